@@ -1,0 +1,38 @@
+"""gexclust: hierarchical clustering of gene-expression data in the AnnData/scanpy style.
+
+Submodules are imported on first use, so ``import gexclust`` and the command line stay fast::
+
+    import gexclust as gx
+
+    adata = gx.datasets.gse9476_example()
+    gx.pp.select_variable(adata, n_top=2000, subset=True)
+    gx.pp.scale(adata)
+    gx.tl.hclust(adata, method="ward")
+    gx.tl.cut(adata, n_clusters=4)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("datasets", "io", "pl", "pp", "tl")
+
+if TYPE_CHECKING:
+    from . import datasets, io, pl, pp, tl
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    msg = f"module 'gexclust' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SUBMODULES])
+
+
+__all__ = ["__version__", "datasets", "io", "pl", "pp", "tl"]

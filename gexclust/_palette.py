@@ -1,0 +1,49 @@
+"""Categorical colours, without importing matplotlib.pyplot."""
+
+from __future__ import annotations
+
+import colorsys
+
+from anndata import AnnData
+
+# matplotlib's tab10 and tab20, written out so colouring needs no matplotlib import
+TAB10 = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+]  # fmt: skip
+TAB20 = [
+    "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896",
+    "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7",
+    "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
+]  # fmt: skip
+# ColorBrewer Dark2 (as in matplotlib), for clusters, so they never look like the sample types
+DARK2 = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+
+
+def palette(n: int, *, kind: str = "category") -> list[str]:
+    """``n`` distinguishable hex colours: tab10, then tab20, then evenly spaced hues.
+
+    ``kind='cluster'`` starts from Dark2 instead, so cluster colours differ from annotation ones.
+    """
+    if kind == "cluster" and n <= len(DARK2):
+        return DARK2[:n]
+    if n <= len(TAB10):
+        return TAB10[:n]
+    if n <= len(TAB20):
+        return TAB20[:n]
+    colours = []
+    for i in range(n):
+        r, g, b = colorsys.hsv_to_rgb(i / n, 0.65 if i % 2 else 0.9, 0.85 if i % 3 else 0.65)
+        colours.append(f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")
+    return colours
+
+
+def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
+    """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or stale."""
+    frame = adata.obs if axis == "obs" else adata.var
+    n = len(frame[key].cat.categories)
+    colours = adata.uns.get(f"{key}_colors")
+    if colours is None or len(colours) != n:
+        colours = palette(n)
+        adata.uns[f"{key}_colors"] = colours
+    return list(colours)

@@ -1,0 +1,101 @@
+"""Command line: ``gexclust run``. Heavy modules are imported inside the commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+EPILOG = "Example: gexclust run -o gexclust_example   (built-in simulated GSE9476 example)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (no heavy imports, so ``--help`` is instant)."""
+    parser = argparse.ArgumentParser(
+        prog="gexclust",
+        description="Hierarchical clustering of gene-expression data (AnnData/scanpy style).",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser(
+        "run",
+        help="cluster samples and write tables and figures",
+        description=(
+            "Cluster the samples of INPUT (a CuMiDa-style CSV: samples, type, probe columns) "
+            "and write adata.h5ad, clusters.csv, linkage.csv, summary.json and figures. "
+            "Without INPUT, runs the built-in example (simulated values, GSE9476 layout)."
+        ),
+        epilog=EPILOG,
+    )
+    run.add_argument("input", nargs="?", metavar="INPUT", help="CSV or CSV.gz file")
+    run.add_argument("-o", "--outdir", required=True, help="output folder (must be new or empty)")
+    run.add_argument("--n-clusters", type=int, default=4, help="clusters to cut (default 4)")
+    run.add_argument("--method", default="ward", help="linkage method (default ward)")
+    run.add_argument("--metric", default="euclidean", help="distance (default euclidean)")
+    genes = run.add_mutually_exclusive_group()
+    genes.add_argument("--n-top-genes", type=int, default=None, metavar="N",
+                       help="cluster on the N most variable genes (default 2000)")  # fmt: skip
+    genes.add_argument("--all-genes", action="store_true", help="cluster on all genes")
+    run.add_argument("--recipe", choices=("default", "seed"), default="default",
+                     help="'seed' reproduces the original script: all probes, StandardScaler, "
+                     "ward (default: 'default')")  # fmt: skip
+    run.add_argument("--missing", choices=("error", "drop", "impute"), default="error",
+                     help="missing-value policy when reading INPUT (default error)")  # fmt: skip
+    run.add_argument("--force", action="store_true", help="replace a non-empty OUTDIR")
+    run.add_argument("--quiet", action="store_true", help="no progress or summary output")
+    run.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``gexclust`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from . import __version__
+
+        print(f"gexclust {__version__}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "run":
+            from ._run_cli import run_command
+
+            return run_command(args)
+    except KeyboardInterrupt:
+        print("gexclust: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if getattr(args, "debug", False):
+            raise
+        print(f"gexclust: error: {_one_line(err)}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().strip("'\"") or type(err).__name__
+    if not isinstance(err, ValueError | KeyError | OSError | FileExistsError):
+        text = f"{type(err).__name__}: {text} (rerun with --debug for the traceback)"
+    return " ".join(text.split())
+
+
+class Progress:
+    """Stage-by-stage progress on stderr, with elapsed seconds."""
+
+    def __init__(self, n_steps: int, *, quiet: bool) -> None:
+        self.n_steps, self.quiet, self.step, self.t0 = n_steps, quiet, 0, time.perf_counter()
+
+    def __call__(self, text: str) -> None:
+        """Announce the next stage."""
+        self.step += 1
+        if not self.quiet:
+            elapsed = time.perf_counter() - self.t0
+            print(f"[{self.step}/{self.n_steps} {elapsed:5.1f}s] {text}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

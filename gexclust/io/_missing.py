@@ -1,0 +1,63 @@
+"""The missing-value policy shared by all readers: NaNs never reach a distance silently."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import InputError
+from .._logging import logger
+
+POLICIES = ("error", "drop", "impute")
+
+
+def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
+    """Apply ``policy`` to NaNs in ``values`` (samples x probes); refuse infinite values.
+
+    Returns the new values, the kept probe ids and a summary dict for ``.uns['missing']``.
+    """
+    if policy not in POLICIES:
+        msg = f"missing={policy!r} is not valid; choose one of {', '.join(map(repr, POLICIES))}"
+        raise ValueError(msg)
+    _refuse_infinite(values, probes, samples, path, line_numbers)
+    nan_mask = np.isnan(values)
+    n_missing = int(nan_mask.sum())
+    info = {"policy": policy, "n_missing_values": n_missing, "n_probes_dropped": 0}
+    if n_missing == 0:
+        return values, probes, info
+    bad_probe = nan_mask.any(axis=0)
+    if policy == "error":
+        i, j = np.argwhere(nan_mask)[0]
+        where = f"line {line_numbers[i]}" if line_numbers is not None else "row"
+        msg = (
+            f"{path}: {n_missing} missing value(s) in {int(bad_probe.sum())} probe(s); first at "
+            f"{where} (sample {samples[i]!r}), column {probes[j]!r}. Pass missing='drop' to drop "
+            "those probes or missing='impute' to fill them with the probe mean"
+        )
+        raise InputError(msg)
+    if policy == "impute":
+        all_missing = nan_mask.all(axis=0)
+        col_mean = np.nanmean(np.where(all_missing, 0.0, values), axis=0)
+        values = np.where(nan_mask, col_mean[None, :], values)
+        bad_probe = all_missing
+    keep = ~bad_probe
+    info["n_probes_dropped"] = int(bad_probe.sum())
+    logger.warning(
+        "%s: %d missing value(s); policy %r dropped %d probe(s)",
+        path,
+        n_missing,
+        policy,
+        info["n_probes_dropped"],
+    )
+    return values[:, keep], [p for p, k in zip(probes, keep, strict=True) if k], info
+
+
+def _refuse_infinite(values, probes, samples, path, line_numbers) -> None:
+    inf_mask = np.isinf(values)
+    if inf_mask.any():
+        i, j = np.argwhere(inf_mask)[0]
+        where = f"line {line_numbers[i]}" if line_numbers is not None else "row"
+        msg = (
+            f"{path}, {where} (sample {samples[i]!r}), column {probes[j]!r}: infinite value; "
+            "expected a finite number"
+        )
+        raise InputError(msg)

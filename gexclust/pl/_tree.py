@@ -1,0 +1,58 @@
+"""Dendrogram geometry computed from a linkage matrix without recursion (no leaf-count limit)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+GREY = "#808080"
+
+
+def dendrogram_segments(Z: np.ndarray, leaves: np.ndarray, leaf_groups=None, colours=None):
+    """Line segments of a dendrogram drawn with leaves at x = 0.5, 1.5, ... in ``leaves`` order.
+
+    Returns ``(segments, segment_colours)``: each segment is a 4-point U (x, height) polyline.
+    A link gets the colour of its group when all leaves below it share ``leaf_groups``' value,
+    grey otherwise.
+    """
+    n = Z.shape[0] + 1
+    x = np.empty(2 * n - 1)
+    y = np.zeros(2 * n - 1)
+    x[leaves] = np.arange(n) + 0.5
+    group = np.full(2 * n - 1, -1, dtype=int)
+    if leaf_groups is not None:
+        group[:n] = leaf_groups
+    segments = []
+    seg_colours = []
+    for i, (left, right, height, _) in enumerate(Z):
+        left, right, node = int(left), int(right), n + i
+        x[node] = (x[left] + x[right]) / 2
+        y[node] = height
+        same = group[left] == group[right] and group[left] >= 0
+        group[node] = group[left] if same else -1
+        segments.append(
+            [(x[left], y[left]), (x[left], height), (x[right], height), (x[right], y[right])]
+        )
+        colour = colours[group[node]] if (colours is not None and group[node] >= 0) else GREY
+        seg_colours.append(colour)
+    return segments, seg_colours
+
+
+def draw_dendrogram(ax, Z, leaves, *, orientation="top", leaf_groups=None, colours=None, lw=1.0):
+    """Draw the dendrogram on ``ax``; ``orientation`` 'top' (root up) or 'left' (root left)."""
+    from matplotlib.collections import LineCollection
+
+    segments, seg_colours = dendrogram_segments(Z, leaves, leaf_groups, colours)
+    if orientation == "left":
+        segments = [[(h, p) for p, h in seg] for seg in segments]
+    ax.add_collection(LineCollection(segments, colors=seg_colours, linewidths=lw))
+    n = Z.shape[0] + 1
+    top = float(Z[:, 2].max()) * 1.03 if len(Z) else 1.0
+    if orientation == "left":
+        ax.set_xlim(top, 0)
+        ax.set_ylim(n, 0)
+    else:
+        ax.set_xlim(0, n)
+        ax.set_ylim(0, top)
+    for side in ("top", "right", "left" if orientation == "left" else "bottom"):
+        ax.spines[side].set_visible(False)
+    return ax

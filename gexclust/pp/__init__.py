@@ -1,0 +1,9 @@
+"""Preprocessing: log transform, variable-gene selection, scaling."""
+
+from __future__ import annotations
+
+from ._log2 import log2
+from ._scale import scale
+from ._select import select_variable
+
+__all__ = ["log2", "scale", "select_variable"]

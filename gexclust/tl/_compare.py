@@ -1,0 +1,99 @@
+"""Agreement between two labellings (e.g. known sample type vs. clusters)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+from scipy.special import comb
+
+
+def compare(
+    adata: AnnData,
+    reference: str,
+    clusters: str,
+    *,
+    key_added: str | None = None,
+    inplace: bool = True,
+) -> dict[str, object]:
+    """Compare a reference labelling with clusters: crosstab, ARI, NMI and purity.
+
+    Parameters
+    ----------
+    adata
+        Annotated data matrix.
+    reference
+        ``.obs`` column with the known labels (e.g. ``'type'``).
+    clusters
+        ``.obs`` column with the clusters (e.g. ``'cluster'``).
+    key_added
+        Key in ``.uns``; defaults to ``f'compare_{reference}_{clusters}'``.
+    inplace
+        Store the result in ``.uns`` (it is returned either way).
+
+    Returns
+    -------
+    A dict, also stored in ``.uns[key_added]`` when ``inplace``, with
+
+    - ``crosstab``: DataFrame, reference labels x clusters, counts;
+    - ``ari``: adjusted Rand index (1 = identical partitions, about 0 = chance);
+    - ``nmi``: normalised mutual information (arithmetic mean normalisation, as scikit-learn);
+    - ``purity``: share of samples whose cluster's majority label is their own label.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np, pandas as pd, gexclust as gx
+    >>> adata = ad.AnnData(np.zeros((4, 1)), obs=pd.DataFrame(
+    ...     {"type": list("aabb"), "cluster": list("1122")}, index=list("wxyz")))
+    >>> gx.tl.compare(adata, "type", "cluster")["ari"]
+    1.0
+    """
+    for key in (reference, clusters):
+        if key not in adata.obs:
+            msg = f"compare: no column {key!r} in .obs; available: {list(adata.obs.columns)}"
+            raise KeyError(msg)
+    ref = adata.obs[reference].astype(str).to_numpy()
+    clu = adata.obs[clusters].astype(str).to_numpy()
+    table = pd.crosstab(pd.Series(ref, name=reference), pd.Series(clu, name=clusters))
+    counts = table.to_numpy()
+    result = {
+        "crosstab": pd.DataFrame(
+            counts, index=table.index.astype(str), columns=table.columns.astype(str)
+        ),
+        "ari": adjusted_rand_index(counts),
+        "nmi": normalized_mutual_info(counts),
+        "purity": float(counts.max(axis=0).sum() / counts.sum()),
+    }
+    if inplace:
+        adata.uns[key_added or f"compare_{reference}_{clusters}"] = result
+    return result
+
+
+def adjusted_rand_index(counts: np.ndarray) -> float:
+    """Hubert and Arabie's adjusted Rand index from a contingency table."""
+    n = counts.sum()
+    pairs_both = comb(counts, 2).sum()
+    pairs_rows = comb(counts.sum(axis=1), 2).sum()
+    pairs_cols = comb(counts.sum(axis=0), 2).sum()
+    expected = pairs_rows * pairs_cols / comb(n, 2)
+    maximum = (pairs_rows + pairs_cols) / 2
+    if maximum == expected:
+        return 1.0
+    return float((pairs_both - expected) / (maximum - expected))
+
+
+def normalized_mutual_info(counts: np.ndarray) -> float:
+    """Mutual information divided by the mean of the two entropies."""
+    n = counts.sum()
+    p = counts / n
+    p_rows = p.sum(axis=1)
+    p_cols = p.sum(axis=0)
+    if (p_rows > 0).sum() <= 1 and (p_cols > 0).sum() <= 1:
+        return 1.0
+    nz = p > 0
+    mi = float((p[nz] * np.log(p[nz] / np.outer(p_rows, p_cols)[nz])).sum())
+    h_rows = -float((p_rows[p_rows > 0] * np.log(p_rows[p_rows > 0])).sum())
+    h_cols = -float((p_cols[p_cols > 0] * np.log(p_cols[p_cols > 0])).sum())
+    if mi <= 0:
+        return 0.0
+    return mi / ((h_rows + h_cols) / 2)

@@ -1,0 +1,179 @@
+"""Hierarchical clustering of samples (or genes) into ``.uns``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from anndata import AnnData
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import pdist
+
+from .._logging import logger
+from .._utils import check_choice, dense, float_matrix, get_matrix
+
+METHODS = ("ward", "average", "complete", "single", "weighted", "centroid", "median")
+METRICS = ("euclidean", "correlation", "spearman", "cosine", "cityblock")
+#: Methods whose update formula is only geometric for euclidean distances.
+EUCLIDEAN_ONLY = ("ward", "centroid", "median")
+
+Method = Literal["ward", "average", "complete", "single", "weighted", "centroid", "median"]
+Metric = Literal["euclidean", "correlation", "spearman", "cosine", "cityblock"]
+
+
+def hclust(
+    adata: AnnData,
+    *,
+    axis: Literal["obs", "var"] = "obs",
+    method: Method = "ward",
+    metric: Metric = "euclidean",
+    use_rep: str | None = None,
+    layer: str | None = None,
+    optimal_ordering: bool = False,
+    key_added: str = "hclust",
+    copy: bool = False,
+) -> AnnData | None:
+    """Agglomerative hierarchical clustering of the samples (``axis='obs'``) or genes.
+
+    Distances and merges are scipy's (``pdist`` and ``linkage``), so the linkage matrix is
+    exactly the one scipy gives for the same data, method and metric.
+
+    Parameters
+    ----------
+    adata
+        Annotated data matrix.
+    axis
+        ``'obs'`` clusters samples (rows), ``'var'`` clusters genes (columns).
+    method
+        Linkage: ``'ward'`` (Ward's minimum variance, R's ``ward.D2``), ``'average'`` (UPGMA),
+        ``'complete'``, ``'single'``, ``'weighted'`` (WPGMA, R's ``mcquitty``), ``'centroid'``
+        (UPGMC) or ``'median'`` (WPGMC). Ward, centroid and median need ``metric='euclidean'``.
+    metric
+        ``'euclidean'``, ``'correlation'`` (1 - Pearson r), ``'spearman'`` (1 - Spearman rho),
+        ``'cosine'`` or ``'cityblock'``.
+    use_rep
+        Cluster ``.obsm[use_rep]`` (e.g. ``'X_pca'``) instead of ``.X``; ``axis='obs'`` only.
+    layer
+        Cluster this layer instead of ``.X``.
+    optimal_ordering
+        Reorder leaves so adjacent leaves are as similar as possible (slower, nicer plots).
+    key_added
+        Key in ``.uns`` for the result.
+    copy
+        Return a modified copy instead of changing ``adata``.
+
+    Returns
+    -------
+    ``None``, or a copy if ``copy=True``. Sets ``.uns[key_added]`` with
+
+    - ``linkage``: (n - 1) x 4 array in scipy's layout;
+    - ``leaves``: leaf order of the dendrogram (indices into the labels);
+    - ``labels``: obs (or var) names in the original order;
+    - ``params``: ``axis``, ``method``, ``metric``, ``use_rep``, ``layer``,
+      ``optimal_ordering`` and ``n_features``;
+    - ``cophenetic_correlation``: how faithfully the tree keeps the input distances.
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=500, subset=True)
+    >>> gx.pp.scale(adata)
+    >>> gx.tl.hclust(adata, method="average", metric="correlation")
+    >>> adata.uns["hclust"]["linkage"].shape
+    (63, 4)
+    """
+    check_choice("axis", axis, ("obs", "var"))
+    check_choice("method", method, METHODS)
+    check_choice("metric", metric, METRICS)
+    if method in EUCLIDEAN_ONLY and metric != "euclidean":
+        msg = (
+            f"method={method!r} needs metric='euclidean' (its merge rule assumes euclidean "
+            f"geometry); with metric={metric!r} use one of 'average', 'complete', 'single', "
+            "'weighted'"
+        )
+        raise ValueError(msg)
+    if copy:
+        adata = adata.copy()
+    data, labels = _observations(adata, axis=axis, use_rep=use_rep, layer=layer)
+    distances = pairwise_distances(data, metric=metric, labels=labels)
+    Z = hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
+    coph, _ = hierarchy.cophenet(Z, distances)
+    adata.uns[key_added] = {
+        "linkage": Z,
+        "leaves": hierarchy.leaves_list(Z),
+        "labels": np.asarray(labels, dtype=str),
+        "params": {
+            "axis": axis,
+            "method": method,
+            "metric": metric,
+            "use_rep": use_rep or "X",
+            "layer": layer or "X",
+            "optimal_ordering": optimal_ordering,
+            "n_features": int(data.shape[1]),
+        },
+        "cophenetic_correlation": float(coph),
+    }
+    logger.info(
+        "hclust: %d %s, %s/%s, cophenetic r=%.3f", len(labels), axis, method, metric, coph
+    )
+    return adata if copy else None
+
+
+def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str | None):
+    """The matrix whose rows are clustered, and the names of those rows."""
+    if use_rep is not None:
+        if axis != "obs":
+            msg = "use_rep is only supported with axis='obs'"
+            raise ValueError(msg)
+        if layer is not None:
+            msg = "pass either use_rep or layer, not both"
+            raise ValueError(msg)
+        if use_rep not in adata.obsm:
+            msg = f"use_rep={use_rep!r} not found in .obsm; available: {list(adata.obsm)}"
+            raise KeyError(msg)
+        data = dense(adata.obsm[use_rep])
+    else:
+        data = get_matrix(adata, layer=layer)
+    names = adata.obs_names if axis == "obs" else adata.var_names
+    data = float_matrix(np.asarray(data if axis == "obs" else data.T))
+    if data.shape[0] < 2:
+        msg = f"hclust needs at least 2 {axis} to cluster, got {data.shape[0]}"
+        raise ValueError(msg)
+    return data, list(names)
+
+
+def pairwise_distances(data: np.ndarray, *, metric: str, labels=None) -> np.ndarray:
+    """Condensed distance vector between the rows of ``data``, refusing NaN and undefined rows."""
+    if not np.isfinite(data).all():
+        i = int(np.flatnonzero(~np.isfinite(data).all(axis=1))[0])
+        name = labels[i] if labels is not None else i
+        msg = (
+            f"row {name!r} contains NaN or infinite values; distances would be undefined. "
+            "Handle missing values first (read_cumida(missing=...))"
+        )
+        raise ValueError(msg)
+    if metric == "spearman":
+        # Spearman's rho is Pearson's r on ranks (average ranks for ties)
+        from scipy.stats import rankdata
+
+        data = rankdata(data, axis=1)
+        metric = "correlation"
+    if metric in ("correlation", "cosine"):
+        _check_defined(data, metric, labels)
+    return pdist(data, metric=metric)
+
+
+def _check_defined(data: np.ndarray, metric: str, labels) -> None:
+    """Correlation needs non-constant rows and cosine non-zero rows, or distances become NaN."""
+    if metric == "correlation":
+        bad = np.ptp(data, axis=1) == 0
+        why = "is constant, so its correlation with anything is undefined"
+    else:
+        bad = ~np.any(data != 0, axis=1)
+        why = "is all zeros, so its cosine distance is undefined"
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        name = labels[i] if labels is not None else i
+        msg = f"row {name!r} {why}; remove it or use metric='euclidean'"
+        raise ValueError(msg)

@@ -1,0 +1,72 @@
+"""Small, seeded datasets shared by the tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_file(name: str) -> Path:
+    """Path of a real file in ../shared/data, skipping the test when it is absent."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"real reference file {name} not found in {SHARED_DATA}")
+    return path
+
+
+def make_planted(
+    n_per_group: int = 8, n_groups: int = 3, n_genes: int = 60, seed: int = 0
+) -> ad.AnnData:
+    """Samples in ``n_groups`` well-separated groups: group g shifts genes [10g, 10g+10) by 4."""
+    rng = np.random.default_rng(seed)
+    n_obs = n_per_group * n_groups
+    X = rng.normal(7.0, 0.5, size=(n_obs, n_genes))
+    groups = np.repeat(np.arange(n_groups), n_per_group)
+    for g in range(n_groups):
+        X[groups == g, 10 * g : 10 * g + 10] += 4.0
+    order = rng.permutation(n_obs)  # so recovery cannot rely on input order
+    obs = pd.DataFrame(
+        {"type": pd.Categorical([f"group{g}" for g in groups[order]])},
+        index=[f"s{i}" for i in range(n_obs)],
+    )
+    var = pd.DataFrame(index=[f"g{j}" for j in range(n_genes)])
+    return ad.AnnData(X=X[order], obs=obs, var=var)
+
+
+@pytest.fixture
+def planted() -> ad.AnnData:
+    return make_planted()
+
+
+@pytest.fixture(scope="session")
+def example_session():
+    import gexclust as gx
+
+    return gx.datasets.gse9476_example()
+
+
+@pytest.fixture
+def example(example_session) -> ad.AnnData:
+    return example_session.copy()
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def tiny_csv(tmp_path) -> Path:
+    return write_csv(
+        tmp_path / "tiny.csv",
+        "samples,type,p1,p2,p3\n1,AML,1.5,2.0,3.25\n2,PB,4.0,5.5,6.0\n3,AML,7.0,8.0,9.5\n",
+    )

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gexclust as gx
+from gexclust._errors import InputError
+from tests.conftest import write_csv
+
+
+def test_reads_layout(tiny_csv):
+    adata = gx.io.read_cumida(tiny_csv)
+    assert adata.obs_names.tolist() == ["1", "2", "3"]
+    assert isinstance(adata.obs["type"].dtype, pd.CategoricalDtype)
+    assert adata.obs["type"].tolist() == ["AML", "PB", "AML"]
+    assert adata.var_names.tolist() == ["p1", "p2", "p3"]
+    assert adata.X.dtype == np.float64
+    np.testing.assert_array_equal(adata.X[1], [4.0, 5.5, 6.0])
+    assert adata.uns["missing"] == {"policy": "error", "n_missing_values": 0, "n_probes_dropped": 0}
+
+
+def test_matches_pandas_and_gzip(tmp_path, example):
+    path = tmp_path / "ex.csv"
+    gx.io.write_cumida(example[:, :300], path)
+    adata = gx.io.read_cumida(path)
+    frame = pd.read_csv(path)
+    np.testing.assert_array_equal(adata.X, frame.iloc[:, 2:].to_numpy())
+    assert adata.var_names.tolist() == frame.columns[2:].tolist()
+    assert adata.obs["type"].value_counts().to_dict() == {
+        "AML": 26, "Bone_Marrow": 10, "PB": 10, "PBSC_CD34": 10, "Bone_Marrow_CD34": 8,
+    }  # fmt: skip
+    gz = tmp_path / "ex.csv.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    np.testing.assert_array_equal(gx.io.read_cumida(gz).X, adata.X)
+    assert gx.io.read_cumida(gz, dtype="float32").X.dtype == np.float32
+
+
+def test_annotates_gpl96_probes(tmp_path, example):
+    path = tmp_path / "ex.csv"
+    gx.io.write_cumida(example[:5], path)
+    adata = gx.io.read_cumida(path)
+    assert adata.uns["platform"] == "GPL96"
+    assert adata.var.loc["1007_s_at", "gene_symbol"] == "DDR1"
+    assert adata.var.loc["1007_s_at", "entrez_id"] == "780"
+
+
+def test_quoted_fields_and_other_column_order(tmp_path):
+    path = write_csv(tmp_path / "q.csv", 'p1,"type",samples,p2\n1,"AML, M2",a,2\n3,PB,b,4\n')
+    adata = gx.io.read_cumida(path)
+    assert adata.obs["type"].tolist() == ["AML, M2", "PB"]
+    np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4]])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", r"file is empty"),
+        ("samples,p1,p2\n1,2,3\n", r"line 1: no column 'type'"),
+        ("type,p1\nAML,2\n", r"line 1: no column 'samples'"),
+        ("samples,type,p1\n", r"no data rows"),
+        ("samples,type,p1,p1\n1,A,2,3\n", r"duplicate column 'p1' \(columns 3 and 4\)"),
+        ("samples,type,p1\n1,A,2\n2,B,3\n1,C,4\n", r"duplicate sample id '1'.*lines 2 and 4"),
+        ("samples,type,p1,p2\n1,A,2,3\n2,B,x7,3\n", r"line 3, column 'p1': value 'x7' is not a number"),  # noqa: E501
+        ("samples,type,p1,p2\n1,A,2,3\n2,B,3\n", r"line 3: 3 fields, expected 4.*ragged"),
+        ("samples,type,p1,p2\n1,A,2,3\n2,B,3,4,5\n", r"line 3: 5 fields, expected 4"),
+        ("samples,type,p1\n1,A,inf\n", r"line 2 \(sample '1'\), column 'p1': infinite value"),
+        ("samples,type,p1,p2\n1,A,2,3\n2,B,,3\n", r"1 missing value\(s\).*line 3 \(sample '2'\), column 'p1'"),  # noqa: E501
+        ("samples,type,p1\n,A,2\n", r"line 2: empty sample id"),
+    ],
+)
+def test_bad_input_names_the_place(tmp_path, text, expected):
+    path = write_csv(tmp_path / "bad.csv", text)
+    with pytest.raises(InputError, match=expected) as info:
+        gx.io.read_cumida(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_file_and_bad_gzip(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        gx.io.read_cumida(tmp_path / "nope.csv")
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(gzip.compress(b"samples,type,p1\n1,A,2\n" * 100)[:40])
+    with pytest.raises(InputError, match="corrupt or truncated gzip"):
+        gx.io.read_cumida(broken)
+    empty = tmp_path / "empty.csv.gz"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"expected gzip data.*empty file"):
+        gx.io.read_cumida(empty)
+
+
+MISSING = "samples,type,p1,p2,p3\n1,A,1,NA,3\n2,B,4,5,\n3,A,7,8,9\n4,B,1,2,3\n"
+
+
+def test_missing_drop(tmp_path):
+    adata = gx.io.read_cumida(write_csv(tmp_path / "m.csv", MISSING), missing="drop")
+    assert adata.var_names.tolist() == ["p1"]
+    assert adata.uns["missing"]["n_missing_values"] == 2
+    assert adata.uns["missing"]["n_probes_dropped"] == 2
+
+
+def test_missing_impute_uses_probe_mean(tmp_path):
+    adata = gx.io.read_cumida(write_csv(tmp_path / "m.csv", MISSING), missing="impute")
+    assert adata.var_names.tolist() == ["p1", "p2", "p3"]
+    assert adata.X[0, 1] == pytest.approx((5 + 8 + 2) / 3)
+    assert adata.X[1, 2] == pytest.approx((3 + 9 + 3) / 3)
+    assert not np.isnan(adata.X).any()
+
+
+def test_missing_policy_is_checked(tiny_csv):
+    with pytest.raises(ValueError, match="choose one of 'error', 'drop', 'impute'"):
+        gx.io.read_cumida(tiny_csv, missing="zero")

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import itertools
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+import gexclust as gx
+from gexclust._pipeline import RunConfig, cluster_samples
+
+
+@pytest.fixture(scope="module")
+def clustered():
+    adata = gx.datasets.gse9476_example()
+    return cluster_samples(adata, RunConfig(n_clusters=4))
+
+
+def label_boxes(fig, texts):
+    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+    return [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
+
+
+def assert_no_overlap(boxes, axis: str):
+    lo, hi = ("x0", "x1") if axis == "x" else ("y0", "y1")
+    spans = sorted((getattr(b, lo), getattr(b, hi)) for b in boxes)
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert start >= end - 0.01, f"labels overlap: {end} > {start}"
+
+
+def draw(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+
+
+def test_dendrogram(clustered, tmp_path):
+    ax = gx.pl.dendrogram(clustered, save=tmp_path / "d.png")
+    assert isinstance(ax, Axes)
+    assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig = ax.figure
+    draw(fig)
+    label_ax = fig.axes[-1]
+    texts = label_ax.get_xticklabels()
+    leaves = clustered.uns["hclust"]["leaves"]
+    assert [t.get_text() for t in texts] == clustered.obs_names[leaves].tolist()
+    colours = dict(zip(clustered.obs["type"].cat.categories, clustered.uns["type_colors"],
+                       strict=True))  # fmt: skip
+    for text, kind in zip(texts, clustered.obs["type"].to_numpy()[leaves], strict=True):
+        assert to_hex(text.get_color()) == colours[kind]
+    assert_no_overlap(label_boxes(fig, texts), "x")
+    cut = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert cut
+    assert cut[0].get_ydata()[0] == pytest.approx(clustered.uns["cluster"]["threshold"])
+    assert {t.get_text() for t in fig.axes[2].texts} == {"1", "2", "3", "4"}  # cluster bar
+
+
+def test_dendrogram_into_given_axes(clustered):
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert gx.pl.dendrogram(clustered, ax=ax) is ax
+    assert len(fig.axes) == 1
+
+
+def test_cluster_heatmap(clustered, tmp_path):
+    fig = gx.pl.cluster_heatmap(clustered, layer="expression", n_genes=5,
+                                save=tmp_path / "h.pdf")  # fmt: skip
+    assert isinstance(fig, Figure)
+    assert (tmp_path / "h.pdf").read_bytes()[:4] == b"%PDF"
+    heat = fig.axes[1]
+    image = heat.get_images()[0].get_array()
+    assert image.shape == (20, 4)  # 5 markers x 4 clusters
+    labels = [t.get_text() for t in heat.get_yticklabels()]
+    genes = list(dict.fromkeys(clustered.uns["markers"]["gene"]))
+    for label, gene in zip(labels, genes, strict=True):
+        symbol = clustered.var.loc[gene, "gene_symbol"]
+        # 'SYMBOL (probe)' where the platform annotates the probe, else the probe id
+        assert label == (f"{symbol.split(' /// ')[0]}{'+' if '///' in symbol else ''} ({gene})"
+                         if symbol else gene)  # fmt: skip
+    draw(fig)
+    assert_no_overlap(label_boxes(fig, heat.get_yticklabels()), "y")
+
+
+def test_clustermap(clustered):
+    fig = gx.pl.clustermap(clustered, n_genes=30)
+    assert isinstance(fig, Figure)
+    draw(fig)
+    heat = next(ax for ax in fig.axes if ax.get_images() and ax.get_images()[0].get_array().shape == (64, 30))  # noqa: E501
+    assert_no_overlap(label_boxes(fig, heat.get_yticklabels()), "y")
+    assert_no_overlap(label_boxes(fig, heat.get_xticklabels()), "x")
+    rows = [t.get_text() for t in heat.get_yticklabels()]
+    assert rows == clustered.obs_names[clustered.uns["hclust"]["leaves"]].tolist()
+    values = heat.get_images()[0].get_array()
+    assert np.nanmax(np.abs(values)) <= 3.0 + 1e-9
+
+
+def test_no_pyplot_unless_shown(clustered):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gexclust as gx\n"
+        "from gexclust._pipeline import RunConfig, cluster_samples\n"
+        "a = cluster_samples(gx.datasets.gse9476_example(), RunConfig())\n"
+        "gx.pl.dendrogram(a)\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert matplotlib.get_backend().lower() == "agg"

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pytest
+import scanpy as sc
+from sklearn.preprocessing import StandardScaler
+
+import gexclust as gx
+
+
+def test_scale_matches_scanpy(planted):
+    planted.X[:, 5] = 3.0  # a constant gene
+    ours = gx.pp.scale(planted, copy=True)
+    theirs = sc.pp.scale(planted, copy=True)
+    np.testing.assert_allclose(ours.X, theirs.X, atol=1e-12)
+    assert (ours.X[:, 5] == 0).all()
+    np.testing.assert_allclose(ours.var["std"], theirs.var["std"])
+    clipped = gx.pp.scale(planted, max_value=1.0, copy=True)
+    np.testing.assert_allclose(clipped.X, sc.pp.scale(planted, max_value=1.0, copy=True).X)
+    assert clipped.X.max() == 1.0
+    assert clipped.X.min() == -1.0
+
+
+def test_scale_ddof0_matches_standard_scaler(planted):
+    ours = gx.pp.scale(planted, ddof=0, copy=True)
+    np.testing.assert_allclose(ours.X, StandardScaler().fit_transform(planted.X), atol=1e-12)
+
+
+def test_scale_no_center_clips_upper_only(planted):
+    ours = gx.pp.scale(planted, zero_center=False, max_value=20.0, copy=True)
+    np.testing.assert_allclose(ours.X, np.minimum(planted.X / planted.X.std(0, ddof=1), 20.0))
+
+
+def test_log2_auto_skips_logged_and_logs_linear(planted):
+    gx.pp.log2(planted)
+    assert planted.uns["log2"]["applied"] is False
+    assert planted.uns["log1p"] == {"base": 2}
+    linear = ad.AnnData(2.0 ** planted.X)
+    linear.X[0, 0] = 0.0
+    gx.pp.log2(linear)
+    assert linear.uns["log2"]["applied"] is True
+    assert linear.uns["log2"]["n_floored"] == 1
+    expected = planted.X.copy()
+    expected[0, 0] = 0.0  # log2(floor=1)
+    np.testing.assert_allclose(linear.X, expected)
+    forced = gx.pp.log2(ad.AnnData(np.full((3, 3), 4.0)), auto=False, copy=True)
+    np.testing.assert_allclose(forced.X, 2.0)
+
+
+def test_log2_geo2r_rule_on_mas5_like_values():
+    from gexclust.pp._log2 import looks_linear
+
+    rng = np.random.default_rng(0)
+    mas5 = rng.lognormal(5.5, 1.5, size=(10, 500))  # median ~250, q99 in the thousands
+    assert looks_linear(mas5)[0]
+    assert not looks_linear(np.log2(mas5))[0]
+
+
+@pytest.mark.parametrize("flavor", ["variance", "mad", "iqr"])
+def test_select_variable(planted, flavor):
+    gx.pp.select_variable(planted, n_top=30, flavor=flavor)
+    assert planted.var["highly_variable"].sum() == 30
+    # the 30 planted genes carry the group shifts; every flavour must find them
+    assert planted.var["highly_variable"].iloc[:30].all()
+    assert planted.uns["highly_variable"] == {"flavor": flavor, "n_top": 30}
+    sub = gx.pp.select_variable(planted, n_top=10, flavor=flavor, subset=True, copy=True)
+    assert sub.n_vars == 10
+
+
+def test_select_variable_variance_matches_numpy(planted):
+    gx.pp.select_variable(planted, n_top=5)
+    expected = np.argsort(-planted.X.var(axis=0, ddof=1))[:5]
+    assert set(np.flatnonzero(planted.var["highly_variable"])) == set(expected)
+
+
+def test_select_variable_errors(planted):
+    with pytest.raises(ValueError, match="choose one of 'variance', 'mad', 'iqr'"):
+        gx.pp.select_variable(planted, flavor="dispersion")
+    with pytest.raises(ValueError, match="positive integer"):
+        gx.pp.select_variable(planted, n_top=0)

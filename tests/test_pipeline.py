@@ -1,0 +1,53 @@
+"""The recipes behind ``gexclust run`` on the built-in example: planted groups, seed script."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import StandardScaler
+
+import gexclust as gx
+from gexclust._pipeline import RunConfig, cluster_samples
+
+
+def test_default_recipe_recovers_planted_classes(example):
+    cluster_samples(example, RunConfig(n_clusters=5))
+    result = example.uns["compare_type_cluster"]
+    assert result["ari"] == pytest.approx(1.0)
+    assert example.n_vars == 2000
+    assert example.uns["log2"]["applied"] is False  # already log2, left alone
+
+
+def test_default_k4_merges_the_two_cd34_populations(example):
+    cluster_samples(example, RunConfig(n_clusters=4))
+    table = example.uns["compare_type_cluster"]["crosstab"]
+    assert example.uns["compare_type_cluster"]["ari"] == pytest.approx(0.8976, abs=1e-4)
+    cd34 = table.loc[["Bone_Marrow_CD34", "PBSC_CD34"]]
+    assert (cd34.to_numpy() > 0).sum() == 2  # both in one and the same cluster
+    assert cd34.columns[cd34.sum() > 0].tolist() == [cd34.columns[cd34.sum() > 0][0]]
+    assert (table.max(axis=1) == table.sum(axis=1)).all()  # no class is split
+
+
+def test_seed_recipe_is_the_original_script(example):
+    X = example.X.copy()
+    cluster_samples(example, RunConfig(recipe="seed", n_top_genes=None))
+    reference = fcluster(linkage(StandardScaler().fit_transform(X), "ward"), 4, "maxclust")
+    assert adjusted_rand_score(reference, example.obs["cluster"]) == 1.0
+    np.testing.assert_allclose(
+        example.uns["hclust"]["linkage"][:, 2],
+        linkage(StandardScaler().fit_transform(X), "ward")[:, 2],
+        rtol=1e-9,
+    )
+    # on arrays, z-scoring all probes lets the unexpressed ones bury the biology
+    assert example.uns["compare_type_cluster"]["ari"] < 0.5
+
+
+def test_select_then_cluster_is_stable_across_seeds():
+    aris = []
+    for seed in range(3):
+        adata = gx.datasets.gse9476_example(seed=seed)
+        cluster_samples(adata, RunConfig(n_clusters=5))
+        aris.append(adata.uns["compare_type_cluster"]["ari"])
+    assert min(aris) > 0.8

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import pdist
+from scipy.stats import rankdata, spearmanr
+
+import gexclust as gx
+from gexclust.tl._hclust import EUCLIDEAN_ONLY, METHODS, METRICS
+
+PAIRS = [
+    (m, d) for m, d in itertools.product(METHODS, METRICS)
+    if m not in EUCLIDEAN_ONLY or d == "euclidean"
+]  # fmt: skip
+
+
+def scipy_reference(X, method, metric):
+    """scipy's linkage on the observations, and the condensed distances it used."""
+    if metric == "spearman":
+        rho = spearmanr(X, axis=1).statistic
+        condensed = (1 - rho)[np.triu_indices(len(X), k=1)]
+        return hierarchy.linkage(condensed, method=method), condensed
+    return hierarchy.linkage(X, method=method, metric=metric), pdist(X, metric)
+
+
+@pytest.mark.parametrize(("method", "metric"), PAIRS)
+def test_matches_scipy(planted, method, metric):
+    gx.pp.scale(planted)
+    gx.tl.hclust(planted, method=method, metric=metric)
+    result = planted.uns["hclust"]
+    Z, distances = scipy_reference(planted.X, method, metric)
+    np.testing.assert_allclose(result["linkage"], Z, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(result["leaves"], hierarchy.leaves_list(Z))
+    assert result["labels"].tolist() == planted.obs_names.tolist()
+    expected_coph, _ = hierarchy.cophenet(Z, distances)
+    assert result["cophenetic_correlation"] == pytest.approx(expected_coph, rel=1e-9)
+    assert result["params"]["method"] == method
+    assert result["params"]["metric"] == metric
+
+
+def test_spearman_is_pearson_on_ranks(planted):
+    gx.tl.hclust(planted, method="average", metric="spearman", key_added="sp")
+    Z = hierarchy.linkage(pdist(rankdata(planted.X, axis=1), "correlation"), "average")
+    np.testing.assert_allclose(planted.uns["sp"]["linkage"], Z)
+
+
+@pytest.mark.parametrize("method", EUCLIDEAN_ONLY)
+@pytest.mark.parametrize("metric", ["correlation", "cosine", "spearman", "cityblock"])
+def test_non_euclidean_ward_like_is_refused(planted, method, metric):
+    with pytest.raises(ValueError, match=f"method='{method}' needs metric='euclidean'"):
+        gx.tl.hclust(planted, method=method, metric=metric)
+
+
+def test_unknown_options_name_the_valid_ones(planted):
+    with pytest.raises(ValueError, match="choose one of 'ward', 'average'"):
+        gx.tl.hclust(planted, method="ward.D2")
+    with pytest.raises(ValueError, match="choose one of 'euclidean', 'correlation'"):
+        gx.tl.hclust(planted, metric="pearson")
+
+
+def test_nan_and_constant_rows_are_refused(planted):
+    planted.X[3, 2] = np.nan
+    with pytest.raises(ValueError, match="row 's3' contains NaN"):
+        gx.tl.hclust(planted)
+    planted.X[3, :] = 1.0
+    with pytest.raises(ValueError, match="row 's3' is constant"):
+        gx.tl.hclust(planted, method="average", metric="correlation")
+
+
+def test_gene_axis(planted):
+    gx.tl.hclust(planted, axis="var", method="average", metric="correlation", key_added="genes")
+    Z = hierarchy.linkage(planted.X.T, "average", metric="correlation")
+    np.testing.assert_allclose(planted.uns["genes"]["linkage"], Z)
+    assert planted.uns["genes"]["labels"].tolist() == planted.var_names.tolist()
+    gx.tl.cut(planted, n_clusters=4, key="genes", key_added="gene_cluster")
+    assert "gene_cluster" in planted.var
+    assert "gene_cluster" not in planted.obs
+
+
+def test_use_rep_on_scanpy_pbmc68k():
+    import scanpy as sc
+
+    pbmc = sc.datasets.pbmc68k_reduced()
+    gx.tl.hclust(pbmc, use_rep="X_pca", method="average", metric="correlation")
+    Z = hierarchy.linkage(pbmc.obsm["X_pca"], "average", metric="correlation")
+    np.testing.assert_allclose(pbmc.uns["hclust"]["linkage"], Z, rtol=1e-9)
+    gx.tl.cut(pbmc, n_clusters=10)
+    assert pbmc.obs["cluster"].nunique() == 10
+    result = gx.tl.compare(pbmc, "bulk_labels", "cluster")
+    assert result["ari"] > 0.1  # PCA structure tracks the known labels
+    with pytest.raises(KeyError, match="use_rep='X_umap2' not found"):
+        gx.tl.hclust(pbmc, use_rep="X_umap2")
+
+
+def test_copy_returns_new_object(planted):
+    out = gx.tl.hclust(planted, copy=True)
+    assert "hclust" in out.uns
+    assert "hclust" not in planted.uns
