@@ -1,0 +1,299 @@
+"""Public readers of local GEO files: family/sample/GDS SOFT and series matrix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+
+from .._errors import InputError
+from ._geo_build import (
+    add_type,
+    characteristic_pairs,
+    flatten_meta,
+    sample_matrix,
+    sample_obs,
+    to_anndata,
+)
+from ._geo_text import GEO_NA, LineScanner, open_binary
+from ._gpl import platform_table, read_gpl
+from ._platform import bundled_gpl96
+from ._soft import SoftRecord, parse_soft
+
+Missing = Literal["error", "drop", "impute"]
+
+
+def read_soft(
+    path: str | os.PathLike,
+    *,
+    platform: str | None = None,
+    type_from: str | None = None,
+    annotate: bool = True,
+    missing: Missing = "error",
+) -> AnnData | dict[str, AnnData]:
+    """Read a GEO SOFT file: a family SOFT (GSE), a single-sample SOFT (GSM) or a GDS SOFT.
+
+    Sample values are matched to platform probes by ``ID_REF``, never by position.
+
+    Parameters
+    ----------
+    path
+        The file, plain or gzipped.
+    platform
+        For series on several platforms: the platform to read (e.g. ``'GPL96'``), or ``'all'``
+        for a dict of one AnnData per platform. With several platforms and no choice, the
+        error lists them.
+    type_from
+        Source of ``.obs['type']``: an ``.obs`` column (e.g. a characteristic such as
+        ``'disease state'``) or a regular expression on the sample title (first group, else
+        the whole match). By default, known series (see ``gexclust.io.KNOWN_SERIES``, e.g.
+        GSE9476's CuMiDa classes) get their labels and others get no ``type``.
+    annotate
+        Add ``gene_symbol``, ``entrez_id`` and ``gene_title`` from the platform table to
+        ``.var`` (from the bundled GPL96 table when the file has no platform table).
+    missing
+        Policy for missing values, as in :func:`gexclust.io.read_cumida`.
+
+    Returns
+    -------
+    AnnData (samples x probes), or a dict of them with ``platform='all'``, with
+
+    - ``.obs``: ``title``, ``geo_accession``, ``source_name``, ``platform_id``, one column per
+      ``key: value`` characteristic (and per ``Key = value`` description item), ``type``;
+      for a GDS, one column per ``^SUBSET`` type;
+    - ``.var``: ``gene_symbol``, ``entrez_id``, ``gene_title``;
+    - ``.uns['geo']``: series (or dataset) metadata, platform, source file.
+    """
+    records = parse_soft(path)
+    kinds = {r.kind for r in records}
+    if "DATASET" in kinds:
+        return _gds(records, path, type_from=type_from, missing=missing)
+    samples = [r for r in records if r.kind == "SAMPLE"]
+    if not samples:
+        msg = f"{path}: no ^SAMPLE records; for a platform file use gexclust.io.read_gpl"
+        raise InputError(msg)
+    by_platform: dict[str, list[SoftRecord]] = {}
+    for sample in samples:
+        by_platform.setdefault(sample.first("Sample_platform_id", "unknown"), []).append(sample)
+    chosen = choose_platforms(list(by_platform), platform, path)
+    series = next((r for r in records if r.kind == "SERIES"), None)
+    platforms = {r.accession: r for r in records if r.kind == "PLATFORM"}
+    result = {
+        gpl: _series_platform(by_platform[gpl], platforms.get(gpl), series, path,
+                              type_from=type_from, annotate=annotate, missing=missing)
+        for gpl in chosen
+    }  # fmt: skip
+    return result if platform == "all" else result[chosen[0]]
+
+
+def choose_platforms(available: list[str], platform: str | None, path) -> list[str]:
+    """The platforms to read; a clear error for an unknown or ambiguous choice."""
+    if platform == "all":
+        return available
+    if platform is None:
+        if len(available) > 1:
+            msg = f"{path}: the series spans {len(available)} platforms ({', '.join(available)}); pass platform= one of them, or platform='all'"  # noqa: E501
+            raise InputError(msg)
+        return available
+    if platform not in available:
+        msg = f"{path}: no samples on platform {platform!r}; platforms present: {', '.join(available)}"  # noqa: E501
+        raise InputError(msg)
+    return [platform]
+
+
+def _series_platform(samples, gpl_record, series, path, *, type_from, annotate, missing):
+    annotation = None
+    if gpl_record is not None and gpl_record.header is not None:
+        annotation = platform_table(gpl_record, path, full=False)
+    X, probes = sample_matrix(samples, None if annotation is None else annotation.index, path)
+    gpl = samples[0].first("Sample_platform_id")
+    if annotate and annotation is None:
+        annotation = bundled_annotation(gpl)
+    accession = series.accession if series is not None else samples[0].accession
+    obs = sample_obs(samples, series=accession, type_from=type_from)
+    uns = {
+        "accession": accession,
+        "platform": gpl,
+        "source": str(path),
+        "series": flatten_meta(series.meta, "Series_") if series is not None else {},
+    }
+    if gpl_record is not None:
+        uns["platform_meta"] = flatten_meta(gpl_record.meta, "Platform_")
+        uns["platform_meta"].pop("sample_id", None)  # tens of thousands of ids, not metadata
+    return to_anndata(X, probes, obs, annotation=annotation if annotate else None,
+                      missing=missing, path=path, uns=uns)  # fmt: skip
+
+
+def bundled_annotation(platform: str) -> pd.DataFrame | None:
+    """Annotation shipped with gexclust for ``platform`` (GPL96 only), else None."""
+    if platform != "GPL96":
+        return None
+    table = bundled_gpl96()
+    return table.assign(gene_title="")
+
+
+def _gds(records, path, *, type_from, missing) -> AnnData:
+    dataset = next(r for r in records if r.kind == "DATASET")
+    if dataset.header is None:
+        msg = f"{path}: dataset {dataset.accession} has no data table"
+        raise InputError(msg)
+    gsms = [c for c in dataset.header if c.startswith("GSM")]
+    table = dataset.frame(path, numeric=tuple(gsms))
+    probes = pd.Index(table["ID_REF"].astype(str), dtype=str)
+    obs = pd.DataFrame({"title": gsms, "geo_accession": gsms}, index=pd.Index(gsms, dtype=str))
+    for subset in (r for r in records if r.kind == "SUBSET"):
+        column = subset.first("subset_type", "subset")
+        members = [m.strip() for v in subset.meta.get("subset_sample_id", []) for m in v.split(",")]
+        if column not in obs:
+            obs[column] = pd.Series(pd.NA, index=obs.index, dtype=object)
+        obs.loc[obs.index.intersection(members), column] = subset.first("subset_description")
+    for column in obs.columns[2:]:
+        obs[column] = pd.Categorical(obs[column])
+    obs = add_type(obs, series=dataset.accession, type_from=type_from)
+    annotation = None
+    if "IDENTIFIER" in table:
+        annotation = pd.DataFrame({"gene_symbol": table["IDENTIFIER"].fillna("").to_numpy()},
+                                  index=probes)  # fmt: skip
+    uns = {"accession": dataset.accession, "platform": dataset.first("dataset_platform"),
+           "source": str(path), "series": flatten_meta(dataset.meta, "dataset_")}  # fmt: skip
+    X = table[gsms].to_numpy(dtype=np.float64).T
+    return to_anndata(X, probes, obs, annotation=annotation, missing=missing, path=path, uns=uns)
+
+
+def read_series_matrix(
+    path: str | os.PathLike,
+    *,
+    gpl: str | os.PathLike | pd.DataFrame | None = None,
+    type_from: str | None = None,
+    annotate: bool = True,
+    missing: Missing = "error",
+) -> AnnData:
+    """Read a GEO series matrix (``GSExxx_series_matrix.txt(.gz)``) into AnnData.
+
+    Parameters
+    ----------
+    path
+        The series matrix file, plain or gzipped.
+    gpl
+        Probe annotation: a platform SOFT/``.annot`` file or a table from
+        :func:`gexclust.io.read_gpl`. Without it, GPL96 series are annotated from the bundled
+        table.
+    type_from
+        Source of ``.obs['type']``, as in :func:`read_soft`.
+    annotate
+        Add probe annotation to ``.var``.
+    missing
+        Policy for missing values, as in :func:`gexclust.io.read_cumida`.
+
+    Returns
+    -------
+    AnnData (samples x probes) with the same ``.obs``, ``.var`` and ``.uns['geo']`` fields as
+    :func:`read_soft`.
+    """
+    with open_binary(path) as stream:
+        scanner = LineScanner(stream)
+        meta, sample_meta = _matrix_header(scanner, path)
+        block = scanner.read_block(b"!")
+        if block is None:
+            msg = f"{path}: the data table never ends (no '!series_matrix_table_end'); the file is truncated"  # noqa: E501
+            raise InputError(msg)
+    frame = _matrix_table(block, path)
+    n_samples = frame.shape[1]
+    obs = _matrix_obs(sample_meta, list(frame.columns), path)
+    accession = meta.get("Series_geo_accession", [""])[0]
+    obs = add_type(obs, series=accession, type_from=type_from)
+    platform = obs["platform_id"].iloc[0] if n_samples else ""
+    annotation = None
+    if annotate:
+        if isinstance(gpl, pd.DataFrame):
+            annotation = gpl
+        elif gpl is not None:
+            annotation = read_gpl(gpl, platform=platform or None)
+        else:
+            annotation = bundled_annotation(platform)
+    uns = {"accession": accession, "platform": platform, "source": str(path),
+           "series": flatten_meta(meta, "Series_")}  # fmt: skip
+    return to_anndata(frame.to_numpy(dtype=np.float64).T, frame.index, obs,
+                      annotation=annotation, missing=missing, path=path, uns=uns)  # fmt: skip
+
+
+def _matrix_header(scanner: LineScanner, path):
+    meta: dict[str, list[str]] = {}
+    sample_meta: list[tuple[str, list[str], int]] = []
+    while (raw := scanner.readline()) is not None:
+        line = raw.decode("utf-8", errors="replace")
+        if line.startswith("!series_matrix_table_begin"):
+            return meta, sample_meta
+        if line.startswith("!Sample_"):
+            key, _, rest = line[1:].partition("\t")
+            sample_meta.append((key, next(csv.reader([rest], delimiter="\t")), scanner.lineno))
+        elif line.startswith("!Series_"):
+            key, _, rest = line[1:].partition("\t")
+            meta.setdefault(key, []).append(rest.strip().strip('"'))
+        elif line.strip() and not line.startswith("!"):
+            msg = f"{path}, line {scanner.lineno}: expected a '!Series_' or '!Sample_' header line, found {line[:40]!r}"  # noqa: E501
+            raise InputError(msg)
+    msg = f"{path}: no '!series_matrix_table_begin' line; not a GEO series matrix (or truncated)"
+    raise InputError(msg)
+
+
+def _matrix_table(block: bytes, path) -> pd.DataFrame:
+    if not block.strip():
+        msg = f"{path}: the series matrix table is empty"
+        raise InputError(msg)
+    try:
+        frame = pd.read_csv(io.BytesIO(block), sep="\t", index_col=0, na_values=GEO_NA,
+                            keep_default_na=False, dtype={0: str})  # fmt: skip
+    except ValueError as err:
+        msg = f"{path}: cannot read the series matrix table: {err}"
+        raise InputError(msg) from None
+    bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if bad:
+        column = frame[bad[0]]
+        numbers = pd.to_numeric(column, errors="coerce")
+        probe = column.index[(numbers.isna() & column.notna()).to_numpy()][0]
+        msg = f"{path}: sample {bad[0]}, ID_REF {probe!r}: value {column[probe]!r} is not a number"
+        raise InputError(msg)
+    frame.index = frame.index.astype(str)
+    if frame.index.duplicated().any():
+        msg = f"{path}: ID_REF {frame.index[frame.index.duplicated()][0]!r} appears twice"
+        raise InputError(msg)
+    return frame
+
+
+def _matrix_obs(sample_meta, columns: list[str], path) -> pd.DataFrame:
+    n = len(columns)
+    fields: dict[str, list[str]] = {}
+    characteristics: list[list[str]] = []
+    for key, values, lineno in sample_meta:
+        if len(values) != n:
+            msg = f"{path}, line {lineno}: !{key} has {len(values)} values for {n} samples"
+            raise InputError(msg)
+        if key == "Sample_characteristics_ch1":
+            characteristics.append(values)
+        else:
+            fields.setdefault(key, values)
+    accessions = fields.get("Sample_geo_accession", columns)
+    if list(accessions) != columns:
+        msg = f"{path}: table columns do not match !Sample_geo_accession (first: {columns[0]!r} vs {accessions[0]!r})"  # noqa: E501
+        raise InputError(msg)
+    obs = pd.DataFrame(
+        {
+            "title": fields.get("Sample_title", [""] * n),
+            "geo_accession": accessions,
+            "source_name": fields.get("Sample_source_name_ch1", [""] * n),
+            "platform_id": fields.get("Sample_platform_id", [""] * n),
+        },
+        index=pd.Index(columns, dtype=str),
+    )
+    for i in range(n):
+        for key, value in characteristic_pairs([c[i] for c in characteristics]):
+            if key not in obs:
+                obs[key] = ""
+            obs.iloc[i, obs.columns.get_loc(key)] = value
+    return obs

@@ -1,0 +1,118 @@
+"""Streaming access to (gzipped) GEO text files, with errors that name the file and line."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .._errors import InputError
+from .._files import GZIP_MAGIC
+
+#: Cell values GEO uses for "no value".
+GEO_NA = ["", "null", "NULL", "NA", "N/A", "NaN", "nan", "--"]
+
+CHUNK = 1 << 23
+
+
+@contextlib.contextmanager
+def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """Open ``path`` for streaming reads, decompressing gzip (detected by content).
+
+    Empty files and non-gzip data named ``.gz`` fail at once with a clear :class:`InputError`;
+    corrupt or truncated gzip streams fail where they break, naming the file.
+    """
+    path = Path(path)
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 (closed by the with below)
+    except FileNotFoundError:
+        msg = f"{path}: no such file"
+        raise InputError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: is a directory, expected a file"
+        raise InputError(msg) from None
+    with raw:
+        head = raw.read(2)
+        raw.seek(0)
+        if not head:
+            msg = f"{path}: file is empty (a failed or interrupted download?)"
+            raise InputError(msg)
+        if head == GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif path.suffix == ".gz":
+            msg = f"{path}: expected gzip data (name ends in .gz) but found plain bytes"
+            raise InputError(msg)
+        else:
+            stream = raw
+        try:
+            yield stream
+        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+            msg = f"{path}: corrupt or truncated gzip data ({err}); download the file again"
+            raise InputError(msg) from None
+
+
+class LineScanner:
+    """Lines of a byte stream, plus bulk reads of table bodies without a per-line Python loop."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.buf, self.pos, self.eof, self.lineno = stream, b"", 0, False, 0
+
+    def _fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.stream.read(CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def readline(self) -> bytes | None:
+        """The next line without its newline, or None at the end."""
+        while True:
+            end = self.buf.find(b"\n", self.pos)
+            if end >= 0:
+                line = self.buf[self.pos : end]
+                self.pos = end + 1
+                self.lineno += 1
+                return line.rstrip(b"\r")
+            if not self._fill():
+                if self.pos < len(self.buf):
+                    line = self.buf[self.pos :]
+                    self.pos = len(self.buf)
+                    self.lineno += 1
+                    return line.rstrip(b"\r")
+                return None
+
+    def read_block(self, stop: bytes = b"!") -> bytes | None:
+        """All lines up to (not including) the next line that starts with ``stop``.
+
+        That line is consumed too. Returns None if the stream ends first.
+        """
+        parts = []
+        while True:
+            if self.buf.startswith(stop, self.pos):
+                found = self.pos
+            else:
+                newline = self.buf.find(b"\n" + stop, self.pos)
+                found = newline + 1 if newline >= 0 else -1
+            if found >= 0:
+                self._take(parts, found)
+                self.readline()  # the stop line itself
+                return b"".join(parts)
+            last_newline = self.buf.rfind(b"\n", self.pos)
+            if last_newline >= self.pos:
+                self._take(parts, last_newline + 1)
+            if not self._fill():
+                return None
+
+    def _take(self, parts: list[bytes], end: int) -> None:
+        body = self.buf[self.pos : end]
+        parts.append(body)
+        self.lineno += body.count(b"\n")
+        self.pos = end

@@ -1,0 +1,74 @@
+"""Platform annotation: GEO platform SOFT tables and ``.annot`` files as probe-indexed tables."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from .._errors import InputError
+from ._soft import SoftRecord, parse_soft
+
+#: Column names GEO uses for the same annotation, per standard name (first match wins).
+ANNOTATION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "gene_symbol": ("Gene Symbol", "Gene symbol", "GENE_SYMBOL", "Symbol", "SYMBOL", "IDENTIFIER"),
+    "entrez_id": ("ENTREZ_GENE_ID", "Gene ID", "GENE", "Entrez_Gene_ID", "ENTREZ_ID"),
+    "gene_title": ("Gene Title", "Gene title", "GENE_NAME", "Definition", "DESCRIPTION"),
+}
+
+
+def read_gpl(path: str | os.PathLike, *, platform: str | None = None) -> pd.DataFrame:
+    """Read a GEO platform annotation into a DataFrame indexed by probe id.
+
+    Accepts a platform SOFT record (``GPL96.txt.gz``, ``GPL96_family.soft.gz``, or a family
+    SOFT holding several platforms, then pick one with ``platform``) or a GEO ``.annot(.gz)``
+    file. Besides the original columns, the standard columns ``gene_symbol``, ``entrez_id`` and
+    ``gene_title`` are added (empty strings where GEO has no annotation).
+
+    Parameters
+    ----------
+    path
+        The file, plain or gzipped.
+    platform
+        Accession of the platform to read when the file holds several.
+
+    Returns
+    -------
+    DataFrame indexed by probe id (``ID``), all values strings.
+    """
+    records = [r for r in parse_soft(path) if r.kind in ("PLATFORM", "ANNOTATION")]
+    with_table = [r for r in records if r.header is not None]
+    if platform is not None:
+        with_table = [r for r in with_table if r.accession == platform or r.kind == "ANNOTATION"]
+    if not with_table:
+        what = f"platform {platform}" if platform else "a platform"
+        msg = f"{path}: no table of {what} found; expected '!platform_table_begin' after '^PLATFORM = GPL...'"  # noqa: E501
+        raise InputError(msg)
+    if len(with_table) > 1:
+        found = ", ".join(r.accession for r in with_table)
+        msg = f"{path}: holds several platforms ({found}); choose one with platform="
+        raise InputError(msg)
+    return platform_table(with_table[0], path)
+
+
+def platform_table(record: SoftRecord, path, *, full: bool = True) -> pd.DataFrame:
+    """The platform table of ``record`` indexed by probe id, with standard annotation columns.
+
+    With ``full=False`` only the id and the annotation columns are parsed (much faster on
+    tables with long Gene Ontology columns).
+    """
+    header = record.header
+    id_col = "ID" if "ID" in header else header[0]
+    wanted = {id_col} | {c for names in ANNOTATION_COLUMNS.values() for c in names}
+    table = record.frame(path, usecols=None if full else [c for c in header if c in wanted])
+    table = table.fillna("")
+    if table[id_col].duplicated().any():
+        dup = table.loc[table[id_col].duplicated(), id_col].iloc[0]
+        msg = f"{path}: platform {record.accession} lists probe id {dup!r} twice"
+        raise InputError(msg)
+    table = table.set_index(id_col)
+    table.index.name = None
+    for standard, names in ANNOTATION_COLUMNS.items():
+        source = next((n for n in names if n in table.columns), None)
+        table[standard] = table[source].astype(str) if source else ""
+    return table
