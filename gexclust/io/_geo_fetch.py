@@ -1,0 +1,267 @@
+"""Fetching GEO records by accession over HTTPS, through a verified local cache."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import urllib.error
+import urllib.request
+import zlib
+from pathlib import Path
+from typing import Literal
+
+from anndata import AnnData
+
+from .._errors import InputError
+from .._logging import logger
+from ._download import USER_AGENT, DownloadError, NotOnGeo, cached_download
+from ._geo_layout import geo_folder
+
+GEO_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
+ACCESSION = re.compile(r"^G(SE|SM|PL|DS)[0-9]+$")
+PLATFORM = re.compile(r"^GPL[0-9]+$")
+#: First bytes a valid file of each kind starts with (after decompression).
+HEADERS = {"matrix": (b"!Series_",), "soft": (b"^",), "annot": (b"^",)}
+
+Source = Literal["matrix", "soft"]
+
+
+def geo_url() -> str:
+    """GEO's root URL: ``$GEXCLUST_GEO_URL`` or the public HTTPS mirror."""
+    return os.environ.get("GEXCLUST_GEO_URL", GEO_URL).rstrip("/")
+
+
+def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The cache folder: ``cache_dir``, ``$GEXCLUST_CACHE_DIR`` or the user cache folder."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    if "GEXCLUST_CACHE_DIR" in os.environ:
+        return Path(os.environ["GEXCLUST_CACHE_DIR"])
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("gexclust")) / "geo"
+
+
+def check_accession(accession: str, *, pattern: re.Pattern = ACCESSION) -> str:
+    """Return ``accession`` if it is a GEO accession; refuse anything else (no path tricks)."""
+    if not isinstance(accession, str) or not pattern.fullmatch(accession):
+        msg = f"{accession!r} is not a GEO accession; expected e.g. GSE9476, GPL96, GSM239170 or GDS507"  # noqa: E501
+        raise ValueError(msg)
+    return accession
+
+
+def check_gzip_file(kind: str) -> callable:
+    """A checker: the file is one complete gzip stream whose text starts like a ``kind`` file."""
+
+    def check(path: Path) -> None:
+        try:
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(4096)
+                while fh.read(1 << 20):
+                    pass
+        except (EOFError, OSError, zlib.error) as err:
+            msg = f"{path.name}: incomplete or corrupt gzip data ({err})"
+            raise InputError(msg) from None
+        if not head.lstrip().startswith(HEADERS[kind]):
+            msg = f"{path.name}: does not look like a GEO {kind} file (starts {head[:30]!r})"
+            raise InputError(msg)
+
+    return check
+
+
+def fetch_geo(
+    accession: str,
+    *,
+    source: Source = "matrix",
+    platform: str | None = None,
+    annotate: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+    offline: bool = False,
+) -> dict[str, list[Path]]:
+    """Download (or find in the cache) the files of a GEO series, platform or dataset.
+
+    Returns the local paths by kind: ``'matrix'`` or ``'soft'`` for the data, ``'annot'`` for
+    platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
+    """
+    check_accession(accession)
+    if platform not in (None, "all"):
+        check_accession(platform, pattern=PLATFORM)
+    root = cache_root(cache_dir)
+    kind = accession[:3]
+    if kind == "GSE":
+        files = {source: _series_files(accession, source, platform, root, offline)}
+        if annotate and source == "matrix":
+            gpls = [_platform_of(path) for path in files["matrix"]]
+            files["annot"] = [p for p in (_annotation(g, root, offline) for g in gpls) if p]
+        return files
+    if kind == "GPL":
+        return {"annot": [p for p in [_annotation(accession, root, offline, required=True)] if p]}
+    if kind == "GDS":
+        rel = f"datasets/{geo_folder(accession)}/{accession}/soft/{accession}.soft.gz"
+        return {"soft": [_get(rel, root, "soft", f"dataset {accession}", offline)]}
+    rel = f"samples/{geo_folder(accession)}/{accession}/soft/{accession}.soft.gz"
+    return {"soft": [_get(rel, root, "soft", f"sample {accession}", offline)]}
+
+
+def _get(rel: str, root: Path, kind: str, what: str, offline: bool) -> Path:
+    return cached_download(f"{geo_url()}/{rel}", root / rel, check=check_gzip_file(kind),
+                           offline=offline, what=what)  # fmt: skip
+
+
+def _series_files(accession, source, platform, root, offline) -> list[Path]:
+    folder = f"series/{geo_folder(accession)}/{accession}"
+    if source == "soft":
+        return [_get(f"{folder}/soft/{accession}_family.soft.gz", root, "soft",
+                     f"family SOFT of {accession}", offline)]  # fmt: skip
+    if source != "matrix":
+        msg = f"source={source!r} is not valid; choose one of 'matrix', 'soft'"
+        raise ValueError(msg)
+    what = f"series matrix of {accession}"
+    if platform in (None, "all"):
+        try:
+            return [_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root, "matrix",
+                         what, offline)]  # fmt: skip
+        except NotOnGeo:
+            platforms = _listed_platforms(folder, accession, root, offline)
+            if platform is None:
+                msg = f"series {accession} spans {len(platforms)} platforms ({', '.join(platforms)}); pass platform= one of them, or platform='all'"  # noqa: E501
+                raise InputError(msg) from None
+    else:
+        platforms = [platform]
+    paths = []
+    for gpl in platforms:
+        name = f"{accession}-{gpl}_series_matrix.txt.gz"
+        try:
+            paths.append(_get(f"{folder}/matrix/{name}", root, "matrix", f"{what} on {gpl}", offline))  # noqa: E501
+        except NotOnGeo:
+            # a single-platform series has no -GPL suffix; its platform is checked when read
+            paths.append(_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root,
+                              "matrix", what, offline))  # fmt: skip
+    return paths
+
+
+def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) -> list[str]:
+    """Platforms of a multi-platform series, from GEO's folder listing (or the cache)."""
+    pattern = re.compile(rf"{accession}-(GPL[0-9]+)_series_matrix\.txt\.gz")
+    cached = root / folder / "matrix"
+    found = sorted({m.group(1) for p in cached.glob("*.txt.gz") if (m := pattern.fullmatch(p.name))})  # noqa: E501
+    if offline:
+        if found:
+            return found
+        msg = f"series matrix of {accession} is not in the cache ({cached}) and offline=True"
+        raise DownloadError(msg)
+    url = f"{geo_url()}/{folder}/matrix/"
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            listing = response.read().decode("utf-8", errors="replace")
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            msg = f"GEO has no series {accession}: {url} answered 404 Not Found"
+            raise NotOnGeo(msg) from None
+        raise DownloadError(f"could not list {url}: {err}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        raise DownloadError(f"could not list {url}: {err}") from None
+    platforms = sorted(set(pattern.findall(listing)))
+    if not platforms:
+        msg = f"GEO has no series matrix for {accession} (nothing listed under {url})"
+        raise NotOnGeo(msg)
+    return platforms
+
+
+def _platform_of(path: Path) -> str:
+    """The platform of a series matrix, from its header."""
+    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith(("!Sample_platform_id", "!Series_platform_id")):
+                return line.split("\t")[1].strip().strip('"')
+            if line.startswith("!series_matrix_table_begin"):
+                break
+    return ""
+
+
+def _annotation(gpl: str, root: Path, offline: bool, *, required: bool = False) -> Path | None:
+    """GEO's ``.annot`` of ``gpl``, else its platform SOFT; None (logged) if GEO has neither."""
+    if not PLATFORM.fullmatch(gpl or ""):
+        return None
+    folder = f"platforms/{geo_folder(gpl)}/{gpl}"
+    try:
+        return _get(f"{folder}/annot/{gpl}.annot.gz", root, "annot", f"annotation of {gpl}", offline)  # noqa: E501
+    except (NotOnGeo, DownloadError) as first:
+        try:
+            return _get(f"{folder}/soft/{gpl}_family.soft.gz", root, "soft",
+                        f"platform SOFT of {gpl}", offline)  # fmt: skip
+        except (NotOnGeo, DownloadError):
+            if required:
+                raise
+            logger.warning("no annotation for %s (%s); .var stays unannotated", gpl, first)
+            return None
+
+
+def read_geo(
+    accession: str,
+    *,
+    platform: str | None = None,
+    source: Source = "matrix",
+    annotate: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+    offline: bool = False,
+    type_from: str | None = None,
+    missing: Literal["error", "drop", "impute"] = "error",
+) -> AnnData | dict[str, AnnData]:
+    """Fetch a GEO series (or dataset/sample) by accession and read it into AnnData.
+
+    Files come over HTTPS from GEO's public layout (``$GEXCLUST_GEO_URL`` overrides the root)
+    into a cache (``cache_dir``, ``$GEXCLUST_CACHE_DIR`` or the user cache folder). A download
+    is verified end to end before it is renamed into the cache, so a broken or truncated file
+    never enters it; a cached file that no longer matches its recorded checksum is fetched
+    again. Concurrent calls share one download (file lock); timeouts and 5xx answers are
+    retried with back-off; a 404 means GEO has no such accession.
+
+    Parameters
+    ----------
+    accession
+        ``GSE...``, ``GDS...`` or ``GSM...``; checked against ``^G(SE|SM|PL|DS)[0-9]+$``.
+    platform
+        For series on several platforms: the one to read, or ``'all'`` (dict by platform).
+    source
+        ``'matrix'`` (series matrix, small and fast) or ``'soft'`` (family SOFT, with the
+        platform table and full sample records).
+    annotate
+        Add ``gene_symbol``, ``entrez_id`` and ``gene_title`` to ``.var`` from the platform's
+        ``.annot`` file (or platform SOFT).
+    cache_dir
+        Cache folder.
+    offline
+        Never touch the network: use the cache or fail with a clear error.
+    type_from
+        Source of ``.obs['type']``, as in :func:`gexclust.io.read_soft`.
+    missing
+        Policy for missing values, as in :func:`gexclust.io.read_cumida`.
+
+    Returns
+    -------
+    AnnData as from :func:`gexclust.io.read_series_matrix` / :func:`gexclust.io.read_soft`,
+    or a dict of them by platform with ``platform='all'``.
+    """
+    from ._geo_read import read_series_matrix, read_soft
+    from ._gpl import read_gpl
+
+    files = fetch_geo(accession, source=source, platform=platform, annotate=annotate,
+                      cache_dir=cache_dir, offline=offline)  # fmt: skip
+    if "soft" in files:
+        return read_soft(files["soft"][0], platform=platform, type_from=type_from,
+                         annotate=annotate, missing=missing)  # fmt: skip
+    annotations = [read_gpl(p) for p in files.get("annot", [])]
+    result = {}
+    for i, path in enumerate(files["matrix"]):
+        adata = read_series_matrix(path, gpl=annotations[i] if i < len(annotations) else None,
+                                   type_from=type_from, annotate=annotate, missing=missing)  # fmt: skip
+        result[adata.uns["geo"]["platform"]] = adata
+    if platform == "all":
+        return result
+    if platform is not None and platform not in result:
+        msg = f"series {accession} has no samples on {platform}; it has {', '.join(result)}"
+        raise InputError(msg)
+    return result[platform] if platform is not None else next(iter(result.values()))

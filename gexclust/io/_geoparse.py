@@ -1,0 +1,101 @@
+"""Interoperability with GEOparse: its GSE and GSM objects as AnnData."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+
+from .._errors import InputError
+from ._geo_build import add_type, flatten_meta, to_anndata
+from ._geo_build import _sample_fields as sample_fields
+from ._geo_read import bundled_annotation, choose_platforms
+from ._gpl import ANNOTATION_COLUMNS
+
+
+def from_geoparse(
+    obj,
+    *,
+    platform: str | None = None,
+    type_from: str | None = None,
+    annotate: bool = True,
+    missing: Literal["error", "drop", "impute"] = "error",
+) -> AnnData | dict[str, AnnData]:
+    """Convert a GEOparse ``GSE`` or ``GSM`` object into AnnData (samples x probes).
+
+    Values are matched by ``ID_REF`` and equal ``gse.pivot_samples('VALUE')`` (transposed,
+    in the platform's probe order). Metadata land where :func:`gexclust.io.read_soft` puts
+    them.
+
+    Parameters
+    ----------
+    obj
+        ``GEOparse.GEOTypes.GSE`` or ``GSM``, e.g. from ``GEOparse.get_GEO(filepath=...)``.
+    platform
+        For series on several platforms: one of them, or ``'all'`` for a dict.
+    type_from
+        Source of ``.obs['type']``, as in :func:`gexclust.io.read_soft`.
+    annotate
+        Add platform annotation to ``.var``.
+    missing
+        Policy for missing values, as in :func:`gexclust.io.read_cumida`.
+
+    Returns
+    -------
+    AnnData, or a dict of them by platform with ``platform='all'``.
+    """
+    kind = type(obj).__name__
+    if kind == "GSM":
+        gsms, gpls, series_meta, accession = [obj], {}, {}, obj.name
+    elif kind == "GSE":
+        gsms, gpls, series_meta, accession = list(obj.gsms.values()), obj.gpls, obj.metadata, obj.name  # noqa: E501
+    else:
+        msg = f"from_geoparse expects a GEOparse GSE or GSM object, got {kind}"
+        raise TypeError(msg)
+    by_platform: dict[str, list] = {}
+    for gsm in gsms:
+        by_platform.setdefault(gsm.metadata.get("platform_id", ["unknown"])[0], []).append(gsm)
+    chosen = choose_platforms(list(by_platform), platform, f"GEOparse {kind} {accession}")
+    result = {
+        gpl: _convert(by_platform[gpl], gpls.get(gpl), accession, series_meta,
+                      type_from=type_from, annotate=annotate, missing=missing)
+        for gpl in chosen
+    }  # fmt: skip
+    return result if platform == "all" else result[chosen[0]]
+
+
+def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing) -> AnnData:
+    columns = {}
+    for gsm in gsms:
+        table = gsm.table
+        if "ID_REF" not in table or "VALUE" not in table:
+            msg = f"GEOparse sample {gsm.name} has no ID_REF/VALUE table"
+            raise InputError(msg)
+        values = pd.to_numeric(table["VALUE"], errors="coerce").to_numpy(dtype=np.float64)
+        columns[gsm.name] = pd.Series(values, index=table["ID_REF"].astype(str))
+    frame = pd.concat(columns, axis=1)
+    annotation = _annotation(gpl) if gpl is not None and not gpl.table.empty else None
+    if annotation is not None:
+        frame = frame.reindex(annotation.index.union(frame.index, sort=False))
+    meta = [{f"Sample_{k}": v for k, v in gsm.metadata.items()} for gsm in gsms]
+    obs = pd.DataFrame([sample_fields(m) for m in meta],
+                       index=pd.Index([g.name for g in gsms], dtype=str))  # fmt: skip
+    obs = add_type(obs, series=accession, type_from=type_from)
+    platform = obs["platform_id"].iloc[0]
+    if annotate and annotation is None:
+        annotation = bundled_annotation(platform)
+    uns = {"accession": accession, "platform": platform, "source": "GEOparse",
+           "series": flatten_meta(series_meta, "")}  # fmt: skip
+    return to_anndata(frame.to_numpy().T, frame.index, obs, annotation=annotation if annotate else None,  # noqa: E501
+                      missing=missing, path=f"GEOparse {accession}", uns=uns)  # fmt: skip
+
+
+def _annotation(gpl) -> pd.DataFrame:
+    table = gpl.table.copy()
+    table.index = table["ID"].astype(str) if "ID" in table else table.iloc[:, 0].astype(str)
+    for standard, names in ANNOTATION_COLUMNS.items():
+        source = next((n for n in names if n in table.columns), None)
+        table[standard] = table[source].fillna("").astype(str) if source else ""
+    return table
