@@ -25,7 +25,7 @@ def run_command(args) -> int:
         raise ValueError(msg)
     check_outdir(Path(args.outdir), force=args.force)  # fail before the expensive work
     config = RunConfig(recipe=args.recipe, n_clusters=args.n_clusters, method=args.method,
-                       metric=args.metric, n_top_genes=_n_top(args))  # fmt: skip
+                       metric=args.metric, n_top_genes=_n_top(args))
     progress = Progress(4, quiet=args.quiet)
     progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
     # anndata and scipy.cluster are needed by the figure workers too: import them once, before
@@ -64,14 +64,50 @@ def _load(args):
         digest = hashlib.sha256(adata.X.tobytes()).hexdigest()
         source = {"path": "built-in example (gexclust.datasets.gse9476_example)",
                   "sha256": digest, "sha256_of": "generated float64 matrix", "simulated": True,
-                  "note": adata.uns["simulated"]["note"]}  # fmt: skip
+                  "note": adata.uns["simulated"]["note"]}
         return adata, source
-    from .io import read_cumida
+    from . import io
 
-    adata = read_cumida(args.input, missing=args.missing)
-    source = {"path": str(args.input), "sha256": adata.uns["source"]["sha256"],
-              "sha256_of": "input file", "simulated": False}  # fmt: skip
-    return adata, source
+    if io._geo_fetch.ACCESSION.fullmatch(args.input):
+        adata = io.read_geo(args.input, platform=args.platform, source=args.source,
+                            cache_dir=args.cache_dir, offline=args.offline,
+                            type_from=args.type_from, missing=args.missing)
+        path = adata.uns["geo"]["source"]
+        return adata, {"path": path, "accession": args.input, "sha256": _sha256(path),
+                       "sha256_of": "cached GEO file", "simulated": False}
+    name = Path(args.input).name.lower()
+    if "series_matrix" in name:
+        adata = io.read_series_matrix(args.input, type_from=args.type_from, missing=args.missing)
+    elif ".soft" in name:
+        adata = io.read_soft(args.input, platform=args.platform, type_from=args.type_from,
+                             missing=args.missing)
+    else:
+        adata = io.read_cumida(args.input, missing=args.missing)
+    return adata, {"path": str(args.input), "sha256": _sha256(args.input),
+                   "sha256_of": "input file", "simulated": False}
+
+
+def _sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_command(args) -> int:
+    """Execute ``gexclust fetch``: download into the cache and list the cached files."""
+    from .io import fetch_geo
+
+    files = fetch_geo(args.accession, source=args.source, platform=args.platform,
+                      annotate=not args.no_annotation, cache_dir=args.cache_dir,
+                      offline=args.offline)
+    print(f"{args.accession}: cached")
+    for kind, paths in files.items():
+        for path in paths:
+            size = Path(path).stat().st_size
+            print(f"  {kind:6s} {size / 1e6:8.2f} MB  sha256 {_sha256(path)[:16]}  {path}")
+    return 0
 
 
 def _summary(adata, config, source, n_probes: int) -> dict:
@@ -116,7 +152,7 @@ def _write_tables(adata, stage: Path) -> None:
     adata.write_h5ad(stage / "adata.h5ad")
     clusters = pd.DataFrame({"sample": adata.obs_names,
                              "type": adata.obs.get("type", ""),
-                             "cluster": adata.obs["cluster"]})  # fmt: skip
+                             "cluster": adata.obs["cluster"]})
     clusters.to_csv(stage / "clusters.csv", index=False)
     Z = np.asarray(adata.uns["hclust"]["linkage"])
     linkage = pd.DataFrame(Z, columns=["left", "right", "height", "n_leaves"])
@@ -134,7 +170,7 @@ def format_summary(adata, summary: dict) -> str:
     p = summary["parameters"]
     genes = "all" if p["n_top_genes"] is None else f"top {summary['n_genes_clustered']} variable"
     lines.append(f"{summary['n_samples']} samples, {genes} of {summary['n_probes']} probes; "
-                 f"{p['method']}/{p['metric']}, {p['recipe']} recipe")  # fmt: skip
+                 f"{p['method']}/{p['metric']}, {p['recipe']} recipe")
     if "type" in adata.obs:
         table = pd.crosstab(adata.obs["cluster"], adata.obs["type"])
         table["total"] = table.sum(axis=1)

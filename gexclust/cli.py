@@ -28,24 +28,50 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=EPILOG,
     )
-    run.add_argument("input", nargs="?", metavar="INPUT", help="CSV or CSV.gz file")
+    run.add_argument("input", nargs="?", metavar="INPUT",
+                     help="CuMiDa CSV(.gz), GEO series matrix or SOFT file, or a GEO accession "
+                     "(GSE9476) to fetch")
     run.add_argument("-o", "--outdir", required=True, help="output folder (must be new or empty)")
     run.add_argument("--n-clusters", type=int, default=4, help="clusters to cut (default 4)")
     run.add_argument("--method", default="ward", help="linkage method (default ward)")
     run.add_argument("--metric", default="euclidean", help="distance (default euclidean)")
     genes = run.add_mutually_exclusive_group()
     genes.add_argument("--n-top-genes", type=int, default=None, metavar="N",
-                       help="cluster on the N most variable genes (default 2000)")  # fmt: skip
+                       help="cluster on the N most variable genes (default 2000)")
     genes.add_argument("--all-genes", action="store_true", help="cluster on all genes")
     run.add_argument("--recipe", choices=("default", "seed"), default="default",
                      help="'seed' reproduces the original script: all probes, StandardScaler, "
-                     "ward (default: 'default')")  # fmt: skip
+                     "ward (default: 'default')")
     run.add_argument("--missing", choices=("error", "drop", "impute"), default="error",
-                     help="missing-value policy when reading INPUT (default error)")  # fmt: skip
+                     help="missing-value policy when reading INPUT (default error)")
+    _geo_options(run)
+    run.add_argument("--type-from", default=None, metavar="COLUMN_OR_REGEX",
+                     help="GEO input: .obs column or title regex giving the sample type")
     run.add_argument("--force", action="store_true", help="replace a non-empty OUTDIR")
     run.add_argument("--quiet", action="store_true", help="no progress or summary output")
     run.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    fetch = sub.add_parser(
+        "fetch",
+        help="download a GEO accession into the cache and report what was cached",
+        description="Download the files of a GEO accession (verified, atomically) into the "
+        "cache, or check they are there with --offline.",
+    )
+    fetch.add_argument("accession", help="GSE..., GPL..., GDS... or GSM...")
+    _geo_options(fetch)
+    fetch.add_argument("--no-annotation", action="store_true",
+                       help="do not fetch the platform annotation")
+    fetch.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return parser
+
+
+def _geo_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", choices=("matrix", "soft"), default="matrix",
+                        help="GEO file to use: series matrix (default) or family SOFT")
+    parser.add_argument("--platform", default=None,
+                        help="platform of a multi-platform series (e.g. GPL96)")
+    parser.add_argument("--cache-dir", default=None,
+                        help="download cache (default $GEXCLUST_CACHE_DIR or the user cache)")
+    parser.add_argument("--offline", action="store_true", help="use only the cache")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             from ._run_cli import run_command
 
             return run_command(args)
+        if args.command == "fetch":
+            from ._run_cli import fetch_command
+
+            return fetch_command(args)
     except KeyboardInterrupt:
         print("gexclust: interrupted", file=sys.stderr)
         return 130

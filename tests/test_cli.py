@@ -24,7 +24,7 @@ FIGS = [f"{n}.{e}" for n in ("dendrogram", "cluster_heatmap", "clustermap") for 
 
 def gexclust(*args, cwd=None, check=True):
     proc = subprocess.run([sys.executable, "-m", "gexclust.cli", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True)  # fmt: skip
+                          capture_output=True, text=True)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -116,7 +116,7 @@ def test_refuses_non_empty_outdir_and_force_replaces(tmp_path):
          "method='ward' needs metric='euclidean'"),
         ("samples,type,p1,p2\n1,A,2,3\n2,B,4,5\n", ["--method", "upgma"], "choose one of"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_gives_one_line_error(tmp_path, content, args, message):
     csv = tmp_path / "in.csv"
     if content is not None:
@@ -134,7 +134,7 @@ def test_bad_input_gives_one_line_error(tmp_path, content, args, message):
 def test_help_does_not_import_heavy_modules():
     code = ("import sys; from gexclust.cli import build_parser; build_parser().format_help();"
             "print(sorted(m for m in ('anndata', 'pandas', 'matplotlib', 'scipy') "
-            "if m in sys.modules))")  # fmt: skip
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     proc = gexclust("--help")
@@ -143,6 +143,6 @@ def test_help_does_not_import_heavy_modules():
 
 def test_seed_recipe_rejects_gene_selection(tmp_path):
     proc = gexclust("run", "-o", tmp_path / "o", "--recipe", "seed", "--n-top-genes", "10",
-                    check=False)  # fmt: skip
+                    check=False)
     assert proc.returncode == 1
     assert "--recipe seed always uses all probes" in proc.stderr

@@ -11,5 +11,5 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ruff_clean():
     proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
-                          capture_output=True, text=True)  # fmt: skip
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

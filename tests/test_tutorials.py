@@ -17,7 +17,7 @@ def test_notebook_runs(path, monkeypatch):
     namespace: dict = {}
     for cell in cells:
         if cell["cell_type"] == "code":
-            exec(compile("".join(cell["source"]), f"{path.name}", "exec"), namespace)  # noqa: S102
+            exec(compile("".join(cell["source"]), f"{path.name}", "exec"), namespace)
     assert namespace["result"]["ari"] == pytest.approx(1.0)
 
 

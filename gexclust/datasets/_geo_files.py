@@ -91,9 +91,9 @@ def family_soft_text(adata) -> str:
            f"!Series_geo_accession = {SERIES}", f"!Series_summary = {SIMULATED_NOTE}",
            f"^PLATFORM = {PLATFORM}", f"!Platform_geo_accession = {PLATFORM}",
            "#ID = ", "#Gene Symbol = ", "#ENTREZ_GENE_ID = ", "!platform_table_begin",
-           "ID\tGene Symbol\tENTREZ_GENE_ID"]  # fmt: skip
+           "ID\tGene Symbol\tENTREZ_GENE_ID"]
     out += [f"{p}\t{s}\t{e}" for p, s, e in
-            zip(adata.var_names, adata.var["gene_symbol"], adata.var["entrez_id"], strict=True)]  # fmt: skip
+            zip(adata.var_names, adata.var["gene_symbol"], adata.var["entrez_id"], strict=True)]
     out.append("!platform_table_end")
     per_sample = _formatted_rows(adata.X)
     characteristics = _characteristics(adata)
@@ -102,7 +102,7 @@ def family_soft_text(adata) -> str:
                 f"!Sample_geo_accession = {gsm}", "!Sample_source_name_ch1 = simulated",
                 f"!Sample_characteristics_ch1 = {characteristics[i]}",
                 f"!Sample_platform_id = {PLATFORM}", "#ID_REF = ", "#VALUE = simulated log2",
-                "!sample_table_begin", "ID_REF\tVALUE"]  # fmt: skip
+                "!sample_table_begin", "ID_REF\tVALUE"]
         values = per_sample[i].split("\t")
         out += [f"{p}\t{v}" for p, v in zip(adata.var_names, values, strict=True)]
         out.append("!sample_table_end")
@@ -113,8 +113,8 @@ def annot_text(adata) -> str:
     """The bundled GPL96 annotation as a GEO ``.annot`` file."""
     out = [f"^Annotation = {PLATFORM}", f"!Annotation_platform = {PLATFORM}",
            "#ID = probe id", "#Gene title = ", "#Gene symbol = ", "#Gene ID = Entrez Gene id",
-           "!platform_table_begin", "ID\tGene title\tGene symbol\tGene ID"]  # fmt: skip
+           "!platform_table_begin", "ID\tGene title\tGene symbol\tGene ID"]
     out += [f"{p}\t\t{s}\t{e}" for p, s, e in
-            zip(adata.var_names, adata.var["gene_symbol"], adata.var["entrez_id"], strict=True)]  # fmt: skip
+            zip(adata.var_names, adata.var["gene_symbol"], adata.var["entrez_id"], strict=True)]
     out.append("!platform_table_end")
     return "\n".join(out) + "\n"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -38,7 +37,7 @@ class DownloadError(OSError):
 
 
 def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offline: bool,
-                    what: str) -> Path:  # fmt: skip
+                    what: str) -> Path:
     """Return ``dest``, downloading ``url`` into it first unless a verified copy is cached.
 
     ``check(path)`` raises :class:`InputError` for a broken file. ``what`` names the file in
@@ -111,14 +110,13 @@ def _fetch(url: str, tmp: Path, *, what: str) -> None:
                 msg = f"GEO refused {what}: {url} answered {err.code} {err.reason}"
                 raise DownloadError(msg) from None
             reason = f"{err.code} {err.reason}"
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError,
-                EOFError) as err:  # fmt: skip
+        except (urllib.error.URLError, TimeoutError, ConnectionError, EOFError) as err:
             reason = str(getattr(err, "reason", err))
         if attempt == ATTEMPTS:
             msg = f"could not download {what} from {url} after {ATTEMPTS} attempts ({reason}); check the network, or use offline=True with a filled cache"  # noqa: E501
             raise DownloadError(msg)
         logger.warning("%s: %s; retrying in %.1f s (attempt %d/%d)", url, reason, delay,
-                       attempt + 1, ATTEMPTS)  # fmt: skip
+                       attempt + 1, ATTEMPTS)
         time.sleep(delay)
         delay *= 2
 
@@ -131,7 +129,7 @@ def _stream(url: str, tmp: Path) -> None:
         total = int(response.headers.get("Content-Length") or 0) or None
         name = url.rsplit("/", 1)[-1]
         with tqdm(total=total, unit="B", unit_scale=True, desc=name, disable=None,
-                  leave=False) as bar:  # fmt: skip
+                  leave=False) as bar:
             received = 0
             while block := response.read(1 << 16):
                 out.write(block)

@@ -32,7 +32,7 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
         body = b"".join(s.body for s in group)
         try:
             frame = read_tsv(body, list(header), path, group[0], numeric=("VALUE",),
-                             usecols=["ID_REF", "VALUE"])  # fmt: skip
+                             usecols=["ID_REF", "VALUE"])
         except InputError:
             _name_bad_value(group, header, path)
             raise
@@ -60,7 +60,7 @@ def _place(probes: pd.Index, rows, ids, values, samples, path):
     known = positions >= 0
     if not known.all():
         logger.warning("%s: %d sample rows name probes absent from the platform; ignored",
-                       path, int((~known).sum()))  # fmt: skip
+                       path, int((~known).sum()))
     rows, positions, values = rows[known], positions[known], values[known]
     flat = rows * len(probes) + positions
     counts = np.bincount(flat, minlength=len(samples) * len(probes))
@@ -82,7 +82,7 @@ def _name_bad_value(group, header, path) -> None:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             msg = (f"{path}: sample {sample.accession}, ID_REF {frame['ID_REF'].iloc[i]!r}: "
-                   f"VALUE {frame['VALUE'].iloc[i]!r} is not a number")  # fmt: skip
+                   f"VALUE {frame['VALUE'].iloc[i]!r} is not a number")
             raise InputError(msg)
 
 

@@ -106,14 +106,14 @@ def fetch_geo(
 
 def _get(rel: str, root: Path, kind: str, what: str, offline: bool) -> Path:
     return cached_download(f"{geo_url()}/{rel}", root / rel, check=check_gzip_file(kind),
-                           offline=offline, what=what)  # fmt: skip
+                           offline=offline, what=what)
 
 
 def _series_files(accession, source, platform, root, offline) -> list[Path]:
     folder = f"series/{geo_folder(accession)}/{accession}"
     if source == "soft":
         return [_get(f"{folder}/soft/{accession}_family.soft.gz", root, "soft",
-                     f"family SOFT of {accession}", offline)]  # fmt: skip
+                     f"family SOFT of {accession}", offline)]
     if source != "matrix":
         msg = f"source={source!r} is not valid; choose one of 'matrix', 'soft'"
         raise ValueError(msg)
@@ -121,7 +121,7 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
     if platform in (None, "all"):
         try:
             return [_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root, "matrix",
-                         what, offline)]  # fmt: skip
+                         what, offline)]
         except NotOnGeo:
             platforms = _listed_platforms(folder, accession, root, offline)
             if platform is None:
@@ -137,7 +137,7 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
         except NotOnGeo:
             # a single-platform series has no -GPL suffix; its platform is checked when read
             paths.append(_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root,
-                              "matrix", what, offline))  # fmt: skip
+                              "matrix", what, offline))
     return paths
 
 
@@ -191,7 +191,7 @@ def _annotation(gpl: str, root: Path, offline: bool, *, required: bool = False) 
     except (NotOnGeo, DownloadError) as first:
         try:
             return _get(f"{folder}/soft/{gpl}_family.soft.gz", root, "soft",
-                        f"platform SOFT of {gpl}", offline)  # fmt: skip
+                        f"platform SOFT of {gpl}", offline)
         except (NotOnGeo, DownloadError):
             if required:
                 raise
@@ -249,15 +249,15 @@ def read_geo(
     from ._gpl import read_gpl
 
     files = fetch_geo(accession, source=source, platform=platform, annotate=annotate,
-                      cache_dir=cache_dir, offline=offline)  # fmt: skip
+                      cache_dir=cache_dir, offline=offline)
     if "soft" in files:
         return read_soft(files["soft"][0], platform=platform, type_from=type_from,
-                         annotate=annotate, missing=missing)  # fmt: skip
+                         annotate=annotate, missing=missing)
     annotations = [read_gpl(p) for p in files.get("annot", [])]
     result = {}
     for i, path in enumerate(files["matrix"]):
         adata = read_series_matrix(path, gpl=annotations[i] if i < len(annotations) else None,
-                                   type_from=type_from, annotate=annotate, missing=missing)  # fmt: skip
+                                   type_from=type_from, annotate=annotate, missing=missing)
         result[adata.uns["geo"]["platform"]] = adata
     if platform == "all":
         return result

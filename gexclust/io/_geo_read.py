@@ -87,7 +87,7 @@ def read_soft(
         gpl: _series_platform(by_platform[gpl], platforms.get(gpl), series, path,
                               type_from=type_from, annotate=annotate, missing=missing)
         for gpl in chosen
-    }  # fmt: skip
+    }
     return result if platform == "all" else result[chosen[0]]
 
 
@@ -126,7 +126,7 @@ def _series_platform(samples, gpl_record, series, path, *, type_from, annotate, 
         uns["platform_meta"] = flatten_meta(gpl_record.meta, "Platform_")
         uns["platform_meta"].pop("sample_id", None)  # tens of thousands of ids, not metadata
     return to_anndata(X, probes, obs, annotation=annotation if annotate else None,
-                      missing=missing, path=path, uns=uns)  # fmt: skip
+                      missing=missing, path=path, uns=uns)
 
 
 def bundled_annotation(platform: str) -> pd.DataFrame | None:
@@ -158,9 +158,9 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
     annotation = None
     if "IDENTIFIER" in table:
         annotation = pd.DataFrame({"gene_symbol": table["IDENTIFIER"].fillna("").to_numpy()},
-                                  index=probes)  # fmt: skip
+                                  index=probes)
     uns = {"accession": dataset.accession, "platform": dataset.first("dataset_platform"),
-           "source": str(path), "series": flatten_meta(dataset.meta, "dataset_")}  # fmt: skip
+           "source": str(path), "series": flatten_meta(dataset.meta, "dataset_")}
     X = table[gsms].to_numpy(dtype=np.float64).T
     return to_anndata(X, probes, obs, annotation=annotation, missing=missing, path=path, uns=uns)
 
@@ -217,9 +217,9 @@ def read_series_matrix(
         else:
             annotation = bundled_annotation(platform)
     uns = {"accession": accession, "platform": platform, "source": str(path),
-           "series": flatten_meta(meta, "Series_")}  # fmt: skip
+           "series": flatten_meta(meta, "Series_")}
     return to_anndata(frame.to_numpy(dtype=np.float64).T, frame.index, obs,
-                      annotation=annotation, missing=missing, path=path, uns=uns)  # fmt: skip
+                      annotation=annotation, missing=missing, path=path, uns=uns)
 
 
 def _matrix_header(scanner: LineScanner, path):
@@ -248,7 +248,7 @@ def _matrix_table(block: bytes, path) -> pd.DataFrame:
         raise InputError(msg)
     try:
         frame = pd.read_csv(io.BytesIO(block), sep="\t", index_col=0, na_values=GEO_NA,
-                            keep_default_na=False, dtype={0: str})  # fmt: skip
+                            keep_default_na=False, dtype={0: str})
     except ValueError as err:
         msg = f"{path}: cannot read the series matrix table: {err}"
         raise InputError(msg) from None

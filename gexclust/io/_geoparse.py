@@ -9,8 +9,8 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
-from ._geo_build import add_type, flatten_meta, to_anndata
 from ._geo_build import _sample_fields as sample_fields
+from ._geo_build import add_type, flatten_meta, to_anndata
 from ._geo_read import bundled_annotation, choose_platforms
 from ._gpl import ANNOTATION_COLUMNS
 
@@ -62,7 +62,7 @@ def from_geoparse(
         gpl: _convert(by_platform[gpl], gpls.get(gpl), accession, series_meta,
                       type_from=type_from, annotate=annotate, missing=missing)
         for gpl in chosen
-    }  # fmt: skip
+    }
     return result if platform == "all" else result[chosen[0]]
 
 
@@ -81,15 +81,15 @@ def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing)
         frame = frame.reindex(annotation.index.union(frame.index, sort=False))
     meta = [{f"Sample_{k}": v for k, v in gsm.metadata.items()} for gsm in gsms]
     obs = pd.DataFrame([sample_fields(m) for m in meta],
-                       index=pd.Index([g.name for g in gsms], dtype=str))  # fmt: skip
+                       index=pd.Index([g.name for g in gsms], dtype=str))
     obs = add_type(obs, series=accession, type_from=type_from)
     platform = obs["platform_id"].iloc[0]
     if annotate and annotation is None:
         annotation = bundled_annotation(platform)
     uns = {"accession": accession, "platform": platform, "source": "GEOparse",
-           "series": flatten_meta(series_meta, "")}  # fmt: skip
+           "series": flatten_meta(series_meta, "")}
     return to_anndata(frame.to_numpy().T, frame.index, obs, annotation=annotation if annotate else None,  # noqa: E501
-                      missing=missing, path=f"GEOparse {accession}", uns=uns)  # fmt: skip
+                      missing=missing, path=f"GEOparse {accession}", uns=uns)
 
 
 def _annotation(gpl) -> pd.DataFrame:

@@ -55,7 +55,7 @@ def read_tsv(body: bytes, header, path, record, *, numeric=(), usecols=None) -> 
         return pd.read_csv(
             io.BytesIO(body), sep="\t", header=None, names=header, usecols=usecols, dtype=dtype,
             na_values=GEO_NA, keep_default_na=False, quoting=3, index_col=False,
-        )  # fmt: skip
+        )
     except ValueError as err:
         msg = f"{path}: table of {record.kind} {record.accession} (line {record.line}): {err}"
         raise InputError(msg) from None

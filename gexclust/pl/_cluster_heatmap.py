@@ -77,17 +77,17 @@ def cluster_heatmap(
     n_rows = len(genes)
     fig = new_figure(figsize or (2.6 + 0.75 * len(groups), 1.6 + 0.22 * n_rows), show=show)
     grid = fig.add_gridspec(2, 2, height_ratios=[0.25, n_rows * 0.22], width_ratios=[20, 1],
-                            hspace=0.02, wspace=0.05)  # fmt: skip
+                            hspace=0.02, wspace=0.05)
     top = fig.add_subplot(grid[0, 0])
     ax = fig.add_subplot(grid[1, 0])
     cax = fig.add_subplot(grid[1, 1])
     image = ax.imshow(shown, aspect="auto", cmap=cmap, interpolation="nearest",
                       vmin=-np.abs(shown).max() if scale_rows else None,
-                      vmax=np.abs(shown).max() if scale_rows else None)  # fmt: skip
+                      vmax=np.abs(shown).max() if scale_rows else None)
     if annotate:
         _annotate(ax, means, shown)
     ax.set_yticks(np.arange(n_rows), gene_labels(adata, genes, gene_symbols=gene_symbols),
-                  fontsize=7)  # fmt: skip
+                  fontsize=7)
     ax.set_xticks(np.arange(len(groups)), [f"{groupby} {g}" for g in groups], fontsize=8)
     _group_strip(top, adata, groupby, len(groups))
     fig.colorbar(image, cax=cax, label="row z-score of mean" if scale_rows else "mean")
@@ -107,7 +107,7 @@ def _annotate(ax, means: np.ndarray, shown: np.ndarray) -> None:
     for (i, j), value in np.ndenumerate(means):
         dark = abs(shown[i, j]) > 0.6 * limit
         ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=6,
-                color="white" if dark else "black")  # fmt: skip
+                color="white" if dark else "black")
 
 
 def _group_strip(ax, adata: AnnData, groupby: str, n_groups: int) -> None:
@@ -115,7 +115,7 @@ def _group_strip(ax, adata: AnnData, groupby: str, n_groups: int) -> None:
 
     colours = ensure_colors(adata, groupby)
     ax.imshow(np.arange(n_groups)[None, :], aspect="auto", cmap=ListedColormap(colours),
-              vmin=-0.5, vmax=n_groups - 0.5)  # fmt: skip
+              vmin=-0.5, vmax=n_groups - 0.5)
     ax.set_yticks([])
     ax.tick_params(axis="x", bottom=False, labelbottom=False)
     for spine in ax.spines.values():

@@ -95,7 +95,7 @@ def clustermap(
     grid = fig.add_gridspec(
         2, 2 + len(bars), width_ratios=[2.0] + [0.25] * len(bars) + [0.16 * n_shown],
         height_ratios=[1.5, 0.15 * n_obs], wspace=0.03, hspace=0.02,
-    )  # fmt: skip
+    )
     heat = fig.add_subplot(grid[1, 1 + len(bars)])
     left = fig.add_subplot(grid[1, 0])
     top = fig.add_subplot(grid[0, 1 + len(bars)])
@@ -107,7 +107,7 @@ def clustermap(
     image = heat.imshow(
         values[np.ix_(sample_order, gene_order)], aspect="auto", cmap=cmap, vmin=-vmax,
         vmax=vmax, interpolation="nearest", extent=(0, n_shown, n_obs, 0),
-    )  # fmt: skip
+    )
     _axis_labels(heat, adata, adata.var_names[genes[gene_order]], sample_order, gene_symbols)
     # axes are aligned by their limits, not shared, which keeps tick layout cheap
     for ax in (left, top):
@@ -120,7 +120,7 @@ def clustermap(
     fig.colorbar(image, cax=cax, orientation="horizontal", label="z-score (per gene)")
     if color is not None and color in adata.obs:
         colours = dict(zip(adata.obs[color].cat.categories, ensure_colors(adata, color),
-                           strict=True))  # fmt: skip
+                           strict=True))
         _legend(top, colours, title=color)
     top.set_title(f"{n_obs} samples x top {n_shown} variable genes", fontsize=10, loc="left")
     finish(fig, show=show, save=save)
@@ -143,8 +143,8 @@ def _z(values: np.ndarray) -> np.ndarray:
 def _axis_labels(heat, adata, genes, sample_order, gene_symbols) -> None:
     n_obs, n_genes = len(sample_order), len(genes)
     heat.set_yticks(np.arange(n_obs) + 0.5, adata.obs_names[sample_order],
-                    fontsize=leaf_fontsize(n_obs, 0.15))  # fmt: skip
+                    fontsize=leaf_fontsize(n_obs, 0.15))
     heat.yaxis.tick_right()
     heat.set_xticks(np.arange(n_genes) + 0.5, gene_labels(adata, genes, gene_symbols=gene_symbols),
-                    rotation=90, fontsize=leaf_fontsize(n_genes, 0.16))  # fmt: skip
+                    rotation=90, fontsize=leaf_fontsize(n_genes, 0.16))
     heat.tick_params(length=0)

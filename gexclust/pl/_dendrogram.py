@@ -176,7 +176,7 @@ def _name_runs(ax, values) -> None:
     for i in range(1, len(values) + 1):
         if i == len(values) or values[i] != values[start]:
             ax.text((start + i) / 2, 0.5, str(values[start]), ha="center", va="center",
-                    fontsize=8, color="white", fontweight="bold")  # fmt: skip
+                    fontsize=8, color="white", fontweight="bold")
             start = i
 
 
@@ -193,4 +193,4 @@ def _legend(ax, colours: dict, *, title: str) -> None:
     ax.legend(
         handles=handles, title=title, fontsize=8, title_fontsize=8, frameon=False,
         loc="upper left", bbox_to_anchor=(1.0, 1.0),
-    )  # fmt: skip
+    )

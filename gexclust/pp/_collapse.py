@@ -75,13 +75,13 @@ def collapse_probes(
     else:
         values, probes, n_probes = _average(X, adata.var_names, probe_idx, codes, how)
     var = pd.DataFrame({"n_probes": n_probes, "probes": probes},
-                       index=pd.Index(names.astype(str), dtype=str))  # fmt: skip
+                       index=pd.Index(names.astype(str), dtype=str))
     out = AnnData(X=values, obs=adata.obs.copy(), var=var, uns=dict(adata.uns))
     out.uns["collapse_probes"] = {
         "by": by, "how": how, "multi": multi, "drop_controls": drop_controls,
-        "n_probes_in": int(adata.n_vars), "n_probes_used": int(len(set(probe_idx))),
-        "n_genes": int(len(names)),
-    }  # fmt: skip
+        "n_probes_in": int(adata.n_vars), "n_probes_used": len(set(probe_idx)),
+        "n_genes": len(names),
+    }
     logger.info("collapse_probes: %d probes -> %d genes (%s)", adata.n_vars, len(names), how)
     return out
 
@@ -110,7 +110,7 @@ def _pick(X, probe_idx, codes, n_genes, how):
     frame = pd.DataFrame({"gene": codes, "probe": probe_idx, "stat": stat[probe_idx]})
     # stable: among equal scores the first probe in platform order wins
     best = frame.sort_values(["gene", "stat", "probe"], ascending=[True, False, True],
-                             kind="stable").drop_duplicates("gene")  # fmt: skip
+                             kind="stable").drop_duplicates("gene")
     chosen = best.sort_values("gene")["probe"].to_numpy()
     n_probes = np.bincount(codes, minlength=n_genes)
     return X[:, chosen], chosen, n_probes

@@ -13,7 +13,7 @@ def test_layout_and_classes(example):
     assert example.shape == (64, 22283)
     assert example.obs["type"].value_counts().to_dict() == {
         "AML": 26, "Bone_Marrow": 10, "PB": 10, "PBSC_CD34": 10, "Bone_Marrow_CD34": 8,
-    }  # fmt: skip
+    }
     assert example.obs_names[0] == "GSM239170"
     assert example.obs["samples"].tolist() == list(range(1, 65))
     assert example.var_names[:3].tolist() == ["1007_s_at", "1053_at", "117_at"]

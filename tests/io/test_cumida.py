@@ -31,7 +31,7 @@ def test_matches_pandas_and_gzip(tmp_path, example):
     assert adata.var_names.tolist() == frame.columns[2:].tolist()
     assert adata.obs["type"].value_counts().to_dict() == {
         "AML": 26, "Bone_Marrow": 10, "PB": 10, "PBSC_CD34": 10, "Bone_Marrow_CD34": 8,
-    }  # fmt: skip
+    }
     gz = tmp_path / "ex.csv.gz"
     gz.write_bytes(gzip.compress(path.read_bytes()))
     np.testing.assert_array_equal(gx.io.read_cumida(gz).X, adata.X)

@@ -48,7 +48,7 @@ def test_dendrogram(clustered, tmp_path):
     leaves = clustered.uns["hclust"]["leaves"]
     assert [t.get_text() for t in texts] == clustered.obs_names[leaves].tolist()
     colours = dict(zip(clustered.obs["type"].cat.categories, clustered.uns["type_colors"],
-                       strict=True))  # fmt: skip
+                       strict=True))
     for text, kind in zip(texts, clustered.obs["type"].to_numpy()[leaves], strict=True):
         assert to_hex(text.get_color()) == colours[kind]
     assert_no_overlap(label_boxes(fig, texts), "x")
@@ -67,7 +67,7 @@ def test_dendrogram_into_given_axes(clustered):
 
 def test_cluster_heatmap(clustered, tmp_path):
     fig = gx.pl.cluster_heatmap(clustered, layer="expression", n_genes=5,
-                                save=tmp_path / "h.pdf")  # fmt: skip
+                                save=tmp_path / "h.pdf")
     assert isinstance(fig, Figure)
     assert (tmp_path / "h.pdf").read_bytes()[:4] == b"%PDF"
     heat = fig.axes[1]
@@ -79,7 +79,7 @@ def test_cluster_heatmap(clustered, tmp_path):
         symbol = clustered.var.loc[gene, "gene_symbol"]
         # 'SYMBOL (probe)' where the platform annotates the probe, else the probe id
         assert label == (f"{symbol.split(' /// ')[0]}{'+' if '///' in symbol else ''} ({gene})"
-                         if symbol else gene)  # fmt: skip
+                         if symbol else gene)
     draw(fig)
     assert_no_overlap(label_boxes(fig, heat.get_yticklabels()), "y")
 

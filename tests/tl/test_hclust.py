@@ -14,7 +14,7 @@ from gexclust.tl._hclust import EUCLIDEAN_ONLY, METHODS, METRICS
 PAIRS = [
     (m, d) for m, d in itertools.product(METHODS, METRICS)
     if m not in EUCLIDEAN_ONLY or d == "euclidean"
-]  # fmt: skip
+]
 
 
 def scipy_reference(X, method, metric):

@@ -1,0 +1,214 @@
+"""read_geo / fetch_geo against a real HTTP server on 127.0.0.1 serving GEO-layout fixtures."""
+
+from __future__ import annotations
+
+import gzip
+import multiprocessing
+import shutil
+
+import numpy as np
+import pytest
+
+import gexclust as gx
+from gexclust.datasets._geo_files import write_gse9476_geo
+from gexclust.io import _download
+from gexclust.io._download import DownloadError, NotOnGeo
+from tests.io.geo_server import GeoServer
+
+CLASSES = {"AML": 26, "Bone_Marrow": 10, "PB": 10, "PBSC_CD34": 10, "Bone_Marrow_CD34": 8}
+MATRIX_REL = "series/GSE9nnn/GSE9476/matrix/GSE9476_series_matrix.txt.gz"
+MATRIX = f"/geo/{MATRIX_REL}"  # as requested from the server
+ANNOT = "/geo/platforms/GPLnnn/GPL96/annot/GPL96.annot.gz"
+
+
+@pytest.fixture(scope="session")
+def geo_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("geo_site") / "geo"
+    write_gse9476_geo(root)
+    return root
+
+
+@pytest.fixture
+def server(geo_root, monkeypatch, tmp_path):
+    monkeypatch.setattr(_download, "BACKOFF", 0.01)
+    with GeoServer(geo_root.parent) as srv:
+        monkeypatch.setenv("GEXCLUST_GEO_URL", f"{srv.url}/geo")
+        monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "cache"))
+        yield srv
+
+
+def cache_files(tmp_path):
+    return sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
+
+
+def test_fetch_then_offline_from_cache(server, tmp_path, example_session):
+    adata = gx.io.read_geo("GSE9476")
+    assert adata.obs["type"].value_counts().to_dict() == CLASSES
+    assert adata.var.loc["1007_s_at", "gene_symbol"] == "DDR1"
+    np.testing.assert_allclose(adata.X, example_session.X, atol=5e-7)
+    assert server.requests(MATRIX) == 1 and server.requests(ANNOT) == 1
+    server.stop()
+    again = gx.io.read_geo("GSE9476")  # server gone: served from the verified cache
+    np.testing.assert_array_equal(again.X, adata.X)
+    offline = gx.io.read_geo("GSE9476", offline=True)
+    np.testing.assert_array_equal(offline.X, adata.X)
+    assert "GSE9476_series_matrix.txt.gz.sha256" in cache_files(tmp_path)
+
+
+def test_family_soft_source(server):
+    adata = gx.io.read_geo("GSE9476", source="soft")
+    assert adata.obs["type"].value_counts().to_dict() == CLASSES
+    assert adata.uns["geo"]["accession"] == "GSE9476"
+
+
+def test_404_says_geo_has_no_such_accession(server, tmp_path):
+    with pytest.raises(NotOnGeo, match=r"GEO has no series GSE1234567"):
+        gx.io.read_geo("GSE1234567")
+    with pytest.raises(NotOnGeo, match=r"GEO has no family SOFT of GSE1234567.*404"):
+        gx.io.read_geo("GSE1234567", source="soft")
+    assert not [f for f in cache_files(tmp_path) if not f.endswith(".lock")]
+
+
+def test_500_then_success_is_retried(server):
+    server.state["fail_500"][MATRIX] = 2
+    adata = gx.io.read_geo("GSE9476", annotate=False)
+    assert adata.n_obs == 64
+    assert server.requests(MATRIX) == 3
+
+
+def test_persistent_500_gives_clear_error(server, tmp_path):
+    server.state["fail_500"][MATRIX] = 99
+    with pytest.raises(DownloadError, match=r"after 4 attempts \(500"):
+        gx.io.read_geo("GSE9476", annotate=False)
+    assert not (tmp_path / "cache" / MATRIX_REL).exists()
+
+
+def test_truncated_gzip_never_enters_the_cache(server, tmp_path):
+    server.state["truncate"].add(MATRIX)
+    with pytest.raises(gx.io._geo_fetch.InputError, match="is broken.*nothing was cached"):
+        gx.io.read_geo("GSE9476", annotate=False)
+    cached = tmp_path / "cache" / MATRIX_REL
+    assert not cached.exists()
+    assert not [p for p in cached.parent.iterdir() if p.suffix == ".part"]
+    server.state["truncate"].clear()
+    assert gx.io.read_geo("GSE9476", annotate=False).n_obs == 64
+
+
+def test_broken_cached_file_is_fetched_again(server, tmp_path):
+    gx.io.read_geo("GSE9476", annotate=False)
+    cached = tmp_path / "cache" / MATRIX_REL
+    data = cached.read_bytes()
+    cached.write_bytes(data[: len(data) // 3])  # e.g. a disk error or an old, killed tool
+    adata = gx.io.read_geo("GSE9476", annotate=False)
+    assert adata.n_obs == 64
+    assert server.requests(MATRIX) == 2
+    assert cached.read_bytes() == data
+
+
+def test_offline_without_cache_is_a_clear_error(server):
+    with pytest.raises(DownloadError, match="not in the cache.*offline=True"):
+        gx.io.read_geo("GSE9476", offline=True)
+    assert server.requests(MATRIX) == 0
+
+
+@pytest.mark.parametrize(
+    "accession",
+    ["../../etc/passwd", "GSE9476/../../x", "GSE", "gse9476", "GSE9476 ", "GSE1;rm -rf", "GXX1",
+     "GSE12\n", ""],
+)
+def test_malicious_accession_is_refused(server, accession, tmp_path):
+    with pytest.raises(ValueError, match="is not a GEO accession"):
+        gx.io.read_geo(accession)
+    assert sum(server.state["requests"].values()) == 0
+    assert not (tmp_path / "cache").exists()
+
+
+def _fetch_in_process(url, cache, queue):
+    import os
+
+    os.environ["GEXCLUST_GEO_URL"] = url
+    try:
+        adata = gx.io.read_geo("GSE9476", cache_dir=cache, annotate=False)
+        queue.put(adata.n_obs)
+    except Exception as err:  # reported to the parent test
+        queue.put(repr(err))
+
+
+def test_two_processes_fetch_once(server, tmp_path):
+    server.state["delay"] = 0.3  # keep the first download in flight while the second starts
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    url = f"{server.url}/geo"
+    procs = [context.Process(target=_fetch_in_process, args=(url, tmp_path / "shared", queue))
+             for _ in range(2)]
+    for proc in procs:
+        proc.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    assert results == [64, 64]
+    assert server.requests(MATRIX) == 1
+
+
+def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
+    folder = geo_root / "series" / "GSE9nnn" / "GSE9477" / "matrix"
+    folder.mkdir(parents=True, exist_ok=True)
+    source = geo_root / MATRIX_REL
+    for gpl in ("GPL96", "GPL97"):
+        text = gzip.decompress(source.read_bytes()).replace(b"GPL96", gpl.encode())
+        (folder / f"GSE9477-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
+    try:
+        with pytest.raises(gx.io._geo_fetch.InputError, match=r"spans 2 platforms \(GPL96, GPL97\)"):  # noqa: E501
+            gx.io.read_geo("GSE9477", annotate=False)
+        one = gx.io.read_geo("GSE9477", platform="GPL97", annotate=False)
+        assert one.uns["geo"]["platform"] == "GPL97"
+        both = gx.io.read_geo("GSE9477", platform="all", annotate=False)
+        assert sorted(both) == ["GPL96", "GPL97"]
+    finally:
+        shutil.rmtree(folder.parent)
+
+
+def test_platform_annotation_falls_back_to_soft(server, geo_root, tmp_path):
+    annot = geo_root / "platforms/GPLnnn/GPL96/annot/GPL96.annot.gz"
+    moved = annot.with_suffix(".bak")
+    annot.rename(moved)
+    soft = geo_root / "platforms/GPLnnn/GPL96/soft/GPL96_family.soft.gz"
+    soft.parent.mkdir(parents=True, exist_ok=True)
+    text = gzip.decompress(moved.read_bytes()).decode().replace("^Annotation = GPL96", "^PLATFORM = GPL96")  # noqa: E501
+    soft.write_bytes(gzip.compress(text.encode()))
+    try:
+        adata = gx.io.read_geo("GSE9476")
+        assert adata.var.loc["1053_at", "gene_symbol"] == "RFC2"
+        assert server.requests("/GPL96_family.soft.gz") == 1
+    finally:
+        moved.rename(annot)
+        shutil.rmtree(soft.parent)
+
+
+def test_fetch_cli_reports_cached_files(server, tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "gexclust.cli", "fetch", "GSE9476"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "GSE9476_series_matrix.txt.gz" in proc.stdout
+    assert "GPL96.annot.gz" in proc.stdout
+    bad = subprocess.run([sys.executable, "-m", "gexclust.cli", "fetch", "../etc"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("gexclust: error:") and "not a GEO accession" in bad.stderr
+
+
+def test_run_cli_from_geo(server, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "gexclust.cli", "run", "GSE9476", "-o", str(out),
+                           "--quiet", "--n-clusters", "5"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input"]["accession"] == "GSE9476"
+    assert summary["ari_vs_type"] == pytest.approx(1.0)
