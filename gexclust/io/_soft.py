@@ -65,6 +65,7 @@ def parse_soft(path: str | os.PathLike) -> list[SoftRecord]:
     """Parse every record of a SOFT file into :class:`SoftRecord` objects (tables left raw)."""
     records: list[SoftRecord] = []
     current: SoftRecord | None = None
+    last: dict[str, SoftRecord] = {}
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         while (raw := scanner.readline()) is not None:
@@ -72,12 +73,15 @@ def parse_soft(path: str | os.PathLike) -> list[SoftRecord]:
             if line.startswith("^"):
                 current = _new_record(line, scanner.lineno, path)
                 records.append(current)
+                last[current.kind] = current
             elif current is None:
                 if line.strip():
                     msg = f"{path}, line {scanner.lineno}: expected a SOFT record ('^SERIES = ...', '^SAMPLE = ...'), found {line[:40]!r}"  # noqa: E501
                     raise InputError(msg)
             elif line.startswith("!") and line.endswith("_table_begin"):
-                _read_table(scanner, current, path)
+                # a GDS writes its table after its ^SUBSET records: it belongs to the DATASET
+                owner = last.get("DATASET", current) if line == "!dataset_table_begin" else current
+                _read_table(scanner, owner, path)
             elif line.startswith("!"):
                 key, _, value = line[1:].partition("=")
                 current.meta.setdefault(key.strip(), []).append(value.strip())

@@ -46,7 +46,8 @@ def test_fetch_then_offline_from_cache(server, tmp_path, example_session):
     assert adata.obs["type"].value_counts().to_dict() == CLASSES
     assert adata.var.loc["1007_s_at", "gene_symbol"] == "DDR1"
     np.testing.assert_allclose(adata.X, example_session.X, atol=5e-7)
-    assert server.requests(MATRIX) == 1 and server.requests(ANNOT) == 1
+    assert server.requests(MATRIX) == 1
+    assert server.requests(ANNOT) == 1
     server.stop()
     again = gx.io.read_geo("GSE9476")  # server gone: served from the verified cache
     np.testing.assert_array_equal(again.X, adata.X)
@@ -85,7 +86,7 @@ def test_persistent_500_gives_clear_error(server, tmp_path):
 
 def test_truncated_gzip_never_enters_the_cache(server, tmp_path):
     server.state["truncate"].add(MATRIX)
-    with pytest.raises(gx.io._geo_fetch.InputError, match="is broken.*nothing was cached"):
+    with pytest.raises(gx.io._geo_fetch.InputError, match=r"is broken.*nothing was cached"):
         gx.io.read_geo("GSE9476", annotate=False)
     cached = tmp_path / "cache" / MATRIX_REL
     assert not cached.exists()
@@ -106,7 +107,7 @@ def test_broken_cached_file_is_fetched_again(server, tmp_path):
 
 
 def test_offline_without_cache_is_a_clear_error(server):
-    with pytest.raises(DownloadError, match="not in the cache.*offline=True"):
+    with pytest.raises(DownloadError, match=r"not in the cache.*offline=True"):
         gx.io.read_geo("GSE9476", offline=True)
     assert server.requests(MATRIX) == 0
 
@@ -197,7 +198,8 @@ def test_fetch_cli_reports_cached_files(server, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "gexclust.cli", "fetch", "../etc"],
                          capture_output=True, text=True)
     assert bad.returncode == 1
-    assert bad.stderr.startswith("gexclust: error:") and "not a GEO accession" in bad.stderr
+    assert bad.stderr.startswith("gexclust: error:")
+    assert "not a GEO accession" in bad.stderr
 
 
 def test_run_cli_from_geo(server, tmp_path):

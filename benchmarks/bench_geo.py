@@ -1,0 +1,103 @@
+"""GEO parsing: gexclust.io.read_soft vs GEOparse on a GSE9476-sized family SOFT.
+
+Writes a family SOFT of 64 samples x 22,283 probes (simulated values on the real GSM ids and
+GPL96 probes) with the real GPL96 platform table (16 columns, from ../shared/data/GPL96.txt.gz
+when present), then, in separate fresh processes run one after the other, measures wall time
+and peak memory (ru_maxrss) of
+
+- GEOparse: get_GEO(filepath=...) + pivot_samples('VALUE');
+- gexclust: read_soft(path);
+- gexclust: read_series_matrix on the same data as a series matrix.
+
+and prints the ratios. Usage: python benchmarks/bench_geo.py [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SHARED_GPL96 = Path(__file__).resolve().parents[2] / "shared" / "data" / "GPL96.txt.gz"
+
+MEASURE = r"""
+import json, resource, sys, time, logging
+kind, path = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+if kind == "geoparse":
+    logging.disable(logging.CRITICAL)
+    import GEOparse
+    gse = GEOparse.get_GEO(filepath=path, silent=True)
+    shape = gse.pivot_samples("VALUE").shape[::-1]
+elif kind == "soft":
+    import gexclust as gx
+    shape = gx.io.read_soft(path).shape
+else:
+    import gexclust as gx
+    shape = gx.io.read_series_matrix(path).shape
+seconds = time.perf_counter() - start
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "shape": list(shape)}))
+"""
+
+
+def family_soft_with_real_platform(example) -> str:
+    from gexclust.datasets._geo_files import family_soft_text
+
+    text = family_soft_text(example)
+    if not SHARED_GPL96.exists():
+        print("note: real GPL96 record not found; using the 3-column bundled table")
+        return text
+    with gzip.open(SHARED_GPL96, "rt") as fh:
+        real = fh.read()
+    columns = "".join(line + "\n" for line in real.splitlines() if line.startswith("#"))
+    table = real[real.index("!platform_table_begin") : real.index("!platform_table_end")]
+    begin = text.index("#ID = ")
+    end = text.index("!platform_table_end")
+    return text[:begin] + columns + table + text[end:]
+
+
+def run(kind: str, path: Path) -> dict:
+    out = subprocess.run([sys.executable, "-c", MEASURE, kind, str(path)], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    import gexclust as gx
+    from gexclust.datasets._geo_files import series_matrix_text
+
+    example = gx.datasets.gse9476_example()
+    with tempfile.TemporaryDirectory() as tmp:
+        soft = Path(tmp) / "GSE9476_family.soft.gz"
+        soft.write_bytes(gzip.compress(family_soft_with_real_platform(example).encode(), 6))
+        matrix = Path(tmp) / "GSE9476_series_matrix.txt.gz"
+        matrix.write_bytes(gzip.compress(series_matrix_text(example).encode(), 6))
+        print(f"family SOFT {soft.stat().st_size / 1e6:.1f} MB gz, series matrix "
+              f"{matrix.stat().st_size / 1e6:.1f} MB gz (simulated values)")
+        results = {"geoparse": [], "soft": [], "matrix": []}
+        for _ in range(args.repeats):
+            results["geoparse"].append(run("geoparse", soft))
+            results["soft"].append(run("soft", soft))
+            results["matrix"].append(run("matrix", matrix))
+    med = {k: (statistics.median(r["seconds"] for r in v), max(r["peak_mb"] for r in v))
+           for k, v in results.items()}
+    for kind, (sec, mb) in med.items():
+        print(f"{kind:9s} {sec:6.2f} s  peak {mb:6.0f} MB  shape {results[kind][0]['shape']}")
+    (g_s, g_mb), (o_s, o_mb) = med["geoparse"], med["soft"]
+    print(f"read_soft vs GEOparse: x{g_s / o_s:.2f} faster, {o_mb / g_mb:.2f} of its peak memory "
+          "(targets: >= 5x, <= 0.5)")
+    print(f"read_series_matrix: {med['matrix'][0]:.2f} s (target: well under 1 s, imports "
+          "included)")
+
+
+if __name__ == "__main__":
+    main()

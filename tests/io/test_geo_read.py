@@ -1,0 +1,222 @@
+"""Local GEO readers on the real files in ../shared/data and on GSE9476-shaped fixtures."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gexclust as gx
+from gexclust._errors import InputError
+from gexclust.datasets._geo_files import family_soft_text, series_matrix_text
+from tests.conftest import shared_file
+
+CLASSES = {"AML": 26, "Bone_Marrow": 10, "PB": 10, "PBSC_CD34": 10, "Bone_Marrow_CD34": 8}
+
+
+@pytest.fixture(scope="module")
+def gse781():
+    return gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="all")
+
+
+def soft_value(path, gsm: str, probe: str) -> float:
+    """The VALUE of ``probe`` in ``gsm``'s table, found by plain text search."""
+    with gzip.open(path, "rt") as fh:
+        inside = False
+        for line in fh:
+            if line.startswith("^SAMPLE"):
+                inside = line.strip().endswith(gsm)
+            elif inside and line.startswith(probe + "\t"):
+                return float(line.split("\t")[1])
+    raise AssertionError(f"{probe} not found in {gsm}")
+
+
+def test_gse781_two_platforms_matched_by_id(gse781):
+    path = shared_file("GSE781_family.soft.gz")
+    assert sorted(gse781) == ["GPL96", "GPL97"]
+    assert gse781["GPL96"].shape == (17, 22283)
+    assert gse781["GPL97"].shape == (17, 22645)
+    gpl96 = gse781["GPL96"]
+    # sample rows start with AFFX controls while the platform starts with 1007_s_at
+    assert gpl96.var_names[0] == "1007_s_at"
+    for gsm, probe in [("GSM11805", "1007_s_at"), ("GSM11805", "AFFX-BioB-5_at"),
+                       (gpl96.obs_names[-1], "222384_at")]:
+        assert gpl96[gsm, probe].X.item() == soft_value(path, gsm, probe)
+    assert gpl96.var.loc["1007_s_at", "gene_symbol"] == "DDR1"
+    assert gpl96.obs.loc["GSM11805", "title"] == "N035 Normal Human Kidney U133A"
+    assert gpl96.obs.loc["GSM11805", "Gender"] == "Female"
+    assert gpl96.uns["geo"]["accession"] == "GSE781"
+
+
+def test_gse781_needs_a_platform_choice():
+    with pytest.raises(InputError, match=r"spans 2 platforms \(GPL96, GPL97\)"):
+        gx.io.read_soft(shared_file("GSE781_family.soft.gz"))
+    with pytest.raises(InputError, match=r"no samples on platform 'GPL570'.*GPL96, GPL97"):
+        gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL570")
+
+
+def test_mas5_values_are_logged_by_auto_rule(gse781):
+    adata = gse781["GPL96"].copy()
+    raw = adata.X.copy()
+    gx.pp.log2(adata)
+    assert adata.uns["log2"]["applied"] is True
+    np.testing.assert_allclose(adata.X, np.log2(np.maximum(raw, 1.0)))
+
+
+def test_type_from_regex_and_column(gse781):
+    path = shared_file("GSE781_family.soft.gz")
+    adata = gx.io.read_soft(path, platform="GPL96", type_from=r"^[NC]\d+ (\w+)")
+    assert set(adata.obs["type"].cat.categories) == {"Normal", "Renal"}
+    by_column = gx.io.read_soft(path, platform="GPL96", type_from="Gender")
+    assert set(by_column.obs["type"].dropna()) <= {"Male", "Female"}
+
+
+def test_geoparse_interop_equals_pivot_samples(gse781):
+    import GEOparse
+
+    logging.getLogger("GEOparse").setLevel(logging.ERROR)
+    gse = GEOparse.get_GEO(filepath=str(shared_file("GSE781_family.soft.gz")), silent=True)
+    pivot = gse.pivot_samples("VALUE")
+    converted = gx.io.from_geoparse(gse, platform="all")
+    for gpl, adata in converted.items():
+        expected = pivot.loc[adata.var_names, adata.obs_names].to_numpy().T
+        np.testing.assert_array_equal(adata.X, expected)
+        np.testing.assert_array_equal(gse781[gpl].X, adata.X)
+    gsm = gx.io.from_geoparse(gse.gsms["GSM11805"])
+    assert gsm.shape == (1, 22283)
+
+
+def test_single_sample_soft():
+    adata = gx.io.read_soft(shared_file("GSM11805.txt.gz"))
+    assert adata.shape == (1, 22283)
+    assert adata.obs_names.tolist() == ["GSM11805"]
+    assert adata["GSM11805", "AFFX-BioB-5_at"].X.item() == 953.9
+    assert adata.obs["platform_id"].item() == "GPL96"
+    assert adata.var.loc["1007_s_at", "gene_symbol"] == "DDR1"  # bundled GPL96 annotation
+
+
+def test_gpl96_platform_table():
+    table = gx.io.read_gpl(shared_file("GPL96.txt.gz"))
+    assert len(table) == 22283
+    assert (table["gene_symbol"] != "").sum() == 20995
+    assert table.loc["1007_s_at", "entrez_id"] == "780"
+    assert table.loc["1053_at", "gene_title"].startswith("replication factor C")
+
+
+def test_broken_download_is_a_clear_error():
+    path = shared_file("GPLbroken.soft.gz")
+    for reader in (gx.io.read_gpl, gx.io.read_soft, gx.io.read_series_matrix):
+        with pytest.raises(InputError, match=r"GPLbroken.soft.gz: file is empty"):
+            reader(path)
+
+
+def test_truncated_and_corrupt_files(tmp_path):
+    text = family_soft_text(gx.datasets.gse9476_example()[:3, :50].copy())
+    cut = tmp_path / "cut.soft"
+    cut.write_text(text[: len(text) * 2 // 3])
+    with pytest.raises(InputError, match=r"never ends.*truncated"):
+        gx.io.read_soft(cut)
+    gz = tmp_path / "cut.soft.gz"
+    gz.write_bytes(gzip.compress(text.encode())[:-20])
+    with pytest.raises(InputError, match="corrupt or truncated gzip"):
+        gx.io.read_soft(gz)
+    junk = tmp_path / "junk.soft"
+    junk.write_text("<html>Not Found</html>\n")
+    with pytest.raises(InputError, match="line 1: expected a SOFT record"):
+        gx.io.read_soft(junk)
+
+
+def test_bad_sample_value_is_named(tmp_path):
+    text = family_soft_text(gx.datasets.gse9476_example()[:3, :50].copy())
+    lines = text.splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("^SAMPLE = GSM239323"))
+    j = next(k for k in range(i, len(lines)) if lines[k].startswith("1053_at\t"))
+    lines[j] = "1053_at\tnot-a-number"
+    path = tmp_path / "bad.soft"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="sample GSM239323, ID_REF '1053_at': VALUE 'not-a-number'"):  # noqa: E501
+        gx.io.read_soft(path)
+
+
+def test_gse9476_series_matrix_fixture(tmp_path, example_session):
+    path = tmp_path / "GSE9476_series_matrix.txt.gz"
+    path.write_bytes(gzip.compress(series_matrix_text(example_session).encode(), 1))
+    adata = gx.io.read_series_matrix(path)
+    assert adata.obs["type"].value_counts().to_dict() == CLASSES
+    assert adata.obs_names.tolist() == example_session.obs_names.tolist()
+    assert adata.obs["disease state"].value_counts().to_dict() == {"Control": 38, "AML": 26}
+    np.testing.assert_allclose(adata.X, example_session.X, atol=5e-7)
+    assert adata.var.loc["1007_s_at", "gene_symbol"] == "DDR1"
+    assert "Simulated" in adata.uns["geo"]["series"]["title"]
+
+
+def test_gse9476_family_soft_fixture_matches_csv_route(tmp_path, example_session):
+    path = tmp_path / "GSE9476_family.soft.gz"
+    path.write_bytes(gzip.compress(family_soft_text(example_session).encode(), 1))
+    adata = gx.io.read_soft(path)
+    assert adata.obs["type"].value_counts().to_dict() == CLASSES
+    csv = tmp_path / "Leukemia_GSE9476.csv"
+    gx.io.write_cumida(example_session, csv)
+    from_csv = gx.io.read_cumida(csv)
+    # same labels per sample by either route (CuMiDa rows are the GSMs in table order)
+    assert adata.obs["type"].tolist() == from_csv.obs["type"].tolist()
+    np.testing.assert_allclose(adata.X, from_csv.X, atol=5e-7)
+
+
+def test_series_matrix_errors(tmp_path):
+    adata = gx.datasets.gse9476_example()[:4, :20].copy()
+    text = series_matrix_text(adata)
+    path = tmp_path / "m.txt"
+    path.write_text(text.replace("!series_matrix_table_end\n", ""))
+    with pytest.raises(InputError, match=r"never ends.*truncated"):
+        gx.io.read_series_matrix(path)
+    lines = text.splitlines()
+    lines = [line + '\t"extra"' if line.startswith("!Sample_title") else line for line in lines]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"line 5: !Sample_title has 5 values for 4 samples"):
+        gx.io.read_series_matrix(path)
+
+
+GDS = """^DATABASE = Geo
+!Database_name = Gene Expression Omnibus (GEO)
+^DATASET = GDS0001
+!dataset_title = toy dataset
+!dataset_platform = GPL96
+^SUBSET = GDS0001_1
+!subset_description = leukemia
+!subset_sample_id = GSM1,GSM2
+!subset_type = disease state
+^SUBSET = GDS0001_2
+!subset_description = normal
+!subset_sample_id = GSM3
+!subset_type = disease state
+^SUBSET = GDS0001_3
+!subset_description = female
+!subset_sample_id = GSM1,GSM3
+!subset_type = gender
+!dataset_table_begin
+ID_REF\tIDENTIFIER\tGSM1\tGSM2\tGSM3
+1007_s_at\tDDR1\t7.5\t8.0\t6.5
+1053_at\tRFC2\tnull\t5.0\t5.5
+117_at\tHSPA6\t3.0\t3.5\t4.0
+!dataset_table_end
+"""
+
+
+def test_gds_subsets_become_obs_columns(tmp_path):
+    path = tmp_path / "GDS0001.soft"
+    path.write_text(GDS)
+    with pytest.raises(InputError, match=r"1 missing value.*sample 'GSM1'.*column '1053_at'"):
+        gx.io.read_soft(path)
+    adata = gx.io.read_soft(path, missing="drop", type_from="disease state")
+    assert adata.obs_names.tolist() == ["GSM1", "GSM2", "GSM3"]
+    assert adata.obs["disease state"].tolist() == ["leukemia", "leukemia", "normal"]
+    assert adata.obs["gender"].tolist()[::2] == ["female", "female"]
+    assert pd.isna(adata.obs["gender"].iloc[1])
+    assert adata.obs["type"].tolist() == ["leukemia", "leukemia", "normal"]
+    assert adata.var_names.tolist() == ["1007_s_at", "117_at"]
+    assert adata.var["gene_symbol"].tolist() == ["DDR1", "HSPA6"]
+    np.testing.assert_array_equal(adata.X[:, 0], [7.5, 8.0, 6.5])

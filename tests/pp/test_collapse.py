@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+import gexclust as gx
+
+
+@pytest.fixture
+def probes():
+    X = np.array([[1.0, 5.0, 9.0, 2.0, 7.0, 3.0],
+                  [3.0, 5.5, 1.0, 2.0, 7.5, 3.0],
+                  [2.0, 6.0, 5.0, 2.0, 8.0, 3.0]])
+    var = pd.DataFrame(
+        {"gene_symbol": ["A", "A", "A", "B /// C", "", "C"]},
+        index=["p1", "p2", "p3", "p4", "AFFX-x", "p6"],
+    )
+    obs = pd.DataFrame(index=["s1", "s2", "s3"])
+    return ad.AnnData(X, obs=obs, var=var)
+
+
+def test_max_mean_keeps_highest_mean_probe(probes):
+    genes = gx.pp.collapse_probes(probes)
+    assert genes.var_names.tolist() == ["A", "B", "C"]
+    assert genes.var.loc["A", "probes"] == "p2"  # means 2, 5.5, 5 -> p2
+    np.testing.assert_array_equal(genes[:, "A"].X.ravel(), probes[:, "p2"].X.ravel())
+    assert genes.var["n_probes"].tolist() == [3, 1, 1]
+    assert genes.uns["collapse_probes"]["n_genes"] == 3
+
+
+def test_max_var_and_mean(probes):
+    by_var = gx.pp.collapse_probes(probes, how="max_var")
+    assert by_var.var.loc["A", "probes"] == "p3"
+    mean = gx.pp.collapse_probes(probes, how="mean")
+    np.testing.assert_allclose(mean[:, "A"].X.ravel(), probes[:, ["p1", "p2", "p3"]].X.mean(1))
+    median = gx.pp.collapse_probes(probes, how="median")
+    np.testing.assert_allclose(median[:, "A"].X.ravel(), np.median(probes[:, ["p1", "p2", "p3"]].X, 1))  # noqa: E501
+
+
+def test_multi_symbol_rules(probes):
+    assert gx.pp.collapse_probes(probes, multi="drop").var_names.tolist() == ["A", "C"]
+    expanded = gx.pp.collapse_probes(probes, multi="expand", how="mean")
+    assert expanded.var.loc["C", "probes"] == "p4;p6"
+    assert expanded.var.loc["B", "probes"] == "p4"
+
+
+def test_controls_and_unannotated_are_dropped(probes):
+    probes.var.loc["AFFX-x", "gene_symbol"] = "CTRL"
+    assert "CTRL" not in gx.pp.collapse_probes(probes).var_names
+    assert "CTRL" in gx.pp.collapse_probes(probes, drop_controls=False).var_names
+
+
+def test_on_example_gives_unique_genes(example):
+    genes = gx.pp.collapse_probes(example)
+    assert genes.var_names.is_unique
+    assert genes.n_obs == 64
+    symbols = example.var["gene_symbol"][~example.var_names.str.startswith("AFFX")]
+    first = {s.split(" /// ")[0] for s in symbols if s}
+    assert genes.n_vars == len(first) == 13_012
+    assert (genes.obs["type"] == example.obs["type"]).all()
+
+
+def test_errors(probes):
+    with pytest.raises(ValueError, match="choose one of 'max_mean', 'max_var', 'mean', 'median'"):
+        gx.pp.collapse_probes(probes, how="sum")
+    with pytest.raises(KeyError, match="no column 'symbol'"):
+        gx.pp.collapse_probes(probes, by="symbol")
