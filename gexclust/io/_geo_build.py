@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from .._errors import InputError
 from .._logging import logger
 from ._geo_types import KNOWN_SERIES, cumida_type
 from ._missing import handle_missing
-from ._soft import SoftRecord, read_tsv
+from ._soft import ChainedBytes, SoftRecord, read_tsv
 
 VAR_COLUMNS = ("gene_symbol", "entrez_id", "gene_title")
 
@@ -20,29 +21,90 @@ VAR_COLUMNS = ("gene_symbol", "entrez_id", "gene_title")
 def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     """Values of ``samples`` (samples x probes), matched to ``probes`` by ID_REF.
 
-    Samples with the same table header are parsed in one pass. Without a platform table,
-    the probes are the union of the samples' ID_REFs in order of appearance.
+    The VALUE columns of all samples that share a table header are parsed in one pass. The
+    ID_REF column is compared per sample, as raw bytes, with the orders already seen; only a
+    new order is decoded and looked up, so the common case (every sample in the same order)
+    creates no per-row Python strings. Without a platform table, the probes are the union of
+    the samples' ID_REFs in order of appearance.
     """
-    ids, values, rows = [], [], []
+    orders: dict[tuple[bytes, bytes], list[str]] = {}
+    sample_ids, sample_values = [], []
     for header, group in _by_header(samples).items():
         for column in ("ID_REF", "VALUE"):
             if column not in header:
                 msg = f"{path}: sample {group[0].accession} table has no {column} column (columns: {list(header)})"  # noqa: E501
                 raise InputError(msg)
-        body = b"".join(s.body for s in group)
-        try:
-            frame = read_tsv(body, list(header), path, group[0], numeric=("VALUE",),
-                             usecols=["ID_REF", "VALUE"])
-        except InputError:
-            _name_bad_value(group, header, path)
-            raise
-        ids.append(frame["ID_REF"].to_numpy(dtype=object))
-        values.append(frame["VALUE"].to_numpy(dtype=np.float64))
-        rows.append(np.repeat([samples.index(s) for s in group], [s.n_rows for s in group]))
-    ids_all = np.concatenate(ids) if ids else np.array([], dtype=object)
+        # pandas parses the values while numpy checks the id orders: both release the GIL
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_group_values, group, list(header), path)
+            keys = [id_order_key(sample, header) for sample in group]
+            values = pending.result()
+        offset = 0
+        for sample, key in zip(group, keys, strict=True):
+            if key not in orders:
+                orders[key] = decode_ids(sample, header)
+            n = len(orders[key])
+            sample_ids.append(key)
+            sample_values.append(values[offset : offset + n])
+            offset += n
     if probes is None:
-        probes = pd.Index(pd.unique(ids_all), dtype=str)
-    return _place(probes, np.concatenate(rows), ids_all, np.concatenate(values), samples, path)
+        probes = pd.Index(pd.unique(np.concatenate([np.asarray(o, dtype=object) for o in orders.values()])), dtype=str)  # noqa: E501
+    positions = {key: _positions(probes, ids, path) for key, ids in orders.items()}
+    X = np.full((len(samples), len(probes)), np.nan)
+    unknown = 0
+    for row, (key, values) in enumerate(zip(sample_ids, sample_values, strict=True)):
+        pos = positions[key]
+        known = pos >= 0
+        unknown += int((~known).sum())
+        X[row, pos[known]] = values[known]
+    if unknown:
+        logger.warning("%s: %d sample rows name probes absent from the platform; ignored",
+                       path, unknown)
+    return X, probes
+
+
+def _group_values(group: list[SoftRecord], header: list[str], path) -> np.ndarray:
+    body = ChainedBytes([s.body for s in group])  # no joined copy of all tables
+    try:
+        frame = read_tsv(body, header, path, group[0], numeric=("VALUE",), usecols=["VALUE"])
+    except InputError:
+        _name_bad_value(group, header, path)
+        raise
+    values = frame["VALUE"].to_numpy(dtype=np.float64)
+    expected = sum(s.n_rows for s in group)
+    if len(values) != expected:
+        msg = f"{path}: sample tables of {group[0].accession}... hold {expected} rows but {len(values)} values were read (blank or malformed rows?)"  # noqa: E501
+        raise InputError(msg)
+    return values
+
+
+def id_order_key(sample: SoftRecord, header) -> tuple[bytes, bytes]:
+    """The sample's ID_REF column as raw bytes plus lengths: equal keys mean equal ID orders."""
+    if header[0] != "ID_REF":
+        # not the first column: no byte shortcut, the decoded ids are the key
+        return "\t".join(decode_ids(sample, header)).encode(), b""
+    arr = np.frombuffer(sample.body, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    tabs = np.append(np.flatnonzero(arr == 9), len(arr))  # sentinel: rows without a tab
+    lengths = np.minimum(tabs[np.searchsorted(tabs, starts)], ends) - starts
+    # gather the id bytes of all rows: ranges [start, start + length) laid end to end
+    offsets = np.cumsum(lengths) - lengths
+    gather = np.arange(int(lengths.sum())) + np.repeat(starts - offsets, lengths)
+    return arr[gather].tobytes(), lengths.tobytes()
+
+
+def decode_ids(sample: SoftRecord, header) -> list[str]:
+    """The ID_REF column of one sample as strings."""
+    column = list(header).index("ID_REF")
+    rows = sample.body.decode("utf-8", errors="replace").split("\n")[:-1]
+    ids = []
+    for row in rows:
+        parts = row.rstrip("\r").split("\t", column + 1)
+        ids.append(parts[column] if len(parts) > column else "")
+    return ids
 
 
 def _by_header(samples: list[SoftRecord]) -> dict[tuple[str, ...], list[SoftRecord]]:
@@ -55,22 +117,15 @@ def _by_header(samples: list[SoftRecord]) -> dict[tuple[str, ...], list[SoftReco
     return groups
 
 
-def _place(probes: pd.Index, rows, ids, values, samples, path):
+def _positions(probes: pd.Index, ids: list[str], path) -> np.ndarray:
     positions = probes.get_indexer(ids)
-    known = positions >= 0
-    if not known.all():
-        logger.warning("%s: %d sample rows name probes absent from the platform; ignored",
-                       path, int((~known).sum()))
-    rows, positions, values = rows[known], positions[known], values[known]
-    flat = rows * len(probes) + positions
-    counts = np.bincount(flat, minlength=len(samples) * len(probes))
-    if counts.max(initial=0) > 1:
-        sample, probe = divmod(int(np.argmax(counts)), len(probes))
-        msg = f"{path}: sample {samples[sample].accession} lists ID_REF {probes[probe]!r} more than once"  # noqa: E501
+    known = positions[positions >= 0]
+    if len(np.unique(known)) != len(known):
+        values, counts = np.unique(known, return_counts=True)
+        probe = probes[values[counts > 1][0]]
+        msg = f"{path}: a sample table lists ID_REF {probe!r} more than once"
         raise InputError(msg)
-    X = np.full((len(samples), len(probes)), np.nan)
-    X[rows, positions] = values
-    return X, probes
+    return positions
 
 
 def _name_bad_value(group, header, path) -> None:

@@ -110,7 +110,10 @@ def _series_platform(samples, gpl_record, series, path, *, type_from, annotate, 
     annotation = None
     if gpl_record is not None and gpl_record.header is not None:
         annotation = platform_table(gpl_record, path, full=False)
+        gpl_record.body = b""  # raw tables are released as soon as parsed: memory stays low
     X, probes = sample_matrix(samples, None if annotation is None else annotation.index, path)
+    for sample in samples:
+        sample.body = b""
     gpl = samples[0].first("Sample_platform_id")
     if annotate and annotation is None:
         annotation = bundled_annotation(gpl)

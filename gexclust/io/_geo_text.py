@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gzip
 import os
 import zlib
 from collections.abc import Iterator
@@ -17,6 +16,42 @@ from .._files import GZIP_MAGIC
 GEO_NA = ["", "null", "NULL", "NA", "N/A", "NaN", "nan", "--"]
 
 CHUNK = 1 << 23
+
+try:  # ISA-L inflates about twice as fast as zlib; same API, same checks (CRC, length)
+    from isal import isal_zlib as _inflate_lib
+except ImportError:  # pragma: no cover - platforms without isal wheels
+    _inflate_lib = zlib
+
+INFLATE_ERRORS = (zlib.error, _inflate_lib.error, EOFError)
+
+
+class Inflater:
+    """Decompress a gzip byte stream chunk by chunk; ``read()`` returns b'' at the end.
+
+    The end-of-stream marker and the CRC are checked, so a truncated or corrupted file raises
+    instead of silently yielding less data. Concatenated gzip members are read in turn.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.inflate = raw, _inflate_lib.decompressobj(31)
+
+    def read(self, size: int = CHUNK) -> bytes:
+        """Up to about ``size`` compressed bytes' worth of decompressed data."""
+        while True:
+            if self.inflate.eof:
+                rest = self.inflate.unused_data or self.raw.read(size)
+                if not rest.strip(b"\x00"):
+                    return b""
+                self.inflate = _inflate_lib.decompressobj(31)
+                data = rest
+            else:
+                data = self.raw.read(size)
+                if not data:
+                    msg = "compressed data ended before the end-of-stream marker"
+                    raise EOFError(msg)
+            out = self.inflate.decompress(data)
+            if out:
+                return out
 
 
 @contextlib.contextmanager
@@ -42,7 +77,7 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
             msg = f"{path}: file is empty (a failed or interrupted download?)"
             raise InputError(msg)
         if head == GZIP_MAGIC:
-            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+            stream = Inflater(raw)
         elif path.suffix == ".gz":
             msg = f"{path}: expected gzip data (name ends in .gz) but found plain bytes"
             raise InputError(msg)
@@ -50,7 +85,7 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
             stream = raw
         try:
             yield stream
-        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        except INFLATE_ERRORS as err:
             msg = f"{path}: corrupt or truncated gzip data ({err}); download the file again"
             raise InputError(msg) from None
 

@@ -30,16 +30,12 @@ class SoftRecord:
     columns: dict[str, str] = field(default_factory=dict)
     header: list[str] | None = None
     body: bytes = b""  # table rows after the header, each ending in a newline
+    n_rows: int = 0
 
     def first(self, key: str, default: str = "") -> str:
         """The first value of attribute ``key`` (e.g. ``'Sample_title'``)."""
         values = self.meta.get(key)
         return values[0] if values else default
-
-    @property
-    def n_rows(self) -> int:
-        """Number of table rows."""
-        return self.body.count(b"\n")
 
     def frame(self, path, *, numeric: tuple[str, ...] = (), usecols=None) -> pd.DataFrame:
         """The table as a DataFrame: ``numeric`` columns as float, all others as strings."""
@@ -48,13 +44,39 @@ class SoftRecord:
         return read_tsv(self.body, self.header, path, self, numeric=numeric, usecols=usecols)
 
 
-def read_tsv(body: bytes, header, path, record, *, numeric=(), usecols=None) -> pd.DataFrame:
-    """Parse tab-separated ``body`` rows (no header line) with GEO's missing-value tokens."""
+class ChainedBytes(io.RawIOBase):
+    """A read-only stream over several byte strings, as if they were joined (without copying)."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts, self.index, self.offset = parts, 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self.index < len(self.parts):
+            part = self.parts[self.index]
+            if self.offset < len(part):
+                n = min(len(buffer), len(part) - self.offset)
+                buffer[:n] = part[self.offset : self.offset + n]
+                self.offset += n
+                return n
+            self.index, self.offset = self.index + 1, 0
+        return 0
+
+
+def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.DataFrame:
+    """Parse tab-separated ``body`` rows (no header line) with GEO's missing-value tokens.
+
+    Blank rows are kept (as missing values) so row counts stay aligned with the ID_REF column.
+    """
     dtype = {c: (float if c in numeric else str) for c in header}
+    source = io.BytesIO(body) if isinstance(body, bytes) else io.BufferedReader(body)
     try:
         return pd.read_csv(
-            io.BytesIO(body), sep="\t", header=None, names=header, usecols=usecols, dtype=dtype,
+            source, sep="\t", header=None, names=header, usecols=usecols, dtype=dtype,
             na_values=GEO_NA, keep_default_na=False, quoting=3, index_col=False,
+            skip_blank_lines=False,
         )
     except ValueError as err:
         msg = f"{path}: table of {record.kind} {record.accession} (line {record.line}): {err}"
@@ -117,3 +139,4 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
     newline = block.index(b"\n")
     record.header = block[:newline].rstrip(b"\r").decode("utf-8", errors="replace").split("\t")
     record.body = block[newline + 1 :]
+    record.n_rows = scanner.lineno - start - 2  # between the begin/end markers, less the header
