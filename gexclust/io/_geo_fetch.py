@@ -19,6 +19,8 @@ from ._download import USER_AGENT, DownloadError, NotOnGeo, cached_download
 from ._geo_layout import geo_folder
 
 GEO_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
+#: GEO's record viewer; single samples (GSM) are only served as SOFT text from here.
+GEO_QUERY_URL = "https://www.ncbi.nlm.nih.gov/geo/query"
 ACCESSION = re.compile(r"^G(SE|SM|PL|DS)[0-9]+$")
 PLATFORM = re.compile(r"^GPL[0-9]+$")
 #: First bytes a valid file of each kind starts with (after decompression).
@@ -30,6 +32,11 @@ Source = Literal["matrix", "soft"]
 def geo_url() -> str:
     """GEO's root URL: ``$GEXCLUST_GEO_URL`` or the public HTTPS mirror."""
     return os.environ.get("GEXCLUST_GEO_URL", GEO_URL).rstrip("/")
+
+
+def geo_query_url() -> str:
+    """GEO's query root: ``$GEXCLUST_GEO_QUERY_URL`` or the public HTTPS address."""
+    return os.environ.get("GEXCLUST_GEO_QUERY_URL", GEO_QUERY_URL).rstrip("/")
 
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
@@ -70,6 +77,18 @@ def check_gzip_file(kind: str) -> callable:
     return check
 
 
+def check_text_file(start: bytes) -> callable:
+    """A checker: a plain-text GEO record that starts with ``start`` and ends in a newline."""
+
+    def check(path: Path) -> None:
+        data = path.read_bytes()
+        if not data.lstrip().startswith(start) or not data.endswith(b"\n"):
+            msg = f"{path.name}: not a complete GEO record (expected it to start with {start!r})"
+            raise InputError(msg)
+
+    return check
+
+
 def fetch_geo(
     accession: str,
     *,
@@ -100,8 +119,12 @@ def fetch_geo(
     if kind == "GDS":
         rel = f"datasets/{geo_folder(accession)}/{accession}/soft/{accession}.soft.gz"
         return {"soft": [_get(rel, root, "soft", f"dataset {accession}", offline)]}
-    rel = f"samples/{geo_folder(accession)}/{accession}/soft/{accession}.soft.gz"
-    return {"soft": [_get(rel, root, "soft", f"sample {accession}", offline)]}
+    # GEO's samples/ folders hold only supplementary files; the record itself comes as text
+    url = f"{geo_query_url()}/acc.cgi?acc={accession}&targ=self&form=text&view=full"
+    dest = root / "samples" / geo_folder(accession) / accession / f"{accession}.soft"
+    path = cached_download(url, dest, check=check_text_file(b"^SAMPLE"), offline=offline,
+                           what=f"sample {accession}")
+    return {"soft": [path]}
 
 
 def _get(rel: str, root: Path, kind: str, what: str, offline: bool) -> Path:

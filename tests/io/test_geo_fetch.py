@@ -214,3 +214,21 @@ def test_run_cli_from_geo(server, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["input"]["accession"] == "GSE9476"
     assert summary["ari_vs_type"] == pytest.approx(1.0)
+
+
+def test_single_sample_from_the_record_viewer(server, geo_root, monkeypatch):
+    from tests.conftest import shared_file
+
+    text = gzip.decompress(shared_file("GSM11805.txt.gz").read_bytes())
+    viewer = geo_root.parent / "query"
+    viewer.mkdir(exist_ok=True)
+    (viewer / "acc.cgi").write_bytes(text)  # the test server ignores the query string
+    monkeypatch.setenv("GEXCLUST_GEO_QUERY_URL", f"{server.url}/query")
+    try:
+        adata = gx.io.read_geo("GSM11805")
+        assert adata.shape == (1, 22283)
+        assert adata["GSM11805", "AFFX-BioB-5_at"].X.item() == 953.9
+        assert server.requests("/query/acc.cgi") == 1
+        gx.io.read_geo("GSM11805", offline=True)
+    finally:
+        shutil.rmtree(viewer)
