@@ -7,10 +7,33 @@ import hashlib
 import os
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from ._errors import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+def open_input(path: str | os.PathLike) -> BinaryIO:
+    """Open ``path`` for binary reading; a missing file or a folder is an InputError."""
+    path = Path(path)
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        msg = f"{path}: no such file"
+        raise InputError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: is a directory, expected a file"
+        raise InputError(msg) from None
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open_input(path) as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_bytes(path: str | os.PathLike) -> tuple[bytes, str]:
@@ -19,14 +42,8 @@ def read_bytes(path: str | os.PathLike) -> tuple[bytes, str]:
     Gzip is detected from the magic bytes, not the extension, so a mislabelled file still reads.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        msg = f"{path}: no such file"
-        raise InputError(msg) from None
-    except IsADirectoryError:
-        msg = f"{path}: is a directory, expected a file"
-        raise InputError(msg) from None
+    with open_input(path) as fh:
+        raw = fh.read()
     digest = hashlib.sha256(raw).hexdigest()
     if raw[:2] == GZIP_MAGIC:
         try:
@@ -41,7 +58,7 @@ def read_bytes(path: str | os.PathLike) -> tuple[bytes, str]:
     return raw, digest
 
 
-def decode_text(raw: bytes, path: str | os.PathLike) -> str:
+def decode_text(raw: bytes) -> str:
     """Decode UTF-8 (with or without BOM), falling back to Latin-1 which GEO files sometimes use."""
     try:
         return raw.decode("utf-8-sig")

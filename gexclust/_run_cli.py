@@ -67,13 +67,14 @@ def _load(args):
                   "note": adata.uns["simulated"]["note"]}
         return adata, source
     from . import io
+    from ._files import sha256_file
 
     if io._geo_fetch.ACCESSION.fullmatch(args.input):
         adata = io.read_geo(args.input, platform=args.platform, source=args.source,
                             cache_dir=args.cache_dir, offline=args.offline,
                             type_from=args.type_from, missing=args.missing)
         path = adata.uns["geo"]["source"]
-        return adata, {"path": path, "accession": args.input, "sha256": _sha256(path),
+        return adata, {"path": path, "accession": args.input, "sha256": sha256_file(path),
                        "sha256_of": "cached GEO file", "simulated": False}
     name = Path(args.input).name.lower()
     if "series_matrix" in name:
@@ -83,20 +84,15 @@ def _load(args):
                              missing=args.missing)
     else:
         adata = io.read_cumida(args.input, missing=args.missing)
-    return adata, {"path": str(args.input), "sha256": _sha256(args.input),
+        return adata, {"path": str(args.input), "sha256": adata.uns["source"]["sha256"],
+                       "sha256_of": "input file", "simulated": False}
+    return adata, {"path": str(args.input), "sha256": sha256_file(args.input),
                    "sha256_of": "input file", "simulated": False}
-
-
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fetch_command(args) -> int:
     """Execute ``gexclust fetch``: download into the cache and list the cached files."""
+    from ._files import sha256_file
     from .io import fetch_geo
 
     files = fetch_geo(args.accession, source=args.source, platform=args.platform,
@@ -106,7 +102,7 @@ def fetch_command(args) -> int:
     for kind, paths in files.items():
         for path in paths:
             size = Path(path).stat().st_size
-            print(f"  {kind:6s} {size / 1e6:8.2f} MB  sha256 {_sha256(path)[:16]}  {path}")
+            print(f"  {kind:6s} {size / 1e6:8.2f} MB  sha256 {sha256_file(path)[:16]}  {path}")
     return 0
 
 

@@ -76,7 +76,7 @@ def read_cumida(
     >>> adata.obs["type"].value_counts()  # doctest: +SKIP
     """
     raw, digest = read_bytes(path)
-    text = decode_text(raw, path)
+    text = decode_text(raw)
     del raw
     lines = text.splitlines()
     del text

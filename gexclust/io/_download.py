@@ -8,7 +8,6 @@ concurrent runs share one download.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 import urllib.error
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from .._atomic import atomic_path
 from .._errors import InputError
+from .._files import sha256_file
 from .._logging import logger
 
 #: Attempts per file for timeouts, dropped connections and 5xx answers.
@@ -69,7 +69,7 @@ def _trusted(dest: Path, check) -> bool:
         return False
     sidecar = Path(str(dest) + ".sha256")
     recorded = sidecar.read_text().split() if sidecar.exists() else []
-    if len(recorded) == 2 and recorded == [str(dest.stat().st_size), _sha256(dest)]:
+    if len(recorded) == 2 and recorded == [str(dest.stat().st_size), sha256_file(dest)]:
         return True
     try:
         check(dest)  # no or stale record: verify the file itself once
@@ -84,15 +84,7 @@ def _trusted(dest: Path, check) -> bool:
 
 def _write_sidecar(dest: Path, content: Path) -> None:
     with atomic_path(str(dest) + ".sha256") as tmp:
-        tmp.write_text(f"{content.stat().st_size} {_sha256(content)}\n")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        tmp.write_text(f"{content.stat().st_size} {sha256_file(content)}\n")
 
 
 def _fetch(url: str, tmp: Path, *, what: str) -> None:

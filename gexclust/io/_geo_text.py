@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .._errors import InputError
-from .._files import GZIP_MAGIC
+from .._files import GZIP_MAGIC, open_input
 
 #: Cell values GEO uses for "no value".
 GEO_NA = ["", "null", "NULL", "NA", "N/A", "NaN", "nan", "--"]
@@ -62,15 +62,7 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
     corrupt or truncated gzip streams fail where they break, naming the file.
     """
     path = Path(path)
-    try:
-        raw = open(path, "rb")  # noqa: SIM115 (closed by the with below)
-    except FileNotFoundError:
-        msg = f"{path}: no such file"
-        raise InputError(msg) from None
-    except IsADirectoryError:
-        msg = f"{path}: is a directory, expected a file"
-        raise InputError(msg) from None
-    with raw:
+    with open_input(path) as raw:
         head = raw.read(2)
         raw.seek(0)
         if not head:
