@@ -159,9 +159,9 @@ def _sample_fields(meta: dict[str, list[str]]) -> dict[str, str]:
         "platform_id": get("platform_id"),
     }
     for key, value in characteristic_pairs(meta.get("Sample_characteristics_ch1", [])):
-        fields.setdefault(key, value)
+        fields.setdefault(safe_key(key), value)
     for key, value in description_pairs(meta.get("Sample_description", [])):
-        fields.setdefault(key, value)
+        fields.setdefault(safe_key(key), value)
     return fields
 
 
@@ -234,5 +234,10 @@ def flatten_meta(meta: dict[str, list[str]], prefix: str) -> dict[str, str]:
     out = {}
     for key, values in meta.items():
         short = key[len(prefix) :] if key.startswith(prefix) else key
-        out[short] = "\n".join(values)
+        out[safe_key(short)] = "\n".join(values)
     return out
+
+
+def safe_key(key: str) -> str:
+    """``key`` usable as an HDF5/zarr name (GEO has keys like ``contact_zip/postal_code``)."""
+    return key.replace("/", "_").strip() or "unnamed"

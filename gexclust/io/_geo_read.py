@@ -16,6 +16,7 @@ from ._geo_build import (
     add_type,
     characteristic_pairs,
     flatten_meta,
+    safe_key,
     sample_matrix,
     sample_obs,
     to_anndata,
@@ -150,7 +151,7 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
     probes = pd.Index(table["ID_REF"].astype(str), dtype=str)
     obs = pd.DataFrame({"title": gsms, "geo_accession": gsms}, index=pd.Index(gsms, dtype=str))
     for subset in (r for r in records if r.kind == "SUBSET"):
-        column = subset.first("subset_type", "subset")
+        column = safe_key(subset.first("subset_type", "subset"))
         members = [m.strip() for v in subset.meta.get("subset_sample_id", []) for m in v.split(",")]
         if column not in obs:
             obs[column] = pd.Series(pd.NA, index=obs.index, dtype=object)
@@ -296,6 +297,7 @@ def _matrix_obs(sample_meta, columns: list[str], path) -> pd.DataFrame:
     )
     for i in range(n):
         for key, value in characteristic_pairs([c[i] for c in characteristics]):
+            key = safe_key(key)
             if key not in obs:
                 obs[key] = ""
             obs.iloc[i, obs.columns.get_loc(key)] = value

@@ -11,6 +11,8 @@ from .._palette import ensure_colors
 from ._base import finish, leaf_fontsize, new_figure
 from ._tree import draw_dendrogram
 
+MISSING_COLOUR = "#9e9e9e"
+
 
 def dendrogram(
     adata: AnnData,
@@ -109,7 +111,7 @@ def dendrogram(
         for text, value in zip(
             label_ax.get_xticklabels(), adata.obs[color].to_numpy()[leaves], strict=True
         ):
-            text.set_color(colours[value])
+            text.set_color(colours.get(value, MISSING_COLOUR))  # unlabelled samples: grey
         _legend(ax, colours, title=color)
     ax.tick_params(axis="x", bottom=False, labelbottom=label_ax is ax)
     finish(fig, show=show, save=save)
@@ -147,6 +149,7 @@ def _colour_bar(ax, adata: AnnData, key: str, leaves, *, vertical: bool = False)
     from matplotlib.colors import ListedColormap
 
     codes = adata.obs[key].cat.codes.to_numpy()[leaves]
+    codes = np.ma.masked_less(codes, 0)  # missing labels (code -1) stay blank
     colours = ensure_colors(adata, key)
     n = len(leaves)
     ax.imshow(

@@ -220,3 +220,26 @@ def test_gds_subsets_become_obs_columns(tmp_path):
     assert adata.var_names.tolist() == ["1007_s_at", "117_at"]
     assert adata.var["gene_symbol"].tolist() == ["DDR1", "HSPA6"]
     np.testing.assert_array_equal(adata.X[:, 0], [7.5, 8.0, 6.5])
+
+
+def test_geo_anndata_round_trips_through_h5ad(gse781, tmp_path):
+    import anndata as ad
+
+    adata = gse781["GPL96"]
+    assert all("/" not in key for key in adata.uns["geo"]["series"])
+    adata.write_h5ad(tmp_path / "gse781.h5ad")  # filterwarnings=error: no key warnings
+    back = ad.read_h5ad(tmp_path / "gse781.h5ad")
+    np.testing.assert_array_equal(back.X, adata.X)
+    assert back.obs["title"].tolist() == adata.obs["title"].tolist()
+
+
+def test_unlabelled_samples_plot_in_grey(tmp_path):
+    from gexclust._pipeline import RunConfig, cluster_samples
+
+    adata = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96",
+                            type_from=r"^N(\d)")
+    assert adata.obs["type"].isna().sum() == 9  # tumour titles do not match the regex
+    cluster_samples(adata, RunConfig(n_clusters=2))
+    ax = gx.pl.dendrogram(adata, save=tmp_path / "d.png")
+    colours = {t.get_color() for t in ax.figure.axes[-1].get_xticklabels()}
+    assert "#9e9e9e" in colours
