@@ -145,7 +145,10 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
         try:
             return [_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root, "matrix",
                          what, offline)]
-        except NotOnGeo:
+        except (NotOnGeo, DownloadError) as err:
+            if isinstance(err, DownloadError) and not offline:
+                raise
+            # no single matrix: a multi-platform series (listed by GEO, or found in the cache)
             platforms = _listed_platforms(folder, accession, root, offline)
             if platform is None:
                 msg = f"series {accession} spans {len(platforms)} platforms ({', '.join(platforms)}); pass platform= one of them, or platform='all'"  # noqa: E501
@@ -276,10 +279,11 @@ def read_geo(
     if "soft" in files:
         return read_soft(files["soft"][0], platform=platform, type_from=type_from,
                          annotate=annotate, missing=missing)
-    annotations = [read_gpl(p) for p in files.get("annot", [])]
+    annotation_files = {p.name.split(".")[0].split("_")[0]: p for p in files.get("annot", [])}
     result = {}
-    for i, path in enumerate(files["matrix"]):
-        adata = read_series_matrix(path, gpl=annotations[i] if i < len(annotations) else None,
+    for path in files["matrix"]:
+        gpl = annotation_files.get(_platform_of(path))
+        adata = read_series_matrix(path, gpl=read_gpl(gpl) if gpl else None,
                                    type_from=type_from, annotate=annotate, missing=missing)
         result[adata.uns["geo"]["platform"]] = adata
     if platform == "all":

@@ -165,6 +165,11 @@ def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
         assert one.uns["geo"]["platform"] == "GPL97"
         both = gx.io.read_geo("GSE9477", platform="all", annotate=False)
         assert sorted(both) == ["GPL96", "GPL97"]
+        server.stop()
+        cached = gx.io.read_geo("GSE9477", platform="all", annotate=False, offline=True)
+        assert sorted(cached) == ["GPL96", "GPL97"]
+        with pytest.raises(gx.io._geo_fetch.InputError, match=r"spans 2 platforms"):
+            gx.io.read_geo("GSE9477", annotate=False, offline=True)
     finally:
         shutil.rmtree(folder.parent)
 
