@@ -64,12 +64,13 @@ def _warm_up() -> None:
 
     from matplotlib.figure import Figure
 
-    from .pl import _base  # noqa: F401
+    from .pl._base import _pdf_core_fonts
 
     fig = Figure(figsize=(1, 1))
     fig.text(0.5, 0.5, "warm-up 0.123")
     for fmt in ("png", "pdf"):
-        fig.savefig(io.BytesIO(), format=fmt)
+        with _pdf_core_fonts(fmt == "pdf"):
+            fig.savefig(io.BytesIO(), format=fmt)
 
 
 def render_group(names, adata, stage: Path) -> None:

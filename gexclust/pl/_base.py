@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
 from pathlib import Path
@@ -37,8 +39,31 @@ def save_figure(fig, paths, *, dpi: int | None = None) -> None:
     for path in map(Path, paths):
         fmt = path.suffix.lstrip(".").lower() or "png"
         extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, _pdf_core_fonts(fmt == "pdf"):
             fig.savefig(tmp, format=fmt, dpi=dpi or "figure", bbox_inches=bbox, **extra)
+
+
+@contextlib.contextmanager
+def _pdf_core_fonts(active: bool):
+    """Write PDF text in the standard Helvetica every viewer has, instead of embedding fonts.
+
+    Embedding (subsetting) DejaVu Sans for every label doubles the cost of writing a PDF; the
+    text stays vector and selectable either way. matplotlib logs that Helvetica's weight is
+    named 'medium', which is harmless and silenced here.
+    """
+    if not active:
+        yield
+        return
+    import matplotlib
+
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)
+    try:
+        with matplotlib.rc_context({"pdf.use14corefonts": True}):
+            yield
+    finally:
+        font_log.setLevel(level)
 
 
 def finish(
