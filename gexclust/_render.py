@@ -1,9 +1,10 @@
-"""Drawing the run's figures in two worker processes that warm up while the data are computed.
+"""Drawing the run's figures in a worker that warms up while the data are computed.
 
-Text layout dominates matplotlib's time and the figures are independent, so they are split
-over two processes. The workers are forked early (after AnnData is importable, before the data
-are read), import matplotlib and load fonts while the main process reads and clusters, then
-receive the finished AnnData. Where fork is unavailable, figures are drawn in-process.
+Text layout dominates matplotlib's time and the figures are independent. One worker is forked
+early (after AnnData is importable, before the data are read); it imports matplotlib and loads
+fonts while the main process reads and clusters, then receives the finished AnnData and forks
+once more, so the two halves of the figures are drawn in parallel by processes that paid for
+the imports only once. Where fork is unavailable, figures are drawn in-process.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ GROUPS = (("clustermap",), ("dendrogram", "cluster_heatmap"))
 
 
 class FigureRenderer:
-    """Pool of figure workers. Use as a context manager around the whole run."""
+    """The figure worker. Use as a context manager around the whole run."""
 
     def __init__(self) -> None:
         import multiprocessing
@@ -26,10 +27,9 @@ class FigureRenderer:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(
-                max_workers=len(GROUPS), mp_context=context, initializer=_warm_up
-            )
-            # the first submit forks all workers, which then warm up in the background
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                            initializer=_warm_up)
+            # the first submit forks the worker, which then warms up in the background
             self.pool.submit(int)
 
     def __enter__(self) -> FigureRenderer:
@@ -47,7 +47,7 @@ class FigureRenderer:
             self.futures = []
             self._adata, self._stage = adata, stage
             return
-        self.futures = [self.pool.submit(render_group, names, adata, stage) for names in GROUPS]
+        self.futures = [self.pool.submit(render_split, adata, stage)]
 
     def wait(self) -> None:
         """Block until all figures are written; re-raise a worker's error."""
@@ -71,6 +71,28 @@ def _warm_up() -> None:
     for fmt in ("png", "pdf"):
         with _pdf_core_fonts(fmt == "pdf"):
             fig.savefig(io.BytesIO(), format=fmt)
+
+
+def render_split(adata, stage: Path) -> None:
+    """Draw ``GROUPS[1]`` in a forked child (sharing the warm imports) and ``GROUPS[0]`` here."""
+    import os
+    import traceback
+
+    child = os.fork()
+    if child == 0:
+        try:
+            render_group(GROUPS[1], adata, stage)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+        os._exit(0)
+    try:
+        render_group(GROUPS[0], adata, stage)
+    finally:
+        _, status = os.waitpid(child, 0)
+    if status != 0:
+        msg = f"drawing {', '.join(GROUPS[1])} failed (see the message above)"
+        raise RuntimeError(msg)
 
 
 def render_group(names, adata, stage: Path) -> None:
