@@ -146,3 +146,18 @@ def test_seed_recipe_rejects_gene_selection(tmp_path):
                     check=False)
     assert proc.returncode == 1
     assert "--recipe seed always uses all probes" in proc.stderr
+
+
+def test_run_in_process_without_fork(tmp_path, monkeypatch):
+    """Where fork is unavailable the figures are drawn in the main process, same outputs."""
+    import multiprocessing
+
+    from gexclust.cli import main
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    out = tmp_path / "out"
+    assert main(["run", "-o", str(out), "--quiet", "--n-clusters", "5"]) == 0
+    assert {p.name for p in out.iterdir()} == {
+        "adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS,
+    }
+    assert json.loads((out / "summary.json").read_text())["ari_vs_type"] == pytest.approx(1.0)
