@@ -43,6 +43,7 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
     scaling) and ``.uns['run']`` (the config).
     """
     from . import pp, tl
+    from ._utils import check_choice
 
     if config.recipe == "default":
         pp.log2(adata, auto=True)
@@ -54,8 +55,7 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
         adata.layers["expression"] = adata.X.copy()
         pp.scale(adata, ddof=0)
     else:
-        msg = f"recipe={config.recipe!r} is not valid; choose one of {', '.join(map(repr, RECIPES))}"  # noqa: E501
-        raise ValueError(msg)
+        check_choice("recipe", config.recipe, RECIPES)
     tl.hclust(adata, method=config.method, metric=config.metric)
     tl.cut(adata, n_clusters=config.n_clusters)
     if "type" in adata.obs:

@@ -15,6 +15,7 @@ from anndata import AnnData
 
 from .._errors import InputError
 from .._logging import logger
+from .._utils import check_choice
 from ._download import USER_AGENT, DownloadError, NotOnGeo, cached_download
 from ._geo_layout import geo_folder
 
@@ -104,6 +105,7 @@ def fetch_geo(
     platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
     """
     check_accession(accession)
+    check_choice("source", source, ("matrix", "soft"))
     if platform not in (None, "all"):
         check_accession(platform, pattern=PLATFORM)
     root = cache_root(cache_dir)
@@ -137,9 +139,6 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
     if source == "soft":
         return [_get(f"{folder}/soft/{accession}_family.soft.gz", root, "soft",
                      f"family SOFT of {accession}", offline)]
-    if source != "matrix":
-        msg = f"source={source!r} is not valid; choose one of 'matrix', 'soft'"
-        raise ValueError(msg)
     what = f"series matrix of {accession}"
     if platform in (None, "all"):
         try:

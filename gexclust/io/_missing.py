@@ -6,6 +6,7 @@ import numpy as np
 
 from .._errors import InputError
 from .._logging import logger
+from .._utils import check_choice
 
 POLICIES = ("error", "drop", "impute")
 
@@ -15,9 +16,7 @@ def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
 
     Returns the new values, the kept probe ids and a summary dict for ``.uns['missing']``.
     """
-    if policy not in POLICIES:
-        msg = f"missing={policy!r} is not valid; choose one of {', '.join(map(repr, POLICIES))}"
-        raise ValueError(msg)
+    check_choice("missing", policy, POLICIES)
     _refuse_infinite(values, probes, samples, path, line_numbers)
     nan_mask = np.isnan(values)
     n_missing = int(nan_mask.sum())

@@ -78,6 +78,6 @@ def finish(
         plt.show()
 
 
-def leaf_fontsize(n_leaves: int, inches_per_leaf: float) -> float:
+def leaf_fontsize(inches_per_leaf: float) -> float:
     """A label size (pt) that keeps neighbouring leaf labels from overlapping."""
     return float(max(3.0, min(9.0, inches_per_leaf * 72 * 0.8)))

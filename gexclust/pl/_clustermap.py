@@ -142,9 +142,12 @@ def _z(values: np.ndarray) -> np.ndarray:
 
 def _axis_labels(heat, adata, genes, sample_order, gene_symbols) -> None:
     n_obs, n_genes = len(sample_order), len(genes)
+    # label size from the space each row/column really has, whatever figsize was asked for
+    width_in, height_in = heat.figure.get_size_inches()
+    box = heat.get_position()
     heat.set_yticks(np.arange(n_obs) + 0.5, adata.obs_names[sample_order],
-                    fontsize=leaf_fontsize(n_obs, 0.15))
+                    fontsize=leaf_fontsize(box.height * height_in / n_obs))
     heat.yaxis.tick_right()
     heat.set_xticks(np.arange(n_genes) + 0.5, gene_labels(adata, genes, gene_symbols=gene_symbols),
-                    rotation=90, fontsize=leaf_fontsize(n_genes, 0.16))
+                    rotation=90, fontsize=leaf_fontsize(box.width * width_in / n_genes))
     heat.tick_params(length=0)

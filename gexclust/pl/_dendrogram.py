@@ -185,7 +185,7 @@ def _name_runs(ax, values) -> None:
 
 def _leaf_labels(ax, labels, fig, n: int) -> None:
     width_in = fig.get_size_inches()[0] * 0.8
-    ax.set_xticks(np.arange(n) + 0.5, labels, rotation=90, fontsize=leaf_fontsize(n, width_in / n))
+    ax.set_xticks(np.arange(n) + 0.5, labels, rotation=90, fontsize=leaf_fontsize(width_in / n))
     ax.tick_params(axis="x", bottom=False, labelbottom=True, pad=2)
 
 
