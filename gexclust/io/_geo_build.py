@@ -28,7 +28,8 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     the samples' ID_REFs in order of appearance.
     """
     orders: dict[tuple[bytes, bytes], list[str]] = {}
-    sample_ids, sample_values = [], []
+    row_of = {id(sample): row for row, sample in enumerate(samples)}
+    placed = []  # (row in samples, id-order key, values), grouped by header, not in row order
     for header, group in _by_header(samples).items():
         for column in ("ID_REF", "VALUE"):
             if column not in header:
@@ -44,15 +45,14 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
             if key not in orders:
                 orders[key] = decode_ids(sample, header)
             n = len(orders[key])
-            sample_ids.append(key)
-            sample_values.append(values[offset : offset + n])
+            placed.append((row_of[id(sample)], key, values[offset : offset + n]))
             offset += n
     if probes is None:
         probes = pd.Index(pd.unique(np.concatenate([np.asarray(o, dtype=object) for o in orders.values()])), dtype=str)  # noqa: E501
     positions = {key: _positions(probes, ids, path) for key, ids in orders.items()}
     X = np.full((len(samples), len(probes)), np.nan)
     unknown = 0
-    for row, (key, values) in enumerate(zip(sample_ids, sample_values, strict=True)):
+    for row, key, values in placed:
         pos = positions[key]
         known = pos >= 0
         unknown += int((~known).sum())

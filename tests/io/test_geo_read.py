@@ -243,3 +243,51 @@ def test_unlabelled_samples_plot_in_grey(tmp_path):
     ax = gx.pl.dendrogram(adata, save=tmp_path / "d.png")
     colours = {t.get_color() for t in ax.figure.axes[-1].get_xticklabels()}
     assert "#9e9e9e" in colours
+
+
+MIXED = """^SERIES = GSE0001
+^PLATFORM = GPL0001
+!platform_table_begin
+ID\tGene Symbol
+p1\tA
+p2\tB
+p3\tC
+!platform_table_end
+^SAMPLE = GSM1
+!Sample_title = first
+!Sample_platform_id = GPL0001
+!sample_table_begin
+ID_REF\tVALUE\tABS_CALL
+p1\t1.0\tP
+p2\t2.0\tP
+p3\t3.0\tA
+!sample_table_end
+^SAMPLE = GSM2
+!Sample_title = second
+!Sample_platform_id = GPL0001
+!sample_table_begin
+ID_REF\tVALUE
+p3\t30.0
+p1\t10.0
+p2\t20.0
+!sample_table_end
+^SAMPLE = GSM3
+!Sample_title = third
+!Sample_platform_id = GPL0001
+!sample_table_begin
+ID_REF\tVALUE\tABS_CALL
+p2\t200.0\tP
+p1\t100.0\tP
+!sample_table_end
+"""
+
+
+def test_rows_follow_samples_whatever_their_table_layout(tmp_path):
+    path = tmp_path / "mixed.soft"
+    path.write_text(MIXED)
+    adata = gx.io.read_soft(path, missing="drop")
+    assert adata.obs_names.tolist() == ["GSM1", "GSM2", "GSM3"]
+    assert adata.obs["title"].tolist() == ["first", "second", "third"]
+    assert adata.var_names.tolist() == ["p1", "p2"]  # p3 is missing from GSM3
+    np.testing.assert_array_equal(adata.X, [[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]])
+    assert adata.var["gene_symbol"].tolist() == ["A", "B"]
