@@ -78,6 +78,15 @@ def finish(
         plt.show()
 
 
+def mark_simulated(fig, adata) -> None:
+    """Say on the figure itself when it shows simulated data (the built-in example)."""
+    note = adata.uns.get("simulated")
+    if note is not None:
+        # top edge: above every layout's title and axes, where no label can reach
+        fig.text(0.01, 0.995, "SIMULATED expression values (gexclust example data)",
+                 fontsize=7, color="#777777", style="italic", ha="left", va="top")
+
+
 def leaf_fontsize(inches_per_leaf: float) -> float:
     """A label size (pt) that keeps neighbouring leaf labels from overlapping."""
     return float(max(3.0, min(9.0, inches_per_leaf * 72 * 0.8)))

@@ -10,7 +10,7 @@ from anndata import AnnData
 from .._palette import ensure_colors
 from .._utils import float_matrix, get_matrix
 from ..tl._markers import markers as rank_markers
-from ._base import finish, new_figure
+from ._base import finish, mark_simulated, new_figure
 from ._labels import gene_labels
 
 
@@ -92,6 +92,7 @@ def cluster_heatmap(
     _group_strip(top, adata, groupby, len(groups))
     fig.colorbar(image, cax=cax, label="row z-score of mean" if scale_rows else "mean")
     top.set_title(f"Mean expression per {groupby}: top {n_genes} markers each", fontsize=10)
+    mark_simulated(fig, adata)
     finish(fig, show=show, save=save)
     return fig
 

@@ -11,7 +11,7 @@ from scipy.cluster import hierarchy
 from .._palette import ensure_colors
 from .._utils import float_matrix, get_matrix
 from ..tl._hclust import pairwise_distances
-from ._base import finish, leaf_fontsize, new_figure
+from ._base import finish, leaf_fontsize, mark_simulated, new_figure
 from ._dendrogram import _colour_bar, _legend, _tree
 from ._labels import gene_labels
 from ._tree import draw_dendrogram
@@ -123,6 +123,7 @@ def clustermap(
                            strict=True))
         _legend(top, colours, title=color)
     top.set_title(f"{n_obs} samples x top {n_shown} variable genes", fontsize=10, loc="left")
+    mark_simulated(fig, adata)
     finish(fig, show=show, save=save)
     return fig
 

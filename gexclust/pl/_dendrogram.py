@@ -8,7 +8,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._palette import ensure_colors
-from ._base import finish, leaf_fontsize, new_figure
+from ._base import finish, leaf_fontsize, mark_simulated, new_figure
 from ._tree import draw_dendrogram
 
 MISSING_COLOUR = "#9e9e9e"
@@ -114,6 +114,7 @@ def dendrogram(
             text.set_color(colours.get(value, MISSING_COLOUR))  # unlabelled samples: grey
         _legend(ax, colours, title=color)
     ax.tick_params(axis="x", bottom=False, labelbottom=label_ax is ax)
+    mark_simulated(fig, adata)
     finish(fig, show=show, save=save)
     return ax
 

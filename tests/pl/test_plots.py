@@ -58,6 +58,15 @@ def test_dendrogram(clustered, tmp_path):
     assert {t.get_text() for t in fig.axes[2].texts} == {"1", "2", "3", "4"}  # cluster bar
 
 
+def test_example_figures_say_simulated(clustered):
+    for fig in (gx.pl.dendrogram(clustered).figure, gx.pl.cluster_heatmap(clustered),
+                gx.pl.clustermap(clustered)):
+        assert any("SIMULATED" in t.get_text() for t in fig.texts)
+    real = clustered.copy()
+    del real.uns["simulated"]
+    assert not any("SIMULATED" in t.get_text() for t in gx.pl.clustermap(real).texts)
+
+
 def test_dendrogram_into_given_axes(clustered):
     fig = Figure()
     ax = fig.add_subplot()
