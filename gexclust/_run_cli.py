@@ -30,9 +30,11 @@ def run_command(args) -> int:
     progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
     # anndata and scipy.cluster are needed by the figure workers too: import them once, before
     # the workers fork, so they inherit the modules instead of importing them again
-    from . import tl  # noqa: F401
+    from . import tl
     from ._pipeline import cluster_samples
     from ._render import FigureRenderer
+
+    tl._hclust.check_method_metric(config.method, config.metric)  # before reading any data
 
     with FigureRenderer() as renderer:
         adata, source = _load(args)

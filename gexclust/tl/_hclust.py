@@ -84,15 +84,7 @@ def hclust(
     (63, 4)
     """
     check_choice("axis", axis, ("obs", "var"))
-    check_choice("method", method, METHODS)
-    check_choice("metric", metric, METRICS)
-    if method in EUCLIDEAN_ONLY and metric != "euclidean":
-        msg = (
-            f"method={method!r} needs metric='euclidean' (its merge rule assumes euclidean "
-            f"geometry); with metric={metric!r} use one of 'average', 'complete', 'single', "
-            "'weighted'"
-        )
-        raise ValueError(msg)
+    check_method_metric(method, metric)
     if copy:
         adata = adata.copy()
     data, labels = _observations(adata, axis=axis, use_rep=use_rep, layer=layer)
@@ -118,6 +110,19 @@ def hclust(
         "hclust: %d %s, %s/%s, cophenetic r=%.3f", len(labels), axis, method, metric, coph
     )
     return adata if copy else None
+
+
+def check_method_metric(method: str, metric: str) -> None:
+    """Refuse unknown methods/metrics and combinations that make no sense (ward + correlation)."""
+    check_choice("method", method, METHODS)
+    check_choice("metric", metric, METRICS)
+    if method in EUCLIDEAN_ONLY and metric != "euclidean":
+        msg = (
+            f"method={method!r} needs metric='euclidean' (its merge rule assumes euclidean "
+            f"geometry); with metric={metric!r} use one of 'average', 'complete', 'single', "
+            "'weighted'"
+        )
+        raise ValueError(msg)
 
 
 def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str | None):
