@@ -28,8 +28,8 @@ def run_command(args) -> int:
                        metric=args.metric, n_top_genes=_n_top(args))
     progress = Progress(4, quiet=args.quiet)
     progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
-    # anndata and scipy.cluster are needed by the figure workers too: import them once, before
-    # the workers fork, so they inherit the modules instead of importing them again
+    # anndata and scipy.cluster are needed by the figure worker too: import them once, before
+    # the worker forks, so it inherits the modules instead of importing them again
     from . import tl
     from ._pipeline import cluster_samples
     from ._render import FigureRenderer
