@@ -36,7 +36,8 @@ def test_crop_equals_matplotlibs_tight_bbox(tmp_path, n_chars):
     save_figure(fig, [tmp_path / "a.png", tmp_path / "a.pdf"])
     fig.savefig(tmp_path / "ref.png", dpi=DPI, bbox_inches="tight", pad_inches=PAD_INCHES)
     (width, height), (ref_w, ref_h) = png_size(tmp_path / "a.png"), png_size(tmp_path / "ref.png")
-    assert abs(width - ref_w) <= 3 and abs(height - ref_h) <= 3
+    assert abs(width - ref_w) <= 3
+    assert abs(height - ref_h) <= 3
     if n_chars == 40:
         assert width > (4 + OVERHANG_INCHES) * DPI
     pdf_w, pdf_h = pdf_size(tmp_path / "a.pdf")  # the PDF has the same crop box
@@ -51,8 +52,10 @@ def test_crop_keeps_all_ink_with_even_padding(tmp_path):
     ink_rows = np.flatnonzero((pixels < 255).any(axis=1))
     ink_cols = np.flatnonzero((pixels < 255).any(axis=0))
     pad = round(PAD_INCHES * DPI)
-    assert ink_rows[0] == pad and ink_cols[0] == pad
-    assert pixels.shape[0] - 1 - ink_rows[-1] == pad and pixels.shape[1] - 1 - ink_cols[-1] == pad
+    assert ink_rows[0] == pad
+    assert ink_cols[0] == pad
+    assert pixels.shape[0] - 1 - ink_rows[-1] == pad
+    assert pixels.shape[1] - 1 - ink_cols[-1] == pad
 
 
 def test_save_keeps_a_pyplot_figures_canvas(tmp_path):
