@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from ._errors import InputError
+
 __version__ = "0.1.0"
 
 _SUBMODULES = ("datasets", "io", "pl", "pp", "tl")
@@ -35,4 +37,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_SUBMODULES])
 
 
-__all__ = ["__version__", "datasets", "io", "pl", "pp", "tl"]
+__all__ = ["InputError", "__version__", "datasets", "io", "pl", "pp", "tl"]

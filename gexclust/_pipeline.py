@@ -43,7 +43,7 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
     scaling) and ``.uns['run']`` (the config).
     """
     from . import pp, tl
-    from ._utils import check_choice
+    from ._checks import check_choice
 
     if config.recipe == "default":
         pp.log2(adata, auto=True)

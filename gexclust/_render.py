@@ -1,10 +1,12 @@
-"""Drawing the run's figures in a worker that warms up while the data are computed.
+"""The helper process of ``gexclust run``: parse the CSV, warm up matplotlib, draw the figures.
 
-Text layout dominates matplotlib's time and the figures are independent. One worker is forked
-early (after AnnData is importable, before the data are read); it imports matplotlib and loads
-fonts while the main process reads and clusters, then receives the finished AnnData and forks
-once more, so the two halves of the figures are drawn in parallel by processes that paid for
-the imports only once. Where fork is unavailable, figures are drawn in-process.
+Most of a short run is spent importing AnnData, pandas and scipy, and laying out figure text,
+on a machine that may have only two cores. So the helper is forked first thing, before the main
+process imports anything heavy. While the main process imports, the helper parses the CSV with
+numpy alone and hands the arrays back, then imports matplotlib and loads its fonts. Once the
+main process has clustered, it sends plain figure specs (numpy arrays and strings, no AnnData),
+and the helper forks once more so that both halves of the figures are drawn in parallel by
+processes that paid for the imports once. Where fork is unavailable, everything runs in-process.
 """
 
 from __future__ import annotations
@@ -12,12 +14,18 @@ from __future__ import annotations
 from pathlib import Path
 
 FIGURES = ("dendrogram", "cluster_heatmap", "clustermap")
-#: Figures per worker, balanced by measured drawing time.
+#: Figures per process, balanced by measured drawing time.
 GROUPS = (("clustermap",), ("dendrogram", "cluster_heatmap"))
+#: Where each figure's drawing half lives (modules that import only numpy and matplotlib).
+DRAWERS = {
+    "dendrogram": ("._dendrogram", "draw_dendrogram_figure"),
+    "cluster_heatmap": ("._cluster_heatmap", "draw_cluster_heatmap"),
+    "clustermap": ("._clustermap", "draw_clustermap"),
+}
 
 
-class FigureRenderer:
-    """The figure worker. Use as a context manager around the whole run."""
+class Helper:
+    """The helper process. Use as a context manager around the whole run."""
 
     def __init__(self) -> None:
         import multiprocessing
@@ -27,12 +35,9 @@ class FigureRenderer:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                            initializer=_warm_up)
-            # the first submit forks the worker, which then warms up in the background
-            self.pool.submit(int)
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
 
-    def __enter__(self) -> FigureRenderer:
+    def __enter__(self) -> Helper:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -41,39 +46,65 @@ class FigureRenderer:
                 future.cancel()
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def submit(self, adata, stage: Path) -> None:
-        """Start drawing every figure of ``adata`` as PNG and PDF into ``stage``."""
+    def parse_cumida(self, path):
+        """Start parsing a CuMiDa CSV; returns a callable that gives the parsed table."""
+        from .io._cumida_parse import parse_cumida
+
         if self.pool is None:
-            self.futures = []
-            self._adata, self._stage = adata, stage
-            return
-        self.futures = [self.pool.submit(render_split, adata, stage)]
+            return lambda: parse_cumida(path)
+        return self.pool.submit(parse_cumida, path).result
+
+    def warm_up(self) -> None:
+        """Let the helper import the drawing stack once it is free."""
+        if self.pool is not None:
+            self.pool.submit(_warm_up)
+
+    def draw(self, specs: dict, stage: Path) -> None:
+        """Start drawing every figure of ``specs`` as PNG and PDF into ``stage``."""
+        self._specs, self._stage = specs, stage
+        if self.pool is not None:
+            self.futures = [self.pool.submit(render_split, specs, stage)]
 
     def wait(self) -> None:
-        """Block until all figures are written; re-raise a worker's error."""
+        """Block until all figures are written; re-raise a helper's error."""
         if self.pool is None:
-            render_group(FIGURES, self._adata, self._stage)
+            render_group(FIGURES, self._specs, self._stage)
             return
         for future in self.futures:
             future.result()
 
 
+def figure_specs(adata) -> dict:
+    """What each figure of a run shows, read from the clustered ``adata`` in the main process."""
+    from .pl._cluster_heatmap import cluster_heatmap_spec
+    from .pl._clustermap import clustermap_spec
+    from .pl._dendrogram import dendrogram_spec
+
+    return {
+        "dendrogram": dendrogram_spec(adata),
+        "cluster_heatmap": cluster_heatmap_spec(adata, layer="expression"),
+        "clustermap": clustermap_spec(adata),
+    }
+
+
 def _warm_up() -> None:
-    """Import the drawing stack and load fonts once per worker, before any real work."""
+    """Import the drawing stack and load fonts once, before any real work."""
     import io
 
     from matplotlib.figure import Figure
 
+    from .pl import _cluster_heatmap, _clustermap, _dendrogram  # noqa: F401
     from .pl._base import _pdf_core_fonts
 
     fig = Figure(figsize=(1, 1))
-    fig.text(0.5, 0.5, "warm-up 0.123")
+    for weight, style in (("normal", "normal"), ("bold", "normal"), ("normal", "italic")):
+        fig.text(0.5, 0.5, "warm-up 0.123", fontweight=weight, style=style)  # the figures' fonts
     for fmt in ("png", "pdf"):
         with _pdf_core_fonts(fmt == "pdf"):
             fig.savefig(io.BytesIO(), format=fmt)
 
 
-def render_split(adata, stage: Path) -> None:
+def render_split(specs: dict, stage: Path) -> None:
     """Draw ``GROUPS[1]`` in a forked child (sharing the warm imports) and ``GROUPS[0]`` here."""
     import os
     import traceback
@@ -81,13 +112,13 @@ def render_split(adata, stage: Path) -> None:
     child = os.fork()
     if child == 0:
         try:
-            render_group(GROUPS[1], adata, stage)
+            render_group(GROUPS[1], specs, stage)
         except BaseException:
             traceback.print_exc()
             os._exit(1)
         os._exit(0)
     try:
-        render_group(GROUPS[0], adata, stage)
+        render_group(GROUPS[0], specs, stage)
     finally:
         _, status = os.waitpid(child, 0)
     if status != 0:
@@ -95,13 +126,15 @@ def render_split(adata, stage: Path) -> None:
         raise RuntimeError(msg)
 
 
-def render_group(names, adata, stage: Path) -> None:
-    """Draw the named figures of ``adata`` and save each as PNG and PDF in ``stage``."""
-    from . import pl
+def render_group(names, specs: dict, stage: Path) -> None:
+    """Draw the named figures from their specs; save each as PNG and PDF in ``stage``."""
+    import importlib
+
     from .pl._base import save_figure
 
     for name in names:
-        kwargs = {"layer": "expression"} if name == "cluster_heatmap" else {}
-        fig = getattr(pl, name)(adata, show=False, **kwargs)
-        fig = getattr(fig, "figure", fig)  # dendrogram returns its Axes
+        module, function = DRAWERS[name]
+        draw = getattr(importlib.import_module(module, "gexclust.pl"), function)
+        fig = draw(specs[name])
+        fig = getattr(fig, "figure", fig)  # the dendrogram's drawer returns its Axes
         save_figure(fig, [stage / f"{name}.png", stage / f"{name}.pdf"])

@@ -15,7 +15,8 @@ VERSIONED = ("anndata", "numpy", "scipy", "pandas", "matplotlib", "h5py")
 def run_command(args) -> int:
     """Execute ``gexclust run`` for parsed ``args``; returns the exit code."""
     from ._outdir import check_outdir
-    from ._pipeline import RunConfig  # light: no anndata import
+    from ._pipeline import RunConfig, cluster_samples  # light: heavy imports are deferred
+    from ._render import Helper
 
     if args.recipe == "seed" and (args.n_top_genes is not None or args.all_genes):
         msg = "--recipe seed always uses all probes; drop --n-top-genes/--all-genes"
@@ -24,30 +25,38 @@ def run_command(args) -> int:
         msg = f"--n-top-genes must be a positive integer, got {args.n_top_genes}"
         raise ValueError(msg)
     check_outdir(Path(args.outdir), force=args.force)  # fail before the expensive work
+    from .tl._methods import check_method_metric
+
+    check_method_metric(args.method, args.metric)
     config = RunConfig(recipe=args.recipe, n_clusters=args.n_clusters, method=args.method,
                        metric=args.metric, n_top_genes=_n_top(args))
     progress = Progress(4, quiet=args.quiet)
     progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
-    # anndata and scipy.cluster are needed by the figure worker too: import them once, before
-    # the worker forks, so it inherits the modules instead of importing them again
-    from . import tl
-    from ._pipeline import cluster_samples
-    from ._render import FigureRenderer
-
-    tl._hclust.check_method_metric(config.method, config.metric)  # before reading any data
-
-    with FigureRenderer() as renderer:
-        adata, source = _load(args)
+    with Helper() as helper:
+        # the helper parses a CSV and warms up matplotlib while this process imports AnnData
+        parsed = helper.parse_cumida(args.input) if _is_cumida_csv(args.input) else None
+        helper.warm_up()
+        adata, source = _load(args, parsed)
         n_probes = adata.n_vars
         progress(f"clustering {adata.n_obs} samples x {n_probes} probes ({config.recipe} recipe)")
         cluster_samples(adata, config)
         progress(f"writing tables and figures to {args.outdir}")
         summary = _summary(adata, config, source, n_probes)
-        _write_outputs(adata, summary, Path(args.outdir), renderer, force=args.force)
+        _write_outputs(adata, summary, Path(args.outdir), helper, force=args.force)
     progress("done")
     if not args.quiet:
         print(format_summary(adata, summary))
     return 0
+
+
+def _is_cumida_csv(source: str | None) -> bool:
+    """Whether ``source`` is read by :func:`~gexclust.io.read_cumida` (not GEO, not the example)."""
+    if source is None:
+        return False
+    from .io._geo_layout import ACCESSION
+
+    name = Path(source).name.lower()
+    return not (ACCESSION.fullmatch(source) or "series_matrix" in name or ".soft" in name)
 
 
 def _n_top(args) -> int | None:
@@ -58,7 +67,14 @@ def _n_top(args) -> int | None:
     return args.n_top_genes if args.n_top_genes is not None else DEFAULT_N_TOP
 
 
-def _load(args):
+def _load(args, parsed=None):
+    """The AnnData to cluster and a description of its source; ``parsed()`` gives a parsed CSV."""
+    if parsed is not None:
+        from .io._cumida import cumida_to_anndata
+
+        adata = cumida_to_anndata(parsed(), missing=args.missing)
+        return adata, {"path": str(args.input), "sha256": adata.uns["source"]["sha256"],
+                       "sha256_of": "input file", "simulated": False}
     if args.input is None:
         from .datasets import gse9476_example
 
@@ -70,8 +86,9 @@ def _load(args):
         return adata, source
     from . import io
     from ._files import sha256_file
+    from .io._geo_layout import ACCESSION
 
-    if io._geo_fetch.ACCESSION.fullmatch(args.input):
+    if ACCESSION.fullmatch(args.input):
         adata = io.read_geo(args.input, platform=args.platform, source=args.source,
                             cache_dir=args.cache_dir, offline=args.offline,
                             type_from=args.type_from, missing=args.missing)
@@ -85,9 +102,9 @@ def _load(args):
         adata = io.read_soft(args.input, platform=args.platform, type_from=args.type_from,
                              missing=args.missing)
     else:
-        adata = io.read_cumida(args.input, missing=args.missing)
-        return adata, {"path": str(args.input), "sha256": adata.uns["source"]["sha256"],
-                       "sha256_of": "input file", "simulated": False}
+        from .io._cumida_parse import parse_cumida
+
+        return _load(args, lambda: parse_cumida(args.input))
     return adata, {"path": str(args.input), "sha256": sha256_file(args.input),
                    "sha256_of": "input file", "simulated": False}
 
@@ -132,13 +149,14 @@ def _summary(adata, config, source, n_probes: int) -> dict:
     }
 
 
-def _write_outputs(adata, summary: dict, outdir: Path, renderer, *, force: bool) -> None:
+def _write_outputs(adata, summary: dict, outdir: Path, helper, *, force: bool) -> None:
     from ._outdir import staged_outdir
+    from ._render import figure_specs
 
     with staged_outdir(outdir, force=force) as stage:
-        renderer.submit(adata, stage)
-        _write_tables(adata, stage)  # while the workers draw
-        renderer.wait()
+        helper.draw(figure_specs(adata), stage)
+        _write_tables(adata, stage)  # while the helper draws
+        helper.wait()
         summary["outputs"] = sorted([*(p.name for p in stage.iterdir()), "summary.json"])
         (stage / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 

@@ -161,3 +161,19 @@ def test_run_in_process_without_fork(tmp_path, monkeypatch):
         "adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS,
     }
     assert json.loads((out / "summary.json").read_text())["ari_vs_type"] == pytest.approx(1.0)
+
+
+def test_figure_helper_imports_no_anndata_pandas_or_scipy():
+    """The helper process draws from plain specs; importing AnnData there would cost ~1 s."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from gexclust._render import _warm_up\n"
+        "from gexclust.io._cumida_parse import parse_cumida\n"
+        "_warm_up()\n"
+        "print(sorted(m for m in ('anndata', 'pandas', 'scipy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -4,18 +4,37 @@
 - :func:`read_series_matrix`, :func:`read_soft`, :func:`read_gpl`: local GEO files.
 - :func:`read_geo`, :func:`fetch_geo`: fetch by accession through a verified cache.
 - :func:`from_geoparse`: GEOparse objects.
+
+Members are imported on first use (``from gexclust.io import read_cumida`` works as usual).
 """
 
 from __future__ import annotations
 
-from ._cumida import read_cumida
-from ._geo_fetch import fetch_geo, read_geo
-from ._geo_read import read_series_matrix, read_soft
-from ._geo_types import KNOWN_SERIES
-from ._geoparse import from_geoparse
-from ._gpl import read_gpl
-from ._write import write_cumida
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_members
+
+if TYPE_CHECKING:
+    from ._cumida import read_cumida
+    from ._geo_fetch import fetch_geo, read_geo
+    from ._geo_read import read_series_matrix, read_soft
+    from ._geo_types import KNOWN_SERIES
+    from ._geoparse import from_geoparse
+    from ._gpl import read_gpl
+    from ._write import write_cumida
+
+_MEMBERS = {
+    "KNOWN_SERIES": "._geo_types",
+    "fetch_geo": "._geo_fetch",
+    "from_geoparse": "._geoparse",
+    "read_cumida": "._cumida",
+    "read_geo": "._geo_fetch",
+    "read_gpl": "._gpl",
+    "read_series_matrix": "._geo_read",
+    "read_soft": "._geo_read",
+    "write_cumida": "._write",
+}
+__getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
 __all__ = [
     "KNOWN_SERIES",
     "fetch_geo",

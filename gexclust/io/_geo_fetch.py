@@ -12,17 +12,16 @@ from typing import Literal
 
 from anndata import AnnData
 
+from .._checks import check_choice
 from .._errors import InputError
 from .._logging import logger
-from .._utils import check_choice
 from ._download import USER_AGENT, DownloadError, NotOnGeo, cached_download
-from ._geo_layout import geo_folder
+from ._geo_layout import ACCESSION, geo_folder
 from ._geo_text import open_binary
 
 GEO_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
 #: GEO's record viewer; single samples (GSM) are only served as SOFT text from here.
 GEO_QUERY_URL = "https://www.ncbi.nlm.nih.gov/geo/query"
-ACCESSION = re.compile(r"^G(SE|SM|PL|DS)[0-9]+$")
 PLATFORM = re.compile(r"^GPL[0-9]+$")
 #: First bytes a valid file of each kind starts with (after decompression).
 HEADERS = {"matrix": (b"!Series_",), "soft": (b"^",), "annot": (b"^",)}

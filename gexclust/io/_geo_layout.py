@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+#: A GEO accession that ``gexclust`` can fetch: series, sample, platform or dataset.
+ACCESSION = re.compile(r"^G(SE|SM|PL|DS)[0-9]+$")
+
 
 def geo_folder(accession: str) -> str:
     """GEO's folder stub: the last three digits become ``nnn`` (GSE9476 -> GSE9nnn, GPL96 -> GPLnnn)."""  # noqa: E501

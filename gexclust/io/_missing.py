@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_choice
 from .._errors import InputError
 from .._logging import logger
-from .._utils import check_choice
 
 POLICIES = ("error", "drop", "impute")
 

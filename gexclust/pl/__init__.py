@@ -1,9 +1,28 @@
-"""Plots: dendrograms, cluster heatmaps and clustered heatmaps."""
+"""Plots: dendrograms, cluster heatmaps and clustered heatmaps.
+
+Members are imported on first use; each plot module imports AnnData and scipy only inside the
+function that reads the AnnData, so the drawing half stays light for the figure worker.
+"""
 
 from __future__ import annotations
 
-from ._cluster_heatmap import cluster_heatmap
-from ._clustermap import clustermap
-from ._dendrogram import dendrogram
+from typing import TYPE_CHECKING
 
-__all__ = ["cluster_heatmap", "clustermap", "dendrogram"]
+from .._lazy import lazy_members
+
+if TYPE_CHECKING:
+    from ._cluster_heatmap import cluster_heatmap
+    from ._clustermap import clustermap
+    from ._dendrogram import dendrogram
+
+_MEMBERS = {
+    "cluster_heatmap": "._cluster_heatmap",
+    "clustermap": "._clustermap",
+    "dendrogram": "._dendrogram",
+}
+__getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
+__all__ = [
+    "cluster_heatmap",
+    "clustermap",
+    "dendrogram",
+]

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .._atomic import atomic_path
 
 #: Resolution of figures and their PNGs; drawing and saving at the same dpi lets matplotlib reuse
@@ -70,7 +72,6 @@ def _draw_cropped(fig):
     """
     import io
 
-    import numpy as np
     from matplotlib.colors import to_rgba
     from matplotlib.transforms import Bbox
 
@@ -147,10 +148,9 @@ def finish(
         plt.show()
 
 
-def mark_simulated(fig, adata) -> None:
+def mark_simulated(fig, simulated: bool) -> None:
     """Say on the figure itself when it shows simulated data (the built-in example)."""
-    note = adata.uns.get("simulated")
-    if note is not None:
+    if simulated:
         # top edge: above every layout's title and axes, where no label can reach
         fig.text(0.01, 0.995, "SIMULATED expression values (gexclust example data)",
                  fontsize=7, color="#777777", style="italic", ha="left", va="top")
@@ -159,3 +159,51 @@ def mark_simulated(fig, adata) -> None:
 def leaf_fontsize(inches_per_leaf: float) -> float:
     """A label size (pt) that keeps neighbouring leaf labels from overlapping."""
     return float(max(3.0, min(9.0, inches_per_leaf * 72 * 0.8)))
+
+
+#: ``gid`` prefix of the row/column labels of :func:`side_labels`: ``'gexclust-label-bottom'``...
+LABEL_GID = "gexclust-label"
+
+
+def side_labels(ax, labels, *, side: str, fontsize: float, rotation: float = 0.0,
+                colours=None, positions=None, pad: float = 3.0) -> list:
+    """Label rows or columns of ``ax`` along one side with plain text, ``pad`` points away.
+
+    Looks like tick labels, but one Text per label instead of a Tick (two lines, two texts and
+    a marker copy each): several times cheaper to create and to draw for 50-100 labels.
+    Positions default to the cell centres 0.5, 1.5, ... in data units. Returns the Texts;
+    :func:`labels_of` finds them again.
+    """
+    from matplotlib.transforms import offset_copy
+
+    positions = np.arange(len(labels)) + 0.5 if positions is None else positions
+    if side == "bottom":
+        base, anchor, shift, align = ax.get_xaxis_transform(), 0.0, (0, -pad), ("center", "top")
+    elif side in ("left", "right"):
+        base, anchor = ax.get_yaxis_transform(), 0.0 if side == "left" else 1.0
+        shift = (-pad, 0) if side == "left" else (pad, 0)
+        align = ("right" if side == "left" else "left", "center")
+    else:
+        msg = f"side={side!r} is not valid; choose one of 'bottom', 'left', 'right'"
+        raise ValueError(msg)
+    transform = offset_copy(base, fig=ax.figure, x=shift[0], y=shift[1], units="points")
+    colours = colours if colours is not None else [None] * len(labels)
+    texts = []
+    for position, label, colour in zip(positions, labels, colours, strict=True):
+        xy = (position, anchor) if side == "bottom" else (anchor, position)
+        texts.append(ax.text(*xy, str(label), transform=transform, ha=align[0], va=align[1],
+                             rotation=rotation, rotation_mode="default", fontsize=fontsize,
+                             color=colour, gid=f"{LABEL_GID}-{side}", clip_on=False))
+    return texts
+
+
+def no_ticks(*axes) -> None:
+    """Remove every tick (and its label) from ``axes``; ticks cost time even when hidden."""
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+
+
+def labels_of(ax, side: str) -> list:
+    """The Texts that :func:`side_labels` put on ``side`` of ``ax``, in order."""
+    return [t for t in ax.texts if t.get_gid() == f"{LABEL_GID}-{side}"]

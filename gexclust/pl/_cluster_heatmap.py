@@ -1,17 +1,37 @@
-"""Heatmap of mean expression per cluster for the genes that tell the clusters apart."""
+"""Heatmap of mean expression per cluster for the genes that tell the clusters apart.
+
+:func:`cluster_heatmap_spec` ranks the markers and averages; :func:`draw_cluster_heatmap`
+draws with numpy and matplotlib alone.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from anndata import AnnData
 
-from .._palette import ensure_colors
-from .._utils import float_matrix, get_matrix
-from ..tl._markers import markers as rank_markers
-from ._base import finish, mark_simulated, new_figure
-from ._labels import gene_labels
+from ._base import finish, mark_simulated, new_figure, no_ticks, side_labels
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+
+@dataclass
+class ClusterHeatmapSpec:
+    """What the heatmap shows: genes x groups means, the colours' values, labels and title."""
+
+    means: np.ndarray
+    shown: np.ndarray
+    scale_rows: bool
+    row_labels: list[str]
+    column_labels: list[str]
+    group_colours: list[str]
+    title: str
+    annotate: bool
+    cmap: str
+    simulated: bool
 
 
 def cluster_heatmap(
@@ -65,6 +85,31 @@ def cluster_heatmap(
     -------
     The Figure. Also stores the marker table in ``.uns['markers']``.
     """
+    spec = cluster_heatmap_spec(adata, groupby=groupby, n_genes=n_genes, layer=layer,
+                                gene_symbols=gene_symbols, scale_rows=scale_rows,
+                                annotate=annotate, cmap=cmap)
+    fig = draw_cluster_heatmap(spec, figsize=figsize, show=show)
+    finish(fig, show=show, save=save)
+    return fig
+
+
+def cluster_heatmap_spec(
+    adata: AnnData,
+    *,
+    groupby: str = "cluster",
+    n_genes: int = 8,
+    layer: str | None = None,
+    gene_symbols: str | None = "gene_symbol",
+    scale_rows: bool = True,
+    annotate: bool = False,
+    cmap: str = "RdBu_r",
+) -> ClusterHeatmapSpec:
+    """Rank markers (into ``.uns['markers']``) and average them, for :func:`cluster_heatmap`."""
+    from .._palette import ensure_colors
+    from .._utils import float_matrix, get_matrix
+    from ..tl._markers import markers as rank_markers
+    from ._labels import gene_labels
+
     table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer)
     genes = list(dict.fromkeys(table["gene"]))
     groups = list(adata.obs[groupby].cat.categories)
@@ -72,28 +117,37 @@ def cluster_heatmap(
     codes = adata.obs[groupby].cat.codes.to_numpy()
     columns = adata.var_names.get_indexer(genes)
     means = np.stack([X[codes == g][:, columns].mean(axis=0) for g in range(len(groups))], axis=1)
-    shown = _row_z(means) if scale_rows else means
+    return ClusterHeatmapSpec(
+        means=means, shown=_row_z(means) if scale_rows else means, scale_rows=scale_rows,
+        row_labels=gene_labels(adata, genes, gene_symbols=gene_symbols),
+        column_labels=[f"{groupby} {g}" for g in groups],
+        group_colours=list(ensure_colors(adata, groupby)),
+        title=f"Mean expression per {groupby}: top {n_genes} markers each",
+        annotate=annotate, cmap=cmap, simulated=adata.uns.get("simulated") is not None,
+    )
 
-    n_rows = len(genes)
-    fig = new_figure(figsize or (2.6 + 0.75 * len(groups), 1.6 + 0.22 * n_rows), show=show)
+
+def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
+    """Draw ``spec`` into a new figure and return it."""
+    n_rows, n_groups = spec.shown.shape
+    fig = new_figure(figsize or (2.6 + 0.75 * n_groups, 1.6 + 0.22 * n_rows), show=show)
     grid = fig.add_gridspec(2, 2, height_ratios=[0.25, n_rows * 0.22], width_ratios=[20, 1],
                             hspace=0.02, wspace=0.05)
     top = fig.add_subplot(grid[0, 0])
     ax = fig.add_subplot(grid[1, 0])
     cax = fig.add_subplot(grid[1, 1])
-    image = ax.imshow(shown, aspect="auto", cmap=cmap, interpolation="nearest",
-                      vmin=-np.abs(shown).max() if scale_rows else None,
-                      vmax=np.abs(shown).max() if scale_rows else None)
-    if annotate:
-        _annotate(ax, means, shown)
-    ax.set_yticks(np.arange(n_rows), gene_labels(adata, genes, gene_symbols=gene_symbols),
-                  fontsize=7)
-    ax.set_xticks(np.arange(len(groups)), [f"{groupby} {g}" for g in groups], fontsize=8)
-    _group_strip(top, adata, groupby, len(groups))
-    fig.colorbar(image, cax=cax, label="row z-score of mean" if scale_rows else "mean")
-    top.set_title(f"Mean expression per {groupby}: top {n_genes} markers each", fontsize=10)
-    mark_simulated(fig, adata)
-    finish(fig, show=show, save=save)
+    limit = np.abs(spec.shown).max() if spec.scale_rows else None
+    image = ax.imshow(spec.shown, aspect="auto", cmap=spec.cmap, interpolation="nearest",
+                      vmin=-limit if limit is not None else None, vmax=limit)
+    if spec.annotate:
+        _annotate(ax, spec.means, spec.shown)
+    no_ticks(ax)
+    side_labels(ax, spec.row_labels, side="left", fontsize=7, positions=np.arange(n_rows))
+    side_labels(ax, spec.column_labels, side="bottom", fontsize=8, positions=np.arange(n_groups))
+    _group_strip(top, spec.group_colours)
+    fig.colorbar(image, cax=cax, label="row z-score of mean" if spec.scale_rows else "mean")
+    top.set_title(spec.title, fontsize=10)
+    mark_simulated(fig, spec.simulated)
     return fig
 
 
@@ -111,13 +165,12 @@ def _annotate(ax, means: np.ndarray, shown: np.ndarray) -> None:
                 color="white" if dark else "black")
 
 
-def _group_strip(ax, adata: AnnData, groupby: str, n_groups: int) -> None:
+def _group_strip(ax, colours: list[str]) -> None:
     from matplotlib.colors import ListedColormap
 
-    colours = ensure_colors(adata, groupby)
+    n_groups = len(colours)
     ax.imshow(np.arange(n_groups)[None, :], aspect="auto", cmap=ListedColormap(colours),
               vmin=-0.5, vmax=n_groups - 0.5)
-    ax.set_yticks([])
-    ax.tick_params(axis="x", bottom=False, labelbottom=False)
+    no_ticks(ax)
     for spine in ax.spines.values():
         spine.set_visible(False)

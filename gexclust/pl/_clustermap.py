@@ -1,20 +1,42 @@
-"""Two-way clustered heatmap: samples x top genes, with both trees and annotation bars."""
+"""Two-way clustered heatmap: samples x top genes, with both trees and annotation bars.
+
+:func:`clustermap_spec` reads the data and computes the gene tree; :func:`draw_clustermap`
+draws with numpy and matplotlib alone.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from anndata import AnnData
-from scipy.cluster import hierarchy
 
-from .._palette import ensure_colors
-from .._utils import float_matrix, get_matrix
-from ..tl._hclust import pairwise_distances
-from ._base import finish, leaf_fontsize, mark_simulated, new_figure
-from ._dendrogram import _colour_bar, _legend, _tree
-from ._labels import gene_labels
+from ._base import finish, leaf_fontsize, mark_simulated, new_figure, no_ticks, side_labels
+from ._colour_bar import ColourBar, category_colours, colour_bar_spec, draw_colour_bar, draw_legend
 from ._tree import draw_dendrogram
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+
+@dataclass
+class ClustermapSpec:
+    """What the clustermap shows: both trees, the z-scores in display order, labels and bars."""
+
+    sample_linkage: np.ndarray
+    sample_order: np.ndarray
+    gene_linkage: np.ndarray
+    gene_order: np.ndarray
+    values: np.ndarray
+    sample_labels: list[str]
+    gene_labels: list[str]
+    bars: list[ColourBar]
+    legend: dict[str, str] | None
+    legend_title: str | None
+    vmax: float
+    cmap: str
+    simulated: bool
 
 
 def clustermap(
@@ -50,7 +72,7 @@ def clustermap(
         Number of genes: the most variable ones (``.var['variability_rank']`` from
         :func:`~gexclust.pp.select_variable` when present, else variance).
     color
-        Categorical ``.obs`` annotation bar (default ``'type'``).
+        Categorical ``.obs`` annotation bar (default ``'type'``); skipped when absent.
     clusters
         Categorical ``.obs`` cluster column for a second bar; skipped when absent.
     layer
@@ -76,19 +98,64 @@ def clustermap(
     -------
     The Figure.
     """
+    spec = clustermap_spec(adata, key=key, n_genes=n_genes, color=color, clusters=clusters,
+                           layer=layer, gene_symbols=gene_symbols, gene_method=gene_method,
+                           gene_metric=gene_metric, vmax=vmax, cmap=cmap)
+    fig = draw_clustermap(spec, figsize=figsize, show=show)
+    finish(fig, show=show, save=save)
+    return fig
+
+
+def clustermap_spec(
+    adata: AnnData,
+    *,
+    key: str = "hclust",
+    n_genes: int = 50,
+    color: str | None = "type",
+    clusters: str | None = "cluster",
+    layer: str | None = None,
+    gene_symbols: str | None = "gene_symbol",
+    gene_method: str = "average",
+    gene_metric: str = "correlation",
+    vmax: float = 3.0,
+    cmap: str = "RdBu_r",
+) -> ClustermapSpec:
+    """Read and compute what :func:`clustermap` shows (parameters as there)."""
+    from scipy.cluster import hierarchy
+
+    from .._utils import float_matrix, get_matrix
+    from ..tl._hclust import pairwise_distances
+    from ._dendrogram import _tree
+    from ._labels import gene_labels
+
     tree = _tree(adata, key)
-    Z_samples = np.asarray(tree["linkage"])
     sample_order = np.asarray(tree["leaves"])
     X = float_matrix(get_matrix(adata, layer=layer))
     genes = _top_genes(adata, X, n_genes)
     values = _z(X[:, genes])
-    Z_genes = hierarchy.linkage(
-        pairwise_distances(values.T, metric=gene_metric), method=gene_method
-    )
+    Z_genes = hierarchy.linkage(pairwise_distances(values.T, metric=gene_metric),
+                                method=gene_method)
     gene_order = hierarchy.leaves_list(Z_genes)
-    bars = [c for c in (color, clusters) if c is not None and c in adata.obs]
+    bars = [colour_bar_spec(adata, c, sample_order) for c in (color, clusters)
+            if c is not None and c in adata.obs]
+    has_color = color is not None and color in adata.obs
+    return ClustermapSpec(
+        sample_linkage=np.asarray(tree["linkage"]), sample_order=sample_order,
+        gene_linkage=Z_genes, gene_order=gene_order,
+        values=values[np.ix_(sample_order, gene_order)],
+        sample_labels=adata.obs_names[sample_order].tolist(),
+        gene_labels=gene_labels(adata, adata.var_names[genes[gene_order]],
+                                gene_symbols=gene_symbols),
+        bars=bars, legend=category_colours(adata, color) if has_color else None,
+        legend_title=color if has_color else None, vmax=vmax, cmap=cmap,
+        simulated=adata.uns.get("simulated") is not None,
+    )
 
-    n_obs, n_shown = adata.n_obs, len(genes)
+
+def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
+    """Draw ``spec`` into a new figure and return it."""
+    n_obs, n_shown = spec.values.shape
+    bars = spec.bars
     fig = new_figure(
         figsize or (4.5 + 0.16 * n_shown + 0.3 * len(bars), 2.5 + 0.15 * n_obs), show=show
     )
@@ -99,32 +166,28 @@ def clustermap(
     heat = fig.add_subplot(grid[1, 1 + len(bars)])
     left = fig.add_subplot(grid[1, 0])
     top = fig.add_subplot(grid[0, 1 + len(bars)])
-    draw_dendrogram(left, Z_samples, sample_order, orientation="left")
-    draw_dendrogram(top, Z_genes, gene_order)
+    draw_dendrogram(left, spec.sample_linkage, spec.sample_order, orientation="left")
+    draw_dendrogram(top, spec.gene_linkage, spec.gene_order)
     for i, bar in enumerate(bars):
-        bar_ax = fig.add_subplot(grid[1, 1 + i])
-        _colour_bar(bar_ax, adata, bar, sample_order, vertical=True)
+        draw_colour_bar(fig.add_subplot(grid[1, 1 + i]), bar, vertical=True)
     image = heat.imshow(
-        values[np.ix_(sample_order, gene_order)], aspect="auto", cmap=cmap, vmin=-vmax,
-        vmax=vmax, interpolation="nearest", extent=(0, n_shown, n_obs, 0),
+        spec.values, aspect="auto", cmap=spec.cmap, vmin=-spec.vmax, vmax=spec.vmax,
+        interpolation="nearest", extent=(0, n_shown, n_obs, 0),
     )
-    _axis_labels(heat, adata, adata.var_names[genes[gene_order]], sample_order, gene_symbols)
-    # axes are aligned by their limits, not shared, which keeps tick layout cheap
+    # axes are aligned by their limits, not shared, which keeps layout cheap
+    no_ticks(heat, left, top)
+    _axis_labels(heat, spec.sample_labels, spec.gene_labels)
     for ax in (left, top):
-        ax.tick_params(left=False, bottom=False, labelleft=False, labelbottom=False)
         for spine in ax.spines.values():
             spine.set_visible(False)
     corner = fig.add_subplot(grid[0, 0])
     corner.axis("off")
     cax = corner.inset_axes((0.1, 0.6, 0.8, 0.12))
     fig.colorbar(image, cax=cax, orientation="horizontal", label="z-score (per gene)")
-    if color is not None and color in adata.obs:
-        colours = dict(zip(adata.obs[color].cat.categories, ensure_colors(adata, color),
-                           strict=True))
-        _legend(top, colours, title=color)
+    if spec.legend is not None:
+        draw_legend(top, spec.legend, title=spec.legend_title)
     top.set_title(f"{n_obs} samples x top {n_shown} variable genes", fontsize=10, loc="left")
-    mark_simulated(fig, adata)
-    finish(fig, show=show, save=save)
+    mark_simulated(fig, spec.simulated)
     return fig
 
 
@@ -141,14 +204,12 @@ def _z(values: np.ndarray) -> np.ndarray:
     return (values - values.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
-def _axis_labels(heat, adata, genes, sample_order, gene_symbols) -> None:
-    n_obs, n_genes = len(sample_order), len(genes)
+def _axis_labels(heat, sample_labels: list[str], gene_labels: list[str]) -> None:
+    n_obs, n_genes = len(sample_labels), len(gene_labels)
     # label size from the space each row/column really has, whatever figsize was asked for
     width_in, height_in = heat.figure.get_size_inches()
     box = heat.get_position()
-    heat.set_yticks(np.arange(n_obs) + 0.5, adata.obs_names[sample_order],
-                    fontsize=leaf_fontsize(box.height * height_in / n_obs))
-    heat.yaxis.tick_right()
-    heat.set_xticks(np.arange(n_genes) + 0.5, gene_labels(adata, genes, gene_symbols=gene_symbols),
-                    rotation=90, fontsize=leaf_fontsize(box.width * width_in / n_genes))
-    heat.tick_params(length=0)
+    side_labels(heat, sample_labels, side="right",
+                fontsize=leaf_fontsize(box.height * height_in / n_obs))
+    side_labels(heat, gene_labels, side="bottom", rotation=90,
+                fontsize=leaf_fontsize(box.width * width_in / n_genes))

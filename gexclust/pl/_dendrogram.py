@@ -1,17 +1,49 @@
-"""Sample dendrogram with type-coloured leaves, cluster-coloured branches and the cut line."""
+"""Sample dendrogram with type-coloured leaves, cluster-coloured branches and the cut line.
+
+:func:`dendrogram_spec` reads everything the figure shows from the AnnData;
+:func:`draw_dendrogram_figure` draws it with numpy and matplotlib alone (the figure worker of
+``gexclust run`` imports only that half).
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from anndata import AnnData
 
-from .._palette import ensure_colors
-from ._base import finish, leaf_fontsize, mark_simulated, new_figure
+from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
+from ._colour_bar import (
+    MISSING_COLOUR,
+    ColourBar,
+    category_colours,
+    colour_bar_spec,
+    draw_colour_bar,
+    draw_legend,
+)
 from ._tree import draw_dendrogram
 
-MISSING_COLOUR = "#9e9e9e"
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+
+@dataclass
+class DendrogramSpec:
+    """What the dendrogram figure shows, taken from the AnnData (leaf order throughout)."""
+
+    linkage: np.ndarray
+    leaves: np.ndarray
+    ylabel: str
+    leaf_labels: list[str]
+    leaf_colours: list[str] | None
+    branch_groups: np.ndarray | None
+    branch_colours: list[str] | None
+    cut: tuple[float, str] | None
+    bars: list[ColourBar]
+    legend: dict[str, str] | None
+    legend_title: str | None
+    simulated: bool
 
 
 def dendrogram(
@@ -41,7 +73,8 @@ def dendrogram(
         Key of the tree in ``.uns``.
     color
         Categorical ``.obs`` column that colours the leaf labels and the first bar; its colours
-        are read from (or written to) ``.uns[f'{color}_colors']``. ``None`` for no colouring.
+        are read from (or written to) ``.uns[f'{color}_colors']``. Skipped when absent;
+        ``None`` for no colouring.
     clusters
         Categorical ``.obs`` column of :func:`~gexclust.tl.cut`, for branch colours, a second
         bar and the cut line. Ignored when absent.
@@ -73,49 +106,84 @@ def dendrogram(
     >>> gx.tl.cut(adata, n_clusters=4)
     >>> ax = gx.pl.dendrogram(adata)
     """
+    spec = dendrogram_spec(adata, key=key, color=color, clusters=clusters, show_cut=show_cut,
+                           leaf_labels=leaf_labels)
+    ax = draw_dendrogram_figure(spec, figsize=figsize, ax=ax, show=show)
+    finish(ax.figure, show=show, save=save)
+    return ax
+
+
+def dendrogram_spec(
+    adata: AnnData,
+    *,
+    key: str = "hclust",
+    color: str | None = "type",
+    clusters: str | None = "cluster",
+    show_cut: bool = True,
+    leaf_labels: str | None = None,
+) -> DendrogramSpec:
+    """Read what :func:`dendrogram` shows from ``adata`` (parameters as there)."""
     tree = _tree(adata, key)
     Z, leaves = np.asarray(tree["linkage"]), np.asarray(tree["leaves"])
-    n = Z.shape[0] + 1
+    has_color = color is not None and color in adata.obs
     has_clusters = clusters is not None and clusters in adata.obs
-    bars = [c for c in (color, clusters if has_clusters else None) if c is not None]
+    bars = [colour_bar_spec(adata, color, leaves)] if has_color else []
+    groups, group_colours, cut = None, None, None
+    if has_clusters:
+        bars.append(colour_bar_spec(adata, clusters, leaves, name_runs=True))
+        groups = adata.obs[clusters].cat.codes.to_numpy()
+        group_colours = bars[-1].colours
+        if show_cut and clusters in adata.uns:
+            info = adata.uns[clusters]
+            cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
+    labels = adata.obs[leaf_labels] if leaf_labels else adata.obs_names
+    legend, leaf_colours = None, None
+    if has_color:
+        legend = category_colours(adata, color)
+        values = adata.obs[color].to_numpy()[leaves]
+        # unlabelled samples: grey
+        leaf_colours = [legend.get(str(v), MISSING_COLOUR) if v == v else MISSING_COLOUR
+                        for v in values]
+    return DendrogramSpec(
+        linkage=Z, leaves=leaves,
+        ylabel=f"height ({tree['params']['method']}, {tree['params']['metric']})",
+        leaf_labels=np.asarray(labels, dtype=str)[leaves].tolist(), leaf_colours=leaf_colours,
+        branch_groups=groups, branch_colours=group_colours, cut=cut, bars=bars,
+        legend=legend, legend_title=color if has_color else None,
+        simulated=adata.uns.get("simulated") is not None,
+    )
+
+
+def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=None):
+    """Draw ``spec``: the tree, its bars and labels in a new figure, or the tree alone in ``ax``.
+
+    Returns the tree's Axes.
+    """
+    n = len(spec.leaves)
+    bars = spec.bars if ax is None else []
     if ax is None:
-        width = max(8.0, 0.17 * n + 2.5)
-        fig = new_figure(figsize or (width, 5.5), show=show)
-        ratios = [6.0] + [0.35] * len(bars)
-        grid = fig.add_gridspec(1 + len(bars), 1, height_ratios=ratios, hspace=0.05)
+        fig = new_figure(figsize or (max(8.0, 0.17 * n + 2.5), 5.5), show=show)
+        grid = fig.add_gridspec(1 + len(bars), 1, height_ratios=[6.0] + [0.35] * len(bars),
+                                hspace=0.05)
         ax = fig.add_subplot(grid[0])
         bar_axes = [fig.add_subplot(grid[i + 1]) for i in range(len(bars))]
     else:
-        fig, bar_axes, bars = ax.figure, [], []
-
-    group_codes, group_colours = None, None
-    if has_clusters:
-        group_codes = adata.obs[clusters].cat.codes.to_numpy()
-        group_colours = ensure_colors(adata, clusters)
-    draw_dendrogram(ax, Z, leaves, leaf_groups=group_codes, colours=group_colours)
-    ax.set_ylabel(f"height ({tree['params']['method']}, {tree['params']['metric']})")
-    if show_cut and has_clusters and clusters in adata.uns:
-        _draw_cut(ax, adata.uns[clusters])
-
+        fig, bar_axes = ax.figure, []
+    draw_dendrogram(ax, spec.linkage, spec.leaves, leaf_groups=spec.branch_groups,
+                    colours=spec.branch_colours)
+    ax.set_ylabel(spec.ylabel)
+    if spec.cut is not None:
+        _draw_cut(ax, *spec.cut)
+    for bar_ax, bar in zip(bar_axes, bars, strict=True):
+        draw_colour_bar(bar_ax, bar)
+    ax.set_xticks([])
     label_ax = bar_axes[-1] if bar_axes else ax
-    for bar_ax, annotation in zip(bar_axes, bars, strict=True):
-        _colour_bar(bar_ax, adata, annotation, leaves)
-        if annotation == clusters:
-            _name_runs(bar_ax, adata.obs[clusters].to_numpy()[leaves])
-    labels = adata.obs[leaf_labels] if leaf_labels else adata.obs_names
-    _leaf_labels(label_ax, np.asarray(labels, dtype=str)[leaves], fig, n)
-    if color is not None:
-        colours = dict(
-            zip(adata.obs[color].cat.categories, ensure_colors(adata, color), strict=True)
-        )
-        for text, value in zip(
-            label_ax.get_xticklabels(), adata.obs[color].to_numpy()[leaves], strict=True
-        ):
-            text.set_color(colours.get(value, MISSING_COLOUR))  # unlabelled samples: grey
-        _legend(ax, colours, title=color)
-    ax.tick_params(axis="x", bottom=False, labelbottom=label_ax is ax)
-    mark_simulated(fig, adata)
-    finish(fig, show=show, save=save)
+    width_in = fig.get_size_inches()[0] * 0.8
+    side_labels(label_ax, spec.leaf_labels, side="bottom", rotation=90,
+                fontsize=leaf_fontsize(width_in / n), colours=spec.leaf_colours, pad=2.0)
+    if spec.legend is not None:
+        draw_legend(ax, spec.legend, title=spec.legend_title)
+    mark_simulated(fig, spec.simulated)
     return ax
 
 
@@ -130,11 +198,10 @@ def _tree(adata: AnnData, key: str):
     return tree
 
 
-def _draw_cut(ax, info) -> None:
-    threshold = float(info["threshold"])
+def _draw_cut(ax, threshold: float, text: str) -> None:
     ax.axhline(threshold, color="#333333", linestyle="--", linewidth=0.9)
     ax.annotate(
-        f"cut: {info['n_clusters_found']} clusters",
+        text,
         xy=(1.0, threshold),
         xycoords=("axes fraction", "data"),
         xytext=(-4, 3),
@@ -142,59 +209,4 @@ def _draw_cut(ax, info) -> None:
         ha="right",
         va="bottom",
         fontsize=8,
-    )
-
-
-def _colour_bar(ax, adata: AnnData, key: str, leaves, *, vertical: bool = False) -> None:
-    """A strip of category colours along the leaves, labelled with ``key``."""
-    from matplotlib.colors import ListedColormap
-
-    codes = adata.obs[key].cat.codes.to_numpy()[leaves]
-    codes = np.ma.masked_less(codes, 0)  # missing labels (code -1) stay blank
-    colours = ensure_colors(adata, key)
-    n = len(leaves)
-    ax.imshow(
-        codes[:, None] if vertical else codes[None, :],
-        aspect="auto",
-        cmap=ListedColormap(colours),
-        vmin=-0.5,
-        vmax=len(colours) - 0.5,
-        extent=(0, 1, n, 0) if vertical else (0, n, 0, 1),
-        interpolation="nearest",
-    )
-    if vertical:
-        ax.set_yticks([])
-        ax.set_xticks([0.5], [key], rotation=90, fontsize=8)
-        ax.tick_params(axis="x", bottom=False, labelbottom=True, length=0)
-    else:
-        ax.set_yticks([0.5], [key], fontsize=8)
-        ax.tick_params(axis="y", length=0)
-        ax.tick_params(axis="x", bottom=False, labelbottom=False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-
-
-def _name_runs(ax, values) -> None:
-    """Write each cluster's name in the middle of its run of leaves."""
-    start = 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or values[i] != values[start]:
-            ax.text((start + i) / 2, 0.5, str(values[start]), ha="center", va="center",
-                    fontsize=8, color="white", fontweight="bold")
-            start = i
-
-
-def _leaf_labels(ax, labels, fig, n: int) -> None:
-    width_in = fig.get_size_inches()[0] * 0.8
-    ax.set_xticks(np.arange(n) + 0.5, labels, rotation=90, fontsize=leaf_fontsize(width_in / n))
-    ax.tick_params(axis="x", bottom=False, labelbottom=True, pad=2)
-
-
-def _legend(ax, colours: dict, *, title: str) -> None:
-    from matplotlib.patches import Patch
-
-    handles = [Patch(color=c, label=str(k)) for k, c in colours.items()]
-    ax.legend(
-        handles=handles, title=title, fontsize=8, title_fontsize=8, frameon=False,
-        loc="upper left", bbox_to_anchor=(1.0, 1.0),
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from anndata import AnnData
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from anndata import AnnData
 
 
 def gene_labels(adata: AnnData, genes, *, gene_symbols: str | None = "gene_symbol") -> list[str]:

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._checks import check_choice
 from .._logging import logger
-from .._utils import check_choice, float_matrix, get_matrix
+from .._utils import float_matrix, get_matrix
 
 HOWS = ("max_mean", "max_var", "mean", "median")
 MULTI = ("first", "drop", "expand")

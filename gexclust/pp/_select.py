@@ -7,8 +7,9 @@ from typing import Literal
 import numpy as np
 from anndata import AnnData
 
+from .._checks import check_choice
 from .._pipeline import DEFAULT_N_TOP
-from .._utils import check_choice, float_matrix, get_matrix
+from .._utils import float_matrix, get_matrix
 
 FLAVORS = ("variance", "mad", "iqr")
 

@@ -1,10 +1,20 @@
-"""Tools: hierarchical clustering, cutting trees, comparing labellings."""
+"""Tools: hierarchical clustering, cutting trees, comparing labellings.
+
+Members are imported on first use (``from gexclust.tl import hclust`` works as usual).
+"""
 
 from __future__ import annotations
 
-from ._compare import compare
-from ._cut import cut
-from ._hclust import hclust
-from ._markers import markers
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_members
+
+if TYPE_CHECKING:
+    from ._compare import compare
+    from ._cut import cut
+    from ._hclust import hclust
+    from ._markers import markers
+
+_MEMBERS = {"compare": "._compare", "cut": "._cut", "hclust": "._hclust", "markers": "._markers"}
+__getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
 __all__ = ["compare", "cut", "hclust", "markers"]

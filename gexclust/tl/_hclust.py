@@ -9,16 +9,10 @@ from anndata import AnnData
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist
 
+from .._checks import check_choice
 from .._logging import logger
-from .._utils import check_choice, dense, float_matrix, get_matrix
-
-METHODS = ("ward", "average", "complete", "single", "weighted", "centroid", "median")
-METRICS = ("euclidean", "correlation", "spearman", "cosine", "cityblock")
-#: Methods whose update formula is only geometric for euclidean distances.
-EUCLIDEAN_ONLY = ("ward", "centroid", "median")
-
-Method = Literal["ward", "average", "complete", "single", "weighted", "centroid", "median"]
-Metric = Literal["euclidean", "correlation", "spearman", "cosine", "cityblock"]
+from .._utils import dense, float_matrix, get_matrix
+from ._methods import Method, Metric, check_method_metric
 
 
 def hclust(
@@ -110,19 +104,6 @@ def hclust(
         "hclust: %d %s, %s/%s, cophenetic r=%.3f", len(labels), axis, method, metric, coph
     )
     return adata if copy else None
-
-
-def check_method_metric(method: str, metric: str) -> None:
-    """Refuse unknown methods/metrics and combinations that make no sense (ward + correlation)."""
-    check_choice("method", method, METHODS)
-    check_choice("metric", metric, METRICS)
-    if method in EUCLIDEAN_ONLY and metric != "euclidean":
-        msg = (
-            f"method={method!r} needs metric='euclidean' (its merge rule assumes euclidean "
-            f"geometry); with metric={metric!r} use one of 'average', 'complete', 'single', "
-            "'weighted'"
-        )
-        raise ValueError(msg)
 
 
 def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str | None):

@@ -86,7 +86,7 @@ def test_persistent_500_gives_clear_error(server, tmp_path):
 
 def test_truncated_gzip_never_enters_the_cache(server, tmp_path):
     server.state["truncate"].add(MATRIX)
-    with pytest.raises(gx.io._geo_fetch.InputError, match=r"is broken.*nothing was cached"):
+    with pytest.raises(gx.InputError, match=r"is broken.*nothing was cached"):
         gx.io.read_geo("GSE9476", annotate=False)
     cached = tmp_path / "cache" / MATRIX_REL
     assert not cached.exists()
@@ -159,7 +159,7 @@ def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
         text = gzip.decompress(source.read_bytes()).replace(b"GPL96", gpl.encode())
         (folder / f"GSE9477-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
     try:
-        with pytest.raises(gx.io._geo_fetch.InputError, match=r"spans 2 platforms \(GPL96, GPL97\)"):  # noqa: E501
+        with pytest.raises(gx.InputError, match=r"spans 2 platforms \(GPL96, GPL97\)"):
             gx.io.read_geo("GSE9477", annotate=False)
         one = gx.io.read_geo("GSE9477", platform="GPL97", annotate=False)
         assert one.uns["geo"]["platform"] == "GPL97"
@@ -168,7 +168,7 @@ def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
         server.stop()
         cached = gx.io.read_geo("GSE9477", platform="all", annotate=False, offline=True)
         assert sorted(cached) == ["GPL96", "GPL97"]
-        with pytest.raises(gx.io._geo_fetch.InputError, match=r"spans 2 platforms"):
+        with pytest.raises(gx.InputError, match=r"spans 2 platforms"):
             gx.io.read_geo("GSE9477", annotate=False, offline=True)
     finally:
         shutil.rmtree(folder.parent)

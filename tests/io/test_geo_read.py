@@ -12,6 +12,7 @@ import pytest
 import gexclust as gx
 from gexclust._errors import InputError
 from gexclust.datasets._geo_files import family_soft_text, series_matrix_text
+from gexclust.pl._base import labels_of
 from tests.conftest import shared_file
 
 CLASSES = {"AML": 26, "Bone_Marrow": 10, "PB": 10, "PBSC_CD34": 10, "Bone_Marrow_CD34": 8}
@@ -241,7 +242,7 @@ def test_unlabelled_samples_plot_in_grey(tmp_path):
     assert adata.obs["type"].isna().sum() == 9  # tumour titles do not match the regex
     cluster_samples(adata, RunConfig(n_clusters=2))
     ax = gx.pl.dendrogram(adata, save=tmp_path / "d.png")
-    colours = {t.get_color() for t in ax.figure.axes[-1].get_xticklabels()}
+    colours = {t.get_color() for t in labels_of(ax.figure.axes[-1], "bottom")}
     assert "#9e9e9e" in colours
 
 

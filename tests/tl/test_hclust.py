@@ -9,7 +9,7 @@ from scipy.spatial.distance import pdist
 from scipy.stats import rankdata, spearmanr
 
 import gexclust as gx
-from gexclust.tl._hclust import EUCLIDEAN_ONLY, METHODS, METRICS
+from gexclust.tl._methods import EUCLIDEAN_ONLY, METHODS, METRICS
 
 PAIRS = [
     (m, d) for m, d in itertools.product(METHODS, METRICS)

@@ -1,0 +1,28 @@
+"""Subpackages that import their members on first use.
+
+The figure worker of ``gexclust run`` imports only the drawing half of :mod:`gexclust.pl` and the
+CSV parser of :mod:`gexclust.io`; with lazy ``__init__`` modules it does so without paying for
+AnnData, pandas and scipy, which those packages' other members need.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+
+def lazy_members(package: str, members: dict[str, str]):
+    """``__getattr__`` and ``__dir__`` for ``package`` exporting ``{name: '.module'}``."""
+
+    def __getattr__(name: str):
+        if name in members:
+            value = getattr(importlib.import_module(members[name], package), name)
+            globals_of_package = importlib.import_module(package).__dict__
+            globals_of_package[name] = value  # later look-ups skip __getattr__
+            return value
+        msg = f"module {package!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+
+    def __dir__() -> list[str]:
+        return sorted([*importlib.import_module(package).__dict__, *members])
+
+    return __getattr__, __dir__

@@ -1,0 +1,91 @@
+"""Category colour strips along a tree's leaves, shared by the dendrogram and the clustermap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._base import no_ticks, side_labels
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+#: Colour of samples without a label in a categorical annotation.
+MISSING_COLOUR = "#9e9e9e"
+
+
+@dataclass
+class ColourBar:
+    """One annotation in leaf order: category codes (-1: missing), colours, optional run names."""
+
+    label: str
+    codes: np.ndarray
+    colours: list[str]
+    run_names: list[str] | None = None
+
+
+def colour_bar_spec(adata: AnnData, key: str, leaves, *, name_runs: bool = False) -> ColourBar:
+    """The strip of ``.obs[key]`` in ``leaves`` order; colours from ``.uns[f'{key}_colors']``."""
+    from .._palette import ensure_colors
+
+    column = adata.obs[key]
+    names = [str(v) for v in column.to_numpy()[leaves]] if name_runs else None
+    return ColourBar(key, column.cat.codes.to_numpy()[leaves], list(ensure_colors(adata, key)),
+                     names)
+
+
+def category_colours(adata: AnnData, key: str) -> dict[str, str]:
+    """``{category: colour}`` of a categorical ``.obs`` column."""
+    from .._palette import ensure_colors
+
+    categories = adata.obs[key].cat.categories
+    return dict(zip(map(str, categories), ensure_colors(adata, key), strict=True))
+
+
+def draw_colour_bar(ax, bar: ColourBar, *, vertical: bool = False) -> None:
+    """Draw ``bar`` as a strip on ``ax``, labelled with its name, run names written in white."""
+    from matplotlib.colors import ListedColormap
+
+    codes = np.ma.masked_less(bar.codes, 0)  # missing labels (code -1) stay blank
+    n = len(codes)
+    ax.imshow(
+        codes[:, None] if vertical else codes[None, :],
+        aspect="auto",
+        cmap=ListedColormap(bar.colours),
+        vmin=-0.5,
+        vmax=len(bar.colours) - 0.5,
+        extent=(0, 1, n, 0) if vertical else (0, n, 0, 1),
+        interpolation="nearest",
+    )
+    no_ticks(ax)
+    if vertical:
+        side_labels(ax, [bar.label], side="bottom", rotation=90, fontsize=8, positions=[0.5])
+    else:
+        side_labels(ax, [bar.label], side="left", fontsize=8, positions=[0.5])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if bar.run_names is not None:
+        _name_runs(ax, bar.run_names)
+
+
+def _name_runs(ax, values) -> None:
+    """Write each category's name in the middle of its run of leaves."""
+    start = 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
+            ax.text((start + i) / 2, 0.5, str(values[start]), ha="center", va="center",
+                    fontsize=8, color="white", fontweight="bold")
+            start = i
+
+
+def draw_legend(ax, colours: dict[str, str], *, title: str) -> None:
+    """A legend of category colours, to the right of ``ax``."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=c, label=str(k)) for k, c in colours.items()]
+    ax.legend(
+        handles=handles, title=title, fontsize=8, title_fontsize=8, frameon=False,
+        loc="upper left", bbox_to_anchor=(1.0, 1.0),
+    )
