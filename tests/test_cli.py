@@ -177,3 +177,23 @@ def test_figure_helper_imports_no_anndata_pandas_or_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_helper_and_in_process_runs_agree(tmp_path, monkeypatch):
+    """A CSV parsed by the helper process gives the same tables as one parsed in-process."""
+    import multiprocessing
+
+    import gexclust as gx
+    from gexclust.cli import main
+
+    csv = tmp_path / "example.csv"
+    gx.io.write_cumida(gx.datasets.gse9476_example(), csv)
+    assert main(["run", str(csv), "-o", str(tmp_path / "helper"), "--quiet"]) == 0
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert main(["run", str(csv), "-o", str(tmp_path / "inproc"), "--quiet"]) == 0
+    for name in ("clusters.csv", "linkage.csv"):
+        assert (tmp_path / "helper" / name).read_text() == (tmp_path / "inproc" / name).read_text()
+    summaries = [json.loads((tmp_path / d / "summary.json").read_text())
+                 for d in ("helper", "inproc")]
+    assert summaries[0]["input"]["sha256"] == summaries[1]["input"]["sha256"]
+    assert summaries[0]["ari_vs_type"] == summaries[1]["ari_vs_type"]

@@ -1,7 +1,7 @@
 """Parsing of CuMiDa-style CSV text into arrays, with numpy and the standard library only.
 
 Kept apart from :mod:`gexclust.io._cumida` (which builds the AnnData) so that ``gexclust run``
-can parse the file in its worker process while the main process is still importing AnnData.
+can parse the file in its helper process while the main process is still importing AnnData.
 """
 
 from __future__ import annotations
