@@ -11,6 +11,7 @@ processes that paid for the imports once. Where fork is unavailable, everything 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 FIGURES = ("dendrogram", "cluster_heatmap", "clustermap")
@@ -30,7 +31,7 @@ class Helper:
     def __init__(self) -> None:
         import multiprocessing
 
-        self.pool, self.futures = None, []
+        self.pool, self.futures, self._parsing = None, [], None
         if "fork" in multiprocessing.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
 
@@ -45,14 +46,16 @@ class Helper:
             for future in self.futures:
                 future.cancel()
             self.pool.shutdown(wait=True, cancel_futures=True)
+            _discard_values(self._parsing)
 
     def parse_cumida(self, path):
         """Start parsing a CuMiDa CSV; returns a callable that gives the parsed table."""
-        from .io._cumida_parse import parse_cumida
-
         if self.pool is None:
+            from .io._cumida_parse import parse_cumida
+
             return lambda: parse_cumida(path)
-        return self.pool.submit(parse_cumida, path).result
+        self._parsing = self.pool.submit(_parse_to_file, path)
+        return lambda: _take_values(self._parsing.result())
 
     def warm_up(self) -> None:
         """Let the helper import the drawing stack once it is free."""
@@ -72,6 +75,55 @@ class Helper:
             return
         for future in self.futures:
             future.result()
+
+
+def _parse_to_file(path):
+    """In the helper: parse, and leave the values in a temporary ``.npy`` file.
+
+    Returned through the executor's pipe, 10+ MB of values would be read in 64 kB pieces by a
+    thread of the main process, which is busy importing; the helper would wait on the pipe
+    instead of warming up. The file is removed by :func:`_take_values` (or on exit).
+    """
+    import os
+    import tempfile
+
+    import numpy as np
+
+    from .io._cumida_parse import parse_cumida
+
+    table = parse_cumida(path)
+    fd, name = tempfile.mkstemp(prefix="gexclust-values-", suffix=".npy")
+    with os.fdopen(fd, "wb") as file:
+        np.save(file, table.values, allow_pickle=False)
+    table.values = name
+    return table
+
+
+def _take_values(table):
+    """Load the values that :func:`_parse_to_file` left in a file, and remove the file."""
+    import os
+
+    import numpy as np
+
+    if isinstance(table.values, str):
+        name, table.values = table.values, None
+        try:
+            table.values = np.load(name, allow_pickle=False)
+        finally:
+            os.unlink(name)
+    return table
+
+
+def _discard_values(future) -> None:
+    """Remove the values file of a parse whose result was never taken (the run failed)."""
+    import os
+
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return
+    table = future.result()
+    if isinstance(table.values, str):
+        with contextlib.suppress(OSError):
+            os.unlink(table.values)
 
 
 def figure_specs(adata) -> dict:

@@ -182,13 +182,18 @@ def test_figure_helper_imports_no_anndata_pandas_or_scipy():
 def test_helper_and_in_process_runs_agree(tmp_path, monkeypatch):
     """A CSV parsed by the helper process gives the same tables as one parsed in-process."""
     import multiprocessing
+    import tempfile
 
     import gexclust as gx
     from gexclust.cli import main
 
     csv = tmp_path / "example.csv"
     gx.io.write_cumida(gx.datasets.gse9476_example(), csv)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # inherited by the forked helper
     assert main(["run", str(csv), "-o", str(tmp_path / "helper"), "--quiet"]) == 0
+    assert not list(scratch.iterdir())  # the helper's values file was taken and removed
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert main(["run", str(csv), "-o", str(tmp_path / "inproc"), "--quiet"]) == 0
     for name in ("clusters.csv", "linkage.csv"):
