@@ -1,8 +1,8 @@
 """Subpackages that import their members on first use.
 
-The figure worker of ``gexclust run`` imports only the drawing half of :mod:`gexclust.pl` and the
-CSV parser of :mod:`gexclust.io`; with lazy ``__init__`` modules it does so without paying for
-AnnData, pandas and scipy, which those packages' other members need.
+The helper process of ``gexclust run`` imports only the drawing half of :mod:`gexclust.pl`
+and the CSV parser of :mod:`gexclust.io`; with lazy ``__init__`` modules it does so without
+paying for AnnData, pandas and scipy, which those packages' other members need.
 """
 
 from __future__ import annotations

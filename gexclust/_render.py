@@ -3,10 +3,11 @@
 Most of a short run is spent importing AnnData, pandas and scipy, and laying out figure text,
 on a machine that may have only two cores. So the helper is forked first thing, before the main
 process imports anything heavy. While the main process imports, the helper parses the CSV with
-numpy alone and hands the arrays back, then imports matplotlib and loads its fonts. Once the
-main process has clustered, it sends plain figure specs (numpy arrays and strings, no AnnData),
-and the helper forks once more so that both halves of the figures are drawn in parallel by
-processes that paid for the imports once. Where fork is unavailable, everything runs in-process.
+numpy alone and hands the arrays back (in a temporary file), then imports matplotlib and loads
+its fonts. Once the main process has clustered, it sends plain figure specs (numpy arrays and
+strings, no AnnData), and the helper forks once more so that both halves of the figures are
+drawn in parallel by processes that paid for the imports once. Where fork is unavailable,
+everything runs in-process.
 """
 
 from __future__ import annotations
@@ -157,24 +158,33 @@ def _warm_up() -> None:
 
 
 def render_split(specs: dict, stage: Path) -> None:
-    """Draw ``GROUPS[1]`` in a forked child (sharing the warm imports) and ``GROUPS[0]`` here."""
-    import os
-    import traceback
+    """Draw ``GROUPS[1]`` in a forked child (sharing the warm imports) and ``GROUPS[0]`` here.
 
+    A failure in the child comes back as one line through a pipe and is raised here, so the
+    command line can report it like any other error.
+    """
+    import os
+
+    read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:
+        os.close(read_end)
+        status = 0
         try:
             render_group(GROUPS[1], specs, stage)
-        except BaseException:
-            traceback.print_exc()
-            os._exit(1)
-        os._exit(0)
+        except BaseException as err:  # reported to the parent, then exit
+            os.write(write_end, f"{type(err).__name__}: {err}".encode()[:4000])
+            status = 1
+        os._exit(status)
+    os.close(write_end)
     try:
         render_group(GROUPS[0], specs, stage)
     finally:
-        _, status = os.waitpid(child, 0)
-    if status != 0:
-        msg = f"drawing {', '.join(GROUPS[1])} failed (see the message above)"
+        with os.fdopen(read_end, "rb") as pipe:
+            message = pipe.read().decode(errors="replace")
+        os.waitpid(child, 0)
+    if message:
+        msg = f"drawing {', '.join(GROUPS[1])} failed: {message}"
         raise RuntimeError(msg)
 
 

@@ -44,3 +44,17 @@ def test_helper_reraises_parse_errors(tmp_path, scratch):
     with Helper() as helper, pytest.raises(gx.InputError, match=r"line 3, column 'p1'"):
         helper.parse_cumida(csv)()
     assert not list(scratch.iterdir())
+
+
+def test_a_failure_in_the_drawing_child_comes_back_as_one_line(tmp_path, monkeypatch):
+    import gexclust._render as render
+
+    def fail_on_dendrogram(names, specs, stage):
+        if "dendrogram" in names:
+            msg = "no room\nfor this"
+            raise ValueError(msg)
+
+    monkeypatch.setattr(render, "render_group", fail_on_dendrogram)
+    with pytest.raises(RuntimeError, match=r"drawing dendrogram, cluster_heatmap failed: "
+                                           r"ValueError: no room"):
+        render.render_split({}, tmp_path)

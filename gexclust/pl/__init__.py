@@ -1,7 +1,7 @@
 """Plots: dendrograms, cluster heatmaps and clustered heatmaps.
 
 Members are imported on first use; each plot module imports AnnData and scipy only inside the
-function that reads the AnnData, so the drawing half stays light for the figure worker.
+function that reads the AnnData, so the drawing half stays light for ``gexclust run``'s helper.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Sample dendrogram with type-coloured leaves, cluster-coloured branches and the cut line.
 
 :func:`dendrogram_spec` reads everything the figure shows from the AnnData;
-:func:`draw_dendrogram_figure` draws it with numpy and matplotlib alone (the figure worker of
+:func:`draw_dendrogram_figure` draws it with numpy and matplotlib alone (the helper process of
 ``gexclust run`` imports only that half).
 """
 
