@@ -36,6 +36,8 @@ class Helper:
         if "fork" in multiprocessing.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
 
+            import numpy  # noqa: F401 - both processes need it: import it once, before the fork
+
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
 
