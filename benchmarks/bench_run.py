@@ -5,6 +5,10 @@ one invocation of this script, and the ratio of medians is printed. Also times t
 alone (pandas read_csv + apply(to_numeric) vs gexclust.io.read_cumida) in this process and
 ``gexclust --help``.
 
+gexclust's modules are byte-compiled first, as ``pip install`` does: where
+``PYTHONDONTWRITEBYTECODE`` is set (as on the development machines), an editable checkout would
+otherwise recompile the ~30 modules a run imports, every time (~0.08 s); no installed copy does.
+
 Usage: python benchmarks/bench_run.py [--repeats 3]
 """
 
@@ -32,8 +36,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
+    import compileall
+
     import gexclust as gx
     from gexclust.io import write_cumida
+
+    compileall.compile_dir(Path(gx.__file__).parent, quiet=1)
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
