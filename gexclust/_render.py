@@ -85,7 +85,8 @@ def _parse_to_file(path):
 
     Returned through the executor's pipe, 10+ MB of values would be read in 64 kB pieces by a
     thread of the main process, which is busy importing; the helper would wait on the pipe
-    instead of warming up. The file is removed by :func:`_take_values` (or on exit).
+    instead of warming up. The file is removed by :func:`_take_values` (or on exit). Where no
+    file can be written, the values go through the pipe after all.
     """
     import os
     import tempfile
@@ -95,9 +96,17 @@ def _parse_to_file(path):
     from .io._cumida_parse import parse_cumida
 
     table = parse_cumida(path)
-    fd, name = tempfile.mkstemp(prefix="gexclust-values-", suffix=".npy")
-    with os.fdopen(fd, "wb") as file:
-        np.save(file, table.values, allow_pickle=False)
+    try:
+        fd, name = tempfile.mkstemp(prefix="gexclust-values-", suffix=".npy")
+    except OSError:
+        return table  # no usable temporary folder: the pipe is slower but works
+    try:
+        with os.fdopen(fd, "wb") as file:
+            np.save(file, table.values, allow_pickle=False)
+    except OSError:  # e.g. a full temporary folder
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        return table
     table.values = name
     return table
 

@@ -58,3 +58,12 @@ def test_a_failure_in_the_drawing_child_comes_back_as_one_line(tmp_path, monkeyp
     with pytest.raises(RuntimeError, match=r"drawing dendrogram, cluster_heatmap failed: "
                                            r"ValueError: no room"):
         render.render_split({}, tmp_path)
+
+
+def test_helper_falls_back_to_the_pipe_when_no_file_can_be_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))  # mkstemp fails there
+    csv = tmp_path / "x.csv"
+    csv.write_text("samples,type,p1\ns1,A,1\ns2,B,2\n")
+    with Helper() as helper:
+        table = helper.parse_cumida(csv)()
+    np.testing.assert_array_equal(table.values, [[1.0], [2.0]])
