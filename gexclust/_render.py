@@ -39,7 +39,8 @@ class Helper:
             import numpy  # noqa: F401 - both processes need it: import it once, before the fork
 
             context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                            initializer=_ignore_interrupts)
 
     def __enter__(self) -> Helper:
         return self
@@ -78,6 +79,20 @@ class Helper:
             return
         for future in self.futures:
             future.result()
+
+    def settle(self) -> None:
+        """Block until the helper has stopped drawing, whatever the outcome (run failed)."""
+        if self.futures:
+            from concurrent.futures import wait
+
+            wait(self.futures)
+
+
+def _ignore_interrupts() -> None:
+    """In the helper: leave Ctrl-C to the main process, which stops the run and cleans up."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _parse_to_file(path):
@@ -179,14 +194,16 @@ def render_split(specs: dict, stage: Path) -> None:
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:
-        os.close(read_end)
-        status = 0
-        try:
+        status = 1
+        try:  # nothing may leave this branch but os._exit: the child is a copy of a pool worker
+            os.close(read_end)
             render_group(GROUPS[1], specs, stage)
+            status = 0
         except BaseException as err:  # reported to the parent, then exit
-            os.write(write_end, f"{type(err).__name__}: {err}".encode()[:4000])
-            status = 1
-        os._exit(status)
+            with contextlib.suppress(BaseException):
+                os.write(write_end, f"{type(err).__name__}: {err}".encode()[:4000])
+        finally:
+            os._exit(status)
     os.close(write_end)
     try:
         render_group(GROUPS[0], specs, stage)

@@ -43,7 +43,7 @@ def run_command(args) -> int:
         progress(f"writing tables and figures to {args.outdir}")
         summary = _summary(adata, config, source, n_probes)
         _write_outputs(adata, summary, Path(args.outdir), helper, force=args.force)
-    progress("done")
+    progress("done", final=True)  # the outputs are in place: the run has succeeded
     if not args.quiet:
         print(format_summary(adata, summary))
     return 0
@@ -150,13 +150,19 @@ def _summary(adata, config, source, n_probes: int) -> dict:
 
 
 def _write_outputs(adata, summary: dict, outdir: Path, helper, *, force: bool) -> None:
+    from ._interrupt import check as check_interrupted
     from ._outdir import staged_outdir
     from ._render import figure_specs
 
     with staged_outdir(outdir, force=force) as stage:
         helper.draw(figure_specs(adata), stage)
-        _write_tables(adata, stage)  # while the helper draws
-        helper.wait()
+        try:
+            _write_tables(adata, stage)  # while the helper draws
+            helper.wait()
+            check_interrupted()  # last chance before the outputs are put in place
+        except BaseException:
+            helper.settle()  # nothing may write into the stage once it is being removed
+            raise
         summary["outputs"] = sorted([*(p.name for p in stage.iterdir()), "summary.json"])
         (stage / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 

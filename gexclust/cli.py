@@ -121,8 +121,12 @@ class Progress:
     def __init__(self, n_steps: int, *, quiet: bool) -> None:
         self.n_steps, self.quiet, self.step, self.t0 = n_steps, quiet, 0, time.perf_counter()
 
-    def __call__(self, text: str) -> None:
-        """Announce the next stage."""
+    def __call__(self, text: str, *, final: bool = False) -> None:
+        """Announce the next stage; before any but the final one, stop if Ctrl-C was pressed."""
+        if not final:
+            from ._interrupt import check
+
+            check()
         self.step += 1
         if not self.quiet:
             elapsed = time.perf_counter() - self.t0
@@ -139,6 +143,9 @@ def console_main() -> None:
     a run (measured, benchmarks/bench_run.py).
     """
     gc.set_threshold(100_000, 50, 100)
+    from ._interrupt import install
+
+    install()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -202,3 +202,46 @@ def test_helper_and_in_process_runs_agree(tmp_path, monkeypatch):
                  for d in ("helper", "inproc")]
     assert summaries[0]["input"]["sha256"] == summaries[1]["input"]["sha256"]
     assert summaries[0]["ari_vs_type"] == summaries[1]["ari_vs_type"]
+
+
+def group_alive(pgid: int, *, within: float) -> bool:
+    """Whether any process of group ``pgid`` is still there after ``within`` seconds."""
+    import os
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.parametrize("stage", ["reading", "writing tables and figures"])
+def test_ctrl_c_stops_the_run_cleanly(tmp_path, stage):
+    """Ctrl-C (SIGINT to the whole process group) at any stage: exit 130, nothing left over."""
+    import os
+    import signal
+
+    out = tmp_path / "out"
+    with subprocess.Popen([sys.executable, "-m", "gexclust.cli", "run", "-o", str(out)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as proc:
+        try:
+            for line in proc.stderr:
+                if stage in line:
+                    break
+            os.killpg(proc.pid, signal.SIGINT)
+            err = proc.stderr.read()
+            code = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert code == 130, err
+    assert err.strip().splitlines()[-1] == "gexclust: interrupted"
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert not list(tmp_path.iterdir())  # no staging folder left behind
+    assert not group_alive(proc.pid, within=5.0)  # no helper left running
