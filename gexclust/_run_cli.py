@@ -34,7 +34,7 @@ def run_command(args) -> int:
     progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
     with Helper() as helper:
         # the helper parses a CSV and warms up matplotlib while this process imports AnnData
-        parsed = helper.parse_cumida(args.input) if _is_cumida_csv(args.input) else None
+        parsed = helper.parse_cumida(args.input) if _input_kind(args.input) == "cumida" else None
         helper.warm_up()
         adata, source = _load(args, parsed)
         n_probes = adata.n_vars
@@ -49,14 +49,18 @@ def run_command(args) -> int:
     return 0
 
 
-def _is_cumida_csv(source: str | None) -> bool:
-    """Whether ``source`` is read by :func:`~gexclust.io.read_cumida` (not GEO, not the example)."""
+def _input_kind(source: str | None) -> str:
+    """How ``gexclust run`` reads INPUT: example, geo, series_matrix, soft or cumida."""
     if source is None:
-        return False
+        return "example"
     from .io._geo_layout import ACCESSION
 
     name = Path(source).name.lower()
-    return not (ACCESSION.fullmatch(source) or "series_matrix" in name or ".soft" in name)
+    if ACCESSION.fullmatch(source):
+        return "geo"
+    if "series_matrix" in name:
+        return "series_matrix"
+    return "soft" if ".soft" in name else "cumida"
 
 
 def _n_top(args) -> int | None:
@@ -69,13 +73,14 @@ def _n_top(args) -> int | None:
 
 def _load(args, parsed=None):
     """The AnnData to cluster and a description of its source; ``parsed()`` gives a parsed CSV."""
-    if parsed is not None:
+    kind = _input_kind(args.input)
+    if kind == "cumida":
         from .io._cumida import cumida_to_anndata
 
         adata = cumida_to_anndata(parsed(), missing=args.missing)
         return adata, {"path": str(args.input), "sha256": adata.uns["source"]["sha256"],
                        "sha256_of": "input file", "simulated": False}
-    if args.input is None:
+    if kind == "example":
         from .datasets import gse9476_example
 
         adata = gse9476_example()
@@ -86,25 +91,19 @@ def _load(args, parsed=None):
         return adata, source
     from . import io
     from ._files import sha256_file
-    from .io._geo_layout import ACCESSION
 
-    if ACCESSION.fullmatch(args.input):
+    if kind == "geo":
         adata = io.read_geo(args.input, platform=args.platform, source=args.source,
                             cache_dir=args.cache_dir, offline=args.offline,
                             type_from=args.type_from, missing=args.missing)
         path = adata.uns["geo"]["source"]
         return adata, {"path": path, "accession": args.input, "sha256": sha256_file(path),
                        "sha256_of": "cached GEO file", "simulated": False}
-    name = Path(args.input).name.lower()
-    if "series_matrix" in name:
+    if kind == "series_matrix":
         adata = io.read_series_matrix(args.input, type_from=args.type_from, missing=args.missing)
-    elif ".soft" in name:
+    else:
         adata = io.read_soft(args.input, platform=args.platform, type_from=args.type_from,
                              missing=args.missing)
-    else:
-        from .io._cumida_parse import parse_cumida
-
-        return _load(args, lambda: parse_cumida(args.input))
     return adata, {"path": str(args.input), "sha256": sha256_file(args.input),
                    "sha256_of": "input file", "simulated": False}
 
