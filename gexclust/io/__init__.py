@@ -4,6 +4,7 @@
 - :func:`read_series_matrix`, :func:`read_soft`, :func:`read_gpl`: local GEO files.
 - :func:`read_geo`, :func:`fetch_geo`: fetch by accession through a verified cache.
 - :func:`from_geoparse`: GEOparse objects.
+- :func:`write_treeview`, :func:`write_newick`: trees for Java TreeView and phylogeny tools.
 
 Members are imported on first use (``from gexclust.io import read_cumida`` works as usual).
 """
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from ._geo_types import KNOWN_SERIES
     from ._geoparse import from_geoparse
     from ._gpl import read_gpl
+    from ._newick import write_newick
+    from ._treeview import write_treeview
     from ._write import write_cumida
 
 _MEMBERS = {
@@ -33,6 +36,8 @@ _MEMBERS = {
     "read_series_matrix": "._geo_read",
     "read_soft": "._geo_read",
     "write_cumida": "._write",
+    "write_newick": "._newick",
+    "write_treeview": "._treeview",
 }
 __getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
 __all__ = [
@@ -45,4 +50,6 @@ __all__ = [
     "read_series_matrix",
     "read_soft",
     "write_cumida",
+    "write_newick",
+    "write_treeview",
 ]

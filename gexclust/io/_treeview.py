@@ -1,0 +1,159 @@
+"""Cluster 3.0 / Java TreeView files (``.cdt``, ``.atr``, ``.gtr``) from an hclust result."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+from scipy.cluster import hierarchy
+
+from .._atomic import atomic_open
+from .._utils import get_matrix
+
+#: Metrics whose heights are 1 - a similarity in [-1, 1]; others are rescaled (see below).
+SIMILARITY_METRICS = ("correlation", "spearman", "cosine")
+
+
+def write_treeview(
+    adata: AnnData,
+    prefix: str | os.PathLike,
+    *,
+    key: str = "hclust",
+    gene_key: str | None = None,
+    layer: str | None = None,
+    gene_name: str | None = "gene_symbol",
+) -> list[Path]:
+    """Write the clustered data as Cluster 3.0 writes it, for Java TreeView.
+
+    Writes ``{prefix}.cdt`` (genes as rows, samples as columns in tree order), ``{prefix}.atr``
+    (the sample tree) and, when a gene tree is given, ``{prefix}.gtr``.
+
+    The layout is Cluster 3.0's: a header ``[GID] UNIQID NAME GWEIGHT samples...``; an ``AID``
+    row of ``ARRY{j}X`` ids; an ``EWEIGHT`` row; then ``[GENE{i}X] id name weight values...``
+    (``i``, ``j``: 0-based positions in ``adata``; a missing value is an empty field). A tree
+    file has one line per merge, in merge order: ``NODE{k}X``, left child, right child, and a
+    similarity. TreeView needs the similarity in [-1, 1]: for ``correlation``, ``spearman`` and
+    ``cosine`` trees it is ``1 - height`` (Cluster 3.0's convention); for other metrics
+    (euclidean and ward heights are unbounded) it is ``1 - height / max height``, so the root
+    is at 0 and the leaves at 1 - the tree's shape and order are kept, its scale is not.
+
+    Parameters
+    ----------
+    adata
+        Annotated data with a sample tree in ``.uns[key]`` (:func:`gexclust.tl.hclust`).
+    prefix
+        Path without extension; the files are written atomically.
+    key
+        ``.uns`` key of the sample tree (``axis='obs'``).
+    gene_key
+        ``.uns`` key of a gene tree (``hclust(adata, axis='var', key_added=...)``), or ``None``
+        for genes in their ``adata`` order and no ``.gtr``.
+    layer
+        Values to write (default ``.X``).
+    gene_name
+        ``.var`` column for the ``NAME`` column (gene symbols); the var name when absent.
+
+    Returns
+    -------
+    The paths written.
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=200, subset=True)
+    >>> gx.pp.scale(adata)
+    >>> gx.tl.hclust(adata)
+    >>> [p.suffix for p in gx.io.write_treeview(adata, "gse9476")]  # doctest: +SKIP
+    ['.cdt', '.atr']
+    """
+    prefix = Path(prefix)
+    sample_tree = _tree(adata, key, axis="obs")
+    gene_tree = None if gene_key is None else _tree(adata, gene_key, axis="var")
+    sample_order = hierarchy.leaves_list(sample_tree)
+    gene_order = np.arange(adata.n_vars) if gene_tree is None else hierarchy.leaves_list(gene_tree)
+    paths = [prefix.with_name(prefix.name + ".cdt"), prefix.with_name(prefix.name + ".atr")]
+    _write_cdt(adata, paths[0], sample_order, gene_order, layer=layer, gene_name=gene_name,
+               gene_ids=gene_tree is not None)
+    _write_tree(paths[1], sample_tree, "ARRY", _metric(adata, key))
+    if gene_tree is not None:
+        paths.append(prefix.with_name(prefix.name + ".gtr"))
+        _write_tree(paths[2], gene_tree, "GENE", _metric(adata, gene_key))
+    return paths
+
+
+def _tree(adata: AnnData, key: str, *, axis: str) -> np.ndarray:
+    """The linkage in ``.uns[key]``, checked to be a tree over ``axis`` of ``adata``."""
+    if key not in adata.uns or "linkage" not in adata.uns[key]:
+        msg = f"no tree in .uns[{key!r}]; run gexclust.tl.hclust(adata, key_added={key!r}) first"
+        raise KeyError(msg)
+    tree = adata.uns[key]
+    found = tree.get("params", {}).get("axis", "obs")
+    n = adata.n_obs if axis == "obs" else adata.n_vars
+    Z = np.asarray(tree["linkage"], dtype=float)
+    if found != axis or Z.shape[0] + 1 != n:
+        what = "samples (axis='obs')" if axis == "obs" else "genes (axis='var')"
+        msg = (f".uns[{key!r}] is not a tree of the {n} {what} of this AnnData "
+               f"(axis={found!r}, {Z.shape[0] + 1} leaves); recompute it with gexclust.tl.hclust")
+        raise ValueError(msg)
+    return Z
+
+
+def _metric(adata: AnnData, key: str) -> str:
+    return str(adata.uns[key].get("params", {}).get("metric", "euclidean"))
+
+
+def similarities(Z: np.ndarray, metric: str) -> np.ndarray:
+    """Similarity in [-1, 1] written for each merge (see :func:`write_treeview`)."""
+    heights = Z[:, 2]
+    if metric in SIMILARITY_METRICS:
+        return 1.0 - heights
+    top = heights.max()
+    return 1.0 - heights / top if top > 0 else np.ones_like(heights)
+
+
+def _write_tree(path: Path, Z: np.ndarray, leaf: str, metric: str) -> None:
+    n = Z.shape[0] + 1
+
+    def name(child: int) -> str:
+        return f"{leaf}{child}X" if child < n else f"NODE{child - n + 1}X"
+
+    sims = similarities(Z, metric)
+    with atomic_open(path, "w", newline="") as fh:
+        for k, (left, right) in enumerate(Z[:, :2].astype(np.int64)):
+            fh.write(f"NODE{k + 1}X\t{name(left)}\t{name(right)}\t{sims[k]:.6f}\n")
+
+
+def _clean(values) -> list[str]:
+    """Labels without the tabs and line breaks that would break the tab-separated layout."""
+    return [" ".join(str(v).split()) for v in values]
+
+
+def _write_cdt(adata, path: Path, sample_order, gene_order, *, layer, gene_name,
+               gene_ids: bool) -> None:
+    X = np.asarray(get_matrix(adata, layer=layer), dtype=float)
+    ids = _clean(adata.var_names)
+    if gene_name is not None and gene_name in adata.var:
+        names = _clean(adata.var[gene_name].astype(object).where(adata.var[gene_name].notna(),
+                                                                 adata.var_names.to_series()))
+    else:
+        names = ids
+    lead = ["GID"] if gene_ids else []
+    header = [*lead, "UNIQID", "NAME", "GWEIGHT", *_clean(adata.obs_names[sample_order])]
+    blanks = [""] * (len(lead) + 2)
+    aid = ["AID", *blanks, *(f"ARRY{j}X" for j in sample_order)]
+    eweight = ["EWEIGHT", *blanks, *(["1.000000"] * len(sample_order))]
+    body = pd.DataFrame(X.T[np.ix_(gene_order, sample_order)])
+    front = {"UNIQID": [ids[i] for i in gene_order], "NAME": [names[i] for i in gene_order],
+             "GWEIGHT": "1.000000"}
+    if gene_ids:
+        front = {"GID": [f"GENE{i}X" for i in gene_order], **front}
+    table = pd.concat([pd.DataFrame(front), body], axis=1)
+    with atomic_open(path, "w", newline="") as fh:
+        for row in (header, aid, eweight):
+            fh.write("\t".join(row) + "\n")
+        table.to_csv(fh, sep="\t", header=False, index=False, na_rep="", float_format="%.6g",
+                     lineterminator="\n")

@@ -1,0 +1,196 @@
+"""TreeView (CDT/ATR/GTR) and Newick exports: parsed back, they give the same trees."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from scipy.cluster import hierarchy
+
+import gexclust as gx
+from tests.conftest import make_planted
+
+
+@pytest.fixture
+def clustered():
+    adata = make_planted(n_per_group=5, n_groups=3, n_genes=30)
+    adata.var["gene_symbol"] = [f"SYM{j}" for j in range(adata.n_vars)]
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    gx.tl.hclust(adata, axis="var", method="average", metric="euclidean", key_added="genes")
+    return adata
+
+
+def read_rows(path):
+    return [line.rstrip("\n").split("\t") for line in path.read_text().splitlines(True)]
+
+
+def tree_from_file(path, leaf: str):
+    """Linkage rebuilt from a GTR/ATR file (children as written, similarity column)."""
+    rows = read_rows(path)
+    n = len(rows) + 1
+
+    def index(name: str) -> int:
+        if name.startswith("NODE"):
+            return n + int(name[4:-1]) - 1
+        assert name.startswith(leaf)
+        assert name.endswith("X")
+        return int(name[len(leaf):-1])
+
+    for k, row in enumerate(rows):
+        assert row[0] == f"NODE{k + 1}X"  # merge order
+    children = np.array([[index(r[1]), index(r[2])] for r in rows])
+    similarity = np.array([float(r[3]) for r in rows])
+    return children, similarity
+
+
+def test_treeview_files_rebuild_the_same_trees(clustered, tmp_path):
+    paths = gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    assert [p.name for p in paths] == ["run.cdt", "run.atr", "run.gtr"]
+    Z = clustered.uns["hclust"]["linkage"]
+    Zg = clustered.uns["genes"]["linkage"]
+
+    children, similarity = tree_from_file(tmp_path / "run.atr", "ARRY")
+    np.testing.assert_array_equal(children, Z[:, :2])  # same merges, same child order
+    np.testing.assert_allclose(1 - similarity, Z[:, 2], atol=1e-6)  # correlation: 1 - r
+    rebuilt = np.column_stack([children, 1 - similarity, Z[:, 3]])
+    gchildren, gsim = tree_from_file(tmp_path / "run.gtr", "GENE")
+    np.testing.assert_array_equal(gchildren, Zg[:, :2])
+    np.testing.assert_allclose(1 - gsim, Zg[:, 2] / Zg[:, 2].max(), atol=1e-6)  # rescaled
+    assert gsim.min() >= 0
+    assert gsim.max() <= 1
+
+    rows = read_rows(tmp_path / "run.cdt")
+    assert rows[0][:4] == ["GID", "UNIQID", "NAME", "GWEIGHT"]
+    assert rows[1][:4] == ["AID", "", "", ""]
+    assert rows[2][:4] == ["EWEIGHT", "", "", ""]
+    columns = [int(a[4:-1]) for a in rows[1][4:]]
+    # columns in the leaf order of the tree rebuilt from the ATR, named as in adata
+    assert columns == hierarchy.leaves_list(rebuilt).tolist()
+    assert rows[0][4:] == list(clustered.obs_names[columns])
+    genes = [int(r[0][4:-1]) for r in rows[3:]]
+    assert genes == hierarchy.leaves_list(Zg).tolist()
+    assert [r[2] for r in rows[3:]] == [f"SYM{g}" for g in genes]
+    values = np.array([[float(v) for v in r[4:]] for r in rows[3:]])
+    np.testing.assert_allclose(values, clustered.X[np.ix_(columns, genes)].T, rtol=1e-5)
+
+
+def test_cdt_without_gene_tree_has_no_gid_and_keeps_missing_values_empty(tmp_path):
+    adata = make_planted(n_per_group=3, n_groups=2, n_genes=8)
+    gx.tl.hclust(adata)
+    adata.obs_names = [f"s\t{i}" for i in range(adata.n_obs)]  # a tab must not break columns
+    adata.X[0, 0] = np.nan
+    paths = gx.io.write_treeview(adata, tmp_path / "t")
+    assert [p.suffix for p in paths] == [".cdt", ".atr"]
+    rows = read_rows(tmp_path / "t.cdt")
+    assert rows[0][:3] == ["UNIQID", "NAME", "GWEIGHT"]
+    assert rows[1][:3] == ["AID", "", ""]
+    assert {len(r) for r in rows} == {3 + adata.n_obs}
+    column = rows[1].index("ARRY0X")
+    assert rows[3][column] == ""
+    assert rows[0][column] == "s 0"
+    _, similarity = tree_from_file(tmp_path / "t.atr", "ARRY")
+    assert similarity[-1] == pytest.approx(0.0)  # euclidean: root at 0, leaves at 1
+
+
+def test_treeview_layout_matches_biopython_cluster(clustered, tmp_path):
+    """Bio.Cluster (Cluster 3.0's library) saving the same tree writes the same layout."""
+    Cluster = pytest.importorskip("Bio.Cluster")
+    data = tmp_path / "data.txt"
+    header = "UNIQID\tNAME\tGWEIGHT\t" + "\t".join(clustered.obs_names) + "\n"
+    lines = [f"{g}\tSYM{j}\t1\t" + "\t".join(f"{v!r}" for v in clustered.X[:, j].tolist())
+             for j, g in enumerate(clustered.var_names)]
+    data.write_text(header + "\n".join(lines) + "\n")
+    with data.open() as fh:
+        record = Cluster.read(fh)
+
+    def bio_tree(Z):
+        n = len(Z) + 1
+        ref = [int(c) if c < n else -(int(c) - n + 1) for c in Z[:, :2].ravel()]
+        return Cluster.Tree([Cluster.Node(ref[2 * k], ref[2 * k + 1], Z[k, 2])
+                             for k in range(len(Z))])
+
+    Z = clustered.uns["hclust"]["linkage"]
+    clustered.uns["genes"]["params"]["metric"] = "correlation"  # so both write 1 - height
+    Zg = clustered.uns["genes"]["linkage"]
+    record.save(str(tmp_path / "bio"), geneclusters=bio_tree(Zg), expclusters=bio_tree(Z))
+    gx.io.write_treeview(clustered, tmp_path / "ours", gene_key="genes")
+    for ext in ("atr", "gtr"):
+        bio = {(frozenset(r[1:3]), round(float(r[3]), 5)) for r in read_rows(
+            tmp_path / f"bio.{ext}")}
+        ours = {(frozenset(r[1:3]), round(float(r[3]), 5)) for r in read_rows(
+            tmp_path / f"ours.{ext}")}
+        assert ours == bio
+    bio_rows, our_rows = read_rows(tmp_path / "bio.cdt"), read_rows(tmp_path / "ours.cdt")
+    for bio_row, our_row in zip(bio_rows[:3], our_rows[:3], strict=True):
+        assert our_row[:4] == bio_row[:4]
+        assert sorted(our_row[4:]) == sorted(bio_row[4:])
+    assert len(our_rows) == len(bio_rows)
+    assert sorted(r[0] for r in our_rows[3:]) == sorted(r[0] for r in bio_rows[3:])
+
+
+def test_newick_round_trips_through_bio_phylo(clustered, tmp_path):
+    Phylo = pytest.importorskip("Bio.Phylo")
+    clustered.obs_names = [*clustered.obs_names[:-2], "sample 14", "it's:15"]
+    text = gx.io.write_newick(clustered, tmp_path / "tree.nwk")
+    assert (tmp_path / "tree.nwk").read_text() == text + "\n"
+    tree = Phylo.read(tmp_path / "tree.nwk", "newick")
+    Z = clustered.uns["hclust"]["linkage"]
+    names = list(clustered.obs_names)
+
+    assert [t.name for t in tree.get_terminals()] == [
+        names[i] for i in hierarchy.leaves_list(Z)]
+    ours = {frozenset(t.name for t in clade.get_terminals()) for clade in tree.get_nonterminals()}
+    root = hierarchy.to_tree(Z)
+    scipy_clades = {frozenset(names[i] for i in node.pre_order())
+                    for node in _internal(root)}
+    assert ours == scipy_clades
+    # every leaf sits at the root's merge height (ultrametric tree)
+    depths = tree.depths()
+    for leaf in tree.get_terminals():
+        assert depths[leaf] == pytest.approx(Z[-1, 2], abs=1e-5)
+
+
+def test_newick_labels_internal_nodes_with_au(clustered):
+    Phylo = pytest.importorskip("Bio.Phylo")
+    n_merges = clustered.n_obs - 1
+    au = np.linspace(0.5, 1.0, n_merges)
+    clustered.uns["hclust"]["support"] = {"au": au, "bp": au / 2, "se": au * 0}
+    tree = Phylo.read(io.StringIO(gx.io.write_newick(clustered)), "newick")
+    Z = clustered.uns["hclust"]["linkage"]
+    names = list(clustered.obs_names)
+    by_members = {}
+    for k in range(n_merges):
+        members = _members(Z, k, len(names))
+        by_members[frozenset(names[i] for i in members)] = round(100 * au[k])
+    for clade in tree.get_nonterminals():
+        key = frozenset(t.name for t in clade.get_terminals())
+        assert clade.confidence == by_members[key]
+    assert gx.io.write_newick(clustered, support=None).endswith(");")
+
+
+def test_exports_refuse_a_tree_of_another_shape(clustered, tmp_path):
+    with pytest.raises(ValueError, match="not a tree of the 15 samples"):
+        gx.io.write_newick(clustered, key="genes")
+    with pytest.raises(KeyError, match="no tree"):
+        gx.io.write_treeview(clustered, tmp_path / "x", key="missing")
+
+
+def _internal(node):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if not current.is_leaf():
+            yield current
+            stack += [current.get_left(), current.get_right()]
+
+
+def _members(Z, k, n):
+    out, stack = [], [n + k]
+    while stack:
+        c = stack.pop()
+        if c < n:
+            out.append(c)
+        else:
+            stack += [int(Z[c - n, 0]), int(Z[c - n, 1])]
+    return out
