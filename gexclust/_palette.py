@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 
+import pandas as pd
 from anndata import AnnData
 
 # matplotlib's tab10 and tab20, written out so colouring needs no matplotlib import
@@ -41,9 +42,20 @@ def palette(n: int, *, kind: str = "category") -> list[str]:
 def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
     """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or stale."""
     frame = adata.obs if axis == "obs" else adata.var
-    n = len(frame[key].cat.categories)
+    n = len(as_categorical(frame[key]).categories)
     colours = adata.uns.get(f"{key}_colors")
     if colours is None or len(colours) != n:
         colours = palette(n)
         adata.uns[f"{key}_colors"] = colours
     return list(colours)
+
+
+def as_categorical(column) -> pd.Categorical:
+    """``column`` as a Categorical: its own if categorical, else sorted categories, as scanpy.
+
+    Plain string (object) columns are not converted in place; scanpy would convert them with
+    the same sorted categories, so colours written to ``.uns`` match either way.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.array
+    return pd.Categorical(column)

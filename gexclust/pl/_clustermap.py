@@ -125,25 +125,25 @@ def clustermap_spec(
 
     from .._utils import float_matrix, get_matrix
     from ..tl._hclust import pairwise_distances
-    from ._dendrogram import _tree
+    from ..tl._tree_access import get_tree
     from ._labels import gene_labels
 
-    tree = _tree(adata, key)
-    sample_order = np.asarray(tree["leaves"])
+    tree = get_tree(adata, key, axis="obs", caller="pl.clustermap")
+    rows = tree.leaf_rows  # samples in dendrogram order
     X = float_matrix(get_matrix(adata, layer=layer))
     genes = _top_genes(adata, X, n_genes)
     values = _z(X[:, genes])
     Z_genes = hierarchy.linkage(pairwise_distances(values.T, metric=gene_metric),
                                 method=gene_method)
     gene_order = hierarchy.leaves_list(Z_genes)
-    bars = [colour_bar_spec(adata, c, sample_order) for c in (color, clusters)
+    bars = [colour_bar_spec(adata, c, rows) for c in (color, clusters)
             if c is not None and c in adata.obs]
     has_color = color is not None and color in adata.obs
     return ClustermapSpec(
-        sample_linkage=np.asarray(tree["linkage"]), sample_order=sample_order,
+        sample_linkage=tree.linkage, sample_order=tree.leaves,
         gene_linkage=Z_genes, gene_order=gene_order,
-        values=values[np.ix_(sample_order, gene_order)],
-        sample_labels=adata.obs_names[sample_order].tolist(),
+        values=values[np.ix_(rows, gene_order)],
+        sample_labels=adata.obs_names[rows].tolist(),
         gene_labels=gene_labels(adata, adata.var_names[genes[gene_order]],
                                 gene_symbols=gene_symbols),
         bars=bars, legend=category_colours(adata, color) if has_color else None,

@@ -26,21 +26,31 @@ class ColourBar:
     run_names: list[str] | None = None
 
 
-def colour_bar_spec(adata: AnnData, key: str, leaves, *, name_runs: bool = False) -> ColourBar:
-    """The strip of ``.obs[key]`` in ``leaves`` order; colours from ``.uns[f'{key}_colors']``."""
+def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False) -> ColourBar:
+    """The strip of ``.obs[key]`` for ``rows`` (in that order); colours from ``.uns``.
+
+    Colours are read from (or written to) ``.uns[f'{key}_colors']``, scanpy's convention.
+    """
     from .._palette import ensure_colors
 
     column = adata.obs[key]
-    names = [str(v) for v in column.to_numpy()[leaves]] if name_runs else None
-    return ColourBar(key, column.cat.codes.to_numpy()[leaves], list(ensure_colors(adata, key)),
+    names = [str(v) for v in column.to_numpy()[rows]] if name_runs else None
+    return ColourBar(key, category_codes(adata, key)[rows], list(ensure_colors(adata, key)),
                      names)
 
 
-def category_colours(adata: AnnData, key: str) -> dict[str, str]:
-    """``{category: colour}`` of a categorical ``.obs`` column."""
-    from .._palette import ensure_colors
+def category_codes(adata: AnnData, key: str) -> np.ndarray:
+    """Category codes of ``.obs[key]`` (-1 for missing); plain string columns work too."""
+    from .._palette import as_categorical
 
-    categories = adata.obs[key].cat.categories
+    return np.asarray(as_categorical(adata.obs[key]).codes)
+
+
+def category_colours(adata: AnnData, key: str) -> dict[str, str]:
+    """``{category: colour}`` of a categorical (or plain string) ``.obs`` column."""
+    from .._palette import as_categorical, ensure_colors
+
+    categories = as_categorical(adata.obs[key]).categories
     return dict(zip(map(str, categories), ensure_colors(adata, key), strict=True))
 
 

@@ -17,6 +17,7 @@ from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_label
 from ._colour_bar import (
     MISSING_COLOUR,
     ColourBar,
+    category_codes,
     category_colours,
     colour_bar_spec,
     draw_colour_bar,
@@ -123,35 +124,41 @@ def dendrogram_spec(
     leaf_labels: str | None = None,
 ) -> DendrogramSpec:
     """Read what :func:`dendrogram` shows from ``adata`` (parameters as there)."""
-    tree = _tree(adata, key)
-    Z, leaves = np.asarray(tree["linkage"]), np.asarray(tree["leaves"])
+    from ..tl._tree_access import get_tree
+
+    tree = get_tree(adata, key, axis="obs", caller="pl.dendrogram")
+    rows = tree.leaf_rows  # samples in dendrogram order
     has_color = color is not None and color in adata.obs
     has_clusters = clusters is not None and clusters in adata.obs
-    bars = [colour_bar_spec(adata, color, leaves)] if has_color else []
+    bars = [colour_bar_spec(adata, color, rows)] if has_color else []
     groups, group_colours, cut = None, None, None
     if has_clusters:
-        bars.append(colour_bar_spec(adata, clusters, leaves, name_runs=True))
-        groups = adata.obs[clusters].cat.codes.to_numpy()
+        bars.append(colour_bar_spec(adata, clusters, rows, name_runs=True))
+        groups = tree.per_leaf(category_codes(adata, clusters))
         group_colours = bars[-1].colours
-        if show_cut and clusters in adata.uns:
-            info = adata.uns[clusters]
+        info = adata.uns.get(clusters)
+        if show_cut and hasattr(info, "get") and _is_number(info.get("threshold")):
             cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
     labels = adata.obs[leaf_labels] if leaf_labels else adata.obs_names
     legend, leaf_colours = None, None
     if has_color:
         legend = category_colours(adata, color)
-        values = adata.obs[color].to_numpy()[leaves]
+        values = adata.obs[color].to_numpy()[rows]
         # unlabelled samples: grey
         leaf_colours = [legend.get(str(v), MISSING_COLOUR) if v == v else MISSING_COLOUR
                         for v in values]
     return DendrogramSpec(
-        linkage=Z, leaves=leaves,
-        ylabel=f"height ({tree['params']['method']}, {tree['params']['metric']})",
-        leaf_labels=np.asarray(labels, dtype=str)[leaves].tolist(), leaf_colours=leaf_colours,
+        linkage=tree.linkage, leaves=tree.leaves,
+        ylabel=f"height ({tree.params['method']}, {tree.params['metric']})",
+        leaf_labels=np.asarray(labels, dtype=str)[rows].tolist(), leaf_colours=leaf_colours,
         branch_groups=groups, branch_colours=group_colours, cut=cut, bars=bars,
         legend=legend, legend_title=color if has_color else None,
         simulated=adata.uns.get("simulated") is not None,
     )
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and np.isfinite(value)
 
 
 def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=None):
@@ -185,17 +192,6 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
         draw_legend(ax, spec.legend, title=spec.legend_title)
     mark_simulated(fig, spec.simulated)
     return ax
-
-
-def _tree(adata: AnnData, key: str):
-    if key not in adata.uns or "linkage" not in adata.uns[key]:
-        msg = f"no tree in .uns[{key!r}]; run gexclust.tl.hclust(adata, key_added={key!r}) first"
-        raise KeyError(msg)
-    tree = adata.uns[key]
-    if tree["params"]["axis"] != "obs":
-        msg = f".uns[{key!r}] is a gene tree; pl.dendrogram draws sample trees (axis='obs')"
-        raise ValueError(msg)
-    return tree
 
 
 def _draw_cut(ax, threshold: float, text: str) -> None:

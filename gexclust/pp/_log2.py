@@ -9,6 +9,7 @@ from .._logging import logger
 from .._utils import float_matrix, get_matrix, set_matrix
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
+GEO2R_RULE = "geo2r: q99 > 100 or (max - min > 50 and q25 > 0)"
 
 
 def looks_linear(X: np.ndarray) -> tuple[bool, dict[str, float]]:
@@ -54,38 +55,77 @@ def log2(
     -------
     ``None``, or a copy if ``copy=True``. Sets
 
-    - ``.X`` (or the layer): log2 values if the transform was applied;
-    - ``.uns['log2']``: ``applied``, ``auto``, ``rule``, ``quantiles``, ``floor`` and the number
-      of values raised to the floor;
-    - ``.uns['log1p'] = {'base': 2}``, so scanpy's ``rank_genes_groups`` computes log2 fold
-      changes correctly on these data.
+    - ``.X`` (or the layer): ``log2(max(x, floor))`` if the transform was applied;
+    - ``.uns['log2']``: ``applied``, ``reason`` (why it was or was not applied), ``auto``,
+      ``rule``, ``quantiles``, ``transform`` (``'log2(max(x, floor))'``), ``floor``,
+      ``n_floored`` (values raised to the floor), ``layer`` and ``scanpy_log1p_base`` (what
+      scanpy was told, see below; ``'none'`` when nothing was written);
+    - ``.uns['log1p'] = {'base': 2}``, only when ``.X`` itself was transformed.
+
+    Notes
+    -----
+    scanpy reads ``.uns['log1p']['base']`` to undo the log when it computes fold changes:
+    ``sc.tl.rank_genes_groups`` reports ``log2((b**m1 - 1 + 1e-9) / (b**m2 - 1 + 1e-9))`` for
+    group means ``m1``, ``m2``. These data are ``log2(max(x, floor))``, not ``log2(1 + x)``,
+    so no ``base`` is exact; ``base=2`` gives ``m1 - m2`` (the true log2 fold change) up to
+    the ``- 1`` terms, which matter only for means near 0 (unexpressed genes), where scanpy's
+    fold changes come out larger in magnitude than ``m1 - m2``. Without a record scanpy would assume the natural
+    log and report fold changes ``1/ln 2 = 1.44`` times too large. So ``{'base': 2}`` is
+    written when ``.X`` is transformed, and only then: data judged already logged are left
+    unrecorded, and an existing ``.uns['log1p']`` (e.g. from ``sc.pp.log1p``) is kept. For
+    data that were log2-transformed before gexclust saw them (RMA, GCRMA), set
+    ``adata.uns['log1p'] = {'base': 2}`` yourself before calling scanpy.
 
     Examples
     --------
     >>> import gexclust as gx
     >>> adata = gx.datasets.gse9476_example()
     >>> gx.pp.log2(adata)
-    >>> adata.uns["log2"]["applied"]
-    False
+    >>> adata.uns["log2"]["applied"], "log1p" in adata.uns
+    (False, False)
     """
     if copy:
         adata = adata.copy()
     X = float_matrix(get_matrix(adata, layer=layer))
     linear, quantiles = looks_linear(X)
     apply = linear or not auto
+    reason = _reason(auto=auto, linear=linear, quantiles=quantiles)
     n_floored = 0
+    told_scanpy = None
     if apply:
         n_floored = int((floor > X).sum())
         X = np.log2(np.maximum(X, floor))
         set_matrix(adata, X, layer=layer)
+        if layer is None:
+            if "log1p" in adata.uns:
+                logger.warning(
+                    "log2: .uns['log1p'] says .X was already log-transformed (%s); logged "
+                    "again as asked", dict(adata.uns["log1p"]),
+                )
+            adata.uns["log1p"] = {"base": 2}
+            told_scanpy = 2
     adata.uns["log2"] = {
         "applied": apply,
+        "reason": reason,
         "auto": auto,
-        "rule": "geo2r: q99 > 100 or (max - min > 50 and q25 > 0)",
+        "rule": GEO2R_RULE,
         "quantiles": quantiles,
+        "transform": "log2(max(x, floor))",
         "floor": floor,
         "n_floored": n_floored,
+        "layer": layer or "X",
+        "scanpy_log1p_base": "none" if told_scanpy is None else told_scanpy,
     }
-    adata.uns["log1p"] = {"base": 2}
-    logger.info("log2: %s (q99=%.3g)", "applied" if apply else "skipped", quantiles["q99"])
+    logger.info("log2: %s (%s)", "applied" if apply else "skipped", reason)
     return adata if copy else None
+
+
+def _reason(*, auto: bool, linear: bool, quantiles: dict[str, float]) -> str:
+    """Why the transform was or was not applied, in words."""
+    if not auto:
+        return "auto=False: always applied"
+    q = quantiles
+    facts = f"q99={q['q99']:.4g}, max-min={q['q100'] - q['q0']:.4g}, q25={q['q25']:.4g}"
+    if linear:
+        return f"data look linear by GEO2R's rule ({facts})"
+    return f"data look already logged by GEO2R's rule ({facts})"

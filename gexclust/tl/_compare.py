@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._logging import logger
+
 
 def compare(
     adata: AnnData,
@@ -37,7 +39,10 @@ def compare(
     - ``crosstab``: DataFrame, reference labels x clusters, counts;
     - ``ari``: adjusted Rand index (1 = identical partitions, about 0 = chance);
     - ``nmi``: normalised mutual information (arithmetic mean normalisation, as scikit-learn);
-    - ``purity``: share of samples whose cluster's majority label is their own label.
+    - ``purity``: share of samples whose cluster's majority label is their own label;
+    - ``n_compared``: samples with both labels, the ones all of the above count;
+    - ``n_left_out``: samples left out because either label is missing (NaN/None), so
+      unlabelled samples never form a class of their own (also logged as a warning).
 
     Examples
     --------
@@ -51,8 +56,19 @@ def compare(
         if key not in adata.obs:
             msg = f"compare: no column {key!r} in .obs; available: {list(adata.obs.columns)}"
             raise KeyError(msg)
-    ref = adata.obs[reference].astype(str).to_numpy()
-    clu = adata.obs[clusters].astype(str).to_numpy()
+    labelled = (adata.obs[reference].notna() & adata.obs[clusters].notna()).to_numpy()
+    n_left_out = int((~labelled).sum())
+    if n_left_out:
+        logger.warning(
+            "compare: left out %d of %d %s without a %r or %r label",
+            n_left_out, adata.n_obs, "sample" if n_left_out == 1 else "samples",
+            reference, clusters,
+        )
+    if not labelled.any():
+        msg = f"compare: no sample has both a {reference!r} and a {clusters!r} label"
+        raise ValueError(msg)
+    ref = adata.obs[reference].to_numpy()[labelled].astype(str)
+    clu = adata.obs[clusters].to_numpy()[labelled].astype(str)
     table = pd.crosstab(pd.Series(ref, name=reference), pd.Series(clu, name=clusters))
     counts = table.to_numpy()
     result = {
@@ -62,6 +78,8 @@ def compare(
         "ari": adjusted_rand_index(counts),
         "nmi": normalized_mutual_info(counts),
         "purity": float(counts.max(axis=0).sum() / counts.sum()),
+        "n_compared": int(labelled.sum()),
+        "n_left_out": n_left_out,
     }
     if inplace:
         adata.uns[key_added or f"compare_{reference}_{clusters}"] = result

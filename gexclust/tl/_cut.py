@@ -9,6 +9,7 @@ from scipy.cluster import hierarchy
 
 from .._logging import logger
 from .._palette import palette
+from ._tree_access import get_tree
 
 
 def cut(
@@ -27,12 +28,20 @@ def cut(
     named ``'1'``, ``'2'``, ... from left to right in dendrogram leaf order, so names match what
     the dendrogram shows.
 
+    The tree's leaves are matched to ``obs_names`` (``var_names`` for a gene tree) by name, so
+    reordering the samples after :func:`~gexclust.tl.hclust` changes nothing; after subsetting
+    (or renaming) the tree no longer fits and a ``ValueError`` says to rerun ``tl.hclust``.
+
     Parameters
     ----------
     adata
         Annotated data matrix with ``.uns[key]`` from :func:`~gexclust.tl.hclust`.
     n_clusters
-        Number of clusters. With tied merge heights fewer may result; a warning is logged.
+        Number of clusters, 1 to the number of leaves. With tied merge heights fewer may result
+        (no height separates tied merges); a warning is logged and the reason recorded in
+        ``.uns[key_added]['note']``. Trees with inversions (``'centroid'``, ``'median'``) are
+        cut by merge order instead, as R's ``cutree(k=)``: exactly ``n_clusters`` clusters, a
+        warning, ``rule='merge_order'`` and no cut height.
     height
         Cut height in the units of the linkage (distance between merged clusters).
     key
@@ -48,8 +57,11 @@ def cut(
 
     - ``.obs[key_added]`` (``.var`` for ``axis='var'`` trees): categorical cluster names;
     - ``.uns[f'{key_added}_colors']``: one colour per cluster;
-    - ``.uns[key_added]``: ``params`` (``key``, ``n_clusters``, ``height``) and the ``threshold``
-      at which the tree was cut, for drawing the cut line.
+    - ``.uns[key_added]``: ``params`` (``key``, ``n_clusters``, ``height``); the ``threshold``
+      at which the tree was cut, for drawing the cut line (``'none'`` for a merge-order cut);
+      ``n_clusters_found``; ``rule`` (``'maxclust'``, ``'distance'`` or ``'merge_order'``);
+      ``inversions`` (merges lower than a merge below them) and a ``note`` saying why fewer
+      clusters than asked were found or why no height was used (``'none'`` otherwise).
 
     Examples
     --------
@@ -65,29 +77,53 @@ def cut(
     if (n_clusters is None) == (height is None):
         msg = "cut: give exactly one of n_clusters or height"
         raise ValueError(msg)
-    if key not in adata.uns or "linkage" not in adata.uns[key]:
-        msg = f"cut: no tree in .uns[{key!r}]; run gexclust.tl.hclust(adata, key_added={key!r})"
-        raise KeyError(msg)
+    tree = get_tree(adata, key, caller="cut")
     if copy:
         adata = adata.copy()
-    tree = adata.uns[key]
-    Z = np.asarray(tree["linkage"])
-    n_leaves = Z.shape[0] + 1
+    Z = tree.linkage
+    n_leaves = tree.n_leaves
+    inversions = count_inversions(Z)
+    rule = "maxclust" if n_clusters is not None else "distance"
     if n_clusters is not None:
-        if not 1 <= n_clusters <= n_leaves:
-            msg = f"cut: n_clusters must be between 1 and {n_leaves} (the number of leaves)"
+        if not isinstance(n_clusters, int | np.integer) or not 1 <= n_clusters <= n_leaves:
+            msg = (f"cut: n_clusters must be an integer between 1 and {n_leaves} (the number "
+                   f"of leaves), got {n_clusters!r}")
             raise ValueError(msg)
-        raw = hierarchy.fcluster(Z, n_clusters, criterion="maxclust")
-        threshold = _threshold_for(Z, n_clusters)
+        if inversions:
+            # No height separates the clusters of a tree with inversions; undo the last
+            # n_clusters - 1 merges instead, as R's cutree(k=) does.
+            raw, rule = _cut_merge_order(Z, n_clusters), "merge_order"
+            logger.warning(
+                "cut: the %s tree has %d inversion(s) (a merge lower than one below it), so no "
+                "single height gives %d clusters; cut by merge order instead (undoing the last "
+                "%d merges, as R's cutree(k=)); the dendrogram shows no cut line",
+                tree.params.get("method", "?"), inversions, n_clusters, n_clusters - 1,
+            )
+            threshold = None
+        else:
+            raw = hierarchy.fcluster(Z, n_clusters, criterion="maxclust")
+            threshold = _threshold_for(Z, n_clusters)
     else:
+        if inversions:
+            logger.warning(
+                "cut: the tree has %d inversion(s); a cut at height %g keeps together the "
+                "leaves whose cophenetic distance is at most that height", inversions, height,
+            )
         raw = hierarchy.fcluster(Z, height, criterion="distance")
         threshold = float(height)
-    names = left_to_right(raw, np.asarray(tree["leaves"]))
+    names = left_to_right(raw, tree.leaves)
     n_found = len(names.categories)
+    note = "none"
     if n_clusters is not None and n_found != n_clusters:
-        logger.warning("cut: tied merge heights gave %d clusters, not %d", n_found, n_clusters)
-    frame = adata.obs if tree["params"]["axis"] == "obs" else adata.var
-    frame[key_added] = pd.Categorical(names, categories=names.categories)
+        note = (f"tied merge heights: no height gives exactly {n_clusters} clusters; "
+                f"the cut at {threshold:.6g} gives {n_found}")
+        logger.warning("cut: %s", note)
+    elif rule == "merge_order":
+        note = f"tree has {inversions} inversion(s): cut by merge order, not at a height"
+    frame = adata.obs if tree.axis == "obs" else adata.var
+    frame[key_added] = pd.Categorical(
+        np.asarray(names)[np.argsort(tree.rows)], categories=names.categories
+    )
     adata.uns[f"{key_added}_colors"] = palette(n_found, kind="cluster")
     adata.uns[key_added] = {
         "params": {
@@ -95,10 +131,38 @@ def cut(
             "n_clusters": "none" if n_clusters is None else int(n_clusters),
             "height": "none" if height is None else float(height),
         },
-        "threshold": threshold,
+        "threshold": "none" if threshold is None else threshold,
         "n_clusters_found": n_found,
+        "rule": rule,
+        "inversions": inversions,
+        "note": note,
     }
     return adata if copy else None
+
+
+def count_inversions(Z: np.ndarray) -> int:
+    """Number of merges lower than one of the two clusters they join (centroid/median trees)."""
+    n = Z.shape[0] + 1
+    heights = Z[:, 2]
+    children = Z[:, :2].astype(np.intp)
+    child_heights = np.where(children >= n, heights[np.maximum(children - n, 0)], -np.inf)
+    return int((child_heights.max(axis=1) > heights).sum())
+
+
+def _cut_merge_order(Z: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Flat cluster ids 1..k after the first ``n - k`` merges of ``Z`` (R's cutree(k=))."""
+    n = Z.shape[0] + 1
+    parent = np.arange(2 * n - 1)
+    for i in range(n - n_clusters):
+        left, right = int(Z[i, 0]), int(Z[i, 1])
+        parent[left] = parent[right] = n + i
+    # follow each leaf up to the top of the merges made (a node points at its parent)
+    root = np.arange(2 * n - 1)
+    for node in range(n + (n - n_clusters) - 1, -1, -1):
+        if parent[node] != node:
+            root[node] = root[parent[node]]
+    _, raw = np.unique(root[:n], return_inverse=True)
+    return raw + 1
 
 
 def left_to_right(raw_labels: np.ndarray, leaves: np.ndarray) -> pd.Categorical:

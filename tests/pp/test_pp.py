@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import anndata as ad
 import numpy as np
+import pandas as pd
 import pytest
 import scanpy as sc
 from sklearn.preprocessing import StandardScaler
@@ -35,11 +36,15 @@ def test_scale_no_center_clips_upper_only(planted):
 def test_log2_auto_skips_logged_and_logs_linear(planted):
     gx.pp.log2(planted)
     assert planted.uns["log2"]["applied"] is False
-    assert planted.uns["log1p"] == {"base": 2}
+    assert "already logged" in planted.uns["log2"]["reason"]
+    assert "log1p" not in planted.uns  # nothing was transformed, so scanpy is told nothing
     linear = ad.AnnData(2.0 ** planted.X)
     linear.X[0, 0] = 0.0
     gx.pp.log2(linear)
     assert linear.uns["log2"]["applied"] is True
+    assert "look linear" in linear.uns["log2"]["reason"]
+    assert linear.uns["log1p"] == {"base": 2}
+    assert linear.uns["log2"]["scanpy_log1p_base"] == 2
     assert linear.uns["log2"]["n_floored"] == 1
     expected = planted.X.copy()
     expected[0, 0] = 0.0  # log2(floor=1)
@@ -79,3 +84,55 @@ def test_select_variable_errors(planted):
         gx.pp.select_variable(planted, flavor="dispersion")
     with pytest.raises(ValueError, match="positive integer"):
         gx.pp.select_variable(planted, n_top=0)
+
+
+def test_log2_keeps_scanpys_record_and_fold_changes():
+    """FTL in CD14+ monocytes (scanpy's pbmc68k_reduced, natural log): 2.40 stays 2.40."""
+    import warnings
+
+    pbmc = sc.datasets.pbmc68k_reduced()
+    adata = pbmc.raw.to_adata()  # log1p (natural log) of normalised counts
+    adata.uns["log1p"] = {"base": None}
+
+    def ftl_fold_change():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scanpy's own warnings, not ours
+            sc.tl.rank_genes_groups(adata, "bulk_labels", groups=["CD14+ Monocyte"],
+                                    method="t-test")
+        table = sc.get.rank_genes_groups_df(adata, "CD14+ Monocyte").set_index("names")
+        return float(table.loc["FTL", "logfoldchanges"])
+
+    before = ftl_fold_change()
+    assert before == pytest.approx(2.40, abs=0.01)
+    gx.pp.log2(adata)
+    assert adata.uns["log2"]["applied"] is False
+    assert adata.uns["log1p"] == {"base": None}
+    assert ftl_fold_change() == pytest.approx(before, rel=1e-12)
+
+
+def test_log2_record_gives_scanpy_the_log2_fold_change():
+    """On data gexclust logged, scanpy's fold change is the difference of log2 means."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    linear = rng.lognormal(7.0, 0.3, size=(20, 5))  # expressed genes, hundreds to thousands
+    linear[:10, 0] *= 8.0  # gene 0 is 8x higher in group a: log2 fold change 3
+    adata = ad.AnnData(linear)
+    adata.obs["group"] = pd.Categorical(["a"] * 10 + ["b"] * 10)
+    gx.pp.log2(adata)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sc.tl.rank_genes_groups(adata, "group", groups=["a"], reference="b", method="t-test")
+    table = sc.get.rank_genes_groups_df(adata, "a").set_index("names")
+    means = [adata.X[adata.obs["group"] == g, 0].mean() for g in "ab"]
+    assert table.loc["0", "logfoldchanges"] == pytest.approx(means[0] - means[1], abs=0.01)
+    assert means[0] - means[1] == pytest.approx(3.0, abs=0.3)
+
+
+def test_log2_on_a_layer_tells_scanpy_nothing(planted):
+    planted.layers["counts"] = 2.0 ** (planted.X + 3)
+    gx.pp.log2(planted, layer="counts")
+    assert planted.uns["log2"]["applied"] is True
+    assert planted.uns["log2"]["layer"] == "counts"
+    np.testing.assert_allclose(planted.layers["counts"], planted.X + 3)
+    assert "log1p" not in planted.uns  # .X itself was not transformed

@@ -87,3 +87,90 @@ def test_markers_find_planted_genes():
         genes = set(table.loc[table["group"] == f"group{g}", "gene"])
         assert genes == {f"g{j}" for j in range(10 * g, 10 * g + 10)}
     assert (table["diff"] > 3).all()
+
+
+def test_compare_leaves_out_unlabelled_samples(planted, caplog):
+    planted.obs["cluster"] = pd.Categorical(np.where(planted.obs["type"] == "group0", "1", "2"))
+    reference = gx.tl.compare(planted, "type", "cluster", inplace=False)
+    labels = planted.obs["type"].astype(object)
+    labels.iloc[[0, 1, 2]] = [np.nan, None, np.nan]
+    planted.obs["type"] = pd.Categorical(labels)
+    planted.obs.loc[planted.obs_names[3], "cluster"] = np.nan
+    kept = planted.obs["type"].notna() & planted.obs["cluster"].notna()
+    with caplog.at_level("WARNING", logger="gexclust"):
+        result = gx.tl.compare(planted, "type", "cluster")
+    assert "left out 4 of 24 samples" in caplog.text
+    assert result["n_left_out"] == 4
+    assert result["n_compared"] == 20
+    assert "nan" not in result["crosstab"].index
+    assert "nan" not in result["crosstab"].columns
+    assert result["crosstab"].to_numpy().sum() == 20
+    expected = adjusted_rand_score(planted.obs["type"][kept], planted.obs["cluster"][kept])
+    assert result["ari"] == pytest.approx(expected)
+    assert reference["n_left_out"] == 0
+
+
+def test_compare_on_plain_string_columns_with_none(planted):
+    planted.obs["type"] = planted.obs["type"].astype(str).astype(object)
+    planted.obs.loc[planted.obs_names[0], "type"] = None
+    planted.obs["cluster"] = planted.obs["type"]
+    result = gx.tl.compare(planted, "type", "cluster")
+    assert result["ari"] == 1.0
+    assert result["n_left_out"] == 1
+
+
+def merges_undone(Z, k):
+    """Brute force: the clusters left after the first n - k merges of Z."""
+    n = len(Z) + 1
+    clusters = {i: {i} for i in range(n)}
+    for i in range(n - k):
+        clusters[n + i] = clusters.pop(int(Z[i, 0])) | clusters.pop(int(Z[i, 1]))
+    labels = np.empty(n, dtype=int)
+    for c, members in enumerate(clusters.values()):
+        labels[list(members)] = c
+    return labels
+
+
+@pytest.mark.parametrize("method", ["centroid", "median"])
+def test_cut_tree_with_inversions_gives_k_clusters_and_says_why(method, caplog):
+    adata = make_planted(seed=0)
+    gx.tl.hclust(adata, method=method)
+    Z = adata.uns["hclust"]["linkage"]
+    assert gx.tl._cut.count_inversions(Z) > 0
+    for k in range(1, 8):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="gexclust"):
+            gx.tl.cut(adata, n_clusters=k)
+        assert adata.obs["cluster"].nunique() == k
+        assert same_partition(adata.obs["cluster"], merges_undone(Z, k))
+        info = adata.uns["cluster"]
+        assert info["rule"] == "merge_order"
+        assert info["threshold"] == "none"
+        assert "inversion" in info["note"]
+        assert "no single height gives" in caplog.text
+    gx.tl.cut(adata, n_clusters=3)
+    assert gx.tl.compare(adata, "type", "cluster")["ari"] == 1.0
+
+
+def test_cut_into_one_cluster(planted):
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=1)
+    assert planted.obs["cluster"].cat.categories.tolist() == ["1"]
+    assert planted.uns["cluster"]["threshold"] > planted.uns["hclust"]["linkage"][:, 2].max()
+    assert planted.uns["cluster"]["rule"] == "maxclust"
+    assert planted.uns["cluster"]["note"] == "none"
+
+
+def test_tied_heights_say_why_fewer_clusters(caplog):
+    import anndata as ad
+
+    # four samples at the corners of a square: both first merges at the same height
+    adata = ad.AnnData(np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 0.0], [5.0, 1.0]]))
+    gx.tl.hclust(adata, method="single")
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.cut(adata, n_clusters=3)
+    assert adata.uns["cluster"]["n_clusters_found"] == 2
+    assert "tied merge heights" in adata.uns["cluster"]["note"]
+    assert "tied merge heights" in caplog.text
+    with pytest.raises(ValueError, match="integer between 1 and 4"):
+        gx.tl.cut(adata, n_clusters=2.5)

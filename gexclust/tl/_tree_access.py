@@ -1,0 +1,137 @@
+"""One way to read a tree of :func:`gexclust.tl.hclust` back, matched to the current AnnData.
+
+A tree stores the names of its leaves. Cells can be reordered (``adata[perm]``) or subset after
+the tree was built; anything that reads ``.uns['hclust']`` must go through :func:`get_tree`,
+which matches the stored names to ``obs_names`` (``var_names`` for gene trees) and either
+returns the row of each leaf or refuses with a message that says to rerun ``tl.hclust``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A tree of :func:`~gexclust.tl.hclust` matched to the rows of the current AnnData.
+
+    Leaf ``i`` of the tree (the ``i``-th stored label; ids ``0..n-1`` in ``linkage``) is row
+    ``rows[i]`` of ``adata`` along ``axis``.
+    """
+
+    key: str
+    linkage: np.ndarray
+    leaves: np.ndarray  # dendrogram order, as leaf ids of the tree
+    rows: np.ndarray  # leaf id -> row of adata along ``axis``
+    params: dict
+    axis: str
+
+    @property
+    def n_leaves(self) -> int:
+        """Number of leaves."""
+        return len(self.rows)
+
+    @property
+    def leaf_rows(self) -> np.ndarray:
+        """Rows of ``adata`` in dendrogram order (left to right)."""
+        return self.rows[self.leaves]
+
+    def per_leaf(self, values) -> np.ndarray:
+        """``values`` given per row of ``adata``, as an array indexed by leaf id."""
+        return np.asarray(values)[self.rows]
+
+    def per_row(self, values) -> np.ndarray:
+        """``values`` given per leaf id, as an array indexed by row of ``adata``."""
+        values = np.asarray(values)
+        out = np.empty_like(values)
+        out[self.rows] = values
+        return out
+
+
+def get_tree(
+    adata: AnnData, key: str = "hclust", *, axis: str | None = None, caller: str = "gexclust"
+) -> Tree:
+    """The tree in ``.uns[key]``, its leaves matched by name to the current obs (or var).
+
+    Parameters
+    ----------
+    adata
+        Annotated data matrix with a tree from :func:`~gexclust.tl.hclust`.
+    key
+        Key of the tree in ``.uns``.
+    axis
+        Require a tree of this axis (``'obs'`` or ``'var'``); any axis when ``None``.
+    caller
+        Name of the calling function, for error messages.
+
+    Returns
+    -------
+    The tree with ``rows``, the position of each leaf in ``adata``: the identity when nothing
+    moved, a permutation when the samples were reordered.
+
+    Raises
+    ------
+    KeyError
+        When there is no tree in ``.uns[key]``.
+    ValueError
+        When the tree is of the other axis, or its leaves are not exactly the current names
+        (samples were added, removed or renamed since ``tl.hclust`` ran).
+    """
+    tree = adata.uns.get(key)
+    if not hasattr(tree, "keys") or "linkage" not in tree:
+        msg = f"{caller}: no tree in .uns[{key!r}]; run gexclust.tl.hclust(adata, key_added={key!r})"
+        raise KeyError(msg)
+    params = dict(tree.get("params", {}))
+    tree_axis = params.get("axis", "obs")
+    if axis is not None and tree_axis != axis:
+        kind = {"obs": "sample", "var": "gene"}
+        msg = (
+            f"{caller}: .uns[{key!r}] is a {kind[tree_axis]} tree (axis={tree_axis!r}); "
+            f"this needs a {kind[axis]} tree (gexclust.tl.hclust(adata, axis={axis!r}))"
+        )
+        raise ValueError(msg)
+    Z = np.asarray(tree["linkage"], dtype=np.float64)
+    leaves = np.asarray(tree["leaves"], dtype=np.intp)
+    names = adata.obs_names if tree_axis == "obs" else adata.var_names
+    labels = np.asarray(tree.get("labels", []), dtype=str)
+    rows = _match(labels, names, n_leaves=Z.shape[0] + 1, axis=tree_axis, key=key, caller=caller)
+    return Tree(key=key, linkage=Z, leaves=leaves, rows=rows, params=params, axis=tree_axis)
+
+
+def _match(labels: np.ndarray, names, *, n_leaves: int, axis: str, key: str, caller: str):
+    """Row of each stored label among ``names``, or a ValueError saying what changed."""
+    rerun = f"rerun gexclust.tl.hclust on this AnnData (key_added={key!r})"
+    if len(labels) != n_leaves:
+        msg = f"{caller}: .uns[{key!r}] has {len(labels)} labels for {n_leaves} leaves; {rerun}"
+        raise ValueError(msg)
+    current = np.asarray(names, dtype=str)
+    if len(current) == n_leaves and np.array_equal(labels, current):
+        return np.arange(n_leaves)
+    if not names.is_unique or len(set(labels.tolist())) != n_leaves:
+        msg = (
+            f"{caller}: the {axis}_names (or the tree's labels) are not unique, so the leaves of .uns[{key!r}] cannot "
+            f"be matched to them; make them unique (adata.{axis}_names_make_unique()) and {rerun}"
+        )
+        raise ValueError(msg)
+    rows = names.get_indexer(labels)
+    missing = labels[rows < 0]
+    extra = len(current) - (n_leaves - len(missing))
+    if len(missing) or extra:
+        what = []
+        if len(missing):
+            what.append(f"{len(missing)} of its {n_leaves} leaves are not in {axis}_names "
+                        f"(e.g. {str(missing[0])!r})")
+        if extra:
+            what.append(f"{extra} {axis} are not in the tree")
+        msg = (
+            f"{caller}: the tree in .uns[{key!r}] was built on other {axis} than this AnnData "
+            f"has ({'; '.join(what)}), e.g. after subsetting; {rerun}"
+        )
+        raise ValueError(msg)
+    return rows

@@ -1,0 +1,106 @@
+"""Trees are matched to the samples by name: reordering is harmless, subsetting is refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gexclust as gx
+from gexclust.pl._clustermap import clustermap_spec
+from gexclust.pl._dendrogram import dendrogram_spec
+from gexclust.tl._tree_access import get_tree
+
+
+@pytest.fixture(scope="module")
+def pbmc():
+    import scanpy as sc
+
+    adata = sc.datasets.pbmc68k_reduced()  # bundled with scanpy: no network
+    gx.tl.hclust(adata, use_rep="X_pca")
+    gx.tl.cut(adata, n_clusters=10)
+    return adata
+
+
+def test_permuted_pbmc68k_keeps_every_cells_cluster(pbmc):
+    perm = np.random.default_rng(0).permutation(pbmc.n_obs)
+    shuffled = pbmc[perm].copy()
+    gx.tl.cut(shuffled, n_clusters=10)
+    before = pbmc.obs["cluster"].loc[shuffled.obs_names]
+    assert (shuffled.obs["cluster"].to_numpy() == before.to_numpy()).all()
+    assert shuffled.uns["cluster"]["threshold"] == pbmc.uns["cluster"]["threshold"]
+
+
+def test_permuted_plots_show_the_same_tree(pbmc):
+    perm = np.random.default_rng(1).permutation(pbmc.n_obs)
+    shuffled = pbmc[perm].copy()
+    ours = dendrogram_spec(shuffled, color="bulk_labels")
+    reference = dendrogram_spec(pbmc, color="bulk_labels")
+    assert ours.leaf_labels == reference.leaf_labels
+    assert ours.leaf_colours == reference.leaf_colours
+    np.testing.assert_array_equal(ours.branch_groups, reference.branch_groups)
+    for a, b in zip(ours.bars, reference.bars, strict=True):
+        np.testing.assert_array_equal(a.codes, b.codes)
+    map_ours = clustermap_spec(shuffled, n_genes=10, color="bulk_labels")
+    map_ref = clustermap_spec(pbmc, n_genes=10, color="bulk_labels")
+    assert map_ours.sample_labels == map_ref.sample_labels
+    np.testing.assert_allclose(map_ours.values, map_ref.values, atol=1e-5)  # float32 sums
+
+
+def test_subset_is_refused_with_a_clear_message(pbmc):
+    subset = pbmc[:300].copy()
+    rerun = r"rerun gexclust.tl.hclust"
+    with pytest.raises(ValueError, match=rf"400 of its 700 leaves are not in obs_names.*{rerun}"):
+        gx.tl.cut(subset, n_clusters=3)
+    with pytest.raises(ValueError, match=rerun):
+        dendrogram_spec(subset)
+    with pytest.raises(ValueError, match=rerun):
+        clustermap_spec(subset)
+    gx.tl.hclust(subset, use_rep="X_pca")  # the advice works
+    gx.tl.cut(subset, n_clusters=3)
+    assert subset.obs["cluster"].nunique() == 3
+
+
+def test_renamed_or_extra_samples_are_refused(planted):
+    gx.tl.hclust(planted)
+    renamed = planted.copy()
+    renamed.obs_names = [f"x{i}" for i in range(renamed.n_obs)]
+    with pytest.raises(ValueError, match="24 of its 24 leaves are not in obs_names"):
+        gx.tl.cut(renamed, n_clusters=2)
+    import anndata as ad
+
+    new = planted[:2].copy()
+    new.obs_names = ["new1", "new2"]
+    extra = ad.concat([planted, new], uns_merge="first")
+    with pytest.raises(ValueError, match="2 obs are not in the tree"):
+        gx.tl.cut(extra, n_clusters=2)
+
+
+@pytest.mark.filterwarnings("ignore:Observation names are not unique")
+def test_duplicate_names_cannot_be_matched(planted):
+    planted.obs_names = ["a", "a", *planted.obs_names[2:]]
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=2)  # same order: fine
+    with pytest.raises(ValueError, match="not unique"):
+        gx.tl.cut(planted[::-1].copy(), n_clusters=2)
+
+
+def test_gene_tree_follows_var_order(planted):
+    gx.tl.hclust(planted, axis="var", method="average", metric="correlation")
+    gx.tl.cut(planted, n_clusters=4)
+    reordered = planted[:, ::-1].copy()
+    gx.tl.cut(reordered, n_clusters=4)
+    pd.testing.assert_series_equal(reordered.var["cluster"],
+                                   planted.var["cluster"].loc[reordered.var_names])
+    with pytest.raises(ValueError, match="is a gene tree"):
+        get_tree(planted, axis="obs")
+
+
+def test_tree_survives_h5ad_round_trip(planted, tmp_path):
+    import anndata as ad
+
+    gx.tl.hclust(planted)
+    planted.write_h5ad(tmp_path / "a.h5ad")
+    back = ad.read_h5ad(tmp_path / "a.h5ad")[::-1].copy()
+    tree = get_tree(back)
+    assert back.obs_names[tree.rows].tolist() == planted.obs_names.tolist()
