@@ -69,12 +69,12 @@ def log2(
     group means ``m1``, ``m2``. These data are ``log2(max(x, floor))``, not ``log2(1 + x)``,
     so no ``base`` is exact; ``base=2`` gives ``m1 - m2`` (the true log2 fold change) up to
     the ``- 1`` terms, which matter only for means near 0 (unexpressed genes), where scanpy's
-    fold changes come out larger in magnitude than ``m1 - m2``. Without a record scanpy would assume the natural
-    log and report fold changes ``1/ln 2 = 1.44`` times too large. So ``{'base': 2}`` is
-    written when ``.X`` is transformed, and only then: data judged already logged are left
-    unrecorded, and an existing ``.uns['log1p']`` (e.g. from ``sc.pp.log1p``) is kept. For
-    data that were log2-transformed before gexclust saw them (RMA, GCRMA), set
-    ``adata.uns['log1p'] = {'base': 2}`` yourself before calling scanpy.
+    fold changes come out larger in magnitude than ``m1 - m2``. Without a record scanpy would
+    assume the natural log and report fold changes ``1/ln 2 = 1.44`` times too large. So
+    ``{'base': 2}`` is written when ``.X`` is transformed, and only then: data judged
+    already logged are left unrecorded, and an existing ``.uns['log1p']`` (e.g. from
+    ``sc.pp.log1p``) is kept. For data that were log2-transformed before gexclust saw them
+    (RMA, GCRMA), set ``adata.uns['log1p'] = {'base': 2}`` yourself before calling scanpy.
 
     Examples
     --------

@@ -85,7 +85,8 @@ def get_tree(
     """
     tree = adata.uns.get(key)
     if not hasattr(tree, "keys") or "linkage" not in tree:
-        msg = f"{caller}: no tree in .uns[{key!r}]; run gexclust.tl.hclust(adata, key_added={key!r})"
+        msg = (f"{caller}: no tree in .uns[{key!r}]; "
+               f"run gexclust.tl.hclust(adata, key_added={key!r})")
         raise KeyError(msg)
     params = dict(tree.get("params", {}))
     tree_axis = params.get("axis", "obs")
@@ -115,8 +116,9 @@ def _match(labels: np.ndarray, names, *, n_leaves: int, axis: str, key: str, cal
         return np.arange(n_leaves)
     if not names.is_unique or len(set(labels.tolist())) != n_leaves:
         msg = (
-            f"{caller}: the {axis}_names (or the tree's labels) are not unique, so the leaves of .uns[{key!r}] cannot "
-            f"be matched to them; make them unique (adata.{axis}_names_make_unique()) and {rerun}"
+            f"{caller}: the {axis}_names (or the tree's labels) are not unique, so the leaves "
+            f"of .uns[{key!r}] cannot be matched to them; make them unique "
+            f"(adata.{axis}_names_make_unique()) and {rerun}"
         )
         raise ValueError(msg)
     rows = names.get_indexer(labels)
