@@ -2,29 +2,128 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
-import zlib
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 from ._errors import InputError
+from ._limits import ENV, Limits, current, size_text
 
 GZIP_MAGIC = b"\x1f\x8b"
+CHUNK = 1 << 23
+
+#: What a path that is neither a regular file nor a pipe is, for messages.
+_KINDS = {stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
+          stat.S_ISSOCK: "a socket"}
 
 
 def open_input(path: str | os.PathLike) -> BinaryIO:
-    """Open ``path`` for binary reading; a missing file or a folder is an InputError."""
+    """Open ``path`` for binary reading.
+
+    Only regular files and pipes (FIFOs, ``<(...)`` process substitution) are read: a missing
+    file, a folder, a device such as ``/dev/zero`` or a socket is an InputError.
+    """
     path = Path(path)
     try:
-        return open(path, "rb")
+        _check_kind(path, os.stat(path).st_mode)
+        fh = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     except FileNotFoundError:
         msg = f"{path}: no such file"
         raise InputError(msg) from None
     except IsADirectoryError:
         msg = f"{path}: is a directory, expected a file"
         raise InputError(msg) from None
+    try:
+        _check_kind(path, os.fstat(fh.fileno()).st_mode)  # it may have changed since stat
+    except InputError:
+        fh.close()
+        raise
+    return fh
+
+
+def _check_kind(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError
+    kind = next((text for test, text in _KINDS.items() if test(mode)), "not a regular file")
+    msg = f"{path}: is {kind}, not a file; expected a regular file or a pipe"
+    raise InputError(msg)
+
+
+class SizeLimited:
+    """A plain byte stream that refuses to yield more than ``max_inflated_bytes``.
+
+    The same absolute limit as for inflated gzip data, so a pipe that never ends cannot fill
+    memory.
+    """
+
+    def __init__(self, raw: BinaryIO, name, limits: Limits | None = None) -> None:
+        self.raw, self.name, self.total = raw, name, 0
+        self.limit = (limits or current()).max_inflated_bytes
+
+    def read(self, size: int = CHUNK) -> bytes:
+        """Up to ``size`` bytes; b'' at the end."""
+        data = self.raw.read(size)
+        self.total += len(data)
+        if self.total > self.limit:
+            raise too_large(self.name, self.limit)
+        return data
+
+
+def too_large(name, limit: int) -> InputError:
+    """The error for input beyond ``max_inflated_bytes``."""
+    msg = f"{name}: more than {size_text(limit)} of text; refused (raise {ENV['max_inflated_bytes']} if the file is genuine)"  # noqa: E501
+    return InputError(msg)
+
+
+def line_too_long(name, lineno: int, limit: int) -> InputError:
+    """The error for a line beyond ``max_line_bytes``."""
+    msg = f"{name}, line {lineno}: line longer than {size_text(limit)}; not a text table (raise {ENV['max_line_bytes']} if the file is genuine)"  # noqa: E501
+    return InputError(msg)
+
+
+class LineBound:
+    """Checks, chunk by chunk, that no line of a stream is longer than ``max_line_bytes``."""
+
+    def __init__(self, name, limit: int) -> None:
+        self.name, self.limit, self.run, self.lineno = name, limit, 0, 1
+
+    def check(self, chunk: bytes) -> None:
+        """Account for the next ``chunk``; raise naming the first line that is too long."""
+        first, last = chunk.find(b"\n"), chunk.rfind(b"\n")
+        if first < 0:
+            self.run += len(chunk)
+            if self.run > self.limit:
+                raise line_too_long(self.name, self.lineno, self.limit)
+            return
+        if self.run + first > self.limit:
+            raise line_too_long(self.name, self.lineno, self.limit)
+        if last - first > self.limit:  # a long line may hide inside the chunk
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            long = np.flatnonzero(np.diff(ends) - 1 > self.limit)
+            if long.size:
+                raise line_too_long(self.name, self.lineno + int(long[0]) + 1, self.limit)
+        self.lineno += chunk.count(b"\n")
+        self.run = len(chunk) - last - 1
+        if self.run > self.limit:
+            raise line_too_long(self.name, self.lineno, self.limit)
+
+
+class _Hashing:
+    """A raw stream that hashes what is read through it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.digest = raw, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -36,26 +135,36 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def read_bytes(path: str | os.PathLike) -> tuple[bytes, str]:
+def read_bytes(path: str | os.PathLike, *, limits: Limits | None = None) -> tuple[bytes, str]:
     """Return the decompressed content of ``path`` and the sha256 of the file as stored.
 
     Gzip is detected from the magic bytes, not the extension, so a mislabelled file still reads.
+    The content is read in chunks within ``limits`` (inflate ratio, total size, line length),
+    so a decompression bomb or an endless pipe stops early with a clear error.
     """
-    path = Path(path)
+    from .io._geo_text import INFLATE_ERRORS, Inflater
+
+    path, limits = Path(path), limits or current()
     with open_input(path) as fh:
-        raw = fh.read()
-    digest = hashlib.sha256(raw).hexdigest()
-    if raw[:2] == GZIP_MAGIC:
+        raw = _Hashing(fh)
+        head = fh.peek(2)[:2]
+        if head == GZIP_MAGIC:
+            stream = Inflater(raw, name=path, limits=limits)
+        elif path.suffix == ".gz":
+            what = "an empty file" if not head else "not gzip data"
+            msg = f"{path}: expected gzip data (name ends in .gz) but found {what}"
+            raise InputError(msg)
+        else:
+            stream = SizeLimited(raw, path, limits)
+        lines, chunks = LineBound(path, limits.max_line_bytes), []
         try:
-            raw = gzip.decompress(raw)
-        except (EOFError, OSError, zlib.error) as err:
+            while chunk := stream.read(CHUNK):
+                lines.check(chunk)
+                chunks.append(chunk)
+        except INFLATE_ERRORS as err:
             msg = f"{path}: corrupt or truncated gzip file ({err}); download it again"
             raise InputError(msg) from None
-    elif path.suffix == ".gz":
-        what = "an empty file" if not raw else "not gzip data"
-        msg = f"{path}: expected gzip data (name ends in .gz) but found {what}"
-        raise InputError(msg)
-    return raw, digest
+    return b"".join(chunks), raw.digest.hexdigest()
 
 
 def decode_text(raw: bytes) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_members
 
 if TYPE_CHECKING:
+    from .._limits import Limits
     from ._cumida import read_cumida
     from ._geo_fetch import fetch_geo, read_geo
     from ._geo_read import read_series_matrix, read_soft
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 _MEMBERS = {
     "KNOWN_SERIES": "._geo_types",
+    "Limits": "gexclust._limits",
     "fetch_geo": "._geo_fetch",
     "from_geoparse": "._geoparse",
     "read_cumida": "._cumida",
@@ -42,6 +44,7 @@ _MEMBERS = {
 __getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
 __all__ = [
     "KNOWN_SERIES",
+    "Limits",
     "fetch_geo",
     "from_geoparse",
     "read_cumida",

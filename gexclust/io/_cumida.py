@@ -8,6 +8,7 @@ from typing import Literal
 import pandas as pd
 from anndata import AnnData
 
+from .._limits import Limits
 from .._logging import logger
 from ._cumida_parse import CumidaTable, parse_cumida
 from ._missing import handle_missing
@@ -22,6 +23,7 @@ def read_cumida(
     missing: Literal["error", "drop", "impute"] = "error",
     dtype: Literal["float64", "float32"] = "float64",
     annotate: bool = True,
+    limits: Limits | None = None,
 ) -> AnnData:
     """Read a CuMiDa CSV (``.csv`` or ``.csv.gz``) into an AnnData of samples x probes.
 
@@ -44,6 +46,10 @@ def read_cumida(
     annotate
         If the probe ids are those of a bundled platform (GPL96, HG-U133A), add ``gene_symbol``
         and ``entrez_id`` to ``.var`` and record ``.uns['platform']``.
+    limits
+        Bounds on reading: gzip inflate ratio, total size and line length (default
+        :class:`gexclust.io.Limits` from the ``GEXCLUST_*`` environment variables). A file
+        beyond them is refused with an error naming it.
 
     Returns
     -------
@@ -68,7 +74,7 @@ def read_cumida(
     >>> adata = gx.io.read_cumida("Leukemia_GSE9476.csv")  # doctest: +SKIP
     >>> adata.obs["type"].value_counts()  # doctest: +SKIP
     """
-    table = parse_cumida(path, sample_col=sample_col, type_col=type_col)
+    table = parse_cumida(path, sample_col=sample_col, type_col=type_col, limits=limits)
     return cumida_to_anndata(table, missing=missing, dtype=dtype, annotate=annotate)
 
 

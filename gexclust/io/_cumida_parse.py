@@ -15,6 +15,7 @@ import numpy as np
 
 from .._errors import InputError
 from .._files import decode_text, read_bytes
+from .._limits import Limits
 
 #: Cell contents read as a missing value (besides ``nan``, which float parsing accepts).
 NA_TOKENS = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "."})
@@ -34,10 +35,11 @@ class CumidaTable:
 
 
 def parse_cumida(
-    path: str | os.PathLike, *, sample_col: str = "samples", type_col: str = "type"
+    path: str | os.PathLike, *, sample_col: str = "samples", type_col: str = "type",
+    limits: Limits | None = None,
 ) -> CumidaTable:
     """Parse a CuMiDa CSV (``.csv`` or ``.csv.gz``); errors name the file, line and column."""
-    raw, digest = read_bytes(path)
+    raw, digest = read_bytes(path, limits=limits)
     text = decode_text(raw)
     del raw
     lines = text.splitlines()

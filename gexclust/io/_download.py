@@ -1,9 +1,14 @@
-"""Safe downloads into a cache: locked, retried, verified end to end, renamed into place.
+"""Safe downloads into a cache: locked, retried, bounded, verified end to end, renamed into place.
 
-A file enters the cache only after it downloaded completely and passed a check (a complete gzip
-stream and a parseable header); a sidecar ``.sha256`` records what was verified, so a cached
-file that was later truncated or altered is detected and fetched again. A file lock makes
-concurrent runs share one download.
+A file enters the cache only after it downloaded completely and passed a check of its content
+(for ``.gz`` targets: the gzip magic, a full inflate within the limits with CRC and length,
+and a header of the expected kind); its ``.sha256`` sidecar records what was downloaded and
+verified. Only a cached file that matches its record is used: anything else (truncated, edited,
+recompressed, or placed there by hand) is fetched again, or refused offline; a record is never
+rewritten to fit a file. A file lock makes concurrent runs share one download. Attempts end when
+the server is slower than the low-speed limit, each file has an overall time budget, and
+redirects may not downgrade https to http or leave the allowed hosts
+(:class:`gexclust._limits.Limits`).
 """
 
 from __future__ import annotations
@@ -14,16 +19,19 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .._atomic import atomic_path
 from .._errors import InputError
-from .._files import sha256_file
+from .._files import GZIP_MAGIC, sha256_file
+from .._limits import ENV, Limits, current, size_text
 from .._logging import logger
 
-#: Attempts per file for timeouts, dropped connections and 5xx answers.
+#: Attempts per file for timeouts, slow or dropped connections and 5xx answers.
 ATTEMPTS = 4
 #: First back-off in seconds; doubles after each failed attempt.
 BACKOFF = 1.0
+#: Longest wait for any single network read (the low-speed time may make it shorter).
 TIMEOUT = 60.0
 USER_AGENT = "gexclust (https://github.com/gexclust)"
 
@@ -36,50 +44,77 @@ class DownloadError(OSError):
     """The network failed for good (after retries), or is unavailable."""
 
 
+class NotCached(DownloadError):
+    """Offline, and the file is not in the cache."""
+
+
+class RedirectRefused(DownloadError):
+    """A redirect to http from https, or to a host that is not allowed."""
+
+
 def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offline: bool,
-                    what: str) -> Path:
+                    what: str, limits: Limits | None = None) -> Path:
     """Return ``dest``, downloading ``url`` into it first unless a verified copy is cached.
 
     ``check(path)`` raises :class:`InputError` for a broken file. ``what`` names the file in
-    messages (e.g. ``'series matrix of GSE9476'``).
+    messages (e.g. ``'series matrix of GSE9476'``). A ``dest`` named ``.gz`` must hold gzip
+    data, whatever ``check`` does.
     """
     from filelock import FileLock
 
+    limits = limits or current()
     dest.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(dest) + ".lock", timeout=3600):
-        if _trusted(dest, check):
+        state = _cache_state(dest)
+        if state == "verified":
             logger.info("cache hit: %s", dest)
             return dest
-        if offline:
+        if state == "altered":
+            if offline:
+                msg = f"cached {what} ({dest}) is not the file that was downloaded and verified (its content differs from {dest.name}.sha256); offline=True, so it is not used: run once with network access to fetch it again"  # noqa: E501
+                raise DownloadError(msg)
+            logger.warning("cached %s (%s) differs from what was downloaded and verified; "
+                           "fetching it again", what, dest)
+        elif offline:
             msg = f"{what} is not in the cache ({dest}) and offline=True; run once with network access"  # noqa: E501
-            raise DownloadError(msg)
+            raise NotCached(msg)
         with atomic_path(dest) as tmp:
-            _fetch(url, tmp, what=what)
+            _fetch(url, tmp, what=what, limits=limits)
             try:
+                if dest.name.endswith(".gz"):
+                    require_gzip(tmp)
                 check(tmp)
             except InputError as err:
                 msg = f"download of {what} from {url} is broken ({err}); nothing was cached"
                 raise InputError(msg) from None
+            # the record first: a crash before the rename leaves a record without its file,
+            # which is never trusted
             _write_sidecar(dest, tmp)
     return dest
 
 
-def _trusted(dest: Path, check) -> bool:
+def require_gzip(path: Path) -> None:
+    """Raise :class:`InputError` unless ``path`` starts with the gzip magic bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if not head.startswith(GZIP_MAGIC):
+        what = "an empty body" if not head else f"plain data starting {head[:30]!r}"
+        msg = f"expected gzip data but the server sent {what}"
+        raise InputError(msg)
+
+
+def _cache_state(dest: Path) -> str:
+    """'missing', 'verified' (matches its download record) or 'altered' (anything else)."""
     if not dest.exists():
-        return False
+        return "missing"
     sidecar = Path(str(dest) + ".sha256")
-    recorded = sidecar.read_text().split() if sidecar.exists() else []
-    if len(recorded) == 2 and recorded == [str(dest.stat().st_size), sha256_file(dest)]:
-        return True
     try:
-        check(dest)  # no or stale record: verify the file itself once
-    except InputError as err:
-        logger.warning("cached %s is broken (%s); fetching it again", dest, err)
-        dest.unlink(missing_ok=True)
-        sidecar.unlink(missing_ok=True)
-        return False
-    _write_sidecar(dest, dest)
-    return True
+        recorded = sidecar.read_text().split()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return "altered"
+    if len(recorded) == 2 and recorded[0] == str(dest.stat().st_size) and recorded[1] == sha256_file(dest):  # noqa: E501
+        return "verified"
+    return "altered"
 
 
 def _write_sidecar(dest: Path, content: Path) -> None:
@@ -87,12 +122,13 @@ def _write_sidecar(dest: Path, content: Path) -> None:
         tmp.write_text(f"{content.stat().st_size} {sha256_file(content)}\n")
 
 
-def _fetch(url: str, tmp: Path, *, what: str) -> None:
-    """Download ``url`` to ``tmp`` with retries on timeouts, dropped connections and 5xx."""
+def _fetch(url: str, tmp: Path, *, what: str, limits: Limits) -> None:
+    """Download ``url`` to ``tmp``; retry timeouts, slow or dropped connections and 5xx."""
+    deadline = time.monotonic() + limits.download_budget
     delay = BACKOFF
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            _stream(url, tmp)
+            _stream(url, tmp, limits=limits, deadline=deadline, what=what)
             return
         except urllib.error.HTTPError as err:
             if err.code == 404:
@@ -107,28 +143,116 @@ def _fetch(url: str, tmp: Path, *, what: str) -> None:
         if attempt == ATTEMPTS:
             msg = f"could not download {what} from {url} after {ATTEMPTS} attempts ({reason}); check the network, or use offline=True with a filled cache"  # noqa: E501
             raise DownloadError(msg)
+        if time.monotonic() + delay >= deadline:
+            raise _over_budget(what, url, limits, reason)
         logger.warning("%s: %s; retrying in %.1f s (attempt %d/%d)", url, reason, delay,
                        attempt + 1, ATTEMPTS)
         time.sleep(delay)
         delay *= 2
 
 
-def _stream(url: str, tmp: Path) -> None:
+def _over_budget(what: str, url: str, limits: Limits, reason: str) -> DownloadError:
+    msg = f"download of {what} from {url} did not finish within its budget of {limits.download_budget:g} s ({reason}; {ENV['download_budget']} sets the budget); nothing was cached"  # noqa: E501
+    return DownloadError(msg)
+
+
+def open_url(url: str, *, limits: Limits, deadline: float):
+    """Open ``url`` under the redirect policy, with timeouts that respect ``limits``."""
+    timeout = min(TIMEOUT, limits.low_speed_time, max(deadline - time.monotonic(), 0.01))
+    opener = urllib.request.build_opener(_Redirects(url, limits.redirect_hosts))
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        return opener.open(request, timeout=timeout), timeout
+    except TimeoutError:
+        msg = f"no answer for {timeout:g} s"
+        raise TimeoutError(msg) from None
+
+
+def _stream(url: str, tmp: Path, *, limits: Limits, deadline: float, what: str) -> None:
     from tqdm.auto import tqdm
 
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response, open(tmp, "wb") as out:
+    response, timeout = open_url(url, limits=limits, deadline=deadline)
+    with response, open(tmp, "wb") as out:
         total = int(response.headers.get("Content-Length") or 0) or None
+        if total is not None and total > limits.max_inflated_bytes:
+            raise _too_big(what, url, limits)
         name = url.rsplit("/", 1)[-1]
+        speed = _LowSpeed(limits)
         with tqdm(total=total, unit="B", unit_scale=True, desc=name, disable=None,
                   leave=False) as bar:
             received = 0
-            while block := response.read(1 << 16):
+            while block := _read_block(response, timeout):
                 out.write(block)
                 received += len(block)
                 bar.update(len(block))
+                if received > limits.max_inflated_bytes:
+                    raise _too_big(what, url, limits)
+                now = time.monotonic()
+                if now > deadline:
+                    raise _over_budget(what, url, limits, f"{size_text(received)} received")
+                speed.update(received, now)
         if total is not None and received != total:
             msg = f"connection closed after {received} of {total} bytes"
             raise EOFError(msg)
         out.flush()
         os.fsync(out.fileno())
+
+
+def _read_block(response, timeout: float) -> bytes:
+    # read1: whatever has arrived, so a server that drips bytes is measured, not waited for
+    try:
+        return response.read1(1 << 16)
+    except TimeoutError:
+        msg = f"no data for {timeout:g} s"
+        raise TimeoutError(msg) from None
+
+
+def _too_big(what: str, url: str, limits: Limits) -> DownloadError:
+    msg = f"download of {what} from {url} is larger than {size_text(limits.max_inflated_bytes)}; refused ({ENV['max_inflated_bytes']} sets the limit); nothing was cached"  # noqa: E501
+    return DownloadError(msg)
+
+
+class _LowSpeed:
+    """Ends an attempt that stays below ``low_speed_limit`` bytes/s for ``low_speed_time`` s."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limit, self.window = limits.low_speed_limit, limits.low_speed_time
+        self.start, self.start_bytes = time.monotonic(), 0
+
+    def update(self, received: int, now: float) -> None:
+        elapsed = now - self.start
+        if elapsed < self.window:
+            return
+        rate = (received - self.start_bytes) / elapsed
+        if rate < self.limit:
+            msg = f"slower than {self.limit:g} bytes/s for {self.window:g} s ({rate:.0f} bytes/s)"
+            raise TimeoutError(msg)
+        self.start, self.start_bytes = now, received
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects on the same host or to allowed hosts; never from https to http."""
+
+    def __init__(self, url: str, hosts: tuple[str, ...]) -> None:
+        self.origin, self.hosts = urlsplit(url).hostname, hosts
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old, new = urlsplit(req.full_url), urlsplit(newurl)
+        refused = None
+        if old.scheme == "https" and new.scheme != "https":
+            refused = "a downgrade from https to http"
+        elif new.hostname != self.origin and not self._allowed(new.hostname):
+            allowed = ", ".join(self.hosts) or "none"
+            refused = f"another host, {new.hostname}, not among the allowed ({allowed}; {ENV['redirect_hosts']})"  # noqa: E501
+        if refused:
+            fp.close()
+            msg = f"refused redirect from {req.full_url} to {newurl}: {refused}; nothing was cached"
+            raise RedirectRefused(msg)
+        fp.close()  # the redirect's own body is not needed (and may not be small)
+        log = logger.warning if new.hostname != self.origin else logger.info
+        log("following redirect (%d) from %s to %s", code, req.full_url, newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    def _allowed(self, host: str | None) -> bool:
+        host = (host or "").lower()
+        return any(host == h or host.endswith("." + h) for h in self.hosts)

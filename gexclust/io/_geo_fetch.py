@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
+import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Literal
 
@@ -14,15 +13,18 @@ from anndata import AnnData
 
 from .._checks import check_choice
 from .._errors import InputError
+from .._limits import Limits, current, using
 from .._logging import logger
-from ._download import USER_AGENT, DownloadError, NotOnGeo, cached_download
+from ._download import DownloadError, NotCached, NotOnGeo, cached_download, open_url, require_gzip
 from ._geo_layout import ACCESSION, geo_folder
-from ._geo_text import open_binary
+from ._geo_text import LineScanner, open_binary
 
 GEO_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
 #: GEO's record viewer; single samples (GSM) are only served as SOFT text from here.
 GEO_QUERY_URL = "https://www.ncbi.nlm.nih.gov/geo/query"
 PLATFORM = re.compile(r"^GPL[0-9]+$")
+#: Largest folder listing accepted from GEO (a real one is a few kB).
+LISTING_BYTES = 1 << 22
 #: First bytes a valid file of each kind starts with (after decompression).
 HEADERS = {"matrix": (b"!Series_",), "soft": (b"^",), "annot": (b"^",)}
 
@@ -59,17 +61,22 @@ def check_accession(accession: str, *, pattern: re.Pattern = ACCESSION) -> str:
 
 
 def check_gzip_file(kind: str) -> callable:
-    """A checker: the file is one complete gzip stream whose text starts like a ``kind`` file."""
+    """A checker: the file is complete gzip data whose text starts like a ``kind`` file.
+
+    The content decides, not the name (a download's temporary file has none): gzip magic, then
+    a full inflate within the limits (end-of-stream marker, CRC and length of every member).
+    """
 
     def check(path: Path) -> None:
-        # the readers' own stream: the same end-of-stream and CRC checks, ISA-L speed
+        require_gzip(path)
+        # the readers' own stream: the same end-of-stream, CRC and size checks, ISA-L speed
         with open_binary(path) as stream:
             head = stream.read()
+            if not head.lstrip().startswith(HEADERS[kind]):
+                msg = f"does not look like a GEO {kind} file (starts {head[:30]!r})"
+                raise InputError(msg)
             while stream.read():
                 pass
-        if not head.lstrip().startswith(HEADERS[kind]):
-            msg = f"{path.name}: does not look like a GEO {kind} file (starts {head[:30]!r})"
-            raise InputError(msg)
 
     return check
 
@@ -78,8 +85,11 @@ def check_text_file(start: bytes) -> callable:
     """A checker: a plain-text GEO record that starts with ``start`` and ends in a newline."""
 
     def check(path: Path) -> None:
-        data = path.read_bytes()
-        if not data.lstrip().startswith(start) or not data.endswith(b"\n"):
+        with open(path, "rb") as fh:  # the start and the last byte: no need to read it all
+            head = fh.read(1 << 16)
+            fh.seek(max(fh.seek(0, os.SEEK_END) - 1, 0))
+            last = fh.read(1)
+        if not head.lstrip().startswith(start) or last != b"\n":
             msg = f"{path.name}: not a complete GEO record (expected it to start with {start!r})"
             raise InputError(msg)
 
@@ -94,12 +104,20 @@ def fetch_geo(
     annotate: bool = True,
     cache_dir: str | os.PathLike | None = None,
     offline: bool = False,
+    limits: Limits | None = None,
 ) -> dict[str, list[Path]]:
     """Download (or find in the cache) the files of a GEO series, platform or dataset.
 
     Returns the local paths by kind: ``'matrix'`` or ``'soft'`` for the data, ``'annot'`` for
     platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
+    ``limits`` (default: from the environment) bounds downloads and inflation, as in
+    :func:`read_geo`.
     """
+    with using(limits):
+        return _fetch_geo(accession, source, platform, annotate, cache_dir, offline)
+
+
+def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     check_accession(accession)
     check_choice("source", source, ("matrix", "soft"))
     if platform not in (None, "all"):
@@ -140,9 +158,7 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
         try:
             return [_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root, "matrix",
                          what, offline)]
-        except (NotOnGeo, DownloadError) as err:
-            if isinstance(err, DownloadError) and not offline:
-                raise
+        except (NotOnGeo, NotCached):
             # no single matrix: a multi-platform series (listed by GEO, or found in the cache)
             platforms = _listed_platforms(folder, accession, root, offline)
             if platform is None:
@@ -173,15 +189,21 @@ def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) ->
         msg = f"series matrix of {accession} is not in the cache ({cached}) and offline=True"
         raise DownloadError(msg)
     url = f"{geo_url()}/{folder}/matrix/"
+    limits = current()
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            listing = response.read().decode("utf-8", errors="replace")
+        response, _ = open_url(url, limits=limits, deadline=time.monotonic() + limits.download_budget)  # noqa: E501
+        with response:
+            listing = response.read(LISTING_BYTES + 1)
+        if len(listing) > LISTING_BYTES:
+            raise DownloadError(f"could not list {url}: the listing is larger than {LISTING_BYTES} bytes")  # noqa: E501
+        listing = listing.decode("utf-8", errors="replace")
     except urllib.error.HTTPError as err:
         if err.code == 404:
             msg = f"GEO has no series {accession}: {url} answered 404 Not Found"
             raise NotOnGeo(msg) from None
         raise DownloadError(f"could not list {url}: {err}") from None
+    except DownloadError:
+        raise
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         raise DownloadError(f"could not list {url}: {err}") from None
     platforms = sorted(set(pattern.findall(listing)))
@@ -193,11 +215,12 @@ def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) ->
 
 def _platform_of(path: Path) -> str:
     """The platform of a series matrix, from its header."""
-    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith(("!Sample_platform_id", "!Series_platform_id")):
-                return line.split("\t")[1].strip().strip('"')
-            if line.startswith("!series_matrix_table_begin"):
+    with open_binary(path) as stream:
+        scanner = LineScanner(stream)
+        while (line := scanner.readline()) is not None:
+            if line.startswith((b"!Sample_platform_id", b"!Series_platform_id")):
+                return line.decode("utf-8", errors="replace").split("\t")[1].strip().strip('"')
+            if line.startswith(b"!series_matrix_table_begin"):
                 break
     return ""
 
@@ -209,14 +232,16 @@ def _annotation(gpl: str, root: Path, offline: bool, *, required: bool = False) 
     folder = f"platforms/{geo_folder(gpl)}/{gpl}"
     try:
         return _get(f"{folder}/annot/{gpl}.annot.gz", root, "annot", f"annotation of {gpl}", offline)  # noqa: E501
-    except (NotOnGeo, DownloadError) as first:
+    except (NotOnGeo, DownloadError, InputError) as first:
+        if not isinstance(first, NotOnGeo):  # GEO lacks .annot for many platforms: no news
+            logger.warning("%s; trying the platform SOFT of %s instead", first, gpl)
         try:
             return _get(f"{folder}/soft/{gpl}_family.soft.gz", root, "soft",
                         f"platform SOFT of {gpl}", offline)
-        except (NotOnGeo, DownloadError):
+        except (NotOnGeo, DownloadError, InputError) as second:
             if required:
                 raise
-            logger.warning("no annotation for %s (%s); .var stays unannotated", gpl, first)
+            logger.warning("no annotation for %s (%s); .var stays unannotated", gpl, second)
             return None
 
 
@@ -230,6 +255,7 @@ def read_geo(
     offline: bool = False,
     type_from: str | None = None,
     missing: Literal["error", "drop", "impute"] = "error",
+    limits: Limits | None = None,
 ) -> AnnData | dict[str, AnnData]:
     """Fetch a GEO series (or dataset/sample) by accession and read it into AnnData.
 
@@ -260,12 +286,22 @@ def read_geo(
         Source of ``.obs['type']``, as in :func:`gexclust.io.read_soft`.
     missing
         Policy for missing values, as in :func:`gexclust.io.read_cumida`.
+    limits
+        Bounds on downloads (low-speed limit, time budget, allowed redirect hosts) and on
+        reading (inflate ratio, size, line length); default :class:`gexclust.io.Limits`
+        from the ``GEXCLUST_*`` environment variables.
 
     Returns
     -------
     AnnData as from :func:`gexclust.io.read_series_matrix` / :func:`gexclust.io.read_soft`,
     or a dict of them by platform with ``platform='all'``.
     """
+    with using(limits):
+        return _read_geo(accession, platform, source, annotate, cache_dir, offline, type_from,
+                         missing)
+
+
+def _read_geo(accession, platform, source, annotate, cache_dir, offline, type_from, missing):
     from ._geo_read import read_series_matrix, read_soft
     from ._gpl import read_gpl
 

@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .._errors import InputError
-from .._files import GZIP_MAGIC, open_input
+from .._files import GZIP_MAGIC, SizeLimited, line_too_long, open_input, too_large
+from .._limits import ENV, RATIO_GRACE, Limits, current, size_text
 
 #: Cell values GEO uses for "no value".
 GEO_NA = ["", "null", "NULL", "NA", "N/A", "NaN", "nan", "--"]
 
 CHUNK = 1 << 23
+#: Compressed bytes read at a time.
+RAW_CHUNK = 1 << 18
 
 try:  # ISA-L inflates about twice as fast as zlib; same API, same checks (CRC, length)
     from isal import isal_zlib as _inflate_lib
@@ -30,28 +33,48 @@ class Inflater:
 
     The end-of-stream marker and the CRC are checked, so a truncated or corrupted file raises
     instead of silently yielding less data. Concatenated gzip members are read in turn.
+    Output comes in bounded pieces and is counted against ``limits`` (inflate ratio, total
+    size), so a decompression bomb is refused early, with memory bounded, naming ``name``.
     """
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, *, name="gzip data", limits: Limits | None = None) -> None:
         self.raw, self.inflate = raw, _inflate_lib.decompressobj(31)
+        self.name, self.limits = name, limits or current()
+        self.compressed = self.inflated = 0
 
     def read(self, size: int = CHUNK) -> bytes:
-        """Up to about ``size`` compressed bytes' worth of decompressed data."""
+        """Up to ``size`` bytes of decompressed data."""
         while True:
             if self.inflate.eof:
-                rest = self.inflate.unused_data or self.raw.read(size)
+                rest = self.inflate.unused_data or self._read_raw()
                 if not rest.strip(b"\x00"):
                     return b""
                 self.inflate = _inflate_lib.decompressobj(31)
                 data = rest
             else:
-                data = self.raw.read(size)
-                if not data:
-                    msg = "compressed data ended before the end-of-stream marker"
-                    raise EOFError(msg)
-            out = self.inflate.decompress(data)
+                data = self.inflate.unconsumed_tail or self._read_raw()
+            out = self.inflate.decompress(data, size)
+            if not data and not out and not self.inflate.eof:
+                msg = "compressed data ended before the end-of-stream marker"
+                raise EOFError(msg)
             if out:
+                self._count(len(out))
                 return out
+
+    def _read_raw(self) -> bytes:
+        # small compressed reads: real GEO text (3-15x) then inflates within one output piece
+        data = self.raw.read(RAW_CHUNK)
+        self.compressed += len(data)
+        return data
+
+    def _count(self, n: int) -> None:
+        self.inflated += n
+        limits = self.limits
+        if self.inflated > limits.max_inflated_bytes:
+            raise too_large(self.name, limits.max_inflated_bytes)
+        if self.inflated > max(RATIO_GRACE, limits.max_inflate_ratio * self.compressed):
+            msg = f"{self.name}: gzip data inflates more than {limits.max_inflate_ratio:g}x ({size_text(self.compressed)} to over {size_text(self.inflated)}); refused as a likely decompression bomb (GEO text compresses 3-15x; raise {ENV['max_inflate_ratio']} if the file is genuine)"  # noqa: E501
+            raise InputError(msg)
 
 
 @contextlib.contextmanager
@@ -61,20 +84,19 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
     Empty files and non-gzip data named ``.gz`` fail at once with a clear :class:`InputError`;
     corrupt or truncated gzip streams fail where they break, naming the file.
     """
-    path = Path(path)
+    path, limits = Path(path), current()
     with open_input(path) as raw:
-        head = raw.read(2)
-        raw.seek(0)
+        head = raw.peek(2)[:2]  # peek, not seek: pipes cannot seek
         if not head:
             msg = f"{path}: file is empty (a failed or interrupted download?)"
             raise InputError(msg)
         if head == GZIP_MAGIC:
-            stream = Inflater(raw)
+            stream = Inflater(raw, name=path, limits=limits)
         elif path.suffix == ".gz":
             msg = f"{path}: expected gzip data (name ends in .gz) but found plain bytes"
             raise InputError(msg)
         else:
-            stream = raw
+            stream = SizeLimited(raw, path, limits)
         try:
             yield stream
         except INFLATE_ERRORS as err:
@@ -87,10 +109,15 @@ class LineScanner:
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream, self.buf, self.pos, self.eof, self.lineno = stream, b"", 0, False, 0
+        self.max_line = current().max_line_bytes
 
     def _fill(self) -> bool:
         if self.eof:
             return False
+        if len(self.buf) - self.pos > self.max_line and self.buf.find(b"\n", self.pos) < 0:
+            # no newline in sight: refuse rather than buffer an endless line
+            raise line_too_long(getattr(self.stream, "name", "input"), self.lineno + 1,
+                                self.max_line)
         chunk = self.stream.read(CHUNK)
         if not chunk:
             self.eof = True

@@ -1,8 +1,9 @@
 """A real HTTP server on 127.0.0.1 serving fixture files in GEO's folder layout.
 
 Besides plain files (and folder listings, as GEO's server gives), it can be told to answer
-404, fail with 500 a number of times before succeeding, or cut a file short, and it counts the
-requests per path so tests can assert single downloads.
+404, fail with 500 a number of times before succeeding, cut a file short, serve other bytes
+under a path (a bomb, an HTML page), drip a file one byte at a time, or redirect; over TLS too.
+It counts the requests per path so tests can assert single downloads.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import collections
 import functools
 import http.server
+import ssl
 import threading
 from pathlib import Path
 
@@ -32,6 +34,18 @@ class GeoHandler(http.server.SimpleHTTPRequestHandler):
         if failures:
             self.send_error(500, "Internal Server Error")
             return
+        if path in self.state["redirect"]:
+            self.send_response(302)
+            self.send_header("Location", self.state["redirect"][path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if path in self.state["body"]:
+            self._send(self.state["body"][path])
+            return
+        if path in self.state["drip"]:
+            self._drip(path, self.state["drip"][path])
+            return
         if path in self.state["truncate"]:
             data = (Path(self.directory) / path.lstrip("/")).read_bytes()
             cut = data[: len(data) // 2]
@@ -44,16 +58,45 @@ class GeoHandler(http.server.SimpleHTTPRequestHandler):
             threading.Event().wait(self.state["delay"])
         super().do_GET()
 
+    def _send(self, data: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drip(self, path: str, interval: float) -> None:
+        """The file's headers at once, then one byte per ``interval`` until the client leaves."""
+        data = (Path(self.directory) / path.lstrip("/")).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                if self.state["stop"].wait(interval):
+                    return
+        except OSError:  # the client gave up, as it should
+            return
+
 
 class GeoServer:
     """Context manager: ``with GeoServer(root) as server: server.url``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, tls: tuple[Path, Path] | None = None) -> None:
         self.state = {"requests": collections.Counter(), "fail_500": {}, "truncate": set(),
-                      "delay": 0.0, "lock": threading.Lock()}
+                      "delay": 0.0, "lock": threading.Lock(), "body": {}, "drip": {},
+                      "redirect": {}, "stop": threading.Event()}
         handler = functools.partial(GeoHandler, directory=str(root), state=self.state)
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        scheme = "http"
+        if tls is not None:  # (certificate, key)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.port = self.httpd.server_address[1]
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> GeoServer:
@@ -64,6 +107,7 @@ class GeoServer:
         self.stop()
 
     def stop(self) -> None:
+        self.state["stop"].set()
         if self.thread.is_alive():
             self.httpd.shutdown()
             self.httpd.server_close()
@@ -71,3 +115,33 @@ class GeoServer:
 
     def requests(self, suffix: str) -> int:
         return sum(n for path, n in self.state["requests"].items() if path.endswith(suffix))
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, written to ``folder``: (cert.pem, key.pem)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)  # noqa: E501
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path

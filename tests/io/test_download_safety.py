@@ -1,0 +1,211 @@
+"""Hostile or broken servers on 127.0.0.1: bombs, wrong content, drips, stalls, redirects.
+
+Each must end with a clear error within its limit, with bounded memory, and leave nothing in
+the cache that a later run would trust.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import gexclust as gx
+from gexclust.io._download import DownloadError, RedirectRefused
+from tests.io.conftest import ANNOT, MATRIX, MATRIX_REL, cache_files
+from tests.io.geo_server import GeoServer, self_signed_certificate
+
+#: Runs the CLI and reports the peak memory (kB) of it and any helper process it waited for,
+#: on the last line of stderr.
+MEASURED_CLI = (
+    "import resource, sys\n"
+    "from gexclust.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "peak = max(resource.getrusage(who).ru_maxrss\n"
+    "           for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+    "print('maxrss', peak, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def run_cli(*args, env=None, timeout=60):
+    """``python -m gexclust.cli ARGS`` in a subprocess: (exit code, stderr, seconds, peak MB)."""
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", MEASURED_CLI, *args], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    elapsed = time.monotonic() - start
+    lines = proc.stderr.strip().splitlines()
+    peak_mb = int(lines[-1].split()[1]) / 1024
+    return proc.returncode, "\n".join(lines[:-1]), elapsed, peak_mb
+
+
+def bomb(header: bytes, inflated_mib: int) -> bytes:
+    """gzip data: ``header``, then ``inflated_mib`` MiB of lines of zeros (about 1000x), as
+    GEO would never send. Concatenated members, so it is built in milliseconds."""
+    line = b"0," * 63 + b"0\n"  # 128 bytes
+    member = gzip.compress(line * (1 << 13), compresslevel=9)
+    return gzip.compress(header) + member * inflated_mib
+
+
+def trusted_cache(tmp_path):
+    """Cached files a later run would use: those with a download record."""
+    return [f for f in cache_files(tmp_path) if f.endswith(".sha256")]
+
+
+def test_gzip_bomb_download_is_refused_early_with_bounded_memory(server, tmp_path):
+    server.state["body"][MATRIX] = bomb(b'!Series_title\t"x"\n', 1024)  # 1 MB -> 1 GiB
+    code, err, seconds, peak_mb = run_cli("fetch", "GSE9476", "--no-annotation")
+    assert code == 1
+    assert "decompression bomb" in err
+    assert "series matrix of GSE9476" in err
+    assert "GEXCLUST_MAX_INFLATE_RATIO" in err
+    assert peak_mb < 400, peak_mb  # inflating it all would take more than 1 GiB
+    assert seconds < 30
+    assert trusted_cache(tmp_path) == []
+    assert not (tmp_path / "cache" / MATRIX_REL).exists()
+
+
+def test_single_member_bomb_is_refused_in_process(server, tmp_path):
+    import zlib
+
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)  # one member: the max_length path
+    body = deflate.compress(b"!Series_title\n" + b"0" * (64 << 20)) + deflate.flush()
+    server.state["body"][MATRIX] = body
+    with pytest.raises(gx.InputError, match=r"inflates more than 100x.*nothing was cached"):
+        gx.io.read_geo("GSE9476", annotate=False)
+    assert trusted_cache(tmp_path) == []
+
+
+def test_plain_body_under_gz_name_is_refused_and_not_cached(server, tmp_path):
+    server.state["body"][MATRIX] = b"<html><body>Service temporarily unavailable</body></html>\n"
+    with pytest.raises(gx.InputError, match=r"expected gzip data.*<html>.*nothing was cached"):
+        gx.io.fetch_geo("GSE9476", annotate=False)
+    assert trusted_cache(tmp_path) == []
+    del server.state["body"][MATRIX]  # the server recovers: fetched again, not served stale
+    assert gx.io.read_geo("GSE9476", annotate=False).n_obs == 64
+    assert server.requests(MATRIX) == 2
+
+
+def test_dripping_server_is_retried_then_refused(server, tmp_path, caplog):
+    server.state["drip"][MATRIX] = 0.1  # 10 bytes/s
+    limits = gx.io.Limits(low_speed_limit=1000, low_speed_time=0.5)
+    start = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="gexclust"), \
+            pytest.raises(DownloadError, match=r"after 4 attempts \(slower than 1000 bytes/s"):
+        gx.io.fetch_geo("GSE9476", annotate=False, limits=limits)
+    assert time.monotonic() - start < 8
+    retries = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(retries) == 3
+    assert all("slower than 1000 bytes/s" in r and "retrying" in r for r in retries)
+    assert trusted_cache(tmp_path) == []
+
+
+def test_stalled_server_ends_the_attempt(server, tmp_path):
+    server.state["drip"][MATRIX] = 3600  # one byte, then silence
+    limits = gx.io.Limits(low_speed_time=0.3, download_budget=0.8)
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=r"did not finish within its budget of 0.8 s \(no data for 0.\d+ s"):  # noqa: E501
+        gx.io.fetch_geo("GSE9476", annotate=False, limits=limits)
+    assert time.monotonic() - start < 3
+    assert trusted_cache(tmp_path) == []
+
+
+def test_drip_ends_within_the_budget_from_the_cli(server, tmp_path):
+    server.state["drip"][MATRIX] = 0.2
+    env = {"GEXCLUST_LOW_SPEED_TIME": "1", "GEXCLUST_DOWNLOAD_BUDGET": "2.5"}
+    code, err, seconds, _ = run_cli("fetch", "GSE9476", "--no-annotation", env=env)
+    assert code == 1
+    assert "within its budget of 2.5 s" in err
+    assert "GEXCLUST_DOWNLOAD_BUDGET" in err
+    assert seconds < 15  # interpreter start-up included
+    assert trusted_cache(tmp_path) == []
+
+
+def test_redirect_on_the_same_host_is_followed(server, geo_root, tmp_path):
+    moved = geo_root / "moved.txt.gz"
+    moved.write_bytes((geo_root / MATRIX_REL).read_bytes())
+    server.state["redirect"][MATRIX] = "/geo/moved.txt.gz"
+    try:
+        assert gx.io.read_geo("GSE9476", annotate=False).n_obs == 64
+        assert server.requests("/geo/moved.txt.gz") == 1
+    finally:
+        moved.unlink()
+
+
+def test_redirect_to_another_host_is_refused_unless_allowed(server, geo_root, tmp_path, caplog):
+    other_host = f"http://localhost:{server.port}{MATRIX}.elsewhere"
+    server.state["redirect"][MATRIX] = other_host
+    with pytest.raises(RedirectRefused, match=r"to http://localhost.*another host, localhost, not among the allowed \(ncbi.nlm.nih.gov; GEXCLUST_REDIRECT_HOSTS\)"):  # noqa: E501
+        gx.io.fetch_geo("GSE9476", annotate=False)
+    assert server.requests(".elsewhere") == 0
+    assert trusted_cache(tmp_path) == []
+    server.state["body"][f"{MATRIX}.elsewhere"] = (geo_root / MATRIX_REL).read_bytes()
+    allowed = gx.io.Limits(redirect_hosts=("localhost",))
+    with caplog.at_level(logging.INFO, logger="gexclust"):
+        gx.io.fetch_geo("GSE9476", annotate=False, limits=allowed)
+    followed = [r for r in caplog.records if "following redirect" in r.getMessage()]
+    assert len(followed) == 1
+    assert followed[0].levelno == logging.WARNING  # another host: said aloud
+    assert server.requests(".elsewhere") == 1
+
+
+def test_https_to_http_redirect_is_refused(geo_root, tmp_path, monkeypatch):
+    cert, key = self_signed_certificate(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test server's certificate
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "cache"))
+    with GeoServer(geo_root.parent, tls=(cert, key)) as tls, GeoServer(geo_root.parent) as plain:
+        monkeypatch.setenv("GEXCLUST_GEO_URL", f"{tls.url}/geo")
+        assert gx.io.read_geo("GSE9476", annotate=False).n_obs == 64  # https itself works
+        (tmp_path / "cache" / MATRIX_REL).unlink()
+        tls.state["redirect"][MATRIX] = f"{plain.url}{MATRIX}"
+        with pytest.raises(RedirectRefused, match=r"downgrade from https to http"):
+            gx.io.read_geo("GSE9476", annotate=False)
+        assert plain.requests(MATRIX) == 0
+    assert not (tmp_path / "cache" / MATRIX_REL).exists()
+
+
+def test_altered_cached_file_is_fetched_again_never_reapproved(server, tmp_path):
+    original = gx.io.read_geo("GSE9476", annotate=False)
+    cached = tmp_path / "cache" / MATRIX_REL
+    sidecar = cached.with_name(cached.name + ".sha256")
+    data, record = cached.read_bytes(), sidecar.read_text()
+    text = gzip.decompress(data).replace(b"FHCRCAML", b"EDITED_X", 1)
+    cached.write_bytes(gzip.compress(text))  # edited and recompressed: a valid gzip file
+    with pytest.raises(DownloadError, match=r"is not the file that was downloaded and verified.*offline=True"):  # noqa: E501
+        gx.io.read_geo("GSE9476", annotate=False, offline=True)
+    assert sidecar.read_text() == record  # the record was not rewritten to fit the edit
+    again = gx.io.read_geo("GSE9476", annotate=False)
+    assert server.requests(MATRIX) == 2
+    assert cached.read_bytes() == data
+    assert sidecar.read_text() == record
+    assert list(again.obs["title"]) == list(original.obs["title"])
+
+
+def test_cached_file_without_record_is_not_trusted(server, tmp_path):
+    gx.io.read_geo("GSE9476", annotate=False)
+    cached = tmp_path / "cache" / MATRIX_REL
+    cached.with_name(cached.name + ".sha256").unlink()
+    with pytest.raises(DownloadError, match=r"not the file that was downloaded and verified"):
+        gx.io.read_geo("GSE9476", annotate=False, offline=True)
+    gx.io.read_geo("GSE9476", annotate=False)
+    assert server.requests(MATRIX) == 2
+
+
+def test_broken_annotation_falls_back_with_a_warning(server, tmp_path, caplog):
+    server.state["body"][ANNOT] = b"<!DOCTYPE html><html><title>GEO</title></html>\n"
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_geo("GSE9476")
+    assert adata.n_obs == 64
+    warnings = " | ".join(r.getMessage() for r in caplog.records)
+    assert "annotation of GPL96" in warnings
+    assert "expected gzip data" in warnings
+    assert "trying the platform SOFT of GPL96" in warnings
+    assert "no annotation for GPL96" in warnings  # this site has no platform SOFT either
+    assert "GPL96.annot.gz.sha256" not in trusted_cache(tmp_path)
+    code, err, _, _ = run_cli("fetch", "GSE9476")
+    assert code == 0, err
