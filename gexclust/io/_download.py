@@ -85,7 +85,8 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
                     require_gzip(tmp)
                 check(tmp)
             except InputError as err:
-                msg = f"download of {what} from {url} is broken ({err}); nothing was cached"
+                problem = str(err).replace(f"{tmp}: ", "").replace(f"{tmp}, ", "")
+                msg = f"download of {what} from {url} is broken ({problem}); nothing was cached"
                 raise InputError(msg) from None
             # the record first: a crash before the rename leaves a record without its file,
             # which is never trusted
@@ -130,6 +131,8 @@ def _fetch(url: str, tmp: Path, *, what: str, limits: Limits) -> None:
         try:
             _stream(url, tmp, limits=limits, deadline=deadline, what=what)
             return
+        except RedirectRefused as err:
+            raise RedirectRefused(f"{what}: {err}") from None
         except urllib.error.HTTPError as err:
             if err.code == 404:
                 msg = f"GEO has no {what}: {url} answered 404 Not Found"

@@ -187,7 +187,7 @@ def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) ->
         if found:
             return found
         msg = f"series matrix of {accession} is not in the cache ({cached}) and offline=True"
-        raise DownloadError(msg)
+        raise NotCached(msg)
     url = f"{geo_url()}/{folder}/matrix/"
     limits = current()
     try:
