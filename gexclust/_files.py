@@ -8,8 +8,6 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
-
 from ._errors import InputError
 from ._limits import ENV, Limits, current, size_text
 
@@ -104,6 +102,8 @@ class LineBound:
         if self.run + first > self.limit:
             raise line_too_long(self.name, self.lineno, self.limit)
         if last - first > self.limit:  # a long line may hide inside the chunk
+            import numpy as np
+
             ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
             long = np.flatnonzero(np.diff(ends) - 1 > self.limit)
             if long.size:

@@ -201,6 +201,29 @@ def _stream(url: str, tmp: Path, *, limits: Limits, deadline: float, what: str) 
         os.fsync(out.fileno())
 
 
+def read_page(url: str, *, limits: Limits, max_bytes: int) -> bytes:
+    """A small page (a folder listing), in one attempt.
+
+    The same speed, time and redirect limits apply as to a download; more than ``max_bytes``
+    is a :class:`DownloadError`.
+    """
+    deadline = time.monotonic() + limits.download_budget
+    response, timeout = open_url(url, limits=limits, deadline=deadline)
+    speed, parts, received = _LowSpeed(limits), [], 0
+    with response:
+        while block := _read_block(response, timeout):
+            parts.append(block)
+            received += len(block)
+            if received > max_bytes:
+                msg = f"{url} sent more than {size_text(max_bytes)}; expected a folder listing"
+                raise DownloadError(msg)
+            now = time.monotonic()
+            if now > deadline:
+                raise _over_budget("the listing", url, limits, f"{size_text(received)} received")
+            speed.update(received, now)
+    return b"".join(parts)
+
+
 def _read_block(response, timeout: float) -> bytes:
     # read1: whatever has arrived, so a server that drips bytes is measured, not waited for
     try:

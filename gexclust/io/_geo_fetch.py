@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import urllib.error
 from pathlib import Path
-from typing import Literal
-
-from anndata import AnnData
+from typing import TYPE_CHECKING, Literal
 
 from .._checks import check_choice
 from .._errors import InputError
 from .._limits import Limits, current, using
 from .._logging import logger
-from ._download import DownloadError, NotCached, NotOnGeo, cached_download, open_url, require_gzip
+from ._download import DownloadError, NotCached, NotOnGeo, cached_download, read_page, require_gzip
 from ._geo_layout import ACCESSION, geo_folder
 from ._geo_text import LineScanner, open_binary
+
+if TYPE_CHECKING:  # only read_geo builds AnnData; `gexclust fetch` need not import it
+    from anndata import AnnData
 
 GEO_URL = "https://ftp.ncbi.nlm.nih.gov/geo"
 #: GEO's record viewer; single samples (GSM) are only served as SOFT text from here.
@@ -189,14 +189,9 @@ def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) ->
         msg = f"series matrix of {accession} is not in the cache ({cached}) and offline=True"
         raise NotCached(msg)
     url = f"{geo_url()}/{folder}/matrix/"
-    limits = current()
     try:
-        response, _ = open_url(url, limits=limits, deadline=time.monotonic() + limits.download_budget)  # noqa: E501
-        with response:
-            listing = response.read(LISTING_BYTES + 1)
-        if len(listing) > LISTING_BYTES:
-            raise DownloadError(f"could not list {url}: the listing is larger than {LISTING_BYTES} bytes")  # noqa: E501
-        listing = listing.decode("utf-8", errors="replace")
+        page = read_page(url, limits=current(), max_bytes=LISTING_BYTES)
+        listing = page.decode("utf-8", errors="replace")
     except urllib.error.HTTPError as err:
         if err.code == 404:
             msg = f"GEO has no series {accession}: {url} answered 404 Not Found"
