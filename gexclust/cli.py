@@ -63,7 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--no-annotation", action="store_true",
                        help="do not fetch the platform annotation")
     fetch.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _report_parser(sub)
     return parser
+
+
+def _report_parser(sub) -> None:
+    report = sub.add_parser(
+        "report",
+        help="write report.html and report.pdf again for an earlier run's folder",
+        description="Rebuild the insights report (report.html, report.pdf) of OUTDIR from its "
+        "adata.h5ad and summary.json, e.g. after a gexclust upgrade or a run with --no-report.",
+    )
+    report.add_argument("outdir", metavar="OUTDIR", help="folder written by 'gexclust run'")
+    report.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
 
 def _geo_options(parser: argparse.ArgumentParser) -> None:
@@ -97,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
             from ._run_cli import fetch_command
 
             return fetch_command(args)
+        if args.command == "report":
+            from ._report import rebuild_report
+
+            for path in rebuild_report(args.outdir):
+                print(path)
+            return 0
     except KeyboardInterrupt:
         print("gexclust: interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,106 @@
+"""The insights report of a run: ``report.html`` (self-contained) and ``report.pdf``.
+
+:func:`write_report` builds both from a clustered AnnData and the run's ``summary.json``;
+:func:`rebuild_report` does it again for an earlier run's folder (``gexclust report OUTDIR``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from anndata import AnnData
+
+REPORT_FILES = ("report.html", "report.pdf")
+#: Figures of a run folder the report embeds, and the function that draws each when missing.
+FIGURES = ("dendrogram", "cluster_heatmap")
+
+
+def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
+                 figures: dict[str, bytes] | None = None) -> list[Path]:
+    """Write ``report.html`` and ``report.pdf`` into ``outdir`` (atomically).
+
+    Parameters
+    ----------
+    adata
+        The run's AnnData: ``.uns['hclust']``, ``.obs['cluster']``, and what the run recorded.
+    summary
+        The run's ``summary.json`` content; the report's numbers are taken from it.
+    outdir
+        Folder to write into; its ``dendrogram.png`` and ``cluster_heatmap.png`` are embedded
+        when present, else drawn.
+    figures
+        PNG bytes by figure name, to use instead of reading or drawing them.
+
+    Returns
+    -------
+    The two paths written.
+    """
+    from .._atomic import atomic_open
+    from ._content import build_report
+    from ._html import render_html
+    from ._markers import marker_table
+    from ._pdf import render_pdf
+
+    outdir = Path(outdir)
+    figures = dict(figures) if figures is not None else collect_figures(adata, outdir)
+    report = build_report(adata, summary, figures, marker_table(adata))
+    html_path, pdf_path = outdir / REPORT_FILES[0], outdir / REPORT_FILES[1]
+    with atomic_open(html_path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(render_html(report))
+    with atomic_open(pdf_path, "wb") as fh:
+        fh.write(render_pdf(report))
+    return [html_path, pdf_path]
+
+
+def collect_figures(adata: AnnData, outdir: Path) -> dict[str, bytes]:
+    """PNG bytes of the run's figures: read from ``outdir``, or drawn when absent."""
+    figures = {}
+    for name in FIGURES:
+        path = outdir / f"{name}.png"
+        if path.is_file():
+            figures[name] = path.read_bytes()
+    missing = [name for name in FIGURES if name not in figures]
+    if missing:
+        figures.update(_draw(adata, missing))
+    return figures
+
+
+def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
+    from .. import pl
+
+    layer = "expression" if "expression" in adata.layers else None
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            path = Path(tmp) / f"{name}.png"
+            if name == "dendrogram":
+                pl.dendrogram(adata, color="type" if "type" in adata.obs else None,
+                              show=False, save=path)
+            else:
+                pl.cluster_heatmap(adata, layer=layer, show=False, save=path)
+            out[name] = path.read_bytes()
+    return out
+
+
+def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
+    """Write the report again from ``outdir/adata.h5ad`` and ``outdir/summary.json``."""
+    import anndata
+
+    outdir = Path(outdir)
+    for name in ("adata.h5ad", "summary.json"):
+        if not (outdir / name).is_file():
+            msg = f"{outdir / name}: not found; is {outdir} the folder of a 'gexclust run'?"
+            raise FileNotFoundError(msg)
+    try:
+        summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        msg = f"{outdir / 'summary.json'}: line {err.lineno}: not valid JSON ({err.msg})"
+        raise ValueError(msg) from None
+    adata = anndata.read_h5ad(outdir / "adata.h5ad")
+    if "hclust" not in adata.uns or "cluster" not in adata.obs:
+        msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
+        raise ValueError(msg)
+    return write_report(adata, summary, outdir)

@@ -1,0 +1,552 @@
+"""The report's sections, written from this run's numbers.
+
+Every sentence is a template filled with values computed from the AnnData and ``summary.json``;
+which sentences appear depends on those values (pure or mixed clusters, a clear or a weak
+tree, support present or not, a column that looks like a batch).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+
+from . import _facts as facts
+from ._model import Bullets, Figure, Paragraph, Report, Section, Table
+
+#: pvclust's convention: AU >= 95% is a cluster the data support at the 5% level.
+AU_STRONG = 0.95
+#: Kaufman & Rousseeuw's reading of the mean silhouette width.
+SILHOUETTE_WEAK = 0.25
+#: Below this, the tree distorts the sample distances noticeably.
+COPHENETIC_LOW = 0.75
+#: A batch-like column agreeing with the clusters at least this much is flagged.
+BATCH_ARI = 0.3
+#: Marker genes listed per cluster and direction.
+N_MARKERS = 5
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    """A number with fixed decimals (as in summary.json comparisons), or 'n/a'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def pct(x: float) -> str:
+    """A share as a whole percentage."""
+    return f"{100 * x:.0f}%"
+
+
+def enumerate_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def counts_text(counts: pd.Series, limit: int = 4) -> str:
+    """'AML (20), PB (3) and 2 more types' from a type -> count series."""
+    shown = [f"{name} ({int(n)})" for name, n in counts.iloc[:limit].items()]
+    rest = len(counts) - limit
+    if rest > 0:
+        shown.append(f"{rest} more type{'s' if rest > 1 else ''}")
+    return enumerate_words(shown)
+
+
+def build_report(adata: AnnData, summary: dict, figures: dict[str, bytes],
+                 markers: pd.DataFrame | None = None) -> Report:
+    """The whole report for a clustered ``adata`` and its run's ``summary``."""
+    ctx = _Context(adata, summary, markers)
+    sections = [
+        _overview(ctx),
+        _dataset(ctx),
+        _preprocessing(ctx),
+        _choosing_k(ctx),
+        _tree(ctx, figures),
+        _clusters(ctx),
+        _type_distances(ctx),
+        _support(ctx, figures),
+        _heatmap(ctx, figures),
+        _markers(ctx, figures),
+        _limits(ctx),
+        _parameters(ctx),
+    ]
+    source = summary.get("input", {})
+    banner = ""
+    if source.get("simulated"):
+        banner = ("The expression values of this run are SIMULATED (built-in example): the "
+                  "clusters below describe a model, not real measurements.")
+    name = source.get("accession") or source.get("path") or "input"
+    subtitle = (f"{name} · {summary['n_samples']} samples · gexclust "
+                f"{summary.get('gexclust_version', '')} · {summary.get('command', '')}")
+    return Report(title="gexclust clustering report", subtitle=subtitle,
+                  sections=[s for s in sections if s is not None], banner=banner)
+
+
+class _Context:
+    """Numbers shared by several sections, computed once."""
+
+    def __init__(self, adata: AnnData, summary: dict, markers: pd.DataFrame | None) -> None:
+        self.adata, self.summary = adata, summary
+        self.has_types = "type" in adata.obs and adata.obs["type"].notna().any()
+        self.Z = facts.linkage(adata)
+        self.params = adata.uns["hclust"].get("params", {})
+        self.k = len(adata.obs["cluster"].cat.categories)
+        self.clusters = facts.clusters(adata)
+        self.n_types = adata.obs["type"].astype(str).nunique() if self.has_types else 0
+        self.spread = facts.type_spread(adata) if self.has_types else {}
+        self.distances = facts.type_distances(adata) if self.has_types else None
+        self.silhouette = facts.silhouette(adata)
+        self.jumps = facts.height_jumps(self.Z)
+        self.batches = facts.batch_columns(adata)
+        self.support = adata.uns["hclust"].get("support")
+        self.clade_rows = facts.clade_rows(adata) if self.support is not None else {}
+        self.markers = markers
+
+
+# ---------------------------------------------------------------------------- sections
+
+
+def _overview(ctx: _Context) -> Section:
+    items = []
+    s = ctx.summary
+    items.append(f"{s['n_samples']} samples were clustered on {s['n_genes_clustered']} of "
+                 f"{s['n_probes']} probes/genes ({ctx.params.get('method')} linkage, "
+                 f"{ctx.params.get('metric')} distance) and cut into {ctx.k} clusters.")
+    if ctx.has_types:
+        items.append(_agreement_sentence(ctx))
+        pure = [c.name for c in ctx.clusters if c.purity == 1.0]
+        if pure:
+            items.append(f"Pure clusters (one type only): {enumerate_words(pure)}.")
+        left, right = facts.root_split(ctx.adata)
+        items.append(_root_split_sentence(left, right, ctx.Z[-1, 2]))
+    items.append(_structure_sentence(ctx))
+    if ctx.support is not None:
+        items.append(_support_overview(ctx))
+    for column, ari, _ in ctx.batches:
+        if ari >= BATCH_ARI:
+            items.append(f"Caution: the clusters follow the .obs column '{column}' "
+                         f"(ARI {fmt(ari)}); see 'What this run cannot tell'.")
+            break
+    return Section("overview", "At a glance", [Bullets(items)])
+
+
+def _agreement_sentence(ctx: _Context) -> str:
+    s = ctx.summary
+    ari = s.get("ari_vs_type")
+    if ari is None:
+        return "The clusters were not compared with the sample types."
+    if ari >= 0.9:
+        word = "closely match"
+    elif ari >= 0.6:
+        word = "largely match"
+    elif ari >= 0.3:
+        word = "partly match"
+    else:
+        word = "do not match"
+    return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
+            f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
+            f"{fmt(s.get('purity_vs_type'))}.")
+
+
+def _root_split_sentence(left: pd.Series, right: pd.Series, height: float) -> str:
+    only_left = [t for t in left.index if t not in right.index]
+    only_right = [t for t in right.index if t not in left.index]
+    both = [t for t in left.index if t in right.index]
+    text = (f"The tree's first split (height {fmt(height, 2)}) separates "
+            f"{counts_text(left)} from {counts_text(right)}.")
+    if both:
+        text += f" Types on both sides: {enumerate_words(both)}."
+    elif only_left and only_right:
+        text += " No type is divided by it."
+    return text
+
+
+def _structure_sentence(ctx: _Context) -> str:
+    parts = [f"cophenetic correlation {fmt(ctx.summary['cophenetic_correlation'])}"]
+    if ctx.silhouette is not None:
+        parts.append(f"mean silhouette {fmt(ctx.silhouette)}")
+    jump = ctx.jumps.get(ctx.k)
+    if jump is not None:
+        parts.append(f"the merges undone by the cut are {jump:.2f}x the highest merge kept")
+    best = max(ctx.jumps, key=ctx.jumps.get) if ctx.jumps else None
+    text = "Structure: " + "; ".join(parts) + "."
+    if best is not None and best != ctx.k:
+        text += (f" The largest jump in merge height is at k = {best} "
+                 f"({ctx.jumps[best]:.2f}x).")
+    return text
+
+
+def _dataset(ctx: _Context) -> Section:
+    s, adata = ctx.summary, ctx.adata
+    source = s.get("input", {})
+    rows = [["source", str(source.get("path", "n/a"))]]
+    if source.get("accession"):
+        rows.append(["accession", str(source["accession"])])
+    geo = adata.uns.get("geo", {})
+    for key in ("title", "platform"):
+        if isinstance(geo, dict) and geo.get(key):
+            rows.append([f"GEO {key}", _text(geo[key])])
+    rows += [
+        ["sha256", f"{source.get('sha256', 'n/a')} ({source.get('sha256_of', '')})"],
+        ["samples", str(s["n_samples"])],
+        ["probes / genes read", str(s["n_probes"])],
+        ["genes clustered", str(s["n_genes_clustered"])],
+    ]
+    blocks = [Table(["item", "value"], rows)]
+    if source.get("note"):
+        blocks.append(Paragraph(str(source["note"])))
+    if ctx.has_types:
+        counts = adata.obs["type"].astype(str).value_counts()
+        blocks.append(Table(["type", "samples"], [[t, str(n)] for t, n in counts.items()],
+                            caption=f"{len(counts)} sample types ('type' column)",
+                            numeric=(1,)))
+    else:
+        blocks.append(Paragraph("The input has no 'type' column, so the clusters cannot be "
+                                "checked against known classes."))
+    return Section("dataset", "The data", blocks)
+
+
+def _text(value) -> str:
+    if isinstance(value, list | tuple | np.ndarray):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _preprocessing(ctx: _Context) -> Section:
+    uns, s = ctx.adata.uns, ctx.summary
+    steps = []
+    missing = uns.get("missing")
+    if isinstance(missing, dict) and missing.get("n_missing_values"):
+        steps.append(f"Missing values: {missing['n_missing_values']} found, policy "
+                     f"'{missing.get('policy')}', {missing.get('n_probes_dropped', 0)} probes "
+                     "dropped.")
+    log2 = uns.get("log2")
+    if isinstance(log2, dict):
+        q99 = log2.get("quantiles", {}).get("q99")
+        if log2.get("applied"):
+            steps.append(f"log2: applied (99th percentile of the input {fmt(q99, 1)}; rule "
+                         f"{log2.get('rule', '')}).")
+        else:
+            steps.append(f"log2: not applied, the values are already on a log scale (99th "
+                         f"percentile {fmt(q99, 1)}; rule {log2.get('rule', '')}).")
+    collapse = uns.get("collapse_probes")
+    if isinstance(collapse, dict):
+        detail = ", ".join(f"{k} {v}" for k, v in collapse.items() if not isinstance(v, dict))
+        steps.append(f"Probes collapsed to genes: {detail}.")
+    hv = uns.get("highly_variable")
+    if isinstance(hv, dict):
+        steps.append(f"Gene selection: the {hv.get('n_top')} most variable genes by "
+                     f"{hv.get('flavor')} were kept ({s['n_genes_clustered']} of "
+                     f"{s['n_probes']}).")
+    else:
+        steps.append(f"Gene selection: none; all {s['n_genes_clustered']} genes were used.")
+    scale = uns.get("scale")
+    if isinstance(scale, dict):
+        steps.append(f"Scaling: each gene z-scored (ddof={scale.get('ddof')}, zero_center="
+                     f"{scale.get('zero_center')}, max_value={scale.get('max_value')}).")
+    p = ctx.params
+    steps.append(f"Tree: {p.get('method')} linkage on {p.get('metric')} distances between "
+                 f"samples, computed on {p.get('use_rep', 'X')} ({p.get('n_features')} "
+                 "features).")
+    recipe = s.get("parameters", {}).get("recipe")
+    intro = f"Recipe '{recipe}'. Steps, in order:" if recipe else "Steps, in order:"
+    return Section("preprocessing", "Preprocessing", [Paragraph(intro), Bullets(steps)])
+
+
+def _choosing_k(ctx: _Context) -> Section:
+    choice = ctx.adata.uns.get("choose_k")
+    blocks = []
+    if isinstance(choice, dict) and choice:
+        scalars = {k: v for k, v in choice.items() if np.ndim(v) == 0 and not isinstance(v, dict)}
+        chosen = scalars.get("k", scalars.get("n_clusters", ctx.k))
+        how = scalars.get("method", scalars.get("criterion", "the data"))
+        blocks.append(Paragraph(f"k = {chosen} was chosen from the data by {how}."))
+        blocks.append(Table(["item", "value"], [[str(k), _value(v)] for k, v in scalars.items()]))
+        scores = choice.get("scores")
+        if isinstance(scores, pd.DataFrame):
+            blocks.append(Table([str(c) for c in ["k", *scores.columns]],
+                                [[str(i), *(_value(v) for v in row)]
+                                 for i, row in zip(scores.index, scores.to_numpy(), strict=True)],
+                                numeric=tuple(range(len(scores.columns) + 1))))
+    else:
+        given = ctx.summary.get("parameters", {}).get("n_clusters", ctx.k)
+        blocks.append(Paragraph(f"k = {given} was given (--n-clusters), not chosen from the "
+                                "data."))
+    rows = [[str(k), f"{j:.2f}x", "<- this cut" if k == ctx.k else ""]
+            for k, j in ctx.jumps.items()]
+    blocks.append(Table(["k", "jump in merge height", ""], rows,
+                        caption="How much higher the lowest merge undone by each cut is than "
+                        "the highest merge kept (large = a clear gap in the tree)",
+                        numeric=(0, 1)))
+    if ctx.has_types and ctx.n_types != ctx.k:
+        if ctx.n_types > ctx.k:
+            blocks.append(Paragraph(f"The data carry {ctx.n_types} sample types but the tree "
+                                    f"was cut into {ctx.k} clusters, so at least "
+                                    f"{ctx.n_types - ctx.k + 1} types must share a cluster."))
+        else:
+            blocks.append(Paragraph(f"The tree was cut into {ctx.k} clusters, more than the "
+                                    f"{ctx.n_types} sample types, so some type must be split."))
+    return Section("choosing-k", "How many clusters", blocks)
+
+
+def _value(v) -> str:
+    if isinstance(v, float | np.floating):
+        return fmt(float(v))
+    return str(v)
+
+
+def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
+    s = ctx.summary
+    threshold = ctx.adata.uns.get("cluster", {}).get("threshold")
+    blocks = [Paragraph(
+        f"{ctx.params.get('method')} linkage on {ctx.params.get('metric')} distances. The "
+        f"tree is cut at height {fmt(threshold, 2)} into {ctx.k} clusters; its root is at "
+        f"{fmt(ctx.Z[-1, 2], 2)}. Cophenetic correlation "
+        f"{fmt(s['cophenetic_correlation'])}: how faithfully the tree's heights keep the "
+        "distances between samples (1 = perfectly).")]
+    if "dendrogram" in figures:
+        blocks.append(Figure(figures["dendrogram"], "Dendrogram: leaves coloured by sample "
+                             "type, branches by cluster, the cut as a dashed line.",
+                             "Dendrogram of the samples"))
+    return Section("tree", "The tree", blocks)
+
+
+def _clusters(ctx: _Context) -> Section:
+    s = ctx.summary
+    blocks = []
+    sizes = [[c.name, str(c.size), pct(c.purity) if ctx.has_types else "",
+              counts_text(c.counts, limit=3) if ctx.has_types else ""] for c in ctx.clusters]
+    blocks.append(Table(["cluster", "samples", "purity", "types"], sizes,
+                        caption="Cluster sizes (as summary.json's cluster_sizes)",
+                        numeric=(1, 2)))
+    if not ctx.has_types:
+        blocks.append(Paragraph("Without sample types, only sizes can be reported."))
+        return Section("clusters", "Clusters and sample types", blocks)
+    blocks.append(Table(["ARI", "NMI", "purity"], [[fmt(s.get("ari_vs_type")),
+                                                    fmt(s.get("nmi_vs_type")),
+                                                    fmt(s.get("purity_vs_type"))]],
+                        caption="Agreement of the clusters with the sample types (1 = same "
+                        "grouping; ARI about 0 = chance)", numeric=(0, 1, 2)))
+    crosstab = pd.crosstab(ctx.adata.obs["type"].astype(str), ctx.adata.obs["cluster"])
+    blocks.append(Table(["type", *[f"cluster {c}" for c in crosstab.columns], "total"],
+                        [[t, *(str(v) for v in row), str(row.sum())]
+                         for t, row in zip(crosstab.index, crosstab.to_numpy(), strict=True)],
+                        caption="Samples of each type in each cluster",
+                        numeric=tuple(range(1, len(crosstab.columns) + 2))))
+    blocks.append(Bullets([_cluster_sentence(c, ctx) for c in ctx.clusters]))
+    split = [f"{t} is split over clusters " + enumerate_words(
+        [f"{c} ({n})" for c, n in where.items()]) + "."
+        for t, where in ctx.spread.items() if len(where) > 1]
+    if split:
+        blocks.append(Paragraph("Types divided between clusters:"))
+        blocks.append(Bullets(split))
+    else:
+        blocks.append(Paragraph("Every type lies within a single cluster."))
+    return Section("clusters", "Clusters and sample types", blocks)
+
+
+def _cluster_sentence(c: facts.ClusterFacts, ctx: _Context) -> str:
+    head = f"Cluster {c.name} ({c.size} sample{'s' if c.size != 1 else ''})"
+    if len(c.counts) == 1:
+        t = c.counts.index[0]
+        total = int(ctx.spread[t].sum())
+        whole = (f"all {total} {t} samples" if total == c.size
+                 else f"{c.size} of the {total} {t} samples")
+        return f"{head} holds only {t}: {whole} (purity 100%)."
+    major = c.counts.index[0]
+    return (f"{head} mixes {counts_text(c.counts)}; the largest type, {major}, makes up "
+            f"{pct(c.purity)}.")
+
+
+def _type_distances(ctx: _Context) -> Section | None:
+    if ctx.distances is None or len(ctx.distances) < 2:
+        return None
+    d = ctx.distances
+    names = list(d.index)
+    blocks = [Paragraph(
+        "Median tree distance between the samples of two types, as a share of the root "
+        "height: 0% means the tree joins them at the bottom, 100% only at the root. The "
+        "diagonal is how spread out a type is within itself.")]
+    if len(names) <= 12:
+        blocks.append(Table(["type", *names], [[a, *(pct(v) for v in d.loc[a])] for a in names],
+                            numeric=tuple(range(1, len(names) + 1))))
+    sentences = []
+    for a in names[:12]:
+        others = d.loc[a].drop(a).dropna()
+        if others.empty:
+            continue
+        near, far = others.idxmin(), others.idxmax()
+        sentences.append(f"{a} is closest to {near} ({pct(others[near])}) and farthest from "
+                         f"{far} ({pct(others[far])}); within itself {pct(d.loc[a, a])}.")
+    pairs = [(d.loc[a, b], a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    pairs = [p for p in pairs if not np.isnan(p[0])]
+    if pairs:
+        close = min(pairs)
+        sentences.insert(0, f"The two closest types are {close[1]} and {close[2]} "
+                         f"({pct(close[0])} of the root height).")
+    blocks.append(Bullets(sentences))
+    return Section("type-distances", "Which types the tree puts together", blocks)
+
+
+def _support_overview(ctx: _Context) -> str:
+    au = np.asarray(ctx.support["au"], dtype=float)
+    strong = [c for c, k in ctx.clade_rows.items() if k is not None and au[k] >= AU_STRONG]
+    return (f"Bootstrap support: {len(strong)} of {ctx.k} clusters have AU >= "
+            f"{pct(AU_STRONG)}.")
+
+
+def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
+    blocks = []
+    if ctx.support is None:
+        blocks.append(Paragraph("No bootstrap was run for this tree, so how stable the "
+                                "clusters are under resampling of genes is not measured "
+                                "(gexclust.tl.bootstrap computes AU/BP values)."))
+    else:
+        au = np.asarray(ctx.support["au"], dtype=float)
+        bp = np.asarray(ctx.support.get("bp", np.full_like(au, np.nan)), dtype=float)
+        rows, sentences = [], []
+        for c in ctx.clusters:
+            k = ctx.clade_rows.get(c.name)
+            if k is None:
+                rows.append([c.name, "n/a", "n/a", "not a clade of the tree"])
+                continue
+            verdict = "supported" if au[k] >= AU_STRONG else "not supported at 95%"
+            rows.append([c.name, pct(au[k]), pct(bp[k]) if np.isfinite(bp[k]) else "n/a",
+                         verdict])
+            sentences.append(f"Cluster {c.name}: AU {pct(au[k])}, {verdict}.")
+        blocks.append(Table(["cluster", "AU", "BP", "verdict"], rows,
+                            caption="Approximately unbiased (AU) and bootstrap (BP) support "
+                            "of each cluster's node", numeric=(1, 2)))
+        blocks.append(Bullets(sentences))
+        if "support" in figures:
+            blocks.append(Figure(figures["support"], "Dendrogram with AU/BP support values.",
+                                 "Support values on the tree"))
+    consensus = ctx.adata.uns.get("consensus")
+    if isinstance(consensus, dict):
+        scalars = {k: v for k, v in consensus.items() if np.ndim(v) == 0
+                   and not isinstance(v, dict)}
+        if scalars:
+            blocks.append(Table(["consensus", "value"],
+                                [[str(k), _value(v)] for k, v in scalars.items()]))
+        if "consensus" in figures:
+            blocks.append(Figure(figures["consensus"], "Consensus matrix: how often two "
+                                 "samples cluster together over resamplings.",
+                                 "Consensus matrix"))
+    return Section("support", "How sure: support and consensus", blocks)
+
+
+def _heatmap(ctx: _Context, figures: dict[str, bytes]) -> Section | None:
+    if "cluster_heatmap" not in figures:
+        return None
+    return Section("heatmap", "Cluster heatmap", [
+        Paragraph("Mean expression of each cluster's top marker genes (rows scaled), the "
+                  "average expression profile per cluster."),
+        Figure(figures["cluster_heatmap"], "Mean expression per cluster of the top marker "
+               "genes.", "Heatmap of cluster means")])
+
+
+def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
+    table = ctx.markers
+    if table is None or table.empty:
+        return Section("markers", "Marker genes", [Paragraph("No marker genes were computed.")])
+    blocks = [Paragraph(
+        "Genes that tell each cluster apart from all other samples (one-vs-rest Welch t-test "
+        "on the unscaled expression; log2 fold change of the cluster mean over the rest; "
+        "p-values adjusted by Benjamini-Hochberg within each cluster).")]
+    sentences = []
+    for group, rows in table.groupby("group", sort=False, observed=True):
+        up = rows[rows["direction"] == "up"].head(N_MARKERS)
+        down = rows[rows["direction"] == "down"].head(N_MARKERS)
+        text = f"Cluster {group}: up " + _gene_list(up)
+        if len(down):
+            text += "; down " + _gene_list(down)
+        sentences.append(text + ".")
+    blocks.append(Bullets(sentences))
+    cols = ["cluster", "direction", "gene", "symbol", "log2FC", "adj. p"]
+    rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), f"{r.log2fc:+.2f}",
+             f"{r.pval_adj:.2g}" if np.isfinite(r.pval_adj) else "n/a"]
+            for r in table.itertuples()]
+    blocks.append(Table(cols, rows, caption=f"Top {N_MARKERS} genes up and down per cluster",
+                        numeric=(4, 5)))
+    if "markers" in figures:
+        blocks.append(Figure(figures["markers"], "Top marker genes per cluster.",
+                             "Marker genes per cluster"))
+    return Section("markers", "Marker genes", blocks)
+
+
+def _gene_list(rows: pd.DataFrame) -> str:
+    if rows.empty:
+        return "none"
+    return ", ".join(f"{r.symbol or r.gene} ({r.log2fc:+.1f})" for r in rows.itertuples())
+
+
+def _limits(ctx: _Context) -> Section:
+    items = []
+    s = ctx.summary
+    if s.get("input", {}).get("simulated"):
+        items.append("The expression values are simulated: nothing here is a biological "
+                     "finding.")
+    if not ctx.has_types:
+        items.append("No sample types were given: whether the clusters are meaningful "
+                     "cannot be checked against known classes.")
+    if ctx.silhouette is not None and ctx.silhouette < SILHOUETTE_WEAK:
+        items.append(f"Mean silhouette {fmt(ctx.silhouette)} (< {SILHOUETTE_WEAK}): samples "
+                     "are on average not much closer to their own cluster than to the next; "
+                     "in thousands of genes this is common even for real groups, but the "
+                     "borders between clusters are soft.")
+    if s["cophenetic_correlation"] < COPHENETIC_LOW:
+        items.append(f"Cophenetic correlation {fmt(s['cophenetic_correlation'])} "
+                     f"(< {COPHENETIC_LOW}): the tree distorts the distances between samples; "
+                     "read its heights with care.")
+    jump = ctx.jumps.get(ctx.k)
+    if jump is not None and jump < 1.1:
+        items.append(f"The cut at k = {ctx.k} falls where merge heights are close "
+                     f"({jump:.2f}x): a slightly different cut would change the clusters.")
+    if "choose_k" not in ctx.adata.uns:
+        items.append(f"k = {ctx.k} was set by hand, not chosen from the data.")
+    if ctx.support is None:
+        items.append("Without a bootstrap, the stability of each cluster is not known.")
+    else:
+        au = np.asarray(ctx.support["au"], dtype=float)
+        weak = [c for c, k in ctx.clade_rows.items() if k is not None and au[k] < AU_STRONG]
+        if weak:
+            items.append(f"Clusters {enumerate_words(weak)} have AU < {pct(AU_STRONG)}: the "
+                         "data do not firmly support them as groups.")
+    small = [c.name for c in ctx.clusters if c.size <= 2]
+    if small:
+        items.append(f"Clusters {enumerate_words(small)} have at most 2 samples: outliers "
+                     "rather than groups.")
+    ari = s.get("ari_vs_type")
+    for column, batch_ari, n_levels in ctx.batches:
+        if batch_ari >= BATCH_ARI:
+            than = (f", more than with the sample types ({fmt(ari)})"
+                    if ari is not None and batch_ari > ari else "")
+            items.append(f"The clusters agree with the .obs column '{column}' ({n_levels} "
+                         f"values) at ARI {fmt(batch_ari)}{than}: if that column is a batch, "
+                         "the clusters may reflect it rather than biology.")
+    if not items:
+        items.append("No warning sign was found in the numbers this report checks.")
+    blocks = [Bullets(items)]
+    if ctx.batches:
+        blocks.append(Table(["column", "values", "ARI with clusters"],
+                            [[c, str(n), fmt(a)] for c, a, n in ctx.batches],
+                            caption="Other sample annotations against the clusters",
+                            numeric=(1, 2)))
+    return Section("limits", "What this run cannot tell", blocks)
+
+
+def _parameters(ctx: _Context) -> Section:
+    s = ctx.summary
+    params = [[str(k), str(v)] for k, v in s.get("parameters", {}).items()]
+    params.insert(0, ["command", str(s.get("command", ""))])
+    versions = [["gexclust", str(s.get("gexclust_version", ""))]]
+    versions += [[str(k), str(v)] for k, v in s.get("versions", {}).items()]
+    return Section("parameters", "Parameters and versions", [
+        Table(["parameter", "value"], params),
+        Table(["package", "version"], versions),
+    ])

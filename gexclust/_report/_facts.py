@@ -1,0 +1,195 @@
+"""Numbers the report's sentences are written from, computed from the clustered AnnData."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
+
+#: Above this many samples, pairwise summaries use a seeded subsample (memory is n^2).
+MAX_PAIRWISE = 3000
+#: ``.obs`` columns that are names or results, never candidate batches.
+NOT_BATCH = {"type", "cluster", "title", "samples", "geo_accession", "description"}
+
+
+@dataclass
+class ClusterFacts:
+    """One cluster: its size and how the known types fill it."""
+
+    name: str
+    size: int
+    counts: pd.Series  # type -> number of samples, largest first, zeros dropped
+    purity: float  # share of the largest type (1.0 without types)
+
+
+def linkage(adata: AnnData, key: str = "hclust") -> np.ndarray:
+    """The sample tree's linkage matrix."""
+    return np.asarray(adata.uns[key]["linkage"], dtype=float)
+
+
+def clusters(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[ClusterFacts]:
+    """Size and type composition of every cluster, in cluster order."""
+    labels = adata.obs[cluster_key].astype("category")
+    out = []
+    for name in labels.cat.categories:
+        inside = (labels == name).to_numpy()
+        if type_key in adata.obs:
+            counts = adata.obs.loc[inside, type_key].astype(str).value_counts()
+            counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+            purity = float(counts.iloc[0] / inside.sum()) if len(counts) else 1.0
+        else:
+            counts, purity = pd.Series(dtype=int), 1.0
+        out.append(ClusterFacts(str(name), int(inside.sum()), counts, purity))
+    return out
+
+
+def type_spread(adata: AnnData, *, cluster_key="cluster", type_key="type") -> dict[str, pd.Series]:
+    """For each type, the clusters holding its samples (cluster -> count, largest first)."""
+    table = pd.crosstab(adata.obs[type_key].astype(str), adata.obs[cluster_key].astype(str))
+    return {t: row[row > 0].sort_values(ascending=False, kind="stable")
+            for t, row in table.iterrows()}
+
+
+def _subsample(n: int) -> np.ndarray:
+    if n <= MAX_PAIRWISE:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, MAX_PAIRWISE, replace=False))
+
+
+def type_distances(adata: AnnData, *, key="hclust", type_key="type") -> pd.DataFrame:
+    """Median tree (cophenetic) distance between samples of two types, / the root height.
+
+    0 means the tree joins the two types' samples at the bottom, 1 only at the root. The
+    diagonal is the spread of a type within itself.
+    """
+    Z = linkage(adata, key)
+    keep = _subsample(adata.n_obs)
+    coph = squareform(hierarchy.cophenet(Z))[np.ix_(keep, keep)] / Z[-1, 2]
+    types = adata.obs[type_key].astype(str).to_numpy()[keep]
+    names = sorted(set(types), key=list(pd.unique(adata.obs[type_key].astype(str))).index)
+    out = pd.DataFrame(np.nan, index=names, columns=names)
+    for a in names:
+        rows = types == a
+        for b in names:
+            block = coph[np.ix_(rows, types == b)]
+            if a == b:
+                block = block[~np.eye(len(block), dtype=bool)]
+            if block.size:
+                out.loc[a, b] = float(np.median(block))
+    return out
+
+
+def root_split(adata: AnnData, *, key="hclust", type_key="type") -> tuple[pd.Series, pd.Series]:
+    """Type counts on each side of the tree's first split (left, right)."""
+    Z = linkage(adata, key)
+    n = adata.n_obs
+    types = adata.obs[type_key].astype(str).to_numpy()
+    sides = []
+    for child in Z[-1, :2].astype(int):
+        members = _members(Z, child, n)
+        sides.append(pd.Series(types[members]).value_counts())
+    return sides[0], sides[1]
+
+
+def _members(Z: np.ndarray, node: int, n: int) -> np.ndarray:
+    out, stack = [], [node]
+    while stack:
+        c = stack.pop()
+        if c < n:
+            out.append(c)
+        else:
+            stack += [int(Z[c - n, 0]), int(Z[c - n, 1])]
+    return np.asarray(out, dtype=int)
+
+
+def clade_rows(adata: AnnData, *, key="hclust", cluster_key="cluster") -> dict[str, int | None]:
+    """For each cluster, the linkage row whose leaves are exactly its samples (None if none)."""
+    Z = linkage(adata, key)
+    n = adata.n_obs
+    sizes = Z[:, 3].astype(int)
+    labels = adata.obs[cluster_key].astype(str).to_numpy()
+    rows: dict[str, int | None] = {}
+    for name in adata.obs[cluster_key].astype("category").cat.categories:
+        members = set(np.flatnonzero(labels == str(name)))
+        rows[str(name)] = None
+        for k in np.flatnonzero(sizes == len(members)):
+            if set(_members(Z, n + k, n)) == members:
+                rows[str(name)] = int(k)
+                break
+    return rows
+
+
+def height_jumps(Z: np.ndarray, max_k: int = 10) -> dict[int, float]:
+    """For k = 2..max_k, how much higher the merge cut by k is than the highest one kept.
+
+    Cutting into k clusters undoes the top k - 1 merges; the ratio of the lowest undone merge to
+    the highest kept one is large where the tree has a clear gap.
+    """
+    heights = np.sort(Z[:, 2])[::-1]
+    jumps = {}
+    for k in range(2, min(max_k, len(heights)) + 1):
+        kept = heights[k - 1]
+        jumps[k] = float(heights[k - 2] / kept) if kept > 0 else float("inf")
+    return jumps
+
+
+def silhouette(adata: AnnData, *, key="hclust", cluster_key="cluster") -> float | None:
+    """Mean silhouette width of the clusters on the distances the tree was built from."""
+    from ..tl._hclust import _observations, pairwise_distances
+
+    params = adata.uns[key].get("params", {})
+    labels = adata.obs[cluster_key].astype(str).to_numpy()
+    if len(set(labels)) < 2 or len(set(labels)) >= adata.n_obs:
+        return None
+    use_rep = params.get("use_rep")
+    layer = params.get("layer")
+    try:
+        data, names = _observations(adata, axis="obs",
+                                    use_rep=None if use_rep in (None, "X") else use_rep,
+                                    layer=None if layer in (None, "X") else layer)
+        if data.shape[1] != params.get("n_features", data.shape[1]):
+            return None  # the matrix changed since the tree was built
+        keep = _subsample(len(names))
+        D = squareform(pairwise_distances(data[keep], metric=params.get("metric", "euclidean")))
+    except (KeyError, ValueError):
+        return None
+    labels = labels[keep]
+    groups, index = np.unique(labels, return_inverse=True)
+    onehot = np.eye(len(groups))[index]
+    counts = onehot.sum(axis=0)
+    sums = D @ onehot
+    own = counts[index]
+    a = np.where(own > 1, sums[np.arange(len(index)), index] / np.maximum(own - 1, 1), 0.0)
+    mean_other = sums / counts
+    mean_other[np.arange(len(index)), index] = np.inf
+    b = mean_other.min(axis=1)
+    s = np.where(own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
+    return float(s.mean())
+
+
+def batch_columns(adata: AnnData, *, cluster_key="cluster") -> list[tuple[str, float, int]]:
+    """``.obs`` columns that could be batches, with the ARI of the clusters against each.
+
+    A candidate has between 2 and n/2 distinct values (so not a sample name) and is not the
+    type, the cluster, a title or an accession. Largest ARI first.
+    """
+    from ..tl._compare import adjusted_rand_index
+
+    clusters = adata.obs[cluster_key].astype(str).to_numpy()
+    out = []
+    for column in adata.obs.columns:
+        if column in NOT_BATCH or column == cluster_key:
+            continue
+        values = adata.obs[column]
+        if values.isna().any():
+            values = values.astype(object).where(values.notna(), "NA")
+        n_levels = values.astype(str).nunique()
+        if not 2 <= n_levels <= max(2, adata.n_obs // 2):
+            continue
+        counts = pd.crosstab(values.astype(str).to_numpy(), clusters).to_numpy()
+        out.append((str(column), float(adjusted_rand_index(counts)), int(n_levels)))
+    return sorted(out, key=lambda item: -item[1])

@@ -1,0 +1,218 @@
+"""The report as a PDF of A4 pages drawn with matplotlib: text stays text, figures are images.
+
+No extra dependency: a small flow layout places headings, wrapped paragraphs, tables (split
+across pages with their header repeated) and figures top to bottom, starting a new page when
+the next block does not fit. Fonts are embedded as TrueType (``pdf.fonttype`` 42), so any
+Unicode text is kept and ``pdftotext`` can extract it.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+import warnings
+
+from ._model import Bullets, Figure, Paragraph, Report, Table
+
+PAGE_W, PAGE_H = 8.27, 11.69  # A4, inches
+MARGIN = 0.7
+WIDTH = PAGE_W - 2 * MARGIN
+BODY_PT = 9.5
+TABLE_PT = 8.0
+INK, MUTED, RULE, BAND = "#1d2428", "#5b6770", "#c9d1d7", "#eef2f5"
+#: Average advance of a DejaVu Sans character, in ems, used to wrap text to the column width.
+EM_PER_CHAR = 0.56
+FONTTYPE = 42
+#: Baseline-to-baseline distance in points per point of font size (matplotlib's linespacing
+#: is in the same unit for DejaVu Sans: measured).
+LINE = 1.4
+
+
+def _chars(width_in: float, size_pt: float) -> int:
+    return max(8, int(width_in * 72 / (size_pt * EM_PER_CHAR)))
+
+
+class _Flow:
+    """A cursor that places blocks down A4 pages and starts a new page when one is full."""
+
+    def __init__(self, pdf, title: str) -> None:
+        self.pdf, self.title, self.fig, self.y, self.page = pdf, title, None, 0.0, 0
+
+    def new_page(self) -> None:
+        from matplotlib.figure import Figure as MplFigure
+
+        self.close()
+        self.page += 1
+        self.fig = MplFigure(figsize=(PAGE_W, PAGE_H))
+        self.y = MARGIN
+        self.text(PAGE_W - MARGIN, PAGE_H - 0.4, f"{self.title} · page {self.page}", size=7,
+                  colour=MUTED, ha="right", absolute=True)
+
+    def close(self) -> None:
+        if self.fig is not None:
+            self.pdf.savefig(self.fig)
+            self.fig = None
+
+    def room(self, height: float) -> None:
+        """Start a new page unless ``height`` inches still fit on this one."""
+        if self.fig is None or self.y + height > PAGE_H - MARGIN:
+            self.new_page()
+
+    def text(self, x: float, y: float, s: str, *, size: float = BODY_PT, weight="normal",
+             colour=INK, ha="left", absolute=False) -> None:
+        """Text with its top at ``y`` inches from the top (or from the bottom if ``absolute``)."""
+        top = y if absolute else PAGE_H - y
+        self.fig.text(x / PAGE_W, top / PAGE_H, s, fontsize=size, fontweight=weight,
+                      color=colour, ha=ha, va="top" if not absolute else "baseline",
+                      multialignment=ha, linespacing=LINE, parse_math=False)
+
+    def rule(self, y: float, colour=RULE, lw=0.6) -> None:
+        from matplotlib.lines import Line2D
+
+        top = 1 - y / PAGE_H
+        self.fig.add_artist(Line2D([MARGIN / PAGE_W, 1 - MARGIN / PAGE_W], [top, top],
+                                   color=colour, lw=lw))
+
+    def band(self, y: float, height: float, colour: str, width: float = WIDTH) -> None:
+        from matplotlib.patches import Rectangle
+
+        self.fig.add_artist(Rectangle((MARGIN / PAGE_W, 1 - (y + height) / PAGE_H),
+                                      width / PAGE_W, height / PAGE_H, color=colour, lw=0,
+                                      zorder=-1))
+
+    def lines(self, lines: list[str], *, size=BODY_PT, weight="normal", colour=INK,
+              indent=0.0, gap_after=0.08) -> None:
+        """Lines of text down the page, one text object per page (drawing is per object)."""
+        step = size * LINE / 72
+        while lines:
+            self.room(step)
+            fit = max(1, int((PAGE_H - MARGIN - self.y) // step))
+            chunk, lines = lines[:fit], lines[fit:]
+            self.text(MARGIN + indent, self.y, "\n".join(chunk), size=size, weight=weight,
+                      colour=colour)
+            self.y += step * len(chunk)
+        self.y += gap_after
+
+
+def render_pdf(report: Report) -> bytes:
+    """The PDF document of ``report`` as bytes."""
+    import matplotlib
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buffer = io.BytesIO()
+    rc = {"pdf.fonttype": FONTTYPE, "font.family": "DejaVu Sans", "text.hinting": "no_hinting"}
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        # labels in scripts DejaVu lacks are drawn as boxes (and kept as text): not an error
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        with PdfPages(buffer, metadata={"Title": report.title, "Creator": "gexclust"}) as pdf:
+            flow = _Flow(pdf, report.title)
+            flow.new_page()
+            _cover(flow, report)
+            for section in report.sections:
+                _section(flow, section)
+            flow.close()
+    return buffer.getvalue()
+
+
+def _cover(flow: _Flow, report: Report) -> None:
+    flow.lines(textwrap.wrap(report.title, _chars(WIDTH, 17)), size=17, weight="bold")
+    flow.lines(textwrap.wrap(report.subtitle, _chars(WIDTH, 8.5), break_long_words=True),
+               size=8.5, colour=MUTED, gap_after=0.15)
+    if report.banner:
+        lines = textwrap.wrap(report.banner, _chars(WIDTH - 0.3, BODY_PT))
+        height = len(lines) * BODY_PT * LINE / 72 + 0.16
+        flow.room(height)
+        flow.band(flow.y, height, "#fff4d6")
+        flow.y += 0.08
+        flow.lines(lines, indent=0.15, gap_after=0.2)
+
+
+def _section(flow: _Flow, section) -> None:
+    flow.room(0.9)  # a heading is never the last thing on a page
+    flow.y += 0.12
+    flow.rule(flow.y)
+    flow.y += 0.08
+    flow.lines([section.title], size=13, weight="bold", gap_after=0.1)
+    for block in section.blocks:
+        if isinstance(block, Paragraph):
+            flow.lines(textwrap.wrap(block.text, _chars(WIDTH, BODY_PT), break_long_words=True))
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                wrapped = textwrap.wrap(item, _chars(WIDTH - 0.2, BODY_PT), break_long_words=True)
+                flow.lines([f"•  {wrapped[0]}"], gap_after=0)
+                flow.lines(wrapped[1:], indent=0.17, gap_after=0)
+            flow.y += 0.08
+        elif isinstance(block, Table):
+            _table(flow, block)
+        elif isinstance(block, Figure):
+            _figure(flow, block)
+
+
+def _table(flow: _Flow, table: Table) -> None:
+    size = TABLE_PT
+    widths = [max([len(c), *(len(r[j]) for r in table.rows)], default=1)
+              for j, c in enumerate(table.columns)]
+    # shrink the font, then cut the longest cells, until the columns fit the page
+    while sum(widths) + 2 * len(widths) > _chars(WIDTH, size) and size > 6:
+        size -= 0.5
+    budget = _chars(WIDTH, size) - 2 * len(widths)
+    while sum(widths) > budget and max(widths) > 6:
+        widths[widths.index(max(widths))] -= 1
+    step = size * LINE / 72
+    # natural width (one average character per character), never wider than the page
+    scale = min(WIDTH / max(sum(widths) + 2 * len(widths), 1), size * EM_PER_CHAR * 1.15 / 72)
+    x_left = [MARGIN + scale * (sum(widths[:j]) + 2 * j + 0.5) for j in range(len(widths))]
+    x_right = [x + scale * widths[j] for j, x in enumerate(x_left)]
+
+    def cell(text: str, j: int) -> str:
+        return text if len(text) <= widths[j] else text[: max(widths[j] - 1, 1)] + "…"
+
+    def rows(block: list[list[str]], *, header: bool) -> None:
+        """Rows that fit on this page, one text object per column."""
+        if header:
+            flow.band(flow.y - 0.02, step, BAND, width=x_right[-1] + scale - MARGIN)
+        for j in range(len(widths)):
+            right = j in table.numeric
+            flow.text(x_right[j] if right else x_left[j], flow.y,
+                      "\n".join(cell(r[j], j) for r in block), size=size,
+                      weight="bold" if header else "normal", ha="right" if right else "left")
+        flow.y += step * len(block)
+
+    if table.caption:
+        flow.room(2 * step + 0.3)
+        flow.lines(textwrap.wrap(table.caption, _chars(WIDTH, size)), size=size, colour=MUTED,
+                   gap_after=0.03)
+    flow.room(2 * step)
+    rows([table.columns], header=True)
+    todo = list(table.rows)
+    while todo:
+        fit = int((PAGE_H - MARGIN - flow.y) // step)
+        if fit < 1:
+            flow.new_page()
+            rows([table.columns], header=True)
+            continue
+        rows(todo[:fit], header=False)
+        todo = todo[fit:]
+    flow.y += 0.15
+
+
+def _figure(flow: _Flow, figure: Figure) -> None:
+    from matplotlib.image import imread
+
+    image = imread(io.BytesIO(figure.png), format="png")
+    height_px, width_px = image.shape[:2]
+    caption = textwrap.wrap(figure.caption, _chars(WIDTH, 8))
+    caption_h = len(caption) * 8 * LINE / 72 + 0.1
+    width = min(WIDTH, width_px / 100)  # the figures are drawn at 120 dpi: a little larger
+    height = width * height_px / width_px
+    most = PAGE_H - 2 * MARGIN - caption_h - 0.3
+    if height > most:
+        width, height = width * most / height, most
+    flow.room(height + caption_h)
+    left = MARGIN + (WIDTH - width) / 2
+    ax = flow.fig.add_axes((left / PAGE_W, 1 - (flow.y + height) / PAGE_H, width / PAGE_W,
+                            height / PAGE_H))
+    ax.imshow(image, interpolation="antialiased", aspect="auto")
+    ax.set_axis_off()
+    flow.y += height + 0.06
+    flow.lines(caption, size=8, colour=MUTED, gap_after=0.15)

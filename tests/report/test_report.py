@@ -1,0 +1,234 @@
+"""The insights report: sections and numbers agree with summary.json, both files render, and
+every string from the input is escaped."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gexclust as gx
+from gexclust.cli import main
+from tests.conftest import make_planted
+
+SECTIONS = ("overview", "dataset", "preprocessing", "choosing-k", "tree", "clusters",
+            "type-distances", "support", "heatmap", "markers", "limits", "parameters")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+EVIL_TYPE = "<script>alert(1)</script>"
+EVIL_SAMPLE = '<img src=x onerror="alert(2)">&amp;'
+
+
+class Page(HTMLParser):
+    """Sections (id -> text), start tags and attributes of an HTML document."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.sections: dict[str, str] = {}
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self._current: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [(k, v or "") for k, v in attrs]
+        if tag == "section":
+            self._current = dict(attrs)["id"]
+            self.sections[self._current] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self._current = None
+
+    def handle_data(self, data):
+        if self._current is not None:
+            self.sections[self._current] += data + " "
+
+
+def run_folder(tmp: Path, *args: str) -> Path:
+    outdir = tmp / "run"
+    assert main(["run", *args, "-o", str(outdir), "--quiet"]) == 0
+    if not (outdir / "report.html").exists():  # until `run` writes it itself
+        assert main(["report", str(outdir)]) == 0
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory) -> Path:
+    return run_folder(tmp_path_factory.mktemp("example"))
+
+
+@pytest.fixture(scope="module")
+def evil_run(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("evil")
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    adata.obs["type"] = adata.obs["type"].cat.rename_categories(
+        {"group0": EVIL_TYPE, "group1": "A & B", "group2": "$x^2$ β-cell"})
+    adata.obs["samples"] = [EVIL_SAMPLE + str(i) for i in range(adata.n_obs)]
+    gx.io.write_cumida(adata, tmp / "evil.csv")
+    return run_folder(tmp, str(tmp / "evil.csv"), "--n-clusters", "3")
+
+
+def test_every_section_is_there_with_the_numbers_of_summary_json(example_run):
+    summary = json.loads((example_run / "summary.json").read_text())
+    page = Page((example_run / "report.html").read_text())
+    assert set(SECTIONS) - {"support"} <= set(page.sections)
+    assert "support" in page.sections  # says that no bootstrap ran
+
+    data = page.sections["dataset"]
+    for key in ("n_samples", "n_probes", "n_genes_clustered"):
+        assert str(summary[key]) in data
+    assert summary["input"]["sha256"] in data
+    clusters = page.sections["clusters"]
+    for key in ("ari_vs_type", "nmi_vs_type", "purity_vs_type"):
+        assert f"{summary[key]:.3f}" in clusters
+    assert f"{summary['ari_vs_type']:.3f}" in page.sections["overview"]
+    for name, size in summary["cluster_sizes"].items():
+        assert f" {name} {size} " in " ".join(clusters.split()) + " "
+    assert f"{summary['cophenetic_correlation']:.3f}" in page.sections["tree"]
+    params = page.sections["parameters"]
+    for package, version in summary["versions"].items():
+        assert package in params
+        assert version in params
+    assert "SIMULATED" in (example_run / "report.html").read_text()
+
+
+def test_insights_are_written_from_this_run(example_run):
+    page = Page((example_run / "report.html").read_text())
+    clusters = " ".join(page.sections["clusters"].split())
+    # k = 4 on five planted types: the two CD34+ populations share a cluster
+    assert "mixes PBSC_CD34 (10) and Bone_Marrow_CD34 (8)" in clusters
+    assert "holds only AML: all 26 AML samples" in clusters
+    distances = " ".join(page.sections["type-distances"].split())
+    assert "The two closest types are Bone_Marrow_CD34 and PBSC_CD34" in distances
+    limits = page.sections["limits"]
+    assert "simulated" in limits
+    assert "set by hand" in limits
+    assert "k = 4 was given" in page.sections["choosing-k"]
+
+
+def test_html_is_self_contained(example_run):
+    html = (example_run / "report.html").read_text()
+    page = Page(html)
+    assert "script" not in page.tags
+    sources = [v for k, v in page.attrs if k in ("src", "href")]
+    assert sources
+    assert all(v.startswith(("data:image/png;base64,", "#")) for v in sources)
+    assert "http://" not in html.replace("http-equiv", "")
+    assert "https://" not in html
+
+
+def test_strings_from_the_input_are_escaped(evil_run):
+    html = (evil_run / "report.html").read_text()
+    page = Page(html)
+    assert "script" not in page.tags
+    assert "img" in page.tags  # our figures
+    assert not [k for k, _ in page.attrs if k.startswith("on")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert EVIL_TYPE in page.sections["clusters"]  # shown as text
+    assert "$x^2$ β-cell" in page.sections["clusters"]
+    if shutil.which("pdftotext"):
+        text = pdf_text(evil_run / "report.pdf")
+        assert EVIL_TYPE in text
+        assert "$x^2$ β-cell" in text  # no mathtext, Unicode kept
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                         text=True, check=True, timeout=60)
+    return out.stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
+def test_pdf_has_the_sections_as_text(example_run):
+    summary = json.loads((example_run / "summary.json").read_text())
+    text = pdf_text(example_run / "report.pdf")
+    for title in ("At a glance", "The data", "Preprocessing", "How many clusters", "The tree",
+                  "Clusters and sample types", "Marker genes", "What this run cannot tell",
+                  "Parameters and versions"):
+        assert title in text
+    for key in ("ari_vs_type", "nmi_vs_type", "purity_vs_type", "cophenetic_correlation"):
+        assert f"{summary[key]:.3f}" in text
+    assert summary["input"]["sha256"] in text
+
+
+def not_blank(png: Path) -> float:
+    """Share of pixels that are not white."""
+    from matplotlib.image import imread
+
+    image = imread(png)[..., :3]
+    return float((image.min(axis=2) < 0.9).mean())
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) absent")
+def test_pdf_pages_are_not_blank(example_run, tmp_path):
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(example_run / "report.pdf"),
+                    str(tmp_path / "page")], check=True, timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 3
+    for page in pages:
+        assert not_blank(page) > 0.005, page.name
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return name
+    pytest.skip("headless Chromium absent (.ci/run installs Debian's chromium)")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 2400), (390, 2400)],
+                         ids=["laptop", "phone"])
+def test_html_renders_in_chromium(example_run, tmp_path, width, height):
+    png = tmp_path / "shot.png"
+    subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                    f"--window-size={width},{height}", f"--screenshot={png}",
+                    (example_run / "report.html").as_uri()],
+                   capture_output=True, check=True, timeout=120)
+    assert not_blank(png) > 0.02
+
+
+def test_chromium_shows_the_evil_type_as_text(evil_run, tmp_path):
+    out = subprocess.run([chromium(), *CHROMIUM_FLAGS,
+                          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                          (evil_run / "report.html").as_uri()],
+                         capture_output=True, text=True, check=True, timeout=120)
+    page = Page(out.stdout)
+    assert "script" not in page.tags
+    assert EVIL_TYPE in page.sections["clusters"]
+
+
+def test_report_command_rebuilds_and_refuses_other_folders(example_run, tmp_path, capsys):
+    before = (example_run / "report.html").read_text()
+    (example_run / "report.html").unlink()
+    assert main(["report", str(example_run)]) == 0
+    assert (example_run / "report.html").read_text() == before
+    assert main(["report", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "adata.h5ad: not found" in err
+
+
+def test_support_values_are_reported_when_present(example_run, tmp_path):
+    import anndata
+
+    from gexclust._report import write_report
+
+    adata = anndata.read_h5ad(example_run / "adata.h5ad")
+    summary = json.loads((example_run / "summary.json").read_text())
+    n = adata.n_obs - 1
+    au = np.full(n, 0.99)
+    au[-3:] = 0.5  # the top merges (between clusters) and a weak one
+    adata.uns["hclust"]["support"] = {"au": au, "bp": au - 0.1, "se": np.zeros(n)}
+    write_report(adata, summary, tmp_path)
+    page = Page((tmp_path / "report.html").read_text())
+    support = " ".join(page.sections["support"].split())
+    assert "AU 99%, supported" in support
+    assert "4 of 4 clusters have AU >= 95%" in " ".join(page.sections["overview"].split())
