@@ -26,9 +26,21 @@ class ClusterFacts:
     purity: float  # share of the largest type (1.0 without types)
 
 
+def tree(adata: AnnData, key: str = "hclust"):
+    """The sample tree, its leaves matched to the rows of ``adata``."""
+    from ..tl._tree_access import get_tree
+
+    return get_tree(adata, key, axis="obs", caller="report")
+
+
 def linkage(adata: AnnData, key: str = "hclust") -> np.ndarray:
     """The sample tree's linkage matrix."""
-    return np.asarray(adata.uns[key]["linkage"], dtype=float)
+    return tree(adata, key).linkage
+
+
+def _per_leaf(adata: AnnData, column: str, key: str = "hclust") -> np.ndarray:
+    """``.obs[column]`` as strings, indexed by leaf id of the tree."""
+    return tree(adata, key).per_leaf(adata.obs[column].astype(str).to_numpy())
 
 
 def clusters(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[ClusterFacts]:
@@ -69,7 +81,7 @@ def type_distances(adata: AnnData, *, key="hclust", type_key="type") -> pd.DataF
     Z = linkage(adata, key)
     keep = _subsample(adata.n_obs)
     coph = squareform(hierarchy.cophenet(Z))[np.ix_(keep, keep)] / Z[-1, 2]
-    types = adata.obs[type_key].astype(str).to_numpy()[keep]
+    types = _per_leaf(adata, type_key, key)[keep]
     names = sorted(set(types), key=list(pd.unique(adata.obs[type_key].astype(str))).index)
     out = pd.DataFrame(np.nan, index=names, columns=names)
     for a in names:
@@ -87,7 +99,7 @@ def root_split(adata: AnnData, *, key="hclust", type_key="type") -> tuple[pd.Ser
     """Type counts on each side of the tree's first split (left, right)."""
     Z = linkage(adata, key)
     n = adata.n_obs
-    types = adata.obs[type_key].astype(str).to_numpy()
+    types = _per_leaf(adata, type_key, key)
     sides = []
     for child in Z[-1, :2].astype(int):
         members = _members(Z, child, n)
@@ -111,7 +123,7 @@ def clade_rows(adata: AnnData, *, key="hclust", cluster_key="cluster") -> dict[s
     Z = linkage(adata, key)
     n = adata.n_obs
     sizes = Z[:, 3].astype(int)
-    labels = adata.obs[cluster_key].astype(str).to_numpy()
+    labels = _per_leaf(adata, cluster_key, key)
     rows: dict[str, int | None] = {}
     for name in adata.obs[cluster_key].astype("category").cat.categories:
         members = set(np.flatnonzero(labels == str(name)))
