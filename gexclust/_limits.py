@@ -71,6 +71,13 @@ class Limits:
     download_budget: float = 3600.0
     redirect_hosts: tuple[str, ...] = ("ncbi.nlm.nih.gov",)
 
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name != "redirect_hosts" and not value > 0:
+                msg = f"Limits({field.name}={value!r}): expected a positive number"
+                raise ValueError(msg)
+
     @classmethod
     def from_env(cls) -> Limits:
         """The defaults, overridden by whichever ``GEXCLUST_*`` variables are set."""

@@ -126,6 +126,8 @@ def test_limits_from_environment(monkeypatch):
     monkeypatch.setenv("GEXCLUST_LOW_SPEED_TIME", "soon")
     with pytest.raises(ValueError, match=r"GEXCLUST_LOW_SPEED_TIME='soon' is not valid"):
         Limits.from_env()
+    with pytest.raises(ValueError, match=r"Limits\(download_budget=0\): expected a positive"):
+        Limits(download_budget=0)
 
 
 def test_long_line_is_refused_naming_file_and_line(tmp_path):

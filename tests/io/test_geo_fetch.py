@@ -149,10 +149,13 @@ def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
         shutil.rmtree(folder.parent)
 
 
-def test_platform_annotation_falls_back_to_soft(server, geo_root, tmp_path):
+@pytest.mark.parametrize("annot_problem", ["missing", "html_page"])
+def test_platform_annotation_falls_back_to_soft(server, geo_root, tmp_path, annot_problem):
     annot = geo_root / "platforms/GPLnnn/GPL96/annot/GPL96.annot.gz"
     moved = annot.with_suffix(".bak")
     annot.rename(moved)
+    if annot_problem == "html_page":  # GEO's front end answering 200 with a page
+        server.state["body"][ANNOT] = b"<!DOCTYPE html><html>Service unavailable</html>\n"
     soft = geo_root / "platforms/GPLnnn/GPL96/soft/GPL96_family.soft.gz"
     soft.parent.mkdir(parents=True, exist_ok=True)
     text = gzip.decompress(moved.read_bytes()).decode().replace("^Annotation = GPL96", "^PLATFORM = GPL96")  # noqa: E501
