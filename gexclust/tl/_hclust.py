@@ -12,6 +12,7 @@ from scipy.spatial.distance import pdist
 from .._checks import check_choice
 from .._logging import logger
 from .._utils import dense, float_matrix, get_matrix
+from ._linkage import build_tree, check_memory
 from ._methods import Method, Metric, check_method_metric
 
 
@@ -29,8 +30,14 @@ def hclust(
 ) -> AnnData | None:
     """Agglomerative hierarchical clustering of the samples (``axis='obs'``) or genes.
 
-    Distances and merges are scipy's (``pdist`` and ``linkage``), so the linkage matrix is
-    exactly the one scipy gives for the same data, method and metric.
+    Up to 2,000 items, distances and merges are scipy's (``pdist`` and ``linkage``), so the
+    linkage matrix is exactly the one scipy gives. Beyond, the same tree (up to ties and float
+    rounding) comes from faster engines: ward (euclidean) and average/weighted (correlation,
+    cosine, spearman) from cluster centroids in O(n x d) memory, single/centroid/median from
+    ``fastcluster.linkage_vector``, the rest from a distance matrix computed in blocks through
+    BLAS and linked by ``fastcluster``. A request whose distance matrix cannot fit in memory is
+    refused up front with a ``MemoryError`` naming the limit and the alternatives. For more than
+    2,000 items the cophenetic correlation is computed over a random sample of 2,000 leaves.
 
     Parameters
     ----------
@@ -79,12 +86,14 @@ def hclust(
     """
     check_choice("axis", axis, ("obs", "var"))
     check_method_metric(method, metric)
+    items = "observations" if axis == "obs" else "genes"
+    # refuse what cannot fit before any copy is made
+    check_memory(adata.n_obs if axis == "obs" else adata.n_vars, method, metric, what=items)
     if copy:
         adata = adata.copy()
     data, labels = _observations(adata, axis=axis, use_rep=use_rep, layer=layer)
-    distances = pairwise_distances(data, metric=metric, labels=labels)
-    Z = hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
-    coph, _ = hierarchy.cophenet(Z, distances)
+    Z, coph = build_tree(data, method=method, metric=metric, labels=labels,
+                         optimal_ordering=optimal_ordering, what=items)
     adata.uns[key_added] = {
         "linkage": Z,
         "leaves": hierarchy.leaves_list(Z),

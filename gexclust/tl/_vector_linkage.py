@@ -1,0 +1,335 @@
+"""Linkage in O(n * d) memory: rounds of reciprocal nearest neighbours over cluster centroids.
+
+Some linkages need only one vector per cluster, never the n x n distance matrix:
+
+- **ward** (scipy's and R's ``ward.D2`` height): ``sqrt(2 n_a n_b / (n_a + n_b)) ||c_a - c_b||``
+  with centroids c and sizes n;
+- **average** (UPGMA) with correlation or cosine distance: after standardising each row (centred
+  for correlation, unit length), the distance of two rows is ``1 - x.y``, which is linear, so the
+  mean of all distances between two clusters is ``1 - m_a.m_b`` with m the clusters' mean rows;
+- **weighted** (WPGMA) likewise, with each merge's vector the plain mean of its two parts.
+
+All three are *reducible* (a merged cluster is never nearer to a third than the nearer of its
+parts was), which gives two savings:
+
+- every pair of reciprocal nearest neighbours merges in the same round (same tree up to ties);
+- a cluster whose nearest neighbour was not merged keeps it, so only new clusters and those
+  whose neighbour merged are searched again.
+
+A search is a blocked matrix product through BLAS (float32 by default, for speed); every
+candidate whose approximate distance is within the product's rounding bound of the best is then
+recomputed exactly in float64, so the float32 product changes the speed, not the tree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+WARD, AVERAGE, WEIGHTED = 0, 1, 2
+_KIND = {"ward": WARD, "average": AVERAGE, "weighted": WEIGHTED}
+
+#: Target size (entries) of one block of the product.
+BLOCK_ENTRIES = 1 << 21
+
+#: Nearest neighbours remembered per cluster (candidates after merges, see :func:`_refresh`).
+N_LISTED = 32
+
+
+@njit(cache=True)
+def _exact(kind, C, a, b, n_a, n_b):
+    """Exact float64 distance key between clusters a and b (ward: half the squared height)."""
+    s = 0.0
+    if kind == WARD:
+        for t in range(C.shape[1]):
+            diff = C[a, t] - C[b, t]
+            s += diff * diff
+        return (n_a * n_b) / (n_a + n_b) * s
+    for t in range(C.shape[1]):
+        s += C[a, t] * C[b, t]
+    return 1.0 - s
+
+
+@njit(cache=True)
+def _lower_bounds(kind, g, q_pos, norm_q, n_q, norms, size, slack, low, high):
+    """Bounds on the exact key of one query against every active cluster, from its products.
+
+    ``g`` is the row of products (ward: -2 q.k, else q.k); ``norms``/``size`` are aligned with
+    it. The loop has no branches, so it vectorises.
+    """
+    m = g.shape[0]
+    if kind == WARD:
+        for c in range(m):
+            f = (n_q * size[c]) / (n_q + size[c])
+            scale = norm_q + norms[c]
+            v = f * (scale + g[c])
+            low[c] = v - slack * f * scale
+            high[c] = v + slack * f * scale
+    else:
+        for c in range(m):
+            v = 1.0 - g[c]  # rows and their means have norm <= 1
+            low[c] = v - slack
+            high[c] = v + slack
+    low[q_pos] = np.inf
+    high[q_pos] = np.inf
+
+
+@njit(cache=True)
+def _pick(kind, G, queries, q_pos, active, C, norms, size, slack, nn, nn_dist, listed,
+          n_listed, bound):
+    """Exact nearest active neighbour of each query from one block of approximate products.
+
+    Keeps the ``N_LISTED`` clusters with the smallest lower bounds and ``bound``, the smallest
+    lower bound of all others. The exact float64 minimum over the listed ones is the nearest
+    neighbour when it is below ``bound``; otherwise every candidate whose lower bound is below
+    the best upper bound is recomputed exactly. Ties go to the smallest slot.
+    ``norms`` and ``size`` are aligned with ``active`` here.
+    """
+    m = active.shape[0]
+    L = listed.shape[1]
+    kept = min(L, m - 1)
+    low = np.empty(m)
+    high = np.empty(m)
+    chunk_min = np.empty((m + 63) // 64)
+    cand = np.empty(m, np.int64)
+    for r in range(queries.shape[0]):
+        q = queries[r]
+        p = q_pos[r]
+        _lower_bounds(kind, G[r], p, norms[p], size[p], norms, size, slack, low, high)
+        # The (kept+1)-th smallest of the minima of kept+1 or more chunks bounds the
+        # (kept+1)-th smallest value from above, so one compare per entry finds them all.
+        for h in range(chunk_min.shape[0]):
+            chunk_min[h] = np.min(low[64 * h : 64 * h + 64])
+        threshold = np.inf
+        if chunk_min.shape[0] > kept:
+            threshold = np.partition(chunk_min, kept)[kept]
+        count = 0
+        for c in range(m):
+            if low[c] <= threshold:
+                cand[count] = c
+                count += 1
+        order = np.argsort(low[cand[:count]], kind="mergesort")
+        top = cand[order]
+        bound[q] = low[top[kept]] if m - 1 > kept else np.inf
+        best = np.inf
+        arg = -1
+        for t in range(kept):
+            k = active[top[t]]
+            e = _exact(kind, C, q, k, size[p], size[top[t]])
+            listed[q, t] = k
+            if e < best or (e == best and k < arg):
+                best = e
+                arg = k
+        n_listed[q] = kept
+        if not best < bound[q]:
+            upper = np.min(high)
+            best = np.inf
+            for c in range(m):
+                if low[c] <= upper:
+                    e = _exact(kind, C, q, active[c], size[p], size[c])
+                    if e < best:  # slots ascend, so ties keep the smallest
+                        best = e
+                        arg = active[c]
+        nn[q] = arg
+        nn_dist[q] = best
+
+
+@njit(cache=True)
+def _merge(kind, C, size, norms, nn, nn_dist, alive, leaf, forward, partner, merges,
+           n_merges):
+    """Merge all reciprocal-nearest pairs (into the smaller slot); return slots to update."""
+    n = C.shape[0]
+    merged = np.zeros(n, np.bool_)
+    for i in range(n):
+        j = nn[i]
+        partner[i] = -1
+        if not alive[i] or i > j or nn[j] != i:
+            continue
+        merges[n_merges, 0] = leaf[i]
+        merges[n_merges, 1] = leaf[j]
+        # 1 - x.y of identical directions can round to -1e-16; distances are >= 0
+        merges[n_merges, 2] = np.sqrt(2.0 * nn_dist[i]) if kind == WARD else max(nn_dist[i], 0.0)
+        n_merges += 1
+        total = size[i] + size[j]
+        w_i = size[i] / total if kind != WEIGHTED else 0.5
+        s = 0.0
+        for t in range(C.shape[1]):
+            x = w_i * C[i, t] + (1.0 - w_i) * C[j, t]
+            C[i, t] = x
+            s += x * x
+        norms[i] = s
+        size[i] = total
+        alive[j] = False
+        forward[j] = i
+        partner[i] = j
+        merged[i] = True
+        merged[j] = True
+    count = 0
+    dirty = np.empty(n, np.int64)
+    for i in range(n):
+        if alive[i] and (merged[i] or merged[nn[i]]):
+            dirty[count] = i
+            count += 1
+    return dirty[:count], n_merges
+
+
+@njit(cache=True)
+def _refresh(kind, C, size, alive, forward, partner, listed, n_listed, bound, nn, nn_dist,
+             dirty):
+    """Update the nearest neighbours of ``dirty`` from their lists; return those that fail.
+
+    By reducibility a cluster made only of parts that were not listed is at least ``bound``
+    away. So the listed clusters (followed through merges, and for a new cluster the lists of
+    both parts, with the smaller bound) decide the nearest neighbour exactly whenever their
+    minimum is below the bound.
+    """
+    L = listed.shape[1]
+    failed = np.empty(dirty.shape[0], np.int64)
+    n_failed = 0
+    cand = np.empty(2 * L, np.int64)
+    dist = np.empty(2 * L)
+    seen = np.zeros(C.shape[0], np.bool_)
+    for r in range(dirty.shape[0]):
+        q = dirty[r]
+        j = partner[q]
+        b = bound[q] if j < 0 else min(bound[q], bound[j])
+        count = 0
+        for src in (q, j):
+            if src < 0:
+                continue
+            for t in range(n_listed[src]):
+                k = listed[src, t]
+                while not alive[k]:
+                    k = forward[k]
+                if k == q or seen[k]:
+                    continue
+                seen[k] = True
+                cand[count] = k
+                dist[count] = _exact(kind, C, q, k, size[q], size[k])
+                count += 1
+        for t in range(count):
+            seen[cand[t]] = False
+        order = np.argsort(dist[:count], kind="mergesort")
+        kept = min(count, L)
+        for t in range(kept, count):
+            b = min(b, dist[order[t]])  # dropped clusters are at least this far
+        best = np.inf
+        arg = -1
+        for t in range(kept):
+            k = cand[order[t]]
+            listed[q, t] = k
+            if dist[order[t]] < best or (dist[order[t]] == best and k < arg):
+                best = dist[order[t]]
+                arg = k
+        n_listed[q] = kept
+        bound[q] = b
+        if best < b:
+            nn[q] = arg
+            nn_dist[q] = best
+        else:
+            failed[n_failed] = q
+            n_failed += 1
+    return failed[:n_failed]
+
+
+def vector_merges(X: np.ndarray, method: str, *, search_dtype=np.float32) -> np.ndarray:
+    """All n - 1 merges (leaf, leaf, height) of the rows of ``X`` (n x d).
+
+    ``X`` must already be standardised for ``average``/``weighted`` (unit rows, see
+    :func:`standardise`); for ``ward`` it is taken as is.
+    """
+    kind = _KIND[method]
+    C = np.array(X, dtype=np.float64, order="C")
+    n, d = C.shape
+    if kind == WARD:
+        C -= C.mean(axis=0)  # smaller norms: smaller rounding in the expanded product
+    state = {
+        "size": np.ones(n),
+        "norms": np.einsum("ij,ij->i", C, C),
+        "nn": np.full(n, -1, np.int64),
+        "nn_dist": np.full(n, np.inf),
+        "listed": np.zeros((n, N_LISTED), np.int64),
+        "n_listed": np.zeros(n, np.int64),
+        "bound": np.full(n, np.inf),
+    }
+    alive = np.ones(n, np.bool_)
+    leaf = np.arange(n, dtype=np.int64)
+    forward = np.arange(n, dtype=np.int64)
+    partner = np.full(n, -1, np.int64)
+    merges = np.empty((max(n - 1, 0), 3))
+    n_merges = 0
+    # |fl(product) - product| <= d u (|a|^2 + |b|^2) (ward) or d u (dot); doubled with margin
+    slack = 4.0 * (d + 8) * np.finfo(search_dtype).eps
+    search = np.arange(n)
+    while n_merges < n - 1:
+        if len(search):
+            _search(kind, C, np.flatnonzero(alive), search, slack, search_dtype, **state)
+        dirty, n_merges = _merge(kind, C, state["size"], state["norms"], state["nn"],
+                                 state["nn_dist"], alive, leaf, forward, partner, merges,
+                                 n_merges)
+        search = _refresh(kind, C, state["size"], alive, forward, partner, state["listed"],
+                          state["n_listed"], state["bound"], state["nn"], state["nn_dist"],
+                          dirty)
+    return merges
+
+
+def standardise(X: np.ndarray, metric: str) -> np.ndarray:
+    """Rows as unit vectors (centred first for correlation): distance = 1 - dot product."""
+    X = np.array(X, dtype=np.float64)
+    if metric == "correlation":
+        X -= X.mean(axis=1, keepdims=True)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X
+
+
+def _search(kind, C, active, queries, slack, dtype, *, size, norms, nn, nn_dist, listed,
+            n_listed, bound):
+    """Nearest active neighbour of every query slot, in blocks of queries."""
+    targets = np.asarray(C[active], dtype=dtype)
+    if kind == WARD:
+        targets *= -2
+    active_norms, active_size = norms[active], size[active]
+    positions = np.searchsorted(active, queries)
+    rows = max(1, BLOCK_ENTRIES // max(len(active), 1))
+    for start in range(0, len(queries), rows):
+        block = queries[start : start + rows]
+        G = np.asarray(C[block], dtype=dtype) @ targets.T
+        _pick(kind, G, block, positions[start : start + rows], active, C, active_norms,
+              active_size, slack, nn, nn_dist, listed, n_listed, bound)
+
+
+@njit(cache=True)
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+@njit(cache=True)
+def _label(merges, order, n):
+    Z = np.empty((n - 1, 4))
+    parent = np.arange(n)
+    cluster = np.arange(n)  # scipy id of the cluster whose union-find root is this leaf
+    size = np.ones(n)
+    for t in range(n - 1):
+        a = _root(parent, np.int64(merges[order[t], 0]))
+        b = _root(parent, np.int64(merges[order[t], 1]))
+        Z[t, 0] = min(cluster[a], cluster[b])
+        Z[t, 1] = max(cluster[a], cluster[b])
+        Z[t, 2] = merges[order[t], 2]
+        Z[t, 3] = size[a] + size[b]
+        parent[b] = a
+        size[a] += size[b]
+        cluster[a] = n + t
+    return Z
+
+
+def label_merges(merges: np.ndarray, n: int) -> np.ndarray:
+    """The (n - 1) x 4 linkage (scipy's layout) from merges given by any leaf of each side.
+
+    Merges are ordered by height, keeping the recorded order among equal heights (a cluster is
+    always recorded after the merges that built it), as scipy's nearest-neighbour chain does.
+    """
+    order = np.argsort(merges[:, 2], kind="stable")
+    return _label(merges, order, n)

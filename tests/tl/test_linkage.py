@@ -1,0 +1,164 @@
+"""The large-n engines give scipy's tree; impossible requests are refused before allocating."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import anndata as ad
+import numpy as np
+import pytest
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import pdist, squareform
+from scipy.stats import rankdata
+
+import gexclust as gx
+from gexclust.tl._distances import blocked_pdist
+from gexclust.tl._linkage import SMALL_N, check_memory, induced_linkage, sampled_cophenetic
+from gexclust.tl._vector_linkage import label_merges, standardise, vector_merges
+
+VECTOR = [("ward", "euclidean"), ("average", "correlation"), ("average", "cosine"),
+          ("weighted", "correlation")]
+
+
+def clustered(n, d=6, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=2.0, size=(5, d))
+    return centres[rng.integers(0, 5, n)] + rng.normal(size=(n, d))
+
+
+@pytest.mark.parametrize(("method", "metric"), VECTOR)
+@pytest.mark.parametrize("search_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [2, 3, 40, 400])
+def test_vector_engine_is_scipy(method, metric, search_dtype, n):
+    X = clustered(n)
+    rows = X if method == "ward" else standardise(X, metric)
+    Z = label_merges(vector_merges(rows, method, search_dtype=search_dtype), n)
+    expected = hierarchy.linkage(pdist(X, metric), method)
+    # float32 only speeds the search: candidates are re-checked exactly in float64
+    np.testing.assert_allclose(Z, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_vector_engine_with_ties_keeps_cophenetic_distances():
+    X = np.repeat(clustered(60, seed=1), 3, axis=0)  # every point three times: tied merges
+    Z = label_merges(vector_merges(X, "ward"), len(X))
+    expected = hierarchy.linkage(X, "ward")
+    np.testing.assert_allclose(np.sort(Z[:, 2]), np.sort(expected[:, 2]), atol=1e-12)
+    np.testing.assert_allclose(hierarchy.cophenet(Z), hierarchy.cophenet(expected), atol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "correlation", "cosine"])
+def test_blocked_distances_are_pdist(metric):
+    X = clustered(300, d=9)
+    np.testing.assert_allclose(blocked_pdist(X, metric), pdist(X, metric), rtol=1e-12,
+                               atol=1e-13)
+    # documented float32 tolerance: about 1e-7 relative to the norms
+    np.testing.assert_allclose(blocked_pdist(X, metric, dtype=np.float32), pdist(X, metric),
+                               atol=2e-5 if metric == "euclidean" else 2e-6)
+
+
+def test_blocked_euclidean_is_exact_for_near_duplicates():
+    X = clustered(50)
+    X[1] = X[0] + 1e-9
+    np.testing.assert_allclose(blocked_pdist(X, "euclidean")[0], pdist(X[:2])[0], rtol=1e-6)
+
+
+LARGE = [("ward", "euclidean"), ("average", "correlation"), ("weighted", "cosine"),
+         ("single", "euclidean"), ("single", "correlation"), ("centroid", "euclidean"),
+         ("complete", "euclidean"), ("average", "cityblock")]
+
+
+@pytest.fixture(scope="module")
+def large():
+    X = clustered(SMALL_N + 150, d=5, seed=2)
+    return ad.AnnData(X)
+
+
+@pytest.mark.parametrize(("method", "metric"), LARGE)
+def test_hclust_beyond_scipy_size_gives_scipy_tree(large, method, metric):
+    gx.tl.hclust(large, method=method, metric=metric)
+    tree = large.uns["hclust"]
+    distances = pdist(large.X, metric)
+    expected = hierarchy.linkage(distances, method)
+    np.testing.assert_allclose(tree["linkage"], expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(tree["leaves"], hierarchy.leaves_list(expected))
+    # estimated on 2,000 sampled leaves: close to the exact value
+    exact, _ = hierarchy.cophenet(expected, distances)
+    assert tree["cophenetic_correlation"] == pytest.approx(exact, abs=0.02)
+
+
+def test_spearman_beyond_scipy_size_is_pearson_on_ranks():
+    # Rank correlations take few distinct values, so scipy's tree and ours differ by how tied
+    # merges are ordered; the correlation path itself is checked against scipy above.
+    adata = ad.AnnData(clustered(SMALL_N + 50, d=40, seed=5))
+    gx.tl.hclust(adata, method="average", metric="spearman")
+    ranks = ad.AnnData(rankdata(adata.X, axis=1))
+    gx.tl.hclust(ranks, method="average", metric="correlation")
+    np.testing.assert_array_equal(adata.uns["hclust"]["linkage"], ranks.uns["hclust"]["linkage"])
+    expected = hierarchy.linkage(pdist(ranks.X, "correlation"), "average")
+    agreement, _ = hierarchy.cophenet(adata.uns["hclust"]["linkage"], hierarchy.cophenet(expected))
+    assert agreement > 0.95
+
+
+def test_gene_axis_beyond_scipy_size():
+    rng = np.random.default_rng(3)
+    adata = ad.AnnData(rng.normal(size=(12, SMALL_N + 50)))
+    gx.tl.hclust(adata, axis="var", method="average", metric="correlation")
+    expected = hierarchy.linkage(pdist(adata.X.T, "correlation"), "average")
+    np.testing.assert_allclose(adata.uns["hclust"]["linkage"], expected, rtol=1e-9, atol=1e-12)
+    gx.tl.cut(adata, n_clusters=4)
+    assert adata.var["cluster"].nunique() == 4
+
+
+def test_constant_gene_is_refused_on_the_large_path():
+    rng = np.random.default_rng(4)
+    adata = ad.AnnData(rng.normal(size=(8, SMALL_N + 10)))
+    adata.X[:, 7] = 1.0
+    with pytest.raises(ValueError, match="constant"):
+        gx.tl.hclust(adata, axis="var", method="average", metric="correlation")
+
+
+def test_nan_is_refused_on_the_large_path(large):
+    bad = large.copy()
+    bad.X[5, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        gx.tl.hclust(bad, method="ward")
+
+
+def test_optimal_ordering_is_refused_beyond_scipy_size(large):
+    with pytest.raises(ValueError, match="optimal_ordering"):
+        gx.tl.hclust(large, optimal_ordering=True)
+
+
+def test_average_on_500k_fails_fast_without_allocating():
+    adata = ad.AnnData(np.zeros((500_000, 2), dtype=np.float32))
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(MemoryError, match=r"500,000 observations needs the full distance matrix"
+                       r", 1,000.0 GB") as info:
+        gx.tl.hclust(adata, method="average", metric="euclidean")
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 1.0
+    assert peak < 5e6  # nothing of the data's size was copied
+    assert "method='ward'" in str(info.value)
+    assert "use_rep='X_pca'" in str(info.value)
+
+
+def test_memory_limit_is_the_available_memory():
+    check_memory(70_000, "complete", "euclidean", available=40e9)  # 19.6 GB of 30 GB: fine
+    with pytest.raises(MemoryError, match="about 43,301 observations"):
+        check_memory(70_000, "complete", "euclidean", available=10e9)
+    check_memory(10**6, "ward", "euclidean", available=1e9)  # O(n d): never refused
+
+
+def test_induced_tree_keeps_cophenetic_distances():
+    X = clustered(80)
+    Z = hierarchy.linkage(X, "average")
+    leaves = np.sort(np.random.default_rng(0).choice(80, 25, replace=False))
+    full = squareform(hierarchy.cophenet(Z))
+    sub = squareform(hierarchy.cophenet(induced_linkage(Z, leaves)))
+    np.testing.assert_allclose(sub, full[np.ix_(leaves, leaves)])
+    exact, _ = hierarchy.cophenet(Z, pdist(X))
+    assert sampled_cophenetic(Z, X, metric="euclidean") == pytest.approx(exact)
