@@ -1,8 +1,7 @@
 """Subpackages that import their members on first use.
 
-The helper process of ``gexclust run`` imports only the drawing half of :mod:`gexclust.pl`
-and the CSV parser of :mod:`gexclust.io`; with lazy ``__init__`` modules it does so without
-paying for AnnData, pandas and scipy, which those packages' other members need.
+``import gexclust.io`` or ``gexclust.pl`` then costs nothing until a member is used, so the
+command line and scripts pay only for the modules they need.
 """
 
 from __future__ import annotations

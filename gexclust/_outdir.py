@@ -1,48 +1,265 @@
-"""Publishing a folder of results atomically: build it aside, then swap it into place."""
+"""The output folder of ``gexclust run``: written only when complete, never beyond our own files.
+
+A run builds its outputs in a hidden staging folder inside OUTDIR, ``.gexclust-stage-*``, and
+moves them into place only once all are written (:func:`staged_outdir`). Each file arrives by
+one rename, so a file is there complete or not at all. The manifest, ``.gexclust-manifest.json``,
+lists every output with its size and sha256; it is updated before the files it vouches for
+change (listing old and new versions while they are swapped), so even a run killed between two
+renames leaves only files the manifest recognises. The renames and the removal of the staging
+folder run with SIGINT/SIGTERM held back.
+
+What the manifest lists (unchanged since) is gexclust's; everything else is the user's. A
+folder that holds anything of the user's is refused, with or without ``--force``, naming what
+is there; ``--force`` only allows replacing the outputs of an earlier run. The staging folder
+holds a lock for as long as its run lives: one that can be locked belongs to a run that was
+killed (SIGKILL, power loss) and is removed by the next run; one that cannot belongs to a live
+run, which makes a second run into the same folder stop.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ._atomic import current_umask
+from ._files import sha256_file
+from ._stop import check as check_stop
+from ._stop import shielded
+
+MANIFEST = ".gexclust-manifest.json"
+STAGE_PREFIX = ".gexclust-stage-"
+LOCK = ".lock"
+#: How many unknown entries an error message names before it counts the rest.
+SHOWN = 5
 
 
-def check_outdir(outdir: Path, *, force: bool) -> None:
-    """Refuse an existing non-empty ``outdir`` unless ``force``; refuse a file in its place."""
+def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
+    """Check that ``outdir`` can receive the outputs; return what of ours it holds.
+
+    ``outdir`` may be missing, empty, a folder holding only gexclust's outputs (``force``
+    needed to replace them), or a symbolic link to such a folder. Returns ``{name: stat}`` of
+    the earlier outputs found: ``{name: (identity, versions listed in the manifest)}``.
+    Raises ``FileExistsError`` naming what is in the way.
+    """
+    outdir = Path(outdir)
+    if outdir.is_symlink() and not outdir.exists():
+        msg = f"{outdir}: is a symbolic link to a missing folder"
+        raise FileExistsError(msg)
     if outdir.exists() and not outdir.is_dir():
         msg = f"{outdir}: exists and is not a folder"
         raise FileExistsError(msg)
-    if outdir.is_dir() and any(outdir.iterdir()) and not force:
-        msg = f"{outdir}: folder is not empty; pass --force to replace it"
+    if not outdir.exists():
+        return {}
+    entries = [e for e in os.scandir(outdir) if not e.name.startswith(STAGE_PREFIX)]
+    listed = _read_manifest(outdir / MANIFEST)
+    ours, foreign = {}, []
+    for entry in entries:
+        reason = _not_ours(entry, listed)
+        if reason is None:
+            ours[entry.name] = (_identity(entry.stat(follow_symlinks=False)),
+                                listed.get(entry.name, []))
+        else:
+            foreign.append(entry.name + reason)
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:SHOWN])
+        more = f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else ""
+        msg = (f"{outdir}: holds files gexclust did not write ({shown}{more}); "
+               "gexclust replaces only its own outputs: choose another OUTDIR")
         raise FileExistsError(msg)
+    if ours and not force:
+        msg = f"{outdir}: holds the outputs of an earlier run; pass --force to replace them"
+        raise FileExistsError(msg)
+    return ours
 
 
 @contextlib.contextmanager
 def staged_outdir(outdir: str | os.PathLike, *, force: bool) -> Iterator[Path]:
-    """Yield a hidden staging folder beside ``outdir``; on success it replaces ``outdir``.
+    """Yield a staging folder inside ``outdir``; when the block succeeds, publish its files.
 
-    If the block fails, the staging folder is removed and ``outdir`` is untouched, so a crashed
-    run never leaves a partial result under the final name.
+    Enter it before the long work: it creates ``outdir`` (so permission problems show at
+    once), removes staging folders of killed runs, and refuses a folder that holds anything
+    gexclust did not write (see :func:`check_outdir`). Every regular file the block leaves
+    in the staging folder becomes an output. If the block fails or is interrupted, the staging
+    folder is removed, earlier outputs stay as they were, and a folder this call created is
+    removed again.
     """
     outdir = Path(outdir)
     check_outdir(outdir, force=force)
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", suffix=".part", dir=outdir.parent))
-    os.chmod(stage, 0o777 & ~current_umask())  # mkdtemp creates 0700
+    created = _make_folders(outdir)
+    lock = None
     try:
-        yield stage
-        check_outdir(outdir, force=force)  # another run may have filled it meanwhile
-        old = None
-        if outdir.exists():
-            old = outdir.with_name(f".{outdir.name}.{os.getpid()}.old")
-            os.replace(outdir, old)
-        os.replace(stage, outdir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
+        except OSError as err:
+            msg = f"{outdir}: cannot write there ({err.strerror})"
+            raise PermissionError(msg) from err
+        lock = _try_lock(stage / LOCK)
+        try:
+            _remove_stale_stages(outdir, keep=stage)
+            earlier = check_outdir(outdir, force=force)
+            yield stage
+            with shielded():
+                check_stop()  # a Ctrl-C that Python swallowed still cancels the run
+                _publish(stage, outdir, earlier)
+            created = []  # success: the folders stay
+        finally:
+            with shielded():
+                _release(lock)
+                shutil.rmtree(stage, ignore_errors=True)
+    finally:
+        with shielded():
+            for folder in created:  # innermost first; only while empty
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+def record_outputs(outdir: str | os.PathLike, paths) -> None:
+    """Add files written into ``outdir`` after its run (``gexclust report``) to its manifest."""
+    outdir = Path(outdir)
+    files = _read_manifest(outdir / MANIFEST)
+    for path in map(Path, paths):
+        files[path.name] = [{"size": path.stat().st_size, "sha256": sha256_file(path)}]
+    stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
+    try:
+        with shielded():
+            _write_manifest(stage, outdir, files)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _publish(stage: Path, outdir: Path, earlier: dict) -> None:
+    """Move the staged outputs into ``outdir``, replacing the earlier ones; see the module doc."""
+    names = sorted(p.name for p in stage.iterdir() if p.is_file() and p.name != LOCK)
+    for name in {*names, *earlier, MANIFEST}:
+        # nothing may have appeared or changed under our names since the run began
+        if _identity_of(outdir / name) != earlier.get(name, (None,))[0]:
+            msg = f"{outdir / name}: changed while gexclust was running; outputs not written"
+            raise FileExistsError(msg)
+    new = {name: [{"size": (stage / name).stat().st_size, "sha256": sha256_file(stage / name)}]
+           for name in names}
+    both = {name: new.get(name, []) + earlier[name][1] for name in earlier if name != MANIFEST}
+    _write_manifest(stage, outdir, {**new, **both})  # vouches for old and new while they swap
+    for name in names:
+        os.replace(stage / name, outdir / name)
+    for name in set(earlier) - {*names, MANIFEST}:
+        (outdir / name).unlink()
+    _write_manifest(stage, outdir, new)
+
+
+def _write_manifest(stage: Path, outdir: Path, files: dict) -> None:
+    text = json.dumps({"gexclust_manifest": 1, "files": files}, indent=1, sort_keys=True)
+    (stage / MANIFEST).write_text(text + "\n")
+    os.replace(stage / MANIFEST, outdir / MANIFEST)
+
+
+def _not_ours(entry: os.DirEntry, listed: dict) -> str | None:
+    """``None`` if ``entry`` is an unchanged output listed in the manifest, else why not."""
+    if entry.is_symlink():
+        return " (symbolic link)"
+    if entry.is_dir():
+        return "/"
+    if entry.name == MANIFEST:
+        return None if listed else " (not a gexclust manifest)"
+    if entry.name not in listed:
+        return ""
+    size = entry.stat().st_size
+    hashes = {v.get("sha256") for v in listed[entry.name] if v.get("size") == size}
+    if hashes and sha256_file(entry.path) in hashes:
+        return None
+    return " (changed since gexclust wrote it)"
+
+
+def _read_manifest(path: Path) -> dict:
+    """``{name: [version, ...]}`` of the manifest at ``path``; ``{}`` if it is not ours."""
+    try:
+        if path.is_symlink():
+            return {}
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("gexclust_manifest") != 1 \
+            or not isinstance(data.get("files"), dict):
+        return {}
+    files = data["files"]
+    if not all(isinstance(v, list) and all(isinstance(x, dict) for x in v)
+               for v in files.values()):
+        return {}
+    return files
+
+
+def _stages(outdir: Path) -> list[str]:
+    """Staging folders in ``outdir`` (real folders with our prefix, not links)."""
+    return [e.path for e in os.scandir(outdir)
+            if e.name.startswith(STAGE_PREFIX) and e.is_dir(follow_symlinks=False)]
+
+
+def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
+    """Remove staging folders whose run is gone; refuse to run beside a live one."""
+    for path in _stages(outdir):
+        if Path(path) == keep:
+            continue
+        lock = _try_lock(Path(path) / LOCK, create=False)
+        if lock is None:
+            msg = (f"{outdir}: another gexclust run is writing into this folder "
+                   f"({Path(path).name}); wait for it to finish or choose another OUTDIR")
+            raise FileExistsError(msg)
+        with shielded():
+            _release(lock)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _try_lock(path: Path, *, create: bool = True):
+    """An exclusive lock on ``path`` (a file descriptor), or ``None`` if a live process holds it.
+
+    The operating system drops the lock when its process dies, however it dies.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no POSIX locks (Windows): a leftover staging folder is never removed
+        return None if not create else -1
+    flags = os.O_RDWR | (os.O_CREAT if create else 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        return -1  # killed before it took its lock: stale
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _release(lock) -> None:
+    if lock is not None and lock >= 0:
+        os.close(lock)  # closing the descriptor releases the lock
+
+
+def _make_folders(outdir: Path) -> list[Path]:
+    """Create ``outdir`` and missing parents; return those created, innermost first."""
+    missing = []
+    folder = outdir
+    while not folder.exists() and not folder.is_symlink():
+        missing.append(folder)
+        folder = folder.parent
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        msg = f"{outdir}: cannot create the output folder ({err.strerror})"
+        raise PermissionError(msg) from err
+    return missing
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _identity_of(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        return _identity(path.stat(follow_symlinks=False))
+    except FileNotFoundError:
+        return None

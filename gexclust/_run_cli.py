@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -14,9 +15,35 @@ VERSIONED = ("anndata", "numpy", "scipy", "pandas", "matplotlib", "h5py")
 
 def run_command(args) -> int:
     """Execute ``gexclust run`` for parsed ``args``; returns the exit code."""
-    from ._outdir import check_outdir
+    from ._outdir import staged_outdir
     from ._pipeline import RunConfig, cluster_samples  # light: heavy imports are deferred
-    from ._render import Helper
+    from ._render import parse_formats
+
+    check_run_options(args)
+    formats = parse_formats(args.formats)
+    config = RunConfig(recipe=args.recipe, n_clusters=args.n_clusters, method=args.method,
+                       metric=args.metric, n_top_genes=_n_top(args))
+    progress = Progress(4, quiet=args.quiet)
+    # the output folder is checked (permissions, files in the way) before any real work
+    with staged_outdir(Path(args.outdir), force=args.force) as stage:
+        progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
+        adata, source = _load(args)
+        check_n_clusters(config.n_clusters, adata.n_obs)
+        n_probes = adata.n_vars
+        progress(f"clustering {adata.n_obs} samples x {n_probes} probes ({config.recipe} recipe)")
+        cluster_samples(adata, config)
+        progress(f"writing tables and figures to {args.outdir}")
+        summary = _summary(adata, config, source, n_probes)
+        _write_outputs(adata, summary, stage, formats)
+    progress("done", final=True)  # the outputs are in place: the run has succeeded
+    if not args.quiet:
+        print(format_summary(adata, summary))
+    return 0
+
+
+def check_run_options(args) -> None:
+    """Refuse option values ``run`` cannot honour, before any file is read."""
+    from .tl._methods import check_method_metric
 
     if args.recipe == "seed" and (args.n_top_genes is not None or args.all_genes):
         msg = "--recipe seed always uses all probes; drop --n-top-genes/--all-genes"
@@ -24,29 +51,22 @@ def run_command(args) -> int:
     if args.n_top_genes is not None and args.n_top_genes < 1:
         msg = f"--n-top-genes must be a positive integer, got {args.n_top_genes}"
         raise ValueError(msg)
-    check_outdir(Path(args.outdir), force=args.force)  # fail before the expensive work
-    from .tl._methods import check_method_metric
-
+    check_n_clusters(args.n_clusters, None)
+    if args.platform == "all":
+        msg = ("--platform all: run clusters the samples of one platform; run once per "
+               "platform, each with --platform GPL... and its own -o OUTDIR")
+        raise ValueError(msg)
     check_method_metric(args.method, args.metric)
-    config = RunConfig(recipe=args.recipe, n_clusters=args.n_clusters, method=args.method,
-                       metric=args.metric, n_top_genes=_n_top(args))
-    progress = Progress(4, quiet=args.quiet)
-    progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
-    with Helper() as helper:
-        # the helper parses a CSV and warms up matplotlib while this process imports AnnData
-        parsed = helper.parse_cumida(args.input) if _input_kind(args.input) == "cumida" else None
-        helper.warm_up()
-        adata, source = _load(args, parsed)
-        n_probes = adata.n_vars
-        progress(f"clustering {adata.n_obs} samples x {n_probes} probes ({config.recipe} recipe)")
-        cluster_samples(adata, config)
-        progress(f"writing tables and figures to {args.outdir}")
-        summary = _summary(adata, config, source, n_probes)
-        _write_outputs(adata, summary, Path(args.outdir), helper, force=args.force)
-    progress("done", final=True)  # the outputs are in place: the run has succeeded
-    if not args.quiet:
-        print(format_summary(adata, summary))
-    return 0
+
+
+def check_n_clusters(n_clusters: int, n_samples: int | None) -> None:
+    """``--n-clusters`` must be at least 1 and, once the data are read, at most the samples."""
+    if n_clusters < 1:
+        msg = f"--n-clusters must be at least 1, got {n_clusters}"
+        raise ValueError(msg)
+    if n_samples is not None and n_clusters > n_samples:
+        msg = f"--n-clusters {n_clusters}: the input has only {n_samples} samples"
+        raise ValueError(msg)
 
 
 def _input_kind(source: str | None) -> str:
@@ -71,13 +91,13 @@ def _n_top(args) -> int | None:
     return args.n_top_genes if args.n_top_genes is not None else DEFAULT_N_TOP
 
 
-def _load(args, parsed=None):
-    """The AnnData to cluster and a description of its source; ``parsed()`` gives a parsed CSV."""
+def _load(args):
+    """The AnnData to cluster and a description of its source."""
     kind = _input_kind(args.input)
     if kind == "cumida":
-        from .io._cumida import cumida_to_anndata
+        from .io import read_cumida
 
-        adata = cumida_to_anndata(parsed(), missing=args.missing)
+        adata = read_cumida(args.input, missing=args.missing)
         return adata, {"path": str(args.input), "sha256": adata.uns["source"]["sha256"],
                        "sha256_of": "input file", "simulated": False}
     if kind == "example":
@@ -139,6 +159,8 @@ def _summary(adata, config, source, n_probes: int) -> dict:
         "n_samples": int(adata.n_obs),
         "n_probes": int(n_probes),
         "n_genes_clustered": int(adata.n_vars),
+        "n_clusters_found": len(sizes),
+        "cut_note": cut_note(adata, config),
         "cluster_sizes": {str(k): int(v) for k, v in sizes.items()},
         "cophenetic_correlation": adata.uns["hclust"]["cophenetic_correlation"],
         "ari_vs_type": None if comparison is None else comparison["ari"],
@@ -148,22 +170,37 @@ def _summary(adata, config, source, n_probes: int) -> dict:
     }
 
 
-def _write_outputs(adata, summary: dict, outdir: Path, helper, *, force: bool) -> None:
-    from ._interrupt import check as check_interrupted
-    from ._outdir import staged_outdir
-    from ._render import figure_specs
+def cut_note(adata, config) -> str | None:
+    """Why the tree was cut into other than ``config.n_clusters`` clusters, or ``None``."""
+    n_found = adata.obs["cluster"].nunique()
+    note = adata.uns.get("cluster", {}).get("note")  # tl.cut says why, where it knows
+    if note is None and n_found != config.n_clusters:
+        note = (f"asked for {config.n_clusters} clusters, the tree gives {n_found}: no cut "
+                "height separates exactly that many (tied merge heights, or the inversions "
+                "of a centroid/median tree)")
+    return None if note is None else str(note)
 
-    with staged_outdir(outdir, force=force) as stage:
-        helper.draw(figure_specs(adata), stage)
-        try:
-            _write_tables(adata, stage)  # while the helper draws
-            helper.wait()
-            check_interrupted()  # last chance before the outputs are put in place
-        except BaseException:
-            helper.settle()  # nothing may write into the stage once it is being removed
-            raise
-        summary["outputs"] = sorted([*(p.name for p in stage.iterdir()), "summary.json"])
-        (stage / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+def _write_outputs(adata, summary: dict, stage: Path, formats) -> None:
+    from ._render import draw_figures, figure_specs
+
+    _write_tables(adata, stage)
+    draw_figures(figure_specs(adata), stage, formats)
+    summary["outputs"] = sorted([*(p.name for p in stage.iterdir() if not p.name.startswith(".")),
+                                 "summary.json"])
+    text = json.dumps(_finite(summary), indent=2, allow_nan=False)
+    (stage / "summary.json").write_text(text + "\n")
+
+
+def _finite(value):
+    """``value`` with NaN and infinities as ``None`` (JSON has no NaN; e.g. two samples)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _write_tables(adata, stage: Path) -> None:
@@ -197,8 +234,15 @@ def format_summary(adata, summary: dict) -> str:
         table["total"] = table.sum(axis=1)
         lines.append(table.to_string())
         lines.append(
-            f"ARI vs type: {summary['ari_vs_type']:.3f}   NMI: {summary['nmi_vs_type']:.3f}"
-            f"   purity: {summary['purity_vs_type']:.3f}"
+            f"ARI vs type: {_score(summary['ari_vs_type'])}   "
+            f"NMI: {_score(summary['nmi_vs_type'])}   purity: {_score(summary['purity_vs_type'])}"
         )
-    lines.append(f"cophenetic correlation: {summary['cophenetic_correlation']:.3f}")
+    lines.append(f"cophenetic correlation: {_score(summary['cophenetic_correlation'])}")
+    if summary["cut_note"]:
+        lines.append(f"NOTE on the cut: {summary['cut_note']}")
     return "\n".join(lines)
+
+
+def _score(value) -> str:
+    """A score to 3 decimals; 'n/a' where it is undefined (e.g. two samples)."""
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.3f}"

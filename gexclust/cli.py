@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import gc
-import os
+import contextlib
+import logging
+import signal
 import sys
 import time
+from collections.abc import Iterator
 
 EPILOG = "Example: gexclust run -o gexclust_example   (built-in simulated GSE9476 example)"
 
@@ -33,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("input", nargs="?", metavar="INPUT",
                      help="CuMiDa CSV(.gz), GEO series matrix or SOFT file, or a GEO accession "
                      "(GSE9476) to fetch")
-    run.add_argument("-o", "--outdir", required=True, help="output folder (must be new or empty)")
+    run.add_argument("-o", "--outdir", required=True,
+                     help="output folder: new, empty, or holding only the outputs of an "
+                     "earlier run (replaced with --force)")
     run.add_argument("--n-clusters", type=int, default=4, help="clusters to cut (default 4)")
     run.add_argument("--method", default="ward", help="linkage method (default ward)")
     run.add_argument("--metric", default="euclidean", help="distance (default euclidean)")
@@ -49,8 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     _geo_options(run)
     run.add_argument("--type-from", default=None, metavar="COLUMN_OR_REGEX",
                      help="GEO input: .obs column or title regex giving the sample type")
-    run.add_argument("--force", action="store_true", help="replace a non-empty OUTDIR")
-    run.add_argument("--quiet", action="store_true", help="no progress or summary output")
+    run.add_argument("--formats", default="png", metavar="png,pdf,svg",
+                     help="figure formats, comma-separated (default png)")
+    run.add_argument("--force", action="store_true",
+                     help="replace the outputs of an earlier run in OUTDIR (never other files)")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress, warnings or summary output (errors still show)")
     run.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     fetch = sub.add_parser(
         "fetch",
@@ -89,7 +97,7 @@ def _geo_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``gexclust`` console script."""
+    """Run the ``gexclust`` command line with ``argv``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
@@ -101,29 +109,64 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        if args.command == "run":
-            from ._run_cli import run_command
-
-            return run_command(args)
-        if args.command == "fetch":
-            from ._run_cli import fetch_command
-
-            return fetch_command(args)
-        if args.command == "report":
-            from ._report import rebuild_report
-
-            for path in rebuild_report(args.outdir):
-                print(path)
-            return 0
-    except KeyboardInterrupt:
-        print("gexclust: interrupted", file=sys.stderr)
-        return 130
+        with _log_to_stderr(args):
+            return _dispatch(args)
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (see gexclust._stop)
+        signum = getattr(err, "signum", signal.SIGINT)
+        word = "terminated" if signum == signal.SIGTERM else "interrupted"
+        print(f"gexclust: {word}", file=sys.stderr)
+        return 128 + signum
     except Exception as err:
         if getattr(args, "debug", False):
             raise
         print(f"gexclust: error: {_one_line(err)}", file=sys.stderr)
         return 1
-    return 2
+
+
+def _dispatch(args) -> int:
+    if args.command == "run":
+        from ._run_cli import run_command
+
+        return run_command(args)
+    if args.command == "fetch":
+        from ._run_cli import fetch_command
+
+        return fetch_command(args)
+    from ._outdir import record_outputs
+    from ._report import rebuild_report
+
+    paths = rebuild_report(args.outdir)
+    record_outputs(args.outdir, paths)  # so that --force may replace them later
+    for path in paths:
+        print(path)
+    return 0
+
+
+@contextlib.contextmanager
+def _log_to_stderr(args) -> Iterator[None]:
+    """Show the package's warnings (INFO too with --debug) on stderr, unless --quiet."""
+    if getattr(args, "quiet", False):
+        yield
+        return
+    logger = logging.getLogger("gexclust")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Format())
+    level = logging.INFO if getattr(args, "debug", False) else logging.WARNING
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(min(level, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+class _Format(logging.Formatter):
+    """``gexclust: warning: text`` on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"gexclust: {record.levelname.lower()}: {' '.join(record.getMessage().split())}"
 
 
 def _one_line(err: BaseException) -> str:
@@ -142,7 +185,7 @@ class Progress:
     def __call__(self, text: str, *, final: bool = False) -> None:
         """Announce the next stage; before any but the final one, stop if Ctrl-C was pressed."""
         if not final:
-            from ._interrupt import check
+            from ._stop import check
 
             check()
         self.step += 1
@@ -152,22 +195,13 @@ class Progress:
 
 
 def console_main() -> None:
-    """Entry point of the console script: run, flush, and exit without interpreter teardown.
+    """Entry point of the console script: SIGINT and SIGTERM stop the run cleanly."""
+    from . import _stop
 
-    Every output is written, flushed and renamed into place before ``main`` returns; skipping
-    the teardown of numpy/pandas/matplotlib saves a noticeable fraction of a short run. The
-    cyclic garbage collector runs far less often than by default: imports and parsing create
-    millions of objects and next to no cyclic garbage, and the default schedule costs ~5% of
-    a run (measured, benchmarks/bench_run.py).
-    """
-    gc.set_threshold(100_000, 50, 100)
-    from ._interrupt import install
-
-    install()
+    _stop.install()
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    _stop.uninstall()  # the run is over: a late signal changes nothing
+    sys.exit(code)
 
 
 if __name__ == "__main__":

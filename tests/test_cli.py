@@ -17,9 +17,31 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
 import gexclust as gx
+from tests.conftest import make_planted
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGS = [f"{n}.{e}" for n in ("dendrogram", "cluster_heatmap", "clustermap") for e in ("png", "pdf")]
+FIGS = [f"{n}.png" for n in ("dendrogram", "cluster_heatmap", "clustermap")]
+OUTPUTS = {"adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS}
+
+
+def planted_csv(n_per_group: int = 6) -> str:
+    """A CuMiDa CSV of three planted groups; one type name is outside Latin-1."""
+    adata = make_planted(n_per_group=n_per_group, n_groups=3, n_genes=40)
+    names = {"group0": "β-thalassaemia", "group1": "AML", "group2": "PB"}
+    lines = ["samples,type," + ",".join(adata.var_names)]
+    for sample, kind, row in zip(adata.obs_names, adata.obs["type"], adata.X, strict=True):
+        lines.append(f"{sample},{names[kind]}," + ",".join(f"{v:.5f}" for v in row))
+    return "\n".join(lines) + "\n"
+
+
+SMALL_CSV = planted_csv()
+
+
+@pytest.fixture
+def small_csv(tmp_path) -> Path:
+    path = tmp_path / "in.csv"
+    path.write_text(SMALL_CSV)
+    return path
 
 
 def gexclust(*args, cwd=None, check=True):
@@ -28,6 +50,24 @@ def gexclust(*args, cwd=None, check=True):
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
+
+
+@pytest.fixture
+def cli(capsys):
+    """``gexclust`` run in this process (no import cost); same result fields as ``gexclust()``."""
+    from types import SimpleNamespace
+
+    from gexclust.cli import main
+
+    def run(*args, check=True):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        if check:
+            assert code == 0, err
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run
 
 
 def readme_commands() -> list[str]:
@@ -53,7 +93,7 @@ def test_readme_example_command(tmp_path):
     proc = gexclust(*args[1:], cwd=tmp_path)
     outdir = tmp_path / args[args.index("-o") + 1]
     names = {p.name for p in outdir.iterdir()}
-    assert names == {"adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS}
+    assert names == {*OUTPUTS, ".gexclust-manifest.json"}
     assert "SIMULATED" in proc.stdout
     assert "ARI vs type" in proc.stdout
 
@@ -72,14 +112,13 @@ def test_readme_example_command(tmp_path):
     Z = pd.read_csv(outdir / "linkage.csv").to_numpy()
     np.testing.assert_allclose(Z, adata.uns["hclust"]["linkage"], rtol=1e-9)
     for fig in FIGS:
-        head = (outdir / fig).read_bytes()[:4]
-        assert head in (b"\x89PNG", b"%PDF")
+        assert (outdir / fig).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_csv_seed_recipe_equals_original_script(tmp_path):
+def test_csv_seed_recipe_equals_original_script(cli, tmp_path):
     csv = tmp_path / "Leukemia_GSE9476.csv"
     gx.io.write_cumida(gx.datasets.gse9476_example(), csv)
-    gexclust("run", csv, "-o", tmp_path / "out", "--recipe", "seed", "--quiet")
+    cli("run", csv, "-o", tmp_path / "out", "--recipe", "seed", "--quiet")
     frame = pd.read_csv(csv)
     X = frame.drop(columns=["samples", "type"]).apply(pd.to_numeric)
     reference = fcluster(linkage(StandardScaler().fit_transform(X), "ward"), 4, "maxclust")
@@ -91,19 +130,53 @@ def test_csv_seed_recipe_equals_original_script(tmp_path):
     assert summary["n_genes_clustered"] == 22283
 
 
-def test_refuses_non_empty_outdir_and_force_replaces(tmp_path):
+def test_force_replaces_only_our_outputs(cli, tmp_path, small_csv):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("precious")
-    proc = gexclust("run", "-o", out, check=False)
-    assert proc.returncode != 0
-    assert proc.stderr.strip().count("\n") == 0
-    assert "not empty; pass --force" in proc.stderr
-    assert (out / "keep.txt").read_text() == "precious"
-    gexclust("run", "-o", out, "--force", "--quiet", "--n-clusters", "5")
-    assert not (out / "keep.txt").exists()
+    cli("run", small_csv, "-o", out, "--quiet", "--n-clusters", "3")
+    proc = cli("run", small_csv, "-o", out, check=False)
+    assert proc.returncode == 1
+    assert "outputs of an earlier run; pass --force" in proc.stderr
+    cli("run", small_csv, "-o", out, "--force", "--quiet", "--n-clusters", "5")
     assert json.loads((out / "summary.json").read_text())["parameters"]["n_clusters"] == 5
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging debris
+    assert {p.name for p in tmp_path.iterdir()} == {"out", "in.csv"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".gexclust-stage")]
+
+
+def test_force_never_removes_user_files_or_the_input(tmp_path):
+    """Issue 9's repro: notes, a subfolder and the input CSV in OUTDIR, with --force."""
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "notes.txt").write_text("x\n")
+    (d / "sub").mkdir()
+    (d / "sub" / "kept.txt").write_text("y\n")
+    csv = d / "small.csv"
+    csv.write_text(SMALL_CSV)
+    before = sorted(p.relative_to(d) for p in d.rglob("*"))
+    proc = gexclust("run", csv, "-o", d, "--force", check=False)
+    assert proc.returncode == 1
+    assert "notes.txt, small.csv, sub/" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.relative_to(d) for p in d.rglob("*")) == before
+    assert csv.read_text() == SMALL_CSV
+
+
+def test_dot_as_outdir(cli, tmp_path, small_csv, monkeypatch):
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path / "run")
+    cli("run", small_csv, "-o", ".", "--quiet")
+    cli("run", small_csv, "-o", ".", "--quiet", "--force", "--formats", "pdf")
+    names = {p.name for p in (tmp_path / "run").iterdir()}
+    assert names == {*OUTPUTS - set(FIGS), *(f.replace(".png", ".pdf") for f in FIGS),
+                     ".gexclust-manifest.json"}  # the earlier run's PNGs were ours: replaced
+
+
+def test_symlinked_outdir_is_written_through(cli, tmp_path, small_csv):
+    target = tmp_path / "results"
+    target.mkdir()
+    (tmp_path / "link").symlink_to(target)
+    cli("run", small_csv, "-o", tmp_path / "link", "--quiet")
+    assert (tmp_path / "link").is_symlink()
+    assert {p.name for p in target.iterdir()} == {*OUTPUTS, ".gexclust-manifest.json"}
 
 
 @pytest.mark.parametrize(
@@ -117,11 +190,11 @@ def test_refuses_non_empty_outdir_and_force_replaces(tmp_path):
         ("samples,type,p1,p2\n1,A,2,3\n2,B,4,5\n", ["--method", "upgma"], "choose one of"),
     ],
 )
-def test_bad_input_gives_one_line_error(tmp_path, content, args, message):
+def test_bad_input_gives_one_line_error(cli, tmp_path, content, args, message):
     csv = tmp_path / "in.csv"
     if content is not None:
         csv.write_text(content)
-    proc = gexclust("run", csv, "-o", tmp_path / "out", *args, check=False)
+    proc = cli("run", csv, "-o", tmp_path / "out", *args, check=False)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if not line.startswith("[")]
@@ -148,100 +221,139 @@ def test_seed_recipe_rejects_gene_selection(tmp_path):
     assert "--recipe seed always uses all probes" in proc.stderr
 
 
-def test_run_in_process_without_fork(tmp_path, monkeypatch):
-    """Where fork is unavailable the figures are drawn in the main process, same outputs."""
-    import multiprocessing
+def test_pdf_keeps_unicode_text(cli, tmp_path, small_csv):
+    """PDFs embed their fonts: 'β-thalassaemia' in the legend survives as text."""
+    import shutil
 
-    from gexclust.cli import main
-
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
     out = tmp_path / "out"
-    assert main(["run", "-o", str(out), "--quiet", "--n-clusters", "5"]) == 0
-    assert {p.name for p in out.iterdir()} == {
-        "adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS,
-    }
-    assert json.loads((out / "summary.json").read_text())["ari_vs_type"] == pytest.approx(1.0)
+    cli("run", small_csv, "-o", out, "--quiet", "--n-clusters", "3", "--formats",
+             "pdf,svg,png")
+    assert {p.suffix for p in out.glob("dendrogram.*")} == {".pdf", ".svg", ".png"}
+    text = subprocess.run(["pdftotext", out / "dendrogram.pdf", "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "β-thalassaemia" in text
 
 
-def test_figure_helper_imports_no_anndata_pandas_or_scipy():
-    """The helper process draws from plain specs; importing AnnData there would cost ~1 s."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys\n"
-        "from gexclust._render import _warm_up\n"
-        "from gexclust.io._cumida_parse import parse_cumida\n"
-        "_warm_up()\n"
-        "print(sorted(m for m in ('anndata', 'pandas', 'scipy') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+def test_bad_formats_are_refused_before_any_work(cli, tmp_path):
+    proc = cli("run", "-o", tmp_path / "out", "--formats", "png,jpeg", check=False)
+    assert proc.returncode == 1
+    assert "jpeg is not valid; choose from png, pdf, svg" in proc.stderr
+    assert "[1/4" not in proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
-def test_helper_and_in_process_runs_agree(tmp_path, monkeypatch):
-    """A CSV parsed by the helper process gives the same tables as one parsed in-process."""
-    import multiprocessing
+@pytest.mark.parametrize(
+    ("args", "n_found"),
+    [(["--n-clusters", "1"], 1), (["--method", "centroid", "--n-clusters", "3"], None),
+     (["--method", "median", "--n-clusters", "3"], None)],
+)
+def test_valid_options_draw_and_say_what_was_cut(cli, tmp_path, args, n_found):
+    """One cluster, or a tree with inversions: the run finishes and says what it cut."""
+    csv = tmp_path / "in.csv"
+    csv.write_text(planted_csv(n_per_group=8))
+    out = tmp_path / "out"
+    proc = cli("run", csv, "-o", out, *args)
+    summary = json.loads((out / "summary.json").read_text())
+    found = summary["n_clusters_found"]
+    assert found == len(summary["cluster_sizes"])
+    if n_found is not None:
+        assert found == n_found
+    assert (out / "dendrogram.png").exists()
+    assert (out / "clustermap.png").exists()
+    if found == 1:
+        assert not (out / "cluster_heatmap.png").exists()
+        assert "cluster_heatmap" in proc.stderr
+    if found != int(args[-1]):
+        assert summary["cut_note"]
+        assert "NOTE on the cut" in proc.stdout
+        assert "gexclust: warning:" in proc.stderr
+
+
+def test_platform_all_is_refused_by_run(cli, tmp_path):
+    proc = cli("run", "GSE781", "-o", tmp_path / "out", "--platform", "all", "--offline",
+                    check=False)
+    assert proc.returncode == 1
+    assert "--platform all: run clusters the samples of one platform" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_samples_give_valid_json(cli, tmp_path):
+    csv = tmp_path / "two.csv"
+    csv.write_text("samples,type,p1,p2,p3\na,X,1,2,3\nb,Y,3,1,2\n")
+    out = tmp_path / "out"
+    cli("run", csv, "-o", out, "--n-clusters", "2", "--quiet")
+
+    def no_constants(name):
+        raise AssertionError(f"summary.json holds {name}")
+
+    summary = json.loads((out / "summary.json").read_text(), parse_constant=no_constants)
+    assert summary["cophenetic_correlation"] is None
+
+
+def test_warnings_reach_stderr_and_quiet_silences_them(cli, tmp_path):
+    csv = tmp_path / "na.csv"
+    csv.write_text("samples,type,p1,p2,p3\na,X,1,,3\nb,Y,3,1,2\nc,X,2,2,2\n")
+    proc = cli("run", csv, "-o", tmp_path / "o1", "--missing", "drop", "--n-clusters", "2")
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("gexclust: warn")]
+    assert warnings
+    assert "p2" in warnings[0] or "1 probe" in warnings[0]
+    quiet = cli("run", csv, "-o", tmp_path / "o2", "--missing", "drop", "--n-clusters",
+                     "2", "--quiet")
+    assert quiet.stderr == ""
+    assert quiet.stdout == ""
+
+
+def test_outdir_and_n_clusters_are_checked_before_the_work(cli, tmp_path, small_csv):
+    (tmp_path / "file").write_text("x")
+    proc = cli("run", small_csv, "-o", tmp_path / "file" / "out", check=False)
+    assert proc.returncode == 1
+    assert "cannot create the output folder" in proc.stderr
+    assert "[1/4" not in proc.stderr  # before reading
+    proc = cli("run", small_csv, "-o", tmp_path / "out", "--n-clusters", "0", check=False)
+    assert "--n-clusters must be at least 1" in proc.stderr
+    assert "[1/4" not in proc.stderr
+    proc = cli("run", small_csv, "-o", tmp_path / "out", "--n-clusters", "99", check=False)
+    assert "the input has only 18 samples" in proc.stderr
+    assert "clustering" not in proc.stderr  # after reading, before clustering
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_outdir_is_refused_before_the_work(tmp_path, small_csv):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders; the check cannot fail here")
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    parent.chmod(0o500)
+    try:
+        proc = gexclust("run", small_csv, "-o", parent / "out", check=False)
+    finally:
+        parent.chmod(0o700)
+    assert proc.returncode == 1
+    assert "cannot create the output folder" in proc.stderr
+    assert "[1/4" not in proc.stderr
+
+
+def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
+    """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
+    import os
     import tempfile
 
-    import gexclust as gx
     from gexclust.cli import main
 
-    csv = tmp_path / "example.csv"
-    gx.io.write_cumida(gx.datasets.gse9476_example(), csv)
+    def no_fork(*args, **kwargs):
+        raise AssertionError("gexclust run started a process")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    monkeypatch.setattr(os, "posix_spawn", no_fork)
+    monkeypatch.setattr(subprocess.Popen, "__init__", no_fork)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # inherited by the forked helper
-    assert main(["run", str(csv), "-o", str(tmp_path / "helper"), "--quiet"]) == 0
-    assert not list(scratch.iterdir())  # the helper's values file was taken and removed
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    assert main(["run", str(csv), "-o", str(tmp_path / "inproc"), "--quiet"]) == 0
-    for name in ("clusters.csv", "linkage.csv"):
-        assert (tmp_path / "helper" / name).read_text() == (tmp_path / "inproc" / name).read_text()
-    summaries = [json.loads((tmp_path / d / "summary.json").read_text())
-                 for d in ("helper", "inproc")]
-    assert summaries[0]["input"]["sha256"] == summaries[1]["input"]["sha256"]
-    assert summaries[0]["ari_vs_type"] == summaries[1]["ari_vs_type"]
-
-
-def group_alive(pgid: int, *, within: float) -> bool:
-    """Whether any process of group ``pgid`` is still there after ``within`` seconds."""
-    import os
-    import time
-
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return False
-        time.sleep(0.1)
-    return True
-
-
-@pytest.mark.parametrize("stage", ["reading", "writing tables and figures"])
-def test_ctrl_c_stops_the_run_cleanly(tmp_path, stage):
-    """Ctrl-C (SIGINT to the whole process group) at any stage: exit 130, nothing left over."""
-    import os
-    import signal
-
-    out = tmp_path / "out"
-    with subprocess.Popen([sys.executable, "-m", "gexclust.cli", "run", "-o", str(out)],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          start_new_session=True) as proc:
-        try:
-            for line in proc.stderr:
-                if stage in line:
-                    break
-            os.killpg(proc.pid, signal.SIGINT)
-            err = proc.stderr.read()
-            code = proc.wait(timeout=60)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-    assert code == 130, err
-    assert err.strip().splitlines()[-1] == "gexclust: interrupted"
-    assert "Traceback" not in err
-    assert not out.exists()
-    assert not list(tmp_path.iterdir())  # no staging folder left behind
-    assert not group_alive(proc.pid, within=5.0)  # no helper left running
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert main(["run", str(small_csv), "-o", str(tmp_path / "out"), "--quiet",
+                 "--n-clusters", "3"]) == 0
+    assert (tmp_path / "out" / "clustermap.png").exists()
+    assert not list(scratch.iterdir())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import sys
 from pathlib import Path
@@ -17,8 +15,6 @@ from .._atomic import atomic_path
 DPI = 120
 #: White space kept around the content of a saved figure (as matplotlib's ``pad_inches``).
 PAD_INCHES = 0.1
-#: How far labels may hang over a figure's edge and still be caught by the one-draw crop.
-OVERHANG_INCHES = 2.0
 
 
 def new_figure(figsize: tuple[float, float], *, show: bool | None):
@@ -38,112 +34,20 @@ def new_figure(figsize: tuple[float, float], *, show: bool | None):
 def save_figure(fig, paths, *, dpi: int | None = None) -> None:
     """Save ``fig`` to each path (format from its extension), atomically, cropped to its content.
 
-    Where a PNG is asked for at the figure's own dpi, the figure is drawn once, on a canvas
-    ``OVERHANG_INCHES`` larger than the figure on every side, and the pixels are cropped to the
-    content plus ``PAD_INCHES``; that crop box then serves the other formats. This spares the
-    separate layout pass of ``bbox_inches='tight'``. When content reaches the edge of that
-    canvas (it may go further), or the background is not the figure's own colour, the exact
-    route is taken: matplotlib's tight bounding box. Content *detached* from the figure by more
-    than ``OVERHANG_INCHES`` would be missed; gexclust's figures place none (tested against
-    ``bbox_inches='tight'``). PNGs use light zlib compression (a few % larger, several times
-    faster to encode) and unhinted text.
+    PDFs embed their fonts (TrueType, ``pdf.fonttype`` 42), so every character survives, Greek
+    letters included, and text stays selectable. PNGs use light zlib compression (a few %
+    larger, several times faster to encode) and unhinted text (laid out ~40% faster, the same
+    look at 120 dpi).
     """
     import matplotlib
 
-    # unhinted glyphs lay out ~40% faster and look the same at this resolution
-    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
-        _save(fig, [(Path(p), Path(p).suffix.lstrip(".").lower() or "png") for p in paths], dpi)
-
-
-def _save(fig, todo: list[tuple[Path, str]], dpi: int | None) -> None:
-    bbox = None
-    png = next((path for path, fmt in todo if fmt == "png"), None)
-    if png is not None and dpi in (None, fig.dpi):
-        cropped = _draw_cropped(fig)
-        if cropped is not None:
-            pixels, bbox = cropped
-            with atomic_path(png) as tmp:
-                _write_png(tmp, pixels, fig.dpi)
-            todo = [(path, fmt) for path, fmt in todo if path != png]
-    if todo and bbox is None:
-        bbox = fig.get_tightbbox().padded(PAD_INCHES)
-    for path, fmt in todo:
-        extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
-        with atomic_path(path) as tmp, _pdf_core_fonts(fmt == "pdf"):
-            fig.savefig(tmp, format=fmt, dpi=dpi or "figure", bbox_inches=bbox, **extra)
-
-
-def _draw_cropped(fig):
-    """Draw ``fig`` once, with room around it, and crop the pixels to the content plus padding.
-
-    Labels and legends may hang over the figure's edge (``bbox_inches='tight'`` exists for
-    that), so the canvas is the figure grown by ``OVERHANG_INCHES`` on every side. Returns
-    ``(rgba, bbox_inches)``, or ``None`` when content reaches the edge of even that canvas.
-    """
-    import io
-
-    from matplotlib.colors import to_rgba
-    from matplotlib.transforms import Bbox
-
-    dpi = fig.dpi
-    width, height = fig.get_size_inches()
-    grown = Bbox.from_bounds(-OVERHANG_INCHES, -OVERHANG_INCHES, width + 2 * OVERHANG_INCHES,
-                             height + 2 * OVERHANG_INCHES)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="rgba", dpi=dpi, bbox_inches=grown, pad_inches=0)
-    n_cols = int(grown.width * dpi)
-    raw = np.frombuffer(buffer.getbuffer(), dtype=np.uint8)
-    if raw.size % (4 * n_cols):
-        return None  # canvas size not as computed: let matplotlib crop
-    rgba = raw.reshape(-1, n_cols, 4)
-    background = np.round(np.asarray(to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
-    content = rgba.view(np.uint32)[..., 0] != background.view(np.uint32)[0]
-    rows = np.flatnonzero(content.any(axis=1))
-    cols = np.flatnonzero(content.any(axis=0))
-    n_rows = rgba.shape[0]
-    if not rows.size or rows[0] == 0 or cols[0] == 0 or rows[-1] == n_rows - 1 \
-            or cols[-1] == n_cols - 1:
-        return None
-    pad = round(PAD_INCHES * dpi)
-    top, bottom = rows[0] - pad, rows[-1] + 1 + pad
-    left, right = cols[0] - pad, cols[-1] + 1 + pad
-    out = np.empty((bottom - top, right - left, 4), dtype=np.uint8)
-    out[...] = background  # the padding may reach past the canvas
-    inside = (slice(max(top, 0), min(bottom, n_rows)), slice(max(left, 0), min(right, n_cols)))
-    out[inside[0].start - top:inside[0].stop - top,
-        inside[1].start - left:inside[1].stop - left] = rgba[inside]
-    bbox = Bbox.from_extents(left / dpi, (n_rows - bottom) / dpi, right / dpi,
-                             (n_rows - top) / dpi).translated(grown.x0, grown.y0)
-    return out, bbox
-
-
-def _write_png(path, rgba, dpi: float) -> None:
-    from matplotlib.image import imsave
-
-    imsave(path, rgba, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
-
-
-@contextlib.contextmanager
-def _pdf_core_fonts(active: bool):
-    """Write PDF text in the standard Helvetica every viewer has, instead of embedding fonts.
-
-    Embedding (subsetting) DejaVu Sans for every label doubles the cost of writing a PDF; the
-    text stays vector and selectable either way. matplotlib logs that Helvetica's weight is
-    named 'medium', which is harmless and silenced here.
-    """
-    if not active:
-        yield
-        return
-    import matplotlib
-
-    font_log = logging.getLogger("matplotlib.font_manager")
-    level = font_log.level
-    font_log.setLevel(logging.ERROR)
-    try:
-        with matplotlib.rc_context({"pdf.use14corefonts": True}):
-            yield
-    finally:
-        font_log.setLevel(level)
+    with matplotlib.rc_context({"text.hinting": "no_hinting", "pdf.fonttype": 42}):
+        bbox = fig.get_tightbbox().padded(PAD_INCHES)  # one layout pass serves every format
+        for path in map(Path, paths):
+            fmt = path.suffix.lstrip(".").lower() or "png"
+            extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=dpi or "figure", bbox_inches=bbox, **extra)
 
 
 def finish(

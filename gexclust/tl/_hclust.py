@@ -72,7 +72,8 @@ def hclust(
     - ``labels``: obs (or var) names in the original order;
     - ``params``: ``axis``, ``method``, ``metric``, ``use_rep``, ``layer``,
       ``optimal_ordering`` and ``n_features``;
-    - ``cophenetic_correlation``: how faithfully the tree keeps the input distances.
+    - ``cophenetic_correlation``: how faithfully the tree keeps the input distances (NaN
+      for two observations).
 
     Examples
     --------

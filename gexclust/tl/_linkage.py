@@ -92,7 +92,8 @@ def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
     if n <= SMALL_N:
         distances = pairwise_distances(data, metric=metric, labels=labels)
         Z = hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
-        coph, _ = hierarchy.cophenet(Z, distances)
+        # one distance (two observations) has no correlation: NaN, without numpy's warning
+        coph = hierarchy.cophenet(Z, distances)[0] if len(distances) > 1 else float("nan")
         return Z, float(coph)
     if optimal_ordering:
         msg = (

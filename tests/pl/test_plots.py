@@ -122,17 +122,3 @@ def test_no_pyplot_unless_shown(clustered):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert matplotlib.get_backend().lower() == "agg"
-
-
-@pytest.mark.parametrize("name", ["dendrogram", "cluster_heatmap", "clustermap"])
-def test_saved_figures_take_the_one_draw_crop(clustered, name):
-    """Our figures' labels stay within reach of the fast crop, which matches 'tight'."""
-    from gexclust.pl._base import PAD_INCHES, _draw_cropped
-
-    fig = getattr(gx.pl, name)(clustered)
-    fig = getattr(fig, "figure", fig)
-    cropped = _draw_cropped(fig)
-    assert cropped is not None
-    tight = fig.get_tightbbox().padded(PAD_INCHES)
-    # the tight box also counts invisible legend padding, hence a few hundredths of an inch
-    assert np.allclose(cropped[1].extents, tight.extents, atol=0.1)

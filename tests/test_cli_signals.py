@@ -1,0 +1,127 @@
+"""SIGTERM, Ctrl-C and SIGKILL sent to a real ``gexclust run``: nothing half-written is left.
+
+Each test starts ``python -m gexclust.cli run`` on a small CSV in its own session,
+waits for a stage line on stderr (or a fixed delay, to land inside the imports), signals it,
+and then checks that no process of the session is left, that OUTDIR holds either nothing or
+the complete earlier outputs, and that no staging folder or temporary file remains.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gexclust._outdir import MANIFEST, STAGE_PREFIX
+from tests.test_cli import SMALL_CSV
+
+#: Moments to signal at: a delay in seconds (during the imports), or a stage line to wait for.
+MOMENTS = [0.4, "reading", "clustering", "writing tables and figures"]
+
+
+def session_alive(pgid: int, *, within: float) -> bool:
+    """Whether any process of session ``pgid`` is still there after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def run_and_signal(tmp_path: Path, out: Path, moment, signals, *extra,
+                   gap: float = 0.05) -> tuple[int, str]:
+    """Start a run, send ``signals`` (``gap`` s apart) at ``moment``; exit code, stderr."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir(exist_ok=True)
+    csv = tmp_path / "in.csv"
+    csv.write_text(SMALL_CSV)
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    cmd = [sys.executable, "-m", "gexclust.cli", "run", str(csv), "-o", str(out), *extra]
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True, env=env) as proc:
+        try:
+            if isinstance(moment, float):
+                time.sleep(moment)
+            else:
+                for line in proc.stderr:
+                    if moment in line:
+                        break
+            for i, signum in enumerate(signals):
+                if i:
+                    time.sleep(gap)
+                proc.send_signal(signum)
+            err = proc.stderr.read()
+            code = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert not session_alive(proc.pid, within=5.0)  # no process left behind
+    assert not list(scratch.iterdir())  # no temporary file left behind
+    return code, err
+
+
+def assert_stopped_cleanly(code: int, err: str, signum: int) -> None:
+    if code == 0:  # the run had already put its outputs in place: fine, nothing to check
+        return
+    if code == -signum and not err:  # killed before Python ran gexclust: nothing was created
+        return
+    assert code == 128 + signum, err
+    word = "terminated" if signum == signal.SIGTERM else "interrupted"
+    assert err.strip().splitlines()[-1] == f"gexclust: {word}"
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_sigterm_leaves_no_process_and_no_partial_output(tmp_path, moment):
+    out = tmp_path / "out"
+    code, err = run_and_signal(tmp_path, out, moment, [signal.SIGTERM])
+    assert_stopped_cleanly(code, err, signal.SIGTERM)
+    if code:
+        assert not out.exists()
+    assert {p.name for p in tmp_path.iterdir()} <= {"out", "tmp", "in.csv"}
+
+
+def test_sigterm_during_a_forced_rerun_keeps_the_earlier_outputs(tmp_path):
+    out = tmp_path / "out"
+    moment = "writing tables and figures"
+    code, _ = run_and_signal(tmp_path, out, "done", [])
+    assert code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code, err = run_and_signal(tmp_path, out, moment, [signal.SIGTERM], "--force",
+                               "--formats", "pdf")
+    assert_stopped_cleanly(code, err, signal.SIGTERM)
+    if code:
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(("moment", "gap"), [("reading", 0.05),
+                                             ("writing tables and figures", 0.002)])
+def test_double_ctrl_c_leaves_nothing_behind(tmp_path, moment, gap):
+    """The second Ctrl-C lands while the first one's cleanup runs, or just after it."""
+    out = tmp_path / "out"
+    code, err = run_and_signal(tmp_path, out, moment, [signal.SIGINT, signal.SIGINT], gap=gap)
+    assert_stopped_cleanly(code, err, signal.SIGINT)
+    if code:
+        assert not out.exists()
+    assert {p.name for p in tmp_path.iterdir()} <= {"out", "tmp", "in.csv"}
+
+
+def test_the_stage_of_a_killed_run_is_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    code, _ = run_and_signal(tmp_path, out, "writing tables and figures", [signal.SIGKILL])
+    assert code == -signal.SIGKILL
+    stages = [p.name for p in out.iterdir() if p.name.startswith(STAGE_PREFIX)]
+    assert stages  # SIGKILL cannot be caught: the staging folder stays...
+    assert not (out / MANIFEST).exists()  # ...and no output was put in place
+    code, err = run_and_signal(tmp_path, out, "done", [], "--quiet")
+    assert code == 0, err
+    assert not [p for p in out.iterdir() if p.name.startswith(STAGE_PREFIX)]
+    assert (out / MANIFEST).exists()

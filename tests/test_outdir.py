@@ -1,0 +1,198 @@
+"""The output folder: complete or absent, and never a file that gexclust did not write."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from gexclust._files import sha256_file
+from gexclust._outdir import MANIFEST, STAGE_PREFIX, staged_outdir
+
+
+def publish(outdir, files: dict[str, str], *, force: bool = False) -> None:
+    with staged_outdir(outdir, force=force) as stage:
+        for name, text in files.items():
+            (stage / name).write_text(text)
+
+
+def listing(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_a_new_folder_gets_the_files_and_a_manifest(tmp_path):
+    out = tmp_path / "a" / "out"
+    publish(out, {"clusters.csv": "x\n", "summary.json": "{}\n"})
+    assert listing(out) == {"clusters.csv", "summary.json", MANIFEST}
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["files"]["clusters.csv"] == [{"size": 2,
+                                                  "sha256": sha256_file(out / "clusters.csv")}]
+    assert listing(tmp_path) == {"a"}  # no staging folder beside it
+
+
+def fail_after_writing(outdir, error: type[BaseException], *, force: bool) -> None:
+    with staged_outdir(outdir, force=force) as stage:
+        (stage / "clusters.csv").write_text("half")
+        raise error
+
+
+def test_a_failed_run_leaves_no_folder_and_no_stage(tmp_path):
+    out = tmp_path / "a" / "out"
+    with pytest.raises(RuntimeError):
+        fail_after_writing(out, RuntimeError, force=False)
+    assert not (tmp_path / "a").exists()  # both folders it created are gone again
+
+
+def test_a_failed_rerun_keeps_the_earlier_outputs_intact(tmp_path):
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "old\n"})
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(KeyboardInterrupt):
+        fail_after_writing(out, KeyboardInterrupt, force=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_earlier_outputs_need_force_and_only_they_are_replaced(tmp_path):
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "old\n", "dendrogram.pdf": "old pdf"})
+    with pytest.raises(FileExistsError, match="outputs of an earlier run; pass --force"):
+        publish(out, {"clusters.csv": "new\n"})
+    publish(out, {"clusters.csv": "new\n", "dendrogram.png": "png"}, force=True)
+    assert listing(out) == {"clusters.csv", "dendrogram.png", MANIFEST}  # old PDF: was ours
+    assert (out / "clusters.csv").read_text() == "new\n"
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_user_files_and_folders_are_never_touched(tmp_path, force):
+    """The repro of issue 9: notes, a subfolder and the input CSV in OUTDIR, with --force."""
+    out = tmp_path / "d"
+    publish(out, {"clusters.csv": "ours\n"})
+    (out / "notes.txt").write_text("precious")
+    (out / "small.csv").write_text("samples,type,p1\n")
+    (out / "sub").mkdir()
+    (out / "sub" / "data.txt").write_text("precious too")
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    with pytest.raises(FileExistsError) as err:
+        publish(out, {"clusters.csv": "new\n"}, force=force)
+    assert "notes.txt, small.csv, sub/" in str(err.value)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    assert (out / "clusters.csv").read_text() == "ours\n"
+
+
+def test_an_edited_output_is_the_users(tmp_path):
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "ours\n"})
+    (out / "clusters.csv").write_text("my corrections\n")
+    with pytest.raises(FileExistsError, match=r"clusters.csv \(changed since gexclust wrote"):
+        publish(out, {"clusters.csv": "new\n"}, force=True)
+    assert (out / "clusters.csv").read_text() == "my corrections\n"
+
+
+def test_a_home_folder_is_refused_with_force(tmp_path):
+    """``-o ~ --force``: a home folder holds the user's files; nothing may be removed."""
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    (home / ".bashrc").write_text("alias x=y")
+    for i in range(8):
+        (home / f"doc{i}.txt").write_text(str(i))
+    with pytest.raises(FileExistsError, match=r"and \d+ more"):
+        publish(home, {"clusters.csv": "x"}, force=True)
+    assert len(list(home.iterdir())) == 10
+    assert not (home / "clusters.csv").exists()
+
+
+def test_dot_outdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    publish(Path("."), {"clusters.csv": "1\n"})
+    publish(Path("."), {"clusters.csv": "2\n"}, force=True)
+    assert listing(tmp_path) == {"clusters.csv", MANIFEST}
+    (tmp_path / "input.csv").write_text("samples,type\n")
+    with pytest.raises(FileExistsError, match=r"\(input.csv\)"):
+        publish(Path("."), {"clusters.csv": "3\n"}, force=True)
+    assert (tmp_path / "clusters.csv").read_text() == "2\n"
+
+
+def test_a_symlinked_outdir_is_written_through(tmp_path):
+    target = tmp_path / "real"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    publish(link, {"clusters.csv": "1\n"})
+    publish(link, {"clusters.csv": "2\n"}, force=True)
+    assert link.is_symlink()
+    assert os.readlink(link) == str(target)
+    assert (target / "clusters.csv").read_text() == "2\n"
+    assert listing(target) == {"clusters.csv", MANIFEST}
+
+
+def test_a_symlink_inside_outdir_is_not_ours(tmp_path):
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "1\n"})
+    (tmp_path / "mine.csv").write_text("mine")
+    (out / "clusters.csv").unlink()
+    (out / "clusters.csv").symlink_to(tmp_path / "mine.csv")
+    with pytest.raises(FileExistsError, match="symbolic link"):
+        publish(out, {"clusters.csv": "2\n"}, force=True)
+    assert (tmp_path / "mine.csv").read_text() == "mine"
+
+
+def test_a_stale_stage_of_a_killed_run_is_removed(tmp_path):
+    out = tmp_path / "out"
+    stale = out / f"{STAGE_PREFIX}killed"
+    stale.mkdir(parents=True)
+    (stale / ".lock").write_text("")  # nobody holds it: its run is gone
+    (stale / "adata.h5ad").write_text("half-written")
+    publish(out, {"clusters.csv": "1\n"})
+    assert listing(out) == {"clusters.csv", MANIFEST}
+
+
+@pytest.mark.parametrize("n_renames", [0, 1, 2, 3])
+def test_a_run_killed_between_renames_leaves_only_recognised_files(tmp_path, monkeypatch,
+                                                                    n_renames):
+    """However many renames of a publish happened, the next run recognises every file."""
+    import gexclust._outdir as outdir_module
+
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "old\n", "linkage.csv": "old\n", "old.pdf": "old"})
+    calls = []
+    real_replace = os.replace
+
+    def dying_replace(src, dst):
+        if len(calls) == n_renames:
+            raise SystemExit("killed")  # as far as OUTDIR can tell, the run stopped here
+        calls.append(dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(outdir_module.os, "replace", dying_replace)
+    with pytest.raises(SystemExit):
+        publish(out, {"clusters.csv": "new\n", "linkage.csv": "new\n"}, force=True)
+    monkeypatch.undo()
+    publish(out, {"clusters.csv": "again\n"}, force=True)
+    assert listing(out) == {"clusters.csv", MANIFEST}
+
+
+def test_a_live_run_in_the_same_folder_stops_a_second_one(tmp_path):
+    out = tmp_path / "out"
+    live = out / f"{STAGE_PREFIX}live"
+    live.mkdir(parents=True)
+    fd = os.open(live / ".lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(FileExistsError, match="another gexclust run is writing"):
+            publish(out, {"clusters.csv": "1\n"})
+        assert live.exists()
+    finally:
+        os.close(fd)
+    assert listing(out) == {live.name}
+
+
+def test_a_file_where_the_folder_should_be(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(FileExistsError, match="not a folder"):
+        publish(tmp_path / "f", {})
+    with pytest.raises(PermissionError, match="cannot create the output folder"):
+        publish(tmp_path / "f" / "out", {})
+    assert (tmp_path / "f").read_text() == "x"
