@@ -8,6 +8,7 @@ ever be worth it.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ._logging import logger
@@ -53,6 +54,8 @@ def draw_figures(specs: dict, folder: Path, formats=("png",)) -> list[Path]:
         paths = [Path(folder) / f"{name}.{fmt}" for fmt in formats]
         save_figure(fig, paths)
         written += paths
+        if "matplotlib.pyplot" in sys.modules:  # pyplot keeps its figures until closed
+            sys.modules["matplotlib.pyplot"].close(fig)
     return written
 
 

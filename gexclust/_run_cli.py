@@ -173,7 +173,8 @@ def _summary(adata, config, source, n_probes: int) -> dict:
 def cut_note(adata, config) -> str | None:
     """Why the tree was cut into other than ``config.n_clusters`` clusters, or ``None``."""
     n_found = adata.obs["cluster"].nunique()
-    note = adata.uns.get("cluster", {}).get("note")  # tl.cut says why, where it knows
+    note = adata.uns.get("cluster", {}).get("note", "none")  # tl.cut says why, where it knows
+    note = None if note == "none" else note
     if note is None and n_found != config.n_clusters:
         note = (f"asked for {config.n_clusters} clusters, the tree gives {n_found}: no cut "
                 "height separates exactly that many (tied merge heights, or the inversions "

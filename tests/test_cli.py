@@ -101,6 +101,8 @@ def test_readme_example_command(tmp_path):
     assert summary["input"]["simulated"] is True
     assert summary["parameters"]["n_top_genes"] == 2000
     assert summary["ari_vs_type"] == pytest.approx(0.8976, abs=1e-4)
+    assert summary["cut_note"] is None
+    assert summary["n_clusters_found"] == 4
     assert set(summary["versions"]) >= {"anndata", "numpy", "scipy"}
 
     clusters = pd.read_csv(outdir / "clusters.csv", dtype=str)
@@ -265,10 +267,12 @@ def test_valid_options_draw_and_say_what_was_cut(cli, tmp_path, args, n_found):
     if found == 1:
         assert not (out / "cluster_heatmap.png").exists()
         assert "cluster_heatmap" in proc.stderr
-    if found != int(args[-1]):
+    if found != int(args[-1]) or "--method" in args:  # centroid/median trees have inversions
         assert summary["cut_note"]
-        assert "NOTE on the cut" in proc.stdout
-        assert "gexclust: warning:" in proc.stderr
+        assert f"NOTE on the cut: {summary['cut_note']}" in proc.stdout
+        assert "gexclust: warning: cut:" in proc.stderr
+    else:
+        assert summary["cut_note"] is None
 
 
 def test_platform_all_is_refused_by_run(cli, tmp_path):

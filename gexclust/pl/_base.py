@@ -34,14 +34,15 @@ def new_figure(figsize: tuple[float, float], *, show: bool | None):
 def save_figure(fig, paths, *, dpi: int | None = None) -> None:
     """Save ``fig`` to each path (format from its extension), atomically, cropped to its content.
 
-    PDFs embed their fonts (TrueType, ``pdf.fonttype`` 42), so every character survives, Greek
-    letters included, and text stays selectable. PNGs use light zlib compression (a few %
-    larger, several times faster to encode) and unhinted text (laid out ~40% faster, the same
-    look at 120 dpi).
+    PDFs embed the glyphs they use (``pdf.fonttype`` 3, with a Unicode map), so every
+    character survives, Greek letters included, and text stays selectable and searchable;
+    this writes ~3x faster than embedding TrueType subsets (``pdf.fonttype`` 42). PNGs use
+    light zlib compression (a few % larger, several times faster to encode) and unhinted text
+    (laid out ~40% faster, the same look at 120 dpi).
     """
     import matplotlib
 
-    with matplotlib.rc_context({"text.hinting": "no_hinting", "pdf.fonttype": 42}):
+    with matplotlib.rc_context({"text.hinting": "no_hinting", "pdf.fonttype": 3}):
         bbox = fig.get_tightbbox().padded(PAD_INCHES)  # one layout pass serves every format
         for path in map(Path, paths):
             fmt = path.suffix.lstrip(".").lower() or "png"

@@ -57,7 +57,9 @@ def test_pdf_text_keeps_every_character(tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "a.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "β-thalassaemia, Ménétrier, 5 µm" in text
-    assert b"/FontFile2" in (tmp_path / "a.pdf").read_bytes()  # an embedded TrueType font
+    pdf = (tmp_path / "a.pdf").read_bytes()
+    assert b"/Type3" in pdf  # glyphs embedded...
+    assert b"/Helvetica" not in pdf  # ...not one of the 14 core fonts, which lack Greek
 
 
 def test_save_keeps_a_pyplot_figures_canvas(tmp_path):
