@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from anndata import AnnData
 
 
+#: Beyond this many genes the columns are not labelled (labels would be under 3 pt).
+MAX_GENE_LABELS = 200
+
+#: Widest heatmap drawn by default, in inches.
+MAX_HEAT_INCHES = 14.0
+
+
 @dataclass
 class ClustermapSpec:
     """What the clustermap shows: both trees, the z-scores in display order, labels and bars."""
@@ -37,13 +44,15 @@ class ClustermapSpec:
     vmax: float
     cmap: str
     simulated: bool
+    genes_title: str = ""
 
 
 def clustermap(
     adata: AnnData,
     *,
     key: str = "hclust",
-    n_genes: int = 50,
+    n_genes: int | None = 50,
+    gene_key: str | None = None,
     color: str | None = "type",
     clusters: str | None = "cluster",
     layer: str | None = None,
@@ -70,7 +79,14 @@ def clustermap(
         Key of the sample tree in ``.uns``.
     n_genes
         Number of genes: the most variable ones (``.var['variability_rank']`` from
-        :func:`~gexclust.pp.select_variable` when present, else variance).
+        :func:`~gexclust.pp.select_variable` when present, else variance); ``None`` for all
+        genes (two-way clustering of the whole matrix; the gene tree then comes from the same
+        large-n engines as :func:`~gexclust.tl.hclust`, and gene labels are left out beyond 200
+        genes).
+    gene_key
+        Use the gene tree in ``.uns[gene_key]`` from ``tl.hclust(adata, axis='var')`` (all its
+        genes, in its order) instead of computing one; ``n_genes``, ``gene_method`` and
+        ``gene_metric`` are then not used.
     color
         Categorical ``.obs`` annotation bar (default ``'type'``); skipped when absent.
     clusters
@@ -98,7 +114,8 @@ def clustermap(
     -------
     The Figure.
     """
-    spec = clustermap_spec(adata, key=key, n_genes=n_genes, color=color, clusters=clusters,
+    spec = clustermap_spec(adata, key=key, n_genes=n_genes, gene_key=gene_key, color=color,
+                           clusters=clusters,
                            layer=layer, gene_symbols=gene_symbols, gene_method=gene_method,
                            gene_metric=gene_metric, vmax=vmax, cmap=cmap)
     fig = draw_clustermap(spec, figsize=figsize, show=show)
@@ -110,7 +127,8 @@ def clustermap_spec(
     adata: AnnData,
     *,
     key: str = "hclust",
-    n_genes: int = 50,
+    n_genes: int | None = 50,
+    gene_key: str | None = None,
     color: str | None = "type",
     clusters: str | None = "cluster",
     layer: str | None = None,
@@ -124,31 +142,45 @@ def clustermap_spec(
     from scipy.cluster import hierarchy
 
     from .._utils import float_matrix, get_matrix
-    from ..tl._hclust import pairwise_distances
+    from ..tl._linkage import build_tree
+    from ..tl._methods import check_method_metric
     from ..tl._tree_access import get_tree
     from ._labels import gene_labels
 
     tree = get_tree(adata, key, axis="obs", caller="pl.clustermap")
     rows = tree.leaf_rows  # samples in dendrogram order
     X = float_matrix(get_matrix(adata, layer=layer))
-    genes = _top_genes(adata, X, n_genes)
-    values = _z(X[:, genes])
-    Z_genes = hierarchy.linkage(pairwise_distances(values.T, metric=gene_metric),
-                                method=gene_method)
-    gene_order = hierarchy.leaves_list(Z_genes)
+    if gene_key is not None:
+        gene_tree = get_tree(adata, gene_key, axis="var", caller="pl.clustermap")
+        genes = np.arange(adata.n_vars)
+        values = _z(X)
+        Z_genes, gene_leaves = gene_tree.linkage, gene_tree.leaves
+        columns = gene_tree.leaf_rows  # genes in dendrogram order
+        title = f"{len(columns):,} genes (tree {gene_key!r})"
+    else:
+        check_method_metric(gene_method, gene_metric)
+        all_genes = n_genes is None or n_genes >= adata.n_vars
+        genes = np.arange(adata.n_vars) if all_genes else _top_genes(adata, X, n_genes)
+        values = _z(X[:, genes])
+        Z_genes, _ = build_tree(values.T, method=gene_method, metric=gene_metric,
+                                labels=adata.var_names[genes].tolist(), what="genes")
+        gene_leaves = hierarchy.leaves_list(Z_genes)
+        columns = gene_leaves
+        title = f"{len(genes):,} genes" if all_genes else f"top {len(genes)} variable genes"
     bars = [colour_bar_spec(adata, c, rows) for c in (color, clusters)
             if c is not None and c in adata.obs]
     has_color = color is not None and color in adata.obs
     return ClustermapSpec(
         sample_linkage=tree.linkage, sample_order=tree.leaves,
-        gene_linkage=Z_genes, gene_order=gene_order,
-        values=values[np.ix_(rows, gene_order)],
+        gene_linkage=Z_genes, gene_order=gene_leaves,
+        values=values[np.ix_(rows, columns)],
         sample_labels=adata.obs_names[rows].tolist(),
-        gene_labels=gene_labels(adata, adata.var_names[genes[gene_order]],
-                                gene_symbols=gene_symbols),
+        gene_labels=gene_labels(adata, adata.var_names[genes[columns]],
+                                gene_symbols=gene_symbols) if len(columns) <= MAX_GENE_LABELS
+        else [],
         bars=bars, legend=category_colours(adata, color) if has_color else None,
         legend_title=color if has_color else None, vmax=vmax, cmap=cmap,
-        simulated=adata.uns.get("simulated") is not None,
+        simulated=adata.uns.get("simulated") is not None, genes_title=title,
     )
 
 
@@ -156,11 +188,12 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     """Draw ``spec`` into a new figure and return it."""
     n_obs, n_shown = spec.values.shape
     bars = spec.bars
+    heat_width = min(0.16 * n_shown, MAX_HEAT_INCHES)
     fig = new_figure(
-        figsize or (4.5 + 0.16 * n_shown + 0.3 * len(bars), 2.5 + 0.15 * n_obs), show=show
+        figsize or (4.5 + heat_width + 0.3 * len(bars), 2.5 + 0.15 * n_obs), show=show
     )
     grid = fig.add_gridspec(
-        2, 2 + len(bars), width_ratios=[2.0] + [0.25] * len(bars) + [0.16 * n_shown],
+        2, 2 + len(bars), width_ratios=[2.0] + [0.25] * len(bars) + [heat_width],
         height_ratios=[1.5, 0.15 * n_obs], wspace=0.03, hspace=0.02,
     )
     heat = fig.add_subplot(grid[1, 1 + len(bars)])
@@ -172,7 +205,9 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
         draw_colour_bar(fig.add_subplot(grid[1, 1 + i]), bar, vertical=True)
     image = heat.imshow(
         spec.values, aspect="auto", cmap=spec.cmap, vmin=-spec.vmax, vmax=spec.vmax,
-        interpolation="nearest", extent=(0, n_shown, n_obs, 0),
+        # one image whatever the size; many genes per pixel are averaged, not sampled
+        interpolation="nearest" if n_shown <= 500 else "antialiased",
+        extent=(0, n_shown, n_obs, 0),
     )
     # axes are aligned by their limits, not shared, which keeps layout cheap
     no_ticks(heat, left, top)
@@ -186,7 +221,8 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     fig.colorbar(image, cax=cax, orientation="horizontal", label="z-score (per gene)")
     if spec.legend is not None:
         draw_legend(top, spec.legend, title=spec.legend_title)
-    top.set_title(f"{n_obs} samples x top {n_shown} variable genes", fontsize=10, loc="left")
+    genes = spec.genes_title or f"top {n_shown} variable genes"
+    top.set_title(f"{n_obs} samples x {genes}", fontsize=10, loc="left")
     mark_simulated(fig, spec.simulated)
     return fig
 
@@ -211,5 +247,6 @@ def _axis_labels(heat, sample_labels: list[str], gene_labels: list[str]) -> None
     box = heat.get_position()
     side_labels(heat, sample_labels, side="right",
                 fontsize=leaf_fontsize(box.height * height_in / n_obs))
-    side_labels(heat, gene_labels, side="bottom", rotation=90,
-                fontsize=leaf_fontsize(box.width * width_in / n_genes))
+    if n_genes:
+        side_labels(heat, gene_labels, side="bottom", rotation=90,
+                    fontsize=leaf_fontsize(box.width * width_in / n_genes))

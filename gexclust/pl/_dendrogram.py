@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +23,7 @@ from ._colour_bar import (
     draw_colour_bar,
     draw_legend,
 )
-from ._tree import draw_dendrogram
+from ._tree import draw_dendrogram, truncate_tree
 
 if TYPE_CHECKING:
     from anndata import AnnData
@@ -45,6 +45,14 @@ class DendrogramSpec:
     legend: dict[str, str] | None
     legend_title: str | None
     simulated: bool
+    note: str | None = None
+
+
+#: Trees with more leaves than this are drawn truncated, unless ``truncate`` says otherwise.
+MAX_DRAWN_LEAVES = 300
+
+#: Clusters shown of a truncated tree by default.
+TRUNCATED_LEAVES = 50
 
 
 def dendrogram(
@@ -55,6 +63,7 @@ def dendrogram(
     clusters: str | None = "cluster",
     show_cut: bool = True,
     leaf_labels: str | None = None,
+    truncate: int | None = None,
     figsize: tuple[float, float] | None = None,
     ax=None,
     show: bool | None = None,
@@ -83,6 +92,11 @@ def dendrogram(
         Draw the cut height stored in ``.uns[clusters]['threshold']``.
     leaf_labels
         ``.obs`` column for the leaf labels; ``obs_names`` by default.
+    truncate
+        Draw only the top ``truncate`` clusters of the tree (scipy's ``truncate_mode='lastp'``),
+        each labelled with its number of samples, with a note saying so; annotation bars are
+        left out and branches keep their cluster colours. By default trees with more than 300
+        leaves are truncated to 50 clusters; ``0`` draws every leaf.
     figsize
         Figure size in inches; by default it grows with the number of samples so labels never
         overlap.
@@ -109,6 +123,11 @@ def dendrogram(
     """
     spec = dendrogram_spec(adata, key=key, color=color, clusters=clusters, show_cut=show_cut,
                            leaf_labels=leaf_labels)
+    n_leaves = len(spec.leaves)
+    if truncate is None:
+        truncate = TRUNCATED_LEAVES if n_leaves > MAX_DRAWN_LEAVES else 0
+    if 0 < truncate < n_leaves:
+        spec = truncated_spec(spec, truncate)
     ax = draw_dendrogram_figure(spec, figsize=figsize, ax=ax, show=show)
     finish(ax.figure, show=show, save=save)
     return ax
@@ -157,6 +176,36 @@ def dendrogram_spec(
     )
 
 
+def truncated_spec(spec: DendrogramSpec, n_shown: int) -> DendrogramSpec:
+    """``spec`` with only the top ``n_shown`` clusters as leaves, labelled by their sizes."""
+    from scipy.cluster.hierarchy import leaves_list
+
+    n = len(spec.leaves)
+    small, owner = truncate_tree(spec.linkage, n_shown)
+    p = small.shape[0] + 1
+    sizes = np.bincount(owner, minlength=p)
+    groups = None
+    if spec.branch_groups is not None:
+        # a truncated leaf keeps a cluster colour when all its samples share that cluster
+        groups = np.full(p, -1)
+        for leaf in range(p):
+            codes = np.unique(spec.branch_groups[owner == leaf])
+            if len(codes) == 1:
+                groups[leaf] = codes[0]
+    name_of = np.empty(n, dtype=object)
+    name_of[spec.leaves] = spec.leaf_labels
+    labels = [f"({size:,})" for size in sizes]
+    for leaf in np.flatnonzero(sizes == 1):  # single samples keep their names
+        labels[leaf] = str(name_of[np.flatnonzero(owner == leaf)[0]])
+    leaves = leaves_list(small)
+    return replace(
+        spec, linkage=small, leaves=leaves, leaf_labels=[labels[i] for i in leaves],
+        leaf_colours=None, branch_groups=groups, bars=[],
+        note=(f"truncated: the top {p} of {n:,} leaves' clusters (as scipy's "
+              "truncate_mode='lastp'); labels give the number of samples under each"),
+    )
+
+
 def _is_number(value) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and np.isfinite(value)
 
@@ -190,6 +239,8 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
                 fontsize=leaf_fontsize(width_in / n), colours=spec.leaf_colours, pad=2.0)
     if spec.legend is not None:
         draw_legend(ax, spec.legend, title=spec.legend_title)
+    if spec.note is not None:
+        ax.set_title(spec.note, fontsize=8, loc="left", color="#555555")
     mark_simulated(fig, spec.simulated)
     return ax
 

@@ -56,3 +56,36 @@ def draw_dendrogram(ax, Z, leaves, *, orientation="top", leaf_groups=None, colou
     for side in ("top", "right", "left" if orientation == "left" else "bottom"):
         ax.spines[side].set_visible(False)
     return ax
+
+
+def truncate_tree(Z: np.ndarray, n_shown: int):
+    """The top ``n_shown`` clusters of a tree as leaves (scipy's ``truncate_mode='lastp'``).
+
+    Returns ``(linkage, owner)``: the linkage of the last ``n_shown - 1`` merges over new
+    leaf ids ``0..n_shown-1`` (sizes counted in those leaves), and for each original leaf the
+    new leaf it falls under.
+    Works without recursion, for any number of leaves.
+    """
+    n = Z.shape[0] + 1
+    p = max(2, min(n_shown, n))
+    kept = Z[n - p :]  # the last p - 1 merges
+    first_kept = 2 * n - p  # cluster ids from here on are kept merges
+    children = kept[:, :2].astype(np.int64).ravel()
+    tops = np.sort(children[children < first_kept])  # the p truncated leaves, in id order
+    new_id = {int(c): i for i, c in enumerate(tops)}
+    small = kept.copy()
+    counts = np.ones(2 * p - 1)
+    for t, row in enumerate(small):
+        for side in (0, 1):
+            c = int(row[side])
+            row[side] = new_id[c] if c < first_kept else c - first_kept + p
+        counts[p + t] = counts[int(row[0])] + counts[int(row[1])]
+        row[3] = counts[p + t]  # leaves of the truncated tree, as scipy checks
+    # every original leaf inherits the truncated leaf above it, walking merges downwards
+    owner = np.full(2 * n - 1, -1, dtype=np.int64)
+    owner[tops] = np.arange(p)
+    for i in range(n - p - 1, -1, -1):
+        node = n + i
+        if owner[node] >= 0:
+            owner[Z[i, :2].astype(np.int64)] = owner[node]
+    return small, owner[:n]

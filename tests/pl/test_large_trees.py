@@ -1,0 +1,70 @@
+"""Trees too big to draw leaf by leaf: truncation like scipy's, all-gene clustermaps."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import LineCollection
+from scipy.cluster import hierarchy
+
+import gexclust as gx
+from gexclust.pl._base import labels_of
+from gexclust.pl._clustermap import _z
+from gexclust.pl._tree import truncate_tree
+
+
+def blobs(n, d=4, k=6, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(k, d))
+    return centres[rng.integers(0, k, n)] + rng.normal(size=(n, d))
+
+
+@pytest.mark.parametrize("p", [2, 7, 30])
+def test_truncation_is_scipy_lastp(p):
+    Z = hierarchy.linkage(blobs(400), "ward")
+    small, owner = truncate_tree(Z, p)
+    np.testing.assert_array_equal(small[:, 2], Z[-(p - 1):, 2])
+    shown = hierarchy.dendrogram(Z, truncate_mode="lastp", p=p, no_plot=True)["ivl"]
+    sizes = np.bincount(owner, minlength=p)[hierarchy.leaves_list(small)]
+    assert [f"({s})" if s > 1 else "" for s in sizes] == [
+        s if s.startswith("(") else "" for s in shown]
+    # the truncated leaves are the clusters of a cut into p
+    flat = hierarchy.fcluster(Z, p, "maxclust")
+    assert len({(a, b) for a, b in zip(flat, owner, strict=True)}) == p
+
+
+def test_dendrogram_of_many_leaves_is_truncated_with_a_note():
+    adata = ad.AnnData(blobs(3000), obs=pd.DataFrame(index=[f"c{i}" for i in range(3000)]))
+    gx.tl.hclust(adata)  # beyond scipy's size: the O(n d) ward engine
+    gx.tl.cut(adata, n_clusters=6)
+    ax = gx.pl.dendrogram(adata)
+    assert "truncated: the top 50 of 3,000" in ax.get_title(loc="left")
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(lines.get_segments()) == 49
+    labels = [t.get_text() for t in labels_of(ax, "bottom")]
+    assert len(labels) == 50
+    assert sum(int(t.strip("()").replace(",", "")) if t.startswith("(") else 1
+               for t in labels) == 3000
+    ax_all = gx.pl.dendrogram(adata, truncate=0)
+    (lines,) = [c for c in ax_all.collections if isinstance(c, LineCollection)]
+    assert len(lines.get_segments()) == 2999  # drawn in full, without recursion
+
+
+def test_clustermap_of_all_genes_uses_one_image_and_the_gene_tree():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(12, 2500))
+    X[:6, :300] += 2.0
+    adata = ad.AnnData(X, obs=pd.DataFrame({"type": pd.Categorical(["a"] * 6 + ["b"] * 6)},
+                                           index=[f"s{i}" for i in range(12)]))
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    gx.tl.hclust(adata, axis="var", method="average", metric="correlation", key_added="genes")
+    expected = hierarchy.linkage(_z(X).T, "average", metric="correlation")
+    np.testing.assert_allclose(adata.uns["genes"]["linkage"], expected, rtol=1e-9, atol=1e-12)
+    for fig in (gx.pl.clustermap(adata, n_genes=None), gx.pl.clustermap(adata, gene_key="genes")):
+        heat = [ax for ax in fig.axes if ax.images and ax.images[0].get_array().shape[1] > 1]
+        assert len(heat) == 1  # the heatmap is one image
+        assert heat[0].images[0].get_array().shape == (12, 2500)
+        assert "12 samples x 2,500 genes" in " ".join(ax.get_title(loc="left") for ax in fig.axes)
+        assert not labels_of(heat[0], "bottom")  # too many genes to label
