@@ -49,7 +49,8 @@ FASTCLUSTER_100K_REFERENCE_S = 622.0
 
 def _peak_mb() -> float:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork+exec
-    status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    lines = Path("/proc/self/status").read_text().splitlines()
+    status = dict(line.split(":", 1) for line in lines)
     return int(status["VmHWM"].split()[0]) / 1024
 
 
@@ -360,16 +361,17 @@ def machine() -> list[str]:
     import numpy as np
     import scipy
 
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+    cpu = Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in cpu
                   if line.startswith("model name")), platform.processor())
-    mem = int(next(line.split()[1] for line in open("/proc/meminfo")
-                   if line.startswith("MemTotal"))) / 2**20
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem = int(next(line.split()[1] for line in meminfo if line.startswith("MemTotal"))) / 2**20
     versions = {"python": platform.python_version(), "numpy": np.__version__,
                 "scipy": scipy.__version__}
     for name in ("fastcluster", "seaborn", "numba", "GEOparse"):
         try:
             versions[name] = __import__(name).__version__
-        except Exception:  # noqa: BLE001 - a missing peer is reported, not fatal
+        except ImportError:  # a missing peer is reported, not fatal
             versions[name] = "missing"
     return [f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.platform()}",
             ", ".join(f"{k} {v}" for k, v in versions.items()),
