@@ -60,7 +60,8 @@ HOSTILE = {
                                "GEXCLUST_MAX_INFLATE_RATIO"]),
     "plain_body_as_gz": ("html", {}, ["expected gzip data", "<html>"]),
     "drip": ("drip", {"GEXCLUST_LOW_SPEED_TIME": "1", "GEXCLUST_DOWNLOAD_BUDGET": "2.5"},
-             ["did not finish within its budget of 2.5 s", "GEXCLUST_DOWNLOAD_BUDGET"]),
+             ["gexclust: warning: ", "slower than 1024 bytes/s for 1 s", "retrying in",
+              "did not finish within its budget of 2.5 s", "GEXCLUST_DOWNLOAD_BUDGET"]),
     "redirect_to_other_host": ("redirect", {}, ["refused redirect", "another host, localhost",
                                                 "GEXCLUST_REDIRECT_HOSTS"]),
 }
@@ -224,3 +225,4 @@ def test_broken_annotation_falls_back_with_a_warning(server, tmp_path, caplog):
     assert "GPL96.annot.gz.sha256" not in trusted_cache(tmp_path)
     code, err, _, _ = run_cli("fetch", "GSE9476")
     assert code == 0, err
+    assert "gexclust: warning: download of annotation of GPL96" in err  # said on the terminal
