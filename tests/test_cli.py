@@ -361,3 +361,14 @@ def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
                  "--n-clusters", "3"]) == 0
     assert (tmp_path / "out" / "clustermap.png").exists()
     assert not list(scratch.iterdir())
+
+
+def test_a_rebuilt_report_counts_as_our_output(cli, tmp_path, small_csv):
+    """`gexclust report` adds its files to the manifest, so `--force` may replace them."""
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet", "--n-clusters", "3")
+    cli("report", out)
+    manifest = json.loads((out / ".gexclust-manifest.json").read_text())
+    assert {"report.html", "report.pdf"} <= set(manifest["files"])
+    cli("run", small_csv, "-o", out, "--quiet", "--n-clusters", "2", "--force")
+    assert json.loads((out / "summary.json").read_text())["n_clusters_found"] == 2
