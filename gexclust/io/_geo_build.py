@@ -17,6 +17,9 @@ from ._soft import ChainedBytes, SoftRecord, read_tsv
 
 VAR_COLUMNS = ("gene_symbol", "entrez_id", "gene_title")
 
+#: Suffix of ``.obs`` columns from second-channel characteristics (``tissue_ch2``).
+CH2 = "_ch2"
+
 
 def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     """Values of ``samples`` (samples x probes), matched to ``probes`` by ID_REF.
@@ -30,10 +33,10 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     orders: dict[tuple[bytes, bytes], list[str]] = {}
     row_of = {id(sample): row for row, sample in enumerate(samples)}
     placed = []  # (row in samples, id-order key, values), grouped by header, not in row order
-    for header, group in _by_header(samples).items():
+    for header, group in _by_header(samples, path).items():
         for column in ("ID_REF", "VALUE"):
             if column not in header:
-                msg = f"{path}: sample {group[0].accession} table has no {column} column (columns: {list(header)})"  # noqa: E501
+                msg = f"{path}: sample {group[0].accession} (line {group[0].table_line}): the table has no {column} column (columns: {', '.join(header)}); gexclust reads expression values from ID_REF and VALUE"  # noqa: E501
                 raise InputError(msg)
         # pandas parses the values while numpy checks the id orders: both release the GIL
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -107,11 +110,11 @@ def decode_ids(sample: SoftRecord, header) -> list[str]:
     return ids
 
 
-def _by_header(samples: list[SoftRecord]) -> dict[tuple[str, ...], list[SoftRecord]]:
+def _by_header(samples: list[SoftRecord], path) -> dict[tuple[str, ...], list[SoftRecord]]:
     groups: dict[tuple[str, ...], list[SoftRecord]] = {}
     for sample in samples:
         if sample.header is None:
-            msg = f"sample {sample.accession} has no data table"
+            msg = f"{path}: sample {sample.accession} (line {sample.line}) has no data table"
             raise InputError(msg)
         groups.setdefault(tuple(sample.header), []).append(sample)
     return groups
@@ -160,19 +163,29 @@ def _sample_fields(meta: dict[str, list[str]]) -> dict[str, str]:
     }
     for key, value in characteristic_pairs(meta.get("Sample_characteristics_ch1", [])):
         fields.setdefault(safe_key(key), value)
+    if "Sample_source_name_ch2" in meta:  # two-channel arrays: the second sample's labels
+        fields["source_name_ch2"] = get("source_name_ch2")
+    for key, value in characteristic_pairs(meta.get("Sample_characteristics_ch2", [])):
+        fields.setdefault(safe_key(key) + CH2, value)
     for key, value in description_pairs(meta.get("Sample_description", [])):
         fields.setdefault(safe_key(key), value)
     return fields
 
 
 def characteristic_pairs(values: list[str]):
-    """``'key: value'`` characteristics as (key, value) pairs; keyless ones as 'characteristics'."""
+    """``'key: value'`` characteristics as (key, value) pairs; keyless ones as 'characteristics'.
+
+    A key given more than once keeps every value, joined by ``'; '`` in file order.
+    """
+    found: dict[str, list[str]] = {}
     for value in values:
         key, sep, rest = value.partition(":")
         if sep and key.strip():
-            yield key.strip(), rest.strip()
+            found.setdefault(key.strip(), []).append(rest.strip())
         elif value.strip():
-            yield "characteristics", value.strip()
+            found.setdefault("characteristics", []).append(value.strip())
+    for key, items in found.items():
+        yield key, "; ".join(items)
 
 
 def description_pairs(values: list[str]):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
+import re
 from typing import Literal
 
 import numpy as np
@@ -12,7 +14,9 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
+from .._logging import logger
 from ._geo_build import (
+    CH2,
     add_type,
     characteristic_pairs,
     flatten_meta,
@@ -74,10 +78,7 @@ def read_soft(
     kinds = {r.kind for r in records}
     if "DATASET" in kinds:
         return _gds(records, path, type_from=type_from, missing=missing)
-    samples = [r for r in records if r.kind == "SAMPLE"]
-    if not samples:
-        msg = f"{path}: no ^SAMPLE records; for a platform file use gexclust.io.read_gpl"
-        raise InputError(msg)
+    samples = with_tables([r for r in records if r.kind == "SAMPLE"], path, records)
     by_platform: dict[str, list[SoftRecord]] = {}
     for sample in samples:
         by_platform.setdefault(sample.first("Sample_platform_id", "unknown"), []).append(sample)
@@ -90,6 +91,50 @@ def read_soft(
         for gpl in chosen
     }
     return result if platform == "all" else result[chosen[0]]
+
+
+def with_tables(samples: list[SoftRecord], path, records: list[SoftRecord]) -> list[SoftRecord]:
+    """The samples that carry a data table; the others are logged (GEOparse drops them too).
+
+    With no sample table at all, the error says why the file holds no expression values.
+    """
+    kept = [s for s in samples if s.header is not None]
+    if kept:
+        skipped = [s.accession for s in samples if s.header is None]
+        if skipped:
+            logger.warning("%s: %d sample(s) without a data table left out: %s", path,
+                           len(skipped), ", ".join(skipped))
+        return kept
+    if samples:
+        sample = samples[0]
+        msg = f"{path}: sample {sample.accession} (line {sample.line}) has no data table{_why_no_table(sample)}"  # noqa: E501
+        raise InputError(msg)
+    series = next((r for r in records if r.kind == "SERIES"), None)
+    if series is not None:
+        listed = series.meta.get("Series_sample_id", [])
+        ids = f" (it lists {len(listed)}: {', '.join(listed[:3])}{', ...' if len(listed) > 3 else ''})" if listed else ""  # noqa: E501
+        technology = next((r.first("Platform_technology") for r in records if r.kind == "PLATFORM"), "")  # noqa: E501
+        hint = ("; sequencing series keep their data in supplementary files"
+                if "sequencing" in technology else "")
+        msg = f"{path}: series {series.accession} (line {series.line}) has no ^SAMPLE records in this file{ids}{hint}"  # noqa: E501
+        raise InputError(msg)
+    platform = next((r for r in records if r.kind in ("PLATFORM", "ANNOTATION")), None)
+    if platform is not None:
+        msg = f"{path}: holds platform {platform.accession} but no samples; read a platform table with gexclust.io.read_gpl"  # noqa: E501
+        raise InputError(msg)
+    msg = f"{path}: no ^SAMPLE records"
+    raise InputError(msg)
+
+
+def _why_no_table(sample: SoftRecord) -> str:
+    external = sample.first("Sample_table")
+    if external:
+        return f"; its values are in the external file {external} (!Sample_table), not in the SOFT text"  # noqa: E501
+    if sample.first("Sample_data_row_count") == "0":
+        kind = sample.first("Sample_type")
+        what = f" (Sample_type {kind})" if kind else ""
+        return f": GEO lists 0 data rows{what}; its data are in supplementary files"
+    return " ('!sample_table_begin' ... '!sample_table_end')"
 
 
 def choose_platforms(available: list[str], platform: str | None, path) -> list[str]:
@@ -144,19 +189,19 @@ def bundled_annotation(platform: str) -> pd.DataFrame | None:
 def _gds(records, path, *, type_from, missing) -> AnnData:
     dataset = next(r for r in records if r.kind == "DATASET")
     if dataset.header is None:
-        msg = f"{path}: dataset {dataset.accession} has no data table"
+        msg = f"{path}: dataset {dataset.accession} (line {dataset.line}) has no data table ('!dataset_table_begin' ... '!dataset_table_end')"  # noqa: E501
         raise InputError(msg)
     gsms = [c for c in dataset.header if c.startswith("GSM")]
     table = dataset.frame(path, numeric=tuple(gsms))
     probes = pd.Index(table["ID_REF"].astype(str), dtype=str)
-    obs = pd.DataFrame({"title": gsms, "geo_accession": gsms}, index=pd.Index(gsms, dtype=str))
+    obs = gds_obs(dataset, gsms)
     for subset in (r for r in records if r.kind == "SUBSET"):
         column = safe_key(subset.first("subset_type", "subset"))
         members = [m.strip() for v in subset.meta.get("subset_sample_id", []) for m in v.split(",")]
         if column not in obs:
             obs[column] = pd.Series(pd.NA, index=obs.index, dtype=object)
         obs.loc[obs.index.intersection(members), column] = subset.first("subset_description")
-    for column in obs.columns[2:]:
+    for column in obs.columns[5:]:
         obs[column] = pd.Categorical(obs[column])
     obs = add_type(obs, series=dataset.accession, type_from=type_from)
     annotation = None
@@ -167,6 +212,26 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
            "source": str(path), "series": flatten_meta(dataset.meta, "dataset_")}
     X = table[gsms].to_numpy(dtype=np.float64).T
     return to_anndata(X, probes, obs, annotation=annotation, missing=missing, path=path, uns=uns)
+
+
+#: GEO's GDS column description: ``Value for GSM1110879: Nr1_pre221; src: PC-3 cell``.
+GDS_SAMPLE = re.compile(r"^Value for \S+?: (?P<title>.*?)(?:; src: (?P<source>.*))?$")
+
+
+def gds_obs(dataset: SoftRecord, gsms: list[str]) -> pd.DataFrame:
+    """Per-sample ``.obs`` of a GDS from its ``#GSMnnn = Value for GSMnnn: title; src: ...``."""
+    rows = []
+    for gsm in gsms:
+        description = dataset.columns.get(gsm, "")
+        match = GDS_SAMPLE.match(description)
+        rows.append({
+            "title": match["title"] if match else gsm,
+            "geo_accession": gsm,
+            "source_name": (match["source"] or "") if match else "",
+            "platform_id": dataset.first("dataset_platform"),
+            "description": description,
+        })
+    return pd.DataFrame(rows, index=pd.Index(gsms, dtype=str))
 
 
 def read_series_matrix(
@@ -230,9 +295,14 @@ def _matrix_header(scanner: LineScanner, path):
     meta: dict[str, list[str]] = {}
     sample_meta: list[tuple[str, list[str], int]] = []
     while (raw := scanner.readline()) is not None:
-        line = raw.decode("utf-8", errors="replace")
+        if scanner.lineno == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        line = raw.decode("utf-8", errors="replace").strip()
         if line.startswith("!series_matrix_table_begin"):
             return meta, sample_meta
+        if line.startswith("^"):
+            msg = f"{path}, line {scanner.lineno}: this is a SOFT file, not a series matrix; read it with gexclust.io.read_soft"  # noqa: E501
+            raise InputError(msg)
         if line.startswith("!Sample_"):
             key, _, rest = line[1:].partition("\t")
             sample_meta.append((key, next(csv.reader([rest], delimiter="\t")), scanner.lineno))
@@ -256,6 +326,9 @@ def _matrix_table(block: bytes, path) -> pd.DataFrame:
     except ValueError as err:
         msg = f"{path}: cannot read the series matrix table: {err}"
         raise InputError(msg) from None
+    # trailing tabs on the header line make empty, unnamed columns
+    unnamed = [c for c in frame.columns if c.startswith("Unnamed: ") and frame[c].isna().all()]
+    frame = frame.drop(columns=unnamed)
     bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     if bad:
         column = frame[bad[0]]
@@ -273,13 +346,17 @@ def _matrix_table(block: bytes, path) -> pd.DataFrame:
 def _matrix_obs(sample_meta, columns: list[str], path) -> pd.DataFrame:
     n = len(columns)
     fields: dict[str, list[str]] = {}
-    characteristics: list[list[str]] = []
+    characteristics: dict[str, list[list[str]]] = {"": [], CH2: []}
     for key, values, lineno in sample_meta:
+        while len(values) > n and not values[-1].strip():
+            values = values[:-1]  # trailing tabs
         if len(values) != n:
             msg = f"{path}, line {lineno}: !{key} has {len(values)} values for {n} samples"
             raise InputError(msg)
         if key == "Sample_characteristics_ch1":
-            characteristics.append(values)
+            characteristics[""].append(values)
+        elif key == "Sample_characteristics_ch2":
+            characteristics[CH2].append(values)
         else:
             fields.setdefault(key, values)
     accessions = fields.get("Sample_geo_accession", columns)
@@ -295,10 +372,13 @@ def _matrix_obs(sample_meta, columns: list[str], path) -> pd.DataFrame:
         },
         index=pd.Index(columns, dtype=str),
     )
-    for i in range(n):
-        for key, value in characteristic_pairs([c[i] for c in characteristics]):
-            key = safe_key(key)
-            if key not in obs:
-                obs[key] = ""
-            obs.iloc[i, obs.columns.get_loc(key)] = value
+    if "Sample_source_name_ch2" in fields:
+        obs["source_name_ch2"] = fields["Sample_source_name_ch2"]
+    for suffix, rows in characteristics.items():
+        for i in range(n):
+            for key, value in characteristic_pairs([c[i] for c in rows]):
+                key = safe_key(key) + suffix
+                if key not in obs:
+                    obs[key] = ""
+                obs.iloc[i, obs.columns.get_loc(key)] = value
     return obs

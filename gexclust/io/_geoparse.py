@@ -9,10 +9,11 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
+from .._logging import logger
 from ._geo_build import _sample_fields as sample_fields
 from ._geo_build import add_type, flatten_meta, to_anndata
 from ._geo_read import bundled_annotation, choose_platforms
-from ._gpl import ANNOTATION_COLUMNS
+from ._gpl import annotation_sources
 
 
 def from_geoparse(
@@ -54,16 +55,37 @@ def from_geoparse(
     else:
         msg = f"from_geoparse expects a GEOparse GSE or GSM object, got {kind}"
         raise TypeError(msg)
+    name = f"GEOparse {kind} {accession}"
+    gsms = _with_tables(gsms, name, listed=series_meta.get("sample_id", []))
     by_platform: dict[str, list] = {}
     for gsm in gsms:
         by_platform.setdefault(gsm.metadata.get("platform_id", ["unknown"])[0], []).append(gsm)
-    chosen = choose_platforms(list(by_platform), platform, f"GEOparse {kind} {accession}")
+    chosen = choose_platforms(list(by_platform), platform, name)
     result = {
         gpl: _convert(by_platform[gpl], gpls.get(gpl), accession, series_meta,
                       type_from=type_from, annotate=annotate, missing=missing)
         for gpl in chosen
     }
     return result if platform == "all" else result[chosen[0]]
+
+
+def _with_tables(gsms: list, name: str, *, listed: list[str]) -> list:
+    """The samples with a data table; the others are logged, as :func:`read_soft` does."""
+    kept = [g for g in gsms if not g.table.empty]
+    skipped = [g.name for g in gsms if g.table.empty]
+    if not kept:
+        if skipped:
+            rows = gsms[0].metadata.get("data_row_count", [""])[0]
+            why = ": GEO lists 0 data rows; its data are in supplementary files" if rows == "0" else ""  # noqa: E501
+            msg = f"{name}: sample {skipped[0]} has no data table{why}"
+        else:
+            ids = f" (the series lists {len(listed)}: {', '.join(listed[:3])}{', ...' if len(listed) > 3 else ''})" if listed else ""  # noqa: E501
+            msg = f"{name} holds no samples{ids}; nothing to convert"
+        raise InputError(msg)
+    if skipped:
+        logger.warning("%s: %d sample(s) without a data table left out: %s", name,
+                       len(skipped), ", ".join(skipped))
+    return kept
 
 
 def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing) -> AnnData:
@@ -95,7 +117,6 @@ def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing)
 def _annotation(gpl) -> pd.DataFrame:
     table = gpl.table.copy()
     table.index = table["ID"].astype(str) if "ID" in table else table.iloc[:, 0].astype(str)
-    for standard, names in ANNOTATION_COLUMNS.items():
-        source = next((n for n in names if n in table.columns), None)
+    for standard, source in annotation_sources(table.columns).items():
         table[standard] = table[source].fillna("").astype(str) if source else ""
     return table

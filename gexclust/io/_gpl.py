@@ -8,14 +8,40 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from ._geo_text import GEO_NA
 from ._soft import SoftRecord, parse_soft
 
-#: Column names GEO uses for the same annotation, per standard name (first match wins).
+MISSING = frozenset(GEO_NA)
+
+#: Column names GEO uses for the same annotation, per standard name, in order of preference.
+#: Names are compared without case, spaces, underscores or dots (``Gene_Sym`` = ``GENE SYM``).
 ANNOTATION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "gene_symbol": ("Gene Symbol", "Gene symbol", "GENE_SYMBOL", "Symbol", "SYMBOL", "IDENTIFIER"),
-    "entrez_id": ("ENTREZ_GENE_ID", "Gene ID", "GENE", "Entrez_Gene_ID", "ENTREZ_ID"),
-    "gene_title": ("Gene Title", "Gene title", "GENE_NAME", "Definition", "DESCRIPTION"),
+    "gene_symbol": ("Gene Symbol", "GENE_SYMBOL", "Gene_Sym", "Symbol", "IDENTIFIER"),
+    "entrez_id": ("ENTREZ_GENE_ID", "Entrez_Gene_ID", "ENTREZ_ID", "Gene ID", "GENE"),
+    "gene_title": ("Gene Title", "GENE_NAME", "Gene_Desc", "Gene Description", "Definition",
+                   "DESCRIPTION"),
 }
+
+
+def _normal(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def annotation_sources(columns) -> dict[str, str | None]:
+    """For each standard annotation column, the table column it comes from (or None)."""
+    by_normal: dict[str, str] = {}
+    for column in columns:
+        by_normal.setdefault(_normal(column), column)
+    return {
+        standard: next((by_normal[_normal(n)] for n in names if _normal(n) in by_normal), None)
+        for standard, names in ANNOTATION_COLUMNS.items()
+    }
+
+
+def wanted_columns(header: list[str], id_col: str) -> list[str]:
+    """The id column and the columns the standard annotation is taken from, in table order."""
+    sources = {c for c in annotation_sources(header).values() if c is not None}
+    return [c for c in header if c == id_col or c in sources]
 
 
 def read_gpl(path: str | os.PathLike, *, platform: str | None = None) -> pd.DataFrame:
@@ -73,7 +99,8 @@ def _leading_columns(record: SoftRecord, columns: list[str]) -> pd.DataFrame:
         stop = np.minimum(tabs[np.minimum(first + k, len(tabs) - 1)], ends)
         begin = np.minimum(begin, ends)  # rows with fewer fields give empty cells
         cells = [body[i:j] for i, j in zip(begin.tolist(), stop.tolist(), strict=True)]
-        out[column] = [c.rstrip(b"\r").decode("utf-8", errors="replace") for c in cells]
+        text = [c.rstrip(b"\r").decode("utf-8", errors="replace") for c in cells]
+        out[column] = ["" if t in MISSING else t for t in text]
     return pd.DataFrame(out)
 
 
@@ -85,18 +112,16 @@ def platform_table(record: SoftRecord, path, *, full: bool = True) -> pd.DataFra
     """
     header = record.header
     id_col = "ID" if "ID" in header else header[0]
-    wanted = {id_col} | {c for names in ANNOTATION_COLUMNS.values() for c in names}
     if full:
         table = record.frame(path).fillna("")
     else:
-        table = _leading_columns(record, [c for c in header if c in wanted])
+        table = _leading_columns(record, wanted_columns(header, id_col))
     if table[id_col].duplicated().any():
         dup = table.loc[table[id_col].duplicated(), id_col].iloc[0]
         msg = f"{path}: platform {record.accession} lists probe id {dup!r} twice"
         raise InputError(msg)
     table = table.set_index(id_col)
     table.index.name = None
-    for standard, names in ANNOTATION_COLUMNS.items():
-        source = next((n for n in names if n in table.columns), None)
+    for standard, source in annotation_sources(table.columns).items():
         table[standard] = table[source].astype(str) if source else ""
     return table

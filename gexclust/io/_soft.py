@@ -7,6 +7,7 @@ second and memory stays proportional to the tables kept.
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class SoftRecord:
     header: list[str] | None = None
     body: bytes = b""  # table rows after the header, each ending in a newline
     n_rows: int = 0
+    table_line: int = 0  # line of the table's header
 
     def first(self, key: str, default: str = "") -> str:
         """The first value of attribute ``key`` (e.g. ``'Sample_title'``)."""
@@ -84,45 +86,134 @@ def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.Data
 
 
 def parse_soft(path: str | os.PathLike) -> list[SoftRecord]:
-    """Parse every record of a SOFT file into :class:`SoftRecord` objects (tables left raw)."""
+    """Parse every record of a SOFT file into :class:`SoftRecord` objects (tables left raw).
+
+    Real downloads are accepted as they come: CRLF line ends, a byte-order mark, whitespace
+    around markers and values, blank lines, a ``^KIND = accession`` line written twice (GEO
+    repeats ``^DATASET`` just before a GDS table: both lines are one record), repeated
+    column names (renamed ``NAME.1``, ``NAME.2`` as pandas and GEOparse do) and 2002-era
+    records whose table follows the ``#`` column lines without begin/end markers.
+    """
     records: list[SoftRecord] = []
+    seen: dict[tuple[str, str], SoftRecord] = {}
     current: SoftRecord | None = None
-    last: dict[str, SoftRecord] = {}
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
-        while (raw := scanner.readline()) is not None:
-            line = raw.decode("utf-8", errors="replace")
+        pending: bytes | None = None
+        while True:
+            raw, pending = (pending, None) if pending is not None else (scanner.readline(), None)
+            if raw is None:
+                break
+            if scanner.lineno == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            line = raw.decode("utf-8", errors="replace").strip()
             if line.startswith("^"):
-                current = _new_record(line, scanner.lineno, path)
-                records.append(current)
-                last[current.kind] = current
+                current = _record_of(line, scanner.lineno, path, seen, records)
+            elif not line:
+                continue
             elif current is None:
-                if line.strip():
-                    msg = f"{path}, line {scanner.lineno}: expected a SOFT record ('^SERIES = ...', '^SAMPLE = ...'), found {line[:40]!r}"  # noqa: E501
-                    raise InputError(msg)
+                _not_soft(line, scanner.lineno, path)
             elif line.startswith("!") and line.endswith("_table_begin"):
-                # a GDS writes its table after its ^SUBSET records: it belongs to the DATASET
-                owner = last.get("DATASET", current) if line == "!dataset_table_begin" else current
-                _read_table(scanner, owner, path)
+                _read_table(scanner, _table_owner(line, current, seen), path)
+            elif line.startswith("!") and line.endswith("_table_end"):
+                continue  # a stray or repeated end marker carries nothing
             elif line.startswith("!"):
                 key, _, value = line[1:].partition("=")
                 current.meta.setdefault(key.strip(), []).append(value.strip())
             elif line.startswith("#"):
                 key, _, value = line[1:].partition("=")
-                current.columns[key.strip()] = value.strip()
+                _columns_owner(current, seen).columns[key.strip()] = value.strip()
+            else:
+                pending = _read_unmarked_table(scanner, current, raw, path)
     if not records:
         msg = f"{path}: no SOFT records found; expected lines starting with '^'"
         raise InputError(msg)
     return records
 
 
-def _new_record(line: str, lineno: int, path) -> SoftRecord:
+def _record_of(line: str, lineno: int, path, seen: dict, records: list) -> SoftRecord:
+    """The record a ``^KIND = accession`` line opens, or continues when it was seen before."""
     kind, _, accession = line[1:].partition("=")
-    kind = kind.strip().upper()
+    kind, accession = kind.strip().upper(), accession.strip()
     if kind not in ENTITY_KINDS:
         msg = f"{path}, line {lineno}: unknown SOFT record type {kind!r}; expected one of {', '.join(ENTITY_KINDS)}"  # noqa: E501
         raise InputError(msg)
-    return SoftRecord(kind=kind, accession=accession.strip(), line=lineno)
+    record = seen.get((kind, accession))
+    if record is None:
+        record = SoftRecord(kind=kind, accession=accession, line=lineno)
+        seen[kind, accession] = record
+        records.append(record)
+    return record
+
+
+def _not_soft(line: str, lineno: int, path) -> None:
+    if line.startswith("!Series_"):
+        msg = f"{path}, line {lineno}: this is a GEO series matrix, not a SOFT file; read it with gexclust.io.read_series_matrix"  # noqa: E501
+    else:
+        msg = f"{path}, line {lineno}: expected a SOFT record ('^SERIES = ...', '^SAMPLE = ...'), found {line[:40]!r}"  # noqa: E501
+    raise InputError(msg)
+
+
+def _dataset(seen: dict) -> SoftRecord | None:
+    return next((r for (kind, _), r in seen.items() if kind == "DATASET"), None)
+
+
+def _table_owner(marker: str, current: SoftRecord, seen: dict) -> SoftRecord:
+    # a GDS with one ^DATASET line writes its table after its ^SUBSET records
+    if marker.lower() == "!dataset_table_begin":
+        return _dataset(seen) or current
+    return current
+
+
+def _columns_owner(current: SoftRecord, seen: dict) -> SoftRecord:
+    # subsets have no tables: '#' lines after them describe the dataset's columns
+    if current.kind == "SUBSET":
+        return _dataset(seen) or current
+    return current
+
+
+def dedup_names(names: list[str]) -> list[str]:
+    """Repeated column names made unique as pandas' C reader does: ``A, A, A`` -> ``A, A.1, A.2``.
+
+    Suffixes count per original name and skip names the header already has (``A, A.1, A``
+    gives ``A, A.1, A.2``), so GEOparse's column names are reproduced exactly.
+    """
+    present = set(names)
+    used: dict[str, int] = {}
+    out = []
+    for name in names:
+        unique, count = name, used.get(name, 0)
+        while count > 0:
+            used[name] = count + 1
+            unique = f"{name}.{count}"
+            count = count + 1 if unique in present else used.get(unique, 0)
+        used[unique] = 1
+        out.append(unique)
+    return out
+
+
+def _set_table(record: SoftRecord, header: bytes, body: bytes, start: int, path) -> None:
+    if record.header is not None:
+        msg = f"{path}, line {start}: {record.kind} {record.accession} has a second data table (the first is at line {record.table_line})"  # noqa: E501
+        raise InputError(msg)
+    names = header.rstrip().decode("utf-8", errors="replace").split("\t")
+    record.header = dedup_names([n.strip() for n in names])
+    record.body = clean_rows(body)
+    record.n_rows = record.body.count(b"\n")
+    record.table_line = start
+
+
+def clean_rows(body: bytes) -> bytes:
+    """Table rows without carriage returns, trailing spaces or blank lines, as GEOparse reads them.
+
+    The checks are plain byte searches; only tables that have such lines pay for a rewrite.
+    """
+    if b"\r" in body:
+        body = body.replace(b"\r", b"")
+    padded = b"\n" + body
+    if any(s in padded for s in (b"\n\n", b"\n\t", b"\n ", b" \n")):
+        body = b"".join(row.rstrip() + b"\n" for row in body.split(b"\n") if row.strip())
+    return body
 
 
 def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
@@ -134,9 +225,26 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
             "never ends (no '!..._table_end' line); the file is truncated"
         )
         raise InputError(msg)
+    block = block.lstrip(b"\r\n\t ")  # blank lines before the header
     if not block:
         return
-    newline = block.index(b"\n")
-    record.header = block[:newline].rstrip(b"\r").decode("utf-8", errors="replace").split("\t")
-    record.body = block[newline + 1 :]
-    record.n_rows = scanner.lineno - start - 2  # between the begin/end markers, less the header
+    if block.startswith(b"^") or b"\n^" in block:
+        msg = f"{path}: the table of {record.kind} {record.accession} that starts at line {start} runs into the next record (no '!..._table_end' line before it)"  # noqa: E501
+        raise InputError(msg)
+    newline = block.find(b"\n")
+    _set_table(record, block[:newline], block[newline + 1 :], start + 1, path)
+
+
+def _read_unmarked_table(scanner: LineScanner, record: SoftRecord, header: bytes, path):
+    """A table without begin/end markers (2002-era SOFT): rows run to the next record or EOF.
+
+    Returns the line that ended the table (for the caller to handle) or None at the end.
+    """
+    start = scanner.lineno
+    rows = []
+    while (raw := scanner.readline()) is not None:
+        if raw.lstrip().startswith((b"^", b"!", b"#")):
+            break
+        rows.append(raw + b"\n")
+    _set_table(record, header, b"".join(rows), start, path)
+    return raw

@@ -1,0 +1,204 @@
+"""What real GEO downloads contain: the readers give the same result as on a clean file."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gexclust as gx
+from gexclust._errors import InputError
+from gexclust.io._soft import dedup_names
+
+FAMILY = """^DATABASE = GeoMiame
+!Database_name = Gene Expression Omnibus (GEO)
+^SERIES = GSE1
+!Series_title = two-channel toy
+!Series_sample_id = GSM1
+!Series_sample_id = GSM2
+^PLATFORM = GPL1
+#ID = probe id
+#Gene_Sym = symbol
+!platform_table_begin
+ID\tGene_Sym\tSPOT_ID\tSPOT_ID
+p1\tTP53\ta\tb
+p2\tMYC\tc\td
+p3\tNA\te\tf
+!platform_table_end
+^SAMPLE = GSM1
+!Sample_title = tumour 1
+!Sample_platform_id = GPL1
+!Sample_source_name_ch1 = tumour
+!Sample_characteristics_ch1 = tissue: breast
+!Sample_characteristics_ch1 = treatment: none
+!Sample_characteristics_ch1 = treatment: vehicle
+!Sample_source_name_ch2 = reference
+!Sample_characteristics_ch2 = tissue: pooled
+!sample_table_begin
+ID_REF\tVALUE
+p1\t1.5
+p2\tnull
+p3\t3.5
+!sample_table_end
+^SAMPLE = GSM2
+!Sample_title = tumour 2
+!Sample_platform_id = GPL1
+!Sample_source_name_ch1 = tumour
+!Sample_characteristics_ch1 = tissue: lung
+!Sample_source_name_ch2 = reference
+!Sample_characteristics_ch2 = tissue: pooled
+!sample_table_begin
+ID_REF\tVALUE
+p3\t30.5
+p1\t10.5
+p2\t20.5
+!sample_table_end
+"""
+
+
+def crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")
+
+
+def bom(text: str) -> str:
+    return "\ufeff" + text
+
+
+def trailing_tabs(text: str) -> str:
+    return "".join(line + "\t\t\n" for line in text.splitlines())
+
+
+def blank_lines(text: str) -> str:
+    return text.replace("\n", "\n\n").replace("\nID_REF", "\n  \nID_REF")
+
+
+def repeated_record_line(text: str) -> str:
+    # GEO writes a GDS's ^DATASET line twice; here: a sample's line repeated before its table
+    lung = "!Sample_characteristics_ch1 = tissue: lung"
+    return text.replace(lung, "^SAMPLE = GSM2\n" + lung)
+
+
+def trailing_spaces(text: str) -> str:
+    return "".join(line + "   \n" for line in text.splitlines())
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clean") / "GSE1_family.soft"
+    path.write_text(FAMILY)
+    return gx.io.read_soft(path, missing="drop")
+
+
+def test_clean_family(clean):
+    assert clean.obs_names.tolist() == ["GSM1", "GSM2"]
+    assert clean.var_names.tolist() == ["p1", "p3"]  # p2 is null in GSM1
+    np.testing.assert_array_equal(clean.X, [[1.5, 3.5], [10.5, 30.5]])
+    assert clean.var["gene_symbol"].tolist() == ["TP53", ""]  # Gene_Sym; 'NA' is missing
+    assert clean.obs["tissue"].tolist() == ["breast", "lung"]
+    assert clean.obs["treatment"].tolist()[0] == "none; vehicle"
+    assert clean.obs["source_name_ch2"].tolist() == ["reference", "reference"]
+    assert clean.obs["tissue_ch2"].tolist() == ["pooled", "pooled"]
+
+
+@pytest.mark.parametrize("quirk", [crlf, bom, trailing_tabs, blank_lines, repeated_record_line,
+                                   trailing_spaces, lambda t: bom(crlf(trailing_tabs(t)))])
+def test_quirks_read_like_the_clean_file(quirk, clean, tmp_path):
+    path = tmp_path / "GSE1_family.soft"
+    path.write_bytes(quirk(FAMILY).encode())
+    adata = gx.io.read_soft(path, missing="drop")
+    np.testing.assert_array_equal(adata.X, clean.X)
+    assert adata.var_names.tolist() == clean.var_names.tolist()
+    assert adata.obs.equals(clean.obs)
+    assert adata.var.equals(clean.var)
+    assert adata.uns["geo"]["series"] == clean.uns["geo"]["series"]
+
+
+def test_repeated_platform_columns_are_renamed_like_pandas(tmp_path):
+    path = tmp_path / "GPL1.soft"
+    path.write_text(crlf(FAMILY))
+    table = gx.io.read_gpl(path)
+    assert table.columns.tolist()[:3] == ["Gene_Sym", "SPOT_ID", "SPOT_ID.1"]
+    assert table["SPOT_ID.1"].tolist() == ["b", "d", "f"]
+    for names in (["A", "A.1", "A", "A"], ["A", "A", "A.1"], ["B", "A", "B", "B.1", "B"]):
+        parsed = pd.read_csv(io.StringIO("\t".join(names) + "\n"), sep="\t")
+        assert dedup_names(names) == parsed.columns.tolist()
+
+
+def test_samples_without_tables_are_left_out_with_a_warning(tmp_path, caplog):
+    text = FAMILY.replace("!Series_sample_id = GSM2\n", "!Series_sample_id = GSM2\n!Series_sample_id = GSM3\n")  # noqa: E501
+    text += "^SAMPLE = GSM3\n!Sample_title = no data\n!Sample_platform_id = GPL1\n"
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(text)
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path, missing="drop")
+    assert adata.obs_names.tolist() == ["GSM1", "GSM2"]
+    assert "1 sample(s) without a data table left out: GSM3" in caplog.text
+
+
+def test_unmarked_table_of_2002_soft(tmp_path):
+    text = ("^SAMPLE=GSM9\r\n!Sample_title = old\r\n#ID_REF = id\r\n#VALUE = value\r\n"
+            "ID_REF\tVALUE\r\nA\t1\r\nB\t-2\r\n\r\n")
+    path = tmp_path / "GSM9.txt"
+    path.write_text(text)
+    adata = gx.io.read_soft(path)
+    assert adata.var_names.tolist() == ["A", "B"]
+    np.testing.assert_array_equal(adata.X, [[1.0, -2.0]])
+
+
+def test_table_errors_name_file_record_and_line(tmp_path):
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(FAMILY.replace("p3\t30.5\np1\t10.5\np2\t20.5\n!sample_table_end\n",
+                                   "p3\t30.5\n"))
+    with pytest.raises(InputError, match=r"GSE1_family.soft: the table of SAMPLE GSM2 that starts at line \d+ never ends"):  # noqa: E501
+        gx.io.read_soft(path)
+    path.write_text(FAMILY.replace("ID_REF\tVALUE\np3", "ID_REF\tSIGNAL\np3"))
+    with pytest.raises(InputError, match=r"GSE1_family.soft: sample GSM2 \(line \d+\): the table has no VALUE column \(columns: ID_REF, SIGNAL\)"):  # noqa: E501
+        gx.io.read_soft(path)
+    twice = FAMILY.replace("!sample_table_end\n^SAMPLE = GSM2",
+                           "!sample_table_end\n!sample_table_begin\nID_REF\tVALUE\n!sample_table_end\n^SAMPLE = GSM2")  # noqa: E501
+    path.write_text(twice)
+    with pytest.raises(InputError, match=r"line \d+: SAMPLE GSM1 has a second data table \(the first is at line 26\)"):  # noqa: E501
+        gx.io.read_soft(path)
+
+
+MATRIX = """!Series_title\t"toy"
+!Series_geo_accession\t"GSE2"
+!Sample_title\t"a"\t"b"
+!Sample_geo_accession\t"GSM1"\t"GSM2"
+!Sample_characteristics_ch1\t"tissue: liver"\t"tissue: lung"
+!Sample_characteristics_ch2\t"tissue: pool"\t"tissue: pool"
+!Sample_platform_id\t"GPL1"\t"GPL1"
+!series_matrix_table_begin
+"ID_REF"\t"GSM1"\t"GSM2"
+"p1"\t1.5\t2.5
+"p2"\tnull\t4.5
+"p3"\t5.5\tNA
+!series_matrix_table_end
+"""
+
+
+@pytest.mark.parametrize("quirk", [None, crlf, bom, trailing_tabs, blank_lines])
+def test_series_matrix_quirks(quirk, tmp_path):
+    path = tmp_path / "GSE2_series_matrix.txt"
+    path.write_bytes((quirk(MATRIX) if quirk else MATRIX).encode())
+    adata = gx.io.read_series_matrix(path, missing="drop")
+    assert adata.obs_names.tolist() == ["GSM1", "GSM2"]
+    assert adata.var_names.tolist() == ["p1"]
+    np.testing.assert_array_equal(adata.X, [[1.5], [2.5]])
+    assert adata.obs["tissue"].tolist() == ["liver", "lung"]
+    assert adata.obs["tissue_ch2"].tolist() == ["pool", "pool"]
+    assert adata.uns["geo"]["accession"] == "GSE2"
+
+
+def test_soft_and_matrix_readers_point_to_each_other(tmp_path):
+    matrix = tmp_path / "GSE2_series_matrix.txt"
+    matrix.write_text(MATRIX)
+    with pytest.raises(InputError, match=r"series matrix, not a SOFT file; read it with gexclust\.io\.read_series_matrix"):  # noqa: E501
+        gx.io.read_soft(matrix)
+    soft = tmp_path / "GSE1_family.soft"
+    soft.write_text(FAMILY)
+    with pytest.raises(InputError, match=r"SOFT file, not a series matrix; read it with gexclust\.io\.read_soft"):  # noqa: E501
+        gx.io.read_series_matrix(soft)
