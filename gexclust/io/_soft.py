@@ -12,6 +12,7 @@ import io
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .._errors import InputError
@@ -206,14 +207,27 @@ def _set_table(record: SoftRecord, header: bytes, body: bytes, start: int, path)
 def clean_rows(body: bytes) -> bytes:
     """Table rows without carriage returns, trailing spaces or blank lines, as GEOparse reads them.
 
-    The checks are plain byte searches; only tables that have such lines pay for a rewrite.
+    The checks are vectorised over the row boundaries (searching for two-byte patterns such as
+    newline-newline runs far below memory speed); only tables that have such rows pay for a
+    rewrite.
     """
     if b"\r" in body:
         body = body.replace(b"\r", b"")
-    padded = b"\n" + body
-    if any(s in padded for s in (b"\n\n", b"\n\t", b"\n ", b" \n")):
+    if not body:
+        return body
+    arr = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(arr == NEWLINE)
+    firsts = arr[np.minimum(np.r_[0, ends[:-1] + 1], len(arr) - 1)]
+    lasts = arr[np.maximum(ends - 1, 0)]
+    # blank rows start with a newline; a row starting with a blank may be blank; a space
+    # before the newline is trailing whitespace that GEOparse's rstrip() removes
+    if np.isin(firsts, BLANK_START).any() or (lasts == SPACE).any():
         body = b"".join(row.rstrip() + b"\n" for row in body.split(b"\n") if row.strip())
     return body
+
+
+NEWLINE, SPACE = ord("\n"), ord(" ")
+BLANK_START = np.array([ord("\n"), ord("\t"), ord(" ")], dtype=np.uint8)
 
 
 def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
