@@ -150,11 +150,7 @@ class LineScanner:
         """
         parts = []
         while True:
-            if self.buf.startswith(stop, self.pos):
-                found = self.pos
-            else:
-                newline = self.buf.find(b"\n" + stop, self.pos)
-                found = newline + 1 if newline >= 0 else -1
+            found = line_start(self.buf, stop, self.pos)
             if found >= 0:
                 self._take(parts, found)
                 self.readline()  # the stop line itself
@@ -170,3 +166,18 @@ class LineScanner:
         parts.append(body)
         self.lineno += body.count(b"\n")
         self.pos = end
+
+
+def line_start(buf: bytes, stop: bytes, pos: int) -> int:
+    """Index of the first line at or after ``pos`` (a line start) that begins with ``stop``.
+
+    ``stop`` is one byte: searching for it runs at memory speed, while a search for the two
+    bytes newline + ``stop`` runs several times slower. Returns -1 if there is none.
+    """
+    found = buf.find(stop, pos)
+    while found > pos and buf[found - 1] != NEWLINE:
+        found = buf.find(stop, found + 1)
+    return found
+
+
+NEWLINE = ord("\n")
