@@ -13,7 +13,7 @@ from .._errors import InputError
 from .._logging import logger
 from ._geo_types import KNOWN_SERIES, cumida_type
 from ._missing import handle_missing
-from ._soft import ChainedBytes, SoftRecord, read_tsv
+from ._soft import SoftRecord, read_tsv
 
 VAR_COLUMNS = ("gene_symbol", "entrez_id", "gene_title")
 
@@ -41,7 +41,10 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
         # pandas parses the values while numpy checks the id orders: both release the GIL
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(_group_values, group, list(header), path)
-            keys = [id_order_key(sample, header) for sample in group]
+            # equal keys share one object: 64 copies of a 22,283-id key would cost ~30 MB
+            distinct: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
+            keys = [distinct.setdefault(k, k) for k in
+                    (id_order_key(sample, header) for sample in group)]
             values = pending.result()
         offset = 0
         for sample, key in zip(group, keys, strict=True):
@@ -67,17 +70,25 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
 
 
 def _group_values(group: list[SoftRecord], header: list[str], path) -> np.ndarray:
-    body = ChainedBytes([s.body for s in group])  # no joined copy of all tables
-    try:
-        frame = read_tsv(body, header, path, group[0], numeric=("VALUE",), usecols=["VALUE"])
-    except InputError:
-        _name_bad_value(group, header, path)
-        raise
-    values = frame["VALUE"].to_numpy(dtype=np.float64)
-    expected = sum(s.n_rows for s in group)
-    if len(values) != expected:
-        msg = f"{path}: sample tables of {group[0].accession}... hold {expected} rows but {len(values)} values were read (blank or malformed rows?)"  # noqa: E501
-        raise InputError(msg)
+    """The VALUE column of every sample of ``group``, end to end.
+
+    One pandas call per sample: the parser's buffers then stay at one table's size (one call
+    over all tables at once is ~20% faster but holds ~1.2x the whole text besides).
+    """
+    values = np.empty(sum(s.n_rows for s in group))
+    offset = 0
+    for sample in group:
+        try:
+            frame = read_tsv(sample.body, header, path, sample, numeric=("VALUE",),
+                             usecols=["VALUE"])
+        except InputError:
+            _name_bad_value([sample], header, path)
+            raise
+        if len(frame) != sample.n_rows:
+            msg = f"{path}: sample {sample.accession} (line {sample.table_line}): its table holds {sample.n_rows} rows but {len(frame)} values were read (malformed rows?)"  # noqa: E501
+            raise InputError(msg)
+        values[offset : offset + sample.n_rows] = frame["VALUE"].to_numpy(dtype=np.float64)
+        offset += sample.n_rows
     return values
 
 

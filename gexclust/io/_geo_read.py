@@ -74,7 +74,18 @@ def read_soft(
     - ``.var``: ``gene_symbol``, ``entrez_id``, ``gene_title``;
     - ``.uns['geo']``: series (or dataset) metadata, platform, source file.
     """
-    records = parse_soft(path)
+    annotations: dict[str, pd.DataFrame | InputError] = {}
+
+    def reduce_platform(record: SoftRecord) -> None:
+        # keep only the annotation columns, at once: the raw table is mostly Gene Ontology text
+        if record.kind == "PLATFORM":
+            try:
+                annotations[record.accession] = platform_table(record, path, full=False)
+            except InputError as err:  # raised only if this platform's samples are read
+                annotations[record.accession] = err
+            record.body = b""
+
+    records = parse_soft(path, on_table=reduce_platform)
     kinds = {r.kind for r in records}
     if "DATASET" in kinds:
         return _gds(records, path, type_from=type_from, missing=missing)
@@ -86,8 +97,9 @@ def read_soft(
     series = next((r for r in records if r.kind == "SERIES"), None)
     platforms = {r.accession: r for r in records if r.kind == "PLATFORM"}
     result = {
-        gpl: _series_platform(by_platform[gpl], platforms.get(gpl), series, path,
-                              type_from=type_from, annotate=annotate, missing=missing)
+        gpl: _series_platform(by_platform[gpl], platforms.get(gpl), annotations.get(gpl),
+                              series, path, type_from=type_from, annotate=annotate,
+                              missing=missing)
         for gpl in chosen
     }
     return result if platform == "all" else result[chosen[0]]
@@ -152,11 +164,10 @@ def choose_platforms(available: list[str], platform: str | None, path) -> list[s
     return [platform]
 
 
-def _series_platform(samples, gpl_record, series, path, *, type_from, annotate, missing):
-    annotation = None
-    if gpl_record is not None and gpl_record.header is not None:
-        annotation = platform_table(gpl_record, path, full=False)
-        gpl_record.body = b""  # raw tables are released as soon as parsed: memory stays low
+def _series_platform(samples, gpl_record, annotation, series, path, *, type_from, annotate,
+                     missing):
+    if isinstance(annotation, InputError):
+        raise annotation
     X, probes = sample_matrix(samples, None if annotation is None else annotation.index, path)
     for sample in samples:
         sample.body = b""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._errors import InputError
 from ._geo_text import GEO_NA
-from ._soft import SoftRecord, parse_soft
+from ._soft import SoftRecord, byte_positions, parse_soft
 
 MISSING = frozenset(GEO_NA)
 
@@ -86,11 +86,11 @@ def _leading_columns(record: SoftRecord, columns: list[str]) -> pd.DataFrame:
     """
     body = record.body
     arr = np.frombuffer(body, dtype=np.uint8)
-    ends = np.flatnonzero(arr == 10)
+    ends = byte_positions(arr, 10)
     starts = np.empty_like(ends)
     starts[:1] = 0
     starts[1:] = ends[:-1] + 1
-    tabs = np.append(np.flatnonzero(arr == 9), len(arr))  # sentinel
+    tabs = np.append(byte_positions(arr, 9), len(arr))  # sentinel
     first = np.searchsorted(tabs, starts)
     out = {}
     for column in columns:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._geo_text import GEO_NA, LineScanner, open_binary
+from ._geo_text import GEO_NA, LineScanner, line_start, open_binary
 
 ENTITY_KINDS = ("DATABASE", "SERIES", "PLATFORM", "SAMPLE", "DATASET", "SUBSET", "ANNOTATION")
 
@@ -47,34 +47,13 @@ class SoftRecord:
         return read_tsv(self.body, self.header, path, self, numeric=numeric, usecols=usecols)
 
 
-class ChainedBytes(io.RawIOBase):
-    """A read-only stream over several byte strings, as if they were joined (without copying)."""
-
-    def __init__(self, parts: list[bytes]) -> None:
-        self.parts, self.index, self.offset = parts, 0, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while self.index < len(self.parts):
-            part = self.parts[self.index]
-            if self.offset < len(part):
-                n = min(len(buffer), len(part) - self.offset)
-                buffer[:n] = part[self.offset : self.offset + n]
-                self.offset += n
-                return n
-            self.index, self.offset = self.index + 1, 0
-        return 0
-
-
 def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.DataFrame:
     """Parse tab-separated ``body`` rows (no header line) with GEO's missing-value tokens.
 
     Blank rows are kept (as missing values) so row counts stay aligned with the ID_REF column.
     """
     dtype = {c: (float if c in numeric else str) for c in header}
-    source = io.BytesIO(body) if isinstance(body, bytes) else io.BufferedReader(body)
+    source = io.BytesIO(body)
     try:
         return pd.read_csv(
             source, sep="\t", header=None, names=header, usecols=usecols, dtype=dtype,
@@ -86,8 +65,12 @@ def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.Data
         raise InputError(msg) from None
 
 
-def parse_soft(path: str | os.PathLike) -> list[SoftRecord]:
+def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     """Parse every record of a SOFT file into :class:`SoftRecord` objects (tables left raw).
+
+    ``on_table(record)``, if given, is called as soon as a record's table has been read, so a
+    caller can reduce a large table (e.g. a platform's Gene Ontology columns) before the next
+    tables arrive: peak memory is then the largest table, not the sum of them all.
 
     Real downloads are accepted as they come: CRLF line ends, a byte-order mark, whitespace
     around markers and values, blank lines, a ``^KIND = accession`` line written twice (GEO
@@ -115,7 +98,10 @@ def parse_soft(path: str | os.PathLike) -> list[SoftRecord]:
             elif current is None:
                 _not_soft(line, scanner.lineno, path)
             elif line.startswith("!") and line.endswith("_table_begin"):
-                _read_table(scanner, _table_owner(line, current, seen), path)
+                owner = _table_owner(line, current, seen)
+                _read_table(scanner, owner, path)
+                if on_table is not None and owner.header is not None:
+                    on_table(owner)
             elif line.startswith("!") and line.endswith("_table_end"):
                 continue  # a stray or repeated end marker carries nothing
             elif line.startswith("!"):
@@ -126,6 +112,8 @@ def parse_soft(path: str | os.PathLike) -> list[SoftRecord]:
                 _columns_owner(current, seen).columns[key.strip()] = value.strip()
             else:
                 pending = _read_unmarked_table(scanner, current, raw, path)
+                if on_table is not None:
+                    on_table(current)
     if not records:
         msg = f"{path}: no SOFT records found; expected lines starting with '^'"
         raise InputError(msg)
@@ -216,7 +204,7 @@ def clean_rows(body: bytes) -> bytes:
     if not body:
         return body
     arr = np.frombuffer(body, dtype=np.uint8)
-    ends = np.flatnonzero(arr == NEWLINE)
+    ends = byte_positions(arr, NEWLINE)
     firsts = arr[np.minimum(np.r_[0, ends[:-1] + 1], len(arr) - 1)]
     lasts = arr[np.maximum(ends - 1, 0)]
     # blank rows start with a newline; a row starting with a blank may be blank; a space
@@ -226,27 +214,37 @@ def clean_rows(body: bytes) -> bytes:
     return body
 
 
+def byte_positions(arr: np.ndarray, value: int, chunk: int = 1 << 22) -> np.ndarray:
+    """``np.flatnonzero(arr == value)``, in slices: the boolean mask never spans a large table."""
+    if len(arr) <= chunk:
+        return np.flatnonzero(arr == value)
+    return np.concatenate([np.flatnonzero(arr[i : i + chunk] == value) + i
+                           for i in range(0, len(arr), chunk)])
+
+
 NEWLINE, SPACE = ord("\n"), ord(" ")
 BLANK_START = np.array([ord("\n"), ord("\t"), ord(" ")], dtype=np.uint8)
 
 
 def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
     start = scanner.lineno
-    block = scanner.read_block(b"!")
-    if block is None:
+    header = scanner.readline()
+    while header is not None and not header.strip():  # blank lines before the header
+        header = scanner.readline()
+    body = None if header is None or header.startswith(b"!") else scanner.read_block(b"!")
+    if header is not None and header.startswith(b"!"):
+        return  # an empty table: that was its end marker
+    if body is None:
         msg = (
             f"{path}: the table of {record.kind} {record.accession} that starts at line {start} "
             "never ends (no '!..._table_end' line); the file is truncated"
         )
         raise InputError(msg)
-    block = block.lstrip(b"\r\n\t ")  # blank lines before the header
-    if not block:
-        return
-    if block.startswith(b"^") or b"\n^" in block:
+    if header.startswith(b"^") or line_start(body, b"^", 0) >= 0:
         msg = f"{path}: the table of {record.kind} {record.accession} that starts at line {start} runs into the next record (no '!..._table_end' line before it)"  # noqa: E501
         raise InputError(msg)
-    newline = block.find(b"\n")
-    _set_table(record, block[:newline], block[newline + 1 :], start + 1, path)
+    # the header line and the rows are separate objects: no copy of a large table is made
+    _set_table(record, header, body, start + 1, path)
 
 
 def _read_unmarked_table(scanner: LineScanner, record: SoftRecord, header: bytes, path):
