@@ -261,18 +261,26 @@ def _preprocessing(ctx: _Context) -> Section:
 def _choosing_k(ctx: _Context) -> Section:
     choice = ctx.adata.uns.get("choose_k")
     blocks = []
-    if isinstance(choice, dict) and choice:
-        scalars = {k: v for k, v in choice.items() if np.ndim(v) == 0 and not isinstance(v, dict)}
-        chosen = scalars.get("k", scalars.get("n_clusters", ctx.k))
-        how = scalars.get("method", scalars.get("criterion", "the data"))
-        blocks.append(Paragraph(f"k = {chosen} was chosen from the data by {how}."))
-        blocks.append(Table(["item", "value"], [[str(k), _value(v)] for k, v in scalars.items()]))
+    if hasattr(choice, "get") and choice.get("k") is not None:
+        blocks.append(Paragraph(str(choice.get("message")) if choice.get("message") else
+                                f"k = {choice['k']} was chosen from the data."))
+        given = ctx.summary.get("parameters", {}).get("n_clusters")
+        if isinstance(given, int) and given != int(choice["k"]):
+            blocks.append(Paragraph(f"This run was cut into k = {ctx.k} clusters (given), not "
+                                    f"the k = {choice['k']} recommended."))
+        rows = [[name, _value(choice[name])] for name in
+                ("k", "criterion", "strong", "p_value", "best_silhouette") if name in choice]
+        if rows:
+            blocks.append(Table(["item", "value"], rows))
         scores = choice.get("scores")
-        if isinstance(scores, pd.DataFrame):
-            blocks.append(Table([str(c) for c in ["k", *scores.columns]],
-                                [[str(i), *(_value(v) for v in row)]
-                                 for i, row in zip(scores.index, scores.to_numpy(), strict=True)],
-                                numeric=tuple(range(len(scores.columns) + 1))))
+        if isinstance(scores, pd.DataFrame) and not scores.empty:
+            columns = [c for c in ("silhouette", "silhouette_null", "calinski_harabasz", "gap",
+                                   "gap_sd") if c in scores.columns]
+            blocks.append(Table(["k", *columns],
+                                [[str(k), *(_value(scores.loc[k, c]) for c in columns)]
+                                 for k in scores.index],
+                                caption="Scores of each cut (tl.choose_k)",
+                                numeric=tuple(range(len(columns) + 1))))
     else:
         given = ctx.summary.get("parameters", {}).get("n_clusters", ctx.k)
         blocks.append(Paragraph(f"k = {given} was given (--n-clusters), not chosen from the "
@@ -295,6 +303,8 @@ def _choosing_k(ctx: _Context) -> Section:
 
 
 def _value(v) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
     if isinstance(v, float | np.floating):
         return fmt(float(v))
     return str(v)
@@ -309,6 +319,8 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
         f"{fmt(ctx.Z[-1, 2], 2)}. Cophenetic correlation "
         f"{fmt(s['cophenetic_correlation'])}: how faithfully the tree's heights keep the "
         "distances between samples (1 = perfectly).")]
+    if s.get("cut_note"):
+        blocks.append(Paragraph(f"Note on the cut: {s['cut_note']}"))
     if "dendrogram" in figures:
         blocks.append(Figure(figures["dendrogram"], "Dendrogram: leaves coloured by sample "
                              "type, branches by cluster, the cut as a dashed line.",
@@ -327,6 +339,10 @@ def _clusters(ctx: _Context) -> Section:
     if not ctx.has_types:
         blocks.append(Paragraph("Without sample types, only sizes can be reported."))
         return Section("clusters", "Clusters and sample types", blocks)
+    left_out = ctx.adata.uns.get("compare_type_cluster", {}).get("n_left_out", 0)
+    if left_out:
+        blocks.append(Paragraph(f"{left_out} samples without a type were left out of the "
+                                "comparison."))
     blocks.append(Table(["ARI", "NMI", "purity"], [[fmt(s.get("ari_vs_type")),
                                                     fmt(s.get("nmi_vs_type")),
                                                     fmt(s.get("purity_vs_type"))]],
@@ -507,8 +523,15 @@ def _limits(ctx: _Context) -> Section:
     if jump is not None and jump < 1.1:
         items.append(f"The cut at k = {ctx.k} falls where merge heights are close "
                      f"({jump:.2f}x): a slightly different cut would change the clusters.")
-    if "choose_k" not in ctx.adata.uns:
+    choice = ctx.adata.uns.get("choose_k")
+    if not hasattr(choice, "get"):
         items.append(f"k = {ctx.k} was set by hand, not chosen from the data.")
+    elif choice.get("strong") is not None and not bool(choice.get("strong")):
+        p = choice.get("p_value")
+        items.append("tl.choose_k found no clear group structure (the best silhouette is not "
+                     "above that of permuted data" + (f", p = {fmt(float(p))}" if p is not None
+                                                      else "") + "): the clusters may be "
+                     "arbitrary cuts of a continuum.")
     if ctx.support is None:
         items.append("Without a bootstrap, the stability of each cluster is not known.")
     else:
