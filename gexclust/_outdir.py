@@ -117,6 +117,24 @@ def staged_outdir(outdir: str | os.PathLike, *, force: bool) -> Iterator[Path]:
                     folder.rmdir()
 
 
+def check_replaceable(outdir: str | os.PathLike, names) -> None:
+    """Refuse when any of ``names`` in ``outdir`` is a file gexclust did not write (or changed).
+
+    Used before writing files into an earlier run's folder (``gexclust report``): only our own
+    outputs, unchanged since, may be replaced.
+    """
+    outdir = Path(outdir)
+    listed = _read_manifest(outdir / MANIFEST)
+    with os.scandir(outdir) as entries:
+        found = [entry for entry in entries if entry.name in names]
+    for entry in found:
+        reason = _not_ours(entry, listed)
+        if reason is not None:
+            msg = (f"{outdir / entry.name}: not written by gexclust{reason}; not replaced "
+                   "(move it away first)")
+            raise FileExistsError(msg)
+
+
 def record_outputs(outdir: str | os.PathLike, paths) -> None:
     """Add files written into ``outdir`` after its run (``gexclust report``) to its manifest."""
     outdir = Path(outdir)

@@ -11,6 +11,8 @@ from pathlib import Path
 from .cli import Progress
 
 VERSIONED = ("anndata", "numpy", "scipy", "pandas", "matplotlib", "h5py")
+#: File name (without extension) of the TreeView and Newick exports of the sample tree.
+TREE_PREFIX = "tree"
 
 
 def run_command(args) -> int:
@@ -34,7 +36,7 @@ def run_command(args) -> int:
         cluster_samples(adata, config)
         progress(f"writing tables and figures to {args.outdir}")
         summary = _summary(adata, config, source, n_probes)
-        _write_outputs(adata, summary, stage, formats)
+        _write_outputs(adata, summary, stage, formats, report=not args.no_report)
     progress("done", final=True)  # the outputs are in place: the run has succeeded
     if not args.quiet:
         print(format_summary(adata, summary))
@@ -182,15 +184,27 @@ def cut_note(adata, config) -> str | None:
     return None if note is None else str(note)
 
 
-def _write_outputs(adata, summary: dict, stage: Path, formats) -> None:
+def _write_outputs(adata, summary: dict, stage: Path, formats, *, report: bool = True) -> None:
     from ._render import draw_figures, figure_specs
+    from .io import write_newick, write_treeview
 
     _write_tables(adata, stage)
     draw_figures(figure_specs(adata), stage, formats)
+    write_treeview(adata, stage / TREE_PREFIX)  # tree.cdt + tree.atr, for Java TreeView
+    write_newick(adata, stage / f"{TREE_PREFIX}.nwk")
+    extra = ["summary.json"]
+    if report:
+        from ._report import REPORT_FILES
+
+        extra += REPORT_FILES
     summary["outputs"] = sorted([*(p.name for p in stage.iterdir() if not p.name.startswith(".")),
-                                 "summary.json"])
+                                 *extra])
     text = json.dumps(_finite(summary), indent=2, allow_nan=False)
     (stage / "summary.json").write_text(text + "\n")
+    if report:
+        from ._report import write_report
+
+        write_report(adata, json.loads(text), stage)  # the numbers exactly as summary.json
 
 
 def _finite(value):

@@ -11,6 +11,25 @@ import time
 from collections.abc import Iterator
 
 EPILOG = "Example: gexclust run -o gexclust_example   (built-in simulated GSE9476 example)"
+RUN_EXAMPLES = """\
+examples:
+  gexclust run -o example
+      the built-in example (real GSE9476 sample table, simulated values)
+  gexclust run Leukemia_GSE9476.csv --n-clusters 5 -o leukemia
+      a CuMiDa CSV (samples, type, one column per probe), cut into 5 clusters
+  gexclust run GSE781 --source soft --platform GPL96 --type-from source_name -o gse781
+      fetch a GEO series (verified cache), its U133A samples, type from a sample field
+  gexclust run GSE781_family.soft.gz --platform GPL96 --method average \\
+      --metric correlation --n-top-genes 1000 -o gse781
+      a local GEO SOFT file; average linkage on 1 - Pearson r of 1,000 variable genes
+  gexclust run data.csv --formats png,pdf --no-report -o out
+      figures as PNG and PDF, no report
+  gexclust report gse781
+      write report.html and report.pdf again from an earlier run's folder
+
+OUTDIR receives adata.h5ad, clusters.csv, linkage.csv, summary.json, the figures,
+tree.cdt/tree.atr (Java TreeView), tree.nwk (Newick) and report.html/report.pdf.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,11 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="cluster samples and write tables and figures",
         description=(
-            "Cluster the samples of INPUT (a CuMiDa-style CSV: samples, type, probe columns) "
-            "and write adata.h5ad, clusters.csv, linkage.csv, summary.json and figures. "
-            "Without INPUT, runs the built-in example (simulated values, GSE9476 layout)."
+            "Cluster the samples of INPUT (a CuMiDa-style CSV: samples, type, probe\n"
+            "columns; a GEO series matrix or SOFT file; or a GEO accession) and write\n"
+            "tables, figures, tree files and the report into OUTDIR. Without INPUT, runs\n"
+            "the built-in example (simulated values, GSE9476 layout)."
         ),
-        epilog=EPILOG,
+        epilog=RUN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("input", nargs="?", metavar="INPUT",
                      help="CuMiDa CSV(.gz), GEO series matrix or SOFT file, or a GEO accession "
@@ -55,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="GEO input: .obs column or title regex giving the sample type")
     run.add_argument("--formats", default="png", metavar="png,pdf,svg",
                      help="figure formats, comma-separated (default png)")
+    run.add_argument("--no-report", action="store_true",
+                     help="do not write report.html and report.pdf (gexclust report OUTDIR "
+                     "writes them later)")
     run.add_argument("--force", action="store_true",
                      help="replace the outputs of an earlier run in OUTDIR (never other files)")
     run.add_argument("--quiet", action="store_true",

@@ -21,7 +21,8 @@ from tests.conftest import make_planted
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGS = [f"{n}.png" for n in ("dendrogram", "cluster_heatmap", "clustermap")]
-OUTPUTS = {"adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS}
+OUTPUTS = {"adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS,
+           "tree.cdt", "tree.atr", "tree.nwk", "report.html", "report.pdf"}
 
 
 def planted_csv(n_per_group: int = 6) -> str:
@@ -372,3 +373,29 @@ def test_a_rebuilt_report_counts_as_our_output(cli, tmp_path, small_csv):
     assert {"report.html", "report.pdf"} <= set(manifest["files"])
     cli("run", small_csv, "-o", out, "--quiet", "--n-clusters", "2", "--force")
     assert json.loads((out / "summary.json").read_text())["n_clusters_found"] == 2
+
+
+def test_run_help_shows_worked_examples_that_parse(capsys):
+    import shlex
+
+    from gexclust.cli import RUN_EXAMPLES, build_parser, main
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "examples:" in capsys.readouterr().out
+    text = RUN_EXAMPLES.replace("\\\n", " ")
+    commands = [shlex.split(line)[1:] for line in text.splitlines()
+                if line.startswith("  gexclust ")]
+    assert len(commands) >= 5
+    parser = build_parser()
+    for argv in commands:
+        args = parser.parse_args(argv)  # every option of every example exists
+        assert args.command in ("run", "report")
+
+
+def test_version(capsys):
+    from gexclust import __version__
+    from gexclust.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"gexclust {__version__}"

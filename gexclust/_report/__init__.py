@@ -63,6 +63,8 @@ def collect_figures(adata: AnnData, outdir: Path) -> dict[str, bytes]:
         if path.is_file():
             figures[name] = path.read_bytes()
     missing = [name for name in FIGURES if name not in figures]
+    if adata.obs["cluster"].nunique() < 2:  # markers are one cluster against the rest
+        missing = [name for name in missing if name == "dendrogram"]
     if missing:
         figures.update(_draw(adata, missing))
     return figures
@@ -99,6 +101,9 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     except json.JSONDecodeError as err:
         msg = f"{outdir / 'summary.json'}: line {err.lineno}: not valid JSON ({err.msg})"
         raise ValueError(msg) from None
+    from .._outdir import check_replaceable
+
+    check_replaceable(outdir, REPORT_FILES)  # never overwrite a file of the user's
     adata = anndata.read_h5ad(outdir / "adata.h5ad")
     if "hclust" not in adata.uns or "cluster" not in adata.obs:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"

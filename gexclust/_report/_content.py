@@ -30,8 +30,8 @@ N_MARKERS = 5
 
 def fmt(x: float | None, digits: int = 3) -> str:
     """A number with fixed decimals (as in summary.json comparisons), or 'n/a'."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
+    if not isinstance(x, int | float | np.number) or not math.isfinite(x):
+        return "n/a"  # None, NaN, or a recorded "none"
     return f"{x:.{digits}f}"
 
 
@@ -515,8 +515,12 @@ def _limits(ctx: _Context) -> Section:
                      "are on average not much closer to their own cluster than to the next; "
                      "in thousands of genes this is common even for real groups, but the "
                      "borders between clusters are soft.")
-    if s["cophenetic_correlation"] < COPHENETIC_LOW:
-        items.append(f"Cophenetic correlation {fmt(s['cophenetic_correlation'])} "
+    coph = s.get("cophenetic_correlation")
+    if coph is None:
+        items.append("The cophenetic correlation is undefined (too few samples or equal "
+                     "distances): the tree's heights cannot be checked against the data.")
+    elif coph < COPHENETIC_LOW:
+        items.append(f"Cophenetic correlation {fmt(coph)} "
                      f"(< {COPHENETIC_LOW}): the tree distorts the distances between samples; "
                      "read its heights with care.")
     jump = ctx.jumps.get(ctx.k)

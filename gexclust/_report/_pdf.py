@@ -2,7 +2,7 @@
 
 No extra dependency: a small flow layout places headings, wrapped paragraphs, tables (split
 across pages with their header repeated) and figures top to bottom, starting a new page when
-the next block does not fit. Fonts are embedded as TrueType (``pdf.fonttype`` 42), so any
+the next block does not fit. Fonts are embedded (``pdf.fonttype`` 3, DejaVu subsets), so any
 Unicode text is kept and ``pdftotext`` can extract it.
 """
 
@@ -22,7 +22,9 @@ TABLE_PT = 8.0
 INK, MUTED, RULE, BAND = "#1d2428", "#5b6770", "#c9d1d7", "#eef2f5"
 #: Average advance of a DejaVu Sans character, in ems, used to wrap text to the column width.
 EM_PER_CHAR = 0.56
-FONTTYPE = 42
+#: Type 3 fonts keep every glyph as text (pdftotext extracts any Unicode) and are ~3x
+#: faster to write than TrueType subsets (measured by gexclust run).
+FONTTYPE = 3
 #: Baseline-to-baseline distance in points per point of font size (matplotlib's linespacing
 #: is in the same unit for DejaVu Sans: measured).
 LINE = 1.4

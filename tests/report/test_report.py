@@ -55,8 +55,6 @@ class Page(HTMLParser):
 def run_folder(tmp: Path, *args: str) -> Path:
     outdir = tmp / "run"
     assert main(["run", *args, "-o", str(outdir), "--quiet"]) == 0
-    if not (outdir / "report.html").exists():  # until `run` writes it itself
-        assert main(["report", str(outdir)]) == 0
     return outdir
 
 
@@ -205,15 +203,42 @@ def test_chromium_shows_the_evil_type_as_text(evil_run, tmp_path):
     assert EVIL_TYPE in page.sections["clusters"]
 
 
-def test_report_command_rebuilds_and_refuses_other_folders(example_run, tmp_path, capsys):
-    before = (example_run / "report.html").read_text()
-    (example_run / "report.html").unlink()
-    assert main(["report", str(example_run)]) == 0
-    assert (example_run / "report.html").read_text() == before
-    assert main(["report", str(tmp_path)]) == 1
+def test_run_writes_report_and_exports_and_lists_them(example_run):
+    summary = json.loads((example_run / "summary.json").read_text())
+    manifest = json.loads((example_run / ".gexclust-manifest.json").read_text())["files"]
+    for name in ("report.html", "report.pdf", "tree.cdt", "tree.atr", "tree.nwk"):
+        assert (example_run / name).stat().st_size > 0
+        assert name in summary["outputs"]
+        assert name in manifest  # so that --force may replace them
+    Phylo = pytest.importorskip("Bio.Phylo")
+    tree = Phylo.read(example_run / "tree.nwk", "newick")
+    assert len(tree.get_terminals()) == summary["n_samples"]
+
+
+def test_no_report_then_report_command(tmp_path, capsys):
+    outdir = tmp_path / "run"
+    assert main(["run", "-o", str(outdir), "--quiet", "--no-report"]) == 0
+    assert not (outdir / "report.html").exists()
+    assert "report.html" not in json.loads((outdir / "summary.json").read_text())["outputs"]
+    assert main(["report", str(outdir)]) == 0
+    assert (outdir / "report.html").exists()
+    assert (outdir / "report.pdf").exists()
+    # the rebuilt report is ours: a forced run may replace it
+    assert main(["run", "-o", str(outdir), "--quiet", "--force"]) == 0
+    assert main(["report", str(tmp_path / "elsewhere")]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "adata.h5ad: not found" in err
+
+
+def test_report_command_never_replaces_a_file_of_the_user(tmp_path, capsys):
+    outdir = tmp_path / "run"
+    assert main(["run", "-o", str(outdir), "--quiet", "--no-report"]) == 0
+    (outdir / "report.html").write_text("my own notes")
+    capsys.readouterr()
+    assert main(["report", str(outdir)]) == 1
+    assert "report.html: not written by gexclust" in capsys.readouterr().err
+    assert (outdir / "report.html").read_text() == "my own notes"
 
 
 def test_support_values_are_reported_when_present(example_run, tmp_path):
