@@ -51,27 +51,36 @@ def _exact(kind, C, a, b, n_a, n_b):
 
 
 @njit(cache=True)
-def _lower_bounds(kind, g, q_pos, norm_q, n_q, norms, size, slack, low, high):
-    """Bounds on the exact key of one query against every active cluster, from its products.
+def _margin(kind, norm_q, norm_k, n_q, n_k):
+    """Rounding margin of the approximate key, per unit of ``slack``."""
+    if kind == WARD:
+        return (n_q * n_k) / (n_q + n_k) * (norm_q + norm_k)
+    return 1.0  # rows and their means have norm <= 1
 
-    ``g`` is the row of products (ward: -2 q.k, else q.k); ``norms``/``size`` are aligned with
-    it. The loop has no branches, so it vectorises.
+
+@njit(cache=True)
+def _lower_bounds(kind, g, q_pos, norm_q, n_q, norms, size, slack, low, chunk_min):
+    """Lower bounds on the exact key of one query against every active cluster, and their
+    minimum over each chunk of 64, from the row ``g`` of products (ward: -2 q.k, else q.k).
+
+    ``norms``/``size`` are aligned with ``g``; the query's own entry is +inf.
     """
     m = g.shape[0]
-    if kind == WARD:
-        for c in range(m):
-            f = (n_q * size[c]) / (n_q + size[c])
-            scale = norm_q + norms[c]
-            v = f * (scale + g[c])
-            low[c] = v - slack * f * scale
-            high[c] = v + slack * f * scale
-    else:
-        for c in range(m):
-            v = 1.0 - g[c]  # rows and their means have norm <= 1
-            low[c] = v - slack
-            high[c] = v + slack
+    for h in range(chunk_min.shape[0]):
+        lowest = np.inf
+        for c in range(64 * h, min(64 * h + 64, m)):
+            if kind == WARD:
+                f = (n_q * size[c]) / (n_q + size[c])
+                scale = norm_q + norms[c]
+                value = f * (scale + g[c]) - slack * f * scale
+            else:
+                value = 1.0 - g[c] - slack
+            low[c] = value
+            lowest = min(lowest, value)
+        chunk_min[h] = lowest
     low[q_pos] = np.inf
-    high[q_pos] = np.inf
+    h = q_pos // 64
+    chunk_min[h] = np.min(low[64 * h : 64 * h + 64])
 
 
 @njit(cache=True)
@@ -89,17 +98,14 @@ def _pick(kind, G, queries, q_pos, active, C, norms, size, slack, nn, nn_dist, l
     L = listed.shape[1]
     kept = min(L, m - 1)
     low = np.empty(m)
-    high = np.empty(m)
     chunk_min = np.empty((m + 63) // 64)
     cand = np.empty(m, np.int64)
     for r in range(queries.shape[0]):
         q = queries[r]
         p = q_pos[r]
-        _lower_bounds(kind, G[r], p, norms[p], size[p], norms, size, slack, low, high)
+        _lower_bounds(kind, G[r], p, norms[p], size[p], norms, size, slack, low, chunk_min)
         # The (kept+1)-th smallest of the minima of kept+1 or more chunks bounds the
         # (kept+1)-th smallest value from above, so one compare per entry finds them all.
-        for h in range(chunk_min.shape[0]):
-            chunk_min[h] = np.min(low[64 * h : 64 * h + 64])
         threshold = np.inf
         if chunk_min.shape[0] > kept:
             threshold = np.partition(chunk_min, kept)[kept]
@@ -122,7 +128,11 @@ def _pick(kind, G, queries, q_pos, active, C, norms, size, slack, nn, nn_dist, l
                 arg = k
         n_listed[q] = kept
         if not best < bound[q]:
-            upper = np.min(high)
+            upper = np.inf
+            for c in range(m):
+                if c != p:
+                    margin = _margin(kind, norms[p], norms[c], size[p], size[c])
+                    upper = min(upper, low[c] + 2.0 * slack * margin)
             best = np.inf
             for c in range(m):
                 if low[c] <= upper:

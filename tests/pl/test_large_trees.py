@@ -68,3 +68,22 @@ def test_clustermap_of_all_genes_uses_one_image_and_the_gene_tree():
         assert heat[0].images[0].get_array().shape == (12, 2500)
         assert "12 samples x 2,500 genes" in " ".join(ax.get_title(loc="left") for ax in fig.axes)
         assert not labels_of(heat[0], "bottom")  # too many genes to label
+
+
+def test_deep_tree_of_9000_leaves_draws_without_recursion():
+    from matplotlib.figure import Figure
+
+    from gexclust.pl._tree import draw_dendrogram
+
+    n = 9000  # a caterpillar: 8,999 levels deep, beyond scipy's recursive dendrogram
+    Z = np.empty((n - 1, 4))
+    Z[0] = (0, 1, 1.0, 2)
+    for i in range(1, n - 1):
+        Z[i] = (i + 1, n + i - 1, 1.0 + i, i + 2)
+    leaves = hierarchy.leaves_list(Z)
+    ax = Figure().add_subplot()
+    draw_dendrogram(ax, Z, leaves)
+    (lines,) = ax.collections
+    assert len(lines.get_segments()) == n - 1
+    _, truncated_owner = truncate_tree(Z, 50)
+    assert np.bincount(truncated_owner).max() == n - 49
