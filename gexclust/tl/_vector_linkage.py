@@ -60,9 +60,9 @@ def _margin(kind, norm_q, norm_k, n_q, n_k):
 
 @njit(cache=True)
 def _lower_bounds(kind, g, q_pos, norm_q, n_q, norms, size, slack, low, chunk_min):
-    """Lower bounds on the exact key of one query against every active cluster, and their
-    minimum over each chunk of 64, from the row ``g`` of products (ward: -2 q.k, else q.k).
+    """Lower bounds of one query's exact keys, and their minimum per chunk of 64.
 
+    From the row ``g`` of products (ward: -2 q.k, else q.k) against every active cluster;
     ``norms``/``size`` are aligned with ``g``; the query's own entry is +inf.
     """
     m = g.shape[0]
