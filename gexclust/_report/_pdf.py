@@ -2,8 +2,10 @@
 
 No extra dependency: a small flow layout places headings, wrapped paragraphs, tables (split
 across pages with their header repeated) and figures top to bottom, starting a new page when
-the next block does not fit. Fonts are embedded (``pdf.fonttype`` 3, DejaVu subsets), so any
-Unicode text is kept and ``pdftotext`` can extract it.
+the next block does not fit. When every text of the report is Latin-1 (the usual case), the
+PDF uses the standard Helvetica every reader has (no font embedded, ~3x faster to write);
+otherwise it embeds DejaVu glyph subsets (``pdf.fonttype`` 3, with a Unicode map), so any
+text is kept and ``pdftotext`` extracts it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ TABLE_PT = 8.0
 INK, MUTED, RULE, BAND = "#1d2428", "#5b6770", "#c9d1d7", "#eef2f5"
 #: Average advance of a DejaVu Sans character, in ems, used to wrap text to the column width.
 EM_PER_CHAR = 0.56
+#: The same for Helvetica (narrower).
+HELVETICA_EM_PER_CHAR = 0.5
 #: Type 3 fonts keep every glyph as text (pdftotext extracts any Unicode) and are ~3x
 #: faster to write than TrueType subsets (measured by gexclust run).
 FONTTYPE = 3
@@ -30,15 +34,18 @@ FONTTYPE = 3
 LINE = 1.4
 
 
-def _chars(width_in: float, size_pt: float) -> int:
-    return max(8, int(width_in * 72 / (size_pt * EM_PER_CHAR)))
-
-
 class _Flow:
     """A cursor that places blocks down A4 pages and starts a new page when one is full."""
 
-    def __init__(self, pdf, title: str) -> None:
+    def __init__(self, pdf, title: str, *, latin1: bool) -> None:
         self.pdf, self.title, self.fig, self.y, self.page = pdf, title, None, 0.0, 0
+        # Helvetica (Latin-1 only) has neither a bullet nor an ellipsis glyph
+        self.bullet, self.ellipsis = ("-", "...") if latin1 else ("\u2022", "\u2026")
+        self.em_per_char = HELVETICA_EM_PER_CHAR if latin1 else EM_PER_CHAR
+
+    def chars(self, width_in: float, size_pt: float) -> int:
+        """How many average characters of ``size_pt`` fit in ``width_in`` inches."""
+        return max(8, int(width_in * 72 / (size_pt * self.em_per_char)))
 
     def new_page(self) -> None:
         from matplotlib.figure import Figure as MplFigure
@@ -98,30 +105,63 @@ class _Flow:
 
 def render_pdf(report: Report) -> bytes:
     """The PDF document of ``report`` as bytes."""
+    import logging
+
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
 
+    latin1 = _all_latin1(report)
+    rc = {"text.hinting": "no_hinting", "pdf.fonttype": FONTTYPE}
+    rc.update({"pdf.use14corefonts": True, "font.family": "sans-serif",
+               "font.sans-serif": ["Helvetica"]} if latin1 else {"font.family": "DejaVu Sans"})
     buffer = io.BytesIO()
-    rc = {"pdf.fonttype": FONTTYPE, "font.family": "DejaVu Sans", "text.hinting": "no_hinting"}
-    with matplotlib.rc_context(rc), warnings.catch_warnings():
-        # labels in scripts DejaVu lacks are drawn as boxes (and kept as text): not an error
-        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        with PdfPages(buffer, metadata={"Title": report.title, "Creator": "gexclust"}) as pdf:
-            flow = _Flow(pdf, report.title)
-            flow.new_page()
-            _cover(flow, report)
-            for section in report.sections:
-                _section(flow, section)
-            flow.close()
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)  # Helvetica is the PDF's own font, not a file: no warning
+    try:
+        with matplotlib.rc_context(rc), warnings.catch_warnings():
+            # labels in scripts DejaVu lacks are drawn as boxes (and kept as text): not an error
+            warnings.filterwarnings("ignore", message="Glyph .* missing from",
+                                    category=UserWarning)
+            with PdfPages(buffer, metadata={"Title": report.title, "Creator": "gexclust"}) as pdf:
+                flow = _Flow(pdf, report.title, latin1=latin1)
+                flow.new_page()
+                _cover(flow, report)
+                for section in report.sections:
+                    _section(flow, section)
+                flow.close()
+    finally:
+        font_log.setLevel(level)
     return buffer.getvalue()
 
 
+def _all_latin1(report: Report) -> bool:
+    """Whether every text of ``report`` can be written with the PDF's standard fonts."""
+    texts = [report.title, report.subtitle, report.banner]
+    for section in report.sections:
+        texts.append(section.title)
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                texts.append(block.text)
+            elif isinstance(block, Bullets):
+                texts += block.items
+            elif isinstance(block, Table):
+                texts += [block.caption, *block.columns, *(c for row in block.rows for c in row)]
+            elif isinstance(block, Figure):
+                texts.append(block.caption)
+    try:
+        "".join(texts).encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _cover(flow: _Flow, report: Report) -> None:
-    flow.lines(textwrap.wrap(report.title, _chars(WIDTH, 17)), size=17, weight="bold")
-    flow.lines(textwrap.wrap(report.subtitle, _chars(WIDTH, 8.5), break_long_words=True),
+    flow.lines(textwrap.wrap(report.title, flow.chars(WIDTH, 17)), size=17, weight="bold")
+    flow.lines(textwrap.wrap(report.subtitle, flow.chars(WIDTH, 8.5), break_long_words=True),
                size=8.5, colour=MUTED, gap_after=0.15)
     if report.banner:
-        lines = textwrap.wrap(report.banner, _chars(WIDTH - 0.3, BODY_PT))
+        lines = textwrap.wrap(report.banner, flow.chars(WIDTH - 0.3, BODY_PT))
         height = len(lines) * BODY_PT * LINE / 72 + 0.16
         flow.room(height)
         flow.band(flow.y, height, "#fff4d6")
@@ -137,11 +177,11 @@ def _section(flow: _Flow, section) -> None:
     flow.lines([section.title], size=13, weight="bold", gap_after=0.1)
     for block in section.blocks:
         if isinstance(block, Paragraph):
-            flow.lines(textwrap.wrap(block.text, _chars(WIDTH, BODY_PT), break_long_words=True))
+            flow.lines(textwrap.wrap(block.text, flow.chars(WIDTH, BODY_PT)))
         elif isinstance(block, Bullets):
             for item in block.items:
-                wrapped = textwrap.wrap(item, _chars(WIDTH - 0.2, BODY_PT), break_long_words=True)
-                flow.lines([f"•  {wrapped[0]}"], gap_after=0)
+                wrapped = textwrap.wrap(item, flow.chars(WIDTH - 0.2, BODY_PT))
+                flow.lines([f"{flow.bullet}  {wrapped[0]}"], gap_after=0)
                 flow.lines(wrapped[1:], indent=0.17, gap_after=0)
             flow.y += 0.08
         elif isinstance(block, Table):
@@ -155,19 +195,21 @@ def _table(flow: _Flow, table: Table) -> None:
     widths = [max([len(c), *(len(r[j]) for r in table.rows)], default=1)
               for j, c in enumerate(table.columns)]
     # shrink the font, then cut the longest cells, until the columns fit the page
-    while sum(widths) + 2 * len(widths) > _chars(WIDTH, size) and size > 6:
+    while sum(widths) + 2 * len(widths) > flow.chars(WIDTH, size) and size > 6:
         size -= 0.5
-    budget = _chars(WIDTH, size) - 2 * len(widths)
+    budget = flow.chars(WIDTH, size) - 2 * len(widths)
     while sum(widths) > budget and max(widths) > 6:
         widths[widths.index(max(widths))] -= 1
     step = size * LINE / 72
     # natural width (one average character per character), never wider than the page
-    scale = min(WIDTH / max(sum(widths) + 2 * len(widths), 1), size * EM_PER_CHAR * 1.15 / 72)
+    scale = min(WIDTH / max(sum(widths) + 2 * len(widths), 1),
+                size * flow.em_per_char * 1.15 / 72)
     x_left = [MARGIN + scale * (sum(widths[:j]) + 2 * j + 0.5) for j in range(len(widths))]
     x_right = [x + scale * widths[j] for j, x in enumerate(x_left)]
 
     def cell(text: str, j: int) -> str:
-        return text if len(text) <= widths[j] else text[: max(widths[j] - 1, 1)] + "…"
+        cut = max(widths[j] - len(flow.ellipsis), 1)
+        return text if len(text) <= widths[j] else text[:cut] + flow.ellipsis
 
     def rows(block: list[list[str]], *, header: bool) -> None:
         """Rows that fit on this page, one text object per column."""
@@ -182,7 +224,8 @@ def _table(flow: _Flow, table: Table) -> None:
 
     if table.caption:
         flow.room(2 * step + 0.3)
-        flow.lines(textwrap.wrap(table.caption, _chars(WIDTH, size)), size=size, colour=MUTED,
+        flow.lines(textwrap.wrap(table.caption, flow.chars(WIDTH, size)), size=size,
+                   colour=MUTED,
                    gap_after=0.03)
     flow.room(2 * step)
     rows([table.columns], header=True)
@@ -203,7 +246,7 @@ def _figure(flow: _Flow, figure: Figure) -> None:
 
     image = imread(io.BytesIO(figure.png), format="png")
     height_px, width_px = image.shape[:2]
-    caption = textwrap.wrap(figure.caption, _chars(WIDTH, 8))
+    caption = textwrap.wrap(figure.caption, flow.chars(WIDTH, 8))
     caption_h = len(caption) * 8 * LINE / 72 + 0.1
     width = min(WIDTH, width_px / 100)  # the figures are drawn at 120 dpi: a little larger
     height = width * height_px / width_px
