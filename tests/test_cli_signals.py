@@ -116,7 +116,8 @@ def test_double_ctrl_c_leaves_nothing_behind(tmp_path, moment, gap):
 
 def test_the_stage_of_a_killed_run_is_removed_by_the_next_run(tmp_path):
     out = tmp_path / "out"
-    code, _ = run_and_signal(tmp_path, out, "writing tables and figures", [signal.SIGKILL])
+    code, _ = run_and_signal(tmp_path, out, "writing tables and figures", [signal.SIGKILL],
+                             "--formats", "png,pdf,svg")  # a writing stage long enough to hit
     assert code == -signal.SIGKILL
     stages = [p.name for p in out.iterdir() if p.name.startswith(STAGE_PREFIX)]
     assert stages  # SIGKILL cannot be caught: the staging folder stays...
