@@ -22,7 +22,8 @@ def figure_specs(adata) -> dict:
     """What each figure of a run shows, read from the clustered ``adata``.
 
     A heatmap of cluster markers needs at least two clusters (markers are one cluster against
-    the rest); with one, it is left out and a warning says so.
+    the rest), the clustermap two varying genes (it clusters them too); without, the figure
+    is left out and a warning says so.
     """
     from .pl._cluster_heatmap import cluster_heatmap_spec
     from .pl._clustermap import clustermap_spec
@@ -34,8 +35,21 @@ def figure_specs(adata) -> dict:
     else:
         logger.warning("one cluster only: cluster_heatmap (markers of each cluster against the "
                        "rest) is not drawn")
-    specs["clustermap"] = clustermap_spec(adata)
+    if _n_varying_genes(adata) >= 2:
+        specs["clustermap"] = clustermap_spec(adata)
+    else:
+        logger.warning("fewer than 2 genes vary across the samples: clustermap (which clusters "
+                       "the genes too) is not drawn")
     return specs
+
+
+def _n_varying_genes(adata) -> int:
+    import numpy as np
+
+    from ._utils import get_matrix
+
+    X = np.asarray(get_matrix(adata, layer=None))
+    return int((np.ptp(X, axis=0) > 0).sum()) if X.size else 0
 
 
 def draw_figures(specs: dict, folder: Path, formats=("png",)) -> list[Path]:

@@ -276,6 +276,26 @@ def test_valid_options_draw_and_say_what_was_cut(cli, tmp_path, args, n_found):
         assert summary["cut_note"] is None
 
 
+def test_one_gene_draws_what_can_be_drawn(cli, tmp_path, small_csv):
+    out = tmp_path / "out"
+    proc = cli("run", small_csv, "-o", out, "--n-top-genes", "1", "--n-clusters", "3")
+    assert (out / "dendrogram.png").exists()
+    assert not (out / "clustermap.png").exists()
+    assert "clustermap" in proc.stderr
+
+
+def test_identical_samples_draw_what_can_be_drawn(tmp_path):
+    csv = tmp_path / "same.csv"
+    csv.write_text("samples,type,p1,p2,p3\na,X,1,2,3\nb,Y,1,2,3\nc,X,1,2,3\n")
+    out = tmp_path / "out"
+    proc = gexclust("run", csv, "-o", out, "--n-clusters", "2")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_clusters_found"] == 1
+    assert summary["cut_note"]
+    assert {p.name for p in out.glob("*.png")} == {"dendrogram.png"}
+    assert "clustermap" in proc.stderr
+
+
 def test_platform_all_is_refused_by_run(cli, tmp_path):
     proc = cli("run", "GSE781", "-o", tmp_path / "out", "--platform", "all", "--offline",
                     check=False)
