@@ -2,7 +2,8 @@
 
 Both run as fresh processes (imports included, as a user experiences them), alternating, in
 one invocation of this script, and the ratio of medians is printed: for ``gexclust run`` as
-it comes (PNG figures) and with ``--formats png,pdf`` (the original also writes a PDF). Also
+it comes (PNG figures and the report; the original writes two PNGs and a PDF report), with
+``--no-report``, and with ``--formats png,pdf``. Also
 times the CSV load alone (pandas read_csv + apply(to_numeric) vs gexclust.io.read_cumida) in
 this process and ``gexclust --help``.
 
@@ -50,16 +51,18 @@ def main() -> None:
         write_cumida(gx.datasets.gse9476_example(), csv)
         print(f"input: {csv.name}, {csv.stat().st_size / 1e6:.1f} MB (simulated values)")
 
-        original, ours, ours_pdf = [], [], []
+        variants = {"": [], " --no-report": ["--no-report"],
+                    " --formats png,pdf": ["--formats", "png,pdf"]}
+        original, ours = [], {label: [] for label in variants}
         run = [sys.executable, "-m", "gexclust.cli", "run", str(csv), "--quiet", "-o"]
         for i in range(args.repeats):
             out_a = tmp / f"orig{i}"
             out_a.mkdir()
             original.append(timed([sys.executable, str(HERE / "original_script.py"), str(csv), str(out_a)]))  # noqa: E501
-            ours.append(timed([*run, str(tmp / f"gx{i}")]))
-            ours_pdf.append(timed([*run, str(tmp / f"gxpdf{i}"), "--formats", "png,pdf"]))
+            for j, (label, extra) in enumerate(variants.items()):
+                ours[label].append(timed([*run, str(tmp / f"gx{i}-{j}"), *extra]))
         t_orig = statistics.median(original)
-        for label, times in (("", ours), (" --formats png,pdf", ours_pdf)):
+        for label, times in ours.items():
             t_gx = statistics.median(times)
             print(f"end to end   original script {t_orig:6.2f} s   gexclust run{label} "
                   f"{t_gx:6.2f} s   speed-up x{t_orig / t_gx:.2f}")
