@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
+from ._defaults import DEFAULT_N_TOP
+
 if TYPE_CHECKING:
     from anndata import AnnData
-
-#: Default number of variable genes: enough to carry the main cell-type programs of an array,
-#: few enough that thousands of unexpressed, noisy probes do not dominate the distances.
-DEFAULT_N_TOP = 2000
 
 Recipe = Literal["default", "seed"]
 RECIPES = ("default", "seed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 
 import numpy as np
@@ -17,32 +18,55 @@ def write_cumida(
     *,
     type_key: str = "type",
     sample_key: str | None = "samples",
-    decimals: int = 6,
+    decimals: int | None = None,
 ) -> None:
     """Write ``adata`` as a CuMiDa CSV: ``samples``, ``type``, then one column per var.
+
+    Fields are quoted where CSV needs it (a type such as ``AML, M2`` or a name with a quote),
+    so :func:`~gexclust.io.read_cumida` reads back the same ids, types and values.
 
     Parameters
     ----------
     adata
-        Samples x probes.
+        Samples x probes. A sparse ``.X`` is written row by row, never densified whole.
     path
         Output file; written atomically.
     type_key
-        ``.obs`` column for the ``type`` column.
+        ``.obs`` column for the ``type`` column; missing types are written as empty fields.
     sample_key
         ``.obs`` column for the ``samples`` column (CuMiDa uses row numbers); ``obs_names`` when
         ``None`` or absent.
     decimals
-        Digits after the decimal point (CuMiDa files carry 6).
+        ``None`` (default): every value in full precision (the shortest text that reads back to
+        the same float, so ``1e-7`` stays ``1e-07``). An integer: that many digits after the
+        decimal point, as CuMiDa's own files (6), rounding small values to 0.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np, pandas as pd, gexclust as gx
+    >>> adata = ad.AnnData(np.array([[1e-7, 2.5]]), obs=pd.DataFrame(
+    ...     {"type": ["AML, M2"]}, index=["s1"]))
+    >>> gx.io.write_cumida(adata, "out.csv")  # doctest: +SKIP
+    >>> gx.io.read_cumida("out.csv").X[0, 0]  # doctest: +SKIP
+    1e-07
     """
     if sample_key is not None and sample_key in adata.obs:
         samples = adata.obs[sample_key].astype(str).to_numpy()
     else:
         samples = adata.obs_names.to_numpy()
-    types = adata.obs[type_key].astype(str).to_numpy()
-    X = dense(adata.X)
+    if type_key not in adata.obs:
+        msg = f"write_cumida: no column {type_key!r} in .obs; available: {list(adata.obs.columns)}"
+        raise KeyError(msg)
+    types = [("" if t is None or t != t else str(t)) for t in adata.obs[type_key].to_numpy()]
     with atomic_open(path, "w", newline="") as fh:
-        fh.write(",".join(["samples", "type", *map(str, adata.var_names)]) + "\n")
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["samples", "type", *map(str, adata.var_names)])
         for i in range(adata.n_obs):
-            values = np.char.mod(f"%.{decimals}f", X[i])
-            fh.write(f"{samples[i]},{types[i]}," + ",".join(values) + "\n")
+            row = dense(adata.X[i]).ravel()
+            writer.writerow([samples[i], types[i], *_format(row, decimals)])
+
+
+def _format(values: np.ndarray, decimals: int | None) -> list[str]:
+    if decimals is None:
+        return [repr(v) for v in values.tolist()]  # shortest round-trip text of each float
+    return np.char.mod(f"%.{decimals}f", values).tolist()

@@ -8,7 +8,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._checks import check_choice
-from .._pipeline import DEFAULT_N_TOP
+from .._defaults import DEFAULT_N_TOP
 from .._utils import float_matrix, get_matrix
 
 FLAVORS = ("variance", "mad", "iqr")
