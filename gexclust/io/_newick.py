@@ -9,7 +9,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._atomic import atomic_open
-from ._treeview import _tree
+from ..tl._tree_access import get_tree
 
 #: Characters that end or structure a Newick label; labels holding any of them are quoted.
 _SPECIAL = re.compile(r"[\s()\[\]':;,]")
@@ -61,9 +61,10 @@ def write_newick(
     >>> gx.io.write_newick(adata).endswith(";")
     True
     """
-    Z = _tree(adata, key, axis="obs")
+    tree = get_tree(adata, key, axis="obs", caller="io.write_newick")
     labels = node_labels(adata.uns[key], support)
-    text = newick(Z, [str(name) for name in adata.obs_names], labels, decimals=decimals)
+    names = [str(name) for name in adata.obs_names[tree.rows]]  # per leaf of the tree
+    text = newick(tree.linkage, names, labels, decimals=decimals)
     if path is not None:
         with atomic_open(path, "w", newline="") as fh:
             fh.write(text + "\n")

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from anndata import AnnData
-from scipy.cluster import hierarchy
 
 from .._atomic import atomic_open
 from .._utils import get_matrix
+from ..tl._tree_access import get_tree
 
 #: Metrics whose heights are 1 - a similarity in [-1, 1]; others are rescaled (see below).
 SIMILARITY_METRICS = ("correlation", "spearman", "cosine")
@@ -33,7 +33,9 @@ def write_treeview(
 
     The layout is Cluster 3.0's: a header ``[GID] UNIQID NAME GWEIGHT samples...``; an ``AID``
     row of ``ARRY{j}X`` ids; an ``EWEIGHT`` row; then ``[GENE{i}X] id name weight values...``
-    (``i``, ``j``: 0-based positions in ``adata``; a missing value is an empty field). A tree
+    (``i``, ``j``: the leaf numbers of the trees, i.e. 0-based positions in ``adata`` when
+    ``tl.hclust`` ran; trees are matched to the samples by name, so reordering ``adata``
+    afterwards changes nothing; a missing value is an empty field). A tree
     file has one line per merge, in merge order: ``NODE{k}X``, left child, right child, and a
     similarity. TreeView needs the similarity in [-1, 1]: for ``correlation``, ``spearman`` and
     ``cosine`` trees it is ``1 - height`` (Cluster 3.0's convention); for other metrics
@@ -71,35 +73,21 @@ def write_treeview(
     ['.cdt', '.atr']
     """
     prefix = Path(prefix)
-    sample_tree = _tree(adata, key, axis="obs")
-    gene_tree = None if gene_key is None else _tree(adata, gene_key, axis="var")
-    sample_order = hierarchy.leaves_list(sample_tree)
-    gene_order = np.arange(adata.n_vars) if gene_tree is None else hierarchy.leaves_list(gene_tree)
+    samples = get_tree(adata, key, axis="obs", caller="io.write_treeview")
+    genes = None if gene_key is None else get_tree(adata, gene_key, axis="var",
+                                                   caller="io.write_treeview")
+    if genes is None:
+        gene_ids = gene_rows = np.arange(adata.n_vars)
+    else:
+        gene_ids, gene_rows = genes.leaves, genes.leaf_rows
     paths = [prefix.with_name(prefix.name + ".cdt"), prefix.with_name(prefix.name + ".atr")]
-    _write_cdt(adata, paths[0], sample_order, gene_order, layer=layer, gene_name=gene_name,
-               gene_ids=gene_tree is not None)
-    _write_tree(paths[1], sample_tree, "ARRY", _metric(adata, key))
-    if gene_tree is not None:
+    _write_cdt(adata, paths[0], (samples.leaves, samples.leaf_rows), (gene_ids, gene_rows),
+               layer=layer, gene_name=gene_name, gene_ids=genes is not None)
+    _write_tree(paths[1], samples.linkage, "ARRY", _metric(adata, key))
+    if genes is not None:
         paths.append(prefix.with_name(prefix.name + ".gtr"))
-        _write_tree(paths[2], gene_tree, "GENE", _metric(adata, gene_key))
+        _write_tree(paths[2], genes.linkage, "GENE", _metric(adata, gene_key))
     return paths
-
-
-def _tree(adata: AnnData, key: str, *, axis: str) -> np.ndarray:
-    """The linkage in ``.uns[key]``, checked to be a tree over ``axis`` of ``adata``."""
-    if key not in adata.uns or "linkage" not in adata.uns[key]:
-        msg = f"no tree in .uns[{key!r}]; run gexclust.tl.hclust(adata, key_added={key!r}) first"
-        raise KeyError(msg)
-    tree = adata.uns[key]
-    found = tree.get("params", {}).get("axis", "obs")
-    n = adata.n_obs if axis == "obs" else adata.n_vars
-    Z = np.asarray(tree["linkage"], dtype=float)
-    if found != axis or Z.shape[0] + 1 != n:
-        what = "samples (axis='obs')" if axis == "obs" else "genes (axis='var')"
-        msg = (f".uns[{key!r}] is not a tree of the {n} {what} of this AnnData "
-               f"(axis={found!r}, {Z.shape[0] + 1} leaves); recompute it with gexclust.tl.hclust")
-        raise ValueError(msg)
-    return Z
 
 
 def _metric(adata: AnnData, key: str) -> str:
@@ -132,8 +120,9 @@ def _clean(values) -> list[str]:
     return [" ".join(str(v).split()) for v in values]
 
 
-def _write_cdt(adata, path: Path, sample_order, gene_order, *, layer, gene_name,
-               gene_ids: bool) -> None:
+def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids: bool) -> None:
+    """``samples``, ``genes``: (leaf ids of the tree, rows of ``adata``) in tree order."""
+    (sample_ids, sample_order), (gene_leaf_ids, gene_order) = samples, genes
     X = np.asarray(get_matrix(adata, layer=layer), dtype=float)
     ids = _clean(adata.var_names)
     if gene_name is not None and gene_name in adata.var:
@@ -144,13 +133,13 @@ def _write_cdt(adata, path: Path, sample_order, gene_order, *, layer, gene_name,
     lead = ["GID"] if gene_ids else []
     header = [*lead, "UNIQID", "NAME", "GWEIGHT", *_clean(adata.obs_names[sample_order])]
     blanks = [""] * (len(lead) + 2)
-    aid = ["AID", *blanks, *(f"ARRY{j}X" for j in sample_order)]
+    aid = ["AID", *blanks, *(f"ARRY{j}X" for j in sample_ids)]
     eweight = ["EWEIGHT", *blanks, *(["1.000000"] * len(sample_order))]
     body = pd.DataFrame(X.T[np.ix_(gene_order, sample_order)])
     front = {"UNIQID": [ids[i] for i in gene_order], "NAME": [names[i] for i in gene_order],
              "GWEIGHT": "1.000000"}
     if gene_ids:
-        front = {"GID": [f"GENE{i}X" for i in gene_order], **front}
+        front = {"GID": [f"GENE{i}X" for i in gene_leaf_ids], **front}
     table = pd.concat([pd.DataFrame(front), body], axis=1)
     with atomic_open(path, "w", newline="") as fh:
         for row in (header, aid, eweight):

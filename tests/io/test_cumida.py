@@ -26,7 +26,7 @@ def test_matches_pandas_and_gzip(tmp_path, example):
     path = tmp_path / "ex.csv"
     gx.io.write_cumida(example[:, :300], path)
     adata = gx.io.read_cumida(path)
-    frame = pd.read_csv(path)
+    frame = pd.read_csv(path, float_precision="round_trip")  # full-precision file
     np.testing.assert_array_equal(adata.X, frame.iloc[:, 2:].to_numpy())
     assert adata.var_names.tolist() == frame.columns[2:].tolist()
     assert adata.obs["type"].value_counts().to_dict() == {
@@ -112,3 +112,35 @@ def test_missing_impute_uses_probe_mean(tmp_path):
 def test_missing_policy_is_checked(tiny_csv):
     with pytest.raises(ValueError, match="choose one of 'error', 'drop', 'impute'"):
         gx.io.read_cumida(tiny_csv, missing="zero")
+
+
+def test_write_cumida_round_trips_awkward_fields_and_full_precision(tmp_path):
+    import anndata as ad
+    from scipy import sparse
+
+    values = np.array([[1e-7, 2.5, 1 / 3], [-4e300, 7.0, 123456.789012345678]])
+    adata = ad.AnnData(values, obs=pd.DataFrame(
+        {"type": ["AML, M2", 'say "hi"']}, index=["s1", "s,2"]))
+    path = tmp_path / "w.csv"
+    gx.io.write_cumida(adata, path)
+    back = gx.io.read_cumida(path)
+    assert back.obs["type"].tolist() == ["AML, M2", 'say "hi"']
+    assert back.obs_names.tolist() == ["s1", "s,2"]
+    np.testing.assert_array_equal(back.X, values)  # bit for bit, 1e-7 included
+    adata.X = sparse.csr_matrix(values)
+    gx.io.write_cumida(adata, path)
+    np.testing.assert_array_equal(gx.io.read_cumida(path).X, values)
+    gx.io.write_cumida(adata, path, decimals=6)  # CuMiDa's own layout, on request
+    assert gx.io.read_cumida(path).X[0, 0] == 0.0
+
+
+def test_pp_does_not_import_the_command_line_pipeline():
+    import subprocess
+    import sys
+
+    code = ("import sys, gexclust as gx\n"
+            "gx.pp.select_variable, gx.pp.scale, gx.pp.log2, gx.tl.hclust\n"
+            "print(sorted(m for m in sys.modules if m in ('gexclust._pipeline', 'gexclust.cli',"
+            " 'gexclust._run_cli')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -77,8 +77,8 @@ def test_treeview_files_rebuild_the_same_trees(clustered, tmp_path):
 
 def test_cdt_without_gene_tree_has_no_gid_and_keeps_missing_values_empty(tmp_path):
     adata = make_planted(n_per_group=3, n_groups=2, n_genes=8)
-    gx.tl.hclust(adata)
     adata.obs_names = [f"s\t{i}" for i in range(adata.n_obs)]  # a tab must not break columns
+    gx.tl.hclust(adata)
     adata.X[0, 0] = np.nan
     paths = gx.io.write_treeview(adata, tmp_path / "t")
     assert [p.suffix for p in paths] == [".cdt", ".atr"]
@@ -132,6 +132,7 @@ def test_treeview_layout_matches_biopython_cluster(clustered, tmp_path):
 def test_newick_round_trips_through_bio_phylo(clustered, tmp_path):
     Phylo = pytest.importorskip("Bio.Phylo")
     clustered.obs_names = [*clustered.obs_names[:-2], "sample 14", "it's:15"]
+    gx.tl.hclust(clustered, method="average", metric="correlation")  # names are the tree's
     text = gx.io.write_newick(clustered, tmp_path / "tree.nwk")
     assert (tmp_path / "tree.nwk").read_text() == text + "\n"
     tree = Phylo.read(tmp_path / "tree.nwk", "newick")
@@ -170,8 +171,10 @@ def test_newick_labels_internal_nodes_with_au(clustered):
 
 
 def test_exports_refuse_a_tree_of_another_shape(clustered, tmp_path):
-    with pytest.raises(ValueError, match="not a tree of the 15 samples"):
+    with pytest.raises(ValueError, match="is a gene tree"):
         gx.io.write_newick(clustered, key="genes")
+    with pytest.raises(ValueError, match=r"rerun gexclust\.tl\.hclust"):
+        gx.io.write_newick(clustered[:10].copy())
     with pytest.raises(KeyError, match="no tree"):
         gx.io.write_treeview(clustered, tmp_path / "x", key="missing")
 
@@ -194,3 +197,14 @@ def _members(Z, k, n):
         else:
             stack += [int(Z[c - n, 0]), int(Z[c - n, 1])]
     return out
+
+
+def test_exports_of_a_reordered_anndata_are_unchanged(clustered, tmp_path):
+    """Trees are matched to samples and genes by name, so reordering changes no byte."""
+    perm = np.random.default_rng(0).permutation(clustered.n_obs)
+    shuffled = clustered[perm, ::-1].copy()
+    assert gx.io.write_newick(shuffled) == gx.io.write_newick(clustered)
+    first = gx.io.write_treeview(clustered, tmp_path / "a", gene_key="genes")
+    second = gx.io.write_treeview(shuffled, tmp_path / "b", gene_key="genes")
+    for a, b in zip(first, second, strict=True):
+        assert a.read_text() == b.read_text()
