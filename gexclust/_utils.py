@@ -6,6 +6,11 @@ import numpy as np
 from anndata import AnnData
 from scipy import sparse
 
+from ._logging import logger
+
+#: Largest dense copy of a sparse matrix that pp/tl/pl make (bytes); beyond it they refuse.
+MAX_DENSE_BYTES = 2 * 1024**3
+
 
 def dense(X) -> np.ndarray:
     """A dense ndarray view (or copy, for sparse input) of ``X``."""
@@ -14,14 +19,38 @@ def dense(X) -> np.ndarray:
     return np.asarray(X)
 
 
-def get_matrix(adata: AnnData, *, layer: str | None = None) -> np.ndarray:
-    """``.X`` or ``.layers[layer]`` as a dense array, with a clear error for unknown layers."""
+def get_matrix(adata: AnnData, *, layer: str | None = None, caller: str = "gexclust") -> np.ndarray:
+    """``.X`` or ``.layers[layer]`` as a dense array, with a clear error for unknown layers.
+
+    Expression arrays are dense, so the tools work on dense matrices. A sparse matrix (e.g.
+    scanpy's counts) is densified with a logged warning that names its size, and refused
+    when the dense copy would exceed :data:`MAX_DENSE_BYTES` (select genes first).
+    """
     if layer is None:
-        return dense(adata.X)
+        return as_dense(adata.X, what=".X", caller=caller)
     if layer not in adata.layers:
         msg = f"layer={layer!r} not found; available layers: {list(adata.layers) or 'none'}"
         raise KeyError(msg)
-    return dense(adata.layers[layer])
+    return as_dense(adata.layers[layer], what=f".layers[{layer!r}]", caller=caller)
+
+
+def as_dense(X, *, what: str, caller: str) -> np.ndarray:
+    """``X`` as a dense array; sparse input densified with a warning, or refused when huge."""
+    if not sparse.issparse(X):
+        return np.asarray(X)
+    n, m = X.shape
+    itemsize = X.dtype.itemsize if np.issubdtype(X.dtype, np.floating) else 8
+    size = n * m * itemsize
+    if size > MAX_DENSE_BYTES:
+        msg = (
+            f"{caller}: {what} is sparse ({n} x {m}); a dense copy would take "
+            f"{size / 1024**3:.1f} GiB. Select genes first (pp.select_variable with "
+            "flavor='variance' works on sparse data) or cluster a representation (use_rep=)"
+        )
+        raise ValueError(msg)
+    logger.warning("%s: %s is sparse; working on a dense copy (%d x %d, %.0f MB)",
+                   caller, what, n, m, size / 1e6)
+    return X.toarray()
 
 
 def set_matrix(adata: AnnData, X: np.ndarray, *, layer: str | None = None) -> None:
@@ -35,3 +64,44 @@ def set_matrix(adata: AnnData, X: np.ndarray, *, layer: str | None = None) -> No
 def float_matrix(X: np.ndarray) -> np.ndarray:
     """``X`` as a floating array; integers become float64."""
     return X if np.issubdtype(X.dtype, np.floating) else X.astype(np.float64)
+
+
+def refuse_missing(X: np.ndarray, adata: AnnData, *, caller: str) -> None:
+    """Raise a ValueError naming the first sample and gene whose value is NaN or infinite."""
+    finite = np.isfinite(X)
+    if finite.all():
+        return
+    i, j = (int(k[0]) for k in np.nonzero(~finite))
+    n_bad = int((~finite).sum())
+    msg = (
+        f"{caller}: gene {adata.var_names[j]!r} has a missing or infinite value ({X[i, j]}) in "
+        f"sample {adata.obs_names[i]!r} ({n_bad} such value(s) in all); handle missing values "
+        "first, e.g. read_cumida(missing='drop' or 'impute')"
+    )
+    raise ValueError(msg)
+
+
+def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.ndarray:
+    """Expression values on their own scale: ``layer``, else ``.X`` with pp.scale undone.
+
+    When :func:`gexclust.pp.scale` z-scored ``.X`` (``.uns['scale']``, ``.var['mean']`` and
+    ``['std']`` present, no clipping), ``.X * std + mean`` gives back the values it scaled, so
+    differences of means stay log2 fold changes. Clipped z-scores cannot be undone: they are
+    used as they are, with a logged warning.
+    """
+    X = float_matrix(get_matrix(adata, layer=layer, caller=caller))
+    record = adata.uns.get("scale")
+    if layer is not None or not hasattr(record, "get"):
+        return X
+    if not {"mean", "std"} <= set(adata.var.columns):
+        return X
+    if record.get("max_value", "none") != "none":
+        logger.warning(
+            "%s: .X holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
+            "using them as they are (differences of means are not log2 fold changes; pass "
+            "layer= with the expression values)", caller, record["max_value"],
+        )
+        return X
+    std = adata.var["std"].to_numpy(dtype=X.dtype)
+    mean = adata.var["mean"].to_numpy(dtype=X.dtype)
+    return X * std + mean if record.get("zero_center", True) else X * std

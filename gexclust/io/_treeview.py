@@ -123,7 +123,7 @@ def _clean(values) -> list[str]:
 def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids: bool) -> None:
     """``samples``, ``genes``: (leaf ids of the tree, rows of ``adata``) in tree order."""
     (sample_ids, sample_order), (gene_leaf_ids, gene_order) = samples, genes
-    X = np.asarray(get_matrix(adata, layer=layer), dtype=float)
+    X = np.asarray(get_matrix(adata, layer=layer, caller="io.write_treeview"), dtype=float)
     ids = _clean(adata.var_names)
     if gene_name is not None and gene_name in adata.var:
         names = _clean(adata.var[gene_name].astype(object).where(adata.var[gene_name].notna(),

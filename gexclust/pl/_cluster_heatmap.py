@@ -60,11 +60,15 @@ def cluster_heatmap(
     adata
         Annotated data matrix with the groups in ``.obs[groupby]``.
     groupby
-        Categorical ``.obs`` column of the clusters.
+        ``.obs`` column of the clusters (categorical or plain strings); empty groups and
+        samples without a group are left out. With a single group there are no markers, and
+        the most variable genes are shown instead.
     n_genes
         Marker genes per cluster.
     layer
-        Expression to average (e.g. ``'log2'``, the values before scaling); ``.X`` by default.
+        Expression to average (e.g. ``'expression'``, the values before scaling). By default
+        ``.X``, with :func:`~gexclust.pp.scale` undone when it z-scored ``.X``, so the means
+        are expression, not z-scores.
     gene_symbols
         ``.var`` column with gene symbols for the row labels.
     scale_rows
@@ -83,7 +87,9 @@ def cluster_heatmap(
 
     Returns
     -------
-    The Figure. Also stores the marker table in ``.uns['markers']``.
+    The Figure. Nothing is written to ``adata`` except missing colours
+    (``.uns[f'{groupby}_colors']``); ``.uns['markers']`` of :func:`~gexclust.tl.markers` is
+    neither read nor replaced.
     """
     spec = cluster_heatmap_spec(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                                 gene_symbols=gene_symbols, scale_rows=scale_rows,
@@ -104,26 +110,38 @@ def cluster_heatmap_spec(
     annotate: bool = False,
     cmap: str = "RdBu_r",
 ) -> ClusterHeatmapSpec:
-    """Rank markers (into ``.uns['markers']``) and average them, for :func:`cluster_heatmap`."""
-    from .._palette import ensure_colors
-    from .._utils import float_matrix, get_matrix
+    """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
+    from .._palette import as_categorical, ensure_colors
+    from .._utils import expression_matrix
     from ..tl._markers import markers as rank_markers
     from ._labels import gene_labels
 
-    table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer)
-    genes = list(dict.fromkeys(table["gene"]))
-    groups = list(adata.obs[groupby].cat.categories)
-    X = float_matrix(get_matrix(adata, layer=layer))
-    codes = adata.obs[groupby].cat.codes.to_numpy()
-    columns = adata.var_names.get_indexer(genes)
-    means = np.stack([X[codes == g][:, columns].mean(axis=0) for g in range(len(groups))], axis=1)
+    if groupby not in adata.obs:
+        msg = (f"pl.cluster_heatmap: no column {groupby!r} in .obs; "
+               f"available: {list(adata.obs.columns)}")
+        raise KeyError(msg)
+    X = expression_matrix(adata, layer=layer, caller="pl.cluster_heatmap")
+    column = as_categorical(adata.obs[groupby])
+    codes = np.asarray(column.codes)
+    present = [g for g in range(len(column.categories)) if (codes == g).any()]
+    if len(present) >= 2:
+        table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
+                             inplace=False)
+        genes = adata.var_names.get_indexer(list(dict.fromkeys(table["gene"])))
+        title = f"Mean expression per {groupby}: top {n_genes} markers each"
+    else:
+        # one group has no markers (there is no rest); show what varies most instead
+        genes = np.argsort(-X.var(axis=0), kind="stable")[:n_genes]
+        title = f"One {groupby} only: mean of the {len(genes)} most variable genes"
+    means = np.stack([X[codes == g][:, genes].mean(axis=0) for g in present], axis=1)
+    colours = ensure_colors(adata, groupby)
     return ClusterHeatmapSpec(
         means=means, shown=_row_z(means) if scale_rows else means, scale_rows=scale_rows,
-        row_labels=gene_labels(adata, genes, gene_symbols=gene_symbols),
-        column_labels=[f"{groupby} {g}" for g in groups],
-        group_colours=list(ensure_colors(adata, groupby)),
-        title=f"Mean expression per {groupby}: top {n_genes} markers each",
-        annotate=annotate, cmap=cmap, simulated=adata.uns.get("simulated") is not None,
+        row_labels=gene_labels(adata, adata.var_names[genes], gene_symbols=gene_symbols),
+        column_labels=[f"{groupby} {column.categories[g]}" for g in present],
+        group_colours=[colours[g] for g in present],
+        title=title, annotate=annotate, cmap=cmap,
+        simulated=adata.uns.get("simulated") is not None,
     )
 
 

@@ -82,7 +82,8 @@ def clustermap(
         :func:`~gexclust.pp.select_variable` when present, else variance); ``None`` for all
         genes (two-way clustering of the whole matrix; the gene tree then comes from the same
         large-n engines as :func:`~gexclust.tl.hclust`, and gene labels are left out beyond 200
-        genes).
+        genes). Genes constant across the samples are skipped; fewer than 2 varying genes is
+        an error.
     gene_key
         Use the gene tree in ``.uns[gene_key]`` from ``tl.hclust(adata, axis='var')`` (all its
         genes, in its order) instead of computing one; ``n_genes``, ``gene_method`` and
@@ -149,7 +150,7 @@ def clustermap_spec(
 
     tree = get_tree(adata, key, axis="obs", caller="pl.clustermap")
     rows = tree.leaf_rows  # samples in dendrogram order
-    X = float_matrix(get_matrix(adata, layer=layer))
+    X = float_matrix(get_matrix(adata, layer=layer, caller="pl.clustermap"))
     if gene_key is not None:
         gene_tree = get_tree(adata, gene_key, axis="var", caller="pl.clustermap")
         genes = np.arange(adata.n_vars)
@@ -160,7 +161,7 @@ def clustermap_spec(
     else:
         check_method_metric(gene_method, gene_metric)
         all_genes = n_genes is None or n_genes >= adata.n_vars
-        genes = np.arange(adata.n_vars) if all_genes else _top_genes(adata, X, n_genes)
+        genes = _top_genes(adata, X, adata.n_vars if all_genes else n_genes)
         values = _z(X[:, genes])
         Z_genes, _ = build_tree(values.T, method=gene_method, metric=gene_metric,
                                 labels=adata.var_names[genes].tolist(), what="genes")
@@ -228,11 +229,21 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
 
 
 def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int) -> np.ndarray:
+    """Columns of the ``n_genes`` most variable genes that vary at all, in ``adata`` order."""
+    varies = np.ptp(X, axis=0) > 0  # a constant gene has no z-score and no place in a gene tree
     if "variability_rank" in adata.var:
         rank = adata.var["variability_rank"].to_numpy()
     else:
         rank = np.argsort(np.argsort(-X.var(axis=0), kind="stable"), kind="stable")
-    return np.sort(np.argsort(rank, kind="stable")[: min(n_genes, adata.n_vars)])
+    candidates = np.flatnonzero(varies)
+    chosen = candidates[np.argsort(rank[candidates], kind="stable")[:n_genes]]
+    if len(chosen) < 2:
+        why = (f"adata has {adata.n_vars} gene(s)" if adata.n_vars < 2
+               else f"only {len(candidates)} of its {adata.n_vars} genes vary across the samples")
+        msg = (f"pl.clustermap: needs at least 2 genes that vary across the samples to draw a "
+               f"gene tree, but {why}")
+        raise ValueError(msg)
+    return np.sort(chosen)
 
 
 def _z(values: np.ndarray) -> np.ndarray:

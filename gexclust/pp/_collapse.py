@@ -67,7 +67,7 @@ def collapse_probes(
     if by not in adata.var:
         msg = f"collapse_probes: no column {by!r} in .var; available: {list(adata.var.columns)}"
         raise KeyError(msg)
-    X = float_matrix(get_matrix(adata, layer=layer))
+    X = float_matrix(get_matrix(adata, layer=layer, caller="pp.collapse_probes"))
     probe_idx, genes = _probe_gene_pairs(adata, by=by, multi=multi, drop_controls=drop_controls)
     codes, names = pd.factorize(pd.Series(genes), sort=False)
     if how in ("max_mean", "max_var"):

@@ -86,7 +86,7 @@ def log2(
     """
     if copy:
         adata = adata.copy()
-    X = float_matrix(get_matrix(adata, layer=layer))
+    X = float_matrix(get_matrix(adata, layer=layer, caller="pp.log2"))
     linear, quantiles = looks_linear(X)
     apply = linear or not auto
     reason = _reason(auto=auto, linear=linear, quantiles=quantiles)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
-from .._utils import float_matrix, get_matrix, set_matrix
+from .._utils import float_matrix, get_matrix, refuse_missing, set_matrix
 
 
 def scale(
@@ -20,6 +20,11 @@ def scale(
     """Scale each gene to unit variance and, by default, zero mean (z-score across samples).
 
     Follows ``scanpy.pp.scale``: a constant gene becomes 0 (not NaN), and ``max_value`` clips.
+    Missing values are refused (a ``ValueError`` naming the gene and sample) rather than
+    scaled: one NaN would otherwise turn its whole gene's mean and standard deviation into NaN.
+    Handle them when reading (``read_cumida(missing='drop'|'impute')``). A sparse matrix is
+    densified with a logged warning (z-scores are dense), and refused above 2 GiB. float32
+    input stays float32.
 
     Parameters
     ----------
@@ -58,7 +63,8 @@ def scale(
     """
     if copy:
         adata = adata.copy()
-    X = float_matrix(get_matrix(adata, layer=layer))
+    X = float_matrix(get_matrix(adata, layer=layer, caller="pp.scale"))
+    refuse_missing(X, adata, caller="pp.scale")
     if adata.n_obs <= ddof:
         msg = f"scale: need more than ddof={ddof} samples, got {adata.n_obs}"
         raise ValueError(msg)

@@ -130,13 +130,23 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
             raise KeyError(msg)
         data = dense(adata.obsm[use_rep])
     else:
-        data = get_matrix(adata, layer=layer)
+        data = get_matrix(adata, layer=layer, caller="tl.hclust")
     names = adata.obs_names if axis == "obs" else adata.var_names
     data = float_matrix(np.asarray(data if axis == "obs" else data.T))
     if data.shape[0] < 2:
         msg = f"hclust needs at least 2 {axis} to cluster, got {data.shape[0]}"
         raise ValueError(msg)
     return data, list(names)
+
+
+def cophenetic_correlation(Z: np.ndarray, distances: np.ndarray) -> float:
+    """Pearson r between cophenetic and input distances; NaN (logged) when it is undefined."""
+    if len(distances) < 2 or np.ptp(distances) == 0:
+        why = ("only two leaves" if len(distances) < 2
+               else f"all {len(distances)} pairwise distances are equal ({distances[0]:g})")
+        logger.warning("hclust: cophenetic correlation is undefined (%s); stored as NaN", why)
+        return float("nan")
+    return float(hierarchy.cophenet(Z, distances)[0])
 
 
 def pairwise_distances(data: np.ndarray, *, metric: str, labels=None) -> np.ndarray:
@@ -171,5 +181,7 @@ def _check_defined(data: np.ndarray, metric: str, labels) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         name = labels[i] if labels is not None else i
-        msg = f"row {name!r} {why}; remove it or use metric='euclidean'"
+        other = "'euclidean' or 'cityblock'" if metric == "correlation" else "'euclidean'"
+        msg = (f"row {name!r} {why} (metric={metric!r}); remove it or use a metric that "
+               f"is defined for it ({other})")
         raise ValueError(msg)

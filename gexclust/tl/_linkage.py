@@ -86,15 +86,13 @@ def check_memory(n: int, method: str, metric: str, *, what: str = "observations"
 def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
                optimal_ordering: bool = False, what: str = "observations"):
     """Linkage matrix (scipy layout) of the rows of ``data`` and its cophenetic correlation."""
-    from ._hclust import pairwise_distances
+    from ._hclust import cophenetic_correlation, pairwise_distances
 
     n = data.shape[0]
     if n <= SMALL_N:
         distances = pairwise_distances(data, metric=metric, labels=labels)
         Z = hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
-        # one distance (two observations) has no correlation: NaN, without numpy's warning
-        coph = hierarchy.cophenet(Z, distances)[0] if len(distances) > 1 else float("nan")
-        return Z, float(coph)
+        return Z, cophenetic_correlation(Z, distances)
     if optimal_ordering:
         msg = (
             f"optimal_ordering needs the full distance matrix and cubic time; it is offered up "

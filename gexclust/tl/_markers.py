@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from .._utils import float_matrix, get_matrix
+from .._palette import as_categorical
+from .._utils import expression_matrix
 
 
 def markers(
@@ -23,13 +24,16 @@ def markers(
     Parameters
     ----------
     adata
-        Annotated data matrix, ideally log-scale expression (not z-scored) in ``layer``.
+        Annotated data matrix, ideally log2 expression.
     groupby
-        Categorical ``.obs`` column with the groups.
+        ``.obs`` column with the groups (categorical or plain strings). Samples without a
+        group (NaN) are left out of every comparison.
     n_genes
         Number of top up-regulated genes kept per group.
     layer
-        Use this layer instead of ``.X`` (e.g. ``'log2'`` saved before scaling).
+        Use this layer. By default ``.X``, with :func:`~gexclust.pp.scale` undone when it
+        z-scored ``.X`` (``.X * .var['std'] + .var['mean']``), so ``diff`` is a difference of
+        expression means, not of z-scores (the t statistic is the same either way).
     key_added
         Key in ``.uns`` for the table.
     inplace
@@ -38,20 +42,36 @@ def markers(
     Returns
     -------
     DataFrame with one row per (group, rank): ``group``, ``rank``, ``gene`` (var name),
-    ``score`` (Welch t), ``mean_group``, ``mean_rest`` and ``diff`` (difference of means, a log2
-    fold change on log2 data). Stored in ``.uns[key_added]`` when ``inplace``.
+    ``score`` (Welch t), ``mean_group``, ``mean_rest`` and ``diff`` (``mean_group -
+    mean_rest``: the log2 fold change when the values are log2 expression). Stored in
+    ``.uns[key_added]`` when ``inplace``.
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=500, subset=True)
+    >>> gx.pp.scale(adata)
+    >>> table = gx.tl.markers(adata, groupby="type", n_genes=3, inplace=False)
+    >>> table.columns.tolist()
+    ['group', 'rank', 'gene', 'score', 'mean_group', 'mean_rest', 'diff']
+    >>> bool((table["mean_group"] > 2).all())  # log2 expression, not z-scores
+    True
     """
     if groupby not in adata.obs:
         msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
-    X = float_matrix(get_matrix(adata, layer=layer))
-    groups = adata.obs[groupby].astype("category")
+    X = expression_matrix(adata, layer=layer, caller="tl.markers")
+    groups = as_categorical(adata.obs[groupby])
+    codes = np.asarray(groups.codes)
+    labelled = codes >= 0
     rows = []
-    for group in groups.cat.categories:
-        inside = (groups == group).to_numpy()
-        if inside.all() or not inside.any():
+    for code, group in enumerate(groups.categories):
+        inside = codes == code
+        rest = labelled & ~inside
+        if not inside.any() or not rest.any():
             continue
-        t, mean_in, mean_out = _welch_t(X[inside], X[~inside])
+        t, mean_in, mean_out = _welch_t(X[inside], X[rest])
         top = np.argsort(-t, kind="stable")[:n_genes]
         for rank, j in enumerate(top):
             rows.append(

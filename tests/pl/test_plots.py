@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import itertools
 
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
@@ -77,15 +76,19 @@ def test_dendrogram_into_given_axes(clustered):
 
 
 def test_cluster_heatmap(clustered, tmp_path):
+    clustered = clustered.copy()
+    clustered.uns["markers"] = "the user's own table"
     fig = gx.pl.cluster_heatmap(clustered, layer="expression", n_genes=5,
                                 save=tmp_path / "h.pdf")
+    assert clustered.uns["markers"] == "the user's own table"  # never replaced
     assert isinstance(fig, Figure)
     assert (tmp_path / "h.pdf").read_bytes()[:4] == b"%PDF"
     heat = fig.axes[1]
     image = heat.get_images()[0].get_array()
     assert image.shape == (20, 4)  # 5 markers x 4 clusters
     labels = [t.get_text() for t in labels_of(heat, "left")]
-    genes = list(dict.fromkeys(clustered.uns["markers"]["gene"]))
+    table = gx.tl.markers(clustered, n_genes=5, layer="expression", inplace=False)
+    genes = list(dict.fromkeys(table["gene"]))
     for label, gene in zip(labels, genes, strict=True):
         symbol = clustered.var.loc[gene, "gene_symbol"]
         # 'SYMBOL (probe)' where the platform annotates the probe, else the probe id
@@ -93,6 +96,34 @@ def test_cluster_heatmap(clustered, tmp_path):
                          if symbol else gene)
     draw(fig)
     assert_no_overlap(label_boxes(fig, labels_of(heat, "left")), "y")
+
+
+def test_cluster_heatmap_shows_expression_by_default(clustered):
+    """On z-scored .X, the default shows expression means (pp.scale undone), as the layer."""
+    from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+
+    default = cluster_heatmap_spec(clustered, n_genes=5)
+    layer = cluster_heatmap_spec(clustered, n_genes=5, layer="expression")
+    assert default.row_labels == layer.row_labels
+    np.testing.assert_allclose(default.means, layer.means, rtol=1e-9)
+    assert default.means.min() > 2  # log2 expression, not z-scores around 0
+
+
+def test_cluster_heatmap_with_one_cluster_or_string_groups(clustered):
+    from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+
+    one = clustered.copy()
+    gx.tl.cut(one, n_clusters=1)
+    spec = cluster_heatmap_spec(one, n_genes=6)
+    assert spec.means.shape == (6, 1)
+    assert "One cluster only" in spec.title
+    strings = clustered.copy()
+    strings.obs["cluster"] = strings.obs["cluster"].astype(str).astype(object)
+    strings.obs["type"] = strings.obs["type"].astype(str).astype(object)
+    spec = cluster_heatmap_spec(strings, n_genes=5)
+    assert spec.column_labels == ["cluster 1", "cluster 2", "cluster 3", "cluster 4"]
+    for name in ("dendrogram", "cluster_heatmap", "clustermap"):
+        getattr(gx.pl, name)(strings)  # plain string columns draw like categoricals
 
 
 def test_clustermap(clustered):
@@ -108,17 +139,26 @@ def test_clustermap(clustered):
     assert np.nanmax(np.abs(values)) <= 3.0 + 1e-9
 
 
-def test_no_pyplot_unless_shown(clustered):
+def test_pyplot_only_when_in_use_or_shown():
+    """In a fresh process (its own backend, not this one's): pyplot stays out unless needed."""
+    import os
     import subprocess
     import sys
 
     code = (
-        "import sys, gexclust as gx\n"
-        "from gexclust._pipeline import RunConfig, cluster_samples\n"
-        "a = cluster_samples(gx.datasets.gse9476_example(), RunConfig())\n"
+        "import sys, numpy as np, anndata as ad, gexclust as gx\n"
+        "import matplotlib._pylab_helpers as helpers\n"
+        "a = ad.AnnData(np.random.default_rng(0).normal(size=(12, 5)))\n"
+        "gx.tl.hclust(a)\n"
         "gx.pl.dendrogram(a)\n"
-        "print('matplotlib.pyplot' in sys.modules)\n"
+        "print('matplotlib.pyplot' in sys.modules, len(helpers.Gcf.get_all_fig_managers()))\n"
+        "gx.pl.clustermap(a, n_genes=5, show=True)\n"
+        "print('matplotlib.pyplot' in sys.modules, len(helpers.Gcf.get_all_fig_managers()))\n"
+        "gx.pl.dendrogram(a)  # pyplot in use now, as in a notebook: the figure is managed\n"
+        "print(len(helpers.Gcf.get_all_fig_managers()))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-    assert matplotlib.get_backend().lower() == "agg"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
+                         text=True, check=True, env=env)
+    assert out.stdout.split("\n")[:3] == ["False 0", "True 1", "2"]
+
