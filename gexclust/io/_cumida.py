@@ -70,9 +70,13 @@ def read_cumida(
 
     Examples
     --------
-    >>> import gexclust as gx
-    >>> adata = gx.io.read_cumida("Leukemia_GSE9476.csv")  # doctest: +SKIP
-    >>> adata.obs["type"].value_counts()  # doctest: +SKIP
+    >>> import tempfile, gexclust as gx
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "tiny.csv"
+    >>> _ = path.write_text("samples,type,p1,p2\\n1,AML,5.5,7.25\\n2,PB,6.0,8.0\\n")
+    >>> adata = gx.io.read_cumida(path)
+    >>> adata.obs["type"].tolist(), adata.X.tolist()
+    (['AML', 'PB'], [[5.5, 7.25], [6.0, 8.0]])
     """
     table = parse_cumida(path, sample_col=sample_col, type_col=type_col, limits=limits)
     return cumida_to_anndata(table, missing=missing, dtype=dtype, annotate=annotate)

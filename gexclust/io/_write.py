@@ -43,12 +43,18 @@ def write_cumida(
 
     Examples
     --------
-    >>> import anndata as ad, numpy as np, pandas as pd, gexclust as gx
+    >>> import tempfile, anndata as ad, numpy as np, pandas as pd, gexclust as gx
+    >>> from pathlib import Path
     >>> adata = ad.AnnData(np.array([[1e-7, 2.5]]), obs=pd.DataFrame(
     ...     {"type": ["AML, M2"]}, index=["s1"]))
-    >>> gx.io.write_cumida(adata, "out.csv")  # doctest: +SKIP
-    >>> gx.io.read_cumida("out.csv").X[0, 0]  # doctest: +SKIP
-    1e-07
+    >>> path = Path(tempfile.mkdtemp()) / "out.csv"
+    >>> gx.io.write_cumida(adata, path)
+    >>> print(path.read_text())
+    samples,type,0,1
+    s1,"AML, M2",1e-07,2.5
+    >>> back = gx.io.read_cumida(path)
+    >>> back.obs["type"].tolist(), float(back.X[0, 0])
+    (['AML, M2'], 1e-07)
     """
     if sample_key is not None and sample_key in adata.obs:
         samples = adata.obs[sample_key].astype(str).to_numpy()

@@ -90,6 +90,20 @@ def cluster_heatmap(
     The Figure. Nothing is written to ``adata`` except missing colours
     (``.uns[f'{groupby}_colors']``); ``.uns['markers']`` of :func:`~gexclust.tl.markers` is
     neither read nor replaced.
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=300, subset=True)
+    >>> gx.pp.scale(adata)
+    >>> gx.tl.hclust(adata)
+    >>> gx.tl.cut(adata, n_clusters=3)
+    >>> fig = gx.pl.cluster_heatmap(adata, n_genes=4)
+    >>> fig.axes[1].get_images()[0].get_array().shape  # 3 clusters x 4 markers, as rows
+    (12, 3)
+    >>> "markers" in adata.uns
+    False
     """
     spec = cluster_heatmap_spec(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                                 gene_symbols=gene_symbols, scale_rows=scale_rows,

@@ -114,6 +114,17 @@ def clustermap(
     Returns
     -------
     The Figure.
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=300, subset=True)
+    >>> gx.pp.scale(adata)
+    >>> gx.tl.hclust(adata)
+    >>> fig = gx.pl.clustermap(adata, n_genes=20)
+    >>> len(fig.axes) > 2
+    True
     """
     spec = clustermap_spec(adata, key=key, n_genes=n_genes, gene_key=gene_key, color=color,
                            clusters=clusters,

@@ -35,6 +35,9 @@ def log2(
 ) -> AnnData | None:
     """Take log2 of the expression values, by default only if they are not logged already.
 
+    A sparse matrix is densified with a logged warning (refused above 2 GiB); float32 stays
+    float32.
+
     Parameters
     ----------
     adata

@@ -39,6 +39,13 @@ def hclust(
     refused up front with a ``MemoryError`` naming the limit and the alternatives. For more than
     2,000 items the cophenetic correlation is computed over a random sample of 2,000 leaves.
 
+    Missing or infinite values are refused, naming the row. A sparse matrix is densified
+    with a logged warning (refused above 2 GiB; reduce it with
+    :func:`~gexclust.pp.select_variable` or cluster ``use_rep='X_pca'``). float32 input is
+    accepted; scipy computes the distances in float64. The tree keeps the names of its
+    leaves, so :func:`~gexclust.tl.cut`, the plots and the exports match it to the samples
+    by name later (reordering is harmless; after subsetting, rerun ``hclust``).
+
     Parameters
     ----------
     adata
@@ -72,8 +79,8 @@ def hclust(
     - ``labels``: obs (or var) names in the original order;
     - ``params``: ``axis``, ``method``, ``metric``, ``use_rep``, ``layer``,
       ``optimal_ordering`` and ``n_features``;
-    - ``cophenetic_correlation``: how faithfully the tree keeps the input distances (NaN
-      for two observations).
+    - ``cophenetic_correlation``: how faithfully the tree keeps the input distances (NaN,
+      with a logged reason, when undefined: two leaves, or all distances equal).
 
     Examples
     --------

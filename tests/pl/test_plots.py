@@ -162,3 +162,19 @@ def test_pyplot_only_when_in_use_or_shown():
                          text=True, check=True, env=env)
     assert out.stdout.split("\n")[:3] == ["False 0", "True 1", "2"]
 
+
+def test_clustermap_says_why_it_needs_two_varying_genes(planted):
+    one_gene = gx.pp.select_variable(planted, n_top=1, subset=True, copy=True)
+    gx.tl.hclust(one_gene)
+    with pytest.raises(ValueError, match="needs at least 2 genes .* adata has 1 gene"):
+        gx.pl.clustermap(one_gene)
+    identical = planted.copy()
+    identical.X[:] = identical.X[0]  # every sample the same: no gene varies
+    gx.tl.hclust(identical)
+    with pytest.raises(ValueError, match="only 0 of its 60 genes vary across the samples"):
+        gx.pl.clustermap(identical)
+    constant = planted.copy()
+    constant.X[:, 3] = 5.0  # a constant gene is left out, not an error about metrics
+    gx.tl.hclust(constant)
+    fig = gx.pl.clustermap(constant, n_genes=60)
+    assert "top 59 variable genes" in fig.axes[2].get_title(loc="left")

@@ -136,3 +136,15 @@ def test_log2_on_a_layer_tells_scanpy_nothing(planted):
     assert planted.uns["log2"]["layer"] == "counts"
     np.testing.assert_allclose(planted.layers["counts"], planted.X + 3)
     assert "log1p" not in planted.uns  # .X itself was not transformed
+
+
+def test_scale_refuses_missing_values_naming_gene_and_sample(planted):
+    planted.X[4, 7] = np.nan
+    with pytest.raises(ValueError, match=r"pp.scale: gene 'g7' has a missing or infinite value "
+                                         r"\(nan\) in sample 's4' \(1 such value"):
+        gx.pp.scale(planted)
+    assert np.isnan(planted.X[4, 7])  # nothing was changed
+    assert "scale" not in planted.uns
+    planted.X[4, 7] = np.inf
+    with pytest.raises(ValueError, match="gene 'g7'"):
+        gx.pp.select_variable(planted)

@@ -99,3 +99,26 @@ def test_copy_returns_new_object(planted):
     out = gx.tl.hclust(planted, copy=True)
     assert "hclust" in out.uns
     assert "hclust" not in planted.uns
+
+
+def test_identical_samples_and_two_samples_give_a_reason_not_a_warning(caplog):
+    import anndata as ad
+
+    same = ad.AnnData(np.ones((5, 3)))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.hclust(same)  # warnings are errors in this suite: no RuntimeWarning
+    assert np.isnan(same.uns["hclust"]["cophenetic_correlation"])
+    assert "all 10 pairwise distances are equal" in caplog.text
+    gx.tl.cut(same, n_clusters=2)
+    assert "tied merge heights" in same.uns["cluster"]["note"]
+    two = ad.AnnData(np.array([[0.0, 1.0], [2.0, 3.0]]))
+    gx.tl.hclust(two)
+    assert np.isnan(two.uns["hclust"]["cophenetic_correlation"])
+    assert "only two leaves" in caplog.text
+
+
+def test_constant_row_message_names_the_metric_and_a_metric_that_works(planted):
+    planted.X[3, :] = 1.0
+    with pytest.raises(ValueError, match=r"row 's3' is constant.*\(metric='correlation'\); "
+                                         r"remove it or use a metric that is defined for it"):
+        gx.tl.hclust(planted, method="average", metric="correlation")

@@ -1,0 +1,224 @@
+"""What every scanpy user expects of each function: ``layer=``, ``copy=``/``inplace=``,
+sparse and float32 input, reordered samples and ``optimal_ordering``."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import pdist
+
+import gexclust as gx
+from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+from gexclust.pl._clustermap import clustermap_spec
+from gexclust.pl._dendrogram import dendrogram_spec
+from tests.conftest import make_planted
+
+
+def data() -> ad.AnnData:
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=30)
+    adata.var["gene_symbol"] = [f"G{j // 2}" for j in range(adata.n_vars)]  # 2 probes a gene
+    adata.obs["cluster"] = adata.obs["type"]
+    return adata
+
+
+def in_layer(adata: ad.AnnData) -> ad.AnnData:
+    """The same data moved to ``.layers['L']``, with unrelated values in ``.X``."""
+    moved = adata.copy()
+    moved.layers["L"] = adata.X.copy()
+    moved.X = np.random.default_rng(9).normal(size=adata.shape)[:, ::-1].copy()
+    return moved
+
+
+def run_log2(adata, **kw):
+    if kw.get("layer") in adata.layers:
+        adata.layers["L"] = 2.0 ** adata.layers["L"]
+    else:
+        adata.X = 2.0 ** adata.X
+    gx.pp.log2(adata, **kw)
+    return adata.layers["L"] if kw else adata.X
+
+
+LAYER_CASES = {
+    "pp.log2": run_log2,
+    "pp.scale": lambda a, **kw: (gx.pp.scale(a, **kw), a.layers["L"] if kw else a.X)[1],
+    "pp.select_variable": lambda a, **kw: (gx.pp.select_variable(a, n_top=5, **kw),
+                                           a.var["variability"].to_numpy())[1],
+    "pp.collapse_probes": lambda a, **kw: gx.pp.collapse_probes(a, **kw).X,
+    "tl.hclust": lambda a, **kw: (gx.tl.hclust(a, **kw), a.uns["hclust"]["linkage"])[1],
+    "tl.markers": lambda a, **kw: gx.tl.markers(a, n_genes=3, inplace=False, **kw)[
+        ["score", "diff"]].to_numpy(),
+    "pl.cluster_heatmap": lambda a, **kw: cluster_heatmap_spec(a, n_genes=3, **kw).means,
+    "pl.clustermap": lambda a, **kw: (gx.tl.hclust(a, **kw),
+                                      clustermap_spec(a, n_genes=10, **kw).values)[1],
+}
+
+
+@pytest.mark.parametrize("name", LAYER_CASES)
+def test_layer_gives_what_x_gives(name):
+    run = LAYER_CASES[name]
+    expected = run(data())
+    moved = in_layer(data())
+    x_before = moved.X.copy()
+    np.testing.assert_allclose(run(moved, layer="L"), expected, rtol=1e-12)
+    np.testing.assert_array_equal(moved.X, x_before)  # .X untouched
+    with pytest.raises(KeyError, match="layer='nope' not found"):
+        run(data(), layer="nope")
+
+
+def test_write_treeview_layer(tmp_path):
+    plain, moved = data(), in_layer(data())
+    for adata in (plain, moved):
+        gx.tl.hclust(adata, layer="L" if adata is moved else None)
+    gx.io.write_treeview(plain, tmp_path / "x")
+    gx.io.write_treeview(moved, tmp_path / "l", layer="L")
+    assert (tmp_path / "x.cdt").read_text() == (tmp_path / "l.cdt").read_text()
+
+
+COPY_CASES = {
+    "pp.log2": lambda a, **kw: gx.pp.log2(a, auto=False, **kw),
+    "pp.scale": lambda a, **kw: gx.pp.scale(a, **kw),
+    "pp.select_variable": lambda a, **kw: gx.pp.select_variable(a, n_top=5, subset=True, **kw),
+    "tl.hclust": lambda a, **kw: gx.tl.hclust(a, **kw),
+    "tl.cut": lambda a, **kw: gx.tl.cut(a, n_clusters=3, key_added="k", **kw),
+}
+
+
+@pytest.mark.parametrize("name", COPY_CASES)
+def test_copy_returns_the_result_and_leaves_the_input(name):
+    run = COPY_CASES[name]
+    original = data()
+    gx.tl.hclust(original)
+    snapshot = original.copy()
+    result = run(original, copy=True)
+    assert isinstance(result, ad.AnnData)
+    assert result is not original
+    np.testing.assert_array_equal(original.X, snapshot.X)
+    assert original.shape == snapshot.shape
+    assert set(original.uns) == set(snapshot.uns)
+    assert list(original.obs.columns) == list(snapshot.obs.columns)
+    assert list(original.var.columns) == list(snapshot.var.columns)
+    in_place = snapshot.copy()
+    assert run(in_place) is None
+    np.testing.assert_array_equal(result.X, in_place.X)
+    assert set(result.uns) == set(in_place.uns)
+
+
+def test_inplace_false_stores_nothing():
+    adata = data()
+    uns = set(adata.uns)
+    table = gx.tl.markers(adata, n_genes=2, inplace=False)
+    result = gx.tl.compare(adata, "type", "cluster", inplace=False)
+    assert len(table) == 6
+    assert result["ari"] == 1.0
+    assert set(adata.uns) == uns
+    gx.tl.compare(adata, "type", "cluster", key_added="cmp")
+    assert adata.uns["cmp"]["ari"] == 1.0
+
+
+SPARSE_CASES = {
+    "pp.log2": lambda a: (gx.pp.log2(a, auto=False), a.X)[1],
+    "pp.scale": lambda a: (gx.pp.scale(a), a.X)[1],
+    "pp.select_variable": lambda a: (gx.pp.select_variable(a, n_top=5),
+                                     a.var["variability"].to_numpy())[1],
+    "pp.select_variable(mad)": lambda a: (gx.pp.select_variable(a, n_top=5, flavor="mad"),
+                                          a.var["variability"].to_numpy())[1],
+    "tl.hclust": lambda a: (gx.tl.hclust(a), a.uns["hclust"]["linkage"])[1],
+    "tl.markers": lambda a: gx.tl.markers(a, n_genes=3, inplace=False)[["score"]].to_numpy(),
+}
+
+
+@pytest.mark.parametrize("name", SPARSE_CASES)
+def test_sparse_input_gives_the_dense_result_and_says_so(name, caplog):
+    run = SPARSE_CASES[name]
+    dense_data = data()
+    dense_data.X[dense_data.X < 7.5] = 0.0  # mostly zeros, as sparse data are
+    expected = run(dense_data.copy())
+    as_sparse = dense_data.copy()
+    as_sparse.X = sparse.csr_matrix(as_sparse.X)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        got = run(as_sparse)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    densified = "is sparse; working on a dense copy" in caplog.text
+    assert densified == (name != "pp.select_variable")  # variance is computed sparse
+
+
+def test_huge_sparse_matrices_are_refused(monkeypatch):
+    import gexclust._utils
+
+    monkeypatch.setattr(gexclust._utils, "MAX_DENSE_BYTES", 1000)
+    adata = data()
+    adata.X = sparse.csr_matrix(adata.X)
+    with pytest.raises(ValueError, match=r"pp.scale: .X is sparse \(18 x 30\); a dense copy"):
+        gx.pp.scale(adata)
+    gx.pp.select_variable(adata, n_top=4, subset=True)  # the way out the message names
+    gx.pp.scale(adata)
+    assert adata.shape == (18, 4)
+
+
+FLOAT32_CASES = {
+    "pp.log2": lambda a: (gx.pp.log2(a, auto=False), a.X)[1],
+    "pp.scale": lambda a: (gx.pp.scale(a), a.X)[1],
+    "pp.select_variable": lambda a: (gx.pp.select_variable(a, n_top=5),
+                                     a.var["variability"].to_numpy())[1],
+    "tl.hclust": lambda a: (gx.pp.scale(a), gx.tl.hclust(a), a.uns["hclust"]["linkage"])[2],
+    "tl.markers": lambda a: gx.tl.markers(a, n_genes=3, inplace=False)[["diff"]].to_numpy(),
+}
+
+
+@pytest.mark.parametrize("name", FLOAT32_CASES)
+def test_float32_input_agrees_with_float64(name):
+    run = FLOAT32_CASES[name]
+    expected = run(data())
+    single = data()
+    single.X = single.X.astype(np.float32)
+    got = run(single)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    if name.startswith("pp.") and name != "pp.select_variable":
+        assert single.X.dtype == np.float32  # no silent doubling of memory
+
+
+def test_float32_tree_has_the_same_clusters():
+    double, single = data(), data()
+    single.X = single.X.astype(np.float32)
+    for adata in (double, single):
+        gx.tl.hclust(adata)
+        gx.tl.cut(adata, n_clusters=3)
+    np.testing.assert_array_equal(single.uns["hclust"]["leaves"], double.uns["hclust"]["leaves"])
+    assert (single.obs["cluster"] == double.obs["cluster"]).all()
+
+
+def test_optimal_ordering_matches_scipy_and_only_reorders():
+    adata = data()
+    gx.tl.hclust(adata, method="average")
+    gx.tl.cut(adata, n_clusters=3)
+    plain = adata.obs["cluster"].copy()
+    gx.tl.hclust(adata, method="average", optimal_ordering=True)
+    Z = hierarchy.linkage(pdist(adata.X), "average", optimal_ordering=True)
+    np.testing.assert_allclose(adata.uns["hclust"]["linkage"], Z)
+    np.testing.assert_array_equal(adata.uns["hclust"]["leaves"], hierarchy.leaves_list(Z))
+    assert adata.uns["hclust"]["params"]["optimal_ordering"] is True
+    gx.tl.cut(adata, n_clusters=3)
+    assert pd.crosstab(plain, adata.obs["cluster"]).gt(0).sum().eq(1).all()  # same partition
+    spec = dendrogram_spec(adata)
+    assert spec.leaf_labels == adata.obs_names[hierarchy.leaves_list(Z)].tolist()
+
+
+def test_reordered_and_subset_anndata_through_the_whole_api():
+    adata = data()
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    shuffled = adata[np.random.default_rng(3).permutation(adata.n_obs)].copy()
+    gx.tl.cut(shuffled, n_clusters=3)
+    assert (shuffled.obs["cluster"] == adata.obs["cluster"].loc[shuffled.obs_names]).all()
+    assert gx.tl.compare(shuffled, "type", "cluster")["ari"] == 1.0
+    assert (dendrogram_spec(shuffled).leaf_labels
+            == dendrogram_spec(adata).leaf_labels)
+    subset = adata[:10].copy()
+    for call in (lambda: gx.tl.cut(subset, n_clusters=2), lambda: gx.pl.dendrogram(subset),
+                 lambda: gx.pl.clustermap(subset), lambda: gx.io.write_newick(subset)):
+        with pytest.raises(ValueError, match=r"rerun gexclust\.tl\.hclust"):
+            call()
