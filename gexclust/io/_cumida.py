@@ -25,7 +25,7 @@ def read_cumida(
     annotate: bool = True,
     limits: Limits | None = None,
 ) -> AnnData:
-    """Read a CuMiDa CSV (``.csv`` or ``.csv.gz``) into an AnnData of samples x probes.
+    r"""Read a CuMiDa CSV (``.csv`` or ``.csv.gz``) into an AnnData of samples x probes.
 
     Parameters
     ----------
@@ -73,7 +73,7 @@ def read_cumida(
     >>> import tempfile, gexclust as gx
     >>> from pathlib import Path
     >>> path = Path(tempfile.mkdtemp()) / "tiny.csv"
-    >>> _ = path.write_text("samples,type,p1,p2\\n1,AML,5.5,7.25\\n2,PB,6.0,8.0\\n")
+    >>> _ = path.write_text("samples,type,p1,p2\n1,AML,5.5,7.25\n2,PB,6.0,8.0\n")
     >>> adata = gx.io.read_cumida(path)
     >>> adata.obs["type"].tolist(), adata.X.tolist()
     (['AML', 'PB'], [[5.5, 7.25], [6.0, 8.0]])

@@ -166,7 +166,7 @@ def test_pyplot_only_when_in_use_or_shown():
 def test_clustermap_says_why_it_needs_two_varying_genes(planted):
     one_gene = gx.pp.select_variable(planted, n_top=1, subset=True, copy=True)
     gx.tl.hclust(one_gene)
-    with pytest.raises(ValueError, match="needs at least 2 genes .* adata has 1 gene"):
+    with pytest.raises(ValueError, match=r"needs at least 2 genes .* adata has 1 gene"):
         gx.pl.clustermap(one_gene)
     identical = planted.copy()
     identical.X[:] = identical.X[0]  # every sample the same: no gene varies
