@@ -313,9 +313,12 @@ def _value(v) -> str:
 def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
     s = ctx.summary
     threshold = ctx.adata.uns.get("cluster", {}).get("threshold")
+    # tl.cut records 'none' when it cut a tree with inversions by merge order
+    how = (f"at height {fmt(float(threshold), 2)}" if isinstance(threshold, int | float)
+           else "by merge order (the tree has inversions: no single height gives them)")
     blocks = [Paragraph(
         f"{ctx.params.get('method')} linkage on {ctx.params.get('metric')} distances. The "
-        f"tree is cut at height {fmt(threshold, 2)} into {ctx.k} clusters; its root is at "
+        f"tree is cut {how} into {ctx.k} clusters; its root is at "
         f"{fmt(ctx.Z[-1, 2], 2)}. Cophenetic correlation "
         f"{fmt(s['cophenetic_correlation'])}: how faithfully the tree's heights keep the "
         "distances between samples (1 = perfectly).")]
