@@ -177,4 +177,4 @@ def test_clustermap_says_why_it_needs_two_varying_genes(planted):
     constant.X[:, 3] = 5.0  # a constant gene is left out, not an error about metrics
     gx.tl.hclust(constant)
     fig = gx.pl.clustermap(constant, n_genes=60)
-    assert "top 59 variable genes" in fig.axes[2].get_title(loc="left")
+    assert "x 59 genes" in fig.axes[2].get_title(loc="left")  # the constant one left out
