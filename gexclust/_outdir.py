@@ -218,7 +218,7 @@ def _stages(outdir: Path) -> list[str]:
 def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
     """Remove staging folders whose run is gone; refuse to run beside a live one."""
     for path in _stages(outdir):
-        if Path(path) == keep:
+        if Path(path).name == keep.name:  # by name: mkdtemp returns absolute paths on 3.12+
             continue
         lock = _try_lock(Path(path) / LOCK, create=False)
         if lock is None:
