@@ -9,9 +9,11 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import struct
 import subprocess
 import sys
 import time
+import zlib
 
 import pytest
 
@@ -47,11 +49,25 @@ def run_cli(*args, env=None, timeout=60):
 
 
 def bomb(header: bytes, inflated_mib: int) -> bytes:
-    """gzip data: ``header``, then ``inflated_mib`` MiB of lines of zeros (about 1000x), as
-    GEO would never send. Concatenated members, so it is built in milliseconds."""
-    line = b"0," * 63 + b"0\n"  # 128 bytes
-    member = gzip.compress(line * (1 << 13), compresslevel=9)
-    return gzip.compress(header) + member * inflated_mib
+    """One gzip member: ``header``, then ``inflated_mib`` MiB of lines of zeros (about 300x),
+    with a valid CRC and length, as GEO would never send.
+
+    Built in milliseconds: after a full flush, deflate encodes each identical MiB to the same
+    bytes, so one encoded MiB is repeated.
+    """
+    from isal import isal_zlib
+
+    chunk = (b"0," * 63 + b"0\n") * (1 << 13)  # 1 MiB of 128-byte lines
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = deflate.compress(header) + deflate.flush(zlib.Z_FULL_FLUSH)
+    block = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
+    end = deflate.flush()
+    crc = isal_zlib.crc32(header)
+    for _ in range(inflated_mib):
+        crc = isal_zlib.crc32(chunk, crc)
+    size = len(header) + inflated_mib * len(chunk)
+    gzip_header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    return gzip_header + head + block * inflated_mib + end + struct.pack("<II", crc, size % 2**32)
 
 
 HOSTILE = {
@@ -97,15 +113,17 @@ def trusted_cache(tmp_path):
     return [f for f in cache_files(tmp_path) if f.endswith(".sha256")]
 
 
-def test_single_member_bomb_is_refused_in_process(server, tmp_path):
-    import zlib
-
-    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)  # one member: the max_length path
-    body = deflate.compress(b"!Series_title\n" + b"0" * (64 << 20)) + deflate.flush()
-    server.state["body"][MATRIX] = body
+def test_bomb_is_refused_in_process(server, tmp_path):
+    server.state["body"][MATRIX] = bomb(b"!Series_title\n", 256)
     with pytest.raises(gx.InputError, match=r"inflates more than 100x.*nothing was cached"):
         gx.io.read_geo("GSE9476", annotate=False)
     assert trusted_cache(tmp_path) == []
+
+
+def test_bomb_fixture_is_valid_gzip():
+    text = gzip.decompress(bomb(b"head\n", 3))
+    assert len(text) == 5 + 3 * 2**20
+    assert text.startswith(b"head\n0,0,")
 
 
 def test_plain_body_under_gz_name_is_refused_and_not_cached(server, tmp_path):
