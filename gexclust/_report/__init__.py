@@ -13,6 +13,8 @@ from pathlib import Path
 
 from anndata import AnnData
 
+from .._logging import logger
+
 REPORT_FILES = ("report.html", "report.pdf")
 #: Figures of a run folder the report embeds, and the function that draws each when missing.
 FIGURES = ("dendrogram", "cluster_heatmap")
@@ -65,6 +67,10 @@ def collect_figures(adata: AnnData, outdir: Path) -> dict[str, bytes]:
     missing = [name for name in FIGURES if name not in figures]
     if adata.obs["cluster"].nunique() < 2:  # markers are one cluster against the rest
         missing = [name for name in missing if name == "dendrogram"]
+    if "support" in adata.uns.get("hclust", {}):
+        missing.append("support")
+    if hasattr(adata.uns.get("consensus"), "get"):
+        missing.append("consensus")
     if missing:
         figures.update(_draw(adata, missing))
     return figures
@@ -78,11 +84,22 @@ def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             path = Path(tmp) / f"{name}.png"
-            if name == "dendrogram":
-                pl.dendrogram(adata, color="type" if "type" in adata.obs else None,
-                              show=False, save=path)
-            else:
-                pl.cluster_heatmap(adata, layer=layer, show=False, save=path)
+            colour = "type" if "type" in adata.obs else None
+            try:
+                if name == "dendrogram":
+                    pl.dendrogram(adata, color=colour, show=False, save=path)
+                elif name == "support":
+                    pl.dendrogram(adata, color=colour, support="au", show=False, save=path)
+                elif name == "consensus":
+                    pl.consensus(adata, show=False, save=path)
+                else:
+                    pl.cluster_heatmap(adata, layer=layer, show=False, save=path)
+            except (AttributeError, TypeError, KeyError, ValueError) as err:
+                if name in FIGURES:
+                    raise
+                # an optional figure this version cannot draw: the report goes without it
+                logger.warning("report: no %s figure (%s)", name, err)
+                continue
             out[name] = path.read_bytes()
     return out
 

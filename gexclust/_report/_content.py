@@ -245,6 +245,9 @@ def _preprocessing(ctx: _Context) -> Section:
                      f"{s['n_probes']}).")
     else:
         steps.append(f"Gene selection: none; all {s['n_genes_clustered']} genes were used.")
+    if isinstance(uns.get("center"), dict) and not isinstance(uns.get("scale"), dict):
+        steps.append("Centring: each gene's mean subtracted (not scaled, so genes that vary "
+                     "more weigh more).")
     scale = uns.get("scale")
     if isinstance(scale, dict):
         steps.append(f"Scaling: each gene z-scored (ddof={scale.get('ddof')}, zero_center="
@@ -446,16 +449,27 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
             blocks.append(Figure(figures["support"], "Dendrogram with AU/BP support values.",
                                  "Support values on the tree"))
     consensus = ctx.adata.uns.get("consensus")
-    if isinstance(consensus, dict):
-        scalars = {k: v for k, v in consensus.items() if np.ndim(v) == 0
-                   and not isinstance(v, dict)}
-        if scalars:
-            blocks.append(Table(["consensus", "value"],
-                                [[str(k), _value(v)] for k, v in scalars.items()]))
-        if "consensus" in figures:
-            blocks.append(Figure(figures["consensus"], "Consensus matrix: how often two "
-                                 "samples cluster together over resamplings.",
-                                 "Consensus matrix"))
+    if hasattr(consensus, "get") and consensus.get("pac") is not None:
+        ks = [int(k) for k in np.asarray(consensus.get("k", []))]
+        pac = np.asarray(consensus["pac"], dtype=float)
+        params = consensus.get("params", {}) if hasattr(consensus.get("params"), "get") else {}
+        best = consensus.get("best_k")
+        here = dict(zip(ks, pac, strict=False)).get(ctx.k)
+        text = (f"Consensus clustering ({params.get('n_resamples', '?')} resamples of "
+                f"{pct(float(params.get('sample_fraction', 0.8)))} of the samples): the "
+                f"lowest PAC (share of ambiguously clustered pairs; 0 = perfectly "
+                f"reproducible) is at k = {best}.")
+        if here is not None:
+            text += f" At this run's k = {ctx.k}, PAC = {fmt(here)}."
+        blocks.append(Paragraph(text))
+        blocks.append(Table(["k", "PAC"], [[str(k), fmt(v)] for k, v in zip(ks, pac,
+                                                                             strict=False)],
+                            caption="Proportion of ambiguous clustering per k",
+                            numeric=(0, 1)))
+    if "consensus" in figures:
+        blocks.append(Figure(figures["consensus"], "Consensus matrix: how often two "
+                             "samples cluster together over resamplings.",
+                             "Consensus matrix"))
     return Section("support", "How sure: support and consensus", blocks)
 
 
