@@ -257,3 +257,29 @@ def test_support_values_are_reported_when_present(example_run, tmp_path):
     support = " ".join(page.sections["support"].split())
     assert "AU 99%, supported" in support
     assert "4 of 4 clusters have AU >= 95%" in " ".join(page.sections["overview"].split())
+
+
+def test_choice_of_k_and_consensus_are_reported_when_present(example_run, tmp_path):
+    import anndata
+    import pandas as pd
+
+    from gexclust._report import write_report
+
+    adata = anndata.read_h5ad(example_run / "adata.h5ad")
+    summary = json.loads((example_run / "summary.json").read_text())
+    scores = pd.DataFrame({"silhouette": [np.nan, 0.41, 0.43, 0.39]}, index=[1, 2, 3, 4])
+    adata.uns["choose_k"] = {"k": 3, "strong": False, "p_value": 0.31, "scores": scores,
+                             "message": "k=3 (highest mean silhouette); the groups are WEAK"}
+    adata.uns["consensus"] = {"k": np.array([2, 3, 4]), "pac": np.array([0.0, 0.02, 0.2]),
+                              "best_k": 2, "params": {"n_resamples": 50,
+                                                      "sample_fraction": 0.8}}
+    write_report(adata, summary, tmp_path)
+    page = Page((tmp_path / "report.html").read_text())
+    choosing = " ".join(page.sections["choosing-k"].split())
+    assert "k=3 (highest mean silhouette); the groups are WEAK" in choosing
+    assert "not the k = 3 recommended" in choosing
+    assert "0.430" in choosing
+    assert "found no clear group structure" in page.sections["limits"]
+    support = " ".join(page.sections["support"].split())
+    assert "lowest PAC" in support
+    assert "At this run's k = 4, PAC = 0.200" in support
