@@ -17,7 +17,7 @@ from .._logging import logger
 
 REPORT_FILES = ("report.html", "report.pdf")
 #: Figures of a run folder the report embeds, and the function that draws each when missing.
-FIGURES = ("dendrogram", "cluster_heatmap")
+FIGURES = ("dendrogram", "cluster_heatmap", "markers")
 
 
 def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
@@ -31,8 +31,8 @@ def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
     summary
         The run's ``summary.json`` content; the report's numbers are taken from it.
     outdir
-        Folder to write into; its ``dendrogram.png`` and ``cluster_heatmap.png`` are embedded
-        when present, else drawn.
+        Folder to write into; its ``dendrogram.png``, ``cluster_heatmap.png`` and
+        ``markers.png`` are embedded when present, else drawn.
     figures
         PNG bytes by figure name, to use instead of reading or drawing them.
 
@@ -92,6 +92,8 @@ def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
                     pl.dendrogram(adata, color=colour, support="au", show=False, save=path)
                 elif name == "consensus":
                     pl.consensus(adata, show=False, save=path)
+                elif name == "markers":
+                    pl.markers(adata, layer=layer, show=False, save=path)
                 else:
                     pl.cluster_heatmap(adata, layer=layer, show=False, save=path)
             except (AttributeError, TypeError, KeyError, ValueError) as err:

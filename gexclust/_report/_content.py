@@ -487,10 +487,12 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     table = ctx.markers
     if table is None or table.empty:
         return Section("markers", "Marker genes", [Paragraph("No marker genes were computed.")])
+    n_genes = ctx.summary.get("n_genes_clustered", ctx.adata.n_vars)
     blocks = [Paragraph(
-        "Genes that tell each cluster apart from all other samples (one-vs-rest Welch t-test "
-        "on the unscaled expression; log2 fold change of the cluster mean over the rest; "
-        "p-values adjusted by Benjamini-Hochberg within each cluster).")]
+        f"Genes, among the {n_genes} clustered, that tell each cluster apart from all other "
+        "samples: one-vs-rest Welch t-test on the unscaled expression (as scanpy's "
+        "rank_genes_groups with method='t-test'), log2 fold change of the cluster over the "
+        "rest, p-values adjusted by Benjamini-Hochberg within each cluster.")]
     sentences = []
     for group, rows in table.groupby("group", sort=False, observed=True):
         up = rows[rows["direction"] == "up"].head(N_MARKERS)
@@ -507,8 +509,9 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     blocks.append(Table(cols, rows, caption=f"Top {N_MARKERS} genes up and down per cluster",
                         numeric=(4, 5)))
     if "markers" in figures:
-        blocks.append(Figure(figures["markers"], "Top marker genes per cluster.",
-                             "Marker genes per cluster"))
+        blocks.append(Figure(figures["markers"], "Top marker genes of each cluster against "
+                             "every cluster: colour is the log2 fold change, size the "
+                             "-log10 adjusted p-value.", "Dot plot of marker genes"))
     return Section("markers", "Marker genes", blocks)
 
 

@@ -14,15 +14,18 @@ if TYPE_CHECKING:
     from ._cluster_heatmap import cluster_heatmap
     from ._clustermap import clustermap
     from ._dendrogram import dendrogram
+    from ._markers import markers
 
 _MEMBERS = {
     "cluster_heatmap": "._cluster_heatmap",
     "clustermap": "._clustermap",
     "dendrogram": "._dendrogram",
+    "markers": "._markers",
 }
 __getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
 __all__ = [
     "cluster_heatmap",
     "clustermap",
     "dendrogram",
+    "markers",
 ]

@@ -1,13 +1,19 @@
-"""Genes that tell groups (clusters) apart: one-vs-rest Welch t statistics."""
+"""Genes that tell groups (clusters) apart: one-vs-rest Welch t-tests, as scanpy's ``t-test``."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._checks import check_choice
 from .._palette import as_categorical
 from .._utils import expression_matrix
+
+COLUMNS = ["group", "rank", "direction", "gene", "gene_symbol", "score", "mean_group",
+           "mean_rest", "diff", "logfoldchange", "pval", "pval_adj"]
 
 
 def markers(
@@ -16,10 +22,17 @@ def markers(
     groupby: str = "cluster",
     n_genes: int = 10,
     layer: str | None = None,
+    direction: Literal["up", "down", "both"] = "up",
+    gene_symbols: str | None = "gene_symbol",
     key_added: str = "markers",
     inplace: bool = True,
 ) -> pd.DataFrame:
-    """Rank genes for each group against all other samples by Welch's t statistic.
+    """Rank genes for each group against all other samples by Welch's t-test.
+
+    The statistics are those of ``sc.tl.rank_genes_groups(adata, groupby, method='t-test')``:
+    Welch's t (unequal variances, ``ddof=1``), its two-sided p-value, and p-values adjusted by
+    Benjamini-Hochberg over all genes within each group. Genes up in a group are ranked by
+    decreasing t, genes down by increasing t.
 
     Parameters
     ----------
@@ -29,11 +42,16 @@ def markers(
         ``.obs`` column with the groups (categorical or plain strings). Samples without a
         group (NaN) are left out of every comparison.
     n_genes
-        Number of top up-regulated genes kept per group.
+        Number of genes kept per group (and per direction).
     layer
         Use this layer. By default ``.X``, with :func:`~gexclust.pp.scale` undone when it
-        z-scored ``.X`` (``.X * .var['std'] + .var['mean']``), so ``diff`` is a difference of
-        expression means, not of z-scores (the t statistic is the same either way).
+        z-scored ``.X`` (``.X * .var['std'] + .var['mean']``), so fold changes are of
+        expression, not of z-scores (the t statistic is the same either way).
+    direction
+        ``'up'`` (genes higher in the group), ``'down'`` (lower) or ``'both'``.
+    gene_symbols
+        ``.var`` column with gene symbols, copied to the ``gene_symbol`` column (empty when
+        absent); for probes with several symbols (``A /// B``) the first.
     key_added
         Key in ``.uns`` for the table.
     inplace
@@ -41,10 +59,16 @@ def markers(
 
     Returns
     -------
-    DataFrame with one row per (group, rank): ``group``, ``rank``, ``gene`` (var name),
-    ``score`` (Welch t), ``mean_group``, ``mean_rest`` and ``diff`` (``mean_group -
-    mean_rest``: the log2 fold change when the values are log2 expression). Stored in
-    ``.uns[key_added]`` when ``inplace``.
+    DataFrame with one row per (group, direction, rank): ``group``, ``rank``, ``direction``,
+    ``gene`` (var name), ``gene_symbol``, ``score`` (Welch t), ``mean_group``, ``mean_rest``,
+    ``diff`` (``mean_group - mean_rest``), ``logfoldchange`` (log2 fold change, see below),
+    ``pval`` and ``pval_adj``. Stored in ``.uns[key_added]`` when ``inplace``.
+
+    On log2 expression (arrays, data :func:`~gexclust.pp.log2` transformed, or without any
+    ``.uns['log1p']`` record) the log2 fold change is ``diff``: the log2 ratio of the groups'
+    geometric means. On data logged by scanpy's ``sc.pp.log1p`` (``.uns['log1p']`` with a base
+    other than 2; ``None`` is the natural log) it is scanpy's:
+    ``log2((expm1(mean_group) + 1e-9) / (expm1(mean_rest) + 1e-9))``, in the data's base.
 
     Examples
     --------
@@ -53,44 +77,87 @@ def markers(
     >>> gx.pp.select_variable(adata, n_top=500, subset=True)
     >>> gx.pp.scale(adata)
     >>> table = gx.tl.markers(adata, groupby="type", n_genes=3, inplace=False)
-    >>> table.columns.tolist()
-    ['group', 'rank', 'gene', 'score', 'mean_group', 'mean_rest', 'diff']
+    >>> table[["group", "gene", "gene_symbol"]].shape
+    (15, 3)
     >>> bool((table["mean_group"] > 2).all())  # log2 expression, not z-scores
     True
     """
+    check_choice("direction", direction, ("up", "down", "both"))
     if groupby not in adata.obs:
         msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
     X = expression_matrix(adata, layer=layer, caller="tl.markers")
     groups = as_categorical(adata.obs[groupby])
     codes = np.asarray(groups.codes)
-    labelled = codes >= 0
-    rows = []
+    symbols = _symbols(adata, gene_symbols)
+    directions = ("up", "down") if direction == "both" else (direction,)
+    frames = []
     for code, group in enumerate(groups.categories):
-        inside = codes == code
-        rest = labelled & ~inside
-        if not inside.any() or not rest.any():
+        stats = one_vs_rest(X, codes, code)
+        if stats is None:
             continue
-        t, mean_in, mean_out = _welch_t(X[inside], X[rest])
-        top = np.argsort(-t, kind="stable")[:n_genes]
-        for rank, j in enumerate(top):
-            rows.append(
-                (str(group), rank, adata.var_names[j], t[j], mean_in[j], mean_out[j])
-            )
-    table = pd.DataFrame(
-        rows, columns=["group", "rank", "gene", "score", "mean_group", "mean_rest"]
-    )
-    table["diff"] = table["mean_group"] - table["mean_rest"]
+        stats["logfoldchange"] = log2_fold_change(adata, stats["mean_group"],
+                                                  stats["mean_rest"])
+        for way in directions:
+            order = np.argsort(-stats["score"] if way == "up" else stats["score"],
+                               kind="stable")[:n_genes]
+            frame = pd.DataFrame({key: values[order] for key, values in stats.items()})
+            frame.insert(0, "group", str(group))
+            frame.insert(1, "rank", np.arange(len(order)))
+            frame.insert(2, "direction", way)
+            frame.insert(3, "gene", adata.var_names[order].astype(str))
+            frame.insert(4, "gene_symbol", symbols[order])
+            frames.append(frame)
+    table = (pd.concat(frames, ignore_index=True) if frames
+             else pd.DataFrame(columns=COLUMNS))[COLUMNS]
     if inplace:
         adata.uns[key_added] = table
     return table
 
 
-def _welch_t(a: np.ndarray, b: np.ndarray):
+def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.ndarray] | None:
+    """Welch t statistics of group ``code`` against every other labelled sample, per gene.
+
+    ``None`` when the group or the rest is empty. Keys: ``score``, ``mean_group``,
+    ``mean_rest``, ``diff``, ``pval``, ``pval_adj``.
+    """
+    from scipy import stats
+
+    inside = codes == code
+    rest = (codes >= 0) & ~inside
+    if not inside.any() or not rest.any():
+        return None
+    a, b = X[inside], X[rest]
     mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
     var_a = a.var(axis=0, ddof=1) if len(a) > 1 else np.zeros(a.shape[1])
     var_b = b.var(axis=0, ddof=1) if len(b) > 1 else np.zeros(b.shape[1])
-    se = np.sqrt(var_a / len(a) + var_b / len(b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, pval = stats.ttest_ind_from_stats(mean_a, np.sqrt(var_a), len(a), mean_b,
+                                             np.sqrt(var_b), len(b), equal_var=False)
+    pval = np.where(np.isnan(pval), 1.0, pval)  # constant genes: no evidence (as scanpy)
     # a floor on the standard error keeps constant genes from giving infinite scores
-    se = np.maximum(se, 1e-6)
-    return (mean_a - mean_b) / se, mean_a, mean_b
+    se = np.maximum(np.sqrt(var_a / len(a) + var_b / len(b)), 1e-6)
+    diff = mean_a - mean_b
+    return {"score": diff / se, "mean_group": mean_a, "mean_rest": mean_b, "diff": diff,
+            "pval": pval, "pval_adj": stats.false_discovery_control(pval, method="bh")}
+
+
+def log2_fold_change(adata: AnnData, mean_group: np.ndarray, mean_rest: np.ndarray):
+    """log2 fold change of group means on the data's scale (see :func:`markers`)."""
+    log2 = adata.uns.get("log2")
+    log1p = adata.uns.get("log1p")
+    logged_here = hasattr(log2, "get") and bool(log2.get("applied"))
+    base = log1p.get("base", None) if hasattr(log1p, "get") else 2
+    if logged_here or base == 2:
+        return mean_group - mean_rest  # log2 values: a difference of means is a log2 ratio
+    scale = np.log(base) if base is not None else 1.0  # scanpy's sc.pp.log1p (natural log)
+    expm1_group = np.expm1(mean_group * scale)
+    expm1_rest = np.expm1(mean_rest * scale)
+    return np.log2((expm1_group + 1e-9) / (expm1_rest + 1e-9))
+
+
+def _symbols(adata: AnnData, column: str | None) -> np.ndarray:
+    if column is None or column not in adata.var:
+        return np.full(adata.n_vars, "", dtype=object)
+    values = adata.var[column].astype(object).where(adata.var[column].notna(), "")
+    return np.array([str(v).split(" /// ")[0] for v in values], dtype=object)

@@ -1,0 +1,137 @@
+"""Dot plot of the top marker genes of each cluster: fold change and significance at a glance."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from anndata import AnnData
+
+from ._base import finish, mark_simulated, new_figure, no_ticks, side_labels
+
+#: -log10 adjusted p-values above this are drawn at full size.
+MAX_SIGNIFICANCE = 10.0
+
+
+def markers(
+    adata: AnnData,
+    *,
+    groupby: str = "cluster",
+    n_genes: int = 4,
+    layer: str | None = None,
+    gene_symbols: str | None = "gene_symbol",
+    cmap: str = "RdBu_r",
+    figsize: tuple[float, float] | None = None,
+    show: bool | None = None,
+    save: str | os.PathLike | None = None,
+):
+    """Dot plot of each group's top ``n_genes`` marker genes against every group.
+
+    Columns are the genes, grouped by the group they mark (the colour strip above them); rows
+    are the groups. A dot's colour is that group's log2 fold change against all other samples
+    (red up, blue down), its size the significance, -log10 of the Benjamini-Hochberg adjusted
+    p-value (capped at 10). The statistics are those of :func:`gexclust.tl.markers`, which is
+    called without storing anything.
+
+    Parameters
+    ----------
+    adata
+        Annotated data matrix, ideally log2 expression (see :func:`~gexclust.tl.markers`).
+    groupby
+        ``.obs`` column with the groups; colours from ``.uns[f'{groupby}_colors']``.
+    n_genes
+        Top up-regulated genes per group.
+    layer
+        Expression layer (default ``.X`` with :func:`~gexclust.pp.scale` undone).
+    gene_symbols
+        ``.var`` column with gene symbols for the labels.
+    cmap
+        Diverging colormap for the fold changes.
+    figsize
+        Figure size in inches; by default it grows with the number of genes and groups.
+    show
+        Show the figure (``plt.show()``).
+    save
+        Write the figure to this path (format from the extension), atomically.
+
+    Returns
+    -------
+    The Figure. ``adata`` is not changed except for missing colours
+    (``.uns[f'{groupby}_colors']``).
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=300, subset=True)
+    >>> gx.pp.scale(adata)
+    >>> gx.tl.hclust(adata)
+    >>> gx.tl.cut(adata, n_clusters=3)
+    >>> fig = gx.pl.markers(adata, n_genes=2)
+    >>> len(fig.axes[1].collections[0].get_offsets())  # 3 groups x (3 x 2) genes
+    18
+    """
+    from .._palette import as_categorical, ensure_colors
+    from .._utils import expression_matrix
+    from ..tl._markers import log2_fold_change, one_vs_rest
+    from ..tl._markers import markers as rank_markers
+    from ._labels import gene_labels
+
+    table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
+                         gene_symbols=gene_symbols, inplace=False)
+    if table.empty:
+        msg = f"pl.markers: {groupby!r} needs at least 2 groups with samples to rank markers"
+        raise ValueError(msg)
+    genes = adata.var_names.get_indexer(list(dict.fromkeys(table["gene"])))
+    marks = table.drop_duplicates("gene")["group"].tolist()
+    X = expression_matrix(adata, layer=layer, caller="pl.markers")[:, genes]
+    column = as_categorical(adata.obs[groupby])
+    codes = np.asarray(column.codes)
+    colours = dict(zip(column.categories.astype(str), ensure_colors(adata, groupby),
+                       strict=True))
+    groups, fold, significance = [], [], []
+    for code, group in enumerate(column.categories.astype(str)):
+        stats = one_vs_rest(X, codes, code)
+        if stats is None:
+            continue
+        groups.append(group)
+        fold.append(log2_fold_change(adata, stats["mean_group"], stats["mean_rest"]))
+        significance.append(-np.log10(np.maximum(stats["pval_adj"], 1e-300)))
+    fold, significance = np.array(fold), np.minimum(np.array(significance), MAX_SIGNIFICANCE)
+    labels = gene_labels(adata, adata.var_names[genes], gene_symbols=gene_symbols)
+    fig = _draw(fold, significance, groups, labels, [colours[g] for g in marks],
+                [colours[g] for g in groups], groupby=groupby, cmap=cmap, figsize=figsize,
+                show=show)
+    mark_simulated(fig, adata.uns.get("simulated") is not None)
+    finish(fig, show=show, save=save)
+    return fig
+
+
+def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, groupby, cmap,
+          figsize, show):
+    from matplotlib.colors import ListedColormap
+
+    n_groups, n_genes = fold.shape
+    fig = new_figure(figsize or (2.8 + 0.28 * n_genes, 2.2 + 0.35 * n_groups), show=show)
+    grid = fig.add_gridspec(2, 2, height_ratios=[0.15, 0.35 * n_groups], width_ratios=[20, 1],
+                            hspace=0.03, wspace=0.05)
+    strip, ax, cax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(
+        grid[1, 1])
+    strip.imshow(np.arange(n_genes)[None, :], aspect="auto", interpolation="nearest",
+                 cmap=ListedColormap(strip_colours), vmin=-0.5, vmax=n_genes - 0.5)
+    no_ticks(strip)
+    strip.set_title(f"Top markers per {groupby}: log2 fold change (colour), "
+                    "-log10 adj. p (size)", fontsize=9)
+    x, y = np.meshgrid(np.arange(n_genes), np.arange(n_groups))
+    limit = float(np.abs(fold).max()) or 1.0
+    dots = ax.scatter(x.ravel(), y.ravel(), s=8 + 22 * significance.ravel(), c=fold.ravel(),
+                      cmap=cmap, vmin=-limit, vmax=limit, edgecolors="#555555", linewidths=0.3)
+    ax.set_xlim(-0.5, n_genes - 0.5)
+    ax.set_ylim(n_groups - 0.5, -0.5)
+    no_ticks(ax)
+    side_labels(ax, labels, side="bottom", fontsize=7, rotation=90,
+                positions=np.arange(n_genes))
+    side_labels(ax, [f"{groupby} {g}" for g in groups], side="left", fontsize=8,
+                colours=group_colours, positions=np.arange(n_groups))
+    fig.colorbar(dots, cax=cax, label="log2 fold change")
+    return fig

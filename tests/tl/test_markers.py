@@ -1,0 +1,96 @@
+"""tl.markers and pl.markers: scanpy's t-test statistics, symbols, log2 fold changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gexclust as gx
+from tests.conftest import make_planted
+
+N = 25
+
+
+@pytest.fixture(scope="module")
+def clustered():
+    adata = gx.datasets.gse9476_example()
+    gx.pp.log2(adata)
+    adata.layers["expression"] = adata.X.copy()
+    gx.pp.select_variable(adata, n_top=1000, subset=True)
+    gx.pp.scale(adata)
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=4)
+    return adata
+
+
+def test_markers_agree_with_scanpy_rank_genes_groups(clustered):
+    sc = pytest.importorskip("scanpy")
+    adata = clustered.copy()
+    table = gx.tl.markers(adata, layer="expression", n_genes=N, direction="both",
+                          inplace=False)
+    adata.uns["log1p"] = {"base": 2}  # log2 values: scanpy's fold changes need the base
+    sc.tl.rank_genes_groups(adata, "cluster", method="t-test", layer="expression",
+                            use_raw=False, n_genes=adata.n_vars)
+    for group in adata.obs["cluster"].cat.categories:
+        theirs = sc.get.rank_genes_groups_df(adata, group=group)
+        for direction, rows in (("up", theirs.head(N)), ("down", theirs.tail(N)[::-1])):
+            ours = table[(table["group"] == group) & (table["direction"] == direction)]
+            assert ours["gene"].tolist() == rows["names"].tolist()
+            np.testing.assert_allclose(ours["score"], rows["scores"], rtol=1e-5)
+            np.testing.assert_allclose(ours["pval"], rows["pvals"], rtol=1e-5, atol=1e-300)
+            np.testing.assert_allclose(ours["pval_adj"], rows["pvals_adj"], rtol=1e-5,
+                                       atol=1e-300)
+            # scanpy: log2((2^m1 - 1) / (2^m2 - 1)); ours: m1 - m2, the same where expressed
+            expressed = np.minimum(ours["mean_group"], ours["mean_rest"]).to_numpy() > 6
+            assert expressed.sum() > 5
+            np.testing.assert_allclose(ours["logfoldchange"].to_numpy()[expressed],
+                                       rows["logfoldchanges"].to_numpy()[expressed], atol=0.05)
+
+
+def test_log2_fold_change_is_right_on_log2_data():
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)  # +4 on 10 genes per group
+    gx.pp.log2(adata)  # values ~7: already log2, left alone
+    table = gx.tl.markers(adata, groupby="type", n_genes=10, inplace=False)
+    np.testing.assert_allclose(table["logfoldchange"], table["diff"])
+    assert table["logfoldchange"].between(3.0, 5.0).all()  # planted: 4 up vs the rest
+
+
+def test_fold_changes_on_scanpy_log1p_data_are_scanpy_s():
+    sc = pytest.importorskip("scanpy")
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(3.0, size=(30, 20)).astype(float)
+    counts[:10, :5] *= 6
+    import anndata
+
+    adata = anndata.AnnData(counts, obs=pd.DataFrame(
+        {"group": pd.Categorical(["a"] * 10 + ["b"] * 20)}, index=[f"c{i}" for i in range(30)]))
+    sc.pp.log1p(adata)
+    ours = gx.tl.markers(adata, groupby="group", n_genes=20, inplace=False)
+    sc.tl.rank_genes_groups(adata, "group", method="t-test", n_genes=20)
+    theirs = sc.get.rank_genes_groups_df(adata, group="a")
+    mine = ours[ours["group"] == "a"]
+    assert mine["gene"].tolist() == theirs["names"].tolist()
+    np.testing.assert_allclose(mine["logfoldchange"], theirs["logfoldchanges"], rtol=1e-5)
+
+
+def test_markers_table_has_symbols_directions_and_adjusted_p(clustered):
+    table = gx.tl.markers(clustered, n_genes=3, direction="down", inplace=False)
+    assert (table["direction"] == "down").all()
+    assert (table["score"] < 0).all()
+    symbols = clustered.var["gene_symbol"].astype(str)
+    for gene, symbol in zip(table["gene"], table["gene_symbol"], strict=True):
+        assert symbol == symbols[gene].split(" /// ")[0]
+    assert (table["pval_adj"] >= table["pval"]).all()
+    assert table["pval_adj"].le(1).all()
+    with pytest.raises(ValueError, match="direction='sideways' is not valid"):
+        gx.tl.markers(clustered, direction="sideways")
+
+
+def test_pl_markers_dotplot(clustered, tmp_path):
+    before = dict(clustered.uns)
+    fig = gx.pl.markers(clustered, n_genes=3, save=tmp_path / "markers.png")
+    dots = fig.axes[1].collections[0]
+    assert len(dots.get_offsets()) == 4 * 4 * 3  # clusters x (clusters x genes)
+    assert (tmp_path / "markers.png").stat().st_size > 10_000
+    assert set(clustered.uns) == set(before)  # nothing stored
