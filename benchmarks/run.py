@@ -407,6 +407,29 @@ def write_results(rows, notes, loads, path: Path) -> None:
     lines += [f"- {note}" for note in notes]
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")
+    update_readme(lines)
+
+
+README_START = "<!-- benchmarks/RESULTS.md: start -->"
+README_END = "<!-- benchmarks/RESULTS.md: end -->"
+
+
+def update_readme(lines: list[str]) -> None:
+    """Copy the machine and the table into the README, between its two marker comments."""
+    readme = HERE.parent / "README.md"
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        return
+    body = lines[lines.index("## Machine") + 2 :]
+    body = [line.replace("## ", "#### ", 1) if line.startswith("## ") else line
+            for line in body]
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    new = head + README_START + "\n" + "\n".join(body) + "\n" + README_END + tail
+    tmp = readme.with_suffix(".md.tmp")
+    tmp.write_text(new)
+    tmp.replace(readme)
+    print(f"updated {readme}")
 
 
 def main() -> None:
