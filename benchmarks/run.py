@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SECTIONS = ["run", "twoway", "dtype", "large", "geo", "pvclust", "startup"]
 ONE_THREAD = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                "NUMBA_NUM_THREADS")}
 #: fastcluster linkage_vector ward at 100k x 50 on this machine, from REFERENCE.md (not rerun:
@@ -127,6 +128,16 @@ def child(kind: str, args: list[str]) -> dict:
             Z = linkage(X, method=method)
             out["seconds"] = time.perf_counter() - start
         np.save(z_path, Z)
+    elif kind == "gene-tree":
+        dtype, x_path, z_path = args
+        from gexclust.tl._vector_linkage import label_merges, standardise, vector_merges
+
+        genes = standardise(np.load(x_path).T, "correlation")
+        start = time.perf_counter()
+        Z = label_merges(vector_merges(genes, "average", search_dtype=np.dtype(dtype).type),
+                         len(genes))
+        out["seconds"] = time.perf_counter() - start
+        np.save(z_path, Z)
     elif kind == "warm":
         import anndata as ad
 
@@ -211,6 +222,26 @@ def bench_twoway(tmp: Path, rows: list, notes: list) -> None:
                  "uses fastcluster when it is installed (as it is with gexclust) and scipy "
                  "otherwise; its dendrogram needs sys.setrecursionlimit raised for 22,283 "
                  "leaves (it fails with RecursionError otherwise).")
+
+
+def bench_search_dtype(tmp: Path, rows: list, notes: list) -> None:
+    import numpy as np
+
+    import gexclust as gx
+
+    x_path = tmp / "gse9476.npy"
+    np.save(x_path, np.asarray(gx.datasets.gse9476_example().X))
+    print("gene tree, float64 vs float32 search", flush=True)
+    measure("warm")
+    f64 = measure("gene-tree", "float64", x_path, tmp / "f64.npy")
+    f32 = measure("gene-tree", "float32", x_path, tmp / "f32.npy")
+    rows.append(ratio_row("gene tree average/correlation, 22,283 genes: float32 search",
+                          "same engine, float64 search", f64, f32,
+                          tree_agreement(np.load(tmp / "f32.npy"), np.load(tmp / "f64.npy")),
+                          ours_name="float32 search"))
+    notes.append("float32 search: the blocked products run in float32 and every candidate "
+                 "within their rounding bound is recomputed in float64, so the tree is the "
+                 "same; the row shows what float32 buys in time.")
 
 
 def bench_large_n(tmp: Path, rows: list, notes: list, sizes, fastcluster_max: int) -> None:
@@ -439,13 +470,15 @@ def main() -> None:
     parser.add_argument("--fastcluster-max", type=int, default=50000,
                         help="largest n at which fastcluster is rerun (default 50,000)")
     parser.add_argument("--only", nargs="+", default=None,
-                        choices=["run", "twoway", "large", "geo", "pvclust", "startup"])
+                        choices=SECTIONS)
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other rows of the last results (RESULTS.json)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child[0], args.child[1:])))
         return
-    todo = args.only or ["run", "twoway", "large", "geo", "pvclust", "startup"]
+    todo = args.only or SECTIONS
     rows: list = []
     notes: list = []
     loads = [os.getloadavg()[0]]
@@ -455,6 +488,8 @@ def main() -> None:
             bench_run(tmp, rows)
         if "twoway" in todo:
             bench_twoway(tmp, rows, notes)
+        if "dtype" in todo:
+            bench_search_dtype(tmp, rows, notes)
         if "large" in todo:
             bench_large_n(tmp, rows, notes, args.sizes, args.fastcluster_max)
     if "geo" in todo:
@@ -464,7 +499,20 @@ def main() -> None:
     if "startup" in todo:
         bench_startup(rows, notes)
     loads.append(os.getloadavg()[0])
+    stored = args.out.with_suffix(".json")
+    if args.merge and stored.exists():
+        rows, notes, loads = merged(json.loads(stored.read_text()), rows, notes, loads)
+    stored.write_text(json.dumps({"rows": rows, "notes": notes, "loads": loads}, indent=1))
     write_results(rows, notes, loads, args.out)
+
+
+def merged(old: dict, rows: list, notes: list, loads: list):
+    """The last results with the rows (same comparison and peer) and notes measured now."""
+    fresh = {(r["name"], r["peer"]) for r in rows}
+    kept = [r for r in old["rows"] if (r["name"], r["peer"]) not in fresh]
+    old_loads = old.get("loads", loads)
+    return kept + rows, old["notes"] + [n for n in notes if n not in old["notes"]], \
+        [min(old_loads[0], loads[0]), max(old_loads[1], loads[1])]
 
 
 if __name__ == "__main__":
