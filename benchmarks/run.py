@@ -313,17 +313,28 @@ def bench_run(tmp: Path, rows: list) -> None:
                           ours, agreement, ours_name="gexclust run"))
 
 
+#: Runs a command and reports its wall time and peak memory. A small process of its own, so
+#: the command's ru_maxrss starts from this launcher's few MB, not from the big parent's RSS
+#: (Linux carries the pre-exec high-water mark of a forked child into ru_maxrss).
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(json.dumps({"seconds": time.perf_counter() - start, "status": status,
+                  "peak_mb": usage.ru_maxrss / 1024}))
+"""
+
+
 def timed_process(cmd: list[str]) -> tuple[float, float]:
-    """Wall time and peak memory (ru_maxrss of the waited child) of one command."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **ONE_THREAD})
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        msg = f"{cmd} failed ({status})"
+    """Wall time and peak memory (ru_maxrss, via a small launcher) of one command."""
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *map(str, cmd)], check=True,
+                          capture_output=True, text=True, env={**os.environ, **ONE_THREAD})
+    result = json.loads(done.stdout)
+    if result["status"] != 0:
+        msg = f"{cmd} failed ({result['status']})"
         raise RuntimeError(msg)
-    return seconds, usage.ru_maxrss / 1024
+    return result["seconds"], result["peak_mb"]
 
 
 def bench_geo(rows: list) -> None:
