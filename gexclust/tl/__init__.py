@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_members
 
 if TYPE_CHECKING:
+    from ._bootstrap import bootstrap
     from ._compare import compare
     from ._cut import cut
     from ._hclust import hclust
     from ._markers import markers
 
-_MEMBERS = {"compare": "._compare", "cut": "._cut", "hclust": "._hclust", "markers": "._markers"}
+_MEMBERS = {
+    "bootstrap": "._bootstrap",
+    "compare": "._compare", "cut": "._cut", "hclust": "._hclust", "markers": "._markers"}
 __getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
-__all__ = ["compare", "cut", "hclust", "markers"]
+__all__ = ["bootstrap", "compare", "cut", "hclust", "markers"]

@@ -1,0 +1,115 @@
+"""Running independent resampling chunks serially, on local processes or on a dask cluster.
+
+Every chunk derives its random numbers from ``(seed, replicate index)`` alone (see
+:func:`replicate_rng`), and results are combined in chunk order, so the numbers do not depend
+on the backend or on the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._logging import logger
+
+
+def replicate_rng(seed: int, *key: int) -> np.random.Generator:
+    """The random generator of one replicate, a pure function of ``seed`` and ``key``.
+
+    ``SeedSequence(seed, spawn_key=key)`` is what ``SeedSequence(seed).spawn`` gives its
+    children, so streams of different replicates are independent, and a replicate draws the
+    same numbers whichever worker runs it.
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+def check_seed(seed: int) -> int:
+    """A non-negative integer seed, or a clear error."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        msg = f"seed must be a non-negative integer, got {seed!r}"
+        raise ValueError(msg)
+    return int(seed)
+
+
+def effective_jobs(n_jobs: int | None) -> int:
+    """``None`` or 1: serial; -1: every core; a negative ``n``: all cores but ``-n - 1``."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
+        msg = f"n_jobs must be a positive integer, -1 (all cores) or None, got {n_jobs!r}"
+        raise ValueError(msg)
+    n_cores = os.cpu_count() or 1
+    return int(n_jobs) if n_jobs > 0 else max(1, n_cores + 1 + int(n_jobs))
+
+
+def map_chunks(
+    func: Callable[..., Any],
+    chunks: Sequence[Any],
+    *,
+    shared: Any,
+    n_jobs: int | None = None,
+    client: Any = None,
+    progress: bool = True,
+    desc: str = "resampling",
+) -> list[Any]:
+    """``[func(chunk, shared) for chunk in chunks]``, on the chosen backend, in chunk order.
+
+    ``func`` must be a module-level function (it is pickled to worker processes); ``shared``
+    is sent once per worker, not once per chunk.
+    """
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(chunks), desc=desc, disable=None if progress else True, leave=False)
+    results: list[Any] = [None] * len(chunks)
+    try:
+        if client is not None:
+            _on_dask(func, chunks, shared, client, results, bar)
+        elif (jobs := min(effective_jobs(n_jobs), len(chunks))) > 1:
+            _on_processes(func, chunks, shared, jobs, results, bar)
+        else:
+            for i, chunk in enumerate(chunks):
+                results[i] = func(chunk, shared)
+                bar.update()
+    finally:
+        bar.close()
+    return results
+
+
+def _indexed(func, i, chunk, shared):
+    return i, func(chunk, shared)
+
+
+def _on_processes(func, chunks, shared, jobs, results, bar) -> None:
+    from joblib import Parallel, delayed
+
+    logger.info("resampling on %d local processes", jobs)
+    parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+    for i, result in parallel(
+        delayed(_indexed)(func, i, chunk, shared) for i, chunk in enumerate(chunks)
+    ):
+        results[i] = result
+        bar.update()
+
+
+def _on_dask(func, chunks, shared, client, results, bar) -> None:
+    try:
+        from distributed import as_completed
+    except ImportError as error:  # pragma: no cover - only without the optional extra
+        msg = "client= needs dask.distributed: pip install 'gexclust[dask]'"
+        raise ImportError(msg) from error
+    logger.info("resampling on dask cluster %s", getattr(client, "dashboard_link", client))
+    [shared_future] = client.scatter([shared], broadcast=True)
+    futures = [
+        client.submit(_indexed, func, i, chunk, shared_future, pure=False)
+        for i, chunk in enumerate(chunks)
+    ]
+    try:
+        for future in as_completed(futures):
+            i, result = future.result()
+            results[i] = result
+            bar.update()
+    finally:
+        client.cancel([*futures, shared_future])

@@ -1,0 +1,40 @@
+"""A stored tree together with the data matrix it was built from, rows in leaf-id order."""
+
+from __future__ import annotations
+
+import numpy as np
+from anndata import AnnData
+
+from ._hclust import _observations
+from ._tree_access import get_tree
+
+
+def tree_and_data(adata: AnnData, *, key: str, caller: str):
+    """``(tree, data)``: ``.uns[key]`` and the matrix it clusters, row ``i`` = leaf ``i``.
+
+    The data are read as :func:`~gexclust.tl.hclust` read them (``axis``, ``use_rep``,
+    ``layer`` from the tree's ``params``), and the leaves are matched to the current names, so
+    reordered samples are fine and a subset is refused.
+    """
+    tree = get_tree(adata, key, caller=caller)
+    params = tree.params
+    use_rep = params.get("use_rep", "X")
+    layer = params.get("layer", "X")
+    data, _ = _observations(
+        adata,
+        axis=tree.axis,
+        use_rep=None if use_rep == "X" else use_rep,
+        layer=None if layer == "X" else layer,
+    )
+    n_features = params.get("n_features")
+    if n_features is not None and int(n_features) != data.shape[1]:
+        msg = (
+            f"{caller}: the tree in .uns[{key!r}] was built on {int(n_features)} features but "
+            f"the data now have {data.shape[1]}; rerun gexclust.tl.hclust(adata, "
+            f"key_added={key!r})"
+        )
+        raise ValueError(msg)
+    if not np.isfinite(data).all():
+        msg = f"{caller}: the data contain NaN or infinite values; handle missing values first"
+        raise ValueError(msg)
+    return adata.uns[key], tree, data[tree.rows]
