@@ -171,3 +171,17 @@ def test_bad_arguments_are_refused():
         gx.tl.bootstrap(adata, seed=-1, progress=False)
     with pytest.raises(ValueError, match="n_jobs"):
         gx.tl.bootstrap(adata, n_jobs=0, progress=False)
+
+
+def test_dask_cluster_gives_the_local_numbers(dask_client):
+    """Two real worker processes on a LocalCluster: same counts, AU and SE as in-process."""
+    adata = _planted(7)
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    local = gx.tl.bootstrap(adata, n_boot=60, seed=11, progress=False, copy=True)
+    remote = gx.tl.bootstrap(adata, n_boot=60, seed=11, client=dask_client, progress=False,
+                             copy=True)
+    assert len(dask_client.scheduler_info()["workers"]) == 2
+    for name in ("counts", "au", "bp", "se_au"):
+        np.testing.assert_array_equal(
+            remote.uns["hclust"]["support"][name], local.uns["hclust"]["support"][name]
+        )
