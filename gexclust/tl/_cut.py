@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 from anndata import AnnData
 from scipy.cluster import hierarchy
 
+from .._checks import check_choice
 from .._logging import logger
 from .._palette import palette
+from ._dynamic_cut import cut_dynamic
+from ._supported import keep_supported, pick_supported, support_values
 from ._tree_access import get_tree
 
 
@@ -17,6 +22,12 @@ def cut(
     *,
     n_clusters: int | None = None,
     height: float | None = None,
+    method: Literal["static", "dynamic"] = "static",
+    min_support: float | None = None,
+    support: Literal["au", "bp"] = "au",
+    variant: Literal["hybrid", "tree"] = "hybrid",
+    min_cluster_size: int | None = None,
+    deep_split: float | bool | None = None,
     key: str = "hclust",
     key_added: str = "cluster",
     copy: bool = False,
@@ -43,7 +54,31 @@ def cut(
         cut by merge order instead, as R's ``cutree(k=)``: exactly ``n_clusters`` clusters, a
         warning, ``rule='merge_order'`` and no cut height.
     height
-        Cut height in the units of the linkage (distance between merged clusters).
+        Cut height in the units of the linkage (distance between merged clusters). With
+        ``method='dynamic'``: the highest merge considered (R's ``cutHeight``; default 99% of
+        the height range).
+    method
+        ``'static'``: one height for the whole tree (``n_clusters`` or ``height``).
+        ``'dynamic'``: dynamicTreeCut (Langfelder, Zhang & Horvath 2008), the same partition
+        as R's ``cutreeDynamic`` for the same tree and parameters; each branch is cut where
+        it is compact and separated, and samples in no cluster are unassigned (NaN).
+    min_support
+        Keep only clusters whose branch has bootstrap support >= this level (e.g. 0.95, from
+        :func:`~gexclust.tl.bootstrap`); the other samples are unassigned (NaN). Alone
+        (without ``n_clusters``/``height``) it picks the largest supported branches below the
+        root, as pvclust's ``pvpick``.
+    support
+        Which support ``min_support`` reads: ``'au'`` (approximately unbiased, pvclust's
+        default) or ``'bp'``.
+    variant
+        Dynamic cut: ``'hybrid'`` (R's default; uses the distances of the tree's data) or
+        ``'tree'`` (the tree alone).
+    min_cluster_size
+        Dynamic cut: smallest cluster (R's ``minClusterSize``). Default: a tenth of the
+        samples, between 3 and 20 (R's 20 suits thousands of genes, not tens of samples).
+    deep_split
+        Dynamic cut: sensitivity, 0-4 for ``'hybrid'`` (default 1, as R), ``False``/``True``
+        for ``'tree'`` (default ``False``, as R). Higher splits more.
     key
         Key of the hclust result in ``.uns``.
     key_added
@@ -56,6 +91,7 @@ def cut(
     ``None``, or a copy if ``copy=True``. Sets
 
     - ``.obs[key_added]`` (``.var`` for ``axis='var'`` trees): categorical cluster names;
+      NaN for samples left unassigned by ``min_support`` or a dynamic cut;
     - ``.uns[f'{key_added}_colors']``: one colour per cluster;
     - ``.uns[key_added]``: ``params`` (``key``, ``n_clusters``, ``height``); the ``threshold``
       at which the tree was cut, for drawing the cut line (``'none'`` for a merge-order cut);
@@ -74,17 +110,32 @@ def cut(
     >>> adata.obs["cluster"].cat.categories.tolist()
     ['1', '2', '3', '4', '5']
     """
-    if (n_clusters is None) == (height is None):
-        msg = "cut: give exactly one of n_clusters or height"
+    check_choice("method", method, ("static", "dynamic"))
+    if method == "dynamic":
+        if n_clusters is not None or min_support is not None:
+            msg = "cut: method='dynamic' chooses the clusters itself; drop n_clusters/min_support"
+            raise ValueError(msg)
+        adata = adata.copy() if copy else adata
+        cut_dynamic(adata, variant=variant, min_cluster_size=min_cluster_size,
+                    deep_split=deep_split, height=height, key=key, key_added=key_added)
+        return adata if copy else None
+    if (n_clusters is None) == (height is None) and min_support is None:
+        msg = "cut: give exactly one of n_clusters or height (or min_support alone)"
+        raise ValueError(msg)
+    if n_clusters is not None and height is not None:
+        msg = "cut: give only one of n_clusters or height"
         raise ValueError(msg)
     tree = get_tree(adata, key, caller="cut")
+    values = None if min_support is None else support_values(adata.uns[key], support=support)
     if copy:
         adata = adata.copy()
     Z = tree.linkage
     n_leaves = tree.n_leaves
     inversions = count_inversions(Z)
     rule = "maxclust" if n_clusters is not None else "distance"
-    if n_clusters is not None:
+    if n_clusters is None and height is None:
+        raw, rule, threshold = pick_supported(Z, values, min_support), "pvpick", None
+    elif n_clusters is not None:
         if not isinstance(n_clusters, int | np.integer) or not 1 <= n_clusters <= n_leaves:
             msg = (f"cut: n_clusters must be an integer between 1 and {n_leaves} (the number "
                    f"of leaves), got {n_clusters!r}")
@@ -111,6 +162,8 @@ def cut(
             )
         raw = hierarchy.fcluster(Z, height, criterion="distance")
         threshold = float(height)
+    if values is not None and rule != "pvpick":
+        raw = keep_supported(raw, Z, values, min_support)
     names = left_to_right(raw, tree.leaves)
     n_found = len(names.categories)
     note = "none"
@@ -130,6 +183,9 @@ def cut(
             "key": key,
             "n_clusters": "none" if n_clusters is None else int(n_clusters),
             "height": "none" if height is None else float(height),
+            "method": "static",
+            "min_support": "none" if min_support is None else float(min_support),
+            "support": support,
         },
         "threshold": "none" if threshold is None else threshold,
         "n_clusters_found": n_found,
@@ -166,12 +222,15 @@ def _cut_merge_order(Z: np.ndarray, n_clusters: int) -> np.ndarray:
 
 
 def left_to_right(raw_labels: np.ndarray, leaves: np.ndarray) -> pd.Categorical:
-    """Rename flat cluster ids ``1..k`` in order of first appearance along the leaf order."""
+    """Rename flat cluster ids ``1..k`` in order of first appearance along the leaf order.
+
+    Id 0 means unassigned and becomes NaN.
+    """
     mapping: dict[int, str] = {}
     for label in raw_labels[leaves]:
-        if label not in mapping:
+        if label != 0 and label not in mapping:
             mapping[label] = str(len(mapping) + 1)
-    names = [mapping[label] for label in raw_labels]
+    names = [mapping.get(label) for label in raw_labels]
     return pd.Categorical(names, categories=[str(i) for i in range(1, len(mapping) + 1)])
 
 

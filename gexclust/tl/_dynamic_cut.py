@@ -1,0 +1,100 @@
+"""``tl.cut(method='dynamic')``: dynamicTreeCut's adaptive branch cut on a stored tree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+from scipy.spatial.distance import squareform
+
+from .._checks import check_choice
+from .._logging import logger
+from .._palette import palette
+from ._dynamic_tree import cutree_hybrid, cutree_tree
+from ._hclust import pairwise_distances
+from ._tree_data import tree_and_data
+
+
+def default_min_cluster_size(n_leaves: int) -> int:
+    """A tenth of the leaves, at least 3 and at most R's 20: 6 for 64 samples."""
+    return int(min(20, max(3, n_leaves // 10)))
+
+
+def cut_dynamic(
+    adata: AnnData,
+    *,
+    variant: str = "hybrid",
+    min_cluster_size: int | None = None,
+    deep_split: int | bool | None = None,
+    height: float | None = None,
+    key: str = "hclust",
+    key_added: str = "cluster",
+) -> None:
+    """Cut ``.uns[key]`` with ``cutreeDynamic`` semantics; see :func:`gexclust.tl.cut`."""
+    check_choice("variant", variant, ("hybrid", "tree"))
+    _, tree, data = tree_and_data(adata, key=key, caller="cut")
+    Z = tree.linkage
+    if np.any(np.diff(Z[:, 2]) < 0):
+        msg = (
+            f"cut: method='dynamic' needs merge heights that never decrease; the "
+            f"{tree.params.get('method', '?')} tree has inversions (use average, complete, "
+            "single, weighted or ward linkage)"
+        )
+        raise ValueError(msg)
+    if min_cluster_size is None:
+        min_cluster_size = default_min_cluster_size(tree.n_leaves)
+    if isinstance(min_cluster_size, bool) or not isinstance(min_cluster_size, int | np.integer):
+        msg = f"min_cluster_size must be a positive integer, got {min_cluster_size!r}"
+        raise ValueError(msg)
+    if min_cluster_size < 1:
+        msg = f"min_cluster_size must be a positive integer, got {min_cluster_size!r}"
+        raise ValueError(msg)
+    if variant == "hybrid":
+        deep_split = 1 if deep_split is None else deep_split
+        if not 0 <= float(deep_split) <= 4:
+            msg = f"deep_split must be between 0 and 4 for variant='hybrid', got {deep_split!r}"
+            raise ValueError(msg)
+        distances = squareform(pairwise_distances(data, metric=tree.params["metric"]))
+        raw = cutree_hybrid(
+            Z, distances, min_cluster_size=min_cluster_size, deep_split=deep_split,
+            cut_height=height,
+        )
+    else:
+        deep_split = bool(deep_split) if deep_split is not None else False
+        raw = cutree_tree(Z, min_cluster_size=min_cluster_size, deep_split=deep_split,
+                          max_tree_height=height)
+    names = write_clusters(adata, tree, raw, key_added=key_added)
+    n_unassigned = int((raw == 0).sum())
+    adata.uns[key_added] = {
+        "params": {
+            "key": key,
+            "method": "dynamic",
+            "variant": variant,
+            "min_cluster_size": int(min_cluster_size),
+            "deep_split": deep_split if isinstance(deep_split, bool) else float(deep_split),
+            "height": "none" if height is None else float(height),
+        },
+        "threshold": "none",
+        "n_clusters_found": len(names.categories),
+        "n_unassigned": n_unassigned,
+        "rule": f"dynamic_{variant}",
+        "note": "none",
+    }
+    logger.info("cut: dynamic %s cut gave %d clusters, %d samples unassigned", variant,
+                len(names.categories), n_unassigned)
+
+
+def write_clusters(adata: AnnData, tree, raw: np.ndarray, *, key_added: str) -> pd.Categorical:
+    """Store leaf labels ``raw`` (0 = unassigned) as ``'1'..'k'`` left to right, NaN for 0."""
+    mapping: dict[int, str] = {}
+    for label in raw[tree.leaves]:
+        if label != 0 and label not in mapping:
+            mapping[label] = str(len(mapping) + 1)
+    names = pd.Categorical(
+        [mapping.get(label) for label in raw],
+        categories=[str(i) for i in range(1, len(mapping) + 1)],
+    )
+    frame = adata.obs if tree.axis == "obs" else adata.var
+    frame[key_added] = names[np.argsort(tree.rows)]
+    adata.uns[f"{key_added}_colors"] = palette(len(mapping), kind="cluster")
+    return names

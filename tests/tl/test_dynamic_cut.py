@@ -1,0 +1,148 @@
+"""tl.cut(method='dynamic') against R's dynamicTreeCut::cutreeDynamic (fixtures made by
+data/make_dynamic_cut.R), plus the min_support cut."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.cluster.hierarchy import leaves_list, linkage
+from scipy.spatial.distance import pdist, squareform
+
+import gexclust as gx
+from gexclust.tl._dynamic_tree import cutree_hybrid, cutree_tree
+from tests.conftest import shared_file
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = pd.read_csv(DATA / "dynamic_cut.csv")
+SCIPY_METHOD = {"average": "average", "complete": "complete", "ward.D2": "ward"}
+
+
+def _matrix(name: str) -> pd.DataFrame:
+    if name == "lung":
+        frame = pd.read_csv(shared_file("real/lung_pvclust.csv.gz"), index_col=0)
+        genes = frame.drop(columns="type")
+        return genes.loc[:, genes.notna().all()]
+    return pd.read_csv(DATA / f"dynamic_data_{name}.csv", index_col=0)
+
+
+def _cases(dataset: str):
+    rows = REFERENCE[REFERENCE["dataset"] == dataset]
+    return [pytest.param(row, id=f"{row.method}-{row.variant}-ds{row.deep_split}-mcs"
+                         f"{row.min_cluster_size}") for row in rows.itertuples()]
+
+
+def _same_partition(ours: pd.Series, theirs: np.ndarray) -> bool:
+    """Equal up to names, with the same samples unassigned (NaN here, 0 in R)."""
+    ours = ours.astype(object).where(ours.notna(), "0").to_numpy()
+    pairs = set(zip(ours.tolist(), theirs.tolist(), strict=True))
+    return (
+        len(pairs) == len(set(ours)) == len(set(theirs))
+        and all((a == "0") == (b == 0) for a, b in pairs)
+    )
+
+
+@pytest.mark.parametrize("dataset", ["planted", "noise", "lung"])
+def test_low_level_labels_equal_cutree_dynamic_exactly(dataset):
+    """Every tree/variant/deepSplit/minClusterSize: R's labels, numbering included."""
+    X = _matrix(dataset).to_numpy()
+    rows = REFERENCE[REFERENCE["dataset"] == dataset]
+    trees = {}
+    for row in rows.itertuples():
+        if (row.method, row.metric) not in trees:
+            d = pdist(X, row.metric)
+            Z = linkage(d, SCIPY_METHOD[row.method])
+            # the same tree as R's hclust: R's leaf order is our leaf order
+            np.testing.assert_array_equal(leaves_list(Z) + 1, np.array(row.order.split(";"), int))
+            trees[row.method, row.metric] = (Z, squareform(d))
+        Z, D = trees[row.method, row.metric]
+        expected = np.array(row.labels.split(";"), dtype=int)
+        if row.variant == "hybrid":
+            got = cutree_hybrid(Z, D, min_cluster_size=row.min_cluster_size,
+                                deep_split=row.deep_split)
+        else:
+            got = cutree_tree(Z, min_cluster_size=row.min_cluster_size,
+                              deep_split=bool(row.deep_split))
+        assert np.array_equal(got, expected), (row.method, row.variant, row.deep_split,
+                                               row.min_cluster_size)
+
+
+@pytest.mark.parametrize("row", _cases("planted"))
+def test_cut_dynamic_partition_equals_r(row):
+    frame = _matrix("planted")
+    adata = ad.AnnData(frame.to_numpy(), obs=pd.DataFrame(index=frame.index))
+    gx.tl.hclust(adata, method=SCIPY_METHOD[row.method], metric=row.metric)
+    deep_split = row.deep_split if row.variant == "hybrid" else bool(row.deep_split)
+    gx.tl.cut(adata, method="dynamic", variant=row.variant, deep_split=deep_split,
+              min_cluster_size=row.min_cluster_size)
+    expected = np.array(row.labels.split(";"), dtype=int)
+    assert _same_partition(adata.obs["cluster"], expected)
+    info = adata.uns["cluster"]
+    assert info["n_clusters_found"] == expected.max()
+    assert info["n_unassigned"] == (expected == 0).sum()
+    assert len(adata.uns["cluster_colors"]) == expected.max()
+
+
+def test_dynamic_cut_recovers_planted_groups_and_orders_names_along_the_tree():
+    frame = _matrix("planted")
+    adata = ad.AnnData(frame.to_numpy(), obs=pd.DataFrame(index=frame.index))
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    gx.tl.cut(adata, method="dynamic")  # hybrid, deep_split=1, min_cluster_size 6 for 60
+    assert adata.uns["cluster"]["params"]["min_cluster_size"] == 6
+    leaves = adata.uns["hclust"]["leaves"]
+    along = adata.obs["cluster"].iloc[leaves].dropna().astype(str)
+    assert list(dict.fromkeys(along)) == sorted(set(along), key=int)
+
+
+def test_dynamic_cut_refuses_bad_arguments():
+    adata = ad.AnnData(np.random.default_rng(0).normal(size=(20, 30)))
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    with pytest.raises(ValueError, match="variant"):
+        gx.tl.cut(adata, method="dynamic", variant="static")
+    with pytest.raises(ValueError, match="deep_split"):
+        gx.tl.cut(adata, method="dynamic", deep_split=7)
+    with pytest.raises(ValueError, match="chooses the clusters itself"):
+        gx.tl.cut(adata, method="dynamic", n_clusters=3)
+    with pytest.raises(ValueError, match="method"):
+        gx.tl.cut(adata, method="adaptive")
+    gx.tl.hclust(adata, method="centroid", metric="euclidean")
+    if np.any(np.diff(adata.uns["hclust"]["linkage"][:, 2]) < 0):
+        with pytest.raises(ValueError, match="inversions"):
+            gx.tl.cut(adata, method="dynamic")
+
+
+def _supported_adata() -> ad.AnnData:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(24, 150))
+    for g in range(3):
+        X[8 * g : 8 * g + 8, 15 * g : 15 * g + 15] += 1.8
+    adata = ad.AnnData(X, obs=pd.DataFrame({"type": np.repeat(list("abc"), 8)},
+                                           index=[f"s{i}" for i in range(24)]))
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    gx.tl.bootstrap(adata, n_boot=100, seed=0, progress=False)
+    return adata
+
+
+def test_min_support_keeps_supported_clusters_and_pvpick_alone():
+    adata = _supported_adata()
+    unsupported = adata.copy()
+    del unsupported.uns["hclust"]["support"]
+    with pytest.raises(KeyError, match="bootstrap"):
+        gx.tl.cut(unsupported, n_clusters=3, min_support=0.95)
+    gx.tl.cut(adata, n_clusters=3, min_support=0.95)
+    assert adata.obs["cluster"].notna().all()
+    assert gx.tl.compare(adata, "type", "cluster", inplace=False)["ari"] == pytest.approx(1.0)
+
+    gx.tl.cut(adata, n_clusters=8, min_support=0.999, key_added="strict")
+    assert adata.obs["strict"].isna().any()  # weak sub-branches (and singletons) dropped
+    assert adata.uns["strict"]["params"]["min_support"] == 0.999
+
+    gx.tl.cut(adata, min_support=0.95, key_added="picked")  # pvpick(max.only=TRUE)
+    picked = adata.obs["picked"]
+    assert picked.notna().all()
+    assert picked.cat.categories.size == 3
+    with pytest.raises(ValueError, match="min_support must be between 0 and 1"):
+        gx.tl.cut(adata, n_clusters=3, min_support=95)
