@@ -25,7 +25,7 @@ def run_command(args) -> int:
     formats = parse_formats(args.formats)
     config = RunConfig(recipe=args.recipe, n_clusters=args.n_clusters, method=args.method,
                        metric=args.metric, n_top_genes=_n_top(args))
-    progress = Progress(4, quiet=args.quiet)
+    progress = Progress(4 if args.consensus is None else 5, quiet=args.quiet)
     # the output folder is checked (permissions, files in the way) before any real work
     with staged_outdir(Path(args.outdir), force=args.force) as stage:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
@@ -34,6 +34,9 @@ def run_command(args) -> int:
         n_probes = adata.n_vars
         progress(f"clustering {adata.n_obs} samples x {n_probes} probes ({config.recipe} recipe)")
         cluster_samples(adata, config)
+        if args.consensus is not None:
+            progress(f"consensus clustering: {args.consensus} resamples")
+            _consensus(adata, config, args.consensus, quiet=args.quiet)
         progress(f"writing tables and figures to {args.outdir}")
         summary = _summary(adata, config, source, n_probes)
         _write_outputs(adata, summary, stage, formats, report=not args.no_report)
@@ -54,6 +57,9 @@ def check_run_options(args) -> None:
         msg = f"--n-top-genes must be a positive integer, got {args.n_top_genes}"
         raise ValueError(msg)
     check_n_clusters(args.n_clusters, None)
+    if args.consensus is not None and args.consensus < 1:
+        msg = f"--consensus must be a positive number of resamples, got {args.consensus}"
+        raise ValueError(msg)
     if args.platform == "all":
         msg = ("--platform all: run clusters the samples of one platform; run once per "
                "platform, each with --platform GPL... and its own -o OUTDIR")
@@ -168,6 +174,7 @@ def _summary(adata, config, source, n_probes: int) -> dict:
         "ari_vs_type": None if comparison is None else comparison["ari"],
         "nmi_vs_type": None if comparison is None else comparison["nmi"],
         "purity_vs_type": None if comparison is None else comparison["purity"],
+        "consensus": _consensus_summary(adata),
         "versions": {name: version(name) for name in VERSIONED},
     }
 
@@ -184,12 +191,39 @@ def cut_note(adata, config) -> str | None:
     return None if note is None else str(note)
 
 
+def _consensus(adata, config, n_resamples: int, *, quiet: bool) -> None:
+    """Consensus clustering with the run's linkage and distance, k = 2..10 (fewer if small)."""
+    from .tl import consensus
+
+    largest = min(10, math.floor(adata.n_obs * 0.8))
+    if largest < 2:
+        msg = f"--consensus needs at least 3 samples, got {adata.n_obs}"
+        raise ValueError(msg)
+    consensus(adata, k_range=range(2, largest + 1), n_resamples=n_resamples,
+              method=config.method, metric=config.metric, progress=not quiet)
+
+
+def _consensus_summary(adata) -> dict | None:
+    result = adata.uns.get("consensus")
+    if result is None:
+        return None
+    return {
+        "n_resamples": int(result["params"]["n_resamples"]),
+        "recommended_k": int(result["best_k"]),
+        "pac": {str(k): float(v) for k, v in zip(result["k"], result["pac"], strict=True)},
+        "delta_area": {str(k): float(v)
+                       for k, v in zip(result["k"], result["delta_area"], strict=True)},
+    }
+
+
 def _write_outputs(adata, summary: dict, stage: Path, formats, *, report: bool = True) -> None:
     from ._render import draw_figures, figure_specs
     from .io import write_newick, write_treeview
 
     _write_tables(adata, stage)
     draw_figures(figure_specs(adata), stage, formats)
+    if "consensus" in adata.uns:
+        _write_consensus(adata, stage, formats)
     write_treeview(adata, stage / TREE_PREFIX)  # tree.cdt + tree.atr, for Java TreeView
     write_newick(adata, stage / f"{TREE_PREFIX}.nwk")
     extra = ["summary.json"]
@@ -205,6 +239,23 @@ def _write_outputs(adata, summary: dict, stage: Path, formats, *, report: bool =
         from ._report import write_report
 
         write_report(adata, json.loads(text), stage)  # the numbers exactly as summary.json
+
+
+def _write_consensus(adata, stage: Path, formats) -> None:
+    """consensus.csv (class and stability per sample) and the consensus figure."""
+    import pandas as pd
+
+    from .pl import consensus as plot_consensus
+    from .pl._base import save_figure
+
+    pd.DataFrame({"sample": adata.obs_names, "type": adata.obs.get("type", ""),
+                  "consensus_cluster": adata.obs["consensus"],
+                  "stability": adata.obs["consensus_stability"].round(4)}
+                 ).to_csv(stage / "consensus.csv", index=False)
+    fig = plot_consensus(adata)
+    save_figure(fig, [stage / f"consensus.{suffix}" for suffix in formats])
+    if "matplotlib.pyplot" in sys.modules:  # in a notebook or test session: do not keep it
+        sys.modules["matplotlib.pyplot"].close(fig)
 
 
 def _finite(value):
@@ -255,6 +306,11 @@ def format_summary(adata, summary: dict) -> str:
     lines.append(f"cophenetic correlation: {_score(summary['cophenetic_correlation'])}")
     if summary["cut_note"]:
         lines.append(f"NOTE on the cut: {summary['cut_note']}")
+    if summary.get("consensus"):
+        found = summary["consensus"]
+        pac = ", ".join(f"k={k} {v:.2f}" for k, v in found["pac"].items())
+        lines.append(f"consensus ({found['n_resamples']} resamples): recommended "
+                     f"k = {found['recommended_k']}; PAC {pac}")
     return "\n".join(lines)
 
 

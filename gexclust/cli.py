@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--recipe", choices=("default", "seed"), default="default",
                      help="'seed' reproduces the original script: all probes, StandardScaler, "
                      "ward (default: 'default')")
+    run.add_argument("--consensus", type=int, default=None, metavar="N",
+                     help="also run consensus clustering with N resamples (k = 2..10): "
+                     "consensus.csv, consensus.png/pdf, PAC and the recommended k")
     run.add_argument("--missing", choices=("error", "drop", "impute"), default="error",
                      help="missing-value policy when reading INPUT (default error)")
     _geo_options(run)

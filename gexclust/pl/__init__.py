@@ -13,12 +13,14 @@ from .._lazy import lazy_members
 if TYPE_CHECKING:
     from ._cluster_heatmap import cluster_heatmap
     from ._clustermap import clustermap
+    from ._consensus import consensus
     from ._dendrogram import dendrogram
     from ._markers import markers
 
 _MEMBERS = {
     "cluster_heatmap": "._cluster_heatmap",
     "clustermap": "._clustermap",
+    "consensus": "._consensus",
     "dendrogram": "._dendrogram",
     "markers": "._markers",
 }
@@ -26,6 +28,7 @@ __getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
 __all__ = [
     "cluster_heatmap",
     "clustermap",
+    "consensus",
     "dendrogram",
     "markers",
 ]

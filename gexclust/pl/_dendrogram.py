@@ -46,6 +46,17 @@ class DendrogramSpec:
     legend_title: str | None
     simulated: bool
     note: str | None = None
+    support: SupportMarks | None = None
+
+
+@dataclass
+class SupportMarks:
+    """Bootstrap support drawn on the tree: values per merge and pvrect-like boxes."""
+
+    au: np.ndarray  # per linkage row, in [0, 1]
+    bp: np.ndarray
+    boxes: list[tuple[float, float, float]]  # (first leaf position, last, height), leaf order
+    label: str  # e.g. 'AU >= 95%'
 
 
 #: Trees with more leaves than this are drawn truncated, unless ``truncate`` says otherwise.
@@ -64,6 +75,8 @@ def dendrogram(
     show_cut: bool = True,
     leaf_labels: str | None = None,
     truncate: int | None = None,
+    support: str | None = None,
+    alpha: float = 0.95,
     figsize: tuple[float, float] | None = None,
     ax=None,
     show: bool | None = None,
@@ -92,6 +105,14 @@ def dendrogram(
         Draw the cut height stored in ``.uns[clusters]['threshold']``.
     leaf_labels
         ``.obs`` column for the leaf labels; ``obs_names`` by default.
+    leaf_labels
+        ``.obs`` column for the leaf labels; ``obs_names`` by default.
+    support
+        After :func:`~gexclust.tl.bootstrap`: ``'au'`` or ``'bp'`` prints AU (red, left) and
+        BP (green, right) in % at every merge, as pvclust's ``plot``, and boxes the largest
+        branches whose ``support`` is >= ``alpha`` (below the root), as ``pvrect``.
+    alpha
+        Support level of the boxes.
     truncate
         Draw only the top ``truncate`` clusters of the tree (scipy's ``truncate_mode='lastp'``),
         each labelled with its number of samples, with a note saying so; annotation bars are
@@ -122,7 +143,7 @@ def dendrogram(
     >>> ax = gx.pl.dendrogram(adata)
     """
     spec = dendrogram_spec(adata, key=key, color=color, clusters=clusters, show_cut=show_cut,
-                           leaf_labels=leaf_labels)
+                           leaf_labels=leaf_labels, support=support, alpha=alpha)
     n_leaves = len(spec.leaves)
     if truncate is None:
         truncate = TRUNCATED_LEAVES if n_leaves > MAX_DRAWN_LEAVES else 0
@@ -141,6 +162,8 @@ def dendrogram_spec(
     clusters: str | None = "cluster",
     show_cut: bool = True,
     leaf_labels: str | None = None,
+    support: str | None = None,
+    alpha: float = 0.95,
 ) -> DendrogramSpec:
     """Read what :func:`dendrogram` shows from ``adata`` (parameters as there)."""
     from ..tl._tree_access import get_tree
@@ -173,7 +196,31 @@ def dendrogram_spec(
         branch_groups=groups, branch_colours=group_colours, cut=cut, bars=bars,
         legend=legend, legend_title=color if has_color else None,
         simulated=adata.uns.get("simulated") is not None,
+        support=None if support is None else support_marks(adata.uns[key], tree.linkage,
+                                                            tree.leaves, support, alpha),
     )
+
+
+def support_marks(stored_tree, Z, leaves, support: str, alpha: float) -> SupportMarks:
+    """AU/BP per merge and the pvrect boxes: largest branches with ``support`` >= ``alpha``."""
+    from ..tl._supported import node_members, pick_supported, support_values
+
+    values = support_values(stored_tree, support=support, caller="pl.dendrogram")
+    position = np.empty(len(leaves), dtype=float)
+    position[leaves] = np.arange(len(leaves))
+    picked = pick_supported(Z, values, alpha)
+    members = node_members(Z)
+    boxes = []
+    for label in range(1, picked.max() + 1):
+        inside = np.flatnonzero(picked == label)
+        row = next(r for r, m in enumerate(members) if len(m) == len(inside)
+                   and set(m.tolist()) == set(inside.tolist()))
+        boxes.append((float(position[inside].min()), float(position[inside].max()),
+                      float(Z[row, 2])))
+    result = stored_tree["support"]
+    return SupportMarks(au=np.asarray(result["au"], dtype=float),
+                        bp=np.asarray(result["bp"], dtype=float), boxes=boxes,
+                        label=f"{support.upper()} >= {100 * alpha:g}%")
 
 
 def truncated_spec(spec: DendrogramSpec, n_shown: int) -> DendrogramSpec:
@@ -200,7 +247,7 @@ def truncated_spec(spec: DendrogramSpec, n_shown: int) -> DendrogramSpec:
     leaves = leaves_list(small)
     return replace(
         spec, linkage=small, leaves=leaves, leaf_labels=[labels[i] for i in leaves],
-        leaf_colours=None, branch_groups=groups, bars=[],
+        leaf_colours=None, branch_groups=groups, bars=[], support=None,
         note=(f"truncated: the top {p} of {n:,} leaves' clusters (as scipy's "
               "truncate_mode='lastp'); labels give the number of samples under each"),
     )
@@ -230,6 +277,8 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
     ax.set_ylabel(spec.ylabel)
     if spec.cut is not None:
         _draw_cut(ax, *spec.cut)
+    if spec.support is not None:
+        _draw_support(ax, spec.linkage, spec.leaves, spec.support)
     for bar_ax, bar in zip(bar_axes, bars, strict=True):
         draw_colour_bar(bar_ax, bar)
     ax.set_xticks([])
@@ -243,6 +292,33 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
         ax.set_title(spec.note, fontsize=8, loc="left", color="#555555")
     mark_simulated(fig, spec.simulated)
     return ax
+
+
+def _draw_support(ax, Z, leaves, marks: SupportMarks) -> None:
+    """AU (red) and BP (green) in % beside each merge; boxes around supported branches."""
+    from matplotlib.patches import Rectangle
+
+    n = len(leaves)
+    x = np.empty(2 * n - 1)
+    x[leaves] = np.arange(n) + 0.5
+    for i, (left, right) in enumerate(Z[:, :2].astype(int)):
+        x[n + i] = (x[left] + x[right]) / 2
+    size = float(np.clip(0.45 * ax.figure.get_size_inches()[0] * 72 / max(n, 1), 3.0, 7.0))
+    for i, height in enumerate(Z[:, 2]):
+        for value, colour, ha in ((marks.au[i], "#d62728", "right"),
+                                  (marks.bp[i], "#2ca02c", "left")):
+            ax.annotate(f"{round(100 * value)}", (x[n + i], height),
+                        xytext=(-1.5 if ha == "right" else 1.5, 1.5),
+                        textcoords="offset points", ha=ha, va="bottom", fontsize=size,
+                        color=colour, gid="gexclust-support")
+    top = ax.get_ylim()[1]
+    for first, last, height in marks.boxes:
+        ax.add_patch(Rectangle((first + 0.1, 0.0), last - first + 0.8, height + 0.01 * top,
+                               fill=False, edgecolor="#d62728", linewidth=1.2,
+                               gid="gexclust-support-box", clip_on=False))
+    ax.annotate(f"AU (red), BP (green) in %; boxes: {marks.label}", (0.0, 1.0),
+                xycoords="axes fraction", xytext=(0, 4), textcoords="offset points",
+                fontsize=7, color="#444444", va="bottom")
 
 
 def _draw_cut(ax, threshold: float, text: str) -> None:

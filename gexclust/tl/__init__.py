@@ -12,12 +12,25 @@ from .._lazy import lazy_members
 if TYPE_CHECKING:
     from ._bootstrap import bootstrap
     from ._compare import compare
+    from ._consensus import consensus
     from ._cut import cut
     from ._hclust import hclust
     from ._markers import markers
 
 _MEMBERS = {
     "bootstrap": "._bootstrap",
-    "compare": "._compare", "cut": "._cut", "hclust": "._hclust", "markers": "._markers"}
+    "compare": "._compare",
+    "consensus": "._consensus",
+    "cut": "._cut",
+    "hclust": "._hclust",
+    "markers": "._markers",
+}
 __getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
-__all__ = ["bootstrap", "compare", "cut", "hclust", "markers"]
+__all__ = [
+    "bootstrap",
+    "compare",
+    "consensus",
+    "cut",
+    "hclust",
+    "markers",
+]

@@ -1,0 +1,121 @@
+"""Consensus heatmap ordered by its own tree, with the CDF curves and PAC per k."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+
+def consensus(
+    adata: AnnData,
+    *,
+    k: int | None = None,
+    key: str = "consensus",
+    figsize: tuple[float, float] | None = None,
+    show: bool | None = None,
+    save: str | os.PathLike | None = None,
+):
+    """Plot :func:`gexclust.tl.consensus`: the consensus matrix, the CDFs and PAC.
+
+    Left: the consensus matrix at ``k`` (white 0 to dark blue 1), samples ordered by the tree
+    of 1 - consensus, with the consensus classes as a colour bar. Right: the CDF of the
+    consensus values for every k (a clean split is a step at 0 and 1) and PAC per k, with the
+    recommended k marked.
+
+    Parameters
+    ----------
+    adata
+        Annotated data matrix after :func:`~gexclust.tl.consensus`.
+    k
+        Number of clusters of the heatmap; the recommended k by default.
+    key
+        ``key_added`` of :func:`~gexclust.tl.consensus`.
+    figsize
+        Figure size in inches.
+    show
+        Show the figure (``plt.show()``). By default figures are only returned.
+    save
+        Write the figure to this path (format from the extension), atomically.
+
+    Returns
+    -------
+    The Figure.
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=500, subset=True)
+    >>> gx.tl.consensus(adata, k_range=range(2, 7), n_resamples=20, progress=False)
+    >>> fig = gx.pl.consensus(adata)
+    """
+    from matplotlib.colors import ListedColormap
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    from .._palette import palette
+
+    if key not in adata.uns or "pac" not in adata.uns[key]:
+        msg = f"pl.consensus: no result in .uns[{key!r}]; run gexclust.tl.consensus(adata)"
+        raise KeyError(msg)
+    result = adata.uns[key]
+    ks = [int(v) for v in result["k"]]
+    k = int(result["best_k"]) if k is None else int(k)
+    if k not in ks:
+        msg = f"pl.consensus: k={k} was not computed; choose one of {ks}"
+        raise ValueError(msg)
+    matrix = np.asarray(adata.obsp[f"{key}_k{k}"])
+    Z = linkage(squareform(1.0 - matrix, checks=False),
+                method=result["params"].get("final_method", "average"))
+    order = leaves_list(Z)
+    classes = np.asarray(adata.obsm[f"{key}_classes"])[:, ks.index(k)]
+
+    n = adata.n_obs
+    fig = new_figure(figsize or (max(9.0, 0.1 * n + 6.5), max(5.5, 0.1 * n + 2.5)), show=show)
+    grid = fig.add_gridspec(2, 2, width_ratios=[1.4, 1.0], height_ratios=[1.0, 1.0],
+                            wspace=0.35, hspace=0.45)
+    heat = grid[:, 0].subgridspec(2, 1, height_ratios=[0.05, 1.0], hspace=0.02)
+    bar_ax, heat_ax = fig.add_subplot(heat[0]), fig.add_subplot(heat[1])
+    shades = np.linspace(0, 1, 64)
+    blues = ListedColormap([(1 - t * 0.9, 1 - t * 0.75, 1 - t * 0.35) for t in shades])
+    image = heat_ax.imshow(matrix[np.ix_(order, order)], cmap=blues, vmin=0, vmax=1,
+                           aspect="auto", interpolation="nearest", extent=(0, n, n, 0))
+    heat_ax.set_xticks([])
+    heat_ax.set_yticks([])
+    fig.colorbar(image, ax=heat_ax, fraction=0.04, pad=0.02, label="consensus")
+    bar_ax.imshow((classes[order] - 1)[None, :], aspect="auto", interpolation="nearest",
+                  cmap=ListedColormap(palette(k, kind="cluster")), vmin=-0.5, vmax=k - 0.5,
+                  extent=(0, n, 0, 1))
+    bar_ax.set_axis_off()
+    bar_ax.set_title(f"consensus matrix, k = {k}", fontsize=10)
+    side_labels(heat_ax, [str(v) for v in np.asarray(adata.obs_names)[order]], side="left",
+                fontsize=leaf_fontsize(fig.get_size_inches()[1] * 0.8 / n))
+
+    cdf_ax, pac_ax = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
+    colours = palette(len(ks), kind="cluster")
+    for j, kk in enumerate(ks):
+        cdf_ax.step(result["cdf_x"], result["cdf"][j], where="post", color=colours[j],
+                    linewidth=2.0 if kk == k else 1.0, label=f"k={kk}")
+    cdf_ax.set_xlabel("consensus")
+    cdf_ax.set_ylabel("CDF")
+    cdf_ax.legend(fontsize=7, ncol=2, frameon=False)
+    pac = np.asarray(result["pac"])
+    pac_ax.plot(ks, pac, marker="o", color="#333333")
+    best = int(result["best_k"])
+    pac_ax.plot([best], [pac[ks.index(best)]], marker="o", markersize=10, color="#d62728",
+                linestyle="none", label=f"recommended k = {best}")
+    pac_ax.set_xlabel("k")
+    pac_ax.set_ylabel("PAC (share of pairs in (0.1, 0.9])")
+    pac_ax.set_ylim(0, max(0.05, float(pac.max()) * 1.1))
+    pac_ax.set_xticks(ks)
+    pac_ax.legend(fontsize=8, frameon=False)
+    mark_simulated(fig, adata.uns.get("simulated") is not None)
+    finish(fig, show=show, save=save)
+    return fig

@@ -1,0 +1,50 @@
+"""Bootstrap support on the dendrogram (pvclust's plot + pvrect) and the consensus figure."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+import gexclust as gx
+from gexclust.tl._supported import pick_supported
+
+
+def _planted() -> ad.AnnData:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(18, 90))
+    for g in range(3):
+        X[6 * g : 6 * g + 6, 15 * g : 15 * g + 15] += 2.0
+    return ad.AnnData(X, obs=pd.DataFrame(
+        {"type": pd.Categorical(np.repeat(list("abc"), 6))}, index=[f"s{i}" for i in range(18)]))
+
+
+def test_dendrogram_prints_au_bp_and_boxes_supported_branches(tmp_path):
+    adata = _planted()
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    with pytest.raises(KeyError, match="bootstrap"):
+        gx.pl.dendrogram(adata, support="au")
+    gx.tl.bootstrap(adata, n_boot=50, progress=False)
+    ax = gx.pl.dendrogram(adata, support="au", save=tmp_path / "tree.png")
+    texts = [t for t in ax.texts if t.get_gid() == "gexclust-support"]
+    assert len(texts) == 2 * (adata.n_obs - 1)  # AU and BP at every merge
+    au = adata.uns["hclust"]["support"]["au"]
+    root = texts[-2]
+    assert root.get_text() == str(round(100 * au[-1]))
+    boxes = [p for p in ax.patches if p.get_gid() == "gexclust-support-box"]
+    expected = pick_supported(adata.uns["hclust"]["linkage"], au, 0.95).max()
+    assert len(boxes) == expected >= 1
+    assert (tmp_path / "tree.png").stat().st_size > 0
+
+
+def test_consensus_figure(tmp_path):
+    adata = _planted()
+    with pytest.raises(KeyError, match=r"tl\.consensus"):
+        gx.pl.consensus(adata)
+    gx.tl.consensus(adata, k_range=range(2, 6), n_resamples=15, progress=False)
+    fig = gx.pl.consensus(adata, save=tmp_path / "consensus.pdf")
+    assert len(fig.axes) >= 4  # class bar, heatmap, colour bar, CDF, PAC
+    assert (tmp_path / "consensus.pdf").read_bytes()[:4] == b"%PDF"
+    with pytest.raises(ValueError, match="was not computed"):
+        gx.pl.consensus(adata, k=9)

@@ -1,0 +1,41 @@
+"""``gexclust run --consensus N``: consensus clustering added to a run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from gexclust.cli import main
+
+
+def test_run_with_consensus_writes_classes_stability_and_pac(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(7.0, 0.4, size=(18, 60))
+    X[:9, :15] += 2.5  # two planted groups of nine
+    lines = ["samples,type," + ",".join(f"p{j}" for j in range(60))]
+    for i, row in enumerate(X):
+        label = "A" if i < 9 else "B"
+        lines.append(f"s{i},{label}," + ",".join(f"{v:.4f}" for v in row))
+    path = tmp_path / "two.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    code = main(["run", str(path), "-o", str(out), "--n-clusters", "2", "--method", "average",
+                 "--metric", "correlation", "--consensus", "20", "--quiet"])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    found = summary["consensus"]
+    assert found["n_resamples"] == 20
+    assert found["recommended_k"] == 2
+    assert found["pac"]["2"] == 0.0
+    assert {"consensus.csv", "consensus.png", "consensus.pdf"} <= set(summary["outputs"])
+    table = (out / "consensus.csv").read_text().splitlines()
+    assert table[0] == "sample,type,consensus_cluster,stability"
+    assert len(table) == 19
+    assert capsys.readouterr().out == ""  # --quiet
+
+
+def test_consensus_option_is_checked_before_work(tmp_path, capsys):
+    code = main(["run", "-o", str(tmp_path / "o"), "--consensus", "0"])
+    assert code == 1
+    assert "--consensus must be a positive number" in capsys.readouterr().err

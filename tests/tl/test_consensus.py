@@ -1,0 +1,107 @@
+"""Consensus clustering: planted k found, noise stays ambiguous, R comparison, backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.metrics import adjusted_rand_score
+
+import gexclust as gx
+from gexclust.tl._consensus_kernel import cutree_all
+
+DATA = Path(__file__).parent / "data"
+CCP = pd.read_csv(DATA / "consensus_ccp.csv")
+
+
+def _dataset(name: str) -> ad.AnnData:
+    frame = pd.read_csv(DATA / f"dynamic_data_{name}.csv", index_col=0)
+    return ad.AnnData(frame.to_numpy(), obs=pd.DataFrame(index=frame.index))
+
+
+def test_cutree_all_cuts_by_merge_order_like_r():
+    rng = np.random.default_rng(0)
+    Z = linkage(rng.normal(size=(30, 5)), "average")
+    labels = cutree_all(Z, (2, 3, 7, 30))
+    for row, k in zip(labels, (2, 3, 7, 30), strict=True):
+        assert len(np.unique(row)) == k
+        if k < 30:
+            assert adjusted_rand_score(row, fcluster(Z, k, "maxclust")) == 1.0
+
+
+def test_planted_groups_recommend_planted_k_as_consensusclusterplus():
+    """The five planted groups of make_dynamic_cut.R: CCP's PAC is lowest at k = 5; ours too."""
+    adata = _dataset("planted")
+    gx.tl.consensus(adata, k_range=range(2, 9), n_resamples=100, seed=0, progress=False)
+    result = adata.uns["consensus"]
+    reference = CCP[CCP["dataset"] == "planted"]
+    assert result["best_k"] == reference["k"].iloc[reference["pac"].argmin()] == 5
+    np.testing.assert_array_equal(result["k"], reference["k"])
+    # same curves to resampling error (100 resamples here, 200 in R)
+    assert np.abs(result["pac"] - reference["pac"].to_numpy()).max() < 0.1
+    assert np.abs(result["area"] - reference["area"].to_numpy()).max() < 0.05
+    assert result["pac"][result["k"] == 5][0] < 0.06
+    classes = adata.obs["consensus"]
+    assert classes.cat.categories.tolist() == ["1", "2", "3", "4", "5"]
+    sizes = sorted(classes.value_counts().tolist())
+    # the planted group sizes, to one borderline sample (the groups overlap a little)
+    assert np.abs(np.array(sizes) - [7, 8, 10, 15, 20]).sum() <= 2
+    stability = adata.obs["consensus_stability"]
+    assert stability.between(0, 1).all()
+    assert stability.median() > 0.9
+    matrix = adata.obsp["consensus_k5"]
+    assert np.allclose(matrix, matrix.T)
+    assert np.allclose(np.diag(matrix), 1.0)
+    assert adata.obsm["consensus_classes"].shape == (60, 7)
+
+
+def test_noise_stays_ambiguous():
+    adata = _dataset("noise")
+    gx.tl.consensus(adata, k_range=range(2, 9), n_resamples=60, seed=0, progress=False)
+    pac = adata.uns["consensus"]["pac"]
+    reference = CCP[CCP["dataset"] == "noise"]["pac"].to_numpy()
+    assert pac.min() > 0.2  # no k makes noise reproducible (planted: 0.03)
+    assert np.abs(pac - reference).max() < 0.12
+
+
+def _small(seed: int) -> ad.AnnData:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(18, 40))
+    X[:9, :8] += 2.0
+    return ad.AnnData(X, obs=pd.DataFrame(index=[f"s{i}" for i in range(18)]))
+
+
+def test_seed_backends_and_copy_give_identical_numbers(dask_client):
+    adata = _small(1)
+    kwargs = {"k_range": range(2, 5), "n_resamples": 24, "seed": 5, "progress": False,
+              "feature_fraction": 0.8, "copy": True}
+    serial = gx.tl.consensus(adata, **kwargs)
+    assert "consensus" not in adata.uns
+    processes = gx.tl.consensus(adata, n_jobs=2, **kwargs)
+    remote = gx.tl.consensus(adata, client=dask_client, **kwargs)
+    for other in (processes, remote):
+        for k in (2, 3, 4):
+            np.testing.assert_array_equal(other.obsp[f"consensus_k{k}"],
+                                          serial.obsp[f"consensus_k{k}"])
+        np.testing.assert_array_equal(other.uns["consensus"]["pac"],
+                                      serial.uns["consensus"]["pac"])
+    different = gx.tl.consensus(adata, **{**kwargs, "seed": 6})
+    assert not np.array_equal(different.obsp["consensus_k3"], serial.obsp["consensus_k3"])
+
+
+def test_consensus_refuses_bad_arguments():
+    adata = _small(2)
+    with pytest.raises(ValueError, match="k_range"):
+        gx.tl.consensus(adata, k_range=[1, 2], progress=False)
+    with pytest.raises(ValueError, match="k_range"):
+        gx.tl.consensus(adata, k_range=[2, 15], progress=False)  # 14 samples per resample
+    with pytest.raises(ValueError, match="sample_fraction"):
+        gx.tl.consensus(adata, sample_fraction=0, progress=False)
+    with pytest.raises(ValueError, match="n_resamples"):
+        gx.tl.consensus(adata, n_resamples=0, progress=False)
+    with pytest.raises(ValueError, match="needs metric='euclidean'"):
+        gx.tl.consensus(adata, method="ward", metric="correlation", progress=False)
