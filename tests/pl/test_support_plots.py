@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -9,6 +11,13 @@ import pytest
 
 import gexclust as gx
 from gexclust.tl._supported import pick_supported
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    if "matplotlib.pyplot" in sys.modules:  # figures made while pyplot is loaded are kept
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 def _planted() -> ad.AnnData:
