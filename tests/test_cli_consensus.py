@@ -28,7 +28,7 @@ def test_run_with_consensus_writes_classes_stability_and_pac(tmp_path, capsys):
     assert found["n_resamples"] == 20
     assert found["recommended_k"] == 2
     assert found["pac"]["2"] == 0.0
-    assert {"consensus.csv", "consensus.png", "consensus.pdf"} <= set(summary["outputs"])
+    assert {"consensus.csv", "consensus.png"} <= set(summary["outputs"])
     table = (out / "consensus.csv").read_text().splitlines()
     assert table[0] == "sample,type,consensus_cluster,stability"
     assert len(table) == 19
