@@ -11,6 +11,7 @@ from .._lazy import lazy_members
 
 if TYPE_CHECKING:
     from ._bootstrap import bootstrap
+    from ._choose_k import choose_k
     from ._compare import compare
     from ._consensus import consensus
     from ._cut import cut
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 _MEMBERS = {
     "bootstrap": "._bootstrap",
+    "choose_k": "._choose_k",
     "compare": "._compare",
     "consensus": "._consensus",
     "cut": "._cut",
@@ -28,6 +30,7 @@ _MEMBERS = {
 __getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
 __all__ = [
     "bootstrap",
+    "choose_k",
     "compare",
     "consensus",
     "cut",

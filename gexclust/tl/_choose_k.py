@@ -1,0 +1,291 @@
+"""How many clusters? Score every cut of a tree, and test whether there is structure at all."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
+
+from .._checks import check_choice
+from .._logging import logger
+from ._hclust import _observations, pairwise_distances
+
+CRITERIA = ("silhouette", "calinski_harabasz", "gap")
+REFERENCES = ("permute", "pca_uniform")
+
+
+def choose_k(
+    adata: AnnData,
+    *,
+    k_range=range(2, 11),
+    key: str = "hclust",
+    criterion: Literal["silhouette", "calinski_harabasz", "gap"] = "silhouette",
+    n_refs: int = 20,
+    reference: Literal["permute", "pca_uniform"] = "permute",
+    alpha: float = 0.05,
+    random_state: int = 0,
+    key_added: str = "choose_k",
+    inplace: bool = True,
+) -> dict | None:
+    """Score the cuts of a tree into k clusters and recommend k, saying how strong the groups are.
+
+    Each cut ``k`` of the tree in ``.uns[key]`` (from :func:`~gexclust.tl.hclust`) is scored by
+
+    - **silhouette** (Rousseeuw 1987): mean over observations of ``(b - a) / max(a, b)`` on the
+      tree's own distances (its ``metric``); a singleton scores 0, as in scikit-learn;
+    - **Calinski-Harabasz**: between- over within-cluster dispersion of the clustered matrix
+      (euclidean), each divided by its degrees of freedom;
+    - **gap statistic** (Tibshirani, Walther & Hastie 2001): ``gap(k) = mean(log W*_k) - log W_k``
+      where ``W_k = sum_r D_r / (2 n_r)`` and ``D_r`` sums the tree's distances (squared when
+      euclidean, as in the paper) over ordered pairs within cluster ``r``; ``W*_k`` is the same
+      for ``n_refs`` reference data sets, each clustered by the same method and metric. Its k is
+      the paper's rule, the smallest ``k >= 1`` with ``gap(k) >= gap(k+1) - s(k+1)``; k=1 means
+      "no structure".
+
+    Reference data sets (``reference``): ``'permute'`` (default) permutes each feature
+    independently across observations, which keeps every gene's distribution and destroys
+    co-expression; ``'pca_uniform'`` draws uniformly in the box aligned with the principal
+    components of the data (Tibshirani's reference (b), R's ``clusGap(spaceH0='scaledPCA')``).
+    In high dimensions the uniform reference is too weak to tell planted groups from noise; the
+    permutation reference is not (measured, see the README). The references also give a
+    **permutation test of structure**: the best silhouette over ``k_range`` on the data against
+    the same on each permuted reference. Groups are called *strong* when that test's p-value is
+    at most ``alpha``; otherwise the result says plainly that the groups are weak. (In high
+    dimensions real groups can have small silhouettes, 0.05 say, and still be far above what
+    permuted data reach, so the absolute size of the silhouette is not the test.)
+
+    Parameters
+    ----------
+    adata
+        Annotated data matrix with a tree in ``.uns[key]``.
+    k_range
+        Numbers of clusters to score (values above ``n - 1`` are dropped).
+    key
+        Key of the :func:`~gexclust.tl.hclust` result; its data (``use_rep``/``layer``),
+        ``method`` and ``metric`` are reused for the references.
+    criterion
+        Which score recommends ``k``: ``'silhouette'`` (maximum), ``'calinski_harabasz'``
+        (maximum) or ``'gap'`` (Tibshirani's rule, may answer 1).
+    n_refs
+        Number of reference data sets (``B`` in the paper).
+    reference
+        ``'permute'`` or ``'pca_uniform'``, see above. The permutation test always uses
+        permuted references (shared with the gap when ``reference='permute'``).
+    alpha
+        Level of the permutation test of structure.
+    random_state
+        Seed of the references; the same seed gives the same numbers.
+    key_added
+        Key in ``.uns`` for the result.
+    inplace
+        Store the result in ``.uns[key_added]`` (and return ``None``); otherwise return it.
+
+    Returns
+    -------
+    ``None`` if ``inplace``, else the result dict, which is stored in ``.uns[key_added]`` with
+
+    - ``scores``: DataFrame indexed by ``k`` (1 and ``k_range``) with ``silhouette``,
+      ``silhouette_null`` (mean over permuted references), ``calinski_harabasz``, ``log_w``,
+      ``log_w_ref``, ``gap`` and ``gap_sd`` (``s_k``); silhouette and CH are NaN at k=1;
+    - ``k``: the recommended number of clusters (from ``criterion``; at least 2, so that the
+      tree can still be cut); ``k_by``: the k each criterion picks (``gap`` may be 1);
+    - ``criterion``, ``strong`` (bool), ``p_value``, ``best_silhouette``,
+      ``null_best_silhouette`` (one per permuted reference);
+    - ``message``: one plain sentence saying which k and why, or that the groups are weak;
+    - ``params``: the arguments.
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=1000, subset=True)
+    >>> gx.tl.hclust(adata)
+    >>> gx.tl.choose_k(adata, n_refs=10)
+    >>> adata.uns["choose_k"]["k"]
+    5
+    """
+    check_choice("criterion", criterion, CRITERIA)
+    check_choice("reference", reference, REFERENCES)
+    if not isinstance(n_refs, int | np.integer) or n_refs < 1:
+        msg = f"n_refs must be a positive integer, got {n_refs!r}"
+        raise ValueError(msg)
+    if key not in adata.uns or "linkage" not in adata.uns[key]:
+        msg = f"choose_k: no tree in .uns[{key!r}]; run gexclust.tl.hclust(adata, key_added={key!r})"
+        raise KeyError(msg)
+    params = adata.uns[key]["params"]
+    data, labels = _observations(
+        adata,
+        axis=params["axis"],
+        use_rep=None if params["use_rep"] == "X" else params["use_rep"],
+        layer=None if params["layer"] == "X" else params["layer"],
+    )
+    n = data.shape[0]
+    ks = sorted({int(k) for k in k_range if 2 <= int(k) <= n - 1})
+    if not ks:
+        msg = f"choose_k: k_range must contain a value between 2 and {n - 1} (n - 1), got {k_range}"
+        raise ValueError(msg)
+    method, metric = params["method"], params["metric"]
+    Z = np.asarray(adata.uns[key]["linkage"])
+    rng = np.random.default_rng(random_state)
+    observed = _cut_scores(data, Z, pairwise_distances(data, metric=metric, labels=labels),
+                           ks, metric=metric)
+    permuted = [_reference_scores(rng.permuted(data, axis=0), ks, method, metric)
+                for _ in range(n_refs)]
+    if reference == "permute":
+        gap_refs = permuted
+    else:
+        gap_refs = [_reference_scores(_pca_uniform(data, rng), ks, method, metric)
+                    for _ in range(n_refs)]
+    result = _summarise(observed, permuted, gap_refs, ks, criterion=criterion, alpha=alpha)
+    result["params"] = {"k_range": ks, "key": key, "criterion": criterion, "n_refs": int(n_refs),
+                        "reference": reference, "alpha": float(alpha),
+                        "random_state": int(random_state)}
+    logger.info("choose_k: %s", result["message"])
+    if inplace:
+        adata.uns[key_added] = result
+        return None
+    return result
+
+
+def _cut_scores(data, Z, distances, ks, *, metric) -> dict[str, np.ndarray]:
+    """Silhouette, CH and log W of the cuts of ``Z`` into 1 and each of ``ks`` clusters."""
+    square = squareform(distances)
+    spread = square**2 if metric == "euclidean" else square
+    sil, ch, log_w = [np.nan], [np.nan], [_log_w(spread, np.zeros(len(data), dtype=int))]
+    for k in ks:
+        groups = hierarchy.fcluster(Z, k, criterion="maxclust") - 1
+        sil.append(silhouette(square, groups))
+        ch.append(calinski_harabasz(data, groups))
+        log_w.append(_log_w(spread, groups))
+    return {"silhouette": np.array(sil), "calinski_harabasz": np.array(ch),
+            "log_w": np.array(log_w)}
+
+
+def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:
+    distances = pairwise_distances(data, metric=metric)
+    Z = hierarchy.linkage(distances, method=method)
+    return _cut_scores(data, Z, distances, ks, metric=metric)
+
+
+def _pca_uniform(data: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Uniform draws in the box spanned by the data along its principal components."""
+    mean = data.mean(axis=0)
+    centred = data - mean
+    # principal axes from the smaller of the two Gram matrices (n x n for arrays, n << genes)
+    if centred.shape[0] < centred.shape[1]:
+        values, vectors = np.linalg.eigh(centred @ centred.T)
+        keep = values > values.max() * 1e-12
+        axes = (centred.T @ vectors[:, keep]) / np.sqrt(values[keep])
+    else:
+        _, axes = np.linalg.eigh(centred.T @ centred)
+    scores = centred @ axes
+    low, high = scores.min(axis=0), scores.max(axis=0)
+    return rng.uniform(low, high, size=scores.shape) @ axes.T + mean
+
+
+def silhouette(square: np.ndarray, groups: np.ndarray) -> float:
+    """Mean silhouette width from a square distance matrix and 0-based group labels."""
+    n_groups = int(groups.max()) + 1
+    if n_groups < 2:
+        return np.nan
+    onehot = np.zeros((len(groups), n_groups))
+    onehot[np.arange(len(groups)), groups] = 1.0
+    sizes = onehot.sum(axis=0)
+    sums = square @ onehot  # distance of each observation to all members of each group
+    own = sizes[groups]
+    a = sums[np.arange(len(groups)), groups] / np.maximum(own - 1, 1)
+    other = sums / sizes
+    other[np.arange(len(groups)), groups] = np.inf
+    b = other.min(axis=1)
+    width = np.where(own > 1, (b - a) / np.maximum(np.maximum(a, b), np.finfo(float).tiny), 0.0)
+    return float(width.mean())
+
+
+def calinski_harabasz(data: np.ndarray, groups: np.ndarray) -> float:
+    """Calinski-Harabasz index (variance ratio criterion) of 0-based group labels."""
+    n, k = len(groups), int(groups.max()) + 1
+    if not 1 < k < n:
+        return np.nan
+    overall = data.mean(axis=0)
+    between = within = 0.0
+    for g in range(k):
+        members = data[groups == g]
+        centre = members.mean(axis=0)
+        between += len(members) * float(((centre - overall) ** 2).sum())
+        within += float(((members - centre) ** 2).sum())
+    if within == 0:
+        return np.inf
+    return between / (k - 1) / (within / (n - k))
+
+
+def _log_w(spread: np.ndarray, groups: np.ndarray) -> float:
+    """log of Tibshirani's pooled within-cluster dispersion W_k."""
+    total = 0.0
+    for g in np.unique(groups):
+        members = groups == g
+        total += spread[np.ix_(members, members)].sum() / (2 * members.sum())
+    return float(np.log(total)) if total > 0 else -np.inf
+
+
+def _summarise(observed, permuted, gap_refs, ks, *, criterion, alpha) -> dict:
+    index = pd.Index([1, *ks], name="k")
+    ref_log_w = np.array([r["log_w"] for r in gap_refs])
+    n_refs = len(gap_refs)
+    gap = ref_log_w.mean(axis=0) - observed["log_w"]
+    gap_sd = ref_log_w.std(axis=0) * np.sqrt(1 + 1 / n_refs)
+    null_sil = np.array([r["silhouette"] for r in permuted])
+    scores = pd.DataFrame(
+        {"silhouette": observed["silhouette"], "silhouette_null": null_sil.mean(axis=0),
+         "calinski_harabasz": observed["calinski_harabasz"], "log_w": observed["log_w"],
+         "log_w_ref": ref_log_w.mean(axis=0), "gap": gap, "gap_sd": gap_sd},
+        index=index,
+    )
+    k_by = {
+        "silhouette": int(ks[int(np.nanargmax(observed["silhouette"][1:]))]),
+        "calinski_harabasz": int(ks[int(np.nanargmax(observed["calinski_harabasz"][1:]))]),
+        "gap": _gap_k(index.to_numpy(), gap, gap_sd),
+    }
+    best = float(np.nanmax(observed["silhouette"]))
+    null_best = np.nanmax(null_sil[:, 1:], axis=1)
+    p_value = float((1 + (null_best >= best).sum()) / (1 + len(null_best)))
+    strong = bool(p_value <= alpha)
+    k = k_by[criterion] if k_by[criterion] >= 2 else k_by["silhouette"]
+    return {
+        "scores": scores,
+        "k": int(k),
+        "k_by": k_by,
+        "criterion": criterion,
+        "strong": strong,
+        "p_value": p_value,
+        "best_silhouette": best,
+        "null_best_silhouette": null_best,
+        "message": _message(k, criterion, k_by, best, null_best, p_value, strong),
+    }
+
+
+def _gap_k(ks: np.ndarray, gap: np.ndarray, gap_sd: np.ndarray) -> int:
+    """Tibshirani's rule: the smallest k with gap(k) >= gap(k+1) - s(k+1) (consecutive k only)."""
+    for i in range(len(ks) - 1):
+        if ks[i + 1] != ks[i] + 1:
+            break
+        if gap[i] >= gap[i + 1] - gap_sd[i + 1]:
+            return int(ks[i])
+    return int(ks[int(np.argmax(gap))])
+
+
+def _message(k, criterion, k_by, best, null_best, p_value, strong) -> str:
+    why = {"silhouette": "the highest silhouette", "calinski_harabasz": "the highest "
+           "Calinski-Harabasz index", "gap": "Tibshirani's gap rule"}[criterion]
+    if criterion == "gap" and k_by["gap"] == 1:
+        why = "the highest silhouette (the gap statistic found no structure, k=1)"
+    text = f"k={k} by {why}; best silhouette {best:.2f}"
+    test = (f"{best:.2f} against at most {np.max(null_best):.2f} on data with each gene "
+            f"permuted (p={p_value:.2g})")
+    if strong:
+        return f"{text}, strong groups: {test}"
+    return (f"{text}. The groups are WEAK: {test}; "
+            "they may not be real, so treat these clusters with caution")
