@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_members
 
 if TYPE_CHECKING:
+    from ._choose_k import choose_k
     from ._cluster_heatmap import cluster_heatmap
     from ._clustermap import clustermap
     from ._consensus import consensus
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from ._markers import markers
 
 _MEMBERS = {
+    "choose_k": "._choose_k",
     "cluster_heatmap": "._cluster_heatmap",
     "clustermap": "._clustermap",
     "consensus": "._consensus",
@@ -26,6 +28,7 @@ _MEMBERS = {
 }
 __getattr__, __dir__ = lazy_members(__name__, _MEMBERS)
 __all__ = [
+    "choose_k",
     "cluster_heatmap",
     "clustermap",
     "consensus",

@@ -76,7 +76,8 @@ def choose_k(
         ``'permute'`` or ``'pca_uniform'``, see above. The permutation test always uses
         permuted references (shared with the gap when ``reference='permute'``).
     alpha
-        Level of the permutation test of structure.
+        Level of the permutation test of structure; ``n_refs`` must be at least
+        ``1 / alpha - 1`` (19 for 0.05) for the test to be able to reach it.
     random_state
         Seed of the references; the same seed gives the same numbers.
     key_added
@@ -104,17 +105,22 @@ def choose_k(
     >>> adata = gx.datasets.gse9476_example()
     >>> gx.pp.select_variable(adata, n_top=1000, subset=True)
     >>> gx.tl.hclust(adata)
-    >>> gx.tl.choose_k(adata, n_refs=10)
+    >>> gx.tl.choose_k(adata)
     >>> adata.uns["choose_k"]["k"]
-    5
+    4
     """
     check_choice("criterion", criterion, CRITERIA)
     check_choice("reference", reference, REFERENCES)
     if not isinstance(n_refs, int | np.integer) or n_refs < 1:
         msg = f"n_refs must be a positive integer, got {n_refs!r}"
         raise ValueError(msg)
+    if not 0 < alpha < 1 or 1 / (n_refs + 1) > alpha:
+        msg = (f"choose_k: with n_refs={n_refs} the permutation test cannot reach "
+               f"alpha={alpha}; use n_refs >= {int(np.ceil(1 / alpha)) - 1}")
+        raise ValueError(msg)
     if key not in adata.uns or "linkage" not in adata.uns[key]:
-        msg = f"choose_k: no tree in .uns[{key!r}]; run gexclust.tl.hclust(adata, key_added={key!r})"
+        msg = (f"choose_k: no tree in .uns[{key!r}]; "
+               f"run gexclust.tl.hclust(adata, key_added={key!r})")
         raise KeyError(msg)
     params = adata.uns[key]["params"]
     data, labels = _observations(
@@ -138,7 +144,8 @@ def choose_k(
     if reference == "permute":
         gap_refs = permuted
     else:
-        gap_refs = [_reference_scores(_pca_uniform(data, rng), ks, method, metric)
+        box = _pca_box(data)
+        gap_refs = [_reference_scores(_pca_uniform(box, n, rng), ks, method, metric)
                     for _ in range(n_refs)]
     result = _summarise(observed, permuted, gap_refs, ks, criterion=criterion, alpha=alpha)
     result["params"] = {"k_range": ks, "key": key, "criterion": criterion, "n_refs": int(n_refs),
@@ -171,8 +178,8 @@ def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:
     return _cut_scores(data, Z, distances, ks, metric=metric)
 
 
-def _pca_uniform(data: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Uniform draws in the box spanned by the data along its principal components."""
+def _pca_box(data: np.ndarray):
+    """Mean, principal axes and the data's range along each: the box of Tibshirani's (b)."""
     mean = data.mean(axis=0)
     centred = data - mean
     # principal axes from the smaller of the two Gram matrices (n x n for arrays, n << genes)
@@ -183,8 +190,13 @@ def _pca_uniform(data: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     else:
         _, axes = np.linalg.eigh(centred.T @ centred)
     scores = centred @ axes
-    low, high = scores.min(axis=0), scores.max(axis=0)
-    return rng.uniform(low, high, size=scores.shape) @ axes.T + mean
+    return mean, axes, scores.min(axis=0), scores.max(axis=0)
+
+
+def _pca_uniform(box, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Uniform draws in the box spanned by the data along its principal components."""
+    mean, axes, low, high = box
+    return rng.uniform(low, high, size=(n, len(low))) @ axes.T + mean
 
 
 def silhouette(square: np.ndarray, groups: np.ndarray) -> float:
@@ -223,7 +235,7 @@ def calinski_harabasz(data: np.ndarray, groups: np.ndarray) -> float:
 
 
 def _log_w(spread: np.ndarray, groups: np.ndarray) -> float:
-    """log of Tibshirani's pooled within-cluster dispersion W_k."""
+    """Log of Tibshirani's pooled within-cluster dispersion W_k."""
     total = 0.0
     for g in np.unique(groups):
         members = groups == g
@@ -278,14 +290,14 @@ def _gap_k(ks: np.ndarray, gap: np.ndarray, gap_sd: np.ndarray) -> int:
 
 
 def _message(k, criterion, k_by, best, null_best, p_value, strong) -> str:
-    why = {"silhouette": "the highest silhouette", "calinski_harabasz": "the highest "
+    why = {"silhouette": "highest mean silhouette", "calinski_harabasz": "highest "
            "Calinski-Harabasz index", "gap": "Tibshirani's gap rule"}[criterion]
     if criterion == "gap" and k_by["gap"] == 1:
-        why = "the highest silhouette (the gap statistic found no structure, k=1)"
-    text = f"k={k} by {why}; best silhouette {best:.2f}"
-    test = (f"{best:.2f} against at most {np.max(null_best):.2f} on data with each gene "
-            f"permuted (p={p_value:.2g})")
-    if strong:
-        return f"{text}, strong groups: {test}"
-    return (f"{text}. The groups are WEAK: {test}; "
-            "they may not be real, so treat these clusters with caution")
+        why = "highest mean silhouette; the gap rule answered k=1"
+    test = (f"best silhouette {best:.2f} against at most {np.max(null_best):.2f} on "
+            f"{len(null_best)} copies of the data with each gene permuted (p={p_value:.2g})")
+    gap = "no structure (k=1)" if k_by["gap"] == 1 else f"k={k_by['gap']}"
+    verdict = ("the groups are clearly stronger than chance" if strong else
+               "the groups are WEAK, no stronger than in data without any structure; "
+               "treat these clusters with caution")
+    return f"k={k} ({why}); {verdict}: {test}; gap statistic: {gap}"

@@ -1,0 +1,92 @@
+"""Curves of the scores :func:`gexclust.tl.choose_k` gives each number of clusters."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._base import finish, new_figure
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+PANELS = (
+    ("silhouette", "silhouette", "mean silhouette width"),
+    ("calinski_harabasz", "Calinski-Harabasz", "between / within dispersion"),
+    ("gap", "gap statistic", "mean log W* - log W (± s_k)"),
+)
+
+
+def choose_k(
+    adata: AnnData,
+    *,
+    key: str = "choose_k",
+    figsize: tuple[float, float] = (10.0, 3.4),
+    show: bool | None = None,
+    save: str | os.PathLike | None = None,
+):
+    """Plot silhouette, Calinski-Harabasz and gap against k, marking the recommended k.
+
+    The silhouette panel also shows the mean silhouette of the permuted reference data (what
+    groups of pure chance reach); the gap panel shows ``s_k`` as error bars. The title repeats
+    the result's message, which says whether the groups are strong or weak.
+
+    Parameters
+    ----------
+    adata
+        Annotated data matrix with ``.uns[key]`` from :func:`~gexclust.tl.choose_k`.
+    key
+        Key of the choose_k result in ``.uns``.
+    figsize
+        Figure size in inches.
+    show
+        Show the figure (``plt.show()``). By default figures are only returned.
+    save
+        Write the figure to this path (format from the extension), atomically.
+
+    Returns
+    -------
+    The Figure (three Axes).
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>> adata = gx.datasets.gse9476_example()
+    >>> gx.pp.select_variable(adata, n_top=1000, subset=True)
+    >>> gx.tl.hclust(adata)
+    >>> gx.tl.choose_k(adata)
+    >>> fig = gx.pl.choose_k(adata)
+    """
+    if key not in adata.uns or "scores" not in adata.uns[key]:
+        msg = f"pl.choose_k: no result in .uns[{key!r}]; run gexclust.tl.choose_k(adata) first"
+        raise KeyError(msg)
+    result = adata.uns[key]
+    scores = result["scores"]
+    fig = new_figure(figsize, show=show)
+    axes = fig.subplots(1, len(PANELS))
+    ks = np.asarray(scores.index, dtype=int)
+    for ax, (column, title, ylabel) in zip(axes, PANELS, strict=True):
+        values = scores[column].to_numpy(dtype=float)
+        shown = np.isfinite(values)
+        if column == "gap":
+            ax.errorbar(ks, values, yerr=scores["gap_sd"].to_numpy(dtype=float), marker="o",
+                        ms=4, color="#1f77b4", capsize=2, label="data")
+        else:
+            ax.plot(ks[shown], values[shown], marker="o", ms=4, color="#1f77b4", label="data")
+        if column == "silhouette":
+            null = scores["silhouette_null"].to_numpy(dtype=float)
+            ax.plot(ks[shown], null[shown], ls="--", color="0.5", label="genes permuted")
+            ax.legend(fontsize=7, frameon=False)
+        ax.axvline(int(result["k"]), color="#d62728", lw=1, ls=":")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("k (clusters)", fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.set_xticks(ks)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("\n".join(textwrap.wrap(str(result["message"]), 140)), fontsize=8)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.78, wspace=0.35)
+    finish(fig, show=show, save=save)
+    return fig

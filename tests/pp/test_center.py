@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import pdist
+
+import gexclust as gx
+
+
+def test_center_subtracts_gene_means_and_keeps_spread(planted):
+    before = planted.X.copy()
+    gx.pp.center(planted)
+    np.testing.assert_allclose(planted.X, before - before.mean(axis=0))
+    np.testing.assert_allclose(planted.X.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(planted.X.std(axis=0), before.std(axis=0))
+    np.testing.assert_allclose(planted.var["mean"], before.mean(axis=0))
+    # euclidean distances, hence ward trees, do not change
+    np.testing.assert_allclose(pdist(planted.X), pdist(before))
+
+
+def test_center_layer_copy_and_nan(planted):
+    planted.layers["raw"] = planted.X.copy()
+    out = gx.pp.center(planted, layer="raw", copy=True)
+    np.testing.assert_array_equal(planted.layers["raw"], planted.X)  # original untouched
+    np.testing.assert_allclose(out.layers["raw"].mean(axis=0), 0.0, atol=1e-12)
+    planted.X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        gx.pp.center(planted)

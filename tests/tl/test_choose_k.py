@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import pdist, squareform
+from sklearn.metrics import calinski_harabasz_score, silhouette_score
+
+import gexclust as gx
+from gexclust.tl._choose_k import calinski_harabasz, silhouette
+
+
+def planted_groups(seed: int = 0, n: int = 64, n_genes: int = 1000, n_groups: int = 4):
+    """4 groups of 16 samples; each group shifts its own 60 marker genes by 1.5 SD."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, n_genes))
+    groups = rng.permutation(np.arange(n) % n_groups)
+    for g in range(n_groups):
+        X[np.ix_(groups == g, np.arange(60 * g, 60 * g + 60))] += 1.5
+    return ad.AnnData(X, obs=pd.DataFrame({"type": groups.astype(str)},
+                                          index=[f"s{i}" for i in range(n)]))
+
+
+def gse9476_shaped_noise(seed: int = 0):
+    """Gaussian noise of the shape of GSE9476 after selection: 64 samples x 2,000 genes."""
+    return ad.AnnData(np.random.default_rng(seed).normal(7.0, 1.0, size=(64, 2000)))
+
+
+def default_tree(adata):
+    gx.pp.select_variable(adata, n_top=1000, flavor="mad", subset=True)
+    gx.pp.center(adata)
+    gx.tl.hclust(adata)
+    return adata
+
+
+def test_planted_groups_give_planted_k():
+    adata = default_tree(planted_groups())
+    gx.tl.choose_k(adata)
+    result = adata.uns["choose_k"]
+    assert result["k"] == 4
+    assert result["k_by"]["silhouette"] == 4
+    assert result["k_by"]["gap"] == 4  # with the permutation reference
+    assert result["strong"]
+    assert result["p_value"] == pytest.approx(1 / 21)
+    assert result["best_silhouette"] > 3 * result["null_best_silhouette"].max()
+    assert "stronger than chance" in result["message"]
+    gx.tl.cut(adata, n_clusters=result["k"])
+    assert gx.tl.compare(adata, "type", "cluster")["ari"] == 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_noise_is_called_weak(seed):
+    adata = default_tree(gse9476_shaped_noise(seed))
+    result = gx.tl.choose_k(adata, inplace=False)
+    assert not result["strong"]
+    assert result["p_value"] > 0.05
+    assert "WEAK" in result["message"]
+    assert result["best_silhouette"] < 0.05
+    # The gap rule alone answers k=1 on 16 of 20 such noise sets (seed 1 is one where it says
+    # 2); the weak call rests on the permutation test, which called all 20 weak.
+    if seed == 0:
+        assert result["k_by"]["gap"] == 1
+        assert "no structure (k=1)" in result["message"]
+
+
+def test_same_seed_same_numbers():
+    adata = default_tree(planted_groups(seed=3, n_genes=300))
+    first = gx.tl.choose_k(adata, random_state=7, inplace=False)
+    second = gx.tl.choose_k(adata, random_state=7, inplace=False)
+    other = gx.tl.choose_k(adata, random_state=8, inplace=False)
+    pd.testing.assert_frame_equal(first["scores"], second["scores"])
+    np.testing.assert_array_equal(first["null_best_silhouette"], second["null_best_silhouette"])
+    assert not np.array_equal(first["null_best_silhouette"], other["null_best_silhouette"])
+    # the scores of the data themselves do not depend on the seed
+    pd.testing.assert_series_equal(first["scores"]["silhouette"], other["scores"]["silhouette"])
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "correlation"])
+def test_silhouette_and_ch_match_scikit_learn(metric):
+    X = planted_groups(n_genes=300).X
+    Z = hierarchy.linkage(pdist(X, metric=metric), method="average")
+    square = squareform(pdist(X, metric=metric))
+    for k in (2, 3, 5, 9):
+        groups = hierarchy.fcluster(Z, k, criterion="maxclust") - 1
+        expected = silhouette_score(square, groups, metric="precomputed")
+        assert silhouette(square, groups) == pytest.approx(expected, rel=1e-10)
+        assert calinski_harabasz(X, groups) == pytest.approx(
+            calinski_harabasz_score(X, groups), rel=1e-10)
+
+
+def test_scores_table_and_gap_definition():
+    adata = default_tree(planted_groups(n_genes=300))
+    gx.tl.choose_k(adata, k_range=range(2, 7), n_refs=19)
+    scores = adata.uns["choose_k"]["scores"]
+    assert scores.index.tolist() == [1, 2, 3, 4, 5, 6]
+    assert np.isnan(scores.loc[1, "silhouette"])
+    np.testing.assert_allclose(scores["gap"], scores["log_w_ref"] - scores["log_w"])
+    # log W_1 is the log of the total sum of squares / 2 ... divided by n, Tibshirani's W_1
+    X = adata.X
+    total = ((X - X.mean(axis=0)) ** 2).sum()
+    assert scores.loc[1, "log_w"] == pytest.approx(np.log(total))
+
+
+def test_pca_uniform_reference_misses_planted_groups_in_high_dimensions():
+    adata = default_tree(planted_groups())
+    first = gx.tl.choose_k(adata, reference="pca_uniform", inplace=False)
+    assert first["params"]["reference"] == "pca_uniform"
+    # Tibshirani's uniform reference is weak in high dimensions: it misses the planted groups
+    assert first["k_by"]["gap"] == 1
+    assert first["k"] == 4  # the silhouette still finds them
+
+
+def test_result_survives_h5ad(tmp_path):
+    adata = default_tree(planted_groups(n_genes=300))
+    gx.tl.choose_k(adata)
+    adata.write_h5ad(tmp_path / "a.h5ad")
+    back = ad.read_h5ad(tmp_path / "a.h5ad")
+    assert int(back.uns["choose_k"]["k"]) == 4
+    assert back.uns["choose_k"]["message"] == adata.uns["choose_k"]["message"]
+
+
+def test_errors(planted):
+    with pytest.raises(KeyError, match="no tree"):
+        gx.tl.choose_k(planted)
+    gx.tl.hclust(planted)
+    with pytest.raises(ValueError, match="criterion"):
+        gx.tl.choose_k(planted, criterion="elbow")
+    with pytest.raises(ValueError, match="n_refs >= 19"):
+        gx.tl.choose_k(planted, n_refs=5)
+    with pytest.raises(ValueError, match="k_range"):
+        gx.tl.choose_k(planted, k_range=[1, 500])
