@@ -13,6 +13,7 @@ from scipy.spatial.distance import squareform
 from .._checks import check_choice
 from .._logging import logger
 from ._hclust import _observations, pairwise_distances
+from ._tree_access import get_tree
 
 CRITERIA = ("silhouette", "calinski_harabasz", "gap")
 REFERENCES = ("permute", "pca_uniform")
@@ -118,24 +119,22 @@ def choose_k(
         msg = (f"choose_k: with n_refs={n_refs} the permutation test cannot reach "
                f"alpha={alpha}; use n_refs >= {int(np.ceil(1 / alpha)) - 1}")
         raise ValueError(msg)
-    if key not in adata.uns or "linkage" not in adata.uns[key]:
-        msg = (f"choose_k: no tree in .uns[{key!r}]; "
-               f"run gexclust.tl.hclust(adata, key_added={key!r})")
-        raise KeyError(msg)
-    params = adata.uns[key]["params"]
+    tree = get_tree(adata, key, caller="choose_k")
+    params = tree.params
     data, labels = _observations(
         adata,
-        axis=params["axis"],
-        use_rep=None if params["use_rep"] == "X" else params["use_rep"],
-        layer=None if params["layer"] == "X" else params["layer"],
+        axis=tree.axis,
+        use_rep=None if params.get("use_rep", "X") == "X" else params["use_rep"],
+        layer=None if params.get("layer", "X") == "X" else params["layer"],
     )
+    data, labels = data[tree.rows], [labels[i] for i in tree.rows]  # row i = leaf i of the tree
     n = data.shape[0]
     ks = sorted({int(k) for k in k_range if 2 <= int(k) <= n - 1})
     if not ks:
         msg = f"choose_k: k_range must contain a value between 2 and {n - 1} (n - 1), got {k_range}"
         raise ValueError(msg)
     method, metric = params["method"], params["metric"]
-    Z = np.asarray(adata.uns[key]["linkage"])
+    Z = tree.linkage
     rng = np.random.default_rng(random_state)
     observed = _cut_scores(data, Z, pairwise_distances(data, metric=metric, labels=labels),
                            ks, metric=metric)

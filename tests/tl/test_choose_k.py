@@ -131,3 +131,11 @@ def test_errors(planted):
         gx.tl.choose_k(planted, n_refs=5)
     with pytest.raises(ValueError, match="k_range"):
         gx.tl.choose_k(planted, k_range=[1, 500])
+
+
+def test_reordered_samples_give_the_same_scores():
+    adata = default_tree(planted_groups(n_genes=300))
+    first = gx.tl.choose_k(adata, inplace=False)
+    order = np.random.default_rng(1).permutation(adata.n_obs)
+    second = gx.tl.choose_k(adata[order].copy(), inplace=False)
+    pd.testing.assert_frame_equal(first["scores"], second["scores"])
