@@ -77,6 +77,15 @@ class Recipe:
 TODAY = Recipe("variance", 2000, "zscore", "ward", "genes")
 
 
+def default_recipe() -> Recipe:
+    """gexclust's default recipe (``RunConfig()``) as a point of the grid."""
+    from gexclust._pipeline import RunConfig
+
+    c = RunConfig()
+    linkage = next(name for name, pair in LINKAGES.items() if pair == (c.method, c.metric))
+    return Recipe(c.flavor, c.n_top_genes, c.scaling, linkage, "genes")
+
+
 def load_panel(data: Path = DATA) -> list[PanelSet]:
     """The labelled panel, read with gexclust's readers (each file parsed once)."""
     import gexclust as gx
@@ -213,10 +222,26 @@ def auto_markdown(panel, rows: dict[Recipe, dict]) -> str:
             aris = [row[n][criterion][1] for n in names]
             lines.append("| " + " | ".join([recipe.label(), criterion, *cells,
                                              f"{np.mean(aris):.2f}", f"{min(aris):.2f}"]) + " |")
+    first, row = next(iter(rows.items()))
     strong = ", ".join(f"{n} {'strong' if row[n]['strong'] else 'weak'} (p={row[n]['p']:.2g})"
                        for n in names)
-    lines.append(f"\nPermutation test of structure (last recipe): {strong}")
+    lines.append(f"\nPermutation test of structure ({first.label()}): {strong}")
     return "\n".join(lines)
+
+
+def through_pipeline(panel: list[PanelSet]) -> dict:
+    """ARI of gexclust's own default recipe (``cluster_samples``), at the true and the auto k."""
+    from gexclust._pipeline import RunConfig, cluster_samples
+
+    out = {}
+    for s in panel:
+        row = {}
+        for k in (s.k, None):
+            adata = cluster_samples(s.adata.copy(), RunConfig(n_clusters=k))
+            row["true" if k else "auto"] = (adata.uns["run"]["n_clusters_cut"],
+                                            scores(s.truth, adata.obs["cluster"].to_numpy())[0])
+        out[s.name] = row
+    return out
 
 
 def markdown(panel, results, top: int) -> str:
@@ -255,10 +280,22 @@ def main() -> None:
         names = [s.name for s in panel]
         ranked = sorted(results, key=lambda r: -_mean(results[r], names))
         good = [r for r in ranked if min(results[r][n][0] for n in names) >= 0.3]
-        candidates = [*good[: args.auto], TODAY]
+        chosen = default_recipe()
+        candidates = list(dict.fromkeys([chosen, *good[: args.auto], TODAY]))
         rows = {r: auto_k(panel, r) for r in candidates}
         print(f"\nARI at the k chosen by choose_k ({time.perf_counter() - t0:.1f} s)\n")
         print(auto_markdown(panel, rows))
+    from gexclust._pipeline import RunConfig
+
+    config = RunConfig()
+    piped = through_pipeline(panel)
+    print(f"\ngexclust's default recipe through cluster_samples ({config.flavor} "
+          f"{config.n_top_genes}, {config.scaling}, {config.method}/{config.metric}):")
+    for when in ("true", "auto"):
+        cells = ", ".join(f"{n} k={piped[n][when][0]} ARI {piped[n][when][1]:.2f}"
+                          for n in piped)
+        aris = [piped[n][when][1] for n in piped]
+        print(f"- at the {when} k: {cells}; mean {np.mean(aris):.2f}, worst {min(aris):.2f}")
 
 
 if __name__ == "__main__":

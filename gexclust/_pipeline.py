@@ -1,62 +1,97 @@
-"""The analysis behind ``gexclust run``: recipes that go from expression to clusters."""
+"""The analysis behind ``gexclust run``: recipes that go from expression to clusters.
+
+The default recipe was chosen by ``benchmarks/recipes.py`` on a panel of real labelled sets
+(Golub, bladder, Garber lung, GSE781 on two platforms); the README shows the table.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ._defaults import DEFAULT_N_TOP
+from ._defaults import DEFAULT_FLAVOR, DEFAULT_N_TOP
 
 if TYPE_CHECKING:
     from anndata import AnnData
 
+#: Numbers of clusters ``choose_k`` considers for ``n_clusters='auto'``.
+AUTO_K_RANGE = range(2, 11)
+#: The seed recipe's number of clusters (the original script's).
+SEED_N_CLUSTERS = 4
+
 Recipe = Literal["default", "seed"]
 RECIPES = ("default", "seed")
+SCALINGS = ("center", "zscore")
 
 
 @dataclass(frozen=True)
 class RunConfig:
     """Parameters of one clustering run.
 
-    ``recipe='default'``: log2 if needed, keep the ``n_top_genes`` most variable genes (all
-    genes if ``None``), z-score them (ddof=1), cluster, cut. ``recipe='seed'``: the original
-    script: every probe, scikit-learn's StandardScaler (ddof=0), no log/selection.
+    ``recipe='default'``: log2 if needed (GEO2R's rule), keep the ``n_top_genes`` genes with the
+    highest ``flavor`` score (all genes if ``None``), centre each gene (``scaling='center'``) or
+    z-score it (``'zscore'``), cluster, cut. ``recipe='seed'``: the original script: every
+    probe, scikit-learn's StandardScaler (ddof=0), no log/selection.
+
+    ``n_clusters``: a number, ``'auto'`` (:func:`gexclust.tl.choose_k` picks it, by the highest
+    silhouette, and says whether the groups are strong), or ``None`` for the recipe's own
+    default: ``'auto'`` for ``default``, 4 for ``seed``.
     """
 
     recipe: Recipe = "default"
-    n_clusters: int = 4
+    n_clusters: int | Literal["auto"] | None = None
     method: str = "ward"
     metric: str = "euclidean"
     n_top_genes: int | None = DEFAULT_N_TOP
+    flavor: Literal["mad", "variance"] = DEFAULT_FLAVOR
+    scaling: Literal["center", "zscore"] = "center"
+    random_state: int = 0
+
+    @property
+    def k(self) -> int | Literal["auto"]:
+        """The number of clusters to cut, or ``'auto'``, after the recipe's default."""
+        if self.n_clusters is None:
+            return SEED_N_CLUSTERS if self.recipe == "seed" else "auto"
+        return self.n_clusters
 
     def as_dict(self) -> dict:
-        """Parameters as a JSON-ready dict."""
-        return asdict(self)
+        """Parameters as a JSON-ready dict (``n_clusters`` resolved)."""
+        return {**asdict(self), "n_clusters": self.k}
 
 
 def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
     """Run the recipe on ``adata`` (modified in place and returned).
 
     Writes, besides what each step documents, ``.layers['expression']`` (the values before
-    scaling) and ``.uns['run']`` (the config).
+    centring/scaling), ``.uns['run']`` (the config) and, with ``n_clusters='auto'``,
+    ``.uns['choose_k']`` (see :func:`gexclust.tl.choose_k`).
     """
     from . import pp, tl
     from ._checks import check_choice
 
+    check_choice("recipe", config.recipe, RECIPES)
     if config.recipe == "default":
+        check_choice("scaling", config.scaling, SCALINGS)
         pp.log2(adata, auto=True)
         adata.layers["expression"] = adata.X.copy()
         if config.n_top_genes is not None:
-            pp.select_variable(adata, n_top=config.n_top_genes, subset=True)
-        pp.scale(adata, ddof=1)
-    elif config.recipe == "seed":
+            pp.select_variable(adata, n_top=config.n_top_genes, flavor=config.flavor,
+                               subset=True)
+        if config.scaling == "zscore":
+            pp.scale(adata, ddof=1)
+        else:
+            pp.center(adata)
+    else:
         adata.layers["expression"] = adata.X.copy()
         pp.scale(adata, ddof=0)
-    else:
-        check_choice("recipe", config.recipe, RECIPES)
     tl.hclust(adata, method=config.method, metric=config.metric)
-    tl.cut(adata, n_clusters=config.n_clusters)
+    k = config.k
+    if k == "auto":
+        tl.choose_k(adata, k_range=AUTO_K_RANGE, random_state=config.random_state)
+        k = int(adata.uns["choose_k"]["k"])
+    tl.cut(adata, n_clusters=k)
     if "type" in adata.obs:
         tl.compare(adata, "type", "cluster")
-    adata.uns["run"] = {k: ("none" if v is None else v) for k, v in config.as_dict().items()}
+    run = {key: ("none" if v is None else v) for key, v in config.as_dict().items()}
+    adata.uns["run"] = {**run, "n_clusters_cut": int(k)}
     return adata

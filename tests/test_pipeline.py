@@ -16,8 +16,29 @@ def test_default_recipe_recovers_planted_classes(example):
     cluster_samples(example, RunConfig(n_clusters=5))
     result = example.uns["compare_type_cluster"]
     assert result["ari"] == pytest.approx(1.0)
-    assert example.n_vars == 2000
+    assert example.n_vars == 1000
+    assert example.uns["highly_variable"]["flavor"] == "mad"
+    np.testing.assert_allclose(example.X.mean(axis=0), 0.0, atol=1e-9)  # centred, not scaled
+    assert example.X.std(axis=0).max() > 1.5
     assert example.uns["log2"]["applied"] is False  # already log2, left alone
+
+
+def test_default_recipe_chooses_k_and_says_why(example):
+    cluster_samples(example, RunConfig())
+    chosen = example.uns["choose_k"]
+    assert example.uns["run"]["n_clusters"] == "auto"
+    assert example.uns["run"]["n_clusters_cut"] == chosen["k"] == 4
+    assert chosen["strong"]
+    assert chosen["message"].startswith("k=4 (highest mean silhouette)")
+    assert example.obs["cluster"].nunique() == 4
+
+
+def test_zscore_scaling_option(example):
+    cluster_samples(example, RunConfig(n_clusters=5, scaling="zscore", flavor="variance"))
+    np.testing.assert_allclose(example.X.std(axis=0, ddof=1), 1.0)
+    assert example.uns["compare_type_cluster"]["ari"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="scaling"):
+        cluster_samples(gx.datasets.gse9476_example(), RunConfig(scaling="minmax"))
 
 
 def test_default_k4_merges_the_two_cd34_populations(example):
@@ -33,6 +54,8 @@ def test_default_k4_merges_the_two_cd34_populations(example):
 def test_seed_recipe_is_the_original_script(example):
     X = example.X.copy()
     cluster_samples(example, RunConfig(recipe="seed", n_top_genes=None))
+    assert example.uns["run"]["n_clusters"] == 4  # the seed recipe keeps the script's k
+    assert "choose_k" not in example.uns
     reference = fcluster(linkage(StandardScaler().fit_transform(X), "ward"), 4, "maxclust")
     assert adjusted_rand_score(reference, example.obs["cluster"]) == 1.0
     np.testing.assert_allclose(
