@@ -157,7 +157,7 @@ def choose_k(
     return result
 
 
-def _cut_scores(data, Z, distances, ks, *, metric) -> dict[str, np.ndarray]:
+def _cut_scores(data, Z, distances, ks, *, metric, with_ch=True) -> dict[str, np.ndarray]:
     """Silhouette, CH and log W of the cuts of ``Z`` into 1 and each of ``ks`` clusters."""
     square = squareform(distances)
     spread = square**2 if metric == "euclidean" else square
@@ -165,7 +165,7 @@ def _cut_scores(data, Z, distances, ks, *, metric) -> dict[str, np.ndarray]:
     for k in ks:
         groups = hierarchy.fcluster(Z, k, criterion="maxclust") - 1
         sil.append(silhouette(square, groups))
-        ch.append(calinski_harabasz(data, groups))
+        ch.append(calinski_harabasz(data, groups) if with_ch else np.nan)
         log_w.append(_log_w(spread, groups))
     return {"silhouette": np.array(sil), "calinski_harabasz": np.array(ch),
             "log_w": np.array(log_w)}
@@ -174,7 +174,7 @@ def _cut_scores(data, Z, distances, ks, *, metric) -> dict[str, np.ndarray]:
 def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:
     distances = pairwise_distances(data, metric=metric)
     Z = hierarchy.linkage(distances, method=method)
-    return _cut_scores(data, Z, distances, ks, metric=metric)
+    return _cut_scores(data, Z, distances, ks, metric=metric, with_ch=False)  # CH: data only
 
 
 def _pca_box(data: np.ndarray):
@@ -203,8 +203,7 @@ def silhouette(square: np.ndarray, groups: np.ndarray) -> float:
     n_groups = int(groups.max()) + 1
     if n_groups < 2:
         return np.nan
-    onehot = np.zeros((len(groups), n_groups))
-    onehot[np.arange(len(groups)), groups] = 1.0
+    onehot = _onehot(groups, n_groups)
     sizes = onehot.sum(axis=0)
     sums = square @ onehot  # distance of each observation to all members of each group
     own = sizes[groups]
@@ -221,13 +220,11 @@ def calinski_harabasz(data: np.ndarray, groups: np.ndarray) -> float:
     n, k = len(groups), int(groups.max()) + 1
     if not 1 < k < n:
         return np.nan
-    overall = data.mean(axis=0)
-    between = within = 0.0
-    for g in range(k):
-        members = data[groups == g]
-        centre = members.mean(axis=0)
-        between += len(members) * float(((centre - overall) ** 2).sum())
-        within += float(((members - centre) ** 2).sum())
+    onehot = _onehot(groups, k)
+    sizes = onehot.sum(axis=0)
+    centres = (onehot.T @ data) / sizes[:, None]
+    between = float((sizes * ((centres - data.mean(axis=0)) ** 2).sum(axis=1)).sum())
+    within = float(((data - centres[groups]) ** 2).sum())
     if within == 0:
         return np.inf
     return between / (k - 1) / (within / (n - k))
@@ -235,11 +232,16 @@ def calinski_harabasz(data: np.ndarray, groups: np.ndarray) -> float:
 
 def _log_w(spread: np.ndarray, groups: np.ndarray) -> float:
     """Log of Tibshirani's pooled within-cluster dispersion W_k."""
-    total = 0.0
-    for g in np.unique(groups):
-        members = groups == g
-        total += spread[np.ix_(members, members)].sum() / (2 * members.sum())
+    onehot = _onehot(groups, int(groups.max()) + 1)
+    within = ((spread @ onehot) * onehot).sum(axis=0)  # D_r of each cluster
+    total = float((within / (2 * onehot.sum(axis=0))).sum())
     return float(np.log(total)) if total > 0 else -np.inf
+
+
+def _onehot(groups: np.ndarray, k: int) -> np.ndarray:
+    onehot = np.zeros((len(groups), k))
+    onehot[np.arange(len(groups)), groups] = 1.0
+    return onehot
 
 
 def _summarise(observed, permuted, gap_refs, ks, *, criterion, alpha) -> dict:
