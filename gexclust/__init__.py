@@ -5,10 +5,11 @@ Submodules are imported on first use, so ``import gexclust`` and the command lin
     import gexclust as gx
 
     adata = gx.datasets.gse9476_example()
-    gx.pp.select_variable(adata, n_top=2000, subset=True)
-    gx.pp.scale(adata)
+    gx.pp.select_variable(adata, n_top=1000, flavor="mad", subset=True)
+    gx.pp.center(adata)
     gx.tl.hclust(adata, method="ward")
-    gx.tl.cut(adata, n_clusters=4)
+    gx.tl.choose_k(adata)
+    gx.tl.cut(adata, n_clusters=adata.uns["choose_k"]["k"])
 """
 
 from __future__ import annotations

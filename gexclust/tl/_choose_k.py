@@ -12,6 +12,7 @@ from scipy.spatial.distance import squareform
 
 from .._checks import check_choice
 from .._logging import logger
+from ._cut import _cut_merge_order, count_inversions
 from ._hclust import _observations, pairwise_distances
 from ._tree_access import get_tree
 
@@ -162,13 +163,21 @@ def _cut_scores(data, Z, distances, ks, *, metric, with_ch=True) -> dict[str, np
     square = squareform(distances)
     spread = square**2 if metric == "euclidean" else square
     sil, ch, log_w = [np.nan], [np.nan], [_log_w(spread, np.zeros(len(data), dtype=int))]
+    inverted = count_inversions(Z) > 0
     for k in ks:
-        groups = hierarchy.fcluster(Z, k, criterion="maxclust") - 1
+        groups = flat_clusters(Z, k, inverted=inverted)
         sil.append(silhouette(square, groups))
         ch.append(calinski_harabasz(data, groups) if with_ch else np.nan)
         log_w.append(_log_w(spread, groups))
     return {"silhouette": np.array(sil), "calinski_harabasz": np.array(ch),
             "log_w": np.array(log_w)}
+
+
+def flat_clusters(Z: np.ndarray, k: int, *, inverted: bool) -> np.ndarray:
+    """0-based labels of the cut into ``k`` clusters, by the same rule as :func:`tl.cut`."""
+    if inverted:  # centroid/median trees: by merge order, as tl.cut and R's cutree(k=)
+        return _cut_merge_order(Z, k) - 1
+    return hierarchy.fcluster(Z, k, criterion="maxclust") - 1
 
 
 def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:

@@ -139,3 +139,12 @@ def test_reordered_samples_give_the_same_scores():
     order = np.random.default_rng(1).permutation(adata.n_obs)
     second = gx.tl.choose_k(adata[order].copy(), inplace=False)
     pd.testing.assert_frame_equal(first["scores"], second["scores"])
+
+
+def test_centroid_tree_with_inversions_is_cut_like_tl_cut():
+    adata = planted_groups(n=24, n_genes=300)
+    gx.tl.hclust(adata, method="centroid")
+    result = gx.tl.choose_k(adata, k_range=range(2, 6), inplace=False)
+    assert np.isfinite(result["scores"]["silhouette"].iloc[1:]).all()
+    gx.tl.cut(adata, n_clusters=result["k"])
+    assert adata.obs["cluster"].nunique() == result["k"]
