@@ -26,3 +26,4 @@ def test_center_layer_copy_and_nan(planted):
     planted.X[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         gx.pp.center(planted)
+
