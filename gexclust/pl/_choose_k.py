@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy as np
 from ._base import finish, new_figure
 
 if TYPE_CHECKING:
+    import pandas as pd
     from anndata import AnnData
 
 PANELS = (
@@ -60,11 +62,32 @@ def choose_k(
     >>> gx.tl.choose_k(adata)
     >>> fig = gx.pl.choose_k(adata)
     """
+    fig = draw_choose_k(choose_k_spec(adata, key=key), figsize=figsize, show=show)
+    finish(fig, show=show, save=save)
+    return fig
+
+
+@dataclass
+class ChooseKSpec:
+    """What the figure shows: the scores table, the chosen k and the message."""
+
+    scores: pd.DataFrame
+    k: int
+    message: str
+
+
+def choose_k_spec(adata: AnnData, *, key: str = "choose_k") -> ChooseKSpec:
+    """Read what :func:`choose_k` shows from ``adata``."""
     if key not in adata.uns or "scores" not in adata.uns[key]:
         msg = f"pl.choose_k: no result in .uns[{key!r}]; run gexclust.tl.choose_k(adata) first"
         raise KeyError(msg)
     result = adata.uns[key]
-    scores = result["scores"]
+    return ChooseKSpec(scores=result["scores"], k=int(result["k"]), message=str(result["message"]))
+
+
+def draw_choose_k(spec: ChooseKSpec, *, figsize=(10.0, 3.4), show: bool | None = None):
+    """Draw the three curves of ``spec`` into a new Figure."""
+    scores = spec.scores
     fig = new_figure(figsize, show=show)
     axes = fig.subplots(1, len(PANELS))
     ks = np.asarray(scores.index, dtype=int)
@@ -80,13 +103,12 @@ def choose_k(
             null = scores["silhouette_null"].to_numpy(dtype=float)
             ax.plot(ks[shown], null[shown], ls="--", color="0.5", label="genes permuted")
             ax.legend(fontsize=7, frameon=False)
-        ax.axvline(int(result["k"]), color="#d62728", lw=1, ls=":")
+        ax.axvline(spec.k, color="#d62728", lw=1, ls=":")
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("k (clusters)", fontsize=8)
         ax.set_ylabel(ylabel, fontsize=8)
         ax.set_xticks(ks)
         ax.tick_params(labelsize=7)
-    fig.suptitle("\n".join(textwrap.wrap(str(result["message"]), 140)), fontsize=8)
+    fig.suptitle("\n".join(textwrap.wrap(spec.message, 140)), fontsize=8)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.78, wspace=0.35)
-    finish(fig, show=show, save=save)
     return fig
