@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ._logging import logger
 
-FIGURES = ("dendrogram", "cluster_heatmap", "clustermap")
+FIGURES = ("dendrogram", "cluster_heatmap", "clustermap", "choose_k")
 #: Formats ``gexclust run --formats`` accepts.
 FORMATS = ("png", "pdf", "svg")
 
@@ -40,6 +40,10 @@ def figure_specs(adata) -> dict:
     else:
         logger.warning("fewer than 2 genes vary across the samples: clustermap (which clusters "
                        "the genes too) is not drawn")
+    if "choose_k" in adata.uns:  # --n-clusters auto: how k was chosen
+        from .pl._choose_k import choose_k_spec
+
+        specs["choose_k"] = choose_k_spec(adata)
     return specs
 
 
@@ -55,12 +59,13 @@ def _n_varying_genes(adata) -> int:
 def draw_figures(specs: dict, folder: Path, formats=("png",)) -> list[Path]:
     """Draw every figure of ``specs`` and save it in ``formats`` into ``folder``."""
     from .pl._base import save_figure
+    from .pl._choose_k import draw_choose_k
     from .pl._cluster_heatmap import draw_cluster_heatmap
     from .pl._clustermap import draw_clustermap
     from .pl._dendrogram import draw_dendrogram_figure
 
     drawers = {"dendrogram": draw_dendrogram_figure, "cluster_heatmap": draw_cluster_heatmap,
-               "clustermap": draw_clustermap}
+               "clustermap": draw_clustermap, "choose_k": draw_choose_k}
     written = []
     for name, spec in specs.items():
         fig = drawers[name](spec)

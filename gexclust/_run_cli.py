@@ -18,19 +18,24 @@ TREE_PREFIX = "tree"
 def run_command(args) -> int:
     """Execute ``gexclust run`` for parsed ``args``; returns the exit code."""
     from ._outdir import staged_outdir
-    from ._pipeline import RunConfig, cluster_samples  # light: heavy imports are deferred
+    from ._pipeline import (  # light: heavy imports are deferred
+        DEFAULT_FLAVOR,
+        RunConfig,
+        cluster_samples,
+    )
     from ._render import parse_formats
 
     check_run_options(args)
     formats = parse_formats(args.formats)
     config = RunConfig(recipe=args.recipe, n_clusters=args.n_clusters, method=args.method,
-                       metric=args.metric, n_top_genes=_n_top(args))
+                       metric=args.metric, n_top_genes=_n_top(args),
+                       flavor=args.select_by or DEFAULT_FLAVOR, scaling=args.scale or "center")
     progress = Progress(4 if args.consensus is None else 5, quiet=args.quiet)
     # the output folder is checked (permissions, files in the way) before any real work
     with staged_outdir(Path(args.outdir), force=args.force) as stage:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
         adata, source = _load(args)
-        check_n_clusters(config.n_clusters, adata.n_obs)
+        check_n_clusters(config.k, adata.n_obs)
         n_probes = adata.n_vars
         progress(f"clustering {adata.n_obs} samples x {n_probes} probes ({config.recipe} recipe)")
         cluster_samples(adata, config)
@@ -53,6 +58,9 @@ def check_run_options(args) -> None:
     if args.recipe == "seed" and (args.n_top_genes is not None or args.all_genes):
         msg = "--recipe seed always uses all probes; drop --n-top-genes/--all-genes"
         raise ValueError(msg)
+    if args.recipe == "seed" and (args.select_by is not None or args.scale is not None):
+        msg = "--recipe seed always z-scores every probe; drop --select-by/--scale"
+        raise ValueError(msg)
     if args.n_top_genes is not None and args.n_top_genes < 1:
         msg = f"--n-top-genes must be a positive integer, got {args.n_top_genes}"
         raise ValueError(msg)
@@ -67,8 +75,18 @@ def check_run_options(args) -> None:
     check_method_metric(args.method, args.metric)
 
 
-def check_n_clusters(n_clusters: int, n_samples: int | None) -> None:
-    """``--n-clusters`` must be at least 1 and, once the data are read, at most the samples."""
+def check_n_clusters(n_clusters: int | str | None, n_samples: int | None) -> None:
+    """``--n-clusters`` must be at least 1 and, once the data are read, at most the samples.
+
+    ``'auto'`` (or ``None``, the recipe's default) needs at least 3 samples: it compares cuts
+    into 2 to n - 1 clusters.
+    """
+    if n_clusters is None or n_clusters == "auto":
+        if n_samples is not None and n_samples < 3:
+            msg = (f"--n-clusters auto needs at least 3 samples to compare cuts, the input has "
+                   f"{n_samples}; give --n-clusters K")
+            raise ValueError(msg)
+        return
     if n_clusters < 1:
         msg = f"--n-clusters must be at least 1, got {n_clusters}"
         raise ValueError(msg)
@@ -169,6 +187,7 @@ def _summary(adata, config, source, n_probes: int) -> dict:
         "n_genes_clustered": int(adata.n_vars),
         "n_clusters_found": len(sizes),
         "cut_note": cut_note(adata, config),
+        "choose_k": k_choice(adata, config),
         "cluster_sizes": {str(k): int(v) for k, v in sizes.items()},
         "cophenetic_correlation": adata.uns["hclust"]["cophenetic_correlation"],
         "ari_vs_type": None if comparison is None else comparison["ari"],
@@ -179,13 +198,45 @@ def _summary(adata, config, source, n_probes: int) -> dict:
     }
 
 
+def k_choice(adata, config) -> dict:
+    """Which k the tree was cut at, and why: given, the recipe's own, or chosen by choose_k.
+
+    With ``'auto'``: the criterion, the verdict of the permutation test (``strong``), the k
+    each criterion gives and the scores of every k (``.uns['choose_k']`` as plain JSON).
+    """
+    k = int(adata.uns["run"]["n_clusters_cut"])
+    if config.k != "auto":
+        given = config.n_clusters is not None
+        message = (f"k={k} as given (--n-clusters {k})" if given else
+                   f"k={k}, the {config.recipe} recipe's fixed number of clusters")
+        return {"k": k, "how": "given" if given else "recipe default", "message": message}
+    chosen = adata.uns["choose_k"]
+    scores = chosen["scores"]
+    return {
+        "k": k,
+        "how": "auto",
+        "message": str(chosen["message"]),
+        "criterion": str(chosen["criterion"]),
+        "strong": bool(chosen["strong"]),
+        "p_value": float(chosen["p_value"]),
+        "best_silhouette": float(chosen["best_silhouette"]),
+        "null_best_silhouette": [float(v) for v in chosen["null_best_silhouette"]],
+        "k_by": {name: int(v) for name, v in chosen["k_by"].items()},
+        "params": {name: (list(v) if name == "k_range" else v)
+                   for name, v in chosen["params"].items()},
+        "scores": [{"k": int(kk), **{c: float(v) for c, v in row.items()}}
+                   for kk, row in scores.iterrows()],
+    }
+
+
 def cut_note(adata, config) -> str | None:
-    """Why the tree was cut into other than ``config.n_clusters`` clusters, or ``None``."""
+    """Why the tree was cut into other than the asked-for clusters, or ``None``."""
     n_found = adata.obs["cluster"].nunique()
+    n_cut = int(adata.uns["run"]["n_clusters_cut"])
     note = adata.uns.get("cluster", {}).get("note", "none")  # tl.cut says why, where it knows
     note = None if note == "none" else note
-    if note is None and n_found != config.n_clusters:
-        note = (f"asked for {config.n_clusters} clusters, the tree gives {n_found}: no cut "
+    if note is None and n_found != n_cut:
+        note = (f"asked for {n_cut} clusters, the tree gives {n_found}: no cut "
                 "height separates exactly that many (tied merge heights, or the inversions "
                 "of a centroid/median tree)")
     return None if note is None else str(note)
@@ -292,9 +343,19 @@ def format_summary(adata, summary: dict) -> str:
     if summary["input"].get("simulated"):
         lines.append("NOTE: built-in example, the expression values are SIMULATED.")
     p = summary["parameters"]
-    genes = "all" if p["n_top_genes"] is None else f"top {summary['n_genes_clustered']} variable"
-    lines.append(f"{summary['n_samples']} samples, {genes} of {summary['n_probes']} probes; "
+    if p["recipe"] == "seed":
+        genes = "all probes, z-scored"
+    else:
+        genes = "all genes" if p["n_top_genes"] is None else (
+            f"top {summary['n_genes_clustered']} genes by {p['flavor']}")
+        genes += ", centred" if p["scaling"] == "center" else ", z-scored"
+    lines.append(f"{summary['n_samples']} samples x {summary['n_probes']} probes; {genes}; "
                  f"{p['method']}/{p['metric']}, {p['recipe']} recipe")
+    chosen = summary["choose_k"]
+    weak = chosen["how"] == "auto" and not chosen["strong"]
+    how = {"auto": "chosen automatically (--n-clusters auto): ", "given": "",
+           "recipe default": ""}[chosen["how"]]
+    lines.append(("WARNING: " if weak else "") + f"clusters {how}{chosen['message']}")
     if "type" in adata.obs:
         table = pd.crosstab(adata.obs["cluster"], adata.obs["type"])
         table["total"] = table.sum(axis=1)

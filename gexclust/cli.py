@@ -59,16 +59,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--outdir", required=True,
                      help="output folder: new, empty, or holding only the outputs of an "
                      "earlier run (replaced with --force)")
-    run.add_argument("--n-clusters", type=int, default=4, help="clusters to cut (default 4)")
+    run.add_argument("--n-clusters", type=_n_clusters, default=None, metavar="auto|K",
+                     help="clusters to cut, or 'auto': chosen by the highest silhouette, with a "
+                     "permutation test saying whether the groups are strong or weak (default: "
+                     "auto; 4 with --recipe seed)")
     run.add_argument("--method", default="ward", help="linkage method (default ward)")
     run.add_argument("--metric", default="euclidean", help="distance (default euclidean)")
     genes = run.add_mutually_exclusive_group()
     genes.add_argument("--n-top-genes", type=int, default=None, metavar="N",
-                       help="cluster on the N most variable genes (default 2000)")
+                       help="cluster on the N most variable genes (default 1000)")
     genes.add_argument("--all-genes", action="store_true", help="cluster on all genes")
+    run.add_argument("--select-by", choices=("mad", "variance"), default=None,
+                     help="how genes are ranked for --n-top-genes: median absolute deviation "
+                     "(default) or variance")
+    run.add_argument("--scale", choices=("center", "zscore"), default=None,
+                     help="centre each gene (default) or z-score it")
     run.add_argument("--recipe", choices=("default", "seed"), default="default",
                      help="'seed' reproduces the original script: all probes, StandardScaler, "
-                     "ward (default: 'default')")
+                     "ward, 4 clusters (default: 'default', chosen on a labelled benchmark "
+                     "panel: top 1000 genes by MAD, centred, ward, k auto)")
     run.add_argument("--consensus", type=int, default=None, metavar="N",
                      help="also run consensus clustering with N resamples (k = 2..10): "
                      "consensus.csv, consensus.png/pdf, PAC and the recommended k")
@@ -111,6 +120,17 @@ def _report_parser(sub) -> None:
     )
     report.add_argument("outdir", metavar="OUTDIR", help="folder written by 'gexclust run'")
     report.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def _n_clusters(text: str) -> int | str:
+    """``--n-clusters``: 'auto' or a whole number (range checked once the data are read)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        msg = f"expected 'auto' or a whole number, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _geo_options(parser: argparse.ArgumentParser) -> None:

@@ -20,7 +20,8 @@ import gexclust as gx
 from tests.conftest import make_planted
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGS = [f"{n}.png" for n in ("dendrogram", "cluster_heatmap", "clustermap")]
+# a default run chooses k (--n-clusters auto), so it also draws how: choose_k
+FIGS = [f"{n}.png" for n in ("dendrogram", "cluster_heatmap", "clustermap", "choose_k")]
 OUTPUTS = {"adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS,
            "tree.cdt", "tree.atr", "tree.nwk", "report.html", "report.pdf"}
 
@@ -100,10 +101,20 @@ def test_readme_example_command(tmp_path):
 
     summary = json.loads((outdir / "summary.json").read_text())
     assert summary["input"]["simulated"] is True
-    assert summary["parameters"]["n_top_genes"] == 2000
+    assert summary["parameters"]["n_top_genes"] == 1000
+    assert summary["parameters"]["flavor"] == "mad"
+    assert summary["parameters"]["scaling"] == "center"
+    assert summary["parameters"]["n_clusters"] == "auto"
     assert summary["ari_vs_type"] == pytest.approx(0.8976, abs=1e-4)
     assert summary["cut_note"] is None
     assert summary["n_clusters_found"] == 4
+    chosen = summary["choose_k"]
+    assert chosen["how"] == "auto"
+    assert chosen["k"] == 4
+    assert chosen["criterion"] == "silhouette"
+    assert chosen["strong"] is True
+    assert [row["k"] for row in chosen["scores"]] == list(range(1, 11))
+    assert f"clusters chosen automatically (--n-clusters auto): {chosen['message']}" in proc.stdout
     assert set(summary["versions"]) >= {"anndata", "numpy", "scipy"}
 
     clusters = pd.read_csv(outdir / "clusters.csv", dtype=str)

@@ -1,7 +1,8 @@
 """``gexclust run`` end to end on every file of the real labelled panel, as documented.
 
-Each run is a subprocess, like a user's; PNG figures only, to keep the runs short. Tests skip
-when the shared data are absent.
+The runs go through the command line's ``main`` in this process (as ``tests/test_cli.py``'s
+``cli`` fixture does, to spare the import time of a subprocess each), with PNG figures only.
+Tests skip when the shared data are absent.
 """
 
 from __future__ import annotations
@@ -12,54 +13,62 @@ import pandas as pd
 import pytest
 
 from tests.conftest import shared_file
-from tests.test_cli import gexclust
 
+GSE781 = "GSE781_family.soft.gz"
 RUNS = {
     "golub": ("real/golub_multtest.csv.gz", []),
     "bladder": ("real/bladder_cancer.csv.gz", []),
     "lung": ("real/lung_pvclust.csv.gz", ["--missing", "impute"]),
-    "gse781_gpl96": ("GSE781_family.soft.gz", ["--platform", "GPL96", "--type-from",
-                                               "source_name"]),
-    "gse781_gpl97": ("GSE781_family.soft.gz", ["--platform", "GPL97", "--type-from",
-                                               "source_name"]),
+    # the documented way to say "choose k" explicitly; the same as the default
+    "gse781_gpl96": (GSE781, ["--platform", "GPL96", "--type-from", "source_name",
+                              "--n-clusters", "auto"]),
+    "gse781_gpl97": (GSE781, ["--platform", "GPL97", "--type-from", "source_name"]),
 }
 
 
+@pytest.fixture
+def run(capsys):
+    from gexclust.cli import main
+
+    def gexclust_run(*args):
+        capsys.readouterr()
+        code = main(["run", *map(str, args)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return gexclust_run
+
+
 @pytest.mark.parametrize("name", list(RUNS))
-def test_run_on_panel_file(name, tmp_path):
+def test_run_on_panel_file(name, tmp_path, run):
     path, options = RUNS[name]
     out = tmp_path / name
-    proc = gexclust("run", shared_file(path), "-o", out, "--formats", "png", *options)
+    code, stdout, stderr = run(shared_file(path), "-o", out, "--formats", "png", *options)
+    assert code == 0, stderr
     summary = json.loads((out / "summary.json").read_text())
     chosen = summary["choose_k"]
     assert chosen["how"] == "auto"
-    assert summary["n_clusters_found"] == chosen["k"] >= 2
-    assert f"k={chosen['k']}" in proc.stdout
-    assert chosen["message"] in proc.stdout
     assert summary["parameters"]["n_clusters"] == "auto"
+    assert summary["n_clusters_found"] == chosen["k"] >= 2
+    assert chosen["message"] in stdout
+    assert chosen["strong"] is True  # every panel set has real groups
     clusters = pd.read_csv(out / "clusters.csv")
     assert clusters["cluster"].nunique() == chosen["k"]
-    assert (out / "dendrogram.png").stat().st_size > 0
+    assert (out / "choose_k.png").stat().st_size > 0
+    if name == "gse781_gpl96":  # --n-clusters auto: normal vs RCC, exactly
+        assert chosen["k"] == 2
+        assert summary["ari_vs_type"] == 1.0
+        normal = clusters["type"].str.contains("normal tissue")
+        assert clusters.groupby(normal)["cluster"].nunique().tolist() == [1, 1]
+    if name == "lung":
+        assert "1595 missing value(s)" in stderr  # the imputation is reported
 
 
-def test_auto_on_gse781_gpl96_is_normal_vs_rcc(tmp_path):
-    out = tmp_path / "gpl96"
-    proc = gexclust("run", shared_file("GSE781_family.soft.gz"), "-o", out, "--formats", "png",
-                    "--platform", "GPL96", "--type-from", "source_name", "--n-clusters", "auto")
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["choose_k"]["k"] == 2
-    assert summary["choose_k"]["strong"] is True
-    assert summary["ari_vs_type"] == 1.0
-    clusters = pd.read_csv(out / "clusters.csv")
-    normal = clusters["type"].str.contains("normal tissue")
-    assert clusters.groupby(normal)["cluster"].nunique().tolist() == [1, 1]
-    assert "stronger than chance" in proc.stdout
-
-
-def test_lung_without_missing_option_names_the_first_missing_cell(tmp_path):
-    proc = gexclust("run", shared_file("real/lung_pvclust.csv.gz"), "-o", tmp_path / "x",
-                    check=False)
-    assert proc.returncode == 1
-    assert len(proc.stderr.strip().splitlines()) == 1
-    assert "missing value" in proc.stderr
-    assert "missing='impute'" in proc.stderr or "--missing" in proc.stderr
+def test_lung_without_missing_option_names_the_first_missing_cell(tmp_path, run):
+    code, _, stderr = run(shared_file("real/lung_pvclust.csv.gz"), "-o", tmp_path / "x")
+    assert code == 1
+    errors = [line for line in stderr.splitlines() if line.startswith("gexclust: error")]
+    assert len(errors) == 1
+    assert "1595 missing value(s)" in errors[0]
+    assert "column 'IMAGE:298560'" in errors[0]
+    assert "--missing impute" in errors[0]

@@ -29,8 +29,9 @@ def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
         where = f"line {line_numbers[i]}" if line_numbers is not None else "row"
         msg = (
             f"{path}: {n_missing} missing value(s) in {int(bad_probe.sum())} probe(s); first at "
-            f"{where} (sample {samples[i]!r}), column {probes[j]!r}. Pass missing='drop' to drop "
-            "those probes or missing='impute' to fill them with the probe mean"
+            f"{where} (sample {samples[i]!r}), column {probes[j]!r}. Pass missing='drop' "
+            "(gexclust run --missing drop) to drop those probes or missing='impute' "
+            "(--missing impute) to fill them with the probe mean"
         )
         raise InputError(msg)
     if policy == "impute":
