@@ -108,8 +108,9 @@ def test_insights_are_written_from_this_run(example_run):
     assert "The two closest types are Bone_Marrow_CD34 and PBSC_CD34" in distances
     limits = page.sections["limits"]
     assert "simulated" in limits
-    assert "set by hand" in limits
-    assert "k = 4 was given" in page.sections["choosing-k"]
+    # the default run chooses k (--n-clusters auto) and the report says so
+    assert "set by hand" not in limits
+    assert "k = 4 was chosen from the data by silhouette" in page.sections["choosing-k"]
 
 
 def test_html_is_self_contained(example_run):
@@ -132,6 +133,8 @@ def test_strings_from_the_input_are_escaped(evil_run):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert EVIL_TYPE in page.sections["clusters"]  # shown as text
     assert "$x^2$ β-cell" in page.sections["clusters"]
+    assert "k = 3 was given" in page.sections["choosing-k"]  # run with --n-clusters 3
+    assert "set by hand" in page.sections["limits"]
     if shutil.which("pdftotext"):
         text = pdf_text(evil_run / "report.pdf")
         assert EVIL_TYPE in text
