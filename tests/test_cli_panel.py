@@ -72,3 +72,24 @@ def test_lung_without_missing_option_names_the_first_missing_cell(tmp_path, run)
     assert "1595 missing value(s)" in errors[0]
     assert "column 'IMAGE:298560'" in errors[0]
     assert "--missing impute" in errors[0]
+
+
+def test_noise_run_says_the_groups_are_weak(tmp_path, run):
+    """Gaussian noise of GSE9476's shape (64 x 2,000): the run warns in plain words."""
+    import anndata as ad
+    import numpy as np
+
+    import gexclust as gx
+
+    rng = np.random.default_rng(0)
+    noise = ad.AnnData(rng.normal(7.0, 1.0, size=(64, 2000)))
+    noise.obs_names = [f"s{i}" for i in range(64)]
+    noise.var_names = [f"g{j}" for j in range(2000)]
+    noise.obs["type"] = "noise"
+    gx.io.write_cumida(noise, tmp_path / "noise.csv")
+    code, stdout, stderr = run(tmp_path / "noise.csv", "-o", tmp_path / "out", "--no-report")
+    assert code == 0, stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["choose_k"]["strong"] is False
+    assert "WARNING: clusters chosen automatically" in stdout
+    assert "the groups are WEAK" in stdout
