@@ -84,6 +84,8 @@ def refuse_missing(X: np.ndarray, adata: AnnData, *, caller: str) -> None:
 def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.ndarray:
     """Expression values on their own scale: ``layer``, else ``.X`` with pp.scale undone.
 
+    After :func:`gexclust.pp.center` (``.uns['center']``), the gene means are added back.
+
     When :func:`gexclust.pp.scale` z-scored ``.X`` (``.uns['scale']``, ``.var['mean']`` and
     ``['std']`` present, no clipping), ``.X * std + mean`` gives back the values it scaled, so
     differences of means stay log2 fold changes. Clipped z-scores cannot be undone: they are
@@ -91,6 +93,9 @@ def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.n
     """
     X = float_matrix(get_matrix(adata, layer=layer, caller=caller))
     record = adata.uns.get("scale")
+    centred = hasattr(adata.uns.get("center"), "get") and "mean" in adata.var.columns
+    if layer is None and not hasattr(record, "get") and centred:  # pp.center: add means back
+        return X + adata.var["mean"].to_numpy(dtype=X.dtype)
     if layer is not None or not hasattr(record, "get"):
         return X
     if not {"mean", "std"} <= set(adata.var.columns):
