@@ -271,6 +271,7 @@ def test_choice_of_k_and_consensus_are_reported_when_present(example_run, tmp_pa
 
     adata = anndata.read_h5ad(example_run / "adata.h5ad")
     summary = json.loads((example_run / "summary.json").read_text())
+    summary["parameters"]["n_clusters"] = 4  # as if run with --n-clusters 4 (default: auto)
     scores = pd.DataFrame({"silhouette": [np.nan, 0.41, 0.43, 0.39]}, index=[1, 2, 3, 4])
     adata.uns["choose_k"] = {"k": 3, "strong": False, "p_value": 0.31, "scores": scores,
                              "message": "k=3 (highest mean silhouette); the groups are WEAK"}
