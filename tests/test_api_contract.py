@@ -34,7 +34,7 @@ def in_layer(adata: ad.AnnData) -> ad.AnnData:
 
 
 def run_log2(adata, **kw):
-    if kw.get("layer") in adata.layers:
+    if kw.get("layer") is not None and kw["layer"] in adata.layers:  # anndata 0.13: None is "in"
         adata.layers["L"] = 2.0 ** adata.layers["L"]
     else:
         adata.X = 2.0 ** adata.X
