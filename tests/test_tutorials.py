@@ -18,7 +18,12 @@ NEEDS = {"02_gse781_geo.ipynb": "GSE781_family.soft.gz"}
 def test_the_tutorials_are_there():
     """By name (README links them): one that goes missing or is renamed fails here."""
     names = [path.name for path in NOTEBOOKS]
-    assert names == ["01_gse9476_cumida.ipynb", "02_gse781_geo.ipynb", "03_scanpy_pbmc.ipynb"]
+    assert names == [
+        "01_gse9476_cumida.ipynb",
+        "02_gse781_geo.ipynb",
+        "03_scanpy_pbmc.ipynb",
+        "04_how_many_clusters.ipynb",
+    ]
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert all(f"tutorials/{name}" in readme for name in names)
 
