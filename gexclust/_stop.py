@@ -41,6 +41,15 @@ def install() -> None:
         signal.signal(signum, _on_signal)
 
 
+def first_received() -> int | None:
+    """The first signal received, or ``None``.
+
+    A library may turn the ``Stopped`` raised inside its own code into another exception
+    (an ``ImportError`` when the signal lands during an import); the record still says why.
+    """
+    return _received[0] if _received else None
+
+
 def check() -> None:
     """Raise :class:`Stopped` if a signal was received, even one whose exception was lost."""
     if _received:

@@ -159,15 +159,22 @@ def main(argv: list[str] | None = None) -> int:
         with _log_to_stderr(args):
             return _dispatch(args)
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (see gexclust._stop)
-        signum = getattr(err, "signum", signal.SIGINT)
-        word = "terminated" if signum == signal.SIGTERM else "interrupted"
-        print(f"gexclust: {word}", file=sys.stderr)
-        return 128 + signum
+        return _stopped(getattr(err, "signum", signal.SIGINT))
     except Exception as err:
+        from ._stop import first_received
+
+        if (signum := first_received()) is not None:  # the signal surfaced as another error
+            return _stopped(signum)
         if getattr(args, "debug", False):
             raise
         print(f"gexclust: error: {_one_line(err)}", file=sys.stderr)
         return 1
+
+
+def _stopped(signum: int) -> int:
+    word = "terminated" if signum == signal.SIGTERM else "interrupted"
+    print(f"gexclust: {word}", file=sys.stderr)
+    return 128 + signum
 
 
 def _dispatch(args) -> int:

@@ -126,3 +126,19 @@ def test_the_stage_of_a_killed_run_is_removed_by_the_next_run(tmp_path):
     assert code == 0, err
     assert not [p for p in out.iterdir() if p.name.startswith(STAGE_PREFIX)]
     assert (out / MANIFEST).exists()
+
+
+def test_a_signal_that_surfaces_as_another_error_still_exits_as_stopped(monkeypatch, capsys):
+    """A SIGTERM landing inside an import can reach main() as an ImportError: still exit 143."""
+    import signal as _signal
+
+    from gexclust import _stop, cli
+
+    def dispatch(args):
+        _stop._received.append(_signal.SIGTERM)  # what the handler records
+        raise ImportError("numpy import interrupted")
+
+    monkeypatch.setattr(cli, "_dispatch", dispatch)
+    monkeypatch.setattr(_stop, "_received", [])
+    assert cli.main(["fetch", "GSE9476", "--offline"]) == 128 + _signal.SIGTERM
+    assert "terminated" in capsys.readouterr().err
