@@ -18,12 +18,13 @@ from ._tree_access import get_tree
 
 CRITERIA = ("silhouette", "calinski_harabasz", "gap")
 REFERENCES = ("permute", "pca_uniform")
+K_RANGE = range(2, 11)  # the default cuts scored: k = 2..10
 
 
 def choose_k(
     adata: AnnData,
     *,
-    k_range=range(2, 11),
+    k_range=K_RANGE,
     key: str = "hclust",
     criterion: Literal["silhouette", "calinski_harabasz", "gap"] = "silhouette",
     n_refs: int = 20,
