@@ -15,7 +15,7 @@ Comparisons (agreement checked for each):
   observations x 50 dimensions (scipy only where its n^2 matrix fits), with ``tl.cut`` and
   ``pl.dendrogram`` on the 100k tree;
 - GEOparse vs ``io.read_soft`` (GSE9476-sized family SOFT);
-- pvclust vs gexclust's bootstrap, when gexclust has one and R with pvclust is installed;
+- pvclust vs ``tl.bootstrap`` on pvclust's ``lung``, when R with pvclust is installed;
 - ``import gexclust`` and ``gexclust --help``.
 
 Usage: python benchmarks/run.py [--sizes 5000 20000 50000 100000] [--fastcluster-max 50000]
@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -85,6 +84,7 @@ def child(kind: str, args: list[str]) -> dict:
     elif kind == "gexclust-twoway":
         method, metric, x_path, png, z_path = args
         import anndata as ad
+        import matplotlib.figure  # imported before the clock, as seaborn's is
 
         import gexclust as gx
 
@@ -138,6 +138,32 @@ def child(kind: str, args: list[str]) -> dict:
                          len(genes))
         out["seconds"] = time.perf_counter() - start
         np.save(z_path, Z)
+    elif kind == "bootstrap":
+        n_boot, support_path = args
+        sys.path.insert(0, str(HERE))
+        from bench_support import lung
+
+        import gexclust as gx
+
+        adata = lung()
+        start = time.perf_counter()
+        gx.tl.hclust(adata, method="average", metric="correlation")
+        gx.tl.bootstrap(adata, n_boot=int(n_boot), seed=1, progress=False)
+        out["seconds"] = time.perf_counter() - start
+        support = adata.uns["hclust"]["support"]
+        np.savez(support_path, linkage=adata.uns["hclust"]["linkage"], au=support["au"],
+                 se_au=support["se_au"], names=np.asarray(adata.obs_names))
+    elif kind == "pvclust":
+        import resource
+
+        (n_boot,) = args
+        sys.path.insert(0, str(HERE))
+        from bench_support import PVCLUST_R, run_r
+
+        out["seconds"] = run_r(PVCLUST_R.format(n_boot=n_boot))
+        # Rscript's own peak, not this launcher's
+        out["peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        return out
     elif kind == "warm":
         import anndata as ad
 
@@ -365,17 +391,51 @@ def bench_geo(rows: list) -> None:
                           ours_name="io.read_soft"))
 
 
-def bench_pvclust(notes: list) -> None:
-    import gexclust as gx
+PVCLUST_FIXTURE = HERE.parent / "tests" / "tl" / "data" / "pvclust_lung.csv"
 
-    has_bootstrap = "bootstrap" in getattr(gx.tl, "__all__", [])
-    has_r = shutil.which("Rscript") is not None
-    if not (has_bootstrap and has_r):
-        why = "gexclust has no bootstrap yet" if not has_bootstrap else "R is not installed"
+
+def bench_pvclust(tmp: Path, rows: list, notes: list, n_boot: int) -> None:
+    sys.path.insert(0, str(HERE))
+    from bench_support import LUNG, r_available
+
+    if not LUNG.exists() or not r_available("pvclust"):
+        why = f"{LUNG} is missing" if not LUNG.exists() else "R with pvclust is not installed"
         notes.append(f"pvclust vs gexclust bootstrap: not run ({why}).")
         return
-    notes.append("pvclust vs gexclust bootstrap: gexclust.tl.bootstrap exists; its benchmark "
-                 "is not wired into this table yet.")
+    print(f"pvclust vs tl.bootstrap, {n_boot} replicates x 10 scales", flush=True)
+    support_path = tmp / "support.npz"
+    ours = measure("bootstrap", n_boot, support_path)
+    peer = measure("pvclust", n_boot)
+    rows.append(ratio_row(f"bootstrap AU/BP, pvclust's lung (73 x 250), {n_boot:,} replicates "
+                          "x 10 scales, one core", "pvclust(parallel=FALSE)", peer, ours,
+                          au_agreement(support_path), ours_name="tl.bootstrap"))
+    notes.append("Bootstrap agreement is with the AU values pvclust gave on the same data "
+                 "(1,000 replicates, tests/tl/data/pvclust_lung.csv, made by the R script "
+                 "beside it): both are Monte Carlo estimates, so they agree up to their "
+                 "standard errors (z = difference / combined SE).")
+
+
+def au_agreement(support_path: Path) -> str:
+    """Each pvclust node's AU against ours, matched by its members, in standard errors."""
+    import numpy as np
+    import pandas as pd
+
+    fixture = pd.read_csv(PVCLUST_FIXTURE)
+    ours = np.load(support_path, allow_pickle=True)
+    Z, names = ours["linkage"], list(ours["names"])
+    n = len(names)
+    members = [frozenset([name]) for name in names]
+    for left, right in Z[:, :2].astype(int):
+        members.append(members[left] | members[right])
+    row_of = {m: i for i, m in enumerate(members[n:])}
+    rows = np.array([row_of.get(frozenset(text.split(";")), -1) for text in fixture["members"]])
+    if (rows < 0).any():
+        return f"{int((rows < 0).sum())} pvclust nodes are not in our tree"
+    se = np.hypot(ours["se_au"][rows], fixture["se.au"].to_numpy())
+    diff = ours["au"][rows] - fixture["au"].to_numpy()
+    z = np.abs(diff[se > 0] / se[se > 0])
+    return (f"same tree ({len(rows)} nodes); AU within {np.abs(diff).max():.3f}, "
+            f"|z| <= 2 at {int((z <= 2).sum())} of {len(z)} fitted nodes, max {z.max():.1f}")
 
 
 def bench_startup(rows: list, notes: list) -> None:
@@ -483,6 +543,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000, 50000, 100000])
     parser.add_argument("--fastcluster-max", type=int, default=50000,
                         help="largest n at which fastcluster is rerun (default 50,000)")
+    parser.add_argument("--n-boot", type=int, default=1000,
+                        help="bootstrap replicates per scale for pvclust (default 1,000)")
     parser.add_argument("--only", nargs="+", default=None,
                         choices=SECTIONS)
     parser.add_argument("--merge", action="store_true",
@@ -509,7 +571,8 @@ def main() -> None:
     if "geo" in todo:
         bench_geo(rows)
     if "pvclust" in todo:
-        bench_pvclust(notes)
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_pvclust(Path(tmp), rows, notes, args.n_boot)
     if "startup" in todo:
         bench_startup(rows, notes)
     loads.append(os.getloadavg()[0])

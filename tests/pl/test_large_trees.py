@@ -87,3 +87,22 @@ def test_deep_tree_of_9000_leaves_draws_without_recursion():
     assert len(lines.get_segments()) == n - 1
     _, truncated_owner = truncate_tree(Z, 50)
     assert np.bincount(truncated_owner).max() == n - 49
+
+
+def test_wide_heatmaps_average_adjacent_genes_before_drawing():
+    from gexclust.pl._clustermap import _binned
+
+    values = np.arange(24, dtype=float).reshape(2, 12)
+    values[0, 1] = np.nan  # left out of its bin's mean, not spread over it
+    binned = _binned(values, 4)
+    np.testing.assert_allclose(binned, [[(0 + 2) / 2, 4, 7, 10], [13, 16, 19, 22]])
+    assert _binned(values, 12) is values  # narrow enough: drawn as is
+    rng = np.random.default_rng(2)
+    adata = ad.AnnData(rng.normal(size=(6, 5000)),
+                       obs=pd.DataFrame(index=[f"s{i}" for i in range(6)]))
+    gx.tl.hclust(adata)
+    fig = gx.pl.clustermap(adata, n_genes=None)
+    (heat,) = [ax for ax in fig.axes if ax.images and ax.images[0].get_array().shape[0] == 6]
+    shown = heat.images[0].get_array()
+    assert 1000 < shown.shape[1] < 5000  # one column per half pixel, not one per gene
+    assert heat.images[0].get_extent()[:2] == [0, 5000]  # still spans every gene
