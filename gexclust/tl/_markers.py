@@ -121,8 +121,6 @@ def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.nda
     ``None`` when the group or the rest is empty. Keys: ``score``, ``mean_group``,
     ``mean_rest``, ``diff``, ``pval``, ``pval_adj``.
     """
-    from scipy import stats
-
     inside = codes == code
     rest = (codes >= 0) & ~inside
     if not inside.any() or not rest.any():
@@ -131,15 +129,42 @@ def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.nda
     mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
     var_a = a.var(axis=0, ddof=1) if len(a) > 1 else np.zeros(a.shape[1])
     var_b = b.var(axis=0, ddof=1) if len(b) > 1 else np.zeros(b.shape[1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        _, pval = stats.ttest_ind_from_stats(mean_a, np.sqrt(var_a), len(a), mean_b,
-                                             np.sqrt(var_b), len(b), equal_var=False)
+    pval = welch_pvalue(mean_a - mean_b, var_a, len(a), var_b, len(b))
     pval = np.where(np.isnan(pval), 1.0, pval)  # constant genes: no evidence (as scanpy)
     # a floor on the standard error keeps constant genes from giving infinite scores
     se = np.maximum(np.sqrt(var_a / len(a) + var_b / len(b)), 1e-6)
     diff = mean_a - mean_b
     return {"score": diff / se, "mean_group": mean_a, "mean_rest": mean_b, "diff": diff,
-            "pval": pval, "pval_adj": stats.false_discovery_control(pval, method="bh")}
+            "pval": pval, "pval_adj": benjamini_hochberg(pval)}
+
+
+def welch_pvalue(diff, var_a, n_a: int, var_b, n_b: int) -> np.ndarray:
+    """Two-sided p-value of Welch's t test (``scipy.stats.ttest_ind_from_stats``'s).
+
+    With the Welch-Satterthwaite degrees of freedom; NaN where both variances are zero and the
+    means equal. Uses ``scipy.special`` directly: importing
+    ``scipy.stats`` costs ~0.3 s of every ``gexclust run``.
+    """
+    from scipy.special import stdtr
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_a, share_b = var_a / n_a, var_b / n_b
+        df = (share_a + share_b) ** 2 / (share_a**2 / (n_a - 1) + share_b**2 / (n_b - 1))
+        # undefined only where a group of one or zero variances leave it so; as scipy, any
+        # finite value serves there (the t statistic decides)
+        df = np.where(np.isnan(df), 1.0, df)
+        t = diff / np.sqrt(share_a + share_b)
+        return 2.0 * stdtr(df, -np.abs(t))
+
+
+def benjamini_hochberg(pval: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (``scipy.stats.false_discovery_control``'s)."""
+    m = len(pval)
+    order = np.argsort(pval, kind="stable")
+    scaled = pval[order] * m / np.arange(1, m + 1)
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    return adjusted
 
 
 def log2_fold_change(adata: AnnData, mean_group: np.ndarray, mean_rest: np.ndarray):

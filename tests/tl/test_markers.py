@@ -94,3 +94,24 @@ def test_pl_markers_dotplot(clustered, tmp_path):
     assert len(dots.get_offsets()) == 4 * 4 * 3  # clusters x (clusters x genes)
     assert (tmp_path / "markers.png").stat().st_size > 10_000
     assert set(clustered.uns) == set(before)  # nothing stored
+
+
+@pytest.mark.parametrize(("n_a", "n_b"), [(1, 10), (2, 5), (10, 54), (1, 1)])
+def test_welch_and_bh_equal_scipy_stats(n_a, n_b):
+    from scipy import stats
+
+    from gexclust.tl._markers import benjamini_hochberg, welch_pvalue
+
+    rng = np.random.default_rng(n_a * 100 + n_b)
+    a, b = rng.normal(size=(n_a, 300)), rng.normal(size=(n_b, 300)) + 0.4
+    a[:, :2], b[:, :2] = 1.0, [1.0, 3.0]  # constant genes: equal, and different
+    var_a = a.var(axis=0, ddof=1) if n_a > 1 else np.zeros(300)
+    var_b = b.var(axis=0, ddof=1) if n_b > 1 else np.zeros(300)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, expected = stats.ttest_ind_from_stats(a.mean(0), np.sqrt(var_a), n_a, b.mean(0),
+                                                 np.sqrt(var_b), n_b, equal_var=False)
+    ours = welch_pvalue(a.mean(0) - b.mean(0), var_a, n_a, var_b, n_b)
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-15)  # NaN where scipy's
+    p = np.where(np.isnan(expected), 1.0, expected)
+    np.testing.assert_allclose(benjamini_hochberg(p), stats.false_discovery_control(p),
+                               rtol=1e-12, atol=1e-15)
