@@ -14,6 +14,7 @@ redirects may not downgrade https to http or leave the allowed hosts
 from __future__ import annotations
 
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -65,6 +66,7 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
     limits = limits or current()
     dest.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(dest) + ".lock", timeout=3600):
+        _remove_stale_parts(dest)
         state = _cache_state(dest)
         if state == "verified":
             logger.info("cache hit: %s", dest)
@@ -92,6 +94,21 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
             # which is never trusted
             _write_sidecar(dest, tmp)
     return dest
+
+
+def _remove_stale_parts(dest: Path) -> None:
+    """Remove temporary files that killed downloads of ``dest`` (or of its record) left.
+
+    Only ever called under ``dest``'s lock: every download of ``dest`` holds it, so any of
+    its temporary files (``atomic_path``'s ``.NAME.XXXXXXXX.part``) seen now belongs to a dead
+    one.
+    """
+    # mkstemp's 8 random characters: never another file's temporaries (``NAME.gz``'s)
+    own = re.compile(rf"\.{re.escape(dest.name)}(\.sha256)?\.[a-z0-9_]{{8}}\.part")
+    for stale in dest.parent.iterdir():
+        if own.fullmatch(stale.name):
+            logger.info("removing %s, left by an interrupted download", stale)
+            stale.unlink(missing_ok=True)
 
 
 def require_gzip(path: Path) -> None:

@@ -244,3 +244,19 @@ def test_broken_annotation_falls_back_with_a_warning(server, tmp_path, caplog):
     code, err, _, _ = run_cli("fetch", "GSE9476")
     assert code == 0, err
     assert "gexclust: warning: download of annotation of GPL96" in err  # said on the terminal
+
+
+def test_temporary_files_of_killed_downloads_are_removed_and_no_others(server, tmp_path):
+    gx.io.fetch_geo("GSE9476", annotate=False)
+    cached = tmp_path / "cache" / MATRIX_REL
+    folder, name = cached.parent, cached.name
+    stale = [folder / f".{name}.k3_x9ab2.part", folder / f".{name}.sha256.zz01ab9q.part"]
+    kept = [folder / f".{name}.gz.k3_x9ab2.part",  # another file's download
+            folder / f"{name}.notes.txt", folder / f".{name}.k3_x9ab2.part.bak"]
+    for path in stale + kept:
+        path.write_bytes(b"half a download")
+    cached.unlink()  # the next fetch downloads again, under the lock
+    gx.io.fetch_geo("GSE9476", annotate=False)
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in kept)
+    assert cached.exists()
