@@ -248,7 +248,9 @@ def bench_twoway(tmp: Path, rows: list, notes: list) -> None:
             rows.append(ratio_row(f"two-way {method}/{metric}, all 22,283 genes", label, peer,
                                   ours, "gene tree: " + agree))
     notes.append("Two-way: seaborn.clustermap(z_score=1) vs gx.pp.scale + tl.hclust on samples "
-                 "and genes + pl.clustermap(gene_key=...), both writing a 120-dpi PNG. seaborn "
+                 "and genes + pl.clustermap(gene_key=...), both writing a 120-dpi PNG; each "
+                 "side's libraries (matplotlib included) are imported before the clock "
+                 "starts. seaborn "
                  "uses fastcluster when it is installed (as it is with gexclust) and scipy "
                  "otherwise; its dendrogram needs sys.setrecursionlimit raised for 22,283 "
                  "leaves (it fails with RecursionError otherwise).")
