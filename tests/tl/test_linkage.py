@@ -39,6 +39,18 @@ def test_vector_engine_is_scipy(method, metric, search_dtype, n):
     np.testing.assert_allclose(Z, expected, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize(("method", "metric"), VECTOR[:2])
+def test_vector_engine_is_scipy_when_searches_span_many_blocks(method, metric, monkeypatch):
+    from gexclust.tl import _vector_linkage
+
+    monkeypatch.setattr(_vector_linkage, "BLOCK_ENTRIES", 997)  # ~2-3 query rows per block
+    X = clustered(400, seed=3)
+    rows = X if method == "ward" else standardise(X, metric)
+    Z = label_merges(vector_merges(rows, method), len(X))
+    expected = hierarchy.linkage(pdist(X, metric), method)
+    np.testing.assert_allclose(Z, expected, rtol=1e-10, atol=1e-12)
+
+
 def test_vector_engine_with_ties_keeps_cophenetic_distances():
     X = np.repeat(clustered(60, seed=1), 3, axis=0)  # every point three times: tied merges
     Z = label_merges(vector_merges(X, "ward"), len(X))
