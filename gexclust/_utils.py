@@ -54,7 +54,12 @@ def as_dense(X, *, what: str, caller: str) -> np.ndarray:
 
 
 def set_matrix(adata: AnnData, X: np.ndarray, *, layer: str | None = None) -> None:
-    """Store ``X`` into ``.X`` or ``.layers[layer]``."""
+    """Store ``X`` into ``.X`` or ``.layers[layer]``.
+
+    A view (``adata[:10]``) becomes an AnnData of its own first, as in scanpy: anndata writes
+    ``.X`` of a view into the rows of its parent, which would leave the parent half changed.
+    """
+    view_to_actual(adata)
     if layer is None:
         adata.X = X
     else:
@@ -81,25 +86,67 @@ def refuse_missing(X: np.ndarray, adata: AnnData, *, caller: str) -> None:
     raise ValueError(msg)
 
 
+def view_to_actual(adata: AnnData) -> None:
+    """Make a view an AnnData of its own (its parent is left as it is)."""
+    if adata.is_view:
+        adata._init_as_actual(adata.copy())
+
+
+def stats_names(layer: str | None, op: str) -> tuple[str, str, str]:
+    """``.var`` columns of the mean and std and ``.uns`` key of pp ``op`` on ``layer``.
+
+    ``.X``: ``'mean'``, ``'std'``, ``op`` (scanpy's names). A layer: ``'{layer}_mean'``,
+    ``'{layer}_std'``, ``'{layer}_{op}'``, so transforming a layer never overwrites the
+    statistics that undo the transform of ``.X``.
+    """
+    if layer is None:
+        return "mean", "std", op
+    return f"{layer}_mean", f"{layer}_std", f"{layer}_{op}"
+
+
+def _record_of_x(adata: AnnData, op: str):
+    """``.uns[op]`` when it records a transform of ``.X`` (records name their layer)."""
+    record = adata.uns.get(op)
+    if hasattr(record, "get") and record.get("layer", "X") == "X":
+        return record
+    return None
+
+
+def undo_of_x(adata: AnnData) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(std, offset)`` with ``.X * std + offset`` the values before pp.center/pp.scale.
+
+    ``None`` when neither transformed ``.X`` (or their ``.var`` statistics are gone).
+    ``offset`` is ``.var['mean']`` when means were subtracted (``pp.center``, or ``pp.scale``
+    with ``zero_center``), else 0; ``std`` is ``.var['std']`` after ``pp.scale``, else 1.
+    """
+    scaled = _record_of_x(adata, "scale")
+    centred = _record_of_x(adata, "center")
+    if scaled is None and centred is None:
+        return None
+    needed = {"mean", "std"} if scaled is not None else {"mean"}
+    if not needed <= set(adata.var.columns):
+        return None
+    ones = np.ones(adata.n_vars)
+    std = adata.var["std"].to_numpy(dtype=np.float64) if scaled is not None else ones
+    subtracted = centred is not None or bool(scaled.get("zero_center", True))
+    offset = adata.var["mean"].to_numpy(dtype=np.float64) if subtracted else 0.0 * ones
+    return std, offset
+
+
 def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.ndarray:
-    """Expression values on their own scale: ``layer``, else ``.X`` with pp.scale undone.
+    """Expression values on their own scale: ``layer``, else ``.X`` with pp.center/scale undone.
 
-    After :func:`gexclust.pp.center` (``.uns['center']``), the gene means are added back.
-
-    When :func:`gexclust.pp.scale` z-scored ``.X`` (``.uns['scale']``, ``.var['mean']`` and
-    ``['std']`` present, no clipping), ``.X * std + mean`` gives back the values it scaled, so
+    After :func:`gexclust.pp.center` or :func:`gexclust.pp.scale` of ``.X`` (their records in
+    ``.uns`` and statistics in ``.var``), ``.X * std + mean`` gives back the values before
+    them (both functions keep the statistics of the whole transform when applied in turn), so
     differences of means stay log2 fold changes. Clipped z-scores cannot be undone: they are
-    used as they are, with a logged warning.
+    used as they are, with a logged warning. Transforms of layers do not concern ``.X``.
     """
     X = float_matrix(get_matrix(adata, layer=layer, caller=caller))
-    record = adata.uns.get("scale")
-    centred = hasattr(adata.uns.get("center"), "get") and "mean" in adata.var.columns
-    if layer is None and not hasattr(record, "get") and centred:  # pp.center: add means back
-        return X + adata.var["mean"].to_numpy(dtype=X.dtype)
-    if layer is not None or not hasattr(record, "get"):
+    undo = undo_of_x(adata) if layer is None else None
+    if undo is None:
         return X
-    if not {"mean", "std"} <= set(adata.var.columns):
-        return X
+    record = _record_of_x(adata, "scale") or {}
     if record.get("max_value", "none") != "none":
         logger.warning(
             "%s: .X holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
@@ -107,6 +154,5 @@ def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.n
             "layer= with the expression values)", caller, record["max_value"],
         )
         return X
-    std = adata.var["std"].to_numpy(dtype=X.dtype)
-    mean = adata.var["mean"].to_numpy(dtype=X.dtype)
-    return X * std + mean if record.get("zero_center", True) else X * std
+    std, offset = undo
+    return X * std.astype(X.dtype) + offset.astype(X.dtype)

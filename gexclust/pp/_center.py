@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
-from .._utils import float_matrix, get_matrix, set_matrix
+from .._utils import float_matrix, get_matrix, set_matrix, stats_names, undo_of_x
 
 
 def center(
@@ -36,8 +36,14 @@ def center(
     ``None``, or a copy if ``copy=True``. Sets
 
     - ``.X`` (or the layer): the centred values (float);
-    - ``.var['mean']``: the mean subtracted from each gene;
-    - ``.uns['center']``: ``layer``.
+    - ``.var['mean']`` (``.var['{layer}_mean']`` for a layer): the mean subtracted from each
+      gene;
+    - ``.uns['center']`` (``.uns['{layer}_center']`` for a layer): ``layer``.
+
+    When ``.X`` was already centred or scaled (this function, :func:`~gexclust.pp.scale`),
+    ``.var['mean']`` is the offset of the whole transform from the values before the first
+    step (``.X * .var['std'] + .var['mean']`` gives them back) and ``.uns['center']`` says
+    ``applied_to_transformed=True``.
 
     Examples
     --------
@@ -54,7 +60,14 @@ def center(
         msg = "center: data contain NaN; handle missing values when reading (missing=)"
         raise ValueError(msg)
     mean = X.mean(axis=0)
-    set_matrix(adata, X - mean, layer=layer)
-    adata.var["mean"] = mean
-    adata.uns["center"] = {"layer": layer or "X"}
+    record = {"layer": layer or "X"}
+    prior = undo_of_x(adata) if layer is None else None
+    if prior is not None:  # .X = (Y - offset) / s1 before: Y = .X * s1 + s1 * mean + offset
+        s1, offset = prior
+        mean = s1 * mean + offset
+        record["applied_to_transformed"] = True
+    set_matrix(adata, X - X.mean(axis=0), layer=layer)  # this step's own means
+    mean_name, _, key = stats_names(layer, "center")
+    adata.var[mean_name] = mean
+    adata.uns[key] = record
     return adata if copy else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
-from .._utils import float_matrix, get_matrix, refuse_missing, set_matrix
+from .._utils import float_matrix, get_matrix, refuse_missing, set_matrix, stats_names, undo_of_x
 
 
 def scale(
@@ -50,8 +50,16 @@ def scale(
 
     - ``.X`` (or the layer): the scaled values (float);
     - ``.var['mean']`` and ``.var['std']``: the statistics used (``std`` is 1 for constant
-      genes, as in scanpy);
-    - ``.uns['scale']``: ``zero_center``, ``max_value`` and ``ddof``.
+      genes, as in scanpy); for a layer ``.var['{layer}_mean']`` and ``['{layer}_std']``, so
+      the statistics of ``.X`` are kept;
+    - ``.uns['scale']`` (``.uns['{layer}_scale']`` for a layer): ``zero_center``,
+      ``max_value``, ``ddof`` and ``layer``.
+
+    When ``.X`` was already centred or scaled (:func:`~gexclust.pp.center`, this function;
+    e.g. a notebook cell run twice), ``.var['mean']`` and ``['std']`` describe the whole
+    transform from the values before the first step (``.X * std + mean`` gives them back, as
+    :func:`~gexclust.tl.markers` needs for fold changes), and ``.uns['scale']`` says
+    ``applied_to_transformed=True``.
 
     Examples
     --------
@@ -79,12 +87,33 @@ def scale(
         X[:, constant] = 0.0
     if max_value is not None:
         X = np.clip(X, -max_value if zero_center else None, max_value)
-    set_matrix(adata, X, layer=layer)
-    adata.var["mean"] = mean
-    adata.var["std"] = std
-    adata.uns["scale"] = {
+    record = {
         "zero_center": zero_center,
         "max_value": "none" if max_value is None else max_value,
         "ddof": ddof,
+        "layer": layer or "X",
     }
+    prior = undo_of_x(adata) if layer is None else None
+    if prior is not None:  # .X was centred or scaled before: keep the whole transform
+        mean, std, record = _after(prior, mean, std, record, adata.uns.get("scale"))
+    set_matrix(adata, X, layer=layer)
+    mean_name, std_name, key = stats_names(layer, "scale")
+    adata.var[mean_name] = mean
+    adata.var[std_name] = std
+    adata.uns[key] = record
     return adata if copy else None
+
+
+def _after(prior, mean, std, record: dict, prior_record) -> tuple:
+    """Statistics of this scaling composed with an earlier centring or scaling of ``.X``.
+
+    ``.X`` was ``(Y - offset) / s1``; now it is ``(X1 - mean) / std``, so ``Y`` is ``.X`` times
+    ``s1 * std`` plus ``s1 * mean + offset`` (``mean`` 0 without ``zero_center``).
+    """
+    s1, offset = prior
+    subtracted = mean if record["zero_center"] else 0.0
+    record = {**record, "zero_center": bool(record["zero_center"] or np.any(offset != 0)),
+              "applied_to_transformed": True}
+    if hasattr(prior_record, "get") and prior_record.get("max_value", "none") != "none":
+        record["max_value"] = prior_record["max_value"]  # clipped once: still not undoable
+    return s1 * subtracted + offset, s1 * std, record

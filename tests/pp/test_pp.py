@@ -148,3 +148,46 @@ def test_scale_refuses_missing_values_naming_gene_and_sample(planted):
     planted.X[4, 7] = np.inf
     with pytest.raises(ValueError, match="gene 'g7'"):
         gx.pp.select_variable(planted)
+
+
+@pytest.mark.parametrize("step", ["log2", "scale", "center"])
+def test_transforming_a_view_leaves_its_parent_alone(step):
+    # anndata writes .X of a view into its parent's rows: the parent came out half logged
+    parent = ad.AnnData(np.arange(1.0, 13.0).reshape(4, 3) * 100)
+    before = parent.X.copy()
+    view = parent[:2]
+    getattr(gx.pp, step)(view)
+    np.testing.assert_array_equal(parent.X, before)
+    assert not view.is_view
+    assert not np.array_equal(view.X, before[:2])
+
+
+@pytest.mark.parametrize("step", ["scale", "center"])
+def test_transforming_a_layer_keeps_the_undo_of_x(example, step):
+    # before: pp.scale(layer='z') wrote .var['mean']/['std'] and .uns['scale'], and tl.markers
+    # "undid" a scaling .X never had (mean_group 26.2 for a true 11.8)
+    gx.pp.select_variable(example, n_top=100, subset=True)
+    truth = gx.tl.markers(example, groupby="type", n_genes=3, inplace=False)
+    example.layers["z"] = example.X.copy()
+    getattr(gx.pp, step)(example, layer="z")
+    assert f"z_{step}" in example.uns
+    assert step not in example.uns
+    assert "z_mean" in example.var
+    assert "mean" not in example.var
+    table = gx.tl.markers(example, groupby="type", n_genes=3, inplace=False)
+    np.testing.assert_allclose(table["mean_group"], truth["mean_group"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("steps", [("scale", "scale"), ("center", "scale"), ("scale", "center"),
+                                   ("center", "center")])
+def test_centring_or_scaling_twice_keeps_fold_changes(example, steps):
+    # a notebook cell run twice: before, the second pp.scale's statistics (mean 0, std 1)
+    # replaced the first's, and log2 fold changes came out as z-score differences (off by 3.2)
+    gx.pp.select_variable(example, n_top=100, subset=True)
+    truth = gx.tl.markers(example, groupby="type", n_genes=3, inplace=False)
+    for step in steps:
+        getattr(gx.pp, step)(example)
+    table = gx.tl.markers(example, groupby="type", n_genes=3, inplace=False)
+    assert table["gene"].tolist() == truth["gene"].tolist()
+    for column in ("logfoldchange", "mean_group"):
+        np.testing.assert_allclose(table[column], truth[column], rtol=1e-9)
