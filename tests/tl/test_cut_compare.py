@@ -174,3 +174,16 @@ def test_tied_heights_say_why_fewer_clusters(caplog):
     assert "tied merge heights" in caplog.text
     with pytest.raises(ValueError, match="integer between 1 and 4"):
         gx.tl.cut(adata, n_clusters=2.5)
+
+
+@pytest.mark.parametrize("method", ["static", "dynamic"])
+def test_cut_never_writes_over_a_tree(planted, method):
+    # before: key_added='hclust' replaced the tree by the cut's record, silently
+    gx.tl.hclust(planted)
+    gx.tl.hclust(planted, axis="var", key_added="genes")
+    size = {"n_clusters": 2} if method == "static" else {}
+    for key_added in ("hclust", "genes"):
+        with pytest.raises(ValueError, match=f"holds a tree.*key_added='{key_added}'"):
+            gx.tl.cut(planted, method=method, key_added=key_added, **size)
+    assert "linkage" in planted.uns["hclust"]
+    assert "linkage" in planted.uns["genes"]
