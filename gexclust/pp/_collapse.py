@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Literal
 
 import numpy as np
@@ -77,7 +78,7 @@ def collapse_probes(
         values, probes, n_probes = _average(X, adata.var_names, probe_idx, codes, how)
     var = pd.DataFrame({"n_probes": n_probes, "probes": probes},
                        index=pd.Index(names.astype(str), dtype=str))
-    out = AnnData(X=values, obs=adata.obs.copy(), var=var, uns=dict(adata.uns))
+    out = AnnData(X=values, obs=adata.obs.copy(), var=var, uns=deepcopy(dict(adata.uns)))
     out.uns["collapse_probes"] = {
         "by": by, "how": how, "multi": multi, "drop_controls": drop_controls,
         "n_probes_in": int(adata.n_vars), "n_probes_used": len(set(probe_idx)),

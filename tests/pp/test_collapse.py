@@ -67,3 +67,11 @@ def test_errors(probes):
         gx.pp.collapse_probes(probes, how="sum")
     with pytest.raises(KeyError, match="no column 'symbol'"):
         gx.pp.collapse_probes(probes, by="symbol")
+
+
+def test_collapsed_uns_is_its_own(probes):
+    # before: .uns was copied shallowly, so a record changed on the genes changed the probes'
+    probes.uns["log2"] = {"applied": True}
+    genes = gx.pp.collapse_probes(probes)
+    genes.uns["log2"]["applied"] = False
+    assert probes.uns["log2"]["applied"] is True
