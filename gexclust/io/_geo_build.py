@@ -11,6 +11,7 @@ from anndata import AnnData
 
 from .._errors import InputError
 from .._logging import logger
+from ._geo_text import decode_text
 from ._geo_types import KNOWN_SERIES, cumida_type
 from ._missing import handle_missing
 from ._soft import SoftRecord, read_tsv
@@ -113,7 +114,7 @@ def id_order_key(sample: SoftRecord, header) -> tuple[bytes, bytes]:
 def decode_ids(sample: SoftRecord, header) -> list[str]:
     """The ID_REF column of one sample as strings."""
     column = list(header).index("ID_REF")
-    rows = sample.body.decode("utf-8", errors="replace").split("\n")[:-1]
+    rows = decode_text(sample.body).split("\n")[:-1]
     ids = []
     for row in rows:
         parts = row.rstrip("\r").split("\t", column + 1)

@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import re
+import warnings
 from typing import Literal
 
 import numpy as np
@@ -25,10 +26,10 @@ from ._geo_build import (
     sample_obs,
     to_anndata,
 )
-from ._geo_text import GEO_NA, LineScanner, open_binary
+from ._geo_text import GEO_NA, LEGACY_ENCODING, LineScanner, decode_text, open_binary
 from ._gpl import platform_table, read_gpl
 from ._platform import bundled_gpl96
-from ._soft import SoftRecord, parse_soft
+from ._soft import SoftRecord, clean_rows, parse_soft
 
 Missing = Literal["error", "drop", "impute"]
 
@@ -308,7 +309,7 @@ def _matrix_header(scanner: LineScanner, path):
     while (raw := scanner.readline()) is not None:
         if scanner.lineno == 1:
             raw = raw.removeprefix(codecs.BOM_UTF8)
-        line = raw.decode("utf-8", errors="replace").strip()
+        line = decode_text(raw).strip()
         if line.startswith("!series_matrix_table_begin"):
             return meta, sample_meta
         if line.startswith("^"):
@@ -328,30 +329,90 @@ def _matrix_header(scanner: LineScanner, path):
 
 
 def _matrix_table(block: bytes, path) -> pd.DataFrame:
-    if not block.strip():
+    """The probes x samples table between the series-matrix markers, values as float."""
+    rows = clean_rows(block)
+    if not rows.strip():
         msg = f"{path}: the series matrix table is empty"
         raise InputError(msg)
+    header, _, body = rows.partition(b"\n")
+    names = _matrix_names(header, path)
+    if not body.strip():
+        msg = f"{path}: the series matrix table names {len(names) - 1} sample(s) but has no rows; sequencing series keep their data in supplementary files"  # noqa: E501
+        raise InputError(msg)
+    if b"\t\n" in body:  # trailing tabs: empty cells past the last sample, as pandas sees them
+        body = TRAILING_TABS.sub(b"\n", body)
     try:
-        frame = pd.read_csv(io.BytesIO(block), sep="\t", index_col=0, na_values=GEO_NA,
-                            keep_default_na=False, dtype={0: str})
-    except ValueError as err:
+        try:
+            frame = _pandas_matrix(body, names, "utf-8")
+        except UnicodeDecodeError:
+            frame = _pandas_matrix(body, names, LEGACY_ENCODING)
+    except (ValueError, pd.errors.ParserWarning) as err:
+        _refuse_long_rows(body, names, path)
         msg = f"{path}: cannot read the series matrix table: {err}"
         raise InputError(msg) from None
-    # trailing tabs on the header line make empty, unnamed columns
-    unnamed = [c for c in frame.columns if c.startswith("Unnamed: ") and frame[c].isna().all()]
-    frame = frame.drop(columns=unnamed)
-    bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if bad:
-        column = frame[bad[0]]
-        numbers = pd.to_numeric(column, errors="coerce")
-        probe = column.index[(numbers.isna() & column.notna()).to_numpy()][0]
-        msg = f"{path}: sample {bad[0]}, ID_REF {probe!r}: value {column[probe]!r} is not a number"
-        raise InputError(msg)
-    frame.index = frame.index.astype(str)
+    frame = frame.set_index(names[0])
+    _check_numbers(frame, path)
+    frame.index = frame.index.fillna("").astype(str)
+    frame.index.name = None
     if frame.index.duplicated().any():
         msg = f"{path}: ID_REF {frame.index[frame.index.duplicated()][0]!r} appears twice"
         raise InputError(msg)
     return frame
+
+
+TRAILING_TABS = re.compile(rb"[\t ]+\n")
+
+
+def _pandas_matrix(body: bytes, names: list[str], encoding: str) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        # a first row longer than the header only warns; later ones raise
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return pd.read_csv(io.BytesIO(body), sep="\t", header=None, names=names,
+                           index_col=False, na_values=GEO_NA, keep_default_na=False,
+                           dtype={names[0]: str}, encoding=encoding)
+
+
+def _matrix_names(header: bytes, path) -> list[str]:
+    """Column names of the table header: quotes and whitespace removed, trailing tabs ignored."""
+    text = decode_text(header)
+    names = [n.strip() for n in next(csv.reader([text], delimiter="\t"), [])]
+    while names and not names[-1]:
+        names.pop()
+    if len(names) < 2:
+        msg = f"{path}: the series matrix table header {text[:60]!r} names no samples; expected ID_REF and one column per sample"  # noqa: E501
+        raise InputError(msg)
+    seen = set()
+    for name in names:
+        if name in seen:
+            msg = f"{path}: column {name!r} appears twice in the series matrix table header"
+            raise InputError(msg)
+        seen.add(name)
+    return names
+
+
+def _refuse_long_rows(body: bytes, names: list[str], path) -> None:
+    """Raise an error naming the first row with more cells than the header, if there is one."""
+    for row in body.split(b"\n"):
+        cells = row.split(b"\t")
+        if len(cells) > len(names):
+            probe = decode_text(cells[0]).strip('"')
+            msg = f"{path}: ID_REF {probe!r} has {len(cells) - 1} values for the {len(names) - 1} sample(s) of the table header"  # noqa: E501
+            raise InputError(msg)
+
+
+def _check_numbers(frame: pd.DataFrame, path) -> None:
+    """Refuse a cell that is neither a number nor one of GEO's missing-value tokens."""
+    for sample in frame.columns:
+        column = frame[sample]
+        if pd.api.types.is_numeric_dtype(column):
+            continue
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = (numbers.isna() & column.notna()).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            msg = f"{path}: sample {sample}, ID_REF {frame.index[i]!r}: value {column.iloc[i]!r} is not a number"  # noqa: E501
+            raise InputError(msg)
+        frame[sample] = numbers.astype(np.float64)
 
 
 def _matrix_obs(sample_meta, columns: list[str], path) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._geo_text import GEO_NA
+from ._geo_text import GEO_NA, decode_text
 from ._soft import SoftRecord, byte_positions, parse_soft
 
 MISSING = frozenset(GEO_NA)
@@ -99,7 +99,7 @@ def _leading_columns(record: SoftRecord, columns: list[str]) -> pd.DataFrame:
         stop = np.minimum(tabs[np.minimum(first + k, len(tabs) - 1)], ends)
         begin = np.minimum(begin, ends)  # rows with fewer fields give empty cells
         cells = [body[i:j] for i, j in zip(begin.tolist(), stop.tolist(), strict=True)]
-        text = [c.rstrip(b"\r").decode("utf-8", errors="replace") for c in cells]
+        text = [decode_text(c.rstrip(b"\r")) for c in cells]
         out[column] = ["" if t in MISSING else t for t in text]
     return pd.DataFrame(out)
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._geo_text import GEO_NA, LineScanner, line_start, open_binary
+from ._geo_text import GEO_NA, LEGACY_ENCODING, LineScanner, decode_text, line_start, open_binary
 
 ENTITY_KINDS = ("DATABASE", "SERIES", "PLATFORM", "SAMPLE", "DATASET", "SUBSET", "ANNOTATION")
 
@@ -51,18 +51,29 @@ def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.Data
     """Parse tab-separated ``body`` rows (no header line) with GEO's missing-value tokens.
 
     Blank rows are kept (as missing values) so row counts stay aligned with the ID_REF column.
+    Text that is not UTF-8 is read as Latin-1 (older GEO records).
     """
     dtype = {c: (float if c in numeric else str) for c in header}
-    source = io.BytesIO(body)
     try:
-        return pd.read_csv(
-            source, sep="\t", header=None, names=header, usecols=usecols, dtype=dtype,
-            na_values=GEO_NA, keep_default_na=False, quoting=3, index_col=False,
-            skip_blank_lines=False,
-        )
+        try:
+            return _pandas_tsv(body, header, dtype, usecols, "utf-8")
+        except UnicodeDecodeError:
+            return _pandas_tsv(body, header, dtype, usecols, LEGACY_ENCODING)
     except ValueError as err:
+        if usecols is not None:
+            # pandas refuses usecols when every row is shorter than the header (trailing empty
+            # cells left out by the submitter); all columns then read, short rows padded
+            return read_tsv(body, header, path, record, numeric=numeric)[list(usecols)]
         msg = f"{path}: table of {record.kind} {record.accession} (line {record.line}): {err}"
         raise InputError(msg) from None
+
+
+def _pandas_tsv(body: bytes, header, dtype, usecols, encoding: str) -> pd.DataFrame:
+    return pd.read_csv(
+        io.BytesIO(body), sep="\t", header=None, names=header, usecols=usecols, dtype=dtype,
+        na_values=GEO_NA, keep_default_na=False, quoting=3, index_col=False,
+        skip_blank_lines=False, encoding=encoding,
+    )
 
 
 def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
@@ -90,7 +101,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 break
             if scanner.lineno == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
-            line = raw.decode("utf-8", errors="replace").strip()
+            line = decode_text(raw).strip()
             if line.startswith("^"):
                 current = _record_of(line, scanner.lineno, path, seen, records)
             elif not line:
@@ -185,7 +196,7 @@ def _set_table(record: SoftRecord, header: bytes, body: bytes, start: int, path)
     if record.header is not None:
         msg = f"{path}, line {start}: {record.kind} {record.accession} has a second data table (the first is at line {record.table_line})"  # noqa: E501
         raise InputError(msg)
-    names = header.rstrip().decode("utf-8", errors="replace").split("\t")
+    names = decode_text(header.rstrip()).split("\t")
     record.header = dedup_names([n.strip() for n in names])
     record.body = clean_rows(body)
     record.n_rows = record.body.count(b"\n")

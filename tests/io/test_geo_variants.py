@@ -1,0 +1,106 @@
+"""Real GEO files, transformed as downloads and editors transform them, read like the originals.
+
+Each variant is built at test time from a real file in ../shared/data (never copied here): the
+reader must give the original's values, order and metadata, or one line naming file and reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+import gexclust as gx
+from gexclust._errors import InputError
+from tests.conftest import shared_file
+
+MATRIX = "peers/epimedtools/GSE26471_series_matrix.txt.gz"
+SAMPLE = "GSM11805.txt.gz"
+
+
+def text_of(name: str) -> bytes:
+    return gzip.decompress(shared_file(name).read_bytes())
+
+
+def rows_of_matrix(data: bytes, change) -> bytes:
+    """``data`` with ``change`` applied to every data row of the series-matrix table."""
+    head, _, rest = data.partition(b"!series_matrix_table_begin\n")
+    header, _, rest = rest.partition(b"\n")
+    table, _, tail = rest.partition(b"!series_matrix_table_end")
+    rows = b"".join(change(row) + b"\n" for row in table.splitlines())
+    return head + b"!series_matrix_table_begin\n" + header + b"\n" + rows + b"!series_matrix_table_end" + tail  # noqa: E501
+
+
+def assert_same(adata, clean):
+    assert adata.obs_names.tolist() == clean.obs_names.tolist()
+    assert adata.var_names.tolist() == clean.var_names.tolist()
+    np.testing.assert_array_equal(adata.X, clean.X)
+    assert adata.obs.equals(clean.obs)
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    data = text_of(MATRIX)
+    path = tmp_path_factory.mktemp("clean") / "GSE26471_series_matrix.txt"
+    path.write_bytes(data)
+    return data, gx.io.read_series_matrix(path)
+
+
+@pytest.mark.parametrize("variant", [
+    lambda d: rows_of_matrix(d, lambda row: row + b"\t"),  # rows end in a tab, the header not
+    lambda d: d.replace(b'"GSM650992"\n', b'"GSM650992"  \n'),  # spaces after the header
+    lambda d: d.replace(b'"ID_REF"\t"GSM650992"\n', b'"ID_REF"\t"GSM650992"\t\t\n'),
+])
+def test_matrix_whitespace_variants_read_like_the_original(variant, matrix, tmp_path):
+    data, clean = matrix
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(variant(data))
+    assert_same(gx.io.read_series_matrix(path), clean)
+
+
+def test_matrix_without_rows_says_so(matrix, tmp_path):
+    # GEO writes such tables for sequencing series: the header, then the end marker
+    data, _ = matrix
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(rows_of_matrix(data, lambda row: b"").replace(b"\n\n", b"\n"))
+    with pytest.raises(InputError, match=r"^\S+GSE26471_series_matrix\.txt: the series matrix table names 1 sample\(s\) but has no rows; sequencing series keep their data in supplementary files$"):  # noqa: E501
+        gx.io.read_series_matrix(path)
+
+
+def test_matrix_row_longer_than_header_is_named(matrix, tmp_path):
+    # a value too many on a row: refused, never shifted into another sample's column
+    data, _ = matrix
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(data.replace(b'"1053_at"\t1535.78\n', b'"1053_at"\t1535.78\t7.5\n'))
+    with pytest.raises(InputError, match=r"^\S+: ID_REF '1053_at' has 2 values for the 1 sample\(s\) of the table header$"):  # noqa: E501
+        gx.io.read_series_matrix(path)
+    path.write_bytes(data.replace(b'"ID_REF"\t"GSM650992"', b'"ID_REF"\t"GSM650992"\t"GSM650992"'))
+    with pytest.raises(InputError, match=r"column 'GSM650992' appears twice in the series matrix table header$"):  # noqa: E501
+        gx.io.read_series_matrix(path)
+
+
+def test_latin1_text_is_read_not_replaced(matrix, tmp_path):
+    data, _ = matrix
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(data.replace(b'"cell line: HeLa (ATCC CCL-2)"', b'"cell line: M\xfcller"')
+                     .replace(b'"1007_s_at"', b'"1007_\xb5s_at"'))
+    adata = gx.io.read_series_matrix(path)
+    assert adata.obs["cell line"].tolist() == ["Müller"]
+    assert adata.var_names[0] == "1007_µs_at"
+    sample = text_of(SAMPLE).replace(b"!Sample_molecule_ch1", b"!Sample_characteristics_ch1 = donor: M\xfcller\r\n!Sample_molecule_ch1")  # noqa: E501
+    path = tmp_path / "GSM11805.txt"
+    path.write_bytes(sample.replace(b"222384_at\t26.4\tA", b"222384_at\t26.4\t\xb5A"))
+    adata = gx.io.read_soft(path)
+    assert adata.obs["donor"].tolist() == ["Müller"]
+    assert adata.shape == (1, 22283)
+
+
+def test_header_longer_than_every_row(tmp_path):
+    # a column named in the header whose cells are left out of every row (no trailing tabs)
+    data = text_of(SAMPLE)
+    clean = tmp_path / "GSM11805.txt"
+    clean.write_bytes(data)
+    path = tmp_path / "GSM11805_extra.txt"
+    path.write_bytes(data.replace(b"ID_REF\tVALUE\tABS_CALL\r\n", b"ID_REF\tVALUE\tABS_CALL\tDETECTION P\r\n"))  # noqa: E501
+    assert_same(gx.io.read_soft(path), gx.io.read_soft(clean))
