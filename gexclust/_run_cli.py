@@ -106,7 +106,11 @@ def _input_kind(source: str | None) -> str:
         return "geo"
     if "series_matrix" in name:
         return "series_matrix"
-    return "soft" if ".soft" in name else "cumida"
+    if ".soft" in name:
+        return "soft"
+    from .io._geo_text import geo_kind
+
+    return geo_kind(source) or "cumida"
 
 
 def _n_top(args) -> int | None:

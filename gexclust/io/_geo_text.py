@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import zlib
@@ -115,6 +116,26 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
         except INFLATE_ERRORS as err:
             msg = f"{path}: corrupt or truncated gzip data ({err}); download the file again"
             raise InputError(msg) from None
+
+
+def geo_kind(path: str | os.PathLike) -> str | None:
+    """``'soft'`` or ``'series_matrix'`` when ``path`` holds GEO text, by its first line.
+
+    GEO names single records ``GSM11805.txt`` or ``GPL96.txt``: the name alone does not tell.
+    None for other content and for files that cannot be opened (their reader says why).
+    """
+    try:
+        with open_binary(path) as stream:
+            head = stream.read(1 << 16)
+    except (OSError, InputError, *INFLATE_ERRORS):
+        return None
+    first = next((line.strip() for line in head.removeprefix(codecs.BOM_UTF8).splitlines()
+                  if line.strip()), b"")
+    if first.startswith(b"^"):
+        return "soft"
+    if first.startswith((b"!Series_", b"!Sample_")):
+        return "series_matrix"
+    return None
 
 
 class LineScanner:
