@@ -122,8 +122,11 @@ def geo_kind(path: str | os.PathLike) -> str | None:
     """``'soft'`` or ``'series_matrix'`` when ``path`` holds GEO text, by its first line.
 
     GEO names single records ``GSM11805.txt`` or ``GPL96.txt``: the name alone does not tell.
-    None for other content and for files that cannot be opened (their reader says why).
+    None for other content, for files that cannot be opened (their reader says why) and for
+    pipes (``<(zcat ...)``), which reading ahead would consume.
     """
+    if not Path(path).is_file():
+        return None
     try:
         with open_binary(path) as stream:
             head = stream.read(1 << 16)
