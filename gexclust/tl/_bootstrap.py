@@ -9,6 +9,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._logging import logger
+from .._utils import view_to_actual
 from ._bootstrap_kernel import BootstrapTask, Chunk, leaf_hashes, node_hashes, run_chunk
 from ._multiscale import fit_nodes
 from ._parallel import check_seed, map_chunks
@@ -101,6 +102,7 @@ def bootstrap(
     seed = check_seed(seed)
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # the support goes into the tree's record, which a view shares
     stored, tree, data = tree_and_data(adata, key=key, caller="bootstrap")
     Z = tree.linkage
     params = tree.params

@@ -99,7 +99,8 @@ def consensus(
     -------
     ``None``, or a copy if ``copy=True``. Sets
 
-    - ``.obsp[f'{key_added}_k{k}']``: the consensus matrix at each k;
+    - ``.obsp[f'{key_added}_k{k}']``: the consensus matrix at each k (those of an earlier
+      run with the same ``key_added`` are removed first);
     - ``.obsm[f'{key_added}_classes']``: samples x k's, the consensus class (1..k, numbered
       left to right along the consensus tree) at each k of ``.uns[key_added]['k']``;
     - ``.obs[key_added]``: the classes at the recommended k (categorical);
@@ -253,6 +254,9 @@ def _left_to_right(raw: np.ndarray, leaves: np.ndarray) -> np.ndarray:
 
 def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str,
            params: dict) -> None:
+    prefix = f"{key_added}_k"
+    for name in [n for n in adata.obsp if n.startswith(prefix) and n[len(prefix):].isdigit()]:
+        del adata.obsp[name]  # an earlier run's, maybe of a k this run did not compute
     for j, k in enumerate(ks):
         adata.obsp[f"{key_added}_k{k}"] = summary["matrices"][j]
     adata.obsm[f"{key_added}_classes"] = summary["classes"]

@@ -185,3 +185,13 @@ def test_dask_cluster_gives_the_local_numbers(dask_client):
         np.testing.assert_array_equal(
             remote.uns["hclust"]["support"][name], local.uns["hclust"]["support"][name]
         )
+
+
+def test_bootstrap_of_a_view_leaves_the_parent_alone():
+    # before: the support went into the tree record the view shares with its parent
+    adata = _planted(6)
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    view = adata[np.random.default_rng(1).permutation(adata.n_obs)]
+    gx.tl.bootstrap(view, n_boot=10, seed=0, progress=False)
+    assert "support" in view.uns["hclust"]
+    assert "support" not in adata.uns["hclust"]

@@ -105,3 +105,12 @@ def test_consensus_refuses_bad_arguments():
         gx.tl.consensus(adata, n_resamples=0, progress=False)
     with pytest.raises(ValueError, match="needs metric='euclidean'"):
         gx.tl.consensus(adata, method="ward", metric="correlation", progress=False)
+
+
+def test_a_second_run_leaves_no_matrix_of_the_first():
+    # before: a rerun with fewer k kept the first run's .obsp['consensus_k4'], ['..._k5']
+    adata = _dataset("planted")
+    gx.tl.consensus(adata, k_range=range(2, 6), n_resamples=5, progress=False)
+    adata.obsp["consensus_kernel"] = adata.obsp["consensus_k2"]  # not ours: kept
+    gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=5, progress=False)
+    assert sorted(adata.obsp) == ["consensus_k2", "consensus_k3", "consensus_kernel"]
