@@ -48,7 +48,7 @@ def log2(
         (already log2) are left alone while MAS 5.0 signal is logged. If False, always log.
     floor
         Values below ``floor`` are raised to it before logging, so zeros and the negative values
-        of some MAS 5.0 files give ``log2(floor)`` instead of ``-inf``/NaN.
+        of some MAS 5.0 files give ``log2(floor)`` instead of ``-inf``/NaN. Must be positive.
     layer
         Transform this layer instead of ``.X``.
     copy
@@ -87,6 +87,10 @@ def log2(
     >>> adata.uns["log2"]["applied"], "log1p" in adata.uns
     (False, False)
     """
+    if not floor > 0:  # also refuses NaN
+        msg = (f"log2: floor must be a positive number (values below it are raised to it; "
+               f"default 1.0), got {floor!r}; 0 or less gives -inf or NaN")
+        raise ValueError(msg)
     if copy:
         adata = adata.copy()
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.log2"))

@@ -191,3 +191,12 @@ def test_centring_or_scaling_twice_keeps_fold_changes(example, steps):
     assert table["gene"].tolist() == truth["gene"].tolist()
     for column in ("logfoldchange", "mean_group"):
         np.testing.assert_allclose(table[column], truth[column], rtol=1e-9)
+
+
+@pytest.mark.parametrize("floor", [0, -1.0, float("nan")])
+def test_log2_refuses_a_floor_that_gives_inf_or_nan(floor):
+    # before: floor=0 turned zeros into -inf (floor=-1: NaN), with only numpy's RuntimeWarning
+    adata = ad.AnnData(np.array([[0.0, 500.0, 1000.0], [200.0, 300.0, 4000.0]]))
+    with pytest.raises(ValueError, match="floor must be a positive number"):
+        gx.pp.log2(adata, floor=floor)
+    assert adata.X[0, 0] == 0.0
