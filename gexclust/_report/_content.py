@@ -92,12 +92,13 @@ class _Context:
 
     def __init__(self, adata: AnnData, summary: dict, markers: pd.DataFrame | None) -> None:
         self.adata, self.summary = adata, summary
-        self.has_types = "type" in adata.obs and adata.obs["type"].notna().any()
+        types = facts.type_labels(adata) if "type" in adata.obs else pd.Series(dtype=object)
+        self.has_types = bool(types.notna().any())
         self.Z = facts.linkage(adata)
         self.params = adata.uns["hclust"].get("params", {})
         self.k = len(adata.obs["cluster"].cat.categories)
         self.clusters = facts.clusters(adata)
-        self.n_types = adata.obs["type"].astype(str).nunique() if self.has_types else 0
+        self.n_types = types.nunique() if self.has_types else 0
         self.spread = facts.type_spread(adata) if self.has_types else {}
         self.distances = facts.type_distances(adata) if self.has_types else None
         self.silhouette = facts.silhouette(adata)
@@ -201,7 +202,7 @@ def _dataset(ctx: _Context) -> Section:
     if source.get("note"):
         blocks.append(Paragraph(str(source["note"])))
     if ctx.has_types:
-        counts = adata.obs["type"].astype(str).value_counts()
+        counts = facts.type_labels(adata).value_counts()
         blocks.append(Table(["type", "samples"], [[t, str(n)] for t, n in counts.items()],
                             caption=f"{len(counts)} sample types ('type' column)",
                             numeric=(1,)))
@@ -354,7 +355,7 @@ def _clusters(ctx: _Context) -> Section:
                                                     fmt(s.get("purity_vs_type"))]],
                         caption="Agreement of the clusters with the sample types (1 = same "
                         "grouping; ARI about 0 = chance)", numeric=(0, 1, 2)))
-    crosstab = pd.crosstab(ctx.adata.obs["type"].astype(str), ctx.adata.obs["cluster"])
+    crosstab = pd.crosstab(facts.type_labels(ctx.adata), ctx.adata.obs["cluster"])
     blocks.append(Table(["type", *[f"cluster {c}" for c in crosstab.columns], "total"],
                         [[t, *(str(v) for v in row), str(row.sum())]
                          for t, row in zip(crosstab.index, crosstab.to_numpy(), strict=True)],
@@ -374,15 +375,17 @@ def _clusters(ctx: _Context) -> Section:
 
 def _cluster_sentence(c: facts.ClusterFacts, ctx: _Context) -> str:
     head = f"Cluster {c.name} ({c.size} sample{'s' if c.size != 1 else ''})"
+    typed = int(c.counts.sum())
+    untyped = f", and {c.size - typed} without a type" if typed < c.size else ""
     if len(c.counts) == 1:
         t = c.counts.index[0]
         total = int(ctx.spread[t].sum())
-        whole = (f"all {total} {t} samples" if total == c.size
-                 else f"{c.size} of the {total} {t} samples")
-        return f"{head} holds only {t}: {whole} (purity 100%)."
+        whole = (f"all {total} {t} samples" if total == typed
+                 else f"{typed} of the {total} {t} samples")
+        return f"{head} holds only {t}: {whole} (purity 100%){untyped}."
     major = c.counts.index[0]
     return (f"{head} mixes {counts_text(c.counts)}; the largest type, {major}, makes up "
-            f"{pct(c.purity)}.")
+            f"{pct(c.purity)}{untyped}.")
 
 
 def _type_distances(ctx: _Context) -> Section | None:

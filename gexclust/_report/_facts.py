@@ -38,9 +38,26 @@ def linkage(adata: AnnData, key: str = "hclust") -> np.ndarray:
     return tree(adata, key).linkage
 
 
+def type_labels(adata: AnnData, type_key: str = "type") -> pd.Series:
+    """``.obs[type_key]`` as strings, ``None`` for samples without a type.
+
+    NaN, None and blank strings (an empty CSV field) are no type, as in
+    :func:`gexclust.tl.compare`, so counts and tables leave them out instead of showing a
+    type called ``'nan'`` or ``''``.
+    """
+    values = adata.obs[type_key].astype(object)
+    known = values.notna() & ~values.map(lambda v: isinstance(v, str) and not v.strip())
+    return values.map(str).where(known, None)
+
+
 def _per_leaf(adata: AnnData, column: str, key: str = "hclust") -> np.ndarray:
     """``.obs[column]`` as strings, indexed by leaf id of the tree."""
     return tree(adata, key).per_leaf(adata.obs[column].astype(str).to_numpy())
+
+
+def _types_per_leaf(adata: AnnData, type_key: str, key: str = "hclust") -> np.ndarray:
+    """:func:`type_labels` indexed by leaf id of the tree (``None``: no type)."""
+    return tree(adata, key).per_leaf(type_labels(adata, type_key).to_numpy(dtype=object))
 
 
 def clusters(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[ClusterFacts]:
@@ -50,9 +67,10 @@ def clusters(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[
     for name in labels.cat.categories:
         inside = (labels == name).to_numpy()
         if type_key in adata.obs:
-            counts = adata.obs.loc[inside, type_key].astype(str).value_counts()
+            counts = type_labels(adata, type_key)[inside].value_counts()
             counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
-            purity = float(counts.iloc[0] / inside.sum()) if len(counts) else 1.0
+            # among the samples with a type, as tl.compare's purity
+            purity = float(counts.iloc[0] / counts.sum()) if len(counts) else 1.0
         else:
             counts, purity = pd.Series(dtype=int), 1.0
         out.append(ClusterFacts(str(name), int(inside.sum()), counts, purity))
@@ -61,7 +79,7 @@ def clusters(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[
 
 def type_spread(adata: AnnData, *, cluster_key="cluster", type_key="type") -> dict[str, pd.Series]:
     """For each type, the clusters holding its samples (cluster -> count, largest first)."""
-    table = pd.crosstab(adata.obs[type_key].astype(str), adata.obs[cluster_key].astype(str))
+    table = pd.crosstab(type_labels(adata, type_key), adata.obs[cluster_key].astype(str))
     return {t: row[row > 0].sort_values(ascending=False, kind="stable")
             for t, row in table.iterrows()}
 
@@ -81,8 +99,9 @@ def type_distances(adata: AnnData, *, key="hclust", type_key="type") -> pd.DataF
     Z = linkage(adata, key)
     keep = _subsample(adata.n_obs)
     coph = squareform(hierarchy.cophenet(Z))[np.ix_(keep, keep)] / Z[-1, 2]
-    types = _per_leaf(adata, type_key, key)[keep]
-    names = sorted(set(types), key=list(pd.unique(adata.obs[type_key].astype(str))).index)
+    types = _types_per_leaf(adata, type_key, key)[keep]
+    order = list(pd.unique(type_labels(adata, type_key).dropna()))
+    names = sorted(set(types) - {None}, key=order.index)
     out = pd.DataFrame(np.nan, index=names, columns=names)
     for a in names:
         rows = types == a
@@ -99,7 +118,7 @@ def root_split(adata: AnnData, *, key="hclust", type_key="type") -> tuple[pd.Ser
     """Type counts on each side of the tree's first split (left, right)."""
     Z = linkage(adata, key)
     n = adata.n_obs
-    types = _per_leaf(adata, type_key, key)
+    types = _types_per_leaf(adata, type_key, key)
     sides = []
     for child in Z[-1, :2].astype(int):
         members = _members(Z, child, n)

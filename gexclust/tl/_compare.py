@@ -41,8 +41,9 @@ def compare(
     - ``nmi``: normalised mutual information (arithmetic mean normalisation, as scikit-learn);
     - ``purity``: share of samples whose cluster's majority label is their own label;
     - ``n_compared``: samples with both labels, the ones all of the above count;
-    - ``n_left_out``: samples left out because either label is missing (NaN/None), so
-      unlabelled samples never form a class of their own (also logged as a warning).
+    - ``n_left_out``: samples left out because either label is missing (NaN, None or an
+      empty string, as an empty CSV field reads), so unlabelled samples never form a class of
+      their own (also logged as a warning).
 
     Examples
     --------
@@ -56,7 +57,7 @@ def compare(
         if key not in adata.obs:
             msg = f"compare: no column {key!r} in .obs; available: {list(adata.obs.columns)}"
             raise KeyError(msg)
-    labelled = (adata.obs[reference].notna() & adata.obs[clusters].notna()).to_numpy()
+    labelled = _has_label(adata.obs[reference]) & _has_label(adata.obs[clusters])
     n_left_out = int((~labelled).sum())
     if n_left_out:
         logger.warning(
@@ -84,6 +85,16 @@ def compare(
     if inplace:
         adata.uns[key_added or f"compare_{reference}_{clusters}"] = result
     return result
+
+
+def _has_label(column: pd.Series) -> np.ndarray:
+    """True where a sample has a label: not NaN/None, and not an empty or blank string.
+
+    An empty field is how a CSV (CuMiDa's ``type`` column included) says "no label".
+    """
+    values = column.astype(object)
+    blank = values.map(lambda v: isinstance(v, str) and not v.strip())
+    return (values.notna() & ~blank).to_numpy(dtype=bool)
 
 
 def _pairs(n) -> np.ndarray:

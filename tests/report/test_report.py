@@ -288,3 +288,22 @@ def test_choice_of_k_and_consensus_are_reported_when_present(example_run, tmp_pa
     support = " ".join(page.sections["support"].split())
     assert "lowest PAC" in support
     assert "At this run's k = 4, PAC = 0.200" in support
+
+
+def test_samples_without_a_type_are_no_type_of_their_own(tmp_path):
+    # before: two empty 'type' fields made a fourth type '' in the report ("mixes A (9) and
+    # (1)", "10 of the 9 A samples", purity 90% beside a headline purity of 1.000)
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[[0, 7]] = ""
+    adata.obs["type"] = types
+    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
+    outdir = run_folder(tmp_path, str(tmp_path / "untyped.csv"), "--n-clusters", "3",
+                        "--formats", "png")
+    page = Page((outdir / "report.html").read_text())
+    clusters = " ".join(page.sections["clusters"].split())
+    assert "3 known sample types" in " ".join(page.sections["overview"].split())
+    assert "purity 90%" not in clusters
+    assert "and 1 without a type" in clusters
+    assert "2 samples without a type were left out" in clusters
+    assert "of the 5 group0 samples" not in clusters
