@@ -361,7 +361,11 @@ def format_summary(adata, summary: dict) -> str:
            "recipe default": ""}[chosen["how"]]
     lines.append(("WARNING: " if weak else "") + f"clusters {how}{chosen['message']}")
     if "type" in adata.obs:
-        table = pd.crosstab(adata.obs["cluster"], adata.obs["type"])
+        from ._report._facts import type_labels
+
+        # samples without a type get a column of their own, so totals are the cluster sizes
+        types = type_labels(adata).fillna("(no type)").rename("type")
+        table = pd.crosstab(adata.obs["cluster"], types)
         table["total"] = table.sum(axis=1)
         lines.append(table.to_string())
         lines.append(

@@ -430,3 +430,20 @@ def test_version(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"gexclust {__version__}"
+
+
+def test_samples_without_a_type_are_left_out_of_the_scores(cli, tmp_path):
+    # before: two empty 'type' fields formed a type '' (ARI 0.88 where the groups are exact)
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[[0, 7]] = ""
+    adata.obs["type"] = types
+    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
+    proc = cli("run", tmp_path / "untyped.csv", "-o", tmp_path / "out", "--n-clusters", "3",
+               "--no-report")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["ari_vs_type"] == 1.0
+    assert "left out 2 of 18 samples" in proc.stderr
+    assert "(no type)" in proc.stdout
+    written = ad.read_h5ad(tmp_path / "out" / "adata.h5ad")
+    assert written.uns["compare_type_cluster"]["ari"] == summary["ari_vs_type"]
