@@ -67,7 +67,23 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     if unknown:
         logger.warning("%s: %d sample rows name probes absent from the platform; ignored",
                        path, unknown)
-    return X, probes
+    return _measured_only(X, probes, positions.values(), path)
+
+
+def _measured_only(X: np.ndarray, probes: pd.Index, positions, path):
+    """``X`` and ``probes`` without the platform probes that no sample table lists.
+
+    Those were not measured in this series (GEOparse's pivot has no row for them); calling
+    them missing values would make the missing-value policy drop or impute them.
+    """
+    measured = np.zeros(len(probes), dtype=bool)
+    for pos in positions:
+        measured[pos[pos >= 0]] = True
+    if measured.all():
+        return X, probes
+    logger.warning("%s: %d platform probe(s) that no sample table lists left out (first: %s)",
+                   path, int((~measured).sum()), probes[np.flatnonzero(~measured)[0]])
+    return X[:, measured], probes[measured]
 
 
 def _group_values(group: list[SoftRecord], header: list[str], path) -> np.ndarray:

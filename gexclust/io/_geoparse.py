@@ -100,7 +100,9 @@ def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing)
     frame = pd.concat(columns, axis=1)
     annotation = _annotation(gpl) if gpl is not None and not gpl.table.empty else None
     if annotation is not None:
-        frame = frame.reindex(annotation.index.union(frame.index, sort=False))
+        # platform order; platform probes that no sample lists were not measured: left out
+        order = annotation.index.union(frame.index, sort=False)
+        frame = frame.reindex(order[order.isin(frame.index)])
     meta = [{f"Sample_{k}": v for k, v in gsm.metadata.items()} for gsm in gsms]
     obs = pd.DataFrame([sample_fields(m) for m in meta],
                        index=pd.Index([g.name for g in gsms], dtype=str))

@@ -104,3 +104,32 @@ def test_header_longer_than_every_row(tmp_path):
     path = tmp_path / "GSM11805_extra.txt"
     path.write_bytes(data.replace(b"ID_REF\tVALUE\tABS_CALL\r\n", b"ID_REF\tVALUE\tABS_CALL\tDETECTION P\r\n"))  # noqa: E501
     assert_same(gx.io.read_soft(path), gx.io.read_soft(clean))
+
+
+@pytest.fixture(scope="module")
+def platform_and_sample():
+    """GEO's GPL96 record followed by GSM11805's: a family SOFT as GEO writes one."""
+    return text_of("GPL96.txt.gz") + text_of(SAMPLE)
+
+
+def test_platform_probes_no_sample_lists_are_left_out(platform_and_sample, tmp_path, caplog):
+    # sample tables often list fewer probes than their platform: those were not measured,
+    # they are not missing values (GEOparse's pivot has no row for them either)
+    clean = tmp_path / "GSE0_family.soft"
+    clean.write_bytes(platform_and_sample)
+    expected = gx.io.read_soft(clean)
+    assert expected.shape == (1, 22283)
+    dropped = [b"1007_s_at", b"200000_s_at", b"AFFX-TrpnX-M_at"]
+    sample_start = platform_and_sample.index(b"^SAMPLE")
+    head, rows = platform_and_sample[:sample_start], platform_and_sample[sample_start:]
+    rows = b"".join(line for line in rows.splitlines(keepends=True)
+                    if line.split(b"\t")[0] not in dropped)
+    path = tmp_path / "GSE0_fewer_family.soft"
+    path.write_bytes(head + rows)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_soft(path)  # missing='error': nothing is missing
+    assert "3 platform probe(s) that no sample table lists left out (first: 1007_s_at)" in caplog.text  # noqa: E501
+    kept = [p for p in expected.var_names if p.encode() not in dropped]
+    assert adata.var_names.tolist() == kept
+    np.testing.assert_array_equal(adata.X, expected[:, kept].X)
+    assert adata.var.equals(expected.var.loc[kept])
