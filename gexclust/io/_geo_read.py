@@ -29,7 +29,7 @@ from ._geo_build import (
 from ._geo_text import GEO_NA, LEGACY_ENCODING, LineScanner, decode_text, open_binary
 from ._gpl import platform_table, read_gpl
 from ._platform import bundled_gpl96
-from ._soft import SoftRecord, clean_rows, parse_soft
+from ._soft import SoftRecord, clean_rows, parse_soft, without_header_rows
 
 Missing = Literal["error", "drop", "impute"]
 
@@ -336,6 +336,7 @@ def _matrix_table(block: bytes, path) -> pd.DataFrame:
         raise InputError(msg)
     header, _, body = rows.partition(b"\n")
     names = _matrix_names(header, path)
+    body = without_header_rows(body, header, f"{path}: series matrix")
     if not body.strip():
         msg = f"{path}: the series matrix table names {len(names) - 1} sample(s) but has no rows; sequencing series keep their data in supplementary files"  # noqa: E501
         raise InputError(msg)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._logging import logger
 from ._geo_text import GEO_NA, LEGACY_ENCODING, LineScanner, decode_text, line_start, open_binary
 
 ENTITY_KINDS = ("DATABASE", "SERIES", "PLATFORM", "SAMPLE", "DATASET", "SUBSET", "ANNOTATION")
@@ -198,7 +199,7 @@ def _set_table(record: SoftRecord, header: bytes, body: bytes, start: int, path)
         raise InputError(msg)
     names = decode_text(header.rstrip()).split("\t")
     record.header = dedup_names([n.strip() for n in names])
-    record.body = clean_rows(body)
+    record.body = without_header_rows(clean_rows(body), header, f"{path}: {record.kind} {record.accession}")  # noqa: E501
     record.n_rows = record.body.count(b"\n")
     record.table_line = start
 
@@ -223,6 +224,24 @@ def clean_rows(body: bytes) -> bytes:
     if np.isin(firsts, BLANK_START).any() or (lasts == SPACE).any():
         body = b"".join(row.rstrip() + b"\n" for row in body.split(b"\n") if row.strip())
     return body
+
+
+def without_header_rows(body: bytes, header: bytes, where: str) -> bytes:
+    """``body`` without rows that repeat the table's ``header`` line (tables pasted together).
+
+    They are logged, not read as values ("VALUE is not a number"). Only tables that hold the
+    header text pay for the row split.
+    """
+    header = header.rstrip()
+    if not body.startswith(header) and b"\n" + header not in body:
+        return body
+    rows = body.split(b"\n")
+    kept = [row for row in rows if row.rstrip() != header]
+    if len(kept) == len(rows):
+        return body
+    logger.warning("%s: the table header is repeated %d time(s) inside the table; left out",
+                   where, len(rows) - len(kept))
+    return b"\n".join(kept)
 
 
 def byte_positions(arr: np.ndarray, value: int, chunk: int = 1 << 22) -> np.ndarray:

@@ -133,3 +133,20 @@ def test_platform_probes_no_sample_lists_are_left_out(platform_and_sample, tmp_p
     assert adata.var_names.tolist() == kept
     np.testing.assert_array_equal(adata.X, expected[:, kept].X)
     assert adata.var.equals(expected.var.loc[kept])
+
+
+def test_repeated_table_header_rows_are_left_out(matrix, tmp_path, caplog):
+    data = text_of(SAMPLE)
+    clean = tmp_path / "GSM11805.txt"
+    clean.write_bytes(data)
+    header = b"ID_REF\tVALUE\tABS_CALL\r\n"
+    path = tmp_path / "GSM11805_twice.txt"
+    path.write_bytes(data.replace(header, header + header).replace(b"222384_at", header + b"222384_at"))  # noqa: E501
+    with caplog.at_level("WARNING", logger="gexclust"):
+        assert_same(gx.io.read_soft(path), gx.io.read_soft(clean))
+    assert "SAMPLE GSM11805: the table header is repeated 2 time(s) inside the table" in caplog.text
+    data, expected = matrix
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    header = b'"ID_REF"\t"GSM650992"\n'
+    path.write_bytes(data.replace(header, header + header))
+    assert_same(gx.io.read_series_matrix(path), expected)
