@@ -14,7 +14,7 @@ from .._logging import logger
 from ._geo_text import decode_text
 from ._geo_types import KNOWN_SERIES, cumida_type
 from ._missing import handle_missing
-from ._soft import SoftRecord, read_tsv
+from ._soft import SoftRecord, long_row, read_tsv
 
 VAR_COLUMNS = ("gene_symbol", "entrez_id", "gene_title")
 
@@ -95,6 +95,10 @@ def _group_values(group: list[SoftRecord], header: list[str], path) -> np.ndarra
     values = np.empty(sum(s.n_rows for s in group))
     offset = 0
     for sample in group:
+        problem = long_row(sample.body, header)
+        if problem:
+            msg = f"{path}: sample {sample.accession} (line {sample.table_line}): {problem}"
+            raise InputError(msg)
         try:
             frame = read_tsv(sample.body, header, path, sample, numeric=("VALUE",),
                              usecols=["VALUE"])

@@ -65,8 +65,54 @@ def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.Data
             # pandas refuses usecols when every row is shorter than the header (trailing empty
             # cells left out by the submitter); all columns then read, short rows padded
             return read_tsv(body, header, path, record, numeric=numeric)[list(usecols)]
-        msg = f"{path}: table of {record.kind} {record.accession} (line {record.line}): {err}"
+        problem = table_problem(body, header, numeric) or str(err)
+        msg = f"{path}: table of {record.kind} {record.accession} (line {record.line}): {problem}"
         raise InputError(msg) from None
+
+
+def table_problem(body: bytes, header: list[str], numeric=()) -> str | None:
+    """The first row pandas refused, in words: too many cells, or a number that is not one.
+
+    Called only once parsing has failed, so a plain loop over the rows is fine.
+    """
+    checked = [k for k, name in enumerate(header) if name in numeric]
+    for row in decode_text(body).split("\n"):
+        cells = row.split("\t")
+        if any(cell.strip() for cell in cells[len(header) :]):
+            return _long_row(cells, header)
+        for k in checked:
+            cell = cells[k].strip() if k < len(cells) else ""
+            if cell not in GEO_NA and not _is_number(cell):
+                return f"row {cells[0]!r}, column {header[k]}: value {cell!r} is not a number"
+    return None
+
+
+def long_row(body: bytes, header: list[str]) -> str | None:
+    """The first row with a value beyond the header's columns, in words, or None.
+
+    pandas drops such cells without a word when it reads chosen columns, so a row shifted by
+    a cell would give a wrong value. Counting tabs (memory speed) finds tables that may hold
+    one; only those are checked row by row (trailing tabs alone are fine).
+    """
+    if body.count(b"\t") <= body.count(b"\n") * (len(header) - 1):
+        return None
+    for row in decode_text(body).split("\n"):
+        cells = row.split("\t")
+        if any(cell.strip() for cell in cells[len(header) :]):
+            return _long_row(cells, header)
+    return None
+
+
+def _long_row(cells: list[str], header: list[str]) -> str:
+    return f"row {cells[0]!r} has {len(cells)} cells for the {len(header)} columns of the header ({', '.join(header)})"  # noqa: E501
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _pandas_tsv(body: bytes, header, dtype, usecols, encoding: str) -> pd.DataFrame:

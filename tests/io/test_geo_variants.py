@@ -150,3 +150,29 @@ def test_repeated_table_header_rows_are_left_out(matrix, tmp_path, caplog):
     header = b'"ID_REF"\t"GSM650992"\n'
     path.write_bytes(data.replace(header, header + header))
     assert_same(gx.io.read_series_matrix(path), expected)
+
+
+def test_a_row_with_a_cell_too_many_is_refused_not_shifted(tmp_path):
+    # pandas silently drops cells past the header when reading chosen columns: a row shifted
+    # by one cell would give the wrong VALUE
+    data = text_of(SAMPLE)
+    path = tmp_path / "GSM11805.txt"
+    path.write_bytes(data.replace(b"\n222384_at\t26.4\tA", b"\n222384_at\t5\t26.4\tA"))
+    with pytest.raises(InputError, match=r"^\S+GSM11805\.txt: sample GSM11805 \(line \d+\): row '222384_at' has 4 cells for the 3 columns of the header \(ID_REF, VALUE, ABS_CALL\)$"):  # noqa: E501
+        gx.io.read_soft(path)
+    path.write_bytes(data.replace(b"\n222384_at\t26.4\tA", b"\n222384_at\t26.4\tA\t\t"))
+    assert gx.io.read_soft(path).shape == (1, 22283)  # empty cells past the header are fine
+
+
+def test_gds_table_errors_are_ours_not_pandas(tmp_path):
+    data = text_of("peers/dash-bio/GDS5373.soft.gz")
+    path = tmp_path / "GDS5373.soft"
+    path.write_bytes(data.replace(b"\n1053_at\t", b"\n1053_at\tx\t"))
+    with pytest.raises(InputError, match=r"^\S+GDS5373\.soft: table of DATASET GDS5373 \(line \d+\): row '1053_at' has 7 cells for the 6 columns of the header"):  # noqa: E501
+        gx.io.read_soft(path)
+    row = data[data.index(b"\n1053_at\t") : data.index(b"\n", data.index(b"\n1053_at\t") + 1)]
+    cells = row.split(b"\t")
+    cells[3] = b"n.d."
+    path.write_bytes(data.replace(row, b"\t".join(cells)))
+    with pytest.raises(InputError, match=r"row '1053_at', column GSM1110880: value 'n\.d\.' is not a number$"):  # noqa: E501
+        gx.io.read_soft(path)
