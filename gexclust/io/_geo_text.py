@@ -132,6 +132,9 @@ def geo_kind(path: str | os.PathLike) -> str | None:
             head = stream.read(1 << 16)
     except (OSError, InputError, *INFLATE_ERRORS):
         return None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # the reader says what is wrong with UTF-16 text; here only the kind is told
+        head = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode()
     first = next((line.strip() for line in head.removeprefix(codecs.BOM_UTF8).splitlines()
                   if line.strip()), b"")
     if first.startswith(b"^"):
@@ -153,8 +156,8 @@ class LineScanner:
             return False
         if len(self.buf) - self.pos > self.max_line and self.buf.find(b"\n", self.pos) < 0:
             # no newline in sight: refuse rather than buffer an endless line
-            raise line_too_long(getattr(self.stream, "name", "input"), self.lineno + 1,
-                                self.max_line)
+            self._check_text(self.buf[self.pos :])
+            raise line_too_long(self.name, self.lineno + 1, self.max_line)
         chunk = self.stream.read(CHUNK)
         if not chunk:
             self.eof = True
@@ -163,22 +166,34 @@ class LineScanner:
         self.pos = 0
         return True
 
+    @property
+    def name(self) -> str:
+        return getattr(self.stream, "name", "input")
+
     def readline(self) -> bytes | None:
         """The next line without its newline, or None at the end."""
         while True:
             end = self.buf.find(b"\n", self.pos)
-            if end >= 0:
-                line = self.buf[self.pos : end]
-                self.pos = end + 1
-                self.lineno += 1
-                return line.rstrip(b"\r")
-            if not self._fill():
-                if self.pos < len(self.buf):
-                    line = self.buf[self.pos :]
-                    self.pos = len(self.buf)
-                    self.lineno += 1
-                    return line.rstrip(b"\r")
+            if end < 0 and self._fill():
+                continue
+            if end < 0 and self.pos >= len(self.buf):
                 return None
+            end = end if end >= 0 else len(self.buf)
+            line = self.buf[self.pos : end]
+            self.pos = end + 1
+            self.lineno += 1
+            if self.lineno == 1:
+                self._check_text(line)
+            return line.rstrip(b"\r")
+
+    def _check_text(self, first: bytes) -> None:
+        """Refuse text that is not in lines of 8-bit characters, saying what it is instead."""
+        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            msg = f"{self.name}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not UTF-8 as GEO writes it; save it as UTF-8 text or download it again"  # noqa: E501
+            raise InputError(msg)
+        if b"\r" in first.rstrip(b"\r"):
+            msg = f"{self.name}: lines end in carriage returns only (classic Mac OS text); save it with newline (LF or CRLF) line ends or download it again"  # noqa: E501
+            raise InputError(msg)
 
     def read_block(self, stop: bytes = b"!") -> bytes | None:
         """All lines up to (not including) the next line that starts with ``stop``.

@@ -176,3 +176,20 @@ def test_gds_table_errors_are_ours_not_pandas(tmp_path):
     path.write_bytes(data.replace(row, b"\t".join(cells)))
     with pytest.raises(InputError, match=r"row '1053_at', column GSM1110880: value 'n\.d\.' is not a number$"):  # noqa: E501
         gx.io.read_soft(path)
+
+
+@pytest.mark.parametrize(("encode", "reason"), [
+    (lambda d: d.decode().encode("utf-16"), r"the text is UTF-16 \(as spreadsheet programs save 'Unicode text'\), not UTF-8"),  # noqa: E501
+    (lambda d: d.replace(b"\r\n", b"\n").replace(b"\n", b"\r"), r"lines end in carriage returns only \(classic Mac OS text\)"),  # noqa: E501
+])
+def test_text_a_spreadsheet_saved_is_named(encode, reason, tmp_path, capsys):
+    # before: UTF-16 gave "expected a SOFT record, found 'ÿþ^\x00S...'", CR-only text one
+    # endless line
+    path = tmp_path / "GSM11805.txt"
+    path.write_bytes(encode(text_of(SAMPLE)))
+    with pytest.raises(InputError, match=rf"^\S+GSM11805\.txt: {reason}"):
+        gx.io.read_soft(path)
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(encode(text_of(MATRIX)))
+    with pytest.raises(InputError, match=rf"^\S+GSE26471_series_matrix\.txt: {reason}"):
+        gx.io.read_series_matrix(path)
