@@ -94,6 +94,8 @@ def read_soft(
     by_platform: dict[str, list[SoftRecord]] = {}
     for sample in samples:
         by_platform.setdefault(sample.first("Sample_platform_id", "unknown"), []).append(sample)
+    if platform not in (None, "all", *by_platform):
+        _refuse_tableless_platform(records, platform, path)
     chosen = choose_platforms(list(by_platform), platform, path)
     series = next((r for r in records if r.kind == "SERIES"), None)
     platforms = {r.accession: r for r in records if r.kind == "PLATFORM"}
@@ -137,6 +139,16 @@ def with_tables(samples: list[SoftRecord], path, records: list[SoftRecord]) -> l
         raise InputError(msg)
     msg = f"{path}: no ^SAMPLE records"
     raise InputError(msg)
+
+
+def _refuse_tableless_platform(records: list[SoftRecord], platform: str, path) -> None:
+    """Say so when the samples of the chosen platform are there but have no data tables."""
+    on_it = [r for r in records
+             if r.kind == "SAMPLE" and r.first("Sample_platform_id") == platform]
+    if on_it:
+        sample = on_it[0]
+        msg = f"{path}: sample {sample.accession} (line {sample.line}) has no data table{_why_no_table(sample)}; nor has any of the {len(on_it)} sample(s) on platform {platform}"  # noqa: E501
+        raise InputError(msg)
 
 
 def _why_no_table(sample: SoftRecord) -> str:

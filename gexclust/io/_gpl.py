@@ -63,13 +63,21 @@ def read_gpl(path: str | os.PathLike, *, platform: str | None = None) -> pd.Data
     -------
     DataFrame indexed by probe id (``ID``), all values strings.
     """
-    records = [r for r in parse_soft(path) if r.kind in ("PLATFORM", "ANNOTATION")]
+    every = parse_soft(path)
+    records = [r for r in every if r.kind in ("PLATFORM", "ANNOTATION")]
+    if not records:
+        first = next((r for r in every if r.kind != "DATABASE"), every[0])
+        msg = f"{path}: holds no platform, only {first.kind} {first.accession}; read samples and series with gexclust.io.read_soft"  # noqa: E501
+        raise InputError(msg)
     with_table = [r for r in records if r.header is not None]
     if platform is not None:
         with_table = [r for r in with_table if r.accession == platform or r.kind == "ANNOTATION"]
     if not with_table:
         what = f"platform {platform}" if platform else "a platform"
-        msg = f"{path}: no table of {what} found; expected '!platform_table_begin' after '^PLATFORM = GPL...'"  # noqa: E501
+        held = [r.accession for r in records if r.header is not None]
+        hint = (f"; it holds the table of {', '.join(held)}" if held else
+                "; expected '!platform_table_begin' after '^PLATFORM = GPL...'")
+        msg = f"{path}: no table of {what} found{hint}"
         raise InputError(msg)
     if len(with_table) > 1:
         found = ", ".join(r.accession for r in with_table)

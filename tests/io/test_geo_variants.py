@@ -193,3 +193,20 @@ def test_text_a_spreadsheet_saved_is_named(encode, reason, tmp_path, capsys):
     path.write_bytes(encode(text_of(MATRIX)))
     with pytest.raises(InputError, match=rf"^\S+GSE26471_series_matrix\.txt: {reason}"):
         gx.io.read_series_matrix(path)
+
+
+def test_wrong_record_kind_or_platform_is_named(tmp_path):
+    sample = text_of(SAMPLE)
+    path = tmp_path / "GSM11805.txt"
+    path.write_bytes(sample)
+    with pytest.raises(InputError, match=r"GSM11805\.txt: holds no platform, only SAMPLE GSM11805; read samples and series with gexclust\.io\.read_soft$"):  # noqa: E501
+        gx.io.read_gpl(path)
+    family = shared_file("peers/geoparse/GPL20814_family.soft")
+    with pytest.raises(InputError, match=r"GPL20814_family\.soft: no table of platform GPL96 found; it holds the table of GPL20814$"):  # noqa: E501
+        gx.io.read_gpl(family, platform="GPL96")
+    # a second sample on GPL97 without its table: asking for GPL97 says why there is nothing
+    second = sample[: sample.index(b"!sample_table_begin")].replace(b"GSM11805", b"GSM11806")
+    path.write_bytes(sample + second.replace(b"= GPL96", b"= GPL97"))
+    with pytest.raises(InputError, match=r"GSM11805\.txt: sample GSM11806 \(line \d+\) has no data table \('!sample_table_begin' \.\.\. '!sample_table_end'\); nor has any of the 1 sample\(s\) on platform GPL97$"):  # noqa: E501
+        gx.io.read_soft(path, platform="GPL97")
+    assert gx.io.read_soft(path, platform="GPL96").obs_names.tolist() == ["GSM11805"]
