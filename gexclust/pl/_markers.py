@@ -73,7 +73,7 @@ def markers(
     """
     from .._palette import as_categorical, ensure_colors
     from .._utils import expression_matrix
-    from ..tl._markers import log2_fold_change, one_vs_rest
+    from ..tl._markers import fold_change_scale, log2_fold_change, one_vs_rest
     from ..tl._markers import markers as rank_markers
     from ._labels import gene_labels
 
@@ -84,7 +84,10 @@ def markers(
         raise ValueError(msg)
     genes = adata.var_names.get_indexer(list(dict.fromkeys(table["gene"])))
     marks = table.drop_duplicates("gene")["group"].tolist()
-    X = expression_matrix(adata, layer=layer, caller="pl.markers")[:, genes]
+    # statistics over every gene, as tl.markers: Benjamini-Hochberg over the plotted genes
+    # alone would make the adjusted p-values smaller than the table's
+    X = expression_matrix(adata, layer=layer, caller="pl.markers")
+    scale = fold_change_scale(adata, X, layer)
     column = as_categorical(adata.obs[groupby])
     codes = np.asarray(column.codes)
     colours = dict(zip(column.categories.astype(str), ensure_colors(adata, groupby),
@@ -95,8 +98,8 @@ def markers(
         if stats is None:
             continue
         groups.append(group)
-        fold.append(log2_fold_change(adata, stats["mean_group"], stats["mean_rest"]))
-        significance.append(-np.log10(np.maximum(stats["pval_adj"], 1e-300)))
+        fold.append(log2_fold_change(stats["mean_group"], stats["mean_rest"], scale)[genes])
+        significance.append(-np.log10(np.maximum(stats["pval_adj"][genes], 1e-300)))
     fold, significance = np.array(fold), np.minimum(np.array(significance), MAX_SIGNIFICANCE)
     labels = gene_labels(adata, adata.var_names[genes], gene_symbols=gene_symbols)
     fig = _draw(fold, significance, groups, labels, [colours[g] for g in marks],

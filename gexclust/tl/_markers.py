@@ -69,6 +69,10 @@ def markers(
     geometric means. On data logged by scanpy's ``sc.pp.log1p`` (``.uns['log1p']`` with a base
     other than 2; ``None`` is the natural log) it is scanpy's:
     ``log2((expm1(mean_group) + 1e-9) / (expm1(mean_rest) + 1e-9))``, in the data's base.
+    Those records describe ``.X``: a ``layer`` is log2 when :func:`~gexclust.pp.log2`
+    transformed it, else judged by its values; linear values (GEO2R's rule, or counts:
+    whole numbers >= 0, e.g. ``.layers['counts']``) give
+    ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``.
 
     Examples
     --------
@@ -91,13 +95,14 @@ def markers(
     codes = np.asarray(groups.codes)
     symbols = _symbols(adata, gene_symbols)
     directions = ("up", "down") if direction == "both" else (direction,)
+    scale = fold_change_scale(adata, X, layer)
     frames = []
     for code, group in enumerate(groups.categories):
         stats = one_vs_rest(X, codes, code)
         if stats is None:
             continue
-        stats["logfoldchange"] = log2_fold_change(adata, stats["mean_group"],
-                                                  stats["mean_rest"])
+        stats["logfoldchange"] = log2_fold_change(stats["mean_group"], stats["mean_rest"],
+                                                  scale)
         for way in directions:
             order = np.argsort(-stats["score"] if way == "up" else stats["score"],
                                kind="stable")[:n_genes]
@@ -167,17 +172,39 @@ def benjamini_hochberg(pval: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def log2_fold_change(adata: AnnData, mean_group: np.ndarray, mean_rest: np.ndarray):
-    """log2 fold change of group means on the data's scale (see :func:`markers`)."""
-    log2 = adata.uns.get("log2")
-    log1p = adata.uns.get("log1p")
-    logged_here = hasattr(log2, "get") and bool(log2.get("applied"))
-    base = log1p.get("base", None) if hasattr(log1p, "get") else 2
-    if logged_here or base == 2:
+def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
+    """What the values in ``X`` are, for log2 fold changes (see :func:`markers`).
+
+    ``('log2', None)``, ``('log1p', base)`` (scanpy's ``sc.pp.log1p``; ``None`` = natural log)
+    or ``('linear', None)``. The records in ``.uns`` (``'log2'`` of :func:`~gexclust.pp.log2`,
+    scanpy's ``'log1p'``) are used only for the matrix they describe; a layer without one is
+    judged by its values: linear by GEO2R's rule, or counts (whole numbers >= 0), else log2.
+    """
+    record = adata.uns.get("log2")
+    if hasattr(record, "get") and record.get("applied") and record.get("layer", "X") == (
+            layer or "X"):
+        return "log2", None
+    if layer is None:
+        log1p = adata.uns.get("log1p")
+        base = log1p.get("base", None) if hasattr(log1p, "get") else 2
+        return ("log2", None) if base == 2 else ("log1p", base)
+    from ..pp._log2 import looks_linear
+
+    finite = X[np.isfinite(X)]
+    counts = finite.size > 0 and finite.min() >= 0 and np.array_equal(finite, np.round(finite))
+    return ("linear", None) if counts or looks_linear(X)[0] else ("log2", None)
+
+
+def log2_fold_change(mean_group: np.ndarray, mean_rest: np.ndarray, scale) -> np.ndarray:
+    """log2 fold change of group means on the data's ``scale`` (:func:`fold_change_scale`)."""
+    kind, base = scale
+    if kind == "log2":
         return mean_group - mean_rest  # log2 values: a difference of means is a log2 ratio
-    scale = np.log(base) if base is not None else 1.0  # scanpy's sc.pp.log1p (natural log)
-    expm1_group = np.expm1(mean_group * scale)
-    expm1_rest = np.expm1(mean_rest * scale)
+    if kind == "linear":
+        return np.log2((mean_group + 1e-9) / (mean_rest + 1e-9))
+    factor = np.log(base) if base is not None else 1.0  # scanpy's sc.pp.log1p (natural log)
+    expm1_group = np.expm1(mean_group * factor)
+    expm1_rest = np.expm1(mean_rest * factor)
     return np.log2((expm1_group + 1e-9) / (expm1_rest + 1e-9))
 
 

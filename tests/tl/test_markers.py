@@ -115,3 +115,41 @@ def test_welch_and_bh_equal_scipy_stats(n_a, n_b):
     p = np.where(np.isnan(expected), 1.0, expected)
     np.testing.assert_allclose(benjamini_hochberg(p), stats.false_discovery_control(p),
                                rtol=1e-12, atol=1e-15)
+
+
+def test_pl_markers_dots_show_the_tables_numbers(clustered):
+    # before: the dot plot adjusted p-values over the plotted genes only (16 of 1000), so its
+    # dots were more significant than tl.markers says (-log10 p_adj 1.70 for the table's 1.59)
+    from gexclust.pl._markers import MAX_SIGNIFICANCE
+
+    fig = gx.pl.markers(clustered, n_genes=2, layer="expression")
+    plotted = gx.tl.markers(clustered, n_genes=2, layer="expression", inplace=False)
+    genes = list(dict.fromkeys(plotted["gene"]))
+    every = gx.tl.markers(clustered, n_genes=clustered.n_vars, layer="expression",
+                          inplace=False).set_index(["group", "gene"])
+    groups = clustered.obs["cluster"].cat.categories
+    index = pd.MultiIndex.from_product([groups, genes])
+    significance = -np.log10(np.maximum(every.loc[index, "pval_adj"].to_numpy(), 1e-300))
+    dots = fig.axes[1].collections[0]
+    expected = 8 + 22 * np.minimum(significance, MAX_SIGNIFICANCE)
+    np.testing.assert_allclose(dots.get_sizes(), expected, rtol=1e-9)
+    np.testing.assert_allclose(dots.get_array(), every.loc[index, "logfoldchange"], rtol=1e-9)
+
+
+def test_fold_changes_of_a_counts_layer_are_not_read_as_log1p():
+    # before: scanpy's log1p record (it describes .X) was applied to .layers['counts']:
+    # logfoldchange 19.3 for means 18.9 vs 5.6 (log2 ratio 1.77)
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(10.0, (40, 6)).astype(float)
+    counts[:20, 0] = rng.poisson(40.0, 20)
+    adata = gx.datasets.gse9476_example()[:40, :6].copy()
+    adata.X = np.log1p(counts)
+    adata.layers["counts"] = counts
+    adata.uns["log1p"] = {"base": None}
+    adata.obs["g"] = ["a"] * 20 + ["b"] * 20
+    table = gx.tl.markers(adata, groupby="g", layer="counts", n_genes=1, inplace=False)
+    first = table.iloc[0]
+    assert first["gene"] == adata.var_names[0]
+    expected = np.log2(first["mean_group"] / first["mean_rest"])
+    assert first["logfoldchange"] == pytest.approx(expected, rel=1e-9)
+    assert first["logfoldchange"] == pytest.approx(2.0, abs=0.3)
