@@ -34,7 +34,9 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False) 
     from .._palette import ensure_colors
 
     column = adata.obs[key]
-    names = [str(v) for v in column.to_numpy()[rows]] if name_runs else None
+    # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'
+    names = ([str(v) if v == v and v is not None else "" for v in column.to_numpy()[rows]]
+             if name_runs else None)
     return ColourBar(key, category_codes(adata, key)[rows], list(ensure_colors(adata, key)),
                      names)
 

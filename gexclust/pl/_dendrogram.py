@@ -179,7 +179,7 @@ def dendrogram_spec(
         groups = tree.per_leaf(category_codes(adata, clusters))
         group_colours = bars[-1].colours
         info = adata.uns.get(clusters)
-        if show_cut and hasattr(info, "get") and _is_number(info.get("threshold")):
+        if show_cut and _cut_of_this_tree(info, key, len(bars[-1].colours)):
             cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
     labels = adata.obs[leaf_labels] if leaf_labels else adata.obs_names
     legend, leaf_colours = None, None
@@ -319,6 +319,18 @@ def _draw_support(ax, Z, leaves, marks: SupportMarks) -> None:
     ax.annotate(f"AU (red), BP (green) in %; boxes: {marks.label}", (0.0, 1.0),
                 xycoords="axes fraction", xytext=(0, 4), textcoords="offset points",
                 fontsize=7, color="#444444", va="bottom")
+
+
+def _cut_of_this_tree(info, key: str, n_clusters: int) -> bool:
+    """Whether the cut record ``info`` (``.uns[clusters]``) is a height cut of tree ``key``.
+
+    A cut of another tree (a gene tree cut with the same ``key_added``, say) writes its own
+    record there; its height means nothing on this tree.
+    """
+    if not hasattr(info, "get") or not _is_number(info.get("threshold")):
+        return False
+    params = info.get("params", {})
+    return params.get("key", key) == key and info.get("n_clusters_found") == n_clusters
 
 
 def _draw_cut(ax, threshold: float, text: str) -> None:

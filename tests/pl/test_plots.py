@@ -178,3 +178,23 @@ def test_clustermap_says_why_it_needs_two_varying_genes(planted):
     gx.tl.hclust(constant)
     fig = gx.pl.clustermap(constant, n_genes=60)
     assert "x 59 genes" in fig.axes[2].get_title(loc="left")  # the constant one left out
+
+
+def test_dendrogram_draws_no_cut_of_another_tree(clustered):
+    # before: a gene tree cut with the default key_added='cluster' replaced .uns['cluster'],
+    # and the sample dendrogram drew the gene tree's cut height ("cut: 6 clusters")
+    adata = clustered.copy()
+    gx.tl.hclust(adata, axis="var", key_added="genes")
+    gx.tl.cut(adata, n_clusters=6, key="genes")
+    ax = gx.pl.dendrogram(adata)
+    assert not [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert not [t for t in ax.texts if t.get_text().startswith("cut:")]
+
+
+def test_unassigned_samples_are_not_named_nan_on_the_cluster_bar(clustered):
+    adata = clustered.copy()
+    adata.obs.loc[adata.obs_names[:5], "cluster"] = np.nan  # as min_support leaves them
+    fig = gx.pl.dendrogram(adata).figure
+    names = {t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() is None}
+    assert "nan" not in names
+    assert {"1", "2", "3", "4"} <= names
