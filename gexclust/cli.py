@@ -199,16 +199,18 @@ def _dispatch(args) -> int:
 @contextlib.contextmanager
 def _log_to_stderr(args) -> Iterator[None]:
     """Show the package's warnings (INFO too with --debug) on stderr, unless --quiet."""
-    if getattr(args, "quiet", False):
-        yield
-        return
     logger = logging.getLogger("gexclust")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Format())
-    level = logging.INFO if getattr(args, "debug", False) else logging.WARNING
     previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(min(level, logger.getEffectiveLevel()))
+    if getattr(args, "quiet", False):
+        # a handler that drops everything, so Python's last-resort handler prints nothing
+        handler = logging.NullHandler()
+        logger.addHandler(handler)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_Format())
+        level = logging.INFO if getattr(args, "debug", False) else logging.WARNING
+        logger.addHandler(handler)
+        logger.setLevel(min(level, logger.getEffectiveLevel()))
     try:
         yield
     finally:
