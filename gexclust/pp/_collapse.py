@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._checks import check_choice
 from .._logging import logger
-from .._utils import float_matrix, get_matrix
+from .._utils import float_matrix, get_matrix, undo_of_x
 
 HOWS = ("max_mean", "max_var", "mean", "median")
 MULTI = ("first", "drop", "expand")
@@ -47,7 +47,9 @@ def collapse_probes(
         Remove Affymetrix control probes (ids starting with ``AFFX``). Probes without a gene
         are always removed.
     layer
-        Collapse this layer instead of ``.X``.
+        Collapse this layer instead of ``.X``. A ``.X`` centred or scaled by
+        :func:`~gexclust.pp.center`/:func:`~gexclust.pp.scale` is refused (every probe mean
+        is 0 there, so ``'max_mean'`` would pick probes at random): collapse first.
 
     Returns
     -------
@@ -68,6 +70,11 @@ def collapse_probes(
     if by not in adata.var:
         msg = f"collapse_probes: no column {by!r} in .var; available: {list(adata.var.columns)}"
         raise KeyError(msg)
+    if layer is None and undo_of_x(adata) is not None:
+        msg = ("collapse_probes: .X was centred or scaled (pp.center/pp.scale), so probe means "
+               "and variances no longer tell the probes of a gene apart; collapse before "
+               "centring or scaling, or pass layer= with the expression values")
+        raise ValueError(msg)
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.collapse_probes"))
     probe_idx, genes = _probe_gene_pairs(adata, by=by, multi=multi, drop_controls=drop_controls)
     codes, names = pd.factorize(pd.Series(genes), sort=False)

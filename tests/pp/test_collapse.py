@@ -75,3 +75,16 @@ def test_collapsed_uns_is_its_own(probes):
     genes = gx.pp.collapse_probes(probes)
     genes.uns["log2"]["applied"] = False
     assert probes.uns["log2"]["applied"] is True
+
+
+@pytest.mark.parametrize("step", ["center", "scale"])
+def test_centred_or_scaled_x_is_refused(example, step):
+    # before: after pp.center every probe mean is 0, and 'max_mean' kept the probe of highest
+    # expression for only 44% of the 4,742 multi-probe genes of the example
+    reference = gx.pp.collapse_probes(example)
+    example.layers["expression"] = example.X.copy()
+    getattr(gx.pp, step)(example)
+    with pytest.raises(ValueError, match="collapse before centring or scaling"):
+        gx.pp.collapse_probes(example)
+    genes = gx.pp.collapse_probes(example, layer="expression")  # the way out the error names
+    assert genes.var["probes"].tolist() == reference.var["probes"].tolist()
