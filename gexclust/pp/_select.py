@@ -37,6 +37,19 @@ def _score(adata: AnnData, *, layer: str | None, flavor: str) -> np.ndarray:
     return _variability(X, flavor)
 
 
+def _refuse_z_scores(adata: AnnData, layer: str | None) -> None:
+    """Refuse a ``.X`` z-scored by pp.scale: every gene's variance is 1 there.
+
+    Centring alone is fine: variance, MAD and IQR do not change when a constant is subtracted.
+    """
+    record = adata.uns.get("scale")
+    if layer is None and hasattr(record, "get") and record.get("layer", "X") == "X":
+        msg = ("select_variable: .X was z-scored by pp.scale, so every gene varies as much as "
+               "any other (variance 1); select genes before scaling, or pass layer= with the "
+               "expression values")
+        raise ValueError(msg)
+
+
 def _sparse_variance(X) -> np.ndarray:
     """Sample variance (ddof=1) of each column of a sparse matrix, without densifying it."""
     n = X.shape[0]
@@ -68,7 +81,8 @@ def select_variable(
     Sparse data: ``'variance'`` is computed on the sparse matrix as is (same scores to float
     rounding), so a large sparse matrix can be reduced here before the dense tools; ``'mad'``
     and ``'iqr'`` densify it (with a logged warning; refused above 2 GiB). Missing values are
-    refused with an error naming the gene and sample.
+    refused with an error naming the gene and sample, and so is a ``.X`` z-scored by
+    :func:`~gexclust.pp.scale` (every variance is 1 there; select first, or pass ``layer=``).
 
     Parameters
     ----------
@@ -110,6 +124,7 @@ def select_variable(
     if not isinstance(n_top, int | np.integer) or n_top < 1:
         msg = f"n_top must be a positive integer, got {n_top!r}"
         raise ValueError(msg)
+    _refuse_z_scores(adata, layer)
     if copy:
         adata = adata.copy()
     score = _score(adata, layer=layer, flavor=flavor)

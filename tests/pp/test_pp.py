@@ -200,3 +200,22 @@ def test_log2_refuses_a_floor_that_gives_inf_or_nan(floor):
     with pytest.raises(ValueError, match="floor must be a positive number"):
         gx.pp.log2(adata, floor=floor)
     assert adata.X[0, 0] == 0.0
+
+
+def test_select_variable_refuses_z_scores(example):
+    # before: after pp.scale the 500 "most variable" genes by variance shared 9 (1.8%) with
+    # those of the expression values: ranks of rounding noise
+    reference = gx.pp.select_variable(example, n_top=500, copy=True)
+    example.layers["expression"] = example.X.copy()
+    gx.pp.scale(example)
+    with pytest.raises(ValueError, match="select genes before scaling"):
+        gx.pp.select_variable(example, n_top=500)
+    gx.pp.select_variable(example, n_top=500, layer="expression")  # the way out
+    assert example.var["highly_variable"].equals(reference.var["highly_variable"])
+
+
+def test_select_variable_after_centring_is_unchanged(example):
+    reference = gx.pp.select_variable(example, n_top=500, flavor="mad", copy=True)
+    gx.pp.center(example)
+    gx.pp.select_variable(example, n_top=500, flavor="mad")
+    assert example.var["highly_variable"].equals(reference.var["highly_variable"])
