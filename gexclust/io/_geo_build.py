@@ -261,7 +261,13 @@ def add_type(obs: pd.DataFrame, *, series: str | None, type_from: str | None) ->
 
 def to_anndata(X, probes, obs, *, annotation, missing, path, uns) -> AnnData:
     """Assemble the AnnData, applying the missing-value policy and the probe annotation."""
+    n_samples = len(obs)
+    X, obs = without_empty_samples(X, obs, path)
     X, kept, info = handle_missing(X, list(probes), list(obs.index), policy=missing, path=path)
+    info["n_empty_samples_dropped"] = n_samples - len(obs)
+    if not kept and len(probes):
+        msg = f"{path}: no probe has a value in every sample, so missing={missing!r} left none; try missing='impute'"  # noqa: E501
+        raise InputError(msg)
     var = pd.DataFrame(index=pd.Index(kept, dtype=str))
     if annotation is not None:
         annot = annotation.reindex(var.index)
@@ -272,6 +278,27 @@ def to_anndata(X, probes, obs, *, annotation, missing, path, uns) -> AnnData:
     adata.uns["geo"] = uns
     adata.uns["missing"] = info
     return adata
+
+
+def without_empty_samples(X: np.ndarray, obs: pd.DataFrame, path):
+    """``X`` and ``obs`` without samples whose every value is missing, with a warning.
+
+    Such a sample (a failed array; values kept only in supplementary files) has nothing to
+    cluster, like a sample without a table; kept, it would make missing='drop' drop every
+    probe and missing='impute' give it the probe means. Unless every sample is empty: the
+    missing-value policy then says so.
+    """
+    empty = np.isnan(X).all(axis=1) if X.shape[1] else np.zeros(len(X), dtype=bool)
+    if not empty.any() or empty.all():
+        return X, obs
+    names = obs.index[empty]
+    logger.warning("%s: %d sample(s) without a single value left out: %s", path, len(names),
+                   ", ".join(names))
+    obs = obs.loc[~empty].copy()
+    for column in obs.columns:
+        if isinstance(obs[column].dtype, pd.CategoricalDtype):
+            obs[column] = obs[column].cat.remove_unused_categories()
+    return X[~empty], obs
 
 
 def flatten_meta(meta: dict[str, list[str]], prefix: str) -> dict[str, str]:

@@ -210,3 +210,21 @@ def test_wrong_record_kind_or_platform_is_named(tmp_path):
     with pytest.raises(InputError, match=r"GSM11805\.txt: sample GSM11806 \(line \d+\) has no data table \('!sample_table_begin' \.\.\. '!sample_table_end'\); nor has any of the 1 sample\(s\) on platform GPL97$"):  # noqa: E501
         gx.io.read_soft(path, platform="GPL97")
     assert gx.io.read_soft(path, platform="GPL96").obs_names.tolist() == ["GSM11805"]
+
+
+def test_a_sample_without_a_single_value_is_left_out(platform_and_sample, tmp_path, caplog):
+    # a failed array: every VALUE null. Kept, missing='drop' dropped every probe (0 probes,
+    # and `gexclust run` clustered nothing) and 'impute' gave it the probe means
+    second = text_of(SAMPLE).replace(b"GSM11805", b"GSM11806")
+    start = second.index(b"ID_REF\tVALUE\tABS_CALL\r\n") + len(b"ID_REF\tVALUE\tABS_CALL\r\n")
+    end = second.index(b"!sample_table_end")
+    rows = b"".join(row.split(b"\t")[0] + b"\tnull\tA\r\n" for row in second[start:end].splitlines())  # noqa: E501
+    path = tmp_path / "GSE0_family.soft"
+    path.write_bytes(platform_and_sample + second[:start] + rows + second[end:])
+    for missing in ("error", "drop", "impute"):
+        with caplog.at_level("WARNING", logger="gexclust"):
+            adata = gx.io.read_soft(path, missing=missing)
+        assert adata.obs_names.tolist() == ["GSM11805"]
+        assert adata.shape == (1, 22283)
+        assert adata.uns["missing"]["n_empty_samples_dropped"] == 1
+    assert "1 sample(s) without a single value left out: GSM11806" in caplog.text
