@@ -13,8 +13,8 @@ from scipy.spatial.distance import squareform
 from .._checks import check_choice
 from .._logging import logger
 from ._cut import _cut_merge_order, count_inversions
-from ._hclust import _observations, pairwise_distances
-from ._tree_access import get_tree
+from ._hclust import pairwise_distances
+from ._tree_data import tree_and_data
 
 CRITERIA = ("silhouette", "calinski_harabasz", "gap")
 REFERENCES = ("permute", "pca_uniform")
@@ -121,15 +121,11 @@ def choose_k(
         msg = (f"choose_k: with n_refs={n_refs} the permutation test cannot reach "
                f"alpha={alpha}; use n_refs >= {int(np.ceil(1 / alpha)) - 1}")
         raise ValueError(msg)
-    tree = get_tree(adata, key, caller="choose_k")
+    # the data the tree was built on (same features, or refused), row i = leaf i of the tree
+    _, tree, data = tree_and_data(adata, key=key, caller="choose_k")
     params = tree.params
-    data, labels = _observations(
-        adata,
-        axis=tree.axis,
-        use_rep=None if params.get("use_rep", "X") == "X" else params["use_rep"],
-        layer=None if params.get("layer", "X") == "X" else params["layer"],
-    )
-    data, labels = data[tree.rows], [labels[i] for i in tree.rows]  # row i = leaf i of the tree
+    names = adata.obs_names if tree.axis == "obs" else adata.var_names
+    labels = [names[i] for i in tree.rows]
     n = data.shape[0]
     ks = sorted({int(k) for k in k_range if 2 <= int(k) <= n - 1})
     if not ks:

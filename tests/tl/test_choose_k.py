@@ -148,3 +148,11 @@ def test_centroid_tree_with_inversions_is_cut_like_tl_cut():
     assert np.isfinite(result["scores"]["silhouette"].iloc[1:]).all()
     gx.tl.cut(adata, n_clusters=result["k"])
     assert adata.obs["cluster"].nunique() == result["k"]
+
+
+def test_choose_k_refuses_data_the_tree_was_not_built_on(planted):
+    # before: a tree of 60 genes was scored on the distances of 30 of them, silently
+    gx.tl.hclust(planted)
+    fewer = planted[:, : planted.n_vars // 2].copy()
+    with pytest.raises(ValueError, match=r"built on \d+ features but the data now have"):
+        gx.tl.choose_k(fewer, k_range=range(2, 4), n_refs=19)
