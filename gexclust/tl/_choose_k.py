@@ -14,6 +14,7 @@ from .._checks import check_choice
 from .._logging import logger
 from ._cut import _cut_merge_order, count_inversions
 from ._hclust import pairwise_distances
+from ._tree_access import refuse_tree_key
 from ._tree_data import tree_and_data
 
 CRITERIA = ("silhouette", "calinski_harabasz", "gap")
@@ -121,6 +122,8 @@ def choose_k(
         msg = (f"choose_k: with n_refs={n_refs} the permutation test cannot reach "
                f"alpha={alpha}; use n_refs >= {int(np.ceil(1 / alpha)) - 1}")
         raise ValueError(msg)
+    if inplace:
+        refuse_tree_key(adata, key_added, caller="choose_k")
     # the data the tree was built on (same features, or refused), row i = leaf i of the tree
     _, tree, data = tree_and_data(adata, key=key, caller="choose_k")
     params = tree.params

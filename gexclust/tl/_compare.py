@@ -7,6 +7,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._logging import logger
+from ._tree_access import refuse_tree_key
 
 
 def compare(
@@ -53,6 +54,9 @@ def compare(
     >>> gx.tl.compare(adata, "type", "cluster")["ari"]
     1.0
     """
+    key_added = key_added or f"compare_{reference}_{clusters}"
+    if inplace:
+        refuse_tree_key(adata, key_added, caller="compare")
     for key in (reference, clusters):
         if key not in adata.obs:
             msg = f"compare: no column {key!r} in .obs; available: {list(adata.obs.columns)}"
@@ -83,7 +87,7 @@ def compare(
         "n_left_out": n_left_out,
     }
     if inplace:
-        adata.uns[key_added or f"compare_{reference}_{clusters}"] = result
+        adata.uns[key_added] = result
     return result
 
 

@@ -18,6 +18,7 @@ from ._consensus_kernel import ConsensusTask, cutree_all, run_chunk
 from ._hclust import _observations
 from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, effective_jobs, map_chunks
+from ._tree_access import refuse_tree_key
 from ._weighted import prepare
 
 #: Pairs with a consensus in (0.1, 0.9] are ambiguous (Senbabaoglu et al. 2014).
@@ -132,6 +133,7 @@ def consensus(
         if not 0 < value <= 1:
             msg = f"{name} must be in (0, 1], got {value!r}"
             raise ValueError(msg)
+    refuse_tree_key(adata, key_added, caller="consensus")
     if copy:
         adata = adata.copy()
     data, _ = _observations(adata, axis="obs", use_rep=use_rep, layer=layer)

@@ -14,7 +14,7 @@ from .._logging import logger
 from .._palette import palette
 from ._dynamic_cut import cut_dynamic
 from ._supported import keep_supported, pick_supported, support_values
-from ._tree_access import get_tree
+from ._tree_access import get_tree, refuse_tree_key
 
 
 def cut(
@@ -111,7 +111,7 @@ def cut(
     ['1', '2', '3', '4', '5']
     """
     check_choice("method", method, ("static", "dynamic"))
-    _check_key_added(adata, key_added)
+    refuse_tree_key(adata, key_added, caller="cut")
     if method == "dynamic":
         if n_clusters is not None or min_support is not None:
             msg = "cut: method='dynamic' chooses the clusters itself; drop n_clusters/min_support"
@@ -195,15 +195,6 @@ def cut(
         "note": note,
     }
     return adata if copy else None
-
-
-def _check_key_added(adata: AnnData, key_added: str) -> None:
-    """Refuse a ``key_added`` whose ``.uns`` entry is a tree: writing there would delete it."""
-    existing = adata.uns.get(key_added)
-    if hasattr(existing, "keys") and "linkage" in existing:
-        msg = (f"cut: .uns[{key_added!r}] holds a tree of tl.hclust, which key_added="
-               f"{key_added!r} would overwrite; choose another key_added (default 'cluster')")
-        raise ValueError(msg)
 
 
 def count_inversions(Z: np.ndarray) -> int:

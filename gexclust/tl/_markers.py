@@ -11,6 +11,7 @@ from anndata import AnnData
 from .._checks import check_choice
 from .._palette import as_categorical
 from .._utils import expression_matrix
+from ._tree_access import refuse_tree_key
 
 COLUMNS = ["group", "rank", "direction", "gene", "gene_symbol", "score", "mean_group",
            "mean_rest", "diff", "logfoldchange", "pval", "pval_adj"]
@@ -87,6 +88,8 @@ def markers(
     True
     """
     check_choice("direction", direction, ("up", "down", "both"))
+    if inplace:
+        refuse_tree_key(adata, key_added, caller="markers")
     if groupby not in adata.obs:
         msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)

@@ -137,3 +137,12 @@ def _match(labels: np.ndarray, names, *, n_leaves: int, axis: str, key: str, cal
         )
         raise ValueError(msg)
     return rows
+
+
+def refuse_tree_key(adata: AnnData, key_added: str, *, caller: str) -> None:
+    """Refuse a ``key_added`` whose ``.uns`` entry is a tree: writing there would delete it."""
+    existing = adata.uns.get(key_added)
+    if hasattr(existing, "keys") and "linkage" in existing:
+        msg = (f"{caller}: .uns[{key_added!r}] holds a tree of tl.hclust, which key_added="
+               f"{key_added!r} would overwrite; choose another key_added")
+        raise ValueError(msg)

@@ -189,6 +189,25 @@ def test_cut_never_writes_over_a_tree(planted, method):
     assert "linkage" in planted.uns["genes"]
 
 
+def test_no_tool_writes_over_a_tree(planted):
+    # before: choose_k, compare, markers and consensus with key_added='hclust' replaced the tree
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    calls = {
+        "choose_k": lambda: gx.tl.choose_k(planted, k_range=range(2, 4), key_added="hclust"),
+        "compare": lambda: gx.tl.compare(planted, "type", "cluster", key_added="hclust"),
+        "markers": lambda: gx.tl.markers(planted, key_added="hclust"),
+        "consensus": lambda: gx.tl.consensus(planted, k_range=range(2, 3), n_resamples=2,
+                                             progress=False, key_added="hclust"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=f"{name}: .uns\\['hclust'\\] holds a tree"):
+            call()
+        assert "linkage" in planted.uns["hclust"]
+    # inplace=False stores nothing, so nothing is refused
+    assert gx.tl.compare(planted, "type", "cluster", key_added="hclust", inplace=False)["ari"]
+
+
 def test_compare_leaves_out_empty_labels_as_a_csv_reads_them(planted):
     # an empty 'type' field of a CuMiDa CSV reads as '': before, it counted as a class
     # (a run with 2 of 30 such samples: ARI 0.894 instead of 1.0)
