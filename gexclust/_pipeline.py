@@ -68,6 +68,7 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
     """
     from . import pp, tl
     from ._checks import check_choice
+    from .tl._compare import has_label
 
     check_choice("recipe", config.recipe, RECIPES)
     if config.recipe == "default":
@@ -90,7 +91,7 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
         tl.choose_k(adata, k_range=AUTO_K_RANGE, random_state=config.random_state)
         k = int(adata.uns["choose_k"]["k"])
     tl.cut(adata, n_clusters=k)
-    if "type" in adata.obs:
+    if "type" in adata.obs and has_label(adata.obs["type"]).any():  # else nothing to compare
         tl.compare(adata, "type", "cluster")
     run = {key: ("none" if v is None else v) for key, v in config.as_dict().items()}
     adata.uns["run"] = {**run, "n_clusters_cut": int(k)}

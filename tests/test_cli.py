@@ -447,3 +447,16 @@ def test_samples_without_a_type_are_left_out_of_the_scores(cli, tmp_path):
     assert "(no type)" in proc.stdout
     written = ad.read_h5ad(tmp_path / "out" / "adata.h5ad")
     assert written.uns["compare_type_cluster"]["ari"] == summary["ari_vs_type"]
+
+
+def test_a_type_column_without_any_type_clusters_without_scores(cli, tmp_path):
+    # every 'type' field empty: no comparison (before the run stopped with "compare: no
+    # sample has both a 'type' and a 'cluster' label")
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    adata.obs["type"] = ""
+    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
+    cli("run", tmp_path / "untyped.csv", "-o", tmp_path / "out", "--n-clusters", "3",
+        "--no-report")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["ari_vs_type"] is None
+    assert summary["cluster_sizes"] == {"1": 6, "2": 6, "3": 6}

@@ -45,9 +45,10 @@ def type_labels(adata: AnnData, type_key: str = "type") -> pd.Series:
     :func:`gexclust.tl.compare`, so counts and tables leave them out instead of showing a
     type called ``'nan'`` or ``''``.
     """
+    from ..tl._compare import has_label
+
     values = adata.obs[type_key].astype(object)
-    known = values.notna() & ~values.map(lambda v: isinstance(v, str) and not v.strip())
-    return values.map(str).where(known, None)
+    return values.map(str).where(has_label(values), None)
 
 
 def _per_leaf(adata: AnnData, column: str, key: str = "hclust") -> np.ndarray:

@@ -61,7 +61,7 @@ def compare(
         if key not in adata.obs:
             msg = f"compare: no column {key!r} in .obs; available: {list(adata.obs.columns)}"
             raise KeyError(msg)
-    labelled = _has_label(adata.obs[reference]) & _has_label(adata.obs[clusters])
+    labelled = has_label(adata.obs[reference]) & has_label(adata.obs[clusters])
     n_left_out = int((~labelled).sum())
     if n_left_out:
         logger.warning(
@@ -91,7 +91,7 @@ def compare(
     return result
 
 
-def _has_label(column: pd.Series) -> np.ndarray:
+def has_label(column: pd.Series) -> np.ndarray:
     """True where a sample has a label: not NaN/None, and not an empty or blank string.
 
     An empty field is how a CSV (CuMiDa's ``type`` column included) says "no label".
