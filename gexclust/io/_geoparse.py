@@ -13,6 +13,7 @@ from .._logging import logger
 from ._geo_build import _sample_fields as sample_fields
 from ._geo_build import add_type, flatten_meta, to_anndata
 from ._geo_read import bundled_annotation, choose_platforms
+from ._geo_text import GEO_NA
 from ._gpl import annotation_sources
 
 
@@ -95,8 +96,7 @@ def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing)
         if "ID_REF" not in table or "VALUE" not in table:
             msg = f"GEOparse sample {gsm.name} has no ID_REF/VALUE table"
             raise InputError(msg)
-        values = pd.to_numeric(table["VALUE"], errors="coerce").to_numpy(dtype=np.float64)
-        columns[gsm.name] = pd.Series(values, index=table["ID_REF"].astype(str))
+        columns[gsm.name] = pd.Series(_numbers(gsm), index=table["ID_REF"].astype(str))
     frame = pd.concat(columns, axis=1)
     annotation = _annotation(gpl) if gpl is not None and not gpl.table.empty else None
     if annotation is not None:
@@ -114,6 +114,21 @@ def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing)
            "series": flatten_meta(series_meta, "")}
     return to_anndata(frame.to_numpy().T, frame.index, obs, annotation=annotation if annotate else None,  # noqa: E501
                       missing=missing, path=f"GEOparse {accession}", uns=uns)
+
+
+def _numbers(gsm) -> np.ndarray:
+    """The VALUE column of ``gsm`` as float; text that is not a number is refused.
+
+    As :func:`gexclust.io.read_soft` does: coerced to NaN, it would count as a missing value.
+    """
+    column = gsm.table["VALUE"]
+    values = pd.to_numeric(column, errors="coerce")
+    bad = (values.isna() & column.notna() & ~column.astype(str).str.strip().isin(GEO_NA)).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        msg = f"GEOparse sample {gsm.name}, ID_REF {str(gsm.table['ID_REF'].iloc[i])!r}: VALUE {column.iloc[i]!r} is not a number"  # noqa: E501
+        raise InputError(msg)
+    return values.to_numpy(dtype=np.float64)
 
 
 def _annotation(gpl) -> pd.DataFrame:

@@ -228,3 +228,18 @@ def test_a_sample_without_a_single_value_is_left_out(platform_and_sample, tmp_pa
         assert adata.shape == (1, 22283)
         assert adata.uns["missing"]["n_empty_samples_dropped"] == 1
     assert "1 sample(s) without a single value left out: GSM11806" in caplog.text
+
+
+def test_from_geoparse_refuses_text_values_as_read_soft_does(tmp_path):
+    # before: coerced to NaN, so missing='drop' dropped the probe without naming the cell
+    from tests.io.test_geo_peers import geoparse_object
+
+    text = shared_file("peers/geoparse/soft_ex_family.txt").read_bytes()
+    path = tmp_path / "GSE1_family.soft"
+    path.write_bytes(text.replace(b"\n2\t0.1412248\t", b"\n2\tn.d.\t", 1))
+    gse = geoparse_object("GSE", path)
+    first = next(iter(gse.gsms))
+    with pytest.raises(InputError, match=rf"^GEOparse sample {first}, ID_REF '2': VALUE 'n\.d\.' is not a number$"):  # noqa: E501
+        gx.io.from_geoparse(gse, missing="drop")
+    with pytest.raises(InputError, match=r"ID_REF '2': VALUE 'n\.d\.' is not a number$"):
+        gx.io.read_soft(path, missing="drop")
