@@ -95,7 +95,7 @@ def _group_values(group: list[SoftRecord], header: list[str], path) -> np.ndarra
     values = np.empty(sum(s.n_rows for s in group))
     offset = 0
     for sample in group:
-        problem = long_row(sample.body, header)
+        problem = long_row(sample.body, header, sample.n_rows)
         if problem:
             msg = f"{path}: sample {sample.accession} (line {sample.table_line}): {problem}"
             raise InputError(msg)
