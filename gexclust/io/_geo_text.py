@@ -191,7 +191,7 @@ class LineScanner:
         if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             msg = f"{self.name}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not UTF-8 as GEO writes it; save it as UTF-8 text or download it again"  # noqa: E501
             raise InputError(msg)
-        if b"\r" in first.rstrip(b"\r"):
+        if b"\r" in first.rstrip():  # not rstrip(b"\r"): CRLF lines with trailing tabs end "\r\t"
             msg = f"{self.name}: lines end in carriage returns only (classic Mac OS text); save it with newline (LF or CRLF) line ends or download it again"  # noqa: E501
             raise InputError(msg)
 

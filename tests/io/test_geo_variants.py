@@ -243,3 +243,17 @@ def test_from_geoparse_refuses_text_values_as_read_soft_does(tmp_path):
         gx.io.from_geoparse(gse, missing="drop")
     with pytest.raises(InputError, match=r"ID_REF '2': VALUE 'n\.d\.' is not a number$"):
         gx.io.read_soft(path, missing="drop")
+
+
+@pytest.mark.parametrize("variant", [
+    lambda d: b"".join(line + b"\t\n" for line in d.split(b"\n")),  # CRLF, then a tab: "\r\t\n"
+    lambda d: b"\xef\xbb\xbf" + d.replace(b"\r\n", b"  \r\n"),
+    lambda d: d.replace(b"\r\n", b"\n").replace(b"\n!sample_table_end", b"\n\n\n!sample_table_end"),
+])
+def test_sample_soft_variants_read_like_the_original(variant, tmp_path):
+    data = text_of(SAMPLE)
+    clean = tmp_path / "GSM11805.txt"
+    clean.write_bytes(data)
+    path = tmp_path / "GSM11805_variant.txt.gz"
+    path.write_bytes(gzip.compress(variant(data)))
+    assert_same(gx.io.read_soft(path), gx.io.read_soft(clean))
