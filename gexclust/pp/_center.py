@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
 from anndata import AnnData
 
-from .._utils import float_matrix, get_matrix, set_matrix, stats_names, undo_of_x
+from .._utils import (
+    float_matrix,
+    get_matrix,
+    refuse_missing,
+    set_matrix,
+    stats_names,
+    undo_of_x,
+)
 
 
 def center(
@@ -55,10 +61,8 @@ def center(
     """
     if copy:
         adata = adata.copy()
-    X = float_matrix(get_matrix(adata, layer=layer))
-    if np.isnan(X).any():
-        msg = "center: data contain NaN; handle missing values when reading (missing=)"
-        raise ValueError(msg)
+    X = float_matrix(get_matrix(adata, layer=layer, caller="pp.center"))
+    refuse_missing(X, adata, caller="pp.center")  # NaN and infinite values, as pp.scale
     mean = X.mean(axis=0)
     record = {"layer": layer or "X"}
     prior = undo_of_x(adata) if layer is None else None

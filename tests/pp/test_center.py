@@ -24,6 +24,14 @@ def test_center_layer_copy_and_nan(planted):
     np.testing.assert_array_equal(planted.layers["raw"], planted.X)  # original untouched
     np.testing.assert_allclose(out.layers["raw"].mean(axis=0), 0.0, atol=1e-12)
     planted.X[0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="missing or infinite value"):
         gx.pp.center(planted)
 
+
+
+def test_center_refuses_infinite_values_naming_gene_and_sample(planted):
+    # before: only NaN was refused; one inf made its whole gene -inf/NaN
+    planted.X[2, 4] = np.inf
+    with pytest.raises(ValueError, match=rf"gene '{planted.var_names[4]}'.*sample "
+                                         rf"'{planted.obs_names[2]}'"):
+        gx.pp.center(planted)
