@@ -48,7 +48,11 @@ def type_labels(adata: AnnData, type_key: str = "type") -> pd.Series:
     from ..tl._compare import has_label
 
     values = adata.obs[type_key].astype(object)
-    return values.map(str).where(has_label(values), None)
+    labels = np.array([str(v) for v in values], dtype=object)
+    labels[~np.asarray(has_label(values), dtype=bool)] = None
+    # object dtype kept explicitly: pandas 3 would infer its string dtype, whose missing
+    # value is NaN, not None
+    return pd.Series(labels, index=values.index, dtype=object)
 
 
 def _per_leaf(adata: AnnData, column: str, key: str = "hclust") -> np.ndarray:
