@@ -49,7 +49,7 @@ def type_labels(adata: AnnData, type_key: str = "type") -> pd.Series:
 
     values = adata.obs[type_key].astype(object)
     labels = np.array([str(v) for v in values], dtype=object)
-    labels[~np.asarray(has_label(values), dtype=bool)] = None
+    labels[~has_label(values)] = None
     # object dtype kept explicitly: pandas 3 would infer its string dtype, whose missing
     # value is NaN, not None
     return pd.Series(labels, index=values.index, dtype=object)
@@ -60,19 +60,20 @@ def _per_leaf(adata: AnnData, column: str, key: str = "hclust") -> np.ndarray:
     return tree(adata, key).per_leaf(adata.obs[column].astype(str).to_numpy())
 
 
-def _types_per_leaf(adata: AnnData, type_key: str, key: str = "hclust") -> np.ndarray:
-    """:func:`type_labels` indexed by leaf id of the tree (``None``: no type)."""
-    return tree(adata, key).per_leaf(type_labels(adata, type_key).to_numpy(dtype=object))
+def _types_per_leaf(adata: AnnData, labels: pd.Series, key: str = "hclust") -> np.ndarray:
+    """``labels`` (of :func:`type_labels`) indexed by leaf id of the tree (``None``: no type)."""
+    return tree(adata, key).per_leaf(labels.to_numpy(dtype=object))
 
 
 def clusters(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[ClusterFacts]:
     """Size and type composition of every cluster, in cluster order."""
     labels = adata.obs[cluster_key].astype("category")
+    types = type_labels(adata, type_key) if type_key in adata.obs else None
     out = []
     for name in labels.cat.categories:
         inside = (labels == name).to_numpy()
-        if type_key in adata.obs:
-            counts = type_labels(adata, type_key)[inside].value_counts()
+        if types is not None:
+            counts = types[inside].value_counts()
             counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
             # among the samples with a type, as tl.compare's purity
             purity = float(counts.iloc[0] / counts.sum()) if len(counts) else 1.0
@@ -104,8 +105,9 @@ def type_distances(adata: AnnData, *, key="hclust", type_key="type") -> pd.DataF
     Z = linkage(adata, key)
     keep = _subsample(adata.n_obs)
     coph = squareform(hierarchy.cophenet(Z))[np.ix_(keep, keep)] / Z[-1, 2]
-    types = _types_per_leaf(adata, type_key, key)[keep]
-    order = list(pd.unique(type_labels(adata, type_key).dropna()))
+    labels = type_labels(adata, type_key)
+    types = _types_per_leaf(adata, labels, key)[keep]
+    order = list(pd.unique(labels.dropna()))
     names = sorted(set(types) - {None}, key=order.index)
     out = pd.DataFrame(np.nan, index=names, columns=names)
     for a in names:
@@ -123,7 +125,7 @@ def root_split(adata: AnnData, *, key="hclust", type_key="type") -> tuple[pd.Ser
     """Type counts on each side of the tree's first split (left, right)."""
     Z = linkage(adata, key)
     n = adata.n_obs
-    types = _types_per_leaf(adata, type_key, key)
+    types = _types_per_leaf(adata, type_labels(adata, type_key), key)
     sides = []
     for child in Z[-1, :2].astype(int):
         members = _members(Z, child, n)
