@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,20 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def leftover_temporaries(target: str | os.PathLike) -> list[Path]:
+    """Temporary files of :func:`atomic_path` for ``target`` present in its folder.
+
+    Any seen while no write of ``target`` runs (its caller holds a lock) were left by a
+    killed process. Matches mkstemp's 8 random characters exactly, so never the temporaries
+    of another file whose name extends this one (``NAME.gz`` for ``NAME``).
+    """
+    target = Path(target)
+    own = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.part")
+    if not target.parent.is_dir():
+        return []
+    return [path for path in target.parent.iterdir() if own.fullmatch(path.name)]
 
 
 @contextlib.contextmanager

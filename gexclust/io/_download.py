@@ -14,7 +14,6 @@ redirects may not downgrade https to http or leave the allowed hosts
 from __future__ import annotations
 
 import os
-import re
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .._atomic import atomic_path
+from .._atomic import atomic_path, leftover_temporaries
 from .._errors import InputError
 from .._files import GZIP_MAGIC, sha256_file
 from .._limits import ENV, Limits, current, size_text
@@ -100,13 +99,10 @@ def _remove_stale_parts(dest: Path) -> None:
     """Remove temporary files that killed downloads of ``dest`` (or of its record) left.
 
     Only ever called under ``dest``'s lock: every download of ``dest`` holds it, so any of
-    its temporary files (``atomic_path``'s ``.NAME.XXXXXXXX.part``) seen now belongs to a dead
-    one.
+    its temporary files seen now belongs to a dead one.
     """
-    # mkstemp's 8 random characters: never another file's temporaries (``NAME.gz``'s)
-    own = re.compile(rf"\.{re.escape(dest.name)}(\.sha256)?\.[a-z0-9_]{{8}}\.part")
-    for stale in dest.parent.iterdir():
-        if own.fullmatch(stale.name):
+    for target in (dest, _sidecar(dest)):
+        for stale in leftover_temporaries(target):
             logger.info("removing %s, left by an interrupted download", stale)
             stale.unlink(missing_ok=True)
 
@@ -125,9 +121,8 @@ def _cache_state(dest: Path) -> str:
     """'missing', 'verified' (matches its download record) or 'altered' (anything else)."""
     if not dest.exists():
         return "missing"
-    sidecar = Path(str(dest) + ".sha256")
     try:
-        recorded = sidecar.read_text().split()
+        recorded = _sidecar(dest).read_text().split()
     except (FileNotFoundError, UnicodeDecodeError):
         return "altered"
     if len(recorded) == 2 and recorded[0] == str(dest.stat().st_size) and recorded[1] == sha256_file(dest):  # noqa: E501
@@ -135,8 +130,13 @@ def _cache_state(dest: Path) -> str:
     return "altered"
 
 
+def _sidecar(dest: Path) -> Path:
+    """The download record of ``dest``: its size and sha256."""
+    return Path(str(dest) + ".sha256")
+
+
 def _write_sidecar(dest: Path, content: Path) -> None:
-    with atomic_path(str(dest) + ".sha256") as tmp:
+    with atomic_path(_sidecar(dest)) as tmp:
         tmp.write_text(f"{content.stat().st_size} {sha256_file(content)}\n")
 
 
