@@ -426,15 +426,15 @@ def au_agreement(support_path: Path) -> str:
     import numpy as np
     import pandas as pd
 
+    from gexclust.tl._bootstrap_kernel import leaf_hashes, node_hashes
+
     fixture = pd.read_csv(PVCLUST_FIXTURE)
     ours = np.load(support_path, allow_pickle=True)
-    Z, names = ours["linkage"], list(ours["names"])
-    n = len(names)
-    members = [frozenset([name]) for name in names]
-    for left, right in Z[:, :2].astype(int):
-        members.append(members[left] | members[right])
-    row_of = {m: i for i, m in enumerate(members[n:])}
-    rows = np.array([row_of.get(frozenset(text.split(";")), -1) for text in fixture["members"]])
+    leaf = dict(zip(ours["names"], leaf_hashes(len(ours["names"])), strict=True))
+    row_of = {code: i for i, code in enumerate(node_hashes(ours["linkage"], tuple(leaf.values())))}
+    # a node's code is the sum of its members' codes (mod 2^64), as tl.bootstrap matches nodes
+    rows = np.array([row_of.get(sum(leaf[name] for name in text.split(";")) % 2**64, -1)
+                     for text in fixture["members"]])
     if (rows < 0).any():
         return f"{int((rows < 0).sum())} pvclust nodes are not in our tree"
     se = np.hypot(ours["se_au"][rows], fixture["se.au"].to_numpy())
