@@ -447,6 +447,8 @@ def test_samples_without_a_type_are_left_out_of_the_scores(cli, tmp_path):
     assert "(no type)" in proc.stdout
     written = ad.read_h5ad(tmp_path / "out" / "adata.h5ad")
     assert written.uns["compare_type_cluster"]["ari"] == summary["ari_vs_type"]
+    assert written.obs["type"].isna().sum() == 2  # missing, not a category ''
+    assert "" not in written.obs["type"].cat.categories
 
 
 def test_a_type_column_without_any_type_clusters_without_scores(cli, tmp_path):

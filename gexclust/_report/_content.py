@@ -202,8 +202,12 @@ def _dataset(ctx: _Context) -> Section:
     if source.get("note"):
         blocks.append(Paragraph(str(source["note"])))
     if ctx.has_types:
-        counts = facts.type_labels(adata).value_counts()
-        blocks.append(Table(["type", "samples"], [[t, str(n)] for t, n in counts.items()],
+        labels = facts.type_labels(adata)
+        counts = labels.value_counts()
+        rows = [[t, str(n)] for t, n in counts.items()]
+        if labels.isna().any():  # so that the counts add up to the samples
+            rows.append(["(no type)", str(int(labels.isna().sum()))])
+        blocks.append(Table(["type", "samples"], rows,
                             caption=f"{len(counts)} sample types ('type' column)",
                             numeric=(1,)))
     else:

@@ -34,7 +34,8 @@ def read_cumida(
     sample_col
         Column holding the sample ids; they become ``obs_names`` (as strings).
     type_col
-        Column holding the sample class; it becomes categorical ``.obs['type']``.
+        Column holding the sample class; it becomes categorical ``.obs['type']``. An empty
+        (or blank) field is a missing value (NaN), not a category.
     missing
         Policy for empty or ``NA``-like cells. ``'error'`` (default) refuses the file and names
         the first missing cell. ``'drop'`` removes every probe that has a missing value.
@@ -56,7 +57,8 @@ def read_cumida(
     AnnData with
 
     - ``.X``: dense ``dtype`` matrix, samples x probes, values as in the file;
-    - ``.obs_names``: the sample ids; ``.obs['type']``: categorical class;
+    - ``.obs_names``: the sample ids; ``.obs['type']``: categorical class, NaN where the
+      file gives none;
     - ``.var_names``: the probe ids, in file order;
     - ``.uns['source']``: path, format and sha256 of the file as stored;
     - ``.uns['missing']``: the missing-value policy applied and how many cells/probes it touched.
@@ -97,7 +99,8 @@ def cumida_to_anndata(
     adata = AnnData(
         X=values.astype(dtype, copy=False),
         obs=pd.DataFrame(
-            {"type": pd.Categorical(table.types)},
+            # an empty field is "no type": a missing value, not a category called ''
+            {"type": pd.Categorical([t if t else None for t in table.types])},
             index=pd.Index(table.samples, dtype=str, name=None),
         ),
         var=pd.DataFrame(index=pd.Index(probes, dtype=str)),

@@ -244,7 +244,7 @@ def add_type(obs: pd.DataFrame, *, series: str | None, type_from: str | None) ->
             obs["type"] = pd.Categorical(labels)
         return obs
     if type_from in obs.columns:
-        obs["type"] = pd.Categorical(obs[type_from].astype(str))
+        obs["type"] = pd.Categorical(_labels_or_none(obs[type_from]))
         return obs
     try:
         pattern = re.compile(type_from)
@@ -255,8 +255,17 @@ def add_type(obs: pd.DataFrame, *, series: str | None, type_from: str | None) ->
     for title in obs["title"]:
         match = pattern.search(title)
         labels.append(None if match is None else (match.group(1) if pattern.groups else match.group(0)))  # noqa: E501
-    obs["type"] = pd.Categorical(labels)
+    obs["type"] = pd.Categorical(_labels_or_none(pd.Series(labels, dtype=object)))
     return obs
+
+
+def _labels_or_none(column: pd.Series) -> list[str | None]:
+    """``column`` as strings; samples without a value (NaN, None, blank) get None, not 'nan'."""
+    labels = []
+    for value in column.astype(object):
+        text = "" if value is None or pd.isna(value) else str(value).strip()
+        labels.append(text or None)
+    return labels
 
 
 def to_anndata(X, probes, obs, *, annotation, missing, path, uns) -> AnnData:

@@ -146,3 +146,12 @@ def test_pp_does_not_import_the_command_line_pipeline():
             " 'gexclust._run_cli')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_empty_type_is_missing_not_a_category(tmp_path):
+    text = "samples,type,p1,p2\n1,AML,1,2\n2,,3,4\n3, ,5,6\n4,PB,7,8\n"
+    for name in ("fast.csv", "careful.csv"):  # numpy fast path, then the csv module's
+        body = text if name == "fast.csv" else text.replace("AML", '"AML"')
+        adata = gx.io.read_cumida(write_csv(tmp_path / name, body))
+        assert adata.obs["type"].cat.categories.tolist() == ["AML", "PB"]
+        assert adata.obs["type"].isna().tolist() == [False, True, True, False]

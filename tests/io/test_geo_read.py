@@ -223,6 +223,16 @@ def test_gds_subsets_become_obs_columns(tmp_path):
     np.testing.assert_array_equal(adata.X[:, 0], [7.5, 8.0, 6.5])
 
 
+def test_samples_without_a_value_have_no_type_not_a_type_called_nan(tmp_path):
+    path = tmp_path / "GDS0001.soft"
+    path.write_text(GDS)
+    adata = gx.io.read_soft(path, missing="drop", type_from="gender")
+    assert adata.obs["type"].cat.categories.tolist() == ["female"]
+    assert pd.isna(adata.obs["type"].iloc[1])
+    titled = gx.io.read_soft(path, missing="drop", type_from=r"^()")
+    assert titled.obs["type"].isna().all()  # an empty match is no label either
+
+
 def test_geo_anndata_round_trips_through_h5ad(gse781, tmp_path):
     import anndata as ad
 

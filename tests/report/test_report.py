@@ -307,3 +307,5 @@ def test_samples_without_a_type_are_no_type_of_their_own(tmp_path):
     assert "and 1 without a type" in clusters
     assert "2 samples without a type were left out" in clusters
     assert "of the 5 group0 samples" not in clusters
+    dataset = " ".join(page.sections["dataset"].split())
+    assert "(no type) 2" in dataset  # the type counts add up to the 18 samples
