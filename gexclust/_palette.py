@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 
+import numpy as np
 import pandas as pd
 from anndata import AnnData
 
@@ -17,6 +18,8 @@ TAB20 = [
     "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7",
     "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
 ]
+#: Colour of samples without a label (NaN, or a blank category such as an empty CSV field).
+MISSING_COLOUR = "#9e9e9e"
 # ColorBrewer Dark2 (as in matplotlib), for clusters, so they never look like the sample types
 DARK2 = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 
@@ -40,14 +43,26 @@ def palette(n: int, *, kind: str = "category") -> list[str]:
 
 
 def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
-    """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or stale."""
+    """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or stale.
+
+    One colour per category, as scanpy expects. A blank category (``''``, an empty field) is
+    no label: it gets the grey of missing values, and the others get the palette they would
+    have if those samples were NaN.
+    """
     frame = adata.obs if axis == "obs" else adata.var
-    n = len(as_categorical(frame[key]).categories)
+    categories = as_categorical(frame[key]).categories
     colours = adata.uns.get(f"{key}_colors")
-    if colours is None or len(colours) != n:
-        colours = palette(n)
+    if colours is None or len(colours) != len(categories):
+        blank = blank_categories(categories)
+        named = iter(palette(int((~blank).sum())))
+        colours = [MISSING_COLOUR if b else next(named) for b in blank]
         adata.uns[f"{key}_colors"] = colours
     return list(colours)
+
+
+def blank_categories(categories) -> np.ndarray:
+    """True for each category that is an empty or blank string: a missing label, not a class."""
+    return np.array([isinstance(c, str) and not c.strip() for c in categories], dtype=bool)
 
 
 def as_categorical(column) -> pd.Categorical:

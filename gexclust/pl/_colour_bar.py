@@ -12,9 +12,6 @@ from ._base import no_ticks, side_labels
 if TYPE_CHECKING:
     from anndata import AnnData
 
-#: Colour of samples without a label in a categorical annotation.
-MISSING_COLOUR = "#9e9e9e"
-
 
 @dataclass
 class ColourBar:
@@ -42,18 +39,25 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False) 
 
 
 def category_codes(adata: AnnData, key: str) -> np.ndarray:
-    """Category codes of ``.obs[key]`` (-1 for missing); plain string columns work too."""
-    from .._palette import as_categorical
+    """Category codes of ``.obs[key]`` (-1 for missing or blank); plain string columns too."""
+    from .._palette import as_categorical, blank_categories
 
-    return np.asarray(as_categorical(adata.obs[key]).codes)
+    column = as_categorical(adata.obs[key])
+    codes = np.asarray(column.codes).copy()
+    codes[np.isin(codes, np.flatnonzero(blank_categories(column.categories)))] = -1
+    return codes
 
 
 def category_colours(adata: AnnData, key: str) -> dict[str, str]:
-    """``{category: colour}`` of a categorical (or plain string) ``.obs`` column."""
-    from .._palette import as_categorical, ensure_colors
+    """``{category: colour}`` of a categorical (or plain string) ``.obs`` column.
+
+    Blank categories (an empty field: no label) are left out, as NaN is: no legend entry.
+    """
+    from .._palette import as_categorical, blank_categories, ensure_colors
 
     categories = as_categorical(adata.obs[key]).categories
-    return dict(zip(map(str, categories), ensure_colors(adata, key), strict=True))
+    pairs = zip(categories, ensure_colors(adata, key), blank_categories(categories), strict=True)
+    return {str(c): colour for c, colour, blank in pairs if not blank}
 
 
 def draw_colour_bar(ax, bar: ColourBar, *, vertical: bool = False) -> None:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._palette import MISSING_COLOUR
 from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
 from ._colour_bar import (
-    MISSING_COLOUR,
     ColourBar,
     category_codes,
     category_colours,

@@ -198,3 +198,27 @@ def test_unassigned_samples_are_not_named_nan_on_the_cluster_bar(clustered):
     names = {t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() is None}
     assert "nan" not in names
     assert {"1", "2", "3", "4"} <= names
+
+
+def test_blank_type_has_no_colour_or_legend_entry_of_its_own(planted):
+    # before: an empty 'type' field was a category '' with a palette colour (the first one,
+    # shifting every other type's colour) and a blank entry in the legend
+    from gexclust.pl._clustermap import clustermap_spec
+    from gexclust.pl._dendrogram import dendrogram_spec
+
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    as_nan = planted.copy()
+    as_nan.obs["type"] = as_nan.obs["type"].cat.remove_categories(["group1"])
+    blank = planted.copy()
+    blank.obs["type"] = as_nan.obs["type"].astype(object).fillna("").to_numpy()  # plain str
+    specs = {name: dendrogram_spec(a) for name, a in (("nan", as_nan), ("blank", blank))}
+    assert specs["blank"].legend == specs["nan"].legend == {
+        "group0": blank.uns["type_colors"][1], "group2": blank.uns["type_colors"][2]}
+    assert specs["blank"].leaf_colours == specs["nan"].leaf_colours
+    strips = {name: [bar.colours[c] if c >= 0 else None for bar in [spec.bars[0]]
+                     for c in bar.codes] for name, spec in specs.items()}
+    assert strips["blank"] == strips["nan"]  # the blank samples stay blank in the strip
+    # one colour per category, as scanpy expects: '' (sorted first) in the grey of NaN
+    assert blank.uns["type_colors"] == ["#9e9e9e", *as_nan.uns["type_colors"]]
+    assert clustermap_spec(blank).legend == specs["nan"].legend
