@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._errors import InputError
 from .._logging import logger
-from ._geo_text import decode_text
+from ._geo_text import decode_text, geo_numbers
 from ._geo_types import KNOWN_SERIES, cumida_type
 from ._missing import handle_missing
 from ._soft import SoftRecord, long_row, read_tsv
@@ -167,8 +167,7 @@ def _name_bad_value(group, header, path) -> None:
     """Find the sample and cell whose VALUE is not a number, and raise an error naming them."""
     for sample in group:
         frame = read_tsv(sample.body, list(header), path, sample, usecols=["ID_REF", "VALUE"])
-        numbers = pd.to_numeric(frame["VALUE"], errors="coerce")
-        bad = numbers.isna() & frame["VALUE"].notna()
+        _, bad = geo_numbers(frame["VALUE"])
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             msg = (f"{path}: sample {sample.accession}, ID_REF {frame['ID_REF'].iloc[i]!r}: "

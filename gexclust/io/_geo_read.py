@@ -26,7 +26,14 @@ from ._geo_build import (
     sample_obs,
     to_anndata,
 )
-from ._geo_text import GEO_NA, LEGACY_ENCODING, LineScanner, decode_text, open_binary
+from ._geo_text import (
+    GEO_NA,
+    LEGACY_ENCODING,
+    LineScanner,
+    decode_text,
+    geo_numbers,
+    open_binary,
+)
 from ._gpl import platform_table, read_gpl
 from ._platform import bundled_gpl96
 from ._soft import SoftRecord, clean_rows, parse_soft, without_header_rows
@@ -419,8 +426,7 @@ def _check_numbers(frame: pd.DataFrame, path) -> None:
         column = frame[sample]
         if pd.api.types.is_numeric_dtype(column):
             continue
-        numbers = pd.to_numeric(column, errors="coerce")
-        bad = (numbers.isna() & column.notna()).to_numpy()
+        numbers, bad = geo_numbers(column)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             msg = f"{path}: sample {sample}, ID_REF {frame.index[i]!r}: value {column.iloc[i]!r} is not a number"  # noqa: E501

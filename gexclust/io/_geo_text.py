@@ -8,14 +8,35 @@ import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .._errors import InputError
 from .._files import GZIP_MAGIC, SizeLimited, line_too_long, open_input, too_large
 from .._limits import ENV, RATIO_GRACE, Limits, current, size_text
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
 #: Cell values GEO uses for "no value".
 GEO_NA = ["", "null", "NULL", "NA", "N/A", "NaN", "nan", "--"]
+
+
+
+def geo_numbers(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``column`` (text) as float64, and a mask of the cells that are not numbers.
+
+    Cells are stripped first, so a blank cell or a missing-value token with spaces around it
+    (``' '``, ``' null '``) is missing, as the same cell without the spaces is.
+    """
+    import numpy as np
+    import pandas as pd
+
+    text = column.astype(object).where(column.notna(), "").astype(str).str.strip()
+    numbers = pd.to_numeric(text.where(~text.isin(GEO_NA), None), errors="coerce")
+    bad = (numbers.isna() & ~text.isin(GEO_NA)).to_numpy()
+    return numbers.astype(np.float64), bad
+
 
 #: Encoding of GEO text that is not UTF-8: older records hold Latin-1 bytes (``M\xfcller``).
 #: Latin-1 maps every byte to a character, so nothing is lost or replaced.

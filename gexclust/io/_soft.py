@@ -17,7 +17,15 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import logger
-from ._geo_text import GEO_NA, LEGACY_ENCODING, LineScanner, decode_text, line_start, open_binary
+from ._geo_text import (
+    GEO_NA,
+    LEGACY_ENCODING,
+    LineScanner,
+    decode_text,
+    geo_numbers,
+    line_start,
+    open_binary,
+)
 
 ENTITY_KINDS = ("DATABASE", "SERIES", "PLATFORM", "SAMPLE", "DATASET", "SUBSET", "ANNOTATION")
 
@@ -65,9 +73,31 @@ def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.Data
             # pandas refuses usecols when every row is shorter than the header (trailing empty
             # cells left out by the submitter); all columns then read, short rows padded
             return read_tsv(body, header, path, record, numeric=numeric)[list(usecols)]
-        problem = table_problem(body, header, numeric) or str(err)
+        problem = table_problem(body, header, numeric)
+        if problem is None and numeric:
+            # pandas' float parser refuses padded missing-value tokens (' null '), which
+            # table_problem accepts: read the numeric columns as text and convert them here
+            return _numbers_from_text(read_tsv(body, header, path, record), numeric, path,
+                                      record)
+        problem = problem or str(err)
         msg = f"{path}: table of {record.kind} {record.accession} (line {record.line}): {problem}"
         raise InputError(msg) from None
+
+
+def _numbers_from_text(frame: pd.DataFrame, numeric, path, record) -> pd.DataFrame:
+    """``frame`` (all text) with its ``numeric`` columns as float; refuses a cell that is not."""
+    for name in numeric:
+        if name not in frame:
+            continue
+        numbers, bad = geo_numbers(frame[name])
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            msg = (f"{path}: table of {record.kind} {record.accession} (line {record.line}): "
+                   f"row {frame.iloc[i, 0]!r}, column {name}: value {frame[name].iloc[i]!r} "
+                   "is not a number")
+            raise InputError(msg)
+        frame[name] = numbers
+    return frame
 
 
 def table_problem(body: bytes, header: list[str], numeric=()) -> str | None:

@@ -155,3 +155,12 @@ def test_empty_type_is_missing_not_a_category(tmp_path):
         adata = gx.io.read_cumida(write_csv(tmp_path / name, body))
         assert adata.obs["type"].cat.categories.tolist() == ["AML", "PB"]
         assert adata.obs["type"].isna().tolist() == [False, True, True, False]
+
+
+def test_blank_cells_are_missing_values_like_empty_ones(tmp_path):
+    text = "samples,type,p1,p2,p3\n1,A,1,  ,3\n2,B,4,5,\t\n3,A,7, NA ,9\n4,B,1,2,3\n"
+    path = write_csv(tmp_path / "blank.csv", text)
+    with pytest.raises(InputError, match=r"3 missing value\(s\) in 2 probe\(s\); first at line 2 \(sample '1'\), column 'p2'"):  # noqa: E501
+        gx.io.read_cumida(path)
+    adata = gx.io.read_cumida(path, missing="drop")
+    assert adata.var_names.tolist() == ["p1"]

@@ -202,3 +202,33 @@ def test_soft_and_matrix_readers_point_to_each_other(tmp_path):
     soft.write_text(FAMILY)
     with pytest.raises(InputError, match=r"SOFT file, not a series matrix; read it with gexclust\.io\.read_soft"):  # noqa: E501
         gx.io.read_series_matrix(soft)
+
+
+@pytest.mark.parametrize("cell", ["", "  ", " null ", "NA "])
+def test_blank_or_padded_missing_cells_are_missing_values(cell, tmp_path):
+    # before: '  ' in a series matrix and ' null ' anywhere were "not a number"
+    from tests.io.test_geo_read import GDS
+
+    files = {"GSE1_family.soft": (FAMILY.replace("p2\tnull", f"p2\t{cell}"), gx.io.read_soft),
+             "GSE2_series_matrix.txt": (MATRIX.replace("\tnull", f"\t{cell}"),
+                                        gx.io.read_series_matrix),
+             "GDS0001.soft": (GDS.replace("\tnull", f"\t{cell}"), gx.io.read_soft)}
+    for name, (text, reader) in files.items():
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(InputError, match=r"missing value\(s\).*missing='drop'"):
+            reader(path)
+        assert reader(path, missing="drop").uns["missing"]["n_missing_values"] >= 1
+
+
+def test_a_padded_word_is_still_not_a_number(tmp_path):
+    from tests.io.test_geo_read import GDS
+
+    path = tmp_path / "GDS0001.soft"
+    path.write_text(GDS.replace("\tnull", "\t n/d "))
+    with pytest.raises(InputError, match=r"GDS0001.soft: table of DATASET GDS0001 \(line \d+\): row '1053_at', column GSM1: value 'n/d' is not a number"):  # noqa: E501
+        gx.io.read_soft(path)
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(FAMILY.replace("p2\tnull", "p2\t n/d "))
+    with pytest.raises(InputError, match=r"sample GSM1, ID_REF 'p2': VALUE ' n/d' is not a number"):
+        gx.io.read_soft(path)
