@@ -244,11 +244,16 @@ class LineScanner:
 def line_start(buf: bytes, stop: bytes, pos: int) -> int:
     """Index of the first line at or after ``pos`` (a line start) that begins with ``stop``.
 
+    Spaces and tabs before ``stop`` are allowed (an indented ``  !sample_table_end``), as
+    the line-by-line parsers strip them; the index is then that of the line's first byte.
     ``stop`` is one byte: searching for it runs at memory speed, while a search for the two
     bytes newline + ``stop`` runs several times slower. Returns -1 if there is none.
     """
     found = buf.find(stop, pos)
     while found > pos and buf[found - 1] != NEWLINE:
+        begin = buf.rfind(b"\n", pos, found) + 1 or pos
+        if not buf[begin:found].strip(b" \t"):
+            return begin
         found = buf.find(stop, found + 1)
     return found
 

@@ -339,8 +339,9 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
     header = scanner.readline()
     while header is not None and not header.strip():  # blank lines before the header
         header = scanner.readline()
-    body = None if header is None or header.startswith(b"!") else scanner.read_block(b"!")
-    if header is not None and header.startswith(b"!"):
+    marker = header is not None and header.lstrip().startswith(b"!")
+    body = None if header is None or marker else scanner.read_block(b"!")
+    if marker:
         return  # an empty table: that was its end marker
     if body is None:
         msg = (
@@ -348,7 +349,7 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
             "never ends (no '!..._table_end' line); the file is truncated"
         )
         raise InputError(msg)
-    if header.startswith(b"^") or line_start(body, b"^", 0) >= 0:
+    if header.lstrip().startswith(b"^") or line_start(body, b"^", 0) >= 0:
         msg = f"{path}: the table of {record.kind} {record.accession} that starts at line {start} runs into the next record (no '!..._table_end' line before it)"  # noqa: E501
         raise InputError(msg)
     # the header line and the rows are separate objects: no copy of a large table is made

@@ -85,6 +85,13 @@ def trailing_spaces(text: str) -> str:
     return "".join(line + "   \n" for line in text.splitlines())
 
 
+def indented_markers(text: str) -> str:
+    # before: an indented end marker was not seen, and the table "never ends (truncated)"
+    for marker in ("!sample_table", "!platform_table", "!series_matrix_table"):
+        text = text.replace("\n" + marker, "\n \t" + marker)
+    return text
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     path = tmp_path_factory.mktemp("clean") / "GSE1_family.soft"
@@ -104,7 +111,8 @@ def test_clean_family(clean):
 
 
 @pytest.mark.parametrize("quirk", [crlf, bom, trailing_tabs, blank_lines, repeated_record_line,
-                                   trailing_spaces, lambda t: bom(crlf(trailing_tabs(t)))])
+                                   trailing_spaces, indented_markers,
+                                   lambda t: bom(crlf(trailing_tabs(t)))])
 def test_quirks_read_like_the_clean_file(quirk, clean, tmp_path):
     path = tmp_path / "GSE1_family.soft"
     path.write_bytes(quirk(FAMILY).encode())
@@ -180,7 +188,7 @@ MATRIX = """!Series_title\t"toy"
 """
 
 
-@pytest.mark.parametrize("quirk", [None, crlf, bom, trailing_tabs, blank_lines])
+@pytest.mark.parametrize("quirk", [None, crlf, bom, trailing_tabs, blank_lines, indented_markers])
 def test_series_matrix_quirks(quirk, tmp_path):
     path = tmp_path / "GSE2_series_matrix.txt"
     path.write_bytes((quirk(MATRIX) if quirk else MATRIX).encode())
@@ -232,3 +240,13 @@ def test_a_padded_word_is_still_not_a_number(tmp_path):
     path.write_text(FAMILY.replace("p2\tnull", "p2\t n/d "))
     with pytest.raises(InputError, match=r"sample GSM1, ID_REF 'p2': VALUE ' n/d' is not a number"):
         gx.io.read_soft(path)
+
+
+def test_line_start_allows_blanks_before_the_marker():
+    from gexclust.io._geo_text import line_start
+
+    assert line_start(b"p1\t1\n \t!sample_table_end\n", b"!", 0) == 5  # the line's first byte
+    assert line_start(b"  !end\n", b"!", 0) == 0
+    assert line_start(b"p1\ta!b\n!end\n", b"!", 0) == 7  # '!' inside a row is not a marker
+    assert line_start(b"p1\ta !b\n", b"!", 0) == -1
+    assert line_start(b"x\n !a\n", b"!", 2) == 2
