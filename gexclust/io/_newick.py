@@ -9,6 +9,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._atomic import atomic_open
+from .._logging import logger
 from ..tl._tree_access import get_tree
 
 #: Characters that end or structure a Newick label; labels holding any of them are quoted.
@@ -28,8 +29,10 @@ def write_newick(
     Leaves are the sample names (quoted when they hold spaces or Newick punctuation), in the
     dendrogram's left-to-right order. A branch is as long as the height of its parent merge
     minus the height of its child (leaves are at height 0), so the distance from the root to a
-    leaf is the root's merge height (negative lengths, from inversions of centroid or median
-    linkage, are written as 0). When a bootstrap stored support values in
+    leaf is the root's merge height. Centroid and median trees can have inversions (a merge
+    lower than one below it); Newick has no negative lengths, so those branches are written
+    as 0 and a warning says how many: root-to-leaf distances are then not the merge heights.
+    When a bootstrap stored support values in
     ``.uns[key]['support']``, each internal node is labelled with its AU (or BP) value as a
     percentage, as ``pvclust`` shows them.
 
@@ -100,10 +103,20 @@ def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
     parent_height[children[:, 0]] = Z[:, 2]
     parent_height[children[:, 1]] = Z[:, 2]
 
+    lengths = parent_height - heights
+    lengths[root] = 0.0
+    n_negative = int((lengths < 0).sum())
+    if n_negative:
+        logger.warning(
+            "Newick: %d branch length(s) were negative (inversions of a centroid or median "
+            "tree) and are written as 0; root-to-leaf distances there are not merge heights",
+            n_negative,
+        )
+
     def length(node: int) -> str:
         if node == root:
             return ""
-        return f":{max(parent_height[node] - heights[node], 0.0):.{decimals}f}"
+        return f":{max(lengths[node], 0.0):.{decimals}f}"
 
     pieces: list[str] = []
     stack: list[tuple[str, int]] = [("open", root)]  # ("open"|"close"|",", node)

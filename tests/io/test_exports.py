@@ -208,3 +208,27 @@ def test_exports_of_a_reordered_anndata_are_unchanged(clustered, tmp_path):
     second = gx.io.write_treeview(shuffled, tmp_path / "b", gene_key="genes")
     for a, b in zip(first, second, strict=True):
         assert a.read_text() == b.read_text()
+
+
+def test_newick_says_how_many_negative_branches_it_wrote_as_zero(caplog):
+    # before: the inversions of a centroid tree were written as 0 without a word
+    import logging
+
+    adata = make_planted()
+    gx.tl.hclust(adata, method="centroid")
+    Z = adata.uns["hclust"]["linkage"]
+    n = adata.n_obs
+    heights = np.r_[np.zeros(n), Z[:, 2]]
+    parent = np.empty(2 * n - 1)
+    parent[Z[:, :2].astype(int)] = Z[:, 2][:, None]
+    n_negative = int(((parent - heights)[:-1] < 0).sum())
+    assert n_negative > 0
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        text = gx.io.write_newick(adata)
+    assert f"{n_negative} branch length(s) were negative" in caplog.text
+    assert text.count(":0.000000") >= n_negative
+    caplog.clear()
+    gx.tl.hclust(adata, method="average")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.write_newick(adata)
+    assert "negative" not in caplog.text
