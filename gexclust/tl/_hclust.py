@@ -78,7 +78,10 @@ def hclust(
     - ``leaves``: leaf order of the dendrogram (indices into the labels);
     - ``labels``: obs (or var) names in the original order;
     - ``params``: ``axis``, ``method``, ``metric``, ``use_rep``, ``layer``,
-      ``optimal_ordering`` and ``n_features``;
+      ``optimal_ordering``, ``n_features`` and ``data_fingerprint`` (three sums of the
+      clustered values, so that the tools that reuse the data, such as
+      :func:`~gexclust.tl.bootstrap` and :func:`~gexclust.tl.choose_k`, refuse values that
+      changed since, e.g. by ``pp.scale`` after ``hclust``);
     - ``cophenetic_correlation``: how faithfully the tree keeps the input distances (NaN,
       with a logged reason, when undefined: two leaves, or all distances equal).
 
@@ -114,6 +117,7 @@ def hclust(
             "layer": layer or "X",
             "optimal_ordering": optimal_ordering,
             "n_features": int(data.shape[1]),
+            "data_fingerprint": data_fingerprint(data),
         },
         "cophenetic_correlation": float(coph),
     }
@@ -144,6 +148,34 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
         msg = f"hclust needs at least 2 {axis} to cluster, got {data.shape[0]}"
         raise ValueError(msg)
     return data, list(names)
+
+
+def data_fingerprint(data: np.ndarray) -> list[float]:
+    """Three numbers that change with the values of ``data`` but not with its column order.
+
+    Fixed weights per row (rows in the tree's leaf order) times each row's sum, sum of
+    absolute values and sum of squares, accumulated in float64, by blocks of rows so that a
+    float32 matrix is never copied whole.
+    """
+    n, d = data.shape
+    weights = np.random.default_rng(n).uniform(0.5, 1.5, size=n)
+    sums = np.empty((n, 3))
+    step = max(1, (1 << 24) // (8 * max(d, 1)))
+    for start in range(0, n, step):
+        block = np.asarray(data[start : start + step], dtype=np.float64)
+        sums[start : start + step, 0] = block.sum(axis=1)
+        sums[start : start + step, 1] = np.abs(block).sum(axis=1)
+        sums[start : start + step, 2] = np.einsum("ij,ij->i", block, block)
+    return [float(v) for v in weights @ sums]
+
+
+def same_fingerprint(stored, current, *, rtol: float = 1e-6) -> bool:
+    """Whether two :func:`data_fingerprint` results agree (to rounding, e.g. column order)."""
+    total, absolute, squares = (float(v) for v in stored)
+    total2, absolute2, squares2 = current
+    scale = max(absolute, absolute2)
+    return (abs(total - total2) <= rtol * scale and abs(absolute - absolute2) <= rtol * scale
+            and abs(squares - squares2) <= rtol * max(squares, squares2))
 
 
 def cophenetic_correlation(Z: np.ndarray, distances: np.ndarray) -> float:

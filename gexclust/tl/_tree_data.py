@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
-from ._hclust import _observations
+from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._tree_access import get_tree
 
 
@@ -14,7 +14,8 @@ def tree_and_data(adata: AnnData, *, key: str, caller: str):
 
     The data are read as :func:`~gexclust.tl.hclust` read them (``axis``, ``use_rep``,
     ``layer`` from the tree's ``params``), and the leaves are matched to the current names, so
-    reordered samples are fine and a subset is refused.
+    reordered samples (or genes) are fine; a subset, or values changed since the tree was
+    built, are refused.
     """
     tree = get_tree(adata, key, caller=caller)
     params = tree.params
@@ -37,4 +38,15 @@ def tree_and_data(adata: AnnData, *, key: str, caller: str):
     if not np.isfinite(data).all():
         msg = f"{caller}: the data contain NaN or infinite values; handle missing values first"
         raise ValueError(msg)
-    return adata.uns[key], tree, data[tree.rows]
+    data = data[tree.rows]
+    stored = params.get("data_fingerprint")
+    if stored is not None and not same_fingerprint(stored, data_fingerprint(data)):
+        where = (f".obsm[{use_rep!r}]" if use_rep != "X" else
+                 f".layers[{layer!r}]" if layer != "X" else ".X")
+        msg = (
+            f"{caller}: the values of {where} changed since tl.hclust built the tree in "
+            f".uns[{key!r}] (e.g. pp.scale or pp.log2 ran after it), so its nodes are not "
+            f"those of these data; rerun gexclust.tl.hclust(adata, key_added={key!r})"
+        )
+        raise ValueError(msg)
+    return adata.uns[key], tree, data

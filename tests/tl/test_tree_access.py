@@ -104,3 +104,30 @@ def test_tree_survives_h5ad_round_trip(planted, tmp_path):
     back = ad.read_h5ad(tmp_path / "a.h5ad")[::-1].copy()
     tree = get_tree(back)
     assert back.obs_names[tree.rows].tolist() == planted.obs_names.tolist()
+
+
+def test_tools_refuse_values_changed_since_the_tree_was_built(planted, tmp_path):
+    # before: after pp.scale on a tree of unscaled data, choose_k scored the old tree's cuts
+    # on the new distances (best silhouette 0.92 became 0.56) and bootstrap counted its nodes
+    # in replicates of other data, without a word
+    import anndata as ad
+
+    gx.tl.hclust(planted, method="average", metric="correlation")
+    reordered = planted[np.random.default_rng(0).permutation(planted.n_obs), ::-1].copy()
+    back = tmp_path / "a.h5ad"
+    planted.write_h5ad(back)
+    single = planted.copy()
+    single.X = single.X.astype(np.float32)
+    expected = gx.tl.choose_k(planted, k_range=range(2, 5), inplace=False)["scores"]
+    for same in (reordered, ad.read_h5ad(back), single):  # same values: accepted
+        scores = gx.tl.choose_k(same, k_range=range(2, 5), inplace=False)["scores"]
+        np.testing.assert_allclose(scores["silhouette"], expected["silhouette"], rtol=1e-5)
+    changed = planted.copy()
+    gx.pp.scale(changed)
+    for tool in (lambda a: gx.tl.choose_k(a, k_range=range(2, 5)),
+                 lambda a: gx.tl.bootstrap(a, n_boot=10, progress=False),
+                 lambda a: gx.tl.cut(a, method="dynamic")):
+        with pytest.raises(ValueError, match=r"the values of \.X changed since tl\.hclust built the tree in \.uns\['hclust'\].*rerun gexclust\.tl\.hclust"):  # noqa: E501
+            tool(changed)
+    gx.tl.hclust(changed, method="average", metric="correlation")
+    gx.tl.choose_k(changed, k_range=range(2, 5))  # rebuilt: fine
