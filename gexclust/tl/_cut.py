@@ -97,7 +97,8 @@ def cut(
       at which the tree was cut, for drawing the cut line (``'none'`` for a merge-order cut);
       ``n_clusters_found``; ``rule`` (``'maxclust'``, ``'distance'`` or ``'merge_order'``);
       ``inversions`` (merges lower than a merge below them) and a ``note`` saying why fewer
-      clusters than asked were found or why no height was used (``'none'`` otherwise).
+      clusters than asked were found (tied heights, or clusters left unassigned by
+      ``min_support``) or why no height was used (``'none'`` otherwise).
 
     Examples
     --------
@@ -163,17 +164,23 @@ def cut(
             )
         raw = hierarchy.fcluster(Z, height, criterion="distance")
         threshold = float(height)
+    n_cut = len(np.unique(raw))  # before clusters without support are unassigned
     if values is not None and rule != "pvpick":
         raw = keep_supported(raw, Z, values, min_support)
     names = left_to_right(raw, tree.leaves)
     n_found = len(names.categories)
-    note = "none"
-    if n_clusters is not None and n_found != n_clusters:
-        note = (f"tied merge heights: no height gives exactly {n_clusters} clusters; "
-                f"the cut at {threshold:.6g} gives {n_found}")
-        logger.warning("cut: %s", note)
+    notes = []
+    if n_clusters is not None and n_cut != n_clusters:
+        notes.append(f"tied merge heights: no height gives exactly {n_clusters} clusters; "
+                     f"the cut at {threshold:.6g} gives {n_cut}")
+        logger.warning("cut: %s", notes[-1])
     elif rule == "merge_order":
-        note = f"tree has {inversions} inversion(s): cut by merge order, not at a height"
+        notes.append(f"tree has {inversions} inversion(s): cut by merge order, not at a height")
+    if rule != "pvpick" and n_found < n_cut:
+        notes.append(f"{n_cut - n_found} of the {n_cut} clusters have {support} < "
+                     f"{min_support:g} (or are single samples); their samples are unassigned")
+        logger.warning("cut: %s", notes[-1])
+    note = "; ".join(notes) or "none"
     frame = adata.obs if tree.axis == "obs" else adata.var
     frame[key_added] = pd.Categorical(
         np.asarray(names)[np.argsort(tree.rows)], categories=names.categories

@@ -139,6 +139,10 @@ def test_min_support_keeps_supported_clusters_and_pvpick_alone():
     gx.tl.cut(adata, n_clusters=8, min_support=0.999, key_added="strict")
     assert adata.obs["strict"].isna().any()  # weak sub-branches (and singletons) dropped
     assert adata.uns["strict"]["params"]["min_support"] == 0.999
+    # before: the note blamed "tied merge heights" for the clusters min_support unassigned
+    note = adata.uns["strict"]["note"]
+    assert "tied" not in note
+    assert "of the 8 clusters have au < 0.999 (or are single samples)" in note
 
     gx.tl.cut(adata, min_support=0.95, key_added="picked")  # pvpick(max.only=TRUE)
     picked = adata.obs["picked"]
