@@ -179,7 +179,8 @@ def dendrogram_spec(
         groups = tree.per_leaf(category_codes(adata, clusters))
         group_colours = bars[-1].colours
         info = adata.uns.get(clusters)
-        if show_cut and _cut_of_this_tree(info, key, len(bars[-1].colours)):
+        if (show_cut and _cut_of_this_tree(info, key, len(bars[-1].colours))
+                and _height_gives(tree.linkage, float(info["threshold"]), groups)):
             cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
     labels = adata.obs[leaf_labels] if leaf_labels else adata.obs_names
     legend, leaf_colours = None, None
@@ -331,6 +332,20 @@ def _cut_of_this_tree(info, key: str, n_clusters: int) -> bool:
         return False
     params = info.get("params", {})
     return params.get("key", key) == key and info.get("n_clusters_found") == n_clusters
+
+
+def _height_gives(Z: np.ndarray, height: float, groups: np.ndarray) -> bool:
+    """Whether cutting ``Z`` at ``height`` gives the clusters ``groups`` (per leaf; -1: none).
+
+    A cut of an earlier tree under the same key (``tl.hclust`` rerun with another method, say)
+    leaves its record behind; its height would be drawn on a tree it never cut.
+    """
+    from scipy.cluster.hierarchy import fcluster
+
+    assigned = groups >= 0
+    ours, theirs = fcluster(Z, height, criterion="distance")[assigned], groups[assigned]
+    pairs = set(zip(ours.tolist(), theirs.tolist(), strict=True))
+    return len(pairs) == len(set(ours.tolist())) == len(set(theirs.tolist()))
 
 
 def _draw_cut(ax, threshold: float, text: str) -> None:

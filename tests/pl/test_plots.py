@@ -222,3 +222,23 @@ def test_blank_type_has_no_colour_or_legend_entry_of_its_own(planted):
     # one colour per category, as scanpy expects: '' (sorted first) in the grey of NaN
     assert blank.uns["type_colors"] == ["#9e9e9e", *as_nan.uns["type_colors"]]
     assert clustermap_spec(blank).legend == specs["nan"].legend
+
+
+def test_no_cut_line_from_a_cut_of_an_earlier_tree(planted):
+    # before: after tl.hclust was rerun with ward, the average tree's cut at 0.63 was drawn
+    # on the new tree (root at 52) and labelled "cut: 3 clusters"
+    from gexclust.pl._dendrogram import dendrogram_spec
+
+    gx.tl.hclust(planted, method="average", metric="correlation")
+    gx.tl.cut(planted, n_clusters=3)
+    assert dendrogram_spec(planted).cut == (planted.uns["cluster"]["threshold"], "cut: 3 clusters")
+    gx.tl.hclust(planted, method="ward")
+    assert dendrogram_spec(planted).cut is None
+    gx.tl.cut(planted, height=30.0)
+    assert dendrogram_spec(planted).cut[0] == 30.0
+    au = np.ones(planted.n_obs - 1)
+    au[np.flatnonzero(planted.uns["hclust"]["linkage"][:, 3] == 8)[0]] = 0.5  # 1 group of 3
+    planted.uns["hclust"]["support"] = {"au": au, "bp": au}
+    gx.tl.cut(planted, n_clusters=3, min_support=0.95)
+    assert planted.obs["cluster"].isna().sum() == 8
+    assert dendrogram_spec(planted).cut is not None  # unassigned samples: still this cut
