@@ -13,6 +13,7 @@ from .._utils import view_to_actual
 from ._bootstrap_kernel import BootstrapTask, Chunk, leaf_hashes, node_hashes, run_chunk
 from ._multiscale import fit_nodes
 from ._parallel import check_seed, map_chunks
+from ._resample_memory import check_bootstrap_memory
 from ._tree_data import tree_and_data
 from ._weighted import prepare
 
@@ -104,6 +105,8 @@ def bootstrap(
         adata = adata.copy()
     view_to_actual(adata)  # the support goes into the tree's record, which a view shares
     stored, tree, data = tree_and_data(adata, key=key, caller="bootstrap")
+    check_bootstrap_memory(data.shape[0], n_jobs=n_jobs, client=client,
+                           what="observations" if tree.axis == "obs" else "genes")
     Z = tree.linkage
     params = tree.params
     n_features = data.shape[1]

@@ -12,6 +12,7 @@ from scipy.spatial.distance import squareform
 
 from .._checks import check_choice
 from .._logging import logger
+from .._memory import refuse_pairwise
 from ._cut import _cut_merge_order, count_inversions
 from ._hclust import pairwise_distances
 from ._tree_access import refuse_tree_key
@@ -20,6 +21,10 @@ from ._tree_data import tree_and_data
 CRITERIA = ("silhouette", "calinski_harabasz", "gap")
 REFERENCES = ("permute", "pca_uniform")
 K_RANGE = range(2, 11)  # the default cuts scored: k = 2..10
+#: Observations the pairwise scores use by default; beyond, a seeded random sample.
+SAMPLE_SIZE = 2000
+#: Peak bytes per pair of observations scored (square distances, their squares, a linkage).
+BYTES_PER_PAIR = 24
 
 
 def choose_k(
@@ -31,6 +36,7 @@ def choose_k(
     n_refs: int = 20,
     reference: Literal["permute", "pca_uniform"] = "permute",
     alpha: float = 0.05,
+    sample_size: int | None = SAMPLE_SIZE,
     random_state: int = 0,
     key_added: str = "choose_k",
     inplace: bool = True,
@@ -82,8 +88,17 @@ def choose_k(
     alpha
         Level of the permutation test of structure; ``n_refs`` must be at least
         ``1 / alpha - 1`` (19 for 0.05) for the test to be able to reach it.
+    sample_size
+        The silhouette, the gap statistic and the permutation test need all pairwise
+        distances (n x n memory) and recluster ``n_refs`` references: with more observations
+        than this (e.g. 100,000 cells), they are computed on a random sample of
+        ``sample_size`` of them (drawn with ``random_state``, as scikit-learn's
+        ``silhouette_score(sample_size=)``), each cut being the full tree's cut restricted to
+        the sample, and the references are samples of the same size; the Calinski-Harabasz
+        index always uses every observation. ``None`` uses all observations (refused with a
+        ``MemoryError`` when their distances cannot fit in memory).
     random_state
-        Seed of the references; the same seed gives the same numbers.
+        Seed of the references (and of the sample); the same seed gives the same numbers.
     key_added
         Key in ``.uns`` for the result.
     inplace
@@ -101,6 +116,7 @@ def choose_k(
     - ``criterion``, ``strong`` (bool), ``p_value``, ``best_silhouette``,
       ``null_best_silhouette`` (one per permuted reference);
     - ``message``: one plain sentence saying which k and why, or that the groups are weak;
+    - ``n_scored``: observations the pairwise scores used (all, or ``sample_size``);
     - ``params``: the arguments.
 
     Examples
@@ -130,27 +146,45 @@ def choose_k(
     names = adata.obs_names if tree.axis == "obs" else adata.var_names
     labels = [names[i] for i in tree.rows]
     n = data.shape[0]
-    ks = sorted({int(k) for k in k_range if 2 <= int(k) <= n - 1})
+    rng = np.random.default_rng(random_state)
+    rows = _scored_rows(n, sample_size, rng)
+    m = n if rows is None else len(rows)
+    ks = sorted({int(k) for k in k_range if 2 <= int(k) <= m - 1})
     if not ks:
-        msg = f"choose_k: k_range must contain a value between 2 and {n - 1} (n - 1), got {k_range}"
+        msg = f"choose_k: k_range must contain a value between 2 and {m - 1} (n - 1), got {k_range}"
         raise ValueError(msg)
     method, metric = params["method"], params["metric"]
     Z = tree.linkage
-    rng = np.random.default_rng(random_state)
-    observed = _cut_scores(data, Z, pairwise_distances(data, metric=metric, labels=labels),
-                           ks, metric=metric)
+    inverted = count_inversions(Z) > 0
+    cuts = [flat_clusters(Z, k, inverted=inverted) for k in ks]  # of the whole tree
+    ch = [calinski_harabasz(data, groups) for groups in cuts]  # O(n x d): every observation
+    if rows is not None:
+        logger.info(
+            "choose_k: silhouette, gap and permutation test on a random sample of %d of %d "
+            "observations (sample_size=%d, random_state=%d); Calinski-Harabasz on all",
+            len(rows), n, sample_size, random_state)
+        data, labels = data[rows], [labels[i] for i in rows]
+        cuts = [_relabel(groups[rows]) for groups in cuts]
+    refuse_pairwise(len(data), BYTES_PER_PAIR, task="choose_k", what="observations",
+                    alternatives="the default sample_size=2000 (scores on a seeded random "
+                    "sample), or a smaller sample_size")
+    observed = _cut_scores(data, pairwise_distances(data, metric=metric, labels=labels), cuts,
+                           metric=metric, with_ch=False)
+    observed["calinski_harabasz"] = np.array([np.nan, *ch])
     permuted = [_reference_scores(rng.permuted(data, axis=0), ks, method, metric)
                 for _ in range(n_refs)]
     if reference == "permute":
         gap_refs = permuted
     else:
         box = _pca_box(data)
-        gap_refs = [_reference_scores(_pca_uniform(box, n, rng), ks, method, metric)
+        gap_refs = [_reference_scores(_pca_uniform(box, m, rng), ks, method, metric)
                     for _ in range(n_refs)]
     result = _summarise(observed, permuted, gap_refs, ks, criterion=criterion, alpha=alpha)
     result["params"] = {"k_range": ks, "key": key, "criterion": criterion, "n_refs": int(n_refs),
                         "reference": reference, "alpha": float(alpha),
+                        "sample_size": "none" if sample_size is None else int(sample_size),
                         "random_state": int(random_state)}
+    result["n_scored"] = int(m)
     logger.info("choose_k: %s", result["message"])
     if inplace:
         adata.uns[key_added] = result
@@ -158,14 +192,30 @@ def choose_k(
     return result
 
 
-def _cut_scores(data, Z, distances, ks, *, metric, with_ch=True) -> dict[str, np.ndarray]:
-    """Silhouette, CH and log W of the cuts of ``Z`` into 1 and each of ``ks`` clusters."""
+def _scored_rows(n: int, sample_size: int | None, rng: np.random.Generator):
+    """Sorted rows of a random sample of ``sample_size`` observations; ``None``: all of them."""
+    if sample_size is None:
+        return None
+    if isinstance(sample_size, bool) or not isinstance(sample_size, int | np.integer) or (
+            sample_size < 3):
+        msg = f"sample_size must be an integer of at least 3, or None, got {sample_size!r}"
+        raise ValueError(msg)
+    if n <= sample_size:
+        return None
+    return np.sort(rng.choice(n, size=int(sample_size), replace=False))
+
+
+def _relabel(groups: np.ndarray) -> np.ndarray:
+    """Labels 0..g-1 of the groups present (a small cluster may be missing from a sample)."""
+    return np.unique(groups, return_inverse=True)[1]
+
+
+def _cut_scores(data, distances, cuts, *, metric, with_ch=True) -> dict[str, np.ndarray]:
+    """Silhouette, CH and log W of 1 cluster and of each of the 0-based labellings ``cuts``."""
     square = squareform(distances)
     spread = square**2 if metric == "euclidean" else square
     sil, ch, log_w = [np.nan], [np.nan], [_log_w(spread, np.zeros(len(data), dtype=int))]
-    inverted = count_inversions(Z) > 0
-    for k in ks:
-        groups = flat_clusters(Z, k, inverted=inverted)
+    for groups in cuts:
         sil.append(silhouette(square, groups))
         ch.append(calinski_harabasz(data, groups) if with_ch else np.nan)
         log_w.append(_log_w(spread, groups))
@@ -183,7 +233,9 @@ def flat_clusters(Z: np.ndarray, k: int, *, inverted: bool) -> np.ndarray:
 def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:
     distances = pairwise_distances(data, metric=metric)
     Z = hierarchy.linkage(distances, method=method)
-    return _cut_scores(data, Z, distances, ks, metric=metric, with_ch=False)  # CH: data only
+    inverted = count_inversions(Z) > 0
+    cuts = [flat_clusters(Z, k, inverted=inverted) for k in ks]
+    return _cut_scores(data, distances, cuts, metric=metric, with_ch=False)  # CH: data only
 
 
 def _pca_box(data: np.ndarray):

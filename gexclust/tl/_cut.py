@@ -72,7 +72,9 @@ def cut(
         default) or ``'bp'``.
     variant
         Dynamic cut: ``'hybrid'`` (R's default; uses the distances of the tree's data) or
-        ``'tree'`` (the tree alone).
+        ``'tree'`` (the tree alone). ``'hybrid'`` holds the n x n distance matrix (16 bytes
+        per pair of samples: 6 GB at 20,000); beyond the memory available it is refused up
+        front with a ``MemoryError``, and ``'tree'`` works at any size.
     min_cluster_size
         Dynamic cut: smallest cluster (R's ``minClusterSize``). Default: a tenth of the
         samples, between 3 and 20 (R's 20 suits thousands of genes, not tens of samples).

@@ -9,10 +9,14 @@ from scipy.spatial.distance import squareform
 
 from .._checks import check_choice
 from .._logging import logger
+from .._memory import refuse_pairwise
 from .._palette import palette
 from ._dynamic_tree import cutree_hybrid, cutree_tree
 from ._hclust import pairwise_distances
 from ._tree_data import tree_and_data
+
+#: Peak bytes per pair of leaves of the hybrid cut (its square distances, and their copy).
+HYBRID_BYTES_PER_PAIR = 16
 
 
 def default_min_cluster_size(n_leaves: int) -> int:
@@ -54,6 +58,11 @@ def cut_dynamic(
         if not 0 <= float(deep_split) <= 4:
             msg = f"deep_split must be between 0 and 4 for variant='hybrid', got {deep_split!r}"
             raise ValueError(msg)
+        what = "observations" if tree.axis == "obs" else "genes"
+        refuse_pairwise(tree.n_leaves, HYBRID_BYTES_PER_PAIR,
+                        task="cut(method='dynamic', variant='hybrid')", what=what,
+                        alternatives="variant='tree' (uses the tree alone, any size), a static "
+                        "cut (n_clusters= or height=), or a tree of fewer " + what)
         distances = squareform(pairwise_distances(data, metric=tree.params["metric"]))
         raw = cutree_hybrid(
             Z, distances, min_cluster_size=min_cluster_size, deep_split=deep_split,

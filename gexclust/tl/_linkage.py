@@ -16,15 +16,13 @@ import numpy as np
 from scipy.cluster import hierarchy
 
 from .._logging import logger
+from .._memory import limit_text, memory_limit
 
 #: Largest number of items clustered by scipy; larger ones go to the engines above.
 SMALL_N = 2000
 
 #: Leaves sampled to estimate the cophenetic correlation of larger trees.
 COPHENETIC_SAMPLE = 2000
-
-#: Fraction of the available memory the distance matrix may take.
-MEMORY_FRACTION = 0.75
 
 #: Linkages computed from cluster centroids by :mod:`gexclust.tl._vector_linkage`.
 VECTOR_LINKAGES = {
@@ -55,27 +53,20 @@ def needs_matrix(n: int, method: str, metric: str) -> bool:
     )
 
 
-def available_memory() -> int:
-    """Bytes of memory available to this process now (psutil)."""
-    import psutil
-
-    return int(psutil.virtual_memory().available)
-
-
 def check_memory(n: int, method: str, metric: str, *, what: str = "observations",
                  available: int | None = None) -> None:
     """Refuse, before allocating, a request whose distance matrix cannot fit in memory."""
     if not needs_matrix(n, method, metric):
         return
-    limit = MEMORY_FRACTION * (available_memory() if available is None else available)
+    limit = memory_limit(available)
     need = matrix_bytes(n)
     if need <= limit:
         return
     max_n = int((1 + np.sqrt(1 + 8 * limit / 8)) / 2)
     msg = (
         f"method={method!r} with metric={metric!r} on {n:,} {what} needs the full distance "
-        f"matrix, {need / 1e9:,.1f} GB in float64, but the limit here is {limit / 1e9:,.1f} GB "
-        f"({MEMORY_FRACTION:.0%} of available memory, about {max_n:,} {what}). Alternatives "
+        f"matrix, {need / 1e9:,.1f} GB in float64, but the limit here is {limit_text(limit)}, "
+        f"about {max_n:,} {what}. Alternatives "
         "that need only O(n x d) memory: method='ward' (euclidean), method='average' or "
         "'weighted' with metric='correlation' or 'cosine', or method='single', 'centroid' or "
         "'median', for example on use_rep='X_pca'; or cluster a subsample or cluster means"

@@ -156,3 +156,36 @@ def test_choose_k_refuses_data_the_tree_was_not_built_on(planted):
     fewer = planted[:, : planted.n_vars // 2].copy()
     with pytest.raises(ValueError, match=r"built on \d+ features but the data now have"):
         gx.tl.choose_k(fewer, k_range=range(2, 4), n_refs=19)
+
+
+def test_large_n_scores_a_seeded_sample_and_ch_on_everything():
+    # 3 well separated groups of 100; scores on a sample of 90 (the default is 2,000)
+    adata = planted_groups(n=300, n_genes=200, n_groups=3)
+    gx.tl.hclust(adata)
+    result = gx.tl.choose_k(adata, k_range=range(2, 6), sample_size=90, inplace=False)
+    assert result["n_scored"] == 90
+    assert result["params"]["sample_size"] == 90
+    assert result["k"] == 3
+    assert result["strong"]
+    rows = np.sort(np.random.default_rng(0).choice(300, size=90, replace=False))
+    Z = adata.uns["hclust"]["linkage"]
+    for k in range(2, 6):
+        cut = hierarchy.fcluster(Z, k, criterion="maxclust")
+        assert result["scores"].loc[k, "silhouette"] == pytest.approx(
+            silhouette_score(adata.X[rows], cut[rows]), abs=1e-12)
+        assert result["scores"].loc[k, "calinski_harabasz"] == pytest.approx(
+            calinski_harabasz_score(adata.X, cut), rel=1e-9)
+    again = gx.tl.choose_k(adata, k_range=range(2, 6), sample_size=90, inplace=False)
+    pd.testing.assert_frame_equal(result["scores"], again["scores"])
+
+
+def test_all_pairs_beyond_memory_are_refused_up_front(monkeypatch):
+    adata = planted_groups(n=300, n_genes=200, n_groups=3)
+    gx.tl.hclust(adata)
+    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "1M")  # 300^2 x 24 bytes = 2.2 MB: too much
+    with pytest.raises(MemoryError, match=r"choose_k on 300 observations needs n x n matrices"
+                       r".*GEXCLUST_MAX_MEMORY.*sample_size"):
+        gx.tl.choose_k(adata, sample_size=None)
+    assert gx.tl.choose_k(adata, sample_size=150, inplace=False)["n_scored"] == 150
+    with pytest.raises(ValueError, match="sample_size must be an integer"):
+        gx.tl.choose_k(adata, sample_size=2.5)

@@ -150,3 +150,15 @@ def test_min_support_keeps_supported_clusters_and_pvpick_alone():
     assert picked.cat.categories.size == 3
     with pytest.raises(ValueError, match="min_support must be between 0 and 1"):
         gx.tl.cut(adata, n_clusters=3, min_support=95)
+
+
+def test_hybrid_cut_beyond_memory_is_refused_up_front_and_tree_variant_works(monkeypatch):
+    adata = ad.AnnData(np.random.default_rng(0).normal(size=(300, 5)))
+    gx.tl.hclust(adata)
+    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "1M")  # 300^2 x 16 bytes = 1.4 MB: too much
+    with pytest.raises(MemoryError, match=r"variant='hybrid'\) on 300 observations needs n x n"
+                       r".*about 256 observations.*variant='tree'"):
+        gx.tl.cut(adata, method="dynamic")
+    assert "cluster" not in adata.obs  # nothing half-written
+    gx.tl.cut(adata, method="dynamic", variant="tree")
+    assert adata.obs["cluster"].notna().any()

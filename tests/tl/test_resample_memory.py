@@ -1,0 +1,55 @@
+"""The resampling tools refuse, before any replicate, what cannot fit in memory."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import anndata as ad
+import numpy as np
+import pytest
+
+import gexclust as gx
+from gexclust.tl._resample_memory import (
+    check_bootstrap_memory,
+    check_consensus_memory,
+    consensus_bytes_per_pair,
+)
+
+
+@pytest.fixture
+def cells():
+    adata = ad.AnnData(np.random.default_rng(0).normal(size=(300, 20)))
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    return adata
+
+
+def test_bootstrap_beyond_memory_is_refused_before_any_replicate(cells, monkeypatch):
+    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "2M")  # 300^2 x 32 bytes = 2.9 MB: too much
+    start = time.perf_counter()
+    with pytest.raises(MemoryError, match=r"bootstrap \(n_jobs=None\) on 300 observations needs"
+                       r" n x n matrices, about 0.0 GB.*about 256 observations"):
+        gx.tl.bootstrap(cells, n_boot=10_000, progress=False)
+    assert time.perf_counter() - start < 1.0
+    assert "support" not in cells.uns["hclust"]
+
+
+def test_consensus_beyond_memory_is_refused_before_any_resample(cells, monkeypatch):
+    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "20M")  # 300^2 x 640 bytes = 58 MB
+    with pytest.raises(MemoryError, match=r"consensus \(9 values of k\) on 300 samples.*k_range"):
+        gx.tl.consensus(cells, progress=False)
+    assert "consensus" not in cells.uns
+
+
+def test_100k_cells_are_refused_fast_without_allocating():
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(MemoryError, match=r"100,000 samples needs n x n matrices, about 6,400"):
+        check_consensus_memory(100_000, n_ks=9, n_chunks=10)
+    with pytest.raises(MemoryError, match=r"100,000 observations needs n x n matrices, about 320"):
+        check_bootstrap_memory(100_000, n_jobs=None, client=None, what="observations")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert time.perf_counter() - start < 1.0
+    assert peak < 1e6
+    assert consensus_bytes_per_pair(9, 10) == 640  # >= the 612 measured at 2,000 samples
