@@ -27,9 +27,12 @@ def figure_specs(adata) -> dict:
     """
     from .pl._cluster_heatmap import cluster_heatmap_spec
     from .pl._clustermap import clustermap_spec
-    from .pl._dendrogram import dendrogram_spec
+    from .pl._dendrogram import MAX_LABELLED_LEAVES, TRUNCATED_LEAVES, dendrogram_spec, shown_spec
 
-    specs = {"dendrogram": dendrogram_spec(adata)}
+    # every sample named up to 2,000 (array series); beyond (cells), the top 50 clusters
+    dendrogram = dendrogram_spec(adata)
+    many = len(dendrogram.leaves) > MAX_LABELLED_LEAVES
+    specs = {"dendrogram": shown_spec(dendrogram, TRUNCATED_LEAVES if many else 0)}
     if adata.obs["cluster"].nunique() >= 2:
         specs["cluster_heatmap"] = cluster_heatmap_spec(adata, layer="expression")
     else:

@@ -23,8 +23,14 @@ if TYPE_CHECKING:
 #: Beyond this many genes the columns are not labelled (labels would be under 3 pt).
 MAX_GENE_LABELS = 200
 
+#: Beyond this many samples the rows are not labelled (labels would be under 3 pt).
+MAX_SAMPLE_LABELS = 200
+
 #: Widest heatmap drawn by default, in inches.
 MAX_HEAT_INCHES = 14.0
+
+#: Tallest heatmap drawn by default, in inches (at 0.15 inch a row: 100 samples).
+MAX_HEAT_HEIGHT = 15.0
 
 
 @dataclass
@@ -83,7 +89,9 @@ def clustermap(
         genes (two-way clustering of the whole matrix; the gene tree then comes from the same
         large-n engines as :func:`~gexclust.tl.hclust`, and gene labels are left out beyond 200
         genes). Genes constant across the samples are skipped; fewer than 2 varying genes is
-        an error.
+        an error. Many samples (cells) fit too: beyond 100 the heatmap stops growing, rows
+        are averaged over runs of adjacent samples in tree order when there are more than
+        pixels (the title says so), and sample labels are left out beyond 200.
     gene_key
         Use the gene tree in ``.uns[gene_key]`` from ``tl.hclust(adata, axis='var')`` (all its
         genes, in its order) instead of computing one; ``n_genes``, ``gene_method`` and
@@ -186,7 +194,7 @@ def clustermap_spec(
         sample_linkage=tree.linkage, sample_order=tree.leaves,
         gene_linkage=Z_genes, gene_order=gene_leaves,
         values=values[np.ix_(rows, columns)],
-        sample_labels=adata.obs_names[rows].tolist(),
+        sample_labels=adata.obs_names[rows].tolist() if len(rows) <= MAX_SAMPLE_LABELS else [],
         gene_labels=gene_labels(adata, adata.var_names[genes[columns]],
                                 gene_symbols=gene_symbols) if len(columns) <= MAX_GENE_LABELS
         else [],
@@ -201,12 +209,13 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     n_obs, n_shown = spec.values.shape
     bars = spec.bars
     heat_width = min(0.16 * n_shown, MAX_HEAT_INCHES)
+    heat_height = min(0.15 * n_obs, MAX_HEAT_HEIGHT)
     fig = new_figure(
-        figsize or (4.5 + heat_width + 0.3 * len(bars), 2.5 + 0.15 * n_obs), show=show
+        figsize or (4.5 + heat_width + 0.3 * len(bars), 2.5 + heat_height), show=show
     )
     grid = fig.add_gridspec(
         2, 2 + len(bars), width_ratios=[2.0] + [0.25] * len(bars) + [heat_width],
-        height_ratios=[1.5, 0.15 * n_obs], wspace=0.03, hspace=0.02,
+        height_ratios=[1.5, heat_height], wspace=0.03, hspace=0.02,
     )
     heat = fig.add_subplot(grid[1, 1 + len(bars)])
     left = fig.add_subplot(grid[1, 0])
@@ -215,11 +224,12 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     draw_dendrogram(top, spec.gene_linkage, spec.gene_order)
     for i, bar in enumerate(bars):
         draw_colour_bar(fig.add_subplot(grid[1, 1 + i]), bar, vertical=True)
+    # one image whatever the size; many genes (or samples) per pixel are averaged, not sampled
+    width_px, height_px = fig.get_size_inches() * DPI * heat.get_position().size
+    shown = _binned(_binned(spec.values, 2 * int(width_px)).T, 2 * int(height_px)).T
     image = heat.imshow(
-        _binned(spec.values, 2 * int(heat_width * DPI)), aspect="auto", cmap=spec.cmap,
-        vmin=-spec.vmax, vmax=spec.vmax,
-        # one image whatever the size; many genes per pixel are averaged, not sampled
-        interpolation="nearest" if n_shown <= 500 else "antialiased",
+        shown, aspect="auto", cmap=spec.cmap, vmin=-spec.vmax, vmax=spec.vmax,
+        interpolation="nearest" if n_shown <= 500 and len(shown) == n_obs else "antialiased",
         extent=(0, n_shown, n_obs, 0),
     )
     # axes are aligned by their limits, not shared, which keeps layout cheap
@@ -235,7 +245,9 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     if spec.legend is not None:
         draw_legend(top, spec.legend, title=spec.legend_title)
     genes = spec.genes_title or f"top {n_shown} variable genes"
-    top.set_title(f"{n_obs} samples x {genes}", fontsize=10, loc="left")
+    rows = "" if shown.shape[0] == n_obs else (
+        f" (rows: means of ~{n_obs / shown.shape[0]:.0f} adjacent samples)")
+    top.set_title(f"{n_obs:,} samples x {genes}{rows}", fontsize=10, loc="left")
     mark_simulated(fig, spec.simulated)
     return fig
 
@@ -285,8 +297,9 @@ def _axis_labels(heat, sample_labels: list[str], gene_labels: list[str]) -> None
     # label size from the space each row/column really has, whatever figsize was asked for
     width_in, height_in = heat.figure.get_size_inches()
     box = heat.get_position()
-    side_labels(heat, sample_labels, side="right",
-                fontsize=leaf_fontsize(box.height * height_in / n_obs))
+    if n_obs:
+        side_labels(heat, sample_labels, side="right",
+                    fontsize=leaf_fontsize(box.height * height_in / n_obs))
     if n_genes:
         side_labels(heat, gene_labels, side="bottom", rotation=90,
                     fontsize=leaf_fontsize(box.width * width_in / n_genes))

@@ -65,6 +65,13 @@ MAX_DRAWN_LEAVES = 300
 #: Clusters shown of a truncated tree by default.
 TRUNCATED_LEAVES = 50
 
+#: Beyond this many leaves drawn (``truncate=0``), leaves are not labelled and the figure
+#: stops growing: 100,000 labels would make a 17,000-inch figure of many GB.
+MAX_LABELLED_LEAVES = 2000
+
+#: Default width (inches) of a tree drawn with more leaves than are labelled.
+UNLABELLED_WIDTH = 40.0
+
 
 def dendrogram(
     adata: AnnData,
@@ -117,7 +124,8 @@ def dendrogram(
         Draw only the top ``truncate`` clusters of the tree (scipy's ``truncate_mode='lastp'``),
         each labelled with its number of samples, with a note saying so; annotation bars are
         left out and branches keep their cluster colours. By default trees with more than 300
-        leaves are truncated to 50 clusters; ``0`` draws every leaf.
+        leaves are truncated to 50 clusters; ``0`` draws every leaf (beyond 2,000 leaves
+        without leaf labels, in a figure 40 inches wide by default).
     figsize
         Figure size in inches; by default it grows with the number of samples so labels never
         overlap.
@@ -144,14 +152,19 @@ def dendrogram(
     """
     spec = dendrogram_spec(adata, key=key, color=color, clusters=clusters, show_cut=show_cut,
                            leaf_labels=leaf_labels, support=support, alpha=alpha)
+    ax = draw_dendrogram_figure(shown_spec(spec, truncate), figsize=figsize, ax=ax, show=show)
+    finish(ax.figure, show=show, save=save)
+    return ax
+
+
+def shown_spec(spec: DendrogramSpec, truncate: int | None = None) -> DendrogramSpec:
+    """``spec`` truncated as :func:`dendrogram`'s ``truncate`` says (default: beyond 300)."""
     n_leaves = len(spec.leaves)
     if truncate is None:
         truncate = TRUNCATED_LEAVES if n_leaves > MAX_DRAWN_LEAVES else 0
     if 0 < truncate < n_leaves:
-        spec = truncated_spec(spec, truncate)
-    ax = draw_dendrogram_figure(spec, figsize=figsize, ax=ax, show=show)
-    finish(ax.figure, show=show, save=save)
-    return ax
+        return truncated_spec(spec, truncate)
+    return spec
 
 
 def dendrogram_spec(
@@ -265,8 +278,10 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
     """
     n = len(spec.leaves)
     bars = spec.bars if ax is None else []
+    labelled = n <= MAX_LABELLED_LEAVES
     if ax is None:
-        fig = new_figure(figsize or (max(8.0, 0.17 * n + 2.5), 5.5), show=show)
+        width = max(8.0, 0.17 * n + 2.5) if labelled else UNLABELLED_WIDTH
+        fig = new_figure(figsize or (width, 5.5), show=show)
         grid = fig.add_gridspec(1 + len(bars), 1, height_ratios=[6.0] + [0.35] * len(bars),
                                 hspace=0.05)
         ax = fig.add_subplot(grid[0])
@@ -285,12 +300,17 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
     ax.set_xticks([])
     label_ax = bar_axes[-1] if bar_axes else ax
     width_in = fig.get_size_inches()[0] * 0.8
-    side_labels(label_ax, spec.leaf_labels, side="bottom", rotation=90,
-                fontsize=leaf_fontsize(width_in / n), colours=spec.leaf_colours, pad=2.0)
+    note = spec.note
+    if labelled:
+        side_labels(label_ax, spec.leaf_labels, side="bottom", rotation=90,
+                    fontsize=leaf_fontsize(width_in / n), colours=spec.leaf_colours, pad=2.0)
+    else:
+        note = note or (f"all {n:,} leaves drawn; leaf labels left out beyond "
+                        f"{MAX_LABELLED_LEAVES:,}")
     if spec.legend is not None:
         draw_legend(ax, spec.legend, title=spec.legend_title)
-    if spec.note is not None:
-        ax.set_title(spec.note, fontsize=8, loc="left", color="#555555")
+    if note is not None:
+        ax.set_title(note, fontsize=8, loc="left", color="#555555")
     mark_simulated(fig, spec.simulated)
     return ax
 

@@ -50,6 +50,10 @@ def test_dendrogram_of_many_leaves_is_truncated_with_a_note():
     ax_all = gx.pl.dendrogram(adata, truncate=0)
     (lines,) = [c for c in ax_all.collections if isinstance(c, LineCollection)]
     assert len(lines.get_segments()) == 2999  # drawn in full, without recursion
+    # ... without 3,000 labels in a 500-inch figure (100,000 would take many GB)
+    assert not labels_of(ax_all.figure.axes[-1], "bottom")
+    assert ax_all.figure.get_size_inches()[0] == 40.0
+    assert "all 3,000 leaves drawn; leaf labels left out" in ax_all.get_title(loc="left")
 
 
 def test_clustermap_of_all_genes_uses_one_image_and_the_gene_tree():
@@ -106,3 +110,36 @@ def test_wide_heatmaps_average_adjacent_genes_before_drawing():
     shown = heat.images[0].get_array()
     assert 1000 < shown.shape[1] < 5000  # one column per half pixel, not one per gene
     assert heat.images[0].get_extent()[:2] == [0, 5000]  # still spans every gene
+
+
+def test_clustermap_of_many_cells_averages_rows_and_stays_small():
+    n = 5000
+    X = blobs(n, d=8)
+    adata = ad.AnnData(X, obs=pd.DataFrame({"type": pd.Categorical(
+        np.where(X[:, 0] > 0, "a", "b"))}, index=[f"c{i}" for i in range(n)]))
+    gx.tl.hclust(adata)
+    fig = gx.pl.clustermap(adata, n_genes=None)
+    assert fig.get_size_inches()[1] <= 2.5 + 15.0  # was 752 inches: 0.15 per sample
+    (heat,) = [ax for ax in fig.axes if ax.images and ax.images[0].get_array().shape[1] == 8]
+    shown = heat.images[0].get_array()
+    assert 1000 < shown.shape[0] < n  # one row per half pixel, not one per cell
+    assert heat.images[0].get_extent()[2:] == [n, 0]  # still spans every cell
+    rows = adata.uns["hclust"]["leaves"]
+    z = _z(X)[rows]
+    starts = np.linspace(0, n, shown.shape[0] + 1).round().astype(int)
+    first = z[starts[0]:starts[1]].mean(axis=0)  # the first bin's means (columns: gene order)
+    np.testing.assert_allclose(np.sort(shown[0]), np.sort(first))
+    assert not labels_of(heat, "right")  # no 5,000 sample labels
+    title = " ".join(ax.get_title(loc="left") for ax in fig.axes)
+    assert "5,000 samples x 8 genes (rows: means of ~" in title
+
+
+def test_run_figures_name_every_sample_up_to_2000_then_truncate():
+    from gexclust._render import figure_specs
+
+    for n, expected in ((400, 400), (2100, 50)):
+        adata = ad.AnnData(blobs(n, d=6), obs=pd.DataFrame(index=[f"c{i}" for i in range(n)]))
+        adata.layers["expression"] = adata.X.copy()
+        gx.tl.hclust(adata)
+        gx.tl.cut(adata, n_clusters=3)
+        assert len(figure_specs(adata)["dendrogram"].leaves) == expected
