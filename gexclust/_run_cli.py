@@ -275,8 +275,9 @@ def _write_outputs(adata, summary: dict, stage: Path, formats, *, report: bool =
     from ._render import draw_figures, figure_specs
     from .io import write_newick, write_treeview
 
+    specs = figure_specs(adata)  # first: it records the colours it uses in .uns, for the h5ad
     _write_tables(adata, stage)
-    draw_figures(figure_specs(adata), stage, formats)
+    draw_figures(specs, stage, formats)
     if "consensus" in adata.uns:
         _write_consensus(adata, stage, formats)
     write_treeview(adata, stage / TREE_PREFIX)  # tree.cdt + tree.atr, for Java TreeView

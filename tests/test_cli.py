@@ -123,6 +123,12 @@ def test_readme_example_command(tmp_path):
     assert clusters["cluster"].nunique() == 4
     adata = ad.read_h5ad(outdir / "adata.h5ad")
     assert (adata.obs["cluster"].astype(str).to_numpy() == clusters["cluster"].to_numpy()).all()
+    # the figures' colours travel with the h5ad (before: no type_colors, so scanpy's plots of
+    # it coloured the types with its own palette, unlike the report)
+    from gexclust._palette import palette
+
+    assert list(adata.uns["type_colors"]) == palette(len(adata.obs["type"].cat.categories))
+    assert list(adata.uns["cluster_colors"]) == palette(4, kind="cluster")
     Z = pd.read_csv(outdir / "linkage.csv").to_numpy()
     np.testing.assert_allclose(Z, adata.uns["hclust"]["linkage"], rtol=1e-9)
     for fig in FIGS:
