@@ -162,7 +162,7 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
             # no single matrix: a multi-platform series (listed by GEO, or found in the cache)
             platforms = _listed_platforms(folder, accession, root, offline)
             if platform is None:
-                msg = f"series {accession} spans {len(platforms)} platforms ({', '.join(platforms)}); pass platform= one of them, or platform='all'"  # noqa: E501
+                msg = f"series {accession} spans {len(platforms)} platforms ({', '.join(platforms)}); pass platform={platforms[0]!r} or another of them (gexclust run: --platform {platforms[0]}), or platform='all' for a dict of every platform"  # noqa: E501
                 raise InputError(msg) from None
     else:
         platforms = [platform]

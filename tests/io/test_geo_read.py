@@ -53,7 +53,9 @@ def test_gse781_two_platforms_matched_by_id(gse781):
 
 
 def test_gse781_needs_a_platform_choice():
-    with pytest.raises(InputError, match=r"spans 2 platforms \(GPL96, GPL97\)"):
+    # the message names what to type, in Python and on the command line
+    with pytest.raises(InputError, match=r"spans 2 platforms \(GPL96, GPL97\); pass "
+                       r"platform='GPL96' .*\(gexclust run: --platform GPL96\)"):
         gx.io.read_soft(shared_file("GSE781_family.soft.gz"))
     with pytest.raises(InputError, match=r"no samples on platform 'GPL570'.*GPL96, GPL97"):
         gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL570")
