@@ -225,7 +225,8 @@ def auto_markdown(panel, rows: dict[Recipe, dict]) -> str:
     first, row = next(iter(rows.items()))
     strong = ", ".join(f"{n} {'strong' if row[n]['strong'] else 'weak'} (p={row[n]['p']:.2g})"
                        for n in names)
-    lines.append(f"\nPermutation test of structure ({first.label()}): {strong}")
+    lines.append(f"\nTest of structure against one cloud of the same covariance "
+                 f"({first.label()}): {strong}")
     return "\n".join(lines)
 
 

@@ -61,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "earlier run (replaced with --force)")
     run.add_argument("--n-clusters", type=_n_clusters, default=None, metavar="auto|K",
                      help="clusters to cut, or 'auto': chosen by the highest silhouette, with a "
-                     "permutation test saying whether the groups are strong or weak (default: "
-                     "auto; 4 with --recipe seed)")
+                     "test against one cloud of the data's gene covariance saying whether the "
+                     "groups are strong or weak (default: auto; 4 with --recipe seed)")
     run.add_argument("--method", default="ward", help="linkage method (default ward)")
     run.add_argument("--metric", default="euclidean", help="distance (default euclidean)")
     genes = run.add_mutually_exclusive_group()

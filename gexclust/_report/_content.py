@@ -559,10 +559,10 @@ def _limits(ctx: _Context) -> Section:
         items.append(f"k = {ctx.k} was set by hand, not chosen from the data.")
     elif choice.get("strong") is not None and not bool(choice.get("strong")):
         p = choice.get("p_value")
-        items.append("tl.choose_k found no clear group structure (the best silhouette is not "
-                     "above that of permuted data" + (f", p = {fmt(float(p))}" if p is not None
-                                                      else "") + "): the clusters may be "
-                     "arbitrary cuts of a continuum.")
+        items.append("tl.choose_k found no clear group structure (the silhouettes are not "
+                     "above those of rotated copies of the data, one cloud with the same gene "
+                     "covariance" + (f", p = {fmt(float(p))}" if p is not None else "")
+                     + "): the clusters may be arbitrary cuts of a continuum.")
     if ctx.support is None:
         items.append("Without a bootstrap, the stability of each cluster is not known.")
     else:

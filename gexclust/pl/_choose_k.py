@@ -32,9 +32,10 @@ def choose_k(
 ):
     """Plot silhouette, Calinski-Harabasz and gap against k, marking the recommended k.
 
-    The silhouette panel also shows the mean silhouette of the permuted reference data (what
-    groups of pure chance reach); the gap panel shows ``s_k`` as error bars. The title repeats
-    the result's message, which says whether the groups are strong or weak.
+    The silhouette panel also shows the mean silhouette of the rotated copies of the data (one
+    cloud with the data's gene covariance, no groups: what groups of pure chance reach); the
+    gap panel shows ``s_k`` as error bars. The title repeats the result's message, which says
+    whether the groups are strong or weak.
 
     Parameters
     ----------
@@ -101,7 +102,8 @@ def draw_choose_k(spec: ChooseKSpec, *, figsize=(10.0, 3.4), show: bool | None =
             ax.plot(ks[shown], values[shown], marker="o", ms=4, color="#1f77b4", label="data")
         if column == "silhouette":
             null = scores["silhouette_null"].to_numpy(dtype=float)
-            ax.plot(ks[shown], null[shown], ls="--", color="0.5", label="genes permuted")
+            ax.plot(ks[shown], null[shown], ls="--", color="0.5",
+                    label="one cloud (rotated copies)")
             ax.legend(fontsize=7, frameon=False)
         ax.axvline(spec.k, color="#d62728", lw=1, ls=":")
         ax.set_title(title, fontsize=9)
