@@ -60,6 +60,14 @@ def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
     return list(colours)
 
 
+def label_codes(column) -> np.ndarray:
+    """Category codes of ``column`` (see :func:`as_categorical`), -1 for NaN and blank labels."""
+    categorical = as_categorical(column)
+    codes = np.asarray(categorical.codes).copy()
+    codes[np.isin(codes, np.flatnonzero(blank_categories(categorical.categories)))] = -1
+    return codes
+
+
 def blank_categories(categories) -> np.ndarray:
     """True for each category that is an empty or blank string: a missing label, not a class."""
     return np.array([isinstance(c, str) and not c.strip() for c in categories], dtype=bool)

@@ -125,7 +125,7 @@ def cluster_heatmap_spec(
     cmap: str = "RdBu_r",
 ) -> ClusterHeatmapSpec:
     """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
-    from .._palette import as_categorical, ensure_colors
+    from .._palette import as_categorical, ensure_colors, label_codes
     from .._utils import expression_matrix
     from ..tl._markers import markers as rank_markers
     from ._labels import gene_labels
@@ -136,7 +136,7 @@ def cluster_heatmap_spec(
         raise KeyError(msg)
     X = expression_matrix(adata, layer=layer, caller="pl.cluster_heatmap")
     column = as_categorical(adata.obs[groupby])
-    codes = np.asarray(column.codes)
+    codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     present = [g for g in range(len(column.categories)) if (codes == g).any()]
     if len(present) >= 2:
         table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,

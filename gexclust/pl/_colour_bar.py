@@ -40,12 +40,9 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False) 
 
 def category_codes(adata: AnnData, key: str) -> np.ndarray:
     """Category codes of ``.obs[key]`` (-1 for missing or blank); plain string columns too."""
-    from .._palette import as_categorical, blank_categories
+    from .._palette import label_codes
 
-    column = as_categorical(adata.obs[key])
-    codes = np.asarray(column.codes).copy()
-    codes[np.isin(codes, np.flatnonzero(blank_categories(column.categories)))] = -1
-    return codes
+    return label_codes(adata.obs[key])
 
 
 def category_colours(adata: AnnData, key: str) -> dict[str, str]:

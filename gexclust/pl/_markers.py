@@ -71,7 +71,7 @@ def markers(
     >>> len(fig.axes[1].collections[0].get_offsets())  # 3 groups x (3 x 2) genes
     18
     """
-    from .._palette import as_categorical, ensure_colors
+    from .._palette import as_categorical, ensure_colors, label_codes
     from .._utils import expression_matrix
     from ..tl._markers import fold_change_scale, log2_fold_change, one_vs_rest
     from ..tl._markers import markers as rank_markers
@@ -89,7 +89,7 @@ def markers(
     X = expression_matrix(adata, layer=layer, caller="pl.markers")
     scale = fold_change_scale(adata, X, layer)
     column = as_categorical(adata.obs[groupby])
-    codes = np.asarray(column.codes)
+    codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     colours = dict(zip(column.categories.astype(str), ensure_colors(adata, groupby),
                        strict=True))
     groups, fold, significance = [], [], []

@@ -9,7 +9,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._checks import check_choice
-from .._palette import as_categorical
+from .._palette import as_categorical, label_codes
 from .._utils import expression_matrix
 from ._tree_access import refuse_tree_key
 
@@ -41,7 +41,8 @@ def markers(
         Annotated data matrix, ideally log2 expression.
     groupby
         ``.obs`` column with the groups (categorical or plain strings). Samples without a
-        group (NaN) are left out of every comparison.
+        group (NaN, or a blank label such as an empty CSV field) are left out of every
+        comparison.
     n_genes
         Number of genes kept per group (and per direction).
     layer
@@ -95,7 +96,7 @@ def markers(
         raise KeyError(msg)
     X = expression_matrix(adata, layer=layer, caller="tl.markers")
     groups = as_categorical(adata.obs[groupby])
-    codes = np.asarray(groups.codes)
+    codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     symbols = _symbols(adata, gene_symbols)
     directions = ("up", "down") if direction == "both" else (direction,)
     scale = fold_change_scale(adata, X, layer)

@@ -153,3 +153,24 @@ def test_fold_changes_of_a_counts_layer_are_not_read_as_log1p():
     expected = np.log2(first["mean_group"] / first["mean_rest"])
     assert first["logfoldchange"] == pytest.approx(expected, rel=1e-9)
     assert first["logfoldchange"] == pytest.approx(2.0, abs=0.3)
+
+
+def test_blank_labels_are_no_group_as_nan_is():
+    # before: an empty label ('' in a plain string column, as a CSV field reads) was a group
+    # of its own: markers were ranked for "group ''" and it was a column of the heatmap
+    from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+
+    adata = make_planted()
+    as_nan = adata.copy()
+    as_nan.obs["type"] = as_nan.obs["type"].cat.remove_categories(["group1"])
+    blank = adata.copy()
+    blank.obs["type"] = as_nan.obs["type"].astype(object).fillna("").to_numpy()
+    tables = [gx.tl.markers(a, groupby="type", inplace=False) for a in (as_nan, blank)]
+    assert set(tables[1]["group"]) == {"group0", "group2"}
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    specs = [cluster_heatmap_spec(a, groupby="type") for a in (as_nan, blank)]
+    assert specs[1].column_labels == specs[0].column_labels == ["type group0", "type group2"]
+    np.testing.assert_array_equal(specs[1].means, specs[0].means)
+    fig = gx.pl.markers(blank, groupby="type")
+    assert {t.get_text() for t in fig.axes[1].texts} >= {"type group0", "type group2"}
+    assert "type " not in {t.get_text() for t in fig.axes[1].texts}
