@@ -66,20 +66,23 @@ def choose_k(
 
     **Test of structure.** Are the groups more than one cloud of samples would give? Permuting
     genes cannot answer that: it also destroys co-expression, so every real data set (where
-    genes are correlated) would beat it, groups or not. The null hypothesis here is one
-    Gaussian cloud with the data's own gene-gene covariance, tested exactly by rotation
-    (Langsrud 2005; the question of SigClust, Liu et al. 2008): ``n_rotations`` copies of the
-    data, each with the centred samples turned by a random orthogonal matrix that keeps their
-    mean. A copy has the same covariance, distances spectrum and total variance as the data,
-    but no groups; under the null the data and its copies are exchangeable, so the test holds
-    its level for any covariance. Each copy is clustered with the same method and metric and
-    cut into every ``k``; the statistic is the largest over ``k`` of the silhouette
-    standardised by its mean and SD at that ``k`` over the data and all copies (small
-    silhouettes of many-cluster cuts count as much as large ones of two-cluster cuts). Groups
-    are called *strong* when the data's statistic is above all but a fraction ``alpha`` of the
-    copies'; otherwise the result says plainly that the groups are weak. (In high dimensions
-    real groups can have small silhouettes, 0.05 say, and still be far above what one cloud
-    gives, so the absolute size of the silhouette is not the test.)
+    genes are correlated) would beat it, groups or not. The null hypothesis here is one Gaussian
+    cloud with the data's own gene-gene covariance, tested exactly by rotation (Langsrud 2005;
+    the question of SigClust, Liu et al. 2008): ``n_rotations`` copies of the data, each with
+    the centred samples turned by a random orthogonal matrix that keeps their mean. A copy has
+    the same covariance and total variance as the data, but no groups; under the null the data
+    and its copies are exchangeable, so the test holds its level for any covariance. Each copy
+    is clustered with the same method and metric and cut into every ``k``; the statistic is the
+    largest over ``k`` of the silhouette standardised by its mean and SD at that ``k`` over the
+    data and all copies (small silhouettes of many-cluster cuts count as much as large ones of
+    two-cluster cuts). Groups are called *strong* when the data's statistic is above all but a
+    fraction ``alpha`` of the copies'; otherwise the result says plainly that the groups are
+    weak. (In high dimensions real groups can have small silhouettes, 0.05 say, and still be far
+    above what one cloud gives, so the absolute size of the silhouette is not the test.) The
+    test assumes Gaussian-like samples: samples at very different distances from the centre
+    (heavy tails, outlier arrays) can look like groups to it (one cloud of multivariate t with 3
+    degrees of freedom was called strong in 8 of 10 seeds at 64 x 2,000), so look at what the
+    clusters hold before trusting a split of a few far-out samples.
 
     Parameters
     ----------
