@@ -10,9 +10,13 @@ from anndata import AnnData
 
 from .._limits import Limits
 from .._logging import logger
-from ._cumida_parse import CumidaTable, parse_cumida
+from ._cumida_parse import NA_TOKENS, CumidaTable, parse_cumida
 from ._missing import handle_missing
 from ._platform import annotate_known_platform
+
+#: ``type`` fields that mean "no type": those that pandas' ``read_csv`` reads as NaN too
+#: (numeric cells also accept ``'.'``, which is no missing-value marker for a label).
+TYPE_NA = frozenset(NA_TOKENS - {"."})
 
 
 def read_cumida(
@@ -35,7 +39,9 @@ def read_cumida(
         Column holding the sample ids; they become ``obs_names`` (as strings).
     type_col
         Column holding the sample class; it becomes categorical ``.obs['type']``. An empty
-        (or blank) field is a missing value (NaN), not a category.
+        (or blank) field, or a missing-value token as pandas reads one (``NA``, ``N/A``,
+        ``NaN``, ``null``, ``None``; R's ``write.csv`` writes ``NA``), is a missing value
+        (NaN), not a category.
     missing
         Policy for empty or ``NA``-like cells. ``'error'`` (default) refuses the file and names
         the first missing cell. ``'drop'`` removes every probe that has a missing value.
@@ -99,8 +105,7 @@ def cumida_to_anndata(
     adata = AnnData(
         X=values.astype(dtype, copy=False),
         obs=pd.DataFrame(
-            # an empty field is "no type": a missing value, not a category called ''
-            {"type": pd.Categorical([t if t else None for t in table.types])},
+            {"type": pd.Categorical([None if t in TYPE_NA else t for t in table.types])},
             index=pd.Index(table.samples, dtype=str, name=None),
         ),
         var=pd.DataFrame(index=pd.Index(probes, dtype=str)),

@@ -149,12 +149,16 @@ def test_pp_does_not_import_the_command_line_pipeline():
 
 
 def test_empty_type_is_missing_not_a_category(tmp_path):
-    text = "samples,type,p1,p2\n1,AML,1,2\n2,,3,4\n3, ,5,6\n4,PB,7,8\n"
+    # R's write.csv writes a missing label as NA; pandas.read_csv reads these as NaN too
+    text = "samples,type,p1,p2\n1,AML,1,2\n2,,3,4\n3, ,5,6\n4,PB,7,8\n5,NA,1,1\n6,N/A,2,2\n"
     for name in ("fast.csv", "careful.csv"):  # numpy fast path, then the csv module's
         body = text if name == "fast.csv" else text.replace("AML", '"AML"')
-        adata = gx.io.read_cumida(write_csv(tmp_path / name, body))
+        path = write_csv(tmp_path / name, body)
+        adata = gx.io.read_cumida(path)
         assert adata.obs["type"].cat.categories.tolist() == ["AML", "PB"]
-        assert adata.obs["type"].isna().tolist() == [False, True, True, False]
+        assert adata.obs["type"].isna().tolist() == [False, True, True, False, True, True]
+        by_pandas = pd.read_csv(path, skipinitialspace=True)["type"]
+        assert adata.obs["type"].isna().tolist() == by_pandas.isna().tolist()
 
 
 def test_blank_cells_are_missing_values_like_empty_ones(tmp_path):
