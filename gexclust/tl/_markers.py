@@ -9,8 +9,9 @@ import pandas as pd
 from anndata import AnnData
 
 from .._checks import check_choice
+from .._logging import logger
 from .._palette import as_categorical, label_codes
-from .._utils import expression_matrix
+from .._utils import expression_matrix, undo_of_x
 from ._tree_access import refuse_tree_key
 
 COLUMNS = ["group", "rank", "direction", "gene", "gene_symbol", "score", "mean_group",
@@ -48,7 +49,9 @@ def markers(
     layer
         Use this layer. By default ``.X``, with :func:`~gexclust.pp.scale` undone when it
         z-scored ``.X`` (``.X * .var['std'] + .var['mean']``), so fold changes are of
-        expression, not of z-scores (the t statistic is the same either way).
+        expression, not of z-scores (the t statistic is the same either way). ``.raw`` is
+        not read (scanpy's ``rank_genes_groups`` would): with a ``.raw`` and a ``.X`` that
+        no gexclust step transformed, a warning says so.
     direction
         ``'up'`` (genes higher in the group), ``'down'`` (lower) or ``'both'``.
     gene_symbols
@@ -95,6 +98,14 @@ def markers(
         msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
     X = expression_matrix(adata, layer=layer, caller="tl.markers")
+    if layer is None and adata.raw is not None and undo_of_x(adata) is None:
+        # scanpy keeps the log-normalised values in .raw and often scales .X; its
+        # rank_genes_groups reads .raw, this reads .X: say so rather than differ in silence
+        logger.warning(
+            "tl.markers: adata has .raw, but the statistics and fold changes are those of .X "
+            "(scanpy's rank_genes_groups would use .raw); if .X is scaled, pass layer= with "
+            "log expression, e.g. adata.layers['log'] = adata.raw[:, adata.var_names].X"
+        )
     groups = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     symbols = _symbols(adata, gene_symbols)

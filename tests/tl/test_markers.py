@@ -174,3 +174,20 @@ def test_blank_labels_are_no_group_as_nan_is():
     fig = gx.pl.markers(blank, groupby="type")
     assert {t.get_text() for t in fig.axes[1].texts} >= {"type group0", "type group2"}
     assert "type " not in {t.get_text() for t in fig.axes[1].texts}
+
+
+def test_markers_say_they_read_x_not_raw(caplog):
+    # before: on scanpy's pbmc68k_reduced (.X scaled, log values in .raw) the logfoldchange
+    # of CD3D was 1.63, a difference of z-scores, where rank_genes_groups (on .raw) gives 3.6
+    import logging
+
+    sc = pytest.importorskip("scanpy")
+    adata = sc.datasets.pbmc68k_reduced()
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.tl.markers(adata, groupby="bulk_labels", inplace=False)
+    assert "adata has .raw, but the statistics and fold changes are those of .X" in caplog.text
+    caplog.clear()
+    adata.layers["log"] = adata.raw[:, adata.var_names].X
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.tl.markers(adata, groupby="bulk_labels", layer="log", inplace=False)
+    assert ".raw" not in caplog.text
