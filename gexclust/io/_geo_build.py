@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._errors import InputError
 from .._logging import logger
-from ._geo_text import decode_text, geo_numbers
+from ._geo_text import GEO_NA, decode_text, geo_numbers
 from ._geo_types import KNOWN_SERIES, cumida_type
 from ._missing import handle_missing
 from ._soft import SoftRecord, long_row, read_tsv
@@ -259,11 +259,15 @@ def add_type(obs: pd.DataFrame, *, series: str | None, type_from: str | None) ->
 
 
 def _labels_or_none(column: pd.Series) -> list[str | None]:
-    """``column`` as strings; samples without a value (NaN, None, blank) get None, not 'nan'."""
+    """``column`` as strings; samples without a value get None, not a type called 'nan'.
+
+    No value: NaN, None, a blank field, or one of GEO's missing-value tokens (``NA``,
+    ``null``, ``--``, ...), as in the data tables.
+    """
     labels = []
     for value in column.astype(object):
         text = "" if value is None or pd.isna(value) else str(value).strip()
-        labels.append(text or None)
+        labels.append(None if text in GEO_NA else text)
     return labels
 
 

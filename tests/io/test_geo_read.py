@@ -233,6 +233,10 @@ def test_samples_without_a_value_have_no_type_not_a_type_called_nan(tmp_path):
     assert pd.isna(adata.obs["type"].iloc[1])
     titled = gx.io.read_soft(path, missing="drop", type_from=r"^()")
     assert titled.obs["type"].isna().all()  # an empty match is no label either
+    path.write_text(GDS.replace("!subset_description = normal", "!subset_description = NA"))
+    tokens = gx.io.read_soft(path, missing="drop", type_from="disease state")
+    assert tokens.obs["type"].tolist()[:2] == ["leukemia", "leukemia"]
+    assert pd.isna(tokens.obs["type"].iloc[2])  # GEO's missing-value token, not a type 'NA'
 
 
 def test_geo_anndata_round_trips_through_h5ad(gse781, tmp_path):
