@@ -36,8 +36,8 @@ def fmt(x: float | None, digits: int = 3) -> str:
 
 
 def pct(x: float) -> str:
-    """A share as a whole percentage."""
-    return f"{100 * x:.0f}%"
+    """A share as a whole percentage, or 'n/a'."""
+    return f"{100 * x:.0f}%" if math.isfinite(x) else "n/a"
 
 
 def enumerate_words(items: list[str]) -> str:
@@ -343,7 +343,8 @@ def _clusters(ctx: _Context) -> Section:
     s = ctx.summary
     blocks = []
     sizes = [[c.name, str(c.size), pct(c.purity) if ctx.has_types else "",
-              counts_text(c.counts, limit=3) if ctx.has_types else ""] for c in ctx.clusters]
+              (counts_text(c.counts, limit=3) or "(no type)") if ctx.has_types else ""]
+             for c in ctx.clusters]
     blocks.append(Table(["cluster", "samples", "purity", "types"], sizes,
                         caption="Cluster sizes (as summary.json's cluster_sizes)",
                         numeric=(1, 2)))
@@ -380,6 +381,8 @@ def _clusters(ctx: _Context) -> Section:
 def _cluster_sentence(c: facts.ClusterFacts, ctx: _Context) -> str:
     head = f"Cluster {c.name} ({c.size} sample{'s' if c.size != 1 else ''})"
     typed = int(c.counts.sum())
+    if not typed:
+        return f"{head} has no sample with a type."
     untyped = f", and {c.size - typed} without a type" if typed < c.size else ""
     if len(c.counts) == 1:
         t = c.counts.index[0]

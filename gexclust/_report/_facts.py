@@ -23,7 +23,7 @@ class ClusterFacts:
     name: str
     size: int
     counts: pd.Series  # type -> number of samples, largest first, zeros dropped
-    purity: float  # share of the largest type (1.0 without types)
+    purity: float  # share of the largest type (1.0 without types; NaN if none of it typed)
 
 
 def tree(adata: AnnData, key: str = "hclust"):
@@ -76,7 +76,8 @@ def clusters(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[
             counts = types[inside].value_counts()
             counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
             # among the samples with a type, as tl.compare's purity
-            purity = float(counts.iloc[0] / counts.sum()) if len(counts) else 1.0
+            # NaN when no sample of the cluster has a type: it is not "one type only"
+            purity = float(counts.iloc[0] / counts.sum()) if len(counts) else float("nan")
         else:
             counts, purity = pd.Series(dtype=int), 1.0
         out.append(ClusterFacts(str(name), int(inside.sum()), counts, purity))

@@ -309,3 +309,25 @@ def test_samples_without_a_type_are_no_type_of_their_own(tmp_path):
     assert "of the 5 group0 samples" not in clusters
     dataset = " ".join(page.sections["dataset"].split())
     assert "(no type) 2" in dataset  # the type counts add up to the 18 samples
+
+
+def test_a_cluster_without_any_typed_sample(tmp_path):
+    # before: the report stopped with an IndexError (GSE781 with --type-from '^N(\d)': the
+    # tumours have no type and form a cluster of their own), and such a cluster counted as
+    # pure ("one type only", purity 100%)
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[types == "group2"] = ""
+    adata.obs["type"] = types
+    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
+    outdir = run_folder(tmp_path, str(tmp_path / "untyped.csv"), "--n-clusters", "3",
+                        "--formats", "png")
+    page = Page((outdir / "report.html").read_text())
+    clusters = " ".join(page.sections["clusters"].split())
+    untyped = [c for c in "123" if f"Cluster {c} (6 samples) has no sample with a type."
+               in clusters]
+    assert len(untyped) == 1
+    assert f"{untyped[0]} 6 n/a (no type)" in clusters
+    overview = " ".join(page.sections["overview"].split())
+    pure = overview.split("Pure clusters (one type only): ")[1].split(".")[0]
+    assert untyped[0] not in pure
