@@ -379,8 +379,11 @@ def format_summary(adata, summary: dict) -> str:
     if summary.get("consensus"):
         found = summary["consensus"]
         pac = ", ".join(f"k={k} {v:.2f}" for k, v in found["pac"].items())
+        edge = (" (the largest k tried: no optimum, PAC may fall further)"
+                if len(found["pac"]) > 1 and str(found["recommended_k"]) == list(found["pac"])[-1]
+                else "")
         lines.append(f"consensus ({found['n_resamples']} resamples): recommended "
-                     f"k = {found['recommended_k']}; PAC {pac}")
+                     f"k = {found['recommended_k']}{edge}; PAC {pac}")
     return "\n".join(lines)
 
 

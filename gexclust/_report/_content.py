@@ -469,6 +469,9 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
                 f"{pct(float(params.get('sample_fraction', 0.8)))} of the samples): the "
                 f"lowest PAC (share of ambiguously clustered pairs; 0 = perfectly "
                 f"reproducible) is at k = {best}.")
+        if ks and best == max(ks) and len(ks) > 1:
+            text += (" That is the largest k tried, so it marks no optimum: PAC may go on "
+                     "falling beyond it as the clusters get smaller.")
         if here is not None:
             text += f" At this run's k = {ctx.k}, PAC = {fmt(here)}."
         blocks.append(Paragraph(text))

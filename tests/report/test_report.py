@@ -288,6 +288,20 @@ def test_choice_of_k_and_consensus_are_reported_when_present(example_run, tmp_pa
     support = " ".join(page.sections["support"].split())
     assert "lowest PAC" in support
     assert "At this run's k = 4, PAC = 0.200" in support
+    assert "largest k tried" not in support
+    # a minimum at the end of the range is no optimum (bladder, golub: PAC falls up to k = 10)
+    adata.uns["consensus"]["best_k"] = 4
+    adata.uns["consensus"]["pac"] = np.array([0.3, 0.2, 0.1])
+    write_report(adata, summary, tmp_path)
+    support = " ".join(Page((tmp_path / "report.html").read_text()).sections["support"].split())
+    assert "is at k = 4. That is the largest k tried, so it marks no optimum" in support
+    from gexclust._run_cli import format_summary
+
+    summary["consensus"] = {"n_resamples": 50, "recommended_k": 4,
+                            "pac": {"2": 0.3, "3": 0.2, "4": 0.1}}
+    assert "recommended k = 4 (the largest k tried" in format_summary(adata, summary)
+    summary["consensus"]["recommended_k"] = 3
+    assert "recommended k = 3; PAC" in format_summary(adata, summary)
 
 
 def test_samples_without_a_type_are_no_type_of_their_own(tmp_path):
