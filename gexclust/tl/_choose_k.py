@@ -19,7 +19,7 @@ from ._tree_access import refuse_tree_key
 from ._tree_data import tree_and_data
 
 CRITERIA = ("silhouette", "calinski_harabasz", "gap")
-REFERENCES = ("permute", "pca_uniform")
+REFERENCES = ("rotate", "permute", "pca_uniform")
 K_RANGE = range(2, 11)  # the default cuts scored: k = 2..10
 #: Observations the pairwise scores use by default; beyond, a seeded random sample.
 SAMPLE_SIZE = 2000
@@ -34,7 +34,7 @@ def choose_k(
     key: str = "hclust",
     criterion: Literal["silhouette", "calinski_harabasz", "gap"] = "silhouette",
     n_refs: int = 20,
-    reference: Literal["permute", "pca_uniform"] = "permute",
+    reference: Literal["rotate", "permute", "pca_uniform"] = "rotate",
     n_rotations: int = 99,
     alpha: float = 0.05,
     sample_size: int | None = SAMPLE_SIZE,
@@ -53,16 +53,19 @@ def choose_k(
     - **gap statistic** (Tibshirani, Walther & Hastie 2001): ``gap(k) = mean(log W*_k) - log W_k``
       where ``W_k = sum_r D_r / (2 n_r)`` and ``D_r`` sums the tree's distances (squared when
       euclidean, as in the paper) over ordered pairs within cluster ``r``; ``W*_k`` is the same
-      for ``n_refs`` reference data sets, each clustered by the same method and metric. Its k is
+      for reference data sets, each clustered by the same method and metric. Its k is
       the paper's rule, the smallest ``k >= 1`` with ``gap(k) >= gap(k+1) - s(k+1)``; k=1 means
       "no structure".
 
-    Reference data sets (``reference``): ``'permute'`` (default) permutes each feature
-    independently across observations, which keeps every gene's distribution and destroys
-    co-expression; ``'pca_uniform'`` draws uniformly in the box aligned with the principal
-    components of the data (Tibshirani's reference (b), R's ``clusGap(spaceH0='scaledPCA')``).
-    In high dimensions the uniform reference is too weak to tell planted groups from noise; the
-    permutation reference is not (measured, see the README).
+    Reference data sets (``reference``): ``'rotate'`` (default) uses the rotated copies of the
+    test of structure below (one cloud with the data's covariance); ``'permute'`` permutes each
+    feature independently across observations, which keeps every gene's distribution and
+    destroys co-expression; ``'pca_uniform'`` draws uniformly in the box aligned with the
+    principal components of the data (Tibshirani's reference (b), R's
+    ``clusGap(spaceH0='scaledPCA')``). In high dimensions the uniform reference is too weak to
+    tell planted groups from noise. The permutation reference finds planted groups, but on
+    real data, where genes co-vary, its gap grows up to the largest k every time; the rotated
+    reference keeps the co-expression and answers k=1 on one cloud (measured, see the README).
 
     **Test of structure.** Are the groups more than one cloud of samples would give? Permuting
     genes cannot answer that: it also destroys co-expression, so every real data set (where
@@ -97,9 +100,12 @@ def choose_k(
         Which score recommends ``k``: ``'silhouette'`` (maximum), ``'calinski_harabasz'``
         (maximum) or ``'gap'`` (Tibshirani's rule, may answer 1).
     n_refs
-        Number of reference data sets of the gap statistic (``B`` in the paper).
+        Number of reference data sets of the gap statistic (``B`` in the paper) with
+        ``reference='permute'`` or ``'pca_uniform'``; ``'rotate'`` uses the ``n_rotations``
+        copies.
     reference
-        Reference data of the gap statistic: ``'permute'`` or ``'pca_uniform'``, see above.
+        Reference data of the gap statistic: ``'rotate'``, ``'permute'`` or ``'pca_uniform'``,
+        see above.
     n_rotations
         Number of rotated copies for the test of structure; at least ``1 / alpha - 1`` (19 for
         0.05) for the test to be able to reach ``alpha``. The default 99 resolves p-values to
@@ -198,16 +204,17 @@ def choose_k(
     observed = _cut_scores(data, pairwise_distances(data, metric=metric, labels=labels), cuts,
                            metric=metric, with_ch=False)
     observed["calinski_harabasz"] = np.array([np.nan, *ch])
-    if reference == "permute":
+    rotate = _rotations(data, euclidean=metric == "euclidean")
+    rotated = [_reference_scores(rotate(rng), ks, method, metric) for _ in range(n_rotations)]
+    if reference == "rotate":
+        gap_refs = rotated
+    elif reference == "permute":
         gap_refs = [_reference_scores(rng.permuted(data, axis=0), ks, method, metric)
                     for _ in range(n_refs)]
     else:
         box = _pca_box(data)
         gap_refs = [_reference_scores(_pca_uniform(box, m, rng), ks, method, metric)
                     for _ in range(n_refs)]
-    rotate = _rotations(data, euclidean=metric == "euclidean")
-    rotated = np.array([_copy_silhouettes(rotate(rng), ks, method, metric)
-                        for _ in range(n_rotations)])
     result = _summarise(observed, rotated, gap_refs, ks, criterion=criterion, alpha=alpha)
     result["params"] = {"k_range": ks, "key": key, "criterion": criterion, "n_refs": int(n_refs),
                         "reference": reference, "n_rotations": int(n_rotations),
@@ -261,22 +268,14 @@ def flat_clusters(Z: np.ndarray, k: int, *, inverted: bool) -> np.ndarray:
 
 
 def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:
+    """Silhouette and log W of the cuts of a reference data set's own tree (CH: data only)."""
     distances = pairwise_distances(data, metric=metric)
     Z = hierarchy.linkage(distances, method=method)
-    inverted = count_inversions(Z) > 0
-    cuts = [flat_clusters(Z, k, inverted=inverted) for k in ks]
-    return _cut_scores(data, distances, cuts, metric=metric, with_ch=False)  # CH: data only
-
-
-def _copy_silhouettes(copy: np.ndarray, ks, method, metric) -> np.ndarray:
-    """Silhouette of each cut into ``ks`` clusters of a rotated copy's own tree."""
-    distances = pairwise_distances(copy, metric=metric)
-    Z = hierarchy.linkage(distances, method=method)
-    square = squareform(distances)
-    # a copy's merge heights are distinct (continuous draws), so cutting after the first
-    # n - k merges is fcluster's cut, without its per-call checks (most of the time here)
+    # references are continuous draws, so merge heights are distinct and cutting after the
+    # first n - k merges is fcluster's cut (and tl.cut's for centroid/median inversions),
+    # without fcluster's per-call checks, which took most of the time here
     cuts = _cuts_by_merge_order(Z, ks)
-    return np.array([silhouette(square, cuts[k]) for k in ks])
+    return _cut_scores(data, distances, [cuts[k] for k in ks], metric=metric, with_ch=False)
 
 
 def _cuts_by_merge_order(Z: np.ndarray, ks) -> dict[int, np.ndarray]:
@@ -389,8 +388,9 @@ def _onehot(groups: np.ndarray, k: int) -> np.ndarray:
     return onehot
 
 
-def _summarise(observed, null_sil: np.ndarray, gap_refs, ks, *, criterion, alpha) -> dict:
+def _summarise(observed, rotated, gap_refs, ks, *, criterion, alpha) -> dict:
     index = pd.Index([1, *ks], name="k")
+    null_sil = np.array([r["silhouette"][1:] for r in rotated])  # k = 1 has none
     ref_log_w = np.array([r["log_w"] for r in gap_refs])
     n_refs = len(gap_refs)
     gap = ref_log_w.mean(axis=0) - observed["log_w"]

@@ -41,7 +41,7 @@ def test_planted_groups_give_planted_k():
     result = adata.uns["choose_k"]
     assert result["k"] == 4
     assert result["k_by"]["silhouette"] == 4
-    assert result["k_by"]["gap"] == 4  # with the permutation reference
+    assert result["k_by"]["gap"] == 4  # with the rotated reference (the default)
     assert result["strong"]
     assert result["p_value"] == pytest.approx(1 / 100)  # above all 99 rotated copies
     assert result["statistic"] > result["null_statistic"].max()
@@ -85,6 +85,20 @@ def test_correlated_noise_is_called_weak(seed):
     assert "WEAK" in result["message"]
     # silhouettes are sizeable (about 0.2-0.3): one elongated cloud splits cleanly in two
     assert result["best_silhouette"] > 0.15
+
+
+def test_gap_of_one_correlated_cloud_is_one_with_the_rotated_reference():
+    # the permuted reference has no co-expression, so its gap grew to the largest k (10 in 20
+    # of 20 seeds) on a cloud without groups; the rotated reference keeps it
+    adata = default_tree(correlated_noise(1))
+    rotated = gx.tl.choose_k(adata, inplace=False)
+    permuted = gx.tl.choose_k(adata, reference="permute", inplace=False)
+    assert rotated["params"]["reference"] == "rotate"
+    assert rotated["k_by"]["gap"] == 1
+    assert "no structure (k=1)" in rotated["message"]
+    assert permuted["k_by"]["gap"] == 10
+    # the test of structure does not depend on the gap's reference
+    assert rotated["p_value"] == permuted["p_value"]
 
 
 def test_rotated_copies_keep_mean_and_covariance_but_move_the_samples():
