@@ -124,6 +124,7 @@ def _n_top(args) -> int | None:
 def _load(args):
     """The AnnData to cluster and a description of its source."""
     kind = _input_kind(args.input)
+    _refuse_geo_options(args, kind)
     if kind == "cumida":
         from .io import read_cumida
 
@@ -151,11 +152,29 @@ def _load(args):
                        "sha256_of": "cached GEO file", "simulated": False}
     if kind == "series_matrix":
         adata = io.read_series_matrix(args.input, type_from=args.type_from, missing=args.missing)
+        platform = adata.uns["geo"]["platform"]
+        if args.platform is not None and args.platform != platform:
+            msg = (f"--platform {args.platform}: {args.input} is a series matrix of "
+                   f"{platform or 'an unnamed platform'}; drop --platform or pass that file's "
+                   "series of the other platform")
+            raise ValueError(msg)
     else:
         adata = io.read_soft(args.input, platform=args.platform, type_from=args.type_from,
                              missing=args.missing)
     return adata, {"path": str(args.input), "sha256": sha256_file(args.input),
                    "sha256_of": "input file", "simulated": False}
+
+
+def _refuse_geo_options(args, kind: str) -> None:
+    """--type-from and --platform only mean something for GEO input: never ignore them."""
+    if kind not in ("cumida", "example"):
+        return
+    what = ("the built-in example" if kind == "example" else
+            f"{args.input} is a CuMiDa-style CSV, whose types are its 'type' column")
+    for option, value in (("--type-from", args.type_from), ("--platform", args.platform)):
+        if value is not None:
+            msg = f"{option} applies to GEO input (series matrix, SOFT or accession); {what}"
+            raise ValueError(msg)
 
 
 def fetch_command(args) -> int:

@@ -321,6 +321,26 @@ def test_platform_all_is_refused_by_run(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_geo_options_are_never_ignored(cli, tmp_path, small_csv):
+    # before: --type-from and --platform were ignored for a CSV (the run said nothing and
+    # took the types from the 'type' column), and --platform for a series matrix
+    from tests.io.test_geo_quirks import MATRIX
+
+    for option in (["--type-from", "source_name"], ["--platform", "GPL96"]):
+        proc = cli("run", small_csv, "-o", tmp_path / "out", *option, check=False)
+        assert proc.returncode == 1
+        assert f"{option[0]} applies to GEO input" in proc.stderr
+        assert "CuMiDa-style CSV, whose types are its 'type' column" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    matrix = tmp_path / "GSE2_series_matrix.txt"
+    matrix.write_text(MATRIX)
+    proc = cli("run", matrix, "-o", tmp_path / "out", "--platform", "GPL96",
+               "--missing", "drop", check=False)
+    assert proc.returncode == 1
+    assert "--platform GPL96: " in proc.stderr
+    assert "is a series matrix of GPL1" in proc.stderr
+
+
 def test_two_samples_give_valid_json(cli, tmp_path):
     csv = tmp_path / "two.csv"
     csv.write_text("samples,type,p1,p2,p3\na,X,1,2,3\nb,Y,3,1,2\n")
