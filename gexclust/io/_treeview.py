@@ -13,6 +13,9 @@ from .._atomic import atomic_open
 from .._utils import get_matrix
 from ..tl._tree_access import get_tree
 
+#: Values written per block of genes of the .cdt.
+_BLOCK_VALUES = 1 << 20
+
 #: Metrics whose heights are 1 - a similarity in [-1, 1]; others are rescaled (see below).
 SIMILARITY_METRICS = ("correlation", "spearman", "cosine")
 
@@ -123,7 +126,7 @@ def _clean(values) -> list[str]:
 def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids: bool) -> None:
     """``samples``, ``genes``: (leaf ids of the tree, rows of ``adata``) in tree order."""
     (sample_ids, sample_order), (gene_leaf_ids, gene_order) = samples, genes
-    X = np.asarray(get_matrix(adata, layer=layer, caller="io.write_treeview"), dtype=float)
+    X = get_matrix(adata, layer=layer, caller="io.write_treeview")
     ids = _clean(adata.var_names)
     if gene_name is not None and gene_name in adata.var:
         names = _clean(adata.var[gene_name].astype(object).where(adata.var[gene_name].notna(),
@@ -135,14 +138,20 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     blanks = [""] * (len(lead) + 2)
     aid = ["AID", *blanks, *(f"ARRY{j}X" for j in sample_ids)]
     eweight = ["EWEIGHT", *blanks, *(["1.000000"] * len(sample_order))]
-    body = pd.DataFrame(X.T[np.ix_(gene_order, sample_order)])
-    front = {"UNIQID": [ids[i] for i in gene_order], "NAME": [names[i] for i in gene_order],
-             "GWEIGHT": "1.000000"}
-    if gene_ids:
-        front = {"GID": [f"GENE{i}X" for i in gene_leaf_ids], **front}
-    table = pd.concat([pd.DataFrame(front), body], axis=1)
+    # a block of genes at a time: a copy of the whole matrix as text rows would take several
+    # times its size (100,000 cells x 2,000 genes: +3 GB), a block a few MB
+    step = max(1, _BLOCK_VALUES // max(1, len(sample_order)))
     with atomic_open(path, "w", newline="") as fh:
         for row in (header, aid, eweight):
             fh.write("\t".join(row) + "\n")
-        table.to_csv(fh, sep="\t", header=False, index=False, na_rep="", float_format="%.6g",
-                     lineterminator="\n")
+        for start in range(0, len(gene_order), step):
+            genes = gene_order[start : start + step]
+            front = {"UNIQID": [ids[i] for i in genes], "NAME": [names[i] for i in genes],
+                     "GWEIGHT": "1.000000"}
+            if gene_ids:
+                front = {"GID": [f"GENE{i}X" for i in gene_leaf_ids[start : start + step]],
+                         **front}
+            body = pd.DataFrame(np.asarray(X[np.ix_(sample_order, genes)].T, dtype=float))
+            table = pd.concat([pd.DataFrame(front), body], axis=1)
+            table.to_csv(fh, sep="\t", header=False, index=False, na_rep="",
+                         float_format="%.6g", lineterminator="\n")

@@ -75,6 +75,17 @@ def test_treeview_files_rebuild_the_same_trees(clustered, tmp_path):
     np.testing.assert_allclose(values, clustered.X[np.ix_(columns, genes)].T, rtol=1e-5)
 
 
+def test_cdt_written_a_block_of_genes_at_a_time_is_the_same_file(clustered, tmp_path,
+                                                                  monkeypatch):
+    from gexclust.io import _treeview
+
+    whole = gx.io.write_treeview(clustered, tmp_path / "whole", gene_key="genes")[0]
+    monkeypatch.setattr(_treeview, "_BLOCK_VALUES", 2 * clustered.n_obs)  # 2 genes a block
+    blocks = gx.io.write_treeview(clustered, tmp_path / "blocks", gene_key="genes")[0]
+    assert blocks.read_bytes() == whole.read_bytes()
+    assert len(read_rows(blocks)) == 3 + clustered.n_vars
+
+
 def test_cdt_without_gene_tree_has_no_gid_and_keeps_missing_values_empty(tmp_path):
     adata = make_planted(n_per_group=3, n_groups=2, n_genes=8)
     adata.obs_names = [f"s\t{i}" for i in range(adata.n_obs)]  # a tab must not break columns
