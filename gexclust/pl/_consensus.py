@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from anndata import AnnData
 
 
+#: Beyond this many samples their names are left out and the figure stops growing.
+MAX_LABELLED_SAMPLES = 200
+
+
 def consensus(
     adata: AnnData,
     *,
@@ -27,7 +31,8 @@ def consensus(
     Left: the consensus matrix at ``k`` (white 0 to dark blue 1), samples ordered by the tree
     of 1 - consensus, with the consensus classes as a colour bar. Right: the CDF of the
     consensus values for every k (a clean split is a step at 0 and 1) and PAC per k, with the
-    recommended k marked.
+    recommended k marked. The figure grows with the samples, which are named, up to 200;
+    beyond, it stays at that size without names.
 
     Parameters
     ----------
@@ -78,7 +83,10 @@ def consensus(
     classes = np.asarray(adata.obsm[f"{key}_classes"])[:, ks.index(k)]
 
     n = adata.n_obs
-    fig = new_figure(figsize or (max(9.0, 0.1 * n + 6.5), max(5.5, 0.1 * n + 2.5)), show=show)
+    labelled = n <= MAX_LABELLED_SAMPLES  # beyond, the figure stops growing (5,000: 500 in)
+    grow = min(n, MAX_LABELLED_SAMPLES)
+    fig = new_figure(figsize or (max(9.0, 0.1 * grow + 6.5), max(5.5, 0.1 * grow + 2.5)),
+                     show=show)
     grid = fig.add_gridspec(2, 2, width_ratios=[1.4, 1.0], height_ratios=[1.0, 1.0],
                             wspace=0.35, hspace=0.45)
     heat = grid[:, 0].subgridspec(2, 1, height_ratios=[0.05, 1.0], hspace=0.02)
@@ -86,7 +94,8 @@ def consensus(
     shades = np.linspace(0, 1, 64)
     blues = ListedColormap([(1 - t * 0.9, 1 - t * 0.75, 1 - t * 0.35) for t in shades])
     image = heat_ax.imshow(matrix[np.ix_(order, order)], cmap=blues, vmin=0, vmax=1,
-                           aspect="auto", interpolation="nearest", extent=(0, n, n, 0))
+                           aspect="auto", interpolation="nearest" if labelled else "antialiased",
+                           extent=(0, n, n, 0))
     heat_ax.set_xticks([])
     heat_ax.set_yticks([])
     fig.colorbar(image, ax=heat_ax, fraction=0.04, pad=0.02, label="consensus")
@@ -95,8 +104,9 @@ def consensus(
                   extent=(0, n, 0, 1))
     bar_ax.set_axis_off()
     bar_ax.set_title(f"consensus matrix, k = {k}", fontsize=10)
-    side_labels(heat_ax, [str(v) for v in np.asarray(adata.obs_names)[order]], side="left",
-                fontsize=leaf_fontsize(fig.get_size_inches()[1] * 0.8 / n))
+    if labelled:
+        side_labels(heat_ax, [str(v) for v in np.asarray(adata.obs_names)[order]], side="left",
+                    fontsize=leaf_fontsize(fig.get_size_inches()[1] * 0.8 / n))
 
     cdf_ax, pac_ax = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
     colours = palette(len(ks), kind="cluster")

@@ -57,3 +57,17 @@ def test_consensus_figure(tmp_path):
     assert (tmp_path / "consensus.pdf").read_bytes()[:4] == b"%PDF"
     with pytest.raises(ValueError, match="was not computed"):
         gx.pl.consensus(adata, k=9)
+
+
+def test_consensus_figure_of_many_samples_stops_growing_and_names_none():
+    from gexclust.pl._base import labels_of
+
+    rng = np.random.default_rng(1)
+    n = 400  # before: a 46 x 42 inch figure with 400 names (5,000 samples: 506 x 502 inches)
+    adata = ad.AnnData(rng.normal(size=(n, 12)) + np.repeat([0.0, 3.0], n // 2)[:, None],
+                       obs=pd.DataFrame(index=[f"c{i}" for i in range(n)]))
+    gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=3, metric="euclidean",
+                    progress=False)
+    fig = gx.pl.consensus(adata)
+    assert tuple(fig.get_size_inches()) == (26.5, 22.5)  # as for 200 samples
+    assert not any(labels_of(ax, "left") for ax in fig.axes)
