@@ -105,12 +105,13 @@ def bootstrap(
         adata = adata.copy()
     view_to_actual(adata)  # the support goes into the tree's record, which a view shares
     stored, tree, data = tree_and_data(adata, key=key, caller="bootstrap")
-    check_bootstrap_memory(data.shape[0], n_jobs=n_jobs, client=client,
-                           what="observations" if tree.axis == "obs" else "genes")
     Z = tree.linkage
     params = tree.params
     n_features = data.shape[1]
     sizes = _sizes(scales, n_features)
+    check_bootstrap_memory(data.shape[0], n_jobs=n_jobs, client=client,
+                           what="observations" if tree.axis == "obs" else "genes",
+                           n_replicates=n_boot * len(sizes))
     codes = leaf_hashes(data.shape[0])
     task = BootstrapTask(
         data=prepare(data, params["metric"]),

@@ -9,17 +9,31 @@ memory, /proc/self/status VmHWM) at 2,000 and 5,000 objects.
 
 from __future__ import annotations
 
+from .._logging import logger
 from .._memory import refuse_pairwise
 from ._parallel import effective_jobs
+
+#: Beyond this many objects a bootstrap is warned to take hours (each replicate is O(n^2)).
+BOOTSTRAP_WARN_N = 2000
 
 #: Peak bytes per pair of objects of one bootstrap replicate (weighted Gram matrix, squared
 #: distances, condensed distances, linkage), per local worker: 25 measured at 5,000.
 BOOTSTRAP_BYTES_PER_PAIR = 32
 
 
-def check_bootstrap_memory(n: int, *, n_jobs: int | None, client, what: str) -> None:
-    """Refuse a bootstrap whose replicates cannot fit in memory, before any is run."""
+def check_bootstrap_memory(n: int, *, n_jobs: int | None, client, what: str,
+                           n_replicates: int) -> None:
+    """Refuse a bootstrap whose replicates cannot fit in memory, before any is run.
+
+    One that fits but reclusters thousands of objects in every replicate is warned about.
+    """
     workers = 1 if client is not None else effective_jobs(n_jobs)  # dask: its workers' memory
+    if n > BOOTSTRAP_WARN_N:
+        logger.warning(
+            "bootstrap: %d replicates each recluster %d %s from their %d x %d distances; at this "
+            "size expect hours (pvclust is meant for tens to a few thousand objects): lower "
+            "n_boot, or spread the replicates with n_jobs= or client=",
+            n_replicates, n, what, n, n)
     refuse_pairwise(
         n, BOOTSTRAP_BYTES_PER_PAIR * workers, task=f"bootstrap (n_jobs={n_jobs})", what=what,
         alternatives="bootstrap a tree of fewer objects (cluster means, a subsample, or the "

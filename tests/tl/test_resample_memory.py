@@ -47,9 +47,20 @@ def test_100k_cells_are_refused_fast_without_allocating():
     with pytest.raises(MemoryError, match=r"100,000 samples needs n x n matrices, about 6,400"):
         check_consensus_memory(100_000, n_ks=9, n_chunks=10)
     with pytest.raises(MemoryError, match=r"100,000 observations needs n x n matrices, about 320"):
-        check_bootstrap_memory(100_000, n_jobs=None, client=None, what="observations")
+        check_bootstrap_memory(100_000, n_jobs=None, client=None, what="observations",
+                               n_replicates=10_000)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert time.perf_counter() - start < 1.0
     assert peak < 1e6
     assert consensus_bytes_per_pair(9, 10) == 640  # >= the 612 measured at 2,000 samples
+
+
+def test_a_bootstrap_of_thousands_of_objects_is_warned_to_take_hours(caplog):
+    check_bootstrap_memory(2000, n_jobs=None, client=None, what="observations",
+                           n_replicates=10_000)
+    assert not caplog.records
+    check_bootstrap_memory(2001, n_jobs=None, client=None, what="observations",
+                           n_replicates=10_000)
+    assert "10000 replicates each recluster 2001 observations" in caplog.text
+    assert "expect hours" in caplog.text
