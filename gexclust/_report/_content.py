@@ -211,7 +211,9 @@ def _dataset(ctx: _Context) -> Section:
                             caption=f"{len(counts)} sample types ('type' column)",
                             numeric=(1,)))
     else:
-        blocks.append(Paragraph("The input has no 'type' column, so the clusters cannot be "
+        what = ("no sample has a type (the 'type' column is empty)" if "type" in adata.obs
+                else "the input has no 'type' column")
+        blocks.append(Paragraph(f"{what[0].upper()}{what[1:]}, so the clusters cannot be "
                                 "checked against known classes."))
     return Section("dataset", "The data", blocks)
 

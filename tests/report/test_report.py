@@ -345,3 +345,15 @@ def test_a_cluster_without_any_typed_sample(tmp_path):
     overview = " ".join(page.sections["overview"].split())
     pure = overview.split("Pure clusters (one type only): ")[1].split(".")[0]
     assert untyped[0] not in pure
+
+
+def test_an_empty_type_column_is_not_called_absent(tmp_path):
+    # before: "The input has no 'type' column" when the column was there, all empty
+    adata = make_planted(n_per_group=6, n_groups=2, n_genes=30)
+    adata.obs["type"] = [""] * adata.n_obs
+    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
+    outdir = run_folder(tmp_path, str(tmp_path / "untyped.csv"), "--n-clusters", "2",
+                        "--formats", "png")
+    dataset = " ".join(Page((outdir / "report.html").read_text()).sections["dataset"].split())
+    assert "No sample has a type (the 'type' column is empty)" in dataset
+    assert "no 'type' column" not in dataset
