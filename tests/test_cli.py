@@ -285,6 +285,10 @@ def test_valid_options_draw_and_say_what_was_cut(cli, tmp_path, args, n_found):
     if found == 1:
         assert not (out / "cluster_heatmap.png").exists()
         assert "cluster_heatmap" in proc.stderr
+        # before: "cut into 1 clusters"; "The 1 clusters do not match the 3 known types"
+        report = " ".join((out / "report.html").read_text().split())
+        assert "cut into 1 cluster." in report
+        assert "With a single cluster the 3 known sample types cannot be told apart" in report
     if found != int(args[-1]) or "--method" in args:  # centroid/median trees have inversions
         assert summary["cut_note"]
         assert f"NOTE on the cut: {summary['cut_note']}" in proc.stdout

@@ -117,7 +117,8 @@ def _overview(ctx: _Context) -> Section:
     s = ctx.summary
     items.append(f"{s['n_samples']} samples were clustered on {s['n_genes_clustered']} of "
                  f"{s['n_probes']} probes/genes ({ctx.params.get('method')} linkage, "
-                 f"{ctx.params.get('metric')} distance) and cut into {ctx.k} clusters.")
+                 f"{ctx.params.get('metric')} distance) and cut into {ctx.k} "
+                 f"cluster{'s' if ctx.k != 1 else ''}.")
     if ctx.has_types:
         items.append(_agreement_sentence(ctx))
         pure = [c.name for c in ctx.clusters if c.purity == 1.0]
@@ -149,6 +150,10 @@ def _agreement_sentence(ctx: _Context) -> str:
         word = "partly match"
     else:
         word = "do not match"
+    if ctx.k == 1:  # one cluster cannot tell types apart: ARI and NMI are 0 by definition
+        return (f"With a single cluster the {ctx.n_types} known sample types cannot be told "
+                f"apart (ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
+                f"{fmt(s.get('purity_vs_type'))}).")
     return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
             f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
             f"{fmt(s.get('purity_vs_type'))}.")
