@@ -44,7 +44,10 @@ def hclust(
     :func:`~gexclust.pp.select_variable` or cluster ``use_rep='X_pca'``). float32 input is
     accepted; scipy computes the distances in float64. The tree keeps the names of its
     leaves, so :func:`~gexclust.tl.cut`, the plots and the exports match it to the samples
-    by name later (reordering is harmless; after subsetting, rerun ``hclust``).
+    by name later (reordering is harmless; after subsetting, rerun ``hclust``). Every gene
+    of the matrix is used: genes only marked in ``.var['highly_variable']`` (scanpy's
+    ``highly_variable_genes``, :func:`~gexclust.pp.select_variable` without ``subset``) are
+    not selected here, and a warning says so (subset first).
 
     Parameters
     ----------
@@ -103,6 +106,8 @@ def hclust(
     if copy:
         adata = adata.copy()
     data, labels = _observations(adata, axis=axis, use_rep=use_rep, layer=layer)
+    if axis == "obs" and use_rep is None:
+        _say_unused_selection(adata)
     Z, coph = build_tree(data, method=method, metric=metric, labels=labels,
                          optimal_ordering=optimal_ordering, what=items)
     adata.uns[key_added] = {
@@ -125,6 +130,24 @@ def hclust(
         "hclust: %d %s, %s/%s, cophenetic r=%.3f", len(labels), axis, method, metric, coph
     )
     return adata if copy else None
+
+
+def _say_unused_selection(adata: AnnData) -> None:
+    """Warn when genes are marked highly variable but every gene is clustered.
+
+    scanpy's tools after ``highly_variable_genes(subset=False)`` (``pca``, hence
+    ``neighbors`` and ``dendrogram``) use the marked genes only; ``hclust`` reads the matrix
+    as it is.
+    """
+    marked = adata.var.get("highly_variable")
+    if marked is None or marked.dtype != bool or marked.all() or not marked.any():
+        return
+    logger.warning(
+        "hclust: .var['highly_variable'] marks %d of %d genes, but all %d are clustered "
+        "(hclust uses the matrix as it is); to cluster the marked genes, subset first "
+        "(adata[:, adata.var['highly_variable']]) or pp.select_variable(subset=True)",
+        int(marked.sum()), adata.n_vars, adata.n_vars,
+    )
 
 
 def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str | None):

@@ -122,3 +122,21 @@ def test_constant_row_message_names_the_metric_and_a_metric_that_works(planted):
     with pytest.raises(ValueError, match=r"row 's3' is constant.*\(metric='correlation'\); "
                                          r"remove it or use a metric that is defined for it"):
         gx.tl.hclust(planted, method="average", metric="correlation")
+
+
+def test_genes_only_marked_as_variable_are_said_to_be_unused(planted, caplog):
+    # before: after select_variable(subset=False), as after scanpy's highly_variable_genes,
+    # hclust clustered all 60 genes without a word (scanpy's pca would use the 20 marked)
+    import logging
+
+    gx.pp.select_variable(planted, n_top=20)
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.tl.hclust(planted)
+    assert "marks 20 of 60 genes, but all 60 are clustered" in caplog.text
+    assert planted.uns["hclust"]["params"]["n_features"] == 60
+    caplog.clear()
+    subset = planted[:, planted.var["highly_variable"]].copy()
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.tl.hclust(subset)
+        gx.tl.hclust(planted, use_rep=None, layer=None, axis="var", key_added="genes")
+    assert "highly_variable" not in caplog.text
