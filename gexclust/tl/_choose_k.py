@@ -424,7 +424,8 @@ def _summarise(observed, rotated, gap_refs, ks, *, criterion, alpha) -> dict:
         "null_best_silhouette": null_best,
         "statistic": statistic,
         "null_statistic": null_statistic,
-        "message": _message(k, criterion, k_by, best, null_best, p_value, strong),
+        "message": _message(k, criterion, k_by, best, null_best, p_value, strong,
+                            largest_k=int(max(ks))),
     }
 
 
@@ -457,7 +458,7 @@ def _gap_k(ks: np.ndarray, gap: np.ndarray, gap_sd: np.ndarray) -> int:
     return int(ks[int(np.argmax(gap))])
 
 
-def _message(k, criterion, k_by, best, null_best, p_value, strong) -> str:
+def _message(k, criterion, k_by, best, null_best, p_value, strong, *, largest_k: int) -> str:
     why = {"silhouette": "highest mean silhouette", "calinski_harabasz": "highest "
            "Calinski-Harabasz index", "gap": "Tibshirani's gap rule"}[criterion]
     if criterion == "gap" and k_by["gap"] == 1:
@@ -466,6 +467,8 @@ def _message(k, criterion, k_by, best, null_best, p_value, strong) -> str:
             f"{len(null_best)} rotated copies of the data (the same gene covariance in one "
             f"cloud, without groups), p={p_value:.2g}")
     gap = "no structure (k=1)" if k_by["gap"] == 1 else f"k={k_by['gap']}"
+    if k_by["gap"] == largest_k > 2:  # the gap still rises at the end of k_range: no optimum
+        gap += ", the largest k tried (no optimum within the range)"
     verdict = ("the groups are clearly stronger than chance" if strong else
                "the groups are WEAK, no stronger than in one cloud without groups; "
                "treat these clusters with caution")

@@ -252,3 +252,13 @@ def test_all_pairs_beyond_memory_are_refused_up_front(monkeypatch):
     assert gx.tl.choose_k(adata, sample_size=150, inplace=False)["n_scored"] == 150
     with pytest.raises(ValueError, match="sample_size must be an integer"):
         gx.tl.choose_k(adata, sample_size=2.5)
+
+
+def test_gap_at_the_end_of_the_range_is_said_to_be_no_optimum():
+    adata = default_tree(correlated_noise(1))
+    permuted = gx.tl.choose_k(adata, reference="permute", inplace=False)
+    assert permuted["k_by"]["gap"] == 10
+    assert "gap statistic: k=10, the largest k tried (no optimum within the range)" in (
+        permuted["message"])
+    planted = gx.tl.choose_k(default_tree(planted_groups()), inplace=False)
+    assert planted["message"].endswith("gap statistic: k=4")
