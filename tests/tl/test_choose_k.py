@@ -111,6 +111,35 @@ def test_rotated_copies_keep_mean_and_covariance_but_move_the_samples():
     assert np.abs(copy - X).max() > 1.0
 
 
+def test_rotated_copies_of_few_columns_are_drawn_thin_with_the_same_distribution():
+    from scipy.stats import ks_2samp
+
+    from gexclust.tl._choose_k import _rotations
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(15, 3)) * [1.0, 2.0, 5.0] + 10.0  # 3 PCs of 15 cells: the thin draw
+    thin = _rotations(X)
+    copy = thin(np.random.default_rng(0))
+    np.testing.assert_allclose(copy.mean(axis=0), X.mean(axis=0), atol=1e-10)
+    np.testing.assert_allclose(np.cov(copy, rowvar=False), np.cov(X, rowvar=False), atol=1e-9)
+
+    # the full (n - 1) x (n - 1) Haar rotation on the complement of the ones vector, as defined
+    basis = np.linalg.qr(np.column_stack([np.ones(15), np.eye(15)[:, :14]]))[0][:, 1:]
+    coordinates = basis.T @ (X - X.mean(axis=0))
+
+    def full_rotation(draw_rng):
+        q, r = np.linalg.qr(draw_rng.standard_normal((14, 14)))
+        q *= np.sign(np.diag(r))
+        return X.mean(axis=0) + basis @ (q @ coordinates)
+
+    draws = np.random.default_rng(1)
+    thin_copies = [thin(draws) for _ in range(500)]
+    full_copies = [full_rotation(draws) for _ in range(500)]
+    for statistic in (lambda c: c[0, 0], lambda c: c[0, 2], lambda c: np.linalg.norm(c[0] - c[1])):
+        assert ks_2samp([statistic(c) for c in thin_copies],
+                        [statistic(c) for c in full_copies]).pvalue > 0.01
+
+
 def test_test_of_structure_holds_its_level_on_one_gaussian_cloud():
     # Under the null (one Gaussian cloud, any covariance) p is uniform on {1/20, ..., 1}:
     # about 5% of clouds are called strong at alpha = 0.05.
