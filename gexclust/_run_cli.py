@@ -224,7 +224,7 @@ def _summary(adata, config, source, n_probes: int) -> dict:
 def k_choice(adata, config) -> dict:
     """Which k the tree was cut at, and why: given, the recipe's own, or chosen by choose_k.
 
-    With ``'auto'``: the criterion, the verdict of the permutation test (``strong``), the k
+    With ``'auto'``: the criterion, the verdict of the test of structure (``strong``), the k
     each criterion gives and the scores of every k (``.uns['choose_k']`` as plain JSON).
     """
     k = int(adata.uns["run"]["n_clusters_cut"])
