@@ -51,11 +51,18 @@ def _parse_bytes(text: str) -> float:
         raise InputError(msg) from None
 
 
+def size_text(n_bytes: float) -> str:
+    """Bytes for messages: ``'40.0 GB'``, ``'2.2 MB'``."""
+    if n_bytes >= 1e8:
+        return f"{n_bytes / 1e9:,.1f} GB"
+    return f"{n_bytes / 1e6:,.1f} MB"
+
+
 def limit_text(limit: float) -> str:
-    """Where the limit comes from, for messages."""
+    """The limit and where it comes from, for messages."""
     source = (f"{MEMORY_FRACTION:.0%} of available memory" if MAX_MEMORY_ENV not in os.environ
               else f"{MEMORY_FRACTION:.0%} of available memory, capped by ${MAX_MEMORY_ENV}")
-    return f"{limit / 1e9:,.1f} GB ({source})"
+    return f"{size_text(limit)} ({source})"
 
 
 def refuse_pairwise(n: int, bytes_per_pair: float, *, task: str, what: str,
@@ -71,7 +78,7 @@ def refuse_pairwise(n: int, bytes_per_pair: float, *, task: str, what: str,
         return
     max_n = int(np.sqrt(limit / bytes_per_pair))
     msg = (
-        f"{task} on {n:,} {what} needs n x n matrices, about {need / 1e9:,.1f} GB, but the "
+        f"{task} on {n:,} {what} needs n x n matrices, about {size_text(need)}, but the "
         f"limit here is {limit_text(limit)}, about {max_n:,} {what}. Alternatives: "
         f"{alternatives}"
     )

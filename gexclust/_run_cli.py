@@ -36,6 +36,8 @@ def run_command(args) -> int:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
         adata, source = _load(args)
         check_n_clusters(config.k, adata.n_obs)
+        if args.consensus is not None:  # refused before clustering, not after
+            _check_consensus_memory(adata.n_obs, args.consensus)
         n_probes = adata.n_vars
         progress(f"clustering {adata.n_obs} samples x {n_probes} probes ({config.recipe} recipe)")
         cluster_samples(adata, config)
@@ -265,15 +267,27 @@ def cut_note(adata, config) -> str | None:
     return None if note is None else str(note)
 
 
+def _consensus_ks(n_samples: int) -> range:
+    """The k of ``--consensus``: 2..10, fewer when 80% of the samples are fewer."""
+    largest = min(10, math.floor(n_samples * 0.8))
+    if largest < 2:
+        msg = f"--consensus needs at least 3 samples, got {n_samples}"
+        raise ValueError(msg)
+    return range(2, largest + 1)
+
+
+def _check_consensus_memory(n_samples: int, n_resamples: int) -> None:
+    from .tl._resample_memory import check_consensus_memory, consensus_chunks
+
+    check_consensus_memory(n_samples, n_ks=len(_consensus_ks(n_samples)),
+                           n_chunks=len(consensus_chunks(n_resamples, None)))
+
+
 def _consensus(adata, config, n_resamples: int, *, quiet: bool) -> None:
     """Consensus clustering with the run's linkage and distance, k = 2..10 (fewer if small)."""
     from .tl import consensus
 
-    largest = min(10, math.floor(adata.n_obs * 0.8))
-    if largest < 2:
-        msg = f"--consensus needs at least 3 samples, got {adata.n_obs}"
-        raise ValueError(msg)
-    consensus(adata, k_range=range(2, largest + 1), n_resamples=n_resamples,
+    consensus(adata, k_range=_consensus_ks(adata.n_obs), n_resamples=n_resamples,
               method=config.method, metric=config.metric, progress=not quiet)
 
 

@@ -17,8 +17,8 @@ from .._palette import palette
 from ._consensus_kernel import ConsensusTask, cutree_all, run_chunk
 from ._hclust import _observations
 from ._methods import Method, Metric, check_method_metric
-from ._parallel import check_seed, effective_jobs, map_chunks
-from ._resample_memory import check_consensus_memory
+from ._parallel import check_seed, map_chunks
+from ._resample_memory import check_consensus_memory, consensus_chunks
 from ._tree_access import refuse_tree_key
 from ._weighted import prepare
 
@@ -153,8 +153,7 @@ def consensus(
         n_features=max(1, int(np.floor(p * feature_fraction))),
         seed=seed,
     )
-    size = max(1, min(10, -(-n_resamples // (4 * effective_jobs(n_jobs)))))
-    chunks = [range(s, min(s + size, n_resamples)) for s in range(0, n_resamples, size)]
+    chunks = consensus_chunks(n_resamples, n_jobs)
     check_consensus_memory(n, n_ks=len(ks), n_chunks=len(chunks))
     results = map_chunks(run_chunk, chunks, shared=task, n_jobs=n_jobs, client=client,
                          progress=progress, desc="consensus")

@@ -42,6 +42,12 @@ def check_bootstrap_memory(n: int, *, n_jobs: int | None, client, what: str,
     )
 
 
+def consensus_chunks(n_resamples: int, n_jobs: int | None) -> list[range]:
+    """Resamples run together (a few per worker and chunk, at most 10 a chunk)."""
+    size = max(1, min(10, -(-n_resamples // (4 * effective_jobs(n_jobs)))))
+    return [range(s, min(s + size, n_resamples)) for s in range(0, n_resamples, size)]
+
+
 def consensus_bytes_per_pair(n_ks: int, n_chunks: int) -> int:
     """Peak bytes per pair of samples of consensus with ``n_ks`` values of k.
 

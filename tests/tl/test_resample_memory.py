@@ -28,7 +28,7 @@ def test_bootstrap_beyond_memory_is_refused_before_any_replicate(cells, monkeypa
     monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "2M")  # 300^2 x 32 bytes = 2.9 MB: too much
     start = time.perf_counter()
     with pytest.raises(MemoryError, match=r"bootstrap \(n_jobs=None\) on 300 observations needs"
-                       r" n x n matrices, about 0.0 GB.*about 256 observations"):
+                       r" n x n matrices, about 2.9 MB, but the limit here is 2.1 MB.*about 256"):
         gx.tl.bootstrap(cells, n_boot=10_000, progress=False)
     assert time.perf_counter() - start < 1.0
     assert "support" not in cells.uns["hclust"]
@@ -64,3 +64,16 @@ def test_a_bootstrap_of_thousands_of_objects_is_warned_to_take_hours(caplog):
                            n_replicates=10_000)
     assert "10000 replicates each recluster 2001 observations" in caplog.text
     assert "expect hours" in caplog.text
+
+
+def test_run_refuses_a_consensus_that_cannot_fit_before_clustering(tmp_path, monkeypatch,
+                                                                   capsys):
+    from gexclust.cli import main
+
+    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "100K")  # the example's 64 samples: 2.6 MB
+    with pytest.raises(MemoryError, match=r"consensus \(9 values of k\) on 64 samples"):
+        main(["run", "--consensus", "10", "-o", str(tmp_path / "out"), "--debug"])
+    assert not (tmp_path / "out").exists()
+    shown = capsys.readouterr()
+    assert "reading" in shown.out + shown.err
+    assert "clustering" not in shown.out + shown.err  # refused before clustering
