@@ -313,27 +313,23 @@ def _rotations(data: np.ndarray, *, euclidean: bool = False):
         values, vectors = np.linalg.eigh(coordinates @ coordinates.T)
         coordinates, mean = vectors * np.sqrt(np.clip(values, 0.0, None)), np.zeros(n - 1)
 
+    width = min(coordinates.shape[1], n - 1)
+    if width < n - 1:
+        # Fewer columns than rows (2,000 sampled cells on 50 PCs): with C = U S V',
+        # Q C = (Q U) S V' and Q U is a Haar-random frame of `width` columns. Same
+        # distribution, O(n width^2) a copy instead of the O(n^3) full rotation (1-5 s a copy
+        # at 2,000 cells, most of choose_k's time).
+        _, values, axes = np.linalg.svd(coordinates, full_matrices=False)
+        coordinates = values[:, None] * axes
+
     def draw(rng: np.random.Generator) -> np.ndarray:
-        q, r = np.linalg.qr(rng.standard_normal((n - 1, n - 1)))
-        q *= np.sign(np.diag(r))  # makes the orthogonal matrix Haar-distributed
-        return mean + basis @ (q @ coordinates)
-
-    width = coordinates.shape[1]
-    if width >= n - 1:
-        return draw
-    # Fewer columns than rows (2,000 sampled cells on 50 PCs): with C = U S V', Q C = (Q U) S V'
-    # and Q U is a Haar-random frame of `width` columns, the Q of a Gaussian (n - 1) x width
-    # matrix. Same distribution, O(n width^2) a copy instead of the O(n^3) full rotation
-    # (1-5 s a copy at 2,000 cells, most of choose_k's time).
-    _, values, axes = np.linalg.svd(coordinates, full_matrices=False)
-    scaled_axes = values[:, None] * axes
-
-    def draw_thin(rng: np.random.Generator) -> np.ndarray:
+        # the Q of a Gaussian (n - 1) x width matrix: a Haar-random orthogonal matrix (or
+        # frame of `width` columns) once the signs are fixed
         q, r = np.linalg.qr(rng.standard_normal((n - 1, width)))
         q *= np.sign(np.diag(r))
-        return mean + basis @ (q @ scaled_axes)
+        return mean + basis @ (q @ coordinates)
 
-    return draw_thin
+    return draw
 
 
 def _pca_box(data: np.ndarray):
