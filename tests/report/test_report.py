@@ -304,17 +304,22 @@ def test_choice_of_k_and_consensus_are_reported_when_present(example_run, tmp_pa
     assert "recommended k = 3; PAC" in format_summary(adata, summary)
 
 
+def report_with_blank_types(tmp_path, blank, *, n_groups: int = 3, n_genes: int = 40) -> Page:
+    """The report of a run on planted groups whose ``type`` is empty where ``blank`` says."""
+    adata = make_planted(n_per_group=6, n_groups=n_groups, n_genes=n_genes)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[blank(types)] = ""
+    adata.obs["type"] = types
+    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
+    outdir = run_folder(tmp_path, str(tmp_path / "untyped.csv"), "--n-clusters",
+                        str(n_groups), "--formats", "png")
+    return Page((outdir / "report.html").read_text())
+
+
 def test_samples_without_a_type_are_no_type_of_their_own(tmp_path):
     # before: two empty 'type' fields made a fourth type '' in the report ("mixes A (9) and
     # (1)", "10 of the 9 A samples", purity 90% beside a headline purity of 1.000)
-    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
-    types = adata.obs["type"].astype(str).to_numpy()
-    types[[0, 7]] = ""
-    adata.obs["type"] = types
-    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
-    outdir = run_folder(tmp_path, str(tmp_path / "untyped.csv"), "--n-clusters", "3",
-                        "--formats", "png")
-    page = Page((outdir / "report.html").read_text())
+    page = report_with_blank_types(tmp_path, lambda types: [0, 7])
     clusters = " ".join(page.sections["clusters"].split())
     assert "3 known sample types" in " ".join(page.sections["overview"].split())
     assert "purity 90%" not in clusters
@@ -329,14 +334,7 @@ def test_a_cluster_without_any_typed_sample(tmp_path):
     # before: the report stopped with an IndexError (GSE781 with --type-from '^N(\d)': the
     # tumours have no type and form a cluster of their own), and such a cluster counted as
     # pure ("one type only", purity 100%)
-    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
-    types = adata.obs["type"].astype(str).to_numpy()
-    types[types == "group2"] = ""
-    adata.obs["type"] = types
-    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
-    outdir = run_folder(tmp_path, str(tmp_path / "untyped.csv"), "--n-clusters", "3",
-                        "--formats", "png")
-    page = Page((outdir / "report.html").read_text())
+    page = report_with_blank_types(tmp_path, lambda types: types == "group2")
     clusters = " ".join(page.sections["clusters"].split())
     untyped = [c for c in "123" if f"Cluster {c} (6 samples) has no sample with a type."
                in clusters]
@@ -349,11 +347,7 @@ def test_a_cluster_without_any_typed_sample(tmp_path):
 
 def test_an_empty_type_column_is_not_called_absent(tmp_path):
     # before: "The input has no 'type' column" when the column was there, all empty
-    adata = make_planted(n_per_group=6, n_groups=2, n_genes=30)
-    adata.obs["type"] = [""] * adata.n_obs
-    gx.io.write_cumida(adata, tmp_path / "untyped.csv")
-    outdir = run_folder(tmp_path, str(tmp_path / "untyped.csv"), "--n-clusters", "2",
-                        "--formats", "png")
-    dataset = " ".join(Page((outdir / "report.html").read_text()).sections["dataset"].split())
+    page = report_with_blank_types(tmp_path, lambda types: slice(None), n_groups=2, n_genes=30)
+    dataset = " ".join(page.sections["dataset"].split())
     assert "No sample has a type (the 'type' column is empty)" in dataset
     assert "no 'type' column" not in dataset
