@@ -37,7 +37,7 @@ def run_command(args) -> int:
         adata, source = _load(args)
         check_n_clusters(config.k, adata.n_obs)
         if args.consensus is not None:  # refused before clustering, not after
-            _check_consensus_memory(adata.n_obs, args.consensus)
+            _check_consensus_memory(adata.n_obs)
         n_probes = adata.n_vars
         progress(f"clustering {adata.n_obs} samples x {n_probes} probes ({config.recipe} recipe)")
         cluster_samples(adata, config)
@@ -276,11 +276,10 @@ def _consensus_ks(n_samples: int) -> range:
     return range(2, largest + 1)
 
 
-def _check_consensus_memory(n_samples: int, n_resamples: int) -> None:
-    from .tl._resample_memory import check_consensus_memory, consensus_chunks
+def _check_consensus_memory(n_samples: int) -> None:
+    from .tl._resample_memory import check_consensus_memory
 
-    check_consensus_memory(n_samples, n_ks=len(_consensus_ks(n_samples)),
-                           n_chunks=len(consensus_chunks(n_resamples, None)))
+    check_consensus_memory(n_samples, n_ks=len(_consensus_ks(n_samples)), n_jobs=None)
 
 
 def _consensus(adata, config, n_resamples: int, *, quiet: bool) -> None:

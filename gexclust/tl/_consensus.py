@@ -154,11 +154,10 @@ def consensus(
         seed=seed,
     )
     chunks = consensus_chunks(n_resamples, n_jobs)
-    check_consensus_memory(n, n_ks=len(ks), n_chunks=len(chunks))
-    results = map_chunks(run_chunk, chunks, shared=task, n_jobs=n_jobs, client=client,
-                         progress=progress, desc="consensus")
-    together = sum(r[0].astype(np.int64) for r in results)
-    sampled = sum(r[1].astype(np.int64) for r in results)
+    check_consensus_memory(n, n_ks=len(ks), n_jobs=n_jobs, client=client)
+    together, sampled = map_chunks(run_chunk, chunks, shared=task, n_jobs=n_jobs,
+                                   client=client, progress=progress, desc="consensus",
+                                   add=add_counts)
     summary = summarise(together, sampled, ks, final_method=final_method)
     _store(adata, summary, ks, key_added=key_added, params={
         "n_resamples": n_resamples,
@@ -175,6 +174,16 @@ def consensus(
                 ", ".join(f"k={k}: {v:.3f}" for k, v in zip(ks, summary["pac"], strict=True)),
                 summary["best_k"])
     return adata if copy else None
+
+
+def add_counts(total: tuple[np.ndarray, ...] | None,
+               counts: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Add one chunk's int32 counts into int64 totals, in place (integer sums: order-free)."""
+    if total is None:
+        return tuple(c.astype(np.int64) for c in counts)
+    for t, c in zip(total, counts, strict=True):
+        t += c
+    return total
 
 
 def _check_ks(k_range: Iterable[int], n_items: int) -> tuple[int, ...]:

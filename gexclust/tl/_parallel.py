@@ -1,8 +1,9 @@
 """Running independent resampling chunks serially, on local processes or on a dask cluster.
 
 Every chunk derives its random numbers from ``(seed, replicate index)`` alone (see
-:func:`replicate_rng`), and results are combined in chunk order, so the numbers do not depend
-on the backend or on the number of workers.
+:func:`replicate_rng`), and results are either returned in chunk order or folded into exact,
+order-free totals (integer counts), so the numbers do not depend on the backend or on the
+number of workers.
 """
 
 from __future__ import annotations
@@ -54,35 +55,59 @@ def map_chunks(
     client: Any = None,
     progress: bool = True,
     desc: str = "resampling",
-) -> list[Any]:
+    add: Callable[[Any, Any], Any] | None = None,
+) -> Any:
     """``[func(chunk, shared) for chunk in chunks]``, on the chosen backend, in chunk order.
 
     ``func`` must be a module-level function (it is pickled to worker processes); ``shared``
     is sent once per worker, not once per chunk.
+
+    With ``add``, each result is added to a running total as soon as it arrives
+    (``total = add(total, result)``, starting from ``total = None``) and the total is returned
+    instead of the list, so memory holds one total however many chunks there are. Results
+    arrive in any order: ``add`` must be exact and order-free (integer counts are).
     """
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(chunks), desc=desc, disable=None if progress else True, leave=False)
-    results: list[Any] = [None] * len(chunks)
+    sink = _Results(len(chunks), add)
     try:
         if client is not None:
-            _on_dask(func, chunks, shared, client, results, bar)
+            _on_dask(func, chunks, shared, client, sink, bar)
         elif (jobs := min(effective_jobs(n_jobs), len(chunks))) > 1:
-            _on_processes(func, chunks, shared, jobs, results, bar)
+            _on_processes(func, chunks, shared, jobs, sink, bar)
         else:
             for i, chunk in enumerate(chunks):
-                results[i] = func(chunk, shared)
+                sink.put(i, func(chunk, shared))
                 bar.update()
     finally:
         bar.close()
-    return results
+    return sink.value()
+
+
+class _Results:
+    """The results of the chunks by index, or their running total when given ``add``."""
+
+    def __init__(self, n_chunks: int, add: Callable[[Any, Any], Any] | None) -> None:
+        self._add = add
+        self._total: Any = None
+        self._list: list[Any] = [None] * n_chunks
+
+    def put(self, i: int, result: Any) -> None:
+        if self._add is None:
+            self._list[i] = result
+        else:
+            self._total = self._add(self._total, result)
+
+    def value(self) -> Any:
+        return self._list if self._add is None else self._total
 
 
 def _indexed(func, i, chunk, shared):
     return i, func(chunk, shared)
 
 
-def _on_processes(func, chunks, shared, jobs, results, bar) -> None:
+def _on_processes(func, chunks, shared, jobs, sink, bar) -> None:
     from joblib import Parallel, delayed
 
     logger.info("resampling on %d local processes", jobs)
@@ -90,11 +115,11 @@ def _on_processes(func, chunks, shared, jobs, results, bar) -> None:
     for i, result in parallel(
         delayed(_indexed)(func, i, chunk, shared) for i, chunk in enumerate(chunks)
     ):
-        results[i] = result
+        sink.put(i, result)
         bar.update()
 
 
-def _on_dask(func, chunks, shared, client, results, bar) -> None:
+def _on_dask(func, chunks, shared, client, sink, bar) -> None:
     try:
         from distributed import as_completed
     except ImportError as error:  # pragma: no cover - only without the optional extra
@@ -109,7 +134,7 @@ def _on_dask(func, chunks, shared, client, results, bar) -> None:
     try:
         for future in as_completed(futures):
             i, result = future.result()
-            results[i] = result
+            sink.put(i, result)
             bar.update()
     finally:
         client.cancel([*futures, shared_future])

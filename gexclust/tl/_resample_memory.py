@@ -48,21 +48,24 @@ def consensus_chunks(n_resamples: int, n_jobs: int | None) -> list[range]:
     return [range(s, min(s + size, n_resamples)) for s in range(0, n_resamples, size)]
 
 
-def consensus_bytes_per_pair(n_ks: int, n_chunks: int) -> int:
+def consensus_bytes_per_pair(n_ks: int, n_workers: int) -> int:
     """Peak bytes per pair of samples of consensus with ``n_ks`` values of k.
 
-    Each chunk of resamples returns int32 counts per k (and of co-sampling), all kept until
-    they are summed in int64; then the float consensus matrices and their summaries. 612
-    measured for 9 k and 10 chunks (the defaults) at 2,000 samples, 292 for 2 chunks at 5,000.
+    Each local worker fills int32 counts per k (and of co-sampling) for its chunk of
+    resamples; every chunk is added into int64 totals as it arrives, then come the float
+    consensus matrices and their summaries. However many resamples: 250 measured for 9 k at
+    1,500 samples, serial (612 for 200 resamples, before chunks were added as they arrived).
     """
-    return 4 * (n_ks + 1) * n_chunks + 24 * (n_ks + 1)
+    return 4 * (n_ks + 1) * n_workers + 24 * (n_ks + 1)
 
 
-def check_consensus_memory(n: int, *, n_ks: int, n_chunks: int) -> None:
+def check_consensus_memory(n: int, *, n_ks: int, n_jobs: int | None, client=None) -> None:
     """Refuse a consensus clustering whose n x n counts cannot fit in memory."""
+    workers = 1 if client is not None else effective_jobs(n_jobs)  # dask: its workers' memory
+    on = f", {workers} local workers" if workers > 1 else ""
     refuse_pairwise(
-        n, consensus_bytes_per_pair(n_ks, n_chunks), task=f"consensus ({n_ks} values of k)",
-        what="samples",
-        alternatives="fewer values in k_range, consensus of a subsample or of cluster means, "
-        "or tl.hclust + tl.choose_k (which scale to 100,000 cells)",
+        n, consensus_bytes_per_pair(n_ks, workers),
+        task=f"consensus ({n_ks} values of k{on})", what="samples",
+        alternatives="fewer values in k_range, fewer n_jobs, consensus of a subsample or of "
+        "cluster means, or tl.hclust + tl.choose_k (which scale to 100,000 cells)",
     )

@@ -35,17 +35,20 @@ def test_bootstrap_beyond_memory_is_refused_before_any_replicate(cells, monkeypa
 
 
 def test_consensus_beyond_memory_is_refused_before_any_resample(cells, monkeypatch):
-    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "20M")  # 300^2 x 640 bytes = 58 MB
+    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "20M")  # 300^2 x 280 bytes = 25 MB
     with pytest.raises(MemoryError, match=r"consensus \(9 values of k\) on 300 samples.*k_range"):
         gx.tl.consensus(cells, progress=False)
+    with pytest.raises(MemoryError, match=r"consensus \(9 values of k, 2 local workers\) on 300 "
+                       r"samples needs n x n matrices, about 28.8 MB"):  # 300^2 x 320 B
+        gx.tl.consensus(cells, progress=False, n_jobs=2)
     assert "consensus" not in cells.uns
 
 
 def test_100k_cells_are_refused_fast_without_allocating():
     tracemalloc.start()
     start = time.perf_counter()
-    with pytest.raises(MemoryError, match=r"100,000 samples needs n x n matrices, about 6,400"):
-        check_consensus_memory(100_000, n_ks=9, n_chunks=10)
+    with pytest.raises(MemoryError, match=r"100,000 samples needs n x n matrices, about 2,800"):
+        check_consensus_memory(100_000, n_ks=9, n_jobs=None)
     with pytest.raises(MemoryError, match=r"100,000 observations needs n x n matrices, about 320"):
         check_bootstrap_memory(100_000, n_jobs=None, client=None, what="observations",
                                n_replicates=10_000)
@@ -53,7 +56,23 @@ def test_100k_cells_are_refused_fast_without_allocating():
     tracemalloc.stop()
     assert time.perf_counter() - start < 1.0
     assert peak < 1e6
-    assert consensus_bytes_per_pair(9, 10) == 640  # >= the 612 measured at 2,000 samples
+    assert consensus_bytes_per_pair(9, 1) == 280  # >= the 250 measured at 1,500 samples
+
+
+def test_consensus_memory_does_not_grow_with_the_number_of_resamples():
+    """Chunks are added into the totals as they arrive, not all kept until the end.
+
+    Before, 120 resamples (12 chunks of int32 counts, 10 per pair each) peaked about 13 MB
+    above 20 resamples (4 chunks) at 200 samples.
+    """
+    adata = ad.AnnData(np.random.default_rng(1).normal(size=(200, 10)))
+    peaks = []
+    for n_resamples in (20, 120):
+        tracemalloc.start()
+        gx.tl.consensus(adata, n_resamples=n_resamples, progress=False, copy=True)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < peaks[0] + 2e6, peaks
 
 
 def test_a_bootstrap_of_thousands_of_objects_is_warned_to_take_hours(caplog):
