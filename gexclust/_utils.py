@@ -66,6 +66,19 @@ def set_matrix(adata: AnnData, X: np.ndarray, *, layer: str | None = None) -> No
         adata.layers[layer] = X
 
 
+def str_array(values) -> np.ndarray:
+    """``values`` as a numpy array of fixed-width strings (``<U``).
+
+    anndata reads string arrays of ``.uns`` back from zarr as numpy's variable-width
+    ``StringDType``, which numpy refuses to cast to ``str`` directly; going through ``object``
+    works for it, for h5ad's object arrays and for plain lists alike.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind == "U":
+        return array
+    return array.astype(object).astype(str)
+
+
 def float_matrix(X: np.ndarray) -> np.ndarray:
     """``X`` as a floating array; integers become float64."""
     return X if np.issubdtype(X.dtype, np.floating) else X.astype(np.float64)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._utils import str_array
+
 if TYPE_CHECKING:
     from anndata import AnnData
 
@@ -100,7 +102,7 @@ def get_tree(
     Z = np.asarray(tree["linkage"], dtype=np.float64)
     leaves = np.asarray(tree["leaves"], dtype=np.intp)
     names = adata.obs_names if tree_axis == "obs" else adata.var_names
-    labels = np.asarray(tree.get("labels", []), dtype=str)
+    labels = str_array(tree.get("labels", []))
     rows = _match(labels, names, n_leaves=Z.shape[0] + 1, axis=tree_axis, key=key, caller=caller)
     return Tree(key=key, linkage=Z, leaves=leaves, rows=rows, params=params, axis=tree_axis)
 
@@ -111,7 +113,7 @@ def _match(labels: np.ndarray, names, *, n_leaves: int, axis: str, key: str, cal
     if len(labels) != n_leaves:
         msg = f"{caller}: .uns[{key!r}] has {len(labels)} labels for {n_leaves} leaves; {rerun}"
         raise ValueError(msg)
-    current = np.asarray(names, dtype=str)
+    current = str_array(names)
     if len(current) == n_leaves and np.array_equal(labels, current):
         return np.arange(n_leaves)
     if not names.is_unique or len(set(labels.tolist())) != n_leaves:
