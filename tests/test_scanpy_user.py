@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import anndata as ad
+import numpy as np
 import pytest
 
 import gexclust as gx
@@ -50,3 +51,17 @@ def needs_zarr() -> None:
     pytest.importorskip("zarr")
     if Version(version("anndata")) < Version("0.11") and Version(version("zarr")).major >= 3:
         pytest.skip("anndata < 0.11 cannot write zarr 3 stores")
+
+
+def test_use_rep_x_is_x_itself_as_in_scanpy():
+    # before: sc.pp.neighbors(adata, use_rep='X') is common; here it raised
+    # KeyError "use_rep='X' not found in .obsm"
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=20)
+    gx.tl.hclust(adata)
+    expected = adata.uns["hclust"]["linkage"].copy()
+    gx.tl.hclust(adata, use_rep="X")
+    np.testing.assert_array_equal(adata.uns["hclust"]["linkage"], expected)
+    assert adata.uns["hclust"]["params"]["use_rep"] == "X"
+    gx.tl.bootstrap(adata, n_boot=5)  # reads the tree's data back the same way
+    with pytest.raises(KeyError, match=r"available: \['X'\] \('X' is .X itself"):
+        gx.tl.hclust(adata, use_rep="X_pca")

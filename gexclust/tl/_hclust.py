@@ -64,6 +64,7 @@ def hclust(
         ``'cosine'`` or ``'cityblock'``.
     use_rep
         Cluster ``.obsm[use_rep]`` (e.g. ``'X_pca'``) instead of ``.X``; ``axis='obs'`` only.
+        ``'X'`` means ``.X`` itself, as in scanpy.
     layer
         Cluster this layer instead of ``.X``.
     optimal_ordering
@@ -106,7 +107,7 @@ def hclust(
     if copy:
         adata = adata.copy()
     data, labels = _observations(adata, axis=axis, use_rep=use_rep, layer=layer)
-    if axis == "obs" and use_rep is None:
+    if axis == "obs" and use_rep in (None, "X"):
         _say_unused_selection(adata)
     Z, coph = build_tree(data, method=method, metric=metric, labels=labels,
                          optimal_ordering=optimal_ordering, what=items)
@@ -159,11 +160,13 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
         if layer is not None:
             msg = "pass either use_rep or layer, not both"
             raise ValueError(msg)
-        if use_rep not in adata.obsm:
-            msg = f"use_rep={use_rep!r} not found in .obsm; available: {list(adata.obsm)}"
+        if use_rep not in adata.obsm and use_rep != "X":
+            msg = (f"use_rep={use_rep!r} not found in .obsm; available: "
+                   f"{[*adata.obsm, 'X']} ('X' is .X itself, as in scanpy)")
             raise KeyError(msg)
+    if use_rep not in (None, "X"):
         data = dense(adata.obsm[use_rep])
-    else:
+    else:  # no use_rep, or scanpy's use_rep='X' (as in sc.pp.neighbors): .X itself
         data = get_matrix(adata, layer=layer, caller="tl.hclust")
     names = adata.obs_names if axis == "obs" else adata.var_names
     data = float_matrix(np.asarray(data if axis == "obs" else data.T))
