@@ -53,12 +53,19 @@ def as_dense(X, *, what: str, caller: str) -> np.ndarray:
     return X.toarray()
 
 
-def set_matrix(adata: AnnData, X: np.ndarray, *, layer: str | None = None) -> None:
+def set_matrix(adata: AnnData, X: np.ndarray, *, layer: str | None = None,
+               caller: str = "gexclust") -> None:
     """Store ``X`` into ``.X`` or ``.layers[layer]``.
 
     A view (``adata[:10]``) becomes an AnnData of its own first, as in scanpy: anndata writes
     ``.X`` of a view into the rows of its parent, which would leave the parent half changed.
+    The ``.X`` of a file opened with ``backed='r'`` cannot be written: refused, saying how.
     """
+    if layer is None and adata.isbacked and getattr(adata.file, "_filemode", None) == "r":
+        msg = (f"{caller}: .X is backed read-only by {str(adata.filename)!r} "
+               "(read_h5ad(..., backed='r')); load it with adata = adata.to_memory(), or open "
+               "the file with backed='r+' to write the new .X into it")
+        raise ValueError(msg)
     view_to_actual(adata)
     if layer is None:
         adata.X = X

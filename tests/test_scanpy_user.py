@@ -65,3 +65,24 @@ def test_use_rep_x_is_x_itself_as_in_scanpy():
     gx.tl.bootstrap(adata, n_boot=5)  # reads the tree's data back the same way
     with pytest.raises(KeyError, match=r"available: \['X'\] \('X' is .X itself"):
         gx.tl.hclust(adata, use_rep="X_pca")
+
+
+# anndata's own deprecation, raised inside its setter of a backed .X
+@pytest.mark.filterwarnings("ignore:This internal function has been deprecated:FutureWarning")
+@pytest.mark.parametrize("step", ["scale", "center", "log2"])
+def test_read_only_backed_x_is_refused_clearly(step, tmp_path):
+    # before: h5py's KeyError "Couldn't delete link (no write intent on file)"
+    adata = make_planted(n_per_group=4, n_groups=2, n_genes=10)
+    adata.X = 2.0 ** (adata.X + 4)  # linear values, so that log2 transforms them
+    adata.write_h5ad(tmp_path / "a.h5ad")
+    backed = ad.read_h5ad(tmp_path / "a.h5ad", backed="r")
+    with pytest.raises(ValueError, match=r"backed read-only by '.*a\.h5ad'.*to_memory\(\)"):
+        getattr(gx.pp, step)(backed)
+    assert "mean" not in backed.var
+    assert step not in backed.uns
+    backed.file.close()
+    writable = ad.read_h5ad(tmp_path / "a.h5ad", backed="r+")  # written into the file
+    getattr(gx.pp, step)(writable)
+    expected = getattr(gx.pp, step)(adata, copy=True).X
+    np.testing.assert_allclose(np.asarray(writable.X[:]), expected)
+    writable.file.close()

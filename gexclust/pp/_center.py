@@ -70,7 +70,7 @@ def center(
         s1, offset = prior
         mean = s1 * mean + offset
         record["applied_to_transformed"] = True
-    set_matrix(adata, X - X.mean(axis=0), layer=layer)  # this step's own means
+    set_matrix(adata, X - X.mean(axis=0), layer=layer, caller="pp.center")  # this step's own means
     mean_name, _, key = stats_names(layer, "center")
     adata.var[mean_name] = mean
     adata.uns[key] = record

@@ -102,7 +102,7 @@ def log2(
     if apply:
         n_floored = int((floor > X).sum())
         X = np.log2(np.maximum(X, floor))
-        set_matrix(adata, X, layer=layer)
+        set_matrix(adata, X, layer=layer, caller="pp.log2")
         if layer is None:
             if "log1p" in adata.uns:
                 logger.warning(

@@ -96,7 +96,7 @@ def scale(
     prior = undo_of_x(adata) if layer is None else None
     if prior is not None:  # .X was centred or scaled before: keep the whole transform
         mean, std, record = _after(prior, mean, std, record, adata.uns.get("scale"))
-    set_matrix(adata, X, layer=layer)
+    set_matrix(adata, X, layer=layer, caller="pp.scale")
     mean_name, std_name, key = stats_names(layer, "scale")
     adata.var[mean_name] = mean
     adata.var[std_name] = std
