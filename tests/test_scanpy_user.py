@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import gexclust as gx
+from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
 from gexclust.pl._dendrogram import dendrogram_spec
+from gexclust.pl._labels import gene_labels
 from tests.conftest import make_planted
 
 
@@ -86,3 +88,26 @@ def test_read_only_backed_x_is_refused_clearly(step, tmp_path):
     expected = getattr(gx.pp, step)(adata, copy=True).X
     np.testing.assert_allclose(np.asarray(writable.X[:]), expected)
     writable.file.close()
+
+
+def test_repeated_var_names_in_marker_plots():
+    # before: pandas' InvalidIndexError "Reindexing only valid with uniquely valued Index
+    # objects" from pl.markers and pl.cluster_heatmap as soon as any var name repeated
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=40)
+    adata.var["gene_symbol"] = [f"SYM{j}" for j in range(adata.n_vars)]
+    adata.obs["cluster"] = adata.obs["type"]
+    reference = cluster_heatmap_spec(adata, n_genes=3)
+    names = adata.var_names.tolist()
+    names[38] = names[39] = "dup"  # unshifted genes, never markers: the plots work
+    adata.var_names = names
+    spec = cluster_heatmap_spec(adata, n_genes=3)
+    assert spec.row_labels == reference.row_labels
+    np.testing.assert_array_equal(spec.means, reference.means)
+    gx.pl.markers(adata, n_genes=2)
+    names[0] = names[1] = "g0"  # group0's markers (genes 0-9 shifted): which row is meant?
+    adata.var_names = names
+    for plot in (gx.pl.markers, gx.pl.cluster_heatmap):
+        with pytest.raises(ValueError, match=r"marker gene 'g0' is the var name of 2 genes.*"
+                                             r"var_names_make_unique"):
+            plot(adata)
+    assert gene_labels(adata, [1, 38, 39]) == ["SYM1 (g0)", "SYM38 (dup)", "SYM39 (dup)"]

@@ -128,7 +128,7 @@ def cluster_heatmap_spec(
     from .._palette import as_categorical, ensure_colors, label_codes
     from .._utils import expression_matrix
     from ..tl._markers import markers as rank_markers
-    from ._labels import gene_labels
+    from ._labels import gene_labels, var_positions
 
     if groupby not in adata.obs:
         msg = (f"pl.cluster_heatmap: no column {groupby!r} in .obs; "
@@ -141,7 +141,7 @@ def cluster_heatmap_spec(
     if len(present) >= 2:
         table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                              inplace=False)
-        genes = adata.var_names.get_indexer(list(dict.fromkeys(table["gene"])))
+        genes = var_positions(adata, table["gene"], caller="pl.cluster_heatmap")
         title = f"Mean expression per {groupby}: top {n_genes} markers each"
     else:
         # one group has no markers (there is no rest); show what varies most instead
@@ -151,7 +151,7 @@ def cluster_heatmap_spec(
     colours = ensure_colors(adata, groupby)
     return ClusterHeatmapSpec(
         means=means, shown=_row_z(means) if scale_rows else means, scale_rows=scale_rows,
-        row_labels=gene_labels(adata, adata.var_names[genes], gene_symbols=gene_symbols),
+        row_labels=gene_labels(adata, genes, gene_symbols=gene_symbols),
         column_labels=[f"{groupby} {column.categories[g]}" for g in present],
         group_colours=[colours[g] for g in present],
         title=title, annotate=annotate, cmap=cmap,

@@ -195,7 +195,7 @@ def clustermap_spec(
         gene_linkage=Z_genes, gene_order=gene_leaves,
         values=values[np.ix_(rows, columns)],
         sample_labels=adata.obs_names[rows].tolist() if len(rows) <= MAX_SAMPLE_LABELS else [],
-        gene_labels=gene_labels(adata, adata.var_names[genes[columns]],
+        gene_labels=gene_labels(adata, genes[columns],
                                 gene_symbols=gene_symbols) if len(columns) <= MAX_GENE_LABELS
         else [],
         bars=bars, legend=category_colours(adata, color) if has_color else None,

@@ -4,21 +4,46 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from anndata import AnnData
 
 
-def gene_labels(adata: AnnData, genes, *, gene_symbols: str | None = "gene_symbol") -> list[str]:
-    """Label each var name in ``genes`` as ``'SYMBOL (probe)'``, or the probe id alone."""
+def gene_labels(adata: AnnData, positions, *,
+                gene_symbols: str | None = "gene_symbol") -> list[str]:
+    """Label the genes at ``positions`` as ``'SYMBOL (probe)'``, or the probe id alone.
+
+    Genes are taken by position, so repeated var names keep their own symbols.
+    """
+    genes = adata.var_names[positions]
     if gene_symbols is None or gene_symbols not in adata.var:
         return [str(g) for g in genes]
-    symbols = adata.var[gene_symbols].astype(str)
+    symbols = adata.var[gene_symbols].astype(str).to_numpy()[positions]
     labels = []
-    for gene in genes:
-        symbol = symbols.get(gene, "")
+    for gene, symbol in zip(genes, symbols, strict=True):
         if symbol in ("", "nan"):
             labels.append(str(gene))
             continue
         first, *rest = symbol.split(" /// ")
         labels.append(f"{first}{'+' if rest else ''} ({gene})")
     return labels
+
+
+def var_positions(adata: AnnData, names, *, caller: str) -> np.ndarray:
+    """Positions of the var ``names`` (a marker table's genes), refusing ambiguous names.
+
+    A marker table names its genes; when one of those names is shared by several genes
+    (anndata allows repeated var names) it cannot be told which one was meant.
+    """
+    names = list(dict.fromkeys(names))
+    if adata.var_names.is_unique:
+        return adata.var_names.get_indexer(names)
+    counts = adata.var_names.value_counts()
+    repeated = [name for name in names if counts.get(name, 0) > 1]
+    if repeated:
+        msg = (f"{caller}: the marker gene {repeated[0]!r} is the var name of "
+               f"{counts[repeated[0]]} genes ({len(repeated)} marker name(s) repeated), so its "
+               "row cannot be told; make var names unique first: adata.var_names_make_unique()")
+        raise ValueError(msg)
+    return np.array([adata.var_names.get_loc(name) for name in names], dtype=np.intp)

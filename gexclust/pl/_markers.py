@@ -75,14 +75,14 @@ def markers(
     from .._utils import expression_matrix
     from ..tl._markers import fold_change_scale, log2_fold_change, one_vs_rest
     from ..tl._markers import markers as rank_markers
-    from ._labels import gene_labels
+    from ._labels import gene_labels, var_positions
 
     table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                          gene_symbols=gene_symbols, inplace=False)
     if table.empty:
         msg = f"pl.markers: {groupby!r} needs at least 2 groups with samples to rank markers"
         raise ValueError(msg)
-    genes = adata.var_names.get_indexer(list(dict.fromkeys(table["gene"])))
+    genes = var_positions(adata, table["gene"], caller="pl.markers")
     marks = table.drop_duplicates("gene")["group"].tolist()
     # statistics over every gene, as tl.markers: Benjamini-Hochberg over the plotted genes
     # alone would make the adjusted p-values smaller than the table's
@@ -101,7 +101,7 @@ def markers(
         fold.append(log2_fold_change(stats["mean_group"], stats["mean_rest"], scale)[genes])
         significance.append(-np.log10(np.maximum(stats["pval_adj"][genes], 1e-300)))
     fold, significance = np.array(fold), np.minimum(np.array(significance), MAX_SIGNIFICANCE)
-    labels = gene_labels(adata, adata.var_names[genes], gene_symbols=gene_symbols)
+    labels = gene_labels(adata, genes, gene_symbols=gene_symbols)
     fig = _draw(fold, significance, groups, labels, [colours[g] for g in marks],
                 [colours[g] for g in groups], groupby=groupby, cmap=cmap, figsize=figsize,
                 show=show)
