@@ -111,3 +111,24 @@ def test_repeated_var_names_in_marker_plots():
                                              r"var_names_make_unique"):
             plot(adata)
     assert gene_labels(adata, [1, 38, 39]) == ["SYM1 (g0)", "SYM38 (dup)", "SYM39 (dup)"]
+
+
+def test_log2_of_counts_is_applied_and_warns(caplog):
+    # before: UMI counts (mostly 0, so GEO2R's q25 > 0 fails, and q99 < 100) were judged
+    # "already logged" and left as counts, silently, with a record saying so
+    rng = np.random.default_rng(0)
+    counts = rng.negative_binomial(0.3, 0.05, size=(30, 200)).astype(np.float32)
+    counts[0, 0] = 400  # one highly expressed gene in one cell
+    assert np.quantile(counts, 0.25) == 0  # GEO2R's rule alone says: logged
+    assert np.quantile(counts, 0.99) < 100
+    adata = ad.AnnData(counts)
+    gx.pp.log2(adata)
+    record = adata.uns["log2"]
+    assert record["applied"] is True
+    assert "counts" in record["reason"]
+    np.testing.assert_allclose(adata.X, np.log2(np.maximum(counts, 1.0)))
+    assert adata.X.dtype == np.float32
+    assert "sc.pp.normalize_total" in caplog.text
+    few = ad.AnnData(np.arange(40.0).reshape(4, 10))  # whole numbers spanning < 50: log-like
+    gx.pp.log2(few)
+    assert few.uns["log2"]["applied"] is False

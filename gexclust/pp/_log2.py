@@ -9,20 +9,29 @@ from .._logging import logger
 from .._utils import float_matrix, get_matrix, set_matrix
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
-GEO2R_RULE = "geo2r: q99 > 100 or (max - min > 50 and q25 > 0)"
+GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
+              "counts: whole numbers >= 0 with max - min > 50")
 
 
 def looks_linear(X: np.ndarray) -> tuple[bool, dict[str, float]]:
     """Decide, with GEO2R's rule, whether ``X`` is on a linear (not yet logged) scale.
 
     With quantiles ``q`` over all finite values, the data are linear when ``q99 > 100``, or when
-    ``max - min > 50`` and ``q25 > 0``. Returns the decision and the quantiles used.
+    ``max - min > 50`` and ``q25 > 0``; or when they are counts (:func:`looks_like_counts`),
+    which GEO2R's rule, made for arrays, misses when most of them are 0 (as in single cells).
+    Returns the decision and the quantiles used.
     """
     finite = X[np.isfinite(X)]
     q = np.quantile(finite, QUANTILES) if finite.size else np.zeros(len(QUANTILES))
     quantiles = {f"q{round(p * 100):d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
-    linear = bool(q[4] > 100 or (q[5] - q[0] > 50 and q[1] > 0))
+    linear = bool(q[4] > 100 or (q[5] - q[0] > 50 and q[1] > 0)) or looks_like_counts(finite)
     return linear, quantiles
+
+
+def looks_like_counts(values: np.ndarray) -> bool:
+    """Whole numbers >= 0 spanning more than 50: read counts, never log values."""
+    return bool(values.size and values.min() >= 0 and values.max() - values.min() > 50
+                and np.array_equal(values, np.round(values)))
 
 
 def log2(
@@ -44,8 +53,11 @@ def log2(
         Annotated data matrix.
     auto
         If True, apply the transform only when the data look linear by GEO2R's rule (quantiles
-        over all values: ``q99 > 100``, or ``max - min > 50`` and ``q25 > 0``); RMA/GCRMA data
-        (already log2) are left alone while MAS 5.0 signal is logged. If False, always log.
+        over all values: ``q99 > 100``, or ``max - min > 50`` and ``q25 > 0``) or are counts
+        (whole numbers >= 0 spanning more than 50, which GEO2R's rule misses when most are
+        0); RMA/GCRMA data (already log2) are left alone while MAS 5.0 signal is logged. If
+        False, always log. Counts are logged with a warning: they need normalising for
+        sequencing depth first (scanpy's ``normalize_total`` and ``log1p``).
     floor
         Values below ``floor`` are raised to it before logging, so zeros and the negative values
         of some MAS 5.0 files give ``log2(floor)`` instead of ``-inf``/NaN. Must be positive.
@@ -96,7 +108,13 @@ def log2(
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.log2"))
     linear, quantiles = looks_linear(X)
     apply = linear or not auto
-    reason = _reason(auto=auto, linear=linear, quantiles=quantiles)
+    counts = apply and looks_like_counts(X[np.isfinite(X)])
+    reason = _reason(auto=auto, linear=linear, quantiles=quantiles, counts=counts)
+    if counts:
+        logger.warning(
+            "pp.log2: the values are counts (whole numbers, max %g); log2(max(x, %g)) does "
+            "not correct for sequencing depth; for counts use scanpy's sc.pp.normalize_total "
+            "and sc.pp.log1p(adata, base=2) instead", quantiles["q100"], floor)
     n_floored = 0
     told_scanpy = None
     if apply:
@@ -127,12 +145,14 @@ def log2(
     return adata if copy else None
 
 
-def _reason(*, auto: bool, linear: bool, quantiles: dict[str, float]) -> str:
+def _reason(*, auto: bool, linear: bool, quantiles: dict[str, float], counts: bool) -> str:
     """Why the transform was or was not applied, in words."""
     if not auto:
         return "auto=False: always applied"
     q = quantiles
     facts = f"q99={q['q99']:.4g}, max-min={q['q100'] - q['q0']:.4g}, q25={q['q25']:.4g}"
+    if counts:
+        return f"data look linear: whole numbers >= 0, counts ({facts})"
     if linear:
         return f"data look linear by GEO2R's rule ({facts})"
     return f"data look already logged by GEO2R's rule ({facts})"
