@@ -235,7 +235,9 @@ def k_choice(adata, config) -> dict:
         message = (f"k={k} as given (--n-clusters {k})" if given else
                    f"k={k}, the {config.recipe} recipe's fixed number of clusters")
         return {"k": k, "how": "given" if given else "recipe default", "message": message}
-    chosen = adata.uns["choose_k"]
+    from .tl._tree_access import result_of_tree
+
+    chosen = result_of_tree(adata, "choose_k", producer="choose_k", caller="summary")
     scores = chosen["scores"]
     return {
         "k": k,
@@ -291,9 +293,11 @@ def _consensus(adata, config, n_resamples: int, *, quiet: bool) -> None:
 
 
 def _consensus_summary(adata) -> dict | None:
-    result = adata.uns.get("consensus")
-    if result is None:
+    from .tl._consensus import checked_consensus
+
+    if adata.uns.get("consensus") is None:
         return None
+    result = checked_consensus(adata, "consensus", caller="summary")
     return {
         "n_resamples": int(result["params"]["n_resamples"]),
         "recommended_k": int(result["best_k"]),

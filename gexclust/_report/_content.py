@@ -107,6 +107,9 @@ class _Context:
         self.support = adata.uns["hclust"].get("support")
         self.clade_rows = facts.clade_rows(adata) if self.support is not None else {}
         self.markers = markers
+        # results of earlier trees or other data are refused, never reported as this run's
+        self.choice = facts.choice_of_k(adata)
+        self.consensus = facts.consensus_result(adata)
 
 
 # ---------------------------------------------------------------------------- sections
@@ -274,7 +277,7 @@ def _preprocessing(ctx: _Context) -> Section:
 
 
 def _choosing_k(ctx: _Context) -> Section:
-    choice = ctx.adata.uns.get("choose_k")
+    choice = ctx.choice
     blocks = []
     if hasattr(choice, "get") and choice.get("k") is not None:
         blocks.append(Paragraph(str(choice.get("message")) if choice.get("message") else
@@ -465,7 +468,7 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
         if "support" in figures:
             blocks.append(Figure(figures["support"], "Dendrogram with AU/BP support values.",
                                  "Support values on the tree"))
-    consensus = ctx.adata.uns.get("consensus")
+    consensus = ctx.consensus
     if hasattr(consensus, "get") and consensus.get("pac") is not None:
         ks = [int(k) for k in np.asarray(consensus.get("k", []))]
         pac = np.asarray(consensus["pac"], dtype=float)
@@ -567,7 +570,7 @@ def _limits(ctx: _Context) -> Section:
     if jump is not None and jump < 1.1:
         items.append(f"The cut at k = {ctx.k} falls where merge heights are close "
                      f"({jump:.2f}x): a slightly different cut would change the clusters.")
-    choice = ctx.adata.uns.get("choose_k")
+    choice = ctx.choice
     if not hasattr(choice, "get"):
         items.append(f"k = {ctx.k} was set by hand, not chosen from the data.")
     elif choice.get("strong") is not None and not bool(choice.get("strong")):

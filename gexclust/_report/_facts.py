@@ -33,6 +33,24 @@ def tree(adata: AnnData, key: str = "hclust"):
     return get_tree(adata, key, axis="obs", caller="report")
 
 
+def choice_of_k(adata: AnnData, key: str = "choose_k"):
+    """``.uns[key]`` of ``tl.choose_k`` (``None`` if absent), refused if of an earlier tree."""
+    from ..tl._tree_access import result_of_tree
+
+    if not hasattr(adata.uns.get(key), "get"):
+        return None
+    return result_of_tree(adata, key, producer="choose_k", caller="report")
+
+
+def consensus_result(adata: AnnData, key: str = "consensus"):
+    """``.uns[key]`` of ``tl.consensus`` (``None`` if absent), refused if of other data."""
+    from ..tl._consensus import checked_consensus
+
+    if not hasattr(adata.uns.get(key), "get"):
+        return None
+    return checked_consensus(adata, key, caller="report")
+
+
 def linkage(adata: AnnData, key: str = "hclust") -> np.ndarray:
     """The sample tree's linkage matrix."""
     return tree(adata, key).linkage

@@ -37,6 +37,9 @@ def choose_k(
     gap panel shows ``s_k`` as error bars. The title repeats the result's message, which says
     whether the groups are strong or weak.
 
+    A result of another tree (``tl.hclust`` ran again since ``tl.choose_k``, with other
+    parameters, genes or samples) is refused with a ``ValueError`` saying what to rerun.
+
     Parameters
     ----------
     adata
@@ -78,11 +81,13 @@ class ChooseKSpec:
 
 
 def choose_k_spec(adata: AnnData, *, key: str = "choose_k") -> ChooseKSpec:
-    """Read what :func:`choose_k` shows from ``adata``."""
+    """Read what :func:`choose_k` shows from ``adata`` (refused for another tree's result)."""
+    from ..tl._tree_access import result_of_tree
+
     if key not in adata.uns or "scores" not in adata.uns[key]:
         msg = f"pl.choose_k: no result in .uns[{key!r}]; run gexclust.tl.choose_k(adata) first"
         raise KeyError(msg)
-    result = adata.uns[key]
+    result = result_of_tree(adata, key, producer="choose_k", caller="pl.choose_k")
     return ChooseKSpec(scores=result["scores"], k=int(result["k"]), message=str(result["message"]))
 
 

@@ -32,7 +32,8 @@ def consensus(
     of 1 - consensus, with the consensus classes as a colour bar. Right: the CDF of the
     consensus values for every k (a clean split is a step at 0 and 1) and PAC per k, with the
     recommended k marked. The figure grows with the samples, which are named, up to 200;
-    beyond, it stays at that size without names.
+    beyond, it stays at that size without names. A result computed on other samples or values
+    (a subset, or ``pp.scale`` since) is refused with a ``ValueError`` saying to rerun it.
 
     Parameters
     ----------
@@ -66,11 +67,12 @@ def consensus(
     from scipy.spatial.distance import squareform
 
     from .._palette import palette
+    from ..tl._consensus import checked_consensus
 
     if key not in adata.uns or "pac" not in adata.uns[key]:
         msg = f"pl.consensus: no result in .uns[{key!r}]; run gexclust.tl.consensus(adata)"
         raise KeyError(msg)
-    result = adata.uns[key]
+    result = checked_consensus(adata, key, caller="pl.consensus")
     ks = [int(v) for v in result["k"]]
     k = int(result["best_k"]) if k is None else int(k)
     if k not in ks:

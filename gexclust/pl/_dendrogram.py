@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._logging import logger
 from .._palette import MISSING_COLOUR
 from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
 from ._colour_bar import (
@@ -192,7 +193,8 @@ def dendrogram_spec(
         groups = tree.per_leaf(category_codes(adata, clusters))
         group_colours = bars[-1].colours
         info = adata.uns.get(clusters)
-        if (show_cut and _cut_of_this_tree(info, key, len(bars[-1].colours))
+        if (show_cut and _cut_of_this_tree(info, key, len(bars[-1].colours), adata.uns[key],
+                                           clusters)
                 and _height_gives(tree.linkage, float(info["threshold"]), groups)):
             cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
     labels = adata.obs[leaf_labels] if leaf_labels else adata.obs_names
@@ -342,15 +344,29 @@ def _draw_support(ax, Z, leaves, marks: SupportMarks) -> None:
                 fontsize=7, color="#444444", va="bottom")
 
 
-def _cut_of_this_tree(info, key: str, n_clusters: int) -> bool:
+def _cut_of_this_tree(info, key: str, n_clusters: int, stored_tree, clusters: str) -> bool:
     """Whether the cut record ``info`` (``.uns[clusters]``) is a height cut of tree ``key``.
 
-    A cut of another tree (a gene tree cut with the same ``key_added``, say) writes its own
-    record there; its height means nothing on this tree.
+    A cut of another tree (a gene tree cut with the same ``key_added``, or an earlier tree
+    under ``key``, see :func:`~gexclust.tl._tree_access.tree_id`) writes its own record there;
+    its height means nothing on this tree.
     """
-    if not hasattr(info, "get") or not _is_number(info.get("threshold")):
+    from ..tl._tree_access import tree_id
+
+    if not hasattr(info, "get"):
         return False
     params = info.get("params", {})
+    recorded = params.get("tree_id") if hasattr(params, "get") else None
+    if (recorded is not None and params.get("key", key) == key
+            and str(recorded) != tree_id(stored_tree)):
+        logger.warning(
+            "pl.dendrogram: .obs[%r] is a cut of an earlier tree than the one in .uns[%r] "
+            "(tl.hclust ran again since): branches are coloured by those clusters, and no cut "
+            "line is drawn; rerun gexclust.tl.cut to cut this tree", clusters, key,
+        )
+        return False
+    if not _is_number(info.get("threshold")):
+        return False
     return params.get("key", key) == key and info.get("n_clusters_found") == n_clusters
 
 

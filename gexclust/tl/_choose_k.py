@@ -15,7 +15,7 @@ from .._logging import logger
 from .._memory import refuse_pairwise
 from ._cut import _cut_merge_order, count_inversions
 from ._hclust import pairwise_distances
-from ._tree_access import refuse_tree_key
+from ._tree_access import refuse_tree_key, tree_id
 from ._tree_data import tree_and_data
 
 CRITERIA = ("silhouette", "calinski_harabasz", "gap")
@@ -146,7 +146,8 @@ def choose_k(
       each copy);
     - ``message``: one plain sentence saying which k and why, or that the groups are weak;
     - ``n_scored``: observations the pairwise scores used (all, or ``sample_size``);
-    - ``params``: the arguments.
+    - ``params``: the arguments, and ``tree_id``, the identity of the tree scored (the plots
+      and reports that show the result refuse it once ``tl.hclust`` has built another tree).
 
     Examples
     --------
@@ -220,7 +221,8 @@ def choose_k(
                         "reference": reference, "n_rotations": int(n_rotations),
                         "alpha": float(alpha),
                         "sample_size": "none" if sample_size is None else int(sample_size),
-                        "random_state": int(random_state)}
+                        "random_state": int(random_state),
+                        "tree_id": tree_id(adata.uns[key])}
     result["n_scored"] = int(m)
     logger.info("choose_k: %s", result["message"])
     if inplace:

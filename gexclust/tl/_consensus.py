@@ -15,11 +15,11 @@ from .._checks import check_choice
 from .._logging import logger
 from .._palette import palette
 from ._consensus_kernel import ConsensusTask, cutree_all, run_chunk
-from ._hclust import _observations
+from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
 from ._resample_memory import check_consensus_memory, consensus_chunks
-from ._tree_access import refuse_tree_key
+from ._tree_access import _match, refuse_tree_key
 from ._weighted import prepare
 
 #: Pairs with a consensus in (0.1, 0.9] are ambiguous (Senbabaoglu et al. 2014).
@@ -111,8 +111,10 @@ def consensus(
     - ``.uns[f'{key_added}_colors']``;
     - ``.uns[key_added]``: ``k``, ``pac``, ``area`` (under the CDF), ``delta_area``,
       ``cdf_x`` and ``cdf`` (k's x 101, the CDF of the consensus values of all pairs),
-      ``cluster_consensus`` (per k, the mean consensus within each class), ``best_k`` and
-      ``params``.
+      ``cluster_consensus`` (per k, the mean consensus within each class), ``best_k``,
+      ``labels`` (the samples, in their order then) and ``params`` (with ``n_features`` and
+      the ``data_fingerprint`` of :func:`~gexclust.tl.hclust`, so that :func:`~gexclust.pl.consensus`
+      and the report refuse a result whose samples or values have changed since).
 
     Examples
     --------
@@ -169,7 +171,9 @@ def consensus(
         "layer": layer or "X",
         "use_rep": use_rep or "X",
         "seed": seed,
-    })
+        "n_features": int(p),
+        "data_fingerprint": data_fingerprint(data),
+    }, labels=adata.obs_names)
     logger.info("consensus: PAC %s; recommended k = %d",
                 ", ".join(f"k={k}: {v:.3f}" for k, v in zip(ks, summary["pac"], strict=True)),
                 summary["best_k"])
@@ -265,7 +269,7 @@ def _left_to_right(raw: np.ndarray, leaves: np.ndarray) -> np.ndarray:
 
 
 def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str,
-           params: dict) -> None:
+           params: dict, labels) -> None:
     prefix = f"{key_added}_k"
     for name in [n for n in adata.obsp if n.startswith(prefix) and n[len(prefix):].isdigit()]:
         del adata.obsp[name]  # an earlier run's, maybe of a k this run did not compute
@@ -286,5 +290,44 @@ def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str
         "cdf": summary["cdf"],
         "cluster_consensus": summary["cluster_consensus"],
         "best_k": int(best_k),
+        "labels": np.asarray(labels, dtype=str),
         "params": params,
     }
+
+
+def checked_consensus(adata: AnnData, key: str = "consensus", *, caller: str) -> dict:
+    """``.uns[key]`` of :func:`consensus`, refused when it no longer belongs to ``adata``.
+
+    The consensus was computed on certain samples and values (``labels`` and
+    ``params['data_fingerprint']``, as :func:`~gexclust.tl.hclust` records them for a tree):
+    reordered samples are fine (``.obsp``/``.obsm`` follow them), a subset or changed values
+    (e.g. ``pp.scale`` or other genes since) give a ``ValueError`` saying to rerun it. A
+    result that records neither (an earlier gexclust) is used with a logged warning.
+    """
+    result = adata.uns[key]
+    params = result.get("params", {})
+    rerun = ("rerun gexclust.tl.consensus(adata"
+             + ("" if key == "consensus" else f", key_added={key!r}") + ")")
+    labels, stored = result.get("labels"), params.get("data_fingerprint")
+    if labels is None or stored is None:
+        logger.warning("%s: .uns[%r] does not record the samples and values it was computed "
+                       "on (an earlier gexclust made it), so it cannot be checked against "
+                       "them; if they changed since, %s", caller, key, rerun)
+        return result
+    labels = np.asarray(labels, dtype=str)
+    rows = _match(labels, adata.obs_names, n_leaves=len(labels), axis="obs", key=key,
+                  caller=caller, subject=f"the consensus in .uns[{key!r}]", items="samples",
+                  rerun=rerun)
+    use_rep, layer = params.get("use_rep", "X"), params.get("layer", "X")
+    data, _ = _observations(adata, axis="obs", use_rep=None if use_rep == "X" else use_rep,
+                            layer=None if layer == "X" else layer)
+    where = (f".obsm[{use_rep!r}]" if use_rep != "X" else
+             f".layers[{layer!r}]" if layer != "X" else ".X")
+    n_features = int(params.get("n_features", data.shape[1]))
+    if n_features != data.shape[1] or not same_fingerprint(stored, data_fingerprint(data[rows])):
+        changed = (f"had {n_features} features, now {data.shape[1]}"
+                   if n_features != data.shape[1] else "values changed")
+        msg = (f"{caller}: .uns[{key!r}] was computed on other data than {where} holds now "
+               f"({changed} since tl.consensus, e.g. by pp.scale or a gene selection); {rerun}")
+        raise ValueError(msg)
+    return result

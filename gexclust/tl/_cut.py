@@ -14,7 +14,7 @@ from .._logging import logger
 from .._palette import palette
 from ._dynamic_cut import cut_dynamic
 from ._supported import keep_supported, pick_supported, support_values
-from ._tree_access import get_tree, refuse_tree_key
+from ._tree_access import get_tree, refuse_tree_key, tree_id
 
 
 def cut(
@@ -95,7 +95,8 @@ def cut(
     - ``.obs[key_added]`` (``.var`` for ``axis='var'`` trees): categorical cluster names;
       NaN for samples left unassigned by ``min_support`` or a dynamic cut;
     - ``.uns[f'{key_added}_colors']``: one colour per cluster;
-    - ``.uns[key_added]``: ``params`` (``key``, ``n_clusters``, ``height``); the ``threshold``
+    - ``.uns[key_added]``: ``params`` (``key``, ``n_clusters``, ``height``, and ``tree_id``,
+      the identity of the tree cut, see :func:`~gexclust.tl.choose_k`); the ``threshold``
       at which the tree was cut, for drawing the cut line (``'none'`` for a merge-order cut);
       ``n_clusters_found``; ``rule`` (``'maxclust'``, ``'distance'`` or ``'merge_order'``);
       ``inversions`` (merges lower than a merge below them) and a ``note`` saying why fewer
@@ -196,6 +197,7 @@ def cut(
             "method": "static",
             "min_support": "none" if min_support is None else float(min_support),
             "support": support,
+            "tree_id": tree_id(adata.uns[key]),
         },
         "threshold": "none" if threshold is None else threshold,
         "n_clusters_found": n_found,

@@ -13,6 +13,7 @@ from .._memory import refuse_pairwise
 from .._palette import palette
 from ._dynamic_tree import cutree_hybrid, cutree_tree
 from ._hclust import pairwise_distances
+from ._tree_access import tree_id
 from ._tree_data import tree_and_data
 
 #: Peak bytes per pair of leaves of the hybrid cut (its square distances, and their copy).
@@ -82,6 +83,7 @@ def cut_dynamic(
             "min_cluster_size": int(min_cluster_size),
             "deep_split": deep_split if isinstance(deep_split, bool) else float(deep_split),
             "height": "none" if height is None else float(height),
+            "tree_id": tree_id(adata.uns[key]),
         },
         "threshold": "none",
         "n_clusters_found": len(names.categories),

@@ -107,19 +107,26 @@ def get_tree(
     return Tree(key=key, linkage=Z, leaves=leaves, rows=rows, params=params, axis=tree_axis)
 
 
-def _match(labels: np.ndarray, names, *, n_leaves: int, axis: str, key: str, caller: str):
-    """Row of each stored label among ``names``, or a ValueError saying what changed."""
-    rerun = f"rerun gexclust.tl.hclust on this AnnData (key_added={key!r})"
+def _match(labels: np.ndarray, names, *, n_leaves: int, axis: str, key: str, caller: str,
+           subject: str | None = None, items: str = "leaves", rerun: str | None = None):
+    """Row of each stored label among ``names``, or a ValueError saying what changed.
+
+    ``subject`` (what was built on the labelled ``items``) and ``rerun`` (the advice) default
+    to those of a tree of :func:`~gexclust.tl.hclust` in ``.uns[key]``.
+    """
+    subject = subject or f"the tree in .uns[{key!r}]"
+    rerun = rerun or f"rerun gexclust.tl.hclust on this AnnData (key_added={key!r})"
     if len(labels) != n_leaves:
-        msg = f"{caller}: .uns[{key!r}] has {len(labels)} labels for {n_leaves} leaves; {rerun}"
+        msg = (f"{caller}: .uns[{key!r}] has {len(labels)} labels for {n_leaves} {items}; "
+               f"{rerun}")
         raise ValueError(msg)
     current = str_array(names)
     if len(current) == n_leaves and np.array_equal(labels, current):
         return np.arange(n_leaves)
     if not names.is_unique or len(set(labels.tolist())) != n_leaves:
         msg = (
-            f"{caller}: the {axis}_names (or the tree's labels) are not unique, so the leaves "
-            f"of .uns[{key!r}] cannot be matched to them; make them unique "
+            f"{caller}: the {axis}_names (or the labels stored with .uns[{key!r}]) are not "
+            f"unique, so {subject} cannot be matched to them; make them unique "
             f"(adata.{axis}_names_make_unique()) and {rerun}"
         )
         raise ValueError(msg)
@@ -129,12 +136,12 @@ def _match(labels: np.ndarray, names, *, n_leaves: int, axis: str, key: str, cal
     if len(missing) or extra:
         what = []
         if len(missing):
-            what.append(f"{len(missing)} of its {n_leaves} leaves are not in {axis}_names "
+            what.append(f"{len(missing)} of its {n_leaves} {items} are not in {axis}_names "
                         f"(e.g. {str(missing[0])!r})")
         if extra:
-            what.append(f"{extra} {axis} are not in the tree")
+            what.append(f"{extra} {axis} are not in {'the tree' if items == 'leaves' else 'it'}")
         msg = (
-            f"{caller}: the tree in .uns[{key!r}] was built on other {axis} than this AnnData "
+            f"{caller}: {subject} was built on other {axis} than this AnnData "
             f"has ({'; '.join(what)}), e.g. after subsetting; {rerun}"
         )
         raise ValueError(msg)
@@ -148,3 +155,68 @@ def refuse_tree_key(adata: AnnData, key_added: str, *, caller: str) -> None:
         msg = (f"{caller}: .uns[{key_added!r}] holds a tree of tl.hclust, which key_added="
                f"{key_added!r} would overwrite; choose another key_added")
         raise ValueError(msg)
+
+
+def tree_id(stored) -> str:
+    """A digest of the tree ``stored`` (an ``.uns`` entry of :func:`~gexclust.tl.hclust`).
+
+    It changes whenever ``tl.hclust`` builds another tree under the key (other method, metric,
+    genes, samples or values), and survives an h5ad round trip and reordered samples (the
+    stored labels keep their order). Results computed from a tree record it
+    (``params['tree_id']``), so that they are never shown against a tree they do not belong
+    to (:func:`result_of_tree`).
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    linkage = np.ascontiguousarray(np.asarray(stored["linkage"], dtype=np.float64))
+    digest.update(linkage.tobytes())
+    digest.update("\x1f".join(np.asarray(stored.get("labels", []), dtype=str).tolist()).encode())
+    params = stored.get("params", {})
+    for name in ("axis", "method", "metric", "use_rep", "layer"):
+        digest.update(f"\x1e{name}={params.get(name)}".encode())
+    fingerprint = params.get("data_fingerprint")
+    if fingerprint is not None:
+        digest.update(",".join(repr(float(v)) for v in fingerprint).encode())
+    return digest.hexdigest()[:24]
+
+
+def result_of_tree(adata: AnnData, key: str, *, producer: str, caller: str,
+                   tree_key: str | None = None) -> dict:
+    """``.uns[key]``, a result of ``producer`` computed from a tree, checked against that tree.
+
+    The tree is the one named by the result (``params['key']``, else ``tree_key``, else
+    ``'hclust'``). It must still be there, fit the current samples (as :func:`get_tree`
+    checks) and be the very tree the result was computed from (same :func:`tree_id`);
+    otherwise a ``ValueError`` says what to rerun. A result that records no tree (written by
+    an earlier gexclust) cannot be checked: it is used with a logged warning.
+    """
+    from .._logging import logger
+
+    result = adata.uns.get(key)
+    params = result.get("params", {}) if hasattr(result, "get") else {}
+    params = params if hasattr(params, "get") else {}
+    tree_key = str(params.get("key", tree_key or "hclust"))
+    args = [f"key={tree_key!r}"] if tree_key != "hclust" else []
+    args += [f"key_added={key!r}"] if key != producer else []
+    rerun = f"gexclust.tl.{producer}({', '.join(['adata', *args])})"
+    try:
+        get_tree(adata, tree_key, caller=caller)
+    except (KeyError, ValueError) as err:
+        msg = f"{err.args[0]}; then rerun {rerun}"
+        raise type(err)(msg) from None
+    recorded = params.get("tree_id")
+    if recorded is None:
+        logger.warning(
+            "%s: .uns[%r] does not record the tree it was computed from (an earlier gexclust "
+            "made it), so it cannot be checked against .uns[%r]; if tl.hclust ran since, "
+            "rerun %s", caller, key, tree_key, rerun,
+        )
+    elif str(recorded) != tree_id(adata.uns[tree_key]):
+        msg = (
+            f"{caller}: .uns[{key!r}] was computed from an earlier tree than the one now in "
+            f".uns[{tree_key!r}] (tl.hclust ran again since, with other parameters, genes, "
+            f"samples or values); rerun {rerun}"
+        )
+        raise ValueError(msg)
+    return result
