@@ -16,7 +16,6 @@ import gexclust as gx
 from gexclust._report import _facts as facts
 from gexclust.pl._choose_k import choose_k_spec
 from gexclust.pl._dendrogram import dendrogram_spec
-from gexclust.tl._tree_access import tree_id
 from tests.conftest import make_planted
 
 SMALL = {"k_range": range(2, 5), "n_rotations": 19, "n_refs": 3}
@@ -60,6 +59,8 @@ def test_choose_k_after_other_genes_or_samples_is_refused(scored):
 
 def test_choose_k_survives_reordering_and_h5ad(scored, tmp_path):
     import anndata as ad
+
+    from gexclust.tl._tree_access import tree_id
 
     reordered = scored[np.random.default_rng(0).permutation(scored.n_obs)].copy()
     assert choose_k_spec(reordered).k == scored.uns["choose_k"]["k"]
