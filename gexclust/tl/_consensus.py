@@ -112,9 +112,10 @@ def consensus(
     - ``.uns[key_added]``: ``k``, ``pac``, ``area`` (under the CDF), ``delta_area``,
       ``cdf_x`` and ``cdf`` (k's x 101, the CDF of the consensus values of all pairs),
       ``cluster_consensus`` (per k, the mean consensus within each class), ``best_k``,
-      ``labels`` (the samples, in their order then) and ``params`` (with ``n_features`` and
-      the ``data_fingerprint`` of :func:`~gexclust.tl.hclust`, so that :func:`~gexclust.pl.consensus`
-      and the report refuse a result whose samples or values have changed since).
+      ``labels`` (the samples, in their order then) and ``params`` (with ``n_features``
+      and the ``data_fingerprint`` of :func:`~gexclust.tl.hclust`, so that
+      :func:`~gexclust.pl.consensus` and the report refuse a result whose samples or values
+      have changed since).
 
     Examples
     --------

@@ -40,7 +40,7 @@ def test_choose_k_of_an_earlier_tree_is_refused(scored, rebuild):
     with pytest.raises(ValueError, match=r"pl.choose_k: .uns\['choose_k'\] was computed from an "
                        r"earlier tree .* rerun gexclust.tl.choose_k\(adata\)$"):
         choose_k_spec(adata)
-    with pytest.raises(ValueError, match="rerun gexclust.tl.choose_k"):
+    with pytest.raises(ValueError, match=r"rerun gexclust\.tl\.choose_k"):
         facts.choice_of_k(adata)  # the report
     gx.tl.choose_k(adata, **SMALL)  # the advice works
     assert choose_k_spec(adata).k == adata.uns["choose_k"]["k"]
@@ -127,7 +127,7 @@ def test_consensus_of_other_samples_or_values_is_refused(resampled):
     genes = resampled[:, :30].copy()
     with pytest.raises(ValueError, match="had 40 features, now 30"):
         gx.pl.consensus(genes)
-    with pytest.raises(ValueError, match="rerun gexclust.tl.consensus"):
+    with pytest.raises(ValueError, match=r"rerun gexclust\.tl\.consensus"):
         facts.consensus_result(scaled)  # the report
     gx.tl.consensus(scaled, k_range=range(2, 5), n_resamples=10, progress=False)
     gx.pl.consensus(scaled)  # the advice works
