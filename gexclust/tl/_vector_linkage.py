@@ -86,6 +86,24 @@ def _lower_bounds(kind, g, q_pos, norm_q, n_q, norms, size, slack, low, chunk_mi
 
 
 @njit(cache=True)
+def _smallest(values, count):
+    """The ``count``-th smallest of ``values`` (inf if there are fewer).
+
+    An insertion into the ``count`` smallest so far; not ``np.partition``, which alone took
+    numba 13 s to compile (a first call after install), for no gain on these short arrays.
+    """
+    kept = np.full(count, np.inf)
+    for v in values:
+        if v < kept[count - 1]:
+            j = count - 1
+            while j > 0 and kept[j - 1] > v:
+                kept[j] = kept[j - 1]
+                j -= 1
+            kept[j] = v
+    return kept[count - 1]
+
+
+@njit(cache=True)
 def _pick(kind, G, queries, q_pos, active, C, norms, size, slack, nn, nn_dist, listed,
           n_listed, bound):
     """Exact nearest active neighbour of each query from one block of approximate products.
@@ -108,9 +126,7 @@ def _pick(kind, G, queries, q_pos, active, C, norms, size, slack, nn, nn_dist, l
         _lower_bounds(kind, G[r], p, norms[p], size[p], norms, size, slack, low, chunk_min)
         # The (kept+1)-th smallest of the minima of kept+1 or more chunks bounds the
         # (kept+1)-th smallest value from above, so one compare per entry finds them all.
-        threshold = np.inf
-        if chunk_min.shape[0] > kept:
-            threshold = np.partition(chunk_min, kept)[kept]
+        threshold = _smallest(chunk_min, kept + 1)
         count = 0
         for c in range(m):
             if low[c] <= threshold:

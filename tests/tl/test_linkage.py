@@ -174,3 +174,14 @@ def test_induced_tree_keeps_cophenetic_distances():
     np.testing.assert_allclose(sub, full[np.ix_(leaves, leaves)])
     exact, _ = hierarchy.cophenet(Z, pdist(X))
     assert sampled_cophenetic(Z, X, metric="euclidean") == pytest.approx(exact)
+
+
+def test_smallest_is_the_count_th_order_statistic():
+    from gexclust.tl._vector_linkage import _smallest
+
+    rng = np.random.default_rng(3)
+    for n in (1, 5, 33, 200):
+        values = rng.integers(0, 20, n).astype(float)  # ties included
+        for count in (1, 2, 33):
+            expected = np.sort(values)[count - 1] if count <= n else np.inf
+            assert _smallest(values, count) == expected
