@@ -13,7 +13,7 @@ from scipy.spatial.distance import squareform
 from .._checks import check_choice
 from .._logging import logger
 from .._memory import refuse_pairwise
-from ._cut import _cut_merge_order, count_inversions
+from ._flat_cuts import cuts_by_merge_order, tree_cuts
 from ._hclust import pairwise_distances
 from ._tree_access import refuse_tree_key, tree_id
 from ._tree_data import tree_and_data
@@ -188,9 +188,7 @@ def choose_k(
         msg = f"choose_k: k_range must contain a value between 2 and {m - 1} (n - 1), got {k_range}"
         raise ValueError(msg)
     method, metric = params["method"], params["metric"]
-    Z = tree.linkage
-    inverted = count_inversions(Z) > 0
-    cuts = [flat_clusters(Z, k, inverted=inverted) for k in ks]  # of the whole tree
+    cuts = list(tree_cuts(tree.linkage, ks))  # of the whole tree, as tl.cut cuts it
     ch = [calinski_harabasz(data, groups) for groups in cuts]  # O(n x d): every observation
     if rows is not None:
         logger.info(
@@ -262,38 +260,14 @@ def _cut_scores(data, distances, cuts, *, metric, with_ch=True) -> dict[str, np.
             "log_w": np.array(log_w)}
 
 
-def flat_clusters(Z: np.ndarray, k: int, *, inverted: bool) -> np.ndarray:
-    """0-based labels of the cut into ``k`` clusters, by the same rule as :func:`tl.cut`."""
-    if inverted:  # centroid/median trees: by merge order, as tl.cut and R's cutree(k=)
-        return _cut_merge_order(Z, k) - 1
-    return hierarchy.fcluster(Z, k, criterion="maxclust") - 1
-
-
 def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:
     """Silhouette and log W of the cuts of a reference data set's own tree (CH: data only)."""
     distances = pairwise_distances(data, metric=metric)
     Z = hierarchy.linkage(distances, method=method)
     # references are continuous draws, so merge heights are distinct and cutting after the
-    # first n - k merges is fcluster's cut (and tl.cut's for centroid/median inversions),
-    # without fcluster's per-call checks, which took most of the time here
-    cuts = _cuts_by_merge_order(Z, ks)
-    return _cut_scores(data, distances, [cuts[k] for k in ks], metric=metric, with_ch=False)
-
-
-def _cuts_by_merge_order(Z: np.ndarray, ks) -> dict[int, np.ndarray]:
-    """0-based labels of the cut into each of ``ks`` clusters, in one pass over the merges."""
-    n = Z.shape[0] + 1
-    wanted = set(ks)
-    members = {i: [i] for i in range(n)}
-    node = np.arange(n)
-    cuts = {}
-    for i, (left, right) in enumerate(Z[:, :2].astype(np.int64)):
-        joined = members.pop(left) + members.pop(right)
-        members[n + i] = joined
-        node[joined] = n + i
-        if n - 1 - i in wanted:
-            cuts[n - 1 - i] = np.unique(node, return_inverse=True)[1]
-    return cuts
+    # first n - k merges is tl.cut's cut (by height, or by merge order for inversions)
+    cuts = cuts_by_merge_order(Z, ks)
+    return _cut_scores(data, distances, cuts, metric=metric, with_ch=False)
 
 
 def _rotations(data: np.ndarray, *, euclidean: bool = False):

@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from anndata import AnnData
-from scipy.cluster.hierarchy import leaves_list, linkage
+from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
 from .._checks import check_choice
 from .._logging import logger
 from .._palette import palette
-from ._consensus_kernel import ConsensusTask, cutree_all, run_chunk
+from ._consensus_kernel import ConsensusTask, run_chunk
+from ._flat_cuts import cuts_by_merge_order
 from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
@@ -217,8 +218,8 @@ def summarise(together: np.ndarray, sampled: np.ndarray, ks: tuple[int, ...], *,
         low, high = PAC_WINDOW
         pac.append(float(np.mean((values > low + 1e-9) & (values <= high + 1e-9))))
         Z = linkage(squareform(1.0 - matrices[j], checks=False), method=final_method)
-        raw = cutree_all(Z, (k,))[0]
-        classes.append(_left_to_right(raw, leaves_list(Z)))
+        # R's cutree(k=), classes 1..k numbered left to right along the tree
+        classes.append(cuts_by_merge_order(Z, [k])[0] + 1)
         cluster_consensus[str(k)] = np.array([
             _mean_within(matrices[j], classes[-1] == c) for c in range(1, k + 1)
         ])
@@ -259,14 +260,6 @@ def _mean_within(matrix: np.ndarray, members: np.ndarray) -> float:
         return float("nan")
     block = matrix[np.ix_(index, index)]
     return float(block[np.triu_indices(len(index), 1)].mean())
-
-
-def _left_to_right(raw: np.ndarray, leaves: np.ndarray) -> np.ndarray:
-    """Classes 1..k in order of first appearance along the leaf order."""
-    mapping: dict[int, int] = {}
-    for label in raw[leaves]:
-        mapping.setdefault(int(label), len(mapping) + 1)
-    return np.array([mapping[int(label)] for label in raw])
 
 
 def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str,

@@ -11,6 +11,7 @@ import numpy as np
 from scipy.cluster.hierarchy import linkage
 from threadpoolctl import threadpool_limits
 
+from ._flat_cuts import cuts_by_merge_order
 from ._parallel import replicate_rng
 from ._weighted import weighted_distances
 
@@ -26,30 +27,6 @@ class ConsensusTask:
     n_items: int  # objects drawn per resample (without replacement)
     n_features: int  # features drawn per resample (without replacement)
     seed: int
-
-
-def cutree_all(Z: np.ndarray, ks: tuple[int, ...]) -> np.ndarray:
-    """R's ``cutree(tree, k)`` for every ``k`` in ``ks`` (cut by merge order): len(ks) x n.
-
-    After ``n - k`` merges exactly ``k`` clusters remain, ties in height or not.
-    """
-    n = len(Z) + 1
-    label = np.arange(n)
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
-    wanted = {n - k: j for j, k in enumerate(ks)}
-    out = np.empty((len(ks), n), dtype=np.intp)
-    if 0 in wanted:  # k = n: every object alone
-        out[wanted[0]] = label
-    for step, (a, b) in enumerate(Z[:, :2].astype(np.intp).tolist(), start=1):
-        kept, moved = members.pop(a), members.pop(b)
-        if len(kept) < len(moved):
-            kept, moved = moved, kept
-        label[moved] = label[kept[0]]
-        kept.extend(moved)
-        members[n + step - 1] = kept
-        if step in wanted:
-            out[wanted[step]] = label
-    return out
 
 
 def run_chunk(resamples: range, task: ConsensusTask) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +45,7 @@ def run_chunk(resamples: range, task: ConsensusTask) -> tuple[np.ndarray, np.nda
             distances = weighted_distances(task.data[items], weights, task.metric)
             if distances is None or not np.isfinite(distances).all():
                 continue  # a constant object on the drawn features: no distances, no vote
-            labels = cutree_all(linkage(distances, method=task.method), task.ks)
+            labels = cuts_by_merge_order(linkage(distances, method=task.method), task.ks)
             block = np.ix_(items, items)
             sampled[block] += 1
             for j, row in enumerate(labels):

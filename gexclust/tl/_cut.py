@@ -13,6 +13,7 @@ from .._checks import check_choice
 from .._logging import logger
 from .._palette import palette
 from ._dynamic_cut import cut_dynamic
+from ._flat_cuts import count_inversions, tree_cuts
 from ._supported import keep_supported, pick_supported, support_values
 from ._tree_access import get_tree, refuse_tree_key, tree_id
 
@@ -145,10 +146,10 @@ def cut(
             msg = (f"cut: n_clusters must be an integer between 1 and {n_leaves} (the number "
                    f"of leaves), got {n_clusters!r}")
             raise ValueError(msg)
+        raw = tree_cuts(Z, [n_clusters])[0] + 1
         if inversions:
-            # No height separates the clusters of a tree with inversions; undo the last
-            # n_clusters - 1 merges instead, as R's cutree(k=) does.
-            raw, rule = _cut_merge_order(Z, n_clusters), "merge_order"
+            # no height separates the clusters of a tree with inversions: cut by merge order
+            rule = "merge_order"
             logger.warning(
                 "cut: the %s tree has %d inversion(s) (a merge lower than one below it), so no "
                 "single height gives %d clusters; cut by merge order instead (undoing the last "
@@ -157,7 +158,6 @@ def cut(
             )
             threshold = None
         else:
-            raw = hierarchy.fcluster(Z, n_clusters, criterion="maxclust")
             threshold = _threshold_for(Z, n_clusters)
     else:
         if inversions:
@@ -185,9 +185,7 @@ def cut(
         logger.warning("cut: %s", notes[-1])
     note = "; ".join(notes) or "none"
     frame = adata.obs if tree.axis == "obs" else adata.var
-    frame[key_added] = pd.Categorical(
-        np.asarray(names)[np.argsort(tree.rows)], categories=names.categories
-    )
+    frame[key_added] = names[np.argsort(tree.rows)]  # leaf i sits in row tree.rows[i]
     adata.uns[f"{key_added}_colors"] = palette(n_found, kind="cluster")
     adata.uns[key_added] = {
         "params": {
@@ -208,42 +206,17 @@ def cut(
     return adata if copy else None
 
 
-def count_inversions(Z: np.ndarray) -> int:
-    """Number of merges lower than one of the two clusters they join (centroid/median trees)."""
-    n = Z.shape[0] + 1
-    heights = Z[:, 2]
-    children = Z[:, :2].astype(np.intp)
-    child_heights = np.where(children >= n, heights[np.maximum(children - n, 0)], -np.inf)
-    return int((child_heights.max(axis=1) > heights).sum())
-
-
-def _cut_merge_order(Z: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Flat cluster ids 1..k after the first ``n - k`` merges of ``Z`` (R's cutree(k=))."""
-    n = Z.shape[0] + 1
-    parent = np.arange(2 * n - 1)
-    for i in range(n - n_clusters):
-        left, right = int(Z[i, 0]), int(Z[i, 1])
-        parent[left] = parent[right] = n + i
-    # follow each leaf up to the top of the merges made (a node points at its parent)
-    root = np.arange(2 * n - 1)
-    for node in range(n + (n - n_clusters) - 1, -1, -1):
-        if parent[node] != node:
-            root[node] = root[parent[node]]
-    _, raw = np.unique(root[:n], return_inverse=True)
-    return raw + 1
-
-
 def left_to_right(raw_labels: np.ndarray, leaves: np.ndarray) -> pd.Categorical:
     """Rename flat cluster ids ``1..k`` in order of first appearance along the leaf order.
 
     Id 0 means unassigned and becomes NaN.
     """
-    mapping: dict[int, str] = {}
-    for label in raw_labels[leaves]:
-        if label != 0 and label not in mapping:
-            mapping[label] = str(len(mapping) + 1)
-    names = [mapping.get(label) for label in raw_labels]
-    return pd.Categorical(names, categories=[str(i) for i in range(1, len(mapping) + 1)])
+    along = raw_labels[leaves]
+    ids, first_seen = np.unique(along[along != 0], return_index=True)
+    code_of = np.full(int(raw_labels.max()) + 1, -1)  # ids are small integers
+    code_of[ids[np.argsort(first_seen)]] = np.arange(len(ids))
+    return pd.Categorical.from_codes(code_of[raw_labels],
+                                     categories=[str(i) for i in range(1, len(ids) + 1)])
 
 
 def _threshold_for(Z: np.ndarray, n_clusters: int) -> float:

@@ -8,11 +8,8 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.metrics import adjusted_rand_score
 
 import gexclust as gx
-from gexclust.tl._consensus_kernel import cutree_all
 
 DATA = Path(__file__).parent / "data"
 CCP = pd.read_csv(DATA / "consensus_ccp.csv")
@@ -21,16 +18,6 @@ CCP = pd.read_csv(DATA / "consensus_ccp.csv")
 def _dataset(name: str) -> ad.AnnData:
     frame = pd.read_csv(DATA / f"dynamic_data_{name}.csv", index_col=0)
     return ad.AnnData(frame.to_numpy(), obs=pd.DataFrame(index=frame.index))
-
-
-def test_cutree_all_cuts_by_merge_order_like_r():
-    rng = np.random.default_rng(0)
-    Z = linkage(rng.normal(size=(30, 5)), "average")
-    labels = cutree_all(Z, (2, 3, 7, 30))
-    for row, k in zip(labels, (2, 3, 7, 30), strict=True):
-        assert len(np.unique(row)) == k
-        if k < 30:
-            assert adjusted_rand_score(row, fcluster(Z, k, "maxclust")) == 1.0
 
 
 def test_planted_groups_recommend_planted_k_as_consensusclusterplus():

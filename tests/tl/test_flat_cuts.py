@@ -1,0 +1,100 @@
+"""Flat cuts shared by tl.cut, tl.choose_k and tl.consensus: scipy's and R's partitions."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
+from scipy.spatial.distance import pdist, squareform
+
+import gexclust as gx
+from gexclust.tl._choose_k import silhouette
+from gexclust.tl._flat_cuts import (
+    count_inversions,
+    cuts_by_height,
+    cuts_by_merge_order,
+    tree_cuts,
+)
+from tests.tl.test_cut_compare import merges_undone
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal up to renaming the clusters."""
+    pairs = set(zip(a.tolist(), b.tolist(), strict=True))
+    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def numbered_left_to_right(labels: np.ndarray, Z: np.ndarray) -> bool:
+    along = labels[leaves_list(Z)]
+    return along[0] == 0 and set(np.diff(along).tolist()) <= {0, 1}
+
+
+@pytest.mark.parametrize("method", ["single", "complete", "average", "weighted", "ward"])
+def test_cuts_without_ties_are_fclusters_maxclust(method):
+    Z = linkage(np.random.default_rng(0).normal(size=(40, 3)), method)
+    ks = range(1, 41)
+    by_height, by_order = cuts_by_height(Z, ks), cuts_by_merge_order(Z, ks)
+    for k, labels, ordered in zip(ks, by_height, by_order, strict=True):
+        assert same_partition(labels, fcluster(Z, k, "maxclust"))
+        np.testing.assert_array_equal(labels, ordered)
+        assert labels.max() == k - 1
+        assert numbered_left_to_right(labels, Z)
+
+
+@pytest.mark.parametrize("method", ["single", "complete", "average", "ward"])
+def test_tied_heights_are_undone_together_as_fcluster_does(method):
+    # small integer data: many merges at the same height
+    Z = linkage(np.random.default_rng(1).integers(0, 3, size=(60, 4)).astype(float), method)
+    assert len(np.unique(Z[:, 2])) < 30
+    ks = range(1, 61)
+    fewer = 0
+    for k, labels, ordered in zip(ks, cuts_by_height(Z, ks), cuts_by_merge_order(Z, ks),
+                                  strict=True):
+        assert same_partition(labels, fcluster(Z, k, "maxclust"))
+        assert ordered.max() == k - 1  # by merge order: exactly k, ties or not
+        fewer += labels.max() < k - 1
+    assert fewer > 10
+
+
+@pytest.mark.parametrize("method", ["centroid", "median"])
+def test_trees_with_inversions_are_cut_by_merge_order(method):
+    Z = linkage(np.random.default_rng(2).normal(size=(50, 2)), method)
+    assert count_inversions(Z) > 0
+    ks = range(1, 51)
+    for k, labels in zip(ks, tree_cuts(Z, ks), strict=True):
+        assert same_partition(labels, merges_undone(Z, k))
+        assert numbered_left_to_right(labels, Z)
+
+
+def test_deep_trees_are_cut_like_fcluster():
+    # gaps growing along the line: every merge adds one point, the tree is a chain of 2,000
+    chain = linkage((np.arange(2000, dtype=float) ** 2)[:, None], "single")
+    mirrored = chain.copy()
+    mirrored[:, [0, 1]] = chain[:, [1, 0]]  # the chain on the left of each merge
+    for Z in (chain, mirrored):
+        for k, labels in zip((2, 7, 1999), cuts_by_height(Z, (2, 7, 1999)), strict=True):
+            assert same_partition(labels, fcluster(Z, k, "maxclust"))
+            assert numbered_left_to_right(labels, Z)
+
+
+def _tied_samples() -> ad.AnnData:
+    X = np.random.default_rng(3).integers(0, 2, size=(30, 6)).astype(float)
+    return ad.AnnData(X, obs=pd.DataFrame(index=[f"s{i}" for i in range(30)]))
+
+
+@pytest.mark.parametrize("method", ["average", "centroid"])
+def test_choose_k_scores_the_cuts_tl_cut_makes(method):
+    """Both callers of tree_cuts agree, ties (average) and inversions (centroid) included."""
+    adata = _tied_samples()
+    gx.tl.hclust(adata, method=method)
+    Z = adata.uns["hclust"]["linkage"]
+    assert (count_inversions(Z) > 0) == (method == "centroid")
+    ks = range(2, 9)
+    scores = gx.tl.choose_k(adata, k_range=ks, n_rotations=19, inplace=False)["scores"]
+    square = squareform(pdist(adata.X))
+    for k in ks:
+        gx.tl.cut(adata, n_clusters=k)
+        groups = adata.obs["cluster"].cat.codes.to_numpy()
+        assert scores.loc[k, "silhouette"] == pytest.approx(silhouette(square, groups))
