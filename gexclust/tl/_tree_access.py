@@ -171,7 +171,7 @@ def tree_id(stored) -> str:
     digest = hashlib.sha256()
     linkage = np.ascontiguousarray(np.asarray(stored["linkage"], dtype=np.float64))
     digest.update(linkage.tobytes())
-    digest.update("\x1f".join(np.asarray(stored.get("labels", []), dtype=str).tolist()).encode())
+    digest.update("\x1f".join(str_array(stored.get("labels", [])).tolist()).encode())
     params = stored.get("params", {})
     for name in ("axis", "method", "metric", "use_rep", "layer"):
         digest.update(f"\x1e{name}={params.get(name)}".encode())
