@@ -66,11 +66,13 @@ def limit_text(limit: float) -> str:
 
 
 def refuse_pairwise(n: int, bytes_per_pair: float, *, task: str, what: str,
-                    alternatives: str, available: float | None = None) -> None:
+                    alternatives: str, holds: str = "n x n matrices",
+                    available: float | None = None) -> None:
     """Raise ``MemoryError`` before allocating when ``task`` on n items cannot fit in memory.
 
     ``bytes_per_pair`` is what the task holds for each of the n x n pairs at its peak
-    (measured; e.g. 8 for one float64 square matrix).
+    (measured; e.g. 8 for one float64 square matrix, 4 for a condensed one); ``holds`` says
+    what that is, in the message.
     """
     need = float(bytes_per_pair) * n * n
     limit = memory_limit(available)
@@ -78,7 +80,7 @@ def refuse_pairwise(n: int, bytes_per_pair: float, *, task: str, what: str,
         return
     max_n = int(np.sqrt(limit / bytes_per_pair))
     msg = (
-        f"{task} on {n:,} {what} needs n x n matrices, about {size_text(need)}, but the "
+        f"{task} on {n:,} {what} needs {holds}, about {size_text(need)}, but the "
         f"limit here is {limit_text(limit)}, about {max_n:,} {what}. Alternatives: "
         f"{alternatives}"
     )

@@ -16,13 +16,16 @@ import numpy as np
 from scipy.cluster import hierarchy
 
 from .._logging import logger
-from .._memory import limit_text, memory_limit
+from .._memory import refuse_pairwise
 
 #: Largest number of items clustered by scipy; larger ones go to the engines above.
 SMALL_N = 2000
 
 #: Leaves sampled to estimate the cophenetic correlation of larger trees.
 COPHENETIC_SAMPLE = 2000
+
+#: Bytes per pair of items of the condensed float64 distance matrix (n^2 / 2 pairs x 8 bytes).
+CONDENSED_BYTES_PER_PAIR = 4
 
 #: Linkages computed from cluster centroids by :mod:`gexclust.tl._vector_linkage`.
 VECTOR_LINKAGES = {
@@ -39,11 +42,6 @@ FASTCLUSTER_VECTOR = {
 }
 
 
-def matrix_bytes(n: int) -> int:
-    """Bytes of the condensed float64 distance matrix of n items."""
-    return n * (n - 1) // 2 * 8
-
-
 def needs_matrix(n: int, method: str, metric: str) -> bool:
     """Whether clustering n items this way needs the n x n distance matrix."""
     if n <= SMALL_N:
@@ -58,20 +56,14 @@ def check_memory(n: int, method: str, metric: str, *, what: str = "observations"
     """Refuse, before allocating, a request whose distance matrix cannot fit in memory."""
     if not needs_matrix(n, method, metric):
         return
-    limit = memory_limit(available)
-    need = matrix_bytes(n)
-    if need <= limit:
-        return
-    max_n = int((1 + np.sqrt(1 + 8 * limit / 8)) / 2)
-    msg = (
-        f"method={method!r} with metric={metric!r} on {n:,} {what} needs the full distance "
-        f"matrix, {need / 1e9:,.1f} GB in float64, but the limit here is {limit_text(limit)}, "
-        f"about {max_n:,} {what}. Alternatives "
-        "that need only O(n x d) memory: method='ward' (euclidean), method='average' or "
-        "'weighted' with metric='correlation' or 'cosine', or method='single', 'centroid' or "
-        "'median', for example on use_rep='X_pca'; or cluster a subsample or cluster means"
+    refuse_pairwise(
+        n, CONDENSED_BYTES_PER_PAIR, task=f"method={method!r} with metric={metric!r}",
+        what=what, holds="the full distance matrix in float64", available=available,
+        alternatives="methods that need only O(n x d) memory: method='ward' (euclidean), "
+        "method='average' or 'weighted' with metric='correlation' or 'cosine', or "
+        "method='single', 'centroid' or 'median', for example on use_rep='X_pca'; or cluster "
+        "a subsample or cluster means",
     )
-    raise MemoryError(msg)
 
 
 def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
