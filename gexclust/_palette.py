@@ -69,8 +69,13 @@ def label_codes(column) -> np.ndarray:
 
 
 def blank_categories(categories) -> np.ndarray:
-    """True for each category that is an empty or blank string: a missing label, not a class."""
-    return np.array([isinstance(c, str) and not c.strip() for c in categories], dtype=bool)
+    """True for each category that is no label: blank, or a missing-value text such as ``'nan'``.
+
+    See :func:`gexclust._labels.is_missing_label` (pandas' ``read_csv`` missing-value texts).
+    """
+    from ._labels import is_missing_label
+
+    return np.array([is_missing_label(c) for c in categories], dtype=bool)
 
 
 def as_categorical(column) -> pd.Categorical:

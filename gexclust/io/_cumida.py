@@ -8,15 +8,16 @@ from typing import Literal
 import pandas as pd
 from anndata import AnnData
 
+from .._labels import MISSING_LABELS
 from .._limits import Limits
 from .._logging import logger
-from ._cumida_parse import NA_TOKENS, CumidaTable, parse_cumida
+from ._cumida_parse import CumidaTable, parse_cumida
 from ._missing import handle_missing
 from ._platform import annotate_known_platform
 
 #: ``type`` fields that mean "no type": those that pandas' ``read_csv`` reads as NaN too
 #: (numeric cells also accept ``'.'``, which is no missing-value marker for a label).
-TYPE_NA = frozenset(NA_TOKENS - {"."})
+TYPE_NA = MISSING_LABELS
 
 
 def read_cumida(
@@ -39,9 +40,10 @@ def read_cumida(
         Column holding the sample ids; they become ``obs_names`` (as strings).
     type_col
         Column holding the sample class; it becomes categorical ``.obs['type']``. An empty
-        (or blank) field, or a missing-value token as pandas reads one (``NA``, ``N/A``,
-        ``NaN``, ``null``, ``None``; R's ``write.csv`` writes ``NA``), is a missing value
-        (NaN), not a category.
+        (or blank) field, or a missing-value token as pandas' ``read_csv`` reads one by
+        default (``NA``, ``N/A``, ``n/a``, ``NaN``, ``nan``, ``null``, ``None``, ``<NA>``,
+        ``#N/A``, ...; R's ``write.csv`` writes ``NA``), is a missing value (NaN), not a
+        category, whether quoted or not (as pandas and R read it).
     missing
         Policy for empty or ``NA``-like cells. ``'error'`` (default) refuses the file and names
         the first missing cell. ``'drop'`` removes every probe that has a missing value.

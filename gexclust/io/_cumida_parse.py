@@ -15,10 +15,12 @@ import numpy as np
 
 from .._errors import InputError
 from .._files import decode_text, read_bytes
+from .._labels import MISSING_LABELS
 from .._limits import Limits
 
-#: Cell contents read as a missing value (besides ``nan``, which float parsing accepts).
-NA_TOKENS = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "."})
+#: Cell contents read as a missing value: pandas' default ``na_values`` (as for labels), and
+#: ``'.'`` (SAS, some exports); ``nan`` and ``-nan`` float parsing accepts anyway.
+NA_TOKENS = MISSING_LABELS | {"."}
 
 
 @dataclass

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import Counter
 
 import numpy as np
 from anndata import AnnData
 
 from .._atomic import atomic_open
+from .._logging import logger
 from .._utils import dense
 
 
@@ -33,6 +35,9 @@ def write_cumida(
         Output file; written atomically.
     type_key
         ``.obs`` column for the ``type`` column; missing types are written as empty fields.
+        A type that CSV readers take for a missing value (``'NA'``, ``'None'``, ``'nan'``,
+        ``'N/A'``, ... as pandas' ``read_csv`` and R's ``read.csv`` do, quoted or not) is
+        written as it is, with a logged warning naming it: it will read back as missing.
     sample_key
         ``.obs`` column for the ``samples`` column (CuMiDa uses row numbers); ``obs_names`` when
         ``None`` or absent.
@@ -64,12 +69,33 @@ def write_cumida(
         msg = f"write_cumida: no column {type_key!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
     types = [("" if t is None or t != t else str(t)) for t in adata.obs[type_key].to_numpy()]
+    _say_types_read_as_missing(types, path)
     with atomic_open(path, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["samples", "type", *map(str, adata.var_names)])
         for i in range(adata.n_obs):
             row = dense(adata.X[i]).ravel()
             writer.writerow([samples[i], types[i], *_format(row, decimals)])
+
+
+def _say_types_read_as_missing(types: list[str], path) -> None:
+    """Warn about types that every CSV reader will read back as missing, naming them.
+
+    A class literally called ``NA`` (or ``None``, ``nan``, ``N/A``, ...) cannot survive a
+    CSV: pandas' ``read_csv``, R's ``read.csv`` and :func:`~gexclust.io.read_cumida` read it
+    as a missing value, quoted or not. Written as it is (the file stays what the user
+    has), with a warning rather than in silence.
+    """
+    from .._labels import is_missing_label
+
+    counts = Counter(t for t in types if t.strip() and is_missing_label(t))
+    if counts:
+        named = ", ".join(f"{t!r} ({n} sample{'s' if n > 1 else ''})" for t, n in counts.items())
+        logger.warning(
+            "write_cumida: %s: type %s will be read back as a missing value, not a class "
+            "(read_cumida, pandas and R read these texts as NA, quoted or not); rename the "
+            "class to keep it", path, named,
+        )
 
 
 def _format(values: np.ndarray, decimals: int | None) -> list[str]:

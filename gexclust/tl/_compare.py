@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._labels import has_label as labelled
 from .._logging import logger
 from ._tree_access import refuse_tree_key
 
@@ -42,9 +43,13 @@ def compare(
     - ``nmi``: normalised mutual information (arithmetic mean normalisation, as scikit-learn);
     - ``purity``: share of samples whose cluster's majority label is their own label;
     - ``n_compared``: samples with both labels, the ones all of the above count;
-    - ``n_left_out``: samples left out because either label is missing (NaN, None or an
-      empty string, as an empty CSV field reads), so unlabelled samples never form a class of
-      their own (also logged as a warning).
+    - ``n_left_out``: samples left out because either label is missing, so unlabelled
+      samples never form a class of their own (also logged as a warning). Missing is NaN,
+      None, a blank string (an empty CSV field), or a text that pandas' ``read_csv`` (and
+      :func:`~gexclust.io.read_cumida`) reads as missing: ``'NA'``, ``'N/A'``, ``'nan'``,
+      ``'None'``, ``'<NA>'``, ``'null'``, ``'#N/A'`` and the rest of pandas' default
+      ``na_values``. ``.astype(str)`` of a column with missing values gives such texts
+      (``'nan'``, ``'None'``), which therefore count as missing too, not as a class.
 
     Examples
     --------
@@ -92,13 +97,12 @@ def compare(
 
 
 def has_label(column: pd.Series) -> np.ndarray:
-    """True where a sample has a label: not NaN/None, and not an empty or blank string.
+    """True where a sample has a label (:func:`gexclust._labels.has_label`).
 
-    An empty field is how a CSV (CuMiDa's ``type`` column included) says "no label".
+    Not NaN/None, not a blank string (how a CSV, CuMiDa's ``type`` column included, says "no
+    label"), and not a text pandas reads as missing (``'NA'``, ``'nan'``, ``'None'``, ...).
     """
-    values = column.astype(object)
-    blank = values.map(lambda v: isinstance(v, str) and not v.strip())
-    return (values.notna() & ~blank).to_numpy(dtype=bool)
+    return labelled(column.astype(object).to_numpy())
 
 
 def _pairs(n) -> np.ndarray:

@@ -168,3 +168,39 @@ def test_blank_cells_are_missing_values_like_empty_ones(tmp_path):
         gx.io.read_cumida(path)
     adata = gx.io.read_cumida(path, missing="drop")
     assert adata.var_names.tolist() == ["p1"]
+
+
+def test_every_missing_value_text_of_pandas_is_no_type(tmp_path):
+    # pandas reads '#N/A' (Excel), '<NA>' (pd.NA as text), 'n/a', 'nan', ... as NaN; before,
+    # read_cumida made a class of all but six of them
+    from gexclust._labels import MISSING_LABELS
+
+    texts = sorted(MISSING_LABELS - {""})
+    rows = [f"{i},{t},{i}.5" for i, t in enumerate(["AML", *texts], start=1)]
+    path = write_csv(tmp_path / "na.csv", "samples,type,p1\n" + "\n".join(rows) + "\n")
+    adata = gx.io.read_cumida(path)
+    assert adata.obs["type"].cat.categories.tolist() == ["AML"]
+    by_pandas = pd.read_csv(path)["type"]
+    assert adata.obs["type"].isna().tolist() == by_pandas.isna().tolist()
+
+
+def test_a_type_read_back_as_missing_is_named_when_written(tmp_path, caplog):
+    import logging
+
+    import anndata as ad
+
+    adata = ad.AnnData(np.ones((4, 1)), obs=pd.DataFrame(
+        {"type": ["NA", "NA", "AML", "None"]}, index=list("abcd")))
+    path = tmp_path / "out.csv"
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.write_cumida(adata, path)
+    assert "type 'NA' (2 samples), 'None' (1 sample) will be read back as a missing" in (
+        caplog.text)
+    # the documented outcome: every reader takes them for missing values
+    assert gx.io.read_cumida(path).obs["type"].isna().tolist() == [True, True, False, True]
+    assert pd.read_csv(path)["type"].isna().tolist() == [True, True, False, True]
+    caplog.clear()
+    adata.obs["type"] = ["N.A.", np.nan, "AML", ""]  # nothing to say: missing stays missing
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.write_cumida(adata, path)
+    assert "write_cumida" not in caplog.text

@@ -191,3 +191,16 @@ def test_markers_say_they_read_x_not_raw(caplog):
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.tl.markers(adata, groupby="bulk_labels", layer="log", inplace=False)
     assert ".raw" not in caplog.text
+
+
+def test_missing_value_texts_are_no_group():
+    # .astype(str) of a column with NaN gives 'nan': before, a group 'nan' got markers
+    adata = make_planted()
+    as_nan = adata.copy()
+    as_nan.obs["type"] = as_nan.obs["type"].cat.remove_categories(["group1"])
+    text = adata.copy()
+    text.obs["type"] = as_nan.obs["type"].astype(str)
+    assert "nan" in set(text.obs["type"])
+    tables = [gx.tl.markers(a, groupby="type", inplace=False) for a in (as_nan, text)]
+    assert set(tables[1]["group"]) == {"group0", "group2"}
+    pd.testing.assert_frame_equal(tables[0], tables[1])
