@@ -40,6 +40,7 @@ def cluster_heatmap(
     groupby: str = "cluster",
     n_genes: int = 8,
     layer: str | None = None,
+    use_raw: bool | None = None,
     gene_symbols: str | None = "gene_symbol",
     scale_rows: bool = True,
     annotate: bool = False,
@@ -69,6 +70,9 @@ def cluster_heatmap(
         Expression to average (e.g. ``'expression'``, the values before scaling). By default
         ``.X``, with :func:`~gexclust.pp.scale` undone when it z-scored ``.X``, so the means
         are expression, not z-scores.
+    use_raw
+        Rank and average ``.raw``, as :func:`~gexclust.tl.markers` (and scanpy): by default
+        when ``adata`` has a ``.raw`` and no ``layer`` is given.
     gene_symbols
         ``.var`` column with gene symbols for the row labels.
     scale_rows
@@ -106,7 +110,7 @@ def cluster_heatmap(
     False
     """
     spec = cluster_heatmap_spec(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                                gene_symbols=gene_symbols, scale_rows=scale_rows,
+                                use_raw=use_raw, gene_symbols=gene_symbols, scale_rows=scale_rows,
                                 annotate=annotate, cmap=cmap)
     fig = draw_cluster_heatmap(spec, figsize=figsize, show=show)
     finish(fig, show=show, save=save)
@@ -119,6 +123,7 @@ def cluster_heatmap_spec(
     groupby: str = "cluster",
     n_genes: int = 8,
     layer: str | None = None,
+    use_raw: bool | None = None,
     gene_symbols: str | None = "gene_symbol",
     scale_rows: bool = True,
     annotate: bool = False,
@@ -126,7 +131,7 @@ def cluster_heatmap_spec(
 ) -> ClusterHeatmapSpec:
     """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
     from .._palette import as_categorical, ensure_colors, label_codes
-    from .._utils import expression_matrix
+    from ..tl._markers import marker_values
     from ..tl._markers import markers as rank_markers
     from ._labels import gene_labels, var_positions
 
@@ -134,14 +139,16 @@ def cluster_heatmap_spec(
         msg = (f"pl.cluster_heatmap: no column {groupby!r} in .obs; "
                f"available: {list(adata.obs.columns)}")
         raise KeyError(msg)
-    X = expression_matrix(adata, layer=layer, caller="pl.cluster_heatmap")
+    values = marker_values(adata, layer=layer, use_raw=use_raw, caller="pl.cluster_heatmap")
+    X = values.X
+    genes_of = adata.raw if values.source == ".raw" else adata  # whose genes X has
     column = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     present = [g for g in range(len(column.categories)) if (codes == g).any()]
     if len(present) >= 2:
         table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                             inplace=False)
-        genes = var_positions(adata, table["gene"], caller="pl.cluster_heatmap")
+                             use_raw=use_raw, inplace=False)
+        genes = var_positions(genes_of, table["gene"], caller="pl.cluster_heatmap")
         title = f"Mean expression per {groupby}: top {n_genes} markers each"
     else:
         # one group has no markers (there is no rest); show what varies most instead
@@ -151,7 +158,7 @@ def cluster_heatmap_spec(
     colours = ensure_colors(adata, groupby)
     return ClusterHeatmapSpec(
         means=means, shown=_row_z(means) if scale_rows else means, scale_rows=scale_rows,
-        row_labels=gene_labels(adata, genes, gene_symbols=gene_symbols),
+        row_labels=gene_labels(genes_of, genes, gene_symbols=gene_symbols),
         column_labels=[f"{groupby} {column.categories[g]}" for g in present],
         group_colours=[colours[g] for g in present],
         title=title, annotate=annotate, cmap=cmap,

@@ -19,6 +19,7 @@ def markers(
     groupby: str = "cluster",
     n_genes: int = 4,
     layer: str | None = None,
+    use_raw: bool | None = None,
     gene_symbols: str | None = "gene_symbol",
     cmap: str = "RdBu_r",
     figsize: tuple[float, float] | None = None,
@@ -43,6 +44,9 @@ def markers(
         Top up-regulated genes per group.
     layer
         Expression layer (default ``.X`` with :func:`~gexclust.pp.scale` undone).
+    use_raw
+        Use ``.raw``, as :func:`~gexclust.tl.markers` (and scanpy): by default when
+        ``adata`` has a ``.raw`` and no ``layer`` is given.
     gene_symbols
         ``.var`` column with gene symbols for the labels.
     cmap
@@ -72,22 +76,22 @@ def markers(
     18
     """
     from .._palette import as_categorical, ensure_colors, label_codes
-    from .._utils import expression_matrix
-    from ..tl._markers import fold_change_scale, log2_fold_change, one_vs_rest
+    from ..tl._markers import log2_fold_change, marker_values, one_vs_rest
     from ..tl._markers import markers as rank_markers
     from ._labels import gene_labels, var_positions
 
     table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                         gene_symbols=gene_symbols, inplace=False)
+                         use_raw=use_raw, gene_symbols=gene_symbols, inplace=False)
     if table.empty:
         msg = f"pl.markers: {groupby!r} needs at least 2 groups with samples to rank markers"
         raise ValueError(msg)
-    genes = var_positions(adata, table["gene"], caller="pl.markers")
-    marks = table.drop_duplicates("gene")["group"].tolist()
     # statistics over every gene, as tl.markers: Benjamini-Hochberg over the plotted genes
     # alone would make the adjusted p-values smaller than the table's
-    X = expression_matrix(adata, layer=layer, caller="pl.markers")
-    scale = fold_change_scale(adata, X, layer)
+    values = marker_values(adata, layer=layer, use_raw=use_raw, caller="pl.markers")
+    genes_of = adata.raw if values.source == ".raw" else adata  # whose genes the table names
+    genes = var_positions(genes_of, table["gene"], caller="pl.markers")
+    marks = table.drop_duplicates("gene")["group"].tolist()
+    X, scale = values.X, values.scale
     column = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     colours = dict(zip(column.categories.astype(str), ensure_colors(adata, groupby),
@@ -101,7 +105,7 @@ def markers(
         fold.append(log2_fold_change(stats["mean_group"], stats["mean_rest"], scale)[genes])
         significance.append(-np.log10(np.maximum(stats["pval_adj"][genes], 1e-300)))
     fold, significance = np.array(fold), np.minimum(np.array(significance), MAX_SIGNIFICANCE)
-    labels = gene_labels(adata, genes, gene_symbols=gene_symbols)
+    labels = gene_labels(genes_of, genes, gene_symbols=gene_symbols)
     fig = _draw(fold, significance, groups, labels, [colours[g] for g in marks],
                 [colours[g] for g in groups], groupby=groupby, cmap=cmap, figsize=figsize,
                 show=show)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -9,9 +10,8 @@ import pandas as pd
 from anndata import AnnData
 
 from .._checks import check_choice
-from .._logging import logger
 from .._palette import as_categorical, label_codes
-from .._utils import expression_matrix, undo_of_x
+from .._utils import as_dense, expression_matrix, float_matrix, refuse_missing
 from ._tree_access import refuse_tree_key
 
 COLUMNS = ["group", "rank", "direction", "gene", "gene_symbol", "score", "mean_group",
@@ -24,6 +24,7 @@ def markers(
     groupby: str = "cluster",
     n_genes: int = 10,
     layer: str | None = None,
+    use_raw: bool | None = None,
     direction: Literal["up", "down", "both"] = "up",
     gene_symbols: str | None = "gene_symbol",
     key_added: str = "markers",
@@ -49,9 +50,14 @@ def markers(
     layer
         Use this layer. By default ``.X``, with :func:`~gexclust.pp.scale` undone when it
         z-scored ``.X`` (``.X * .var['std'] + .var['mean']``), so fold changes are of
-        expression, not of z-scores (the t statistic is the same either way). ``.raw`` is
-        not read (scanpy's ``rank_genes_groups`` would): with a ``.raw`` and a ``.X`` that
-        no gexclust step transformed, a warning says so.
+        expression, not of z-scores (the t statistic is the same either way).
+    use_raw
+        Use ``.raw`` (all its genes), as scanpy's ``rank_genes_groups``: ``None`` (default)
+        uses it when ``adata`` has a ``.raw`` and no ``layer`` is given, so on scanpy data
+        (log-normalised values in ``.raw``, scaled ``.X``) the numbers are scanpy's. Its
+        fold changes are scanpy's too: ``.raw`` holds ``sc.pp.log1p`` values in the base of
+        ``.uns['log1p']`` (natural log without one). ``True`` without a ``.raw``, or with a
+        ``layer``, is refused as scanpy refuses it.
     direction
         ``'up'`` (genes higher in the group), ``'down'`` (lower) or ``'both'``.
     gene_symbols
@@ -97,20 +103,12 @@ def markers(
     if groupby not in adata.obs:
         msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
-    X = expression_matrix(adata, layer=layer, caller="tl.markers")
-    if layer is None and adata.raw is not None and undo_of_x(adata) is None:
-        # scanpy keeps the log-normalised values in .raw and often scales .X; its
-        # rank_genes_groups reads .raw, this reads .X: say so rather than differ in silence
-        logger.warning(
-            "tl.markers: adata has .raw, but the statistics and fold changes are those of .X "
-            "(scanpy's rank_genes_groups would use .raw); if .X is scaled, pass layer= with "
-            "log expression, e.g. adata.layers['log'] = adata.raw[:, adata.var_names].X"
-        )
+    values = marker_values(adata, layer=layer, use_raw=use_raw, caller="tl.markers")
+    X, scale = values.X, values.scale
     groups = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
-    symbols = _symbols(adata, gene_symbols)
+    symbols = _symbols(values.var, gene_symbols)
     directions = ("up", "down") if direction == "both" else (direction,)
-    scale = fold_change_scale(adata, X, layer)
     frames = []
     for code, group in enumerate(groups.categories):
         stats = one_vs_rest(X, codes, code)
@@ -125,7 +123,7 @@ def markers(
             frame.insert(0, "group", str(group))
             frame.insert(1, "rank", np.arange(len(order)))
             frame.insert(2, "direction", way)
-            frame.insert(3, "gene", adata.var_names[order].astype(str))
+            frame.insert(3, "gene", values.var.index[order].astype(str))
             frame.insert(4, "gene_symbol", symbols[order])
             frames.append(frame)
     table = (pd.concat(frames, ignore_index=True) if frames
@@ -133,6 +131,42 @@ def markers(
     if inplace:
         adata.uns[key_added] = table
     return table
+
+
+@dataclass
+class MarkerValues:
+    """The matrix markers are ranked on, its genes (``var``) and its scale for fold changes."""
+
+    X: np.ndarray
+    var: pd.DataFrame
+    scale: tuple
+    source: str
+
+
+def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
+                  caller: str) -> MarkerValues:
+    """``.raw``, a layer or ``.X`` (pp.scale undone), as :func:`markers` reads them.
+
+    ``use_raw`` follows scanpy's ``rank_genes_groups``; see :func:`markers`.
+    """
+    if use_raw is None:
+        use_raw = layer is None and adata.raw is not None
+    if use_raw and adata.raw is None:
+        msg = f"{caller}: use_raw=True, but adata has no .raw; pass use_raw=False (or None)"
+        raise ValueError(msg)
+    if use_raw and layer is not None:
+        msg = f"{caller}: pass either layer={layer!r} or use_raw=True, not both"
+        raise ValueError(msg)
+    if use_raw:
+        X = float_matrix(as_dense(adata.raw.X, what=".raw.X", caller=caller))
+        refuse_missing(X, adata.raw, caller=caller)
+        log1p = adata.uns.get("log1p")
+        base = log1p.get("base", None) if hasattr(log1p, "get") else None
+        # scanpy's reading of .raw: sc.pp.log1p values, base from the record (None: e)
+        return MarkerValues(X, adata.raw.var, ("log1p", base), ".raw")
+    X = expression_matrix(adata, layer=layer, caller=caller)
+    where = ".X" if layer is None else f".layers[{layer!r}]"
+    return MarkerValues(X, adata.var, fold_change_scale(adata, X, layer), where)
 
 
 def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.ndarray] | None:
@@ -146,9 +180,13 @@ def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.nda
     if not inside.any() or not rest.any():
         return None
     a, b = X[inside], X[rest]
-    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
-    var_a = a.var(axis=0, ddof=1) if len(a) > 1 else np.zeros(a.shape[1])
-    var_b = b.var(axis=0, ddof=1) if len(b) > 1 else np.zeros(b.shape[1])
+    # float64 statistics of float32 data (scanpy's too): in float32, p-values underflow to 0
+    # below 1e-38 and lose their digits well before
+    mean_a, mean_b = a.mean(axis=0, dtype=np.float64), b.mean(axis=0, dtype=np.float64)
+    var_a = (a.var(axis=0, ddof=1, dtype=np.float64) if len(a) > 1
+             else np.zeros(a.shape[1]))
+    var_b = (b.var(axis=0, ddof=1, dtype=np.float64) if len(b) > 1
+             else np.zeros(b.shape[1]))
     pval = welch_pvalue(mean_a - mean_b, var_a, len(a), var_b, len(b))
     pval = np.where(np.isnan(pval), 1.0, pval)  # constant genes: no evidence (as scanpy)
     # a floor on the standard error keeps constant genes from giving infinite scores
@@ -223,8 +261,8 @@ def log2_fold_change(mean_group: np.ndarray, mean_rest: np.ndarray, scale) -> np
     return np.log2((expm1_group + 1e-9) / (expm1_rest + 1e-9))
 
 
-def _symbols(adata: AnnData, column: str | None) -> np.ndarray:
-    if column is None or column not in adata.var:
-        return np.full(adata.n_vars, "", dtype=object)
-    values = adata.var[column].astype(object).where(adata.var[column].notna(), "")
+def _symbols(var: pd.DataFrame, column: str | None) -> np.ndarray:
+    if column is None or column not in var:
+        return np.full(len(var), "", dtype=object)
+    values = var[column].astype(object).where(var[column].notna(), "")
     return np.array([str(v).split(" /// ")[0] for v in values], dtype=object)

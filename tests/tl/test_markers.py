@@ -176,21 +176,66 @@ def test_blank_labels_are_no_group_as_nan_is():
     assert "type " not in {t.get_text() for t in fig.axes[1].texts}
 
 
-def test_markers_say_they_read_x_not_raw(caplog):
-    # before: on scanpy's pbmc68k_reduced (.X scaled, log values in .raw) the logfoldchange
-    # of CD3D was 1.63, a difference of z-scores, where rank_genes_groups (on .raw) gives 3.6
-    import logging
-
+@pytest.fixture(scope="module")
+def pbmc_ranked():
+    # scanpy's pbmc68k_reduced (bundled, no network): .X scaled, log-normalised values in .raw
     sc = pytest.importorskip("scanpy")
     adata = sc.datasets.pbmc68k_reduced()
-    with caplog.at_level(logging.WARNING, logger="gexclust"):
-        gx.tl.markers(adata, groupby="bulk_labels", inplace=False)
-    assert "adata has .raw, but the statistics and fold changes are those of .X" in caplog.text
-    caplog.clear()
-    adata.layers["log"] = adata.raw[:, adata.var_names].X
-    with caplog.at_level(logging.WARNING, logger="gexclust"):
-        gx.tl.markers(adata, groupby="bulk_labels", layer="log", inplace=False)
-    assert ".raw" not in caplog.text
+    sc.tl.rank_genes_groups(adata, "bulk_labels", method="t-test", n_genes=adata.raw.n_vars)
+    return adata
+
+
+def test_markers_read_raw_as_scanpy_does(pbmc_ranked):
+    # before: .X was read (a warning said so); the logfoldchange of FTL in CD14+ monocytes
+    # was 1.98, from scaled values, where rank_genes_groups (on .raw) gives 2.40
+    sc = pytest.importorskip("scanpy")
+    adata = pbmc_ranked
+    table = gx.tl.markers(adata, groupby="bulk_labels", n_genes=N, inplace=False)
+    for group in adata.obs["bulk_labels"].cat.categories:
+        theirs = sc.get.rank_genes_groups_df(adata, group=group).head(N)
+        ours = table[table["group"] == group]
+        assert ours["gene"].tolist() == theirs["names"].tolist()
+        # .raw is float32: both sides sum in float32, hence the tolerance
+        np.testing.assert_allclose(ours["score"], theirs["scores"], rtol=1e-4)
+        np.testing.assert_allclose(ours["logfoldchange"], theirs["logfoldchanges"], rtol=1e-4,
+                                   atol=1e-4)
+        np.testing.assert_allclose(ours["pval_adj"], theirs["pvals_adj"], rtol=1e-3,
+                                   atol=1e-300)
+    monocytes = table[table["group"] == "CD14+ Monocyte"].set_index("gene")
+    assert monocytes.loc["FTL", "logfoldchange"] == pytest.approx(2.40, abs=0.005)
+
+
+def test_use_raw_false_and_layers_read_what_they_name(pbmc_ranked):
+    adata = pbmc_ranked.copy()
+    on_x = gx.tl.markers(adata, groupby="bulk_labels", use_raw=False, inplace=False)
+    adata.layers["scaled"] = adata.X.copy()
+    on_layer = gx.tl.markers(adata, groupby="bulk_labels", layer="scaled", inplace=False)
+    pd.testing.assert_frame_equal(on_x, on_layer)  # a layer means use_raw=False, as scanpy
+    with pytest.raises(ValueError, match="pass either layer='scaled' or use_raw=True"):
+        gx.tl.markers(adata, groupby="bulk_labels", layer="scaled", use_raw=True)
+    del adata.raw
+    with pytest.raises(ValueError, match=r"use_raw=True, but adata has no \.raw"):
+        gx.tl.markers(adata, groupby="bulk_labels", use_raw=True)
+
+
+def test_marker_plots_show_raw_genes_with_their_numbers(pbmc_ranked):
+    from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+
+    adata = pbmc_ranked[:, :300].copy()  # .raw keeps all 765 genes, as scanpy's
+    table = gx.tl.markers(adata, groupby="bulk_labels", n_genes=2, inplace=False)
+    assert not set(table["gene"]) <= set(adata.var_names)  # markers among .raw's genes
+    spec = cluster_heatmap_spec(adata, groupby="bulk_labels", n_genes=2)
+    shown = [label.split(" ")[0] for label in spec.row_labels]
+    assert shown == list(dict.fromkeys(table["gene"]))
+    raw = adata.raw.to_adata()
+    gene, group = table["gene"].iloc[0], table["group"].iloc[0]
+    inside = (adata.obs["bulk_labels"] == group).to_numpy()
+    column = spec.column_labels.index(f"bulk_labels {group}")
+    assert spec.means[shown.index(gene), column] == pytest.approx(
+        float(np.asarray(raw[inside, gene].X.todense()).mean()), rel=1e-5)
+    fig = gx.pl.markers(adata, groupby="bulk_labels", n_genes=2)
+    labels = [t.get_text() for t in fig.axes[1].texts]
+    assert gene in labels
 
 
 def test_missing_value_texts_are_no_group():
@@ -204,3 +249,14 @@ def test_missing_value_texts_are_no_group():
     tables = [gx.tl.markers(a, groupby="type", inplace=False) for a in (as_nan, text)]
     assert set(tables[1]["group"]) == {"group0", "group2"}
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_float32_data_give_float64_p_values():
+    # before: statistics of float32 data were float32, so p-values below 1e-38 came out 0
+    adata = make_planted(n_per_group=30)
+    single = adata.copy()
+    single.X = single.X.astype(np.float32)
+    tables = [gx.tl.markers(a, groupby="type", inplace=False) for a in (adata, single)]
+    assert (tables[0]["pval"] < 1e-38).any()
+    assert (tables[1]["pval"] > 0).all()
+    np.testing.assert_allclose(tables[1]["pval"], tables[0]["pval"], rtol=1e-4)
