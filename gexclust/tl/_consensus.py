@@ -14,6 +14,7 @@ from scipy.spatial.distance import squareform
 from .._checks import check_choice
 from .._logging import logger
 from .._palette import palette
+from .._utils import str_array
 from ._consensus_kernel import ConsensusTask, run_chunk
 from ._flat_cuts import cuts_by_merge_order
 from ._hclust import _observations, data_fingerprint, same_fingerprint
@@ -308,7 +309,7 @@ def checked_consensus(adata: AnnData, key: str = "consensus", *, caller: str) ->
                        "on (an earlier gexclust made it), so it cannot be checked against "
                        "them; if they changed since, %s", caller, key, rerun)
         return result
-    labels = np.asarray(labels, dtype=str)
+    labels = str_array(labels)
     rows = _match(labels, adata.obs_names, n_leaves=len(labels), axis="obs", key=key,
                   caller=caller, subject=f"the consensus in .uns[{key!r}]", items="samples",
                   rerun=rerun)

@@ -57,15 +57,30 @@ def test_choose_k_after_other_genes_or_samples_is_refused(scored):
         choose_k_spec(cells)
 
 
-def test_choose_k_survives_reordering_and_h5ad(scored, tmp_path):
+def round_trip(adata, fmt, tmp_path):
+    """``adata`` written to and read back from an h5ad or zarr store."""
     import anndata as ad
 
-    from gexclust.tl._tree_access import tree_id
+    if fmt == "zarr":
+        from tests.test_scanpy_user import needs_zarr
 
+        needs_zarr()
+    path = tmp_path / f"a.{fmt}"
+    getattr(adata, f"write_{fmt}")(path)
+    return getattr(ad, f"read_{fmt}")(path)
+
+
+def test_choose_k_survives_reordering(scored):
     reordered = scored[np.random.default_rng(0).permutation(scored.n_obs)].copy()
     assert choose_k_spec(reordered).k == scored.uns["choose_k"]["k"]
-    scored.write_h5ad(tmp_path / "a.h5ad")
-    back = ad.read_h5ad(tmp_path / "a.h5ad")
+
+
+@pytest.mark.filterwarnings("ignore:Writing zarr v2 data:UserWarning")  # anndata's, not ours
+@pytest.mark.parametrize("fmt", ["h5ad", "zarr"])
+def test_tree_results_survive_a_round_trip(scored, fmt, tmp_path):
+    from gexclust.tl._tree_access import tree_id
+
+    back = round_trip(scored, fmt, tmp_path)
     assert tree_id(back.uns["hclust"]) == tree_id(scored.uns["hclust"])
     assert choose_k_spec(back).k == scored.uns["choose_k"]["k"]
 
@@ -133,10 +148,9 @@ def test_consensus_of_other_samples_or_values_is_refused(resampled):
     gx.pl.consensus(scaled)  # the advice works
 
 
-def test_consensus_survives_reordering_and_h5ad(resampled, tmp_path):
-    import anndata as ad
-
+@pytest.mark.filterwarnings("ignore:Writing zarr v2 data:UserWarning")  # anndata's, not ours
+@pytest.mark.parametrize("fmt", ["h5ad", "zarr"])
+def test_consensus_survives_reordering_and_a_round_trip(resampled, fmt, tmp_path):
     reordered = resampled[np.random.default_rng(0).permutation(resampled.n_obs)].copy()
     gx.pl.consensus(reordered)
-    resampled.write_h5ad(tmp_path / "a.h5ad")
-    gx.pl.consensus(ad.read_h5ad(tmp_path / "a.h5ad"))
+    gx.pl.consensus(round_trip(resampled, fmt, tmp_path))
