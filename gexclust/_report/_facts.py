@@ -170,19 +170,12 @@ def _members(Z: np.ndarray, node: int, n: int) -> np.ndarray:
 
 def clade_rows(adata: AnnData, *, key="hclust", cluster_key="cluster") -> dict[str, int | None]:
     """For each cluster, the linkage row whose leaves are exactly its samples (None if none)."""
-    Z = linkage(adata, key)
-    n = adata.n_obs
-    sizes = Z[:, 3].astype(int)
+    from ..tl._supported import branch_rows
+
+    row_of = branch_rows(linkage(adata, key))
     labels = _per_leaf(adata, cluster_key, key)
-    rows: dict[str, int | None] = {}
-    for name in adata.obs[cluster_key].astype("category").cat.categories:
-        members = set(np.flatnonzero(labels == str(name)))
-        rows[str(name)] = None
-        for k in np.flatnonzero(sizes == len(members)):
-            if set(_members(Z, n + k, n)) == members:
-                rows[str(name)] = int(k)
-                break
-    return rows
+    return {str(name): row_of.get(frozenset(np.flatnonzero(labels == str(name)).tolist()))
+            for name in adata.obs[cluster_key].astype("category").cat.categories}
 
 
 def height_jumps(Z: np.ndarray, max_k: int = 10) -> dict[int, float]:

@@ -219,18 +219,17 @@ def dendrogram_spec(
 
 def support_marks(stored_tree, Z, leaves, support: str, alpha: float) -> SupportMarks:
     """AU/BP per merge and the pvrect boxes: largest branches with ``support`` >= ``alpha``."""
-    from ..tl._supported import node_members, pick_supported, support_values
+    from ..tl._supported import branch_rows, pick_supported, support_values
 
     values = support_values(stored_tree, support=support, caller="pl.dendrogram")
     position = np.empty(len(leaves), dtype=float)
     position[leaves] = np.arange(len(leaves))
     picked = pick_supported(Z, values, alpha)
-    members = node_members(Z)
+    row_of = branch_rows(Z)
     boxes = []
     for label in range(1, picked.max() + 1):
         inside = np.flatnonzero(picked == label)
-        row = next(r for r, m in enumerate(members) if len(m) == len(inside)
-                   and set(m.tolist()) == set(inside.tolist()))
+        row = row_of[frozenset(inside.tolist())]
         boxes.append((float(position[inside].min()), float(position[inside].max()),
                       float(Z[row, 2])))
     result = stored_tree["support"]

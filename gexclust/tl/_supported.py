@@ -28,13 +28,18 @@ def node_members(Z: np.ndarray) -> list[np.ndarray]:
     return members[n:]
 
 
+def branch_rows(Z: np.ndarray) -> dict[frozenset[int], int]:
+    """The linkage row of every branch of ``Z``, by its set of leaf ids."""
+    return {frozenset(m.tolist()): row for row, m in enumerate(node_members(Z))}
+
+
 def keep_supported(raw: np.ndarray, Z: np.ndarray, values: np.ndarray, min_support: float):
     """``raw`` with clusters whose branch has support < ``min_support`` set to 0 (unassigned).
 
     Single-sample clusters have no branch and are unassigned too.
     """
     _check_level(min_support)
-    row_of = {frozenset(m.tolist()): row for row, m in enumerate(node_members(Z))}
+    row_of = branch_rows(Z)
     out = raw.copy()
     for label in np.unique(raw):
         members = np.flatnonzero(raw == label)
