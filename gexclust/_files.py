@@ -167,9 +167,14 @@ def read_bytes(path: str | os.PathLike, *, limits: Limits | None = None) -> tupl
     return b"".join(chunks), raw.digest.hexdigest()
 
 
+#: Encoding of text that is not UTF-8: older GEO records hold Latin-1 bytes (``M\xfcller``).
+#: Latin-1 maps every byte to a character, so nothing is lost or replaced.
+LEGACY_ENCODING = "latin-1"
+
+
 def decode_text(raw: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), falling back to Latin-1 which GEO files sometimes use."""
+    """``raw`` as text: UTF-8, or Latin-1 where the bytes are not UTF-8."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return raw.decode(LEGACY_ENCODING)

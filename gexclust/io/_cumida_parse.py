@@ -6,6 +6,7 @@ can parse the file in its helper process while the main process is still importi
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 from collections.abc import Sequence
@@ -42,7 +43,7 @@ def parse_cumida(
 ) -> CumidaTable:
     """Parse a CuMiDa CSV (``.csv`` or ``.csv.gz``); errors name the file, line and column."""
     raw, digest = read_bytes(path, limits=limits)
-    text = decode_text(raw)
+    text = decode_text(raw.removeprefix(codecs.BOM_UTF8))  # Excel's 'CSV UTF-8' starts with one
     del raw
     lines = text.splitlines()
     del text

@@ -10,8 +10,9 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
+from .._files import decode_text
 from .._logging import logger
-from ._geo_text import GEO_NA, decode_text, geo_numbers
+from ._geo_text import GEO_NA, geo_numbers
 from ._geo_types import KNOWN_SERIES, cumida_type
 from ._missing import handle_missing
 from ._soft import SoftRecord, long_row, read_tsv

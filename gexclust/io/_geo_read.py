@@ -15,6 +15,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
+from .._files import LEGACY_ENCODING, decode_text
 from .._logging import logger
 from ._geo_build import (
     CH2,
@@ -28,9 +29,7 @@ from ._geo_build import (
 )
 from ._geo_text import (
     GEO_NA,
-    LEGACY_ENCODING,
     LineScanner,
-    decode_text,
     geo_numbers,
     open_binary,
 )

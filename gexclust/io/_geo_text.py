@@ -38,19 +38,6 @@ def geo_numbers(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return numbers.astype(np.float64), bad
 
 
-#: Encoding of GEO text that is not UTF-8: older records hold Latin-1 bytes (``M\xfcller``).
-#: Latin-1 maps every byte to a character, so nothing is lost or replaced.
-LEGACY_ENCODING = "latin-1"
-
-
-def decode_text(raw: bytes) -> str:
-    """``raw`` as text: UTF-8, or Latin-1 where the bytes are not UTF-8."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode(LEGACY_ENCODING)
-
-
 CHUNK = 1 << 23
 #: Compressed bytes read at a time.
 RAW_CHUNK = 1 << 18

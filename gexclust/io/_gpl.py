@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._geo_text import GEO_NA, decode_text
+from .._files import decode_text
+from ._geo_text import GEO_NA
 from ._soft import SoftRecord, byte_positions, parse_soft
 
 MISSING = frozenset(GEO_NA)

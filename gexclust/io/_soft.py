@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._files import LEGACY_ENCODING, decode_text
 from .._logging import logger
 from ._geo_text import (
     GEO_NA,
-    LEGACY_ENCODING,
     LineScanner,
-    decode_text,
     geo_numbers,
     line_start,
     open_binary,

@@ -56,6 +56,16 @@ def test_quoted_fields_and_other_column_order(tmp_path):
     np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4]])
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_byte_order_mark_and_latin1_names(tmp_path, encoding):
+    # Excel's "CSV UTF-8" starts with a byte-order mark; older exports are Latin-1
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "samples,type,p\u00e4\na,AML,1\n".encode(encoding))
+    adata = gx.io.read_cumida(path)
+    assert adata.obs_names.tolist() == ["a"]
+    assert adata.var_names.tolist() == ["p\u00e4"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
