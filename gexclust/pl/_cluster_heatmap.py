@@ -85,7 +85,7 @@ def cluster_heatmap(
     figsize
         Figure size in inches; by default it grows with the number of rows.
     show
-        Show the figure (``plt.show()``).
+        Show the figure (``plt.show()``). By default figures are only returned.
     save
         Write the figure to this path (format from the extension), atomically.
 

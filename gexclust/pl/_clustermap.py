@@ -115,7 +115,7 @@ def clustermap(
     figsize
         Figure size in inches; by default it grows with the numbers of samples and genes.
     show
-        Show the figure (``plt.show()``).
+        Show the figure (``plt.show()``). By default figures are only returned.
     save
         Write the figure to this path (format from the extension), atomically.
 

@@ -54,7 +54,7 @@ def markers(
     figsize
         Figure size in inches; by default it grows with the number of genes and groups.
     show
-        Show the figure (``plt.show()``).
+        Show the figure (``plt.show()``). By default figures are only returned.
     save
         Write the figure to this path (format from the extension), atomically.
 
