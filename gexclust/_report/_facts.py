@@ -57,9 +57,9 @@ def linkage(adata: AnnData, key: str = "hclust") -> np.ndarray:
 
 
 def type_labels(adata: AnnData, type_key: str = "type") -> pd.Series:
-    """``.obs[type_key]`` as strings, ``None`` for samples without a type.
+    """``.obs[type_key]`` (or any label column) as strings, ``None`` for samples without one.
 
-    NaN, None and blank strings (an empty CSV field) are no type, as in
+    NaN, None, blank strings (an empty CSV field) and missing-value texts are no type, as in
     :func:`gexclust.tl.compare`, so counts and tables leave them out instead of showing a
     type called ``'nan'`` or ``''``.
     """
@@ -103,8 +103,12 @@ def clusters(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[
 
 
 def type_spread(adata: AnnData, *, cluster_key="cluster", type_key="type") -> dict[str, pd.Series]:
-    """For each type, the clusters holding its samples (cluster -> count, largest first)."""
-    table = pd.crosstab(type_labels(adata, type_key), adata.obs[cluster_key].astype(str))
+    """For each type, the clusters holding its samples (cluster -> count, largest first).
+
+    Samples without a type or without a cluster (unassigned by a dynamic or supported cut)
+    are left out: missing is no cluster called 'nan'.
+    """
+    table = pd.crosstab(type_labels(adata, type_key), type_labels(adata, cluster_key))
     return {t: row[row > 0].sort_values(ascending=False, kind="stable")
             for t, row in table.iterrows()}
 
@@ -230,21 +234,25 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster") -> list[tuple[str, f
     """``.obs`` columns that could be batches, with the ARI of the clusters against each.
 
     A candidate has between 2 and n/2 distinct values (so not a sample name) and is not the
-    type, the cluster, a title or an accession. Largest ARI first.
+    type, the cluster, a title or an accession. Samples without a value in the column, or
+    without a cluster, are left out (as :func:`gexclust.tl.compare` does): missing values are
+    not a batch of their own. Largest ARI first.
     """
     from ..tl._compare import adjusted_rand_index
 
-    clusters = adata.obs[cluster_key].astype(str).to_numpy()
+    clusters = type_labels(adata, cluster_key)
+    clustered = clusters.notna()
+    clusters = clusters.to_numpy()
     out = []
     for column in adata.obs.columns:
         if column in NOT_BATCH or column == cluster_key:
             continue
-        values = adata.obs[column]
-        if values.isna().any():
-            values = values.astype(object).where(values.notna(), "NA")
-        n_levels = values.astype(str).nunique()
-        if not 2 <= n_levels <= max(2, adata.n_obs // 2):
+        values = type_labels(adata, column)
+        both = (values.notna() & clustered).to_numpy()
+        n_levels = values.nunique()  # of the samples with a value
+        if not both.any() or not 2 <= n_levels <= max(2, adata.n_obs // 2):
             continue
-        counts = pd.crosstab(values.astype(str).to_numpy(), clusters).to_numpy()
+        counts = pd.crosstab(values.to_numpy()[both].astype(str),
+                             clusters[both].astype(str)).to_numpy()
         out.append((str(column), float(adjusted_rand_index(counts)), int(n_levels)))
     return sorted(out, key=lambda item: -item[1])

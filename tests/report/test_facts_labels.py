@@ -1,0 +1,45 @@
+"""The report's numbers leave out samples without a label, as tl.compare does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import gexclust as gx
+from gexclust._report import _facts as facts
+from tests.conftest import make_planted
+
+
+def clustered_with_gaps():
+    adata = make_planted(n_per_group=6)
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    clusters = adata.obs["cluster"].astype(object)
+    clusters.iloc[:4] = np.nan  # unassigned, as a dynamic or supported cut leaves samples
+    adata.obs["cluster"] = pd.Categorical(clusters)
+    return adata
+
+
+def test_unassigned_samples_are_no_cluster_of_a_type():
+    # before: type_spread listed a cluster 'nan' holding the unassigned samples
+    spread = facts.type_spread(clustered_with_gaps())
+    assert all("nan" not in counts.index for counts in spread.values())
+    assert sum(int(counts.sum()) for counts in spread.values()) == 14
+
+
+def test_missing_values_are_no_batch_level():
+    # before: NaN (or 'nan' from .astype(str)) was a level of the batch column, so a column
+    # that follows the clusters wherever it has a value scored ARI 0.32 (4 levels), not 1.0
+    adata = clustered_with_gaps()
+    follows = adata.obs["type"].astype(str)
+    follows.iloc[4:9] = "nan"
+    adata.obs["batch"] = follows
+    halves = pd.Series(np.where(np.arange(adata.n_obs) % 2, "b1", "b2"), index=adata.obs_names,
+                       dtype=object)
+    halves.iloc[:9] = np.nan
+    adata.obs["run"] = halves
+    found = {column: (ari, n_levels) for column, ari, n_levels in facts.batch_columns(adata)}
+    assert found["batch"] == (1.0, 3)
+    assert found["run"][1] == 2
+    ari = gx.tl.compare(adata, "run", "cluster", inplace=False)["ari"]
+    assert found["run"][0] == ari
