@@ -197,26 +197,28 @@ def height_jumps(Z: np.ndarray, max_k: int = 10) -> dict[int, float]:
 
 
 def silhouette(adata: AnnData, *, key="hclust", cluster_key="cluster") -> float | None:
-    """Mean silhouette width of the clusters on the distances the tree was built from."""
-    from ..tl._hclust import _observations, pairwise_distances
+    """Mean silhouette width of the clusters on the distances the tree was built from.
 
-    params = adata.uns[key].get("params", {})
-    labels = adata.obs[cluster_key].astype(str).to_numpy()
-    if len(set(labels)) < 2 or len(set(labels)) >= adata.n_obs:
-        return None
-    use_rep = params.get("use_rep")
-    layer = params.get("layer")
+    Samples without a cluster (unassigned by a dynamic or supported cut) are left out, not
+    scored as a cluster of their own. ``None`` when undefined (fewer than 2 clusters, or every
+    sample alone) or when the data are no longer those of the tree (changed since, or gone):
+    a silhouette of other values would not describe this tree.
+    """
+    from ..tl._hclust import pairwise_distances
+    from ..tl._tree_data import tree_and_data
+
     try:
-        data, names = _observations(adata, axis="obs",
-                                    use_rep=None if use_rep in (None, "X") else use_rep,
-                                    layer=None if layer in (None, "X") else layer)
-        if data.shape[1] != params.get("n_features", data.shape[1]):
-            return None  # the matrix changed since the tree was built
-        keep = _subsample(len(names))
-        D = squareform(pairwise_distances(data[keep], metric=params.get("metric", "euclidean")))
+        _, tree, data = tree_and_data(adata, key=key, caller="report")  # row i = leaf i
     except (KeyError, ValueError):
         return None
-    labels = labels[keep]
+    labels = tree.per_leaf(type_labels(adata, cluster_key).to_numpy(dtype=object))
+    assigned = np.flatnonzero([label is not None for label in labels])
+    n_groups = len(set(labels[assigned]))
+    if n_groups < 2 or n_groups >= len(assigned):
+        return None
+    keep = assigned[_subsample(len(assigned))]
+    D = squareform(pairwise_distances(data[keep], metric=tree.params.get("metric", "euclidean")))
+    labels = labels[keep].astype(str)
     groups, index = np.unique(labels, return_inverse=True)
     onehot = np.eye(len(groups))[index]
     counts = onehot.sum(axis=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import gexclust as gx
 from gexclust._report import _facts as facts
@@ -43,3 +44,15 @@ def test_missing_values_are_no_batch_level():
     assert found["run"][1] == 2
     ari = gx.tl.compare(adata, "run", "cluster", inplace=False)["ari"]
     assert found["run"][0] == ari
+
+
+def test_silhouette_scores_assigned_samples_on_the_trees_data():
+    from sklearn.metrics import silhouette_score
+
+    adata = clustered_with_gaps()
+    assigned = adata.obs["cluster"].notna().to_numpy()
+    expected = silhouette_score(adata.X[assigned], adata.obs["cluster"][assigned].astype(str))
+    # before: the 4 unassigned samples were scored as a cluster 'nan'
+    assert facts.silhouette(adata) == pytest.approx(expected, rel=1e-9)
+    gx.pp.scale(adata)  # same shape, other values: no longer the tree's distances
+    assert facts.silhouette(adata) is None  # before: the silhouette of the scaled values
