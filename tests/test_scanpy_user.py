@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import anndata as ad
 import numpy as np
+import pandas as pd
 import pytest
 
 import gexclust as gx
+from gexclust._palette import MISSING_COLOUR
 from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
 from gexclust.pl._dendrogram import dendrogram_spec
 from gexclust.pl._labels import gene_labels
@@ -132,3 +134,48 @@ def test_log2_of_counts_is_applied_and_warns(caplog):
     few = ad.AnnData(np.arange(40.0).reshape(4, 10))  # whole numbers spanning < 50: log-like
     gx.pp.log2(few)
     assert few.uns["log2"]["applied"] is False
+
+
+def test_nullable_columns_and_typos_in_tree_plots():
+    # before: a pandas 'string' or 'boolean' column with <NA> as color= raised "boolean value
+    # of NA is ambiguous"; color='nope' (a typo) was skipped without a word
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=20)
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    adata.obs["s"] = pd.array(adata.obs["type"].astype(str), dtype="string")
+    adata.obs["b"] = pd.array(adata.obs["type"] == "group0", dtype="boolean")
+    adata.obs.loc[adata.obs_names[:2], ["s", "b"]] = pd.NA
+    for column in ("s", "b"):
+        spec = dendrogram_spec(adata, color=column)
+        unlabelled = [spec.leaf_labels.index(name) for name in adata.obs_names[:2]]
+        assert {spec.leaf_colours[i] for i in unlabelled} == {MISSING_COLOUR}
+        gx.pl.clustermap(adata, color=column, n_genes=5)
+    for plot, param in [(gx.pl.dendrogram, "color"), (gx.pl.dendrogram, "clusters"),
+                        (gx.pl.dendrogram, "leaf_labels"), (gx.pl.clustermap, "color"),
+                        (gx.pl.clustermap, "clusters")]:
+        with pytest.raises(KeyError, match=rf"{param}='nope' is not an .obs column; available"):
+            plot(adata, **{param: "nope"})
+    del adata.obs["type"], adata.obs["cluster"]  # the defaults, absent (scanpy's data): quiet
+    assert dendrogram_spec(adata).bars == []
+
+
+@pytest.mark.parametrize("how", ["max_mean", "mean"])
+def test_collapse_probes_keeps_what_describes_the_samples(how):
+    # before: the new AnnData had no .obsm, .obsp, .layers or .raw, while .uns['neighbors']
+    # still named the graph in .obsp: sc.pl.umap and the counts in a layer were gone
+    from scipy import sparse
+
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=12)
+    adata.var["gene_symbol"] = [f"G{j // 3}" for j in range(adata.n_vars)]  # 3 probes a gene
+    adata.layers["twice"] = 2 * adata.X
+    adata.obsm["X_umap"] = np.arange(2.0 * adata.n_obs).reshape(-1, 2)
+    adata.obsp["connectivities"] = sparse.identity(adata.n_obs, format="csr")
+    adata.raw = adata
+    genes = gx.pp.collapse_probes(adata, how=how)
+    assert genes.n_vars == 4
+    np.testing.assert_allclose(genes.layers["twice"], 2 * genes.X)  # collapsed as .X was
+    np.testing.assert_array_equal(genes.obsm["X_umap"], adata.obsm["X_umap"])
+    assert (genes.obsp["connectivities"] != adata.obsp["connectivities"]).nnz == 0
+    assert genes.raw.n_vars == adata.n_vars
+    genes.obsm["X_umap"][0, 0] = -1.0  # copies: the input keeps its own
+    assert adata.obsm["X_umap"][0, 0] == 0.0

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import DPI, finish, leaf_fontsize, mark_simulated, new_figure, no_ticks, side_labels
-from ._colour_bar import ColourBar, category_colours, colour_bar_spec, draw_colour_bar, draw_legend
+from ._colour_bar import (
+    ColourBar,
+    category_colours,
+    colour_bar_spec,
+    draw_colour_bar,
+    draw_legend,
+    drawn_key,
+)
 from ._tree import draw_dendrogram
 
 if TYPE_CHECKING:
@@ -97,9 +104,11 @@ def clustermap(
         genes, in its order) instead of computing one; ``n_genes``, ``gene_method`` and
         ``gene_metric`` are then not used.
     color
-        Categorical ``.obs`` annotation bar (default ``'type'``); skipped when absent.
+        Categorical ``.obs`` annotation bar (default ``'type'``, skipped when absent; another
+        missing column is an error).
     clusters
-        Categorical ``.obs`` cluster column for a second bar; skipped when absent.
+        Categorical ``.obs`` cluster column for a second bar (default ``'cluster'``, skipped
+        when absent).
     layer
         Values to show; ``.X`` by default.
     gene_symbols
@@ -187,9 +196,11 @@ def clustermap_spec(
         gene_leaves = hierarchy.leaves_list(Z_genes)
         columns = gene_leaves
         title = f"{len(genes):,} genes" if all_genes else f"top {len(genes)} variable genes"
-    bars = [colour_bar_spec(adata, c, rows) for c in (color, clusters)
-            if c is not None and c in adata.obs]
-    has_color = color is not None and color in adata.obs
+    has_color = drawn_key(adata, color, param="color", default="type", caller="pl.clustermap")
+    has_clusters = drawn_key(adata, clusters, param="clusters", default="cluster",
+                             caller="pl.clustermap")
+    bars = [colour_bar_spec(adata, c, rows)
+            for c, drawn in ((color, has_color), (clusters, has_clusters)) if drawn]
     return ClustermapSpec(
         sample_linkage=tree.linkage, sample_order=tree.leaves,
         gene_linkage=Z_genes, gene_order=gene_leaves,

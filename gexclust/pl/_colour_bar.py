@@ -28,14 +28,35 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False) 
 
     Colours are read from (or written to) ``.uns[f'{key}_colors']``, scanpy's convention.
     """
+    import pandas as pd
+
     from .._palette import ensure_colors
 
     column = adata.obs[key]
     # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'
-    names = ([str(v) if v == v and v is not None else "" for v in column.to_numpy()[rows]]
+    names = ([str(v) if not pd.isna(v) else "" for v in column.to_numpy()[rows]]
              if name_runs else None)
     return ColourBar(key, category_codes(adata, key)[rows], list(ensure_colors(adata, key)),
                      names)
+
+
+def drawn_key(adata: AnnData, key: str | None, *, param: str, default: str,
+              caller: str) -> bool:
+    """Whether ``.obs[key]`` is drawn: ``None`` is not, nor the ``default`` when absent.
+
+    The defaults (``'type'``, ``'cluster'``) are skipped quietly when absent, as on scanpy's
+    data, which have neither; any other name that is not an ``.obs`` column is a typo,
+    refused as scanpy refuses ``color=`` it cannot find.
+    """
+    if key is None:
+        return False
+    if key in adata.obs:
+        return True
+    if key == default:
+        return False
+    msg = (f"{caller}: {param}={key!r} is not an .obs column; available: "
+           f"{list(adata.obs.columns)}")
+    raise KeyError(msg)
 
 
 def category_codes(adata: AnnData, key: str) -> np.ndarray:

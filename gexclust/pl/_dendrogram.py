@@ -23,6 +23,7 @@ from ._colour_bar import (
     colour_bar_spec,
     draw_colour_bar,
     draw_legend,
+    drawn_key,
 )
 from ._tree import draw_dendrogram, truncate_tree
 
@@ -104,15 +105,13 @@ def dendrogram(
         Key of the tree in ``.uns``.
     color
         Categorical ``.obs`` column that colours the leaf labels and the first bar; its colours
-        are read from (or written to) ``.uns[f'{color}_colors']``. Skipped when absent;
-        ``None`` for no colouring.
+        are read from (or written to) ``.uns[f'{color}_colors']``. The default ``'type'`` is
+        skipped when absent, another missing column is an error; ``None`` for no colouring.
     clusters
         Categorical ``.obs`` column of :func:`~gexclust.tl.cut`, for branch colours, a second
-        bar and the cut line. Ignored when absent.
+        bar and the cut line. The default ``'cluster'`` is skipped when absent.
     show_cut
         Draw the cut height stored in ``.uns[clusters]['threshold']``.
-    leaf_labels
-        ``.obs`` column for the leaf labels; ``obs_names`` by default.
     leaf_labels
         ``.obs`` column for the leaf labels; ``obs_names`` by default.
     support
@@ -184,8 +183,15 @@ def dendrogram_spec(
 
     tree = get_tree(adata, key, axis="obs", caller="pl.dendrogram")
     rows = tree.leaf_rows  # samples in dendrogram order
-    has_color = color is not None and color in adata.obs
-    has_clusters = clusters is not None and clusters in adata.obs
+    from pandas import isna
+
+    has_color = drawn_key(adata, color, param="color", default="type", caller="pl.dendrogram")
+    has_clusters = drawn_key(adata, clusters, param="clusters", default="cluster",
+                             caller="pl.dendrogram")
+    if leaf_labels is not None and leaf_labels not in adata.obs:
+        msg = (f"pl.dendrogram: leaf_labels={leaf_labels!r} is not an .obs column; "
+               f"available: {list(adata.obs.columns)}")
+        raise KeyError(msg)
     bars = [colour_bar_spec(adata, color, rows)] if has_color else []
     groups, group_colours, cut = None, None, None
     if has_clusters:
@@ -203,7 +209,7 @@ def dendrogram_spec(
         legend = category_colours(adata, color)
         values = adata.obs[color].to_numpy()[rows]
         # unlabelled samples: grey
-        leaf_colours = [legend.get(str(v), MISSING_COLOUR) if v == v else MISSING_COLOUR
+        leaf_colours = [MISSING_COLOUR if isna(v) else legend.get(str(v), MISSING_COLOUR)
                         for v in values]
     return DendrogramSpec(
         linkage=tree.linkage, leaves=tree.leaves,

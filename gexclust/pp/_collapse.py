@@ -53,9 +53,12 @@ def collapse_probes(
 
     Returns
     -------
-    A new AnnData, samples x genes, with ``.obs`` and ``.uns`` copied, ``.var_names`` the
-    genes, ``.var['n_probes']`` and ``.var['probes']`` (kept probe, or all averaged probes
-    joined by ``;``), and ``.uns['collapse_probes']`` with the parameters and counts.
+    A new AnnData, samples x genes, with ``.obs``, ``.obsm``, ``.obsp``, ``.uns`` and ``.raw``
+    copied (what describes the samples, as ``adata[:, genes]`` keeps it: an embedding such as
+    ``X_umap`` and the neighbour graph stay), every layer collapsed as the values were (the
+    probes kept, or their mean or median), ``.var_names`` the genes, ``.var['n_probes']``
+    and ``.var['probes']`` (kept probe, or all averaged probes joined by ``;``), and
+    ``.uns['collapse_probes']`` with the parameters and counts.
 
     Examples
     --------
@@ -81,11 +84,20 @@ def collapse_probes(
     if how in ("max_mean", "max_var"):
         values, chosen, n_probes = _pick(X, probe_idx, codes, len(names), how)
         probes = np.asarray(adata.var_names)[chosen]
+        layers = {name: adata.layers[name][:, chosen] for name in adata.layers}
     else:
         values, probes, n_probes = _average(X, adata.var_names, probe_idx, codes, how)
+        layers = {name: _average(float_matrix(get_matrix(adata, layer=name,
+                                                         caller="pp.collapse_probes")),
+                                 adata.var_names, probe_idx, codes, how)[0]
+                  for name in adata.layers}
     var = pd.DataFrame({"n_probes": n_probes, "probes": probes},
                        index=pd.Index(names.astype(str), dtype=str))
-    out = AnnData(X=values, obs=adata.obs.copy(), var=var, uns=deepcopy(dict(adata.uns)))
+    out = AnnData(X=values, obs=adata.obs.copy(), var=var, uns=deepcopy(dict(adata.uns)),
+                  obsm={k: v.copy() for k, v in adata.obsm.items()},
+                  obsp={k: v.copy() for k, v in adata.obsp.items()}, layers=layers)
+    if adata.raw is not None:
+        out.raw = adata.raw.to_adata()
     out.uns["collapse_probes"] = {
         "by": by, "how": how, "multi": multi, "drop_controls": drop_controls,
         "n_probes_in": int(adata.n_vars), "n_probes_used": len(set(probe_idx)),
