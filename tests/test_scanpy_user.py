@@ -22,6 +22,7 @@ def clustered() -> ad.AnnData:
     gx.tl.hclust(adata)
     gx.tl.hclust(adata, axis="var", key_added="genes")
     gx.tl.cut(adata, n_clusters=3)
+    gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=4)
     return adata
 
 
@@ -40,6 +41,7 @@ def test_workflow_goes_on_after_a_round_trip(clustered, fmt, tmp_path):
     assert (back.obs["cluster"] == clustered.obs["cluster"]).all()
     assert gx.io.write_newick(back) == gx.io.write_newick(clustered)
     assert dendrogram_spec(back).leaf_labels == dendrogram_spec(clustered).leaf_labels
+    gx.pl.consensus(back)
     gx.io.write_treeview(back, tmp_path / "tv", gene_key="genes")
     gx.io.write_treeview(clustered, tmp_path / "ref", gene_key="genes")
     for ext in ("cdt", "atr", "gtr"):
