@@ -262,13 +262,16 @@ def add_type(obs: pd.DataFrame, *, series: str | None, type_from: str | None) ->
 def _labels_or_none(column: pd.Series) -> list[str | None]:
     """``column`` as strings; samples without a value get None, not a type called 'nan'.
 
-    No value: NaN, None, a blank field, or one of GEO's missing-value tokens (``NA``,
-    ``null``, ``--``, ...), as in the data tables.
+    No value: NaN, None, a blank field, one of GEO's missing-value tokens (``NA``,
+    ``null``, ``--``, ...), as in the data tables, or any text that pandas reads as missing
+    (``n/a``, ``None``, ``#N/A``, ...: :mod:`gexclust._labels`, the rule every tool applies).
     """
+    from .._labels import is_missing_label
+
     labels = []
     for value in column.astype(object):
         text = "" if value is None or pd.isna(value) else str(value).strip()
-        labels.append(None if text in GEO_NA else text)
+        labels.append(None if text in GEO_NA or is_missing_label(text) else text)
     return labels
 
 

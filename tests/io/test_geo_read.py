@@ -237,6 +237,11 @@ def test_samples_without_a_value_have_no_type_not_a_type_called_nan(tmp_path):
     tokens = gx.io.read_soft(path, missing="drop", type_from="disease state")
     assert tokens.obs["type"].tolist()[:2] == ["leukemia", "leukemia"]
     assert pd.isna(tokens.obs["type"].iloc[2])  # GEO's missing-value token, not a type 'NA'
+    for text in ("n/a", "None", "#N/A"):  # what pandas (and every tool here) reads as missing
+        path.write_text(GDS.replace("!subset_description = normal",
+                                    f"!subset_description = {text}"))
+        tokens = gx.io.read_soft(path, missing="drop", type_from="disease state")
+        assert tokens.obs["type"].cat.categories.tolist() == ["leukemia"], text
 
 
 def test_geo_anndata_round_trips_through_h5ad(gse781, tmp_path):
