@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.cluster.hierarchy import leaves_list
+from scipy.cluster.hierarchy import is_valid_linkage
 
 
 def tree_cuts(Z: np.ndarray, ks: Sequence[int]) -> np.ndarray:
@@ -23,7 +23,9 @@ def tree_cuts(Z: np.ndarray, ks: Sequence[int]) -> np.ndarray:
 
     By height (:func:`cuts_by_height`); a tree with inversions has no height between its
     clusters, so it is cut by merge order (:func:`cuts_by_merge_order`), as R's ``cutree(k=)``.
+    The tree is checked first (scipy's ``is_valid_linkage``): it may have been edited since.
     """
+    is_valid_linkage(Z, throw=True, name="Z")
     if count_inversions(Z):
         return cuts_by_merge_order(Z, ks)
     return cuts_by_height(Z, ks)
@@ -79,27 +81,36 @@ def _cuts(Z: np.ndarray, undo_order: np.ndarray, n_undone: Sequence[int]) -> np.
     height, or the last ones made), so that what remains is a set of whole branches.
     """
     n = len(Z) + 1
-    order = leaves_list(Z)
-    position = np.empty(n, dtype=np.intp)
-    position[order] = np.arange(n)
-    splits = position[_first_leaves(Z)[Z[:, 1].astype(np.intp)]]
+    start = _starts(Z)
+    order = np.empty(n, dtype=np.intp)
+    order[start[:n]] = np.arange(n)  # scipy's leaves_list(Z)
+    splits = start[Z[:, 1].astype(np.intp)]  # where each merge's right branch begins
     labels = np.empty((len(n_undone), n), dtype=np.intp)
     for row, u in enumerate(n_undone):
-        starts = np.zeros(n, dtype=np.intp)
-        starts[splits[undo_order[:u]]] = 1
-        labels[row, order] = np.cumsum(starts)
+        begins = np.zeros(n, dtype=np.intp)
+        begins[splits[undo_order[:u]]] = 1
+        labels[row, order] = np.cumsum(begins)
     return labels
 
 
-def _first_leaves(Z: np.ndarray) -> np.ndarray:
-    """The leftmost leaf of every node (``2n - 1`` ids, leaves first), as dendrograms draw it.
+def _starts(Z: np.ndarray) -> np.ndarray:
+    """Where the leaves of every node begin along the dendrogram (``2n - 1`` ids, leaves first).
 
-    Each node points at its left branch, leaves at themselves; jumping pointers (a node takes
-    its pointee's pointer) reaches the leaves in log2(depth) rounds, without a Python loop over
-    the merges.
+    Left branches come first, as scipy draws them. A right branch begins after its left
+    sibling's leaves, so a node begins at the sum of those sizes on its way to the root; the
+    sums are taken by pointer jumping (each node adds its pointee's sum and takes its pointee's
+    pointer), log2(depth) rounds without a Python loop over the merges. scipy's leaves_list
+    took most of the time of a cut of a small tree, in checks of the linkage.
     """
     n = len(Z) + 1
-    first = np.concatenate([np.arange(n), Z[:, 0].astype(np.intp)])
-    while (first >= n).any():
-        first = first[first]
-    return first
+    root = 2 * n - 2
+    children = Z[:, :2].astype(np.intp)
+    size = np.ones(2 * n - 1, dtype=np.intp)
+    size[n:] = Z[:, 3]
+    start = np.zeros(2 * n - 1, dtype=np.intp)
+    start[children[:, 1]] = size[children[:, 0]]
+    up = np.full(2 * n - 1, root)
+    up[children] = np.arange(n, 2 * n - 1)[:, None]
+    while (up != root).any():
+        start, up = start + start[up], up[up]
+    return start

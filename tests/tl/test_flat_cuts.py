@@ -12,6 +12,7 @@ from scipy.spatial.distance import pdist, squareform
 import gexclust as gx
 from gexclust.tl._choose_k import silhouette
 from gexclust.tl._flat_cuts import (
+    _starts,
     count_inversions,
     cuts_by_height,
     cuts_by_merge_order,
@@ -27,6 +28,8 @@ def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def numbered_left_to_right(labels: np.ndarray, Z: np.ndarray) -> bool:
+    n = len(Z) + 1
+    np.testing.assert_array_equal(np.argsort(_starts(Z)[:n]), leaves_list(Z))
     along = labels[leaves_list(Z)]
     return along[0] == 0 and set(np.diff(along).tolist()) <= {0, 1}
 
@@ -98,3 +101,10 @@ def test_choose_k_scores_the_cuts_tl_cut_makes(method):
         gx.tl.cut(adata, n_clusters=k)
         groups = adata.obs["cluster"].cat.codes.to_numpy()
         assert scores.loc[k, "silhouette"] == pytest.approx(silhouette(square, groups))
+
+
+def test_an_edited_tree_is_refused_as_scipy_refuses_it():
+    Z = linkage(np.random.default_rng(4).normal(size=(10, 2)), "average")
+    Z[2, 0] = 17  # a cluster used before it is formed
+    with pytest.raises(ValueError, match="uses non-singleton cluster before it is formed"):
+        tree_cuts(Z, [3])
