@@ -18,13 +18,7 @@ from gexclust.tl._flat_cuts import (
     cuts_by_merge_order,
     tree_cuts,
 )
-from tests.tl.test_cut_compare import merges_undone
-
-
-def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
-    """Equal up to renaming the clusters."""
-    pairs = set(zip(a.tolist(), b.tolist(), strict=True))
-    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+from tests.tl.test_cut_compare import merges_undone, same_partition
 
 
 def numbered_left_to_right(labels: np.ndarray, Z: np.ndarray) -> bool:
