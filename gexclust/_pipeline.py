@@ -68,7 +68,7 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
     """
     from . import pp, tl
     from ._checks import check_choice
-    from .tl._compare import has_label
+    from ._labels import has_label
 
     check_choice("recipe", config.recipe, RECIPES)
     if config.recipe == "default":

@@ -63,7 +63,7 @@ def type_labels(adata: AnnData, type_key: str = "type") -> pd.Series:
     :func:`gexclust.tl.compare`, so counts and tables leave them out instead of showing a
     type called ``'nan'`` or ``''``.
     """
-    from ..tl._compare import has_label
+    from .._labels import has_label
 
     values = adata.obs[type_key].astype(object)
     labels = np.array([str(v) for v in values], dtype=object)

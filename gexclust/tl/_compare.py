@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from .._labels import has_label as labelled
+from .._labels import has_label
 from .._logging import logger
 from ._tree_access import refuse_tree_key
 
@@ -94,15 +94,6 @@ def compare(
     if inplace:
         adata.uns[key_added] = result
     return result
-
-
-def has_label(column: pd.Series) -> np.ndarray:
-    """True where a sample has a label (:func:`gexclust._labels.has_label`).
-
-    Not NaN/None, not a blank string (how a CSV, CuMiDa's ``type`` column included, says "no
-    label"), and not a text pandas reads as missing (``'NA'``, ``'nan'``, ``'None'``, ...).
-    """
-    return labelled(column.astype(object).to_numpy())
 
 
 def _pairs(n) -> np.ndarray:
