@@ -189,6 +189,7 @@ def choose_k(
         raise ValueError(msg)
     method, metric = params["method"], params["metric"]
     cuts = list(tree_cuts(tree.linkage, ks))  # of the whole tree, as tl.cut cuts it
+    _refuse_single_cluster_cuts(cuts, tree.linkage, ks, method)
     ch = [calinski_harabasz(data, groups) for groups in cuts]  # O(n x d): every observation
     if rows is not None:
         logger.info(
@@ -227,6 +228,17 @@ def choose_k(
         adata.uns[key_added] = result
         return None
     return result
+
+
+def _refuse_single_cluster_cuts(cuts, Z: np.ndarray, ks: list[int], method: str) -> None:
+    """No k can be scored when every cut is one cluster: the top merges are all tied."""
+    if any(groups.max() > 0 for groups in cuts):
+        return
+    msg = (f"choose_k: every cut of the tree into {ks[0]}..{ks[-1]} clusters gives one cluster: "
+           f"its top merges are tied at height {Z[-1, 2]:.4g} and are undone together, so "
+           f"there is no k to choose (method={method!r} on tied distances does this); use "
+           "another method, such as 'average' or 'ward'")
+    raise ValueError(msg)
 
 
 def _scored_rows(n: int, sample_size: int | None, rng: np.random.Generator):

@@ -206,9 +206,13 @@ def same_fingerprint(stored, current, *, rtol: float = 1e-6) -> bool:
 
 def cophenetic_correlation(Z: np.ndarray, distances: np.ndarray) -> float:
     """Pearson r between cophenetic and input distances; NaN (logged) when it is undefined."""
-    if len(distances) < 2 or np.ptp(distances) == 0:
-        why = ("only two leaves" if len(distances) < 2
-               else f"all {len(distances)} pairwise distances are equal ({distances[0]:g})")
+    if len(distances) < 2 or np.ptp(distances) == 0 or np.ptp(Z[:, 2]) == 0:
+        if len(distances) < 2:
+            why = "only two leaves"
+        elif np.ptp(distances) == 0:
+            why = f"all {len(distances)} pairwise distances are equal ({distances[0]:g})"
+        else:
+            why = f"every merge is at the same height ({Z[0, 2]:g}): the tree's distances are equal"
         logger.warning("hclust: cophenetic correlation is undefined (%s); stored as NaN", why)
         return float("nan")
     return float(hierarchy.cophenet(Z, distances)[0])

@@ -137,16 +137,15 @@ def sampled_cophenetic(Z: np.ndarray, data: np.ndarray, *, metric: str, labels=N
     The tree restricted to the sample keeps every merge height, so this is the correlation of
     the tree's and the input's distances over all pairs of sampled leaves.
     """
-    from ._hclust import pairwise_distances
+    from ._hclust import cophenetic_correlation, pairwise_distances
 
     n = Z.shape[0] + 1
     rng = np.random.default_rng(seed)
     sample = np.arange(n) if n <= n_sample else np.sort(rng.choice(n, n_sample, replace=False))
     sub = induced_linkage(Z, sample)
     names = None if labels is None else [labels[i] for i in sample]
-    coph, _ = hierarchy.cophenet(sub, pairwise_distances(data[sample], metric=metric,
-                                                         labels=names))
-    return float(coph)
+    return cophenetic_correlation(sub, pairwise_distances(data[sample], metric=metric,
+                                                          labels=names))
 
 
 def induced_linkage(Z: np.ndarray, leaves: np.ndarray) -> np.ndarray:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -293,3 +295,20 @@ def test_gap_at_the_end_of_the_range_is_said_to_be_no_optimum():
         permuted["message"])
     planted = gx.tl.choose_k(default_tree(planted_groups()), inplace=False)
     assert planted["message"].endswith("gap statistic: k=4")
+
+
+def test_a_tree_whose_every_cut_is_one_cluster_is_refused_with_the_reason(caplog):
+    """Single linkage on a connected Hamming graph: every merge at height 1, so no k exists.
+
+    choose_k crashed with numpy's 'All-NaN slice encountered', and hclust let scipy's
+    RuntimeWarning out for the undefined cophenetic correlation.
+    """
+    rows = sorted(itertools.product([0.0, 1.0], repeat=6), key=sum)[:30]
+    adata = ad.AnnData(np.array(rows))
+    gx.tl.hclust(adata, method="single")
+    assert np.isnan(adata.uns["hclust"]["cophenetic_correlation"])
+    assert "every merge is at the same height (1)" in caplog.text
+    with pytest.raises(ValueError, match=r"every cut of the tree into 2\.\.10 clusters gives one "
+                       r"cluster: its top merges are tied at height 1 .*method='single'"):
+        gx.tl.choose_k(adata)
+    assert "choose_k" not in adata.uns
