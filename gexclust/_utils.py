@@ -34,8 +34,24 @@ def get_matrix(adata: AnnData, *, layer: str | None = None, caller: str = "gexcl
     return as_dense(adata.layers[layer], what=f".layers[{layer!r}]", caller=caller)
 
 
+def in_memory(X):
+    """``X``, with a sparse matrix of a backed file (``read_h5ad(..., backed='r')``) read in.
+
+    anndata gives the ``.X`` of a backed file as a dataset object; a sparse one is neither a
+    scipy matrix nor an array (``np.asarray`` makes an array of one object of it), so it is
+    read as the scipy sparse matrix it stores. A dense backed ``.X`` reads as an array.
+    """
+    if not sparse.issparse(X) and not isinstance(X, np.ndarray) and hasattr(X, "to_memory"):
+        return X.to_memory()
+    return X
+
+
 def as_dense(X, *, what: str, caller: str) -> np.ndarray:
-    """``X`` as a dense array; sparse input densified with a warning, or refused when huge."""
+    """``X`` as a dense array; sparse input densified with a warning, or refused when huge.
+
+    A sparse matrix of a backed file is read in first (:func:`in_memory`).
+    """
+    X = in_memory(X)
     if not sparse.issparse(X):
         return np.asarray(X)
     n, m = X.shape
@@ -84,6 +100,20 @@ def str_array(values) -> np.ndarray:
     if array.dtype.kind == "U":
         return array
     return array.astype(object).astype(str)
+
+
+def all_unit_sd(variance: np.ndarray, n_obs: int) -> bool:
+    """Whether every gene's standard deviation is 1, as scaling leaves it (ddof 0 or 1).
+
+    Genes scaled with clipping (``max_value``) or constant ones only fall below 1, so the
+    test is: median 1 and none above ``sqrt(n / (n - 1))`` (what ddof=0 scaling gives).
+    Real expression, or noise, never spreads this evenly.
+    """
+    if n_obs < 3 or np.size(variance) < 2:
+        return False
+    sd = np.sqrt(np.asarray(variance, dtype=np.float64))
+    upper = np.sqrt(n_obs / (n_obs - 1)) * (1 + 1e-3)
+    return bool(sd.max() <= upper and np.median(sd) >= 0.99)
 
 
 def float_matrix(X: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ import pytest
 import gexclust as gx
 from gexclust._palette import MISSING_COLOUR
 from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+from gexclust.pl._clustermap import clustermap_spec
 from gexclust.pl._dendrogram import dendrogram_spec
 from gexclust.pl._labels import gene_labels
 from tests.conftest import make_planted
@@ -181,3 +182,52 @@ def test_collapse_probes_keeps_what_describes_the_samples(how):
     assert genes.raw.n_vars == adata.n_vars
     genes.obsm["X_umap"][0, 0] = -1.0  # copies: the input keeps its own
     assert adata.obsm["X_umap"][0, 0] == 0.0
+
+
+def test_select_variable_refuses_values_scaled_by_scanpy():
+    # before: after sc.pp.scale every variance is 1, and select_variable marked the first
+    # n_top genes in .var order, without a word
+    sc = pytest.importorskip("scanpy")
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    adata.layers["log"] = adata.X.copy()
+    sc.pp.scale(adata, max_value=2.5)  # clipped genes spread less than 1
+    with pytest.raises(ValueError, match=r"every gene of .X has standard deviation 1"):
+        gx.pp.select_variable(adata, n_top=10, flavor="mad")
+    gx.pp.select_variable(adata, n_top=10, layer="log")
+    assert adata.var["highly_variable"].iloc[:30].sum() == 10  # the shifted genes
+
+
+def test_clustermap_of_scaled_values_shows_the_variable_genes(caplog):
+    # before: after pp.scale (without select_variable) every variance is 1, and the
+    # "top variable genes" of the clustermap were the first genes in .var order
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=60)[:, ::-1].copy()  # noise first
+    shifted = {f"g{j}" for j in range(30)}
+    gx.pp.scale(adata)
+    gx.tl.hclust(adata)
+    assert set(clustermap_spec(adata, n_genes=10).gene_labels) <= shifted
+    del adata.uns["scale"]  # as sc.pp.scale leaves it: no record, so no way back
+    clustermap_spec(adata, n_genes=10)
+    assert "the 10 genes shown are the first in order" in caplog.text
+
+
+def test_backed_sparse_x_is_read(tmp_path):
+    # before: the .X of read_h5ad(..., backed='r') holding a sparse matrix (the usual
+    # single-cell file) gave "setting an array element with a sequence" in every tool
+    from scipy import sparse
+
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=20)
+    expected = adata.copy()
+    adata.X = sparse.csr_matrix(adata.X)
+    adata.write_h5ad(tmp_path / "a.h5ad")
+    backed = ad.read_h5ad(tmp_path / "a.h5ad", backed="r")
+    for each in (backed, expected):
+        gx.pp.select_variable(each, n_top=10)
+        gx.tl.hclust(each)
+        gx.tl.cut(each, n_clusters=3)
+        gx.tl.markers(each, n_genes=3)
+    np.testing.assert_array_equal(backed.uns["hclust"]["linkage"],
+                                  expected.uns["hclust"]["linkage"])
+    np.testing.assert_allclose(backed.var["variability"], expected.var["variability"])
+    assert (backed.obs["cluster"] == expected.obs["cluster"]).all()
+    pd.testing.assert_frame_equal(backed.uns["markers"], expected.uns["markers"])
+    backed.file.close()

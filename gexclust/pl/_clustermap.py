@@ -189,7 +189,7 @@ def clustermap_spec(
     else:
         check_method_metric(gene_method, gene_metric)
         all_genes = n_genes is None or n_genes >= adata.n_vars
-        genes = _top_genes(adata, X, adata.n_vars if all_genes else n_genes)
+        genes = _top_genes(adata, X, adata.n_vars if all_genes else n_genes, layer=layer)
         values = _z(X[:, genes])
         Z_genes, _ = build_tree(values.T, method=gene_method, metric=gene_metric,
                                 labels=adata.var_names[genes].tolist(), what="genes")
@@ -280,13 +280,31 @@ def _binned(values: np.ndarray, max_columns: int) -> np.ndarray:
         return np.where(counts > 0, sums / counts, np.nan)
 
 
-def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int) -> np.ndarray:
-    """Columns of the ``n_genes`` most variable genes that vary at all, in ``adata`` order."""
+def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int, *,
+               layer: str | None = None) -> np.ndarray:
+    """Columns of the ``n_genes`` most variable genes that vary at all, in ``adata`` order.
+
+    The ranking of :func:`~gexclust.pp.select_variable` when present; else the variance, of
+    the values before :func:`~gexclust.pp.scale` when it scaled ``.X``.
+    """
+    from .._logging import logger
+    from .._utils import all_unit_sd, undo_of_x
+
     varies = np.ptp(X, axis=0) > 0  # a constant gene has no z-score and no place in a gene tree
     if "variability_rank" in adata.var:
         rank = adata.var["variability_rank"].to_numpy()
     else:
-        rank = np.argsort(np.argsort(-X.var(axis=0), kind="stable"), kind="stable")
+        variance = X.var(axis=0, ddof=1)
+        undo = undo_of_x(adata) if layer is None else None
+        if undo is not None:  # .X scaled by pp.scale: rank by the spread before it
+            variance = variance * undo[0] ** 2
+        elif n_genes < adata.n_vars and all_unit_sd(variance, adata.n_obs):
+            logger.warning(
+                "pl.clustermap: every gene has standard deviation 1 (scaled values, e.g. by "
+                "sc.pp.scale), so the %d genes shown are the first in order, not the most "
+                "variable; rank genes before scaling (pp.select_variable) or pass layer=",
+                n_genes)
+        rank = np.argsort(np.argsort(-variance, kind="stable"), kind="stable")
     candidates = np.flatnonzero(varies)
     chosen = candidates[np.argsort(rank[candidates], kind="stable")[:n_genes]]
     if len(chosen) < 2:

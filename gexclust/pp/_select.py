@@ -10,7 +10,7 @@ from scipy import sparse
 
 from .._checks import check_choice
 from .._defaults import DEFAULT_N_TOP
-from .._utils import float_matrix, get_matrix, refuse_missing
+from .._utils import all_unit_sd, float_matrix, get_matrix, in_memory, refuse_missing
 
 FLAVORS = ("variance", "mad", "iqr")
 
@@ -27,14 +27,34 @@ def _variability(X: np.ndarray, flavor: str) -> np.ndarray:
 
 def _score(adata: AnnData, *, layer: str | None, flavor: str) -> np.ndarray:
     """Variability of each gene; sparse data keep their sparsity for ``'variance'``."""
-    X = adata.X if layer is None else adata.layers.get(layer)
+    X = in_memory(adata.X if layer is None else adata.layers.get(layer))
     if flavor == "variance" and sparse.issparse(X):
         if not np.isfinite(X.data).all():
             refuse_missing(float_matrix(X.toarray()), adata, caller="pp.select_variable")
-        return _sparse_variance(X)
+        variance = _sparse_variance(X)
+        _refuse_unit_variance(variance, adata, layer)
+        return variance
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.select_variable"))
     refuse_missing(X, adata, caller="pp.select_variable")
-    return _variability(X, flavor)
+    variance = X.var(axis=0, ddof=1)
+    _refuse_unit_variance(variance, adata, layer)
+    return variance if flavor == "variance" else _variability(X, flavor)
+
+
+def _refuse_unit_variance(variance: np.ndarray, adata: AnnData, layer: str | None) -> None:
+    """Refuse values whose every gene has standard deviation 1 (:func:`all_unit_sd`).
+
+    That is what scaling leaves (scanpy's ``sc.pp.scale``, scikit-learn's ``StandardScaler``),
+    which writes no ``.uns['scale']`` record of ours: ranking such genes by their spread would
+    return the first genes in order.
+    """
+    if all_unit_sd(variance, adata.n_obs):
+        where = ".X" if layer is None else f".layers[{layer!r}]"
+        msg = (f"select_variable: every gene of {where} has standard deviation 1 (scaled, e.g. "
+               "by sc.pp.scale), so none varies more than another; select genes before "
+               "scaling, or pass layer= with the expression values (for scanpy's data, e.g. "
+               "adata.layers['log'] = adata.raw[:, adata.var_names].X)")
+        raise ValueError(msg)
 
 
 def _refuse_z_scores(adata: AnnData, layer: str | None) -> None:
@@ -82,7 +102,9 @@ def select_variable(
     rounding), so a large sparse matrix can be reduced here before the dense tools; ``'mad'``
     and ``'iqr'`` densify it (with a logged warning; refused above 2 GiB). Missing values are
     refused with an error naming the gene and sample, and so is a ``.X`` z-scored by
-    :func:`~gexclust.pp.scale` (every variance is 1 there; select first, or pass ``layer=``).
+    :func:`~gexclust.pp.scale` (every variance is 1 there; select first, or pass ``layer=``),
+    or values whose every gene has standard deviation 1 (scaled elsewhere, e.g. by scanpy's
+    ``sc.pp.scale``).
 
     Parameters
     ----------
