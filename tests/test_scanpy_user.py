@@ -231,3 +231,28 @@ def test_backed_sparse_x_is_read(tmp_path):
     assert (backed.obs["cluster"] == expected.obs["cluster"]).all()
     pd.testing.assert_frame_equal(backed.uns["markers"], expected.uns["markers"])
     backed.file.close()
+
+
+def test_legends_leave_out_categories_no_sample_has():
+    # before: a category without samples (pd.Categorical with fixed categories,
+    # .cat.add_categories) had a legend entry in the dendrogram and the clustermap
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=20)
+    adata.obs["type"] = adata.obs["type"].cat.add_categories(["ghost"])
+    gx.tl.hclust(adata)
+    for spec in (dendrogram_spec(adata), clustermap_spec(adata, n_genes=5)):
+        assert list(spec.legend) == ["group0", "group1", "group2"]
+    assert len(adata.uns["type_colors"]) == 4  # one colour per category, as scanpy keeps them
+
+
+def test_use_rep_dataframe_with_a_text_column_is_named():
+    # before: "could not convert string to float: 'a'", naming neither .obsm nor the column
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=20)
+    pcs = pd.DataFrame(adata.X[:, :5], index=adata.obs_names).add_prefix("PC")
+    adata.obsm["pcs"] = pcs
+    gx.tl.hclust(adata, use_rep="pcs")
+    np.testing.assert_array_equal(adata.uns["hclust"]["linkage"],
+                                  gx.tl.hclust(ad.AnnData(adata.X[:, :5]), copy=True)
+                                  .uns["hclust"]["linkage"])
+    adata.obsm["pcs"] = pcs.assign(batch=pd.Categorical(["a", "b"] * 6))
+    with pytest.raises(ValueError, match=r"column 'batch' of .obsm\['pcs'\] is not numeric"):
+        gx.tl.hclust(adata, use_rep="pcs")

@@ -69,13 +69,17 @@ def category_codes(adata: AnnData, key: str) -> np.ndarray:
 def category_colours(adata: AnnData, key: str) -> dict[str, str]:
     """``{category: colour}`` of a categorical (or plain string) ``.obs`` column.
 
-    Blank categories (an empty field: no label) are left out, as NaN is: no legend entry.
+    Blank categories (an empty field: no label) are left out, as NaN is: no legend entry;
+    so are categories no sample has (as scanpy's plots drop them), which keep their colour.
     """
     from .._palette import as_categorical, blank_categories, ensure_colors
 
-    categories = as_categorical(adata.obs[key]).categories
-    pairs = zip(categories, ensure_colors(adata, key), blank_categories(categories), strict=True)
-    return {str(c): colour for c, colour, blank in pairs if not blank}
+    column = as_categorical(adata.obs[key])
+    categories = column.categories
+    used = np.isin(np.arange(len(categories)), column.codes)
+    pairs = zip(categories, ensure_colors(adata, key), blank_categories(categories) | ~used,
+                strict=True)
+    return {str(c): colour for c, colour, left_out in pairs if not left_out}
 
 
 def draw_colour_bar(ax, bar: ColourBar, *, vertical: bool = False) -> None:

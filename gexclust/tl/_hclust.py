@@ -165,7 +165,7 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
                    f"{[*adata.obsm, 'X']} ('X' is .X itself, as in scanpy)")
             raise KeyError(msg)
     if use_rep not in (None, "X"):
-        data = dense(adata.obsm[use_rep])
+        data = _representation(adata.obsm[use_rep], use_rep)
     else:  # no use_rep, or scanpy's use_rep='X' (as in sc.pp.neighbors): .X itself
         data = get_matrix(adata, layer=layer, caller="tl.hclust")
     names = adata.obs_names if axis == "obs" else adata.var_names
@@ -174,6 +174,22 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
         msg = f"hclust needs at least 2 {axis} to cluster, got {data.shape[0]}"
         raise ValueError(msg)
     return data, list(names)
+
+
+def _representation(rep, use_rep: str):
+    """``.obsm[use_rep]`` as an array; a DataFrame must hold numbers only (one is named)."""
+    from pandas import DataFrame
+    from pandas.api.types import is_numeric_dtype
+
+    if isinstance(rep, DataFrame):
+        bad = [c for c in rep.columns if not is_numeric_dtype(rep[c])]
+        if bad:
+            msg = (f"use_rep={use_rep!r}: column {bad[0]!r} of .obsm[{use_rep!r}] is not "
+                   f"numeric ({rep[bad[0]].dtype}); distances need numbers, so keep the "
+                   f"numeric columns only ({len(bad)} of {rep.shape[1]} are not)")
+            raise ValueError(msg)
+        return rep.to_numpy(dtype=np.float64, na_value=np.nan)  # <NA>: refused by row later
+    return dense(rep)
 
 
 def data_fingerprint(data: np.ndarray) -> list[float]:
