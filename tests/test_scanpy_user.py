@@ -256,3 +256,17 @@ def test_use_rep_dataframe_with_a_text_column_is_named():
     adata.obsm["pcs"] = pcs.assign(batch=pd.Categorical(["a", "b"] * 6))
     with pytest.raises(ValueError, match=r"column 'batch' of .obsm\['pcs'\] is not numeric"):
         gx.tl.hclust(adata, use_rep="pcs")
+
+
+def test_scanpy_dendrogram_key_is_named_as_such():
+    # before: KeyError 'leaves' from cut, the plots and the exports given key= of scanpy's
+    # sc.tl.dendrogram (a tree of group means, with a 'linkage' too)
+    sc = pytest.importorskip("scanpy")
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=20)
+    sc.tl.dendrogram(adata, "type", use_rep="X")
+    for call in (lambda: gx.tl.cut(adata, key="dendrogram_type", n_clusters=2),
+                 lambda: gx.pl.dendrogram(adata, key="dendrogram_type"),
+                 lambda: gx.io.write_newick(adata, key="dendrogram_type")):
+        with pytest.raises(KeyError, match=r"is scanpy's tree of the 'type' groups "
+                                           r"\(sc.tl.dendrogram\), not a tree of the samples"):
+            call()

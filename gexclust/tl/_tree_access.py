@@ -86,9 +86,15 @@ def get_tree(
         (samples were added, removed or renamed since ``tl.hclust`` ran).
     """
     tree = adata.uns.get(key)
-    if not hasattr(tree, "keys") or "linkage" not in tree:
+    if not hasattr(tree, "keys") or not {"linkage", "leaves"} <= set(tree.keys()):
         msg = (f"{caller}: no tree in .uns[{key!r}]; "
                f"run gexclust.tl.hclust(adata, key_added={key!r})")
+        if hasattr(tree, "keys") and "groupby" in tree and "dendrogram_info" in tree:
+            # sc.tl.dendrogram's tree joins the means of .obs[groupby]'s groups, not samples
+            groupby = ", ".join(map(repr, np.atleast_1d(tree["groupby"]).tolist()))
+            msg = (f"{caller}: .uns[{key!r}] is scanpy's tree of the {groupby} groups "
+                   "(sc.tl.dendrogram), not a tree of the samples; run "
+                   "gexclust.tl.hclust(adata) and pass key='hclust'")
         raise KeyError(msg)
     params = dict(tree.get("params", {}))
     tree_axis = params.get("axis", "obs")
