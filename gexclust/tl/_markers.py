@@ -75,14 +75,14 @@ def markers(
     ``diff`` (``mean_group - mean_rest``), ``logfoldchange`` (log2 fold change, see below),
     ``pval`` and ``pval_adj``. Stored in ``.uns[key_added]`` when ``inplace``.
 
-    On log2 expression (arrays, data :func:`~gexclust.pp.log2` transformed, or without any
-    ``.uns['log1p']`` record) the log2 fold change is ``diff``: the log2 ratio of the groups'
-    geometric means. On data logged by scanpy's ``sc.pp.log1p`` (``.uns['log1p']`` with a base
-    other than 2; ``None`` is the natural log) it is scanpy's:
+    On log2 expression (data :func:`~gexclust.pp.log2` transformed, or arrays already on a log
+    scale) the log2 fold change is ``diff``: the log2 ratio of the groups' geometric means. On
+    data logged by scanpy's ``sc.pp.log1p`` (``.uns['log1p']`` with a base other than 2;
+    ``None`` is the natural log) it is scanpy's:
     ``log2((expm1(mean_group) + 1e-9) / (expm1(mean_rest) + 1e-9))``, in the data's base.
-    Those records describe ``.X``: a ``layer`` is log2 when :func:`~gexclust.pp.log2`
-    transformed it, else judged by its values; linear values (GEO2R's rule, or counts:
-    whole numbers >= 0, e.g. ``.layers['counts']``) give
+    Those records describe ``.X`` (``pp.log2``'s also a ``layer``); a matrix without a record
+    is judged by its values: linear values (GEO2R's rule, or counts: whole numbers >= 0
+    spanning more than 50, e.g. raw UMI counts) give
     ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``.
 
     Examples
@@ -230,21 +230,22 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
 
     ``('log2', None)``, ``('log1p', base)`` (scanpy's ``sc.pp.log1p``; ``None`` = natural log)
     or ``('linear', None)``. The records in ``.uns`` (``'log2'`` of :func:`~gexclust.pp.log2`,
-    scanpy's ``'log1p'``) are used only for the matrix they describe; a layer without one is
-    judged by its values: linear by GEO2R's rule, or counts (whole numbers >= 0), else log2.
+    scanpy's ``'log1p'``) are used only for the matrix they describe; a matrix without one is
+    judged by its values: linear by GEO2R's rule, or counts (whole numbers >= 0 spanning more
+    than 50), else log2.
     """
     record = adata.uns.get("log2")
     if hasattr(record, "get") and record.get("applied") and record.get("layer", "X") == (
             layer or "X"):
         return "log2", None
-    if layer is None:
-        log1p = adata.uns.get("log1p")
-        base = log1p.get("base", None) if hasattr(log1p, "get") else 2
+    log1p = adata.uns.get("log1p")
+    if layer is None and hasattr(log1p, "get"):
+        base = log1p.get("base", None)
         return ("log2", None) if base == 2 else ("log1p", base)
-    from ..pp._log2 import looks_linear
+    from ..pp._log2 import looks_like_counts, looks_linear
 
-    finite = X[np.isfinite(X)]
-    counts = finite.size > 0 and finite.min() >= 0 and np.array_equal(finite, np.round(finite))
+    # no record: counts or linear values would give differences of raw means, not log ratios
+    counts = looks_like_counts(X[np.isfinite(X)])
     return ("linear", None) if counts or looks_linear(X)[0] else ("log2", None)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anndata
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,8 +62,6 @@ def test_fold_changes_on_scanpy_log1p_data_are_scanpy_s():
     rng = np.random.default_rng(0)
     counts = rng.poisson(3.0, size=(30, 20)).astype(float)
     counts[:10, :5] *= 6
-    import anndata
-
     adata = anndata.AnnData(counts, obs=pd.DataFrame(
         {"group": pd.Categorical(["a"] * 10 + ["b"] * 20)}, index=[f"c{i}" for i in range(30)]))
     sc.pp.log1p(adata)
@@ -260,3 +259,21 @@ def test_float32_data_give_float64_p_values():
     assert (tables[0]["pval"] < 1e-38).any()
     assert (tables[1]["pval"] > 0).all()
     np.testing.assert_allclose(tables[1]["pval"], tables[0]["pval"], rtol=1e-4)
+
+
+def test_fold_changes_of_counts_in_x_without_a_log_record_are_log2_ratios():
+    # before: .X without a record was taken as log2, so the fold change was the difference
+    # of the count means (33.1 where the log2 ratio is 2.7)
+    rng = np.random.default_rng(1)
+    counts = rng.poisson(8.0, (40, 6)).astype(float)
+    counts[:20, 0] = rng.poisson(60.0, 20)
+    adata = anndata.AnnData(counts, obs=pd.DataFrame({"g": ["a"] * 20 + ["b"] * 20},
+                                                     index=[f"c{i}" for i in range(40)]))
+    table = gx.tl.markers(adata, groupby="g", n_genes=1, inplace=False)
+    first = table.iloc[0]
+    assert first["group"] == "a"
+    assert first["gene"] == adata.var_names[0]
+    assert first["logfoldchange"] == pytest.approx(
+        np.log2(first["mean_group"] / first["mean_rest"]), rel=1e-9)
+    assert first["logfoldchange"] == pytest.approx(np.log2(60 / 8), abs=0.3)
+    assert first["diff"] > 40  # the difference of means is kept as what it is
