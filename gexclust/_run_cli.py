@@ -293,10 +293,10 @@ def _consensus(adata, config, n_resamples: int, *, quiet: bool) -> None:
 
 
 def _consensus_summary(adata) -> dict | None:
-    from .tl._consensus import checked_consensus
-
     if adata.uns.get("consensus") is None:
         return None
+    from .tl._consensus import checked_consensus  # only then: it imports scipy.stats (0.3 s)
+
     result = checked_consensus(adata, "consensus", caller="summary")
     return {
         "n_resamples": int(result["params"]["n_resamples"]),

@@ -44,10 +44,10 @@ def choice_of_k(adata: AnnData, key: str = "choose_k"):
 
 def consensus_result(adata: AnnData, key: str = "consensus"):
     """``.uns[key]`` of ``tl.consensus`` (``None`` if absent), refused if of other data."""
-    from ..tl._consensus import checked_consensus
-
     if not hasattr(adata.uns.get(key), "get"):
         return None
+    from ..tl._consensus import checked_consensus  # only then: it imports scipy.stats (0.3 s)
+
     return checked_consensus(adata, key, caller="report")
 
 
