@@ -19,6 +19,11 @@ def dense(X) -> np.ndarray:
     return np.asarray(X)
 
 
+def layer_names(adata: AnnData) -> list[str]:
+    """The named layers; anndata 0.13 also lists ``None`` (``.X`` itself) in ``.layers``."""
+    return [name for name in adata.layers if name is not None]
+
+
 def get_matrix(adata: AnnData, *, layer: str | None = None, caller: str = "gexclust") -> np.ndarray:
     """``.X`` or ``.layers[layer]`` as a dense array, with a clear error for unknown layers.
 
@@ -29,7 +34,7 @@ def get_matrix(adata: AnnData, *, layer: str | None = None, caller: str = "gexcl
     if layer is None:
         return as_dense(adata.X, what=".X", caller=caller)
     if layer not in adata.layers:
-        msg = f"layer={layer!r} not found; available layers: {list(adata.layers) or 'none'}"
+        msg = f"layer={layer!r} not found; available layers: {layer_names(adata) or 'none'}"
         raise KeyError(msg)
     return as_dense(adata.layers[layer], what=f".layers[{layer!r}]", caller=caller)
 

@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._checks import check_choice
 from .._logging import logger
-from .._utils import float_matrix, get_matrix, undo_of_x
+from .._utils import float_matrix, get_matrix, layer_names, undo_of_x
 
 HOWS = ("max_mean", "max_var", "mean", "median")
 MULTI = ("first", "drop", "expand")
@@ -84,13 +84,13 @@ def collapse_probes(
     if how in ("max_mean", "max_var"):
         values, chosen, n_probes = _pick(X, probe_idx, codes, len(names), how)
         probes = np.asarray(adata.var_names)[chosen]
-        layers = {name: adata.layers[name][:, chosen] for name in adata.layers}
+        layers = {name: adata.layers[name][:, chosen] for name in layer_names(adata)}
     else:
         values, probes, n_probes = _average(X, adata.var_names, probe_idx, codes, how)
         layers = {name: _average(float_matrix(get_matrix(adata, layer=name,
                                                          caller="pp.collapse_probes")),
                                  adata.var_names, probe_idx, codes, how)[0]
-                  for name in adata.layers}
+                  for name in layer_names(adata)}
     var = pd.DataFrame({"n_probes": n_probes, "probes": probes},
                        index=pd.Index(names.astype(str), dtype=str))
     out = AnnData(X=values, obs=adata.obs.copy(), var=var, uns=deepcopy(dict(adata.uns)),
