@@ -74,8 +74,10 @@ def test_use_rep_x_is_x_itself_as_in_scanpy():
         gx.tl.hclust(adata, use_rep="X_pca")
 
 
-# anndata's own deprecation, raised inside its setter of a backed .X
-@pytest.mark.filterwarnings("ignore:This internal function has been deprecated:FutureWarning")
+# anndata's own deprecation (FutureWarning, DeprecationWarning in 0.10), inside its backed .X setter
+@pytest.mark.filterwarnings("ignore:This internal function has been deprecated")
+# h5py 3.8's own reading of a dataset under numpy 1.25 (the oldest versions we support)
+@pytest.mark.filterwarnings("ignore:`product` is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("step", ["scale", "center", "log2"])
 def test_read_only_backed_x_is_refused_clearly(step, tmp_path):
     # before: h5py's KeyError "Couldn't delete link (no write intent on file)"
