@@ -122,6 +122,7 @@ def _overview(ctx: _Context) -> Section:
                  f"{s['n_probes']} probes/genes ({ctx.params.get('method')} linkage, "
                  f"{ctx.params.get('metric')} distance) and cut into {ctx.k} "
                  f"cluster{'s' if ctx.k != 1 else ''}.")
+    items.append(_verdict_sentence(ctx))
     if ctx.has_types:
         items.append(_agreement_sentence(ctx))
         pure = [c.name for c in ctx.clusters if c.purity == 1.0]
@@ -138,6 +139,23 @@ def _overview(ctx: _Context) -> Section:
                          f"(ARI {fmt(ari)}); see 'What this run cannot tell'.")
             break
     return Section("overview", "At a glance", [Bullets(items)])
+
+
+def _verdict_sentence(ctx: _Context) -> str:
+    """Whether the data show groups at all: the first thing a reader needs, not the last."""
+    choice = ctx.choice
+    if not hasattr(choice, "get") or choice.get("strong") is None:
+        return (f"k = {ctx.k} was set by hand, not chosen from the data; whether the samples "
+                "form groups at all was not tested (--n-clusters auto tests it).")
+    p = choice.get("p_value")
+    p_text = f", p = {fmt(float(p), 2)}" if p is not None else ""
+    if bool(choice["strong"]):
+        return ("Test of structure: the silhouettes of the cuts are higher than in rotated "
+                "copies of the data (one cloud with the same gene covariance, no groups)"
+                f"{p_text}.")
+    return ("NO EVIDENCE OF GROUPS: the silhouettes of the cuts are no higher than in rotated "
+            "copies of the data (one cloud with the same gene covariance, no groups"
+            f"{p_text}); the clusters below may be arbitrary cuts of a continuum.")
 
 
 def _agreement_sentence(ctx: _Context) -> str:
@@ -418,21 +436,53 @@ def _type_distances(ctx: _Context) -> Section | None:
         blocks.append(Table(["type", *names], [[a, *(pct(v) for v in d.loc[a])] for a in names],
                             numeric=tuple(range(1, len(names) + 1))))
     sentences = []
-    for a in names[:12]:
-        others = d.loc[a].drop(a).dropna()
-        if others.empty:
-            continue
-        near, far = others.idxmin(), others.idxmax()
-        sentences.append(f"{a} is closest to {near} ({pct(others[near])}) and farthest from "
-                         f"{far} ({pct(others[far])}); within itself {pct(d.loc[a, a])}.")
+    if len(names) > 2:  # with two types "closest" and "farthest" are the same one
+        for a in names[:12]:
+            sentence = _distance_sentence(a, d)
+            if sentence:
+                sentences.append(sentence)
     pairs = [(d.loc[a, b], a, b) for i, a in enumerate(names) for b in names[i + 1:]]
     pairs = [p for p in pairs if not np.isnan(p[0])]
-    if pairs:
-        close = min(pairs)
-        sentences.insert(0, f"The two closest types are {close[1]} and {close[2]} "
-                         f"({pct(close[0])} of the root height).")
+    if len(pairs) == 1:
+        value, a, b = pairs[0]
+        sentences.insert(0, f"The tree joins {a} and {b} samples at a median "
+                         f"{pct(value)} of the root height; within {a} {_within(d, a)}, "
+                         f"within {b} {_within(d, b)}.")
+    elif pairs:
+        value = min(p[0] for p in pairs)
+        closest = [f"{a} and {b}" for v, a, b in pairs if pct(v) == pct(value)]
+        if len(closest) == len(pairs):
+            sentences.insert(0, f"Every two types are joined at the same median height "
+                             f"({pct(value)} of the root height): the tree does not put any "
+                             "of them closer together.")
+        else:
+            which = ("The two closest types are " if len(closest) == 1 else
+                     "The closest pairs of types are ")
+            sentences.insert(0, f"{which}{'; '.join(closest)} ({pct(value)} of the root "
+                             "height).")
     blocks.append(Bullets(sentences))
     return Section("type-distances", "Which types the tree puts together", blocks)
+
+
+def _distance_sentence(a: str, d: pd.DataFrame) -> str | None:
+    """Which types ``a`` is closest to and farthest from; ties named together, never one."""
+    others = d.loc[a].drop(a).dropna()
+    if others.empty:
+        return None
+    shown = others.map(pct)
+    near = list(shown.index[shown == pct(others.min())])
+    far = list(shown.index[shown == pct(others.max())])
+    if shown.nunique() == 1:
+        where = f"is equally far from every other type ({shown.iloc[0]})"
+    else:
+        where = (f"is closest to {enumerate_words(near)} ({pct(others.min())}) and farthest "
+                 f"from {enumerate_words(far)} ({pct(others.max())})")
+    return f"{a} {where}; within itself {_within(d, a)}."
+
+
+def _within(d: pd.DataFrame, a: str) -> str:
+    value = d.loc[a, a]
+    return "n/a (a single sample)" if np.isnan(value) else pct(value)
 
 
 def _support_overview(ctx: _Context) -> str:
@@ -585,11 +635,13 @@ def _limits(ctx: _Context) -> Section:
         au = np.asarray(ctx.support["au"], dtype=float)
         weak = [c for c, k in ctx.clade_rows.items() if k is not None and au[k] < AU_STRONG]
         if weak:
-            items.append(f"Clusters {enumerate_words(weak)} have AU < {pct(AU_STRONG)}: the "
+            items.append(f"{_clusters_word(weak)} {enumerate_words(weak)} "
+                         f"{'have' if len(weak) > 1 else 'has'} AU < {pct(AU_STRONG)}: the "
                          "data do not firmly support them as groups.")
     small = [c.name for c in ctx.clusters if c.size <= 2]
     if small:
-        items.append(f"Clusters {enumerate_words(small)} have at most 2 samples: outliers "
+        items.append(f"{_clusters_word(small)} {enumerate_words(small)} "
+                     f"{'have' if len(small) > 1 else 'has'} at most 2 samples: outliers "
                      "rather than groups.")
     ari = s.get("ari_vs_type")
     for column, batch_ari, n_levels in ctx.batches:
@@ -608,6 +660,10 @@ def _limits(ctx: _Context) -> Section:
                             caption="Other sample annotations against the clusters",
                             numeric=(1, 2)))
     return Section("limits", "What this run cannot tell", blocks)
+
+
+def _clusters_word(names: list[str]) -> str:
+    return "Clusters" if len(names) > 1 else "Cluster"
 
 
 def _parameters(ctx: _Context) -> Section:

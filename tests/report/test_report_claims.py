@@ -1,0 +1,82 @@
+"""What the report says is true of the run's numbers: no structure claimed on noise, no
+nonsense on ties, no batch found where the column is the type, a result or a handful of
+samples."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from gexclust._pipeline import RunConfig, cluster_samples
+from gexclust._report._content import _distance_sentence, build_report
+from gexclust._run_cli import _summary
+from tests.conftest import make_planted
+
+
+def report_text(adata: ad.AnnData, **config) -> dict[str, str]:
+    """Text of each report section (key -> text) of a default run on ``adata``."""
+    n_probes = adata.n_vars
+    run = RunConfig(**config)
+    cluster_samples(adata, run)
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, n_probes)
+    report = build_report(adata, summary, {}, None)
+    texts = {}
+    for section in report.sections:
+        parts = []
+        for block in section.blocks:
+            parts += getattr(block, "items", None) or [getattr(block, "text", "")]
+            parts += [" ".join(row) for row in getattr(block, "rows", [])]
+        texts[section.key] = " ".join(" ".join(parts).split())
+    return texts
+
+
+def noise(n_obs: int = 40, n_genes: int = 200, seed: int = 0) -> ad.AnnData:
+    rng = np.random.default_rng(seed)
+    obs = pd.DataFrame({"type": pd.Categorical(rng.choice(["A", "B", "C"], n_obs))},
+                       index=[f"s{i}" for i in range(n_obs)])
+    return ad.AnnData(rng.normal(8.0, 1.0, size=(n_obs, n_genes)), obs=obs)
+
+
+def test_the_overview_says_first_when_there_is_no_evidence_of_groups():
+    # before: 'At a glance' listed "Pure clusters (one type only): 2, 4 and 9" on Gaussian
+    # noise and said nothing of the test of structure, which called the groups weak
+    texts = report_text(noise())
+    overview = texts["overview"]
+    assert "NO EVIDENCE OF GROUPS" in overview
+    assert overview.index("NO EVIDENCE OF GROUPS") < overview.index("known sample types")
+    planted = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60))["overview"]
+    assert "NO EVIDENCE" not in planted
+    assert "Test of structure: " in planted
+    given = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60), n_clusters=3)
+    assert "k = 3 was set by hand" in given["overview"]
+    assert "not tested" in given["overview"]
+
+
+def test_distances_with_ties_or_two_types_name_no_single_winner():
+    # before: "Cancer is closest to Normal (100%) and farthest from Normal (100%)" (bladder),
+    # "ALL is closest to AML (100%) and farthest from AML (100%)" (Golub, two types), and
+    # "fetal ... farthest from SCC (100%)" when SCC, node and SCLC were all at 100% (lung)
+    d = pd.DataFrame([[0.2, 1.0, 1.0, 0.5], [1.0, 0.3, 0.4, 1.0], [1.0, 0.4, np.nan, 1.0],
+                      [0.5, 1.0, 1.0, 0.1]], index=list("ABCD"), columns=list("ABCD"))
+    assert _distance_sentence("A", d) == ("A is closest to D (50%) and farthest from B and C "
+                                          "(100%); within itself 20%.")
+    assert _distance_sentence("C", d).endswith("within itself n/a (a single sample).")
+    tied = pd.DataFrame([[0.2, 1.0, 1.0], [1.0, 0.3, 1.0], [1.0, 1.0, 0.1]],
+                        index=list("ABC"), columns=list("ABC"))
+    assert _distance_sentence("A", tied) == ("A is equally far from every other type (100%); "
+                                             "within itself 20%.")
+    two = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=40))["type-distances"]
+    assert "closest" not in two
+    assert "farthest" not in two
+    assert "samples at a median 100% of the root height; within group" in two
+
+
+def test_one_small_cluster_is_named_in_the_singular():
+    # before: "Clusters 9 have at most 2 samples"
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    adata.X[0] += 30.0  # one far outlier: a cluster of its own
+    limits = report_text(adata, n_clusters=4)["limits"]
+    assert "Cluster " in limits
+    assert " has at most 2 samples" in limits
+    assert "Clusters" not in limits.split(" has at most")[0].split(".")[-1]
