@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from gexclust._pipeline import RunConfig, cluster_samples
-from gexclust._report._content import _distance_sentence, build_report
+from gexclust._report._content import build_report
 from gexclust._run_cli import _summary
 from tests.conftest import make_planted
 
@@ -57,6 +57,8 @@ def test_distances_with_ties_or_two_types_name_no_single_winner():
     # before: "Cancer is closest to Normal (100%) and farthest from Normal (100%)" (bladder),
     # "ALL is closest to AML (100%) and farthest from AML (100%)" (Golub, two types), and
     # "fetal ... farthest from SCC (100%)" when SCC, node and SCLC were all at 100% (lung)
+    from gexclust._report._content import _distance_sentence
+
     d = pd.DataFrame([[0.2, 1.0, 1.0, 0.5], [1.0, 0.3, 0.4, 1.0], [1.0, 0.4, np.nan, 1.0],
                       [0.5, 1.0, 1.0, 0.1]], index=list("ABCD"), columns=list("ABCD"))
     assert _distance_sentence("A", d) == ("A is closest to D (50%) and farthest from B and C "
