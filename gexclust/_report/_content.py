@@ -24,6 +24,8 @@ SILHOUETTE_WEAK = 0.25
 COPHENETIC_LOW = 0.75
 #: A batch-like column agreeing with the clusters at least this much is flagged.
 BATCH_ARI = 0.3
+#: ... and beyond chance: its permutation p-value at most this.
+BATCH_ALPHA = 0.05
 #: Marker genes listed per cluster and direction.
 N_MARKERS = 5
 
@@ -103,7 +105,7 @@ class _Context:
         self.distances = facts.type_distances(adata) if self.has_types else None
         self.silhouette = facts.silhouette(adata)
         self.jumps = facts.height_jumps(self.Z)
-        self.batches = facts.batch_columns(adata)
+        self.batches = facts.batch_columns(adata, test_from=BATCH_ARI)
         self.support = adata.uns["hclust"].get("support")
         self.clade_rows = facts.clade_rows(adata) if self.support is not None else {}
         self.markers = markers
@@ -133,10 +135,11 @@ def _overview(ctx: _Context) -> Section:
     items.append(_structure_sentence(ctx))
     if ctx.support is not None:
         items.append(_support_overview(ctx))
-    for column, ari, _ in ctx.batches:
-        if ari >= BATCH_ARI:
-            items.append(f"Caution: the clusters follow the .obs column '{column}' "
-                         f"(ARI {fmt(ari)}); see 'What this run cannot tell'.")
+    for batch in ctx.batches:
+        if _batch_like(batch):
+            items.append(f"Caution: the clusters follow the .obs column '{batch.column}' "
+                         f"(ARI {fmt(batch.ari)}, permutation p = {fmt(batch.p_value)}); see "
+                         "'What this run cannot tell'.")
             break
     return Section("overview", "At a glance", [Bullets(items)])
 
@@ -643,23 +646,54 @@ def _limits(ctx: _Context) -> Section:
         items.append(f"{_clusters_word(small)} {enumerate_words(small)} "
                      f"{'have' if len(small) > 1 else 'has'} at most 2 samples: outliers "
                      "rather than groups.")
-    ari = s.get("ari_vs_type")
-    for column, batch_ari, n_levels in ctx.batches:
-        if batch_ari >= BATCH_ARI:
-            than = (f", more than with the sample types ({fmt(ari)})"
-                    if ari is not None and batch_ari > ari else "")
-            items.append(f"The clusters agree with the .obs column '{column}' ({n_levels} "
-                         f"values) at ARI {fmt(batch_ari)}{than}: if that column is a batch, "
-                         "the clusters may reflect it rather than biology.")
+    items += _batch_sentences(ctx)
     if not items:
         items.append("No warning sign was found in the numbers this report checks.")
     blocks = [Bullets(items)]
     if ctx.batches:
-        blocks.append(Table(["column", "values", "ARI with clusters"],
-                            [[c, str(n), fmt(a)] for c, a, n in ctx.batches],
-                            caption="Other sample annotations against the clusters",
-                            numeric=(1, 2)))
+        relation = {"same": "same as the types", "within": "within the types", "other": ""}
+        blocks.append(Table(["column", "values", "samples", "ARI with clusters",
+                             "permutation p", "grouping"],
+                            [[b.column, str(b.n_levels), str(b.n_samples), fmt(b.ari),
+                              fmt(b.p_value), relation[b.relation]] for b in ctx.batches],
+                            caption="Other sample annotations against the clusters (samples "
+                            "with a value; p: the column's values shuffled over them "
+                            f"{facts.N_PERMUTATIONS} times)", numeric=(1, 2, 3, 4)))
     return Section("limits", "What this run cannot tell", blocks)
+
+
+def _batch_like(batch: facts.BatchFacts) -> bool:
+    """A column other than the types that the clusters follow beyond chance."""
+    return (batch.relation == "other" and batch.ari >= BATCH_ARI
+            and batch.p_value <= BATCH_ALPHA)
+
+
+def _batch_sentences(ctx: _Context) -> list[str]:
+    ari = ctx.summary.get("ari_vs_type")
+    out = []
+    for b in ctx.batches:
+        if b.ari >= BATCH_ARI and b.p_value > BATCH_ALPHA:
+            out.append(f"The clusters agree with the .obs column '{b.column}' at ARI "
+                       f"{fmt(b.ari)}, but on {b.n_samples} samples with a value that is "
+                       f"within chance (permutation p = {fmt(b.p_value)}).")
+        elif b.relation == "same":
+            # the type under another name (the source_name the types came from), or a batch
+            # confounded with them: agreement with it is agreement with the types
+            out.append(f"The .obs column '{b.column}' groups its {b.n_samples} samples exactly "
+                       "as the sample types do: if it is a processing batch, batch and type "
+                       "are confounded and no clustering can tell them apart.")
+        elif b.ari >= BATCH_ARI and b.relation == "within":
+            than = f" (sample types: {fmt(ari)})" if ari is not None else ""
+            out.append(f"The clusters follow the .obs column '{b.column}' at ARI "
+                       f"{fmt(b.ari)}{than}; its values subdivide the sample types.")
+        elif _batch_like(b):
+            than = (f", more than with the sample types ({fmt(ari)})"
+                    if ari is not None and b.ari > ari else "")
+            out.append(f"The clusters agree with the .obs column '{b.column}' ({b.n_levels} "
+                       f"values, {b.n_samples} samples) at ARI {fmt(b.ari)}{than}, "
+                       f"permutation p = {fmt(b.p_value)}: if that column is a batch, the "
+                       "clusters may reflect it rather than biology.")
+    return out
 
 
 def _clusters_word(names: list[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,8 @@ from scipy.spatial.distance import squareform
 #: Above this many samples, pairwise summaries use a seeded subsample (memory is n^2).
 MAX_PAIRWISE = 3000
 #: ``.obs`` columns that are names or results, never candidate batches.
-NOT_BATCH = {"type", "cluster", "title", "samples", "geo_accession", "description"}
+NOT_BATCH = {"type", "cluster", "title", "samples", "geo_accession", "description",
+             "consensus"}
 
 
 @dataclass
@@ -232,29 +234,98 @@ def silhouette(adata: AnnData, *, key="hclust", cluster_key="cluster") -> float 
     return float(s.mean())
 
 
-def batch_columns(adata: AnnData, *, cluster_key="cluster") -> list[tuple[str, float, int]]:
+class BatchFacts(NamedTuple):
+    """An ``.obs`` column that could be a batch, against the clusters."""
+
+    column: str
+    ari: float  # of the clusters against the column
+    n_levels: int
+    n_samples: int  # with a value in the column and a cluster
+    p_value: float  # of that ARI under random relabelling (permutation test)
+    relation: str  # to the types: 'same' grouping, 'within' them (subtypes), or 'other'
+
+
+#: Permutations of the batch test: p-values resolve to 0.001.
+N_PERMUTATIONS = 999
+
+
+def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
+                  test_from: float = 0.3) -> list[BatchFacts]:
     """``.obs`` columns that could be batches, with the ARI of the clusters against each.
 
     A candidate has between 2 and n/2 distinct values (so not a sample name) and is not the
-    type, the cluster, a title or an accession. Samples without a value in the column, or
-    without a cluster, are left out (as :func:`gexclust.tl.compare` does): missing values are
-    not a batch of their own. Largest ARI first.
+    type, the cluster, a title, an accession or a result of gexclust (``consensus``). Samples
+    without a value in the column, or without a cluster, are left out (as
+    :func:`gexclust.tl.compare` does): missing values are not a batch of their own. Each ARI
+    comes with its permutation p-value (the column's values shuffled over the same samples,
+    seeded), so that agreement on a handful of samples is not taken for a batch effect; and
+    with how the column relates to the types: the ``'same'`` grouping (the type under another
+    name, e.g. the ``source_name`` the types were read from, or a batch fully confounded with
+    them), ``'within'`` them (each value inside one type: subtypes), or ``'other'``. Beyond
+    ``MAX_PAIRWISE`` samples the permutations (a second each at 100,000) are run only for an
+    ARI of at least ``test_from``, the only ones a p-value decides on; the others get NaN.
+    Largest ARI first.
     """
     from ..tl._compare import adjusted_rand_index
 
     clusters = type_labels(adata, cluster_key)
     clustered = clusters.notna()
     clusters = clusters.to_numpy()
+    types = type_labels(adata, type_key) if type_key in adata.obs else None
+    rng = np.random.default_rng(0)
     out = []
     for column in adata.obs.columns:
-        if column in NOT_BATCH or column == cluster_key:
+        if column in NOT_BATCH or column in (cluster_key, type_key):
             continue
         values = type_labels(adata, column)
         both = (values.notna() & clustered).to_numpy()
         n_levels = values.nunique()  # of the samples with a value
         if not both.any() or not 2 <= n_levels <= max(2, adata.n_obs // 2):
             continue
-        counts = pd.crosstab(values.to_numpy()[both].astype(str),
-                             clusters[both].astype(str)).to_numpy()
-        out.append((str(column), float(adjusted_rand_index(counts)), int(n_levels)))
-    return sorted(out, key=lambda item: -item[1])
+        level = pd.factorize(values.to_numpy()[both].astype(str))[0]
+        group = pd.factorize(clusters[both].astype(str))[0]
+        counts = pd.crosstab(level, group).to_numpy()
+        ari = float(adjusted_rand_index(counts))
+        tested = len(level) <= MAX_PAIRWISE or ari >= test_from
+        p_value = _permutation_p(level, group, counts, rng) if tested else float("nan")
+        out.append(BatchFacts(str(column), ari, int(n_levels), int(both.sum()), p_value,
+                              _relation(values, types)))
+    return sorted(out, key=lambda item: -item.ari)
+
+
+def _permutation_p(level: np.ndarray, group: np.ndarray, counts: np.ndarray,
+                   rng: np.random.Generator) -> float:
+    """P-value of the ARI of ``counts`` when ``level`` is shuffled over the same samples.
+
+    Both margins stay fixed under shuffling, so the ARI rises with the pairs placed together
+    in both labelings alone; that sum is compared, in blocks of permutations (memory n x block).
+    """
+    together = float((counts * (counts - 1)).sum())
+    n_levels, n_groups, n = int(level.max()) + 1, int(group.max()) + 1, len(level)
+    block = max(1, min(N_PERMUTATIONS, 2_000_000 // n))
+    above, done = 0, 0
+    while done < N_PERMUTATIONS:
+        size = min(block, N_PERMUTATIONS - done)
+        shuffled = rng.permuted(np.broadcast_to(level, (size, n)), axis=1)
+        cells = shuffled * n_groups + group + (np.arange(size) * n_levels * n_groups)[:, None]
+        table = np.bincount(cells.ravel(), minlength=size * n_levels * n_groups)
+        table = table.reshape(size, -1).astype(float)
+        above += int(((table * (table - 1)).sum(axis=1) >= together - 1e-9).sum())
+        done += size
+    return (1 + above) / (1 + N_PERMUTATIONS)
+
+
+def _relation(values: pd.Series, types: pd.Series | None) -> str:
+    """How a column's values relate to the types, over the samples having both."""
+    if types is None:
+        return "other"
+    both = (values.notna() & types.notna()).to_numpy()
+    if not both.any():
+        return "other"
+    pairs = pd.DataFrame({"value": values.to_numpy()[both].astype(str),
+                          "type": types.to_numpy()[both].astype(str)})
+    types_per_value = pairs.groupby("value")["type"].nunique()
+    values_per_type = pairs.groupby("type")["value"].nunique()
+    if (types_per_value == 1).all():
+        return "same" if (values_per_type == 1).all() else "within"
+    return "other"

@@ -39,7 +39,7 @@ def test_missing_values_are_no_batch_level():
                        dtype=object)
     halves.iloc[:9] = np.nan
     adata.obs["run"] = halves
-    found = {column: (ari, n_levels) for column, ari, n_levels in facts.batch_columns(adata)}
+    found = {b.column: (b.ari, b.n_levels) for b in facts.batch_columns(adata)}
     assert found["batch"] == (1.0, 3)
     assert found["run"][1] == 2
     ari = gx.tl.compare(adata, "run", "cluster", inplace=False)["ari"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import anndata as ad
 import numpy as np
 import pandas as pd
+import pytest
 
 from gexclust._pipeline import RunConfig, cluster_samples
 from gexclust._report._content import build_report
@@ -82,3 +83,65 @@ def test_one_small_cluster_is_named_in_the_singular():
     assert "Cluster " in limits
     assert " has at most 2 samples" in limits
     assert "Clusters" not in limits.split(" has at most")[0].split(".")[-1]
+
+
+def clustered(n_per_group: int = 8, n_groups: int = 3) -> ad.AnnData:
+    from gexclust import tl
+
+    adata = make_planted(n_per_group=n_per_group, n_groups=n_groups, n_genes=60)
+    tl.hclust(adata)
+    tl.cut(adata, n_clusters=n_groups)
+    return adata
+
+
+def test_a_batch_is_agreement_beyond_chance_with_a_column_that_is_not_the_type():
+    from gexclust._report import _facts as facts
+
+    adata = clustered()
+    types = adata.obs["type"].astype(str).to_numpy()
+    adata.obs["source_name"] = "tissue " + types  # the column the types were read from
+    adata.obs["consensus"] = adata.obs["cluster"].astype(str)  # gexclust's own result
+    # a grade known for 8 samples: one of them alone in its cluster agrees "perfectly"
+    grade = np.full(adata.n_obs, None, dtype=object)
+    cluster = adata.obs["cluster"].astype(str).to_numpy()
+    first = np.flatnonzero(cluster == "1")[:7]
+    other = np.flatnonzero(cluster == "2")[:1]
+    grade[first], grade[other] = "low", "high"
+    adata.obs["grade"] = grade
+    adata.obs["lot"] = np.where(cluster == "3", "L2", "L1")  # a real batch that splits types
+    found = {b.column: b for b in facts.batch_columns(adata)}
+    # before: 'consensus' (ARI 0.36 on bladder) and 'source_name' (ARI 1.0 on GSE781 read
+    # with --type-from source_name) were flagged as batches, and so was a column known for 8
+    # of 17 GSE781 samples (ARI 1.0, which a random relabelling gives once in 8)
+    assert "consensus" not in found
+    assert found["source_name"].relation == "same"
+    assert found["grade"].ari == 1.0
+    assert found["grade"].n_samples == 8
+    assert found["grade"].p_value == pytest.approx(1 / 8, abs=0.04)
+    assert found["lot"].p_value == pytest.approx(0.001)
+    assert found["lot"].relation == "other"
+
+    from gexclust._report._content import _batch_sentences
+
+    class Ctx:  # the two fields of the report's context the sentences read
+        batches = list(found.values())
+        summary = {"ari_vs_type": 1.0}
+
+    text = " ".join(_batch_sentences(Ctx))
+    assert "'source_name' groups its 24 samples exactly as the sample types do" in text
+    assert "'grade' at ARI 1.000, but on 8 samples with a value that is within chance" in text
+    assert "'lot' (2 values, 24 samples) at ARI" in text
+    assert "if that column is a batch" not in text.split("'lot'")[0]
+
+
+def test_many_samples_test_only_the_agreements_a_p_value_decides(monkeypatch):
+    from gexclust._report import _facts as facts
+
+    adata = clustered()
+    cluster = adata.obs["cluster"].astype(str).to_numpy()
+    adata.obs["lot"] = np.where(cluster == "3", "L2", "L1")
+    adata.obs["run"] = np.tile(["r1", "r2"], adata.n_obs // 2)
+    monkeypatch.setattr(facts, "MAX_PAIRWISE", 10)  # as if there were 100,000 samples
+    found = {b.column: b for b in facts.batch_columns(adata, test_from=0.3)}
+    assert found["lot"].p_value == pytest.approx(0.001)
+    assert np.isnan(found["run"].p_value)  # ARI about 0: 2 s at 100,000 cells saved
