@@ -121,13 +121,13 @@ def test_a_batch_is_agreement_beyond_chance_with_a_column_that_is_not_the_type()
     assert found["lot"].p_value == pytest.approx(0.001)
     assert found["lot"].relation == "other"
 
+    from types import SimpleNamespace
+
     from gexclust._report._content import _batch_sentences
 
-    class Ctx:  # the two fields of the report's context the sentences read
-        batches = list(found.values())
-        summary = {"ari_vs_type": 1.0}
-
-    text = " ".join(_batch_sentences(Ctx))
+    # the two fields of the report's context the sentences read
+    context = SimpleNamespace(batches=list(found.values()), summary={"ari_vs_type": 1.0})
+    text = " ".join(_batch_sentences(context))
     assert "'source_name' groups its 24 samples exactly as the sample types do" in text
     assert "'grade' at ARI 1.000, but on 8 samples with a value that is within chance" in text
     assert "'lot' (2 values, 24 samples) at ARI" in text
