@@ -37,3 +37,37 @@ def has_label(values) -> np.ndarray:
     """True where an entry of ``values`` is a label (see :func:`is_missing_label`)."""
     return np.array([not is_missing_label(v) for v in np.asarray(values, dtype=object)],
                     dtype=bool)
+
+
+def is_measurement(column) -> bool:
+    """Whether ``column`` holds numbers measured on each sample (age, RIN) rather than labels.
+
+    scanpy's and pheatmap's rule: a numeric column that is neither categorical nor boolean.
+    Plots draw it as a colour gradient, not as one colour per distinct value.
+    """
+    import pandas as pd
+
+    dtype = column.dtype
+    return (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+            and not isinstance(dtype, pd.CategoricalDtype))
+
+
+def check_labels(column, *, key: str, caller: str) -> None:
+    """Refuse ``.obs[key]`` as groups when it holds fractional numbers, a measurement.
+
+    Whole numbers (batch 1, 2, 3; cluster numbers from another tool) are labels. Numbers with
+    fractions would make each distinct value a group of its own, mostly of one sample, which
+    no comparison or marker test can use.
+    """
+    if not is_measurement(column):
+        return
+    values = np.asarray(column.astype("float64"), dtype=float)
+    values = values[np.isfinite(values)]
+    if np.array_equal(values, np.round(values)):
+        return
+    n_values = len(np.unique(values))
+    msg = (f"{caller}: .obs[{key!r}] holds numbers, not labels ({n_values} distinct values, "
+           f"e.g. {values[0]:g}); to group by it, bin it first, e.g. "
+           f"adata.obs['{key}_group'] = pd.cut(adata.obs['{key}'], 4), or make it "
+           f"categorical if the numbers are labels: .astype('category')")
+    raise ValueError(msg)

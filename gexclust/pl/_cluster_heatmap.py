@@ -130,6 +130,7 @@ def cluster_heatmap_spec(
     cmap: str = "RdBu_r",
 ) -> ClusterHeatmapSpec:
     """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
+    from .._labels import check_labels
     from .._palette import as_categorical, ensure_colors, label_codes
     from ..tl._markers import marker_values
     from ..tl._markers import markers as rank_markers
@@ -139,6 +140,7 @@ def cluster_heatmap_spec(
         msg = (f"pl.cluster_heatmap: no column {groupby!r} in .obs; "
                f"available: {list(adata.obs.columns)}")
         raise KeyError(msg)
+    check_labels(adata.obs[groupby], key=groupby, caller="pl.cluster_heatmap")
     values = marker_values(adata, layer=layer, use_raw=use_raw, caller="pl.cluster_heatmap")
     X = values.X
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes X has

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._labels import check_labels
 from ._base import DPI, finish, leaf_fontsize, mark_simulated, new_figure, no_ticks, side_labels
 from ._colour_bar import (
     ColourBar,
-    category_colours,
     colour_bar_spec,
     draw_colour_bar,
     draw_legend,
     drawn_key,
+    legend_colours,
 )
 from ._tree import draw_dendrogram
 
@@ -105,7 +106,8 @@ def clustermap(
         ``gene_metric`` are then not used.
     color
         Categorical ``.obs`` annotation bar (default ``'type'``, skipped when absent; another
-        missing column is an error).
+        missing column is an error). A numeric column is a viridis gradient, as in
+        :func:`dendrogram`.
     clusters
         Categorical ``.obs`` cluster column for a second bar (default ``'cluster'``, skipped
         when absent).
@@ -199,6 +201,8 @@ def clustermap_spec(
     has_color = drawn_key(adata, color, param="color", default="type", caller="pl.clustermap")
     has_clusters = drawn_key(adata, clusters, param="clusters", default="cluster",
                              caller="pl.clustermap")
+    if has_clusters:
+        check_labels(adata.obs[clusters], key=clusters, caller="pl.clustermap")
     bars = [colour_bar_spec(adata, c, rows)
             for c, drawn in ((color, has_color), (clusters, has_clusters)) if drawn]
     return ClustermapSpec(
@@ -209,7 +213,7 @@ def clustermap_spec(
         gene_labels=gene_labels(adata, genes[columns],
                                 gene_symbols=gene_symbols) if len(columns) <= MAX_GENE_LABELS
         else [],
-        bars=bars, legend=category_colours(adata, color) if has_color else None,
+        bars=bars, legend=legend_colours(adata, color) if has_color else None,
         legend_title=color if has_color else None, vmax=vmax, cmap=cmap,
         simulated=adata.uns.get("simulated") is not None, genes_title=title,
     )

@@ -27,12 +27,19 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False) 
     """The strip of ``.obs[key]`` for ``rows`` (in that order); colours from ``.uns``.
 
     Colours are read from (or written to) ``.uns[f'{key}_colors']``, scanpy's convention.
+    A numeric column (age, RIN) is a gradient instead, as in scanpy and pheatmap: each
+    sample its own colour, grey where the value is missing; ``.uns`` is left alone.
     """
     import pandas as pd
 
+    from .._labels import is_measurement
     from .._palette import ensure_colors
 
     column = adata.obs[key]
+    if is_measurement(column):
+        values = _numbers(column)[rows]
+        codes = np.where(np.isnan(values), -1, np.arange(len(values)))
+        return ColourBar(key, codes, gradient_colours(values, _numbers(column)))
     # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'
     names = ([str(v) if not pd.isna(v) else "" for v in column.to_numpy()[rows]]
              if name_runs else None)
@@ -57,6 +64,44 @@ def drawn_key(adata: AnnData, key: str | None, *, param: str, default: str,
     msg = (f"{caller}: {param}={key!r} is not an .obs column; available: "
            f"{list(adata.obs.columns)}")
     raise KeyError(msg)
+
+
+def _numbers(column) -> np.ndarray:
+    """A numeric column as float64, NaN where missing (nullable dtypes too)."""
+    return np.asarray(column.astype("float64"), dtype=float)
+
+
+def gradient_colours(values: np.ndarray, scale_of: np.ndarray) -> list[str]:
+    """Hex colours of ``values`` on viridis, spanning the finite range of ``scale_of``.
+
+    A missing value gets the grey of missing labels (it is masked when drawn, in any case).
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    from .._palette import MISSING_COLOUR
+
+    finite = scale_of[np.isfinite(scale_of)]
+    low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 0.0)
+    span = high - low
+    cmap = colormaps["viridis"]
+    return [MISSING_COLOUR if not np.isfinite(v)
+            else to_hex(cmap((v - low) / span if span > 0 else 0.5)) for v in values]
+
+
+def legend_colours(adata: AnnData, key: str) -> dict[str, str]:
+    """The legend of ``.obs[key]``: its categories, or five steps of a numeric column's range."""
+    from .._labels import is_measurement
+
+    column = adata.obs[key]
+    if not is_measurement(column):
+        return category_colours(adata, key)
+    numbers = _numbers(column)
+    finite = numbers[np.isfinite(numbers)]
+    if not len(finite):
+        return {}
+    steps = np.unique(np.linspace(finite.min(), finite.max(), 5))
+    return dict(zip((f"{v:.3g}" for v in steps), gradient_colours(steps, numbers), strict=True))
 
 
 def category_codes(adata: AnnData, key: str) -> np.ndarray:

@@ -13,17 +13,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._labels import check_labels
 from .._logging import logger
 from .._palette import MISSING_COLOUR
 from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
 from ._colour_bar import (
     ColourBar,
     category_codes,
-    category_colours,
     colour_bar_spec,
     draw_colour_bar,
     draw_legend,
     drawn_key,
+    legend_colours,
 )
 from ._tree import draw_dendrogram, truncate_tree
 
@@ -105,11 +106,14 @@ def dendrogram(
         Key of the tree in ``.uns``.
     color
         Categorical ``.obs`` column that colours the leaf labels and the first bar; its colours
-        are read from (or written to) ``.uns[f'{color}_colors']``. The default ``'type'`` is
-        skipped when absent, another missing column is an error; ``None`` for no colouring.
+        are read from (or written to) ``.uns[f'{color}_colors']``. A numeric column (age,
+        RIN) is drawn as a viridis gradient, as scanpy and pheatmap draw it, with five steps
+        of its range in the legend. The default ``'type'`` is skipped when absent, another
+        missing column is an error; ``None`` for no colouring.
     clusters
         Categorical ``.obs`` column of :func:`~gexclust.tl.cut`, for branch colours, a second
-        bar and the cut line. The default ``'cluster'`` is skipped when absent.
+        bar and the cut line. The default ``'cluster'`` is skipped when absent. Numbers with
+        fractions are refused: they are measurements, not clusters.
     show_cut
         Draw the cut height stored in ``.uns[clusters]['threshold']``.
     leaf_labels
@@ -183,7 +187,6 @@ def dendrogram_spec(
 
     tree = get_tree(adata, key, axis="obs", caller="pl.dendrogram")
     rows = tree.leaf_rows  # samples in dendrogram order
-    from pandas import isna
 
     has_color = drawn_key(adata, color, param="color", default="type", caller="pl.dendrogram")
     has_clusters = drawn_key(adata, clusters, param="clusters", default="cluster",
@@ -195,6 +198,7 @@ def dendrogram_spec(
     bars = [colour_bar_spec(adata, color, rows)] if has_color else []
     groups, group_colours, cut = None, None, None
     if has_clusters:
+        check_labels(adata.obs[clusters], key=clusters, caller="pl.dendrogram")
         bars.append(colour_bar_spec(adata, clusters, rows, name_runs=True))
         groups = tree.per_leaf(category_codes(adata, clusters))
         group_colours = bars[-1].colours
@@ -206,11 +210,9 @@ def dendrogram_spec(
     labels = adata.obs[leaf_labels] if leaf_labels else adata.obs_names
     legend, leaf_colours = None, None
     if has_color:
-        legend = category_colours(adata, color)
-        values = adata.obs[color].to_numpy()[rows]
-        # unlabelled samples: grey
-        leaf_colours = [MISSING_COLOUR if isna(v) else legend.get(str(v), MISSING_COLOUR)
-                        for v in values]
+        legend = legend_colours(adata, color)
+        # each leaf in its colour in the strip; unlabelled samples (code -1): grey
+        leaf_colours = [bars[0].colours[c] if c >= 0 else MISSING_COLOUR for c in bars[0].codes]
     return DendrogramSpec(
         linkage=tree.linkage, leaves=tree.leaves,
         ylabel=f"height ({tree.params['method']}, {tree.params['metric']})",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from .._labels import has_label
+from .._labels import check_labels, has_label
 from .._logging import logger
 from ._tree_access import refuse_tree_key
 
@@ -26,7 +26,9 @@ def compare(
     adata
         Annotated data matrix.
     reference
-        ``.obs`` column with the known labels (e.g. ``'type'``).
+        ``.obs`` column with the known labels (e.g. ``'type'``). Labels are categories,
+        strings or whole numbers; numbers with fractions are refused, as in
+        :func:`~gexclust.tl.markers`.
     clusters
         ``.obs`` column with the clusters (e.g. ``'cluster'``).
     key_added
@@ -66,6 +68,7 @@ def compare(
         if key not in adata.obs:
             msg = f"compare: no column {key!r} in .obs; available: {list(adata.obs.columns)}"
             raise KeyError(msg)
+        check_labels(adata.obs[key], key=key, caller="tl.compare")
     labelled = has_label(adata.obs[reference]) & has_label(adata.obs[clusters])
     n_left_out = int((~labelled).sum())
     if n_left_out:

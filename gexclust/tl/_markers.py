@@ -10,6 +10,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._checks import check_choice
+from .._labels import check_labels
 from .._palette import as_categorical, label_codes
 from .._utils import as_dense, expression_matrix, float_matrix, refuse_missing
 from ._tree_access import refuse_tree_key
@@ -42,9 +43,10 @@ def markers(
     adata
         Annotated data matrix, ideally log2 expression.
     groupby
-        ``.obs`` column with the groups (categorical or plain strings). Samples without a
-        group (NaN, or a blank label such as an empty CSV field) are left out of every
-        comparison.
+        ``.obs`` column with the groups (categorical, plain strings, or whole numbers such as
+        batch 1, 2, 3). Samples without a group (NaN, or a blank label such as an empty CSV
+        field) are left out of every comparison. Numbers with fractions (age, RIN) are
+        refused, naming the column: each value would be a group of its own; bin them first.
     n_genes
         Number of genes kept per group (and per direction).
     layer
@@ -103,6 +105,7 @@ def markers(
     if groupby not in adata.obs:
         msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
+    check_labels(adata.obs[groupby], key=groupby, caller="tl.markers")
     values = marker_values(adata, layer=layer, use_raw=use_raw, caller="tl.markers")
     X, scale = values.X, values.scale
     groups = as_categorical(adata.obs[groupby])

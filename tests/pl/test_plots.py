@@ -242,3 +242,54 @@ def test_no_cut_line_from_a_cut_of_an_earlier_tree(planted):
     gx.tl.cut(planted, n_clusters=3, min_support=0.95)
     assert planted.obs["cluster"].isna().sum() == 8
     assert dendrogram_spec(planted).cut is not None  # unassigned samples: still this cut
+
+
+def test_a_numeric_column_is_a_gradient_not_a_colour_per_value(planted):
+    # before: color='age' made each distinct age a category: 24 colours, a 24-entry legend,
+    # and .uns['age_colors'] written; scanpy and pheatmap draw numbers as a gradient
+    from gexclust.pl._clustermap import clustermap_spec
+    from gexclust.pl._dendrogram import dendrogram_spec
+
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    planted.obs["age"] = np.linspace(20.0, 80.0, planted.n_obs)
+    planted.obs.loc[planted.obs_names[5], "age"] = np.nan
+    spec = dendrogram_spec(planted, color="age")
+    bar = spec.bars[0]
+    ages = planted.obs["age"].to_numpy()[spec.leaves]
+    shown = [bar.colours[c] for c in bar.codes if c >= 0]
+    # viridis: the youngest sample darkest, the oldest yellow, in the order of the leaves
+    youngest, oldest = np.nanargmin(ages), np.nanargmax(ages)
+    assert bar.colours[bar.codes[youngest]] == "#440154"
+    assert bar.colours[bar.codes[oldest]] == "#fde725"
+    assert bar.codes[np.flatnonzero(np.isnan(ages))[0]] == -1  # no value: no colour
+    assert len(set(shown)) > 10
+    assert list(spec.legend) == ["20", "35", "50", "65", "80"]
+    assert spec.leaf_colours[youngest] == "#440154"
+    assert "age_colors" not in planted.uns
+    assert clustermap_spec(planted, color="age").legend == spec.legend
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: gx.tl.compare(a, "age", "cluster"),
+    lambda a: gx.tl.markers(a, groupby="age"),
+    lambda a: gx.pl.cluster_heatmap(a, groupby="age"),
+    lambda a: gx.pl.dendrogram(a, clusters="age"),
+])
+def test_fractional_numbers_are_refused_as_groups(planted, call):
+    # before: each of the 24 ages was a group of one sample: markers ranked 24 "groups",
+    # the heatmap drew 24 columns, compare scored them as classes
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    planted.obs["age"] = np.linspace(20.5, 80.5, planted.n_obs)
+    with pytest.raises(ValueError, match=r"'age'\] holds numbers, not labels .*pd\.cut"):
+        call(planted)
+
+
+def test_whole_numbers_are_labels(planted):
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    planted.obs["batch"] = planted.obs["cluster"].cat.codes.to_numpy() + 1  # 1, 2, 3
+    assert gx.tl.compare(planted, "batch", "cluster")["ari"] == 1.0
+    table = gx.tl.markers(planted, groupby="batch", inplace=False)
+    assert set(table["group"]) == {"1", "2", "3"}
