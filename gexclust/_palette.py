@@ -42,6 +42,17 @@ def palette(n: int, *, kind: str = "category") -> list[str]:
     return colours
 
 
+def set_cluster_colors(adata: AnnData, key: str, n: int) -> None:
+    """Write ``.uns[f'{key}_colors']`` for ``n`` clusters, keeping the user's if they fit.
+
+    Rerunning a cut must not undo colours chosen by hand; as in scanpy, a list with one
+    colour per cluster is kept, any other is replaced by the cluster palette.
+    """
+    colours = adata.uns.get(f"{key}_colors")
+    if colours is None or isinstance(colours, str) or len(colours) != n:
+        adata.uns[f"{key}_colors"] = palette(n, kind="cluster")
+
+
 def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
     """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or stale.
 

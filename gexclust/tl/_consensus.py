@@ -13,7 +13,7 @@ from scipy.spatial.distance import squareform
 
 from .._checks import check_choice
 from .._logging import logger
-from .._palette import palette
+from .._palette import set_cluster_colors
 from .._utils import str_array
 from ._consensus_kernel import ConsensusTask, run_chunk
 from ._flat_cuts import cuts_by_merge_order
@@ -275,7 +275,7 @@ def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str
     names = [str(i) for i in range(1, best_k + 1)]
     adata.obs[key_added] = pd.Categorical(summary["best_classes"].astype(str), categories=names)
     adata.obs[f"{key_added}_stability"] = summary["stability"]
-    adata.uns[f"{key_added}_colors"] = palette(best_k, kind="cluster")
+    set_cluster_colors(adata, key_added, best_k)
     adata.uns[key_added] = {
         "k": np.array(ks),
         "pac": summary["pac"],

@@ -11,7 +11,7 @@ from scipy.cluster import hierarchy
 
 from .._checks import check_choice
 from .._logging import logger
-from .._palette import palette
+from .._palette import set_cluster_colors
 from ._dynamic_cut import cut_dynamic
 from ._flat_cuts import count_inversions, tree_cuts
 from ._supported import keep_supported, pick_supported, support_values
@@ -95,7 +95,8 @@ def cut(
 
     - ``.obs[key_added]`` (``.var`` for ``axis='var'`` trees): categorical cluster names;
       NaN for samples left unassigned by ``min_support`` or a dynamic cut;
-    - ``.uns[f'{key_added}_colors']``: one colour per cluster;
+    - ``.uns[f'{key_added}_colors']``: one colour per cluster (colours already there, one per
+      cluster, are kept, as scanpy keeps colours set by hand);
     - ``.uns[key_added]``: ``params`` (``key``, ``n_clusters``, ``height``, and ``tree_id``,
       the identity of the tree cut, see :func:`~gexclust.tl.choose_k`); the ``threshold``
       at which the tree was cut, for drawing the cut line (``'none'`` for a merge-order cut);
@@ -186,7 +187,7 @@ def cut(
     note = "; ".join(notes) or "none"
     frame = adata.obs if tree.axis == "obs" else adata.var
     frame[key_added] = names[np.argsort(tree.rows)]  # leaf i sits in row tree.rows[i]
-    adata.uns[f"{key_added}_colors"] = palette(n_found, kind="cluster")
+    set_cluster_colors(adata, key_added, n_found)
     adata.uns[key_added] = {
         "params": {
             "key": key,

@@ -10,7 +10,7 @@ from scipy.spatial.distance import squareform
 from .._checks import check_choice
 from .._logging import logger
 from .._memory import refuse_pairwise
-from .._palette import palette
+from .._palette import set_cluster_colors
 from ._dynamic_tree import cutree_hybrid, cutree_tree
 from ._hclust import pairwise_distances
 from ._tree_access import tree_id
@@ -107,5 +107,5 @@ def write_clusters(adata: AnnData, tree, raw: np.ndarray, *, key_added: str) -> 
     )
     frame = adata.obs if tree.axis == "obs" else adata.var
     frame[key_added] = names[np.argsort(tree.rows)]
-    adata.uns[f"{key_added}_colors"] = palette(len(mapping), kind="cluster")
+    set_cluster_colors(adata, key_added, len(mapping))
     return names

@@ -248,3 +248,14 @@ def test_missing_value_texts_are_pandas_read_csv_defaults(tmp_path):
     by_pandas = pd.read_csv(io.StringIO(body), keep_default_na=True)["type"]
     assert by_pandas.isna().tolist() == [True] * len(texts) + [False] * 4
     assert has_label(by_pandas.astype(str)).tolist() == [False] * len(texts) + [True] * 4
+
+
+def test_a_new_cut_keeps_colours_set_by_hand(planted):
+    # before: every tl.cut rewrote .uns['cluster_colors'], undoing a user's choice
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    planted.uns["cluster_colors"] = ["#000000", "#111111", "#222222"]
+    gx.tl.cut(planted, n_clusters=3)
+    assert list(planted.uns["cluster_colors"]) == ["#000000", "#111111", "#222222"]
+    gx.tl.cut(planted, n_clusters=2)  # one colour per cluster no longer: the palette
+    assert list(planted.uns["cluster_colors"]) == ["#1b9e77", "#d95f02"]
