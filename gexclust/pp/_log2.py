@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from anndata import AnnData
 
@@ -13,25 +15,41 @@ GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
               "counts: whole numbers >= 0 with max - min > 50")
 
 
-def looks_linear(X: np.ndarray) -> tuple[bool, dict[str, float]]:
+class Scale(NamedTuple):
+    """What the values of a matrix look like: see :func:`looks_linear`."""
+
+    linear: bool  # not yet logged: GEO2R's rule, or counts
+    quantiles: dict[str, float]
+    counts: bool  # whole numbers >= 0 spanning more than 50
+
+
+def looks_linear(X: np.ndarray) -> Scale:
     """Decide, with GEO2R's rule, whether ``X`` is on a linear (not yet logged) scale.
 
     With quantiles ``q`` over all finite values, the data are linear when ``q99 > 100``, or when
     ``max - min > 50`` and ``q25 > 0``; or when they are counts (:func:`looks_like_counts`),
     which GEO2R's rule, made for arrays, misses when most of them are 0 (as in single cells).
-    Returns the decision and the quantiles used.
+    Returns the decision, the quantiles used and whether the values are counts.
     """
-    finite = X[np.isfinite(X)]
+    finite = X.ravel() if np.isfinite(X).all() else X[np.isfinite(X)]  # no copy when all are
     q = np.quantile(finite, QUANTILES) if finite.size else np.zeros(len(QUANTILES))
     quantiles = {f"q{round(p * 100):d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
-    linear = bool(q[4] > 100 or (q[5] - q[0] > 50 and q[1] > 0)) or looks_like_counts(finite)
-    return linear, quantiles
+    counts = looks_like_counts(finite, low=q[0], high=q[5])
+    return Scale(bool(q[4] > 100 or (q[5] - q[0] > 50 and q[1] > 0)) or counts, quantiles,
+                 counts)
 
 
-def looks_like_counts(values: np.ndarray) -> bool:
-    """Whole numbers >= 0 spanning more than 50: read counts, never log values."""
-    return bool(values.size and values.min() >= 0 and values.max() - values.min() > 50
-                and np.array_equal(values, np.round(values)))
+def looks_like_counts(values: np.ndarray, *, low: float, high: float) -> bool:
+    """Whole numbers >= 0 spanning more than 50 (``low``, ``high``: their range): counts.
+
+    Checked a million values at a time, stopping at the first fraction, so a large matrix
+    needs no rounded copy of itself.
+    """
+    if not values.size or low < 0 or high - low <= 50:
+        return False
+    step = 1 << 20
+    return all(np.array_equal(chunk, np.round(chunk))
+               for chunk in (values[i:i + step] for i in range(0, values.size, step)))
 
 
 def log2(
@@ -106,9 +124,9 @@ def log2(
     if copy:
         adata = adata.copy()
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.log2"))
-    linear, quantiles = looks_linear(X)
+    linear, quantiles, counts = looks_linear(X)
     apply = linear or not auto
-    counts = apply and looks_like_counts(X[np.isfinite(X)])
+    counts = apply and counts
     reason = _reason(auto=auto, linear=linear, quantiles=quantiles, counts=counts)
     if counts:
         logger.warning(

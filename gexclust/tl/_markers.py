@@ -245,11 +245,10 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
     if layer is None and hasattr(log1p, "get"):
         base = log1p.get("base", None)
         return ("log2", None) if base == 2 else ("log1p", base)
-    from ..pp._log2 import looks_like_counts, looks_linear
+    from ..pp._log2 import looks_linear
 
     # no record: counts or linear values would give differences of raw means, not log ratios
-    counts = looks_like_counts(X[np.isfinite(X)])
-    return ("linear", None) if counts or looks_linear(X)[0] else ("log2", None)
+    return ("linear", None) if looks_linear(X).linear else ("log2", None)
 
 
 def log2_fold_change(mean_group: np.ndarray, mean_rest: np.ndarray, scale) -> np.ndarray:
