@@ -97,6 +97,24 @@ def test_read_only_backed_x_is_refused_clearly(step, tmp_path):
     writable.file.close()
 
 
+# h5py 3.8's own reading of a dataset under numpy 1.25 (the oldest versions we support)
+@pytest.mark.filterwarnings("ignore:`product` is deprecated:DeprecationWarning")
+def test_select_variable_with_subset_on_a_backed_file_says_how(tmp_path):
+    # before: anndata's "To copy an AnnData object in backed mode, pass a filename", raised
+    # after .var had been changed
+    adata = make_planted(n_per_group=4, n_groups=2, n_genes=30)
+    adata.write_h5ad(tmp_path / "a.h5ad")
+    backed = ad.read_h5ad(tmp_path / "a.h5ad", backed="r")
+    with pytest.raises(ValueError, match=r"backed AnnData \('.*a\.h5ad'\).*to_memory\(\)"):
+        gx.pp.select_variable(backed, n_top=5, subset=True)
+    assert "highly_variable" not in backed.var
+    gx.pp.select_variable(backed, n_top=5)  # the way the error gives
+    selected = backed[:, backed.var["highly_variable"]].to_memory()
+    expected = gx.pp.select_variable(adata, n_top=5, subset=True, copy=True)
+    assert selected.var_names.tolist() == expected.var_names.tolist()
+    backed.file.close()
+
+
 def test_repeated_var_names_in_marker_plots():
     # before: pandas' InvalidIndexError "Reindexing only valid with uniquely valued Index
     # objects" from pl.markers and pl.cluster_heatmap as soon as any var name repeated

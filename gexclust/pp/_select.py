@@ -116,7 +116,9 @@ def select_variable(
         Variability score: ``'variance'`` (sample variance, ddof=1), ``'mad'`` (median absolute
         deviation, robust to outlier samples) or ``'iqr'`` (interquartile range).
     subset
-        Keep only the selected genes (in their original order).
+        Keep only the selected genes (in their original order). Refused for a backed
+        AnnData (``read_h5ad(..., backed='r')``), whose genes cannot be dropped in place;
+        the error says how to load the selected genes instead.
     layer
         Score this layer instead of ``.X``.
     key_added
@@ -147,6 +149,11 @@ def select_variable(
         msg = f"n_top must be a positive integer, got {n_top!r}"
         raise ValueError(msg)
     _refuse_z_scores(adata, layer)
+    if subset and adata.isbacked and not copy:
+        msg = (f"pp.select_variable: subset=True cannot drop genes of a backed AnnData "
+               f"({str(adata.filename)!r}) in place; select without subset=True and keep the "
+               f"genes with adata = adata[:, adata.var[{key_added!r}]].to_memory()")
+        raise ValueError(msg)
     if copy:
         adata = adata.copy()
     score = _score(adata, layer=layer, flavor=flavor)
