@@ -121,6 +121,19 @@ def all_unit_sd(variance: np.ndarray, n_obs: int) -> bool:
     return bool(sd.max() <= upper and np.median(sd) >= 0.99)
 
 
+def column_variance(X: np.ndarray, *, ddof: int = 1, block: int = 8192) -> np.ndarray:
+    """Variance of each column in float64, a block of rows at a time (no copy of ``X``)."""
+    n = X.shape[0]
+    total = np.zeros(X.shape[1])
+    squares = np.zeros(X.shape[1])
+    for start in range(0, n, block):
+        rows = X[start:start + block].astype(np.float64)
+        total += rows.sum(axis=0)
+        squares += np.einsum("ij,ij->j", rows, rows)
+    mean = total / max(n, 1)
+    return np.maximum(squares - n * mean**2, 0.0) / max(n - ddof, 1)
+
+
 def float_matrix(X: np.ndarray) -> np.ndarray:
     """``X`` as a floating array; integers become float64."""
     return X if np.issubdtype(X.dtype, np.floating) else X.astype(np.float64)
@@ -188,6 +201,12 @@ def undo_of_x(adata: AnnData) -> tuple[np.ndarray, np.ndarray] | None:
     return std, offset
 
 
+def x_is_clipped(adata: AnnData) -> bool:
+    """Whether ``.X`` holds z-scores clipped by ``pp.scale(max_value=...)`` (not undoable)."""
+    record = _record_of_x(adata, "scale") or {}
+    return record.get("max_value", "none") != "none"
+
+
 def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.ndarray:
     """Expression values on their own scale: ``layer``, else ``.X`` with pp.center/scale undone.
 
@@ -201,12 +220,11 @@ def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.n
     undo = undo_of_x(adata) if layer is None else None
     if undo is None:
         return X
-    record = _record_of_x(adata, "scale") or {}
-    if record.get("max_value", "none") != "none":
+    if x_is_clipped(adata):
         logger.warning(
             "%s: .X holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
             "using them as they are (differences of means are not log2 fold changes; pass "
-            "layer= with the expression values)", caller, record["max_value"],
+            "layer= with the expression values)", caller, adata.uns["scale"]["max_value"],
         )
         return X
     std, offset = undo

@@ -11,8 +11,17 @@ from anndata import AnnData
 
 from .._checks import check_choice
 from .._labels import check_labels
+from .._logging import logger
 from .._palette import as_categorical, label_codes
-from .._utils import as_dense, expression_matrix, float_matrix, refuse_missing
+from .._utils import (
+    all_unit_sd,
+    as_dense,
+    column_variance,
+    expression_matrix,
+    float_matrix,
+    refuse_missing,
+    x_is_clipped,
+)
 from ._tree_access import refuse_tree_key
 
 COLUMNS = ["group", "rank", "direction", "gene", "gene_symbol", "score", "mean_group",
@@ -85,7 +94,11 @@ def markers(
     Those records describe ``.X`` (``pp.log2``'s also a ``layer``); a matrix without a record
     is judged by its values: linear values (GEO2R's rule, or counts: whole numbers >= 0
     spanning more than 50, e.g. raw UMI counts) give
-    ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``.
+    ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``. z-scores that
+    nothing records how to undo (every gene with standard deviation 1: ``sc.pp.scale``, or
+    ``.var['mean']``/``['std']`` overwritten after :func:`~gexclust.pp.scale`), and
+    z-scores clipped by ``pp.scale(max_value=...)``, have no fold changes:
+    ``logfoldchange`` is NaN, with a logged warning.
 
     Examples
     --------
@@ -169,6 +182,15 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
         return MarkerValues(X, adata.raw.var, ("log1p", base), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)
     where = ".X" if layer is None else f".layers[{layer!r}]"
+    if layer is None and x_is_clipped(adata):  # expression_matrix has said so
+        return MarkerValues(X, adata.var, ("z-scores", None), where)
+    if all_unit_sd(column_variance(X), len(X)):
+        logger.warning(
+            "%s: every gene of %s has standard deviation 1 (z-scores, e.g. of sc.pp.scale) "
+            "and nothing records how to undo the scaling, so the log2 fold changes are NaN "
+            "and 'diff' is in standard deviations; keep the expression values in .raw or a "
+            "layer (layer=) for fold changes", caller, where)
+        return MarkerValues(X, adata.var, ("z-scores", None), where)
     return MarkerValues(X, adata.var, fold_change_scale(adata, X, layer), where)
 
 
@@ -254,6 +276,8 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
 def log2_fold_change(mean_group: np.ndarray, mean_rest: np.ndarray, scale) -> np.ndarray:
     """log2 fold change of group means on the data's ``scale`` (:func:`fold_change_scale`)."""
     kind, base = scale
+    if kind == "z-scores":  # the scale of the expression values is lost
+        return np.full(np.shape(mean_group), np.nan)
     if kind == "log2":
         return mean_group - mean_rest  # log2 values: a difference of means is a log2 ratio
     if kind == "linear":

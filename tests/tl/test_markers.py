@@ -278,3 +278,31 @@ def test_fold_changes_of_counts_in_x_without_a_log_record_are_log2_ratios():
         np.log2(first["mean_group"] / first["mean_rest"]), rel=1e-9)
     assert first["logfoldchange"] == pytest.approx(np.log2(60 / 8), abs=0.3)
     assert first["diff"] > 40  # the difference of means is kept as what it is
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # scanpy's own, with some pandas
+def test_z_scores_nobody_can_undo_have_no_fold_changes(caplog):
+    # before: after sc.pp.scale (alone, or after gx.pp.scale, whose .var['mean'] and ['std']
+    # it overwrites) the "log2 fold changes" were differences of z-scores (1.8 where the
+    # planted shift is 4)
+    import scanpy as sc
+
+    adata = make_planted()
+    adata.obs["cluster"] = adata.obs["type"]
+    expected = gx.tl.markers(adata, inplace=False)
+    np.testing.assert_allclose(expected["logfoldchange"].head(10), 4.0, atol=0.6)
+    ours = adata.copy()
+    gx.pp.scale(ours)  # undone from its record: the same fold changes
+    table = gx.tl.markers(ours, inplace=False)
+    np.testing.assert_allclose(table["logfoldchange"], expected["logfoldchange"], atol=1e-12)
+    for name, steps in (("sc.pp.scale", [sc.pp.scale]),
+                        ("gx then sc", [gx.pp.scale, sc.pp.scale]),
+                        ("clipped", [lambda a: gx.pp.scale(a, max_value=2)])):
+        scaled = adata.copy()
+        for step in steps:
+            step(scaled)
+        caplog.clear()
+        table = gx.tl.markers(scaled, inplace=False)
+        assert table["logfoldchange"].isna().all(), name
+        assert table["gene"].head(10).tolist() == expected["gene"].head(10).tolist(), name
+        assert "fold changes" in caplog.text, name
