@@ -125,8 +125,11 @@ def using(limits: Limits | None) -> Iterator[Limits]:
 
 
 def size_text(n: float) -> str:
-    """``n`` bytes for messages: ``'2.5 GiB'``."""
+    """``n`` bytes for messages: ``'2.5 GiB'``, in the units the size settings are read in.
+
+    ``GEXCLUST_MAX_MEMORY=8G`` is 8 GiB, so its message says ``8.0 GiB`` (not ``8.6 GB``).
+    """
     for unit, size in (("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
         if n >= size:
-            return f"{n / size:.1f} {unit}"
+            return f"{n / size:,.1f} {unit}"
     return f"{int(n)} bytes"

@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from ._errors import InputError
+from ._limits import size_text
 
 #: Fraction of the available memory one computation may take.
 MEMORY_FRACTION = 0.75
@@ -49,13 +50,6 @@ def _parse_bytes(text: str) -> float:
         msg = (f"{MAX_MEMORY_ENV}={text!r} is not valid; expected bytes, optionally with K, M, "
                "G or T")
         raise InputError(msg) from None
-
-
-def size_text(n_bytes: float) -> str:
-    """Bytes for messages: ``'40.0 GB'``, ``'2.2 MB'``."""
-    if n_bytes >= 1e8:
-        return f"{n_bytes / 1e9:,.1f} GB"
-    return f"{n_bytes / 1e6:,.1f} MB"
 
 
 def limit_text(limit: float) -> str:
