@@ -26,10 +26,9 @@ def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
     bad_probe = nan_mask.any(axis=0)
     if policy == "error":
         i, j = np.argwhere(nan_mask)[0]
-        where = f"line {line_numbers[i]}" if line_numbers is not None else "row"
         msg = (
-            f"{path}: {n_missing} missing value(s) in {int(bad_probe.sum())} probe(s); first at "
-            f"{where} (sample {samples[i]!r}), column {probes[j]!r}. Pass missing='drop' "
+            f"{path}: {n_missing} missing value(s) in {int(bad_probe.sum())} probe(s); first "
+            f"{_place(samples[i], probes[j], line_numbers, i)}. Pass missing='drop' "
             "(gexclust run --missing drop) to drop those probes or missing='impute' "
             "(--missing impute) to fill them with the probe mean"
         )
@@ -55,9 +54,13 @@ def _refuse_infinite(values, probes, samples, path, line_numbers) -> None:
     inf_mask = np.isinf(values)
     if inf_mask.any():
         i, j = np.argwhere(inf_mask)[0]
-        where = f"line {line_numbers[i]}" if line_numbers is not None else "row"
-        msg = (
-            f"{path}, {where} (sample {samples[i]!r}), column {probes[j]!r}: infinite value; "
-            "expected a finite number"
-        )
+        msg = (f"{path}: infinite value {_place(samples[i], probes[j], line_numbers, i)}; "
+               "expected a finite number")
         raise InputError(msg)
+
+
+def _place(sample, probe, line_numbers, i: int) -> str:
+    """Where a value sits: its line and column in a CSV, its sample and probe in a GEO table."""
+    if line_numbers is not None:
+        return f"at line {line_numbers[i]} (sample {sample!r}), column {probe!r}"
+    return f"in sample {sample!r}, probe {probe!r}"

@@ -78,7 +78,7 @@ def test_byte_order_mark_and_latin1_names(tmp_path, encoding):
         ("samples,type,p1,p2\n1,A,2,3\n2,B,x7,3\n", r"line 3, column 'p1': value 'x7' is not a number"),  # noqa: E501
         ("samples,type,p1,p2\n1,A,2,3\n2,B,3\n", r"line 3: 3 fields, expected 4.*ragged"),
         ("samples,type,p1,p2\n1,A,2,3\n2,B,3,4,5\n", r"line 3: 5 fields, expected 4"),
-        ("samples,type,p1\n1,A,inf\n", r"line 2 \(sample '1'\), column 'p1': infinite value"),
+        ("samples,type,p1\n1,A,inf\n", r"infinite value at line 2 \(sample '1'\), column 'p1'"),
         ("samples,type,p1,p2\n1,A,2,3\n2,B,,3\n", r"1 missing value\(s\).*line 3 \(sample '2'\), column 'p1'"),  # noqa: E501
         ("samples,type,p1\n,A,2\n", r"line 2: empty sample id"),
     ],

@@ -212,3 +212,11 @@ def test_from_geoparse_without_sample_tables(name, match):
     for platform in (None, "all"):
         with pytest.raises(InputError, match=match):
             gx.io.from_geoparse(gse, platform=platform)
+
+
+def test_a_missing_value_in_a_geo_table_is_named_by_sample_and_probe():
+    # before: "first at row (sample 'GSM804'), column '1'": a row without a number
+    path = shared_file("peers/biopython/GSE16.txt")
+    with pytest.raises(InputError, match=r"GSE16\.txt: 3 missing value\(s\) in 3 probe\(s\); "
+                       r"first in sample 'GSM804', probe '\d+'\. Pass missing='drop'"):
+        gx.io.read_soft(path)
