@@ -32,7 +32,9 @@ def markers(
     are the groups. A dot's colour is that group's log2 fold change against all other samples
     (red up, blue down), its size the significance, -log10 of the Benjamini-Hochberg adjusted
     p-value (capped at 10). The statistics are those of :func:`gexclust.tl.markers`, which is
-    called without storing anything.
+    called without storing anything. On z-scores that nothing records how to undo (e.g. of
+    ``sc.pp.scale``) there are no fold changes: the colour is the difference of the means in
+    standard deviations, and the colour bar says so.
 
     Parameters
     ----------
@@ -96,26 +98,30 @@ def markers(
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     colours = dict(zip(column.categories.astype(str), ensure_colors(adata, groupby),
                        strict=True))
+    # z-scores nothing can undo have no fold changes (tl.markers warns): colour by the
+    # difference of means in standard deviations instead, and say so
+    in_sd = scale[0] == "z-scores"
     groups, fold, significance = [], [], []
     for code, group in enumerate(column.categories.astype(str)):
         stats = one_vs_rest(X, codes, code)
         if stats is None:
             continue
         groups.append(group)
-        fold.append(log2_fold_change(stats["mean_group"], stats["mean_rest"], scale)[genes])
+        fold.append(stats["diff"][genes] if in_sd else
+                    log2_fold_change(stats["mean_group"], stats["mean_rest"], scale)[genes])
         significance.append(-np.log10(np.maximum(stats["pval_adj"][genes], 1e-300)))
     fold, significance = np.array(fold), np.minimum(np.array(significance), MAX_SIGNIFICANCE)
     labels = gene_labels(genes_of, genes, gene_symbols=gene_symbols)
     fig = _draw(fold, significance, groups, labels, [colours[g] for g in marks],
                 [colours[g] for g in groups], groupby=groupby, cmap=cmap, figsize=figsize,
-                show=show)
+                show=show, effect="difference in SD" if in_sd else "log2 fold change")
     mark_simulated(fig, adata.uns.get("simulated") is not None)
     finish(fig, show=show, save=save)
     return fig
 
 
 def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, groupby, cmap,
-          figsize, show):
+          figsize, show, effect):
     from matplotlib.colors import ListedColormap
 
     n_groups, n_genes = fold.shape
@@ -127,7 +133,7 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
     strip.imshow(np.arange(n_genes)[None, :], aspect="auto", interpolation="nearest",
                  cmap=ListedColormap(strip_colours), vmin=-0.5, vmax=n_genes - 0.5)
     no_ticks(strip)
-    strip.set_title(f"Top markers per {groupby}: log2 fold change (colour), "
+    strip.set_title(f"Top markers per {groupby}: {effect} (colour), "
                     "-log10 adj. p (size)", fontsize=9)
     x, y = np.meshgrid(np.arange(n_genes), np.arange(n_groups))
     limit = float(np.abs(fold).max()) or 1.0
@@ -140,5 +146,5 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
                 positions=np.arange(n_genes))
     side_labels(ax, [f"{groupby} {g}" for g in groups], side="left", fontsize=8,
                 colours=group_colours, positions=np.arange(n_groups))
-    fig.colorbar(dots, cax=cax, label="log2 fold change")
+    fig.colorbar(dots, cax=cax, label=effect)
     return fig

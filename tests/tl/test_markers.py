@@ -306,3 +306,16 @@ def test_z_scores_nobody_can_undo_have_no_fold_changes(caplog):
         assert table["logfoldchange"].isna().all(), name
         assert table["gene"].head(10).tolist() == expected["gene"].head(10).tolist(), name
         assert "fold changes" in caplog.text, name
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # scanpy's own, with some pandas
+def test_marker_dots_of_z_scores_are_differences_in_sd():
+    import scanpy as sc
+
+    adata = make_planted()
+    adata.obs["cluster"] = adata.obs["type"]
+    sc.pp.scale(adata)
+    fig = gx.pl.markers(adata, n_genes=2)
+    colours = fig.axes[1].collections[0].get_array()
+    assert np.isfinite(colours).all() and colours.max() > 1.5  # about 2 SD up in its group
+    assert fig.axes[2].get_ylabel() == "difference in SD"
