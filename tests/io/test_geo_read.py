@@ -212,7 +212,7 @@ ID_REF\tIDENTIFIER\tGSM1\tGSM2\tGSM3
 def test_gds_subsets_become_obs_columns(tmp_path):
     path = tmp_path / "GDS0001.soft"
     path.write_text(GDS)
-    with pytest.raises(InputError, match=r"1 missing value.*sample 'GSM1'.*column '1053_at'"):
+    with pytest.raises(InputError, match=r"1 missing value.*sample 'GSM1'.*probe '1053_at'"):
         gx.io.read_soft(path)
     adata = gx.io.read_soft(path, missing="drop", type_from="disease state")
     assert adata.obs_names.tolist() == ["GSM1", "GSM2", "GSM3"]
