@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from anndata import AnnData
 
 from .._atomic import atomic_open
@@ -139,19 +138,34 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     aid = ["AID", *blanks, *(f"ARRY{j}X" for j in sample_ids)]
     eweight = ["EWEIGHT", *blanks, *(["1.000000"] * len(sample_order))]
     # a block of genes at a time: a copy of the whole matrix as text rows would take several
-    # times its size (100,000 cells x 2,000 genes: +3 GB), a block a few MB
+    # times its size (100,000 cells x 2,000 genes: +3 GB), a block a few MB. Each row is
+    # formatted by one %-format of all its values: pandas' to_csv formats a frame as wide as
+    # 100,000 cells cell by cell, about 13x slower (12 min for 100,000 x 2,000 here).
     step = max(1, _BLOCK_VALUES // max(1, len(sample_order)))
+    row_format = "\t".join([VALUE_FORMAT] * len(sample_order))
     with atomic_open(path, "w", newline="") as fh:
         for row in (header, aid, eweight):
             fh.write("\t".join(row) + "\n")
         for start in range(0, len(gene_order), step):
             genes = gene_order[start : start + step]
-            front = {"UNIQID": [ids[i] for i in genes], "NAME": [names[i] for i in genes],
-                     "GWEIGHT": "1.000000"}
-            if gene_ids:
-                front = {"GID": [f"GENE{i}X" for i in gene_leaf_ids[start : start + step]],
-                         **front}
-            body = pd.DataFrame(np.asarray(X[np.ix_(sample_order, genes)].T, dtype=float))
-            table = pd.concat([pd.DataFrame(front), body], axis=1)
-            table.to_csv(fh, sep="\t", header=False, index=False, na_rep="",
-                         float_format="%.6g", lineterminator="\n")
+            block = np.asarray(X[np.ix_(sample_order, genes)].T, dtype=np.float64)
+            lead_ids = ([f"GENE{i}X" for i in gene_leaf_ids[start : start + step]]
+                        if gene_ids else None)
+            lines = []
+            for t, (gene, values) in enumerate(zip(genes, block, strict=True)):
+                front = [ids[gene], names[gene], "1.000000"]
+                if lead_ids is not None:
+                    front.insert(0, lead_ids[t])
+                lines.append("\t".join([*front, _values_text(values, row_format)]))
+            fh.write("\n".join(lines) + "\n")
+
+
+#: How each value of the .cdt is written (6 significant digits, as Cluster 3.0).
+VALUE_FORMAT = "%.6g"
+
+
+def _values_text(values: np.ndarray, row_format: str) -> str:
+    """The tab-separated text of one row of values; a missing value is an empty field."""
+    if np.isnan(values).any():
+        return "\t".join("" if np.isnan(v) else VALUE_FORMAT % v for v in values.tolist())
+    return row_format % tuple(values.tolist())

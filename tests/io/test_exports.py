@@ -104,6 +104,23 @@ def test_cdt_without_gene_tree_has_no_gid_and_keeps_missing_values_empty(tmp_pat
     assert similarity[-1] == pytest.approx(0.0)  # euclidean: root at 0, leaves at 1
 
 
+def test_cdt_writes_names_as_they_are_and_values_as_cluster_does(tmp_path):
+    # TreeView reads plain tab-separated fields: a quote is part of a name, not CSV quoting
+    adata = make_planted(n_per_group=3, n_groups=2, n_genes=4)
+    gx.tl.hclust(adata)
+    adata.var_names = ['5\' "UTR"', "a,b", "g2", "g3"]
+    adata.X = np.array([[1e-7, -0.0, np.inf, 123456789.0]] * adata.n_obs)
+    adata.X[0, 3] = np.nan
+    gx.io.write_treeview(adata, tmp_path / "t")
+    rows = read_rows(tmp_path / "t.cdt")
+    assert [r[0] for r in rows[3:]] == ['5\' "UTR"', "a,b", "g2", "g3"]
+    column = rows[1].index("ARRY0X")
+    values = [r[3:] for r in rows[3:]]
+    assert {v for r in values[:3] for v in r} == {"1e-07", "-0", "inf"}
+    assert values[3][column - 3] == ""
+    assert set(values[3]) == {"", "1.23457e+08"}
+
+
 def test_treeview_layout_matches_biopython_cluster(clustered, tmp_path):
     """Bio.Cluster (Cluster 3.0's library) saving the same tree writes the same layout."""
     Cluster = pytest.importorskip("Bio.Cluster")
