@@ -246,6 +246,8 @@ def k_choice(adata, config) -> dict:
         "criterion": str(chosen["criterion"]),
         "strong": bool(chosen["strong"]),
         "p_value": float(chosen["p_value"]),
+        "k_test": int(chosen["k_test"]) if "k_test" in chosen else None,
+        "p_value_k": float(chosen["p_value_k"]) if "p_value_k" in chosen else None,
         "best_silhouette": float(chosen["best_silhouette"]),
         "null_best_silhouette": [float(v) for v in chosen["null_best_silhouette"]],
         "k_by": {name: int(v) for name, v in chosen["k_by"].items()},

@@ -60,6 +60,12 @@ def test_run_on_panel_file(name, tmp_path, run):
         assert summary["ari_vs_type"] == 1.0
         normal = clusters["type"].str.contains("normal tissue")
         assert clusters.groupby(normal)["cluster"].nunique().tolist() == [1, 1]
+        # before: "best silhouette 0.35 against a median of 0.26 ..., p=0.01", as if k=2 beat
+        # every copy; the test's excess is at k=9, and 12 of 99 copies reach k=2's 0.35
+        assert chosen["k_test"] != chosen["k"]
+        assert chosen["p_value_k"] > 0.05
+        assert "at the chosen k=2 itself" in chosen["message"]
+        assert "best silhouette" not in chosen["message"]
     if name == "lung":
         assert "1595 missing value(s)" in stderr  # the imputation is reported
 

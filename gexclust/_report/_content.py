@@ -26,6 +26,8 @@ COPHENETIC_LOW = 0.75
 BATCH_ARI = 0.3
 #: ... and beyond chance: its permutation p-value at most this.
 BATCH_ALPHA = 0.05
+#: Level at which a single cut's silhouette is called beyond the rotated copies'.
+ALPHA_K = 0.05
 #: Marker genes listed per cluster and direction.
 N_MARKERS = 5
 
@@ -34,7 +36,8 @@ def fmt(x: float | None, digits: int = 3) -> str:
     """A number with fixed decimals (as in summary.json comparisons), or 'n/a'."""
     if not isinstance(x, int | float | np.number) or not math.isfinite(x):
         return "n/a"  # None, NaN, or a recorded "none"
-    return f"{x:.{digits}f}"
+    text = f"{x:.{digits}f}"
+    return text.lstrip("-") if float(text) == 0 else text  # -1e-15 is 0.000, not -0.000
 
 
 def pct(x: float) -> str:
@@ -153,9 +156,17 @@ def _verdict_sentence(ctx: _Context) -> str:
     p = choice.get("p_value")
     p_text = f", p = {fmt(float(p), 2)}" if p is not None else ""
     if bool(choice["strong"]):
-        return ("Test of structure: the silhouettes of the cuts are higher than in rotated "
+        text = ("Test of structure: the silhouettes of the cuts are higher than in rotated "
                 "copies of the data (one cloud with the same gene covariance, no groups)"
-                f"{p_text}.")
+                f"{p_text}")
+        k_test, p_k = choice.get("k_test"), choice.get("p_value_k")
+        if k_test is None or p_k is None or int(k_test) == ctx.k:
+            return text + "."
+        # the verdict rests on another cut than the one shown: say how this one fares
+        return (f"{text}, most of all at k = {int(k_test)}; at this run's k = {ctx.k} alone, "
+                f"p = {fmt(float(p_k), 2)} against the copies' silhouettes at that k"
+                + (" (within chance: this cut alone is no clearer than in one cloud)."
+                   if float(p_k) > ALPHA_K else "."))
     return ("NO EVIDENCE OF GROUPS: the silhouettes of the cuts are no higher than in rotated "
             "copies of the data (one cloud with the same gene covariance, no groups"
             f"{p_text}); the clusters below may be arbitrary cuts of a continuum.")
@@ -308,13 +319,14 @@ def _choosing_k(ctx: _Context) -> Section:
             blocks.append(Paragraph(f"This run was cut into k = {ctx.k} clusters (given), not "
                                     f"the k = {choice['k']} recommended."))
         rows = [[name, _value(choice[name])] for name in
-                ("k", "criterion", "strong", "p_value", "best_silhouette") if name in choice]
+                ("k", "criterion", "strong", "p_value", "k_test", "p_value_k",
+                 "best_silhouette") if name in choice]
         if rows:
             blocks.append(Table(["item", "value"], rows))
         scores = choice.get("scores")
         if isinstance(scores, pd.DataFrame) and not scores.empty:
-            columns = [c for c in ("silhouette", "silhouette_null", "calinski_harabasz", "gap",
-                                   "gap_sd") if c in scores.columns]
+            columns = [c for c in ("silhouette", "silhouette_null", "silhouette_p",
+                                   "calinski_harabasz", "gap", "gap_sd") if c in scores.columns]
             blocks.append(Table(["k", *columns],
                                 [[str(k), *(_value(scores.loc[k, c]) for c in columns)]
                                  for k in scores.index],

@@ -110,7 +110,7 @@ def test_insights_are_written_from_this_run(example_run):
     assert "simulated" in limits
     # the default run chooses k (--n-clusters auto) and the report says so
     assert "set by hand" not in limits
-    assert "k=4 (highest mean silhouette); the groups are clearly stronger than chance" in (
+    assert "k=4 (highest mean silhouette); the groups are stronger than chance" in (
         " ".join(page.sections["choosing-k"].split()))
 
 

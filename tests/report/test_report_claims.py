@@ -145,3 +145,25 @@ def test_many_samples_test_only_the_agreements_a_p_value_decides(monkeypatch):
     found = {b.column: b for b in facts.batch_columns(adata, test_from=0.3)}
     assert found["lot"].p_value == pytest.approx(0.001)
     assert np.isnan(found["run"].p_value)  # ARI about 0: 2 s at 100,000 cells saved
+
+
+def test_the_overview_says_when_the_verdict_rests_on_another_cut():
+    # GSE781 GPL96: groups at p = 0.01 from k = 9, while 12 of 99 rotated copies reach the
+    # silhouette of the k = 2 the run cut at; the overview said only "p = 0.01"
+    from types import SimpleNamespace
+
+    from gexclust._report._content import _verdict_sentence
+
+    choice = {"strong": True, "p_value": 0.01, "k_test": 9, "p_value_k": 0.13}
+    text = _verdict_sentence(SimpleNamespace(choice=choice, k=2))
+    assert "p = 0.01, most of all at k = 9; at this run's k = 2 alone, p = 0.13" in text
+    assert "within chance" in text
+    choice.update(k_test=2, p_value_k=0.01)
+    assert "most of all" not in _verdict_sentence(SimpleNamespace(choice=choice, k=2))
+
+
+def test_a_rounding_zero_has_no_sign():
+    from gexclust._report._content import fmt
+
+    assert fmt(-1.4e-15) == "0.000"  # the gap at k = 1 showed as '-0.000'
+    assert fmt(-0.25) == "-0.250"

@@ -49,6 +49,12 @@ def test_planted_groups_give_planted_k():
     assert result["statistic"] > result["null_statistic"].max()
     assert result["best_silhouette"] > result["null_best_silhouette"].max()
     assert "stronger than chance" in result["message"]
+    # the test rests on the planted k, and no copy reaches that cut's silhouette
+    assert result["k_test"] == 4
+    assert result["p_value_k"] == pytest.approx(1 / 100)
+    assert result["scores"].loc[4, "silhouette_p"] == result["p_value_k"]
+    assert "at k=4:" in result["message"]
+    assert "itself" not in result["message"]  # said only when the chosen k is another
     gx.tl.cut(adata, n_clusters=result["k"])
     assert gx.tl.compare(adata, "type", "cluster")["ari"] == 1.0
 
