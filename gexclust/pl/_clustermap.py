@@ -110,7 +110,7 @@ def clustermap(
         :func:`dendrogram`.
     clusters
         Categorical ``.obs`` cluster column for a second bar (default ``'cluster'``, skipped
-        when absent).
+        when absent). Whole numbers get one colour each; numbers with fractions are refused.
     layer
         Values to show; ``.X`` by default.
     gene_symbols
@@ -203,8 +203,9 @@ def clustermap_spec(
                              caller="pl.clustermap")
     if has_clusters:
         check_labels(adata.obs[clusters], key=clusters, caller="pl.clustermap")
-    bars = [colour_bar_spec(adata, c, rows)
-            for c, drawn in ((color, has_color), (clusters, has_clusters)) if drawn]
+    bars = [colour_bar_spec(adata, c, rows, labels=is_clusters)
+            for c, drawn, is_clusters in ((color, has_color, False),
+                                          (clusters, has_clusters, True)) if drawn]
     return ClustermapSpec(
         sample_linkage=tree.linkage, sample_order=tree.leaves,
         gene_linkage=Z_genes, gene_order=gene_leaves,

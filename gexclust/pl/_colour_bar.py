@@ -23,12 +23,15 @@ class ColourBar:
     run_names: list[str] | None = None
 
 
-def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False) -> ColourBar:
+def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
+                    labels: bool = False) -> ColourBar:
     """The strip of ``.obs[key]`` for ``rows`` (in that order); colours from ``.uns``.
 
     Colours are read from (or written to) ``.uns[f'{key}_colors']``, scanpy's convention.
     A numeric column (age, RIN) is a gradient instead, as in scanpy and pheatmap: each
-    sample its own colour, grey where the value is missing; ``.uns`` is left alone.
+    sample its own colour, grey where the value is missing; ``.uns`` is left alone. With
+    ``labels`` (a clusters bar, whose codes also colour branches) whole numbers are
+    categories: one colour per cluster number.
     """
     import pandas as pd
 
@@ -36,7 +39,7 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False) 
     from .._palette import ensure_colors
 
     column = adata.obs[key]
-    if is_measurement(column):
+    if is_measurement(column) and not labels:
         values = _numbers(column)[rows]
         codes = np.where(np.isnan(values), -1, np.arange(len(values)))
         return ColourBar(key, codes, gradient_colours(values, _numbers(column)))

@@ -293,3 +293,23 @@ def test_whole_numbers_are_labels(planted):
     assert gx.tl.compare(planted, "batch", "cluster")["ari"] == 1.0
     table = gx.tl.markers(planted, groupby="batch", inplace=False)
     assert set(table["group"]) == {"1", "2", "3"}
+
+
+def test_whole_number_clusters_are_one_colour_per_cluster(planted):
+    # before: clusters= of whole numbers (another tool's cluster numbers) passed the label
+    # check but was drawn as a gradient, one colour per sample, and the branches took the
+    # first gradient colours by cluster code (all three near-black)
+    from gexclust.pl._clustermap import clustermap_spec
+    from gexclust.pl._dendrogram import dendrogram_spec
+
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    planted.obs["number"] = planted.obs["cluster"].astype(int)  # 1, 2, 3
+    expected = dendrogram_spec(planted, clusters="cluster")
+    spec = dendrogram_spec(planted, clusters="number")
+    assert len(spec.bars[-1].colours) == 3
+    np.testing.assert_array_equal(spec.bars[-1].codes, expected.bars[-1].codes)
+    assert spec.branch_colours == spec.bars[-1].colours == planted.uns["number_colors"]
+    assert len(set(spec.branch_colours)) == 3
+    assert spec.bars[-1].run_names == expected.bars[-1].run_names
+    assert len(clustermap_spec(planted, clusters="number").bars[-1].colours) == 3
