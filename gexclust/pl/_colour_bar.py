@@ -104,7 +104,23 @@ def legend_colours(adata: AnnData, key: str) -> dict[str, str]:
     if not len(finite):
         return {}
     steps = np.unique(np.linspace(finite.min(), finite.max(), 5))
-    return dict(zip((f"{v:.3g}" for v in steps), gradient_colours(steps, numbers), strict=True))
+    return dict(zip(step_labels(steps), gradient_colours(steps, numbers), strict=True))
+
+
+def step_labels(steps: np.ndarray) -> list[str]:
+    """Short texts of distinct numbers that stay distinct: years 2001-2010 are not '2e+03'.
+
+    Three significant digits, more when the whole part needs them or two steps would read
+    the same (their legend entries would merge).
+    """
+    largest = float(np.abs(steps).max())
+    whole_digits = int(np.floor(np.log10(largest))) + 1 if largest > 0 else 0
+    labels = []
+    for digits in range(min(max(3, whole_digits), 17), 18):
+        labels = [f"{v:.{digits}g}" for v in steps]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
 
 
 def category_codes(adata: AnnData, key: str) -> np.ndarray:

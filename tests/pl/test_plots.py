@@ -313,3 +313,14 @@ def test_whole_number_clusters_are_one_colour_per_cluster(planted):
     assert len(set(spec.branch_colours)) == 3
     assert spec.bars[-1].run_names == expected.bars[-1].run_names
     assert len(clustermap_spec(planted, clusters="number").bars[-1].colours) == 3
+
+
+def test_gradient_legend_steps_read_apart(planted):
+    # before: years 2001-2010 were labelled '2e+03', '2e+03', '2.01e+03', ...: the legend
+    # dict merged them into two entries
+    from gexclust.pl._dendrogram import dendrogram_spec
+
+    gx.tl.hclust(planted)
+    planted.obs["year"] = np.linspace(2001, 2010, planted.n_obs)
+    assert list(dendrogram_spec(planted, color="year").legend) == [
+        "2001", "2003", "2006", "2008", "2010"]
