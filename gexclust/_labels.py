@@ -63,11 +63,12 @@ def check_labels(column, *, key: str, caller: str) -> None:
         return
     values = np.asarray(column.astype("float64"), dtype=float)
     values = values[np.isfinite(values)]
-    if np.array_equal(values, np.round(values)):
+    fractions = values[values != np.round(values)]
+    if not fractions.size:
         return
     n_values = len(np.unique(values))
-    msg = (f"{caller}: .obs[{key!r}] holds numbers, not labels ({n_values} distinct values, "
-           f"e.g. {values[0]:g}); to group by it, bin it first, e.g. "
+    msg = (f"{caller}: .obs[{key!r}] holds numbers, not labels ({n_values} distinct "
+           f"value(s), e.g. {fractions[0]:g}); to group by it, bin it first, e.g. "
            f"adata.obs['{key}_group'] = pd.cut(adata.obs['{key}'], 4), or make it "
            f"categorical if the numbers are labels: .astype('category')")
     raise ValueError(msg)

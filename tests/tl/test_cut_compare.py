@@ -259,3 +259,11 @@ def test_a_new_cut_keeps_colours_set_by_hand(planted):
     assert list(planted.uns["cluster_colors"]) == ["#000000", "#111111", "#222222"]
     gx.tl.cut(planted, n_clusters=2)  # one colour per cluster no longer: the palette
     assert list(planted.uns["cluster_colors"]) == ["#1b9e77", "#d95f02"]
+
+
+def test_the_refusal_of_fractional_groups_shows_a_fraction(planted):
+    # before: "e.g. 1" for a dose column of 1, 2, 2.5: the example was a whole number
+    planted.obs["dose"] = np.resize([1.0, 2.0, 2.5], planted.n_obs)
+    planted.obs["cluster"] = planted.obs["type"]
+    with pytest.raises(ValueError, match=r"\(3 distinct value\(s\), e\.g\. 2\.5\)"):
+        gx.tl.compare(planted, "dose", "cluster")
