@@ -6,6 +6,7 @@ import numpy as np
 from anndata import AnnData
 from scipy import sparse
 
+from ._limits import size_text
 from ._logging import logger
 
 #: Largest dense copy of a sparse matrix that pp/tl/pl make (bytes); beyond it they refuse.
@@ -65,12 +66,12 @@ def as_dense(X, *, what: str, caller: str) -> np.ndarray:
     if size > MAX_DENSE_BYTES:
         msg = (
             f"{caller}: {what} is sparse ({n} x {m}); a dense copy would take "
-            f"{size / 1024**3:.1f} GiB. Select genes first (pp.select_variable with "
+            f"{size_text(size)} (more than {size_text(MAX_DENSE_BYTES)}). Select genes first (pp.select_variable with "
             "flavor='variance' works on sparse data) or cluster a representation (use_rep=)"
         )
         raise ValueError(msg)
-    logger.warning("%s: %s is sparse; working on a dense copy (%d x %d, %.0f MB)",
-                   caller, what, n, m, size / 1e6)
+    logger.warning("%s: %s is sparse; working on a dense copy (%d x %d, %s)",
+                   caller, what, n, m, size_text(size))
     return X.toarray()
 
 

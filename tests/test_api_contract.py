@@ -152,7 +152,9 @@ def test_huge_sparse_matrices_are_refused(monkeypatch):
     monkeypatch.setattr(gexclust._utils, "MAX_DENSE_BYTES", 1000)
     adata = data()
     adata.X = sparse.csr_matrix(adata.X)
-    with pytest.raises(ValueError, match=r"pp.scale: .X is sparse \(18 x 30\); a dense copy"):
+    # in the units of every size in messages: it said "0.0 GiB" (a float64 copy is 4,320 B)
+    with pytest.raises(ValueError, match=r"pp.scale: .X is sparse \(18 x 30\); a dense copy "
+                       r"would take 4\.2 KiB \(more than 1000 bytes\)"):
         gx.pp.scale(adata)
     gx.pp.select_variable(adata, n_top=4, subset=True)  # the way out the message names
     gx.pp.scale(adata)
