@@ -66,8 +66,9 @@ def as_dense(X, *, what: str, caller: str) -> np.ndarray:
     if size > MAX_DENSE_BYTES:
         msg = (
             f"{caller}: {what} is sparse ({n} x {m}); a dense copy would take "
-            f"{size_text(size)} (more than {size_text(MAX_DENSE_BYTES)}). Select genes first (pp.select_variable with "
-            "flavor='variance' works on sparse data) or cluster a representation (use_rep=)"
+            f"{size_text(size)} (more than {size_text(MAX_DENSE_BYTES)}). Select genes first "
+            "(pp.select_variable with flavor='variance' works on sparse data) or cluster a "
+            "representation (use_rep=)"
         )
         raise ValueError(msg)
     logger.warning("%s: %s is sparse; working on a dense copy (%d x %d, %s)",
