@@ -11,7 +11,14 @@ from anndata import AnnData
 
 from .._checks import check_choice
 from .._logging import logger
-from .._utils import float_matrix, get_matrix, layer_names, undo_of_x
+from .._utils import (
+    all_unit_sd,
+    column_variance,
+    float_matrix,
+    get_matrix,
+    layer_names,
+    undo_of_x,
+)
 
 HOWS = ("max_mean", "max_var", "mean", "median")
 MULTI = ("first", "drop", "expand")
@@ -49,7 +56,9 @@ def collapse_probes(
     layer
         Collapse this layer instead of ``.X``. A ``.X`` centred or scaled by
         :func:`~gexclust.pp.center`/:func:`~gexclust.pp.scale` is refused (every probe mean
-        is 0 there, so ``'max_mean'`` would pick probes at random): collapse first.
+        is 0 there, so ``'max_mean'`` would pick probes at random): collapse first. So are
+        values scaled elsewhere (every probe with standard deviation 1, e.g. by
+        ``sc.pp.scale``) for ``'max_mean'`` and ``'max_var'``.
 
     Returns
     -------
@@ -79,6 +88,12 @@ def collapse_probes(
                "centring or scaling, or pass layer= with the expression values")
         raise ValueError(msg)
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.collapse_probes"))
+    if how in ("max_mean", "max_var") and all_unit_sd(column_variance(X), len(X)):
+        where = ".X" if layer is None else f".layers[{layer!r}]"
+        msg = (f"collapse_probes: every probe of {where} has standard deviation 1 (z-scores, "
+               f"e.g. of sc.pp.scale), so how={how!r} would pick probes by rounding noise; "
+               "collapse before scaling, or pass layer= with the expression values")
+        raise ValueError(msg)
     probe_idx, genes = _probe_gene_pairs(adata, by=by, multi=multi, drop_controls=drop_controls)
     codes, names = pd.factorize(pd.Series(genes), sort=False)
     if how in ("max_mean", "max_var"):

@@ -88,3 +88,18 @@ def test_centred_or_scaled_x_is_refused(example, step):
         gx.pp.collapse_probes(example)
     genes = gx.pp.collapse_probes(example, layer="expression")  # the way out the error names
     assert genes.var["probes"].tolist() == reference.var["probes"].tolist()
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # scanpy's own, with some pandas
+@pytest.mark.parametrize("how", ["max_mean", "max_var"])
+def test_x_scaled_by_scanpy_is_refused(example, how):
+    # before: after sc.pp.scale (no record of ours) every probe mean is 0 and every SD 1, and
+    # the probe kept for a gene was the one whose rounding error was largest
+    import scanpy as sc
+
+    scaled = example.copy()
+    sc.pp.scale(scaled)
+    with pytest.raises(ValueError, match=r"every probe of \.X has standard deviation 1"):
+        gx.pp.collapse_probes(scaled, how=how)
+    averaged = gx.pp.collapse_probes(scaled, how="mean")  # averaging z-scores stays allowed
+    assert averaged.n_vars == gx.pp.collapse_probes(example, how="mean").n_vars
