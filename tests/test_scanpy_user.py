@@ -228,6 +228,11 @@ def test_clustermap_of_scaled_values_shows_the_variable_genes(caplog):
     del adata.uns["scale"]  # as sc.pp.scale leaves it: no record, so no way back
     clustermap_spec(adata, n_genes=10)
     assert "the 10 genes shown are the first in order" in caplog.text
+    caplog.clear()
+    gx.pp.scale(adata)  # a record again, but with sc.pp.scale's statistics over ours:
+    adata.var["mean"], adata.var["std"] = 0.0, 1.0  # what sc.pp.scale writes after it
+    clustermap_spec(adata, n_genes=10)
+    assert "the 10 genes shown are the first in order" in caplog.text
 
 
 def test_backed_sparse_x_is_read(tmp_path):

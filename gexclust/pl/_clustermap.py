@@ -303,7 +303,8 @@ def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int, *,
         undo = undo_of_x(adata) if layer is None else None
         if undo is not None:  # .X scaled by pp.scale: rank by the spread before it
             variance = variance * undo[0] ** 2
-        elif n_genes < adata.n_vars and all_unit_sd(variance, adata.n_obs):
+        # still all 1: scaled elsewhere (sc.pp.scale, also over pp.scale's .var['std'])
+        if n_genes < adata.n_vars and all_unit_sd(variance, adata.n_obs):
             logger.warning(
                 "pl.clustermap: every gene has standard deviation 1 (scaled values, e.g. by "
                 "sc.pp.scale), so the %d genes shown are the first in order, not the most "
