@@ -147,11 +147,13 @@ def cluster_heatmap_spec(
     column = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     present = [g for g in range(len(column.categories)) if (codes == g).any()]
+    # z-scores nothing can undo (marker_values has warned): say what the colours are
+    what = "z-score" if values.scale[0] == "z-scores" else "expression"
     if len(present) >= 2:
         table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                              use_raw=use_raw, inplace=False)
         genes = var_positions(genes_of, table["gene"], caller="pl.cluster_heatmap")
-        title = f"Mean expression per {groupby}: top {n_genes} markers each"
+        title = f"Mean {what} per {groupby}: top {n_genes} markers each"
     else:
         # one group has no markers (there is no rest); show what varies most instead
         genes = np.argsort(-X.var(axis=0), kind="stable")[:n_genes]

@@ -320,3 +320,16 @@ def test_marker_dots_of_z_scores_are_differences_in_sd():
     assert np.isfinite(colours).all()
     assert colours.max() > 1.5  # about 2 SD up in its group
     assert fig.axes[2].get_ylabel() == "difference in SD"
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # scanpy's own, with some pandas
+def test_heatmap_of_z_scores_says_so():
+    import scanpy as sc
+
+    from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+
+    adata = make_planted()
+    adata.obs["cluster"] = adata.obs["type"]
+    assert cluster_heatmap_spec(adata).title.startswith("Mean expression per cluster")
+    sc.pp.scale(adata)
+    assert cluster_heatmap_spec(adata).title.startswith("Mean z-score per cluster")
