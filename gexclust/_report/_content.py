@@ -258,6 +258,24 @@ def _dataset(ctx: _Context) -> Section:
     return Section("dataset", "The data", blocks)
 
 
+def _missing_sentence(missing: dict, n_samples: int) -> str:
+    """What the missing-value policy did, in words (the counts of ``.uns['missing']``)."""
+    n, dropped = int(missing["n_missing_values"]), int(missing.get("n_probes_dropped", 0))
+    probes = missing.get("n_probes_with_missing")
+    where = (f" in {int(probes)} probe{'s' if probes != 1 else ''}" if probes is not None
+             else "")
+    text = f"Missing values: {n}{where}."
+    if missing.get("policy") == "impute":
+        text += (" Each was filled with its probe's mean over the samples that have a value "
+                 "(--missing impute), so these probes vary a little less than measured")
+        text += (f"; {dropped} probes without any value were dropped." if dropped else ".")
+    elif missing.get("policy") == "drop":
+        text += f" The {dropped} probes with a missing value were dropped (--missing drop)."
+    else:
+        text += f" Policy '{missing.get('policy')}', {dropped} probes dropped."
+    return text
+
+
 def _text(value) -> str:
     if isinstance(value, list | tuple | np.ndarray):
         return "; ".join(str(v) for v in value)
@@ -269,9 +287,7 @@ def _preprocessing(ctx: _Context) -> Section:
     steps = []
     missing = uns.get("missing")
     if isinstance(missing, dict) and missing.get("n_missing_values"):
-        steps.append(f"Missing values: {missing['n_missing_values']} found, policy "
-                     f"'{missing.get('policy')}', {missing.get('n_probes_dropped', 0)} probes "
-                     "dropped.")
+        steps.append(_missing_sentence(missing, s["n_samples"]))
     log2 = uns.get("log2")
     if isinstance(log2, dict):
         q99 = log2.get("quantiles", {}).get("q99")
@@ -580,7 +596,23 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
         f"Genes, among the {n_genes} clustered, that tell each cluster apart from all other "
         "samples: one-vs-rest Welch t-test on the unscaled expression (as scanpy's "
         "rank_genes_groups with method='t-test'), log2 fold change of the cluster over the "
-        "rest, p-values adjusted by Benjamini-Hochberg within each cluster.")]
+        "rest, p-values adjusted by Benjamini-Hochberg within each cluster. The clusters were "
+        "cut from these same genes, so these p-values do not test the clusters: groups "
+        "chosen to differ always differ in some genes, and on pure noise their top genes "
+        "get tiny p-values too. They rank genes; the evidence that the groups are real is "
+        "the test of structure, the known types and, if run, bootstrap or consensus.")]
+    choice = ctx.choice
+    if hasattr(choice, "get") and choice.get("strong") is False:
+        blocks.append(Paragraph("The test of structure found no evidence of groups in this "
+                                "run, so these genes describe where an arbitrary cut fell, "
+                                "not a biological difference."))
+    small = [c.name for c in ctx.clusters if c.size < 3]
+    if small:
+        blocks.append(Paragraph(
+            f"{_clusters_word(small)} {enumerate_words(small)} "
+            f"{'have' if len(small) > 1 else 'has'} fewer than 3 samples: "
+            f"{'their' if len(small) > 1 else 'its'} top genes are those where one or two "
+            "samples happen to agree, and their p-values mean little."))
     sentences = []
     for group, rows in table.groupby("group", sort=False, observed=True):
         up = rows[rows["direction"] == "up"].head(N_MARKERS)

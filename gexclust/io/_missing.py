@@ -24,6 +24,7 @@ def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
     if n_missing == 0:
         return values, probes, info
     bad_probe = nan_mask.any(axis=0)
+    info["n_probes_with_missing"] = int(bad_probe.sum())
     if policy == "error":
         i, j = np.argwhere(nan_mask)[0]
         msg = (
@@ -40,13 +41,16 @@ def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
         bad_probe = all_missing
     keep = ~bad_probe
     info["n_probes_dropped"] = int(bad_probe.sum())
-    logger.warning(
-        "%s: %d missing value(s); policy %r dropped %d probe(s)",
-        path,
-        n_missing,
-        policy,
-        info["n_probes_dropped"],
-    )
+    if policy == "impute":
+        # say what was done to the values, not only what was dropped ("policy 'impute'
+        # dropped 0 probe(s)" left out that 1,595 cells had been filled)
+        logger.warning(
+            "%s: %d missing value(s) in %d probe(s), each filled with its probe's mean over "
+            "the samples that have a value (policy 'impute'); %d probe(s) without any value "
+            "dropped", path, n_missing, info["n_probes_with_missing"], info["n_probes_dropped"])
+    else:
+        logger.warning("%s: %d missing value(s); policy %r dropped %d probe(s)",
+                       path, n_missing, policy, info["n_probes_dropped"])
     return values[:, keep], [p for p, k in zip(probes, keep, strict=True) if k], info
 
 

@@ -15,13 +15,15 @@ from gexclust._run_cli import _summary
 from tests.conftest import make_planted
 
 
-def report_text(adata: ad.AnnData, **config) -> dict[str, str]:
+def report_text(adata: ad.AnnData, *, markers: bool = False, **config) -> dict[str, str]:
     """Text of each report section (key -> text) of a default run on ``adata``."""
+    from gexclust._report._markers import marker_table
+
     n_probes = adata.n_vars
     run = RunConfig(**config)
     cluster_samples(adata, run)
     summary = _summary(adata, run, {"path": "test", "simulated": False}, n_probes)
-    report = build_report(adata, summary, {}, None)
+    report = build_report(adata, summary, {}, marker_table(adata) if markers else None)
     texts = {}
     for section in report.sections:
         parts = []
@@ -167,3 +169,42 @@ def test_a_rounding_zero_has_no_sign():
 
     assert fmt(-1.4e-15) == "0.000"  # the gap at k = 1 showed as '-0.000'
     assert fmt(-0.25) == "-0.250"
+
+
+def test_marker_p_values_are_not_offered_as_evidence_for_the_clusters():
+    # before: on Gaussian noise (64 x 2,000) a cluster of 2 samples listed its top gene with
+    # adjusted p = 2.6e-16 (scipy's Welch test agrees) and nothing said that clusters cut
+    # from the same genes always differ in some of them
+    adata = noise()
+    markers = report_text(adata, markers=True, n_clusters=8)["markers"]
+    assert "these p-values do not test the clusters" in markers
+    assert "found no evidence" not in markers  # k given: nothing was tested
+    sizes = adata.obs["cluster"].value_counts()
+    if (sizes < 3).any():
+        assert "fewer than 3 samples" in markers
+    weak = report_text(noise(), markers=True)["markers"]
+    assert "The test of structure found no evidence of groups in this run" in weak
+
+
+def test_the_report_says_what_imputation_did(tmp_path, caplog):
+    import logging
+
+    from gexclust.io import read_cumida
+
+    rows = ["samples,type,p1,p2,p3,p4"]
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        values = rng.normal(8, 1, 4).round(3).astype(str)
+        if i in (2, 5):
+            values[1] = ""  # two cells of p2 missing
+        rows.append(f"{i},{'AB'[i % 2]}," + ",".join(values))
+    (tmp_path / "gaps.csv").write_text("\n".join(rows) + "\n")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = read_cumida(tmp_path / "gaps.csv", missing="impute")
+    # before: "2 missing value(s); policy 'impute' dropped 0 probe(s)", and the report said
+    # "2 found, policy 'impute', 0 probes dropped": nothing about the filled values
+    assert "2 missing value(s) in 1 probe(s), each filled with its probe's mean" in caplog.text
+    assert adata.uns["missing"]["n_probes_with_missing"] == 1
+    preprocessing = report_text(adata, n_clusters=2)["preprocessing"]
+    assert ("Missing values: 2 in 1 probe. Each was filled with its probe's mean over the "
+            "samples that have a value") in preprocessing
