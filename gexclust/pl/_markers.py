@@ -78,7 +78,7 @@ def markers(
     18
     """
     from .._palette import as_categorical, ensure_colors, label_codes
-    from ..tl._markers import log2_fold_change, marker_values, one_vs_rest
+    from ..tl._markers import all_vs_rest, log2_fold_change, marker_values
     from ..tl._markers import markers as rank_markers
     from ._labels import gene_labels, var_positions
 
@@ -102,8 +102,8 @@ def markers(
     # difference of means in standard deviations instead, and say so
     in_sd = scale[0] == "z-scores"
     groups, fold, significance = [], [], []
-    for code, group in enumerate(column.categories.astype(str)):
-        stats = one_vs_rest(X, codes, code)
+    names = column.categories.astype(str)
+    for group, stats in zip(names, all_vs_rest(X, codes, len(names)), strict=True):
         if stats is None:
             continue
         groups.append(group)

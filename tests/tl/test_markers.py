@@ -333,3 +333,46 @@ def test_heatmap_of_z_scores_says_so():
     assert cluster_heatmap_spec(adata).title.startswith("Mean expression per cluster")
     sc.pp.scale(adata)
     assert cluster_heatmap_spec(adata).title.startswith("Mean z-score per cluster")
+
+
+def test_all_groups_against_their_rest_equal_scipy_welch_from_one_pass():
+    from scipy import stats
+
+    from gexclust.tl._markers import all_vs_rest
+
+    rng = np.random.default_rng(7)
+    codes = rng.integers(-1, 6, 400)  # -1: unlabelled, in no group and no rest
+    codes[codes == 4] = 3  # group 4 is empty
+    codes[np.flatnonzero(codes == 5)[1:]] = 2  # group 5 has one sample
+    X = (rng.normal(size=(400, 50)) + codes[:, None] * 0.3).astype(np.float32)
+    X[:, 0] = 2.0  # a constant gene
+    results = all_vs_rest(X, codes, 6)
+    assert results[4] is None
+    for code in (0, 1, 2, 3, 5):
+        a, b = X[codes == code].astype(float), X[(codes >= 0) & (codes != code)].astype(float)
+        ours = results[code]
+        np.testing.assert_allclose(ours["mean_rest"], b.mean(0), rtol=1e-12)
+        np.testing.assert_allclose(ours["diff"], a.mean(0) - b.mean(0), rtol=1e-9, atol=1e-12)
+        assert ours["pval"][0] == 1.0  # constant gene: no evidence
+        if len(a) > 1:
+            _, expected = stats.ttest_ind(a[:, 1:], b[:, 1:], equal_var=False)
+            np.testing.assert_allclose(ours["pval"][1:], expected, rtol=1e-9)
+
+
+def test_markers_read_the_matrix_once_not_a_copy_of_the_rest_per_group():
+    # at 100,000 cells x 2,000 genes a copy of each group's rest (and its float64 variance)
+    # took 2.3 GB beyond .X and ~3 s per group; the statistics need one group's rows at a time
+    import tracemalloc
+
+    from gexclust.tl._markers import all_vs_rest
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 100)).astype(np.float32)
+    codes = rng.integers(0, 10, len(X))
+    tracemalloc.start()
+    try:
+        all_vs_rest(X, codes, 10)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 2
