@@ -265,7 +265,7 @@ def test_legends_leave_out_categories_no_sample_has():
     adata.obs["type"] = adata.obs["type"].cat.add_categories(["ghost"])
     gx.tl.hclust(adata)
     for spec in (dendrogram_spec(adata), clustermap_spec(adata, n_genes=5)):
-        assert list(spec.legend) == ["group0", "group1", "group2"]
+        assert list(spec.legends[0][1]) == ["group0", "group1", "group2"]
     assert len(adata.uns["type_colors"]) == 4  # one colour per category, as scanpy keeps them
 
 

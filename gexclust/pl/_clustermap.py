@@ -20,11 +20,14 @@ from ._colour_bar import (
     draw_colour_bar,
     draw_legend,
     drawn_key,
+    drawn_keys,
     legend_colours,
 )
 from ._tree import draw_dendrogram
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from anndata import AnnData
 
 
@@ -53,8 +56,7 @@ class ClustermapSpec:
     sample_labels: list[str]
     gene_labels: list[str]
     bars: list[ColourBar]
-    legend: dict[str, str] | None
-    legend_title: str | None
+    legends: list[tuple[str, dict[str, str]]]  # (column, {category: colour}) per colour bar
     vmax: float
     cmap: str
     simulated: bool
@@ -67,7 +69,7 @@ def clustermap(
     key: str = "hclust",
     n_genes: int | None = 50,
     gene_key: str | None = None,
-    color: str | None = "type",
+    color: str | Sequence[str] | None = "type",
     clusters: str | None = "cluster",
     layer: str | None = None,
     gene_symbols: str | None = "gene_symbol",
@@ -105,8 +107,9 @@ def clustermap(
         genes, in its order) instead of computing one; ``n_genes``, ``gene_method`` and
         ``gene_metric`` are then not used.
     color
-        Categorical ``.obs`` annotation bar (default ``'type'``, skipped when absent; another
-        missing column is an error). A numeric column is a viridis gradient, as in
+        Categorical ``.obs`` annotation bar, or a list of columns, one bar each (default
+        ``'type'``, skipped when absent; another missing column is an error). A numeric
+        column is a viridis gradient, as in
         :func:`dendrogram`.
     clusters
         Categorical ``.obs`` cluster column for a second bar (default ``'cluster'``, skipped
@@ -160,7 +163,7 @@ def clustermap_spec(
     key: str = "hclust",
     n_genes: int | None = 50,
     gene_key: str | None = None,
-    color: str | None = "type",
+    color: str | Sequence[str] | None = "type",
     clusters: str | None = "cluster",
     layer: str | None = None,
     gene_symbols: str | None = "gene_symbol",
@@ -198,14 +201,14 @@ def clustermap_spec(
         gene_leaves = hierarchy.leaves_list(Z_genes)
         columns = gene_leaves
         title = f"{len(genes):,} genes" if all_genes else f"top {len(genes)} variable genes"
-    has_color = drawn_key(adata, color, param="color", default="type", caller="pl.clustermap")
+    colors = drawn_keys(adata, color, caller="pl.clustermap")
     has_clusters = drawn_key(adata, clusters, param="clusters", default="cluster",
                              caller="pl.clustermap")
     if has_clusters:
         check_labels(adata.obs[clusters], key=clusters, caller="pl.clustermap")
-    bars = [colour_bar_spec(adata, c, rows, labels=is_clusters)
-            for c, drawn, is_clusters in ((color, has_color, False),
-                                          (clusters, has_clusters, True)) if drawn]
+    bars = [colour_bar_spec(adata, c, rows) for c in colors]
+    if has_clusters:
+        bars.append(colour_bar_spec(adata, clusters, rows, labels=True))
     return ClustermapSpec(
         sample_linkage=tree.linkage, sample_order=tree.leaves,
         gene_linkage=Z_genes, gene_order=gene_leaves,
@@ -214,8 +217,7 @@ def clustermap_spec(
         gene_labels=gene_labels(adata, genes[columns],
                                 gene_symbols=gene_symbols) if len(columns) <= MAX_GENE_LABELS
         else [],
-        bars=bars, legend=legend_colours(adata, color) if has_color else None,
-        legend_title=color if has_color else None, vmax=vmax, cmap=cmap,
+        bars=bars, legends=[(c, legend_colours(adata, c)) for c in colors], vmax=vmax, cmap=cmap,
         simulated=adata.uns.get("simulated") is not None, genes_title=title,
     )
 
@@ -226,11 +228,17 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     bars = spec.bars
     heat_width = min(0.16 * n_shown, MAX_HEAT_INCHES)
     heat_height = min(0.15 * n_obs, MAX_HEAT_HEIGHT)
+    # the legend gets a column of its own, right of the sample labels, so it never covers them
+    labels_in = 0.07 * max(map(len, spec.sample_labels), default=0) + 0.2
+    legend_in = _legend_width(spec.legends)
+    extra = [labels_in, legend_in] if legend_in else []
     fig = new_figure(
-        figsize or (4.5 + heat_width + 0.3 * len(bars), 2.5 + heat_height), show=show
+        figsize or (4.5 + heat_width + 0.3 * len(bars) + sum(extra), 2.5 + heat_height),
+        show=show,
     )
     grid = fig.add_gridspec(
-        2, 2 + len(bars), width_ratios=[2.0] + [0.25] * len(bars) + [heat_width],
+        2, 2 + len(bars) + len(extra),
+        width_ratios=[2.0] + [0.25] * len(bars) + [heat_width] + extra,
         height_ratios=[1.5, heat_height], wspace=0.03, hspace=0.02,
     )
     heat = fig.add_subplot(grid[1, 1 + len(bars)])
@@ -258,8 +266,10 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     corner.axis("off")
     cax = corner.inset_axes((0.1, 0.6, 0.8, 0.12))
     fig.colorbar(image, cax=cax, orientation="horizontal", label="z-score (per gene)")
-    if spec.legend is not None:
-        draw_legend(top, spec.legend, title=spec.legend_title)
+    if legend_in:
+        legend_ax = fig.add_subplot(grid[:, -1])
+        legend_ax.axis("off")
+        draw_legend(legend_ax, spec.legends, anchor=(0.0, 1.0))
     genes = spec.genes_title or f"top {n_shown} variable genes"
     rows = "" if shown.shape[0] == n_obs else (
         f" (rows: means of ~{n_obs / shown.shape[0]:.0f} adjacent samples)")
@@ -325,6 +335,12 @@ def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int, *,
 def _z(values: np.ndarray) -> np.ndarray:
     sd = values.std(axis=0, ddof=1)
     return (values - values.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+def _legend_width(legends: list[tuple[str, dict[str, str]]]) -> float:
+    """Inches the legend of ``legends`` needs: a colour patch, then its longest text."""
+    texts = [text for title, colours in legends for text in (title, *map(str, colours))]
+    return 0.07 * max(map(len, texts)) + 0.5 if texts else 0.0
 
 
 def _axis_labels(heat, sample_labels: list[str], gene_labels: list[str]) -> None:

@@ -69,6 +69,17 @@ def drawn_key(adata: AnnData, key: str | None, *, param: str, default: str,
     raise KeyError(msg)
 
 
+def drawn_keys(adata: AnnData, color, *, caller: str) -> list[str]:
+    """The ``.obs`` columns ``color`` names (one name or a list, as scanpy's ``color=``).
+
+    Each is checked as :func:`drawn_key` checks one: the default ``'type'`` is skipped when
+    absent, any other name that is not a column is an error.
+    """
+    keys = [color] if color is None or isinstance(color, str) else list(color)
+    return [key for key in keys
+            if drawn_key(adata, key, param="color", default="type", caller=caller)]
+
+
 def _numbers(column) -> np.ndarray:
     """A numeric column as float64, NaN where missing (nullable dtypes too)."""
     return np.asarray(column.astype("float64"), dtype=float)
@@ -182,12 +193,30 @@ def _name_runs(ax, values) -> None:
             start = i
 
 
-def draw_legend(ax, colours: dict[str, str], *, title: str) -> None:
-    """A legend of category colours, to the right of ``ax``."""
+def draw_legend(ax, legends: list[tuple[str, dict[str, str]]], *,
+                anchor: tuple[float, float] = (1.0, 1.0)) -> None:
+    """One legend of the annotations' colours, its upper left at ``anchor`` (axes fraction).
+
+    ``legends`` holds ``(column, {category: colour})`` pairs; with several columns each
+    starts with its name in bold, in one legend (matplotlib places one legend per axes).
+    """
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=c, label=str(k)) for k, c in colours.items()]
-    ax.legend(
-        handles=handles, title=title, fontsize=8, title_fontsize=8, frameon=False,
-        loc="upper left", bbox_to_anchor=(1.0, 1.0),
-    )
+    if not legends:
+        return
+    if len(legends) == 1:
+        title, colours = legends[0]
+        handles = [Patch(color=c, label=str(k)) for k, c in colours.items()]
+        ax.legend(handles=handles, title=title, fontsize=8, title_fontsize=8, frameon=False,
+                  loc="upper left", bbox_to_anchor=anchor)
+        return
+    handles, headers = [], set()
+    for title, colours in legends:
+        headers.add(len(handles))
+        handles.append(Patch(visible=False, label=title))
+        handles += [Patch(color=c, label=str(k)) for k, c in colours.items()]
+    legend = ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper left",
+                       bbox_to_anchor=anchor)
+    for i, text in enumerate(legend.get_texts()):
+        if i in headers:
+            text.set_fontweight("bold")

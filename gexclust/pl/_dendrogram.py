@@ -24,11 +24,14 @@ from ._colour_bar import (
     draw_colour_bar,
     draw_legend,
     drawn_key,
+    drawn_keys,
     legend_colours,
 )
 from ._tree import draw_dendrogram, truncate_tree
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from anndata import AnnData
 
 
@@ -45,8 +48,7 @@ class DendrogramSpec:
     branch_colours: list[str] | None
     cut: tuple[float, str] | None
     bars: list[ColourBar]
-    legend: dict[str, str] | None
-    legend_title: str | None
+    legends: list[tuple[str, dict[str, str]]]  # (column, {category: colour}) per colour bar
     simulated: bool
     note: str | None = None
     support: SupportMarks | None = None
@@ -80,7 +82,7 @@ def dendrogram(
     adata: AnnData,
     *,
     key: str = "hclust",
-    color: str | None = "type",
+    color: str | Sequence[str] | None = "type",
     clusters: str | None = "cluster",
     show_cut: bool = True,
     leaf_labels: str | None = None,
@@ -105,11 +107,12 @@ def dendrogram(
     key
         Key of the tree in ``.uns``.
     color
-        Categorical ``.obs`` column that colours the leaf labels and the first bar; its colours
-        are read from (or written to) ``.uns[f'{color}_colors']``. A numeric column (age,
-        RIN) is drawn as a viridis gradient, as scanpy and pheatmap draw it, with five steps
-        of its range in the legend. The default ``'type'`` is skipped when absent, another
-        missing column is an error; ``None`` for no colouring.
+        Categorical ``.obs`` column that colours the leaf labels and the first bar, or a list
+        of columns (as scanpy's ``color=``), one bar each, the leaf labels coloured by the
+        first; colours are read from (or written to) ``.uns[f'{color}_colors']``. A numeric
+        column (age, RIN) is drawn as a viridis gradient, as scanpy and pheatmap draw it, with
+        five steps of its range in the legend. The default ``'type'`` is skipped when absent,
+        another missing column is an error; ``None`` for no colouring.
     clusters
         Categorical ``.obs`` column of :func:`~gexclust.tl.cut`, for branch colours, a second
         bar and the cut line. The default ``'cluster'`` is skipped when absent. Whole numbers
@@ -176,7 +179,7 @@ def dendrogram_spec(
     adata: AnnData,
     *,
     key: str = "hclust",
-    color: str | None = "type",
+    color: str | Sequence[str] | None = "type",
     clusters: str | None = "cluster",
     show_cut: bool = True,
     leaf_labels: str | None = None,
@@ -189,14 +192,14 @@ def dendrogram_spec(
     tree = get_tree(adata, key, axis="obs", caller="pl.dendrogram")
     rows = tree.leaf_rows  # samples in dendrogram order
 
-    has_color = drawn_key(adata, color, param="color", default="type", caller="pl.dendrogram")
+    colors = drawn_keys(adata, color, caller="pl.dendrogram")
     has_clusters = drawn_key(adata, clusters, param="clusters", default="cluster",
                              caller="pl.dendrogram")
     if leaf_labels is not None and leaf_labels not in adata.obs:
         msg = (f"pl.dendrogram: leaf_labels={leaf_labels!r} is not an .obs column; "
                f"available: {list(adata.obs.columns)}")
         raise KeyError(msg)
-    bars = [colour_bar_spec(adata, color, rows)] if has_color else []
+    bars = [colour_bar_spec(adata, c, rows) for c in colors]
     groups, group_colours, cut = None, None, None
     if has_clusters:
         check_labels(adata.obs[clusters], key=clusters, caller="pl.dendrogram")
@@ -209,17 +212,16 @@ def dendrogram_spec(
                 and _height_gives(tree.linkage, float(info["threshold"]), groups)):
             cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
     labels = adata.obs[leaf_labels] if leaf_labels else adata.obs_names
-    legend, leaf_colours = None, None
-    if has_color:
-        legend = legend_colours(adata, color)
-        # each leaf in its colour in the strip; unlabelled samples (code -1): grey
+    leaf_colours = None
+    if colors:
+        # each leaf in its colour in the first strip; unlabelled samples (code -1): grey
         leaf_colours = [bars[0].colours[c] if c >= 0 else MISSING_COLOUR for c in bars[0].codes]
     return DendrogramSpec(
         linkage=tree.linkage, leaves=tree.leaves,
         ylabel=f"height ({tree.params['method']}, {tree.params['metric']})",
         leaf_labels=np.asarray(labels, dtype=str)[rows].tolist(), leaf_colours=leaf_colours,
         branch_groups=groups, branch_colours=group_colours, cut=cut, bars=bars,
-        legend=legend, legend_title=color if has_color else None,
+        legends=[(c, legend_colours(adata, c)) for c in colors],
         simulated=adata.uns.get("simulated") is not None,
         support=None if support is None else support_marks(adata.uns[key], tree.linkage,
                                                             tree.leaves, support, alpha),
@@ -271,7 +273,7 @@ def truncated_spec(spec: DendrogramSpec, n_shown: int) -> DendrogramSpec:
     leaves = leaves_list(small)
     return replace(
         spec, linkage=small, leaves=leaves, leaf_labels=[labels[i] for i in leaves],
-        leaf_colours=None, branch_groups=groups, bars=[], support=None,
+        leaf_colours=None, branch_groups=groups, bars=[], legends=[], support=None,
         note=(f"truncated: the top {p} of {n:,} leaves' clusters (as scipy's "
               "truncate_mode='lastp'); labels give the number of samples under each"),
     )
@@ -317,8 +319,7 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
     else:
         note = note or (f"all {n:,} leaves drawn; leaf labels left out beyond "
                         f"{MAX_LABELLED_LEAVES:,}")
-    if spec.legend is not None:
-        draw_legend(ax, spec.legend, title=spec.legend_title)
+    draw_legend(ax, spec.legends)
     if note is not None:
         ax.set_title(note, fontsize=8, loc="left", color="#555555")
     mark_simulated(fig, spec.simulated)

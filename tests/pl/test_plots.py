@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
@@ -213,7 +214,7 @@ def test_blank_type_has_no_colour_or_legend_entry_of_its_own(planted):
     blank = planted.copy()
     blank.obs["type"] = as_nan.obs["type"].astype(object).fillna("").to_numpy()  # plain str
     specs = {name: dendrogram_spec(a) for name, a in (("nan", as_nan), ("blank", blank))}
-    assert specs["blank"].legend == specs["nan"].legend == {
+    assert specs["blank"].legends[0][1] == specs["nan"].legends[0][1] == {
         "group0": blank.uns["type_colors"][1], "group2": blank.uns["type_colors"][2]}
     assert specs["blank"].leaf_colours == specs["nan"].leaf_colours
     strips = {name: [bar.colours[c] if c >= 0 else None for bar in [spec.bars[0]]
@@ -221,7 +222,7 @@ def test_blank_type_has_no_colour_or_legend_entry_of_its_own(planted):
     assert strips["blank"] == strips["nan"]  # the blank samples stay blank in the strip
     # one colour per category, as scanpy expects: '' (sorted first) in the grey of NaN
     assert blank.uns["type_colors"] == ["#9e9e9e", *as_nan.uns["type_colors"]]
-    assert clustermap_spec(blank).legend == specs["nan"].legend
+    assert clustermap_spec(blank).legends == specs["nan"].legends
 
 
 def test_no_cut_line_from_a_cut_of_an_earlier_tree(planted):
@@ -264,10 +265,10 @@ def test_a_numeric_column_is_a_gradient_not_a_colour_per_value(planted):
     assert bar.colours[bar.codes[oldest]] == "#fde725"
     assert bar.codes[np.flatnonzero(np.isnan(ages))[0]] == -1  # no value: no colour
     assert len(set(shown)) > 10
-    assert list(spec.legend) == ["20", "35", "50", "65", "80"]
+    assert list(spec.legends[0][1]) == ["20", "35", "50", "65", "80"]
     assert spec.leaf_colours[youngest] == "#440154"
     assert "age_colors" not in planted.uns
-    assert clustermap_spec(planted, color="age").legend == spec.legend
+    assert clustermap_spec(planted, color="age").legends == spec.legends
 
 
 @pytest.mark.parametrize("call", [
@@ -322,5 +323,33 @@ def test_gradient_legend_steps_read_apart(planted):
 
     gx.tl.hclust(planted)
     planted.obs["year"] = np.linspace(2001, 2010, planted.n_obs)
-    assert list(dendrogram_spec(planted, color="year").legend) == [
+    assert list(dendrogram_spec(planted, color="year").legends[0][1]) == [
         "2001", "2003", "2006", "2008", "2010"]
+
+
+def test_several_annotation_columns_as_scanpy_color_lists(planted):
+    # before: color=['type', 'batch'] failed with "unhashable type: 'list'"
+    from gexclust.pl._clustermap import clustermap_spec
+    from gexclust.pl._dendrogram import dendrogram_spec
+
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    planted.obs["batch"] = pd.Categorical(["b1", "b2"] * (planted.n_obs // 2))
+    planted.obs["age"] = np.linspace(20.0, 80.0, planted.n_obs)
+    spec = dendrogram_spec(planted, color=["type", "batch", "age"])
+    assert [bar.label for bar in spec.bars] == ["type", "batch", "age", "cluster"]
+    assert [title for title, _ in spec.legends] == ["type", "batch", "age"]
+    assert spec.legends[1][1] == dict(zip(["b1", "b2"], planted.uns["batch_colors"],
+                                          strict=True))
+    assert spec.leaf_colours == dendrogram_spec(planted, color="type").leaf_colours
+    cm = clustermap_spec(planted, color=["type", "batch"])
+    assert [bar.label for bar in cm.bars] == ["type", "batch", "cluster"]
+    for fig in (gx.pl.dendrogram(planted, color=["type", "batch", "age"]).figure,
+                gx.pl.clustermap(planted, color=["type", "batch"])):
+        draw(fig)
+        texts = [t for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        bold = [t.get_text() for t in texts if t.get_fontweight() == "bold"]
+        assert bold[:2] == ["type", "batch"]
+        assert {"group0", "b1", "b2"} <= {t.get_text() for t in texts}
+    with pytest.raises(KeyError, match=r"color='batc' is not an \.obs column"):
+        dendrogram_spec(planted, color=["type", "batc"])
