@@ -185,3 +185,31 @@ def test_smallest_is_the_count_th_order_statistic():
         for count in (1, 2, 33):
             expected = np.sort(values)[count - 1] if count <= n else np.inf
             assert _smallest(values, count) == expected
+
+
+def test_a_tree_estimated_to_take_long_is_announced_with_what_is_faster(caplog, monkeypatch):
+    from gexclust.tl import _linkage
+
+    rng = np.random.default_rng(0)
+    adata = ad.AnnData(rng.normal(size=(SMALL_N + 100, 60)).astype(np.float32))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.hclust(adata, method="single")
+    assert not caplog.records  # small enough: no word
+    monkeypatch.setattr(_linkage, "SLOW_SECONDS", 1e-3)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.hclust(adata, method="single")
+    (record,) = caplog.records
+    assert "single linkage of 2,100 observations on 60 features" in record.getMessage()
+    assert "use_rep='X_pca'" in record.getMessage()
+    assert "method='ward'" in record.getMessage()
+
+
+def test_estimates_of_100k_cells_warn_only_beyond_ward_on_pcs():
+    from gexclust.tl._linkage import SLOW_SECONDS, estimated_seconds
+
+    assert estimated_seconds(100_000, 50, "ward", "euclidean") < SLOW_SECONDS  # 71 s here
+    assert estimated_seconds(100_000, 50, "average", "correlation") < SLOW_SECONDS
+    for method in ("single", "centroid", "median"):  # single: 13 min here
+        assert estimated_seconds(100_000, 50, method, "euclidean") > SLOW_SECONDS
+    assert estimated_seconds(100_000, 2_000, "ward", "euclidean") > 10 * SLOW_SECONDS
+    assert estimated_seconds(100_000, 50, "complete", "euclidean") is None  # refused instead
