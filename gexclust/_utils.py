@@ -219,15 +219,16 @@ def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.n
     used as they are, with a logged warning. Transforms of layers do not concern ``.X``.
     """
     X = float_matrix(get_matrix(adata, layer=layer, caller=caller))
-    undo = undo_of_x(adata) if layer is None else None
-    if undo is None:
-        return X
-    if x_is_clipped(adata):
+    if layer is None and x_is_clipped(adata):  # whether or not .var still has mean and std
         logger.warning(
             "%s: .X holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
-            "using them as they are (differences of means are not log2 fold changes; pass "
-            "layer= with the expression values)", caller, adata.uns["scale"]["max_value"],
+            "using them as they are (no log2 fold changes: NaN, and 'diff' in standard "
+            "deviations; pass layer= with the expression values)", caller,
+            adata.uns["scale"]["max_value"],
         )
+        return X
+    undo = undo_of_x(adata) if layer is None else None
+    if undo is None:
         return X
     std, offset = undo
     return X * std.astype(X.dtype) + offset.astype(X.dtype)

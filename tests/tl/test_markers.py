@@ -376,3 +376,16 @@ def test_markers_read_the_matrix_once_not_a_copy_of_the_rest_per_group():
     finally:
         tracemalloc.stop()
     assert peak < X.nbytes / 2
+
+
+def test_clipped_z_scores_without_their_statistics_still_say_so(caplog):
+    # before: with .var['mean']/['std'] gone (dropped, or a frame rebuilt) the fold changes of
+    # clipped z-scores were NaN without a word: the warning came only when they could be read
+    adata = make_planted()
+    adata.obs["cluster"] = adata.obs["type"]
+    gx.pp.scale(adata, max_value=2)
+    adata.var = adata.var.drop(columns=["mean", "std"])
+    with caplog.at_level("WARNING", logger="gexclust"):
+        table = gx.tl.markers(adata, inplace=False)
+    assert table["logfoldchange"].isna().all()
+    assert "clipped by pp.scale(max_value=2" in caplog.text
