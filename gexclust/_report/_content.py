@@ -304,8 +304,14 @@ def _preprocessing(ctx: _Context) -> Section:
             steps.append(f"log2: applied (99th percentile of the input {fmt(q99, 1)}; rule "
                          f"{log2.get('rule', '')}).")
         else:
-            steps.append(f"log2: not applied, the values are already on a log scale (99th "
-                         f"percentile {fmt(q99, 1)}; rule {log2.get('rule', '')}).")
+            q0 = log2.get("quantiles", {}).get("q0")
+            negative = (" They include negative values (minimum "
+                        f"{fmt(q0, 2)}), as log-ratios and centred or standardised values do; "
+                        "their base cannot be read from them."
+                        if isinstance(q0, int | float) and q0 < 0 else "")
+            steps.append(f"log2: not applied: by GEO2R's rule the values look already logged "
+                         f"(99th percentile {fmt(q99, 1)}; rule {log2.get('rule', '')})."
+                         + negative)
     collapse = uns.get("collapse_probes")
     if isinstance(collapse, dict):
         detail = ", ".join(f"{k} {v}" for k, v in collapse.items() if not isinstance(v, dict))
@@ -605,7 +611,8 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
         f"Genes, among the {n_genes} clustered, that tell each cluster apart from all other "
         "samples: one-vs-rest Welch t-test on the unscaled expression (as scanpy's "
         "rank_genes_groups with method='t-test'), log2 fold change of the cluster over the "
-        "rest, p-values adjusted by Benjamini-Hochberg within each cluster. The clusters were "
+        f"rest{_fold_change_basis(ctx)}, p-values adjusted by Benjamini-Hochberg within each "
+        "cluster. The clusters were "
         "cut from these same genes, so these p-values do not test the clusters: groups "
         "chosen to differ always differ in some genes, and on pure noise their top genes "
         "get tiny p-values too. They rank genes; the evidence that the groups are real is "
@@ -644,10 +651,23 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     return Section("markers", "Marker genes", blocks)
 
 
+def _fold_change_basis(ctx: _Context) -> str:
+    """What the log2 fold changes rest on when gexclust did not log the input itself."""
+    log2 = ctx.adata.uns.get("log2")
+    if not isinstance(log2, dict) or log2.get("applied") is not False:
+        return ""
+    return (" (the difference of the mean values, as the input was judged already logged: a "
+            "log2 fold change only if it is log2, which gexclust cannot check)")
+
+
 def _gene_list(rows: pd.DataFrame) -> str:
     if rows.empty:
         return "none"
-    return ", ".join(f"{r.symbol or r.gene} ({r.log2fc:+.1f})" for r in rows.itertuples())
+    names = [r.symbol or r.gene for r in rows.itertuples()]
+    # a symbol twice (two probes of one gene) names its probe, or it reads as a typo
+    return ", ".join(f"{name}{f' [{r.gene}]' if names.count(name) > 1 else ''} "
+                     f"({r.log2fc:+.1f})" for name, r in zip(names, rows.itertuples(),
+                                                              strict=True))
 
 
 def _limits(ctx: _Context) -> Section:

@@ -218,3 +218,27 @@ def test_pure_clusters_that_divide_the_types_are_not_said_to_mismatch():
     assert "The 4 clusters are nearly pure (purity 1.000" in overview
     assert "but divide the 2 known sample types between them" in overview
     assert "do not match" not in overview
+
+
+def test_fold_changes_of_input_judged_logged_say_what_they_rest_on():
+    # Golub's values (multtest) are standardised log10 values around 0; the report called
+    # them "already on a log scale" and their mean differences log2 fold changes
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    adata.X = adata.X - 7.0  # centred values, as Golub's
+    texts = report_text(adata, markers=True, n_clusters=2)
+    assert "They include negative values (minimum " in texts["preprocessing"]
+    assert "a log2 fold change only if it is log2" in texts["markers"]
+    counts = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    counts.X = 2.0 ** (counts.X + 3)  # linear values: gexclust takes their log2 itself
+    logged = report_text(counts, markers=True, n_clusters=2)
+    assert "log2: applied" in logged["preprocessing"]
+    assert "only if it is log2" not in logged["markers"]
+
+
+def test_a_symbol_listed_twice_names_its_probes():
+    from gexclust._report._content import _gene_list
+
+    rows = pd.DataFrame({"gene": ["201283_s_at", "214924_s_at", "1_at"],
+                         "symbol": ["TRAK1", "TRAK1", "SSH3"], "log2fc": [1.8, 1.7, 1.4]})
+    assert _gene_list(rows) == ("TRAK1 [201283_s_at] (+1.8), TRAK1 [214924_s_at] (+1.7), "
+                                "SSH3 (+1.4)")  # before: "TRAK1 (+1.8), TRAK1 (+1.7)"
