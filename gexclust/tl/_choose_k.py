@@ -25,6 +25,14 @@ K_RANGE = range(2, 11)  # the default cuts scored: k = 2..10
 SAMPLE_SIZE = 2000
 #: Peak bytes per pair of observations scored (square distances, their squares, a linkage).
 BYTES_PER_PAIR = 24
+#: Rough seconds of the scores, measured on this project's 2-core machine: per cubed
+#: observation (the orthonormal basis of the rotations, a QR of an n x n matrix: 8 s at 2,000,
+#: 64 s at 4,000) and per squared observation and copy (distances, tree and scores of a copy:
+#: 0.16 s at 2,000). Only for the warning below.
+SECONDS_PER_CUBE = 1e-9
+SECONDS_PER_PAIR_AND_COPY = 4e-8
+#: choose_k warns before scores estimated to take longer than this (seconds).
+SLOW_SECONDS = 120.0
 
 
 def choose_k(
@@ -206,6 +214,8 @@ def choose_k(
     refuse_pairwise(len(data), BYTES_PER_PAIR, task="choose_k", what="observations",
                     alternatives="the default sample_size=2000 (scores on a seeded random "
                     "sample), or a smaller sample_size")
+    _warn_if_slow(m, n_copies=n_rotations + (0 if reference == "rotate" else n_refs),
+                  sample_size=sample_size)
     observed = _cut_scores(data, pairwise_distances(data, metric=metric, labels=labels), cuts,
                            metric=metric, with_ch=False)
     observed["calinski_harabasz"] = np.array([np.nan, *ch])
@@ -233,6 +243,29 @@ def choose_k(
         adata.uns[key_added] = result
         return None
     return result
+
+
+def _warn_if_slow(m: int, *, n_copies: int, sample_size) -> None:
+    """Say before starting when scoring ``m`` observations will take long, and what is faster.
+
+    ``sample_size=None`` (or 20,000) on 20,000 cells fits in memory, but its rotation basis
+    and 99 reclustered copies take hours (estimated 2.7 h here), which ran silently.
+    """
+    seconds = _estimated_seconds(m, n_copies=n_copies)
+    if seconds <= SLOW_SECONDS:
+        return
+    logger.warning(
+        "choose_k: scoring %s observations (sample_size=%s) builds an orthonormal basis in "
+        "n^3 time and reclusters %d copies of them in n^2 time each: roughly %s or more (an "
+        "estimate from runs on 2 cores); the default sample_size=%d takes about a minute, "
+        "fewer n_rotations/n_refs less", f"{m:,}", sample_size, n_copies,
+        f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h",
+        SAMPLE_SIZE)
+
+
+def _estimated_seconds(m: int, *, n_copies: int) -> float:
+    """Rough time of the scores of ``m`` observations and ``n_copies`` reclustered copies."""
+    return SECONDS_PER_CUBE * m**3 + SECONDS_PER_PAIR_AND_COPY * m**2 * (n_copies + 1)
 
 
 def _refuse_single_cluster_cuts(cuts, Z: np.ndarray, ks: list[int], method: str) -> None:

@@ -318,3 +318,22 @@ def test_a_tree_whose_every_cut_is_one_cluster_is_refused_with_the_reason(caplog
                        r"cluster: its top merges are tied at height 1 .*method='single'"):
         gx.tl.choose_k(adata)
     assert "choose_k" not in adata.uns
+
+
+def test_scores_estimated_to_take_long_are_announced_with_what_is_faster(caplog, monkeypatch):
+    from gexclust.tl import _choose_k
+
+    adata = default_tree(planted_groups(seed=3, n_genes=300))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.choose_k(adata, n_rotations=19, sample_size=None)
+    assert not [r for r in caplog.records if "roughly" in r.getMessage()]
+    # 20,000 cells with sample_size=None fit in memory here and took hours without a word
+    monkeypatch.setattr(_choose_k, "SLOW_SECONDS", 1e-6)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.choose_k(adata, n_rotations=19, sample_size=None)
+    (message,) = [r.getMessage() for r in caplog.records if "roughly" in r.getMessage()]
+    assert "scoring 64 observations (sample_size=None)" in message
+    assert "reclusters 19 copies" in message
+    assert "the default sample_size=2000" in message
+    assert _choose_k._estimated_seconds(20_000, n_copies=99) > 3600
+    assert _choose_k._estimated_seconds(2_000, n_copies=99) < 120  # the default: no word
