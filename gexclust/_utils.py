@@ -119,8 +119,28 @@ def all_unit_sd(variance: np.ndarray, n_obs: int) -> bool:
     if n_obs < 3 or np.size(variance) < 2:
         return False
     sd = np.sqrt(np.asarray(variance, dtype=np.float64))
-    upper = np.sqrt(n_obs / (n_obs - 1)) * (1 + 1e-3)
-    return bool(sd.max() <= upper and np.median(sd) >= 0.99)
+    return bool(sd.max() <= _unit_sd_upper(n_obs) and np.median(sd) >= 0.99)
+
+
+def _unit_sd_upper(n_obs: int) -> float:
+    """The largest standard deviation (ddof=1) scaling leaves: ``sqrt(n / (n - 1))`` of ddof=0."""
+    return float(np.sqrt(n_obs / (n_obs - 1)) * (1 + 1e-3))
+
+
+def columns_have_unit_sd(X: np.ndarray, *, first: int = 64) -> bool:
+    """:func:`all_unit_sd` of the columns of ``X``, reading all of ``X`` only when it may be.
+
+    The ``first`` columns are checked first: expression values, unlike z-scores, have genes
+    spread more than 1 among them, which settles it without a pass over the whole matrix
+    (100,000 x 2,000 float32: 0.8 s). Only the maximum is checked there, as the median of a
+    few genes (constant ones, say) says nothing of the others'.
+    """
+    n_obs = len(X)
+    if n_obs < 3 or X.ndim != 2 or X.shape[1] < 2:
+        return False
+    if column_variance(X[:, :first]).max() > _unit_sd_upper(n_obs) ** 2:
+        return False
+    return all_unit_sd(column_variance(X), n_obs)
 
 
 def column_variance(X: np.ndarray, *, ddof: int = 1, block: int = 8192) -> np.ndarray:

@@ -14,9 +14,8 @@ from .._labels import check_labels
 from .._logging import logger
 from .._palette import as_categorical, label_codes
 from .._utils import (
-    all_unit_sd,
     as_dense,
-    column_variance,
+    columns_have_unit_sd,
     expression_matrix,
     float_matrix,
     refuse_missing,
@@ -184,7 +183,7 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
     where = ".X" if layer is None else f".layers[{layer!r}]"
     if layer is None and x_is_clipped(adata):  # expression_matrix has said so
         return MarkerValues(X, adata.var, ("z-scores", None), where)
-    if all_unit_sd(column_variance(X), len(X)):
+    if columns_have_unit_sd(X):
         logger.warning(
             "%s: every gene of %s has standard deviation 1 (z-scores, e.g. of sc.pp.scale) "
             "and nothing records how to undo the scaling, so the log2 fold changes are NaN "

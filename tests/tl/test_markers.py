@@ -389,3 +389,20 @@ def test_clipped_z_scores_without_their_statistics_still_say_so(caplog):
         table = gx.tl.markers(adata, inplace=False)
     assert table["logfoldchange"].isna().all()
     assert "clipped by pp.scale(max_value=2" in caplog.text
+
+
+def test_z_scores_are_found_whatever_the_first_genes_are():
+    # the check reads a few genes first and the whole matrix only when they fit: z-scores
+    # whose first genes are constant (0 after scaling) are still z-scores, and expression
+    # whose first genes happen to spread less than 1 is still expression
+    from gexclust._utils import all_unit_sd, column_variance, columns_have_unit_sd
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(7.0, 2.0, size=(30, 200))
+    z = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)
+    z[:, :80] = 0.0  # constant genes: more than the 64 read first, fewer than half
+    assert all_unit_sd(column_variance(z), 30) and columns_have_unit_sd(z)
+    X[:, :100] = rng.normal(7.0, 0.5, size=(30, 100))  # quiet first genes, noisy rest
+    assert not columns_have_unit_sd(X)
+    assert not columns_have_unit_sd(z.astype(np.float32)[:, :1])  # one gene: no verdict
+    assert columns_have_unit_sd(z.astype(np.float32))
