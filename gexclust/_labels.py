@@ -53,22 +53,26 @@ def is_measurement(column) -> bool:
 
 
 def check_labels(column, *, key: str, caller: str) -> None:
-    """Refuse ``.obs[key]`` as groups when it holds fractional numbers, a measurement.
+    """Refuse numbers in ``.obs[key]`` as groups when they are a measurement, not labels.
 
-    Whole numbers (batch 1, 2, 3; cluster numbers from another tool) are labels. Numbers with
-    fractions would make each distinct value a group of its own, mostly of one sample, which
-    no comparison or marker test can use.
+    Whole numbers with a few values each shared by several samples (batch 1, 2, 3; cluster
+    numbers from another tool) are labels. Numbers with fractions, or whole numbers with more
+    distinct values than half the samples that have one (ages in years), would make groups
+    of mostly one sample, which no comparison or marker test can use.
     """
     if not is_measurement(column):
         return
     values = np.asarray(column.astype("float64"), dtype=float)
     values = values[np.isfinite(values)]
     fractions = values[values != np.round(values)]
-    if not fractions.size:
-        return
     n_values = len(np.unique(values))
-    msg = (f"{caller}: .obs[{key!r}] holds numbers, not labels ({n_values} distinct "
-           f"value(s), e.g. {fractions[0]:g}); to group by it, bin it first, e.g. "
-           f"adata.obs['{key}_group'] = pd.cut(adata.obs['{key}'], 4), or make it "
-           f"categorical if the numbers are labels: .astype('category')")
+    if fractions.size:
+        why = f"{n_values} distinct value(s), e.g. {fractions[0]:g}"
+    elif n_values > max(len(values) / 2, 2):
+        why = f"{n_values} distinct values in {len(values)} samples"
+    else:
+        return
+    msg = (f"{caller}: .obs[{key!r}] holds numbers, not labels ({why}); to group by it, bin "
+           f"it first, e.g. adata.obs['{key}_group'] = pd.cut(adata.obs['{key}'], 4), or make "
+           f"it categorical if the numbers are labels: .astype('category')")
     raise ValueError(msg)

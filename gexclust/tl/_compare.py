@@ -27,8 +27,8 @@ def compare(
         Annotated data matrix.
     reference
         ``.obs`` column with the known labels (e.g. ``'type'``). Labels are categories,
-        strings or whole numbers; numbers with fractions are refused, as in
-        :func:`~gexclust.tl.markers`.
+        strings or whole numbers; measurements (numbers with fractions, or more distinct
+        values than half the samples) are refused, as in :func:`~gexclust.tl.markers`.
     clusters
         ``.obs`` column with the clusters (e.g. ``'cluster'``).
     key_added

@@ -287,6 +287,21 @@ def test_fractional_numbers_are_refused_as_groups(planted, call):
         call(planted)
 
 
+@pytest.mark.parametrize("call", [
+    lambda a: gx.tl.compare(a, "age", "cluster"),
+    lambda a: gx.tl.markers(a, groupby="age"),
+])
+def test_ages_in_whole_years_are_refused_as_groups(planted, call):
+    # before: ages in years (whole numbers) passed as labels: 20 groups of 1-2 samples
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    planted.obs["age"] = np.arange(planted.n_obs) // 1.2 + 30
+    planted.obs.loc[planted.obs_names[0], "age"] = np.nan  # float64 whole numbers, as read_csv
+    with pytest.raises(ValueError, match=r"'age'\] holds numbers, not labels \(20 distinct "
+                       r"values in 23 samples\)"):
+        call(planted)
+
+
 def test_whole_numbers_are_labels(planted):
     gx.tl.hclust(planted)
     gx.tl.cut(planted, n_clusters=3)
