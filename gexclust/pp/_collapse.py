@@ -12,8 +12,7 @@ from anndata import AnnData
 from .._checks import check_choice
 from .._logging import logger
 from .._utils import (
-    all_unit_sd,
-    column_variance,
+    columns_have_unit_sd,
     float_matrix,
     get_matrix,
     layer_names,
@@ -88,7 +87,7 @@ def collapse_probes(
                "centring or scaling, or pass layer= with the expression values")
         raise ValueError(msg)
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.collapse_probes"))
-    if how in ("max_mean", "max_var") and all_unit_sd(column_variance(X), len(X)):
+    if how in ("max_mean", "max_var") and columns_have_unit_sd(X):
         where = ".X" if layer is None else f".layers[{layer!r}]"
         msg = (f"collapse_probes: every probe of {where} has standard deviation 1 (z-scores, "
                f"e.g. of sc.pp.scale), so how={how!r} would pick probes by rounding noise; "
