@@ -130,29 +130,26 @@ def cluster_heatmap_spec(
     cmap: str = "RdBu_r",
 ) -> ClusterHeatmapSpec:
     """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
-    from .._labels import check_labels
-    from .._palette import as_categorical, ensure_colors, label_codes
-    from ..tl._markers import marker_values
-    from ..tl._markers import markers as rank_markers
+    from .._palette import ensure_colors
+    from ..tl._markers import ranked_markers
     from ._labels import gene_labels, var_positions
 
     if groupby not in adata.obs:
         msg = (f"pl.cluster_heatmap: no column {groupby!r} in .obs; "
                f"available: {list(adata.obs.columns)}")
         raise KeyError(msg)
-    check_labels(adata.obs[groupby], key=groupby, caller="pl.cluster_heatmap")
-    values = marker_values(adata, layer=layer, use_raw=use_raw, caller="pl.cluster_heatmap")
+    # markers ranked as tl.markers ranks them, from the values the heatmap averages
+    ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
+                            use_raw=use_raw, direction="up", gene_symbols=None,
+                            caller="pl.cluster_heatmap")
+    values, column, codes = ranked.values, ranked.groups, ranked.codes
     X = values.X
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes X has
-    column = as_categorical(adata.obs[groupby])
-    codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     present = [g for g in range(len(column.categories)) if (codes == g).any()]
     # z-scores nothing can undo (marker_values has warned): say what the colours are
     what = "z-score" if values.scale[0] == "z-scores" else "expression"
     if len(present) >= 2:
-        table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                             use_raw=use_raw, inplace=False)
-        genes = var_positions(genes_of, table["gene"], caller="pl.cluster_heatmap")
+        genes = var_positions(genes_of, ranked.table["gene"], caller="pl.cluster_heatmap")
         title = f"Mean {what} per {groupby}: top {n_genes} markers each"
     else:
         # one group has no markers (there is no rest); show what varies most instead

@@ -77,33 +77,30 @@ def markers(
     >>> len(fig.axes[1].collections[0].get_offsets())  # 3 groups x (3 x 2) genes
     18
     """
-    from .._palette import as_categorical, ensure_colors, label_codes
-    from ..tl._markers import all_vs_rest, log2_fold_change, marker_values
-    from ..tl._markers import markers as rank_markers
+    from .._palette import ensure_colors
+    from ..tl._markers import log2_fold_change, ranked_markers
     from ._labels import gene_labels, var_positions
 
-    table = rank_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                         use_raw=use_raw, gene_symbols=gene_symbols, inplace=False)
+    ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
+                            use_raw=use_raw, direction="up", gene_symbols=gene_symbols,
+                            caller="pl.markers")
+    table, values = ranked.table, ranked.values
     if table.empty:
         msg = f"pl.markers: {groupby!r} needs at least 2 groups with samples to rank markers"
         raise ValueError(msg)
-    # statistics over every gene, as tl.markers: Benjamini-Hochberg over the plotted genes
-    # alone would make the adjusted p-values smaller than the table's
-    values = marker_values(adata, layer=layer, use_raw=use_raw, caller="pl.markers")
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes the table names
     genes = var_positions(genes_of, table["gene"], caller="pl.markers")
     marks = table.drop_duplicates("gene")["group"].tolist()
-    X, scale = values.X, values.scale
-    column = as_categorical(adata.obs[groupby])
-    codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
-    colours = dict(zip(column.categories.astype(str), ensure_colors(adata, groupby),
-                       strict=True))
+    scale = values.scale
+    names = ranked.groups.categories.astype(str)
+    colours = dict(zip(names, ensure_colors(adata, groupby), strict=True))
     # z-scores nothing can undo have no fold changes (tl.markers warns): colour by the
     # difference of means in standard deviations instead, and say so
     in_sd = scale[0] == "z-scores"
     groups, fold, significance = [], [], []
-    names = column.categories.astype(str)
-    for group, stats in zip(names, all_vs_rest(X, codes, len(names)), strict=True):
+    # statistics over every gene, as tl.markers: Benjamini-Hochberg over the plotted genes
+    # alone would make the adjusted p-values smaller than the table's
+    for group, stats in zip(names, ranked.stats, strict=True):
         if stats is None:
             continue
         groups.append(group)

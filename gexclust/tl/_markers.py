@@ -115,23 +115,49 @@ def markers(
     check_choice("direction", direction, ("up", "down", "both"))
     if inplace:
         refuse_tree_key(adata, key_added, caller="markers")
+    table = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
+                           use_raw=use_raw, direction=direction, gene_symbols=gene_symbols,
+                           caller="tl.markers").table
+    if inplace:
+        adata.uns[key_added] = table
+    return table
+
+
+@dataclass
+class Ranked:
+    """Markers ranked once, with what the plots draw beside them: the values and statistics."""
+
+    table: pd.DataFrame
+    values: MarkerValues
+    groups: pd.Categorical
+    codes: np.ndarray  # group code per sample, -1 without one
+    stats: list  # all_vs_rest per group code (None for an empty group)
+
+
+def ranked_markers(adata: AnnData, *, groupby: str, n_genes: int, layer: str | None,
+                   use_raw: bool | None, direction: str, gene_symbols: str | None,
+                   caller: str) -> Ranked:
+    """The table of :func:`markers`, and the values and statistics it was ranked on.
+
+    The plots take all of it from here, so the matrix is read, judged and summarised once.
+    """
     if groupby not in adata.obs:
         msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
-    check_labels(adata.obs[groupby], key=groupby, caller="tl.markers")
-    values = marker_values(adata, layer=layer, use_raw=use_raw, caller="tl.markers")
+    check_labels(adata.obs[groupby], key=groupby, caller=caller)
+    values = marker_values(adata, layer=layer, use_raw=use_raw, caller=caller)
     X, scale = values.X, values.scale
     groups = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     symbols = _symbols(values.var, gene_symbols)
     directions = ("up", "down") if direction == "both" else (direction,)
     frames = []
-    for group, stats in zip(groups.categories,
-                            all_vs_rest(X, codes, len(groups.categories)), strict=True):
+    stats_of = all_vs_rest(X, codes, len(groups.categories))
+    for group, stats in zip(groups.categories, stats_of, strict=True):
         if stats is None:
             continue
-        stats["logfoldchange"] = log2_fold_change(stats["mean_group"], stats["mean_rest"],
-                                                  scale)
+        stats = {**stats, "logfoldchange": log2_fold_change(stats["mean_group"],
+                                                            stats["mean_rest"], scale)}
         for way in directions:
             order = np.argsort(-stats["score"] if way == "up" else stats["score"],
                                kind="stable")[:n_genes]
@@ -144,9 +170,7 @@ def markers(
             frames.append(frame)
     table = (pd.concat(frames, ignore_index=True) if frames
              else pd.DataFrame(columns=COLUMNS))[COLUMNS]
-    if inplace:
-        adata.uns[key_added] = table
-    return table
+    return Ranked(table, values, groups, codes, stats_of)
 
 
 @dataclass
