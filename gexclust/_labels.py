@@ -52,6 +52,11 @@ def is_measurement(column) -> bool:
             and not isinstance(dtype, pd.CategoricalDtype))
 
 
+def as_numbers(column) -> np.ndarray:
+    """A numeric column as float64, NaN where missing (nullable dtypes too)."""
+    return np.asarray(column.astype("float64"), dtype=float)
+
+
 def check_labels(column, *, key: str, caller: str) -> None:
     """Refuse numbers in ``.obs[key]`` as groups when they are a measurement, not labels.
 
@@ -62,7 +67,7 @@ def check_labels(column, *, key: str, caller: str) -> None:
     """
     if not is_measurement(column):
         return
-    values = np.asarray(column.astype("float64"), dtype=float)
+    values = as_numbers(column)
     values = values[np.isfinite(values)]
     fractions = values[values != np.round(values)]
     n_values = len(np.unique(values))

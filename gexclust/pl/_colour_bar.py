@@ -35,14 +35,15 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
     """
     import pandas as pd
 
-    from .._labels import is_measurement
+    from .._labels import as_numbers, is_measurement
     from .._palette import ensure_colors
 
     column = adata.obs[key]
     if is_measurement(column) and not labels:
-        values = _numbers(column)[rows]
+        numbers = as_numbers(column)
+        values = numbers[rows]
         codes = np.where(np.isnan(values), -1, np.arange(len(values)))
-        return ColourBar(key, codes, gradient_colours(values, _numbers(column)))
+        return ColourBar(key, codes, gradient_colours(values, numbers))
     # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'
     names = ([str(v) if not pd.isna(v) else "" for v in column.to_numpy()[rows]]
              if name_runs else None)
@@ -80,11 +81,6 @@ def drawn_keys(adata: AnnData, color, *, caller: str) -> list[str]:
             if drawn_key(adata, key, param="color", default="type", caller=caller)]
 
 
-def _numbers(column) -> np.ndarray:
-    """A numeric column as float64, NaN where missing (nullable dtypes too)."""
-    return np.asarray(column.astype("float64"), dtype=float)
-
-
 def gradient_colours(values: np.ndarray, scale_of: np.ndarray) -> list[str]:
     """Hex colours of ``values`` on viridis, spanning the finite range of ``scale_of``.
 
@@ -105,12 +101,12 @@ def gradient_colours(values: np.ndarray, scale_of: np.ndarray) -> list[str]:
 
 def legend_colours(adata: AnnData, key: str) -> dict[str, str]:
     """The legend of ``.obs[key]``: its categories, or five steps of a numeric column's range."""
-    from .._labels import is_measurement
+    from .._labels import as_numbers, is_measurement
 
     column = adata.obs[key]
     if not is_measurement(column):
         return category_colours(adata, key)
-    numbers = _numbers(column)
+    numbers = as_numbers(column)
     finite = numbers[np.isfinite(numbers)]
     if not len(finite):
         return {}
