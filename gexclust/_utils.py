@@ -30,14 +30,30 @@ def get_matrix(adata: AnnData, *, layer: str | None = None, caller: str = "gexcl
 
     Expression arrays are dense, so the tools work on dense matrices. A sparse matrix (e.g.
     scanpy's counts) is densified with a logged warning that names its size, and refused
-    when the dense copy would exceed :data:`MAX_DENSE_BYTES` (select genes first).
+    when the dense copy would exceed :data:`MAX_DENSE_BYTES` (select genes first). An
+    AnnData without ``.X`` (``X=None``, values in layers only) is refused, naming the layers.
     """
     if layer is None:
+        refuse_no_x(adata, caller=caller)
         return as_dense(adata.X, what=".X", caller=caller)
     if layer not in adata.layers:
         msg = f"layer={layer!r} not found; available layers: {layer_names(adata) or 'none'}"
         raise KeyError(msg)
     return as_dense(adata.layers[layer], what=f".layers[{layer!r}]", caller=caller)
+
+
+def refuse_no_x(adata: AnnData, *, caller: str, way: str = "pass layer=") -> None:
+    """Refuse an AnnData whose ``.X`` is ``None`` (anndata allows it: values in layers only).
+
+    numpy reads ``None`` as a 0-d array of one NaN, which made pp.log2 call such data
+    "already logged" and the other tools fail with numpy's index errors. ``way`` says how to
+    use a layer instead.
+    """
+    if adata.X is None:
+        layers = layer_names(adata)
+        hint = f"{way} (layers: {layers})" if layers else "it holds no values (no layers)"
+        msg = f"{caller}: .X is None (this AnnData has no main matrix); {hint}"
+        raise ValueError(msg)
 
 
 def in_memory(X):

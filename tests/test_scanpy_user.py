@@ -297,3 +297,34 @@ def test_scanpy_dendrogram_key_is_named_as_such():
         with pytest.raises(KeyError, match=r"is scanpy's tree of the 'type' groups "
                                            r"\(sc.tl.dendrogram\), not a tree of the samples"):
             call()
+
+
+def test_an_anndata_without_x_is_refused_naming_its_layers(tmp_path):
+    # before: anndata allows X=None (values in layers only); numpy read None as one NaN, so
+    # pp.log2 recorded "data look already logged" and left them, and the other tools failed
+    # with numpy's "tuple index out of range" or "calling nonzero on 0d arrays"
+    planted = make_planted(n_per_group=4, n_groups=3, n_genes=20)
+    adata = ad.AnnData(obs=planted.obs, var=planted.var, layers={"L": planted.X.copy()})
+    gx.tl.hclust(adata, layer="L")
+    gx.tl.cut(adata, n_clusters=3)
+    calls = {
+        "pp.log2": lambda: gx.pp.log2(adata),
+        "pp.center": lambda: gx.pp.center(adata),
+        "pp.scale": lambda: gx.pp.scale(adata),
+        "pp.select_variable": lambda: gx.pp.select_variable(adata, n_top=5),
+        "tl.hclust": lambda: gx.tl.hclust(adata, key_added="x"),
+        "tl.consensus": lambda: gx.tl.consensus(adata, k_range=[2], n_resamples=2),
+        "tl.markers": lambda: gx.tl.markers(adata),
+        "pl.clustermap": lambda: gx.pl.clustermap(adata),
+        "pl.cluster_heatmap": lambda: gx.pl.cluster_heatmap(adata),
+        "io.write_treeview": lambda: gx.io.write_treeview(adata, tmp_path / "t"),
+    }
+    for caller, call in calls.items():
+        with pytest.raises(ValueError, match=rf"^{caller}: .X is None .*pass layer= "
+                                             r"\(layers: \['L'\]\)"):
+            call()
+    assert "log2" not in adata.uns
+    with pytest.raises(ValueError, match=r"write_cumida: .X is None .*adata.X = adata.layers"):
+        gx.io.write_cumida(adata, tmp_path / "a.csv")
+    gx.pp.select_variable(adata, n_top=5, layer="L")  # the way out the messages give
+    assert gx.tl.markers(adata, layer="L", n_genes=2, inplace=False)["group"].nunique() == 3

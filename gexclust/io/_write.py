@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._atomic import atomic_open
 from .._logging import logger
-from .._utils import dense
+from .._utils import dense, refuse_no_x
 
 
 def write_cumida(
@@ -61,6 +61,7 @@ def write_cumida(
     >>> back.obs["type"].tolist(), float(back.X[0, 0])
     (['AML, M2'], 1e-07)
     """
+    refuse_no_x(adata, caller="write_cumida", way="set adata.X = adata.layers[name] first")
     if sample_key is not None and sample_key in adata.obs:
         samples = adata.obs[sample_key].astype(str).to_numpy()
     else:

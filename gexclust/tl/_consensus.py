@@ -142,7 +142,8 @@ def consensus(
     refuse_tree_key(adata, key_added, caller="consensus")
     if copy:
         adata = adata.copy()
-    data, _ = _observations(adata, axis="obs", use_rep=use_rep, layer=layer)
+    data, _ = _observations(adata, axis="obs", use_rep=use_rep, layer=layer,
+                           caller="tl.consensus")
     if not np.isfinite(data).all():
         msg = "consensus: the data contain NaN or infinite values; handle missing values first"
         raise ValueError(msg)
@@ -315,7 +316,7 @@ def checked_consensus(adata: AnnData, key: str = "consensus", *, caller: str) ->
                   rerun=rerun)
     use_rep, layer = params.get("use_rep", "X"), params.get("layer", "X")
     data, _ = _observations(adata, axis="obs", use_rep=None if use_rep == "X" else use_rep,
-                            layer=None if layer == "X" else layer)
+                            layer=None if layer == "X" else layer, caller=caller)
     where = (f".obsm[{use_rep!r}]" if use_rep != "X" else
              f".layers[{layer!r}]" if layer != "X" else ".X")
     n_features = int(params.get("n_features", data.shape[1]))

@@ -151,7 +151,8 @@ def _say_unused_selection(adata: AnnData) -> None:
     )
 
 
-def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str | None):
+def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str | None,
+                  caller: str = "tl.hclust"):
     """The matrix whose rows are clustered, and the names of those rows."""
     if use_rep is not None:
         if axis != "obs":
@@ -167,7 +168,7 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
     if use_rep not in (None, "X"):
         data = _representation(adata.obsm[use_rep], use_rep)
     else:  # no use_rep, or scanpy's use_rep='X' (as in sc.pp.neighbors): .X itself
-        data = get_matrix(adata, layer=layer, caller="tl.hclust")
+        data = get_matrix(adata, layer=layer, caller=caller)
     names = adata.obs_names if axis == "obs" else adata.var_names
     data = float_matrix(np.asarray(data if axis == "obs" else data.T))
     if data.shape[0] < 2:

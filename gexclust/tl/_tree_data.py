@@ -26,6 +26,7 @@ def tree_and_data(adata: AnnData, *, key: str, caller: str):
         axis=tree.axis,
         use_rep=None if use_rep == "X" else use_rep,
         layer=None if layer == "X" else layer,
+        caller=caller,
     )
     n_features = params.get("n_features")
     if n_features is not None and int(n_features) != data.shape[1]:
