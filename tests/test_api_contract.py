@@ -224,3 +224,51 @@ def test_reordered_and_subset_anndata_through_the_whole_api():
                  lambda: gx.pl.clustermap(subset), lambda: gx.io.write_newick(subset)):
         with pytest.raises(ValueError, match=r"rerun gexclust\.tl\.hclust"):
             call()
+
+
+def documented(func, record: dict) -> list[str]:
+    """Names in ``record`` (and its ``params``/``support``) that ``func``'s docstring lacks.
+
+    A ``params`` entry named after an argument of ``func`` is documented by that argument.
+    """
+    import inspect
+
+    arguments = set(inspect.signature(func).parameters)
+    names = {(name, False) for name in record}
+    for sub in ("params", "support"):
+        if isinstance(record.get(sub), dict):
+            names |= {(name, sub == "params") for name in record[sub]}
+    return sorted(name for name, is_param in names
+                  if f"``{name}" not in func.__doc__ and not (is_param and name in arguments))
+
+
+def test_every_field_written_is_documented():
+    # before: tl.cut wrote 'n_unassigned' (dynamic cut) and rule='pvpick', 'dynamic_hybrid' or
+    # 'dynamic_tree', none of which its docstring named among the fields written
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=30)
+    adata.X = 2.0 ** adata.X
+    runs = [
+        (gx.pp.log2, lambda: gx.pp.log2(adata), "log2"),
+        (gx.pp.select_variable, lambda: gx.pp.select_variable(adata, n_top=20), "highly_variable"),
+        (gx.pp.center, lambda: gx.pp.center(adata), "center"),
+        (gx.pp.scale, lambda: gx.pp.scale(adata), "scale"),
+        (gx.tl.hclust, lambda: gx.tl.hclust(adata), "hclust"),
+        (gx.tl.cut, lambda: gx.tl.cut(adata, n_clusters=3), "cluster"),
+        (gx.tl.cut, lambda: gx.tl.cut(adata, height=3.0, key_added="h"), "h"),
+        (gx.tl.cut, lambda: gx.tl.cut(adata, method="dynamic", key_added="d"), "d"),
+        (gx.tl.cut, lambda: gx.tl.cut(adata, method="dynamic", variant="tree", key_added="t"),
+         "t"),
+        (gx.tl.compare, lambda: gx.tl.compare(adata, "type", "cluster", key_added="c"), "c"),
+        (gx.tl.choose_k, lambda: gx.tl.choose_k(adata, k_range=range(2, 4), n_rotations=19),
+         "choose_k"),
+        (gx.tl.consensus, lambda: gx.tl.consensus(adata, k_range=[2, 3], n_resamples=3,
+                                                  progress=False), "consensus"),
+        (gx.tl.bootstrap, lambda: gx.tl.bootstrap(adata, n_boot=5, progress=False), "hclust"),
+        (gx.tl.cut, lambda: gx.tl.cut(adata, min_support=0.5, key_added="s"), "s"),
+    ]
+    for func, run, key in runs:
+        run()
+        record = adata.uns[key]["support"] if func is gx.tl.bootstrap else adata.uns[key]
+        assert documented(func, record) == [], (func.__name__, key)
+        if func is gx.tl.cut:
+            assert f"``'{record['rule']}'``" in func.__doc__

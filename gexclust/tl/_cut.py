@@ -85,7 +85,9 @@ def cut(
     key
         Key of the hclust result in ``.uns``.
     key_added
-        Name of the column written to ``.obs`` (or ``.var`` for a gene tree).
+        Name of the column written to ``.obs`` (or ``.var`` for a gene tree). A name that is
+        a column of the other axis is refused (``.uns[key_added]`` and its colours are shared
+        by both): cut a gene tree with, e.g., ``key_added='gene_cluster'``.
     copy
         Return a modified copy instead of changing ``adata``.
 
@@ -97,13 +99,17 @@ def cut(
       NaN for samples left unassigned by ``min_support`` or a dynamic cut;
     - ``.uns[f'{key_added}_colors']``: one colour per cluster (colours already there, one per
       cluster, are kept, as scanpy keeps colours set by hand);
-    - ``.uns[key_added]``: ``params`` (``key``, ``n_clusters``, ``height``, and ``tree_id``,
-      the identity of the tree cut, see :func:`~gexclust.tl.choose_k`); the ``threshold``
-      at which the tree was cut, for drawing the cut line (``'none'`` for a merge-order cut);
-      ``n_clusters_found``; ``rule`` (``'maxclust'``, ``'distance'`` or ``'merge_order'``);
-      ``inversions`` (merges lower than a merge below them) and a ``note`` saying why fewer
-      clusters than asked were found (tied heights, or clusters left unassigned by
-      ``min_support``) or why no height was used (``'none'`` otherwise).
+    - ``.uns[key_added]``: ``params`` (the arguments: ``key``, ``method``, ``height``, and
+      ``n_clusters``, ``min_support``, ``support`` for a static cut or ``variant``,
+      ``min_cluster_size``, ``deep_split`` for a dynamic one; and ``tree_id``, the identity
+      of the tree cut, see :func:`~gexclust.tl.choose_k`); the ``threshold`` at which the
+      tree was cut, for drawing the cut line (``'none'`` for a merge-order, pvpick or dynamic
+      cut); ``n_clusters_found``; ``rule`` (``'maxclust'``, ``'distance'``,
+      ``'merge_order'``, ``'pvpick'`` for ``min_support`` alone, ``'dynamic_hybrid'`` or
+      ``'dynamic_tree'``); a ``note`` saying why fewer clusters than asked were found (tied
+      heights, or clusters left unassigned by ``min_support``) or why no height was used
+      (``'none'`` otherwise); for a static cut ``inversions`` (merges lower than a merge
+      below them), for a dynamic one ``n_unassigned`` (samples in no cluster).
 
     Examples
     --------
@@ -122,6 +128,7 @@ def cut(
         if n_clusters is not None or min_support is not None:
             msg = "cut: method='dynamic' chooses the clusters itself; drop n_clusters/min_support"
             raise ValueError(msg)
+        _refuse_other_axis_key(adata, get_tree(adata, key, caller="cut").axis, key, key_added)
         adata = adata.copy() if copy else adata
         cut_dynamic(adata, variant=variant, min_cluster_size=min_cluster_size,
                     deep_split=deep_split, height=height, key=key, key_added=key_added)
@@ -133,6 +140,7 @@ def cut(
         msg = "cut: give only one of n_clusters or height"
         raise ValueError(msg)
     tree = get_tree(adata, key, caller="cut")
+    _refuse_other_axis_key(adata, tree.axis, key, key_added)
     values = None if min_support is None else support_values(adata.uns[key], support=support)
     if copy:
         adata = adata.copy()
@@ -205,6 +213,24 @@ def cut(
         "note": note,
     }
     return adata if copy else None
+
+
+def _refuse_other_axis_key(adata: AnnData, axis: str, key: str, key_added: str) -> None:
+    """Refuse a ``key_added`` that names a column of the other axis.
+
+    ``.uns[key_added]`` and ``.uns[f'{key_added}_colors']`` are shared by ``.obs`` and
+    ``.var``: a gene tree cut with the default ``key_added='cluster'`` replaced the record and
+    the colours of the samples' clusters (the dendrogram lost its cut line, the bars their
+    colours), without a word.
+    """
+    other, items, kind = (("var", "genes'", "sample") if axis == "obs"
+                          else ("obs", "samples'", "gene"))
+    if key_added in getattr(adata, other):
+        example = f", e.g. key_added='gene_{key_added}'" if axis == "var" else ""
+        msg = (f"cut: key_added={key_added!r} is a column of .{other} (the {items} clusters, "
+               f"whose .uns[{key_added!r}] and .uns['{key_added}_colors'] a cut of the {kind} "
+               f"tree in .uns[{key!r}] would replace); pass another key_added{example}")
+        raise ValueError(msg)
 
 
 def left_to_right(raw_labels: np.ndarray, leaves: np.ndarray) -> pd.Categorical:

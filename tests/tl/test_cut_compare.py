@@ -189,6 +189,28 @@ def test_cut_never_writes_over_a_tree(planted, method):
     assert "linkage" in planted.uns["genes"]
 
 
+@pytest.mark.parametrize("method", ["static", "dynamic"])
+def test_a_gene_tree_cut_never_writes_over_the_samples_clusters(planted, method):
+    # before: a gene tree cut with the default key_added='cluster' replaced .uns['cluster']
+    # (the samples' cut: the dendrogram lost its cut line) and .uns['cluster_colors'] (one
+    # colour per gene cluster; the dendrogram then gave the samples' clusters new colours)
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    gx.tl.hclust(planted, axis="var", method="average", metric="correlation", key_added="genes")
+    before = {name: planted.uns[name] for name in ("cluster", "cluster_colors")}
+    size = {"n_clusters": 4} if method == "static" else {}
+    with pytest.raises(ValueError, match=r"cut: key_added='cluster' is a column of .obs \(the "
+                                         r"samples' clusters.*e\.g\. key_added='gene_cluster'"):
+        gx.tl.cut(planted, key="genes", method=method, **size)
+    assert all(planted.uns[name] is value for name, value in before.items())
+    assert "cluster" not in planted.var
+    gx.tl.cut(planted, key="genes", method=method, key_added="gene_cluster", **size)
+    assert planted.var["gene_cluster"].notna().any()
+    with pytest.raises(ValueError, match=r"key_added='gene_cluster' is a column of .var"):
+        gx.tl.cut(planted, n_clusters=2, key_added="gene_cluster")  # and the other way round
+    assert planted.uns["cluster"]["params"]["key"] == "hclust"
+
+
 def test_no_tool_writes_over_a_tree(planted):
     # before: choose_k, compare, markers and consensus with key_added='hclust' replaced the tree
     gx.tl.hclust(planted)
