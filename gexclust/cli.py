@@ -226,7 +226,10 @@ class _Format(logging.Formatter):
 
 
 def _one_line(err: BaseException) -> str:
-    text = str(err).strip().strip("'\"") or type(err).__name__
+    # a KeyError's str() is the repr of its key: drop those quotes, not those of a message
+    # that starts or ends with a quoted name ('x' is not a GEO accession ...; ... or 'ward')
+    text = err.args[0] if isinstance(err, KeyError) and len(err.args) == 1 else str(err)
+    text = str(text).strip() or type(err).__name__
     if not isinstance(err, ValueError | KeyError | OSError | FileExistsError):
         text = f"{type(err).__name__}: {text} (rerun with --debug for the traceback)"
     return " ".join(text.split())

@@ -224,6 +224,21 @@ def test_bad_input_gives_one_line_error(cli, tmp_path, content, args, message):
     assert not (tmp_path / "out").exists()
 
 
+def test_quoted_names_at_either_end_of_an_error_keep_their_quotes(cli, tmp_path):
+    # before: the CLI stripped quote characters from both ends of every message, so
+    # "'../x' is not a GEO accession" lost its opening quote and "... or 'weighted'" its last
+    proc = cli("fetch", "../x", "--offline", "--cache-dir", tmp_path, check=False)
+    assert proc.returncode == 1
+    assert "gexclust: error: '../x' is not a GEO accession" in proc.stderr
+    proc = cli("run", "-o", tmp_path / "out", "--method", "ward", "--metric", "correlation",
+               check=False)
+    assert proc.stderr.rstrip().endswith("'weighted'"), proc.stderr
+    # a KeyError's message is the repr of its text: those quotes still go
+    from gexclust.cli import _one_line
+
+    assert _one_line(KeyError("no column 'x' in .obs")) == "no column 'x' in .obs"
+
+
 def test_help_does_not_import_heavy_modules():
     code = ("import sys; from gexclust.cli import build_parser; build_parser().format_help();"
             "print(sorted(m for m in ('anndata', 'pandas', 'matplotlib', 'scipy') "
