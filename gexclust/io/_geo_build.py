@@ -255,6 +255,11 @@ def add_type(obs: pd.DataFrame, *, series: str | None, type_from: str | None) ->
     for title in obs["title"]:
         match = pattern.search(title)
         labels.append(None if match is None else (match.group(1) if pattern.groups else match.group(0)))  # noqa: E501
+    if len(obs) and all(label is None for label in labels):  # a typo, not a type: say so
+        msg = (f"type_from={type_from!r} is neither an .obs column ({', '.join(obs.columns)}) "
+               f"nor a regular expression that matches any sample title (the first is "
+               f"{obs['title'].iloc[0]!r})")
+        raise ValueError(msg)
     obs["type"] = pd.Categorical(_labels_or_none(pd.Series(labels, dtype=object)))
     return obs
 

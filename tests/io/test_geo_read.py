@@ -77,6 +77,22 @@ def test_type_from_regex_and_column(gse781):
     assert set(by_column.obs["type"].dropna()) <= {"Male", "Female"}
 
 
+def test_type_from_that_matches_nothing_is_refused(tmp_path):
+    # before: a misspelt column (--type-from tisue) was taken for a title regex that matched
+    # no title, and every sample silently had no type (no ARI, one '(no type)' column)
+    from tests.io.test_geo_quirks import MATRIX
+
+    path = tmp_path / "GSE2_series_matrix.txt"
+    path.write_text(MATRIX)
+    with pytest.raises(ValueError, match=r"type_from='tisue' is neither an .obs column "
+                       r"\(title, .*tissue.*\) nor a regular expression that matches any "
+                       r"sample title \(the first is 'a'\)"):
+        gx.io.read_series_matrix(path, missing="drop", type_from="tisue")
+    some = gx.io.read_series_matrix(path, missing="drop", type_from="^b$")  # one is enough
+    assert some.obs["type"].tolist()[1] == "b"
+    assert pd.isna(some.obs["type"].tolist()[0])
+
+
 def test_geoparse_interop_equals_pivot_samples(gse781):
     import GEOparse
 
