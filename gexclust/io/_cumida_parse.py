@@ -45,6 +45,10 @@ def parse_cumida(
     raw, digest = read_bytes(path, limits=limits)
     text = decode_text(raw.removeprefix(codecs.BOM_UTF8))  # Excel's 'CSV UTF-8' starts with one
     del raw
+    if (nul := text.find("\x00")) >= 0:  # no CSV holds one; HDF5 names cannot either
+        msg = (f"{path}, line {text.count(chr(10), 0, nul) + 1}: NUL byte; expected comma-"
+               "separated text (a binary or damaged file?)")
+        raise InputError(msg)
     lines = text.splitlines()
     del text
     header, meta_idx, probe_idx = _parse_header(lines, path, sample_col, type_col)
@@ -69,8 +73,8 @@ def _parse_header(
     header = [h.strip() for h in next(csv.reader([lines[0]]))]
     for col in (sample_col, type_col):
         if col not in header:
-            shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
-            msg = f"{path}, line 1: no column {col!r}; expected '{sample_col}', '{type_col}', then one column per probe (found: {shown})"  # noqa: E501
+            shown = ", ".join(map(_short, header[:4])) + (", ..." if len(header) > 4 else "")
+            msg = f"{path}, line 1: no column {col!r}; expected '{sample_col}', '{type_col}', then one column per probe (found: {shown}){_separator_hint(header)}"  # noqa: E501
             raise InputError(msg)
     meta_idx = (header.index(sample_col), header.index(type_col))
     probe_idx = [j for j in range(len(header)) if j not in meta_idx]
@@ -88,6 +92,21 @@ def _parse_header(
             raise InputError(msg)
         seen[name] = j
     return header, meta_idx, probe_idx
+
+
+def _short(text: str, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters: an error line quotes fields, not whole files."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _separator_hint(header: list[str]) -> str:
+    """Why a header is one field: another separator (European Excel's ';', a TSV's tab)."""
+    if len(header) != 1:
+        return ""
+    for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+        if sep in header[0]:
+            return f"; the header is one field: the file is separated by {name}, not commas"
+    return ""
 
 
 def _parse_body(body: list[str], header, meta_idx, probe_idx, path):

@@ -90,6 +90,31 @@ def test_bad_input_names_the_place(tmp_path, text, expected):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("sep", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_header_of_one_field_names_the_separator_and_stays_short(tmp_path, sep, name):
+    # before: the whole header (thousands of probe ids in one field) was printed in the
+    # error, and nothing said why 'samples' was not found
+    probes = [f"probe_{i:05d}" for i in range(2000)]
+    text = sep.join(["samples", "type", *probes]) + "\n" + sep.join(["1", "A"] + ["1,5"] * 2000)
+    path = write_csv(tmp_path / "excel.csv", text + "\n")
+    with pytest.raises(InputError, match=f"separated by {name}, not commas") as info:
+        gx.io.read_cumida(path)
+    assert len(str(info.value)) < 300
+
+
+def test_a_nul_byte_names_its_line(tmp_path):
+    # before: a NUL inside a probe id was read, then writing adata.h5ad failed with
+    # "VLEN strings do not support embedded NULLs", naming no file
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"samples,type,p1,p2\n1,A,2,3\n2,B,4,5\n3,A,1,2\n".replace(b"p2", b"p\x002"))
+    with pytest.raises(InputError, match=r"nul.csv, line 1: NUL byte"):
+        gx.io.read_cumida(path)
+    path.write_bytes(b"samples,type,p1\n1,A,2\n2,B\x00,4\n")
+    with pytest.raises(InputError, match=r"nul.csv, line 3: NUL byte"):
+        gx.io.read_cumida(path)
+
+
 def test_missing_file_and_bad_gzip(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         gx.io.read_cumida(tmp_path / "nope.csv")
