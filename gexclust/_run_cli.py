@@ -81,8 +81,12 @@ def check_n_clusters(n_clusters: int | str | None, n_samples: int | None) -> Non
     """``--n-clusters`` must be at least 1 and, once the data are read, at most the samples.
 
     ``'auto'`` (or ``None``, the recipe's default) needs at least 3 samples: it compares cuts
-    into 2 to n - 1 clusters.
+    into 2 to n - 1 clusters. Any k needs 2 samples: one sample makes no tree.
     """
+    if n_samples is not None and n_samples < 2:
+        msg = (f"the input has {n_samples} sample{'' if n_samples == 1 else 's'}; clustering "
+               "needs at least 2")
+        raise ValueError(msg)
     if n_clusters is None or n_clusters == "auto":
         if n_samples is not None and n_samples < 3:
             msg = (f"--n-clusters auto needs at least 3 samples to compare cuts, the input has "

@@ -360,6 +360,20 @@ def test_geo_options_are_never_ignored(cli, tmp_path, small_csv):
     assert "is a series matrix of GPL1" in proc.stderr
 
 
+def test_one_sample_is_refused_before_clustering_whatever_the_k(tmp_path):
+    # before: --n-clusters 1 on one sample printed numpy's RuntimeWarnings (variance with
+    # ddof=1) from gene selection, then "hclust needs at least 2 obs to cluster"
+    csv = tmp_path / "one.csv"
+    csv.write_text("samples,type,p1,p2,p3\na,X,1,2,3\n")
+    for k in ("1", "auto"):
+        proc = gexclust("run", csv, "-o", tmp_path / "out", "--n-clusters", k, check=False)
+        assert proc.returncode == 1
+        lines = [line for line in proc.stderr.splitlines() if not line.startswith("[")]
+        assert lines == ["gexclust: error: the input has 1 sample; clustering needs at least 2"]
+        assert "clustering 1 samples" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_two_samples_give_valid_json(cli, tmp_path):
     csv = tmp_path / "two.csv"
     csv.write_text("samples,type,p1,p2,p3\na,X,1,2,3\nb,Y,3,1,2\n")
