@@ -214,6 +214,7 @@ def _summary(adata, config, source, n_probes: int) -> dict:
         "n_samples": int(adata.n_obs),
         "n_probes": int(n_probes),
         "n_genes_clustered": int(adata.n_vars),
+        "missing": _missing_summary(adata),
         "n_clusters_found": len(sizes),
         "cut_note": cut_note(adata, config),
         "choose_k": k_choice(adata, config),
@@ -225,6 +226,14 @@ def _summary(adata, config, source, n_probes: int) -> dict:
         "consensus": _consensus_summary(adata),
         "versions": {name: version(name) for name in VERSIONED},
     }
+
+
+def _missing_summary(adata) -> dict | None:
+    """What ``--missing`` did (``.uns['missing']``): ``n_probes`` counts the probes kept."""
+    info = adata.uns.get("missing")
+    if info is None:
+        return None
+    return {str(k): (v if isinstance(v, str) else int(v)) for k, v in info.items()}
 
 
 def k_choice(adata, config) -> dict:
@@ -398,6 +407,12 @@ def format_summary(adata, summary: dict) -> str:
         genes += ", centred" if p["scaling"] == "center" else ", z-scored"
     lines.append(f"{summary['n_samples']} samples x {summary['n_probes']} probes; {genes}; "
                  f"{p['method']}/{p['metric']}, {p['recipe']} recipe")
+    missing = summary.get("missing") or {}
+    if missing.get("n_missing_values"):
+        filled = ("filled with probe means, " if missing["policy"] == "impute" else "")
+        lines.append(f"missing values: {missing['n_missing_values']} ({filled}"
+                     f"{missing['n_probes_dropped']} probes dropped, --missing "
+                     f"{missing['policy']})")
     chosen = summary["choose_k"]
     weak = chosen["how"] == "auto" and not chosen["strong"]
     how = {"auto": "chosen automatically (--n-clusters auto): ", "given": "",

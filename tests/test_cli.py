@@ -400,6 +400,26 @@ def test_warnings_reach_stderr_and_quiet_silences_them(cli, tmp_path):
     assert quiet.stdout == ""
 
 
+def test_summary_says_what_the_missing_value_policy_did(cli, tmp_path):
+    # before: summary.json's n_probes counted the probes left after --missing drop, and
+    # nothing in it (nor in the printed summary, nor anything under --quiet) said that 2 of
+    # the file's 4 probes had been dropped
+    csv = tmp_path / "na.csv"
+    csv.write_text("samples,type,p1,p2,p3,p4\na,X,1,,3,1\nb,Y,3,1,2,NA\nc,X,2,2,2,0\n")
+    cli("run", csv, "-o", tmp_path / "o1", "--missing", "drop", "--n-clusters", "2",
+        "--quiet", "--no-report")
+    summary = json.loads((tmp_path / "o1" / "summary.json").read_text())
+    assert summary["n_probes"] == 2
+    assert summary["missing"] == {"policy": "drop", "n_missing_values": 2,
+                                  "n_probes_with_missing": 2, "n_probes_dropped": 2}
+    proc = cli("run", csv, "-o", tmp_path / "o2", "--missing", "impute", "--n-clusters", "2",
+               "--no-report")
+    summary = json.loads((tmp_path / "o2" / "summary.json").read_text())
+    assert summary["n_probes"] == 4
+    assert summary["missing"]["n_probes_dropped"] == 0
+    assert "missing values: 2 (filled with probe means, 0 probes dropped" in proc.stdout
+
+
 def test_outdir_and_n_clusters_are_checked_before_the_work(cli, tmp_path, small_csv):
     (tmp_path / "file").write_text("x")
     proc = cli("run", small_csv, "-o", tmp_path / "file" / "out", check=False)
