@@ -272,10 +272,15 @@ def _refuse_single_cluster_cuts(cuts, Z: np.ndarray, ks: list[int], method: str)
     """No k can be scored when every cut is one cluster: the top merges are all tied."""
     if any(groups.max() > 0 for groups in cuts):
         return
+    if Z[-1, 2] == 0:  # no method can help: there is nothing to separate
+        msg = (f"choose_k: all {len(Z) + 1} observations are identical (every distance is 0), "
+               "so there are no groups to choose a k for; check that the data vary")
+        raise ValueError(msg)
+    others = " or ".join(repr(m) for m in ("average", "ward") if m != method)
     msg = (f"choose_k: every cut of the tree into {ks[0]}..{ks[-1]} clusters gives one cluster: "
            f"its top merges are tied at height {Z[-1, 2]:.4g} and are undone together, so "
            f"there is no k to choose (method={method!r} on tied distances does this); use "
-           "another method, such as 'average' or 'ward'")
+           f"another method, such as {others}")
     raise ValueError(msg)
 
 

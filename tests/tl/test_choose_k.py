@@ -320,6 +320,16 @@ def test_a_tree_whose_every_cut_is_one_cluster_is_refused_with_the_reason(caplog
     assert "choose_k" not in adata.uns
 
 
+def test_identical_observations_are_refused_as_such():
+    # before: the refusal blamed ties of the method and advised 'average' or 'ward' (for a
+    # ward tree too), though no method can split observations that are all the same
+    adata = ad.AnnData(np.tile([[1.0, 2.0, 3.0]], (12, 1)))
+    gx.tl.hclust(adata, method="ward")
+    with pytest.raises(ValueError, match=r"all 12 observations are identical \(every distance "
+                       r"is 0\), so there are no groups to choose a k for"):
+        gx.tl.choose_k(adata)
+
+
 def test_scores_estimated_to_take_long_are_announced_with_what_is_faster(caplog, monkeypatch):
     from gexclust.tl import _choose_k
 
