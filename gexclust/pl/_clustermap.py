@@ -196,8 +196,10 @@ def clustermap_spec(
         all_genes = n_genes is None or n_genes >= adata.n_vars
         genes = _top_genes(adata, X, adata.n_vars if all_genes else n_genes, layer=layer)
         values = _z(X[:, genes])
+        # only drawn: no cophenetic correlation (whose warnings would speak of the samples')
         Z_genes, _ = build_tree(values.T, method=gene_method, metric=gene_metric,
-                                labels=adata.var_names[genes].tolist(), what="genes")
+                                labels=adata.var_names[genes].tolist(), what="genes",
+                                cophenetic=False)
         gene_leaves = hierarchy.leaves_list(Z_genes)
         columns = gene_leaves
         title = f"{len(genes):,} genes" if all_genes else f"top {len(genes)} variable genes"

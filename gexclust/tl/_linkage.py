@@ -76,15 +76,20 @@ def check_memory(n: int, method: str, metric: str, *, what: str = "observations"
 
 
 def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
-               optimal_ordering: bool = False, what: str = "observations"):
-    """Linkage matrix (scipy layout) of the rows of ``data`` and its cophenetic correlation."""
+               optimal_ordering: bool = False, what: str = "observations",
+               cophenetic: bool = True):
+    """Linkage matrix (scipy layout) of the rows of ``data`` and its cophenetic correlation.
+
+    ``cophenetic=False`` (a tree only drawn, such as a clustermap's gene tree): NaN instead,
+    neither computed nor warned about.
+    """
     from ._hclust import cophenetic_correlation, pairwise_distances
 
     n = data.shape[0]
     if n <= SMALL_N:
         distances = pairwise_distances(data, metric=metric, labels=labels)
         Z = hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
-        return Z, cophenetic_correlation(Z, distances)
+        return Z, cophenetic_correlation(Z, distances) if cophenetic else float("nan")
     if optimal_ordering:
         msg = (
             f"optimal_ordering needs the full distance matrix and cubic time; it is offered up "
@@ -95,6 +100,8 @@ def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
     warn_if_slow(n, data.shape[1], method, metric, what=what)
     _check_finite_rows(data, labels)
     Z = _large_tree(data, method=method, metric=metric, labels=labels)
+    if not cophenetic:
+        return Z, float("nan")
     return Z, sampled_cophenetic(Z, data, metric=metric, labels=labels)
 
 

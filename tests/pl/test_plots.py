@@ -181,6 +181,17 @@ def test_clustermap_says_why_it_needs_two_varying_genes(planted):
     assert "x 59 genes" in fig.axes[2].get_title(loc="left")  # the constant one left out
 
 
+def test_a_clustermap_of_two_genes_says_nothing_about_a_cophenetic_correlation(planted,
+                                                                               caplog):
+    # before: `gexclust run --n-top-genes 2` warned "hclust: cophenetic correlation is
+    # undefined (only two leaves)" for a tree of 60 samples: the clustermap's gene tree had 2
+    two_genes = gx.pp.select_variable(planted, n_top=2, subset=True, copy=True)
+    gx.tl.hclust(two_genes)
+    caplog.clear()
+    gx.pl.clustermap(two_genes)
+    assert "cophenetic" not in caplog.text
+
+
 def test_dendrogram_draws_no_cut_of_another_tree(clustered):
     # before: a gene tree cut with the default key_added='cluster' replaced .uns['cluster'],
     # and the sample dendrogram drew the gene tree's cut height ("cut: 6 clusters"); tl.cut
