@@ -8,6 +8,7 @@ from anndata import AnnData
 
 from .._labels import check_labels, has_label
 from .._logging import logger
+from .._palette import as_categorical
 from ._tree_access import refuse_tree_key
 
 
@@ -40,7 +41,9 @@ def compare(
     -------
     A dict, also stored in ``.uns[key_added]`` when ``inplace``, with
 
-    - ``crosstab``: DataFrame, reference labels x clusters, counts;
+    - ``crosstab``: DataFrame, reference labels x clusters, counts (its index and columns
+      named ``reference`` and ``clusters``; an h5ad or zarr file keeps the index's name only,
+      see ``params``);
     - ``ari``: adjusted Rand index (1 = identical partitions, about 0 = chance);
     - ``nmi``: normalised mutual information (arithmetic mean normalisation, as scikit-learn);
     - ``purity``: share of samples whose cluster's majority label is their own label;
@@ -51,7 +54,8 @@ def compare(
       :func:`~gexclust.io.read_cumida`) reads as missing: ``'NA'``, ``'N/A'``, ``'nan'``,
       ``'None'``, ``'<NA>'``, ``'null'``, ``'#N/A'`` and the rest of pandas' default
       ``na_values``. ``.astype(str)`` of a column with missing values gives such texts
-      (``'nan'``, ``'None'``), which therefore count as missing too, not as a class.
+      (``'nan'``, ``'None'``), which therefore count as missing too, not as a class;
+    - ``params``: ``reference`` and ``clusters``, the two columns compared.
 
     Examples
     --------
@@ -80,8 +84,7 @@ def compare(
     if not labelled.any():
         msg = f"compare: no sample has both a {reference!r} and a {clusters!r} label"
         raise ValueError(msg)
-    ref = adata.obs[reference].to_numpy()[labelled].astype(str)
-    clu = adata.obs[clusters].to_numpy()[labelled].astype(str)
+    ref, clu = (_labels(adata.obs[key], labelled) for key in (reference, clusters))
     table = pd.crosstab(pd.Series(ref, name=reference), pd.Series(clu, name=clusters))
     counts = table.to_numpy()
     result = {
@@ -93,10 +96,25 @@ def compare(
         "purity": float(counts.max(axis=0).sum() / counts.sum()),
         "n_compared": int(labelled.sum()),
         "n_left_out": n_left_out,
+        "params": {"reference": reference, "clusters": clusters},
     }
     if inplace:
         adata.uns[key_added] = result
     return result
+
+
+def _labels(column, labelled: np.ndarray) -> pd.Categorical:
+    """The labels of the ``labelled`` samples, named and ordered as the column's categories.
+
+    As :func:`~gexclust.tl.markers` and the plots name them (a nullable ``Int64`` column with
+    a missing value gives ``'1'``, not ``'1.0'``), and in their order (clusters ``'1'`` to
+    ``'12'``, not ``'1'``, ``'10'``, ``'11'``, ``'12'``, ``'2'``).
+    """
+    categorical = as_categorical(column)
+    codes = np.asarray(categorical.codes)[labelled]
+    names = np.asarray(categorical.categories.astype(str), dtype=object)
+    order = pd.unique(names[np.unique(codes)])  # categories in use, in their order
+    return pd.Categorical(names[codes], categories=order)
 
 
 def _pairs(n) -> np.ndarray:

@@ -79,6 +79,32 @@ def test_compare_stores_and_returns(planted):
         gx.tl.compare(planted, "type", "batch")
 
 
+def test_compare_names_and_orders_labels_as_their_categories(planted, tmp_path):
+    # before: 12 clusters came out as columns '1', '10', '11', '12', '2', ... (sorted as
+    # text), a nullable Int64 column with a missing value gave rows '1.0', '2.0', '3.0' where
+    # tl.markers names the groups '1', '2', '3', and an h5ad file lost the name of the
+    # columns with nothing left to say which column they were
+    import anndata as ad
+
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=12)
+    planted.obs["batch"] = pd.array(planted.obs["type"].cat.codes + 1, dtype="Int64")
+    planted.obs.loc[planted.obs_names[0], "batch"] = pd.NA
+    result = gx.tl.compare(planted, "batch", "cluster")
+    assert result["crosstab"].columns.tolist() == [str(k) for k in range(1, 13)]
+    assert result["crosstab"].index.tolist() == ["1", "2", "3"]
+    groups = gx.tl.markers(planted, groupby="batch", n_genes=1, inplace=False)["group"]
+    assert groups.tolist() == result["crosstab"].index.tolist()
+    expected = adjusted_rand_score(planted.obs["batch"][1:], planted.obs["cluster"][1:])
+    assert result["ari"] == pytest.approx(expected)
+    assert result["params"] == {"reference": "batch", "clusters": "cluster"}
+    planted.write_h5ad(tmp_path / "a.h5ad")
+    back = ad.read_h5ad(tmp_path / "a.h5ad").uns["compare_batch_cluster"]
+    crosstab = back["crosstab"].rename_axis(columns=back["params"]["clusters"])
+    pd.testing.assert_frame_equal(crosstab, result["crosstab"], check_index_type=False,
+                                  check_column_type=False)
+
+
 def test_markers_find_planted_genes():
     adata = make_planted(n_genes=40)
     adata.obs["cluster"] = adata.obs["type"]
