@@ -66,7 +66,10 @@ def collapse_probes(
     ``X_umap`` and the neighbour graph stay), every layer collapsed as the values were (the
     probes kept, or their mean or median), ``.var_names`` the genes, ``.var['n_probes']``
     and ``.var['probes']`` (kept probe, or all averaged probes joined by ``;``), and
-    ``.uns['collapse_probes']`` with the parameters and counts.
+    ``.uns['collapse_probes']`` with the parameters and counts. With ``layer``, ``.X`` is
+    that layer collapsed, and the records of transforms of the input's ``.X`` (``.uns``
+    ``'center'``, ``'scale'``, ``'log1p'``, and ``'log2'`` of ``.X``) are left out: they do not
+    describe it.
 
     Examples
     --------
@@ -112,6 +115,8 @@ def collapse_probes(
                   obsp={k: v.copy() for k, v in adata.obsp.items()}, layers=layers)
     if adata.raw is not None:
         out.raw = adata.raw.to_adata()
+    if layer is not None:
+        _drop_records_of_x(out.uns)
     out.uns["collapse_probes"] = {
         "by": by, "how": how, "multi": multi, "drop_controls": drop_controls,
         "n_probes_in": int(adata.n_vars), "n_probes_used": len(set(probe_idx)),
@@ -119,6 +124,24 @@ def collapse_probes(
     }
     logger.info("collapse_probes: %d probes -> %d genes (%s)", adata.n_vars, len(names), how)
     return out
+
+
+def _drop_records_of_x(uns: dict) -> None:
+    """Leave out the records of transforms of the input's ``.X``: the new ``.X`` is a layer.
+
+    After ``pp.scale(max_value=...)`` of ``.X``, ``collapse_probes(layer='expression')`` (the
+    way its refusal gives) kept ``.uns['scale']``, so on the collapsed expression
+    ``select_variable`` refused "z-scores" and ``tl.markers`` gave NaN fold changes.
+    """
+    log2 = uns.get("log2")
+    of_x = [name for name in ("center", "scale", "log1p") if name in uns]
+    if hasattr(log2, "get") and log2.get("layer", "X") == "X":
+        of_x.append("log2")
+    for name in of_x:
+        del uns[name]
+    if of_x:
+        logger.info("collapse_probes: .X is the collapsed layer, so .uns %s (transforms of the "
+                    "input's .X) are left out", of_x)
 
 
 def _probe_gene_pairs(adata, *, by, multi, drop_controls):

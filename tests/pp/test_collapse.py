@@ -90,6 +90,25 @@ def test_centred_or_scaled_x_is_refused(example, step):
     assert genes.var["probes"].tolist() == reference.var["probes"].tolist()
 
 
+def test_collapsing_a_layer_leaves_out_the_records_of_x(example):
+    # before: after pp.scale(max_value=3), collapse_probes(layer='expression') (the way out
+    # its refusal gives) kept .uns['scale'] with the collapsed expression in .X: select_variable
+    # refused "z-scores" and tl.markers gave NaN fold changes, saying the z-scores were clipped
+    reference = gx.pp.collapse_probes(example)
+    example.layers["expression"] = example.X.copy()
+    gx.pp.log2(example, auto=False)  # records of .X: 'log2' (of .X) and scanpy's 'log1p'
+    gx.pp.scale(example, max_value=3)
+    genes = gx.pp.collapse_probes(example, layer="expression")
+    assert not {"scale", "log2", "log1p"} & set(genes.uns)
+    for adata in (genes, reference):
+        gx.pp.select_variable(adata, n_top=200, subset=True)
+    assert genes.var_names.tolist() == reference.var_names.tolist()
+    got, expected = (gx.tl.markers(adata, groupby="type", n_genes=3, inplace=False)
+                     for adata in (genes, reference))
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["logfoldchange"].notna().all()
+
+
 @pytest.mark.filterwarnings("ignore::FutureWarning")  # scanpy's own, with some pandas
 @pytest.mark.parametrize("how", ["max_mean", "max_var"])
 def test_x_scaled_by_scanpy_is_refused(example, how):
