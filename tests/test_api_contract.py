@@ -272,3 +272,15 @@ def test_every_field_written_is_documented():
         assert documented(func, record) == [], (func.__name__, key)
         if func is gx.tl.cut:
             assert f"``'{record['rule']}'``" in func.__doc__
+
+
+def test_geo_readers_document_what_they_write():
+    # before: read_soft and read_series_matrix wrote .uns['missing'], which their docstrings
+    # did not name, and named a 'type' column that series without known labels do not get
+    from tests.conftest import shared_file
+
+    adata = gx.io.read_soft(shared_file("GSM11805.txt.gz"))  # read_series_matrix: the same
+    doc = gx.io.read_soft.__doc__
+    assert [key for key in adata.uns if f".uns['{key}']" not in doc] == []
+    assert "type" not in adata.obs
+    assert "with ``type_from``; absent otherwise" in " ".join(doc.split())

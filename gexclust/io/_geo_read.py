@@ -76,10 +76,13 @@ def read_soft(
     AnnData (samples x probes), or a dict of them with ``platform='all'``, with
 
     - ``.obs``: ``title``, ``geo_accession``, ``source_name``, ``platform_id``, one column per
-      ``key: value`` characteristic (and per ``Key = value`` description item), ``type``;
-      for a GDS, one column per ``^SUBSET`` type;
-    - ``.var``: ``gene_symbol``, ``entrez_id``, ``gene_title``;
-    - ``.uns['geo']``: series (or dataset) metadata, platform, source file.
+      ``key: value`` characteristic (and per ``Key = value`` description item), ``type``
+      (categorical, for known series or with ``type_from``; absent otherwise); for a GDS, one
+      column per ``^SUBSET`` type;
+    - ``.var``: ``gene_symbol``, ``entrez_id``, ``gene_title`` (with ``annotate``);
+    - ``.uns['geo']``: series (or dataset) metadata, platform, source file;
+    - ``.uns['missing']``: the missing-value policy applied and how many values, probes and
+      samples it touched, as in :func:`~gexclust.io.read_cumida`.
     """
     annotations: dict[str, pd.DataFrame | InputError] = {}
 
