@@ -34,6 +34,7 @@ def run_command(args) -> int:
     # the output folder is checked (permissions, files in the way) before any real work
     with staged_outdir(Path(args.outdir), force=args.force) as stage:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
+        _import_libraries(formats, report=not args.no_report)
         adata, source = _load(args)
         check_n_clusters(config.k, adata.n_obs)
         if args.consensus is not None:  # refused before clustering, not after
@@ -51,6 +52,38 @@ def run_command(args) -> int:
     if not args.quiet:
         print(format_summary(adata, summary))
     return 0
+
+
+def _import_libraries(formats, *, report: bool) -> None:
+    """Import the libraries a run uses, then take them out of the garbage collector's view.
+
+    Importing anndata, pandas, scipy and matplotlib creates ~150,000 objects that live as
+    long as the process; the cyclic collector's full passes (about 4 in a run) each traverse
+    all of them: 0.35-0.6 s of a 4-5 s run on the 64 x 22,283 CSV, 0.05 s once frozen
+    (measured with gc.callbacks).
+    Pending garbage is collected first (so none is kept), the imports run with the collector
+    paused, and ``gc.freeze`` then moves what they made to the permanent generation; garbage
+    made later (figures included) is collected as usual.
+    """
+    import gc
+    from importlib import import_module
+
+    modules = ["anndata", "scipy.cluster.hierarchy", "matplotlib.figure",
+               "matplotlib.backends.backend_agg"]
+    if report or "pdf" in formats:
+        modules.append("matplotlib.backends.backend_pdf")
+    if "svg" in formats:
+        modules.append("matplotlib.backends.backend_svg")
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for name in modules:
+            import_module(name)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def check_run_options(args) -> None:
