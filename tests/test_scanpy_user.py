@@ -24,6 +24,11 @@ def clustered() -> ad.AnnData:
     gx.tl.hclust(adata, axis="var", key_added="genes")
     gx.tl.cut(adata, n_clusters=3)
     gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=4)
+    gx.tl.bootstrap(adata, n_boot=20, progress=False)
+    gx.tl.cut(adata, min_support=0.5, key_added="supported")
+    gx.tl.choose_k(adata, k_range=range(2, 5), n_rotations=19)
+    gx.tl.markers(adata, n_genes=3, direction="both")
+    gx.tl.compare(adata, "type", "cluster")
     return adata
 
 
@@ -47,6 +52,19 @@ def test_workflow_goes_on_after_a_round_trip(clustered, fmt, tmp_path):
     gx.io.write_treeview(clustered, tmp_path / "ref", gene_key="genes")
     for ext in ("cdt", "atr", "gtr"):
         assert (tmp_path / f"tv.{ext}").read_text() == (tmp_path / f"ref.{ext}").read_text()
+    # the other results: bootstrap support, choose_k, markers and a comparison
+    gx.tl.cut(back, min_support=0.5, key_added="supported")
+    assert back.obs["supported"].equals(clustered.obs["supported"])
+    assert (dendrogram_spec(back, support="au").support.boxes
+            == dendrogram_spec(clustered, support="au").support.boxes)
+    gx.pl.choose_k(back)
+    assert (gx.tl.choose_k(back, k_range=range(2, 5), n_rotations=19, inplace=False)["k"]
+            == clustered.uns["choose_k"]["k"])
+    pd.testing.assert_frame_equal(back.uns["markers"], clustered.uns["markers"],
+                                  check_dtype=False)
+    stored = back.uns["compare_type_cluster"]
+    assert stored["ari"] == clustered.uns["compare_type_cluster"]["ari"]
+    assert gx.tl.compare(back, **stored["params"], inplace=False)["ari"] == stored["ari"]
 
 
 def needs_zarr() -> None:
