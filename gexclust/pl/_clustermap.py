@@ -135,7 +135,8 @@ def clustermap(
 
     Returns
     -------
-    The Figure.
+    The Figure. ``adata`` is not changed except for missing colours
+    (``.uns[f'{color}_colors']``, ``.uns[f'{clusters}_colors']``), as in :func:`dendrogram`.
 
     Examples
     --------

@@ -381,3 +381,28 @@ def test_several_annotation_columns_as_scanpy_color_lists(planted):
         assert {"group0", "b1", "b2"} <= {t.get_text() for t in texts}
     with pytest.raises(KeyError, match=r"color='batc' is not an \.obs column"):
         dendrogram_spec(planted, color=["type", "batc"])
+
+
+def test_plots_write_nothing_but_missing_colours_and_say_so(planted):
+    # before: pl.clustermap wrote .uns['type_colors'] and ['cluster_colors'] when missing, as
+    # the dendrogram does, but its docstring did not say it changes adata at all
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    gx.tl.choose_k(planted, k_range=range(2, 4), n_rotations=19)
+    gx.tl.consensus(planted, k_range=[2, 3], n_resamples=3, progress=False)
+    plots = {gx.pl.dendrogram: {}, gx.pl.clustermap: {"n_genes": 10},
+             gx.pl.cluster_heatmap: {"n_genes": 2}, gx.pl.markers: {"n_genes": 2},
+             gx.pl.choose_k: {}, gx.pl.consensus: {}}
+    for plot, kwargs in plots.items():
+        for name in [n for n in planted.uns if n.endswith("_colors")]:
+            del planted.uns[name]
+        before = {**planted.uns}, planted.obs.copy(), planted.var.copy(), planted.X.copy()
+        plot(planted, **kwargs)
+        added = set(planted.uns) - set(before[0])
+        assert all(planted.uns[n] is v for n, v in before[0].items()), plot.__name__
+        assert planted.obs.equals(before[1])
+        assert planted.var.equals(before[2])
+        np.testing.assert_array_equal(planted.X, before[3])
+        assert all(name.endswith("_colors") for name in added), plot.__name__
+        if added:
+            assert "_colors']``" in plot.__doc__, plot.__name__
