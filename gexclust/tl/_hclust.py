@@ -156,13 +156,15 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
     """The matrix whose rows are clustered, and the names of those rows."""
     if use_rep is not None:
         if axis != "obs":
-            msg = "use_rep is only supported with axis='obs'"
+            msg = (f"{caller}: use_rep={use_rep!r} needs axis='obs' (a representation has a "
+                   "row per sample); genes are clustered from .X or layer=")
             raise ValueError(msg)
         if layer is not None:
-            msg = "pass either use_rep or layer, not both"
+            msg = (f"{caller}: pass either use_rep={use_rep!r} (.obsm) or layer={layer!r} "
+                   "(.layers), not both")
             raise ValueError(msg)
         if use_rep not in adata.obsm and use_rep != "X":
-            msg = (f"use_rep={use_rep!r} not found in .obsm; available: "
+            msg = (f"{caller}: use_rep={use_rep!r} not found in .obsm; available: "
                    f"{[*adata.obsm, 'X']} ('X' is .X itself, as in scanpy)")
             raise KeyError(msg)
     if use_rep not in (None, "X"):
@@ -172,7 +174,7 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
     names = adata.obs_names if axis == "obs" else adata.var_names
     data = float_matrix(np.asarray(data if axis == "obs" else data.T))
     if data.shape[0] < 2:
-        msg = f"hclust needs at least 2 {axis} to cluster, got {data.shape[0]}"
+        msg = f"{caller}: needs at least 2 {axis} to cluster, got {data.shape[0]}"
         raise ValueError(msg)
     return data, list(names)
 

@@ -140,3 +140,26 @@ def test_genes_only_marked_as_variable_are_said_to_be_unused(planted, caplog):
         gx.tl.hclust(subset)
         gx.tl.hclust(planted, use_rep=None, layer=None, axis="var", key_added="genes")
     assert "highly_variable" not in caplog.text
+
+
+def test_use_rep_and_layer_refusals_name_the_tool(planted):
+    # before: "pass either use_rep or layer, not both" and "use_rep is only supported with
+    # axis='obs'" named neither the tool (tl.consensus says them too) nor the values given
+    planted.obsm["X_pca"] = planted.X[:, :5].copy()
+    planted.layers["L"] = planted.X.copy()
+    refusals = {
+        r"tl.hclust: pass either use_rep='X_pca' \(.obsm\) or layer='L' \(.layers\), not both":
+            lambda: gx.tl.hclust(planted, use_rep="X_pca", layer="L"),
+        r"tl.consensus: pass either use_rep='X' \(.obsm\) or layer='L'":
+            lambda: gx.tl.consensus(planted, use_rep="X", layer="L", k_range=[2]),
+        r"tl.hclust: use_rep='X_pca' needs axis='obs'":
+            lambda: gx.tl.hclust(planted, use_rep="X_pca", axis="var"),
+        r"tl.consensus: use_rep='X_umap' not found in .obsm; available: \['X_pca', 'X'\]":
+            lambda: gx.tl.consensus(planted, use_rep="X_umap", k_range=[2]),
+        r"tl.hclust: needs at least 2 obs to cluster, got 1":
+            lambda: gx.tl.hclust(planted[:1].copy()),
+    }
+    for message, call in refusals.items():
+        with pytest.raises((ValueError, KeyError), match=message):
+            call()
+    assert not {"hclust", "consensus"} & set(planted.uns)
