@@ -46,8 +46,9 @@ def hclust(
     leaves, so :func:`~gexclust.tl.cut`, the plots and the exports match it to the samples
     by name later (reordering is harmless; after subsetting, rerun ``hclust``). Every gene
     of the matrix is used: genes only marked in ``.var['highly_variable']`` (scanpy's
-    ``highly_variable_genes``, :func:`~gexclust.pp.select_variable` without ``subset``) are
-    not selected here, and a warning says so (subset first).
+    ``highly_variable_genes``, :func:`~gexclust.pp.select_variable` without ``subset``, or
+    the column of its ``key_added``) are not selected here, and a warning says so (subset
+    first).
 
     Parameters
     ----------
@@ -140,15 +141,28 @@ def _say_unused_selection(adata: AnnData) -> None:
     ``neighbors`` and ``dendrogram``) use the marked genes only; ``hclust`` reads the matrix
     as it is.
     """
-    marked = adata.var.get("highly_variable")
-    if marked is None or marked.dtype != bool or marked.all() or not marked.any():
+    for column in _selection_columns(adata):
+        marked = adata.var[column]
+        if marked.dtype != bool or marked.all() or not marked.any():
+            continue
+        logger.warning(
+            "hclust: .var[%r] marks %d of %d genes, but all %d are clustered (hclust uses the "
+            "matrix as it is); to cluster the marked genes, subset first (adata[:, "
+            "adata.var[%r]]) or pp.select_variable(subset=True)",
+            column, int(marked.sum()), adata.n_vars, adata.n_vars, column,
+        )
         return
-    logger.warning(
-        "hclust: .var['highly_variable'] marks %d of %d genes, but all %d are clustered "
-        "(hclust uses the matrix as it is); to cluster the marked genes, subset first "
-        "(adata[:, adata.var['highly_variable']]) or pp.select_variable(subset=True)",
-        int(marked.sum()), adata.n_vars, adata.n_vars,
-    )
+
+
+def _selection_columns(adata: AnnData) -> list[str]:
+    """The .var columns of gene selections: scanpy's ``'highly_variable'``, and ours.
+
+    pp.select_variable records its ``flavor`` and ``n_top`` under its ``key_added``, the name
+    of its ``.var`` column.
+    """
+    ours = [key for key, record in adata.uns.items()
+            if hasattr(record, "keys") and {"flavor", "n_top"} <= set(record.keys())]
+    return [key for key in dict.fromkeys(["highly_variable", *ours]) if key in adata.var]
 
 
 def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str | None,

@@ -140,6 +140,12 @@ def test_genes_only_marked_as_variable_are_said_to_be_unused(planted, caplog):
         gx.tl.hclust(subset)
         gx.tl.hclust(planted, use_rep=None, layer=None, axis="var", key_added="genes")
     assert "highly_variable" not in caplog.text
+    # before: a selection under another key_added was not seen
+    del subset.var["highly_variable"]
+    gx.pp.select_variable(subset, n_top=5, key_added="top5")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.tl.hclust(subset)
+    assert ".var['top5'] marks 5 of 20 genes, but all 20 are clustered" in caplog.text
 
 
 def test_use_rep_and_layer_refusals_name_the_tool(planted):
