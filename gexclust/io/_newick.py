@@ -76,11 +76,11 @@ def write_newick(
 
 def node_labels(tree, support: str | None) -> list[str] | None:
     """Per-merge labels: the ``support`` values of ``tree`` as integer percentages, if any."""
+    if support not in ("au", "bp", None):  # whether or not a bootstrap ran
+        msg = f"io.write_newick: support must be 'au', 'bp' or None, got {support!r}"
+        raise ValueError(msg)
     if support is None or "support" not in tree:
         return None
-    if support not in ("au", "bp"):
-        msg = f"support must be 'au', 'bp' or None, got {support!r}"
-        raise ValueError(msg)
     values = np.asarray(tree["support"][support], dtype=float)
     return ["" if not np.isfinite(v) else str(round(100 * v)) for v in values]
 

@@ -198,6 +198,15 @@ def test_newick_labels_internal_nodes_with_au(clustered):
     assert gx.io.write_newick(clustered, support=None).endswith(");")
 
 
+def test_newick_refuses_an_unknown_support_with_or_without_a_bootstrap(clustered):
+    # before: support='AU' raised only after a bootstrap; without one it was ignored silently
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"write_newick: support must be 'au', 'bp' or "
+                                             r"None, got 'AU'"):
+            gx.io.write_newick(clustered, support="AU")
+        gx.tl.bootstrap(clustered, n_boot=5, progress=False)
+
+
 def test_exports_refuse_a_tree_of_another_shape(clustered, tmp_path):
     with pytest.raises(ValueError, match="is a gene tree"):
         gx.io.write_newick(clustered, key="genes")
