@@ -242,9 +242,13 @@ def _table(flow: _Flow, table: Table) -> None:
 
 
 def _figure(flow: _Flow, figure: Figure) -> None:
-    from matplotlib.image import imread
+    import numpy as np
+    from PIL import Image
 
-    image = imread(io.BytesIO(figure.png), format="png")
+    # the stored 8-bit pixels (matplotlib's imread makes floats of them), placed without
+    # resampling: the PDF holds the PNG's own pixels, the reader scales them
+    with Image.open(io.BytesIO(figure.png)) as png:
+        image = np.asarray(png if png.mode in ("RGB", "RGBA") else png.convert("RGBA"))
     height_px, width_px = image.shape[:2]
     caption = textwrap.wrap(figure.caption, flow.chars(WIDTH, 8))
     caption_h = len(caption) * 8 * LINE / 72 + 0.1
@@ -257,7 +261,7 @@ def _figure(flow: _Flow, figure: Figure) -> None:
     left = MARGIN + (WIDTH - width) / 2
     ax = flow.fig.add_axes((left / PAGE_W, 1 - (flow.y + height) / PAGE_H, width / PAGE_W,
                             height / PAGE_H))
-    ax.imshow(image, interpolation="antialiased", aspect="auto")
+    ax.imshow(image, interpolation="none", aspect="auto")
     ax.set_axis_off()
     flow.y += height + 0.06
     flow.lines(caption, size=8, colour=MUTED, gap_after=0.15)
