@@ -34,7 +34,7 @@ def run_command(args) -> int:
     # the output folder is checked (permissions, files in the way) before any real work
     with staged_outdir(Path(args.outdir), force=args.force) as stage:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
-        _import_libraries(formats, report=not args.no_report)
+        _import_frozen(["anndata", "scipy.cluster.hierarchy"])
         adata, source = _load(args)
         check_n_clusters(config.k, adata.n_obs)
         if args.consensus is not None:  # refused before clustering, not after
@@ -47,6 +47,7 @@ def run_command(args) -> int:
             _consensus(adata, config, args.consensus, quiet=args.quiet)
         progress(f"writing tables and figures to {args.outdir}")
         summary = _summary(adata, config, source, n_probes)
+        _import_frozen(_plotting_modules(formats, report=not args.no_report))
         _write_outputs(adata, summary, stage, formats, report=not args.no_report)
     progress("done", final=True)  # the outputs are in place: the run has succeeded
     if not args.quiet:
@@ -54,26 +55,21 @@ def run_command(args) -> int:
     return 0
 
 
-def _import_libraries(formats, *, report: bool) -> None:
-    """Import the libraries a run uses, then take them out of the garbage collector's view.
+def _import_frozen(modules: list[str]) -> None:
+    """Import ``modules``, then take what they made out of the garbage collector's view.
 
     Importing anndata, pandas, scipy and matplotlib creates ~150,000 objects that live as
     long as the process; the cyclic collector's full passes (about 4 in a run) each traverse
     all of them: 0.35-0.6 s of a 4-5 s run on the 64 x 22,283 CSV, 0.05 s once frozen
-    (measured with gc.callbacks).
-    Pending garbage is collected first (so none is kept), the imports run with the collector
-    paused, and ``gc.freeze`` then moves what they made to the permanent generation; garbage
-    made later (figures included) is collected as usual.
+    (measured with gc.callbacks). Pending garbage is collected first (so none is kept), the
+    imports run with the collector paused, and ``gc.freeze`` then moves what they made to the
+    permanent generation; garbage made later (figures included) is collected as usual. The
+    plotting libraries are imported only once the data are read and clustered, so that they
+    do not add to the memory the reading needs.
     """
     import gc
     from importlib import import_module
 
-    modules = ["anndata", "scipy.cluster.hierarchy", "matplotlib.figure",
-               "matplotlib.backends.backend_agg"]
-    if report or "pdf" in formats:
-        modules.append("matplotlib.backends.backend_pdf")
-    if "svg" in formats:
-        modules.append("matplotlib.backends.backend_svg")
     gc.collect()
     enabled = gc.isenabled()
     gc.disable()
@@ -84,6 +80,16 @@ def _import_libraries(formats, *, report: bool) -> None:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def _plotting_modules(formats, *, report: bool) -> list[str]:
+    """The matplotlib modules that drawing ``formats`` (and the report) imports."""
+    modules = ["matplotlib.figure", "matplotlib.backends.backend_agg"]
+    if report or "pdf" in formats:
+        modules.append("matplotlib.backends.backend_pdf")
+    if "svg" in formats:
+        modules.append("matplotlib.backends.backend_svg")
+    return modules
 
 
 def check_run_options(args) -> None:
