@@ -25,7 +25,9 @@ def write_cumida(
     """Write ``adata`` as a CuMiDa CSV: ``samples``, ``type``, then one column per var.
 
     Fields are quoted where CSV needs it (a type such as ``AML, M2`` or a name with a quote),
-    so :func:`~gexclust.io.read_cumida` reads back the same ids, types and values.
+    so :func:`~gexclust.io.read_cumida` reads back the same ids, types and values. Repeated
+    sample or probe ids (AnnData allows them; ``read_cumida`` refuses them) are written as
+    they are, with a logged warning naming one.
 
     Parameters
     ----------
@@ -71,6 +73,7 @@ def write_cumida(
         raise KeyError(msg)
     types = [("" if t is None or t != t else str(t)) for t in adata.obs[type_key].to_numpy()]
     _say_types_read_as_missing(types, path)
+    _say_repeated_ids(samples, adata.var_names, path)
     with atomic_open(path, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["samples", "type", *map(str, adata.var_names)])
@@ -97,6 +100,24 @@ def _say_types_read_as_missing(types: list[str], path) -> None:
             "(read_cumida, pandas and R read these texts as NA, quoted or not); rename the "
             "class to keep it", path, named,
         )
+
+
+def _say_repeated_ids(samples, probes, path) -> None:
+    """Warn about sample or probe ids that repeat: read_cumida refuses such a file.
+
+    AnnData allows repeated ``obs_names`` (e.g. cell barcodes of concatenated batches) and
+    ``var_names`` (gene symbols); the file is written as it is, with a warning naming one.
+    """
+    for what, ids, fix in (("sample", samples, "obs_names_make_unique()"),
+                           ("probe", probes, "var_names_make_unique()")):
+        counts = Counter(str(i) for i in ids)
+        repeated = [(name, n) for name, n in counts.items() if n > 1]
+        if repeated:
+            name, n = repeated[0]
+            logger.warning(
+                "write_cumida: %s: %d %s id(s) repeat (e.g. %r, %d times); read_cumida refuses "
+                "repeated ids, so make them unique first (adata.%s)", path, len(repeated),
+                what, name, n, fix)
 
 
 def _format(values: np.ndarray, decimals: int | None) -> list[str]:

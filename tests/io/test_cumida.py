@@ -192,6 +192,31 @@ def test_write_cumida_round_trips_awkward_fields_and_full_precision(tmp_path):
     assert gx.io.read_cumida(path).X[0, 0] == 0.0
 
 
+@pytest.mark.filterwarnings("ignore:Observation names are not unique:UserWarning")  # anndata's
+def test_write_cumida_says_which_ids_read_cumida_will_refuse(tmp_path, caplog):
+    # before: repeated obs_names or var_names (allowed by AnnData) were written without a
+    # word, and read_cumida then refused the file ("duplicate sample id")
+    import anndata as ad
+
+    adata = ad.AnnData(np.arange(12.0).reshape(4, 3), obs=pd.DataFrame(
+        {"type": list("aabb")}, index=["x", "x", "y", "z"]))
+    adata.var_names = ["p1", "p2", "p2"]
+    path = tmp_path / "w.csv"
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.io.write_cumida(adata, path)
+    assert "1 sample id(s) repeat (e.g. 'x', 2 times)" in caplog.text
+    assert "1 probe id(s) repeat (e.g. 'p2', 2 times)" in caplog.text
+    with pytest.raises(InputError, match="duplicate column 'p2'"):
+        gx.io.read_cumida(path)
+    adata.obs_names_make_unique()
+    adata.var_names_make_unique()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.io.write_cumida(adata, path)  # the way out the warning gives
+    assert "repeat" not in caplog.text
+    np.testing.assert_array_equal(gx.io.read_cumida(path).X, adata.X)
+
+
 def test_pp_does_not_import_the_command_line_pipeline():
     import subprocess
     import sys
