@@ -35,6 +35,7 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     orders: dict[tuple[bytes, bytes], list[str]] = {}
     row_of = {id(sample): row for row, sample in enumerate(samples)}
     placed = []  # (row in samples, id-order key, values), grouped by header, not in row order
+    first_with = {}  # id-order key -> the first sample with that order (named in errors)
     for header, group in _by_header(samples, path).items():
         for column in ("ID_REF", "VALUE"):
             if column not in header:
@@ -52,12 +53,14 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
         for sample, key in zip(group, keys, strict=True):
             if key not in orders:
                 orders[key] = decode_ids(sample, header)
+                first_with[key] = sample
             n = len(orders[key])
             placed.append((row_of[id(sample)], key, values[offset : offset + n]))
             offset += n
     if probes is None:
         probes = pd.Index(pd.unique(np.concatenate([np.asarray(o, dtype=object) for o in orders.values()])), dtype=str)  # noqa: E501
-    positions = {key: _positions(probes, ids, path) for key, ids in orders.items()}
+    positions = {key: _positions(probes, ids, path, first_with[key])
+                 for key, ids in orders.items()}
     X = np.full((len(samples), len(probes)), np.nan)
     unknown = 0
     for row, key, values in placed:
@@ -153,13 +156,14 @@ def _by_header(samples: list[SoftRecord], path) -> dict[tuple[str, ...], list[So
     return groups
 
 
-def _positions(probes: pd.Index, ids: list[str], path) -> np.ndarray:
+def _positions(probes: pd.Index, ids: list[str], path, sample: SoftRecord) -> np.ndarray:
     positions = probes.get_indexer(ids)
     known = positions[positions >= 0]
     if len(np.unique(known)) != len(known):
         values, counts = np.unique(known, return_counts=True)
         probe = probes[values[counts > 1][0]]
-        msg = f"{path}: a sample table lists ID_REF {probe!r} more than once"
+        msg = (f"{path}: sample {sample.accession} (table at line {sample.table_line}) lists "
+               f"ID_REF {probe!r} more than once")
         raise InputError(msg)
     return positions
 

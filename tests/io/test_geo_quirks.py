@@ -170,6 +170,11 @@ def test_table_errors_name_file_record_and_line(tmp_path):
     path.write_text(twice)
     with pytest.raises(InputError, match=r"line \d+: SAMPLE GSM1 has a second data table \(the first is at line 26\)"):  # noqa: E501
         gx.io.read_soft(path)
+    # before: "a sample table lists ID_REF 'p1' more than once", naming no sample
+    path.write_text(FAMILY.replace("p3\t30.5\np1\t10.5\n", "p3\t30.5\np1\t10.5\np1\t11.5\n"))
+    with pytest.raises(InputError, match=r"GSE1_family.soft: sample GSM2 \(table at line 39\) "
+                       r"lists ID_REF 'p1' more than once"):
+        gx.io.read_soft(path)
 
 
 MATRIX = """!Series_title\t"toy"
