@@ -89,8 +89,12 @@ def check_text_file(start: bytes) -> callable:
             head = fh.read(1 << 16)
             fh.seek(max(fh.seek(0, os.SEEK_END) - 1, 0))
             last = fh.read(1)
-        if not head.lstrip().startswith(start) or last != b"\n":
-            msg = f"{path.name}: not a complete GEO record (expected it to start with {start!r})"
+        # the caller names the download; the name of its temporary file would only confuse
+        if not head.lstrip().startswith(start):
+            msg = f"not a GEO record: expected it to start with {start!r}, it starts {head[:30]!r}"
+            raise InputError(msg)
+        if last != b"\n":
+            msg = "the record ends in the middle of a line: the answer was cut short"
             raise InputError(msg)
 
     return check

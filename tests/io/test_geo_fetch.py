@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import gexclust as gx
+from gexclust._errors import InputError
 from gexclust.io._download import DownloadError, NotOnGeo
 from tests.io.conftest import ANNOT, MATRIX, MATRIX_REL, cache_files
 
@@ -216,3 +217,28 @@ def test_single_sample_from_the_record_viewer(server, geo_root, monkeypatch):
         gx.io.read_geo("GSM11805", offline=True)
     finally:
         shutil.rmtree(viewer)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b"<html><body>Service unavailable</body></html>\n",
+     r"not a GEO record: expected it to start with b'\^SAMPLE', it starts b'<html>"),
+    (None, r"the record ends in the middle of a line: the answer was cut short"),
+])
+def test_a_broken_sample_record_says_what_is_wrong(server, geo_root, monkeypatch, tmp_path,
+                                                  body, message):
+    # before: both said "<temporary name>.part: not a complete GEO record (expected it to
+    # start with b'^SAMPLE')", the cut-short record although it did start so
+    from tests.conftest import shared_file
+
+    text = gzip.decompress(shared_file("GSM11805.txt.gz").read_bytes())
+    viewer = geo_root.parent / "query"
+    viewer.mkdir(exist_ok=True)
+    (viewer / "acc.cgi").write_bytes(text[:5000] if body is None else body)
+    monkeypatch.setenv("GEXCLUST_GEO_QUERY_URL", f"{server.url}/query")
+    try:
+        with pytest.raises(InputError, match=message) as info:
+            gx.io.fetch_geo("GSM11805")
+    finally:
+        shutil.rmtree(viewer)
+    assert ".part" not in str(info.value)
+    assert not [f for f in cache_files(tmp_path) if not f.endswith(".lock")]
