@@ -123,7 +123,11 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     from .._outdir import check_replaceable
 
     check_replaceable(outdir, REPORT_FILES)  # never overwrite a file of the user's
-    adata = anndata.read_h5ad(outdir / "adata.h5ad")
+    try:
+        adata = anndata.read_h5ad(outdir / "adata.h5ad")
+    except OSError as err:  # h5py's (a truncated or damaged file) names no file
+        msg = f"{outdir / 'adata.h5ad'}: cannot be read as an .h5ad file ({err})"
+        raise ValueError(msg) from None
     if "hclust" not in adata.uns or "cluster" not in adata.obs:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)

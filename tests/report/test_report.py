@@ -245,6 +245,19 @@ def test_report_command_never_replaces_a_file_of_the_user(tmp_path, capsys):
     assert (outdir / "report.html").read_text() == "my own notes"
 
 
+def test_report_command_names_a_damaged_h5ad(tmp_path, capsys):
+    # before: "gexclust: error: Unable to synchronously open file (truncated file: ...)",
+    # h5py's message, naming no file
+    outdir = tmp_path / "run"
+    outdir.mkdir()
+    (outdir / "summary.json").write_text("{}")
+    (outdir / "adata.h5ad").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(200))  # cut short
+    assert main(["report", str(outdir)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"{outdir / 'adata.h5ad'}: cannot be read as an .h5ad file" in err
+
+
 def test_support_values_are_reported_when_present(example_run, tmp_path):
     import anndata
 
