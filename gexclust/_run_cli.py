@@ -149,6 +149,10 @@ def _input_kind(source: str | None) -> str:
     name = Path(source).name.lower()
     if ACCESSION.fullmatch(source):
         return "geo"
+    if ACCESSION.fullmatch(source.strip().upper()) and not Path(source).exists():
+        msg = (f"{source}: no such file; a GEO accession is written in capitals: "
+               f"{source.strip().upper()}")
+        raise ValueError(msg)
     if "series_matrix" in name:
         return "series_matrix"
     if ".soft" in name:

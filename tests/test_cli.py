@@ -374,6 +374,15 @@ def test_one_sample_is_refused_before_clustering_whatever_the_k(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_accession_in_lower_case_is_pointed_out(cli, tmp_path, monkeypatch):
+    # before: "gexclust: error: gse781: no such file"
+    monkeypatch.chdir(tmp_path)
+    proc = cli("run", "gse781", "-o", "out", check=False)
+    assert proc.returncode == 1
+    assert "gse781: no such file; a GEO accession is written in capitals: GSE781" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_two_samples_give_valid_json(cli, tmp_path):
     csv = tmp_path / "two.csv"
     csv.write_text("samples,type,p1,p2,p3\na,X,1,2,3\nb,Y,3,1,2\n")
