@@ -9,3 +9,7 @@ DEFAULT_N_TOP = 1000
 #: How the default recipe ranks genes: the median absolute deviation, which one outlying sample
 #: cannot inflate (variance ties with it on the panel at the true k).
 DEFAULT_FLAVOR = "mad"
+#: Most resamples tl.consensus (gexclust run --consensus) accepts: 100 times
+#: ConsensusClusterPlus's usual 1,000. Far more is a typo (its bookkeeping alone would
+#: exhaust memory: 10^9 resamples ended in the kernel's OOM killer).
+MAX_RESAMPLES = 100_000

@@ -11,6 +11,9 @@ from pathlib import Path
 from .cli import Progress
 
 VERSIONED = ("anndata", "numpy", "scipy", "pandas", "matplotlib", "h5py")
+#: Largest --n-top-genes: no data set has more genes, and a number beyond int64 cannot even
+#: be stored in adata.h5ad (the run failed with a TypeError when writing it).
+MAX_GENES = 2**31 - 1
 #: File name (without extension) of the TreeView and Newick exports of the sample tree.
 TREE_PREFIX = "tree"
 
@@ -94,6 +97,7 @@ def _plotting_modules(formats, *, report: bool) -> list[str]:
 
 def check_run_options(args) -> None:
     """Refuse option values ``run`` cannot honour, before any file is read."""
+    from ._defaults import MAX_RESAMPLES
     from .tl._methods import check_method_metric
 
     if args.recipe == "seed" and (args.n_top_genes is not None or args.all_genes):
@@ -102,12 +106,17 @@ def check_run_options(args) -> None:
     if args.recipe == "seed" and (args.select_by is not None or args.scale is not None):
         msg = "--recipe seed always z-scores every probe; drop --select-by/--scale"
         raise ValueError(msg)
-    if args.n_top_genes is not None and args.n_top_genes < 1:
-        msg = f"--n-top-genes must be a positive integer, got {args.n_top_genes}"
+    if args.n_top_genes is not None and not 1 <= args.n_top_genes <= MAX_GENES:
+        msg = (f"--n-top-genes must be a positive integer (at most {MAX_GENES:,}, or "
+               f"--all-genes), got {args.n_top_genes}")
         raise ValueError(msg)
     check_n_clusters(args.n_clusters, None)
     if args.consensus is not None and args.consensus < 1:
         msg = f"--consensus must be a positive number of resamples, got {args.consensus}"
+        raise ValueError(msg)
+    if args.consensus is not None and args.consensus > MAX_RESAMPLES:
+        msg = (f"--consensus {args.consensus}: at most {MAX_RESAMPLES:,} resamples (1,000 is "
+               "ConsensusClusterPlus's usual number)")
         raise ValueError(msg)
     if args.platform == "all":
         msg = ("--platform all: run clusters the samples of one platform; run once per "

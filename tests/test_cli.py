@@ -444,6 +444,23 @@ def test_outdir_and_n_clusters_are_checked_before_the_work(cli, tmp_path, small_
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("option", "message"), [
+    ("--n-top-genes", "--n-top-genes must be a positive integer (at most 2,147,483,647, or "
+     "--all-genes), got 99999999999999999999999"),
+    ("--consensus", "--consensus 99999999999999999999999: at most 100,000 resamples"),
+])
+def test_absurd_counts_are_refused_before_the_work(cli, tmp_path, small_csv, option, message):
+    # before: --n-top-genes 1e23 ran to the end, then writing adata.h5ad failed with
+    # "TypeError: Object dtype dtype('O') has no native HDF5 equivalent"; --consensus 1e23
+    # (or 1e9, extra zeros) built its list of resample chunks until the OOM killer came
+    proc = cli("run", small_csv, "-o", tmp_path / "out", option, "99999999999999999999999",
+               check=False)
+    assert proc.returncode == 1
+    assert message in proc.stderr
+    assert "[1/" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_unwritable_outdir_is_refused_before_the_work(tmp_path, small_csv):
     import os
 

@@ -12,6 +12,7 @@ from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
 from .._checks import check_choice
+from .._defaults import MAX_RESAMPLES
 from .._logging import logger
 from .._palette import set_cluster_colors
 from .._utils import str_array
@@ -70,7 +71,7 @@ def consensus(
     k_range
         Numbers of clusters to try (each at least 2, at most the subsample size).
     n_resamples
-        Resamples (ConsensusClusterPlus's ``reps``).
+        Resamples (ConsensusClusterPlus's ``reps``), at most 100,000.
     sample_fraction
         Share of the samples drawn per resample (``pItem``).
     feature_fraction
@@ -133,6 +134,10 @@ def consensus(
     seed = check_seed(seed)
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 1:
         msg = f"n_resamples must be a positive integer, got {n_resamples!r}"
+        raise ValueError(msg)
+    if n_resamples > MAX_RESAMPLES:
+        msg = (f"n_resamples={n_resamples:,} is more than the {MAX_RESAMPLES:,} allowed "
+               "(1,000 is ConsensusClusterPlus's usual number)")
         raise ValueError(msg)
     for name, value in (("sample_fraction", sample_fraction),
                         ("feature_fraction", feature_fraction)):

@@ -90,6 +90,9 @@ def test_consensus_refuses_bad_arguments():
         gx.tl.consensus(adata, sample_fraction=0, progress=False)
     with pytest.raises(ValueError, match="n_resamples"):
         gx.tl.consensus(adata, n_resamples=0, progress=False)
+    # before: 10**9 resamples (a typo) filled memory with chunk bookkeeping until OOM-killed
+    with pytest.raises(ValueError, match=r"n_resamples=1,000,000,000 is more than the 100,000"):
+        gx.tl.consensus(adata, n_resamples=10**9, progress=False)
     with pytest.raises(ValueError, match="needs metric='euclidean'"):
         gx.tl.consensus(adata, method="ward", metric="correlation", progress=False)
 
