@@ -498,6 +498,11 @@ def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
                  "--n-clusters", "3"]) == 0
     assert (tmp_path / "out" / "clustermap.png").exists()
     assert not list(scratch.iterdir())
+    import gc
+
+    # the run froze its libraries out of the collector's view, and left the collector on
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
 
 
 def test_a_rebuilt_report_counts_as_our_output(cli, tmp_path, small_csv):
