@@ -1,7 +1,6 @@
-"""Parsing of CuMiDa-style CSV text into arrays, with numpy and the standard library only.
+"""Parsing of CuMiDa-style CSV text into arrays: numpy, fastnumbers and the standard library.
 
-Kept apart from :mod:`gexclust.io._cumida` (which builds the AnnData) so that ``gexclust run``
-can parse the file in its helper process while the main process is still importing AnnData.
+Kept apart from :mod:`gexclust.io._cumida`, which builds the AnnData from what this returns.
 """
 
 from __future__ import annotations
