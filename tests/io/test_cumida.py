@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import numpy as np
 import pandas as pd
@@ -55,10 +56,22 @@ def test_fast_parser_gives_pythons_float_bit_for_bit(tmp_path):
     _, _, values, _ = _parse_fast(rows, cells.shape[1] + 2, [2, 3, 4, 5])
     expected = np.array([[float(c) for c in row] for row in cells])
     np.testing.assert_array_equal(values.view(np.int64), expected.view(np.int64))
-    # what it refuses, Python's float still reads (digits of other scripts, underscores)
+    # what it refuses, Python's float still reads (digits of other scripts)
     path = tmp_path / "odd.csv"
-    path.write_text("samples,type,p1,p2\n1,AML,1_000,\u0661\u0662\n", encoding="utf-8")
-    np.testing.assert_array_equal(gx.io.read_cumida(path).X, [[1000.0, 12.0]])
+    path.write_text("samples,type,p1,p2\n1,AML,1,\u0661\u0662\n", encoding="utf-8")
+    np.testing.assert_array_equal(gx.io.read_cumida(path).X, [[1.0, 12.0]])
+
+
+@pytest.mark.parametrize("cell", ["1_000", "nan(123)"])
+@pytest.mark.parametrize("sample", ["1", '"1"'])  # the fast parser, or the careful one (quotes)
+def test_both_parsers_refuse_what_no_csv_means_as_a_number(tmp_path, cell, sample):
+    # before: Python's float read '1_000' as 1000 (PEP 515 digit grouping); fastnumbers read
+    # C's 'nan(123)' as NaN in clean files only
+    path = tmp_path / "odd.csv"
+    path.write_text(f"samples,type,p1,p2\n{sample},AML,2.5,{cell}\n")
+    with pytest.raises(InputError, match=re.escape(f"odd.csv, line 2, column 'p2': value "
+                                                   f"'{cell}' is not a number")):
+        gx.io.read_cumida(path)
 
 
 def test_annotates_gpl96_probes(tmp_path, example):
