@@ -97,8 +97,14 @@ def read_soft(
 
     records = parse_soft(path, on_table=reduce_platform)
     kinds = {r.kind for r in records}
-    if "DATASET" in kinds:
-        return _gds(records, path, type_from=type_from, missing=missing)
+    if "DATASET" in kinds:  # a dataset (GDS) is of one platform: a choice must match it
+        adata = _gds(records, path, type_from=type_from, missing=missing)
+        gpl = adata.uns["geo"]["platform"]
+        if platform not in (None, "all", gpl):
+            msg = (f"{path}: no samples on platform {platform!r}; dataset "
+                   f"{adata.uns['geo']['accession']} is on {gpl}")
+            raise InputError(msg)
+        return {gpl: adata} if platform == "all" else adata
     samples = with_tables([r for r in records if r.kind == "SAMPLE"], path, records)
     by_platform: dict[str, list[SoftRecord]] = {}
     for sample in samples:

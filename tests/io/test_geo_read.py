@@ -241,6 +241,20 @@ def test_gds_subsets_become_obs_columns(tmp_path):
     np.testing.assert_array_equal(adata.X[:, 0], [7.5, 8.0, 6.5])
 
 
+def test_a_dataset_honours_the_platform_asked_for(tmp_path):
+    # before: platform= was ignored for a GDS (gexclust run GDS.soft --platform GPL570 ran the
+    # GPL96 data without a word), and platform='all' gave an AnnData, not the documented dict
+    path = tmp_path / "GDS0001.soft"
+    path.write_text(GDS)
+    with pytest.raises(InputError, match=r"GDS0001.soft: no samples on platform 'GPL570'; "
+                       r"dataset GDS0001 is on GPL96"):
+        gx.io.read_soft(path, missing="drop", platform="GPL570")
+    same = gx.io.read_soft(path, missing="drop", platform="GPL96")
+    every = gx.io.read_soft(path, missing="drop", platform="all")
+    assert list(every) == ["GPL96"]
+    np.testing.assert_array_equal(every["GPL96"].X, same.X)
+
+
 def test_samples_without_a_value_have_no_type_not_a_type_called_nan(tmp_path):
     path = tmp_path / "GDS0001.soft"
     path.write_text(GDS)
