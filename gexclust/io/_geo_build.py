@@ -248,7 +248,12 @@ def add_type(obs: pd.DataFrame, *, series: str | None, type_from: str | None) ->
             obs["type"] = pd.Categorical(labels)
         return obs
     if type_from in obs.columns:
-        obs["type"] = pd.Categorical(_labels_or_none(obs[type_from]))
+        labels = _labels_or_none(obs[type_from])
+        if len(obs) and all(label is None for label in labels):
+            msg = (f"type_from={type_from!r}: that .obs column has no value in any sample; "
+                   f"columns: {', '.join(obs.columns)}")
+            raise ValueError(msg)
+        obs["type"] = pd.Categorical(labels)
         return obs
     try:
         pattern = re.compile(type_from)

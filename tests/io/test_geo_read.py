@@ -88,6 +88,9 @@ def test_type_from_that_matches_nothing_is_refused(tmp_path):
                        r"\(title, .*tissue.*\) nor a regular expression that matches any "
                        r"sample title \(the first is 'a'\)"):
         gx.io.read_series_matrix(path, missing="drop", type_from="tisue")
+    with pytest.raises(ValueError, match=r"type_from='source_name': that .obs column has no "
+                       r"value in any sample; columns: title, "):
+        gx.io.read_series_matrix(path, missing="drop", type_from="source_name")  # all empty
     some = gx.io.read_series_matrix(path, missing="drop", type_from="^b$")  # one is enough
     assert some.obs["type"].tolist()[1] == "b"
     assert pd.isna(some.obs["type"].tolist()[0])
