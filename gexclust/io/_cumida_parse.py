@@ -48,7 +48,7 @@ def parse_cumida(
         msg = (f"{path}, line {text.count(chr(10), 0, nul) + 1}: NUL byte; expected comma-"
                "separated text (a binary or damaged file?)")
         raise InputError(msg)
-    lines = text.splitlines()
+    lines = _lines(text)
     del text
     header, meta_idx, probe_idx = _parse_header(lines, path, sample_col, type_col)
     while lines and not lines[-1].strip():
@@ -61,6 +61,21 @@ def parse_cumida(
     _check_unique(samples, "sample id", sample_col, line_numbers, path)
     probes = [header[j] for j in probe_idx]
     return CumidaTable(str(path), digest, samples, types, probes, values, line_numbers)
+
+
+def _lines(text: str) -> list[str]:
+    r"""The lines of ``text``, split at ``\n``, ``\r\n`` or ``\r`` only, as csv and pandas do.
+
+    ``str.splitlines`` also splits at form feeds, ``\x1c``-``\x1e``, U+2028/9 and NEL
+    (``\x85``: Windows-1252's ellipsis read as Latin-1), which cut such a row in two:
+    "ragged row", and every later line number one too high.
+    """
+    lines = text.split("\n")
+    if "\r" in text:  # Windows line ends; old Mac ones (a lone \r) too
+        lines = [line.removesuffix("\r") for line in lines]
+        if any("\r" in line for line in lines):
+            lines = [part for line in lines for part in line.split("\r")]
+    return lines
 
 
 def _parse_header(

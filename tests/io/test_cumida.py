@@ -137,6 +137,20 @@ def test_a_header_of_one_field_names_the_separator_and_stays_short(tmp_path, sep
     assert len(str(info.value)) < 300
 
 
+def test_rows_break_at_line_ends_only(tmp_path):
+    # before: str.splitlines also broke rows at a form feed or at byte 0x85 (Windows-1252's
+    # ellipsis, read as Latin-1's NEL): "line 2: 2 fields, expected 4 (ragged row)", and
+    # later line numbers one too high
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"samples,type,p1,p2\r\nS1,AML\x85M2,1,2\r\nS2,B\x0cC,3,4\r\nS3,B,5,x\r\n")
+    with pytest.raises(InputError, match=r"excel.csv, line 4, column 'p2': value 'x'"):
+        gx.io.read_cumida(path)
+    path.write_bytes(path.read_bytes().replace(b",x", b",6").replace(b"\r\n", b"\r"))
+    adata = gx.io.read_cumida(path)
+    assert adata.obs["type"].tolist() == ["AML\x85M2", "B\x0cC", "B"]
+    np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4], [5, 6]])
+
+
 def test_a_nul_byte_names_its_line(tmp_path):
     # before: a NUL inside a probe id was read, then writing adata.h5ad failed with
     # "VLEN strings do not support embedded NULLs", naming no file
