@@ -167,8 +167,13 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
     values = np.empty((len(rows), len(probe_idx)), dtype=np.float64)
     samples: list[str] = []
     types: list[str] = []
-    for i, fields in enumerate(csv.reader(rows)):
+    reader = csv.reader(rows)
+    for i, fields in enumerate(reader):
         lineno = line_numbers[i]
+        if reader.line_num != i + 1:  # the record took the next line(s) in: one per line here
+            msg = (f"{path}, line {lineno}: a quoted field does not end on its line (an "
+                   "unclosed quote, or a line break inside quotes)")
+            raise InputError(msg)
         if len(fields) != n_cols:
             msg = f"{path}, line {lineno}: {len(fields)} fields, expected {n_cols} as in the header (ragged row)"  # noqa: E501
             raise InputError(msg)

@@ -115,6 +115,10 @@ def test_byte_order_mark_and_latin1_names(tmp_path, encoding):
         ("samples,type,p1\n1,A,inf\n", r"infinite value at line 2 \(sample '1'\), column 'p1'"),
         ("samples,type,p1,p2\n1,A,2,3\n2,B,,3\n", r"1 missing value\(s\).*line 3 \(sample '2'\), column 'p1'"),  # noqa: E501
         ("samples,type,p1\n,A,2\n", r"line 2: empty sample id"),
+        # before: anndata's "obs must have as many rows as X has rows (3), but has 2 rows"
+        ('samples,type,p1\n"a\nb",A,2\nc,B,3\n', r"line 2: a quoted field does not end on "
+         r"its line \(an unclosed quote, or a line break inside quotes\)"),
+        ('samples,type,p1\na,"A,2\nc,B,3\nd,C,4\n', r"line 2: a quoted field does not end"),
     ],
 )
 def test_bad_input_names_the_place(tmp_path, text, expected):
