@@ -211,11 +211,29 @@ def _log_to_stderr(args) -> Iterator[None]:
         level = logging.INFO if getattr(args, "debug", False) else logging.WARNING
         logger.addHandler(handler)
         logger.setLevel(min(level, logger.getEffectiveLevel()))
+    import warnings
+
+    shown = warnings.showwarning
+    # a library's Python warning (matplotlib: "Glyph 9 missing" for a tab in a sample name)
+    # is one line like ours, or nothing under --quiet; filters are left alone (a test's
+    # "error" filter still raises)
+    warnings.showwarning = (_drop_warning if getattr(args, "quiet", False) else
+                            _warning_line)
     try:
         yield
     finally:
+        warnings.showwarning = shown
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+def _warning_line(message, category, *_args, **_kwargs) -> None:
+    text = " ".join(str(message).split())
+    print(f"gexclust: warning: {text} ({category.__name__})", file=sys.stderr)
+
+
+def _drop_warning(*_args, **_kwargs) -> None:
+    pass
 
 
 class _Format(logging.Formatter):

@@ -429,6 +429,21 @@ def test_summary_says_what_the_missing_value_policy_did(cli, tmp_path):
     assert "missing values: 2 (filled with probe means, 0 probes dropped" in proc.stdout
 
 
+def test_library_warnings_are_one_line_and_quiet_silences_them(tmp_path):
+    # before: a tab in a sample name (pasted from a spreadsheet) made matplotlib print
+    # "UserWarning: Glyph 9 missing from font(s)" with its source lines, --quiet or not
+    csv = tmp_path / "tab.csv"
+    csv.write_text('samples,type,p1,p2,p3\n"a\tb",X,1,2,3\nc,Y,3,1,2\nd,X,2,2,5\n')
+    quiet = gexclust("run", csv, "-o", tmp_path / "o1", "--n-clusters", "2", "--no-report",
+                     "--quiet")
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+    loud = gexclust("run", csv, "-o", tmp_path / "o2", "--n-clusters", "2", "--no-report")
+    lines = [line for line in loud.stderr.splitlines() if not line.startswith("[")]
+    assert lines, loud.stderr
+    assert all(line.startswith("gexclust: warning: ") for line in lines), loud.stderr
+    assert any("Glyph 9" in line and line.endswith("(UserWarning)") for line in lines)
+
+
 def test_outdir_and_n_clusters_are_checked_before_the_work(cli, tmp_path, small_csv):
     (tmp_path / "file").write_text("x")
     proc = cli("run", small_csv, "-o", tmp_path / "file" / "out", check=False)
