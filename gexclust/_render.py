@@ -61,8 +61,6 @@ def _n_varying_genes(adata) -> int:
 
 def draw_figures(specs: dict, folder: Path, formats=("png",)) -> list[Path]:
     """Draw every figure of ``specs`` and save it in ``formats`` into ``folder``."""
-    import gc
-
     from .pl._base import save_figure
     from .pl._choose_k import draw_choose_k
     from .pl._cluster_heatmap import draw_cluster_heatmap
@@ -80,13 +78,6 @@ def draw_figures(specs: dict, folder: Path, formats=("png",)) -> list[Path]:
         written += paths
         if "matplotlib.pyplot" in sys.modules:  # pyplot keeps its figures until closed
             sys.modules["matplotlib.pyplot"].close(fig)
-        # a Figure is a web of reference cycles holding its pixels (8 MB for a clustermap):
-        # once the libraries are frozen (gexclust._run_cli._import_frozen) the collector's
-        # full passes come rarely, so free it now; a pass then sees only the objects made
-        # since, a few ms (unfrozen, it would walk every module's objects: ~0.05 s)
-        del fig
-        if gc.get_freeze_count():
-            gc.collect()
     return written
 
 

@@ -16,13 +16,6 @@ VERSIONED = ("anndata", "numpy", "scipy", "pandas", "matplotlib", "h5py")
 MAX_GENES = 2**31 - 1
 #: File name (without extension) of the TreeView and Newick exports of the sample tree.
 TREE_PREFIX = "tree"
-#: Whether the process is the ``gexclust`` command, which exits after the run (set by
-#: :func:`gexclust.cli.console_main`): only then are the libraries frozen (see
-#: :func:`_import_frozen`). A caller of ``main`` in its own process (a notebook, the tests)
-#: would keep for good whatever it held in reference cycles (a figure, an AnnData), and giving
-#: the frozen objects back at the end (``gc.unfreeze``) makes the command's exit 0.5-0.9 s
-#: slower (its final collections then traverse and free all of them).
-OWN_PROCESS = False
 
 
 def run_command(args) -> int:
@@ -44,7 +37,6 @@ def run_command(args) -> int:
     # the output folder is checked (permissions, files in the way) before any real work
     with staged_outdir(Path(args.outdir), force=args.force) as stage:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
-        _import_frozen(["anndata", "scipy.cluster.hierarchy"])
         adata, source = _load(args)
         check_n_clusters(config.k, adata.n_obs)
         if args.consensus is not None:  # refused before clustering, not after
@@ -57,53 +49,11 @@ def run_command(args) -> int:
             _consensus(adata, config, args.consensus, quiet=args.quiet)
         progress(f"writing tables and figures to {args.outdir}")
         summary = _summary(adata, config, source, n_probes)
-        _import_frozen(_plotting_modules(formats, report=not args.no_report))
         _write_outputs(adata, summary, stage, formats, report=not args.no_report)
     progress("done", final=True)  # the outputs are in place: the run has succeeded
     if not args.quiet:
         print(format_summary(adata, summary))
     return 0
-
-
-def _import_frozen(modules: list[str]) -> None:
-    """Import ``modules``, then take what they made out of the garbage collector's view.
-
-    Importing anndata, pandas, scipy and matplotlib creates ~150,000 objects that live as
-    long as the process; the cyclic collector's full passes (about 4 in a run) each traverse
-    all of them: 0.35-0.6 s of a 4-5 s run on the 64 x 22,283 CSV, 0.05 s once frozen
-    (measured with gc.callbacks). Pending garbage is collected first (so none is kept), the
-    imports run with the collector paused, and ``gc.freeze`` then moves what they made to the
-    permanent generation; garbage made later (figures included) is collected as usual. The
-    plotting libraries are imported only once the data are read and clustered, so that they
-    do not add to the memory the reading needs.
-    """
-    import gc
-    from importlib import import_module
-
-    if not OWN_PROCESS:
-        for name in modules:
-            import_module(name)
-        return
-    gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for name in modules:
-            import_module(name)
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-def _plotting_modules(formats, *, report: bool) -> list[str]:
-    """The matplotlib modules that drawing ``formats`` (and the report) imports."""
-    modules = ["matplotlib.figure", "matplotlib.backends.backend_agg"]
-    if report or "pdf" in formats:
-        modules.append("matplotlib.backends.backend_pdf")
-    if "svg" in formats:
-        modules.append("matplotlib.backends.backend_svg")
-    return modules
 
 
 def check_run_options(args) -> None:

@@ -273,10 +273,9 @@ class Progress:
 
 def console_main() -> None:
     """Entry point of the console script: SIGINT and SIGTERM stop the run cleanly."""
-    from . import _run_cli, _stop
+    from . import _stop
 
     _stop.install()
-    _run_cli.OWN_PROCESS = True  # the process ends with the command: it may freeze the libraries
     code = main()
     _stop.uninstall()  # the run is over: a late signal changes nothing
     sys.exit(code)

@@ -515,41 +515,9 @@ def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     assert not list(scratch.iterdir())
     import gc
 
-    # the run left the collector on, and froze nothing in this process (only the command
-    # does: test_only_the_command_freezes_the_libraries)
+    # one plain run path: the collector is left as the run found it (no tuning, no freeze)
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
-
-
-def test_only_the_command_freezes_the_libraries(tmp_path, small_csv):
-    """The command (console_main) freezes the libraries it imports (gc.freeze, for its
-    speed); a caller of main in its own process (a notebook, these tests) must not keep for
-    good what it held in reference cycles meanwhile (before: a figure or an AnnData in a cycle
-    was never freed)."""
-    import gc
-    import weakref
-
-    from gexclust.cli import main
-
-    class Held:
-        pass
-
-    held = Held()
-    held.itself = held  # a reference cycle, as in a Figure
-    alive = weakref.ref(held)
-    assert main(["run", str(small_csv), "-o", str(tmp_path / "out"), "--quiet",
-                 "--n-clusters", "3", "--no-report"]) == 0
-    assert gc.get_freeze_count() == 0
-    del held
-    gc.collect()
-    assert alive() is None
-    code = ("import gc, sys; from gexclust.cli import console_main; import gexclust._run_cli as r;"
-            "r._write_outputs = lambda *a, **k: print(gc.get_freeze_count() > 10000); "
-            "console_main()")
-    proc = subprocess.run([sys.executable, "-c", code, "run", str(small_csv), "-o",
-                           str(tmp_path / "o2"), "--quiet", "--n-clusters", "3"],
-                          capture_output=True, text=True)
-    assert proc.stdout.strip() == "True", proc.stderr
 
 
 def test_a_rebuilt_report_counts_as_our_output(cli, tmp_path, small_csv):

@@ -10,8 +10,8 @@ import numpy as np
 
 from .._atomic import atomic_path
 
-#: Resolution of figures and their PNGs; drawing and saving at the same dpi lets matplotlib reuse
-#: text layout between the bounding-box pass and the PNG pass.
+#: Resolution of figures and their PNGs: saved at the dpi they were drawn at, the crop box
+#: computed once (in inches) fits every format.
 DPI = 120
 #: White space kept around the content of a saved figure (as matplotlib's ``pad_inches``).
 PAD_INCHES = 0.1
