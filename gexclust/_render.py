@@ -86,7 +86,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        msg = (f"--formats {text!r}: {', '.join(bad) or 'no format'} is not valid; "
-               f"choose from {', '.join(FORMATS)} (comma-separated)")
+        problem = f"{', '.join(bad)} is not valid" if bad else "names no format"
+        msg = f"--formats {text!r}: {problem}; choose from {', '.join(FORMATS)} (comma-separated)"
         raise ValueError(msg)
     return formats

@@ -279,6 +279,15 @@ def test_bad_formats_are_refused_before_any_work(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("text", ["", ",,", " "])
+def test_formats_naming_no_format_say_so(text):
+    """Before: "--formats '': no format is not valid", which reads as a double negative."""
+    from gexclust._render import parse_formats
+
+    with pytest.raises(ValueError, match=r"names no format; choose from png, pdf, svg"):
+        parse_formats(text)
+
+
 @pytest.mark.parametrize(
     ("args", "n_found"),
     [(["--n-clusters", "1"], 1), (["--method", "centroid", "--n-clusters", "3"], None),

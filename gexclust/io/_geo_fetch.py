@@ -44,12 +44,20 @@ def geo_query_url() -> str:
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
     """The cache folder: ``cache_dir``, ``$GEXCLUST_CACHE_DIR`` or the user cache folder."""
     if cache_dir is not None:
-        return Path(cache_dir)
+        return _folder(Path(cache_dir), "cache_dir (gexclust: --cache-dir)")
     if "GEXCLUST_CACHE_DIR" in os.environ:
-        return Path(os.environ["GEXCLUST_CACHE_DIR"])
+        return _folder(Path(os.environ["GEXCLUST_CACHE_DIR"]), "$GEXCLUST_CACHE_DIR")
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("gexclust")) / "geo"
+
+
+def _folder(path: Path, setting: str) -> Path:
+    """``path``, refused up front when it is a file (else: 'Not a directory' deep inside)."""
+    if path.exists() and not path.is_dir():
+        msg = f"{setting} {path}: is a file, not a folder; give a folder for the GEO cache"
+        raise ValueError(msg)
+    return path
 
 
 def check_accession(accession: str, *, pattern: re.Pattern = ACCESSION) -> str:

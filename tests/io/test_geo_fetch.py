@@ -88,6 +88,19 @@ def test_offline_without_cache_is_a_clear_error(server):
     assert server.requests(MATRIX) == 0
 
 
+def test_a_cache_folder_that_is_a_file_is_named(server, tmp_path, monkeypatch):
+    """Before: '[Errno 20] Not a directory: <file>/series/GSEnnn/...', from deep inside."""
+    blocker = tmp_path / "cache_file"
+    blocker.write_text("mine")
+    with pytest.raises(ValueError, match=r"cache_dir .*cache_file: is a file, not a folder"):
+        gx.io.read_geo("GSE9476", cache_dir=blocker)
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(blocker))
+    with pytest.raises(ValueError, match=r"\$GEXCLUST_CACHE_DIR .*: is a file, not a folder"):
+        gx.io.read_geo("GSE9476")
+    assert server.requests(MATRIX) == 0
+    assert blocker.read_text() == "mine"
+
+
 @pytest.mark.parametrize(
     "accession",
     ["../../etc/passwd", "GSE9476/../../x", "GSE", "gse9476", "GSE9476 ", "GSE1;rm -rf", "GXX1",
