@@ -415,8 +415,13 @@ def format_summary(adata, summary: dict) -> str:
     if p["recipe"] == "seed":
         genes = "all probes, z-scored"
     else:
-        genes = "all genes" if p["n_top_genes"] is None else (
-            f"top {summary['n_genes_clustered']} genes by {p['flavor']}")
+        n_genes = summary["n_genes_clustered"]
+        if p["n_top_genes"] is None:
+            genes = "all genes"
+        elif n_genes >= summary["n_probes"]:  # fewer probes than asked: none was left out
+            genes = f"all {n_genes} genes (--n-top-genes {p['n_top_genes']})"
+        else:
+            genes = f"top {n_genes} genes by {p['flavor']}"
         genes += ", centred" if p["scaling"] == "center" else ", z-scored"
     lines.append(f"{summary['n_samples']} samples x {summary['n_probes']} probes; {genes}; "
                  f"{p['method']}/{p['metric']}, {p['recipe']} recipe")

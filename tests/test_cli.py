@@ -436,6 +436,8 @@ def test_summary_says_what_the_missing_value_policy_did(cli, tmp_path):
     assert summary["n_probes"] == 4
     assert summary["missing"]["n_probes_dropped"] == 0
     assert "missing values: 2 (filled with probe means, 0 probes dropped" in proc.stdout
+    # fewer probes than --n-top-genes: all kept, not "top 4 genes by mad" (as before)
+    assert "4 probes; all 4 genes (--n-top-genes " in proc.stdout
 
 
 def test_library_warnings_are_one_line_and_quiet_silences_them(tmp_path):
