@@ -45,7 +45,7 @@ def parse_cumida(
     text = decode_text(raw.removeprefix(codecs.BOM_UTF8))  # Excel's 'CSV UTF-8' starts with one
     del raw
     if (nul := text.find("\x00")) >= 0:  # no CSV holds one; HDF5 names cannot either
-        msg = (f"{path}, line {text.count(chr(10), 0, nul) + 1}: NUL byte; expected comma-"
+        msg = (f"{path}, line {len(_lines(text[:nul]))}: NUL byte; expected comma-"
                "separated text (a binary or damaged file?)")
         raise InputError(msg)
     lines = _lines(text)

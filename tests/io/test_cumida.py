@@ -165,6 +165,9 @@ def test_a_nul_byte_names_its_line(tmp_path):
     path.write_bytes(b"samples,type,p1\n1,A,2\n2,B\x00,4\n")
     with pytest.raises(InputError, match=r"nul.csv, line 3: NUL byte"):
         gx.io.read_cumida(path)
+    path.write_bytes(b"samples,type,p1\r1,A,2\r2,B\x00,4\r")  # old Mac line ends
+    with pytest.raises(InputError, match=r"nul.csv, line 3: NUL byte"):
+        gx.io.read_cumida(path)
 
 
 def test_missing_file_and_bad_gzip(tmp_path):
