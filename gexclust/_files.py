@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from ._errors import InputError
 from ._limits import ENV, Limits, current, size_text
+from ._logging import logger
 
 GZIP_MAGIC = b"\x1f\x8b"
 CHUNK = 1 << 23
@@ -167,14 +168,39 @@ def read_bytes(path: str | os.PathLike, *, limits: Limits | None = None) -> tupl
     return b"".join(chunks), raw.digest.hexdigest()
 
 
-#: Encoding of text that is not UTF-8: older GEO records hold Latin-1 bytes (``M\xfcller``).
-#: Latin-1 maps every byte to a character, so nothing is lost or replaced.
-LEGACY_ENCODING = "latin-1"
+#: The five bytes Windows-1252 leaves undefined: text holding one is not Windows-1252.
+CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
+#: Encodings of text that is not UTF-8, as log messages name them.
+LEGACY_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}
+
+
+def legacy_encoding(raw: bytes) -> str:
+    r"""The encoding of ``raw`` when it is not UTF-8: Windows-1252, else Latin-1.
+
+    Files saved on Windows are Windows-1252, which Latin-1 equals except for 0x80-0x9f:
+    there Latin-1 has invisible control characters where Windows-1252 has curly quotes
+    (0x93, 0x94), the ellipsis (0x85) and dashes (0x96, 0x97). Text holding one of the five
+    bytes Windows-1252 leaves undefined is read as Latin-1 (older GEO records, ``M\xfcller``),
+    which maps every byte to a character, so nothing is lost or replaced.
+    """
+    return "latin-1" if any(byte in raw for byte in CP1252_UNDEFINED) else "cp1252"
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """``raw`` as text, and the encoding it was read with: UTF-8, or :func:`legacy_encoding`."""
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        encoding = legacy_encoding(raw)
+        return raw.decode(encoding), encoding
 
 
 def decode_text(raw: bytes) -> str:
-    """``raw`` as text: UTF-8, or Latin-1 where the bytes are not UTF-8."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode(LEGACY_ENCODING)
+    """``raw`` as text: UTF-8, or Windows-1252 or Latin-1 where the bytes are not UTF-8."""
+    return decode(raw)[0]
+
+
+def log_encoding(where, encoding: str) -> None:
+    """Say (at INFO level) that the text of ``where`` is not UTF-8 and how it was read."""
+    if encoding != "utf-8":
+        logger.info("%s: not UTF-8; read as %s", where, LEGACY_NAMES[encoding])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import InputError
-from .._files import decode_text, read_bytes
+from .._files import decode, log_encoding, read_bytes
 from .._labels import MISSING_LABELS
 from .._limits import Limits
 
@@ -42,8 +42,9 @@ def parse_cumida(
 ) -> CumidaTable:
     """Parse a CuMiDa CSV (``.csv`` or ``.csv.gz``); errors name the file, line and column."""
     raw, digest = read_bytes(path, limits=limits)
-    text = decode_text(raw.removeprefix(codecs.BOM_UTF8))  # Excel's 'CSV UTF-8' starts with one
+    text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))  # Excel's 'CSV UTF-8' has a BOM
     del raw
+    log_encoding(path, encoding)
     if (nul := text.find("\x00")) >= 0:  # no CSV holds one; HDF5 names cannot either
         msg = (f"{path}, line {len(_lines(text[:nul]))}: NUL byte; expected comma-"
                "separated text (a binary or damaged file?)")
@@ -67,7 +68,7 @@ def _lines(text: str) -> list[str]:
     r"""The lines of ``text``, split at ``\n``, ``\r\n`` or ``\r`` only, as csv and pandas do.
 
     ``str.splitlines`` also splits at form feeds, ``\x1c``-``\x1e``, U+2028/9 and NEL
-    (``\x85``: Windows-1252's ellipsis read as Latin-1), which cut such a row in two:
+    (``\x85``, in text read as Latin-1), which cut such a row in two:
     "ragged row", and every later line number one too high.
     """
     lines = text.split("\n")

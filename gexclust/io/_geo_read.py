@@ -15,7 +15,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
-from .._files import LEGACY_ENCODING, decode_text
+from .._files import decode, decode_text, legacy_encoding, log_encoding
 from .._logging import logger
 from ._geo_build import (
     CH2,
@@ -333,11 +333,16 @@ def read_series_matrix(
 def _matrix_header(scanner: LineScanner, path):
     meta: dict[str, list[str]] = {}
     sample_meta: list[tuple[str, list[str], int]] = []
+    encodings: set[str] = set()
     while (raw := scanner.readline()) is not None:
         if scanner.lineno == 1:
             raw = raw.removeprefix(codecs.BOM_UTF8)
-        line = decode_text(raw).strip()
+        line, encoding = decode(raw)
+        encodings.add(encoding)
+        line = line.strip()
         if line.startswith("!series_matrix_table_begin"):
+            for encoding in sorted(encodings - {"utf-8"}):
+                log_encoding(f"{path}: some header lines", encoding)
             return meta, sample_meta
         if line.startswith("^"):
             msg = f"{path}, line {scanner.lineno}: this is a SOFT file, not a series matrix; read it with gexclust.io.read_soft"  # noqa: E501
@@ -373,7 +378,9 @@ def _matrix_table(block: bytes, path) -> pd.DataFrame:
         try:
             frame = _pandas_matrix(body, names, "utf-8")
         except UnicodeDecodeError:
-            frame = _pandas_matrix(body, names, LEGACY_ENCODING)
+            encoding = legacy_encoding(body)
+            log_encoding(f"{path}: series matrix table", encoding)
+            frame = _pandas_matrix(body, names, encoding)
     except (ValueError, pd.errors.ParserWarning) as err:
         _refuse_long_rows(body, names, path)
         msg = f"{path}: cannot read the series matrix table: {err}"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from .._files import LEGACY_ENCODING, decode_text
+from .._files import decode, decode_text, legacy_encoding, log_encoding
 from .._logging import logger
 from ._geo_text import (
     GEO_NA,
@@ -59,14 +59,16 @@ def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.Data
     """Parse tab-separated ``body`` rows (no header line) with GEO's missing-value tokens.
 
     Blank rows are kept (as missing values) so row counts stay aligned with the ID_REF column.
-    Text that is not UTF-8 is read as Latin-1 (older GEO records).
+    Text that is not UTF-8 is read as Windows-1252, or Latin-1 (older GEO records).
     """
     dtype = {c: (float if c in numeric else str) for c in header}
     try:
         try:
             return _pandas_tsv(body, header, dtype, usecols, "utf-8")
         except UnicodeDecodeError:
-            return _pandas_tsv(body, header, dtype, usecols, LEGACY_ENCODING)
+            encoding = legacy_encoding(body)
+            log_encoding(f"{path}: table of {record.kind} {record.accession}", encoding)
+            return _pandas_tsv(body, header, dtype, usecols, encoding)
     except ValueError as err:
         if usecols is not None:
             # pandas refuses usecols when every row is shorter than the header (trailing empty
@@ -170,6 +172,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     records: list[SoftRecord] = []
     seen: dict[tuple[str, str], SoftRecord] = {}
     current: SoftRecord | None = None
+    encodings: set[str] = set()  # of the lines outside tables, logged once
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         pending: bytes | None = None
@@ -179,7 +182,9 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 break
             if scanner.lineno == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
-            line = decode_text(raw).strip()
+            line, encoding = decode(raw)
+            encodings.add(encoding)
+            line = line.strip()
             if line.startswith("^"):
                 current = _record_of(line, scanner.lineno, path, seen, records)
             elif not line:
@@ -206,6 +211,8 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     if not records:
         msg = f"{path}: no SOFT records found; expected lines starting with '^'"
         raise InputError(msg)
+    for encoding in sorted(encodings - {"utf-8"}):
+        log_encoding(f"{path}: some lines", encoding)
     return records
 
 

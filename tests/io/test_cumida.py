@@ -141,18 +141,44 @@ def test_a_header_of_one_field_names_the_separator_and_stays_short(tmp_path, sep
     assert len(str(info.value)) < 300
 
 
-def test_rows_break_at_line_ends_only(tmp_path):
+@pytest.mark.parametrize(("other", "ellipsis"), [(b"B", "\u2026"), (b"B\x81", "\x85")])
+def test_rows_break_at_line_ends_only(tmp_path, other, ellipsis):
     # before: str.splitlines also broke rows at a form feed or at byte 0x85 (Windows-1252's
     # ellipsis, read as Latin-1's NEL): "line 2: 2 fields, expected 4 (ragged row)", and
-    # later line numbers one too high
+    # later line numbers one too high. Byte 0x81 (undefined in Windows-1252) makes the
+    # text Latin-1, where 0x85 is NEL: still no line end.
     path = tmp_path / "excel.csv"
-    path.write_bytes(b"samples,type,p1,p2\r\nS1,AML\x85M2,1,2\r\nS2,B\x0cC,3,4\r\nS3,B,5,x\r\n")
+    path.write_bytes(b"samples,type,p1,p2\r\nS1,AML\x85M2,1,2\r\nS2,B\x0cC,3,4\r\nS3,"
+                     + other + b",5,x\r\n")
     with pytest.raises(InputError, match=r"excel.csv, line 4, column 'p2': value 'x'"):
         gx.io.read_cumida(path)
     path.write_bytes(path.read_bytes().replace(b",x", b",6").replace(b"\r\n", b"\r"))
     adata = gx.io.read_cumida(path)
-    assert adata.obs["type"].tolist() == ["AML\x85M2", "B\x0cC", "B"]
+    assert adata.obs["type"].tolist() == [f"AML{ellipsis}M2", "B\x0cC", other.decode("latin-1")]
     np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4], [5, 6]])
+
+
+@pytest.mark.parametrize("quoted", [False, True])  # the fast parser, or the careful one
+def test_windows_1252_text_reads_as_windows_wrote_it(tmp_path, caplog, quoted):
+    # before: read as Latin-1, curly quotes and dashes became invisible control characters
+    # ('\x93S1\x94', 'AML \x96 M2') and a trailing ellipsis (NEL) was stripped as blank
+    path = tmp_path / "excel.csv"
+    text = "samples,type,p1,p2\n\u201cS1\u201d,AML \u2013 M2\u2026,1,2\nS2,\u2018B\u2019,3,4\n"
+    path.write_bytes(text.replace("S2,", '"S2",' if quoted else "S2,").encode("cp1252"))
+    with caplog.at_level("INFO", logger="gexclust"):
+        adata = gx.io.read_cumida(path)
+    assert adata.obs_names.tolist() == ["\u201cS1\u201d", "S2"]
+    assert adata.obs["type"].tolist() == ["AML \u2013 M2\u2026", "\u2018B\u2019"]
+    np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4]])
+    assert f"{path}: not UTF-8; read as Windows-1252" in caplog.messages
+    # a byte Windows-1252 leaves undefined: Latin-1, every byte kept as it was
+    caplog.clear()
+    path.write_bytes(path.read_bytes().replace(b"S2", b"S2\x81"))
+    with caplog.at_level("INFO", logger="gexclust"):
+        adata = gx.io.read_cumida(path)
+    assert adata.obs_names.tolist() == ["\x93S1\x94", "S2\x81"]
+    assert f"{path}: not UTF-8; read as Latin-1" in caplog.messages
+    np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4]])
 
 
 def test_a_nul_byte_names_its_line(tmp_path):
@@ -168,6 +194,10 @@ def test_a_nul_byte_names_its_line(tmp_path):
     path.write_bytes(b"samples,type,p1\r1,A,2\r2,B\x00,4\r")  # old Mac line ends
     with pytest.raises(InputError, match=r"nul.csv, line 3: NUL byte"):
         gx.io.read_cumida(path)
+    for legacy in (b"\x85\x93", b"\x85\x81"):  # Windows-1252 (an ellipsis), Latin-1 (NEL)
+        path.write_bytes(b"samples,type,p1\r\n1,A" + legacy + b",2\r\n2,B\x00,4\r\n")
+        with pytest.raises(InputError, match=r"nul.csv, line 3: NUL byte"):
+            gx.io.read_cumida(path)
 
 
 def test_missing_file_and_bad_gzip(tmp_path):

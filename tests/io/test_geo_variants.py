@@ -96,6 +96,30 @@ def test_latin1_text_is_read_not_replaced(matrix, tmp_path):
     assert adata.shape == (1, 22283)
 
 
+def test_windows_1252_text_reads_as_windows_wrote_it(matrix, tmp_path, caplog):
+    # before: read as Latin-1, curly quotes, dashes and the ellipsis became invisible control
+    # characters (a trailing ellipsis, NEL to Python, was even stripped as blank)
+    data, _ = matrix
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(data.replace(b'"cell line: HeLa (ATCC CCL-2)"', b'"cell line: \x93HeLa\x94 \x96 CCL-2\x85"')  # noqa: E501
+                     .replace(b'"1007_s_at"', b'"1007_\x96s_at"'))
+    with caplog.at_level("INFO", logger="gexclust"):
+        adata = gx.io.read_series_matrix(path)
+    assert adata.obs["cell line"].tolist() == ["\u201cHeLa\u201d \u2013 CCL-2\u2026"]
+    assert adata.var_names[0] == "1007_\u2013s_at"
+    assert f"{path}: some header lines: not UTF-8; read as Windows-1252" in caplog.messages
+    assert f"{path}: series matrix table: not UTF-8; read as Windows-1252" in caplog.messages
+    sample = text_of(SAMPLE).replace(b"!Sample_molecule_ch1", b"!Sample_characteristics_ch1 = donor: \x93A\x94 \x85\r\n!Sample_molecule_ch1")  # noqa: E501
+    path = tmp_path / "GSM11805.txt"
+    path.write_bytes(sample.replace(b"222384_at\t26.4\tA", b"222384_at\t26.4\t\x96A"))
+    adata = gx.io.read_soft(path)
+    assert adata.obs["donor"].tolist() == ["\u201cA\u201d \u2026"]
+    assert adata.shape == (1, 22283)
+    # a byte Windows-1252 leaves undefined: that line is Latin-1, every byte kept
+    path.write_bytes(sample.replace(b"donor: \x93A\x94", b"donor: \x93A\x81"))
+    assert gx.io.read_soft(path).obs["donor"].tolist() == ["\x93A\x81"]
+
+
 def test_header_longer_than_every_row(tmp_path):
     # a column named in the header whose cells are left out of every row (no trailing tabs)
     data = text_of(SAMPLE)
