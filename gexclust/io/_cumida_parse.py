@@ -146,6 +146,9 @@ def _parse_fast(rows: list[str], n_cols: int, line_numbers: list[int]):
     a 64 x 22,283 file). A cell it cannot parse raises ``ValueError``: the careful parser
     then names it (or reads it as missing). Its NaNs are checked by ``float`` (C's
     ``'nan(123)'``, which fastnumbers reads, is no number to Python or to the careful parser).
+    Rows with a character beyond ASCII in their values go to the careful parser too:
+    fastnumbers reads digits of any script, and ``'\u00bd'`` or ``'\u216b'`` (Roman twelve),
+    which ``float`` refuses.
     """
     from fastnumbers import RAISE, try_array
 
@@ -154,6 +157,8 @@ def _parse_fast(rows: list[str], n_cols: int, line_numbers: list[int]):
         raise ValueError
     values = np.empty((len(rows), n_cols - 2), dtype=np.float64)
     for out, head in zip(values, heads, strict=True):
+        if not head[2].isascii():  # O(1): Python strings know it
+            raise ValueError
         cells = head[2].split(",")
         if len(cells) != n_cols - 2:
             raise ValueError
@@ -185,15 +190,28 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
 
 
 def _to_float(cell: str, path, lineno: int, column: str) -> float:
-    if "_" not in cell:  # Python's float reads '1_000' as 1000 (PEP 515); a CSV never means it
+    # Python's float reads '1_000' as 1000 (PEP 515) and digits of any script ('\u0661\u0662',
+    # full-width '\uff11\uff12'): a CSV means neither, and GEO readers (pandas) refuse them.
+    # Blanks around a number may be any (a no-break space), as for the GEO readers.
+    ascii_digits = cell.isascii() or cell.strip().isascii()
+    if "_" not in cell and ascii_digits:
         try:
             return float(cell)
         except ValueError:
             pass
     if cell.strip() in NA_TOKENS:
         return np.nan
-    msg = f"{path}, line {lineno}, column {column!r}: value {cell!r} is not a number"
+    hint = "" if ascii_digits or not _is_float(cell) else " (digits must be ASCII 0-9)"
+    msg = f"{path}, line {lineno}, column {column!r}: value {cell!r} is not a number{hint}"
     raise InputError(msg)
+
+
+def _is_float(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_unique(ids: Sequence[str], what: str, col: str, line_numbers, path) -> None:

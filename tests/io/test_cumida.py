@@ -56,10 +56,9 @@ def test_fast_parser_gives_pythons_float_bit_for_bit(tmp_path):
     _, _, values, _ = _parse_fast(rows, cells.shape[1] + 2, [2, 3, 4, 5])
     expected = np.array([[float(c) for c in row] for row in cells])
     np.testing.assert_array_equal(values.view(np.int64), expected.view(np.int64))
-    # what it refuses, Python's float still reads (digits of other scripts)
-    path = tmp_path / "odd.csv"
-    path.write_text("samples,type,p1,p2\n1,AML,1,\u0661\u0662\n", encoding="utf-8")
-    np.testing.assert_array_equal(gx.io.read_cumida(path).X, [[1.0, 12.0]])
+    for cell in ("\u00bd", "\u0661", "\u00a01"):  # left to the careful parser, as float reads
+        with pytest.raises(ValueError, match=r"^$"):
+            _parse_fast([f"s0,AML,{cell}"], 3, [2])
 
 
 @pytest.mark.parametrize("cell", ["1_000", "nan(123)"])
@@ -71,6 +70,51 @@ def test_both_parsers_refuse_what_no_csv_means_as_a_number(tmp_path, cell, sampl
     path.write_text(f"samples,type,p1,p2\n{sample},AML,2.5,{cell}\n")
     with pytest.raises(InputError, match=re.escape(f"odd.csv, line 2, column 'p2': value "
                                                    f"'{cell}' is not a number")):
+        gx.io.read_cumida(path)
+
+
+@pytest.mark.parametrize(
+    "cell", ["\u0661\u0662", "\uff11\uff12", "1e\u0663", "\u00bd", "\u00b2", "\u216b"])
+def test_digits_beyond_ascii_are_refused_by_every_reader(tmp_path, cell):
+    # before: Arabic-Indic and full-width digits were numbers in CuMiDa files (Python's float
+    # reads them) but not in GEO files (pandas); fastnumbers even read '\u00bd' as 0.5 and
+    # '\u216b' (Roman twelve) as 12 in clean CuMiDa files only, which the careful parser refused
+    from tests.io.test_geo_quirks import MATRIX
+
+    for sample in ("1", '"1"'):  # the fast parser, or the careful one (quotes)
+        path = tmp_path / "odd.csv"
+        path.write_text(f"samples,type,p1,p2\n{sample},AML,2.5,{cell}\n", encoding="utf-8")
+        with pytest.raises(InputError, match=re.escape(
+                f"odd.csv, line 2, column 'p2': value '{cell}' is not a number")):
+            gx.io.read_cumida(path)
+    path = tmp_path / "GSE2_series_matrix.txt"
+    path.write_text(MATRIX.replace("\t2.5", f"\t{cell}"), encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(f"ID_REF 'p1': value '{cell}' is not a number")):
+        gx.io.read_series_matrix(path)
+
+
+def test_blanks_beyond_ascii_around_a_number_are_read_by_every_reader(tmp_path):
+    from tests.io.test_geo_quirks import MATRIX
+
+    for sample in ("1", '"1"'):
+        path = tmp_path / "odd.csv"
+        path.write_text(f"samples,type,p1,p2\n{sample},AML,2.5,\u00a03.5\u2003\n",
+                        encoding="utf-8")
+        np.testing.assert_array_equal(gx.io.read_cumida(path).X, [[2.5, 3.5]])
+    path = tmp_path / "GSE2_series_matrix.txt"
+    path.write_text(MATRIX.replace("\t2.5", "\t\u00a03.5\u2003"), encoding="utf-8")
+    assert gx.io.read_series_matrix(path, missing="drop").X[1, 0] == 3.5
+
+
+def test_a_number_in_other_digits_says_so(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("samples,type,p1\n1,AML,\uff11\uff12\n2,B,\u00e9t\u00e9\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 2, column 'p1': value '１２' is not a number "
+                                         r"\(digits must be ASCII 0-9\)$"):
+        gx.io.read_cumida(path)
+    path.write_text("samples,type,p1\n1,AML,12\n2,B,\u00e9t\u00e9\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3, column 'p1': value 'été' is not a number$"):
         gx.io.read_cumida(path)
 
 
