@@ -144,6 +144,7 @@ def _load(args):
     """The AnnData to cluster and a description of its source."""
     kind = _input_kind(args.input)
     _refuse_geo_options(args, kind)
+    _warn_fetch_options(args, kind)
     if kind == "cumida":
         from .io import read_cumida
 
@@ -163,7 +164,7 @@ def _load(args):
     from ._files import sha256_file
 
     if kind == "geo":
-        adata = io.read_geo(args.input, platform=args.platform, source=args.source,
+        adata = io.read_geo(args.input, platform=args.platform, source=args.source or "matrix",
                             cache_dir=args.cache_dir, offline=args.offline,
                             type_from=args.type_from, missing=args.missing)
         path = adata.uns["geo"]["source"]
@@ -196,12 +197,29 @@ def _refuse_geo_options(args, kind: str) -> None:
             raise ValueError(msg)
 
 
+#: Options of ``run`` that say how an accession is fetched: a file or the example is not.
+FETCH_OPTIONS = {"--source": "source", "--cache-dir": "cache_dir", "--offline": "offline"}
+
+
+def _warn_fetch_options(args, kind: str) -> None:
+    """Say that --source, --cache-dir and --offline change nothing for a file or the example."""
+    if kind == "geo":
+        return
+    given = [option for option, key in FETCH_OPTIONS.items() if getattr(args, key)]
+    if given:
+        from ._logging import logger
+
+        what = "the built-in example" if kind == "example" else f"the file {args.input}"
+        logger.warning("%s: only for a GEO accession (what to fetch, and where to cache it); "
+                       "ignored for %s", ", ".join(given), what)
+
+
 def fetch_command(args) -> int:
     """Execute ``gexclust fetch``: download into the cache and list the cached files."""
     from ._files import sha256_file
     from .io import fetch_geo
 
-    files = fetch_geo(args.accession, source=args.source, platform=args.platform,
+    files = fetch_geo(args.accession, source=args.source or "matrix", platform=args.platform,
                       annotate=not args.no_annotation, cache_dir=args.cache_dir,
                       offline=args.offline)
     print(f"{args.accession}: cached")

@@ -134,7 +134,8 @@ def _n_clusters(text: str) -> int | str:
 
 
 def _geo_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", choices=("matrix", "soft"), default="matrix",
+    # default None, so that run can tell a --source given for a file (and say it is ignored)
+    parser.add_argument("--source", choices=("matrix", "soft"), default=None,
                         help="GEO file to use: series matrix (default) or family SOFT")
     parser.add_argument("--platform", default=None,
                         help="platform of a multi-platform series (e.g. GPL96)")

@@ -405,6 +405,23 @@ def test_two_samples_give_valid_json(cli, tmp_path):
     assert summary["cophenetic_correlation"] is None
 
 
+def test_fetch_options_for_a_file_are_said_to_be_ignored(cli, tmp_path, small_csv):
+    # before: --source, --cache-dir and --offline were ignored for a file without a word
+    proc = cli("run", small_csv, "-o", tmp_path / "o1", "--source", "soft", "--offline",
+               "--cache-dir", tmp_path / "cache")
+    warnings = [line for line in proc.stderr.splitlines() if "only for a GEO accession" in line]
+    assert warnings == [f"gexclust: warning: --source, --cache-dir, --offline: only for a GEO "
+                        f"accession (what to fetch, and where to cache it); ignored for the "
+                        f"file {small_csv}"]
+    assert not (tmp_path / "cache").exists()
+    plain = cli("run", small_csv, "-o", tmp_path / "o2", "--source", "matrix")
+    assert "gexclust: warning: --source: only for a GEO accession" in plain.stderr
+    quiet = cli("run", small_csv, "-o", tmp_path / "o3", "--offline", "--quiet")
+    assert quiet.stderr == ""
+    assert (tmp_path / "o3" / "clusters.csv").read_bytes() == (
+        tmp_path / "o1" / "clusters.csv").read_bytes()
+
+
 def test_warnings_reach_stderr_and_quiet_silences_them(cli, tmp_path):
     csv = tmp_path / "na.csv"
     csv.write_text("samples,type,p1,p2,p3\na,X,1,,3\nb,Y,3,1,2\nc,X,2,2,2\n")
