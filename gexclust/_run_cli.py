@@ -72,12 +72,9 @@ def check_run_options(args) -> None:
                f"--all-genes), got {args.n_top_genes}")
         raise ValueError(msg)
     check_n_clusters(args.n_clusters, None)
-    if args.consensus is not None and args.consensus < 1:
-        msg = f"--consensus must be a positive number of resamples, got {args.consensus}"
-        raise ValueError(msg)
-    if args.consensus is not None and args.consensus > MAX_RESAMPLES:
-        msg = (f"--consensus {args.consensus}: at most {MAX_RESAMPLES:,} resamples (1,000 is "
-               "ConsensusClusterPlus's usual number)")
+    if args.consensus is not None and not 1 <= args.consensus <= MAX_RESAMPLES:
+        msg = (f"--consensus must be a number of resamples from 1 to {MAX_RESAMPLES:,} (1,000 "
+               f"is ConsensusClusterPlus's usual number), got {args.consensus}")
         raise ValueError(msg)
     if args.platform == "all":
         msg = ("--platform all: run clusters the samples of one platform; run once per "

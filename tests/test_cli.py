@@ -490,7 +490,8 @@ def test_outdir_and_n_clusters_are_checked_before_the_work(cli, tmp_path, small_
 @pytest.mark.parametrize(("option", "message"), [
     ("--n-top-genes", "--n-top-genes must be a positive integer (at most 2,147,483,647, or "
      "--all-genes), got 99999999999999999999999"),
-    ("--consensus", "--consensus 99999999999999999999999: at most 100,000 resamples"),
+    ("--consensus", "--consensus must be a number of resamples from 1 to 100,000 (1,000 is "
+     "ConsensusClusterPlus's usual number), got 99999999999999999999999"),
 ])
 def test_absurd_counts_are_refused_before_the_work(cli, tmp_path, small_csv, option, message):
     # before: --n-top-genes 1e23 ran to the end, then writing adata.h5ad failed with

@@ -38,4 +38,4 @@ def test_run_with_consensus_writes_classes_stability_and_pac(tmp_path, capsys):
 def test_consensus_option_is_checked_before_work(tmp_path, capsys):
     code = main(["run", "-o", str(tmp_path / "o"), "--consensus", "0"])
     assert code == 1
-    assert "--consensus must be a positive number" in capsys.readouterr().err
+    assert "--consensus must be a number of resamples from 1 to 100,000" in capsys.readouterr().err

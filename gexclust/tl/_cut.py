@@ -124,11 +124,12 @@ def cut(
     """
     check_choice("method", method, ("static", "dynamic"))
     refuse_tree_key(adata, key_added, caller="cut")
+    tree = get_tree(adata, key, caller="cut")
+    _refuse_other_axis_key(adata, tree.axis, key, key_added)
     if method == "dynamic":
         if n_clusters is not None or min_support is not None:
             msg = "cut: method='dynamic' chooses the clusters itself; drop n_clusters/min_support"
             raise ValueError(msg)
-        _refuse_other_axis_key(adata, get_tree(adata, key, caller="cut").axis, key, key_added)
         adata = adata.copy() if copy else adata
         cut_dynamic(adata, variant=variant, min_cluster_size=min_cluster_size,
                     deep_split=deep_split, height=height, key=key, key_added=key_added)
@@ -139,8 +140,6 @@ def cut(
     if n_clusters is not None and height is not None:
         msg = "cut: give only one of n_clusters or height"
         raise ValueError(msg)
-    tree = get_tree(adata, key, caller="cut")
-    _refuse_other_axis_key(adata, tree.axis, key, key_added)
     values = None if min_support is None else support_values(adata.uns[key], support=support)
     if copy:
         adata = adata.copy()
