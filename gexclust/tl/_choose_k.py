@@ -25,11 +25,11 @@ K_RANGE = range(2, 11)  # the default cuts scored: k = 2..10
 SAMPLE_SIZE = 2000
 #: Peak bytes per pair of observations scored (square distances, their squares, a linkage).
 BYTES_PER_PAIR = 24
-#: Rough seconds of the scores, measured on this project's 2-core machine: per cubed
-#: observation (the orthonormal basis of the rotations, a QR of an n x n matrix: 8 s at 2,000,
-#: 64 s at 4,000) and per squared observation and copy (distances, tree and scores of a copy:
-#: 0.16 s at 2,000). Only for the warning below.
-SECONDS_PER_CUBE = 1e-9
+#: Rough seconds of the scores, measured on this project's 2-core machine: per operation of
+#: turning a copy (the QR of an n x w Gaussian matrix and the product with the n x d data,
+#: w = min(d, n - 1)) and per squared observation and copy (distances, tree and scores of a
+#: copy: 0.16 s at 2,000). Only for the warning below.
+SECONDS_PER_ROTATION_FLOP = 1e-9
 SECONDS_PER_PAIR_AND_COPY = 4e-8
 #: choose_k warns before scores estimated to take longer than this (seconds).
 SLOW_SECONDS = 120.0
@@ -214,7 +214,7 @@ def choose_k(
     refuse_pairwise(len(data), BYTES_PER_PAIR, task="choose_k", what="observations",
                     alternatives="the default sample_size=2000 (scores on a seeded random "
                     "sample), or a smaller sample_size")
-    _warn_if_slow(m, n_copies=n_rotations + (0 if reference == "rotate" else n_refs),
+    _warn_if_slow(m, data.shape[1], n_copies=n_rotations + (0 if reference == "rotate" else n_refs),
                   sample_size=sample_size)
     observed = _cut_scores(data, pairwise_distances(data, metric=metric, labels=labels), cuts,
                            metric=metric, with_ch=False)
@@ -245,27 +245,29 @@ def choose_k(
     return result
 
 
-def _warn_if_slow(m: int, *, n_copies: int, sample_size) -> None:
+def _warn_if_slow(m: int, d: int, *, n_copies: int, sample_size) -> None:
     """Say before starting when scoring ``m`` observations will take long, and what is faster.
 
-    ``sample_size=None`` (or 20,000) on 20,000 cells fits in memory, but its rotation basis
-    and 99 reclustered copies take hours (estimated 2.7 h here), which ran silently.
+    ``sample_size=None`` (or 20,000) on 20,000 cells fits in memory, but its 99 turned and
+    reclustered copies take about half an hour here, which ran silently.
     """
-    seconds = _estimated_seconds(m, n_copies=n_copies)
+    seconds = _estimated_seconds(m, d, n_copies=n_copies)
     if seconds <= SLOW_SECONDS:
         return
     logger.warning(
-        "choose_k: scoring %s observations (sample_size=%s) builds an orthonormal basis in "
-        "n^3 time and reclusters %d copies of them in n^2 time each: roughly %s or more (an "
-        "estimate from runs on 2 cores); the default sample_size=%d takes about a minute, "
-        "fewer n_rotations/n_refs less", f"{m:,}", sample_size, n_copies,
+        "choose_k: scoring %s observations (sample_size=%s) turns and reclusters %d copies of "
+        "them in n^2 time each: roughly %s or more (an estimate from runs on 2 cores); the "
+        "default sample_size=%d takes about a minute, fewer n_rotations/n_refs less",
+        f"{m:,}", sample_size, n_copies,
         f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h",
         SAMPLE_SIZE)
 
 
-def _estimated_seconds(m: int, *, n_copies: int) -> float:
-    """Rough time of the scores of ``m`` observations and ``n_copies`` reclustered copies."""
-    return SECONDS_PER_CUBE * m**3 + SECONDS_PER_PAIR_AND_COPY * m**2 * (n_copies + 1)
+def _estimated_seconds(m: int, d: int, *, n_copies: int) -> float:
+    """Rough time of the scores of ``m`` observations of ``d`` features and ``n_copies`` copies."""
+    width = min(d, m - 1)
+    per_copy = SECONDS_PER_ROTATION_FLOP * m * width * (width + d)
+    return per_copy * n_copies + SECONDS_PER_PAIR_AND_COPY * m**2 * (n_copies + 1)
 
 
 def _refuse_single_cluster_cuts(cuts, Z: np.ndarray, ks: list[int], method: str) -> None:
@@ -336,9 +338,8 @@ def _rotations(data: np.ndarray, *, euclidean: bool = False):
     """
     n = data.shape[0]
     mean = data.mean(axis=0)
-    # orthonormal basis of the vectors orthogonal to (1, ..., 1): the centring's complement
-    basis = np.linalg.qr(np.column_stack([np.ones(n), np.eye(n)[:, : n - 1]]))[0][:, 1:]
-    coordinates = basis.T @ (data - mean)
+    into, out_of = _centring_complement(n)
+    coordinates = into(data - mean)
     if euclidean and coordinates.shape[1] > n - 1:
         # any R with R R' = C C' gives the rows of C's distances; from the small Gram matrix
         values, vectors = np.linalg.eigh(coordinates @ coordinates.T)
@@ -358,9 +359,31 @@ def _rotations(data: np.ndarray, *, euclidean: bool = False):
         # frame of `width` columns) once the signs are fixed
         q, r = np.linalg.qr(rng.standard_normal((n - 1, width)))
         q *= np.sign(np.diag(r))
-        return mean + basis @ (q @ coordinates)
+        return mean + out_of(q @ coordinates)
 
     return draw
+
+
+def _centring_complement(n: int):
+    """Coordinates in, and back out of, an orthonormal basis of the vectors orthogonal to ones.
+
+    The basis is the last n - 1 columns of the Householder reflection H = I - 2 w w' / w'w
+    that swaps e1 and ones / sqrt(n) (w = e1 - ones / sqrt(n)): symmetric, orthogonal, its
+    first column the ones direction. H is applied as that rank-one update, O(n) per column,
+    never formed: a QR of the n x n matrix took 30 s at 2,000 observations.
+    """
+    w = -np.full(n, 1 / np.sqrt(n))
+    w[0] += 1.0
+    scale = 2.0 / (w @ w)
+
+    def into(matrix: np.ndarray) -> np.ndarray:  # basis' @ matrix, (n - 1) x d
+        return (matrix - np.outer(w, scale * (w @ matrix)))[1:]
+
+    def out_of(coordinates: np.ndarray) -> np.ndarray:  # basis @ coordinates, n x d
+        full = np.vstack([np.zeros((1, coordinates.shape[1])), coordinates])
+        return full - np.outer(w, scale * (w[1:] @ coordinates))
+
+    return into, out_of
 
 
 def _pca_box(data: np.ndarray):
