@@ -264,15 +264,36 @@ def vector_merges(X: np.ndarray, method: str, *, search_dtype=np.float32) -> np.
     """All n - 1 merges (leaf, leaf, height) of the rows of ``X`` (n x d).
 
     ``X`` must already be standardised for ``average``/``weighted`` (unit rows, see
-    :func:`standardise`); for ``ward`` it is taken as is.
+    :func:`standardise`); for ``ward`` it is taken as is. Identical rows are merged first, at
+    height 0 (where any linkage merges them), and each distinct row enters the engine once,
+    weighted by its count: a tie of many rows with one another would otherwise merge one
+    pair per round and search every row again each round (2,100 identical rows: 222 s).
     """
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if len(first) == n:
+        return _rnn_merges(X, method, np.ones(n), search_dtype)
+    kept = np.sort(first)  # one row per distinct value, in the order of the data
+    representative = first[inverse]  # first row of each row's value
+    copies = np.flatnonzero(representative != np.arange(n))
+    duplicates = np.column_stack([representative[copies], copies, np.zeros(len(copies))])
+    counts = np.bincount(representative, minlength=n)[kept].astype(np.float64)
+    merges = _rnn_merges(X[kept], method, counts, search_dtype)
+    merges[:, :2] = kept[merges[:, :2].astype(np.int64)]
+    return np.vstack([duplicates, merges])
+
+
+def _rnn_merges(X: np.ndarray, method: str, size: np.ndarray, search_dtype) -> np.ndarray:
+    """Merges of the rows of ``X``, row i standing for ``size[i]`` identical items."""
     kind = _KIND[method]
     C = np.array(X, dtype=np.float64, order="C")
     n, d = C.shape
     if kind == WARD:
         C -= C.mean(axis=0)  # smaller norms: smaller rounding in the expanded product
     state = {
-        "size": np.ones(n),
+        "size": np.array(size, dtype=np.float64),
         "norms": np.einsum("ij,ij->i", C, C),
         "nn": np.full(n, -1, np.int64),
         "nn_dist": np.full(n, np.inf),
@@ -292,12 +313,19 @@ def vector_merges(X: np.ndarray, method: str, *, search_dtype=np.float32) -> np.
     while n_merges < n - 1:
         if len(search):
             _search(kind, C, np.flatnonzero(alive), search, slack, search_dtype, **state)
+        before = n_merges
         dirty, n_merges = _merge(kind, C, state["size"], state["norms"], state["nn"],
                                  state["nn_dist"], alive, leaf, forward, partner, merges,
                                  n_merges)
         search = _refresh(kind, C, state["size"], alive, forward, partner, state["listed"],
                           state["n_listed"], state["bound"], state["nn"], state["nn_dist"],
                           dirty)
+        if n_merges == before:
+            # Reducibility says a merged cluster is never nearer to a third than the nearer
+            # of its parts, so clusters whose neighbour did not merge keep it. Rounding can
+            # break that at ties by 1e-16, leaving no reciprocal pair; neighbours found
+            # afresh for every cluster always include one (ties go to the smallest slot).
+            search = np.flatnonzero(alive)
     return merges
 
 
