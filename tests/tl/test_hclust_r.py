@@ -18,12 +18,8 @@ TREES = pd.read_csv(REFERENCE).groupby(["method", "metric", "axis"], sort=False)
 
 def clusters_by_merge(pairs, heights, names) -> dict[frozenset, float]:
     """{members of the cluster a merge makes: its height}, whatever the merge order."""
-    made, out = [], {}
-    for (left, right), height in zip(pairs, heights, strict=True):
-        members = left | right
-        made.append(members)
-        out[frozenset(names[i] for i in members)] = float(height)
-    return out
+    return {frozenset(names[i] for i in left | right): float(height)
+            for (left, right), height in zip(pairs, heights, strict=True)}
 
 
 def r_clusters(tree: pd.DataFrame, names) -> dict[frozenset, float]:
