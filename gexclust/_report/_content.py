@@ -596,8 +596,9 @@ def _heatmap(ctx: _Context, figures: dict[str, bytes]) -> Section | None:
     if "cluster_heatmap" not in figures:
         return None
     return Section("heatmap", "Cluster heatmap", [
-        Paragraph("Mean expression of each cluster's top marker genes (rows scaled), the "
-                  "average expression profile per cluster."),
+        Paragraph("Mean expression of each cluster's top marker genes, the average "
+                  "expression profile per cluster: each row centred on its mean, and with "
+                  "more than two clusters scaled to unit variance."),
         Figure(figures["cluster_heatmap"], "Mean expression per cluster of the top marker "
                "genes.", "Heatmap of cluster means")])
 

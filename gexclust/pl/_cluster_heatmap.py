@@ -25,6 +25,7 @@ class ClusterHeatmapSpec:
     means: np.ndarray
     shown: np.ndarray
     scale_rows: bool
+    colour_label: str
     row_labels: list[str]
     column_labels: list[str]
     group_colours: list[str]
@@ -77,7 +78,9 @@ def cluster_heatmap(
         ``.var`` column with gene symbols for the row labels.
     scale_rows
         Colour by the row z-score of the cluster means (as pheatmap's ``scale='row'``) so genes
-        of different brightness compare; the annotated numbers stay the raw means.
+        of different brightness compare; the annotated numbers stay the raw means. With two
+        groups a row z-score is always -1 and +1, which hides how far apart they are: rows
+        are then only centred (each mean minus the row's mean, in expression units).
     annotate
         Write each cluster mean into its cell.
     cmap
@@ -157,8 +160,9 @@ def cluster_heatmap_spec(
         title = f"One {groupby} only: mean of the {len(genes)} most variable genes"
     means = np.stack([X[codes == g][:, genes].mean(axis=0) for g in present], axis=1)
     colours = ensure_colors(adata, groupby)
+    shown, colour_label = _row_scaled(means, what) if scale_rows else (means, f"mean {what}")
     return ClusterHeatmapSpec(
-        means=means, shown=_row_z(means) if scale_rows else means, scale_rows=scale_rows,
+        means=means, shown=shown, scale_rows=scale_rows, colour_label=colour_label,
         row_labels=gene_labels(genes_of, genes, gene_symbols=gene_symbols),
         column_labels=[f"{groupby} {column.categories[g]}" for g in present],
         group_colours=[colours[g] for g in present],
@@ -176,7 +180,8 @@ def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
     top = fig.add_subplot(grid[0, 0])
     ax = fig.add_subplot(grid[1, 0])
     cax = fig.add_subplot(grid[1, 1])
-    limit = np.abs(spec.shown).max() if spec.scale_rows else None
+    # colours centred on 0 when rows are (z-scores, or centred means)
+    limit = np.abs(spec.shown).max() if spec.scale_rows and spec.shown.shape[1] > 1 else None
     image = ax.imshow(spec.shown, aspect="auto", cmap=spec.cmap, interpolation="nearest",
                       vmin=-limit if limit is not None else None, vmax=limit)
     if spec.annotate:
@@ -185,16 +190,21 @@ def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
     side_labels(ax, spec.row_labels, side="left", fontsize=7, positions=np.arange(n_rows))
     side_labels(ax, spec.column_labels, side="bottom", fontsize=8, positions=np.arange(n_groups))
     _group_strip(top, spec.group_colours)
-    fig.colorbar(image, cax=cax, label="row z-score of mean" if spec.scale_rows else "mean")
+    fig.colorbar(image, cax=cax, label=spec.colour_label)
     top.set_title(spec.title, fontsize=10)
     mark_simulated(fig, spec.simulated)
     return fig
 
 
-def _row_z(means: np.ndarray) -> np.ndarray:
+def _row_scaled(means: np.ndarray, what: str) -> tuple[np.ndarray, str]:
+    """Row z-scores of the means and their colour bar's label; only centred for two groups."""
+    if means.shape[1] == 1:  # nothing to compare within a row: the means themselves
+        return means, f"mean {what}"
     centred = means - means.mean(axis=1, keepdims=True)
+    if means.shape[1] == 2:  # the z-scores of two values are -1 and +1, whatever they are
+        return centred, "mean minus row mean"
     sd = means.std(axis=1, keepdims=True)
-    return centred / np.where(sd > 0, sd, 1.0)
+    return centred / np.where(sd > 0, sd, 1.0), "row z-score of mean"
 
 
 def _annotate(ax, means: np.ndarray, shown: np.ndarray) -> None:

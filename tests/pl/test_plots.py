@@ -110,6 +110,29 @@ def test_cluster_heatmap_shows_expression_by_default(clustered):
     assert default.means.min() > 2  # log2 expression, not z-scores around 0
 
 
+def test_cluster_heatmap_of_two_clusters_shows_how_far_apart_they_are(clustered):
+    # the row z-scores of two means are -1 and +1 whatever the difference (Golub's ALL/AML
+    # heatmap was two solid blocks); two clusters are centred instead, in expression units
+    from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+
+    two = clustered.copy()
+    gx.tl.cut(two, n_clusters=2)
+    spec = cluster_heatmap_spec(two, n_genes=5, layer="expression")
+    np.testing.assert_allclose(spec.shown, spec.means - spec.means.mean(axis=1, keepdims=True))
+    assert len(np.unique(np.round(np.abs(spec.shown), 6))) > 1
+    assert spec.colour_label == "mean minus row mean"
+    fig = gx.pl.cluster_heatmap(two, n_genes=5, layer="expression")
+    assert fig.axes[2].get_ylabel() == "mean minus row mean"
+    four = cluster_heatmap_spec(clustered, n_genes=5, layer="expression")
+    np.testing.assert_allclose(four.shown.std(axis=1), 1.0)  # more groups: row z-scores
+    assert four.colour_label == "row z-score of mean"
+    one = clustered.copy()
+    gx.tl.cut(one, n_clusters=1)
+    spec = cluster_heatmap_spec(one, n_genes=6, layer="expression")
+    np.testing.assert_array_equal(spec.shown, spec.means)  # one group: the means themselves
+    assert spec.colour_label == "mean expression"
+
+
 def test_cluster_heatmap_with_one_cluster_or_string_groups(clustered):
     from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
 
