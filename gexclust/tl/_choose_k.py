@@ -9,6 +9,7 @@ import pandas as pd
 from anndata import AnnData
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
+from threadpoolctl import threadpool_limits
 
 from .._checks import check_choice
 from .._logging import logger
@@ -219,17 +220,20 @@ def choose_k(
     observed = _cut_scores(data, pairwise_distances(data, metric=metric, labels=labels), cuts,
                            metric=metric, with_ch=False)
     observed["calinski_harabasz"] = np.array([np.nan, *ch])
-    rotate = _rotations(data, euclidean=metric == "euclidean")
-    rotated = [_reference_scores(rotate(rng), ks, method, metric) for _ in range(n_rotations)]
-    if reference == "rotate":
-        gap_refs = rotated
-    elif reference == "permute":
-        gap_refs = [_reference_scores(rng.permuted(data, axis=0), ks, method, metric)
-                    for _ in range(n_refs)]
-    else:
-        box = _pca_box(data)
-        gap_refs = [_reference_scores(_pca_uniform(box, m, rng), ks, method, metric)
-                    for _ in range(n_refs)]
+    # each copy is small matrix work (a QR of n x width, distances of 2,000 rows): BLAS
+    # threads only spin against each other, 4x slower on a busy 2-core machine
+    with threadpool_limits(1, user_api="blas"):
+        rotate = _rotations(data, euclidean=metric == "euclidean")
+        rotated = [_reference_scores(rotate(rng), ks, method, metric) for _ in range(n_rotations)]
+        if reference == "rotate":
+            gap_refs = rotated
+        elif reference == "permute":
+            gap_refs = [_reference_scores(rng.permuted(data, axis=0), ks, method, metric)
+                        for _ in range(n_refs)]
+        else:
+            box = _pca_box(data)
+            gap_refs = [_reference_scores(_pca_uniform(box, m, rng), ks, method, metric)
+                        for _ in range(n_refs)]
     result = _summarise(observed, rotated, gap_refs, ks, criterion=criterion, alpha=alpha)
     result["params"] = {"k_range": ks, "key": key, "criterion": criterion, "n_refs": int(n_refs),
                         "reference": reference, "n_rotations": int(n_rotations),

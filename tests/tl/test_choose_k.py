@@ -364,3 +364,24 @@ def test_scores_estimated_to_take_long_are_announced_with_what_is_faster(caplog,
     assert _choose_k._estimated_seconds(20_000, 50, n_copies=99) > 1200  # cells on 50 PCs
     assert _choose_k._estimated_seconds(2_000, 50, n_copies=99) < 120  # the default: no word
     assert _choose_k._estimated_seconds(64, 22_283, n_copies=99) < 10  # an array series
+
+
+def test_copies_are_scored_on_one_blas_thread(monkeypatch):
+    # each copy is small matrix work: several BLAS threads on it were 4x slower on a busy
+    # 2-core machine (2,100 x 50: 37 s against 9 s)
+    from threadpoolctl import threadpool_info
+
+    from gexclust.tl import _choose_k
+
+    threads = []
+    score = _choose_k._reference_scores
+
+    def watched(*args, **kwargs):
+        threads.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        return score(*args, **kwargs)
+
+    monkeypatch.setattr(_choose_k, "_reference_scores", watched)
+    adata = default_tree(planted_groups(seed=3, n_genes=300))
+    gx.tl.choose_k(adata, n_rotations=19, n_refs=2, reference="permute")
+    assert len(threads) == 21
+    assert all(t == {1} for t in threads)
