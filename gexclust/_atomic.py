@@ -1,6 +1,9 @@
 """Atomic writes: write to a temporary file in the target's folder, then rename over the target.
 
 A crash or a concurrent run therefore never leaves a half-written file under the final name.
+A writer holds a lock on its temporary file while it writes; the operating system drops it
+when the process dies, however it dies (SIGKILL, a SIGTERM outside ``gexclust run``). The next
+write of the same target removes such unlocked temporaries, and only those of its own naming.
 """
 
 from __future__ import annotations
@@ -8,10 +11,18 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from ._logging import logger
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - no POSIX locks (Windows): leftovers are never removed
+    fcntl = None
 
 
 def current_umask() -> int:
@@ -26,9 +37,8 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    remove_stale_temporaries(target)
+    fd, tmp_path = _locked_temporary(target)
     try:
         yield tmp_path
         # mkstemp creates 0600; give the result the permissions a plain open() would
@@ -36,6 +46,54 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
+        if fd is not None:
+            os.close(fd)  # releases the lock, once the temporary name is gone
+
+
+def _locked_temporary(target: Path) -> tuple[int | None, Path]:
+    """A new temporary file beside ``target`` and its descriptor, locked (None: no locks here)."""
+    while True:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        if fcntl is None:
+            os.close(fd)  # Windows cannot rename a file that is open
+            return None, Path(tmp)
+        if _lock(fd) is not False and os.fstat(fd).st_nlink:
+            return fd, Path(tmp)
+        # another write, between creation and lock, took it for a leftover: take a new one
+        os.close(fd)
+
+
+def _lock(fd: int) -> bool | None:
+    """Lock ``fd`` exclusively: True, False if another process holds it, None if unsupported."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # a file system without locks
+        return None
+    return True
+
+
+def remove_stale_temporaries(target: str | os.PathLike) -> None:
+    """Remove the temporaries of ``target`` that no live write holds (left by killed ones)."""
+    if fcntl is None:
+        return
+    for path in leftover_temporaries(target):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue  # gone meanwhile, a link, or not ours to write
+        try:
+            # the name must still be the file locked: a write may have renamed it meanwhile
+            if (_lock(fd) and stat.S_ISREG(os.fstat(fd).st_mode)
+                    and os.path.samestat(os.fstat(fd), os.lstat(path))):
+                path.unlink()
+                logger.info("removed %s, left by an interrupted write of %s", path,
+                            Path(target).name)
+        except OSError:
+            pass  # gone meanwhile
+        finally:
+            os.close(fd)
 
 
 def leftover_temporaries(target: str | os.PathLike) -> list[Path]:
