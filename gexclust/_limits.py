@@ -132,4 +132,4 @@ def size_text(n: float) -> str:
     for unit, size in (("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
         if n >= size:
             return f"{n / size:,.1f} {unit}"
-    return f"{int(n)} bytes"
+    return f"{int(n)} byte" if int(n) == 1 else f"{int(n)} bytes"
