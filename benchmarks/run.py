@@ -130,7 +130,8 @@ def child(kind: str, args: list[str]) -> dict:
         np.save(z_path, Z)
     elif kind == "gene-tree":
         dtype, x_path, z_path = args
-        from gexclust.tl._vector_linkage import label_merges, standardise, vector_merges
+        from gexclust.tl._distances import standardise
+        from gexclust.tl._vector_linkage import label_merges, vector_merges
 
         genes = standardise(np.load(x_path).T, "correlation")
         start = time.perf_counter()
@@ -168,7 +169,8 @@ def child(kind: str, args: list[str]) -> dict:
         import anndata as ad
 
         import gexclust as gx
-        from gexclust.tl._vector_linkage import standardise, vector_merges
+        from gexclust.tl._distances import standardise
+        from gexclust.tl._vector_linkage import vector_merges
 
         rng = np.random.default_rng(0)
         for method, metric in (("ward", "euclidean"), ("average", "correlation")):

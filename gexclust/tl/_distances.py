@@ -18,6 +18,9 @@ import numpy as np
 #: Metrics computed here by matrix products; others go to scipy's pdist.
 BLAS_METRICS = ("euclidean", "correlation", "cosine")
 
+#: Largest values squared, summed and differenced in float64 without scaling first.
+SAFE_RANGE = (2.0**-100, 2.0**100)
+
 #: Target number of entries of one block product.
 BLOCK_ENTRIES = 1 << 23
 
@@ -35,10 +38,15 @@ def blocked_pdist(data: np.ndarray, metric: str, *, dtype=np.float64) -> np.ndar
     """
     X = np.asarray(data, dtype=np.float64)
     n = X.shape[0]
-    if metric == "correlation":
-        X = X - X.mean(axis=1, keepdims=True)
+    exponent = 0
+    largest = np.abs(X).max(initial=0.0)
     if metric in ("correlation", "cosine"):
-        X = X / np.linalg.norm(X, axis=1, keepdims=True)
+        X = standardise(X, metric)
+    elif largest and not SAFE_RANGE[0] <= largest <= SAFE_RANGE[1]:
+        # squares of values beyond ~1e154 overflow and below ~1e-154 underflow: compute the
+        # distances of the data scaled by a power of two (exactly), and scale them back
+        exponent = int(max_exponent(X))
+        X = np.ldexp(X, -exponent)
     norms = np.einsum("ij,ij->i", X, X)
     Xd = X.astype(dtype, copy=False)
     out = np.empty(condensed_size(n), dtype=dtype)
@@ -58,7 +66,29 @@ def blocked_pdist(data: np.ndarray, metric: str, *, dtype=np.float64) -> np.ndar
                 np.subtract(1.0, products, out=target)
                 np.clip(target, 0.0, 2.0, out=target)
             pos += width
+    if exponent:
+        out *= 2.0**exponent
     return out
+
+
+def max_exponent(X: np.ndarray, axis: int | None = None):
+    """Exponent e of a power of two with ``|X| / 2**e`` at most 1 (0 for zeros), per ``axis``."""
+    return np.frexp(np.abs(X).max(axis=axis, keepdims=axis is not None, initial=0.0))[1]
+
+
+def standardise(X: np.ndarray, metric: str) -> np.ndarray:
+    """Rows as unit vectors (centred first for correlation): distance = 1 - dot product.
+
+    Rows are scaled by powers of two (exactly) to values at most 1 before the sums, which
+    scaling does not change: the squared norm of a row of 1e-300 underflowed to 0 (NaN
+    distances, as in scipy's pdist) and of 1e300 overflowed.
+    """
+    X = np.ldexp(np.asarray(X, dtype=np.float64), -max_exponent(X, axis=1))
+    if metric == "correlation":
+        X -= X.mean(axis=1, keepdims=True)
+        X = np.ldexp(X, -max_exponent(X, axis=1))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X
 
 
 def _euclidean_row(X, i, norms, products, target) -> None:

@@ -159,9 +159,9 @@ def _check_finite_rows(data: np.ndarray, labels) -> None:
 def _large_tree(data: np.ndarray, *, method: str, metric: str, labels) -> np.ndarray:
     import fastcluster
 
-    from ._distances import BLAS_METRICS, blocked_pdist
+    from ._distances import BLAS_METRICS, blocked_pdist, standardise
     from ._hclust import _check_defined
-    from ._vector_linkage import label_merges, standardise, vector_merges
+    from ._vector_linkage import label_merges, vector_merges
 
     n = data.shape[0]
     if metric == "spearman":

@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._distances import max_exponent
+
 WARD, AVERAGE, WEIGHTED = 0, 1, 2
 _KIND = {"ward": WARD, "average": AVERAGE, "weighted": WEIGHTED}
 
@@ -270,6 +272,18 @@ def vector_merges(X: np.ndarray, method: str, *, search_dtype=np.float32) -> np.
     pair per round and search every row again each round (2,100 identical rows: 222 s).
     """
     X = np.asarray(X, dtype=np.float64)
+    if method == "ward":
+        # float32 products underflow below ~1e-19 and overflow above ~1e19 (a wrong tree, or
+        # none): search the data scaled by a power of two (exactly) to values up to 1
+        exponent = int(max_exponent(X))
+        merges = _distinct_merges(np.ldexp(X, -exponent), method, search_dtype)
+        merges[:, 2] = np.ldexp(merges[:, 2], exponent)
+        return merges
+    return _distinct_merges(X, method, search_dtype)
+
+
+def _distinct_merges(X: np.ndarray, method: str, search_dtype) -> np.ndarray:
+    """:func:`vector_merges` of identical rows at height 0, then of the distinct rows."""
     n = X.shape[0]
     _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -327,15 +341,6 @@ def _rnn_merges(X: np.ndarray, method: str, size: np.ndarray, search_dtype) -> n
             # afresh for every cluster always include one (ties go to the smallest slot).
             search = np.flatnonzero(alive)
     return merges
-
-
-def standardise(X: np.ndarray, metric: str) -> np.ndarray:
-    """Rows as unit vectors (centred first for correlation): distance = 1 - dot product."""
-    X = np.array(X, dtype=np.float64)
-    if metric == "correlation":
-        X -= X.mean(axis=1, keepdims=True)
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    return X
 
 
 def _search(kind, C, active, queries, slack, dtype, *, size, norms, nn, nn_dist, listed,

@@ -13,9 +13,9 @@ from scipy.spatial.distance import pdist, squareform
 from scipy.stats import rankdata
 
 import gexclust as gx
-from gexclust.tl._distances import blocked_pdist
+from gexclust.tl._distances import blocked_pdist, standardise
 from gexclust.tl._linkage import SMALL_N, check_memory, induced_linkage, sampled_cophenetic
-from gexclust.tl._vector_linkage import label_merges, standardise, vector_merges
+from gexclust.tl._vector_linkage import label_merges, vector_merges
 
 VECTOR = [("ward", "euclidean"), ("average", "correlation"), ("average", "cosine"),
           ("weighted", "correlation")]
@@ -263,3 +263,33 @@ def test_duplicated_rows_are_searched_once(monkeypatch, method, metric):
     expected = hierarchy.linkage(pdist(X, metric), method)
     np.testing.assert_allclose(np.sort(Z[:, 2]), np.sort(expected[:, 2]), atol=1e-12)
     np.testing.assert_allclose(hierarchy.cophenet(Z), hierarchy.cophenet(expected), atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-20, 1e20, 1e150])
+def test_ward_engine_is_scipy_at_any_magnitude(scale):
+    # The search runs in float32, whose products underflow below ~1e-19 (a silently wrong
+    # tree: cophenetic distances off by 100%) and overflow above ~1e19 (the engine never
+    # finished); scipy's float64 handles both.
+    X = clustered(200, seed=8) * scale
+    Z = label_merges(vector_merges(X, "ward"), len(X))
+    expected = hierarchy.linkage(pdist(X), "ward")
+    np.testing.assert_allclose(Z, expected, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("metric", ["correlation", "cosine"])
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_correlation_and_cosine_of_tiny_or_huge_rows(metric, scale):
+    # scale does not change correlation or cosine distances, but the rows' squared norms
+    # underflowed (0/0: NaN distances) or overflowed; scipy's pdist gives NaN there too
+    X = clustered(120, seed=9)
+    expected = hierarchy.linkage(pdist(X, metric), "average")
+    np.testing.assert_allclose(blocked_pdist(X * scale, metric), pdist(X, metric), atol=1e-12)
+    Z = label_merges(vector_merges(standardise(X * scale, metric), "average"), len(X))
+    np.testing.assert_allclose(Z, expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e160])
+def test_blocked_euclidean_of_tiny_or_huge_values(scale):
+    X = clustered(120, seed=10)
+    np.testing.assert_allclose(blocked_pdist(X * scale, "euclidean"), pdist(X) * scale,
+                               rtol=1e-12)
