@@ -176,8 +176,11 @@ def _large_tree(data: np.ndarray, *, method: str, metric: str, labels) -> np.nda
         rows = data if method == "ward" else standardise(data, metric)
         return label_merges(vector_merges(rows, method), n)
     if metric in FASTCLUSTER_VECTOR.get(method, ()):
-        return fastcluster.linkage_vector(np.asarray(data, dtype=np.float64), method=method,
-                                          metric=metric)
+        Z = fastcluster.linkage_vector(np.asarray(data, dtype=np.float64), method=method,
+                                       metric=metric)
+        # its 1 - r (or cosine) of identical rows can round to -2e-16; distances are >= 0
+        np.maximum(Z[:, 2], 0.0, out=Z[:, 2])
+        return Z
     if metric in BLAS_METRICS:
         distances = blocked_pdist(data, metric)
     else:

@@ -293,3 +293,21 @@ def test_blocked_euclidean_of_tiny_or_huge_values(scale):
     X = clustered(120, seed=10)
     np.testing.assert_allclose(blocked_pdist(X * scale, "euclidean"), pdist(X) * scale,
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["correlation", "cosine"])
+def test_single_linkage_of_repeated_rows_has_no_negative_heights(metric):
+    # fastcluster's 1 - r of two identical rows rounds to -2e-16: the stored tree had
+    # negative heights and hclust failed in scipy's cophenet ("contains negative distances")
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(2, 6))[rng.integers(0, 2, SMALL_N + 50)]
+    adata = ad.AnnData(X)
+    gx.tl.hclust(adata, method="single", metric=metric)
+    Z = adata.uns["hclust"]["linkage"]
+    expected = hierarchy.linkage(pdist(X, metric), "single")
+    assert Z[:, 2].min() >= 0.0
+    np.testing.assert_allclose(np.sort(Z[:, 2]), np.sort(expected[:, 2]), atol=1e-12)
+    gx.tl.cut(adata, n_clusters=2)  # the two distinct rows
+    clusters = adata.obs["cluster"].to_numpy()
+    same_row = np.all(np.equal(X, X[0]), axis=1)
+    np.testing.assert_array_equal(clusters == clusters[0], same_row)
