@@ -81,3 +81,24 @@ def check_labels(column, *, key: str, caller: str) -> None:
            f"it first, e.g. adata.obs['{key}_group'] = pd.cut(adata.obs['{key}'], 4), or make "
            f"it categorical if the numbers are labels: .astype('category')")
     raise ValueError(msg)
+
+
+def no_classes(labels, *, key: str) -> str | None:
+    """Why the labels in ``labels`` name no classes, or ``None`` when some label is shared.
+
+    ``labels`` are the labelled samples' labels (missing ones left out first). A column
+    that gives every sample a label of its own (a sample number, a GSM id) groups nothing:
+    scored against clusters it gives an ARI of 0 and an NMI that only reflects the number of
+    clusters, which read as "the clusters do not match the classes" when there are none.
+    """
+    values = np.asarray(labels, dtype=object).astype(str)
+    n_distinct = len(np.unique(values))
+    if n_distinct < len(values):
+        return None
+    if len(values) == 1:
+        return (f"only one sample has a label in the {key!r} column ('{values[0]}'), so there "
+                "are no classes and no agreement with the clusters is computed")
+    examples = ", ".join(f"'{v}'" for v in values[:2])
+    return (f"the {key!r} column has no repeated label: each of the {len(values)} labelled "
+            f"samples has its own (e.g. {examples}), so it names no classes and no agreement "
+            "with the clusters is computed")

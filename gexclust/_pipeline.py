@@ -64,11 +64,15 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
 
     Writes, besides what each step documents, ``.layers['expression']`` (the values before
     centring/scaling), ``.uns['run']`` (the config) and, with ``n_clusters='auto'``,
-    ``.uns['choose_k']`` (see :func:`gexclust.tl.choose_k`).
+    ``.uns['choose_k']`` (see :func:`gexclust.tl.choose_k`). A ``type`` column is compared
+    with the clusters (``.uns['compare_type_cluster']``, :func:`gexclust.tl.compare`) unless
+    it names no classes (a different label for every sample, e.g. GSM ids): then a warning
+    says so and ``.uns['run']['type_note']`` records it.
     """
     from . import pp, tl
     from ._checks import check_choice
-    from ._labels import has_label
+    from ._labels import has_label, no_classes
+    from ._logging import logger
 
     check_choice("recipe", config.recipe, RECIPES)
     if config.recipe == "default":
@@ -91,8 +95,16 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
         tl.choose_k(adata, k_range=AUTO_K_RANGE, random_state=config.random_state)
         k = int(adata.uns["choose_k"]["k"])
     tl.cut(adata, n_clusters=k)
+    type_note = None
     if "type" in adata.obs and has_label(adata.obs["type"]).any():  # else nothing to compare
-        tl.compare(adata, "type", "cluster")
+        labelled = adata.obs["type"][has_label(adata.obs["type"])]
+        type_note = no_classes(labelled, key="type")
+        if type_note is None:
+            tl.compare(adata, "type", "cluster")
+        else:
+            logger.warning("%s", type_note)
     run = {key: ("none" if v is None else v) for key, v in config.as_dict().items()}
     adata.uns["run"] = {**run, "n_clusters_cut": int(k)}
+    if type_note is not None:
+        adata.uns["run"]["type_note"] = type_note
     return adata

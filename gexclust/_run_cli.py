@@ -251,6 +251,7 @@ def _summary(adata, config, source, n_probes: int) -> dict:
         "ari_vs_type": None if comparison is None else comparison["ari"],
         "nmi_vs_type": None if comparison is None else comparison["nmi"],
         "purity_vs_type": None if comparison is None else comparison["purity"],
+        "type_note": adata.uns["run"].get("type_note"),
         "consensus": _consensus_summary(adata),
         "versions": {name: version(name) for name in VERSIONED},
     }
@@ -451,7 +452,9 @@ def format_summary(adata, summary: dict) -> str:
     how = {"auto": "chosen automatically (--n-clusters auto): ", "given": "",
            "recipe default": ""}[chosen["how"]]
     lines.append(("WARNING: " if weak else "") + f"clusters {how}{chosen['message']}")
-    if "type" in adata.obs:
+    if summary.get("type_note"):  # a sample id, say: a table of it would list the samples
+        lines.append(f"NOTE: {summary['type_note']}")
+    elif "type" in adata.obs:
         from ._report._facts import type_labels
 
         # samples without a type get a column of their own, so totals are the cluster sizes

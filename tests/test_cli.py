@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -631,3 +632,29 @@ def test_a_run_imports_no_module_it_does_not_use(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_type_with_a_label_per_sample_is_not_scored(cli, tmp_path):
+    # before: GSM ids as 'type' printed a 18-column table and 'ARI vs type: 0.000 NMI: 0.3..',
+    # and the report spoke of agreement with the known sample types
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    adata.obs["type"] = [f"GSM{1000 + i}" for i in range(adata.n_obs)]
+    gx.io.write_cumida(adata, tmp_path / "ids.csv")
+    proc = cli("run", tmp_path / "ids.csv", "-o", tmp_path / "out", "--n-clusters", "3",
+               "--formats", "png")
+    note = ("the 'type' column has no repeated label: each of the 18 labelled samples has its "
+            "own (e.g. 'GSM1000', 'GSM1001'), so it names no classes and no agreement with the "
+            "clusters is computed")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["type_note"] == note
+    assert summary["ari_vs_type"] is summary["nmi_vs_type"] is summary["purity_vs_type"] is None
+    assert proc.stderr.count(note) == 1
+    assert f"NOTE: {note}\n" in proc.stdout
+    assert "ARI vs type" not in proc.stdout
+    assert "GSM1017" not in proc.stdout
+    report = html.unescape(" ".join((tmp_path / "out" / "report.html").read_text().split()))
+    assert note[0].upper() + note[1:] in report
+    assert "known sample types" not in report
+    assert "GSM1017" not in report
+    assert "compare_type_cluster" not in ad.read_h5ad(tmp_path / "out" / "adata.h5ad").uns
+    assert summary["cluster_sizes"] == {"1": 6, "2": 6, "3": 6}

@@ -100,7 +100,9 @@ class _Context:
     def __init__(self, adata: AnnData, summary: dict, markers: pd.DataFrame | None) -> None:
         self.adata, self.summary = adata, summary
         types = facts.type_labels(adata) if "type" in adata.obs else pd.Series(dtype=object)
-        self.has_types = bool(types.notna().any())
+        # a 'type' that names no classes (a sample id) is not compared: the run says why
+        self.type_note = summary.get("type_note")
+        self.has_types = bool(types.notna().any()) and not self.type_note
         self.Z = facts.linkage(adata)
         self.params = adata.uns["hclust"].get("params", {})
         self.k = len(adata.obs["cluster"].cat.categories)
@@ -259,6 +261,8 @@ def _dataset(ctx: _Context) -> Section:
         blocks.append(Table(["type", "samples"], rows,
                             caption=f"{len(counts)} sample types ('type' column)",
                             numeric=(1,)))
+    elif ctx.type_note:
+        blocks.append(Paragraph(f"{ctx.type_note[0].upper()}{ctx.type_note[1:]}."))
     else:
         what = ("no sample has a type (the 'type' column is empty)" if "type" in adata.obs
                 else "the input has no 'type' column")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from .._labels import check_labels, has_label
+from .._labels import check_labels, has_label, no_classes
 from .._logging import logger
 from .._palette import as_categorical
 from ._tree_access import refuse_tree_key
@@ -29,7 +29,10 @@ def compare(
     reference
         ``.obs`` column with the known labels (e.g. ``'type'``). Labels are categories,
         strings or whole numbers; measurements (numbers with fractions, or more distinct
-        values than half the samples) are refused, as in :func:`~gexclust.tl.markers`.
+        values than half the samples) are refused, as in :func:`~gexclust.tl.markers`;
+        so are labels that name no classes, a different label for every sample compared
+        (a sample id), which no clustering can agree with (scored, they would give an ARI of
+        0 and an NMI that reflects only the number of clusters).
     clusters
         ``.obs`` column with the clusters (e.g. ``'cluster'``).
     key_added
@@ -85,6 +88,10 @@ def compare(
         msg = f"compare: no sample has both a {reference!r} and a {clusters!r} label"
         raise ValueError(msg)
     ref, clu = (_labels(adata.obs[key], labelled) for key in (reference, clusters))
+    why = no_classes(ref, key=reference)
+    if why is not None:  # every sample its own class: ARI 0 and NMI > 0 would mean nothing
+        msg = f"compare: {why}; is .obs[{reference!r}] a sample id?"
+        raise ValueError(msg)
     table = pd.crosstab(pd.Series(ref, name=reference), pd.Series(clu, name=clusters))
     counts = table.to_numpy()
     result = {

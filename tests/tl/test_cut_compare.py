@@ -315,3 +315,16 @@ def test_the_refusal_of_fractional_groups_shows_a_fraction(planted):
     planted.obs["cluster"] = planted.obs["type"]
     with pytest.raises(ValueError, match=r"\(3 distinct value\(s\), e\.g\. 2\.5\)"):
         gx.tl.compare(planted, "dose", "cluster")
+
+
+def test_a_reference_with_a_label_per_sample_is_refused(planted):
+    # before: sample ids as the reference scored ARI 0 and NMI 0.30 as if they were classes
+    planted.obs["cluster"] = planted.obs["type"]
+    planted.obs["gsm"] = [f"GSM{1000 + i}" for i in range(planted.n_obs)]
+    planted.obs.loc[planted.obs_names[0], "gsm"] = "NA"  # left out: still no shared label
+    with pytest.raises(ValueError, match=r"'gsm' column has no repeated label: each of the 23 "
+                                         r"labelled samples .*is \.obs\['gsm'\] a sample id\?"):
+        gx.tl.compare(planted, "gsm", "cluster")
+    assert "compare_gsm_cluster" not in planted.uns
+    planted.obs.loc[planted.obs_names[1], "gsm"] = "GSM1002"  # one label shared: compared
+    assert gx.tl.compare(planted, "gsm", "cluster")["n_compared"] == 23
