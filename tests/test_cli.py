@@ -314,6 +314,8 @@ def test_valid_options_draw_and_say_what_was_cut(cli, tmp_path, args, n_found):
         report = " ".join((out / "report.html").read_text().split())
         assert "cut into 1 cluster." in report
         assert "With a single cluster the 3 known sample types cannot be told apart" in report
+        assert ("No marker genes were computed (one cluster only: markers rank a cluster "
+                "against the rest).") in report
     if found != int(args[-1]) or "--method" in args:  # centroid/median trees have inversions
         assert summary["cut_note"]
         assert f"NOTE on the cut: {summary['cut_note']}" in proc.stdout

@@ -610,7 +610,10 @@ def _heatmap(ctx: _Context, figures: dict[str, bytes]) -> Section | None:
 def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     table = ctx.markers
     if table is None or table.empty:
-        return Section("markers", "Marker genes", [Paragraph("No marker genes were computed.")])
+        why = (" (one cluster only: markers rank a cluster against the rest)" if ctx.k < 2
+               else "")
+        return Section("markers", "Marker genes",
+                       [Paragraph(f"No marker genes were computed{why}.")])
     n_genes = ctx.summary.get("n_genes_clustered", ctx.adata.n_vars)
     blocks = [Paragraph(
         f"Genes, among the {n_genes} clustered, that tell each cluster apart from all other "

@@ -6,9 +6,16 @@ import pandas as pd
 from anndata import AnnData
 
 
-def marker_table(adata: AnnData, *, groupby: str = "cluster", n_genes: int = 5) -> pd.DataFrame:
-    """``group``, ``direction``, ``gene``, ``symbol``, ``log2fc``, ``pval_adj`` per cluster."""
+def marker_table(adata: AnnData, *, groupby: str = "cluster",
+                 n_genes: int = 5) -> pd.DataFrame | None:
+    """``group``, ``direction``, ``gene``, ``symbol``, ``log2fc``, ``pval_adj`` per cluster.
+
+    ``None`` with one cluster: markers are one cluster against the rest, and it has none.
+    """
     from ..tl import markers
+
+    if adata.obs[groupby].nunique() < 2:
+        return None
 
     layer = "expression" if "expression" in adata.layers else None
     table = markers(adata, groupby=groupby, layer=layer, n_genes=n_genes, direction="both",

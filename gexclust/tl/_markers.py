@@ -100,6 +100,14 @@ def markers(
     z-scores clipped by ``pp.scale(max_value=...)``, have no fold changes:
     ``logfoldchange`` is NaN, with a logged warning.
 
+    Raises
+    ------
+    ValueError
+        When fewer than two groups have samples (one cluster): markers rank each group
+        against the rest, and one group has no rest (scanpy's ``rank_genes_groups`` returns
+        meaningless rows with a ``RuntimeWarning`` there; :func:`~gexclust.pl.markers` refuses
+        it too).
+
     Examples
     --------
     >>> import gexclust as gx
@@ -118,9 +126,22 @@ def markers(
     table = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                            use_raw=use_raw, direction=direction, gene_symbols=gene_symbols,
                            caller="tl.markers").table
+    if table.empty:  # one group (or none) has samples: there is no rest to rank it against
+        msg = (f"tl.markers: {groupby!r} needs at least 2 groups with samples to rank markers "
+               "(each group against the rest); it has "
+               f"{_groups_with_samples(adata.obs[groupby])}")
+        raise ValueError(msg)
     if inplace:
         adata.uns[key_added] = table
     return table
+
+
+def _groups_with_samples(column) -> str:
+    """'one group, '1'' or 'none' (labelled groups of ``column``), for messages."""
+    present = pd.unique(as_categorical(column)[label_codes(column) >= 0].astype(str))
+    if len(present) == 0:
+        return "none (no sample has a label)"
+    return f"one, '{present[0]}'"
 
 
 @dataclass

@@ -407,3 +407,16 @@ def test_z_scores_are_found_whatever_the_first_genes_are():
     assert not columns_have_unit_sd(X)
     assert not columns_have_unit_sd(z.astype(np.float32)[:, :1])  # one gene: no verdict
     assert columns_have_unit_sd(z.astype(np.float32))
+
+
+def test_markers_of_one_group_are_refused_not_an_empty_table(clustered):
+    # before: one cluster gave an empty table, silently (pl.markers already refused it)
+    one = clustered.copy()
+    gx.tl.cut(one, n_clusters=1)
+    with pytest.raises(ValueError, match=r"tl\.markers: 'cluster' needs at least 2 groups with "
+                                         r"samples .*it has one, '1'$"):
+        gx.tl.markers(one)
+    assert "markers" not in one.uns
+    one.obs["cluster"] = np.nan
+    with pytest.raises(ValueError, match=r"it has none \(no sample has a label\)$"):
+        gx.tl.markers(one, inplace=False)
