@@ -192,6 +192,30 @@ def refuse_missing(X: np.ndarray, adata: AnnData, *, caller: str) -> None:
     raise ValueError(msg)
 
 
+def refuse_overflow(X: np.ndarray, stats: list[np.ndarray], adata: AnnData, *,
+                    caller: str) -> None:
+    """Refuse finite values whose per-gene ``stats`` (mean, standard deviation) overflowed.
+
+    Values near the largest float (1.8e308 in float64, 3.4e38 in float32) are finite, so
+    :func:`refuse_missing` lets them through, but their sum or square is not: the mean or
+    standard deviation becomes inf and the gene NaN, -inf or silently 0. The error names the
+    gene and its largest value, which are too large, not missing.
+    """
+    bad = ~np.logical_and.reduce([np.isfinite(s) for s in stats])
+    if not bad.any():
+        return
+    j = int(np.flatnonzero(bad)[0])
+    i = int(np.argmax(np.abs(X[:, j])))
+    msg = (
+        f"{caller}: gene {adata.var_names[j]!r} has values too large to average or square in "
+        f"{X.dtype} ({X[i, j]:.3g} in sample {adata.obs_names[i]!r}; the largest {X.dtype} is "
+        f"{np.finfo(X.dtype).max:.3g}): its mean or variance overflows ({int(bad.sum())} "
+        "such gene(s) in all). These are not missing values; check the file's values "
+        "(a unit or parsing error?) or log2 them first (pp.log2)"
+    )
+    raise ValueError(msg)
+
+
 def view_to_actual(adata: AnnData) -> None:
     """Make a view an AnnData of its own (its parent is left as it is)."""
     if adata.is_view:

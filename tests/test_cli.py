@@ -225,6 +225,31 @@ def test_bad_input_gives_one_line_error(cli, tmp_path, content, args, message):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("args", "start"), [
+    ([], "pp.select_variable: gene 'p2' has values too large to average or square in float64 "
+         "(1.5e+308 in sample 's3'; the largest float64 is 1.8e+308): its mean or variance "
+         "overflows (1 such gene(s) in all)."),
+    (["--recipe", "seed"], "pp.scale: gene 'p2' has values too large to average or square"),
+    (["--all-genes"], "row 's3' has values too large for euclidean distances in float64 (up "
+                      "to 1.35e+308): the distances overflow."),
+])
+def test_values_too_large_to_square_are_named_not_called_missing(cli, tmp_path, args, start):
+    # before: "row 's3' contains NaN or infinite values ... Handle missing values first" (a
+    # gene centred to -inf), scipy's "The condensed distance matrix must contain only finite
+    # values.", or with --recipe seed a gene silently scaled to 0 (its mean overflowed)
+    X = np.random.default_rng(0).normal(size=(10, 30))  # around 0: not logged (GEO2R's rule)
+    X[3, 2] = 1.5e308
+    lines = ["samples,type," + ",".join(f"p{j}" for j in range(30))]
+    lines += [f"s{i},{'AB'[i % 2]}," + ",".join(map(str, row.tolist()))
+              for i, row in enumerate(X)]
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    proc = cli("run", tmp_path / "in.csv", "-o", tmp_path / "out", *args, check=False)
+    assert proc.returncode == 1
+    error = proc.stderr.splitlines()[-1]
+    assert error.startswith(f"gexclust: error: {start}")
+    assert "These are not missing values" in error
+
+
 def test_quoted_names_at_either_end_of_an_error_keep_their_quotes(cli, tmp_path):
     # before: the CLI stripped quote characters from both ends of every message, so
     # "'../x' is not a GEO accession" lost its opening quote and "... or 'weighted'" its last

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 from anndata import AnnData
 
 from .._utils import (
     float_matrix,
     get_matrix,
     refuse_missing,
+    refuse_overflow,
     set_matrix,
     stats_names,
     undo_of_x,
@@ -26,7 +28,8 @@ def center(
     (a cell-type or tumour programme) weighs more in distances than one that barely varies.
     Euclidean distances, and so ward trees, are the same as on the uncentred values; the
     centred values are what heatmaps should show (Eisen et al. 1998) and what correlation
-    distances and principal components expect.
+    distances and principal components expect. Missing values, and values too large to sum
+    (near 1.8e308 in float64: the mean overflows), are refused with an error naming the gene.
 
     Parameters
     ----------
@@ -63,7 +66,9 @@ def center(
         adata = adata.copy()
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.center"))
     refuse_missing(X, adata, caller="pp.center")  # NaN and infinite values, as pp.scale
-    mean = X.mean(axis=0)
+    with np.errstate(over="ignore"):  # values near the float limit: refused just below
+        mean = X.mean(axis=0)
+    refuse_overflow(X, [mean], adata, caller="pp.center")
     record = {"layer": layer or "X"}
     prior = undo_of_x(adata) if layer is None else None
     if prior is not None:  # .X = (Y - offset) / s1 before: Y = .X * s1 + s1 * mean + offset

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
-from .._utils import float_matrix, get_matrix, refuse_missing, set_matrix, stats_names, undo_of_x
+from .._utils import (
+    float_matrix,
+    get_matrix,
+    refuse_missing,
+    refuse_overflow,
+    set_matrix,
+    stats_names,
+    undo_of_x,
+)
 
 
 def scale(
@@ -22,7 +30,9 @@ def scale(
     Follows ``scanpy.pp.scale``: a constant gene becomes 0 (not NaN), and ``max_value`` clips.
     Missing values are refused (a ``ValueError`` naming the gene and sample) rather than
     scaled: one NaN would otherwise turn its whole gene's mean and standard deviation into NaN.
-    Handle them when reading (``read_cumida(missing='drop'|'impute')``). A sparse matrix is
+    Handle them when reading (``read_cumida(missing='drop'|'impute')``). Values too large to
+    square or sum in their dtype (near 1.8e308 in float64) are refused too, naming the gene:
+    their mean or standard deviation would overflow. A sparse matrix is
     densified with a logged warning (z-scores are dense), and refused above 2 GiB. float32
     input stays float32.
 
@@ -76,8 +86,10 @@ def scale(
     if adata.n_obs <= ddof:
         msg = f"scale: need more than ddof={ddof} samples, got {adata.n_obs}"
         raise ValueError(msg)
-    mean = X.mean(axis=0)
-    std = X.std(axis=0, ddof=ddof)
+    with np.errstate(over="ignore", invalid="ignore"):  # near the float limit: refused below
+        mean = X.mean(axis=0)
+        std = X.std(axis=0, ddof=ddof)
+    refuse_overflow(X, [mean, std], adata, caller="pp.scale")
     # A constant gene carries no information: give it 0 instead of 0/0. Its float std can come
     # out a few ulps above 0 (the mean of equal values is not always exact), hence the tolerance.
     constant = std <= np.finfo(X.dtype).eps * 16 * (np.abs(mean) + 1.0)

@@ -10,7 +10,14 @@ from scipy import sparse
 
 from .._checks import check_choice
 from .._defaults import DEFAULT_N_TOP
-from .._utils import all_unit_sd, float_matrix, get_matrix, in_memory, refuse_missing
+from .._utils import (
+    all_unit_sd,
+    float_matrix,
+    get_matrix,
+    in_memory,
+    refuse_missing,
+    refuse_overflow,
+)
 
 FLAVORS = ("variance", "mad", "iqr")
 
@@ -36,7 +43,9 @@ def _score(adata: AnnData, *, layer: str | None, flavor: str) -> np.ndarray:
         return variance
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.select_variable"))
     refuse_missing(X, adata, caller="pp.select_variable")
-    variance = X.var(axis=0, ddof=1)
+    with np.errstate(over="ignore", invalid="ignore"):  # near the float limit: refused below
+        variance = X.var(axis=0, ddof=1)
+    refuse_overflow(X, [variance], adata, caller="pp.select_variable")
     _refuse_unit_variance(variance, adata, layer)
     return variance if flavor == "variance" else _variability(X, flavor)
 

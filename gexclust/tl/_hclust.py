@@ -269,7 +269,16 @@ def pairwise_distances(data: np.ndarray, *, metric: str, labels=None) -> np.ndar
         metric = "correlation"
     if metric in ("correlation", "cosine"):
         _check_defined(data, metric, labels)
-    return pdist(data, metric=metric)
+    with np.errstate(over="ignore"):  # values near the float limit: refused just below
+        distances = pdist(data, metric=metric)
+    if not np.isfinite(distances).all():  # finite values whose squares overflow
+        i = int(np.argmax(np.abs(data).max(axis=1)))
+        name = labels[i] if labels is not None else i
+        msg = (f"row {name!r} has values too large for {metric} distances in {data.dtype} "
+               f"(up to {np.abs(data[i]).max():.3g}): the distances overflow. These are not "
+               "missing values; check the values (a unit or parsing error?) or log2 them first")
+        raise ValueError(msg)
+    return distances
 
 
 def _check_defined(data: np.ndarray, metric: str, labels) -> None:

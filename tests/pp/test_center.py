@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy.spatial.distance import pdist
@@ -35,3 +37,21 @@ def test_center_refuses_infinite_values_naming_gene_and_sample(planted):
     with pytest.raises(ValueError, match=rf"gene '{planted.var_names[4]}'.*sample "
                                          rf"'{planted.obs_names[2]}'"):
         gx.pp.center(planted)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("step", ["center", "scale"])
+def test_values_too_large_to_centre_are_named_not_called_missing(planted, step, dtype):
+    # before: centring gave -inf (then "handle missing values first" from tl.hclust), and
+    # pp.scale made the gene silently 0 (its mean overflowed to inf)
+    big = np.finfo(dtype).max * 0.8
+    planted.X = planted.X.astype(dtype)
+    planted.X[[4, 5], 7] = big
+    with pytest.raises(ValueError, match=(
+            rf"pp\.{step}: gene 'g7' has values too large to average or square in "
+            rf"{np.dtype(dtype).name} \({re.escape(f'{big:.3g}')} in sample 's4'; the largest "
+            rf"{np.dtype(dtype).name} is .*These are not missing values")):
+        getattr(gx.pp, step)(planted)
+    planted.X[[4, 5], 7] = np.sqrt(big) / 100  # large, but squares fit: centred and scaled
+    getattr(gx.pp, step)(planted)
+    assert np.isfinite(planted.X).all()

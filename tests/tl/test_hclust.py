@@ -169,3 +169,12 @@ def test_use_rep_and_layer_refusals_name_the_tool(planted):
         with pytest.raises((ValueError, KeyError), match=message):
             call()
     assert not {"hclust", "consensus"} & set(planted.uns)
+
+
+def test_distances_that_overflow_are_named_not_left_to_scipy(planted):
+    # before: scipy's "The condensed distance matrix must contain only finite values."
+    planted.X[3, 5] = 1.5e308
+    with pytest.raises(ValueError, match=r"row 's3' has values too large for euclidean "
+                                         r"distances in float64 \(up to 1\.5e\+308\): the "
+                                         r"distances overflow\. These are not missing values"):
+        gx.tl.hclust(planted)
