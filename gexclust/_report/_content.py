@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from ..pp._log2 import log2_record
 from . import _facts as facts
 from ._model import Bullets, Figure, Paragraph, Report, Section, Table
 
@@ -301,8 +302,8 @@ def _preprocessing(ctx: _Context) -> Section:
     missing = uns.get("missing")
     if isinstance(missing, dict) and missing.get("n_missing_values"):
         steps.append(_missing_sentence(missing, s["n_samples"]))
-    log2 = uns.get("log2")
-    if isinstance(log2, dict):
+    log2 = log2_record(ctx.adata)  # of .X, the values clustered
+    if log2 is not None:
         q99 = log2.get("quantiles", {}).get("q99")
         if log2.get("applied"):
             steps.append(f"log2: applied (99th percentile of the input {fmt(q99, 1)}; rule "
@@ -661,8 +662,8 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
 
 def _fold_change_basis(ctx: _Context) -> str:
     """What the log2 fold changes rest on when gexclust did not log the input itself."""
-    log2 = ctx.adata.uns.get("log2")
-    if not isinstance(log2, dict) or log2.get("applied") is not False:
+    log2 = log2_record(ctx.adata)
+    if log2 is None or log2.get("applied") is not False:
         return ""
     return (" (the difference of the mean values, as the input was judged already logged: a "
             "log2 fold change only if it is log2, which gexclust cannot check)")

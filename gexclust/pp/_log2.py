@@ -8,7 +8,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._logging import logger
-from .._utils import float_matrix, get_matrix, set_matrix
+from .._utils import float_matrix, get_matrix, set_matrix, stats_names
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
 GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
@@ -89,10 +89,13 @@ def log2(
     ``None``, or a copy if ``copy=True``. Sets
 
     - ``.X`` (or the layer): ``log2(max(x, floor))`` if the transform was applied;
-    - ``.uns['log2']``: ``applied``, ``reason`` (why it was or was not applied), ``auto``,
-      ``rule``, ``quantiles``, ``transform`` (``'log2(max(x, floor))'``), ``floor``,
-      ``n_floored`` (values raised to the floor), ``layer`` and ``scanpy_log1p_base`` (what
-      scanpy was told, see below; ``'none'`` when nothing was written);
+    - ``.uns['log2']`` (``.uns['{layer}_log2']`` for a layer, so the record of ``.X`` is
+      kept, as :func:`~gexclust.pp.scale` keys its records): ``applied``, ``reason`` (why it
+      was or was not applied), ``auto``, ``rule``, ``quantiles``, ``transform``
+      (``'log2(max(x, floor))'``), ``floor``, ``n_floored`` (values raised to the floor),
+      ``layer`` (the matrix it describes: ``'X'`` or the layer's name) and
+      ``scanpy_log1p_base`` (what scanpy was told, see below; ``'none'`` when nothing was
+      written);
     - ``.uns['log1p'] = {'base': 2}``, only when ``.X`` itself was transformed.
 
     Notes
@@ -147,7 +150,7 @@ def log2(
                 )
             adata.uns["log1p"] = {"base": 2}
             told_scanpy = 2
-    adata.uns["log2"] = {
+    adata.uns[stats_names(layer, "log2")[2]] = {
         "applied": apply,
         "reason": reason,
         "auto": auto,
@@ -161,6 +164,20 @@ def log2(
     }
     logger.info("log2: %s (%s)", "applied" if apply else "skipped", reason)
     return adata if copy else None
+
+
+def log2_record(adata: AnnData, layer: str | None = None) -> dict | None:
+    """The record :func:`log2` wrote for ``.X`` (``layer=None``) or ``layer``, or ``None``.
+
+    ``.uns['log2']`` for ``.X``, ``.uns['{layer}_log2']`` for a layer. Files written before
+    records were keyed per layer kept one ``.uns['log2']`` for whichever matrix was logged
+    last; its ``layer`` field says which, and it is used for that matrix only.
+    """
+    for key in dict.fromkeys((stats_names(layer, "log2")[2], "log2")):
+        record = adata.uns.get(key)
+        if hasattr(record, "get") and record.get("layer", "X") == (layer or "X"):
+            return record
+    return None
 
 
 def _reason(*, auto: bool, linear: bool, quantiles: dict[str, float], counts: bool) -> str:

@@ -91,9 +91,9 @@ def markers(
     data logged by scanpy's ``sc.pp.log1p`` (``.uns['log1p']`` with a base other than 2;
     ``None`` is the natural log) it is scanpy's:
     ``log2((expm1(mean_group) + 1e-9) / (expm1(mean_rest) + 1e-9))``, in the data's base.
-    Those records describe ``.X`` (``pp.log2``'s also a ``layer``); a matrix without a record
-    is judged by its values: linear values (GEO2R's rule, or counts: whole numbers >= 0
-    spanning more than 50, e.g. raw UMI counts) give
+    Those records describe ``.X`` (``pp.log2``'s ``.uns['{layer}_log2']`` a ``layer``); a
+    matrix without a record is judged by its values: linear values (GEO2R's rule, or counts:
+    whole numbers >= 0 spanning more than 50, e.g. raw UMI counts) give
     ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``. z-scores that
     nothing records how to undo (every gene with standard deviation 1: ``sc.pp.scale``, or
     ``.var['mean']``/``['std']`` overwritten after :func:`~gexclust.pp.scale`), and
@@ -331,21 +331,21 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
     """What the values in ``X`` are, for log2 fold changes (see :func:`markers`).
 
     ``('log2', None)``, ``('log1p', base)`` (scanpy's ``sc.pp.log1p``; ``None`` = natural log)
-    or ``('linear', None)``. The records in ``.uns`` (``'log2'`` of :func:`~gexclust.pp.log2`,
-    scanpy's ``'log1p'``) are used only for the matrix they describe; a matrix without one is
+    or ``('linear', None)``. The records in ``.uns`` (``'log2'`` and ``'{layer}_log2'`` of
+    :func:`~gexclust.pp.log2`, scanpy's ``'log1p'``) are used only for the matrix they
+    describe; a matrix without one is
     judged by its values: linear by GEO2R's rule, or counts (whole numbers >= 0 spanning more
     than 50), else log2.
     """
-    record = adata.uns.get("log2")
-    if hasattr(record, "get") and record.get("applied") and record.get("layer", "X") == (
-            layer or "X"):
+    from ..pp._log2 import log2_record, looks_linear
+
+    record = log2_record(adata, layer)
+    if record is not None and record.get("applied"):
         return "log2", None
     log1p = adata.uns.get("log1p")
     if layer is None and hasattr(log1p, "get"):
         base = log1p.get("base", None)
         return ("log2", None) if base == 2 else ("log1p", base)
-    from ..pp._log2 import looks_linear
-
     # no record: counts or linear values would give differences of raw means, not log ratios
     return ("linear", None) if looks_linear(X).linear else ("log2", None)
 

@@ -132,8 +132,9 @@ def test_log2_record_gives_scanpy_the_log2_fold_change():
 def test_log2_on_a_layer_tells_scanpy_nothing(planted):
     planted.layers["counts"] = 2.0 ** (planted.X + 3)
     gx.pp.log2(planted, layer="counts")
-    assert planted.uns["log2"]["applied"] is True
-    assert planted.uns["log2"]["layer"] == "counts"
+    assert planted.uns["counts_log2"]["applied"] is True
+    assert planted.uns["counts_log2"]["layer"] == "counts"
+    assert "log2" not in planted.uns  # .X was not judged
     np.testing.assert_allclose(planted.layers["counts"], planted.X + 3)
     assert "log1p" not in planted.uns  # .X itself was not transformed
 
@@ -219,3 +220,39 @@ def test_select_variable_after_centring_is_unchanged(example):
     gx.pp.center(example)
     gx.pp.select_variable(example, n_top=500, flavor="mad")
     assert example.var["highly_variable"].equals(reference.var["highly_variable"])
+
+
+def test_log2_of_a_layer_keeps_the_record_of_x(planted):
+    # before: one .uns['log2'] for whichever matrix was logged last, so logging a layer
+    # replaced the record of .X ("already logged, not applied") with the layer's ("applied"),
+    # which the report then described as the clustered values
+    planted.layers["mas5"] = 2.0 ** (planted.X + 3)  # linear values beside log2 ones
+    gx.pp.log2(planted)
+    gx.pp.log2(planted, layer="mas5")
+    assert planted.uns["log2"]["applied"] is False
+    assert planted.uns["log2"]["layer"] == "X"
+    assert planted.uns["mas5_log2"]["applied"] is True
+    assert planted.uns["mas5_log2"]["layer"] == "mas5"
+    from gexclust.pp._log2 import log2_record
+
+    assert log2_record(planted) is planted.uns["log2"]
+    assert log2_record(planted, "mas5") is planted.uns["mas5_log2"]
+    from types import SimpleNamespace
+
+    from gexclust._report._content import _fold_change_basis
+
+    # the report's fold changes of .X rest on values judged already logged: it says so
+    assert "judged already logged" in _fold_change_basis(SimpleNamespace(adata=planted))
+
+
+def test_a_log2_record_written_before_per_layer_keys_describes_its_layer_only(planted):
+    from gexclust.pp._log2 import log2_record
+    from gexclust.tl._markers import fold_change_scale
+
+    planted.layers["mas5"] = 2.0 ** planted.X  # linear by GEO2R's rule
+    planted.uns["log2"] = {"applied": True, "layer": "mas5"}  # as an older file holds it
+    assert log2_record(planted) is None
+    assert log2_record(planted, "mas5") is planted.uns["log2"]
+    # the record says the layer is log2 now; .X is judged by its values (log2-like)
+    assert fold_change_scale(planted, planted.layers["mas5"], "mas5") == ("log2", None)
+    assert fold_change_scale(planted, planted.X, None) == ("log2", None)
