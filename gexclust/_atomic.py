@@ -101,13 +101,20 @@ def leftover_temporaries(target: str | os.PathLike) -> list[Path]:
 
     Any seen while no write of ``target`` runs (its caller holds a lock) were left by a
     killed process. Matches mkstemp's 8 random characters exactly, so never the temporaries
-    of another file whose name extends this one (``NAME.gz`` for ``NAME``).
+    of another file whose name extends this one (``NAME.gz`` for ``NAME``). A folder that
+    cannot be listed (one that may be written but not read, mode 333) shows none: writing
+    there works as before.
     """
     target = Path(target)
-    own = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.part")
-    if not target.parent.is_dir():
+    prefix = f".{target.name}."
+    own = re.compile(rf"{re.escape(prefix)}[a-z0-9_]{{8}}\.part")
+    try:
+        names = os.listdir(target.parent)
+    except OSError:  # missing, not a folder, or not readable
         return []
-    return [path for path in target.parent.iterdir() if own.fullmatch(path.name)]
+    # a string test first: a write into a folder of 20,000 files lists it every time
+    return [target.parent / name for name in names
+            if name.startswith(prefix) and own.fullmatch(name)]
 
 
 @contextlib.contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -85,3 +87,40 @@ def test_only_temporaries_of_our_own_naming_are_removed(tmp_path, tree):
     gx.io.write_newick(tree, target)
     assert not ours.exists()
     assert all(path.read_text() == "a user's file" for path in kept)
+
+
+#: A child that writes ``target`` through atomic_open, after checking it cannot list the folder.
+DROP_WRITER = textwrap.dedent("""
+    import os, sys
+    from gexclust._atomic import atomic_open
+    try:
+        os.listdir(os.path.dirname(sys.argv[1]))
+        print("listable")
+    except PermissionError:
+        with atomic_open(sys.argv[1]) as fh:
+            fh.write("dropped")
+        print("written")
+""")
+
+
+def test_a_folder_that_cannot_be_listed_is_still_written(tmp_path):
+    # before: the removal of killed writers' temporaries listed the folder first, so writing
+    # into one that may be entered and written but not read (mode 333, a drop box) failed
+    # with "PermissionError: [Errno 13] Permission denied: '<folder>'"
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    drop.chmod(0o333)
+    command = [sys.executable, "-c", DROP_WRITER, str(drop / "out.txt")]
+    if os.geteuid() == 0:  # root reads every folder: run without that capability
+        if shutil.which("setpriv") is None:
+            pytest.skip("root reads every folder, and setpriv is missing to run without that")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    finally:
+        drop.chmod(0o755)
+    if "Operation not permitted" in proc.stderr and proc.returncode and os.geteuid() == 0:
+        pytest.skip("setpriv may not drop capabilities here")
+    assert (proc.stdout, proc.stderr) == ("written\n", "")
+    assert (drop / "out.txt").read_text() == "dropped"
+    assert list(drop.iterdir()) == [drop / "out.txt"]
