@@ -85,7 +85,7 @@ def markers(
                             use_raw=use_raw, direction="up", gene_symbols=gene_symbols,
                             caller="pl.markers")
     table, values = ranked.table, ranked.values
-    if table.empty:
+    if ranked.n_ranked < 2:
         msg = f"pl.markers: {groupby!r} needs at least 2 groups with samples to rank markers"
         raise ValueError(msg)
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes the table names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Literal
 
 import numpy as np
@@ -106,7 +107,7 @@ def markers(
         When fewer than two groups have samples (one cluster): markers rank each group
         against the rest, and one group has no rest (scanpy's ``rank_genes_groups`` returns
         meaningless rows with a ``RuntimeWarning`` there; :func:`~gexclust.pl.markers` refuses
-        it too).
+        it too); when ``n_genes`` is not a positive whole number (as the plots refuse it).
 
     Examples
     --------
@@ -123,10 +124,11 @@ def markers(
     check_choice("direction", direction, ("up", "down", "both"))
     if inplace:
         refuse_tree_key(adata, key_added, caller="markers")
-    table = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                           use_raw=use_raw, direction=direction, gene_symbols=gene_symbols,
-                           caller="tl.markers").table
-    if table.empty:  # one group (or none) has samples: there is no rest to rank it against
+    ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
+                            use_raw=use_raw, direction=direction, gene_symbols=gene_symbols,
+                            caller="tl.markers")
+    table = ranked.table
+    if ranked.n_ranked < 2:  # one group (or none) has samples: there is no rest to rank it against
         msg = (f"tl.markers: {groupby!r} needs at least 2 groups with samples to rank markers "
                "(each group against the rest); it has "
                f"{_groups_with_samples(adata.obs[groupby])}")
@@ -154,6 +156,11 @@ class Ranked:
     codes: np.ndarray  # group code per sample, -1 without one
     stats: list  # all_vs_rest per group code (None for an empty group)
 
+    @property
+    def n_ranked(self) -> int:
+        """Groups ranked against a rest: 0 when fewer than two groups have samples."""
+        return sum(stats is not None for stats in self.stats)
+
 
 def ranked_markers(adata: AnnData, *, groupby: str, n_genes: int, layer: str | None,
                    use_raw: bool | None, direction: str, gene_symbols: str | None,
@@ -165,6 +172,10 @@ def ranked_markers(adata: AnnData, *, groupby: str, n_genes: int, layer: str | N
     if groupby not in adata.obs:
         msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
+    if isinstance(n_genes, bool) or not isinstance(n_genes, Integral) or n_genes < 1:
+        msg = (f"{caller}: n_genes must be a positive whole number (of genes per group), "
+               f"got {n_genes!r}")
+        raise ValueError(msg)
     check_labels(adata.obs[groupby], key=groupby, caller=caller)
     values = marker_values(adata, layer=layer, use_raw=use_raw, caller=caller)
     X, scale = values.X, values.scale

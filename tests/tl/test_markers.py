@@ -420,3 +420,22 @@ def test_markers_of_one_group_are_refused_not_an_empty_table(clustered):
     one.obs["cluster"] = np.nan
     with pytest.raises(ValueError, match=r"it has none \(no sample has a label\)$"):
         gx.tl.markers(one, inplace=False)
+
+
+@pytest.mark.parametrize("n_genes", [0, -1, 2.5, True])
+def test_a_number_of_genes_that_is_no_positive_count_is_refused(clustered, n_genes):
+    # before: n_genes=0 said "'cluster' needs at least 2 groups with samples ...; it has one,
+    # '1'" of four clusters; -1 kept every gene but the last of each group; 2.5 gave numpy's
+    # "slice indices must be integers"; pl.cluster_heatmap(n_genes=0) "zero-size array"
+    for call in (gx.tl.markers, gx.pl.markers, gx.pl.cluster_heatmap):
+        caller = f"{call.__module__.split('.')[1]}.{call.__name__}"
+        with pytest.raises(ValueError, match=rf"^{caller}: n_genes must be a positive whole "
+                                             rf"number \(of genes per group\), got {n_genes!r}$"):
+            call(clustered, n_genes=n_genes)
+
+
+def test_markers_of_two_groups_and_no_genes_do_not_blame_the_groups(clustered):
+    # before: 'cluster' needs at least 2 groups with samples ...; it has one, '1' (of four)
+    table = gx.tl.markers(clustered[:, :0].copy(), inplace=False)
+    assert table.empty
+    assert list(table.columns) == list(gx.tl.markers(clustered, inplace=False).columns)
