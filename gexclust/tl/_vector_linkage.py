@@ -36,6 +36,9 @@ _KIND = {"ward": WARD, "average": AVERAGE, "weighted": WEIGHTED}
 #: genes, 1 << 21 entries gave 94 rows and a 15% slower gene tree).
 BLOCK_ENTRIES = 1 << 23
 
+#: Decimals to which unit rows (average, weighted) must agree to merge first at height 0.
+SAME_UNIT_ROW = 8
+
 #: Nearest neighbours remembered per cluster (candidates after merges, see :func:`_refresh`).
 N_LISTED = 32
 
@@ -270,6 +273,9 @@ def vector_merges(X: np.ndarray, method: str, *, search_dtype=np.float32) -> np.
     height 0 (where any linkage merges them), and each distinct row enters the engine once,
     weighted by its count: a tie of many rows with one another would otherwise merge one
     pair per round and search every row again each round (2,100 identical rows: 222 s).
+    Unit rows count as identical when they agree to :data:`SAME_UNIT_ROW` in every entry:
+    their distance, 1 - x.y, is then below the rounding of that formula (d x 1e-16), so
+    copies of one profile up to scale, which differ in the last bits, tie the same way.
     """
     X = np.asarray(X, dtype=np.float64)
     if method == "ward":
@@ -279,13 +285,14 @@ def vector_merges(X: np.ndarray, method: str, *, search_dtype=np.float32) -> np.
         merges = _distinct_merges(np.ldexp(X, -exponent), method, search_dtype)
         merges[:, 2] = np.ldexp(merges[:, 2], exponent)
         return merges
-    return _distinct_merges(X, method, search_dtype)
+    return _distinct_merges(X, method, search_dtype, same=np.round(X, SAME_UNIT_ROW))
 
 
-def _distinct_merges(X: np.ndarray, method: str, search_dtype) -> np.ndarray:
-    """:func:`vector_merges` of identical rows at height 0, then of the distinct rows."""
+def _distinct_merges(X: np.ndarray, method: str, search_dtype, same=None) -> np.ndarray:
+    """Rows identical in ``same`` (default ``X``) merged at height 0, then one row of each."""
     n = X.shape[0]
-    _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(X if same is None else same, axis=0, return_index=True,
+                                  return_inverse=True)
     inverse = inverse.reshape(-1)
     if len(first) == n:
         return _rnn_merges(X, method, np.ones(n), search_dtype)

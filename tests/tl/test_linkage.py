@@ -311,3 +311,20 @@ def test_single_linkage_of_repeated_rows_has_no_negative_heights(metric):
     clusters = adata.obs["cluster"].to_numpy()
     same_row = np.all(np.equal(X, X[0]), axis=1)
     np.testing.assert_array_equal(clusters == clusters[0], same_row)
+
+
+@pytest.mark.parametrize("method", ["average", "weighted"])
+def test_rows_equal_up_to_rounding_are_searched_once(monkeypatch, method):
+    # Rows that are affine copies of one profile (in a single-cell gene tree: every gene seen
+    # in the same one cell) standardise to one vector up to the last bits; their distances,
+    # 1 - x.y, take a few values around 0, tied again: 3,000 such genes took 256 s.
+    searched = _counting(monkeypatch, "_search")
+    rng = np.random.default_rng(12)
+    profile = rng.normal(size=30)
+    copies = rng.uniform(0.5, 3, (300, 1)) * profile + rng.normal(size=(300, 1))
+    X = np.vstack([copies, clustered(20, d=30, seed=12)])
+    Z = label_merges(vector_merges(standardise(X, "correlation"), method), len(X))
+    assert searched["rows"] <= 2 * 21
+    expected = hierarchy.linkage(pdist(X, "correlation"), method)
+    np.testing.assert_allclose(np.sort(Z[:, 2]), np.sort(expected[:, 2]), atol=1e-12)
+    np.testing.assert_allclose(hierarchy.cophenet(Z), hierarchy.cophenet(expected), atol=1e-12)
