@@ -30,7 +30,8 @@ def figure_specs(adata) -> dict:
     from .pl._dendrogram import MAX_LABELLED_LEAVES, TRUNCATED_LEAVES, dendrogram_spec, shown_spec
 
     # every sample named up to 2,000 (array series); beyond (cells), the top 50 clusters
-    dendrogram = dendrogram_spec(adata)
+    colour = type_colour(adata)
+    dendrogram = dendrogram_spec(adata, color=colour)
     many = len(dendrogram.leaves) > MAX_LABELLED_LEAVES
     specs = {"dendrogram": shown_spec(dendrogram, TRUNCATED_LEAVES if many else 0)}
     if adata.obs["cluster"].nunique() >= 2:
@@ -39,7 +40,7 @@ def figure_specs(adata) -> dict:
         logger.warning("one cluster only: cluster_heatmap (markers of each cluster against the "
                        "rest) is not drawn")
     if _n_varying_genes(adata) >= 2:
-        specs["clustermap"] = clustermap_spec(adata)
+        specs["clustermap"] = clustermap_spec(adata, color=colour)
     else:
         logger.warning("fewer than 2 genes vary across the samples: clustermap (which clusters "
                        "the genes too) is not drawn")
@@ -48,6 +49,18 @@ def figure_specs(adata) -> dict:
 
         specs["choose_k"] = choose_k_spec(adata)
     return specs
+
+
+def type_colour(adata) -> str | None:
+    """``'type'`` when the samples are coloured by it: it is there and names classes.
+
+    A type per sample (GSM ids; ``.uns['run']['type_note']``) would be one colour and one
+    legend entry per sample, telling nothing the leaf labels do not.
+    """
+    run = adata.uns.get("run")
+    if "type" not in adata.obs or (hasattr(run, "get") and run.get("type_note")):
+        return None
+    return "type"
 
 
 def _n_varying_genes(adata) -> int:

@@ -683,5 +683,12 @@ def test_a_type_with_a_label_per_sample_is_not_scored(cli, tmp_path):
     assert note[0].upper() + note[1:] in report
     assert "known sample types" not in report
     assert "GSM1017" not in report
-    assert "compare_type_cluster" not in ad.read_h5ad(tmp_path / "out" / "adata.h5ad").uns
+    written = ad.read_h5ad(tmp_path / "out" / "adata.h5ad")
+    assert "compare_type_cluster" not in written.uns
     assert summary["cluster_sizes"] == {"1": 6, "2": 6, "3": 6}
+    # nor are the figures coloured by it: one colour and legend entry per sample says nothing
+    from gexclust._render import figure_specs
+
+    specs = figure_specs(written)
+    assert [column for column, _ in specs["dendrogram"].legends] == []
+    assert "leaves coloured by sample type" not in report

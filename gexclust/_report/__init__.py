@@ -78,13 +78,14 @@ def collect_figures(adata: AnnData, outdir: Path) -> dict[str, bytes]:
 
 def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
     from .. import pl
+    from .._render import type_colour
 
     layer = "expression" if "expression" in adata.layers else None
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             path = Path(tmp) / f"{name}.png"
-            colour = "type" if "type" in adata.obs else None
+            colour = type_colour(adata)
             try:
                 if name == "dendrogram":
                     pl.dendrogram(adata, color=colour, show=False, save=path)

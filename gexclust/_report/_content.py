@@ -412,9 +412,9 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
     if s.get("cut_note"):
         blocks.append(Paragraph(f"Note on the cut: {s['cut_note']}"))
     if "dendrogram" in figures:
-        blocks.append(Figure(figures["dendrogram"], "Dendrogram: leaves coloured by sample "
-                             "type, branches by cluster, the cut as a dashed line.",
-                             "Dendrogram of the samples"))
+        leaves = "leaves coloured by sample type, " if ctx.has_types else ""
+        blocks.append(Figure(figures["dendrogram"], f"Dendrogram: {leaves}branches by "
+                             "cluster, the cut as a dashed line.", "Dendrogram of the samples"))
     return Section("tree", "The tree", blocks)
 
 
