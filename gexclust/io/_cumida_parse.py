@@ -22,6 +22,13 @@ from .._limits import Limits
 #: ``'.'`` (SAS, some exports); ``nan`` and ``-nan`` float parsing accepts anyway.
 NA_TOKENS = MISSING_LABELS | {"."}
 
+#: The blanks beyond ASCII, which ``float`` reads as spaces (its ASCII ones are " \t\n\r\v\f";
+#: ``str.strip`` also strips \x1c-\x1f, which ``float`` refuses): NEL, the no-break space,
+#: the Ogham space mark, the spaces U+2000-U+200A, line and paragraph separators, the narrow
+#: no-break, medium mathematical and ideographic spaces.
+UNICODE_BLANKS = ("\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+                  + "\u2028\u2029\u202f\u205f\u3000")
+
 
 @dataclass
 class CumidaTable:
@@ -146,9 +153,9 @@ def _parse_fast(rows: list[str], n_cols: int, line_numbers: list[int]):
     a 64 x 22,283 file). A cell it cannot parse raises ``ValueError``: the careful parser
     then names it (or reads it as missing). Its NaNs are checked by ``float`` (C's
     ``'nan(123)'``, which fastnumbers reads, is no number to Python or to the careful parser).
-    Rows with a character beyond ASCII in their values go to the careful parser too:
-    fastnumbers reads digits of any script, and ``'\u00bd'`` or ``'\u216b'`` (Roman twelve),
-    which ``float`` refuses.
+    Rows with a character beyond ASCII in their values, other than blanks around them, go to
+    the careful parser too: fastnumbers reads digits of any script, and ``'\u00bd'`` or
+    ``'\u216b'`` (Roman twelve), which ``float`` refuses.
     """
     from fastnumbers import RAISE, try_array
 
@@ -157,9 +164,13 @@ def _parse_fast(rows: list[str], n_cols: int, line_numbers: list[int]):
         raise ValueError
     values = np.empty((len(rows), n_cols - 2), dtype=np.float64)
     for out, head in zip(values, heads, strict=True):
-        if not head[2].isascii():  # O(1): Python strings know it
-            raise ValueError
         cells = head[2].split(",")
+        if not head[2].isascii():  # O(1): Python strings know it
+            # blanks beyond ASCII (a no-break space) around a number are spaces to float;
+            # any other character beyond ASCII is the careful parser's
+            cells = [cell.strip(UNICODE_BLANKS) for cell in cells]
+            if not all(cell.isascii() for cell in cells):
+                raise ValueError
         if len(cells) != n_cols - 2:
             raise ValueError
         try_array(cells, out, on_fail=RAISE, on_type_error=RAISE, nan=float)
