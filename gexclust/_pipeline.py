@@ -96,8 +96,8 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
         k = int(adata.uns["choose_k"]["k"])
     tl.cut(adata, n_clusters=k)
     type_note = None
-    if "type" in adata.obs and has_label(adata.obs["type"]).any():  # else nothing to compare
-        labelled = adata.obs["type"][has_label(adata.obs["type"])]
+    labelled = adata.obs["type"][has_label(adata.obs["type"])] if "type" in adata.obs else []
+    if len(labelled):  # else nothing to compare
         type_note = no_classes(labelled, key="type")
         if type_note is None:
             tl.compare(adata, "type", "cluster")
