@@ -39,6 +39,10 @@ BLOCK_ENTRIES = 1 << 23
 #: Decimals to which unit rows (average, weighted) must agree to merge first at height 0.
 SAME_UNIT_ROW = 8
 
+#: Exponents (largest value 2**e, from 0.5 to 65,536) of data ward searches unscaled: their
+#: squares and sums stay far inside float32's range (2**-126 to 2**128).
+SEARCH_EXPONENTS = (0, 16)
+
 #: Nearest neighbours remembered per cluster (candidates after merges, see :func:`_refresh`).
 N_LISTED = 32
 
@@ -279,13 +283,27 @@ def vector_merges(X: np.ndarray, method: str, *, search_dtype=np.float32) -> np.
     """
     X = np.asarray(X, dtype=np.float64)
     if method == "ward":
-        # float32 products underflow below ~1e-19 and overflow above ~1e19 (a wrong tree, or
-        # none): search the data scaled by a power of two (exactly) to values up to 1
-        exponent = int(max_exponent(X))
-        merges = _distinct_merges(np.ldexp(X, -exponent), method, search_dtype)
-        merges[:, 2] = np.ldexp(merges[:, 2], exponent)
-        return merges
+        exponent = search_exponent(X)
+        if exponent:
+            merges = _distinct_merges(np.ldexp(X, -exponent), method, search_dtype)
+            merges[:, 2] = np.ldexp(merges[:, 2], exponent)
+            return merges
+        return _distinct_merges(X, method, search_dtype)
     return _distinct_merges(X, method, search_dtype, same=np.round(X, SAME_UNIT_ROW))
+
+
+def search_exponent(X: np.ndarray) -> int:
+    """Power of two to divide ward's ``X`` by before its float32 search; 0 when in range.
+
+    float32 products underflow below ~1e-19 and overflow above ~1e19 (a silently wrong tree,
+    or none): such data is searched scaled by a power of two (exact) to values up to 1. Data
+    whose largest value lies in :data:`SEARCH_EXPONENTS` is searched as it is, which gives the
+    same tree (scaling by a power of two changes no rounding inside float32's range) without
+    a copy of the data.
+    """
+    exponent = int(max_exponent(X))
+    low, high = SEARCH_EXPONENTS
+    return 0 if low <= exponent <= high else exponent
 
 
 def _distinct_merges(X: np.ndarray, method: str, search_dtype, same=None) -> np.ndarray:

@@ -13,6 +13,7 @@ from scipy.spatial.distance import pdist, squareform
 from scipy.stats import rankdata
 
 import gexclust as gx
+from gexclust.tl import _vector_linkage as vector_linkage
 from gexclust.tl._distances import blocked_pdist, standardise
 from gexclust.tl._linkage import SMALL_N, check_memory, induced_linkage, sampled_cophenetic
 from gexclust.tl._vector_linkage import label_merges, vector_merges
@@ -274,6 +275,26 @@ def test_ward_engine_is_scipy_at_any_magnitude(scale):
     Z = label_merges(vector_merges(X, "ward"), len(X))
     expected = hierarchy.linkage(pdist(X), "ward")
     np.testing.assert_allclose(Z, expected, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("power", [-1, 0, 1, 5, 16, 17])
+def test_ward_engine_scales_only_data_out_of_range(monkeypatch, power):
+    # Data with its largest value from 0.5 to 65,536 is searched as it is (no copy of a
+    # 20,000 x 500 matrix); outside, scaled. Scaling by 2**power changes no rounding, so both
+    # give the tree of the unit-scale data, heights times 2**power, to the last bit.
+    X = clustered(150, seed=11)
+    X *= 0.75 / np.abs(X).max()  # largest value 0.75 = 0.75 * 2**0
+    searched = []
+    real = vector_linkage._distinct_merges
+    monkeypatch.setattr(vector_linkage, "_distinct_merges",
+                        lambda data, *args, **kwargs: searched.append(data) or real(
+                            data, *args, **kwargs))
+    scaled = X * 2.0**power
+    merges = vector_merges(scaled, "ward")
+    assert (searched[-1] is scaled) == (0 <= power <= 16)
+    reference = vector_merges(X, "ward")
+    np.testing.assert_array_equal(merges[:, :2], reference[:, :2])
+    np.testing.assert_array_equal(merges[:, 2], reference[:, 2] * 2.0**power)
 
 
 @pytest.mark.parametrize("metric", ["correlation", "cosine"])
