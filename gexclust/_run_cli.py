@@ -186,11 +186,11 @@ def _refuse_geo_options(args, kind: str) -> None:
     """--type-from and --platform only mean something for GEO input: never ignore them."""
     if kind not in ("cumida", "example"):
         return
-    what = ("the built-in example" if kind == "example" else
-            f"{args.input} is a CuMiDa-style CSV, whose types are its 'type' column")
+    what = ("not to the built-in example" if kind == "example" else
+            f"and {args.input} is a CuMiDa-style CSV, whose types are its 'type' column")
     for option, value in (("--type-from", args.type_from), ("--platform", args.platform)):
         if value is not None:
-            msg = f"{option} applies to GEO input (series matrix, SOFT or accession); {what}"
+            msg = f"{option} applies to GEO input (series matrix, SOFT or accession), {what}"
             raise ValueError(msg)
 
 

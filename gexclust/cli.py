@@ -32,9 +32,22 @@ tree.cdt/tree.atr (Java TreeView), tree.nwk (Newick) and report.html/report.pdf.
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors are one line like every other error.
+
+    argparse prints the whole usage block before its message; the message alone, with where
+    to find the usage, keeps the promise of one line on stderr. The exit code stays
+    argparse's 2 (a malformed command line), apart from the 1 of errors found in the values.
+    """
+
+    def error(self, message: str):
+        text = " ".join(message.split())
+        self.exit(2, f"gexclust: error: {text} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (no heavy imports, so ``--help`` is instant)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gexclust",
         description="Hierarchical clustering of gene-expression data (AnnData/scanpy style).",
         epilog=EPILOG,

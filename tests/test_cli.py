@@ -692,3 +692,24 @@ def test_a_type_with_a_label_per_sample_is_not_scored(cli, tmp_path):
     specs = figure_specs(written)
     assert [column for column, _ in specs["dendrogram"].legends] == []
     assert "leaves coloured by sample type" not in report
+
+
+def test_a_malformed_command_line_is_one_line_naming_the_option(tmp_path):
+    # before: argparse printed its whole usage block (9 lines) before the message
+    for argv, named in ((["--n-clusters", "abc"], "--n-clusters"),
+                        (["--select-by", "sd"], "--select-by"), ([], "-o/--outdir")):
+        proc = gexclust("run", *argv, *(["-o", tmp_path / "out"] if argv else []),
+                        check=False)
+        assert proc.returncode == 2  # argparse's code for a malformed command line
+        assert proc.stderr.count("\n") == 1, proc.stderr
+        assert proc.stderr.startswith("gexclust: error: ")
+        assert named in proc.stderr
+        assert "gexclust run --help" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_geo_options_with_the_example_say_what_they_do_not_apply_to(cli, tmp_path):
+    proc = cli("run", "-o", tmp_path / "out", "--platform", "GPL96", check=False)
+    assert proc.returncode == 1
+    assert ("--platform applies to GEO input (series matrix, SOFT or accession), not to the "
+            "built-in example") in proc.stderr

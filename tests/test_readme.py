@@ -15,3 +15,23 @@ def test_tests_named_in_readme_exist():
         defined |= set(re.findall(r"^def (test_\w+)\(", path.read_text(), flags=re.M))
     assert cited, "the README cites no tests"
     assert sorted(cited - defined) == []
+
+
+def test_readme_synopsis_lists_every_option_of_each_command():
+    # the ```text block under '## Command line': one entry per command, continued by
+    # indented lines; options added to the parser but not to the README fail here
+    from gexclust.cli import build_parser
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Command line\s+```text\n(.*?)```", text, re.S).group(1)
+    listed: dict[str, set[str]] = {}
+    for line in block.splitlines():
+        if line.startswith("gexclust "):
+            command = line.split()[1]
+        listed.setdefault(command, set()).update(re.findall(r"(?<![\w-])--?[a-z][a-z-]*", line))
+    subparsers = next(a for a in build_parser()._actions if a.choices)
+    for command, parser in subparsers.choices.items():
+        actions = [set(a.option_strings) for a in parser._actions
+                   if a.option_strings and "--help" not in a.option_strings]
+        assert [a for a in actions if not a & listed[command]] == [], command
+        assert listed[command] <= set().union(*actions), command
