@@ -24,7 +24,8 @@ values are logged; the others are already on a log or ratio scale). The grid:
 
 For each recipe it prints ARI and NMI at the true number of classes, per set, with the mean and
 the worst set, sorted by mean ARI; then, for the candidate recipes, the ARI at the k chosen by
-``gexclust.tl.choose_k``. Usage: ``python benchmarks/recipes.py [--top 25] [--no-auto]``.
+``gexclust.tl.choose_k``. Usage: ``python benchmarks/recipes.py [--top 25] [--auto 8]``
+(``--auto 0`` skips the auto k).
 """
 
 from __future__ import annotations

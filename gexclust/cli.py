@@ -89,8 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="centre each gene (default) or z-score it")
     run.add_argument("--recipe", choices=("default", "seed"), default="default",
                      help="'seed' reproduces the original script: all probes, StandardScaler, "
-                     "ward, 4 clusters (default: 'default', chosen on a labelled benchmark "
-                     "panel: top 1000 genes by MAD, centred, ward, k auto)")
+                     "ward, 4 clusters (--n-clusters, --method and --metric still apply) "
+                     "(default: 'default', chosen on a labelled benchmark panel: top 1000 "
+                     "genes by MAD, centred, ward, k auto)")
     run.add_argument("--consensus", type=int, default=None, metavar="N",
                      help="also run consensus clustering with N resamples (k = 2..10): "
                      "consensus.csv, consensus.png/pdf, PAC and the recommended k")

@@ -69,7 +69,8 @@ def gse9476_example(*, seed: int = 0) -> AnnData:
     AnnData with ``.X`` (64 x 22,283, float64, log2), ``.obs['type']`` (categorical CuMiDa
     class), ``.obs['title']``, ``.obs['samples']`` (the CuMiDa row number 1..64),
     ``.var['gene_symbol']``, ``.var['entrez_id']``, ``.var['program']`` (the planted program
-    of each probe, ``''`` for none) and ``.uns['simulated']`` with the model notes.
+    of each probe, ``''`` for none), ``.uns['simulated']`` with the model notes,
+    ``.uns['source']`` (``format`` ``'simulated'``) and ``.uns['platform']`` (``'GPL96'``).
 
     Examples
     --------

@@ -69,7 +69,9 @@ def read_cumida(
       file gives none;
     - ``.var_names``: the probe ids, in file order;
     - ``.uns['source']``: path, format and sha256 of the file as stored;
-    - ``.uns['missing']``: the missing-value policy applied and how many cells/probes it touched.
+    - ``.uns['missing']``: the missing-value policy applied and how many cells/probes it touched;
+    - with ``annotate`` and the probe ids of a bundled platform (GPL96):
+      ``.var['gene_symbol']`` and ``.var['entrez_id']``, and ``.uns['platform']`` (``'GPL96'``).
 
     Raises
     ------
