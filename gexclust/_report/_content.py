@@ -733,7 +733,8 @@ def _limits(ctx: _Context) -> Section:
         items.append("No warning sign was found in the numbers this report checks.")
     blocks = [Bullets(items)]
     if ctx.batches:
-        relation = {"same": "same as the types", "within": "within the types", "other": ""}
+        relation = {"identical": "the types themselves", "same": "same as the types",
+                    "within": "within the types", "other": ""}
         blocks.append(Table(["column", "values", "samples", "ARI with clusters",
                              "permutation p", "grouping"],
                             [[b.column, str(b.n_levels), str(b.n_samples), fmt(b.ari),
@@ -758,6 +759,11 @@ def _batch_sentences(ctx: _Context) -> list[str]:
             out.append(f"The clusters agree with the .obs column '{b.column}' at ARI "
                        f"{fmt(b.ari)}, but on {b.n_samples} samples with a value that is "
                        f"within chance (permutation p = {fmt(b.p_value)}).")
+        elif b.relation == "identical":
+            # --type-from source_name: the column holds the types, so it can be no batch
+            out.append(f"The .obs column '{b.column}' holds the sample types themselves (the "
+                       f"same label in each of its {b.n_samples} samples): the types were read "
+                       "from it, so it agrees with the clusters exactly as the types do.")
         elif b.relation == "same":
             # the type under another name (the source_name the types came from), or a batch
             # confounded with them: agreement with it is agreement with the types

@@ -242,7 +242,7 @@ class BatchFacts(NamedTuple):
     n_levels: int
     n_samples: int  # with a value in the column and a cluster
     p_value: float  # of that ARI under random relabelling (permutation test)
-    relation: str  # to the types: 'same' grouping, 'within' them (subtypes), or 'other'
+    relation: str  # to the types: 'identical' labels, 'same' grouping, 'within', or 'other'
 
 
 #: Permutations of the batch test: p-values resolve to 0.001.
@@ -327,5 +327,8 @@ def _relation(values: pd.Series, types: pd.Series | None) -> str:
     types_per_value = pairs.groupby("value")["type"].nunique()
     values_per_type = pairs.groupby("type")["value"].nunique()
     if (types_per_value == 1).all():
-        return "same" if (values_per_type == 1).all() else "within"
+        if (values_per_type == 1).all():
+            # the very labels (--type-from source_name): the column the types came from
+            return "identical" if (pairs["value"] == pairs["type"]).all() else "same"
+        return "within"
     return "other"

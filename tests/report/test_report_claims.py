@@ -136,6 +136,28 @@ def test_a_batch_is_agreement_beyond_chance_with_a_column_that_is_not_the_type()
     assert "if that column is a batch" not in text.split("'lot'")[0]
 
 
+def test_the_column_the_types_were_read_from_is_called_so_not_a_possible_batch():
+    # before: GSE781 run with --type-from source_name said of source_name 'if it is a
+    # processing batch, batch and type are confounded'; the column holds the types
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _batch_sentences
+
+    adata = clustered()
+    adata.obs["source_name"] = adata.obs["type"].astype(str).to_numpy()
+    adata.obs["renamed"] = "tissue " + adata.obs["source_name"]
+    found = {b.column: b for b in facts.batch_columns(adata)}
+    assert found["source_name"].relation == "identical"
+    assert found["renamed"].relation == "same"  # same grouping, other names: may be a batch
+    context = SimpleNamespace(batches=list(found.values()), summary={"ari_vs_type": 1.0})
+    text = " ".join(_batch_sentences(context))
+    assert ("'source_name' holds the sample types themselves (the same label in each of its "
+            "24 samples): the types were read from it") in text
+    assert "source_name' groups" not in text
+    assert "'renamed' groups its 24 samples exactly as the sample types do" in text
+
+
 def test_many_samples_test_only_the_agreements_a_p_value_decides(monkeypatch):
     from gexclust._report import _facts as facts
 
