@@ -346,3 +346,28 @@ def test_an_anndata_without_x_is_refused_naming_its_layers(tmp_path):
         gx.io.write_cumida(adata, tmp_path / "a.csv")
     gx.pp.select_variable(adata, n_top=5, layer="L")  # the way out the messages give
     assert gx.tl.markers(adata, layer="L", n_genes=2, inplace=False)["group"].nunique() == 3
+
+
+def test_log2_of_normalised_counts_is_applied():
+    # before: counts normalised by sc.pp.normalize_total (fractions, 75% zeros: GEO2R's q25 > 0
+    # fails, q99 = 33 < 100) were judged "already logged" and left linear, without a warning;
+    # tl.markers then reported differences of linear means as log2 fold changes
+    sc = pytest.importorskip("scanpy")
+    pbmc = sc.datasets.pbmc68k_reduced()  # .raw: log1p of normalised counts (bundled, real)
+    normalised = np.expm1(pbmc.raw.X.toarray())
+    assert np.quantile(normalised, 0.25) == 0
+    assert np.quantile(normalised, 0.99) < 100
+    assert not np.array_equal(normalised, np.round(normalised))  # not counts
+    adata = ad.AnnData(normalised, obs=pbmc.obs[["bulk_labels"]], var=pbmc.raw.var)
+    table = gx.tl.markers(adata, groupby="bulk_labels", n_genes=1, inplace=False)
+    nk = table.set_index("group").loc["CD56+ NK"]  # NKG7: 66.9 vs 3.8 on average
+    assert nk["logfoldchange"] == pytest.approx(4.14, abs=0.01)  # not the difference, 63.1
+    assert nk["logfoldchange"] == pytest.approx(
+        np.log2((nk["mean_group"] + 1e-9) / (nk["mean_rest"] + 1e-9)))
+    gx.pp.log2(adata)
+    assert adata.uns["log2"]["applied"] is True
+    assert "values >= 0 spanning more than 50" in adata.uns["log2"]["reason"]
+    np.testing.assert_allclose(adata.X, np.log2(np.maximum(normalised, 1.0)))
+    logged = ad.AnnData(np.log2(1 + normalised))  # the same values logged: left alone
+    gx.pp.log2(logged)
+    assert logged.uns["log2"]["applied"] is False

@@ -12,13 +12,13 @@ from .._utils import float_matrix, get_matrix, set_matrix, stats_names
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
 GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
-              "counts: whole numbers >= 0 with max - min > 50")
+              "values >= 0 (counts, normalised counts) with max - min > 50")
 
 
 class Scale(NamedTuple):
     """What the values of a matrix look like: see :func:`looks_linear`."""
 
-    linear: bool  # not yet logged: GEO2R's rule, or counts
+    linear: bool  # not yet logged: GEO2R's rule, or values >= 0 spanning more than 50
     quantiles: dict[str, float]
     counts: bool  # whole numbers >= 0 spanning more than 50
 
@@ -27,16 +27,18 @@ def looks_linear(X: np.ndarray) -> Scale:
     """Decide, with GEO2R's rule, whether ``X`` is on a linear (not yet logged) scale.
 
     With quantiles ``q`` over all finite values, the data are linear when ``q99 > 100``, or when
-    ``max - min > 50`` and ``q25 > 0``; or when they are counts (:func:`looks_like_counts`),
-    which GEO2R's rule, made for arrays, misses when most of them are 0 (as in single cells).
-    Returns the decision, the quantiles used and whether the values are counts.
+    ``max - min > 50`` and ``q25 > 0``; or when ``max - min > 50`` and none is negative:
+    counts or normalised counts (``sc.pp.normalize_total``), which GEO2R's rule, made for
+    arrays, misses when a quarter or more of them are 0 (as in single cells). No log scale
+    spans more than 50 (a ratio of 2**50). Returns the decision, the quantiles used and
+    whether the values are counts (:func:`looks_like_counts`).
     """
     finite = X.ravel() if np.isfinite(X).all() else X[np.isfinite(X)]  # no copy when all are
     q = np.quantile(finite, QUANTILES) if finite.size else np.zeros(len(QUANTILES))
     quantiles = {f"q{round(p * 100):d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
     counts = looks_like_counts(finite, low=q[0], high=q[5])
-    return Scale(bool(q[4] > 100 or (q[5] - q[0] > 50 and q[1] > 0)) or counts, quantiles,
-                 counts)
+    wide = q[5] - q[0] > 50
+    return Scale(bool(q[4] > 100 or (wide and (q[1] > 0 or q[0] >= 0))), quantiles, counts)
 
 
 def looks_like_counts(values: np.ndarray, *, low: float, high: float) -> bool:
@@ -71,10 +73,10 @@ def log2(
         Annotated data matrix.
     auto
         If True, apply the transform only when the data look linear by GEO2R's rule (quantiles
-        over all values: ``q99 > 100``, or ``max - min > 50`` and ``q25 > 0``) or are counts
-        (whole numbers >= 0 spanning more than 50, which GEO2R's rule misses when most are
-        0); RMA/GCRMA data (already log2) are left alone while MAS 5.0 signal is logged. If
-        False, always log. Counts are logged with a warning: they need normalising for
+        over all values: ``q99 > 100``, or ``max - min > 50`` and ``q25 > 0``) or are values
+        >= 0 spanning more than 50 (counts, or counts normalised by ``sc.pp.normalize_total``,
+        which GEO2R's rule misses when a quarter or more are 0); RMA/GCRMA data (already log2)
+        are left alone while MAS 5.0 signal is logged. If False, always log. Counts are logged with a warning: they need normalising for
         sequencing depth first (scanpy's ``normalize_total`` and ``log1p``).
     floor
         Values below ``floor`` are raised to it before logging, so zeros and the negative values
@@ -188,6 +190,8 @@ def _reason(*, auto: bool, linear: bool, quantiles: dict[str, float], counts: bo
     facts = f"q99={q['q99']:.4g}, max-min={q['q100'] - q['q0']:.4g}, q25={q['q25']:.4g}"
     if counts:
         return f"data look linear: whole numbers >= 0, counts ({facts})"
+    if linear and not (q["q99"] > 100 or (q["q100"] - q["q0"] > 50 and q["q25"] > 0)):
+        return f"data look linear: values >= 0 spanning more than 50 ({facts})"
     if linear:
         return f"data look linear by GEO2R's rule ({facts})"
     return f"data look already logged by GEO2R's rule ({facts})"

@@ -93,8 +93,8 @@ def markers(
     ``None`` is the natural log) it is scanpy's:
     ``log2((expm1(mean_group) + 1e-9) / (expm1(mean_rest) + 1e-9))``, in the data's base.
     Those records describe ``.X`` (``pp.log2``'s ``.uns['{layer}_log2']`` a ``layer``); a
-    matrix without a record is judged by its values: linear values (GEO2R's rule, or counts:
-    whole numbers >= 0 spanning more than 50, e.g. raw UMI counts) give
+    matrix without a record is judged by its values: linear values (GEO2R's rule, or values
+    >= 0 spanning more than 50: raw or normalised UMI counts) give
     ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``. z-scores that
     nothing records how to undo (every gene with standard deviation 1: ``sc.pp.scale``, or
     ``.var['mean']``/``['std']`` overwritten after :func:`~gexclust.pp.scale`), and
@@ -345,8 +345,8 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
     or ``('linear', None)``. The records in ``.uns`` (``'log2'`` and ``'{layer}_log2'`` of
     :func:`~gexclust.pp.log2`, scanpy's ``'log1p'``) are used only for the matrix they
     describe; a matrix without one is
-    judged by its values: linear by GEO2R's rule, or counts (whole numbers >= 0 spanning more
-    than 50), else log2.
+    judged by its values: linear by GEO2R's rule, or values >= 0 spanning more than 50
+    (counts, normalised or not), else log2.
     """
     from ..pp._log2 import log2_record, looks_linear
 
