@@ -55,12 +55,30 @@ def finish(
     fig, *, show: bool | None, save: str | os.PathLike | None, dpi: int | None = None
 ) -> None:
     """Save ``fig`` atomically to ``save`` (format from the extension) and show it if asked."""
-    if save is not None:
-        save_figure(fig, [save], dpi=dpi)
+    if save is not None and save is not False:  # False: scanpy's "do not save"
+        save_figure(fig, [save_path(save)], dpi=dpi)
     if show:
         import matplotlib.pyplot as plt
 
         plt.show()
+
+
+def save_path(save: str | os.PathLike) -> Path:
+    """``save`` as a path, refusing scanpy's ``save=True`` and ``save='.pdf'``.
+
+    scanpy's ``sc.pl.*`` take those to mean ``figures/<plot>.png`` and ``figures/<plot>.pdf``;
+    here ``save`` is the file itself, and ``'.pdf'`` would be a hidden PNG named ``.pdf``.
+    """
+    if isinstance(save, bool):
+        msg = (f"save={save!r}: give the file to write, e.g. save='dendrogram.png' (format from "
+               "its extension); scanpy's save=True (figures/<plot>.png) is not supported")
+        raise TypeError(msg)
+    path = Path(save)
+    if path.name.startswith(".") and not path.suffix:
+        msg = (f"save={str(save)!r} is only an extension (scanpy's sc.pl.* add it to the plot's "
+               f"name); give the file to write, e.g. save='dendrogram{path.name}'")
+        raise ValueError(msg)
+    return path
 
 
 def mark_simulated(fig, simulated: bool) -> None:

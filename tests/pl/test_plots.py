@@ -429,3 +429,20 @@ def test_plots_write_nothing_but_missing_colours_and_say_so(planted):
         assert all(name.endswith("_colors") for name in added), plot.__name__
         if added:
             assert "_colors']``" in plot.__doc__, plot.__name__
+
+
+def test_save_as_scanpy_takes_it_is_refused_clearly(clustered, tmp_path, monkeypatch):
+    # before: save=True gave "expected str, bytes or os.PathLike object, not bool"; save='.pdf'
+    # (scanpy's figures/<plot>.pdf) silently wrote a hidden PNG named '.pdf' into the cwd
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match=r"save=True: give the file to write, e\.g\. "
+                                        r"save='dendrogram\.png'"):
+        gx.pl.dendrogram(clustered, save=True)
+    for plot in (gx.pl.dendrogram, gx.pl.clustermap):
+        with pytest.raises(ValueError, match=r"save='\.pdf' is only an extension .*"
+                                             r"save='dendrogram\.pdf'"):
+            plot(clustered, save=".pdf")
+    gx.pl.dendrogram(clustered, save=False)  # scanpy's "do not save"
+    assert list(tmp_path.iterdir()) == []
+    gx.pl.dendrogram(clustered, save="figures/tree.pdf")
+    assert (tmp_path / "figures" / "tree.pdf").read_bytes().startswith(b"%PDF")
