@@ -76,8 +76,9 @@ def log2(
         over all values: ``q99 > 100``, or ``max - min > 50`` and ``q25 > 0``) or are values
         >= 0 spanning more than 50 (counts, or counts normalised by ``sc.pp.normalize_total``,
         which GEO2R's rule misses when a quarter or more are 0); RMA/GCRMA data (already log2)
-        are left alone while MAS 5.0 signal is logged. If False, always log. Counts are logged with a warning: they need normalising for
-        sequencing depth first (scanpy's ``normalize_total`` and ``log1p``).
+        are left alone while MAS 5.0 signal is logged. If False, always log. Counts are
+        logged with a warning: they need normalising for sequencing depth first (scanpy's
+        ``normalize_total`` and ``log1p``).
     floor
         Values below ``floor`` are raised to it before logging, so zeros and the negative values
         of some MAS 5.0 files give ``log2(floor)`` instead of ``-inf``/NaN. Must be positive.
