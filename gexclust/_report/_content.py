@@ -238,12 +238,18 @@ def _dataset(ctx: _Context) -> Section:
     s, adata = ctx.summary, ctx.adata
     source = s.get("input", {})
     rows = [["source", str(source.get("path", "n/a"))]]
-    if source.get("accession"):
-        rows.append(["accession", str(source["accession"])])
     geo = adata.uns.get("geo", {})
-    for key in ("title", "platform"):
-        if isinstance(geo, dict) and geo.get(key):
-            rows.append([f"GEO {key}", _text(geo[key])])
+    geo = geo if isinstance(geo, dict) else {}
+    series = geo.get("series") if isinstance(geo.get("series"), dict) else {}
+    # a local GEO file names its accession and title too (read_soft/read_series_matrix keep
+    # them in .uns['geo']), not only an accession fetched by name
+    accession = source.get("accession") or geo.get("accession")
+    if accession:
+        rows.append(["accession", _text(accession)])
+    for key, value in (("title", geo.get("title") or series.get("title")),
+                       ("platform", geo.get("platform"))):
+        if value:
+            rows.append([f"GEO {key}", _text(value)])
     rows += [
         ["sha256", f"{source.get('sha256', 'n/a')} ({source.get('sha256_of', '')})"],
         ["samples", str(s["n_samples"])],

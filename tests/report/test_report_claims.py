@@ -158,6 +158,18 @@ def test_the_column_the_types_were_read_from_is_called_so_not_a_possible_batch()
     assert "'renamed' groups its 24 samples exactly as the sample types do" in text
 
 
+def test_a_local_geo_file_names_its_accession_and_series_title():
+    # before: a run on GSE781_family.soft.gz showed the path and the platform only, though
+    # read_soft keeps the accession and the series title in .uns['geo']
+    adata = clustered()
+    adata.uns["geo"] = {"accession": "GSE781", "platform": "GPL96",
+                        "series": {"title": "Normal and Renal Cell Carcinoma Kidney Tissue"}}
+    text = report_text(adata)["dataset"]
+    assert "accession GSE781" in text
+    assert "GEO title Normal and Renal Cell Carcinoma Kidney Tissue" in text
+    assert "GEO platform GPL96" in text
+
+
 def test_many_samples_test_only_the_agreements_a_p_value_decides(monkeypatch):
     from gexclust._report import _facts as facts
 
