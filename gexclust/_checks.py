@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from numbers import Integral, Real
 
 
 def check_choice(name: str, value, options: Iterable) -> None:
@@ -10,4 +11,22 @@ def check_choice(name: str, value, options: Iterable) -> None:
     options = tuple(options)
     if value not in options:
         msg = f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, options))}"
+        raise ValueError(msg)
+
+
+def check_whole(name: str, value, *, minimum: int = 0, caller: str, what: str = "") -> None:
+    """Refuse anything but a whole number of at least ``minimum`` (``True`` is no count)."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        msg = f"{caller}: {name} must be a whole number of at least {minimum}{what}, got {value!r}"
+        raise ValueError(msg)
+
+
+def check_positive(name: str, value, *, caller: str, what: str = "",
+                   at_most: float | None = None) -> None:
+    """Refuse anything but a number above 0 (and at most ``at_most``); NaN is refused too."""
+    fits = (not isinstance(value, bool) and isinstance(value, Real) and value > 0
+            and (at_most is None or value <= at_most))
+    if not fits:
+        bound = f" and at most {at_most:g}" if at_most is not None else ""
+        msg = f"{caller}: {name} must be a number above 0{bound}{what}, got {value!r}"
         raise ValueError(msg)

@@ -5,10 +5,14 @@
 
 Each notebook runs in a fresh temporary folder (files it writes are discarded) with the
 ``python3`` kernel of this interpreter; an error in any cell stops with the cell's traceback.
+Real files are read from ``$GEXCLUST_SHARED_DATA``, by default ``../shared/data`` beside the
+repository, as the tests read them (a notebook's own default is relative to its folder, which
+the temporary folder is not).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +38,7 @@ def execute(path: Path) -> nbformat.NotebookNode:
 
 
 def main(paths: list[str]) -> None:
+    os.environ.setdefault("GEXCLUST_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
     notebooks = [Path(p) for p in paths] or sorted((ROOT / "tutorials").glob("*.ipynb"))
     for path in notebooks:
         print(f"running {path.name}", flush=True)

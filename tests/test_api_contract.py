@@ -3,6 +3,8 @@ sparse and float32 input, reordered samples and ``optimal_ordering``."""
 
 from __future__ import annotations
 
+import re
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -284,3 +286,53 @@ def test_geo_readers_document_what_they_write():
     assert [key for key in adata.uns if f".uns['{key}']" not in doc] == []
     assert "type" not in adata.obs
     assert "with ``type_from``; absent otherwise" in " ".join(doc.split())
+
+
+def clustered() -> ad.AnnData:
+    adata = data()
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    return adata
+
+
+# each was accepted before (silently clipped, ignored or drawn wrong) or refused with numpy's
+# or Python's words ('Format specifier missing precision', 'expected non-negative integer')
+OUT_OF_RANGE = {
+    "pp.scale ddof=-1": (lambda a: gx.pp.scale(a, ddof=-1), "pp.scale: ddof must be"),
+    "pp.scale ddof=0.5": (lambda a: gx.pp.scale(a, ddof=0.5), "pp.scale: ddof must be"),
+    "pp.scale max_value=-1": (lambda a: gx.pp.scale(a, max_value=-1), "max_value must be"),
+    "pp.scale max_value=0": (lambda a: gx.pp.scale(a, max_value=0), "max_value must be"),
+    "tl.cut n_clusters=True": (lambda a: gx.tl.cut(a, n_clusters=True), "n_clusters must"),
+    "tl.cut height=nan": (lambda a: gx.tl.cut(a, height=np.nan), "height must be a finite"),
+    "tl.cut support='x'": (lambda a: gx.tl.cut(a, n_clusters=2, support="x"), "support='x'"),
+    "tl.cut static deep_split": (lambda a: gx.tl.cut(a, n_clusters=2, deep_split=2),
+                                 "are for method='dynamic'"),
+    "pl.clustermap n_genes=-3": (lambda a: gx.pl.clustermap(a, n_genes=-3),
+                                 "pl.clustermap: n_genes must be"),
+    "pl.clustermap n_genes=0": (lambda a: gx.pl.clustermap(a, n_genes=0),
+                                "pl.clustermap: n_genes must be"),
+    "pl.clustermap vmax=0": (lambda a: gx.pl.clustermap(a, vmax=0), "vmax must be"),
+    "pl.dendrogram truncate=-1": (lambda a: gx.pl.dendrogram(a, truncate=-1), "truncate must"),
+    "pl.dendrogram alpha=95": (lambda a: gx.pl.dendrogram(a, alpha=95), "alpha must be"),
+    "io.write_newick decimals=-1": (lambda a: gx.io.write_newick(a, decimals=-1),
+                                    "decimals must be"),
+    "io.write_cumida decimals=-1": (lambda a: gx.io.write_cumida(a, "never.csv", decimals=-1),
+                                    "decimals must be"),
+    "datasets seed=-1": (lambda a: gx.datasets.gse9476_example(seed=-1), "seed must be"),
+}
+
+
+@pytest.mark.parametrize("name", OUT_OF_RANGE)
+def test_arguments_out_of_range_are_refused_naming_them(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    call, says = OUT_OF_RANGE[name]
+    adata = clustered()
+    with pytest.raises(ValueError, match=re.escape(says)):
+        call(adata)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_support_asked_of_a_tree_without_bootstrap_names_the_argument_given():
+    # before: pl.dendrogram(support='au') said 'pl.dendrogram: min_support needs ...'
+    with pytest.raises(KeyError, match=r"pl.dendrogram: support='au' needs bootstrap support"):
+        gx.pl.dendrogram(clustered(), support="au")

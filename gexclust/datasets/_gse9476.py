@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._checks import check_whole
 from ..io._platform import bundled_gpl96
 
 SIMULATED_NOTE = (
@@ -79,6 +80,7 @@ def gse9476_example(*, seed: int = 0) -> AnnData:
     >>> adata.shape
     (64, 22283)
     """
+    check_whole("seed", seed, caller="datasets.gse9476_example")
     rng = np.random.default_rng(seed)
     obs = _samples()
     var = bundled_gpl96().rename_axis(None)

@@ -9,6 +9,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._atomic import atomic_open
+from .._checks import check_whole
 from .._logging import logger
 from ..tl._tree_access import get_tree
 
@@ -64,6 +65,8 @@ def write_newick(
     >>> gx.io.write_newick(adata).endswith(";")
     True
     """
+    check_whole("decimals", decimals, caller="io.write_newick",
+                what=" (digits after the decimal point)")
     tree = get_tree(adata, key, axis="obs", caller="io.write_newick")
     labels = node_labels(adata.uns[key], support)
     names = [str(name) for name in adata.obs_names[tree.rows]]  # per leaf of the tree

@@ -10,6 +10,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._atomic import atomic_open
+from .._checks import check_whole
 from .._logging import logger
 from .._utils import dense, refuse_no_x
 
@@ -63,6 +64,9 @@ def write_cumida(
     >>> back.obs["type"].tolist(), float(back.X[0, 0])
     (['AML, M2'], 1e-07)
     """
+    if decimals is not None:
+        check_whole("decimals", decimals, caller="write_cumida",
+                    what=" (digits after the decimal point), or None for full precision")
     refuse_no_x(adata, caller="write_cumida", way="set adata.X = adata.layers[name] first")
     if sample_key is not None and sample_key in adata.obs:
         samples = adata.obs[sample_key].astype(str).to_numpy()

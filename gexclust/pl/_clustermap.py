@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._checks import check_positive, check_whole
 from .._labels import check_labels
 from ._base import DPI, finish, leaf_fontsize, mark_simulated, new_figure, no_ticks, side_labels
 from ._colour_bar import (
@@ -149,6 +150,11 @@ def clustermap(
     >>> len(fig.axes) > 2
     True
     """
+    if n_genes is not None:
+        check_whole("n_genes", n_genes, minimum=1, caller="pl.clustermap",
+                    what=" (the most variable genes shown), or None for all")
+    check_positive("vmax", vmax, caller="pl.clustermap",
+                   what=" (z-scores are coloured from -vmax to vmax)")
     spec = clustermap_spec(adata, key=key, n_genes=n_genes, gene_key=gene_key, color=color,
                            clusters=clusters,
                            layer=layer, gene_symbols=gene_symbols, gene_method=gene_method,

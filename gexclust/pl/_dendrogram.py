@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._checks import check_positive, check_whole
 from .._labels import check_labels
 from .._logging import logger
 from .._palette import MISSING_COLOUR
@@ -158,6 +159,11 @@ def dendrogram(
     >>> gx.tl.cut(adata, n_clusters=4)
     >>> ax = gx.pl.dendrogram(adata)
     """
+    if truncate is not None:
+        check_whole("truncate", truncate, caller="pl.dendrogram",
+                    what=" (clusters drawn; 0 draws every leaf), or None")
+    check_positive("alpha", alpha, at_most=1, caller="pl.dendrogram",
+                   what=" (the support level of the boxes, e.g. 0.95)")
     spec = dendrogram_spec(adata, key=key, color=color, clusters=clusters, show_cut=show_cut,
                            leaf_labels=leaf_labels, support=support, alpha=alpha)
     ax = draw_dendrogram_figure(shown_spec(spec, truncate), figsize=figsize, ax=ax, show=show)
@@ -232,7 +238,8 @@ def support_marks(stored_tree, Z, leaves, support: str, alpha: float) -> Support
     """AU/BP per merge and the pvrect boxes: largest branches with ``support`` >= ``alpha``."""
     from ..tl._supported import branch_rows, pick_supported, support_values
 
-    values = support_values(stored_tree, support=support, caller="pl.dendrogram")
+    values = support_values(stored_tree, support=support, caller="pl.dendrogram",
+                            option=f"support={support!r}")
     position = np.empty(len(leaves), dtype=float)
     position[leaves] = np.arange(len(leaves))
     picked = pick_supported(Z, values, alpha)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
+from .._checks import check_positive, check_whole
 from .._utils import (
     float_matrix,
     get_matrix,
@@ -79,6 +80,11 @@ def scale(
     >>> adata.X.tolist()
     [[-0.7071067811865475, 0.0], [0.7071067811865475, 0.0]]
     """
+    check_whole("ddof", ddof, caller="pp.scale",
+                what=" (1: sample SD, as scanpy and R; 0: StandardScaler's)")
+    if max_value is not None:
+        check_positive("max_value", max_value, caller="pp.scale",
+                       what=" (scaled values are clipped to [-max_value, max_value]), or None")
     if copy:
         adata = adata.copy()
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.scale"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Literal
 
 import numpy as np
@@ -123,6 +124,11 @@ def cut(
     ['1', '2', '3', '4', '5']
     """
     check_choice("method", method, ("static", "dynamic"))
+    check_choice("support", support, ("au", "bp"))
+    if height is not None and (isinstance(height, bool) or not isinstance(height, Real)
+                               or not np.isfinite(height)):
+        msg = f"cut: height must be a finite number (in the units of the linkage), got {height!r}"
+        raise ValueError(msg)
     refuse_tree_key(adata, key_added, caller="cut")
     tree = get_tree(adata, key, caller="cut")
     _refuse_other_axis_key(adata, tree.axis, key, key_added)
@@ -134,6 +140,9 @@ def cut(
         cut_dynamic(adata, variant=variant, min_cluster_size=min_cluster_size,
                     deep_split=deep_split, height=height, key=key, key_added=key_added)
         return adata if copy else None
+    if min_cluster_size is not None or deep_split is not None:
+        msg = "cut: min_cluster_size and deep_split are for method='dynamic'; drop them"
+        raise ValueError(msg)
     if (n_clusters is None) == (height is None) and min_support is None:
         msg = "cut: give exactly one of n_clusters or height (or min_support alone)"
         raise ValueError(msg)
@@ -150,7 +159,8 @@ def cut(
     if n_clusters is None and height is None:
         raw, rule, threshold = pick_supported(Z, values, min_support), "pvpick", None
     elif n_clusters is not None:
-        if not isinstance(n_clusters, int | np.integer) or not 1 <= n_clusters <= n_leaves:
+        if (isinstance(n_clusters, bool) or not isinstance(n_clusters, int | np.integer)
+                or not 1 <= n_clusters <= n_leaves):
             msg = (f"cut: n_clusters must be an integer between 1 and {n_leaves} (the number "
                    f"of leaves), got {n_clusters!r}")
             raise ValueError(msg)

@@ -7,12 +7,13 @@ import numpy as np
 from .._checks import check_choice
 
 
-def support_values(stored_tree, *, support: str, caller: str = "cut") -> np.ndarray:
+def support_values(stored_tree, *, support: str, caller: str = "cut",
+                   option: str = "min_support") -> np.ndarray:
     """The ``support`` ('au' or 'bp') of every linkage row, or a clear error without one."""
     check_choice("support", support, ("au", "bp"))
     if "support" not in stored_tree:
         msg = (
-            f"{caller}: min_support needs bootstrap support in the tree; run "
+            f"{caller}: {option} needs bootstrap support in the tree; run "
             "gexclust.tl.bootstrap(adata) first"
         )
         raise KeyError(msg)
