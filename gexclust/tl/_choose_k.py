@@ -93,7 +93,8 @@ def choose_k(
     above what one cloud gives, so the absolute size of the silhouette is not the test.) The
     test assumes Gaussian-like samples: samples at very different distances from the centre
     (heavy tails, outlier arrays) can look like groups to it (one cloud of multivariate t with 3
-    degrees of freedom was called strong in 8 of 10 seeds at 64 x 2,000), so look at what the
+    degrees of freedom was called strong in 7 to 10 of 10 seeds at 64 x 2,000, with or without
+    co-expressed genes), so look at what the
     clusters hold before trusting a split of a few far-out samples.
 
     Parameters
