@@ -14,7 +14,7 @@ from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
 from gexclust.pl._clustermap import clustermap_spec
 from gexclust.pl._dendrogram import dendrogram_spec
 from gexclust.pl._labels import gene_labels
-from tests.conftest import make_planted
+from tests.conftest import make_planted, shared_file
 
 
 @pytest.fixture(scope="module")
@@ -371,3 +371,23 @@ def test_log2_of_normalised_counts_is_applied():
     logged = ad.AnnData(np.log2(1 + normalised))  # the same values logged: left alone
     gx.pp.log2(logged)
     assert logged.uns["log2"]["applied"] is False
+
+
+def test_markers_of_a_raw_set_before_log2(caplog):
+    # before: .raw = the linear MAS 5.0 values (set before pp.log2, as scanpy users keep
+    # them), read as sc.pp.log1p values in base 2 (the .uns['log1p'] of .X): the fold changes
+    # of the default use_raw were 2**mean - 1 ratios: 442 and 402 for the top tumour
+    # markers, inf and NaN for the others
+    path = shared_file("GSE781_family.soft.gz")
+    adata = gx.io.read_soft(path, platform="GPL96", type_from="source_name")  # MAS 5.0
+    adata = adata[:, :4000].copy()
+    adata.raw = adata
+    gx.pp.log2(adata)
+    assert adata.uns["log1p"] == {"base": 2}
+    table = gx.tl.markers(adata, groupby="type", n_genes=3, inplace=False)
+    assert ".raw holds values not logged (q99=" in caplog.text
+    np.testing.assert_allclose(table["logfoldchange"],
+                               np.log2((table["mean_group"] + 1e-9) / (table["mean_rest"] + 1e-9)))
+    assert np.isfinite(table["logfoldchange"]).all()
+    assert (table["logfoldchange"].abs() < 10).all()
+    assert (table["mean_rest"] > 100).all()  # linear values: the means of .raw

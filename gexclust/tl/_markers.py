@@ -68,8 +68,10 @@ def markers(
         uses it when ``adata`` has a ``.raw`` and no ``layer`` is given, so on scanpy data
         (log-normalised values in ``.raw``, scaled ``.X``) the numbers are scanpy's. Its
         fold changes are scanpy's too: ``.raw`` holds ``sc.pp.log1p`` values in the base of
-        ``.uns['log1p']`` (natural log without one). ``True`` without a ``.raw``, or with a
-        ``layer``, is refused as scanpy refuses it.
+        ``.uns['log1p']`` (natural log without one); unless its values look linear (a
+        ``.raw`` set before the data were logged, judged as :func:`~gexclust.pp.log2`
+        judges them): then they are log2 ratios of its means, with a logged warning.
+        ``True`` without a ``.raw``, or with a ``layer``, is refused as scanpy refuses it.
     direction
         ``'up'`` (genes higher in the group), ``'down'`` (lower) or ``'both'``.
     gene_symbols
@@ -232,10 +234,7 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
     if use_raw:
         X = float_matrix(as_dense(adata.raw.X, what=".raw.X", caller=caller))
         refuse_missing(X, adata.raw, caller=caller)
-        log1p = adata.uns.get("log1p")
-        base = log1p.get("base", None) if hasattr(log1p, "get") else None
-        # scanpy's reading of .raw: sc.pp.log1p values, base from the record (None: e)
-        return MarkerValues(X, adata.raw.var, ("log1p", base), ".raw")
+        return MarkerValues(X, adata.raw.var, raw_scale(adata, X, caller=caller), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)
     where = ".X" if layer is None else f".layers[{layer!r}]"
     if layer is None and x_is_clipped(adata):  # expression_matrix has said so
@@ -336,6 +335,30 @@ def benjamini_hochberg(pval: np.ndarray) -> np.ndarray:
     adjusted = np.empty(m)
     adjusted[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     return adjusted
+
+
+def raw_scale(adata: AnnData, X: np.ndarray, *, caller: str):
+    """What the values of ``.raw`` (``X``) are, for log2 fold changes.
+
+    scanpy's reading: ``sc.pp.log1p`` values in the base of ``.uns['log1p']`` (``None`` = e).
+    But a ``.raw`` set before any log (``adata.raw = adata`` on MAS 5.0 signal or counts,
+    then ``pp.log2``, whose record is of ``.X``) holds linear values, whose ``expm1`` is inf:
+    values that look linear (:func:`~gexclust.pp._log2.looks_linear`) are taken as linear.
+    """
+    from ..pp._log2 import looks_linear
+
+    scale = looks_linear(X)
+    if scale.linear:
+        q = scale.quantiles
+        logger.warning(
+            "%s: .raw holds values not logged (q99=%.4g, max=%.4g: e.g. set before pp.log2 or "
+            "sc.pp.log1p); markers are ranked on them and fold changes are log2 ratios of "
+            "their means; pass use_raw=False to rank the values of .X", caller, q["q99"],
+            q["q100"])
+        return "linear", None
+    log1p = adata.uns.get("log1p")
+    base = log1p.get("base", None) if hasattr(log1p, "get") else None
+    return "log1p", base
 
 
 def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
