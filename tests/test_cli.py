@@ -117,6 +117,20 @@ def test_readme_example_command(tmp_path):
     assert [row["k"] for row in chosen["scores"]] == list(range(1, 11))
     assert f"clusters chosen automatically (--n-clusters auto): {chosen['message']}" in proc.stdout
     assert set(summary["versions"]) >= {"anndata", "numpy", "scipy"}
+    # what the README says a run writes: its OUTDIR table, and the keys of summary['choose_k']
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("`OUTDIR` contains:")[1].strip().split("\n\n")[0]
+    listed = {name for row in re.findall(r"^\| (`[^|]+)\|", table, re.M)
+              for name in re.findall(r"`([^`]+)`", row)}
+    assert listed - {"consensus.csv", "consensus.png"} == names  # those need --consensus
+    row = next(line for line in table.splitlines() if line.startswith("| `summary.json`"))
+    assert set(summary) <= set(re.findall(r"`([a-z_]+)`", row))  # every key is explained
+    said = readme.split('`summary.json["choose_k"]` says how the tree was cut:')[1]
+    said = said.split("The printed summary")[0]
+    keys = set(re.findall(r"`([a-z_]+)`", said)) - {"auto", "given"}  # values of 'how'
+    fields = set(chosen) | set(chosen["scores"][0])  # and the fields of each score record
+    assert keys <= fields, keys - fields
+    assert {"k", "how", "message", "criterion", "k_test", "p_value_k", "scores"} <= keys
 
     clusters = pd.read_csv(outdir / "clusters.csv", dtype=str)
     assert clusters.columns.tolist() == ["sample", "type", "cluster"]
