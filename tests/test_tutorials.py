@@ -35,6 +35,8 @@ def test_notebook_is_stored_with_its_outputs(path):
     assert all(cell["execution_count"] is not None for cell in code), "run scripts/run_tutorials.py"
     outputs = [out for cell in code for out in cell["outputs"]]
     assert not [out for out in outputs if out["output_type"] == "error"]
+    stderr = ["".join(out["text"]) for out in outputs if out.get("name") == "stderr"]
+    assert not [text for text in stderr if "Warning" in text], stderr
     assert any("image/png" in out.get("data", {}) for out in outputs)  # figures visible online
 
 
@@ -63,3 +65,7 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         gc.collect()  # collect the sockets here, where their warnings are ignored
     produced = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
     assert any("image/png" in out.get("data", {}) for out in produced)
+    # a reader sees no warnings (before: tl.bootstrap(progress=False) printed tqdm's
+    # 'TqdmWarning: IProgress not found. Please update jupyter and ipywidgets')
+    stderr = [out["text"] for out in produced if out.get("name") == "stderr"]
+    assert not [text for text in stderr if "Warning" in text], stderr

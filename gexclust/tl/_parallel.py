@@ -67,7 +67,12 @@ def map_chunks(
     instead of the list, so memory holds one total however many chunks there are. Results
     arrive in any order: ``add`` must be exact and order-free (integer counts are).
     """
-    from tqdm.auto import tqdm
+    if progress:
+        from tqdm.auto import tqdm  # a widget in notebooks, text on terminals
+    else:
+        # tqdm.auto warns in a notebook without ipywidgets ('IProgress not found') even for
+        # a bar that is never shown: progress=False must print nothing
+        from tqdm import tqdm
 
     bar = tqdm(total=len(chunks), desc=desc, disable=None if progress else True, leave=False)
     sink = _Results(len(chunks), add)
