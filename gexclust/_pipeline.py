@@ -90,6 +90,7 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
         adata.layers["expression"] = adata.X.copy()
         pp.scale(adata, ddof=0)
     tl.hclust(adata, method=config.method, metric=config.metric)
+    _keep_input_clusters(adata)
     k = config.k
     if k == "auto":
         tl.choose_k(adata, k_range=AUTO_K_RANGE, random_state=config.random_state)
@@ -108,3 +109,19 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
     if type_note is not None:
         adata.uns["run"]["type_note"] = type_note
     return adata
+
+
+def _keep_input_clusters(adata: AnnData) -> None:
+    """Keep a ``cluster`` column the input brought (a GEO characteristic) as ``cluster_input``.
+
+    :func:`~gexclust.tl.cut` refuses to replace it; ``cluster_input2``... if that name is taken.
+    """
+    from ._logging import logger
+
+    if "cluster" not in adata.obs or "cluster" in adata.uns:
+        return
+    names = (f"cluster_input{'' if i == 1 else i}" for i in range(1, adata.obs.shape[1] + 2))
+    name = next(n for n in names if n not in adata.obs)
+    adata.obs = adata.obs.rename(columns={"cluster": name})
+    logger.warning("the input's 'cluster' column is kept as .obs[%r]; .obs['cluster'] holds "
+                   "gexclust's clusters", name)

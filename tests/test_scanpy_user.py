@@ -391,3 +391,44 @@ def test_markers_of_a_raw_set_before_log2(caplog):
     assert np.isfinite(table["logfoldchange"]).all()
     assert (table["logfoldchange"].abs() < 10).all()
     assert (table["mean_rest"] > 100).all()  # linear values: the means of .raw
+
+
+def test_cut_keeps_clusters_that_came_with_the_data(tmp_path):
+    # before: tl.cut (and tl.consensus) replaced an .obs['cluster'] that came with the data
+    # (the authors' clusters of a published h5ad) without a word
+    sc = pytest.importorskip("scanpy")
+    adata = sc.datasets.pbmc68k_reduced()
+    adata.obs["cluster"] = adata.obs["bulk_labels"]  # as a published object holds them
+    gx.tl.hclust(adata, use_rep="X_pca")
+    for call in (lambda: gx.tl.cut(adata, n_clusters=5),
+                 lambda: gx.tl.consensus(adata, k_range=[2], n_resamples=2, key_added="cluster",
+                                         use_rep="X_pca", progress=False)):
+        with pytest.raises(ValueError, match=r"\.obs\['cluster'\] is already there and no "
+                                             r"clustering recorded it .* "
+                                             r"key_added='hclust_cluster' to keep it"):
+            call()
+    assert adata.obs["cluster"].equals(adata.obs["bulk_labels"])
+    gx.tl.cut(adata, n_clusters=5, key_added="hclust_cluster")  # the way the message gives
+    del adata.obs["cluster"]
+    gx.tl.cut(adata, n_clusters=5)
+    assert adata.obs["cluster"].equals(adata.obs["hclust_cluster"])
+    gx.tl.cut(adata, n_clusters=3)  # ours, with its record: replaced, as scanpy replaces
+    adata.write_h5ad(tmp_path / "a.h5ad")
+    back = ad.read_h5ad(tmp_path / "a.h5ad")
+    gx.tl.cut(back, n_clusters=4)  # the record survives the round trip
+    assert back.obs["cluster"].nunique() == 4
+
+
+def test_gexclust_run_keeps_a_cluster_column_of_the_input(caplog):
+    # a GEO characteristic 'cluster: ...' becomes .obs['cluster']; the run keeps it aside
+    from gexclust._pipeline import RunConfig, cluster_samples
+
+    adata = gx.datasets.gse9476_example()
+    adata.obs["cluster"] = adata.obs["type"].astype(str).str[:2]
+    adata.obs["cluster_input"] = "taken"
+    given = adata.obs["cluster"].copy()
+    cluster_samples(adata, RunConfig(n_clusters=5))
+    assert adata.obs["cluster_input2"].equals(given)
+    assert adata.obs["cluster_input"].eq("taken").all()
+    assert adata.uns["compare_type_cluster"]["ari"] == pytest.approx(1.0)
+    assert "kept as .obs['cluster_input2']" in caplog.text

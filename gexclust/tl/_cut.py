@@ -16,7 +16,7 @@ from .._palette import set_cluster_colors
 from ._dynamic_cut import cut_dynamic
 from ._flat_cuts import count_inversions, tree_cuts
 from ._supported import keep_supported, pick_supported, support_values
-from ._tree_access import get_tree, refuse_tree_key, tree_id
+from ._tree_access import get_tree, refuse_tree_key, refuse_unrecorded_column, tree_id
 
 
 def cut(
@@ -132,6 +132,7 @@ def cut(
     refuse_tree_key(adata, key_added, caller="cut")
     tree = get_tree(adata, key, caller="cut")
     _refuse_other_axis_key(adata, tree.axis, key, key_added)
+    refuse_unrecorded_column(adata, key_added, axis=tree.axis, caller="cut")
     if method == "dynamic":
         if n_clusters is not None or min_support is not None:
             msg = "cut: method='dynamic' chooses the clusters itself; drop n_clusters/min_support"

@@ -163,6 +163,24 @@ def refuse_tree_key(adata: AnnData, key_added: str, *, caller: str) -> None:
         raise ValueError(msg)
 
 
+def refuse_unrecorded_column(adata: AnnData, key_added: str, *, axis: str = "obs",
+                             caller: str) -> None:
+    """Refuse to replace a column of labels that no clustering recorded in ``.uns[key_added]``.
+
+    Such a column came with the data (the authors' clusters in a published h5ad, a GEO
+    characteristic named ``cluster``): writing the clusters there would lose it. A column
+    written by ``tl.cut``, ``tl.consensus`` or a scanpy tool (``key_added=`` of
+    ``sc.tl.leiden``) has its record, and is replaced as scanpy replaces its own.
+    """
+    frame = adata.obs if axis == "obs" else adata.var
+    if key_added in frame and key_added not in adata.uns:
+        msg = (f"{caller}: .{axis}[{key_added!r}] is already there and no clustering recorded "
+               f"it in .uns[{key_added!r}] (the authors' clusters, or labels anndata.concat "
+               f"kept without their record); pass key_added='hclust_{key_added}' to keep it, "
+               f"or del adata.{axis}[{key_added!r}] to replace it")
+        raise ValueError(msg)
+
+
 def tree_id(stored) -> str:
     """A digest of the tree ``stored`` (an ``.uns`` entry of :func:`~gexclust.tl.hclust`).
 
