@@ -432,3 +432,25 @@ def test_gexclust_run_keeps_a_cluster_column_of_the_input(caplog):
     assert adata.obs["cluster_input"].eq("taken").all()
     assert adata.uns["compare_type_cluster"]["ari"] == pytest.approx(1.0)
     assert "kept as .obs['cluster_input2']" in caplog.text
+
+
+def test_markers_of_a_linear_x_under_scanpys_log1p_record(caplog):
+    # before: .uns['log1p'] (left by sc.pp.log1p) was believed for a .X that holds linear
+    # values again (normalised counts put back): NKG7's fold change in NK cells was
+    # log2(expm1(66.9) / expm1(3.8)) = 91.0 instead of log2(66.9 / 3.8) = 4.14
+    sc = pytest.importorskip("scanpy")
+    pbmc = sc.datasets.pbmc68k_reduced()
+    adata = ad.AnnData(np.expm1(pbmc.raw.X.toarray()), obs=pbmc.obs[["bulk_labels"]],
+                       var=pbmc.raw.var, uns={"log1p": {"base": None}})
+    table = gx.tl.markers(adata, groupby="bulk_labels", n_genes=1, inplace=False)
+    nk = table.set_index("group").loc["CD56+ NK"]
+    assert nk["gene"] == "NKG7"
+    assert nk["logfoldchange"] == pytest.approx(4.14, abs=0.01)
+    assert ".X holds values not logged (q99=33.12" in caplog.text
+    caplog.clear()
+    adata.X = np.log1p(adata.X)  # what the record says: scanpy's numbers, without a word
+    nk = gx.tl.markers(adata, groupby="bulk_labels", n_genes=1,
+                       inplace=False).set_index("group").loc["CD56+ NK"]
+    assert nk["logfoldchange"] == pytest.approx(
+        np.log2((np.expm1(nk["mean_group"]) + 1e-9) / (np.expm1(nk["mean_rest"]) + 1e-9)))
+    assert "not logged" not in caplog.text

@@ -94,7 +94,9 @@ def markers(
     data logged by scanpy's ``sc.pp.log1p`` (``.uns['log1p']`` with a base other than 2;
     ``None`` is the natural log) it is scanpy's:
     ``log2((expm1(mean_group) + 1e-9) / (expm1(mean_rest) + 1e-9))``, in the data's base.
-    Those records describe ``.X`` (``pp.log2``'s ``.uns['{layer}_log2']`` a ``layer``); a
+    Those records describe ``.X`` (``pp.log2``'s ``.uns['{layer}_log2']`` a ``layer``);
+    scanpy's is not believed for values that look linear (a ``.X`` replaced by counts after
+    ``sc.pp.log1p``: a logged warning says so). A
     matrix without a record is judged by its values: linear values (GEO2R's rule, or values
     >= 0 spanning more than 50: raw or normalised UMI counts) give
     ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``. z-scores that
@@ -246,7 +248,7 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
             "and 'diff' is in standard deviations; keep the expression values in .raw or a "
             "layer (layer=) for fold changes", caller, where)
         return MarkerValues(X, adata.var, ("z-scores", None), where)
-    return MarkerValues(X, adata.var, fold_change_scale(adata, X, layer), where)
+    return MarkerValues(X, adata.var, fold_change_scale(adata, X, layer, caller=caller), where)
 
 
 def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.ndarray] | None:
@@ -343,31 +345,43 @@ def raw_scale(adata: AnnData, X: np.ndarray, *, caller: str):
     scanpy's reading: ``sc.pp.log1p`` values in the base of ``.uns['log1p']`` (``None`` = e).
     But a ``.raw`` set before any log (``adata.raw = adata`` on MAS 5.0 signal or counts,
     then ``pp.log2``, whose record is of ``.X``) holds linear values, whose ``expm1`` is inf:
-    values that look linear (:func:`~gexclust.pp._log2.looks_linear`) are taken as linear.
+    values that look linear are taken as linear (:func:`unlogged`).
     """
-    from ..pp._log2 import looks_linear
-
-    scale = looks_linear(X)
-    if scale.linear:
-        q = scale.quantiles
-        logger.warning(
-            "%s: .raw holds values not logged (q99=%.4g, max=%.4g: e.g. set before pp.log2 or "
-            "sc.pp.log1p); markers are ranked on them and fold changes are log2 ratios of "
-            "their means; pass use_raw=False to rank the values of .X", caller, q["q99"],
-            q["q100"])
+    if unlogged(X, where=".raw", caller=caller):
         return "linear", None
     log1p = adata.uns.get("log1p")
     base = log1p.get("base", None) if hasattr(log1p, "get") else None
     return "log1p", base
 
 
-def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
+def unlogged(X: np.ndarray, *, where: str, caller: str) -> bool:
+    """Whether ``X``, read as log values by scanpy's convention, looks linear (with a warning).
+
+    Judged as :func:`~gexclust.pp.log2` judges (no log scale spans more than 50).
+    """
+    from ..pp._log2 import looks_linear
+
+    scale = looks_linear(X)
+    if scale.linear:
+        q = scale.quantiles
+        advice = "; pass use_raw=False to rank the values of .X" if where == ".raw" else ""
+        logger.warning(
+            "%s: %s holds values not logged (q99=%.4g, max=%.4g: e.g. kept before pp.log2 or "
+            "sc.pp.log1p, whose record .uns['log1p'] is of the logged .X); markers are ranked "
+            "on them and fold changes are log2 ratios of their means%s", caller, where,
+            q["q99"], q["q100"], advice)
+    return scale.linear
+
+
+def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None, *,
+                      caller: str = "tl.markers"):
     """What the values in ``X`` are, for log2 fold changes (see :func:`markers`).
 
     ``('log2', None)``, ``('log1p', base)`` (scanpy's ``sc.pp.log1p``; ``None`` = natural log)
     or ``('linear', None)``. The records in ``.uns`` (``'log2'`` and ``'{layer}_log2'`` of
     :func:`~gexclust.pp.log2`, scanpy's ``'log1p'``) are used only for the matrix they
-    describe; a matrix without one is
+    describe (scanpy's only while its values look logged: :func:`unlogged`); a matrix without
+    one is
     judged by its values: linear by GEO2R's rule, or values >= 0 spanning more than 50
     (counts, normalised or not), else log2.
     """
@@ -377,7 +391,7 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None):
     if record is not None and record.get("applied"):
         return "log2", None
     log1p = adata.uns.get("log1p")
-    if layer is None and hasattr(log1p, "get"):
+    if layer is None and hasattr(log1p, "get") and not unlogged(X, where=".X", caller=caller):
         base = log1p.get("base", None)
         return ("log2", None) if base == 2 else ("log1p", base)
     # no record: counts or linear values would give differences of raw means, not log ratios
