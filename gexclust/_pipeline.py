@@ -114,7 +114,7 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
 def _keep_input_clusters(adata: AnnData) -> None:
     """Keep a ``cluster`` column the input brought (a GEO characteristic) as ``cluster_input``.
 
-    :func:`~gexclust.tl.cut` refuses to replace it; ``cluster_input2``... if that name is taken.
+    :func:`~gexclust.tl.cut` would replace it; ``cluster_input2``... if that name is taken.
     """
     from ._logging import logger
 

@@ -393,30 +393,25 @@ def test_markers_of_a_raw_set_before_log2(caplog):
     assert (table["mean_rest"] > 100).all()  # linear values: the means of .raw
 
 
-def test_cut_keeps_clusters_that_came_with_the_data(tmp_path):
+def test_cut_says_when_it_replaces_clusters_that_came_with_the_data(caplog, tmp_path):
     # before: tl.cut (and tl.consensus) replaced an .obs['cluster'] that came with the data
     # (the authors' clusters of a published h5ad) without a word
     sc = pytest.importorskip("scanpy")
     adata = sc.datasets.pbmc68k_reduced()
     adata.obs["cluster"] = adata.obs["bulk_labels"]  # as a published object holds them
     gx.tl.hclust(adata, use_rep="X_pca")
-    for call in (lambda: gx.tl.cut(adata, n_clusters=5),
-                 lambda: gx.tl.consensus(adata, k_range=[2], n_resamples=2, key_added="cluster",
-                                         use_rep="X_pca", progress=False)):
-        with pytest.raises(ValueError, match=r"\.obs\['cluster'\] is already there and no "
-                                             r"clustering recorded it .* "
-                                             r"key_added='hclust_cluster' to keep it"):
-            call()
-    assert adata.obs["cluster"].equals(adata.obs["bulk_labels"])
-    gx.tl.cut(adata, n_clusters=5, key_added="hclust_cluster")  # the way the message gives
-    del adata.obs["cluster"]
     gx.tl.cut(adata, n_clusters=5)
-    assert adata.obs["cluster"].equals(adata.obs["hclust_cluster"])
+    assert ("cut: replaced .obs['cluster'] (10 labels: 'CD14+ Monocyte', 'Dendritic', "
+            "'CD56+ NK', ...), which no clustering recorded in .uns['cluster']") in caplog.text
+    assert "pass key_added='hclust_cluster'" in caplog.text
+    caplog.clear()
     gx.tl.cut(adata, n_clusters=3)  # ours, with its record: replaced, as scanpy replaces
     adata.write_h5ad(tmp_path / "a.h5ad")
-    back = ad.read_h5ad(tmp_path / "a.h5ad")
-    gx.tl.cut(back, n_clusters=4)  # the record survives the round trip
-    assert back.obs["cluster"].nunique() == 4
+    gx.tl.cut(ad.read_h5ad(tmp_path / "a.h5ad"), n_clusters=4)  # the record survives
+    assert "replaced" not in caplog.text
+    adata.obs["consensus"] = adata.obs["bulk_labels"]
+    gx.tl.consensus(adata, k_range=[2], n_resamples=2, use_rep="X_pca", progress=False)
+    assert "consensus: replaced .obs['consensus'] (10 labels" in caplog.text
 
 
 def test_gexclust_run_keeps_a_cluster_column_of_the_input(caplog):

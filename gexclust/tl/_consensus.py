@@ -22,7 +22,7 @@ from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
 from ._resample_memory import check_consensus_memory, consensus_chunks
-from ._tree_access import _match, refuse_tree_key, refuse_unrecorded_column
+from ._tree_access import _match, refuse_tree_key, unrecorded_column
 from ._weighted import prepare
 
 #: Pairs with a consensus in (0.1, 0.9] are ambiguous (Senbabaoglu et al. 2014).
@@ -145,7 +145,6 @@ def consensus(
             msg = f"{name} must be in (0, 1], got {value!r}"
             raise ValueError(msg)
     refuse_tree_key(adata, key_added, caller="consensus")
-    refuse_unrecorded_column(adata, key_added, caller="consensus")
     if copy:
         adata = adata.copy()
     data, _ = _observations(adata, axis="obs", use_rep=use_rep, layer=layer,
@@ -280,7 +279,10 @@ def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str
     adata.obsm[f"{key_added}_classes"] = summary["classes"]
     best_k = summary["best_k"]
     names = [str(i) for i in range(1, best_k + 1)]
+    replaced = unrecorded_column(adata, key_added, caller="consensus")
     adata.obs[key_added] = pd.Categorical(summary["best_classes"].astype(str), categories=names)
+    if replaced:
+        logger.warning("%s", replaced)
     adata.obs[f"{key_added}_stability"] = summary["stability"]
     set_cluster_colors(adata, key_added, best_k)
     adata.uns[key_added] = {

@@ -16,7 +16,7 @@ from .._palette import set_cluster_colors
 from ._dynamic_cut import cut_dynamic
 from ._flat_cuts import count_inversions, tree_cuts
 from ._supported import keep_supported, pick_supported, support_values
-from ._tree_access import get_tree, refuse_tree_key, refuse_unrecorded_column, tree_id
+from ._tree_access import get_tree, refuse_tree_key, tree_id, unrecorded_column
 
 
 def cut(
@@ -132,7 +132,7 @@ def cut(
     refuse_tree_key(adata, key_added, caller="cut")
     tree = get_tree(adata, key, caller="cut")
     _refuse_other_axis_key(adata, tree.axis, key, key_added)
-    refuse_unrecorded_column(adata, key_added, axis=tree.axis, caller="cut")
+    replaced = unrecorded_column(adata, key_added, axis=tree.axis, caller="cut")
     if method == "dynamic":
         if n_clusters is not None or min_support is not None:
             msg = "cut: method='dynamic' chooses the clusters itself; drop n_clusters/min_support"
@@ -140,6 +140,8 @@ def cut(
         adata = adata.copy() if copy else adata
         cut_dynamic(adata, variant=variant, min_cluster_size=min_cluster_size,
                     deep_split=deep_split, height=height, key=key, key_added=key_added)
+        if replaced:
+            logger.warning("%s", replaced)
         return adata if copy else None
     if min_cluster_size is not None or deep_split is not None:
         msg = "cut: min_cluster_size and deep_split are for method='dynamic'; drop them"
@@ -205,6 +207,8 @@ def cut(
     note = "; ".join(notes) or "none"
     frame = adata.obs if tree.axis == "obs" else adata.var
     frame[key_added] = names[np.argsort(tree.rows)]  # leaf i sits in row tree.rows[i]
+    if replaced:
+        logger.warning("%s", replaced)
     set_cluster_colors(adata, key_added, n_found)
     adata.uns[key_added] = {
         "params": {

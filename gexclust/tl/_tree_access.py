@@ -163,22 +163,24 @@ def refuse_tree_key(adata: AnnData, key_added: str, *, caller: str) -> None:
         raise ValueError(msg)
 
 
-def refuse_unrecorded_column(adata: AnnData, key_added: str, *, axis: str = "obs",
-                             caller: str) -> None:
-    """Refuse to replace a column of labels that no clustering recorded in ``.uns[key_added]``.
+def unrecorded_column(adata: AnnData, key_added: str, *, axis: str = "obs",
+                      caller: str) -> str | None:
+    """The warning to log after replacing ``.obs[key_added]``, if no clustering recorded it.
 
     Such a column came with the data (the authors' clusters in a published h5ad, a GEO
-    characteristic named ``cluster``): writing the clusters there would lose it. A column
-    written by ``tl.cut``, ``tl.consensus`` or a scanpy tool (``key_added=`` of
-    ``sc.tl.leiden``) has its record, and is replaced as scanpy replaces its own.
+    characteristic named ``cluster``) or was set by hand: the warning names what was
+    replaced and how to keep it. A column written by ``tl.cut``, ``tl.consensus`` or a scanpy
+    tool (``key_added=`` of ``sc.tl.leiden``) has its record in ``.uns[key_added]``, and is
+    replaced without a word (``None``), as scanpy replaces its own.
     """
     frame = adata.obs if axis == "obs" else adata.var
-    if key_added in frame and key_added not in adata.uns:
-        msg = (f"{caller}: .{axis}[{key_added!r}] is already there and no clustering recorded "
-               f"it in .uns[{key_added!r}] (the authors' clusters, or labels anndata.concat "
-               f"kept without their record); pass key_added='hclust_{key_added}' to keep it, "
-               f"or del adata.{axis}[{key_added!r}] to replace it")
-        raise ValueError(msg)
+    if key_added not in frame or key_added in adata.uns:
+        return None
+    labels = frame[key_added].dropna().unique()
+    shown = ", ".join(repr(str(v)) for v in labels[:3]) + (", ..." if len(labels) > 3 else "")
+    return (f"{caller}: replaced .{axis}[{key_added!r}] ({len(labels)} labels: {shown}), which "
+            f"no clustering recorded in .uns[{key_added!r}] (the authors' clusters, or labels "
+            f"set by hand); to keep such a column, pass key_added='hclust_{key_added}'")
 
 
 def tree_id(stored) -> str:
