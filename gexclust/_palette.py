@@ -8,24 +8,28 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-# matplotlib's tab10 and tab20, written out so colouring needs no matplotlib import
+# matplotlib's tab10 and tab20, written out so colouring needs no matplotlib import, without
+# their greys (#7f7f7f, #c7c7c7): grey is the colour of samples without a label and of the
+# tree above the cut, so a grey category or cluster would look like none (as scanpy's
+# default palettes, these leave grey out)
 TAB10 = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#8c564b", "#e377c2", "#bcbd22", "#17becf",
 ]
 TAB20 = [
     "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896",
-    "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7",
+    "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
     "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
 ]
 #: Colour of samples without a label (NaN, or a blank category such as an empty CSV field).
 MISSING_COLOUR = "#9e9e9e"
-# ColorBrewer Dark2 (as in matplotlib), for clusters, so they never look like the sample types
-DARK2 = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+# ColorBrewer Dark2 (as in matplotlib) without its grey (#666666), for clusters, so they never
+# look like the sample types
+DARK2 = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
 
 
 def palette(n: int, *, kind: str = "category") -> list[str]:
-    """``n`` distinguishable hex colours: tab10, then tab20, then evenly spaced hues.
+    """``n`` distinguishable hex colours, none grey: tab10, then tab20, then evenly spaced hues.
 
     ``kind='cluster'`` starts from Dark2 instead, so cluster colours differ from annotation ones.
     """

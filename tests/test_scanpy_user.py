@@ -449,3 +449,34 @@ def test_markers_of_a_linear_x_under_scanpys_log1p_record(caplog):
     assert nk["logfoldchange"] == pytest.approx(
         np.log2((np.expm1(nk["mean_group"]) + 1e-9) / (np.expm1(nk["mean_rest"]) + 1e-9)))
     assert "not logged" not in caplog.text
+
+
+def test_no_cluster_or_category_is_grey():
+    # before: the 8th cluster was Dark2's #666666 (beside the #808080 of the tree above the
+    # cut: pbmc68k's 8 clusters, the k tl.choose_k picks, showed 7) and the 8th category
+    # tab10's #7f7f7f (beside the #9e9e9e of unlabelled samples: Garber's 8 lung types)
+    from matplotlib.colors import to_rgb
+
+    from gexclust._palette import palette
+
+    sc = pytest.importorskip("scanpy")
+
+    def grey(colour):
+        return len(set(np.round(to_rgb(colour), 2))) == 1
+
+    for n in range(1, 41):
+        for kind in ("cluster", "category"):
+            colours = palette(n, kind=kind)
+            assert len(set(colours)) == n
+            assert not any(map(grey, colours)), (n, kind)
+    adata = sc.datasets.pbmc68k_reduced()
+    gx.tl.hclust(adata, use_rep="X_pca")
+    gx.tl.cut(adata, n_clusters=8)
+    spec = dendrogram_spec(adata, color="phase")
+    assert len(set(spec.branch_colours)) == 8
+    assert not any(map(grey, spec.branch_colours))
+    lung = gx.io.read_cumida(shared_file("real/lung_pvclust.csv.gz"), missing="impute")
+    assert lung.obs["type"].nunique() == 8
+    gx.tl.hclust(lung)
+    spec = dendrogram_spec(lung)
+    assert not any(map(grey, spec.legends[0][1].values()))
