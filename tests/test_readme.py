@@ -35,3 +35,28 @@ def test_readme_synopsis_lists_every_option_of_each_command():
                    if a.option_strings and "--help" not in a.option_strings]
         assert [a for a in actions if not a & listed[command]] == [], command
         assert listed[command] <= set().union(*actions), command
+
+
+def test_readme_names_every_function_that_takes_copy_or_inplace():
+    import inspect
+
+    import gexclust as gx
+
+    text = (ROOT / "README.md").read_text()
+    sentence = text[text.index("Every function that reads expression takes"):]
+    sentence = " ".join(sentence[:sentence.index("float32 stays float32")].split())
+    copy_part, rest = sentence.split("take `copy=`")
+    inplace_part = rest.split("take `inplace=`")[0]
+
+    def named(part: str) -> set[str]:
+        return {".".join(m) for m in re.findall(r"`(pp|tl|pl|io)\.(\w+)`", part)}
+
+    def taking(parameter: str) -> set[str]:
+        return {f"{module}.{name}" for module in ("pp", "tl", "pl", "io")
+                for name in getattr(gx, module).__all__
+                if callable(obj := getattr(getattr(gx, module), name))
+                and not isinstance(obj, type)
+                and parameter in inspect.signature(obj).parameters}
+
+    assert named(copy_part.split(");")[-1]) == taking("copy")
+    assert named(inplace_part) == taking("inplace")
