@@ -727,3 +727,12 @@ def test_geo_options_with_the_example_say_what_they_do_not_apply_to(cli, tmp_pat
     assert proc.returncode == 1
     assert ("--platform applies to GEO input (series matrix, SOFT or accession), not to the "
             "built-in example") in proc.stderr
+
+
+def test_offline_without_a_cache_names_the_option_typed(tmp_path):
+    # before: 'gexclust fetch GSE9476 --offline' said '... is not in the cache (...) and
+    # offline=True', the Python argument, not the option the user typed
+    proc = gexclust("fetch", "GSE9476", "--offline", "--cache-dir", tmp_path, check=False)
+    assert proc.returncode == 1
+    assert "is not in the cache" in proc.stderr
+    assert "--offline" in proc.stderr

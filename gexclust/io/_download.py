@@ -72,12 +72,12 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
             return dest
         if state == "altered":
             if offline:
-                msg = f"cached {what} ({dest}) is not the file that was downloaded and verified (its content differs from {dest.name}.sha256); offline=True, so it is not used: run once with network access to fetch it again"  # noqa: E501
+                msg = f"cached {what} ({dest}) is not the file that was downloaded and verified (its content differs from {dest.name}.sha256); offline (--offline, offline=True), so it is not used: run once with network access to fetch it again"  # noqa: E501
                 raise DownloadError(msg)
             logger.warning("cached %s (%s) differs from what was downloaded and verified; "
                            "fetching it again", what, dest)
         elif offline:
-            msg = f"{what} is not in the cache ({dest}) and offline=True; run once with network access"  # noqa: E501
+            msg = f"{what} is not in the cache ({dest}) and offline (--offline, offline=True); run once with network access"  # noqa: E501
             raise NotCached(msg)
         with atomic_path(dest) as tmp:
             _fetch(url, tmp, what=what, limits=limits)
@@ -161,7 +161,7 @@ def _fetch(url: str, tmp: Path, *, what: str, limits: Limits) -> None:
         except (urllib.error.URLError, TimeoutError, ConnectionError, EOFError) as err:
             reason = str(getattr(err, "reason", err))
         if attempt == ATTEMPTS:
-            msg = f"could not download {what} from {url} after {ATTEMPTS} attempts ({reason}); check the network, or use offline=True with a filled cache"  # noqa: E501
+            msg = f"could not download {what} from {url} after {ATTEMPTS} attempts ({reason}); check the network, or work offline (--offline, offline=True) from a filled cache"  # noqa: E501
             raise DownloadError(msg)
         if time.monotonic() + delay >= deadline:
             raise _over_budget(what, url, limits, reason)

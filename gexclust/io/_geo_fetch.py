@@ -198,7 +198,8 @@ def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) ->
     if offline:
         if found:
             return found
-        msg = f"series matrix of {accession} is not in the cache ({cached}) and offline=True"
+        msg = (f"series matrix of {accession} is not in the cache ({cached}) and offline "
+               "(--offline, offline=True)")
         raise NotCached(msg)
     url = f"{geo_url()}/{folder}/matrix/"
     try:
