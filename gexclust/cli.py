@@ -93,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: 'default', chosen on a labelled benchmark panel: top 1000 "
                      "genes by MAD, centred, ward, k auto)")
     run.add_argument("--consensus", type=int, default=None, metavar="N",
-                     help="also run consensus clustering with N resamples (k = 2..10): "
-                     "consensus.csv, consensus.png/pdf, PAC and the recommended k")
+                     help="also run consensus clustering with N resamples (k = 2..10, the run's "
+                     "--method and --metric): consensus.csv, consensus.png/pdf, PAC and the "
+                     "recommended k")
     run.add_argument("--missing", choices=("error", "drop", "impute"), default="error",
                      help="missing-value policy when reading INPUT (default error)")
     _geo_options(run)
