@@ -49,6 +49,11 @@ def parse_cumida(
 ) -> CumidaTable:
     """Parse a CuMiDa CSV (``.csv`` or ``.csv.gz``); errors name the file, line and column."""
     raw, digest = read_bytes(path, limits=limits)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # every other character is a NUL: say what it is rather than 'binary or damaged'
+        msg = (f"{path}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not "
+               "UTF-8; save it as 'CSV UTF-8' or plain CSV")
+        raise InputError(msg)
     text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))  # Excel's 'CSV UTF-8' has a BOM
     del raw
     log_encoding(path, encoding)

@@ -250,6 +250,18 @@ def test_windows_1252_text_reads_as_windows_wrote_it(tmp_path, caplog, quoted):
     np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4]])
 
 
+def test_utf16_text_is_named_as_such(tmp_path):
+    # before: 'line 1: NUL byte; expected comma-separated text (a binary or damaged file?)'
+    # for a CSV saved as 'Unicode text', whose every other byte is a NUL
+    text = "samples,type,p1\n1,A,2\n2,B,4\n3,A,1\n"
+    for encoding in ("utf-16", "utf-16-be"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(("\ufeff" if encoding.endswith("be") else "").encode(encoding)
+                         + text.encode(encoding))
+        with pytest.raises(InputError, match=rf"{path.name}: the text is UTF-16 .* not UTF-8"):
+            gx.io.read_cumida(path)
+
+
 def test_a_nul_byte_names_its_line(tmp_path):
     # before: a NUL inside a probe id was read, then writing adata.h5ad failed with
     # "VLEN strings do not support embedded NULLs", naming no file
