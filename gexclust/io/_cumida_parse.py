@@ -49,6 +49,14 @@ def parse_cumida(
 ) -> CumidaTable:
     """Parse a CuMiDa CSV (``.csv`` or ``.csv.gz``); errors name the file, line and column."""
     raw, digest = read_bytes(path, limits=limits)
+    if raw.startswith(b"\x89HDF\r\n\x1a\n"):  # an .h5ad (or other HDF5) file, not a NUL in text
+        msg = (f"{path}: an HDF5 file (an .h5ad?), not a CuMiDa CSV; read an AnnData with "
+               "anndata.read_h5ad and cluster it with gexclust.tl")
+        raise InputError(msg)
+    if raw.startswith(b"PK\x03\x04"):  # a zip archive: a spreadsheet (.xlsx), most likely
+        msg = (f"{path}: a zip archive (a spreadsheet such as .xlsx?), not a CuMiDa CSV; "
+               "save it as CSV")
+        raise InputError(msg)
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # every other character is a NUL: say what it is rather than 'binary or damaged'
         msg = (f"{path}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not "

@@ -262,6 +262,21 @@ def test_utf16_text_is_named_as_such(tmp_path):
             gx.io.read_cumida(path)
 
 
+def test_an_h5ad_or_a_spreadsheet_is_named_as_such(tmp_path):
+    # before: 'adata.h5ad, line 3: NUL byte; expected comma-separated text (a binary or
+    # damaged file?)' for gexclust run's own output given back as its input
+    import anndata as ad
+
+    h5ad = tmp_path / "adata.h5ad"
+    ad.AnnData(np.zeros((2, 2))).write_h5ad(h5ad)
+    with pytest.raises(InputError, match=r"adata.h5ad: an HDF5 file \(an .h5ad\?\), not a CuMiDa"):
+        gx.io.read_cumida(h5ad)
+    xlsx = tmp_path / "table.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04" + bytes(60))
+    with pytest.raises(InputError, match=r"table.xlsx: a zip archive .*save it as CSV"):
+        gx.io.read_cumida(xlsx)
+
+
 def test_a_nul_byte_names_its_line(tmp_path):
     # before: a NUL inside a probe id was read, then writing adata.h5ad failed with
     # "VLEN strings do not support embedded NULLs", naming no file
