@@ -480,3 +480,27 @@ def test_no_cluster_or_category_is_grey():
     gx.tl.hclust(lung)
     spec = dendrogram_spec(lung)
     assert not any(map(grey, spec.legends[0][1].values()))
+
+
+@pytest.mark.filterwarnings("ignore:Writing zarr v2 data:UserWarning")  # anndata's, not ours
+@pytest.mark.parametrize("fmt", ["h5ad", "zarr"])
+def test_compare_with_slashes_in_labels_is_written(fmt, tmp_path):
+    # before: tl.compare(adata, 'cluster', 'bulk_labels') made pbmc68k's 'CD4+/CD25 T Reg' a
+    # column of the crosstab, i.e. a key in the file: write_h5ad and write_zarr failed with
+    # "Forward slashes are not allowed in keys" (anndata 0.13; 0.12: "Incompatible object
+    # (Dataset) already exists" for 'A/B' beside 'A/B/C'), and the whole object was unsaved
+    sc = pytest.importorskip("scanpy")
+    if fmt == "zarr":
+        needs_zarr()
+    adata = sc.datasets.pbmc68k_reduced()
+    gx.tl.hclust(adata, use_rep="X_pca")
+    gx.tl.cut(adata, n_clusters=5)
+    result = gx.tl.compare(adata, "cluster", "bulk_labels")
+    assert result["ari"] == gx.tl.compare(adata, "bulk_labels", "cluster")["ari"]
+    crosstab = result["crosstab"]
+    assert "CD4+\u2215CD25 T Reg" in crosstab.columns  # a division slash, which looks the same
+    assert crosstab.columns.name == "bulk_labels"
+    getattr(adata, f"write_{fmt}")(tmp_path / f"a.{fmt}")
+    back = getattr(ad, f"read_{fmt}")(tmp_path / f"a.{fmt}").uns["compare_cluster_bulk_labels"]
+    assert back["crosstab"].columns.tolist() == crosstab.columns.tolist()
+    np.testing.assert_array_equal(back["crosstab"].to_numpy(), crosstab.to_numpy())

@@ -46,7 +46,8 @@ def compare(
 
     - ``crosstab``: DataFrame, reference labels x clusters, counts (its index and columns
       named ``reference`` and ``clusters``; an h5ad or zarr file keeps the index's name only,
-      see ``params``);
+      see ``params``); a '/' in a column label is written as '∕' (U+2215, division slash),
+      since columns become keys in h5ad and zarr files, which cannot hold '/';
     - ``ari``: adjusted Rand index (1 = identical partitions, about 0 = chance);
     - ``nmi``: normalised mutual information (arithmetic mean normalisation, as scikit-learn);
     - ``purity``: share of samples whose cluster's majority label is their own label;
@@ -96,7 +97,7 @@ def compare(
     counts = table.to_numpy()
     result = {
         "crosstab": pd.DataFrame(
-            counts, index=table.index.astype(str), columns=table.columns.astype(str)
+            counts, index=table.index.astype(str), columns=_column_names(table.columns)
         ),
         "ari": adjusted_rand_index(counts),
         "nmi": normalized_mutual_info(counts),
@@ -108,6 +109,26 @@ def compare(
     if inplace:
         adata.uns[key_added] = result
     return result
+
+
+#: What a '/' in a label becomes in the crosstab's columns: DIVISION SLASH, which looks the same
+SLASH = "\u2215"
+
+
+def _column_names(labels: pd.Index) -> pd.Index:
+    """``labels`` as the crosstab's column names, each '/' written as ``SLASH``.
+
+    Columns of a DataFrame in ``.uns`` become keys in an h5ad or zarr file, which refuse '/'
+    (``sc.datasets.pbmc68k_reduced``'s ``'CD4+/CD25 T Reg'``: ``adata.write_h5ad`` failed with
+    "Forward slashes are not allowed in keys", or with h5py's "Incompatible object (Dataset)
+    already exists" for ``'A/B'`` beside ``'A/B/C'``); the index keeps its labels as they are.
+    """
+    names = labels.astype(str)
+    if names.str.contains("/", regex=False).any():
+        logger.info("compare: '/' in the labels of the crosstab's columns is written as %r "
+                    "(h5ad and zarr keys cannot hold '/')", SLASH)
+        names = names.str.replace("/", SLASH, regex=False)
+    return names
 
 
 def _labels(column, labelled: np.ndarray) -> pd.Categorical:
