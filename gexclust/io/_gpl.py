@@ -62,7 +62,8 @@ def read_gpl(path: str | os.PathLike, *, platform: str | None = None) -> pd.Data
 
     Returns
     -------
-    DataFrame indexed by probe id (``ID``), all values strings.
+    DataFrame indexed by probe id (the values of the table's ``ID`` column; the index has no
+    name), all values strings.
     """
     every = parse_soft(path)
     records = [r for r in every if r.kind in ("PLATFORM", "ANNOTATION")]
