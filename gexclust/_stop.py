@@ -4,16 +4,18 @@ Both signals raise :class:`Stopped` (a ``KeyboardInterrupt``), so every ``finall
 ``with`` block on the way out runs and removes the staging folder. Only the first signal
 raises: a second Ctrl-C while that cleanup runs is recorded, not raised, so it cannot cut the
 cleanup short. The record is also checked before each stage and before outputs are put in
-place (:func:`check`), which catches an interrupt that Python swallowed (one raised inside a
-``__del__`` method is printed and dropped). The few steps that must not be split, putting
-outputs in place and removing the staging folder, run with both signals held back
-(:func:`shielded`).
+place (:func:`check`), which catches an interrupt that Python swallowed: one raised inside a
+``__del__`` method or a garbage-collector callback is dropped, and not printed either (Python
+would print it as "Exception ignored in ..." with a traceback). The few steps that must not
+be split, putting outputs in place and removing the staging folder, run with both signals
+held back (:func:`shielded`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 from collections.abc import Iterator
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -39,6 +41,19 @@ def install() -> None:
     _received.clear()
     for signum in SIGNALS:
         signal.signal(signum, _on_signal)
+    sys.unraisablehook = _quiet_about_stops(sys.unraisablehook)
+
+
+def _quiet_about_stops(hook):
+    """``hook`` for exceptions Python cannot raise, except :class:`Stopped`, which is dropped.
+
+    A stop that lands in a finaliser is still recorded: :func:`check` raises it again.
+    """
+    def unraisable(report) -> None:
+        if not isinstance(report.exc_value, Stopped):
+            hook(report)
+
+    return unraisable
 
 
 def first_received() -> int | None:

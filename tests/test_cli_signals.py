@@ -142,3 +142,30 @@ def test_a_signal_that_surfaces_as_another_error_still_exits_as_stopped(monkeypa
     monkeypatch.setattr(_stop, "_received", [])
     assert cli.main(["fetch", "GSE9476", "--offline"]) == 128 + _signal.SIGTERM
     assert "terminated" in capsys.readouterr().err
+
+
+def test_a_stop_dropped_in_a_finaliser_prints_nothing_and_still_stops(monkeypatch):
+    """A SIGTERM landing in a ``__del__`` printed "Exception ignored in ..." and a traceback."""
+    from gexclust import _stop
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)  # restored afterwards
+    handlers = {signum: signal.getsignal(signum) for signum in _stop.SIGNALS}
+    try:
+        _stop.install()
+
+        class Finalised:
+            def __del__(self):
+                _stop._on_signal(signal.SIGTERM, None)  # what the handler does there
+
+        Finalised()  # dropped at once; Python cannot raise from __del__
+        assert reported == []
+        with pytest.raises(_stop.Stopped):
+            _stop.check()
+        Finalised.__del__ = lambda self: 1 / 0  # other such errors are still reported
+        Finalised()
+        assert [type(r.exc_value) for r in reported] == [ZeroDivisionError]
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        _stop._received.clear()
