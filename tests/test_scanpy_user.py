@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ import pytest
 
 import gexclust as gx
 from gexclust._palette import MISSING_COLOUR
+from gexclust.pl._base import labels_of
 from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
 from gexclust.pl._clustermap import clustermap_spec
 from gexclust.pl._dendrogram import dendrogram_spec
@@ -504,3 +507,30 @@ def test_compare_with_slashes_in_labels_is_written(fmt, tmp_path):
     back = getattr(ad, f"read_{fmt}")(tmp_path / f"a.{fmt}").uns["compare_cluster_bulk_labels"]
     assert back["crosstab"].columns.tolist() == crosstab.columns.tolist()
     np.testing.assert_array_equal(back["crosstab"].to_numpy(), crosstab.to_numpy())
+
+
+def test_dendrogram_in_a_panel_stays_in_it():
+    # before: with ax= (one panel of plt.subplots, beside sc.pl.umap) the truncation note ran
+    # over the next panel, and the leaf labels were sized for the whole figure's width, so
+    # neighbours overlapped
+    import matplotlib.pyplot as plt
+
+    sc = pytest.importorskip("scanpy")
+    adata = sc.datasets.pbmc68k_reduced()
+    gx.tl.hclust(adata, use_rep="X_pca")
+    gx.tl.cut(adata, n_clusters=5)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    try:
+        ax = gx.pl.dendrogram(adata, ax=axes[0])
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        right_edge = axes[1].get_window_extent(renderer).x0
+        assert ax.get_title(loc="left").startswith("truncated: the top 50 of 700")
+        note = ax._left_title  # the Text of a loc='left' title has no public accessor
+        assert note.get_window_extent(renderer).x1 < right_edge
+        labels = sorted((t.get_window_extent(renderer) for t in labels_of(ax, "bottom")),
+                        key=lambda box: box.x0)
+        assert len(labels) == 50
+        assert all(a.x1 <= b.x0 + 0.5 for a, b in itertools.pairwise(labels))
+    finally:
+        plt.close(fig)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -298,6 +299,7 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
     n = len(spec.leaves)
     bars = spec.bars if ax is None else []
     labelled = n <= MAX_LABELLED_LEAVES
+    given = ax is not None
     if ax is None:
         width = max(8.0, 0.17 * n + 2.5) if labelled else UNLABELLED_WIDTH
         fig = new_figure(figsize or (width, 5.5), show=show)
@@ -307,6 +309,7 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
         bar_axes = [fig.add_subplot(grid[i + 1]) for i in range(len(bars))]
     else:
         fig, bar_axes = ax.figure, []
+        given_width = ax.get_position().width * fig.get_size_inches()[0]  # one panel of many
     draw_dendrogram(ax, spec.linkage, spec.leaves, leaf_groups=spec.branch_groups,
                     colours=spec.branch_colours)
     ax.set_ylabel(spec.ylabel)
@@ -318,7 +321,7 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
         draw_colour_bar(bar_ax, bar)
     ax.set_xticks([])
     label_ax = bar_axes[-1] if bar_axes else ax
-    width_in = fig.get_size_inches()[0] * 0.8
+    width_in = fig.get_size_inches()[0] * 0.8 if not given else given_width
     note = spec.note
     if labelled:
         side_labels(label_ax, spec.leaf_labels, side="bottom", rotation=90,
@@ -328,6 +331,8 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
                         f"{MAX_LABELLED_LEAVES:,}")
     draw_legend(ax, spec.legends)
     if note is not None:
+        if given:  # wrapped to the panel, so it never runs over the panels beside it
+            note = textwrap.fill(note, width=max(20, int(width_in * 72 / (8 * 0.55))))
         ax.set_title(note, fontsize=8, loc="left", color="#555555")
     mark_simulated(fig, spec.simulated)
     return ax
