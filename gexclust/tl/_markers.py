@@ -391,7 +391,9 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None, *,
     if record is not None and record.get("applied"):
         return "log2", None
     log1p = adata.uns.get("log1p")
-    if layer is None and hasattr(log1p, "get") and not unlogged(X, where=".X", caller=caller):
+    if layer is None and hasattr(log1p, "get"):
+        if unlogged(X, where=".X", caller=caller):  # it has judged X: not judged again below
+            return "linear", None
         base = log1p.get("base", None)
         return ("log2", None) if base == 2 else ("log1p", base)
     # no record: counts or linear values would give differences of raw means, not log ratios
