@@ -214,18 +214,31 @@ def data_fingerprint(data: np.ndarray) -> list[float]:
 
     Fixed weights per row (rows in the tree's leaf order) times each row's sum, sum of
     absolute values and sum of squares, accumulated in float64, by blocks of rows so that a
-    float32 matrix is never copied whole.
+    float32 matrix is never copied whole. Values whose squares overflow (beyond ~1e154, which
+    rank-based metrics accept) are summed scaled down by a power of two.
     """
-    n, d = data.shape
+    n = data.shape[0]
     weights = np.random.default_rng(n).uniform(0.5, 1.5, size=n)
+    with np.errstate(over="ignore"):
+        sums = _fingerprint_sums(data, 1.0)
+    if not np.isfinite(sums).all():
+        largest = max(float(np.abs(data[start : start + 4096]).max())
+                      for start in range(0, n, 4096))
+        sums = _fingerprint_sums(data, 2.0 ** -int(np.frexp(largest)[1]))
+    return [float(v) for v in weights @ sums]
+
+
+def _fingerprint_sums(data: np.ndarray, scale: float) -> np.ndarray:
+    """Per row of ``data`` times ``scale``: the sum, the sum of absolute values, of squares."""
+    n, d = data.shape
     sums = np.empty((n, 3))
     step = max(1, (1 << 24) // (8 * max(d, 1)))
     for start in range(0, n, step):
-        block = np.asarray(data[start : start + step], dtype=np.float64)
+        block = np.asarray(data[start : start + step], dtype=np.float64) * scale
         sums[start : start + step, 0] = block.sum(axis=1)
         sums[start : start + step, 1] = np.abs(block).sum(axis=1)
         sums[start : start + step, 2] = np.einsum("ij,ij->i", block, block)
-    return [float(v) for v in weights @ sums]
+    return sums
 
 
 def same_fingerprint(stored, current, *, rtol: float = 1e-6) -> bool:

@@ -9,6 +9,7 @@ from scipy.spatial.distance import pdist
 from scipy.stats import rankdata, spearmanr
 
 import gexclust as gx
+from gexclust.tl._hclust import data_fingerprint, same_fingerprint
 from gexclust.tl._methods import EUCLIDEAN_ONLY, METHODS, METRICS
 
 PAIRS = [
@@ -45,6 +46,26 @@ def test_spearman_is_pearson_on_ranks(planted):
     gx.tl.hclust(planted, method="average", metric="spearman", key_added="sp")
     Z = hierarchy.linkage(pdist(rankdata(planted.X, axis=1), "correlation"), "average")
     np.testing.assert_allclose(planted.uns["sp"]["linkage"], Z)
+
+
+def test_spearman_accepts_values_near_the_float_limit(planted):
+    """Ranks do not care about scale: the tree, and a cut of it, are those of the plain values.
+
+    The record that ties the tree to its data summed squares of 1e300 to inf, which warned
+    (an error in a test session) and made tl.consensus take the same data for other data.
+    """
+    huge = planted.copy()
+    huge.X = planted.X * 1e300
+    for adata in (planted, huge):
+        gx.tl.hclust(adata, method="average", metric="spearman")
+        gx.tl.cut(adata, n_clusters=3)
+    np.testing.assert_array_equal(huge.uns["hclust"]["linkage"], planted.uns["hclust"]["linkage"])
+    assert huge.obs["cluster"].tolist() == planted.obs["cluster"].tolist()
+    assert np.isfinite(huge.uns["hclust"]["params"]["data_fingerprint"]).all()
+    stored = huge.uns["hclust"]["params"]["data_fingerprint"]
+    assert same_fingerprint(stored, data_fingerprint(huge.X[:, ::-1]))
+    huge.X[0, 0] *= 2  # a changed value is still noticed
+    assert not same_fingerprint(stored, data_fingerprint(huge.X))
 
 
 @pytest.mark.parametrize("method", EUCLIDEAN_ONLY)
