@@ -45,7 +45,9 @@ def markers(
     The statistics are those of ``sc.tl.rank_genes_groups(adata, groupby, method='t-test')``:
     Welch's t (unequal variances, ``ddof=1``), its two-sided p-value, and p-values adjusted by
     Benjamini-Hochberg over all genes within each group. Genes up in a group are ranked by
-    decreasing t, genes down by increasing t.
+    decreasing t, genes down by increasing t. A group of one sample (or a rest of one) has no
+    variance of its own, which Welch's t needs (scanpy refuses it): it gets Student's t with
+    the variance pooled, for one sample against the rest Crawford & Howell's single-case test.
 
     Parameters
     ----------
@@ -254,8 +256,9 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
 def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.ndarray] | None:
     """Welch t statistics of group ``code`` against every other labelled sample, per gene.
 
-    ``None`` when the group or the rest is empty. Keys: ``score``, ``mean_group``,
-    ``mean_rest``, ``diff``, ``pval``, ``pval_adj``. For every group at once, use
+    Student's t (pooled variance) where the group or the rest is one sample, which has no
+    variance of its own. ``None`` when the group or the rest is empty. Keys: ``score``,
+    ``mean_group``, ``mean_rest``, ``diff``, ``pval``, ``pval_adj``. For every group at once, use
     :func:`all_vs_rest` (one pass over ``X``, not one per group).
     """
     n_groups = max(int(code), int(np.max(codes, initial=-1))) + 1
@@ -299,15 +302,39 @@ def _against_rest(code: int, sizes, means, m2) -> dict[str, np.ndarray] | None:
     n_b = int(sizes[others].sum())
     mean_b = sizes[others] @ means[others] / n_b
     m2_b = m2[others].sum(axis=0) + sizes[others] @ (means[others] - mean_b) ** 2
-    var_a = m2[code] / (n_a - 1) if n_a > 1 else np.zeros_like(mean_a)
-    var_b = m2_b / (n_b - 1) if n_b > 1 else np.zeros_like(mean_b)
-    pval = welch_pvalue(mean_a - mean_b, var_a, n_a, var_b, n_b)
+    diff = mean_a - mean_b
+    if min(n_a, n_b) > 1:
+        var_a, var_b = m2[code] / (n_a - 1), m2_b / (n_b - 1)
+        pval = welch_pvalue(diff, var_a, n_a, var_b, n_b)
+        se = np.sqrt(var_a / n_a + var_b / n_b)
+    else:
+        # one sample has no variance of its own, so Welch's t is undefined (it took it as
+        # 0: a singleton cluster's t was sqrt(n_rest + 1) times too large). Student's t
+        # pools the variance instead: for one sample against n, Crawford & Howell's test
+        # of a single case; with two samples in all it is undefined (p NaN, then 1).
+        pval, se = pooled_t(diff, m2[code], n_a, m2_b, n_b)
     pval = np.where(np.isnan(pval), 1.0, pval)  # constant genes: no evidence (as scanpy)
     # a floor on the standard error keeps constant genes from giving infinite scores
-    se = np.maximum(np.sqrt(var_a / n_a + var_b / n_b), 1e-6)
-    diff = mean_a - mean_b
+    se = np.maximum(se, 1e-6)
     return {"score": diff / se, "mean_group": mean_a, "mean_rest": mean_b, "diff": diff,
             "pval": pval, "pval_adj": benjamini_hochberg(pval)}
+
+
+def pooled_t(diff, m2_a, n_a: int, m2_b, n_b: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided p-value and standard error of Student's t test (pooled variance).
+
+    ``scipy.stats.ttest_ind(equal_var=True)``'s, from the groups' sums of squared
+    deviations ``m2_a``, ``m2_b``. NaN p-values where the variance is zero or undefined.
+    """
+    from scipy.special import stdtr
+
+    df = n_a + n_b - 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = (m2_a + m2_b) / df if df > 0 else np.full(np.shape(diff), np.nan)
+        se = np.sqrt(variance * (1 / n_a + 1 / n_b))
+        t = diff / se
+        pval = 2.0 * stdtr(df, -np.abs(t)) if df > 0 else np.full(np.shape(diff), np.nan)
+    return pval, np.where(np.isnan(se), 0.0, se)
 
 
 def welch_pvalue(diff, var_a, n_a: int, var_b, n_b: int) -> np.ndarray:
@@ -322,8 +349,8 @@ def welch_pvalue(diff, var_a, n_a: int, var_b, n_b: int) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         share_a, share_b = var_a / n_a, var_b / n_b
         df = (share_a + share_b) ** 2 / (share_a**2 / (n_a - 1) + share_b**2 / (n_b - 1))
-        # undefined only where a group of one or zero variances leave it so; as scipy, any
-        # finite value serves there (the t statistic decides)
+        # undefined only where both variances are zero; as scipy, any finite value serves
+        # there (the t statistic decides)
         df = np.where(np.isnan(df), 1.0, df)
         t = diff / np.sqrt(share_a + share_b)
         return 2.0 * stdtr(df, -np.abs(t))

@@ -356,9 +356,36 @@ def test_all_groups_against_their_rest_equal_scipy_welch_from_one_pass():
         np.testing.assert_allclose(ours["mean_rest"], b.mean(0), rtol=1e-12)
         np.testing.assert_allclose(ours["diff"], a.mean(0) - b.mean(0), rtol=1e-9, atol=1e-12)
         assert ours["pval"][0] == 1.0  # constant gene: no evidence
-        if len(a) > 1:
-            _, expected = stats.ttest_ind(a[:, 1:], b[:, 1:], equal_var=False)
-            np.testing.assert_allclose(ours["pval"][1:], expected, rtol=1e-9)
+        # one sample has no variance of its own: Student's pooled t, not Welch's
+        _, expected = stats.ttest_ind(a[:, 1:], b[:, 1:], equal_var=len(a) == 1)
+        np.testing.assert_allclose(ours["pval"][1:], expected, rtol=1e-9)
+
+
+def test_a_group_of_one_sample_is_scored_as_a_single_case_not_with_zero_variance():
+    """Crawford & Howell: t = (x - mean) / (sd * sqrt(1 + 1/n)) on n - 1 degrees of freedom.
+
+    Welch's t took the lone sample's variance as 0, i.e. t = (x - mean) / (sd / sqrt(n)):
+    sqrt(n + 1) = 8 times too large against 63 samples, and p-values near 1e-30 for a gene
+    no further from the rest than a typical sample.
+    """
+    from scipy import stats
+
+    from gexclust.tl._markers import all_vs_rest
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(64, 20))
+    X[0] = X[1:].mean(0) + 2 * X[1:].std(0, ddof=1)  # two SDs from the rest, in every gene
+    codes = np.r_[0, np.ones(63, dtype=int)]
+    lone, rest = all_vs_rest(X, codes, 2)
+    sd = X[1:].std(0, ddof=1)
+    t = (X[0] - X[1:].mean(0)) / (sd * np.sqrt(1 + 1 / 63))
+    np.testing.assert_allclose(lone["score"], t, rtol=1e-10)
+    np.testing.assert_allclose(lone["pval"], 2 * stats.t.sf(np.abs(t), 62), rtol=1e-10)
+    assert (lone["pval"] > 0.04).all()  # two SDs out: borderline, not 1e-30
+    np.testing.assert_allclose(rest["score"], -t, rtol=1e-10)  # the rest against one sample
+    two = all_vs_rest(X[:2], np.array([0, 1]), 2)  # one sample each: no test at all
+    assert (two[0]["pval"] == 1.0).all()
+    assert (two[1]["pval"] == 1.0).all()
 
 
 def test_markers_read_the_matrix_once_not_a_copy_of_the_rest_per_group():
