@@ -643,7 +643,10 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
             f"{_clusters_word(small)} {enumerate_words(small)} "
             f"{'have' if len(small) > 1 else 'has'} fewer than 3 samples: "
             f"{'their' if len(small) > 1 else 'its'} top genes are those where one or two "
-            "samples happen to agree, and their p-values mean little."))
+            "samples happen to agree, and their p-values mean little."
+            + (" A cluster of one sample has no variance of its own: it is tested as a single "
+               "case against the rest (Student's t with the rest's variance)."
+               if any(c.size == 1 for c in ctx.clusters) else "")))
     sentences = []
     for group, rows in table.groupby("group", sort=False, observed=True):
         up = rows[rows["direction"] == "up"].head(N_MARKERS)

@@ -216,6 +216,11 @@ def test_marker_p_values_are_not_offered_as_evidence_for_the_clusters():
     sizes = adata.obs["cluster"].value_counts()
     if (sizes < 3).any():
         assert "fewer than 3 samples" in markers
+    assert ("tested as a single case" in markers) == (sizes == 1).any()
+    finer = noise()
+    markers = report_text(finer, markers=True, n_clusters=12)["markers"]
+    assert (finer.obs["cluster"].value_counts() == 1).any()
+    assert "tested as a single case against the rest" in markers
     weak = report_text(noise(), markers=True)["markers"]
     assert "The test of structure found no evidence of groups in this run" in weak
 
