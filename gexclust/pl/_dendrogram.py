@@ -132,8 +132,9 @@ def dendrogram(
         Support level of the boxes.
     truncate
         Draw only the top ``truncate`` clusters of the tree (scipy's ``truncate_mode='lastp'``),
-        each labelled with its number of samples, with a note saying so; annotation bars are
-        left out and branches keep their cluster colours. By default trees with more than 300
+        each labelled with its number of samples, with a note saying so; annotation bars and
+        support values are left out (a logged warning names them) and branches keep their
+        cluster colours. By default trees with more than 300
         leaves are truncated to 50 clusters; ``0`` draws every leaf (beyond 2,000 leaves
         without leaf labels, in a figure 40 inches wide by default).
     figsize
@@ -167,9 +168,26 @@ def dendrogram(
                    what=" (the support level of the boxes, e.g. 0.95)")
     spec = dendrogram_spec(adata, key=key, color=color, clusters=clusters, show_cut=show_cut,
                            leaf_labels=leaf_labels, support=support, alpha=alpha)
-    ax = draw_dendrogram_figure(shown_spec(spec, truncate), figsize=figsize, ax=ax, show=show)
+    shown = shown_spec(spec, truncate)
+    if shown is not spec:
+        _say_what_truncation_leaves_out(spec, color)
+    ax = draw_dendrogram_figure(shown, figsize=figsize, ax=ax, show=show)
     finish(ax.figure, show=show, save=save)
     return ax
+
+
+def _say_what_truncation_leaves_out(spec: DendrogramSpec, color) -> None:
+    """Warn that asked-for colour bars and support values are not on a truncated tree."""
+    lost = []
+    if spec.bars:
+        names = [color] if isinstance(color, str) else list(color)
+        lost.append(f"the colour bars of {', '.join(map(repr, names))}")
+    if spec.support is not None:
+        lost.append("the support values")
+    if lost:
+        logger.warning("pl.dendrogram: %s are left out of the truncated tree (each of its "
+                       "leaves holds many samples); truncate=0 draws every leaf with them",
+                       " and ".join(lost))
 
 
 def shown_spec(spec: DendrogramSpec, truncate: int | None = None) -> DendrogramSpec:

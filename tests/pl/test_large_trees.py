@@ -56,6 +56,22 @@ def test_dendrogram_of_many_leaves_is_truncated_with_a_note():
     assert "all 3,000 leaves drawn; leaf labels left out" in ax_all.get_title(loc="left")
 
 
+def test_a_truncated_tree_says_which_colour_bars_it_leaves_out(caplog):
+    adata = ad.AnnData(blobs(400), obs=pd.DataFrame(index=[f"c{i}" for i in range(400)]))
+    adata.obs["batch"] = pd.Categorical(np.repeat(["a", "b"], 200))
+    gx.tl.hclust(adata)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.pl.dendrogram(adata, color="batch", truncate=0)
+        assert not caplog.records
+        gx.pl.dendrogram(adata, color="batch")  # 400 leaves: truncated to 50 by default
+    (record,) = caplog.records
+    assert "the colour bars of 'batch' are left out of the truncated tree" in record.message
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.pl.dendrogram(adata, color=None, truncate=20)  # nothing asked for is lost
+    assert not caplog.records
+
+
 def test_clustermap_of_all_genes_uses_one_image_and_the_gene_tree():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(12, 2500))
