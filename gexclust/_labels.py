@@ -84,15 +84,21 @@ def check_labels(column, *, key: str, caller: str) -> None:
 
 
 def no_classes(labels, *, key: str) -> str | None:
-    """Why the labels in ``labels`` name no classes, or ``None`` when some label is shared.
+    """Why ``labels`` name no classes to compare with, or ``None`` when they do.
 
     ``labels`` are the labelled samples' labels (missing ones left out first). A column
     that gives every sample a label of its own (a sample number, a GSM id) groups nothing:
     scored against clusters it gives an ARI of 0 and an NMI that only reflects the number of
-    clusters, which read as "the clusters do not match the classes" when there are none.
+    clusters, which read as "the clusters do not match the classes" when there are none. One
+    label shared by every sample is one class: any clusters score ARI 0 and NMI 0 against
+    it, which says nothing either.
     """
     values = np.asarray(labels, dtype=object).astype(str)
     n_distinct = len(np.unique(values))
+    if n_distinct == 1 and len(values) > 1:  # ARI 0 and NMI 0 for any clusters: no evidence
+        return (f"every labelled sample has the same label in the {key!r} column "
+                f"('{values[0]}'), so there is one class and no agreement with the clusters "
+                "is computed")
     if n_distinct < len(values):
         return None
     if len(values) == 1:

@@ -66,8 +66,8 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
     centring/scaling), ``.uns['run']`` (the config) and, with ``n_clusters='auto'``,
     ``.uns['choose_k']`` (see :func:`gexclust.tl.choose_k`). A ``type`` column is compared
     with the clusters (``.uns['compare_type_cluster']``, :func:`gexclust.tl.compare`) unless
-    it names no classes (a different label for every sample, e.g. GSM ids): then a warning
-    says so and ``.uns['run']['type_note']`` records it.
+    it names no classes (a different label for every sample, e.g. GSM ids, or one for all):
+    then a warning says so and ``.uns['run']['type_note']`` records it.
     """
     from . import pp, tl
     from ._checks import check_choice

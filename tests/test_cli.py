@@ -708,6 +708,23 @@ def test_a_type_with_a_label_per_sample_is_not_scored(cli, tmp_path):
     assert "leaves coloured by sample type" not in report
 
 
+def test_a_type_shared_by_every_sample_is_not_scored(cli, tmp_path):
+    # before: printed 'ARI vs type: 0.000 NMI: 0.000 purity: 1.000', as if the clusters
+    # disagreed with the types, when one type gives nothing to agree with
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    adata.obs["type"] = "AML"
+    gx.io.write_cumida(adata, tmp_path / "aml.csv")
+    proc = cli("run", tmp_path / "aml.csv", "-o", tmp_path / "out", "--n-clusters", "3",
+               "--no-report")
+    note = ("every labelled sample has the same label in the 'type' column ('AML'), so there "
+            "is one class and no agreement with the clusters is computed")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["type_note"] == note
+    assert summary["ari_vs_type"] is summary["nmi_vs_type"] is summary["purity_vs_type"] is None
+    assert f"NOTE: {note}\n" in proc.stdout
+    assert "ARI vs type" not in proc.stdout
+
+
 def test_a_malformed_command_line_is_one_line_naming_the_option(tmp_path):
     # before: argparse printed its whole usage block (9 lines) before the message
     for argv, named in ((["--n-clusters", "abc"], "--n-clusters"),

@@ -32,7 +32,8 @@ def compare(
         values than half the samples) are refused, as in :func:`~gexclust.tl.markers`;
         so are labels that name no classes, a different label for every sample compared
         (a sample id), which no clustering can agree with (scored, they would give an ARI of
-        0 and an NMI that reflects only the number of clusters).
+        0 and an NMI that reflects only the number of clusters), or one label for all of them
+        (one class: ARI 0 and NMI 0 against any clusters).
     clusters
         ``.obs`` column with the clusters (e.g. ``'cluster'``).
     key_added
@@ -90,8 +91,9 @@ def compare(
         raise ValueError(msg)
     ref, clu = (_labels(adata.obs[key], labelled) for key in (reference, clusters))
     why = no_classes(ref, key=reference)
-    if why is not None:  # every sample its own class: ARI 0 and NMI > 0 would mean nothing
-        msg = f"compare: {why}; is .obs[{reference!r}] a sample id?"
+    if why is not None:  # one class, or each its own: ARI 0 (and NMI 0 or > 0) mean nothing
+        hint = f"; is .obs[{reference!r}] a sample id?" if len(set(ref)) > 1 else ""
+        msg = f"compare: {why}{hint}"
         raise ValueError(msg)
     table = pd.crosstab(pd.Series(ref, name=reference), pd.Series(clu, name=clusters))
     counts = table.to_numpy()

@@ -328,3 +328,17 @@ def test_a_reference_with_a_label_per_sample_is_refused(planted):
     assert "compare_gsm_cluster" not in planted.uns
     planted.obs.loc[planted.obs_names[1], "gsm"] = "GSM1002"  # one label shared: compared
     assert gx.tl.compare(planted, "gsm", "cluster")["n_compared"] == 23
+
+
+def test_a_reference_of_one_class_is_refused(planted):
+    # before: every sample 'AML' scored ARI 0, NMI 0 and purity 1 against any clusters,
+    # read as "the clusters do not match the types" when there was nothing to match
+    planted.obs["cluster"] = planted.obs["type"]
+    planted.obs["disease"] = "AML"
+    planted.obs.loc[planted.obs_names[0], "disease"] = ""  # left out: one class remains
+    with pytest.raises(ValueError, match=r"compare: every labelled sample has the same label in "
+                                         r"the 'disease' column \('AML'\), so there is one "
+                                         r"class and no agreement with the clusters is computed$"):
+        gx.tl.compare(planted, "disease", "cluster")
+    planted.obs.loc[planted.obs_names[0], "disease"] = "ALL"  # two classes: compared
+    assert gx.tl.compare(planted, "disease", "cluster")["n_compared"] == 24
