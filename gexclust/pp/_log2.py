@@ -21,6 +21,7 @@ class Scale(NamedTuple):
     linear: bool  # not yet logged: GEO2R's rule, or values >= 0 spanning more than 50
     quantiles: dict[str, float]
     counts: bool  # whole numbers >= 0 spanning more than 50
+    geo2r: bool  # linear by GEO2R's rule itself
 
 
 def looks_linear(X: np.ndarray) -> Scale:
@@ -30,15 +31,17 @@ def looks_linear(X: np.ndarray) -> Scale:
     ``max - min > 50`` and ``q25 > 0``; or when ``max - min > 50`` and none is negative:
     counts or normalised counts (``sc.pp.normalize_total``), which GEO2R's rule, made for
     arrays, misses when a quarter or more of them are 0 (as in single cells). No log scale
-    spans more than 50 (a ratio of 2**50). Returns the decision, the quantiles used and
-    whether the values are counts (:func:`looks_like_counts`).
+    spans more than 50 (a ratio of 2**50). Returns the decision, the quantiles used,
+    whether the values are counts (:func:`looks_like_counts`) and whether GEO2R's rule
+    itself called them linear.
     """
     finite = X.ravel() if np.isfinite(X).all() else X[np.isfinite(X)]  # no copy when all are
     q = np.quantile(finite, QUANTILES) if finite.size else np.zeros(len(QUANTILES))
     quantiles = {f"q{round(p * 100):d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
     counts = looks_like_counts(finite, low=q[0], high=q[5])
     wide = q[5] - q[0] > 50
-    return Scale(bool(q[4] > 100 or (wide and (q[1] > 0 or q[0] >= 0))), quantiles, counts)
+    geo2r = bool(q[4] > 100 or (wide and q[1] > 0))
+    return Scale(geo2r or bool(wide and q[0] >= 0), quantiles, counts, geo2r)
 
 
 def looks_like_counts(values: np.ndarray, *, low: float, high: float) -> bool:
@@ -130,10 +133,11 @@ def log2(
     if copy:
         adata = adata.copy()
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.log2"))
-    linear, quantiles, counts = looks_linear(X)
-    apply = linear or not auto
-    counts = apply and counts
-    reason = _reason(auto=auto, linear=linear, quantiles=quantiles, counts=counts)
+    scale = looks_linear(X)
+    quantiles = scale.quantiles
+    apply = scale.linear or not auto
+    counts = apply and scale.counts
+    reason = _reason(scale, auto=auto, counts=counts)
     if counts:
         logger.warning(
             "pp.log2: the values are counts (whole numbers, max %g); log2(max(x, %g)) does "
@@ -183,16 +187,16 @@ def log2_record(adata: AnnData, layer: str | None = None) -> dict | None:
     return None
 
 
-def _reason(*, auto: bool, linear: bool, quantiles: dict[str, float], counts: bool) -> str:
+def _reason(scale: Scale, *, auto: bool, counts: bool) -> str:
     """Why the transform was or was not applied, in words."""
     if not auto:
         return "auto=False: always applied"
-    q = quantiles
+    q = scale.quantiles
     facts = f"q99={q['q99']:.4g}, max-min={q['q100'] - q['q0']:.4g}, q25={q['q25']:.4g}"
     if counts:
         return f"data look linear: whole numbers >= 0, counts ({facts})"
-    if linear and not (q["q99"] > 100 or (q["q100"] - q["q0"] > 50 and q["q25"] > 0)):
-        return f"data look linear: values >= 0 spanning more than 50 ({facts})"
-    if linear:
+    if scale.geo2r:
         return f"data look linear by GEO2R's rule ({facts})"
+    if scale.linear:
+        return f"data look linear: values >= 0 spanning more than 50 ({facts})"
     return f"data look already logged by GEO2R's rule ({facts})"
