@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import stat
@@ -168,39 +169,51 @@ def read_bytes(path: str | os.PathLike, *, limits: Limits | None = None) -> tupl
     return b"".join(chunks), raw.digest.hexdigest()
 
 
-#: The five bytes Windows-1252 leaves undefined: text holding one is not Windows-1252.
+#: The five bytes Windows-1252 leaves undefined: read as Latin-1 (a control character each).
 CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
-#: Encodings of text that is not UTF-8, as log messages name them.
-LEGACY_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}
+#: What :func:`decode` returns as the encoding of text that is not all UTF-8.
+LEGACY = "utf-8, else windows-1252"
+#: Codec error handler (``bytes.decode(..., errors=LEGACY_ERRORS)``, pandas'
+#: ``encoding_errors``): bytes that are not UTF-8 are read as Windows-1252.
+LEGACY_ERRORS = "gexclust-windows-1252"
 
 
-def legacy_encoding(raw: bytes) -> str:
-    r"""The encoding of ``raw`` when it is not UTF-8: Windows-1252, else Latin-1.
+def _legacy_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Read each byte of ``error``'s invalid UTF-8 as Windows-1252 (Latin-1 where undefined).
 
-    Files saved on Windows are Windows-1252, which Latin-1 equals except for 0x80-0x9f:
-    there Latin-1 has invisible control characters where Windows-1252 has curly quotes
-    (0x93, 0x94), the ellipsis (0x85) and dashes (0x96, 0x97). Text holding one of the five
-    bytes Windows-1252 leaves undefined is read as Latin-1 (older GEO records, ``M\xfcller``),
-    which maps every byte to a character, so nothing is lost or replaced.
+    Files saved on Windows are Windows-1252 (curly quotes 0x93/0x94, the ellipsis 0x85,
+    dashes 0x96/0x97); older GEO records are Latin-1, which equals it outside 0x80-0x9f.
+    Decided byte by byte, a file that is UTF-8 but for a few bytes (a label pasted from a
+    Windows program, a GEO family of submissions from different years) keeps its UTF-8 text:
+    'é' is 'é' in both, never 'Ã©' in one of them, which would split a class in two.
     """
-    return "latin-1" if any(byte in raw for byte in CP1252_UNDEFINED) else "cp1252"
+    bad = error.object[error.start:error.end]
+    text = "".join(bytes([b]).decode("latin-1" if b in CP1252_UNDEFINED else "cp1252")
+                   for b in bad)
+    return text, error.end
+
+
+codecs.register_error(LEGACY_ERRORS, _legacy_bytes)
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """``raw`` as text, and the encoding it was read with: UTF-8, or :func:`legacy_encoding`."""
+    """``raw`` as text, and how it was read: ``'utf-8'``, or :data:`LEGACY`.
+
+    :data:`LEGACY` when some bytes are not UTF-8: those are read as Windows-1252
+    (:func:`_legacy_bytes`), the rest as UTF-8.
+    """
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        encoding = legacy_encoding(raw)
-        return raw.decode(encoding), encoding
+        return raw.decode("utf-8", errors=LEGACY_ERRORS), LEGACY
 
 
 def decode_text(raw: bytes) -> str:
-    """``raw`` as text: UTF-8, or Windows-1252 or Latin-1 where the bytes are not UTF-8."""
+    """``raw`` as text: UTF-8, and Windows-1252 for the bytes that are not UTF-8."""
     return decode(raw)[0]
 
 
 def log_encoding(where, encoding: str) -> None:
-    """Say (at INFO level) that the text of ``where`` is not UTF-8 and how it was read."""
+    """Say (at INFO level) that the text of ``where`` is not all UTF-8 and how it was read."""
     if encoding != "utf-8":
-        logger.info("%s: not UTF-8; read as %s", where, LEGACY_NAMES[encoding])
+        logger.info("%s: not UTF-8; bytes that are not UTF-8 read as Windows-1252", where)

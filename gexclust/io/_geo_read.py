@@ -15,7 +15,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
-from .._files import decode, decode_text, legacy_encoding, log_encoding
+from .._files import LEGACY, LEGACY_ERRORS, decode, decode_text, log_encoding
 from .._logging import logger
 from ._geo_build import (
     CH2,
@@ -376,11 +376,10 @@ def _matrix_table(block: bytes, path) -> pd.DataFrame:
         body = TRAILING_TABS.sub(b"\n", body)
     try:
         try:
-            frame = _pandas_matrix(body, names, "utf-8")
+            frame = _pandas_matrix(body, names, "strict")
         except UnicodeDecodeError:
-            encoding = legacy_encoding(body)
-            log_encoding(f"{path}: series matrix table", encoding)
-            frame = _pandas_matrix(body, names, encoding)
+            log_encoding(f"{path}: series matrix table", LEGACY)
+            frame = _pandas_matrix(body, names, LEGACY_ERRORS)
     except (ValueError, pd.errors.ParserWarning) as err:
         _refuse_long_rows(body, names, path)
         msg = f"{path}: cannot read the series matrix table: {err}"
@@ -398,13 +397,13 @@ def _matrix_table(block: bytes, path) -> pd.DataFrame:
 TRAILING_TABS = re.compile(rb"[\t ]+\n")
 
 
-def _pandas_matrix(body: bytes, names: list[str], encoding: str) -> pd.DataFrame:
+def _pandas_matrix(body: bytes, names: list[str], errors: str) -> pd.DataFrame:
     with warnings.catch_warnings():
         # a first row longer than the header only warns; later ones raise
         warnings.simplefilter("error", pd.errors.ParserWarning)
         return pd.read_csv(io.BytesIO(body), sep="\t", header=None, names=names,
                            index_col=False, na_values=GEO_NA, keep_default_na=False,
-                           dtype={names[0]: str}, encoding=encoding)
+                           dtype={names[0]: str}, encoding="utf-8", encoding_errors=errors)
 
 
 def _matrix_names(header: bytes, path) -> list[str]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from .._files import decode, decode_text, legacy_encoding, log_encoding
+from .._files import LEGACY, LEGACY_ERRORS, decode, decode_text, log_encoding
 from .._logging import logger
 from ._geo_text import (
     GEO_NA,
@@ -59,16 +59,16 @@ def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.Data
     """Parse tab-separated ``body`` rows (no header line) with GEO's missing-value tokens.
 
     Blank rows are kept (as missing values) so row counts stay aligned with the ID_REF column.
-    Text that is not UTF-8 is read as Windows-1252, or Latin-1 (older GEO records).
+    Bytes that are not UTF-8 are read as Windows-1252 (Latin-1 for older GEO records is
+    the same outside 0x80-0x9f).
     """
     dtype = {c: (float if c in numeric else str) for c in header}
     try:
         try:
-            return _pandas_tsv(body, header, dtype, usecols, "utf-8")
+            return _pandas_tsv(body, header, dtype, usecols, "strict")
         except UnicodeDecodeError:
-            encoding = legacy_encoding(body)
-            log_encoding(f"{path}: table of {record.kind} {record.accession}", encoding)
-            return _pandas_tsv(body, header, dtype, usecols, encoding)
+            log_encoding(f"{path}: table of {record.kind} {record.accession}", LEGACY)
+            return _pandas_tsv(body, header, dtype, usecols, LEGACY_ERRORS)
     except ValueError as err:
         if usecols is not None:
             # pandas refuses usecols when every row is shorter than the header (trailing empty
@@ -148,11 +148,11 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _pandas_tsv(body: bytes, header, dtype, usecols, encoding: str) -> pd.DataFrame:
+def _pandas_tsv(body: bytes, header, dtype, usecols, errors: str) -> pd.DataFrame:
     return pd.read_csv(
         io.BytesIO(body), sep="\t", header=None, names=header, usecols=usecols, dtype=dtype,
         na_values=GEO_NA, keep_default_na=False, quoting=3, index_col=False,
-        skip_blank_lines=False, encoding=encoding,
+        skip_blank_lines=False, encoding="utf-8", encoding_errors=errors,
     )
 
 

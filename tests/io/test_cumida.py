@@ -210,20 +210,20 @@ def test_a_header_of_one_field_names_the_separator_and_stays_short(tmp_path, sep
     assert len(str(info.value)) < 300
 
 
-@pytest.mark.parametrize(("other", "ellipsis"), [(b"B", "\u2026"), (b"B\x81", "\x85")])
-def test_rows_break_at_line_ends_only(tmp_path, other, ellipsis):
+@pytest.mark.parametrize(("between", "read"), [(b"\x85", "\u2026"), (b"\xc2\x85", "\x85")])
+def test_rows_break_at_line_ends_only(tmp_path, between, read):
     # before: str.splitlines also broke rows at a form feed or at byte 0x85 (Windows-1252's
     # ellipsis, read as Latin-1's NEL): "line 2: 2 fields, expected 4 (ragged row)", and
-    # later line numbers one too high. Byte 0x81 (undefined in Windows-1252) makes the
-    # text Latin-1, where 0x85 is NEL: still no line end.
+    # later line numbers one too high. UTF-8's NEL (0xc2 0x85) is no line end either; byte
+    # 0x81 (undefined in Windows-1252) is read as Latin-1's control character.
     path = tmp_path / "excel.csv"
-    path.write_bytes(b"samples,type,p1,p2\r\nS1,AML\x85M2,1,2\r\nS2,B\x0cC,3,4\r\nS3,"
-                     + other + b",5,x\r\n")
+    path.write_bytes(b"samples,type,p1,p2\r\nS1,AML" + between + b"M2,1,2\r\nS2,B\x0cC,3,4\r\n"
+                     b"S3,B\x81,5,x\r\n")
     with pytest.raises(InputError, match=r"excel.csv, line 4, column 'p2': value 'x'"):
         gx.io.read_cumida(path)
     path.write_bytes(path.read_bytes().replace(b",x", b",6").replace(b"\r\n", b"\r"))
     adata = gx.io.read_cumida(path)
-    assert adata.obs["type"].tolist() == [f"AML{ellipsis}M2", "B\x0cC", other.decode("latin-1")]
+    assert adata.obs["type"].tolist() == [f"AML{read}M2", "B\x0cC", "B\x81"]
     np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4], [5, 6]])
 
 
@@ -239,15 +239,25 @@ def test_windows_1252_text_reads_as_windows_wrote_it(tmp_path, caplog, quoted):
     assert adata.obs_names.tolist() == ["\u201cS1\u201d", "S2"]
     assert adata.obs["type"].tolist() == ["AML \u2013 M2\u2026", "\u2018B\u2019"]
     np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4]])
-    assert f"{path}: not UTF-8; read as Windows-1252" in caplog.messages
-    # a byte Windows-1252 leaves undefined: Latin-1, every byte kept as it was
+    assert f"{path}: not UTF-8; bytes that are not UTF-8 read as Windows-1252" in caplog.messages
+    # a byte Windows-1252 leaves undefined: Latin-1's control character, the rest unchanged
     caplog.clear()
     path.write_bytes(path.read_bytes().replace(b"S2", b"S2\x81"))
-    with caplog.at_level("INFO", logger="gexclust"):
-        adata = gx.io.read_cumida(path)
-    assert adata.obs_names.tolist() == ["\x93S1\x94", "S2\x81"]
-    assert f"{path}: not UTF-8; read as Latin-1" in caplog.messages
+    adata = gx.io.read_cumida(path)
+    assert adata.obs_names.tolist() == ["\u201cS1\u201d", "S2\x81"]
     np.testing.assert_array_equal(adata.X, [[1, 2], [3, 4]])
+
+
+def test_a_utf8_file_with_a_few_windows_bytes_keeps_its_utf8_text(tmp_path):
+    # before: one byte that is not UTF-8 made the whole file Windows-1252, so the UTF-8 'é' of
+    # the other rows became 'Ã©': one type, written both ways, split into two classes
+    path = tmp_path / "merged.csv"
+    rows = [b"samples,type,p1", "S1,hématopoïèse,1".encode(), "S2,hématopoïèse,2".encode(),
+            "S3,hématopoïèse,3".encode("cp1252"), "S4,\u03b2-thal,4".encode()]
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    adata = gx.io.read_cumida(path)
+    assert adata.obs["type"].tolist() == ["hématopoïèse"] * 3 + ["\u03b2-thal"]
+    assert adata.obs["type"].cat.categories.tolist() == ["hématopoïèse", "\u03b2-thal"]
 
 
 def test_utf16_text_is_named_as_such(tmp_path):

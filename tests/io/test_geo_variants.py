@@ -107,17 +107,21 @@ def test_windows_1252_text_reads_as_windows_wrote_it(matrix, tmp_path, caplog):
         adata = gx.io.read_series_matrix(path)
     assert adata.obs["cell line"].tolist() == ["\u201cHeLa\u201d \u2013 CCL-2\u2026"]
     assert adata.var_names[0] == "1007_\u2013s_at"
-    assert f"{path}: some header lines: not UTF-8; read as Windows-1252" in caplog.messages
-    assert f"{path}: series matrix table: not UTF-8; read as Windows-1252" in caplog.messages
+    said = "not UTF-8; bytes that are not UTF-8 read as Windows-1252"
+    assert f"{path}: some header lines: {said}" in caplog.messages
+    assert f"{path}: series matrix table: {said}" in caplog.messages
     sample = text_of(SAMPLE).replace(b"!Sample_molecule_ch1", b"!Sample_characteristics_ch1 = donor: \x93A\x94 \x85\r\n!Sample_molecule_ch1")  # noqa: E501
     path = tmp_path / "GSM11805.txt"
     path.write_bytes(sample.replace(b"222384_at\t26.4\tA", b"222384_at\t26.4\t\x96A"))
     adata = gx.io.read_soft(path)
     assert adata.obs["donor"].tolist() == ["\u201cA\u201d \u2026"]
     assert adata.shape == (1, 22283)
-    # a byte Windows-1252 leaves undefined: that line is Latin-1, every byte kept
+    # a byte Windows-1252 leaves undefined: Latin-1's control character, the rest unchanged
     path.write_bytes(sample.replace(b"donor: \x93A\x94", b"donor: \x93A\x81"))
-    assert gx.io.read_soft(path).obs["donor"].tolist() == ["\x93A\x81"]
+    assert gx.io.read_soft(path).obs["donor"].tolist() == ["\u201cA\x81 \u2026"]
+    # UTF-8 text beside a Windows byte stays UTF-8: one donor, not 'Ã©' and 'é'
+    path.write_bytes(sample.replace(b"donor: \x93A\x94 \x85", "donor: é".encode() + b" \x96"))
+    assert gx.io.read_soft(path).obs["donor"].tolist() == ["é \u2013"]
 
 
 def test_header_longer_than_every_row(tmp_path):
