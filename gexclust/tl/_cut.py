@@ -58,7 +58,10 @@ def cut(
     height
         Cut height in the units of the linkage (distance between merged clusters). With
         ``method='dynamic'``: the highest merge considered (R's ``cutHeight``; default 99% of
-        the height range).
+        the height range). On a tree with inversions each cluster is a branch whose merges
+        all lie at or below the height (scipy's ``fcluster(..., 'distance')``; R's
+        ``cutree(h=)`` refuses such trees), with a warning: leaves joined below the height
+        are split when their branch holds a higher merge.
     method
         ``'static'``: one height for the whole tree (``n_clusters`` or ``height``).
         ``'dynamic'``: dynamicTreeCut (Langfelder, Zhang & Horvath 2008), the same partition
@@ -182,9 +185,13 @@ def cut(
             threshold = _threshold_for(Z, n_clusters)
     else:
         if inversions:
+            # fcluster's 'distance' cut: two leaves merged below the height are still split
+            # when a merge above it lies inside their branch (R's cutree(h=) refuses such trees)
             logger.warning(
-                "cut: the tree has %d inversion(s); a cut at height %g keeps together the "
-                "leaves whose cophenetic distance is at most that height", inversions, height,
+                "cut: the tree has %d inversion(s) (a merge lower than one below it); a cut at "
+                "height %g keeps together the leaves of each branch whose merges all lie at or "
+                "below it (scipy's fcluster 'distance'), so leaves joined below that height are "
+                "split when their branch holds a higher merge", inversions, height,
             )
         raw = hierarchy.fcluster(Z, height, criterion="distance")
         threshold = float(height)

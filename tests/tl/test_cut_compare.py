@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 import gexclust as gx
@@ -176,6 +177,29 @@ def test_cut_tree_with_inversions_gives_k_clusters_and_says_why(method, caplog):
         assert "no single height gives" in caplog.text
     gx.tl.cut(adata, n_clusters=3)
     assert gx.tl.compare(adata, "type", "cluster")["ari"] == 1.0
+
+
+@pytest.mark.parametrize("method", ["centroid", "median"])
+def test_height_cut_of_a_tree_with_inversions_says_what_it_keeps_together(method, caplog):
+    """fcluster's 'distance' cut keeps whole branches whose merges all lie at or below the
+    height; leaves whose cophenetic distance (the height of the merge joining them) is below
+    it are split when a higher merge lies inside their branch. The warning said it kept
+    together every pair of cophenetic distance at most the height, which such cuts break."""
+    adata = make_planted(seed=0)
+    gx.tl.hclust(adata, method=method)
+    Z = adata.uns["hclust"]["linkage"]
+    cophenetic = squareform(hierarchy.cophenet(Z))
+    split_below = 0
+    for height in np.unique(Z[:, 2]):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="gexclust"):
+            gx.tl.cut(adata, height=float(height))
+        labels = adata.obs["cluster"].to_numpy()
+        assert same_partition(adata.obs["cluster"], hierarchy.fcluster(Z, height, "distance"))
+        split_below += int(((cophenetic <= height) & (labels[:, None] != labels[None, :])).sum())
+        assert "whose merges all lie at or below" in caplog.text
+        assert "cophenetic distance is at most" not in caplog.text
+    assert split_below > 0  # such pairs exist: the old description was wrong for them
 
 
 def test_cut_into_one_cluster(planted):
