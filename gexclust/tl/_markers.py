@@ -314,8 +314,13 @@ def _against_rest(code: int, sizes, means, m2) -> dict[str, np.ndarray] | None:
         # of a single case; with two samples in all it is undefined (p NaN, then 1).
         pval, se = pooled_t(diff, m2[code], n_a, m2_b, n_b)
     pval = np.where(np.isnan(pval), 1.0, pval)  # constant genes: no evidence (as scanpy)
-    # a floor on the standard error keeps constant genes from giving infinite scores
-    se = np.maximum(se, 1e-6)
+    # a floor on the standard error keeps constant genes from giving infinite scores; it is
+    # relative to the gene's values, so that the score (Welch's t) does not depend on their
+    # unit (a fixed 1e-6 made every score of values x 1e-7 diff x 1e6) and the rounding of
+    # the means of a constant gene (~1e-16 of them) gives a score near 0
+    floor = 1e-12 * np.maximum(np.maximum(np.abs(mean_a), np.abs(mean_b)),
+                               np.finfo(np.float64).tiny)
+    se = np.maximum(se, floor)
     return {"score": diff / se, "mean_group": mean_a, "mean_rest": mean_b, "diff": diff,
             "pval": pval, "pval_adj": benjamini_hochberg(pval)}
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import gexclust as gx
-from tests.conftest import make_planted
+from tests.conftest import make_planted, shared_file
 
 N = 25
 
@@ -471,3 +471,37 @@ def test_markers_of_two_groups_and_no_genes_do_not_blame_the_groups(clustered):
     table = gx.tl.markers(none, inplace=False)
     assert table.empty
     assert list(table.columns) == list(gx.tl.markers(clustered, inplace=False).columns)
+
+
+def test_scores_do_not_depend_on_the_unit_of_the_values():
+    """Welch's t is free of the unit: values in other units (here Golub's arrays x 1e-7, as
+    proportions would be) rank the same genes with the same scores. Before, a fixed floor of
+    1e-6 on the standard error turned every score into diff x 1e6 there (0.03 of the t; the
+    top 10 AML genes were no longer scanpy's)."""
+    adata = gx.io.read_cumida(shared_file("real/golub_multtest.csv.gz"))
+    tiny = adata.copy()
+    tiny.X = adata.X * 1e-7
+    ours, small = (gx.tl.markers(a, groupby="type", n_genes=20, direction="both",
+                                 inplace=False) for a in (adata, tiny))
+    assert small["gene"].tolist() == ours["gene"].tolist()
+    np.testing.assert_allclose(small["score"], ours["score"], rtol=1e-9)
+    np.testing.assert_allclose(small["pval"], ours["pval"], rtol=1e-9)
+
+
+def test_constant_genes_keep_finite_scores():
+    """A gene constant everywhere scores 0; one constant within each group but different
+    between them ranks first with a finite score (scanpy's is inf); rounding of the means
+    of a constant gene (0.1 is not a binary fraction) is not read as a difference."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(5.0, 1.0, size=(12, 5))
+    X[:, 0] = 0.1
+    X[:6, 1], X[6:, 1] = 7.0, 2.0
+    adata = anndata.AnnData(X, obs=pd.DataFrame(
+        {"g": pd.Categorical(["a"] * 6 + ["b"] * 6)}, index=[f"s{i}" for i in range(12)]))
+    adata.var_names = [f"g{i}" for i in range(5)]
+    table = gx.tl.markers(adata, groupby="g", n_genes=5, inplace=False).set_index(
+        ["group", "gene"])
+    assert np.isfinite(table["score"]).all()
+    assert abs(table.loc[("a", "g0"), "score"]) < 1e-3
+    assert table.loc[("a", "g1"), "score"] > 1e6
+    assert table.loc[("a", "g1"), "rank"] == 0  # first
