@@ -36,8 +36,10 @@ def cut(
 ) -> AnnData | None:
     """Cut the tree of :func:`gexclust.tl.hclust` into flat clusters.
 
-    Give exactly one of ``n_clusters`` (scipy's ``fcluster(..., 'maxclust')``, R's
-    ``cutree(k=)``) or ``height`` (``'distance'`` criterion, R's ``cutree(h=)``). Clusters are
+    Give exactly one of ``n_clusters`` (scipy's ``fcluster(..., 'maxclust')``; R's
+    ``cutree(k=)`` too unless merge heights tie, where R undoes tied merges one by one in merge
+    order and this cut, as scipy's, undoes them together) or ``height`` (``'distance'``
+    criterion, R's ``cutree(h=)``). Clusters are
     named ``'1'``, ``'2'``, ... from left to right in dendrogram leaf order, so names match what
     the dendrogram shows.
 
