@@ -133,10 +133,10 @@ def dendrogram(
     truncate
         Draw only the top ``truncate`` clusters of the tree (scipy's ``truncate_mode='lastp'``),
         each labelled with its number of samples, with a note saying so; annotation bars and
-        support values are left out (a logged warning names them) and branches keep their
-        cluster colours. By default trees with more than 300
-        leaves are truncated to 50 clusters; ``0`` draws every leaf (beyond 2,000 leaves
-        without leaf labels, in a figure 40 inches wide by default).
+        support values are left out (a logged warning names them; for the default ``'type'``
+        an info message) and branches keep their cluster colours. By default trees with more
+        than 300 leaves are truncated to 50 clusters; ``0`` draws every leaf (beyond 2,000
+        leaves without leaf labels, in a figure 40 inches wide by default).
     figsize
         Figure size in inches; by default it grows with the number of samples so labels never
         overlap.
@@ -185,9 +185,10 @@ def _say_what_truncation_leaves_out(spec: DendrogramSpec, color) -> None:
     if spec.support is not None:
         lost.append("the support values")
     if lost:
-        logger.warning("pl.dendrogram: %s are left out of the truncated tree (each of its "
-                       "leaves holds many samples); truncate=0 draws every leaf with them",
-                       " and ".join(lost))
+        # a warning for what was asked for; the default colouring by 'type' only informs
+        say = logger.info if color == "type" and spec.support is None else logger.warning
+        say("pl.dendrogram: %s are left out of the truncated tree (each of its leaves holds "
+            "many samples); truncate=0 draws every leaf with them", " and ".join(lost))
 
 
 def shown_spec(spec: DendrogramSpec, truncate: int | None = None) -> DendrogramSpec:

@@ -67,8 +67,10 @@ def test_a_truncated_tree_says_which_colour_bars_it_leaves_out(caplog):
     (record,) = caplog.records
     assert "the colour bars of 'batch' are left out of the truncated tree" in record.message
     caplog.clear()
+    adata.obs["type"] = adata.obs["batch"]
     with caplog.at_level("WARNING", logger="gexclust"):
         gx.pl.dendrogram(adata, color=None, truncate=20)  # nothing asked for is lost
+        gx.pl.dendrogram(adata)  # the default colouring by 'type': said at INFO level only
     assert not caplog.records
 
 
