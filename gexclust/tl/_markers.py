@@ -56,7 +56,8 @@ def markers(
     groupby
         ``.obs`` column with the groups (categorical, plain strings, or whole numbers such as
         batch 1, 2, 3). Samples without a group (NaN, or a blank label such as an empty CSV
-        field) are left out of every comparison. Numbers with fractions (RIN), or with more
+        field) are left out of every comparison (scanpy counts them in each rest, so there
+        its statistics differ). Numbers with fractions (RIN), or with more
         distinct values than half the samples (ages in years), are refused, naming the
         column: each value would be a group of its own; bin them first.
     n_genes
