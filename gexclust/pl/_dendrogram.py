@@ -177,10 +177,13 @@ def dendrogram(
 
 
 def _say_what_truncation_leaves_out(spec: DendrogramSpec, color) -> None:
-    """Warn that asked-for colour bars and support values are not on a truncated tree."""
+    """Warn that asked-for colour bars and support values are not on a truncated tree.
+
+    The clusters' bar is not missed: the branches keep the clusters' colours.
+    """
     lost = []
-    if spec.bars:
-        names = [color] if isinstance(color, str) else list(color)
+    names = [name for name, _ in spec.legends]  # the columns of color= that are drawn
+    if names:
         lost.append(f"the colour bars of {', '.join(map(repr, names))}")
     if spec.support is not None:
         lost.append("the support values")
