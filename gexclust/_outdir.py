@@ -135,18 +135,47 @@ def check_replaceable(outdir: str | os.PathLike, names) -> None:
             raise FileExistsError(msg)
 
 
-def record_outputs(outdir: str | os.PathLike, paths) -> None:
-    """Add files written into ``outdir`` after its run (``gexclust report``) to its manifest."""
+@contextlib.contextmanager
+def staged_additions(outdir: str | os.PathLike) -> Iterator[Path]:
+    """Yield a staging folder inside an earlier run's ``outdir``; add its files when done.
+
+    For files written after the run (``gexclust report``): they replace only unchanged outputs
+    of ours (:func:`check_replaceable`), the manifest lists both versions while they are
+    swapped, as :func:`staged_outdir` does, and the staging folder's lock keeps a run into the
+    same folder out meanwhile. Nothing else in ``outdir`` is touched; a failed or interrupted
+    block changes nothing.
+    """
     outdir = Path(outdir)
-    files = _read_manifest(outdir / MANIFEST)
-    for path in map(Path, paths):
-        files[path.name] = [{"size": path.stat().st_size, "sha256": sha256_file(path)}]
-    stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
     try:
+        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
+    except OSError as err:
+        msg = f"{outdir}: cannot write there ({err.strerror})"
+        raise PermissionError(msg) from err
+    lock = _try_lock(stage / LOCK)
+    try:
+        _remove_stale_stages(outdir, keep=stage)
+        yield stage
         with shielded():
-            _write_manifest(stage, outdir, files)
+            check_stop()
+            _add(stage, outdir)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        with shielded():
+            _release(lock)
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _add(stage: Path, outdir: Path) -> None:
+    """Move the staged files into ``outdir``, the manifest first; see :func:`staged_additions`."""
+    names = sorted(p.name for p in stage.iterdir() if p.is_file() and p.name != LOCK)
+    check_replaceable(outdir, names)
+    listed = _read_manifest(outdir / MANIFEST)
+    new = {name: [{"size": (stage / name).stat().st_size, "sha256": sha256_file(stage / name)}]
+           for name in names}
+    both = {name: new[name] + listed.get(name, []) for name in names}
+    _write_manifest(stage, outdir, {**listed, **both})  # vouches for old and new while they swap
+    for name in names:
+        os.replace(stage / name, outdir / name)
+    _write_manifest(stage, outdir, {**listed, **new})
 
 
 def _publish(stage: Path, outdir: Path, earlier: dict) -> None:

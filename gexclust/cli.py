@@ -202,11 +202,9 @@ def _dispatch(args) -> int:
         from ._run_cli import fetch_command
 
         return fetch_command(args)
-    from ._outdir import record_outputs
     from ._report import rebuild_report
 
-    paths = rebuild_report(args.outdir)
-    record_outputs(args.outdir, paths)  # so that --force may replace them later
+    paths = rebuild_report(args.outdir)  # listed in the manifest: --force may replace them
     for path in paths:
         print(path)
     return 0

@@ -108,7 +108,11 @@ def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
 
 
 def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
-    """Write the report again from ``outdir/adata.h5ad`` and ``outdir/summary.json``."""
+    """Write the report again from ``outdir/adata.h5ad`` and ``outdir/summary.json``.
+
+    The two files are added to the folder's manifest, so a later ``gexclust run --force``
+    may replace them.
+    """
     import anndata
 
     outdir = Path(outdir)
@@ -121,7 +125,7 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     except json.JSONDecodeError as err:
         msg = f"{outdir / 'summary.json'}: line {err.lineno}: not valid JSON ({err.msg})"
         raise ValueError(msg) from None
-    from .._outdir import check_replaceable
+    from .._outdir import check_replaceable, staged_additions
 
     check_replaceable(outdir, REPORT_FILES)  # never overwrite a file of the user's
     try:
@@ -132,4 +136,9 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     if "hclust" not in adata.uns or "cluster" not in adata.obs:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
-    return write_report(adata, summary, outdir)
+    figures = collect_figures(adata, outdir)
+    # written beside the run's outputs and listed in its manifest before they are put in
+    # place, so that an interrupted rebuild leaves files a later --force may replace
+    with staged_additions(outdir) as stage:
+        paths = write_report(adata, summary, stage, figures=figures)
+    return [outdir / path.name for path in paths]

@@ -364,3 +364,37 @@ def test_an_empty_type_column_is_not_called_absent(tmp_path):
     dataset = " ".join(page.sections["dataset"].split())
     assert "No sample has a type (the 'type' column is empty)" in dataset
     assert "no 'type' column" not in dataset
+
+
+def test_an_interrupted_report_command_leaves_a_folder_gexclust_still_recognises(
+        tmp_path, monkeypatch, capsys):
+    """Ctrl-C while ``gexclust report`` draws the PDF, after report.html was written.
+
+    Before: report.html was in place but not in the manifest (that came last), so every later
+    ``gexclust run --force`` and ``gexclust report`` refused the folder ("holds files gexclust
+    did not write (report.html)") until the user deleted the file by hand.
+    """
+    import signal
+
+    from gexclust import _stop
+    from gexclust._outdir import MANIFEST, STAGE_PREFIX
+    from gexclust._report import _pdf
+
+    outdir = tmp_path / "run"
+    assert main(["run", "-o", str(outdir), "--quiet", "--no-report"]) == 0
+    before = {p.name: p.read_bytes() for p in outdir.iterdir()}
+
+    def interrupted(report):
+        raise _stop.Stopped(signal.SIGINT)  # what the Ctrl-C handler raises
+
+    monkeypatch.setattr(_pdf, "render_pdf", interrupted)
+    assert main(["report", str(outdir)]) == 128 + signal.SIGINT
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in outdir.iterdir()} == before
+    assert not [p for p in outdir.iterdir() if p.name.startswith(STAGE_PREFIX)]
+    capsys.readouterr()
+    assert main(["report", str(outdir)]) == 0
+    assert (outdir / "report.html").exists()
+    assert {"report.html", "report.pdf"} <= set(
+        json.loads((outdir / MANIFEST).read_text())["files"])
+    assert main(["run", "-o", str(outdir), "--quiet", "--force"]) == 0, capsys.readouterr().err
