@@ -174,8 +174,11 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
             # no single matrix: a multi-platform series (listed by GEO, or found in the cache)
             platforms = _listed_platforms(folder, accession, root, offline)
             if platform is None:
-                msg = f"series {accession} spans {len(platforms)} platforms ({', '.join(platforms)}); pass platform={platforms[0]!r} or another of them (gexclust run: --platform {platforms[0]}), or platform='all' for a dict of every platform"  # noqa: E501
-                raise InputError(msg) from None
+                raise _choose_platform(accession, platforms, offline=offline) from None
+            if offline:  # GEO's listing is out of reach: what was fetched before may be part
+                logger.warning("offline: the platforms of %s are those whose series matrix is "
+                               "in the cache (%s); GEO may have more", accession,
+                               ", ".join(platforms))
     else:
         platforms = [platform]
     paths = []
@@ -188,6 +191,20 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
             paths.append(_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root,
                               "matrix", what, offline))
     return paths
+
+
+def _choose_platform(accession: str, platforms: list[str], *, offline: bool) -> InputError:
+    """The error for a series of several platforms read without ``platform=``."""
+    first = platforms[0]
+    how = (f"pass platform={first!r} or another of them (gexclust run: --platform {first}), "
+           "or platform='all' for a dict of every platform")
+    if offline and len(platforms) == 1:  # offline, the platforms are those in the cache
+        msg = (f"the cache holds the series matrix of {accession} on {first} only (a series "
+               f"of several platforms); pass platform={first!r} (gexclust run: --platform "
+               f"{first}), or fetch the others with network access")
+        return InputError(msg)
+    return InputError(f"series {accession} spans {len(platforms)} platforms "
+                      f"({', '.join(platforms)}); {how}")
 
 
 def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) -> list[str]:

@@ -255,3 +255,31 @@ def test_a_broken_sample_record_says_what_is_wrong(server, geo_root, monkeypatch
         shutil.rmtree(viewer)
     assert ".part" not in str(info.value)
     assert not [f for f in cache_files(tmp_path) if not f.endswith(".lock")]
+
+
+def test_offline_platforms_from_a_partial_cache_are_not_passed_off_as_the_series(
+        server, geo_root, caplog):
+    """Only GPL97's matrix was fetched; offline, 'all' cannot know GEO also has GPL96.
+
+    Before: ``platform='all'`` offline returned ``{'GPL97': ...}`` without a word, as if the
+    series had one platform, and ``platform=None`` said "spans 1 platforms (GPL97)".
+    """
+    folder = geo_root / "series" / "GSE9nnn" / "GSE9478" / "matrix"
+    folder.mkdir(parents=True, exist_ok=True)
+    source = geo_root / MATRIX_REL
+    for gpl in ("GPL96", "GPL97"):
+        text = gzip.decompress(source.read_bytes()).replace(b"GPL96", gpl.encode())
+        (folder / f"GSE9478-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
+    try:
+        gx.io.read_geo("GSE9478", platform="GPL97", annotate=False)
+        server.stop()
+        with caplog.at_level("WARNING", logger="gexclust"):
+            cached = gx.io.read_geo("GSE9478", platform="all", annotate=False, offline=True)
+        assert sorted(cached) == ["GPL97"]
+        assert ("offline: the platforms of GSE9478 are those whose series matrix is in the "
+                "cache (GPL97); GEO may have more") in caplog.text
+        with pytest.raises(gx.InputError, match=r"the cache holds the series matrix of "
+                           r"GSE9478 on GPL97 only.*platform='GPL97'.*--platform GPL97"):
+            gx.io.read_geo("GSE9478", annotate=False, offline=True)
+    finally:
+        shutil.rmtree(folder.parent)
