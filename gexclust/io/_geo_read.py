@@ -106,6 +106,7 @@ def read_soft(
             raise InputError(msg)
         return {gpl: adata} if platform == "all" else adata
     samples = with_tables([r for r in records if r.kind == "SAMPLE"], path, records)
+    _warn_absent_samples(records, path)
     by_platform: dict[str, list[SoftRecord]] = {}
     for sample in samples:
         by_platform.setdefault(sample.first("Sample_platform_id", "unknown"), []).append(sample)
@@ -154,6 +155,24 @@ def with_tables(samples: list[SoftRecord], path, records: list[SoftRecord]) -> l
         raise InputError(msg)
     msg = f"{path}: no ^SAMPLE records"
     raise InputError(msg)
+
+
+def _warn_absent_samples(records: list[SoftRecord], path) -> None:
+    """Warn when the series lists samples that have no record in the file.
+
+    GEO's family SOFT holds every sample the series lists; a file cut short right after a
+    record's end reads without any other error, as a series of fewer samples.
+    """
+    series = next((r for r in records if r.kind == "SERIES"), None)
+    if series is None:
+        return
+    present = {r.accession for r in records if r.kind == "SAMPLE"}
+    listed = (a.strip() for a in series.meta.get("Series_sample_id", []))
+    absent = [a for a in listed if a and a not in present]
+    if absent:
+        shown = ", ".join(absent[:3]) + (", ..." if len(absent) > 3 else "")
+        logger.warning("%s: series %s lists %d sample(s) with no record in this file (%s); "
+                       "is the file cut short?", path, series.accession, len(absent), shown)
 
 
 def _refuse_tableless_platform(records: list[SoftRecord], platform: str, path) -> None:

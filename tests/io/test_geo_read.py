@@ -346,3 +346,25 @@ def test_rows_follow_samples_whatever_their_table_layout(tmp_path):
     assert adata.var_names.tolist() == ["p1", "p2"]  # p3 is missing from GSM3
     np.testing.assert_array_equal(adata.X, [[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]])
     assert adata.var["gene_symbol"].tolist() == ["A", "B"]
+
+
+def test_a_family_soft_cut_at_a_record_boundary_warns_of_the_samples_it_lacks(tmp_path, caplog):
+    """GSE781's family SOFT cut after its 5th sample table: every record left is complete.
+
+    Before: read as a series of 3 GPL96 samples without a word (the series record lists 34),
+    and ``gexclust run`` clustered them.
+    """
+    with gzip.open(shared_file("GSE781_family.soft.gz"), "rt", encoding="utf-8") as fh:
+        lines = fh.read().split("\n")
+    ends = [i for i, line in enumerate(lines) if line.startswith("!sample_table_end")]
+    cut = tmp_path / "cut.soft"
+    cut.write_text("\n".join(lines[: ends[4] + 1]) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(cut, platform="GPL96")
+    assert adata.n_obs == 3
+    assert (f"{cut}: series GSE781 lists 29 sample(s) with no record in this file "
+            "(GSM11827, GSM11830, GSM11832, ...); is the file cut short?") in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
+    assert "no record in this file" not in caplog.text
