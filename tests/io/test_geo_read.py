@@ -368,3 +368,20 @@ def test_a_family_soft_cut_at_a_record_boundary_warns_of_the_samples_it_lacks(tm
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
     assert "no record in this file" not in caplog.text
+
+
+def test_an_annotation_table_of_another_platform_is_not_applied_silently(caplog):
+    """GPL96's table given for a GPL570 series matrix (GSE26471, epimedtools).
+
+    Before: applied without a word; the 32,398 probes of GPL570 that GPL96 lacks were left
+    without symbols (and later dropped by pp.collapse_probes as unannotated).
+    """
+    gpl96 = gx.io.read_gpl(shared_file("GPL96.txt.gz"))
+    matrix = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_series_matrix(matrix, gpl=gpl96)
+    assert adata.n_vars == 54675
+    assert (adata.var["gene_symbol"] != "").sum() == 20995
+    assert (f"{matrix}: 32398 of 54675 probes (59%) are not in the probe annotation given "
+            "('1552256_a_at', '1552257_a_at', '1552258_at', ...); is it the annotation of "
+            "another platform than GPL570?") in caplog.text
