@@ -136,9 +136,26 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     if "hclust" not in adata.uns or "cluster" not in adata.obs:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
+    _check_summary(summary, outdir / "summary.json")
     figures = collect_figures(adata, outdir)
     # written beside the run's outputs and listed in its manifest before they are put in
     # place, so that an interrupted rebuild leaves files a later --force may replace
     with staged_additions(outdir) as stage:
         paths = write_report(adata, summary, stage, figures=figures)
     return [outdir / path.name for path in paths]
+
+
+#: What the report reads from ``summary.json`` without a fallback.
+SUMMARY_KEYS = ("n_samples", "cophenetic_correlation")
+
+
+def _check_summary(summary, path: Path) -> None:
+    """Refuse a ``summary.json`` that is not a run's, naming what is missing."""
+    if not isinstance(summary, dict):
+        problem = f"a JSON {type(summary).__name__.replace('dict', 'object')}, expected an object"
+    elif missing := [key for key in SUMMARY_KEYS if key not in summary]:
+        problem = f"no {missing[0]!r}"
+    else:
+        return
+    msg = f"{path}: {problem}; not the summary.json of a 'gexclust run'"
+    raise ValueError(msg)

@@ -398,3 +398,23 @@ def test_an_interrupted_report_command_leaves_a_folder_gexclust_still_recognises
     assert {"report.html", "report.pdf"} <= set(
         json.loads((outdir / MANIFEST).read_text())["files"])
     assert main(["run", "-o", str(outdir), "--quiet", "--force"]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("{}", "no 'n_samples'"),
+    ('{"n_samples": 5}', "no 'cophenetic_correlation'"),
+    ("[1, 2]", "a JSON list, expected an object"),
+])
+def test_report_command_names_a_summary_that_is_not_a_runs(tmp_path, capsys, text, problem):
+    """Before: "gexclust: error: n_samples" (a KeyError) and "AttributeError: 'list' object
+    has no attribute 'get' (rerun with --debug ...)"."""
+    outdir = tmp_path / "run"
+    assert main(["run", "-o", str(outdir), "--quiet", "--no-report"]) == 0
+    summary = outdir / "summary.json"
+    summary.write_text(text)
+    capsys.readouterr()
+    assert main(["report", str(outdir)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"gexclust: error: {summary}: {problem}; not the summary.json of a "
+                   "'gexclust run'")
+    assert not (outdir / "report.html").exists()
