@@ -90,22 +90,44 @@ def check_gzip_file(kind: str) -> callable:
 
 
 def check_text_file(start: bytes) -> callable:
-    """A checker: a plain-text GEO record that starts with ``start`` and ends in a newline."""
+    """A checker: a complete plain-text GEO record that starts with ``start``.
+
+    Complete: it ends in a newline, a data table begun is ended, and a record that announces
+    data rows (``!Sample_data_row_count``) has its table. GEO's record viewer sends no length,
+    so an answer cut short at a line's end is otherwise a well-formed record.
+    """
 
     def check(path: Path) -> None:
-        with open(path, "rb") as fh:  # the start and the last byte: no need to read it all
-            head = fh.read(1 << 16)
-            fh.seek(max(fh.seek(0, os.SEEK_END) - 1, 0))
-            last = fh.read(1)
+        text = path.read_bytes()  # one record: its size is bounded by the download's limit
         # the caller names the download; the name of its temporary file would only confuse
-        if not head.lstrip().startswith(start):
-            msg = f"not a GEO record: expected it to start with {start!r}, it starts {head[:30]!r}"
+        if not text.lstrip().startswith(start):
+            msg = f"not a GEO record: expected it to start with {start!r}, it starts {text[:30]!r}"
             raise InputError(msg)
-        if last != b"\n":
+        if not text.endswith(b"\n"):
             msg = "the record ends in the middle of a line: the answer was cut short"
+            raise InputError(msg)
+        if problem := _incomplete(text.lower()):
+            msg = f"{problem}: the answer was cut short"
             raise InputError(msg)
 
     return check
+
+
+ROW_COUNT = re.compile(rb"^!sample_data_row_count\s*=\s*([0-9]+)\s*$", re.MULTILINE)
+
+
+def _incomplete(text: bytes) -> str | None:
+    """Why the (lower-cased) text of a sample record is cut short, or None."""
+    begin = text.find(b"\n!sample_table_begin")
+    if begin >= 0:
+        if text.find(b"\n!sample_table_end", begin) < 0:
+            return "the record's data table has no end ('!sample_table_end')"
+        return None
+    rows = ROW_COUNT.search(text)
+    if rows is not None and int(rows.group(1)) > 0:
+        return (f"the record announces {int(rows.group(1))} data rows "
+                "(!Sample_data_row_count) but has no data table")
+    return None
 
 
 def fetch_geo(

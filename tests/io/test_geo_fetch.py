@@ -236,6 +236,12 @@ def test_single_sample_from_the_record_viewer(server, geo_root, monkeypatch):
     (b"<html><body>Service unavailable</body></html>\n",
      r"not a GEO record: expected it to start with b'\^SAMPLE', it starts b'<html>"),
     (None, r"the record ends in the middle of a line: the answer was cut short"),
+    # cut at a line end, inside the table and before it: before, both were cached as
+    # verified, and every later read_geo('GSM11805') failed on the cached file
+    (60000, r"the record's data table has no end \('!sample_table_end'\): the answer was "
+            r"cut short"),
+    (2000, r"the record announces 22283 data rows \(!Sample_data_row_count\) but has no "
+           r"data table: the answer was cut short"),
 ])
 def test_a_broken_sample_record_says_what_is_wrong(server, geo_root, monkeypatch, tmp_path,
                                                   body, message):
@@ -246,7 +252,11 @@ def test_a_broken_sample_record_says_what_is_wrong(server, geo_root, monkeypatch
     text = gzip.decompress(shared_file("GSM11805.txt.gz").read_bytes())
     viewer = geo_root.parent / "query"
     viewer.mkdir(exist_ok=True)
-    (viewer / "acc.cgi").write_bytes(text[:5000] if body is None else body)
+    if body is None:
+        body = text[:5000]
+    elif isinstance(body, int):  # cut after the last complete line before that byte
+        body = text[: text.rindex(b"\n", 0, body) + 1]
+    (viewer / "acc.cgi").write_bytes(body)
     monkeypatch.setenv("GEXCLUST_GEO_QUERY_URL", f"{server.url}/query")
     try:
         with pytest.raises(InputError, match=message) as info:
