@@ -28,7 +28,8 @@ def write_cumida(
     Fields are quoted where CSV needs it (a type such as ``AML, M2`` or a name with a quote),
     so :func:`~gexclust.io.read_cumida` reads back the same ids, types and values. Repeated
     sample or probe ids (AnnData allows them; ``read_cumida`` refuses them) are written as
-    they are, with a logged warning naming one.
+    they are, with a logged warning naming one; so are ids and types with blanks around them
+    (read back without) or a line break inside (refused on reading).
 
     Parameters
     ----------
@@ -78,6 +79,7 @@ def write_cumida(
     types = [("" if t is None or t != t else str(t)) for t in adata.obs[type_key].to_numpy()]
     _say_types_read_as_missing(types, path)
     _say_repeated_ids(samples, adata.var_names, path)
+    _say_fields_read_back_otherwise(samples, adata.var_names, types, path)
     with atomic_open(path, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["samples", "type", *map(str, adata.var_names)])
@@ -122,6 +124,26 @@ def _say_repeated_ids(samples, probes, path) -> None:
                 "write_cumida: %s: %d %s id(s) repeat (e.g. %r, %d times); read_cumida refuses "
                 "repeated ids, so make them unique first (adata.%s)", path, len(repeated),
                 what, name, n, fix)
+
+
+def _say_fields_read_back_otherwise(samples, probes, types, path) -> None:
+    """Warn about ids and types that read_cumida will not read back as written.
+
+    It strips the blanks around a field (``' s1'`` comes back as ``'s1'``) and refuses a
+    field holding a line break; the file is written as it is, with a warning naming one.
+    """
+    fields = (("sample id", samples), ("probe id", probes), ("type", types))
+    for problem, test in (("begin or end with blanks, which read_cumida strips",
+                           lambda text: text != text.strip()),
+                          ("hold a line break, which read_cumida refuses",
+                           lambda text: "\n" in text or "\r" in text)):
+        parts = []
+        for what, values in fields:
+            found = [text for text in map(str, values) if test(text)]
+            if found:
+                parts.append(f"{len(found)} {what}(s) (e.g. {found[0]!r})")
+        if parts:
+            logger.warning("write_cumida: %s: %s %s", path, " and ".join(parts), problem)
 
 
 def _format(values: np.ndarray, decimals: int | None) -> list[str]:

@@ -387,6 +387,33 @@ def test_write_cumida_says_which_ids_read_cumida_will_refuse(tmp_path, caplog):
     np.testing.assert_array_equal(gx.io.read_cumida(path).X, adata.X)
 
 
+def test_write_cumida_says_which_ids_and_types_will_not_read_back_the_same(tmp_path, caplog):
+    """Before: written without a word; read_cumida then gave ids ' s1' and 'p2 ' back as 's1'
+    and 'p2' (CSV readers strip the blanks around a field) and refused a type holding a line
+    break ("a quoted field does not end on its line")."""
+    import anndata as ad
+
+    adata = ad.AnnData(np.arange(6.0).reshape(2, 3), obs=pd.DataFrame(
+        {"type": ["a", "b"]}, index=[" s1", "s2"]))
+    adata.var_names = ["p1", "p2 ", "p3"]
+    path = tmp_path / "w.csv"
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.io.write_cumida(adata, path)
+    assert ("1 sample id(s) (e.g. ' s1') and 1 probe id(s) (e.g. 'p2 ') begin or end with "
+            "blanks, which read_cumida strips") in caplog.text
+    assert gx.io.read_cumida(path).obs_names.tolist() == ["s1", "s2"]
+    adata.obs_names = ["s1", "s2"]
+    adata.var_names = ["p1", "p2", "p3"]
+    adata.obs["type"] = ["a\nb", "c"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.io.write_cumida(adata, path)
+    assert ("1 type(s) (e.g. 'a\\nb') hold a line break, which read_cumida refuses"
+            in caplog.text)
+    with pytest.raises(InputError, match="a quoted field does not end on its line"):
+        gx.io.read_cumida(path)
+
+
 def test_pp_does_not_import_the_command_line_pipeline():
     import subprocess
     import sys
