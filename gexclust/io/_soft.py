@@ -81,8 +81,13 @@ def read_tsv(body, header, path, record, *, numeric=(), usecols=None) -> pd.Data
             return _numbers_from_text(read_tsv(body, header, path, record), numeric, path,
                                       record)
         problem = problem or str(err)
-        msg = f"{path}: table of {record.kind} {record.accession} (line {record.line}): {problem}"
+        msg = f"{path}: table of {record.kind} {record.accession} (line {_line(record)}): {problem}"
         raise InputError(msg) from None
+
+
+def _line(record: SoftRecord) -> int:
+    """The line of ``record``'s table header (of the record itself for an unmarked table)."""
+    return record.table_line or record.line
 
 
 def _numbers_from_text(frame: pd.DataFrame, numeric, path, record) -> pd.DataFrame:
@@ -93,7 +98,7 @@ def _numbers_from_text(frame: pd.DataFrame, numeric, path, record) -> pd.DataFra
         numbers, bad = geo_numbers(frame[name])
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            msg = (f"{path}: table of {record.kind} {record.accession} (line {record.line}): "
+            msg = (f"{path}: table of {record.kind} {record.accession} (line {_line(record)}): "
                    f"row {frame.iloc[i, 0]!r}, column {name}: value {frame[name].iloc[i]!r} "
                    "is not a number")
             raise InputError(msg)

@@ -177,6 +177,17 @@ def test_table_errors_name_file_record_and_line(tmp_path):
         gx.io.read_soft(path)
 
 
+
+def test_a_platform_row_error_names_the_line_of_the_table_not_of_the_record(tmp_path):
+    """Before: "table of PLATFORM GPL1 (line 7): ...", the line of '^PLATFORM = GPL1' (line 1
+    for GPL96.txt.gz, whose table header is at line 22,249)."""
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(FAMILY.replace("p2\tMYC\tc\td", "p2\tMYC\tc\td\textra"))
+    header = FAMILY.split("\n").index("ID\tGene_Sym\tSPOT_ID\tSPOT_ID") + 1
+    with pytest.raises(InputError, match=rf"GSE1_family.soft: table of PLATFORM GPL1 \(line "
+                       rf"{header}\): row 'p2' has 5 cells for the 4 columns"):
+        gx.io.read_gpl(path)
+
 MATRIX = """!Series_title\t"toy"
 !Series_geo_accession\t"GSE2"
 !Sample_title\t"a"\t"b"
