@@ -178,8 +178,18 @@ def _load(args):
     else:
         adata = io.read_soft(args.input, platform=args.platform, type_from=args.type_from,
                              missing=args.missing)
-    return adata, {"path": str(args.input), "sha256": sha256_file(args.input),
-                   "sha256_of": "input file", "simulated": False}
+    return adata, {"path": str(args.input), **_file_digest(args.input), "simulated": False}
+
+
+def _file_digest(path) -> dict:
+    """The input file's sha256 for summary.json; a pipe, read once, cannot be read again."""
+    import stat
+
+    from ._files import sha256_file
+
+    if stat.S_ISFIFO(Path(path).stat().st_mode):  # opening it again would wait for a new writer
+        return {"sha256": None, "sha256_of": "not computed: the input is a pipe, read once"}
+    return {"sha256": sha256_file(path), "sha256_of": "input file"}
 
 
 def _refuse_geo_options(args, kind: str) -> None:

@@ -206,3 +206,33 @@ def test_cli_reads_process_substitution(tmp_path):
     proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (out / "clusters.csv").exists()
+
+
+def test_cli_reads_a_series_matrix_from_a_named_pipe_and_ends(tmp_path):
+    """A FIFO named like a series matrix (mkfifo GSE2_series_matrix.txt; zcat ... > it).
+
+    Before: read, then opened a second time to take its sha256 for summary.json, which waits
+    for a writer that never comes: the run hung for ever after reading.
+    """
+    import json
+
+    from gexclust.datasets._geo_files import series_matrix_text
+
+    fifo = tmp_path / "GSE2_series_matrix.txt"
+    os.mkfifo(fifo)
+    text = series_matrix_text(gx.datasets.gse9476_example()[:6, :200].copy())
+    writer = _feed(fifo, text.encode())
+    out = tmp_path / "out"
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gexclust.cli", "run", str(fifo), "-o",
+                               str(out), "--quiet", "--no-report", "--n-clusters", "2"],
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        if writer.is_alive():  # the run never opened the pipe: let the writer go
+            with open(fifo, "rb") as fh:
+                fh.read()
+        writer.join()
+    assert proc.returncode == 0, proc.stderr
+    source = json.loads((out / "summary.json").read_text())["input"]
+    assert source["sha256"] is None
+    assert source["sha256_of"] == "not computed: the input is a pipe, read once"

@@ -251,7 +251,7 @@ def _dataset(ctx: _Context) -> Section:
         if value:
             rows.append([f"GEO {key}", _text(value)])
     rows += [
-        ["sha256", f"{source.get('sha256', 'n/a')} ({source.get('sha256_of', '')})"],
+        ["sha256", f"{source.get('sha256') or 'n/a'} ({source.get('sha256_of', '')})"],
         ["samples", str(s["n_samples"])],
         ["probes / genes read", str(s["n_probes"])],
         ["genes clustered", str(s["n_genes_clustered"])],
