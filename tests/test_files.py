@@ -236,3 +236,31 @@ def test_cli_reads_a_series_matrix_from_a_named_pipe_and_ends(tmp_path):
     source = json.loads((out / "summary.json").read_text())["input"]
     assert source["sha256"] is None
     assert source["sha256_of"] == "not computed: the input is a pipe, read once"
+
+
+def test_geo_text_through_process_substitution_is_named_as_such(tmp_path):
+    """``gexclust run <(zcat GSE..._series_matrix.txt.gz)``: a pipe cannot be looked into
+    first, so the text is read as a CuMiDa CSV.
+
+    Before: "/dev/fd/63, line 1: no column 'samples'; ... the header is one field: the file is
+    separated by tabs, not commas", which sent the user to convert the separators.
+    """
+    from gexclust.datasets._geo_files import family_soft_text, series_matrix_text
+
+    example = gx.datasets.gse9476_example()[:4, :50].copy()
+    for name, text, reader in (("m.txt", series_matrix_text(example), "read_series_matrix"),
+                               ("f.txt", family_soft_text(example), "read_soft")):
+        path = tmp_path / name
+        path.write_text(text)
+        script = (f"{sys.executable} -m gexclust.cli run <(cat {path}) -o {tmp_path / 'out'} "
+                  "--quiet")
+        proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 1
+        err = proc.stderr.strip()
+        assert len(err.splitlines()) == 1, err
+        assert ("line 1: GEO text, not a CuMiDa CSV; gexclust run knows GEO files by their "
+                "name or first line, which it cannot read ahead in a pipe: give the file "
+                "itself") in err
+        assert f"(gexclust.io.{reader})" in err
+        assert "separated by tabs" not in err

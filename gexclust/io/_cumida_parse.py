@@ -105,6 +105,7 @@ def _parse_header(
     if not lines or not lines[0].strip():
         msg = f"{path}: file is empty; expected a header line '{sample_col},{type_col},<probe ids>'"
         raise InputError(msg)
+    _refuse_geo_text(lines[0], path, sample_col)
     header = [h.strip() for h in next(csv.reader([lines[0]]))]
     for col in (sample_col, type_col):
         if col not in header:
@@ -127,6 +128,22 @@ def _parse_header(
             raise InputError(msg)
         seen[name] = j
     return header, meta_idx, probe_idx
+
+
+def _refuse_geo_text(first: str, path, sample_col: str) -> None:
+    """Say so when the text is GEO's: ``gexclust run`` reads a pipe (``<(zcat ...)``) as CSV.
+
+    A pipe cannot be looked into and then read again, so GEO text from one reaches this
+    reader; its header line would otherwise be called "separated by tabs, not commas".
+    """
+    start = first.lstrip()
+    if start.startswith(sample_col) or not start.startswith(("!Series_", "^")):
+        return
+    reader = "read_series_matrix" if start.startswith("!") else "read_soft"
+    msg = (f"{path}, line 1: GEO text, not a CuMiDa CSV; gexclust run knows GEO files by "
+           "their name or first line, which it cannot read ahead in a pipe: give the file "
+           f"itself (gexclust.io.{reader})")
+    raise InputError(msg)
 
 
 def _short(text: str, width: int = 40) -> str:
