@@ -38,7 +38,7 @@ def run_command(args) -> int:
     with staged_outdir(Path(args.outdir), force=args.force) as stage:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
         adata, source = _load(args)
-        check_n_clusters(config.k, adata.n_obs)
+        check_n_clusters(config.k, adata.n_obs, source=args.input or "the built-in example")
         if args.consensus is not None:  # refused before clustering, not after
             _check_consensus_memory(adata.n_obs)
         n_probes = adata.n_vars
@@ -83,19 +83,21 @@ def check_run_options(args) -> None:
     check_method_metric(args.method, args.metric)
 
 
-def check_n_clusters(n_clusters: int | str | None, n_samples: int | None) -> None:
+def check_n_clusters(n_clusters: int | str | None, n_samples: int | None, *,
+                     source: str = "the input") -> None:
     """``--n-clusters`` must be at least 1 and, once the data are read, at most the samples.
 
     ``'auto'`` (or ``None``, the recipe's default) needs at least 3 samples: it compares cuts
-    into 2 to n - 1 clusters. Any k needs 2 samples: one sample makes no tree.
+    into 2 to n - 1 clusters. Any k needs 2 samples: one sample makes no tree. ``source``
+    names the input in the messages.
     """
     if n_samples is not None and n_samples < 2:
-        msg = (f"the input has {n_samples} sample{'' if n_samples == 1 else 's'}; clustering "
+        msg = (f"{source} has {n_samples} sample{'' if n_samples == 1 else 's'}; clustering "
                "needs at least 2")
         raise ValueError(msg)
     if n_clusters is None or n_clusters == "auto":
         if n_samples is not None and n_samples < 3:
-            msg = (f"--n-clusters auto needs at least 3 samples to compare cuts, the input has "
+            msg = (f"--n-clusters auto needs at least 3 samples to compare cuts, {source} has "
                    f"{n_samples}; give --n-clusters K")
             raise ValueError(msg)
         return
@@ -103,7 +105,7 @@ def check_n_clusters(n_clusters: int | str | None, n_samples: int | None) -> Non
         msg = f"--n-clusters must be at least 1, got {n_clusters}"
         raise ValueError(msg)
     if n_samples is not None and n_clusters > n_samples:
-        msg = f"--n-clusters {n_clusters}: the input has only {n_samples} samples"
+        msg = f"--n-clusters {n_clusters}: {source} has only {n_samples} samples"
         raise ValueError(msg)
 
 

@@ -420,7 +420,7 @@ def test_one_sample_is_refused_before_clustering_whatever_the_k(tmp_path):
         proc = gexclust("run", csv, "-o", tmp_path / "out", "--n-clusters", k, check=False)
         assert proc.returncode == 1
         lines = [line for line in proc.stderr.splitlines() if not line.startswith("[")]
-        assert lines == ["gexclust: error: the input has 1 sample; clustering needs at least 2"]
+        assert lines == [f"gexclust: error: {csv} has 1 sample; clustering needs at least 2"]
         assert "clustering 1 samples" not in proc.stderr
     assert not (tmp_path / "out").exists()
 
@@ -524,7 +524,7 @@ def test_outdir_and_n_clusters_are_checked_before_the_work(cli, tmp_path, small_
     assert "--n-clusters must be at least 1" in proc.stderr
     assert "[1/4" not in proc.stderr
     proc = cli("run", small_csv, "-o", tmp_path / "out", "--n-clusters", "99", check=False)
-    assert "the input has only 18 samples" in proc.stderr
+    assert f"--n-clusters 99: {small_csv} has only 18 samples" in proc.stderr
     assert "clustering" not in proc.stderr  # after reading, before clustering
     assert not (tmp_path / "out").exists()
 

@@ -33,7 +33,7 @@ def test_family_soft_named_txt_runs(capsys, tmp_path):
 
 @pytest.mark.parametrize(("name", "plain", "message"), [
     ("GPL96.txt.gz", "GPL96.txt", "holds platform GPL96 but no samples"),
-    ("GSM11805.txt.gz", "GSM11805.txt", "the input has 1 sample; clustering needs at least 2"),
+    ("GSM11805.txt.gz", "GSM11805.txt", "GSM11805.txt has 1 sample; clustering needs at least 2"),
 ])
 def test_soft_records_named_txt_reach_the_soft_reader(capsys, tmp_path, name, plain, message):
     path = tmp_path / plain
