@@ -187,7 +187,23 @@ def _large_tree(data: np.ndarray, *, method: str, metric: str, labels) -> np.nda
         from scipy.spatial.distance import pdist
 
         distances = pdist(data, metric=metric)
-    return fastcluster.linkage(distances, method=method, preserve_input=False)
+    return _link_in_place(distances, method)
+
+
+def _link_in_place(distances: np.ndarray, method: str) -> np.ndarray:
+    """Link a condensed float64 distance matrix with fastcluster, in place and without a copy.
+
+    ``fastcluster.linkage`` 1.3 (its numpy 2 port) starts with ``np.array(X)``, which copies
+    the matrix even with ``preserve_input=False``: twice the memory :func:`check_memory`
+    allows for. Its C routine, which ``linkage`` calls, works in place.
+    """
+    import fastcluster
+
+    distances = np.ascontiguousarray(distances, dtype=np.float64)  # no copy: it is already
+    n = int(np.ceil(np.sqrt(2 * len(distances))))
+    Z = np.empty((n - 1, 4))
+    fastcluster.linkage_wrap(n, distances, Z, fastcluster.mthidx[method])
+    return Z
 
 
 def sampled_cophenetic(Z: np.ndarray, data: np.ndarray, *, metric: str, labels=None,

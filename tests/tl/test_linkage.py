@@ -13,9 +13,16 @@ from scipy.spatial.distance import pdist, squareform
 from scipy.stats import rankdata
 
 import gexclust as gx
+from gexclust.tl import _distances as distances_module
 from gexclust.tl import _vector_linkage as vector_linkage
 from gexclust.tl._distances import blocked_pdist, standardise
-from gexclust.tl._linkage import SMALL_N, check_memory, induced_linkage, sampled_cophenetic
+from gexclust.tl._linkage import (
+    SMALL_N,
+    build_tree,
+    check_memory,
+    induced_linkage,
+    sampled_cophenetic,
+)
 from gexclust.tl._vector_linkage import label_merges, vector_merges
 
 VECTOR = [("ward", "euclidean"), ("average", "correlation"), ("average", "cosine"),
@@ -349,3 +356,21 @@ def test_rows_equal_up_to_rounding_are_searched_once(monkeypatch, method):
     expected = hierarchy.linkage(pdist(X, "correlation"), method)
     np.testing.assert_allclose(np.sort(Z[:, 2]), np.sort(expected[:, 2]), atol=1e-12)
     np.testing.assert_allclose(hierarchy.cophenet(Z), hierarchy.cophenet(expected), atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["average", "complete"])
+def test_matrix_linkage_holds_one_distance_matrix(method, monkeypatch):
+    # check_memory counts one condensed float64 matrix (4 bytes per pair); fastcluster 1.3's
+    # linkage() copies its input even with preserve_input=False, so the peak was twice that
+    # (15,000 x 50 average/euclidean: 1.8 GB for a 0.86 GB matrix; an allowed 60,000 would OOM)
+    n = SMALL_N + 1000
+    X = clustered(n, d=4)
+    # blocks as small beside the matrix as at 100,000 cells (64 MB would dwarf 3,000 cells')
+    monkeypatch.setattr(distances_module, "BLOCK_ENTRIES", 1 << 16)
+    build_tree(X[:SMALL_N + 10], method=method, metric="euclidean")  # imports, not counted
+    tracemalloc.start()
+    Z, _ = build_tree(X, method=method, metric="euclidean", cophenetic=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 1.2 * (n * (n - 1) // 2 * 8)
+    np.testing.assert_allclose(Z, hierarchy.linkage(pdist(X), method), rtol=1e-10)
