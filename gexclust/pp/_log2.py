@@ -12,7 +12,8 @@ from .._utils import float_matrix, get_matrix, set_matrix, stats_names
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
 GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
-              "values >= 0 (counts, normalised counts) with max - min > 50")
+              "values >= 0 (counts, normalised counts) with max - min > 50; "
+              "whole numbers >= 0 with q25 <= 1 and max >= 2 (counts)")
 
 
 class Scale(NamedTuple):
@@ -20,7 +21,7 @@ class Scale(NamedTuple):
 
     linear: bool  # not yet logged: GEO2R's rule, or values >= 0 spanning more than 50
     quantiles: dict[str, float]
-    counts: bool  # whole numbers >= 0 spanning more than 50
+    counts: bool  # whole numbers >= 0 spanning more than 50, or shallow (looks_like_counts)
     geo2r: bool  # linear by GEO2R's rule itself
 
 
@@ -31,26 +32,33 @@ def looks_linear(X: np.ndarray) -> Scale:
     ``max - min > 50`` and ``q25 > 0``; or when ``max - min > 50`` and none is negative:
     counts or normalised counts (``sc.pp.normalize_total``), which GEO2R's rule, made for
     arrays, misses when a quarter or more of them are 0 (as in single cells). No log scale
-    spans more than 50 (a ratio of 2**50). Returns the decision, the quantiles used,
-    whether the values are counts (:func:`looks_like_counts`) and whether GEO2R's rule
-    itself called them linear.
+    spans more than 50 (a ratio of 2**50). Counts of a shallow matrix can span less (UMIs up
+    to 17 per gene and cell): whole numbers >= 0 of which a quarter or more are 0 or 1, up to
+    at least 2, are counts too (log values are not whole numbers; log2 values rounded to
+    them have a first quartile far above 1). Returns
+    the decision, the quantiles used, whether the values are counts
+    (:func:`looks_like_counts`) and whether GEO2R's rule itself called them linear.
     """
     finite = X.ravel() if np.isfinite(X).all() else X[np.isfinite(X)]  # no copy when all are
     q = np.quantile(finite, QUANTILES) if finite.size else np.zeros(len(QUANTILES))
     quantiles = {f"q{round(p * 100):d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
-    counts = looks_like_counts(finite, low=q[0], high=q[5])
+    counts = looks_like_counts(finite, low=q[0], high=q[5], q25=q[1])
     wide = q[5] - q[0] > 50
     geo2r = bool(q[4] > 100 or (wide and q[1] > 0))
-    return Scale(geo2r or bool(wide and q[0] >= 0), quantiles, counts, geo2r)
+    return Scale(geo2r or bool(wide and q[0] >= 0) or counts, quantiles, counts, geo2r)
 
 
-def looks_like_counts(values: np.ndarray, *, low: float, high: float) -> bool:
-    """Whole numbers >= 0 spanning more than 50 (``low``, ``high``: their range): counts.
+def looks_like_counts(values: np.ndarray, *, low: float, high: float,
+                      q25: float | None = None) -> bool:
+    """Whole numbers >= 0 (``low``, ``high``: their range; ``q25``: their first quartile): counts.
 
-    Checked a million values at a time, stopping at the first fraction, so a large matrix
-    needs no rounded copy of itself.
+    Counts when they span more than 50, or when a quarter or more are 0 or 1 (``q25 <= 1``, as
+    in single cells) and the largest is at least 2 (0/1 calls are no counts). Checked a million
+    values at a time, stopping at the first fraction, so a large matrix needs no rounded copy
+    of itself.
     """
-    if not values.size or low < 0 or high - low <= 50:
+    shallow = q25 is not None and q25 <= 1 and high >= 2
+    if not values.size or low < 0 or (high - low <= 50 and not shallow):
         return False
     step = 1 << 20
     return all(np.array_equal(chunk, np.round(chunk))
@@ -78,7 +86,9 @@ def log2(
         If True, apply the transform only when the data look linear by GEO2R's rule (quantiles
         over all values: ``q99 > 100``, or ``max - min > 50`` and ``q25 > 0``) or are values
         >= 0 spanning more than 50 (counts, or counts normalised by ``sc.pp.normalize_total``,
-        which GEO2R's rule misses when a quarter or more are 0); RMA/GCRMA data (already log2)
+        which GEO2R's rule misses when a quarter or more are 0) or whole numbers >= 0 whose
+        first quartile is 0 or 1, up to at least 2 (shallow counts, spanning less than 50);
+        RMA/GCRMA data (already log2)
         are left alone while MAS 5.0 signal is logged. If False, always log. Counts are
         logged with a warning: they need normalising for sequencing depth first (scanpy's
         ``normalize_total`` and ``log1p``).

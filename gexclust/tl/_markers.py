@@ -101,7 +101,8 @@ def markers(
     scanpy's is not believed for values that look linear (a ``.X`` replaced by counts after
     ``sc.pp.log1p``: a logged warning says so). A
     matrix without a record is judged by its values: linear values (GEO2R's rule, or values
-    >= 0 spanning more than 50: raw or normalised UMI counts) give
+    >= 0 spanning more than 50: raw or normalised UMI counts; or whole numbers >= 0 whose
+    first quartile is 0 or 1, up to at least 2: shallow counts) give
     ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``. z-scores that
     nothing records how to undo (every gene with standard deviation 1: ``sc.pp.scale``, or
     ``.var['mean']``/``['std']`` overwritten after :func:`~gexclust.pp.scale`), and
@@ -416,7 +417,8 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None, *,
     describe (scanpy's only while its values look logged: :func:`unlogged`); a matrix without
     one is
     judged by its values: linear by GEO2R's rule, or values >= 0 spanning more than 50
-    (counts, normalised or not), else log2.
+    (counts, normalised or not), or shallow counts (:func:`~gexclust.pp._log2.looks_like_counts`),
+    else log2.
     """
     from ..pp._log2 import log2_record, looks_linear
 

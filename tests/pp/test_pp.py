@@ -256,3 +256,25 @@ def test_a_log2_record_written_before_per_layer_keys_describes_its_layer_only(pl
     # the record says the layer is log2 now; .X is judged by its values (log2-like)
     assert fold_change_scale(planted, planted.layers["mas5"], "mas5") == ("log2", None)
     assert fold_change_scale(planted, planted.X, None) == ("log2", None)
+
+
+def test_log2_logs_low_counts_that_span_less_than_50():
+    # before: UMI counts up to 10 were called "already logged by GEO2R's rule" (q25 = 1, and
+    # no span above 50) and left as counts
+    from gexclust.pp._log2 import looks_linear
+
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(1.5, size=(500, 40)).astype(np.float32)
+    assert counts.max() <= 50
+    assert np.quantile(counts, 0.25) == 1
+    scale = looks_linear(counts)
+    assert scale.linear
+    assert scale.counts
+    adata = ad.AnnData(counts)
+    gx.pp.log2(adata)
+    assert adata.uns["log2"]["applied"] is True
+    assert "counts" in adata.uns["log2"]["reason"]
+    # log2 values, even rounded to whole numbers, have a first quartile far above 1: logged
+    logged = np.round(np.log2(rng.lognormal(6, 1.5, size=(500, 40))))
+    assert not looks_linear(logged).linear
+    assert not looks_linear((counts > 0).astype(float)).linear  # 0/1 calls are no counts

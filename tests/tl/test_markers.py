@@ -8,6 +8,7 @@ import anndata
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 import gexclust as gx
 from tests.conftest import make_planted, shared_file
@@ -505,3 +506,21 @@ def test_constant_genes_keep_finite_scores():
     assert abs(table.loc[("a", "g0"), "score"]) < 1e-3
     assert table.loc[("a", "g1"), "score"] > 1e6
     assert table.loc[("a", "g1"), "rank"] == 0  # first
+
+
+def test_fold_changes_of_low_counts_spanning_less_than_50_are_log2_ratios():
+    # before: counts up to 18 (a shallow single-cell matrix: most cells 0-5 UMIs per gene)
+    # passed for log2 values (no span above 50, and GEO2R's q99 is 8), so the "log2
+    # fold change" of a 4x gene was the difference of means, 4.51, where log2(6.0 / 1.49) = 2.0
+    rng = np.random.default_rng(0)
+    lam = np.full((2000, 50), 1.5)
+    lam[1000:, :5] *= 4
+    counts = sparse.csr_matrix(rng.poisson(lam).astype(np.float32))
+    adata = anndata.AnnData(counts, obs=pd.DataFrame(
+        {"g": pd.Categorical(["a"] * 1000 + ["b"] * 1000)}, index=[f"c{i}" for i in range(2000)]))
+    assert adata.X.max() <= 50
+    table = gx.tl.markers(adata, groupby="g", n_genes=5, inplace=False)
+    up = table[(table["group"] == "b") & (table["direction"] == "up")]
+    np.testing.assert_allclose(up["logfoldchange"],
+                               np.log2(up["mean_group"] / up["mean_rest"]), rtol=1e-6)
+    np.testing.assert_allclose(up["logfoldchange"], 2.0, atol=0.1)
