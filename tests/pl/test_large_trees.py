@@ -75,6 +75,24 @@ def test_a_truncated_tree_says_which_colour_bars_it_leaves_out(caplog):
     assert not caplog.records
 
 
+def test_a_truncated_tree_names_only_colour_bars_it_had_to_draw(caplog):
+    # before: a scanpy AnnData (no 'type' column: the default color is skipped) cut into
+    # clusters warned "the colour bars of 'type' are left out of the truncated tree" on every
+    # pl.dendrogram beyond 300 cells; the clusters still colour its branches
+    adata = ad.AnnData(blobs(400), obs=pd.DataFrame(index=[f"c{i}" for i in range(400)]))
+    adata.obs["batch"] = pd.Categorical(np.repeat(["a", "b"], 200))
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=4)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.pl.dendrogram(adata)
+    assert not caplog.records
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.pl.dendrogram(adata, color=["type", "batch"])
+    (record,) = caplog.records
+    assert "the colour bars of 'batch' are left out" in record.message
+    assert "'type'" not in record.message
+
+
 def test_clustermap_of_all_genes_uses_one_image_and_the_gene_tree():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(12, 2500))
