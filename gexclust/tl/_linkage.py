@@ -195,10 +195,13 @@ def _link_in_place(distances: np.ndarray, method: str) -> np.ndarray:
 
     ``fastcluster.linkage`` 1.3 (its numpy 2 port) starts with ``np.array(X)``, which copies
     the matrix even with ``preserve_input=False``: twice the memory :func:`check_memory`
-    allows for. Its C routine, which ``linkage`` calls, works in place.
+    allows for. Its C routine, which ``linkage`` calls, works in place. That routine is not in
+    fastcluster's documented API (1.2.6 and 1.3 have it): without it, ``linkage`` is called.
     """
     import fastcluster
 
+    if not hasattr(fastcluster, "linkage_wrap") or not hasattr(fastcluster, "mthidx"):
+        return fastcluster.linkage(distances, method=method, preserve_input=False)
     distances = np.ascontiguousarray(distances, dtype=np.float64)  # no copy: it is already
     n = int(np.ceil(np.sqrt(2 * len(distances))))
     Z = np.empty((n - 1, 4))
