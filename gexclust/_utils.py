@@ -80,11 +80,12 @@ def as_dense(X, *, what: str, caller: str) -> np.ndarray:
     itemsize = X.dtype.itemsize if np.issubdtype(X.dtype, np.floating) else 8
     size = n * m * itemsize
     if size > MAX_DENSE_BYTES:
+        # only tl.hclust takes use_rep=; the plots and exports need the genes themselves
+        rep = " or cluster a representation (use_rep=)" if caller.endswith("hclust") else ""
         msg = (
             f"{caller}: {what} is sparse ({n} x {m}); a dense copy would take "
             f"{size_text(size)} (more than {size_text(MAX_DENSE_BYTES)}). Select genes first "
-            "(pp.select_variable with flavor='variance' works on sparse data) or cluster a "
-            "representation (use_rep=)"
+            f"(pp.select_variable with flavor='variance' works on sparse data){rep}"
         )
         raise ValueError(msg)
     logger.warning("%s: %s is sparse; working on a dense copy (%d x %d, %s)",

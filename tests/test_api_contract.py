@@ -156,8 +156,11 @@ def test_huge_sparse_matrices_are_refused(monkeypatch):
     adata.X = sparse.csr_matrix(adata.X)
     # in the units of every size in messages: it said "0.0 GiB" (a float64 copy is 4,320 B)
     with pytest.raises(ValueError, match=r"pp.scale: .X is sparse \(18 x 30\); a dense copy "
-                       r"would take 4\.2 KiB \(more than 1000 bytes\)"):
+                       r"would take 4\.2 KiB \(more than 1000 bytes\)") as refused:
         gx.pp.scale(adata)
+    assert "use_rep" not in str(refused.value)  # only tl.hclust takes it
+    with pytest.raises(ValueError, match=r"or cluster a representation \(use_rep=\)$"):
+        gx.tl.hclust(adata)
     gx.pp.select_variable(adata, n_top=4, subset=True)  # the way out the message names
     gx.pp.scale(adata)
     assert adata.shape == (18, 4)
