@@ -25,6 +25,13 @@ class Scale(NamedTuple):
     geo2r: bool  # linear by GEO2R's rule itself
 
 
+#: Beyond this many values (16.8 million: 100,000 cells x 168 genes), the quartiles and q99
+#: come from a seeded sample of rows of about :data:`SAMPLE_VALUES` values (a copy of those,
+#: not of the whole matrix); min and max stay exact.
+SAMPLE_ABOVE = 1 << 24
+SAMPLE_VALUES = 1 << 22
+
+
 def looks_linear(X: np.ndarray) -> Scale:
     """Decide, with GEO2R's rule, whether ``X`` is on a linear (not yet logged) scale.
 
@@ -37,15 +44,61 @@ def looks_linear(X: np.ndarray) -> Scale:
     at least 2, are counts too (log values are not whole numbers; log2 values rounded to
     them have a first quartile far above 1). Returns
     the decision, the quantiles used, whether the values are counts
-    (:func:`looks_like_counts`) and whether GEO2R's rule itself called them linear.
+    (:func:`looks_like_counts`) and whether GEO2R's rule itself called them linear. A matrix
+    of more than :data:`SAMPLE_ABOVE` values (100,000 cells x 2,000 genes) has its quartiles
+    and q99 taken from a seeded sample of its rows, so that it is not copied whole; min, max
+    and the whole-number check see every value.
     """
-    finite = X.ravel() if np.isfinite(X).all() else X[np.isfinite(X)]  # no copy when all are
-    q = np.quantile(finite, QUANTILES) if finite.size else np.zeros(len(QUANTILES))
+    X = np.asarray(X)
+    if X.ndim == 2 and X.size > SAMPLE_ABOVE:
+        q, counts = _sampled_quantiles(X)
+    else:
+        finite = X.ravel() if np.isfinite(X).all() else X[np.isfinite(X)]  # no copy if all are
+        q = np.quantile(finite, QUANTILES) if finite.size else np.zeros(len(QUANTILES))
+        counts = looks_like_counts(finite, low=q[0], high=q[5], q25=q[1])
     quantiles = {f"q{round(p * 100):d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
-    counts = looks_like_counts(finite, low=q[0], high=q[5], q25=q[1])
     wide = q[5] - q[0] > 50
     geo2r = bool(q[4] > 100 or (wide and q[1] > 0))
     return Scale(geo2r or bool(wide and q[0] >= 0) or counts, quantiles, counts, geo2r)
+
+
+def _sampled_quantiles(X: np.ndarray) -> tuple[np.ndarray, bool]:
+    """:data:`QUANTILES` of a large ``X`` (exact min and max) and whether it holds counts.
+
+    One pass over blocks of rows finds the finite values' range and whether they are whole
+    numbers (counts then as :func:`count_range` says); the quartiles and q99 come from
+    ``SAMPLE_VALUES / n_columns`` rows drawn with a fixed seed, so the decision is the same
+    on every call.
+    """
+    low, high, whole = np.inf, -np.inf, True
+    step = max(1, SAMPLE_VALUES // max(X.shape[1], 1))  # rows per block: as many values
+    for start in range(0, X.shape[0], step):
+        block = X[start:start + step].ravel()
+        block = block if np.isfinite(block).all() else block[np.isfinite(block)]
+        if block.size:
+            low, high = min(low, float(block.min())), max(high, float(block.max()))
+            whole = whole and np.array_equal(block, np.round(block))
+    if low > high:  # no finite value
+        return np.zeros(len(QUANTILES)), False
+    n_rows = min(X.shape[0], -(-SAMPLE_VALUES // max(X.shape[1], 1)))
+    rows = np.sort(np.random.default_rng(0).choice(X.shape[0], n_rows, replace=False))
+    sample = X[rows].ravel()  # a copy of its own: partitioned in place by np.quantile
+    if not np.isfinite(sample).all():
+        sample = sample[np.isfinite(sample)]
+    q = (np.quantile(sample, QUANTILES, overwrite_input=True) if sample.size
+         else np.full(len(QUANTILES), low))
+    q[0], q[-1] = low, high
+    return q, bool(whole and count_range(low, high, q[1]))
+
+
+def count_range(low: float, high: float, q25: float | None) -> bool:
+    """Whether whole numbers from ``low`` to ``high`` (first quartile ``q25``) are counts.
+
+    Counts are >= 0 and span more than 50, or (``q25`` given) a quarter or more are 0 or 1
+    and the largest is at least 2: shallow counts (0/1 calls are no counts).
+    """
+    shallow = q25 is not None and q25 <= 1 and high >= 2
+    return bool(low >= 0 and (high - low > 50 or shallow))
 
 
 def looks_like_counts(values: np.ndarray, *, low: float, high: float,
@@ -57,8 +110,7 @@ def looks_like_counts(values: np.ndarray, *, low: float, high: float,
     values at a time, stopping at the first fraction, so a large matrix needs no rounded copy
     of itself.
     """
-    shallow = q25 is not None and q25 <= 1 and high >= 2
-    if not values.size or low < 0 or (high - low <= 50 and not shallow):
+    if not values.size or not count_range(low, high, q25):
         return False
     step = 1 << 20
     return all(np.array_equal(chunk, np.round(chunk))
@@ -91,7 +143,9 @@ def log2(
         RMA/GCRMA data (already log2)
         are left alone while MAS 5.0 signal is logged. If False, always log. Counts are
         logged with a warning: they need normalising for sequencing depth first (scanpy's
-        ``normalize_total`` and ``log1p``).
+        ``normalize_total`` and ``log1p``). Beyond 16.8 million values (100,000 cells x 168
+        genes) the quartiles and q99 are those of a seeded sample of rows (4.2 million values;
+        min and max exact), so the matrix is not copied to be judged.
     floor
         Values below ``floor`` are raised to it before logging, so zeros and the negative values
         of some MAS 5.0 files give ``log2(floor)`` instead of ``-inf``/NaN. Must be positive.
