@@ -90,26 +90,14 @@ def staged_outdir(outdir: str | os.PathLike, *, force: bool) -> Iterator[Path]:
     outdir = Path(outdir)
     check_outdir(outdir, force=force)
     created = _make_folders(outdir)
-    lock = None
     try:
-        try:
-            stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
-        except OSError as err:
-            msg = f"{outdir}: cannot write there ({err.strerror})"
-            raise PermissionError(msg) from err
-        lock = _try_lock(stage / LOCK)
-        try:
-            _remove_stale_stages(outdir, keep=stage)
+        with _locked_stage(outdir) as stage:
             earlier = check_outdir(outdir, force=force)
             yield stage
             with shielded():
                 check_stop()  # a Ctrl-C that Python swallowed still cancels the run
                 _publish(stage, outdir, earlier)
-            created = []  # success: the folders stay
-        finally:
-            with shielded():
-                _release(lock)
-                shutil.rmtree(stage, ignore_errors=True)
+        created = []  # success: the folders stay
     finally:
         with shielded():
             for folder in created:  # innermost first; only while empty
@@ -146,6 +134,19 @@ def staged_additions(outdir: str | os.PathLike) -> Iterator[Path]:
     block changes nothing.
     """
     outdir = Path(outdir)
+    with _locked_stage(outdir) as stage:
+        yield stage
+        with shielded():
+            check_stop()
+            _add(stage, outdir)
+
+
+@contextlib.contextmanager
+def _locked_stage(outdir: Path) -> Iterator[Path]:
+    """A new staging folder in ``outdir``, locked while the block runs, then removed.
+
+    Stale staging folders of dead runs are removed first; the lock tells live ones apart.
+    """
     try:
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
     except OSError as err:
@@ -155,9 +156,6 @@ def staged_additions(outdir: str | os.PathLike) -> Iterator[Path]:
     try:
         _remove_stale_stages(outdir, keep=stage)
         yield stage
-        with shielded():
-            check_stop()
-            _add(stage, outdir)
     finally:
         with shielded():
             _release(lock)

@@ -140,13 +140,19 @@ def test_two_processes_fetch_once(server, tmp_path):
     assert server.requests(MATRIX) == 1
 
 
-def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
-    folder = geo_root / "series" / "GSE9nnn" / "GSE9477" / "matrix"
+def two_platform_series(geo_root, accession: str):
+    """Serve ``accession`` as a series of two platforms (GPL96, GPL97); returns its folder."""
+    folder = geo_root / "series" / "GSE9nnn" / accession / "matrix"
     folder.mkdir(parents=True, exist_ok=True)
-    source = geo_root / MATRIX_REL
+    source = gzip.decompress((geo_root / MATRIX_REL).read_bytes())
     for gpl in ("GPL96", "GPL97"):
-        text = gzip.decompress(source.read_bytes()).replace(b"GPL96", gpl.encode())
-        (folder / f"GSE9477-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
+        text = source.replace(b"GPL96", gpl.encode())
+        (folder / f"{accession}-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
+    return folder
+
+
+def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
+    folder = two_platform_series(geo_root, "GSE9477")
     try:
         with pytest.raises(gx.InputError, match=r"spans 2 platforms \(GPL96, GPL97\).*"
                            r"--platform GPL96"):
@@ -274,12 +280,7 @@ def test_offline_platforms_from_a_partial_cache_are_not_passed_off_as_the_series
     Before: ``platform='all'`` offline returned ``{'GPL97': ...}`` without a word, as if the
     series had one platform, and ``platform=None`` said "spans 1 platforms (GPL97)".
     """
-    folder = geo_root / "series" / "GSE9nnn" / "GSE9478" / "matrix"
-    folder.mkdir(parents=True, exist_ok=True)
-    source = geo_root / MATRIX_REL
-    for gpl in ("GPL96", "GPL97"):
-        text = gzip.decompress(source.read_bytes()).replace(b"GPL96", gpl.encode())
-        (folder / f"GSE9478-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
+    folder = two_platform_series(geo_root, "GSE9478")
     try:
         gx.io.read_geo("GSE9478", platform="GPL97", annotate=False)
         server.stop()
