@@ -48,7 +48,7 @@ def small_csv(tmp_path) -> Path:
 
 
 def gexclust(*args, cwd=None, check=True):
-    proc = subprocess.run([sys.executable, "-m", "gexclust.cli", *map(str, args)], cwd=cwd,
+    proc = subprocess.run([sys.executable, "-m", "gexclust", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True)
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -618,6 +618,15 @@ def test_run_help_shows_worked_examples_that_parse(capsys):
     for argv in commands:
         args = parser.parse_args(argv)  # every option of every example exists
         assert args.command in ("run", "report")
+
+
+def test_python_m_gexclust_is_the_command():
+    from gexclust import __version__
+
+    assert gexclust("--version").stdout.strip() == f"gexclust {__version__}"
+    refused = gexclust("run", "--n-clusters", "0", "-o", "never", check=False)
+    assert refused.returncode == 1
+    assert refused.stderr == "gexclust: error: --n-clusters must be at least 1, got 0\n"
 
 
 def test_version(capsys):
