@@ -1,4 +1,6 @@
-"""Shared by the tests and the doctests: figures never pile up in pyplot between tests.
+"""Shared by the tests and the doctests: no figures pile up, no files land in the working folder.
+
+Docstring examples that write files write them into a fresh folder.
 
 scanpy imports ``matplotlib.pyplot``; once it is loaded, gexclust's figures are managed by
 pyplot (as in a notebook) and stay open until closed.
@@ -17,3 +19,10 @@ def _close_pyplot_figures():
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close("all")
+
+
+@pytest.fixture(autouse=True)
+def _doctests_in_a_fresh_folder(request, tmp_path, monkeypatch):
+    # the examples write plain relative names ("tiny.csv"), as a user would in a notebook
+    if isinstance(request.node, pytest.DoctestItem):
+        monkeypatch.chdir(tmp_path)

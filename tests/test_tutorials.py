@@ -55,7 +55,9 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel picks its inline backend
     nb = nbformat.read(path, as_version=4)
     # local IPC sockets: the kernel needs no network, not even 127.0.0.1
-    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "kernel"))
+    # its connection file in tmp_path too (by default a tmp*.json left in the system's /tmp)
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "kernel"),
+                           connection_file=str(tmp_path / "kernel.json"))
     client = nbclient.NotebookClient(nb, km=kernel, timeout=600,
                                      resources={"metadata": {"path": str(tmp_path)}})
     try:

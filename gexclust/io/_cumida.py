@@ -82,9 +82,9 @@ def read_cumida(
 
     Examples
     --------
-    >>> import tempfile, gexclust as gx
+    >>> import gexclust as gx
     >>> from pathlib import Path
-    >>> path = Path(tempfile.mkdtemp()) / "tiny.csv"
+    >>> path = Path("tiny.csv")
     >>> _ = path.write_text("samples,type,p1,p2\n1,AML,5.5,7.25\n2,PB,6.0,8.0\n")
     >>> adata = gx.io.read_cumida(path)
     >>> adata.obs["type"].tolist(), adata.X.tolist()

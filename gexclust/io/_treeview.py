@@ -71,8 +71,8 @@ def write_treeview(
     >>> gx.pp.select_variable(adata, n_top=200, subset=True)
     >>> gx.pp.scale(adata)
     >>> gx.tl.hclust(adata)
-    >>> [p.suffix for p in gx.io.write_treeview(adata, "gse9476")]  # doctest: +SKIP
-    ['.cdt', '.atr']
+    >>> [p.name for p in gx.io.write_treeview(adata, "gse9476")]
+    ['gse9476.cdt', 'gse9476.atr']
     """
     prefix = Path(prefix)
     samples = get_tree(adata, key, axis="obs", caller="io.write_treeview")

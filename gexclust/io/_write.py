@@ -52,11 +52,11 @@ def write_cumida(
 
     Examples
     --------
-    >>> import tempfile, anndata as ad, numpy as np, pandas as pd, gexclust as gx
+    >>> import anndata as ad, numpy as np, pandas as pd, gexclust as gx
     >>> from pathlib import Path
     >>> adata = ad.AnnData(np.array([[1e-7, 2.5]]), obs=pd.DataFrame(
     ...     {"type": ["AML, M2"]}, index=["s1"]))
-    >>> path = Path(tempfile.mkdtemp()) / "out.csv"
+    >>> path = Path("out.csv")
     >>> gx.io.write_cumida(adata, path)
     >>> print(path.read_text())
     samples,type,0,1
