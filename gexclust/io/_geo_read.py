@@ -325,11 +325,12 @@ def read_series_matrix(
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         meta, sample_meta = _matrix_header(scanner, path)
+        first_line = scanner.lineno + 1  # of the table, right after the begin marker
         block = scanner.read_block(b"!")
         if block is None:
             msg = f"{path}: the data table never ends (no '!series_matrix_table_end'); the file is truncated"  # noqa: E501
             raise InputError(msg)
-    frame = _matrix_table(block, path)
+    frame = _matrix_table(block, path, first_line)
     n_samples = frame.shape[1]
     obs = _matrix_obs(sample_meta, list(frame.columns), path)
     accession = meta.get("Series_geo_accession", [""])[0]
@@ -379,14 +380,18 @@ def _matrix_header(scanner: LineScanner, path):
     raise InputError(msg)
 
 
-def _matrix_table(block: bytes, path) -> pd.DataFrame:
-    """The probes x samples table between the series-matrix markers, values as float."""
+def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
+    """The probes x samples table between the series-matrix markers, values as float.
+
+    ``first_line`` is the line number in the file of the block's first line, for messages.
+    """
     rows = clean_rows(block)
     if not rows.strip():
         msg = f"{path}: the series matrix table is empty"
         raise InputError(msg)
     header, _, body = rows.partition(b"\n")
     names = _matrix_names(header, path)
+    _refuse_short_rows(block, len(names), path, first_line)
     body = without_header_rows(body, header, f"{path}: series matrix")
     if not body.strip():
         msg = f"{path}: the series matrix table names {len(names) - 1} sample(s) but has no rows; sequencing series keep their data in supplementary files"  # noqa: E501
@@ -441,6 +446,23 @@ def _matrix_names(header: bytes, path) -> list[str]:
             raise InputError(msg)
         seen.add(name)
     return names
+
+
+def _refuse_short_rows(block: bytes, n_cells: int, path, first_line: int) -> None:
+    """Raise an error naming the first row with fewer cells than the header, if there is one.
+
+    GEO writes every cell of a series matrix, an empty one as an empty field between tabs;
+    pandas would pad a row cut short (a damaged file, a paste that lost its end) with
+    missing values, silently. ``block`` is the raw table, header included, so the line
+    numbers are the file's (its first line is ``first_line``); blank lines are not rows.
+    """
+    for k, line in enumerate(io.BytesIO(block)):
+        if line.count(b"\t") >= n_cells - 1 or not line.strip():
+            continue  # the header (and a repeat of it) has a tab per sample at least
+        cells = line.rstrip(b"\r\n").split(b"\t")
+        probe = decode_text(cells[0]).strip().strip('"')
+        msg = f"{path}, line {first_line + k}: ID_REF {probe!r} has {len(cells) - 1} value(s); expected {n_cells - 1}, one per sample of the table header (a row cut short?)"  # noqa: E501
+        raise InputError(msg)
 
 
 def _refuse_long_rows(body: bytes, names: list[str], path) -> None:

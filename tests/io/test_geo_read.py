@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -201,6 +202,27 @@ def test_series_matrix_errors(tmp_path):
     with pytest.raises(InputError, match=r"line 5: !Sample_title has 5 values for 4 samples"):
         gx.io.read_series_matrix(path)
 
+
+
+def test_series_matrix_row_cut_short_is_named(tmp_path):
+    # before: pandas padded a row with too few cells with NaN, so a row cut short in the
+    # middle of the table read as missing values (and with missing='impute', as means)
+    adata = gx.datasets.gse9476_example()[:4, :20].copy()
+    lines = series_matrix_text(adata).splitlines()
+    k = lines.index("!series_matrix_table_begin") + 6  # the 5th probe's row, mid-table
+    probe = lines[k].split("\t")[0].strip('"')
+    lines[k] = "\t".join(lines[k].split("\t")[:3])  # 2 of its 4 values
+    path = tmp_path / "m.txt"
+    path.write_text("\n".join(lines) + "\n")
+    for missing in ("error", "impute"):
+        with pytest.raises(InputError, match=rf"^{re.escape(str(path))}, line {k + 1}: ID_REF '{probe}' has 2 value\(s\); expected 4, one per sample of the table header \(a row cut short\?\)$"):  # noqa: E501
+            gx.io.read_series_matrix(path, missing=missing)
+    # an empty cell written as such (a tab, then nothing) is a missing value, as before
+    lines[k] = "\t".join([f'"{probe}"', "5.0", "6.0", "7.0", ""])
+    path.write_text("\n".join(lines) + "\n")
+    back = gx.io.read_series_matrix(path, missing="drop")
+    assert back.shape == (4, 19)
+    assert probe not in back.var_names
 
 GDS = """^DATABASE = Geo
 !Database_name = Gene Expression Omnibus (GEO)
