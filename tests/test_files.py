@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -191,6 +192,32 @@ def test_inflater_matches_gzip_for_members_and_small_outputs():
     truncated = Inflater(_Slow(data[:-10], 0))
     with pytest.raises((EOFError, zlib.error)):
         _read_all(truncated)
+
+
+def test_junk_after_the_gzip_data_is_named_as_such_not_as_truncation(tmp_path):
+    # before: "corrupt or truncated gzip data (Error -3 ... incorrect header check)" for a
+    # complete gzip stream followed by other bytes; zero padding and further members read
+    rng = np.random.default_rng(2)
+    text = rng.integers(48, 58, size=50_000, dtype=np.uint8).tobytes()
+    first, second = gzip.compress(text[:20_000]), gzip.compress(text[20_000:])
+    padded = first + b"\x00" * 3000 + second + b"\x00" * 7
+    for seed in range(3):  # the bytes arrive in pieces: the magic may be split between two
+        inflater = Inflater(_Slow(padded, seed))
+        assert b"".join(iter(inflater.read, b"")) == text
+        junk = Inflater(_Slow(padded + b"\x1f<html>junk</html>", seed), name="f.gz")
+        offset = len(padded)
+        with pytest.raises(gx.InputError, match=rf"^f\.gz: trailing data after the end of the gzip stream, at byte offset {offset:,} \(starting b'\\x1f<html>junk</htm'\); not another gzip member"):  # noqa: E501
+            _read_all(junk)
+    from gexclust.datasets._geo_files import family_soft_text
+
+    soft = family_soft_text(gx.datasets.gse9476_example()[:3, :10].copy()).encode()
+    for read, content in ((gx.io.read_soft, soft), (gx.io.read_cumida, CSV)):
+        path = tmp_path / "input.gz"
+        member = gzip.compress(content)
+        path.write_bytes(member + b"\x00\x00<html>")
+        offset = len(member) + 2
+        with pytest.raises(gx.InputError, match=rf"^{re.escape(str(path))}: trailing data after the end of the gzip stream, at byte offset {offset:,} \(starting b'<html>'\)"):  # noqa: E501
+            read(path)
 
 
 def _read_all(stream) -> None:

@@ -68,11 +68,10 @@ class Inflater:
         """Up to ``size`` bytes of decompressed data."""
         while True:
             if self.inflate.eof:
-                rest = self.inflate.unused_data or self._read_raw()
-                if not rest.strip(b"\x00"):
+                data = self._next_member()
+                if data is None:
                     return b""
                 self.inflate = _inflate_lib.decompressobj(31)
-                data = rest
             else:
                 data = self.inflate.unconsumed_tail or self._read_raw()
             out = self.inflate.decompress(data, size)
@@ -82,6 +81,31 @@ class Inflater:
             if out:
                 self._count(len(out))
                 return out
+
+    def _next_member(self) -> bytes | None:
+        """The compressed bytes that start the next gzip member, or None at the end of the data.
+
+        As gzip and Python's gzip module do, zero bytes after a member are padding. Anything
+        else must be another member: other bytes (a download with trailing garbage, files
+        joined wrongly) are refused as such, with their offset, not called truncated.
+        """
+        rest = self.inflate.unused_data
+        offset = self.compressed - len(rest)  # where the member just read ends
+        while True:
+            data = rest.lstrip(b"\x00")
+            offset += len(rest) - len(data)
+            if len(data) >= len(GZIP_MAGIC):
+                break
+            more = self._read_raw()
+            if not more:
+                break
+            rest = data + more
+        if not data:
+            return None
+        if not data.startswith(GZIP_MAGIC):
+            msg = f"{self.name}: trailing data after the end of the gzip stream, at byte offset {offset:,} (starting {data[:16]!r}); not another gzip member (a download with junk at its end, or files joined wrongly?): download the file again"  # noqa: E501
+            raise InputError(msg)
+        return data
 
     def _read_raw(self) -> bytes:
         # small compressed reads: real GEO text (3-15x) then inflates within one output piece

@@ -71,6 +71,15 @@ def test_truncated_gzip_never_enters_the_cache(server, tmp_path):
     assert gx.io.read_geo("GSE9476", annotate=False).n_obs == 64
 
 
+def test_junk_after_a_complete_gzip_download_is_named_as_such(server, geo_root, tmp_path):
+    # before: "is broken (corrupt or truncated gzip data (Error -3 ... incorrect header
+    # check); ...)" for a complete series matrix followed by an HTML error page
+    data = (geo_root / MATRIX_REL).read_bytes()
+    server.state["body"][MATRIX] = data + b"<html>502</html>"
+    with pytest.raises(gx.InputError, match=rf"is broken \(trailing data after the end of the gzip stream, at byte offset {len(data):,} \(starting b'<html>502</html>'\); .*nothing was cached$"):  # noqa: E501
+        gx.io.read_geo("GSE9476", annotate=False)
+    assert not (tmp_path / "cache" / MATRIX_REL).exists()
+
 def test_broken_cached_file_is_fetched_again(server, tmp_path):
     gx.io.read_geo("GSE9476", annotate=False)
     cached = tmp_path / "cache" / MATRIX_REL
