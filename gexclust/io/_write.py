@@ -27,9 +27,11 @@ def write_cumida(
 
     Fields are quoted where CSV needs it (a type such as ``AML, M2`` or a name with a quote),
     so :func:`~gexclust.io.read_cumida` reads back the same ids, types and values. Repeated
-    sample or probe ids (AnnData allows them; ``read_cumida`` refuses them) are written as
-    they are, with a logged warning naming one; so are ids and types with blanks around them
-    (read back without) or a line break inside (refused on reading).
+    sample or probe ids (AnnData allows them; ``read_cumida`` refuses them) are refused
+    before anything is written, naming them and the way out
+    (``adata.obs_names_make_unique()``, ``adata.var_names_make_unique()``). Ids and types
+    with blanks around them (read back without) or a line break inside (refused on reading)
+    are written as they are, with a logged warning naming one.
 
     Parameters
     ----------
@@ -49,6 +51,12 @@ def write_cumida(
         ``None`` (default): every value in full precision (the shortest text that reads back to
         the same float, so ``1e-7`` stays ``1e-07``). An integer: that many digits after the
         decimal point, as CuMiDa's own files (6), rounding small values to 0.
+
+    Raises
+    ------
+    ValueError
+        If sample ids or probe ids repeat (compared as ``read_cumida`` reads them, without
+        the blanks around them), naming them.
 
     Examples
     --------
@@ -71,14 +79,17 @@ def write_cumida(
     refuse_no_x(adata, caller="write_cumida", way="set adata.X = adata.layers[name] first")
     if sample_key is not None and sample_key in adata.obs:
         samples = adata.obs[sample_key].astype(str).to_numpy()
+        source = f".obs[{sample_key!r}]"
     else:
         samples = adata.obs_names.to_numpy()
+        source = "obs_names"
+    _refuse_repeated_ids("sample", samples, source)
+    _refuse_repeated_ids("probe", adata.var_names, "var_names")
     if type_key not in adata.obs:
         msg = f"write_cumida: no column {type_key!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
     types = [("" if t is None or t != t else str(t)) for t in adata.obs[type_key].to_numpy()]
     _say_types_read_as_missing(types, path)
-    _say_repeated_ids(samples, adata.var_names, path)
     _say_fields_read_back_otherwise(samples, adata.var_names, types, path)
     with atomic_open(path, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
@@ -108,22 +119,47 @@ def _say_types_read_as_missing(types: list[str], path) -> None:
         )
 
 
-def _say_repeated_ids(samples, probes, path) -> None:
-    """Warn about sample or probe ids that repeat: read_cumida refuses such a file.
+def _refuse_repeated_ids(what: str, ids, source: str) -> None:
+    """Refuse ids that repeat once read back: read_cumida refuses such a file.
 
     AnnData allows repeated ``obs_names`` (e.g. cell barcodes of concatenated batches) and
-    ``var_names`` (gene symbols); the file is written as it is, with a warning naming one.
+    ``var_names`` (gene symbols). A file written with them could not be read back, so it is
+    not written. Ids are compared as read_cumida reads them, without the blanks around them.
+    ``source`` says where they come from (``'obs_names'``, ``".obs['samples']"``).
     """
-    for what, ids, fix in (("sample", samples, "obs_names_make_unique()"),
-                           ("probe", probes, "var_names_make_unique()")):
-        counts = Counter(str(i) for i in ids)
-        repeated = [(name, n) for name, n in counts.items() if n > 1]
-        if repeated:
-            name, n = repeated[0]
-            logger.warning(
-                "write_cumida: %s: %d %s id(s) repeat (e.g. %r, %d times); read_cumida refuses "
-                "repeated ids, so make them unique first (adata.%s)", path, len(repeated),
-                what, name, n, fix)
+    written: dict[str, list[str]] = {}
+    for text in map(str, ids):
+        written.setdefault(text.strip(), []).append(text)
+    repeated = [forms for forms in written.values() if len(forms) > 1]
+    if not repeated:
+        return
+    shown = ", ".join(_repeat(forms) for forms in repeated[:SHOWN])
+    more = f" and {len(repeated) - SHOWN} more" if len(repeated) > SHOWN else ""
+    msg = (f"write_cumida: {len(repeated)} {what} id(s) repeat ({shown}{more}); read_cumida "
+           f"refuses repeated ids, so the file would not read back: {_fix(source, repeated)}")
+    raise ValueError(msg)
+
+
+def _fix(source: str, repeated: list[list[str]]) -> str:
+    """How to make the ids of ``source`` unique, in words and code."""
+    blanks = any(len(set(forms)) > 1 for forms in repeated)
+    if source.startswith(".obs"):
+        strip = "strip the blanks around them and " if blanks else ""
+        return f"{strip}make {source} unique, or pass sample_key=None to write the obs_names"
+    strip = f"adata.{source} = adata.{source}.str.strip(); " if blanks else ""
+    return f"make them unique first: {strip}adata.{source}_make_unique()"
+
+
+#: How many repeated ids an error names before it counts the rest.
+SHOWN = 5
+
+
+def _repeat(forms: list[str]) -> str:
+    """``'x' (2 times)``, or with the written forms when only blanks tell them apart."""
+    distinct = list(dict.fromkeys(forms))
+    if len(distinct) == 1:
+        return f"{forms[0]!r} ({len(forms)} times)"
+    return f"{' and '.join(map(repr, distinct))} ({len(forms)} times without their blanks)"
 
 
 def _say_fields_read_back_otherwise(samples, probes, types, path) -> None:

@@ -363,28 +363,43 @@ def test_write_cumida_round_trips_awkward_fields_and_full_precision(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore:Observation names are not unique:UserWarning")  # anndata's
-def test_write_cumida_says_which_ids_read_cumida_will_refuse(tmp_path, caplog):
-    # before: repeated obs_names or var_names (allowed by AnnData) were written without a
-    # word, and read_cumida then refused the file ("duplicate sample id")
+def test_write_cumida_refuses_ids_that_read_cumida_would_refuse(tmp_path):
+    # before: repeated obs_names or var_names (allowed by AnnData) were written with a logged
+    # warning only, and read_cumida then refused the file it had written ("duplicate sample
+    # id 'x' in column 'samples' (lines 2 and 3)"): now nothing is written, the ids are named
     import anndata as ad
 
-    adata = ad.AnnData(np.arange(12.0).reshape(4, 3), obs=pd.DataFrame(
-        {"type": list("aabb")}, index=["x", "x", "y", "z"]))
+    adata = ad.AnnData(np.arange(15.0).reshape(5, 3), obs=pd.DataFrame(
+        {"type": list("aabbc")}, index=["x", "x", "y", " z", "z"]))
     adata.var_names = ["p1", "p2", "p2"]
     path = tmp_path / "w.csv"
-    with caplog.at_level("WARNING", logger="gexclust"):
+    path.write_text("earlier\n")
+    with pytest.raises(ValueError, match=re.escape(
+            "write_cumida: 2 sample id(s) repeat ('x' (2 times), ' z' and 'z' (2 times without "
+            "their blanks)); read_cumida refuses repeated ids, so the file would not read back: "
+            "make them unique first: adata.obs_names = adata.obs_names.str.strip(); "
+            "adata.obs_names_make_unique()")):
         gx.io.write_cumida(adata, path)
-    assert "1 sample id(s) repeat (e.g. 'x', 2 times)" in caplog.text
-    assert "1 probe id(s) repeat (e.g. 'p2', 2 times)" in caplog.text
-    with pytest.raises(InputError, match="duplicate column 'p2'"):
-        gx.io.read_cumida(path)
+    assert path.read_text() == "earlier\n"
+    adata.obs_names = adata.obs_names.str.strip()
     adata.obs_names_make_unique()
+    with pytest.raises(ValueError, match=re.escape(
+            "write_cumida: 1 probe id(s) repeat ('p2' (2 times)); read_cumida refuses repeated "
+            "ids, so the file would not read back: make them unique first: "
+            "adata.var_names_make_unique()")):
+        gx.io.write_cumida(adata, path)
     adata.var_names_make_unique()
-    caplog.clear()
-    with caplog.at_level("WARNING", logger="gexclust"):
-        gx.io.write_cumida(adata, path)  # the way out the warning gives
-    assert "repeat" not in caplog.text
-    np.testing.assert_array_equal(gx.io.read_cumida(path).X, adata.X)
+    adata.obs["samples"] = [1, 2, 2, 3, 4]  # CuMiDa's row numbers, one repeated
+    with pytest.raises(ValueError, match=re.escape(
+            "1 sample id(s) repeat ('2' (2 times)); read_cumida refuses repeated ids, so the "
+            "file would not read back: make .obs['samples'] unique, or pass sample_key=None to "
+            "write the obs_names")):
+        gx.io.write_cumida(adata, path)
+    gx.io.write_cumida(adata, path, sample_key=None)  # the ways out the errors give
+    back = gx.io.read_cumida(path)
+    assert back.obs_names.tolist() == ["x", "x-1", "y", "z", "z-1"]
+    assert back.var_names.tolist() == ["p1", "p2", "p2-1"]
+    np.testing.assert_array_equal(back.X, adata.X)
 
 
 def test_write_cumida_says_which_ids_and_types_will_not_read_back_the_same(tmp_path, caplog):
