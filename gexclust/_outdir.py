@@ -147,12 +147,7 @@ def _locked_stage(outdir: Path) -> Iterator[Path]:
 
     Stale staging folders of dead runs are removed first; the lock tells live ones apart.
     """
-    try:
-        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
-    except OSError as err:
-        msg = f"{outdir}: cannot write there ({err.strerror})"
-        raise PermissionError(msg) from err
-    lock = _try_lock(stage / LOCK)
+    stage, lock = _new_stage(outdir)
     try:
         _remove_stale_stages(outdir, keep=stage)
         yield stage
@@ -160,6 +155,50 @@ def _locked_stage(outdir: Path) -> Iterator[Path]:
         with shielded():
             _release(lock)
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _new_stage(outdir: Path) -> tuple[Path, int]:
+    """A new staging folder in ``outdir``, and the lock on it (see :func:`_try_lock`).
+
+    Until its lock is taken, a new folder looks like the stage of a run killed before it took
+    one: another run clearing dead runs' stages (:func:`_remove_stale_stages`) may remove it
+    meanwhile. Such a run removes a stage only while it holds its lock, so a lock taken here
+    on the lock file that is still in the folder is the run's for good; otherwise the folder
+    is gone (or going), and another is made.
+    """
+    for _ in range(STAGE_ATTEMPTS):
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
+        except OSError as err:
+            msg = f"{outdir}: cannot write there ({err.strerror})"
+            raise PermissionError(msg) from err
+        lock = _try_lock(stage / LOCK)
+        if _holds(lock, stage / LOCK):
+            return stage, lock
+        _release(lock)
+        with shielded():
+            shutil.rmtree(stage, ignore_errors=True)  # what another run left of it, if any
+    msg = (f"{outdir}: other gexclust runs removed this run's staging folder "
+           f"{STAGE_ATTEMPTS} times; wait for them to finish or choose another OUTDIR")
+    raise FileExistsError(msg)
+
+
+#: New staging folders a run makes before it gives up (see :func:`_new_stage`).
+STAGE_ATTEMPTS = 5
+
+
+def _holds(lock: int | None, path: Path) -> bool:
+    """Whether ``lock`` (from :func:`_try_lock`) locks the file that is at ``path`` now."""
+    if lock is None:
+        return False
+    if lock < 0:
+        return True  # no POSIX locks (Windows): nothing to hold
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(lock)
+    return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def _add(stage: Path, outdir: Path) -> None:
@@ -247,30 +286,33 @@ def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
     for path in _stages(outdir):
         if Path(path).name == keep.name:  # by name: mkdtemp returns absolute paths on 3.12+
             continue
-        lock = _try_lock(Path(path) / LOCK, create=False)
+        lock = _try_lock(Path(path) / LOCK, mine=False)
         if lock is None:
             msg = (f"{outdir}: another gexclust run is writing into this folder "
                    f"({Path(path).name}); wait for it to finish or choose another OUTDIR")
             raise FileExistsError(msg)
         with shielded():
-            _release(lock)
+            # removed under its lock: a run whose new stage this is cannot lock it meanwhile
+            # (a run killed before it took its lock left none: ours is created for it)
             shutil.rmtree(path, ignore_errors=True)
+            _release(lock)
 
 
-def _try_lock(path: Path, *, create: bool = True):
+def _try_lock(path: Path, *, mine: bool = True):
     """An exclusive lock on ``path`` (a file descriptor), or ``None`` if a live process holds it.
 
-    The operating system drops the lock when its process dies, however it dies.
+    The lock file is created if missing. ``mine``: the lock of this run's own stage; else of
+    another stage, which is stale (``-1``, nothing to remove) if its folder is gone. The
+    operating system drops the lock when its process dies, however it dies.
     """
     try:
         import fcntl
     except ImportError:  # no POSIX locks (Windows): a leftover staging folder is never removed
-        return None if not create else -1
-    flags = os.O_RDWR | (os.O_CREAT if create else 0)
+        return -1 if mine else None
     try:
-        fd = os.open(path, flags, 0o600)
-    except FileNotFoundError:
-        return -1  # killed before it took its lock: stale
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:  # its folder was removed
+        return None if mine else -1
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -189,6 +189,36 @@ def test_a_live_run_in_the_same_folder_stops_a_second_one(tmp_path):
     assert listing(out) == {live.name}
 
 
+def test_a_new_stage_another_run_removes_before_it_is_locked_is_made_again(tmp_path,
+                                                                          monkeypatch):
+    """Before: between making its staging folder and locking it, a run's new folder looked
+    like that of a run killed before it took its lock; a second run into the same folder,
+    clearing dead runs' stages, removed it and stopped early (a bad input). The first run
+    went on with no staging folder and no lock, and failed at the end: FileNotFoundError
+    '.../.gexclust-stage-xxxx/clusters.csv'."""
+    import tempfile
+
+    from gexclust import _outdir
+
+    out = tmp_path / "out"
+    made = []
+    real = tempfile.mkdtemp
+
+    def mkdtemp(*args, **kwargs):  # the second run starts right after the first made its stage
+        stage = real(*args, **kwargs)
+        made.append(Path(stage).name)
+        if len(made) == 1:
+            with pytest.raises(ValueError, match="bad input"), staged_outdir(out, force=False):
+                raise ValueError("bad input")
+            assert not Path(stage).exists()
+        return stage
+
+    monkeypatch.setattr(_outdir.tempfile, "mkdtemp", mkdtemp)
+    publish(out, {"clusters.csv": "1\n"})
+    assert len(made) == 3  # the first run's stage, the second's, the first run's new one
+    assert listing(out) == {"clusters.csv", MANIFEST}
+    assert (out / "clusters.csv").read_text() == "1\n"
+
 def test_a_file_where_the_folder_should_be(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(FileExistsError, match="not a folder"):
