@@ -9,6 +9,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 import gexclust as gx
 from gexclust._palette import MISSING_COLOUR
@@ -374,6 +375,49 @@ def test_log2_of_normalised_counts_is_applied():
     logged = ad.AnnData(np.log2(1 + normalised))  # the same values logged: left alone
     gx.pp.log2(logged)
     assert logged.uns["log2"]["applied"] is False
+
+
+def test_shallow_counts_normalised_to_the_median_are_not_read_as_log2(caplog):
+    # before: sc.pp.normalize_total with its default target (the median count per cell, 202)
+    # on cells of about 200 UMIs gave values of 0 to 34.2 (q99 6.4): no span above 50, not
+    # whole numbers, so pp.log2 left them "already logged" and tl.markers reported the
+    # differences of their means, 0.67 to 2.50, as the log2 fold changes of five genes 4x up
+    # (log2 of the means' ratios: 1.89 to 2.14)
+    sc = pytest.importorskip("scanpy")
+    from gexclust.pp._log2 import looks_linear
+
+    rng = np.random.default_rng(0)
+    genes = rng.lognormal(0, 1, 300)
+    depth = rng.lognormal(np.log(200), 0.3, 400)
+    mean = depth[:, None] * genes / genes.sum()
+    mean[200:, :5] *= 4  # group b: five genes 4x up
+    counts = rng.negative_binomial(2, 2 / (2 + mean)).astype(np.float32)
+    adata = ad.AnnData(sparse.csr_matrix(counts), obs=pd.DataFrame(
+        {"g": pd.Categorical(["a"] * 200 + ["b"] * 200)}, index=[f"c{i}" for i in range(400)]))
+    sc.pp.normalize_total(adata)  # target_sum=None: the median, 200 counts
+    X = adata.X.toarray()
+    assert X.max() == pytest.approx(34.16, abs=0.01)
+    assert not np.array_equal(X, np.round(X))
+    scale = looks_linear(X)
+    assert (scale.linear, scale.normalised, scale.counts, scale.geo2r) == (True, True, False, False)
+    table = gx.tl.markers(adata, groupby="g", n_genes=5, inplace=False)
+    up = table[(table["group"] == "b") & (table["direction"] == "up")]
+    assert set(up["gene"]) == {str(i) for i in range(5)}
+    np.testing.assert_allclose(up["logfoldchange"],
+                               np.log2(up["mean_group"] / up["mean_rest"]), rtol=1e-6)
+    np.testing.assert_allclose(up["logfoldchange"], 2.0, atol=0.15)
+    logged = adata.copy()
+    gx.pp.log2(adata)
+    assert adata.uns["log2"]["applied"] is True
+    assert "counts normalised per row" in adata.uns["log2"]["reason"]
+    assert ("counts normalised per row (max 34.1618); log2(max(x, 1)) gives the 12888 values "
+            "between 0 and 1 the value of 0 (log2(1))" in caplog.text)
+    np.testing.assert_allclose(adata.X, np.log2(np.maximum(X, 1.0)), rtol=1e-6)
+    sc.pp.log1p(logged)  # the same values logged (natural log, as scanpy): left alone
+    assert not looks_linear(logged.X.toarray()).linear
+    gx.pp.log2(logged)
+    assert logged.uns["log2"]["applied"] is False
+    assert logged.uns["log1p"] == {"base": None}
 
 
 def test_markers_of_a_raw_set_before_log2(caplog):

@@ -13,7 +13,9 @@ from .._utils import float_matrix, get_matrix, set_matrix, stats_names
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
 GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
               "values >= 0 (counts, normalised counts) with max - min > 50; "
-              "whole numbers >= 0 with q25 <= 1 and max >= 2 (counts)")
+              "whole numbers >= 0 with q25 <= 1 and max >= 2 (counts); "
+              "values >= 0 whose rows are whole multiples of their smallest "
+              "value above 0 (counts normalised per row: sc.pp.normalize_total)")
 
 
 class Scale(NamedTuple):
@@ -23,6 +25,7 @@ class Scale(NamedTuple):
     quantiles: dict[str, float]
     counts: bool  # whole numbers >= 0 spanning more than 50, or shallow (looks_like_counts)
     geo2r: bool  # linear by GEO2R's rule itself
+    normalised: bool = False  # counts scaled per row (looks_normalised), spanning 50 or less
 
 
 #: Beyond this many values (16.8 million: 100,000 cells x 168 genes), the quartiles and q99
@@ -42,12 +45,17 @@ def looks_linear(X: np.ndarray) -> Scale:
     spans more than 50 (a ratio of 2**50). Counts of a shallow matrix can span less (UMIs up
     to 17 per gene and cell): whole numbers >= 0 of which a quarter or more are 0 or 1, up to
     at least 2, are counts too (log values are not whole numbers; log2 values rounded to
-    them have a first quartile far above 1). Returns
-    the decision, the quantiles used, whether the values are counts
-    (:func:`looks_like_counts`) and whether GEO2R's rule itself called them linear. A matrix
-    of more than :data:`SAMPLE_ABOVE` values (100,000 cells x 2,000 genes) has its quartiles
-    and q99 taken from a seeded sample of its rows, so that it is not copied whole; min, max
-    and the whole-number check see every value.
+    them have a first quartile far above 1). So are such counts normalised per row, which
+    span 50 or less too (``sc.pp.normalize_total`` with its default target, the median
+    count per cell, on cells of a few hundred UMIs): values >= 0 whose rows are whole
+    multiples of their smallest value above 0 (:func:`looks_normalised`;
+    logged values are not: ``log1p(2 s) / log1p(s)`` is no whole number). Returns the
+    decision, the quantiles used, whether the values are counts (:func:`looks_like_counts`),
+    whether GEO2R's rule itself called them linear and whether they are counts normalised per
+    row. A matrix of more than :data:`SAMPLE_ABOVE` values (100,000 cells x 168 genes) has its
+    quartiles and q99 taken from a seeded sample of its rows, so that it is not copied whole;
+    min, max and the whole-number check see every value, the check for normalised counts the
+    sampled rows.
     """
     X = np.asarray(X)
     if X.ndim == 2 and X.size > SAMPLE_ABOVE:
@@ -59,7 +67,58 @@ def looks_linear(X: np.ndarray) -> Scale:
     quantiles = {f"q{round(p * 100):d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
     wide = q[5] - q[0] > 50
     geo2r = bool(q[4] > 100 or (wide and q[1] > 0))
-    return Scale(geo2r or bool(wide and q[0] >= 0) or counts, quantiles, counts, geo2r)
+    linear = geo2r or bool(wide and q[0] >= 0) or counts
+    # only data that would pass for logged are checked row by row
+    normalised = bool(not linear and X.ndim == 2 and q[0] >= 0 and looks_normalised(X))
+    return Scale(linear or normalised, quantiles, counts, geo2r, normalised)
+
+
+#: How far (in units of a row's smallest value above 0) a normalised count may be from a
+#: whole multiple of it (float32 rounding is 1e-5 at 100 units), and the largest multiple
+#: judged: beyond it every value is within half a unit of one.
+UNIT_TOLERANCE = 0.01
+MAX_UNITS = 100
+#: Rows with a value other than their smallest, of which this share must be whole multiples
+#: of it (a row whose smallest count is 2 is not: 3 counts are 1.5 units), and at least this
+#: many of them.
+ROW_SHARE = 0.9
+MIN_ROWS = 5
+
+
+def looks_normalised(X: np.ndarray) -> bool:
+    """Whether the rows of ``X`` (values >= 0) are counts each scaled by a factor of its own.
+
+    ``sc.pp.normalize_total`` divides each cell's counts by one number, so every value of a
+    row is a whole multiple of the row's smallest value above 0 (one count, in shallow
+    cells). Judged are the values of more than 1 and up to :data:`MAX_UNITS` such units: of
+    the rows that have any, at least :data:`ROW_SHARE` (and :data:`MIN_ROWS`) must have
+    them all whole multiples (within :data:`UNIT_TOLERANCE`). Logged counts fail
+    (``log1p(2 s) / log1p(s)`` is 1.58 for ``s = 1``, 1.91 for ``s = 0.1``), and so do
+    continuous values (arrays). The rows of a matrix of more than :data:`SAMPLE_ABOVE` values
+    are the seeded sample :func:`_sampled_quantiles` draws; non-finite values count as 0.
+    """
+    if not X.size:
+        return False
+    rows = _sample_rows(X) if X.size > SAMPLE_ABOVE else np.arange(X.shape[0])
+    step = max(1, (SAMPLE_VALUES >> 3) // max(X.shape[1], 1))  # 0.5 million values at a time
+    n_judged = n_whole = 0
+    for start in range(0, rows.size, step):
+        block = np.asarray(X[rows[start:start + step]], dtype=np.float64)
+        block[~np.isfinite(block)] = 0
+        unit = np.where(block > 0, block, np.inf).min(axis=1, keepdims=True)
+        units = block / unit  # 0 in a row without values above 0 (its unit is inf)
+        judged = (units > 1 + UNIT_TOLERANCE) & (units <= MAX_UNITS)
+        off = judged & (np.abs(units - np.round(units)) > UNIT_TOLERANCE)
+        has = judged.any(axis=1)
+        n_judged += int(has.sum())
+        n_whole += int((has & ~off.any(axis=1)).sum())
+    return n_judged >= MIN_ROWS and n_whole >= ROW_SHARE * n_judged
+
+
+def _sample_rows(X: np.ndarray) -> np.ndarray:
+    """The rows of a large ``X`` that judge it: about :data:`SAMPLE_VALUES` values, seeded."""
+    n_rows = min(X.shape[0], -(-SAMPLE_VALUES // max(X.shape[1], 1)))
+    return np.sort(np.random.default_rng(0).choice(X.shape[0], n_rows, replace=False))
 
 
 def _sampled_quantiles(X: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -80,9 +139,7 @@ def _sampled_quantiles(X: np.ndarray) -> tuple[np.ndarray, bool]:
             whole = whole and np.array_equal(block, np.round(block))
     if low > high:  # no finite value
         return np.zeros(len(QUANTILES)), False
-    n_rows = min(X.shape[0], -(-SAMPLE_VALUES // max(X.shape[1], 1)))
-    rows = np.sort(np.random.default_rng(0).choice(X.shape[0], n_rows, replace=False))
-    sample = X[rows].ravel()  # a copy of its own: partitioned in place by np.quantile
+    sample = X[_sample_rows(X)].ravel()  # a copy of its own: partitioned in place by np.quantile
     if not np.isfinite(sample).all():
         sample = sample[np.isfinite(sample)]
     q = (np.quantile(sample, QUANTILES, overwrite_input=True) if sample.size
@@ -139,8 +196,11 @@ def log2(
         over all values: ``q99 > 100``, or ``max - min > 50`` and ``q25 > 0``) or are values
         >= 0 spanning more than 50 (counts, or counts normalised by ``sc.pp.normalize_total``,
         which GEO2R's rule misses when a quarter or more are 0) or whole numbers >= 0 whose
-        first quartile is 0 or 1, up to at least 2 (shallow counts, spanning less than 50);
-        RMA/GCRMA data (already log2)
+        first quartile is 0 or 1, up to at least 2 (shallow counts, spanning less than 50)
+        or values >= 0 whose rows are whole multiples of their smallest value above 0
+        (shallow counts normalised per cell by ``sc.pp.normalize_total``, spanning 50 or
+        less: logged with a warning, as the floor raises their values below it; see
+        :func:`looks_normalised`); RMA/GCRMA data (already log2)
         are left alone while MAS 5.0 signal is logged. If False, always log. Counts are
         logged with a warning: they need normalising for sequencing depth first (scanpy's
         ``normalize_total`` and ``log1p``). Beyond 16.8 million values (100,000 cells x 168
@@ -211,6 +271,12 @@ def log2(
     told_scanpy = None
     if apply:
         n_floored = int((floor > X).sum())
+        if scale.normalised:  # a cell's single counts, where it is deeper than the target
+            logger.warning(
+                "pp.log2: the values are counts normalised per row (max %g); log2(max(x, %g)) "
+                "gives the %d values between 0 and %g the value of 0 (log2(%g)); "
+                "sc.pp.log1p(adata, base=2) keeps them apart", quantiles["q100"], floor,
+                int(((X > 0) & (floor > X)).sum()), floor, floor)
         X = np.log2(np.maximum(X, floor))
         set_matrix(adata, X, layer=layer, caller="pp.log2")
         if layer is None:
@@ -261,6 +327,9 @@ def _reason(scale: Scale, *, auto: bool, counts: bool) -> str:
         return f"data look linear: whole numbers >= 0, counts ({facts})"
     if scale.geo2r:
         return f"data look linear by GEO2R's rule ({facts})"
+    if scale.normalised:
+        return ("data look linear: counts normalised per row, each row whole multiples of "
+                f"its smallest value above 0 ({facts})")
     if scale.linear:
         return f"data look linear: values >= 0 spanning more than 50 ({facts})"
     return f"data look already logged by GEO2R's rule ({facts})"

@@ -102,7 +102,8 @@ def markers(
     ``sc.pp.log1p``: a logged warning says so). A
     matrix without a record is judged by its values: linear values (GEO2R's rule, or values
     >= 0 spanning more than 50: raw or normalised UMI counts; or whole numbers >= 0 whose
-    first quartile is 0 or 1, up to at least 2: shallow counts) give
+    first quartile is 0 or 1, up to at least 2: shallow counts; or values >= 0 whose rows are
+    whole multiples of their smallest value above 0: shallow counts normalised per cell) give
     ``log2((mean_group + 1e-9) / (mean_rest + 1e-9))``, the others ``diff``. z-scores that
     nothing records how to undo (every gene with standard deviation 1: ``sc.pp.scale``, or
     ``.var['mean']``/``['std']`` overwritten after :func:`~gexclust.pp.scale`), and
@@ -418,7 +419,7 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None, *,
     one is
     judged by its values: linear by GEO2R's rule, or values >= 0 spanning more than 50
     (counts, normalised or not), or shallow counts (:func:`~gexclust.pp._log2.looks_like_counts`),
-    else log2.
+    normalised per row or not (:func:`~gexclust.pp._log2.looks_normalised`), else log2.
     """
     from ..pp._log2 import log2_record, looks_linear
 
