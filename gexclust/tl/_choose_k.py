@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 from .._checks import check_choice
 from .._logging import logger
 from .._memory import refuse_pairwise
-from ._flat_cuts import cuts_by_merge_order, tree_cuts
+from ._flat_cuts import tree_cuts
 from ._hclust import pairwise_distances
 from ._tree_access import refuse_tree_key, tree_id
 from ._tree_data import tree_and_data
@@ -146,7 +146,9 @@ def choose_k(
     ``None`` if ``inplace``, else the result dict, which is stored in ``.uns[key_added]`` with
 
     - ``scores``: DataFrame indexed by ``k`` (1 and ``k_range``) with ``silhouette``,
-      ``silhouette_null`` (mean over the rotated copies), ``calinski_harabasz``, ``log_w``,
+      ``silhouette_null`` (mean over the rotated copies whose cut has two clusters or more:
+      a copy is cut as the data, merges tied in height undone together, so its top merges
+      tied give one cluster), ``calinski_harabasz``, ``log_w``,
       ``log_w_ref``, ``gap``, ``gap_sd`` (``s_k``) and ``silhouette_p`` (that k's share of
       copies reaching the data's silhouette, as ``p_value_k``); silhouette and CH are NaN at
       k=1;
@@ -326,9 +328,10 @@ def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:
     """Silhouette and log W of the cuts of a reference data set's own tree (CH: data only)."""
     distances = pairwise_distances(data, metric=metric)
     Z = hierarchy.linkage(distances, method=method)
-    # references are continuous draws, so merge heights are distinct and cutting after the
-    # first n - k merges is tl.cut's cut (by height, or by merge order for inversions)
-    cuts = cuts_by_merge_order(Z, ks)
+    # cut as tl.cut cuts the data's tree: merges tied in height are undone together. A copy
+    # can have ties (rank distances such as spearman; integer data permuted), and the last
+    # k - 1 merges would then split tied branches in whatever order linkage made them
+    cuts = tree_cuts(Z, ks)
     return _cut_scores(data, distances, cuts, metric=metric, with_ch=False)
 
 
@@ -467,7 +470,7 @@ def _summarise(observed, rotated, gap_refs, ks, *, criterion, alpha) -> dict:
     gap_sd = ref_log_w.std(axis=0) * np.sqrt(1 + 1 / n_refs)
     scores = pd.DataFrame(
         {"silhouette": observed["silhouette"],
-         "silhouette_null": np.concatenate([[np.nan], null_sil.mean(axis=0)]),
+         "silhouette_null": np.concatenate([[np.nan], _copies_mean(null_sil)]),
          "calinski_harabasz": observed["calinski_harabasz"], "log_w": observed["log_w"],
          "log_w_ref": ref_log_w.mean(axis=0), "gap": gap, "gap_sd": gap_sd},
         index=index,
@@ -478,7 +481,9 @@ def _summarise(observed, rotated, gap_refs, ks, *, criterion, alpha) -> dict:
         "gap": _gap_k(index.to_numpy(), gap, gap_sd),
     }
     best = float(np.nanmax(observed["silhouette"]))
-    null_best = np.nanmax(null_sil, axis=1)
+    scored = np.isfinite(null_sil)  # a copy's cut of tied top merges may be one cluster
+    null_best = np.where(scored.any(axis=1), np.where(scored, null_sil, -np.inf).max(axis=1),
+                         np.nan)
     z = _standardised(observed["silhouette"][1:], null_sil)
     statistic, null_statistic = float(z[0].max()), z[1:].max(axis=1)
     p_value = float((1 + (null_statistic >= statistic).sum()) / (1 + len(null_statistic)))
@@ -508,6 +513,18 @@ def _summarise(observed, rotated, gap_refs, ks, *, criterion, alpha) -> dict:
         "message": _message(k, criterion, k_by, scores, k_test, p_value, strong,
                             n_copies=len(null_sil), largest_k=int(max(ks))),
     }
+
+
+def _copies_mean(null_sil: np.ndarray) -> np.ndarray:
+    """Mean silhouette at each k over the copies whose cut there has two clusters or more.
+
+    A copy's cut is one cluster when its top merges are tied (rank distances such as
+    spearman): it has no silhouette (NaN), and no mean is NaN.
+    """
+    scored = np.isfinite(null_sil)
+    count = scored.sum(axis=0)
+    total = np.where(scored, null_sil, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _standardised(observed: np.ndarray, null: np.ndarray) -> np.ndarray:

@@ -385,3 +385,61 @@ def test_copies_are_scored_on_one_blas_thread(monkeypatch):
     gx.tl.choose_k(adata, n_rotations=19, n_refs=2, reference="permute")
     assert len(threads) == 21
     assert all(t == {1} for t in threads)
+
+
+def test_copies_with_tied_merge_heights_are_cut_as_tl_cut_cuts():
+    # before: each reference copy was cut by undoing its last k - 1 merges, which splits
+    # merges tied in height in whatever order linkage made them; tl.cut (and fcluster's
+    # maxclust), which cut the data, undo tied merges together. Integer counts permuted per
+    # gene (reference='permute') have tied cityblock distances: cut after single linkage,
+    # this copy's partitions differed from fcluster's at 2 of k = 2..8, the copies' mean
+    # log W was biased low (7.5385 at k = 8, now 7.5524: always k clusters, where the data's
+    # cut may have fewer) and the gap statistic chose k = 2 (now 1)
+    from gexclust.tl._choose_k import _reference_scores
+
+    rng = np.random.default_rng(2)
+    counts = rng.poisson(3, size=(45, 50)).astype(float)
+    counts[:15, :10] += rng.poisson(3, size=(15, 10))
+    copy = rng.permuted(counts, axis=0)
+    ks = list(range(2, 9))
+    scores = _reference_scores(copy, ks, "single", "cityblock")
+    distances = pdist(copy, metric="cityblock")
+    square = squareform(distances)
+    Z = hierarchy.linkage(distances, method="single")
+    assert len(np.unique(Z[:, 2])) < len(Z)  # tied heights
+    for i, k in enumerate(ks, start=1):
+        groups = hierarchy.fcluster(Z, k, criterion="maxclust") - 1
+        within = sum(square[np.ix_(groups == g, groups == g)].sum() / (2 * (groups == g).sum())
+                     for g in np.unique(groups))
+        assert scores["log_w"][i] == pytest.approx(np.log(within), rel=1e-12), k
+        assert scores["silhouette"][i] == pytest.approx(
+            silhouette_score(square, groups, metric="precomputed"), rel=1e-10), k
+    adata = ad.AnnData(counts)
+    gx.tl.hclust(adata, method="single", metric="cityblock")
+    result = gx.tl.choose_k(adata, k_range=range(2, 9), n_rotations=19, reference="permute",
+                            criterion="gap", inplace=False)
+    assert result["scores"].loc[8, "log_w_ref"] == pytest.approx(7.5524, abs=1e-4)
+    assert result["k_by"]["gap"] == 1
+
+
+def test_rotated_copies_whose_top_merges_tie_have_no_silhouette_there():
+    # spearman distances of 5 genes take few values, so rotated copies have tied merges too:
+    # before, a copy's cut into k = 3 undid its last 2 merges, even where they were tied with
+    # the merges below (mean silhouette of the copies 0.036 at k = 3, now 0.157 over the
+    # copies whose cut there has 2 clusters or more, cut as tl.cut cuts the data; p 0.85, now
+    # 0.80); 3 copies whose every cut is one cluster have no best silhouette (NaN), without a
+    # RuntimeWarning
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 5))
+    X[:10, 0] += 3
+    adata = ad.AnnData(X)
+    gx.tl.hclust(adata, method="single", metric="spearman")
+    result = gx.tl.choose_k(adata, k_range=range(2, 6), n_rotations=19, inplace=False)
+    scores = result["scores"]
+    np.testing.assert_allclose(scores["silhouette_null"].iloc[1:],
+                               [0.2150, 0.1569, 0.1412, 0.1265], atol=1e-4)
+    assert np.isnan(result["null_best_silhouette"]).sum() == 3
+    assert result["p_value"] == pytest.approx(0.80)
+    gx.tl.cut(adata, n_clusters=3)  # the data's own tied top merges: one cluster at k = 2, 3
+    assert adata.obs["cluster"].nunique() == 1
+    assert np.isnan(scores.loc[3, "silhouette"])
