@@ -18,6 +18,9 @@ from ._tree_data import tree_and_data
 
 #: Peak bytes per pair of leaves of the hybrid cut (its square distances, and their copy).
 HYBRID_BYTES_PER_PAIR = 16
+#: More clusters than this, under the default min_cluster_size, are announced: R's 20 does not
+#: grow with n, so the count does (65 on 2,000 samples of noise, 1,139 on 100,000 of 10 groups).
+MANY_CLUSTERS = 50
 
 
 def default_min_cluster_size(n_leaves: int) -> int:
@@ -46,7 +49,8 @@ def cut_dynamic(
             "single, weighted or ward linkage)"
         )
         raise ValueError(msg)
-    if min_cluster_size is None:
+    defaulted = min_cluster_size is None
+    if defaulted:
         min_cluster_size = default_min_cluster_size(tree.n_leaves)
     if isinstance(min_cluster_size, bool) or not isinstance(min_cluster_size, int | np.integer):
         msg = f"min_cluster_size must be a positive integer, got {min_cluster_size!r}"
@@ -93,6 +97,26 @@ def cut_dynamic(
     }
     logger.info("cut: dynamic %s cut gave %d clusters, %d samples unassigned", variant,
                 len(names.categories), n_unassigned)
+    if defaulted and len(names.categories) > MANY_CLUSTERS:
+        _warn_many_clusters(names, tree.n_leaves, int(min_cluster_size), variant=variant,
+                            what="observations" if tree.axis == "obs" else "genes")
+
+
+def _warn_many_clusters(names: pd.Categorical, n: int, min_cluster_size: int, *, variant: str,
+                        what: str) -> None:
+    """Say that the default min_cluster_size, not the data, set how many clusters there are."""
+    sizes = pd.Series(names).value_counts()
+    logger.warning(
+        "cut: method='dynamic' (variant=%r) found %d clusters among %d %s (median size %d) with "
+        "the default min_cluster_size=%d, R's, which does not grow with n (made for modules "
+        "of genes); pass a larger min_cluster_size, such as %d, for fewer and larger "
+        "clusters", variant, len(sizes), n, what, int(sizes.median()), min_cluster_size,
+        suggested_min_cluster_size(n, min_cluster_size))
+
+
+def suggested_min_cluster_size(n: int, min_cluster_size: int) -> int:
+    """1% of ``n``, and at least 5 times ``min_cluster_size``: 1,000 at 100,000, 100 at 2,000."""
+    return max(5 * min_cluster_size, n // 100)
 
 
 def write_clusters(adata: AnnData, tree, raw: np.ndarray, *, key_added: str) -> pd.Categorical:

@@ -162,3 +162,24 @@ def test_hybrid_cut_beyond_memory_is_refused_up_front_and_tree_variant_works(mon
     assert "cluster" not in adata.obs  # nothing half-written
     gx.tl.cut(adata, method="dynamic", variant="tree")
     assert adata.obs["cluster"].notna().any()
+
+
+def test_many_clusters_under_the_default_min_cluster_size_are_announced(caplog):
+    # before: R's default min_cluster_size of 20 does not grow with n, and nothing said so:
+    # 2,000 samples of one Gaussian cloud gave 65 clusters (1,139 on 100,000 cells of 10
+    # groups with variant='tree') without a word
+    adata = ad.AnnData(np.random.default_rng(0).normal(size=(2000, 20)).astype(np.float32))
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, method="dynamic")
+    assert adata.obs["cluster"].nunique() == 65
+    assert adata.uns["cluster"]["params"]["min_cluster_size"] == 20
+    assert ("cut: method='dynamic' (variant='hybrid') found 65 clusters among 2000 observations "
+            "(median size 30) with the default min_cluster_size=20" in caplog.text)
+    assert "pass a larger min_cluster_size, such as 100, for fewer" in caplog.text
+    labels = adata.obs["cluster"].copy()
+    caplog.clear()
+    gx.tl.cut(adata, method="dynamic", min_cluster_size=20)  # asked for: nothing to announce
+    assert "found 65 clusters" not in caplog.text
+    assert adata.obs["cluster"].equals(labels)
+    gx.tl.cut(adata, method="dynamic", min_cluster_size=100)  # as suggested
+    assert adata.obs["cluster"].nunique() == 12
