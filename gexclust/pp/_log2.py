@@ -74,9 +74,10 @@ def looks_linear(X: np.ndarray) -> Scale:
 
 
 #: How far (in units of a row's smallest value above 0) a normalised count may be from a
-#: whole multiple of it (float32 rounding is 1e-5 at 100 units), and the largest multiple
-#: judged: beyond it every value is within half a unit of one.
-UNIT_TOLERANCE = 0.01
+#: whole multiple of it (float32 rounding is 1e-5 at 100 units; log1p values are 0.01 off
+#: when each count is 0.01, so they fail), and the largest multiple judged: beyond it every
+#: value is within half a unit of one.
+UNIT_TOLERANCE = 1e-3
 MAX_UNITS = 100
 #: Rows with a value other than their smallest, of which this share must be whole multiples
 #: of it (a row whose smallest count is 2 is not: 3 counts are 1.5 units), and at least this
@@ -92,7 +93,9 @@ def looks_normalised(X: np.ndarray) -> bool:
     row is a whole multiple of the row's smallest value above 0 (one count, in shallow
     cells). Judged are the values of more than 1 and up to :data:`MAX_UNITS` such units: of
     the rows that have any, at least :data:`ROW_SHARE` (and :data:`MIN_ROWS`) must have
-    them all whole multiples (within :data:`UNIT_TOLERANCE`). Logged counts fail
+    them all whole multiples (within :data:`UNIT_TOLERANCE`), and some value must be no
+    whole number (whole numbers are counts by :func:`looks_like_counts`, or not at all).
+    Logged counts fail
     (``log1p(2 s) / log1p(s)`` is 1.58 for ``s = 1``, 1.91 for ``s = 0.1``), and so do
     continuous values (arrays). The rows of a matrix of more than :data:`SAMPLE_ABOVE` values
     are the seeded sample :func:`_sampled_quantiles` draws; non-finite values count as 0.
@@ -102,9 +105,11 @@ def looks_normalised(X: np.ndarray) -> bool:
     rows = _sample_rows(X) if X.size > SAMPLE_ABOVE else np.arange(X.shape[0])
     step = max(1, (SAMPLE_VALUES >> 3) // max(X.shape[1], 1))  # 0.5 million values at a time
     n_judged = n_whole = 0
+    fractions = False  # whole numbers are counts or not by looks_like_counts, not scaled counts
     for start in range(0, rows.size, step):
         block = np.asarray(X[rows[start:start + step]], dtype=np.float64)
         block[~np.isfinite(block)] = 0
+        fractions = fractions or not np.array_equal(block, np.round(block))
         unit = np.where(block > 0, block, np.inf).min(axis=1, keepdims=True)
         units = block / unit  # 0 in a row without values above 0 (its unit is inf)
         judged = (units > 1 + UNIT_TOLERANCE) & (units <= MAX_UNITS)
@@ -112,7 +117,7 @@ def looks_normalised(X: np.ndarray) -> bool:
         has = judged.any(axis=1)
         n_judged += int(has.sum())
         n_whole += int((has & ~off.any(axis=1)).sum())
-    return n_judged >= MIN_ROWS and n_whole >= ROW_SHARE * n_judged
+    return fractions and n_judged >= MIN_ROWS and n_whole >= ROW_SHARE * n_judged
 
 
 def _sample_rows(X: np.ndarray) -> np.ndarray:

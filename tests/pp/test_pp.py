@@ -322,3 +322,25 @@ def test_log2_logs_low_counts_that_span_less_than_50():
     logged = np.round(np.log2(rng.lognormal(6, 1.5, size=(500, 40))))
     assert not looks_linear(logged).linear
     assert not looks_linear((counts > 0).astype(float)).linear  # 0/1 calls are no counts
+
+
+def test_logged_values_that_look_like_scaled_counts_stay_logged():
+    # before: rounded log2 values (1 to 16) whose rows each hold a 1 passed the check for
+    # counts normalised per row (every value a whole multiple of the row's smallest) and were
+    # read as linear; whole numbers are now left to the counts rule. log1p of counts scaled
+    # to 0.01 each (10 per cell of ~1,000 UMIs: log1p(0.02) / log1p(0.01) = 1.990, within
+    # 0.01 of 2) stays logged: multiples must be within 0.001
+    from gexclust.pp._log2 import looks_linear
+
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(2.0, size=(300, 500)).astype(np.float32)
+    logged = np.log1p(counts * (10 / counts.sum(axis=1, keepdims=True)))
+    scale = looks_linear(logged)
+    assert (scale.linear, scale.normalised) == (False, False)
+    assert scale.quantiles["q100"] == pytest.approx(0.1003, abs=1e-4)
+    rounded = np.round(rng.normal(7, 2.5, size=(50, 2000)).clip(1, 16))
+    rounded[:, 0] = 1
+    scale = looks_linear(rounded)
+    assert (scale.linear, scale.normalised, scale.counts) == (False, False, False)
+    unlogged = counts * (10 / counts.sum(axis=1, keepdims=True))  # the same, not logged
+    assert looks_linear(unlogged).normalised
