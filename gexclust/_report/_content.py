@@ -723,6 +723,8 @@ def _limits(ctx: _Context) -> Section:
                      "above those of rotated copies of the data, one cloud with the same gene "
                      "covariance" + (f", p = {fmt(float(p))}" if p is not None else "")
                      + "): the clusters may be arbitrary cuts of a continuum.")
+    elif (cut := _cut_within_chance(ctx)) is not None:
+        items.append(cut)
     if ctx.support is None:
         items.append("Without a bootstrap, the stability of each cluster is not known.")
     else:
@@ -752,6 +754,24 @@ def _limits(ctx: _Context) -> Section:
                             "with a value; p: the column's values shuffled over them "
                             f"{facts.N_PERMUTATIONS} times)", numeric=(1, 2, 3, 4)))
     return Section("limits", "What this run cannot tell", blocks)
+
+
+def _cut_within_chance(ctx: _Context) -> str | None:
+    """The caveat for a cut that alone is no clearer than in one cloud.
+
+    The groups were found at another k (Golub k = 2: p = 0.08; GSE781 GPL96 k = 2: p = 0.10).
+    """
+    choice = ctx.choice
+    k_test, p_k, k = choice.get("k_test"), choice.get("p_value_k"), choice.get("k")
+    if not choice.get("strong") or None in (k_test, p_k, k):
+        return None
+    if int(k) != ctx.k or int(k_test) == ctx.k or float(p_k) <= ALPHA_K:
+        return None
+    return (f"The test of structure found groups most of all at k = {int(k_test)}, not at this "
+            f"run's k = {ctx.k}: on its own this cut's silhouette is within what rotated "
+            f"copies of the data (one cloud, no groups) reach (p = {fmt(float(p_k), 2)}), so "
+            "the evidence for these particular clusters has to come from elsewhere (the known "
+            "types, a clear gap in the tree, a bootstrap).")
 
 
 def _batch_like(batch: facts.BatchFacts) -> bool:

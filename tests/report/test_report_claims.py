@@ -281,3 +281,37 @@ def test_a_symbol_listed_twice_names_its_probes():
                          "symbol": ["TRAK1", "TRAK1", "SSH3"], "log2fc": [1.8, 1.7, 1.4]})
     assert _gene_list(rows) == ("TRAK1 [201283_s_at] (+1.8), TRAK1 [214924_s_at] (+1.7), "
                                 "SSH3 (+1.4)")  # before: "TRAK1 (+1.8), TRAK1 (+1.7)"
+
+
+def report_with_choice(adata: ad.AnnData, **choice) -> dict[str, str]:
+    """``report_text`` of a run whose ``tl.choose_k`` result is changed by ``choice``."""
+    run = RunConfig()
+    n_probes = adata.n_vars
+    cluster_samples(adata, run)
+    adata.uns["choose_k"].update(choice)  # same tree: the report still takes it as this run's
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, n_probes)
+    report = build_report(adata, summary, {}, None)
+    texts = {}
+    for section in report.sections:
+        parts = []
+        for block in section.blocks:
+            parts += getattr(block, "items", None) or [getattr(block, "text", "")]
+        texts[section.key] = " ".join(" ".join(parts).split())
+    return texts
+
+
+def test_the_limits_say_when_the_cut_shown_is_within_chance():
+    # Golub (k = 2, p_value_k 0.08, groups found at k = 10) and GSE781 GPL96 (k = 2, 0.10,
+    # at k = 9): 'At a glance' said the cut alone is within chance, 'What this run cannot
+    # tell' listed only the silhouette, the cophenetic correlation and the bootstrap
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    limits = report_with_choice(adata, k_test=9, p_value_k=0.1)["limits"]
+    assert ("The test of structure found groups most of all at k = 9, not at this run's "
+            "k = 2: on its own this cut's silhouette is within what rotated copies of the data "
+            "(one cloud, no groups) reach (p = 0.10)") in limits
+    clear = report_with_choice(make_planted(n_per_group=8, n_groups=2, n_genes=40),
+                               k_test=9, p_value_k=0.01)["limits"]
+    assert "not at this run's k" not in clear
+    same = report_with_choice(make_planted(n_per_group=8, n_groups=2, n_genes=40),
+                              k_test=2, p_value_k=0.2)["limits"]
+    assert "not at this run's k" not in same
