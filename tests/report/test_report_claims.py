@@ -315,3 +315,18 @@ def test_the_limits_say_when_the_cut_shown_is_within_chance():
     same = report_with_choice(make_planted(n_per_group=8, n_groups=2, n_genes=40),
                               k_test=2, p_value_k=0.2)["limits"]
     assert "not at this run's k" not in same
+
+
+def test_the_limits_say_when_no_batch_could_be_checked():
+    # bladder (a CSV of samples and type only; its processing dates 1-5 are partly confounded
+    # with the classes): 'What this run cannot tell' said nothing of batches, which read as
+    # none found
+    limits = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=40))["limits"]
+    assert ("The input holds no other sample annotation (such as a processing batch or scan "
+            "date) to compare the clusters with, so whether they follow a batch rather than "
+            "biology was not checked.") in limits
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    adata.obs["lot"] = pd.Categorical(np.resize(["L1", "L2"], adata.n_obs))
+    limits = report_text(adata)["limits"]
+    assert "no other sample annotation" not in limits
+    assert "lot" in limits
