@@ -328,7 +328,14 @@ def _preprocessing(ctx: _Context) -> Section:
         detail = ", ".join(f"{k} {v}" for k, v in collapse.items() if not isinstance(v, dict))
         steps.append(f"Probes collapsed to genes: {detail}.")
     hv = uns.get("highly_variable")
-    if isinstance(hv, dict):
+    asked = s.get("parameters", {}).get("n_top_genes")
+    if isinstance(hv, dict) and s["n_genes_clustered"] >= s["n_probes"]:
+        # lung: 916 genes, 1,000 asked; "the 916 most variable genes were kept" chose nothing
+        more = (f" (--n-top-genes {asked} asked for more than there are)"
+                if isinstance(asked, int) and asked > s["n_probes"] else "")
+        steps.append(f"Gene selection: none; all {s['n_genes_clustered']} genes were "
+                     f"used{more}.")
+    elif isinstance(hv, dict):
         steps.append(f"Gene selection: the {hv.get('n_top')} most variable genes by "
                      f"{hv.get('flavor')} were kept ({s['n_genes_clustered']} of "
                      f"{s['n_probes']}).")

@@ -330,3 +330,15 @@ def test_the_limits_say_when_no_batch_could_be_checked():
     limits = report_text(adata)["limits"]
     assert "no other sample annotation" not in limits
     assert "lot" in limits
+
+
+def test_keeping_every_gene_is_not_called_a_selection_of_the_most_variable():
+    # lung (916 genes, --n-top-genes 1000 by default): "Gene selection: the 916 most variable
+    # genes by mad were kept (916 of 916)", while the printed summary said "all 916 genes"
+    steps = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=40))["preprocessing"]
+    assert ("Gene selection: none; all 40 genes were used (--n-top-genes 1000 asked for more "
+            "than there are).") in steps
+    assert "most variable" not in steps
+    fewer = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=40), n_top_genes=20)
+    assert ("Gene selection: the 20 most variable genes by mad were kept (20 of 40)."
+            in fewer["preprocessing"])
