@@ -278,7 +278,7 @@ def _dataset(ctx: _Context) -> Section:
     return Section("dataset", "The data", blocks)
 
 
-def _missing_sentence(missing: dict, n_samples: int) -> str:
+def _missing_sentence(missing: dict, n_samples: int, n_probes: int) -> str:
     """What the missing-value policy did, in words (the counts of ``.uns['missing']``)."""
     n, dropped = int(missing["n_missing_values"]), int(missing.get("n_probes_dropped", 0))
     probes = missing.get("n_probes_with_missing")
@@ -287,12 +287,34 @@ def _missing_sentence(missing: dict, n_samples: int) -> str:
     text = f"Missing values: {n}{where}."
     if missing.get("policy") == "impute":
         text += (" Each was filled with its probe's mean over the samples that have a value "
-                 "(--missing impute), so these probes vary a little less than measured")
+                 "(--missing impute), so these probes vary less than measured")
         text += (f"; {dropped} probes without any value were dropped." if dropped else ".")
+        text += _filled_sentence(missing, n_samples, n_probes)
     elif missing.get("policy") == "drop":
         text += f" The {dropped} probes with a missing value were dropped (--missing drop)."
     else:
         text += f" Policy '{missing.get('policy')}', {dropped} probes dropped."
+    return text
+
+
+#: Share of a sample's values filled from which its place in the tree is called less certain.
+FILLED_SAMPLE = 0.05
+
+
+def _filled_sentence(missing: dict, n_samples: int, n_probes: int) -> str:
+    """Where the filled values are: per probe, and the sample with the most of them."""
+    worst, sample = missing.get("most_imputed_in_a_sample"), missing.get("sample_most_imputed")
+    if worst is None or sample is None:  # a run of an earlier version: counts only
+        return ""
+    worst, share = int(worst), int(worst) / max(n_probes, 1)
+    text = (f" At most {int(missing['most_imputed_in_a_probe'])} of the {n_samples} values of "
+            f"a probe were filled; {int(missing['n_samples_imputed'])} of the {n_samples} "
+            f"samples have filled values, the most {sample}: {worst} of its {n_probes} values "
+            f"({pct(share)}).")
+    if share >= FILLED_SAMPLE:
+        # a centred profile with many values set to the probe means moves towards the centre
+        text += (" A profile with that many values set to the probe means is pulled towards "
+                 "the average sample, so where that sample sits in the tree is less certain.")
     return text
 
 
@@ -307,7 +329,7 @@ def _preprocessing(ctx: _Context) -> Section:
     steps = []
     missing = uns.get("missing")
     if isinstance(missing, dict) and missing.get("n_missing_values"):
-        steps.append(_missing_sentence(missing, s["n_samples"]))
+        steps.append(_missing_sentence(missing, s["n_samples"], s["n_probes"]))
     log2 = log2_record(ctx.adata)  # of .X, the values clustered
     if log2 is not None:
         q99 = log2.get("quantiles", {}).get("q99")
