@@ -611,10 +611,16 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
         params = consensus.get("params", {}) if hasattr(consensus.get("params"), "get") else {}
         best = consensus.get("best_k")
         here = dict(zip(ks, pac, strict=False)).get(ctx.k)
+        tied = [k for k, v in zip(ks, pac, strict=False) if v <= pac.min() + 1e-12]
+        # PAC 0 at k = 2 to 5 on the example: "the lowest ... is at k = 5" hid the tie
+        where = (f" is at k = {best}" if len(tied) < 2 else
+                 f", {fmt(float(pac.min()))}, is shared by k = "
+                 f"{enumerate_words([str(k) for k in tied])}; the largest of them, "
+                 f"k = {best}, is recommended as the finest equally reproducible cut")
         text = (f"Consensus clustering ({params.get('n_resamples', '?')} resamples of "
                 f"{pct(float(params.get('sample_fraction', 0.8)))} of the samples): the "
                 f"lowest PAC (share of ambiguously clustered pairs; 0 = perfectly "
-                f"reproducible) is at k = {best}.")
+                f"reproducible){where}.")
         if ks and best == max(ks) and len(ks) > 1:
             text += (" That is the largest k tried, so it marks no optimum: PAC may go on "
                      "falling beyond it as the clusters get smaller.")

@@ -371,3 +371,34 @@ def test_the_report_says_which_samples_hold_the_filled_values(tmp_path):
             "set to the probe means is pulled towards the average sample, so where that "
             "sample sits in the tree is less certain.") in preprocessing
     assert "a little less" not in preprocessing
+
+
+def test_tied_pac_values_are_named_together_not_as_one_lowest():
+    # the example with --consensus 50: PAC 0.000 at k = 2, 3, 4 and 5; the report said "the
+    # lowest PAC ... is at k = 5. At this run's k = 4, PAC = 0.000"
+    import gexclust as gx
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(4), 8)  # two pairs of groups: clear at k = 2 and at k = 4
+    X = rng.normal(7.0, 0.5, size=(32, 60))
+    X[groups < 2, 0:10] += 8.0
+    X[groups == 0, 10:20] += 3.0
+    X[groups == 2, 20:30] += 3.0
+    obs = pd.DataFrame({"type": pd.Categorical([f"g{g}" for g in groups])},
+                       index=[f"s{i}" for i in range(32)])
+    adata = ad.AnnData(X, obs=obs)
+    run = RunConfig()
+    cluster_samples(adata, run)
+    gx.tl.consensus(adata, k_range=range(2, 7), n_resamples=20, method="ward",
+                    metric="euclidean", progress=False)
+    pac = adata.uns["consensus"]["pac"]
+    assert list(pac[[0, 2]]) == [0.0, 0.0]  # k = 2 and 4 tie
+    assert min(pac[1], *pac[3:]) > 0
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    report = build_report(adata, summary, {}, None)
+    support = next(s for s in report.sections if s.key == "support")
+    text = " ".join(b.text for b in support.blocks if hasattr(b, "text"))
+    assert ("the lowest PAC (share of ambiguously clustered pairs; 0 = perfectly reproducible), "
+            "0.000, is shared by k = 2 and 4; the largest of them, k = 4, is "
+            "recommended as the finest equally reproducible cut. At this run's k = 2, "
+            "PAC = 0.000.") in text
