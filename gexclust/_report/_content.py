@@ -851,6 +851,14 @@ def _batch_sentences(ctx: _Context) -> list[str]:
                        f"values, {b.n_samples} samples) at ARI {fmt(b.ari)}{than}, "
                        f"permutation p = {fmt(b.p_value)}: if that column is a batch, the "
                        "clusters may reflect it rather than biology.")
+        elif b.relation == "other" and 0 < b.ari < BATCH_ARI and b.p_value <= BATCH_ALPHA:
+            # GSE781 GPL96: 'Lot batch' at ARI 0.237, p = 0.046 (8 of the 9 tumours in one
+            # lot) was only a row of the table below
+            out.append(f"The clusters agree weakly with the .obs column '{b.column}' (ARI "
+                       f"{fmt(b.ari)}, below the {BATCH_ARI} from which this report calls it "
+                       f"following a column) but beyond chance (permutation p = "
+                       f"{fmt(b.p_value)}): if that column is a batch, it is partly "
+                       "confounded with the clusters.")
     return out
 
 

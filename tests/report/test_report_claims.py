@@ -402,3 +402,22 @@ def test_tied_pac_values_are_named_together_not_as_one_lowest():
             "0.000, is shared by k = 2 and 4; the largest of them, k = 4, is "
             "recommended as the finest equally reproducible cut. At this run's k = 2, "
             "PAC = 0.000.") in text
+
+
+def test_a_weak_agreement_beyond_chance_with_a_column_is_said_in_words():
+    # GSE781 GPL96: the clusters agree with 'Lot batch' at ARI 0.237, p = 0.046 (8 of the 9
+    # tumours in one of its two lots); only a row of the table showed it, no sentence
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _batch_sentences
+
+    lot = facts.BatchFacts("Lot batch", 0.237, 2, 17, 0.046, "other")
+    chance = facts.BatchFacts("Gender", 0.05, 2, 17, 0.4, "other")
+    context = SimpleNamespace(batches=[lot, chance], summary={"ari_vs_type": 1.0})
+    text = " ".join(_batch_sentences(context))
+    assert ("The clusters agree weakly with the .obs column 'Lot batch' (ARI 0.237, below the "
+            "0.3 from which this report calls it following a column) but beyond chance "
+            "(permutation p = 0.046): if that column is a batch, it is partly confounded with "
+            "the clusters.") in text
+    assert "Gender" not in text
