@@ -200,10 +200,19 @@ def _agreement_sentence(ctx: _Context) -> str:
         # divided, not mixed ("do not match" at purity 0.947 on Golub with --recipe seed)
         return (f"The {ctx.k} clusters are nearly pure (purity {fmt(purity)}: each holds "
                 f"mostly one type) but divide the {ctx.n_types} known sample types between "
-                f"them: ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}.")
+                f"them: ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}{_left_out(ctx)}.")
     return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
             f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
-            f"{fmt(purity)}.")
+            f"{fmt(purity)}{_left_out(ctx)}.")
+
+
+def _left_out(ctx: _Context) -> str:
+    """Which samples the agreement leaves out: those without a type are not scored."""
+    left_out = int(ctx.adata.uns.get("compare_type_cluster", {}).get("n_left_out", 0) or 0)
+    if not left_out:
+        return ""
+    return (f" (over the {ctx.adata.n_obs - left_out} samples with a type; {left_out} without "
+            "one are left out)")
 
 
 def _root_split_sentence(left: pd.Series, right: pd.Series, height: float) -> str:

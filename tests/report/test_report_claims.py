@@ -421,3 +421,17 @@ def test_a_weak_agreement_beyond_chance_with_a_column_is_said_in_words():
             "(permutation p = 0.046): if that column is a batch, it is partly confounded with "
             "the clusters.") in text
     assert "Gender" not in text
+
+
+def test_the_overview_says_when_its_agreement_leaves_samples_out():
+    # Golub with 5 of its 38 types blanked: 'At a glance' gave "ARI 0.762, NMI 0.700, purity
+    # 0.939" as if of all 38 samples; only 'Clusters and sample types' said 5 were left out
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[[0, 5, 9]] = ""
+    adata.obs["type"] = types
+    overview = report_text(adata, n_clusters=3)["overview"]
+    assert ("known sample types: ARI 1.000, NMI 1.000, purity 1.000 (over the 21 samples with "
+            "a type; 3 without one are left out).") in overview
+    whole = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60), n_clusters=3)
+    assert "left out" not in whole["overview"]
