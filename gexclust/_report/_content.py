@@ -198,9 +198,12 @@ def _agreement_sentence(ctx: _Context) -> str:
     if ari < 0.9 and ctx.k > ctx.n_types and purity is not None and purity >= PURE:
         # more clusters than types, each nearly one type: the ARI is low because types are
         # divided, not mixed ("do not match" at purity 0.947 on Golub with --recipe seed)
-        return (f"The {ctx.k} clusters are nearly pure (purity {fmt(purity)}: each holds "
-                f"mostly one type) but divide the {ctx.n_types} known sample types between "
-                f"them: ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}{_left_out(ctx)}.")
+        # purity 1 is pure, not "nearly" (the example cut at k = 7)
+        how = ("pure (purity 1.000: each holds one type only)" if purity == 1.0 else
+               f"nearly pure (purity {fmt(purity)}: each holds mostly one type)")
+        return (f"The {ctx.k} clusters are {how} but divide the {ctx.n_types} known sample "
+                f"types between them: ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}"
+                f"{_left_out(ctx)}.")
     return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
             f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
             f"{fmt(purity)}{_left_out(ctx)}.")

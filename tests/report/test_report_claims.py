@@ -254,7 +254,15 @@ def test_pure_clusters_that_divide_the_types_are_not_said_to_mismatch():
     # not match the 2 known sample types"
     overview = report_text(make_planted(n_per_group=10, n_groups=2, n_genes=40),
                            n_clusters=4)["overview"]
-    assert "The 4 clusters are nearly pure (purity 1.000" in overview
+    assert "The 4 clusters are pure (purity 1.000: each holds one type only)" in overview
+    # before: "nearly pure (purity 1.000: each holds mostly one type)" (the example, k = 7)
+    assert "nearly" not in overview
+    golub = make_planted(n_per_group=10, n_groups=2, n_genes=40)
+    types = golub.obs["type"].astype(str).to_numpy()
+    types[np.flatnonzero(types == "group0")[0]] = "group1"  # one sample of another type
+    golub.obs["type"] = types
+    mixed = report_text(golub, n_clusters=4)["overview"]
+    assert "The 4 clusters are nearly pure (purity 0.950: each holds mostly one type)" in mixed
     assert "but divide the 2 known sample types between them" in overview
     assert "do not match" not in overview
 
