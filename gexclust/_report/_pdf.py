@@ -194,7 +194,7 @@ def _table(flow: _Flow, table: Table) -> None:
     size = TABLE_PT
     widths = [max([len(c), *(len(r[j]) for r in table.rows)], default=1)
               for j, c in enumerate(table.columns)]
-    # shrink the font, then cut the longest cells, until the columns fit the page
+    # shrink the font, then narrow the widest columns, until the columns fit the page
     while sum(widths) + 2 * len(widths) > flow.chars(WIDTH, size) and size > 6:
         size -= 0.5
     budget = flow.chars(WIDTH, size) - 2 * len(widths)
@@ -207,37 +207,57 @@ def _table(flow: _Flow, table: Table) -> None:
     x_left = [MARGIN + scale * (sum(widths[:j]) + 2 * j + 0.5) for j in range(len(widths))]
     x_right = [x + scale * widths[j] for j, x in enumerate(x_left)]
 
-    def cell(text: str, j: int) -> str:
-        cut = max(widths[j] - len(flow.ellipsis), 1)
-        return text if len(text) <= widths[j] else text[:cut] + flow.ellipsis
+    def wrapped(row: list[str]) -> list[list[str]]:
+        """Each cell's lines at its column's width: a long cell is wrapped, never cut.
 
-    def rows(block: list[list[str]], *, header: bool) -> None:
+        Cut at the width, two long type names that differ only at the end read the same.
+        """
+        return [textwrap.wrap(text, max(widths[j], 1), break_on_hyphens=False) or [""]
+                for j, text in enumerate(row)]
+
+    header, body = wrapped(table.columns), [wrapped(row) for row in table.rows]
+    # rows of several lines are told apart by an empty line between them
+    gap = int(any(len(cell) > 1 for row in body for cell in row))
+
+    def height(row: list[list[str]]) -> int:
+        return max(len(cell) for cell in row)
+
+    def rows(block: list[list[list[str]]], *, header: bool) -> None:
         """Rows that fit on this page, one text object per column."""
+        n_lines = sum(height(row) for row in block) + (0 if header else gap * len(block))
         if header:
-            flow.band(flow.y - 0.02, step, BAND, width=x_right[-1] + scale - MARGIN)
+            flow.band(flow.y - 0.02, step * n_lines, BAND, width=x_right[-1] + scale - MARGIN)
         for j in range(len(widths)):
             right = j in table.numeric
-            flow.text(x_right[j] if right else x_left[j], flow.y,
-                      "\n".join(cell(r[j], j) for r in block), size=size,
+            lines = []
+            for row in block:
+                lines += row[j] + [""] * (height(row) - len(row[j]) + (0 if header else gap))
+            flow.text(x_right[j] if right else x_left[j], flow.y, "\n".join(lines), size=size,
                       weight="bold" if header else "normal", ha="right" if right else "left")
-        flow.y += step * len(block)
+        flow.y += step * n_lines
 
     if table.caption:
         flow.room(2 * step + 0.3)
         flow.lines(textwrap.wrap(table.caption, flow.chars(WIDTH, size)), size=size,
                    colour=MUTED,
                    gap_after=0.03)
-    flow.room(2 * step)
-    rows([table.columns], header=True)
-    todo = list(table.rows)
+    flow.room((height(header) + 1) * step)
+    rows([header], header=True)
+    todo, fresh = body, False
     while todo:
-        fit = int((PAGE_H - MARGIN - flow.y) // step)
+        room = int((PAGE_H - MARGIN - flow.y) // step)
+        fit = 0
+        while fit < len(todo) and sum(height(r) + gap for r in todo[:fit + 1]) <= room:
+            fit += 1
+        if fit < 1 and fresh:
+            fit = 1  # a row longer than a whole page: drawn as it is, not forever deferred
         if fit < 1:
             flow.new_page()
-            rows([table.columns], header=True)
+            rows([header], header=True)
+            fresh = True
             continue
         rows(todo[:fit], header=False)
-        todo = todo[fit:]
+        todo, fresh = todo[fit:], False
     flow.y += 0.15
 
 

@@ -161,6 +161,26 @@ def test_pdf_has_the_sections_as_text(example_run):
     assert summary["input"]["sha256"] in text
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
+def test_pdf_tables_wrap_long_labels_instead_of_cutting_them(tmp_path):
+    # two types as long as GSE781's source_name that differ only at the end: the PDF cut both
+    # to "Trizol isolation of total RNA from bone marrow of ..." in the table of type
+    # distances, and cluster 1's types cell lost "lymphoblastic (2)"; the HTML had them whole
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    stem = "Trizol isolation of total RNA from bone marrow of leukaemia patients, "
+    adata.obs["type"] = [stem + ("lymphoblastic" if t == "group0" else "myeloid")
+                         for t in adata.obs["type"].astype(str)]
+    gx.io.write_cumida(adata, tmp_path / "long.csv")
+    outdir = run_folder(tmp_path, str(tmp_path / "long.csv"), "--n-clusters", "2")
+    words = " ".join(pdf_text(outdir / "report.pdf").split())
+    assert "..." not in words
+    assert "\u2026" not in words
+    table = words[words.index("Which types the tree puts together"):]
+    table = table[:table.index("The tree joins")]
+    assert table.count("lymphoblastic") == 2  # its row and its column
+    assert table.count("myeloid") == 2
+
+
 def not_blank(png: Path) -> float:
     """Share of pixels that are not white."""
     from matplotlib.image import imread
