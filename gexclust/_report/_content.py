@@ -790,9 +790,12 @@ def _limits(ctx: _Context) -> Section:
     if not ctx.batches:
         # silence here read as "no batch effect" (bladder: processing dates 1-5, partly
         # confounded with the classes, are not in its CSV)
-        items.append("The input holds no other sample annotation (such as a processing batch "
-                     "or scan date) to compare the clusters with, so whether they follow a "
-                     "batch rather than biology was not checked.")
+        # a column of its own value per sample (an age, a date per array) is no candidate:
+        # "holds no other annotation" would be false of it
+        items.append(f"No sample annotation besides the type groups the samples (2 to "
+                     f"{max(2, ctx.adata.n_obs // 2)} distinct values, such as a processing "
+                     "batch or scan date), so whether the clusters follow a batch rather than "
+                     "biology was not checked.")
     if not items:
         items.append("No warning sign was found in the numbers this report checks.")
     blocks = [Bullets(items)]

@@ -330,14 +330,18 @@ def test_the_limits_say_when_no_batch_could_be_checked():
     # with the classes): 'What this run cannot tell' said nothing of batches, which read as
     # none found
     limits = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=40))["limits"]
-    assert ("The input holds no other sample annotation (such as a processing batch or scan "
-            "date) to compare the clusters with, so whether they follow a batch rather than "
-            "biology was not checked.") in limits
+    assert ("No sample annotation besides the type groups the samples (2 to 8 distinct "
+            "values, such as a processing batch or scan date), so whether the clusters follow "
+            "a batch rather than biology was not checked.") in limits
     adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
     adata.obs["lot"] = pd.Categorical(np.resize(["L1", "L2"], adata.n_obs))
     limits = report_text(adata)["limits"]
-    assert "no other sample annotation" not in limits
+    assert "No sample annotation besides the type" not in limits
     assert "lot" in limits
+    dated = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    dated.obs["scan_date"] = [f"2004-01-{i + 1:02d}" for i in range(dated.n_obs)]
+    limits = report_text(dated)["limits"]  # one date per array: annotated, but no grouping
+    assert "No sample annotation besides the type groups the samples" in limits
 
 
 def test_keeping_every_gene_is_not_called_a_selection_of_the_most_variable():
