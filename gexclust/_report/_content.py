@@ -703,16 +703,22 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
             text += "; down " + _gene_list(down)
         sentences.append(text + ".")
     blocks.append(Bullets(sentences))
-    cols = ["cluster", "direction", "gene", "symbol", "log2FC", "adj. p"]
+    # input judged already logged, of a base gexclust cannot read (Golub: standardised log10
+    # values): its differences of means are no log2 fold changes, so not headed as such
+    unsure = bool(_fold_change_basis(ctx))
+    cols = ["cluster", "direction", "gene", "symbol",
+            "diff. of means" if unsure else "log2FC", "adj. p"]
     rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), f"{r.log2fc:+.2f}",
              f"{r.pval_adj:.2g}" if np.isfinite(r.pval_adj) else "n/a"]
             for r in table.itertuples()]
     blocks.append(Table(cols, rows, caption=f"Top {N_MARKERS} genes up and down per cluster",
                         numeric=(4, 5)))
     if "markers" in figures:
+        effect = ("the difference of the means (labelled log2 fold change, which it is "
+                  "only if the input is log2)" if unsure else "the log2 fold change")
         blocks.append(Figure(figures["markers"], "Top marker genes of each cluster against "
-                             "every cluster: colour is the log2 fold change, size the "
-                             "-log10 adjusted p-value.", "Dot plot of marker genes"))
+                             f"every cluster: colour is {effect}, size the -log10 adjusted "
+                             "p-value.", "Dot plot of marker genes"))
     return Section("markers", "Marker genes", blocks)
 
 

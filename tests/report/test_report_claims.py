@@ -447,3 +447,28 @@ def test_the_overview_says_when_its_agreement_leaves_samples_out():
             "a type; 3 without one are left out).") in overview
     whole = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60), n_clusters=3)
     assert "left out" not in whole["overview"]
+
+
+def test_differences_of_means_of_an_unknown_log_base_are_not_headed_log2fc():
+    # Golub (standardised log10 values): the paragraph said the numbers are log2 fold changes
+    # only if the input is log2, but the table still headed them 'log2FC' (+3.00 read as 8x)
+    from gexclust._report._markers import marker_table
+
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    adata.X = adata.X - 7.0  # centred values, as Golub's
+    run = RunConfig(n_clusters=2)
+    cluster_samples(adata, run)
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    report = build_report(adata, summary, {"markers": b""}, marker_table(adata))
+    blocks = next(s for s in report.sections if s.key == "markers").blocks
+    table = next(b for b in blocks if hasattr(b, "columns"))
+    assert table.columns[4] == "diff. of means"
+    caption = next(b.caption for b in blocks if hasattr(b, "png"))
+    assert "colour is the difference of the means (labelled log2 fold change" in caption
+    logged = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    logged.X = 2.0 ** (logged.X + 3)  # linear values: gexclust takes their log2 itself
+    cluster_samples(logged, run)
+    summary = _summary(logged, run, {"path": "test", "simulated": False}, logged.n_vars)
+    report = build_report(logged, summary, {}, marker_table(logged))
+    blocks = next(s for s in report.sections if s.key == "markers").blocks
+    assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "log2FC"
