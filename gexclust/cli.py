@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.commands = sub.choices  # name -> the command's parser, for errors that name it
     run = sub.add_parser(
         "run",
         help="cluster samples and write tables and figures",
@@ -162,7 +163,12 @@ def _geo_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``gexclust`` command line with ``argv``; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse reports these from the top-level parser, which pointed at 'gexclust --help'
+        # for an option of 'run': the command's own parser names its --help
+        command = parser.commands.get(args.command, parser)
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.version:
         from . import __version__
 

@@ -735,9 +735,11 @@ def test_a_type_shared_by_every_sample_is_not_scored(cli, tmp_path):
 
 
 def test_a_malformed_command_line_is_one_line_naming_the_option(tmp_path):
-    # before: argparse printed its whole usage block (9 lines) before the message
+    # before: argparse printed its whole usage block (9 lines) before the message; an
+    # unknown option pointed at 'gexclust --help', which does not list run's options
     for argv, named in ((["--n-clusters", "abc"], "--n-clusters"),
-                        (["--select-by", "sd"], "--select-by"), ([], "-o/--outdir")):
+                        (["--select-by", "sd"], "--select-by"), ([], "-o/--outdir"),
+                        (["--colour"], "unrecognized arguments: --colour")):
         proc = gexclust("run", *argv, *(["-o", tmp_path / "out"] if argv else []),
                         check=False)
         assert proc.returncode == 2  # argparse's code for a malformed command line
