@@ -60,3 +60,46 @@ def test_readme_names_every_function_that_takes_copy_or_inplace():
 
     assert named(copy_part.split(");")[-1]) == taking("copy")
     assert named(inplace_part) == taking("inplace")
+
+
+def _split_arguments(text: str) -> list[str]:
+    """``text`` split at the commas outside brackets: ``k_range=range(2, 11), seed=0``."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    return [*parts, text[start:].strip()]
+
+
+def test_readme_function_tables_give_the_real_parameters_and_defaults():
+    # the API tables show each function's keywords as `name=default` (or
+    # `name='default'|'other'`); a renamed keyword or a changed default fails here
+    import inspect
+
+    import gexclust as gx
+
+    text = (ROOT / "README.md").read_text().replace("\\|", "|")
+    rows = re.findall(r"^\| `(pp|tl|pl|io)\.(\w+)\((.*?)\)` \|", text, flags=re.M)
+    assert len(rows) > 20
+    checked = 0
+    for module, name, arguments in rows:
+        if "=" in _split_arguments(arguments)[0]:
+            continue  # a call shown as an example (`tl.cut(method='dynamic')`), no signature
+        parameters = inspect.signature(getattr(getattr(gx, module), name)).parameters
+        keyword_only = False
+        for argument in _split_arguments(arguments):
+            keyword_only |= argument == "*"
+            parameter, _, default = argument.partition("=")
+            if argument in ("*", "...") or argument.startswith("'") or "..." in default:
+                continue
+            if not (default or keyword_only):
+                continue  # a positional argument, named for the reader (acc, path)
+            where = f"{module}.{name}({parameter}=)"
+            assert parameter in parameters, f"{where}: no such parameter"
+            if default:
+                shown = eval(default.split("|")[0], {"range": range})  # first: the default
+                assert parameters[parameter].default == shown, where
+            checked += 1
+    assert checked > 60
