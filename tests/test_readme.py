@@ -103,3 +103,24 @@ def test_readme_function_tables_give_the_real_parameters_and_defaults():
                 assert parameters[parameter].default == shown, where
             checked += 1
     assert checked > 60
+
+
+def test_large_data_example_quotes_the_benchmark_table():
+    # the example's comments are the times of benchmarks/RESULTS.md's rows: the two-way
+    # figure had stayed at an earlier run's ~5.5 s when the table said 4.4-4.6 s
+    text = (ROOT / "README.md").read_text()
+    results = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+
+    def gexclust_time(row: str) -> list[float]:
+        cells = [line.split(" | ") for line in results.splitlines() if line.startswith(row)]
+        assert cells, row
+        return [float(c[4].removesuffix(" s")) for c in cells]  # gexclust's time column
+
+    two_way = float(re.search(r"two-way, all 22,283 probes: ~([\d.]+) s", text).group(1))
+    times = gexclust_time("| two-way average/correlation, all 22,283 genes |")
+    assert min(times) - 0.25 <= two_way <= max(times) + 0.25, (two_way, times)
+    seconds, peak = re.search(r"100,000 x 50: (\d+) s, ([\d.]+) GB peak", text).groups()
+    row = next(line.split(" | ") for line in results.splitlines()
+               if line.startswith("| ward 100,000 x 50 |"))
+    assert round(float(row[4].removesuffix(" s"))) == int(seconds)
+    assert round(float(row[7].removesuffix(" MB")) / 1000, 1) == float(peak)
