@@ -69,7 +69,9 @@ def hclust(
     layer
         Cluster this layer instead of ``.X``.
     optimal_ordering
-        Reorder leaves so adjacent leaves are as similar as possible (slower, nicer plots).
+        Reorder leaves so adjacent leaves are as similar as possible (slower, nicer plots);
+        up to 2,000 items (it needs the full distance matrix and cubic time): beyond, a
+        ``ValueError``.
     key_added
         Key in ``.uns`` for the result.
     copy
