@@ -198,12 +198,28 @@ def _refuse_geo_options(args, kind: str) -> None:
     """--type-from and --platform only mean something for GEO input: never ignore them."""
     if kind not in ("cumida", "example"):
         return
-    what = ("not to the built-in example" if kind == "example" else
-            f"and {args.input} is a CuMiDa-style CSV, whose types are its 'type' column")
+    if kind == "example":
+        what = "not to the built-in example"
+    elif _is_pipe(args.input):  # GEO text through <(zcat ...) lands here: say why, and what to do
+        what = (f"and {args.input} is a pipe, read as a CuMiDa-style CSV: gexclust run cannot "
+                "look into a pipe before reading it; give the GEO file itself, or a named pipe "
+                "called like one (*series_matrix*, *.soft*)")
+    else:
+        what = f"and {args.input} is a CuMiDa-style CSV, whose types are its 'type' column"
     for option, value in (("--type-from", args.type_from), ("--platform", args.platform)):
         if value is not None:
             msg = f"{option} applies to GEO input (series matrix, SOFT or accession), {what}"
             raise ValueError(msg)
+
+
+def _is_pipe(path: str) -> bool:
+    """Whether ``path`` is a pipe (``<(zcat ...)``, a FIFO); ``stat`` reads nothing from it."""
+    import stat
+
+    try:
+        return stat.S_ISFIFO(Path(path).stat().st_mode)
+    except OSError:  # missing: the reader names it
+        return False
 
 
 #: Options of ``run`` that say how an accession is fetched: a file or the example is not.

@@ -291,3 +291,31 @@ def test_geo_text_through_process_substitution_is_named_as_such(tmp_path):
                 "itself") in err
         assert f"(gexclust.io.{reader})" in err
         assert "separated by tabs" not in err
+
+
+def test_geo_options_with_a_pipe_say_it_cannot_be_looked_into(tmp_path):
+    """``gexclust run <(zcat GSE781_family.soft.gz) --platform GPL96``: a pipe is read as a
+    CuMiDa CSV, so the GEO options are refused before reading, saying why.
+
+    Before: "--platform applies to GEO input (series matrix, SOFT or accession), and
+    /dev/fd/63 is a CuMiDa-style CSV, whose types are its 'type' column": a SOFT file called a
+    CSV, with no word of the pipe or of what to do.
+    """
+    from gexclust.datasets._geo_files import family_soft_text
+
+    path = tmp_path / "f.txt"
+    path.write_text(family_soft_text(gx.datasets.gse9476_example()[:4, :50].copy()))
+    for option in ("--platform GPL96", "--type-from source_name"):
+        script = (f"{sys.executable} -m gexclust run <(cat {path}) -o {tmp_path / 'out'} "
+                  f"{option} --quiet")
+        proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 1
+        err = proc.stderr.strip()
+        assert len(err.splitlines()) == 1, err
+        assert err.startswith(f"gexclust: error: {option.split()[0]} applies to GEO input")
+        assert ("is a pipe, read as a CuMiDa-style CSV: gexclust run cannot look into a pipe "
+                "before reading it; give the GEO file itself, or a named pipe called like "
+                "one (*series_matrix*, *.soft*)") in err
+        assert "whose types are its 'type' column" not in err
+    assert not (tmp_path / "out").exists()
