@@ -244,8 +244,10 @@ def log2(
     assume the natural log and report fold changes ``1/ln 2 = 1.44`` times too large. So
     ``{'base': 2}`` is written when ``.X`` is transformed, and only then: data judged
     already logged are left unrecorded, and an existing ``.uns['log1p']`` (e.g. from
-    ``sc.pp.log1p``) is kept. For data that were log2-transformed before gexclust saw them
-    (RMA, GCRMA), set ``adata.uns['log1p'] = {'base': 2}`` yourself before calling scanpy.
+    ``sc.pp.log1p``) is kept; when ``.X`` is transformed, a record there described the
+    values before and is replaced, with a logged warning. For data that were
+    log2-transformed before gexclust saw them (RMA, GCRMA), set
+    ``adata.uns['log1p'] = {'base': 2}`` yourself before calling scanpy.
 
     Examples
     --------
@@ -285,10 +287,12 @@ def log2(
         X = np.log2(np.maximum(X, floor))
         set_matrix(adata, X, layer=layer, caller="pp.log2")
         if layer is None:
-            if "log1p" in adata.uns:
+            if "log1p" in adata.uns:  # it described the values before: replaced, and said
                 logger.warning(
-                    "log2: .uns['log1p'] says .X was already log-transformed (%s); logged "
-                    "again as asked", dict(adata.uns["log1p"]),
+                    "log2: .uns['log1p'] says .X was already log-transformed (%s); %s, and "
+                    ".uns['log1p'] is now {'base': 2}", dict(adata.uns["log1p"]),
+                    "its values look linear, so they were logged" if auto else
+                    "logged again as asked (auto=False)",
                 )
             adata.uns["log1p"] = {"base": 2}
             told_scanpy = 2

@@ -154,6 +154,25 @@ def test_log2_keeps_scanpys_record_and_fold_changes():
     assert ftl_fold_change() == pytest.approx(before, rel=1e-12)
 
 
+def test_log2_of_linear_values_replaces_a_log_record_that_no_longer_describes_x(caplog):
+    # the README and this docstring said scanpy's record is never replaced (kept): it is
+    # kept for data judged already logged (above), but once .X is transformed it holds
+    # log2 values, which {'base': None} would have scanpy read as natural logs
+    linear = ad.AnnData(np.random.default_rng(0).lognormal(6, 2, (20, 50)))
+    linear.uns["log1p"] = {"base": None}  # a record of values that are not logged
+    gx.pp.log2(linear)
+    assert linear.uns["log2"]["applied"] is True
+    assert linear.uns["log1p"] == {"base": 2}
+    assert linear.uns["log2"]["scanpy_log1p_base"] == 2
+    assert ("log2: .uns['log1p'] says .X was already log-transformed ({'base': None}); its "
+            "values look linear, so they were logged, and .uns['log1p'] is now {'base': 2}"
+            ) in caplog.text  # before: '... logged again as asked', asked for nothing
+    caplog.clear()
+    again = ad.AnnData(linear.X.copy(), uns={"log1p": {"base": 2}})
+    gx.pp.log2(again, auto=False)
+    assert "logged again as asked (auto=False), and .uns['log1p'] is now" in caplog.text
+
+
 def test_log2_record_gives_scanpy_the_log2_fold_change():
     """On data gexclust logged, scanpy's fold change is the difference of log2 means."""
     import warnings
