@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -124,3 +126,25 @@ def test_large_data_example_quotes_the_benchmark_table():
                if line.startswith("| ward 100,000 x 50 |"))
     assert round(float(row[4].removesuffix(" s"))) == int(seconds)
     assert round(float(row[7].removesuffix(" MB")) / 1000, 1) == float(peak)
+
+
+def _python_block(heading: str) -> str:
+    """The first ```python block after ``heading`` in the README."""
+    text = (ROOT / "README.md").read_text()
+    return re.search(r"```python\n(.*?)```", text[text.index(heading):], re.S).group(1)
+
+
+def test_readme_python_api_example_runs_as_written(tmp_path, monkeypatch):
+    # the README's first Python block, verbatim, on the CuMiDa file it names (written here
+    # from the built-in example, which it says stands in for it)
+    import gexclust as gx
+
+    monkeypatch.chdir(tmp_path)
+    gx.io.write_cumida(gx.datasets.gse9476_example(), "Leukemia_GSE9476.csv")
+    namespace: dict = {}
+    exec(compile(_python_block("## Python API"), "README.md", "exec"), namespace)
+    adata = namespace["adata"]
+    assert adata.uns["log2"]["applied"] is False  # "no-op on RMA data"
+    assert adata.n_vars == 1000
+    assert adata.uns["choose_k"]["k"] == 4
+    assert adata.uns["compare_type_cluster"]["ari"] == pytest.approx(0.8976, abs=1e-4)

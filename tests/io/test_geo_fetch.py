@@ -179,6 +179,30 @@ def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
         shutil.rmtree(folder.parent)
 
 
+def test_readme_geo_example_runs_as_written(server, geo_root):
+    # the README's GEO block, verbatim, against this server: GSE9476 as GEO has it, and GSE781
+    # served as a series of its two platforms (in GEO's GSEnnn folder)
+    from tests.test_readme import _python_block
+
+    folder = geo_root / "series" / "GSEnnn" / "GSE781" / "matrix"
+    folder.mkdir(parents=True)
+    source = gzip.decompress((geo_root / MATRIX_REL).read_bytes())
+    for gpl in ("GPL96", "GPL97"):
+        text = source.replace(b"GSE9476", b"GSE781").replace(b"GPL96", gpl.encode())
+        (folder / f"GSE781-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
+    try:
+        namespace = {"gx": gx}
+        exec(compile(_python_block("### GEO"), "README.md", "exec"), namespace)
+    finally:
+        shutil.rmtree(folder.parent)
+    assert namespace["adata"].obs["type"].value_counts().to_dict() == CLASSES
+    assert sorted(namespace["gse781"]) == ["GPL96", "GPL97"]  # {'GPL96': AnnData, ...}
+    genes = namespace["genes"]
+    assert genes.var_names.is_unique
+    assert genes.uns["collapse_probes"]["how"] == "max_mean"
+    assert genes.n_vars == 13012  # GPL96's gene symbols, as in tutorial 2 (GSE781 on GPL96)
+
+
 @pytest.mark.parametrize("annot_problem", ["missing", "html_page"])
 def test_platform_annotation_falls_back_to_soft(server, geo_root, tmp_path, annot_problem):
     annot = geo_root / "platforms/GPLnnn/GPL96/annot/GPL96.annot.gz"
