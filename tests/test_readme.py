@@ -148,3 +148,15 @@ def test_readme_python_api_example_runs_as_written(tmp_path, monkeypatch):
     assert adata.n_vars == 1000
     assert adata.uns["choose_k"]["k"] == 4
     assert adata.uns["compare_type_cluster"]["ari"] == pytest.approx(0.8976, abs=1e-4)
+
+
+def test_readme_limits_table_gives_each_variable_field_and_default():
+    from gexclust._limits import ENV, Limits, _parse
+
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("#### Limits"):].split("\n\n")[2]
+    rows = re.findall(r"^\| `(GEXCLUST_\w+)` \| `(\w+)` \| ([^|]+) \|", table, flags=re.M)
+    assert sorted(field for _, field, _ in rows) == sorted(ENV)  # every limit, once
+    for variable, field, default in rows:
+        assert ENV[field] == variable
+        assert _parse(field, default.strip().strip("`")) == getattr(Limits(), field), field
