@@ -556,8 +556,10 @@ def _type_distances(ctx: _Context) -> Section | None:
         else:
             which = ("The two closest types are " if len(closest) == 1 else
                      "The closest pairs of types are ")
+            lone = _single_sample_types(ctx, [t for v, a, b in pairs if pct(v) == pct(value)
+                                              for t in (a, b)])
             sentences.insert(0, f"{which}{'; '.join(closest)} ({pct(value)} of the root "
-                             "height).")
+                             f"height){lone}.")
     blocks.append(Bullets(sentences))
     return Section("type-distances", "Which types the tree puts together", blocks)
 
@@ -576,6 +578,19 @@ def _distance_sentence(a: str, d: pd.DataFrame) -> str | None:
         where = (f"is closest to {enumerate_words(near)} ({pct(others.min())}) and farthest "
                  f"from {enumerate_words(far)} ({pct(others.max())})")
     return f"{a} {where}; within itself {_within(d, a)}."
+
+
+def _single_sample_types(ctx: _Context, types: list[str]) -> str:
+    """A note on the ``types`` of one sample: a distance from them rests on that sample alone.
+
+    Lung: 'Adeno and combined (36%)', where combined is one sample.
+    """
+    lone = [t for t in dict.fromkeys(types) if t in ctx.spread and int(ctx.spread[t].sum()) == 1]
+    if not lone:
+        return ""
+    what = "a single sample" if len(lone) == 1 else "single samples"
+    return (f"; {enumerate_words(lone)} {'is' if len(lone) == 1 else 'are'} {what}, so this "
+            "rests on one sample, not on a group")
 
 
 def _within(d: pd.DataFrame, a: str) -> str:
@@ -753,8 +768,8 @@ def _limits(ctx: _Context) -> Section:
     if ctx.silhouette is not None and ctx.silhouette < SILHOUETTE_WEAK:
         items.append(f"Mean silhouette {fmt(ctx.silhouette)} (< {SILHOUETTE_WEAK}): samples "
                      "are on average not much closer to their own cluster than to the next; "
-                     "in thousands of genes this is common even for real groups, but the "
-                     "borders between clusters are soft.")
+                     f"over {s['n_genes_clustered']:,} genes this is common even for real "
+                     "groups, but the borders between clusters are soft.")
     coph = s.get("cophenetic_correlation")
     if coph is None:
         items.append("The cophenetic correlation is undefined (too few samples or equal "

@@ -472,3 +472,24 @@ def test_differences_of_means_of_an_unknown_log_base_are_not_headed_log2fc():
     report = build_report(logged, summary, {}, marker_table(logged))
     blocks = next(s for s in report.sections if s.key == "markers").blocks
     assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "log2FC"
+
+
+def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
+    # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[np.flatnonzero(types == "group0")[0]] = "lone"  # one group0 sample, its own type
+    adata.obs["type"] = pd.Categorical(types)
+    text = report_text(adata)["type-distances"]
+    assert "The two closest types are lone and group0" in text
+    assert "lone is a single sample, so this rests on one sample, not on a group." in text
+    plain = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60))["type-distances"]
+    assert "single sample" not in plain
+
+
+def test_the_silhouette_caveat_names_the_genes_clustered():
+    # it said "in thousands of genes" for lung's 916 and Golub's 1,000
+    limits = report_text(noise(n_genes=200))["limits"]
+    assert "Mean silhouette" in limits
+    assert "over 200 genes this is common even for real groups" in limits
+    assert "thousands" not in limits
