@@ -40,6 +40,12 @@ class _Parser(argparse.ArgumentParser):
     argparse's 2 (a malformed command line), apart from the 1 of errors found in the values.
     """
 
+    def __init__(self, *args, **kwargs):
+        # no abbreviations: '--n-cluster 5' read as --n-clusters is a guess, and an option
+        # added later could turn today's abbreviation into another option or an error
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):
         text = " ".join(message.split())
         self.exit(2, f"gexclust: error: {text} (see '{self.prog} --help')\n")

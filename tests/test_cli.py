@@ -739,7 +739,9 @@ def test_a_malformed_command_line_is_one_line_naming_the_option(tmp_path):
     # unknown option pointed at 'gexclust --help', which does not list run's options
     for argv, named in ((["--n-clusters", "abc"], "--n-clusters"),
                         (["--select-by", "sd"], "--select-by"), ([], "-o/--outdir"),
-                        (["--colour"], "unrecognized arguments: --colour")):
+                        (["--colour"], "unrecognized arguments: --colour"),
+                        # abbreviations are not guessed (argparse took it for --n-clusters)
+                        (["--n-cluster", "5"], "unrecognized arguments: --n-cluster")):
         proc = gexclust("run", *argv, *(["-o", tmp_path / "out"] if argv else []),
                         check=False)
         assert proc.returncode == 2  # argparse's code for a malformed command line
