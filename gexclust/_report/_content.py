@@ -135,9 +135,14 @@ def _overview(ctx: _Context) -> Section:
     items.append(_verdict_sentence(ctx))
     if ctx.has_types:
         items.append(_agreement_sentence(ctx))
-        pure = [c.name for c in ctx.clusters if c.purity == 1.0]
+        pure = [c for c in ctx.clusters if c.purity == 1.0]
         if pure:
-            items.append(f"Pure clusters (one type only): {enumerate_words(pure)}.")
+            # purity counts typed samples: a cluster that also holds untyped ones says so
+            mixed = [c.name for c in pure if int(c.counts.sum()) < c.size]
+            also = (f" ({enumerate_words(mixed)} also {'hold' if len(mixed) > 1 else 'holds'} "
+                    "samples without a type)" if mixed else "")
+            items.append(f"Pure clusters (one type only): "
+                         f"{enumerate_words([c.name for c in pure])}{also}.")
         left, right = facts.root_split(ctx.adata)
         items.append(_root_split_sentence(left, right, ctx.Z[-1, 2]))
     items.append(_structure_sentence(ctx))

@@ -445,8 +445,11 @@ def test_the_overview_says_when_its_agreement_leaves_samples_out():
     overview = report_text(adata, n_clusters=3)["overview"]
     assert ("known sample types: ARI 1.000, NMI 1.000, purity 1.000 (over the 21 samples with "
             "a type; 3 without one are left out).") in overview
+    # and the pure clusters that hold them besides their one type say so
+    assert "samples without a type)." in overview
     whole = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60), n_clusters=3)
     assert "left out" not in whole["overview"]
+    assert "without a type" not in whole["overview"]
 
 
 def test_differences_of_means_of_an_unknown_log_base_are_not_headed_log2fc():
