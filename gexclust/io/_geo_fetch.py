@@ -140,12 +140,32 @@ def fetch_geo(
     offline: bool = False,
     limits: Limits | None = None,
 ) -> dict[str, list[Path]]:
-    """Download (or find in the cache) the files of a GEO series, platform or dataset.
+    """Download (or find in the cache) the files of a GEO series, platform, dataset or sample.
 
-    Returns the local paths by kind: ``'matrix'`` or ``'soft'`` for the data, ``'annot'`` for
+    Parameters
+    ----------
+    accession
+        ``GSE...``, ``GPL...``, ``GDS...`` or ``GSM...``.
+    source
+        For a series: ``'matrix'`` (series matrix) or ``'soft'`` (family SOFT).
+    platform
+        For the series matrix of a series on several platforms: the platform whose file to
+        fetch (e.g. ``'GPL96'``), or ``'all'`` for every platform's; without it such a
+        series is refused, naming its platforms.
+    annotate
+        For a series matrix: also fetch each platform's annotation.
+    cache_dir
+        Cache folder; by default ``$GEXCLUST_CACHE_DIR`` or the user cache.
+    offline
+        Never touch the network: use the cache or fail with a clear error.
+    limits
+        Bounds on downloads and inflation, as in :func:`read_geo`; default from the
+        ``GEXCLUST_*`` environment variables.
+
+    Returns
+    -------
+    The local paths by kind: ``'matrix'`` or ``'soft'`` for the data, ``'annot'`` for
     platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
-    ``limits`` (default: from the environment) bounds downloads and inflation, as in
-    :func:`read_geo`.
     """
     with using(limits):
         return _fetch_geo(accession, source, platform, annotate, cache_dir, offline)
