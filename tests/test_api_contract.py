@@ -339,3 +339,33 @@ def test_support_asked_of_a_tree_without_bootstrap_names_the_argument_given():
     # before: pl.dendrogram(support='au') said 'pl.dendrogram: min_support needs ...'
     with pytest.raises(KeyError, match=r"pl.dendrogram: support='au' needs bootstrap support"):
         gx.pl.dendrogram(clustered(), support="au")
+
+
+def _documented_parameters(doc: str) -> set[str]:
+    """Names in the numpydoc ``Parameters`` section of ``doc`` (``a, b : type`` lines too)."""
+    section = doc.split("Parameters\n----------", 1)[1]
+    section = re.split(r"\n(?:Returns|Yields|Raises|See Also|Notes|Examples)\n-+", section)[0]
+    return {name.strip() for line in section.splitlines() if line and not line[0].isspace()
+            for name in line.split(":")[0].split(",")}
+
+
+@pytest.mark.parametrize("subpackage", ["pp", "tl", "pl", "io", "datasets"])
+def test_every_public_function_documents_its_parameters_and_returns(subpackage):
+    # io.fetch_geo had neither section (its arguments were described in prose, some not)
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"gexclust.{subpackage}")
+    for name in module.__all__:
+        func = getattr(module, name)
+        if inspect.isclass(func) or not callable(func):
+            continue
+        doc = inspect.getdoc(func) or ""
+        signature = inspect.signature(func)
+        params = [p for p in signature.parameters if p not in ("args", "kwargs")]
+        if params:
+            assert "Parameters\n----------" in doc, f"{subpackage}.{name}: no Parameters"
+            missing = set(params) - _documented_parameters(doc)
+            assert not missing, f"{subpackage}.{name}: undocumented {sorted(missing)}"
+        if signature.return_annotation not in (None, "None"):
+            assert "Returns\n-------" in doc, f"{subpackage}.{name}: no Returns section"
