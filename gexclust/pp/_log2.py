@@ -15,7 +15,8 @@ GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
               "values >= 0 (counts, normalised counts) with max - min > 50; "
               "whole numbers >= 0 with q25 <= 1 and max >= 2 (counts); "
               "values >= 0 whose rows are whole multiples of their smallest "
-              "value above 0 (counts normalised per row: sc.pp.normalize_total)")
+              "value above 0, not mostly one value (counts normalised per row: "
+              "sc.pp.normalize_total)")
 
 
 class Scale(NamedTuple):
@@ -84,6 +85,11 @@ MAX_UNITS = 100
 #: many of them.
 ROW_SHARE = 0.9
 MIN_ROWS = 5
+#: The largest share of those rows that may have one and the same smallest value: each
+#: cell has a factor of its own in ``sc.pp.normalize_total`` (its target over its total),
+#: while values rounded to a fixed number of decimals (log2(TPM + 1) to 0.01, as GEO
+#: series deposit them) are whole multiples of that one step in every row that holds it.
+SHARED_UNIT = 0.5
 
 
 def looks_normalised(X: np.ndarray) -> bool:
@@ -94,7 +100,9 @@ def looks_normalised(X: np.ndarray) -> bool:
     cells). Judged are the values of more than 1 and up to :data:`MAX_UNITS` such units: of
     the rows that have any, at least :data:`ROW_SHARE` (and :data:`MIN_ROWS`) must have
     them all whole multiples (within :data:`UNIT_TOLERANCE`), and some value must be no
-    whole number (whole numbers are counts by :func:`looks_like_counts`, or not at all).
+    whole number (whole numbers are counts by :func:`looks_like_counts`, or not at all),
+    and no more than :data:`SHARED_UNIT` of those rows may share one smallest value (values
+    rounded to 0.01 are whole multiples of 0.01 in every row holding a 0.01).
     Logged counts fail
     (``log1p(2 s) / log1p(s)`` is 1.58 for ``s = 1``, 1.91 for ``s = 0.1``), and so do
     continuous values (arrays). The rows of a matrix of more than :data:`SAMPLE_ABOVE` values
@@ -104,7 +112,8 @@ def looks_normalised(X: np.ndarray) -> bool:
         return False
     rows = _sample_rows(X) if X.size > SAMPLE_ABOVE else np.arange(X.shape[0])
     step = max(1, (SAMPLE_VALUES >> 3) // max(X.shape[1], 1))  # 0.5 million values at a time
-    n_judged = n_whole = 0
+    n_judged = 0
+    whole_units = []  # the smallest value above 0 of each row passing
     fractions = False  # whole numbers are counts or not by looks_like_counts, not scaled counts
     for start in range(0, rows.size, step):
         block = np.asarray(X[rows[start:start + step]], dtype=np.float64)
@@ -116,8 +125,17 @@ def looks_normalised(X: np.ndarray) -> bool:
         off = judged & (np.abs(units - np.round(units)) > UNIT_TOLERANCE)
         has = judged.any(axis=1)
         n_judged += int(has.sum())
-        n_whole += int((has & ~off.any(axis=1)).sum())
-    return fractions and n_judged >= MIN_ROWS and n_whole >= ROW_SHARE * n_judged
+        whole_units.append(unit[has & ~off.any(axis=1), 0])
+    units = np.concatenate(whole_units) if whole_units else np.empty(0)
+    if not (fractions and n_judged >= MIN_ROWS and units.size >= ROW_SHARE * n_judged):
+        return False
+    return not _one_step(units)
+
+
+def _one_step(units: np.ndarray) -> bool:
+    """Whether more than :data:`SHARED_UNIT` of ``units`` are one value (a rounding step)."""
+    steps = np.unique(units.astype(np.float32), return_counts=True)[1]  # float32: 1e-7 apart
+    return bool(steps.max() > SHARED_UNIT * units.size)
 
 
 def _sample_rows(X: np.ndarray) -> np.ndarray:

@@ -363,3 +363,23 @@ def test_logged_values_that_look_like_scaled_counts_stay_logged():
     assert (scale.linear, scale.normalised, scale.counts) == (False, False, False)
     unlogged = counts * (10 / counts.sum(axis=1, keepdims=True))  # the same, not logged
     assert looks_linear(unlogged).normalised
+
+
+def test_logged_values_rounded_to_decimals_are_not_scaled_counts():
+    # before: log2(TPM + 1) rounded to 0.01 (as GEO series deposit it) has a 0.01 in every
+    # sample, so each row was whole multiples of its smallest value: read as counts
+    # normalised per row and logged a second time. Every row shares that one step; each
+    # cell of sc.pp.normalize_total has a factor of its own
+    from gexclust.pp._log2 import looks_linear
+
+    rng = np.random.default_rng(1)
+    tpm = np.where(rng.random((12, 20000)) < 0.3, 0, rng.lognormal(0, 2.5, (12, 20000)))
+    for decimals in (1, 2, 3):
+        scale = looks_linear(np.round(np.log2(tpm + 1), decimals))
+        assert (scale.linear, scale.normalised) == (False, False), decimals
+    mas5 = np.round(np.log2(np.maximum(rng.lognormal(6, 2, (12, 22283)), 1)), 1)
+    assert looks_linear(mas5) == (False, looks_linear(mas5).quantiles, False, False, False)
+    adata = ad.AnnData(np.round(np.log2(tpm + 1), 2))
+    gx.pp.log2(adata)
+    assert adata.uns["log2"]["applied"] is False
+    assert adata.X.max() == pytest.approx(18.18)
