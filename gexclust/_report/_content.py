@@ -303,15 +303,34 @@ def _missing_sentence(missing: dict, n_samples: int, n_probes: int) -> str:
              else "")
     text = f"Missing values: {n}{where}."
     if missing.get("policy") == "impute":
-        text += (" Each was filled with its probe's mean over the samples that have a value "
-                 "(--missing impute), so these probes vary less than measured")
-        text += (f"; {dropped} probes without any value were dropped." if dropped else ".")
+        text += _imputed_sentence(n, dropped, n_samples)
         text += _filled_sentence(missing, n_samples, n_probes)
     elif missing.get("policy") == "drop":
         text += f" The {dropped} probes with a missing value were dropped (--missing drop)."
     else:
         text += f" Policy '{missing.get('policy')}', {dropped} probes dropped."
     return text
+
+
+def _imputed_sentence(n: int, dropped: int, n_samples: int) -> str:
+    """What ``--missing impute`` did with ``n`` missing values, ``dropped`` probes dropped.
+
+    A dropped probe had no value in any of the ``n_samples``: its values were not filled.
+    """
+    in_dropped = min(dropped * n_samples, n)
+    filled = n - in_dropped
+    probes = f"{dropped} probe{'s' if dropped != 1 else ''} without any value"
+    if not filled:
+        were = "which was" if dropped == 1 else "which were"
+        return (f" None was filled: they were all in the {probes}, {were} dropped "
+                "(--missing impute).")
+    how = ("filled with its probe's mean over the samples that have a value (--missing "
+           "impute), so these probes vary less than measured")
+    if not dropped:
+        return f" Each was {how}."
+    them = "it" if dropped == 1 else "them"
+    return (f" The {filled} in probes with a value {'was' if filled == 1 else 'were'} {how}; "
+            f"the {in_dropped} in the {probes} were dropped with {them}.")
 
 
 #: Share of a sample's values filled from which its place in the tree is called less certain.
@@ -321,8 +340,8 @@ FILLED_SAMPLE = 0.05
 def _filled_sentence(missing: dict, n_samples: int, n_probes: int) -> str:
     """Where the filled values are: per probe, and the sample with the most of them."""
     worst, sample = missing.get("most_imputed_in_a_sample"), missing.get("sample_most_imputed")
-    if worst is None or sample is None:  # a run of an earlier version: counts only
-        return ""
+    if worst is None or sample is None or not int(worst):  # an earlier version's run: counts
+        return ""  # only; or none filled
     worst, share = int(worst), int(worst) / max(n_probes, 1)
     text = (f" At most {int(missing['most_imputed_in_a_probe'])} of the {n_samples} values of "
             f"a probe were filled; {int(missing['n_samples_imputed'])} of the {n_samples} "

@@ -59,13 +59,14 @@ def _filled_per_sample(filled: np.ndarray, samples) -> dict:
     """How the filled values fall on samples and probes.
 
     A sample with many of them has a profile pulled towards the average sample (lung: 164 of
-    916 values in one sample).
+    916 values in one sample). With none filled (every missing value in a probe without any
+    value, which is dropped), no sample is named.
     """
     per_sample, per_probe = filled.sum(axis=1), filled.sum(axis=0)
     worst = int(np.argmax(per_sample))
     return {"n_samples_imputed": int((per_sample > 0).sum()),
             "most_imputed_in_a_sample": int(per_sample[worst]),
-            "sample_most_imputed": str(samples[worst]),
+            "sample_most_imputed": str(samples[worst]) if per_sample[worst] else "",
             "most_imputed_in_a_probe": int(per_probe.max(initial=0))}
 
 

@@ -385,6 +385,43 @@ def test_the_report_says_which_samples_hold_the_filled_values(tmp_path):
     assert "a little less" not in preprocessing
 
 
+def test_missing_values_only_in_dropped_probes_are_not_called_filled(tmp_path):
+    # before: one probe without any value (12 missing values, all dropped with it) read
+    # "Each was filled with its probe's mean ... At most 0 of the 12 values of a probe were
+    # filled; 0 of the 12 samples have filled values, the most s0: 0 of its 5 values (0%)",
+    # and .uns['missing'] named s0 as the sample with the most filled values
+    from gexclust.io import read_cumida
+
+    def csv(name: str, *, gap_in_s4: bool):
+        rng = np.random.default_rng(0)
+        rows = ["samples,type,p0,p1,p2,p3,p4,p5"]
+        for i in range(12):
+            values = rng.normal(8, 1, 6).round(3).astype(str)
+            values[0] = ""  # p0: no value in any sample
+            if gap_in_s4 and i == 4:
+                values[1] = ""
+            rows.append(f"s{i},{'AB'[i % 2]}," + ",".join(values))
+        (tmp_path / name).write_text("\n".join(rows) + "\n")
+        return read_cumida(tmp_path / name, missing="impute")
+
+    adata = csv("only_dropped.csv", gap_in_s4=False)
+    assert adata.uns["missing"] == {
+        "policy": "impute", "n_missing_values": 12, "n_probes_dropped": 1,
+        "n_probes_with_missing": 1, "n_samples_imputed": 0, "most_imputed_in_a_sample": 0,
+        "sample_most_imputed": "", "most_imputed_in_a_probe": 0}
+    steps = report_text(adata, n_clusters=2)["preprocessing"]
+    assert ("Missing values: 12 in 1 probe. None was filled: they were all in the 1 probe "
+            "without any value, which was dropped (--missing impute).") in steps
+    assert "Each was filled" not in steps
+    assert "At most 0" not in steps
+    steps = report_text(csv("both.csv", gap_in_s4=True), n_clusters=2)["preprocessing"]
+    assert ("Missing values: 13 in 2 probes. The 1 in probes with a value was filled with its "
+            "probe's mean over the samples that have a value (--missing impute), so these "
+            "probes vary less than measured; the 12 in the 1 probe without any value were "
+            "dropped with it. At most 1 of the 12 values of a probe were filled; 1 of the 12 "
+            "samples have filled values, the most s4: 1 of its 5 values (20%).") in steps
+
+
 def test_tied_pac_values_are_named_together_not_as_one_lowest():
     # the example with --consensus 50: PAC 0.000 at k = 2, 3, 4 and 5; the report said "the
     # lowest PAC ... is at k = 5. At this run's k = 4, PAC = 0.000"
