@@ -871,8 +871,9 @@ def _cut_within_chance(ctx: _Context) -> str | None:
     return (f"The test of structure found groups most of all at k = {int(k_test)}, not at this "
             f"run's k = {ctx.k}: on its own this cut's silhouette is within what rotated "
             f"copies of the data (one cloud, no groups) reach (p = {fmt(float(p_k), 2)}), so "
-            "the evidence for these particular clusters has to come from elsewhere (the known "
-            "types, a clear gap in the tree, a bootstrap).")
+            "the evidence for these particular clusters has to come from elsewhere ("
+            f"{'the known types, ' if ctx.has_types else ''}a clear gap in the tree, a "
+            "bootstrap).")
 
 
 def _batch_like(batch: facts.BatchFacts) -> bool:

@@ -323,6 +323,11 @@ def test_the_limits_say_when_the_cut_shown_is_within_chance():
     same = report_with_choice(make_planted(n_per_group=8, n_groups=2, n_genes=40),
                               k_test=2, p_value_k=0.2)["limits"]
     assert "not at this run's k" not in same
+    assert "(the known types, a clear gap in the tree, a bootstrap)" in limits
+    untyped = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    del untyped.obs["type"]  # GSE781 without --type-from: no known types to lean on
+    limits = report_with_choice(untyped, k_test=9, p_value_k=0.1)["limits"]
+    assert "elsewhere (a clear gap in the tree, a bootstrap)" in limits
 
 
 def test_the_limits_say_when_no_batch_could_be_checked():
