@@ -287,6 +287,13 @@ def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
         if Path(path).name == keep.name:  # by name: mkdtemp returns absolute paths on 3.12+
             continue
         lock = _try_lock(Path(path) / LOCK, mine=False)
+        if lock is None and not _has_locks():
+            # no POSIX locks (Windows): a live run and a stopped one look the same
+            msg = (f"{outdir}: a gexclust staging folder is there ({Path(path).name}), of a run "
+                   "still writing or of one that was stopped; without file locks on this "
+                   "system gexclust cannot tell which: if no gexclust run is writing into "
+                   "this folder, remove that staging folder and run again")
+            raise FileExistsError(msg)
         if lock is None:
             msg = (f"{outdir}: another gexclust run is writing into this folder "
                    f"({Path(path).name}); wait for it to finish or choose another OUTDIR")
@@ -296,6 +303,15 @@ def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
             # (a run killed before it took its lock left none: ours is created for it)
             shutil.rmtree(path, ignore_errors=True)
             _release(lock)
+
+
+def _has_locks() -> bool:
+    """Whether this system has the POSIX file locks that tell a live run from a dead one."""
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _try_lock(path: Path, *, mine: bool = True):

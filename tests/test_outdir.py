@@ -189,6 +189,25 @@ def test_a_live_run_in_the_same_folder_stops_a_second_one(tmp_path):
     assert listing(out) == {live.name}
 
 
+def test_without_file_locks_a_leftover_stage_is_not_called_a_live_run(tmp_path, monkeypatch):
+    # Windows has no fcntl: a stage a stopped run left behind was reported as "another
+    # gexclust run is writing into this folder", even with --force and no run in sight
+    import sys
+
+    out = tmp_path / "out"
+    left = out / f"{STAGE_PREFIX}dead1"
+    left.mkdir(parents=True)
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # import fcntl raises ImportError
+    with pytest.raises(FileExistsError) as err:
+        publish(out, {"clusters.csv": "1\n"}, force=True)
+    message = str(err.value)
+    assert "another gexclust run is writing" not in message
+    assert (f"a gexclust staging folder is there ({left.name}), of a run still writing or of "
+            "one that was stopped; without file locks on this system") in message
+    assert "remove that staging folder and run again" in message
+    assert listing(out) == {left.name}  # nothing of it removed on a guess, no stage of ours
+
+
 def test_a_new_stage_another_run_removes_before_it_is_locked_is_made_again(tmp_path,
                                                                           monkeypatch):
     """Before: between making its staging folder and locking it, a run's new folder looked
