@@ -38,6 +38,7 @@ def run_command(args) -> int:
     with staged_outdir(Path(args.outdir), force=args.force) as stage:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
         adata, source = _load(args)
+        sheet = _annotate(args, adata)
         check_n_clusters(config.k, adata.n_obs, source=args.input or "the built-in example")
         if args.consensus is not None:  # refused before clustering, not after
             _check_consensus_memory(adata.n_obs)
@@ -49,6 +50,8 @@ def run_command(args) -> int:
             _consensus(adata, config, args.consensus, quiet=args.quiet)
         progress(f"writing tables and figures to {args.outdir}")
         summary = _summary(adata, config, source, n_probes)
+        if sheet is not None:
+            summary["annotations"] = sheet
         _write_outputs(adata, summary, stage, formats, report=not args.no_report)
     progress("done", final=True)  # the outputs are in place: the run has succeeded
     if not args.quiet:
@@ -81,6 +84,9 @@ def check_run_options(args) -> None:
                "platform, each with --platform GPL... and its own -o OUTDIR")
         raise ValueError(msg)
     check_method_metric(args.method, args.metric)
+    if args.annotations_key is not None and args.annotations is None:
+        msg = "--annotations-key names the id column of --annotations SHEET; give the sheet"
+        raise ValueError(msg)
 
 
 def check_n_clusters(n_clusters: int | str | None, n_samples: int | None, *,
@@ -181,6 +187,22 @@ def _load(args):
         adata = io.read_soft(args.input, platform=args.platform, type_from=args.type_from,
                              missing=args.missing)
     return adata, {"path": str(args.input), **_file_digest(args.input), "simulated": False}
+
+
+def _annotate(args, adata) -> dict | None:
+    """Add ``--annotations``' columns to ``.obs``; what summary.json records of the sheet."""
+    if args.annotations is None:
+        return None
+    from .io import annotate_obs
+
+    annotate_obs(adata, args.annotations, key=args.annotations_key)
+    info = adata.uns["annotations"]
+    if not args.quiet:
+        print(f"annotations: {args.annotations}: sample ids in column {info['key']!r}; added "
+              f"to .obs: {', '.join(info['columns']) or 'nothing'}", file=sys.stderr)
+    return {"path": str(args.annotations), "sha256": info["sha256"],
+            "sha256_of": "annotations file", "key": info["key"],
+            "columns": list(info["columns"])}
 
 
 def _file_digest(path) -> dict:

@@ -273,6 +273,12 @@ def _dataset(ctx: _Context) -> Section:
         ["probes / genes read", str(s["n_probes"])],
         ["genes clustered", str(s["n_genes_clustered"])],
     ]
+    if sheet := s.get("annotations"):  # --annotations: a file the numbers depend on too
+        rows += [["sample sheet", str(sheet.get("path", "n/a"))],
+                 ["sheet sha256", f"{sheet.get('sha256') or 'n/a'}"],
+                 ["sheet columns added",
+                  (", ".join(map(str, sheet.get("columns", []))) or "none")
+                  + f" (sample ids in '{sheet.get('key')}')"]]
     blocks = [Table(["item", "value"], rows)]
     if source.get("note"):
         blocks.append(Paragraph(str(source["note"])))
@@ -884,6 +890,7 @@ def _batch_like(batch: facts.BatchFacts) -> bool:
 
 def _batch_sentences(ctx: _Context) -> list[str]:
     ari = ctx.summary.get("ari_vs_type")
+    sheet_columns = (ctx.summary.get("annotations") or {}).get("columns", [])
     out = []
     for b in ctx.batches:
         if b.ari >= BATCH_ARI and b.p_value > BATCH_ALPHA:
@@ -891,10 +898,13 @@ def _batch_sentences(ctx: _Context) -> list[str]:
                        f"{fmt(b.ari)}, but on {b.n_samples} samples with a value that is "
                        f"within chance (permutation p = {fmt(b.p_value)}).")
         elif b.relation == "identical":
-            # --type-from source_name: the column holds the types, so it can be no batch
+            # --type-from source_name: the column holds the types, so it can be no batch; a
+            # sheet's copy of them (bladder's 'cancer') was not what they were read from
+            why = ("it repeats them" if b.column in sheet_columns else
+                   "the types were read from it")
             out.append(f"The .obs column '{b.column}' holds the sample types themselves (the "
-                       f"same label in each of its {b.n_samples} samples): the types were read "
-                       "from it, so it agrees with the clusters exactly as the types do.")
+                       f"same label in each of its {b.n_samples} samples): {why}, so it "
+                       "agrees with the clusters exactly as the types do.")
         elif b.relation == "same":
             # the type under another name (the source_name the types came from), or a batch
             # confounded with them: agreement with it is agreement with the types

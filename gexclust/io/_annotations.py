@@ -1,0 +1,305 @@
+"""Sample sheets: per-sample annotations (a batch, a scan date) read into ``.obs``.
+
+A sheet is a CSV or TSV (optionally gzipped) with one row per sample: one column holds the
+sample ids, the others become ``.obs`` columns. The report then compares the clusters with
+them (a batch the clusters follow is a warning in "What this run cannot tell").
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+
+import pandas as pd
+from anndata import AnnData
+
+from .._errors import InputError
+from .._files import decode, log_encoding, read_bytes
+from .._labels import MISSING_LABELS
+from .._limits import Limits
+from .._logging import logger
+from ._cumida_parse import _lines, _short
+
+#: ``.obs`` columns gexclust writes itself: a sheet column of that name would be replaced.
+RESULT_COLUMNS = ("cluster", "consensus", "consensus_stability")
+#: How many ids an error or warning names.
+N_SHOWN = 5
+
+
+def read_annotations(
+    path: str | os.PathLike,
+    obs_names=None,
+    *,
+    key: str | None = None,
+    limits: Limits | None = None,
+) -> pd.DataFrame:
+    r"""Read a sample sheet (CSV or TSV, optionally gzipped) into a DataFrame indexed by sample.
+
+    Parameters
+    ----------
+    path
+        The sheet: a header line, then one row per sample. Tab-separated if the header holds a
+        tab, else comma-separated. Gzip is recognised from the content. The text is read as
+        the package's readers read it: UTF-8 (a leading BOM dropped), bytes that are not UTF-8
+        as Windows-1252.
+    obs_names
+        The sample ids of the data (``adata.obs_names``). Without ``key``, the id column is the
+        one holding most of them (the first such column on a tie).
+    key
+        The column holding the sample ids. Without it and without ``obs_names``, the first
+        column.
+    limits
+        Bounds on reading (see :func:`gexclust.io.read_cumida`).
+
+    Returns
+    -------
+    DataFrame indexed by the sample ids (index name: the id column), one categorical column of
+    strings per other column of the sheet, in sheet order. Values are kept as written (``007``
+    stays ``'007'``); empty cells and pandas' missing-value texts (``NA``, ``n/a``, ...) are
+    NaN. ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key`` and
+    ``encoding``. ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so
+    with checks.
+
+    Raises
+    ------
+    gexclust.InputError
+        Naming the file, line or column: an empty sheet or one without rows, an empty or
+        duplicated column name, a ragged row, an empty or duplicated sample id (naming its
+        lines), no column holding any of ``obs_names``, or an unknown ``key``.
+
+    Examples
+    --------
+    >>> import gexclust as gx
+    >>>     >>> _ = Path("sheet.tsv").write_text("sample\tbatch\ns1\t1\ns2\t2\n")
+    >>> df = gx.io.read_annotations("sheet.tsv", ["s1", "s2"])
+    >>> df.attrs["key"], df["batch"].tolist()
+    ('sample', ['1', '2'])
+    """
+    raw, digest = read_bytes(path, limits=limits)
+    text, encoding = _text(raw, path)
+    log_encoding(path, encoding)
+    header, rows, line_numbers = _parse(text, path)
+    j = _id_column(header, rows, path, obs_names, key)
+    ids = [row[j] for row in rows]
+    _check_ids(ids, line_numbers, header[j], path)
+    df = pd.DataFrame({name: pd.Categorical([_value(row[i]) for row in rows])
+                       for i, name in enumerate(header) if i != j},
+                      index=pd.Index(ids, dtype=str, name=header[j]))
+    df.attrs.update(path=str(path), sha256=digest, key=header[j], encoding=encoding)
+    return df
+
+
+def annotate_obs(
+    adata: AnnData,
+    path: str | os.PathLike,
+    *,
+    key: str | None = None,
+    copy: bool = False,
+    limits: Limits | None = None,
+) -> AnnData | None:
+    """Add the columns of a sample sheet to ``adata.obs``, refusing what would lose or mislead.
+
+    Over ``adata.obs = adata.obs.join(gx.io.read_annotations(path, adata.obs_names))`` it
+    checks that every sample has a row, and that no column replaces one already in ``.obs``.
+
+    Parameters
+    ----------
+    adata
+        The data; its ``obs_names`` find the sheet's id column (unless ``key``).
+    path
+        The sheet (see :func:`read_annotations`).
+    key
+        The sheet column holding the sample ids.
+    copy
+        Return an annotated copy instead of annotating ``adata``.
+    limits
+        Bounds on reading (see :func:`gexclust.io.read_cumida`).
+
+    Returns
+    -------
+    The annotated copy with ``copy=True``, else ``None``. The sheet's path, sha256, id column
+    and the columns added are recorded in ``.uns['annotations']``.
+
+    Raises
+    ------
+    gexclust.InputError
+        Those of :func:`read_annotations`; samples of ``adata`` without a row in the sheet
+        (how many, and the first few); a sheet column named like an ``.obs`` column, unless
+        its values are the same (then it is skipped); a ``type`` column when ``adata`` has
+        types of its own (it is used only when ``adata`` has no type at all); a column named
+        like one gexclust writes (``cluster``, ``consensus``, ``consensus_stability``).
+
+    Notes
+    -----
+    Ids in the sheet that are not samples of ``adata`` (a sheet of the whole series, data of
+    one platform) are left out with a warning giving how many and the first few.
+    """
+    adata = adata.copy() if copy else adata
+    df = read_annotations(path, adata.obs_names, key=key, limits=limits)
+    sheet = df.attrs["path"]
+    _check_coverage(df, adata.obs_names, sheet)
+    columns = [c for c in df.columns if _new_column(adata, df, c, sheet)]
+    for column in columns:
+        values = df[column].reindex(adata.obs_names).array  # a Categorical: no str->object
+        adata.obs[column] = values.remove_unused_categories()
+    adata.uns["annotations"] = {"path": sheet, "sha256": df.attrs["sha256"],
+                                "key": df.attrs["key"], "columns": list(columns)}
+    logger.info("%s: sample ids in column %r; added to .obs: %s", sheet, df.attrs["key"],
+                ", ".join(columns) or "nothing")
+    return adata if copy else None
+
+
+def _text(raw: bytes, path) -> tuple[str, str]:
+    """The sheet's text, refusing what is no text table (as the CuMiDa reader does)."""
+    if raw.startswith(b"PK\x03\x04"):
+        msg = f"{path}: a zip archive (a spreadsheet such as .xlsx?), not a CSV/TSV; save it as CSV"
+        raise InputError(msg)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        msg = (f"{path}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not "
+               "UTF-8; save it as 'CSV UTF-8' or plain CSV")
+        raise InputError(msg)
+    text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))
+    if (nul := text.find("\x00")) >= 0:
+        msg = (f"{path}, line {len(_lines(text[:nul]))}: NUL byte; expected a CSV or TSV "
+               "sample sheet (a binary or damaged file?)")
+        raise InputError(msg)
+    return text, encoding
+
+
+def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows (cells stripped) and their line numbers; blank lines are skipped."""
+    lines = _lines(text)
+    if not lines or not lines[0].strip():
+        msg = f"{path}: file is empty; expected a header line naming the columns"
+        raise InputError(msg)
+    delimiter = "\t" if "\t" in lines[0] else ","
+    header = [h.strip() for h in next(csv.reader([lines[0]], delimiter=delimiter))]
+    _check_header(header, path)
+    rows, numbers = [], []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+        if len(cells) != len(header):
+            msg = (f"{path}, line {number}: {len(cells)} fields, the header has "
+                   f"{len(header)}; each row must have one field per column")
+            raise InputError(msg)
+        rows.append(cells)
+        numbers.append(number)
+    if not rows:
+        msg = f"{path}: header found but no rows; expected one row per sample"
+        raise InputError(msg)
+    return header, rows, numbers
+
+
+def _check_header(header: list[str], path) -> None:
+    if len(header) < 2:
+        msg = (f"{path}, line 1: one column; a sample sheet needs the sample ids and at least "
+               "one annotation (comma- or tab-separated)")
+        raise InputError(msg)
+    seen: dict[str, int] = {}
+    for j, name in enumerate(header):
+        if name == "":
+            msg = f"{path}, line 1: column {j + 1} has an empty name"
+            raise InputError(msg)
+        if name in seen:
+            msg = f"{path}, line 1: duplicate column {name!r} (columns {seen[name] + 1} and {j + 1})"  # noqa: E501
+            raise InputError(msg)
+        seen[name] = j
+
+
+def _id_column(header, rows, path, obs_names, key) -> int:
+    """Index of the id column: ``key``, else the one holding most ``obs_names``, else the first."""
+    if key is not None:
+        if key not in header:
+            msg = f"{path}, line 1: no column {key!r} (columns: {_listed(header)})"
+            raise InputError(msg)
+        return header.index(key)
+    if obs_names is None:
+        return 0
+    wanted = set(map(str, obs_names))
+    hits = [len(wanted.intersection(row[j] for row in rows)) for j in range(len(header))]
+    best = max(range(len(header)), key=lambda j: (hits[j], -j))
+    if hits[best] == 0:
+        shown = _listed(sorted(wanted)[:N_SHOWN], more=len(wanted) > N_SHOWN)
+        msg = (f"{path}: no column holds any sample id of the data (such as {shown}); "
+               f"columns: {_listed(header)}")
+        raise InputError(msg)
+    return best
+
+
+def _check_ids(ids: list[str], line_numbers: list[int], column: str, path) -> None:
+    lines: dict[str, list[int]] = {}
+    for sample, number in zip(ids, line_numbers, strict=True):
+        if sample in MISSING_LABELS:
+            msg = f"{path}, line {number}: no sample id in column {column!r}"
+            raise InputError(msg)
+        lines.setdefault(sample, []).append(number)
+    repeated = {sample: at for sample, at in lines.items() if len(at) > 1}
+    if repeated:
+        sample, at = next(iter(repeated.items()))
+        more = f" ({len(repeated)} ids are repeated)" if len(repeated) > 1 else ""
+        msg = (f"{path}, lines {', '.join(map(str, at))}: sample {sample!r} appears "
+               f"{len(at)} times in column {column!r}; one row per sample{more}")
+        raise InputError(msg)
+
+
+def _check_coverage(df: pd.DataFrame, obs_names, sheet: str) -> None:
+    """Every sample needs a row; rows of other samples are left out with a warning."""
+    in_sheet = set(df.index)
+    absent = [s for s in obs_names if s not in in_sheet]
+    if absent:
+        msg = (f"{sheet}: {len(absent)} of the {len(obs_names)} samples have no row in column "
+               f"{df.attrs['key']!r}: {_listed(absent[:N_SHOWN], more=len(absent) > N_SHOWN)}"
+               "; add their rows (empty cells leave them unannotated)")
+        raise InputError(msg)
+    samples = set(obs_names)
+    extra = [s for s in df.index if s not in samples]
+    if extra:
+        logger.warning("%s: %d of its %d rows are not samples of the data, left out: %s",
+                       sheet, len(extra), len(df), _listed(extra[:N_SHOWN],
+                                                           more=len(extra) > N_SHOWN))
+
+
+def _new_column(adata: AnnData, df: pd.DataFrame, column: str, sheet: str) -> bool:
+    """Whether ``column`` is added; refuses a column that would replace or shadow one."""
+    if column in RESULT_COLUMNS:
+        msg = (f"{sheet}: column {column!r} is a name gexclust writes its results under; "
+               "rename it in the sheet")
+        raise InputError(msg)
+    if column not in adata.obs:
+        return True
+    ours = df[column].reindex(adata.obs_names).astype(object)
+    theirs = adata.obs[column].astype(object)
+    if column == "type" and not theirs.map(_is_label).any():
+        del adata.obs["type"]  # the input has no type at all: the sheet's is the only one
+        return True
+    same = [_label(a) == _label(b) for a, b in zip(ours, theirs, strict=True)]
+    if all(same):
+        logger.info("%s: column %r equals .obs[%r]; kept as it was", sheet, column, column)
+        return False
+    what = ("the input's sample types (a sheet's type is used only for input without one)"
+            if column == "type" else "a column the input already has")
+    msg = (f"{sheet}: column {column!r} differs from {what}, for {same.count(False)} of "
+           f"{len(same)} samples; rename it in the sheet")
+    raise InputError(msg)
+
+
+def _value(cell: str) -> str | None:
+    return None if cell in MISSING_LABELS else cell
+
+
+def _is_label(value) -> bool:
+    return _label(value) is not None
+
+
+def _label(value) -> str | None:
+    """A value as the text a sheet would hold (None if missing), for comparing columns."""
+    from .._labels import is_missing_label
+
+    return None if is_missing_label(value) else str(value).strip()
+
+
+def _listed(items, *, more: bool = False) -> str:
+    return ", ".join(repr(_short(str(i))) for i in items) + (", ..." if more else "")

@@ -1,0 +1,152 @@
+"""Sample sheets into ``.obs``: gexclust.io.read_annotations and annotate_obs."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gexclust as gx
+from gexclust import InputError
+
+
+def _adata(n: int = 6, seed: int = 0):
+    import anndata as ad
+
+    rng = np.random.default_rng(seed)
+    obs = pd.DataFrame({"type": pd.Categorical(["A", "B"] * (n // 2))},
+                       index=[f"GSM{100 + i}" for i in range(n)])
+    return ad.AnnData(rng.normal(size=(n, 4)), obs=obs)
+
+
+def test_tsv_id_column_found_by_matching_and_values_kept_as_written(tmp_path):
+    adata = _adata()
+    # the first column is a row number: the ids are in the second, and found there
+    rows = [f"{i}\t{s}\t00{i % 3}\t{'NA' if i == 2 else 'x'}"
+            for i, s in enumerate(adata.obs_names)]
+    path = tmp_path / "sheet.tsv.gz"
+    path.write_bytes(gzip.compress(("n\tsample\tbatch\tnote\n" + "\n".join(rows)).encode()))
+    df = gx.io.read_annotations(path, adata.obs_names)
+    assert df.attrs["key"] == "sample"
+    assert list(df.index) == list(adata.obs_names)
+    assert list(df.columns) == ["n", "batch", "note"]
+    assert df["batch"].tolist() == ["000", "001", "002", "000", "001", "002"]
+    assert df["note"].isna().tolist() == [False, False, True, False, False, False]
+    assert df.attrs["sha256"] == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["batch"].dtype == "category"
+    assert adata.obs["batch"].tolist() == ["000", "001", "002", "000", "001", "002"]
+    assert adata.obs["type"].tolist() == ["A", "B"] * 3  # untouched
+    assert adata.uns["annotations"]["columns"] == ["n", "batch", "note"]
+
+
+def test_order_of_rows_does_not_matter_and_extra_rows_warn(tmp_path, caplog):
+    adata = _adata(4)
+    lines = ["id,lot", "GSM999,9", *(f"{s},L{i}" for i, s in reversed(list(
+        enumerate(adata.obs_names))))]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        out = gx.io.annotate_obs(adata, path, copy=True)
+    assert "lot" not in adata.obs  # copy=True leaves the input alone
+    assert out.obs["lot"].tolist() == ["L0", "L1", "L2", "L3"]
+    assert list(out.obs["lot"].cat.categories) == ["L0", "L1", "L2", "L3"]  # not 9
+    assert "1 of its 5 rows are not samples of the data, left out: 'GSM999'" in caplog.text
+
+
+def test_windows_1252_and_bom_read_as_the_cumida_reader_reads_them(tmp_path):
+    adata = _adata(2)
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"\xef\xbb\xbfsample,site\nGSM100,Caf\xe9\nGSM101,Z\xfcrich\n")
+    df = gx.io.read_annotations(path, adata.obs_names)
+    assert df.index.name == "sample"  # the BOM is not part of the name
+    assert df["site"].tolist() == ["Café", "Zürich"]
+    assert df.attrs["encoding"] == "utf-8, else windows-1252"
+
+
+def test_key_names_the_id_column(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("a,b\nGSM100,GSM101\nGSM101,GSM100\n")
+    df = gx.io.read_annotations(path, ["GSM100", "GSM101"], key="b")
+    assert df.index.tolist() == ["GSM101", "GSM100"]
+    assert df.loc["GSM100", "a"] == "GSM101"
+    # without obs_names or key, the first column holds the ids
+    assert gx.io.read_annotations(path).index.name == "a"
+    with pytest.raises(InputError, match=r"s\.csv, line 1: no column 'c' \(columns: 'a', 'b'\)"):
+        gx.io.read_annotations(path, key="c")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", r"s\.csv: file is empty"),
+    ("sample,batch\n", r"s\.csv: header found but no rows"),
+    ("sample\nGSM100\n", r"s\.csv, line 1: one column"),
+    ("sample,batch,batch\nGSM100,1,2\n",
+     r"s\.csv, line 1: duplicate column 'batch' \(columns 2 and 3\)"),
+    ("sample,,x\nGSM100,1,2\n", r"s\.csv, line 1: column 2 has an empty name"),
+    ("sample,batch\nGSM100,1\nGSM101\n", r"s\.csv, line 3: 1 fields, the header has 2"),
+    ("sample,batch\nGSM100,1\n,2\n", r"s\.csv, line 3: no sample id in column 'sample'"),
+    ("sample,batch\nGSM100,1\nGSM101,2\n\nGSM100,3\n",
+     r"s\.csv, lines 2, 5: sample 'GSM100' appears 2 times in column 'sample'; one row per "
+     "sample"),
+    ("sample,batch\nX1,1\nX2,2\n",
+     r"s\.csv: no column holds any sample id of the data \(such as 'GSM100', 'GSM101', "
+     r"'GSM102', 'GSM103', 'GSM104', ...\); columns: 'sample', 'batch'"),
+])
+def test_bad_sheets_are_named(tmp_path, text, message):
+    path = tmp_path / "s.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        gx.io.read_annotations(path, [f"GSM{100 + i}" for i in range(6)])
+
+
+def test_samples_without_a_row_are_counted_and_named(tmp_path):
+    adata = _adata(8)
+    path = tmp_path / "s.csv"
+    path.write_text("sample,batch\nGSM100,1\n")
+    with pytest.raises(InputError, match=(
+            r"s\.csv: 7 of the 8 samples have no row in column 'sample': 'GSM101', 'GSM102', "
+            r"'GSM103', 'GSM104', 'GSM105', ...; add their rows")):
+        gx.io.annotate_obs(adata, path)
+    assert "batch" not in adata.obs
+    assert "annotations" not in adata.uns
+
+
+def test_type_clash_is_refused_unless_the_input_has_no_type(tmp_path, caplog):
+    adata = _adata(2)
+    path = tmp_path / "s.csv"
+    path.write_text("sample,type\nGSM100,A\nGSM101,C\n")
+    with pytest.raises(InputError, match=(
+            r"s\.csv: column 'type' differs from the input's sample types .* for 1 of 2 "
+            "samples; rename it in the sheet")):
+        gx.io.annotate_obs(adata, path)
+    assert adata.obs["type"].tolist() == ["A", "B"]
+    adata.obs["type"] = pd.Categorical([None, None], categories=["A"])  # a CSV without types
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["type"].tolist() == ["A", "C"]
+    # the same values as the input's: nothing to add, nothing refused
+    with caplog.at_level(logging.INFO, logger="gexclust"):
+        gx.io.annotate_obs(adata, path)
+    assert adata.uns["annotations"]["columns"] == []
+    assert "column 'type' equals .obs['type']; kept as it was" in caplog.text
+
+
+@pytest.mark.parametrize("column", ["cluster", "consensus"])
+def test_a_result_name_is_refused(tmp_path, column):
+    path = tmp_path / "s.csv"
+    path.write_text(f"sample,{column}\nGSM100,1\nGSM101,2\n")
+    with pytest.raises(InputError, match=f"column '{column}' is a name gexclust writes"):
+        gx.io.annotate_obs(_adata(2), path)
+
+
+def test_other_obs_column_clash_is_refused(tmp_path):
+    adata = _adata(2)
+    adata.obs["batch"] = ["1", "2"]
+    path = tmp_path / "s.csv"
+    path.write_text("sample,batch\nGSM100,1\nGSM101,3\n")
+    with pytest.raises(InputError, match=(r"column 'batch' differs from a column the input "
+                                          "already has, for 1 of 2 samples")):
+        gx.io.annotate_obs(adata, path)
+    assert adata.obs["batch"].tolist() == ["1", "2"]
