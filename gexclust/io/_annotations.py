@@ -71,7 +71,8 @@ def read_annotations(
     Examples
     --------
     >>> import gexclust as gx
-    >>>     >>> _ = Path("sheet.tsv").write_text("sample\tbatch\ns1\t1\ns2\t2\n")
+    >>> from pathlib import Path
+    >>> _ = Path("sheet.tsv").write_text("sample\tbatch\ns1\t1\ns2\t2\n")
     >>> df = gx.io.read_annotations("sheet.tsv", ["s1", "s2"])
     >>> df.attrs["key"], df["batch"].tolist()
     ('sample', ['1', '2'])
