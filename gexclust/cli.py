@@ -22,8 +22,8 @@ examples:
   gexclust run GSE781_family.soft.gz --platform GPL96 --method average \\
       --metric correlation --n-top-genes 1000 -o gse781
       a local GEO SOFT file; average linkage on 1 - Pearson r of 1,000 variable genes
-  gexclust run bladder.csv.gz --annotations bladder_samples.tsv -o bladder
-      add a sample sheet's columns (a processing batch) to .obs: the report says
+  gexclust run bladder_cancer.csv.gz --annotations bladder_truth.tsv -o bladder
+      add a sample sheet's columns (its processing batch) to .obs: the report says
       whether the clusters follow one
   gexclust run data.csv --formats png,pdf --no-report -o out
       figures as PNG and PDF, no report
@@ -111,8 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--annotations", default=None, metavar="SHEET",
                      help="sample sheet (CSV or TSV, .gz too; one row per sample): its columns "
                      "are added to .obs and the report checks whether the clusters follow "
-                     "one (a batch, a date); not used for clustering. The id column is the "
-                     "one holding the sample ids")
+                     "one (a batch, a date); not used for clustering. Its sample-id column is "
+                     "found by matching the data's sample ids")
     run.add_argument("--annotations-key", default=None, metavar="COLUMN",
                      help="the column of --annotations holding the sample ids (default: found "
                      "by matching them)")
