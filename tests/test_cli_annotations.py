@@ -151,3 +151,16 @@ def test_a_sheet_copy_of_the_types_is_not_called_their_source(cli, tmp_path, sma
     assert ("The .obs column 'kind' holds the sample types themselves (the same label in each "
             "of its 18 samples): it repeats them, so it agrees") in limits
     assert "read from it" not in limits
+
+
+def test_rows_of_other_samples_are_a_warning_line(cli, tmp_path, small_csv):
+    ids = _sample_ids()
+    sheet = tmp_path / "sheet.csv.gz"
+    text = "sample,lot\nGSM_other,9\n" + "".join(f"{s},L{i % 2}\n" for i, s in enumerate(ids))
+    sheet.write_bytes(__import__("gzip").compress(text.encode()))
+    out = tmp_path / "out"
+    result = cli("run", small_csv, "--annotations", sheet, "-o", out)
+    assert (f"gexclust: warning: {sheet}: 1 of its 19 rows are not samples of the data, left "
+            "out: 'GSM_other'") in result.stderr
+    adata = ad.read_h5ad(out / "adata.h5ad")
+    assert sorted(adata.obs["lot"].cat.categories) == ["L0", "L1"]
