@@ -843,10 +843,12 @@ def _limits(ctx: _Context) -> Section:
         # confounded with the classes, are not in its CSV)
         # a column of its own value per sample (an age, a date per array) is no candidate:
         # "holds no other annotation" would be false of it
-        items.append(f"No sample annotation besides the type groups the samples (2 to "
+        besides = " besides the type" if ctx.has_types else ""
+        items.append(f"No sample annotation{besides} groups the samples (2 to "
                      f"{max(2, ctx.adata.n_obs // 2)} distinct values, such as a processing "
                      "batch or scan date), so whether the clusters follow a batch rather than "
-                     "biology was not checked.")
+                     "biology was not checked (a sample sheet adds such columns: gexclust "
+                     "run --annotations SHEET, or gx.io.annotate_obs).")
     if not items:
         items.append("No warning sign was found in the numbers this report checks.")
     blocks = [Bullets(items)]

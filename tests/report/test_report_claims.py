@@ -337,7 +337,12 @@ def test_the_limits_say_when_no_batch_could_be_checked():
     limits = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=40))["limits"]
     assert ("No sample annotation besides the type groups the samples (2 to 8 distinct "
             "values, such as a processing batch or scan date), so whether the clusters follow "
-            "a batch rather than biology was not checked.") in limits
+            "a batch rather than biology was not checked (a sample sheet adds such columns: "
+            "gexclust run --annotations SHEET, or gx.io.annotate_obs).") in limits
+    untyped = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    del untyped.obs["type"]  # no type: "besides the type" would name what is not there
+    limits = report_text(untyped)["limits"]
+    assert "No sample annotation groups the samples (2 to 8 distinct values" in limits
     adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
     adata.obs["lot"] = pd.Categorical(np.resize(["L1", "L2"], adata.n_obs))
     limits = report_text(adata)["limits"]
