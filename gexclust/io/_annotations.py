@@ -222,12 +222,41 @@ def _id_column(header, rows, path, obs_names, key) -> int:
     wanted = set(map(str, obs_names))
     hits = [len(wanted.intersection(row[j] for row in rows)) for j in range(len(header))]
     best = max(range(len(header)), key=lambda j: (hits[j], -j))
+    _check_no_rival(header, rows, path, wanted, best, hits[best])
     if hits[best] == 0:
         shown = _listed(sorted(wanted)[:N_SHOWN], more=len(wanted) > N_SHOWN)
         msg = (f"{path}: no column holds any sample id of the data (such as {shown}); "
                f"columns: {_listed(header)}")
         raise InputError(msg)
     return best
+
+
+def _check_no_rival(header, rows, path, wanted, best, n_hits) -> None:
+    """Refuse a guess another column contests: ids written as a spreadsheet rewrites them.
+
+    A spreadsheet turns ``1`` into ``1.0`` and ``007`` into ``7``, or ids are typed in
+    another case: the real id column then matches nothing, and a column of other values that
+    happen to equal the ids (a patient number) would silently be taken for it.
+    """
+    if n_hits == 0:
+        return
+    loose = {_loose(s) for s in wanted}
+    for j in range(len(header)):
+        if j != best and len(loose.intersection(_loose(row[j]) for row in rows)) >= n_hits:
+            msg = (f"{path}: columns {header[best]!r} and {header[j]!r} both hold the data's "
+                   f"sample ids ({header[j]!r} up to case, quotes or number format); name the "
+                   "id column (--annotations-key / key=)")
+            raise InputError(msg)
+
+
+def _loose(value: str) -> str:
+    """An id as compared loosely: case, quotes and number format (``7.0``, ``007``) ignored."""
+    value = value.strip().strip("'\"").strip().casefold()
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return str(int(number)) if number.is_integer() else str(number)
 
 
 def _check_ids(ids: list[str], line_numbers: list[int], column: str, path) -> None:

@@ -150,3 +150,27 @@ def test_other_obs_column_clash_is_refused(tmp_path):
                                           "already has, for 1 of 2 samples")):
         gx.io.annotate_obs(adata, path)
     assert adata.obs["batch"].tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize(("ids", "sheet_ids"), [
+    (["1", "2", "3", "4"], ["1.0", "2.0", "3.0", "4.0"]),  # numbers saved by a spreadsheet
+    (["s1", "s2", "s3", "s4"], ["S1", "S2", "S3", "S4"]),  # ids typed in another case
+])
+def test_a_column_equal_to_the_ids_only_by_chance_is_not_taken_silently(tmp_path, ids,
+                                                                        sheet_ids):
+    import anndata as ad
+
+    adata = ad.AnnData(np.zeros((4, 2)), obs=pd.DataFrame(index=ids))
+    # 'patient' holds the data's ids in another order: taking it would annotate every
+    # sample with another sample's row
+    patient = [ids[1], ids[2], ids[3], ids[0]]
+    rows = [f"{s},{p}" for s, p in zip(sheet_ids, patient, strict=True)]
+    path = tmp_path / "sheet.csv"
+    path.write_text("sample,patient\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"sheet\.csv: columns 'patient' and 'sample' both "
+                                         r"hold the data's sample ids"):
+        gx.io.annotate_obs(adata, path)
+    assert list(adata.obs.columns) == []
+    gx.io.annotate_obs(adata, path, key="patient")  # named: taken as asked
+    assert adata.obs["sample"].tolist() == [sheet_ids[3], sheet_ids[0], sheet_ids[1],
+                                            sheet_ids[2]]
