@@ -298,6 +298,10 @@ def _new_column(adata: AnnData, df: pd.DataFrame, column: str, sheet: str) -> bo
         msg = (f"{sheet}: column {column!r} is a name gexclust writes its results under; "
                "rename it in the sheet")
         raise InputError(msg)
+    if column == "_index" or "/" in column:  # .h5ad cannot store them: a run would fail at its end
+        msg = (f"{sheet}: column {column!r} cannot be stored in .h5ad ('_index' is reserved, "
+               "'/' separates groups); rename it in the sheet")
+        raise InputError(msg)
     if column not in adata.obs:
         return True
     ours = df[column].reindex(adata.obs_names).astype(object)

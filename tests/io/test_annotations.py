@@ -174,3 +174,14 @@ def test_a_column_equal_to_the_ids_only_by_chance_is_not_taken_silently(tmp_path
     gx.io.annotate_obs(adata, path, key="patient")  # named: taken as asked
     assert adata.obs["sample"].tolist() == [sheet_ids[3], sheet_ids[0], sheet_ids[1],
                                             sheet_ids[2]]
+
+
+@pytest.mark.parametrize("column", ["_index", "batch/lot"])
+def test_a_column_h5ad_cannot_store_is_refused_by_name(tmp_path, column):
+    adata = _adata(2)
+    path = tmp_path / "sheet.csv"
+    path.write_text(f"sample,{column}\nGSM100,1\nGSM101,2\n")
+    with pytest.raises(InputError, match=rf"sheet\.csv: column '{column}' cannot be stored"):
+        gx.io.annotate_obs(adata, path)
+    assert list(adata.obs.columns) == ["type"]
+    adata.write_h5ad(tmp_path / "a.h5ad")
