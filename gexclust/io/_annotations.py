@@ -169,19 +169,31 @@ def _text(raw: bytes, path) -> tuple[str, str]:
 
 
 def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, rows (cells stripped) and their line numbers; blank lines are skipped."""
+    """Header, rows (cells stripped) and the lines they start on; blank lines are skipped.
+
+    A quoted cell may span lines (a spreadsheet cell holding a line break); a quote left open
+    at the end of the file is refused, not allowed to swallow the rows after it.
+    """
     lines = _lines(text)
     if not lines or not lines[0].strip():
         msg = f"{path}: file is empty; expected a header line naming the columns"
         raise InputError(msg)
     delimiter = "\t" if "\t" in lines[0] else ","
-    header = [h.strip() for h in next(csv.reader([lines[0]], delimiter=delimiter))]
+    reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter, strict=True)
+    records, start = [], 1
+    try:
+        for record in reader:
+            records.append((start, [c.strip() for c in record]))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        msg = f"{path}, line {start}: {error} (a quote opened in a cell and not closed?)"
+        raise InputError(msg) from None
+    header = records[0][1]
     _check_header(header, path)
     rows, numbers = [], []
-    for number, line in enumerate(lines[1:], start=2):
-        if not line.strip():
+    for number, cells in records[1:]:
+        if len(cells) <= 1 and not any(cells):  # a blank line
             continue
-        cells = [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
         if len(cells) != len(header):
             msg = (f"{path}, line {number}: {len(cells)} fields, the header has "
                    f"{len(header)}; each row must have one field per column")

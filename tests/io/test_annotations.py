@@ -185,3 +185,22 @@ def test_a_column_h5ad_cannot_store_is_refused_by_name(tmp_path, column):
         gx.io.annotate_obs(adata, path)
     assert list(adata.obs.columns) == ["type"]
     adata.write_h5ad(tmp_path / "a.h5ad")
+
+
+def test_a_cell_with_a_line_break_as_a_spreadsheet_saves_it(tmp_path):
+    adata = _adata(2)
+    path = tmp_path / "sheet.csv"
+    # Excel and LibreOffice quote a cell holding a line break (Alt+Enter) and write it as is
+    path.write_bytes(b'sample,"batch\r\nlot",note\r\nGSM100,1,"thawed\r\ntwice"\r\n'
+                     b'GSM101,2,ok\r\n')
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["note"].tolist() == ["thawed\ntwice", "ok"]
+    assert adata.obs["batch\nlot"].tolist() == ["1", "2"]
+    # a quote left open swallows the rows after it: refused at the line it opens on
+    path.write_text('sample,note\nGSM100,"thawed\nGSM101,ok\n')
+    with pytest.raises(InputError, match=r"sheet\.csv, line 2: unexpected end of data"):
+        gx.io.read_annotations(path, adata.obs_names)
+    # the rows after a closed multi-line cell keep their line numbers
+    path.write_text('sample,note\nGSM100,"a\nb"\nGSM101,ok,extra\n')
+    with pytest.raises(InputError, match=r"sheet\.csv, line 4: 3 fields, the header has 2"):
+        gx.io.read_annotations(path, adata.obs_names)
