@@ -169,7 +169,7 @@ def _text(raw: bytes, path) -> tuple[str, str]:
 
 
 def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, rows (cells stripped) and the lines they start on; blank lines are skipped.
+    """Header, rows (cells stripped) and the lines they start on; empty rows are skipped.
 
     A quoted cell may span lines (a spreadsheet cell holding a line break); a quote left open
     at the end of the file is refused, not allowed to swallow the rows after it.
@@ -192,7 +192,7 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
     _check_header(header, path)
     rows, numbers = [], []
     for number, cells in records[1:]:
-        if len(cells) <= 1 and not any(cells):  # a blank line
+        if not any(cells):  # a blank line, or one of empty cells (',,' from a spreadsheet)
             continue
         if len(cells) != len(header):
             msg = (f"{path}, line {number}: {len(cells)} fields, the header has "

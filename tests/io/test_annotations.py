@@ -204,3 +204,12 @@ def test_a_cell_with_a_line_break_as_a_spreadsheet_saves_it(tmp_path):
     path.write_text('sample,note\nGSM100,"a\nb"\nGSM101,ok,extra\n')
     with pytest.raises(InputError, match=r"sheet\.csv, line 4: 3 fields, the header has 2"):
         gx.io.read_annotations(path, adata.obs_names)
+
+
+def test_rows_of_empty_cells_a_spreadsheet_leaves_are_skipped(tmp_path):
+    adata = _adata(2)
+    path = tmp_path / "sheet.csv"
+    # cleared rows (once filled, or formatted) are saved by Excel as ',,' lines
+    path.write_text("sample,batch\nGSM100,1\n,\nGSM101,2\n,\n , \n")
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["batch"].tolist() == ["1", "2"]
