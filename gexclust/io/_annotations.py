@@ -188,6 +188,7 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
     except csv.Error as error:
         msg = f"{path}, line {start}: {error} (a quote opened in a cell and not closed?)"
         raise InputError(msg) from None
+    _drop_empty_last_columns(records)
     header = records[0][1]
     _check_header(header, path)
     rows, numbers = [], []
@@ -204,6 +205,16 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
         msg = f"{path}: header found but no rows; expected one row per sample"
         raise InputError(msg)
     return header, rows, numbers
+
+
+def _drop_empty_last_columns(records: list[tuple[int, list[str]]]) -> None:
+    """Drop last columns without a name or any value (a spreadsheet's formatted, empty ones)."""
+    header = records[0][1]
+    while len(header) > 1 and header[-1] == "" and all(
+            len(cells) == len(header) and cells[-1] == "" for _, cells in records[1:] if cells):
+        for _, cells in records:
+            if cells:
+                cells.pop()
 
 
 def _check_header(header: list[str], path) -> None:

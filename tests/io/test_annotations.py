@@ -213,3 +213,16 @@ def test_rows_of_empty_cells_a_spreadsheet_leaves_are_skipped(tmp_path):
     path.write_text("sample,batch\nGSM100,1\n,\nGSM101,2\n,\n , \n")
     gx.io.annotate_obs(adata, path)
     assert adata.obs["batch"].tolist() == ["1", "2"]
+
+
+def test_empty_unnamed_last_columns_a_spreadsheet_leaves_are_dropped(tmp_path):
+    adata = _adata(2)
+    path = tmp_path / "sheet.csv"
+    # formatted but empty columns right of the table: Excel writes them as trailing commas
+    path.write_text("sample,batch,,\nGSM100,1,,\n\nGSM101,2,,\n")
+    gx.io.annotate_obs(adata, path)
+    assert list(adata.obs.columns) == ["type", "batch"]
+    # an unnamed column holding a value is still refused
+    path.write_text("sample,batch,\nGSM100,1,x\nGSM101,2,\n")
+    with pytest.raises(InputError, match=r"sheet\.csv, line 1: column 3 has an empty name"):
+        gx.io.annotate_obs(adata, path)
