@@ -254,7 +254,8 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
     """``.obs`` columns that could be batches, with the ARI of the clusters against each.
 
     A candidate has between 2 and n/2 distinct values (so not a sample name) and is not the
-    type, the cluster, a title, an accession or a result of gexclust (``consensus``). Samples
+    type, the cluster, a title, an accession (unless a sample sheet added it: it is then an
+    annotation) or a result of gexclust (``consensus``). Samples
     without a value in the column, or without a cluster, are left out (as
     :func:`gexclust.tl.compare` does): missing values are not a batch of their own. Each ARI
     comes with its permutation p-value (the column's values shuffled over the same samples,
@@ -273,9 +274,11 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
     clusters = clusters.to_numpy()
     types = type_labels(adata, type_key) if type_key in adata.obs else None
     rng = np.random.default_rng(0)
+    # a sample sheet's column is an annotation whatever its name ('description': the lot)
+    sheet = set(adata.uns.get("annotations", {}).get("columns", []))
     out = []
     for column in adata.obs.columns:
-        if column in NOT_BATCH or column in (cluster_key, type_key):
+        if (column in NOT_BATCH and column not in sheet) or column in (cluster_key, type_key):
             continue
         values = type_labels(adata, column)
         both = (values.notna() & clustered).to_numpy()

@@ -56,3 +56,20 @@ def test_silhouette_scores_assigned_samples_on_the_trees_data():
     assert facts.silhouette(adata) == pytest.approx(expected, rel=1e-9)
     gx.pp.scale(adata)  # same shape, other values: no longer the tree's distances
     assert facts.silhouette(adata) is None  # before: the silhouette of the scaled values
+
+
+@pytest.mark.parametrize("column", ["description", "samples", "title"])
+def test_a_sheet_column_named_like_a_sample_name_is_still_checked_as_a_batch(tmp_path, column):
+    # before: a sheet's 'description' (or 'samples', 'title') was skipped as a name column,
+    # so the report never compared it with the clusters, without a word
+    adata = make_planted(n_per_group=6)
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    lots = [f"lot {c}" for c in adata.obs["cluster"]]
+    path = tmp_path / "sheet.csv"
+    path.write_text(f"sample,{column}\n" + "".join(
+        f"{s},{lot}\n" for s, lot in zip(adata.obs_names, lots, strict=True)))
+    gx.io.annotate_obs(adata, path)
+    found = {b.column: b for b in facts.batch_columns(adata)}
+    assert found[column].ari == 1.0
+    assert found[column].n_levels == 3
