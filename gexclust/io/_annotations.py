@@ -330,7 +330,7 @@ def _new_column(adata: AnnData, df: pd.DataFrame, column: str, sheet: str) -> bo
     ours = df[column].reindex(adata.obs_names).astype(object)
     theirs = adata.obs[column].astype(object)
     if column == "type" and not theirs.map(_is_label).any():
-        del adata.obs["type"]  # the input has no type at all: the sheet's is the only one
+        # the input has no type at all: the sheet's replaces it (once every column is checked)
         return True
     same = [_label(a) == _label(b) for a, b in zip(ours, theirs, strict=True)]
     if all(same):

@@ -226,3 +226,18 @@ def test_empty_unnamed_last_columns_a_spreadsheet_leaves_are_dropped(tmp_path):
     path.write_text("sample,batch,\nGSM100,1,x\nGSM101,2,\n")
     with pytest.raises(InputError, match=r"sheet\.csv, line 1: column 3 has an empty name"):
         gx.io.annotate_obs(adata, path)
+
+
+def test_a_refused_sheet_leaves_the_obs_as_it_was(tmp_path):
+    adata = _adata(2)
+    adata.obs["type"] = pd.Categorical([None, None], categories=["A"])  # no type at all
+    adata.obs["batch"] = ["9", "9"]
+    path = tmp_path / "sheet.csv"
+    path.write_text("sample,type,batch\nGSM100,T,1\nGSM101,N,2\n")
+    with pytest.raises(InputError, match=r"sheet\.csv: column 'batch' differs"):
+        gx.io.annotate_obs(adata, path)
+    # before: the empty 'type' column was deleted before 'batch' was refused
+    assert list(adata.obs.columns) == ["type", "batch"]
+    path.write_text("sample,type\nGSM100,T\nGSM101,N\n")
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["type"].tolist() == ["T", "N"]
