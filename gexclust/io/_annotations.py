@@ -249,9 +249,21 @@ def _id_column(header, rows, path, obs_names, key) -> int:
     if hits[best] == 0:
         shown = _listed(sorted(wanted)[:N_SHOWN], more=len(wanted) > N_SHOWN)
         msg = (f"{path}: no column holds any sample id of the data (such as {shown}); "
-               f"columns: {_listed(header)}")
+               f"columns: {_listed(header)}{_near_miss(header, rows, wanted)}")
         raise InputError(msg)
     return best
+
+
+def _near_miss(header, rows, wanted) -> str:
+    """Where the ids are, written otherwise (``S1`` for ``s1``, ``7`` for ``007``), if anywhere."""
+    loose = {_loose(s): s for s in sorted(wanted)}
+    for j, name in enumerate(header):
+        for row in rows:
+            if (sample := loose.get(_loose(row[j]))) is not None:
+                return (f"; column {name!r} holds them written otherwise ({row[j]!r} for "
+                        f"{sample!r}: case, quotes or number format): write them as the data "
+                        "does")
+    return ""
 
 
 def _check_no_rival(header, rows, path, wanted, best, n_hits) -> None:

@@ -241,3 +241,20 @@ def test_a_refused_sheet_leaves_the_obs_as_it_was(tmp_path):
     path.write_text("sample,type\nGSM100,T\nGSM101,N\n")
     gx.io.annotate_obs(adata, path)
     assert adata.obs["type"].tolist() == ["T", "N"]
+
+
+@pytest.mark.parametrize(("ids", "written"), [
+    (["007", "008"], ["7", "8"]),  # zeros dropped by a spreadsheet
+    (["s1", "s2"], ["S1", "S2"]),
+    (["s1", "s2"], ["'s1'", "'s2'"]),
+])
+def test_ids_written_otherwise_are_pointed_at(tmp_path, ids, written):
+    import anndata as ad
+
+    adata = ad.AnnData(np.zeros((2, 2)), obs=pd.DataFrame(index=ids))
+    path = tmp_path / "sheet.csv"
+    path.write_text("sample,batch\n" + "".join(f"{w},b{i}\n" for i, w in enumerate(written)))
+    # before: only 'no column holds any sample id of the data', the 'sample' column unnamed
+    with pytest.raises(InputError, match=rf"column 'sample' holds them written otherwise "
+                                         rf"\({written[0]!r} for {ids[0]!r}"):
+        gx.io.annotate_obs(adata, path)
