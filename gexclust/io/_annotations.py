@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
 
 import pandas as pd
 from anndata import AnnData
@@ -40,7 +41,10 @@ def read_annotations(
     ----------
     path
         The sheet: a header line, then one row per sample. Tab-separated if the header holds a
-        tab, else comma-separated. Gzip is recognised from the content. The text is read as
+        tab, semicolon-separated if it holds a semicolon and no comma (spreadsheets' CSV where
+        the comma is the decimal mark), else comma-separated; a first line such as ``sep=;``
+        (a spreadsheet's hint) names the separator. Gzip is recognised from the content.
+        The text is read as
         the package's readers read it: UTF-8 (a leading BOM dropped), bytes that are not UTF-8
         as Windows-1252.
     obs_names
@@ -178,13 +182,18 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
     if not lines or not lines[0].strip():
         msg = f"{path}: file is empty; expected a header line naming the columns"
         raise InputError(msg)
-    delimiter = "\t" if "\t" in lines[0] else ","
-    reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter, strict=True)
-    records, start = [], 1
+    skipped = 0
+    if hint := SEPARATOR_HINT.fullmatch(lines[0].strip()):  # Excel's 'sep=;' first line
+        delimiter, skipped = hint.group(1), 1
+    else:
+        delimiter = _delimiter(lines[0])
+    reader = csv.reader((line + "\n" for line in lines[skipped:]), delimiter=delimiter,
+                        strict=True)
+    records, start = [], 1 + skipped
     try:
         for record in reader:
             records.append((start, [c.strip() for c in record]))
-            start = reader.line_num + 1
+            start = reader.line_num + 1 + skipped
     except csv.Error as error:
         msg = f"{path}, line {start}: {error} (a quote opened in a cell and not closed?)"
         raise InputError(msg) from None
@@ -207,6 +216,21 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
     return header, rows, numbers
 
 
+#: A first line naming the separator, as spreadsheet programs read it ('sep=;').
+SEPARATOR_HINT = re.compile(r'"?sep=([,;\t|])"?')
+
+
+def _delimiter(header: str) -> str:
+    """The separator of a sheet whose first line is ``header``.
+
+    A tab if the header holds one; a semicolon where it holds one and no comma (spreadsheet
+    programs save 'CSV' so in locales whose decimal mark is the comma); else a comma.
+    """
+    if "\t" in header:
+        return "\t"
+    return ";" if ";" in header and "," not in header else ","
+
+
 def _drop_empty_last_columns(records: list[tuple[int, list[str]]]) -> None:
     """Drop last columns without a name or any value (a spreadsheet's formatted, empty ones)."""
     header = records[0][1]
@@ -220,7 +244,7 @@ def _drop_empty_last_columns(records: list[tuple[int, list[str]]]) -> None:
 def _check_header(header: list[str], path) -> None:
     if len(header) < 2:
         msg = (f"{path}, line 1: one column; a sample sheet needs the sample ids and at least "
-               "one annotation (comma- or tab-separated)")
+               "one annotation (tab-, comma- or semicolon-separated)")
         raise InputError(msg)
     seen: dict[str, int] = {}
     for j, name in enumerate(header):

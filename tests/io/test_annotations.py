@@ -258,3 +258,28 @@ def test_ids_written_otherwise_are_pointed_at(tmp_path, ids, written):
     with pytest.raises(InputError, match=rf"column 'sample' holds them written otherwise "
                                          rf"\({written[0]!r} for {ids[0]!r}"):
         gx.io.annotate_obs(adata, path)
+
+
+def test_spreadsheet_csv_with_semicolons(tmp_path):
+    # 'CSV' saved where the comma is the decimal mark is semicolon-separated (was: "one
+    # column; a sample sheet needs the sample ids and at least one annotation")
+    adata = _adata()
+    semi = tmp_path / "semi.csv"
+    semi.write_bytes(("\ufeffsample;batch;ratio\r\n" + "".join(
+        f"{s};{i % 2};0,{i}\r\n" for i, s in enumerate(adata.obs_names))).encode())
+    df = gx.io.read_annotations(semi, adata.obs_names)
+    assert list(df.columns) == ["batch", "ratio"]
+    assert df["batch"].tolist() == ["0", "1"] * 3
+    assert df["ratio"].tolist() == [f"0,{i}" for i in range(6)]  # kept as written
+    # a comma in the header keeps commas the separator, semicolons in cells or not
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("sample,note\n" + "".join(f"{s},a;b\n" for s in adata.obs_names))
+    assert gx.io.read_annotations(mixed, adata.obs_names)["note"].tolist() == ["a;b"] * 6
+    # Excel's separator hint as the first line is honoured, and line numbers stay the file's
+    hinted = tmp_path / "hinted.csv"
+    hinted.write_text("sep=;\nsample;batch\nGSM100;1\nGSM101;2;3\n")
+    with pytest.raises(InputError, match=r"hinted.csv, line 4: 3 fields, the header has 2"):
+        gx.io.read_annotations(hinted, adata.obs_names)
+    hinted.write_text('"sep=;"\n' + "sample;batch\n" + "".join(
+        f"{s};{i}\n" for i, s in enumerate(adata.obs_names)))
+    assert gx.io.read_annotations(hinted, adata.obs_names)["batch"].tolist() == list("012345")
