@@ -838,6 +838,7 @@ def _limits(ctx: _Context) -> Section:
                      f"{'have' if len(small) > 1 else 'has'} at most 2 samples: outliers "
                      "rather than groups.")
     items += _batch_sentences(ctx)
+    items += _uncompared_sheet_columns(ctx)
     if not ctx.batches:
         # silence here read as "no batch effect" (bladder: processing dates 1-5, partly
         # confounded with the classes, are not in its CSV)
@@ -863,6 +864,27 @@ def _limits(ctx: _Context) -> Section:
                             "with a value; p: the column's values shuffled over them "
                             f"{facts.N_PERMUTATIONS} times)", numeric=(1, 2, 3, 4)))
     return Section("limits", "What this run cannot tell", blocks)
+
+
+def _uncompared_sheet_columns(ctx: _Context) -> list[str]:
+    """The sample sheet's columns that group no samples, so were not compared: say so.
+
+    A column with a value per sample (an age over 64 samples: 50 values) is a measurement or
+    a name, not a grouping; silence would read as compared and found harmless.
+    """
+    adata = ctx.adata
+    sheet = adata.uns.get("annotations", {}).get("columns", [])
+    compared = {b.column for b in ctx.batches}
+    left = [(str(c), int(facts.type_labels(adata, c).nunique())) for c in sheet
+            if c in adata.obs and c not in compared and c != "type"]
+    if not left:
+        return []
+    listed = enumerate_words([f"'{c}' ({n} distinct value{'' if n == 1 else 's'})"
+                              for c, n in left])
+    return [f"Not compared with the clusters, as no grouping of 2 to "
+            f"{max(2, adata.n_obs // 2)} values: the sample sheet's {listed}. A measurement "
+            "such as an age needs a test of its own (e.g. against the clusters in a "
+            "Kruskal-Wallis test)."]
 
 
 def _cut_within_chance(ctx: _Context) -> str | None:

@@ -543,3 +543,18 @@ def test_the_silhouette_caveat_names_the_genes_clustered():
     assert "Mean silhouette" in limits
     assert "over 200 genes this is common even for real groups" in limits
     assert "thousands" not in limits
+
+
+def test_sheet_columns_that_group_no_samples_are_said_not_compared():
+    # GSE9476's sheet: 'Age' (33 values over 64 samples) was left out of the batch checks
+    # without a word, which read as compared and found harmless
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    adata.obs["age"] = pd.Categorical([str(20 + i) for i in range(adata.n_obs)])
+    adata.obs["lot"] = pd.Categorical(np.resize(["L1", "L2"], adata.n_obs))
+    adata.uns["annotations"] = {"columns": ["age", "lot"]}
+    limits = report_text(adata)["limits"]
+    assert ("Not compared with the clusters, as no grouping of 2 to 12 values: the sample "
+            "sheet's 'age' (24 distinct values).") in limits
+    assert "'lot' (" not in limits
+    del adata.uns["annotations"]  # not from a sheet (GEO's own columns): nothing said
+    assert "Not compared" not in report_text(adata)["limits"]
