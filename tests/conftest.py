@@ -70,3 +70,41 @@ def tiny_csv(tmp_path) -> Path:
         tmp_path / "tiny.csv",
         "samples,type,p1,p2,p3\n1,AML,1.5,2.0,3.25\n2,PB,4.0,5.5,6.0\n3,AML,7.0,8.0,9.5\n",
     )
+
+
+def planted_csv(n_per_group: int = 6) -> str:
+    """A CuMiDa CSV of three planted groups; one type name is outside Latin-1."""
+    adata = make_planted(n_per_group=n_per_group, n_groups=3, n_genes=40)
+    names = {"group0": "β-thalassaemia", "group1": "AML", "group2": "PB"}
+    lines = ["samples,type," + ",".join(adata.var_names)]
+    for sample, kind, row in zip(adata.obs_names, adata.obs["type"], adata.X, strict=True):
+        lines.append(f"{sample},{names[kind]}," + ",".join(f"{v:.5f}" for v in row))
+    return "\n".join(lines) + "\n"
+
+
+SMALL_CSV = planted_csv()
+
+
+@pytest.fixture
+def small_csv(tmp_path) -> Path:
+    path = tmp_path / "in.csv"
+    path.write_text(SMALL_CSV)
+    return path
+
+
+@pytest.fixture
+def cli(capsys):
+    """``gexclust`` run in this process (no import cost); same result fields as a subprocess."""
+    from types import SimpleNamespace
+
+    from gexclust.cli import main
+
+    def run(*args, check=True):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        if check:
+            assert code == 0, err
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run

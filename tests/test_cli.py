@@ -18,7 +18,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
 import gexclust as gx
-from tests.conftest import make_planted
+from tests.conftest import SMALL_CSV, make_planted, planted_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 # a default run chooses k (--n-clusters auto), so it also draws how: choose_k
@@ -27,50 +27,12 @@ OUTPUTS = {"adata.h5ad", "clusters.csv", "linkage.csv", "summary.json", *FIGS,
            "tree.cdt", "tree.atr", "tree.nwk", "report.html", "report.pdf"}
 
 
-def planted_csv(n_per_group: int = 6) -> str:
-    """A CuMiDa CSV of three planted groups; one type name is outside Latin-1."""
-    adata = make_planted(n_per_group=n_per_group, n_groups=3, n_genes=40)
-    names = {"group0": "β-thalassaemia", "group1": "AML", "group2": "PB"}
-    lines = ["samples,type," + ",".join(adata.var_names)]
-    for sample, kind, row in zip(adata.obs_names, adata.obs["type"], adata.X, strict=True):
-        lines.append(f"{sample},{names[kind]}," + ",".join(f"{v:.5f}" for v in row))
-    return "\n".join(lines) + "\n"
-
-
-SMALL_CSV = planted_csv()
-
-
-@pytest.fixture
-def small_csv(tmp_path) -> Path:
-    path = tmp_path / "in.csv"
-    path.write_text(SMALL_CSV)
-    return path
-
-
 def gexclust(*args, cwd=None, check=True):
     proc = subprocess.run([sys.executable, "-m", "gexclust", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
-
-
-@pytest.fixture
-def cli(capsys):
-    """``gexclust`` run in this process (no import cost); same result fields as ``gexclust()``."""
-    from types import SimpleNamespace
-
-    from gexclust.cli import main
-
-    def run(*args, check=True):
-        capsys.readouterr()
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        if check:
-            assert code == 0, err
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return run
 
 
 def readme_commands() -> list[str]:

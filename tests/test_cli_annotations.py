@@ -10,36 +10,10 @@ import re
 import anndata as ad
 import pytest
 
-from tests.conftest import shared_file
-from tests.test_cli import SMALL_CSV
+from tests.conftest import SMALL_CSV, shared_file
 
 #: What the bladder run's report says of the sheet's processing batch (bladderbatch's 1-5).
 BLADDER_TRUTH = "real/bladder_truth.tsv"
-
-
-@pytest.fixture
-def small_csv(tmp_path):
-    path = tmp_path / "in.csv"
-    path.write_text(SMALL_CSV)
-    return path
-
-
-@pytest.fixture
-def cli(capsys):
-    """``gexclust`` run in this process, as tests/test_cli.py's fixture of that name."""
-    from types import SimpleNamespace
-
-    from gexclust.cli import main
-
-    def run(*args, check=True):
-        capsys.readouterr()
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        if check:
-            assert code == 0, err
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return run
 
 
 def _sample_ids() -> list[str]:

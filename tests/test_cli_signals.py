@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gexclust._outdir import MANIFEST, STAGE_PREFIX
-from tests.test_cli import SMALL_CSV
+from tests.conftest import SMALL_CSV
 
 #: Moments to signal at: a delay in seconds (during the imports), or a stage line to wait for.
 MOMENTS = [0.4, "reading", "clustering", "writing tables and figures"]
