@@ -7,7 +7,6 @@ them (a batch the clusters follow is a warning in "What this run cannot tell").
 
 from __future__ import annotations
 
-import codecs
 import csv
 import os
 import re
@@ -16,11 +15,11 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
-from .._files import decode, log_encoding, read_bytes
+from .._files import read_bytes
 from .._labels import MISSING_LABELS
 from .._limits import Limits
 from .._logging import logger
-from ._cumida_parse import _lines, _short
+from ._cumida_parse import _lines, _short, spreadsheet_text
 
 #: ``.obs`` columns gexclust writes itself: a sheet column of that name would be replaced.
 RESULT_COLUMNS = ("cluster", "consensus", "consensus_stability")
@@ -82,8 +81,8 @@ def read_annotations(
     ('sample', ['1', '2'])
     """
     raw, digest = read_bytes(path, limits=limits)
-    text, encoding = _text(raw, path)
-    log_encoding(path, encoding)
+    text, encoding = spreadsheet_text(raw, path, kind="a CSV/TSV",
+                                      expected="a CSV or TSV sample sheet")
     header, rows, line_numbers = _parse(text, path)
     j = _id_column(header, rows, path, obs_names, key)
     ids = [row[j] for row in rows]
@@ -153,23 +152,6 @@ def annotate_obs(
     logger.info("%s: sample ids in column %r; added to .obs: %s", sheet, df.attrs["key"],
                 ", ".join(columns) or "nothing")
     return adata if copy else None
-
-
-def _text(raw: bytes, path) -> tuple[str, str]:
-    """The sheet's text, refusing what is no text table (as the CuMiDa reader does)."""
-    if raw.startswith(b"PK\x03\x04"):
-        msg = f"{path}: a zip archive (a spreadsheet such as .xlsx?), not a CSV/TSV; save it as CSV"
-        raise InputError(msg)
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        msg = (f"{path}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not "
-               "UTF-8; save it as 'CSV UTF-8' or plain CSV")
-        raise InputError(msg)
-    text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))
-    if (nul := text.find("\x00")) >= 0:
-        msg = (f"{path}, line {len(_lines(text[:nul]))}: NUL byte; expected a CSV or TSV "
-               "sample sheet (a binary or damaged file?)")
-        raise InputError(msg)
-    return text, encoding
 
 
 def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:

@@ -53,22 +53,9 @@ def parse_cumida(
         msg = (f"{path}: an HDF5 file (an .h5ad?), not a CuMiDa CSV; read an AnnData with "
                "anndata.read_h5ad and cluster it with gexclust.tl")
         raise InputError(msg)
-    if raw.startswith(b"PK\x03\x04"):  # a zip archive: a spreadsheet (.xlsx), most likely
-        msg = (f"{path}: a zip archive (a spreadsheet such as .xlsx?), not a CuMiDa CSV; "
-               "save it as CSV")
-        raise InputError(msg)
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # every other character is a NUL: say what it is rather than 'binary or damaged'
-        msg = (f"{path}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not "
-               "UTF-8; save it as 'CSV UTF-8' or plain CSV")
-        raise InputError(msg)
-    text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))  # Excel's 'CSV UTF-8' has a BOM
+    text, _ = spreadsheet_text(raw, path, kind="a CuMiDa CSV",
+                               expected="comma-separated text")
     del raw
-    log_encoding(path, encoding)
-    if (nul := text.find("\x00")) >= 0:  # no CSV holds one; HDF5 names cannot either
-        msg = (f"{path}, line {len(_lines(text[:nul]))}: NUL byte; expected comma-"
-               "separated text (a binary or damaged file?)")
-        raise InputError(msg)
     lines = _lines(text)
     del text
     header, meta_idx, probe_idx = _parse_header(lines, path, sample_col, type_col)
@@ -82,6 +69,31 @@ def parse_cumida(
     _check_unique(samples, "sample id", sample_col, line_numbers, path)
     probes = [header[j] for j in probe_idx]
     return CumidaTable(str(path), digest, samples, types, probes, values, line_numbers)
+
+
+def spreadsheet_text(raw: bytes, path, *, kind: str, expected: str) -> tuple[str, str]:
+    """The text of a table a spreadsheet program may have saved, and how it was decoded.
+
+    Refuses, naming ``path``, what is no such text: a zip archive (an .xlsx), UTF-16 ('Unicode
+    text') and NUL bytes (a binary or damaged file); ``kind`` and ``expected`` say in the
+    messages what the file should have been. A leading UTF-8 BOM (Excel's 'CSV UTF-8') is
+    dropped; the encoding is logged (:func:`~gexclust._files.log_encoding`).
+    """
+    if raw.startswith(b"PK\x03\x04"):  # a zip archive: a spreadsheet (.xlsx), most likely
+        msg = f"{path}: a zip archive (a spreadsheet such as .xlsx?), not {kind}; save it as CSV"
+        raise InputError(msg)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # every other character is a NUL: say what it is rather than 'binary or damaged'
+        msg = (f"{path}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not "
+               "UTF-8; save it as 'CSV UTF-8' or plain CSV")
+        raise InputError(msg)
+    text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))
+    log_encoding(path, encoding)
+    if (nul := text.find("\x00")) >= 0:  # no CSV holds one; HDF5 names cannot either
+        msg = (f"{path}, line {len(_lines(text[:nul]))}: NUL byte; expected {expected} (a "
+               "binary or damaged file?)")
+        raise InputError(msg)
+    return text, encoding
 
 
 def _lines(text: str) -> list[str]:
