@@ -207,11 +207,9 @@ def _annotate(args, adata) -> dict | None:
 
 def _file_digest(path) -> dict:
     """The input file's sha256 for summary.json; a pipe, read once, cannot be read again."""
-    import stat
-
     from ._files import sha256_file
 
-    if stat.S_ISFIFO(Path(path).stat().st_mode):  # opening it again would wait for a new writer
+    if _is_pipe(path):  # opening it again would wait for a new writer
         return {"sha256": None, "sha256_of": "not computed: the input is a pipe, read once"}
     return {"sha256": sha256_file(path), "sha256_of": "input file"}
 
