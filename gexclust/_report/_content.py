@@ -759,8 +759,8 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     blocks.append(Table(cols, rows, caption=f"Top {N_MARKERS} genes up and down per cluster",
                         numeric=(4, 5)))
     if "markers" in figures:
-        effect = ("the difference of the means (labelled log2 fold change, which it is "
-                  "only if the input is log2)" if unsure else "the log2 fold change")
+        effect = ("the difference of the means (a log2 fold change only if the input is "
+                  "log2)" if unsure else "the log2 fold change")
         blocks.append(Figure(figures["markers"], "Top marker genes of each cluster against "
                              f"every cluster: colour is {effect}, size the -log10 adjusted "
                              "p-value.", "Dot plot of marker genes"))

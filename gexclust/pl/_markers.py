@@ -28,13 +28,15 @@ def markers(
 ):
     """Dot plot of each group's top ``n_genes`` marker genes against every group.
 
-    Columns are the genes, grouped by the group they mark (the colour strip above them); rows
-    are the groups. A dot's colour is that group's log2 fold change against all other samples
-    (red up, blue down), its size the significance, -log10 of the Benjamini-Hochberg adjusted
-    p-value (capped at 10). The statistics are those of :func:`gexclust.tl.markers`, which is
-    called without storing anything. On z-scores that nothing records how to undo (e.g. of
-    ``sc.pp.scale``) there are no fold changes: the colour is the difference of the means in
-    standard deviations, and the colour bar says so.
+    Columns are the genes, grouped by the group they mark (the colour strip above them); rows are
+    the groups. A dot's colour is that group's log2 fold change against all other samples (red up,
+    blue down; on values taken for log2 by their look alone, with no record of
+    :func:`~gexclust.pp.log2` or ``sc.pp.log1p``, the colour bar says it is the difference of the
+    means, a log2 fold change only if the input is log2), its size the significance, -log10 of the
+    Benjamini-Hochberg adjusted p-value (capped at 10). The statistics are those of
+    :func:`gexclust.tl.markers`, which is called without storing anything. On z-scores that nothing
+    records how to undo (e.g. of ``sc.pp.scale``) there are no fold changes: the colour is the
+    difference of the means in standard deviations, and the colour bar says so.
 
     Parameters
     ----------
@@ -111,10 +113,21 @@ def markers(
     labels = gene_labels(genes_of, genes, gene_symbols=gene_symbols)
     fig = _draw(fold, significance, groups, labels, [colours[g] for g in marks],
                 [colours[g] for g in groups], groupby=groupby, cmap=cmap, figsize=figsize,
-                show=show, effect="difference in SD" if in_sd else "log2 fold change")
+                show=show, effect=_effect(adata, ranked.values, layer, in_sd=in_sd))
     mark_simulated(fig, adata.uns.get("simulated") is not None)
     finish(fig, show=show, save=save)
     return fig
+
+
+def _effect(adata, values, layer, *, in_sd: bool) -> str:
+    """What the dots' colour is: a log2 fold change only where something records a log2."""
+    from ..tl._markers import scale_is_judged
+
+    if in_sd:
+        return "difference in SD"
+    if scale_is_judged(adata, values, layer):  # e.g. log10 arrays: +1 is 10-fold, not 2-fold
+        return "difference of means (log2 FC if the input is log2)"
+    return "log2 fold change"
 
 
 def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, groupby, cmap,

@@ -436,6 +436,27 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None, *,
     return ("linear", None) if looks_linear(X).linear else ("log2", None)
 
 
+def scale_is_judged(adata: AnnData, values: MarkerValues, layer: str | None) -> bool:
+    """Whether ``values`` are taken for log2 by their look alone, with no record saying so.
+
+    Their differences of means are then log2 fold changes only if the input was log2 (an array
+    series may be log10 or natural-log values, which gexclust cannot tell apart); a record of
+    :func:`~gexclust.pp.log2` that applied the log, or scanpy's ``.uns['log1p']`` of base 2
+    for ``.X``, says they are.
+    """
+    from ..pp._log2 import log2_record
+
+    if values.scale[0] != "log2":
+        return False
+    if values.source == ".raw":
+        return True
+    record = log2_record(adata, layer)
+    if record is not None and record.get("applied"):
+        return False
+    log1p = adata.uns.get("log1p")
+    return not (layer is None and hasattr(log1p, "get") and log1p.get("base", None) == 2)
+
+
 def log2_fold_change(mean_group: np.ndarray, mean_rest: np.ndarray, scale) -> np.ndarray:
     """log2 fold change of group means on the data's ``scale`` (:func:`fold_change_scale`)."""
     kind, base = scale

@@ -446,3 +446,28 @@ def test_save_as_scanpy_takes_it_is_refused_clearly(clustered, tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
     gx.pl.dendrogram(clustered, save="figures/tree.pdf")
     assert (tmp_path / "figures" / "tree.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_markers_colour_bar_says_log2_fold_change_only_where_a_record_says_log2(planted):
+    # before: values taken for log2 by their look alone (an array series' log10 or ln values,
+    # as Golub's) were coloured under "log2 fold change", a +1 (10-fold) read as 2-fold; the
+    # report's caption said so in words while the figure's own colour bar did not
+    planted.obs["cluster"] = planted.obs["type"]
+
+    def colour_bar(adata):
+        fig = gx.pl.markers(adata, n_genes=2)
+        return fig.axes[-1].get_ylabel()
+
+    assert colour_bar(planted) == "difference of means (log2 FC if the input is log2)"
+    linear = planted.copy()
+    linear.X = 2.0 ** planted.X  # linear values: pp.log2 takes their log2 and records it
+    gx.pp.log2(linear)
+    assert linear.uns["log2"]["applied"]
+    assert colour_bar(linear) == "log2 fold change"
+    scanpy_log2 = planted.copy()
+    scanpy_log2.uns["log1p"] = {"base": 2}  # sc.pp.log1p(adata, base=2)
+    assert colour_bar(scanpy_log2) == "log2 fold change"
+    judged = planted.copy()
+    gx.pp.log2(judged)  # judged already logged: the record says nothing about the base
+    assert not judged.uns["log2"]["applied"]
+    assert colour_bar(judged) == "difference of means (log2 FC if the input is log2)"

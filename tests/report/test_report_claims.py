@@ -514,7 +514,8 @@ def test_differences_of_means_of_an_unknown_log_base_are_not_headed_log2fc():
     table = next(b for b in blocks if hasattr(b, "columns"))
     assert table.columns[4] == "diff. of means"
     caption = next(b.caption for b in blocks if hasattr(b, "png"))
-    assert "colour is the difference of the means (labelled log2 fold change" in caption
+    assert ("colour is the difference of the means (a log2 fold change only if the input is "
+            "log2)") in caption
     logged = make_planted(n_per_group=8, n_groups=2, n_genes=40)
     logged.X = 2.0 ** (logged.X + 3)  # linear values: gexclust takes their log2 itself
     cluster_samples(logged, run)
