@@ -206,8 +206,8 @@ def test_bad_input_gives_one_line_error(cli, tmp_path, content, args, message):
          "(1.5e+308 in sample 's3'; the largest float64 is 1.8e+308): its mean or variance "
          "overflows (1 such gene(s) in all)."),
     (["--recipe", "seed"], "pp.scale: gene 'p2' has values too large to average or square"),
-    (["--all-genes"], "row 's3' has values too large for euclidean distances in float64 (up "
-                      "to 1.35e+308): the distances overflow."),
+    (["--all-genes"], "tl.hclust: sample 's3' has values too large for euclidean distances in "
+                      "float64 (up to 1.35e+308): the distances overflow."),
 ])
 def test_values_too_large_to_square_are_named_not_called_missing(cli, tmp_path, args, start):
     # before: "row 's3' contains NaN or infinite values ... Handle missing values first" (a

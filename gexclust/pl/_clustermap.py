@@ -206,7 +206,7 @@ def clustermap_spec(
         # only drawn: no cophenetic correlation (whose warnings would speak of the samples')
         Z_genes, _ = build_tree(values.T, method=gene_method, metric=gene_metric,
                                 labels=adata.var_names[genes].tolist(), what="genes",
-                                cophenetic=False)
+                                cophenetic=False, caller="pl.clustermap")
         gene_leaves = hierarchy.leaves_list(Z_genes)
         columns = gene_leaves
         title = f"{len(genes):,} genes" if all_genes else f"top {len(genes)} variable genes"

@@ -220,8 +220,9 @@ def choose_k(
                     "sample), or a smaller sample_size")
     _warn_if_slow(m, data.shape[1], n_copies=n_rotations + (0 if reference == "rotate" else n_refs),
                   sample_size=sample_size)
-    observed = _cut_scores(data, pairwise_distances(data, metric=metric, labels=labels), cuts,
-                           metric=metric, with_ch=False)
+    distances = pairwise_distances(data, metric=metric, labels=labels, item="sample",
+                                   caller="tl.choose_k")
+    observed = _cut_scores(data, distances, cuts, metric=metric, with_ch=False)
     observed["calinski_harabasz"] = np.array([np.nan, *ch])
     # each copy is small matrix work (a QR of n x width, distances of 2,000 rows): BLAS
     # threads only spin against each other, 4x slower on a busy 2-core machine

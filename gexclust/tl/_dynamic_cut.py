@@ -68,7 +68,9 @@ def cut_dynamic(
                         task="cut(method='dynamic', variant='hybrid')", what=what,
                         alternatives="variant='tree' (uses the tree alone, any size), a static "
                         "cut (n_clusters= or height=), or a tree of fewer " + what)
-        distances = squareform(pairwise_distances(data, metric=tree.params["metric"]))
+        distances = squareform(pairwise_distances(
+            data, metric=tree.params["metric"], item=what[:-1], caller="tl.cut",
+            labels=(adata.obs_names if tree.axis == "obs" else adata.var_names)[tree.rows]))
         raw = cutree_hybrid(
             Z, distances, min_cluster_size=min_cluster_size, deep_split=deep_split,
             cut_height=height,

@@ -266,14 +266,21 @@ def cophenetic_correlation(Z: np.ndarray, distances: np.ndarray) -> float:
     return float(hierarchy.cophenet(Z, distances)[0])
 
 
-def pairwise_distances(data: np.ndarray, *, metric: str, labels=None) -> np.ndarray:
-    """Condensed distance vector between the rows of ``data``, refusing NaN and undefined rows."""
+def pairwise_distances(data: np.ndarray, *, metric: str, labels=None, item: str = "row",
+                       caller: str = "tl.hclust") -> np.ndarray:
+    """Condensed distance vector between the rows of ``data``, refusing NaN and undefined rows.
+
+    Errors start with ``caller`` and name the row as ``item`` (``'sample'``, ``'gene'``) with
+    its label: a gene tree's refused row is a gene, not the sample a bare "row" suggests.
+    """
+    where = f"{caller}: {item}"
     if not np.isfinite(data).all():
         i = int(np.flatnonzero(~np.isfinite(data).all(axis=1))[0])
         name = labels[i] if labels is not None else i
         msg = (
-            f"row {name!r} contains NaN or infinite values; distances would be undefined. "
-            "Handle missing values first (read_cumida(missing=...))"
+            f"{where} {name!r} contains NaN or infinite values; distances would be undefined. "
+            "Handle missing values first (the readers' missing='drop' or 'impute', gexclust "
+            "run --missing, or leave out what holds them)"
         )
         raise ValueError(msg)
     if metric == "spearman":
@@ -283,20 +290,20 @@ def pairwise_distances(data: np.ndarray, *, metric: str, labels=None) -> np.ndar
         data = rankdata(data, axis=1)
         metric = "correlation"
     if metric in ("correlation", "cosine"):
-        _check_defined(data, metric, labels)
+        _check_defined(data, metric, labels=labels, item=item, caller=caller)
     with np.errstate(over="ignore"):  # values near the float limit: refused just below
         distances = pdist(data, metric=metric)
     if not np.isfinite(distances).all():  # finite values whose squares overflow
         i = int(np.argmax(np.abs(data).max(axis=1)))
         name = labels[i] if labels is not None else i
-        msg = (f"row {name!r} has values too large for {metric} distances in {data.dtype} "
+        msg = (f"{where} {name!r} has values too large for {metric} distances in {data.dtype} "
                f"(up to {np.abs(data[i]).max():.3g}): the distances overflow. These are not "
                "missing values; check the values (a unit or parsing error?) or log2 them first")
         raise ValueError(msg)
     return distances
 
 
-def _check_defined(data: np.ndarray, metric: str, labels) -> None:
+def _check_defined(data: np.ndarray, metric: str, *, labels, item: str, caller: str) -> None:
     """Correlation needs non-constant rows and cosine non-zero rows, or distances become NaN."""
     if metric == "correlation":
         bad = np.ptp(data, axis=1) == 0
@@ -308,6 +315,6 @@ def _check_defined(data: np.ndarray, metric: str, labels) -> None:
         i = int(np.flatnonzero(bad)[0])
         name = labels[i] if labels is not None else i
         other = "'euclidean' or 'cityblock'" if metric == "correlation" else "'euclidean'"
-        msg = (f"row {name!r} {why} (metric={metric!r}); remove it or use a metric that "
-               f"is defined for it ({other})")
+        msg = (f"{caller}: {item} {name!r} {why} (metric={metric!r}); remove it or use a "
+               f"metric that is defined for it ({other})")
         raise ValueError(msg)

@@ -75,9 +75,13 @@ def check_memory(n: int, method: str, metric: str, *, what: str = "observations"
     )
 
 
+#: How an error names one of the ``what`` a tree is built of.
+ITEM = {"observations": "sample", "genes": "gene"}
+
+
 def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
                optimal_ordering: bool = False, what: str = "observations",
-               cophenetic: bool = True):
+               cophenetic: bool = True, caller: str = "tl.hclust"):
     """Linkage matrix (scipy layout) of the rows of ``data`` and its cophenetic correlation.
 
     ``cophenetic=False`` (a tree only drawn, such as a clustermap's gene tree): NaN instead,
@@ -86,8 +90,9 @@ def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
     from ._hclust import cophenetic_correlation, pairwise_distances
 
     n = data.shape[0]
+    named = {"labels": labels, "item": ITEM.get(what, "row"), "caller": caller}
     if n <= SMALL_N:
-        distances = pairwise_distances(data, metric=metric, labels=labels)
+        distances = pairwise_distances(data, metric=metric, **named)
         Z = hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
         return Z, cophenetic_correlation(Z, distances) if cophenetic else float("nan")
     if optimal_ordering:
@@ -98,11 +103,11 @@ def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
         raise ValueError(msg)
     check_memory(n, method, metric, what=what)
     warn_if_slow(n, data.shape[1], method, metric, what=what)
-    _check_finite_rows(data, labels)
-    Z = _large_tree(data, method=method, metric=metric, labels=labels)
+    _check_finite_rows(data, named)
+    Z = _large_tree(data, method=method, metric=metric, named=named)
     if not cophenetic:
         return Z, float("nan")
-    return Z, sampled_cophenetic(Z, data, metric=metric, labels=labels)
+    return Z, sampled_cophenetic(Z, data, metric=metric, named=named)
 
 
 def estimated_seconds(n: int, d: int, method: str, metric: str) -> float | None:
@@ -145,18 +150,19 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _check_finite_rows(data: np.ndarray, labels) -> None:
+def _check_finite_rows(data: np.ndarray, named: dict) -> None:
     """Refuse NaN/inf rows with the same message as the scipy path (raised by it)."""
     from ._hclust import pairwise_distances
 
     bad = ~np.isfinite(data).all(axis=1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        labels = named["labels"]
         pairwise_distances(data[[i, i]], metric="euclidean",
-                           labels=None if labels is None else [labels[i]] * 2)
+                           **{**named, "labels": None if labels is None else [labels[i]] * 2})
 
 
-def _large_tree(data: np.ndarray, *, method: str, metric: str, labels) -> np.ndarray:
+def _large_tree(data: np.ndarray, *, method: str, metric: str, named: dict) -> np.ndarray:
     import fastcluster
 
     from ._distances import BLAS_METRICS, blocked_pdist, standardise
@@ -170,7 +176,7 @@ def _large_tree(data: np.ndarray, *, method: str, metric: str, labels) -> np.nda
         data = rankdata(data, axis=1)  # Spearman's rho is Pearson's r on ranks
         metric = "correlation"
     if metric in ("correlation", "cosine"):
-        _check_defined(data, metric, labels)
+        _check_defined(data, metric, **named)
     if metric in VECTOR_LINKAGES.get(method, ()):
         logger.info("hclust: %s/%s on %d items in O(n*d) memory", method, metric, n)
         rows = data if method == "ward" else standardise(data, metric)
@@ -209,7 +215,7 @@ def _link_in_place(distances: np.ndarray, method: str) -> np.ndarray:
     return Z
 
 
-def sampled_cophenetic(Z: np.ndarray, data: np.ndarray, *, metric: str, labels=None,
+def sampled_cophenetic(Z: np.ndarray, data: np.ndarray, *, metric: str, named=None,
                        n_sample: int = COPHENETIC_SAMPLE, seed: int = 0) -> float:
     """Cophenetic correlation over the pairs of a random sample of leaves (exact when all fit).
 
@@ -222,9 +228,10 @@ def sampled_cophenetic(Z: np.ndarray, data: np.ndarray, *, metric: str, labels=N
     rng = np.random.default_rng(seed)
     sample = np.arange(n) if n <= n_sample else np.sort(rng.choice(n, n_sample, replace=False))
     sub = induced_linkage(Z, sample)
-    names = None if labels is None else [labels[i] for i in sample]
-    return cophenetic_correlation(sub, pairwise_distances(data[sample], metric=metric,
-                                                          labels=names))
+    named = dict(named or {})
+    if named.get("labels") is not None:
+        named["labels"] = [named["labels"][i] for i in sample]
+    return cophenetic_correlation(sub, pairwise_distances(data[sample], metric=metric, **named))
 
 
 def induced_linkage(Z: np.ndarray, leaves: np.ndarray) -> np.ndarray:

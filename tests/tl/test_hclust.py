@@ -84,10 +84,15 @@ def test_unknown_options_name_the_valid_ones(planted):
 
 def test_nan_and_constant_rows_are_refused(planted):
     planted.X[3, 2] = np.nan
-    with pytest.raises(ValueError, match="row 's3' contains NaN"):
+    with pytest.raises(ValueError, match=r"^tl\.hclust: sample 's3' contains NaN"):
         gx.tl.hclust(planted)
+    # before: "row 'g2' contains NaN", a gene tree's refused gene called a row (read as a
+    # sample), and the remedy named read_cumida whatever the data came from
+    with pytest.raises(ValueError, match=r"^tl\.hclust: gene 'g2' contains NaN.*the readers' "
+                                         r"missing='drop' or 'impute', gexclust run --missing"):
+        gx.tl.hclust(planted, axis="var")
     planted.X[3, :] = 1.0
-    with pytest.raises(ValueError, match="row 's3' is constant"):
+    with pytest.raises(ValueError, match=r"^tl\.hclust: sample 's3' is constant"):
         gx.tl.hclust(planted, method="average", metric="correlation")
 
 
@@ -140,7 +145,7 @@ def test_identical_samples_and_two_samples_give_a_reason_not_a_warning(caplog):
 
 def test_constant_row_message_names_the_metric_and_a_metric_that_works(planted):
     planted.X[3, :] = 1.0
-    with pytest.raises(ValueError, match=r"row 's3' is constant.*\(metric='correlation'\); "
+    with pytest.raises(ValueError, match=r"sample 's3' is constant.*\(metric='correlation'\); "
                                          r"remove it or use a metric that is defined for it"):
         gx.tl.hclust(planted, method="average", metric="correlation")
 
@@ -195,7 +200,8 @@ def test_use_rep_and_layer_refusals_name_the_tool(planted):
 def test_distances_that_overflow_are_named_not_left_to_scipy(planted):
     # before: scipy's "The condensed distance matrix must contain only finite values."
     planted.X[3, 5] = 1.5e308
-    with pytest.raises(ValueError, match=r"row 's3' has values too large for euclidean "
-                                         r"distances in float64 \(up to 1\.5e\+308\): the "
-                                         r"distances overflow\. These are not missing values"):
+    with pytest.raises(ValueError, match=r"^tl\.hclust: sample 's3' has values too large for "
+                                         r"euclidean distances in float64 \(up to 1\.5e\+308\): "
+                                         r"the distances overflow\. These are not missing "
+                                         r"values"):
         gx.tl.hclust(planted)
