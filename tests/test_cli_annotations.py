@@ -138,3 +138,22 @@ def test_rows_of_other_samples_are_a_warning_line(cli, tmp_path, small_csv):
             "out: 'GSM_other'") in result.stderr
     adata = ad.read_h5ad(out / "adata.h5ad")
     assert sorted(adata.obs["lot"].cat.categories) == ["L0", "L1"]
+
+
+def test_example_sheet_age_is_tested_across_the_clusters(cli, tmp_path):
+    """GSE9476's sheet (simulated values in its layout): 'Age', 50 values over 64 samples.
+
+    Before, 'Age' (33 distinct values) was only named as not compared with the clusters.
+    """
+    sheet = shared_file("GSE9476_meta_info.txt")
+    out = tmp_path / "example"
+    cli("run", "--annotations", sheet, "-o", out, "--formats", "png")
+    limits = _limits(_report_text(out))
+    assert ("The clusters differ in the numeric .obs column 'Age': Kruskal-Wallis H 27.14, "
+            "epsilon² 0.554 over the 50 samples with a value (14 without one left out), "
+            "permutation p = 0.001; medians per cluster 1: 64, 2: 26, 3: 53.5 and 4: 33."
+            ) in limits
+    assert "It differs between the sample types as well (epsilon² 0.563)" in limits
+    assert "Age 50 14 27.14 0.554 0.001 1: 64; 2: 26; 3: 53.5; 4: 33" in limits
+    assert "'Age' (" not in limits  # no longer named as not compared
+    assert "the sample sheet's 'Desc' (64 distinct values)." in limits
