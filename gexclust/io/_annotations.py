@@ -11,12 +11,13 @@ import csv
 import os
 import re
 
+import numpy as np
 import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
 from .._files import read_bytes
-from .._labels import MISSING_LABELS
+from .._labels import MISSING_LABELS, parse_number
 from .._limits import Limits
 from .._logging import logger
 from ._cumida_parse import _lines, _short, spreadsheet_text
@@ -57,10 +58,13 @@ def read_annotations(
 
     Returns
     -------
-    DataFrame indexed by the sample ids (index name: the id column), one categorical column of
-    strings per other column of the sheet, in sheet order. Values are kept as written (``007``
-    stays ``'007'``); empty cells and pandas' missing-value texts (``NA``, ``n/a``, ...) are
-    NaN. ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key`` and
+    DataFrame indexed by the sample ids (index name: the id column), one column per other
+    column of the sheet, in sheet order. A measurement (every value written as a number, with
+    more distinct values than half the samples: an age, a RIN, a scan order) is a float64
+    column, as scanpy and the report take numbers; any other column is categorical text as
+    written (batch ``1``-``5`` stays the categories ``'1'``-``'5'``, ``007`` stays
+    ``'007'``). Empty cells and pandas' missing-value texts (``NA``, ``n/a``, ...) are NaN.
+    ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key`` and
     ``encoding``. ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so
     with checks.
 
@@ -87,7 +91,8 @@ def read_annotations(
     j = _id_column(header, rows, path, obs_names, key)
     ids = [row[j] for row in rows]
     _check_ids(ids, line_numbers, header[j], path)
-    df = pd.DataFrame({name: pd.Categorical([_value(row[i]) for row in rows])
+    counted = _data_rows(ids, obs_names)
+    df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted)
                        for i, name in enumerate(header) if i != j},
                       index=pd.Index(ids, dtype=str, name=header[j]))
     df.attrs.update(path=str(path), sha256=digest, key=header[j], encoding=encoding)
@@ -146,7 +151,8 @@ def annotate_obs(
     columns = [c for c in df.columns if _new_column(adata, df, c, sheet)]
     for column in columns:
         values = df[column].reindex(adata.obs_names).array  # a Categorical: no str->object
-        adata.obs[column] = values.remove_unused_categories()
+        adata.obs[column] = (values.remove_unused_categories()
+                             if isinstance(values, pd.Categorical) else values.to_numpy())
     adata.uns["annotations"] = {"path": sheet, "sha256": df.attrs["sha256"],
                                 "key": df.attrs["key"], "columns": list(columns)}
     logger.info("%s: sample ids in column %r; added to .obs: %s", sheet, df.attrs["key"],
@@ -350,7 +356,7 @@ def _new_column(adata: AnnData, df: pd.DataFrame, column: str, sheet: str) -> bo
     if column == "type" and not theirs.map(_is_label).any():
         # the input has no type at all: the sheet's replaces it (once every column is checked)
         return True
-    same = [_label(a) == _label(b) for a, b in zip(ours, theirs, strict=True)]
+    same = [_same(a, b) for a, b in zip(ours, theirs, strict=True)]
     if all(same):
         logger.info("%s: column %r equals .obs[%r]; kept as it was", sheet, column, column)
         return False
@@ -363,6 +369,40 @@ def _new_column(adata: AnnData, df: pd.DataFrame, column: str, sheet: str) -> bo
 
 def _value(cell: str) -> str | None:
     return None if cell in MISSING_LABELS else cell
+
+
+def _data_rows(ids: list[str], obs_names) -> np.ndarray:
+    """Rows of the data's samples (all rows without ``obs_names``, or if none is one)."""
+    if obs_names is None:
+        return np.ones(len(ids), dtype=bool)
+    wanted = set(map(str, obs_names))
+    rows = np.array([sample in wanted for sample in ids], dtype=bool)
+    return rows if rows.any() else np.ones(len(ids), dtype=bool)
+
+
+def _column(name: str, cells: list[str | None], counted: np.ndarray):
+    """A sheet column: float64 if a measurement, else categorical text as written.
+
+    A measurement has every value written as a number (``007`` is a code) and more distinct
+    values, over the data's samples, than a grouping has (half the samples: the report's
+    rule, so that it tests as numbers what ``.obs`` holds as numbers). Batch codes ``1``-``5``
+    stay categories: scanpy would colour a number column as a gradient. ``type`` is a label.
+    """
+    numbers = np.array([np.nan if c is None else parse_number(c) for c in cells], dtype=float)
+    texts = pd.Categorical(cells)
+    if name == "type" or any(c is not None and np.isnan(x)
+                             for c, x in zip(cells, numbers, strict=True)):
+        return texts
+    n_values = len(np.unique(numbers[counted & np.isfinite(numbers)]))
+    return numbers if n_values > max(2, int(counted.sum()) // 2) else texts
+
+
+def _same(ours, theirs) -> bool:
+    """Whether a sheet's value equals the input's: as text, or as numbers (31.0 and '31')."""
+    if _label(ours) == _label(theirs):
+        return True
+    a, b = (parse_number(str(v)) if _is_label(v) else None for v in (ours, theirs))
+    return a is not None and a == b
 
 
 def _is_label(value) -> bool:

@@ -172,8 +172,9 @@ def test_a_column_equal_to_the_ids_only_by_chance_is_not_taken_silently(tmp_path
         gx.io.annotate_obs(adata, path)
     assert list(adata.obs.columns) == []
     gx.io.annotate_obs(adata, path, key="patient")  # named: taken as asked
-    assert adata.obs["sample"].tolist() == [sheet_ids[3], sheet_ids[0], sheet_ids[1],
-                                            sheet_ids[2]]
+    # (1.0-4.0, a number per sample, are kept as numbers: str() gives them back)
+    assert adata.obs["sample"].astype(str).tolist() == [sheet_ids[3], sheet_ids[0],
+                                                        sheet_ids[1], sheet_ids[2]]
 
 
 @pytest.mark.parametrize("column", ["_index", "batch/lot"])
@@ -282,4 +283,39 @@ def test_spreadsheet_csv_with_semicolons(tmp_path):
         gx.io.read_annotations(hinted, adata.obs_names)
     hinted.write_text('"sep=;"\n' + "sample;batch\n" + "".join(
         f"{s};{i}\n" for i, s in enumerate(adata.obs_names)))
-    assert gx.io.read_annotations(hinted, adata.obs_names)["batch"].tolist() == list("012345")
+    # (six numbers over six samples are a measurement, kept as numbers)
+    assert gx.io.read_annotations(hinted, adata.obs_names)["batch"].tolist() == [
+        0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_measurements_are_numbers_in_obs_and_groupings_stay_categories(tmp_path):
+    # before: every column was categorical text, so adata.obs['age'].mean() raised and scanpy
+    # coloured an age as one colour per distinct value; the report now tests such columns
+    # as numbers, and .obs holds them as numbers too
+    import anndata as ad
+
+    adata = _adata(8)
+    age = ["31", "NA", "45.5", "60", "27", "", "52", "38"]  # 6 values over 8 samples
+    rows = [f"{s}\t{a}\t{i % 3 + 1}\t00{i}\t{i}{'x' if i == 7 else ''}"
+            for i, (s, a) in enumerate(zip(adata.obs_names, age, strict=True))]
+    path = tmp_path / "sheet.tsv"
+    path.write_text("sample\tage\tbatch\tcode\tmixed\n" + "\n".join(rows) + "\n")
+    gx.io.annotate_obs(adata, path)
+    obs = adata.obs
+    assert obs["age"].dtype == np.float64
+    np.testing.assert_array_equal(obs["age"], [31, np.nan, 45.5, 60, 27, np.nan, 52, 38])
+    assert obs["age"].mean() == pytest.approx(42.25)
+    assert obs["batch"].dtype == "category"  # 3 values over 8 samples: a grouping
+    assert obs["batch"].tolist() == ["1", "2", "3", "1", "2", "3", "1", "2"]
+    assert obs["code"].tolist()[:2] == ["000", "001"]  # a code written with zeros is text
+    assert obs["mixed"].dtype == "category"  # '7x' is no number: the column stays text
+    adata.write_h5ad(tmp_path / "a.h5ad")  # NaN in a float column, text beside it
+    back = ad.read_h5ad(tmp_path / "a.h5ad").obs
+    np.testing.assert_array_equal(back["age"], obs["age"])
+    assert back["mixed"].tolist() == obs["mixed"].tolist()
+    # the same ages already in .obs as text (GEO characteristics) are the same values
+    again = _adata(8)
+    again.obs["age"] = [a if a not in ("NA", "") else None for a in age]
+    again.obs.loc["GSM102", "age"] = "45.50"
+    gx.io.annotate_obs(again, path)
+    assert again.obs["age"].tolist()[2] == "45.50"  # kept as it was, not refused
