@@ -290,7 +290,8 @@ def _dataset(ctx: _Context) -> Section:
                  ["sheet sha256", f"{sheet.get('sha256') or 'n/a'}"],
                  ["sheet columns added",
                   (", ".join(map(str, sheet.get("columns", []))) or "none")
-                  + f" (sample ids in '{sheet.get('key')}')"]]
+                  + f" (sample {'titles' if sheet.get('matched') == 'title' else 'ids'} in "
+                  f"'{sheet.get('key')}')"]]
     blocks = [Table(["item", "value"], rows)]
     if source.get("note"):
         blocks.append(Paragraph(str(source["note"])))

@@ -33,6 +33,7 @@ def read_annotations(
     obs_names=None,
     *,
     key: str | None = None,
+    titles=None,
     limits: Limits | None = None,
 ) -> pd.DataFrame:
     r"""Read a sample sheet (CSV or TSV, optionally gzipped) into a DataFrame indexed by sample.
@@ -53,6 +54,11 @@ def read_annotations(
     key
         The column holding the sample ids. Without it and without ``obs_names``, the first
         column.
+    titles
+        The samples' titles (``adata.obs['title']``, as GEO's series matrix and SOFT give
+        them), in the order of ``obs_names``. When no column holds any of ``obs_names`` (nor
+        ``key``'s column), the column holding most titles is taken, if every sample has a
+        title of its own; its rows are indexed by the ids of the samples they title.
     limits
         Bounds on reading (see :func:`gexclust.io.read_cumida`).
 
@@ -64,16 +70,17 @@ def read_annotations(
     column, as scanpy and the report take numbers; any other column is categorical text as
     written (batch ``1``-``5`` stays the categories ``'1'``-``'5'``, ``007`` stays
     ``'007'``). Empty cells and pandas' missing-value texts (``NA``, ``n/a``, ...) are NaN.
-    ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key`` and
-    ``encoding``. ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so
-    with checks.
+    ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key``, ``matched``
+    (``'obs_names'``, or ``'title'`` when the rows were matched by title) and ``encoding``.
+    ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so with checks.
 
     Raises
     ------
     gexclust.InputError
         Naming the file, line or column: an empty sheet or one without rows, an empty or
-        duplicated column name, a ragged row, an empty or duplicated sample id (naming its
-        lines), no column holding any of ``obs_names``, or an unknown ``key``.
+        duplicated column name, a ragged row, an empty or duplicated sample id or title
+        (naming its lines), no column holding any of ``obs_names`` or ``titles``, two columns
+        holding them, or an unknown ``key``.
 
     Examples
     --------
@@ -88,14 +95,19 @@ def read_annotations(
     text, encoding = spreadsheet_text(raw, path, kind="a CSV/TSV",
                                       expected="a CSV or TSV sample sheet")
     header, rows, line_numbers = _parse(text, path)
-    j = _id_column(header, rows, path, obs_names, key)
+    titles = _usable_titles(obs_names, titles)
+    j, by_title = _id_column(header, rows, path, obs_names, key, titles)
     ids = [row[j] for row in rows]
-    _check_ids(ids, line_numbers, header[j], path)
+    _check_ids(ids, line_numbers, header[j], path)  # repeated titles refused as ids are
+    if by_title:
+        sample_of = dict(zip(titles, map(str, obs_names), strict=True))
+        ids = [sample_of.get(title, title) for title in ids]
     counted = _data_rows(ids, obs_names)
     df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted)
                        for i, name in enumerate(header) if i != j},
                       index=pd.Index(ids, dtype=str, name=header[j]))
-    df.attrs.update(path=str(path), sha256=digest, key=header[j], encoding=encoding)
+    df.attrs.update(path=str(path), sha256=digest, key=header[j],
+                    matched="title" if by_title else "obs_names", encoding=encoding)
     return df
 
 
@@ -145,7 +157,8 @@ def annotate_obs(
     one platform) are left out with a warning giving how many and the first few.
     """
     adata = adata.copy() if copy else adata
-    df = read_annotations(path, adata.obs_names, key=key, limits=limits)
+    titles = adata.obs.get("title")
+    df = read_annotations(path, adata.obs_names, key=key, titles=titles, limits=limits)
     sheet = df.attrs["path"]
     _check_coverage(df, adata.obs_names, sheet)
     columns = [c for c in df.columns if _new_column(adata, df, c, sheet)]
@@ -154,10 +167,29 @@ def annotate_obs(
         adata.obs[column] = (values.remove_unused_categories()
                              if isinstance(values, pd.Categorical) else values.to_numpy())
     adata.uns["annotations"] = {"path": sheet, "sha256": df.attrs["sha256"],
-                                "key": df.attrs["key"], "columns": list(columns)}
-    logger.info("%s: sample ids in column %r; added to .obs: %s", sheet, df.attrs["key"],
-                ", ".join(columns) or "nothing")
+                                "key": df.attrs["key"], "matched": df.attrs["matched"],
+                                "columns": list(columns)}
+    logger.info("%s: %s in column %r; added to .obs: %s", sheet, ids_word(df.attrs["matched"]),
+                df.attrs["key"], ", ".join(columns) or "nothing")
     return adata if copy else None
+
+
+def ids_word(matched: str) -> str:
+    """How a sheet's rows were matched to the samples, in words."""
+    return ("sample titles (no sample ids; matched to .obs['title'])" if matched == "title"
+            else "sample ids")
+
+
+def _usable_titles(obs_names, titles) -> list[str] | None:
+    """``titles`` as texts if they can stand for the samples: one each, none missing, unique."""
+    if titles is None or obs_names is None:
+        return None
+    from .._labels import is_missing_label
+
+    titles = [str(t).strip() if not is_missing_label(t) else None for t in titles]
+    if len(titles) != len(obs_names) or None in titles or len(set(titles)) < len(titles):
+        return None
+    return titles
 
 
 def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
@@ -245,25 +277,44 @@ def _check_header(header: list[str], path) -> None:
         seen[name] = j
 
 
-def _id_column(header, rows, path, obs_names, key) -> int:
-    """Index of the id column: ``key``, else the one holding most ``obs_names``, else the first."""
+def _id_column(header, rows, path, obs_names, key, titles) -> tuple[int, bool]:
+    """The id column and whether its rows are matched by title.
+
+    The column is ``key``, else the one holding most ``obs_names``, else (none holding any)
+    the one holding most ``titles``: GEO series name samples by GSM id, users' sheets often
+    by the titles the submitters gave them. Without ``obs_names``, the first column.
+    """
     if key is not None:
         if key not in header:
             msg = f"{path}, line 1: no column {key!r} (columns: {_listed(header)})"
             raise InputError(msg)
-        return header.index(key)
+        j = header.index(key)
+        return j, _holds(rows, j, titles) and not _holds(rows, j, obs_names)
     if obs_names is None:
-        return 0
+        return 0, False
     wanted = set(map(str, obs_names))
     hits = [len(wanted.intersection(row[j] for row in rows)) for j in range(len(header))]
     best = max(range(len(header)), key=lambda j: (hits[j], -j))
     _check_no_rival(header, rows, path, wanted, best, hits[best])
-    if hits[best] == 0:
-        shown = _listed(sorted(wanted)[:N_SHOWN], more=len(wanted) > N_SHOWN)
-        msg = (f"{path}: no column holds any sample id of the data (such as {shown}); "
-               f"columns: {_listed(header)}{_near_miss(header, rows, wanted)}")
-        raise InputError(msg)
-    return best
+    if hits[best] > 0:
+        return best, False
+    if titles is not None:
+        named = set(titles)
+        hits = [len(named.intersection(row[j] for row in rows)) for j in range(len(header))]
+        best = max(range(len(header)), key=lambda j: (hits[j], -j))
+        _check_no_rival(header, rows, path, named, best, hits[best], what="sample titles")
+        if hits[best] > 0:
+            return best, True
+    shown = _listed(sorted(wanted)[:N_SHOWN], more=len(wanted) > N_SHOWN)
+    nor = " nor sample title (.obs['title'])" if titles is not None else ""
+    msg = (f"{path}: no column holds any sample id{nor} of the data (such as {shown}); "
+           f"columns: {_listed(header)}{_near_miss(header, rows, wanted)}")
+    raise InputError(msg)
+
+
+def _holds(rows, j, names) -> bool:
+    """Whether column ``j`` holds any of ``names``."""
+    return names is not None and bool(set(map(str, names)).intersection(r[j] for r in rows))
 
 
 def _near_miss(header, rows, wanted) -> str:
@@ -278,7 +329,8 @@ def _near_miss(header, rows, wanted) -> str:
     return ""
 
 
-def _check_no_rival(header, rows, path, wanted, best, n_hits) -> None:
+def _check_no_rival(header, rows, path, wanted, best, n_hits, *,
+                    what: str = "sample ids") -> None:
     """Refuse a guess another column contests: ids written as a spreadsheet rewrites them.
 
     A spreadsheet turns ``1`` into ``1.0`` and ``007`` into ``7``, or ids are typed in
@@ -291,7 +343,7 @@ def _check_no_rival(header, rows, path, wanted, best, n_hits) -> None:
     for j in range(len(header)):
         if j != best and len(loose.intersection(_loose(row[j]) for row in rows)) >= n_hits:
             msg = (f"{path}: columns {header[best]!r} and {header[j]!r} both hold the data's "
-                   f"sample ids ({header[j]!r} up to case, quotes or number format); name the "
+                   f"{what} ({header[j]!r} up to case, quotes or number format); name the "
                    "id column (--annotations-key / key=)")
             raise InputError(msg)
 
@@ -327,8 +379,10 @@ def _check_coverage(df: pd.DataFrame, obs_names, sheet: str) -> None:
     in_sheet = set(df.index)
     absent = [s for s in obs_names if s not in in_sheet]
     if absent:
+        by = " (matched by .obs['title'])" if df.attrs.get("matched") == "title" else ""
         msg = (f"{sheet}: {len(absent)} of the {len(obs_names)} samples have no row in column "
-               f"{df.attrs['key']!r}: {_listed(absent[:N_SHOWN], more=len(absent) > N_SHOWN)}"
+               f"{df.attrs['key']!r}{by}: "
+               f"{_listed(absent[:N_SHOWN], more=len(absent) > N_SHOWN)}"
                "; add their rows (empty cells leave them unannotated)")
         raise InputError(msg)
     samples = set(obs_names)

@@ -319,3 +319,69 @@ def test_measurements_are_numbers_in_obs_and_groupings_stay_categories(tmp_path)
     again.obs.loc["GSM102", "age"] = "45.50"
     gx.io.annotate_obs(again, path)
     assert again.obs["age"].tolist()[2] == "45.50"  # kept as it was, not refused
+
+
+def _titled(n: int = 4):
+    adata = _adata(n)
+    adata.obs["title"] = [f"patient {i} tumour" for i in range(n)]
+    return adata
+
+
+def test_a_sheet_of_titles_is_matched_through_obs_title(tmp_path, caplog):
+    # GEO names samples by GSM id, users' sheets by title: before, "no column holds any
+    # sample id of the data"
+    adata = _titled()
+    path = tmp_path / "s.csv"
+    path.write_text("name,lot\n" + "".join(
+        f"{t},L{i}\n" for i, t in reversed(list(enumerate(adata.obs["title"])))))
+    with caplog.at_level(logging.INFO, logger="gexclust"):
+        gx.io.annotate_obs(adata, path)
+    assert adata.obs["lot"].tolist() == ["L0", "L1", "L2", "L3"]
+    assert adata.uns["annotations"]["key"] == "name"
+    assert adata.uns["annotations"]["matched"] == "title"
+    assert ("s.csv: sample titles (no sample ids; matched to .obs['title']) in column 'name'; "
+            "added to .obs: lot") in caplog.text
+    df = gx.io.read_annotations(path, adata.obs_names, titles=adata.obs["title"])
+    assert list(df.index) == ["GSM103", "GSM102", "GSM101", "GSM100"]
+    # ids win over titles: a column of GSM ids is the id column, as before
+    path.write_text("name,id,lot\n" + "".join(
+        f"{t},{s},L{i}\n" for i, (s, t) in enumerate(adata.obs["title"].items())))
+    out = gx.io.annotate_obs(_titled(), path, copy=True)
+    assert out.uns["annotations"]["matched"] == "obs_names"
+    assert out.obs["name"].tolist() == list(adata.obs["title"])
+
+
+def test_title_matching_keeps_the_refusals_of_ids(tmp_path):
+    adata = _titled()
+    titles = list(adata.obs["title"])
+    path = tmp_path / "s.csv"
+    # a title twice: refused as a repeated id is, naming its lines
+    path.write_text("name,lot\n" + "".join(f"{t},L\n" for t in [*titles, titles[0]]))
+    with pytest.raises(InputError, match=r"s\.csv, lines 2, 6: sample 'patient 0 tumour' "
+                                         r"appears 2 times in column 'name'"):
+        gx.io.annotate_obs(adata, path)
+    # two columns holding the titles: which one is meant is not guessed
+    path.write_text("name,other,lot\n" + "".join(
+        f"{t},{titles[(i + 1) % 4].upper()},L\n" for i, t in enumerate(titles)))
+    with pytest.raises(InputError, match=r"columns 'name' and 'other' both hold the data's "
+                                         r"sample titles"):
+        gx.io.annotate_obs(adata, path)
+    # titles that do not name one sample each cannot stand for the samples: the old error
+    path.write_text("name,lot\n" + "".join(f"{t},L\n" for t in titles))
+    adata.obs["title"] = ["tumour", "tumour", "normal", "normal"]
+    path.write_text("name,lot\ntumour,L1\nnormal,L2\n")
+    with pytest.raises(InputError, match=r"no column holds any sample id of the data \(such "
+                                         r"as 'GSM100'"):
+        gx.io.annotate_obs(adata, path)
+    # a sheet that names neither ids nor titles says it looked for both
+    adata = _titled()
+    path.write_text("name,lot\nsomeone,L1\n")
+    with pytest.raises(InputError, match=r"no column holds any sample id nor sample title "
+                                         r"\(\.obs\['title'\]\) of the data"):
+        gx.io.annotate_obs(adata, path)
+    # the samples without a row say the rows were matched by title
+    path.write_text(f"name,lot\n{titles[0]},L1\n")
+    with pytest.raises(InputError, match=r"3 of the 4 samples have no row in column 'name' "
+                                         r"\(matched by \.obs\['title'\]\)"):
+        gx.io.annotate_obs(adata, path)
+    assert list(adata.obs.columns) == ["type", "title"]  # nothing added on refusal
