@@ -675,3 +675,18 @@ def test_numeric_columns_beyond_the_pairwise_limit_use_chi_squared():
     assert f.p_method == "chi-squared"
     assert (f.h, f.p_value) == (pytest.approx(expected.statistic),
                                 pytest.approx(expected.pvalue))
+
+
+def test_gse781_array_qc_scores_are_tested_across_the_clusters():
+    """GSE781 GPL96's own numeric characteristics (Affymetrix Noise, Raw Q, Scaling Factor,
+    Age: a value per sample) were skipped as no grouping; the two clusters differ in the
+    arrays' Noise (medians 4.66 and 2.9) beyond chance."""
+    import gexclust as gx
+    from tests.conftest import shared_file
+
+    adata = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
+    limits = report_text(adata)["limits"]
+    assert ("The clusters differ in the numeric .obs column 'Noise': Kruskal-Wallis H 6.51, "
+            "epsilon² 0.407 over the 17 samples with a value, permutation p = 0.004; medians "
+            "per cluster 1: 4.66 and 2: 2.9.") in limits
+    assert "'Age' (permutation p = 0.956, over the 17 samples with a value)" in limits
