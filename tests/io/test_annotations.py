@@ -343,6 +343,11 @@ def test_a_sheet_of_titles_is_matched_through_obs_title(tmp_path, caplog):
             "added to .obs: lot") in caplog.text
     df = gx.io.read_annotations(path, adata.obs_names, titles=adata.obs["title"])
     assert list(df.index) == ["GSM103", "GSM102", "GSM101", "GSM100"]
+    assert (df.attrs["key"], df.attrs["matched"]) == ("name", "title")
+    # a column named by key= that holds titles is matched by title too
+    named = gx.io.annotate_obs(_titled(), path, key="name", copy=True)
+    assert named.obs["lot"].tolist() == ["L0", "L1", "L2", "L3"]
+    assert named.uns["annotations"]["matched"] == "title"
     # ids win over titles: a column of GSM ids is the id column, as before
     path.write_text("name,id,lot\n" + "".join(
         f"{t},{s},L{i}\n" for i, (s, t) in enumerate(adata.obs["title"].items())))
