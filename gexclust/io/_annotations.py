@@ -94,7 +94,7 @@ def read_annotations(
     raw, digest = read_bytes(path, limits=limits)
     text, encoding = spreadsheet_text(raw, path, kind="a CSV/TSV",
                                       expected="a CSV or TSV sample sheet")
-    header, rows, line_numbers = _parse(text, path)
+    header, rows, line_numbers, delimiter = _parse(text, path)
     titles = _usable_titles(obs_names, titles)
     j, by_title = _id_column(header, rows, path, obs_names, key, titles)
     ids = [row[j] for row in rows]
@@ -103,7 +103,9 @@ def read_annotations(
         sample_of = dict(zip(titles, map(str, obs_names), strict=True))
         ids = [sample_of.get(title, title) for title in ids]
     counted = _data_rows(ids, obs_names)
-    df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted)
+    # a semicolon-separated sheet comes from a locale whose decimal mark is the comma
+    decimal = "," if delimiter == ";" else "."
+    df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted, decimal)
                        for i, name in enumerate(header) if i != j},
                       index=pd.Index(ids, dtype=str, name=header[j]))
     df.attrs.update(path=str(path), sha256=digest, key=header[j],
@@ -192,8 +194,10 @@ def _usable_titles(obs_names, titles) -> list[str] | None:
     return titles
 
 
-def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, rows (cells stripped) and the lines they start on; empty rows are skipped.
+def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]:
+    """Header, rows (cells stripped), the lines they start on and the separator.
+
+    Empty rows are skipped.
 
     A quoted cell may span lines (a spreadsheet cell holding a line break); a quote left open
     at the end of the file is refused, not allowed to swallow the rows after it.
@@ -233,7 +237,7 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
     if not rows:
         msg = f"{path}: header found but no rows; expected one row per sample"
         raise InputError(msg)
-    return header, rows, numbers
+    return header, rows, numbers, delimiter
 
 
 #: A first line naming the separator, as spreadsheet programs read it ('sep=;').
@@ -434,15 +438,21 @@ def _data_rows(ids: list[str], obs_names) -> np.ndarray:
     return rows if rows.any() else np.ones(len(ids), dtype=bool)
 
 
-def _column(name: str, cells: list[str | None], counted: np.ndarray):
+def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: str = "."):
     """A sheet column: float64 if a measurement, else categorical text as written.
 
     A measurement has every value written as a number (``007`` is a code) and more distinct
     values, over the data's samples, than a grouping has (half the samples: the report's
     rule, so that it tests as numbers what ``.obs`` holds as numbers). Batch codes ``1``-``5``
     stay categories: scanpy would colour a number column as a gradient. ``type`` is a label.
+    With ``decimal=","`` (a semicolon-separated sheet) ``7,5`` is 7.5, in a column without
+    a ``.``.
     """
-    numbers = np.array([np.nan if c is None else parse_number(c) for c in cells], dtype=float)
+    if decimal == "," and not any(c is not None and "." in c for c in cells):
+        written = [None if c is None else c.replace(",", ".", 1) for c in cells]
+    else:
+        written = cells
+    numbers = np.array([np.nan if c is None else parse_number(c) for c in written], dtype=float)
     texts = pd.Categorical(cells)
     if name == "type" or any(c is not None and np.isnan(x)
                              for c, x in zip(cells, numbers, strict=True)):

@@ -271,7 +271,13 @@ def test_spreadsheet_csv_with_semicolons(tmp_path):
     df = gx.io.read_annotations(semi, adata.obs_names)
     assert list(df.columns) == ["batch", "ratio"]
     assert df["batch"].tolist() == ["0", "1"] * 3
-    assert df["ratio"].tolist() == [f"0,{i}" for i in range(6)]  # kept as written
+    # six numbers over six samples are a measurement, the comma their decimal mark (before
+    # numbers were kept as numbers: the text '0,1', which the report could not test)
+    assert df["ratio"].tolist() == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    dotted = tmp_path / "dotted.csv"  # a column with a '.' is not read with decimal commas
+    dotted.write_text("sample;v\n" + "".join(
+        f"{s};{'1.5' if i == 0 else f'2,{i}'}\n" for i, s in enumerate(adata.obs_names)))
+    assert gx.io.read_annotations(dotted, adata.obs_names)["v"].dtype == "category"
     # a comma in the header keeps commas the separator, semicolons in cells or not
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("sample,note\n" + "".join(f"{s},a;b\n" for s in adata.obs_names))
