@@ -621,6 +621,9 @@ def test_numeric_column_facts_match_scipy_and_hold_at_the_edges():
     assert (found["age"].n_samples, found["age"].n_missing) == (23, 1)
     assert found["age"].types_epsilon2 == pytest.approx(found["age"].epsilon2)  # types = clusters
     assert found["rin"].p_value == facts.numeric_columns(adata)[2].p_value  # seeded
+    assert (found["order"].numbering, found["age"].numbering) == (True, False)
+    adata.obs["years"] = 20.0 + 3 * np.arange(adata.n_obs)  # distinct ages: no row number
+    assert not {f.column: f for f in facts.numeric_columns(adata)}["years"].numbering
     # a grouping of numbers (batch 1-4) stays a category, compared by ARI, not here
     adata.obs["batch"] = np.resize([1.0, 2.0, 3.0, 4.0], adata.n_obs)
     assert "batch" not in {f.column for f in facts.numeric_columns(adata)}
