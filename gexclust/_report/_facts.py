@@ -15,7 +15,7 @@ from scipy.spatial.distance import squareform
 MAX_PAIRWISE = 3000
 #: ``.obs`` columns that are names or results, never candidate batches.
 NOT_BATCH = {"type", "cluster", "title", "samples", "geo_accession", "description",
-             "consensus"}
+             "consensus", "consensus_stability"}
 
 
 @dataclass

@@ -624,6 +624,10 @@ def test_numeric_column_facts_match_scipy_and_hold_at_the_edges():
     assert (found["order"].numbering, found["age"].numbering) == (True, False)
     adata.obs["years"] = 20.0 + 3 * np.arange(adata.n_obs)  # distinct ages: no row number
     assert not {f.column: f for f in facts.numeric_columns(adata)}["years"].numbering
+    # gexclust's own result is no covariate: a stability per sample (--consensus 100 gives
+    # more distinct values than half the samples) was tested against the clusters it rates
+    adata.obs["consensus_stability"] = np.linspace(0.5, 1, adata.n_obs)
+    assert "consensus_stability" not in {f.column for f in facts.numeric_columns(adata)}
     # a grouping of numbers (batch 1-4) stays a category, compared by ARI, not here
     adata.obs["batch"] = np.resize([1.0, 2.0, 3.0, 4.0], adata.n_obs)
     assert "batch" not in {f.column for f in facts.numeric_columns(adata)}
