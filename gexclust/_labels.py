@@ -9,6 +9,8 @@ samples into a class of their own.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 #: Texts that mean "no label": pandas' default ``na_values`` of ``read_csv``
@@ -55,6 +57,44 @@ def is_measurement(column) -> bool:
 def as_numbers(column) -> np.ndarray:
     """A numeric column as float64, NaN where missing (nullable dtypes too)."""
     return np.asarray(column.astype("float64"), dtype=float)
+
+
+#: A number as a sheet writes one: ``31``, ``-0.5``, ``7.25``, ``1e-3``. Codes written with
+#: leading zeros (``007``) are labels, not numbers; nor are ``inf`` or ``0x1F``.
+NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+LEADING_ZERO = re.compile(r"[-+]?0\d")
+
+
+def parse_number(text: str) -> float | None:
+    """``text`` as a number, or ``None`` if it is not written as one (``007`` is a code)."""
+    text = text.strip()
+    if not NUMBER.fullmatch(text) or LEADING_ZERO.match(text):
+        return None
+    number = float(text)
+    return number if np.isfinite(number) else None  # '1e999' overflows: not a measurement
+
+
+def numeric_values(column) -> np.ndarray | None:
+    """A column's values as float64 (NaN where missing), or ``None`` if one is no number.
+
+    A numeric column (:func:`is_measurement`) as it is; a column of texts or categories
+    (a sample sheet read before its numbers were kept as numbers, GEO characteristics) when
+    every value that is not missing is written as a number (:func:`parse_number`).
+    """
+    if is_measurement(column):
+        return as_numbers(column)
+    values = np.asarray(column, dtype=object)
+    out = np.full(len(values), np.nan)
+    for i, value in enumerate(values):
+        if is_missing_label(value):
+            continue
+        if isinstance(value, bool | np.bool_):
+            return None
+        number = parse_number(str(value))
+        if number is None:
+            return None
+        out[i] = number
+    return out
 
 
 def check_labels(column, *, key: str, caller: str) -> None:

@@ -194,14 +194,16 @@ def _annotate(args, adata) -> dict | None:
     if args.annotations is None:
         return None
     from .io import annotate_obs
+    from .io._annotations import ids_word
 
     annotate_obs(adata, args.annotations, key=args.annotations_key)
     info = adata.uns["annotations"]
     if not args.quiet:
-        print(f"annotations: {args.annotations}: sample ids in column {info['key']!r}; added "
-              f"to .obs: {', '.join(info['columns']) or 'nothing'}", file=sys.stderr)
+        print(f"annotations: {args.annotations}: {ids_word(info['matched'])} in column "
+              f"{info['key']!r}; added to .obs: {', '.join(info['columns']) or 'nothing'}",
+              file=sys.stderr)
     return {"path": str(args.annotations), "sha256": info["sha256"],
-            "sha256_of": "annotations file", "key": info["key"],
+            "sha256_of": "annotations file", "key": info["key"], "matched": info["matched"],
             "columns": list(info["columns"])}
 
 

@@ -111,11 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--annotations", default=None, metavar="SHEET",
                      help="sample sheet (CSV or TSV, .gz too; one row per sample): its columns "
                      "are added to .obs and the report checks whether the clusters follow "
-                     "one (a batch, a date); not used for clustering. Its sample-id column is "
-                     "found by matching the data's sample ids")
+                     "one (a batch, a date, an age); not used for clustering. Its sample-id "
+                     "column is found by matching the data's sample ids, else their titles "
+                     "(GEO's .obs['title'])")
     run.add_argument("--annotations-key", default=None, metavar="COLUMN",
-                     help="the column of --annotations holding the sample ids (default: found "
-                     "by matching them)")
+                     help="the column of --annotations holding the sample ids or titles "
+                     "(default: found by matching them)")
     _geo_options(run)
     run.add_argument("--type-from", default=None, metavar="COLUMN_OR_REGEX",
                      help="GEO input: .obs column or title regex giving the sample type")

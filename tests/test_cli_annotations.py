@@ -44,7 +44,8 @@ def test_sheet_columns_reach_obs_summary_and_report(cli, tmp_path, small_csv):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["annotations"] == {
         "path": str(sheet), "sha256": hashlib.sha256(sheet.read_bytes()).hexdigest(),
-        "sha256_of": "annotations file", "key": "sample", "columns": ["batch"]}
+        "sha256_of": "annotations file", "key": "sample", "matched": "obs_names",
+        "columns": ["batch"]}
     adata = ad.read_h5ad(out / "adata.h5ad")
     assert adata.obs["batch"].astype(str).to_dict() == batch
     assert adata.obs["type"].nunique() == 3  # the CSV's types, untouched
@@ -138,3 +139,69 @@ def test_rows_of_other_samples_are_a_warning_line(cli, tmp_path, small_csv):
             "out: 'GSM_other'") in result.stderr
     adata = ad.read_h5ad(out / "adata.h5ad")
     assert sorted(adata.obs["lot"].cat.categories) == ["L0", "L1"]
+
+
+def test_example_sheet_age_is_tested_across_the_clusters(cli, tmp_path):
+    """GSE9476's sheet (simulated values in its layout): 'Age', 50 values over 64 samples.
+
+    Before, 'Age' (33 distinct values) was only named as not compared with the clusters.
+    """
+    sheet = shared_file("GSE9476_meta_info.txt")
+    out = tmp_path / "example"
+    cli("run", "--annotations", sheet, "-o", out, "--formats", "png")
+    limits = _limits(_report_text(out))
+    assert ("The clusters differ in the numeric .obs column 'Age': Kruskal-Wallis H 27.14, "
+            "epsilon² 0.554 over the 50 samples with a value (14 without one left out), "
+            "permutation p = 0.001; medians per cluster 1: 64, 2: 26, 3: 53.5 and 4: 33."
+            ) in limits
+    assert "It differs between the sample types as well (epsilon² 0.563)" in limits
+    assert "Age 50 14 27.14 0.554 0.001 1: 64; 2: 26; 3: 53.5; 4: 33" in limits
+    assert "'Age' (" not in limits  # no longer named as not compared
+    assert "the sample sheet's 'Desc' (64 distinct values)." in limits
+
+
+#: GSE781's GPL96 samples and their titles, as its family SOFT gives them.
+GSE781_TITLES = {
+    "GSM11805": "N035 Normal Human Kidney U133A",
+    "GSM11814": "C035 Renal Clear Cell Carcinoma U133A",
+    "GSM11823": "N023 Normal Human Kidney U133A",
+    "GSM11830": "C023 Renal Clear Cell Carcinoma U133A",
+    "GSM12067": "C001 Renal Clear Cell Carcinoma U133A",
+    "GSM12075": "N001 Normal Human Kidney U133A",
+    "GSM12079": "C005 Renal Clear Cell Carcinoma U133A",
+    "GSM12098": "N005 Normal Human Kidney U133A",
+    "GSM12100": "C011 Renal Clear Cell Carcinoma U133A",
+    "GSM12105": "C032 Renal Clear Cell Carcinoma U133A",
+    "GSM12268": "N1 Normal Human Kidney U133A",
+    "GSM12270": "C2 Renal Clear Cell Carcinoma U133A",
+    "GSM12283": "N2 Renal Clear Cell Carcinoma U133A",
+    "GSM12298": "C3 Renal Clear Cell Carcinoma U133A",
+    "GSM12300": "N3 Renal Clear Cell Carcinoma U133A",
+    "GSM12399": "C4 Renal Clear Cell Carcinoma U133A",
+    "GSM12444": "N4 Renal Clear Cell Carcinoma U133A",
+}
+
+
+def test_a_sheet_of_geo_titles_is_matched_by_title(cli, tmp_path):
+    """A user's sheet for GSE781 names the samples by title ('N035 Normal Human Kidney U133A'),
+    not by GSM id; before: 'no column holds any sample id of the data (such as 'GSM11805', ...)'.
+    """
+    soft = shared_file("GSE781_family.soft.gz")
+    sheet = tmp_path / "sheet.tsv"
+    # the sheet of both platforms: the GPL97 samples' titles are rows of other samples
+    rows = [f"{title}\tP{i % 3}\n" for i, title in enumerate(reversed(GSE781_TITLES.values()))]
+    sheet.write_text("title\tpatient_group\n" + "".join(rows)
+                     + "C035 Renal Clear Cell Carcinoma U133B\tP0\n")
+    out = tmp_path / "gse781"
+    result = cli("run", soft, "--platform", "GPL96", "--annotations", sheet, "-o", out,
+                 "--formats", "png")
+    assert (f"annotations: {sheet}: sample titles (no sample ids; matched to .obs['title']) in "
+            "column 'title'; added to .obs: patient_group") in result.stderr
+    assert "1 of its 18 rows are not samples of the data" in result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["annotations"]["key"], summary["annotations"]["matched"]) == (
+        "title", "title")
+    obs = ad.read_h5ad(out / "adata.h5ad").obs
+    expected = {gsm: f"P{i % 3}" for i, gsm in enumerate(reversed(GSE781_TITLES))}
+    assert obs["patient_group"].astype(str).to_dict() == expected
+    assert "(sample titles in 'title')" in _report_text(out)

@@ -27,6 +27,10 @@ COPHENETIC_LOW = 0.75
 BATCH_ARI = 0.3
 #: ... and beyond chance: its permutation p-value at most this.
 BATCH_ALPHA = 0.05
+#: A numeric column whose ranks the clusters split at least this much (epsilon-squared of the
+#: Kruskal-Wallis H: the share of the rank variance between clusters) is flagged; Cohen's
+#: "large" for a share of variance (eta-squared 0.14).
+NUMERIC_EFFECT = 0.14
 #: Level at which a single cut's silhouette is called beyond the rotated copies'.
 ALPHA_K = 0.05
 #: Purity from which clusters that outnumber the types are called nearly pure.
@@ -114,6 +118,7 @@ class _Context:
         self.silhouette = facts.silhouette(adata)
         self.jumps = facts.height_jumps(self.Z)
         self.batches = facts.batch_columns(adata, test_from=BATCH_ARI)
+        self.numerics = facts.numeric_columns(adata)
         self.support = adata.uns["hclust"].get("support")
         self.clade_rows = facts.clade_rows(adata) if self.support is not None else {}
         self.markers = markers
@@ -153,6 +158,13 @@ def _overview(ctx: _Context) -> Section:
             items.append(f"Caution: the clusters follow the .obs column '{batch.column}' "
                          f"(ARI {fmt(batch.ari)}, permutation p = {fmt(batch.p_value)}); see "
                          "'What this run cannot tell'.")
+            break
+    for numeric in ctx.numerics:
+        if _numeric_like(numeric):
+            items.append(f"Caution: the clusters differ in the numeric .obs column "
+                         f"'{numeric.column}' (Kruskal-Wallis epsilon² "
+                         f"{fmt(numeric.epsilon2)}, {_p_text(numeric)}); see 'What this run "
+                         "cannot tell'.")
             break
     return Section("overview", "At a glance", [Bullets(items)])
 
@@ -278,7 +290,8 @@ def _dataset(ctx: _Context) -> Section:
                  ["sheet sha256", f"{sheet.get('sha256') or 'n/a'}"],
                  ["sheet columns added",
                   (", ".join(map(str, sheet.get("columns", []))) or "none")
-                  + f" (sample ids in '{sheet.get('key')}')"]]
+                  + f" (sample {'titles' if sheet.get('matched') == 'title' else 'ids'} in "
+                  f"'{sheet.get('key')}')"]]
     blocks = [Table(["item", "value"], rows)]
     if source.get("note"):
         blocks.append(Paragraph(str(source["note"])))
@@ -838,6 +851,7 @@ def _limits(ctx: _Context) -> Section:
                      f"{'have' if len(small) > 1 else 'has'} at most 2 samples: outliers "
                      "rather than groups.")
     items += _batch_sentences(ctx)
+    items += _numeric_sentences(ctx)
     items += _uncompared_sheet_columns(ctx)
     if not ctx.batches:
         # silence here read as "no batch effect" (bladder: processing dates 1-5, partly
@@ -863,6 +877,8 @@ def _limits(ctx: _Context) -> Section:
                             caption="Other sample annotations against the clusters (samples "
                             "with a value; p: the column's values shuffled over them "
                             f"{facts.N_PERMUTATIONS} times)", numeric=(1, 2, 3, 4)))
+    if ctx.numerics:
+        blocks.append(_numeric_table(ctx))
     return Section("limits", "What this run cannot tell", blocks)
 
 
@@ -874,17 +890,120 @@ def _uncompared_sheet_columns(ctx: _Context) -> list[str]:
     """
     adata = ctx.adata
     sheet = adata.uns.get("annotations", {}).get("columns", [])
-    compared = {b.column for b in ctx.batches}
+    compared = {b.column for b in ctx.batches} | {f.column for f in ctx.numerics}
     left = [(str(c), int(facts.type_labels(adata, c).nunique())) for c in sheet
             if c in adata.obs and c not in compared and c != "type"]
     if not left:
         return []
     listed = enumerate_words([f"'{c}' ({n} distinct value{'' if n == 1 else 's'})"
                               for c, n in left])
-    return [f"Not compared with the clusters, as no grouping of 2 to "
-            f"{max(2, adata.n_obs // 2)} values: the sample sheet's {listed}. A measurement "
-            "such as an age needs a test of its own (e.g. against the clusters in a "
-            "Kruskal-Wallis test)."]
+    most = facts.max_levels(adata.n_obs)
+    return [f"Not compared with the clusters, as neither a grouping of 2 to {most} values nor "
+            f"numbers with more distinct values than that: the sample sheet's {listed}."]
+
+
+def _numeric_like(numeric: facts.NumericFacts) -> bool:
+    """A numeric column the clusters split strongly and beyond chance."""
+    return numeric.epsilon2 >= NUMERIC_EFFECT and numeric.p_value <= BATCH_ALPHA
+
+
+def _p_text(numeric: facts.NumericFacts) -> str:
+    how = "permutation p" if numeric.p_method == "permutation" else "chi-squared p"
+    return f"{how} = {fmt(numeric.p_value)}"
+
+
+def _over(numeric: facts.NumericFacts) -> str:
+    """'over the 50 samples with a value (14 without one left out)'."""
+    text = f"over the {numeric.n_samples} samples with a value"
+    if numeric.n_missing:
+        text += f" ({numeric.n_missing} without one left out)"
+    return text
+
+
+def _medians(numeric: facts.NumericFacts) -> str:
+    """'1: 61, 2: 48 and 3: no value'."""
+    return enumerate_words([f"{c}: {_number(m) if math.isfinite(m) else 'no value'}"
+                            for c, m in numeric.medians.items()])
+
+
+def _number(x: float) -> str:
+    """A value as a sheet would write it: 61, 7.25, 0.0123, 1234."""
+    return f"{x:.0f}" if abs(x) >= 1000 or x == round(x) else f"{x:.3g}"
+
+
+def _numbering(numeric: facts.NumericFacts) -> str:
+    if not numeric.numbering:
+        return ""
+    return (" Its values are distinct whole numbers, one per sample, as a running number's "
+            "are: if they only number the sheet's rows, this says that the sheet lists the "
+            "samples cluster by cluster, not that anything was measured.")
+
+
+def _with_types(numeric: facts.NumericFacts) -> str:
+    """The caveat for a measurement that differs between the sample types as well."""
+    if not numeric.types_epsilon2 >= NUMERIC_EFFECT:  # NaN too: no types to compare
+        return ""
+    return (f" It differs between the sample types as well (epsilon² "
+            f"{fmt(numeric.types_epsilon2)}): where the types are confounded with it, the "
+            "clusters may follow either.")
+
+
+def _numeric_sentences(ctx: _Context) -> list[str]:
+    """What the Kruskal-Wallis tests of the numeric columns say, in the batch sentences' terms.
+
+    Before, such a column (GSE9476's 'Age', 33 values over 64 samples) was only named as not
+    compared: clusters that follow RNA quality or age went unchecked.
+    """
+    out, calm = [], []
+    for f in ctx.numerics:
+        if f.n_groups < 2:
+            out.append(f"The numeric .obs column '{f.column}' was not tested against the "
+                       f"clusters: {'only one cluster holds' if f.n_groups else 'no cluster holds'}"
+                       f" a value ({f.n_samples} samples with one).")
+        elif _numeric_like(f):
+            out.append(f"The clusters differ in the numeric .obs column '{f.column}': "
+                       f"Kruskal-Wallis H {fmt(f.h, 2)}, epsilon² {fmt(f.epsilon2)} "
+                       f"{_over(f)}, {_p_text(f)}; medians per cluster {_medians(f)}. If that "
+                       "column is a sample property such as RNA quality, an age or a scan "
+                       "order, the clusters may reflect it rather than biology."
+                       + _with_types(f) + _numbering(f))
+        elif f.epsilon2 >= NUMERIC_EFFECT:
+            out.append(f"The clusters differ in the numeric .obs column '{f.column}' at "
+                       f"epsilon² {fmt(f.epsilon2)}, but {_over(f)} that is within chance "
+                       f"({_p_text(f)}).")
+        elif f.p_value <= BATCH_ALPHA:
+            out.append(f"The clusters differ weakly in the numeric .obs column '{f.column}' "
+                       f"(epsilon² {fmt(f.epsilon2)}, below the {NUMERIC_EFFECT} from which "
+                       f"this report calls it following a column) but beyond chance "
+                       f"({_p_text(f)}, {_over(f)}; medians per cluster {_medians(f)}): if "
+                       "that column is a sample property, it is partly confounded with the "
+                       "clusters." + _with_types(f) + _numbering(f))
+        else:
+            calm.append(f"'{f.column}' ({_p_text(f)}, {_over(f)})")
+    if calm:
+        out.append(f"The clusters do not differ beyond chance in the numeric .obs "
+                   f"column{'s' if len(calm) > 1 else ''} {enumerate_words(calm)}: "
+                   "Kruskal-Wallis across the clusters.")
+    return out
+
+
+def _numeric_table(ctx: _Context) -> Table:
+    chi = [f.column for f in ctx.numerics if f.p_method == "chi-squared"]
+    how = (f"the clusters shuffled over them {facts.N_PERMUTATIONS} times" +
+           (f"; beyond {facts.MAX_PAIRWISE} samples the chi-squared approximation"
+            if chi else ""))
+    rows = [[f.column, str(f.n_samples), str(f.n_missing), fmt(f.h, 2), fmt(f.epsilon2),
+             fmt(f.p_value), "; ".join(f"{c}: {_number(m) if math.isfinite(m) else '-'}"
+                                       for c, m in f.medians.items())]
+            for f in ctx.numerics]
+    p = "p" if chi else "permutation p"
+    return Table(["column", "samples", "missing", "Kruskal-Wallis H", "epsilon²", p,
+                  "median per cluster"], rows,
+                 caption="Numeric sample annotations (every value a number, more distinct "
+                 f"values than {facts.max_levels(ctx.adata.n_obs)}) against the clusters: "
+                 "Kruskal-Wallis across the clusters over the samples with a value; "
+                 "epsilon² = H / (n - 1), the share of the rank variance between clusters; "
+                 f"p: {how}", numeric=(1, 2, 3, 4, 5))
 
 
 def _cut_within_chance(ctx: _Context) -> str | None:

@@ -15,7 +15,7 @@ from scipy.spatial.distance import squareform
 MAX_PAIRWISE = 3000
 #: ``.obs`` columns that are names or results, never candidate batches.
 NOT_BATCH = {"type", "cluster", "title", "samples", "geo_accession", "description",
-             "consensus"}
+             "consensus", "consensus_stability"}
 
 
 @dataclass
@@ -274,16 +274,12 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
     clusters = clusters.to_numpy()
     types = type_labels(adata, type_key) if type_key in adata.obs else None
     rng = np.random.default_rng(0)
-    # a sample sheet's column is an annotation whatever its name ('description': the lot)
-    sheet = set(adata.uns.get("annotations", {}).get("columns", []))
     out = []
-    for column in adata.obs.columns:
-        if (column in NOT_BATCH and column not in sheet) or column in (cluster_key, type_key):
-            continue
+    for column in candidate_columns(adata, cluster_key=cluster_key, type_key=type_key):
         values = type_labels(adata, column)
         both = (values.notna() & clustered).to_numpy()
         n_levels = values.nunique()  # of the samples with a value
-        if not both.any() or not 2 <= n_levels <= max(2, adata.n_obs // 2):
+        if not both.any() or not 2 <= n_levels <= max_levels(adata.n_obs):
             continue
         level = pd.factorize(values.to_numpy()[both].astype(str))[0]
         group = pd.factorize(clusters[both].astype(str))[0]
@@ -314,6 +310,149 @@ def _permutation_p(level: np.ndarray, group: np.ndarray, counts: np.ndarray,
         table = np.bincount(cells.ravel(), minlength=size * n_levels * n_groups)
         table = table.reshape(size, -1).astype(float)
         above += int(((table * (table - 1)).sum(axis=1) >= together - 1e-9).sum())
+        done += size
+    return (1 + above) / (1 + N_PERMUTATIONS)
+
+
+class NumericFacts(NamedTuple):
+    """An ``.obs`` column of numbers measured on each sample (an age, a RIN), across clusters."""
+
+    column: str
+    n_samples: int  # with a value in the column and a cluster: those tested
+    n_missing: int  # clustered samples without a value, left out
+    n_groups: int  # clusters with at least one value
+    h: float  # Kruskal-Wallis H (ties corrected); NaN with fewer than 2 such clusters
+    epsilon2: float  # H / (n - 1): the share of the rank variance between clusters
+    p_value: float  # permutation p (NaN when untested), or chi-squared beyond MAX_PAIRWISE
+    p_method: str  # 'permutation', 'chi-squared' or 'none'
+    medians: dict  # cluster -> median of its values (NaN: no value in it)
+    numbering: bool  # distinct whole numbers, one per sample, few gaps: a running number
+    types_epsilon2: float  # the same effect across the sample types (NaN: no types to test)
+
+
+def candidate_columns(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[str]:
+    """``.obs`` columns compared with the clusters: all but names, types and results.
+
+    A sample sheet's column is an annotation whatever its name (``'description'``: the lot).
+    """
+    sheet = set(adata.uns.get("annotations", {}).get("columns", []))
+    return [column for column in adata.obs.columns
+            if not ((column in NOT_BATCH and column not in sheet)
+                    or column in (cluster_key, type_key))]
+
+
+def max_levels(n_obs: int) -> int:
+    """Most distinct values of a column that groups the samples (a batch, not a measurement)."""
+    return max(2, n_obs // 2)
+
+
+def numeric_columns(adata: AnnData, *, cluster_key="cluster",
+                    type_key="type") -> list[NumericFacts]:
+    """``.obs`` columns of numbers that group no samples, tested across the clusters.
+
+    A column is numeric when every value that is not missing is a number (a float column,
+    or texts written as numbers: ``007`` is a code, not 7; see
+    :func:`gexclust._labels.parse_number`) and has more distinct values than
+    :func:`batch_columns` compares as groups (half the samples): an age, a RIN, a QC score,
+    a scan order. Columns with fewer values (batch 1-5) stay groupings, compared there.
+    Samples without a value, or without a cluster, are left out and counted. Each column gets
+    a Kruskal-Wallis H across the clusters (average ranks, corrected for ties), its
+    epsilon-squared ``H / (n - 1)`` (0: the clusters' values interleave at random, 1: each
+    cluster holds a range of values of its own) and a permutation p (the clusters shuffled
+    over the same samples ``N_PERMUTATIONS`` times, seeded); beyond ``MAX_PAIRWISE`` samples
+    the chi-squared approximation (k - 1 degrees of freedom), sound at that size. With fewer
+    than 2 clusters holding a value nothing is tested (NaN). ``types_epsilon2`` is the same
+    effect across the sample types (NaN without 2 typed groups holding a value): a
+    measurement that differs between the types as well (AML patients older than donors) is
+    confounded with them. Strongest first.
+    """
+    from .._labels import numeric_values
+
+    clusters = type_labels(adata, cluster_key)
+    clustered = clusters.notna().to_numpy()
+    types = (type_labels(adata, type_key).to_numpy() if type_key in adata.obs
+             else np.full(adata.n_obs, None, dtype=object))
+    typed = np.array([t is not None for t in types], dtype=bool)
+    out = []
+    for column in candidate_columns(adata, cluster_key=cluster_key, type_key=type_key):
+        if type_labels(adata, column).nunique() <= max_levels(adata.n_obs):
+            continue  # a grouping (batch_columns), or one value: nothing to test
+        numbers = numeric_values(adata.obs[column])
+        if numbers is None:
+            continue
+        both = clustered & np.isfinite(numbers)
+        facts = _kruskal(str(column), numbers[both], clusters.to_numpy()[both],
+                         n_missing=int((clustered & ~both).sum()),
+                         order=list(adata.obs[cluster_key].astype("category").cat.categories))
+        out.append(facts._replace(types_epsilon2=_rank_epsilon2(
+            numbers[typed & np.isfinite(numbers)], types[typed & np.isfinite(numbers)])))
+    return sorted(out, key=lambda f: -f.epsilon2 if np.isfinite(f.epsilon2) else 1.0)
+
+
+def _kruskal(column: str, values: np.ndarray, groups: np.ndarray, *, n_missing: int,
+             order: list) -> NumericFacts:
+    from scipy.stats import chi2, rankdata
+
+    names = [str(c) for c in order]
+    medians = {c: float(np.median(values[groups == c])) if (groups == c).any() else np.nan
+               for c in names}
+    n = len(values)
+    # a running number (row, scan order): distinct whole numbers without more gaps than the
+    # samples left out; distinct ages (20 to 80 over 17 samples) are no numbering
+    numbering = bool(n and np.all(values == np.round(values)) and len(np.unique(values)) == n
+                     and values.max() - values.min() + 1 <= n + n_missing)
+    code = pd.factorize(groups.astype(str))[0]
+    n_groups = int(code.max()) + 1 if n else 0
+    if n_groups < 2 or len(np.unique(values)) < 2:  # nothing to rank apart
+        return NumericFacts(column, n, n_missing, n_groups, np.nan, np.nan, np.nan, "none",
+                            medians, numbering, np.nan)
+    ranks = rankdata(values)
+    sizes = np.bincount(code).astype(float)
+    h, observed = _kruskal_h(values, code, ranks, sizes)
+    if n <= MAX_PAIRWISE:
+        p, method = _rank_permutation_p(code, ranks, sizes, observed), "permutation"
+    else:
+        p, method = float(chi2.sf(h, n_groups - 1)), "chi-squared"
+    return NumericFacts(column, n, n_missing, n_groups, float(h), float(h / (n - 1)), p,
+                        method, medians, numbering, np.nan)
+
+
+def _kruskal_h(values, code, ranks, sizes) -> tuple[float, float]:
+    """Kruskal-Wallis H (ties corrected) and the sum of R^2/n it grows with."""
+    n = len(values)
+    _, ties = np.unique(values, return_counts=True)
+    # the tie correction and the sizes do not change under shuffling: only sum R^2/n does
+    correction = 1 - float((ties ** 3 - ties).sum()) / (n ** 3 - n)
+    observed = float((np.bincount(code, weights=ranks) ** 2 / sizes).sum())
+    h = (12 / (n * (n + 1)) * observed - 3 * (n + 1)) / correction
+    return max(h, 0.0), observed  # rounding: -1e-13 is 0
+
+
+def _rank_epsilon2(values: np.ndarray, groups: np.ndarray) -> float:
+    """Epsilon-squared of ``values`` across ``groups`` (NaN: under 2 groups, or one value)."""
+    from scipy.stats import rankdata
+
+    code = pd.factorize(groups.astype(str))[0]
+    if len(code) < 3 or code.max() < 1 or len(np.unique(values)) < 2:
+        return np.nan
+    h, _ = _kruskal_h(values, code, rankdata(values), np.bincount(code).astype(float))
+    return h / (len(values) - 1)
+
+
+def _rank_permutation_p(code: np.ndarray, ranks: np.ndarray, sizes: np.ndarray,
+                        observed: float) -> float:
+    """P-value of sum R^2/n (so of H) when the clusters are shuffled over the same samples."""
+    rng = np.random.default_rng(0)  # per column: a column's p does not depend on the others
+    n, k = len(code), len(sizes)
+    block = max(1, min(N_PERMUTATIONS, 2_000_000 // n))
+    above, done = 0, 0
+    while done < N_PERMUTATIONS:
+        size = min(block, N_PERMUTATIONS - done)
+        shuffled = rng.permuted(np.broadcast_to(code, (size, n)), axis=1)
+        cells = shuffled + (np.arange(size) * k)[:, None]
+        sums = np.bincount(cells.ravel(), weights=np.tile(ranks, size), minlength=size * k)
+        stats = (sums.reshape(size, k) ** 2 / sizes).sum(axis=1)
+        above += int((stats >= observed * (1 - 1e-12)).sum())
         done += size
     return (1 + above) / (1 + N_PERMUTATIONS)
 

@@ -11,12 +11,13 @@ import csv
 import os
 import re
 
+import numpy as np
 import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
 from .._files import read_bytes
-from .._labels import MISSING_LABELS
+from .._labels import MISSING_LABELS, parse_number
 from .._limits import Limits
 from .._logging import logger
 from ._cumida_parse import _lines, _short, spreadsheet_text
@@ -32,6 +33,7 @@ def read_annotations(
     obs_names=None,
     *,
     key: str | None = None,
+    titles=None,
     limits: Limits | None = None,
 ) -> pd.DataFrame:
     r"""Read a sample sheet (CSV or TSV, optionally gzipped) into a DataFrame indexed by sample.
@@ -52,24 +54,33 @@ def read_annotations(
     key
         The column holding the sample ids. Without it and without ``obs_names``, the first
         column.
+    titles
+        The samples' titles (``adata.obs['title']``, as GEO's series matrix and SOFT give
+        them), in the order of ``obs_names``. When no column holds any of ``obs_names`` (nor
+        ``key``'s column), the column holding most titles is taken, if every sample has a
+        title of its own; its rows are indexed by the ids of the samples they title.
     limits
         Bounds on reading (see :func:`gexclust.io.read_cumida`).
 
     Returns
     -------
-    DataFrame indexed by the sample ids (index name: the id column), one categorical column of
-    strings per other column of the sheet, in sheet order. Values are kept as written (``007``
-    stays ``'007'``); empty cells and pandas' missing-value texts (``NA``, ``n/a``, ...) are
-    NaN. ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key`` and
-    ``encoding``. ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so
-    with checks.
+    DataFrame indexed by the sample ids (index name: the id column), one column per other
+    column of the sheet, in sheet order. A measurement (every value written as a number, with
+    more distinct values than half the samples: an age, a RIN, a scan order) is a float64
+    column, as scanpy and the report take numbers; any other column is categorical text as
+    written (batch ``1``-``5`` stays the categories ``'1'``-``'5'``, ``007`` stays
+    ``'007'``). Empty cells and pandas' missing-value texts (``NA``, ``n/a``, ...) are NaN.
+    ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key``, ``matched``
+    (``'obs_names'``, or ``'title'`` when the rows were matched by title) and ``encoding``.
+    ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so with checks.
 
     Raises
     ------
     gexclust.InputError
         Naming the file, line or column: an empty sheet or one without rows, an empty or
-        duplicated column name, a ragged row, an empty or duplicated sample id (naming its
-        lines), no column holding any of ``obs_names``, or an unknown ``key``.
+        duplicated column name, a ragged row, an empty or duplicated sample id or title
+        (naming its lines), no column holding any of ``obs_names`` or ``titles``, two columns
+        holding them, or an unknown ``key``.
 
     Examples
     --------
@@ -83,14 +94,22 @@ def read_annotations(
     raw, digest = read_bytes(path, limits=limits)
     text, encoding = spreadsheet_text(raw, path, kind="a CSV/TSV",
                                       expected="a CSV or TSV sample sheet")
-    header, rows, line_numbers = _parse(text, path)
-    j = _id_column(header, rows, path, obs_names, key)
+    header, rows, line_numbers, delimiter = _parse(text, path)
+    titles = _usable_titles(obs_names, titles)
+    j, by_title = _id_column(header, rows, path, obs_names, key, titles)
     ids = [row[j] for row in rows]
-    _check_ids(ids, line_numbers, header[j], path)
-    df = pd.DataFrame({name: pd.Categorical([_value(row[i]) for row in rows])
+    _check_ids(ids, line_numbers, header[j], path)  # repeated titles refused as ids are
+    if by_title:
+        sample_of = dict(zip(titles, map(str, obs_names), strict=True))
+        ids = [sample_of.get(title, title) for title in ids]
+    counted = _data_rows(ids, obs_names)
+    # a semicolon-separated sheet comes from a locale whose decimal mark is the comma
+    decimal = "," if delimiter == ";" else "."
+    df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted, decimal)
                        for i, name in enumerate(header) if i != j},
                       index=pd.Index(ids, dtype=str, name=header[j]))
-    df.attrs.update(path=str(path), sha256=digest, key=header[j], encoding=encoding)
+    df.attrs.update(path=str(path), sha256=digest, key=header[j],
+                    matched="title" if by_title else "obs_names", encoding=encoding)
     return df
 
 
@@ -140,22 +159,45 @@ def annotate_obs(
     one platform) are left out with a warning giving how many and the first few.
     """
     adata = adata.copy() if copy else adata
-    df = read_annotations(path, adata.obs_names, key=key, limits=limits)
+    titles = adata.obs.get("title")
+    df = read_annotations(path, adata.obs_names, key=key, titles=titles, limits=limits)
     sheet = df.attrs["path"]
     _check_coverage(df, adata.obs_names, sheet)
     columns = [c for c in df.columns if _new_column(adata, df, c, sheet)]
     for column in columns:
         values = df[column].reindex(adata.obs_names).array  # a Categorical: no str->object
-        adata.obs[column] = values.remove_unused_categories()
+        adata.obs[column] = (values.remove_unused_categories()
+                             if isinstance(values, pd.Categorical) else values.to_numpy())
     adata.uns["annotations"] = {"path": sheet, "sha256": df.attrs["sha256"],
-                                "key": df.attrs["key"], "columns": list(columns)}
-    logger.info("%s: sample ids in column %r; added to .obs: %s", sheet, df.attrs["key"],
-                ", ".join(columns) or "nothing")
+                                "key": df.attrs["key"], "matched": df.attrs["matched"],
+                                "columns": list(columns)}
+    logger.info("%s: %s in column %r; added to .obs: %s", sheet, ids_word(df.attrs["matched"]),
+                df.attrs["key"], ", ".join(columns) or "nothing")
     return adata if copy else None
 
 
-def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, rows (cells stripped) and the lines they start on; empty rows are skipped.
+def ids_word(matched: str) -> str:
+    """How a sheet's rows were matched to the samples, in words."""
+    return ("sample titles (no sample ids; matched to .obs['title'])" if matched == "title"
+            else "sample ids")
+
+
+def _usable_titles(obs_names, titles) -> list[str] | None:
+    """``titles`` as texts if they can stand for the samples: one each, none missing, unique."""
+    if titles is None or obs_names is None:
+        return None
+    from .._labels import is_missing_label
+
+    titles = [str(t).strip() if not is_missing_label(t) else None for t in titles]
+    if len(titles) != len(obs_names) or None in titles or len(set(titles)) < len(titles):
+        return None
+    return titles
+
+
+def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]:
+    """Header, rows (cells stripped), the lines they start on and the separator.
+
+    Empty rows are skipped.
 
     A quoted cell may span lines (a spreadsheet cell holding a line break); a quote left open
     at the end of the file is refused, not allowed to swallow the rows after it.
@@ -195,7 +237,7 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
     if not rows:
         msg = f"{path}: header found but no rows; expected one row per sample"
         raise InputError(msg)
-    return header, rows, numbers
+    return header, rows, numbers, delimiter
 
 
 #: A first line naming the separator, as spreadsheet programs read it ('sep=;').
@@ -239,25 +281,44 @@ def _check_header(header: list[str], path) -> None:
         seen[name] = j
 
 
-def _id_column(header, rows, path, obs_names, key) -> int:
-    """Index of the id column: ``key``, else the one holding most ``obs_names``, else the first."""
+def _id_column(header, rows, path, obs_names, key, titles) -> tuple[int, bool]:
+    """The id column and whether its rows are matched by title.
+
+    The column is ``key``, else the one holding most ``obs_names``, else (none holding any)
+    the one holding most ``titles``: GEO series name samples by GSM id, users' sheets often
+    by the titles the submitters gave them. Without ``obs_names``, the first column.
+    """
     if key is not None:
         if key not in header:
             msg = f"{path}, line 1: no column {key!r} (columns: {_listed(header)})"
             raise InputError(msg)
-        return header.index(key)
+        j = header.index(key)
+        return j, _holds(rows, j, titles) and not _holds(rows, j, obs_names)
     if obs_names is None:
-        return 0
+        return 0, False
     wanted = set(map(str, obs_names))
     hits = [len(wanted.intersection(row[j] for row in rows)) for j in range(len(header))]
     best = max(range(len(header)), key=lambda j: (hits[j], -j))
     _check_no_rival(header, rows, path, wanted, best, hits[best])
-    if hits[best] == 0:
-        shown = _listed(sorted(wanted)[:N_SHOWN], more=len(wanted) > N_SHOWN)
-        msg = (f"{path}: no column holds any sample id of the data (such as {shown}); "
-               f"columns: {_listed(header)}{_near_miss(header, rows, wanted)}")
-        raise InputError(msg)
-    return best
+    if hits[best] > 0:
+        return best, False
+    if titles is not None:
+        named = set(titles)
+        hits = [len(named.intersection(row[j] for row in rows)) for j in range(len(header))]
+        best = max(range(len(header)), key=lambda j: (hits[j], -j))
+        _check_no_rival(header, rows, path, named, best, hits[best], what="sample titles")
+        if hits[best] > 0:
+            return best, True
+    shown = _listed(sorted(wanted)[:N_SHOWN], more=len(wanted) > N_SHOWN)
+    nor = " nor sample title (.obs['title'])" if titles is not None else ""
+    msg = (f"{path}: no column holds any sample id{nor} of the data (such as {shown}); "
+           f"columns: {_listed(header)}{_near_miss(header, rows, wanted)}")
+    raise InputError(msg)
+
+
+def _holds(rows, j, names) -> bool:
+    """Whether column ``j`` holds any of ``names``."""
+    return names is not None and bool(set(map(str, names)).intersection(r[j] for r in rows))
 
 
 def _near_miss(header, rows, wanted) -> str:
@@ -272,7 +333,8 @@ def _near_miss(header, rows, wanted) -> str:
     return ""
 
 
-def _check_no_rival(header, rows, path, wanted, best, n_hits) -> None:
+def _check_no_rival(header, rows, path, wanted, best, n_hits, *,
+                    what: str = "sample ids") -> None:
     """Refuse a guess another column contests: ids written as a spreadsheet rewrites them.
 
     A spreadsheet turns ``1`` into ``1.0`` and ``007`` into ``7``, or ids are typed in
@@ -285,7 +347,7 @@ def _check_no_rival(header, rows, path, wanted, best, n_hits) -> None:
     for j in range(len(header)):
         if j != best and len(loose.intersection(_loose(row[j]) for row in rows)) >= n_hits:
             msg = (f"{path}: columns {header[best]!r} and {header[j]!r} both hold the data's "
-                   f"sample ids ({header[j]!r} up to case, quotes or number format); name the "
+                   f"{what} ({header[j]!r} up to case, quotes or number format); name the "
                    "id column (--annotations-key / key=)")
             raise InputError(msg)
 
@@ -321,8 +383,10 @@ def _check_coverage(df: pd.DataFrame, obs_names, sheet: str) -> None:
     in_sheet = set(df.index)
     absent = [s for s in obs_names if s not in in_sheet]
     if absent:
+        by = " (matched by .obs['title'])" if df.attrs.get("matched") == "title" else ""
         msg = (f"{sheet}: {len(absent)} of the {len(obs_names)} samples have no row in column "
-               f"{df.attrs['key']!r}: {_listed(absent[:N_SHOWN], more=len(absent) > N_SHOWN)}"
+               f"{df.attrs['key']!r}{by}: "
+               f"{_listed(absent[:N_SHOWN], more=len(absent) > N_SHOWN)}"
                "; add their rows (empty cells leave them unannotated)")
         raise InputError(msg)
     samples = set(obs_names)
@@ -350,7 +414,7 @@ def _new_column(adata: AnnData, df: pd.DataFrame, column: str, sheet: str) -> bo
     if column == "type" and not theirs.map(_is_label).any():
         # the input has no type at all: the sheet's replaces it (once every column is checked)
         return True
-    same = [_label(a) == _label(b) for a, b in zip(ours, theirs, strict=True)]
+    same = [_same(a, b) for a, b in zip(ours, theirs, strict=True)]
     if all(same):
         logger.info("%s: column %r equals .obs[%r]; kept as it was", sheet, column, column)
         return False
@@ -363,6 +427,46 @@ def _new_column(adata: AnnData, df: pd.DataFrame, column: str, sheet: str) -> bo
 
 def _value(cell: str) -> str | None:
     return None if cell in MISSING_LABELS else cell
+
+
+def _data_rows(ids: list[str], obs_names) -> np.ndarray:
+    """Rows of the data's samples (all rows without ``obs_names``, or if none is one)."""
+    if obs_names is None:
+        return np.ones(len(ids), dtype=bool)
+    wanted = set(map(str, obs_names))
+    rows = np.array([sample in wanted for sample in ids], dtype=bool)
+    return rows if rows.any() else np.ones(len(ids), dtype=bool)
+
+
+def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: str = "."):
+    """A sheet column: float64 if a measurement, else categorical text as written.
+
+    A measurement has every value written as a number (``007`` is a code) and more distinct
+    values, over the data's samples, than a grouping has (half the samples: the report's
+    rule, so that it tests as numbers what ``.obs`` holds as numbers). Batch codes ``1``-``5``
+    stay categories: scanpy would colour a number column as a gradient. ``type`` is a label.
+    With ``decimal=","`` (a semicolon-separated sheet) ``7,5`` is 7.5, in a column without
+    a ``.``.
+    """
+    if decimal == "," and not any(c is not None and "." in c for c in cells):
+        written = [None if c is None else c.replace(",", ".", 1) for c in cells]
+    else:
+        written = cells
+    numbers = np.array([np.nan if c is None else parse_number(c) for c in written], dtype=float)
+    texts = pd.Categorical(cells)
+    if name == "type" or any(c is not None and np.isnan(x)
+                             for c, x in zip(cells, numbers, strict=True)):
+        return texts
+    n_values = len(np.unique(numbers[counted & np.isfinite(numbers)]))
+    return numbers if n_values > max(2, int(counted.sum()) // 2) else texts
+
+
+def _same(ours, theirs) -> bool:
+    """Whether a sheet's value equals the input's: as text, or as numbers (31.0 and '31')."""
+    if _label(ours) == _label(theirs):
+        return True
+    a, b = (parse_number(str(v)) if _is_label(v) else None for v in (ours, theirs))
+    return a is not None and a == b
 
 
 def _is_label(value) -> bool:

@@ -172,8 +172,9 @@ def test_a_column_equal_to_the_ids_only_by_chance_is_not_taken_silently(tmp_path
         gx.io.annotate_obs(adata, path)
     assert list(adata.obs.columns) == []
     gx.io.annotate_obs(adata, path, key="patient")  # named: taken as asked
-    assert adata.obs["sample"].tolist() == [sheet_ids[3], sheet_ids[0], sheet_ids[1],
-                                            sheet_ids[2]]
+    # (1.0-4.0, a number per sample, are kept as numbers: str() gives them back)
+    assert adata.obs["sample"].astype(str).tolist() == [sheet_ids[3], sheet_ids[0],
+                                                        sheet_ids[1], sheet_ids[2]]
 
 
 @pytest.mark.parametrize("column", ["_index", "batch/lot"])
@@ -270,7 +271,13 @@ def test_spreadsheet_csv_with_semicolons(tmp_path):
     df = gx.io.read_annotations(semi, adata.obs_names)
     assert list(df.columns) == ["batch", "ratio"]
     assert df["batch"].tolist() == ["0", "1"] * 3
-    assert df["ratio"].tolist() == [f"0,{i}" for i in range(6)]  # kept as written
+    # six numbers over six samples are a measurement, the comma their decimal mark (before
+    # numbers were kept as numbers: the text '0,1', which the report could not test)
+    assert df["ratio"].tolist() == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    dotted = tmp_path / "dotted.csv"  # a column with a '.' is not read with decimal commas
+    dotted.write_text("sample;v\n" + "".join(
+        f"{s};{'1.5' if i == 0 else f'2,{i}'}\n" for i, s in enumerate(adata.obs_names)))
+    assert gx.io.read_annotations(dotted, adata.obs_names)["v"].dtype == "category"
     # a comma in the header keeps commas the separator, semicolons in cells or not
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("sample,note\n" + "".join(f"{s},a;b\n" for s in adata.obs_names))
@@ -282,4 +289,110 @@ def test_spreadsheet_csv_with_semicolons(tmp_path):
         gx.io.read_annotations(hinted, adata.obs_names)
     hinted.write_text('"sep=;"\n' + "sample;batch\n" + "".join(
         f"{s};{i}\n" for i, s in enumerate(adata.obs_names)))
-    assert gx.io.read_annotations(hinted, adata.obs_names)["batch"].tolist() == list("012345")
+    # (six numbers over six samples are a measurement, kept as numbers)
+    assert gx.io.read_annotations(hinted, adata.obs_names)["batch"].tolist() == [
+        0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_measurements_are_numbers_in_obs_and_groupings_stay_categories(tmp_path):
+    # before: every column was categorical text, so adata.obs['age'].mean() raised and scanpy
+    # coloured an age as one colour per distinct value; the report now tests such columns
+    # as numbers, and .obs holds them as numbers too
+    import anndata as ad
+
+    adata = _adata(8)
+    age = ["31", "NA", "45.5", "60", "27", "", "52", "38"]  # 6 values over 8 samples
+    rows = [f"{s}\t{a}\t{i % 3 + 1}\t00{i}\t{i}{'x' if i == 7 else ''}"
+            for i, (s, a) in enumerate(zip(adata.obs_names, age, strict=True))]
+    path = tmp_path / "sheet.tsv"
+    path.write_text("sample\tage\tbatch\tcode\tmixed\n" + "\n".join(rows) + "\n")
+    gx.io.annotate_obs(adata, path)
+    obs = adata.obs
+    assert obs["age"].dtype == np.float64
+    np.testing.assert_array_equal(obs["age"], [31, np.nan, 45.5, 60, 27, np.nan, 52, 38])
+    assert obs["age"].mean() == pytest.approx(42.25)
+    assert obs["batch"].dtype == "category"  # 3 values over 8 samples: a grouping
+    assert obs["batch"].tolist() == ["1", "2", "3", "1", "2", "3", "1", "2"]
+    assert obs["code"].tolist()[:2] == ["000", "001"]  # a code written with zeros is text
+    assert obs["mixed"].dtype == "category"  # '7x' is no number: the column stays text
+    adata.write_h5ad(tmp_path / "a.h5ad")  # NaN in a float column, text beside it
+    back = ad.read_h5ad(tmp_path / "a.h5ad").obs
+    np.testing.assert_array_equal(back["age"], obs["age"])
+    assert back["mixed"].tolist() == obs["mixed"].tolist()
+    # the same ages already in .obs as text (GEO characteristics) are the same values
+    again = _adata(8)
+    again.obs["age"] = [a if a not in ("NA", "") else None for a in age]
+    again.obs.loc["GSM102", "age"] = "45.50"
+    gx.io.annotate_obs(again, path)
+    assert again.obs["age"].tolist()[2] == "45.50"  # kept as it was, not refused
+
+
+def _titled(n: int = 4):
+    adata = _adata(n)
+    adata.obs["title"] = [f"patient {i} tumour" for i in range(n)]
+    return adata
+
+
+def test_a_sheet_of_titles_is_matched_through_obs_title(tmp_path, caplog):
+    # GEO names samples by GSM id, users' sheets by title: before, "no column holds any
+    # sample id of the data"
+    adata = _titled()
+    path = tmp_path / "s.csv"
+    path.write_text("name,lot\n" + "".join(
+        f"{t},L{i}\n" for i, t in reversed(list(enumerate(adata.obs["title"])))))
+    with caplog.at_level(logging.INFO, logger="gexclust"):
+        gx.io.annotate_obs(adata, path)
+    assert adata.obs["lot"].tolist() == ["L0", "L1", "L2", "L3"]
+    assert adata.uns["annotations"]["key"] == "name"
+    assert adata.uns["annotations"]["matched"] == "title"
+    assert ("s.csv: sample titles (no sample ids; matched to .obs['title']) in column 'name'; "
+            "added to .obs: lot") in caplog.text
+    df = gx.io.read_annotations(path, adata.obs_names, titles=adata.obs["title"])
+    assert list(df.index) == ["GSM103", "GSM102", "GSM101", "GSM100"]
+    assert (df.attrs["key"], df.attrs["matched"]) == ("name", "title")
+    # a column named by key= that holds titles is matched by title too
+    named = gx.io.annotate_obs(_titled(), path, key="name", copy=True)
+    assert named.obs["lot"].tolist() == ["L0", "L1", "L2", "L3"]
+    assert named.uns["annotations"]["matched"] == "title"
+    # ids win over titles: a column of GSM ids is the id column, as before
+    path.write_text("name,id,lot\n" + "".join(
+        f"{t},{s},L{i}\n" for i, (s, t) in enumerate(adata.obs["title"].items())))
+    out = gx.io.annotate_obs(_titled(), path, copy=True)
+    assert out.uns["annotations"]["matched"] == "obs_names"
+    assert out.obs["name"].tolist() == list(adata.obs["title"])
+
+
+def test_title_matching_keeps_the_refusals_of_ids(tmp_path):
+    adata = _titled()
+    titles = list(adata.obs["title"])
+    path = tmp_path / "s.csv"
+    # a title twice: refused as a repeated id is, naming its lines
+    path.write_text("name,lot\n" + "".join(f"{t},L\n" for t in [*titles, titles[0]]))
+    with pytest.raises(InputError, match=r"s\.csv, lines 2, 6: sample 'patient 0 tumour' "
+                                         r"appears 2 times in column 'name'"):
+        gx.io.annotate_obs(adata, path)
+    # two columns holding the titles: which one is meant is not guessed
+    path.write_text("name,other,lot\n" + "".join(
+        f"{t},{titles[(i + 1) % 4].upper()},L\n" for i, t in enumerate(titles)))
+    with pytest.raises(InputError, match=r"columns 'name' and 'other' both hold the data's "
+                                         r"sample titles"):
+        gx.io.annotate_obs(adata, path)
+    # titles that do not name one sample each cannot stand for the samples: the old error
+    path.write_text("name,lot\n" + "".join(f"{t},L\n" for t in titles))
+    adata.obs["title"] = ["tumour", "tumour", "normal", "normal"]
+    path.write_text("name,lot\ntumour,L1\nnormal,L2\n")
+    with pytest.raises(InputError, match=r"no column holds any sample id of the data \(such "
+                                         r"as 'GSM100'"):
+        gx.io.annotate_obs(adata, path)
+    # a sheet that names neither ids nor titles says it looked for both
+    adata = _titled()
+    path.write_text("name,lot\nsomeone,L1\n")
+    with pytest.raises(InputError, match=r"no column holds any sample id nor sample title "
+                                         r"\(\.obs\['title'\]\) of the data"):
+        gx.io.annotate_obs(adata, path)
+    # the samples without a row say the rows were matched by title
+    path.write_text(f"name,lot\n{titles[0]},L1\n")
+    with pytest.raises(InputError, match=r"3 of the 4 samples have no row in column 'name' "
+                                         r"\(matched by \.obs\['title'\]\)"):
+        gx.io.annotate_obs(adata, path)
+    assert list(adata.obs.columns) == ["type", "title"]  # nothing added on refusal

@@ -547,15 +547,154 @@ def test_the_silhouette_caveat_names_the_genes_clustered():
 
 
 def test_sheet_columns_that_group_no_samples_are_said_not_compared():
-    # GSE9476's sheet: 'Age' (33 values over 64 samples) was left out of the batch checks
-    # without a word, which read as compared and found harmless
+    # GSE9476's sheet: 'Desc' (a title per sample) was left out of the batch checks without
+    # a word, which read as compared and found harmless
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
-    adata.obs["age"] = pd.Categorical([str(20 + i) for i in range(adata.n_obs)])
+    adata.obs["note"] = pd.Categorical([f"x{20 + i}" for i in range(adata.n_obs)])
     adata.obs["lot"] = pd.Categorical(np.resize(["L1", "L2"], adata.n_obs))
-    adata.uns["annotations"] = {"columns": ["age", "lot"]}
+    adata.obs["same"] = pd.Categorical(["5"] * adata.n_obs)  # numbers, but one value
+    adata.uns["annotations"] = {"columns": ["note", "lot", "same"]}
     limits = report_text(adata)["limits"]
-    assert ("Not compared with the clusters, as no grouping of 2 to 12 values: the sample "
-            "sheet's 'age' (24 distinct values).") in limits
+    assert ("Not compared with the clusters, as neither a grouping of 2 to 12 values nor "
+            "numbers with more distinct values than that: the sample sheet's 'note' (24 "
+            "distinct values) and 'same' (1 distinct value).") in limits
     assert "'lot' (" not in limits
     del adata.uns["annotations"]  # not from a sheet (GEO's own columns): nothing said
     assert "Not compared" not in report_text(adata)["limits"]
+
+
+def _with_numbers(seed: int = 0) -> ad.AnnData:
+    """Planted groups with an age that follows the types (text, as a sheet gave it, one NA),
+    a RIN that does not, and a scan order that runs group by group."""
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    rng = np.random.default_rng(seed)
+    group = adata.obs["type"].cat.codes.to_numpy()
+    age = [str(30 + 10 * group[i] + i % 7) for i in range(adata.n_obs)]
+    age[3] = "NA"
+    adata.obs["age"] = pd.Categorical(age)
+    adata.obs["rin"] = rng.normal(8, 0.5, adata.n_obs).round(2)
+    adata.obs["order"] = np.argsort(np.argsort(group * 100 + rng.random(adata.n_obs))) + 1.0
+    adata.uns["annotations"] = {"columns": ["age", "rin", "order"]}
+    return adata
+
+
+def test_numeric_sheet_columns_are_tested_across_the_clusters():
+    # before: an age, a RIN or a scan order (more distinct values than half the samples)
+    # was only named as not compared, so clusters that follow RNA quality or age went
+    # unchecked; now a Kruskal-Wallis H with a permutation p, epsilon-squared and medians
+    texts = report_text(_with_numbers())
+    limits = texts["limits"]
+    assert ("The clusters differ in the numeric .obs column 'age': Kruskal-Wallis H 19.67, "
+            "epsilon² 0.894 over the 23 samples with a value (1 without one left out), "
+            "permutation p = 0.001; medians per cluster 1: 51.5, 2: 42 and 3: 34. If that "
+            "column is a sample property such as RNA quality, an age or a scan order, the "
+            "clusters may reflect it rather than biology. It differs between the sample types "
+            "as well (epsilon² 0.894): where the types are confounded with it, the clusters "
+            "may follow either.") in limits
+    # a running number is said to be one: it may only number the rows
+    assert ("'order': Kruskal-Wallis H 20.48, epsilon² 0.890 over the 24 samples with a "
+            "value, permutation p = 0.001") in limits
+    assert "Its values are distinct whole numbers, one per sample" in limits
+    assert ("The clusters do not differ beyond chance in the numeric .obs column 'rin' "
+            "(permutation p = 0.337, over the 24 samples with a value): Kruskal-Wallis "
+            "across the clusters.") in limits
+    assert "age 23 1 19.67 0.894 0.001 1: 51.5; 2: 42; 3: 34" in limits  # the table row
+    assert "rin 24 0 2.11 0.092 0.337" in limits
+    assert "Not compared" not in limits
+    assert ("Caution: the clusters differ in the numeric .obs column 'age' (Kruskal-Wallis "
+            "epsilon² 0.894, permutation p = 0.001)") in texts["overview"]
+
+
+def test_numeric_column_facts_match_scipy_and_hold_at_the_edges():
+    from scipy.stats import kruskal
+
+    from gexclust._report import _facts as facts
+
+    adata = _with_numbers()
+    cluster_samples(adata, RunConfig())
+    found = {f.column: f for f in facts.numeric_columns(adata)}
+    assert list(found) == ["age", "order", "rin"]  # strongest first
+    age = pd.to_numeric(adata.obs["age"].astype(str), errors="coerce").to_numpy()
+    clusters = adata.obs["cluster"].to_numpy()
+    groups = [age[(clusters == c) & np.isfinite(age)] for c in ("1", "2", "3")]
+    assert found["age"].h == pytest.approx(kruskal(*groups).statistic, rel=1e-12)
+    assert found["age"].epsilon2 == pytest.approx(found["age"].h / 22)
+    assert (found["age"].n_samples, found["age"].n_missing) == (23, 1)
+    assert found["age"].types_epsilon2 == pytest.approx(found["age"].epsilon2)  # types = clusters
+    assert found["rin"].p_value == facts.numeric_columns(adata)[2].p_value  # seeded
+    assert (found["order"].numbering, found["age"].numbering) == (True, False)
+    adata.obs["years"] = 20.0 + 3 * np.arange(adata.n_obs)  # distinct ages: no row number
+    assert not {f.column: f for f in facts.numeric_columns(adata)}["years"].numbering
+    # gexclust's own result is no covariate: a stability per sample (--consensus 100 gives
+    # more distinct values than half the samples) was tested against the clusters it rates
+    adata.obs["consensus_stability"] = np.linspace(0.5, 1, adata.n_obs)
+    assert "consensus_stability" not in {f.column for f in facts.numeric_columns(adata)}
+    # a grouping of numbers (batch 1-4) stays a category, compared by ARI, not here
+    adata.obs["batch"] = np.resize([1.0, 2.0, 3.0, 4.0], adata.n_obs)
+    assert "batch" not in {f.column for f in facts.numeric_columns(adata)}
+    assert "batch" in {b.column for b in facts.batch_columns(adata)}
+    # one cluster: nothing to test, said so
+    adata.obs["cluster"] = pd.Categorical(["1"] * adata.n_obs)
+    one = {f.column: f for f in facts.numeric_columns(adata)}["age"]
+    assert (one.n_groups, one.p_method) == (1, "none")
+    assert np.isnan(one.h)
+    assert np.isnan(one.p_value)
+
+
+def test_numeric_columns_with_one_cluster_are_said_untested():
+    limits = report_text(_with_numbers(), n_clusters=1)["limits"]
+    assert ("The numeric .obs column 'age' was not tested against the clusters: only one "
+            "cluster holds a value (23 samples with one).") in limits
+    assert "age 23 1 n/a n/a n/a 1: 42" in limits
+
+
+@pytest.mark.parametrize("n_obs", [2, 3])
+def test_numeric_columns_of_two_or_three_samples(n_obs):
+    from gexclust._report import _facts as facts
+
+    obs = pd.DataFrame({"cluster": pd.Categorical(["1", "2", "2"][:n_obs]),
+                        "age": [30.0, 40.0, 50.0][:n_obs]},
+                       index=[f"s{i}" for i in range(n_obs)])
+    adata = ad.AnnData(np.zeros((n_obs, 2)), obs=obs)
+    found = facts.numeric_columns(adata)
+    if n_obs == 2:  # two values over two samples are a grouping (as batch_columns has it)
+        assert found == []
+        return
+    (f,) = found
+    assert (f.n_samples, f.n_groups, f.medians) == (3, 2, {"1": 30.0, "2": 45.0})
+    assert f.h == pytest.approx(1.5)  # ranks 1 | 2, 3: 12 / (3 * 4) * (1 + 5 ** 2 / 2) - 12
+    # 2 in 3 shuffles put an end value (30 or 50) alone, as extreme as observed
+    assert f.p_value == pytest.approx(2 / 3, abs=0.05)
+
+
+def test_numeric_columns_beyond_the_pairwise_limit_use_chi_squared():
+    from scipy.stats import kruskal
+
+    from gexclust._report import _facts as facts
+
+    n = facts.MAX_PAIRWISE + 1
+    rng = np.random.default_rng(0)
+    clusters = np.resize(["1", "2", "3"], n)
+    value = rng.normal(size=n) + (clusters == "1") * 0.1
+    obs = pd.DataFrame({"cluster": pd.Categorical(clusters), "qc": value},
+                       index=[f"c{i}" for i in range(n)])
+    (f,) = facts.numeric_columns(ad.AnnData(np.zeros((n, 1)), obs=obs))
+    expected = kruskal(*[value[clusters == c] for c in "123"])
+    assert f.p_method == "chi-squared"
+    assert (f.h, f.p_value) == (pytest.approx(expected.statistic),
+                                pytest.approx(expected.pvalue))
+
+
+def test_gse781_array_qc_scores_are_tested_across_the_clusters():
+    """GSE781 GPL96's own numeric characteristics (Affymetrix Noise, Raw Q, Scaling Factor,
+    Age: a value per sample) were skipped as no grouping; the two clusters differ in the
+    arrays' Noise (medians 4.66 and 2.9) beyond chance."""
+    import gexclust as gx
+    from tests.conftest import shared_file
+
+    adata = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
+    limits = report_text(adata)["limits"]
+    assert ("The clusters differ in the numeric .obs column 'Noise': Kruskal-Wallis H 6.51, "
+            "epsilon² 0.407 over the 17 samples with a value, permutation p = 0.004; medians "
+            "per cluster 1: 4.66 and 2: 2.9.") in limits
+    assert "'Age' (permutation p = 0.956, over the 17 samples with a value)" in limits
