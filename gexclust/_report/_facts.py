@@ -242,7 +242,7 @@ class BatchFacts(NamedTuple):
     n_levels: int
     n_samples: int  # with a value in the column and a cluster
     p_value: float  # of that ARI under random relabelling (permutation test)
-    relation: str  # to the types: 'identical' labels, 'same' grouping, 'within', or 'other'
+    relation: str  # to the types: 'identical' labels, 'same' grouping, 'within', 'groups', 'other'
 
 
 #: Permutations of the batch test: p-values resolve to 0.001.
@@ -262,7 +262,8 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
     seeded), so that agreement on a handful of samples is not taken for a batch effect; and
     with how the column relates to the types: the ``'same'`` grouping (the type under another
     name, e.g. the ``source_name`` the types were read from, or a batch fully confounded with
-    them), ``'within'`` them (each value inside one type: subtypes), or ``'other'``. Beyond
+    them), ``'within'`` them (each value inside one type: subtypes), ``'groups'`` them (each
+    type inside one value: a disease status over its subtypes), or ``'other'``. Beyond
     ``MAX_PAIRWISE`` samples the permutations (a second each at 100,000) are run only for an
     ARI of at least ``test_from``, the only ones a p-value decides on; the others get NaN.
     Largest ARI first.
@@ -473,4 +474,8 @@ def _relation(values: pd.Series, types: pd.Series | None) -> str:
             # the very labels (--type-from source_name): the column the types came from
             return "identical" if (pairs["value"] == pairs["type"]).all() else "same"
         return "within"
+    if (values_per_type == 1).all():
+        # each type inside one value, some value holding several types: the column groups the
+        # types (GSE9476's Disease_status: AML vs Control over its five types)
+        return "groups"
     return "other"

@@ -110,7 +110,12 @@ def test_a_batch_is_agreement_beyond_chance_with_a_column_that_is_not_the_type()
     other = np.flatnonzero(cluster == "2")[:1]
     grade[first], grade[other] = "low", "high"
     adata.obs["grade"] = grade
-    adata.obs["lot"] = np.where(cluster == "3", "L2", "L1")  # a real batch that splits types
+    # a real batch that splits a type: cluster 3 and two samples of cluster 2 in lot L2
+    lot = np.where(cluster == "3", "L2", "L1")
+    lot[np.flatnonzero(cluster == "2")[:2]] = "L2"
+    adata.obs["lot"] = lot
+    # a lot of whole types (types 1 and 2 in L1, type 3 in L2) only groups the types
+    adata.obs["status"] = np.where(cluster == "3", "L2", "L1")
     found = {b.column: b for b in facts.batch_columns(adata)}
     # before: 'consensus' (ARI 0.36 on bladder) and 'source_name' (ARI 1.0 on GSE781 read
     # with --type-from source_name) were flagged as batches, and so was a column known for 8
@@ -122,6 +127,7 @@ def test_a_batch_is_agreement_beyond_chance_with_a_column_that_is_not_the_type()
     assert found["grade"].p_value == pytest.approx(1 / 8, abs=0.04)
     assert found["lot"].p_value == pytest.approx(0.001)
     assert found["lot"].relation == "other"
+    assert found["status"].relation == "groups"
 
     from types import SimpleNamespace
 
@@ -134,6 +140,13 @@ def test_a_batch_is_agreement_beyond_chance_with_a_column_that_is_not_the_type()
     assert "'grade' at ARI 1.000, but on 8 samples with a value that is within chance" in text
     assert "'lot' (2 values, 24 samples) at ARI" in text
     assert "if that column is a batch" not in text.split("'lot'")[0]
+    # before: a column grouping whole types (GSE9476's Disease_status, AML vs Control) was
+    # called a possible batch, with a caution in the overview
+    assert ("The .obs column 'status' groups the sample types (each type lies within one of "
+            "its 2 values): the clusters follow it at ARI 0.549 as far as they follow the "
+            "types. If it is a processing batch, it is confounded with the types it "
+            "groups.") in text
+    assert "'status' (2 values" not in text
 
 
 def test_the_column_the_types_were_read_from_is_called_so_not_a_possible_batch():
@@ -601,8 +614,13 @@ def test_numeric_sheet_columns_are_tested_across_the_clusters():
     assert "age 23 1 19.67 0.894 0.001 1: 51.5; 2: 42; 3: 34" in limits  # the table row
     assert "rin 24 0 2.11 0.092 0.337" in limits
     assert "Not compared" not in limits
+    # the types differ in age as much as the clusters do (AML patients older than donors):
+    # said above, but no caution at a glance; without types it is one
+    assert "Caution" not in texts["overview"]
+    untyped = _with_numbers()
+    del untyped.obs["type"]
     assert ("Caution: the clusters differ in the numeric .obs column 'age' (Kruskal-Wallis "
-            "epsilon² 0.894, permutation p = 0.001)") in texts["overview"]
+            "epsilon² 0.894, permutation p = 0.001)") in report_text(untyped)["overview"]
 
 
 def test_numeric_column_facts_match_scipy_and_hold_at_the_edges():
