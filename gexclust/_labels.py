@@ -97,6 +97,19 @@ def numeric_values(column) -> np.ndarray | None:
     return out
 
 
+def is_quantity(numbers: np.ndarray, n_samples: int) -> bool:
+    """Whether ``numbers`` were measured on each sample (an age, a RIN), not codes of groups.
+
+    Some value with a fraction (a RIN of 7.5), or whole numbers with more distinct values than
+    half of ``n_samples`` (ages in years); whole numbers with fewer (batch 1-5) are codes, and
+    a single value is neither (nothing varies). NaN (missing) is left out.
+    """
+    distinct = np.unique(numbers[np.isfinite(numbers)])
+    if len(distinct) < 2:
+        return False
+    return bool(np.any(distinct != np.round(distinct))) or len(distinct) > max(2, n_samples // 2)
+
+
 def check_labels(column, *, key: str, caller: str) -> None:
     """Refuse numbers in ``.obs[key]`` as groups when they are a measurement, not labels.
 

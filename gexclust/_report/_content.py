@@ -901,7 +901,8 @@ def _uncompared_sheet_columns(ctx: _Context) -> list[str]:
                               for c, n in left])
     most = facts.max_levels(adata.n_obs)
     return [f"Not compared with the clusters, as neither a grouping of 2 to {most} values nor "
-            f"numbers with more distinct values than that: the sample sheet's {listed}."]
+            f"measurements (numbers with a fraction, or more distinct values than that): the "
+            f"sample sheet's {listed}."]
 
 
 def _numeric_like(numeric: facts.NumericFacts) -> bool:
@@ -1001,8 +1002,9 @@ def _numeric_table(ctx: _Context) -> Table:
     p = "p" if chi else "permutation p"
     return Table(["column", "samples", "missing", "Kruskal-Wallis H", "epsilon²", p,
                   "median per cluster"], rows,
-                 caption="Numeric sample annotations (every value a number, more distinct "
-                 f"values than {facts.max_levels(ctx.adata.n_obs)}) against the clusters: "
+                 caption="Numeric sample annotations (every value a number, some with a "
+                 "fraction or more distinct values than "
+                 f"{facts.max_levels(ctx.adata.n_obs)}) against the clusters: "
                  "Kruskal-Wallis across the clusters over the samples with a value; "
                  "epsilon² = H / (n - 1), the share of the rank variance between clusters; "
                  f"p: {how}", numeric=(1, 2, 3, 4, 5))

@@ -282,6 +282,8 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
         n_levels = values.nunique()  # of the samples with a value
         if not both.any() or not 2 <= n_levels <= max_levels(adata.n_obs):
             continue
+        if measured_numbers(adata, column) is not None:
+            continue  # a RIN to one decimal: numeric_columns tests it, as numbers
         level = pd.factorize(values.to_numpy()[both].astype(str))[0]
         group = pd.factorize(clusters[both].astype(str))[0]
         counts = pd.crosstab(level, group).to_numpy()
@@ -353,9 +355,11 @@ def numeric_columns(adata: AnnData, *, cluster_key="cluster",
 
     A column is numeric when every value that is not missing is a number (a float column,
     or texts written as numbers: ``007`` is a code, not 7; see
-    :func:`gexclust._labels.parse_number`) and has more distinct values than
-    :func:`batch_columns` compares as groups (half the samples): an age, a RIN, a QC score,
-    a scan order. Columns with fewer values (batch 1-5) stay groupings, compared there.
+    :func:`gexclust._labels.parse_number`) and the numbers are measurements
+    (:func:`gexclust._labels.is_quantity`): some value with a fraction, or more distinct
+    values than :func:`batch_columns` compares as groups (half the samples): an age, a RIN,
+    a QC score, a scan order. Whole numbers with fewer values (batch 1-5) stay groupings,
+    compared there.
     Samples without a value, or without a cluster, are left out and counted. Each column gets
     a Kruskal-Wallis H across the clusters (average ranks, corrected for ties), its
     epsilon-squared ``H / (n - 1)`` (0: the clusters' values interleave at random, 1: each
@@ -367,8 +371,6 @@ def numeric_columns(adata: AnnData, *, cluster_key="cluster",
     measurement that differs between the types as well (AML patients older than donors) is
     confounded with them. Strongest first.
     """
-    from .._labels import numeric_values
-
     clusters = type_labels(adata, cluster_key)
     clustered = clusters.notna().to_numpy()
     types = (type_labels(adata, type_key).to_numpy() if type_key in adata.obs
@@ -376,11 +378,9 @@ def numeric_columns(adata: AnnData, *, cluster_key="cluster",
     typed = np.array([t is not None for t in types], dtype=bool)
     out = []
     for column in candidate_columns(adata, cluster_key=cluster_key, type_key=type_key):
-        if type_labels(adata, column).nunique() <= max_levels(adata.n_obs):
-            continue  # a grouping (batch_columns), or one value: nothing to test
-        numbers = numeric_values(adata.obs[column])
+        numbers = measured_numbers(adata, column)
         if numbers is None:
-            continue
+            continue  # a grouping (batch_columns), or one value: nothing to test
         both = clustered & np.isfinite(numbers)
         facts = _kruskal(str(column), numbers[both], clusters.to_numpy()[both],
                          n_missing=int((clustered & ~both).sum()),
@@ -388,6 +388,20 @@ def numeric_columns(adata: AnnData, *, cluster_key="cluster",
         out.append(facts._replace(types_epsilon2=_rank_epsilon2(
             numbers[typed & np.isfinite(numbers)], types[typed & np.isfinite(numbers)])))
     return sorted(out, key=lambda f: -f.epsilon2 if np.isfinite(f.epsilon2) else 1.0)
+
+
+def measured_numbers(adata: AnnData, column: str) -> np.ndarray | None:
+    """``.obs[column]`` as float64 (NaN where missing) if it holds measurements, else ``None``.
+
+    Measurements: every value a number, and some with a fraction or more distinct values than
+    half the samples (:func:`gexclust._labels.is_quantity`).
+    """
+    from .._labels import is_quantity, numeric_values
+
+    numbers = numeric_values(adata.obs[column])
+    if numbers is None or not is_quantity(numbers, adata.n_obs):
+        return None
+    return numbers
 
 
 def _kruskal(column: str, values: np.ndarray, groups: np.ndarray, *, n_missing: int,

@@ -17,7 +17,7 @@ from anndata import AnnData
 
 from .._errors import InputError
 from .._files import read_bytes
-from .._labels import MISSING_LABELS, parse_number
+from .._labels import MISSING_LABELS, is_quantity, parse_number
 from .._limits import Limits
 from .._logging import logger
 from ._cumida_parse import _lines, _short, spreadsheet_text
@@ -441,10 +441,11 @@ def _data_rows(ids: list[str], obs_names) -> np.ndarray:
 def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: str = "."):
     """A sheet column: float64 if a measurement, else categorical text as written.
 
-    A measurement has every value written as a number (``007`` is a code) and more distinct
-    values, over the data's samples, than a grouping has (half the samples: the report's
-    rule, so that it tests as numbers what ``.obs`` holds as numbers). Batch codes ``1``-``5``
-    stay categories: scanpy would colour a number column as a gradient. ``type`` is a label.
+    A measurement has every value written as a number (``007`` is a code) and some value
+    with a fraction, or more distinct values, over the data's samples, than a grouping has
+    (half the samples): the report's rule (:func:`gexclust._labels.is_quantity`), so that it
+    tests as numbers what ``.obs`` holds as numbers. Batch codes ``1``-``5`` stay categories:
+    scanpy would colour a number column as a gradient. ``type`` is a label.
     With ``decimal=","`` (a semicolon-separated sheet) ``7,5`` is 7.5, in a column without
     a ``.``.
     """
@@ -457,8 +458,7 @@ def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: st
     if name == "type" or any(c is not None and np.isnan(x)
                              for c, x in zip(cells, numbers, strict=True)):
         return texts
-    n_values = len(np.unique(numbers[counted & np.isfinite(numbers)]))
-    return numbers if n_values > max(2, int(counted.sum()) // 2) else texts
+    return numbers if is_quantity(numbers[counted], int(counted.sum())) else texts
 
 
 def _same(ours, theirs) -> bool:

@@ -327,6 +327,21 @@ def test_measurements_are_numbers_in_obs_and_groupings_stay_categories(tmp_path)
     assert again.obs["age"].tolist()[2] == "45.50"  # kept as it was, not refused
 
 
+def test_numbers_with_fractions_are_measurements_however_few_their_values(tmp_path):
+    # before: a RIN to one decimal with 3 values over 8 samples was a category ('7.5'), the
+    # report then compared it as a grouping by ARI; a fraction says it was measured
+    adata = _adata(8)
+    rin = ["7.5", "8.0", "6.5", "7.5", "8.0", "6.5", "7.5", "8.0"]
+    rows = [f"{s}\t{r}\t{i % 3 + 1}" for i, (s, r) in
+            enumerate(zip(adata.obs_names, rin, strict=True))]
+    path = tmp_path / "sheet.tsv"
+    path.write_text("sample\trin\tbatch\n" + "\n".join(rows) + "\n")
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["rin"].dtype == np.float64
+    assert adata.obs["rin"].tolist() == [7.5, 8.0, 6.5, 7.5, 8.0, 6.5, 7.5, 8.0]
+    assert adata.obs["batch"].dtype == "category"  # whole numbers, 3 values: codes
+
+
 def _titled(n: int = 4):
     adata = _adata(n)
     adata.obs["title"] = [f"patient {i} tumour" for i in range(n)]

@@ -569,8 +569,8 @@ def test_sheet_columns_that_group_no_samples_are_said_not_compared():
     adata.uns["annotations"] = {"columns": ["note", "lot", "same"]}
     limits = report_text(adata)["limits"]
     assert ("Not compared with the clusters, as neither a grouping of 2 to 12 values nor "
-            "numbers with more distinct values than that: the sample sheet's 'note' (24 "
-            "distinct values) and 'same' (1 distinct value).") in limits
+            "measurements (numbers with a fraction, or more distinct values than that): the "
+            "sample sheet's 'note' (24 distinct values) and 'same' (1 distinct value).") in limits
     assert "'lot' (" not in limits
     del adata.uns["annotations"]  # not from a sheet (GEO's own columns): nothing said
     assert "Not compared" not in report_text(adata)["limits"]
@@ -621,6 +621,25 @@ def test_numeric_sheet_columns_are_tested_across_the_clusters():
     del untyped.obs["type"]
     assert ("Caution: the clusters differ in the numeric .obs column 'age' (Kruskal-Wallis "
             "epsilon² 0.894, permutation p = 0.001)") in report_text(untyped)["overview"]
+
+
+def test_numbers_with_fractions_are_tested_as_numbers_not_compared_as_groups():
+    # before: a RIN to one decimal with 5 values over 24 samples (fewer than half) was
+    # compared with the clusters as 5 categories by ARI, as if each RIN were a batch
+    from gexclust._report import _facts as facts
+
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    cluster_samples(adata, RunConfig())
+    group = adata.obs["type"].cat.codes.to_numpy()
+    adata.obs["rin"] = [6.5 + 0.5 * g + 0.5 * (i % 3) for i, g in enumerate(group)]
+    adata.obs["batch"] = [str(i % 3 + 1) for i in range(adata.n_obs)]  # codes: a grouping
+    assert adata.obs["rin"].nunique() == 5
+    assert "rin" not in {b.column for b in facts.batch_columns(adata)}
+    assert "batch" in {b.column for b in facts.batch_columns(adata)}
+    found = {f.column: f for f in facts.numeric_columns(adata)}
+    assert list(found) == ["rin"]
+    assert found["rin"].n_samples == 24
+    assert found["rin"].epsilon2 == pytest.approx(0.4729, abs=1e-4)  # rises with the group
 
 
 def test_numeric_column_facts_match_scipy_and_hold_at_the_edges():
