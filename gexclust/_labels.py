@@ -97,17 +97,20 @@ def numeric_values(column) -> np.ndarray | None:
     return out
 
 
-def is_quantity(numbers: np.ndarray, n_samples: int) -> bool:
+def is_quantity(numbers: np.ndarray) -> bool:
     """Whether ``numbers`` were measured on each sample (an age, a RIN), not codes of groups.
 
     Some value with a fraction (a RIN of 7.5), or whole numbers with more distinct values than
-    half of ``n_samples`` (ages in years); whole numbers with fewer (batch 1-5) are codes, and
-    a single value is neither (nothing varies). NaN (missing) is left out.
+    half of the samples that have one (ages in years): :func:`check_labels`' rule. Whole
+    numbers with fewer (batch 1-5) are codes, and a single value is neither (nothing varies).
+    NaN (missing) is left out: ages given for the 20 patients of 64 samples (the donors'
+    missing) are 20 distinct values over 20, a measurement, not a grouping of 20 levels.
     """
-    distinct = np.unique(numbers[np.isfinite(numbers)])
+    known = numbers[np.isfinite(numbers)]
+    distinct = np.unique(known)
     if len(distinct) < 2:
         return False
-    return bool(np.any(distinct != np.round(distinct))) or len(distinct) > max(2, n_samples // 2)
+    return bool(np.any(distinct != np.round(distinct))) or len(distinct) > max(2, len(known) // 2)
 
 
 def check_labels(column, *, key: str, caller: str) -> None:

@@ -901,8 +901,9 @@ def _uncompared_sheet_columns(ctx: _Context) -> list[str]:
                               for c, n in left])
     most = facts.max_levels(adata.n_obs)
     return [f"Not compared with the clusters, as neither a grouping of 2 to {most} values nor "
-            f"measurements (numbers with a fraction, or more distinct values than that): the "
-            f"sample sheet's {listed}."]
+            f"numbers measured on each sample (every value a number, some with a fraction or "
+            f"more distinct values than half the samples with one): the sample sheet's "
+            f"{listed}."]
 
 
 def _numeric_like(numeric: facts.NumericFacts) -> bool:
@@ -1003,8 +1004,8 @@ def _numeric_table(ctx: _Context) -> Table:
     return Table(["column", "samples", "missing", "Kruskal-Wallis H", "epsilon²", p,
                   "median per cluster"], rows,
                  caption="Numeric sample annotations (every value a number, some with a "
-                 "fraction or more distinct values than "
-                 f"{facts.max_levels(ctx.adata.n_obs)}) against the clusters: "
+                 "fraction or more distinct values than half the samples with one) against the "
+                 "clusters: "
                  "Kruskal-Wallis across the clusters over the samples with a value; "
                  "epsilon² = H / (n - 1), the share of the rank variance between clusters; "
                  f"p: {how}", numeric=(1, 2, 3, 4, 5))

@@ -357,9 +357,8 @@ def numeric_columns(adata: AnnData, *, cluster_key="cluster",
     or texts written as numbers: ``007`` is a code, not 7; see
     :func:`gexclust._labels.parse_number`) and the numbers are measurements
     (:func:`gexclust._labels.is_quantity`): some value with a fraction, or more distinct
-    values than :func:`batch_columns` compares as groups (half the samples): an age, a RIN,
-    a QC score, a scan order. Whole numbers with fewer values (batch 1-5) stay groupings,
-    compared there.
+    values than half the samples that have one: an age, a RIN, a QC score, a scan order.
+    Whole numbers with fewer values (batch 1-5) stay groupings, compared there.
     Samples without a value, or without a cluster, are left out and counted. Each column gets
     a Kruskal-Wallis H across the clusters (average ranks, corrected for ties), its
     epsilon-squared ``H / (n - 1)`` (0: the clusters' values interleave at random, 1: each
@@ -394,12 +393,12 @@ def measured_numbers(adata: AnnData, column: str) -> np.ndarray | None:
     """``.obs[column]`` as float64 (NaN where missing) if it holds measurements, else ``None``.
 
     Measurements: every value a number, and some with a fraction or more distinct values than
-    half the samples (:func:`gexclust._labels.is_quantity`).
+    half the samples with a value (:func:`gexclust._labels.is_quantity`).
     """
     from .._labels import is_quantity, numeric_values
 
     numbers = numeric_values(adata.obs[column])
-    if numbers is None or not is_quantity(numbers, adata.n_obs):
+    if numbers is None or not is_quantity(numbers):
         return None
     return numbers
 

@@ -65,14 +65,15 @@ def read_annotations(
     Returns
     -------
     DataFrame indexed by the sample ids (index name: the id column), one column per other
-    column of the sheet, in sheet order. A measurement (every value written as a number, with
-    more distinct values than half the samples: an age, a RIN, a scan order) is a float64
-    column, as scanpy and the report take numbers; any other column is categorical text as
-    written (batch ``1``-``5`` stays the categories ``'1'``-``'5'``, ``007`` stays
-    ``'007'``). Empty cells and pandas' missing-value texts (``NA``, ``n/a``, ...) are NaN.
-    ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key``, ``matched``
-    (``'obs_names'``, or ``'title'`` when the rows were matched by title) and ``encoding``.
-    ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so with checks.
+    column of the sheet, in sheet order. A measurement (every value written as a number, some
+    with a fraction or more distinct values than half the samples with one: an age, a RIN, a
+    scan order) is a float64 column, as scanpy and the report take numbers; any other column
+    is categorical text as written (batch ``1``-``5`` stays the categories ``'1'``-``'5'``,
+    ``007`` stays ``'007'``). Empty cells and pandas' missing-value texts (``NA``, ``n/a``,
+    ...) are NaN. ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key``,
+    ``matched`` (``'obs_names'``, or ``'title'`` when the rows were matched by title) and
+    ``encoding``. ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so
+    with checks.
 
     Raises
     ------
@@ -442,10 +443,10 @@ def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: st
     """A sheet column: float64 if a measurement, else categorical text as written.
 
     A measurement has every value written as a number (``007`` is a code) and some value
-    with a fraction, or more distinct values, over the data's samples, than a grouping has
-    (half the samples): the report's rule (:func:`gexclust._labels.is_quantity`), so that it
-    tests as numbers what ``.obs`` holds as numbers. Batch codes ``1``-``5`` stay categories:
-    scanpy would colour a number column as a gradient. ``type`` is a label.
+    with a fraction, or more distinct values than half the data's samples with a value (ages
+    given for the patients only): the report's rule (:func:`gexclust._labels.is_quantity`),
+    so that it tests as numbers what ``.obs`` holds as numbers. Batch codes ``1``-``5`` stay
+    categories: scanpy would colour a number column as a gradient. ``type`` is a label.
     With ``decimal=","`` (a semicolon-separated sheet) ``7,5`` is 7.5, in a column without
     a ``.``.
     """
@@ -458,7 +459,7 @@ def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: st
     if name == "type" or any(c is not None and np.isnan(x)
                              for c, x in zip(cells, numbers, strict=True)):
         return texts
-    return numbers if is_quantity(numbers[counted], int(counted.sum())) else texts
+    return numbers if is_quantity(numbers[counted]) else texts
 
 
 def _same(ours, theirs) -> bool:

@@ -411,3 +411,19 @@ def test_title_matching_keeps_the_refusals_of_ids(tmp_path):
                                          r"\(matched by \.obs\['title'\]\)"):
         gx.io.annotate_obs(adata, path)
     assert list(adata.obs.columns) == ["type", "title"]  # nothing added on refusal
+
+
+def test_ages_given_for_only_some_samples_are_measurements(tmp_path):
+    # before: 'distinct values' were counted against all the data's samples, so ages given
+    # for the 6 patients of 16 samples (the donors' left empty) were 6 distinct values, not
+    # more than 8: the categories '31', '45', ..., compared by the report as a grouping of
+    # 6 levels, while tl.markers (counting samples with a value) refused them as numbers
+    adata = _adata(16)
+    ages = ["31", "45", "52", "60", "38", "27"] + [""] * 10
+    rows = [f"{s}\t{a}" for s, a in zip(adata.obs_names, ages, strict=True)]
+    path = tmp_path / "sheet.tsv"
+    path.write_text("sample\tage\n" + "\n".join(rows) + "\n")
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["age"].dtype == np.float64
+    np.testing.assert_array_equal(adata.obs["age"][:6], [31, 45, 52, 60, 38, 27])
+    assert adata.obs["age"].isna().sum() == 10

@@ -569,8 +569,9 @@ def test_sheet_columns_that_group_no_samples_are_said_not_compared():
     adata.uns["annotations"] = {"columns": ["note", "lot", "same"]}
     limits = report_text(adata)["limits"]
     assert ("Not compared with the clusters, as neither a grouping of 2 to 12 values nor "
-            "measurements (numbers with a fraction, or more distinct values than that): the "
-            "sample sheet's 'note' (24 distinct values) and 'same' (1 distinct value).") in limits
+            "numbers measured on each sample (every value a number, some with a fraction or "
+            "more distinct values than half the samples with one): the sample sheet's 'note' "
+            "(24 distinct values) and 'same' (1 distinct value).") in limits
     assert "'lot' (" not in limits
     del adata.uns["annotations"]  # not from a sheet (GEO's own columns): nothing said
     assert "Not compared" not in report_text(adata)["limits"]
@@ -735,3 +736,24 @@ def test_gse781_array_qc_scores_are_tested_across_the_clusters():
             "epsilon² 0.407 over the 17 samples with a value, permutation p = 0.004; medians "
             "per cluster 1: 4.66 and 2: 2.9.") in limits
     assert "'Age' (permutation p = 0.956, over the 17 samples with a value)" in limits
+
+
+def test_ages_of_some_samples_only_are_tested_as_numbers():
+    # before: ages for 8 of the 24 samples (8 distinct, not more than half of 24) were compared
+    # as a grouping of 8 levels by ARI, though tl.markers refuses the same column as numbers
+    from gexclust._report import _facts as facts
+
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    cluster_samples(adata, RunConfig())
+    age = np.full(adata.n_obs, np.nan)
+    age[::3] = [25.0, 31, 38, 44, 52, 57, 63, 70]
+    adata.obs["age"] = age
+    assert "age" not in {b.column for b in facts.batch_columns(adata)}
+    (found,) = facts.numeric_columns(adata)
+    assert (found.column, found.n_samples, found.n_missing) == ("age", 8, 16)
+    with pytest.raises(ValueError, match="holds numbers, not labels"):
+        __import__("gexclust").tl.markers(adata, groupby="age")
+    adata.uns["annotations"] = {"columns": ["age"]}
+    limits = report_text(adata)["limits"]
+    assert "age 8 16 " in limits
+    assert "Not compared" not in limits
