@@ -913,7 +913,13 @@ def _numeric_like(numeric: facts.NumericFacts) -> bool:
 
 def _p_text(numeric: facts.NumericFacts) -> str:
     how = "permutation p" if numeric.p_method == "permutation" else "chi-squared p"
-    return f"{how} = {fmt(numeric.p_value)}"
+    value = _p_shown(numeric.p_value)
+    return f"{how} {value}" if value.startswith("<") else f"{how} = {value}"
+
+
+def _p_shown(p: float) -> str:
+    """A p-value to 3 decimals; one that rounds to 0 (chi-squared, 1e-40) is '< 0.001'."""
+    return "< 0.001" if 0 <= p < 0.0005 else fmt(p)
 
 
 def _over(numeric: facts.NumericFacts) -> str:
@@ -997,7 +1003,7 @@ def _numeric_table(ctx: _Context) -> Table:
            (f"; beyond {facts.MAX_PAIRWISE} samples the chi-squared approximation"
             if chi else ""))
     rows = [[f.column, str(f.n_samples), str(f.n_missing), fmt(f.h, 2), fmt(f.epsilon2),
-             fmt(f.p_value), "; ".join(f"{c}: {_number(m) if math.isfinite(m) else '-'}"
+             _p_shown(f.p_value), "; ".join(f"{c}: {_number(m) if math.isfinite(m) else '-'}"
                                        for c, m in f.medians.items())]
             for f in ctx.numerics]
     p = "p" if chi else "permutation p"

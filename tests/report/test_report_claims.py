@@ -757,3 +757,28 @@ def test_ages_of_some_samples_only_are_tested_as_numbers():
     limits = report_text(adata)["limits"]
     assert "age 8 16 " in limits
     assert "Not compared" not in limits
+
+
+def test_a_chi_squared_p_that_rounds_to_zero_is_not_written_as_zero():
+    # before: beyond 3,000 samples a clear difference (chi-squared p 1e-300) read
+    # 'chi-squared p = 0.000' in the sentences and '0.000' in the table: a p-value is never 0
+    from types import SimpleNamespace
+
+    from gexclust._report import _content as content
+    from gexclust._report import _facts as facts
+
+    n = facts.MAX_PAIRWISE + 1
+    clusters = np.resize(["1", "2"], n)
+    value = np.arange(n) + (clusters == "1") * n  # cluster 1 holds the higher values
+    obs = pd.DataFrame({"cluster": pd.Categorical(clusters), "qc": value},
+                       index=[f"c{i}" for i in range(n)])
+    adata = ad.AnnData(np.zeros((n, 1)), obs=obs)
+    (f,) = facts.numeric_columns(adata)
+    assert f.p_method == "chi-squared"
+    assert f.p_value < 1e-300
+    assert content._p_text(f) == "chi-squared p < 0.001"
+    ctx = SimpleNamespace(adata=adata, numerics=[f])
+    assert content._numeric_sentences(ctx)[0].startswith(
+        "The clusters differ in the numeric .obs column 'qc': Kruskal-Wallis H 2250.00, "
+        "epsilon² 0.750 over the 3001 samples with a value, chi-squared p < 0.001;")
+    assert content._numeric_table(ctx).rows[0][5] == "< 0.001"
