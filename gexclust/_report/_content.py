@@ -1068,10 +1068,18 @@ def _batch_sentences(ctx: _Context) -> list[str]:
         elif b.relation == "groups" and b.p_value <= BATCH_ALPHA:
             # before: GSE9476's Disease_status (AML vs Control over the five types) was a
             # possible batch in the overview's caution, though it only names groups of types
-            out.append(f"The .obs column '{b.column}' groups the sample types (each type lies "
-                       f"within one of its {b.n_levels} values): the clusters follow it at ARI "
-                       f"{fmt(b.ari)} as far as they follow the types. If it is a processing "
-                       "batch, it is confounded with the types it groups.")
+            grouped = (f"The .obs column '{b.column}' groups the sample types (each type "
+                       f"lies within one of its {b.n_levels} values): the clusters follow it at "
+                       f"ARI {fmt(b.ari)}")
+            if ari is not None and b.ari > ari:
+                # a lot holding whole types, the clusters the lots (ARI 1 against the types'
+                # 0.5): 'as far as they follow the types' would hide that they follow it more
+                out.append(f"{grouped}, more than the sample types ({fmt(ari)}): they join "
+                           "the types as it does. If it is a processing batch, the clusters "
+                           "may reflect it rather than biology.")
+            else:
+                out.append(f"{grouped} as far as they follow the types. If it is a processing "
+                           "batch, it is confounded with the types it groups.")
         elif b.ari >= BATCH_ARI and b.relation == "within":
             than = f" (sample types: {fmt(ari)})" if ari is not None else ""
             out.append(f"The clusters follow the .obs column '{b.column}' at ARI "

@@ -782,3 +782,34 @@ def test_a_chi_squared_p_that_rounds_to_zero_is_not_written_as_zero():
         "The clusters differ in the numeric .obs column 'qc': Kruskal-Wallis H 2250.00, "
         "epsilon² 0.750 over the 3001 samples with a value, chi-squared p < 0.001;")
     assert content._numeric_table(ctx).rows[0][5] == "< 0.001"
+
+
+def test_a_column_grouping_the_types_that_the_clusters_follow_more_is_not_explained_away():
+    # before: clusters that are a lot's two halves (lot L1 holding types A and B, L2 holding
+    # C and D; ARI 1.0 with the lot, 0.5 with the types) read 'the clusters follow it at ARI
+    # 1.000 as far as they follow the types', though they follow it more than the types
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _batch_sentences
+
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    cluster_samples(adata, RunConfig(n_clusters=2))
+    group = adata.obs["type"].cat.codes.to_numpy()
+    half = np.zeros(adata.n_obs, dtype=int)
+    for g in (0, 1):
+        half[np.flatnonzero(group == g)[4:]] = 1
+    adata.obs["type"] = pd.Categorical(np.array(list("ABCD"))[2 * group + half])
+    adata.obs["lot"] = pd.Categorical(np.where(group == 0, "L1", "L2"))
+    (lot,) = [b for b in facts.batch_columns(adata) if b.column == "lot"]
+    assert (lot.relation, lot.ari) == ("groups", 1.0)
+    from sklearn.metrics import adjusted_rand_score
+
+    ari = adjusted_rand_score(adata.obs["type"], adata.obs["cluster"])
+    assert ari == pytest.approx(0.5, abs=0.1)
+    text = " ".join(_batch_sentences(SimpleNamespace(batches=[lot],
+                                                     summary={"ari_vs_type": ari})))
+    assert ("The .obs column 'lot' groups the sample types (each type lies within one of its "
+            f"2 values): the clusters follow it at ARI 1.000, more than the sample types "
+            f"({ari:.3f}): they join the types as it does. If it is a processing batch, the "
+            "clusters may reflect it rather than biology.") == text
