@@ -970,6 +970,12 @@ def _numeric_sentences(ctx: _Context) -> list[str]:
             out.append(f"The numeric .obs column '{f.column}' was not tested against the "
                        f"clusters: {'only one cluster holds' if f.n_groups else 'no cluster holds'}"
                        f" a value ({f.n_samples} samples with one).")
+        elif f.p_method == "none":
+            # samples without a cluster held every other value: nothing to rank apart, and no
+            # test to call 'within chance' (before: 'chi-squared p = n/a', not beyond chance)
+            out.append(f"The numeric .obs column '{f.column}' was not tested against the "
+                       f"clusters: its {f.n_samples} samples with a value in a cluster all "
+                       "hold the same one.")
         elif _numeric_like(f):
             out.append(f"The clusters differ in the numeric .obs column '{f.column}': "
                        f"Kruskal-Wallis H {fmt(f.h, 2)}, epsilon² {fmt(f.epsilon2)} "

@@ -813,3 +813,23 @@ def test_a_column_grouping_the_types_that_the_clusters_follow_more_is_not_explai
             f"2 values): the clusters follow it at ARI 1.000, more than the sample types "
             f"({ari:.3f}): they join the types as it does. If it is a processing batch, the "
             "clusters may reflect it rather than biology.") == text
+
+
+def test_a_numeric_column_of_one_value_in_the_clusters_is_said_untested():
+    # before: a column whose clustered samples all hold one value (the others, without a
+    # cluster, the rest) read 'do not differ beyond chance ... (chi-squared p = n/a ...)',
+    # naming a test that was never run
+    from types import SimpleNamespace
+
+    from gexclust._report import _content as content
+    from gexclust._report import _facts as facts
+
+    obs = pd.DataFrame({"cluster": pd.Categorical(["1", "1", "2", "2"] + [None] * 4),
+                        "x": [1.5, 1.5, 1.5, 1.5, 2.5, 3.5, 4.5, 5.5]},
+                       index=[f"s{i}" for i in range(8)])
+    adata = ad.AnnData(np.zeros((8, 2)), obs=obs)
+    (f,) = facts.numeric_columns(adata)
+    assert (f.n_groups, f.p_method) == (2, "none")
+    assert content._numeric_sentences(SimpleNamespace(adata=adata, numerics=[f])) == [
+        "The numeric .obs column 'x' was not tested against the clusters: its 4 samples with "
+        "a value in a cluster all hold the same one."]
