@@ -937,8 +937,11 @@ def _medians(numeric: facts.NumericFacts) -> str:
 
 
 def _number(x: float) -> str:
-    """A value as a sheet would write it: 61, 7.25, 0.0123, 1234."""
-    return f"{x:.0f}" if abs(x) >= 1000 or x == round(x) else f"{x:.3g}"
+    """A value as a sheet would write it: 61, 7.25, 0.0123, 1234.
+
+    From 100 on, whole: 3 significant digits of 999.5 would be '1e+03'.
+    """
+    return f"{x:.0f}" if abs(x) >= 100 or x == round(x) else f"{x:.3g}"
 
 
 def _numbering(numeric: facts.NumericFacts) -> str:

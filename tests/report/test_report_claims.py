@@ -833,3 +833,21 @@ def test_a_numeric_column_of_one_value_in_the_clusters_is_said_untested():
     assert content._numeric_sentences(SimpleNamespace(adata=adata, numerics=[f])) == [
         "The numeric .obs column 'x' was not tested against the clusters: its 4 samples with "
         "a value in a cluster all hold the same one."]
+
+
+def test_a_median_just_below_1000_is_not_written_in_exponent_notation():
+    # before: a median of 999.5 (two scan values 999 and 1000) read '1: 1e+03' in the table
+    # and the sentences: 3 significant digits of 999.5
+    from types import SimpleNamespace
+
+    from gexclust._report import _content as content
+    from gexclust._report import _facts as facts
+
+    obs = pd.DataFrame({"cluster": pd.Categorical(["1", "1", "2", "2", "2"]),
+                        "x": [999.0, 1000.0, 10.5, 20.5, 150.25]},
+                       index=[f"s{i}" for i in range(5)])
+    adata = ad.AnnData(np.zeros((5, 2)), obs=obs)
+    (f,) = facts.numeric_columns(adata)
+    ctx = SimpleNamespace(adata=adata, numerics=[f])
+    assert content._numeric_table(ctx).rows[0][6] == "1: 1000; 2: 20.5"
+    assert content._medians(f) == "1: 1000 and 2: 20.5"
