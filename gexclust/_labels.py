@@ -71,7 +71,11 @@ def parse_number(text: str) -> float | None:
     if not NUMBER.fullmatch(text) or LEADING_ZERO.match(text):
         return None
     number = float(text)
-    return number if np.isfinite(number) else None  # '1e999' overflows: not a measurement
+    if not np.isfinite(number):
+        return None  # '1e999' overflows: not a measurement
+    if text.lstrip("+-").isdigit() and int(text) != number:
+        return None  # an 18-digit barcode would lose its last digits as float64: a code
+    return number
 
 
 def numeric_values(column) -> np.ndarray | None:

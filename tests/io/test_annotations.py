@@ -427,3 +427,22 @@ def test_ages_given_for_only_some_samples_are_measurements(tmp_path):
     assert adata.obs["age"].dtype == np.float64
     np.testing.assert_array_equal(adata.obs["age"][:6], [31, 45, 52, 60, 38, 27])
     assert adata.obs["age"].isna().sum() == 10
+
+
+def test_whole_numbers_beyond_float_precision_stay_text(tmp_path):
+    # before: unique 18-digit barcodes (more distinct values than half the samples) became a
+    # float64 column, 123456789012345678 stored as 123456789012345680: digits silently lost
+    adata = _adata(6)
+    codes = [str(123456789012345678 + 1000 * i) for i in range(6)]
+    rows = [f"{s}\t{c}\t{i + 0.5}" for i, (s, c) in
+            enumerate(zip(adata.obs_names, codes, strict=True))]
+    path = tmp_path / "sheet.tsv"
+    path.write_text("sample\tbarcode\tscore\n" + "\n".join(rows) + "\n")
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["barcode"].dtype == "category"
+    assert adata.obs["barcode"].tolist() == codes
+    assert adata.obs["score"].dtype == np.float64  # numbers that float64 holds stay numbers
+    from gexclust._labels import parse_number
+
+    assert parse_number("9007199254740993") is None  # 2**53 + 1
+    assert parse_number("9007199254740992") == 2.0 ** 53
