@@ -106,7 +106,8 @@ def read_annotations(
     counted = _data_rows(ids, obs_names)
     # a semicolon-separated sheet comes from a locale whose decimal mark is the comma
     decimal = "," if delimiter == ";" else "."
-    df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted, decimal)
+    df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted, decimal,
+                                     path)
                        for i, name in enumerate(header) if i != j},
                       index=pd.Index(ids, dtype=str, name=header[j]))
     df.attrs.update(path=str(path), sha256=digest, key=header[j],
@@ -439,7 +440,12 @@ def _data_rows(ids: list[str], obs_names) -> np.ndarray:
     return rows if rows.any() else np.ones(len(ids), dtype=bool)
 
 
-def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: str = "."):
+#: A number whose dots group thousands: 1.234, -12.500.000 (or decimals to 3 places).
+THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(?:\.\d{3})+")
+
+
+def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: str = ".",
+            path=None):
     """A sheet column: float64 if a measurement, else categorical text as written.
 
     A measurement has every value written as a number (``007`` is a code) and some value
@@ -448,9 +454,18 @@ def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: st
     so that it tests as numbers what ``.obs`` holds as numbers. Batch codes ``1``-``5`` stay
     categories: scanpy would colour a number column as a gradient. ``type`` is a label.
     With ``decimal=","`` (a semicolon-separated sheet) ``7,5`` is 7.5, in a column without
-    a ``.``.
+    a ``.``; a column whose dots could group thousands (``1.234``) stays text.
     """
-    if decimal == "," and not any(c is not None and "." in c for c in cells):
+    dotted = [c for c in cells if c is not None and "." in c]
+    if decimal == "," and dotted and all(THOUSANDS.fullmatch(c) for c in dotted):
+        # where the comma is the decimal mark the dot groups thousands: '1.234' is 1234 there
+        # and 1.234 elsewhere, so neither is read (before: 1.234, beside a '987' of the same
+        # column: counts off by 1000 without a word)
+        logger.info("%s: column %r holds numbers such as %r, 1234 where the comma is the "
+                    "decimal mark (as in this semicolon-separated sheet) and 1.234 where it is "
+                    "not; kept as text", path, name, dotted[0])
+        return pd.Categorical(cells)
+    if decimal == "," and not dotted:
         written = [None if c is None else c.replace(",", ".", 1) for c in cells]
     else:
         written = cells

@@ -446,3 +446,26 @@ def test_whole_numbers_beyond_float_precision_stay_text(tmp_path):
 
     assert parse_number("9007199254740993") is None  # 2**53 + 1
     assert parse_number("9007199254740992") == 2.0 ** 53
+
+
+def test_dots_that_may_group_thousands_in_a_semicolon_sheet_are_not_read(tmp_path, caplog):
+    # before: in a semicolon-separated sheet (a locale whose decimal mark is the comma, whose
+    # dot groups thousands) cell counts '1.234' and '987' became 1.234 and 987.0
+    adata = _adata(6)
+    counts = ["1.234", "987", "2.345", "1.000", "3.210", "12.500"]
+    path = tmp_path / "semi.csv"
+    path.write_text("sample;cells;rin\n" + "".join(
+        f"{s};{c};7,{i}\n" for i, (s, c) in enumerate(zip(adata.obs_names, counts,
+                                                          strict=True))))
+    with caplog.at_level(logging.INFO, logger="gexclust"):
+        df = gx.io.read_annotations(path, adata.obs_names)
+    assert df["cells"].dtype == "category"
+    assert df["cells"].tolist() == counts  # as written, not 1.234
+    assert df["rin"].tolist() == [7.0, 7.1, 7.2, 7.3, 7.4, 7.5]  # decimal commas still read
+    assert ("column 'cells' holds numbers such as '1.234', 1234 where the comma is the "
+            "decimal mark") in caplog.text
+    # in a comma or tab sheet the dot is the decimal mark: 1.234 is a number
+    tab = tmp_path / "sheet.tsv"
+    tab.write_text("sample\tcells\n" + "".join(
+        f"{s}\t{c}\n" for s, c in zip(adata.obs_names, counts, strict=True)))
+    assert gx.io.read_annotations(tab, adata.obs_names)["cells"].tolist()[:2] == [1.234, 987.0]
