@@ -285,3 +285,64 @@ def test_sample_soft_variants_read_like_the_original(variant, tmp_path):
     path = tmp_path / "GSM11805_variant.txt.gz"
     path.write_bytes(gzip.compress(variant(data)))
     assert_same(gx.io.read_soft(path), gx.io.read_soft(clean))
+
+
+def test_gds_with_one_dataset_line_reads_like_the_original(tmp_path):
+    """GDS5373 as GEO serves it writes '^DATASET = GDS5373' again before its '#' column lines;
+    without that second line those lines follow the last ^SUBSET and still describe the
+    dataset's columns: the titles and sources in .obs come from them."""
+    data = text_of("peers/dash-bio/GDS5373.soft.gz")
+    original = tmp_path / "GDS5373.soft"
+    original.write_bytes(data)
+    clean = gx.io.read_soft(original)
+    head, _, tail = data.partition(b"\n#ID_REF")
+    assert head.count(b"^DATASET = GDS5373") == 2
+    one = tmp_path / "GDS5373_one.soft"
+    one.write_bytes(head[: head.rindex(b"\n^DATASET")] + b"\n#ID_REF" + tail)
+    adata = gx.io.read_soft(one)
+    assert_same(adata, clean)
+    assert adata.obs["title"].tolist() == ["Nr1_pre221", "Nr2_pre221", "Nr3_ctrl", "Nr4_ctrl"]
+    assert adata.obs["source_name"].tolist() == ["PC-3 cell  pre mir-221"] * 2 + [
+        "PC-3 cell  control mir"] * 2
+
+
+def test_family_soft_table_markers_as_editors_leave_them(tmp_path, caplog):
+    """GEO's example family SOFT with an end marker written twice (read as once), and with a
+    sample's table emptied to its begin/end markers (that sample left out, and said)."""
+    path = shared_file("peers/geoparse/soft_ex_family.txt")
+    clean = gx.io.read_soft(path)
+    lines = path.read_bytes().split(b"\n")
+    ends = [i for i, line in enumerate(lines) if line.strip() == b"!sample_table_end"]
+    begins = [i for i, line in enumerate(lines) if line.strip() == b"!sample_table_begin"]
+    stray = tmp_path / "stray.soft"
+    stray.write_bytes(b"\n".join([*lines[: ends[0] + 1], b"!sample_table_end",
+                                  *lines[ends[0] + 1 :]]))
+    assert_same(gx.io.read_soft(stray), clean)
+    empty = tmp_path / "empty.soft"
+    empty.write_bytes(b"\n".join(lines[: begins[1] + 1] + lines[ends[1] :]))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_soft(empty)
+    kept = [0, 2]
+    assert adata.obs_names.tolist() == clean.obs_names[kept].tolist()
+    np.testing.assert_array_equal(adata.X, clean.X[kept])
+    assert "1 sample(s) without a data table left out: Control Embyronic Stem Cell Replicate 2" \
+        in caplog.text
+
+
+def test_gexclust_run_knows_geo_text_by_its_first_line(tmp_path):
+    """A series matrix renamed (GSE26471.txt.gz) is read as one, and a family SOFT saved as
+    UTF-16 by a spreadsheet goes to the SOFT reader, which says so, not to the CuMiDa reader."""
+    from gexclust._run_cli import _input_kind
+
+    renamed = tmp_path / "GSE26471.txt.gz"
+    renamed.write_bytes(shared_file(MATRIX).read_bytes())
+    assert _input_kind(str(renamed)) == "series_matrix"
+    utf16 = tmp_path / "family.txt"
+    utf16.write_bytes(shared_file("peers/geoparse/soft_ex_family.txt").read_bytes()
+                      .decode("latin-1").encode("utf-16"))
+    assert _input_kind(str(utf16)) == "soft"
+    with pytest.raises(InputError, match=r"^\S+family\.txt: the text is UTF-16"):
+        gx.io.read_soft(utf16)
+    csv = tmp_path / "Leukemia.csv"
+    csv.write_text("samples,type,p1\nGSM1,AML,1.5\n")
+    assert _input_kind(str(csv)) == "cumida"
