@@ -346,3 +346,50 @@ def test_gexclust_run_knows_geo_text_by_its_first_line(tmp_path):
     csv = tmp_path / "Leukemia.csv"
     csv.write_text("samples,type,p1\nGSM1,AML,1.5\n")
     assert _input_kind(str(csv)) == "cumida"
+
+
+def _sample_tables(lines: list[bytes], change) -> list[bytes]:
+    """``lines`` of a family SOFT with ``change(rows, index)`` applied to each sample table
+    (its header row first)."""
+    out, table, index = [], None, 0
+    for line in lines:
+        if line.strip() == b"!sample_table_begin":
+            out.append(line)
+            table = []
+        elif line.strip() == b"!sample_table_end":
+            out.extend(change(table, index))
+            out.append(line)
+            table, index = None, index + 1
+        elif table is not None:
+            table.append(line)
+        else:
+            out.append(line)
+    return out
+
+
+def test_sample_tables_with_id_ref_later_or_unknown_probes_read_like_the_original(
+        tmp_path, caplog):
+    """ID_REF as the second column (the byte shortcut for id orders needs it first) gives the
+    same matrix; a row naming a probe the platform lacks is ignored and counted."""
+    path = shared_file("peers/geoparse/soft_ex_family.txt")
+    clean = gx.io.read_soft(path)
+    lines = path.read_bytes().split(b"\n")
+
+    def swap(rows, index):  # VALUE before ID_REF in the first sample only
+        if index:
+            return rows
+        return [b"\t".join([c[1], c[0], *c[2:]]) for c in (r.split(b"\t") for r in rows)]
+
+    swapped = tmp_path / "swapped.soft"
+    swapped.write_bytes(b"\n".join(_sample_tables(lines, swap)))
+    assert_same(gx.io.read_soft(swapped), clean)
+
+    def extra(rows, index):  # probe 999 is not on the platform (ids 1-20)
+        return [*rows, b"999\t1.5" + b"\t0" * (len(rows[0].split(b"\t")) - 2)]
+
+    unknown = tmp_path / "unknown.soft"
+    unknown.write_bytes(b"\n".join(_sample_tables(lines, extra)))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        assert_same(gx.io.read_soft(unknown), clean)
+    assert "unknown.soft: 3 sample rows name probes absent from the platform; ignored" \
+        in caplog.text

@@ -387,7 +387,7 @@ def test_logged_values_rounded_to_decimals_are_not_scaled_counts():
 
 def test_a_large_matrix_with_missing_values_is_judged_on_its_finite_values(monkeypatch):
     """The sampled quantiles of a large matrix leave NaN out, as the exact ones do: log2 values
-    with a missing value in every row (GEO's null, read with missing='keep') are judged on
+    with a missing value in every row (GEO's null cells, before a missing= policy) are judged on
     the sampled rows' finite values; a matrix with no finite value gives zeros either way."""
     from gexclust.pp import _log2
 
