@@ -361,3 +361,16 @@ def test_a_dataset_is_fetched_from_geos_datasets_folder(server, geo_root):
     np.testing.assert_array_equal(adata.X, local.X)
     assert adata.obs.equals(local.obs)
     assert server.requests("/GDS5373.soft.gz") == 1
+
+
+def test_platform_given_for_a_single_platform_series(server):
+    """GSE9476 is on GPL96 only: GEO has no GSE9476-GPL96_series_matrix.txt.gz, so its one
+    matrix is read; another platform is refused, naming the series' own."""
+    adata = gx.io.read_geo("GSE9476", platform="GPL96")
+    assert adata.uns["geo"]["platform"] == "GPL96"
+    assert adata.obs["type"].value_counts().to_dict() == CLASSES
+    assert server.requests("/GSE9476-GPL96_series_matrix.txt.gz") == 1  # 404, then:
+    assert server.requests(MATRIX) == 1
+    with pytest.raises(InputError, match=r"^series GSE9476 has no samples on GPL97; it has "
+                       r"GPL96$"):
+        gx.io.read_geo("GSE9476", platform="GPL97", annotate=False)
