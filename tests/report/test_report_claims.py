@@ -559,3 +559,23 @@ def test_sheet_columns_that_group_no_samples_are_said_not_compared():
     assert "'lot' (" not in limits
     del adata.uns["annotations"]  # not from a sheet (GEO's own columns): nothing said
     assert "Not compared" not in report_text(adata)["limits"]
+
+
+def test_a_batch_the_clusters_follow_is_said_at_a_glance():
+    """A lot that holds two of the three planted groups (so it is no grouping of the types)
+    and that the clusters follow beyond chance is named in 'At a glance' with its ARI and
+    p-value (ARI 0.549: 84 pairs together in both, 45.0 expected, 116 at most), and explained
+    under the limits; without types, the same (relation "other")."""
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    types = adata.obs["type"].astype(str).to_numpy()
+    adata.obs["lot"] = np.where(types == types[-1], "L2", "L1")
+    untyped = adata.copy()
+    del untyped.obs["type"]
+    for data in (adata, untyped):
+        texts = report_text(data, n_clusters=3)
+        overview, limits = texts["overview"], texts["limits"]
+        assert ("Caution: the clusters follow the .obs column 'lot' (ARI 0.549, permutation "
+                "p = 0.001); see 'What this run cannot tell'.") in overview
+        assert ("The clusters agree with the .obs column 'lot' (2 values, 24 samples) at ARI "
+                "0.549") in limits
+    assert "more than with the sample types" not in limits
