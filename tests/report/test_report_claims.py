@@ -579,3 +579,41 @@ def test_a_batch_the_clusters_follow_is_said_at_a_glance():
         assert ("The clusters agree with the .obs column 'lot' (2 values, 24 samples) at ARI "
                 "0.549") in limits
     assert "more than with the sample types" not in limits
+
+
+def test_weak_and_non_clade_clusters_in_the_support_section_and_the_limits():
+    """With a bootstrap: a cluster with AU < 95% is named under the limits; a cluster that is
+    not a clade of the tree (a sample left unassigned, as a dynamic cut leaves some) has no
+    node to take AU/BP from, says so in the table, and is not called weak."""
+    import gexclust as gx
+    from gexclust._report import _facts as facts
+
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    gx.tl.bootstrap(adata, n_boot=100, seed=0, progress=False)
+    # a leaf of the lowest merge is never the last to join its cluster: without it, its
+    # cluster is no clade
+    tree = adata.uns["hclust"]
+    leaf = tree["labels"][int(min(tree["linkage"][0, :2]))]
+    broken = str(adata.obs.loc[leaf, "cluster"])
+    clusters = adata.obs["cluster"].astype(str).where(adata.obs_names != leaf)
+    adata.obs["cluster"] = pd.Categorical(clusters, categories=["1", "2", "3"])
+    rows = facts.clade_rows(adata)
+    weak, strong = (c for c in ("1", "2", "3") if c != broken)
+    assert rows[broken] is None
+    tree["support"]["au"][rows[weak]] = 0.5
+    tree["support"]["au"][rows[strong]] = 0.99
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    sections = {s.key: s for s in build_report(adata, summary, {}, None).sections}
+    table = next(b for b in sections["support"].blocks if hasattr(b, "rows"))
+    assert [broken, "n/a", "n/a", "not a clade of the tree"] in table.rows
+    limits = " ".join(" ".join(b.items) for b in sections["limits"].blocks if hasattr(b, "items"))
+    # before: "Cluster 2 has AU < 95%: the data do not firmly support them as groups."
+    assert f"Cluster {weak} has AU < 95%: the data do not firmly support it as a group." in limits
+    tree["support"]["au"][rows[strong]] = 0.9
+    sections = {s.key: s for s in build_report(adata, summary, {}, None).sections}
+    limits = " ".join(" ".join(b.items) for b in sections["limits"].blocks if hasattr(b, "items"))
+    pair = " and ".join(sorted([weak, strong]))
+    assert f"Clusters {pair} have AU < 95%: the data do not firmly support them as groups." \
+        in limits
