@@ -617,3 +617,24 @@ def test_weak_and_non_clade_clusters_in_the_support_section_and_the_limits():
     pair = " and ".join(sorted([weak, strong]))
     assert f"Clusters {pair} have AU < 95%: the data do not firmly support them as groups." \
         in limits
+
+
+def test_no_warning_sign_is_said_only_when_every_check_passed():
+    """Three planted groups, k chosen by the test of structure, every cluster supported by the
+    bootstrap and a lot that alternates across them (ARI -0.030, p = 0.892): the limits say
+    that nothing was found, and the lot is in the table, not in a warning."""
+    import gexclust as gx
+
+    adata = make_planted(n_per_group=10, n_groups=3, n_genes=60)
+    adata.obs["lot"] = np.tile(["L1", "L2"], 15)
+    run = RunConfig()
+    cluster_samples(adata, run)
+    gx.tl.bootstrap(adata, n_boot=200, seed=0, progress=False)
+    assert adata.uns["choose_k"]["k"] == 3
+    assert adata.uns["choose_k"]["strong"]
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    limits = next(s for s in build_report(adata, summary, {}, None).sections
+                  if s.key == "limits")
+    bullets, table = limits.blocks
+    assert bullets.items == ["No warning sign was found in the numbers this report checks."]
+    assert table.rows == [["lot", "2", "30", "-0.030", "0.892", ""]]
