@@ -240,3 +240,20 @@ def test_hybrid_pam_switches_equal_cutree_hybrid_exactly(dataset):
                             min_cluster_size=row.min_cluster_size,
                             deep_split=_deep_split(row.deep_split), **SWITCHES[row.call])
         assert np.array_equal(got, expected), row
+
+
+def test_a_dynamic_cut_over_the_authors_clusters_says_what_it_replaced(caplog):
+    """As the static cut: .obs['cluster'] that came with the data (no record in .uns) is
+    replaced with a warning naming its labels and how to keep it."""
+    frame = _matrix("planted")
+    adata = ad.AnnData(frame.to_numpy(), obs=pd.DataFrame(index=frame.index))
+    adata.obs["cluster"] = np.where(np.arange(adata.n_obs) < 30, "Th1", "Th2")
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.cut(adata, method="dynamic", min_cluster_size=5)
+    assert ("cut: replaced .obs['cluster'] (2 labels: 'Th1', 'Th2'), which no clustering "
+            "recorded in .uns['cluster'] (the authors' clusters, or labels set by hand); to "
+            "keep such a column, pass key_added='hclust_cluster'") in caplog.text
+    row = REFERENCE.query("dataset == 'planted' and method == 'average' and variant == "
+                          "'hybrid' and deep_split == 1 and min_cluster_size == 5").iloc[0]
+    assert _same_partition(adata.obs["cluster"], np.array(row.labels.split(";"), dtype=int))
