@@ -393,3 +393,25 @@ def test_sample_tables_with_id_ref_later_or_unknown_probes_read_like_the_origina
         assert_same(gx.io.read_soft(unknown), clean)
     assert "unknown.soft: 3 sample rows name probes absent from the platform; ignored" \
         in caplog.text
+
+
+def test_gds_samples_without_values_leave_no_empty_category(tmp_path, caplog):
+    """GDS5373 with its two control arrays emptied (every value 'null', as failed arrays are
+    deposited): both are left out, said, and the subset column 'protocol' keeps only the
+    category that still has samples (no empty 'control' group for compare or the report)."""
+    data = text_of("peers/dash-bio/GDS5373.soft.gz")
+    head, _, rest = data.partition(b"!dataset_table_begin\n")
+    table, _, tail = rest.partition(b"!dataset_table_end")
+    rows = table.rstrip(b"\n").split(b"\n")
+    emptied = [rows[0]] + [b"\t".join([*r.split(b"\t")[:4], b"null", b"null"]) for r in rows[1:]]
+    path = tmp_path / "GDS5373.soft"
+    path.write_bytes(head + b"!dataset_table_begin\n" + b"\n".join(emptied) + b"\n"
+                     + b"!dataset_table_end" + tail)
+    clean = gx.io.read_soft(shared_file("peers/dash-bio/GDS5373.soft.gz"))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    assert "2 sample(s) without a single value left out: GSM1110881, GSM1110882" in caplog.text
+    assert adata.obs_names.tolist() == ["GSM1110879", "GSM1110880"]
+    np.testing.assert_array_equal(adata.X, clean.X[:2])
+    assert adata.obs["protocol"].cat.categories.tolist() == ["miR-122 expression"]
+    assert adata.uns["missing"]["n_empty_samples_dropped"] == 2
