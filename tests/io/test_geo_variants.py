@@ -7,6 +7,7 @@ reader must give the original's values, order and metadata, or one line naming f
 from __future__ import annotations
 
 import gzip
+import re
 
 import numpy as np
 import pytest
@@ -415,3 +416,27 @@ def test_gds_samples_without_values_leave_no_empty_category(tmp_path, caplog):
     np.testing.assert_array_equal(adata.X, clean.X[:2])
     assert adata.obs["protocol"].cat.categories.tolist() == ["miR-122 expression"]
     assert adata.uns["missing"]["n_empty_samples_dropped"] == 2
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.replace(b'"117_at"\t', b'"1053_at"\t'),  # an id written twice
+     r"ID_REF '1053_at' appears twice"),
+    (lambda d: d.replace(b'"ID_REF"\t"GSM650992"\n', b'"ID_REF"\n'),
+     r"the series matrix table header '\"ID_REF\"' names no samples; expected ID_REF and one "
+     r"column per sample"),
+    (lambda d: d.replace(b'"ID_REF"\t"GSM650992"\n', b'"ID_REF"\t"GSM650993"\n'),
+     r"table columns do not match !Sample_geo_accession \(first: 'GSM650993' vs 'GSM650992'\)"),
+    (lambda d: d.replace(b"!series_matrix_table_begin\n", b"note: edited by hand\n"),
+     r"expected a '!Series_' or '!Sample_' header line, found 'note: edited by hand'"),
+    (lambda d: d[: d.index(b"!series_matrix_table_begin")],
+     r"no '!series_matrix_table_begin' line; not a GEO series matrix \(or truncated\)"),
+    (lambda d: d[: d.index(b"!series_matrix_table_begin")]
+     + b"!series_matrix_table_begin\n\n!series_matrix_table_end\n",
+     r"the series matrix table is empty"),
+])
+def test_matrix_errors_name_file_and_cause(change, message, matrix, tmp_path):
+    data, _ = matrix
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(change(data))
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}(, line 67)?: {message}$"):
+        gx.io.read_series_matrix(path)
