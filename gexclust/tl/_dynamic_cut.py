@@ -69,10 +69,10 @@ def cut_dynamic(
                         alternatives="variant='tree' (uses the tree alone, any size), a static "
                         "cut (n_clusters= or height=), or a tree of fewer " + what)
         distances = squareform(pairwise_distances(data, metric=tree.params["metric"]))
-        # cutreeDynamic hands its cutHeight, as given, to the PAM stage (maxPamDist): above
-        # the highest merge that is more than the clipped height cutreeHybrid would use
         raw = cutree_hybrid(
             Z, distances, min_cluster_size=min_cluster_size, deep_split=deep_split,
+            # cutreeDynamic hands its cutHeight, as given, to the PAM stage (maxPamDist):
+            # above the highest merge, more than the clipped height cutreeHybrid would use
             cut_height=height, max_pam_dist=height,
         )
     else:
