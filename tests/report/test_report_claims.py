@@ -559,4 +559,3 @@ def test_sheet_columns_that_group_no_samples_are_said_not_compared():
     assert "'lot' (" not in limits
     del adata.uns["annotations"]  # not from a sheet (GEO's own columns): nothing said
     assert "Not compared" not in report_text(adata)["limits"]
-
