@@ -844,9 +844,10 @@ def _limits(ctx: _Context) -> Section:
         au = np.asarray(ctx.support["au"], dtype=float)
         weak = [c for c, k in ctx.clade_rows.items() if k is not None and au[k] < AU_STRONG]
         if weak:
+            them = "them as groups" if len(weak) > 1 else "it as a group"
             items.append(f"{_clusters_word(weak)} {enumerate_words(weak)} "
                          f"{'have' if len(weak) > 1 else 'has'} AU < {pct(AU_STRONG)}: the "
-                         "data do not firmly support them as groups.")
+                         f"data do not firmly support {them}.")
     small = [c.name for c in ctx.clusters if c.size <= 2]
     if small:
         items.append(f"{_clusters_word(small)} {enumerate_words(small)} "

@@ -336,7 +336,9 @@ def read_geo(
     Parameters
     ----------
     accession
-        ``GSE...``, ``GDS...`` or ``GSM...``; checked against ``^G(SE|SM|PL|DS)[0-9]+$``.
+        ``GSE...``, ``GDS...`` or ``GSM...``; checked against ``^G(SE|SM|PL|DS)[0-9]+$``. A
+        platform (``GPL...``) holds no expression values and is refused: fetch its
+        annotation with :func:`fetch_geo` and read it with :func:`read_gpl`.
     platform
         For series on several platforms: the one to read, or ``'all'`` (dict by platform).
     source
@@ -372,6 +374,12 @@ def _read_geo(accession, platform, source, annotate, cache_dir, offline, type_fr
     from ._geo_read import read_series_matrix, read_soft
     from ._gpl import read_gpl
 
+    if check_accession(accession).startswith("GPL"):
+        # a platform has probes but no expression values: nothing to read into AnnData
+        msg = (f"{accession} is a platform (probe annotation, no expression values); read_geo "
+               f"reads series (GSE), datasets (GDS) and samples (GSM). For its probe table: "
+               f"gexclust.io.read_gpl(gexclust.io.fetch_geo({accession!r})['annot'][0])")
+        raise InputError(msg)
     files = fetch_geo(accession, source=source, platform=platform, annotate=annotate,
                       cache_dir=cache_dir, offline=offline)
     if "soft" in files:

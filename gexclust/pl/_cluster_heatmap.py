@@ -185,7 +185,7 @@ def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
     image = ax.imshow(spec.shown, aspect="auto", cmap=spec.cmap, interpolation="nearest",
                       vmin=-limit if limit is not None else None, vmax=limit)
     if spec.annotate:
-        _annotate(ax, spec.means, spec.shown)
+        _annotate(ax, image, spec.means, spec.shown)
     no_ticks(ax)
     side_labels(ax, spec.row_labels, side="left", fontsize=7, positions=np.arange(n_rows))
     side_labels(ax, spec.column_labels, side="bottom", fontsize=8, positions=np.arange(n_groups))
@@ -207,12 +207,18 @@ def _row_scaled(means: np.ndarray, what: str) -> tuple[np.ndarray, str]:
     return centred / np.where(sd > 0, sd, 1.0), "row z-score of mean"
 
 
-def _annotate(ax, means: np.ndarray, shown: np.ndarray) -> None:
-    limit = np.abs(shown).max() or 1.0
+def _annotate(ax, image, means: np.ndarray, shown: np.ndarray) -> None:
+    """Each mean in its cell, white on dark cells and black on light ones.
+
+    Dark is judged on the colour drawn (its luminance), not on the value: uncentred means
+    (``scale_rows=False``) run from one end of the colour map to the other, so the largest
+    values are not the darkest cells.
+    """
+    rgba = image.cmap(image.norm(shown))
+    luminance = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])
     for (i, j), value in np.ndenumerate(means):
-        dark = abs(shown[i, j]) > 0.6 * limit
         ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=6,
-                color="white" if dark else "black")
+                color="white" if luminance[i, j] < 0.5 else "black")
 
 
 def _group_strip(ax, colours: list[str]) -> None:

@@ -23,8 +23,7 @@ FLAVORS = ("variance", "mad", "iqr")
 
 
 def _variability(X: np.ndarray, flavor: str) -> np.ndarray:
-    if flavor == "variance":
-        return X.var(axis=0, ddof=1)
+    """MAD or IQR of each gene (the variance is computed, and checked, by :func:`_score`)."""
     if flavor == "mad":
         med = _column_median(X)
         return _column_median(np.abs(X - med))

@@ -73,7 +73,9 @@ def cut_dynamic(
             labels=(adata.obs_names if tree.axis == "obs" else adata.var_names)[tree.rows]))
         raw = cutree_hybrid(
             Z, distances, min_cluster_size=min_cluster_size, deep_split=deep_split,
-            cut_height=height,
+            # cutreeDynamic hands its cutHeight, as given, to the PAM stage (maxPamDist):
+            # above the highest merge, more than the clipped height cutreeHybrid would use
+            cut_height=height, max_pam_dist=height,
         )
     else:
         deep_split = bool(deep_split) if deep_split is not None else False

@@ -48,13 +48,6 @@ class Tree:
         """``values`` given per row of ``adata``, as an array indexed by leaf id."""
         return np.asarray(values)[self.rows]
 
-    def per_row(self, values) -> np.ndarray:
-        """``values`` given per leaf id, as an array indexed by row of ``adata``."""
-        values = np.asarray(values)
-        out = np.empty_like(values)
-        out[self.rows] = values
-        return out
-
 
 def get_tree(
     adata: AnnData, key: str = "hclust", *, axis: str | None = None, caller: str = "gexclust"

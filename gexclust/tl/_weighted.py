@@ -31,6 +31,8 @@ def weighted_distances(data: np.ndarray, weights: np.ndarray, metric: str) -> np
                                   np.ones(data.shape[1]), "correlation")
     if metric == "cityblock":
         return pdist(data, "cityblock", w=weights)
+    if metric in ("correlation", "cosine") and not _defined(data[:, weights > 0], metric):
+        return None
     gram = (data * weights) @ data.T
     if metric == "correlation":
         # centre with the weighted means: sum_g w_g (x_g - m)(y_g - m') = G - Sx Sy / S
@@ -42,11 +44,23 @@ def weighted_distances(data: np.ndarray, weights: np.ndarray, metric: str) -> np
         np.fill_diagonal(squared, 0.0)
         return np.sqrt(np.maximum(squareform(squared, checks=False), 0.0))
     norms = np.sqrt(np.maximum(diagonal, 0.0))
-    if not (norms > 1e-12 * max(norms.max(), 1e-300)).all():
+    if not (norms > 0).all():
         return None
     gram /= norms[:, None]
     gram /= norms[None, :]
     return np.maximum(1.0 - squareform(gram, checks=False), 0.0)
+
+
+def _defined(drawn: np.ndarray, metric: str) -> bool:
+    """No row constant (correlation) or all zero (cosine) over the drawn columns.
+
+    Checked on the values, as :func:`gexclust.tl.hclust` does: the norm of a constant row
+    after weighted centring is rounding noise (1e-9 of the others), not zero, and would give
+    a distance made of noise.
+    """
+    if metric == "correlation":
+        return bool((np.ptp(drawn, axis=1) > 0).all())
+    return bool(np.any(drawn != 0, axis=1).all())
 
 
 def prepare(data: np.ndarray, metric: str) -> np.ndarray:

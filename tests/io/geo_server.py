@@ -3,7 +3,9 @@
 Besides plain files (and folder listings, as GEO's server gives), it can be told to answer
 404, fail with 500 a number of times before succeeding, cut a file short, serve other bytes
 under a path (a bomb, an HTML page), drip a file one byte at a time, or redirect; over TLS too.
-It counts the requests per path so tests can assert single downloads.
+It can also announce a file's full length and send half of it (a dropped connection), or
+send a file without a Content-Length. It counts the requests per path so tests can assert
+single downloads.
 """
 
 from __future__ import annotations
@@ -46,6 +48,25 @@ class GeoHandler(http.server.SimpleHTTPRequestHandler):
         if path in self.state["drip"]:
             self._drip(path, self.state["drip"][path])
             return
+        short = self.state["short"].get(path, 0)
+        if short:  # the full length announced, half of it sent, then the connection closed
+            self.state["short"][path] = short - 1
+            data = (Path(self.directory) / path.lstrip("/")).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return
+        if path in self.state["no_length"]:  # no Content-Length: the end of the stream says
+            data = (Path(self.directory) / path.lstrip("/")).read_bytes()
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+            return
         if path in self.state["truncate"]:
             data = (Path(self.directory) / path.lstrip("/")).read_bytes()
             cut = data[: len(data) // 2]
@@ -86,7 +107,8 @@ class GeoServer:
     def __init__(self, root: Path, *, tls: tuple[Path, Path] | None = None) -> None:
         self.state = {"requests": collections.Counter(), "fail_500": {}, "truncate": set(),
                       "delay": 0.0, "lock": threading.Lock(), "body": {}, "drip": {},
-                      "redirect": {}, "stop": threading.Event()}
+                      "redirect": {}, "stop": threading.Event(), "short": {},
+                      "no_length": set()}
         handler = functools.partial(GeoHandler, directory=str(root), state=self.state)
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         scheme = "http"

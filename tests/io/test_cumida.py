@@ -497,3 +497,23 @@ def test_a_type_read_back_as_missing_is_named_when_written(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.io.write_cumida(adata, path)
     assert "write_cumida" not in caplog.text
+
+
+@pytest.mark.parametrize(("text", "name", "message"), [
+    # a row cut short: the fast parser hands it to the careful one, which names it
+    ("samples,type,p1,p2\nGSM1,AML,1.5,2.5\nGSM2,PB\nGSM3,AML,3.5,4.5\n", "short.csv",
+     r"short\.csv, line 3: 2 fields, expected 4 as in the header \(ragged row\)"),
+    ("samples,type\nGSM1,AML\nGSM2,PB\n", "noprobes.csv",
+     r"noprobes\.csv, line 1: no probe columns after 'samples' and 'type'"),
+    ("samples,type,p1,\nGSM1,AML,1.5,\nGSM2,PB,2.5,\n", "comma.csv",
+     r"comma\.csv, line 1: column 4 has an empty name; expected a probe id"),
+    ('!Series_title\t"x"\n!series_matrix_table_begin\n"ID_REF"\t"GSM1"\n', "GSE1.txt",
+     r"GSE1\.txt, line 1: GEO text, not a CuMiDa CSV; .*\(gexclust\.io\.read_series_matrix\)"),
+    ("^SERIES = GSE1\n!Series_title = x\n", "GSE1.soft.txt",
+     r"GSE1\.soft\.txt, line 1: GEO text, not a CuMiDa CSV; .*\(gexclust\.io\.read_soft\)"),
+])
+def test_malformed_csv_is_named_by_line(text, name, message, tmp_path):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InputError, match=rf"^{re.escape(str(tmp_path))}/{message}$"):
+        gx.io.read_cumida(path)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -262,3 +263,44 @@ def test_temporary_files_of_killed_downloads_are_removed_and_no_others(server, t
     assert not any(path.exists() for path in stale)
     assert all(path.exists() for path in kept)
     assert cached.exists()
+
+
+def test_a_dropped_connection_is_retried_and_never_cached_half(server, tmp_path, caplog):
+    """The server announces the whole file and closes after half: the attempt is retried
+    (named: 'connection closed after N of M bytes'); when it keeps happening, the download
+    fails after its attempts and nothing is trusted in the cache."""
+    size = (server_root(server) / MATRIX.lstrip("/")).stat().st_size
+    server.state["short"][MATRIX] = 1
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_geo("GSE9476", annotate=False)
+    assert adata.n_obs == 64
+    assert f"connection closed after {size // 2} of {size} bytes; retrying" in caplog.text
+    assert server.requests(MATRIX) == 2
+    (tmp_path / "cache").rename(tmp_path / "first")
+    server.state["short"][MATRIX] = 10
+    with pytest.raises(DownloadError, match=rf"after 4 attempts \(connection closed after "
+                       rf"{size // 2} of {size} bytes\)"):
+        gx.io.read_geo("GSE9476", annotate=False)
+    assert trusted_cache(tmp_path) == []
+
+
+def test_the_size_limit_holds_with_and_without_an_announced_length(server, tmp_path):
+    """GEXCLUST_MAX_INFLATED_BYTES bounds what is downloaded: a Content-Length above it is
+    refused before reading; without one, the stream is cut when it passes the limit."""
+    size = (server_root(server) / MATRIX.lstrip("/")).stat().st_size
+    limits = gx.io.Limits(max_inflated_bytes=size - 1)
+    for announced in (True, False):
+        if not announced:
+            server.state["no_length"].add(MATRIX)
+        with pytest.raises(DownloadError, match=r"is larger than .*; refused "
+                           r"\(GEXCLUST_MAX_INFLATED_BYTES sets the limit\); nothing was "
+                           r"cached$"):
+            gx.io.read_geo("GSE9476", annotate=False, limits=limits)
+        assert trusted_cache(tmp_path) == []
+    # without a length, a file within the limit is read whole
+    adata = gx.io.read_geo("GSE9476", annotate=False)
+    assert adata.n_obs == 64
+
+
+def server_root(server) -> Path:
+    return Path(server.httpd.RequestHandlerClass.keywords["directory"])

@@ -327,3 +327,50 @@ def test_offline_platforms_from_a_partial_cache_are_not_passed_off_as_the_series
             gx.io.read_geo("GSE9478", annotate=False, offline=True)
     finally:
         shutil.rmtree(folder.parent)
+
+
+def test_a_platform_accession_is_not_read_as_a_series(server):
+    """read_geo('GPL96') fetched the annotation, then failed with KeyError: 'matrix' (a
+    traceback for a valid accession). A platform has no expression values: it is refused
+    before any download, with the call that reads its table, which works as written."""
+    with pytest.raises(InputError, match=(
+            r"^GPL96 is a platform \(probe annotation, no expression values\); read_geo reads "
+            r"series \(GSE\), datasets \(GDS\) and samples \(GSM\)\. For its probe table: "
+            r"gexclust\.io\.read_gpl\(gexclust\.io\.fetch_geo\('GPL96'\)\['annot'\]\[0\]\)$")):
+        gx.io.read_geo("GPL96")
+    assert server.requests("GPL96.annot.gz") == 0
+    table = gx.io.read_gpl(gx.io.fetch_geo("GPL96")["annot"][0])
+    assert table.loc["1053_at", "gene_symbol"] == "RFC2"
+
+
+def test_a_dataset_is_fetched_from_geos_datasets_folder(server, geo_root):
+    """GDS5373 (dash-bio's copy of GEO's file) served at GEO's datasets/GDS5nnn/ path reads
+    as the file itself."""
+    from tests.conftest import shared_file
+
+    source = shared_file("peers/dash-bio/GDS5373.soft.gz")
+    folder = geo_root / "datasets" / "GDS5nnn" / "GDS5373" / "soft"
+    folder.mkdir(parents=True)
+    shutil.copy(source, folder / "GDS5373.soft.gz")
+    try:
+        adata = gx.io.read_geo("GDS5373")
+    finally:
+        shutil.rmtree(geo_root / "datasets")
+    local = gx.io.read_soft(source)
+    assert adata.shape == local.shape == (4, 54675)
+    np.testing.assert_array_equal(adata.X, local.X)
+    assert adata.obs.equals(local.obs)
+    assert server.requests("/GDS5373.soft.gz") == 1
+
+
+def test_platform_given_for_a_single_platform_series(server):
+    """GSE9476 is on GPL96 only: GEO has no GSE9476-GPL96_series_matrix.txt.gz, so its one
+    matrix is read; another platform is refused, naming the series' own."""
+    adata = gx.io.read_geo("GSE9476", platform="GPL96")
+    assert adata.uns["geo"]["platform"] == "GPL96"
+    assert adata.obs["type"].value_counts().to_dict() == CLASSES
+    assert server.requests("/GSE9476-GPL96_series_matrix.txt.gz") == 1  # 404, then:
+    assert server.requests(MATRIX) == 1
+    with pytest.raises(InputError, match=r"^series GSE9476 has no samples on GPL97; it has "
+                       r"GPL96$"):
+        gx.io.read_geo("GSE9476", platform="GPL97", annotate=False)

@@ -266,3 +266,27 @@ def test_line_start_allows_blanks_before_the_marker():
     assert line_start(b"p1\ta!b\n!end\n", b"!", 0) == 7  # '!' inside a row is not a marker
     assert line_start(b"p1\ta !b\n", b"!", 0) == -1
     assert line_start(b"x\n !a\n", b"!", 2) == 2
+
+
+def test_two_channel_series_matrix_with_its_platform_file(tmp_path):
+    """A two-channel series matrix as GEO writes it (!Sample_source_name_ch2, a line ending in
+    an empty quoted cell) read with gpl= the path of its platform's SOFT: source names of
+    both channels in .obs, symbols as from the platform table itself."""
+    text = MATRIX.replace(
+        '!Sample_platform_id\t"GPL1"\t"GPL1"\n',
+        '!Sample_platform_id\t"GPL1"\t"GPL1"\t""\n'
+        '!Sample_source_name_ch1\t"tumour"\t"tumour"\n'
+        '!Sample_source_name_ch2\t"reference"\t"reference pool"\n')
+    matrix = tmp_path / "GSE2_series_matrix.txt"
+    matrix.write_text(text)
+    gpl = tmp_path / "GPL1.soft"
+    gpl.write_text(FAMILY[FAMILY.index("^PLATFORM") : FAMILY.index("^SAMPLE")])
+    adata = gx.io.read_series_matrix(matrix, gpl=gpl, missing="impute")
+    assert adata.obs["source_name"].tolist() == ["tumour", "tumour"]
+    assert adata.obs["source_name_ch2"].tolist() == ["reference", "reference pool"]
+    assert adata.obs["platform_id"].tolist() == ["GPL1", "GPL1"]
+    assert adata.obs["tissue_ch2"].tolist() == ["pool", "pool"]
+    assert adata.var_names.tolist() == ["p1", "p2", "p3"]
+    assert adata.var["gene_symbol"].tolist() == ["TP53", "MYC", ""]
+    same = gx.io.read_series_matrix(matrix, gpl=gx.io.read_gpl(gpl), missing="impute")
+    assert adata.var.equals(same.var)

@@ -407,3 +407,30 @@ def test_an_annotation_table_of_another_platform_is_not_applied_silently(caplog)
     assert (f"{matrix}: 32398 of 54675 probes (59%) are not in the probe annotation given "
             "('1552256_a_at', '1552257_a_at', '1552258_at', ...); is it the annotation of "
             "another platform than GPL570?") in caplog.text
+
+
+def test_a_broken_platform_table_stops_only_the_reading_of_its_own_samples(tmp_path):
+    """GSE781 with a probe id of GPL97's table written twice: its U133A samples (GPL96) read as
+    before; GPL97's, or all, are refused naming the platform and the probe; and read_gpl on
+    the file names both platforms to choose from."""
+    with gzip.open(shared_file("GSE781_family.soft.gz"), "rb") as fh:
+        data = fh.read()
+    start = data.index(b"^PLATFORM = GPL97")
+    first = data.index(b"\n200001_at\t", start)
+    broken = tmp_path / "GSE781_family.soft"
+    broken.write_bytes(data[:first] + b"\n200000_s_at\t" + data[first + len(b"\n200001_at\t"):])
+    gpl96 = gx.io.read_soft(broken, platform="GPL96")
+    # a fresh read: the module's gse781 fixture is changed by other tests
+    clean = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
+    assert gpl96.obs.equals(clean.obs)
+    np.testing.assert_array_equal(gpl96.X, clean.X)
+    assert gpl96.var.equals(clean.var)
+    message = rf"^{re.escape(str(broken))}: platform GPL97 lists probe id '200000_s_at' twice$"
+    for platform in ("GPL97", "all"):
+        with pytest.raises(InputError, match=message):
+            gx.io.read_soft(broken, platform=platform)
+    with pytest.raises(InputError, match=r"holds several platforms \(GPL96, GPL97\); choose one "
+                       r"with platform=$"):
+        gx.io.read_gpl(broken)
+    assert gx.io.read_gpl(broken, platform="GPL96").equals(
+        gx.io.read_gpl(shared_file("GSE781_family.soft.gz"), platform="GPL96"))

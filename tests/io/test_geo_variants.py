@@ -7,6 +7,7 @@ reader must give the original's values, order and metadata, or one line naming f
 from __future__ import annotations
 
 import gzip
+import re
 
 import numpy as np
 import pytest
@@ -285,3 +286,157 @@ def test_sample_soft_variants_read_like_the_original(variant, tmp_path):
     path = tmp_path / "GSM11805_variant.txt.gz"
     path.write_bytes(gzip.compress(variant(data)))
     assert_same(gx.io.read_soft(path), gx.io.read_soft(clean))
+
+
+def test_gds_with_one_dataset_line_reads_like_the_original(tmp_path):
+    """GDS5373 as GEO serves it writes '^DATASET = GDS5373' again before its '#' column lines;
+    without that second line those lines follow the last ^SUBSET and still describe the
+    dataset's columns: the titles and sources in .obs come from them."""
+    data = text_of("peers/dash-bio/GDS5373.soft.gz")
+    original = tmp_path / "GDS5373.soft"
+    original.write_bytes(data)
+    clean = gx.io.read_soft(original)
+    head, _, tail = data.partition(b"\n#ID_REF")
+    assert head.count(b"^DATASET = GDS5373") == 2
+    one = tmp_path / "GDS5373_one.soft"
+    one.write_bytes(head[: head.rindex(b"\n^DATASET")] + b"\n#ID_REF" + tail)
+    adata = gx.io.read_soft(one)
+    assert_same(adata, clean)
+    assert adata.obs["title"].tolist() == ["Nr1_pre221", "Nr2_pre221", "Nr3_ctrl", "Nr4_ctrl"]
+    assert adata.obs["source_name"].tolist() == ["PC-3 cell  pre mir-221"] * 2 + [
+        "PC-3 cell  control mir"] * 2
+
+
+def test_family_soft_table_markers_as_editors_leave_them(tmp_path, caplog):
+    """GEO's example family SOFT with an end marker written twice (read as once), and with a
+    sample's table emptied to its begin/end markers (that sample left out, and said)."""
+    path = shared_file("peers/geoparse/soft_ex_family.txt")
+    clean = gx.io.read_soft(path)
+    lines = path.read_bytes().split(b"\n")
+    ends = [i for i, line in enumerate(lines) if line.strip() == b"!sample_table_end"]
+    begins = [i for i, line in enumerate(lines) if line.strip() == b"!sample_table_begin"]
+    stray = tmp_path / "stray.soft"
+    stray.write_bytes(b"\n".join([*lines[: ends[0] + 1], b"!sample_table_end",
+                                  *lines[ends[0] + 1 :]]))
+    assert_same(gx.io.read_soft(stray), clean)
+    empty = tmp_path / "empty.soft"
+    empty.write_bytes(b"\n".join(lines[: begins[1] + 1] + lines[ends[1] :]))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_soft(empty)
+    kept = [0, 2]
+    assert adata.obs_names.tolist() == clean.obs_names[kept].tolist()
+    np.testing.assert_array_equal(adata.X, clean.X[kept])
+    assert "1 sample(s) without a data table left out: Control Embyronic Stem Cell Replicate 2" \
+        in caplog.text
+
+
+def test_gexclust_run_knows_geo_text_by_its_first_line(tmp_path):
+    """A series matrix renamed (GSE26471.txt.gz) is read as one, and a family SOFT saved as
+    UTF-16 by a spreadsheet goes to the SOFT reader, which says so, not to the CuMiDa reader."""
+    from gexclust._run_cli import _input_kind
+
+    renamed = tmp_path / "GSE26471.txt.gz"
+    renamed.write_bytes(shared_file(MATRIX).read_bytes())
+    assert _input_kind(str(renamed)) == "series_matrix"
+    utf16 = tmp_path / "family.txt"
+    utf16.write_bytes(shared_file("peers/geoparse/soft_ex_family.txt").read_bytes()
+                      .decode("latin-1").encode("utf-16"))
+    assert _input_kind(str(utf16)) == "soft"
+    with pytest.raises(InputError, match=r"^\S+family\.txt: the text is UTF-16"):
+        gx.io.read_soft(utf16)
+    csv = tmp_path / "Leukemia.csv"
+    csv.write_text("samples,type,p1\nGSM1,AML,1.5\n")
+    assert _input_kind(str(csv)) == "cumida"
+
+
+def _sample_tables(lines: list[bytes], change) -> list[bytes]:
+    """``lines`` of a family SOFT with ``change(rows, index)`` applied to each sample table
+    (its header row first)."""
+    out, table, index = [], None, 0
+    for line in lines:
+        if line.strip() == b"!sample_table_begin":
+            out.append(line)
+            table = []
+        elif line.strip() == b"!sample_table_end":
+            out.extend(change(table, index))
+            out.append(line)
+            table, index = None, index + 1
+        elif table is not None:
+            table.append(line)
+        else:
+            out.append(line)
+    return out
+
+
+def test_sample_tables_with_id_ref_later_or_unknown_probes_read_like_the_original(
+        tmp_path, caplog):
+    """ID_REF as the second column (the byte shortcut for id orders needs it first) gives the
+    same matrix; a row naming a probe the platform lacks is ignored and counted."""
+    path = shared_file("peers/geoparse/soft_ex_family.txt")
+    clean = gx.io.read_soft(path)
+    lines = path.read_bytes().split(b"\n")
+
+    def swap(rows, index):  # VALUE before ID_REF in the first sample only
+        if index:
+            return rows
+        return [b"\t".join([c[1], c[0], *c[2:]]) for c in (r.split(b"\t") for r in rows)]
+
+    swapped = tmp_path / "swapped.soft"
+    swapped.write_bytes(b"\n".join(_sample_tables(lines, swap)))
+    assert_same(gx.io.read_soft(swapped), clean)
+
+    def extra(rows, index):  # probe 999 is not on the platform (ids 1-20)
+        return [*rows, b"999\t1.5" + b"\t0" * (len(rows[0].split(b"\t")) - 2)]
+
+    unknown = tmp_path / "unknown.soft"
+    unknown.write_bytes(b"\n".join(_sample_tables(lines, extra)))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        assert_same(gx.io.read_soft(unknown), clean)
+    assert "unknown.soft: 3 sample rows name probes absent from the platform; ignored" \
+        in caplog.text
+
+
+def test_gds_samples_without_values_leave_no_empty_category(tmp_path, caplog):
+    """GDS5373 with its two control arrays emptied (every value 'null', as failed arrays are
+    deposited): both are left out, said, and the subset column 'protocol' keeps only the
+    category that still has samples (no empty 'control' group for compare or the report)."""
+    data = text_of("peers/dash-bio/GDS5373.soft.gz")
+    head, _, rest = data.partition(b"!dataset_table_begin\n")
+    table, _, tail = rest.partition(b"!dataset_table_end")
+    rows = table.rstrip(b"\n").split(b"\n")
+    emptied = [rows[0]] + [b"\t".join([*r.split(b"\t")[:4], b"null", b"null"]) for r in rows[1:]]
+    path = tmp_path / "GDS5373.soft"
+    path.write_bytes(head + b"!dataset_table_begin\n" + b"\n".join(emptied) + b"\n"
+                     + b"!dataset_table_end" + tail)
+    clean = gx.io.read_soft(shared_file("peers/dash-bio/GDS5373.soft.gz"))
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    assert "2 sample(s) without a single value left out: GSM1110881, GSM1110882" in caplog.text
+    assert adata.obs_names.tolist() == ["GSM1110879", "GSM1110880"]
+    np.testing.assert_array_equal(adata.X, clean.X[:2])
+    assert adata.obs["protocol"].cat.categories.tolist() == ["miR-122 expression"]
+    assert adata.uns["missing"]["n_empty_samples_dropped"] == 2
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.replace(b'"117_at"\t', b'"1053_at"\t'),  # an id written twice
+     r"ID_REF '1053_at' appears twice"),
+    (lambda d: d.replace(b'"ID_REF"\t"GSM650992"\n', b'"ID_REF"\n'),
+     r"the series matrix table header '\"ID_REF\"' names no samples; expected ID_REF and one "
+     r"column per sample"),
+    (lambda d: d.replace(b'"ID_REF"\t"GSM650992"\n', b'"ID_REF"\t"GSM650993"\n'),
+     r"table columns do not match !Sample_geo_accession \(first: 'GSM650993' vs 'GSM650992'\)"),
+    (lambda d: d.replace(b"!series_matrix_table_begin\n", b"note: edited by hand\n"),
+     r"expected a '!Series_' or '!Sample_' header line, found 'note: edited by hand'"),
+    (lambda d: d[: d.index(b"!series_matrix_table_begin")],
+     r"no '!series_matrix_table_begin' line; not a GEO series matrix \(or truncated\)"),
+    (lambda d: d[: d.index(b"!series_matrix_table_begin")]
+     + b"!series_matrix_table_begin\n\n!series_matrix_table_end\n",
+     r"the series matrix table is empty"),
+])
+def test_matrix_errors_name_file_and_cause(change, message, matrix, tmp_path):
+    data, _ = matrix
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(change(data))
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}(, line 67)?: {message}$"):
+        gx.io.read_series_matrix(path)

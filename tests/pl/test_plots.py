@@ -471,3 +471,34 @@ def test_markers_colour_bar_says_log2_fold_change_only_where_a_record_says_log2(
     gx.pp.log2(judged)  # judged already logged: the record says nothing about the base
     assert not judged.uns["log2"]["applied"]
     assert colour_bar(judged) == "difference of means (log2 FC if the input is log2)"
+
+
+@pytest.mark.parametrize("scale_rows", [False, True])
+def test_cluster_heatmap_annotations_contrast_with_their_cells(clustered, scale_rows):
+    """Each annotated mean is its cell's mean, white on a dark cell and black on a light one.
+
+    Before: darkness was taken from |value| over the largest |value|, right for colours
+    centred on 0 but not for uncentred means (scale_rows=False, 5.4 to 13.3 on RdBu_r, where
+    the middle values are the white cells): 33 of 48 numbers had the wrong colour, white on
+    white among them."""
+    import re
+
+    fig = gx.pl.cluster_heatmap(clustered, layer="expression", n_genes=3, annotate=True,
+                                scale_rows=scale_rows)
+    heat = fig.axes[1]
+    image = heat.get_images()[0]
+    shown = np.asarray(image.get_array())
+    cells = [t for t in heat.texts if re.fullmatch(r"-?\d+\.\d", t.get_text())]
+    assert len(cells) == shown.size == 48
+    from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+
+    means = cluster_heatmap_spec(clustered, layer="expression", n_genes=3).means
+    for text in cells:
+        x, y = (int(v) for v in text.get_position())
+        assert text.get_text() == f"{means[y, x]:.1f}"
+        r, g, b, _ = image.cmap(image.norm(shown[y, x]))
+        dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+        assert text.get_color() == ("white" if dark else "black"), (y, x, shown[y, x])
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -383,3 +383,41 @@ def test_logged_values_rounded_to_decimals_are_not_scaled_counts():
     gx.pp.log2(adata)
     assert adata.uns["log2"]["applied"] is False
     assert adata.X.max() == pytest.approx(18.18)
+
+
+def test_a_large_matrix_with_missing_values_is_judged_on_its_finite_values(monkeypatch):
+    """The sampled quantiles of a large matrix leave NaN out, as the exact ones do: log2 values
+    with a missing value in every row (GEO's null cells, before a missing= policy) are judged on
+    the sampled rows' finite values; a matrix with no finite value gives zeros either way."""
+    from gexclust.pp import _log2
+
+    rng = np.random.default_rng(1)
+    X = np.log2(rng.lognormal(5.5, 1.5, size=(400, 300)))
+    X.ravel()[::7] = np.nan  # one value in 7, in every row
+    monkeypatch.setattr(_log2, "SAMPLE_ABOVE", 10_000)
+    monkeypatch.setattr(_log2, "SAMPLE_VALUES", 3_000)  # 10 rows of 300
+    sampled = _log2.looks_linear(X)
+    rows = X[_log2._sample_rows(X)]
+    assert len(rows) == 10
+    expected = np.nanquantile(rows, _log2.QUANTILES)
+    expected[0], expected[-1] = np.nanmin(X), np.nanmax(X)
+    np.testing.assert_array_equal(list(sampled.quantiles.values()), expected)
+    assert not sampled.linear
+    assert not sampled.counts
+    empty = _log2.looks_linear(np.full((400, 300), np.nan))
+    assert empty == _log2.Scale(False, dict.fromkeys(empty.quantiles, 0.0), False, False)
+    monkeypatch.setattr(_log2, "SAMPLE_ABOVE", 1 << 24)
+    assert _log2.looks_linear(np.full((400, 300), np.nan)) == empty
+
+
+def test_scaling_clipped_z_scores_again_keeps_them_clipped(planted):
+    """pp.scale(max_value=...) then pp.scale(): .X is still clipped, so nothing may undo it
+    into expression values (markers' fold changes) with the composed statistics."""
+    from gexclust._utils import expression_matrix, x_is_clipped
+
+    gx.pp.scale(planted, max_value=1.0)
+    gx.pp.scale(planted)
+    assert planted.uns["scale"]["max_value"] == 1.0
+    assert planted.uns["scale"]["applied_to_transformed"]
+    assert x_is_clipped(planted)
+    np.testing.assert_array_equal(expression_matrix(planted, layer=None, caller="t"), planted.X)

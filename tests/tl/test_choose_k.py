@@ -443,3 +443,52 @@ def test_rotated_copies_whose_top_merges_tie_have_no_silhouette_there():
     gx.tl.cut(adata, n_clusters=3)  # the data's own tied top merges: one cluster at k = 2, 3
     assert adata.obs["cluster"].nunique() == 1
     assert np.isnan(scores.loc[3, "silhouette"])
+
+
+@pytest.mark.parametrize("shape", [(40, 6), (6, 40)])
+def test_pca_box_is_the_box_along_the_principal_axes(shape):
+    """Tibshirani's reference (b): X = U D V', the box spans the range of X V along each axis.
+    More samples than genes (after PCA, say) takes the d x d Gram matrix, fewer the n x n one;
+    both give V up to sign and the same ranges."""
+    from gexclust.tl._choose_k import _pca_box
+
+    X = np.random.default_rng(4).normal(size=shape) * np.linspace(1, 3, shape[1])
+    mean, axes, low, high = _pca_box(X)
+    np.testing.assert_allclose(mean, X.mean(axis=0))
+    _, singular, vt = np.linalg.svd(X - mean, full_matrices=False)
+    rank = int((singular > singular[0] * 1e-10).sum())
+    assert axes.shape == (shape[1], rank)
+    np.testing.assert_allclose(axes.T @ axes, np.eye(rank), atol=1e-10)
+    for j in range(rank):  # each axis is one right singular vector, up to sign
+        match = np.abs(vt[:rank] @ axes[:, j])
+        i = int(np.argmax(match))
+        assert match[i] == pytest.approx(1.0, abs=1e-10)
+        scores = (X - mean) @ vt[i]
+        ours = sorted([low[j], high[j]], key=abs)
+        assert sorted(np.abs(ours)) == pytest.approx(sorted(np.abs([scores.min(),
+                                                                    scores.max()])))
+
+
+def test_gap_rule_needs_consecutive_k_then_takes_the_largest_gap():
+    from gexclust.tl._choose_k import _gap_k
+
+    sd = np.full(4, 0.1)
+    # consecutive: the smallest k with gap(k) >= gap(k+1) - s(k+1)
+    assert _gap_k(np.array([1, 2, 3, 4]), np.array([0.1, 0.5, 0.45, 0.9]), sd) == 2
+    # k_range=[2, 4, 6]: no k+1 after 2, so the rule stops there and the largest gap wins
+    assert _gap_k(np.array([1, 2, 4, 6]), np.array([0.1, 0.5, 0.45, 0.9]), sd) == 6
+    assert _gap_k(np.array([1, 2, 4, 6]), np.array([0.5, 0.5, 0.45, 0.9]), sd) == 1
+
+
+def test_calinski_harabasz_of_clusters_of_identical_rows_is_infinite():
+    """No spread within clusters (replicate arrays copied) and some between: an infinite
+    ratio, which choose_k's maximum then picks (scikit-learn returns 1.0 there)."""
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 1.0], [1.0, 7.0]]), 4, axis=0)
+    groups = np.repeat([0, 1, 2], 4)
+    assert calinski_harabasz(X, groups) == np.inf
+    adata = ad.AnnData(X)
+    gx.tl.hclust(adata, method="average", metric="euclidean")
+    gx.tl.choose_k(adata, k_range=range(2, 6), criterion="calinski_harabasz", n_rotations=19)
+    result = adata.uns["choose_k"]
+    assert result["k_by"]["calinski_harabasz"] == 3
+    assert result["scores"].loc[3, "calinski_harabasz"] == np.inf

@@ -130,3 +130,34 @@ def test_a_second_run_leaves_no_matrix_of_the_first():
     adata.obsp["consensus_kernel"] = adata.obsp["consensus_k2"]  # not ours: kept
     gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=5, progress=False)
     assert sorted(adata.obsp) == ["consensus_k2", "consensus_k3", "consensus_kernel"]
+
+
+def test_a_resample_with_a_constant_sample_casts_no_vote():
+    """Sample 0 varies on genes 0 and 1 only. A resample that draws it with neither gene has
+    no correlation for it: the whole resample is skipped (no pair counted as sampled, none as
+    together), so the consensus of every pair comes from the resamples that clustered it."""
+    from gexclust.tl._consensus_kernel import ConsensusTask, run_chunk
+    from gexclust.tl._parallel import replicate_rng
+    from gexclust.tl._weighted import prepare
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(10, 12))
+    X[0, 2:] = 1.5
+    task = ConsensusTask(data=prepare(X, "correlation"), method="average", metric="correlation",
+                         ks=(2, 3), n_items=8, n_features=4, seed=11)
+    together, sampled = run_chunk(range(60), task)
+    expected = np.zeros((10, 10), dtype=int)
+    skipped = 0
+    for resample in range(60):
+        draw = replicate_rng(11, resample)
+        items = np.sort(draw.choice(10, size=8, replace=False))
+        genes = draw.choice(12, size=4, replace=False)
+        if 0 in items and not np.isin(genes, [0, 1]).any():
+            skipped += 1
+            continue
+        expected[np.ix_(items, items)] += 1
+    assert skipped > 0
+    np.testing.assert_array_equal(sampled, expected)
+    assert (together <= sampled).all()
+    np.testing.assert_array_equal(together[:, np.arange(10), np.arange(10)],
+                                  np.broadcast_to(np.diag(expected), (2, 10)))

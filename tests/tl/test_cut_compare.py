@@ -367,3 +367,30 @@ def test_a_reference_of_one_class_is_refused(planted):
         gx.tl.compare(planted, "disease", "cluster")
     planted.obs.loc[planted.obs_names[0], "disease"] = "ALL"  # two classes: compared
     assert gx.tl.compare(planted, "disease", "cluster")["n_compared"] == 24
+
+
+def test_refusals_no_test_reached(planted, caplog):
+    """Each names what is wrong: a cut given both n_clusters and height besides min_support,
+    a comparison where no sample has both labels (a dynamic cut that left out every typed
+    sample), consensus on NaN, bootstrap scales that are not positive numbers, and an alpha
+    of the test of structure outside (0, 1)."""
+    gx.tl.hclust(planted)
+    gx.tl.bootstrap(planted, n_boot=10, progress=False)
+    with pytest.raises(ValueError, match=r"^cut: give only one of n_clusters or height$"):
+        gx.tl.cut(planted, n_clusters=2, height=1.0, min_support=0.9)
+    planted.obs["cluster"] = pd.Categorical(np.where(np.arange(24) < 12, "1", None))
+    planted.obs["type"] = pd.Categorical(np.where(np.arange(24) < 12, None, "group0"))
+    with caplog.at_level("WARNING", logger="gexclust"), pytest.raises(
+            ValueError, match=r"^compare: no sample has both a 'type' and a 'cluster' label$"):
+        gx.tl.compare(planted, "type", "cluster")
+    assert "compare: left out 24 of 24 samples without a 'type' or 'cluster' label" in caplog.text
+    missing = planted.copy()
+    missing.X[3, 5] = np.nan
+    with pytest.raises(ValueError, match=r"^consensus: the data contain NaN or infinite "
+                       r"values; handle missing values first$"):
+        gx.tl.consensus(missing, n_resamples=10, progress=False)
+    for scales in ([0.5, -1.0, 1.0], [], [0.5, float("nan"), 1.0]):
+        with pytest.raises(ValueError, match=r"^scales must be positive numbers, e\.g\. "):
+            gx.tl.bootstrap(planted, n_boot=10, scales=scales, progress=False)
+    with pytest.raises(ValueError, match=r"^alpha must be between 0 and 1, got 1\.5$"):
+        gx.tl.choose_k(planted, alpha=1.5)

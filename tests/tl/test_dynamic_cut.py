@@ -18,7 +18,9 @@ from tests.conftest import shared_file
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = pd.read_csv(DATA / "dynamic_cut.csv")
-SCIPY_METHOD = {"average": "average", "complete": "complete", "ward.D2": "ward"}
+SCIPY_METHOD = {
+    "average": "average", "complete": "complete", "ward.D2": "ward", "single": "single",
+}
 
 
 def _matrix(name: str) -> pd.DataFrame:
@@ -183,3 +185,75 @@ def test_many_clusters_under_the_default_min_cluster_size_are_announced(caplog):
     assert adata.obs["cluster"].equals(labels)
     gx.tl.cut(adata, method="dynamic", min_cluster_size=100)  # as suggested
     assert adata.obs["cluster"].nunique() == 12
+
+
+
+EDGES = pd.read_csv(DATA / "dynamic_cut_edges.csv", dtype={"deep_split": str})
+SWITCHES = {
+    "pamStage=FALSE": {"pam_stage": False},
+    "pamRespectsDendro=FALSE": {"pam_respects_dendro": False},
+    "respectSmallClusters=FALSE": {"respect_small_clusters": False},
+    "pamRespectsDendro=FALSE,respectSmallClusters=FALSE": {
+        "pam_respects_dendro": False, "respect_small_clusters": False},
+}
+
+
+def _deep_split(text: str) -> bool | float:
+    return {"TRUE": True, "FALSE": False}[text] if text in ("TRUE", "FALSE") else float(text)
+
+
+@pytest.mark.parametrize("dataset", ["planted", "noise", "lung"])
+def test_cut_height_and_logical_deep_split_equal_cutree_dynamic(dataset):
+    """tl.cut(method='dynamic', height=...) against R's cutreeDynamic(cutHeight=...) (data/
+    make_dynamic_cut_edges.R): below, near and above the highest merge (above it, R's PAM
+    stage compares with the height as given: 11 of lung's 73 samples differ under single
+    linkage, min_cluster_size 3, if the clipped height is used), a height with fewer merges
+    under it than min_cluster_size (all unassigned), deep_split=True (3 for the hybrid cut)
+    and no static cluster as large as min_cluster_size (tree variant: all unassigned)."""
+    frame = _matrix(dataset)
+    rows = EDGES[(EDGES["dataset"] == dataset) & (EDGES["call"] == "cutreeDynamic")]
+    assert len(rows) == 3 * 42
+    for (method, metric), group in rows.groupby(["method", "metric"], sort=False):
+        adata = ad.AnnData(frame.to_numpy(), obs=pd.DataFrame(index=frame.index))
+        gx.tl.hclust(adata, method=SCIPY_METHOD[method], metric=metric)
+        for row in group.itertuples():
+            deep_split = _deep_split(row.deep_split)
+            gx.tl.cut(adata, method="dynamic", variant=row.variant, deep_split=deep_split,
+                      min_cluster_size=row.min_cluster_size,
+                      height=None if pd.isna(row.cut_height) else float(row.cut_height))
+            expected = np.array(row.labels.split(";"), dtype=int)
+            assert _same_partition(adata.obs["cluster"], expected), row
+            assert adata.uns["cluster"]["n_unassigned"] == (expected == 0).sum()
+
+
+@pytest.mark.parametrize("dataset", ["planted", "noise", "lung"])
+def test_hybrid_pam_switches_equal_cutree_hybrid_exactly(dataset):
+    """cutree_hybrid's pam_stage / pam_respects_dendro / respect_small_clusters against R's
+    cutreeHybrid with the same switches (tl.cut uses R's defaults; these keep the port whole)."""
+    X = _matrix(dataset).to_numpy()
+    rows = EDGES[(EDGES["dataset"] == dataset) & (EDGES["call"] != "cutreeDynamic")]
+    assert len(rows) == 3 * 16
+    for row in rows.itertuples():
+        d = pdist(X, row.metric)
+        expected = np.array(row.labels.split(";"), dtype=int)
+        got = cutree_hybrid(linkage(d, SCIPY_METHOD[row.method]), squareform(d),
+                            min_cluster_size=row.min_cluster_size,
+                            deep_split=_deep_split(row.deep_split), **SWITCHES[row.call])
+        assert np.array_equal(got, expected), row
+
+
+def test_a_dynamic_cut_over_the_authors_clusters_says_what_it_replaced(caplog):
+    """As the static cut: .obs['cluster'] that came with the data (no record in .uns) is
+    replaced with a warning naming its labels and how to keep it."""
+    frame = _matrix("planted")
+    adata = ad.AnnData(frame.to_numpy(), obs=pd.DataFrame(index=frame.index))
+    adata.obs["cluster"] = np.where(np.arange(adata.n_obs) < 30, "Th1", "Th2")
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.cut(adata, method="dynamic", min_cluster_size=5)
+    assert ("cut: replaced .obs['cluster'] (2 labels: 'Th1', 'Th2'), which no clustering "
+            "recorded in .uns['cluster'] (the authors' clusters, or labels set by hand); to "
+            "keep such a column, pass key_added='hclust_cluster'") in caplog.text
+    row = REFERENCE.query("dataset == 'planted' and method == 'average' and variant == "
+                          "'hybrid' and deep_split == 1 and min_cluster_size == 5").iloc[0]
+    assert _same_partition(adata.obs["cluster"], np.array(row.labels.split(";"), dtype=int))

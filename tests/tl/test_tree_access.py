@@ -131,3 +131,14 @@ def test_tools_refuse_values_changed_since_the_tree_was_built(planted, tmp_path)
             tool(changed)
     gx.tl.hclust(changed, method="average", metric="correlation")
     gx.tl.choose_k(changed, k_range=range(2, 5))  # rebuilt: fine
+
+
+def test_a_tree_whose_labels_do_not_count_its_leaves_is_refused(planted):
+    """A record whose labels were cut short (edited, or taken from another tree) is not
+    matched by position: the counts are named."""
+    gx.tl.hclust(planted)
+    planted.uns["hclust"]["labels"] = planted.uns["hclust"]["labels"][:-1]
+    with pytest.raises(ValueError, match=r"^cut: \.uns\['hclust'\] has 23 labels for 24 "
+                       r"leaves; rerun gexclust\.tl\.hclust on this AnnData "
+                       r"\(key_added='hclust'\)$"):
+        gx.tl.cut(planted, n_clusters=2)
