@@ -49,7 +49,7 @@ def run_command(args) -> int:
             progress(f"consensus clustering: {args.consensus} resamples")
             _consensus(adata, config, args.consensus, quiet=args.quiet)
         progress(f"writing tables and figures to {args.outdir}")
-        summary = _summary(adata, config, source, n_probes)
+        summary = _summary(adata, config, source, n_probes, argv=getattr(args, "argv", None))
         if sheet is not None:
             summary["annotations"] = sheet
         _write_outputs(adata, summary, stage, formats, report=not args.no_report)
@@ -277,7 +277,13 @@ def fetch_command(args) -> int:
     return 0
 
 
-def _summary(adata, config, source, n_probes: int) -> dict:
+def _summary(adata, config, source, n_probes: int, *, argv: list[str] | None = None) -> dict:
+    """The content of ``summary.json``; ``argv``: the arguments of the ``gexclust`` command.
+
+    ``argv`` is what :func:`gexclust.cli.main` parsed, not ``sys.argv``: run from Python
+    (``main(['run', ...])`` in a notebook or a test), ``sys.argv`` is that process's own.
+    """
+    import shlex
     from importlib.metadata import version
 
     from . import __version__
@@ -286,7 +292,7 @@ def _summary(adata, config, source, n_probes: int) -> dict:
     sizes = adata.obs["cluster"].value_counts(sort=False)
     return {
         "gexclust_version": __version__,
-        "command": " ".join(["gexclust", *sys.argv[1:]]) if sys.argv else "gexclust",
+        "command": shlex.join(["gexclust", *(argv or [])]),
         "input": source,
         "parameters": config.as_dict(),
         "n_samples": int(adata.n_obs),

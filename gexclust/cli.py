@@ -182,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``gexclust`` command line with ``argv``; returns the exit code."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    # what summary.json records as the command: these arguments, not sys.argv, which called
+    # from Python (a notebook, a test) is that process's own
+    args.argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     if extra:
         # argparse reports these from the top-level parser, which pointed at 'gexclust --help'
         # for an option of 'run': the command's own parser names its --help

@@ -728,3 +728,14 @@ def test_offline_without_a_cache_names_the_option_typed(tmp_path):
     assert proc.returncode == 1
     assert "is not in the cache" in proc.stderr
     assert "--offline" in proc.stderr
+
+
+def test_summary_records_the_command_that_was_run_not_the_callers_argv(cli, small_csv, tmp_path):
+    # before: summary.json (and the report's parameters) recorded sys.argv, so main([...])
+    # called from a notebook or pytest wrote "gexclust -q -p no:cacheprovider tests/..."; and
+    # a path with a space could not be pasted back into a shell
+    out = tmp_path / "my run"
+    cli("run", small_csv, "-o", out, "--n-clusters", "2", "--quiet", "--no-report")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["command"] == (f"gexclust run {small_csv} -o '{out}' --n-clusters 2 "
+                                  "--quiet --no-report")
