@@ -27,8 +27,12 @@ from .._files import GZIP_MAGIC, sha256_file
 from .._limits import ENV, Limits, current, size_text
 from .._logging import logger
 
-#: Attempts per file for timeouts, slow or dropped connections and 5xx answers.
+#: Attempts per file for timeouts, slow or dropped connections, 5xx answers, and the 4xx
+#: answers that ask the client to come back later.
 ATTEMPTS = 4
+#: 408 Request Timeout and 429 Too Many Requests (NCBI's servers limit request rates): a
+#: later attempt can succeed, unlike other 4xx answers.
+RETRY_4XX = (408, 429)
 #: First back-off in seconds; doubles after each failed attempt.
 BACKOFF = 1.0
 #: Longest wait for any single network read (the low-speed time may make it shorter).
@@ -141,10 +145,15 @@ def _write_sidecar(dest: Path, content: Path) -> None:
 
 
 def _fetch(url: str, tmp: Path, *, what: str, limits: Limits) -> None:
-    """Download ``url`` to ``tmp``; retry timeouts, slow or dropped connections and 5xx."""
+    """Download ``url`` to ``tmp``; retry timeouts, slow or dropped connections, 5xx, 408, 429.
+
+    A server's ``Retry-After`` (seconds, or an HTTP date) is waited for when longer than the
+    back-off, within the download budget.
+    """
     deadline = time.monotonic() + limits.download_budget
     delay = BACKOFF
     for attempt in range(1, ATTEMPTS + 1):
+        asked = None  # the server's Retry-After, in seconds
         try:
             _stream(url, tmp, limits=limits, deadline=deadline, what=what)
             return
@@ -154,21 +163,45 @@ def _fetch(url: str, tmp: Path, *, what: str, limits: Limits) -> None:
             if err.code == 404:
                 msg = f"GEO has no {what}: {url} answered 404 Not Found"
                 raise NotOnGeo(msg) from None
-            if err.code < 500:
+            if err.code < 500 and err.code not in RETRY_4XX:
                 msg = f"GEO refused {what}: {url} answered {err.code} {err.reason}"
                 raise DownloadError(msg) from None
             reason = f"{err.code} {err.reason}"
+            asked = retry_after(err.headers)
         except (urllib.error.URLError, TimeoutError, ConnectionError, EOFError) as err:
             reason = str(getattr(err, "reason", err))
         if attempt == ATTEMPTS:
             msg = f"could not download {what} from {url} after {ATTEMPTS} attempts ({reason}); check the network, or work offline (--offline, offline=True) from a filled cache"  # noqa: E501
             raise DownloadError(msg)
-        if time.monotonic() + delay >= deadline:
+        pause = delay if asked is None else max(delay, asked)
+        if asked is not None:
+            reason += f", asked to retry after {asked:g} s"
+        if time.monotonic() + pause >= deadline:
             raise _over_budget(what, url, limits, reason)
-        logger.warning("%s: %s; retrying in %.1f s (attempt %d/%d)", url, reason, delay,
+        logger.warning("%s: %s; retrying in %.1f s (attempt %d/%d)", url, reason, pause,
                        attempt + 1, ATTEMPTS)
-        time.sleep(delay)
+        time.sleep(pause)
         delay *= 2
+
+
+def retry_after(headers) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (a delay or an HTTP date).
+
+    ``None`` when there is none or it cannot be read.
+    """
+    from email.utils import parsedate_to_datetime
+
+    value = (headers.get("Retry-After") if headers is not None else None) or ""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _over_budget(what: str, url: str, limits: Limits, reason: str) -> DownloadError:

@@ -1,8 +1,9 @@
 """A real HTTP server on 127.0.0.1 serving fixture files in GEO's folder layout.
 
 Besides plain files (and folder listings, as GEO's server gives), it can be told to answer
-404, fail with 500 a number of times before succeeding, cut a file short, serve other bytes
-under a path (a bomb, an HTML page), drip a file one byte at a time, or redirect; over TLS too.
+404, fail with 500 (or 429 with a Retry-After) a number of times before succeeding, cut a file
+short, serve other bytes under a path (a bomb, an HTML page), drip a file one byte at a time,
+or redirect; over TLS too.
 It can also announce a file's full length and send half of it (a dropped connection), or
 send a file without a Content-Length. It counts the requests per path so tests can assert
 single downloads.
@@ -33,8 +34,18 @@ class GeoHandler(http.server.SimpleHTTPRequestHandler):
             failures = self.state["fail_500"].get(path, 0)
             if failures:
                 self.state["fail_500"][path] = failures - 1
+            limited = self.state["fail_429"].get(path, (0, None))
+            if limited[0]:
+                self.state["fail_429"][path] = (limited[0] - 1, limited[1])
         if failures:
             self.send_error(500, "Internal Server Error")
+            return
+        if limited[0]:  # NCBI's rate limit: come back later (after Retry-After seconds)
+            self.send_response(429, "Too Many Requests")
+            if limited[1] is not None:
+                self.send_header("Retry-After", limited[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         if path in self.state["redirect"]:
             self.send_response(302)
@@ -105,7 +116,8 @@ class GeoServer:
     """Context manager: ``with GeoServer(root) as server: server.url``."""
 
     def __init__(self, root: Path, *, tls: tuple[Path, Path] | None = None) -> None:
-        self.state = {"requests": collections.Counter(), "fail_500": {}, "truncate": set(),
+        self.state = {"requests": collections.Counter(), "fail_500": {}, "fail_429": {},
+                      "truncate": set(),
                       "delay": 0.0, "lock": threading.Lock(), "body": {}, "drip": {},
                       "redirect": {}, "stop": threading.Event(), "short": {},
                       "no_length": set()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import multiprocessing
 import shutil
@@ -51,6 +52,38 @@ def test_500_then_success_is_retried(server):
     adata = gx.io.read_geo("GSE9476", annotate=False)
     assert adata.n_obs == 64
     assert server.requests(MATRIX) == 3
+
+
+def test_429_too_many_requests_is_retried_after_the_wait_asked(server, caplog):
+    # before: "GEO refused series matrix ...: answered 429 Too Many Requests", a failed run
+    # where NCBI's rate limit only asked to come back a moment later
+    server.state["fail_429"][MATRIX] = (2, "0")
+    adata = gx.io.read_geo("GSE9476", annotate=False)
+    assert adata.n_obs == 64
+    assert server.requests(MATRIX) == 3
+    assert "429 Too Many Requests, asked to retry after 0 s; retrying" in caplog.text
+
+
+def test_a_retry_after_beyond_the_budget_is_said_not_waited_for(server, tmp_path):
+    server.state["fail_429"][MATRIX] = (1, "86400")  # come back tomorrow
+    with pytest.raises(DownloadError, match=r"did not finish within its budget .*\(429 Too "
+                                            r"Many Requests, asked to retry after 86400 s"):
+        gx.io.read_geo("GSE9476", annotate=False)
+    assert server.requests(MATRIX) == 1
+    assert not (tmp_path / "cache" / MATRIX_REL).exists()
+
+
+def test_retry_after_reads_seconds_and_http_dates():
+    from email.utils import format_datetime
+
+    from gexclust.io._download import retry_after
+
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=120)
+    assert retry_after({"Retry-After": "30"}) == 30.0
+    assert retry_after({"Retry-After": format_datetime(later, usegmt=True)}) == (
+        pytest.approx(120, abs=3))
+    assert retry_after({"Retry-After": "soon"}) is None
+    assert retry_after({}) is None
 
 
 def test_persistent_500_gives_clear_error(server, tmp_path):
