@@ -512,7 +512,8 @@ def _summarise(observed, rotated, gap_refs, ks, *, criterion, alpha) -> dict:
         "k_test": k_test,
         "p_value_k": float(scores.loc[k, "silhouette_p"]),
         "message": _message(k, criterion, k_by, scores, k_test, p_value, strong,
-                            n_copies=len(null_sil), largest_k=int(max(ks))),
+                            n_copies=len(null_sil), largest_k=int(max(ks)),
+                            gap_rule=_gap_rule_k(index.to_numpy(), gap, gap_sd) is not None),
     }
 
 
@@ -546,19 +547,30 @@ def _standardised(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
 
 
 def _gap_k(ks: np.ndarray, gap: np.ndarray, gap_sd: np.ndarray) -> int:
-    """Tibshirani's rule: the smallest k with gap(k) >= gap(k+1) - s(k+1) (consecutive k only)."""
+    """Tibshirani's rule (:func:`_gap_rule_k`), else the k of the largest gap."""
+    k = _gap_rule_k(ks, gap, gap_sd)
+    return k if k is not None else int(ks[int(np.argmax(gap))])
+
+
+def _gap_rule_k(ks: np.ndarray, gap: np.ndarray, gap_sd: np.ndarray) -> int | None:
+    """The smallest k with gap(k) >= gap(k+1) - s(k+1), over consecutive k only; else None."""
     for i in range(len(ks) - 1):
         if ks[i + 1] != ks[i] + 1:
             break
         if gap[i] >= gap[i + 1] - gap_sd[i + 1]:
             return int(ks[i])
-    return int(ks[int(np.argmax(gap))])
+    return None
 
 
 def _message(k, criterion, k_by, scores, k_test, p_value, strong, *, n_copies: int,
-             largest_k: int) -> str:
+             largest_k: int, gap_rule: bool = True) -> str:
+    # Tibshirani's rule compares consecutive k: with k_range=[2, 4, 6], or a gap still rising
+    # at its end, the largest gap answered, and the message said 'gap rule' all the same
+    by_gap = ("Tibshirani's gap rule" if gap_rule else
+              "largest gap statistic; Tibshirani's rule, which compares consecutive k, was met "
+              "at no k")
     why = {"silhouette": "highest mean silhouette", "calinski_harabasz": "highest "
-           "Calinski-Harabasz index", "gap": "Tibshirani's gap rule"}[criterion]
+           "Calinski-Harabasz index", "gap": by_gap}[criterion]
     if criterion == "gap" and k_by["gap"] == 1:
         why = "highest mean silhouette; the gap rule answered k=1"
     row = scores.loc[k_test]

@@ -480,6 +480,18 @@ def test_gap_rule_needs_consecutive_k_then_takes_the_largest_gap():
     assert _gap_k(np.array([1, 2, 4, 6]), np.array([0.5, 0.5, 0.45, 0.9]), sd) == 1
 
 
+def test_a_k_the_gap_rule_did_not_choose_is_not_called_the_rule_s(planted):
+    # before: with k_range=[2, 4, 6] the rule (consecutive k only) was met nowhere, the
+    # largest gap answered, and the message said "k=... (Tibshirani's gap rule)"
+    gx.tl.hclust(planted)
+    gx.tl.choose_k(planted, k_range=[2, 4, 6], criterion="gap", n_rotations=19)
+    message = planted.uns["choose_k"]["message"]
+    assert message.startswith("k=4 (largest gap statistic; Tibshirani's rule, which compares "
+                              "consecutive k, was met at no k)")
+    gx.tl.choose_k(planted, k_range=range(2, 7), criterion="gap", n_rotations=19)
+    assert planted.uns["choose_k"]["message"].startswith("k=3 (Tibshirani's gap rule)")
+
+
 def test_calinski_harabasz_of_clusters_of_identical_rows_is_infinite():
     """No spread within clusters (replicate arrays copied) and some between: an infinite
     ratio, which choose_k's maximum then picks (scikit-learn returns 1.0 there)."""
