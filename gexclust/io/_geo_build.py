@@ -184,7 +184,7 @@ def sample_obs(samples: list[SoftRecord], *, series: str | None, type_from: str 
     """``.obs`` from sample attributes: title, accession, source, characteristics, type."""
     rows = [_sample_fields(s.meta) for s in samples]
     obs = pd.DataFrame(rows, index=pd.Index([s.accession for s in samples], dtype=str))
-    return add_type(obs, series=series, type_from=type_from)
+    return measurements_as_numbers(add_type(obs, series=series, type_from=type_from))
 
 
 def _sample_fields(meta: dict[str, list[str]]) -> dict[str, str]:
@@ -234,6 +234,31 @@ def description_pairs(values: list[str]):
                 found.setdefault(key.strip(), []).append(rest.strip())
     for key, items in found.items():
         yield key, ", ".join(items)
+
+
+#: ``.obs`` columns that name or place the samples: text, whatever they look like.
+NAME_COLUMNS = ("title", "geo_accession", "source_name", "source_name_ch2", "platform_id",
+                "type")
+
+
+def measurements_as_numbers(obs: pd.DataFrame) -> pd.DataFrame:
+    """Characteristics that are measurements (an age, an array's QC value) as float64 columns.
+
+    The rule sample sheets follow (:func:`gexclust._labels.is_quantity`): every value written
+    as a number, some with a fraction or more distinct values than half the samples with one;
+    NaN where a sample has none. So ``adata.obs['age'].mean()`` works and scanpy colours the
+    column as a gradient. Others stay text as GEO wrote them: grades ``1``-``3`` (groups),
+    ``'45 years'``, codes written ``007``.
+    """
+    from .._labels import is_quantity, numeric_values
+
+    for column in obs.columns:
+        if column in NAME_COLUMNS:
+            continue
+        numbers = numeric_values(obs[column])
+        if numbers is not None and is_quantity(numbers):
+            obs[column] = numbers
+    return obs
 
 
 def add_type(obs: pd.DataFrame, *, series: str | None, type_from: str | None) -> pd.DataFrame:

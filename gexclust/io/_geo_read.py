@@ -22,6 +22,7 @@ from ._geo_build import (
     add_type,
     characteristic_pairs,
     flatten_meta,
+    measurements_as_numbers,
     safe_key,
     sample_matrix,
     sample_obs,
@@ -261,7 +262,7 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
         obs.loc[obs.index.intersection(members), column] = subset.first("subset_description")
     for column in obs.columns[5:]:
         obs[column] = pd.Categorical(obs[column])
-    obs = add_type(obs, series=dataset.accession, type_from=type_from)
+    obs = measurements_as_numbers(add_type(obs, series=dataset.accession, type_from=type_from))
     annotation = None
     if "IDENTIFIER" in table:
         annotation = pd.DataFrame({"gene_symbol": table["IDENTIFIER"].fillna("").to_numpy()},
@@ -334,7 +335,7 @@ def read_series_matrix(
     n_samples = frame.shape[1]
     obs = _matrix_obs(sample_meta, list(frame.columns), path)
     accession = meta.get("Series_geo_accession", [""])[0]
-    obs = add_type(obs, series=accession, type_from=type_from)
+    obs = measurements_as_numbers(add_type(obs, series=accession, type_from=type_from))
     platform = obs["platform_id"].iloc[0] if n_samples else ""
     annotation = None
     if annotate:

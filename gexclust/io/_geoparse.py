@@ -11,7 +11,7 @@ from anndata import AnnData
 from .._errors import InputError
 from .._logging import logger
 from ._geo_build import _sample_fields as sample_fields
-from ._geo_build import add_type, flatten_meta, to_anndata
+from ._geo_build import add_type, flatten_meta, measurements_as_numbers, to_anndata
 from ._geo_read import bundled_annotation, choose_platforms
 from ._geo_text import GEO_NA
 from ._gpl import annotation_sources
@@ -106,7 +106,7 @@ def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing)
     meta = [{f"Sample_{k}": v for k, v in gsm.metadata.items()} for gsm in gsms]
     obs = pd.DataFrame([sample_fields(m) for m in meta],
                        index=pd.Index([g.name for g in gsms], dtype=str))
-    obs = add_type(obs, series=accession, type_from=type_from)
+    obs = measurements_as_numbers(add_type(obs, series=accession, type_from=type_from))
     platform = obs["platform_id"].iloc[0]
     if annotate and annotation is None:
         annotation = bundled_annotation(platform)

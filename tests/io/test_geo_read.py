@@ -6,6 +6,7 @@ import gzip
 import logging
 import re
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
@@ -434,3 +435,42 @@ def test_a_broken_platform_table_stops_only_the_reading_of_its_own_samples(tmp_p
         gx.io.read_gpl(broken)
     assert gx.io.read_gpl(broken, platform="GPL96").equals(
         gx.io.read_gpl(shared_file("GSE781_family.soft.gz"), platform="GPL96"))
+
+
+def test_measured_characteristics_are_numbers_in_obs(tmp_path):
+    # before: GSE781's Affymetrix QC values and ages were text ('2.60'), so
+    # adata.obs['Noise'].mean() raised TypeError and scanpy coloured one colour per value,
+    # while a sample sheet's same columns were float64 (read afresh: write_h5ad turns the
+    # module fixture's text columns categorical in place)
+    gpl96 = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
+    obs = gpl96.obs
+    for column in ("Noise", "Raw Q", "Scaling Factor", "Age"):
+        assert obs[column].dtype == np.float64, column
+    assert obs.loc["GSM11805", ["Noise", "Raw Q", "Age"]].tolist() == [2.6, 2.39, 70.0]
+    # groupings and words stay text as GEO wrote them
+    assert obs["Tumor Fuhrman Grade"].dtype == object
+    assert obs["Gender"].dtype == object
+    assert obs["title"].dtype == object
+    gpl96.write_h5ad(tmp_path / "a.h5ad")
+    back = ad.read_h5ad(tmp_path / "a.h5ad").obs
+    np.testing.assert_array_equal(back["Noise"], obs["Noise"])
+
+
+def test_a_series_matrix_s_measured_characteristics_are_numbers(tmp_path):
+    rows = ['!Series_geo_accession\t"GSE1"',
+            '!Sample_title\t"a"\t"b"\t"c"\t"d"',
+            '!Sample_geo_accession\t"GSM1"\t"GSM2"\t"GSM3"\t"GSM4"',
+            '!Sample_characteristics_ch1\t"rin: 7.5"\t"rin: 8.0"\t"rin: NA"\t"rin: 7.5"',
+            '!Sample_characteristics_ch1\t"grade: 1"\t"grade: 2"\t"grade: 1"\t"grade: 2"',
+            '!Sample_characteristics_ch1\t"code: 007"\t"code: 008"\t"code: 009"\t"code: 010"',
+            "!series_matrix_table_begin",
+            '"ID_REF"\t"GSM1"\t"GSM2"\t"GSM3"\t"GSM4"',
+            '"p1"\t1\t2\t3\t4', '"p2"\t5\t6\t7\t8',
+            "!series_matrix_table_end"]
+    path = tmp_path / "GSE1_series_matrix.txt"
+    path.write_text("\n".join(rows) + "\n")
+    obs = gx.io.read_series_matrix(path).obs
+    assert obs["rin"].dtype == np.float64  # a fraction: measured
+    np.testing.assert_array_equal(obs["rin"], [7.5, 8.0, np.nan, 7.5])
+    assert obs["grade"].tolist() == ["1", "2", "1", "2"]  # whole numbers, 2 values: groups
+    assert obs["code"].tolist() == ["007", "008", "009", "010"]  # codes written with zeros
