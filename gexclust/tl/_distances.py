@@ -100,3 +100,14 @@ def _euclidean_row(X, i, norms, products, target) -> None:
         diff = X[i + 1 + unsure] - X[i]
         squared[unsure] = np.einsum("ij,ij->i", diff, diff)
     np.sqrt(np.maximum(squared, 0.0), out=target)
+
+
+def undefined_rows(data: np.ndarray, metric: str) -> np.ndarray:
+    """Rows whose correlation (constant rows) or cosine (all-zero rows) distance is undefined.
+
+    Judged on the values, not on a norm after centring or weighting, which for a constant
+    row is rounding noise (1e-9 of the others) rather than zero.
+    """
+    if metric == "correlation":
+        return np.ptp(data, axis=1) == 0
+    return ~np.any(data != 0, axis=1)

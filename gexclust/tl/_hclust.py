@@ -305,12 +305,11 @@ def pairwise_distances(data: np.ndarray, *, metric: str, labels=None, item: str 
 
 def _check_defined(data: np.ndarray, metric: str, *, labels, item: str, caller: str) -> None:
     """Correlation needs non-constant rows and cosine non-zero rows, or distances become NaN."""
-    if metric == "correlation":
-        bad = np.ptp(data, axis=1) == 0
-        why = "is constant, so its correlation with anything is undefined"
-    else:
-        bad = ~np.any(data != 0, axis=1)
-        why = "is all zeros, so its cosine distance is undefined"
+    from ._distances import undefined_rows
+
+    bad = undefined_rows(data, metric)
+    why = ("is constant, so its correlation with anything is undefined"
+           if metric == "correlation" else "is all zeros, so its cosine distance is undefined")
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         name = labels[i] if labels is not None else i

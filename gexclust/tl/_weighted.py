@@ -12,6 +12,8 @@ import numpy as np
 from scipy.spatial.distance import pdist, squareform
 from scipy.stats import rankdata
 
+from ._distances import undefined_rows
+
 
 def weighted_distances(data: np.ndarray, weights: np.ndarray, metric: str) -> np.ndarray | None:
     """Condensed distances between the rows of ``data`` with column weights ``weights``.
@@ -31,8 +33,8 @@ def weighted_distances(data: np.ndarray, weights: np.ndarray, metric: str) -> np
                                   np.ones(data.shape[1]), "correlation")
     if metric == "cityblock":
         return pdist(data, "cityblock", w=weights)
-    if metric in ("correlation", "cosine") and not _defined(data[:, weights > 0], metric):
-        return None
+    if metric in ("correlation", "cosine") and undefined_rows(data[:, weights > 0], metric).any():
+        return None  # as tl.hclust judges it: on the drawn values, not the weighted norm
     gram = (data * weights) @ data.T
     if metric == "correlation":
         # centre with the weighted means: sum_g w_g (x_g - m)(y_g - m') = G - Sx Sy / S
@@ -49,18 +51,6 @@ def weighted_distances(data: np.ndarray, weights: np.ndarray, metric: str) -> np
     gram /= norms[:, None]
     gram /= norms[None, :]
     return np.maximum(1.0 - squareform(gram, checks=False), 0.0)
-
-
-def _defined(drawn: np.ndarray, metric: str) -> bool:
-    """No row constant (correlation) or all zero (cosine) over the drawn columns.
-
-    Checked on the values, as :func:`gexclust.tl.hclust` does: the norm of a constant row
-    after weighted centring is rounding noise (1e-9 of the others), not zero, and would give
-    a distance made of noise.
-    """
-    if metric == "correlation":
-        return bool((np.ptp(drawn, axis=1) > 0).all())
-    return bool(np.any(drawn != 0, axis=1).all())
 
 
 def prepare(data: np.ndarray, metric: str) -> np.ndarray:
