@@ -299,23 +299,29 @@ def _id_column(header, rows, path, obs_names, key, titles) -> tuple[int, bool]:
     if obs_names is None:
         return 0, False
     wanted = set(map(str, obs_names))
-    hits = [len(wanted.intersection(row[j] for row in rows)) for j in range(len(header))]
-    best = max(range(len(header)), key=lambda j: (hits[j], -j))
-    _check_no_rival(header, rows, path, wanted, best, hits[best])
-    if hits[best] > 0:
+    best, n_hits = _most_holding(header, rows, path, wanted, what="sample ids")
+    if n_hits > 0:
         return best, False
     if titles is not None:
-        named = set(titles)
-        hits = [len(named.intersection(row[j] for row in rows)) for j in range(len(header))]
-        best = max(range(len(header)), key=lambda j: (hits[j], -j))
-        _check_no_rival(header, rows, path, named, best, hits[best], what="sample titles")
-        if hits[best] > 0:
+        best, n_hits = _most_holding(header, rows, path, set(titles), what="sample titles")
+        if n_hits > 0:
             return best, True
     shown = _listed(sorted(wanted)[:N_SHOWN], more=len(wanted) > N_SHOWN)
     nor = " nor sample title (.obs['title'])" if titles is not None else ""
     msg = (f"{path}: no column holds any sample id{nor} of the data (such as {shown}); "
            f"columns: {_listed(header)}{_near_miss(header, rows, wanted)}")
     raise InputError(msg)
+
+
+def _most_holding(header, rows, path, names: set, *, what: str) -> tuple[int, int]:
+    """The column holding most of ``names`` (the first on a tie) and how many it holds.
+
+    A rival column holding as many up to case, quotes or number format is refused.
+    """
+    hits = [len(names.intersection(row[j] for row in rows)) for j in range(len(header))]
+    best = max(range(len(header)), key=lambda j: (hits[j], -j))
+    _check_no_rival(header, rows, path, names, best, hits[best], what=what)
+    return best, hits[best]
 
 
 def _holds(rows, j, names) -> bool:
