@@ -894,11 +894,14 @@ def _uncompared_sheet_columns(ctx: _Context) -> list[str]:
     adata = ctx.adata
     sheet = adata.uns.get("annotations", {}).get("columns", [])
     compared = {b.column for b in ctx.batches} | {f.column for f in ctx.numerics}
-    left = [(str(c), int(facts.type_labels(adata, c).nunique())) for c in sheet
+    clustered = facts.type_labels(adata, "cluster").notna().to_numpy()
+    # counted where the comparison would be: a value only on unassigned samples is no level
+    among = "" if clustered.all() else f" among the {clustered.sum()} samples with a cluster"
+    left = [(str(c), int(facts.type_labels(adata, c)[clustered].nunique())) for c in sheet
             if c in adata.obs and c not in compared and c != "type"]
     if not left:
         return []
-    listed = enumerate_words([f"'{c}' ({n} distinct value{'' if n == 1 else 's'})"
+    listed = enumerate_words([f"'{c}' ({n} distinct value{'' if n == 1 else 's'}{among})"
                               for c, n in left])
     most = facts.max_levels(adata.n_obs)
     return [f"Not compared with the clusters, as neither a grouping of 2 to {most} values nor "

@@ -279,7 +279,8 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
     for column in candidate_columns(adata, cluster_key=cluster_key, type_key=type_key):
         values = type_labels(adata, column)
         both = (values.notna() & clustered).to_numpy()
-        n_levels = values.nunique()  # of the samples with a value
+        # of the samples compared: a second lot only on unassigned samples is no batch
+        n_levels = values[both].nunique()
         if not both.any() or not 2 <= n_levels <= max_levels(adata.n_obs):
             continue
         if measured_numbers(adata, column) is not None:

@@ -23,7 +23,12 @@ def report_text(adata: ad.AnnData, *, markers: bool = False, **config) -> dict[s
     run = RunConfig(**config)
     cluster_samples(adata, run)
     summary = _summary(adata, run, {"path": "test", "simulated": False}, n_probes)
-    report = build_report(adata, summary, {}, marker_table(adata) if markers else None)
+    return section_texts(build_report(adata, summary, {},
+                                      marker_table(adata) if markers else None))
+
+
+def section_texts(report) -> dict[str, str]:
+    """Text of each section of a built report (key -> text)."""
     texts = {}
     for section in report.sections:
         parts = []
@@ -851,3 +856,23 @@ def test_a_median_just_below_1000_is_not_written_in_exponent_notation():
     ctx = SimpleNamespace(adata=adata, numerics=[f])
     assert content._numeric_table(ctx).rows[0][6] == "1: 1000; 2: 20.5"
     assert content._medians(f) == "1: 1000 and 2: 20.5"
+
+
+def test_a_column_whose_second_value_is_only_on_unassigned_samples_is_one_value():
+    # before: a lot 'L2' only on the 4 samples a dynamic cut left unassigned made 'lot' a
+    # 2-value batch with ARI 0 over the 20 clustered samples, all of one lot: nothing to compare
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    clusters = adata.obs["cluster"].astype(object)
+    clusters.iloc[:4] = np.nan
+    adata.obs["cluster"] = pd.Categorical(clusters)
+    adata.obs["lot"] = pd.Categorical(["L2"] * 4 + ["L1"] * (adata.n_obs - 4))
+    adata.uns["annotations"] = {"columns": ["lot"]}
+    from gexclust._report import _facts as facts
+
+    assert "lot" not in {b.column for b in facts.batch_columns(adata)}
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    limits = section_texts(build_report(adata, summary, {}, None))["limits"]
+    assert "the sample sheet's 'lot' (1 distinct value among the 20 samples with a cluster)." \
+        in limits
