@@ -28,9 +28,9 @@ SAMPLE_SIZE = 2000
 BYTES_PER_PAIR = 24
 #: Rough seconds of the scores, measured on this project's 2-core machine: per operation of
 #: turning a copy (the QR of an n x w Gaussian matrix and the product with the n x d data,
-#: w = min(d, n - 1)) and per squared observation and copy (distances, tree and scores of a
-#: copy: 0.16 s at 2,000). Only for the warning below.
-SECONDS_PER_ROTATION_FLOP = 1e-9
+#: w = min(d, n - 1); 1.2 s at 2,000 x 1,000) and per squared observation and copy (distances,
+#: tree and scores of a copy: 0.16 s at 2,000). Only for the warning below.
+SECONDS_PER_ROTATION_FLOP = 3e-10
 SECONDS_PER_PAIR_AND_COPY = 4e-8
 #: choose_k warns before scores estimated to take longer than this (seconds).
 SLOW_SECONDS = 120.0
@@ -262,13 +262,27 @@ def _warn_if_slow(m: int, d: int, *, n_copies: int, sample_size) -> None:
     seconds = _estimated_seconds(m, d, n_copies=n_copies)
     if seconds <= SLOW_SECONDS:
         return
+    smaller = _faster_sample_size(m, d, n_copies=n_copies)
     logger.warning(
-        "choose_k: scoring %s observations (sample_size=%s) turns and reclusters %d copies of "
-        "them in n^2 time each: roughly %s or more (an estimate from runs on 2 cores); the "
-        "default sample_size=%d takes about a minute, fewer n_rotations/n_refs less",
-        f"{m:,}", sample_size, n_copies,
-        f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h",
-        SAMPLE_SIZE)
+        "choose_k: scoring %s observations of %s features (sample_size=%s) turns and "
+        "reclusters %d copies of them in n^2 time each: roughly %s (an estimate from runs on "
+        "2 cores); sample_size=%d would take about %s; fewer n_rotations/n_refs take less, "
+        "and a number of clusters given instead of chosen nothing",
+        f"{m:,}", f"{d:,}", sample_size, n_copies, _duration(seconds), smaller,
+        _duration(_estimated_seconds(smaller, d, n_copies=n_copies)))
+
+
+def _faster_sample_size(m: int, d: int, *, n_copies: int) -> int:
+    """The largest of a few round sample sizes below ``m`` scored in half the slow limit."""
+    sizes = [s for s in (2000, 1000, 500, 200, 100) if s < m] or [max(3, m // 2)]
+    return next((s for s in sizes
+                 if _estimated_seconds(s, d, n_copies=n_copies) <= SLOW_SECONDS / 2), sizes[-1])
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
 def _estimated_seconds(m: int, d: int, *, n_copies: int) -> float:

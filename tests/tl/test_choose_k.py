@@ -358,9 +358,19 @@ def test_scores_estimated_to_take_long_are_announced_with_what_is_faster(caplog,
     with caplog.at_level("WARNING", logger="gexclust"):
         gx.tl.choose_k(adata, n_rotations=19, sample_size=None)
     (message,) = [r.getMessage() for r in caplog.records if "roughly" in r.getMessage()]
-    assert "scoring 64 observations (sample_size=None)" in message
+    assert "scoring 64 observations of 300 features (sample_size=None)" in message
     assert "reclusters 19 copies" in message
-    assert "the default sample_size=2000" in message
+    assert "sample_size=32 would take about 0 s" in message
+    # gexclust run on 2,000 samples (1,000 genes): 2.3 min here; the warning said 'roughly
+    # 7 min' and that 'the default sample_size=2000 takes about a minute', which it was using
+    assert 60 < _choose_k._estimated_seconds(2_000, 1_000, n_copies=99) < 300
+    monkeypatch.undo()
+    with caplog.at_level("WARNING", logger="gexclust"):
+        _choose_k._warn_if_slow(2_000, 1_000, n_copies=99, sample_size=2000)
+    message = caplog.records[-1].getMessage()
+    assert "roughly 2 min" in message
+    assert "sample_size=500 would take about 12 s" in message
+    assert "takes about a minute" not in message
     assert _choose_k._estimated_seconds(20_000, 50, n_copies=99) > 1200  # cells on 50 PCs
     assert _choose_k._estimated_seconds(2_000, 50, n_copies=99) < 120  # the default: no word
     assert _choose_k._estimated_seconds(64, 22_283, n_copies=99) < 10  # an array series
