@@ -28,18 +28,19 @@ def check_bootstrap_memory(n: int, *, n_jobs: int | None, client, what: str,
     One that fits but reclusters thousands of objects in every replicate is warned about.
     """
     workers = 1 if client is not None else effective_jobs(n_jobs)  # dask: its workers' memory
-    if n > BOOTSTRAP_WARN_N:
-        logger.warning(
-            "bootstrap: %d replicates each recluster %d %s from their %d x %d distances; at this "
-            "size expect hours (pvclust is meant for tens to a few thousand objects): lower "
-            "n_boot, or spread the replicates with n_jobs= or client=",
-            n_replicates, n, what, n, n)
+    # refused first: a run that cannot start is not also told it would take hours
     refuse_pairwise(
         n, BOOTSTRAP_BYTES_PER_PAIR * workers, task=f"bootstrap (n_jobs={n_jobs})", what=what,
         alternatives="bootstrap a tree of fewer objects (cluster means, a subsample, or the "
         "samples of an array series; pvclust is meant for tens to a few thousand), fewer "
         "n_jobs, or a dask client",
     )
+    if n > BOOTSTRAP_WARN_N:
+        logger.warning(
+            "bootstrap: %d replicates each recluster %d %s from their %d x %d distances; at this "
+            "size expect hours (pvclust is meant for tens to a few thousand objects): lower "
+            "n_boot, or spread the replicates with n_jobs= or client=",
+            n_replicates, n, what, n, n)
 
 
 def consensus_chunks(n_resamples: int, n_jobs: int | None) -> list[range]:
