@@ -153,6 +153,8 @@ def _overview(ctx: _Context) -> Section:
     items.append(_structure_sentence(ctx))
     if ctx.support is not None:
         items.append(_support_overview(ctx))
+    if (consensus := _consensus_overview(ctx)) is not None:
+        items.append(consensus)
     for batch in ctx.batches:
         if _batch_like(batch):
             items.append(f"Caution: the clusters follow the .obs column '{batch.column}' "
@@ -650,6 +652,36 @@ def _support_overview(ctx: _Context) -> str:
             f"{pct(AU_STRONG)}.")
 
 
+def _consensus_overview(ctx: _Context) -> str | None:
+    """'Consensus at k = 2: PAC 0.199; pairs inside the clusters ... 98% (cluster 1) ...'."""
+    consensus = ctx.consensus
+    if not hasattr(consensus, "get") or consensus.get("pac") is None:
+        return None
+    ks = [int(k) for k in np.asarray(consensus.get("k", []))]
+    pac = dict(zip(ks, np.asarray(consensus["pac"], dtype=float), strict=False)).get(ctx.k)
+    if pac is None:
+        return None
+    text = (f"Consensus at k = {ctx.k}: PAC {fmt(pac)} (the share of sample pairs clustered "
+            "together in more than 10% and at most 90% of the resamples that drew both; 0 = "
+            "perfectly reproducible).")
+    within = _within_consensus_sentence(ctx)
+    return f"{text} {within}" if within else text
+
+
+def _within_consensus_sentence(ctx: _Context) -> str | None:
+    """How often the samples of each of the run's clusters were clustered together.
+
+    PAC counts every pair, across clusters too; this says which of the run's clusters come
+    back when samples are resampled (Golub, k = 2: 98% and 88%).
+    """
+    within = facts.within_cluster_consensus(ctx.adata, ctx.k)
+    if not within or not any(np.isfinite(v) for v in within.values()):
+        return None
+    shown = [f"{pct(v)} (cluster {c})" for c, v in within.items() if np.isfinite(v)]
+    return (f"Pairs of samples inside this run's clusters were clustered together in "
+            f"{enumerate_words(shown)} of the resamples that drew both.")
+
+
 def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
     blocks = []
     if ctx.support is None:
@@ -698,6 +730,9 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
                      "falling beyond it as the clusters get smaller.")
         if here is not None:
             text += f" At this run's k = {ctx.k}, PAC = {fmt(here)}."
+        within = _within_consensus_sentence(ctx)
+        if within:
+            text += " " + within
         blocks.append(Paragraph(text))
         blocks.append(Table(["k", "PAC"], [[str(k), fmt(v)] for k, v in zip(ks, pac,
                                                                              strict=False)],
@@ -838,7 +873,10 @@ def _limits(ctx: _Context) -> Section:
                      + "): the clusters may be arbitrary cuts of a continuum.")
     elif (cut := _cut_within_chance(ctx)) is not None:
         items.append(cut)
-    if ctx.support is None:
+    if ctx.support is None and _within_consensus_sentence(ctx):
+        items.append("Without a bootstrap, how each cluster holds up when genes are resampled "
+                     "is not known (the consensus resampled samples, not genes).")
+    elif ctx.support is None:
         items.append("Without a bootstrap, the stability of each cluster is not known.")
     else:
         au = np.asarray(ctx.support["au"], dtype=float)

@@ -53,6 +53,28 @@ def consensus_result(adata: AnnData, key: str = "consensus"):
     return checked_consensus(adata, key, caller="report")
 
 
+def within_cluster_consensus(adata: AnnData, k: int, *, key: str = "consensus",
+                             cluster_key: str = "cluster") -> dict[str, float] | None:
+    """For each cluster, how often pairs of its samples were clustered together at ``k``.
+
+    The mean consensus (``.obsp[f'{key}_k{k}']``: the share of the resamples drawing both
+    samples that put them in one cluster) over the pairs inside each of the run's clusters;
+    NaN for a cluster of one sample. ``None`` when the consensus did not try this ``k``.
+    """
+    name = f"{key}_k{k}"
+    if name not in adata.obsp:
+        return None
+    matrix = adata.obsp[name]
+    matrix = np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
+    labels = type_labels(adata, cluster_key).to_numpy(dtype=object)
+    out = {}
+    for cluster in adata.obs[cluster_key].astype("category").cat.categories:
+        members = np.flatnonzero(labels == str(cluster))
+        block = matrix[np.ix_(members, members)][~np.eye(len(members), dtype=bool)]
+        out[str(cluster)] = float(np.nanmean(block)) if np.isfinite(block).any() else np.nan
+    return out
+
+
 def linkage(adata: AnnData, key: str = "hclust") -> np.ndarray:
     """The sample tree's linkage matrix."""
     return tree(adata, key).linkage

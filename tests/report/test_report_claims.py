@@ -876,3 +876,46 @@ def test_a_column_whose_second_value_is_only_on_unassigned_samples_is_one_value(
     limits = section_texts(build_report(adata, summary, {}, None))["limits"]
     assert "the sample sheet's 'lot' (1 distinct value among the 20 samples with a cluster)." \
         in limits
+
+
+def test_a_consensus_says_how_often_each_clusters_samples_stay_together():
+    # golub with --consensus 100: the report gave PAC 0.199 at k = 2 but not which cluster is
+    # unstable (the mixed AML one: its pairs together in 88% of resamples, ALL's in 98%), and
+    # its limits said "the stability of each cluster is not known"
+    import itertools
+
+    import gexclust as gx
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(3), 10)
+    X = rng.normal(7.0, 1.0, size=(30, 60))
+    X[groups == 0, :20] += 4.0
+    X[groups == 1, 20:40] += 1.0  # groups 1 and 2 barely apart: often mixed when resampled
+    obs = pd.DataFrame({"type": pd.Categorical([f"g{g}" for g in groups])},
+                       index=[f"s{i}" for i in range(30)])
+    adata = ad.AnnData(X, obs=obs)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=30, method="ward",
+                    metric="euclidean", progress=False)
+    matrix = adata.obsp["consensus_k3"]
+    clusters = adata.obs["cluster"].astype(str).to_numpy()
+    expected = {}
+    for c in ("1", "2", "3"):
+        members = np.flatnonzero(clusters == c)
+        expected[c] = np.mean([matrix[i, j] for i, j in itertools.permutations(members, 2)])
+    assert min(expected.values()) < 0.9 < max(expected.values())  # one cluster is unstable
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    texts = section_texts(build_report(adata, summary, {}, None))
+    shown = " and ".join([", ".join(f"{100 * expected[c]:.0f}% (cluster {c})"
+                                    for c in ("1", "2")), f"{100 * expected['3']:.0f}% "
+                          "(cluster 3)"])
+    within = (f"Pairs of samples inside this run's clusters were clustered together in {shown} "
+              "of the resamples that drew both.")
+    pac = adata.uns["consensus"]["pac"][1]
+    assert (f"Consensus at k = 3: PAC {pac:.3f} (the share of sample pairs clustered together "
+            "in more than 10% and at most 90% of the resamples that drew both; 0 = perfectly "
+            f"reproducible). {within}") in texts["overview"]
+    assert within in texts["support"]
+    assert "how each cluster holds up when genes are resampled is not known" in texts["limits"]
+    assert "the stability of each cluster is not known" not in texts["limits"]
