@@ -59,8 +59,10 @@ class RunConfig:
         return {**asdict(self), "n_clusters": self.k}
 
 
-def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
+def cluster_samples(adata: AnnData, config: RunConfig, *, progress: bool = False) -> AnnData:
     """Run the recipe on ``adata`` (modified in place and returned).
+
+    ``progress``: show :func:`gexclust.tl.choose_k`'s progress bar when its scores take long.
 
     Writes, besides what each step documents, ``.layers['expression']`` (the values before
     centring/scaling), ``.uns['run']`` (the config) and, with ``n_clusters='auto'``,
@@ -93,7 +95,8 @@ def cluster_samples(adata: AnnData, config: RunConfig) -> AnnData:
     _keep_input_clusters(adata)
     k = config.k
     if k == "auto":
-        tl.choose_k(adata, k_range=AUTO_K_RANGE, random_state=config.random_state)
+        tl.choose_k(adata, k_range=AUTO_K_RANGE, random_state=config.random_state,
+                    progress=progress)
         k = int(adata.uns["choose_k"]["k"])
     tl.cut(adata, n_clusters=k)
     type_note = None

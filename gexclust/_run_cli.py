@@ -44,7 +44,7 @@ def run_command(args) -> int:
             _check_consensus_memory(adata.n_obs)
         n_probes = adata.n_vars
         progress(f"clustering {adata.n_obs} samples x {n_probes} probes ({config.recipe} recipe)")
-        cluster_samples(adata, config)
+        cluster_samples(adata, config, progress=not args.quiet)
         if args.consensus is not None:
             progress(f"consensus clustering: {args.consensus} resamples")
             _consensus(adata, config, args.consensus, quiet=args.quiet)

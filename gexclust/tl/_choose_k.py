@@ -16,6 +16,7 @@ from .._logging import logger
 from .._memory import refuse_pairwise
 from ._flat_cuts import tree_cuts
 from ._hclust import pairwise_distances
+from ._parallel import progress_bar
 from ._tree_access import refuse_tree_key, tree_id
 from ._tree_data import tree_and_data
 
@@ -34,6 +35,8 @@ SECONDS_PER_ROTATION_FLOP = 3e-10
 SECONDS_PER_PAIR_AND_COPY = 4e-8
 #: choose_k warns before scores estimated to take longer than this (seconds).
 SLOW_SECONDS = 120.0
+#: choose_k shows a progress bar over its copies when they are estimated to take longer.
+PROGRESS_SECONDS = 10.0
 
 
 def choose_k(
@@ -50,6 +53,7 @@ def choose_k(
     random_state: int = 0,
     key_added: str = "choose_k",
     inplace: bool = True,
+    progress: bool = True,
 ) -> dict | None:
     """Score the cuts of a tree into k clusters and recommend k, saying how strong the groups are.
 
@@ -140,6 +144,9 @@ def choose_k(
         Key in ``.uns`` for the result.
     inplace
         Store the result in ``.uns[key_added]`` (and return ``None``); otherwise return it.
+    progress
+        Show a progress bar over the copies when they are estimated to take more than
+        10 seconds (thousands of observations; on terminals and in notebooks).
 
     Returns
     -------
@@ -218,25 +225,30 @@ def choose_k(
     refuse_pairwise(len(data), BYTES_PER_PAIR, task="choose_k", what="observations",
                     alternatives="the default sample_size=2000 (scores on a seeded random "
                     "sample), or a smaller sample_size")
-    _warn_if_slow(m, data.shape[1], n_copies=n_rotations + (0 if reference == "rotate" else n_refs),
-                  sample_size=sample_size)
+    n_copies = n_rotations + (0 if reference == "rotate" else n_refs)
+    seconds = _warn_if_slow(m, data.shape[1], n_copies=n_copies, sample_size=sample_size)
     distances = pairwise_distances(data, metric=metric, labels=labels, item="sample",
                                    caller="tl.choose_k")
     observed = _cut_scores(data, distances, cuts, metric=metric, with_ch=False)
     observed["calinski_harabasz"] = np.array([np.nan, *ch])
     # each copy is small matrix work (a QR of n x width, distances of 2,000 rows): BLAS
     # threads only spin against each other, 4x slower on a busy 2-core machine
-    with threadpool_limits(1, user_api="blas"):
+    bar = progress_bar(n_copies, desc="choose_k: copies",
+                       show=progress and seconds > PROGRESS_SECONDS)
+    with threadpool_limits(1, user_api="blas"), bar:
         rotate = _rotations(data, euclidean=metric == "euclidean")
-        rotated = [_reference_scores(rotate(rng), ks, method, metric) for _ in range(n_rotations)]
+        rotated = [_counted(bar, _reference_scores(rotate(rng), ks, method, metric))
+                   for _ in range(n_rotations)]
         if reference == "rotate":
             gap_refs = rotated
         elif reference == "permute":
-            gap_refs = [_reference_scores(rng.permuted(data, axis=0), ks, method, metric)
+            gap_refs = [_counted(bar, _reference_scores(rng.permuted(data, axis=0), ks, method,
+                                                        metric))
                         for _ in range(n_refs)]
         else:
             box = _pca_box(data)
-            gap_refs = [_reference_scores(_pca_uniform(box, m, rng), ks, method, metric)
+            gap_refs = [_counted(bar, _reference_scores(_pca_uniform(box, m, rng), ks, method,
+                                                        metric))
                         for _ in range(n_refs)]
     result = _summarise(observed, rotated, gap_refs, ks, criterion=criterion, alpha=alpha)
     result["params"] = {"k_range": ks, "key": key, "criterion": criterion, "n_refs": int(n_refs),
@@ -253,15 +265,22 @@ def choose_k(
     return result
 
 
-def _warn_if_slow(m: int, d: int, *, n_copies: int, sample_size) -> None:
+def _counted(bar, scores):
+    bar.update()
+    return scores
+
+
+def _warn_if_slow(m: int, d: int, *, n_copies: int, sample_size) -> float:
     """Say before starting when scoring ``m`` observations will take long, and what is faster.
+
+    Returns the estimated seconds.
 
     ``sample_size=None`` (or 20,000) on 20,000 cells fits in memory, but its 99 turned and
     reclustered copies take about half an hour here, which ran silently.
     """
     seconds = _estimated_seconds(m, d, n_copies=n_copies)
     if seconds <= SLOW_SECONDS:
-        return
+        return seconds
     smaller = _faster_sample_size(m, d, n_copies=n_copies)
     logger.warning(
         "choose_k: scoring %s observations of %s features (sample_size=%s) turns and "
@@ -270,6 +289,7 @@ def _warn_if_slow(m: int, d: int, *, n_copies: int, sample_size) -> None:
         "and a number of clusters given instead of chosen nothing",
         f"{m:,}", f"{d:,}", sample_size, n_copies, _duration(seconds), smaller,
         _duration(_estimated_seconds(smaller, d, n_copies=n_copies)))
+    return seconds
 
 
 def _faster_sample_size(m: int, d: int, *, n_copies: int) -> int:

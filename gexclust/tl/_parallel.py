@@ -46,6 +46,20 @@ def effective_jobs(n_jobs: int | None) -> int:
     return int(n_jobs) if n_jobs > 0 else max(1, n_cores + 1 + int(n_jobs))
 
 
+def progress_bar(total: int, *, desc: str, show: bool):
+    """A tqdm bar of ``total`` steps, removed when done; nothing is printed unless ``show``.
+
+    Shown on terminals and, as a widget, in notebooks; not when the output is no terminal.
+    """
+    if show:
+        from tqdm.auto import tqdm  # a widget in notebooks, text on terminals
+    else:
+        # tqdm.auto warns in a notebook without ipywidgets ('IProgress not found') even for
+        # a bar that is never shown: show=False must print nothing
+        from tqdm import tqdm
+    return tqdm(total=total, desc=desc, disable=None if show else True, leave=False)
+
+
 def map_chunks(
     func: Callable[..., Any],
     chunks: Sequence[Any],
@@ -67,14 +81,7 @@ def map_chunks(
     instead of the list, so memory holds one total however many chunks there are. Results
     arrive in any order: ``add`` must be exact and order-free (integer counts are).
     """
-    if progress:
-        from tqdm.auto import tqdm  # a widget in notebooks, text on terminals
-    else:
-        # tqdm.auto warns in a notebook without ipywidgets ('IProgress not found') even for
-        # a bar that is never shown: progress=False must print nothing
-        from tqdm import tqdm
-
-    bar = tqdm(total=len(chunks), desc=desc, disable=None if progress else True, leave=False)
+    bar = progress_bar(len(chunks), desc=desc, show=progress)
     sink = _Results(len(chunks), add)
     try:
         if client is not None:

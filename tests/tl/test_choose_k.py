@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import io
 import itertools
+import sys
 
 import anndata as ad
 import numpy as np
@@ -514,3 +516,25 @@ def test_calinski_harabasz_of_clusters_of_identical_rows_is_infinite():
     result = adata.uns["choose_k"]
     assert result["k_by"]["calinski_harabasz"] == 3
     assert result["scores"].loc[3, "calinski_harabasz"] == np.inf
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:  # tqdm draws only on terminals (and notebooks)
+        return True
+
+
+def test_long_scores_show_a_progress_bar_over_the_copies(monkeypatch):
+    # gexclust run on 2,000 samples sat silent for 2 minutes at "clustering"
+    from gexclust.tl import _choose_k
+
+    adata = default_tree(planted_groups(seed=3, n_genes=300))
+    screen = _Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    gx.tl.choose_k(adata, n_rotations=19)  # estimated well under 10 s: no bar
+    assert screen.getvalue() == ""
+    monkeypatch.setattr(_choose_k, "PROGRESS_SECONDS", 0.0)
+    gx.tl.choose_k(adata, n_rotations=19, progress=False)
+    assert screen.getvalue() == ""
+    gx.tl.choose_k(adata, n_rotations=19)
+    assert "choose_k: copies" in screen.getvalue()
+    assert "/19 " in screen.getvalue()  # one step per copy (redrawn at most 10 times a second)
