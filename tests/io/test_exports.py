@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 
+import anndata as ad
 import numpy as np
 import pytest
 from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
 
 import gexclust as gx
 from tests.conftest import make_planted
@@ -269,3 +271,30 @@ def test_newick_says_how_many_negative_branches_it_wrote_as_zero(caplog):
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.io.write_newick(adata)
     assert "negative" not in caplog.text
+
+
+def test_newick_leaves_all_sit_at_the_root_height_as_ape_requires(tmp_path):
+    # before: each branch length was rounded to 6 decimals on its own, so root-to-leaf sums
+    # drifted apart with depth: the lung panel's tree.nwk (gexclust run --missing impute)
+    # had leaves 3e-6 apart, and R's ape (is.ultrametric: (max - min) / max <= 1.5e-8) refused
+    # as.hclust(read.tree('tree.nwk')) with 'the tree is not ultrametric'
+    Phylo = pytest.importorskip("Bio.Phylo")
+    gaps = 1.0 + 1.4e-6 * np.arange(1, 41)  # single linkage: a chain, one merge per gap
+    adata = ad.AnnData(np.cumsum(np.r_[0.0, gaps])[:, None])
+    adata.obs_names = [f"s{i}" for i in range(adata.n_obs)]
+    gx.tl.hclust(adata, method="single")
+    Z = adata.uns["hclust"]["linkage"]
+    gx.io.write_newick(adata, tmp_path / "tree.nwk")
+    tree = Phylo.read(tmp_path / "tree.nwk", "newick")
+    depths = tree.depths()
+    leaf_depths = np.array([depths[leaf] for leaf in tree.get_terminals()])
+    assert (leaf_depths.max() - leaf_depths.min()) / leaf_depths.max() <= 1.5e-8
+    assert leaf_depths.max() == pytest.approx(Z[-1, 2], abs=5e-7)
+    # and every merge is at its own height: cophenetic distances are scipy's, to the decimals
+    names = list(adata.obs_names)
+    cophenetic = squareform(hierarchy.cophenet(Z))
+    leaves = {leaf.name: leaf for leaf in tree.get_terminals()}
+    for i, j in [(0, 1), (0, 20), (5, 40), (39, 40)]:
+        shared = tree.common_ancestor(leaves[names[i]], leaves[names[j]])
+        assert depths[leaves[names[i]]] - depths[shared] == pytest.approx(
+            cophenetic[i, j], abs=5e-7)
