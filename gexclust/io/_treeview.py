@@ -58,7 +58,8 @@ def write_treeview(
     layer
         Values to write (default ``.X``).
     gene_name
-        ``.var`` column for the ``NAME`` column (gene symbols); the var name when absent.
+        ``.var`` column for the ``NAME`` column (gene symbols); the var name when the column
+        is absent or a gene's symbol is missing or empty.
 
     Returns
     -------
@@ -128,8 +129,11 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     X = get_matrix(adata, layer=layer, caller="io.write_treeview")
     ids = _clean(adata.var_names)
     if gene_name is not None and gene_name in adata.var:
-        names = _clean(adata.var[gene_name].astype(object).where(adata.var[gene_name].notna(),
-                                                                 adata.var_names.to_series()))
+        symbols = adata.var[gene_name].astype(object)
+        # GEO platforms give a probe without a symbol an empty field, read as '' (not NaN):
+        # TreeView labels rows by NAME, so such a row is named by its id rather than blank
+        given = symbols.notna() & symbols.astype(str).str.strip().ne("")
+        names = _clean(symbols.where(given, adata.var_names.to_series()))
     else:
         names = ids
     lead = ["GID"] if gene_ids else []
