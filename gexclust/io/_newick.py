@@ -74,7 +74,7 @@ def write_newick(
     names = [str(name) for name in adata.obs_names[tree.rows]]  # per leaf of the tree
     text = newick(tree.linkage, names, labels, decimals=decimals)
     if path is not None:
-        with atomic_open(path, "w", newline="") as fh:
+        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(text + "\n")
     return text
 

@@ -113,7 +113,7 @@ def _write_tree(path: Path, Z: np.ndarray, leaf: str, metric: str) -> None:
         return f"{leaf}{child}X" if child < n else f"NODE{child - n + 1}X"
 
     sims = similarities(Z, metric)
-    with atomic_open(path, "w", newline="") as fh:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         for k, (left, right) in enumerate(Z[:, :2].astype(np.int64)):
             fh.write(f"NODE{k + 1}X\t{name(left)}\t{name(right)}\t{sims[k]:.6f}\n")
 
@@ -147,7 +147,7 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     # 100,000 cells cell by cell, about 13x slower (12 min for 100,000 x 2,000 here).
     step = max(1, _BLOCK_VALUES // max(1, len(sample_order)))
     row_format = "\t".join([VALUE_FORMAT] * len(sample_order))
-    with atomic_open(path, "w", newline="") as fh:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         for row in (header, aid, eweight):
             fh.write("\t".join(row) + "\n")
         for start in range(0, len(gene_order), step):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+import textwrap
 
 import anndata as ad
 import numpy as np
@@ -25,7 +29,8 @@ def clustered():
 
 
 def read_rows(path):
-    return [line.rstrip("\n").split("\t") for line in path.read_text().splitlines(True)]
+    return [line.rstrip("\n").split("\t")
+            for line in path.read_text(encoding="utf-8").splitlines(True)]
 
 
 def tree_from_file(path, leaf: str):
@@ -312,3 +317,35 @@ def test_newick_leaves_all_sit_at_the_root_height_as_ape_requires(tmp_path):
         shared = tree.common_ancestor(leaves[names[i]], leaves[names[j]])
         assert depths[leaves[names[i]]] - depths[shared] == pytest.approx(
             cophenetic[i, j], abs=5e-7)
+
+
+def test_tree_files_are_utf8_whatever_the_locale(tmp_path):
+    # before: tree.cdt, tree.atr and tree.nwk were written in the locale's encoding: under an
+    # ASCII locale gexclust run on samples named 'é' failed with "'ascii' codec can't encode
+    # character '\\xe9'" naming no file, and a Windows code page (cp1252) wrote bytes that
+    # UTF-8 readers (Bio.Phylo, TreeView 3) cannot decode, or refused names such as '日本'
+    # the script is ASCII (its command line is decoded as ASCII): 'é 1', '日本', 'Ä' and 'ß'
+    script = textwrap.dedent("""
+        import sys
+        import anndata as ad, numpy as np, gexclust as gx
+        adata = ad.AnnData(np.array([[0.0, 1.0], [1.0, 3.0], [4.0, 0.5], [9.0, 2.0]]))
+        adata.obs_names = ["\\u00e9 1", "\\u65e5\\u672c", "\\u00c4", "s3"]
+        adata.var_names = ["g0", "g1"]
+        adata.var["gene_symbol"] = ["\\u00df", "CCL5"]
+        gx.tl.hclust(adata)
+        gx.io.write_newick(adata, sys.argv[1] + ".nwk")
+        gx.io.write_treeview(adata, sys.argv[1])
+        adata.obs["type"] = adata.obs_names
+        gx.io.write_cumida(adata, sys.argv[1] + ".csv")
+    """)
+    env = {**os.environ, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "t")], env=env,
+                          capture_output=True, text=True, encoding="utf-8", check=False)
+    assert done.returncode == 0, done.stderr
+    newick = (tmp_path / "t.nwk").read_text(encoding="utf-8")
+    assert {"'é 1'", "日本", "Ä"} <= set(newick.replace("(", ",").replace(")", ",")
+                                          .replace(":", ",").split(","))
+    rows = read_rows(tmp_path / "t.cdt")
+    assert sorted(rows[0][3:]) == sorted(["é 1", "日本", "Ä", "s3"])
+    assert [r[1] for r in rows[3:]] == ["ß", "CCL5"]
+    assert gx.io.read_cumida(tmp_path / "t.csv").obs["type"].tolist() == ["é 1", "日本", "Ä", "s3"]
