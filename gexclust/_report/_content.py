@@ -47,6 +47,17 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return text.lstrip("-") if float(text) == 0 else text  # -1e-15 is 0.000, not -0.000
 
 
+def height(x: float | None) -> str:
+    """A merge height: 2 decimals, or 3 significant digits below 0.1.
+
+    A tree of small values (proportions, values / 1e4) would otherwise read 'cut at height
+    0.00; its root is at 0.00'.
+    """
+    if isinstance(x, int | float | np.number) and 0 < abs(x) < 0.1:
+        return f"{x:.3g}"
+    return fmt(x, 2)
+
+
 def pct(x: float) -> str:
     """A share as a whole percentage, or 'n/a'."""
     return f"{100 * x:.0f}%" if math.isfinite(x) else "n/a"
@@ -239,11 +250,11 @@ def _left_out(ctx: _Context) -> str:
             "one are left out)")
 
 
-def _root_split_sentence(left: pd.Series, right: pd.Series, height: float) -> str:
+def _root_split_sentence(left: pd.Series, right: pd.Series, top: float) -> str:
     only_left = [t for t in left.index if t not in right.index]
     only_right = [t for t in right.index if t not in left.index]
     both = [t for t in left.index if t in right.index]
-    text = (f"The tree's first split (height {fmt(height, 2)}) separates "
+    text = (f"The tree's first split (height {height(top)}) separates "
             f"{counts_text(left)} from {counts_text(right)}.")
     if both:
         text += f" Types on both sides: {enumerate_words(both)}."
@@ -495,12 +506,12 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
     s = ctx.summary
     threshold = ctx.adata.uns.get("cluster", {}).get("threshold")
     # tl.cut records 'none' when it cut a tree with inversions by merge order
-    how = (f"at height {fmt(float(threshold), 2)}" if isinstance(threshold, int | float)
+    how = (f"at height {height(float(threshold))}" if isinstance(threshold, int | float)
            else "by merge order (the tree has inversions: no single height gives them)")
     blocks = [Paragraph(
         f"{ctx.params.get('method')} linkage on {ctx.params.get('metric')} distances. The "
         f"tree is cut {how} into {ctx.k} clusters; its root is at "
-        f"{fmt(ctx.Z[-1, 2], 2)}. Cophenetic correlation "
+        f"{height(ctx.Z[-1, 2])}. Cophenetic correlation "
         f"{fmt(s['cophenetic_correlation'])}: how faithfully the tree's heights keep the "
         "distances between samples (1 = perfectly).")]
     if s.get("cut_note"):

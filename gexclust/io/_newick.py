@@ -29,10 +29,12 @@ def write_newick(
 
     Leaves are the sample names (quoted when they hold spaces or Newick punctuation), in the
     dendrogram's left-to-right order. A branch is as long as the height of its parent merge
-    minus the height of its child (leaves are at height 0), so the distance from the root to a
-    leaf is the root's merge height. Centroid and median trees can have inversions (a merge
-    lower than one below it); Newick has no negative lengths, so those branches are written
-    as 0 and a warning says how many: root-to-leaf distances are then not the merge heights.
+    minus the height of its child (leaves are at height 0), both rounded to ``decimals``, so
+    the distance from the root to every leaf is the root's merge height as written (the tree
+    is ultrametric, as R's ``ape::as.hclust`` requires). Centroid and median trees can have
+    inversions (a merge lower than one below it); Newick has no negative lengths, so those
+    branches are written as 0 and a warning says how many: root-to-leaf distances are then
+    not the merge heights.
     When a bootstrap stored support values in
     ``.uns[key]['support']``, each internal node is labelled with its AU (or BP) value as a
     percentage, as ``pvclust`` shows them.
@@ -72,7 +74,7 @@ def write_newick(
     names = [str(name) for name in adata.obs_names[tree.rows]]  # per leaf of the tree
     text = newick(tree.linkage, names, labels, decimals=decimals)
     if path is not None:
-        with atomic_open(path, "w", newline="") as fh:
+        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(text + "\n")
     return text
 
@@ -109,6 +111,13 @@ def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
     lengths = parent_height - heights
     lengths[root] = 0.0
     n_negative = int((lengths < 0).sum())
+    # each length is the difference of the two heights as written, not a length rounded on
+    # its own: then every root-to-leaf sum is the root's written height, however deep the
+    # leaf (rounded one by one, a leaf 40 merges deep drifted by 1.6e-5 from a shallow one,
+    # and R's ape refused the tree as not ultrametric)
+    written = np.round(heights, decimals)
+    rounded = np.round(parent_height, decimals) - written
+    rounded[root] = 0.0
     if n_negative:
         logger.warning(
             "Newick: %d branch length(s) were negative (inversions of a centroid or median "
@@ -119,7 +128,7 @@ def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
     def length(node: int) -> str:
         if node == root:
             return ""
-        return f":{max(lengths[node], 0.0):.{decimals}f}"
+        return f":{max(rounded[node], 0.0):.{decimals}f}"
 
     pieces: list[str] = []
     stack: list[tuple[str, int]] = [("open", root)]  # ("open"|"close"|",", node)

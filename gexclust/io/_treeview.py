@@ -58,7 +58,8 @@ def write_treeview(
     layer
         Values to write (default ``.X``).
     gene_name
-        ``.var`` column for the ``NAME`` column (gene symbols); the var name when absent.
+        ``.var`` column for the ``NAME`` column (gene symbols); the var name when the column
+        is absent or a gene's symbol is missing or empty.
 
     Returns
     -------
@@ -112,7 +113,7 @@ def _write_tree(path: Path, Z: np.ndarray, leaf: str, metric: str) -> None:
         return f"{leaf}{child}X" if child < n else f"NODE{child - n + 1}X"
 
     sims = similarities(Z, metric)
-    with atomic_open(path, "w", newline="") as fh:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         for k, (left, right) in enumerate(Z[:, :2].astype(np.int64)):
             fh.write(f"NODE{k + 1}X\t{name(left)}\t{name(right)}\t{sims[k]:.6f}\n")
 
@@ -128,8 +129,11 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     X = get_matrix(adata, layer=layer, caller="io.write_treeview")
     ids = _clean(adata.var_names)
     if gene_name is not None and gene_name in adata.var:
-        names = _clean(adata.var[gene_name].astype(object).where(adata.var[gene_name].notna(),
-                                                                 adata.var_names.to_series()))
+        symbols = adata.var[gene_name].astype(object)
+        # GEO platforms give a probe without a symbol an empty field, read as '' (not NaN):
+        # TreeView labels rows by NAME, so such a row is named by its id rather than blank
+        given = symbols.notna() & symbols.astype(str).str.strip().ne("")
+        names = _clean(symbols.where(given, adata.var_names.to_series()))
     else:
         names = ids
     lead = ["GID"] if gene_ids else []
@@ -143,7 +147,7 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     # 100,000 cells cell by cell, about 13x slower (12 min for 100,000 x 2,000 here).
     step = max(1, _BLOCK_VALUES // max(1, len(sample_order)))
     row_format = "\t".join([VALUE_FORMAT] * len(sample_order))
-    with atomic_open(path, "w", newline="") as fh:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         for row in (header, aid, eweight):
             fh.write("\t".join(row) + "\n")
         for start in range(0, len(gene_order), step):

@@ -91,7 +91,7 @@ def write_cumida(
     types = [("" if t is None or t != t else str(t)) for t in adata.obs[type_key].to_numpy()]
     _say_types_read_as_missing(types, path)
     _say_fields_read_back_otherwise(samples, adata.var_names, types, path)
-    with atomic_open(path, "w", newline="") as fh:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["samples", "type", *map(str, adata.var_names)])
         for i in range(adata.n_obs):

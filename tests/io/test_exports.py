@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+import textwrap
 
+import anndata as ad
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
 
 import gexclust as gx
 from tests.conftest import make_planted
@@ -22,7 +29,8 @@ def clustered():
 
 
 def read_rows(path):
-    return [line.rstrip("\n").split("\t") for line in path.read_text().splitlines(True)]
+    return [line.rstrip("\n").split("\t")
+            for line in path.read_text(encoding="utf-8").splitlines(True)]
 
 
 def tree_from_file(path, leaf: str):
@@ -119,6 +127,19 @@ def test_cdt_writes_names_as_they_are_and_values_as_cluster_does(tmp_path):
     assert {v for r in values[:3] for v in r} == {"1e-07", "-0", "inf"}
     assert values[3][column - 3] == ""
     assert set(values[3]) == {"", "1.23457e+08"}
+
+
+def test_cdt_names_a_gene_without_symbol_by_its_probe_id(tmp_path):
+    # before: GEO platforms give a probe without a gene symbol an empty 'Gene Symbol', read
+    # as '' (not NaN), and the NAME column, TreeView's row label, was left blank for it: 57 of
+    # the 1000 genes of gexclust run on the example, 414 on GSE781's GPL97
+    adata = make_planted(n_per_group=3, n_groups=2, n_genes=4)
+    gx.tl.hclust(adata)
+    adata.var["gene_symbol"] = pd.Categorical(["CCL5", "", " ", np.nan])
+    gx.io.write_treeview(adata, tmp_path / "t")
+    rows = read_rows(tmp_path / "t.cdt")
+    assert [r[:2] for r in rows[3:]] == [[g, s] for g, s in zip(
+        adata.var_names, ["CCL5", *adata.var_names[1:]], strict=True)]
 
 
 def test_treeview_layout_matches_biopython_cluster(clustered, tmp_path):
@@ -269,3 +290,62 @@ def test_newick_says_how_many_negative_branches_it_wrote_as_zero(caplog):
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.io.write_newick(adata)
     assert "negative" not in caplog.text
+
+
+def test_newick_leaves_all_sit_at_the_root_height_as_ape_requires(tmp_path):
+    # before: each branch length was rounded to 6 decimals on its own, so root-to-leaf sums
+    # drifted apart with depth: the lung panel's tree.nwk (gexclust run --missing impute)
+    # had leaves 3e-6 apart, and R's ape (is.ultrametric: (max - min) / max <= 1.5e-8) refused
+    # as.hclust(read.tree('tree.nwk')) with 'the tree is not ultrametric'
+    Phylo = pytest.importorskip("Bio.Phylo")
+    gaps = 1.0 + 1.4e-6 * np.arange(1, 41)  # single linkage: a chain, one merge per gap
+    adata = ad.AnnData(np.cumsum(np.r_[0.0, gaps])[:, None])
+    adata.obs_names = [f"s{i}" for i in range(adata.n_obs)]
+    gx.tl.hclust(adata, method="single")
+    Z = adata.uns["hclust"]["linkage"]
+    gx.io.write_newick(adata, tmp_path / "tree.nwk")
+    tree = Phylo.read(tmp_path / "tree.nwk", "newick")
+    depths = tree.depths()
+    leaf_depths = np.array([depths[leaf] for leaf in tree.get_terminals()])
+    assert (leaf_depths.max() - leaf_depths.min()) / leaf_depths.max() <= 1.5e-8
+    assert leaf_depths.max() == pytest.approx(Z[-1, 2], abs=5e-7)
+    # and every merge is at its own height: cophenetic distances are scipy's, to the decimals
+    names = list(adata.obs_names)
+    cophenetic = squareform(hierarchy.cophenet(Z))
+    leaves = {leaf.name: leaf for leaf in tree.get_terminals()}
+    for i, j in [(0, 1), (0, 20), (5, 40), (39, 40)]:
+        shared = tree.common_ancestor(leaves[names[i]], leaves[names[j]])
+        assert depths[leaves[names[i]]] - depths[shared] == pytest.approx(
+            cophenetic[i, j], abs=5e-7)
+
+
+def test_tree_files_are_utf8_whatever_the_locale(tmp_path):
+    # before: tree.cdt, tree.atr and tree.nwk were written in the locale's encoding: under an
+    # ASCII locale gexclust run on samples named 'é' failed with "'ascii' codec can't encode
+    # character '\\xe9'" naming no file, and a Windows code page (cp1252) wrote bytes that
+    # UTF-8 readers (Bio.Phylo, TreeView 3) cannot decode, or refused names such as '日本'
+    # the script is ASCII (its command line is decoded as ASCII): 'é 1', '日本', 'Ä' and 'ß'
+    script = textwrap.dedent("""
+        import sys
+        import anndata as ad, numpy as np, gexclust as gx
+        adata = ad.AnnData(np.array([[0.0, 1.0], [1.0, 3.0], [4.0, 0.5], [9.0, 2.0]]))
+        adata.obs_names = ["\\u00e9 1", "\\u65e5\\u672c", "\\u00c4", "s3"]
+        adata.var_names = ["g0", "g1"]
+        adata.var["gene_symbol"] = ["\\u00df", "CCL5"]
+        gx.tl.hclust(adata)
+        gx.io.write_newick(adata, sys.argv[1] + ".nwk")
+        gx.io.write_treeview(adata, sys.argv[1])
+        adata.obs["type"] = adata.obs_names
+        gx.io.write_cumida(adata, sys.argv[1] + ".csv")
+    """)
+    env = {**os.environ, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "t")], env=env,
+                          capture_output=True, text=True, encoding="utf-8", check=False)
+    assert done.returncode == 0, done.stderr
+    newick = (tmp_path / "t.nwk").read_text(encoding="utf-8")
+    assert {"'é 1'", "日本", "Ä"} <= set(newick.replace("(", ",").replace(")", ",")
+                                          .replace(":", ",").split(","))
+    rows = read_rows(tmp_path / "t.cdt")
+    assert sorted(rows[0][3:]) == sorted(["é 1", "日本", "Ä", "s3"])
+    assert [r[1] for r in rows[3:]] == ["ß", "CCL5"]
+    assert gx.io.read_cumida(tmp_path / "t.csv").obs["type"].tolist() == ["é 1", "日本", "Ä", "s3"]

@@ -9,6 +9,7 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import anndata as ad
 import numpy as np
 import pytest
 
@@ -438,3 +439,21 @@ def test_report_command_names_a_summary_that_is_not_a_runs(tmp_path, capsys, tex
     assert err == (f"gexclust: error: {summary}: {problem}; not the summary.json of a "
                    "'gexclust run'")
     assert not (outdir / "report.html").exists()
+
+
+def test_heights_of_a_tree_of_small_values_are_not_rounded_to_zero(tmp_path):
+    # before: merge heights were written to 2 decimals, so golub's values / 1e4 read "cut at
+    # height 0.01 into 2 clusters; its root is at 0.01" (0.00718 and 0.00804), and smaller
+    # values "root at 0.00"; below 0.1 they now have 3 significant digits
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    adata.X = adata.X * 1e-4
+    gx.io.write_cumida(adata, tmp_path / "small.csv")
+    outdir = run_folder(tmp_path, str(tmp_path / "small.csv"), "--n-clusters", "3")
+    page = Page((outdir / "report.html").read_text())
+    root = float(np.loadtxt(outdir / "linkage.csv", delimiter=",", skiprows=1)[-1, 2])
+    threshold = float(ad.read_h5ad(outdir / "adata.h5ad").uns["cluster"]["threshold"])
+    assert 1e-4 < threshold < root < 0.1
+    tree = " ".join(page.sections["tree"].split())
+    assert f"cut at height {threshold:.3g} into 3 clusters; its root is at {root:.3g}." in tree
+    overview = " ".join(page.sections["overview"].split())
+    assert f"The tree's first split (height {root:.3g})" in overview
