@@ -45,6 +45,23 @@ def open_input(path: str | os.PathLike) -> BinaryIO:
     return fh
 
 
+def check_readable(path: str | os.PathLike) -> None:
+    """Refuse ``path`` as :func:`open_input` would, without opening it.
+
+    For an option's file, checked before the input is read; a pipe is not opened here, since
+    what it sends can be read only once.
+    """
+    path = Path(path)
+    try:
+        _check_kind(path, os.stat(path).st_mode)
+    except FileNotFoundError:
+        msg = f"{path}: no such file"
+        raise InputError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: is a directory, expected a file"
+        raise InputError(msg) from None
+
+
 def _check_kind(path: Path, mode: int) -> None:
     if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
         return

@@ -87,6 +87,10 @@ def check_run_options(args) -> None:
     if args.annotations_key is not None and args.annotations is None:
         msg = "--annotations-key names the id column of --annotations SHEET; give the sheet"
         raise ValueError(msg)
+    if args.annotations is not None:  # a wrong path shows now, not after a long read
+        from ._files import check_readable
+
+        check_readable(args.annotations)
 
 
 def check_n_clusters(n_clusters: int | str | None, n_samples: int | None, *,

@@ -70,6 +70,7 @@ def test_readme_example_command(tmp_path):
     assert summary["parameters"]["n_clusters"] == "auto"
     assert summary["ari_vs_type"] == pytest.approx(0.8976, abs=1e-4)
     assert summary["cut_note"] is None
+    assert summary["missing"] is None  # README: null for the built-in example
     assert summary["n_clusters_found"] == 4
     chosen = summary["choose_k"]
     assert chosen["how"] == "auto"

@@ -205,3 +205,20 @@ def test_a_sheet_of_geo_titles_is_matched_by_title(cli, tmp_path):
     expected = {gsm: f"P{i % 3}" for i, gsm in enumerate(reversed(GSE781_TITLES))}
     assert obs["patient_group"].astype(str).to_dict() == expected
     assert "(sample titles in 'title')" in _report_text(out)
+
+
+@pytest.mark.parametrize("problem", ["missing", "folder"])
+def test_a_sheet_that_cannot_be_read_is_refused_before_the_data_are_read(cli, tmp_path,
+                                                                         small_csv, problem):
+    # before: "[1/4 ...] reading small.csv", the whole input read (for an accession: fetched),
+    # and only then "sheet.tsv: no such file"; the README says option values are checked
+    # before any data are read
+    sheet = tmp_path / "sheet.tsv"
+    if problem == "folder":
+        sheet.mkdir()
+    out = tmp_path / "out"
+    result = cli("run", small_csv, "--annotations", sheet, "-o", out, check=False)
+    assert result.returncode == 1
+    expected = "no such file" if problem == "missing" else "is a directory, expected a file"
+    assert result.stderr == f"gexclust: error: {sheet}: {expected}\n"  # no 'reading' line
+    assert not out.exists()

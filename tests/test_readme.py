@@ -160,3 +160,46 @@ def test_readme_limits_table_gives_each_variable_field_and_default():
     for variable, field, default in rows:
         assert ENV[field] == variable
         assert _parse(field, default.strip().strip("`")) == getattr(Limits(), field), field
+
+
+def _writes_cell(signature_start: str) -> str:
+    """The 'writes' cell of the API table row whose function starts ``signature_start``."""
+    text = (ROOT / "README.md").read_text().replace("\\|", "|")
+    row = next(line for line in text.splitlines() if line.startswith(f"| `{signature_start}"))
+    return row.split("` | ", 1)[1]
+
+
+def test_readme_api_table_names_the_fields_the_tools_write():
+    # the table is how a reader finds a result (adata.uns['choose_k']['p_value_k']); a field
+    # renamed in the code and not in the table would send them to a KeyError
+    import anndata as ad
+    import numpy as np
+
+    import gexclust as gx
+
+    rng = np.random.default_rng(0)
+    adata = ad.AnnData(np.repeat(rng.normal(0, 3, (3, 40)), 6, axis=0)
+                       + rng.normal(size=(18, 40)))
+    adata.obs["type"] = np.repeat(["a", "b", "c"], 6)
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    gx.tl.choose_k(adata, k_range=range(2, 5), n_rotations=19)
+    gx.tl.cut(adata, n_clusters=3)
+    gx.tl.compare(adata, "type", "cluster")
+    gx.tl.bootstrap(adata, n_boot=5, progress=False)
+    gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=5, progress=False)
+    records = {  # function: (its record, where the table's list of its fields ends)
+        "tl.hclust(": (adata.uns["hclust"], None),
+        "tl.bootstrap(": (adata.uns["hclust"]["support"], None),
+        "tl.consensus(": (adata.uns["consensus"], None),
+        "tl.choose_k(": (adata.uns["choose_k"], None),
+        "tl.compare(": (adata.uns["compare_type_cluster"], "; a reference"),
+    }
+    for start, (record, end) in records.items():
+        cell = _writes_cell(start)
+        cell = cell[:cell.index(end)] if end else cell
+        columns = {c for v in record.values() if hasattr(v, "columns") for c in v.columns}
+        named = set(re.findall(r"`(\w+)`", cell))
+        assert named, start
+        assert sorted(named - set(record) - columns) == [], start
+        for slot, name in re.findall(r"\.(obs|obsm|obsp)\['([\w{}]+)'\]", cell):
+            assert name.format(k=record["k"][0]) in getattr(adata, slot), (start, name)
