@@ -23,7 +23,7 @@ def write_newick(
     *,
     key: str = "hclust",
     support: str | None = "au",
-    decimals: int = 6,
+    decimals: int | None = None,
 ) -> str:
     """Write the sample tree of :func:`gexclust.tl.hclust` in Newick format.
 
@@ -51,7 +51,9 @@ def write_newick(
         Which support value labels the internal nodes, ``'au'`` or ``'bp'``, when present;
         ``None`` for no labels.
     decimals
-        Digits after the decimal point of the branch lengths.
+        Digits after the decimal point of the branch lengths; by default 6, or more when the
+        tree is lower than 0.1, so that its height keeps 6 significant digits (a tree of values
+        / 1e6, root at 8e-5, would keep only 1 or 2 in each branch).
 
     Returns
     -------
@@ -67,9 +69,11 @@ def write_newick(
     >>> gx.io.write_newick(adata).endswith(";")
     True
     """
-    check_whole("decimals", decimals, caller="io.write_newick",
-                what=" (digits after the decimal point)")
     tree = get_tree(adata, key, axis="obs", caller="io.write_newick")
+    if decimals is None:
+        decimals = significant_decimals(float(tree.linkage[-1, 2]) if len(tree.linkage) else 0)
+    check_whole("decimals", decimals, caller="io.write_newick",
+                what=" (digits after the decimal point), or None")
     labels = node_labels(adata.uns[key], support)
     names = [str(name) for name in adata.obs_names[tree.rows]]  # per leaf of the tree
     text = newick(tree.linkage, names, labels, decimals=decimals)
@@ -95,6 +99,13 @@ def quote(label: str) -> str:
     if label and not _SPECIAL.search(label):
         return label
     return "'" + label.replace("'", "''") + "'"
+
+
+def significant_decimals(top: float, digits: int = 6) -> int:
+    """Decimals that keep ``digits`` significant digits of ``top`` (at least ``digits``)."""
+    if not np.isfinite(top) or top <= 0:
+        return digits
+    return int(max(digits, min(digits - 1 - np.floor(np.log10(top)), 17)))
 
 
 def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
 import gexclust as gx
+from gexclust.io._newick import significant_decimals
 from tests.conftest import make_planted
 
 
@@ -349,3 +351,28 @@ def test_tree_files_are_utf8_whatever_the_locale(tmp_path):
     assert sorted(rows[0][3:]) == sorted(["é 1", "日本", "Ä", "s3"])
     assert [r[1] for r in rows[3:]] == ["ß", "CCL5"]
     assert gx.io.read_cumida(tmp_path / "t.csv").obs["type"].tolist() == ["é 1", "日本", "Ä", "s3"]
+
+
+def test_newick_keeps_six_significant_digits_of_a_low_tree(tmp_path):
+    # before: golub's values / 1e6 gave a root at 8e-5 written with 6 decimals, so branches
+    # kept 1-2 significant digits and cophenetic distances were off by 0.6% of the root
+    Phylo = pytest.importorskip("Bio.Phylo")
+    adata = ad.AnnData(np.random.default_rng(0).normal(size=(20, 30)) * 1e-6)
+    adata.obs_names = [f"s{i}" for i in range(adata.n_obs)]
+    gx.tl.hclust(adata, method="average")
+    Z = adata.uns["hclust"]["linkage"]
+    assert Z[-1, 2] < 1e-4
+    gx.io.write_newick(adata, tmp_path / "tree.nwk")
+    tree = Phylo.read(tmp_path / "tree.nwk", "newick")
+    depths = tree.depths()
+    leaves = {leaf.name: leaf for leaf in tree.get_terminals()}
+    cophenetic = squareform(hierarchy.cophenet(Z))
+    names = list(adata.obs_names)
+    for i, j in itertools.combinations(range(0, 20, 3), 2):
+        shared = tree.common_ancestor(leaves[names[i]], leaves[names[j]])
+        assert depths[leaves[names[i]]] - depths[shared] == pytest.approx(
+            cophenetic[i, j], abs=1e-6 * Z[-1, 2])
+    # a tree of ordinary heights keeps 6 decimals, as before
+    assert significant_decimals(80.4) == 6
+    assert significant_decimals(0.5) == 6
+    assert significant_decimals(8e-5) == 10
