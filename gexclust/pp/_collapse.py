@@ -145,7 +145,8 @@ def _drop_records_of_x(uns: dict) -> None:
 
 
 def _probe_gene_pairs(adata, *, by, multi, drop_controls):
-    symbols = adata.var[by].fillna("").astype(str).str.strip().to_numpy()
+    # as objects first: a categorical column (read_h5ad's strings) refuses '' as a new category
+    symbols = adata.var[by].astype(object).fillna("").astype(str).str.strip().to_numpy()
     keep = symbols != ""
     if drop_controls:
         keep &= ~adata.var_names.str.startswith("AFFX")
