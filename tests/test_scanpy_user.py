@@ -578,3 +578,20 @@ def test_dendrogram_in_a_panel_stays_in_it():
         assert all(a.x1 <= b.x0 + 0.5 for a, b in itertools.pairwise(labels))
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("missing", [None, np.nan])
+@pytest.mark.parametrize("categorical", [False, True])
+def test_genes_without_a_symbol_are_labelled_by_their_id(missing, categorical):
+    # scanpy's var of symbols has holes (None, NaN; categorical after read_h5ad). Before:
+    # pandas 2 labelled such a gene 'None (g0)', and under pandas 3, whose astype(str)
+    # keeps NaN, pl.clustermap, pl.cluster_heatmap and pl.markers raised AttributeError:
+    # 'float' object has no attribute 'split'
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=12)
+    symbols = [missing if j in (0, 5) else f"SYM{j}" for j in range(adata.n_vars)]
+    adata.var["gene_symbol"] = pd.Categorical(symbols) if categorical else symbols
+    assert gene_labels(adata, [0, 1, 5]) == ["g0", "SYM1 (g1)", "g5"]
+    adata.obs["cluster"] = adata.obs["type"]
+    gx.tl.hclust(adata)
+    labels = clustermap_spec(adata, n_genes=12).gene_labels
+    assert {"g0", "g5", "SYM1 (g1)"} <= set(labels)
