@@ -197,6 +197,29 @@ def test_use_rep_and_layer_refusals_name_the_tool(planted):
     assert not {"hclust", "consensus"} & set(planted.uns)
 
 
+@pytest.mark.parametrize(("method", "metric"), [("ward", "euclidean"),
+                                               ("average", "correlation")])
+def test_no_features_are_refused_naming_where(planted, method, metric):
+    # a selection that kept no gene (adata[:, adata.var['highly_variable']] with none
+    # marked): ward built a tree of 19 merges at height 0 without a word (cut then found
+    # one cluster), correlation raised numpy's "zero-size array to reduction operation
+    # maximum which has no identity", and tl.consensus a RuntimeWarning "Mean of empty slice"
+    empty = planted[:, []].copy()
+    empty.obsm["X_pca"] = np.zeros((planted.n_obs, 0))
+    refusals = {
+        r"tl.hclust: .X has no genes \(24 obs x 0\)": lambda: gx.tl.hclust(
+            empty, method=method, metric=metric),
+        r"tl.hclust: .obsm\['X_pca'\] has no columns \(24 obs x 0\)": lambda: gx.tl.hclust(
+            empty, method=method, metric=metric, use_rep="X_pca"),
+        r"tl.consensus: .X has no genes": lambda: gx.tl.consensus(
+            empty, method=method, metric=metric, k_range=[2], n_resamples=2),
+    }
+    for message, call in refusals.items():
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert not {"hclust", "consensus"} & set(empty.uns)
+
+
 def test_distances_that_overflow_are_named_not_left_to_scipy(planted):
     # before: scipy's "The condensed distance matrix must contain only finite values."
     planted.X[3, 5] = 1.5e308
