@@ -595,3 +595,17 @@ def test_genes_without_a_symbol_are_labelled_by_their_id(missing, categorical):
     gx.tl.hclust(adata)
     labels = clustermap_spec(adata, n_genes=12).gene_labels
     assert {"g0", "g5", "SYM1 (g1)"} <= set(labels)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "string", "category"])
+def test_leaf_labels_of_a_column_with_a_missing_value(dtype):
+    # before: a nullable Int64 column of patient numbers labelled the leaves '3.0', '1.0'
+    # and 'nan' (numpy made floats of it), a 'string' column '<NA>'
+    adata = make_planted(n_per_group=2, n_groups=2, n_genes=20)
+    values = pd.Series([7, None, 12, 3], index=adata.obs_names, dtype="Int64")
+    adata.obs["patient"] = values.astype(dtype) if dtype != "string" else values.astype(
+        "string")
+    gx.tl.hclust(adata)
+    spec = dendrogram_spec(adata, leaf_labels="patient", color=None, clusters=None)
+    by_name = dict(zip(adata.obs_names[spec.leaves], spec.leaf_labels, strict=True))
+    assert by_name == {"s0": "7", "s1": "", "s2": "12", "s3": "3"}
