@@ -609,3 +609,20 @@ def test_leaf_labels_of_a_column_with_a_missing_value(dtype):
     spec = dendrogram_spec(adata, leaf_labels="patient", color=None, clusters=None)
     by_name = dict(zip(adata.obs_names[spec.leaves], spec.leaf_labels, strict=True))
     assert by_name == {"s0": "7", "s1": "", "s2": "12", "s3": "3"}
+
+
+def test_cluster_numbers_with_an_unassigned_sample_are_named_as_numbers():
+    # another tool's clusters as nullable Int64 with an unassigned sample: the dendrogram's
+    # cluster bar named its runs '1.0', '2.0' (numpy made floats of the column)
+    adata = make_planted(n_per_group=3, n_groups=2, n_genes=20)
+    adata.obs["other"] = pd.array([1, 2, None, 1, 2, 2], dtype="Int64")
+    gx.tl.hclust(adata)
+    names = dendrogram_spec(adata, clusters="other", color=None).bars[-1].run_names
+    order = adata.obs_names[hierarchy_leaves(adata)]
+    expected = {"s0": "1", "s1": "2", "s2": "", "s3": "1", "s4": "2", "s5": "2"}
+    assert names == [expected[name] for name in order]
+
+
+def hierarchy_leaves(adata: ad.AnnData) -> np.ndarray:
+    """The leaf order of ``.uns['hclust']`` (samples in their original order)."""
+    return np.asarray(adata.uns["hclust"]["leaves"])
