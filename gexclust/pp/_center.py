@@ -12,7 +12,7 @@ from .._utils import (
     refuse_overflow,
     set_matrix,
     stats_names,
-    undo_of_x,
+    undo_of,
 )
 
 
@@ -70,7 +70,7 @@ def center(
         mean = X.mean(axis=0)
     refuse_overflow(X, [mean], adata, caller="pp.center")
     record = {"layer": layer or "X"}
-    prior = undo_of_x(adata) if layer is None else None
+    prior = undo_of(adata, layer)
     if prior is not None:  # .X = (Y - offset) / s1 before: Y = .X * s1 + s1 * mean + offset
         s1, offset = prior
         mean = s1 * mean + offset

@@ -16,7 +16,7 @@ from .._utils import (
     float_matrix,
     get_matrix,
     layer_names,
-    undo_of_x,
+    undo_of,
 )
 
 HOWS = ("max_mean", "max_var", "mean", "median")
@@ -84,7 +84,7 @@ def collapse_probes(
     if by not in adata.var:
         msg = f"collapse_probes: no column {by!r} in .var; available: {list(adata.var.columns)}"
         raise KeyError(msg)
-    if layer is None and undo_of_x(adata) is not None:
+    if layer is None and undo_of(adata) is not None:
         msg = ("collapse_probes: .X was centred or scaled (pp.center/pp.scale), so probe means "
                "and variances no longer tell the probes of a gene apart; collapse before "
                "centring or scaling, or pass layer= with the expression values")

@@ -13,7 +13,7 @@ from .._utils import (
     refuse_overflow,
     set_matrix,
     stats_names,
-    undo_of_x,
+    undo_of,
 )
 
 
@@ -111,11 +111,11 @@ def scale(
         "ddof": ddof,
         "layer": layer or "X",
     }
-    prior = undo_of_x(adata) if layer is None else None
-    if prior is not None:  # .X was centred or scaled before: keep the whole transform
-        mean, std, record = _after(prior, mean, std, record, adata.uns.get("scale"))
-    set_matrix(adata, X, layer=layer, caller="pp.scale")
     mean_name, std_name, key = stats_names(layer, "scale")
+    prior = undo_of(adata, layer)
+    if prior is not None:  # centred or scaled before: keep the whole transform
+        mean, std, record = _after(prior, mean, std, record, adata.uns.get(key))
+    set_matrix(adata, X, layer=layer, caller="pp.scale")
     adata.var[mean_name] = mean
     adata.var[std_name] = std
     adata.uns[key] = record
