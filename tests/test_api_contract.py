@@ -322,6 +322,15 @@ OUT_OF_RANGE = {
     "io.write_cumida decimals=-1": (lambda a: gx.io.write_cumida(a, "never.csv", decimals=-1),
                                     "decimals must be"),
     "datasets seed=-1": (lambda a: gx.datasets.gse9476_example(seed=-1), "seed must be"),
+    # k = 2.5 was cut at 2, True at 1 and '3' at 3, without a word
+    "tl.choose_k k_range=[2.5, 3]": (lambda a: gx.tl.choose_k(a, k_range=[2.5, 3]),
+                                     "choose_k: k_range must hold whole numbers of clusters, "
+                                     "got 2.5"),
+    "tl.choose_k k_range=[True, 3]": (lambda a: gx.tl.choose_k(a, k_range=[True, 3]),
+                                      "choose_k: k_range must hold whole numbers"),
+    "tl.consensus k_range=['2', '3']": (lambda a: gx.tl.consensus(a, k_range=["2", "3"]),
+                                        "consensus: k_range must hold whole numbers of "
+                                        "clusters, got '2'"),
 }
 
 
