@@ -322,6 +322,9 @@ OUT_OF_RANGE = {
     "io.write_cumida decimals=-1": (lambda a: gx.io.write_cumida(a, "never.csv", decimals=-1),
                                     "decimals must be"),
     "datasets seed=-1": (lambda a: gx.datasets.gse9476_example(seed=-1), "seed must be"),
+    # True selected one gene
+    "pp.select_variable n_top=True": (lambda a: gx.pp.select_variable(a, n_top=True),
+                                      "pp.select_variable: n_top must be a positive integer"),
     # k = 2.5 was cut at 2, True at 1 and '3' at 3, without a word
     "tl.choose_k k_range=[2.5, 3]": (lambda a: gx.tl.choose_k(a, k_range=[2.5, 3]),
                                      "choose_k: k_range must hold whole numbers of clusters, "

@@ -153,8 +153,8 @@ def select_variable(
     500
     """
     check_choice("flavor", flavor, FLAVORS)
-    if not isinstance(n_top, int | np.integer) or n_top < 1:
-        msg = f"n_top must be a positive integer, got {n_top!r}"
+    if isinstance(n_top, bool) or not isinstance(n_top, int | np.integer) or n_top < 1:
+        msg = f"pp.select_variable: n_top must be a positive integer, got {n_top!r}"
         raise ValueError(msg)
     _refuse_z_scores(adata, layer)
     if subset and adata.isbacked and not copy:
