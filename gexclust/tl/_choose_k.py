@@ -11,7 +11,7 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 from threadpoolctl import threadpool_limits
 
-from .._checks import check_choice, whole_numbers
+from .._checks import check_choice, check_whole, whole_numbers
 from .._logging import logger
 from .._memory import refuse_pairwise
 from ._flat_cuts import tree_cuts
@@ -182,6 +182,8 @@ def choose_k(
         if not isinstance(value, int | np.integer) or value < 1:
             msg = f"{name} must be a positive integer, got {value!r}"
             raise ValueError(msg)
+    check_whole("random_state", random_state, caller="choose_k",
+                what=" (the seed of the rotations, references and sample)")
     if not 0 < alpha < 1:
         msg = f"alpha must be between 0 and 1, got {alpha!r}"
         raise ValueError(msg)
