@@ -7,10 +7,12 @@ from anndata import AnnData
 
 from .._checks import check_positive, check_whole
 from .._utils import (
+    column_mean_sd,
     float_matrix,
     get_matrix,
     refuse_missing,
     refuse_overflow,
+    refuse_unrepresentable,
     set_matrix,
     stats_names,
     undo_of,
@@ -93,14 +95,18 @@ def scale(
         msg = f"scale: need more than ddof={ddof} samples, got {adata.n_obs}"
         raise ValueError(msg)
     with np.errstate(over="ignore", invalid="ignore"):  # near the float limit: refused below
-        mean = X.mean(axis=0)
-        std = X.std(axis=0, ddof=ddof)
+        mean, std = column_mean_sd(X, ddof=ddof)
     refuse_overflow(X, [mean, std], adata, caller="pp.scale")
     # A constant gene carries no information: give it 0 instead of 0/0. Its float std can come
     # out a few ulps above 0 (the mean of equal values is not always exact), hence the tolerance.
     constant = std <= np.finfo(X.dtype).eps * 16 * (np.abs(mean) + 1.0)
     std = np.where(constant, 1.0, std)  # the divisor actually used, as scanpy records it
-    X = (X - mean) / std if zero_center else X / std
+    # in the dtype of the values (float32 stays float32); the statistics are float64
+    mean_x, std_x = mean.astype(X.dtype), std.astype(X.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = (X - mean_x) / std_x if zero_center else X / std_x
+    refuse_unrepresentable(X, scaled, adata, caller="pp.scale")
+    X = scaled
     if zero_center:
         X[:, constant] = 0.0
     if max_value is not None:
