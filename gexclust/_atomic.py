@@ -36,6 +36,10 @@ def current_umask() -> int:
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds."""
     target = Path(target)
+    if target.is_dir():  # the rename would fail, after a temporary was made in its parent
+        msg = (f"{target}: is a folder; give the path of the file to write (e.g. "
+               f"'{target / 'NAME'}')")
+        raise IsADirectoryError(msg)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
     fd, tmp_path = _locked_temporary(target)

@@ -30,3 +30,16 @@ def check_positive(name: str, value, *, caller: str, what: str = "",
         bound = f" and at most {at_most:g}" if at_most is not None else ""
         msg = f"{caller}: {name} must be a number above 0{bound}{what}, got {value!r}"
         raise ValueError(msg)
+
+
+def whole_numbers(name: str, values: Iterable, *, caller: str, what: str = "") -> list:
+    """``values`` as a list, refusing any that is not a whole number (``True`` is none).
+
+    ``int()`` would take 2.5 for 2, ``True`` for 1 and ``'3'`` for 3 without a word.
+    """
+    values = list(values)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            msg = f"{caller}: {name} must hold whole numbers{what}, got {value!r}"
+            raise ValueError(msg)
+    return values

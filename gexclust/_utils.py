@@ -173,6 +173,51 @@ def column_variance(X: np.ndarray, *, ddof: int = 1, block: int = 8192) -> np.nd
     return np.maximum(squares - n * mean**2, 0.0) / max(n - ddof, 1)
 
 
+def column_mean_sd(X: np.ndarray, *, ddof: int | None = None,
+                   block: int = 8192) -> tuple[np.ndarray, np.ndarray | None]:
+    """Mean and (with ``ddof``) standard deviation of each column, accumulated in float64.
+
+    numpy sums a float32 matrix down its rows in float32, one row after another: over
+    200,000 samples of values near 5,000 (SD 1) the mean came out 5.8 off. float64 input
+    keeps numpy's own arithmetic; other dtypes are read a block of rows at a time (no float64
+    copy of the whole matrix). The deviations are summed around the mean (two passes), not
+    as squares minus the squared mean, which cancels when the mean dwarfs the spread.
+    """
+    mean = X.mean(axis=0, dtype=np.float64)
+    if ddof is None:
+        return mean, None
+    if X.dtype == np.float64:
+        return mean, X.std(axis=0, ddof=ddof)
+    squares = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], block):
+        deviations = X[start:start + block].astype(np.float64) - mean
+        squares += np.einsum("ij,ij->j", deviations, deviations)
+    return mean, np.sqrt(squares / max(X.shape[0] - ddof, 1))
+
+
+def refuse_unrepresentable(X: np.ndarray, result: np.ndarray, adata: AnnData, *,
+                           caller: str) -> None:
+    """Refuse a centred or scaled ``result`` that overflowed ``X``'s dtype, naming the gene.
+
+    The statistics are float64 (:func:`column_mean_sd`), but the values keep the dtype of
+    ``X``: a float32 value near its largest (3.4e38) minus a mean of the other sign can
+    exceed it.
+    """
+    finite = np.isfinite(result).all(axis=0)
+    if finite.all():
+        return
+    j = int(np.flatnonzero(~finite)[0])
+    i = int(np.argmax(np.abs(X[:, j])))
+    msg = (
+        f"{caller}: gene {adata.var_names[j]!r} has values too large to centre or scale in "
+        f"{X.dtype} ({X[i, j]:.3g} in sample {adata.obs_names[i]!r}; the largest {X.dtype} is "
+        f"{np.finfo(X.dtype).max:.3g}): the result overflows ({int((~finite).sum())} such "
+        "gene(s) in all). These are not missing values; check the file's values (a unit or "
+        "parsing error?) or log2 them first (pp.log2)"
+    )
+    raise ValueError(msg)
+
+
 def float_matrix(X: np.ndarray) -> np.ndarray:
     """``X`` as a floating array; integers become float64."""
     return X if np.issubdtype(X.dtype, np.floating) else X.astype(np.float64)
@@ -235,60 +280,69 @@ def stats_names(layer: str | None, op: str) -> tuple[str, str, str]:
     return f"{layer}_mean", f"{layer}_std", f"{layer}_{op}"
 
 
-def _record_of_x(adata: AnnData, op: str):
-    """``.uns[op]`` when it records a transform of ``.X`` (records name their layer)."""
-    record = adata.uns.get(op)
-    if hasattr(record, "get") and record.get("layer", "X") == "X":
+def _record_of(adata: AnnData, op: str, layer: str | None = None):
+    """The record of pp ``op`` of ``layer`` (``.X`` for ``None``), if it describes that matrix.
+
+    ``.uns[op]`` for ``.X``, ``.uns[f'{layer}_{op}']`` for a layer; records name their layer.
+    """
+    record = adata.uns.get(stats_names(layer, op)[2])
+    if hasattr(record, "get") and record.get("layer", "X") == (layer or "X"):
         return record
     return None
 
 
-def undo_of_x(adata: AnnData) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(std, offset)`` with ``.X * std + offset`` the values before pp.center/pp.scale.
+def undo_of(adata: AnnData, layer: str | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(std, offset)`` with ``values * std + offset`` the values before pp.center/pp.scale.
 
-    ``None`` when neither transformed ``.X`` (or their ``.var`` statistics are gone).
-    ``offset`` is ``.var['mean']`` when means were subtracted (``pp.center``, or ``pp.scale``
-    with ``zero_center``), else 0; ``std`` is ``.var['std']`` after ``pp.scale``, else 1.
+    ``values`` are ``.X`` (``layer=None``) or ``.layers[layer]``, whose statistics are
+    ``.var['{layer}_mean']``/``['{layer}_std']`` (:func:`stats_names`). ``None`` when neither
+    transformed the matrix (or their ``.var`` statistics are gone). ``offset`` is the mean
+    when means were subtracted (``pp.center``, or ``pp.scale`` with ``zero_center``), else 0;
+    ``std`` is the standard deviation after ``pp.scale``, else 1.
     """
-    scaled = _record_of_x(adata, "scale")
-    centred = _record_of_x(adata, "center")
+    scaled = _record_of(adata, "scale", layer)
+    centred = _record_of(adata, "center", layer)
     if scaled is None and centred is None:
         return None
-    needed = {"mean", "std"} if scaled is not None else {"mean"}
+    mean_name, std_name, _ = stats_names(layer, "scale")
+    needed = {mean_name, std_name} if scaled is not None else {mean_name}
     if not needed <= set(adata.var.columns):
         return None
     ones = np.ones(adata.n_vars)
-    std = adata.var["std"].to_numpy(dtype=np.float64) if scaled is not None else ones
+    std = adata.var[std_name].to_numpy(dtype=np.float64) if scaled is not None else ones
     subtracted = centred is not None or bool(scaled.get("zero_center", True))
-    offset = adata.var["mean"].to_numpy(dtype=np.float64) if subtracted else 0.0 * ones
+    offset = adata.var[mean_name].to_numpy(dtype=np.float64) if subtracted else 0.0 * ones
     return std, offset
 
 
-def x_is_clipped(adata: AnnData) -> bool:
-    """Whether ``.X`` holds z-scores clipped by ``pp.scale(max_value=...)`` (not undoable)."""
-    record = _record_of_x(adata, "scale") or {}
+def is_clipped(adata: AnnData, layer: str | None = None) -> bool:
+    """Whether ``layer`` (``.X``) holds z-scores clipped by ``pp.scale(max_value=...)``."""
+    record = _record_of(adata, "scale", layer) or {}
     return record.get("max_value", "none") != "none"
 
 
 def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.ndarray:
-    """Expression values on their own scale: ``layer``, else ``.X`` with pp.center/scale undone.
+    """Expression values on their own scale: ``.X`` or ``layer`` with pp.center/scale undone.
 
-    After :func:`gexclust.pp.center` or :func:`gexclust.pp.scale` of ``.X`` (their records in
-    ``.uns`` and statistics in ``.var``), ``.X * std + mean`` gives back the values before
-    them (both functions keep the statistics of the whole transform when applied in turn), so
-    differences of means stay log2 fold changes. Clipped z-scores cannot be undone: they are
-    used as they are, with a logged warning. Transforms of layers do not concern ``.X``.
+    After :func:`gexclust.pp.center` or :func:`gexclust.pp.scale` of the matrix (their
+    records in ``.uns`` and statistics in ``.var``: ``'mean'``, ``'std'`` for ``.X``,
+    ``'{layer}_mean'``, ``'{layer}_std'`` for a layer), ``values * std + mean`` gives back the
+    values before them (both functions keep the statistics of the whole transform when
+    applied in turn), so differences of means stay log2 fold changes. Clipped z-scores cannot
+    be undone: they are used as they are, with a logged warning. The transforms of one matrix
+    do not concern another.
     """
     X = float_matrix(get_matrix(adata, layer=layer, caller=caller))
-    if layer is None and x_is_clipped(adata):  # whether or not .var still has mean and std
+    if is_clipped(adata, layer):  # whether or not .var still has mean and std
+        where = ".X" if layer is None else f".layers[{layer!r}]"
         logger.warning(
-            "%s: .X holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
+            "%s: %s holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
             "using them as they are (no log2 fold changes: NaN, and 'diff' in standard "
-            "deviations; pass layer= with the expression values)", caller,
-            adata.uns["scale"]["max_value"],
+            "deviations; pass layer= with the expression values)", caller, where,
+            _record_of(adata, "scale", layer)["max_value"],
         )
         return X
-    undo = undo_of_x(adata) if layer is None else None
+    undo = undo_of(adata, layer)
     if undo is None:
         return X
     std, offset = undo

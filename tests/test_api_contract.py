@@ -322,6 +322,26 @@ OUT_OF_RANGE = {
     "io.write_cumida decimals=-1": (lambda a: gx.io.write_cumida(a, "never.csv", decimals=-1),
                                     "decimals must be"),
     "datasets seed=-1": (lambda a: gx.datasets.gse9476_example(seed=-1), "seed must be"),
+    # True selected one gene
+    "pp.select_variable n_top=True": (lambda a: gx.pp.select_variable(a, n_top=True),
+                                      "pp.select_variable: n_top must be a positive integer"),
+    # None (scikit-learn's 'a fresh seed') failed after the whole computation with Python's
+    # "int() argument must be a string, a bytes-like object or a real number, not
+    # 'NoneType'"; 1.5 with numpy's "SeedSequence expects int or sequence of ints"
+    "tl.choose_k random_state=None": (lambda a: gx.tl.choose_k(a, random_state=None),
+                                      "choose_k: random_state must be a whole number of at "
+                                      "least 0"),
+    "tl.choose_k random_state=1.5": (lambda a: gx.tl.choose_k(a, random_state=1.5),
+                                     "choose_k: random_state must be a whole number"),
+    # k = 2.5 was cut at 2, True at 1 and '3' at 3, without a word
+    "tl.choose_k k_range=[2.5, 3]": (lambda a: gx.tl.choose_k(a, k_range=[2.5, 3]),
+                                     "choose_k: k_range must hold whole numbers of clusters, "
+                                     "got 2.5"),
+    "tl.choose_k k_range=[True, 3]": (lambda a: gx.tl.choose_k(a, k_range=[True, 3]),
+                                      "choose_k: k_range must hold whole numbers"),
+    "tl.consensus k_range=['2', '3']": (lambda a: gx.tl.consensus(a, k_range=["2", "3"]),
+                                        "consensus: k_range must hold whole numbers of "
+                                        "clusters, got '2'"),
 }
 
 

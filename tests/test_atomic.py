@@ -124,3 +124,20 @@ def test_a_folder_that_cannot_be_listed_is_still_written(tmp_path):
     assert (proc.stdout, proc.stderr) == ("written\n", "")
     assert (drop / "out.txt").read_text() == "dropped"
     assert list(drop.iterdir()) == [drop / "out.txt"]
+
+
+def test_a_folder_given_as_the_file_is_refused_naming_it(tmp_path, tree):
+    # before: a temporary was created in the folder's parent (in / for '/tmp') and the
+    # rename onto the folder failed with "[Errno 21] Is a directory: '/.tmp.x3k2.part' ->
+    # '/tmp'", naming a file the user never asked for
+    folder = tmp_path / "results"
+    folder.mkdir()
+    calls = {"io.write_newick": lambda: gx.io.write_newick(tree, folder),
+             "io.write_cumida": lambda: gx.io.write_cumida(tree, folder),
+             "pl.dendrogram": lambda: gx.pl.dendrogram(tree, save=folder)}
+    for call in calls.values():
+        with pytest.raises(IsADirectoryError, match=rf"^{folder}: is a folder; give the path "
+                                                    r"of the file to write \(e\.g\. "):
+            call()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    assert not list(folder.iterdir())

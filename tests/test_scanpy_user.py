@@ -578,3 +578,51 @@ def test_dendrogram_in_a_panel_stays_in_it():
         assert all(a.x1 <= b.x0 + 0.5 for a, b in itertools.pairwise(labels))
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("missing", [None, np.nan])
+@pytest.mark.parametrize("categorical", [False, True])
+def test_genes_without_a_symbol_are_labelled_by_their_id(missing, categorical):
+    # scanpy's var of symbols has holes (None, NaN; categorical after read_h5ad). Before:
+    # pandas 2 labelled such a gene 'None (g0)', and under pandas 3, whose astype(str)
+    # keeps NaN, pl.clustermap, pl.cluster_heatmap and pl.markers raised AttributeError:
+    # 'float' object has no attribute 'split'
+    adata = make_planted(n_per_group=4, n_groups=3, n_genes=12)
+    symbols = [missing if j in (0, 5) else f"SYM{j}" for j in range(adata.n_vars)]
+    adata.var["gene_symbol"] = pd.Categorical(symbols) if categorical else symbols
+    assert gene_labels(adata, [0, 1, 5]) == ["g0", "SYM1 (g1)", "g5"]
+    adata.obs["cluster"] = adata.obs["type"]
+    gx.tl.hclust(adata)
+    labels = clustermap_spec(adata, n_genes=12).gene_labels
+    assert {"g0", "g5", "SYM1 (g1)"} <= set(labels)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "string", "category"])
+def test_leaf_labels_of_a_column_with_a_missing_value(dtype):
+    # before: a nullable Int64 column of patient numbers labelled the leaves '3.0', '1.0'
+    # and 'nan' (numpy made floats of it), a 'string' column '<NA>'
+    adata = make_planted(n_per_group=2, n_groups=2, n_genes=20)
+    values = pd.Series([7, None, 12, 3], index=adata.obs_names, dtype="Int64")
+    adata.obs["patient"] = values.astype(dtype) if dtype != "string" else values.astype(
+        "string")
+    gx.tl.hclust(adata)
+    spec = dendrogram_spec(adata, leaf_labels="patient", color=None, clusters=None)
+    by_name = dict(zip(adata.obs_names[spec.leaves], spec.leaf_labels, strict=True))
+    assert by_name == {"s0": "7", "s1": "", "s2": "12", "s3": "3"}
+
+
+def test_cluster_numbers_with_an_unassigned_sample_are_named_as_numbers():
+    # another tool's clusters as nullable Int64 with an unassigned sample: the dendrogram's
+    # cluster bar named its runs '1.0', '2.0' (numpy made floats of the column)
+    adata = make_planted(n_per_group=3, n_groups=2, n_genes=20)
+    adata.obs["other"] = pd.array([1, 2, None, 1, 2, 2], dtype="Int64")
+    gx.tl.hclust(adata)
+    names = dendrogram_spec(adata, clusters="other", color=None).bars[-1].run_names
+    order = adata.obs_names[hierarchy_leaves(adata)]
+    expected = {"s0": "1", "s1": "2", "s2": "", "s3": "1", "s4": "2", "s5": "2"}
+    assert names == [expected[name] for name in order]
+
+
+def hierarchy_leaves(adata: ad.AnnData) -> np.ndarray:
+    """The leaf order of ``.uns['hclust']`` (samples in their original order)."""
+    return np.asarray(adata.uns["hclust"]["leaves"])

@@ -69,8 +69,8 @@ def cluster_heatmap(
         Marker genes per cluster.
     layer
         Expression to average (e.g. ``'expression'``, the values before scaling). By default
-        ``.X``, with :func:`~gexclust.pp.scale` undone when it z-scored ``.X``, so the means
-        are expression, not z-scores.
+        ``.X``, with :func:`~gexclust.pp.scale` undone when it z-scored ``.X`` (as a layer
+        it z-scored with ``layer=``), so the means are expression, not z-scores.
     use_raw
         Rank and average ``.raw``, as :func:`~gexclust.tl.markers` (and scanpy): by default
         when ``adata`` has a ``.raw`` and no ``layer`` is given.

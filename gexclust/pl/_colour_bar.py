@@ -44,8 +44,9 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
         values = numbers[rows]
         codes = np.where(np.isnan(values), -1, np.arange(len(values)))
         return ColourBar(key, codes, gradient_colours(values, numbers))
-    # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'
-    names = ([str(v) if not pd.isna(v) else "" for v in column.to_numpy()[rows]]
+    # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'; as objects,
+    # since numpy makes floats of whole numbers with a missing one (Int64: '1.0')
+    names = ([str(v) if not pd.isna(v) else "" for v in column.astype(object).to_numpy()[rows]]
              if name_runs else None)
     return ColourBar(key, category_codes(adata, key)[rows], list(ensure_colors(adata, key)),
                      names)

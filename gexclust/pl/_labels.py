@@ -19,7 +19,10 @@ def gene_labels(adata: AnnData, positions, *,
     genes = adata.var_names[positions]
     if gene_symbols is None or gene_symbols not in adata.var:
         return [str(g) for g in genes]
-    symbols = adata.var[gene_symbols].astype(str).to_numpy()[positions]
+    column = adata.var[gene_symbols].astype(object)
+    # a gene without a symbol (None, NaN) has none: astype(str) made it 'None', and under
+    # pandas 3 kept NaN, a float
+    symbols = column.where(column.notna(), "").astype(str).to_numpy()[positions]
     labels = []
     for gene, symbol in zip(genes, symbols, strict=True):
         if symbol in ("", "nan"):

@@ -47,7 +47,7 @@ def markers(
     n_genes
         Top up-regulated genes per group.
     layer
-        Expression layer (default ``.X`` with :func:`~gexclust.pp.scale` undone).
+        Expression layer (default ``.X``; either with :func:`~gexclust.pp.scale` undone).
     use_raw
         Use ``.raw``, as :func:`~gexclust.tl.markers` (and scanpy): by default when
         ``adata`` has a ``.raw`` and no ``layer`` is given.

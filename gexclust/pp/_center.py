@@ -6,13 +6,15 @@ import numpy as np
 from anndata import AnnData
 
 from .._utils import (
+    column_mean_sd,
     float_matrix,
     get_matrix,
     refuse_missing,
     refuse_overflow,
+    refuse_unrepresentable,
     set_matrix,
     stats_names,
-    undo_of_x,
+    undo_of,
 )
 
 
@@ -67,15 +69,18 @@ def center(
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.center"))
     refuse_missing(X, adata, caller="pp.center")  # NaN and infinite values, as pp.scale
     with np.errstate(over="ignore"):  # values near the float limit: refused just below
-        mean = X.mean(axis=0)
+        mean, _ = column_mean_sd(X)
     refuse_overflow(X, [mean], adata, caller="pp.center")
+    with np.errstate(over="ignore"):
+        centred = X - mean.astype(X.dtype)  # this step's own means; float32 stays float32
+    refuse_unrepresentable(X, centred, adata, caller="pp.center")
     record = {"layer": layer or "X"}
-    prior = undo_of_x(adata) if layer is None else None
+    prior = undo_of(adata, layer)
     if prior is not None:  # .X = (Y - offset) / s1 before: Y = .X * s1 + s1 * mean + offset
         s1, offset = prior
         mean = s1 * mean + offset
         record["applied_to_transformed"] = True
-    set_matrix(adata, X - X.mean(axis=0), layer=layer, caller="pp.center")  # this step's own means
+    set_matrix(adata, centred, layer=layer, caller="pp.center")
     mean_name, _, key = stats_names(layer, "center")
     adata.var[mean_name] = mean
     adata.uns[key] = record

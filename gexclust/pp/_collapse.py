@@ -16,7 +16,7 @@ from .._utils import (
     float_matrix,
     get_matrix,
     layer_names,
-    undo_of_x,
+    undo_of,
 )
 
 HOWS = ("max_mean", "max_var", "mean", "median")
@@ -84,7 +84,7 @@ def collapse_probes(
     if by not in adata.var:
         msg = f"collapse_probes: no column {by!r} in .var; available: {list(adata.var.columns)}"
         raise KeyError(msg)
-    if layer is None and undo_of_x(adata) is not None:
+    if layer is None and undo_of(adata) is not None:
         msg = ("collapse_probes: .X was centred or scaled (pp.center/pp.scale), so probe means "
                "and variances no longer tell the probes of a gene apart; collapse before "
                "centring or scaling, or pass layer= with the expression values")
@@ -145,7 +145,8 @@ def _drop_records_of_x(uns: dict) -> None:
 
 
 def _probe_gene_pairs(adata, *, by, multi, drop_controls):
-    symbols = adata.var[by].fillna("").astype(str).str.strip().to_numpy()
+    # as objects first: a categorical column (read_h5ad's strings) refuses '' as a new category
+    symbols = adata.var[by].astype(object).fillna("").astype(str).str.strip().to_numpy()
     keep = symbols != ""
     if drop_controls:
         keep &= ~adata.var_names.str.startswith("AFFX")

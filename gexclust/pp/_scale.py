@@ -7,13 +7,15 @@ from anndata import AnnData
 
 from .._checks import check_positive, check_whole
 from .._utils import (
+    column_mean_sd,
     float_matrix,
     get_matrix,
     refuse_missing,
     refuse_overflow,
+    refuse_unrepresentable,
     set_matrix,
     stats_names,
-    undo_of_x,
+    undo_of,
 )
 
 
@@ -93,14 +95,18 @@ def scale(
         msg = f"scale: need more than ddof={ddof} samples, got {adata.n_obs}"
         raise ValueError(msg)
     with np.errstate(over="ignore", invalid="ignore"):  # near the float limit: refused below
-        mean = X.mean(axis=0)
-        std = X.std(axis=0, ddof=ddof)
+        mean, std = column_mean_sd(X, ddof=ddof)
     refuse_overflow(X, [mean, std], adata, caller="pp.scale")
     # A constant gene carries no information: give it 0 instead of 0/0. Its float std can come
     # out a few ulps above 0 (the mean of equal values is not always exact), hence the tolerance.
     constant = std <= np.finfo(X.dtype).eps * 16 * (np.abs(mean) + 1.0)
     std = np.where(constant, 1.0, std)  # the divisor actually used, as scanpy records it
-    X = (X - mean) / std if zero_center else X / std
+    # in the dtype of the values (float32 stays float32); the statistics are float64
+    mean_x, std_x = mean.astype(X.dtype), std.astype(X.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = (X - mean_x) / std_x if zero_center else X / std_x
+    refuse_unrepresentable(X, scaled, adata, caller="pp.scale")
+    X = scaled
     if zero_center:
         X[:, constant] = 0.0
     if max_value is not None:
@@ -111,11 +117,11 @@ def scale(
         "ddof": ddof,
         "layer": layer or "X",
     }
-    prior = undo_of_x(adata) if layer is None else None
-    if prior is not None:  # .X was centred or scaled before: keep the whole transform
-        mean, std, record = _after(prior, mean, std, record, adata.uns.get("scale"))
-    set_matrix(adata, X, layer=layer, caller="pp.scale")
     mean_name, std_name, key = stats_names(layer, "scale")
+    prior = undo_of(adata, layer)
+    if prior is not None:  # centred or scaled before: keep the whole transform
+        mean, std, record = _after(prior, mean, std, record, adata.uns.get(key))
+    set_matrix(adata, X, layer=layer, caller="pp.scale")
     adata.var[mean_name] = mean
     adata.var[std_name] = std
     adata.uns[key] = record

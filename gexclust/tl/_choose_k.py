@@ -11,7 +11,7 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 from threadpoolctl import threadpool_limits
 
-from .._checks import check_choice
+from .._checks import check_choice, check_whole, whole_numbers
 from .._logging import logger
 from .._memory import refuse_pairwise
 from ._flat_cuts import tree_cuts
@@ -189,6 +189,8 @@ def choose_k(
         if not isinstance(value, int | np.integer) or value < 1:
             msg = f"{name} must be a positive integer, got {value!r}"
             raise ValueError(msg)
+    check_whole("random_state", random_state, caller="choose_k",
+                what=" (the seed of the rotations, references and sample)")
     if not 0 < alpha < 1:
         msg = f"alpha must be between 0 and 1, got {alpha!r}"
         raise ValueError(msg)
@@ -207,6 +209,7 @@ def choose_k(
     rng = np.random.default_rng(random_state)
     rows = _scored_rows(n, sample_size, rng)
     m = n if rows is None else len(rows)
+    k_range = whole_numbers("k_range", k_range, caller="choose_k", what=" of clusters")
     ks = sorted({int(k) for k in k_range if 2 <= int(k) <= m - 1})
     if not ks:
         msg = f"choose_k: k_range must contain a value between 2 and {m - 1} (n - 1), got {k_range}"

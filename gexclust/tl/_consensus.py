@@ -11,7 +11,7 @@ from anndata import AnnData
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
-from .._checks import check_choice
+from .._checks import check_choice, whole_numbers
 from .._defaults import MAX_RESAMPLES
 from .._logging import logger
 from .._palette import set_cluster_colors
@@ -200,6 +200,7 @@ def add_counts(total: tuple[np.ndarray, ...] | None,
 
 
 def _check_ks(k_range: Iterable[int], n_items: int) -> tuple[int, ...]:
+    k_range = whole_numbers("k_range", k_range, caller="consensus", what=" of clusters")
     ks = tuple(sorted({int(k) for k in k_range}))
     if not ks or ks[0] < 2 or ks[-1] > n_items:
         msg = (

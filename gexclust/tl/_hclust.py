@@ -192,7 +192,26 @@ def _observations(adata: AnnData, *, axis: str, use_rep: str | None, layer: str 
     if data.shape[0] < 2:
         msg = f"{caller}: needs at least 2 {axis} to cluster, got {data.shape[0]}"
         raise ValueError(msg)
+    if data.shape[1] == 0:
+        _refuse_no_features(data, axis=axis, use_rep=use_rep, layer=layer, caller=caller)
     return data, list(names)
+
+
+def _refuse_no_features(data: np.ndarray, *, axis: str, use_rep: str | None,
+                        layer: str | None, caller: str) -> None:
+    """Refuse rows without a value: every distance would be 0 (or undefined), not a tree.
+
+    A selection that kept no gene (``adata[:, adata.var['highly_variable']]`` with none
+    marked) gave a ward tree of merges at height 0 without a word.
+    """
+    if use_rep not in (None, "X"):
+        where, what = f".obsm[{use_rep!r}]", "columns"
+    else:
+        where = f".layers[{layer!r}]" if layer is not None else ".X"
+        what = "genes" if axis == "obs" else "samples"
+    msg = (f"{caller}: {where} has no {what} ({data.shape[0]} {axis} x 0), so there are no "
+           f"distances to cluster on; check the selection that left none")
+    raise ValueError(msg)
 
 
 def _representation(rep, use_rep: str):

@@ -19,8 +19,8 @@ from .._utils import (
     columns_have_unit_sd,
     expression_matrix,
     float_matrix,
+    is_clipped,
     refuse_missing,
-    x_is_clipped,
 )
 from ._tree_access import refuse_tree_key
 
@@ -64,8 +64,9 @@ def markers(
         Number of genes kept per group (and per direction).
     layer
         Use this layer. By default ``.X``, with :func:`~gexclust.pp.scale` undone when it
-        z-scored ``.X`` (``.X * .var['std'] + .var['mean']``), so fold changes are of
-        expression, not of z-scores (the t statistic is the same either way).
+        z-scored ``.X`` (``.X * .var['std'] + .var['mean']``; a layer it z-scored with
+        ``layer=``, by ``.var['{layer}_std']`` and ``['{layer}_mean']``), so fold changes are
+        of expression, not of z-scores (the t statistic is the same either way).
     use_raw
         Use ``.raw`` (all its genes), as scanpy's ``rank_genes_groups``: ``None`` (default)
         uses it when ``adata`` has a ``.raw`` and no ``layer`` is given, so on scanpy data
@@ -244,7 +245,7 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
         return MarkerValues(X, adata.raw.var, raw_scale(adata, X, caller=caller), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)
     where = ".X" if layer is None else f".layers[{layer!r}]"
-    if layer is None and x_is_clipped(adata):  # expression_matrix has said so
+    if is_clipped(adata, layer):  # expression_matrix has said so
         return MarkerValues(X, adata.var, ("z-scores", None), where)
     if columns_have_unit_sd(X):
         logger.warning(

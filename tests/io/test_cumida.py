@@ -362,6 +362,43 @@ def test_write_cumida_round_trips_awkward_fields_and_full_precision(tmp_path):
     assert gx.io.read_cumida(path).X[0, 0] == 0.0
 
 
+def test_write_cumida_to_a_gz_name_writes_gzip(tmp_path):
+    # read_cumida takes '.csv.gz'; write_cumida wrote plain text under that name, which
+    # read_cumida then refused ('expected gzip data (name ends in .gz) but found not gzip
+    # data'), as pandas' read_csv does
+    import gzip
+
+    import anndata as ad
+
+    values = np.array([[1e-7, 2.5], [-4.0, 7.25]])
+    adata = ad.AnnData(values, obs=pd.DataFrame({"type": ["AML, M2", "Grèce"]},
+                                                index=["s1", "s2"]))
+    path = tmp_path / "w.csv.gz"
+    gx.io.write_cumida(adata, path)
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        assert fh.readline() == "samples,type,0,1\n"
+    back = gx.io.read_cumida(path)
+    assert back.obs["type"].tolist() == ["AML, M2", "Grèce"]
+    np.testing.assert_array_equal(back.X, values)
+    assert [p.name for p in tmp_path.iterdir()] == ["w.csv.gz"]
+
+
+@pytest.mark.parametrize("dtype", ["string", "Int64", "category", "object"])
+def test_write_cumida_writes_a_missing_type_of_a_nullable_column_as_empty(tmp_path, dtype):
+    # pandas' nullable dtypes (convert_dtypes(), read_csv(dtype_backend=...)) hold pd.NA,
+    # whose 'x != x' has no truth value: write_cumida raised "TypeError: boolean value of NA
+    # is ambiguous" for a sample without a type; and whole-number types with a missing one
+    # (Int64, categories 1 and 2) were written as '1.0', '2.0': other classes on reading
+    import anndata as ad
+
+    types = pd.Series([1, None, 2], index=["s1", "s2", "s3"], dtype="Int64").astype(dtype)
+    adata = ad.AnnData(np.eye(3), obs=pd.DataFrame({"type": types}))
+    path = tmp_path / "w.csv"
+    gx.io.write_cumida(adata, path)
+    assert [line.split(",")[1] for line in path.read_text().splitlines()[1:]] == ["1", "", "2"]
+    assert gx.io.read_cumida(path).obs["type"].isna().tolist() == [False, True, False]
+
+
 @pytest.mark.filterwarnings("ignore:Observation names are not unique:UserWarning")  # anndata's
 def test_write_cumida_refuses_ids_that_read_cumida_would_refuse(tmp_path):
     # before: repeated obs_names or var_names (allowed by AnnData) were written with a logged

@@ -122,3 +122,13 @@ def test_x_scaled_by_scanpy_is_refused(example, how):
         gx.pp.collapse_probes(scaled, how=how)
     averaged = gx.pp.collapse_probes(scaled, how="mean")  # averaging z-scores stays allowed
     assert averaged.n_vars == gx.pp.collapse_probes(example, how="mean").n_vars
+
+
+def test_categorical_symbols_with_missing_values(probes):
+    # anndata stores string columns as categoricals (read_h5ad, sc.read_10x_h5), where a
+    # probe without a symbol is NaN: pandas refused the fillna('') with 'Cannot setitem on a
+    # Categorical with a new category'
+    probes.var["gene_symbol"] = pd.Categorical(["A", "A", "A", "B /// C", None, "C"])
+    genes = gx.pp.collapse_probes(probes)
+    assert genes.var_names.tolist() == ["A", "B", "C"]
+    assert genes.var["probes"].tolist() == ["p2", "p4", "p6"]

@@ -8,6 +8,7 @@ import scanpy as sc
 from sklearn.preprocessing import StandardScaler
 
 import gexclust as gx
+from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
 
 
 def test_scale_matches_scanpy(planted):
@@ -257,6 +258,30 @@ def test_centring_or_scaling_twice_keeps_fold_changes(example, steps):
         np.testing.assert_allclose(table[column], truth[column], rtol=1e-9)
 
 
+@pytest.mark.parametrize("steps", [("scale",), ("center",), ("center", "scale"),
+                                   ("scale", "scale"), ("scale", "center")])
+def test_a_layer_centred_or_scaled_is_undone_as_x_is(example, steps):
+    # pp.scale(layer='z') records .uns['z_scale'] and .var['z_mean']/['z_std'], but
+    # tl.markers(layer='z') said "nothing records how to undo the scaling" and gave NaN
+    # fold changes, means of z-scores (1.2 for a true 11.8), and a second step on the layer
+    # replaced the first's statistics instead of composing them, as it does for .X
+    gx.pp.select_variable(example, n_top=100, subset=True)
+    truth = gx.tl.markers(example, groupby="type", n_genes=3, inplace=False)
+    example.layers["z"] = example.X.copy()
+    for step in steps:
+        getattr(gx.pp, step)(example, layer="z")
+    std = example.var["z_std"].to_numpy() if "z_std" in example.var else 1.0
+    undone = example.layers["z"] * std + example.var["z_mean"].to_numpy()
+    np.testing.assert_allclose(undone, example.X, rtol=1e-12)
+    table = gx.tl.markers(example, groupby="type", n_genes=3, layer="z", inplace=False)
+    assert table["gene"].tolist() == truth["gene"].tolist()
+    for column in ("logfoldchange", "mean_group"):
+        np.testing.assert_allclose(table[column], truth[column], rtol=1e-9)
+    spec = cluster_heatmap_spec(example, groupby="type", n_genes=3, layer="z")
+    reference = cluster_heatmap_spec(example, groupby="type", n_genes=3)
+    np.testing.assert_allclose(spec.means, reference.means, rtol=1e-9)
+
+
 @pytest.mark.parametrize("floor", [0, -1.0, float("nan")])
 def test_log2_refuses_a_floor_that_gives_inf_or_nan(floor):
     # before: floor=0 turned zeros into -inf (floor=-1: NaN), with only numpy's RuntimeWarning
@@ -413,11 +438,11 @@ def test_a_large_matrix_with_missing_values_is_judged_on_its_finite_values(monke
 def test_scaling_clipped_z_scores_again_keeps_them_clipped(planted):
     """pp.scale(max_value=...) then pp.scale(): .X is still clipped, so nothing may undo it
     into expression values (markers' fold changes) with the composed statistics."""
-    from gexclust._utils import expression_matrix, x_is_clipped
+    from gexclust._utils import expression_matrix, is_clipped
 
     gx.pp.scale(planted, max_value=1.0)
     gx.pp.scale(planted)
     assert planted.uns["scale"]["max_value"] == 1.0
     assert planted.uns["scale"]["applied_to_transformed"]
-    assert x_is_clipped(planted)
+    assert is_clipped(planted)
     np.testing.assert_array_equal(expression_matrix(planted, layer=None, caller="t"), planted.X)

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import itertools
 
+import anndata as ad
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist
@@ -195,6 +197,31 @@ def test_use_rep_and_layer_refusals_name_the_tool(planted):
         with pytest.raises((ValueError, KeyError), match=message):
             call()
     assert not {"hclust", "consensus"} & set(planted.uns)
+
+
+@pytest.mark.filterwarnings("ignore:Transforming to str index:UserWarning")  # old anndata's
+@pytest.mark.parametrize(("method", "metric"), [("ward", "euclidean"),
+                                               ("average", "correlation")])
+def test_no_features_are_refused_naming_where(planted, method, metric):
+    # a selection that kept no gene (adata[:, adata.var['highly_variable']] with none
+    # marked): ward built a tree of 19 merges at height 0 without a word (cut then found
+    # one cluster), correlation raised numpy's "zero-size array to reduction operation
+    # maximum which has no identity", and tl.consensus a RuntimeWarning "Mean of empty slice"
+    empty = ad.AnnData(np.empty((planted.n_obs, 0)), obs=planted.obs,
+                       var=pd.DataFrame(index=pd.Index([], dtype=object)),
+                       obsm={"X_pca": np.zeros((planted.n_obs, 0))})
+    refusals = {
+        r"tl.hclust: .X has no genes \(24 obs x 0\)": lambda: gx.tl.hclust(
+            empty, method=method, metric=metric),
+        r"tl.hclust: .obsm\['X_pca'\] has no columns \(24 obs x 0\)": lambda: gx.tl.hclust(
+            empty, method=method, metric=metric, use_rep="X_pca"),
+        r"tl.consensus: .X has no genes": lambda: gx.tl.consensus(
+            empty, method=method, metric=metric, k_range=[2], n_resamples=2),
+    }
+    for message, call in refusals.items():
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert not {"hclust", "consensus"} & set(empty.uns)
 
 
 def test_distances_that_overflow_are_named_not_left_to_scipy(planted):
