@@ -302,6 +302,13 @@ def log2(
                 "gives the %d values between 0 and %g the value of 0 (log2(%g)); "
                 "sc.pp.log1p(adata, base=2) keeps them apart", quantiles["q100"], floor,
                 int(((X > 0) & (floor > X)).sum()), floor, floor)
+        if not scale.linear:  # auto=False on values the rule calls logged: said, not silent
+            logger.warning(
+                "pp.log2(auto=False): the values look already logged or scaled (%s); logged "
+                "again as asked, which sets the %d of %d values below the floor %g (%d "
+                "negative) to %g", _reason(scale, auto=True, counts=False), n_floored, X.size,
+                floor, int((X < 0).sum()),
+                np.log2(floor))
         X = np.log2(np.maximum(X, floor))
         set_matrix(adata, X, layer=layer, caller="pp.log2")
         if layer is None:

@@ -446,3 +446,22 @@ def test_scaling_clipped_z_scores_again_keeps_them_clipped(planted):
     assert planted.uns["scale"]["applied_to_transformed"]
     assert is_clipped(planted)
     np.testing.assert_array_equal(expression_matrix(planted, layer=None, caller="t"), planted.X)
+
+
+def test_log2_forced_on_scaled_values_says_what_it_floors(caplog):
+    # before: pp.log2(auto=False) on scanpy's pbmc68k_reduced (scaled) set 468,261 of its
+    # 535,500 values to log2(1) = 0 without a word (only .uns['log2']['n_floored'] knew)
+    scaled = ad.AnnData(np.random.default_rng(0).normal(size=(20, 10)))
+    below = int((scaled.X < 1).sum())
+    negative = int((scaled.X < 0).sum())
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.pp.log2(scaled, auto=False)
+    assert ("pp.log2(auto=False): the values look already logged or scaled (data look already "
+            "logged by GEO2R's rule (q99=") in caplog.text
+    assert (f"logged again as asked, which sets the {below} of 200 values below the floor 1 "
+            f"({negative} negative) to 0") in caplog.text
+    assert scaled.uns["log2"]["n_floored"] == below
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.pp.log2(ad.AnnData(np.full((3, 3), 400.0)), auto=False)  # linear: as auto would
+    assert "look already logged" not in caplog.text
