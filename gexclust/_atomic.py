@@ -9,6 +9,8 @@ write of the same target removes such unlocked temporaries, and only those of it
 from __future__ import annotations
 
 import contextlib
+import gzip
+import io
 import os
 import re
 import stat
@@ -128,3 +130,24 @@ def atomic_open(target: str | os.PathLike, mode: str = "w", **kwargs) -> Iterato
         yield fh
         fh.flush()
         os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def atomic_text(path: str | os.PathLike) -> Iterator[IO[str]]:
+    """``path`` opened for UTF-8 text, atomically; gzip-compressed when its name ends in ``.gz``.
+
+    Readers take a ``.gz`` name for gzip data (gexclust's and pandas' refuse plain text under
+    it); the gzip header holds no time, so equal data give equal files.
+    """
+    if not os.fspath(path).endswith(".gz"):
+        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        return
+    with (atomic_path(path) as tmp, open(tmp, "wb") as raw,
+          gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+          io.TextIOWrapper(packed, encoding="utf-8", newline="") as fh):
+        yield fh
+        fh.flush()
+        packed.close()  # writes the gzip trailer before the data are synced
+        raw.flush()
+        os.fsync(raw.fileno())

@@ -8,7 +8,7 @@ import re
 import numpy as np
 from anndata import AnnData
 
-from .._atomic import atomic_open
+from .._atomic import atomic_text
 from .._checks import check_whole
 from .._logging import logger
 from ..tl._tree_access import get_tree
@@ -44,7 +44,8 @@ def write_newick(
     adata
         Annotated data with a sample tree in ``.uns[key]``.
     path
-        File to write (atomically); with ``None`` only the string is returned.
+        File to write (atomically; gzip-compressed when its name ends in ``.gz``); with
+        ``None`` only the string is returned.
     key
         ``.uns`` key of the tree.
     support
@@ -78,7 +79,7 @@ def write_newick(
     names = [str(name) for name in adata.obs_names[tree.rows]]  # per leaf of the tree
     text = newick(tree.linkage, names, labels, decimals=decimals)
     if path is not None:
-        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+        with atomic_text(path) as fh:  # gzip under a .gz name
             fh.write(text + "\n")
     return text
 

@@ -49,7 +49,8 @@ def write_treeview(
     adata
         Annotated data with a sample tree in ``.uns[key]`` (:func:`gexclust.tl.hclust`).
     prefix
-        Path without extension; the files are written atomically.
+        Path without extension (a ``.cdt``, ``.atr`` or ``.gtr`` it ends in is dropped, so
+        ``'out.cdt'`` writes ``out.cdt`` and ``out.atr``); the files are written atomically.
     key
         ``.uns`` key of the sample tree (``axis='obs'``).
     gene_key
@@ -76,6 +77,8 @@ def write_treeview(
     ['gse9476.cdt', 'gse9476.atr']
     """
     prefix = Path(prefix)
+    if prefix.suffix.lower() in (".cdt", ".atr", ".gtr"):  # not 'out.cdt.cdt'
+        prefix = prefix.with_suffix("")
     samples = get_tree(adata, key, axis="obs", caller="io.write_treeview")
     genes = None if gene_key is None else get_tree(adata, gene_key, axis="var",
                                                    caller="io.write_treeview")

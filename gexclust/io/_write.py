@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import gzip
-import io
 import os
 from collections import Counter
-from collections.abc import Iterator
-from typing import IO
 
 import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from .._atomic import atomic_open, atomic_path
+from .._atomic import atomic_text
 from .._checks import check_whole
 from .._logging import logger
 from .._utils import dense, refuse_no_x
@@ -100,33 +95,12 @@ def write_cumida(
     types = ["" if pd.isna(t) else str(t) for t in adata.obs[type_key].astype(object)]
     _say_types_read_as_missing(types, path)
     _say_fields_read_back_otherwise(samples, adata.var_names, types, path)
-    with _text_file(path) as fh:
+    with atomic_text(path) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["samples", "type", *map(str, adata.var_names)])
         for i in range(adata.n_obs):
             row = dense(adata.X[i]).ravel()
             writer.writerow([samples[i], types[i], *_format(row, decimals)])
-
-
-@contextlib.contextmanager
-def _text_file(path) -> Iterator[IO[str]]:
-    """``path`` opened for text, atomically; gzip-compressed when its name ends in ``.gz``.
-
-    read_cumida reads a ``.gz`` name as gzip data (and refuses plain text under it), as
-    pandas' ``read_csv`` does; the gzip header holds no time, so equal data give equal files.
-    """
-    if not os.fspath(path).endswith(".gz"):
-        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        return
-    with (atomic_path(path) as tmp, open(tmp, "wb") as raw,
-          gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
-          io.TextIOWrapper(packed, encoding="utf-8", newline="") as fh):
-        yield fh
-        fh.flush()
-        packed.close()  # writes the gzip trailer before the data are synced
-        raw.flush()
-        os.fsync(raw.fileno())
 
 
 def _say_types_read_as_missing(types: list[str], path) -> None:

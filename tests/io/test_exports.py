@@ -376,3 +376,24 @@ def test_newick_keeps_six_significant_digits_of_a_low_tree(tmp_path):
     assert significant_decimals(80.4) == 6
     assert significant_decimals(0.5) == 6
     assert significant_decimals(8e-5) == 10
+
+
+def test_treeview_files_named_with_their_extension_get_it_once(clustered, tmp_path):
+    # before: write_treeview(adata, 'out.cdt') wrote out.cdt.cdt and out.cdt.atr
+    paths = gx.io.write_treeview(clustered, tmp_path / "out.cdt", gene_key="genes")
+    assert [p.name for p in paths] == ["out.cdt", "out.atr", "out.gtr"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.atr", "out.cdt", "out.gtr"]
+    assert [p.name for p in gx.io.write_treeview(clustered, tmp_path / "run.1")] == [
+        "run.1.cdt", "run.1.atr"]  # any other dot stays part of the name
+
+
+def test_newick_to_a_gz_name_is_gzip(clustered, tmp_path):
+    # before: write_newick(adata, 't.nwk.gz') wrote plain text under a gzip name, which
+    # readers that go by the name (gzip.open, pandas, R's read.tree via gzfile) refuse
+    import gzip
+
+    text = gx.io.write_newick(clustered, tmp_path / "t.nwk.gz")
+    with gzip.open(tmp_path / "t.nwk.gz", "rt", encoding="utf-8") as fh:
+        assert fh.read() == text + "\n"
+    gx.io.write_newick(clustered, tmp_path / "again.nwk.gz")
+    assert (tmp_path / "again.nwk.gz").read_bytes() == (tmp_path / "t.nwk.gz").read_bytes()
