@@ -132,3 +132,10 @@ def test_categorical_symbols_with_missing_values(probes):
     genes = gx.pp.collapse_probes(probes)
     assert genes.var_names.tolist() == ["A", "B", "C"]
     assert genes.var["probes"].tolist() == ["p2", "p4", "p6"]
+
+
+def test_entrez_ids_in_a_float_column_name_genes_without_a_fraction(probes):
+    # pandas makes a float column of integer ids with a missing one: genes were named '7157.0'
+    probes.var["entrez_id"] = [7157.0, 7157.0, 7157.0, 672.0, np.nan, 1.5]
+    genes = gx.pp.collapse_probes(probes, by="entrez_id")
+    assert genes.var_names.tolist() == ["7157", "672", "1.5"]
