@@ -111,7 +111,8 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     """Write the report again from ``outdir/adata.h5ad`` and ``outdir/summary.json``.
 
     The two files are added to the folder's manifest, so a later ``gexclust run --force``
-    may replace them.
+    may replace them. After a run with ``--no-report``, ``summary.json``'s ``outputs`` gains
+    them too (unless the file was changed since the run: then it is left as it is).
     """
     import anndata
 
@@ -137,12 +138,34 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
     _check_summary(summary, outdir / "summary.json")
+    outputs = _outputs_with_report(summary, outdir)
     figures = collect_figures(adata, outdir)
     # written beside the run's outputs and listed in its manifest before they are put in
     # place, so that an interrupted rebuild leaves files a later --force may replace
     with staged_additions(outdir) as stage:
         paths = write_report(adata, summary, stage, figures=figures)
+        if outputs is not None:  # the record of what the folder holds stays true
+            text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
+            (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
     return [outdir / path.name for path in paths]
+
+
+def _outputs_with_report(summary: dict, outdir: Path) -> list[str] | None:
+    """``summary['outputs']`` with the report files, when they are missing and it may change.
+
+    ``None`` when nothing is to change: the report is listed already, or ``summary.json`` is
+    not the run's own unchanged file (see :func:`gexclust._outdir.check_replaceable`).
+    """
+    from .._outdir import check_replaceable
+
+    outputs = summary.get("outputs")
+    if not isinstance(outputs, list) or set(REPORT_FILES) <= set(outputs):
+        return None
+    try:
+        check_replaceable(outdir, ["summary.json"])
+    except FileExistsError:
+        return None
+    return sorted({*outputs, *REPORT_FILES})
 
 
 #: What the report reads from ``summary.json`` without a fallback.

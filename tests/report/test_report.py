@@ -245,9 +245,18 @@ def test_no_report_then_report_command(tmp_path, capsys):
     assert main(["run", "-o", str(outdir), "--quiet", "--no-report"]) == 0
     assert not (outdir / "report.html").exists()
     assert "report.html" not in json.loads((outdir / "summary.json").read_text())["outputs"]
+    before = json.loads((outdir / "summary.json").read_text())
     assert main(["report", str(outdir)]) == 0
     assert (outdir / "report.html").exists()
     assert (outdir / "report.pdf").exists()
+    # before: summary.json still listed no report although the folder (and manifest) had one
+    after = json.loads((outdir / "summary.json").read_text())
+    assert after["outputs"] == sorted([*before["outputs"], "report.html", "report.pdf"])
+    assert {**after, "outputs": before["outputs"]} == before
+    manifest = json.loads((outdir / ".gexclust-manifest.json").read_text())
+    assert "summary.json" in json.dumps(manifest)
+    assert main(["report", str(outdir)]) == 0  # again: nothing more to add
+    assert json.loads((outdir / "summary.json").read_text()) == after
     # the rebuilt report is ours: a forced run may replace it
     assert main(["run", "-o", str(outdir), "--quiet", "--force"]) == 0
     assert main(["report", str(tmp_path / "elsewhere")]) == 1
@@ -264,6 +273,12 @@ def test_report_command_never_replaces_a_file_of_the_user(tmp_path, capsys):
     assert main(["report", str(outdir)]) == 1
     assert "report.html: not written by gexclust" in capsys.readouterr().err
     assert (outdir / "report.html").read_text() == "my own notes"
+    # a summary.json edited since the run is not rewritten, and does not stop the report
+    (outdir / "report.html").unlink()
+    edited = (outdir / "summary.json").read_text().replace('"n_samples"', '"n_samples" ', 1)
+    (outdir / "summary.json").write_text(edited)
+    assert main(["report", str(outdir)]) == 0
+    assert (outdir / "summary.json").read_text() == edited
 
 
 def test_report_command_names_a_damaged_h5ad(tmp_path, capsys):
