@@ -136,6 +136,26 @@ class _Context:
         # results of earlier trees or other data are refused, never reported as this run's
         self.choice = facts.choice_of_k(adata)
         self.consensus = facts.consensus_result(adata)
+        self.types_confirm = _types_confirm(self)
+
+
+def _types_confirm(ctx: _Context) -> str | None:
+    """'ARI 1.000, permutation p = 0.001': clusters the known types confirm, though untested.
+
+    Given only when the test of structure found no groups but the clusters match the known
+    types beyond chance; else None.
+
+    GSE781 GPL97 z-scored: 'NO EVIDENCE OF GROUPS ... may be arbitrary cuts' stood above
+    'The 2 clusters closely match the 2 known sample types: ARI 1.000' (tumour vs normal).
+    """
+    choice, ari = ctx.choice, ctx.summary.get("ari_vs_type")
+    if (not hasattr(choice, "get") or choice.get("strong") is not False or not ctx.has_types
+            or ari is None or ctx.k < 2 or ari < BATCH_ARI):
+        return None
+    p = facts.type_agreement_p(ctx.adata)
+    if not p <= BATCH_ALPHA:
+        return None
+    return f"ARI {fmt(ari)}, permutation p = {fmt(p)}"
 
 
 # ---------------------------------------------------------------------------- sections
@@ -204,6 +224,12 @@ def _verdict_sentence(ctx: _Context) -> str:
                 f"p = {fmt(float(p_k), 2)} against the copies' silhouettes at that k"
                 + (" (within chance: this cut alone is no clearer than in one cloud)."
                    if float(p_k) > ALPHA_K else "."))
+    if ctx.types_confirm:
+        return ("Test of structure: the silhouettes of the cuts are no higher than in rotated "
+                "copies of the data (one cloud with the same gene covariance, no groups"
+                f"{p_text}), but the clusters match the known sample types beyond chance "
+                f"({ctx.types_confirm}): they are not arbitrary cuts; this test missed groups "
+                "that the types show.")
     return ("NO EVIDENCE OF GROUPS: the silhouettes of the cuts are no higher than in rotated "
             "copies of the data (one cloud with the same gene covariance, no groups"
             f"{p_text}); the clusters below may be arbitrary cuts of a continuum.")
@@ -786,7 +812,12 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
         "get tiny p-values too. They rank genes; the evidence that the groups are real is "
         "the test of structure, the known types and, if run, bootstrap or consensus.")]
     choice = ctx.choice
-    if hasattr(choice, "get") and choice.get("strong") is False:
+    if ctx.types_confirm:
+        blocks.append(Paragraph("The test of structure found no evidence of groups in this "
+                                "run, but the clusters match the known sample types beyond "
+                                f"chance ({ctx.types_confirm}): these genes describe how "
+                                "those types differ, as far as the clusters follow them."))
+    elif hasattr(choice, "get") and choice.get("strong") is False:
         blocks.append(Paragraph("The test of structure found no evidence of groups in this "
                                 "run, so these genes describe where an arbitrary cut fell, "
                                 "not a biological difference."))
@@ -878,10 +909,14 @@ def _limits(ctx: _Context) -> Section:
         items.append(f"k = {ctx.k} was set by hand, not chosen from the data.")
     elif choice.get("strong") is not None and not bool(choice.get("strong")):
         p = choice.get("p_value")
-        items.append("tl.choose_k found no clear group structure (the silhouettes are not "
-                     "above those of rotated copies of the data, one cloud with the same gene "
-                     "covariance" + (f", p = {fmt(float(p))}" if p is not None else "")
-                     + "): the clusters may be arbitrary cuts of a continuum.")
+        found = ("tl.choose_k found no clear group structure (the silhouettes are not "
+                 "above those of rotated copies of the data, one cloud with the same gene "
+                 "covariance" + (f", p = {fmt(float(p))}" if p is not None else "") + ")")
+        items.append(f"{found}; yet the clusters match the known sample types beyond chance "
+                     f"({ctx.types_confirm}), so they follow real groups that this test lacks "
+                     "the power to see: do not read its verdict as the absence of groups."
+                     if ctx.types_confirm else
+                     f"{found}: the clusters may be arbitrary cuts of a continuum.")
     elif (cut := _cut_within_chance(ctx)) is not None:
         items.append(cut)
     if ctx.support is None and _within_consensus_sentence(ctx):

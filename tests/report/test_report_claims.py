@@ -919,3 +919,37 @@ def test_a_consensus_says_how_often_each_clusters_samples_stay_together():
     assert within in texts["support"]
     assert "how each cluster holds up when genes are resampled is not known" in texts["limits"]
     assert "the stability of each cluster is not known" not in texts["limits"]
+
+
+def two_tissues(seed: int = 0) -> ad.AnnData:
+    """17 samples, 8 normal and 9 tumour, which differ by 1.6 sd in 20 of 200 genes: as GSE781."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(8.0, 1.0, size=(17, 200))
+    X[8:, :20] += 1.6
+    obs = pd.DataFrame({"type": pd.Categorical(["normal"] * 8 + ["tumour"] * 9)},
+                       index=[f"s{i}" for i in range(17)])
+    return ad.AnnData(X, obs=obs)
+
+
+def test_no_evidence_of_groups_is_not_said_of_clusters_the_types_confirm():
+    # before: GSE781 GPL97 --scale zscore read 'NO EVIDENCE OF GROUPS ... the clusters below
+    # may be arbitrary cuts of a continuum' right above 'The 2 clusters closely match the 2
+    # known sample types: ARI 1.000', and the markers (CA9, UMOD) were 'where an arbitrary
+    # cut fell, not a biological difference'
+    texts = report_text(two_tissues(), markers=True)
+    overview = texts["overview"]
+    assert "ARI 1.000" in overview
+    assert "no higher than in rotated copies" in overview  # the test's verdict is still given
+    assert "NO EVIDENCE OF GROUPS" not in overview
+    assert "arbitrary cuts of a continuum" not in overview + texts["limits"]
+    assert ("but the clusters match the known sample types beyond chance (ARI 1.000, "
+            "permutation p = 0.001): they are not arbitrary cuts") in overview
+    assert "do not read its verdict as the absence of groups" in texts["limits"]
+    assert "arbitrary cut fell" not in texts["markers"]
+    assert "these genes describe how those types differ" in texts["markers"]
+    # types the clusters do not follow leave the warning as it was
+    shuffled = two_tissues()
+    shuffled.obs["type"] = pd.Categorical(np.tile(["normal", "tumour"], 9)[:17])
+    texts = report_text(shuffled, markers=True)
+    assert "NO EVIDENCE OF GROUPS" in texts["overview"]
+    assert "arbitrary cut fell" in texts["markers"]
