@@ -265,6 +265,7 @@ class BatchFacts(NamedTuple):
     n_samples: int  # with a value in the column and a cluster
     p_value: float  # of that ARI under random relabelling (permutation test)
     relation: str  # to the types: 'identical' labels, 'same' grouping, 'within', 'groups', 'other'
+    types_ari: float = float("nan")  # of the sample types against the column (NaN: no types)
 
 
 #: Permutations of the batch test: p-values resolve to 0.001.
@@ -314,7 +315,7 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
         tested = len(level) <= MAX_PAIRWISE or ari >= test_from
         p_value = _permutation_p(level, group, counts, rng) if tested else float("nan")
         out.append(BatchFacts(str(column), ari, int(n_levels), int(both.sum()), p_value,
-                              _relation(values, types)))
+                              _relation(values, types), _types_ari(values, types)))
     return sorted(out, key=lambda item: -item.ari)
 
 
@@ -516,6 +517,20 @@ def _rank_permutation_p(code: np.ndarray, ranks: np.ndarray, sizes: np.ndarray,
         above += int((stats >= observed * (1 - 1e-12)).sum())
         done += size
     return (1 + above) / (1 + N_PERMUTATIONS)
+
+
+def _types_ari(values: pd.Series, types: pd.Series | None) -> float:
+    """ARI of the sample types against a column, over the samples having both (NaN: none)."""
+    from ..tl._compare import adjusted_rand_index
+
+    if types is None:
+        return float("nan")
+    both = (values.notna() & types.notna()).to_numpy()
+    if both.sum() < 2:
+        return float("nan")
+    counts = pd.crosstab(values.to_numpy()[both].astype(str),
+                         types.to_numpy()[both].astype(str)).to_numpy()
+    return float(adjusted_rand_index(counts))
 
 
 def _relation(values: pd.Series, types: pd.Series | None) -> str:
