@@ -1070,14 +1070,23 @@ def _numeric_sentences(ctx: _Context) -> list[str]:
         elif _numeric_like(f):
             out.append(f"The clusters differ in the numeric .obs column '{f.column}': "
                        f"Kruskal-Wallis H {fmt(f.h, 2)}, epsilon² {fmt(f.epsilon2)} "
-                       f"{_over(f)}, {_p_text(f)}; medians per cluster {_medians(f)}. If that "
+                       f"{_over(f)}{_chance_note(f)}, {_p_text(f)}; medians per cluster "
+                       f"{_medians(f)}. If that "
                        "column is a sample property such as RNA quality, an age or a scan "
                        "order, the clusters may reflect it rather than biology."
                        + _with_types(f) + _numbering(f))
+        elif f.epsilon2 >= NUMERIC_EFFECT and f.epsilon2 <= _chance_epsilon2(f):
+            # many small clusters: GSE781 cut into 8 gave 'Age' 0.411 where random clusters of
+            # those sizes give 0.438, and the report said the clusters 'differ' in it
+            out.append(f"The clusters do not differ in the numeric .obs column '{f.column}' "
+                       f"more than random clusters of their sizes would: epsilon² "
+                       f"{fmt(f.epsilon2)} {_over(f)}, where chance alone gives "
+                       f"{fmt(_chance_epsilon2(f))} on average ({_p_text(f)}).")
         elif f.epsilon2 >= NUMERIC_EFFECT:
             out.append(f"The clusters differ in the numeric .obs column '{f.column}' at "
                        f"epsilon² {fmt(f.epsilon2)}, but {_over(f)} that is within chance "
-                       f"({_p_text(f)}).")
+                       f"({_p_text(f)}; chance alone gives {fmt(_chance_epsilon2(f))} on "
+                       "average).")
         elif f.p_value <= BATCH_ALPHA:
             out.append(f"The clusters differ weakly in the numeric .obs column '{f.column}' "
                        f"(epsilon² {fmt(f.epsilon2)}, below the {NUMERIC_EFFECT} from which "
@@ -1092,6 +1101,23 @@ def _numeric_sentences(ctx: _Context) -> list[str]:
                    f"column{'s' if len(calm) > 1 else ''} {enumerate_words(calm)}: "
                    "Kruskal-Wallis across the clusters.")
     return out
+
+
+def _chance_epsilon2(numeric: facts.NumericFacts) -> float:
+    """Epsilon² that random clusters of these sizes give on average: E[H] = k - 1 under H0.
+
+    With many small clusters it is large (8 clusters of 17 samples: 7/16 = 0.44), so an
+    epsilon² above Cohen's 0.14 is no difference by itself.
+    """
+    return (numeric.n_groups - 1) / max(numeric.n_samples - 1, 1)
+
+
+def _chance_note(numeric: facts.NumericFacts) -> str:
+    """' (chance alone gives 0.438 on average)' where that is itself a 'large' epsilon²."""
+    chance = _chance_epsilon2(numeric)
+    if chance < NUMERIC_EFFECT:
+        return ""
+    return f" (chance alone gives {fmt(chance)} on average)"
 
 
 def _numeric_table(ctx: _Context) -> Table:

@@ -986,3 +986,31 @@ def test_a_batch_the_types_follow_as_much_is_said_to_be_confounded_with_them():
         text = " ".join(_batch_sentences(context))
         assert "the clusters may reflect it rather than biology." in text
         assert "through the types" not in text
+
+
+def test_many_small_clusters_are_not_said_to_differ_in_a_column_by_chance_alone():
+    # before: GSE781 cut into 8 clusters (17 samples) said 'The clusters differ in the numeric
+    # .obs column 'Age' at epsilon² 0.411, but ... within chance (p = 0.540)', where random
+    # clusters of those sizes give 0.438 on average (E[H] = k - 1): no difference at all
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _numeric_sentences
+
+    adata = clustered(n_per_group=2, n_groups=8)  # 16 samples, 8 clusters of 2
+    rng = np.random.default_rng(6)
+    adata.obs["age"] = np.round(rng.uniform(20, 80, adata.n_obs), 1)
+    found = {f.column: f for f in facts.numeric_columns(adata)}
+    assert found["age"].epsilon2 == pytest.approx(0.429, abs=5e-4)  # > Cohen's 0.14
+    text = " ".join(_numeric_sentences(SimpleNamespace(numerics=[found["age"]])))
+    assert "The clusters differ" not in text
+    assert ("The clusters do not differ in the numeric .obs column 'age' more than random "
+            "clusters of their sizes would: epsilon² 0.429 over the 16 samples with a value, "
+            "where chance alone gives 0.467 on average (permutation p = ") in text
+    # above the chance level and beyond chance: the expectation is given with the difference
+    code = adata.obs["cluster"].cat.codes.to_numpy().astype(float)
+    adata.obs["rank"] = code + rng.uniform(0, 0.5, adata.n_obs)  # ordered by cluster
+    rank = {f.column: f for f in facts.numeric_columns(adata)}["rank"]
+    text = " ".join(_numeric_sentences(SimpleNamespace(numerics=[rank])))
+    assert "The clusters differ in the numeric .obs column 'rank'" in text
+    assert "(chance alone gives 0.467 on average), permutation p = 0.001" in text
