@@ -1095,7 +1095,11 @@ def _numeric_sentences(ctx: _Context) -> list[str]:
                        "that column is a sample property, it is partly confounded with the "
                        "clusters." + _with_types(f) + _numbering(f))
         else:
-            calm.append(f"'{f.column}' ({_p_text(f)}, {_over(f)})")
+            # no parentheses inside the parentheses: 'over the 16 samples with a value (1
+            # without one left out))' read as a slip
+            left = f"; {f.n_missing} without one left out" if f.n_missing else ""
+            calm.append(f"'{f.column}' ({_p_text(f)}, over the {f.n_samples} samples with a "
+                        f"value{left})")
     if calm:
         out.append(f"The clusters do not differ beyond chance in the numeric .obs "
                    f"column{'s' if len(calm) > 1 else ''} {enumerate_words(calm)}: "

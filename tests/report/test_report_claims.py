@@ -1014,3 +1014,23 @@ def test_many_small_clusters_are_not_said_to_differ_in_a_column_by_chance_alone(
     text = " ".join(_numeric_sentences(SimpleNamespace(numerics=[rank])))
     assert "The clusters differ in the numeric .obs column 'rank'" in text
     assert "(chance alone gives 0.467 on average), permutation p = 0.001" in text
+
+
+def test_a_calm_numeric_column_with_missing_values_has_no_nested_parentheses():
+    # before: GSE781 GPL97 read "'Age' (permutation p = 0.674, over the 16 samples with a
+    # value (1 without one left out)): Kruskal-Wallis across the clusters"
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _numeric_sentences
+
+    adata = clustered()
+    age = np.round(np.random.default_rng(1).uniform(20, 80, adata.n_obs), 1)
+    age[:2] = np.nan
+    adata.obs["age"] = age
+    found = [f for f in facts.numeric_columns(adata) if f.column == "age"]
+    assert found[0].p_value > 0.05  # a calm column
+    assert found[0].epsilon2 < 0.14
+    text = " ".join(_numeric_sentences(SimpleNamespace(numerics=found)))
+    assert ", over the 22 samples with a value; 2 without one left out): Kruskal-Wallis" in text
+    assert "))" not in text
