@@ -932,11 +932,18 @@ def _limits(ctx: _Context) -> Section:
             items.append(f"{_clusters_word(weak)} {enumerate_words(weak)} "
                          f"{'have' if len(weak) > 1 else 'has'} AU < {pct(AU_STRONG)}: the "
                          f"data do not firmly support {them}.")
-    small = [c.name for c in ctx.clusters if c.size <= 2]
+    small = {c.name: c.size for c in ctx.clusters if c.size <= 2}
     if small:
-        items.append(f"{_clusters_word(small)} {enumerate_words(small)} "
-                     f"{'have' if len(small) > 1 else 'has'} at most 2 samples: outliers "
-                     "rather than groups.")
+        # the sizes themselves: 'Cluster 8 has at most 2 samples' left the reader guessing
+        sizes = sorted(set(small.values()))
+        if len(small) == 1:
+            how = ("has 1 sample: an outlier rather than a group" if sizes[0] == 1 else
+                   "has 2 samples: outliers rather than a group")
+        else:
+            count = (f"{sizes[0]} sample{'s' if sizes[0] > 1 else ''} each" if len(sizes) == 1
+                     else "1 or 2 samples")
+            how = f"have {count}: outliers rather than groups"
+        items.append(f"{_clusters_word(list(small))} {enumerate_words(list(small))} {how}.")
     items += _batch_sentences(ctx)
     items += _numeric_sentences(ctx)
     items += _uncompared_sheet_columns(ctx)

@@ -88,8 +88,12 @@ def test_one_small_cluster_is_named_in_the_singular():
     adata.X[0] += 30.0  # one far outlier: a cluster of its own
     limits = report_text(adata, n_clusters=4)["limits"]
     assert "Cluster " in limits
-    assert " has at most 2 samples" in limits
-    assert "Clusters" not in limits.split(" has at most")[0].split(".")[-1]
+    # and with its size: "Cluster 8 has at most 2 samples" (Golub cut into 8) left it open
+    assert "Cluster 1 has 1 sample: an outlier rather than a group." in limits
+    assert "at most" not in limits
+    adata.X[1] -= 30.0  # a second outlier, far from the first: two clusters of one
+    limits = report_text(adata, n_clusters=5)["limits"]
+    assert " have 1 sample each: outliers rather than groups." in limits
 
 
 def clustered(n_per_group: int = 8, n_groups: int = 3) -> ad.AnnData:
