@@ -481,6 +481,13 @@ def _choosing_k(ctx: _Context) -> Section:
     if hasattr(choice, "get") and choice.get("k") is not None:
         blocks.append(Paragraph(str(choice.get("message")) if choice.get("message") else
                                 f"k = {choice['k']} was chosen from the data."))
+        if ctx.types_confirm:
+            # tl.choose_k's message ('the groups are WEAK ... treat these clusters with
+            # caution') knows nothing of the types, which here say otherwise
+            blocks.append(Paragraph("The known sample types say otherwise: the clusters match "
+                                    f"them beyond chance ({ctx.types_confirm}), so the "
+                                    "silhouette test missed real groups here; its verdict is "
+                                    "no evidence that there are none."))
         given = ctx.summary.get("parameters", {}).get("n_clusters")
         if isinstance(given, int) and given != int(choice["k"]):
             blocks.append(Paragraph(f"This run was cut into k = {ctx.k} clusters (given), not "

@@ -953,12 +953,18 @@ def test_no_evidence_of_groups_is_not_said_of_clusters_the_types_confirm():
     assert "do not read its verdict as the absence of groups" in texts["limits"]
     assert "arbitrary cut fell" not in texts["markers"]
     assert "these genes describe how those types differ" in texts["markers"]
+    # and under tl.choose_k's own message ('the groups are WEAK ... treat these clusters with
+    # caution'), which knows nothing of the types
+    assert "the groups are WEAK" in texts["choosing-k"]
+    assert ("The known sample types say otherwise: the clusters match them beyond chance "
+            "(ARI 1.000, permutation p = 0.001)") in texts["choosing-k"]
     # types the clusters do not follow leave the warning as it was
     shuffled = two_tissues()
     shuffled.obs["type"] = pd.Categorical(np.tile(["normal", "tumour"], 9)[:17])
     texts = report_text(shuffled, markers=True)
     assert "NO EVIDENCE OF GROUPS" in texts["overview"]
     assert "arbitrary cut fell" in texts["markers"]
+    assert "say otherwise" not in texts["choosing-k"]
 
 
 def test_a_batch_the_types_follow_as_much_is_said_to_be_confounded_with_them():
