@@ -296,11 +296,19 @@ def _structure_sentence(ctx: _Context) -> str:
     jump = ctx.jumps.get(ctx.k)
     if jump is not None:
         parts.append(f"the merges undone by the cut are {jump:.2f}x the highest merge kept")
-    best = max(ctx.jumps, key=ctx.jumps.get) if ctx.jumps else None
     text = "Structure: " + "; ".join(parts) + "."
-    if best is not None and best != ctx.k:
-        text += (f" The largest jump in merge height is at k = {best} "
-                 f"({ctx.jumps[best]:.2f}x).")
+    if not ctx.jumps:
+        return text
+    # ties as shown named together: Golub's 1.2743x (k = 2) and 1.2708x (k = 3) both read
+    # 1.27x, and 'the largest jump is at k = 2 (1.27x)' beside the table's k = 3 at 1.27x
+    # named one winner of a tie
+    top = f"{max(ctx.jumps.values()):.2f}"
+    best = [k for k, j in ctx.jumps.items() if f"{j:.2f}" == top]
+    if ctx.k not in best:
+        text += (f" The largest jump{'s' if len(best) > 1 else ''} in merge height "
+                 f"{'are' if len(best) > 1 else 'is'} at k = "
+                 f"{enumerate_words([str(k) for k in best])} ({top}x"
+                 f"{' each' if len(best) > 1 else ''}).")
     return text
 
 

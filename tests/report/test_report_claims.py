@@ -1046,3 +1046,24 @@ def test_a_calm_numeric_column_with_missing_values_has_no_nested_parentheses():
     text = " ".join(_numeric_sentences(SimpleNamespace(numerics=found)))
     assert ", over the 22 samples with a value; 2 without one left out): Kruskal-Wallis" in text
     assert "))" not in text
+
+
+def test_jumps_that_tie_as_shown_are_named_together():
+    # before: Golub cut into 8 read 'The largest jump in merge height is at k = 2 (1.27x)'
+    # while the table beside it gave k = 3 1.27x too (1.2743 and 1.2708)
+    from types import SimpleNamespace
+
+    from gexclust._report._content import _structure_sentence
+
+    def sentence(k, jumps):
+        context = SimpleNamespace(summary={"cophenetic_correlation": 0.709}, silhouette=0.104,
+                                  jumps=jumps, k=k)
+        return _structure_sentence(context)
+
+    golub = {2: 1.2743, 3: 1.2708, 4: 1.1518, 8: 1.0471}
+    assert sentence(8, golub).endswith(
+        " The largest jumps in merge height are at k = 2 and 3 (1.27x each).")
+    assert "largest jump" not in sentence(3, golub)  # this cut is one of them
+    assert "largest jump" not in sentence(2, golub)
+    assert sentence(8, {2: 1.44, 3: 1.03, 8: 1.17}).endswith(
+        " The largest jump in merge height is at k = 2 (1.44x).")
