@@ -866,7 +866,11 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), f"{r.log2fc:+.2f}",
              f"{r.pval_adj:.2g}" if np.isfinite(r.pval_adj) else "n/a"]
             for r in table.itertuples()]
-    blocks.append(Table(cols, rows, caption=f"Top {N_MARKERS} genes up and down per cluster",
+    # ranked by t, not by p: Welch's degrees of freedom differ per gene, so the adj. p column
+    # is not in order (the example's cluster 1: 7.1e-31, 3.9e-25, then 1.1e-25)
+    blocks.append(Table(cols, rows, caption=f"Top {N_MARKERS} genes up and down per cluster, "
+                        "ranked by the Welch t statistic (the degrees of freedom differ "
+                        "between genes, so the adjusted p-values need not fall in order)",
                         numeric=(4, 5)))
     if "markers" in figures:
         effect = ("the difference of the means (a log2 fold change only if the input is "

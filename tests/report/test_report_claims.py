@@ -1067,3 +1067,24 @@ def test_jumps_that_tie_as_shown_are_named_together():
     assert "largest jump" not in sentence(2, golub)
     assert sentence(8, {2: 1.44, 3: 1.03, 8: 1.17}).endswith(
         " The largest jump in merge height is at k = 2 (1.44x).")
+
+
+def test_the_marker_table_says_it_is_ranked_by_t_not_by_p():
+    # before: captioned 'Top 5 genes up and down per cluster' alone, its adj. p column read
+    # 7.1e-31, 3.9e-25, 1.1e-25 down cluster 1 of the example, as if misordered
+    from gexclust._report._markers import marker_table
+    from gexclust._report._model import Table
+
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    table = marker_table(adata)
+    report = build_report(adata, summary, {}, table)
+    section = next(s for s in report.sections if s.key == "markers")
+    caption = next(b.caption for b in section.blocks if isinstance(b, Table))
+    assert caption == ("Top 5 genes up and down per cluster, ranked by the Welch t statistic "
+                       "(the degrees of freedom differ between genes, so the adjusted p-values "
+                       "need not fall in order)")
+    up = table[(table["group"] == "1") & (table["direction"] == "up")]
+    assert list(up["score"]) == sorted(up["score"], reverse=True)  # as the caption says
