@@ -1088,3 +1088,25 @@ def test_the_marker_table_says_it_is_ranked_by_t_not_by_p():
                        "need not fall in order)")
     up = table[(table["group"] == "1") & (table["direction"] == "up")]
     assert list(up["score"]) == sorted(up["score"], reverse=True)  # as the caption says
+
+
+def test_fewer_clusters_that_keep_every_type_whole_are_not_said_to_partly_match():
+    # before: the example cut into 2 (and --all-genes, --scale zscore, which choose k = 2)
+    # read 'The 2 clusters partly match the 5 known sample types: ARI 0.397', of clusters
+    # that split no type (Bone_Marrow and PB against AML and the CD34 types)
+    adata = make_planted(n_per_group=8, n_groups=4, n_genes=60)
+    texts = report_text(adata, n_clusters=2)
+    assert "Every type lies within a single cluster." in texts["clusters"]
+    assert "partly match" not in texts["overview"]
+    assert ("The 2 clusters keep each of the 4 known sample types whole (none is split) but "
+            "join several in one cluster: ARI 0.311, NMI 0.577, purity 0.500, low because "
+            "the clusters are fewer than the types.") in texts["overview"]
+    # a type split between the clusters keeps the plain words
+    adata = make_planted(n_per_group=8, n_groups=4, n_genes=60)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[np.flatnonzero(types == "group0")[0]] = "group2"
+    adata.obs["type"] = types
+    texts = report_text(adata, n_clusters=2)
+    assert "Every type lies within a single cluster." not in texts["clusters"]
+    assert "keep each" not in texts["overview"]
+    assert "known sample types: ARI" in texts["overview"]
