@@ -136,6 +136,26 @@ class _Context:
         # results of earlier trees or other data are refused, never reported as this run's
         self.choice = facts.choice_of_k(adata)
         self.consensus = facts.consensus_result(adata)
+        self.types_confirm = _types_confirm(self)
+
+
+def _types_confirm(ctx: _Context) -> str | None:
+    """'ARI 1.000, permutation p = 0.001': clusters the known types confirm, though untested.
+
+    Given only when the test of structure found no groups but the clusters match the known
+    types beyond chance; else None.
+
+    GSE781 GPL97 z-scored: 'NO EVIDENCE OF GROUPS ... may be arbitrary cuts' stood above
+    'The 2 clusters closely match the 2 known sample types: ARI 1.000' (tumour vs normal).
+    """
+    choice, ari = ctx.choice, ctx.summary.get("ari_vs_type")
+    if (not hasattr(choice, "get") or choice.get("strong") is not False or not ctx.has_types
+            or ari is None or ctx.k < 2 or ari < BATCH_ARI):
+        return None
+    p = facts.type_agreement_p(ctx.adata)
+    if not p <= BATCH_ALPHA:
+        return None
+    return f"ARI {fmt(ari)}, permutation p = {fmt(p)}"
 
 
 # ---------------------------------------------------------------------------- sections
@@ -204,6 +224,12 @@ def _verdict_sentence(ctx: _Context) -> str:
                 f"p = {fmt(float(p_k), 2)} against the copies' silhouettes at that k"
                 + (" (within chance: this cut alone is no clearer than in one cloud)."
                    if float(p_k) > ALPHA_K else "."))
+    if ctx.types_confirm:
+        return ("Test of structure: the silhouettes of the cuts are no higher than in rotated "
+                "copies of the data (one cloud with the same gene covariance, no groups"
+                f"{p_text}), but the clusters match the known sample types beyond chance "
+                f"({ctx.types_confirm}): they are not arbitrary cuts; this test missed groups "
+                "that the types show.")
     return ("NO EVIDENCE OF GROUPS: the silhouettes of the cuts are no higher than in rotated "
             "copies of the data (one cloud with the same gene covariance, no groups"
             f"{p_text}); the clusters below may be arbitrary cuts of a continuum.")
@@ -236,6 +262,15 @@ def _agreement_sentence(ctx: _Context) -> str:
         return (f"The {ctx.k} clusters are {how} but divide the {ctx.n_types} known sample "
                 f"types between them: ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}"
                 f"{_left_out(ctx)}.")
+    whole = ctx.spread and all(len(where) == 1 for where in ctx.spread.values())
+    if ari < 0.9 and 1 < ctx.k < ctx.n_types and whole:
+        # fewer clusters than types, no type split: the ARI is low because types are joined,
+        # not mixed (the example cut into 2: 'partly match', ARI 0.397, of clusters that keep
+        # all 5 types whole, Bone_Marrow and PB against the CD34 and AML types)
+        return (f"The {ctx.k} clusters keep each of the {ctx.n_types} known sample types whole "
+                f"(none is split) but join several in one cluster: ARI {fmt(ari)}, NMI "
+                f"{fmt(s.get('nmi_vs_type'))}, purity {fmt(purity)}{_left_out(ctx)}, low "
+                "because the clusters are fewer than the types.")
     return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
             f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
             f"{fmt(purity)}{_left_out(ctx)}.")
@@ -270,11 +305,19 @@ def _structure_sentence(ctx: _Context) -> str:
     jump = ctx.jumps.get(ctx.k)
     if jump is not None:
         parts.append(f"the merges undone by the cut are {jump:.2f}x the highest merge kept")
-    best = max(ctx.jumps, key=ctx.jumps.get) if ctx.jumps else None
     text = "Structure: " + "; ".join(parts) + "."
-    if best is not None and best != ctx.k:
-        text += (f" The largest jump in merge height is at k = {best} "
-                 f"({ctx.jumps[best]:.2f}x).")
+    if not ctx.jumps:
+        return text
+    # ties as shown named together: Golub's 1.2743x (k = 2) and 1.2708x (k = 3) both read
+    # 1.27x, and 'the largest jump is at k = 2 (1.27x)' beside the table's k = 3 at 1.27x
+    # named one winner of a tie
+    top = f"{max(ctx.jumps.values()):.2f}"
+    best = [k for k, j in ctx.jumps.items() if f"{j:.2f}" == top]
+    if ctx.k not in best:
+        text += (f" The largest jump{'s' if len(best) > 1 else ''} in merge height "
+                 f"{'are' if len(best) > 1 else 'is'} at k = "
+                 f"{enumerate_words([str(k) for k in best])} ({top}x"
+                 f"{' each' if len(best) > 1 else ''}).")
     return text
 
 
@@ -455,6 +498,13 @@ def _choosing_k(ctx: _Context) -> Section:
     if hasattr(choice, "get") and choice.get("k") is not None:
         blocks.append(Paragraph(str(choice.get("message")) if choice.get("message") else
                                 f"k = {choice['k']} was chosen from the data."))
+        if ctx.types_confirm:
+            # tl.choose_k's message ('the groups are WEAK ... treat these clusters with
+            # caution') knows nothing of the types, which here say otherwise
+            blocks.append(Paragraph("The known sample types say otherwise: the clusters match "
+                                    f"them beyond chance ({ctx.types_confirm}), so the "
+                                    "silhouette test missed real groups here; its verdict is "
+                                    "no evidence that there are none."))
         given = ctx.summary.get("parameters", {}).get("n_clusters")
         if isinstance(given, int) and given != int(choice["k"]):
             blocks.append(Paragraph(f"This run was cut into k = {ctx.k} clusters (given), not "
@@ -689,8 +739,11 @@ def _within_consensus_sentence(ctx: _Context) -> str | None:
     if not within or not any(np.isfinite(v) for v in within.values()):
         return None
     shown = [f"{pct(v)} (cluster {c})" for c, v in within.items() if np.isfinite(v)]
-    return (f"Pairs of samples inside this run's clusters were clustered together in "
-            f"{enumerate_words(shown)} of the resamples that drew both.")
+    # a mean over the pairs, said so: Golub's cluster 1 at 90% has 30% of its pairs at or
+    # below 90% and one at 56%, which 'pairs ... were clustered together in 90%' hid
+    return (f"Pairs of samples inside this run's clusters were clustered together, on "
+            f"average over the pairs, in {enumerate_words(shown)} of the resamples that drew "
+            "both.")
 
 
 def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
@@ -786,7 +839,12 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
         "get tiny p-values too. They rank genes; the evidence that the groups are real is "
         "the test of structure, the known types and, if run, bootstrap or consensus.")]
     choice = ctx.choice
-    if hasattr(choice, "get") and choice.get("strong") is False:
+    if ctx.types_confirm:
+        blocks.append(Paragraph("The test of structure found no evidence of groups in this "
+                                "run, but the clusters match the known sample types beyond "
+                                f"chance ({ctx.types_confirm}): these genes describe how "
+                                "those types differ, as far as the clusters follow them."))
+    elif hasattr(choice, "get") and choice.get("strong") is False:
         blocks.append(Paragraph("The test of structure found no evidence of groups in this "
                                 "run, so these genes describe where an arbitrary cut fell, "
                                 "not a biological difference."))
@@ -817,7 +875,11 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), f"{r.log2fc:+.2f}",
              f"{r.pval_adj:.2g}" if np.isfinite(r.pval_adj) else "n/a"]
             for r in table.itertuples()]
-    blocks.append(Table(cols, rows, caption=f"Top {N_MARKERS} genes up and down per cluster",
+    # ranked by t, not by p: Welch's degrees of freedom differ per gene, so the adj. p column
+    # is not in order (the example's cluster 1: 7.1e-31, 3.9e-25, then 1.1e-25)
+    blocks.append(Table(cols, rows, caption=f"Top {N_MARKERS} genes up and down per cluster, "
+                        "ranked by the Welch t statistic (the degrees of freedom differ "
+                        "between genes, so the adjusted p-values need not fall in order)",
                         numeric=(4, 5)))
     if "markers" in figures:
         effect = ("the difference of the means (a log2 fold change only if the input is "
@@ -878,10 +940,14 @@ def _limits(ctx: _Context) -> Section:
         items.append(f"k = {ctx.k} was set by hand, not chosen from the data.")
     elif choice.get("strong") is not None and not bool(choice.get("strong")):
         p = choice.get("p_value")
-        items.append("tl.choose_k found no clear group structure (the silhouettes are not "
-                     "above those of rotated copies of the data, one cloud with the same gene "
-                     "covariance" + (f", p = {fmt(float(p))}" if p is not None else "")
-                     + "): the clusters may be arbitrary cuts of a continuum.")
+        found = ("tl.choose_k found no clear group structure (the silhouettes are not "
+                 "above those of rotated copies of the data, one cloud with the same gene "
+                 "covariance" + (f", p = {fmt(float(p))}" if p is not None else "") + ")")
+        items.append(f"{found}; yet the clusters match the known sample types beyond chance "
+                     f"({ctx.types_confirm}), so they follow real groups that this test lacks "
+                     "the power to see: do not read its verdict as the absence of groups."
+                     if ctx.types_confirm else
+                     f"{found}: the clusters may be arbitrary cuts of a continuum.")
     elif (cut := _cut_within_chance(ctx)) is not None:
         items.append(cut)
     if ctx.support is None and _within_consensus_sentence(ctx):
@@ -897,11 +963,18 @@ def _limits(ctx: _Context) -> Section:
             items.append(f"{_clusters_word(weak)} {enumerate_words(weak)} "
                          f"{'have' if len(weak) > 1 else 'has'} AU < {pct(AU_STRONG)}: the "
                          f"data do not firmly support {them}.")
-    small = [c.name for c in ctx.clusters if c.size <= 2]
+    small = {c.name: c.size for c in ctx.clusters if c.size <= 2}
     if small:
-        items.append(f"{_clusters_word(small)} {enumerate_words(small)} "
-                     f"{'have' if len(small) > 1 else 'has'} at most 2 samples: outliers "
-                     "rather than groups.")
+        # the sizes themselves: 'Cluster 8 has at most 2 samples' left the reader guessing
+        sizes = sorted(set(small.values()))
+        if len(small) == 1:
+            how = ("has 1 sample: an outlier rather than a group" if sizes[0] == 1 else
+                   "has 2 samples: outliers rather than a group")
+        else:
+            count = (f"{sizes[0]} sample{'s' if sizes[0] > 1 else ''} each" if len(sizes) == 1
+                     else "1 or 2 samples")
+            how = f"have {count}: outliers rather than groups"
+        items.append(f"{_clusters_word(list(small))} {enumerate_words(list(small))} {how}.")
     items += _batch_sentences(ctx)
     items += _numeric_sentences(ctx)
     items += _uncompared_sheet_columns(ctx)
@@ -1035,14 +1108,23 @@ def _numeric_sentences(ctx: _Context) -> list[str]:
         elif _numeric_like(f):
             out.append(f"The clusters differ in the numeric .obs column '{f.column}': "
                        f"Kruskal-Wallis H {fmt(f.h, 2)}, epsilon² {fmt(f.epsilon2)} "
-                       f"{_over(f)}, {_p_text(f)}; medians per cluster {_medians(f)}. If that "
+                       f"{_over(f)}{_chance_note(f)}, {_p_text(f)}; medians per cluster "
+                       f"{_medians(f)}. If that "
                        "column is a sample property such as RNA quality, an age or a scan "
                        "order, the clusters may reflect it rather than biology."
                        + _with_types(f) + _numbering(f))
+        elif f.epsilon2 >= NUMERIC_EFFECT and f.epsilon2 <= _chance_epsilon2(f):
+            # many small clusters: GSE781 cut into 8 gave 'Age' 0.411 where random clusters of
+            # those sizes give 0.438, and the report said the clusters 'differ' in it
+            out.append(f"The clusters do not differ in the numeric .obs column '{f.column}' "
+                       f"more than random clusters of their sizes would: epsilon² "
+                       f"{fmt(f.epsilon2)} {_over(f)}, where chance alone gives "
+                       f"{fmt(_chance_epsilon2(f))} on average ({_p_text(f)}).")
         elif f.epsilon2 >= NUMERIC_EFFECT:
             out.append(f"The clusters differ in the numeric .obs column '{f.column}' at "
                        f"epsilon² {fmt(f.epsilon2)}, but {_over(f)} that is within chance "
-                       f"({_p_text(f)}).")
+                       f"({_p_text(f)}; chance alone gives {fmt(_chance_epsilon2(f))} on "
+                       "average).")
         elif f.p_value <= BATCH_ALPHA:
             out.append(f"The clusters differ weakly in the numeric .obs column '{f.column}' "
                        f"(epsilon² {fmt(f.epsilon2)}, below the {NUMERIC_EFFECT} from which "
@@ -1051,12 +1133,33 @@ def _numeric_sentences(ctx: _Context) -> list[str]:
                        "that column is a sample property, it is partly confounded with the "
                        "clusters." + _with_types(f) + _numbering(f))
         else:
-            calm.append(f"'{f.column}' ({_p_text(f)}, {_over(f)})")
+            # no parentheses inside the parentheses: 'over the 16 samples with a value (1
+            # without one left out))' read as a slip
+            left = f"; {f.n_missing} without one left out" if f.n_missing else ""
+            calm.append(f"'{f.column}' ({_p_text(f)}, over the {f.n_samples} samples with a "
+                        f"value{left})")
     if calm:
         out.append(f"The clusters do not differ beyond chance in the numeric .obs "
                    f"column{'s' if len(calm) > 1 else ''} {enumerate_words(calm)}: "
                    "Kruskal-Wallis across the clusters.")
     return out
+
+
+def _chance_epsilon2(numeric: facts.NumericFacts) -> float:
+    """Epsilon² that random clusters of these sizes give on average: E[H] = k - 1 under H0.
+
+    With many small clusters it is large (8 clusters of 17 samples: 7/16 = 0.44), so an
+    epsilon² above Cohen's 0.14 is no difference by itself.
+    """
+    return (numeric.n_groups - 1) / max(numeric.n_samples - 1, 1)
+
+
+def _chance_note(numeric: facts.NumericFacts) -> str:
+    """' (chance alone gives 0.438 on average)' where that is itself a 'large' epsilon²."""
+    chance = _chance_epsilon2(numeric)
+    if chance < NUMERIC_EFFECT:
+        return ""
+    return f" (chance alone gives {fmt(chance)} on average)"
 
 
 def _numeric_table(ctx: _Context) -> Table:
@@ -1152,7 +1255,7 @@ def _batch_sentences(ctx: _Context) -> list[str]:
             out.append(f"The clusters agree with the .obs column '{b.column}' ({b.n_levels} "
                        f"values, {b.n_samples} samples) at ARI {fmt(b.ari)}{than}, "
                        f"permutation p = {fmt(b.p_value)}: if that column is a batch, the "
-                       "clusters may reflect it rather than biology.")
+                       "clusters may reflect it rather than biology." + _through_types(b))
         elif b.relation == "other" and 0 < b.ari < BATCH_ARI and b.p_value <= BATCH_ALPHA:
             # GSE781 GPL96: 'Lot batch' at ARI 0.237, p = 0.046 (8 of the 9 tumours in one
             # lot) was only a row of the table below
@@ -1160,8 +1263,22 @@ def _batch_sentences(ctx: _Context) -> list[str]:
                        f"{fmt(b.ari)}, below the {BATCH_ARI} from which this report calls it "
                        f"following a column) but beyond chance (permutation p = "
                        f"{fmt(b.p_value)}): if that column is a batch, it is partly "
-                       "confounded with the clusters.")
+                       "confounded with the clusters." + _through_types(b))
     return out
+
+
+def _through_types(b: facts.BatchFacts) -> str:
+    """The caveat for a column the sample types follow at least as much as the clusters do.
+
+    Bladder: the clusters follow the processing date at ARI 0.155, the types at 0.171 (batch
+    4 holds only biopsies, batch 3 only normals): the design confounds batch and type, and
+    the clusters' agreement with the batch may come through the types alone.
+    """
+    if not b.types_ari >= b.ari:  # NaN too: no types to compare
+        return ""
+    return (f" The sample types agree with it at least as much (ARI {fmt(b.types_ari)}): "
+            "column and type are partly confounded in the design, so the clusters may follow "
+            "it only through the types.")
 
 
 def _clusters_word(names: list[str]) -> str:

@@ -88,8 +88,12 @@ def test_one_small_cluster_is_named_in_the_singular():
     adata.X[0] += 30.0  # one far outlier: a cluster of its own
     limits = report_text(adata, n_clusters=4)["limits"]
     assert "Cluster " in limits
-    assert " has at most 2 samples" in limits
-    assert "Clusters" not in limits.split(" has at most")[0].split(".")[-1]
+    # and with its size: "Cluster 8 has at most 2 samples" (Golub cut into 8) left it open
+    assert "Cluster 1 has 1 sample: an outlier rather than a group." in limits
+    assert "at most" not in limits
+    adata.X[1] -= 30.0  # a second outlier, far from the first: two clusters of one
+    limits = report_text(adata, n_clusters=5)["limits"]
+    assert " have 1 sample each: outliers rather than groups." in limits
 
 
 def clustered(n_per_group: int = 8, n_groups: int = 3) -> ad.AnnData:
@@ -910,8 +914,10 @@ def test_a_consensus_says_how_often_each_clusters_samples_stay_together():
     shown = " and ".join([", ".join(f"{100 * expected[c]:.0f}% (cluster {c})"
                                     for c in ("1", "2")), f"{100 * expected['3']:.0f}% "
                           "(cluster 3)"])
-    within = (f"Pairs of samples inside this run's clusters were clustered together in {shown} "
-              "of the resamples that drew both.")
+    # a mean over each cluster's pairs, said so (before: '... clustered together in 90%
+    # (cluster 1)' of Golub's, whose pairs range from 56% to 100%)
+    within = (f"Pairs of samples inside this run's clusters were clustered together, on "
+              f"average over the pairs, in {shown} of the resamples that drew both.")
     pac = adata.uns["consensus"]["pac"][1]
     assert (f"Consensus at k = 3: PAC {pac:.3f} (the share of sample pairs clustered together "
             "in more than 10% and at most 90% of the resamples that drew both; 0 = perfectly "
@@ -919,3 +925,188 @@ def test_a_consensus_says_how_often_each_clusters_samples_stay_together():
     assert within in texts["support"]
     assert "how each cluster holds up when genes are resampled is not known" in texts["limits"]
     assert "the stability of each cluster is not known" not in texts["limits"]
+
+
+def two_tissues(seed: int = 0) -> ad.AnnData:
+    """17 samples, 8 normal and 9 tumour, which differ by 1.6 sd in 20 of 200 genes: as GSE781."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(8.0, 1.0, size=(17, 200))
+    X[8:, :20] += 1.6
+    obs = pd.DataFrame({"type": pd.Categorical(["normal"] * 8 + ["tumour"] * 9)},
+                       index=[f"s{i}" for i in range(17)])
+    return ad.AnnData(X, obs=obs)
+
+
+def test_no_evidence_of_groups_is_not_said_of_clusters_the_types_confirm():
+    # before: GSE781 GPL97 --scale zscore read 'NO EVIDENCE OF GROUPS ... the clusters below
+    # may be arbitrary cuts of a continuum' right above 'The 2 clusters closely match the 2
+    # known sample types: ARI 1.000', and the markers (CA9, UMOD) were 'where an arbitrary
+    # cut fell, not a biological difference'
+    texts = report_text(two_tissues(), markers=True)
+    overview = texts["overview"]
+    assert "ARI 1.000" in overview
+    assert "no higher than in rotated copies" in overview  # the test's verdict is still given
+    assert "NO EVIDENCE OF GROUPS" not in overview
+    assert "arbitrary cuts of a continuum" not in overview + texts["limits"]
+    assert ("but the clusters match the known sample types beyond chance (ARI 1.000, "
+            "permutation p = 0.001): they are not arbitrary cuts") in overview
+    assert "do not read its verdict as the absence of groups" in texts["limits"]
+    assert "arbitrary cut fell" not in texts["markers"]
+    assert "these genes describe how those types differ" in texts["markers"]
+    # and under tl.choose_k's own message ('the groups are WEAK ... treat these clusters with
+    # caution'), which knows nothing of the types
+    assert "the groups are WEAK" in texts["choosing-k"]
+    assert ("The known sample types say otherwise: the clusters match them beyond chance "
+            "(ARI 1.000, permutation p = 0.001)") in texts["choosing-k"]
+    # types the clusters do not follow leave the warning as it was
+    shuffled = two_tissues()
+    shuffled.obs["type"] = pd.Categorical(np.tile(["normal", "tumour"], 9)[:17])
+    texts = report_text(shuffled, markers=True)
+    assert "NO EVIDENCE OF GROUPS" in texts["overview"]
+    assert "arbitrary cut fell" in texts["markers"]
+    assert "say otherwise" not in texts["choosing-k"]
+
+
+def test_a_batch_the_types_follow_as_much_is_said_to_be_confounded_with_them():
+    # before: bladder with its sheet said the clusters agree weakly with 'batch' (ARI 0.155,
+    # p = 0.001) 'if that column is a batch, it is partly confounded with the clusters', and
+    # not that the types agree with the processing dates more (ARI 0.171: batch 3 holds only
+    # normals, batch 4 only biopsies), so the agreement may come through the types alone
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _batch_sentences
+
+    adata = clustered()
+    cluster = adata.obs["cluster"].astype(str).to_numpy()
+    lot = np.where(cluster == "3", "L2", "L1")
+    lot[np.flatnonzero(cluster == "2")[:2]] = "L2"
+    adata.obs["lot"] = lot
+    found = {b.column: b for b in facts.batch_columns(adata)}
+    assert found["lot"].relation == "other"
+    assert found["lot"].types_ari == pytest.approx(found["lot"].ari)  # clusters = types here
+    context = SimpleNamespace(batches=[found["lot"]], summary={"ari_vs_type": 1.0})
+    text = " ".join(_batch_sentences(context))
+    assert (f"The sample types agree with it at least as much (ARI {found['lot'].ari:.3f}): "
+            "column and type are partly confounded in the design, so the clusters may follow "
+            "it only through the types.") in text
+    # a lot the clusters follow more than the types do (GSE781 GPL96 z-scored: 0.383 against
+    # the types' 0.237) keeps its caution alone, as does a column without types to compare
+    for types_ari in (0.237, float("nan")):
+        lot = facts.BatchFacts("Lot batch", 0.383, 2, 17, 0.02, "other", types_ari)
+        context = SimpleNamespace(batches=[lot], summary={"ari_vs_type": 0.764})
+        text = " ".join(_batch_sentences(context))
+        assert "the clusters may reflect it rather than biology." in text
+        assert "through the types" not in text
+
+
+def test_many_small_clusters_are_not_said_to_differ_in_a_column_by_chance_alone():
+    # before: GSE781 cut into 8 clusters (17 samples) said 'The clusters differ in the numeric
+    # .obs column 'Age' at epsilon² 0.411, but ... within chance (p = 0.540)', where random
+    # clusters of those sizes give 0.438 on average (E[H] = k - 1): no difference at all
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _numeric_sentences
+
+    adata = clustered(n_per_group=2, n_groups=8)  # 16 samples, 8 clusters of 2
+    rng = np.random.default_rng(6)
+    adata.obs["age"] = np.round(rng.uniform(20, 80, adata.n_obs), 1)
+    found = {f.column: f for f in facts.numeric_columns(adata)}
+    assert found["age"].epsilon2 == pytest.approx(0.429, abs=5e-4)  # > Cohen's 0.14
+    text = " ".join(_numeric_sentences(SimpleNamespace(numerics=[found["age"]])))
+    assert "The clusters differ" not in text
+    assert ("The clusters do not differ in the numeric .obs column 'age' more than random "
+            "clusters of their sizes would: epsilon² 0.429 over the 16 samples with a value, "
+            "where chance alone gives 0.467 on average (permutation p = ") in text
+    # above the chance level and beyond chance: the expectation is given with the difference
+    code = adata.obs["cluster"].cat.codes.to_numpy().astype(float)
+    adata.obs["rank"] = code + rng.uniform(0, 0.5, adata.n_obs)  # ordered by cluster
+    rank = {f.column: f for f in facts.numeric_columns(adata)}["rank"]
+    text = " ".join(_numeric_sentences(SimpleNamespace(numerics=[rank])))
+    assert "The clusters differ in the numeric .obs column 'rank'" in text
+    assert "(chance alone gives 0.467 on average), permutation p = 0.001" in text
+
+
+def test_a_calm_numeric_column_with_missing_values_has_no_nested_parentheses():
+    # before: GSE781 GPL97 read "'Age' (permutation p = 0.674, over the 16 samples with a
+    # value (1 without one left out)): Kruskal-Wallis across the clusters"
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _numeric_sentences
+
+    adata = clustered()
+    age = np.round(np.random.default_rng(1).uniform(20, 80, adata.n_obs), 1)
+    age[:2] = np.nan
+    adata.obs["age"] = age
+    found = [f for f in facts.numeric_columns(adata) if f.column == "age"]
+    assert found[0].p_value > 0.05  # a calm column
+    assert found[0].epsilon2 < 0.14
+    text = " ".join(_numeric_sentences(SimpleNamespace(numerics=found)))
+    assert ", over the 22 samples with a value; 2 without one left out): Kruskal-Wallis" in text
+    assert "))" not in text
+
+
+def test_jumps_that_tie_as_shown_are_named_together():
+    # before: Golub cut into 8 read 'The largest jump in merge height is at k = 2 (1.27x)'
+    # while the table beside it gave k = 3 1.27x too (1.2743 and 1.2708)
+    from types import SimpleNamespace
+
+    from gexclust._report._content import _structure_sentence
+
+    def sentence(k, jumps):
+        context = SimpleNamespace(summary={"cophenetic_correlation": 0.709}, silhouette=0.104,
+                                  jumps=jumps, k=k)
+        return _structure_sentence(context)
+
+    golub = {2: 1.2743, 3: 1.2708, 4: 1.1518, 8: 1.0471}
+    assert sentence(8, golub).endswith(
+        " The largest jumps in merge height are at k = 2 and 3 (1.27x each).")
+    assert "largest jump" not in sentence(3, golub)  # this cut is one of them
+    assert "largest jump" not in sentence(2, golub)
+    assert sentence(8, {2: 1.44, 3: 1.03, 8: 1.17}).endswith(
+        " The largest jump in merge height is at k = 2 (1.44x).")
+
+
+def test_the_marker_table_says_it_is_ranked_by_t_not_by_p():
+    # before: captioned 'Top 5 genes up and down per cluster' alone, its adj. p column read
+    # 7.1e-31, 3.9e-25, 1.1e-25 down cluster 1 of the example, as if misordered
+    from gexclust._report._markers import marker_table
+    from gexclust._report._model import Table
+
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    table = marker_table(adata)
+    report = build_report(adata, summary, {}, table)
+    section = next(s for s in report.sections if s.key == "markers")
+    caption = next(b.caption for b in section.blocks if isinstance(b, Table))
+    assert caption == ("Top 5 genes up and down per cluster, ranked by the Welch t statistic "
+                       "(the degrees of freedom differ between genes, so the adjusted p-values "
+                       "need not fall in order)")
+    up = table[(table["group"] == "1") & (table["direction"] == "up")]
+    assert list(up["score"]) == sorted(up["score"], reverse=True)  # as the caption says
+
+
+def test_fewer_clusters_that_keep_every_type_whole_are_not_said_to_partly_match():
+    # before: the example cut into 2 (and --all-genes, --scale zscore, which choose k = 2)
+    # read 'The 2 clusters partly match the 5 known sample types: ARI 0.397', of clusters
+    # that split no type (Bone_Marrow and PB against AML and the CD34 types)
+    adata = make_planted(n_per_group=8, n_groups=4, n_genes=60)
+    texts = report_text(adata, n_clusters=2)
+    assert "Every type lies within a single cluster." in texts["clusters"]
+    assert "partly match" not in texts["overview"]
+    assert ("The 2 clusters keep each of the 4 known sample types whole (none is split) but "
+            "join several in one cluster: ARI 0.311, NMI 0.577, purity 0.500, low because "
+            "the clusters are fewer than the types.") in texts["overview"]
+    # a type split between the clusters keeps the plain words
+    adata = make_planted(n_per_group=8, n_groups=4, n_genes=60)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[np.flatnonzero(types == "group0")[0]] = "group2"
+    adata.obs["type"] = types
+    texts = report_text(adata, n_clusters=2)
+    assert "Every type lies within a single cluster." not in texts["clusters"]
+    assert "keep each" not in texts["overview"]
+    assert "known sample types: ARI" in texts["overview"]
