@@ -1198,7 +1198,19 @@ def _cut_within_chance(ctx: _Context) -> str | None:
             f"copies of the data (one cloud, no groups) reach (p = {fmt(float(p_k), 2)}), so "
             "the evidence for these particular clusters has to come from elsewhere ("
             f"{'the known types, ' if ctx.has_types else ''}a clear gap in the tree, a "
-            "bootstrap).")
+            f"bootstrap{_consensus_evidence(ctx)}).")
+
+
+def _consensus_evidence(ctx: _Context) -> str:
+    """', or the consensus run here (PAC 0.199 at k = 2)' when one was run at this k."""
+    consensus = ctx.consensus
+    if not hasattr(consensus, "get") or consensus.get("pac") is None:
+        return ", a consensus clustering"
+    ks = [int(k) for k in np.asarray(consensus.get("k", []))]
+    pac = dict(zip(ks, np.asarray(consensus["pac"], dtype=float), strict=False)).get(ctx.k)
+    if pac is None:
+        return ", a consensus clustering at this k"
+    return f"; the consensus run here gives PAC {fmt(pac)} at k = {ctx.k}, see 'How sure'"
 
 
 def _batch_like(batch: facts.BatchFacts) -> bool:

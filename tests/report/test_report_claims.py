@@ -345,11 +345,26 @@ def test_the_limits_say_when_the_cut_shown_is_within_chance():
     same = report_with_choice(make_planted(n_per_group=8, n_groups=2, n_genes=40),
                               k_test=2, p_value_k=0.2)["limits"]
     assert "not at this run's k" not in same
-    assert "(the known types, a clear gap in the tree, a bootstrap)" in limits
+    assert ("(the known types, a clear gap in the tree, a bootstrap, a consensus "
+            "clustering)") in limits
     untyped = make_planted(n_per_group=8, n_groups=2, n_genes=40)
     del untyped.obs["type"]  # GSE781 without --type-from: no known types to lean on
     limits = report_with_choice(untyped, k_test=9, p_value_k=0.1)["limits"]
-    assert "elsewhere (a clear gap in the tree, a bootstrap)" in limits
+    assert "elsewhere (a clear gap in the tree, a bootstrap, a consensus clustering)" in limits
+    # golub --consensus 50: the list left out the consensus the run had made
+    import gexclust as gx
+
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    run = RunConfig()
+    cluster_samples(adata, run)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, method="ward",
+                    metric="euclidean", progress=False)
+    adata.uns["choose_k"].update(k_test=9, p_value_k=0.1)
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    limits = section_texts(build_report(adata, summary, {}, None))["limits"]
+    pac = adata.uns["consensus"]["pac"][0]
+    assert (f"a clear gap in the tree, a bootstrap; the consensus run here gives PAC {pac:.3f} "
+            "at k = 2, see 'How sure')") in limits
 
 
 def test_the_limits_say_when_no_batch_could_be_checked():
