@@ -269,8 +269,8 @@ def _agreement_sentence(ctx: _Context) -> str:
         # all 5 types whole, Bone_Marrow and PB against the CD34 and AML types)
         return (f"The {ctx.k} clusters keep each of the {ctx.n_types} known sample types whole "
                 f"(none is split) but join several in one cluster: ARI {fmt(ari)}, NMI "
-                f"{fmt(s.get('nmi_vs_type'))}, purity {fmt(purity)}{_left_out(ctx)}, low "
-                "because the clusters are fewer than the types.")
+                f"{fmt(s.get('nmi_vs_type'))}, purity {fmt(purity)}{_left_out(ctx)}; these "
+                "fall short of 1 only because the clusters are fewer than the types.")
     return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
             f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
             f"{fmt(purity)}{_left_out(ctx)}.")
@@ -739,6 +739,9 @@ def _within_consensus_sentence(ctx: _Context) -> str | None:
     if not within or not any(np.isfinite(v) for v in within.values()):
         return None
     shown = [f"{pct(v)} (cluster {c})" for c, v in within.items() if np.isfinite(v)]
+    if len(shown) > 2 and len({pct(v) for v in within.values()}) == 1:
+        # the example: '100% (cluster 1), 100% (cluster 2), 100% (cluster 3) and 100% ...'
+        shown = [f"{pct(next(iter(within.values())))} (each cluster)"]
     # a mean over the pairs, said so: Golub's cluster 1 at 90% has 30% of its pairs at or
     # below 90% and one at 56%, which 'pairs ... were clustered together in 90%' hid
     return (f"Pairs of samples inside this run's clusters were clustered together, on "

@@ -1114,8 +1114,10 @@ def test_fewer_clusters_that_keep_every_type_whole_are_not_said_to_partly_match(
     assert "Every type lies within a single cluster." in texts["clusters"]
     assert "partly match" not in texts["overview"]
     assert ("The 2 clusters keep each of the 4 known sample types whole (none is split) but "
-            "join several in one cluster: ARI 0.311, NMI 0.577, purity 0.500, low because "
-            "the clusters are fewer than the types.") in texts["overview"]
+            "join several in one cluster: ARI 0.311, NMI 0.577, purity 0.500; these fall "
+            "short of 1 only because the clusters are fewer than the types.") in texts["overview"]
+    # the example at its own k = 4 read 'ARI 0.898 ..., low because': high, not low
+    assert "low because" not in texts["overview"]
     # a type split between the clusters keeps the plain words
     adata = make_planted(n_per_group=8, n_groups=4, n_genes=60)
     types = adata.obs["type"].astype(str).to_numpy()
@@ -1125,3 +1127,19 @@ def test_fewer_clusters_that_keep_every_type_whole_are_not_said_to_partly_match(
     assert "Every type lies within a single cluster." not in texts["clusters"]
     assert "keep each" not in texts["overview"]
     assert "known sample types: ARI" in texts["overview"]
+
+
+def test_a_consensus_equal_in_every_cluster_is_said_once():
+    # the example with --consensus 30: '100% (cluster 1), 100% (cluster 2), 100% (cluster 3)
+    # and 100% (cluster 4)'
+    import gexclust as gx
+
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, method="ward",
+                    metric="euclidean", progress=False)
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    overview = section_texts(build_report(adata, summary, {}, None))["overview"]
+    assert ("clustered together, on average over the pairs, in 100% (each cluster) of the "
+            "resamples that drew both") in overview
