@@ -33,6 +33,10 @@ BATCH_ALPHA = 0.05
 NUMERIC_EFFECT = 0.14
 #: Level at which a single cut's silhouette is called beyond the rotated copies'.
 ALPHA_K = 0.05
+#: The upper end of PAC's window (Senbabaoglu et al. 2014): a pair of samples clustered
+#: together in at most this share of resamples is ambiguous, and so is a cluster whose pairs
+#: are, on average.
+PAC_HIGH = 0.9
 #: Purity from which clusters that outnumber the types are called nearly pure.
 PURE = 0.9
 #: Marker genes listed per cluster and direction.
@@ -749,6 +753,31 @@ def _within_consensus_sentence(ctx: _Context) -> str | None:
             "both.")
 
 
+def _unstable_clusters(ctx: _Context) -> str | None:
+    """The clusters whose samples the consensus keeps together in at most 90% of resamples.
+
+    PAC calls a pair ambiguous at that level; lung (k = 3, PAC 0.35) had a cluster at 76% on
+    average over its pairs, and the limits did not say so.
+    """
+    within = facts.within_cluster_consensus(ctx.adata, ctx.k) if hasattr(
+        ctx.consensus, "get") else None
+    if not within:
+        return None
+    weak = {c: v for c, v in within.items() if np.isfinite(v) and v <= PAC_HIGH}
+    if not weak:
+        return None
+    if len(weak) == 1:
+        ((c, v),) = weak.items()
+        which, share, they = f"cluster {c}", f"only {pct(v)}", "it is"
+    else:
+        which = "clusters " + enumerate_words([f"{c} ({pct(v)})" for c, v in weak.items()])
+        share, they = "only those shares", "they are"
+    return (f"The consensus keeps the samples of {which} together in {share} of the "
+            f"resamples that drew them (on average over their pairs; PAC calls a pair "
+            f"ambiguous at {pct(PAC_HIGH)} or less): {they} not reliably reproduced when the "
+            "samples are resampled.")
+
+
 def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
     blocks = []
     if ctx.support is None:
@@ -966,6 +995,8 @@ def _limits(ctx: _Context) -> Section:
             items.append(f"{_clusters_word(weak)} {enumerate_words(weak)} "
                          f"{'have' if len(weak) > 1 else 'has'} AU < {pct(AU_STRONG)}: the "
                          f"data do not firmly support {them}.")
+    if (unstable := _unstable_clusters(ctx)) is not None:
+        items.append(unstable)
     small = {c.name: c.size for c in ctx.clusters if c.size <= 2}
     if small:
         # the sizes themselves: 'Cluster 8 has at most 2 samples' left the reader guessing

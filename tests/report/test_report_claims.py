@@ -1143,3 +1143,37 @@ def test_a_consensus_equal_in_every_cluster_is_said_once():
     overview = section_texts(build_report(adata, summary, {}, None))["overview"]
     assert ("clustered together, on average over the pairs, in 100% (each cluster) of the "
             "resamples that drew both") in overview
+
+
+def test_the_limits_name_clusters_the_consensus_does_not_reproduce():
+    # lung --consensus 50 (k = 3, PAC 0.352): cluster 1's pairs were together in 76% of the
+    # resamples on average, and 'What this run cannot tell' said nothing of it
+    import gexclust as gx
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(3), 10)
+    X = rng.normal(7.0, 1.0, size=(30, 60))
+    X[groups == 0, :20] += 4.0
+    X[groups == 1, 20:40] += 1.0  # groups 1 and 2 barely apart: often mixed when resampled
+    obs = pd.DataFrame({"type": pd.Categorical([f"g{g}" for g in groups])},
+                       index=[f"s{i}" for i in range(30)])
+    adata = ad.AnnData(X, obs=obs)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=30, method="ward",
+                    metric="euclidean", progress=False)
+    from gexclust._report import _facts as facts
+
+    within = facts.within_cluster_consensus(adata, 3)
+    weak = [c for c, v in within.items() if v <= 0.9]
+    assert 0 < len(weak) < 3
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    limits = section_texts(build_report(adata, summary, {}, None))["limits"]
+    if len(weak) == 1:
+        which = f"cluster {weak[0]} together in only {100 * within[weak[0]]:.0f}%"
+    else:
+        which = "clusters " + " and ".join(f"{c} ({100 * within[c]:.0f}%)" for c in weak)
+    assert f"The consensus keeps the samples of {which}" in limits
+    assert "not reliably reproduced when the samples are resampled" in limits
+    stable = [c for c in within if c not in weak]
+    assert all(f"cluster {c} together" not in limits for c in stable)
