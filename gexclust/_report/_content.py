@@ -208,6 +208,14 @@ def _overview(ctx: _Context) -> Section:
     return Section("overview", "At a glance", [Bullets(items)])
 
 
+def _edge_of_range(ctx: _Context, k: int) -> str:
+    """' (the largest k tried: groups may be finer still)' when ``k`` ends the k range."""
+    ks = (ctx.choice.get("params") or {}).get("k_range") if hasattr(ctx.choice, "get") else None
+    if ks is None or not len(ks) or int(k) != max(int(x) for x in ks):
+        return ""
+    return " (the largest k tried: the data may hold finer groups still)"
+
+
 def _verdict_sentence(ctx: _Context) -> str:
     """Whether the data show groups at all: the first thing a reader needs, not the last."""
     choice = ctx.choice
@@ -224,7 +232,8 @@ def _verdict_sentence(ctx: _Context) -> str:
         if k_test is None or p_k is None or int(k_test) == ctx.k:
             return text + "."
         # the verdict rests on another cut than the one shown: say how this one fares
-        return (f"{text}, most of all at k = {int(k_test)}; at this run's k = {ctx.k} alone, "
+        return (f"{text}, most of all at k = {int(k_test)}{_edge_of_range(ctx, k_test)}; at "
+                f"this run's k = {ctx.k} alone, "
                 f"p = {fmt(float(p_k), 2)} against the copies' silhouettes at that k"
                 + (" (within chance: this cut alone is no clearer than in one cloud)."
                    if float(p_k) > ALPHA_K else "."))

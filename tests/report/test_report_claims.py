@@ -218,6 +218,13 @@ def test_the_overview_says_when_the_verdict_rests_on_another_cut():
     assert "within chance" in text
     choice.update(k_test=2, p_value_k=0.01)
     assert "most of all" not in _verdict_sentence(SimpleNamespace(choice=choice, k=2))
+    # golub: 'most of all at k = 10' of a range that ends at 10, which PAC's sentence warns of
+    choice.update(k_test=10, p_value_k=0.08, params={"k_range": list(range(2, 11))})
+    assert ("most of all at k = 10 (the largest k tried: the data may hold finer groups "
+            "still); at this run's k = 2") in _verdict_sentence(SimpleNamespace(choice=choice,
+                                                                                  k=2))
+    choice.update(k_test=9)
+    assert "largest k tried" not in _verdict_sentence(SimpleNamespace(choice=choice, k=2))
 
 
 def test_a_rounding_zero_has_no_sign():
