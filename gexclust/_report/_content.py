@@ -983,7 +983,7 @@ def _limits(ctx: _Context) -> Section:
         p = choice.get("p_value")
         found = ("tl.choose_k found no clear group structure (the silhouettes are not "
                  "above those of rotated copies of the data, one cloud with the same gene "
-                 "covariance" + (f", p = {fmt(float(p))}" if p is not None else "") + ")")
+                 "covariance" + (f", p = {fmt(float(p), 2)}" if p is not None else "") + ")")
         items.append(f"{found}; yet the clusters match the known sample types beyond chance "
                      f"({ctx.types_confirm}), so they follow real groups that this test lacks "
                      "the power to see: do not read its verdict as the absence of groups."

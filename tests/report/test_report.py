@@ -334,6 +334,8 @@ def test_choice_of_k_and_consensus_are_reported_when_present(example_run, tmp_pa
     assert "not the k = 3 recommended" in choosing
     assert "0.430" in choosing
     assert "found no clear group structure" in page.sections["limits"]
+    # the overview's precision: 99 copies resolve p to 0.01 (before: 'p = 0.310' here)
+    assert "same gene covariance, p = 0.31)" in " ".join(page.sections["limits"].split())
     support = " ".join(page.sections["support"].split())
     assert "lowest PAC" in support
     assert "At this run's k = 4, PAC = 0.200" in support
