@@ -176,7 +176,9 @@ def _overview(ctx: _Context) -> Section:
     if ctx.has_types:
         items.append(_agreement_sentence(ctx))
         pure = [c for c in ctx.clusters if c.purity == 1.0]
-        if pure:
+        # all pure: the agreement sentence says so ('The 8 clusters are pure ...')
+        if (pure and len(pure) < len(ctx.clusters)) or any(
+                int(c.counts.sum()) < c.size for c in pure):
             # purity counts typed samples: a cluster that also holds untyped ones says so
             mixed = [c.name for c in pure if int(c.counts.sum()) < c.size]
             also = (f" ({enumerate_words(mixed)} also {'hold' if len(mixed) > 1 else 'holds'} "

@@ -1184,3 +1184,12 @@ def test_the_limits_name_clusters_the_consensus_does_not_reproduce():
     assert "not reliably reproduced when the samples are resampled" in limits
     stable = [c for c in within if c not in weak]
     assert all(f"cluster {c} together" not in limits for c in stable)
+
+
+def test_all_pure_clusters_are_not_listed_again():
+    # golub cut into 8: 'The 8 clusters are pure (purity 1.000 ...)' then 'Pure clusters (one
+    # type only): 1, 2, 3, 4, 5, 6, 7 and 8'
+    overview = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=60),
+                           n_clusters=4)["overview"]
+    assert "The 4 clusters are pure (purity 1.000" in overview
+    assert "Pure clusters (one type only)" not in overview
