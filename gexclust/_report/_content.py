@@ -1022,6 +1022,7 @@ def _limits(ctx: _Context) -> Section:
         items.append(f"{_clusters_word(list(small))} {enumerate_words(list(small))} {how}.")
     items += _batch_sentences(ctx)
     items += _numeric_sentences(ctx)
+    items += _one_cluster_sentences(ctx)
     items += _uncompared_sheet_columns(ctx)
     if not ctx.batches:
         # silence here read as "no batch effect" (bladder: processing dates 1-5, partly
@@ -1029,7 +1030,11 @@ def _limits(ctx: _Context) -> Section:
         # a column of its own value per sample (an age, a date per array) is no candidate:
         # "holds no other annotation" would be false of it
         besides = " besides the type" if ctx.has_types else ""
-        items.append(f"No sample annotation{besides} groups the samples (2 to "
+        # a grouping known inside one cluster only (said above) is no check either
+        what = ("No sample annotation{} could be compared with the clusters" if
+                facts.one_cluster_columns(ctx.adata) else
+                "No sample annotation{} groups the samples").format(besides)
+        items.append(f"{what} (2 to "
                      f"{max(2, ctx.adata.n_obs // 2)} distinct values, such as a processing "
                      "batch or scan date), so whether the clusters follow a batch rather than "
                      "biology was not checked (a sample sheet adds such columns: gexclust "
@@ -1052,6 +1057,26 @@ def _limits(ctx: _Context) -> Section:
     return Section("limits", "What this run cannot tell", blocks)
 
 
+def _one_cluster_sentences(ctx: _Context) -> list[str]:
+    """The groupings no agreement can be measured on: their samples lie in one cluster.
+
+    GSE781 GPL96: ten tumour characteristics (Fuhrman grade, invasion), known for the
+    tumours only, all in one cluster, were table rows 'ARI 0.000, p = 1.000', which read as
+    compared and found unrelated.
+    """
+    held = facts.one_cluster_columns(ctx.adata)
+    if not held:
+        return []
+    by_cluster: dict[str, list[str]] = {}
+    for column, (cluster, _) in held.items():
+        by_cluster.setdefault(cluster, []).append(f"'{column}'")
+    parts = [f"{enumerate_words(columns)} (cluster {cluster})"
+             for cluster, columns in by_cluster.items()]
+    return [f"Not compared with the clusters, as the samples with a value in "
+            f"{'them' if len(held) > 1 else 'it'} all lie in one cluster, so no agreement can be "
+            f"measured: {'; '.join(parts)}."]
+
+
 def _uncompared_sheet_columns(ctx: _Context) -> list[str]:
     """The sample sheet's columns that group no samples, so were not compared: say so.
 
@@ -1060,7 +1085,8 @@ def _uncompared_sheet_columns(ctx: _Context) -> list[str]:
     """
     adata = ctx.adata
     sheet = adata.uns.get("annotations", {}).get("columns", [])
-    compared = {b.column for b in ctx.batches} | {f.column for f in ctx.numerics}
+    compared = ({b.column for b in ctx.batches} | {f.column for f in ctx.numerics}
+                | set(facts.one_cluster_columns(adata)))  # said by _one_cluster_sentences
     clustered = facts.type_labels(adata, "cluster").notna().to_numpy()
     # counted where the comparison would be: a value only on unassigned samples is no level
     among = "" if clustered.all() else f" among the {clustered.sum()} samples with a cluster"

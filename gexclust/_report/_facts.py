@@ -289,27 +289,21 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
     type inside one value: a disease status over its subtypes), or ``'other'``. Beyond
     ``MAX_PAIRWISE`` samples the permutations (a second each at 100,000) are run only for an
     ARI of at least ``test_from``, the only ones a p-value decides on; the others get NaN.
-    Largest ARI first.
+    A column whose compared samples all lie in one cluster is left out
+    (:func:`one_cluster_columns`). Largest ARI first.
     """
     from ..tl._compare import adjusted_rand_index
 
-    clusters = type_labels(adata, cluster_key)
-    clustered = clusters.notna()
-    clusters = clusters.to_numpy()
+    clusters = type_labels(adata, cluster_key).to_numpy()
     types = type_labels(adata, type_key) if type_key in adata.obs else None
     rng = np.random.default_rng(0)
     out = []
-    for column in candidate_columns(adata, cluster_key=cluster_key, type_key=type_key):
-        values = type_labels(adata, column)
-        both = (values.notna() & clustered).to_numpy()
-        # of the samples compared: a second lot only on unassigned samples is no batch
+    for column, values, both in _groupings(adata, cluster_key=cluster_key, type_key=type_key):
         n_levels = values[both].nunique()
-        if not both.any() or not 2 <= n_levels <= max_levels(adata.n_obs):
-            continue
-        if measured_numbers(adata, column) is not None:
-            continue  # a RIN to one decimal: numeric_columns tests it, as numbers
         level = pd.factorize(values.to_numpy()[both].astype(str))[0]
         group = pd.factorize(clusters[both].astype(str))[0]
+        if group.max() < 1:
+            continue  # all in one cluster: nothing to measure (one_cluster_columns says so)
         counts = pd.crosstab(level, group).to_numpy()
         ari = float(adjusted_rand_index(counts))
         tested = len(level) <= MAX_PAIRWISE or ari >= test_from
@@ -341,6 +335,40 @@ def type_agreement_p(adata: AnnData, *, cluster_key="cluster", type_key="type") 
     if float(adjusted_rand_index(counts)) <= 0:
         return 1.0  # no agreement to test
     return _permutation_p(level, group, counts, np.random.default_rng(0))
+
+
+def _groupings(adata: AnnData, *, cluster_key: str, type_key: str):
+    """``(column, labels, compared)`` of the candidate columns that group the samples.
+
+    ``compared``: the samples with a value and a cluster. A grouping has 2 to
+    :func:`max_levels` values among them (a second lot only on unassigned samples is no
+    batch) and is no measurement (:func:`numeric_columns` tests those, as numbers).
+    """
+    clustered = type_labels(adata, cluster_key).notna()
+    for column in candidate_columns(adata, cluster_key=cluster_key, type_key=type_key):
+        values = type_labels(adata, column)
+        both = (values.notna() & clustered).to_numpy()
+        if not both.any() or not 2 <= values[both].nunique() <= max_levels(adata.n_obs):
+            continue
+        if measured_numbers(adata, column) is not None:
+            continue
+        yield column, values, both
+
+
+def one_cluster_columns(adata: AnnData, *, cluster_key="cluster",
+                        type_key="type") -> dict[str, tuple[str, int]]:
+    """Groupings whose samples with a value all lie in one cluster: ``{column: (cluster, n)}``.
+
+    No agreement with the clusters can be measured on them (GSE781: a tumour grade, known for
+    the 9 tumours, all in one cluster, was a table row 'ARI 0.000, p = 1.000').
+    """
+    clusters = type_labels(adata, cluster_key).to_numpy()
+    out = {}
+    for column, _, both in _groupings(adata, cluster_key=cluster_key, type_key=type_key):
+        held = set(clusters[both])
+        if len(held) == 1:
+            out[str(column)] = (str(held.pop()), int(both.sum()))
+    return out
 
 
 def _permutation_p(level: np.ndarray, group: np.ndarray, counts: np.ndarray,

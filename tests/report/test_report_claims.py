@@ -1193,3 +1193,29 @@ def test_all_pure_clusters_are_not_listed_again():
                            n_clusters=4)["overview"]
     assert "The 4 clusters are pure (purity 1.000" in overview
     assert "Pure clusters (one type only)" not in overview
+
+
+def test_a_column_known_only_inside_one_cluster_is_said_not_comparable():
+    # GSE781 GPL96: ten tumour characteristics (grade, invasion), known for the 9 tumours only,
+    # all in one cluster, were rows 'ARI 0.000, p = 1.000' of the batch table, read as
+    # compared and found unrelated
+    from gexclust._report import _facts as facts
+
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    inside = (adata.obs["cluster"] == "1").to_numpy()
+    grade = np.full(adata.n_obs, None, dtype=object)
+    grade[np.flatnonzero(inside)] = np.resize(["G1", "G2", "G3"], inside.sum())
+    adata.obs["grade"] = pd.Categorical(grade)
+    adata.obs["lot"] = pd.Categorical(np.where(inside, "L1", None))  # one value: not listed
+    adata.uns["annotations"] = {"columns": ["grade"]}
+    assert "grade" not in {b.column for b in facts.batch_columns(adata)}
+    assert facts.one_cluster_columns(adata) == {"grade": ("1", int(inside.sum()))}
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    limits = section_texts(build_report(adata, summary, {}, None))["limits"]
+    assert ("Not compared with the clusters, as the samples with a value in it all lie in one "
+            "cluster, so no agreement can be measured: 'grade' (cluster 1).") in limits
+    assert "the sample sheet's 'grade'" not in limits  # not also 'no grouping' (it is one)
+    assert "No sample annotation besides the type could be compared with the clusters" in limits
+    assert "groups the samples (2 to" not in limits  # 'grade' does, inside cluster 1
