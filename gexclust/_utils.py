@@ -280,7 +280,7 @@ def stats_names(layer: str | None, op: str) -> tuple[str, str, str]:
     return f"{layer}_mean", f"{layer}_std", f"{layer}_{op}"
 
 
-def _record_of(adata: AnnData, op: str, layer: str | None = None):
+def record_of(adata: AnnData, op: str, layer: str | None = None):
     """The record of pp ``op`` of ``layer`` (``.X`` for ``None``), if it describes that matrix.
 
     ``.uns[op]`` for ``.X``, ``.uns[f'{layer}_{op}']`` for a layer; records name their layer.
@@ -300,8 +300,8 @@ def undo_of(adata: AnnData, layer: str | None = None) -> tuple[np.ndarray, np.nd
     when means were subtracted (``pp.center``, or ``pp.scale`` with ``zero_center``), else 0;
     ``std`` is the standard deviation after ``pp.scale``, else 1.
     """
-    scaled = _record_of(adata, "scale", layer)
-    centred = _record_of(adata, "center", layer)
+    scaled = record_of(adata, "scale", layer)
+    centred = record_of(adata, "center", layer)
     if scaled is None and centred is None:
         return None
     mean_name, std_name, _ = stats_names(layer, "scale")
@@ -317,7 +317,7 @@ def undo_of(adata: AnnData, layer: str | None = None) -> tuple[np.ndarray, np.nd
 
 def is_clipped(adata: AnnData, layer: str | None = None) -> bool:
     """Whether ``layer`` (``.X``) holds z-scores clipped by ``pp.scale(max_value=...)``."""
-    record = _record_of(adata, "scale", layer) or {}
+    record = record_of(adata, "scale", layer) or {}
     return record.get("max_value", "none") != "none"
 
 
@@ -339,7 +339,7 @@ def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.n
             "%s: %s holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
             "using them as they are (no log2 fold changes: NaN, and 'diff' in standard "
             "deviations; pass layer= with the expression values)", caller, where,
-            _record_of(adata, "scale", layer)["max_value"],
+            record_of(adata, "scale", layer)["max_value"],
         )
         return X
     undo = undo_of(adata, layer)
