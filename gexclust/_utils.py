@@ -219,16 +219,8 @@ def refuse_unrepresentable(X: np.ndarray, result: np.ndarray, adata: AnnData, *,
     finite = np.isfinite(result).all(axis=0)
     if finite.all():
         return
-    j = int(np.flatnonzero(~finite)[0])
-    i = int(np.argmax(np.abs(X[:, j])))
-    msg = (
-        f"{caller}: gene {adata.var_names[j]!r} has values too large to centre or scale in "
-        f"{X.dtype} ({X[i, j]:.3g} in sample {adata.obs_names[i]!r}; the largest {X.dtype} is "
-        f"{np.finfo(X.dtype).max:.3g}): the result overflows ({int((~finite).sum())} such "
-        "gene(s) in all). These are not missing values; check the file's values (a unit or "
-        "parsing error?) or log2 them first (pp.log2)"
-    )
-    raise ValueError(msg)
+    _refuse_too_large(X, ~finite, adata, caller=caller, doing="centre or scale",
+                      overflows="the result overflows")
 
 
 def float_matrix(X: np.ndarray) -> np.ndarray:
@@ -263,14 +255,21 @@ def refuse_overflow(X: np.ndarray, stats: list[np.ndarray], adata: AnnData, *,
     bad = ~np.logical_and.reduce([np.isfinite(s) for s in stats])
     if not bad.any():
         return
+    _refuse_too_large(X, bad, adata, caller=caller, doing="average or square",
+                      overflows="its mean or variance overflows")
+
+
+def _refuse_too_large(X: np.ndarray, bad: np.ndarray, adata: AnnData, *, caller: str,
+                      doing: str, overflows: str) -> None:
+    """Raise the ValueError of the first gene marked ``bad``, naming its largest value."""
     j = int(np.flatnonzero(bad)[0])
     i = int(np.argmax(np.abs(X[:, j])))
     msg = (
-        f"{caller}: gene {adata.var_names[j]!r} has values too large to average or square in "
+        f"{caller}: gene {adata.var_names[j]!r} has values too large to {doing} in "
         f"{X.dtype} ({X[i, j]:.3g} in sample {adata.obs_names[i]!r}; the largest {X.dtype} is "
-        f"{np.finfo(X.dtype).max:.3g}): its mean or variance overflows ({int(bad.sum())} "
-        "such gene(s) in all). These are not missing values; check the file's values "
-        "(a unit or parsing error?) or log2 them first (pp.log2)"
+        f"{np.finfo(X.dtype).max:.3g}): {overflows} ({int(bad.sum())} such gene(s) in all). "
+        "These are not missing values; check the file's values (a unit or parsing error?) or "
+        "log2 them first (pp.log2)"
     )
     raise ValueError(msg)
 
