@@ -72,7 +72,8 @@ def scale(
     e.g. a notebook cell run twice), ``.var['mean']`` and ``['std']`` describe the whole
     transform from the values before the first step (``.X * std + mean`` gives them back, as
     :func:`~gexclust.tl.markers` needs for fold changes), and ``.uns['scale']`` says
-    ``applied_to_transformed=True``.
+    ``applied_to_transformed=True``; a layer's steps compose alike in
+    ``.var['{layer}_mean']``/``['{layer}_std']`` and ``.uns['{layer}_scale']``.
 
     Examples
     --------
