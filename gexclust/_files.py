@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,15 +30,9 @@ def open_input(path: str | os.PathLike) -> BinaryIO:
     file, a folder, a device such as ``/dev/zero`` or a socket is an InputError.
     """
     path = Path(path)
-    try:
+    with _named_errors(path):
         _check_kind(path, os.stat(path).st_mode)
         fh = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    except FileNotFoundError:
-        msg = f"{path}: no such file"
-        raise InputError(msg) from None
-    except IsADirectoryError:
-        msg = f"{path}: is a directory, expected a file"
-        raise InputError(msg) from None
     try:
         _check_kind(path, os.fstat(fh.fileno()).st_mode)  # it may have changed since stat
     except InputError:
@@ -52,8 +48,15 @@ def check_readable(path: str | os.PathLike) -> None:
     what it sends can be read only once.
     """
     path = Path(path)
-    try:
+    with _named_errors(path):
         _check_kind(path, os.stat(path).st_mode)
+
+
+@contextlib.contextmanager
+def _named_errors(path: Path) -> Iterator[None]:
+    """A missing file or a folder met in the block as an InputError naming ``path``."""
+    try:
+        yield
     except FileNotFoundError:
         msg = f"{path}: no such file"
         raise InputError(msg) from None

@@ -173,8 +173,13 @@ def column_variance(X: np.ndarray, *, ddof: int = 1, block: int = 8192) -> np.nd
     return np.maximum(squares - n * mean**2, 0.0) / max(n - ddof, 1)
 
 
-def column_mean_sd(X: np.ndarray, *, ddof: int | None = None,
-                   block: int = 8192) -> tuple[np.ndarray, np.ndarray | None]:
+#: Values per block of :func:`column_mean_sd` (2 MiB in float64): a block small enough to
+#: stay in cache is summed 3.5x faster than one of 8,192 rows of 2,000 genes (131 MB).
+_BLOCK_VALUES = 2**18
+
+
+def column_mean_sd(X: np.ndarray, *,
+                   ddof: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Mean and (with ``ddof``) standard deviation of each column, accumulated in float64.
 
     numpy sums a float32 matrix down its rows in float32, one row after another: over
@@ -189,8 +194,10 @@ def column_mean_sd(X: np.ndarray, *, ddof: int | None = None,
     if X.dtype == np.float64:
         return mean, X.std(axis=0, ddof=ddof)
     squares = np.zeros(X.shape[1])
+    block = max(1, _BLOCK_VALUES // max(X.shape[1], 1))
     for start in range(0, X.shape[0], block):
-        deviations = X[start:start + block].astype(np.float64) - mean
+        deviations = X[start:start + block].astype(np.float64)
+        deviations -= mean  # in place: one float64 block at a time
         squares += np.einsum("ij,ij->j", deviations, deviations)
     return mean, np.sqrt(squares / max(X.shape[0] - ddof, 1))
 
@@ -203,19 +210,17 @@ def refuse_unrepresentable(X: np.ndarray, result: np.ndarray, adata: AnnData, *,
     ``X``: a float32 value near its largest (3.4e38) minus a mean of the other sign can
     exceed it.
     """
+    # a column's sum is finite when all its values are (or the sum overflows: looked at
+    # closely below), read without a boolean matrix as large as a quarter of the values
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = result.sum(axis=0)
+    if np.isfinite(sums).all():
+        return
     finite = np.isfinite(result).all(axis=0)
     if finite.all():
         return
-    j = int(np.flatnonzero(~finite)[0])
-    i = int(np.argmax(np.abs(X[:, j])))
-    msg = (
-        f"{caller}: gene {adata.var_names[j]!r} has values too large to centre or scale in "
-        f"{X.dtype} ({X[i, j]:.3g} in sample {adata.obs_names[i]!r}; the largest {X.dtype} is "
-        f"{np.finfo(X.dtype).max:.3g}): the result overflows ({int((~finite).sum())} such "
-        "gene(s) in all). These are not missing values; check the file's values (a unit or "
-        "parsing error?) or log2 them first (pp.log2)"
-    )
-    raise ValueError(msg)
+    _refuse_too_large(X, ~finite, adata, caller=caller, doing="centre or scale",
+                      overflows="the result overflows")
 
 
 def float_matrix(X: np.ndarray) -> np.ndarray:
@@ -250,14 +255,21 @@ def refuse_overflow(X: np.ndarray, stats: list[np.ndarray], adata: AnnData, *,
     bad = ~np.logical_and.reduce([np.isfinite(s) for s in stats])
     if not bad.any():
         return
+    _refuse_too_large(X, bad, adata, caller=caller, doing="average or square",
+                      overflows="its mean or variance overflows")
+
+
+def _refuse_too_large(X: np.ndarray, bad: np.ndarray, adata: AnnData, *, caller: str,
+                      doing: str, overflows: str) -> None:
+    """Raise the ValueError of the first gene marked ``bad``, naming its largest value."""
     j = int(np.flatnonzero(bad)[0])
     i = int(np.argmax(np.abs(X[:, j])))
     msg = (
-        f"{caller}: gene {adata.var_names[j]!r} has values too large to average or square in "
+        f"{caller}: gene {adata.var_names[j]!r} has values too large to {doing} in "
         f"{X.dtype} ({X[i, j]:.3g} in sample {adata.obs_names[i]!r}; the largest {X.dtype} is "
-        f"{np.finfo(X.dtype).max:.3g}): its mean or variance overflows ({int(bad.sum())} "
-        "such gene(s) in all). These are not missing values; check the file's values "
-        "(a unit or parsing error?) or log2 them first (pp.log2)"
+        f"{np.finfo(X.dtype).max:.3g}): {overflows} ({int(bad.sum())} such gene(s) in all). "
+        "These are not missing values; check the file's values (a unit or parsing error?) or "
+        "log2 them first (pp.log2)"
     )
     raise ValueError(msg)
 
@@ -280,7 +292,7 @@ def stats_names(layer: str | None, op: str) -> tuple[str, str, str]:
     return f"{layer}_mean", f"{layer}_std", f"{layer}_{op}"
 
 
-def _record_of(adata: AnnData, op: str, layer: str | None = None):
+def record_of(adata: AnnData, op: str, layer: str | None = None):
     """The record of pp ``op`` of ``layer`` (``.X`` for ``None``), if it describes that matrix.
 
     ``.uns[op]`` for ``.X``, ``.uns[f'{layer}_{op}']`` for a layer; records name their layer.
@@ -300,8 +312,8 @@ def undo_of(adata: AnnData, layer: str | None = None) -> tuple[np.ndarray, np.nd
     when means were subtracted (``pp.center``, or ``pp.scale`` with ``zero_center``), else 0;
     ``std`` is the standard deviation after ``pp.scale``, else 1.
     """
-    scaled = _record_of(adata, "scale", layer)
-    centred = _record_of(adata, "center", layer)
+    scaled = record_of(adata, "scale", layer)
+    centred = record_of(adata, "center", layer)
     if scaled is None and centred is None:
         return None
     mean_name, std_name, _ = stats_names(layer, "scale")
@@ -317,7 +329,7 @@ def undo_of(adata: AnnData, layer: str | None = None) -> tuple[np.ndarray, np.nd
 
 def is_clipped(adata: AnnData, layer: str | None = None) -> bool:
     """Whether ``layer`` (``.X``) holds z-scores clipped by ``pp.scale(max_value=...)``."""
-    record = _record_of(adata, "scale", layer) or {}
+    record = record_of(adata, "scale", layer) or {}
     return record.get("max_value", "none") != "none"
 
 
@@ -339,7 +351,7 @@ def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.n
             "%s: %s holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
             "using them as they are (no log2 fold changes: NaN, and 'diff' in standard "
             "deviations; pass layer= with the expression values)", caller, where,
-            _record_of(adata, "scale", layer)["max_value"],
+            record_of(adata, "scale", layer)["max_value"],
         )
         return X
     undo = undo_of(adata, layer)

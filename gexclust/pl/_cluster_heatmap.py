@@ -134,6 +134,7 @@ def cluster_heatmap_spec(
 ) -> ClusterHeatmapSpec:
     """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
     from .._palette import ensure_colors
+    from .._utils import column_mean_sd
     from ..tl._markers import ranked_markers
     from ._labels import gene_labels, var_positions
 
@@ -156,7 +157,8 @@ def cluster_heatmap_spec(
         title = f"Mean {what} per {groupby}: top {n_genes} markers each"
     else:
         # one group has no markers (there is no rest); show what varies most instead
-        genes = np.argsort(-X.var(axis=0), kind="stable")[:n_genes]
+        # float32 summed in float64 (column_mean_sd), as pp.select_variable ranks genes
+        genes = np.argsort(-column_mean_sd(X, ddof=0)[1], kind="stable")[:n_genes]
         title = f"One {groupby} only: mean of the {len(genes)} most variable genes"
     means = np.stack([X[codes == g][:, genes].mean(axis=0) for g in present], axis=1)
     colours = ensure_colors(adata, groupby)

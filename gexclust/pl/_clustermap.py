@@ -344,8 +344,13 @@ def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int, *,
 
 
 def _z(values: np.ndarray) -> np.ndarray:
-    sd = values.std(axis=0, ddof=1)
-    return (values - values.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    """Z-scores per gene, with float32 statistics summed in float64 as in pp.scale."""
+    from .._utils import column_mean_sd
+
+    mean, sd = column_mean_sd(values, ddof=1)
+    z = values - mean.astype(values.dtype)
+    z /= np.where(sd > 0, sd, 1.0).astype(values.dtype)
+    return z
 
 
 def _legend_width(legends: list[tuple[str, dict[str, str]]]) -> float:

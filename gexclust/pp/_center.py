@@ -54,7 +54,8 @@ def center(
     When ``.X`` was already centred or scaled (this function, :func:`~gexclust.pp.scale`),
     ``.var['mean']`` is the offset of the whole transform from the values before the first
     step (``.X * .var['std'] + .var['mean']`` gives them back) and ``.uns['center']`` says
-    ``applied_to_transformed=True``.
+    ``applied_to_transformed=True``; a layer's steps compose alike in
+    ``.var['{layer}_mean']`` (and ``['{layer}_std']``) and ``.uns['{layer}_center']``.
 
     Examples
     --------

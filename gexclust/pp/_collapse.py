@@ -84,10 +84,11 @@ def collapse_probes(
     if by not in adata.var:
         msg = f"collapse_probes: no column {by!r} in .var; available: {list(adata.var.columns)}"
         raise KeyError(msg)
-    if layer is None and undo_of(adata) is not None:
-        msg = ("collapse_probes: .X was centred or scaled (pp.center/pp.scale), so probe means "
-               "and variances no longer tell the probes of a gene apart; collapse before "
-               "centring or scaling, or pass layer= with the expression values")
+    if undo_of(adata, layer) is not None:  # a layer's records as .X's (pp.center(layer=))
+        where = ".X" if layer is None else f".layers[{layer!r}]"
+        msg = (f"collapse_probes: {where} was centred or scaled (pp.center/pp.scale), so probe "
+               "means and variances no longer tell the probes of a gene apart; collapse "
+               "before centring or scaling, or pass layer= with the expression values")
         raise ValueError(msg)
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.collapse_probes"))
     if how in ("max_mean", "max_var") and columns_have_unit_sd(X):

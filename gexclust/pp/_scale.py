@@ -72,7 +72,8 @@ def scale(
     e.g. a notebook cell run twice), ``.var['mean']`` and ``['std']`` describe the whole
     transform from the values before the first step (``.X * std + mean`` gives them back, as
     :func:`~gexclust.tl.markers` needs for fold changes), and ``.uns['scale']`` says
-    ``applied_to_transformed=True``.
+    ``applied_to_transformed=True``; a layer's steps compose alike in
+    ``.var['{layer}_mean']``/``['{layer}_std']`` and ``.uns['{layer}_scale']``.
 
     Examples
     --------
@@ -104,13 +105,17 @@ def scale(
     # in the dtype of the values (float32 stays float32); the statistics are float64
     mean_x, std_x = mean.astype(X.dtype), std.astype(X.dtype)
     with np.errstate(over="ignore", invalid="ignore"):
-        scaled = (X - mean_x) / std_x if zero_center else X / std_x
+        if zero_center:  # divided in place: one matrix of results, not two at once
+            scaled = X - mean_x
+            scaled /= std_x
+        else:
+            scaled = X / std_x
     refuse_unrepresentable(X, scaled, adata, caller="pp.scale")
     X = scaled
     if zero_center:
         X[:, constant] = 0.0
     if max_value is not None:
-        X = np.clip(X, -max_value if zero_center else None, max_value)
+        np.clip(X, -max_value if zero_center else None, max_value, out=X)
     record = {
         "zero_center": zero_center,
         "max_value": "none" if max_value is None else max_value,

@@ -16,6 +16,7 @@ from .._utils import (
     float_matrix,
     get_matrix,
     in_memory,
+    record_of,
     refuse_missing,
     refuse_overflow,
 )
@@ -70,15 +71,17 @@ def _refuse_unit_variance(variance: np.ndarray, adata: AnnData, layer: str | Non
 
 
 def _refuse_z_scores(adata: AnnData, layer: str | None) -> None:
-    """Refuse a ``.X`` z-scored by pp.scale: every gene's variance is 1 there.
+    """Refuse a ``.X`` (or ``layer``) z-scored by pp.scale: every gene's variance is 1 there.
 
-    Centring alone is fine: variance, MAD and IQR do not change when a constant is subtracted.
+    Its record, not the variances, says so: z-scores clipped by ``max_value`` are not all of
+    variance 1. Centring alone is fine: variance, MAD and IQR do not change when a constant
+    is subtracted.
     """
-    record = adata.uns.get("scale")
-    if layer is None and hasattr(record, "get") and record.get("layer", "X") == "X":
-        msg = ("select_variable: .X was z-scored by pp.scale, so every gene varies as much as "
-               "any other (variance 1); select genes before scaling, or pass layer= with the "
-               "expression values")
+    if record_of(adata, "scale", layer) is not None:
+        where = ".X" if layer is None else f".layers[{layer!r}]"
+        msg = (f"select_variable: {where} was z-scored by pp.scale, so every gene varies as "
+               "much as any other (variance 1); select genes before scaling, or pass layer= "
+               "with the expression values")
         raise ValueError(msg)
 
 

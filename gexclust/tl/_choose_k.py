@@ -186,9 +186,7 @@ def choose_k(
     check_choice("criterion", criterion, CRITERIA)
     check_choice("reference", reference, REFERENCES)
     for name, value in (("n_refs", n_refs), ("n_rotations", n_rotations)):
-        if not isinstance(value, int | np.integer) or value < 1:
-            msg = f"{name} must be a positive integer, got {value!r}"
-            raise ValueError(msg)
+        check_whole(name, value, minimum=1, caller="choose_k", what=" (copies)")
     check_whole("random_state", random_state, caller="choose_k",
                 what=" (the seed of the rotations, references and sample)")
     if not 0 < alpha < 1:

@@ -515,3 +515,37 @@ def test_clustermap_ranks_float32_genes_by_their_variance():
     values = np.array([5000.0, 10, 10, 5000, 10, 10]) + rng.normal(0, 1, (200_000, 6)) * sd
     adata = ad.AnnData(values.astype(np.float32))
     assert _top_genes(adata, adata.X, 3).tolist() == [0, 1, 2]
+
+
+def test_clustermap_z_scores_float32_genes_with_float64_sums():
+    # before: numpy's float32 mean and SD down 200,000 rows of values near 5,000 (SD 1) gave
+    # the heat map's z-scores a mean of 0.99 and an SD of 0.17 (4.8 SD off at worst), as
+    # pp.center/pp.scale did before their fix; float64 values are z-scored as numpy does
+    from gexclust.pl._clustermap import _z
+
+    values = 5000.0 + np.random.default_rng(0).normal(0, 1, (200_000, 2))
+    exact = values.astype(np.float32).astype(np.float64)
+    expected = (exact - exact.mean(axis=0)) / exact.std(axis=0, ddof=1)
+    z = _z(values.astype(np.float32))
+    assert z.dtype == np.float32
+    np.testing.assert_allclose(z, expected, atol=1e-3)
+    small = values[:50]
+    np.testing.assert_array_equal(
+        _z(small), (small - small.mean(axis=0)) / small.std(axis=0, ddof=1))
+
+
+def test_cluster_heatmap_of_one_cluster_ranks_float32_genes_by_their_variance():
+    # before: with one cluster the heat map shows the most variable genes, ranked by numpy's
+    # float32 variance: over 200,000 rows near 5,000 it chose a gene of variance 0.25 over
+    # one of 1.25 (genes '1', '2' instead of '1', '0')
+    from gexclust.pl._cluster_heatmap import cluster_heatmap_spec
+
+    rng = np.random.default_rng(0)
+    values = 5000.0 + rng.normal(0, 1, (200_000, 3)) * [1.0, 2.0, 0.5]
+    values[:100_000, 0] += 1.0  # variance 1 + 0.25
+    adata = ad.AnnData(values.astype(np.float32))
+    adata.obs["cluster"] = pd.Categorical(["1"] * adata.n_obs)
+    spec = cluster_heatmap_spec(adata, n_genes=2, scale_rows=False)
+    assert spec.row_labels == ["1", "0"]
+    np.testing.assert_allclose(spec.means.ravel(), values.astype(np.float32).astype(
+        np.float64)[:, [1, 0]].mean(axis=0), rtol=1e-6)

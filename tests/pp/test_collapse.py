@@ -139,3 +139,17 @@ def test_entrez_ids_in_a_float_column_name_genes_without_a_fraction(probes):
     probes.var["entrez_id"] = [7157.0, 7157.0, 7157.0, 672.0, np.nan, 1.5]
     genes = gx.pp.collapse_probes(probes, by="entrez_id")
     assert genes.var_names.tolist() == ["7157", "672", "1.5"]
+
+
+@pytest.mark.parametrize("step", ["center", "scale"])
+def test_centred_or_scaled_layer_is_refused(example, step):
+    # before: the refusal looked at .X's records only, so after pp.center(layer='c') every
+    # probe mean of the layer was 0 and collapse_probes(layer='c') kept, for a gene, the probe
+    # whose rounding was largest instead of the one of highest expression
+    reference = gx.pp.collapse_probes(example)
+    example.layers["c"] = example.X.copy()
+    getattr(gx.pp, step)(example, layer="c")
+    with pytest.raises(ValueError, match=r"\.layers\['c'\] was centred or scaled"):
+        gx.pp.collapse_probes(example, layer="c")
+    genes = gx.pp.collapse_probes(example)  # .X was not transformed: collapsed as before
+    assert genes.var["probes"].tolist() == reference.var["probes"].tolist()

@@ -303,6 +303,19 @@ def test_select_variable_refuses_z_scores(example):
     assert example.var["highly_variable"].equals(reference.var["highly_variable"])
 
 
+def test_select_variable_refuses_clipped_z_scores_of_a_layer(example):
+    # before: only .X's record was read, so after pp.scale(layer='z', max_value=0.5) (no
+    # longer all of variance 1) select_variable(layer='z') ranked genes by how much of them
+    # the clipping cut, sharing 172 of its 500 genes with those of the expression values
+    reference = gx.pp.select_variable(example, n_top=500, copy=True)
+    example.layers["z"] = example.X.copy()
+    gx.pp.scale(example, layer="z", max_value=0.5)
+    with pytest.raises(ValueError, match=r"\.layers\['z'\] was z-scored by pp.scale"):
+        gx.pp.select_variable(example, n_top=500, layer="z")
+    gx.pp.select_variable(example, n_top=500)  # .X was not scaled
+    assert example.var["highly_variable"].equals(reference.var["highly_variable"])
+
+
 def test_select_variable_after_centring_is_unchanged(example):
     reference = gx.pp.select_variable(example, n_top=500, flavor="mad", copy=True)
     gx.pp.center(example)

@@ -247,8 +247,13 @@ def test_errors(planted):
         gx.tl.choose_k(planted, criterion="elbow")
     with pytest.raises(ValueError, match="n_rotations >= 19"):
         gx.tl.choose_k(planted, n_rotations=5)
-    with pytest.raises(ValueError, match="n_refs must be a positive integer"):
+    with pytest.raises(ValueError, match="choose_k: n_refs must be a whole number of at least 1"):
         gx.tl.choose_k(planted, n_refs=0)
+    # before: True passed the integer check as 1 reference (n_rotations=True as 1 rotation,
+    # then refused for alpha), where tl.consensus, tl.bootstrap and pp.select_variable refuse it
+    for name in ("n_refs", "n_rotations"):
+        with pytest.raises(ValueError, match=rf"choose_k: {name} must be a whole number.*True"):
+            gx.tl.choose_k(planted, reference="permute", **{name: True})
     with pytest.raises(ValueError, match="k_range"):
         gx.tl.choose_k(planted, k_range=[1, 500])
 
