@@ -35,6 +35,22 @@ def is_missing_label(value) -> bool:
         return False
 
 
+def label_texts(values) -> np.ndarray:
+    """``values`` as stripped texts (objects): '' where missing (NaN, None, ``pd.NA``).
+
+    Whole floats lose their '.0': pandas makes a float column of integer ids with a missing
+    one, and Entrez id 7157 would otherwise name a gene '7157.0'.
+    """
+    def text(value) -> str:
+        if not isinstance(value, str) and is_missing_label(value):  # NaN, None, pd.NA
+            return ""
+        if isinstance(value, float | np.floating) and float(value).is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    return np.array([text(v) for v in np.asarray(values, dtype=object)], dtype=object)
+
+
 def has_label(values) -> np.ndarray:
     """True where an entry of ``values`` is a label (see :func:`is_missing_label`)."""
     return np.array([not is_missing_label(v) for v in np.asarray(values, dtype=object)],

@@ -9,6 +9,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._atomic import atomic_open
+from .._labels import label_texts
 from .._utils import get_matrix
 from ..tl._tree_access import get_tree
 
@@ -132,11 +133,10 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     X = get_matrix(adata, layer=layer, caller="io.write_treeview")
     ids = _clean(adata.var_names)
     if gene_name is not None and gene_name in adata.var:
-        symbols = adata.var[gene_name].astype(object)
+        symbols = label_texts(adata.var[gene_name])  # Entrez ids in floats: '7157', not .0
         # GEO platforms give a probe without a symbol an empty field, read as '' (not NaN):
         # TreeView labels rows by NAME, so such a row is named by its id rather than blank
-        given = symbols.notna() & symbols.astype(str).str.strip().ne("")
-        names = _clean(symbols.where(given, adata.var_names.to_series()))
+        names = _clean(np.where(symbols != "", symbols, adata.var_names.to_numpy(dtype=object)))
     else:
         names = ids
     lead = ["GID"] if gene_ids else []

@@ -19,10 +19,11 @@ def gene_labels(adata: AnnData, positions, *,
     genes = adata.var_names[positions]
     if gene_symbols is None or gene_symbols not in adata.var:
         return [str(g) for g in genes]
-    column = adata.var[gene_symbols].astype(object)
+    from .._labels import label_texts
+
     # a gene without a symbol (None, NaN) has none: astype(str) made it 'None', and under
-    # pandas 3 kept NaN, a float
-    symbols = column.where(column.notna(), "").astype(str).to_numpy()[positions]
+    # pandas 3 kept NaN, a float; Entrez ids in a float column read '7157.0'
+    symbols = label_texts(adata.var[gene_symbols])[positions]
     labels = []
     for gene, symbol in zip(genes, symbols, strict=True):
         if symbol in ("", "nan"):

@@ -10,6 +10,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._checks import check_choice
+from .._labels import label_texts
 from .._logging import logger
 from .._utils import (
     columns_have_unit_sd,
@@ -147,7 +148,7 @@ def _drop_records_of_x(uns: dict) -> None:
 
 def _probe_gene_pairs(adata, *, by, multi, drop_controls):
     # as objects first: a categorical column (read_h5ad's strings) refuses '' as a new category
-    symbols = _gene_texts(adata.var[by].astype(object))
+    symbols = label_texts(adata.var[by])
     keep = symbols != ""
     if drop_controls:
         keep &= ~adata.var_names.str.startswith("AFFX")
@@ -163,22 +164,6 @@ def _probe_gene_pairs(adata, *, by, multi, drop_controls):
         msg = f"collapse_probes: no probe has a gene in .var[{by!r}]"
         raise ValueError(msg)
     return np.asarray(probe_idx), genes
-
-
-def _gene_texts(column: pd.Series) -> np.ndarray:
-    """Gene names as text, '' where missing; whole numbers without '.0'.
-
-    Entrez ids in a float column (pandas makes one of integers with a missing value) would
-    otherwise name genes '1234.0'.
-    """
-    def text(value) -> str:
-        if pd.isna(value):
-            return ""
-        if isinstance(value, float | np.floating) and float(value).is_integer():
-            return str(int(value))
-        return str(value).strip()
-
-    return np.array([text(v) for v in column], dtype=object)
 
 
 def _pick(X, probe_idx, codes, n_genes, how):

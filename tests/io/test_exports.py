@@ -397,3 +397,19 @@ def test_newick_to_a_gz_name_is_gzip(clustered, tmp_path):
         assert fh.read() == text + "\n"
     gx.io.write_newick(clustered, tmp_path / "again.nwk.gz")
     assert (tmp_path / "again.nwk.gz").read_bytes() == (tmp_path / "t.nwk.gz").read_bytes()
+
+
+def test_entrez_ids_in_a_float_column_label_genes_without_a_fraction(clustered, tmp_path):
+    # pandas makes a float column of integer ids with a missing one: the .cdt's NAME column
+    # and the plots' gene labels read '7157.0'
+    from gexclust.pl._labels import gene_labels
+
+    ids = np.arange(1000.0, 1000.0 + clustered.n_vars)
+    ids[1] = np.nan
+    clustered.var["entrez_id"] = ids
+    cdt, _ = gx.io.write_treeview(clustered, tmp_path / "t", gene_name="entrez_id")
+    names = {row[0]: row[1] for row in read_rows(cdt)[3:]}
+    assert names[clustered.var_names[0]] == "1000"
+    assert names[clustered.var_names[1]] == clustered.var_names[1]  # no id: the probe's name
+    assert gene_labels(clustered, [0, 1], gene_symbols="entrez_id") == [
+        f"1000 ({clustered.var_names[0]})", str(clustered.var_names[1])]

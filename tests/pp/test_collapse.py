@@ -153,3 +153,11 @@ def test_centred_or_scaled_layer_is_refused(example, step):
         gx.pp.collapse_probes(example, layer="c")
     genes = gx.pp.collapse_probes(example)  # .X was not transformed: collapsed as before
     assert genes.var["probes"].tolist() == reference.var["probes"].tolist()
+
+
+def test_gene_names_from_nullable_and_object_columns():
+    from gexclust._labels import label_texts
+
+    mixed = pd.Series([7157.0, np.nan, None, pd.NA, "NA", " TP53 ", 3, 1.5], dtype=object)
+    assert label_texts(mixed).tolist() == ["7157", "", "", "", "NA", "TP53", "3", "1.5"]
+    assert label_texts(pd.array([1, None, 3], dtype="Int64")).tolist() == ["1", "", "3"]
