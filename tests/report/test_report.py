@@ -252,7 +252,7 @@ def test_no_report_then_report_command(tmp_path, capsys):
     # before: summary.json still listed no report although the folder (and manifest) had one
     after = json.loads((outdir / "summary.json").read_text())
     assert after["outputs"] == sorted([*before["outputs"], "report.html", "report.pdf"])
-    assert {**after, "outputs": before["outputs"]} == before
+    assert before == {**after, "outputs": before["outputs"]}
     manifest = json.loads((outdir / ".gexclust-manifest.json").read_text())
     assert "summary.json" in json.dumps(manifest)
     assert main(["report", str(outdir)]) == 0  # again: nothing more to add
