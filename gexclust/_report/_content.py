@@ -140,7 +140,25 @@ class _Context:
         # results of earlier trees or other data are refused, never reported as this run's
         self.choice = facts.choice_of_k(adata)
         self.consensus = facts.consensus_result(adata)
+        # the consensus at this run's k, read once for every section that states it
+        self.pac_here = _pac_at(self.consensus, self.k)
+        self.within = (facts.within_cluster_consensus(adata, self.k)
+                       if hasattr(self.consensus, "get") else None)
+        self.one_cluster = facts.one_cluster_columns(adata)
         self.types_confirm = _types_confirm(self)
+
+
+def _has_pac(consensus) -> bool:
+    """Whether ``consensus`` (``.uns['consensus']``, checked) holds PAC values."""
+    return hasattr(consensus, "get") and consensus.get("pac") is not None
+
+
+def _pac_at(consensus, k: int) -> float | None:
+    """PAC of the consensus at ``k``; ``None`` without a consensus or when it did not try k."""
+    if not _has_pac(consensus):
+        return None
+    ks = [int(x) for x in np.asarray(consensus.get("k", []))]
+    return dict(zip(ks, np.asarray(consensus["pac"], dtype=float), strict=False)).get(k)
 
 
 def _types_confirm(ctx: _Context) -> str | None:
@@ -730,16 +748,11 @@ def _support_overview(ctx: _Context) -> str:
 
 def _consensus_overview(ctx: _Context) -> str | None:
     """'Consensus at k = 2: PAC 0.199; pairs inside the clusters ... 98% (cluster 1) ...'."""
-    consensus = ctx.consensus
-    if not hasattr(consensus, "get") or consensus.get("pac") is None:
+    if ctx.pac_here is None:
         return None
-    ks = [int(k) for k in np.asarray(consensus.get("k", []))]
-    pac = dict(zip(ks, np.asarray(consensus["pac"], dtype=float), strict=False)).get(ctx.k)
-    if pac is None:
-        return None
-    text = (f"Consensus at k = {ctx.k}: PAC {fmt(pac)} (the share of sample pairs clustered "
-            "together in more than 10% and at most 90% of the resamples that drew both; 0 = "
-            "perfectly reproducible).")
+    text = (f"Consensus at k = {ctx.k}: PAC {fmt(ctx.pac_here)} (the share of sample pairs "
+            "clustered together in more than 10% and at most 90% of the resamples that drew "
+            "both; 0 = perfectly reproducible).")
     within = _within_consensus_sentence(ctx)
     return f"{text} {within}" if within else text
 
@@ -750,7 +763,7 @@ def _within_consensus_sentence(ctx: _Context) -> str | None:
     PAC counts every pair, across clusters too; this says which of the run's clusters come
     back when samples are resampled (Golub, k = 2: 98% and 88%).
     """
-    within = facts.within_cluster_consensus(ctx.adata, ctx.k)
+    within = ctx.within
     if not within or not any(np.isfinite(v) for v in within.values()):
         return None
     shown = [f"{pct(v)} (cluster {c})" for c, v in within.items() if np.isfinite(v)]
@@ -770,11 +783,9 @@ def _unstable_clusters(ctx: _Context) -> str | None:
     PAC calls a pair ambiguous at that level; lung (k = 3, PAC 0.35) had a cluster at 76% on
     average over its pairs, and the limits did not say so.
     """
-    within = facts.within_cluster_consensus(ctx.adata, ctx.k) if hasattr(
-        ctx.consensus, "get") else None
-    if not within:
+    if not ctx.within:
         return None
-    weak = {c: v for c, v in within.items() if np.isfinite(v) and v <= PAC_HIGH}
+    weak = {c: v for c, v in ctx.within.items() if np.isfinite(v) and v <= PAC_HIGH}
     if not weak:
         return None
     if len(weak) == 1:
@@ -816,12 +827,11 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
             blocks.append(Figure(figures["support"], "Dendrogram with AU/BP support values.",
                                  "Support values on the tree"))
     consensus = ctx.consensus
-    if hasattr(consensus, "get") and consensus.get("pac") is not None:
+    if _has_pac(consensus):
         ks = [int(k) for k in np.asarray(consensus.get("k", []))]
         pac = np.asarray(consensus["pac"], dtype=float)
         params = consensus.get("params", {}) if hasattr(consensus.get("params"), "get") else {}
         best = consensus.get("best_k")
-        here = dict(zip(ks, pac, strict=False)).get(ctx.k)
         tied = [k for k, v in zip(ks, pac, strict=False) if v <= pac.min() + 1e-12]
         # PAC 0 at k = 2 to 5 on the example: "the lowest ... is at k = 5" hid the tie
         where = (f" is at k = {best}" if len(tied) < 2 else
@@ -835,8 +845,8 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
         if ks and best == max(ks) and len(ks) > 1:
             text += (" That is the largest k tried, so it marks no optimum: PAC may go on "
                      "falling beyond it as the clusters get smaller.")
-        if here is not None:
-            text += f" At this run's k = {ctx.k}, PAC = {fmt(here)}."
+        if ctx.pac_here is not None:
+            text += f" At this run's k = {ctx.k}, PAC = {fmt(ctx.pac_here)}."
         within = _within_consensus_sentence(ctx)
         if within:
             text += " " + within
@@ -1032,7 +1042,7 @@ def _limits(ctx: _Context) -> Section:
         besides = " besides the type" if ctx.has_types else ""
         # a grouping known inside one cluster only (said above) is no check either
         what = ("No sample annotation{} could be compared with the clusters" if
-                facts.one_cluster_columns(ctx.adata) else
+                ctx.one_cluster else
                 "No sample annotation{} groups the samples").format(besides)
         items.append(f"{what} (2 to "
                      f"{max(2, ctx.adata.n_obs // 2)} distinct values, such as a processing "
@@ -1064,7 +1074,7 @@ def _one_cluster_sentences(ctx: _Context) -> list[str]:
     tumours only, all in one cluster, were table rows 'ARI 0.000, p = 1.000', which read as
     compared and found unrelated.
     """
-    held = facts.one_cluster_columns(ctx.adata)
+    held = ctx.one_cluster
     if not held:
         return []
     by_cluster: dict[str, list[str]] = {}
@@ -1086,7 +1096,7 @@ def _uncompared_sheet_columns(ctx: _Context) -> list[str]:
     adata = ctx.adata
     sheet = adata.uns.get("annotations", {}).get("columns", [])
     compared = ({b.column for b in ctx.batches} | {f.column for f in ctx.numerics}
-                | set(facts.one_cluster_columns(adata)))  # said by _one_cluster_sentences
+                | set(ctx.one_cluster))  # said by _one_cluster_sentences
     clustered = facts.type_labels(adata, "cluster").notna().to_numpy()
     # counted where the comparison would be: a value only on unassigned samples is no level
     among = "" if clustered.all() else f" among the {clustered.sum()} samples with a cluster"
@@ -1274,14 +1284,12 @@ def _cut_within_chance(ctx: _Context) -> str | None:
 
 def _consensus_evidence(ctx: _Context) -> str:
     """', or the consensus run here (PAC 0.199 at k = 2)' when one was run at this k."""
-    consensus = ctx.consensus
-    if not hasattr(consensus, "get") or consensus.get("pac") is None:
+    if not _has_pac(ctx.consensus):
         return ", a consensus clustering"
-    ks = [int(k) for k in np.asarray(consensus.get("k", []))]
-    pac = dict(zip(ks, np.asarray(consensus["pac"], dtype=float), strict=False)).get(ctx.k)
-    if pac is None:
+    if ctx.pac_here is None:
         return ", a consensus clustering at this k"
-    return f"; the consensus run here gives PAC {fmt(pac)} at k = {ctx.k}, see 'How sure'"
+    return (f"; the consensus run here gives PAC {fmt(ctx.pac_here)} at k = {ctx.k}, see "
+            "'How sure'")
 
 
 def _batch_like(batch: facts.BatchFacts) -> bool:

@@ -337,6 +337,37 @@ def report_with_choice(adata: ad.AnnData, **choice) -> dict[str, str]:
     return texts
 
 
+def report_with_consensus(adata: ad.AnnData, *, n_clusters=None, n_resamples: int,
+                          choice: dict | None = None) -> dict[str, str]:
+    """Section texts of a run on ``adata`` with a ward consensus over k = 2..4.
+
+    ``choice`` updates the run's ``tl.choose_k`` result before the report is built; ``adata``
+    keeps the consensus (``.obsp['consensus_k{k}']``) for the test to read.
+    """
+    import gexclust as gx
+
+    run = RunConfig() if n_clusters is None else RunConfig(n_clusters=n_clusters)
+    cluster_samples(adata, run)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=n_resamples, method="ward",
+                    metric="euclidean", progress=False)
+    if choice:
+        adata.uns["choose_k"].update(choice)
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    return section_texts(build_report(adata, summary, {}, None))
+
+
+def two_close_groups() -> ad.AnnData:
+    """Three groups of 10, the last two barely apart: often mixed when samples are resampled."""
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(3), 10)
+    X = rng.normal(7.0, 1.0, size=(30, 60))
+    X[groups == 0, :20] += 4.0
+    X[groups == 1, 20:40] += 1.0
+    obs = pd.DataFrame({"type": pd.Categorical([f"g{g}" for g in groups])},
+                       index=[f"s{i}" for i in range(30)])
+    return ad.AnnData(X, obs=obs)
+
+
 def test_the_limits_say_when_the_cut_shown_is_within_chance():
     # Golub (k = 2, p_value_k 0.08, groups found at k = 10) and GSE781 GPL96 (k = 2, 0.10,
     # at k = 9): 'At a glance' said the cut alone is within chance, 'What this run cannot
@@ -359,16 +390,9 @@ def test_the_limits_say_when_the_cut_shown_is_within_chance():
     limits = report_with_choice(untyped, k_test=9, p_value_k=0.1)["limits"]
     assert "elsewhere (a clear gap in the tree, a bootstrap, a consensus clustering)" in limits
     # golub --consensus 50: the list left out the consensus the run had made
-    import gexclust as gx
-
     adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
-    run = RunConfig()
-    cluster_samples(adata, run)
-    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, method="ward",
-                    metric="euclidean", progress=False)
-    adata.uns["choose_k"].update(k_test=9, p_value_k=0.1)
-    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
-    limits = section_texts(build_report(adata, summary, {}, None))["limits"]
+    limits = report_with_consensus(adata, n_resamples=10,
+                                   choice={"k_test": 9, "p_value_k": 0.1})["limits"]
     pac = adata.uns["consensus"]["pac"][0]
     assert (f"a clear gap in the tree, a bootstrap; the consensus run here gives PAC {pac:.3f} "
             "at k = 2, see 'How sure')") in limits
@@ -910,20 +934,8 @@ def test_a_consensus_says_how_often_each_clusters_samples_stay_together():
     # its limits said "the stability of each cluster is not known"
     import itertools
 
-    import gexclust as gx
-
-    rng = np.random.default_rng(0)
-    groups = np.repeat(np.arange(3), 10)
-    X = rng.normal(7.0, 1.0, size=(30, 60))
-    X[groups == 0, :20] += 4.0
-    X[groups == 1, 20:40] += 1.0  # groups 1 and 2 barely apart: often mixed when resampled
-    obs = pd.DataFrame({"type": pd.Categorical([f"g{g}" for g in groups])},
-                       index=[f"s{i}" for i in range(30)])
-    adata = ad.AnnData(X, obs=obs)
-    run = RunConfig(n_clusters=3)
-    cluster_samples(adata, run)
-    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=30, method="ward",
-                    metric="euclidean", progress=False)
+    adata = two_close_groups()
+    texts = report_with_consensus(adata, n_clusters=3, n_resamples=30)
     matrix = adata.obsp["consensus_k3"]
     clusters = adata.obs["cluster"].astype(str).to_numpy()
     expected = {}
@@ -931,8 +943,6 @@ def test_a_consensus_says_how_often_each_clusters_samples_stay_together():
         members = np.flatnonzero(clusters == c)
         expected[c] = np.mean([matrix[i, j] for i, j in itertools.permutations(members, 2)])
     assert min(expected.values()) < 0.9 < max(expected.values())  # one cluster is unstable
-    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
-    texts = section_texts(build_report(adata, summary, {}, None))
     shown = " and ".join([", ".join(f"{100 * expected[c]:.0f}% (cluster {c})"
                                     for c in ("1", "2")), f"{100 * expected['3']:.0f}% "
                           "(cluster 3)"])
@@ -1139,15 +1149,8 @@ def test_fewer_clusters_that_keep_every_type_whole_are_not_said_to_partly_match(
 def test_a_consensus_equal_in_every_cluster_is_said_once():
     # the example with --consensus 30: '100% (cluster 1), 100% (cluster 2), 100% (cluster 3)
     # and 100% (cluster 4)'
-    import gexclust as gx
-
-    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
-    run = RunConfig(n_clusters=3)
-    cluster_samples(adata, run)
-    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, method="ward",
-                    metric="euclidean", progress=False)
-    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
-    overview = section_texts(build_report(adata, summary, {}, None))["overview"]
+    overview = report_with_consensus(make_planted(n_per_group=8, n_groups=3, n_genes=60),
+                                     n_clusters=3, n_resamples=10)["overview"]
     assert ("clustered together, on average over the pairs, in 100% (each cluster) of the "
             "resamples that drew both") in overview
 
@@ -1155,27 +1158,13 @@ def test_a_consensus_equal_in_every_cluster_is_said_once():
 def test_the_limits_name_clusters_the_consensus_does_not_reproduce():
     # lung --consensus 50 (k = 3, PAC 0.352): cluster 1's pairs were together in 76% of the
     # resamples on average, and 'What this run cannot tell' said nothing of it
-    import gexclust as gx
-
-    rng = np.random.default_rng(0)
-    groups = np.repeat(np.arange(3), 10)
-    X = rng.normal(7.0, 1.0, size=(30, 60))
-    X[groups == 0, :20] += 4.0
-    X[groups == 1, 20:40] += 1.0  # groups 1 and 2 barely apart: often mixed when resampled
-    obs = pd.DataFrame({"type": pd.Categorical([f"g{g}" for g in groups])},
-                       index=[f"s{i}" for i in range(30)])
-    adata = ad.AnnData(X, obs=obs)
-    run = RunConfig(n_clusters=3)
-    cluster_samples(adata, run)
-    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=30, method="ward",
-                    metric="euclidean", progress=False)
     from gexclust._report import _facts as facts
 
+    adata = two_close_groups()
+    limits = report_with_consensus(adata, n_clusters=3, n_resamples=30)["limits"]
     within = facts.within_cluster_consensus(adata, 3)
     weak = [c for c, v in within.items() if v <= 0.9]
     assert 0 < len(weak) < 3
-    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
-    limits = section_texts(build_report(adata, summary, {}, None))["limits"]
     if len(weak) == 1:
         which = f"cluster {weak[0]} together in only {100 * within[weak[0]]:.0f}%"
     else:
