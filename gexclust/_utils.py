@@ -39,7 +39,12 @@ def get_matrix(adata: AnnData, *, layer: str | None = None, caller: str = "gexcl
     if layer not in adata.layers:
         msg = f"layer={layer!r} not found; available layers: {layer_names(adata) or 'none'}"
         raise KeyError(msg)
-    return as_dense(adata.layers[layer], what=f".layers[{layer!r}]", caller=caller)
+    return as_dense(adata.layers[layer], what=matrix_name(layer), caller=caller)
+
+
+def matrix_name(layer: str | None) -> str:
+    """How messages name the matrix ``layer``: ``.X`` for ``None``, else ``.layers['name']``."""
+    return ".X" if layer is None else f".layers[{layer!r}]"
 
 
 def refuse_no_x(adata: AnnData, *, caller: str, way: str = "pass layer=") -> None:
@@ -346,7 +351,7 @@ def expression_matrix(adata: AnnData, *, layer: str | None, caller: str) -> np.n
     """
     X = float_matrix(get_matrix(adata, layer=layer, caller=caller))
     if is_clipped(adata, layer):  # whether or not .var still has mean and std
-        where = ".X" if layer is None else f".layers[{layer!r}]"
+        where = matrix_name(layer)
         logger.warning(
             "%s: %s holds z-scores clipped by pp.scale(max_value=%s), which cannot be undone; "
             "using them as they are (no log2 fold changes: NaN, and 'diff' in standard "

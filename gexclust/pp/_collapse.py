@@ -17,6 +17,7 @@ from .._utils import (
     float_matrix,
     get_matrix,
     layer_names,
+    matrix_name,
     undo_of,
 )
 
@@ -86,14 +87,14 @@ def collapse_probes(
         msg = f"collapse_probes: no column {by!r} in .var; available: {list(adata.var.columns)}"
         raise KeyError(msg)
     if undo_of(adata, layer) is not None:  # a layer's records as .X's (pp.center(layer=))
-        where = ".X" if layer is None else f".layers[{layer!r}]"
+        where = matrix_name(layer)
         msg = (f"collapse_probes: {where} was centred or scaled (pp.center/pp.scale), so probe "
                "means and variances no longer tell the probes of a gene apart; collapse "
                "before centring or scaling, or pass layer= with the expression values")
         raise ValueError(msg)
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.collapse_probes"))
     if how in ("max_mean", "max_var") and columns_have_unit_sd(X):
-        where = ".X" if layer is None else f".layers[{layer!r}]"
+        where = matrix_name(layer)
         msg = (f"collapse_probes: every probe of {where} has standard deviation 1 (z-scores, "
                f"e.g. of sc.pp.scale), so how={how!r} would pick probes by rounding noise; "
                "collapse before scaling, or pass layer= with the expression values")
@@ -147,7 +148,8 @@ def _drop_records_of_x(uns: dict) -> None:
 
 
 def _probe_gene_pairs(adata, *, by, multi, drop_controls):
-    # as objects first: a categorical column (read_h5ad's strings) refuses '' as a new category
+    # as texts, '' where missing: a categorical column (read_h5ad's strings) refused a
+    # fillna(''), and Entrez ids in a float column read '7157.0'
     symbols = label_texts(adata.var[by])
     keep = symbols != ""
     if drop_controls:

@@ -16,6 +16,7 @@ from .._utils import (
     float_matrix,
     get_matrix,
     in_memory,
+    matrix_name,
     record_of,
     refuse_missing,
     refuse_overflow,
@@ -62,7 +63,7 @@ def _refuse_unit_variance(variance: np.ndarray, adata: AnnData, layer: str | Non
     return the first genes in order.
     """
     if all_unit_sd(variance, adata.n_obs):
-        where = ".X" if layer is None else f".layers[{layer!r}]"
+        where = matrix_name(layer)
         msg = (f"select_variable: every gene of {where} has standard deviation 1 (scaled, e.g. "
                "by sc.pp.scale), so none varies more than another; select genes before "
                "scaling, or pass layer= with the expression values (for scanpy's data, e.g. "
@@ -78,7 +79,7 @@ def _refuse_z_scores(adata: AnnData, layer: str | None) -> None:
     is subtracted.
     """
     if record_of(adata, "scale", layer) is not None:
-        where = ".X" if layer is None else f".layers[{layer!r}]"
+        where = matrix_name(layer)
         msg = (f"select_variable: {where} was z-scored by pp.scale, so every gene varies as "
                "much as any other (variance 1); select genes before scaling, or pass layer= "
                "with the expression values")

@@ -15,7 +15,7 @@ from .._checks import check_choice, whole_numbers
 from .._defaults import MAX_RESAMPLES
 from .._logging import logger
 from .._palette import set_cluster_colors
-from .._utils import str_array
+from .._utils import matrix_name, str_array
 from ._consensus_kernel import ConsensusTask, run_chunk
 from ._flat_cuts import cuts_by_merge_order
 from ._hclust import _observations, data_fingerprint, same_fingerprint
@@ -327,7 +327,7 @@ def checked_consensus(adata: AnnData, key: str = "consensus", *, caller: str) ->
     data, _ = _observations(adata, axis="obs", use_rep=None if use_rep == "X" else use_rep,
                             layer=None if layer == "X" else layer, caller=caller)
     where = (f".obsm[{use_rep!r}]" if use_rep != "X" else
-             f".layers[{layer!r}]" if layer != "X" else ".X")
+             matrix_name(None if layer == "X" else layer))
     n_features = int(params.get("n_features", data.shape[1]))
     if n_features != data.shape[1] or not same_fingerprint(stored, data_fingerprint(data[rows])):
         changed = (f"had {n_features} features, now {data.shape[1]}"

@@ -11,7 +11,7 @@ from scipy.spatial.distance import pdist
 
 from .._checks import check_choice
 from .._logging import logger
-from .._utils import dense, float_matrix, get_matrix
+from .._utils import dense, float_matrix, get_matrix, matrix_name
 from ._linkage import build_tree, check_memory
 from ._methods import Method, Metric, check_method_metric
 
@@ -207,7 +207,7 @@ def _refuse_no_features(data: np.ndarray, *, axis: str, use_rep: str | None,
     if use_rep not in (None, "X"):
         where, what = f".obsm[{use_rep!r}]", "columns"
     else:
-        where = f".layers[{layer!r}]" if layer is not None else ".X"
+        where = matrix_name(layer)
         what = "genes" if axis == "obs" else "samples"
     msg = (f"{caller}: {where} has no {what} ({data.shape[0]} {axis} x 0), so there are no "
            f"distances to cluster on; check the selection that left none")

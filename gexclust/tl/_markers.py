@@ -20,6 +20,7 @@ from .._utils import (
     expression_matrix,
     float_matrix,
     is_clipped,
+    matrix_name,
     refuse_missing,
 )
 from ._tree_access import refuse_tree_key
@@ -244,7 +245,7 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
         refuse_missing(X, adata.raw, caller=caller)
         return MarkerValues(X, adata.raw.var, raw_scale(adata, X, caller=caller), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)
-    where = ".X" if layer is None else f".layers[{layer!r}]"
+    where = matrix_name(layer)
     if is_clipped(adata, layer):  # expression_matrix has said so
         return MarkerValues(X, adata.var, ("z-scores", None), where)
     if columns_have_unit_sd(X):

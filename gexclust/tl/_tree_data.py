@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
+from .._utils import matrix_name
 from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._tree_access import get_tree
 
@@ -43,7 +44,7 @@ def tree_and_data(adata: AnnData, *, key: str, caller: str):
     stored = params.get("data_fingerprint")
     if stored is not None and not same_fingerprint(stored, data_fingerprint(data)):
         where = (f".obsm[{use_rep!r}]" if use_rep != "X" else
-                 f".layers[{layer!r}]" if layer != "X" else ".X")
+                 matrix_name(None if layer == "X" else layer))
         msg = (
             f"{caller}: the values of {where} changed since tl.hclust built the tree in "
             f".uns[{key!r}] (e.g. pp.scale or pp.log2 ran after it), so its nodes are not "
