@@ -33,10 +33,9 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
     ``labels`` (a clusters bar, whose codes also colour branches) whole numbers are
     categories: one colour per cluster number.
     """
-    import pandas as pd
-
     from .._labels import as_numbers, is_measurement
     from .._palette import ensure_colors
+    from ._labels import obs_texts
 
     column = adata.obs[key]
     if is_measurement(column) and not labels:
@@ -44,10 +43,8 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
         values = numbers[rows]
         codes = np.where(np.isnan(values), -1, np.arange(len(values)))
         return ColourBar(key, codes, gradient_colours(values, numbers))
-    # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'; as objects,
-    # since numpy makes floats of whole numbers with a missing one (Int64: '1.0')
-    names = ([str(v) if not pd.isna(v) else "" for v in column.astype(object).to_numpy()[rows]]
-             if name_runs else None)
+    # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'
+    names = obs_texts(column)[rows].tolist() if name_runs else None
     return ColourBar(key, category_codes(adata, key)[rows], list(ensure_colors(adata, key)),
                      names)
 

@@ -29,6 +29,7 @@ from ._colour_bar import (
     drawn_keys,
     legend_colours,
 )
+from ._labels import obs_texts
 from ._tree import draw_dendrogram, truncate_tree
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ def dendrogram_spec(
                                            clusters)
                 and _height_gives(tree.linkage, float(info["threshold"]), groups)):
             cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
-    labels = _leaf_texts(adata.obs[leaf_labels]) if leaf_labels else adata.obs_names
+    labels = obs_texts(adata.obs[leaf_labels]) if leaf_labels else adata.obs_names
     leaf_colours = None
     if colors:
         # each leaf in its colour in the first strip; unlabelled samples (code -1): grey
@@ -255,17 +256,6 @@ def dendrogram_spec(
         support=None if support is None else support_marks(adata.uns[key], tree.linkage,
                                                             tree.leaves, support, alpha),
     )
-
-
-def _leaf_texts(column) -> np.ndarray:
-    """The values of an ``.obs`` column as leaf labels; a missing one is no label.
-
-    As objects: numpy makes floats of whole numbers with a missing one (nullable ``Int64``
-    patient numbers read '7.0', 'nan'), and pandas' NA reads '<NA>'.
-    """
-    import pandas as pd
-
-    return np.array(["" if pd.isna(v) else str(v) for v in column.astype(object)], dtype=str)
 
 
 def support_marks(stored_tree, Z, leaves, support: str, alpha: float) -> SupportMarks:
