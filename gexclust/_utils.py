@@ -207,6 +207,19 @@ def column_mean_sd(X: np.ndarray, *,
     return mean, np.sqrt(squares / max(X.shape[0] - ddof, 1))
 
 
+def column_var(X: np.ndarray, *, ddof: int = 1) -> np.ndarray:
+    """Variance of each column: numpy's for float64, summed in float64 for other dtypes.
+
+    The variances that rank genes (pp.select_variable, pl.clustermap): float64 input keeps
+    numpy's own arithmetic, so rankings do not move by a last bit; float32 goes through
+    :func:`column_mean_sd` (numpy's float32 variance down 200,000 rows of values near 5,000
+    was 34 for 0.25).
+    """
+    if X.dtype == np.float64:
+        return X.var(axis=0, ddof=ddof)
+    return column_mean_sd(X, ddof=ddof)[1] ** 2
+
+
 def refuse_unrepresentable(X: np.ndarray, result: np.ndarray, adata: AnnData, *,
                            caller: str) -> None:
     """Refuse a centred or scaled ``result`` that overflowed ``X``'s dtype, naming the gene.

@@ -312,15 +312,13 @@ def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int, *,
     the values before :func:`~gexclust.pp.scale` when it scaled ``.X``.
     """
     from .._logging import logger
-    from .._utils import all_unit_sd, column_mean_sd, undo_of
+    from .._utils import all_unit_sd, column_var, undo_of
 
     varies = np.ptp(X, axis=0) > 0  # a constant gene has no z-score and no place in a gene tree
     if "variability_rank" in adata.var:
         rank = adata.var["variability_rank"].to_numpy()
     else:
-        # float32 summed in float64, as pp.select_variable ranks genes; float64 as numpy does
-        variance = (X.var(axis=0, ddof=1) if X.dtype == np.float64
-                    else column_mean_sd(X, ddof=1)[1] ** 2)
+        variance = column_var(X, ddof=1)  # as pp.select_variable ranks genes
         undo = undo_of(adata, layer)
         if undo is not None:  # scaled by pp.scale: rank by the spread before it
             variance = variance * undo[0] ** 2

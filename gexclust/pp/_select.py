@@ -12,7 +12,7 @@ from .._checks import check_choice
 from .._defaults import DEFAULT_N_TOP
 from .._utils import (
     all_unit_sd,
-    column_mean_sd,
+    column_var,
     float_matrix,
     get_matrix,
     in_memory,
@@ -46,10 +46,7 @@ def _score(adata: AnnData, *, layer: str | None, flavor: str) -> np.ndarray:
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.select_variable"))
     refuse_missing(X, adata, caller="pp.select_variable")
     with np.errstate(over="ignore", invalid="ignore"):  # near the float limit: refused below
-        # float32 summed in float64 (numpy's float32 variance down 200,000 rows of values
-        # near 5,000 was 34 for 0.25); float64 as numpy computes it
-        variance = (X.var(axis=0, ddof=1) if X.dtype == np.float64
-                    else column_mean_sd(X, ddof=1)[1] ** 2)
+        variance = column_var(X, ddof=1)  # float32 summed in float64
     refuse_overflow(X, [variance], adata, caller="pp.select_variable")
     _refuse_unit_variance(variance, adata, layer)
     return variance if flavor == "variance" else _variability(X, flavor)
