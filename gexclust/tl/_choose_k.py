@@ -236,21 +236,21 @@ def choose_k(
     # threads only spin against each other, 4x slower on a busy 2-core machine
     bar = progress_bar(n_copies, desc="choose_k: copies",
                        show=progress and seconds > PROGRESS_SECONDS)
+    def scored(copy: np.ndarray) -> dict[str, np.ndarray]:
+        scores = _reference_scores(copy, ks, method, metric)
+        bar.update()
+        return scores
+
     with threadpool_limits(1, user_api="blas"), bar:
         rotate = _rotations(data, euclidean=metric == "euclidean")
-        rotated = [_counted(bar, _reference_scores(rotate(rng), ks, method, metric))
-                   for _ in range(n_rotations)]
+        rotated = [scored(rotate(rng)) for _ in range(n_rotations)]
         if reference == "rotate":
             gap_refs = rotated
         elif reference == "permute":
-            gap_refs = [_counted(bar, _reference_scores(rng.permuted(data, axis=0), ks, method,
-                                                        metric))
-                        for _ in range(n_refs)]
+            gap_refs = [scored(rng.permuted(data, axis=0)) for _ in range(n_refs)]
         else:
             box = _pca_box(data)
-            gap_refs = [_counted(bar, _reference_scores(_pca_uniform(box, m, rng), ks, method,
-                                                        metric))
-                        for _ in range(n_refs)]
+            gap_refs = [scored(_pca_uniform(box, m, rng)) for _ in range(n_refs)]
     result = _summarise(observed, rotated, gap_refs, ks, criterion=criterion, alpha=alpha)
     result["params"] = {"k_range": ks, "key": key, "criterion": criterion, "n_refs": int(n_refs),
                         "reference": reference, "n_rotations": int(n_rotations),
@@ -264,11 +264,6 @@ def choose_k(
         adata.uns[key_added] = result
         return None
     return result
-
-
-def _counted(bar, scores):
-    bar.update()
-    return scores
 
 
 def _warn_if_slow(m: int, d: int, *, n_copies: int, sample_size) -> float:
