@@ -51,6 +51,19 @@ def label_texts(values) -> np.ndarray:
     return np.array([text(v) for v in np.asarray(values, dtype=object)], dtype=object)
 
 
+def obs_texts(column) -> np.ndarray:
+    """The values of an ``.obs`` column as written, as texts; a missing one is ''.
+
+    Unlike :func:`label_texts`, a float stays as pandas writes it (7.0) and blanks are kept:
+    leaf labels, cluster names and CSV types show the values themselves. Read as objects:
+    numpy makes floats of whole numbers with a missing one (nullable ``Int64`` patient
+    numbers read '7.0', 'nan'), and pandas' NA reads '<NA>'.
+    """
+    import pandas as pd
+
+    return np.array(["" if pd.isna(v) else str(v) for v in column.astype(object)], dtype=str)
+
+
 def has_label(values) -> np.ndarray:
     """True where an entry of ``values`` is a label (see :func:`is_missing_label`)."""
     return np.array([not is_missing_label(v) for v in np.asarray(values, dtype=object)],

@@ -7,11 +7,11 @@ import os
 from collections import Counter
 
 import numpy as np
-import pandas as pd
 from anndata import AnnData
 
 from .._atomic import atomic_text
 from .._checks import check_whole
+from .._labels import obs_texts
 from .._logging import logger
 from .._utils import dense, refuse_no_x
 
@@ -90,9 +90,9 @@ def write_cumida(
     if type_key not in adata.obs:
         msg = f"write_cumida: no column {type_key!r} in .obs; available: {list(adata.obs.columns)}"
         raise KeyError(msg)
-    # as objects: to_numpy() turns whole-number types with a missing one (Int64, categories
-    # 1, 2) into floats ('1.0'), and pandas' NA answers 't != t' with no truth value
-    types = ["" if pd.isna(t) else str(t) for t in adata.obs[type_key].astype(object)]
+    # not to_numpy(): it turns whole-number types with a missing one (Int64, categories 1, 2)
+    # into floats ('1.0'), and pandas' NA answers 't != t' with no truth value
+    types = obs_texts(adata.obs[type_key]).tolist()
     _say_types_read_as_missing(types, path)
     _say_fields_read_back_otherwise(samples, adata.var_names, types, path)
     with atomic_text(path) as fh:

@@ -33,9 +33,8 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
     ``labels`` (a clusters bar, whose codes also colour branches) whole numbers are
     categories: one colour per cluster number.
     """
-    from .._labels import as_numbers, is_measurement
+    from .._labels import as_numbers, is_measurement, obs_texts
     from .._palette import ensure_colors
-    from ._labels import obs_texts
 
     column = adata.obs[key]
     if is_measurement(column) and not labels:

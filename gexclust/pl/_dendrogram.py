@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._checks import check_positive, check_whole
-from .._labels import check_labels
+from .._labels import check_labels, obs_texts
 from .._logging import logger
 from .._palette import MISSING_COLOUR
 from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
@@ -29,7 +29,6 @@ from ._colour_bar import (
     drawn_keys,
     legend_colours,
 )
-from ._labels import obs_texts
 from ._tree import draw_dendrogram, truncate_tree
 
 if TYPE_CHECKING:

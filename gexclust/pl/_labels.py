@@ -1,4 +1,4 @@
-"""Readable labels for plots: gene symbols (else probe ids) and ``.obs`` values as texts."""
+"""Readable gene labels: the gene symbol where ``.var`` has one, else the probe id."""
 
 from __future__ import annotations
 
@@ -8,17 +8,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     from anndata import AnnData
-
-
-def obs_texts(column) -> np.ndarray:
-    """The values of an ``.obs`` column as texts for a plot; a missing one is no text.
-
-    As objects: numpy makes floats of whole numbers with a missing one (nullable ``Int64``
-    patient numbers read '7.0', 'nan'), and pandas' NA reads '<NA>'.
-    """
-    import pandas as pd
-
-    return np.array(["" if pd.isna(v) else str(v) for v in column.astype(object)], dtype=str)
 
 
 def gene_labels(adata: AnnData, positions, *,
