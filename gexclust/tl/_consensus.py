@@ -88,7 +88,8 @@ def consensus(
         Cluster ``.obsm[use_rep]`` instead of ``.X``.
     seed
         Resample ``i`` draws from ``SeedSequence(seed, spawn_key=(i,))``: identical numbers
-        for every ``n_jobs`` and on any dask cluster.
+        for every ``n_jobs`` and on any dask cluster. The samples are drawn from those
+        sorted by ``obs_names``, so their order in ``adata`` does not change the result.
     n_jobs
         Local worker processes: ``None`` or 1 runs serially, -1 uses every core.
     client
@@ -155,8 +156,11 @@ def consensus(
     n, p = data.shape
     n_items = int(np.floor(n * sample_fraction))
     ks = _check_ks(k_range, n_items)
+    # resamples are drawn over the samples sorted by name, not over the rows: the same
+    # samples in another order draw the same resamples for the same seed
+    order = np.argsort(str_array(adata.obs_names), kind="stable")
     task = ConsensusTask(
-        data=prepare(data, metric),
+        data=prepare(data[order], metric),
         method=method,
         metric=metric,
         ks=ks,
@@ -169,7 +173,7 @@ def consensus(
     together, sampled = map_chunks(run_chunk, chunks, shared=task, n_jobs=n_jobs,
                                    client=client, progress=progress, desc="consensus",
                                    add=add_counts)
-    summary = summarise(together, sampled, ks, final_method=final_method)
+    summary = _in_rows(summarise(together, sampled, ks, final_method=final_method), order)
     _store(adata, summary, ks, key_added=key_added, params={
         "n_resamples": n_resamples,
         "sample_fraction": float(sample_fraction),
@@ -248,6 +252,18 @@ def summarise(together: np.ndarray, sampled: np.ndarray, ks: tuple[int, ...], *,
         "cluster_consensus": cluster_consensus,
         "stability": item_consensus(matrices[best], best_classes),
         "best_classes": best_classes,
+    }
+
+
+def _in_rows(summary: dict[str, Any], order: np.ndarray) -> dict[str, Any]:
+    """``summary`` of the samples taken in ``order``, put back in the rows' order."""
+    rows = np.argsort(order)  # row i is sample rows[i] of the sorted order
+    return {
+        **summary,
+        "matrices": summary["matrices"][:, rows][:, :, rows],
+        "classes": summary["classes"][rows],
+        "stability": summary["stability"][rows],
+        "best_classes": summary["best_classes"][rows],
     }
 
 

@@ -106,6 +106,28 @@ def test_seed_backends_and_copy_give_identical_numbers(dask_client):
     assert not np.array_equal(different.obsp["consensus_k3"], serial.obsp["consensus_k3"])
 
 
+def test_the_same_samples_in_another_order_give_the_same_consensus():
+    """Before: resamples were drawn over row positions, so the same 20 noise samples with their
+    rows shuffled gave another consensus for the same seed (PAC 0.80, 0.74, 0.56 at k = 2..4
+    against 0.77, 0.67, 0.52; matrix entries up to 0.44 apart). Now they are drawn over the
+    samples sorted by name."""
+    rng = np.random.default_rng(0)
+    adata = ad.AnnData(rng.normal(size=(20, 50)),
+                       obs=pd.DataFrame(index=[f"s{i}" for i in range(20)]))
+    shuffled = adata[rng.permutation(20)].copy()
+    kwargs = {"k_range": range(2, 5), "n_resamples": 30, "progress": False}
+    gx.tl.consensus(adata, **kwargs)
+    gx.tl.consensus(shuffled, **kwargs)
+    back = shuffled[adata.obs_names]
+    np.testing.assert_array_equal(back.uns["consensus"]["pac"], adata.uns["consensus"]["pac"])
+    for k in (2, 3, 4):
+        np.testing.assert_array_equal(back.obsp[f"consensus_k{k}"], adata.obsp[f"consensus_k{k}"])
+    np.testing.assert_array_equal(back.obsm["consensus_classes"], adata.obsm["consensus_classes"])
+    np.testing.assert_array_equal(back.obs["consensus_stability"],
+                                  adata.obs["consensus_stability"])
+    assert back.obs["consensus"].tolist() == adata.obs["consensus"].tolist()
+
+
 def test_consensus_refuses_bad_arguments():
     adata = _small(2)
     with pytest.raises(ValueError, match="k_range"):
