@@ -70,7 +70,8 @@ def read_annotations(
     scan order) is a float64 column, as scanpy and the report take numbers; any other column
     is categorical text as written (batch ``1``-``5`` stays the categories ``'1'``-``'5'``,
     ``007`` stays ``'007'``). Empty cells and pandas' missing-value texts (``NA``, ``n/a``,
-    ...) are NaN. ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key``,
+    ...) are NaN (in the id column such a text is an id when a sample is so named).
+    ``df.attrs`` holds ``path``, ``sha256`` (of the file as stored), ``key``,
     ``matched`` (``'obs_names'``, or ``'title'`` when the rows were matched by title) and
     ``encoding``. ``adata.obs.join(df)`` adds it to an AnnData; :func:`annotate_obs` does so
     with checks.
@@ -99,7 +100,9 @@ def read_annotations(
     titles = _usable_titles(obs_names, titles)
     j, by_title = _id_column(header, rows, path, obs_names, key, titles)
     ids = [row[j] for row in rows]
-    _check_ids(ids, line_numbers, header[j], path)  # repeated titles refused as ids are
+    known = titles if by_title else obs_names
+    known = set() if known is None else set(map(str, known))
+    _check_ids(ids, line_numbers, header[j], path, known)  # repeated titles refused as ids are
     if by_title:
         sample_of = dict(zip(titles, map(str, obs_names), strict=True))
         ids = [sample_of.get(title, title) for title in ids]
@@ -370,10 +373,15 @@ def _loose(value: str) -> str:
     return str(int(number)) if number.is_integer() else str(number)
 
 
-def _check_ids(ids: list[str], line_numbers: list[int], column: str, path) -> None:
+def _check_ids(ids: list[str], line_numbers: list[int], column: str, path,
+               known: set[str]) -> None:
+    """Refuse a row without an id, or an id on several rows; ``known``: the data's ids.
+
+    A text such as ``NA`` or ``null`` is no id, unless a sample of the data is named so.
+    """
     lines: dict[str, list[int]] = {}
     for sample, number in zip(ids, line_numbers, strict=True):
-        if sample in MISSING_LABELS:
+        if sample in MISSING_LABELS and sample not in known:
             msg = f"{path}, line {number}: no sample id in column {column!r}"
             raise InputError(msg)
         lines.setdefault(sample, []).append(number)

@@ -43,6 +43,23 @@ def test_tsv_id_column_found_by_matching_and_values_kept_as_written(tmp_path):
     assert adata.uns["annotations"]["columns"] == ["n", "batch", "note"]
 
 
+def test_samples_named_like_missing_values_are_matched(tmp_path):
+    """Before: a sample named ``NA`` (or ``null``, ``nan``, ``N/A``) stopped the run with 's.csv,
+    line 2: no sample id in column 'sample'', though read_cumida keeps such ids as written. A
+    text the data use as a sample id is an id; ``NA`` beside other samples still is none."""
+    import anndata as ad
+
+    names = ["NA", "null", "nan", "N/A", "S5"]
+    adata = ad.AnnData(np.zeros((5, 2)), obs=pd.DataFrame(index=names))
+    path = tmp_path / "s.csv"
+    path.write_text("sample,batch\n" + "".join(f"{s},b{i}\n" for i, s in enumerate(names)))
+    gx.io.annotate_obs(adata, path)
+    assert adata.obs["batch"].tolist() == ["b0", "b1", "b2", "b3", "b4"]
+    path.write_text("sample,batch\nS5,1\nNA,2\n")
+    with pytest.raises(InputError, match=r"s\.csv, line 3: no sample id in column 'sample'"):
+        gx.io.read_annotations(path, ["S5", "S6"])
+
+
 def test_order_of_rows_does_not_matter_and_extra_rows_warn(tmp_path, caplog):
     adata = _adata(4)
     lines = ["id,lot", "GSM999,9", *(f"{s},L{i}" for i, s in reversed(list(
