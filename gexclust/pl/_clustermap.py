@@ -309,10 +309,10 @@ def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int, *,
     """Columns of the ``n_genes`` most variable genes that vary at all, in ``adata`` order.
 
     The ranking of :func:`~gexclust.pp.select_variable` when present; else the variance, of
-    the values before :func:`~gexclust.pp.scale` when it scaled ``.X``.
+    the values before :func:`~gexclust.pp.scale` when it scaled ``.X`` (clipped or not).
     """
     from .._logging import logger
-    from .._utils import all_unit_sd, column_var, undo_of
+    from .._utils import all_unit_sd, column_var, is_clipped, undo_of
 
     varies = np.ptp(X, axis=0) > 0  # a constant gene has no z-score and no place in a gene tree
     if "variability_rank" in adata.var:
@@ -321,7 +321,9 @@ def _top_genes(adata: AnnData, X: np.ndarray, n_genes: int, *,
         variance = column_var(X, ddof=1)  # as pp.select_variable ranks genes
         undo = undo_of(adata, layer)
         if undo is not None:  # scaled by pp.scale: rank by the spread before it
-            variance = variance * undo[0] ** 2
+            # z-scores clipped by max_value vary less where an outlier was clipped: the
+            # spread before it is then the recorded std alone
+            variance = undo[0] ** 2 if is_clipped(adata, layer) else variance * undo[0] ** 2
         # still all 1: scaled elsewhere (sc.pp.scale, also over pp.scale's .var['std'])
         if n_genes < adata.n_vars and all_unit_sd(variance, adata.n_obs):
             logger.warning(

@@ -517,6 +517,25 @@ def test_clustermap_ranks_float32_genes_by_their_variance():
     assert _top_genes(adata, adata.X, 3).tolist() == [0, 1, 2]
 
 
+def test_clustermap_ranks_clipped_z_scores_by_the_spread_before_scaling():
+    # before: after pp.scale(max_value=3) the variance of the clipped z-scores times the
+    # recorded std ranked the genes, so gene 0 (SD 4.9, one outlier clipped: 0.30 x 23.6)
+    # fell behind genes 1 and 2 (SD 3.1, 3.2) and the top 2 were [1, 2]; unclipped, [0, 1]
+    from gexclust.pl._clustermap import _top_genes
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 6))
+    X[:, 0] = rng.normal(size=40)
+    X[0, 0] = 30.0
+    X[:, 1] = rng.normal(size=40) * 3
+    X[:, 2] = rng.normal(size=40) * 3.2
+    clipped, scaled = ad.AnnData(X.copy()), ad.AnnData(X.copy())
+    gx.pp.scale(clipped, max_value=3)
+    gx.pp.scale(scaled)
+    assert _top_genes(scaled, scaled.X, 2).tolist() == [0, 1]
+    assert _top_genes(clipped, clipped.X, 2).tolist() == [0, 1]
+
+
 def test_clustermap_z_scores_float32_genes_with_float64_sums():
     # before: numpy's float32 mean and SD down 200,000 rows of values near 5,000 (SD 1) gave
     # the heat map's z-scores a mean of 0.99 and an SD of 0.17 (4.8 SD off at worst), as
