@@ -14,7 +14,7 @@ from ._bootstrap_kernel import BootstrapTask, Chunk, leaf_hashes, node_hashes, r
 from ._multiscale import fit_nodes
 from ._parallel import check_seed, map_chunks
 from ._resample_memory import check_bootstrap_memory
-from ._tree_data import tree_and_data
+from ._tree_data import feature_order, tree_and_data
 from ._weighted import prepare
 
 #: pvclust's default scales, ``seq(0.5, 1.4, by = 0.1)``.
@@ -113,8 +113,11 @@ def bootstrap(
                            what="observations" if tree.axis == "obs" else "genes",
                            n_replicates=n_boot * len(sizes))
     codes = leaf_hashes(data.shape[0])
+    # genes are drawn over their names' sorted order, not their positions: the same genes in
+    # another order give the same replicates for the same seed
+    columns = feature_order(adata, axis=tree.axis, use_rep=_rep(params))
     task = BootstrapTask(
-        data=prepare(data, params["metric"]),
+        data=prepare(data if columns is None else data[:, columns], params["metric"]),
         method=params["method"],
         metric=params["metric"],
         seed=seed,
@@ -160,6 +163,11 @@ def bootstrap(
     n_supported = int((fitted["au"] >= 0.95).sum())
     logger.info("bootstrap: %d of %d nodes with AU >= 0.95", n_supported, len(Z))
     return adata if copy else None
+
+
+def _rep(params: dict[str, Any]) -> str | None:
+    use_rep = params.get("use_rep", "X")
+    return None if use_rep == "X" else use_rep
 
 
 def _sizes(scales: Sequence[float], n_features: int) -> list[int]:

@@ -23,6 +23,7 @@ from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
 from ._resample_memory import check_consensus_memory, consensus_chunks
 from ._tree_access import _match, refuse_tree_key, unrecorded_column
+from ._tree_data import feature_order
 from ._weighted import prepare
 
 #: Pairs with a consensus in (0.1, 0.9] are ambiguous (Senbabaoglu et al. 2014).
@@ -156,11 +157,13 @@ def consensus(
     n, p = data.shape
     n_items = int(np.floor(n * sample_fraction))
     ks = _check_ks(k_range, n_items)
-    # resamples are drawn over the samples sorted by name, not over the rows: the same
-    # samples in another order draw the same resamples for the same seed
+    # resamples are drawn over the samples (and genes) sorted by name, not over positions:
+    # the same samples in another order draw the same resamples for the same seed
     order = np.argsort(str_array(adata.obs_names), kind="stable")
+    columns = feature_order(adata, axis="obs", use_rep=use_rep)
+    columns = np.arange(p) if columns is None else columns
     task = ConsensusTask(
-        data=prepare(data[order], metric),
+        data=prepare(data[np.ix_(order, columns)], metric),
         method=method,
         metric=metric,
         ks=ks,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
-from .._utils import matrix_name
+from .._utils import matrix_name, str_array
 from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._tree_access import get_tree
 
@@ -52,3 +52,17 @@ def tree_and_data(adata: AnnData, *, key: str, caller: str):
         )
         raise ValueError(msg)
     return adata.uns[key], tree, data
+
+
+def feature_order(adata: AnnData, *, axis: str, use_rep: str | None) -> np.ndarray | None:
+    """Columns of the clustered matrix in the sorted order of the features' names.
+
+    Resampling draws features by position; drawing them from this order instead gives a fixed
+    seed the same replicates whatever the order of the genes (or, for a gene tree, of the
+    samples). The components of a representation (``use_rep``, e.g. PCs) have no names but
+    an order of their own, and keep it (``None``).
+    """
+    if use_rep not in (None, "X"):
+        return None
+    names = adata.var_names if axis == "obs" else adata.obs_names
+    return np.argsort(str_array(names), kind="stable")

@@ -128,6 +128,22 @@ def test_the_same_samples_in_another_order_give_the_same_consensus():
     assert back.obs["consensus"].tolist() == adata.obs["consensus"].tolist()
 
 
+def test_the_same_genes_in_another_order_give_the_same_consensus():
+    """Before: with feature_fraction < 1 the genes of each resample were drawn by column
+    position, so shuffling the genes changed the consensus for the same seed."""
+    rng = np.random.default_rng(0)
+    adata = ad.AnnData(rng.normal(size=(20, 50)),
+                       obs=pd.DataFrame(index=[f"s{i}" for i in range(20)]),
+                       var=pd.DataFrame(index=[f"g{i}" for i in range(50)]))
+    shuffled = adata[:, rng.permutation(50)].copy()
+    kwargs = {"k_range": range(2, 4), "n_resamples": 30, "feature_fraction": 0.5,
+              "progress": False}
+    gx.tl.consensus(adata, **kwargs)
+    gx.tl.consensus(shuffled, **kwargs)
+    np.testing.assert_array_equal(shuffled.uns["consensus"]["pac"], adata.uns["consensus"]["pac"])
+    np.testing.assert_array_equal(shuffled.obsp["consensus_k3"], adata.obsp["consensus_k3"])
+
+
 def test_consensus_refuses_bad_arguments():
     adata = _small(2)
     with pytest.raises(ValueError, match="k_range"):
