@@ -80,10 +80,12 @@ def cluster_samples(adata: AnnData, config: RunConfig, *, progress: bool = False
     if config.recipe == "default":
         check_choice("scaling", config.scaling, SCALINGS)
         pp.log2(adata, auto=True)
-        adata.layers["expression"] = adata.X.copy()
         if config.n_top_genes is not None:
             pp.select_variable(adata, n_top=config.n_top_genes, flavor=config.flavor,
                                subset=True)
+        # copied once the genes are selected: a copy of every probe beside .X, which the
+        # subset then dropped, was a second whole matrix at the selection's peak
+        adata.layers["expression"] = adata.X.copy()
         if config.scaling == "zscore":
             pp.scale(adata, ddof=1)
         else:

@@ -10,6 +10,7 @@ import csv
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import AnyStr
 
 import numpy as np
 
@@ -53,11 +54,9 @@ def parse_cumida(
         msg = (f"{path}: an HDF5 file (an .h5ad?), not a CuMiDa CSV; read an AnnData with "
                "anndata.read_h5ad and cluster it with gexclust.tl")
         raise InputError(msg)
-    text, _ = spreadsheet_text(raw, path, kind="a CuMiDa CSV",
-                               expected="comma-separated text")
+    lines, _ = spreadsheet_lines(raw, path, kind="a CuMiDa CSV",
+                                 expected="comma-separated text")
     del raw
-    lines = _lines(text)
-    del text
     header, meta_idx, probe_idx = _parse_header(lines, path, sample_col, type_col)
     while lines and not lines[-1].strip():
         lines.pop()
@@ -79,6 +78,41 @@ def spreadsheet_text(raw: bytes, path, *, kind: str, expected: str) -> tuple[str
     messages what the file should have been. A leading UTF-8 BOM (Excel's 'CSV UTF-8') is
     dropped; the encoding is logged (:func:`~gexclust._files.log_encoding`).
     """
+    _refuse_no_text(raw, path, kind=kind)
+    text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))
+    log_encoding(path, encoding)
+    if (nul := text.find("\x00")) >= 0:  # no CSV holds one; HDF5 names cannot either
+        raise _nul_error(path, text[:nul], expected)
+    return text, encoding
+
+
+def spreadsheet_lines(raw: bytes, path, *, kind: str,
+                      expected: str) -> tuple[list[str], str]:
+    r"""``_lines(spreadsheet_text(raw, ...)[0])``, without ever holding the whole text.
+
+    The bytes are split into lines first and each line decoded on its own: the text and its
+    lines, side by side, took twice the file's size (624 MB for a 2,000 x 22,283 CSV of
+    312 MB), the largest part of reading it. Splitting first gives the same lines: UTF-8
+    never uses the bytes of ``\n`` and ``\r`` inside a character, and bytes that are not
+    UTF-8 are read one by one (:func:`~gexclust._files.decode`). Refuses what
+    :func:`spreadsheet_text` refuses, with the same messages.
+    """
+    _refuse_no_text(raw, path, kind=kind)
+    if (nul := raw.find(b"\x00")) >= 0:  # a NUL character is the NUL byte in UTF-8 too
+        raise _nul_error(path, decode(raw[:nul])[0], expected)
+    lines = _lines(raw)
+    lines[0] = lines[0].removeprefix(codecs.BOM_UTF8)
+    encoding = "utf-8"
+    for i, line in enumerate(lines):  # in place: each line's bytes go as its text comes
+        lines[i], how = decode(line)
+        if how != "utf-8":
+            encoding = how
+    log_encoding(path, encoding)
+    return lines, encoding
+
+
+def _refuse_no_text(raw: bytes, path, *, kind: str) -> None:
+    """Refuse a zip archive (an .xlsx) and UTF-16 text, naming ``path`` and ``kind``."""
     if raw.startswith(b"PK\x03\x04"):  # a zip archive: a spreadsheet (.xlsx), most likely
         msg = f"{path}: a zip archive (a spreadsheet such as .xlsx?), not {kind}; save it as CSV"
         raise InputError(msg)
@@ -87,27 +121,29 @@ def spreadsheet_text(raw: bytes, path, *, kind: str, expected: str) -> tuple[str
         msg = (f"{path}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not "
                "UTF-8; save it as 'CSV UTF-8' or plain CSV")
         raise InputError(msg)
-    text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))
-    log_encoding(path, encoding)
-    if (nul := text.find("\x00")) >= 0:  # no CSV holds one; HDF5 names cannot either
-        msg = (f"{path}, line {len(_lines(text[:nul]))}: NUL byte; expected {expected} (a "
-               "binary or damaged file?)")
-        raise InputError(msg)
-    return text, encoding
 
 
-def _lines(text: str) -> list[str]:
+def _nul_error(path, before: str, expected: str) -> InputError:
+    """The error for a NUL byte after the text ``before``: its line, and what was expected."""
+    msg = (f"{path}, line {len(_lines(before))}: NUL byte; expected {expected} (a binary or "
+           "damaged file?)")
+    return InputError(msg)
+
+
+def _lines(text: AnyStr) -> list[AnyStr]:
     r"""The lines of ``text``, split at ``\n``, ``\r\n`` or ``\r`` only, as csv and pandas do.
 
     ``str.splitlines`` also splits at form feeds, ``\x1c``-``\x1e``, U+2028/9 and NEL
     (``\x85``, in text read as Latin-1), which cut such a row in two:
-    "ragged row", and every later line number one too high.
+    "ragged row", and every later line number one too high. ``text`` may be bytes too.
     """
-    lines = text.split("\n")
-    if "\r" in text:  # Windows line ends; old Mac ones (a lone \r) too
-        lines = [line.removesuffix("\r") for line in lines]
-        if any("\r" in line for line in lines):
-            lines = [part for line in lines for part in line.split("\r")]
+    newline, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    lines = text.split(newline)
+    if cr in text:  # Windows line ends; old Mac ones (a lone \r) too
+        for i, line in enumerate(lines):  # in place: no second list of a large file's lines
+            lines[i] = line.removesuffix(cr)
+        if any(cr in line for line in lines):
+            lines = [part for line in lines for part in line.split(cr)]
     return lines
 
 
@@ -201,23 +237,24 @@ def _parse_fast(rows: list[str], n_cols: int, line_numbers: list[int]):
     """
     from fastnumbers import RAISE, try_array
 
-    heads = [row.split(",", 2) for row in rows]
-    if any(len(h) < 3 for h in heads):
-        raise ValueError
     values = np.empty((len(rows), n_cols - 2), dtype=np.float64)
-    for out, head in zip(values, heads, strict=True):
-        cells = head[2].split(",")
-        if not head[2].isascii():  # O(1): Python strings know it
+    samples, types = [], []
+    for out, row in zip(values, rows, strict=True):
+        # one row's cells at a time: splitting off the two leading columns first
+        # (row.split(",", 2)) for every row held a second copy of the whole text
+        cells = row.split(",")
+        if len(cells) != n_cols:
+            raise ValueError
+        samples.append(cells[0].strip())
+        types.append(cells[1].strip())
+        del cells[:2]
+        if not row.isascii():  # O(1): Python strings know it
             # blanks beyond ASCII (a no-break space) around a number are spaces to float;
             # any other character beyond ASCII is the careful parser's
             cells = [cell.strip(UNICODE_BLANKS) for cell in cells]
             if not all(cell.isascii() for cell in cells):
                 raise ValueError
-        if len(cells) != n_cols - 2:
-            raise ValueError
         try_array(cells, out, on_fail=RAISE, on_type_error=RAISE, nan=float)
-    samples = [h[0].strip() for h in heads]
-    types = [h[1].strip() for h in heads]
     return samples, types, values, line_numbers
 
 

@@ -28,8 +28,12 @@ FLAVORS = ("variance", "mad", "iqr")
 def _variability(X: np.ndarray, flavor: str) -> np.ndarray:
     """MAD or IQR of each gene (the variance is computed, and checked, by :func:`_score`)."""
     if flavor == "mad":
-        med = _column_median(X)
-        return _column_median(np.abs(X - med))
+        # one matrix-sized array at a time: the deviations are made absolute and sorted in
+        # place (X - med, its absolute value and a sorted copy of that took three, 1.07 GB
+        # on a 2,000 x 22,283 matrix)
+        deviations = X - _column_median(X)
+        np.abs(deviations, out=deviations)
+        return _column_median(deviations, overwrite=True)
     q75, q25 = np.percentile(X, [75, 25], axis=0)
     return q75 - q25
 
@@ -92,9 +96,13 @@ def _sparse_variance(X) -> np.ndarray:
     return np.maximum(mean_sq - mean**2, 0.0) * n / (n - 1)
 
 
-def _column_median(X: np.ndarray) -> np.ndarray:
-    """``np.median(X, axis=0)``, several times faster on wide matrices (one sort of the columns)."""
-    ordered = np.sort(X, axis=0)
+def _column_median(X: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """``np.median(X, axis=0)``, several times faster on wide matrices (one sort of the columns).
+
+    ``overwrite``: sort ``X`` itself, as ``np.median(overwrite_input=True)`` may.
+    """
+    ordered = X if overwrite else X.copy(order="K")  # as np.sort copies
+    ordered.sort(axis=0)
     n = X.shape[0]
     return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
 
