@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ._errors import full_disk_named
 from ._files import sha256_file
 from ._stop import check as check_stop
 from ._stop import shielded
@@ -35,6 +36,10 @@ STAGE_PREFIX = ".gexclust-stage-"
 LOCK = ".lock"
 #: How many unknown entries an error message names before it counts the rest.
 SHOWN = 5
+#: What a full disk under OUTDIR leaves, and what to do (the stage is removed either way).
+SPACE_RUN = ("no output was written and earlier ones are as they were: free some space "
+             "or choose another OUTDIR")
+SPACE_ADD = "nothing in it was changed: free some space and run 'gexclust report' again"
 
 
 def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
@@ -91,7 +96,7 @@ def staged_outdir(outdir: str | os.PathLike, *, force: bool) -> Iterator[Path]:
     check_outdir(outdir, force=force)
     created = _make_folders(outdir)
     try:
-        with _locked_stage(outdir) as stage:
+        with _locked_stage(outdir) as stage, full_disk_named(outdir, "the outputs", SPACE_RUN):
             earlier = check_outdir(outdir, force=force)
             yield stage
             with shielded():
@@ -134,7 +139,7 @@ def staged_additions(outdir: str | os.PathLike) -> Iterator[Path]:
     block changes nothing.
     """
     outdir = Path(outdir)
-    with _locked_stage(outdir) as stage:
+    with _locked_stage(outdir) as stage, full_disk_named(outdir, "the report", SPACE_ADD):
         yield stage
         with shielded():
             check_stop()

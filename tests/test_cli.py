@@ -527,6 +527,39 @@ def test_unwritable_outdir_is_refused_before_the_work(tmp_path, small_csv):
     assert "[1/4" not in proc.stderr
 
 
+def fill_the_disk(*_args, **_kwargs) -> None:
+    """A write meeting a full disk: the system's ENOSPC, which names no file (/dev/full's)."""
+    with open("/dev/full", "wb") as fh:
+        fh.write(b"(")
+        fh.flush()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_one_line_naming_the_folder_and_loses_nothing(tmp_path, small_csv, cli,
+                                                                     monkeypatch):
+    """Before: "gexclust: error: [Errno 28] No space left on device", naming no file, from
+    run (a tmpfs of 300 KB as OUTDIR) and report alike; the outputs were already safe."""
+    from gexclust._report import _pdf
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(gx.io, "write_newick", fill_the_disk)
+    for folder, force in ((out, ("--force",)), (tmp_path / "new", ())):
+        result = cli("run", small_csv, "-o", folder, "--quiet", *force, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: {folder}: no space left on device while writing the outputs; "
+            "no output was written and earlier ones are as they were: free some space or "
+            "choose another OUTDIR\n"))
+    assert not (tmp_path / "new").exists()
+    monkeypatch.setattr(_pdf, "render_pdf", fill_the_disk)
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {out}: no space left on device while writing the report; nothing "
+        "in it was changed: free some space and run 'gexclust report' again\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
     import os
