@@ -18,7 +18,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
 import gexclust as gx
-from tests.conftest import SMALL_CSV, make_planted, planted_csv
+from tests.conftest import SMALL_CSV, fill_the_disk, make_planted, planted_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 # a default run chooses k (--n-clusters auto), so it also draws how: choose_k
@@ -525,13 +525,6 @@ def test_unwritable_outdir_is_refused_before_the_work(tmp_path, small_csv):
     assert proc.returncode == 1
     assert "cannot create the output folder" in proc.stderr
     assert "[1/4" not in proc.stderr
-
-
-def fill_the_disk(*_args, **_kwargs) -> None:
-    """A write meeting a full disk: the system's ENOSPC, which names no file (/dev/full's)."""
-    with open("/dev/full", "wb") as fh:
-        fh.write(b"(")
-        fh.flush()
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")

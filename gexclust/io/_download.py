@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .._atomic import atomic_path, leftover_temporaries
-from .._errors import InputError
+from .._errors import InputError, full_disk_named
 from .._files import GZIP_MAGIC, sha256_file
 from .._limits import ENV, Limits, current, size_text
 from .._logging import logger
@@ -38,6 +38,9 @@ BACKOFF = 1.0
 #: Longest wait for any single network read (the low-speed time may make it shorter).
 TIMEOUT = 60.0
 USER_AGENT = "gexclust (https://github.com/gexclust)"
+#: What a full disk under the cache leaves, and what to do.
+SPACE = ("nothing was cached: free some space or choose another cache folder (--cache-dir, "
+         "cache_dir=, $GEXCLUST_CACHE_DIR)")
 
 
 class NotOnGeo(InputError):
@@ -83,7 +86,8 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
         elif offline:
             msg = f"{what} is not in the cache ({dest}) and offline (--offline, offline=True); run once with network access"  # noqa: E501
             raise NotCached(msg)
-        with atomic_path(dest) as tmp:
+        with (full_disk_named(dest.parent, f"the download of {what}", SPACE),
+              atomic_path(dest) as tmp):
             _fetch(url, tmp, what=what, limits=limits)
             try:
                 if dest.name.endswith(".gz"):
