@@ -95,6 +95,23 @@ class SizeLimited:
         return data
 
 
+def broken_link(path: str | os.PathLike) -> str | None:
+    """What is wrong with ``path`` if it is a symbolic link that leads to no file, else ``None``.
+
+    ``Path.exists`` is False for both a link to a missing folder and a loop of links: the
+    messages tell the two apart (``mkdir`` would say "File exists" of the first).
+    """
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return f"is a symbolic link to a missing folder ({os.readlink(path)})"
+    except OSError as err:  # ELOOP: a link that leads back to itself
+        return f"is a symbolic link that cannot be followed ({err.strerror})"
+    return None
+
+
 def too_large(name, limit: int) -> InputError:
     """The error for input beyond ``max_inflated_bytes``."""
     msg = f"{name}: more than {size_text(limit)} of text; refused (raise {ENV['max_inflated_bytes']} if the file is genuine)"  # noqa: E501

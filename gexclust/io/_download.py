@@ -13,17 +13,18 @@ redirects may not downgrade https to http or leave the allowed hosts
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .._atomic import atomic_path, leftover_temporaries
 from .._errors import InputError, full_disk_named
-from .._files import GZIP_MAGIC, sha256_file
+from .._files import GZIP_MAGIC, broken_link, sha256_file
 from .._limits import ENV, Limits, current, size_text
 from .._logging import logger
 
@@ -39,8 +40,8 @@ BACKOFF = 1.0
 TIMEOUT = 60.0
 USER_AGENT = "gexclust (https://github.com/gexclust)"
 #: What a full disk under the cache leaves, and what to do.
-SPACE = ("nothing was cached: free some space or choose another cache folder (--cache-dir, "
-         "cache_dir=, $GEXCLUST_CACHE_DIR)")
+CHOOSE = "choose another cache folder (--cache-dir, cache_dir=, $GEXCLUST_CACHE_DIR)"
+SPACE = f"nothing was cached: free some space or {CHOOSE}"
 
 
 class NotOnGeo(InputError):
@@ -67,11 +68,8 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
     messages (e.g. ``'series matrix of GSE9476'``). A ``dest`` named ``.gz`` must hold gzip
     data, whatever ``check`` does.
     """
-    from filelock import FileLock
-
     limits = limits or current()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(dest) + ".lock", timeout=3600):
+    with _cache_lock(dest):
         _remove_stale_parts(dest)
         state = _cache_state(dest)
         if state == "verified":
@@ -101,6 +99,42 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
             # which is never trusted
             _write_sidecar(dest, tmp)
     return dest
+
+
+@contextlib.contextmanager
+def _cache_lock(dest: Path) -> Iterator[None]:
+    """Hold the lock of ``dest``'s downloads, creating its folder first.
+
+    A cache that cannot be written (read-only, a file where a folder should be, a broken link)
+    is one line naming the folder and the setting to change, not the system's "[Errno 20] Not
+    a directory" or "[Errno 17] File exists".
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(dest) + ".lock", timeout=3600)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:  # an OSError too: another download of the same file holds it
+        raise
+    except OSError as err:
+        raise _cache_unwritable(dest.parent, err) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _cache_unwritable(folder: Path, err: OSError) -> OSError:
+    """The error of a cache ``folder`` that cannot be created or written, naming the culprit."""
+    blocker = next((p for p in [folder, *folder.parents] if broken_link(p) or p.is_file()), None)
+    if blocker is not None:
+        problem = broken_link(blocker) or "is a file, not a folder"
+        msg = f"{blocker}: {problem}, in the path of the GEO cache folder {folder}; {CHOOSE}"
+    else:  # the folder where the new folder or the lock file could not be made
+        where = Path(err.filename).parent if err.filename else folder
+        msg = f"{where}: cannot write the GEO cache there ({err.strerror or err}); {CHOOSE}"
+    return type(err)(msg)
 
 
 def _remove_stale_parts(dest: Path) -> None:
