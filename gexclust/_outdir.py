@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ._errors import full_disk_named
-from ._files import sha256_file
+from ._files import broken_link, sha256_file
 from ._stop import check as check_stop
 from ._stop import shielded
 
@@ -51,8 +51,8 @@ def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
     Raises ``FileExistsError`` naming what is in the way.
     """
     outdir = Path(outdir)
-    if outdir.is_symlink() and not outdir.exists():
-        msg = f"{outdir}: is a symbolic link to a missing folder"
+    if (problem := broken_link(outdir)) is not None:
+        msg = f"{outdir}: {problem}; give a folder for the outputs"
         raise FileExistsError(msg)
     if outdir.exists() and not outdir.is_dir():
         msg = f"{outdir}: exists and is not a folder"

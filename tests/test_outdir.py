@@ -245,3 +245,19 @@ def test_a_file_where_the_folder_should_be(tmp_path):
     with pytest.raises(PermissionError, match="cannot create the output folder"):
         publish(tmp_path / "f" / "out", {})
     assert (tmp_path / "f").read_text() == "x"
+
+
+def test_a_broken_link_as_the_folder_says_how_it_is_broken(tmp_path):
+    """Before: a loop of links was called "a symbolic link to a missing folder" too."""
+    (tmp_path / "gone").symlink_to("nowhere")
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(FileExistsError) as err:
+        publish(tmp_path / "gone", {})
+    assert str(err.value) == (f"{tmp_path / 'gone'}: is a symbolic link to a missing folder "
+                              "(nowhere); give a folder for the outputs")
+    with pytest.raises(FileExistsError) as err:
+        publish(tmp_path / "loop", {})
+    assert str(err.value) == (f"{tmp_path / 'loop'}: is a symbolic link that cannot be "
+                              "followed (Too many levels of symbolic links); give a folder for "
+                              "the outputs")
+    assert listing(tmp_path) == {"gone", "loop"}
