@@ -42,7 +42,8 @@ def full_disk_named(folder: str | os.PathLike, what: str, remedy: str) -> Iterat
     except OSError as err:
         if err.errno not in FULL_DISK or not _inside(err.filename, folder):
             raise
-        problem = (err.strerror or os.strerror(err.errno)).lower()
+        problem = err.strerror or os.strerror(err.errno)
+        problem = problem[:1].lower() + problem[1:]  # the system's "No space ..." mid-sentence
         msg = f"{folder}: {problem} while writing {what}; {remedy}"
         raise NoSpaceError(msg, err.errno) from err
 

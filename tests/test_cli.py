@@ -553,6 +553,40 @@ def test_a_full_disk_is_one_line_naming_the_folder_and_loses_nothing(tmp_path, s
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_disk_too_full_for_the_h5ad_is_one_line_not_an_hdf5_crash(tmp_path, small_csv, cli,
+                                                                    monkeypatch):
+    """Before, into tmpfs folders of 20 to 150 KB: h5py's "RuntimeError: Disable slist on
+    flush dest failure failed (file write failed: ..., filename = '<OUTDIR>/.gexclust-stage-
+    .../adata.h5ad', ... errno = 28 ...)", or a segmentation fault after pages of "Exception
+    ignored" tracebacks, leaving the staging folder. Now a disk with less space than the h5ad
+    needs is refused before HDF5 starts, and HDF5's own full-disk errors are the system's."""
+    import shutil
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage._replace(free=20 * 1024))
+    result = cli("run", small_csv, "-o", out, "--quiet", "--force", check=False)
+    assert result.returncode == 1
+    assert re.fullmatch(
+        rf"gexclust: error: {re.escape(str(out))}: no space left on device \(adata\.h5ad "
+        r"needs about \d+\.\d KiB, 20\.0 KiB free\) while writing the outputs; no output was "
+        r"written and earlier ones are as they were: free some space or choose another "
+        r"OUTDIR\n", result.stderr)
+    monkeypatch.undo()
+    write_h5ad = ad.AnnData.write_h5ad
+    monkeypatch.setattr(ad.AnnData, "write_h5ad",  # HDF5 meets a full disk
+                        lambda self, path, **kwargs: write_h5ad(self, "/dev/full", **kwargs))
+    result = cli("run", small_csv, "-o", out, "--quiet", "--force", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {out}: no space left on device while writing the outputs; no output "
+        "was written and earlier ones are as they were: free some space or choose another "
+        "OUTDIR\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
     import os
