@@ -54,7 +54,7 @@ def check_readable(path: str | os.PathLike) -> None:
 
 @contextlib.contextmanager
 def _named_errors(path: Path) -> Iterator[None]:
-    """A missing file or a folder met in the block as an InputError naming ``path``."""
+    """A missing, unreadable or unopenable file, or a folder, as an InputError naming ``path``."""
     try:
         yield
     except FileNotFoundError:
@@ -62,6 +62,9 @@ def _named_errors(path: Path) -> Iterator[None]:
         raise InputError(msg) from None
     except IsADirectoryError:
         msg = f"{path}: is a directory, expected a file"
+        raise InputError(msg) from None
+    except OSError as err:  # no permission, a loop of symbolic links: the system's "[Errno 13]"
+        msg = f"{path}: cannot be read ({err.strerror or err})"
         raise InputError(msg) from None
 
 
