@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +60,7 @@ def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
         raise FileExistsError(msg)
     if not outdir.exists():
         return {}
-    entries = [e for e in os.scandir(outdir) if not e.name.startswith(STAGE_PREFIX)]
+    entries = [e for e in os.scandir(outdir) if not _is_stage(e)]
     listed = _read_manifest(outdir / MANIFEST)
     ours, foreign = {}, []
     for entry in entries:
@@ -159,7 +160,7 @@ def _locked_stage(outdir: Path) -> Iterator[Path]:
     finally:
         with shielded():
             _release(lock)
-            shutil.rmtree(stage, ignore_errors=True)
+            _remove_stage(stage)
 
 
 def _new_stage(outdir: Path) -> tuple[Path, int]:
@@ -182,7 +183,7 @@ def _new_stage(outdir: Path) -> tuple[Path, int]:
             return stage, lock
         _release(lock)
         with shielded():
-            shutil.rmtree(stage, ignore_errors=True)  # what another run left of it, if any
+            _remove_stage(stage)  # what another run left of it, if any
     msg = (f"{outdir}: other gexclust runs removed this run's staging folder "
            f"{STAGE_ATTEMPTS} times; wait for them to finish or choose another OUTDIR")
     raise FileExistsError(msg)
@@ -281,9 +282,43 @@ def _read_manifest(path: Path) -> dict:
 
 
 def _stages(outdir: Path) -> list[str]:
-    """Staging folders in ``outdir`` (real folders with our prefix, not links)."""
-    return [e.path for e in os.scandir(outdir)
-            if e.name.startswith(STAGE_PREFIX) and e.is_dir(follow_symlinks=False)]
+    """Staging folders in ``outdir`` (see :func:`_is_stage`)."""
+    return [e.path for e in os.scandir(outdir) if _is_stage(e)]
+
+
+def _is_stage(entry: os.DirEntry) -> bool:
+    """Whether ``entry`` is the staging folder of a gexclust run, live or killed.
+
+    A real folder with our prefix that holds its lock file (taken as it is made, removed last:
+    :func:`_remove_stage`), or holds nothing yet (a run killed before it took its lock). A
+    folder of the user's that is merely named so is neither: it is never removed, and the
+    folder that holds it is refused as any other file of the user's.
+    """
+    if not entry.name.startswith(STAGE_PREFIX) or not entry.is_dir(follow_symlinks=False):
+        return False
+    try:
+        if stat.S_ISREG(os.lstat(os.path.join(entry.path, LOCK)).st_mode):
+            return True
+    except FileNotFoundError:
+        pass
+    try:
+        return not os.listdir(entry.path)
+    except FileNotFoundError:  # removed meanwhile: it was a stage, ending
+        return True
+
+
+def _remove_stage(stage: str | os.PathLike) -> None:
+    """Remove a staging folder, its lock file last, so that until then it is known for ours."""
+    with contextlib.suppress(FileNotFoundError), os.scandir(stage) as entries:
+        for entry in [e for e in entries if e.name != LOCK]:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    for remove, path in ((os.unlink, os.path.join(stage, LOCK)), (os.rmdir, stage)):
+        with contextlib.suppress(OSError):
+            remove(path)
 
 
 def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
@@ -306,7 +341,7 @@ def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
         with shielded():
             # removed under its lock: a run whose new stage this is cannot lock it meanwhile
             # (a run killed before it took its lock left none: ours is created for it)
-            shutil.rmtree(path, ignore_errors=True)
+            _remove_stage(path)
             _release(lock)
 
 

@@ -149,6 +149,44 @@ def test_a_stale_stage_of_a_killed_run_is_removed(tmp_path):
     assert listing(out) == {"clusters.csv", MANIFEST}
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_of_the_users_named_like_a_stage_is_never_removed(tmp_path, force):
+    """Before: OUTDIR/.gexclust-stage-mine/notes.txt was taken for the stage of a killed run and
+    deleted, with or without --force (and by gexclust report); now only a folder holding its
+    lock file, or nothing, is a stage, and one of the user's makes the run refuse."""
+    from gexclust._outdir import staged_additions
+
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "ours\n"})
+    mine = out / f"{STAGE_PREFIX}mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("precious")
+    with pytest.raises(FileExistsError) as err:
+        publish(out, {"clusters.csv": "new\n"}, force=force)
+    assert f"did not write ({STAGE_PREFIX}mine/)" in str(err.value)
+    with staged_additions(out) as stage:
+        (stage / "report.html").write_text("report")
+    assert (mine / "notes.txt").read_text() == "precious"
+    assert listing(mine) == {"notes.txt"}
+
+
+def test_a_stage_loses_its_lock_file_last(tmp_path, monkeypatch):
+    """A run killed while its stage is removed leaves a folder the next run still knows."""
+    removed = []
+    unlink = os.unlink
+
+    def recorded(path, *args, **kwargs):
+        removed.append(Path(path).name)
+        unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", recorded)
+    publish(tmp_path / "out", {"clusters.csv": "1\n", "z.csv": "2\n"}, force=True)
+    with pytest.raises(RuntimeError):
+        fail_after_writing(tmp_path / "out", RuntimeError, force=True)
+    assert removed[-1] == ".lock"
+    assert "clusters.csv" in removed  # the failed run's half-written file, before its lock
+
+
 @pytest.mark.parametrize("n_renames", [0, 1, 2, 3])
 def test_a_run_killed_between_renames_leaves_only_recognised_files(tmp_path, monkeypatch,
                                                                     n_renames):
