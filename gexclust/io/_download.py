@@ -111,9 +111,19 @@ def _cache_lock(dest: Path) -> Iterator[None]:
     """
     from filelock import FileLock, Timeout
 
-    lock = FileLock(str(dest) + ".lock", timeout=3600)
+    path = Path(str(dest) + ".lock")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _cache_unwritable(dest.parent, err) from None
+    if path.is_symlink():
+        # filelock 3.12 (the lowest allowed) opens it with O_TRUNC through the link: a link
+        # planted in a shared cache would empty the file it points to
+        msg = (f"{path}: is a symbolic link, not a lock file of gexclust's; remove it (the "
+               "cache's lock files are never written through links)")
+        raise FileExistsError(msg)
+    lock = FileLock(str(path), timeout=3600)
+    try:
         lock.acquire()
     except Timeout:  # an OSError too: another download of the same file holds it
         raise

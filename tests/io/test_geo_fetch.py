@@ -174,6 +174,24 @@ def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
     assert server.requests(MATRIX) == 0
 
 
+def test_a_lock_file_that_is_a_link_is_never_written_through(server, tmp_path, cli):
+    """Before, with filelock 3.12 (the lowest allowed): a link planted in a shared cache as
+    GSE9476_series_matrix.txt.gz.lock emptied the user's file it pointed to (O_TRUNC through
+    the link) and the fetch went on; with filelock 4: "[Errno 40] Too many levels ..."."""
+    mine = tmp_path / "mine.txt"
+    mine.write_text("precious")
+    folder = tmp_path / "cache" / Path(MATRIX_REL).parent
+    folder.mkdir(parents=True)
+    lock = folder / "GSE9476_series_matrix.txt.gz.lock"
+    lock.symlink_to(mine)
+    result = cli("fetch", "GSE9476", "--no-annotation", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {lock}: is a symbolic link, not a lock file of gexclust's; remove "
+        "it (the cache's lock files are never written through links)\n"))
+    assert mine.read_text() == "precious"
+    assert server.requests(MATRIX) == 0
+
+
 @pytest.mark.parametrize(
     "accession",
     ["../../etc/passwd", "GSE9476/../../x", "GSE", "gse9476", "GSE9476 ", "GSE1;rm -rf", "GXX1",
