@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 import urllib.error
 import urllib.request
@@ -173,6 +174,8 @@ def _cache_state(dest: Path) -> str:
     """'missing', 'verified' (matches its download record) or 'altered' (anything else)."""
     if not dest.exists():
         return "missing"
+    if not (_is_file(dest) and _is_file(_sidecar(dest))):
+        return "altered"  # a pipe there (reading it would wait for ever), a folder, no record
     try:
         recorded = _sidecar(dest).read_text().split()
     except (FileNotFoundError, UnicodeDecodeError):
@@ -180,6 +183,14 @@ def _cache_state(dest: Path) -> str:
     if len(recorded) == 2 and recorded[0] == str(dest.stat().st_size) and recorded[1] == sha256_file(dest):  # noqa: E501
         return "verified"
     return "altered"
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (or a link to one): one that reading cannot block."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _sidecar(dest: Path) -> Path:

@@ -323,3 +323,25 @@ def test_a_full_disk_under_the_cache_is_one_line_and_caches_nothing(server, tmp_
         "series matrix of GSE9476; nothing was cached: free some space or choose another "
         "cache folder (--cache-dir, cache_dir=, $GEXCLUST_CACHE_DIR)\n")
     assert cache_files(tmp_path) == ["GSE9476_series_matrix.txt.gz.lock"]
+
+
+@pytest.mark.parametrize("fifo", ["GSE9476_series_matrix.txt.gz.sha256",
+                                  "GSE9476_series_matrix.txt.gz"])
+def test_a_pipe_in_the_cache_is_fetched_again_not_read(server, tmp_path, fifo):
+    """Before: a named pipe as the download record (or as the file, with a record of size 0)
+    made the fetch wait for ever, reading it; now it is not the record of a download."""
+    folder = tmp_path / "cache" / Path(MATRIX_REL).parent
+    folder.mkdir(parents=True)
+    if fifo.endswith(".gz"):
+        (folder / f"{fifo}.sha256").write_text(f"0 {'0' * 64}\n")
+    else:
+        (folder / "GSE9476_series_matrix.txt.gz").write_bytes(b"an earlier file")
+    os.mkfifo(folder / fifo)
+    code, err, _, _ = run_cli("fetch", "GSE9476", "--no-annotation",
+                              env={"GEXCLUST_CACHE_DIR": str(tmp_path / "cache")}, timeout=60)
+    assert code == 0, err
+    assert "differs from what was downloaded and verified; fetching it again" in err
+    assert server.requests(MATRIX) == 1
+    assert cache_files(tmp_path) == ["GSE9476_series_matrix.txt.gz",
+                                     "GSE9476_series_matrix.txt.gz.lock",
+                                     "GSE9476_series_matrix.txt.gz.sha256"]
