@@ -98,6 +98,23 @@ class SizeLimited:
         return data
 
 
+def check_text_name(path: str | os.PathLike, option: str) -> None:
+    r"""Refuse a path that is not UTF-8 text, before any work: ``gexclust run`` records it.
+
+    Linux allows any bytes in a name (``\xff`` from a Latin-1 system); Python holds such a
+    byte as a lone surrogate, which summary.json, adata.h5ad and the report cannot store as
+    text: the run failed at its end with "'utf-8' codec can't encode character '\udcff'".
+    """
+    name = os.fspath(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        msg = (f"{shown}: the path given as {option} is not UTF-8 text; gexclust records it in "
+               "summary.json, adata.h5ad and the report: rename it (or the folder holding it)")
+        raise InputError(msg) from None
+
+
 def broken_link(path: str | os.PathLike) -> str | None:
     """What is wrong with ``path`` if it is a symbolic link that leads to no file, else ``None``.
 

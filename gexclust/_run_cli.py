@@ -87,6 +87,18 @@ def check_run_options(args) -> None:
     if args.annotations_key is not None and args.annotations is None:
         msg = "--annotations-key names the id column of --annotations SHEET; give the sheet"
         raise ValueError(msg)
+    from ._files import check_text_name
+    from .io._geo_layout import ACCESSION
+
+    paths = [("INPUT", args.input), ("-o", args.outdir), ("--annotations", args.annotations)]
+    if args.input is not None and ACCESSION.fullmatch(args.input):  # the cached file's path
+        import os
+
+        paths += [("--cache-dir", args.cache_dir),
+                  ("$GEXCLUST_CACHE_DIR", os.environ.get("GEXCLUST_CACHE_DIR"))]
+    for option, path in paths:
+        if path is not None:
+            check_text_name(path, option)
     if args.annotations is not None:  # a wrong path shows now, not after a long read
         from ._files import check_readable
 

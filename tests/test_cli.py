@@ -587,6 +587,30 @@ def test_a_disk_too_full_for_the_h5ad_is_one_line_not_an_hdf5_crash(tmp_path, sm
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_a_path_that_is_not_utf8_text_is_refused_before_the_work(tmp_path, small_csv, cli):
+    """Before: a Latin-1 file name (a byte 0xff, which Linux allows) as INPUT, -o or
+    --annotations (or --cache-dir of an accession) ran to the end, then failed with "'utf-8'
+    codec can't encode character '\\udcff' in position 3: surrogates not allowed", naming
+    nothing."""
+    bad = tmp_path / "bad\udcff.csv"  # how Python holds the byte 0xff of a file name
+    try:
+        bad.write_text(SMALL_CSV)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    shown = str(tmp_path / "bad\\xff.csv")
+    for args, option in [((bad, "-o", tmp_path / "o"), "INPUT"),
+                         ((small_csv, "-o", bad), "-o"),
+                         ((small_csv, "-o", tmp_path / "o", "--annotations", bad),
+                          "--annotations"),
+                         (("GSE9476", "-o", tmp_path / "o", "--cache-dir", bad), "--cache-dir")]:
+        result = cli("run", *args, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: {shown}: the path given as {option} is not UTF-8 text; gexclust "
+            "records it in summary.json, adata.h5ad and the report: rename it (or the folder "
+            "holding it)\n"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad\udcff.csv", "in.csv"]
+
+
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
     import os
