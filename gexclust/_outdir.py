@@ -364,7 +364,11 @@ def _try_lock(path: Path, *, mine: bool = True):
     try:
         import fcntl
     except ImportError:  # no POSIX locks (Windows): a leftover staging folder is never removed
-        return -1 if mine else None
+        if not mine:
+            return None
+        with contextlib.suppress(OSError):
+            path.touch()  # unlocked, it still marks the folder as a stage (see _is_stage)
+        return -1
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except FileNotFoundError:  # its folder was removed

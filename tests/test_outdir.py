@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,28 @@ def test_without_file_locks_a_leftover_stage_is_not_called_a_live_run(tmp_path, 
             "one that was stopped; without file locks on this system") in message
     assert "remove that staging folder and run again" in message
     assert listing(out) == {left.name}  # nothing of it removed on a guess, no stage of ours
+
+
+def test_without_file_locks_a_stage_still_holds_its_lock_file(tmp_path, monkeypatch):
+    """Before: without fcntl (Windows) a stage had no lock file, so one a stopped run left with
+    its files in it was taken for a folder of the user's ("holds files gexclust did not
+    write"), not for a stage to remove if no run is writing."""
+    import sys
+
+    out = tmp_path / "out"
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # import fcntl raises ImportError
+
+    def stopped(outdir):
+        with staged_outdir(outdir, force=False) as stage:
+            (stage / "adata.h5ad").write_text("half")
+            shutil.copytree(stage, outdir / f"{STAGE_PREFIX}dead1")  # what a stopped run leaves
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        stopped(out)
+    assert listing(out / f"{STAGE_PREFIX}dead1") == {".lock", "adata.h5ad"}
+    with pytest.raises(FileExistsError, match="a gexclust staging folder is there"):
+        publish(out, {"clusters.csv": "1\n"})
 
 
 def test_a_new_stage_another_run_removes_before_it_is_locked_is_made_again(tmp_path,
