@@ -513,10 +513,11 @@ def _write_h5ad(adata, path: Path) -> None:
     from ._errors import FULL_DISK
     from ._limits import size_text
 
-    need, free = _h5ad_size(adata), shutil.disk_usage(path.parent).free
-    if need > free:
+    need, usage = _h5ad_size(adata), shutil.disk_usage(path.parent)
+    # a file system that gives no sizes (total 0: some FUSE and network mounts) is not judged
+    if usage.total and need > usage.free:
         problem = (f"no space left on device (adata.h5ad needs about {size_text(need)}, "
-                   f"{size_text(free)} free)")
+                   f"{size_text(usage.free)} free)")
         raise OSError(errno.ENOSPC, problem)
     try:
         adata.write_h5ad(path)
