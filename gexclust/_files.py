@@ -54,7 +54,7 @@ def check_readable(path: str | os.PathLike) -> None:
 
 @contextlib.contextmanager
 def _named_errors(path: Path) -> Iterator[None]:
-    """A missing file or a folder met in the block as an InputError naming ``path``."""
+    """A missing, unreadable or unopenable file, or a folder, as an InputError naming ``path``."""
     try:
         yield
     except FileNotFoundError:
@@ -62,6 +62,9 @@ def _named_errors(path: Path) -> Iterator[None]:
         raise InputError(msg) from None
     except IsADirectoryError:
         msg = f"{path}: is a directory, expected a file"
+        raise InputError(msg) from None
+    except OSError as err:  # no permission, a loop of symbolic links: the system's "[Errno 13]"
+        msg = f"{path}: cannot be read ({err.strerror or err})"
         raise InputError(msg) from None
 
 
@@ -93,6 +96,40 @@ class SizeLimited:
         if self.total > self.limit:
             raise too_large(self.name, self.limit)
         return data
+
+
+def check_text_name(path: str | os.PathLike, option: str) -> None:
+    r"""Refuse a path that is not UTF-8 text, before any work: ``gexclust run`` records it.
+
+    Linux allows any bytes in a name (``\xff`` from a Latin-1 system); Python holds such a
+    byte as a lone surrogate, which summary.json, adata.h5ad and the report cannot store as
+    text: the run failed at its end with "'utf-8' codec can't encode character '\udcff'".
+    """
+    name = os.fspath(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        msg = (f"{shown}: the path given as {option} is not UTF-8 text; gexclust records it in "
+               "summary.json, adata.h5ad and the report: rename it (or the folder holding it)")
+        raise InputError(msg) from None
+
+
+def broken_link(path: str | os.PathLike) -> str | None:
+    """What is wrong with ``path`` if it is a symbolic link that leads to no file, else ``None``.
+
+    ``Path.exists`` is False for both a link to a missing folder and a loop of links: the
+    messages tell the two apart (``mkdir`` would say "File exists" of the first).
+    """
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return f"is a symbolic link to a missing folder ({os.readlink(path)})"
+    except OSError as err:  # ELOOP: a link that leads back to itself
+        return f"is a symbolic link that cannot be followed ({err.strerror})"
+    return None
 
 
 def too_large(name, limit: int) -> InputError:

@@ -22,11 +22,13 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ._files import sha256_file
+from ._errors import full_disk_named
+from ._files import broken_link, sha256_file
 from ._stop import check as check_stop
 from ._stop import shielded
 
@@ -35,6 +37,10 @@ STAGE_PREFIX = ".gexclust-stage-"
 LOCK = ".lock"
 #: How many unknown entries an error message names before it counts the rest.
 SHOWN = 5
+#: What a full disk under OUTDIR leaves, and what to do (the stage is removed either way).
+SPACE_RUN = ("no output was written and earlier ones are as they were: free some space "
+             "or choose another OUTDIR")
+SPACE_ADD = "nothing in it was changed: free some space and run 'gexclust report' again"
 
 
 def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
@@ -46,15 +52,15 @@ def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
     Raises ``FileExistsError`` naming what is in the way.
     """
     outdir = Path(outdir)
-    if outdir.is_symlink() and not outdir.exists():
-        msg = f"{outdir}: is a symbolic link to a missing folder"
+    if (problem := broken_link(outdir)) is not None:
+        msg = f"{outdir}: {problem}; give a folder for the outputs"
         raise FileExistsError(msg)
     if outdir.exists() and not outdir.is_dir():
         msg = f"{outdir}: exists and is not a folder"
         raise FileExistsError(msg)
     if not outdir.exists():
         return {}
-    entries = [e for e in os.scandir(outdir) if not e.name.startswith(STAGE_PREFIX)]
+    entries = [e for e in os.scandir(outdir) if not _is_stage(e)]
     listed = _read_manifest(outdir / MANIFEST)
     ours, foreign = {}, []
     for entry in entries:
@@ -91,7 +97,7 @@ def staged_outdir(outdir: str | os.PathLike, *, force: bool) -> Iterator[Path]:
     check_outdir(outdir, force=force)
     created = _make_folders(outdir)
     try:
-        with _locked_stage(outdir) as stage:
+        with _locked_stage(outdir) as stage, full_disk_named(outdir, "the outputs", SPACE_RUN):
             earlier = check_outdir(outdir, force=force)
             yield stage
             with shielded():
@@ -134,7 +140,7 @@ def staged_additions(outdir: str | os.PathLike) -> Iterator[Path]:
     block changes nothing.
     """
     outdir = Path(outdir)
-    with _locked_stage(outdir) as stage:
+    with _locked_stage(outdir) as stage, full_disk_named(outdir, "the report", SPACE_ADD):
         yield stage
         with shielded():
             check_stop()
@@ -154,7 +160,7 @@ def _locked_stage(outdir: Path) -> Iterator[Path]:
     finally:
         with shielded():
             _release(lock)
-            shutil.rmtree(stage, ignore_errors=True)
+            _remove_stage(stage)
 
 
 def _new_stage(outdir: Path) -> tuple[Path, int]:
@@ -177,7 +183,7 @@ def _new_stage(outdir: Path) -> tuple[Path, int]:
             return stage, lock
         _release(lock)
         with shielded():
-            shutil.rmtree(stage, ignore_errors=True)  # what another run left of it, if any
+            _remove_stage(stage)  # what another run left of it, if any
     msg = (f"{outdir}: other gexclust runs removed this run's staging folder "
            f"{STAGE_ATTEMPTS} times; wait for them to finish or choose another OUTDIR")
     raise FileExistsError(msg)
@@ -276,9 +282,43 @@ def _read_manifest(path: Path) -> dict:
 
 
 def _stages(outdir: Path) -> list[str]:
-    """Staging folders in ``outdir`` (real folders with our prefix, not links)."""
-    return [e.path for e in os.scandir(outdir)
-            if e.name.startswith(STAGE_PREFIX) and e.is_dir(follow_symlinks=False)]
+    """Staging folders in ``outdir`` (see :func:`_is_stage`)."""
+    return [e.path for e in os.scandir(outdir) if _is_stage(e)]
+
+
+def _is_stage(entry: os.DirEntry) -> bool:
+    """Whether ``entry`` is the staging folder of a gexclust run, live or killed.
+
+    A real folder with our prefix that holds its lock file (taken as it is made, removed last:
+    :func:`_remove_stage`), or holds nothing yet (a run killed before it took its lock). A
+    folder of the user's that is merely named so is neither: it is never removed, and the
+    folder that holds it is refused as any other file of the user's.
+    """
+    if not entry.name.startswith(STAGE_PREFIX) or not entry.is_dir(follow_symlinks=False):
+        return False
+    try:
+        if stat.S_ISREG(os.lstat(os.path.join(entry.path, LOCK)).st_mode):
+            return True
+    except FileNotFoundError:
+        pass
+    try:
+        return not os.listdir(entry.path)
+    except FileNotFoundError:  # removed meanwhile: it was a stage, ending
+        return True
+
+
+def _remove_stage(stage: str | os.PathLike) -> None:
+    """Remove a staging folder, its lock file last, so that until then it is known for ours."""
+    with contextlib.suppress(FileNotFoundError), os.scandir(stage) as entries:
+        for entry in [e for e in entries if e.name != LOCK]:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    for remove, path in ((os.unlink, os.path.join(stage, LOCK)), (os.rmdir, stage)):
+        with contextlib.suppress(OSError):
+            remove(path)
 
 
 def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
@@ -301,7 +341,7 @@ def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
         with shielded():
             # removed under its lock: a run whose new stage this is cannot lock it meanwhile
             # (a run killed before it took its lock left none: ours is created for it)
-            shutil.rmtree(path, ignore_errors=True)
+            _remove_stage(path)
             _release(lock)
 
 
@@ -324,7 +364,11 @@ def _try_lock(path: Path, *, mine: bool = True):
     try:
         import fcntl
     except ImportError:  # no POSIX locks (Windows): a leftover staging folder is never removed
-        return -1 if mine else None
+        if not mine:
+            return None
+        with contextlib.suppress(OSError):
+            path.touch()  # unlocked, it still marks the folder as a stage (see _is_stage)
+        return -1
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except FileNotFoundError:  # its folder was removed

@@ -59,6 +59,13 @@ def example(example_session) -> ad.AnnData:
     return example_session.copy()
 
 
+def fill_the_disk(*_args, **_kwargs) -> None:
+    """A write meeting a full disk: the system's ENOSPC, which names no file (/dev/full's)."""
+    with open("/dev/full", "wb") as fh:
+        fh.write(b"(")
+        fh.flush()
+
+
 def write_csv(path: Path, text: str) -> Path:
     path.write_text(text)
     return path

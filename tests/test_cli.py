@@ -18,7 +18,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
 import gexclust as gx
-from tests.conftest import SMALL_CSV, make_planted, planted_csv
+from tests.conftest import SMALL_CSV, fill_the_disk, make_planted, planted_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 # a default run chooses k (--n-clusters auto), so it also draws how: choose_k
@@ -525,6 +525,94 @@ def test_unwritable_outdir_is_refused_before_the_work(tmp_path, small_csv):
     assert proc.returncode == 1
     assert "cannot create the output folder" in proc.stderr
     assert "[1/4" not in proc.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_one_line_naming_the_folder_and_loses_nothing(tmp_path, small_csv, cli,
+                                                                     monkeypatch):
+    """Before: "gexclust: error: [Errno 28] No space left on device", naming no file, from
+    run (a tmpfs of 300 KB as OUTDIR) and report alike; the outputs were already safe."""
+    from gexclust._report import _pdf
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(gx.io, "write_newick", fill_the_disk)
+    for folder, force in ((out, ("--force",)), (tmp_path / "new", ())):
+        result = cli("run", small_csv, "-o", folder, "--quiet", *force, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: {folder}: no space left on device while writing the outputs; "
+            "no output was written and earlier ones are as they were: free some space or "
+            "choose another OUTDIR\n"))
+    assert not (tmp_path / "new").exists()
+    monkeypatch.setattr(_pdf, "render_pdf", fill_the_disk)
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {out}: no space left on device while writing the report; nothing "
+        "in it was changed: free some space and run 'gexclust report' again\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_disk_too_full_for_the_h5ad_is_one_line_not_an_hdf5_crash(tmp_path, small_csv, cli,
+                                                                    monkeypatch):
+    """Before, into tmpfs folders of 20 to 150 KB: h5py's "RuntimeError: Disable slist on
+    flush dest failure failed (file write failed: ..., filename = '<OUTDIR>/.gexclust-stage-
+    .../adata.h5ad', ... errno = 28 ...)", or a segmentation fault after pages of "Exception
+    ignored" tracebacks, leaving the staging folder. Now a disk with less space than the h5ad
+    needs is refused before HDF5 starts, and HDF5's own full-disk errors are the system's."""
+    import shutil
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage._replace(free=20 * 1024))
+    result = cli("run", small_csv, "-o", out, "--quiet", "--force", check=False)
+    assert result.returncode == 1
+    assert re.fullmatch(
+        rf"gexclust: error: {re.escape(str(out))}: no space left on device \(adata\.h5ad "
+        r"needs about \d+\.\d KiB, 20\.0 KiB free\) while writing the outputs; no output was "
+        r"written and earlier ones are as they were: free some space or choose another "
+        r"OUTDIR\n", result.stderr)
+    # a file system that reports no sizes at all (some FUSE mounts) is written as before
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage._replace(total=0, free=0))
+    cli("run", small_csv, "-o", tmp_path / "fuse", "--quiet")
+    assert (tmp_path / "fuse" / "adata.h5ad").stat().st_size > 0
+    monkeypatch.undo()
+    write_h5ad = ad.AnnData.write_h5ad
+    monkeypatch.setattr(ad.AnnData, "write_h5ad",  # HDF5 meets a full disk
+                        lambda self, path, **kwargs: write_h5ad(self, "/dev/full", **kwargs))
+    result = cli("run", small_csv, "-o", out, "--quiet", "--force", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {out}: no space left on device while writing the outputs; no output "
+        "was written and earlier ones are as they were: free some space or choose another "
+        "OUTDIR\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_path_that_is_not_utf8_text_is_refused_before_the_work(tmp_path, small_csv, cli):
+    """Before: a Latin-1 file name (a byte 0xff, which Linux allows) as INPUT, -o or
+    --annotations (or --cache-dir of an accession) ran to the end, then failed with "'utf-8'
+    codec can't encode character '\\udcff' in position 3: surrogates not allowed", naming
+    nothing."""
+    bad = tmp_path / "bad\udcff.csv"  # how Python holds the byte 0xff of a file name
+    try:
+        bad.write_text(SMALL_CSV)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    shown = str(tmp_path / "bad\\xff.csv")
+    for args, option in [((bad, "-o", tmp_path / "o"), "INPUT"),
+                         ((small_csv, "-o", bad), "-o"),
+                         ((small_csv, "-o", tmp_path / "o", "--annotations", bad),
+                          "--annotations"),
+                         (("GSE9476", "-o", tmp_path / "o", "--cache-dir", bad), "--cache-dir")]:
+        result = cli("run", *args, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: {shown}: the path given as {option} is not UTF-8 text; gexclust "
+            "records it in summary.json, adata.h5ad and the report: rename it (or the folder "
+            "holding it)\n"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad\udcff.csv", "in.csv"]
 
 
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):

@@ -41,6 +41,27 @@ def test_folder_and_socket_are_refused(tmp_path):
             gx.io.read_cumida(path)
 
 
+def test_a_file_that_cannot_be_opened_is_named(tmp_path, cli):
+    """Before: "[Errno 40] Too many levels of symbolic links: 'loop.csv'" for INPUT and
+    "[Errno 13] Permission denied: 'sheet.csv'" for a sheet (as a user without the right)."""
+    (tmp_path / "loop.csv").symlink_to("loop.csv")
+    result = cli("run", tmp_path / "loop.csv", "-o", tmp_path / "o", "--quiet", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {tmp_path / 'loop.csv'}: cannot be read (Too many levels of "
+        "symbolic links)\n"))
+    result = cli("run", "-o", tmp_path / "o", "--annotations", tmp_path / "loop.csv",
+                 check=False)
+    assert result.stderr == (f"gexclust: error: {tmp_path / 'loop.csv'}: cannot be read (Too "
+                             "many levels of symbolic links)\n")
+    assert not (tmp_path / "o").exists()
+    if os.geteuid() != 0:  # root reads any file
+        sheet = tmp_path / "sheet.csv"
+        sheet.write_text("sample,batch\n")
+        sheet.chmod(0)
+        result = cli("run", "-o", tmp_path / "o", "--annotations", sheet, check=False)
+        assert result.stderr == f"gexclust: error: {sheet}: cannot be read (Permission denied)\n"
+
+
 def test_cli_refuses_dev_zero_at_once(tmp_path):
     code, err, seconds, peak_mb = run_cli("run", "/dev/zero", "-o", str(tmp_path / "o"))
     assert code == 1

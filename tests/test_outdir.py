@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,44 @@ def test_a_stale_stage_of_a_killed_run_is_removed(tmp_path):
     assert listing(out) == {"clusters.csv", MANIFEST}
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_of_the_users_named_like_a_stage_is_never_removed(tmp_path, force):
+    """Before: OUTDIR/.gexclust-stage-mine/notes.txt was taken for the stage of a killed run and
+    deleted, with or without --force (and by gexclust report); now only a folder holding its
+    lock file, or nothing, is a stage, and one of the user's makes the run refuse."""
+    from gexclust._outdir import staged_additions
+
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "ours\n"})
+    mine = out / f"{STAGE_PREFIX}mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("precious")
+    with pytest.raises(FileExistsError) as err:
+        publish(out, {"clusters.csv": "new\n"}, force=force)
+    assert f"did not write ({STAGE_PREFIX}mine/)" in str(err.value)
+    with staged_additions(out) as stage:
+        (stage / "report.html").write_text("report")
+    assert (mine / "notes.txt").read_text() == "precious"
+    assert listing(mine) == {"notes.txt"}
+
+
+def test_a_stage_loses_its_lock_file_last(tmp_path, monkeypatch):
+    """A run killed while its stage is removed leaves a folder the next run still knows."""
+    removed = []
+    unlink = os.unlink
+
+    def recorded(path, *args, **kwargs):
+        removed.append(Path(path).name)
+        unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", recorded)
+    publish(tmp_path / "out", {"clusters.csv": "1\n", "z.csv": "2\n"}, force=True)
+    with pytest.raises(RuntimeError):
+        fail_after_writing(tmp_path / "out", RuntimeError, force=True)
+    assert removed[-1] == ".lock"
+    assert "clusters.csv" in removed  # the failed run's half-written file, before its lock
+
+
 @pytest.mark.parametrize("n_renames", [0, 1, 2, 3])
 def test_a_run_killed_between_renames_leaves_only_recognised_files(tmp_path, monkeypatch,
                                                                     n_renames):
@@ -208,6 +247,28 @@ def test_without_file_locks_a_leftover_stage_is_not_called_a_live_run(tmp_path, 
     assert listing(out) == {left.name}  # nothing of it removed on a guess, no stage of ours
 
 
+def test_without_file_locks_a_stage_still_holds_its_lock_file(tmp_path, monkeypatch):
+    """Before: without fcntl (Windows) a stage had no lock file, so one a stopped run left with
+    its files in it was taken for a folder of the user's ("holds files gexclust did not
+    write"), not for a stage to remove if no run is writing."""
+    import sys
+
+    out = tmp_path / "out"
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # import fcntl raises ImportError
+
+    def stopped(outdir):
+        with staged_outdir(outdir, force=False) as stage:
+            (stage / "adata.h5ad").write_text("half")
+            shutil.copytree(stage, outdir / f"{STAGE_PREFIX}dead1")  # what a stopped run leaves
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        stopped(out)
+    assert listing(out / f"{STAGE_PREFIX}dead1") == {".lock", "adata.h5ad"}
+    with pytest.raises(FileExistsError, match="a gexclust staging folder is there"):
+        publish(out, {"clusters.csv": "1\n"})
+
+
 def test_a_new_stage_another_run_removes_before_it_is_locked_is_made_again(tmp_path,
                                                                           monkeypatch):
     """Before: between making its staging folder and locking it, a run's new folder looked
@@ -245,3 +306,19 @@ def test_a_file_where_the_folder_should_be(tmp_path):
     with pytest.raises(PermissionError, match="cannot create the output folder"):
         publish(tmp_path / "f" / "out", {})
     assert (tmp_path / "f").read_text() == "x"
+
+
+def test_a_broken_link_as_the_folder_says_how_it_is_broken(tmp_path):
+    """Before: a loop of links was called "a symbolic link to a missing folder" too."""
+    (tmp_path / "gone").symlink_to("nowhere")
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(FileExistsError) as err:
+        publish(tmp_path / "gone", {})
+    assert str(err.value) == (f"{tmp_path / 'gone'}: is a symbolic link to a missing folder "
+                              "(nowhere); give a folder for the outputs")
+    with pytest.raises(FileExistsError) as err:
+        publish(tmp_path / "loop", {})
+    assert str(err.value) == (f"{tmp_path / 'loop'}: is a symbolic link that cannot be "
+                              "followed (Too many levels of symbolic links); give a folder for "
+                              "the outputs")
+    assert listing(tmp_path) == {"gone", "loop"}

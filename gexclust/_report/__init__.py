@@ -114,20 +114,40 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     may replace them. After a run with ``--no-report``, ``summary.json``'s ``outputs`` gains
     them too (unless the file was changed since the run: then it is left as it is).
     """
-    import anndata
-
     outdir = Path(outdir)
     for name in ("adata.h5ad", "summary.json"):
         if not (outdir / name).is_file():
             msg = f"{outdir / name}: not found; is {outdir} the folder of a 'gexclust run'?"
             raise FileNotFoundError(msg)
+    from .._outdir import staged_additions
+
+    # read under the staging folder's lock: a run writing into the folder makes this command
+    # stop (and a run started meanwhile stops), so the report never pairs one run's files with
+    # another's, nor replaces a newer run's report with one of the files read before it
+    with staged_additions(outdir) as stage:
+        adata, summary = _read_run(outdir)
+        outputs = _outputs_with_report(summary, outdir)
+        figures = collect_figures(adata, outdir)
+        # written beside the run's outputs and listed in its manifest before they are put in
+        # place, so that an interrupted rebuild leaves files a later --force may replace
+        paths = write_report(adata, summary, stage, figures=figures)
+        if outputs is not None:  # the record of what the folder holds stays true
+            text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
+            (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
+    return [outdir / path.name for path in paths]
+
+
+def _read_run(outdir: Path):
+    """The AnnData and the summary of the run in ``outdir``, refused when they are not a run's."""
+    import anndata
+
+    from .._outdir import check_replaceable
+
     try:
         summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         msg = f"{outdir / 'summary.json'}: line {err.lineno}: not valid JSON ({err.msg})"
         raise ValueError(msg) from None
-    from .._outdir import check_replaceable, staged_additions
-
     check_replaceable(outdir, REPORT_FILES)  # never overwrite a file of the user's
     try:
         adata = anndata.read_h5ad(outdir / "adata.h5ad")
@@ -138,16 +158,7 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
     _check_summary(summary, outdir / "summary.json")
-    outputs = _outputs_with_report(summary, outdir)
-    figures = collect_figures(adata, outdir)
-    # written beside the run's outputs and listed in its manifest before they are put in
-    # place, so that an interrupted rebuild leaves files a later --force may replace
-    with staged_additions(outdir) as stage:
-        paths = write_report(adata, summary, stage, figures=figures)
-        if outputs is not None:  # the record of what the folder holds stays true
-            text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
-            (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
-    return [outdir / path.name for path in paths]
+    return adata, summary
 
 
 def _outputs_with_report(summary: dict, outdir: Path) -> list[str] | None:

@@ -13,17 +13,19 @@ redirects may not downgrade https to http or leave the allowed hosts
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .._atomic import atomic_path, leftover_temporaries
-from .._errors import InputError
-from .._files import GZIP_MAGIC, sha256_file
+from .._errors import InputError, full_disk_named
+from .._files import GZIP_MAGIC, broken_link, sha256_file
 from .._limits import ENV, Limits, current, size_text
 from .._logging import logger
 
@@ -38,6 +40,9 @@ BACKOFF = 1.0
 #: Longest wait for any single network read (the low-speed time may make it shorter).
 TIMEOUT = 60.0
 USER_AGENT = "gexclust (https://github.com/gexclust)"
+#: What a full disk under the cache leaves, and what to do.
+CHOOSE = "choose another cache folder (--cache-dir, cache_dir=, $GEXCLUST_CACHE_DIR)"
+SPACE = f"nothing was cached: free some space or {CHOOSE}"
 
 
 class NotOnGeo(InputError):
@@ -64,11 +69,8 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
     messages (e.g. ``'series matrix of GSE9476'``). A ``dest`` named ``.gz`` must hold gzip
     data, whatever ``check`` does.
     """
-    from filelock import FileLock
-
     limits = limits or current()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(dest) + ".lock", timeout=3600):
+    with _cache_lock(dest):
         _remove_stale_parts(dest)
         state = _cache_state(dest)
         if state == "verified":
@@ -83,7 +85,8 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
         elif offline:
             msg = f"{what} is not in the cache ({dest}) and offline (--offline, offline=True); run once with network access"  # noqa: E501
             raise NotCached(msg)
-        with atomic_path(dest) as tmp:
+        with (full_disk_named(dest.parent, f"the download of {what}", SPACE),
+              atomic_path(dest) as tmp):
             _fetch(url, tmp, what=what, limits=limits)
             try:
                 if dest.name.endswith(".gz"):
@@ -97,6 +100,52 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
             # which is never trusted
             _write_sidecar(dest, tmp)
     return dest
+
+
+@contextlib.contextmanager
+def _cache_lock(dest: Path) -> Iterator[None]:
+    """Hold the lock of ``dest``'s downloads, creating its folder first.
+
+    A cache that cannot be written (read-only, a file where a folder should be, a broken link)
+    is one line naming the folder and the setting to change, not the system's "[Errno 20] Not
+    a directory" or "[Errno 17] File exists".
+    """
+    from filelock import FileLock, Timeout
+
+    path = Path(str(dest) + ".lock")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _cache_unwritable(dest.parent, err) from None
+    if path.is_symlink():
+        # filelock 3.12 (the lowest allowed) opens it with O_TRUNC through the link: a link
+        # planted in a shared cache would empty the file it points to
+        msg = (f"{path}: is a symbolic link, not a lock file of gexclust's; remove it (the "
+               "cache's lock files are never written through links)")
+        raise FileExistsError(msg)
+    lock = FileLock(str(path), timeout=3600)
+    try:
+        lock.acquire()
+    except Timeout:  # an OSError too: another download of the same file holds it
+        raise
+    except OSError as err:
+        raise _cache_unwritable(dest.parent, err) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _cache_unwritable(folder: Path, err: OSError) -> OSError:
+    """The error of a cache ``folder`` that cannot be created or written, naming the culprit."""
+    blocker = next((p for p in [folder, *folder.parents] if broken_link(p) or p.is_file()), None)
+    if blocker is not None:
+        problem = broken_link(blocker) or "is a file, not a folder"
+        msg = f"{blocker}: {problem}, in the path of the GEO cache folder {folder}; {CHOOSE}"
+    else:  # the folder where the new folder or the lock file could not be made
+        where = Path(err.filename).parent if err.filename else folder
+        msg = f"{where}: cannot write the GEO cache there ({err.strerror or err}); {CHOOSE}"
+    return type(err)(msg)
 
 
 def _remove_stale_parts(dest: Path) -> None:
@@ -125,6 +174,8 @@ def _cache_state(dest: Path) -> str:
     """'missing', 'verified' (matches its download record) or 'altered' (anything else)."""
     if not dest.exists():
         return "missing"
+    if not (_is_file(dest) and _is_file(_sidecar(dest))):
+        return "altered"  # a pipe there (reading it would wait for ever), a folder, no record
     try:
         recorded = _sidecar(dest).read_text().split()
     except (FileNotFoundError, UnicodeDecodeError):
@@ -132,6 +183,14 @@ def _cache_state(dest: Path) -> str:
     if len(recorded) == 2 and recorded[0] == str(dest.stat().st_size) and recorded[1] == sha256_file(dest):  # noqa: E501
         return "verified"
     return "altered"
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (or a link to one): one that reading cannot block."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _sidecar(dest: Path) -> Path:

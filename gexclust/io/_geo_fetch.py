@@ -53,7 +53,15 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
 
 
 def _folder(path: Path, setting: str) -> Path:
-    """``path``, refused up front when it is a file (else: 'Not a directory' deep inside)."""
+    """``path``, refused up front when it is a file or a broken link.
+
+    Else the system's "Not a directory" or "File exists" would come from deep inside.
+    """
+    from .._files import broken_link
+
+    if (problem := broken_link(path)) is not None:
+        msg = f"{setting} {path}: {problem}; give a folder for the GEO cache"
+        raise ValueError(msg)
     if path.exists() and not path.is_dir():
         msg = f"{setting} {path}: is a file, not a folder; give a folder for the GEO cache"
         raise ValueError(msg)

@@ -20,6 +20,7 @@ import pytest
 
 import gexclust as gx
 from gexclust.io._download import DownloadError, NotCached, RedirectRefused
+from tests.conftest import fill_the_disk
 from tests.io.conftest import ANNOT, MATRIX, MATRIX_REL, cache_files
 from tests.io.geo_server import GeoServer, self_signed_certificate
 
@@ -304,3 +305,43 @@ def test_the_size_limit_holds_with_and_without_an_announced_length(server, tmp_p
 
 def server_root(server) -> Path:
     return Path(server.httpd.RequestHandlerClass.keywords["directory"])
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_under_the_cache_is_one_line_and_caches_nothing(server, tmp_path,
+                                                                     monkeypatch, capsys):
+    """Before: "gexclust: error: [Errno 28] No space left on device" (fetch into a 3 MB
+    tmpfs), naming neither the cache nor the file."""
+    from gexclust.cli import main
+    from gexclust.io import _download
+
+    monkeypatch.setattr(_download, "_write_sidecar", fill_the_disk)  # the disk fills up there
+    assert main(["fetch", "GSE9476", "--no-annotation"]) == 1
+    folder = tmp_path / "cache" / Path(MATRIX_REL).parent
+    assert capsys.readouterr().err == (
+        f"gexclust: error: {folder}: no space left on device while writing the download of "
+        "series matrix of GSE9476; nothing was cached: free some space or choose another "
+        "cache folder (--cache-dir, cache_dir=, $GEXCLUST_CACHE_DIR)\n")
+    assert cache_files(tmp_path) == ["GSE9476_series_matrix.txt.gz.lock"]
+
+
+@pytest.mark.parametrize("fifo", ["GSE9476_series_matrix.txt.gz.sha256",
+                                  "GSE9476_series_matrix.txt.gz"])
+def test_a_pipe_in_the_cache_is_fetched_again_not_read(server, tmp_path, fifo):
+    """Before: a named pipe as the download record (or as the file, with a record of size 0)
+    made the fetch wait for ever, reading it; now it is not the record of a download."""
+    folder = tmp_path / "cache" / Path(MATRIX_REL).parent
+    folder.mkdir(parents=True)
+    if fifo.endswith(".gz"):
+        (folder / f"{fifo}.sha256").write_text(f"0 {'0' * 64}\n")
+    else:
+        (folder / "GSE9476_series_matrix.txt.gz").write_bytes(b"an earlier file")
+    os.mkfifo(folder / fifo)
+    code, err, _, _ = run_cli("fetch", "GSE9476", "--no-annotation",
+                              env={"GEXCLUST_CACHE_DIR": str(tmp_path / "cache")}, timeout=60)
+    assert code == 0, err
+    assert "differs from what was downloaded and verified; fetching it again" in err
+    assert server.requests(MATRIX) == 1
+    assert cache_files(tmp_path) == ["GSE9476_series_matrix.txt.gz",
+                                     "GSE9476_series_matrix.txt.gz.lock",
+                                     "GSE9476_series_matrix.txt.gz.sha256"]

@@ -6,6 +6,7 @@ import datetime
 import gzip
 import multiprocessing
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,6 +142,54 @@ def test_a_cache_folder_that_is_a_file_is_named(server, tmp_path, monkeypatch):
         gx.io.read_geo("GSE9476")
     assert server.requests(MATRIX) == 0
     assert blocker.read_text() == "mine"
+
+
+def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
+    """Before: "[Errno 17] File exists: 'cache'" for a link to a missing folder, "[Errno 20]
+    Not a directory: '<cache>/series/GSE9nnn/GSE9476/matrix'" for a file in the cache's path,
+    "[Errno 40] Too many levels of symbolic links: ..." for a loop."""
+    root, cache = tmp_path / "c", tmp_path / "c" / "cache"
+    root.mkdir()
+    for make, culprit, problem in [
+        (lambda: cache.symlink_to("nowhere"), "cache",
+         "is a symbolic link to a missing folder (nowhere); give a folder for the GEO cache"),
+        (lambda: cache.symlink_to("cache"), "cache", "is a symbolic link that cannot be "
+         "followed (Too many levels of symbolic links); give a folder for the GEO cache"),
+        (lambda: (cache.mkdir(), (cache / "series").write_text("mine")), "cache/series",
+         "is a file, not a folder, in the path of the GEO cache folder "
+         f"{cache / Path(MATRIX_REL).parent}; choose another cache folder (--cache-dir, "
+         "cache_dir=, $GEXCLUST_CACHE_DIR)"),
+        (lambda: (cache.mkdir(), (cache / "series").symlink_to("gone")), "cache/series",
+         "is a symbolic link to a missing folder (gone), in the path of the GEO cache folder "
+         f"{cache / Path(MATRIX_REL).parent}; choose another cache folder (--cache-dir, "
+         "cache_dir=, $GEXCLUST_CACHE_DIR)"),
+    ]:
+        shutil.rmtree(root)
+        root.mkdir()
+        make()
+        result = cli("fetch", "GSE9476", "--cache-dir", cache, check=False)
+        setting = "cache_dir (gexclust: --cache-dir) " if culprit == "cache" else ""
+        assert (result.returncode, result.stderr) == (
+            1, f"gexclust: error: {setting}{root / culprit}: {problem}\n")
+    assert server.requests(MATRIX) == 0
+
+
+def test_a_lock_file_that_is_a_link_is_never_written_through(server, tmp_path, cli):
+    """Before, with filelock 3.12 (the lowest allowed): a link planted in a shared cache as
+    GSE9476_series_matrix.txt.gz.lock emptied the user's file it pointed to (O_TRUNC through
+    the link) and the fetch went on; with filelock 4: "[Errno 40] Too many levels ..."."""
+    mine = tmp_path / "mine.txt"
+    mine.write_text("precious")
+    folder = tmp_path / "cache" / Path(MATRIX_REL).parent
+    folder.mkdir(parents=True)
+    lock = folder / "GSE9476_series_matrix.txt.gz.lock"
+    lock.symlink_to(mine)
+    result = cli("fetch", "GSE9476", "--no-annotation", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {lock}: is a symbolic link, not a lock file of gexclust's; remove "
+        "it (the cache's lock files are never written through links)\n"))
+    assert mine.read_text() == "precious"
+    assert server.requests(MATRIX) == 0
 
 
 @pytest.mark.parametrize(

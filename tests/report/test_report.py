@@ -438,6 +438,37 @@ def test_an_interrupted_report_command_leaves_a_folder_gexclust_still_recognises
     assert main(["run", "-o", str(outdir), "--quiet", "--force"]) == 0, capsys.readouterr().err
 
 
+def test_a_report_command_beside_a_run_never_mixes_two_runs(tmp_path, monkeypatch, capsys):
+    """``gexclust report DIR`` while ``gexclust run -o DIR --force`` writes DIR.
+
+    Before: the report command read adata.h5ad and summary.json before it took the folder's
+    lock, so a run that published meanwhile (k=3) had its report replaced by one of the files
+    read before (k=2): report.html said "cut into 2 clusters" beside a summary.json of 3.
+    Now the files are read under the lock: the run that starts meanwhile stops, naming the
+    report's staging folder, and the report is that of the files in the folder.
+    """
+    import gexclust._report as report
+
+    outdir = tmp_path / "run"
+    assert main(["run", "-o", str(outdir), "--quiet", "--n-clusters", "2"]) == 0
+    collect, runs = report.collect_figures, []
+
+    def run_meanwhile(adata, folder):
+        if not runs:  # once: the run's own report collects its figures too
+            runs.append(None)
+            runs[0] = main(["run", "-o", str(outdir), "--quiet", "--force", "--n-clusters", "3"])
+            runs.append(capsys.readouterr().err)
+        return collect(adata, folder)
+
+    monkeypatch.setattr(report, "collect_figures", run_meanwhile)
+    assert main(["report", str(outdir)]) == 0
+    assert runs[0] == 1
+    assert "another gexclust run is writing into this folder" in runs[1]
+    k = json.loads((outdir / "summary.json").read_text())["choose_k"]["k"]
+    assert k == 2
+    assert "cut into 2 clusters" in (outdir / "report.html").read_text()
+
+
 @pytest.mark.parametrize(("text", "problem"), [
     ("{}", "no 'n_samples'"),
     ('{"n_samples": 5}', "no 'cophenetic_correlation'"),
