@@ -308,7 +308,11 @@ def _is_stage(entry: os.DirEntry) -> bool:
 
 
 def _remove_stage(stage: str | os.PathLike) -> None:
-    """Remove a staging folder, its lock file last, so that until then it is known for ours."""
+    """Remove a staging folder, its lock file last, so that until then it is known for ours.
+
+    An entry that cannot be removed (a file another program holds open on Windows) keeps the
+    lock file: without it the folder would pass for the user's, and block every later run.
+    """
     with contextlib.suppress(FileNotFoundError), os.scandir(stage) as entries:
         for entry in [e for e in entries if e.name != LOCK]:
             if entry.is_dir(follow_symlinks=False):
@@ -316,6 +320,9 @@ def _remove_stage(stage: str | os.PathLike) -> None:
             else:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        if set(os.listdir(stage)) - {LOCK}:
+            return
     for remove, path in ((os.unlink, os.path.join(stage, LOCK)), (os.rmdir, stage)):
         with contextlib.suppress(OSError):
             remove(path)

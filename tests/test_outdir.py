@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -148,6 +150,45 @@ def test_a_stale_stage_of_a_killed_run_is_removed(tmp_path):
     (stale / "adata.h5ad").write_text("half-written")
     publish(out, {"clusters.csv": "1\n"})
     assert listing(out) == {"clusters.csv", MANIFEST}
+
+
+@contextlib.contextmanager
+def _unremovable(path: Path):
+    """``path`` (a file) cannot be removed in the block: immutable for root, else its folder
+    read-only (a file another program holds open on Windows)."""
+    if os.geteuid() == 0:
+        if shutil.which("chattr") is None or subprocess.run(
+                ["chattr", "+i", path], capture_output=True, check=False).returncode:
+            pytest.skip("needs chattr +i as root")
+        undo = ["chattr", "-i", path]
+    else:
+        path.parent.chmod(0o500)
+        undo = None
+    try:
+        yield
+    finally:
+        if undo:
+            subprocess.run(undo, check=True)
+        else:
+            path.parent.chmod(0o700)
+
+
+def test_a_stage_that_cannot_be_emptied_keeps_its_lock_file(tmp_path):
+    """Before: the lock file went even when a file of the stage could not be removed, so the
+    folder then passed for the user's and every later run refused: "out: holds files
+    gexclust did not write (.gexclust-stage-killed/)". Now it stays a stage, removed later."""
+    out = tmp_path / "out"
+    stale = out / f"{STAGE_PREFIX}killed"
+    (stale / "figures").mkdir(parents=True)
+    (stale / ".lock").write_text("")  # nobody holds it: its run is gone
+    (stale / "figures" / "tree.png").write_text("half-written")
+    with _unremovable(stale / "figures" / "tree.png"):
+        publish(out, {"clusters.csv": "1\n"})
+        assert listing(stale) == {".lock", "figures"}
+        publish(out, {"clusters.csv": "2\n"}, force=True)
+    publish(out, {"clusters.csv": "3\n"}, force=True)
+    assert listing(out) == {"clusters.csv", MANIFEST}
+    assert (out / "clusters.csv").read_text() == "3\n"
 
 
 @pytest.mark.parametrize("force", [False, True])
