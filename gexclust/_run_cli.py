@@ -92,10 +92,7 @@ def check_run_options(args) -> None:
 
     paths = [("INPUT", args.input), ("-o", args.outdir), ("--annotations", args.annotations)]
     if args.input is not None and ACCESSION.fullmatch(args.input):  # the cached file's path
-        import os
-
-        paths += [("--cache-dir", args.cache_dir),
-                  ("$GEXCLUST_CACHE_DIR", os.environ.get("GEXCLUST_CACHE_DIR"))]
+        paths.append(_cache_setting(args.cache_dir))
     for option, path in paths:
         if path is not None:
             check_text_name(path, option)
@@ -103,6 +100,24 @@ def check_run_options(args) -> None:
         from ._files import check_readable
 
         check_readable(args.annotations)
+
+
+def _cache_setting(cache_dir) -> tuple[str, str]:
+    """The setting that chooses the GEO cache of this run, and the folder it gives.
+
+    As :func:`gexclust.io._geo_fetch.cache_root` chooses: the user cache folder
+    (``$XDG_CACHE_HOME``, or ``~/.cache``) when neither setting is given.
+    """
+    import os
+
+    if cache_dir is not None:
+        return "--cache-dir", cache_dir
+    if "GEXCLUST_CACHE_DIR" in os.environ:
+        return "$GEXCLUST_CACHE_DIR", os.environ["GEXCLUST_CACHE_DIR"]
+    from platformdirs import user_cache_dir
+
+    return ("the GEO cache folder (the user cache folder; --cache-dir or $GEXCLUST_CACHE_DIR "
+            "choose another)", user_cache_dir("gexclust"))
 
 
 def check_n_clusters(n_clusters: int | str | None, n_samples: int | None, *,

@@ -615,6 +615,30 @@ def test_a_path_that_is_not_utf8_text_is_refused_before_the_work(tmp_path, small
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad\udcff.csv", "in.csv"]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the user cache folder from XDG_CACHE_HOME")
+def test_a_default_cache_that_is_not_utf8_text_is_refused_before_the_work(tmp_path, cli,
+                                                                           monkeypatch):
+    """Before: with neither --cache-dir nor $GEXCLUST_CACHE_DIR, a user cache folder that is
+    not UTF-8 text ($XDG_CACHE_HOME=cache\\xff) let 'gexclust run GSE9476' download and cluster,
+    then fail with "'utf-8' codec can't encode character '\\udcff' in position 14", naming
+    nothing. Only the cache in use is judged: --cache-dir overrides a bad variable."""
+    monkeypatch.delenv("GEXCLUST_CACHE_DIR", raising=False)
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache\udcff"))
+    result = cli("run", "GSE9476", "-o", tmp_path / "o", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {tmp_path}/cache\\xff/gexclust: the path given as the GEO cache "
+        "folder (the user cache folder; --cache-dir or $GEXCLUST_CACHE_DIR choose another) is "
+        "not UTF-8 text; gexclust records it in summary.json, adata.h5ad and the report: "
+        "rename it (or the folder holding it)\n"))
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "env\udcff"))
+    result = cli("run", "GSE9476", "-o", tmp_path / "o", "--cache-dir", tmp_path / "c",
+                 "--offline", check=False)
+    assert result.returncode == 1
+    assert "is not in the cache" in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+
+
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
     import os
