@@ -52,4 +52,7 @@ def _inside(filename, folder) -> bool:
     if filename is None:
         return True
     inner, outer = os.path.abspath(os.fsdecode(filename)), os.path.abspath(folder)
-    return os.path.commonpath([inner, outer]) == outer
+    try:
+        return os.path.commonpath([inner, outer]) == outer
+    except ValueError:  # on Windows, paths on different drives
+        return False
