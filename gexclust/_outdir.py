@@ -75,6 +75,10 @@ def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
         more = f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else ""
         msg = (f"{outdir}: holds files gexclust did not write ({shown}{more}); "
                "gexclust replaces only its own outputs: choose another OUTDIR")
+        if any(name.startswith(STAGE_PREFIX) for name in foreign):
+            # a stage without its lock file: the user's, or left by an older gexclust
+            msg += (f" (a {STAGE_PREFIX}* folder without a {LOCK} file may be one an older "
+                    "gexclust left: remove it if so)")
         raise FileExistsError(msg)
     if ours and not force:
         msg = f"{outdir}: holds the outputs of an earlier run; pass --force to replace them"

@@ -206,6 +206,7 @@ def test_a_folder_of_the_users_named_like_a_stage_is_never_removed(tmp_path, for
     with pytest.raises(FileExistsError) as err:
         publish(out, {"clusters.csv": "new\n"}, force=force)
     assert f"did not write ({STAGE_PREFIX}mine/)" in str(err.value)
+    assert "may be one an older gexclust left: remove it if so" in str(err.value)
     with staged_additions(out) as stage:
         (stage / "report.html").write_text("report")
     assert (mine / "notes.txt").read_text() == "precious"
