@@ -115,7 +115,7 @@ def bootstrap(
     codes = leaf_hashes(data.shape[0])
     # genes are drawn over their names' sorted order, not their positions: the same genes in
     # another order give the same replicates for the same seed
-    columns = feature_order(adata, axis=tree.axis, use_rep=_rep(params))
+    columns = feature_order(adata, axis=tree.axis, use_rep=params.get("use_rep"))
     task = BootstrapTask(
         data=prepare(data if columns is None else data[:, columns], params["metric"]),
         method=params["method"],
@@ -163,11 +163,6 @@ def bootstrap(
     n_supported = int((fitted["au"] >= 0.95).sum())
     logger.info("bootstrap: %d of %d nodes with AU >= 0.95", n_supported, len(Z))
     return adata if copy else None
-
-
-def _rep(params: dict[str, Any]) -> str | None:
-    use_rep = params.get("use_rep", "X")
-    return None if use_rep == "X" else use_rep
 
 
 def _sizes(scales: Sequence[float], n_features: int) -> list[int]:
