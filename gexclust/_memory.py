@@ -61,18 +61,21 @@ def limit_text(limit: float) -> str:
 
 def refuse_pairwise(n: int, bytes_per_pair: float, *, task: str, what: str,
                     alternatives: str, holds: str = "n x n matrices",
-                    available: float | None = None) -> None:
+                    bytes_per_item: float = 0, available: float | None = None) -> None:
     """Raise ``MemoryError`` before allocating when ``task`` on n items cannot fit in memory.
 
     ``bytes_per_pair`` is what the task holds for each of the n x n pairs at its peak
     (measured; e.g. 8 for one float64 square matrix, 4 for a condensed one); ``holds`` says
-    what that is, in the message.
+    what that is, in the message. ``bytes_per_item`` is what it holds besides for each item
+    (e.g. its own copy of the item's row of data).
     """
-    need = float(bytes_per_pair) * n * n
+    need = float(bytes_per_pair) * n * n + float(bytes_per_item) * n
     limit = memory_limit(available)
     if need <= limit:
         return
-    max_n = int(np.sqrt(limit / bytes_per_pair))
+    # the largest n with bytes_per_pair * n^2 + bytes_per_item * n <= limit
+    a, b = float(bytes_per_pair), float(bytes_per_item)
+    max_n = int((-b + np.sqrt(b * b + 4 * a * limit)) / (2 * a))
     msg = (
         f"{task} on {n:,} {what} needs {holds}, about {size_text(need)}, but the "
         f"limit here is {limit_text(limit)}, about {max_n:,} {what}. Alternatives: "

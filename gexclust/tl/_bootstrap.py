@@ -111,7 +111,7 @@ def bootstrap(
     sizes = _sizes(scales, n_features)
     check_bootstrap_memory(data.shape[0], n_jobs=n_jobs, client=client,
                            what="observations" if tree.axis == "obs" else "genes",
-                           n_replicates=n_boot * len(sizes))
+                           n_replicates=n_boot * len(sizes), n_features=n_features)
     codes = leaf_hashes(data.shape[0])
     # genes are drawn over their names' sorted order, not their positions: the same genes in
     # another order give the same replicates for the same seed

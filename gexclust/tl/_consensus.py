@@ -162,6 +162,8 @@ def consensus(
     order = np.argsort(str_array(adata.obs_names), kind="stable")
     columns = feature_order(adata, axis="obs", use_rep=use_rep)
     columns = np.arange(p) if columns is None else columns
+    # refused before the task's copy of the data is made
+    check_consensus_memory(n, n_ks=len(ks), n_jobs=n_jobs, client=client, n_features=p)
     task = ConsensusTask(
         data=prepare(data[np.ix_(order, columns)], metric),
         method=method,
@@ -172,7 +174,6 @@ def consensus(
         seed=seed,
     )
     chunks = consensus_chunks(n_resamples, n_jobs)
-    check_consensus_memory(n, n_ks=len(ks), n_jobs=n_jobs, client=client)
     together, sampled = map_chunks(run_chunk, chunks, shared=task, n_jobs=n_jobs,
                                    client=client, progress=progress, desc="consensus",
                                    add=add_counts)

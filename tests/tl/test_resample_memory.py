@@ -25,11 +25,12 @@ def cells():
 
 
 def test_bootstrap_beyond_memory_is_refused_before_any_replicate(cells, monkeypatch):
-    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "2M")  # 300^2 x 32 bytes = 2.7 MiB: too much
+    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "2M")  # 300^2 x 32 + 300 x 20 x 24 B = 2.9 MiB
     bootstrap = gx.tl.bootstrap  # imported (numba: ~1 s) before the clock starts
     start = time.perf_counter()
     with pytest.raises(MemoryError, match=r"bootstrap \(n_jobs=None\) on 300 observations needs"
-                       r" n x n matrices, about 2.7 MiB, but the limit here is 2.0 MiB.*about 256"):
+                       r" n x n matrices and copies of the data, about 2.9 MiB, but the limit "
+                       r"here is 2.0 MiB.*about 248"):
         bootstrap(cells, n_boot=10_000, progress=False)
     assert time.perf_counter() - start < 1.0
     assert "support" not in cells.uns["hclust"]
@@ -39,18 +40,45 @@ def test_consensus_beyond_memory_is_refused_before_any_resample(cells, monkeypat
     monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "20M")  # 300^2 x 280 bytes = 24 MiB
     with pytest.raises(MemoryError, match=r"consensus \(9 values of k\) on 300 samples.*k_range"):
         gx.tl.consensus(cells, progress=False)
+    # 300^2 x 320 + 300 x 20 x 24 bytes
     with pytest.raises(MemoryError, match=r"consensus \(9 values of k, 2 local workers\) on 300 "
-                       r"samples needs n x n matrices, about 27.5 MiB"):  # 300^2 x 320 B
+                       r"samples needs n x n matrices and copies of the data, about 27.6 MiB"):
         gx.tl.consensus(cells, progress=False, n_jobs=2)
     assert "consensus" not in cells.uns
+
+
+def test_the_copies_of_many_genes_count_as_well_as_the_pairs(monkeypatch):
+    """300 samples x 20,000 genes: the n x n counts fit in 100 MB, the data copies do not.
+
+    Before, only the pairs were counted (300^2 x 84 bytes = 7.2 MiB for two values of k), and
+    the copies of the data (3 x 48 MB, measured) were allocated anyway.
+    """
+    adata = ad.AnnData(np.random.default_rng(2).normal(size=(300, 20_000)))
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "100M")
+    tracemalloc.start()
+    with pytest.raises(MemoryError, match=r"consensus \(2 values of k\) on 300 samples needs n x "
+                       r"n matrices and copies of the data, about 144.5 MiB.*about 210 "
+                       r"samples"):
+        gx.tl.consensus(adata, k_range=range(2, 4), progress=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 10e6  # refused before the 48 MB copy (the NaN check takes 1 byte a value)
+    with pytest.raises(MemoryError, match=r"bootstrap \(n_jobs=None\) on 300 observations needs "
+                       r"n x n matrices and copies of the data, about 140.1 MiB"):
+        gx.tl.bootstrap(adata, n_boot=10, progress=False)
+    assert "consensus" not in adata.uns
+    assert "support" not in adata.uns["hclust"]
 
 
 def test_100k_cells_are_refused_fast_without_allocating(caplog):
     tracemalloc.start()
     start = time.perf_counter()
-    with pytest.raises(MemoryError, match=r"100,000 samples needs n x n matrices, about 2,607.7"):
+    with pytest.raises(MemoryError, match=r"100,000 samples needs n x n matrices and copies of "
+                       r"the data, about 2,607.7"):
         check_consensus_memory(100_000, n_ks=9, n_jobs=None)
-    with pytest.raises(MemoryError, match=r"100,000 observations needs n x n matrices, about 298"):
+    with pytest.raises(MemoryError, match=r"100,000 observations needs n x n matrices and "
+                       r"copies of the data, about 298"):
         check_bootstrap_memory(100_000, n_jobs=None, client=None, what="observations",
                                n_replicates=10_000)
     _, peak = tracemalloc.get_traced_memory()
