@@ -14,7 +14,9 @@ from .._logging import logger
 from ..tl._tree_access import get_tree
 
 #: Characters that end or structure a Newick label; labels holding any of them are quoted.
-_SPECIAL = re.compile(r"[\s()\[\]':;,]")
+#: Beyond the blanks and ``()[]':;,`` of the Newick standard, dendropy (as the NEXUS
+#: standard) also stops an unquoted label at ``"``, ``=``, ``\``, ``{`` and ``}``.
+_SPECIAL = re.compile(r"""[\s()\[\]'":;,={}\\]""")
 
 
 def write_newick(

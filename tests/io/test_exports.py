@@ -203,6 +203,22 @@ def test_newick_round_trips_through_bio_phylo(clustered, tmp_path):
         assert depths[leaf] == pytest.approx(Z[-1, 2], abs=1e-5)
 
 
+def test_newick_quotes_labels_that_dendropy_reads_as_punctuation(clustered):
+    # before: 'a"b', 'x=y', '{c}' and 'a\\b' were written unquoted: the Newick standard
+    # allows them, but dendropy 5.1.3 (as NEXUS) ends a label there and refused the whole
+    # tree ("Expecting ':', ')', ',' or ';' after reading label but found '\"'")
+    Phylo = pytest.importorskip("Bio.Phylo")
+    awkward = ['a"b', "x=y", "{c}", "a\\b"]
+    clustered.obs_names = [*awkward, *clustered.obs_names[len(awkward):]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    text = gx.io.write_newick(clustered)
+    written = set(text.replace("(", ",").replace(")", ",").replace(":", ",").split(","))
+    assert {"'a\"b'", "'x=y'", "'{c}'", "'a\\b'"} <= written
+    assert {"s5", "s6"} <= written  # plain labels stay unquoted (R's ape keeps the quotes)
+    tree = Phylo.read(io.StringIO(text), "newick")
+    assert sorted(t.name for t in tree.get_terminals()) == sorted(clustered.obs_names)
+
+
 def test_newick_labels_internal_nodes_with_au(clustered):
     Phylo = pytest.importorskip("Bio.Phylo")
     n_merges = clustered.n_obs - 1
