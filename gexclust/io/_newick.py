@@ -78,12 +78,33 @@ def write_newick(
     check_whole("decimals", decimals, caller="io.write_newick",
                 what=" (digits after the decimal point), or None")
     labels = node_labels(adata.uns[key], support)
-    names = [str(name) for name in adata.obs_names[tree.rows]]  # per leaf of the tree
+    names = leaf_labels(adata.obs_names[tree.rows])  # per leaf of the tree
     text = newick(tree.linkage, names, labels, decimals=decimals)
     if path is not None:
         with atomic_text(path) as fh:  # gzip under a .gz name
             fh.write(text + "\n")
     return text
+
+
+#: Line breaks (those ``str.splitlines`` knows), which no Newick label may hold.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def leaf_labels(names) -> list[str]:
+    """The sample names as Newick labels, saying which ones readers will not read as written.
+
+    A line break is written as a space: the Newick standard allows none inside a label, and
+    R's ``ape`` and Bio.Phylo dropped it (two lines read as one word) while dendropy kept it.
+    """
+    labels = [str(name) for name in names]
+    broken = [label for label in labels if _LINE_BREAK.search(label)]
+    if broken:
+        logger.warning(
+            "Newick: %d sample name(s) hold a line break, which no Newick label may hold; "
+            "written with a space instead (e.g. %r)", len(broken), broken[0],
+        )
+        labels = [_LINE_BREAK.sub(" ", label) for label in labels]
+    return labels
 
 
 def node_labels(tree, support: str | None) -> list[str] | None:

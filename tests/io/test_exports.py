@@ -219,6 +219,24 @@ def test_newick_quotes_labels_that_dendropy_reads_as_punctuation(clustered):
     assert sorted(t.name for t in tree.get_terminals()) == sorted(clustered.obs_names)
 
 
+def test_newick_writes_a_line_break_in_a_name_as_a_space(clustered, caplog):
+    # before: 'a\nb' was written as it is inside quotes, which the Newick standard forbids;
+    # R's ape and Bio.Phylo read it as 'ab' (dendropy as 'a\nb'), a name the samples lack
+    import logging
+
+    Phylo = pytest.importorskip("Bio.Phylo")
+    clustered.obs_names = ["a\nb", "c\r\nd", "e\rf", *clustered.obs_names[3:]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        text = gx.io.write_newick(clustered)
+    assert "\n" not in text
+    assert "\r" not in text
+    tree = Phylo.read(io.StringIO(text), "newick")
+    assert {"a b", "c d", "e f"} <= {t.name for t in tree.get_terminals()}
+    assert "3 sample name(s) hold a line break" in caplog.text
+    assert "written with a space instead (e.g. 'a\\nb')" in caplog.text
+
+
 def test_newick_labels_internal_nodes_with_au(clustered):
     Phylo = pytest.importorskip("Bio.Phylo")
     n_merges = clustered.n_obs - 1
