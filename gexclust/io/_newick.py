@@ -29,8 +29,10 @@ def write_newick(
 ) -> str:
     """Write the sample tree of :func:`gexclust.tl.hclust` in Newick format.
 
-    Leaves are the sample names (quoted when they hold spaces or Newick punctuation), in the
-    dendrogram's left-to-right order. A branch is as long as the height of its parent merge
+    Leaves are the sample names (quoted when they hold spaces or Newick punctuation, a quote
+    inside doubled; a line break as a space), in the dendrogram's left-to-right order. R's
+    ``ape::read.tree`` keeps the quotes around a quoted name and reads a name holding a quote
+    as ``NA``: a warning names such names. A branch is as long as the height of its parent merge
     minus the height of its child (leaves are at height 0), both rounded to ``decimals``, so
     the distance from the root to every leaf is the root's merge height as written (the tree
     is ultrametric, as R's ``ape::as.hclust`` requires). Centroid and median trees can have
@@ -95,6 +97,9 @@ def leaf_labels(names) -> list[str]:
 
     A line break is written as a space: the Newick standard allows none inside a label, and
     R's ``ape`` and Bio.Phylo dropped it (two lines read as one word) while dendropy kept it.
+    A quote is written doubled inside a quoted label, as the standard says and as Bio.Phylo
+    and dendropy read it; R's ``ape::read.tree`` (5.7) has no way to read it and gives ``NA``
+    for such a label, ete3 refuses the tree: a warning names such labels.
     """
     labels = [str(name) for name in names]
     broken = [label for label in labels if _LINE_BREAK.search(label)]
@@ -104,6 +109,14 @@ def leaf_labels(names) -> list[str]:
             "written with a space instead (e.g. %r)", len(broken), broken[0],
         )
         labels = [_LINE_BREAK.sub(" ", label) for label in labels]
+    quoted = [label for label in labels if "'" in label]
+    if quoted:
+        logger.warning(
+            "Newick: %d sample name(s) hold a quote (e.g. %r), written doubled as the Newick "
+            "standard says: Bio.Phylo and dendropy read them, but R's ape::read.tree reads "
+            "them as NA and ete3 refuses the tree; rename the samples for those readers",
+            len(quoted), quoted[0],
+        )
     return labels
 
 
