@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 
 import numpy as np
 from anndata import AnnData
@@ -99,7 +100,7 @@ def leaf_labels(names) -> list[str]:
     R's ``ape`` and Bio.Phylo dropped it (two lines read as one word) while dendropy kept it.
     A quote is written doubled inside a quoted label, as the standard says and as Bio.Phylo
     and dendropy read it; R's ``ape::read.tree`` (5.7) has no way to read it and gives ``NA``
-    for such a label, ete3 refuses the tree: a warning names such labels.
+    for such a label, ete3 refuses the tree: a warning names such labels, and repeated ones.
     """
     labels = [str(name) for name in names]
     broken = [label for label in labels if _LINE_BREAK.search(label)]
@@ -116,6 +117,13 @@ def leaf_labels(names) -> list[str]:
             "standard says: Bio.Phylo and dendropy read them, but R's ape::read.tree reads "
             "them as NA and ete3 refuses the tree; rename the samples for those readers",
             len(quoted), quoted[0],
+        )
+    repeated = [name for name, count in Counter(labels).items() if count > 1]
+    if repeated:
+        logger.warning(
+            "Newick: %d sample name(s) repeat (e.g. %r): readers cannot tell those leaves "
+            "apart by name (R's ape matches by name, dendropy refuses the tree); make them "
+            "unique first: adata.obs_names_make_unique()", len(repeated), repeated[0],
         )
     return labels
 

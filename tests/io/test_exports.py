@@ -237,6 +237,30 @@ def test_newick_writes_a_line_break_in_a_name_as_a_space(clustered, caplog):
     assert "written with a space instead (e.g. 'a\\nb')" in caplog.text
 
 
+def test_newick_says_which_sample_names_repeat(clustered, caplog):
+    # before: repeated names were written without a word; dendropy 5.1.3 then refused the
+    # tree ("Multiple occurrences of the same taxa on trees are not supported") and R's ape
+    # gave two rows named 's0' in cophenetic()
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():  # AnnData's own warning about non-unique names
+        warnings.simplefilter("ignore", UserWarning)
+        clustered.obs_names = ["s0", "s0", "", "", *clustered.obs_names[4:]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        text = gx.io.write_newick(clustered)
+    assert "2 sample name(s) repeat (e.g. 's0')" in caplog.text
+    assert "adata.obs_names_make_unique()" in caplog.text
+    assert text.count("s0:") == 2  # written as they are
+    caplog.clear()
+    clustered.obs_names_make_unique()
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.write_newick(clustered)
+    assert "repeat" not in caplog.text
+
+
 def test_newick_labels_internal_nodes_with_au(clustered):
     Phylo = pytest.importorskip("Bio.Phylo")
     n_merges = clustered.n_obs - 1
