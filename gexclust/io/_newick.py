@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 
 import numpy as np
 from anndata import AnnData
@@ -14,7 +15,9 @@ from .._logging import logger
 from ..tl._tree_access import get_tree
 
 #: Characters that end or structure a Newick label; labels holding any of them are quoted.
-_SPECIAL = re.compile(r"[\s()\[\]':;,]")
+#: Beyond the blanks and ``()[]':;,`` of the Newick standard, dendropy (as the NEXUS
+#: standard) also stops an unquoted label at ``"``, ``=``, ``\``, ``{`` and ``}``.
+_SPECIAL = re.compile(r"""[\s()\[\]'":;,={}\\]""")
 
 
 def write_newick(
@@ -27,8 +30,10 @@ def write_newick(
 ) -> str:
     """Write the sample tree of :func:`gexclust.tl.hclust` in Newick format.
 
-    Leaves are the sample names (quoted when they hold spaces or Newick punctuation), in the
-    dendrogram's left-to-right order. A branch is as long as the height of its parent merge
+    Leaves are the sample names (quoted when they hold spaces or Newick punctuation, a quote
+    inside doubled; a line break as a space), in the dendrogram's left-to-right order. R's
+    ``ape::read.tree`` keeps the quotes around a quoted name and reads a name holding a quote
+    as ``NA``: a warning names such names. A branch is as long as the height of its parent merge
     minus the height of its child (leaves are at height 0), both rounded to ``decimals``, so
     the distance from the root to every leaf is the root's merge height as written (the tree
     is ultrametric, as R's ``ape::as.hclust`` requires). Centroid and median trees can have
@@ -76,12 +81,51 @@ def write_newick(
     check_whole("decimals", decimals, caller="io.write_newick",
                 what=" (digits after the decimal point), or None")
     labels = node_labels(adata.uns[key], support)
-    names = [str(name) for name in adata.obs_names[tree.rows]]  # per leaf of the tree
+    names = leaf_labels(adata.obs_names[tree.rows])  # per leaf of the tree
     text = newick(tree.linkage, names, labels, decimals=decimals)
     if path is not None:
         with atomic_text(path) as fh:  # gzip under a .gz name
             fh.write(text + "\n")
     return text
+
+
+#: Line breaks (those ``str.splitlines`` knows), which no Newick label may hold.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def leaf_labels(names) -> list[str]:
+    """The sample names as Newick labels, saying which ones readers will not read as written.
+
+    A line break is written as a space: the Newick standard allows none inside a label, and
+    R's ``ape`` and Bio.Phylo dropped it (two lines read as one word) while dendropy kept it.
+    A quote is written doubled inside a quoted label, as the standard says and as Bio.Phylo
+    and dendropy read it; R's ``ape::read.tree`` (5.7) has no way to read it and gives ``NA``
+    for such a label, ete3 refuses the tree: a warning names such labels, and repeated ones.
+    """
+    labels = [str(name) for name in names]
+    broken = [label for label in labels if _LINE_BREAK.search(label)]
+    if broken:
+        logger.warning(
+            "Newick: %d sample name(s) hold a line break, which no Newick label may hold; "
+            "written with a space instead (e.g. %r)", len(broken), broken[0],
+        )
+        labels = [_LINE_BREAK.sub(" ", label) for label in labels]
+    quoted = [label for label in labels if "'" in label]
+    if quoted:
+        logger.warning(
+            "Newick: %d sample name(s) hold a quote (e.g. %r), written doubled as the Newick "
+            "standard says: Bio.Phylo and dendropy read them, but R's ape::read.tree reads "
+            "them as NA and ete3 refuses the tree; rename the samples for those readers",
+            len(quoted), quoted[0],
+        )
+    repeated = [name for name, count in Counter(labels).items() if count > 1]
+    if repeated:
+        logger.warning(
+            "Newick: %d sample name(s) repeat (e.g. %r): readers cannot tell those leaves "
+            "apart by name (R's ape matches by name, dendropy refuses the tree); make them "
+            "unique first: adata.obs_names_make_unique()", len(repeated), repeated[0],
+        )
+    return labels
 
 
 def node_labels(tree, support: str | None) -> list[str] | None:

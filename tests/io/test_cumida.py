@@ -362,6 +362,31 @@ def test_write_cumida_round_trips_awkward_fields_and_full_precision(tmp_path):
     assert gx.io.read_cumida(path).X[0, 0] == 0.0
 
 
+def test_write_cumida_keeps_extreme_values_for_pandas_r_and_read_cumida(tmp_path):
+    # checked by hand with R 4.2.2's read.csv too: the same doubles, NaN, -0 and Inf
+    import anndata as ad
+
+    values = np.array([[5e-324, -0.0, 1e-300, np.nan],
+                       [1.7976931348623157e308, -1e-300, 0.1 + 0.2, 7.0]])
+    adata = ad.AnnData(values, obs=pd.DataFrame(
+        {"type": ["AML, M2", "it's \"x\""]}, index=["s\t1", "日本"]))
+    path = tmp_path / "w.csv"
+    gx.io.write_cumida(adata, path)
+    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+    frame = pd.read_csv(path, **exact)
+    np.testing.assert_array_equal(frame.iloc[:, 2:].to_numpy(), values)  # NaN as NaN
+    assert frame["type"].tolist() == ["AML, M2", "it's \"x\""]
+    assert frame["samples"].tolist() == ["s\t1", "日本"]
+    back = gx.io.read_cumida(path, missing="drop")
+    np.testing.assert_array_equal(back.X, values[:, :3])
+    assert np.signbit(back.X[0, 1])
+    adata.X[1, 3] = np.inf
+    gx.io.write_cumida(adata, path)
+    with pytest.raises(InputError, match=r"w\.csv: infinite value at line 3 \(sample '日本'\), "
+                                         r"column '3'; expected a finite number"):
+        gx.io.read_cumida(path, missing="drop")
+
+
 def test_write_cumida_to_a_gz_name_writes_gzip(tmp_path):
     # read_cumida takes '.csv.gz'; write_cumida wrote plain text under that name, which
     # read_cumida then refused ('expected gzip data (name ends in .gz) but found not gzip

@@ -203,6 +203,64 @@ def test_newick_round_trips_through_bio_phylo(clustered, tmp_path):
         assert depths[leaf] == pytest.approx(Z[-1, 2], abs=1e-5)
 
 
+def test_newick_quotes_labels_that_dendropy_reads_as_punctuation(clustered):
+    # before: 'a"b', 'x=y', '{c}' and 'a\\b' were written unquoted: the Newick standard
+    # allows them, but dendropy 5.1.3 (as NEXUS) ends a label there and refused the whole
+    # tree ("Expecting ':', ')', ',' or ';' after reading label but found '\"'")
+    Phylo = pytest.importorskip("Bio.Phylo")
+    awkward = ['a"b', "x=y", "{c}", "a\\b"]
+    clustered.obs_names = [*awkward, *clustered.obs_names[len(awkward):]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    text = gx.io.write_newick(clustered)
+    written = set(text.replace("(", ",").replace(")", ",").replace(":", ",").split(","))
+    assert {"'a\"b'", "'x=y'", "'{c}'", "'a\\b'"} <= written
+    assert {"s5", "s6"} <= written  # plain labels stay unquoted (R's ape keeps the quotes)
+    tree = Phylo.read(io.StringIO(text), "newick")
+    assert sorted(t.name for t in tree.get_terminals()) == sorted(clustered.obs_names)
+
+
+def test_newick_writes_a_line_break_in_a_name_as_a_space(clustered, caplog):
+    # before: 'a\nb' was written as it is inside quotes, which the Newick standard forbids;
+    # R's ape and Bio.Phylo read it as 'ab' (dendropy as 'a\nb'), a name the samples lack
+    import logging
+
+    Phylo = pytest.importorskip("Bio.Phylo")
+    clustered.obs_names = ["a\nb", "c\r\nd", "e\rf", *clustered.obs_names[3:]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        text = gx.io.write_newick(clustered)
+    assert "\n" not in text
+    assert "\r" not in text
+    tree = Phylo.read(io.StringIO(text), "newick")
+    assert {"a b", "c d", "e f"} <= {t.name for t in tree.get_terminals()}
+    assert "3 sample name(s) hold a line break" in caplog.text
+    assert "written with a space instead (e.g. 'a\\nb')" in caplog.text
+
+
+def test_newick_says_which_sample_names_repeat(clustered, caplog):
+    # before: repeated names were written without a word; dendropy 5.1.3 then refused the
+    # tree ("Multiple occurrences of the same taxa on trees are not supported") and R's ape
+    # gave two rows named 's0' in cophenetic()
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():  # AnnData's own warning about non-unique names
+        warnings.simplefilter("ignore", UserWarning)
+        clustered.obs_names = ["s0", "s0", "", "", *clustered.obs_names[4:]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        text = gx.io.write_newick(clustered)
+    assert "2 sample name(s) repeat (e.g. 's0')" in caplog.text
+    assert "adata.obs_names_make_unique()" in caplog.text
+    assert text.count("s0:") == 2  # written as they are
+    caplog.clear()
+    clustered.obs_names_make_unique()
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.write_newick(clustered)
+    assert "repeat" not in caplog.text
+
+
 def test_newick_labels_internal_nodes_with_au(clustered):
     Phylo = pytest.importorskip("Bio.Phylo")
     n_merges = clustered.n_obs - 1
