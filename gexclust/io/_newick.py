@@ -33,13 +33,15 @@ def write_newick(
     Leaves are the sample names (quoted when they hold spaces or Newick punctuation, a quote
     inside doubled; a line break as a space), in the dendrogram's left-to-right order. R's
     ``ape::read.tree`` keeps the quotes around a quoted name and reads a name holding a quote
-    as ``NA``: a warning names such names. A branch is as long as the height of its parent merge
-    minus the height of its child (leaves are at height 0), both rounded to ``decimals``, so
-    the distance from the root to every leaf is the root's merge height as written (the tree
-    is ultrametric, as R's ``ape::as.hclust`` requires). Centroid and median trees can have
-    inversions (a merge lower than one below it); Newick has no negative lengths, so those
-    branches are written as 0 and a warning says how many: root-to-leaf distances are then
-    not the merge heights.
+    as ``NA``: a warning names such names. Each merge sits at half its height above the leaves,
+    as ``ape::as.phylo`` places an ``hclust`` merge and UPGMA a node: the path between two
+    leaves is then their merge height (their cophenetic distance), and R's
+    ``ape::as.hclust(ape::read.tree(path))`` gives back the merge heights. A branch is the
+    difference of those half heights, rounded to ``decimals``, so every leaf is as far from
+    the root (the tree is ultrametric, as ``ape::as.hclust`` requires). Centroid and median
+    trees can have inversions (a merge lower than one below it); Newick has no negative
+    lengths, so those branches are written as 0 and a warning says how many: paths between
+    leaves are then not the merge heights.
     When a bootstrap stored support values in
     ``.uns[key]['support']``, each internal node is labelled with its AU (or BP) value as a
     percentage, as ``pvclust`` shows them.
@@ -77,7 +79,8 @@ def write_newick(
     """
     tree = get_tree(adata, key, axis="obs", caller="io.write_newick")
     if decimals is None:
-        decimals = significant_decimals(float(tree.linkage[-1, 2]) if len(tree.linkage) else 0)
+        decimals = significant_decimals(float(tree.linkage[-1, 2]) / 2 if len(tree.linkage)
+                                        else 0)
     check_whole("decimals", decimals, caller="io.write_newick",
                 what=" (digits after the decimal point), or None")
     labels = node_labels(adata.uns[key], support)
@@ -155,14 +158,17 @@ def significant_decimals(top: float, digits: int = 6) -> int:
 
 def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
            decimals: int = 6) -> str:
-    """Newick text of the scipy linkage ``Z`` over leaves ``names`` (no recursion)."""
+    """Newick text of the scipy linkage ``Z`` over leaves ``names`` (no recursion).
+
+    Nodes sit at half their merge height, so that leaf-to-leaf paths are the merge heights.
+    """
     n = len(names)
     root = 2 * n - 2
-    heights = np.concatenate([np.zeros(n), Z[:, 2]])
+    heights = np.concatenate([np.zeros(n), Z[:, 2] / 2])
     children = Z[:, :2].astype(np.int64)
     parent_height = np.empty(2 * n - 1)
-    parent_height[children[:, 0]] = Z[:, 2]
-    parent_height[children[:, 1]] = Z[:, 2]
+    parent_height[children[:, 0]] = heights[n:]
+    parent_height[children[:, 1]] = heights[n:]
 
     lengths = parent_height - heights
     lengths[root] = 0.0
@@ -177,7 +183,7 @@ def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
     if n_negative:
         logger.warning(
             "Newick: %d branch length(s) were negative (inversions of a centroid or median "
-            "tree) and are written as 0; root-to-leaf distances there are not merge heights",
+            "tree) and are written as 0; paths between leaves there are not merge heights",
             n_negative,
         )
 

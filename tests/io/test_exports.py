@@ -197,10 +197,18 @@ def test_newick_round_trips_through_bio_phylo(clustered, tmp_path):
     scipy_clades = {frozenset(names[i] for i in node.pre_order())
                     for node in _internal(root)}
     assert ours == scipy_clades
-    # every leaf sits at the root's merge height (ultrametric tree)
+    # every leaf sits at half the root's merge height (ultrametric tree), as ape::as.phylo
+    # places an hclust merge, and the path between two leaves is their merge height
+    # (before: each merge sat at its full height, so paths were twice the heights, and
+    # R's as.hclust(read.tree()) doubled every height of R's own hclust)
     depths = tree.depths()
     for leaf in tree.get_terminals():
-        assert depths[leaf] == pytest.approx(Z[-1, 2], abs=1e-5)
+        assert depths[leaf] == pytest.approx(Z[-1, 2] / 2, abs=1e-5)
+    cophenetic = squareform(hierarchy.cophenet(Z))
+    leaves = {leaf.name: leaf for leaf in tree.get_terminals()}
+    for i, j in [(0, 1), (0, 14), (3, 13), (13, 14)]:  # with the quoted names
+        assert tree.distance(leaves[names[i]], leaves[names[j]]) == pytest.approx(
+            cophenetic[i, j], abs=1e-5)
 
 
 def test_newick_quotes_labels_that_dendropy_reads_as_punctuation(clustered):
@@ -368,15 +376,14 @@ def test_newick_leaves_all_sit_at_the_root_height_as_ape_requires(tmp_path):
     depths = tree.depths()
     leaf_depths = np.array([depths[leaf] for leaf in tree.get_terminals()])
     assert (leaf_depths.max() - leaf_depths.min()) / leaf_depths.max() <= 1.5e-8
-    assert leaf_depths.max() == pytest.approx(Z[-1, 2], abs=5e-7)
-    # and every merge is at its own height: cophenetic distances are scipy's, to the decimals
+    assert leaf_depths.max() == pytest.approx(Z[-1, 2] / 2, abs=5e-7)
+    # and every merge is at half its own height: paths are scipy's cophenetic distances
     names = list(adata.obs_names)
     cophenetic = squareform(hierarchy.cophenet(Z))
     leaves = {leaf.name: leaf for leaf in tree.get_terminals()}
     for i, j in [(0, 1), (0, 20), (5, 40), (39, 40)]:
-        shared = tree.common_ancestor(leaves[names[i]], leaves[names[j]])
-        assert depths[leaves[names[i]]] - depths[shared] == pytest.approx(
-            cophenetic[i, j], abs=5e-7)
+        assert tree.distance(leaves[names[i]], leaves[names[j]]) == pytest.approx(
+            cophenetic[i, j], abs=1e-6)
 
 
 def test_tree_files_are_utf8_whatever_the_locale(tmp_path):
@@ -422,14 +429,13 @@ def test_newick_keeps_six_significant_digits_of_a_low_tree(tmp_path):
     assert Z[-1, 2] < 1e-4
     gx.io.write_newick(adata, tmp_path / "tree.nwk")
     tree = Phylo.read(tmp_path / "tree.nwk", "newick")
-    depths = tree.depths()
     leaves = {leaf.name: leaf for leaf in tree.get_terminals()}
     cophenetic = squareform(hierarchy.cophenet(Z))
     names = list(adata.obs_names)
     for i, j in itertools.combinations(range(0, 20, 3), 2):
-        shared = tree.common_ancestor(leaves[names[i]], leaves[names[j]])
-        assert depths[leaves[names[i]]] - depths[shared] == pytest.approx(
-            cophenetic[i, j], abs=1e-6 * Z[-1, 2])
+        # a path adds two half heights, each rounded to 6 significant digits of the root
+        assert tree.distance(leaves[names[i]], leaves[names[j]]) == pytest.approx(
+            cophenetic[i, j], abs=2e-6 * Z[-1, 2])
     # a tree of ordinary heights keeps 6 decimals, as before
     assert significant_decimals(80.4) == 6
     assert significant_decimals(0.5) == 6

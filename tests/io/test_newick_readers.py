@@ -65,14 +65,14 @@ def test_ape_reads_the_tree_and_its_heights(awkward):
     Z = awkward.uns["hclust"]["linkage"]
     ours = squareform(hierarchy.cophenet(Z))[np.ix_(order, order)]
     ape = _ape_tips().filter(regex=r"^d\d+$").to_numpy(dtype=float)
-    # ape's cophenetic distance is the path between two tips, twice their merge height
-    np.testing.assert_allclose(ape / 2, ours, atol=1e-6)
+    # ape's cophenetic distance is the path between two tips: their merge height
+    np.testing.assert_allclose(ape, ours, atol=2e-6)
     meta = dict(line.split("=", 1) for line in
                 (DATA / "ape_newick_meta.txt").read_text().splitlines())
     assert meta["is_ultrametric"] == "TRUE"
-    # root to leaf is the merge height here (as Bio.Phylo shows it); ape's as.phylo(hclust)
-    # halves it (tip to tip is the height), so as.hclust(read.tree()) doubles the heights
-    assert float(meta["hclust_root_height"]) == pytest.approx(2 * Z[-1, 2], abs=2e-6)
+    # as.hclust(read.tree()) gives back the merge heights (before: twice them, as each merge
+    # sat at its full height where ape's as.phylo(hclust) places it at half)
+    assert float(meta["hclust_root_height"]) == pytest.approx(Z[-1, 2], abs=2e-6)
 
 
 def test_ape_reads_the_support_of_each_clade(awkward):
@@ -99,8 +99,6 @@ def test_bio_phylo_reads_every_name_and_height(awkward):
     assert [leaf.name for leaf in leaves] == [NAMES[i] for i in order]
     Z = awkward.uns["hclust"]["linkage"]
     cophenetic = squareform(hierarchy.cophenet(Z))
-    depths = tree.depths()
     for a, b in [(0, 1), (3, 20), (14, 15), (10, 24)]:  # quotes, blanks, the empty name
         i, j = order.index(a), order.index(b)
-        shared = tree.common_ancestor(leaves[i], leaves[j])
-        assert depths[leaves[i]] - depths[shared] == pytest.approx(cophenetic[a, b], abs=1e-6)
+        assert tree.distance(leaves[i], leaves[j]) == pytest.approx(cophenetic[a, b], abs=2e-6)
