@@ -18,6 +18,7 @@ from .._palette import set_cluster_colors
 from .._utils import matrix_name, str_array
 from ._consensus_kernel import ConsensusTask, run_chunk
 from ._flat_cuts import cuts_by_merge_order
+from ._hclust import _check_defined as check_defined
 from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
@@ -64,6 +65,11 @@ def consensus(
     (consensus in (0.1, 0.9]; Senbabaoglu et al. 2014): near 0 when the clusters are
     reproducible, high on structureless data at every k; on exact ties the largest such k
     (nested groups that are all reproducible). The delta area of Monti et al. is stored too.
+
+    A sample whose distance is undefined on every gene (constant, for ``'correlation'`` and
+    ``'spearman'``; all zero, for ``'cosine'``) is refused with a ``ValueError`` naming it,
+    as :func:`~gexclust.tl.hclust` refuses it; a resample in which a sample is constant on
+    the genes drawn (``feature_fraction < 1``) is left out (it casts no vote).
 
     Parameters
     ----------
@@ -154,6 +160,11 @@ def consensus(
     if not np.isfinite(data).all():
         msg = "consensus: the data contain NaN or infinite values; handle missing values first"
         raise ValueError(msg)
+    if metric in ("correlation", "spearman", "cosine"):
+        # undefined on every gene, it is undefined in every resample that draws it: each
+        # would be skipped (no vote) and the sample never clustered; tl.hclust refuses it too
+        check_defined(data, metric, labels=adata.obs_names, item="sample",
+                      caller="tl.consensus")
     n, p = data.shape
     n_items = int(np.floor(n * sample_fraction))
     ks = _check_ks(k_range, n_items)

@@ -199,3 +199,20 @@ def test_a_resample_with_a_constant_sample_casts_no_vote():
     assert (together <= sampled).all()
     np.testing.assert_array_equal(together[:, np.arange(10), np.arange(10)],
                                   np.broadcast_to(np.diag(expected), (2, 10)))
+
+
+@pytest.mark.parametrize(("metric", "value"), [("correlation", 7.0), ("spearman", 7.0),
+                                               ("cosine", 0.0)])
+def test_a_sample_undefined_on_every_gene_is_refused_as_hclust_refuses_it(metric, value):
+    """A constant sample has no correlation on any genes, so every resample that drew it was
+    skipped: before, on the planted set with sample s01 set constant, the resamples that drew
+    it (80% of them) cast no vote, s01 was never clustered (consensus 0 with every sample)
+    and was a consensus class of its own at the recommended k = 5, without a warning, where
+    tl.hclust refuses it."""
+    adata = _dataset("planted")
+    adata.X[0] = value
+    with pytest.raises(ValueError, match=rf"tl.consensus: sample 's01' .*metric={metric!r}"):
+        gx.tl.consensus(adata, metric=metric, k_range=range(2, 6), n_resamples=50,
+                        progress=False)
+    gx.tl.consensus(adata, metric="euclidean", k_range=range(2, 6), n_resamples=5,
+                    progress=False)  # defined for euclidean distances
