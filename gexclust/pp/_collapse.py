@@ -192,16 +192,28 @@ def _probe_statistic(X: np.ndarray, how: str) -> np.ndarray:
     cell made a probe's mean NaN, ranked below every number, so a gene silently kept a probe
     of mean 3.0 over one of 11.8. A probe without two values has no variance (NaN: last).
     """
-    if not np.isnan(X).any():
+    # a block of rows at a time: no float64 copy (nor boolean mask) of the whole matrix
+    step = max(1, 2**18 // max(X.shape[1], 1))
+    blocks = [X[start:start + step] for start in range(0, X.shape[0], step)]
+    if not any(np.isnan(block).any() for block in blocks):
         return column_mean_sd(X)[0] if how == "max_mean" else column_var(X, ddof=1)
-    values = X.astype(np.float64)
-    present = (~np.isnan(values)).sum(axis=0)
+    present, total = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for block in blocks:
+        values = block.astype(np.float64)
+        missing = np.isnan(values)
+        present += (~missing).sum(axis=0)
+        values[missing] = 0.0
+        total += values.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nansum(values, axis=0) / present
-        if how == "max_mean":
-            return mean
-        squares = np.nansum((values - mean) ** 2, axis=0)
-        return np.where(present > 1, squares / np.maximum(present - 1, 1), np.nan)
+        mean = total / present  # NaN for a probe without any value
+    if how == "max_mean":
+        return mean
+    squares = np.zeros(X.shape[1])
+    for block in blocks:
+        deviations = block.astype(np.float64) - mean
+        deviations[np.isnan(deviations)] = 0.0
+        squares += np.einsum("ij,ij->j", deviations, deviations)
+    return np.where(present > 1, squares / np.maximum(present - 1, 1), np.nan)
 
 
 def _average(X, var_names, probe_idx, codes, how):
