@@ -160,7 +160,8 @@ def _probe_gene_pairs(adata, *, by, multi, drop_controls):
         keep &= ~adata.var_names.str.startswith("AFFX")
     probe_idx, genes = [], []
     for j in np.flatnonzero(keep):
-        parts = [p.strip() for p in symbols[j].split(SEPARATOR) if p.strip()]
+        # each gene once: GPL96 lists 'PI4KAP2' twice for 213408_s_at, which counted twice
+        parts = list(dict.fromkeys(p.strip() for p in symbols[j].split(SEPARATOR) if p.strip()))
         if len(parts) > 1 and multi == "drop":
             continue
         for gene in parts if multi == "expand" else parts[:1]:

@@ -196,3 +196,18 @@ def test_a_missing_value_does_not_disqualify_a_probe():
     # a probe with no value at all ranks last, as before
     adata.X = np.where(np.arange(4) == 0, np.nan, X)
     assert gx.pp.collapse_probes(adata).var["probes"].tolist() == ["p2", "p4"]
+
+
+def test_a_gene_listed_twice_for_one_probe_counts_that_probe_once():
+    """GPL96 lists PI4KAP2 twice for 213408_s_at ('PI4KA /// PI4KAP1 /// PI4KAP2 ///
+    PI4KAP2'): with multi='expand' the probe counted twice for the gene (n_probes 2,
+    probes '213408_s_at;213408_s_at'), and next to another probe of the gene its values
+    weighed double in the mean: B's mean was (2 x 1 + 4) / 3 = 2, not (1 + 4) / 2 = 2.5."""
+    adata = ad.AnnData(np.array([[1.0, 4.0], [1.0, 4.0]]),
+                       var=pd.DataFrame({"gene_symbol": ["A /// B /// B", "B"]},
+                                        index=["p1", "p2"]))
+    genes = gx.pp.collapse_probes(adata, multi="expand", how="mean")
+    assert genes.var.loc["B", "n_probes"] == 2
+    assert genes.var.loc["B", "probes"] == "p1;p2"
+    np.testing.assert_array_equal(genes[:, "B"].X.ravel(), [2.5, 2.5])
+    assert gx.pp.collapse_probes(adata, multi="expand").var["n_probes"].tolist() == [1, 2]
