@@ -48,7 +48,9 @@ def collapse_probes(
     how
         ``'max_mean'``: keep the probe with the highest mean expression (the usual choice for
         arrays, as WGCNA's ``collapseRows``); ``'max_var'``: the most variable probe;
-        ``'mean'``/``'median'``: average the probes of a gene sample by sample.
+        ``'mean'``/``'median'``: average the probes of a gene sample by sample. Missing
+        values (NaN) are left out of a probe's mean and variance (WGCNA's ``na.rm=TRUE``)
+        and of a sample's average; the values kept stay missing where they were.
     multi
         Probes annotated with several genes (``'A /// B'``): ``'first'`` assigns them to the
         first gene listed (default), ``'drop'`` removes them, ``'expand'`` lets them count for
@@ -158,7 +160,8 @@ def _probe_gene_pairs(adata, *, by, multi, drop_controls):
         keep &= ~adata.var_names.str.startswith("AFFX")
     probe_idx, genes = [], []
     for j in np.flatnonzero(keep):
-        parts = [p.strip() for p in symbols[j].split(SEPARATOR) if p.strip()]
+        # each gene once: GPL96 lists 'PI4KAP2' twice for 213408_s_at, which counted twice
+        parts = list(dict.fromkeys(p.strip() for p in symbols[j].split(SEPARATOR) if p.strip()))
         if len(parts) > 1 and multi == "drop":
             continue
         for gene in parts if multi == "expand" else parts[:1]:
@@ -171,9 +174,7 @@ def _probe_gene_pairs(adata, *, by, multi, drop_controls):
 
 
 def _pick(X, probe_idx, codes, n_genes, how):
-    # summed in float64: numpy sums float32 down the rows in float32, which over 200,000
-    # samples near 5,000 gave means 5.9 low and variances of 35 for 1, ranking probes wrongly
-    stat = column_mean_sd(X)[0] if how == "max_mean" else column_var(X, ddof=1)
+    stat = _probe_statistic(X, how)
     frame = pd.DataFrame({"gene": codes, "probe": probe_idx, "stat": stat[probe_idx]})
     # stable: among equal scores the first probe in platform order wins
     best = frame.sort_values(["gene", "stat", "probe"], ascending=[True, False, True],
@@ -181,6 +182,39 @@ def _pick(X, probe_idx, codes, n_genes, how):
     chosen = best.sort_values("gene")["probe"].to_numpy()
     n_probes = np.bincount(codes, minlength=n_genes)
     return X[:, chosen], chosen, n_probes
+
+
+def _probe_statistic(X: np.ndarray, how: str) -> np.ndarray:
+    """Mean or variance (ddof=1) of each probe over its values present, in float64.
+
+    Summed in float64: numpy sums float32 down the rows in float32, which over 200,000
+    samples near 5,000 gave means 5.9 low and variances of 35 for 1, ranking probes wrongly.
+    Missing values are left out, as WGCNA's collapseRows does (``na.rm=TRUE``): one empty
+    cell made a probe's mean NaN, ranked below every number, so a gene silently kept a probe
+    of mean 3.0 over one of 11.8. A probe without two values has no variance (NaN: last).
+    """
+    # a block of rows at a time: no float64 copy (nor boolean mask) of the whole matrix
+    step = max(1, 2**18 // max(X.shape[1], 1))
+    blocks = [X[start:start + step] for start in range(0, X.shape[0], step)]
+    if not any(np.isnan(block).any() for block in blocks):
+        return column_mean_sd(X)[0] if how == "max_mean" else column_var(X, ddof=1)
+    present, total = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for block in blocks:
+        values = block.astype(np.float64)
+        missing = np.isnan(values)
+        present += (~missing).sum(axis=0)
+        values[missing] = 0.0
+        total += values.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / present  # NaN for a probe without any value
+    if how == "max_mean":
+        return mean
+    squares = np.zeros(X.shape[1])
+    for block in blocks:
+        deviations = block.astype(np.float64) - mean
+        deviations[np.isnan(deviations)] = 0.0
+        squares += np.einsum("ij,ij->j", deviations, deviations)
+    return np.where(present > 1, squares / np.maximum(present - 1, 1), np.nan)
 
 
 def _average(X, var_names, probe_idx, codes, how):

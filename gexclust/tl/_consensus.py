@@ -18,6 +18,7 @@ from .._palette import set_cluster_colors
 from .._utils import matrix_name, str_array
 from ._consensus_kernel import ConsensusTask, run_chunk
 from ._flat_cuts import cuts_by_merge_order
+from ._hclust import _check_defined as check_defined
 from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
@@ -64,6 +65,12 @@ def consensus(
     (consensus in (0.1, 0.9]; Senbabaoglu et al. 2014): near 0 when the clusters are
     reproducible, high on structureless data at every k; on exact ties the largest such k
     (nested groups that are all reproducible). The delta area of Monti et al. is stored too.
+
+    A sample whose distance is undefined on every gene (constant, for ``'correlation'`` and
+    ``'spearman'``; all zero, for ``'cosine'``) is refused with a ``ValueError`` naming it,
+    as :func:`~gexclust.tl.hclust` refuses it; a resample in which a sample is constant on
+    the genes drawn (``feature_fraction < 1``) is left out (it casts no vote), and a
+    logged warning says how many were.
 
     Parameters
     ----------
@@ -117,8 +124,9 @@ def consensus(
     - ``.uns[key_added]``: ``k``, ``pac``, ``area`` (under the CDF), ``delta_area``,
       ``cdf_x`` and ``cdf`` (k's x 101, the CDF of the consensus values of all pairs),
       ``cluster_consensus`` (per k, the mean consensus within each class), ``best_k``,
-      ``labels`` (the samples, in their order then) and ``params`` (with ``n_features``
-      and the ``data_fingerprint`` of :func:`~gexclust.tl.hclust`, so that
+      ``labels`` (the samples, in their order then) and ``params`` (with ``n_features``,
+      ``n_left_out``, the resamples left out, and the ``data_fingerprint`` of
+      :func:`~gexclust.tl.hclust`, so that
       :func:`~gexclust.pl.consensus` and the report refuse a result whose samples or values
       have changed since).
 
@@ -154,6 +162,11 @@ def consensus(
     if not np.isfinite(data).all():
         msg = "consensus: the data contain NaN or infinite values; handle missing values first"
         raise ValueError(msg)
+    if metric in ("correlation", "spearman", "cosine"):
+        # undefined on every gene, it is undefined in every resample that draws it: each
+        # would be skipped (no vote) and the sample never clustered; tl.hclust refuses it too
+        check_defined(data, metric, labels=adata.obs_names, item="sample",
+                      caller="tl.consensus")
     n, p = data.shape
     n_items = int(np.floor(n * sample_fraction))
     ks = _check_ks(k_range, n_items)
@@ -177,9 +190,16 @@ def consensus(
     together, sampled = map_chunks(run_chunk, chunks, shared=task, n_jobs=n_jobs,
                                    client=client, progress=progress, desc="consensus",
                                    add=add_counts)
+    # each resample clustered adds its n_items draws to the diagonal: the rest were left out
+    n_left_out = n_resamples - int(np.trace(sampled)) // n_items
+    if n_left_out:
+        logger.warning("consensus: %d of the %d resamples were left out: a sample was constant "
+                       "on the genes drawn (its distances undefined), so the consensus rests on %d",
+                       n_left_out, n_resamples, n_resamples - n_left_out)
     summary = _in_rows(summarise(together, sampled, ks, final_method=final_method), order)
     _store(adata, summary, ks, key_added=key_added, params={
         "n_resamples": n_resamples,
+        "n_left_out": n_left_out,
         "sample_fraction": float(sample_fraction),
         "feature_fraction": float(feature_fraction),
         "method": method,

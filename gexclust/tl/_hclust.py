@@ -326,13 +326,14 @@ def _check_defined(data: np.ndarray, metric: str, *, labels, item: str, caller: 
     """Correlation needs non-constant rows and cosine non-zero rows, or distances become NaN."""
     from ._distances import undefined_rows
 
-    bad = undefined_rows(data, metric)
-    why = ("is constant, so its correlation with anything is undefined"
-           if metric == "correlation" else "is all zeros, so its cosine distance is undefined")
+    # a constant row has constant ranks: spearman is undefined where correlation is
+    bad = undefined_rows(data, "cosine" if metric == "cosine" else "correlation")
+    why = ("is all zeros, so its cosine distance is undefined" if metric == "cosine" else
+           "is constant, so its correlation with anything is undefined")
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         name = labels[i] if labels is not None else i
-        other = "'euclidean' or 'cityblock'" if metric == "correlation" else "'euclidean'"
+        other = "'euclidean'" if metric == "cosine" else "'euclidean' or 'cityblock'"
         msg = (f"{caller}: {item} {name!r} {why} (metric={metric!r}); remove it or use a "
                f"metric that is defined for it ({other})")
         raise ValueError(msg)

@@ -49,6 +49,8 @@ def markers(
     decreasing t, genes down by increasing t. A group of one sample (or a rest of one) has no
     variance of its own, which Welch's t needs (scanpy refuses it): it gets Student's t with
     the variance pooled, for one sample against the rest Crawford & Howell's single-case test.
+    A missing (or infinite) value in the matrix read is refused with a ``ValueError`` naming
+    its gene and sample: its gene would get no t and a p-value of 1 ("no difference").
 
     Parameters
     ----------
@@ -245,6 +247,8 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
         refuse_missing(X, adata.raw, caller=caller)
         return MarkerValues(X, adata.raw.var, raw_scale(adata, X, caller=caller), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)
+    # as .raw's above: a NaN made a gene's t NaN and its p-value 1.0 ("no difference")
+    refuse_missing(X, adata, caller=caller)
     where = matrix_name(layer)
     if is_clipped(adata, layer):  # expression_matrix has said so
         return MarkerValues(X, adata.var, ("z-scores", None), where)

@@ -175,3 +175,39 @@ def test_gene_names_from_nullable_and_object_columns():
     mixed = pd.Series([7157.0, np.nan, None, pd.NA, "NA", " TP53 ", 3, 1.5], dtype=object)
     assert label_texts(mixed).tolist() == ["7157", "", "", "", "NA", "TP53", "3", "1.5"]
     assert label_texts(pd.array([1, None, 3], dtype="Int64")).tolist() == ["1", "", "3"]
+
+
+def test_a_missing_value_does_not_disqualify_a_probe():
+    """A GEO series matrix can hold empty cells. Before, one missing value made a probe's mean
+    (and variance) NaN, ranked below every number: TP53 kept p2 (mean 3.0) over p1 (mean 11.8,
+    one value missing), and MYC by variance p4 (0.01) over p3 (17.3). Missing values are left out
+    of the probe's statistics, as WGCNA's collapseRows does (na.rm=TRUE); they stay missing."""
+    X = np.array([[12.0, 3.0, 1.0, 5.0],
+                  [np.nan, 3.2, 9.0, 5.2],
+                  [11.0, 2.8, np.nan, 5.1],
+                  [12.5, 3.0, 3.0, 5.0]])
+    adata = ad.AnnData(X, var=pd.DataFrame({"gene_symbol": ["TP53", "TP53", "MYC", "MYC"]},
+                                           index=["p1", "p2", "p3", "p4"]))
+    by_mean = gx.pp.collapse_probes(adata)
+    assert by_mean.var["probes"].tolist() == ["p1", "p4"]
+    np.testing.assert_array_equal(by_mean[:, "TP53"].X.ravel(), X[:, 0])  # NaN kept as NaN
+    by_var = gx.pp.collapse_probes(adata, how="max_var")
+    assert by_var.var["probes"].tolist() == ["p1", "p3"]
+    # a probe with no value at all ranks last, as before
+    adata.X = np.where(np.arange(4) == 0, np.nan, X)
+    assert gx.pp.collapse_probes(adata).var["probes"].tolist() == ["p2", "p4"]
+
+
+def test_a_gene_listed_twice_for_one_probe_counts_that_probe_once():
+    """GPL96 lists PI4KAP2 twice for 213408_s_at ('PI4KA /// PI4KAP1 /// PI4KAP2 ///
+    PI4KAP2'): with multi='expand' the probe counted twice for the gene (n_probes 2,
+    probes '213408_s_at;213408_s_at'), and next to another probe of the gene its values
+    weighed double in the mean: B's mean was (2 x 1 + 4) / 3 = 2, not (1 + 4) / 2 = 2.5."""
+    adata = ad.AnnData(np.array([[1.0, 4.0], [1.0, 4.0]]),
+                       var=pd.DataFrame({"gene_symbol": ["A /// B /// B", "B"]},
+                                        index=["p1", "p2"]))
+    genes = gx.pp.collapse_probes(adata, multi="expand", how="mean")
+    assert genes.var.loc["B", "n_probes"] == 2
+    assert genes.var.loc["B", "probes"] == "p1;p2"
+    np.testing.assert_array_equal(genes[:, "B"].X.ravel(), [2.5, 2.5])
+    assert gx.pp.collapse_probes(adata, multi="expand").var["n_probes"].tolist() == [1, 2]

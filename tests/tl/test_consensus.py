@@ -199,3 +199,47 @@ def test_a_resample_with_a_constant_sample_casts_no_vote():
     assert (together <= sampled).all()
     np.testing.assert_array_equal(together[:, np.arange(10), np.arange(10)],
                                   np.broadcast_to(np.diag(expected), (2, 10)))
+
+
+@pytest.mark.parametrize(("metric", "value"), [("correlation", 7.0), ("spearman", 7.0),
+                                               ("cosine", 0.0)])
+def test_a_sample_undefined_on_every_gene_is_refused_as_hclust_refuses_it(metric, value):
+    """A constant sample has no correlation on any genes, so every resample that drew it was
+    skipped: before, on the planted set with sample s01 set constant, the resamples that drew
+    it (80% of them) cast no vote, s01 was never clustered (consensus 0 with every sample)
+    and was a consensus class of its own at the recommended k = 5, without a warning, where
+    tl.hclust refuses it."""
+    adata = _dataset("planted")
+    adata.X[0] = value
+    with pytest.raises(ValueError, match=rf"tl.consensus: sample 's01' .*metric={metric!r}"):
+        gx.tl.consensus(adata, metric=metric, k_range=range(2, 6), n_resamples=50,
+                        progress=False)
+    gx.tl.consensus(adata, metric="euclidean", k_range=range(2, 6), n_resamples=5,
+                    progress=False)  # defined for euclidean distances
+
+
+def test_resamples_left_out_are_announced_with_their_number(caplog):
+    """Sample s01 varies on genes 0-1 only, and 4 of 12 genes are drawn per resample: the
+    resamples that draw s01 and neither gene have no correlation for it and are left out.
+    Before, 11 of the 40 resamples asked for were dropped without a word (tl.bootstrap warns
+    of its skipped replicates); now a warning gives the number, recorded in params too."""
+    from gexclust.tl._parallel import replicate_rng
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(10, 12))
+    X[0, 2:] = 1.5
+    adata = ad.AnnData(X, obs=pd.DataFrame(index=[f"s{i:02d}" for i in range(1, 11)]),
+                       var=pd.DataFrame(index=[f"g{j:02d}" for j in range(12)]))
+    skipped = 0
+    for resample in range(40):
+        draw = replicate_rng(11, resample)
+        items = np.sort(draw.choice(10, size=8, replace=False))
+        genes = draw.choice(12, size=4, replace=False)
+        skipped += bool(0 in items and not np.isin(genes, [0, 1]).any())
+    assert skipped == 11
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.consensus(adata, k_range=[2, 3], n_resamples=40, feature_fraction=4 / 12,
+                        seed=11, progress=False)
+    assert ("consensus: 11 of the 40 resamples were left out: a sample was constant on the "
+            "genes drawn" in caplog.text)
+    assert adata.uns["consensus"]["params"]["n_left_out"] == 11

@@ -524,3 +524,27 @@ def test_fold_changes_of_low_counts_spanning_less_than_50_are_log2_ratios():
     np.testing.assert_allclose(up["logfoldchange"],
                                np.log2(up["mean_group"] / up["mean_rest"]), rtol=1e-6)
     np.testing.assert_allclose(up["logfoldchange"], 2.0, atol=0.1)
+
+
+@pytest.mark.parametrize("where", ["X", "layer"])
+def test_a_missing_value_is_refused_not_scored_as_no_difference(where):
+    """Before, one NaN in a gene of .X (or a layer) made its t statistic NaN and its p-value
+    1.0: on planted groups, gene 'g10', shifted by 4 in group1, read "no difference, p = 1"
+    for group1 and fell to the bottom of its table (pl.cluster_heatmap annotated its mean as
+    nan), while .raw with the same NaN was refused. Now it is refused, naming gene and sample,
+    as every other tool refuses missing values."""
+    adata = make_planted()
+    first = int(np.flatnonzero(adata.obs["type"] == "group1")[0])
+    values = adata.X.copy()
+    values[first, 10] = np.nan
+    if where == "X":
+        adata.X = values
+    else:
+        adata.layers["expression"] = values
+    layer = None if where == "X" else "expression"
+    with pytest.raises(ValueError, match=rf"tl.markers: gene 'g10' has a missing or infinite "
+                       rf"value \(nan\) in sample '{adata.obs_names[first]}'"):
+        gx.tl.markers(adata, groupby="type", layer=layer)
+    for plot in (gx.pl.markers, gx.pl.cluster_heatmap):
+        with pytest.raises(ValueError, match="missing or infinite value"):
+            plot(adata, groupby="type", layer=layer)
