@@ -14,7 +14,7 @@ from ._bootstrap_kernel import BootstrapTask, Chunk, leaf_hashes, node_hashes, r
 from ._multiscale import fit_nodes
 from ._parallel import check_seed, map_chunks
 from ._resample_memory import check_bootstrap_memory
-from ._tree_data import feature_order, tree_and_data
+from ._tree_data import feature_order, tree_and_data, warn_if_components
 from ._weighted import prepare
 
 #: pvclust's default scales, ``seq(0.5, 1.4, by = 0.1)``.
@@ -47,7 +47,9 @@ def bootstrap(
 
     Resampling genes to cluster samples treats the genes as independent. Co-regulated genes
     are not, so AU values can be optimistic (too many supported clusters); read them as a
-    ranking of branches more than as exact p-values.
+    ranking of branches more than as exact p-values. A tree built on a representation
+    (``use_rep``, such as ``'X_pca'``) has its components resampled as if they were genes,
+    which they are not (a few components carry most of the variance): a warning says so.
 
     Parameters
     ----------
@@ -115,6 +117,8 @@ def bootstrap(
     codes = leaf_hashes(data.shape[0])
     # genes are drawn over their names' sorted order, not their positions: the same genes in
     # another order give the same replicates for the same seed
+    warn_if_components(params.get("use_rep"), caller="bootstrap",
+                       what="the support values are not pvclust's")
     columns = feature_order(adata, axis=tree.axis, use_rep=params.get("use_rep"))
     task = BootstrapTask(
         data=prepare(data if columns is None else data[:, columns], params["metric"]),
@@ -187,3 +191,4 @@ def _positive_int(name: str, value) -> int:
         msg = f"{name} must be a positive integer, got {value!r}"
         raise ValueError(msg)
     return int(value)
+

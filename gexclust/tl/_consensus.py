@@ -24,7 +24,7 @@ from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
 from ._resample_memory import check_consensus_memory, consensus_chunks
 from ._tree_access import _match, refuse_tree_key, unrecorded_column
-from ._tree_data import feature_order
+from ._tree_data import feature_order, warn_if_components
 from ._weighted import prepare
 
 #: Pairs with a consensus in (0.1, 0.9] are ambiguous (Senbabaoglu et al. 2014).
@@ -83,7 +83,8 @@ def consensus(
     sample_fraction
         Share of the samples drawn per resample (``pItem``).
     feature_fraction
-        Share of the genes drawn per resample (``pFeature``).
+        Share of the genes drawn per resample (``pFeature``). With ``use_rep`` the
+        components are drawn as if they were genes, which a warning says they are not.
     method
         Linkage of each resample (``innerLinkage``); see :func:`~gexclust.tl.hclust`.
     metric
@@ -173,6 +174,9 @@ def consensus(
     # resamples are drawn over the samples (and genes) sorted by name, not over positions:
     # the same samples in another order draw the same resamples for the same seed
     order = np.argsort(str_array(adata.obs_names), kind="stable")
+    if feature_fraction < 1:
+        warn_if_components(use_rep, caller="consensus",
+                           what="the consensus is not ConsensusClusterPlus's pFeature")
     columns = feature_order(adata, axis="obs", use_rep=use_rep)
     columns = np.arange(p) if columns is None else columns
     # refused before the task's copy of the data is made

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
+from .._logging import logger
 from .._utils import matrix_name, str_array
 from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._tree_access import get_tree
@@ -66,3 +67,13 @@ def feature_order(adata: AnnData, *, axis: str, use_rep: str | None) -> np.ndarr
         return None
     names = adata.var_names if axis == "obs" else adata.obs_names
     return np.argsort(str_array(names), kind="stable")
+
+
+def warn_if_components(use_rep: str | None, *, caller: str, what: str) -> None:
+    """Warn that resampling ``use_rep``'s columns treats components as exchangeable genes."""
+    if use_rep in (None, "X"):
+        return
+    logger.warning(
+        "%s: resampling the columns of .obsm[%r] as if they were genes; components are not "
+        "exchangeable like genes (the first ones carry most of the variance), so %s: resample "
+        "a tree built on genes (use_rep=None) for those", caller, use_rep, what)

@@ -216,3 +216,30 @@ def test_bootstrap_of_a_view_leaves_the_parent_alone():
     gx.tl.bootstrap(view, n_boot=10, seed=0, progress=False)
     assert "support" in view.uns["hclust"]
     assert "support" not in adata.uns["hclust"]
+
+
+def test_resampling_principal_components_is_warned_about(caplog):
+    # before: a tree on use_rep='X_pca' had its components resampled as if they were genes
+    # without a word; on 120 pbmc68k_reduced cells 35 of 119 nodes got AU >= 0.95
+    import logging
+
+    rng = np.random.default_rng(3)
+    adata = ad.AnnData(rng.normal(size=(30, 40)))
+    adata.obsm["X_pca"] = rng.normal(size=(30, 8))
+    gx.tl.hclust(adata, use_rep="X_pca", method="average", metric="euclidean")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.tl.bootstrap(adata, n_boot=20, progress=False)
+        assert "bootstrap: resampling the columns of .obsm['X_pca'] as if they were genes" in (
+            caplog.text)
+        caplog.clear()
+        gx.tl.consensus(adata, use_rep="X_pca", k_range=range(2, 4), n_resamples=10,
+                        feature_fraction=0.8, progress=False)
+        assert "consensus: resampling the columns of .obsm['X_pca']" in caplog.text
+        caplog.clear()
+        # all components in every resample (feature_fraction=1), and trees built on genes:
+        # nothing is resampled as a gene that is not one
+        gx.tl.consensus(adata, use_rep="X_pca", k_range=range(2, 4), n_resamples=10,
+                        progress=False, key_added="whole")
+        gx.tl.hclust(adata, method="average", metric="euclidean", key_added="genes_tree")
+        gx.tl.bootstrap(adata, key="genes_tree", n_boot=20, progress=False)
+    assert "resampling the columns" not in caplog.text
