@@ -22,6 +22,7 @@ def markers(
     use_raw: bool | None = None,
     gene_symbols: str | None = "gene_symbol",
     cmap: str = "RdBu_r",
+    vmax: float | None = None,
     figsize: tuple[float, float] | None = None,
     show: bool | None = None,
     save: str | os.PathLike | None = None,
@@ -55,6 +56,12 @@ def markers(
         ``.var`` column with gene symbols for the labels.
     cmap
         Diverging colormap for the fold changes.
+    vmax
+        Fold change at the ends of the colour scale (symmetric, ``-vmax`` to ``vmax``); dots
+        beyond it take the end colours and the colour bar ends in arrows. By default the
+        largest shown below 20 (a million-fold): larger ones come from a mean of zero (a gene
+        absent from every other group of a counts layer gets about 35, from scanpy's offset
+        of 1e-9), and would leave every other dot near white.
     figsize
         Figure size in inches; by default it grows with the number of genes and groups.
     show
@@ -113,7 +120,8 @@ def markers(
     labels = gene_labels(genes_of, genes, gene_symbols=gene_symbols)
     fig = _draw(fold, significance, groups, labels, [colours[g] for g in marks],
                 [colours[g] for g in groups], groupby=groupby, cmap=cmap, figsize=figsize,
-                show=show, effect=_effect(adata, ranked.values, layer, in_sd=in_sd))
+                show=show, effect=_effect(adata, ranked.values, layer, in_sd=in_sd),
+                vmax=vmax)
     mark_simulated(fig, adata.uns.get("simulated") is not None)
     finish(fig, show=show, save=save)
     return fig
@@ -130,8 +138,30 @@ def _effect(adata, values, layer, *, in_sd: bool) -> str:
     return "log2 fold change"
 
 
+#: Fold changes (log2) beyond this, a million-fold, come from a mean of zero and its offset.
+BEYOND_MEASURE = 20.0
+
+
+def colour_limit(fold: np.ndarray, vmax: float | None) -> float:
+    """End of the symmetric colour scale: ``vmax``, or the largest measured value.
+
+    Values beyond :data:`BEYOND_MEASURE` (a gene absent from the rest: 35 with scanpy's
+    1e-9 offset) are left out, so the other dots keep their colours.
+    """
+    if vmax is not None:
+        if not (np.isfinite(vmax) and vmax > 0):
+            msg = f"pl.markers: vmax must be a positive number, got {vmax!r}"
+            raise ValueError(msg)
+        return float(vmax)
+    size = np.abs(fold[np.isfinite(fold)])
+    measured = size[size < BEYOND_MEASURE]
+    if measured.size and measured.max() > 0:
+        return float(measured.max())
+    return float(size.max()) if size.size and size.max() > 0 else 1.0
+
+
 def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, groupby, cmap,
-          figsize, show, effect):
+          figsize, show, effect, vmax=None):
     from matplotlib.colors import ListedColormap
 
     n_groups, n_genes = fold.shape
@@ -146,7 +176,8 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
     strip.set_title(f"Top markers per {groupby}: {effect} (colour), "
                     "-log10 adj. p (size)", fontsize=9)
     x, y = np.meshgrid(np.arange(n_genes), np.arange(n_groups))
-    limit = float(np.abs(fold).max()) or 1.0
+    limit = colour_limit(fold, vmax)
+    clipped = bool((np.abs(fold) > limit).any())
     dots = ax.scatter(x.ravel(), y.ravel(), s=8 + 22 * significance.ravel(), c=fold.ravel(),
                       cmap=cmap, vmin=-limit, vmax=limit, edgecolors="#555555", linewidths=0.3)
     ax.set_xlim(-0.5, n_genes - 0.5)
@@ -156,5 +187,5 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
                 positions=np.arange(n_genes))
     side_labels(ax, [f"{groupby} {g}" for g in groups], side="left", fontsize=8,
                 colours=group_colours, positions=np.arange(n_groups))
-    fig.colorbar(dots, cax=cax, label=effect)
+    fig.colorbar(dots, cax=cax, label=effect, extend="both" if clipped else "neither")
     return fig

@@ -474,6 +474,39 @@ def test_markers_colour_bar_says_log2_fold_change_only_where_a_record_says_log2(
     assert colour_bar(judged) == "difference of means (log2 FC if the input is log2)"
 
 
+def test_markers_colours_survive_a_gene_absent_from_the_rest():
+    """Counts in which a gene is 0 outside its group: log2 FC about 35 (scanpy's 1e-9 offset).
+
+    Before: the colour scale spanned -35.5 to 35.5, so every other dot (fold changes of 1-2)
+    was drawn near white.
+    """
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(20, size=(30, 12)).astype(float)
+    groups = np.repeat(["a", "b", "c"], 10)
+    counts[groups == "a", 0] *= 3  # an ordinary marker of a
+    counts[groups == "b", 1] *= 4  # of b
+    counts[groups != "c", 2] = 0  # only c expresses it
+    counts[groups == "c", 2] = 50
+    adata = ad.AnnData(rng.normal(size=(30, 12)))
+    adata.layers["counts"] = counts
+    adata.uns["log1p"] = {"base": 2}  # what is recorded of .X; the layer is linear counts
+    adata.obs["group"] = pd.Categorical(groups)
+    fig = gx.pl.markers(adata, groupby="group", layer="counts", n_genes=2)
+    dots = fig.axes[1].collections[0]
+    fold = np.asarray(dots.get_array())
+    assert np.abs(fold).max() > 30
+    low, high = dots.get_clim()
+    measured = np.abs(fold)[np.abs(fold) < 20]
+    assert high == -low == measured.max() < 3  # the largest measured fold change, not 35
+    assert fig.axes[-1].get_ylabel() == "log2 fold change"
+    colour_bar = dots.colorbar
+    assert colour_bar.extend == "both"  # the dots beyond it are marked as such
+    fig = gx.pl.markers(adata, groupby="group", layer="counts", n_genes=2, vmax=2.0)
+    assert fig.axes[1].collections[0].get_clim() == (-2.0, 2.0)
+    with pytest.raises(ValueError, match="vmax must be a positive number, got -1"):
+        gx.pl.markers(adata, groupby="group", layer="counts", vmax=-1)
+
+
 @pytest.mark.parametrize("scale_rows", [False, True])
 def test_cluster_heatmap_annotations_contrast_with_their_cells(clustered, scale_rows):
     """Each annotated mean is its cell's mean, white on a dark cell and black on a light one.
