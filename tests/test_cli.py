@@ -666,6 +666,26 @@ def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     assert gc.get_freeze_count() == 0
 
 
+def test_the_command_skips_the_collections_of_its_shutdown(tmp_path, small_csv):
+    """The console script freezes what it holds as it exits: shutdown walks none of it.
+
+    Its last collections walked every object of the imported libraries: 0.3 s of each run
+    (exit 0.32 -> 0.04 s after a run of the 64 x 22,283 CSV). main() called in a process
+    that goes on is left as it was (test_run_draws_in_its_own_process).
+    """
+    out = tmp_path / "out"
+    code = ("import atexit, gc, sys\n"
+            "from gexclust.cli import console_main\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+            f"sys.argv = ['gexclust', 'run', {str(small_csv)!r}, '-o', {str(out)!r}, "
+            "'--quiet', '--n-clusters', '3']\n"
+            "console_main()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "frozen True"
+    assert (out / "clusters.csv").exists()
+
+
 def test_a_rebuilt_report_counts_as_our_output(cli, tmp_path, small_csv):
     """`gexclust report` adds its files to the manifest, so `--force` may replace them."""
     out = tmp_path / "out"
