@@ -627,10 +627,10 @@ def test_a_default_cache_that_is_not_utf8_text_is_refused_before_the_work(tmp_pa
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache\udcff"))
     result = cli("run", "GSE9476", "-o", tmp_path / "o", check=False)
     assert (result.returncode, result.stderr) == (1, (
-        f"gexclust: error: {tmp_path}/cache\\xff/gexclust: the path given as the GEO cache "
-        "folder (the user cache folder; --cache-dir or $GEXCLUST_CACHE_DIR choose another) is "
-        "not UTF-8 text; gexclust records it in summary.json, adata.h5ad and the report: "
-        "rename it (or the folder holding it)\n"))
+        f"gexclust: error: {tmp_path}/cache\\xff/gexclust/geo: the path given as the default GEO "
+        "cache folder (in the user cache folder; --cache-dir or $GEXCLUST_CACHE_DIR choose "
+        "another) is not UTF-8 text; gexclust records it in summary.json, adata.h5ad and the "
+        "report: rename it (or the folder holding it)\n"))
     monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "env\udcff"))
     result = cli("run", "GSE9476", "-o", tmp_path / "o", "--cache-dir", tmp_path / "c",
                  "--offline", check=False)

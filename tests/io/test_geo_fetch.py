@@ -6,6 +6,7 @@ import datetime
 import gzip
 import multiprocessing
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -135,13 +136,47 @@ def test_a_cache_folder_that_is_a_file_is_named(server, tmp_path, monkeypatch):
     """Before: '[Errno 20] Not a directory: <file>/series/GSEnnn/...', from deep inside."""
     blocker = tmp_path / "cache_file"
     blocker.write_text("mine")
-    with pytest.raises(ValueError, match=r"cache_dir .*cache_file: is a file, not a folder"):
+    with pytest.raises(ValueError, match=r"^cache_dir .*cache_file: is a file, not a folder"):
         gx.io.read_geo("GSE9476", cache_dir=blocker)
     monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(blocker))
     with pytest.raises(ValueError, match=r"\$GEXCLUST_CACHE_DIR .*: is a file, not a folder"):
         gx.io.read_geo("GSE9476")
     assert server.requests(MATRIX) == 0
     assert blocker.read_text() == "mine"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the user cache folder from XDG_CACHE_HOME")
+def test_the_default_cache_is_named_as_it_is_chosen(server, tmp_path, monkeypatch, cli):
+    """Before, the command line chose the cache folder with a copy of cache_root's choice, which
+    named the settings otherwise ("cache_dir (gexclust: --cache-dir)" from the library, which
+    the command line called for fetch) and showed the user cache folder without its /geo."""
+    from gexclust.io._geo_fetch import cache_root
+
+    monkeypatch.delenv("GEXCLUST_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    default = tmp_path / "xdg" / "gexclust" / "geo"
+    assert cache_root() == default
+    default.parent.mkdir(parents=True)
+    default.write_text("mine")
+    with pytest.raises(ValueError, match="is a file") as raised:
+        gx.io.read_geo("GSE9476")
+    assert str(raised.value) == (
+        "the default GEO cache folder (in the user cache folder; cache_dir or "
+        f"$GEXCLUST_CACHE_DIR choose another) {default}: is a file, not a folder; give a folder "
+        "for the GEO cache")
+    for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "out")):
+        result = cli(*command, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            "gexclust: error: the default GEO cache folder (in the user cache folder; "
+            f"--cache-dir or $GEXCLUST_CACHE_DIR choose another) {default}: is a file, not a "
+            "folder; give a folder for the GEO cache\n"))
+        result = cli(*command, "--cache-dir", default, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: --cache-dir {default}: is a file, not a folder; give a folder "
+            "for the GEO cache\n"))
+    assert not (tmp_path / "out").exists()
+    assert default.read_text() == "mine"
+    assert server.requests(MATRIX) == 0
 
 
 def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
@@ -168,7 +203,7 @@ def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
         root.mkdir()
         make()
         result = cli("fetch", "GSE9476", "--cache-dir", cache, check=False)
-        setting = "cache_dir (gexclust: --cache-dir) " if culprit == "cache" else ""
+        setting = "--cache-dir " if culprit == "cache" else ""
         assert (result.returncode, result.stderr) == (
             1, f"gexclust: error: {setting}{root / culprit}: {problem}\n")
     assert server.requests(MATRIX) == 0
