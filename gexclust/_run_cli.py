@@ -20,7 +20,7 @@ TREE_PREFIX = "tree"
 
 def run_command(args) -> int:
     """Execute ``gexclust run`` for parsed ``args``; returns the exit code."""
-    from ._outdir import staged_outdir
+    from ._outdir import staged_outdir, writing_outputs
     from ._pipeline import (  # light: heavy imports are deferred
         DEFAULT_FLAVOR,
         RunConfig,
@@ -52,7 +52,8 @@ def run_command(args) -> int:
         summary = _summary(adata, config, source, n_probes, argv=getattr(args, "argv", None))
         if sheet is not None:
             summary["annotations"] = sheet
-        _write_outputs(adata, summary, stage, formats, report=not args.no_report)
+        with writing_outputs(stage):
+            _write_outputs(adata, summary, stage, formats, report=not args.no_report)
     progress("done", final=True)  # the outputs are in place: the run has succeeded
     if not args.quiet:
         print(format_summary(adata, summary))

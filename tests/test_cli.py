@@ -554,6 +554,30 @@ def test_a_full_disk_is_one_line_naming_the_folder_and_loses_nothing(tmp_path, s
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_before_the_writing_does_not_blame_outdir(tmp_path, small_csv, cli,
+                                                              monkeypatch):
+    """Before: a full disk met while clustering (a full temporary folder: the system's error
+    names no file) was "<OUTDIR>: no space left on device while writing the outputs", though
+    nothing had been written there; the full disk is elsewhere."""
+    import tempfile
+
+    from gexclust import _pipeline
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(_pipeline, "cluster_samples", fill_the_disk)
+    for folder, force in ((out, ("--force",)), (tmp_path / "new", ())):
+        result = cli("run", small_csv, "-o", folder, "--quiet", *force, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            "gexclust: error: no space left on device (the system named no file; a full "
+            f"temporary folder, {tempfile.gettempdir()}, is a common cause: TMPDIR chooses "
+            f"another) before the outputs were written; nothing was written to {folder}\n"))
+    assert not (tmp_path / "new").exists()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 def test_a_disk_too_full_for_the_h5ad_is_one_line_not_an_hdf5_crash(tmp_path, small_csv, cli,
                                                                     monkeypatch):
     """Before, into tmpfs folders of 20 to 150 KB: h5py's "RuntimeError: Disable slist on
