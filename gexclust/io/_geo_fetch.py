@@ -213,13 +213,13 @@ def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     url = f"{geo_query_url()}/acc.cgi?acc={accession}&targ=self&form=text&view=full"
     dest = root / "samples" / geo_folder(accession) / accession / f"{accession}.soft"
     path = cached_download(url, dest, check=check_text_file(b"^SAMPLE"), offline=offline,
-                           what=f"sample {accession}")
+                           what=f"sample {accession}", cache=root)
     return {"soft": [path]}
 
 
 def _get(rel: str, root: Path, kind: str, what: str, offline: bool) -> Path:
     return cached_download(f"{geo_url()}/{rel}", root / rel, check=check_gzip_file(kind),
-                           offline=offline, what=what)
+                           offline=offline, what=what, cache=root)
 
 
 def _series_files(accession, source, platform, root, offline) -> list[Path]:

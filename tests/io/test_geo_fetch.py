@@ -179,6 +179,56 @@ def test_the_default_cache_is_named_as_it_is_chosen(server, tmp_path, monkeypatc
     assert server.requests(MATRIX) == 0
 
 
+def test_a_read_only_cache_is_read_but_never_written(server, tmp_path):
+    """Before: a cache the user cannot write (a lab's shared one) could not be read at all, not
+    even offline: "<folder>: cannot write the GEO cache there (Permission denied)", from the
+    lock file. Its verified files are now read without the lock, with one line saying so;
+    what would need writing still fails in one line naming the folder."""
+    import subprocess
+
+    from tests.conftest import unprivileged
+
+    cache = tmp_path / "cache"
+    gx.io.fetch_geo("GSE9476")  # the series matrix and GPL96's annotation
+    for lock in cache.rglob("*.lock"):  # as in a cache copied to the shared place (or another
+        lock.unlink()                   # user's, whose lock files this user cannot open)
+    before = {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()}
+    folders = [cache, *(p for p in cache.rglob("*") if p.is_dir())]
+    preexec = unprivileged()  # root ignores folder modes: its child must not
+
+    def gexclust(*args):
+        return subprocess.run([sys.executable, "-m", "gexclust", *args], capture_output=True,
+                              text=True, preexec_fn=preexec, timeout=120, check=False)
+
+    matrix, annot = cache / MATRIX_REL, cache / ANNOT.removeprefix("/geo/")
+    note = (f"gexclust: warning: the GEO cache {cache} is read-only (Permission denied): its "
+            "verified files are read without locking them, and nothing can be downloaded "
+            "into it\n")
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        for offline in (("--offline",), ()):  # a verified copy needs no network either way
+            result = gexclust("fetch", "GSE9476", *offline)
+            assert (result.returncode, result.stderr) == (0, note)
+            assert [line.split()[-1] for line in result.stdout.splitlines()[1:]] == [
+                str(matrix), str(annot)]
+        result = gexclust("fetch", "GSE9476", "--source", "soft", "--offline")
+        soft = cache / Path(MATRIX_REL).parent.parent / "soft" / "GSE9476_family.soft.gz"
+        assert (result.returncode, result.stderr) == (1, (
+            "gexclust: error: family SOFT of GSE9476 is not in the cache "
+            f"({soft}) and offline (--offline, offline=True); run once with network access\n"))
+        result = gexclust("fetch", "GSE9476", "--source", "soft")
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: {soft.parent.parent}: cannot write the GEO cache there "
+            "(Permission denied), and it holds no verified copy of family SOFT of GSE9476; "
+            "choose another cache folder (--cache-dir, cache_dir=, $GEXCLUST_CACHE_DIR)\n"))
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    assert {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()} == before
+    assert server.requests(MATRIX) == 1
+
+
 def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
     """Before: "[Errno 17] File exists: 'cache'" for a link to a missing folder, "[Errno 20]
     Not a directory: '<cache>/series/GSE9nnn/GSE9476/matrix'" for a file in the cache's path,
