@@ -159,23 +159,30 @@ def _cache_lock(dest: Path) -> Iterator[None]:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise _cache_unwritable(dest.parent, err) from None
-    if path.is_symlink():
-        # filelock 3.12 (the lowest allowed) opens it with O_TRUNC through the link: a link
-        # planted in a shared cache would empty the file it points to
-        msg = (f"{path}: is a symbolic link, not a lock file of gexclust's; remove it (the "
-               "cache's lock files are never written through links)")
-        raise FileExistsError(msg)
+    if path.is_symlink():  # said plainly, before filelock meets it
+        raise _linked_lock(path)
     lock = FileLock(str(path), timeout=3600)
     try:
+        # filelock before 3.20.1 opened the lock file with O_TRUNC through a link, so a link
+        # planted in a shared cache after the check above emptied the file it points to; from
+        # 3.20.1 (the lowest allowed) it refuses links when it opens the file (O_NOFOLLOW)
         lock.acquire()
     except Timeout:  # an OSError too: another download of the same file holds it
         raise
     except OSError as err:
+        if err.errno == errno.ELOOP and path.is_symlink():  # one planted after the check
+            raise _linked_lock(path) from None
         raise _cache_unwritable(dest.parent, err) from None
     try:
         yield
     finally:
         lock.release()
+
+
+def _linked_lock(path: Path) -> FileExistsError:
+    msg = (f"{path}: is a symbolic link, not a lock file of gexclust's; remove it (the "
+           "cache's lock files are never written through links)")
+    return FileExistsError(msg)
 
 
 def _cache_unwritable(folder: Path, err: OSError) -> OSError:

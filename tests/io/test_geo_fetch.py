@@ -277,6 +277,33 @@ def test_a_lock_file_that_is_a_link_is_never_written_through(server, tmp_path, c
     assert server.requests(MATRIX) == 0
 
 
+def test_a_lock_file_linked_after_the_check_is_never_written_through(server, tmp_path, cli,
+                                                                     monkeypatch):
+    """Before, with filelock 3.12 (then the lowest allowed): a link planted as the lock file
+    between gexclust's check for a link and filelock's opening of it (another user of a shared
+    cache, at the wrong moment) emptied the file it pointed to, and the fetch went on."""
+    import filelock
+
+    mine = tmp_path / "mine.txt"
+    mine.write_text("precious")
+    lock = tmp_path / "cache" / Path(MATRIX_REL).parent / "GSE9476_series_matrix.txt.gz.lock"
+    acquire = filelock.FileLock.acquire
+
+    def linked_meanwhile(self, *args, **kwargs):
+        if Path(self.lock_file) == lock and not lock.is_symlink():
+            lock.unlink(missing_ok=True)
+            lock.symlink_to(mine)
+        return acquire(self, *args, **kwargs)
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", linked_meanwhile)
+    result = cli("fetch", "GSE9476", "--no-annotation", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {lock}: is a symbolic link, not a lock file of gexclust's; remove "
+        "it (the cache's lock files are never written through links)\n"))
+    assert mine.read_text() == "precious"
+    assert server.requests(MATRIX) == 0
+
+
 @pytest.mark.parametrize(
     "accession",
     ["../../etc/passwd", "GSE9476/../../x", "GSE", "gse9476", "GSE9476 ", "GSE1;rm -rf", "GXX1",
