@@ -125,8 +125,13 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
 class ReadOnlyCache(PermissionError):
     """The cache folder cannot be written: its lock file can be neither made nor opened.
 
-    The message names the folder ("<folder>: cannot write the GEO cache there (<reason>)").
+    The message names the folder ("<folder>: cannot write the GEO cache there (<reason>)");
+    ``reason`` is the system's ("Permission denied", "Read-only file system").
     """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 #: Errors of a folder (or file system) the user may read but not write.
@@ -201,9 +206,7 @@ def _cache_unwritable(folder: Path, err: OSError) -> OSError:
     where = Path(err.filename).parent if err.filename else folder
     reason = err.strerror or str(err)
     if err.errno in READ_ONLY and not os.access(where, os.W_OK):
-        read_only = ReadOnlyCache(f"{where}: cannot write the GEO cache there ({reason})")
-        read_only.reason = reason
-        return read_only
+        return ReadOnlyCache(f"{where}: cannot write the GEO cache there ({reason})", reason)
     return type(err)(f"{where}: cannot write the GEO cache there ({reason}); {CHOOSE}")
 
 
