@@ -578,6 +578,30 @@ def test_a_full_disk_before_the_writing_does_not_blame_outdir(tmp_path, small_cs
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_temporary_folder_for_the_reports_figures_is_named(tmp_path, small_csv, cli,
+                                                                  monkeypatch):
+    """Before: with --formats pdf the report draws its PNG figures in the temporary folder; a
+    full one there was "<OUTDIR>: no space left on device while writing the outputs" (or "...
+    the report", from 'gexclust report'), naming the wrong disk."""
+    import tempfile
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet", "--formats", "pdf")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(gx.pl, "markers", fill_the_disk)  # only the report draws with gx.pl
+    full = (f"gexclust: error: {tempfile.gettempdir()}: no space left on device while writing "
+            "the report's figures; nothing was written to the output folder: free some space "
+            "there or set TMPDIR to another folder\n")
+    result = cli("run", small_csv, "-o", tmp_path / "new", "--quiet", "--formats", "pdf",
+                 check=False)
+    assert (result.returncode, result.stderr) == (1, full)
+    assert not (tmp_path / "new").exists()
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, full)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 def test_a_disk_too_full_for_the_h5ad_is_one_line_not_an_hdf5_crash(tmp_path, small_csv, cli,
                                                                     monkeypatch):
     """Before, into tmpfs folders of 20 to 150 KB: h5py's "RuntimeError: Disable slist on
