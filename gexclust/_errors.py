@@ -42,10 +42,49 @@ def full_disk_named(folder: str | os.PathLike, what: str, remedy: str) -> Iterat
     except OSError as err:
         if err.errno not in FULL_DISK or not _inside(err.filename, folder):
             raise
-        problem = err.strerror or os.strerror(err.errno)
-        problem = problem[:1].lower() + problem[1:]  # the system's "No space ..." mid-sentence
-        msg = f"{folder}: {problem} while writing {what}; {remedy}"
+        raise _named(err, folder, what, remedy) from err
+
+
+@contextlib.contextmanager
+def full_disk_before(folder: str | os.PathLike, what: str, remedy: str) -> Iterator[None]:
+    """A full disk met in a block that writes nothing into ``folder``, as one true line.
+
+    For the work before the writing (reading, clustering): an error naming a file inside
+    ``folder`` is ``folder``'s, as in :func:`full_disk_named`; any other (a file elsewhere, or
+    no file: a full temporary folder, say) says where, if the system said, and that nothing
+    was written to ``folder``. Wrap the writing itself in :func:`full_disk_named`.
+    """
+    try:
+        yield
+    except NoSpaceError:
+        raise
+    except OSError as err:
+        if err.errno not in FULL_DISK:
+            raise
+        if err.filename is not None and _inside(err.filename, folder):
+            raise _named(err, folder, what, remedy) from err
+        problem = _problem(err)
+        if err.filename is not None:
+            where = f"{os.fsdecode(err.filename)}: {problem}"
+        else:
+            import tempfile
+
+            # the system names no file when a write into an open one fails
+            where = (f"{problem} (the system named no file; a full temporary folder, "
+                     f"{tempfile.gettempdir()}, is a common cause: TMPDIR chooses another)")
+        msg = f"{where} before {what} were written; nothing was written to {folder}"
         raise NoSpaceError(msg, err.errno) from err
+
+
+def _named(err: OSError, folder, what: str, remedy: str) -> NoSpaceError:
+    msg = f"{folder}: {_problem(err)} while writing {what}; {remedy}"
+    return NoSpaceError(msg, err.errno)
+
+
+def _problem(err: OSError) -> str:
+    """The system's "No space ..." to go mid-sentence."""
+    problem = err.strerror or os.strerror(err.errno)
+    return problem[:1].lower() + problem[1:]
 
 
 def _inside(filename, folder) -> bool:

@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ._errors import full_disk_named
+from ._errors import full_disk_before, full_disk_named
 from ._files import broken_link, sha256_file
 from ._stop import check as check_stop
 from ._stop import shielded
@@ -93,18 +93,20 @@ def staged_outdir(outdir: str | os.PathLike, *, force: bool) -> Iterator[Path]:
     Enter it before the long work: it creates ``outdir`` (so permission problems show at
     once), removes staging folders of killed runs, and refuses a folder that holds anything
     gexclust did not write (see :func:`check_outdir`). Every regular file the block leaves
-    in the staging folder becomes an output. If the block fails or is interrupted, the staging
-    folder is removed, earlier outputs stay as they were, and a folder this call created is
-    removed again.
+    in the staging folder becomes an output; write them within :func:`writing_outputs`. If
+    the block fails or is interrupted, the staging folder is removed, earlier outputs stay as
+    they were, and a folder this call created is removed again.
     """
     outdir = Path(outdir)
     check_outdir(outdir, force=force)
     created = _make_folders(outdir)
     try:
-        with _locked_stage(outdir) as stage, full_disk_named(outdir, "the outputs", SPACE_RUN):
-            earlier = check_outdir(outdir, force=force)
-            yield stage
-            with shielded():
+        with _locked_stage(outdir) as stage:
+            # the block's long work writes nothing here; only its writing, in writing_outputs
+            with full_disk_before(outdir, "the outputs", SPACE_RUN):
+                earlier = check_outdir(outdir, force=force)
+                yield stage
+            with shielded(), writing_outputs(stage):
                 check_stop()  # a Ctrl-C that Python swallowed still cancels the run
                 _publish(stage, outdir, earlier)
         created = []  # success: the folders stay
@@ -113,6 +115,16 @@ def staged_outdir(outdir: str | os.PathLike, *, force: bool) -> Iterator[Path]:
             for folder in created:  # innermost first; only while empty
                 with contextlib.suppress(OSError):
                     folder.rmdir()
+
+
+def writing_outputs(stage: Path) -> contextlib.AbstractContextManager:
+    """Wrap the writing of the outputs into ``stage``: a full disk met there is OUTDIR's.
+
+    The system's error names no file when a write into an open file fails, so only the block
+    that writes into the staging folder may blame OUTDIR for it; elsewhere in the block of
+    :func:`staged_outdir` such an error says that nothing was written to OUTDIR.
+    """
+    return full_disk_named(stage.parent, "the outputs", SPACE_RUN)
 
 
 def check_replaceable(outdir: str | os.PathLike, names) -> None:

@@ -20,7 +20,7 @@ TREE_PREFIX = "tree"
 
 def run_command(args) -> int:
     """Execute ``gexclust run`` for parsed ``args``; returns the exit code."""
-    from ._outdir import staged_outdir
+    from ._outdir import staged_outdir, writing_outputs
     from ._pipeline import (  # light: heavy imports are deferred
         DEFAULT_FLAVOR,
         RunConfig,
@@ -52,7 +52,8 @@ def run_command(args) -> int:
         summary = _summary(adata, config, source, n_probes, argv=getattr(args, "argv", None))
         if sheet is not None:
             summary["annotations"] = sheet
-        _write_outputs(adata, summary, stage, formats, report=not args.no_report)
+        with writing_outputs(stage):
+            _write_outputs(adata, summary, stage, formats, report=not args.no_report)
     progress("done", final=True)  # the outputs are in place: the run has succeeded
     if not args.quiet:
         print(format_summary(adata, summary))
@@ -88,36 +89,26 @@ def check_run_options(args) -> None:
         msg = "--annotations-key names the id column of --annotations SHEET; give the sheet"
         raise ValueError(msg)
     from ._files import check_text_name
+    from .io._geo_fetch import cache_root, cache_setting
     from .io._geo_layout import ACCESSION
 
     paths = [("INPUT", args.input), ("-o", args.outdir), ("--annotations", args.annotations)]
-    if args.input is not None and ACCESSION.fullmatch(args.input):  # the cached file's path
-        paths.append(_cache_setting(args.cache_dir))
+    geo = args.input is not None and ACCESSION.fullmatch(args.input)
+    if geo:  # the cached file's path: the cache the run will use, named as the user chose it
+        paths.append(cache_setting(args.cache_dir, option=CACHE_OPTION))
     for option, path in paths:
         if path is not None:
             check_text_name(path, option)
+    if geo:  # a file where the cache should be shows now, named by the option given
+        cache_root(args.cache_dir, option=CACHE_OPTION)
     if args.annotations is not None:  # a wrong path shows now, not after a long read
         from ._files import check_readable
 
         check_readable(args.annotations)
 
 
-def _cache_setting(cache_dir) -> tuple[str, str]:
-    """The setting that chooses the GEO cache of this run, and the folder it gives.
-
-    As :func:`gexclust.io._geo_fetch.cache_root` chooses: the user cache folder
-    (``$XDG_CACHE_HOME``, or ``~/.cache``) when neither setting is given.
-    """
-    import os
-
-    if cache_dir is not None:
-        return "--cache-dir", cache_dir
-    if "GEXCLUST_CACHE_DIR" in os.environ:
-        return "$GEXCLUST_CACHE_DIR", os.environ["GEXCLUST_CACHE_DIR"]
-    from platformdirs import user_cache_dir
-
-    return ("the GEO cache folder (the user cache folder; --cache-dir or $GEXCLUST_CACHE_DIR "
-            "choose another)", user_cache_dir("gexclust"))
+#: How messages name ``cache_dir`` on the command line.
+CACHE_OPTION = "--cache-dir"
 
 
 def check_n_clusters(n_clusters: int | str | None, n_samples: int | None, *,
@@ -296,7 +287,9 @@ def fetch_command(args) -> int:
     """Execute ``gexclust fetch``: download into the cache and list the cached files."""
     from ._files import sha256_file
     from .io import fetch_geo
+    from .io._geo_fetch import cache_root
 
+    cache_root(args.cache_dir, option=CACHE_OPTION)  # its refusal names --cache-dir, not cache_dir
     files = fetch_geo(args.accession, source=args.source or "matrix", platform=args.platform,
                       annotate=not args.no_annotation, cache_dir=args.cache_dir,
                       offline=args.offline)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -64,6 +67,35 @@ def fill_the_disk(*_args, **_kwargs) -> None:
     with open("/dev/full", "wb") as fh:
         fh.write(b"(")
         fh.flush()
+
+
+def unprivileged() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for a subprocess that permissions bind even if this one is root.
+
+    Folder and file modes do not stop root, whose capabilities CAP_DAC_OVERRIDE,
+    CAP_DAC_READ_SEARCH and CAP_FOWNER bypass them: the child drops them before it starts
+    (prctl PR_CAPBSET_DROP), so a read-only folder is read-only to it, as to any user. None
+    when this process is not root. Skips the test where they cannot be dropped.
+    """
+    if os.geteuid() != 0:
+        return None
+    if sys.platform != "linux":
+        pytest.skip("root ignores folder modes and capabilities are Linux's: cannot test here")
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, overrides = 24, (1, 2, 3)  # <linux/prctl.h>, <linux/capability.h>
+
+    def drop() -> None:
+        for cap in overrides:
+            if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    try:
+        subprocess.run([sys.executable, "-c", "pass"], preexec_fn=drop, check=True)
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("running as root without CAP_SETPCAP: cannot make folder modes bind")
+    return drop
 
 
 def write_csv(path: Path, text: str) -> Path:

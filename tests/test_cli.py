@@ -554,6 +554,54 @@ def test_a_full_disk_is_one_line_naming_the_folder_and_loses_nothing(tmp_path, s
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_before_the_writing_does_not_blame_outdir(tmp_path, small_csv, cli,
+                                                              monkeypatch):
+    """Before: a full disk met while clustering (a full temporary folder: the system's error
+    names no file) was "<OUTDIR>: no space left on device while writing the outputs", though
+    nothing had been written there; the full disk is elsewhere."""
+    import tempfile
+
+    from gexclust import _pipeline
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(_pipeline, "cluster_samples", fill_the_disk)
+    for folder, force in ((out, ("--force",)), (tmp_path / "new", ())):
+        result = cli("run", small_csv, "-o", folder, "--quiet", *force, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            "gexclust: error: no space left on device (the system named no file; a full "
+            f"temporary folder, {tempfile.gettempdir()}, is a common cause: TMPDIR chooses "
+            f"another) before the outputs were written; nothing was written to {folder}\n"))
+    assert not (tmp_path / "new").exists()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_temporary_folder_for_the_reports_figures_is_named(tmp_path, small_csv, cli,
+                                                                  monkeypatch):
+    """Before: with --formats pdf the report draws its PNG figures in the temporary folder; a
+    full one there was "<OUTDIR>: no space left on device while writing the outputs" (or "...
+    the report", from 'gexclust report'), naming the wrong disk."""
+    import tempfile
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet", "--formats", "pdf")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(gx.pl, "markers", fill_the_disk)  # only the report draws with gx.pl
+    full = (f"gexclust: error: {tempfile.gettempdir()}: no space left on device while writing "
+            "the report's figures; nothing was written to the output folder: free some space "
+            "there or set TMPDIR to another folder\n")
+    result = cli("run", small_csv, "-o", tmp_path / "new", "--quiet", "--formats", "pdf",
+                 check=False)
+    assert (result.returncode, result.stderr) == (1, full)
+    assert not (tmp_path / "new").exists()
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, full)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 def test_a_disk_too_full_for_the_h5ad_is_one_line_not_an_hdf5_crash(tmp_path, small_csv, cli,
                                                                     monkeypatch):
     """Before, into tmpfs folders of 20 to 150 KB: h5py's "RuntimeError: Disable slist on
@@ -627,10 +675,10 @@ def test_a_default_cache_that_is_not_utf8_text_is_refused_before_the_work(tmp_pa
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache\udcff"))
     result = cli("run", "GSE9476", "-o", tmp_path / "o", check=False)
     assert (result.returncode, result.stderr) == (1, (
-        f"gexclust: error: {tmp_path}/cache\\xff/gexclust: the path given as the GEO cache "
-        "folder (the user cache folder; --cache-dir or $GEXCLUST_CACHE_DIR choose another) is "
-        "not UTF-8 text; gexclust records it in summary.json, adata.h5ad and the report: "
-        "rename it (or the folder holding it)\n"))
+        f"gexclust: error: {tmp_path}/cache\\xff/gexclust/geo: the path given as the default GEO "
+        "cache folder (in the user cache folder; --cache-dir or $GEXCLUST_CACHE_DIR choose "
+        "another) is not UTF-8 text; gexclust records it in summary.json, adata.h5ad and the "
+        "report: rename it (or the folder holding it)\n"))
     monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "env\udcff"))
     result = cli("run", "GSE9476", "-o", tmp_path / "o", "--cache-dir", tmp_path / "c",
                  "--offline", check=False)

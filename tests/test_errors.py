@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from gexclust._errors import NoSpaceError, full_disk_named
+from gexclust._errors import NoSpaceError, full_disk_before, full_disk_named
 
 
 def test_a_full_disk_is_named_after_the_folder(tmp_path):
@@ -33,3 +33,25 @@ def test_a_file_on_another_drive_keeps_the_systems_error(tmp_path, monkeypatch):
         raise err
     assert raised.value is err
     assert not isinstance(raised.value, NoSpaceError)
+
+
+def test_a_full_disk_before_the_writing_is_named_where_it_is(tmp_path):
+    """Before, the one wrapper of all of 'gexclust run' blamed OUTDIR for any full disk, even
+    one met elsewhere before anything was written there."""
+    elsewhere = tmp_path / "tmp" / "x.npy"
+    def before():
+        return full_disk_before(tmp_path / "out", "the outputs", "choose another OUTDIR")
+
+    with pytest.raises(NoSpaceError) as raised, before():
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(elsewhere))
+    assert str(raised.value) == (f"{elsewhere}: no space left on device before the outputs "
+                                 f"were written; nothing was written to {tmp_path / 'out'}")
+    assert raised.value.errno == errno.ENOSPC
+    inside = tmp_path / "out" / ".gexclust-stage-x" / "a.csv"  # still OUTDIR's own disk
+    named = rf"^{tmp_path / 'out'}: no space left on device while writing the outputs; choose "
+    with pytest.raises(NoSpaceError, match=named + "another OUTDIR$"), before():
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(inside))
+    other = OSError(errno.EACCES, os.strerror(errno.EACCES), str(elsewhere))
+    with pytest.raises(OSError, match="Permission denied") as raised, before():  # unchanged
+        raise other
+    assert raised.value is other

@@ -18,6 +18,9 @@ from .._logging import logger
 REPORT_FILES = ("report.html", "report.pdf")
 #: Figures of a run folder the report embeds, and the function that draws each when missing.
 FIGURES = ("dendrogram", "cluster_heatmap", "markers")
+#: What a full temporary folder, where missing figures are drawn for the report, leaves.
+SCRATCH_FULL = ("nothing was written to the output folder: free some space there or set "
+                "TMPDIR to another folder")
 
 
 def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
@@ -78,11 +81,15 @@ def collect_figures(adata: AnnData, outdir: Path) -> dict[str, bytes]:
 
 def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
     from .. import pl
+    from .._errors import full_disk_named
     from .._render import type_colour
 
     layer = "expression" if "expression" in adata.layers else None
     out = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    # drawn in the temporary folder, not the output folder: a full disk there is its own
+    scratch = tempfile.gettempdir()
+    with (full_disk_named(scratch, "the report's figures", SCRATCH_FULL),
+          tempfile.TemporaryDirectory() as tmp):
         for name in names:
             path = Path(tmp) / f"{name}.png"
             colour = type_colour(adata)

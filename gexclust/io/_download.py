@@ -14,6 +14,7 @@ redirects may not downgrade https to http or leave the allowed hosts
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import time
@@ -54,7 +55,7 @@ class DownloadError(OSError):
 
 
 class NotCached(DownloadError):
-    """Offline, and the file is not in the cache."""
+    """Offline (or the cache is read-only), and the file is not in the cache."""
 
 
 class RedirectRefused(DownloadError):
@@ -62,29 +63,48 @@ class RedirectRefused(DownloadError):
 
 
 def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offline: bool,
-                    what: str, limits: Limits | None = None) -> Path:
+                    what: str, limits: Limits | None = None, cache: Path | None = None) -> Path:
     """Return ``dest``, downloading ``url`` into it first unless a verified copy is cached.
 
     ``check(path)`` raises :class:`InputError` for a broken file. ``what`` names the file in
     messages (e.g. ``'series matrix of GSE9476'``). A ``dest`` named ``.gz`` must hold gzip
     data, whatever ``check`` does.
+
+    A cache the user may not write (a lab's shared cache, a read-only file system) is read
+    without the lock: a verified copy is used, with a note naming ``cache`` (the cache folder,
+    by default ``dest``'s) once per process; anything else fails as it would offline, or else
+    in one line naming the folder. The lock is skipped only there.
     """
     limits = limits or current()
-    with _cache_lock(dest):
-        _remove_stale_parts(dest)
+    with contextlib.ExitStack() as locked:
+        try:
+            locked.enter_context(_cache_lock(dest))
+        except ReadOnlyCache as err:
+            # this user's downloads cannot run there, and whoever may write there renames
+            # each file into place whole: its verified files can be read without the lock
+            read_only = err
+        else:
+            read_only = None
+            _remove_stale_parts(dest)
         state = _cache_state(dest)
         if state == "verified":
+            if read_only is not None:
+                _note_read_only(cache or dest.parent, read_only)
             logger.info("cache hit: %s", dest)
             return dest
-        if state == "altered":
-            if offline:
-                msg = f"cached {what} ({dest}) is not the file that was downloaded and verified (its content differs from {dest.name}.sha256); offline (--offline, offline=True), so it is not used: run once with network access to fetch it again"  # noqa: E501
-                raise DownloadError(msg)
-            logger.warning("cached %s (%s) differs from what was downloaded and verified; "
-                           "fetching it again", what, dest)
-        elif offline:
+        if state == "altered" and offline:
+            msg = f"cached {what} ({dest}) is not the file that was downloaded and verified (its content differs from {dest.name}.sha256); offline (--offline, offline=True), so it is not used: run once with network access to fetch it again"  # noqa: E501
+            raise DownloadError(msg)
+        if state == "missing" and offline:
             msg = f"{what} is not in the cache ({dest}) and offline (--offline, offline=True); run once with network access"  # noqa: E501
             raise NotCached(msg)
+        if read_only is not None:  # a NotCached error when missing: a series of several
+            # platforms then looks for the file of each, as offline
+            msg = f"{read_only}, and it holds no verified copy of {what}; {CHOOSE}"
+            raise (NotCached if state == "missing" else ReadOnlyCache)(msg)
+        if state == "altered":
+            logger.warning("cached %s (%s) differs from what was downloaded and verified; "
+                           "fetching it again", what, dest)
         with (full_disk_named(dest.parent, f"the download of {what}", SPACE),
               atomic_path(dest) as tmp):
             _fetch(url, tmp, what=what, limits=limits)
@@ -102,13 +122,40 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
     return dest
 
 
+class ReadOnlyCache(PermissionError):
+    """The cache folder cannot be written: its lock file can be neither made nor opened.
+
+    The message names the folder ("<folder>: cannot write the GEO cache there (<reason>)");
+    ``reason`` is the system's ("Permission denied", "Read-only file system").
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+#: Errors of a folder (or file system) the user may read but not write.
+READ_ONLY = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+#: Read-only caches already noted in this process: the note is said once, not per file.
+_NOTED: set[Path] = set()
+
+
+def _note_read_only(cache: Path, err: ReadOnlyCache) -> None:
+    if cache not in _NOTED:
+        _NOTED.add(cache)
+        logger.warning("the GEO cache %s is read-only (%s): its verified files are read "
+                       "without locking them, and nothing can be downloaded into it",
+                       cache, err.reason)
+
+
 @contextlib.contextmanager
 def _cache_lock(dest: Path) -> Iterator[None]:
     """Hold the lock of ``dest``'s downloads, creating its folder first.
 
     A cache that cannot be written (read-only, a file where a folder should be, a broken link)
     is one line naming the folder and the setting to change, not the system's "[Errno 20] Not
-    a directory" or "[Errno 17] File exists".
+    a directory" or "[Errno 17] File exists": :class:`ReadOnlyCache` when the folder (or the
+    file system) is one the user may not write, so that its verified files can still be read.
     """
     from filelock import FileLock, Timeout
 
@@ -117,18 +164,19 @@ def _cache_lock(dest: Path) -> Iterator[None]:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise _cache_unwritable(dest.parent, err) from None
-    if path.is_symlink():
-        # filelock 3.12 (the lowest allowed) opens it with O_TRUNC through the link: a link
-        # planted in a shared cache would empty the file it points to
-        msg = (f"{path}: is a symbolic link, not a lock file of gexclust's; remove it (the "
-               "cache's lock files are never written through links)")
-        raise FileExistsError(msg)
+    if path.is_symlink():  # said plainly, before filelock meets it
+        raise _linked_lock(path)
     lock = FileLock(str(path), timeout=3600)
     try:
+        # filelock before 3.20.1 opened the lock file with O_TRUNC through a link, so a link
+        # planted in a shared cache after the check above emptied the file it points to; from
+        # 3.20.1 (the lowest allowed) it refuses links when it opens the file (O_NOFOLLOW)
         lock.acquire()
     except Timeout:  # an OSError too: another download of the same file holds it
         raise
     except OSError as err:
+        if err.errno == errno.ELOOP and path.is_symlink():  # one planted after the check
+            raise _linked_lock(path) from None
         raise _cache_unwritable(dest.parent, err) from None
     try:
         yield
@@ -136,16 +184,30 @@ def _cache_lock(dest: Path) -> Iterator[None]:
         lock.release()
 
 
+def _linked_lock(path: Path) -> FileExistsError:
+    msg = (f"{path}: is a symbolic link, not a lock file of gexclust's; remove it (the "
+           "cache's lock files are never written through links)")
+    return FileExistsError(msg)
+
+
 def _cache_unwritable(folder: Path, err: OSError) -> OSError:
-    """The error of a cache ``folder`` that cannot be created or written, naming the culprit."""
+    """The error of a cache ``folder`` that cannot be created or written, naming the culprit.
+
+    A :class:`ReadOnlyCache` when the user may not write there (and the folder is not one the
+    user could write, for a lock file of another user's in a folder of the user's is not a
+    read-only cache); its ``reason`` is the system's.
+    """
     blocker = next((p for p in [folder, *folder.parents] if broken_link(p) or p.is_file()), None)
     if blocker is not None:
         problem = broken_link(blocker) or "is a file, not a folder"
         msg = f"{blocker}: {problem}, in the path of the GEO cache folder {folder}; {CHOOSE}"
-    else:  # the folder where the new folder or the lock file could not be made
-        where = Path(err.filename).parent if err.filename else folder
-        msg = f"{where}: cannot write the GEO cache there ({err.strerror or err}); {CHOOSE}"
-    return type(err)(msg)
+        return type(err)(msg)
+    # the folder where the new folder or the lock file could not be made
+    where = Path(err.filename).parent if err.filename else folder
+    reason = err.strerror or str(err)
+    if err.errno in READ_ONLY and not os.access(where, os.W_OK):
+        return ReadOnlyCache(f"{where}: cannot write the GEO cache there ({reason})", reason)
+    return type(err)(f"{where}: cannot write the GEO cache there ({reason}); {CHOOSE}")
 
 
 def _remove_stale_parts(dest: Path) -> None:

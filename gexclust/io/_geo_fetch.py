@@ -41,18 +41,30 @@ def geo_query_url() -> str:
     return os.environ.get("GEXCLUST_GEO_QUERY_URL", GEO_QUERY_URL).rstrip("/")
 
 
-def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The cache folder: ``cache_dir``, ``$GEXCLUST_CACHE_DIR`` or the user cache folder."""
+def cache_setting(cache_dir: str | os.PathLike | None = None, *,
+                  option: str = "cache_dir") -> tuple[str, Path]:
+    """The GEO cache folder, and the setting that chose it, as messages name it.
+
+    The one place the choice is made: ``cache_dir`` (named ``option``: the command line
+    passes ``'--cache-dir'``), else ``$GEXCLUST_CACHE_DIR``, else ``geo`` in the user cache
+    folder. Returns ``(setting, folder)``; the folder is not checked (see :func:`cache_root`).
+    """
     if cache_dir is not None:
-        return _folder(Path(cache_dir), "cache_dir (gexclust: --cache-dir)")
+        return option, Path(cache_dir)
     if "GEXCLUST_CACHE_DIR" in os.environ:
-        return _folder(Path(os.environ["GEXCLUST_CACHE_DIR"]), "$GEXCLUST_CACHE_DIR")
+        return "$GEXCLUST_CACHE_DIR", Path(os.environ["GEXCLUST_CACHE_DIR"])
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("gexclust")) / "geo"
+    return (f"the default GEO cache folder (in the user cache folder; {option} or "
+            "$GEXCLUST_CACHE_DIR choose another)", Path(user_cache_dir("gexclust")) / "geo")
 
 
-def _folder(path: Path, setting: str) -> Path:
+def cache_root(cache_dir: str | os.PathLike | None = None, *, option: str = "cache_dir") -> Path:
+    """The cache folder (see :func:`cache_setting`), refused up front if it cannot be one."""
+    return _folder(*cache_setting(cache_dir, option=option))
+
+
+def _folder(setting: str, path: Path) -> Path:
     """``path``, refused up front when it is a file or a broken link.
 
     Else the system's "Not a directory" or "File exists" would come from deep inside.
@@ -201,13 +213,13 @@ def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     url = f"{geo_query_url()}/acc.cgi?acc={accession}&targ=self&form=text&view=full"
     dest = root / "samples" / geo_folder(accession) / accession / f"{accession}.soft"
     path = cached_download(url, dest, check=check_text_file(b"^SAMPLE"), offline=offline,
-                           what=f"sample {accession}")
+                           what=f"sample {accession}", cache=root)
     return {"soft": [path]}
 
 
 def _get(rel: str, root: Path, kind: str, what: str, offline: bool) -> Path:
     return cached_download(f"{geo_url()}/{rel}", root / rel, check=check_gzip_file(kind),
-                           offline=offline, what=what)
+                           offline=offline, what=what, cache=root)
 
 
 def _series_files(accession, source, platform, root, offline) -> list[Path]:

@@ -6,6 +6,7 @@ import datetime
 import gzip
 import multiprocessing
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -135,13 +136,97 @@ def test_a_cache_folder_that_is_a_file_is_named(server, tmp_path, monkeypatch):
     """Before: '[Errno 20] Not a directory: <file>/series/GSEnnn/...', from deep inside."""
     blocker = tmp_path / "cache_file"
     blocker.write_text("mine")
-    with pytest.raises(ValueError, match=r"cache_dir .*cache_file: is a file, not a folder"):
+    with pytest.raises(ValueError, match=r"^cache_dir .*cache_file: is a file, not a folder"):
         gx.io.read_geo("GSE9476", cache_dir=blocker)
     monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(blocker))
     with pytest.raises(ValueError, match=r"\$GEXCLUST_CACHE_DIR .*: is a file, not a folder"):
         gx.io.read_geo("GSE9476")
     assert server.requests(MATRIX) == 0
     assert blocker.read_text() == "mine"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the user cache folder from XDG_CACHE_HOME")
+def test_the_default_cache_is_named_as_it_is_chosen(server, tmp_path, monkeypatch, cli):
+    """Before, the command line chose the cache folder with a copy of cache_root's choice, which
+    named the settings otherwise ("cache_dir (gexclust: --cache-dir)" from the library, which
+    the command line called for fetch) and showed the user cache folder without its /geo."""
+    from gexclust.io._geo_fetch import cache_root
+
+    monkeypatch.delenv("GEXCLUST_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    default = tmp_path / "xdg" / "gexclust" / "geo"
+    assert cache_root() == default
+    default.parent.mkdir(parents=True)
+    default.write_text("mine")
+    with pytest.raises(ValueError, match="is a file") as raised:
+        gx.io.read_geo("GSE9476")
+    assert str(raised.value) == (
+        "the default GEO cache folder (in the user cache folder; cache_dir or "
+        f"$GEXCLUST_CACHE_DIR choose another) {default}: is a file, not a folder; give a folder "
+        "for the GEO cache")
+    for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "out")):
+        result = cli(*command, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            "gexclust: error: the default GEO cache folder (in the user cache folder; "
+            f"--cache-dir or $GEXCLUST_CACHE_DIR choose another) {default}: is a file, not a "
+            "folder; give a folder for the GEO cache\n"))
+        result = cli(*command, "--cache-dir", default, check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: --cache-dir {default}: is a file, not a folder; give a folder "
+            "for the GEO cache\n"))
+    assert not (tmp_path / "out").exists()
+    assert default.read_text() == "mine"
+    assert server.requests(MATRIX) == 0
+
+
+def test_a_read_only_cache_is_read_but_never_written(server, tmp_path):
+    """Before: a cache the user cannot write (a lab's shared one) could not be read at all, not
+    even offline: "<folder>: cannot write the GEO cache there (Permission denied)", from the
+    lock file. Its verified files are now read without the lock, with one line saying so;
+    what would need writing still fails in one line naming the folder."""
+    import subprocess
+
+    from tests.conftest import unprivileged
+
+    cache = tmp_path / "cache"
+    gx.io.fetch_geo("GSE9476")  # the series matrix and GPL96's annotation
+    for lock in cache.rglob("*.lock"):  # as in a cache copied to the shared place (or another
+        lock.unlink()                   # user's, whose lock files this user cannot open)
+    before = {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()}
+    folders = [cache, *(p for p in cache.rglob("*") if p.is_dir())]
+    preexec = unprivileged()  # root ignores folder modes: its child must not
+
+    def gexclust(*args):
+        return subprocess.run([sys.executable, "-m", "gexclust", *args], capture_output=True,
+                              text=True, preexec_fn=preexec, timeout=120, check=False)
+
+    matrix, annot = cache / MATRIX_REL, cache / ANNOT.removeprefix("/geo/")
+    note = (f"gexclust: warning: the GEO cache {cache} is read-only (Permission denied): its "
+            "verified files are read without locking them, and nothing can be downloaded "
+            "into it\n")
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        for offline in (("--offline",), ()):  # a verified copy needs no network either way
+            result = gexclust("fetch", "GSE9476", *offline)
+            assert (result.returncode, result.stderr) == (0, note)
+            assert [line.split()[-1] for line in result.stdout.splitlines()[1:]] == [
+                str(matrix), str(annot)]
+        result = gexclust("fetch", "GSE9476", "--source", "soft", "--offline")
+        soft = cache / Path(MATRIX_REL).parent.parent / "soft" / "GSE9476_family.soft.gz"
+        assert (result.returncode, result.stderr) == (1, (
+            "gexclust: error: family SOFT of GSE9476 is not in the cache "
+            f"({soft}) and offline (--offline, offline=True); run once with network access\n"))
+        result = gexclust("fetch", "GSE9476", "--source", "soft")
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: {soft.parent.parent}: cannot write the GEO cache there "
+            "(Permission denied), and it holds no verified copy of family SOFT of GSE9476; "
+            "choose another cache folder (--cache-dir, cache_dir=, $GEXCLUST_CACHE_DIR)\n"))
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    assert {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()} == before
+    assert server.requests(MATRIX) == 1
 
 
 def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
@@ -168,7 +253,7 @@ def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
         root.mkdir()
         make()
         result = cli("fetch", "GSE9476", "--cache-dir", cache, check=False)
-        setting = "cache_dir (gexclust: --cache-dir) " if culprit == "cache" else ""
+        setting = "--cache-dir " if culprit == "cache" else ""
         assert (result.returncode, result.stderr) == (
             1, f"gexclust: error: {setting}{root / culprit}: {problem}\n")
     assert server.requests(MATRIX) == 0
@@ -184,6 +269,33 @@ def test_a_lock_file_that_is_a_link_is_never_written_through(server, tmp_path, c
     folder.mkdir(parents=True)
     lock = folder / "GSE9476_series_matrix.txt.gz.lock"
     lock.symlink_to(mine)
+    result = cli("fetch", "GSE9476", "--no-annotation", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {lock}: is a symbolic link, not a lock file of gexclust's; remove "
+        "it (the cache's lock files are never written through links)\n"))
+    assert mine.read_text() == "precious"
+    assert server.requests(MATRIX) == 0
+
+
+def test_a_lock_file_linked_after_the_check_is_never_written_through(server, tmp_path, cli,
+                                                                     monkeypatch):
+    """Before, with filelock 3.12 (then the lowest allowed): a link planted as the lock file
+    between gexclust's check for a link and filelock's opening of it (another user of a shared
+    cache, at the wrong moment) emptied the file it pointed to, and the fetch went on."""
+    import filelock
+
+    mine = tmp_path / "mine.txt"
+    mine.write_text("precious")
+    lock = tmp_path / "cache" / Path(MATRIX_REL).parent / "GSE9476_series_matrix.txt.gz.lock"
+    acquire = filelock.FileLock.acquire
+
+    def linked_meanwhile(self, *args, **kwargs):
+        if Path(self.lock_file) == lock and not lock.is_symlink():
+            lock.unlink(missing_ok=True)
+            lock.symlink_to(mine)
+        return acquire(self, *args, **kwargs)
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", linked_meanwhile)
     result = cli("fetch", "GSE9476", "--no-annotation", check=False)
     assert (result.returncode, result.stderr) == (1, (
         f"gexclust: error: {lock}: is a symbolic link, not a lock file of gexclust's; remove "
