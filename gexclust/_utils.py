@@ -246,17 +246,22 @@ def float_matrix(X: np.ndarray) -> np.ndarray:
     return X if np.issubdtype(X.dtype, np.floating) else X.astype(np.float64)
 
 
-def refuse_missing(X: np.ndarray, adata: AnnData, *, caller: str) -> None:
-    """Raise a ValueError naming the first sample and gene whose value is NaN or infinite."""
+def refuse_missing(X: np.ndarray, adata: AnnData, *, caller: str, where: str | None = None) -> None:
+    """Raise a ValueError naming the first sample and gene whose value is NaN or infinite.
+
+    ``where`` names the matrix (``.X``, ``.layers['name']``, ``.raw.X``) when the caller chose
+    it itself, so that the user looks in the right one.
+    """
     finite = np.isfinite(X)
     if finite.all():
         return
     i, j = (int(k[0]) for k in np.nonzero(~finite))
     n_bad = int((~finite).sum())
+    of = "" if where is None else f" of {where}"
     msg = (
         f"{caller}: gene {adata.var_names[j]!r} has a missing or infinite value ({X[i, j]}) in "
-        f"sample {adata.obs_names[i]!r} ({n_bad} such value(s) in all); handle missing values "
-        "first, e.g. read_cumida(missing='drop' or 'impute')"
+        f"sample {adata.obs_names[i]!r}{of} ({n_bad} such value(s) in all); handle missing "
+        "values first, e.g. read_cumida(missing='drop' or 'impute')"
     )
     raise ValueError(msg)
 

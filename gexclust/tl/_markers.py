@@ -244,12 +244,12 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
         raise ValueError(msg)
     if use_raw:
         X = float_matrix(as_dense(adata.raw.X, what=".raw.X", caller=caller))
-        refuse_missing(X, adata.raw, caller=caller)
+        refuse_missing(X, adata.raw, caller=caller, where=".raw.X")
         return MarkerValues(X, adata.raw.var, raw_scale(adata, X, caller=caller), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)
     # as .raw's above: a NaN made a gene's t NaN and its p-value 1.0 ("no difference")
-    refuse_missing(X, adata, caller=caller)
     where = matrix_name(layer)
+    refuse_missing(X, adata, caller=caller, where=where)
     if is_clipped(adata, layer):  # expression_matrix has said so
         return MarkerValues(X, adata.var, ("z-scores", None), where)
     if columns_have_unit_sd(X):

@@ -548,3 +548,24 @@ def test_a_missing_value_is_refused_not_scored_as_no_difference(where):
     for plot in (gx.pl.markers, gx.pl.cluster_heatmap):
         with pytest.raises(ValueError, match="missing or infinite value"):
             plot(adata, groupby="type", layer=layer)
+
+
+@pytest.mark.parametrize(("where", "name"), [("X", r"\.X"), ("layer", r"\.layers\['expression'\]"),
+                                             ("raw", r"\.raw\.X")])
+def test_a_missing_value_is_refused_naming_the_matrix_it_is_in(where, name):
+    """Before, the refusal named gene and sample but not the matrix, which tl.markers chooses
+    itself (.raw when there is one and no layer is given): with the NaN in .raw, the user was
+    sent looking in .X, which held none. Now the matrix is named too."""
+    adata = make_planted()
+    values = adata.X.copy()
+    values[3, 10] = np.nan
+    if where == "X":
+        adata.X = values
+    elif where == "layer":
+        adata.layers["expression"] = values
+    else:
+        adata.raw = anndata.AnnData(values, obs=adata.obs, var=adata.var)
+    layer = "expression" if where == "layer" else None
+    with pytest.raises(ValueError, match=rf"tl.markers: gene 'g10' has a missing or infinite "
+                       rf"value \(nan\) in sample '{adata.obs_names[3]}' of {name} \(1 such"):
+        gx.tl.markers(adata, groupby="type", layer=layer)
