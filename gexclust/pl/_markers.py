@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 
 import numpy as np
@@ -149,7 +150,9 @@ def colour_limit(fold: np.ndarray, vmax: float | None) -> float:
     1e-9 offset) are left out, so the other dots keep their colours.
     """
     if vmax is not None:
-        if not (np.isfinite(vmax) and vmax > 0):
+        # a bool is an int to Python, and numpy's own error for a str names no setting
+        number = isinstance(vmax, numbers.Real) and not isinstance(vmax, bool)
+        if not (number and np.isfinite(vmax) and vmax > 0):
             msg = f"pl.markers: vmax must be a positive number, got {vmax!r}"
             raise ValueError(msg)
         return float(vmax)

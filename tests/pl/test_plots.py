@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import anndata as ad
 import numpy as np
@@ -13,6 +14,7 @@ from matplotlib.figure import Figure
 import gexclust as gx
 from gexclust._pipeline import RunConfig, cluster_samples
 from gexclust.pl._base import labels_of
+from tests.conftest import make_planted
 
 
 @pytest.fixture(scope="module")
@@ -601,3 +603,13 @@ def test_cluster_heatmap_of_one_cluster_ranks_float32_genes_by_their_variance():
     assert spec.row_labels == ["1", "0"]
     np.testing.assert_allclose(spec.means.ravel(), values.astype(np.float32).astype(
         np.float64)[:, [1, 0]].mean(axis=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("vmax", ["2", True, [2.0]])
+def test_markers_refuses_a_vmax_that_is_not_a_number_in_one_line(vmax):
+    """Before, vmax='2' (a number read from a text field) failed in numpy: "ufunc 'isfinite'
+    not supported for the input types, ...", and vmax=True drew a scale of -1 to 1."""
+    adata = make_planted()
+    with pytest.raises(ValueError, match=rf"^pl.markers: vmax must be a positive number, got "
+                       rf"{re.escape(repr(vmax))}$"):
+        gx.pl.markers(adata, groupby="type", vmax=vmax)
