@@ -232,9 +232,9 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
         try:
             return [_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root, "matrix",
                          what, offline)]
-        except (NotOnGeo, NotCached):
+        except (NotOnGeo, NotCached) as err:
             # no single matrix: a multi-platform series (listed by GEO, or found in the cache)
-            platforms = _listed_platforms(folder, accession, root, offline)
+            platforms = _platforms_instead(err, folder, accession, root, offline)
             if platform is None:
                 raise _choose_platform(accession, platforms, offline=offline) from None
             if offline:  # GEO's listing is out of reach: what was fetched before may be part
@@ -298,6 +298,20 @@ def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) ->
         msg = f"GEO has no series matrix for {accession} (nothing listed under {url})"
         raise NotOnGeo(msg)
     return platforms
+
+
+def _platforms_instead(err: DownloadError, folder, accession, root, offline) -> list[str]:
+    """The platforms of a series whose single matrix ``err`` says is not to be had.
+
+    A read-only cache without the matrix (a NotCached online) is that cache's refusal, not
+    GEO's: when GEO lists no platform matrices either, its message is the one that holds.
+    """
+    try:
+        return _listed_platforms(folder, accession, root, offline)
+    except NotOnGeo:
+        if isinstance(err, NotCached) and not offline:
+            raise err from None
+        raise
 
 
 def _platform_of(path: Path) -> str:

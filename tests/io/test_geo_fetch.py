@@ -179,6 +179,40 @@ def test_the_default_cache_is_named_as_it_is_chosen(server, tmp_path, monkeypatc
     assert server.requests(MATRIX) == 0
 
 
+def test_a_read_only_cache_without_the_matrix_says_so_not_that_geo_lacks_it(server, tmp_path):
+    """Before: a read-only cache (folders 555) holding GPL96's annotation but not the series
+    matrix of GSE9476 (one platform) said, online, "GEO has no series matrix for GSE9476
+    (nothing listed under ...)": the cache's refusal was taken for a series of several
+    platforms, whose listing holds none. Now it names the read-only cache."""
+    import subprocess
+
+    from tests.conftest import unprivileged
+
+    cache = tmp_path / "cache"
+    gx.io.fetch_geo("GSE9476")
+    for lock in cache.rglob("*.lock"):
+        lock.unlink()
+    matrix = cache / MATRIX_REL
+    matrix.unlink()
+    matrix.with_name(matrix.name + ".sha256").unlink()
+    folders = [cache, *(p for p in cache.rglob("*") if p.is_dir())]
+    preexec = unprivileged()
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        result = subprocess.run([sys.executable, "-m", "gexclust", "fetch", "GSE9476"],
+                                capture_output=True, text=True, preexec_fn=preexec,
+                                timeout=120, check=False)
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {matrix.parent}: cannot write the GEO cache there (Permission "
+        "denied), and it holds no verified copy of series matrix of GSE9476; choose another "
+        "cache folder (--cache-dir, cache_dir=, $GEXCLUST_CACHE_DIR)\n"))
+    assert server.requests(MATRIX) == 1
+
+
 def test_a_read_only_cache_is_read_but_never_written(server, tmp_path):
     """Before: a cache the user cannot write (a lab's shared one) could not be read at all, not
     even offline: "<folder>: cannot write the GEO cache there (Permission denied)", from the
