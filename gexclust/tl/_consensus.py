@@ -196,6 +196,12 @@ def consensus(
                                    add=add_counts)
     # each resample clustered adds its n_items draws to the diagonal: the rest were left out
     n_left_out = n_resamples - int(np.trace(sampled)) // n_items
+    if n_left_out == n_resamples:  # no co-clustering at all: PAC 0 would read "perfectly stable"
+        msg = (f"tl.consensus: none of the {n_resamples} resamples could be clustered: in each, "
+               f"a sample was constant on the {task.n_features} of {p} features drawn (its "
+               f"distances undefined, metric={metric!r}); raise feature_fraction or use "
+               "metric='euclidean'")
+        raise ValueError(msg)
     if n_left_out:
         logger.warning("consensus: %d of the %d resamples were left out: a sample was constant "
                        "on the genes drawn (its distances undefined), so the consensus rests on %d",

@@ -243,3 +243,19 @@ def test_resamples_left_out_are_announced_with_their_number(caplog):
     assert ("consensus: 11 of the 40 resamples were left out: a sample was constant on the "
             "genes drawn" in caplog.text)
     assert adata.uns["consensus"]["params"]["n_left_out"] == 11
+
+
+def test_no_resample_clustered_is_refused_not_scored_as_perfectly_stable():
+    """Two components drawn one at a time (feature_fraction=0.5 of use_rep='X_pca' with 2
+    columns): one value per sample has no correlation, so every resample was left out. Before,
+    the warning said the consensus 'rests on 0' and the result was stored anyway, with PAC 0
+    at every k (perfectly stable) and best_k 3. Now it is refused, saying what to change."""
+    rng = np.random.default_rng(2)
+    adata = ad.AnnData(rng.normal(size=(10, 12)),
+                       obs=pd.DataFrame(index=[f"s{i:02d}" for i in range(1, 11)]))
+    adata.obsm["X_pca"] = rng.normal(size=(10, 2))
+    with pytest.raises(ValueError, match=r"^tl.consensus: none of the 20 resamples could be "
+                       r"clustered: .*feature_fraction"):
+        gx.tl.consensus(adata, use_rep="X_pca", k_range=[2, 3], n_resamples=20,
+                        feature_fraction=0.5, seed=11, progress=False)
+    assert "consensus" not in adata.uns
