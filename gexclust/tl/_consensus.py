@@ -70,7 +70,7 @@ def consensus(
     ``'spearman'``; all zero, for ``'cosine'``) is refused with a ``ValueError`` naming it,
     as :func:`~gexclust.tl.hclust` refuses it; a resample in which a sample is constant on
     the genes drawn (``feature_fraction < 1``) is left out (it casts no vote), and a
-    logged warning says how many were.
+    logged warning says how many were; when every resample is, a ``ValueError`` says so.
 
     Parameters
     ----------
