@@ -582,7 +582,9 @@ def test_a_full_temporary_folder_for_the_reports_figures_is_named(tmp_path, smal
                                                                   monkeypatch):
     """Before: with --formats pdf the report draws its PNG figures in the temporary folder; a
     full one there was "<OUTDIR>: no space left on device while writing the outputs" (or "...
-    the report", from 'gexclust report'), naming the wrong disk."""
+    the report", from 'gexclust report'), naming the wrong disk. Then the remedy read "nothing
+    was written to the output folder: free some space there", sending the user to free space
+    in the output folder, not in the full temporary folder."""
     import tempfile
 
     out = tmp_path / "out"
@@ -590,8 +592,8 @@ def test_a_full_temporary_folder_for_the_reports_figures_is_named(tmp_path, smal
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     monkeypatch.setattr(gx.pl, "markers", fill_the_disk)  # only the report draws with gx.pl
     full = (f"gexclust: error: {tempfile.gettempdir()}: no space left on device while writing "
-            "the report's figures; nothing was written to the output folder: free some space "
-            "there or set TMPDIR to another folder\n")
+            "the report's figures; free some space in that folder or set TMPDIR to another "
+            "one (nothing was written to the output folder)\n")
     result = cli("run", small_csv, "-o", tmp_path / "new", "--quiet", "--formats", "pdf",
                  check=False)
     assert (result.returncode, result.stderr) == (1, full)

@@ -19,8 +19,8 @@ REPORT_FILES = ("report.html", "report.pdf")
 #: Figures of a run folder the report embeds, and the function that draws each when missing.
 FIGURES = ("dendrogram", "cluster_heatmap", "markers")
 #: What a full temporary folder, where missing figures are drawn for the report, leaves.
-SCRATCH_FULL = ("nothing was written to the output folder: free some space there or set "
-                "TMPDIR to another folder")
+SCRATCH_FULL = ("free some space in that folder or set TMPDIR to another one (nothing was "
+                "written to the output folder)")
 
 
 def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
