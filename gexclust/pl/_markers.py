@@ -60,9 +60,9 @@ def markers(
     vmax
         Fold change at the ends of the colour scale (symmetric, ``-vmax`` to ``vmax``); dots
         beyond it take the end colours and the colour bar ends in arrows. By default the
-        largest shown below 20 (a million-fold): larger ones come from a mean of zero (a gene
-        absent from every other group of a counts layer gets about 35, from scanpy's offset
-        of 1e-9), and would leave every other dot near white.
+        largest shown, leaving out log2 fold changes beyond 20 (a million-fold): those come
+        from a mean of zero (a gene absent from every other group of a counts layer gets
+        about 35, from scanpy's offset of 1e-9), and would leave every other dot near white.
     figsize
         Figure size in inches; by default it grows with the number of genes and groups.
     show
@@ -143,11 +143,13 @@ def _effect(adata, values, layer, *, in_sd: bool) -> str:
 BEYOND_MEASURE = 20.0
 
 
-def colour_limit(fold: np.ndarray, vmax: float | None) -> float:
+def colour_limit(fold: np.ndarray, vmax: float | None, *, ratios: bool = True) -> float:
     """End of the symmetric colour scale: ``vmax``, or the largest measured value.
 
-    Values beyond :data:`BEYOND_MEASURE` (a gene absent from the rest: 35 with scanpy's
-    1e-9 offset) are left out, so the other dots keep their colours.
+    Log2 ratios (``ratios``) beyond :data:`BEYOND_MEASURE` (a gene absent from the rest: 35
+    with scanpy's 1e-9 offset) are left out, so the other dots keep their colours.
+    Differences (of means, in SD) have no offset: a one-sample group among hundreds can
+    lie 24 SD away, and is measured.
     """
     if vmax is not None:
         # a bool is an int to Python, and numpy's own error for a str names no setting
@@ -157,7 +159,7 @@ def colour_limit(fold: np.ndarray, vmax: float | None) -> float:
             raise ValueError(msg)
         return float(vmax)
     size = np.abs(fold[np.isfinite(fold)])
-    measured = size[size < BEYOND_MEASURE]
+    measured = size[size < BEYOND_MEASURE] if ratios else size
     if measured.size and measured.max() > 0:
         return float(measured.max())
     return float(size.max()) if size.size and size.max() > 0 else 1.0
@@ -179,7 +181,7 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
     strip.set_title(f"Top markers per {groupby}: {effect} (colour), "
                     "-log10 adj. p (size)", fontsize=9)
     x, y = np.meshgrid(np.arange(n_genes), np.arange(n_groups))
-    limit = colour_limit(fold, vmax)
+    limit = colour_limit(fold, vmax, ratios=effect == "log2 fold change")
     clipped = bool((np.abs(fold) > limit).any())
     dots = ax.scatter(x.ravel(), y.ravel(), s=8 + 22 * significance.ravel(), c=fold.ravel(),
                       cmap=cmap, vmin=-limit, vmax=limit, edgecolors="#555555", linewidths=0.3)

@@ -503,6 +503,12 @@ def test_markers_colours_survive_a_gene_absent_from_the_rest():
     assert fig.axes[-1].get_ylabel() == "log2 fold change"
     colour_bar = dots.colorbar
     assert colour_bar.extend == "both"  # the dots beyond it are marked as such
+    # differences (of means, in SD) have no offset: a one-sample group among hundreds of
+    # z-scored samples can lie 24 SD away, and stays on the scale
+    from gexclust.pl._markers import colour_limit
+
+    assert colour_limit(np.array([1.0, -24.0]), None, ratios=False) == 24.0
+    assert colour_limit(np.array([1.0, -24.0]), None, ratios=True) == 1.0
     fig = gx.pl.markers(adata, groupby="group", layer="counts", n_genes=2, vmax=2.0)
     assert fig.axes[1].collections[0].get_clim() == (-2.0, 2.0)
     with pytest.raises(ValueError, match="vmax must be a positive number, got -1"):
