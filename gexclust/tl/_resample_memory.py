@@ -18,6 +18,16 @@ from ._parallel import effective_jobs
 #: weighted or subsampled copy): 3.0 for bootstrap and 2.7 for consensus measured
 #: (tracemalloc) at 200 x 20,000.
 DATA_COPIES = 3
+#: More float64 copies for each local worker process when there are several (the data it is
+#: sent, one replicate's weighted copy): 2 measured (resident memory) at 200 x 20,000.
+WORKER_COPIES = 2
+
+
+def _data_bytes(n_features: int, workers: int) -> int:
+    """Bytes per object of the data copies a tool holds, with ``workers`` local workers."""
+    copies = DATA_COPIES + (WORKER_COPIES * workers if workers > 1 else 0)
+    return copies * 8 * n_features
+
 
 #: Beyond this many objects a bootstrap is warned to take hours (each replicate is O(n^2)).
 BOOTSTRAP_WARN_N = 2000
@@ -39,7 +49,7 @@ def check_bootstrap_memory(n: int, *, n_jobs: int | None, client, what: str,
     refuse_pairwise(
         n, BOOTSTRAP_BYTES_PER_PAIR * workers, task=f"bootstrap (n_jobs={n_jobs})", what=what,
         holds="n x n matrices and copies of the data",
-        bytes_per_item=DATA_COPIES * 8 * n_features,
+        bytes_per_item=_data_bytes(n_features, workers),
         alternatives="bootstrap a tree of fewer objects (cluster means, a subsample, or the "
         "samples of an array series; pvclust is meant for tens to a few thousand), fewer "
         "n_jobs, or a dask client",
@@ -81,7 +91,7 @@ def check_consensus_memory(n: int, *, n_ks: int, n_jobs: int | None, client=None
         n, consensus_bytes_per_pair(n_ks, workers),
         task=f"consensus ({n_ks} values of k{on})", what="samples",
         holds="n x n matrices and copies of the data",
-        bytes_per_item=DATA_COPIES * 8 * n_features,
+        bytes_per_item=_data_bytes(n_features, workers),
         alternatives="fewer values in k_range, fewer n_jobs, consensus of a subsample or of "
         "cluster means, or tl.hclust + tl.choose_k (which scale to 100,000 cells)",
     )

@@ -40,9 +40,9 @@ def test_consensus_beyond_memory_is_refused_before_any_resample(cells, monkeypat
     monkeypatch.setenv("GEXCLUST_MAX_MEMORY", "20M")  # 300^2 x 280 bytes = 24 MiB
     with pytest.raises(MemoryError, match=r"consensus \(9 values of k\) on 300 samples.*k_range"):
         gx.tl.consensus(cells, progress=False)
-    # 300^2 x 320 + 300 x 20 x 24 bytes
+    # 300^2 x 320 + 300 x 20 x 56 bytes (3 copies of the data, 2 more per worker)
     with pytest.raises(MemoryError, match=r"consensus \(9 values of k, 2 local workers\) on 300 "
-                       r"samples needs n x n matrices and copies of the data, about 27.6 MiB"):
+                       r"samples needs n x n matrices and copies of the data, about 27.8 MiB"):
         gx.tl.consensus(cells, progress=False, n_jobs=2)
     assert "consensus" not in cells.uns
 
