@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 import pytest
 
@@ -13,7 +14,8 @@ from gexclust._errors import NoSpaceError, full_disk_before, full_disk_named
 def test_a_full_disk_is_named_after_the_folder(tmp_path):
     err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "a.csv"))
     named = full_disk_named(tmp_path, "the outputs", "choose another OUTDIR")
-    with pytest.raises(NoSpaceError, match=rf"^{tmp_path}: no space left on device while "), named:
+    folder = re.escape(str(tmp_path))  # a Windows path holds backslashes
+    with pytest.raises(NoSpaceError, match=rf"^{folder}: no space left on device while "), named:
         raise err
 
 
@@ -48,7 +50,8 @@ def test_a_full_disk_before_the_writing_is_named_where_it_is(tmp_path):
                                  f"were written; nothing was written to {tmp_path / 'out'}")
     assert raised.value.errno == errno.ENOSPC
     inside = tmp_path / "out" / ".gexclust-stage-x" / "a.csv"  # still OUTDIR's own disk
-    named = rf"^{tmp_path / 'out'}: no space left on device while writing the outputs; choose "
+    folder = re.escape(str(tmp_path / "out"))
+    named = rf"^{folder}: no space left on device while writing the outputs; choose "
     with pytest.raises(NoSpaceError, match=named + "another OUTDIR$"), before():
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(inside))
     other = OSError(errno.EACCES, os.strerror(errno.EACCES), str(elsewhere))

@@ -60,8 +60,8 @@ def write_newick(
         ``None`` for no labels.
     decimals
         Digits after the decimal point of the branch lengths; by default 6, or more when the
-        tree is lower than 0.1, so that its height keeps 6 significant digits (a tree of values
-        / 1e6, root at 8e-5, would keep only 1 or 2 in each branch).
+        root's half height (where the root sits) is below 0.1, so that it keeps 6 significant
+        digits (a tree of values / 1e6, root at 8e-5, would keep only 1 or 2 in each branch).
 
     Returns
     -------
