@@ -92,16 +92,17 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
                 _note_read_only(cache or dest.parent, read_only)
             logger.info("cache hit: %s", dest)
             return dest
+        if read_only is not None:  # a NotCached error when missing: a series of several
+            # platforms then looks for the file of each, as offline. Before the offline
+            # advice, which is to run with network access: that cannot fill this cache either
+            msg = f"{read_only}, and it holds no verified copy of {what}; {CHOOSE}"
+            raise (NotCached if state == "missing" else ReadOnlyCache)(msg)
         if state == "altered" and offline:
             msg = f"cached {what} ({dest}) is not the file that was downloaded and verified (its content differs from {dest.name}.sha256); offline (--offline, offline=True), so it is not used: run once with network access to fetch it again"  # noqa: E501
             raise DownloadError(msg)
         if state == "missing" and offline:
             msg = f"{what} is not in the cache ({dest}) and offline (--offline, offline=True); run once with network access"  # noqa: E501
             raise NotCached(msg)
-        if read_only is not None:  # a NotCached error when missing: a series of several
-            # platforms then looks for the file of each, as offline
-            msg = f"{read_only}, and it holds no verified copy of {what}; {CHOOSE}"
-            raise (NotCached if state == "missing" else ReadOnlyCache)(msg)
         if state == "altered":
             logger.warning("cached %s (%s) differs from what was downloaded and verified; "
                            "fetching it again", what, dest)
