@@ -96,10 +96,13 @@ def test_readme_function_tables_give_the_real_parameters_and_defaults():
             parameter, _, default = argument.partition("=")
             if argument in ("*", "...") or argument.startswith("'") or "..." in default:
                 continue
-            if not (default or keyword_only):
-                continue  # a positional argument, named for the reader (acc, path)
             where = f"{module}.{name}({parameter}=)"
+            # positional ones too: read_geo(acc=...) failed where the table said `acc`
             assert parameter in parameters, f"{where}: no such parameter"
+            if not (default or keyword_only):
+                continue  # a positional argument: its name is all there is to check
+            if not default:  # shown bare, so the reader takes it as required
+                assert parameters[parameter].default is inspect.Parameter.empty, where
             if default:
                 shown = eval(default.split("|")[0], {"range": range})  # first: the default
                 assert parameters[parameter].default == shown, where
