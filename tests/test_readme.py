@@ -19,6 +19,21 @@ def test_tests_named_in_readme_exist():
     assert sorted(cited - defined) == []
 
 
+def test_tests_cited_with_their_file_are_in_that_file():
+    # `tests/x.py::test_a`, then `::test_b` for the same file: a test moved to another file
+    # (or a file renamed) would send the reader to the wrong place
+    text = (ROOT / "README.md").read_text()
+    cited, path = [], None
+    for file, name in re.findall(r"`(tests/[\w/]+\.py)?::(test_\w+)`", text):
+        path = file or path
+        assert path, f"::{name} is cited before any test file"
+        cited.append((path, name))
+    assert len(cited) > 20
+    missing = [f"{path}::{name}" for path, name in cited
+               if not re.search(rf"^def {name}\(", (ROOT / path).read_text(), flags=re.M)]
+    assert missing == []
+
+
 def test_readme_synopsis_lists_every_option_of_each_command():
     # the ```text block under '## Command line': one entry per command, continued by
     # indented lines; options added to the parser but not to the README fail here
