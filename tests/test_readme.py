@@ -221,3 +221,42 @@ def test_readme_api_table_names_the_fields_the_tools_write():
         assert sorted(named - set(record) - columns) == [], start
         for slot, name in re.findall(r"\.(obs|obsm|obsp)\['([\w{}]+)'\]", cell):
             assert name.format(k=record["k"][0]) in getattr(adata, slot), (start, name)
+
+
+def test_readme_api_table_names_the_fields_the_preprocessing_writes():
+    # the pp rows and tl.cut's: every .obs/.var/.uns field they name (`{layer}` for a
+    # layer's own record) must be there after the call, as the tl records are checked above
+    import anndata as ad
+    import numpy as np
+
+    import gexclust as gx
+
+    rng = np.random.default_rng(0)
+    linear = 2 ** np.repeat(rng.normal(8, 2, (3, 30)), 5, axis=0) * rng.uniform(0.8, 1.2, (15, 30))
+    adata = ad.AnnData(linear, layers={"L": linear.copy()})
+    after = {}
+    gx.pp.log2(adata)  # linear values: applied, so .uns['log1p'] is written too
+    gx.pp.log2(adata, layer="L")
+    after["pp.log2("] = adata.copy()
+    gx.pp.select_variable(adata, n_top=20, subset=True)
+    after["pp.select_variable("] = adata.copy()
+    centred, scaled = adata.copy(), adata.copy()
+    for function, data in ((gx.pp.center, centred), (gx.pp.scale, scaled)):
+        function(data)
+        function(data, layer="L")
+    after["pp.center("], after["pp.scale("] = centred, scaled
+    gx.tl.hclust(centred)
+    gx.tl.cut(centred, n_clusters=3)
+    after["tl.cut("] = centred
+    for start, data in after.items():
+        named, slot = [], None
+        # `.var['mean']`, then `['std']` or `.var['mean']`/`['std']`: the same slot
+        for span in re.findall(r"`([^`]+)`", _writes_cell(start)):
+            for prefix, name in re.findall(r"(\.(?:obs|var|uns))?\['([\w{}]+)'\]", span):
+                slot = prefix[1:] if prefix else slot
+                if slot:
+                    named.append((slot, name))
+        assert len(named) >= 2, start
+        for slot, name in named:
+            assert name.format(layer="L") in getattr(data, slot), (start, slot, name)
+    assert {"threshold", "rule", "note"} <= set(after["tl.cut("].uns["cluster"])
