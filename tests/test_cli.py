@@ -88,6 +88,9 @@ def test_readme_example_command(tmp_path):
     assert listed - {"consensus.csv", "consensus.png"} == names  # those need --consensus
     row = next(line for line in table.splitlines() if line.startswith("| `summary.json`"))
     assert set(summary) <= set(re.findall(r"`([a-z_]+)`", row))  # every key is explained
+    # and those of its input record (before: 'path and sha256, or `simulated` for the
+    # example', which has a sha256 too, of its generated matrix, and a note)
+    assert set(summary["input"]) <= set(re.findall(r"`([a-z_0-9]+)`", row))
     said = readme.split('`summary.json["choose_k"]` says how the tree was cut:')[1]
     said = said.split("The printed summary")[0]
     keys = set(re.findall(r"`([a-z_]+)`", said)) - {"auto", "given"}  # values of 'how'
