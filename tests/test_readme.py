@@ -314,3 +314,14 @@ def test_readme_calls_use_real_functions_and_keywords():
             assert unknown == [], where
             checked += 1
     assert checked > 30
+
+
+def test_repository_paths_in_the_readme_exist():
+    # files and folders the README points to (`tests/tl/data/make_hclust_golub.R`,
+    # `python benchmarks/structure.py`, links to tutorials): a rename leaves a dead pointer
+    text = (ROOT / "README.md").read_text()
+    top = r"(?:tests|benchmarks|scripts|tutorials|ci|docs|gexclust|\.ci)/[\w./-]*"
+    paths = set(re.findall(rf"`({top})`", text)) | set(re.findall(rf"\]\(({top})\)", text))
+    paths |= set(re.findall(r"python ((?:benchmarks|scripts)/\w+\.py)", text))
+    assert len(paths) > 20
+    assert sorted(p for p in paths if not (ROOT / p).exists()) == []
