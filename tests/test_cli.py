@@ -88,6 +88,9 @@ def test_readme_example_command(tmp_path):
     assert listed - {"consensus.csv", "consensus.png"} == names  # those need --consensus
     row = next(line for line in table.splitlines() if line.startswith("| `summary.json`"))
     assert set(summary) <= set(re.findall(r"`([a-z_]+)`", row))  # every key is explained
+    # and those of its input record (before: 'path and sha256, or `simulated` for the
+    # example', which has a sha256 too, of its generated matrix, and a note)
+    assert set(summary["input"]) <= set(re.findall(r"`([a-z_0-9]+)`", row))
     said = readme.split('`summary.json["choose_k"]` says how the tree was cut:')[1]
     said = said.split("The printed summary")[0]
     keys = set(re.findall(r"`([a-z_]+)`", said)) - {"auto", "given"}  # values of 'how'
@@ -457,6 +460,11 @@ def test_summary_says_what_the_missing_value_policy_did(cli, tmp_path):
     summary = json.loads((tmp_path / "o2" / "summary.json").read_text())
     assert summary["n_probes"] == 4
     assert summary["missing"]["n_probes_dropped"] == 0
+    # the README's summary.json row names every field of the record (before: 'policy,
+    # missing values, probes dropped', so a reader looked for no n_missing_values)
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `summary.json`"))
+    assert set(summary["missing"]) <= set(re.findall(r"`([a-z_]+)`", row))
     assert "missing values: 2 (filled with probe means, 0 probes dropped" in proc.stdout
     # fewer probes than --n-top-genes: all kept, not "top 4 genes by mad" (as before)
     assert "4 probes; all 4 genes (--n-top-genes " in proc.stdout
