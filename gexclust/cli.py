@@ -105,8 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "genes by MAD, centred, ward, k auto)")
     run.add_argument("--consensus", type=int, default=None, metavar="N",
                      help="also run consensus clustering with N resamples (k = 2..10, the run's "
-                     "--method and --metric): consensus.csv, consensus.png/pdf, PAC and the "
-                     "recommended k")
+                     "--method and --metric): consensus.csv, consensus.png (and the other "
+                     "--formats), PAC and the recommended k")
     run.add_argument("--missing", choices=("error", "drop", "impute"), default="error",
                      help="missing-value policy when reading INPUT (default error)")
     run.add_argument("--annotations", default=None, metavar="SHEET",
