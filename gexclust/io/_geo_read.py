@@ -251,6 +251,7 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
         msg = f"{path}: dataset {dataset.accession} (line {dataset.line}) has no data table ('!dataset_table_begin' ... '!dataset_table_end')"  # noqa: E501
         raise InputError(msg)
     gsms = [c for c in dataset.header if c.startswith("GSM")]
+    _refuse_repeated_samples(dataset, gsms, path)
     table = dataset.frame(path, numeric=tuple(gsms))
     probes = pd.Index(table["ID_REF"].astype(str), dtype=str)
     obs = gds_obs(dataset, gsms)
@@ -271,6 +272,22 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
            "source": str(path), "series": flatten_meta(dataset.meta, "dataset_")}
     X = table[gsms].to_numpy(dtype=np.float64).T
     return to_anndata(X, probes, obs, annotation=annotation, missing=missing, path=path, uns=uns)
+
+
+def _refuse_repeated_samples(dataset: SoftRecord, gsms: list[str], path) -> None:
+    """Refuse a GDS table that names a sample twice.
+
+    The SOFT parser makes repeated names unique (``GSM1, GSM1.1``), as it must for platform
+    columns such as a repeated ``SPOT_ID``; a sample column so renamed would become a second,
+    made-up sample. GSM ids have no dot, so ``GSM1.1`` next to ``GSM1`` is a repeat.
+    """
+    named = set(gsms)
+    for column in gsms:
+        base, dot, suffix = column.rpartition(".")
+        if dot and suffix.isdigit() and base in named:
+            msg = (f"{path}, line {dataset.table_line}: column {base!r} appears twice in the "
+                   f"table header of dataset {dataset.accession}")
+            raise InputError(msg)
 
 
 #: GEO's GDS column description: ``Value for GSM1110879: Nr1_pre221; src: PC-3 cell``.

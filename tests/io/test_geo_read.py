@@ -13,6 +13,7 @@ import pytest
 
 import gexclust as gx
 from gexclust._errors import InputError
+from gexclust.cli import main
 from gexclust.datasets._geo_files import family_soft_text, series_matrix_text
 from gexclust.pl._base import labels_of
 from tests.conftest import shared_file
@@ -265,6 +266,26 @@ def test_gds_subsets_become_obs_columns(tmp_path):
     assert adata.var_names.tolist() == ["1007_s_at", "117_at"]
     assert adata.var["gene_symbol"].tolist() == ["DDR1", "HSPA6"]
     np.testing.assert_array_equal(adata.X[:, 0], [7.5, 8.0, 6.5])
+
+
+def test_a_dataset_naming_a_sample_twice_is_refused(tmp_path, capsys):
+    # before: a GDS table header with GSM1 twice read as 4 samples, the copy named 'GSM1.1'
+    # (a made-up sample, clustered and written to clusters.csv, exit 0); fuzz29 found it by
+    # repeating a column of GDS5373
+    path = tmp_path / "GDS0001.soft"
+    lines = GDS.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("!dataset_table_begin"))
+    cells = [line.rstrip("\n").split("\t") for line in lines]
+    path.write_text("".join("\t".join(row[:3] + row[2:]) + "\n" for row in cells))
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}, line {start + 2}: column "
+                       r"'GSM1' appears twice in the table header of dataset GDS0001$"):
+        gx.io.read_soft(path, missing="drop")
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--no-report",
+                        "--quiet", "--missing", "drop"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"gexclust: error: {path}, line {start + 2}: column 'GSM1' appears twice in the table "
+        "header of dataset GDS0001"]
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_dataset_honours_the_platform_asked_for(tmp_path):
