@@ -23,6 +23,17 @@ VAR_COLUMNS = ("gene_symbol", "entrez_id", "gene_title")
 CH2 = "_ch2"
 
 
+#: Column names an error lists before 'and N more': a mangled header can hold millions.
+COLUMNS_SHOWN = 10
+
+
+def _columns_shown(header) -> str:
+    """``header``'s first names, comma-separated, with how many more there are."""
+    names = list(header)
+    shown = ", ".join(names[:COLUMNS_SHOWN])
+    return shown + (f" and {len(names) - COLUMNS_SHOWN} more" if len(names) > COLUMNS_SHOWN else "")
+
+
 def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     """Values of ``samples`` (samples x probes), matched to ``probes`` by ID_REF.
 
@@ -39,7 +50,7 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     for header, group in _by_header(samples, path).items():
         for column in ("ID_REF", "VALUE"):
             if column not in header:
-                msg = f"{path}: sample {group[0].accession} (line {group[0].table_line}): the table has no {column} column (columns: {', '.join(header)}); gexclust reads expression values from ID_REF and VALUE"  # noqa: E501
+                msg = f"{path}: sample {group[0].accession} (line {group[0].table_line}): the table has no {column} column (columns: {_columns_shown(header)}); gexclust reads expression values from ID_REF and VALUE"  # noqa: E501
                 raise InputError(msg)
         # pandas parses the values while numpy checks the id orders: both release the GIL
         with ThreadPoolExecutor(max_workers=1) as pool:

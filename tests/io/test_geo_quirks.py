@@ -165,6 +165,16 @@ def test_table_errors_name_file_record_and_line(tmp_path):
     path.write_text(FAMILY.replace("ID_REF\tVALUE\np3", "ID_REF\tSIGNAL\np3"))
     with pytest.raises(InputError, match=r"GSE1_family.soft: sample GSM2 \(line \d+\): the table has no VALUE column \(columns: ID_REF, SIGNAL\)"):  # noqa: E501
         gx.io.read_soft(path)
+    # before: the error listed every column; a sample whose header line was 2 million cells
+    # (fuzz29: a mangled line in soft_ex_affy_chp.txt) gave a one-line error of 20 MB
+    wide = "\t".join(f"c{i}" for i in range(200_000))
+    path.write_text(FAMILY.replace("ID_REF\tVALUE\np3", f"{wide}\np3"))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_soft(path)
+    assert str(caught.value).endswith(
+        "sample GSM2 (line 39): the table has no ID_REF column (columns: c0, c1, c2, c3, c4, "
+        "c5, c6, c7, c8, c9 and 199990 more); gexclust reads expression values from ID_REF "
+        "and VALUE")
     twice = FAMILY.replace("!sample_table_end\n^SAMPLE = GSM2",
                            "!sample_table_end\n!sample_table_begin\nID_REF\tVALUE\n!sample_table_end\n^SAMPLE = GSM2")  # noqa: E501
     path.write_text(twice)
