@@ -254,6 +254,11 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
     _refuse_repeated_samples(dataset, gsms, path)
     table = dataset.frame(path, numeric=tuple(gsms))
     probes = pd.Index(table["ID_REF"].astype(str), dtype=str)
+    if probes.has_duplicates:
+        # as for a sample table: which of the two rows holds the values is unknowable
+        msg = (f"{path}: dataset {dataset.accession} (table at line {dataset.table_line}) lists "
+               f"ID_REF {probes[probes.duplicated()][0]!r} more than once")
+        raise InputError(msg)
     obs = gds_obs(dataset, gsms)
     for subset in (r for r in records if r.kind == "SUBSET"):
         column = safe_key(subset.first("subset_type", "subset"))

@@ -288,6 +288,19 @@ def test_a_dataset_naming_a_sample_twice_is_refused(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_dataset_listing_a_probe_twice_is_refused(tmp_path):
+    # before: a GDS table with the row of 117_at written twice read with 117_at twice in
+    # .var_names (anndata warned; gexclust run exited 0), where a sample table or a series
+    # matrix with a repeated ID_REF is refused; fuzz29 found it by repeating a row of GDS5373
+    path = tmp_path / "GDS0001.soft"
+    row = "117_at\tHSPA6\t3.0\t3.5\t4.0\n"
+    path.write_text(GDS.replace(row, row + row))
+    start = GDS.splitlines().index("!dataset_table_begin") + 2
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: dataset GDS0001 \(table at "
+                       rf"line {start}\) lists ID_REF '117_at' more than once$"):
+        gx.io.read_soft(path, missing="drop")
+
+
 def test_a_dataset_honours_the_platform_asked_for(tmp_path):
     # before: platform= was ignored for a GDS (gexclust run GDS.soft --platform GPL570 ran the
     # GPL96 data without a word), and platform='all' gave an AnnData, not the documented dict
