@@ -154,7 +154,7 @@ def _parse_header(
         msg = f"{path}: file is empty; expected a header line '{sample_col},{type_col},<probe ids>'"
         raise InputError(msg)
     _refuse_geo_text(lines[0], path, sample_col)
-    header = [h.strip() for h in next(csv.reader([lines[0]]))]
+    header = [h.strip() for h in _csv_fields(lines[0], path, 1)]
     for col in (sample_col, type_col):
         if col not in header:
             shown = ", ".join(map(_short, header[:4])) + (", ..." if len(header) > 4 else "")
@@ -264,7 +264,7 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
     samples: list[str] = []
     types: list[str] = []
     reader = csv.reader(rows)
-    for i, fields in enumerate(reader):
+    for i, fields in enumerate(_csv_records(reader, path, line_numbers)):
         lineno = line_numbers[i]
         if reader.line_num != i + 1:  # the record took the next line(s) in: one per line here
             msg = (f"{path}, line {lineno}: a quoted field does not end on its line (an "
@@ -277,6 +277,25 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
         types.append(fields[meta_idx[1]].strip())
         values[i] = [_to_float(fields[j], path, lineno, header[j]) for j in probe_idx]
     return samples, types, values, line_numbers
+
+
+def _csv_fields(line: str, path, lineno: int) -> list[str]:
+    """The cells of one CSV line; the csv module's refusal as an error naming the line."""
+    return next(_csv_records(csv.reader([line]), path, [lineno]))
+
+
+def _csv_records(reader, path, line_numbers):
+    """``reader``'s records, a ``csv.Error`` raised as an error naming the file and line.
+
+    The csv module refuses a cell over 131,072 characters (a line of another format, such
+    as a tab-separated one); its bare 'Error: ...' named neither.
+    """
+    try:
+        yield from reader
+    except csv.Error as error:
+        lineno = line_numbers[min(reader.line_num, len(line_numbers)) - 1]
+        msg = f"{path}, line {lineno}: not a CSV row ({error}; is the file tab-separated?)"
+        raise InputError(msg) from None
 
 
 def _to_float(cell: str, path, lineno: int, column: str) -> float:

@@ -573,6 +573,15 @@ def test_a_type_read_back_as_missing_is_named_when_written(tmp_path, caplog):
      r"GSE1\.txt, line 1: GEO text, not a CuMiDa CSV; .*\(gexclust\.io\.read_series_matrix\)"),
     ("^SERIES = GSE1\n!Series_title = x\n", "GSE1.soft.txt",
      r"GSE1\.soft\.txt, line 1: GEO text, not a CuMiDa CSV; .*\(gexclust\.io\.read_soft\)"),
+    # before: "gexclust: error: Error: field larger than field limit (131072)", naming no
+    # file or line (fuzz29: a line of 100,000 tab-separated cells in Golub's CSV), both in a
+    # data row and in the header
+    ("samples,type,p1\nGSM1,AML,1.5\n" + "\t".join(["1"] * 70_000) + "\n", "tabs.csv",
+     r"tabs\.csv, line 3: not a CSV row \(field larger than field limit \(131072\); is the "
+     r"file tab-separated\?\)"),
+    ("\t".join(["samples", "type", *["1"] * 70_000]) + "\nGSM1\tAML\t1.5\n", "tabs.csv",
+     r"tabs\.csv, line 1: not a CSV row \(field larger than field limit \(131072\); is the "
+     r"file tab-separated\?\)"),
 ])
 def test_malformed_csv_is_named_by_line(text, name, message, tmp_path):
     path = tmp_path / name
