@@ -216,7 +216,18 @@ class LineScanner:
             self.lineno += 1
             if self.lineno == 1:
                 self._check_text(line)
+            if b"\x00" in line:
+                self._refuse_nul(line, self.lineno - 1)
             return line.rstrip(b"\r")
+
+    def _refuse_nul(self, text: bytes, lineno: int) -> None:
+        """Refuse a NUL byte in ``text``, whose first line is line ``lineno + 1``.
+
+        pandas' parser ends a cell at a NUL: '0.3', NUL, '010618' read as 0.3, not an error.
+        """
+        at = lineno + text.count(b"\n", 0, text.find(b"\x00")) + 1
+        msg = f"{self.name}, line {at}: NUL byte; expected GEO text (a binary or damaged file?)"
+        raise InputError(msg)
 
     def _check_text(self, first: bytes) -> None:
         """Refuse text that is not in lines of 8-bit characters, saying what it is instead."""
@@ -247,6 +258,8 @@ class LineScanner:
 
     def _take(self, parts: list[bytes], end: int) -> None:
         body = self.buf[self.pos : end]
+        if b"\x00" in body:
+            self._refuse_nul(body, self.lineno)
         parts.append(body)
         self.lineno += body.count(b"\n")
         self.pos = end

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -300,3 +301,21 @@ def test_two_channel_series_matrix_with_its_platform_file(tmp_path):
     assert adata.var["gene_symbol"].tolist() == ["TP53", "MYC", ""]
     same = gx.io.read_series_matrix(matrix, gpl=gx.io.read_gpl(gpl), missing="impute")
     assert adata.var.equals(same.var)
+
+
+@pytest.mark.parametrize(("name", "text", "cell", "reader"), [
+    ("GSE1_family.soft", FAMILY, "p3\t30.5", gx.io.read_soft),
+    ("GSE2_series_matrix.txt", MATRIX, '"p1"\t1.5', gx.io.read_series_matrix),
+    ("GSE2_series_matrix.txt", MATRIX, "!Sample_title", gx.io.read_series_matrix),
+])
+def test_a_nul_byte_in_geo_text_is_refused_naming_its_line(name, text, cell, reader, tmp_path):
+    # before: pandas ended a cell at a NUL byte, so a damaged '30.5' ('30\x00.5') read as 30.0
+    # and a damaged series matrix value '433.\x00901' as 433.0, without a word (fuzz29, in
+    # GEOparse's soft_ex_family.txt and the GSE26471 series matrix)
+    path = tmp_path / name
+    damaged = cell[:-2] + "\x00" + cell[-2:]
+    path.write_text(text.replace(cell, damaged, 1))
+    line = text.split("\n").index(next(x for x in text.split("\n") if x.startswith(cell))) + 1
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}, line {line}: NUL byte; "
+                       r"expected GEO text \(a binary or damaged file\?\)$"):
+        reader(path, missing="drop")
