@@ -250,6 +250,11 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
     if dataset.header is None:
         msg = f"{path}: dataset {dataset.accession} (line {dataset.line}) has no data table ('!dataset_table_begin' ... '!dataset_table_end')"  # noqa: E501
         raise InputError(msg)
+    if "ID_REF" not in dataset.header:
+        msg = (f"{path}, line {dataset.table_line}: the table of dataset {dataset.accession} has "
+               f"no ID_REF column (columns: {', '.join(dataset.header[:4])}"
+               f"{', ...' if len(dataset.header) > 4 else ''})")
+        raise InputError(msg)
     gsms = [c for c in dataset.header if c.startswith("GSM")]
     _refuse_repeated_samples(dataset, gsms, path)
     table = dataset.frame(path, numeric=tuple(gsms))

@@ -301,6 +301,20 @@ def test_a_dataset_listing_a_probe_twice_is_refused(tmp_path):
         gx.io.read_soft(path, missing="drop")
 
 
+def test_a_dataset_table_without_id_ref_is_named(tmp_path, capsys):
+    # before: KeyError 'ID_REF', which gexclust run printed as 'gexclust: error: ID_REF'
+    # naming no file (fuzz29: a tab typed into GDS5373's header, 'ID_<TAB>REF')
+    path = tmp_path / "GDS0001.soft"
+    path.write_text(GDS.replace("\nID_REF\tIDENTIFIER", "\nID_\tREF\tIDENTIFIER"))
+    start = GDS.splitlines().index("!dataset_table_begin") + 2
+    message = (f"{path}, line {start}: the table of dataset GDS0001 has no ID_REF column "
+               "(columns: ID_, REF, IDENTIFIER, GSM1, ...)")
+    with pytest.raises(InputError, match=f"^{re.escape(message)}$"):
+        gx.io.read_soft(path, missing="drop")
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 1
+    assert capsys.readouterr().err.splitlines() == [f"gexclust: error: {message}"]
+
+
 def test_a_dataset_honours_the_platform_asked_for(tmp_path):
     # before: platform= was ignored for a GDS (gexclust run GDS.soft --platform GPL570 ran the
     # GPL96 data without a word), and platform='all' gave an AnnData, not the documented dict
