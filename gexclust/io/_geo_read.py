@@ -440,6 +440,7 @@ def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
     _check_numbers(frame, path)
     frame.index = frame.index.fillna("").astype(str)
     frame.index.name = None
+    _refuse_ids_across_lines(frame.index, block, path, first_line)
     if frame.index.duplicated().any():
         msg = f"{path}: ID_REF {frame.index[frame.index.duplicated()][0]!r} appears twice"
         raise InputError(msg)
@@ -447,6 +448,25 @@ def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
 
 
 TRAILING_TABS = re.compile(rb"[\t ]+\n")
+
+
+def _refuse_ids_across_lines(ids: pd.Index, block: bytes, path, first_line: int) -> None:
+    """Refuse an ID_REF that took in a line break: a quote left open joins two rows.
+
+    ``"1053_at""<TAB>1535.78`` read as one ID_REF spanning into the next row, whose value it
+    took: 1053_at's value was lost, and nothing said so.
+    """
+    joined = ids[ids.str.contains("\n", regex=False)]
+    if joined.empty:
+        return
+    start = joined[0].partition("\n")[0]
+    # the row as written: pandas has undone the doubled quote, so look for the id's start
+    probe = re.split(r'["\t]', start)[0].encode("utf-8", "replace")
+    found = re.search(rb'(?:^|\n)"?' + re.escape(probe), block)
+    line = first_line + block.count(b"\n", 0, found.end() if found else 0)
+    msg = (f"{path}, line {line}: a quote in ID_REF {probe.decode('utf-8', 'replace')!r} is "
+           "not closed on its line; the row would take in the next one")
+    raise InputError(msg)
 
 
 def _pandas_matrix(body: bytes, names: list[str], errors: str) -> pd.DataFrame:

@@ -319,3 +319,15 @@ def test_a_nul_byte_in_geo_text_is_refused_naming_its_line(name, text, cell, rea
     with pytest.raises(InputError, match=rf"^{re.escape(str(path))}, line {line}: NUL byte; "
                        r"expected GEO text \(a binary or damaged file\?\)$"):
         reader(path, missing="drop")
+
+
+def test_an_unclosed_quote_in_a_series_matrix_id_is_refused(tmp_path):
+    # before: '"p1""<TAB>1.5' read as one ID_REF 'p1"<TAB>1.5<LF>p2"' holding p2's values:
+    # p1's values were lost and nothing said so (fuzz29, in the GSE26471 series matrix)
+    path = tmp_path / "GSE2_series_matrix.txt"
+    path.write_text(MATRIX.replace('"p1"\t1.5', '"p1""\t1.5'))
+    line = MATRIX.split("\n").index('"p1"\t1.5\t2.5') + 1
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}, line {line}: a quote in "
+                       r"ID_REF 'p1' is not closed on its line; the row would take in the next "
+                       r"one$"):
+        gx.io.read_series_matrix(path, missing="impute")
