@@ -433,8 +433,9 @@ def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
             log_encoding(f"{path}: series matrix table", LEGACY)
             frame = _pandas_matrix(body, names, LEGACY_ERRORS)
     except (ValueError, pd.errors.ParserWarning) as err:
+        _refuse_open_quotes(block, path, first_line)
         _refuse_long_rows(body, names, path)
-        msg = f"{path}: cannot read the series matrix table: {err}"
+        msg = f"{path}: cannot read the series matrix table: {str(err).strip()}"
         raise InputError(msg) from None
     frame = frame.set_index(names[0])
     _check_numbers(frame, path)
@@ -448,6 +449,18 @@ def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
 
 
 TRAILING_TABS = re.compile(rb"[\t ]+\n")
+
+
+def _refuse_open_quotes(block: bytes, path, first_line: int) -> None:
+    """Name the first line of ``block`` with an odd number of quotes.
+
+    pandas' own error counts the lines of the rows it joined, not the file's: a value
+    '"2.18036' at line 189 was reported as 'Expected 2 fields in line 121, saw 3'.
+    """
+    for k, line in enumerate(io.BytesIO(block)):
+        if line.count(b'"') % 2:
+            msg = f"{path}, line {first_line + k}: a quote is not closed on its line"
+            raise InputError(msg)
 
 
 def _refuse_ids_across_lines(ids: pd.Index, block: bytes, path, first_line: int) -> None:

@@ -331,3 +331,18 @@ def test_an_unclosed_quote_in_a_series_matrix_id_is_refused(tmp_path):
                        r"ID_REF 'p1' is not closed on its line; the row would take in the next "
                        r"one$"):
         gx.io.read_series_matrix(path, missing="impute")
+
+
+def test_an_unclosed_quote_in_a_series_matrix_value_is_named_by_its_line(tmp_path):
+    # before: "ID_REF 'p0' has 4 values for the 2 sample(s)", blaming a later row, with no
+    # line; in the GSE26471 series matrix (fuzz29) a quote opened at line 189 gave pandas'
+    # 'Expected 2 fields in line 121, saw 3', a line count of the rows pandas had joined
+    path = tmp_path / "GSE2_series_matrix.txt"
+    lines = MATRIX.split("\n")
+    at = lines.index('"p1"\t1.5\t2.5')
+    lines[at] = '"p1"\t"1.5\t2.5'
+    lines.insert(at + 1, '"p0"\t1\t2\t3\t4')
+    path.write_text("\n".join(lines))
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}, line {at + 1}: a quote is "
+                       r"not closed on its line$"):
+        gx.io.read_series_matrix(path, missing="impute")
