@@ -73,12 +73,18 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     positions = {key: _positions(probes, ids, path, first_with[key])
                  for key, ids in orders.items()}
     X = np.full((len(samples), len(probes)), np.nan)
-    unknown = 0
+    unknown = placed_values = 0
     for row, key, values in placed:
         pos = positions[key]
         known = pos >= 0
         unknown += int((~known).sum())
+        placed_values += int(known.sum())
         X[row, pos[known]] = values[known]
+    if unknown and not placed_values:
+        # every row ignored would leave samples without a single probe: no data, no warning
+        msg = (f"{path}: none of the {unknown} sample rows names a probe of the platform table "
+               f"({len(probes)} probe(s)); is the platform table empty or cut short?")
+        raise InputError(msg)
     if unknown:
         logger.warning("%s: %d sample rows name probes absent from the platform; ignored",
                        path, unknown)

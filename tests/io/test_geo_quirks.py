@@ -346,3 +346,15 @@ def test_an_unclosed_quote_in_a_series_matrix_value_is_named_by_its_line(tmp_pat
     with pytest.raises(InputError, match=rf"^{re.escape(str(path))}, line {at + 1}: a quote is "
                        r"not closed on its line$"):
         gx.io.read_series_matrix(path, missing="impute")
+
+
+def test_an_empty_platform_table_is_refused_not_read_as_no_probes(tmp_path):
+    # before: a family SOFT whose platform table had its header but no rows read as 2 x 0
+    # (every sample row 'absent from the platform; ignored', a warning), and gexclust run
+    # then failed in tl.hclust naming no file (fuzz29, in Biopython's soft_ex_family.txt)
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(FAMILY.replace("p1\tTP53\ta\tb\np2\tMYC\tc\td\np3\tNA\te\tf\n", ""))
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: none of the 6 sample rows "
+                       r"names a probe of the platform table \(0 probe\(s\)\); is the platform "
+                       r"table empty or cut short\?$"):
+        gx.io.read_soft(path, missing="impute")
