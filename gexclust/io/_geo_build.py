@@ -27,7 +27,7 @@ CH2 = "_ch2"
 COLUMNS_SHOWN = 10
 
 
-def _columns_shown(header) -> str:
+def columns_shown(header) -> str:
     """``header``'s first names, comma-separated, with how many more there are."""
     names = list(header)
     shown = ", ".join(names[:COLUMNS_SHOWN])
@@ -50,7 +50,7 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
     for header, group in _by_header(samples, path).items():
         for column in ("ID_REF", "VALUE"):
             if column not in header:
-                msg = f"{path}: sample {group[0].accession} (line {group[0].table_line}): the table has no {column} column (columns: {_columns_shown(header)}); gexclust reads expression values from ID_REF and VALUE"  # noqa: E501
+                msg = f"{path}: sample {group[0].accession} (line {group[0].table_line}): the table has no {column} column (columns: {columns_shown(header)}); gexclust reads expression values from ID_REF and VALUE"  # noqa: E501
                 raise InputError(msg)
         # pandas parses the values while numpy checks the id orders: both release the GIL
         with ThreadPoolExecutor(max_workers=1) as pool:

@@ -21,6 +21,7 @@ from ._geo_build import (
     CH2,
     add_type,
     characteristic_pairs,
+    columns_shown,
     flatten_meta,
     measurements_as_numbers,
     safe_key,
@@ -252,8 +253,7 @@ def _gds(records, path, *, type_from, missing) -> AnnData:
         raise InputError(msg)
     if "ID_REF" not in dataset.header:
         msg = (f"{path}, line {dataset.table_line}: the table of dataset {dataset.accession} has "
-               f"no ID_REF column (columns: {', '.join(dataset.header[:4])}"
-               f"{', ...' if len(dataset.header) > 4 else ''})")
+               f"no ID_REF column (columns: {columns_shown(dataset.header)})")
         raise InputError(msg)
     gsms = [c for c in dataset.header if c.startswith("GSM")]
     _refuse_repeated_samples(dataset, gsms, path)

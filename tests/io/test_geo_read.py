@@ -308,7 +308,7 @@ def test_a_dataset_table_without_id_ref_is_named(tmp_path, capsys):
     path.write_text(GDS.replace("\nID_REF\tIDENTIFIER", "\nID_\tREF\tIDENTIFIER"))
     start = GDS.splitlines().index("!dataset_table_begin") + 2
     message = (f"{path}, line {start}: the table of dataset GDS0001 has no ID_REF column "
-               "(columns: ID_, REF, IDENTIFIER, GSM1, ...)")
+               "(columns: ID_, REF, IDENTIFIER, GSM1, GSM2, GSM3)")
     with pytest.raises(InputError, match=f"^{re.escape(message)}$"):
         gx.io.read_soft(path, missing="drop")
     assert main(["run", str(path), "-o", str(tmp_path / "out"), "--quiet"]) == 1
