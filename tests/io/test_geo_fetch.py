@@ -292,6 +292,15 @@ def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
     assert server.requests(MATRIX) == 0
 
 
+def _refused_as_a_link(result, lock: Path, mine: Path, server) -> None:
+    """The fetch stopped at the linked lock file in one line: nothing written, nothing fetched."""
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {lock}: is a symbolic link, not a lock file of gexclust's; remove "
+        "it (the cache's lock files are never written through links)\n"))
+    assert mine.read_text() == "precious"
+    assert server.requests(MATRIX) == 0
+
+
 def test_a_lock_file_that_is_a_link_is_never_written_through(server, tmp_path, cli):
     """Before, with filelock 3.12 (the lowest allowed): a link planted in a shared cache as
     GSE9476_series_matrix.txt.gz.lock emptied the user's file it pointed to (O_TRUNC through
@@ -303,11 +312,7 @@ def test_a_lock_file_that_is_a_link_is_never_written_through(server, tmp_path, c
     lock = folder / "GSE9476_series_matrix.txt.gz.lock"
     lock.symlink_to(mine)
     result = cli("fetch", "GSE9476", "--no-annotation", check=False)
-    assert (result.returncode, result.stderr) == (1, (
-        f"gexclust: error: {lock}: is a symbolic link, not a lock file of gexclust's; remove "
-        "it (the cache's lock files are never written through links)\n"))
-    assert mine.read_text() == "precious"
-    assert server.requests(MATRIX) == 0
+    _refused_as_a_link(result, lock, mine, server)
 
 
 def test_a_lock_file_linked_after_the_check_is_never_written_through(server, tmp_path, cli,
@@ -330,11 +335,7 @@ def test_a_lock_file_linked_after_the_check_is_never_written_through(server, tmp
 
     monkeypatch.setattr(filelock.FileLock, "acquire", linked_meanwhile)
     result = cli("fetch", "GSE9476", "--no-annotation", check=False)
-    assert (result.returncode, result.stderr) == (1, (
-        f"gexclust: error: {lock}: is a symbolic link, not a lock file of gexclust's; remove "
-        "it (the cache's lock files are never written through links)\n"))
-    assert mine.read_text() == "precious"
-    assert server.requests(MATRIX) == 0
+    _refused_as_a_link(result, lock, mine, server)
 
 
 @pytest.mark.parametrize(
