@@ -166,16 +166,23 @@ def columns_have_unit_sd(X: np.ndarray, *, first: int = 64) -> bool:
 
 
 def column_variance(X: np.ndarray, *, ddof: int = 1, block: int = 8192) -> np.ndarray:
-    """Variance of each column in float64, a block of rows at a time (no copy of ``X``)."""
+    """Variance of each column in float64, a block of rows at a time (no copy of ``X``).
+
+    Two passes: the mean, then the squared deviations from it. The sum of squares minus
+    ``n * mean**2`` cancels when the mean dwarfs the spread: a gene of 1e6 +- 0.01 over 40
+    samples came out with variance 0 (numpy: 1.0e-4).
+    """
     n = X.shape[0]
     total = np.zeros(X.shape[1])
+    for start in range(0, n, block):
+        total += X[start:start + block].sum(axis=0, dtype=np.float64)
+    mean = total / max(n, 1)
     squares = np.zeros(X.shape[1])
     for start in range(0, n, block):
-        rows = X[start:start + block].astype(np.float64)
-        total += rows.sum(axis=0)
-        squares += np.einsum("ij,ij->j", rows, rows)
-    mean = total / max(n, 1)
-    return np.maximum(squares - n * mean**2, 0.0) / max(n - ddof, 1)
+        deviations = X[start:start + block].astype(np.float64)
+        deviations -= mean  # in place: one float64 block at a time
+        squares += np.einsum("ij,ij->j", deviations, deviations)
+    return squares / max(n - ddof, 1)
 
 
 #: Values per block of :func:`column_mean_sd` (2 MiB in float64): a block small enough to

@@ -38,13 +38,14 @@ def write_newick(
     leaves is then their merge height (their cophenetic distance), and R's
     ``ape::as.hclust(ape::read.tree(path))`` gives back the merge heights. A branch is the
     difference of those half heights, rounded to ``decimals``, so every leaf is as far from
-    the root (the tree is ultrametric, as ``ape::as.hclust`` requires). Centroid and median
-    trees can have inversions (a merge lower than one below it); Newick has no negative
-    lengths, so those branches are written as 0 and a warning says how many: paths between
-    leaves are then not the merge heights.
-    When a bootstrap stored support values in
-    ``.uns[key]['support']``, each internal node is labelled with its AU (or BP) value as a
-    percentage, as ``pvclust`` shows them.
+    the root (the tree is ultrametric, as ``ape::as.hclust`` requires). A merge height that
+    ``decimals`` digits hold exactly keeps its half exactly, with one more digit where needed
+    (height 3 at ``decimals=0``: its node at 1.5, not 2), so its height comes back exactly.
+    Centroid and median trees can have inversions (a merge lower than one below it); Newick
+    has no negative lengths, so those branches are written as 0 and a warning says how many:
+    paths between leaves are then not the merge heights. When a bootstrap stored support
+    values in ``.uns[key]['support']``, each internal node is labelled with its AU (or BP)
+    value as a percentage, as ``pvclust`` shows them.
 
     Parameters
     ----------
@@ -59,7 +60,8 @@ def write_newick(
         Which support value labels the internal nodes, ``'au'`` or ``'bp'``, when present;
         ``None`` for no labels.
     decimals
-        Digits after the decimal point of the branch lengths; by default 6, or more when the
+        Digits after the decimal point of the branch lengths (one more, a final 5, where an
+        exact half of a merge height needs it); by default 6, or more when the
         root's half height (where the root sits) is below 0.1, so that it keeps 6 significant
         digits (a tree of values / 1e6, root at 8e-5, would keep only 1 or 2 in each branch).
 
@@ -156,6 +158,20 @@ def significant_decimals(top: float, digits: int = 6) -> int:
     return int(max(digits, min(digits - 1 - np.floor(np.log10(top)), 17)))
 
 
+def _written_heights(heights: np.ndarray, merges: np.ndarray, decimals: int) -> np.ndarray:
+    """Where each node is written: its half height rounded to ``decimals``, or exact.
+
+    A merge height that ``decimals`` digits hold exactly (3 at 0 decimals) keeps its half
+    exactly (1.5, one more digit): rounded, it would be 2, and the leaves' path 4, not 3.
+    """
+    written = np.round(heights, decimals)
+    n = len(heights) - len(merges)
+    with np.errstate(over="ignore", invalid="ignore"):  # np.round of huge heights: inf
+        exact = np.round(merges, decimals) == merges
+    written[n:][exact] = heights[n:][exact]
+    return written
+
+
 def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
            decimals: int = 6) -> str:
     """Newick text of the scipy linkage ``Z`` over leaves ``names`` (no recursion).
@@ -177,9 +193,9 @@ def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
     # its own: then every root-to-leaf sum is the root's written height, however deep the
     # leaf (rounded one by one, a leaf 40 merges deep drifted by 1.6e-5 from a shallow one,
     # and R's ape refused the tree as not ultrametric)
-    written = np.round(heights, decimals)
-    rounded = np.round(parent_height, decimals) - written
-    rounded[root] = 0.0
+    written = _written_heights(heights, Z[:, 2], decimals)
+    rounded = np.zeros(2 * n - 1)
+    rounded[children.ravel()] = np.repeat(written[n:], 2) - written[children.ravel()]
     if n_negative:
         logger.warning(
             "Newick: %d branch length(s) were negative (inversions of a centroid or median "
@@ -187,10 +203,15 @@ def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
             n_negative,
         )
 
+    # a length is a multiple of half a unit in the last place: it takes one more digit (a 5)
+    # only where it is not a whole number of units
+    whole = np.abs(rounded - np.round(rounded, decimals)) < 0.25 * 10.0**-decimals
+    digits = np.where(whole, decimals, decimals + 1)
+
     def length(node: int) -> str:
         if node == root:
             return ""
-        return f":{max(rounded[node], 0.0):.{decimals}f}"
+        return f":{max(rounded[node], 0.0):.{digits[node]}f}"
 
     pieces: list[str] = []
     stack: list[tuple[str, int]] = [("open", root)]  # ("open"|"close"|",", node)

@@ -386,6 +386,32 @@ def test_newick_leaves_all_sit_at_the_root_height_as_ape_requires(tmp_path):
             cophenetic[i, j], abs=1e-6)
 
 
+@pytest.mark.parametrize(("decimals", "expected"), [
+    (0, "(s4:3.5,(s3:2.5,(s2:1.5,(s0:0.5,s1:0.5):1):1):1);"),
+    (1, "(s4:3.5,(s3:2.5,(s2:1.5,(s0:0.5,s1:0.5):1.0):1.0):1.0);"),
+    (2, "(s4:3.50,(s3:2.50,(s2:1.50,(s0:0.50,s1:0.50):1.00):1.00):1.00);"),
+])
+def test_newick_keeps_the_exact_half_of_a_height_that_decimals_hold(decimals, expected):
+    # before: decimals=0 rounded each half height to even, so merges at 1, 3, 5, 7 sat at
+    # 0, 2, 2, 4 ('(s4:4,(s3:2,(s2:2,(s0:0,s1:0):2):0):2);') and R's
+    # as.hclust(read.tree()) gave back heights 0, 4, 4, 8
+    adata = ad.AnnData(np.array([[0.0], [1.0], [4.0], [9.0], [16.0]]))
+    adata.obs_names = [f"s{i}" for i in range(5)]
+    gx.tl.hclust(adata, method="single")
+    np.testing.assert_array_equal(adata.uns["hclust"]["linkage"][:, 2], [1.0, 3.0, 5.0, 7.0])
+    assert gx.io.write_newick(adata, decimals=decimals) == expected
+
+
+def test_newick_rounds_heights_that_decimals_do_not_hold(tmp_path):
+    # merges at 1.3 and 2.6 need more than 0 decimals: their halves are rounded as asked
+    # (0.65 -> 1, 1.3 -> 1), with no extra digit; the root (4) sits at its half, 2
+    adata = ad.AnnData(np.array([[0.0], [1.3], [3.9], [7.9]]))
+    adata.obs_names = [f"s{i}" for i in range(4)]
+    gx.tl.hclust(adata, method="single")
+    np.testing.assert_allclose(adata.uns["hclust"]["linkage"][:, 2], [1.3, 2.6, 4.0])
+    assert gx.io.write_newick(adata, decimals=0) == "(s3:2,(s2:1,(s0:1,s1:1):0):1);"
+
+
 def test_tree_files_are_utf8_whatever_the_locale(tmp_path):
     # before: tree.cdt, tree.atr and tree.nwk were written in the locale's encoding: under an
     # ASCII locale gexclust run on samples named 'é' failed with "'ascii' codec can't encode

@@ -48,3 +48,55 @@ def test_mad_takes_one_matrix_of_temporary_memory():
     np.testing.assert_array_equal(adata.var["variability"], expected)
     # numpy's variance (checked first) takes one matrix for X - mean too
     assert peak < 1.5 * X.nbytes, (peak, X.nbytes)
+
+
+def _adversarial_genes(dtype) -> np.ndarray:
+    """Genes whose mean dwarfs their spread, beside ordinary sparse ones (50 samples)."""
+    rng = np.random.default_rng(3)
+    n = 50
+    X = np.zeros((n, 7))
+    X[:, 0] = 1e6 + rng.normal(0, 0.01, n)  # no zero: every value stored
+    X[:, 1] = 1e6 + rng.normal(0, 0.01, n)
+    X[:5, 1] = 0.0  # a few zeros beside large values
+    X[:, 2] = 1e6  # constant: variance exactly 0
+    X[:, 3] = 1e7 + rng.integers(0, 4, n)  # exact in float32 (below 2**24)
+    X[:, 4] = rng.normal(0, 1, n) * (rng.random(n) < 0.3)  # an ordinary sparse gene
+    X[:, 5] = 5.0 + rng.normal(0, 1e-3, n)
+    X[:, 6] = 0.0  # all zero
+    return X.astype(dtype)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sparse_variance_is_taken_from_deviations(fmt, dtype):
+    # before: the mean of the squares minus the squared mean, which cancels when the mean
+    # dwarfs the spread: the gene of 1e6 +- 0.01 scored 5.0e-4 for its 1.2e-4 (float64), and
+    # 1e7 + {0..3} 1.32 for 1.19 (float32 as float64 too)
+    from scipy import sparse
+
+    X = _adversarial_genes(dtype)
+    exact = X.astype(np.float64).var(axis=0, ddof=1)
+    matrix = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+    adata = ad.AnnData(matrix)
+    gx.pp.select_variable(adata, n_top=3)
+    np.testing.assert_allclose(adata.var["variability"], exact, rtol=1e-7, atol=0)
+    dense = ad.AnnData(X)
+    gx.pp.select_variable(dense, n_top=3)
+    np.testing.assert_allclose(adata.var["variability"], dense.var["variability"], rtol=1e-7,
+                               atol=0)
+    assert adata.var["highly_variable"].tolist() == dense.var["highly_variable"].tolist()
+
+
+def test_sparse_variance_counts_duplicate_entries_once_summed():
+    # a CSR matrix may store an entry twice (not canonical): scipy reads it as their sum,
+    # and so must the deviations, taken entry by entry
+    from scipy import sparse
+
+    from gexclust.pp._select import _sparse_variance
+
+    data = np.array([1e6, 1.0, 2.0, 1e6 + 0.01, 3.0, 1e6 - 0.02])
+    cols = np.array([0, 1, 1, 0, 1, 0])  # row 0 holds (0, 1) twice: 1 + 2
+    matrix = sparse.csr_matrix((data, cols, np.array([0, 3, 5, 6, 6])), shape=(4, 2))
+    assert not matrix.has_canonical_format
+    exact = matrix.toarray().var(axis=0, ddof=1)
+    np.testing.assert_allclose(_sparse_variance(matrix), exact, rtol=1e-9, atol=0)

@@ -439,6 +439,25 @@ def test_z_scores_are_found_whatever_the_first_genes_are():
     assert columns_have_unit_sd(z.astype(np.float32))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_variance_is_taken_from_deviations(dtype):
+    # before: the sum of squares minus n * mean**2, which cancels when the mean dwarfs the
+    # spread: z-scores shifted by 1e8 (unit SD, as pp.scale(zero_center=False) of values
+    # near 1e8 leaves them) had variances of 0 to 9.8, so they were not seen as scaled
+    from gexclust._utils import column_variance, columns_have_unit_sd
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 100))
+    z = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)
+    shifted = z + (1e8 if dtype == np.float64 else 1e6)  # float32: steps of 1/16
+    shifted = shifted.astype(dtype)
+    exact = shifted.astype(np.float64).var(axis=0, ddof=1)
+    np.testing.assert_allclose(column_variance(shifted), exact, rtol=1e-7, atol=0)
+    np.testing.assert_allclose(column_variance(shifted, block=7), exact, rtol=1e-7, atol=0)
+    if dtype == np.float64:
+        assert columns_have_unit_sd(shifted)
+
+
 def test_markers_of_one_group_are_refused_not_an_empty_table(clustered):
     # before: one cluster gave an empty table, silently (pl.markers already refused it)
     one = clustered.copy()
