@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,38 @@ from tests.conftest import SHARED_DATA, shared_file
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "tutorials").glob("*.ipynb"))
 #: Shared real files a notebook reads (it is skipped, with the reason, when they are absent).
 NEEDS = {"02_gse781_geo.ipynb": "GSE781_family.soft.gz"}
+
+
+def text_outputs(nb) -> list[tuple[int, str]]:
+    """What a reader reads in a notebook's outputs, by cell: printed text and text results.
+
+    A figure's text (``<Figure size ...>``) is left out: the figure is what shows.
+    """
+    texts = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        for out in cell["outputs"]:
+            data = out.get("data", {})
+            if out["output_type"] == "stream":
+                texts.append((index, "".join(out["text"])))
+            elif "text/plain" in data and "image/png" not in data:
+                texts.append((index, "".join(data["text/plain"])))
+    return texts
+
+
+def shown_figures(nb) -> list[tuple[int, list[str]]]:
+    """The numbers of each cell's text outputs, in order: what must not change between runs.
+
+    Only the numbers, so that other versions of anndata or pandas (an AnnData repr with an
+    extra line, a wide table wrapped elsewhere) lay them out as they like.
+    """
+    number = r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?"  # 22,283 is one
+    figures: dict[int, list[str]] = {}
+    # per cell, not per output: the kernel may send one print's text in two stream messages
+    for index, text in text_outputs(nb):
+        figures.setdefault(index, []).extend(re.findall(number, text))
+    return list(figures.items())
 
 
 def test_the_tutorials_are_there():
@@ -65,6 +98,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     finally:
         del client, kernel
         gc.collect()  # collect the sockets here, where their warnings are ignored
+    # the stored outputs are those a run gives today (before: tutorial 1 showed the Newick
+    # branch lengths io.write_newick wrote before it placed merges at half their height)
+    stored = json.loads(path.read_text())
+    assert shown_figures(nb) == shown_figures(stored), "stale: python scripts/run_tutorials.py"
     produced = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
     assert any("image/png" in out.get("data", {}) for out in produced)
     # a reader sees no warnings (before: tl.bootstrap(progress=False) printed tqdm's
