@@ -48,6 +48,20 @@ def shown_figures(nb) -> list[tuple[int, list[str]]]:
     return list(figures.items())
 
 
+def stated(prose: str) -> list[str]:
+    """Figures the prose states that an output must show: ``ARI 0.24``, ``p = 0.05`` and
+    gene symbols in backticks (`` `CA9` ``)."""
+    claims = [f"ARI {value}" for value in re.findall(r"\bARI (-?\d\.\d\d)\b", prose)]
+    claims += [f"p = {value}" for value in re.findall(r"\bp = (\d\.\d+)\b", prose)]
+    claims += re.findall(r"`([A-Z][A-Z0-9]{2,})`", prose)
+    return claims
+
+
+def markdown(nb) -> str:
+    return "\n".join("".join(cell["source"]) for cell in nb["cells"]
+                     if cell["cell_type"] == "markdown")
+
+
 def test_the_tutorials_are_there():
     """By name (README links them): one that goes missing or is renamed fails here."""
     names = [path.name for path in NOTEBOOKS]
@@ -71,6 +85,34 @@ def test_notebook_is_stored_with_its_outputs(path):
     stderr = ["".join(out["text"]) for out in outputs if out.get("name") == "stderr"]
     assert not [text for text in stderr if "Warning" in text], stderr
     assert any("image/png" in out.get("data", {}) for out in outputs)  # figures visible online
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_figures_the_text_states_are_in_the_outputs(path):
+    # the prose of tutorial 2 said 'ARI 0.24; Fisher's exact p = 0.05' for the lots while no
+    # cell computed either: a change to the recipe would have left them standing
+    nb = json.loads(path.read_text())
+    shown = "\n".join(text for _, text in text_outputs(nb))
+    claims = stated(markdown(nb))
+    assert [claim for claim in claims if claim not in shown] == []
+
+
+def test_the_readme_states_what_the_tutorials_show():
+    # each README item ('1. [GSE9476 ...](tutorials/01_...ipynb): ... ARI 0.21 ...') against
+    # the stored outputs of the notebook it links
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Tutorials", 1)[1].split("\n## ", 1)[0]
+    items = re.findall(r"^\d+\. \[[^]]+\]\(tutorials/([\w.]+\.ipynb)\)(.*?)(?=^\d+\. |\Z)",
+                       section, flags=re.M | re.S)
+    assert [name for name, _ in items] == [path.name for path in NOTEBOOKS]
+    checked = 0
+    for name, text in items:
+        nb = json.loads((NOTEBOOKS[0].parent / name).read_text())
+        shown = "\n".join(text for _, text in text_outputs(nb))
+        claims = stated(text)
+        assert [claim for claim in claims if claim not in shown] == [], name
+        checked += len(claims)
+    assert checked >= 8
 
 
 # jupyter_client leaves zmq sockets for the garbage collector (third-party, harmless)
