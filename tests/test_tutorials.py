@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 import re
 from pathlib import Path
@@ -113,6 +114,40 @@ def test_the_readme_states_what_the_tutorials_show():
         assert [claim for claim in claims if claim not in shown] == [], name
         checked += len(claims)
     assert checked >= 8
+
+
+def test_the_tutorials_state_the_real_defaults_and_rules():
+    # prose that restates what the code does, against the code (before: tutorial 4 defined PAC
+    # as the pairs 'neither always together nor always apart', where tl.consensus counts those
+    # together in more than 10% and at most 90% of the resamples)
+    import gexclust as gx
+    from gexclust.pl._dendrogram import MAX_DRAWN_LEAVES, TRUNCATED_LEAVES
+    from gexclust.tl._bootstrap import DEFAULT_SCALES
+    from gexclust.tl._consensus import PAC_WINDOW
+
+    prose = {path.name[:2]: " ".join(markdown(json.loads(path.read_text())).split())
+             for path in NOTEBOOKS}
+
+    def said(tutorial: str, pattern: str) -> tuple[str, ...]:
+        match = re.search(pattern, prose[tutorial])
+        assert match, f"tutorial {tutorial} no longer says {pattern!r}"
+        return match.groups()
+
+    def default(function, name: str):
+        return inspect.signature(function).parameters[name].default
+
+    assert said("02", r"Values below (\d+) \(") == (f"{default(gx.pp.log2, 'floor'):g}",)
+    assert said("03", r"beyond (\d+), `pl\.dendrogram` draws the top (\d+)") == (
+        str(MAX_DRAWN_LEAVES), str(TRUNCATED_LEAVES))
+    assert said("04", r"at ten scales \(([\d.]+) to ([\d.]+) times") == (
+        str(DEFAULT_SCALES[0]), str(DEFAULT_SCALES[-1]))
+    assert len(DEFAULT_SCALES) == 10
+    (n_boot,) = said("04", r"use the default ([\d,]+) for a real analysis")
+    assert int(n_boot.replace(",", "")) == default(gx.tl.bootstrap, "n_boot")
+    (fraction,) = said("04", r"Resample (\d+)% of the samples")
+    assert int(fraction) / 100 == default(gx.tl.consensus, "sample_fraction")
+    low, high = said("04", r"together in more than (\d+)% and at most (\d+)%")
+    assert (int(low) / 100, int(high) / 100) == PAC_WINDOW
 
 
 # jupyter_client leaves zmq sockets for the garbage collector (third-party, harmless)
