@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED_DATA, shared_file
+from tests.test_readme import check_calls
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "tutorials").glob("*.ipynb"))
 #: Shared real files a notebook reads (it is skipped, with the reason, when they are absent).
@@ -114,6 +115,13 @@ def test_the_readme_states_what_the_tutorials_show():
         assert [claim for claim in claims if claim not in shown] == [], name
         checked += len(claims)
     assert checked >= 8
+
+
+def test_calls_in_the_text_use_real_functions_and_keywords():
+    # the code cells run; the calls the prose quotes (`pp.log2(auto=True)`,
+    # `gx.io.read_geo("GSE781", platform="GPL96", source="soft")`) are checked as the README's
+    quoted = [check_calls(markdown(json.loads(path.read_text()))) for path in NOTEBOOKS]
+    assert sum(quoted) >= 5
 
 
 def test_the_tutorials_state_the_real_defaults_and_rules():
