@@ -64,6 +64,7 @@ def stderr_shown(nb) -> list[str]:
 def stated(prose: str) -> list[str]:
     """Figures the prose states that an output must show: ``ARI 0.24``, ``p = 0.05`` and
     gene symbols in backticks (`` `CA9` ``)."""
+    prose = " ".join(prose.split())  # 'ARI' at the end of a line, its value on the next
     claims = [f"ARI {value}" for value in re.findall(r"\bARI (-?\d\.\d\d)\b", prose)]
     claims += [f"p = {value}" for value in re.findall(r"\bp = (\d\.\d+)\b", prose)]
     claims += re.findall(r"`([A-Z][A-Z0-9]{2,})`", prose)
