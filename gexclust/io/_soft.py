@@ -210,6 +210,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 key, _, value = line[1:].partition("=")
                 _columns_owner(current, seen).columns[key.strip()] = value.strip()
             else:
+                _check_table_start(line, _columns_owner(current, seen), scanner.lineno, path)
                 pending = _read_unmarked_table(scanner, current, raw, path)
                 if on_table is not None:
                     on_table(current)
@@ -241,6 +242,25 @@ def _not_soft(line: str, lineno: int, path) -> None:
         msg = f"{path}, line {lineno}: this is a GEO series matrix, not a SOFT file; read it with gexclust.io.read_series_matrix"  # noqa: E501
     else:
         msg = f"{path}, line {lineno}: expected a SOFT record ('^SERIES = ...', '^SAMPLE = ...'), found {line[:40]!r}"  # noqa: E501
+    raise InputError(msg)
+
+
+def _check_table_start(line: str, record: SoftRecord, lineno: int, path) -> None:
+    """Refuse a line that is neither a SOFT line nor the header of a table without markers.
+
+    GEO's SOFT has four kinds of line: ``^RECORD = accession``, ``!name = value``,
+    ``#column = description`` and the rows of a table. 2002-era records write their table
+    without begin/end markers right after the ``#`` lines, so its header line starts with a
+    column those lines describe (``ID_REF``, ``TAG``). Any other line (text pasted into the
+    header, a line of a damaged copy) is no data: read as such a table it was ignored
+    without a word under ``^SERIES`` and called a "second data table" of a sample or platform.
+    """
+    first = line.split("\t", 1)[0].strip()
+    if first in record.columns:
+        return
+    shown = line if len(line) <= 60 else line[:57] + "..."
+    msg = (f"{path}, line {lineno}: not a SOFT line: {shown!r}; expected '!name = value', "
+           "'#column = description', '^RECORD = accession' or a data table (a damaged copy?)")
     raise InputError(msg)
 
 
