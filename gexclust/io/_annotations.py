@@ -20,7 +20,7 @@ from .._files import read_bytes
 from .._labels import MISSING_LABELS, is_quantity, parse_number
 from .._limits import Limits
 from .._logging import logger
-from ._cumida_parse import _lines, _short, spreadsheet_text
+from ._cumida_parse import _lines, _short, csv_error_hint, spreadsheet_text
 
 #: ``.obs`` columns gexclust writes itself: a sheet column of that name would be replaced.
 RESULT_COLUMNS = ("cluster", "consensus", "consensus_stability")
@@ -224,7 +224,10 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]
             records.append((start, [c.strip() for c in record]))
             start = reader.line_num + 1 + skipped
     except csv.Error as error:
-        msg = f"{path}, line {start}: {error} (a quote opened in a cell and not closed?)"
+        hint, opened = csv_error_hint(error, lines[start - 1], delimiter)
+        line = start if opened else reader.line_num + skipped
+        said = str(error).replace("\t", "\\t")  # "'\t' expected after '\"'": no raw tab
+        msg = f"{path}, line {line}: {said} ({hint})"
         raise InputError(msg) from None
     _drop_empty_last_columns(records)
     header = records[0][1]

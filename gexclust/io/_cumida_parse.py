@@ -264,7 +264,7 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
     samples: list[str] = []
     types: list[str] = []
     reader = csv.reader(rows)
-    for i, fields in enumerate(_csv_records(reader, path, line_numbers)):
+    for i, fields in enumerate(_csv_records(reader, rows, path, line_numbers)):
         lineno = line_numbers[i]
         if reader.line_num != i + 1:  # the record took the next line(s) in: one per line here
             msg = (f"{path}, line {lineno}: a quoted field does not end on its line (an "
@@ -281,21 +281,73 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
 
 def _csv_fields(line: str, path, lineno: int) -> list[str]:
     """The cells of one CSV line; the csv module's refusal as an error naming the line."""
-    return next(_csv_records(csv.reader([line]), path, [lineno]))
+    return next(_csv_records(csv.reader([line]), [line], path, [lineno]))
 
 
-def _csv_records(reader, path, line_numbers):
-    """``reader``'s records, a ``csv.Error`` raised as an error naming the file and line.
+def _csv_records(reader, rows: list[str], path, line_numbers):
+    """``reader``'s records (of ``rows``), a ``csv.Error`` raised as an error naming the line.
 
-    The csv module refuses a cell over 131,072 characters (a line of another format, such
-    as a tab-separated one); its bare 'Error: ...' named neither.
+    The csv module refuses a cell over 131,072 characters; its bare 'Error: ...' named
+    neither. The line is the one the error arose on, or, for a quote left open, the one the
+    quote opened on (each earlier record is one line: the careful parser refuses others).
     """
+    n_read = 0
     try:
-        yield from reader
+        for record in reader:
+            yield record
+            n_read += 1
     except csv.Error as error:
         lineno = line_numbers[min(reader.line_num, len(line_numbers)) - 1]
-        msg = f"{path}, line {lineno}: not a CSV row ({error}; is the file tab-separated?)"
+        first = min(n_read, len(rows) - 1)
+        hint, opened = csv_error_hint(error, rows[first], ",")
+        msg = (f"{path}, line {line_numbers[first] if opened else lineno}: not a CSV row "
+               f"({error}; {hint})")
         raise InputError(msg) from None
+
+
+def csv_error_hint(error: csv.Error, line: str, delimiter: str) -> tuple[str, bool]:
+    """What a ``csv.Error`` on a record starting with ``line`` means, and if a quote is open.
+
+    The csv module says "field larger than field limit" both for a cell that is that long
+    and for a quote left open, whose cell runs on into the lines after it: the two need
+    different fixes, so ``line`` (the record's first line) is looked at to tell them apart.
+    """
+    text, limit = str(error), csv.field_size_limit()
+    if "field limit" in text:
+        if open_quote(line, delimiter):
+            return (f"a quote opened on this line is not closed: its cell ran on past the csv "
+                    f"module's limit of {limit:,} characters"), True
+        if "\t" in line and delimiter != "\t":
+            return "is the file tab-separated?", False
+        return (f"a cell longer than the csv module's limit of {limit:,} characters, with no "
+                "quote open"), False
+    if "end of data" in text:
+        return "a quote opened on this line is not closed before the end of the file", True
+    if "expected after" in text:
+        return ("a quoted cell goes on after its closing quote; a quote inside a quoted cell "
+                'is written twice ("")'), False
+    return "a quote opened in a cell and not closed?", False
+
+
+def open_quote(line: str, delimiter: str) -> bool:
+    """Whether a quoted cell of ``line`` is still open at its end (as the csv module reads it).
+
+    A cell is quoted when its first character is a quote; inside it a doubled quote is a
+    quote, a single one closes it. A quote further into an unquoted cell is text.
+    """
+    quoted, at_start, i = False, True, 0
+    while i < len(line):
+        char = line[i]
+        if quoted and char == '"' and line[i + 1 : i + 2] == '"':
+            i += 2
+            continue
+        if quoted:
+            quoted = char != '"'
+        elif char == '"' and at_start:
+            quoted = True
+        at_start = not quoted and char == delimiter
+        i += 1
+    return quoted
 
 
 def _to_float(cell: str, path, lineno: int, column: str) -> float:
