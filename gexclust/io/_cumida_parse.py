@@ -18,6 +18,7 @@ from .._errors import InputError
 from .._files import decode, log_encoding, read_bytes
 from .._labels import MISSING_LABELS
 from .._limits import Limits
+from ._invisible import clean_label, warn_hidden
 
 #: Cell contents read as a missing value: pandas' default ``na_values`` (as for labels), and
 #: ``'.'`` (SAS, some exports); ``nan`` and ``-nan`` float parsing accepts anyway.
@@ -67,6 +68,9 @@ def parse_cumida(
                                                        path)
     _check_unique(samples, "sample id", sample_col, line_numbers, path)
     probes = [header[j] for j in probe_idx]
+    warn_hidden(path, [*((1, "column", name) for name in header),
+                       *((n, "sample id", s) for n, s in zip(line_numbers, samples, strict=True)),
+                       *((n, "type", t) for n, t in zip(line_numbers, types, strict=True))])
     return CumidaTable(str(path), digest, samples, types, probes, values, line_numbers)
 
 
@@ -154,7 +158,7 @@ def _parse_header(
         msg = f"{path}: file is empty; expected a header line '{sample_col},{type_col},<probe ids>'"
         raise InputError(msg)
     _refuse_geo_text(lines[0], path, sample_col)
-    header = [h.strip() for h in _csv_fields(lines[0], path, 1)]
+    header = [clean_label(h) for h in _csv_fields(lines[0], path, 1)]
     for col in (sample_col, type_col):
         if col not in header:
             shown = ", ".join(map(_short, header[:4])) + (", ..." if len(header) > 4 else "")
@@ -245,8 +249,8 @@ def _parse_fast(rows: list[str], n_cols: int, line_numbers: list[int]):
         cells = row.split(",")
         if len(cells) != n_cols:
             raise ValueError
-        samples.append(cells[0].strip())
-        types.append(cells[1].strip())
+        samples.append(clean_label(cells[0]))
+        types.append(clean_label(cells[1]))
         del cells[:2]
         if not row.isascii():  # O(1): Python strings know it
             # blanks beyond ASCII (a no-break space) around a number are spaces to float;
@@ -273,8 +277,8 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
         if len(fields) != n_cols:
             msg = f"{path}, line {lineno}: {len(fields)} fields, expected {n_cols} as in the header (ragged row)"  # noqa: E501
             raise InputError(msg)
-        samples.append(fields[meta_idx[0]].strip())
-        types.append(fields[meta_idx[1]].strip())
+        samples.append(clean_label(fields[meta_idx[0]]))
+        types.append(clean_label(fields[meta_idx[1]]))
         values[i] = [_to_float(fields[j], path, lineno, header[j]) for j in probe_idx]
     return samples, types, values, line_numbers
 

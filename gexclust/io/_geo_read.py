@@ -36,8 +36,9 @@ from ._geo_text import (
     open_binary,
 )
 from ._gpl import platform_table, read_gpl
+from ._invisible import clean_label, warn_hidden
 from ._platform import bundled_gpl96
-from ._soft import SoftRecord, clean_rows, parse_soft, without_header_rows
+from ._soft import LABEL_KEYS, SoftRecord, clean_rows, parse_soft, without_header_rows
 
 Missing = Literal["error", "drop", "impute"]
 
@@ -53,6 +54,14 @@ def read_soft(
     """Read a GEO SOFT file: a family SOFT (GSE), a single-sample SOFT (GSM) or a GDS SOFT.
 
     Sample values are matched to platform probes by ``ID_REF``, never by position.
+
+    Characters that cannot be seen are handled as in every gexclust reader (pandas and GEOparse
+    keep them all): at either end of a line or sample label (title, source, characteristic) a
+    zero-width space (U+200B), zero-width (non-)joiner, word joiner (U+2060) or byte-order mark
+    (U+FEFF, also one starting a line of files joined with ``cat``) is stripped, as blanks are;
+    inside one it is kept (two distinct samples never become one) and a warning names the file,
+    line and line or sample label (title, source, characteristic), as it does a no-break space
+    or a line separator (U+2028/U+2029) there.
 
     Parameters
     ----------
@@ -330,6 +339,14 @@ def read_series_matrix(
 ) -> AnnData:
     """Read a GEO series matrix (``GSExxx_series_matrix.txt(.gz)``) into AnnData.
 
+    Characters that cannot be seen are handled as in every gexclust reader (pandas and GEOparse
+    keep them all): at either end of a line or sample label (title, source, characteristic) a
+    zero-width space (U+200B), zero-width (non-)joiner, word joiner (U+2060) or byte-order mark
+    (U+FEFF, also one starting a line of files joined with ``cat``) is stripped, as blanks are;
+    inside one it is kept (two distinct samples never become one) and a warning names the file,
+    line and line or sample label (title, source, characteristic), as it does a no-break space
+    or a line separator (U+2028/U+2029) there.
+
     Parameters
     ----------
     path
@@ -381,23 +398,28 @@ def read_series_matrix(
 def _matrix_header(scanner: LineScanner, path):
     meta: dict[str, list[str]] = {}
     sample_meta: list[tuple[str, list[str], int]] = []
+    labels: list[tuple[int, str, str]] = []  # (line, key, text) of the samples' labels
     encodings: set[str] = set()
     while (raw := scanner.readline()) is not None:
         if scanner.lineno == 1:
             raw = raw.removeprefix(codecs.BOM_UTF8)
         line, encoding = decode(raw)
         encodings.add(encoding)
-        line = line.strip()
+        line = clean_label(line)  # a BOM starting a line: files joined with cat
         if line.startswith("!series_matrix_table_begin"):
             for encoding in sorted(encodings - {"utf-8"}):
                 log_encoding(f"{path}: some header lines", encoding)
+            warn_hidden(path, labels)
             return meta, sample_meta
         if line.startswith("^"):
             msg = f"{path}, line {scanner.lineno}: this is a SOFT file, not a series matrix; read it with gexclust.io.read_soft"  # noqa: E501
             raise InputError(msg)
         if line.startswith("!Sample_"):
             key, _, rest = line[1:].partition("\t")
-            sample_meta.append((key, next(csv.reader([rest], delimiter="\t")), scanner.lineno))
+            values = [clean_label(v) for v in next(csv.reader([rest], delimiter="\t"))]
+            sample_meta.append((key, values, scanner.lineno))
+            if key in LABEL_KEYS or key == "Sample_geo_accession":
+                labels.extend((scanner.lineno, key, value) for value in values)
         elif line.startswith("!Series_"):
             key, _, rest = line[1:].partition("\t")
             meta.setdefault(key, []).append(rest.strip().strip('"'))
@@ -494,7 +516,7 @@ def _pandas_matrix(body: bytes, names: list[str], errors: str) -> pd.DataFrame:
 def _matrix_names(header: bytes, path) -> list[str]:
     """Column names of the table header: quotes and whitespace removed, trailing tabs ignored."""
     text = decode_text(header)
-    names = [n.strip() for n in next(csv.reader([text], delimiter="\t"), [])]
+    names = [clean_label(n) for n in next(csv.reader([text], delimiter="\t"), [])]
     while names and not names[-1]:
         names.pop()
     if len(names) < 2:
