@@ -383,6 +383,25 @@ def test_an_unclosed_quote_in_a_series_matrix_value_is_named_by_its_line(tmp_pat
         gx.io.read_series_matrix(path, missing="impute")
 
 
+@pytest.mark.parametrize(("old", "line"), [
+    ('"HeLa U133_Plus2 gene expression"', 31),  # !Sample_title
+    ('"ID_REF"\t"GSM650992"', 68),  # the table header
+])
+def test_a_series_matrix_cell_past_the_csv_limit_is_named_by_its_line(old, line, tmp_path):
+    # before: a bare "_csv.Error: field larger than field limit (131072)", naming neither
+    # file nor line (GSE26471's series matrix with a cell of 140,000 characters)
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    text = gzip.decompress(source.read_bytes()).decode()
+    assert text.count(old) == 1
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_text(text.replace(old, old[:-1] + "x" * 140_000 + '"'))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_series_matrix(path)
+    assert str(caught.value) == (
+        f"{path}, line {line}: field larger than field limit (131072) (a cell longer than the "
+        "csv module's limit of 131,072 characters, with no quote open)")
+
+
 def test_an_empty_platform_table_is_refused_not_read_as_no_probes(tmp_path):
     # before: a family SOFT whose platform table had its header but no rows read as 2 x 0
     # (every sample row 'absent from the platform; ignored', a warning), and gexclust run
