@@ -219,7 +219,8 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]
     A quoted cell may span lines (a spreadsheet cell holding a line break); a quote left open
     at the end of the file is refused, not allowed to swallow the rows after it.
     """
-    lines = _lines(text)
+    # a BOM starting a line (files joined with cat) made the quotes of a first cell part of it
+    lines = [line.removeprefix("\ufeff") for line in _lines(text)]
     if not lines or not lines[0].strip():
         msg = f"{path}: file is empty; expected a header line naming the columns"
         raise InputError(msg)

@@ -105,10 +105,11 @@ def spreadsheet_lines(raw: bytes, path, *, kind: str,
     if (nul := raw.find(b"\x00")) >= 0:  # a NUL character is the NUL byte in UTF-8 too
         raise _nul_error(path, decode(raw[:nul])[0], expected)
     lines = _lines(raw)
-    lines[0] = lines[0].removeprefix(codecs.BOM_UTF8)
     encoding = "utf-8"
     for i, line in enumerate(lines):  # in place: each line's bytes go as its text comes
-        lines[i], how = decode(line)
+        # a BOM starts the file, or a line of files joined with cat: before a quoted first
+        # cell it made the quotes part of the cell ('"golub_03"')
+        lines[i], how = decode(line.removeprefix(codecs.BOM_UTF8))
         if how != "utf-8":
             encoding = how
     log_encoding(path, encoding)

@@ -146,3 +146,20 @@ def test_a_sample_sheet_with_invisible_characters(tmp_path, caplog):
 def test_clean_label_and_hidden_character(text, clean, hidden):
     assert clean_label(text) == clean
     assert hidden_character(clean) == hidden
+
+
+def test_a_byte_order_mark_before_a_quoted_first_cell_leaves_the_quotes_out(tmp_path):
+    # before: '\ufeff"golub_03",ALL,...' (a row of a second file joined with cat) gave the
+    # sample '"golub_03"', quotes and all, and a sheet row so written the id '"GSM239328"'
+    lines = _golub_lines()
+    lines[3] = '\ufeff"' + lines[3].replace(",", '",', 1)
+    path = tmp_path / "golub.csv"
+    path.write_text("\n".join(lines))
+    assert gx.io.read_cumida(path).obs_names[:4].tolist() == [
+        "golub_01", "golub_02", "golub_03", "golub_04"]
+    sheet = shared_file("GSE9476_meta_info.txt").read_text().split("\n")
+    sheet[5] = '\ufeff"' + sheet[5].replace("\t", '"\t', 1)
+    path = tmp_path / "GSE9476_meta_info.txt"
+    path.write_text("\n".join(sheet))
+    df = gx.io.read_annotations(path)
+    assert df.index[3:6].tolist() == ["GSM239326", "GSM239328", "GSM239329"]
