@@ -400,6 +400,7 @@ def _matrix_header(scanner: LineScanner, path):
     meta: dict[str, list[str]] = {}
     sample_meta: list[tuple[str, list[str], int]] = []
     labels: list[tuple[int, str, str]] = []  # (line, key, text) of the samples' labels
+    ignored: list[tuple[int, str]] = []  # '!' lines that are neither '!Series_' nor '!Sample_'
     encodings: set[str] = set()
     while (raw := scanner.readline()) is not None:
         if scanner.lineno == 1:
@@ -411,6 +412,7 @@ def _matrix_header(scanner: LineScanner, path):
             for encoding in sorted(encodings - {"utf-8"}):
                 log_encoding(f"{path}: some header lines", encoding)
             warn_hidden(path, labels)
+            _warn_ignored(path, ignored)
             return meta, sample_meta
         if line.startswith("^"):
             msg = f"{path}, line {scanner.lineno}: this is a SOFT file, not a series matrix; read it with gexclust.io.read_soft"  # noqa: E501
@@ -424,11 +426,28 @@ def _matrix_header(scanner: LineScanner, path):
         elif line.startswith("!Series_"):
             key, _, rest = line[1:].partition("\t")
             meta.setdefault(key, []).append(rest.strip().strip('"'))
-        elif line.strip() and not line.startswith("!"):
+        elif line.startswith("!"):
+            ignored.append((scanner.lineno, line))
+        elif line:
             msg = f"{path}, line {scanner.lineno}: expected a '!Series_' or '!Sample_' header line, found {line[:40]!r}"  # noqa: E501
             raise InputError(msg)
     msg = f"{path}: no '!series_matrix_table_begin' line; not a GEO series matrix (or truncated)"
     raise InputError(msg)
+
+
+def _warn_ignored(path, ignored: list[tuple[int, str]]) -> None:
+    """Say that header lines GEO does not write were left out: the first, and how many.
+
+    GEO's series matrix header holds only '!Series_' and '!Sample_' lines; GEOquery leaves
+    out any other without a word. Not refused: what it holds is not needed to read the data.
+    """
+    if not ignored:
+        return
+    line, text = ignored[0]
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    more = f" (and {len(ignored) - 1} more such line(s))" if len(ignored) > 1 else ""
+    logger.warning("%s, line %d: %r is neither a '!Series_' nor a '!Sample_' header line; "
+                   "left out%s", path, line, shown, more)
 
 
 def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:

@@ -412,3 +412,19 @@ def test_an_empty_platform_table_is_refused_not_read_as_no_probes(tmp_path):
                        r"names a probe of the platform table \(0 probe\(s\)\); is the platform "
                        r"table empty or cut short\?$"):
         gx.io.read_soft(path, missing="impute")
+
+
+def test_a_series_matrix_header_line_geo_does_not_write_is_named(tmp_path, caplog):
+    # before: '!junk ...' among GSE26471's header lines was left out without a word (a
+    # line that is no '!' line at all is refused: a damaged copy)
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    lines = gzip.decompress(source.read_bytes()).decode().split("\n")
+    lines[9:9] = ["!junk line from a bad copy", "!sample_title\t\"lower case\""]
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_text("\n".join(lines))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_series_matrix(path)
+    assert adata.obs["title"].tolist() == ["HeLa U133_Plus2 gene expression"]
+    assert caplog.messages == [
+        f"{path}, line 10: '!junk line from a bad copy' is neither a '!Series_' nor a "
+        "'!Sample_' header line; left out (and 1 more such line(s))"]
