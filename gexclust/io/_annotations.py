@@ -20,7 +20,8 @@ from .._files import read_bytes
 from .._labels import MISSING_LABELS, is_quantity, parse_number
 from .._limits import Limits
 from .._logging import logger
-from ._cumida_parse import _lines, _short, spreadsheet_text
+from ._cumida_parse import _lines, _short, csv_error_hint, spreadsheet_text
+from ._invisible import clean_label, warn_hidden
 
 #: ``.obs`` columns gexclust writes itself: a sheet column of that name would be replaced.
 RESULT_COLUMNS = ("cluster", "consensus", "consensus_stability")
@@ -37,6 +38,13 @@ def read_annotations(
     limits: Limits | None = None,
 ) -> pd.DataFrame:
     r"""Read a sample sheet (CSV or TSV, optionally gzipped) into a DataFrame indexed by sample.
+
+    Characters that cannot be seen are handled as in every gexclust reader (pandas and GEOparse
+    keep them all): at either end of a cell a zero-width space (U+200B), zero-width
+    (non-)joiner, word joiner (U+2060) or byte-order mark (U+FEFF, also one starting a line of
+    files joined with ``cat``) is stripped, as blanks are; inside one it is kept (two distinct
+    samples never become one) and a warning names the file, line and cell, as it does a no-break
+    space or a line separator (U+2028/U+2029) there.
 
     Parameters
     ----------
@@ -97,6 +105,10 @@ def read_annotations(
     text, encoding = spreadsheet_text(raw, path, kind="a CSV/TSV",
                                       expected="a CSV or TSV sample sheet")
     header, rows, line_numbers, delimiter = _parse(text, path)
+    warn_hidden(path, [*((1, "column", name) for name in header),
+                       *((n, f"{header[i]!r} value", cell)
+                         for n, row in zip(line_numbers, rows, strict=True)
+                         for i, cell in enumerate(row))])
     titles = _usable_titles(obs_names, titles)
     j, by_title = _id_column(header, rows, path, obs_names, key, titles)
     ids = [row[j] for row in rows]
@@ -207,7 +219,8 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]
     A quoted cell may span lines (a spreadsheet cell holding a line break); a quote left open
     at the end of the file is refused, not allowed to swallow the rows after it.
     """
-    lines = _lines(text)
+    # a BOM starting a line (files joined with cat) made the quotes of a first cell part of it
+    lines = [line.removeprefix("\ufeff") for line in _lines(text)]
     if not lines or not lines[0].strip():
         msg = f"{path}: file is empty; expected a header line naming the columns"
         raise InputError(msg)
@@ -221,10 +234,13 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]
     records, start = [], 1 + skipped
     try:
         for record in reader:
-            records.append((start, [c.strip() for c in record]))
+            records.append((start, [clean_label(c) for c in record]))
             start = reader.line_num + 1 + skipped
     except csv.Error as error:
-        msg = f"{path}, line {start}: {error} (a quote opened in a cell and not closed?)"
+        hint, opened = csv_error_hint(error, lines[start - 1], delimiter)
+        line = start if opened else reader.line_num + skipped
+        said = str(error).replace("\t", "\\t")  # "'\t' expected after '\"'": no raw tab
+        msg = f"{path}, line {line}: {said} ({hint})"
         raise InputError(msg) from None
     _drop_empty_last_columns(records)
     header = records[0][1]

@@ -32,6 +32,14 @@ def read_cumida(
 ) -> AnnData:
     r"""Read a CuMiDa CSV (``.csv`` or ``.csv.gz``) into an AnnData of samples x probes.
 
+    Characters that cannot be seen are handled as in every gexclust reader (pandas and GEOparse
+    keep them all): at either end of a sample id, type or column name a zero-width space
+    (U+200B), zero-width (non-)joiner, word joiner (U+2060) or byte-order mark (U+FEFF, also one
+    starting a line of files joined with ``cat``) is stripped, as blanks are; inside one it is
+    kept (two distinct samples or classes never become one) and a warning names the file, line
+    and sample id, type or column name, as it does a no-break space or a line separator
+    (U+2028/U+2029) there.
+
     Parameters
     ----------
     path

@@ -18,6 +18,7 @@ from .._errors import InputError
 from .._files import decode, log_encoding, read_bytes
 from .._labels import MISSING_LABELS
 from .._limits import Limits
+from ._invisible import clean_label, warn_hidden
 
 #: Cell contents read as a missing value: pandas' default ``na_values`` (as for labels), and
 #: ``'.'`` (SAS, some exports); ``nan`` and ``-nan`` float parsing accepts anyway.
@@ -67,6 +68,9 @@ def parse_cumida(
                                                        path)
     _check_unique(samples, "sample id", sample_col, line_numbers, path)
     probes = [header[j] for j in probe_idx]
+    warn_hidden(path, [*((1, "column", name) for name in header),
+                       *((n, "sample id", s) for n, s in zip(line_numbers, samples, strict=True)),
+                       *((n, "type", t) for n, t in zip(line_numbers, types, strict=True))])
     return CumidaTable(str(path), digest, samples, types, probes, values, line_numbers)
 
 
@@ -101,10 +105,11 @@ def spreadsheet_lines(raw: bytes, path, *, kind: str,
     if (nul := raw.find(b"\x00")) >= 0:  # a NUL character is the NUL byte in UTF-8 too
         raise _nul_error(path, decode(raw[:nul])[0], expected)
     lines = _lines(raw)
-    lines[0] = lines[0].removeprefix(codecs.BOM_UTF8)
     encoding = "utf-8"
     for i, line in enumerate(lines):  # in place: each line's bytes go as its text comes
-        lines[i], how = decode(line)
+        # a BOM starts the file, or a line of files joined with cat: before a quoted first
+        # cell it made the quotes part of the cell ('"golub_03"')
+        lines[i], how = decode(line.removeprefix(codecs.BOM_UTF8))
         if how != "utf-8":
             encoding = how
     log_encoding(path, encoding)
@@ -154,7 +159,7 @@ def _parse_header(
         msg = f"{path}: file is empty; expected a header line '{sample_col},{type_col},<probe ids>'"
         raise InputError(msg)
     _refuse_geo_text(lines[0], path, sample_col)
-    header = [h.strip() for h in _csv_fields(lines[0], path, 1)]
+    header = [clean_label(h) for h in _csv_fields(lines[0], path, 1)]
     for col in (sample_col, type_col):
         if col not in header:
             shown = ", ".join(map(_short, header[:4])) + (", ..." if len(header) > 4 else "")
@@ -245,8 +250,8 @@ def _parse_fast(rows: list[str], n_cols: int, line_numbers: list[int]):
         cells = row.split(",")
         if len(cells) != n_cols:
             raise ValueError
-        samples.append(cells[0].strip())
-        types.append(cells[1].strip())
+        samples.append(clean_label(cells[0]))
+        types.append(clean_label(cells[1]))
         del cells[:2]
         if not row.isascii():  # O(1): Python strings know it
             # blanks beyond ASCII (a no-break space) around a number are spaces to float;
@@ -264,7 +269,7 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
     samples: list[str] = []
     types: list[str] = []
     reader = csv.reader(rows)
-    for i, fields in enumerate(_csv_records(reader, path, line_numbers)):
+    for i, fields in enumerate(_csv_records(reader, rows, path, line_numbers)):
         lineno = line_numbers[i]
         if reader.line_num != i + 1:  # the record took the next line(s) in: one per line here
             msg = (f"{path}, line {lineno}: a quoted field does not end on its line (an "
@@ -273,29 +278,81 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
         if len(fields) != n_cols:
             msg = f"{path}, line {lineno}: {len(fields)} fields, expected {n_cols} as in the header (ragged row)"  # noqa: E501
             raise InputError(msg)
-        samples.append(fields[meta_idx[0]].strip())
-        types.append(fields[meta_idx[1]].strip())
+        samples.append(clean_label(fields[meta_idx[0]]))
+        types.append(clean_label(fields[meta_idx[1]]))
         values[i] = [_to_float(fields[j], path, lineno, header[j]) for j in probe_idx]
     return samples, types, values, line_numbers
 
 
 def _csv_fields(line: str, path, lineno: int) -> list[str]:
     """The cells of one CSV line; the csv module's refusal as an error naming the line."""
-    return next(_csv_records(csv.reader([line]), path, [lineno]))
+    return next(_csv_records(csv.reader([line]), [line], path, [lineno]))
 
 
-def _csv_records(reader, path, line_numbers):
-    """``reader``'s records, a ``csv.Error`` raised as an error naming the file and line.
+def _csv_records(reader, rows: list[str], path, line_numbers):
+    """``reader``'s records (of ``rows``), a ``csv.Error`` raised as an error naming the line.
 
-    The csv module refuses a cell over 131,072 characters (a line of another format, such
-    as a tab-separated one); its bare 'Error: ...' named neither.
+    The csv module refuses a cell over 131,072 characters; its bare 'Error: ...' named
+    neither. The line is the one the error arose on, or, for a quote left open, the one the
+    quote opened on (each earlier record is one line: the careful parser refuses others).
     """
+    n_read = 0
     try:
-        yield from reader
+        for record in reader:
+            yield record
+            n_read += 1
     except csv.Error as error:
         lineno = line_numbers[min(reader.line_num, len(line_numbers)) - 1]
-        msg = f"{path}, line {lineno}: not a CSV row ({error}; is the file tab-separated?)"
+        first = min(n_read, len(rows) - 1)
+        hint, opened = csv_error_hint(error, rows[first], ",")
+        msg = (f"{path}, line {line_numbers[first] if opened else lineno}: not a CSV row "
+               f"({error}; {hint})")
         raise InputError(msg) from None
+
+
+def csv_error_hint(error: csv.Error, line: str, delimiter: str) -> tuple[str, bool]:
+    """What a ``csv.Error`` on a record starting with ``line`` means, and if a quote is open.
+
+    The csv module says "field larger than field limit" both for a cell that is that long
+    and for a quote left open, whose cell runs on into the lines after it: the two need
+    different fixes, so ``line`` (the record's first line) is looked at to tell them apart.
+    """
+    text, limit = str(error), csv.field_size_limit()
+    if "field limit" in text:
+        if open_quote(line, delimiter):
+            return (f"a quote opened on this line is not closed: its cell ran on past the csv "
+                    f"module's limit of {limit:,} characters"), True
+        if "\t" in line and delimiter != "\t":
+            return "is the file tab-separated?", False
+        return (f"a cell longer than the csv module's limit of {limit:,} characters, with no "
+                "quote open"), False
+    if "end of data" in text:
+        return "a quote opened on this line is not closed before the end of the file", True
+    if "expected after" in text:
+        return ("a quoted cell goes on after its closing quote; a quote inside a quoted cell "
+                'is written twice ("")'), False
+    return "a quote opened in a cell and not closed?", False
+
+
+def open_quote(line: str, delimiter: str) -> bool:
+    """Whether a quoted cell of ``line`` is still open at its end (as the csv module reads it).
+
+    A cell is quoted when its first character is a quote; inside it a doubled quote is a
+    quote, a single one closes it. A quote further into an unquoted cell is text.
+    """
+    quoted, at_start, i = False, True, 0
+    while i < len(line):
+        char = line[i]
+        if quoted and char == '"' and line[i + 1 : i + 2] == '"':
+            i += 2
+            continue
+        if quoted:
+            quoted = char != '"'
+        elif char == '"' and at_start:
+            quoted = True
+        at_start = not quoted and char == delimiter
+        i += 1
+    return quoted
 
 
 def _to_float(cell: str, path, lineno: int, column: str) -> float:

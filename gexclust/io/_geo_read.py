@@ -17,6 +17,7 @@ from anndata import AnnData
 from .._errors import InputError
 from .._files import LEGACY, LEGACY_ERRORS, decode, decode_text, log_encoding
 from .._logging import logger
+from ._cumida_parse import csv_error_hint
 from ._geo_build import (
     CH2,
     add_type,
@@ -36,8 +37,9 @@ from ._geo_text import (
     open_binary,
 )
 from ._gpl import platform_table, read_gpl
+from ._invisible import clean_label, warn_hidden
 from ._platform import bundled_gpl96
-from ._soft import SoftRecord, clean_rows, parse_soft, without_header_rows
+from ._soft import LABEL_KEYS, SoftRecord, clean_rows, parse_soft, without_header_rows
 
 Missing = Literal["error", "drop", "impute"]
 
@@ -53,6 +55,14 @@ def read_soft(
     """Read a GEO SOFT file: a family SOFT (GSE), a single-sample SOFT (GSM) or a GDS SOFT.
 
     Sample values are matched to platform probes by ``ID_REF``, never by position.
+
+    Characters that cannot be seen are handled as in every gexclust reader (pandas and GEOparse
+    keep them all): at either end of a line or sample label (title, source, characteristic) a
+    zero-width space (U+200B), zero-width (non-)joiner, word joiner (U+2060) or byte-order mark
+    (U+FEFF, also one starting a line of files joined with ``cat``) is stripped, as blanks are;
+    inside one it is kept (two distinct samples never become one) and a warning names the file,
+    line and line or sample label (title, source, characteristic), as it does a no-break space
+    or a line separator (U+2028/U+2029) there.
 
     Parameters
     ----------
@@ -330,6 +340,14 @@ def read_series_matrix(
 ) -> AnnData:
     """Read a GEO series matrix (``GSExxx_series_matrix.txt(.gz)``) into AnnData.
 
+    Characters that cannot be seen are handled as in every gexclust reader (pandas and GEOparse
+    keep them all): at either end of a line or sample label (title, source, characteristic) a
+    zero-width space (U+200B), zero-width (non-)joiner, word joiner (U+2060) or byte-order mark
+    (U+FEFF, also one starting a line of files joined with ``cat``) is stripped, as blanks are;
+    inside one it is kept (two distinct samples never become one) and a warning names the file,
+    line and line or sample label (title, source, characteristic), as it does a no-break space
+    or a line separator (U+2028/U+2029) there.
+
     Parameters
     ----------
     path
@@ -381,31 +399,55 @@ def read_series_matrix(
 def _matrix_header(scanner: LineScanner, path):
     meta: dict[str, list[str]] = {}
     sample_meta: list[tuple[str, list[str], int]] = []
+    labels: list[tuple[int, str, str]] = []  # (line, key, text) of the samples' labels
+    ignored: list[tuple[int, str]] = []  # '!' lines that are neither '!Series_' nor '!Sample_'
     encodings: set[str] = set()
     while (raw := scanner.readline()) is not None:
         if scanner.lineno == 1:
             raw = raw.removeprefix(codecs.BOM_UTF8)
         line, encoding = decode(raw)
         encodings.add(encoding)
-        line = line.strip()
+        line = clean_label(line)  # a BOM starting a line: files joined with cat
         if line.startswith("!series_matrix_table_begin"):
             for encoding in sorted(encodings - {"utf-8"}):
                 log_encoding(f"{path}: some header lines", encoding)
+            warn_hidden(path, labels)
+            _warn_ignored(path, ignored)
             return meta, sample_meta
         if line.startswith("^"):
             msg = f"{path}, line {scanner.lineno}: this is a SOFT file, not a series matrix; read it with gexclust.io.read_soft"  # noqa: E501
             raise InputError(msg)
         if line.startswith("!Sample_"):
             key, _, rest = line[1:].partition("\t")
-            sample_meta.append((key, next(csv.reader([rest], delimiter="\t")), scanner.lineno))
+            values = [clean_label(v) for v in _tab_cells(rest, path, scanner.lineno)]
+            sample_meta.append((key, values, scanner.lineno))
+            if key in LABEL_KEYS or key == "Sample_geo_accession":
+                labels.extend((scanner.lineno, key, value) for value in values)
         elif line.startswith("!Series_"):
             key, _, rest = line[1:].partition("\t")
             meta.setdefault(key, []).append(rest.strip().strip('"'))
-        elif line.strip() and not line.startswith("!"):
+        elif line.startswith("!"):
+            ignored.append((scanner.lineno, line))
+        elif line:
             msg = f"{path}, line {scanner.lineno}: expected a '!Series_' or '!Sample_' header line, found {line[:40]!r}"  # noqa: E501
             raise InputError(msg)
     msg = f"{path}: no '!series_matrix_table_begin' line; not a GEO series matrix (or truncated)"
     raise InputError(msg)
+
+
+def _warn_ignored(path, ignored: list[tuple[int, str]]) -> None:
+    """Say that header lines GEO does not write were left out: the first, and how many.
+
+    GEO's series matrix header holds only '!Series_' and '!Sample_' lines; GEOquery leaves
+    out any other without a word. Not refused: what it holds is not needed to read the data.
+    """
+    if not ignored:
+        return
+    line, text = ignored[0]
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    more = f" (and {len(ignored) - 1} more such line(s))" if len(ignored) > 1 else ""
+    logger.warning("%s, line %d: %r is neither a '!Series_' nor a '!Sample_' header line; "
+                   "left out%s", path, line, shown, more)
 
 
 def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
@@ -418,7 +460,7 @@ def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
         msg = f"{path}: the series matrix table is empty"
         raise InputError(msg)
     header, _, body = rows.partition(b"\n")
-    names = _matrix_names(header, path)
+    names = _matrix_names(header, path, first_line)
     _refuse_short_rows(block, len(names), path, first_line)
     body = without_header_rows(body, header, f"{path}: series matrix")
     if not body.strip():
@@ -491,10 +533,10 @@ def _pandas_matrix(body: bytes, names: list[str], errors: str) -> pd.DataFrame:
                            dtype={names[0]: str}, encoding="utf-8", encoding_errors=errors)
 
 
-def _matrix_names(header: bytes, path) -> list[str]:
+def _matrix_names(header: bytes, path, lineno: int) -> list[str]:
     """Column names of the table header: quotes and whitespace removed, trailing tabs ignored."""
     text = decode_text(header)
-    names = [n.strip() for n in next(csv.reader([text], delimiter="\t"), [])]
+    names = [clean_label(n) for n in _tab_cells(text, path, lineno)]
     while names and not names[-1]:
         names.pop()
     if len(names) < 2:
@@ -507,6 +549,20 @@ def _matrix_names(header: bytes, path) -> list[str]:
             raise InputError(msg)
         seen.add(name)
     return names
+
+
+def _tab_cells(text: str, path, lineno: int) -> list[str]:
+    """The cells of tab-separated line ``lineno``, quotes removed.
+
+    The csv module refuses a cell over 131,072 characters with a bare ``_csv.Error`` that
+    named neither file nor line: it is an error naming both, with what it means.
+    """
+    try:
+        return next(csv.reader([text], delimiter="\t"), [])
+    except csv.Error as error:
+        hint, _ = csv_error_hint(error, text, "\t")
+        msg = f"{path}, line {lineno}: {error} ({hint})"
+        raise InputError(msg) from None
 
 
 def _refuse_short_rows(block: bytes, n_cells: int, path, first_line: int) -> None:

@@ -25,8 +25,12 @@ from ._geo_text import (
     line_start,
     open_binary,
 )
+from ._invisible import clean_label, warn_hidden
 
 ENTITY_KINDS = ("DATABASE", "SERIES", "PLATFORM", "SAMPLE", "DATASET", "SUBSET", "ANNOTATION")
+#: Attributes that become sample labels in ``.obs``: checked for characters that cannot be seen.
+LABEL_KEYS = frozenset({"Sample_title", "Sample_source_name_ch1", "Sample_source_name_ch2",
+                        "Sample_characteristics_ch1", "Sample_characteristics_ch2"})
 
 
 @dataclass
@@ -178,6 +182,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     seen: dict[tuple[str, str], SoftRecord] = {}
     current: SoftRecord | None = None
     encodings: set[str] = set()  # of the lines outside tables, logged once
+    labels: list[tuple[int, str, str]] = []  # (line, key, text) of the samples' labels
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         pending: bytes | None = None
@@ -189,9 +194,10 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
             line, encoding = decode(raw)
             encodings.add(encoding)
-            line = line.strip()
+            line = clean_label(line)  # a BOM starting a line: files joined with cat
             if line.startswith("^"):
                 current = _record_of(line, scanner.lineno, path, seen, records)
+                labels.append((scanner.lineno, current.kind, current.accession))
             elif not line:
                 continue
             elif current is None:
@@ -205,11 +211,15 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 continue  # a stray or repeated end marker carries nothing
             elif line.startswith("!"):
                 key, _, value = line[1:].partition("=")
-                current.meta.setdefault(key.strip(), []).append(value.strip())
+                key, value = clean_label(key), clean_label(value)
+                current.meta.setdefault(key, []).append(value)
+                if key in LABEL_KEYS:
+                    labels.append((scanner.lineno, key, value))
             elif line.startswith("#"):
                 key, _, value = line[1:].partition("=")
-                _columns_owner(current, seen).columns[key.strip()] = value.strip()
+                _columns_owner(current, seen).columns[clean_label(key)] = clean_label(value)
             else:
+                _check_table_start(line, _columns_owner(current, seen), scanner.lineno, path)
                 pending = _read_unmarked_table(scanner, current, raw, path)
                 if on_table is not None:
                     on_table(current)
@@ -218,13 +228,14 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
         raise InputError(msg)
     for encoding in sorted(encodings - {"utf-8"}):
         log_encoding(f"{path}: some lines", encoding)
+    warn_hidden(path, labels)
     return records
 
 
 def _record_of(line: str, lineno: int, path, seen: dict, records: list) -> SoftRecord:
     """The record a ``^KIND = accession`` line opens, or continues when it was seen before."""
     kind, _, accession = line[1:].partition("=")
-    kind, accession = kind.strip().upper(), accession.strip()
+    kind, accession = clean_label(kind).upper(), clean_label(accession)
     if kind not in ENTITY_KINDS:
         msg = f"{path}, line {lineno}: unknown SOFT record type {kind!r}; expected one of {', '.join(ENTITY_KINDS)}"  # noqa: E501
         raise InputError(msg)
@@ -241,6 +252,25 @@ def _not_soft(line: str, lineno: int, path) -> None:
         msg = f"{path}, line {lineno}: this is a GEO series matrix, not a SOFT file; read it with gexclust.io.read_series_matrix"  # noqa: E501
     else:
         msg = f"{path}, line {lineno}: expected a SOFT record ('^SERIES = ...', '^SAMPLE = ...'), found {line[:40]!r}"  # noqa: E501
+    raise InputError(msg)
+
+
+def _check_table_start(line: str, record: SoftRecord, lineno: int, path) -> None:
+    """Refuse a line that is neither a SOFT line nor the header of a table without markers.
+
+    GEO's SOFT has four kinds of line: ``^RECORD = accession``, ``!name = value``,
+    ``#column = description`` and the rows of a table. 2002-era records write their table
+    without begin/end markers right after the ``#`` lines, so its header line starts with a
+    column those lines describe (``ID_REF``, ``TAG``). Any other line (text pasted into the
+    header, a line of a damaged copy) is no data: read as such a table it was ignored
+    without a word under ``^SERIES`` and called a "second data table" of a sample or platform.
+    """
+    first = line.split("\t", 1)[0].strip()
+    if first in record.columns:
+        return
+    shown = line if len(line) <= 60 else line[:57] + "..."
+    msg = (f"{path}, line {lineno}: not a SOFT line: {shown!r}; expected '!name = value', "
+           "'#column = description', '^RECORD = accession' or a data table (a damaged copy?)")
     raise InputError(msg)
 
 

@@ -11,6 +11,7 @@ import pytest
 
 import gexclust as gx
 from gexclust import InputError
+from tests.conftest import shared_file
 
 
 def _adata(n: int = 6, seed: int = 0):
@@ -222,6 +223,30 @@ def test_a_cell_with_a_line_break_as_a_spreadsheet_saves_it(tmp_path):
     path.write_text('sample,note\nGSM100,"a\nb"\nGSM101,ok,extra\n')
     with pytest.raises(InputError, match=r"sheet\.csv, line 4: 3 fields, the header has 2"):
         gx.io.read_annotations(path, adata.obs_names)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    # before, all three: "(a quote opened in a cell and not closed?)", whatever the error
+    (lambda cells: [cells[0], "y" * 140_000, *cells[1:]],
+     "line 4: field larger than field limit (131072) (a cell longer than the csv module's "
+     "limit of 131,072 characters, with no quote open)"),
+    (lambda cells: [cells[0], '"' + cells[1], *cells[2:]],
+     "line 4: field larger than field limit (131072) (a quote opened on this line is not "
+     "closed: its cell ran on past the csv module's limit of 131,072 characters)"),
+    (lambda cells: [cells[0], f'"{cells[1]}" x', *cells[2:]],
+     "line 4: '\\t' expected after '\"' (a quoted cell goes on after its closing quote; a "
+     'quote inside a quoted cell is written twice (""))'),
+])
+def test_a_csv_error_in_a_sheet_gets_the_hint_that_fits_it(change, message, tmp_path):
+    lines = shared_file("GSE9476_meta_info.txt").read_text().split("\n")
+    lines[3] = "\t".join(change(lines[3].split("\t")))  # GSM239171 (BM_01)
+    # rows of long titles after it: an open quote runs past the limit before the file ends
+    lines += [f"GSM9{k:05}\t{'BM_' * 500}\tControl\tNA" for k in range(100)]
+    path = tmp_path / "GSE9476_meta_info.txt"
+    path.write_text("\n".join(lines))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_annotations(path)
+    assert str(caught.value) == f"{path}, {message}"
 
 
 def test_rows_of_empty_cells_a_spreadsheet_leaves_are_skipped(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 import gexclust as gx
 from gexclust._errors import InputError
-from tests.conftest import write_csv
+from tests.conftest import shared_file, write_csv
 
 
 def test_reads_layout(tiny_csv):
@@ -589,6 +589,28 @@ def test_malformed_csv_is_named_by_line(text, name, message, tmp_path):
     with pytest.raises(InputError, match=rf"^{re.escape(str(tmp_path))}/{message}$"):
         gx.io.read_cumida(path)
 
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    # before, both: "line N: not a CSV row (field larger than field limit (131072); is the
+    # file tab-separated?)", which neither is; the open quote was named at line 8, where
+    # the csv module gave up, not at line 3 where it opened
+    (lambda cells: [*cells[:5], "x" * 140_000, *cells[6:]],
+     "line 3: not a CSV row (field larger than field limit (131072); a cell longer than the "
+     "csv module's limit of 131,072 characters, with no quote open)"),
+    (lambda cells: ['"' + cells[0], *cells[1:]],
+     "line 3: not a CSV row (field larger than field limit (131072); a quote opened on this "
+     "line is not closed: its cell ran on past the csv module's limit of 131,072 characters)"),
+])
+def test_a_cell_past_the_csv_limit_says_whether_a_quote_is_open(change, message, tmp_path):
+    lines = gzip.decompress(shared_file("real/golub_multtest.csv.gz").read_bytes()).decode()
+    lines = lines.split("\n")
+    lines[2] = ",".join(change(lines[2].split(",")))  # golub_02's row, 26,000 characters
+    path = tmp_path / "golub.csv"
+    path.write_text("\n".join(lines))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_cumida(path)
+    assert str(caught.value) == f"{path}, {message}"
 
 
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import logging
 import re
@@ -13,6 +14,7 @@ import pytest
 import gexclust as gx
 from gexclust._errors import InputError
 from gexclust.io._soft import dedup_names
+from tests.conftest import shared_file
 
 FAMILY = """^DATABASE = GeoMiame
 !Database_name = Gene Expression Omnibus (GEO)
@@ -155,6 +157,39 @@ def test_unmarked_table_of_2002_soft(tmp_path):
     adata = gx.io.read_soft(path)
     assert adata.var_names.tolist() == ["A", "B"]
     np.testing.assert_array_equal(adata.X, [[1.0, -2.0]])
+
+
+@pytest.mark.parametrize(("after", "line"), [
+    ("^SERIES = GSE781\n!Series_title", 8),
+    ("^PLATFORM = GPL96\n!Platform_title", 82),
+    ("^SAMPLE = GSM11805\n!Sample_title", 45110),
+])
+def test_a_junk_line_among_record_header_lines_is_refused_naming_it(after, line, tmp_path):
+    # before: a line that is none of SOFT's (here in GSE781's family SOFT) was read as the
+    # header of a 2002-style table without markers: under ^SERIES ignored without a word
+    # (17 samples read), under ^PLATFORM or ^SAMPLE "GPL96 has a second data table"
+    text = gzip.decompress(shared_file("GSE781_family.soft.gz").read_bytes()).decode()
+    head, _, tail = text.partition(after)
+    first, _, rest = tail.partition("\n")
+    path = tmp_path / "GSE781_family.soft"
+    path.write_text(f"{head}{after}{first}\njunk from a bad copy\t1\n{rest}")
+    assert path.read_text().splitlines()[line - 1] == "junk from a bad copy\t1"
+    with pytest.raises(InputError) as caught:
+        gx.io.read_soft(path, platform="GPL96")
+    assert str(caught.value) == (
+        f"{path}, line {line}: not a SOFT line: 'junk from a bad copy\\t1'; expected "
+        "'!name = value', '#column = description', '^RECORD = accession' or a data table "
+        "(a damaged copy?)")
+
+
+def test_a_junk_line_before_an_unmarked_table_is_refused(tmp_path):
+    # the header of a 2002-style table names a column its '#' lines describe; a line that
+    # does not was read as that header, and the real one as a table row
+    path = tmp_path / "GSM9.txt"
+    path.write_text("^SAMPLE=GSM9\n#ID_REF = id\n#VALUE = value\nsome note\n"
+                    "ID_REF\tVALUE\nA\t1\n")
+    with pytest.raises(InputError, match=r"GSM9\.txt, line 4: not a SOFT line: 'some note'; "):
+        gx.io.read_soft(path)
 
 
 def test_table_errors_name_file_record_and_line(tmp_path):
@@ -348,6 +383,25 @@ def test_an_unclosed_quote_in_a_series_matrix_value_is_named_by_its_line(tmp_pat
         gx.io.read_series_matrix(path, missing="impute")
 
 
+@pytest.mark.parametrize(("old", "line"), [
+    ('"HeLa U133_Plus2 gene expression"', 31),  # !Sample_title
+    ('"ID_REF"\t"GSM650992"', 68),  # the table header
+])
+def test_a_series_matrix_cell_past_the_csv_limit_is_named_by_its_line(old, line, tmp_path):
+    # before: a bare "_csv.Error: field larger than field limit (131072)", naming neither
+    # file nor line (GSE26471's series matrix with a cell of 140,000 characters)
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    text = gzip.decompress(source.read_bytes()).decode()
+    assert text.count(old) == 1
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_text(text.replace(old, old[:-1] + "x" * 140_000 + '"'))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_series_matrix(path)
+    assert str(caught.value) == (
+        f"{path}, line {line}: field larger than field limit (131072) (a cell longer than the "
+        "csv module's limit of 131,072 characters, with no quote open)")
+
+
 def test_an_empty_platform_table_is_refused_not_read_as_no_probes(tmp_path):
     # before: a family SOFT whose platform table had its header but no rows read as 2 x 0
     # (every sample row 'absent from the platform; ignored', a warning), and gexclust run
@@ -358,3 +412,19 @@ def test_an_empty_platform_table_is_refused_not_read_as_no_probes(tmp_path):
                        r"names a probe of the platform table \(0 probe\(s\)\); is the platform "
                        r"table empty or cut short\?$"):
         gx.io.read_soft(path, missing="impute")
+
+
+def test_a_series_matrix_header_line_geo_does_not_write_is_named(tmp_path, caplog):
+    # before: '!junk ...' among GSE26471's header lines was left out without a word (a
+    # line that is no '!' line at all is refused: a damaged copy)
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    lines = gzip.decompress(source.read_bytes()).decode().split("\n")
+    lines[9:9] = ["!junk line from a bad copy", "!sample_title\t\"lower case\""]
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_text("\n".join(lines))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_series_matrix(path)
+    assert adata.obs["title"].tolist() == ["HeLa U133_Plus2 gene expression"]
+    assert caplog.messages == [
+        f"{path}, line 10: '!junk line from a bad copy' is neither a '!Series_' nor a "
+        "'!Sample_' header line; left out (and 1 more such line(s))"]

@@ -1,0 +1,165 @@
+r"""Characters that cannot be seen, in the labels of real files: stripped at the ends, named inside.
+
+A byte-order mark starting a line (files joined with ``cat``), a zero-width space (U+200B)
+or a no-break space pasted from a web page: two labels that look the same must be one label,
+or a warning must say they are not. Each file here is a real one with such a character put in.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+
+import numpy as np
+import pytest
+
+import gexclust as gx
+from gexclust.io._invisible import clean_label, hidden_character
+from tests.conftest import shared_file
+
+
+def _golub_lines() -> list[str]:
+    return gzip.decompress(shared_file("real/golub_multtest.csv.gz").read_bytes()).decode() \
+        .split("\n")
+
+
+def _set_cell(lines: list[str], row: int, column: int, change) -> None:
+    cells = lines[row].split(",")
+    cells[column] = change(cells[column])
+    lines[row] = ",".join(cells)
+
+
+def test_invisible_characters_at_a_labels_ends_are_stripped_in_a_cumida_csv(tmp_path, caplog):
+    # before: golub_02's type 'ALL\u200b' was a third class beside ALL and AML, and golub_04
+    # (a BOM starting its line, as a row pasted from a file saved with one) was
+    # '\ufeffgolub_04': a sample sheet naming golub_04 did not find it
+    lines = _golub_lines()
+    _set_cell(lines, 2, 1, lambda cell: cell + "\u200b")
+    _set_cell(lines, 4, 0, lambda cell: "\ufeff" + cell)
+    _set_cell(lines, 6, 1, lambda cell: "\u2060 " + cell + "\xa0")
+    path = tmp_path / "golub.csv"
+    path.write_text("\n".join(lines))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_cumida(path)
+    assert adata.obs["type"].value_counts().to_dict() == {"ALL": 27, "AML": 11}
+    assert adata.obs_names[:5].tolist() == [f"golub_0{k}" for k in range(1, 6)]
+    assert caplog.text == ""
+
+
+def test_an_invisible_character_inside_a_label_is_kept_and_named(tmp_path, caplog):
+    # removing it could make two distinct labels one; keeping it without a word left two
+    # classes that print the same ('ALL' and 'A\u200bLL' in a tree's leaf colours)
+    lines = _golub_lines()
+    _set_cell(lines, 5, 1, lambda cell: "A\u200bLL")
+    _set_cell(lines, 9, 1, lambda cell: "A\xa0LL")
+    path = tmp_path / "golub.csv"
+    path.write_text("\n".join(lines))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_cumida(path)
+    assert adata.obs["type"].value_counts().to_dict() == {
+        "ALL": 25, "AML": 11, "A\u200bLL": 1, "A\xa0LL": 1}
+    assert caplog.messages == [
+        f"{path}, line 6: type 'A\\u200bLL' holds U+200B (ZERO WIDTH SPACE), which shows as "
+        "nothing; kept as written, so it differs from the same text without it; 1 more "
+        "label(s) hold such characters"]
+
+
+@pytest.fixture(scope="module")
+def gse781():
+    path = shared_file("GSE781_family.soft.gz")
+    return gzip.decompress(path.read_bytes()).decode(), gx.io.read_soft(path, platform="GPL96")
+
+
+def test_a_soft_file_joined_from_files_with_byte_order_marks_reads_as_one(gse781, tmp_path):
+    # before: '\ufeff^SAMPLE = GSM11810' (the second file of a `cat` starting with its BOM)
+    # was no record line: "SAMPLE GSM11805 has a second data table"
+    text, clean = gse781
+    start = text.index("^SAMPLE = GSM11810")
+    path = tmp_path / "GSE781_family.soft"
+    path.write_text(text[:start] + "\ufeff" + text[start:])
+    adata = gx.io.read_soft(path, platform="GPL96")
+    assert adata.obs_names.tolist() == clean.obs_names.tolist()
+    assert adata.obs["title"].tolist() == clean.obs["title"].tolist()
+    np.testing.assert_array_equal(adata.X, clean.X)
+
+
+def test_a_soft_title_with_a_no_break_space_is_named(gse781, tmp_path, caplog):
+    text, _ = gse781
+    title = "!Sample_title = N035 Normal Human Kidney U133A\n"
+    assert text.count(title) == 1
+    path = tmp_path / "GSE781_family.soft"
+    path.write_text(text.replace(title, title.replace("Normal Human", "Normal\xa0Human")))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path, platform="GPL96")
+    assert adata.obs["title"].iloc[0] == "N035 Normal\xa0Human Kidney U133A"
+    line = text[: text.index(title)].count("\n") + 1
+    assert caplog.messages == [
+        f"{path}, line {line}: Sample_title 'N035 Normal\\xa0Human Kidney U133A' holds U+00A0 "
+        "(NO-BREAK SPACE), which shows as a space; kept as written, so it differs from the "
+        "same text without it"]
+
+
+def test_a_series_matrix_with_invisible_characters_reads_as_the_clean_one(tmp_path, caplog):
+    # before: '\ufeff!Sample_geo_accession' was refused ("expected a '!Series_' or '!Sample_'
+    # header line") and a title "...expression\u200b" kept its zero-width space
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    text = gzip.decompress(source.read_bytes()).decode()
+    changed = (text.replace('!Sample_geo_accession\t"GSM650992"',
+                            '\ufeff!Sample_geo_accession\t"GSM650992"')
+                   .replace('gene expression"', 'gene expression\u200b"'))
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_text(changed)
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_series_matrix(path)
+    clean = gx.io.read_series_matrix(source)
+    assert adata.obs["title"].tolist() == ["HeLa U133_Plus2 gene expression"]
+    assert adata.obs_names.tolist() == clean.obs_names.tolist() == ["GSM650992"]
+    np.testing.assert_array_equal(adata.X, clean.X)
+    assert "holds" not in caplog.text
+
+
+def test_a_sample_sheet_with_invisible_characters(tmp_path, caplog):
+    # before: 'GSM239323\u200b' (an id copied from a web page) matched no sample, and
+    # the sheet's row for it was left out as "not a sample of the data"
+    lines = shared_file("GSE9476_meta_info.txt").read_text().split("\n")
+    lines[2] = lines[2].replace("GSM239323", "GSM239323\u200b")
+    lines[3] = lines[3].replace("BM_02", "BM\u200d_02")
+    path = tmp_path / "GSE9476_meta_info.txt"
+    path.write_text("\n".join(lines))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        df = gx.io.read_annotations(path)
+    assert df.index[:3].tolist() == ["GSM239170", "GSM239323", "GSM239324"]
+    assert df["Desc"].iloc[2] == "BM\u200d_02300"
+    assert caplog.messages == [
+        f"{path}, line 4: 'Desc' value 'BM\\u200d_02300' holds U+200D (ZERO WIDTH JOINER), which "
+        "shows as nothing; kept as written, so it differs from the same text without it"]
+
+
+@pytest.mark.parametrize(("text", "clean", "hidden"), [
+    ("\ufeff\u200b GSM1 \u2060\xa0", "GSM1", None),
+    ("\u2028AML\u2029", "AML", None),
+    ("A\u2028B", "A\u2028B", "\u2028"),
+    ("Bone\u3000Marrow", "Bone\u3000Marrow", "\u3000"),
+    ("caf\u00e9 \u00e0 Paris", "caf\u00e9 \u00e0 Paris", None),  # letters beyond ASCII are text
+    ("\u200e", "\u200e", "\u200e"),  # a direction mark alone is not stripped, but named
+])
+def test_clean_label_and_hidden_character(text, clean, hidden):
+    assert clean_label(text) == clean
+    assert hidden_character(clean) == hidden
+
+
+def test_a_byte_order_mark_before_a_quoted_first_cell_leaves_the_quotes_out(tmp_path):
+    # before: '\ufeff"golub_03",ALL,...' (a row of a second file joined with cat) gave the
+    # sample '"golub_03"', quotes and all, and a sheet row so written the id '"GSM239328"'
+    lines = _golub_lines()
+    lines[3] = '\ufeff"' + lines[3].replace(",", '",', 1)
+    path = tmp_path / "golub.csv"
+    path.write_text("\n".join(lines))
+    assert gx.io.read_cumida(path).obs_names[:4].tolist() == [
+        "golub_01", "golub_02", "golub_03", "golub_04"]
+    sheet = shared_file("GSE9476_meta_info.txt").read_text().split("\n")
+    sheet[5] = '\ufeff"' + sheet[5].replace("\t", '"\t', 1)
+    path = tmp_path / "GSE9476_meta_info.txt"
+    path.write_text("\n".join(sheet))
+    df = gx.io.read_annotations(path)
+    assert df.index[3:6].tolist() == ["GSM239326", "GSM239328", "GSM239329"]
