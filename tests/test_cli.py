@@ -586,6 +586,29 @@ def test_a_full_disk_before_the_writing_does_not_blame_outdir(tmp_path, small_cs
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_before_the_report_is_written_does_not_blame_outdir(tmp_path, small_csv,
+                                                                       cli, monkeypatch):
+    """Before: 'gexclust report OUT' met a full disk while reading the run (the system's error
+    names no file) as "<OUT>: no space left on device while writing the report", though
+    nothing had been written there; the full disk is elsewhere, and the old report stays."""
+    import tempfile
+
+    from gexclust import _report
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(_report, "collect_figures", fill_the_disk)  # reads the run's figures
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        "gexclust: error: no space left on device (the system named no file; a full "
+        f"temporary folder, {tempfile.gettempdir()}, is a common cause: TMPDIR chooses "
+        f"another) before report.html and report.pdf were written; nothing was written to "
+        f"{out}\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 def test_a_full_temporary_folder_for_the_reports_figures_is_named(tmp_path, small_csv, cli,
                                                                   monkeypatch):
     """Before: with --formats pdf the report draws its PNG figures in the temporary folder; a
