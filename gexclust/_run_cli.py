@@ -88,7 +88,7 @@ def check_run_options(args) -> None:
     if args.annotations_key is not None and args.annotations is None:
         msg = "--annotations-key names the id column of --annotations SHEET; give the sheet"
         raise ValueError(msg)
-    from ._files import check_text_name
+    from ._files import check_given, check_text_name
     from .io._geo_fetch import cache_root, cache_setting
     from .io._geo_layout import ACCESSION
 
@@ -98,6 +98,7 @@ def check_run_options(args) -> None:
         paths.append(cache_setting(args.cache_dir, option=CACHE_OPTION))
     for option, path in paths:
         if path is not None:
+            check_given(path, option)
             check_text_name(path, option)
     if geo:  # a file where the cache should be shows now, named by the option given
         cache_root(args.cache_dir, option=CACHE_OPTION)

@@ -230,8 +230,10 @@ def _dispatch(args) -> int:
         from ._run_cli import fetch_command
 
         return fetch_command(args)
+    from ._files import check_given
     from ._report import rebuild_report
 
+    check_given(args.outdir, "OUTDIR")  # not the current folder
     paths = rebuild_report(args.outdir)  # listed in the manifest: --force may replace them
     for path in paths:
         print(path)

@@ -672,6 +672,31 @@ def test_a_disk_too_full_for_the_h5ad_is_one_line_not_an_hdf5_crash(tmp_path, sm
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(tmp_path, small_csv, cli,
+                                                                   monkeypatch):
+    """Before: '-o ""' (an unset shell variable: -o "$OUT") wrote the outputs into the
+    current folder, 'gexclust report ""' said "adata.h5ad: not found; is . the folder of a
+    'gexclust run'?", and an empty INPUT or --annotations ".: is a directory, expected a
+    file", naming neither the option nor the empty value."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for args, option in [(("", "-o", tmp_path / "o"), "INPUT"),
+                         ((small_csv, "-o", ""), "-o"),
+                         ((small_csv, "-o", tmp_path / "o", "--annotations", ""),
+                          "--annotations")]:
+        result = cli("run", *args, "--quiet", check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: {option} is an empty path (an unset shell variable?); give a "
+            "path ('.' for the current folder)\n"))
+    result = cli("report", "", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        "gexclust: error: OUTDIR is an empty path (an unset shell variable?); give a path "
+        "('.' for the current folder)\n"))
+    assert list(work.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "work"]
+
+
 def test_a_path_that_is_not_utf8_text_is_refused_before_the_work(tmp_path, small_csv, cli):
     """Before: a Latin-1 file name (a byte 0xff, which Linux allows) as INPUT, -o or
     --annotations (or --cache-dir of an accession) ran to the end, then failed with "'utf-8'
