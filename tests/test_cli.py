@@ -745,6 +745,31 @@ def test_a_default_cache_that_is_not_utf8_text_is_refused_before_the_work(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
 
 
+def test_an_empty_cache_setting_is_not_the_current_folder(tmp_path, cli, monkeypatch):
+    """Before: --cache-dir "" (or cache_dir="") was the current folder, where downloads
+    made series/ and platforms/ folders; an empty $GEXCLUST_CACHE_DIR (exported with no
+    value) too. The option is refused; the variable, empty, is as if unset, as XDG's are."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", "")
+    for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "o")):
+        result = cli(*command, "--cache-dir", "", "--offline", check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            "gexclust: error: --cache-dir is an empty path (an unset shell variable?); give a "
+            "path ('.' for the current folder)\n"))
+    with pytest.raises(ValueError, match=r"^cache_dir is an empty path"):
+        gx.io.fetch_geo("GSE9476", cache_dir="", offline=True)
+    result = cli("fetch", "GSE9476", "--offline", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        "gexclust: error: series matrix of GSE9476 is not in the cache "
+        f"({tmp_path}/xdg/gexclust/geo/series/GSE9nnn/GSE9476/matrix) and offline (--offline, "
+        "offline=True)\n"))
+    assert list(work.iterdir()) == []
+
+
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
     import os

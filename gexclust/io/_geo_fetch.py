@@ -48,10 +48,15 @@ def cache_setting(cache_dir: str | os.PathLike | None = None, *,
     The one place the choice is made: ``cache_dir`` (named ``option``: the command line
     passes ``'--cache-dir'``), else ``$GEXCLUST_CACHE_DIR``, else ``geo`` in the user cache
     folder. Returns ``(setting, folder)``; the folder is not checked (see :func:`cache_root`).
+    An empty ``cache_dir`` is refused (``Path('')`` is the current folder); an empty variable
+    is as if unset, as XDG's are (``export GEXCLUST_CACHE_DIR=``).
     """
     if cache_dir is not None:
+        from .._files import check_given
+
+        check_given(cache_dir, option)
         return option, Path(cache_dir)
-    if "GEXCLUST_CACHE_DIR" in os.environ:
+    if os.environ.get("GEXCLUST_CACHE_DIR"):
         return "$GEXCLUST_CACHE_DIR", Path(os.environ["GEXCLUST_CACHE_DIR"])
     from platformdirs import user_cache_dir
 
