@@ -770,6 +770,23 @@ def test_an_empty_cache_setting_is_not_the_current_folder(tmp_path, cli, monkeyp
     assert list(work.iterdir()) == []
 
 
+def test_a_platform_that_is_not_one_is_refused_naming_the_option(tmp_path, cli, monkeypatch):
+    """Before: --platform GSE1 (or gpl96, or "") was "'GSE1' is not a GEO accession; expected
+    e.g. GSE9476, GPL96, ...": untrue of GSE1, and naming neither --platform nor a platform;
+    'run' said it after its first progress line."""
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "cache"))
+    for value in ("GSE1", "gpl96", ""):
+        expected = (f"gexclust: error: --platform {value!r}: not a GEO platform; expected GPL "
+                    "and its number, e.g. GPL96\n")
+        for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "o")):
+            result = cli(*command, "--platform", value, "--offline", check=False)
+            assert (result.returncode, result.stderr) == (1, expected)
+        with pytest.raises(ValueError, match=rf"^platform {value!r}: not a GEO platform;"):
+            gx.io.fetch_geo("GSE9476", platform=value, offline=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
     import os

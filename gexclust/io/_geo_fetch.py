@@ -93,6 +93,18 @@ def check_accession(accession: str, *, pattern: re.Pattern = ACCESSION) -> str:
     return accession
 
 
+def check_platform(platform, *, option: str = "platform") -> str:
+    """Return ``platform`` if it is a GEO platform accession (GPL96), else refuse it.
+
+    The message names it as ``option``: the command line passes ``'--platform'``.
+    """
+    if not isinstance(platform, str) or not PLATFORM.fullmatch(platform):
+        msg = (f"{option} {platform!r}: not a GEO platform; expected GPL and its number, "
+               "e.g. GPL96")
+        raise ValueError(msg)
+    return platform
+
+
 def check_gzip_file(kind: str) -> callable:
     """A checker: the file is complete gzip data whose text starts like a ``kind`` file.
 
@@ -200,7 +212,7 @@ def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     check_accession(accession)
     check_choice("source", source, ("matrix", "soft"))
     if platform not in (None, "all"):
-        check_accession(platform, pattern=PLATFORM)
+        check_platform(platform)
     root = cache_root(cache_dir)
     kind = accession[:3]
     if kind == "GSE":
