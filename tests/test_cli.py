@@ -787,6 +787,28 @@ def test_a_platform_that_is_not_one_is_refused_naming_the_option(tmp_path, cli, 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a closed pipe is EINVAL on Windows")
+def test_a_reader_that_leaves_early_is_one_line_not_an_error(tmp_path, small_csv, cli):
+    """Before: 'gexclust run ... | less' quit before the end (or '| head', '| true') ended a
+    run whose outputs were all in place with "gexclust: error: [Errno 32] Broken pipe" after
+    "[4/4] done", as if it had failed; 'gexclust report OUT | true' alike."""
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for args in (("report", out), ("run", small_csv, "-o", tmp_path / "new")):
+        with subprocess.Popen([sys.executable, "-m", "gexclust", *map(str, args)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            proc.stdout.close()  # the reader is gone before anything is printed
+            err = proc.stderr.read()
+        assert proc.returncode == 141, err  # 128 + SIGPIPE, as the shell shows for 'cat'
+        assert err.splitlines()[-1:] == [
+            "gexclust: standard output was closed before everything was printed (broken "
+            "pipe); the command's work was done"]
+        assert "rror" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # rebuilt: the same
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == sorted(before)  # all there
+
+
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
     import os
