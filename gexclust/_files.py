@@ -98,6 +98,18 @@ class SizeLimited:
         return data
 
 
+def check_given(path: str | os.PathLike, option: str) -> None:
+    """Refuse an empty path, which ``Path`` would take for the current folder.
+
+    An empty value is most often a shell variable that was not set (``-o "$OUT"``): writing
+    into, or reading, the current folder instead is never what was meant.
+    """
+    if os.fspath(path) == "":
+        msg = (f"{option} is an empty path (an unset shell variable?); give a path ('.' for "
+               "the current folder)")
+        raise InputError(msg)
+
+
 def check_text_name(path: str | os.PathLike, option: str) -> None:
     r"""Refuse a path that is not UTF-8 text, before any work: ``gexclust run`` records it.
 

@@ -41,6 +41,8 @@ SHOWN = 5
 SPACE_RUN = ("no output was written and earlier ones are as they were: free some space "
              "or choose another OUTDIR")
 SPACE_ADD = "nothing in it was changed: free some space and run 'gexclust report' again"
+#: What :func:`staged_additions` adds, for messages about a full disk met before the writing.
+ADDED = "report.html and report.pdf"
 
 
 def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
@@ -156,11 +158,23 @@ def staged_additions(outdir: str | os.PathLike) -> Iterator[Path]:
     block changes nothing.
     """
     outdir = Path(outdir)
-    with _locked_stage(outdir) as stage, full_disk_named(outdir, "the report", SPACE_ADD):
-        yield stage
-        with shielded():
+    with _locked_stage(outdir) as stage:
+        # the block's reading and drawing write nothing here; only its writing, within
+        # writing_additions, may blame OUTDIR for a full disk
+        with full_disk_before(outdir, ADDED, SPACE_ADD):
+            yield stage
+        with shielded(), writing_additions(stage):
             check_stop()
             _add(stage, outdir)
+
+
+def writing_additions(stage: Path) -> contextlib.AbstractContextManager:
+    """Wrap the writing of files into the ``stage`` of :func:`staged_additions`.
+
+    As :func:`writing_outputs` for a run: a full disk met there is OUTDIR's, one met
+    elsewhere in the block says where it was and that OUTDIR was not changed.
+    """
+    return full_disk_named(stage.parent, "the report", SPACE_ADD)
 
 
 @contextlib.contextmanager

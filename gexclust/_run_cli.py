@@ -84,11 +84,15 @@ def check_run_options(args) -> None:
         msg = ("--platform all: run clusters the samples of one platform; run once per "
                "platform, each with --platform GPL... and its own -o OUTDIR")
         raise ValueError(msg)
+    if args.platform is not None:  # named as the option, before any file is read
+        from .io._geo_fetch import check_platform
+
+        check_platform(args.platform, option="--platform")
     check_method_metric(args.method, args.metric)
     if args.annotations_key is not None and args.annotations is None:
         msg = "--annotations-key names the id column of --annotations SHEET; give the sheet"
         raise ValueError(msg)
-    from ._files import check_text_name
+    from ._files import check_given, check_text_name
     from .io._geo_fetch import cache_root, cache_setting
     from .io._geo_layout import ACCESSION
 
@@ -98,6 +102,7 @@ def check_run_options(args) -> None:
         paths.append(cache_setting(args.cache_dir, option=CACHE_OPTION))
     for option, path in paths:
         if path is not None:
+            check_given(path, option)
             check_text_name(path, option)
     if geo:  # a file where the cache should be shows now, named by the option given
         cache_root(args.cache_dir, option=CACHE_OPTION)
@@ -287,9 +292,12 @@ def fetch_command(args) -> int:
     """Execute ``gexclust fetch``: download into the cache and list the cached files."""
     from ._files import sha256_file
     from .io import fetch_geo
-    from .io._geo_fetch import cache_root
+    from .io._geo_fetch import cache_root, check_platform
 
-    cache_root(args.cache_dir, option=CACHE_OPTION)  # its refusal names --cache-dir, not cache_dir
+    # refused here, so that the messages name --cache-dir and --platform, not cache_dir=...
+    if args.platform not in (None, "all"):
+        check_platform(args.platform, option="--platform")
+    cache_root(args.cache_dir, option=CACHE_OPTION)
     files = fetch_geo(args.accession, source=args.source or "matrix", platform=args.platform,
                       annotate=not args.no_annotation, cache_dir=args.cache_dir,
                       offline=args.offline)

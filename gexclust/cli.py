@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 import time
@@ -204,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             return _dispatch(args)
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (see gexclust._stop)
         return _stopped(getattr(err, "signum", signal.SIGINT))
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as err:
         from ._stop import first_received
 
@@ -213,6 +216,23 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"gexclust: error: {_one_line(err)}", file=sys.stderr)
         return 1
+
+
+def _reader_gone() -> int:
+    """End when the reader of stdout has left (a pager quit, ``| head``): not an error.
+
+    Only finished work is printed on stdout (the run's summary, the files written or
+    cached), so nothing was cut short but the printing. Exits 128 + SIGPIPE, as a tool the
+    signal stopped would; stdout goes to the null device, or Python's own flush of it at exit
+    would print a traceback of the same error.
+    """
+    with contextlib.suppress(OSError, ValueError):  # a replaced stdout (a test's) has no fd
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    with contextlib.suppress(OSError):
+        print("gexclust: standard output was closed before everything was printed (broken "
+              "pipe); the command's work was done", file=sys.stderr)
+    return 128 + getattr(signal, "SIGPIPE", 13)
 
 
 def _stopped(signum: int) -> int:
@@ -230,8 +250,10 @@ def _dispatch(args) -> int:
         from ._run_cli import fetch_command
 
         return fetch_command(args)
+    from ._files import check_given
     from ._report import rebuild_report
 
+    check_given(args.outdir, "OUTDIR")  # not the current folder
     paths = rebuild_report(args.outdir)  # listed in the manifest: --force may replace them
     for path in paths:
         print(path)

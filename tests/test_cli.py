@@ -586,6 +586,29 @@ def test_a_full_disk_before_the_writing_does_not_blame_outdir(tmp_path, small_cs
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_before_the_report_is_written_does_not_blame_outdir(tmp_path, small_csv,
+                                                                       cli, monkeypatch):
+    """Before: 'gexclust report OUT' met a full disk while reading the run (the system's error
+    names no file) as "<OUT>: no space left on device while writing the report", though
+    nothing had been written there; the full disk is elsewhere, and the old report stays."""
+    import tempfile
+
+    from gexclust import _report
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(_report, "collect_figures", fill_the_disk)  # reads the run's figures
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        "gexclust: error: no space left on device (the system named no file; a full "
+        f"temporary folder, {tempfile.gettempdir()}, is a common cause: TMPDIR chooses "
+        f"another) before report.html and report.pdf were written; nothing was written to "
+        f"{out}\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 def test_a_full_temporary_folder_for_the_reports_figures_is_named(tmp_path, small_csv, cli,
                                                                   monkeypatch):
     """Before: with --formats pdf the report draws its PNG figures in the temporary folder; a
@@ -649,6 +672,31 @@ def test_a_disk_too_full_for_the_h5ad_is_one_line_not_an_hdf5_crash(tmp_path, sm
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(tmp_path, small_csv, cli,
+                                                                   monkeypatch):
+    """Before: '-o ""' (an unset shell variable: -o "$OUT") wrote the outputs into the
+    current folder, 'gexclust report ""' said "adata.h5ad: not found; is . the folder of a
+    'gexclust run'?", and an empty INPUT or --annotations ".: is a directory, expected a
+    file", naming neither the option nor the empty value."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for args, option in [(("", "-o", tmp_path / "o"), "INPUT"),
+                         ((small_csv, "-o", ""), "-o"),
+                         ((small_csv, "-o", tmp_path / "o", "--annotations", ""),
+                          "--annotations")]:
+        result = cli("run", *args, "--quiet", check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            f"gexclust: error: {option} is an empty path (an unset shell variable?); give a "
+            "path ('.' for the current folder)\n"))
+    result = cli("report", "", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        "gexclust: error: OUTDIR is an empty path (an unset shell variable?); give a path "
+        "('.' for the current folder)\n"))
+    assert list(work.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "work"]
+
+
 def test_a_path_that_is_not_utf8_text_is_refused_before_the_work(tmp_path, small_csv, cli):
     """Before: a Latin-1 file name (a byte 0xff, which Linux allows) as INPUT, -o or
     --annotations (or --cache-dir of an accession) ran to the end, then failed with "'utf-8'
@@ -695,6 +743,70 @@ def test_a_default_cache_that_is_not_utf8_text_is_refused_before_the_work(tmp_pa
     assert result.returncode == 1
     assert "is not in the cache" in result.stderr, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+
+
+def test_an_empty_cache_setting_is_not_the_current_folder(tmp_path, cli, monkeypatch):
+    """Before: --cache-dir "" (or cache_dir="") was the current folder, where downloads
+    made series/ and platforms/ folders; an empty $GEXCLUST_CACHE_DIR (exported with no
+    value) too. The option is refused; the variable, empty, is as if unset, as XDG's are."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", "")
+    for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "o")):
+        result = cli(*command, "--cache-dir", "", "--offline", check=False)
+        assert (result.returncode, result.stderr) == (1, (
+            "gexclust: error: --cache-dir is an empty path (an unset shell variable?); give a "
+            "path ('.' for the current folder)\n"))
+    with pytest.raises(ValueError, match=r"^cache_dir is an empty path"):
+        gx.io.fetch_geo("GSE9476", cache_dir="", offline=True)
+    result = cli("fetch", "GSE9476", "--offline", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        "gexclust: error: series matrix of GSE9476 is not in the cache "
+        f"({tmp_path}/xdg/gexclust/geo/series/GSE9nnn/GSE9476/matrix) and offline (--offline, "
+        "offline=True)\n"))
+    assert list(work.iterdir()) == []
+
+
+def test_a_platform_that_is_not_one_is_refused_naming_the_option(tmp_path, cli, monkeypatch):
+    """Before: --platform GSE1 (or gpl96, or "") was "'GSE1' is not a GEO accession; expected
+    e.g. GSE9476, GPL96, ...": untrue of GSE1, and naming neither --platform nor a platform;
+    'run' said it after its first progress line."""
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "cache"))
+    for value in ("GSE1", "gpl96", ""):
+        expected = (f"gexclust: error: --platform {value!r}: not a GEO platform; expected GPL "
+                    "and its number, e.g. GPL96\n")
+        for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "o")):
+            result = cli(*command, "--platform", value, "--offline", check=False)
+            assert (result.returncode, result.stderr) == (1, expected)
+        with pytest.raises(ValueError, match=rf"^platform {value!r}: not a GEO platform;"):
+            gx.io.fetch_geo("GSE9476", platform=value, offline=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a closed pipe is EINVAL on Windows")
+def test_a_reader_that_leaves_early_is_one_line_not_an_error(tmp_path, small_csv, cli):
+    """Before: 'gexclust run ... | less' quit before the end (or '| head', '| true') ended a
+    run whose outputs were all in place with "gexclust: error: [Errno 32] Broken pipe" after
+    "[4/4] done", as if it had failed; 'gexclust report OUT | true' alike."""
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for args in (("report", out), ("run", small_csv, "-o", tmp_path / "new")):
+        with subprocess.Popen([sys.executable, "-m", "gexclust", *map(str, args)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            proc.stdout.close()  # the reader is gone before anything is printed
+            err = proc.stderr.read()
+        assert proc.returncode == 141, err  # 128 + SIGPIPE, as the shell shows for 'cat'
+        assert err.splitlines()[-1:] == [
+            "gexclust: standard output was closed before everything was printed (broken "
+            "pipe); the command's work was done"]
+        assert "rror" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # rebuilt: the same
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == sorted(before)  # all there
 
 
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):

@@ -169,3 +169,32 @@ def test_a_stop_dropped_in_a_finaliser_prints_nothing_and_still_stops(monkeypatc
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
         _stop._received.clear()
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.5])
+def test_sigterm_during_report_keeps_the_earlier_report(tmp_path, delay):
+    """'gexclust report OUT' stopped while it reads, draws or writes: the folder is as it was
+    (no staging folder, the earlier report intact), TMPDIR is empty, one line, exit 143."""
+    out = tmp_path / "out"
+    code, err = run_and_signal(tmp_path, out, "done", [], "--formats", "pdf")  # report draws
+    assert code == 0, err
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    scratch = tmp_path / "tmp"
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    cmd = [sys.executable, "-m", "gexclust.cli", "report", str(out)]
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True, env=env) as proc:
+        try:
+            time.sleep(delay)
+            proc.send_signal(signal.SIGTERM)
+            err = proc.stderr.read()
+            code = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert not session_alive(proc.pid, within=5.0)
+    assert_stopped_cleanly(code, err, signal.SIGTERM)
+    if code:
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(STAGE_PREFIX)]
+    assert not list(scratch.iterdir())

@@ -126,7 +126,7 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
         if not (outdir / name).is_file():
             msg = f"{outdir / name}: not found; is {outdir} the folder of a 'gexclust run'?"
             raise FileNotFoundError(msg)
-    from .._outdir import staged_additions
+    from .._outdir import staged_additions, writing_additions
 
     # read under the staging folder's lock: a run writing into the folder makes this command
     # stop (and a run started meanwhile stops), so the report never pairs one run's files with
@@ -137,10 +137,11 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
         figures = collect_figures(adata, outdir)
         # written beside the run's outputs and listed in its manifest before they are put in
         # place, so that an interrupted rebuild leaves files a later --force may replace
-        paths = write_report(adata, summary, stage, figures=figures)
-        if outputs is not None:  # the record of what the folder holds stays true
-            text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
-            (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
+        with writing_additions(stage):  # a full disk met before this is not OUTDIR's
+            paths = write_report(adata, summary, stage, figures=figures)
+            if outputs is not None:  # the record of what the folder holds stays true
+                text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
+                (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
     return [outdir / path.name for path in paths]
 
 

@@ -171,7 +171,7 @@ def _types_confirm(ctx: _Context) -> str | None:
     'The 2 clusters closely match the 2 known sample types: ARI 1.000' (tumour vs normal).
     """
     choice, ari = ctx.choice, ctx.summary.get("ari_vs_type")
-    if (not hasattr(choice, "get") or choice.get("strong") is not False or not ctx.has_types
+    if (not hasattr(choice, "get") or not _false(choice.get("strong")) or not ctx.has_types
             or ari is None or ctx.k < 2 or ari < BATCH_ARI):
         return None
     p = facts.type_agreement_p(ctx.adata)
@@ -897,7 +897,7 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
                                 "run, but the clusters match the known sample types beyond "
                                 f"chance ({ctx.types_confirm}): these genes describe how "
                                 "those types differ, as far as the clusters follow them."))
-    elif hasattr(choice, "get") and choice.get("strong") is False:
+    elif hasattr(choice, "get") and _false(choice.get("strong")):
         blocks.append(Paragraph("The test of structure found no evidence of groups in this "
                                 "run, so these genes describe where an arbitrary cut fell, "
                                 "not a biological difference."))
@@ -946,10 +946,19 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
 def _fold_change_basis(ctx: _Context) -> str:
     """What the log2 fold changes rest on when gexclust did not log the input itself."""
     log2 = log2_record(ctx.adata)
-    if log2 is None or log2.get("applied") is not False:
+    if log2 is None or not _false(log2.get("applied")):
         return ""
     return (" (the difference of the mean values, as the input was judged already logged: a "
             "log2 fold change only if it is log2, which gexclust cannot check)")
+
+
+def _false(flag) -> bool:
+    """Whether a flag of ``.uns`` is False; ``None`` (absent) is not.
+
+    A Python bool, or the numpy.bool_ that anndata 0.10 reads back from adata.h5ad, which
+    ``is False`` misses.
+    """
+    return isinstance(flag, bool | np.bool_) and not flag
 
 
 def _gene_list(rows: pd.DataFrame) -> str:

@@ -29,6 +29,9 @@ HELVETICA_EM_PER_CHAR = 0.5
 #: Type 3 fonts keep every glyph as text (pdftotext extracts any Unicode) and are ~3x
 #: faster to write than TrueType subsets (measured by gexclust run).
 FONTTYPE = 3
+#: No CreationDate (matplotlib writes the time of writing): the same report is the same file,
+#: so 'gexclust report' on an unchanged run changes nothing, and runs can be compared by hash.
+PDF_METADATA = {"Creator": "gexclust", "CreationDate": None}
 #: Baseline-to-baseline distance in points per point of font size (matplotlib's linespacing
 #: is in the same unit for DejaVu Sans: measured).
 LINE = 1.4
@@ -123,7 +126,7 @@ def render_pdf(report: Report) -> bytes:
             # labels in scripts DejaVu lacks are drawn as boxes (and kept as text): not an error
             warnings.filterwarnings("ignore", message="Glyph .* missing from",
                                     category=UserWarning)
-            with PdfPages(buffer, metadata={"Title": report.title, "Creator": "gexclust"}) as pdf:
+            with PdfPages(buffer, metadata=PDF_METADATA | {"Title": report.title}) as pdf:
                 flow = _Flow(pdf, report.title, latin1=latin1)
                 flow.new_page()
                 _cover(flow, report)

@@ -137,13 +137,16 @@ class ReadOnlyCache(PermissionError):
 
 #: Errors of a folder (or file system) the user may read but not write.
 READ_ONLY = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
-#: Read-only caches already noted in this process: the note is said once, not per file.
+#: Read-only cache folders already noted in this process: the note is said once per folder,
+#: not per file or per call (a loop over the series of a lab's cache would repeat it).
 _NOTED: set[Path] = set()
 
 
 def _note_read_only(cache: Path, err: ReadOnlyCache) -> None:
-    if cache not in _NOTED:
-        _NOTED.add(cache)
+    # the folder, not its name: a relative name after os.chdir (a notebook) is another folder
+    folder = cache.resolve()
+    if folder not in _NOTED:
+        _NOTED.add(folder)
         logger.warning("the GEO cache %s is read-only (%s): its verified files are read "
                        "without locking them, and nothing can be downloaded into it",
                        cache, err.reason)

@@ -48,10 +48,15 @@ def cache_setting(cache_dir: str | os.PathLike | None = None, *,
     The one place the choice is made: ``cache_dir`` (named ``option``: the command line
     passes ``'--cache-dir'``), else ``$GEXCLUST_CACHE_DIR``, else ``geo`` in the user cache
     folder. Returns ``(setting, folder)``; the folder is not checked (see :func:`cache_root`).
+    An empty ``cache_dir`` is refused (``Path('')`` is the current folder); an empty variable
+    is as if unset, as XDG's are (``export GEXCLUST_CACHE_DIR=``).
     """
     if cache_dir is not None:
+        from .._files import check_given
+
+        check_given(cache_dir, option)
         return option, Path(cache_dir)
-    if "GEXCLUST_CACHE_DIR" in os.environ:
+    if os.environ.get("GEXCLUST_CACHE_DIR"):
         return "$GEXCLUST_CACHE_DIR", Path(os.environ["GEXCLUST_CACHE_DIR"])
     from platformdirs import user_cache_dir
 
@@ -86,6 +91,18 @@ def check_accession(accession: str, *, pattern: re.Pattern = ACCESSION) -> str:
         msg = f"{accession!r} is not a GEO accession; expected e.g. GSE9476, GPL96, GSM239170 or GDS507"  # noqa: E501
         raise ValueError(msg)
     return accession
+
+
+def check_platform(platform, *, option: str = "platform") -> str:
+    """Return ``platform`` if it is a GEO platform accession (GPL96), else refuse it.
+
+    The message names it as ``option``: the command line passes ``'--platform'``.
+    """
+    if not isinstance(platform, str) or not PLATFORM.fullmatch(platform):
+        msg = (f"{option} {platform!r}: not a GEO platform; expected GPL and its number, "
+               "e.g. GPL96")
+        raise ValueError(msg)
+    return platform
 
 
 def check_gzip_file(kind: str) -> callable:
@@ -195,7 +212,7 @@ def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     check_accession(accession)
     check_choice("source", source, ("matrix", "soft"))
     if platform not in (None, "all"):
-        check_accession(platform, pattern=PLATFORM)
+        check_platform(platform)
     root = cache_root(cache_dir)
     kind = accession[:3]
     if kind == "GSE":

@@ -262,6 +262,48 @@ def test_a_read_only_cache_is_read_but_never_written(server, tmp_path):
     assert server.requests(MATRIX) == 1
 
 
+def test_each_read_only_cache_is_noted_once_whatever_the_folder_it_is_named_from(server,
+                                                                                  tmp_path):
+    """The read-only note is said once per cache folder in a process: a notebook reading a
+    second read-only cache is told about it too, and one reading the same cache again is not
+    told again (a loop over a lab cache's series would repeat it per series). Before, the
+    cache was remembered by the name given: after os.chdir, cache_dir='cache' named another
+    read-only folder, and nothing was said of it."""
+    import subprocess
+
+    from tests.conftest import unprivileged
+
+    gx.io.fetch_geo("GSE9476")  # into tmp_path / "cache"
+    for lock in (tmp_path / "cache").rglob("*.lock"):
+        lock.unlink()
+    (tmp_path / "lab").mkdir()
+    for copy in ("other", "lab/cache"):
+        shutil.copytree(tmp_path / "cache", tmp_path / copy)
+    folders = [p for p in tmp_path.rglob("*") if p.is_dir()]
+    code = """if True:
+        import os
+        import gexclust as gx
+        for folder, cache in [('.', 'cache'), ('.', 'other'), ('.', 'cache'), ('lab', 'cache'),
+                              ('..', 'lab/cache')]:
+            os.chdir(folder)
+            gx.io.read_geo('GSE9476', cache_dir=cache)
+            print('read', cache, flush=True)
+        """
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                cwd=tmp_path, preexec_fn=unprivileged(), timeout=120,
+                                check=False)
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("read") == 5
+    assert [line.split(" is read-only")[0] for line in result.stderr.splitlines()] == [
+        "the GEO cache cache", "the GEO cache other", "the GEO cache cache"]
+
+
 def test_a_cache_that_cannot_be_made_names_the_culprit(server, tmp_path, cli):
     """Before: "[Errno 17] File exists: 'cache'" for a link to a missing folder, "[Errno 20]
     Not a directory: '<cache>/series/GSE9nnn/GSE9476/matrix'" for a file in the cache's path,

@@ -265,6 +265,22 @@ def test_no_report_then_report_command(tmp_path, capsys):
     assert "adata.h5ad: not found" in err
 
 
+def test_rebuilding_an_unchanged_report_gives_the_same_files(tmp_path, monkeypatch):
+    """Before: report.pdf held the time it was written (/CreationDate), so each 'gexclust
+    report' on an unchanged run replaced report.pdf (and its manifest entry) with a file
+    differing from it, and two identical runs could not be compared by hash."""
+    import time
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # matplotlib's fixed date
+    outdir = tmp_path / "run"
+    assert main(["run", "-o", str(outdir), "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in outdir.iterdir()}
+    time.sleep(1.1)  # the PDF date is to the second
+    assert main(["report", str(outdir)]) == 0
+    assert {p.name: p.read_bytes() for p in outdir.iterdir()} == before
+    assert b"/CreationDate" not in before["report.pdf"]
+
+
 def test_report_command_never_replaces_a_file_of_the_user(tmp_path, capsys):
     outdir = tmp_path / "run"
     assert main(["run", "-o", str(outdir), "--quiet", "--no-report"]) == 0

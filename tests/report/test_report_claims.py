@@ -1208,3 +1208,31 @@ def test_a_column_known_only_inside_one_cluster_is_said_not_comparable():
     assert "the sample sheet's 'grade'" not in limits  # not also 'no grouping' (it is one)
     assert "No sample annotation besides the type could be compared with the clusters" in limits
     assert "groups the samples (2 to" not in limits  # 'grade' does, inside cluster 1
+
+
+def test_flags_read_back_as_numpy_bools_say_the_same():
+    """Before: anndata 0.10 (the lowest allowed) reads the .uns flags of adata.h5ad back as
+    numpy.bool_, which 'is False' missed: 'gexclust report' then headed the differences of
+    means of an already-logged input 'log2FC' (the run's own report: 'diff. of means'), and
+    dropped 'an arbitrary cut fell' under a weak k."""
+    from gexclust._report._markers import marker_table
+
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    adata.X = adata.X - 7.0  # centred values, as Golub's: judged already logged
+    run = RunConfig(n_clusters=2)
+    cluster_samples(adata, run)
+    assert adata.uns["log2"]["applied"] is False
+    adata.uns["log2"]["applied"] = np.False_  # as read back from adata.h5ad
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    report = build_report(adata, summary, {"markers": b""}, marker_table(adata))
+    blocks = next(s for s in report.sections if s.key == "markers").blocks
+    assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "diff. of means"
+    weak = two_tissues()
+    weak.obs["type"] = pd.Categorical(np.tile(["normal", "tumour"], 9)[:17])
+    run = RunConfig()
+    cluster_samples(weak, run)
+    assert weak.uns["choose_k"]["strong"] is False
+    weak.uns["choose_k"]["strong"] = np.False_
+    summary = _summary(weak, run, {"path": "test", "simulated": False}, weak.n_vars)
+    texts = section_texts(build_report(weak, summary, {}, marker_table(weak)))
+    assert "arbitrary cut fell" in texts["markers"]
