@@ -96,6 +96,11 @@ _SRGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
 
 def _lab_or_none(colour) -> np.ndarray | None:
     """:func:`_lab` of any matplotlib colour (a user's ``'red'``); None if it is none."""
+    if isinstance(colour, str) and len(colour) == 7 and colour.startswith("#"):
+        try:
+            return _lab(colour)  # ours: no matplotlib import for a cut
+        except ValueError:
+            return None
     from matplotlib.colors import to_hex
 
     try:
