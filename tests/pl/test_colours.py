@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex
@@ -112,3 +116,15 @@ def test_cluster_palette_is_dark2_with_nothing_to_avoid_and_spreads_beyond():
     assert len(set(many)) == 12
     assert cluster_palette(12, TAB10[:2]) == many  # deterministic
     assert len(cluster_palette(30)) == 30
+
+
+def test_a_cut_beside_types_imports_no_matplotlib():
+    # picking colours away from the types' must not load matplotlib for an analysis that
+    # draws nothing (the palettes' '#rrggbb' colours are read without it)
+    code = ("import sys, gexclust as gx\n"
+            "from tests.conftest import make_planted\n"
+            "a = make_planted(); gx.tl.hclust(a); gx.tl.cut(a, n_clusters=3)\n"
+            "print(list(a.uns['cluster_colors']), 'matplotlib' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[2])
+    assert out.stdout.strip() == "['#1b9e77', '#e7298a', '#e6ab02'] False"
