@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,10 +32,10 @@ DARK2 = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a67
 def palette(n: int, *, kind: str = "category") -> list[str]:
     """``n`` distinguishable hex colours, none grey: tab10, then tab20, then evenly spaced hues.
 
-    ``kind='cluster'`` starts from Dark2 instead, so cluster colours differ from annotation ones.
+    ``kind='cluster'`` gives :func:`cluster_palette` (Dark2 first) with nothing to avoid.
     """
-    if kind == "cluster" and n <= len(DARK2):
-        return DARK2[:n]
+    if kind == "cluster":
+        return cluster_palette(n)
     if n <= len(TAB10):
         return TAB10[:n]
     if n <= len(TAB20):
@@ -46,32 +47,130 @@ def palette(n: int, *, kind: str = "category") -> list[str]:
     return colours
 
 
-def set_cluster_colors(adata: AnnData, key: str, n: int) -> None:
+#: CIELAB distance (CIE76 ΔE) from which two colours count as clearly different: Dark2's own
+#: closest pair (yellow, brown) is 31.6 apart; Dark2's orange and tab10's orange only 14.4.
+CLEAR_DELTA_E = 30.0
+
+
+def cluster_palette(n: int, avoid: Sequence[str] = ()) -> list[str]:
+    """``n`` cluster colours, each as far (CIELAB ΔE) from ``avoid`` and from the others as can be.
+
+    Clusters are drawn beside annotation colours (tab10: blue, orange, ...), and a reader
+    takes a branch's colour for the type of that colour. So colours are picked one at a time
+    from Dark2, then tab20, the next being the one farthest from the avoided and the already
+    picked colours; distances beyond :data:`CLEAR_DELTA_E` count as equal, and ties go to
+    the earlier colour, so with nothing to avoid this is Dark2 as before, and it is
+    deterministic. More clusters than those 25 colours: evenly spaced hues.
+    """
+    pool = DARK2 + TAB20
+    if n > len(pool):
+        return palette(n)
+    pool_lab = np.array([_lab(c) for c in pool])
+    taken = [lab for lab in map(_lab_or_none, avoid) if lab is not None]
+    chosen: list[int] = []
+    for _ in range(n):
+        if taken:
+            nearest = np.linalg.norm(pool_lab[:, None] - np.array(taken)[None], axis=2).min(1)
+        else:
+            nearest = np.full(len(pool), np.inf)
+        score = np.minimum(nearest, CLEAR_DELTA_E)
+        score[chosen] = -1.0
+        best = int(np.argmax(score))  # the first of equals
+        chosen.append(best)
+        taken.append(pool_lab[best])
+    return [pool[i] for i in chosen]
+
+
+def _lab(colour: str) -> np.ndarray:
+    """CIELAB (D65) of ``'#rrggbb'``: distances there follow how different colours look."""
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = _SRGB_TO_XYZ @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+_SRGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                         [0.0193, 0.1192, 0.9505]])
+
+
+def _lab_or_none(colour) -> np.ndarray | None:
+    """:func:`_lab` of any matplotlib colour (a user's ``'red'``); None if it is none."""
+    if isinstance(colour, str) and len(colour) == 7 and colour.startswith("#"):
+        try:
+            return _lab(colour)  # ours: no matplotlib import for a cut
+        except ValueError:
+            return None
+    from matplotlib.colors import to_hex
+
+    try:
+        return _lab(to_hex(colour))
+    except (TypeError, ValueError):  # the figure that draws it says what is wrong
+        return None
+
+
+def delta_e(a: str, b: str) -> float:
+    """CIE76 ΔE between two colours (any form matplotlib reads)."""
+    return float(np.linalg.norm(_lab_or_none(a) - _lab_or_none(b)))
+
+
+def set_cluster_colors(adata: AnnData, key: str, n: int, *,
+                       beside: Sequence[str] = ("type",)) -> None:
     """Write ``.uns[f'{key}_colors']`` for ``n`` clusters, keeping the user's if they fit.
 
     Rerunning a cut must not undo colours chosen by hand; as in scanpy, a list with one
-    colour per cluster is kept, any other is replaced by the cluster palette.
+    colour per cluster is kept, any other is replaced by :func:`cluster_palette`, away from
+    the colours of the ``.obs`` columns ``beside`` (the sample types, drawn beside the
+    clusters by default), so every later figure shows the clusters in these colours.
     """
     colours = adata.uns.get(f"{key}_colors")
     if colours is None or isinstance(colours, str) or len(colours) != n:
-        adata.uns[f"{key}_colors"] = palette(n, kind="cluster")
+        avoid = annotation_colours(adata, [k for k in beside if k != key])
+        adata.uns[f"{key}_colors"] = cluster_palette(n, avoid)
 
 
-def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
+def annotation_colours(adata: AnnData, keys: Sequence[str]) -> list[str]:
+    """The colours the categorical ``.obs`` columns ``keys`` are drawn in (nothing stored).
+
+    Those in ``.uns`` if one per category, else those :func:`ensure_colors` would give;
+    columns that are absent or numeric (drawn as a gradient) have none.
+    """
+    from ._labels import is_measurement
+
+    colours = []
+    for key in keys:
+        if key in adata.obs and not is_measurement(adata.obs[key]):
+            colours += _category_colours(adata, key, adata.obs)
+    return colours
+
+
+def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs",
+                  avoid: Sequence[str] | None = None) -> list[str]:
     """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or stale.
 
     One colour per category, as scanpy expects. A blank category (``''``, an empty field) is
     no label: it gets the grey of missing values, and the others get the palette they would
-    have if those samples were NaN.
+    have if those samples were NaN. With ``avoid`` (for clusters, the annotation colours
+    drawn beside them) new colours come from :func:`cluster_palette` instead.
     """
     frame = adata.obs if axis == "obs" else adata.var
+    stored = adata.uns.get(f"{key}_colors")
+    colours = _category_colours(adata, key, frame, avoid=avoid)
+    if stored is None or len(stored) != len(colours):
+        adata.uns[f"{key}_colors"] = colours
+    return colours
+
+
+def _category_colours(adata: AnnData, key: str, frame: pd.DataFrame, *,
+                      avoid: Sequence[str] | None = None) -> list[str]:
+    """``.uns[f'{key}_colors']`` if one per category, else new ones (see :func:`ensure_colors`)."""
     categories = as_categorical(frame[key]).categories
     colours = adata.uns.get(f"{key}_colors")
     if colours is None or len(colours) != len(categories):
         blank = blank_categories(categories)
-        named = iter(palette(int((~blank).sum())))
+        n_named = int((~blank).sum())
+        named = iter(palette(n_named) if avoid is None else cluster_palette(n_named, avoid))
         colours = [MISSING_COLOUR if b else next(named) for b in blank]
-        adata.uns[f"{key}_colors"] = colours
     return list(colours)
 
 

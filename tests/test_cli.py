@@ -109,7 +109,8 @@ def test_readme_example_command(tmp_path):
     from gexclust._palette import palette
 
     assert list(adata.uns["type_colors"]) == palette(len(adata.obs["type"].cat.categories))
-    assert list(adata.uns["cluster_colors"]) == palette(4, kind="cluster")
+    # Dark2 without its colours close to the five types' tab10 ones (orange, purple, lime)
+    assert list(adata.uns["cluster_colors"]) == ["#1b9e77", "#e7298a", "#e6ab02", "#a6761d"]
     Z = pd.read_csv(outdir / "linkage.csv").to_numpy()
     np.testing.assert_allclose(Z, adata.uns["hclust"]["linkage"], rtol=1e-9)
     for fig in FIGS:

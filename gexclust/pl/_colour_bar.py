@@ -10,6 +10,8 @@ import numpy as np
 from ._base import no_ticks, side_labels
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from anndata import AnnData
 
 
@@ -24,17 +26,18 @@ class ColourBar:
 
 
 def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
-                    labels: bool = False) -> ColourBar:
+                    labels: bool = False, beside: Sequence[str] = ()) -> ColourBar:
     """The strip of ``.obs[key]`` for ``rows`` (in that order); colours from ``.uns``.
 
     Colours are read from (or written to) ``.uns[f'{key}_colors']``, scanpy's convention.
     A numeric column (age, RIN) is a gradient instead, as in scanpy and pheatmap: each
     sample its own colour, grey where the value is missing; ``.uns`` is left alone. With
     ``labels`` (a clusters bar, whose codes also colour branches) whole numbers are
-    categories: one colour per cluster number.
+    categories: one colour per cluster number, and new colours are cluster colours, away
+    from those of the ``.obs`` columns ``beside`` (drawn in the same figure).
     """
     from .._labels import as_numbers, is_measurement, obs_texts
-    from .._palette import ensure_colors
+    from .._palette import annotation_colours, ensure_colors
 
     column = adata.obs[key]
     if is_measurement(column) and not labels:
@@ -44,8 +47,9 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
         return ColourBar(key, codes, gradient_colours(values, numbers))
     # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'
     names = obs_texts(column)[rows].tolist() if name_runs else None
-    return ColourBar(key, category_codes(adata, key)[rows], list(ensure_colors(adata, key)),
-                     names)
+    avoid = annotation_colours(adata, beside) if labels else None
+    return ColourBar(key, category_codes(adata, key)[rows],
+                     ensure_colors(adata, key, avoid=avoid), names)
 
 
 def drawn_key(adata: AnnData, key: str | None, *, param: str, default: str,

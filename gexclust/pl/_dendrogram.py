@@ -232,7 +232,8 @@ def dendrogram_spec(
     groups, group_colours, cut = None, None, None
     if has_clusters:
         check_labels(adata.obs[clusters], key=clusters, caller="pl.dendrogram")
-        bars.append(colour_bar_spec(adata, clusters, rows, name_runs=True, labels=True))
+        bars.append(colour_bar_spec(adata, clusters, rows, name_runs=True, labels=True,
+                                    beside=colors))
         groups = tree.per_leaf(category_codes(adata, clusters))
         group_colours = bars[-1].colours
         info = adata.uns.get(clusters)
