@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-from .cli import Progress
+from .cli import Progress, say
 
 VERSIONED = ("anndata", "numpy", "scipy", "pandas", "matplotlib", "h5py")
 #: Largest --n-top-genes: no data set has more genes, and a number beyond int64 cannot even
@@ -56,7 +56,7 @@ def run_command(args) -> int:
             _write_outputs(adata, summary, stage, formats, report=not args.no_report)
     progress("done", final=True)  # the outputs are in place: the run has succeeded
     if not args.quiet:
-        print(format_summary(adata, summary))
+        say(format_summary(adata, summary))
     return 0
 
 
@@ -301,11 +301,11 @@ def fetch_command(args) -> int:
     files = fetch_geo(args.accession, source=args.source or "matrix", platform=args.platform,
                       annotate=not args.no_annotation, cache_dir=args.cache_dir,
                       offline=args.offline)
-    print(f"{args.accession}: cached")
+    say(f"{args.accession}: cached")
     for kind, paths in files.items():
         for path in paths:
             size = Path(path).stat().st_size
-            print(f"  {kind:6s} {size / 1e6:8.2f} MB  sha256 {sha256_file(path)[:16]}  {path}")
+            say(f"  {kind:6s} {size / 1e6:8.2f} MB  sha256 {sha256_file(path)[:16]}  {path}")
     return 0
 
 

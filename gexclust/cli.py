@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             return _dispatch(args)
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (see gexclust._stop)
         return _stopped(getattr(err, "signum", signal.SIGINT))
-    except BrokenPipeError:
+    except ReaderGone:
         return _reader_gone()
     except Exception as err:
         from ._stop import first_received
@@ -214,8 +214,27 @@ def main(argv: list[str] | None = None) -> int:
             return _stopped(signum)
         if getattr(args, "debug", False):
             raise
-        print(f"gexclust: error: {_one_line(err)}", file=sys.stderr)
+        with contextlib.suppress(OSError):  # stderr's own reader may be what is gone
+            print(f"gexclust: error: {_one_line(err)}", file=sys.stderr)
         return 1
+
+
+class ReaderGone(Exception):
+    """The reader of stdout left while finished work was printed there (see :func:`say`)."""
+
+
+def say(text: str) -> None:
+    """Print ``text`` on stdout, which carries only finished work.
+
+    A broken pipe here, and only here, is the reader of stdout gone (a pager quit,
+    ``| head``): any other broken pipe, such as stderr's under a progress line, came before
+    the work was done and is an error. Flushed at once, so the error surfaces here and not in
+    Python's own flush at exit.
+    """
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        raise ReaderGone from None
 
 
 def _reader_gone() -> int:
@@ -256,7 +275,7 @@ def _dispatch(args) -> int:
     check_given(args.outdir, "OUTDIR")  # not the current folder
     paths = rebuild_report(args.outdir)  # listed in the manifest: --force may replace them
     for path in paths:
-        print(path)
+        say(str(path))
     return 0
 
 

@@ -810,6 +810,23 @@ def test_a_reader_that_leaves_early_is_one_line_not_an_error(tmp_path, small_csv
     assert sorted(p.name for p in (tmp_path / "new").iterdir()) == sorted(before)  # all there
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a closed pipe is EINVAL on Windows")
+def test_a_closed_stderr_is_not_taken_for_a_reader_of_stdout_gone(tmp_path, small_csv):
+    """Before: with stderr's reader gone ('2> >(head -1)', '2>&1 | head -1') the first
+    progress line raised BrokenPipeError, which was taken for stdout's reader leaving after
+    the work: exit 141, "the command's work was done", though the run had stopped at its
+    first step with nothing written. Only a broken stdout is that; this is an error."""
+    out = tmp_path / "out"
+    with subprocess.Popen([sys.executable, "-m", "gexclust", "run", str(small_csv), "-o",
+                           str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        proc.stderr.close()  # stderr's reader is gone before the first progress line
+        printed = proc.stdout.read()
+    assert proc.returncode == 1
+    assert printed == ""
+    assert not out.exists()
+
+
 def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     """No helper process, no temporary file: a run forks nothing and leaves TMPDIR empty."""
     import os
