@@ -183,6 +183,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     current: SoftRecord | None = None
     encodings: set[str] = set()  # of the lines outside tables, logged once
     labels: list[tuple[int, str, str]] = []  # (line, key, text) of the samples' labels
+    strays: list[tuple[int, str]] = []  # (line, text) of lines that are not SOFT, left out
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         pending: bytes | None = None
@@ -218,8 +219,9 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
             elif line.startswith("#"):
                 key, _, value = line[1:].partition("=")
                 _columns_owner(current, seen).columns[clean_label(key)] = clean_label(value)
+            elif not _starts_unmarked_table(line, _columns_owner(current, seen)):
+                strays.append((scanner.lineno, line))
             else:
-                _check_table_start(line, _columns_owner(current, seen), scanner.lineno, path)
                 pending = _read_unmarked_table(scanner, current, raw, path)
                 if on_table is not None:
                     on_table(current)
@@ -229,6 +231,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     for encoding in sorted(encodings - {"utf-8"}):
         log_encoding(f"{path}: some lines", encoding)
     warn_hidden(path, labels)
+    _warn_strays(path, strays)
     return records
 
 
@@ -255,23 +258,32 @@ def _not_soft(line: str, lineno: int, path) -> None:
     raise InputError(msg)
 
 
-def _check_table_start(line: str, record: SoftRecord, lineno: int, path) -> None:
-    """Refuse a line that is neither a SOFT line nor the header of a table without markers.
+def _starts_unmarked_table(line: str, record: SoftRecord) -> bool:
+    """Whether ``line`` is the header of a 2002-era table without begin/end markers.
 
     GEO's SOFT has four kinds of line: ``^RECORD = accession``, ``!name = value``,
     ``#column = description`` and the rows of a table. 2002-era records write their table
-    without begin/end markers right after the ``#`` lines, so its header line starts with a
-    column those lines describe (``ID_REF``, ``TAG``). Any other line (text pasted into the
-    header, a line of a damaged copy) is no data: read as such a table it was ignored
-    without a word under ``^SERIES`` and called a "second data table" of a sample or platform.
+    without markers right after the ``#`` lines, so its header starts with a column those
+    lines describe (``ID_REF``, ``TAG``). Any other line was read as such a table: ignored
+    without a word under ``^SERIES``, a "second data table" under ``^SAMPLE``.
     """
-    first = line.split("\t", 1)[0].strip()
-    if first in record.columns:
+    return line.split("\t", 1)[0].strip() in record.columns
+
+
+def _warn_strays(path, strays: list[tuple[int, str]]) -> None:
+    """One warning for the lines that are not SOFT lines, which are left out.
+
+    They hold no data (tables are checked on their own) but a user should know: GEO has
+    shipped header values wrapped onto a second line, and a damaged copy looks the same.
+    Refusing them would stop a read of real data over a line of free text.
+    """
+    if not strays:
         return
-    shown = line if len(line) <= 60 else line[:57] + "..."
-    msg = (f"{path}, line {lineno}: not a SOFT line: {shown!r}; expected '!name = value', "
-           "'#column = description', '^RECORD = accession' or a data table (a damaged copy?)")
-    raise InputError(msg)
+    line, text = strays[0]
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    more = f"; {len(strays) - 1} more such line(s) left out" if len(strays) > 1 else ""
+    logger.warning("%s, line %d: not a SOFT line, left out: %r (a value wrapped onto a new "
+                   "line, or a damaged copy?)%s", path, line, shown, more)
 
 
 def _dataset(seen: dict) -> SoftRecord | None:

@@ -164,32 +164,40 @@ def test_unmarked_table_of_2002_soft(tmp_path):
     ("^PLATFORM = GPL96\n!Platform_title", 82),
     ("^SAMPLE = GSM11805\n!Sample_title", 45110),
 ])
-def test_a_junk_line_among_record_header_lines_is_refused_naming_it(after, line, tmp_path):
+def test_a_line_that_is_not_soft_is_left_out_with_a_warning_naming_it(after, line, tmp_path,
+                                                                      caplog):
     # before: a line that is none of SOFT's (here in GSE781's family SOFT) was read as the
-    # header of a 2002-style table without markers: under ^SERIES ignored without a word
-    # (17 samples read), under ^PLATFORM or ^SAMPLE "GPL96 has a second data table"
+    # header of a 2002-style table without markers: under ^SERIES ignored without a word,
+    # under ^PLATFORM or ^SAMPLE "GPL96 has a second data table". GEO has shipped header
+    # values wrapped onto a second line, so it is free text to leave out, not a reason to
+    # refuse the data
     text = gzip.decompress(shared_file("GSE781_family.soft.gz").read_bytes()).decode()
     head, _, tail = text.partition(after)
     first, _, rest = tail.partition("\n")
     path = tmp_path / "GSE781_family.soft"
-    path.write_text(f"{head}{after}{first}\njunk from a bad copy\t1\n{rest}")
-    assert path.read_text().splitlines()[line - 1] == "junk from a bad copy\t1"
-    with pytest.raises(InputError) as caught:
-        gx.io.read_soft(path, platform="GPL96")
-    assert str(caught.value) == (
-        f"{path}, line {line}: not a SOFT line: 'junk from a bad copy\\t1'; expected "
-        "'!name = value', '#column = description', '^RECORD = accession' or a data table "
-        "(a damaged copy?)")
+    path.write_text(f"{head}{after}{first}\nwrapped text of a bad copy\t1\n{rest}")
+    assert path.read_text().splitlines()[line - 1] == "wrapped text of a bad copy\t1"
+    clean = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path, platform="GPL96")
+    assert (f"{path}, line {line}: not a SOFT line, left out: 'wrapped text of a bad copy\\t1' "
+            "(a value wrapped onto a new line, or a damaged copy?)") in caplog.text
+    assert adata.obs_names.tolist() == clean.obs_names.tolist()
+    np.testing.assert_array_equal(adata.X, clean.X)
 
 
-def test_a_junk_line_before_an_unmarked_table_is_refused(tmp_path):
+def test_a_stray_line_before_an_unmarked_table_is_not_taken_for_its_header(tmp_path, caplog):
     # the header of a 2002-style table names a column its '#' lines describe; a line that
     # does not was read as that header, and the real one as a table row
     path = tmp_path / "GSM9.txt"
-    path.write_text("^SAMPLE=GSM9\n#ID_REF = id\n#VALUE = value\nsome note\n"
+    path.write_text("^SAMPLE=GSM9\n#ID_REF = id\n#VALUE = value\nsome note\nmore note\n"
                     "ID_REF\tVALUE\nA\t1\n")
-    with pytest.raises(InputError, match=r"GSM9\.txt, line 4: not a SOFT line: 'some note'; "):
-        gx.io.read_soft(path)
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    assert (f"{path}, line 4: not a SOFT line, left out: 'some note' (a value wrapped onto a "
+            "new line, or a damaged copy?); 1 more such line(s) left out") in caplog.text
+    assert adata.var_names.tolist() == ["A"]
+    np.testing.assert_array_equal(adata.X, [[1.0]])
 
 
 def test_table_errors_name_file_record_and_line(tmp_path):
