@@ -56,13 +56,11 @@ def read_soft(
 
     Sample values are matched to platform probes by ``ID_REF``, never by position.
 
-    Characters that cannot be seen are handled as in every gexclust reader (pandas and GEOparse
-    keep them all): at either end of a line or sample label (title, source, characteristic) a
-    zero-width space (U+200B), zero-width (non-)joiner, word joiner (U+2060) or byte-order mark
-    (U+FEFF, also one starting a line of files joined with ``cat``) is stripped, as blanks are;
-    inside one it is kept (two distinct samples never become one) and a warning names the file,
-    line and line or sample label (title, source, characteristic), as it does a no-break space
-    or a line separator (U+2028/U+2029) there.
+    Characters that cannot be seen (a zero-width space, a byte-order mark starting a line of
+    files joined with ``cat``) are stripped at either end of a line or of a sample's
+    accession, title, source or characteristic, as blanks are. Inside one they are kept, so
+    two distinct samples never become one, and a warning names the file, the line and the
+    label. The rule is the same in every gexclust reader (``gexclust.io._invisible``).
 
     Parameters
     ----------
@@ -340,13 +338,11 @@ def read_series_matrix(
 ) -> AnnData:
     """Read a GEO series matrix (``GSExxx_series_matrix.txt(.gz)``) into AnnData.
 
-    Characters that cannot be seen are handled as in every gexclust reader (pandas and GEOparse
-    keep them all): at either end of a line or sample label (title, source, characteristic) a
-    zero-width space (U+200B), zero-width (non-)joiner, word joiner (U+2060) or byte-order mark
-    (U+FEFF, also one starting a line of files joined with ``cat``) is stripped, as blanks are;
-    inside one it is kept (two distinct samples never become one) and a warning names the file,
-    line and line or sample label (title, source, characteristic), as it does a no-break space
-    or a line separator (U+2028/U+2029) there.
+    Characters that cannot be seen (a zero-width space, a byte-order mark starting a line of
+    files joined with ``cat``) are stripped at either end of a line or of a sample's
+    accession, title, source or characteristic, as blanks are. Inside one they are kept, so
+    two distinct samples never become one, and a warning names the file, the line and the
+    label. The rule is the same in every gexclust reader (``gexclust.io._invisible``).
 
     Parameters
     ----------
@@ -540,12 +536,13 @@ def _matrix_names(header: bytes, path, lineno: int) -> list[str]:
     while names and not names[-1]:
         names.pop()
     if len(names) < 2:
-        msg = f"{path}: the series matrix table header {text[:60]!r} names no samples; expected ID_REF and one column per sample"  # noqa: E501
+        msg = f"{path}, line {lineno}: the series matrix table header {text[:60]!r} names no samples; expected ID_REF and one column per sample"  # noqa: E501
         raise InputError(msg)
     seen = set()
     for name in names:
         if name in seen:
-            msg = f"{path}: column {name!r} appears twice in the series matrix table header"
+            msg = (f"{path}, line {lineno}: column {name!r} appears twice in the series "
+                   "matrix table header")
             raise InputError(msg)
         seen.add(name)
     return names

@@ -77,7 +77,8 @@ def test_matrix_row_longer_than_header_is_named(matrix, tmp_path):
     with pytest.raises(InputError, match=r"^\S+: ID_REF '1053_at' has 2 values for the 1 sample\(s\) of the table header$"):  # noqa: E501
         gx.io.read_series_matrix(path)
     path.write_bytes(data.replace(b'"ID_REF"\t"GSM650992"', b'"ID_REF"\t"GSM650992"\t"GSM650992"'))
-    with pytest.raises(InputError, match=r"column 'GSM650992' appears twice in the series matrix table header$"):  # noqa: E501
+    line = data[:data.index(b'"ID_REF"\t"GSM650992"')].count(b"\n") + 1
+    with pytest.raises(InputError, match=rf"_series_matrix\.txt, line {line}: column 'GSM650992' appears twice in the series matrix table header$"):  # noqa: E501
         gx.io.read_series_matrix(path)
 
 
@@ -438,5 +439,5 @@ def test_matrix_errors_name_file_and_cause(change, message, matrix, tmp_path):
     data, _ = matrix
     path = tmp_path / "GSE26471_series_matrix.txt"
     path.write_bytes(change(data))
-    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}(, line 67)?: {message}$"):
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}(, line 6[78])?: {message}$"):
         gx.io.read_series_matrix(path)
