@@ -35,6 +35,7 @@ from ._geo_text import (
     LineScanner,
     geo_numbers,
     open_binary,
+    warn_left_out,
 )
 from ._gpl import platform_table, read_gpl
 from ._invisible import clean_label, warn_hidden
@@ -408,7 +409,9 @@ def _matrix_header(scanner: LineScanner, path):
             for encoding in sorted(encodings - {"utf-8"}):
                 log_encoding(f"{path}: some header lines", encoding)
             warn_hidden(path, labels)
-            _warn_ignored(path, ignored)
+            # GEO writes only '!Series_' and '!Sample_' lines there; GEOquery leaves out any
+            # other without a word. Not refused: the data do not need them
+            warn_left_out(path, ignored, "neither a '!Series_' nor a '!Sample_' header line")
             return meta, sample_meta
         if line.startswith("^"):
             msg = f"{path}, line {scanner.lineno}: this is a SOFT file, not a series matrix; read it with gexclust.io.read_soft"  # noqa: E501
@@ -429,21 +432,6 @@ def _matrix_header(scanner: LineScanner, path):
             raise InputError(msg)
     msg = f"{path}: no '!series_matrix_table_begin' line; not a GEO series matrix (or truncated)"
     raise InputError(msg)
-
-
-def _warn_ignored(path, ignored: list[tuple[int, str]]) -> None:
-    """Say that header lines GEO does not write were left out: the first, and how many.
-
-    GEO's series matrix header holds only '!Series_' and '!Sample_' lines; GEOquery leaves
-    out any other without a word. Not refused: what it holds is not needed to read the data.
-    """
-    if not ignored:
-        return
-    line, text = ignored[0]
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    more = f" (and {len(ignored) - 1} more such line(s))" if len(ignored) > 1 else ""
-    logger.warning("%s, line %d: %r is neither a '!Series_' nor a '!Sample_' header line; "
-                   "left out%s", path, line, shown, more)
 
 
 def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:

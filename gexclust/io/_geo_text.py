@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, BinaryIO
 from .._errors import InputError
 from .._files import GZIP_MAGIC, SizeLimited, line_too_long, open_input, too_large
 from .._limits import ENV, RATIO_GRACE, Limits, current, size_text
+from .._logging import logger
+from ._cumida_parse import _short
 
 if TYPE_CHECKING:
     import numpy as np
@@ -283,3 +285,16 @@ def line_start(buf: bytes, stop: bytes, pos: int) -> int:
 
 
 NEWLINE = ord("\n")
+
+
+def warn_left_out(path, lines: list[tuple[int, str]], why: str) -> None:
+    """One warning for the lines (line number, text) a reader left out: the first, and how many.
+
+    For lines that hold no data but that a user should know were not read (``why`` says
+    what they are): one warning per file, not one per line.
+    """
+    if not lines:
+        return
+    line, text = lines[0]
+    more = f"; {len(lines) - 1} more such line(s) left out" if len(lines) > 1 else ""
+    logger.warning("%s, line %d: %r left out: %s%s", path, line, _short(text, 60), why, more)

@@ -24,6 +24,7 @@ from ._geo_text import (
     geo_numbers,
     line_start,
     open_binary,
+    warn_left_out,
 )
 from ._invisible import clean_label, warn_hidden
 
@@ -231,7 +232,10 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     for encoding in sorted(encodings - {"utf-8"}):
         log_encoding(f"{path}: some lines", encoding)
     warn_hidden(path, labels)
-    _warn_strays(path, strays)
+    # they hold no data (tables are checked on their own), and GEO has shipped header values
+    # wrapped onto a second line: refusing them would stop a read of real data over free text
+    warn_left_out(path, strays, "not a SOFT line (a value wrapped onto a new line, or a "
+                  "damaged copy?)")
     return records
 
 
@@ -268,22 +272,6 @@ def _starts_unmarked_table(line: str, record: SoftRecord) -> bool:
     without a word under ``^SERIES``, a "second data table" under ``^SAMPLE``.
     """
     return line.split("\t", 1)[0].strip() in record.columns
-
-
-def _warn_strays(path, strays: list[tuple[int, str]]) -> None:
-    """One warning for the lines that are not SOFT lines, which are left out.
-
-    They hold no data (tables are checked on their own) but a user should know: GEO has
-    shipped header values wrapped onto a second line, and a damaged copy looks the same.
-    Refusing them would stop a read of real data over a line of free text.
-    """
-    if not strays:
-        return
-    line, text = strays[0]
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    more = f"; {len(strays) - 1} more such line(s) left out" if len(strays) > 1 else ""
-    logger.warning("%s, line %d: not a SOFT line, left out: %r (a value wrapped onto a new "
-                   "line, or a damaged copy?)%s", path, line, shown, more)
 
 
 def _dataset(seen: dict) -> SoftRecord | None:

@@ -180,7 +180,7 @@ def test_a_line_that_is_not_soft_is_left_out_with_a_warning_naming_it(after, lin
     clean = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         adata = gx.io.read_soft(path, platform="GPL96")
-    assert (f"{path}, line {line}: not a SOFT line, left out: 'wrapped text of a bad copy\\t1' "
+    assert (f"{path}, line {line}: 'wrapped text of a bad copy\\t1' left out: not a SOFT line "
             "(a value wrapped onto a new line, or a damaged copy?)") in caplog.text
     assert adata.obs_names.tolist() == clean.obs_names.tolist()
     np.testing.assert_array_equal(adata.X, clean.X)
@@ -194,7 +194,7 @@ def test_a_stray_line_before_an_unmarked_table_is_not_taken_for_its_header(tmp_p
                     "ID_REF\tVALUE\nA\t1\n")
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         adata = gx.io.read_soft(path)
-    assert (f"{path}, line 4: not a SOFT line, left out: 'some note' (a value wrapped onto a "
+    assert (f"{path}, line 4: 'some note' left out: not a SOFT line (a value wrapped onto a "
             "new line, or a damaged copy?); 1 more such line(s) left out") in caplog.text
     assert adata.var_names.tolist() == ["A"]
     np.testing.assert_array_equal(adata.X, [[1.0]])
@@ -434,5 +434,5 @@ def test_a_series_matrix_header_line_geo_does_not_write_is_named(tmp_path, caplo
         adata = gx.io.read_series_matrix(path)
     assert adata.obs["title"].tolist() == ["HeLa U133_Plus2 gene expression"]
     assert caplog.messages == [
-        f"{path}, line 10: '!junk line from a bad copy' is neither a '!Series_' nor a "
-        "'!Sample_' header line; left out (and 1 more such line(s))"]
+        f"{path}, line 10: '!junk line from a bad copy' left out: neither a '!Series_' nor a "
+        "'!Sample_' header line; 1 more such line(s) left out"]
