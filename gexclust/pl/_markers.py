@@ -45,7 +45,9 @@ def markers(
     adata
         Annotated data matrix, ideally log2 expression (see :func:`~gexclust.tl.markers`).
     groupby
-        ``.obs`` column with the groups; colours from ``.uns[f'{groupby}_colors']``.
+        ``.obs`` column with the groups; colours from ``.uns[f'{groupby}_colors']``, or
+        picked (as :func:`~gexclust.tl.cut` picks cluster colours, away from
+        ``'type'``'s) and stored there, so every figure shows a group in one colour.
     n_genes
         Top up-regulated genes per group.
     layer
@@ -87,7 +89,7 @@ def markers(
     >>> len(fig.axes[1].collections[0].get_offsets())  # 3 groups x (3 x 2) genes
     18
     """
-    from .._palette import ensure_colors
+    from .._palette import group_colors
     from ..tl._markers import log2_fold_change, ranked_markers
     from ._labels import gene_labels, var_positions
 
@@ -103,7 +105,7 @@ def markers(
     marks = table.drop_duplicates("gene")["group"].tolist()
     scale = values.scale
     names = ranked.groups.categories.astype(str)
-    colours = dict(zip(names, ensure_colors(adata, groupby), strict=True))
+    colours = dict(zip(names, group_colors(adata, groupby), strict=True))
     # z-scores nothing can undo have no fold changes (tl.markers warns): colour by the
     # difference of means in standard deviations instead, and say so
     in_sd = scale[0] == "z-scores"
