@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import finish, mark_simulated, new_figure, no_ticks, side_labels
+from ._base import (
+    colour_strip,
+    finish,
+    mark_simulated,
+    new_figure,
+    no_ticks,
+    side_labels,
+    strip_layout,
+)
 
 if TYPE_CHECKING:
     from anndata import AnnData
@@ -177,11 +185,7 @@ def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
     """Draw ``spec`` into a new figure and return it."""
     n_rows, n_groups = spec.shown.shape
     fig = new_figure(figsize or (2.6 + 0.75 * n_groups, 1.6 + 0.22 * n_rows), show=show)
-    grid = fig.add_gridspec(2, 2, height_ratios=[0.25, n_rows * 0.22], width_ratios=[20, 1],
-                            hspace=0.02, wspace=0.05)
-    top = fig.add_subplot(grid[0, 0])
-    ax = fig.add_subplot(grid[1, 0])
-    cax = fig.add_subplot(grid[1, 1])
+    top, ax, cax = strip_layout(fig, strip=0.25, main=n_rows * 0.22, hspace=0.02)
     # colours centred on 0 when rows are (z-scores, or centred means)
     limit = np.abs(spec.shown).max() if spec.scale_rows and spec.shown.shape[1] > 1 else None
     image = ax.imshow(spec.shown, aspect="auto", cmap=spec.cmap, interpolation="nearest",
@@ -191,7 +195,7 @@ def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
     no_ticks(ax)
     side_labels(ax, spec.row_labels, side="left", fontsize=7, positions=np.arange(n_rows))
     side_labels(ax, spec.column_labels, side="bottom", fontsize=8, positions=np.arange(n_groups))
-    _group_strip(top, spec.group_colours)
+    colour_strip(top, spec.group_colours, frame=False)
     fig.colorbar(image, cax=cax, label=spec.colour_label)
     top.set_title(spec.title, fontsize=10)
     mark_simulated(fig, spec.simulated)
@@ -221,14 +225,3 @@ def _annotate(ax, image, means: np.ndarray, shown: np.ndarray) -> None:
     for (i, j), value in np.ndenumerate(means):
         ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=6,
                 color="white" if luminance[i, j] < 0.5 else "black")
-
-
-def _group_strip(ax, colours: list[str]) -> None:
-    from matplotlib.colors import ListedColormap
-
-    n_groups = len(colours)
-    ax.imshow(np.arange(n_groups)[None, :], aspect="auto", cmap=ListedColormap(colours),
-              vmin=-0.5, vmax=n_groups - 0.5)
-    no_ticks(ax)
-    for spine in ax.spines.values():
-        spine.set_visible(False)

@@ -8,7 +8,15 @@ import os
 import numpy as np
 from anndata import AnnData
 
-from ._base import finish, mark_simulated, new_figure, no_ticks, side_labels
+from ._base import (
+    colour_strip,
+    finish,
+    mark_simulated,
+    new_figure,
+    no_ticks,
+    side_labels,
+    strip_layout,
+)
 
 #: -log10 adjusted p-values above this are drawn at full size.
 MAX_SIGNIFICANCE = 10.0
@@ -169,17 +177,10 @@ def colour_limit(fold: np.ndarray, vmax: float | None, *, ratios: bool = True) -
 
 def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, groupby, cmap,
           figsize, show, effect, vmax=None):
-    from matplotlib.colors import ListedColormap
-
     n_groups, n_genes = fold.shape
     fig = new_figure(figsize or (2.8 + 0.28 * n_genes, 2.2 + 0.35 * n_groups), show=show)
-    grid = fig.add_gridspec(2, 2, height_ratios=[0.15, 0.35 * n_groups], width_ratios=[20, 1],
-                            hspace=0.03, wspace=0.05)
-    strip, ax, cax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(
-        grid[1, 1])
-    strip.imshow(np.arange(n_genes)[None, :], aspect="auto", interpolation="nearest",
-                 cmap=ListedColormap(strip_colours), vmin=-0.5, vmax=n_genes - 0.5)
-    no_ticks(strip)
+    strip, ax, cax = strip_layout(fig, strip=0.15, main=0.35 * n_groups, hspace=0.03)
+    colour_strip(strip, strip_colours)
     strip.set_title(f"Top markers per {groupby}: {effect} (colour), "
                     "-log10 adj. p (size)", fontsize=9)
     x, y = np.meshgrid(np.arange(n_genes), np.arange(n_groups))
