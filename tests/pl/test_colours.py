@@ -280,3 +280,26 @@ def test_a_view_is_drawn_without_becoming_a_copy(caplog):
         "#1b9e77", "#e7298a"]
     gx.pl.cluster_heatmap(adata, groupby="mine", n_genes=2)
     assert list(adata.uns["mine_colors"])[:2] == ["#1b9e77", "#e7298a"]
+
+
+def test_pl_consensus_draws_the_classes_in_the_colours_every_other_figure_gives_them():
+    # before: tl.consensus stored .uns['consensus_colors'] away from the types (green, pink,
+    # yellow, brown for k = 4), but pl.consensus drew its class bar in plain Dark2 (green,
+    # orange, purple, pink): class 2 was pink in the dendrogram, orange in pl.consensus
+    adata = gx.datasets.gse9476_example()
+    gx.pp.select_variable(adata, n_top=300, subset=True)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, progress=False)
+    gx.tl.hclust(adata)
+    fig = gx.pl.consensus(adata)
+    bar = fig.axes[0]
+    codes = np.asarray(bar.get_images()[0].get_array())[0]
+    drawn = pixels(fig)
+    classes = [hex_at(fig, drawn, bar, int(np.flatnonzero(codes == c)[0]) + 0.5, 0.5)
+               for c in range(4)]
+    tree = dendrogram_group_colours(gx.pl.dendrogram(adata, clusters="consensus"), adata,
+                                    "consensus")
+    assert classes == tree == ["#1b9e77", "#e7298a", "#e6ab02", "#a6761d"]
+    assert list(adata.uns["consensus_colors"]) == classes
+    # another k's classes are no .obs column: Dark2 in order, as before
+    other = gx.pl.consensus(adata, k=2)
+    assert list(other.axes[0].get_images()[0].cmap.colors) == ["#1b9e77", "#d95f02"]
