@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colorsys
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -114,8 +115,13 @@ def delta_e(a: str, b: str) -> float:
     return float(np.linalg.norm(_lab_or_none(a) - _lab_or_none(b)))
 
 
+#: The ``.obs`` columns clusters are drawn beside by default (the sample types): new cluster
+#: colours keep away from theirs, whether :func:`tl.cut <gexclust.tl.cut>` or a figure picks them.
+TYPE_COLUMNS = ("type",)
+
+
 def set_cluster_colors(adata: AnnData, key: str, n: int, *,
-                       beside: Sequence[str] = ("type",)) -> None:
+                       beside: Sequence[str] = TYPE_COLUMNS) -> None:
     """Write ``.uns[f'{key}_colors']`` for ``n`` clusters, keeping the user's if they fit.
 
     Rerunning a cut must not undo colours chosen by hand; as in scanpy, a list with one
@@ -129,11 +135,25 @@ def set_cluster_colors(adata: AnnData, key: str, n: int, *,
         adata.uns[f"{key}_colors"] = cluster_palette(n, avoid)
 
 
+def group_colors(adata: AnnData, key: str) -> list[str]:
+    """The colours of the groups ``.obs[key]`` of a figure that draws no other column.
+
+    The groups of :func:`~gexclust.pl.markers` and :func:`~gexclust.pl.cluster_heatmap` are
+    clusters: new colours are picked as :func:`tl.cut <gexclust.tl.cut>` and the dendrogram
+    pick them, away from the types' (:data:`TYPE_COLUMNS`), so whichever figure comes
+    first, the clusters get the same colours. The types themselves keep the category palette.
+    """
+    if key in TYPE_COLUMNS:
+        return ensure_colors(adata, key)
+    return ensure_colors(adata, key, avoid=annotation_colours(adata, TYPE_COLUMNS))
+
+
 def annotation_colours(adata: AnnData, keys: Sequence[str]) -> list[str]:
     """The colours the categorical ``.obs`` columns ``keys`` are drawn in (nothing stored).
 
-    Those in ``.uns`` if one per category, else those :func:`ensure_colors` would give;
-    columns that are absent or numeric (drawn as a gradient) have none.
+    Those in ``.uns`` if usable (one valid colour per category), else those
+    :func:`ensure_colors` would give; columns that are absent or numeric (drawn as a
+    gradient) have none.
     """
     from ._labels import is_measurement
 
@@ -146,32 +166,83 @@ def annotation_colours(adata: AnnData, keys: Sequence[str]) -> list[str]:
 
 def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs",
                   avoid: Sequence[str] | None = None) -> list[str]:
-    """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or stale.
+    """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or unusable.
 
-    One colour per category, as scanpy expects. A blank category (``''``, an empty field) is
-    no label: it gets the grey of missing values, and the others get the palette they would
+    Every figure reads a column's colours here, so all figures of a session agree: the
+    stored list when it has one valid colour per category, else new colours, stored once
+    (not on a view, which would make it a copy of its own: there they are picked again,
+    the same, by each figure). A stored list is never re-picked while it is usable, even
+    if gexclust picked it and a later figure draws another column of similar colours
+    beside it: the clusters keep their colours from figure to figure. A list of another
+    length, or with a value matplotlib cannot draw (scanpy warns and replaces it too), is
+    replaced with a warning naming it. A blank category (``''``, an empty field) is no
+    label: it gets the grey of missing values, and the others get the palette they would
     have if those samples were NaN. With ``avoid`` (for clusters, the annotation colours
     drawn beside them) new colours come from :func:`cluster_palette` instead.
     """
     frame = adata.obs if axis == "obs" else adata.var
     stored = adata.uns.get(f"{key}_colors")
     colours = _category_colours(adata, key, frame, avoid=avoid)
-    if stored is None or len(stored) != len(colours):
+    if not adata.is_view and not _same(stored, colours):
         adata.uns[f"{key}_colors"] = colours
     return colours
 
 
+def _same(stored, colours: list[str]) -> bool:
+    return (stored is not None and not isinstance(stored, str) and len(stored) == len(colours)
+            and all(str(a) == str(b) for a, b in zip(stored, colours, strict=True)))
+
+
 def _category_colours(adata: AnnData, key: str, frame: pd.DataFrame, *,
                       avoid: Sequence[str] | None = None) -> list[str]:
-    """``.uns[f'{key}_colors']`` if one per category, else new ones (see :func:`ensure_colors`)."""
+    """``.uns[f'{key}_colors']`` if usable, else new ones (see :func:`ensure_colors`)."""
     categories = as_categorical(frame[key]).categories
-    colours = adata.uns.get(f"{key}_colors")
-    if colours is None or len(colours) != len(categories):
-        blank = blank_categories(categories)
-        n_named = int((~blank).sum())
-        named = iter(palette(n_named) if avoid is None else cluster_palette(n_named, avoid))
-        colours = [MISSING_COLOUR if b else next(named) for b in blank]
-    return list(colours)
+    stored = usable_colours(adata, key, len(categories))
+    if stored is not None:
+        return stored
+    blank = blank_categories(categories)
+    n_named = int((~blank).sum())
+    named = iter(palette(n_named) if avoid is None else cluster_palette(n_named, avoid))
+    return [MISSING_COLOUR if b else next(named) for b in blank]
+
+
+def usable_colours(adata: AnnData, key: str, n: int) -> list | None:
+    """``.uns[f'{key}_colors']`` as a list if it holds ``n`` valid colours, else None.
+
+    A list of another length, a single string or a value that is no colour (a typo,
+    ``'notacolour'``, which matplotlib refused only when the figure was drawn, naming no
+    column) is warned about, naming the key, and not used.
+    """
+    from ._logging import logger
+
+    stored = adata.uns.get(f"{key}_colors")
+    if stored is None:
+        return None
+    where = f".uns[{key + '_colors'!r}]"
+    if isinstance(stored, str) or len(stored) != n:
+        size = "a single string" if isinstance(stored, str) else f"{len(stored)} colour(s)"
+        logger.warning("%s holds %s for the %d categories of %r: new colours are picked",
+                       where, size, n, key)
+        return None
+    colours = list(stored)
+    bad = [c for c in colours if not _is_colour(c)]
+    if bad:
+        logger.warning("%s: %r is not a colour matplotlib can draw (%d such value(s)): new "
+                       "colours are picked for %r", where, bad[0], len(bad), key)
+        return None
+    return colours
+
+
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _is_colour(colour) -> bool:
+    """Whether matplotlib can draw ``colour``; ``'#rrggbb'`` is read without importing it."""
+    if isinstance(colour, str) and _HEX.fullmatch(colour):
+        return True
+    from matplotlib.colors import is_color_like
+
+    return bool(is_color_like(colour))
 
 
 def label_codes(column) -> np.ndarray:

@@ -137,6 +137,36 @@ def no_ticks(*axes) -> None:
         ax.set_yticks([])
 
 
+def no_frame(*axes) -> None:
+    """Hide the frame (the four spines) of ``axes``."""
+    for ax in axes:
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+
+
+def strip_layout(fig, *, strip: float, main: float, hspace: float) -> tuple:
+    """Axes of a heatmap or dot plot: the groups' colour strip above, the plot, its colour bar.
+
+    ``strip`` and ``main`` are the heights (ratios) of the two rows. Returns
+    ``(strip_ax, ax, colour_bar_ax)``, added to ``fig`` in that order.
+    """
+    grid = fig.add_gridspec(2, 2, height_ratios=[strip, main], width_ratios=[20, 1],
+                            hspace=hspace, wspace=0.05)
+    return fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
+
+
+def colour_strip(ax, colours, *, frame: bool = True) -> None:
+    """Fill ``ax`` with one cell per colour, left to right, without ticks (and ``frame``)."""
+    from matplotlib.colors import ListedColormap
+
+    n = len(colours)
+    ax.imshow(np.arange(n)[None, :], aspect="auto", interpolation="nearest",
+              cmap=ListedColormap(colours), vmin=-0.5, vmax=n - 0.5)
+    no_ticks(ax)
+    if not frame:
+        no_frame(ax)
+
+
 def labels_of(ax, side: str) -> list:
     """The Texts that :func:`side_labels` put on ``side`` of ``ax``, in order."""
     return [t for t in ax.texts if t.get_gid() == f"{LABEL_GID}-{side}"]

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import finish, mark_simulated, new_figure, no_ticks, side_labels
+from ._base import (
+    colour_strip,
+    finish,
+    mark_simulated,
+    new_figure,
+    no_ticks,
+    side_labels,
+    strip_layout,
+)
 
 if TYPE_CHECKING:
     from anndata import AnnData
@@ -64,7 +72,7 @@ def cluster_heatmap(
     groupby
         ``.obs`` column of the clusters (categorical or plain strings); empty groups and
         samples without a group are left out. With a single group there are no markers, and
-        the most variable genes are shown instead.
+        the most variable genes are shown instead. Colours as in :func:`markers`.
     n_genes
         Marker genes per cluster.
     layer
@@ -133,7 +141,7 @@ def cluster_heatmap_spec(
     cmap: str = "RdBu_r",
 ) -> ClusterHeatmapSpec:
     """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
-    from .._palette import ensure_colors
+    from .._palette import group_colors
     from .._utils import column_mean_sd
     from ..tl._markers import ranked_markers
     from ._labels import gene_labels, var_positions
@@ -161,7 +169,7 @@ def cluster_heatmap_spec(
         genes = np.argsort(-column_mean_sd(X, ddof=0)[1], kind="stable")[:n_genes]
         title = f"One {groupby} only: mean of the {len(genes)} most variable genes"
     means = np.stack([X[codes == g][:, genes].mean(axis=0) for g in present], axis=1)
-    colours = ensure_colors(adata, groupby)
+    colours = group_colors(adata, groupby)
     shown, colour_label = _row_scaled(means, what) if scale_rows else (means, f"mean {what}")
     return ClusterHeatmapSpec(
         means=means, shown=shown, scale_rows=scale_rows, colour_label=colour_label,
@@ -177,11 +185,7 @@ def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
     """Draw ``spec`` into a new figure and return it."""
     n_rows, n_groups = spec.shown.shape
     fig = new_figure(figsize or (2.6 + 0.75 * n_groups, 1.6 + 0.22 * n_rows), show=show)
-    grid = fig.add_gridspec(2, 2, height_ratios=[0.25, n_rows * 0.22], width_ratios=[20, 1],
-                            hspace=0.02, wspace=0.05)
-    top = fig.add_subplot(grid[0, 0])
-    ax = fig.add_subplot(grid[1, 0])
-    cax = fig.add_subplot(grid[1, 1])
+    top, ax, cax = strip_layout(fig, strip=0.25, main=n_rows * 0.22, hspace=0.02)
     # colours centred on 0 when rows are (z-scores, or centred means)
     limit = np.abs(spec.shown).max() if spec.scale_rows and spec.shown.shape[1] > 1 else None
     image = ax.imshow(spec.shown, aspect="auto", cmap=spec.cmap, interpolation="nearest",
@@ -191,7 +195,7 @@ def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
     no_ticks(ax)
     side_labels(ax, spec.row_labels, side="left", fontsize=7, positions=np.arange(n_rows))
     side_labels(ax, spec.column_labels, side="bottom", fontsize=8, positions=np.arange(n_groups))
-    _group_strip(top, spec.group_colours)
+    colour_strip(top, spec.group_colours, frame=False)
     fig.colorbar(image, cax=cax, label=spec.colour_label)
     top.set_title(spec.title, fontsize=10)
     mark_simulated(fig, spec.simulated)
@@ -221,14 +225,3 @@ def _annotate(ax, image, means: np.ndarray, shown: np.ndarray) -> None:
     for (i, j), value in np.ndenumerate(means):
         ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=6,
                 color="white" if luminance[i, j] < 0.5 else "black")
-
-
-def _group_strip(ax, colours: list[str]) -> None:
-    from matplotlib.colors import ListedColormap
-
-    n_groups = len(colours)
-    ax.imshow(np.arange(n_groups)[None, :], aspect="auto", cmap=ListedColormap(colours),
-              vmin=-0.5, vmax=n_groups - 0.5)
-    no_ticks(ax)
-    for spine in ax.spines.values():
-        spine.set_visible(False)

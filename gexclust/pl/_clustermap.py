@@ -14,7 +14,16 @@ import numpy as np
 
 from .._checks import check_positive, check_whole
 from .._labels import check_labels
-from ._base import DPI, finish, leaf_fontsize, mark_simulated, new_figure, no_ticks, side_labels
+from ._base import (
+    DPI,
+    finish,
+    leaf_fontsize,
+    mark_simulated,
+    new_figure,
+    no_frame,
+    no_ticks,
+    side_labels,
+)
 from ._colour_bar import (
     ColourBar,
     colour_bar_spec,
@@ -268,9 +277,7 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     # axes are aligned by their limits, not shared, which keeps layout cheap
     no_ticks(heat, left, top)
     _axis_labels(heat, spec.sample_labels, spec.gene_labels)
-    for ax in (left, top):
-        for spine in ax.spines.values():
-            spine.set_visible(False)
+    no_frame(left, top)
     corner = fig.add_subplot(grid[0, 0])
     corner.axis("off")
     cax = corner.inset_axes((0.1, 0.6, 0.8, 0.12))

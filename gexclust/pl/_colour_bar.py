@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import no_ticks, side_labels
+from ._base import no_frame, no_ticks, side_labels
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -174,8 +174,7 @@ def draw_colour_bar(ax, bar: ColourBar, *, vertical: bool = False) -> None:
         side_labels(ax, [bar.label], side="bottom", rotation=90, fontsize=8, positions=[0.5])
     else:
         side_labels(ax, [bar.label], side="left", fontsize=8, positions=[0.5])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    no_frame(ax)
     if bar.run_names is not None:
         _name_runs(ax, bar.run_names)
 

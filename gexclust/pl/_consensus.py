@@ -29,11 +29,13 @@ def consensus(
     """Plot :func:`gexclust.tl.consensus`: the consensus matrix, the CDFs and PAC.
 
     Left: the consensus matrix at ``k`` (white 0 to dark blue 1), samples ordered by the tree
-    of 1 - consensus, with the consensus classes as a colour bar. Right: the CDF of the
-    consensus values for every k (a clean split is a step at 0 and 1) and PAC per k, with the
-    recommended k marked. The figure grows with the samples, which are named, up to 200;
-    beyond, it stays at that size without names. A result computed on other samples or values
-    (a subset, or ``pp.scale`` since) is refused with a ``ValueError`` saying to rerun it.
+    of 1 - consensus, with the consensus classes as a colour bar (at the recommended k in the
+    colours of ``.obs[key]``, as every figure draws that column; at another k Dark2).
+    Right: the CDF of the consensus values for every k (a clean split is a step at 0 and 1)
+    and PAC per k, with the recommended k marked. The figure grows with the samples, which
+    are named, up to 200; beyond, it stays at that size without names. A result computed on
+    other samples or values (a subset, or ``pp.scale`` since) is refused with a
+    ``ValueError`` saying to rerun it.
 
     Parameters
     ----------
@@ -52,7 +54,8 @@ def consensus(
 
     Returns
     -------
-    The Figure.
+    The Figure. ``adata`` is not changed except for missing colours
+    (``.uns[f'{key}_colors']``, when ``.obs[key]`` has none).
 
     Examples
     --------
@@ -102,7 +105,8 @@ def consensus(
     heat_ax.set_yticks([])
     fig.colorbar(image, ax=heat_ax, fraction=0.04, pad=0.02, label="consensus")
     bar_ax.imshow((classes[order] - 1)[None, :], aspect="auto", interpolation="nearest",
-                  cmap=ListedColormap(palette(k, kind="cluster")), vmin=-0.5, vmax=k - 0.5,
+                  cmap=ListedColormap(_class_colours(adata, key, classes, k)), vmin=-0.5,
+                  vmax=k - 0.5,
                   extent=(0, n, 0, 1))
     bar_ax.set_axis_off()
     bar_ax.set_title(f"consensus matrix, k = {k}", fontsize=10)
@@ -131,3 +135,19 @@ def consensus(
     mark_simulated(fig, adata.uns.get("simulated") is not None)
     finish(fig, show=show, save=save)
     return fig
+
+
+def _class_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> list[str]:
+    """Colours of the consensus classes 1..k: those of ``.obs[key]`` when it holds them.
+
+    :func:`~gexclust.tl.consensus` writes the classes of the recommended k to ``.obs[key]``
+    with colours (away from the types', as :func:`~gexclust.tl.cut`), and every other figure
+    draws that column in them; the classes of another k are no column: Dark2 in order.
+    """
+    from .._palette import as_categorical, group_colors, label_codes, palette
+
+    column = adata.obs.get(key)
+    if column is not None and len(as_categorical(column).categories) == k and np.array_equal(
+            label_codes(column) + 1, classes):
+        return group_colors(adata, key)
+    return palette(k, kind="cluster")

@@ -237,8 +237,10 @@ def dendrogram_spec(
         groups = tree.per_leaf(category_codes(adata, clusters))
         group_colours = bars[-1].colours
         info = adata.uns.get(clusters)
-        if (show_cut and _cut_of_this_tree(info, key, len(bars[-1].colours), adata.uns[key],
-                                           clusters)
+        # clusters with samples: a category no sample has (added by hand, or left by a
+        # subset) is no cluster of the cut, and hid the cut line when counted
+        n_found = len(np.unique(groups[groups >= 0]))
+        if (show_cut and _cut_of_this_tree(info, key, n_found, adata.uns[key], clusters)
                 and _height_gives(tree.linkage, float(info["threshold"]), groups)):
             cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
     labels = obs_texts(adata.obs[leaf_labels]) if leaf_labels else adata.obs_names

@@ -8,7 +8,15 @@ import os
 import numpy as np
 from anndata import AnnData
 
-from ._base import finish, mark_simulated, new_figure, no_ticks, side_labels
+from ._base import (
+    colour_strip,
+    finish,
+    mark_simulated,
+    new_figure,
+    no_ticks,
+    side_labels,
+    strip_layout,
+)
 
 #: -log10 adjusted p-values above this are drawn at full size.
 MAX_SIGNIFICANCE = 10.0
@@ -45,7 +53,9 @@ def markers(
     adata
         Annotated data matrix, ideally log2 expression (see :func:`~gexclust.tl.markers`).
     groupby
-        ``.obs`` column with the groups; colours from ``.uns[f'{groupby}_colors']``.
+        ``.obs`` column with the groups; colours from ``.uns[f'{groupby}_colors']``, or
+        picked (as :func:`~gexclust.tl.cut` picks cluster colours, away from
+        ``'type'``'s) and stored there, so every figure shows a group in one colour.
     n_genes
         Top up-regulated genes per group.
     layer
@@ -87,7 +97,7 @@ def markers(
     >>> len(fig.axes[1].collections[0].get_offsets())  # 3 groups x (3 x 2) genes
     18
     """
-    from .._palette import ensure_colors
+    from .._palette import group_colors
     from ..tl._markers import log2_fold_change, ranked_markers
     from ._labels import gene_labels, var_positions
 
@@ -103,7 +113,7 @@ def markers(
     marks = table.drop_duplicates("gene")["group"].tolist()
     scale = values.scale
     names = ranked.groups.categories.astype(str)
-    colours = dict(zip(names, ensure_colors(adata, groupby), strict=True))
+    colours = dict(zip(names, group_colors(adata, groupby), strict=True))
     # z-scores nothing can undo have no fold changes (tl.markers warns): colour by the
     # difference of means in standard deviations instead, and say so
     in_sd = scale[0] == "z-scores"
@@ -167,17 +177,10 @@ def colour_limit(fold: np.ndarray, vmax: float | None, *, ratios: bool = True) -
 
 def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, groupby, cmap,
           figsize, show, effect, vmax=None):
-    from matplotlib.colors import ListedColormap
-
     n_groups, n_genes = fold.shape
     fig = new_figure(figsize or (2.8 + 0.28 * n_genes, 2.2 + 0.35 * n_groups), show=show)
-    grid = fig.add_gridspec(2, 2, height_ratios=[0.15, 0.35 * n_groups], width_ratios=[20, 1],
-                            hspace=0.03, wspace=0.05)
-    strip, ax, cax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(
-        grid[1, 1])
-    strip.imshow(np.arange(n_genes)[None, :], aspect="auto", interpolation="nearest",
-                 cmap=ListedColormap(strip_colours), vmin=-0.5, vmax=n_genes - 0.5)
-    no_ticks(strip)
+    strip, ax, cax = strip_layout(fig, strip=0.15, main=0.35 * n_groups, hspace=0.03)
+    colour_strip(strip, strip_colours)
     strip.set_title(f"Top markers per {groupby}: {effect} (colour), "
                     "-log10 adj. p (size)", fontsize=9)
     x, y = np.meshgrid(np.arange(n_genes), np.arange(n_groups))

@@ -128,3 +128,178 @@ def test_a_cut_beside_types_imports_no_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).parents[2])
     assert out.stdout.strip() == "['#1b9e77', '#e7298a', '#e6ab02'] False"
+
+
+# --- one column, the same colours in every figure (pl31) -----------------------------------
+
+def clustered_example():
+    adata = gx.datasets.gse9476_example()
+    gx.pp.scale(adata)
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    # a clusters column gexclust did not write (the user's, or scanpy's leiden): no colours
+    adata.obs["mine"] = adata.obs["cluster"].map({"1": "a", "2": "b", "3": "c"}).astype(
+        "category")
+    return adata
+
+
+def pixels(fig):
+    """The figure as drawn: an RGB array, as its PNG would hold it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3]
+
+
+def hex_at(fig, drawn, ax, x, y) -> str:
+    """Colour of the pixel at data point (x, y) of ``ax``."""
+    px, py = ax.transData.transform((x, y))
+    row = drawn.shape[0] - 1 - round(py)  # display y runs up, image rows down
+    return to_hex(drawn[row, round(px)] / 255)
+
+
+def heatmap_group_colours(fig, n_groups) -> list[str]:
+    drawn, strip = pixels(fig), fig.axes[0]
+    return [hex_at(fig, drawn, strip, g, 0) for g in range(n_groups)]
+
+
+def markers_group_colours(fig, n_groups) -> list[str]:
+    from gexclust.pl._base import labels_of
+
+    texts = labels_of(fig.axes[1], "left")
+    assert len(texts) == n_groups
+    return [to_hex(t.get_color()) for t in texts]
+
+
+def dendrogram_group_colours(ax, adata, key) -> list[str]:
+    """Colour drawn in the clusters bar under the first leaf of each cluster, by category."""
+    fig = ax.figure
+    drawn, bar = pixels(fig), fig.axes[-1]
+    from gexclust.tl._tree_access import get_tree
+
+    rows = get_tree(adata, "hclust", axis="obs").leaf_rows  # samples left to right
+    codes = adata.obs[key].cat.codes.to_numpy()[rows]
+    return [hex_at(fig, drawn, bar, int(np.flatnonzero(codes == c)[0]) + 0.5, 0.5)
+            for c in range(len(adata.obs[key].cat.categories))]
+
+
+def test_a_clusters_column_without_colours_is_drawn_alike_whichever_figure_comes_first():
+    # before: pl.cluster_heatmap and pl.markers gave a column without colours tab10 (the
+    # types' colours) and stored them, while pl.dendrogram picked Dark2 away from the types:
+    # 'mine' a, b, c was blue, orange, green after a heatmap, green, pink, yellow after a
+    # dendrogram, and every later figure followed whichever came first
+    first = clustered_example()
+    heat = heatmap_group_colours(gx.pl.cluster_heatmap(first, groupby="mine", n_genes=2), 3)
+    ax = gx.pl.dendrogram(first, clusters="mine")
+    tree = dendrogram_group_colours(ax, first, "mine")
+    dots = markers_group_colours(gx.pl.markers(first, groupby="mine", n_genes=2), 3)
+    assert heat == tree == dots == ["#1b9e77", "#e7298a", "#e6ab02"]
+    assert list(first.uns["mine_colors"]) == heat
+
+    second = clustered_example()
+    ax = gx.pl.dendrogram(second, clusters="mine")
+    assert dendrogram_group_colours(ax, second, "mine") == tree
+    fig = gx.pl.cluster_heatmap(second, groupby="mine", n_genes=2)
+    assert heatmap_group_colours(fig, 3) == heat
+    assert closest(heat, second.uns["type_colors"]) >= MIN_DELTA_E
+
+
+def test_the_types_keep_their_own_palette_as_groups():
+    adata = clustered_example()
+    fig = gx.pl.markers(adata, groupby="type", n_genes=2)
+    n = len(adata.obs["type"].cat.categories)
+    assert markers_group_colours(fig, n) == TAB10[:n] == list(adata.uns["type_colors"])
+
+
+def test_invalid_stored_colours_are_replaced_with_a_warning_naming_them(caplog):
+    # before: 'notacolour' stopped every figure as it was drawn, with matplotlib's
+    # "Invalid RGBA argument: 'notacolour'", naming no column
+    adata = clustered_example()
+    adata.uns["cluster_colors"] = ["#ff0000", "notacolour", "blue"]
+    with caplog.at_level("WARNING", logger="gexclust"):
+        fig = gx.pl.cluster_heatmap(adata, n_genes=2)
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        ".uns['cluster_colors']: 'notacolour' is not a colour matplotlib can draw (1 such "
+        "value(s)): new colours are picked for 'cluster'")
+    assert heatmap_group_colours(fig, 3) == ["#1b9e77", "#e7298a", "#e6ab02"]
+    assert list(adata.uns["cluster_colors"]) == ["#1b9e77", "#e7298a", "#e6ab02"]
+    caplog.clear()
+    ax = gx.pl.dendrogram(adata)  # stored now: no second warning, the same colours
+    assert not caplog.records
+    assert dendrogram_group_colours(ax, adata, "cluster") == ["#1b9e77", "#e7298a", "#e6ab02"]
+
+
+def test_named_and_rgb_colours_set_by_hand_are_drawn_as_given():
+    adata = clustered_example()
+    adata.uns["cluster_colors"] = ["red", (0.0, 0.0, 1.0), "#00ff00"]
+    fig = gx.pl.cluster_heatmap(adata, n_genes=2)
+    ax = gx.pl.dendrogram(adata)
+    assert heatmap_group_colours(fig, 3) == ["#ff0000", "#0000ff", "#00ff00"]
+    assert dendrogram_group_colours(ax, adata, "cluster") == ["#ff0000", "#0000ff", "#00ff00"]
+    assert list(adata.uns["cluster_colors"]) == ["red", (0.0, 0.0, 1.0), "#00ff00"]
+
+
+def test_a_colour_list_of_another_length_is_replaced_with_a_warning(caplog):
+    # before: replaced silently, so colours set by hand for 4 clusters were lost unsaid
+    adata = clustered_example()
+    adata.uns["cluster_colors"] = ["#000000", "#111111", "#222222", "#333333"]
+    with caplog.at_level("WARNING", logger="gexclust"):
+        fig = gx.pl.markers(adata, n_genes=2)
+    (record,) = caplog.records
+    assert record.getMessage() == (".uns['cluster_colors'] holds 4 colour(s) for the 3 "
+                                   "categories of 'cluster': new colours are picked")
+    assert markers_group_colours(fig, 3) == ["#1b9e77", "#e7298a", "#e6ab02"]
+
+
+def test_stored_cluster_colours_stay_when_a_later_figure_draws_a_column_like_them():
+    # decided: colours in .uns are never re-picked while usable, whoever picked them, so
+    # every figure of a session shows a cluster in one colour; a clash is the user's to fix
+    # (set .uns['cluster_colors'], or delete it before the figure)
+    adata = clustered_example()
+    before = list(adata.uns["cluster_colors"])
+    adata.obs["batch"] = pd.Categorical(np.resize(["x", "y", "z"], adata.n_obs))
+    adata.uns["batch_colors"] = list(before)  # the very colours of the clusters
+    ax = gx.pl.dendrogram(adata, color="batch")
+    assert dendrogram_group_colours(ax, adata, "cluster") == before
+    assert list(adata.uns["cluster_colors"]) == before
+
+
+def test_a_view_is_drawn_without_becoming_a_copy(caplog):
+    # before: the figure stored new colours in the view's .uns, which anndata answers with
+    # an ImplicitModificationWarning and by making the view a copy of its own
+    adata = clustered_example()
+    view = adata[adata.obs["mine"] != "c"]
+    fig = gx.pl.cluster_heatmap(view, groupby="mine", n_genes=2)
+    assert view.is_view
+    assert "mine_colors" not in adata.uns
+    # the same colours as the parent gets, and a second figure of the view agrees
+    assert heatmap_group_colours(fig, 2) == ["#1b9e77", "#e7298a"]
+    assert markers_group_colours(gx.pl.markers(view, groupby="mine", n_genes=2), 2) == [
+        "#1b9e77", "#e7298a"]
+    gx.pl.cluster_heatmap(adata, groupby="mine", n_genes=2)
+    assert list(adata.uns["mine_colors"])[:2] == ["#1b9e77", "#e7298a"]
+
+
+def test_pl_consensus_draws_the_classes_in_the_colours_every_other_figure_gives_them():
+    # before: tl.consensus stored .uns['consensus_colors'] away from the types (green, pink,
+    # yellow, brown for k = 4), but pl.consensus drew its class bar in plain Dark2 (green,
+    # orange, purple, pink): class 2 was pink in the dendrogram, orange in pl.consensus
+    adata = gx.datasets.gse9476_example()
+    gx.pp.select_variable(adata, n_top=300, subset=True)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, progress=False)
+    gx.tl.hclust(adata)
+    fig = gx.pl.consensus(adata)
+    bar = fig.axes[0]
+    codes = np.asarray(bar.get_images()[0].get_array())[0]
+    drawn = pixels(fig)
+    classes = [hex_at(fig, drawn, bar, int(np.flatnonzero(codes == c)[0]) + 0.5, 0.5)
+               for c in range(4)]
+    tree = dendrogram_group_colours(gx.pl.dendrogram(adata, clusters="consensus"), adata,
+                                    "consensus")
+    assert classes == tree == ["#1b9e77", "#e7298a", "#e6ab02", "#a6761d"]
+    assert list(adata.uns["consensus_colors"]) == classes
+    # another k's classes are no .obs column: Dark2 in order, as before
+    other = gx.pl.consensus(adata, k=2)
+    assert list(other.axes[0].get_images()[0].cmap.colors) == ["#1b9e77", "#d95f02"]

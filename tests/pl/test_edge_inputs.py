@@ -1,0 +1,90 @@
+"""Plots on the inputs a scanpy user brings: unused categories, NaN groups, views, sparse X."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+import gexclust as gx
+from gexclust.pl._base import labels_of
+
+
+def clustered():
+    adata = gx.datasets.gse9476_example()
+    gx.pp.select_variable(adata, n_top=200, subset=True)
+    gx.pp.scale(adata)
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    return adata
+
+
+def cut_lines(ax) -> list[float]:
+    return [line.get_ydata()[0] for line in ax.get_lines()]
+
+
+def test_an_unused_category_leaves_the_cut_line_drawn():
+    # before: a category no sample has (added by hand, or left over after subsetting) was
+    # counted as a cluster, so '3 clusters found' no longer matched and the cut line and its
+    # label silently vanished
+    adata = clustered()
+    threshold = adata.uns["cluster"]["threshold"]
+    adata.obs["cluster"] = adata.obs["cluster"].cat.add_categories(["4"])
+    ax = gx.pl.dendrogram(adata)
+    assert cut_lines(ax) == [threshold]
+    assert [t.get_text() for t in ax.texts if t.get_text().startswith("cut")] == [
+        "cut: 3 clusters"]
+    # and the groups drawn elsewhere are the 3 with samples
+    fig = gx.pl.cluster_heatmap(adata, n_genes=2)
+    assert [t.get_text() for t in labels_of(fig.axes[1], "bottom")] == [
+        "cluster 1", "cluster 2", "cluster 3"]
+    fig = gx.pl.markers(adata, n_genes=2)
+    assert [t.get_text() for t in labels_of(fig.axes[1], "left")] == [
+        "cluster 1", "cluster 2", "cluster 3"]
+
+
+def test_a_view_with_every_sample_draws_a_dendrogram_and_stays_a_view():
+    # before: the figure wrote .uns['type_colors'] into the view: anndata's
+    # ImplicitModificationWarning, and the view became a copy of its own
+    adata = clustered()
+    assert "type_colors" not in adata.uns
+    view = adata[:, :150]
+    ax = gx.pl.dendrogram(view)
+    assert view.is_view
+    assert "type_colors" not in adata.uns
+    assert len(ax.figure.axes) == 3  # the tree, the types' bar and the clusters' bar
+    gx.pl.clustermap(view, n_genes=20)
+    assert view.is_view
+
+
+def test_nan_in_the_groups_leaves_those_samples_out_of_the_means():
+    adata = clustered()
+    labels = adata.obs["cluster"].astype(object)
+    labels.iloc[:5] = np.nan
+    adata.obs["cluster"] = pd.Categorical(labels)
+    fig = gx.pl.cluster_heatmap(adata, n_genes=2, scale_rows=False)
+    kept = adata[adata.obs["cluster"].notna()].copy()
+    expected = gx.pl.cluster_heatmap(kept, n_genes=2, scale_rows=False)
+    assert np.array_equal(fig.axes[1].get_images()[0].get_array(),
+                          expected.axes[1].get_images()[0].get_array())
+
+
+def test_float32_sparse_and_numeric_names_draw_what_float64_dense_draws():
+    adata = clustered()
+    dense = gx.pl.cluster_heatmap(adata, n_genes=2, scale_rows=False)
+    other = adata.copy()
+    other.X = sp.csr_matrix(other.X.astype(np.float32))
+    other.var_names = [str(i) for i in range(other.n_vars)]
+    other.var["gene_symbol"] = adata.var["gene_symbol"].to_numpy()
+    fig = gx.pl.cluster_heatmap(other, n_genes=2, scale_rows=False)
+    np.testing.assert_allclose(fig.axes[1].get_images()[0].get_array(),
+                               dense.axes[1].get_images()[0].get_array(), rtol=1e-5)
+    # the same genes, named by their new numeric names: 'SYMBOL (probe)' -> 'SYMBOL (12)'
+    renamed = []
+    for text in (t.get_text() for t in labels_of(dense.axes[1], "left")):
+        if " (" not in text:  # a probe without a symbol is labelled by its name alone
+            renamed.append(str(adata.var_names.get_loc(text)))
+            continue
+        symbol, probe = text[:-1].split(" (")
+        renamed.append(f"{symbol} ({adata.var_names.get_loc(probe)})")
+    assert [t.get_text() for t in labels_of(fig.axes[1], "left")] == renamed
