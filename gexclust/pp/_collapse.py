@@ -50,7 +50,9 @@ def collapse_probes(
         arrays, as WGCNA's ``collapseRows``); ``'max_var'``: the most variable probe;
         ``'mean'``/``'median'``: average the probes of a gene sample by sample. Missing
         values (NaN) are left out of a probe's mean and variance (WGCNA's ``na.rm=TRUE``)
-        and of a sample's average; the values kept stay missing where they were.
+        and of a sample's average: a gene's value in a sample is the mean (median) of those
+        of its probes that have a value there, NaN only when none has (as limma's
+        ``avereps``); the values kept stay missing where they were.
     multi
         Probes annotated with several genes (``'A /// B'``): ``'first'`` assigns them to the
         first gene listed (default), ``'drop'`` removes them, ``'expand'`` lets them count for

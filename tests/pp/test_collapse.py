@@ -198,6 +198,32 @@ def test_a_missing_value_does_not_disqualify_a_probe():
     assert gx.pp.collapse_probes(adata).var["probes"].tolist() == ["p2", "p4"]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_averaged_genes_leave_out_the_missing_probes_of_a_sample(dtype):
+    """how='mean'/'median': a gene's value in a sample averages its probes that have one
+    there, NaN only when none has: limma's avereps (rowsum(na.rm=TRUE) over the count of
+    values present), not R's plain mean, which is NA as soon as one probe is."""
+    X = np.array([[12.0, 3.0, 1.0, np.nan, 4.0],
+                  [np.nan, 3.2, np.nan, np.nan, 5.0],
+                  [11.0, np.nan, np.nan, 5.1, 6.0]], dtype=dtype)
+    adata = ad.AnnData(X, var=pd.DataFrame({"gene_symbol": ["TP53", "TP53", "MYC", "MYC",
+                                                            "MYC"]},
+                                           index=["p1", "p2", "p3", "p4", "p5"]))
+    adata.layers["copy"] = X.copy()
+    mean = gx.pp.collapse_probes(adata, how="mean")
+    expected = np.array([[7.5, 2.5], [3.2, 5.0], [11.0, 5.55]])
+    np.testing.assert_allclose(mean.X, expected, rtol=1e-6)
+    np.testing.assert_allclose(mean.layers["copy"], expected, rtol=1e-6)
+    median = gx.pp.collapse_probes(adata, how="median")
+    np.testing.assert_allclose(median.X, [[7.5, 2.5], [3.2, 5.0], [11.0, 5.55]], rtol=1e-6)
+    # no probe of MYC has a value in the second sample: missing, not 0 or a warning
+    adata.X[1, 4] = np.nan
+    for how in ("mean", "median"):
+        genes = gx.pp.collapse_probes(adata, how=how)
+        assert np.isnan(genes[1, "MYC"].X).all()
+        assert np.isfinite(np.delete(genes.X.ravel(), 3)).all()
+
+
 def test_a_gene_listed_twice_for_one_probe_counts_that_probe_once():
     """GPL96 lists PI4KAP2 twice for 213408_s_at ('PI4KA /// PI4KAP1 /// PI4KAP2 ///
     PI4KAP2'): with multi='expand' the probe counted twice for the gene (n_probes 2,
