@@ -449,8 +449,9 @@ def test_rotated_copies_whose_top_merges_tie_have_no_silhouette_there():
     # before, a copy's cut into k = 3 undid its last 2 merges, even where they were tied with
     # the merges below (mean silhouette of the copies 0.036 at k = 3, now 0.157 over the
     # copies whose cut there has 2 clusters or more, cut as tl.cut cuts the data; p 0.85, now
-    # 0.80); 3 copies whose every cut is one cluster have no best silhouette (NaN), without a
-    # RuntimeWarning
+    # 0.80); copies whose every cut is one cluster have no best silhouette (NaN), without a
+    # RuntimeWarning. (Values since the data's axes have fixed signs, the same on every
+    # LAPACK: 0.215, 0.157, 0.141, 0.127, 3 such copies and p 0.80 before)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 5))
     X[:10, 0] += 3
@@ -459,9 +460,9 @@ def test_rotated_copies_whose_top_merges_tie_have_no_silhouette_there():
     result = gx.tl.choose_k(adata, k_range=range(2, 6), n_rotations=19, inplace=False)
     scores = result["scores"]
     np.testing.assert_allclose(scores["silhouette_null"].iloc[1:],
-                               [0.2150, 0.1569, 0.1412, 0.1265], atol=1e-4)
-    assert np.isnan(result["null_best_silhouette"]).sum() == 3
-    assert result["p_value"] == pytest.approx(0.80)
+                               [0.2112, 0.1684, 0.1648, 0.1648], atol=1e-4)
+    assert np.isnan(result["null_best_silhouette"]).sum() == 1
+    assert result["p_value"] == pytest.approx(0.95)
     gx.tl.cut(adata, n_clusters=3)  # the data's own tied top merges: one cluster at k = 2, 3
     assert adata.obs["cluster"].nunique() == 1
     assert np.isnan(scores.loc[3, "silhouette"])
