@@ -395,7 +395,7 @@ def _set_table(record: SoftRecord, header: bytes, body: bytes, start: int, path)
         msg = f"{path}, line {start}: {record.kind} {record.accession} has a second data table (the first is at line {record.table_line})"  # noqa: E501
         raise InputError(msg)
     names = decode_text(header.rstrip()).split("\t")
-    record.header = dedup_names([n.strip() for n in names])
+    record.header = dedup_names([clean_label(n) for n in names])
     record.body = without_header_rows(clean_rows(body), header, f"{path}: {record.kind} {record.accession}")  # noqa: E501
     record.n_rows = record.body.count(b"\n")
     record.table_line = start
@@ -406,12 +406,16 @@ def _set_table(record: SoftRecord, header: bytes, body: bytes, start: int, path)
 def clean_rows(body: bytes) -> bytes:
     """Table rows without carriage returns, trailing spaces or blank lines, as GEOparse reads them.
 
+    A byte-order mark starting a row is dropped too, as at the start of any other line.
+
     The checks are vectorised over the row boundaries (searching for two-byte patterns such as
     newline-newline runs far below memory speed); only tables that have such rows pay for a
     rewrite.
     """
     if b"\r" in body:
         body = body.replace(b"\r", b"")
+    if codecs.BOM_UTF8 in body:  # starting a row of files joined with cat: not part of its id
+        body = body.removeprefix(codecs.BOM_UTF8).replace(b"\n" + codecs.BOM_UTF8, b"\n")
     if not body:
         return body
     arr = np.frombuffer(body, dtype=np.uint8)
