@@ -270,21 +270,31 @@ class LineScanner:
 def line_start(buf: bytes, stop: bytes, pos: int) -> int:
     """Index of the first line at or after ``pos`` (a line start) that begins with ``stop``.
 
-    Spaces and tabs before ``stop`` are allowed (an indented ``  !sample_table_end``), as
-    the line-by-line parsers strip them; the index is then that of the line's first byte.
+    Spaces, tabs and byte-order marks before ``stop`` are allowed (an indented
+    ``  !sample_table_end``, a line of files joined with ``cat``), as the line-by-line
+    parsers strip them (:func:`text_start`); the index is then that of the line's first byte.
     ``stop`` is one byte: searching for it runs at memory speed, while a search for the two
     bytes newline + ``stop`` runs several times slower. Returns -1 if there is none.
     """
     found = buf.find(stop, pos)
     while found > pos and buf[found - 1] != NEWLINE:
         begin = buf.rfind(b"\n", pos, found) + 1 or pos
-        if not buf[begin:found].strip(b" \t"):
+        if not buf[begin:found].replace(codecs.BOM_UTF8, b"").strip(b" \t"):
             return begin
         found = buf.find(stop, found + 1)
     return found
 
 
 NEWLINE = ord("\n")
+
+
+def text_start(line: bytes) -> bytes:
+    """``line`` from its first character: without blanks or a byte-order mark before it.
+
+    What a line starts with (``^``, ``!``, ``#``) is read past them, as
+    :func:`~gexclust.io._invisible.clean_label` reads a decoded line.
+    """
+    return line.lstrip().removeprefix(codecs.BOM_UTF8).lstrip()
 
 
 def warn_left_out(path, lines: list[tuple[int, str]], why: str) -> None:

@@ -26,6 +26,7 @@ from ._geo_text import (
     geo_numbers,
     line_start,
     open_binary,
+    text_start,
     warn_left_out,
 )
 from ._invisible import clean_label, warn_hidden
@@ -464,7 +465,7 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
     header = scanner.readline()
     while header is not None and not header.strip():  # blank lines before the header
         header = scanner.readline()
-    marker = header is not None and header.lstrip().startswith(b"!")
+    marker = header is not None and text_start(header).startswith(b"!")
     body = None if header is None or marker else scanner.read_block(b"!")
     if marker:
         return  # an empty table: that was its end marker
@@ -474,7 +475,7 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
             "never ends (no '!..._table_end' line); the file is truncated"
         )
         raise InputError(msg)
-    if header.lstrip().startswith(b"^") or line_start(body, b"^", 0) >= 0:
+    if text_start(header).startswith(b"^") or line_start(body, b"^", 0) >= 0:
         msg = f"{path}: the table of {record.kind} {record.accession} that starts at line {start} runs into the next record (no '!..._table_end' line before it)"  # noqa: E501
         raise InputError(msg)
     # the header line and the rows are separate objects: no copy of a large table is made
@@ -489,7 +490,7 @@ def _read_unmarked_table(scanner: LineScanner, record: SoftRecord, header: bytes
     start = scanner.lineno
     rows = []
     while (raw := scanner.readline()) is not None:
-        if raw.lstrip().startswith((b"^", b"!", b"#")):
+        if text_start(raw).startswith((b"^", b"!", b"#")):
             break
         rows.append(raw + b"\n")
     _set_table(record, header, b"".join(rows), start, path)

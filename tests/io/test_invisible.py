@@ -215,3 +215,40 @@ def test_a_byte_order_mark_starting_a_series_matrix_row_is_dropped(tmp_path):
     assert adata.var_names.tolist() == clean.var_names.tolist()
     assert "1552390_a_at" in adata.var_names
     np.testing.assert_array_equal(adata.X, clean.X)
+
+
+def test_2002_sample_files_joined_with_byte_order_marks_read_as_joined_without(tmp_path):
+    # before: GSM645.txt, then GSM804.txt starting with its BOM (cat of files saved with
+    # one): '\ufeff^SAMPLE=GSM804' was read as a row of GSM645's table, which has no end
+    # marker, and GSM804's table then as a second one: "SAMPLE GSM645 has a second data table"
+    first, second = (shared_file(f"peers/biopython/{name}").read_bytes()
+                     for name in ("GSM645.txt", "GSM804.txt"))
+    plain, marked = tmp_path / "plain.soft", tmp_path / "marked.soft"
+    plain.write_bytes(first + second)
+    marked.write_bytes(b"\xef\xbb\xbf" + first + b"\xef\xbb\xbf" + second)
+    adata = gx.io.read_soft(marked, platform="all", missing="drop")
+    clean = gx.io.read_soft(plain, platform="all", missing="drop")
+    assert list(adata) == list(clean) == ["GPL22", "GPL28"]
+    for gpl in clean:
+        assert adata[gpl].obs_names.tolist() == clean[gpl].obs_names.tolist()
+        assert adata[gpl].var_names.tolist() == clean[gpl].var_names.tolist()
+        np.testing.assert_array_equal(adata[gpl].X, clean[gpl].X)
+
+
+@pytest.mark.parametrize(("name", "marker"), [
+    ("geoparse/GSM32878.txt", b"!sample_table_end"),
+    ("epimedtools/GSE26471_series_matrix.txt.gz", b"!series_matrix_table_end"),
+])
+def test_a_byte_order_mark_before_a_table_end_marker_is_read_past(name, marker, tmp_path):
+    # before: the marker was not seen: "the table ... never ends (no '!..._table_end'
+    # line); the file is truncated", where a line so marked elsewhere reads as without it
+    source = shared_file(f"peers/{name}")
+    data = source.read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    path = tmp_path / source.name.removesuffix(".gz")
+    path.write_bytes(_bom_at_line_start(data, (marker,)))
+    read = gx.io.read_soft if name.startswith("geoparse") else gx.io.read_series_matrix
+    adata, clean = read(path), read(source)
+    assert adata.var_names.tolist() == clean.var_names.tolist()
+    np.testing.assert_array_equal(adata.X, clean.X)
