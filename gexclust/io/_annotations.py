@@ -20,7 +20,13 @@ from .._files import read_bytes
 from .._labels import MISSING_LABELS, is_quantity, parse_number
 from .._limits import Limits
 from .._logging import logger
-from ._cumida_parse import _lines, _short, csv_error_hint, spreadsheet_text
+from ._cumida_parse import (
+    _lines,
+    _short,
+    check_column_names,
+    csv_error_hint,
+    spreadsheet_text,
+)
 from ._invisible import clean_label, warn_hidden
 
 #: ``.obs`` columns gexclust writes itself: a sheet column of that name would be replaced.
@@ -291,15 +297,7 @@ def _check_header(header: list[str], path, line: int) -> None:
         msg = (f"{path}, line {line}: one column; a sample sheet needs the sample ids and at least "
                "one annotation (tab-, comma- or semicolon-separated)")
         raise InputError(msg)
-    seen: dict[str, int] = {}
-    for j, name in enumerate(header):
-        if name == "":
-            msg = f"{path}, line {line}: column {j + 1} has an empty name"
-            raise InputError(msg)
-        if name in seen:
-            msg = f"{path}, line {line}: duplicate column {name!r} (columns {seen[name] + 1} and {j + 1})"  # noqa: E501
-            raise InputError(msg)
-        seen[name] = j
+    check_column_names(header, path, line)
 
 
 def _id_column(header, rows, path, obs_names, key, titles, line: int) -> tuple[int, bool]:

@@ -170,17 +170,42 @@ def _parse_header(
     if not probe_idx:
         msg = f"{path}, line 1: no probe columns after {sample_col!r} and {type_col!r}"
         raise InputError(msg)
-    seen: dict[str, int] = {}
-    for j in range(len(header)):
-        name = header[j]
-        if name in seen:
-            msg = f"{path}, line 1: duplicate column {name!r} (columns {seen[name] + 1} and {j + 1}); probe ids must be unique"  # noqa: E501
-            raise InputError(msg)
-        if name == "":
-            msg = f"{path}, line 1: column {j + 1} has an empty name; expected a probe id"
-            raise InputError(msg)
-        seen[name] = j
+    check_column_names(header, path, 1, why_empty="; expected a probe id",
+                       why_repeated="; probe ids must be unique")
     return header, meta_idx, probe_idx
+
+
+def check_column_names(header: list[str], path, line: int, *, why_empty: str = "",
+                       why_repeated: str = "") -> None:
+    """Refuse the first empty or repeated name of ``header`` (line ``line``), naming columns.
+
+    ``why_empty`` and ``why_repeated`` end the messages (what a CuMiDa header's columns are).
+    """
+    found = first_empty_or_repeated(header)
+    if found is None:
+        return
+    first, j = found
+    if j is None:
+        msg = f"{path}, line {line}: column {first + 1} has an empty name{why_empty}"
+    else:
+        msg = f"{path}, line {line}: duplicate column {header[j]!r} (columns {first + 1} and {j + 1}){why_repeated}"  # noqa: E501
+    raise InputError(msg)
+
+
+def first_empty_or_repeated(values: Sequence[str]) -> tuple[int, int | None] | None:
+    """Where ``values`` first holds an empty value, ``(i, None)``, or a repeated one, ``(i, j)``.
+
+    ``i`` and ``j`` are the indices of the value's first and second places; None when every
+    value is non-empty and unique.
+    """
+    first: dict[str, int] = {}
+    for j, value in enumerate(values):
+        if value == "":
+            return j, None
+        if value in first:
+            return first[value], j
+        first[value] = j
+    return None
 
 
 def _refuse_geo_text(first: str, path, sample_col: str) -> None:
@@ -381,12 +406,12 @@ def _is_float(cell: str) -> bool:
 
 
 def _check_unique(ids: Sequence[str], what: str, col: str, line_numbers, path) -> None:
-    first: dict[str, int] = {}
-    for i, value in enumerate(ids):
-        if value == "":
-            msg = f"{path}, line {line_numbers[i]}: empty {what} in column {col!r}"
-            raise InputError(msg)
-        if value in first:
-            msg = f"{path}: duplicate {what} {value!r} in column {col!r} (lines {line_numbers[first[value]]} and {line_numbers[i]})"  # noqa: E501
-            raise InputError(msg)
-        first[value] = i
+    found = first_empty_or_repeated(ids)
+    if found is None:
+        return
+    first, i = found
+    if i is None:
+        msg = f"{path}, line {line_numbers[first]}: empty {what} in column {col!r}"
+    else:
+        msg = f"{path}: duplicate {what} {ids[i]!r} in column {col!r} (lines {line_numbers[first]} and {line_numbers[i]})"  # noqa: E501
+    raise InputError(msg)
