@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from .._errors import InputError
 from .._files import GZIP_MAGIC, SizeLimited, line_too_long, open_input, too_large
 from .._limits import ENV, RATIO_GRACE, Limits, current, size_text
-from .._logging import logger
+from .._logging import warn_first
 from ._cumida_parse import _short
 
 if TYPE_CHECKING:
@@ -303,8 +303,5 @@ def warn_left_out(path, lines: list[tuple[int, str]], why: str) -> None:
     For lines that hold no data but that a user should know were not read (``why`` says
     what they are): one warning per file, not one per line.
     """
-    if not lines:
-        return
-    line, text = lines[0]
-    more = f"; {len(lines) - 1} more such line(s) left out" if len(lines) > 1 else ""
-    logger.warning("%s, line %d: %r left out: %s%s", path, line, _short(text, 60), why, more)
+    warn_first(lines, lambda line: f"{path}, line {line[0]}: {_short(line[1], 60)!r} left out: {why}",  # noqa: E501
+               "such line(s) left out")
