@@ -159,7 +159,7 @@ def _parse_header(
         msg = f"{path}: file is empty; expected a header line '{sample_col},{type_col},<probe ids>'"
         raise InputError(msg)
     _refuse_geo_text(lines[0], path, sample_col)
-    header = [clean_label(h) for h in _csv_fields(lines[0], path, 1)]
+    header = [clean_label(h) for h in line_cells(lines[0], path, 1)]
     for col in (sample_col, type_col):
         if col not in header:
             shown = ", ".join(map(_short, header[:4])) + (", ..." if len(header) > 4 else "")
@@ -309,17 +309,22 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
     return samples, types, values, line_numbers
 
 
-def _csv_fields(line: str, path, lineno: int) -> list[str]:
-    """The cells of one CSV line; the csv module's refusal as an error naming the line."""
-    return next(_csv_records(csv.reader([line]), [line], path, [lineno]))
+def line_cells(line: str, path, lineno: int, delimiter: str = ",") -> list[str]:
+    """The cells of one line (quotes removed); the csv module's refusal as an error naming it.
+
+    For the header of a CuMiDa CSV and the tab-separated lines of a GEO series matrix.
+    """
+    reader = csv.reader([line], delimiter=delimiter)
+    return next(_csv_records(reader, [line], path, [lineno], delimiter), [])
 
 
-def _csv_records(reader, rows: list[str], path, line_numbers):
+def _csv_records(reader, rows: list[str], path, line_numbers, delimiter: str = ","):
     """``reader``'s records (of ``rows``), a ``csv.Error`` raised as an error naming the line.
 
     The csv module refuses a cell over 131,072 characters; its bare 'Error: ...' named
     neither. The line is the one the error arose on, or, for a quote left open, the one the
     quote opened on (each earlier record is one line: the careful parser refuses others).
+    A CSV's line is called no CSV row; a GEO text's (tab-separated) quotes the csv module.
     """
     n_read = 0
     try:
@@ -329,9 +334,9 @@ def _csv_records(reader, rows: list[str], path, line_numbers):
     except csv.Error as error:
         lineno = line_numbers[min(reader.line_num, len(line_numbers)) - 1]
         first = min(n_read, len(rows) - 1)
-        hint, opened = csv_error_hint(error, rows[first], ",")
-        msg = (f"{path}, line {line_numbers[first] if opened else lineno}: not a CSV row "
-               f"({error}; {hint})")
+        hint, opened = csv_error_hint(error, rows[first], delimiter)
+        said = f"not a CSV row ({error}; {hint})" if delimiter == "," else f"{error} ({hint})"
+        msg = f"{path}, line {line_numbers[first] if opened else lineno}: {said}"
         raise InputError(msg) from None
 
 
