@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import io
 import os
 import re
@@ -14,7 +13,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
-from .._files import LEGACY, LEGACY_ERRORS, decode, decode_text, log_encoding
+from .._files import LEGACY, LEGACY_ERRORS, decode_text, log_encoding
 from .._logging import logger
 from ._cumida_parse import line_cells
 from ._geo_build import (
@@ -33,6 +32,7 @@ from ._geo_text import (
     GEO_NA,
     LineScanner,
     geo_numbers,
+    header_text,
     open_binary,
     warn_left_out,
 )
@@ -399,11 +399,7 @@ def _matrix_header(scanner: LineScanner, path):
     ignored: list[tuple[int, str]] = []  # '!' lines that are neither '!Series_' nor '!Sample_'
     encodings: set[str] = set()
     while (raw := scanner.readline()) is not None:
-        if scanner.lineno == 1:
-            raw = raw.removeprefix(codecs.BOM_UTF8)
-        line, encoding = decode(raw)
-        encodings.add(encoding)
-        line = clean_label(line)  # a BOM starting a line: files joined with cat
+        line = header_text(raw, encodings)
         if line.startswith("!series_matrix_table_begin"):
             for encoding in sorted(encodings - {"utf-8"}):
                 log_encoding(f"{path}: some header lines", encoding)

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .._errors import InputError
-from .._files import GZIP_MAGIC, SizeLimited, line_too_long, open_input, too_large
+from .._files import GZIP_MAGIC, SizeLimited, decode, line_too_long, open_input, too_large
 from .._limits import ENV, RATIO_GRACE, Limits, current, size_text
 from .._logging import warn_first
 from ._cumida_parse import _short
+from ._invisible import clean_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -286,6 +287,18 @@ def line_start(buf: bytes, stop: bytes, pos: int) -> int:
 
 
 NEWLINE = ord("\n")
+
+
+def header_text(raw: bytes, encodings: set[str]) -> str:
+    """A header line (not a table row) as text, without blanks or invisible characters at its ends.
+
+    Its encoding (``'utf-8'``, or Windows-1252 for bytes that are not UTF-8) is added to
+    ``encodings``, for the reader to log once. A byte-order mark starting it (the file's, or
+    one of files joined with ``cat``) goes with the ends' invisible characters.
+    """
+    line, encoding = decode(raw)
+    encodings.add(encoding)
+    return clean_label(line)
 
 
 def text_start(line: bytes) -> bytes:

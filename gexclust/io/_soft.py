@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from .._files import LEGACY, LEGACY_ERRORS, decode, decode_text, log_encoding
+from .._files import LEGACY, LEGACY_ERRORS, decode_text, log_encoding
 from .._logging import logger
 from ._cumida_parse import _short
 from ._geo_text import (
@@ -24,6 +24,7 @@ from ._geo_text import (
     LineScanner,
     _inflate_lib,
     geo_numbers,
+    header_text,
     line_start,
     open_binary,
     text_start,
@@ -199,11 +200,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
             raw, pending = (pending, None) if pending is not None else (scanner.readline(), None)
             if raw is None:
                 break
-            if scanner.lineno == 1:
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-            line, encoding = decode(raw)
-            encodings.add(encoding)
-            line = clean_label(line)  # a BOM starting a line: files joined with cat
+            line = header_text(raw, encodings)
             if line.startswith("^"):
                 resolve_repeat(current, path)
                 current = _record_of(line, scanner.lineno, path, seen, records)
