@@ -372,6 +372,9 @@ def read_series_matrix(
         if block is None:
             msg = f"{path}: the data table never ends (no '!series_matrix_table_end'); the file is truncated"  # noqa: E501
             raise InputError(msg)
+        # to the end: gzip's check of its length and CRC comes there (read_soft reads it all)
+        while stream.read():
+            pass
     frame = _matrix_table(block, path, first_line)
     n_samples = frame.shape[1]
     obs = _matrix_obs(sample_meta, list(frame.columns), path)
