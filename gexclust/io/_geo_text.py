@@ -185,6 +185,7 @@ class LineScanner:
     def __init__(self, stream: BinaryIO) -> None:
         self.stream, self.buf, self.pos, self.eof, self.lineno = stream, b"", 0, False, 0
         self.max_line = current().max_line_bytes
+        self.unterminated = False  # whether the last line read had no line end (the file's last)
 
     def _fill(self) -> bool:
         if self.eof:
@@ -213,6 +214,7 @@ class LineScanner:
                 continue
             if end < 0 and self.pos >= len(self.buf):
                 return None
+            self.unterminated = end < 0
             end = end if end >= 0 else len(self.buf)
             line = self.buf[self.pos : end]
             self.pos = end + 1

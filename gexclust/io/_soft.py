@@ -490,5 +490,10 @@ def _read_unmarked_table(scanner: LineScanner, record: SoftRecord, header: bytes
         if text_start(raw).startswith((b"^", b"!", b"#")):
             break
         rows.append(raw + b"\n")
+    if raw is None and scanner.unterminated and rows and rows[-1].strip():
+        # nothing else tells a table cut short from a whole one: a row cut inside a value
+        # ('1234.5' to '12') would read as another value, without a word
+        msg = f"{path}, line {scanner.lineno}: the file ends inside a line of the table of {record.kind} {record.accession}, which has no end marker (2002-era SOFT): the file looks cut short; if it is whole, end it with a line break"  # noqa: E501
+        raise InputError(msg)
     _set_table(record, header, b"".join(rows), start, path)
     return raw

@@ -510,3 +510,25 @@ def test_a_cat_of_a_sample_file_twice_reads_once(tmp_path, caplog):
     clean = gx.io.read_soft(shared_file("GSM11805.txt.gz"))
     np.testing.assert_array_equal(adata.X, clean.X)
     assert adata.obs.equals(clean.obs)
+
+
+def test_a_2002_table_cut_inside_a_value_is_refused(tmp_path):
+    # a 2002-era table has no end marker, so a copy cut short was read as a smaller table:
+    # GSM645.txt cut inside MIP1-B_at's VALUE read it as 37, where the file says 373 (and the
+    # probes after it were gone), without a word
+    data = shared_file("peers/biopython/GSM645.txt").read_bytes()
+    row = b"MIP1-B_at\tRHMu8LarB\t6\t4\t20\t20\t19\t0.30\t0.43\t0\t0\t1.5\t373\tA"
+    assert data.count(row) == 1
+    path = tmp_path / "GSM645.txt"
+    path.write_bytes(data[: data.index(row) + len(row) - len(b"3\tA")])
+    with pytest.raises(InputError) as caught:
+        gx.io.read_soft(path)
+    assert str(caught.value) == (
+        f"{path}, line 41: the file ends inside a line of the table of SAMPLE GSM645, which "
+        "has no end marker (2002-era SOFT): the file looks cut short; if it is whole, end it "
+        "with a line break")
+    # cut at a line's end, it reads (nothing tells it from a whole file), with the same values
+    path.write_bytes(data[: data.index(row) + len(row)] + b"\r\n")
+    adata = gx.io.read_soft(path)
+    assert adata.var_names[-1] == "MIP1-B_at"
+    np.testing.assert_array_equal(adata.X[0, -1], 373.0)
