@@ -370,7 +370,7 @@ def read_series_matrix(
         first_line = scanner.lineno + 1  # of the table, right after the begin marker
         block = scanner.read_block(b"!")
         if block is None:
-            msg = f"{path}: the data table never ends (no '!series_matrix_table_end'); the file is truncated"  # noqa: E501
+            msg = f"{path}: the data table that starts at line {first_line - 1} never ends (no '!series_matrix_table_end'); the file is truncated"  # noqa: E501
             raise InputError(msg)
         # to the end: gzip's check of its length and CRC comes there (read_soft reads it all)
         while stream.read():

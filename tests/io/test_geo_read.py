@@ -540,3 +540,18 @@ def test_a_series_matrix_with_a_damaged_gzip_end_is_refused(cut, junk, tmp_path)
     assert message.startswith(f"{path}: ")
     assert ("corrupt or truncated gzip data" in message if cut else
             "trailing data after the end of the gzip stream, at byte offset 369,056" in message)
+
+
+def test_a_series_matrix_without_its_end_marker_names_where_the_table_starts(tmp_path):
+    # before: "the data table never ends (...)", naming no line, where read_soft names the
+    # line of the table's begin marker
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    text = gzip.decompress(source.read_bytes())
+    assert text.splitlines()[66] == b"!series_matrix_table_begin"
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(text.replace(b"!series_matrix_table_end\n", b""))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_series_matrix(path)
+    assert str(caught.value) == (
+        f"{path}: the data table that starts at line 67 never ends (no "
+        "'!series_matrix_table_end'); the file is truncated")
