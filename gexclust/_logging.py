@@ -11,5 +11,20 @@ silences them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 logger = logging.getLogger("gexclust")
+
+T = TypeVar("T")
+
+
+def warn_first(found: Sequence[T], say: Callable[[T], str], more: str) -> None:
+    """One warning for the items in ``found``: the first, in ``say``'s words, and how many more.
+
+    For things a reader notes once per file, not once per line: ``more`` names the others
+    (``'such line(s) left out'`` gives ``'; 3 more such line(s) left out'``).
+    """
+    if found:
+        others = f"; {len(found) - 1} more {more}" if len(found) > 1 else ""
+        logger.warning("%s%s", say(found[0]), others)

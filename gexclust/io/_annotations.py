@@ -20,7 +20,13 @@ from .._files import read_bytes
 from .._labels import MISSING_LABELS, is_quantity, parse_number
 from .._limits import Limits
 from .._logging import logger
-from ._cumida_parse import _lines, _short, csv_error_hint, spreadsheet_text
+from ._cumida_parse import (
+    _lines,
+    _short,
+    check_column_names,
+    csv_error_hint,
+    spreadsheet_text,
+)
 from ._invisible import clean_label, warn_hidden
 
 #: ``.obs`` columns gexclust writes itself: a sheet column of that name would be replaced.
@@ -104,13 +110,13 @@ def read_annotations(
     raw, digest = read_bytes(path, limits=limits)
     text, encoding = spreadsheet_text(raw, path, kind="a CSV/TSV",
                                       expected="a CSV or TSV sample sheet")
-    header, rows, line_numbers, delimiter = _parse(text, path)
-    warn_hidden(path, [*((1, "column", name) for name in header),
+    header_line, header, rows, line_numbers, delimiter = _parse(text, path)
+    warn_hidden(path, [*((header_line, "column", name) for name in header),
                        *((n, f"{header[i]!r} value", cell)
                          for n, row in zip(line_numbers, rows, strict=True)
                          for i, cell in enumerate(row))])
     titles = _usable_titles(obs_names, titles)
-    j, by_title = _id_column(header, rows, path, obs_names, key, titles)
+    j, by_title = _id_column(header, rows, path, obs_names, key, titles, header_line)
     ids = [row[j] for row in rows]
     known = titles if by_title else obs_names
     known = set() if known is None else set(map(str, known))
@@ -211,8 +217,8 @@ def _usable_titles(obs_names, titles) -> list[str] | None:
     return titles
 
 
-def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]:
-    """Header, rows (cells stripped), the lines they start on and the separator.
+def _parse(text: str, path) -> tuple[int, list[str], list[list[str]], list[int], str]:
+    """The header's line, the header, rows (cells stripped), their lines and the separator.
 
     Empty rows are skipped.
 
@@ -243,8 +249,8 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]
         msg = f"{path}, line {line}: {said} ({hint})"
         raise InputError(msg) from None
     _drop_empty_last_columns(records)
-    header = records[0][1]
-    _check_header(header, path)
+    header_line, header = records[0]  # line 2 after a 'sep=;' line
+    _check_header(header, path, header_line)
     rows, numbers = [], []
     for number, cells in records[1:]:
         if not any(cells):  # a blank line, or one of empty cells (',,' from a spreadsheet)
@@ -258,7 +264,7 @@ def _parse(text: str, path) -> tuple[list[str], list[list[str]], list[int], str]
     if not rows:
         msg = f"{path}: header found but no rows; expected one row per sample"
         raise InputError(msg)
-    return header, rows, numbers, delimiter
+    return header_line, header, rows, numbers, delimiter
 
 
 #: A first line naming the separator, as spreadsheet programs read it ('sep=;').
@@ -286,23 +292,15 @@ def _drop_empty_last_columns(records: list[tuple[int, list[str]]]) -> None:
                 cells.pop()
 
 
-def _check_header(header: list[str], path) -> None:
+def _check_header(header: list[str], path, line: int) -> None:
     if len(header) < 2:
-        msg = (f"{path}, line 1: one column; a sample sheet needs the sample ids and at least "
+        msg = (f"{path}, line {line}: one column; a sample sheet needs the sample ids and at least "
                "one annotation (tab-, comma- or semicolon-separated)")
         raise InputError(msg)
-    seen: dict[str, int] = {}
-    for j, name in enumerate(header):
-        if name == "":
-            msg = f"{path}, line 1: column {j + 1} has an empty name"
-            raise InputError(msg)
-        if name in seen:
-            msg = f"{path}, line 1: duplicate column {name!r} (columns {seen[name] + 1} and {j + 1})"  # noqa: E501
-            raise InputError(msg)
-        seen[name] = j
+    check_column_names(header, path, line)
 
 
-def _id_column(header, rows, path, obs_names, key, titles) -> tuple[int, bool]:
+def _id_column(header, rows, path, obs_names, key, titles, line: int) -> tuple[int, bool]:
     """The id column and whether its rows are matched by title.
 
     The column is ``key``, else the one holding most ``obs_names``, else (none holding any)
@@ -311,7 +309,7 @@ def _id_column(header, rows, path, obs_names, key, titles) -> tuple[int, bool]:
     """
     if key is not None:
         if key not in header:
-            msg = f"{path}, line 1: no column {key!r} (columns: {_listed(header)})"
+            msg = f"{path}, line {line}: no column {key!r} (columns: {_listed(header)})"
             raise InputError(msg)
         j = header.index(key)
         return j, _holds(rows, j, titles) and not _holds(rows, j, obs_names)

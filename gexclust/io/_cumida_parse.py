@@ -159,7 +159,7 @@ def _parse_header(
         msg = f"{path}: file is empty; expected a header line '{sample_col},{type_col},<probe ids>'"
         raise InputError(msg)
     _refuse_geo_text(lines[0], path, sample_col)
-    header = [clean_label(h) for h in _csv_fields(lines[0], path, 1)]
+    header = [clean_label(h) for h in line_cells(lines[0], path, 1)]
     for col in (sample_col, type_col):
         if col not in header:
             shown = ", ".join(map(_short, header[:4])) + (", ..." if len(header) > 4 else "")
@@ -170,17 +170,42 @@ def _parse_header(
     if not probe_idx:
         msg = f"{path}, line 1: no probe columns after {sample_col!r} and {type_col!r}"
         raise InputError(msg)
-    seen: dict[str, int] = {}
-    for j in range(len(header)):
-        name = header[j]
-        if name in seen:
-            msg = f"{path}, line 1: duplicate column {name!r} (columns {seen[name] + 1} and {j + 1}); probe ids must be unique"  # noqa: E501
-            raise InputError(msg)
-        if name == "":
-            msg = f"{path}, line 1: column {j + 1} has an empty name; expected a probe id"
-            raise InputError(msg)
-        seen[name] = j
+    check_column_names(header, path, 1, why_empty="; expected a probe id",
+                       why_repeated="; probe ids must be unique")
     return header, meta_idx, probe_idx
+
+
+def check_column_names(header: list[str], path, line: int, *, why_empty: str = "",
+                       why_repeated: str = "") -> None:
+    """Refuse the first empty or repeated name of ``header`` (line ``line``), naming columns.
+
+    ``why_empty`` and ``why_repeated`` end the messages (what a CuMiDa header's columns are).
+    """
+    found = first_empty_or_repeated(header)
+    if found is None:
+        return
+    first, j = found
+    if j is None:
+        msg = f"{path}, line {line}: column {first + 1} has an empty name{why_empty}"
+    else:
+        msg = f"{path}, line {line}: duplicate column {header[j]!r} (columns {first + 1} and {j + 1}){why_repeated}"  # noqa: E501
+    raise InputError(msg)
+
+
+def first_empty_or_repeated(values: Sequence[str]) -> tuple[int, int | None] | None:
+    """Where ``values`` first holds an empty value, ``(i, None)``, or a repeated one, ``(i, j)``.
+
+    ``i`` and ``j`` are the indices of the value's first and second places; None when every
+    value is non-empty and unique.
+    """
+    first: dict[str, int] = {}
+    for j, value in enumerate(values):
+        if value == "":
+            return j, None
+        if value in first:
+            return first[value], j
+        first[value] = j
+    return None
 
 
 def _refuse_geo_text(first: str, path, sample_col: str) -> None:
@@ -284,17 +309,22 @@ def _parse_careful(rows, header, meta_idx, probe_idx, path, line_numbers):
     return samples, types, values, line_numbers
 
 
-def _csv_fields(line: str, path, lineno: int) -> list[str]:
-    """The cells of one CSV line; the csv module's refusal as an error naming the line."""
-    return next(_csv_records(csv.reader([line]), [line], path, [lineno]))
+def line_cells(line: str, path, lineno: int, delimiter: str = ",") -> list[str]:
+    """The cells of one line (quotes removed); the csv module's refusal as an error naming it.
+
+    For the header of a CuMiDa CSV and the tab-separated lines of a GEO series matrix.
+    """
+    reader = csv.reader([line], delimiter=delimiter)
+    return next(_csv_records(reader, [line], path, [lineno], delimiter), [])
 
 
-def _csv_records(reader, rows: list[str], path, line_numbers):
+def _csv_records(reader, rows: list[str], path, line_numbers, delimiter: str = ","):
     """``reader``'s records (of ``rows``), a ``csv.Error`` raised as an error naming the line.
 
     The csv module refuses a cell over 131,072 characters; its bare 'Error: ...' named
     neither. The line is the one the error arose on, or, for a quote left open, the one the
     quote opened on (each earlier record is one line: the careful parser refuses others).
+    A CSV's line is called no CSV row; a GEO text's (tab-separated) quotes the csv module.
     """
     n_read = 0
     try:
@@ -304,9 +334,9 @@ def _csv_records(reader, rows: list[str], path, line_numbers):
     except csv.Error as error:
         lineno = line_numbers[min(reader.line_num, len(line_numbers)) - 1]
         first = min(n_read, len(rows) - 1)
-        hint, opened = csv_error_hint(error, rows[first], ",")
-        msg = (f"{path}, line {line_numbers[first] if opened else lineno}: not a CSV row "
-               f"({error}; {hint})")
+        hint, opened = csv_error_hint(error, rows[first], delimiter)
+        said = f"not a CSV row ({error}; {hint})" if delimiter == "," else f"{error} ({hint})"
+        msg = f"{path}, line {line_numbers[first] if opened else lineno}: {said}"
         raise InputError(msg) from None
 
 
@@ -381,12 +411,12 @@ def _is_float(cell: str) -> bool:
 
 
 def _check_unique(ids: Sequence[str], what: str, col: str, line_numbers, path) -> None:
-    first: dict[str, int] = {}
-    for i, value in enumerate(ids):
-        if value == "":
-            msg = f"{path}, line {line_numbers[i]}: empty {what} in column {col!r}"
-            raise InputError(msg)
-        if value in first:
-            msg = f"{path}: duplicate {what} {value!r} in column {col!r} (lines {line_numbers[first[value]]} and {line_numbers[i]})"  # noqa: E501
-            raise InputError(msg)
-        first[value] = i
+    found = first_empty_or_repeated(ids)
+    if found is None:
+        return
+    first, i = found
+    if i is None:
+        msg = f"{path}, line {line_numbers[first]}: empty {what} in column {col!r}"
+    else:
+        msg = f"{path}: duplicate {what} {ids[i]!r} in column {col!r} (lines {line_numbers[first]} and {line_numbers[i]})"  # noqa: E501
+    raise InputError(msg)

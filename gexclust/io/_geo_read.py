@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
 import os
 import re
@@ -15,9 +13,9 @@ import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
-from .._files import LEGACY, LEGACY_ERRORS, decode, decode_text, log_encoding
+from .._files import LEGACY, LEGACY_ERRORS, decode_text, log_encoding
 from .._logging import logger
-from ._cumida_parse import csv_error_hint
+from ._cumida_parse import line_cells
 from ._geo_build import (
     CH2,
     add_type,
@@ -34,6 +32,7 @@ from ._geo_text import (
     GEO_NA,
     LineScanner,
     geo_numbers,
+    header_text,
     open_binary,
     warn_left_out,
 )
@@ -371,8 +370,11 @@ def read_series_matrix(
         first_line = scanner.lineno + 1  # of the table, right after the begin marker
         block = scanner.read_block(b"!")
         if block is None:
-            msg = f"{path}: the data table never ends (no '!series_matrix_table_end'); the file is truncated"  # noqa: E501
+            msg = f"{path}: the data table that starts at line {first_line - 1} never ends (no '!series_matrix_table_end'); the file is truncated"  # noqa: E501
             raise InputError(msg)
+        # to the end: gzip's check of its length and CRC comes there (read_soft reads it all)
+        while stream.read():
+            pass
     frame = _matrix_table(block, path, first_line)
     n_samples = frame.shape[1]
     obs = _matrix_obs(sample_meta, list(frame.columns), path)
@@ -400,11 +402,7 @@ def _matrix_header(scanner: LineScanner, path):
     ignored: list[tuple[int, str]] = []  # '!' lines that are neither '!Series_' nor '!Sample_'
     encodings: set[str] = set()
     while (raw := scanner.readline()) is not None:
-        if scanner.lineno == 1:
-            raw = raw.removeprefix(codecs.BOM_UTF8)
-        line, encoding = decode(raw)
-        encodings.add(encoding)
-        line = clean_label(line)  # a BOM starting a line: files joined with cat
+        line = header_text(raw, encodings)
         if line.startswith("!series_matrix_table_begin"):
             for encoding in sorted(encodings - {"utf-8"}):
                 log_encoding(f"{path}: some header lines", encoding)
@@ -418,7 +416,7 @@ def _matrix_header(scanner: LineScanner, path):
             raise InputError(msg)
         if line.startswith("!Sample_"):
             key, _, rest = line[1:].partition("\t")
-            values = [clean_label(v) for v in _tab_cells(rest, path, scanner.lineno)]
+            values = [clean_label(v) for v in line_cells(rest, path, scanner.lineno, "\t")]
             sample_meta.append((key, values, scanner.lineno))
             if key in LABEL_KEYS or key == "Sample_geo_accession":
                 labels.extend((scanner.lineno, key, value) for value in values)
@@ -520,7 +518,7 @@ def _pandas_matrix(body: bytes, names: list[str], errors: str) -> pd.DataFrame:
 def _matrix_names(header: bytes, path, lineno: int) -> list[str]:
     """Column names of the table header: quotes and whitespace removed, trailing tabs ignored."""
     text = decode_text(header)
-    names = [clean_label(n) for n in _tab_cells(text, path, lineno)]
+    names = [clean_label(n) for n in line_cells(text, path, lineno, "\t")]
     while names and not names[-1]:
         names.pop()
     if len(names) < 2:
@@ -534,20 +532,6 @@ def _matrix_names(header: bytes, path, lineno: int) -> list[str]:
             raise InputError(msg)
         seen.add(name)
     return names
-
-
-def _tab_cells(text: str, path, lineno: int) -> list[str]:
-    """The cells of tab-separated line ``lineno``, quotes removed.
-
-    The csv module refuses a cell over 131,072 characters with a bare ``_csv.Error`` that
-    named neither file nor line: it is an error naming both, with what it means.
-    """
-    try:
-        return next(csv.reader([text], delimiter="\t"), [])
-    except csv.Error as error:
-        hint, _ = csv_error_hint(error, text, "\t")
-        msg = f"{path}, line {lineno}: {error} ({hint})"
-        raise InputError(msg) from None
 
 
 def _refuse_short_rows(block: bytes, n_cells: int, path, first_line: int) -> None:

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .._errors import InputError
-from .._files import GZIP_MAGIC, SizeLimited, line_too_long, open_input, too_large
+from .._files import GZIP_MAGIC, SizeLimited, decode, line_too_long, open_input, too_large
 from .._limits import ENV, RATIO_GRACE, Limits, current, size_text
-from .._logging import logger
+from .._logging import warn_first
 from ._cumida_parse import _short
+from ._invisible import clean_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -184,6 +185,7 @@ class LineScanner:
     def __init__(self, stream: BinaryIO) -> None:
         self.stream, self.buf, self.pos, self.eof, self.lineno = stream, b"", 0, False, 0
         self.max_line = current().max_line_bytes
+        self.unterminated = False  # whether the last line read had no line end (the file's last)
 
     def _fill(self) -> bool:
         if self.eof:
@@ -212,6 +214,7 @@ class LineScanner:
                 continue
             if end < 0 and self.pos >= len(self.buf):
                 return None
+            self.unterminated = end < 0
             end = end if end >= 0 else len(self.buf)
             line = self.buf[self.pos : end]
             self.pos = end + 1
@@ -270,15 +273,16 @@ class LineScanner:
 def line_start(buf: bytes, stop: bytes, pos: int) -> int:
     """Index of the first line at or after ``pos`` (a line start) that begins with ``stop``.
 
-    Spaces and tabs before ``stop`` are allowed (an indented ``  !sample_table_end``), as
-    the line-by-line parsers strip them; the index is then that of the line's first byte.
+    Spaces, tabs and byte-order marks before ``stop`` are allowed (an indented
+    ``  !sample_table_end``, a line of files joined with ``cat``), as the line-by-line
+    parsers strip them (:func:`text_start`); the index is then that of the line's first byte.
     ``stop`` is one byte: searching for it runs at memory speed, while a search for the two
     bytes newline + ``stop`` runs several times slower. Returns -1 if there is none.
     """
     found = buf.find(stop, pos)
     while found > pos and buf[found - 1] != NEWLINE:
         begin = buf.rfind(b"\n", pos, found) + 1 or pos
-        if not buf[begin:found].strip(b" \t"):
+        if not buf[begin:found].replace(codecs.BOM_UTF8, b"").strip(b" \t"):
             return begin
         found = buf.find(stop, found + 1)
     return found
@@ -287,14 +291,32 @@ def line_start(buf: bytes, stop: bytes, pos: int) -> int:
 NEWLINE = ord("\n")
 
 
+def header_text(raw: bytes, encodings: set[str]) -> str:
+    """A header line (not a table row) as text, without blanks or invisible characters at its ends.
+
+    Its encoding (``'utf-8'``, or Windows-1252 for bytes that are not UTF-8) is added to
+    ``encodings``, for the reader to log once. A byte-order mark starting it (the file's, or
+    one of files joined with ``cat``) goes with the ends' invisible characters.
+    """
+    line, encoding = decode(raw)
+    encodings.add(encoding)
+    return clean_label(line)
+
+
+def text_start(line: bytes) -> bytes:
+    """``line`` from its first character: without blanks or a byte-order mark before it.
+
+    What a line starts with (``^``, ``!``, ``#``) is read past them, as
+    :func:`~gexclust.io._invisible.clean_label` reads a decoded line.
+    """
+    return line.lstrip().removeprefix(codecs.BOM_UTF8).lstrip()
+
+
 def warn_left_out(path, lines: list[tuple[int, str]], why: str) -> None:
     """One warning for the lines (line number, text) a reader left out: the first, and how many.
 
     For lines that hold no data but that a user should know were not read (``why`` says
     what they are): one warning per file, not one per line.
     """
-    if not lines:
-        return
-    line, text = lines[0]
-    more = f"; {len(lines) - 1} more such line(s) left out" if len(lines) > 1 else ""
-    logger.warning("%s, line %d: %r left out: %s%s", path, line, _short(text, 60), why, more)
+    warn_first(lines, lambda line: f"{path}, line {line[0]}: {_short(line[1], 60)!r} left out: {why}",  # noqa: E501
+               "such line(s) left out")

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .._logging import logger
+from .._logging import warn_first
 
 #: Characters that show as nothing, stripped at a label's ends along with blanks.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
@@ -62,14 +62,14 @@ def warn_hidden(path, labels: Iterable[tuple[int | None, str, str]]) -> None:
     """
     found = [(line, what, label, char) for line, what, label in labels
              if (char := hidden_character(label)) is not None]
-    if not found:
-        return
-    line, what, label, char = found[0]
+    warn_first(found, lambda first: _hidden_said(path, *first),
+               "label(s) hold such characters")
+
+
+def _hidden_said(path, line: int | None, what: str, label: str, char: str) -> str:
     where = f", line {line}" if line else ""
     name = unicodedata.name(char, "a control character")
     shows = {"Zs": "a space", "Zl": "a line break or nothing",
              "Zp": "a line break or nothing"}.get(unicodedata.category(char), "nothing")
-    more = f"; {len(found) - 1} more label(s) hold such characters" if len(found) > 1 else ""
-    logger.warning("%s%s: %s %r holds U+%04X (%s), which shows as %s; kept as written, so it "
-                   "differs from the same text without it%s",
-                   path, where, what, label, ord(char), name, shows, more)
+    return (f"{path}{where}: {what} {label!r} holds U+{ord(char):04X} ({name}), which shows as "
+            f"{shows}; kept as written, so it differs from the same text without it")

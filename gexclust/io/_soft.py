@@ -16,14 +16,18 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from .._files import LEGACY, LEGACY_ERRORS, decode, decode_text, log_encoding
+from .._files import LEGACY, LEGACY_ERRORS, decode_text, log_encoding
 from .._logging import logger
+from ._cumida_parse import _short
 from ._geo_text import (
     GEO_NA,
     LineScanner,
+    _inflate_lib,
     geo_numbers,
+    header_text,
     line_start,
     open_binary,
+    text_start,
     warn_left_out,
 )
 from ._invisible import clean_label, warn_hidden
@@ -47,6 +51,9 @@ class SoftRecord:
     body: bytes = b""  # table rows after the header, each ending in a newline
     n_rows: int = 0
     table_line: int = 0  # line of the table's header
+    digest: tuple[int, int] | None = None  # (size, CRC-32) of the table rows, as read
+    #: For a second ``^KIND = accession`` line: the record it repeats (see :func:`resolve_repeat`).
+    repeat_of: SoftRecord | None = None
 
     def first(self, key: str, default: str = "") -> str:
         """The first value of attribute ``key`` (e.g. ``'Sample_title'``)."""
@@ -175,7 +182,8 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
 
     Real downloads are accepted as they come: CRLF line ends, a byte-order mark, whitespace
     around markers and values, blank lines, a ``^KIND = accession`` line written twice (GEO
-    repeats ``^DATASET`` just before a GDS table: both lines are one record), repeated
+    repeats ``^DATASET`` just before a GDS table: both parts are one record; a record written
+    twice over is read once, or refused if the two differ: :func:`resolve_repeat`), repeated
     column names (renamed ``NAME.1``, ``NAME.2`` as pandas and GEOparse do) and 2002-era
     records whose table follows the ``#`` column lines without begin/end markers.
     """
@@ -192,12 +200,9 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
             raw, pending = (pending, None) if pending is not None else (scanner.readline(), None)
             if raw is None:
                 break
-            if scanner.lineno == 1:
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-            line, encoding = decode(raw)
-            encodings.add(encoding)
-            line = clean_label(line)  # a BOM starting a line: files joined with cat
+            line = header_text(raw, encodings)
             if line.startswith("^"):
+                resolve_repeat(current, path)
                 current = _record_of(line, scanner.lineno, path, seen, records)
                 labels.append((scanner.lineno, current.kind, current.accession))
             elif not line:
@@ -226,6 +231,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 pending = _read_unmarked_table(scanner, current, raw, path)
                 if on_table is not None:
                     on_table(current)
+    resolve_repeat(current, path)
     if not records:
         msg = f"{path}: no SOFT records found; expected lines starting with '^'"
         raise InputError(msg)
@@ -251,7 +257,77 @@ def _record_of(line: str, lineno: int, path, seen: dict, records: list) -> SoftR
         record = SoftRecord(kind=kind, accession=accession, line=lineno)
         seen[kind, accession] = record
         records.append(record)
-    return record
+        return record
+    # read on its own, then merged, dropped or refused when it ends (resolve_repeat)
+    return SoftRecord(kind=kind, accession=accession, line=lineno, repeat_of=record)
+
+
+def resolve_repeat(part: SoftRecord | None, path) -> None:
+    """Settle a record whose ``^KIND = accession`` line was written before, once it has ended.
+
+    GEO writes a GDS's ``^DATASET`` line twice: the attributes, its ``^SUBSET`` records, then
+    the line again before the column descriptions and the table. Such a second part, which
+    restates nothing of the first, is merged into it. The same record written twice over
+    (files joined with ``cat``) is read once, with a warning. Anything else is refused: a
+    merge would join the two parts' values (``tissue: breast; liver``), and GEOparse's and
+    GEOquery's choice, the last part alone, drops the first's without a word. ``^DATABASE``
+    heads every GEO download and holds nothing read here: a second one is left out.
+    """
+    first = part.repeat_of if part is not None else None
+    if first is None or part.kind == "DATABASE":
+        return
+    where = f"{part.kind} {part.accession} is written twice, at lines {first.line} and {part.line}"
+    if _same_record(first, part):
+        logger.warning("%s: %s, the same both times; read once", path, where)
+        return
+    if not _adds_only(first, part):
+        msg = f"{path}: {where}, with different content ({_difference(first, part)}); which to read is unknowable: keep one of the two"  # noqa: E501
+        raise InputError(msg)
+    first.meta.update(part.meta)
+    first.columns.update(part.columns)
+    if part.header is not None:
+        first.header, first.body, first.n_rows = part.header, part.body, part.n_rows
+        first.table_line, first.digest = part.table_line, part.digest
+
+
+def _same_record(first: SoftRecord, part: SoftRecord) -> bool:
+    return (first.meta == part.meta and first.columns == part.columns
+            and first.header == part.header and first.digest == part.digest)
+
+
+def _adds_only(first: SoftRecord, part: SoftRecord) -> bool:
+    """Whether ``part`` only adds to ``first``: no attribute, column or table written in both.
+
+    An attribute in both is not merged even with the same values: they would be doubled.
+    """
+    return (not first.meta.keys() & part.meta.keys()
+            and all(first.columns.get(name, text) == text for name, text in part.columns.items())
+            and (first.header is None or part.header is None))
+
+
+def _difference(first: SoftRecord, part: SoftRecord) -> str:
+    """The first thing that differs between two parts of a record, in words."""
+    for key in [*first.meta, *(k for k in part.meta if k not in first.meta)]:
+        was, now = first.meta.get(key), part.meta.get(key)
+        if was != now:
+            return _differs(f"!{key}", was, now, first, part)
+    for name in [*first.columns, *(k for k in part.columns if k not in first.columns)]:
+        was, now = first.columns.get(name), part.columns.get(name)
+        if was != now:
+            return _differs(f"#{name}", was and [was], now and [now], first, part)
+    if first.header is None or part.header is None:
+        return f"only the one at line {(part if first.header is None else first).line} has a data table"  # noqa: E501
+    return f"their data tables, at lines {first.table_line} and {part.table_line}, differ"
+
+
+def _differs(what: str, was, now, first: SoftRecord, part: SoftRecord) -> str:
+    if was is None or now is None:
+        return f"{what} only in the one at line {(first if now is None else part).line}"
+    # the first value that differs: a key such as !Sample_characteristics_ch1 has many
+    pair = next(((a, b) for a, b in zip(was, now, strict=False) if a != b), None)
+    if pair is None:
+        return f"{what} written {len(was)} against {len(now)} time(s)"
+    return f"{what}: {_short(pair[0])!r} against {_short(pair[1])!r}"
 
 
 def _not_soft(line: str, lineno: int, path) -> None:
@@ -280,7 +356,7 @@ def _dataset(seen: dict) -> SoftRecord | None:
 
 def _table_owner(marker: str, current: SoftRecord, seen: dict) -> SoftRecord:
     # a GDS with one ^DATASET line writes its table after its ^SUBSET records
-    if marker.lower() == "!dataset_table_begin":
+    if marker.lower() == "!dataset_table_begin" and current.kind != "DATASET":
         return _dataset(seen) or current
     return current
 
@@ -317,14 +393,18 @@ def _set_table(record: SoftRecord, header: bytes, body: bytes, start: int, path)
         msg = f"{path}, line {start}: {record.kind} {record.accession} has a second data table (the first is at line {record.table_line})"  # noqa: E501
         raise InputError(msg)
     names = decode_text(header.rstrip()).split("\t")
-    record.header = dedup_names([n.strip() for n in names])
+    record.header = dedup_names([clean_label(n) for n in names])
     record.body = without_header_rows(clean_rows(body), header, f"{path}: {record.kind} {record.accession}")  # noqa: E501
     record.n_rows = record.body.count(b"\n")
     record.table_line = start
+    # a record written twice is compared by this, after on_table may have emptied its body
+    record.digest = (len(record.body), _inflate_lib.crc32(record.body))  # ISA-L: 5x zlib's
 
 
 def clean_rows(body: bytes) -> bytes:
     """Table rows without carriage returns, trailing spaces or blank lines, as GEOparse reads them.
+
+    A byte-order mark starting a row is dropped too, as at the start of any other line.
 
     The checks are vectorised over the row boundaries (searching for two-byte patterns such as
     newline-newline runs far below memory speed); only tables that have such rows pay for a
@@ -332,6 +412,8 @@ def clean_rows(body: bytes) -> bytes:
     """
     if b"\r" in body:
         body = body.replace(b"\r", b"")
+    if codecs.BOM_UTF8 in body:  # starting a row of files joined with cat: not part of its id
+        body = body.removeprefix(codecs.BOM_UTF8).replace(b"\n" + codecs.BOM_UTF8, b"\n")
     if not body:
         return body
     arr = np.frombuffer(body, dtype=np.uint8)
@@ -380,7 +462,7 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
     header = scanner.readline()
     while header is not None and not header.strip():  # blank lines before the header
         header = scanner.readline()
-    marker = header is not None and header.lstrip().startswith(b"!")
+    marker = header is not None and text_start(header).startswith(b"!")
     body = None if header is None or marker else scanner.read_block(b"!")
     if marker:
         return  # an empty table: that was its end marker
@@ -390,7 +472,7 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
             "never ends (no '!..._table_end' line); the file is truncated"
         )
         raise InputError(msg)
-    if header.lstrip().startswith(b"^") or line_start(body, b"^", 0) >= 0:
+    if text_start(header).startswith(b"^") or line_start(body, b"^", 0) >= 0:
         msg = f"{path}: the table of {record.kind} {record.accession} that starts at line {start} runs into the next record (no '!..._table_end' line before it)"  # noqa: E501
         raise InputError(msg)
     # the header line and the rows are separate objects: no copy of a large table is made
@@ -405,8 +487,13 @@ def _read_unmarked_table(scanner: LineScanner, record: SoftRecord, header: bytes
     start = scanner.lineno
     rows = []
     while (raw := scanner.readline()) is not None:
-        if raw.lstrip().startswith((b"^", b"!", b"#")):
+        if text_start(raw).startswith((b"^", b"!", b"#")):
             break
         rows.append(raw + b"\n")
+    if raw is None and scanner.unterminated and rows and rows[-1].strip():
+        # nothing else tells a table cut short from a whole one: a row cut inside a value
+        # ('1234.5' to '12') would read as another value, without a word
+        msg = f"{path}, line {scanner.lineno}: the file ends inside a line of the table of {record.kind} {record.accession}, which has no end marker (2002-era SOFT): the file looks cut short; if it is whole, end it with a line break"  # noqa: E501
+        raise InputError(msg)
     _set_table(record, header, b"".join(rows), start, path)
     return raw

@@ -511,3 +511,30 @@ def test_dots_that_may_group_thousands_in_a_semicolon_sheet_are_not_read(tmp_pat
     tab.write_text("sample\tcells\n" + "".join(
         f"{s}\t{c}\n" for s, c in zip(adata.obs_names, counts, strict=True)))
     assert gx.io.read_annotations(tab, adata.obs_names)["cells"].tolist()[:2] == [1.234, 987.0]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("sample;batch;batch\nGSM100;1;2\n", "line 2: duplicate column 'batch' (columns 2 and 3)"),
+    ("sample;;x\nGSM100;1;2\n", "line 2: column 2 has an empty name"),
+    ("sample\nGSM100\n", "line 2: one column; a sample sheet needs the sample ids and at least "
+     "one annotation (tab-, comma- or semicolon-separated)"),
+])
+def test_header_errors_after_a_separator_line_name_the_headers_line(text, message, tmp_path):
+    # before: 'line 1', the line of Excel's 'sep=;' hint, though the header is line 2 (the
+    # rows' errors already counted it: 'line 4: 3 fields')
+    path = tmp_path / "sheet.csv"
+    path.write_text("sep=;\n" + text)
+    with pytest.raises(InputError) as caught:
+        gx.io.read_annotations(path, ["GSM100"])
+    assert str(caught.value) == f"{path}, {message}"
+
+
+def test_an_unknown_key_after_a_separator_line_names_the_headers_line(tmp_path, caplog):
+    path = tmp_path / "sheet.csv"
+    path.write_text("sep=;\nsample;b\u200batch\nGSM100;1\n")
+    with pytest.raises(InputError) as caught:
+        gx.io.read_annotations(path, ["GSM100"], key="id")
+    assert str(caught.value) == f"{path}, line 2: no column 'id' (columns: 'sample', 'b\\u200batch')"  # noqa: E501
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.read_annotations(path, ["GSM100"])
+    assert caplog.messages[0].startswith(f"{path}, line 2: column 'b\\u200batch' holds U+200B")

@@ -436,3 +436,99 @@ def test_a_series_matrix_header_line_geo_does_not_write_is_named(tmp_path, caplo
     assert caplog.messages == [
         f"{path}, line 10: '!junk line from a bad copy' left out: neither a '!Series_' nor a "
         "'!Sample_' header line; 1 more such line(s) left out"]
+
+
+def _gse781_text() -> str:
+    return gzip.decompress(shared_file("GSE781_family.soft.gz").read_bytes()).decode()
+
+
+def _record(text: str, accession: str) -> str:
+    """The record ``^SAMPLE = accession`` of ``text``, up to the next record."""
+    start = text.index(f"^SAMPLE = {accession}\n")
+    end = text.find("\n^", start)
+    return text[start : end + 1 if end >= 0 else len(text)]
+
+
+def test_a_record_written_twice_the_same_is_read_once_with_a_warning(tmp_path, caplog):
+    # before: "line 810278: SAMPLE GSM11810 has a second data table (the first is at line
+    # 67470)", though the two copies (files joined with cat) hold the same values
+    text = _gse781_text()
+    path = tmp_path / "GSE781_family.soft"
+    path.write_text(text + _record(text, "GSM11810"))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path, platform="GPL96")
+    assert (f"{path}: SAMPLE GSM11810 is written twice, at lines 67432 and 810278, the same "
+            "both times; read once") in caplog.text
+    clean = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
+    assert adata.obs.equals(clean.obs)
+    np.testing.assert_array_equal(adata.X, clean.X)
+
+
+def _platform(text: str) -> str:
+    return text[text.index("^PLATFORM") : text.index("^SAMPLE")]
+
+
+@pytest.mark.parametrize(("copy", "message"), [
+    # before: the copy's attributes were appended to the first record's, so 'tissue: liver'
+    # read as tissue 'breast; liver', without a word (GEOparse and GEOquery keep the last
+    # record alone: the first one's values are dropped without a word)
+    (re.sub(r"!sample_table_begin\n.*?!sample_table_end\n", "", _record(FAMILY, "GSM1"),
+            flags=re.DOTALL).replace("tissue: breast", "tissue: liver"),
+     "SAMPLE GSM1 is written twice, at lines 16 and 44, with different content "
+     "(!Sample_characteristics_ch1: 'tissue: breast' against 'tissue: liver')"),
+    # before: "line 54: SAMPLE GSM1 has a second data table (the first is at line 26)",
+    # and the same for the platform, as if one record held two tables
+    (_record(FAMILY, "GSM1").replace("p1\t1.5", "p1\t9.5"),
+     "SAMPLE GSM1 is written twice, at lines 16 and 44, with different content (their data "
+     "tables, at lines 26 and 54, differ)"),
+    (_platform(FAMILY).replace("TP53", "TP63"),
+     "PLATFORM GPL1 is written twice, at lines 7 and 44, with different content (their "
+     "data tables, at lines 11 and 48, differ)"),
+    (_record(FAMILY, "GSM1").replace("!Sample_title = tumour 1\n", ""),
+     "SAMPLE GSM1 is written twice, at lines 16 and 44, with different content "
+     "(!Sample_title only in the one at line 16)"),
+])
+def test_a_record_written_twice_with_other_values_is_refused_naming_both_lines(
+        copy, message, tmp_path):
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(FAMILY + copy)
+    with pytest.raises(InputError) as caught:
+        gx.io.read_soft(path)
+    assert str(caught.value) == (f"{path}: {message}; which to read is unknowable: keep one "
+                                 "of the two")
+
+
+def test_a_cat_of_a_sample_file_twice_reads_once(tmp_path, caplog):
+    data = gzip.decompress(shared_file("GSM11805.txt.gz").read_bytes())
+    path = tmp_path / "GSM11805.txt"
+    path.write_bytes(data + data)
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    n_lines = data.count(b"\n")
+    assert (f"{path}: SAMPLE GSM11805 is written twice, at lines 1 and {n_lines + 1}, the same "
+            "both times; read once") in caplog.text
+    clean = gx.io.read_soft(shared_file("GSM11805.txt.gz"))
+    np.testing.assert_array_equal(adata.X, clean.X)
+    assert adata.obs.equals(clean.obs)
+
+
+def test_a_2002_table_cut_inside_a_value_is_refused(tmp_path):
+    # a 2002-era table has no end marker, so a copy cut short was read as a smaller table:
+    # GSM645.txt cut inside MIP1-B_at's VALUE read it as 37, where the file says 373 (and the
+    # probes after it were gone), without a word
+    data = shared_file("peers/biopython/GSM645.txt").read_bytes()
+    row = b"MIP1-B_at\tRHMu8LarB\t6\t4\t20\t20\t19\t0.30\t0.43\t0\t0\t1.5\t373\tA"
+    assert data.count(row) == 1
+    path = tmp_path / "GSM645.txt"
+    path.write_bytes(data[: data.index(row) + len(row) - len(b"3\tA")])
+    with pytest.raises(InputError) as caught:
+        gx.io.read_soft(path)
+    assert str(caught.value) == (
+        f"{path}, line 41: the file ends inside a line of the table of SAMPLE GSM645, which "
+        "has no end marker (2002-era SOFT): the file looks cut short; if it is whole, end it "
+        "with a line break")
+    # cut at a line's end, it reads (nothing tells it from a whole file), with the same values
+    path.write_bytes(data[: data.index(row) + len(row)] + b"\r\n")
+    adata = gx.io.read_soft(path)
+    assert adata.var_names[-1] == "MIP1-B_at"
+    np.testing.assert_array_equal(adata.X[0, -1], 373.0)

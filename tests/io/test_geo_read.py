@@ -522,3 +522,36 @@ def test_a_series_matrix_s_measured_characteristics_are_numbers(tmp_path):
     np.testing.assert_array_equal(obs["rin"], [7.5, 8.0, np.nan, 7.5])
     assert obs["grade"].tolist() == ["1", "2", "1", "2"]  # whole numbers, 2 values: groups
     assert obs["code"].tolist() == ["007", "008", "009", "010"]  # codes written with zeros
+
+
+@pytest.mark.parametrize(("cut", "junk"), [(4, b""), (0, b"<html>junk</html>")])
+def test_a_series_matrix_with_a_damaged_gzip_end_is_refused(cut, junk, tmp_path):
+    # before: read_series_matrix stopped at '!series_matrix_table_end', so GSE26471's matrix
+    # with the last 4 bytes of its gzip lost (the length the CRC check needs), or with junk
+    # after the gzip stream, read without a word, where read_soft (which reads to the end)
+    # and gzip -t refuse such a file
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    data = source.read_bytes()
+    path = tmp_path / source.name
+    path.write_bytes(data[: len(data) - cut] + junk)
+    with pytest.raises(InputError) as caught:
+        gx.io.read_series_matrix(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert ("corrupt or truncated gzip data" in message if cut else
+            "trailing data after the end of the gzip stream, at byte offset 369,056" in message)
+
+
+def test_a_series_matrix_without_its_end_marker_names_where_the_table_starts(tmp_path):
+    # before: "the data table never ends (...)", naming no line, where read_soft names the
+    # line of the table's begin marker
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    text = gzip.decompress(source.read_bytes())
+    assert text.splitlines()[66] == b"!series_matrix_table_begin"
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(text.replace(b"!series_matrix_table_end\n", b""))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_series_matrix(path)
+    assert str(caught.value) == (
+        f"{path}: the data table that starts at line 67 never ends (no "
+        "'!series_matrix_table_end'); the file is truncated")

@@ -163,3 +163,92 @@ def test_a_byte_order_mark_before_a_quoted_first_cell_leaves_the_quotes_out(tmp_
     path.write_text("\n".join(sheet))
     df = gx.io.read_annotations(path)
     assert df.index[3:6].tolist() == ["GSM239326", "GSM239328", "GSM239329"]
+
+
+def _bom_at_line_start(data: bytes, starts: tuple[bytes, ...]) -> bytes:
+    """``data`` with a UTF-8 byte-order mark put before each line starting with ``starts``."""
+    lines = data.split(b"\n")
+    hit = [k for k, line in enumerate(lines) if line.startswith(starts)]
+    assert len(hit) == len(starts)  # each a line of its own
+    for k in hit:
+        lines[k] = b"\xef\xbb\xbf" + lines[k]
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize(("name", "starts"), [
+    # a 2002-era table without markers: its header row and a row further down
+    ("biopython/GSM645.txt", (b"ID_REF\t", b"MIP1-B_at\t")),
+    # a marked table: its header row and its first row (CRLF lines)
+    ("geoparse/GSM32878.txt", (b"ID_REF\t", b"1\t")),
+    # a GDS: its header row and a row further down
+    ("dash-bio/GDS5373.soft.gz", (b"ID_REF\t", b"1552390_a_at\t")),
+])
+def test_a_byte_order_mark_starting_a_soft_table_row_is_dropped(name, starts, tmp_path, caplog):
+    # before: the row's ID_REF kept it: GSM645's 'MIP1-B_at' read as '\ufeffMIP1-B_at' (so no
+    # platform annotation or other sample matched it), and before the header row 'the table
+    # has no ID_REF column (columns: \ufeffID_REF, ...)'; other lines starting with one were
+    # already read as without it
+    source = shared_file(f"peers/{name}")
+    data = source.read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    path = tmp_path / source.name.removesuffix(".gz")
+    path.write_bytes(_bom_at_line_start(data, starts))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    clean = gx.io.read_soft(source)
+    assert adata.var_names.tolist() == clean.var_names.tolist()
+    assert starts[1].decode().rstrip("\t") in adata.var_names
+    np.testing.assert_array_equal(adata.X, clean.X)
+    assert "\ufeff" not in caplog.text
+
+
+def test_a_byte_order_mark_starting_a_series_matrix_row_is_dropped(tmp_path):
+    # before: '\ufeff"1552390_a_at"' was an ID_REF, quotes and all (only the table's first
+    # row lost its mark, to pandas, which drops one at the start of what it reads)
+    source = shared_file("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    data = gzip.decompress(source.read_bytes())
+    path = tmp_path / "GSE26471_series_matrix.txt"
+    path.write_bytes(_bom_at_line_start(data, (b'"ID_REF"', b'"1552390_a_at"')))
+    adata = gx.io.read_series_matrix(path)
+    clean = gx.io.read_series_matrix(source)
+    assert adata.var_names.tolist() == clean.var_names.tolist()
+    assert "1552390_a_at" in adata.var_names
+    np.testing.assert_array_equal(adata.X, clean.X)
+
+
+def test_2002_sample_files_joined_with_byte_order_marks_read_as_joined_without(tmp_path):
+    # before: GSM645.txt, then GSM804.txt starting with its BOM (cat of files saved with
+    # one): '\ufeff^SAMPLE=GSM804' was read as a row of GSM645's table, which has no end
+    # marker, and GSM804's table then as a second one: "SAMPLE GSM645 has a second data table"
+    first, second = (shared_file(f"peers/biopython/{name}").read_bytes()
+                     for name in ("GSM645.txt", "GSM804.txt"))
+    plain, marked = tmp_path / "plain.soft", tmp_path / "marked.soft"
+    plain.write_bytes(first + second)
+    marked.write_bytes(b"\xef\xbb\xbf" + first + b"\xef\xbb\xbf" + second)
+    adata = gx.io.read_soft(marked, platform="all", missing="drop")
+    clean = gx.io.read_soft(plain, platform="all", missing="drop")
+    assert list(adata) == list(clean) == ["GPL22", "GPL28"]
+    for gpl in clean:
+        assert adata[gpl].obs_names.tolist() == clean[gpl].obs_names.tolist()
+        assert adata[gpl].var_names.tolist() == clean[gpl].var_names.tolist()
+        np.testing.assert_array_equal(adata[gpl].X, clean[gpl].X)
+
+
+@pytest.mark.parametrize(("name", "marker"), [
+    ("geoparse/GSM32878.txt", b"!sample_table_end"),
+    ("epimedtools/GSE26471_series_matrix.txt.gz", b"!series_matrix_table_end"),
+])
+def test_a_byte_order_mark_before_a_table_end_marker_is_read_past(name, marker, tmp_path):
+    # before: the marker was not seen: "the table ... never ends (no '!..._table_end'
+    # line); the file is truncated", where a line so marked elsewhere reads as without it
+    source = shared_file(f"peers/{name}")
+    data = source.read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    path = tmp_path / source.name.removesuffix(".gz")
+    path.write_bytes(_bom_at_line_start(data, (marker,)))
+    read = gx.io.read_soft if name.startswith("geoparse") else gx.io.read_series_matrix
+    adata, clean = read(path), read(source)
+    assert adata.var_names.tolist() == clean.var_names.tolist()
+    np.testing.assert_array_equal(adata.X, clean.X)
