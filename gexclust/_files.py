@@ -16,6 +16,20 @@ from ._limits import ENV, Limits, current, size_text
 from ._logging import logger
 
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gzipped_twice(path, inflated: bytes) -> InputError | None:
+    """The error for gzip data whose inflated text is gzip data again, else None.
+
+    A download saved as ``.gz`` and compressed once more (``gzip`` run on a ``.gz``, or a
+    server's transfer encoding kept) read as 'line 1: NUL byte' (a binary or damaged file),
+    which sent users to download a file that was whole.
+    """
+    if not inflated.startswith(GZIP_MAGIC):
+        return None
+    msg = (f"{path}: gzip data inside gzip data (compressed twice); decompress it once "
+           "(gunzip) and read the result")
+    return InputError(msg)
 CHUNK = 1 << 23
 
 #: What a path that is neither a regular file nor a pipe is, for messages.
@@ -233,7 +247,7 @@ def read_bytes(path: str | os.PathLike, *, limits: Limits | None = None) -> tupl
                 lines.check(chunk)
                 chunks.append(chunk)
         except INFLATE_ERRORS as err:
-            msg = f"{path}: corrupt or truncated gzip file ({err}); download it again"
+            msg = f"{path}: corrupt or truncated gzip data ({err}); download the file again"
             raise InputError(msg) from None
     return b"".join(chunks), raw.digest.hexdigest()
 

@@ -15,7 +15,7 @@ from typing import AnyStr
 import numpy as np
 
 from .._errors import InputError
-from .._files import decode, log_encoding, read_bytes
+from .._files import decode, gzipped_twice, log_encoding, read_bytes
 from .._labels import MISSING_LABELS
 from .._limits import Limits
 from ._invisible import clean_label, warn_hidden
@@ -117,7 +117,9 @@ def spreadsheet_lines(raw: bytes, path, *, kind: str,
 
 
 def _refuse_no_text(raw: bytes, path, *, kind: str) -> None:
-    """Refuse a zip archive (an .xlsx) and UTF-16 text, naming ``path`` and ``kind``."""
+    """Refuse a zip archive (an .xlsx), gzip data and UTF-16 text, naming ``path`` and ``kind``."""
+    if (twice := gzipped_twice(path, raw)) is not None:
+        raise twice
     if raw.startswith(b"PK\x03\x04"):  # a zip archive: a spreadsheet (.xlsx), most likely
         msg = f"{path}: a zip archive (a spreadsheet such as .xlsx?), not {kind}; save it as CSV"
         raise InputError(msg)

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .._errors import InputError
-from .._files import GZIP_MAGIC, SizeLimited, decode, line_too_long, open_input, too_large
+from .._files import (
+    GZIP_MAGIC,
+    SizeLimited,
+    decode,
+    gzipped_twice,
+    line_too_long,
+    open_input,
+    too_large,
+)
 from .._limits import ENV, RATIO_GRACE, Limits, current, size_text
 from .._logging import warn_first
 from ._cumida_parse import _short
@@ -236,6 +244,8 @@ class LineScanner:
 
     def _check_text(self, first: bytes) -> None:
         """Refuse text that is not in lines of 8-bit characters, saying what it is instead."""
+        if (twice := gzipped_twice(self.name, first)) is not None:
+            raise twice
         if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             msg = f"{self.name}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not UTF-8 as GEO writes it; save it as UTF-8 text or download it again"  # noqa: E501
             raise InputError(msg)

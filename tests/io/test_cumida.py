@@ -642,3 +642,24 @@ def test_reading_does_not_hold_the_text_twice(tmp_path, line_end):
     # the bytes read and their lines (twice the text), or the lines and the matrix, at
     # once; not the text twice and the matrix (2.9 x the text here before, 2.0 x now)
     assert peak < 2 * text_size + matrix_size / 2, (peak, text_size, matrix_size)
+
+
+def test_a_csv_gzipped_twice_is_named_as_such(tmp_path):
+    # it read as 'line 1: NUL byte; expected a CuMiDa CSV (a binary or damaged file?)'
+    twice = tmp_path / "twice.csv.gz"
+    twice.write_bytes(gzip.compress(gzip.compress(b"samples,type,p1\n1,A,2\n2,B,3\n")))
+    with pytest.raises(InputError, match=r"^\S+twice.csv.gz: gzip data inside gzip data "
+                                         r"\(compressed twice\); decompress it once"):
+        gx.io.read_cumida(twice)
+    with pytest.raises(InputError, match="gzip data inside gzip data"):
+        gx.io.read_annotations(twice)
+
+
+def test_a_broken_gzip_is_named_as_the_geo_readers_name_it(tmp_path):
+    # the CSV and sheet readers said 'corrupt or truncated gzip file (...); download it
+    # again', the GEO readers '... gzip data (...); download the file again': one wording
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(gzip.compress(b"samples,type,p1\n1,A,2\n" * 100)[:40])
+    with pytest.raises(InputError, match=r"broken.csv.gz: corrupt or truncated gzip data "
+                                         r"\(.*\); download the file again$"):
+        gx.io.read_cumida(broken)

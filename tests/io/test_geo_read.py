@@ -555,3 +555,17 @@ def test_a_series_matrix_without_its_end_marker_names_where_the_table_starts(tmp
     assert str(caught.value) == (
         f"{path}: the data table that starts at line 67 never ends (no "
         "'!series_matrix_table_end'); the file is truncated")
+
+
+@pytest.mark.parametrize("name", ["GSM11805.txt.gz", "GSE781_family.soft.gz"])
+def test_a_file_gzipped_twice_is_named_as_such(tmp_path, name):
+    # gzip run on a .gz (or a server's transfer encoding kept) read as 'line 1: NUL byte;
+    # expected GEO text (a binary or damaged file?)', which sent users to download again a
+    # file that was whole
+    twice = tmp_path / name
+    twice.write_bytes(gzip.compress(shared_file(name).read_bytes()))
+    for reader in (gx.io.read_soft, gx.io.read_series_matrix):
+        with pytest.raises(InputError) as err:
+            reader(twice)
+        assert str(err.value) == (f"{twice}: gzip data inside gzip data (compressed twice); "
+                                  "decompress it once (gunzip) and read the result")
