@@ -10,6 +10,28 @@ silences them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+from collections.abc import Iterator
 
 logger = logging.getLogger("gexclust")
+
+#: Whether a progress bar that is not asked for by a ``progress=`` argument (a download's)
+#: may show; the command line's ``--quiet`` turns it off.
+_BARS = contextvars.ContextVar("gexclust_progress_bars", default=True)
+
+
+def progress_bars() -> bool:
+    """Whether progress bars may show (on a terminal): False under :func:`no_progress_bars`."""
+    return _BARS.get()
+
+
+@contextlib.contextmanager
+def no_progress_bars() -> Iterator[None]:
+    """No progress bar shows while the block runs (``gexclust ... --quiet``)."""
+    token = _BARS.set(False)
+    try:
+        yield
+    finally:
+        _BARS.reset(token)

@@ -301,6 +301,8 @@ def fetch_command(args) -> int:
     files = fetch_geo(args.accession, source=args.source or "matrix", platform=args.platform,
                       annotate=not args.no_annotation, cache_dir=args.cache_dir,
                       offline=args.offline)
+    if args.quiet:
+        return 0
     say(f"{args.accession}: cached")
     for kind, paths in files.items():
         for path in paths:
