@@ -295,6 +295,7 @@ def fetch_command(args) -> int:
     from .io._geo_fetch import cache_root, check_platform
 
     # refused here, so that the messages name --cache-dir and --platform, not cache_dir=...
+    _refuse_series_options(args)
     if args.platform not in (None, "all"):
         check_platform(args.platform, option="--platform")
     cache_root(args.cache_dir, option=CACHE_OPTION)
@@ -309,6 +310,35 @@ def fetch_command(args) -> int:
             size = Path(path).stat().st_size
             say(f"  {kind:6s} {size / 1e6:8.2f} MB  sha256 {sha256_file(path)[:16]}  {path}")
     return 0
+
+
+#: What an accession that is not a series is, for ``fetch``'s messages.
+NOT_A_SERIES = {"GDS": "a dataset", "GSM": "a sample", "GPL": "a platform"}
+
+
+def _refuse_series_options(args) -> None:
+    """Refuse --platform, --source and --no-annotation for a dataset, sample or platform.
+
+    They choose among a series' files. A dataset, a sample or a platform has one file,
+    fetched whatever they say ('fetch GDS507 --platform GPL96' said nothing of it): refused
+    before any download.
+    """
+    from .io._geo_fetch import check_accession
+
+    check_accession(args.accession)
+    what = NOT_A_SERIES.get(args.accession[:3])
+    if what is None:
+        return
+    own = {"GDS": "its one SOFT file, of one platform", "GSM": "its one record, of one "
+           "platform", "GPL": "its annotation"}[args.accession[:3]]
+    given = [("--platform", args.platform), ("--source", args.source),
+             ("--no-annotation", args.no_annotation or None)]
+    for option, value in given:
+        if value is not None:
+            shown = option if value is True else f"{option} {value}"
+            msg = (f"{shown}: {args.accession} is {what}, fetched as {own}; {option} "
+                   "applies to a series (GSE) only: drop it")
+            raise ValueError(msg)
 
 
 def _summary(adata, config, source, n_probes: int, *, argv: list[str] | None = None) -> dict:
