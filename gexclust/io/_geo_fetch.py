@@ -265,11 +265,29 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
         name = f"{accession}-{gpl}_series_matrix.txt.gz"
         try:
             paths.append(_get(f"{folder}/matrix/{name}", root, "matrix", f"{what} on {gpl}", offline))  # noqa: E501
-        except NotOnGeo:
-            # a single-platform series has no -GPL suffix; its platform is checked when read
-            paths.append(_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root,
-                              "matrix", what, offline))
+        except (NotOnGeo, NotCached) as err:
+            # a single-platform series has no -GPL suffix (offline too: the cache holds it
+            # as GEO named it)
+            paths.append(_single_matrix(folder, accession, gpl, root, offline, err))
     return paths
+
+
+def _single_matrix(folder: str, accession: str, gpl: str, root: Path, offline: bool,
+                   err: DownloadError | InputError) -> Path:
+    """The matrix of a single-platform series asked for on ``gpl``; refused on another.
+
+    ``err``, the -GPL file's own error, stands when this one is not to be had either.
+    """
+    try:
+        path = _get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root, "matrix",
+                    f"series matrix of {accession}", offline)
+    except (NotOnGeo, NotCached):  # neither is there: GEO has no matrix on gpl
+        raise err from None
+    found = _platform_of(path)
+    if found and found != gpl:  # before: fetched and cached as GSE9476's 'on GPL570'
+        msg = f"series {accession} has no samples on {gpl}; it has {found}"  # as read_geo
+        raise InputError(msg)
+    return path
 
 
 def _choose_platform(accession: str, platforms: list[str], *, offline: bool) -> InputError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.io.conftest import cache_files
+from tests.io.conftest import MATRIX, cache_files
 
 
 @pytest.mark.parametrize(("args", "line"), [
@@ -33,3 +33,30 @@ def test_series_options_for_another_kind_are_refused_before_any_download(server,
         1, "", f"gexclust: error: {line}\n")
     assert sum(server.state["requests"].values()) == 0
     assert cache_files(tmp_path) == []
+
+
+def test_a_platform_the_single_platform_series_is_not_on_is_refused(server, cli, tmp_path):
+    # before: 'gexclust fetch GSE9476 --platform GPL570' cached GSE9476's GPL96 matrix and
+    # listed it as fetched, exit 0
+    result = cli("fetch", "GSE9476", "--platform", "GPL570", "--no-annotation", check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", "gexclust: error: series GSE9476 has no samples on GPL570; it has GPL96\n")
+    # what was downloaded is kept, verified: nothing to fetch again
+    cached = [name for name in cache_files(tmp_path) if not name.endswith(".lock")]
+    assert cached == ["GSE9476_series_matrix.txt.gz", "GSE9476_series_matrix.txt.gz.sha256"]
+
+
+def test_a_single_platform_series_named_by_its_platform_is_found_offline(server, cli, tmp_path):
+    # before: after 'gexclust fetch GSE9476', 'gexclust fetch GSE9476 --platform GPL96
+    # --offline' (and run) looked only for GSE9476-GPL96_series_matrix.txt.gz and failed: "not
+    # in the cache ...; run once with network access", which cached the same file again
+    cli("fetch", "GSE9476", "--no-annotation")
+    server.stop()
+    result = cli("fetch", "GSE9476", "--platform", "GPL96", "--offline", "--no-annotation")
+    assert result.stdout.startswith("GSE9476: cached\n  matrix ")
+    assert result.stdout.rstrip().endswith("GSE9476_series_matrix.txt.gz")
+    other = cli("fetch", "GSE9476", "--platform", "GPL570", "--offline", "--no-annotation",
+                check=False)
+    assert (other.returncode, other.stderr) == (
+        1, "gexclust: error: series GSE9476 has no samples on GPL570; it has GPL96\n")
+    assert server.requests(MATRIX) == 1
