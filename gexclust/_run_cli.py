@@ -155,6 +155,14 @@ def _input_kind(source: str | None) -> str:
         msg = (f"{source}: no such file; a GEO accession is written in capitals: "
                f"{source.strip().upper()}")
         raise ValueError(msg)
+    if "://" in source and not Path(source).exists():  # else 'https:/...: no such file'
+        from .io._geo_fetch import IN_ADDRESS
+
+        found = IN_ADDRESS.search(source)
+        meant = f" (did you mean its accession, {found.group(1).upper()}?)" if found else ""
+        msg = (f"{source}: an address, not a file; gexclust run reads a local file or fetches "
+               f"a GEO accession{meant}")
+        raise ValueError(msg)
     if "series_matrix" in name:
         return "series_matrix"
     if ".soft" in name:

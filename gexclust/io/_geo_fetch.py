@@ -85,12 +85,46 @@ def _folder(setting: str, path: Path) -> Path:
     return path
 
 
+#: Most digits in an accession's number: GEO's have 7 at most today (GSM). A longer one made
+#: a cache path the system refused ("[Errno 36] File name too long: '<300 digits>...'").
+MAX_DIGITS = 10
+#: An accession inside a GEO address pasted in its place (``...acc.cgi?acc=GSE9476``).
+IN_ADDRESS = re.compile(r"(?:acc=|/)(G(?:SE|SM|PL|DS)[0-9]+)(?![0-9A-Za-z])", re.IGNORECASE)
+
+
 def check_accession(accession: str, *, pattern: re.Pattern = ACCESSION) -> str:
-    """Return ``accession`` if it is a GEO accession; refuse anything else (no path tricks)."""
+    """Return ``accession`` if it is a GEO accession; refuse anything else (no path tricks).
+
+    The message says what was probably meant: the accession in capitals without blanks, the
+    one in a pasted address, or its number without leading zeros. A number GEO cannot have
+    (0, a leading zero, more than :data:`MAX_DIGITS` digits) is refused before any request.
+    """
     if not isinstance(accession, str) or not pattern.fullmatch(accession):
-        msg = f"{accession!r} is not a GEO accession; expected e.g. GSE9476, GPL96, GSM239170 or GDS507"  # noqa: E501
+        msg = (f"{accession!r} is not a GEO accession{_meant(accession)}; expected e.g. "
+               "GSE9476, GPL96, GSM239170 or GDS507")
+        raise ValueError(msg)
+    number = accession[3:]
+    if number.startswith("0"):
+        meant = f"; did you mean {accession[:3]}{number.lstrip('0')}?" if number.strip("0") else ""
+        msg = f"{accession}: GEO numbers start at 1 and have no leading zeros{meant}"
+        raise ValueError(msg)
+    if len(number) > MAX_DIGITS:
+        msg = (f"{accession[:3 + MAX_DIGITS]}... ({len(number)} digits): not a GEO accession, "
+               f"whose numbers have at most {MAX_DIGITS} digits")
         raise ValueError(msg)
     return accession
+
+
+def _meant(text) -> str:
+    """' (did you mean GSE9476? ...)' for text that holds an accession written otherwise."""
+    if not isinstance(text, str):
+        return ""
+    squeezed = "".join(text.split()).upper()
+    if ACCESSION.fullmatch(squeezed):
+        return f" (did you mean {squeezed}? accessions are written in capitals, without blanks)"
+    if (found := IN_ADDRESS.search(text)) is not None:
+        return f" but an address (did you mean its accession, {found.group(1).upper()}?)"
+    return ""
 
 
 def check_platform(platform, *, option: str = "platform") -> str:

@@ -60,3 +60,48 @@ def test_a_single_platform_series_named_by_its_platform_is_found_offline(server,
     assert (other.returncode, other.stderr) == (
         1, "gexclust: error: series GSE9476 has no samples on GPL570; it has GPL96\n")
     assert server.requests(MATRIX) == 1
+
+
+EXPECTED = "expected e.g. GSE9476, GPL96, GSM239170 or GDS507"
+
+
+@pytest.mark.parametrize(("accession", "line"), [
+    # before: "'gse9476' is not a GEO accession; expected ..." with no word of the capitals
+    ("gse9476", "'gse9476' is not a GEO accession (did you mean GSE9476? accessions are "
+     f"written in capitals, without blanks); {EXPECTED}"),
+    (" GSE 9476", "' GSE 9476' is not a GEO accession (did you mean GSE9476? accessions are "
+     f"written in capitals, without blanks); {EXPECTED}"),
+    # before: a request for GEO's folder GSEnnn/GSE0, then "GEO has no series GSE0"
+    ("GSE0", "GSE0: GEO numbers start at 1 and have no leading zeros"),
+    # before: a request for GSE00009nnn/GSE00009476 (GEO's folder is GSE9nnn/GSE9476)
+    ("GSE00009476", "GSE00009476: GEO numbers start at 1 and have no leading zeros; did you "
+     "mean GSE9476?"),
+    # before: "[Errno 36] File name too long: '<cache>/series/GSE999...'" (300 digits)
+    ("GSE" + "9" * 300, "GSE9999999999... (300 digits): not a GEO accession, whose numbers "
+     "have at most 10 digits"),
+    ("GSE12345678901", "GSE1234567890... (11 digits): not a GEO accession, whose numbers have "
+     "at most 10 digits"),
+    ("https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi?acc=gse9476&targ=self",
+     "'https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi?acc=gse9476&targ=self' is not a GEO "
+     f"accession but an address (did you mean its accession, GSE9476?); {EXPECTED}"),
+    ("https://ftp.ncbi.nlm.nih.gov/geo/series/GSE9nnn/GSE9476/matrix/",
+     "'https://ftp.ncbi.nlm.nih.gov/geo/series/GSE9nnn/GSE9476/matrix/' is not a GEO "
+     f"accession but an address (did you mean its accession, GSE9476?); {EXPECTED}"),
+    ("GSE9476.txt", f"'GSE9476.txt' is not a GEO accession; {EXPECTED}"),
+])
+def test_odd_accessions_are_one_line_before_any_request(server, cli, tmp_path, accession, line):
+    result = cli("fetch", accession, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", f"gexclust: error: {line}\n")
+    assert sum(server.state["requests"].values()) == 0
+    assert not (tmp_path / "cache").exists()
+
+
+def test_an_address_given_to_run_names_its_accession(cli, tmp_path):
+    # before: "gexclust: error: https:/www.ncbi.nlm.nih.gov/...: no such file" (one slash)
+    address = "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi?acc=GSE9476"
+    result = cli("run", address, "-o", tmp_path / "out", "--quiet", check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {address}: an address, not a file; gexclust run reads a local file "
+        "or fetches a GEO accession (did you mean its accession, GSE9476?)\n"))
+    assert not (tmp_path / "out").exists()
