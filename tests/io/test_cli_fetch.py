@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from tests.io.conftest import MATRIX, cache_files
@@ -105,3 +111,38 @@ def test_an_address_given_to_run_names_its_accession(cli, tmp_path):
         f"gexclust: error: {address}: an address, not a file; gexclust run reads a local file "
         "or fetches a GEO accession (did you mean its accession, GSE9476?)\n"))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_a_fetch_stopped_mid_download_leaves_nothing_half_written(server, tmp_path, signum):
+    """Ctrl-C or SIGTERM while the matrix arrives (the server drips it): one line, exit
+    128 + signal, no partial file under any name in the cache (only the lock file), and the
+    next fetch downloads it whole. Checked by hand at 0.3 to 2.5 s before; kept as a test."""
+    server.state["drip"][MATRIX] = 0.002
+    cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "gexclust.cli", "fetch", "GSE9476", "--no-annotation"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as proc:
+        try:
+            deadline = time.monotonic() + 30
+            while not any(cache.rglob("*.part")):  # the download's temporary file
+                assert time.monotonic() < deadline, "no download seen"
+                assert proc.poll() is None, proc.stderr.read()
+                time.sleep(0.05)
+            time.sleep(1.0)  # bytes arriving
+            proc.send_signal(signum)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    word = "interrupted" if signum == signal.SIGINT else "terminated"
+    assert (proc.returncode, out, err) == (128 + signum, "", f"gexclust: {word}\n")
+    assert [p.name for p in cache.rglob("*") if p.is_file()] == [
+        "GSE9476_series_matrix.txt.gz.lock"]
+    del server.state["drip"][MATRIX]
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "GSE9476_series_matrix.txt.gz" in again.stdout
+    assert sorted(cache_files(tmp_path)) == ["GSE9476_series_matrix.txt.gz",
+                                             "GSE9476_series_matrix.txt.gz.lock",
+                                             "GSE9476_series_matrix.txt.gz.sha256"]
