@@ -276,6 +276,20 @@ def _write_manifest(stage: Path, outdir: Path, files: dict) -> None:
     os.replace(stage / MANIFEST, outdir / MANIFEST)
 
 
+def changed_since_written(path: str | os.PathLike) -> bool:
+    """Whether ``path``, an output its folder's manifest lists, differs from what was written.
+
+    False for a file the manifest does not list (or a folder without one): nothing to compare.
+    """
+    path = Path(path)
+    listed = _read_manifest(path.parent / MANIFEST)
+    if path.name not in listed:
+        return False
+    size = path.stat().st_size
+    hashes = {v.get("sha256") for v in listed[path.name] if v.get("size") == size}
+    return not (hashes and sha256_file(path) in hashes)
+
+
 def _not_ours(entry: os.DirEntry, listed: dict) -> str | None:
     """``None`` if ``entry`` is an unchanged output listed in the manifest, else why not."""
     if entry.is_symlink():

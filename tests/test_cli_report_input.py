@@ -1,0 +1,56 @@
+"""``gexclust report OUTDIR`` meeting an adata.h5ad that is damaged, edited or not a run's."""
+
+from __future__ import annotations
+
+import re
+
+import h5py
+import numpy as np
+import pytest
+
+
+def _run(cli, out, small_csv) -> dict[str, bytes]:
+    cli("run", small_csv, "-o", out, "--quiet", "--n-clusters", "3")
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("damage", ["dangling link", "bytes of another encoding"])
+def test_a_damaged_adata_h5ad_is_one_line_naming_it(cli, tmp_path, small_csv, damage):
+    # before: "gexclust: error: Unable to synchronously open object (component not found)"
+    # (h5py's KeyError) and "gexclust: error: 'utf-8' codec can't decode byte 0xb8 ..."
+    # (a UnicodeDecodeError), neither naming the file; a damaged header gives either
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    with h5py.File(out / "adata.h5ad", "r+") as f:
+        if damage == "dangling link":
+            del f["obs"]
+            f["obs"] = h5py.SoftLink("/nowhere")
+        else:
+            f["obs"].attrs["_index"] = np.bytes_(b"\xb8\xff")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    path = re.escape(str(out / "adata.h5ad"))
+    assert re.fullmatch(rf"gexclust: error: {path}: cannot be read as an \.h5ad file \(changed "
+                        r"since gexclust run wrote it\) \([^\n]+\)\n", result.stderr), \
+        result.stderr
+    assert "('Unable" not in result.stderr  # a KeyError's text without its quotes
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing lost
+
+
+def test_an_adata_h5ad_changed_since_the_run_is_said_to_be(cli, tmp_path, small_csv):
+    # before: values changed in adata.h5ad (a damaged copy that still reads, or an edit)
+    # were reported on without a word, replacing the run's own report
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    with h5py.File(out / "adata.h5ad", "r+") as f:
+        f["X"][0, 0] = 1e30
+    result = cli("report", out)
+    assert result.stderr == (f"gexclust: warning: {out / 'adata.h5ad'}: changed since gexclust "
+                             "run wrote it (not the file its manifest records); the report "
+                             "shows it as it is now\n")
+    assert result.stdout == f"{out / 'report.html'}\n{out / 'report.pdf'}\n"
+    again = cli("run", small_csv, "-o", tmp_path / "fresh", "--quiet", "--n-clusters", "3")
+    assert again.stderr == ""
+    assert cli("report", tmp_path / "fresh").stderr == ""  # an unchanged run's: no warning
