@@ -325,6 +325,24 @@ def _read_manifest(path: Path) -> dict:
     return files
 
 
+def unfinished_run(outdir: Path) -> str | None:
+    """What the staging folder in ``outdir`` says of a run that has not finished, or ``None``.
+
+    For a folder without a run's outputs: a run writing into it now, or one that was stopped
+    (killed, or the machine went down) before it put its outputs in place.
+    """
+    stages = _stages(outdir) if outdir.is_dir() else []
+    for path in stages:
+        lock = _try_lock(Path(path) / LOCK, mine=False)
+        if lock is None:
+            return "a gexclust run is writing into it now; wait for it to finish"
+        _release(lock)
+    if stages:
+        return (f"it holds only the staging folder of a run that was stopped before it "
+                f"finished ({Path(stages[0]).name}); run 'gexclust run' into it again")
+    return None
+
+
 def _stages(outdir: Path) -> list[str]:
     """Staging folders in ``outdir`` (see :func:`_is_stage`)."""
     return [e.path for e in os.scandir(outdir) if _is_stage(e)]

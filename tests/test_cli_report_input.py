@@ -54,3 +54,31 @@ def test_an_adata_h5ad_changed_since_the_run_is_said_to_be(cli, tmp_path, small_
     again = cli("run", small_csv, "-o", tmp_path / "fresh", "--quiet", "--n-clusters", "3")
     assert again.stderr == ""
     assert cli("report", tmp_path / "fresh").stderr == ""  # an unchanged run's: no warning
+
+
+@pytest.mark.parametrize("alive", [False, True], ids=["stopped", "writing"])
+def test_a_folder_of_an_unfinished_run_is_named_as_one(cli, tmp_path, alive):
+    # before: "OUT/adata.h5ad: not found; is OUT the folder of a 'gexclust run'?" for the
+    # folder of a run killed half way (or still writing), whose staging folder is there
+    import fcntl
+    import os
+
+    from gexclust._outdir import LOCK, STAGE_PREFIX
+
+    out = tmp_path / "out"
+    stage = out / f"{STAGE_PREFIX}k1ll3d"
+    stage.mkdir(parents=True)
+    (stage / "adata.h5ad").write_bytes(b"\x89HDF\r\n")  # half written
+    fd = os.open(stage / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if alive:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = cli("report", out, check=False)
+    finally:
+        os.close(fd)
+    why = ("a gexclust run is writing into it now; wait for it to finish" if alive else
+           f"it holds only the staging folder of a run that was stopped before it finished "
+           f"({stage.name}); run 'gexclust run' into it again")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", f"gexclust: error: {out / 'adata.h5ad'}: not found; {why}\n")
+    assert sorted(p.name for p in stage.iterdir()) == sorted([LOCK, "adata.h5ad"])

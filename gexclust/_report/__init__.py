@@ -121,12 +121,15 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     may replace them. After a run with ``--no-report``, ``summary.json``'s ``outputs`` gains
     them too (unless the file was changed since the run: then it is left as it is).
     """
+    from .._outdir import staged_additions, unfinished_run, writing_additions
+
     outdir = Path(outdir)
     for name in ("adata.h5ad", "summary.json"):
         if not (outdir / name).is_file():
-            msg = f"{outdir / name}: not found; is {outdir} the folder of a 'gexclust run'?"
+            # a run stopped half way leaves its staging folder, never a part of its outputs
+            why = unfinished_run(outdir) or f"is {outdir} the folder of a 'gexclust run'?"
+            msg = f"{outdir / name}: not found; {why}"
             raise FileNotFoundError(msg)
-    from .._outdir import staged_additions, writing_additions
 
     # read under the staging folder's lock: a run writing into the folder makes this command
     # stop (and a run started meanwhile stops), so the report never pairs one run's files with
