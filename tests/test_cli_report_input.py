@@ -82,3 +82,11 @@ def test_a_folder_of_an_unfinished_run_is_named_as_one(cli, tmp_path, alive):
     assert (result.returncode, result.stdout, result.stderr) == (
         1, "", f"gexclust: error: {out / 'adata.h5ad'}: not found; {why}\n")
     assert sorted(p.name for p in stage.iterdir()) == sorted([LOCK, "adata.h5ad"])
+
+
+def test_a_file_given_as_outdir_is_named_as_a_file(cli, tmp_path, small_csv):
+    # before: "in.csv/adata.h5ad: not found; is in.csv the folder of a 'gexclust run'?"
+    result = cli("report", small_csv, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", f"gexclust: error: {small_csv}: is a file, not the folder of a 'gexclust run'\n")
+    assert small_csv.read_text().startswith("samples,")

@@ -124,6 +124,9 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     from .._outdir import staged_additions, unfinished_run, writing_additions
 
     outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():  # else 'OUT/adata.h5ad: not found'
+        msg = f"{outdir}: is a file, not the folder of a 'gexclust run'"
+        raise NotADirectoryError(msg)
     for name in ("adata.h5ad", "summary.json"):
         if not (outdir / name).is_file():
             # a run stopped half way leaves its staging folder, never a part of its outputs
