@@ -10,8 +10,10 @@ silences them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 logger = logging.getLogger("gexclust")
@@ -28,3 +30,23 @@ def warn_first(found: Sequence[T], say: Callable[[T], str], more: str) -> None:
     if found:
         others = f"; {len(found) - 1} more {more}" if len(found) > 1 else ""
         logger.warning("%s%s", say(found[0]), others)
+
+
+#: Whether a progress bar that is not asked for by a ``progress=`` argument (a download's)
+#: may show; the command line's ``--quiet`` turns it off.
+_BARS = contextvars.ContextVar("gexclust_progress_bars", default=True)
+
+
+def progress_bars() -> bool:
+    """Whether progress bars may show (on a terminal): False under :func:`no_progress_bars`."""
+    return _BARS.get()
+
+
+@contextlib.contextmanager
+def no_progress_bars() -> Iterator[None]:
+    """No progress bar shows while the block runs (``gexclust ... --quiet``)."""
+    token = _BARS.set(False)
+    try:
+        yield
+    finally:
+        _BARS.reset(token)

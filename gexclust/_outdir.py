@@ -276,6 +276,20 @@ def _write_manifest(stage: Path, outdir: Path, files: dict) -> None:
     os.replace(stage / MANIFEST, outdir / MANIFEST)
 
 
+def changed_since_written(path: str | os.PathLike) -> bool:
+    """Whether ``path``, an output its folder's manifest lists, differs from what was written.
+
+    False for a file the manifest does not list (or a folder without one): nothing to compare.
+    """
+    path = Path(path)
+    listed = _read_manifest(path.parent / MANIFEST)
+    if path.name not in listed:
+        return False
+    size = path.stat().st_size
+    hashes = {v.get("sha256") for v in listed[path.name] if v.get("size") == size}
+    return not (hashes and sha256_file(path) in hashes)
+
+
 def _not_ours(entry: os.DirEntry, listed: dict) -> str | None:
     """``None`` if ``entry`` is an unchanged output listed in the manifest, else why not."""
     if entry.is_symlink():
@@ -309,6 +323,24 @@ def _read_manifest(path: Path) -> dict:
                for v in files.values()):
         return {}
     return files
+
+
+def unfinished_run(outdir: Path) -> str | None:
+    """What the staging folder in ``outdir`` says of a run that has not finished, or ``None``.
+
+    For a folder without a run's outputs: a run writing into it now, or one that was stopped
+    (killed, or the machine went down) before it put its outputs in place.
+    """
+    stages = _stages(outdir) if outdir.is_dir() else []
+    for path in stages:
+        lock = _try_lock(Path(path) / LOCK, mine=False)
+        if lock is None:
+            return "a gexclust run is writing into it now; wait for it to finish"
+        _release(lock)
+    if stages:
+        return (f"it holds only the staging folder of a run that was stopped before it "
+                f"finished ({Path(stages[0]).name}); run 'gexclust run' into it again")
+    return None
 
 
 def _stages(outdir: Path) -> list[str]:

@@ -155,6 +155,14 @@ def _input_kind(source: str | None) -> str:
         msg = (f"{source}: no such file; a GEO accession is written in capitals: "
                f"{source.strip().upper()}")
         raise ValueError(msg)
+    if "://" in source and not Path(source).exists():  # else 'https:/...: no such file'
+        from .io._geo_fetch import IN_ADDRESS
+
+        found = IN_ADDRESS.search(source)
+        meant = f" (did you mean its accession, {found.group(1).upper()}?)" if found else ""
+        msg = (f"{source}: an address, not a file; gexclust run reads a local file or fetches "
+               f"a GEO accession{meant}")
+        raise ValueError(msg)
     if "series_matrix" in name:
         return "series_matrix"
     if ".soft" in name:
@@ -295,18 +303,50 @@ def fetch_command(args) -> int:
     from .io._geo_fetch import cache_root, check_platform
 
     # refused here, so that the messages name --cache-dir and --platform, not cache_dir=...
+    _refuse_series_options(args)
     if args.platform not in (None, "all"):
         check_platform(args.platform, option="--platform")
     cache_root(args.cache_dir, option=CACHE_OPTION)
     files = fetch_geo(args.accession, source=args.source or "matrix", platform=args.platform,
                       annotate=not args.no_annotation, cache_dir=args.cache_dir,
                       offline=args.offline)
+    if args.quiet:
+        return 0
     say(f"{args.accession}: cached")
     for kind, paths in files.items():
         for path in paths:
             size = Path(path).stat().st_size
             say(f"  {kind:6s} {size / 1e6:8.2f} MB  sha256 {sha256_file(path)[:16]}  {path}")
     return 0
+
+
+#: What an accession that is not a series is, for ``fetch``'s messages.
+NOT_A_SERIES = {"GDS": "a dataset", "GSM": "a sample", "GPL": "a platform"}
+
+
+def _refuse_series_options(args) -> None:
+    """Refuse --platform, --source and --no-annotation for a dataset, sample or platform.
+
+    They choose among a series' files. A dataset, a sample or a platform has one file,
+    fetched whatever they say ('fetch GDS507 --platform GPL96' said nothing of it): refused
+    before any download.
+    """
+    from .io._geo_fetch import check_accession
+
+    check_accession(args.accession)
+    what = NOT_A_SERIES.get(args.accession[:3])
+    if what is None:
+        return
+    own = {"GDS": "its one SOFT file, of one platform", "GSM": "its one record, of one "
+           "platform", "GPL": "its annotation"}[args.accession[:3]]
+    given = [("--platform", args.platform), ("--source", args.source),
+             ("--no-annotation", args.no_annotation or None)]
+    for option, value in given:
+        if value is not None:
+            shown = option if value is True else f"{option} {value}"
+            msg = (f"{shown}: {args.accession} is {what}, fetched as {own}; {option} "
+                   "applies to a series (GSE) only: drop it")
+            raise ValueError(msg)
 
 
 def _summary(adata, config, source, n_probes: int, *, argv: list[str] | None = None) -> dict:

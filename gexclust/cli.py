@@ -129,8 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "writes them later)")
     run.add_argument("--force", action="store_true",
                      help="replace the outputs of an earlier run in OUTDIR (never other files)")
-    run.add_argument("--quiet", action="store_true",
-                     help="no progress, warnings or summary output (errors still show)")
+    _quiet_option(run, "the summary")
     run.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     fetch = sub.add_parser(
         "fetch",
@@ -142,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     _geo_options(fetch)
     fetch.add_argument("--no-annotation", action="store_true",
                        help="do not fetch the platform annotation")
+    _quiet_option(fetch, "the list of cached files")
     fetch.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     _report_parser(sub)
     return parser
@@ -155,7 +155,20 @@ def _report_parser(sub) -> None:
         "adata.h5ad and summary.json, e.g. after a gexclust upgrade or a run with --no-report.",
     )
     report.add_argument("outdir", metavar="OUTDIR", help="folder written by 'gexclust run'")
+    _quiet_option(report, "the list of files written")
     report.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def _quiet_option(parser: argparse.ArgumentParser, printed: str) -> None:
+    """``--quiet``, the same for every command: only errors are printed.
+
+    What it silences is decided in one place, :func:`_log_to_stderr` (warnings, notes and
+    download bars), and by each command for its progress and for ``printed``, what it
+    prints on stdout.
+    """
+    parser.add_argument("--quiet", action="store_true",
+                        help=f"print only errors: no progress, warnings or notes, and not "
+                        f"{printed}")
 
 
 def _n_clusters(text: str) -> int | str:
@@ -274,20 +287,30 @@ def _dispatch(args) -> int:
 
     check_given(args.outdir, "OUTDIR")  # not the current folder
     paths = rebuild_report(args.outdir)  # listed in the manifest: --force may replace them
-    for path in paths:
-        say(str(path))
+    if not args.quiet:
+        for path in paths:
+            say(str(path))
     return 0
 
 
 @contextlib.contextmanager
 def _log_to_stderr(args) -> Iterator[None]:
-    """Show the package's warnings (INFO too with --debug) on stderr, unless --quiet."""
+    """Show the package's warnings (INFO too with --debug) on stderr; --quiet: nothing.
+
+    Under ``--quiet`` every command prints only its errors: no warnings, notes or download
+    bars (silenced here, for all commands alike), no progress and nothing on stdout (each
+    command's own printing).
+    """
     logger = logging.getLogger("gexclust")
     previous = logger.level
+    quiet = contextlib.nullcontext()
     if getattr(args, "quiet", False):
         # a handler that drops everything, so Python's last-resort handler prints nothing
         handler = logging.NullHandler()
         logger.addHandler(handler)
+        from ._logging import no_progress_bars
+
+        quiet = no_progress_bars()  # a download's bar too (on a terminal, it showed)
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(_Format())
@@ -303,7 +326,8 @@ def _log_to_stderr(args) -> Iterator[None]:
     warnings.showwarning = (_drop_warning if getattr(args, "quiet", False) else
                             _warning_line)
     try:
-        yield
+        with quiet:
+            yield
     finally:
         warnings.showwarning = shown
         logger.removeHandler(handler)

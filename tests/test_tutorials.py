@@ -266,3 +266,39 @@ def test_a_stated_figure_is_matched_whole():
     assert not shows("CA9", "CA91")
     assert shows("ARI 0.24", "k = 2: ARI 0.24.")
     assert shows("CA9", "(CA9, NDUFA4L2)")
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning",
+                            "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_run_tutorials_keeps_its_kernels_off_the_network(tmp_path):
+    # before: scripts/run_tutorials.py started its kernels with the caller's environment, so
+    # a tutorial cell fetching from GEO reached NCBI (or the user's cache) while the tests'
+    # kernels met a closed local port: outputs stored by the script could need the network
+    import importlib.util
+    import os
+
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "run_tutorials.py"
+    spec = importlib.util.spec_from_file_location("run_tutorials", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        "import os\n"
+        "assert os.environ.get('GEXCLUST_GEO_URL') == 'http://127.0.0.1:9/geo', 'online'\n"
+        "assert os.environ.get('GEXCLUST_GEO_QUERY_URL') == 'http://127.0.0.1:9/query'",
+        "import gexclust as gx\ngx.io.read_geo('GSE781', platform='GPL96', source='soft')")])
+    path = tmp_path / "fetches.ipynb"
+    nbformat.write(nb, path)
+    environment = dict(os.environ)
+    try:
+        module.execute(path)
+    except nbclient.exceptions.CellExecutionError as error:
+        message = str(error)
+    else:
+        message = "no error"
+    gc.collect()  # the error's traceback held the kernel's sockets: collect them here
+    assert "online" not in message
+    assert "DownloadError" in message
+    assert "http://127.0.0.1:9/geo/series/GSEnnn/GSE781/soft/GSE781_family.soft.gz" in message
+    assert dict(os.environ) == environment  # the script's own process is left as it was

@@ -121,12 +121,18 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     may replace them. After a run with ``--no-report``, ``summary.json``'s ``outputs`` gains
     them too (unless the file was changed since the run: then it is left as it is).
     """
+    from .._outdir import staged_additions, unfinished_run, writing_additions
+
     outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():  # else 'OUT/adata.h5ad: not found'
+        msg = f"{outdir}: is a file, not the folder of a 'gexclust run'"
+        raise NotADirectoryError(msg)
     for name in ("adata.h5ad", "summary.json"):
         if not (outdir / name).is_file():
-            msg = f"{outdir / name}: not found; is {outdir} the folder of a 'gexclust run'?"
+            # a run stopped half way leaves its staging folder, never a part of its outputs
+            why = unfinished_run(outdir) or f"is {outdir} the folder of a 'gexclust run'?"
+            msg = f"{outdir / name}: not found; {why}"
             raise FileNotFoundError(msg)
-    from .._outdir import staged_additions, writing_additions
 
     # read under the staging folder's lock: a run writing into the folder makes this command
     # stop (and a run started meanwhile stops), so the report never pairs one run's files with
@@ -149,7 +155,7 @@ def _read_run(outdir: Path):
     """The AnnData and the summary of the run in ``outdir``, refused when they are not a run's."""
     import anndata
 
-    from .._outdir import check_replaceable
+    from .._outdir import changed_since_written, check_replaceable
 
     try:
         summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
@@ -157,11 +163,21 @@ def _read_run(outdir: Path):
         msg = f"{outdir / 'summary.json'}: line {err.lineno}: not valid JSON ({err.msg})"
         raise ValueError(msg) from None
     check_replaceable(outdir, REPORT_FILES)  # never overwrite a file of the user's
+    path = outdir / "adata.h5ad"
+    changed = changed_since_written(path)
+    what = " (changed since gexclust run wrote it)" if changed else ""
     try:
-        adata = anndata.read_h5ad(outdir / "adata.h5ad")
-    except OSError as err:  # h5py's (a truncated or damaged file) names no file
-        msg = f"{outdir / 'adata.h5ad'}: cannot be read as an .h5ad file ({err})"
+        adata = anndata.read_h5ad(path)
+    # what h5py and anndata raise for a truncated or damaged file, naming no file: an
+    # OSError, or a KeyError, a UnicodeDecodeError ... from a damaged header or name
+    except (OSError, KeyError, ValueError, TypeError) as err:
+        text = err.args[0] if isinstance(err, KeyError) and err.args else err  # no quotes
+        reason = " ".join(str(text).split()) or type(err).__name__
+        msg = f"{path}: cannot be read as an .h5ad file{what} ({reason})"
         raise ValueError(msg) from None
+    if changed:  # damaged in a way that still reads, or edited: the report shows it as it is
+        logger.warning("%s: changed since gexclust run wrote it (not the file its manifest "
+                       "records); the report shows it as it is now", path)
     if "hclust" not in adata.uns or "cluster" not in adata.obs:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)

@@ -28,7 +28,7 @@ from .._atomic import atomic_path, leftover_temporaries
 from .._errors import InputError, full_disk_named
 from .._files import GZIP_MAGIC, broken_link, sha256_file
 from .._limits import ENV, Limits, current, size_text
-from .._logging import logger
+from .._logging import logger, progress_bars
 
 #: Attempts per file for timeouts, slow or dropped connections, 5xx answers, and the 4xx
 #: answers that ask the client to come back later.
@@ -356,8 +356,9 @@ def _stream(url: str, tmp: Path, *, limits: Limits, deadline: float, what: str) 
             raise _too_big(what, url, limits)
         name = url.rsplit("/", 1)[-1]
         speed = _LowSpeed(limits)
-        with tqdm(total=total, unit="B", unit_scale=True, desc=name, disable=None,
-                  leave=False) as bar:
+        # disable=None: shown on a terminal only
+        with tqdm(total=total, unit="B", unit_scale=True, desc=name,
+                  disable=None if progress_bars() else True, leave=False) as bar:
             received = 0
             while block := _read_block(response, timeout):
                 out.write(block)

@@ -85,12 +85,46 @@ def _folder(setting: str, path: Path) -> Path:
     return path
 
 
+#: Most digits in an accession's number: GEO's have 7 at most today (GSM). A longer one made
+#: a cache path the system refused ("[Errno 36] File name too long: '<300 digits>...'").
+MAX_DIGITS = 10
+#: An accession inside a GEO address pasted in its place (``...acc.cgi?acc=GSE9476``).
+IN_ADDRESS = re.compile(r"(?:acc=|/)(G(?:SE|SM|PL|DS)[0-9]+)(?![0-9A-Za-z])", re.IGNORECASE)
+
+
 def check_accession(accession: str, *, pattern: re.Pattern = ACCESSION) -> str:
-    """Return ``accession`` if it is a GEO accession; refuse anything else (no path tricks)."""
+    """Return ``accession`` if it is a GEO accession; refuse anything else (no path tricks).
+
+    The message says what was probably meant: the accession in capitals without blanks, the
+    one in a pasted address, or its number without leading zeros. A number GEO cannot have
+    (0, a leading zero, more than :data:`MAX_DIGITS` digits) is refused before any request.
+    """
     if not isinstance(accession, str) or not pattern.fullmatch(accession):
-        msg = f"{accession!r} is not a GEO accession; expected e.g. GSE9476, GPL96, GSM239170 or GDS507"  # noqa: E501
+        msg = (f"{accession!r} is not a GEO accession{_meant(accession)}; expected e.g. "
+               "GSE9476, GPL96, GSM239170 or GDS507")
+        raise ValueError(msg)
+    number = accession[3:]
+    if number.startswith("0"):
+        meant = f"; did you mean {accession[:3]}{number.lstrip('0')}?" if number.strip("0") else ""
+        msg = f"{accession}: GEO numbers start at 1 and have no leading zeros{meant}"
+        raise ValueError(msg)
+    if len(number) > MAX_DIGITS:
+        msg = (f"{accession[:3 + MAX_DIGITS]}... ({len(number)} digits): not a GEO accession, "
+               f"whose numbers have at most {MAX_DIGITS} digits")
         raise ValueError(msg)
     return accession
+
+
+def _meant(text) -> str:
+    """' (did you mean GSE9476? ...)' for text that holds an accession written otherwise."""
+    if not isinstance(text, str):
+        return ""
+    squeezed = "".join(text.split()).upper()
+    if ACCESSION.fullmatch(squeezed):
+        return f" (did you mean {squeezed}? accessions are written in capitals, without blanks)"
+    if (found := IN_ADDRESS.search(text)) is not None:
+        return f" but an address (did you mean its accession, {found.group(1).upper()}?)"
+    return ""
 
 
 def check_platform(platform, *, option: str = "platform") -> str:
@@ -265,11 +299,29 @@ def _series_files(accession, source, platform, root, offline) -> list[Path]:
         name = f"{accession}-{gpl}_series_matrix.txt.gz"
         try:
             paths.append(_get(f"{folder}/matrix/{name}", root, "matrix", f"{what} on {gpl}", offline))  # noqa: E501
-        except NotOnGeo:
-            # a single-platform series has no -GPL suffix; its platform is checked when read
-            paths.append(_get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root,
-                              "matrix", what, offline))
+        except (NotOnGeo, NotCached) as err:
+            # a single-platform series has no -GPL suffix (offline too: the cache holds it
+            # as GEO named it)
+            paths.append(_single_matrix(folder, accession, gpl, root, offline, err))
     return paths
+
+
+def _single_matrix(folder: str, accession: str, gpl: str, root: Path, offline: bool,
+                   err: DownloadError | InputError) -> Path:
+    """The matrix of a single-platform series asked for on ``gpl``; refused on another.
+
+    ``err``, the -GPL file's own error, stands when this one is not to be had either.
+    """
+    try:
+        path = _get(f"{folder}/matrix/{accession}_series_matrix.txt.gz", root, "matrix",
+                    f"series matrix of {accession}", offline)
+    except (NotOnGeo, NotCached):  # neither is there: GEO has no matrix on gpl
+        raise err from None
+    found = _platform_of(path)
+    if found and found != gpl:  # before: fetched and cached as GSE9476's 'on GPL570'
+        msg = f"series {accession} has no samples on {gpl}; it has {found}"  # as read_geo
+        raise InputError(msg)
+    return path
 
 
 def _choose_platform(accession: str, platforms: list[str], *, offline: bool) -> InputError:

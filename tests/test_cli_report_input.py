@@ -1,0 +1,92 @@
+"""``gexclust report OUTDIR`` meeting an adata.h5ad that is damaged, edited or not a run's."""
+
+from __future__ import annotations
+
+import re
+
+import h5py
+import numpy as np
+import pytest
+
+
+def _run(cli, out, small_csv) -> dict[str, bytes]:
+    cli("run", small_csv, "-o", out, "--quiet", "--n-clusters", "3")
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("damage", ["dangling link", "bytes of another encoding"])
+def test_a_damaged_adata_h5ad_is_one_line_naming_it(cli, tmp_path, small_csv, damage):
+    # before: "gexclust: error: Unable to synchronously open object (component not found)"
+    # (h5py's KeyError) and "gexclust: error: 'utf-8' codec can't decode byte 0xb8 ..."
+    # (a UnicodeDecodeError), neither naming the file; a damaged header gives either
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    with h5py.File(out / "adata.h5ad", "r+") as f:
+        if damage == "dangling link":
+            del f["obs"]
+            f["obs"] = h5py.SoftLink("/nowhere")
+        else:
+            f["obs"].attrs["_index"] = np.bytes_(b"\xb8\xff")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    path = re.escape(str(out / "adata.h5ad"))
+    assert re.fullmatch(rf"gexclust: error: {path}: cannot be read as an \.h5ad file \(changed "
+                        r"since gexclust run wrote it\) \([^\n]+\)\n", result.stderr), \
+        result.stderr
+    assert "('Unable" not in result.stderr  # a KeyError's text without its quotes
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing lost
+
+
+def test_an_adata_h5ad_changed_since_the_run_is_said_to_be(cli, tmp_path, small_csv):
+    # before: values changed in adata.h5ad (a damaged copy that still reads, or an edit)
+    # were reported on without a word, replacing the run's own report
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    with h5py.File(out / "adata.h5ad", "r+") as f:
+        f["X"][0, 0] = 1e30
+    result = cli("report", out)
+    assert result.stderr == (f"gexclust: warning: {out / 'adata.h5ad'}: changed since gexclust "
+                             "run wrote it (not the file its manifest records); the report "
+                             "shows it as it is now\n")
+    assert result.stdout == f"{out / 'report.html'}\n{out / 'report.pdf'}\n"
+    again = cli("run", small_csv, "-o", tmp_path / "fresh", "--quiet", "--n-clusters", "3")
+    assert again.stderr == ""
+    assert cli("report", tmp_path / "fresh").stderr == ""  # an unchanged run's: no warning
+
+
+@pytest.mark.parametrize("alive", [False, True], ids=["stopped", "writing"])
+def test_a_folder_of_an_unfinished_run_is_named_as_one(cli, tmp_path, alive):
+    # before: "OUT/adata.h5ad: not found; is OUT the folder of a 'gexclust run'?" for the
+    # folder of a run killed half way (or still writing), whose staging folder is there
+    import fcntl
+    import os
+
+    from gexclust._outdir import LOCK, STAGE_PREFIX
+
+    out = tmp_path / "out"
+    stage = out / f"{STAGE_PREFIX}k1ll3d"
+    stage.mkdir(parents=True)
+    (stage / "adata.h5ad").write_bytes(b"\x89HDF\r\n")  # half written
+    fd = os.open(stage / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if alive:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = cli("report", out, check=False)
+    finally:
+        os.close(fd)
+    why = ("a gexclust run is writing into it now; wait for it to finish" if alive else
+           f"it holds only the staging folder of a run that was stopped before it finished "
+           f"({stage.name}); run 'gexclust run' into it again")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", f"gexclust: error: {out / 'adata.h5ad'}: not found; {why}\n")
+    assert sorted(p.name for p in stage.iterdir()) == sorted([LOCK, "adata.h5ad"])
+
+
+def test_a_file_given_as_outdir_is_named_as_a_file(cli, tmp_path, small_csv):
+    # before: "in.csv/adata.h5ad: not found; is in.csv the folder of a 'gexclust run'?"
+    result = cli("report", small_csv, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", f"gexclust: error: {small_csv}: is a file, not the folder of a 'gexclust run'\n")
+    assert small_csv.read_text().startswith("samples,")
