@@ -222,7 +222,8 @@ def fetch_geo(
     platform
         For the series matrix of a series on several platforms: the platform whose file to
         fetch (e.g. ``'GPL96'``), or ``'all'`` for every platform's; without it such a
-        series is refused, naming its platforms.
+        series is refused, naming its platforms. With ``source='soft'`` (one file for all
+        platforms) a platform the series does not list is refused once the file is cached.
     annotate
         For a series matrix: also fetch each platform's annotation.
     cache_dir
@@ -276,8 +277,13 @@ def _get(rel: str, root: Path, kind: str, what: str, offline: bool) -> Path:
 def _series_files(accession, source, platform, root, offline) -> list[Path]:
     folder = f"series/{geo_folder(accession)}/{accession}"
     if source == "soft":
-        return [_get(f"{folder}/soft/{accession}_family.soft.gz", root, "soft",
-                     f"family SOFT of {accession}", offline)]
+        path = _get(f"{folder}/soft/{accession}_family.soft.gz", root, "soft",
+                    f"family SOFT of {accession}", offline)
+        listed = _family_platforms(path) if platform not in (None, "all") else []
+        if listed and platform not in listed:  # before: fetched and listed as on that platform
+            msg = f"series {accession} has no samples on {platform}; it has {', '.join(listed)}"
+            raise InputError(msg)
+        return [path]
     what = f"series matrix of {accession}"
     if platform in (None, "all"):
         try:
@@ -393,6 +399,21 @@ def _platform_of(path: Path) -> str:
             if line.startswith(b"!series_matrix_table_begin"):
                 break
     return ""
+
+
+def _family_platforms(path: Path) -> list[str]:
+    """The platforms a family SOFT's ``^SERIES`` record lists, when it comes first (as GEO
+    writes it); [] otherwise, and reading the file checks the platform instead."""
+    platforms = []
+    with open_binary(path) as stream:
+        scanner = LineScanner(stream)
+        while (line := scanner.readline()) is not None:
+            if line.startswith(b"!Series_platform_id"):
+                platforms.append(line.decode("utf-8", errors="replace").partition("=")[2]
+                                 .strip())
+            elif line.startswith((b"^PLATFORM", b"^SAMPLE")):
+                break
+    return platforms
 
 
 def _annotation(gpl: str, root: Path, offline: bool, *, required: bool = False) -> Path | None:

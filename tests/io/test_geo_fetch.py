@@ -644,3 +644,14 @@ def test_platform_given_for_a_single_platform_series(server):
     with pytest.raises(InputError, match=r"^series GSE9476 has no samples on GPL97; it has "
                        r"GPL96$"):
         gx.io.read_geo("GSE9476", platform="GPL97", annotate=False)
+
+
+def test_family_soft_fetched_for_a_platform_the_series_lacks_is_refused(server, tmp_path):
+    # before: 'gexclust fetch GSE9476 --source soft --platform GPL570' cached the family SOFT
+    # and listed it as fetched, exit 0 (the platform was checked only when the file was read)
+    with pytest.raises(InputError) as err:
+        gx.io.fetch_geo("GSE9476", source="soft", platform="GPL570")
+    assert str(err.value) == "series GSE9476 has no samples on GPL570; it has GPL96"
+    assert "GSE9476_family.soft.gz" in cache_files(tmp_path)  # verified: kept for other uses
+    files = gx.io.fetch_geo("GSE9476", source="soft", platform="GPL96", offline=True)
+    assert [p.name for p in files["soft"]] == ["GSE9476_family.soft.gz"]
