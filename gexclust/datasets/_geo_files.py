@@ -89,7 +89,8 @@ def family_soft_text(adata) -> str:
     """The example as a GEO family SOFT (series, GPL96 platform table, 64 samples)."""
     out = [f"^SERIES = {SERIES}", f"!Series_title = Simulated fixture in the layout of {SERIES}",
            f"!Series_geo_accession = {SERIES}", f"!Series_summary = {SIMULATED_NOTE}",
-           f"!Series_platform_id = {PLATFORM}", f"^PLATFORM = {PLATFORM}", f"!Platform_geo_accession = {PLATFORM}",
+           f"!Series_platform_id = {PLATFORM}", f"^PLATFORM = {PLATFORM}",
+           f"!Platform_geo_accession = {PLATFORM}",
            "#ID = ", "#Gene Symbol = ", "#ENTREZ_GENE_ID = ", "!platform_table_begin",
            "ID\tGene Symbol\tENTREZ_GENE_ID"]
     out += [f"{p}\t{s}\t{e}" for p, s, e in

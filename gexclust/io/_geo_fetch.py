@@ -402,8 +402,11 @@ def _platform_of(path: Path) -> str:
 
 
 def _family_platforms(path: Path) -> list[str]:
-    """The platforms a family SOFT's ``^SERIES`` record lists, when it comes first (as GEO
-    writes it); [] otherwise, and reading the file checks the platform instead."""
+    """The platforms a family SOFT's ``^SERIES`` record lists (``!Series_platform_id``).
+
+    GEO writes that record first; where it comes after a platform or sample, or lists none,
+    [] (reading the file checks the platform instead).
+    """
     platforms = []
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
