@@ -314,7 +314,9 @@ def _difference(first: SoftRecord, part: SoftRecord) -> str:
     for name in [*first.columns, *(k for k in part.columns if k not in first.columns)]:
         was, now = first.columns.get(name), part.columns.get(name)
         if was != now:
-            return _differs(f"#{name}", was and [was], now and [now], first, part)
+            # a description may be empty ('#VALUE = '): only None is a column not written
+            return _differs(f"#{name}", None if was is None else [was],
+                            None if now is None else [now], first, part)
     if first.header is None or part.header is None:
         return f"only the one at line {(part if first.header is None else first).line} has a data table"  # noqa: E501
     return f"their data tables, at lines {first.table_line} and {part.table_line}, differ"

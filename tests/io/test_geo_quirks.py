@@ -484,6 +484,11 @@ def _platform(text: str) -> str:
     (_platform(FAMILY).replace("TP53", "TP63"),
      "PLATFORM GPL1 is written twice, at lines 7 and 44, with different content (their "
      "data tables, at lines 11 and 48, differ)"),
+    # before: "#ID written 1 against 0 time(s)": a column described by nothing ('#ID = ',
+    # as GEO has shipped) was taken for a column not written
+    (_platform(FAMILY).replace("#ID = probe id", "#ID = "),
+     "PLATFORM GPL1 is written twice, at lines 7 and 44, with different content "
+     "(#ID: 'probe id' against '')"),
     (_record(FAMILY, "GSM1").replace("!Sample_title = tumour 1\n", ""),
      "SAMPLE GSM1 is written twice, at lines 16 and 44, with different content "
      "(!Sample_title only in the one at line 16)"),
