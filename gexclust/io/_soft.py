@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._files import LEGACY, LEGACY_ERRORS, decode_text, log_encoding
-from .._logging import logger
+from .._logging import logger, warn_first
 from ._cumida_parse import _short
 from ._geo_text import (
     GEO_NA,
@@ -193,6 +193,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     encodings: set[str] = set()  # of the lines outside tables, logged once
     labels: list[tuple[int, str, str]] = []  # (line, key, text) of the samples' labels
     strays: list[tuple[int, str]] = []  # (line, text) of lines that are not SOFT, left out
+    repeats: list[str] = []  # records written twice the same (files joined with cat)
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         pending: bytes | None = None
@@ -202,7 +203,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 break
             line = header_text(raw, encodings)
             if line.startswith("^"):
-                resolve_repeat(current, path)
+                resolve_repeat(current, path, repeats)
                 current = _record_of(line, scanner.lineno, path, seen, records)
                 labels.append((scanner.lineno, current.kind, current.accession))
             elif not line:
@@ -231,13 +232,17 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 pending = _read_unmarked_table(scanner, current, raw, path)
                 if on_table is not None:
                     on_table(current)
-    resolve_repeat(current, path)
+    resolve_repeat(current, path, repeats)
     if not records:
         msg = f"{path}: no SOFT records found; expected lines starting with '^'"
         raise InputError(msg)
     for encoding in sorted(encodings - {"utf-8"}):
         log_encoding(f"{path}: some lines", encoding)
     warn_hidden(path, labels)
+    # one warning a file, as for the lines below: a family SOFT joined to itself repeats
+    # every record (37 warnings for GSE781's)
+    warn_first(repeats, lambda where: f"{path}: {where}, the same both times; read once",
+               "record(s) written twice the same, read once")
     # they hold no data (tables are checked on their own), and GEO has shipped header values
     # wrapped onto a second line: refusing them would stop a read of real data over free text
     warn_left_out(path, strays, "not a SOFT line (a value wrapped onto a new line, or a "
@@ -262,23 +267,24 @@ def _record_of(line: str, lineno: int, path, seen: dict, records: list) -> SoftR
     return SoftRecord(kind=kind, accession=accession, line=lineno, repeat_of=record)
 
 
-def resolve_repeat(part: SoftRecord | None, path) -> None:
+def resolve_repeat(part: SoftRecord | None, path, repeats: list[str]) -> None:
     """Settle a record whose ``^KIND = accession`` line was written before, once it has ended.
 
     GEO writes a GDS's ``^DATASET`` line twice: the attributes, its ``^SUBSET`` records, then
     the line again before the column descriptions and the table. Such a second part, which
     restates nothing of the first, is merged into it. The same record written twice over
-    (files joined with ``cat``) is read once, with a warning. Anything else is refused: a
-    merge would join the two parts' values (``tissue: breast; liver``), and GEOparse's and
-    GEOquery's choice, the last part alone, drops the first's without a word. ``^DATABASE``
-    heads every GEO download and holds nothing read here: a second one is left out.
+    (files joined with ``cat``) is read once, and noted in ``repeats`` for one warning a
+    file. Anything else is refused: a merge would join the two parts' values (``tissue:
+    breast; liver``), and GEOparse's and GEOquery's choice, the last part alone, drops the
+    first's without a word. ``^DATABASE`` heads every GEO download and holds nothing read
+    here: a second one is left out.
     """
     first = part.repeat_of if part is not None else None
     if first is None or part.kind == "DATABASE":
         return
     where = f"{part.kind} {part.accession} is written twice, at lines {first.line} and {part.line}"
     if _same_record(first, part):
-        logger.warning("%s: %s, the same both times; read once", path, where)
+        repeats.append(where)
         return
     if not _adds_only(first, part):
         msg = f"{path}: {where}, with different content ({_difference(first, part)}); which to read is unknowable: keep one of the two"  # noqa: E501
@@ -314,7 +320,9 @@ def _difference(first: SoftRecord, part: SoftRecord) -> str:
     for name in [*first.columns, *(k for k in part.columns if k not in first.columns)]:
         was, now = first.columns.get(name), part.columns.get(name)
         if was != now:
-            return _differs(f"#{name}", was and [was], now and [now], first, part)
+            # a description may be empty ('#VALUE = '): only None is a column not written
+            return _differs(f"#{name}", None if was is None else [was],
+                            None if now is None else [now], first, part)
     if first.header is None or part.header is None:
         return f"only the one at line {(part if first.header is None else first).line} has a data table"  # noqa: E501
     return f"their data tables, at lines {first.table_line} and {part.table_line}, differ"

@@ -484,6 +484,11 @@ def _platform(text: str) -> str:
     (_platform(FAMILY).replace("TP53", "TP63"),
      "PLATFORM GPL1 is written twice, at lines 7 and 44, with different content (their "
      "data tables, at lines 11 and 48, differ)"),
+    # before: "#ID written 1 against 0 time(s)": a column described by nothing ('#ID = ',
+    # as GEO has shipped) was taken for a column not written
+    (_platform(FAMILY).replace("#ID = probe id", "#ID = "),
+     "PLATFORM GPL1 is written twice, at lines 7 and 44, with different content "
+     "(#ID: 'probe id' against '')"),
     (_record(FAMILY, "GSM1").replace("!Sample_title = tumour 1\n", ""),
      "SAMPLE GSM1 is written twice, at lines 16 and 44, with different content "
      "(!Sample_title only in the one at line 16)"),
@@ -532,3 +537,21 @@ def test_a_2002_table_cut_inside_a_value_is_refused(tmp_path):
     adata = gx.io.read_soft(path)
     assert adata.var_names[-1] == "MIP1-B_at"
     np.testing.assert_array_equal(adata.X[0, -1], 373.0)
+
+
+def test_a_family_file_written_twice_over_gives_one_warning(tmp_path, caplog):
+    # before: one warning per record, 37 for GSE781's family SOFT joined to itself with cat
+    # (its series, 2 platforms and 34 samples), where a reader says such things once a file
+    text = _gse781_text()
+    path = tmp_path / "GSE781_family.soft"
+    path.write_text(text + text)
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path, platform="GPL96")
+    said = [r.getMessage() for r in caplog.records if "written twice" in r.getMessage()]
+    n_lines = text.count("\n")
+    assert said == [f"{path}: SERIES GSE781 is written twice, at lines 6 and {n_lines + 6}, "
+                    "the same both times; read once; 36 more record(s) "
+                    "written twice the same, read once"]
+    clean = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
+    np.testing.assert_array_equal(adata.X, clean.X)
+    assert adata.obs.equals(clean.obs)
