@@ -54,8 +54,9 @@ def markers(
         Annotated data matrix, ideally log2 expression (see :func:`~gexclust.tl.markers`).
     groupby
         ``.obs`` column with the groups; colours from ``.uns[f'{groupby}_colors']``, or
-        picked (as :func:`~gexclust.tl.cut` picks cluster colours, away from
-        ``'type'``'s) and stored there, so every figure shows a group in one colour.
+        picked and stored there, so every figure shows a group in one colour: groups are
+        taken for clusters, whose colours are picked as :func:`~gexclust.tl.cut` picks
+        them, away from ``'type'``'s; ``'type'`` itself keeps the category palette.
     n_genes
         Top up-regulated genes per group.
     layer
