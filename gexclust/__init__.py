@@ -35,7 +35,9 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_SUBMODULES])
+    # the API and private names, each once: an imported submodule is also in globals(), and
+    # TYPE_CHECKING or importlib offered by tab completion would look like the API
+    return sorted({name for name in globals() if name.startswith("_")} | set(__all__))
 
 
 __all__ = ["InputError", "__version__", "datasets", "io", "pl", "pp", "tl"]

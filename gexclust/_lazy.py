@@ -22,6 +22,9 @@ def lazy_members(package: str, members: dict[str, str]):
         raise AttributeError(msg)
 
     def __dir__() -> list[str]:
-        return sorted([*importlib.import_module(package).__dict__, *members])
+        # the members and private names, each once: a member used is also in the module's
+        # namespace, and its imports (TYPE_CHECKING, lazy_members) are not its API
+        namespace = importlib.import_module(package).__dict__
+        return sorted({name for name in namespace if name.startswith("_")} | set(members))
 
     return __getattr__, __dir__

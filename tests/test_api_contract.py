@@ -389,3 +389,24 @@ def test_every_public_function_documents_its_parameters_and_returns(subpackage):
             assert not missing, f"{subpackage}.{name}: undocumented {sorted(missing)}"
         if signature.return_annotation not in (None, "None"):
             assert "Returns\n-------" in doc, f"{subpackage}.{name}: no Returns section"
+
+
+def test_dir_lists_each_public_name_once_and_no_implementation_imports():
+    # dir(gx) listed 'pl' and 'pp' twice once they were imported, and dir(gx.pl) a plot twice
+    # once it was used; both offered TYPE_CHECKING, annotations, importlib and lazy_members
+    # to IPython's tab completion, as if they were the API
+    import subprocess
+    import sys
+
+    code = (
+        "import gexclust as gx\n"
+        "gx.pl.dendrogram, gx.io.read_cumida, gx.tl.cut, gx.pp.log2, gx.datasets\n"
+        "for m in (gx, gx.pl, gx.io, gx.tl, gx.pp):\n"
+        "    names = dir(m)\n"
+        "    assert len(names) == len(set(names)), (m.__name__, names)\n"
+        "    public = [n for n in names if not n.startswith('_')]\n"
+        "    assert public == sorted(n for n in m.__all__ if not n.startswith('_')), public\n"
+        "    assert '__version__' not in m.__all__ or '__version__' in names\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

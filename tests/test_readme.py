@@ -167,12 +167,9 @@ def _python_block(heading: str) -> str:
 
 
 def test_readme_python_api_example_runs_as_written(tmp_path, monkeypatch):
-    # the README's first Python block, verbatim, on the CuMiDa file it names (written here
-    # from the built-in example, which it says stands in for it)
-    import gexclust as gx
-
+    # the README's first Python block, verbatim, in an empty folder: a newcomer copying it has
+    # no CuMiDa file (it began with read_cumida("Leukemia_GSE9476.csv"): "no such file")
     monkeypatch.chdir(tmp_path)
-    gx.io.write_cumida(gx.datasets.gse9476_example(), "Leukemia_GSE9476.csv")
     namespace: dict = {}
     exec(compile(_python_block("## Python API"), "README.md", "exec"), namespace)
     adata = namespace["adata"]
@@ -333,3 +330,22 @@ def test_repository_paths_in_the_readme_exist():
     paths |= set(re.findall(r"python ((?:benchmarks|scripts)/\w+\.py)", text))
     assert len(paths) > 20
     assert sorted(p for p in paths if not (ROOT / p).exists()) == []
+
+
+def test_readme_says_what_the_runs_h5ad_holds(cli, small_csv, tmp_path):
+    # the row said only "the AnnData with every result below": a scanpy user opening it ran
+    # sc.tl.rank_genes_groups on .X, the centred values, and got NaN log fold changes
+    import anndata
+    import numpy as np
+
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert ("| `adata.h5ad` | the AnnData with every result below: `.X` the values clustered "
+            "(the selected genes, centred or z-scored), `.layers['expression']` the same genes "
+            "before centring or scaling") in text
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--n-top-genes", "20", "--quiet")
+    adata = anndata.read_h5ad(out / "adata.h5ad")
+    expression = adata.layers["expression"]
+    assert adata.n_vars == 20
+    np.testing.assert_allclose(adata.X, expression - expression.mean(axis=0), atol=1e-12)
+    assert expression.min() > 1  # values, not centred ones

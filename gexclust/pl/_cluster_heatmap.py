@@ -143,13 +143,11 @@ def cluster_heatmap_spec(
     """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
     from .._palette import group_colors
     from .._utils import column_mean_sd
-    from ..tl._markers import ranked_markers
+    from ..tl._markers import no_groupby_column, ranked_markers
     from ._labels import gene_labels, var_positions
 
     if groupby not in adata.obs:
-        msg = (f"pl.cluster_heatmap: no column {groupby!r} in .obs; "
-               f"available: {list(adata.obs.columns)}")
-        raise KeyError(msg)
+        raise KeyError(no_groupby_column(adata, groupby, caller="pl.cluster_heatmap"))
     # markers ranked as tl.markers ranks them, from the values the heatmap averages
     ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                             use_raw=use_raw, direction="up", gene_symbols=None,

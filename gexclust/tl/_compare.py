@@ -75,8 +75,9 @@ def compare(
         refuse_tree_key(adata, key_added, caller="compare")
     for key in (reference, clusters):
         if key not in adata.obs:
-            msg = f"compare: no column {key!r} in .obs; available: {list(adata.obs.columns)}"
-            raise KeyError(msg)
+            from ._markers import no_groupby_column
+
+            raise KeyError(no_groupby_column(adata, key, caller="tl.compare"))
         check_labels(adata.obs[key], key=key, caller="tl.compare")
     labelled = has_label(adata.obs[reference]) & has_label(adata.obs[clusters])
     n_left_out = int((~labelled).sum())

@@ -241,10 +241,14 @@ def _check_ks(k_range: Iterable[int], n_items: int) -> tuple[int, ...]:
     k_range = whole_numbers("k_range", k_range, caller="consensus", what=" of clusters")
     ks = tuple(sorted({int(k) for k in k_range}))
     if not ks or ks[0] < 2 or ks[-1] > n_items:
-        msg = (
-            f"k_range must hold numbers of clusters between 2 and {n_items} (the samples drawn "
-            f"per resample); got {list(k_range)!r}"
-        )
+        beyond = [k for k in ks if not 2 <= k <= n_items]
+        # the values at fault, not a whole range(2, 70) spelled out
+        shown = ", ".join(map(str, beyond if len(beyond) <= 5 else [*beyond[:3], "...",
+                                                                    beyond[-1]]))
+        which = (f"{len(beyond)} of them {'is' if len(beyond) == 1 else 'are'} not: {shown}"
+                 if beyond else "got none")
+        msg = (f"tl.consensus: k_range must hold numbers of clusters between 2 and {n_items} "
+               f"(the samples drawn per resample); {which}")
         raise ValueError(msg)
     return ks
 

@@ -175,6 +175,14 @@ class Ranked:
         return sum(stats is not None for stats in self.stats)
 
 
+def no_groupby_column(adata: AnnData, groupby: str, *, caller: str) -> str:
+    """The error for a ``groupby`` missing from ``.obs``: the default one is made by a cut."""
+    msg = f"{caller}: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
+    if groupby == "cluster":  # the default: a newcomer who skipped tl.cut lands here
+        msg += "; run gexclust.tl.cut(adata) to make it"
+    return msg
+
+
 def ranked_markers(adata: AnnData, *, groupby: str, n_genes: int, layer: str | None,
                    use_raw: bool | None, direction: str, gene_symbols: str | None,
                    caller: str) -> Ranked:
@@ -183,8 +191,7 @@ def ranked_markers(adata: AnnData, *, groupby: str, n_genes: int, layer: str | N
     The plots take all of it from here, so the matrix is read, judged and summarised once.
     """
     if groupby not in adata.obs:
-        msg = f"markers: no column {groupby!r} in .obs; available: {list(adata.obs.columns)}"
-        raise KeyError(msg)
+        raise KeyError(no_groupby_column(adata, groupby, caller=caller))
     if isinstance(n_genes, bool) or not isinstance(n_genes, Integral) or n_genes < 1:
         msg = (f"{caller}: n_genes must be a positive whole number (of genes per group), "
                f"got {n_genes!r}")

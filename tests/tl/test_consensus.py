@@ -259,3 +259,17 @@ def test_no_resample_clustered_is_refused_not_scored_as_perfectly_stable():
         gx.tl.consensus(adata, use_rep="X_pca", k_range=[2, 3], n_resamples=20,
                         feature_fraction=0.5, seed=11, progress=False)
     assert "consensus" not in adata.uns
+
+
+def test_a_k_range_too_wide_names_the_caller_and_only_the_ks_beyond():
+    # range(2, 70) on 64 samples (51 per resample) printed all 68 numbers of the range,
+    # '[2, 3, 4, ..., 69]', without saying which were wrong or what refused them
+    adata = _small(2)  # 14 samples per resample
+    with pytest.raises(ValueError, match="k_range") as info:
+        gx.tl.consensus(adata, k_range=range(2, 70), progress=False)
+    assert info.value.args[0] == (
+        "tl.consensus: k_range must hold numbers of clusters between 2 and 14 (the samples "
+        "drawn per resample); 55 of them are not: 15, 16, 17, ..., 69")
+    with pytest.raises(ValueError, match="k_range") as info:
+        gx.tl.consensus(adata, k_range=[1, 3], progress=False)
+    assert info.value.args[0].endswith("per resample); 1 of them is not: 1")

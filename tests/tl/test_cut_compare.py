@@ -395,3 +395,14 @@ def test_refusals_no_test_reached(planted, caplog):
             gx.tl.bootstrap(planted, n_boot=10, scales=scales, progress=False)
     with pytest.raises(ValueError, match=r"^alpha must be between 0 and 1, got 1\.5$"):
         gx.tl.choose_k(planted, alpha=1.5)
+
+
+def test_compare_before_a_cut_says_to_cut():
+    # the README's tl.compare(adata, "type", "cluster") run before tl.cut said only
+    # "compare: no column 'cluster' in .obs; available: [...]"
+    planted = make_planted()
+    gx.tl.hclust(planted)
+    with pytest.raises(KeyError) as info:
+        gx.tl.compare(planted, "type", "cluster")
+    assert info.value.args[0] == ("tl.compare: no column 'cluster' in .obs; available: ['type']; "
+                                  "run gexclust.tl.cut(adata) to make it")

@@ -624,3 +624,23 @@ def test_a_missing_value_is_refused_naming_the_matrix_it_is_in(where, name):
     with pytest.raises(ValueError, match=rf"tl.markers: gene 'g10' has a missing or infinite "
                        rf"value \(nan\) in sample '{adata.obs_names[3]}' of {name} \(1 such"):
         gx.tl.markers(adata, groupby="type", layer=layer)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (gx.tl.markers, "tl.markers"), (gx.pl.markers, "pl.markers"),
+    (gx.pl.cluster_heatmap, "pl.cluster_heatmap"),
+])
+def test_markers_before_a_cut_name_the_caller_and_say_to_cut(call, name):
+    # a newcomer who skipped tl.cut read "markers: no column 'cluster' in .obs; available:
+    # [...]", from pl.markers too: neither what was called nor what makes the column
+    adata = make_planted()
+    gx.tl.hclust(adata)
+    with pytest.raises(KeyError) as info:
+        call(adata)
+    message = info.value.args[0]
+    assert message.startswith(f"{name}: no column 'cluster' in .obs; available: ['type']")
+    assert message.endswith("; run gexclust.tl.cut(adata) to make it")
+    # another column names no tool to run
+    with pytest.raises(KeyError) as info:
+        call(adata, groupby="leiden")
+    assert info.value.args[0] == f"{name}: no column 'leiden' in .obs; available: ['type']"
