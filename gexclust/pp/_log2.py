@@ -304,11 +304,10 @@ def log2(
                 int(((X > 0) & (floor > X)).sum()), floor, floor)
         if not scale.linear:  # auto=False on values the rule calls logged: said, not silent
             logger.warning(
-                "pp.log2(auto=False): the values look already logged or scaled (%s); logged "
-                "again as asked, which sets the %d of %d values below the floor %g (%d "
-                "negative) to %g", _reason(scale, auto=True, counts=False), n_floored, X.size,
-                floor, int((X < 0).sum()),
-                np.log2(floor))
+                "pp.log2(auto=False): %s; logged again as asked, which sets the %d of %d "
+                "values below the floor %g (%d negative) to %g",
+                _reason(scale, auto=True, counts=False), n_floored, X.size, floor,
+                int((X < 0).sum()), np.log2(floor))
         X = np.log2(np.maximum(X, floor))
         set_matrix(adata, X, layer=layer, caller="pp.log2")
         if layer is None:
@@ -366,4 +365,7 @@ def _reason(scale: Scale, *, auto: bool, counts: bool) -> str:
                 f"its smallest value above 0 ({facts})")
     if scale.linear:
         return f"data look linear: values >= 0 spanning more than 50 ({facts})"
+    if q["q0"] < 0:  # z-scored or centred (sc.pp.scale): "logged" alone would mislead
+        return ("data look already logged or scaled: negative values, which intensities and "
+                f"counts do not have ({facts})")
     return f"data look already logged by GEO2R's rule ({facts})"

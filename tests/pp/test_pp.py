@@ -469,8 +469,8 @@ def test_log2_forced_on_scaled_values_says_what_it_floors(caplog):
     negative = int((scaled.X < 0).sum())
     with caplog.at_level("WARNING", logger="gexclust"):
         gx.pp.log2(scaled, auto=False)
-    assert ("pp.log2(auto=False): the values look already logged or scaled (data look already "
-            "logged by GEO2R's rule (q99=") in caplog.text
+    assert ("pp.log2(auto=False): data look already logged or scaled: negative values, which "
+            "intensities and counts do not have (q99=") in caplog.text
     assert (f"logged again as asked, which sets the {below} of 200 values below the floor 1 "
             f"({negative} negative) to 0") in caplog.text
     assert scaled.uns["log2"]["n_floored"] == below
@@ -478,3 +478,16 @@ def test_log2_forced_on_scaled_values_says_what_it_floors(caplog):
     with caplog.at_level("WARNING", logger="gexclust"):
         gx.pp.log2(ad.AnnData(np.full((3, 3), 400.0)), auto=False)  # linear: as auto would
     assert "look already logged" not in caplog.text
+
+
+def test_log2_reason_names_scaled_values_as_such():
+    # pbmc68k_reduced's z-scored .X was 'data look already logged by GEO2R's rule (q99=3.825,
+    # ...)': negative values come from scaling (or centring) as often as from a log
+    scaled = ad.AnnData(np.random.default_rng(1).normal(size=(30, 8)))
+    gx.pp.log2(scaled)
+    assert scaled.uns["log2"]["reason"].startswith(
+        "data look already logged or scaled: negative values, which intensities and counts do "
+        "not have (q99=")
+    logged = ad.AnnData(np.random.default_rng(1).normal(8.0, 1.0, size=(30, 8)))
+    gx.pp.log2(logged)  # RMA-like log2 intensities: the rule's own words
+    assert logged.uns["log2"]["reason"].startswith("data look already logged by GEO2R's rule")
