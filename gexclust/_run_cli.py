@@ -156,10 +156,10 @@ def _input_kind(source: str | None) -> str:
                f"{source.strip().upper()}")
         raise ValueError(msg)
     if "://" in source and not Path(source).exists():  # else 'https:/...: no such file'
-        from .io._geo_fetch import IN_ADDRESS
+        from .io._geo_fetch import accession_in_address
 
-        found = IN_ADDRESS.search(source)
-        meant = f" (did you mean its accession, {found.group(1).upper()}?)" if found else ""
+        found = accession_in_address(source)
+        meant = f" (did you mean its accession, {found}?)" if found else ""
         msg = (f"{source}: an address, not a file; gexclust run reads a local file or fetches "
                f"a GEO accession{meant}")
         raise ValueError(msg)
@@ -320,8 +320,11 @@ def fetch_command(args) -> int:
     return 0
 
 
-#: What an accession that is not a series is, for ``fetch``'s messages.
-NOT_A_SERIES = {"GDS": "a dataset", "GSM": "a sample", "GPL": "a platform"}
+#: What an accession that is not a series is, and the one file fetched for it, for
+#: ``fetch``'s messages.
+NOT_A_SERIES = {"GDS": ("a dataset", "its one SOFT file, of one platform"),
+                "GSM": ("a sample", "its one record, of one platform"),
+                "GPL": ("a platform", "its annotation")}
 
 
 def _refuse_series_options(args) -> None:
@@ -334,11 +337,9 @@ def _refuse_series_options(args) -> None:
     from .io._geo_fetch import check_accession
 
     check_accession(args.accession)
-    what = NOT_A_SERIES.get(args.accession[:3])
-    if what is None:
+    if args.accession[:3] not in NOT_A_SERIES:
         return
-    own = {"GDS": "its one SOFT file, of one platform", "GSM": "its one record, of one "
-           "platform", "GPL": "its annotation"}[args.accession[:3]]
+    what, own = NOT_A_SERIES[args.accession[:3]]
     given = [("--platform", args.platform), ("--source", args.source),
              ("--no-annotation", args.no_annotation or None)]
     for option, value in given:

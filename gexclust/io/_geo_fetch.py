@@ -122,9 +122,15 @@ def _meant(text) -> str:
     squeezed = "".join(text.split()).upper()
     if ACCESSION.fullmatch(squeezed):
         return f" (did you mean {squeezed}? accessions are written in capitals, without blanks)"
-    if (found := IN_ADDRESS.search(text)) is not None:
-        return f" but an address (did you mean its accession, {found.group(1).upper()}?)"
+    if (found := accession_in_address(text)) is not None:
+        return f" but an address (did you mean its accession, {found}?)"
     return ""
+
+
+def accession_in_address(text: str) -> str | None:
+    """The accession in a GEO address pasted in its place (``...acc.cgi?acc=gse9476``), or None."""
+    found = IN_ADDRESS.search(text)
+    return None if found is None else found.group(1).upper()
 
 
 def check_platform(platform, *, option: str = "platform") -> str:
