@@ -142,12 +142,26 @@ def _class_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> lis
 
     :func:`~gexclust.tl.consensus` writes the classes of the recommended k to ``.obs[key]``
     with colours (away from the types', as :func:`~gexclust.tl.cut`), and every other figure
-    draws that column in them; the classes of another k are no column: Dark2 in order.
+    draws that column in them; the classes of another k are no column: a class that is one of
+    the run's clusters (``.obs['cluster']``) takes its colour, the others colours of their own
+    (:func:`~gexclust._palette.matched_palette`), as ``.obs[key]``'s are picked.
     """
-    from .._palette import as_categorical, group_colors, label_codes, palette
+    from .._palette import (
+        CLUSTER_COLUMN,
+        TYPE_COLUMNS,
+        annotation_colours,
+        as_categorical,
+        group_colors,
+        label_codes,
+        matched_palette,
+        palette,
+    )
 
     column = adata.obs.get(key)
     if column is not None and len(as_categorical(column).categories) == k and np.array_equal(
             label_codes(column) + 1, classes):
         return group_colors(adata, key)
-    return palette(k, kind="cluster")
+    if CLUSTER_COLUMN not in adata.obs or key == CLUSTER_COLUMN:
+        return palette(k, kind="cluster")
+    return matched_palette(adata, np.asarray(classes) - 1, k, matching=CLUSTER_COLUMN,
+                           avoid=annotation_colours(adata, TYPE_COLUMNS))
