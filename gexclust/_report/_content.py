@@ -186,10 +186,15 @@ def _types_confirm(ctx: _Context) -> str | None:
 def _overview(ctx: _Context) -> Section:
     items = []
     s = ctx.summary
-    items.append(f"{s['n_samples']} samples were clustered on {s['n_genes_clustered']} of "
-                 f"{s['n_probes']} probes/genes ({ctx.params.get('method')} linkage, "
-                 f"{ctx.params.get('metric')} distance) and cut into {ctx.k} "
-                 f"cluster{'s' if ctx.k != 1 else ''}.")
+    read, dropped = probes_read(s)
+    if dropped:  # n_probes counts those kept: against them alone, the loss would not show
+        of = (f"of the {read} probes/genes read ({dropped} dropped for missing values, "
+              f"--missing {s['missing'].get('policy')}; ")
+    else:
+        of = f"of {read} probes/genes ("
+    items.append(f"{s['n_samples']} samples were clustered on {s['n_genes_clustered']} {of}"
+                 f"{ctx.params.get('method')} linkage, {ctx.params.get('metric')} distance) "
+                 f"and cut into {ctx.k} cluster{'s' if ctx.k != 1 else ''}.")
     items.append(_verdict_sentence(ctx))
     if ctx.has_types:
         items.append(_agreement_sentence(ctx))
@@ -373,7 +378,7 @@ def _dataset(ctx: _Context) -> Section:
     rows += [
         ["sha256", f"{source.get('sha256') or 'n/a'} ({source.get('sha256_of', '')})"],
         ["samples", str(s["n_samples"])],
-        ["probes / genes read", str(s["n_probes"])],
+        ["probes / genes read", _probes_read_cell(s)],
         ["genes clustered", str(s["n_genes_clustered"])],
     ]
     if sheet := s.get("annotations"):  # --annotations: a file the numbers depend on too
@@ -405,6 +410,23 @@ def _dataset(ctx: _Context) -> Section:
     return Section("dataset", "The data", blocks)
 
 
+def probes_read(summary: dict) -> tuple[int, int]:
+    """Probes in the input and those the missing-value policy dropped.
+
+    ``summary['n_probes']`` counts the probes kept; ``missing['n_probes_dropped']`` the rest.
+    """
+    missing = summary.get("missing") or {}
+    dropped = int(missing.get("n_probes_dropped") or 0)
+    return int(summary["n_probes"]) + dropped, dropped
+
+
+def _probes_read_cell(summary: dict) -> str:
+    read, dropped = probes_read(summary)
+    if not dropped:
+        return str(read)
+    return f"{read} ({dropped} dropped for missing values, {summary['n_probes']} kept)"
+
+
 def _missing_sentence(missing: dict, n_samples: int, n_probes: int) -> str:
     """What the missing-value policy did, in words (the counts of ``.uns['missing']``)."""
     n, dropped = int(missing["n_missing_values"]), int(missing.get("n_probes_dropped", 0))
@@ -416,7 +438,9 @@ def _missing_sentence(missing: dict, n_samples: int, n_probes: int) -> str:
         text += _imputed_sentence(n, dropped, n_samples)
         text += _filled_sentence(missing, n_samples, n_probes)
     elif missing.get("policy") == "drop":
-        text += f" The {dropped} probes with a missing value were dropped (--missing drop)."
+        read = n_probes + dropped  # n_probes: those kept
+        text += (f" The {dropped} probes with a missing value ({pct(dropped / max(read, 1))} of "
+                 f"the {read} read) were dropped (--missing drop), leaving {n_probes}.")
     else:
         text += f" Policy '{missing.get('policy')}', {dropped} probes dropped."
     return text
@@ -971,6 +995,22 @@ def _gene_list(rows: pd.DataFrame) -> str:
                                                               strict=True))
 
 
+#: Share of the probes read that ``--missing drop`` may leave out before the report names it as
+#: a limit: beyond, the clusters rest on a visibly smaller and more complete part of the data.
+DROPPED_SHARE = 0.10
+
+
+def _dropped_limit(summary: dict) -> str | None:
+    """What ``--missing drop`` cost, when it left out many of the probes (lung: 666 of 916)."""
+    read, dropped = probes_read(summary)
+    if (summary.get("missing") or {}).get("policy") != "drop" or dropped < DROPPED_SHARE * read:
+        return None
+    return (f"--missing drop left out {dropped} of the {read} probes ({pct(dropped / read)}): "
+            f"the clusters rest only on the {summary['n_probes']} measured in every sample; "
+            "--missing impute keeps the others (each missing value filled with its probe's "
+            "mean).")
+
+
 def _limits(ctx: _Context) -> Section:
     items = []
     s = ctx.summary
@@ -993,6 +1033,8 @@ def _limits(ctx: _Context) -> Section:
         items.append(f"Cophenetic correlation {fmt(coph)} "
                      f"(< {COPHENETIC_LOW}): the tree distorts the distances between samples; "
                      "read its heights with care.")
+    if dropped_note := _dropped_limit(s):
+        items.append(dropped_note)
     jump = ctx.jumps.get(ctx.k)
     if jump is not None and jump < 1.1:
         items.append(f"The cut at k = {ctx.k} falls where merge heights are close "
