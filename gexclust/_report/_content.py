@@ -241,12 +241,21 @@ def _edge_of_range(ctx: _Context, k: int) -> str:
     return " (the largest k tried: the data may hold finer groups still)"
 
 
+def _k_not_chosen(ctx: _Context) -> str:
+    """Where a k not chosen from the data came from: the user, or the seed recipe."""
+    if (ctx.summary.get("choose_k") or {}).get("how") == "recipe default":
+        recipe = (ctx.summary.get("parameters") or {}).get("recipe", "seed")
+        return (f"k = {ctx.k} is the {recipe} recipe's fixed number of clusters, not chosen "
+                "from the data")
+    return f"k = {ctx.k} was set by hand, not chosen from the data"
+
+
 def _verdict_sentence(ctx: _Context) -> str:
     """Whether the data show groups at all: the first thing a reader needs, not the last."""
     choice = ctx.choice
     if not hasattr(choice, "get") or choice.get("strong") is None:
-        return (f"k = {ctx.k} was set by hand, not chosen from the data; whether the samples "
-                "form groups at all was not tested (--n-clusters auto tests it).")
+        return (f"{_k_not_chosen(ctx)}; whether the samples form groups at all was not tested "
+                "(--n-clusters auto tests it).")
     p = choice.get("p_value")
     p_text = f", p = {fmt(float(p), 2)}" if p is not None else ""
     if bool(choice["strong"]):
@@ -1041,7 +1050,7 @@ def _limits(ctx: _Context) -> Section:
                      f"({jump:.2f}x): a slightly different cut would change the clusters.")
     choice = ctx.choice
     if not hasattr(choice, "get"):
-        items.append(f"k = {ctx.k} was set by hand, not chosen from the data.")
+        items.append(f"{_k_not_chosen(ctx)}.")
     elif choice.get("strong") is not None and not bool(choice.get("strong")):
         p = choice.get("p_value")
         found = ("tl.choose_k found no clear group structure (the silhouettes are not "

@@ -530,6 +530,16 @@ def test_probes_dropped_for_missing_values_are_counted_against_those_read(tmp_pa
     assert "--missing drop" not in texts["limits"]
 
 
+def test_the_seed_recipes_k_is_not_said_to_be_set_by_hand():
+    # before: gexclust run golub_multtest.csv.gz --recipe seed printed 'k=4, the seed recipe's
+    # fixed number of clusters' while the report said 'k = 4 was set by hand', twice
+    texts = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60), recipe="seed")
+    fixed = "k = 4 is the seed recipe's fixed number of clusters, not chosen from the data"
+    assert f"{fixed}; whether the samples form groups at all was not tested" in texts["overview"]
+    assert f"{fixed}." in texts["limits"]
+    assert "by hand" not in texts["overview"] + texts["limits"]
+
+
 def test_tied_pac_values_are_named_together_not_as_one_lowest():
     # the example with --consensus 50: PAC 0.000 at k = 2, 3, 4 and 5; the report said "the
     # lowest PAC ... is at k = 5. At this run's k = 4, PAC = 0.000"
