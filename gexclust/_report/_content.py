@@ -304,8 +304,9 @@ def _agreement_sentence(ctx: _Context) -> str:
         # more clusters than types, each nearly one type: the ARI is low because types are
         # divided, not mixed ("do not match" at purity 0.947 on Golub with --recipe seed)
         # purity 1 is pure, not "nearly" (the example cut at k = 7)
-        how = ("pure (purity 1.000: each holds one type only)" if purity == 1.0 else
-               f"nearly pure (purity {fmt(purity)}: each holds mostly one type)")
+        how = ("pure (purity 1.000: each holds one type only" if purity == 1.0 else
+               f"nearly pure (purity {fmt(purity)}: each holds mostly one type")
+        how += _pure_by_size(ctx) + ")"
         return (f"The {ctx.k} clusters are {how} but divide the {ctx.n_types} known sample "
                 f"types between them: ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}"
                 f"{_left_out(ctx)}.")
@@ -321,6 +322,20 @@ def _agreement_sentence(ctx: _Context) -> str:
     return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
             f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
             f"{fmt(purity)}{_left_out(ctx)}.")
+
+
+def _pure_by_size(ctx: _Context) -> str:
+    """The clusters whose purity says nothing: a sample alone (or two) is one type by itself.
+
+    Golub cut into 20 clusters was 'pure' because 15 of them held 1 or 2 samples.
+    """
+    tiny = [c for c in ctx.clusters if c.size <= 2]
+    if not tiny:
+        return ""
+    if len(tiny) == 1:
+        n = tiny[0].size
+        return f"; one of them has only {n} sample{'s' if n > 1 else ''}, pure by its size alone"
+    return f"; {len(tiny)} of them have only 1 or 2 samples, pure by their size alone"
 
 
 def _left_out(ctx: _Context) -> str:

@@ -540,6 +540,22 @@ def test_the_seed_recipes_k_is_not_said_to_be_set_by_hand():
     assert "by hand" not in texts["overview"] + texts["limits"]
 
 
+def test_clusters_pure_only_by_their_size_are_said_to_be():
+    # before: Golub cut by hand into 20 clusters (15 of them of 1 or 2 samples) read 'The 20
+    # clusters are pure (purity 1.000: each holds one type only)' at a glance: a cluster of
+    # one sample is pure by construction, which says nothing of the types
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=60)
+    overview = report_text(adata, n_clusters=10)["overview"]
+    sizes = adata.obs["cluster"].value_counts()
+    tiny = int((sizes <= 2).sum())
+    assert tiny >= 2
+    assert (f"The 10 clusters are pure (purity 1.000: each holds one type only; {tiny} of them "
+            "have only 1 or 2 samples, pure by their size alone) but divide the 2 "
+            "known") in overview
+    few = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=60), n_clusters=3)
+    assert "by their size alone" not in few["overview"]
+
+
 def test_tied_pac_values_are_named_together_not_as_one_lowest():
     # the example with --consensus 50: PAC 0.000 at k = 2, 3, 4 and 5; the report said "the
     # lowest PAC ... is at k = 5. At this run's k = 4, PAC = 0.000"
