@@ -814,15 +814,27 @@ def _within_consensus_sentence(ctx: _Context) -> str | None:
     within = ctx.within
     if not within or not any(np.isfinite(v) for v in within.values()):
         return None
-    shown = [f"{pct(v)} (cluster {c})" for c, v in within.items() if np.isfinite(v)]
-    if len(shown) > 2 and len({pct(v) for v in within.values()}) == 1:
+    shown = [f"{consensus_share(v)} (cluster {c})" for c, v in within.items()
+             if np.isfinite(v)]
+    if len(shown) > 2 and len({consensus_share(v) for v in within.values()}) == 1:
         # the example: '100% (cluster 1), 100% (cluster 2), 100% (cluster 3) and 100% ...'
-        shown = [f"{pct(next(iter(within.values())))} (each cluster)"]
+        shown = [f"{consensus_share(next(iter(within.values())))} (each cluster)"]
     # a mean over the pairs, said so: Golub's cluster 1 at 90% has 30% of its pairs at or
     # below 90% and one at 56%, which 'pairs ... were clustered together in 90%' hid
     return (f"Pairs of samples inside this run's clusters were clustered together, on "
             f"average over the pairs, in {enumerate_words(shown)} of the resamples that drew "
             "both.")
+
+
+def consensus_share(share: float) -> str:
+    """A cluster's mean consensus as a percentage, on the right side of :data:`PAC_HIGH`.
+
+    Rounded to whole percents, Golub's cluster 1 at 0.902 read '90%' and was not named among
+    the limits, which name clusters 'at 90% or less': near that level one decimal is shown.
+    """
+    if pct(share) == pct(PAC_HIGH) and share != PAC_HIGH:
+        return f"{100 * share:.1f}%"
+    return pct(share)
 
 
 def _unstable_clusters(ctx: _Context) -> str | None:
@@ -838,9 +850,10 @@ def _unstable_clusters(ctx: _Context) -> str | None:
         return None
     if len(weak) == 1:
         ((c, v),) = weak.items()
-        which, share, they = f"cluster {c}", f"only {pct(v)}", "it is"
+        which, share, they = f"cluster {c}", f"only {consensus_share(v)}", "it is"
     else:
-        which = "clusters " + enumerate_words([f"{c} ({pct(v)})" for c, v in weak.items()])
+        which = "clusters " + enumerate_words([f"{c} ({consensus_share(v)})"
+                                               for c, v in weak.items()])
         share, they = "only those shares", "they are"
     return (f"The consensus keeps the samples of {which} together in {share} of the "
             f"resamples that drew them (on average over their pairs; PAC calls a pair "

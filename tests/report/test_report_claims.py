@@ -556,6 +556,19 @@ def test_clusters_pure_only_by_their_size_are_said_to_be():
     assert "by their size alone" not in few["overview"]
 
 
+def test_a_consensus_share_near_the_ambiguous_level_shows_its_side_of_it():
+    # before: gexclust run golub_multtest.csv.gz --consensus 50 said cluster 1's samples were
+    # clustered together 'in 90% (cluster 1)' of the resamples (0.902), and the limits, which
+    # name every cluster 'at 90% or less', did not name it
+    from gexclust._report._content import consensus_share
+
+    assert consensus_share(0.9018836335896779) == "90.2%"
+    assert consensus_share(0.897) == "89.7%"
+    assert consensus_share(0.9) == "90%"
+    assert consensus_share(0.88) == "88%"
+    assert consensus_share(0.9706) == "97%"
+
+
 def test_tied_pac_values_are_named_together_not_as_one_lowest():
     # the example with --consensus 50: PAC 0.000 at k = 2, 3, 4 and 5; the report said "the
     # lowest PAC ... is at k = 5. At this run's k = 4, PAC = 0.000"
