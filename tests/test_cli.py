@@ -437,7 +437,7 @@ def test_warnings_reach_stderr_and_quiet_silences_them(cli, tmp_path):
     proc = cli("run", csv, "-o", tmp_path / "o1", "--missing", "drop", "--n-clusters", "2")
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("gexclust: warn")]
     assert warnings
-    assert "p2" in warnings[0] or "1 probe" in warnings[0]
+    assert "dropped 1 of the 3 probe(s) (those with a missing value), leaving 2" in warnings[0]
     quiet = cli("run", csv, "-o", tmp_path / "o2", "--missing", "drop", "--n-clusters",
                      "2", "--quiet")
     assert quiet.stderr == ""
