@@ -144,10 +144,10 @@ def _class_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> lis
     with colours (away from the types', as :func:`~gexclust.tl.cut`), and every other figure
     draws that column in them; the classes of another k are no column: Dark2 in order.
     """
-    from .._palette import as_categorical, group_colors, label_codes, palette
+    from .._palette import as_categorical, ensure_colors, label_codes, palette
 
     column = adata.obs.get(key)
     if column is not None and len(as_categorical(column).categories) == k and np.array_equal(
             label_codes(column) + 1, classes):
-        return group_colors(adata, key)
+        return ensure_colors(adata, key)
     return palette(k, kind="cluster")
