@@ -240,6 +240,7 @@ def dendrogram_group_colours(ax, adata, key) -> list[str]:
     rows = get_tree(adata, "hclust", axis="obs").leaf_rows  # samples left to right
     codes = adata.obs[key].cat.codes.to_numpy()[rows]
     return [hex_at(fig, drawn, bar, int(np.flatnonzero(codes == c)[0]) + 0.5, 0.5)
+            if (codes == c).any() else None  # a category no sample has is not drawn
             for c in range(len(adata.obs[key].cat.categories))]
 
 
@@ -361,3 +362,42 @@ def test_pl_consensus_draws_the_classes_in_the_colours_every_other_figure_gives_
     # another k's classes are no .obs column: Dark2 in order, as before
     other = gx.pl.consensus(adata, k=2)
     assert list(other.axes[0].get_images()[0].cmap.colors) == ["#1b9e77", "#d95f02"]
+
+
+def consensus_bar_colours(fig, k) -> list[str]:
+    """Colours drawn in pl.consensus's class bar for the classes 1..k (read from pixels)."""
+    bar = fig.axes[0]
+    codes = np.asarray(bar.get_images()[0].get_array())[0]  # class - 1
+    drawn = pixels(fig)
+    return [hex_at(fig, drawn, bar, int(np.flatnonzero(codes == c)[0]) + 0.5, 0.5)
+            for c in range(k)]
+
+
+def test_pl_consensus_colours_follow_the_category_after_reordering_or_renaming():
+    # before: once the categories of .obs['consensus'] were reordered (or a category was
+    # added) pl.consensus drew its classes in Dark2 by position (#1b9e77 #d95f02 #7570b3
+    # #e7298a) while the dendrogram drew each category in its stored colour
+    adata = gx.datasets.gse9476_example()
+    gx.pp.select_variable(adata, n_top=300, subset=True)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, progress=False)
+    gx.tl.hclust(adata)
+    stored = list(adata.uns["consensus_colors"])  # of categories '1', '2', '3', '4'
+    column = adata.obs["consensus"]
+    for changed in (column.cat.reorder_categories(["3", "1", "4", "2"]),
+                    column.cat.rename_categories(["w", "x", "y", "z"]),
+                    column.cat.add_categories(["none"]).cat.reorder_categories(
+                        ["none", "4", "3", "2", "1"])):
+        adata.obs["consensus"] = changed
+        n = len(changed.cat.categories)
+        adata.uns["consensus_colors"] = (["#000000"] if n == 5 else []) + stored
+        # the colour of each category, as stored: class j's samples are in category of j
+        colour_of = dict(zip(changed.cat.categories, adata.uns["consensus_colors"],
+                             strict=True))
+        expected = [colour_of[changed[column == str(j)].iloc[0]] for j in range(1, 5)]
+        assert consensus_bar_colours(gx.pl.consensus(adata), 4) == expected
+        tree = dendrogram_group_colours(gx.pl.dendrogram(adata, clusters="consensus"), adata,
+                                        "consensus")
+        assert [tree[list(changed.cat.categories).index(changed[column == str(j)].iloc[0])]
+                for j in range(1, 5)] == expected
+    # another k's classes are no column: Dark2 in order, as before
+    assert consensus_bar_colours(gx.pl.consensus(adata, k=2), 2) == ["#1b9e77", "#d95f02"]
