@@ -12,8 +12,8 @@ from anndata import AnnData
 
 # matplotlib's tab10 and tab20, written out so colouring needs no matplotlib import, without
 # their greys (#7f7f7f, #c7c7c7): grey is the colour of samples without a label and of the
-# tree above the cut, so a grey category or cluster would look like none (as scanpy's
-# default palettes, these leave grey out)
+# tree above the cut, so a grey category or cluster would look like none. TAB20 is the pool
+# cluster colours are picked from after Dark2.
 TAB10 = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#bcbd22", "#17becf",
@@ -23,6 +23,20 @@ TAB20 = [
     "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
     "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
 ]
+# What scanpy stores for a categorical column without colours (sc.pl.umap(color=...)):
+# matplotlib's colour cycle, tab10, up to 10 categories, scanpy's own 20 colours (none grey)
+# up to 20. A column gets the same colours whether scanpy or gexclust draws it first; only
+# tab10's grey is replaced, in place (by tab20's light orange, 41 CIELAB ΔE from every other
+# tab10 colour), so that every other category keeps scanpy's colour.
+CATEGORY_10 = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#ffbb78", "#bcbd22", "#17becf",
+]
+SCANPY_20 = [
+    "#1f77b4", "#ff7f0e", "#279e68", "#d62728", "#aa40fc", "#8c564b", "#e377c2", "#b5bd61",
+    "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
+    "#dbdb8d", "#9edae5", "#ad494a", "#8c6d31",
+]
 #: Colour of samples without a label (NaN, or a blank category such as an empty CSV field).
 MISSING_COLOUR = "#9e9e9e"
 # ColorBrewer Dark2 (as in matplotlib) without its grey (#666666), for clusters, so they never
@@ -31,16 +45,19 @@ DARK2 = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a67
 
 
 def palette(n: int, *, kind: str = "category") -> list[str]:
-    """``n`` distinguishable hex colours, none grey: tab10, then tab20, then evenly spaced hues.
+    """``n`` distinguishable hex colours, none grey: scanpy's defaults, then evenly spaced hues.
+
+    Up to 10 tab10 (its grey replaced, :data:`CATEGORY_10`), up to 20 scanpy's 20 colours
+    (:data:`SCANPY_20`): what scanpy stores for a column without colours.
 
     ``kind='cluster'`` gives :func:`cluster_palette` (Dark2 first) with nothing to avoid.
     """
     if kind == "cluster":
         return cluster_palette(n)
-    if n <= len(TAB10):
-        return TAB10[:n]
-    if n <= len(TAB20):
-        return TAB20[:n]
+    if n <= len(CATEGORY_10):
+        return CATEGORY_10[:n]
+    if n <= len(SCANPY_20):
+        return SCANPY_20[:n]
     colours = []
     for i in range(n):
         r, g, b = colorsys.hsv_to_rgb(i / n, 0.65 if i % 2 else 0.9, 0.85 if i % 3 else 0.65)
