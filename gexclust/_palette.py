@@ -137,16 +137,59 @@ def delta_e(a: str, b: str) -> float:
 TYPE_COLUMNS = ("type",)
 
 
-def set_cluster_colors(adata: AnnData, key: str, n: int) -> None:
+#: The ``.obs`` column of the run's clusters, whose colours other groupings of the samples
+#: (consensus classes) reuse only for a group that is one of those clusters.
+CLUSTER_COLUMN = "cluster"
+
+
+def set_cluster_colors(adata: AnnData, key: str, n: int, *,
+                       matching: str | None = None) -> None:
     """Write ``.uns[f'{key}_colors']`` for ``n`` clusters, keeping the user's if they fit.
 
     Rerunning a cut must not undo colours chosen by hand; as in scanpy, a list with one
     colour per cluster is kept, any other is replaced by :func:`new_cluster_colours`, so
-    every later figure shows the clusters in these colours.
+    every later figure shows the clusters in these colours. With ``matching`` (another
+    clustering's column), :func:`matched_palette` picks them instead.
     """
     colours = adata.uns.get(f"{key}_colors")
     if colours is None or isinstance(colours, str) or len(colours) != n:
-        adata.uns[f"{key}_colors"] = new_cluster_colours(adata, key, n)
+        if matching is None or matching == key or matching not in adata.obs:
+            adata.uns[f"{key}_colors"] = new_cluster_colours(adata, key, n)
+        else:
+            avoid = annotation_colours(adata, [k for k in TYPE_COLUMNS if k != key])
+            adata.uns[f"{key}_colors"] = matched_palette(
+                adata, label_codes(adata.obs[key]), n, matching=matching, avoid=avoid)
+
+
+def matched_palette(adata: AnnData, codes: np.ndarray, n: int, *, matching: str,
+                    avoid: Sequence[str] = ()) -> list[str]:
+    """Colours of ``n`` groups (``codes`` 0..n-1, -1 for none) of the samples beside ``matching``.
+
+    A colour should mean one group of samples in every figure of a run: consensus classes
+    drawn in the clusters' palette made consensus class 1 (lung: the SCC samples) the teal
+    of cluster 1 (there the Adeno cluster). So a group that is one of the ``.obs[matching]``
+    clusters (it holds most of that cluster's samples, and they are most of its own) takes
+    that cluster's colour; the others get :func:`cluster_palette` colours away from
+    ``avoid`` and from every colour of ``matching``.
+    """
+    from ._labels import is_measurement
+
+    column = adata.obs[matching]
+    if is_measurement(column):
+        return cluster_palette(n, avoid)
+    theirs = annotation_colours(adata, [matching])
+    their_codes = label_codes(column)
+    counts = np.zeros((n, len(theirs)), dtype=int)
+    both = (codes >= 0) & (their_codes >= 0)
+    np.add.at(counts, (codes[both], their_codes[both]), 1)
+    colours: list[str | None] = [None] * n
+    for group, row in enumerate(counts):
+        j = int(row.argmax())
+        # strict majorities both ways: at most one group can be a given cluster
+        if 2 * row[j] > row.sum() and 2 * row[j] > counts[:, j].sum():
+            colours[group] = theirs[j]
+    new = iter(cluster_palette(colours.count(None), [*avoid, *theirs]))
+    return [colour if colour is not None else next(new) for colour in colours]
 
 
 def new_cluster_colours(adata: AnnData, key: str, n: int) -> list[str]:

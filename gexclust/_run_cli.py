@@ -631,9 +631,11 @@ def format_summary(adata, summary: dict) -> str:
     missing = summary.get("missing") or {}
     if missing.get("n_missing_values"):
         filled = ("filled with probe means, " if missing["policy"] == "impute" else "")
+        dropped = int(missing["n_probes_dropped"])
+        # n_probes counts the probes kept: say of how many read, or the loss does not show
+        of = f" of the {summary['n_probes'] + dropped} probes read" if dropped else " probes"
         lines.append(f"missing values: {missing['n_missing_values']} ({filled}"
-                     f"{missing['n_probes_dropped']} probes dropped, --missing "
-                     f"{missing['policy']})")
+                     f"{dropped}{of} dropped, --missing {missing['policy']})")
     chosen = summary["choose_k"]
     weak = chosen["how"] == "auto" and not chosen["strong"]
     how = {"auto": "chosen automatically (--n-clusters auto): ", "given": "",

@@ -437,7 +437,7 @@ def test_warnings_reach_stderr_and_quiet_silences_them(cli, tmp_path):
     proc = cli("run", csv, "-o", tmp_path / "o1", "--missing", "drop", "--n-clusters", "2")
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("gexclust: warn")]
     assert warnings
-    assert "p2" in warnings[0] or "1 probe" in warnings[0]
+    assert "dropped 1 of the 3 probe(s) (those with a missing value), leaving 2" in warnings[0]
     quiet = cli("run", csv, "-o", tmp_path / "o2", "--missing", "drop", "--n-clusters",
                      "2", "--quiet")
     assert quiet.stderr == ""
@@ -473,6 +473,12 @@ def test_summary_says_what_the_missing_value_policy_did(cli, tmp_path):
     assert "missing values: 2 (filled with probe means, 0 probes dropped" in proc.stdout
     # fewer probes than --n-top-genes: all kept, not "top 4 genes by mad" (as before)
     assert "4 probes; all 4 genes (--n-top-genes " in proc.stdout
+    # before: '2 probes dropped', not of how many (lung: '666 probes dropped', of 916)
+    proc = cli("run", csv, "-o", tmp_path / "o3", "--missing", "drop", "--n-clusters", "2",
+               "--no-report")
+    assert "missing values: 2 (2 of the 4 probes read dropped, --missing drop)" in proc.stdout
+    assert ("na.csv: 2 missing value(s); policy 'drop' dropped 2 of the 4 probe(s) (those with "
+            "a missing value), leaving 2") in proc.stderr
 
 
 def test_library_warnings_are_one_line_and_quiet_silences_them(tmp_path):

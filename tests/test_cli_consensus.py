@@ -39,3 +39,16 @@ def test_consensus_option_is_checked_before_work(tmp_path, capsys):
     code = main(["run", "-o", str(tmp_path / "o"), "--consensus", "0"])
     assert code == 1
     assert "--consensus must be a number of resamples from 1 to 100,000" in capsys.readouterr().err
+
+
+def test_golub_consensus_shares_show_their_side_of_the_ambiguous_level(tmp_path):
+    # before: 'in 90% (cluster 1) and 97% (cluster 2) of the resamples' (cluster 1 at 0.902),
+    # while the limits name every cluster 'at 90% or less' and did not name it
+    from tests.conftest import shared_file
+
+    golub = shared_file("real/golub_multtest.csv.gz")
+    out = tmp_path / "golub"
+    assert main(["run", str(golub), "-o", str(out), "--consensus", "50", "--quiet"]) == 0
+    report = (out / "report.html").read_text()
+    assert "in 90.2% (cluster 1) and 97% (cluster 2) of the resamples that drew both" in report
+    assert "The consensus keeps the samples of cluster 1" not in report

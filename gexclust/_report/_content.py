@@ -186,10 +186,15 @@ def _types_confirm(ctx: _Context) -> str | None:
 def _overview(ctx: _Context) -> Section:
     items = []
     s = ctx.summary
-    items.append(f"{s['n_samples']} samples were clustered on {s['n_genes_clustered']} of "
-                 f"{s['n_probes']} probes/genes ({ctx.params.get('method')} linkage, "
-                 f"{ctx.params.get('metric')} distance) and cut into {ctx.k} "
-                 f"cluster{'s' if ctx.k != 1 else ''}.")
+    read, dropped = probes_read(s)
+    if dropped:  # n_probes counts those kept: against them alone, the loss would not show
+        of = (f"of the {read} probes/genes read ({dropped} dropped for missing values, "
+              f"--missing {s['missing'].get('policy')}; ")
+    else:
+        of = f"of {read} probes/genes ("
+    items.append(f"{s['n_samples']} samples were clustered on {s['n_genes_clustered']} {of}"
+                 f"{ctx.params.get('method')} linkage, {ctx.params.get('metric')} distance) "
+                 f"and cut into {ctx.k} cluster{'s' if ctx.k != 1 else ''}.")
     items.append(_verdict_sentence(ctx))
     if ctx.has_types:
         items.append(_agreement_sentence(ctx))
@@ -236,12 +241,21 @@ def _edge_of_range(ctx: _Context, k: int) -> str:
     return " (the largest k tried: the data may hold finer groups still)"
 
 
+def _k_not_chosen(ctx: _Context) -> str:
+    """Where a k not chosen from the data came from: the user, or the seed recipe."""
+    if (ctx.summary.get("choose_k") or {}).get("how") == "recipe default":
+        recipe = (ctx.summary.get("parameters") or {}).get("recipe", "seed")
+        return (f"k = {ctx.k} is the {recipe} recipe's fixed number of clusters, not chosen "
+                "from the data")
+    return f"k = {ctx.k} was set by hand, not chosen from the data"
+
+
 def _verdict_sentence(ctx: _Context) -> str:
     """Whether the data show groups at all: the first thing a reader needs, not the last."""
     choice = ctx.choice
     if not hasattr(choice, "get") or choice.get("strong") is None:
-        return (f"k = {ctx.k} was set by hand, not chosen from the data; whether the samples "
-                "form groups at all was not tested (--n-clusters auto tests it).")
+        return (f"{_k_not_chosen(ctx)}; whether the samples form groups at all was not tested "
+                "(--n-clusters auto tests it).")
     p = choice.get("p_value")
     p_text = f", p = {fmt(float(p), 2)}" if p is not None else ""
     if bool(choice["strong"]):
@@ -290,8 +304,9 @@ def _agreement_sentence(ctx: _Context) -> str:
         # more clusters than types, each nearly one type: the ARI is low because types are
         # divided, not mixed ("do not match" at purity 0.947 on Golub with --recipe seed)
         # purity 1 is pure, not "nearly" (the example cut at k = 7)
-        how = ("pure (purity 1.000: each holds one type only)" if purity == 1.0 else
-               f"nearly pure (purity {fmt(purity)}: each holds mostly one type)")
+        how = ("pure (purity 1.000: each holds one type only" if purity == 1.0 else
+               f"nearly pure (purity {fmt(purity)}: each holds mostly one type")
+        how += _pure_by_size(ctx) + ")"
         return (f"The {ctx.k} clusters are {how} but divide the {ctx.n_types} known sample "
                 f"types between them: ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}"
                 f"{_left_out(ctx)}.")
@@ -307,6 +322,20 @@ def _agreement_sentence(ctx: _Context) -> str:
     return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
             f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
             f"{fmt(purity)}{_left_out(ctx)}.")
+
+
+def _pure_by_size(ctx: _Context) -> str:
+    """The clusters whose purity says nothing: a sample alone (or two) is one type by itself.
+
+    Golub cut into 20 clusters was 'pure' because 15 of them held 1 or 2 samples.
+    """
+    tiny = [c for c in ctx.clusters if c.size <= 2]
+    if not tiny:
+        return ""
+    if len(tiny) == 1:
+        n = tiny[0].size
+        return f"; one of them has only {n} sample{'s' if n > 1 else ''}, pure by its size alone"
+    return f"; {len(tiny)} of them have only 1 or 2 samples, pure by their size alone"
 
 
 def _left_out(ctx: _Context) -> str:
@@ -373,7 +402,7 @@ def _dataset(ctx: _Context) -> Section:
     rows += [
         ["sha256", f"{source.get('sha256') or 'n/a'} ({source.get('sha256_of', '')})"],
         ["samples", str(s["n_samples"])],
-        ["probes / genes read", str(s["n_probes"])],
+        ["probes / genes read", _probes_read_cell(s)],
         ["genes clustered", str(s["n_genes_clustered"])],
     ]
     if sheet := s.get("annotations"):  # --annotations: a file the numbers depend on too
@@ -405,6 +434,23 @@ def _dataset(ctx: _Context) -> Section:
     return Section("dataset", "The data", blocks)
 
 
+def probes_read(summary: dict) -> tuple[int, int]:
+    """Probes in the input and those the missing-value policy dropped.
+
+    ``summary['n_probes']`` counts the probes kept; ``missing['n_probes_dropped']`` the rest.
+    """
+    missing = summary.get("missing") or {}
+    dropped = int(missing.get("n_probes_dropped") or 0)
+    return int(summary["n_probes"]) + dropped, dropped
+
+
+def _probes_read_cell(summary: dict) -> str:
+    read, dropped = probes_read(summary)
+    if not dropped:
+        return str(read)
+    return f"{read} ({dropped} dropped for missing values, {summary['n_probes']} kept)"
+
+
 def _missing_sentence(missing: dict, n_samples: int, n_probes: int) -> str:
     """What the missing-value policy did, in words (the counts of ``.uns['missing']``)."""
     n, dropped = int(missing["n_missing_values"]), int(missing.get("n_probes_dropped", 0))
@@ -416,7 +462,9 @@ def _missing_sentence(missing: dict, n_samples: int, n_probes: int) -> str:
         text += _imputed_sentence(n, dropped, n_samples)
         text += _filled_sentence(missing, n_samples, n_probes)
     elif missing.get("policy") == "drop":
-        text += f" The {dropped} probes with a missing value were dropped (--missing drop)."
+        read = n_probes + dropped  # n_probes: those kept
+        text += (f" The {dropped} probes with a missing value ({pct(dropped / max(read, 1))} of "
+                 f"the {read} read) were dropped (--missing drop), leaving {n_probes}.")
     else:
         text += f" Policy '{missing.get('policy')}', {dropped} probes dropped."
     return text
@@ -766,15 +814,27 @@ def _within_consensus_sentence(ctx: _Context) -> str | None:
     within = ctx.within
     if not within or not any(np.isfinite(v) for v in within.values()):
         return None
-    shown = [f"{pct(v)} (cluster {c})" for c, v in within.items() if np.isfinite(v)]
-    if len(shown) > 2 and len({pct(v) for v in within.values()}) == 1:
+    shown = [f"{consensus_share(v)} (cluster {c})" for c, v in within.items()
+             if np.isfinite(v)]
+    if len(shown) > 2 and len({consensus_share(v) for v in within.values()}) == 1:
         # the example: '100% (cluster 1), 100% (cluster 2), 100% (cluster 3) and 100% ...'
-        shown = [f"{pct(next(iter(within.values())))} (each cluster)"]
+        shown = [f"{consensus_share(next(iter(within.values())))} (each cluster)"]
     # a mean over the pairs, said so: Golub's cluster 1 at 90% has 30% of its pairs at or
     # below 90% and one at 56%, which 'pairs ... were clustered together in 90%' hid
     return (f"Pairs of samples inside this run's clusters were clustered together, on "
             f"average over the pairs, in {enumerate_words(shown)} of the resamples that drew "
             "both.")
+
+
+def consensus_share(share: float) -> str:
+    """A cluster's mean consensus as a percentage, on the right side of :data:`PAC_HIGH`.
+
+    Rounded to whole percents, Golub's cluster 1 at 0.902 read '90%' and was not named among
+    the limits, which name clusters 'at 90% or less': near that level one decimal is shown.
+    """
+    if pct(share) == pct(PAC_HIGH) and share != PAC_HIGH:
+        return f"{100 * share:.1f}%"
+    return pct(share)
 
 
 def _unstable_clusters(ctx: _Context) -> str | None:
@@ -790,9 +850,10 @@ def _unstable_clusters(ctx: _Context) -> str | None:
         return None
     if len(weak) == 1:
         ((c, v),) = weak.items()
-        which, share, they = f"cluster {c}", f"only {pct(v)}", "it is"
+        which, share, they = f"cluster {c}", f"only {consensus_share(v)}", "it is"
     else:
-        which = "clusters " + enumerate_words([f"{c} ({pct(v)})" for c, v in weak.items()])
+        which = "clusters " + enumerate_words([f"{c} ({consensus_share(v)})"
+                                               for c, v in weak.items()])
         share, they = "only those shares", "they are"
     return (f"The consensus keeps the samples of {which} together in {share} of the "
             f"resamples that drew them (on average over their pairs; PAC calls a pair "
@@ -971,6 +1032,22 @@ def _gene_list(rows: pd.DataFrame) -> str:
                                                               strict=True))
 
 
+#: Share of the probes read that ``--missing drop`` may leave out before the report names it as
+#: a limit: beyond, the clusters rest on a visibly smaller and more complete part of the data.
+DROPPED_SHARE = 0.10
+
+
+def _dropped_limit(summary: dict) -> str | None:
+    """What ``--missing drop`` cost, when it left out many of the probes (lung: 666 of 916)."""
+    read, dropped = probes_read(summary)
+    if (summary.get("missing") or {}).get("policy") != "drop" or dropped < DROPPED_SHARE * read:
+        return None
+    return (f"--missing drop left out {dropped} of the {read} probes ({pct(dropped / read)}): "
+            f"the clusters rest only on the {summary['n_probes']} measured in every sample; "
+            "--missing impute keeps the others (each missing value filled with its probe's "
+            "mean).")
+
+
 def _limits(ctx: _Context) -> Section:
     items = []
     s = ctx.summary
@@ -993,13 +1070,15 @@ def _limits(ctx: _Context) -> Section:
         items.append(f"Cophenetic correlation {fmt(coph)} "
                      f"(< {COPHENETIC_LOW}): the tree distorts the distances between samples; "
                      "read its heights with care.")
+    if dropped_note := _dropped_limit(s):
+        items.append(dropped_note)
     jump = ctx.jumps.get(ctx.k)
     if jump is not None and jump < 1.1:
         items.append(f"The cut at k = {ctx.k} falls where merge heights are close "
                      f"({jump:.2f}x): a slightly different cut would change the clusters.")
     choice = ctx.choice
     if not hasattr(choice, "get"):
-        items.append(f"k = {ctx.k} was set by hand, not chosen from the data.")
+        items.append(f"{_k_not_chosen(ctx)}.")
     elif choice.get("strong") is not None and not bool(choice.get("strong")):
         p = choice.get("p_value")
         found = ("tl.choose_k found no clear group structure (the silhouettes are not "

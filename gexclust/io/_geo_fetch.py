@@ -339,8 +339,9 @@ def _single_matrix(folder: str, accession: str, gpl: str, root: Path, offline: b
 def _choose_platform(accession: str, platforms: list[str], *, offline: bool) -> InputError:
     """The error for a series of several platforms read without ``platform=``."""
     first = platforms[0]
-    how = (f"pass platform={first!r} or another of them (gexclust run: --platform {first}), "
-           "or platform='all' for a dict of every platform")
+    # 'all' is Python's only: the run refuses --platform all, so the run's part comes last
+    how = (f"pass platform={first!r} or another of them, or platform='all' for a dict of every "
+           f"platform (gexclust run: --platform {first}, one platform per run)")
     if offline and len(platforms) == 1:  # offline, the platforms are those in the cache
         msg = (f"the cache holds the series matrix of {accession} on {first} only (a series "
                f"of several platforms); pass platform={first!r} (gexclust run: --platform "

@@ -212,7 +212,7 @@ def choose_platforms(available: list[str], platform: str | None, path) -> list[s
         return available
     if platform is None:
         if len(available) > 1:
-            msg = f"{path}: the series spans {len(available)} platforms ({', '.join(available)}); pass platform={available[0]!r} or another of them (gexclust run: --platform {available[0]}), or platform='all' for a dict of every platform"  # noqa: E501
+            msg = f"{path}: the series spans {len(available)} platforms ({', '.join(available)}); pass platform={available[0]!r} or another of them, or platform='all' for a dict of every platform (gexclust run: --platform {available[0]}, one platform per run)"  # noqa: E501
             raise InputError(msg)
         return available
     if platform not in available:

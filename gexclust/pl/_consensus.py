@@ -146,20 +146,41 @@ def _class_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> lis
     draws that column in them. Each class takes the colour of the category its samples
     have, found by the samples, not by the category's position or name, so classes keep
     the colours the other figures give them after ``reorder_categories``,
-    ``rename_categories`` or added categories. The classes of another k are no column:
-    Dark2 in order.
+    ``rename_categories`` or added categories. The classes of another k are no column: a
+    class that is one of the run's clusters (``.obs['cluster']``) takes its colour, the others
+    colours of their own (:func:`~gexclust._palette.matched_palette`), as ``.obs[key]``'s are
+    picked by :func:`~gexclust.tl.consensus`.
     """
-    from .._palette import ensure_colors, label_codes, palette
+    from .._palette import ensure_colors, label_codes
 
     column = adata.obs.get(key)
     if column is None:
-        return palette(k, kind="cluster")
+        return _other_k_colours(adata, key, classes, k)
     pairs = set(zip(classes.tolist(), label_codes(column).tolist(), strict=True))
     category_of = dict(pairs)
     # each class in one category and each category of one class, none unlabelled (-1)
     one_to_one = (len(pairs) == k and sorted(category_of) == list(range(1, k + 1))
                   and len(set(category_of.values())) == k and min(category_of.values()) >= 0)
     if not one_to_one:  # .obs[key] holds other classes (another k, or changed by hand)
-        return palette(k, kind="cluster")
+        return _other_k_colours(adata, key, classes, k)
     colours = ensure_colors(adata, key)
     return [colours[category_of[c]] for c in range(1, k + 1)]
+
+
+def _other_k_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> list[str]:
+    """Colours of classes that are no column: the clusters' where a class is one of them.
+
+    Dark2 in order made class 1 the colour of cluster 1 whoever is in either.
+    """
+    from .._palette import (
+        CLUSTER_COLUMN,
+        TYPE_COLUMNS,
+        annotation_colours,
+        matched_palette,
+        palette,
+    )
+
+    if CLUSTER_COLUMN not in adata.obs or key == CLUSTER_COLUMN:
+        return palette(k, kind="cluster")
+    return matched_palette(adata, np.asarray(classes) - 1, k, matching=CLUSTER_COLUMN,
+                           avoid=annotation_colours(adata, TYPE_COLUMNS))

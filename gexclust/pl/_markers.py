@@ -43,7 +43,8 @@ def markers(
     blue down; on values taken for log2 by their look alone, with no record of
     :func:`~gexclust.pp.log2` or ``sc.pp.log1p``, the colour bar says it is the difference of the
     means, a log2 fold change only if the input is log2), its size the significance, -log10 of the
-    Benjamini-Hochberg adjusted p-value (capped at 10). The statistics are those of
+    Benjamini-Hochberg adjusted p-value (capped at 10; a key beside the colour bar gives the
+    sizes of p = 0.05, 1e-5 and 1e-10 or less). The statistics are those of
     :func:`gexclust.tl.markers`, which is called without storing anything. On z-scores that nothing
     records how to undo (e.g. of ``sc.pp.scale``) there are no fold changes: the colour is the
     difference of the means in standard deviations, and the colour bar says so.
@@ -183,12 +184,13 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
     fig = new_figure(figsize or (2.8 + 0.28 * n_genes, 2.2 + 0.35 * n_groups), show=show)
     strip, ax, cax = strip_layout(fig, strip=0.15, main=0.35 * n_groups, hspace=0.03)
     colour_strip(strip, strip_colours)
-    strip.set_title(f"Top markers per {groupby}: {effect} (colour), "
-                    "-log10 adj. p (size)", fontsize=9)
+    # what colour and size mean is said by the colour bar and the size key: in the title, a
+    # long colour meaning made it wider than the plot and the bar's label ran into it
+    strip.set_title(f"Top markers per {groupby}", fontsize=9)
     x, y = np.meshgrid(np.arange(n_genes), np.arange(n_groups))
     limit = colour_limit(fold, vmax, ratios=effect == "log2 fold change")
     clipped = bool((np.abs(fold) > limit).any())
-    dots = ax.scatter(x.ravel(), y.ravel(), s=8 + 22 * significance.ravel(), c=fold.ravel(),
+    dots = ax.scatter(x.ravel(), y.ravel(), s=dot_area(significance.ravel()), c=fold.ravel(),
                       cmap=cmap, vmin=-limit, vmax=limit, edgecolors="#555555", linewidths=0.3)
     ax.set_xlim(-0.5, n_genes - 0.5)
     ax.set_ylim(n_groups - 0.5, -0.5)
@@ -197,5 +199,47 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
                 positions=np.arange(n_genes))
     side_labels(ax, [f"{groupby} {g}" for g in groups], side="left", fontsize=8,
                 colours=group_colours, positions=np.arange(n_groups))
-    fig.colorbar(dots, cax=cax, label=effect, extend="both" if clipped else "neither")
+    bar = fig.colorbar(dots, cax=cax, extend="both" if clipped else "neither")
+    bar.set_label(_fit_to_bar(effect, cax), fontsize=LABEL_PT)
+    _size_key(fig, cax)
     return fig
+
+
+#: Font size of the colour bar's label and of the size key.
+LABEL_PT = 8.0
+#: Adjusted p-values the size key shows (the last is the cap, :data:`MAX_SIGNIFICANCE`).
+KEY_P_VALUES = (0.05, 1e-5, 10.0 ** -MAX_SIGNIFICANCE)
+
+
+def dot_area(significance: np.ndarray | float) -> np.ndarray | float:
+    """A dot's area (points squared) for a -log10 adjusted p-value, capped beforehand."""
+    return 8 + 22 * significance
+
+
+def _fit_to_bar(text: str, cax) -> str:
+    """``text`` wrapped into lines no longer than the colour bar is high.
+
+    A label longer than its bar runs past the bar's ends, over the title ('difference of means
+    (log2 FC if the input is log2)' beside a two-cluster plot's 1.8-inch bar).
+    """
+    import textwrap
+
+    high_in = cax.get_position().height * cax.figure.get_size_inches()[1]
+    chars = max(12, int(high_in * 72 / (LABEL_PT * 0.55)))  # a character is ~0.55 em wide
+    return "\n".join(textwrap.wrap(text, chars))
+
+
+def _size_key(fig, cax) -> None:
+    """A legend of dot sizes, right of the colour bar and its label, level with its top."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
+                      markeredgecolor="#555555", markeredgewidth=0.3,
+                      markersize=float(np.sqrt(dot_area(-np.log10(p))))) for p in KEY_P_VALUES]
+    labels = [f"{p:g}" for p in KEY_P_VALUES[:-1]] + [f"≤ {KEY_P_VALUES[-1]:g}"]
+    # measured, not guessed: the bar's tick labels and wrapped label vary in width
+    right = cax.get_tightbbox().transformed(fig.transFigure.inverted()).x1
+    fig.legend(handles, labels, title="adj. p (dot size)", loc="upper left",
+               bbox_to_anchor=(right + 0.01, cax.get_position().y1), frameon=False,
+               fontsize=LABEL_PT - 1, title_fontsize=LABEL_PT - 1, labelspacing=1.0,
+               borderaxespad=0.0, borderpad=0.0)

@@ -14,7 +14,7 @@ from scipy.spatial.distance import squareform
 from .._checks import check_choice, whole_numbers
 from .._defaults import MAX_RESAMPLES
 from .._logging import logger
-from .._palette import set_cluster_colors
+from .._palette import CLUSTER_COLUMN, set_cluster_colors
 from .._utils import matrix_name, str_array
 from ._consensus_kernel import ConsensusTask, run_chunk
 from ._flat_cuts import cuts_by_merge_order
@@ -121,7 +121,9 @@ def consensus(
     - ``.obs[key_added]``: the classes at the recommended k (categorical);
     - ``.obs[f'{key_added}_stability']``: each sample's mean consensus with the other
       members of its class at that k (ConsensusClusterPlus's item consensus; NaN alone);
-    - ``.uns[f'{key_added}_colors']``;
+    - ``.uns[f'{key_added}_colors']``: a class that is one of ``.obs['cluster']``'s clusters
+      (most of its samples, and most of the cluster's) in that cluster's colour, the others in
+      colours of their own, so no colour means two groups of samples;
     - ``.uns[key_added]``: ``k``, ``pac``, ``area`` (under the CDF), ``delta_area``,
       ``cdf_x`` and ``cdf`` (k's x 101, the CDF of the consensus values of all pairs),
       ``cluster_consensus`` (per k, the mean consensus within each class), ``best_k``,
@@ -339,7 +341,7 @@ def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str
     if replaced:
         logger.warning("%s", replaced)
     adata.obs[f"{key_added}_stability"] = summary["stability"]
-    set_cluster_colors(adata, key_added, best_k)
+    set_cluster_colors(adata, key_added, best_k, matching=CLUSTER_COLUMN)
     adata.uns[key_added] = {
         "k": np.array(ks),
         "pac": summary["pac"],

@@ -459,7 +459,7 @@ def test_markers_colour_bar_says_log2_fold_change_only_where_a_record_says_log2(
 
     def colour_bar(adata):
         fig = gx.pl.markers(adata, n_genes=2)
-        return fig.axes[-1].get_ylabel()
+        return fig.axes[-1].get_ylabel().replace("\n", " ")  # wrapped to the bar's height
 
     assert colour_bar(planted) == "difference of means (log2 FC if the input is log2)"
     linear = planted.copy()
@@ -474,6 +474,32 @@ def test_markers_colour_bar_says_log2_fold_change_only_where_a_record_says_log2(
     gx.pp.log2(judged)  # judged already logged: the record says nothing about the base
     assert not judged.uns["log2"]["applied"]
     assert colour_bar(judged) == "difference of means (log2 FC if the input is log2)"
+
+
+def test_markers_colour_bar_label_fits_its_bar_and_a_key_gives_the_dot_sizes():
+    # before, on every CuMiDa input (Golub, lung: values judged already logged), the colour
+    # bar's label 'difference of means (log2 FC if the input is log2)' ran past its bar's top
+    # and over the title's '-log10 adj. p (size)', and no key said which dot size is which p
+    adata = make_planted(n_groups=2)
+    adata.obs["cluster"] = adata.obs["type"]
+    fig = gx.pl.markers(adata)
+    draw(fig)
+    strip, _, cax = fig.axes
+    bar, label = cax.get_window_extent(), cax.yaxis.label.get_window_extent()
+    assert label.y0 >= bar.y0 - 1, (label, bar)
+    assert label.y1 <= bar.y1 + 1, (label, bar)
+    assert not label.overlaps(strip.title.get_window_extent())
+    assert cax.get_ylabel().replace("\n", " ") == (
+        "difference of means (log2 FC if the input is log2)")
+    assert strip.get_title() == "Top markers per cluster"
+    (key,) = fig.legends
+    assert key.get_title().get_text() == "adj. p (dot size)"
+    assert [t.get_text() for t in key.get_texts()] == ["0.05", "1e-05", "≤ 1e-10"]
+    sizes = [h.get_markersize() ** 2 for h in key.legend_handles]
+    assert sizes == pytest.approx([8 + 22 * -np.log10(0.05), 8 + 22 * 5, 8 + 22 * 10])
+    box = key.get_window_extent()
+    assert not box.overlaps(cax.get_tightbbox())
+    assert not box.overlaps(strip.title.get_window_extent())
 
 
 def test_markers_colours_survive_a_gene_absent_from_the_rest():

@@ -500,6 +500,75 @@ def test_missing_values_only_in_dropped_probes_are_not_called_filled(tmp_path):
             "samples have filled values, the most s4: 1 of its 5 values (20%).") in steps
 
 
+def test_probes_dropped_for_missing_values_are_counted_against_those_read(tmp_path):
+    # before, lung with --missing drop (666 of its 916 probes dropped) read 'clustered on 250 of
+    # 250 probes/genes', 'probes / genes read 250' and 'The 666 probes with a missing value were
+    # dropped': nothing said that 73% of the file was left out, or what that costs
+    from gexclust.io import read_cumida
+
+    rng = np.random.default_rng(0)
+    rows = ["samples,type," + ",".join(f"p{j}" for j in range(10))]
+    for i in range(12):
+        values = rng.normal(8, 1, 10).round(3).astype(str)
+        values[i % 4] = ""  # p0-p3 each miss three values
+        rows.append(f"s{i},{'AB'[i % 2]}," + ",".join(values))
+    (tmp_path / "gaps.csv").write_text("\n".join(rows) + "\n")
+    adata = read_cumida(tmp_path / "gaps.csv", missing="drop")
+    texts = report_text(adata, n_clusters=2)
+    assert ("12 samples were clustered on 6 of the 10 probes/genes read (4 dropped for missing "
+            "values, --missing drop; ward linkage, euclidean distance)") in texts["overview"]
+    assert "probes / genes read 10 (4 dropped for missing values, 6 kept)" in texts["dataset"]
+    assert ("Missing values: 12 in 4 probes. The 4 probes with a missing value (40% of the 10 "
+            "read) were dropped (--missing drop), leaving 6.") in texts["preprocessing"]
+    assert ("--missing drop left out 4 of the 10 probes (40%): the clusters rest only on the 6 "
+            "measured in every sample; --missing impute keeps the others") in texts["limits"]
+    whole = adata[:, adata.var_names[:3]].copy()  # no missing values: none dropped, no limit
+    del whole.uns["missing"]
+    texts = report_text(whole, n_clusters=2)
+    assert "clustered on 3 of 3 probes/genes (ward linkage" in texts["overview"]
+    assert "probes / genes read 3 genes clustered 3" in texts["dataset"]
+    assert "--missing drop" not in texts["limits"]
+
+
+def test_the_seed_recipes_k_is_not_said_to_be_set_by_hand():
+    # before: gexclust run golub_multtest.csv.gz --recipe seed printed 'k=4, the seed recipe's
+    # fixed number of clusters' while the report said 'k = 4 was set by hand', twice
+    texts = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60), recipe="seed")
+    fixed = "k = 4 is the seed recipe's fixed number of clusters, not chosen from the data"
+    assert f"{fixed}; whether the samples form groups at all was not tested" in texts["overview"]
+    assert f"{fixed}." in texts["limits"]
+    assert "by hand" not in texts["overview"] + texts["limits"]
+
+
+def test_clusters_pure_only_by_their_size_are_said_to_be():
+    # before: Golub cut by hand into 20 clusters (15 of them of 1 or 2 samples) read 'The 20
+    # clusters are pure (purity 1.000: each holds one type only)' at a glance: a cluster of
+    # one sample is pure by construction, which says nothing of the types
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=60)
+    overview = report_text(adata, n_clusters=10)["overview"]
+    sizes = adata.obs["cluster"].value_counts()
+    tiny = int((sizes <= 2).sum())
+    assert tiny >= 2
+    assert (f"The 10 clusters are pure (purity 1.000: each holds one type only; {tiny} of them "
+            "have only 1 or 2 samples, pure by their size alone) but divide the 2 "
+            "known") in overview
+    few = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=60), n_clusters=3)
+    assert "by their size alone" not in few["overview"]
+
+
+def test_a_consensus_share_near_the_ambiguous_level_shows_its_side_of_it():
+    # before: gexclust run golub_multtest.csv.gz --consensus 50 said cluster 1's samples were
+    # clustered together 'in 90% (cluster 1)' of the resamples (0.902), and the limits, which
+    # name every cluster 'at 90% or less', did not name it
+    from gexclust._report._content import consensus_share
+
+    assert consensus_share(0.9018836335896779) == "90.2%"
+    assert consensus_share(0.897) == "89.7%"
+    assert consensus_share(0.9) == "90%"
+    assert consensus_share(0.88) == "88%"
+    assert consensus_share(0.9706) == "97%"
+
+
 def test_tied_pac_values_are_named_together_not_as_one_lowest():
     # the example with --consensus 50: PAC 0.000 at k = 2, 3, 4 and 5; the report said "the
     # lowest PAC ... is at k = 5. At this run's k = 4, PAC = 0.000"

@@ -8,6 +8,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 
 import gexclust as gx
 
@@ -273,3 +274,34 @@ def test_a_k_range_too_wide_names_the_caller_and_only_the_ks_beyond():
     with pytest.raises(ValueError, match="k_range") as info:
         gx.tl.consensus(adata, k_range=[1, 3], progress=False)
     assert info.value.args[0].endswith("per resample); 1 of them is not: 1")
+
+
+def test_a_consensus_class_shares_a_colour_with_a_cluster_only_when_it_is_that_cluster():
+    # before: consensus classes took the clusters' palette in order, so on lung (--consensus 50,
+    # k = 3 cut, consensus k = 8) class 1, the SCC samples, was teal in consensus.png, the colour
+    # of cluster 1, the Adeno cluster, in the dendrogram, heatmap and marker plot
+    from gexclust._palette import CLEAR_DELTA_E, annotation_colours, delta_e
+    from tests.conftest import make_planted
+
+    adata = make_planted()  # three groups of 8
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=2)  # two groups merged, one alone
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=20, seed=0, progress=False)
+    assert adata.uns["consensus"]["best_k"] == 3
+    clusters, classes = adata.obs["cluster"], adata.obs["consensus"]
+    cluster_colour = dict(zip(clusters.cat.categories, adata.uns["cluster_colors"], strict=True))
+    class_colour = dict(zip(classes.cat.categories, adata.uns["consensus_colors"], strict=True))
+    table = pd.crosstab(classes, clusters)
+    alone = table.columns[(table > 0).sum(axis=0) == 1][0]  # the cluster of one planted group
+    (same,) = table.index[table[alone] > 0]
+    assert class_colour[same] == cluster_colour[alone]
+    for other in table.index.drop(same):  # half of the merged cluster each: not that cluster
+        for colour in [*adata.uns["cluster_colors"], *annotation_colours(adata, ["type"])]:
+            assert delta_e(class_colour[other], colour) >= CLEAR_DELTA_E
+    # pl.consensus at another k colours its classes the same way
+    fig = gx.pl.consensus(adata, k=2)
+    strip = fig.axes[0].images[0]
+    drawn = {to_hex(strip.cmap(i)) for i in range(2)}
+    classes_k2 = adata.obsm["consensus_classes"][:, 0]
+    assert sorted(pd.crosstab(classes_k2, clusters.to_numpy()).to_numpy().max(axis=0)) == [8, 16]
+    assert drawn == set(adata.uns["cluster_colors"])
