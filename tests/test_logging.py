@@ -9,7 +9,7 @@ SCRIPT = """
 import anndata as ad, numpy as np, pandas as pd, gexclust as gx
 adata = ad.AnnData(np.zeros((4, 1)), obs=pd.DataFrame(
     {"type": ["a", None, "b", "b"], "cluster": list("1122")}, index=list("wxyz")))
-gx.tl.compare(adata, "type", "cluster")
+gx.tl.compare(adata, reference="type", clusters="cluster")
 """
 
 

@@ -20,6 +20,7 @@ from .._utils import (
     record_of,
     refuse_missing,
     refuse_overflow,
+    view_to_actual,
 )
 
 FLAVORS = ("variance", "mad", "iqr")
@@ -187,6 +188,7 @@ def select_variable(
         raise ValueError(msg)
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     score = _score(adata, layer=layer, flavor=flavor)
     order = np.argsort(-score, kind="stable")
     rank = np.empty_like(order)

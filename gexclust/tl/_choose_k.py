@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 from .._checks import check_choice, check_whole, whole_numbers
 from .._logging import logger
 from .._memory import refuse_pairwise
+from .._utils import view_to_actual
 from ._distances import BLAS_METRICS, blocked_pdist, undefined_rows
 from ._flat_cuts import tree_cuts
 from ._hclust import pairwise_distances
@@ -267,6 +268,7 @@ def choose_k(
     result["n_scored"] = int(m)
     logger.info("choose_k: %s", result["message"])
     if inplace:
+        view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
         adata.uns[key_added] = result
         return None
     return result

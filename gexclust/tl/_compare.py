@@ -9,17 +9,18 @@ from anndata import AnnData
 from .._labels import check_labels, has_label, no_classes
 from .._logging import logger
 from .._palette import as_categorical
+from .._utils import view_to_actual
 from ._tree_access import refuse_tree_key
 
 
 def compare(
     adata: AnnData,
+    *,
     reference: str,
     clusters: str,
-    *,
     key_added: str | None = None,
     inplace: bool = True,
-) -> dict[str, object]:
+) -> dict[str, object] | None:
     """Compare a reference labelling with clusters: crosstab, ARI, NMI and purity.
 
     Parameters
@@ -39,11 +40,13 @@ def compare(
     key_added
         Key in ``.uns``; defaults to ``f'compare_{reference}_{clusters}'``.
     inplace
-        Store the result in ``.uns`` (it is returned either way).
+        Store the result in ``.uns[key_added]`` and return ``None`` (as scanpy's tools);
+        ``False`` returns it and leaves ``adata`` unchanged.
 
     Returns
     -------
-    A dict, also stored in ``.uns[key_added]`` when ``inplace``, with
+    ``None`` when ``inplace`` (the result is written to ``.uns[key_added]``), else the result:
+    a dict with
 
     - ``crosstab``: DataFrame, reference labels x clusters, counts (its index and columns
       named ``reference`` and ``clusters``; an h5ad or zarr file keeps the index's name only,
@@ -67,7 +70,8 @@ def compare(
     >>> import anndata as ad, numpy as np, pandas as pd, gexclust as gx
     >>> adata = ad.AnnData(np.zeros((4, 1)), obs=pd.DataFrame(
     ...     {"type": list("aabb"), "cluster": list("1122")}, index=list("wxyz")))
-    >>> gx.tl.compare(adata, "type", "cluster")["ari"]
+    >>> gx.tl.compare(adata, reference="type", clusters="cluster")
+    >>> adata.uns["compare_type_cluster"]["ari"]
     1.0
     """
     key_added = key_added or f"compare_{reference}_{clusters}"
@@ -109,9 +113,11 @@ def compare(
         "n_left_out": n_left_out,
         "params": {"reference": reference, "clusters": clusters},
     }
-    if inplace:
-        adata.uns[key_added] = result
-    return result
+    if not inplace:
+        return result
+    view_to_actual(adata)  # as scanpy: a view becomes an AnnData of its own, without a warning
+    adata.uns[key_added] = result
+    return None
 
 
 #: What a '/' in a label becomes in the crosstab's columns: DIVISION SLASH, which looks the same

@@ -15,7 +15,7 @@ from .._checks import check_choice, whole_numbers
 from .._defaults import MAX_RESAMPLES
 from .._logging import logger
 from .._palette import set_cluster_colors
-from .._utils import matrix_name, str_array
+from .._utils import matrix_name, str_array, view_to_actual
 from ._consensus_kernel import ConsensusTask, run_chunk
 from ._flat_cuts import cuts_by_merge_order
 from ._hclust import _check_defined as check_defined
@@ -158,6 +158,7 @@ def consensus(
     refuse_tree_key(adata, key_added, caller="consensus")
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     data, _ = _observations(adata, axis="obs", use_rep=use_rep, layer=layer,
                            caller="tl.consensus")
     if not np.isfinite(data).all():

@@ -13,6 +13,7 @@ from scipy.cluster import hierarchy
 from .._checks import check_choice
 from .._logging import logger
 from .._palette import set_cluster_colors
+from .._utils import view_to_actual
 from ._dynamic_cut import cut_dynamic
 from ._flat_cuts import count_inversions, tree_cuts
 from ._supported import keep_supported, pick_supported, support_values
@@ -148,6 +149,7 @@ def cut(
             msg = "cut: method='dynamic' chooses the clusters itself; drop n_clusters/min_support"
             raise ValueError(msg)
         adata = adata.copy() if copy else adata
+        view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
         cut_dynamic(adata, variant=variant, min_cluster_size=min_cluster_size,
                     deep_split=deep_split, height=height, key=key, key_added=key_added)
         if replaced:
@@ -165,6 +167,7 @@ def cut(
     values = None if min_support is None else support_values(adata.uns[key], support=support)
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     Z = tree.linkage
     n_leaves = tree.n_leaves
     inversions = count_inversions(Z)

@@ -11,7 +11,7 @@ from scipy.spatial.distance import pdist
 
 from .._checks import check_choice
 from .._logging import logger
-from .._utils import dense, float_matrix, get_matrix, matrix_name
+from .._utils import dense, float_matrix, get_matrix, matrix_name, view_to_actual
 from ._linkage import build_tree, check_memory
 from ._methods import Method, Metric, check_method_metric
 
@@ -109,6 +109,7 @@ def hclust(
     check_memory(adata.n_obs if axis == "obs" else adata.n_vars, method, metric, what=items)
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     data, labels = _observations(adata, axis=axis, use_rep=use_rep, layer=layer)
     if axis == "obs" and use_rep in (None, "X"):
         _say_unused_selection(adata)

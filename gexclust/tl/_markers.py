@@ -22,6 +22,7 @@ from .._utils import (
     is_clipped,
     matrix_name,
     refuse_missing,
+    view_to_actual,
 )
 from ._tree_access import refuse_tree_key
 
@@ -40,7 +41,7 @@ def markers(
     gene_symbols: str | None = "gene_symbol",
     key_added: str = "markers",
     inplace: bool = True,
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
     """Rank genes for each group against all other samples by Welch's t-test.
 
     The statistics are those of ``sc.tl.rank_genes_groups(adata, groupby, method='t-test')``:
@@ -87,14 +88,16 @@ def markers(
     key_added
         Key in ``.uns`` for the table.
     inplace
-        Store the table in ``.uns[key_added]`` (it is returned either way).
+        Store the table in ``.uns[key_added]`` and return ``None`` (as scanpy's
+        ``rank_genes_groups``); ``False`` returns the table and leaves ``adata`` unchanged.
 
     Returns
     -------
+    ``None`` when ``inplace`` (the table is written to ``.uns[key_added]``), else the table: a
     DataFrame with one row per (group, direction, rank): ``group``, ``rank``, ``direction``,
     ``gene`` (var name), ``gene_symbol``, ``score`` (Welch t), ``mean_group``, ``mean_rest``,
     ``diff`` (``mean_group - mean_rest``), ``logfoldchange`` (log2 fold change, see below),
-    ``pval`` and ``pval_adj``. Stored in ``.uns[key_added]`` when ``inplace``.
+    ``pval`` and ``pval_adj``.
 
     On log2 expression (data :func:`~gexclust.pp.log2` transformed, or arrays already on a log
     scale) the log2 fold change is ``diff``: the log2 ratio of the groups' geometric means. On
@@ -146,9 +149,11 @@ def markers(
                "(each group against the rest); it has "
                f"{_groups_with_samples(adata.obs[groupby])}")
         raise ValueError(msg)
-    if inplace:
-        adata.uns[key_added] = table
-    return table
+    if not inplace:
+        return table
+    view_to_actual(adata)  # as scanpy: a view becomes an AnnData of its own, without a warning
+    adata.uns[key_added] = table
+    return None
 
 
 def _groups_with_samples(column) -> str:
