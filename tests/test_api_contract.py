@@ -519,3 +519,70 @@ def test_dir_lists_each_public_name_once_and_no_implementation_imports():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# one call per public function that refuses its arguments; before, the messages started
+# 'cut:', 'compare:', 'choose_k:', 'scale:', 'hclust:', 'bootstrap:', 'select_variable:',
+# 'write_cumida:' or with no name at all ('alpha must be between 0 and 1', "method='x' is
+# not valid", "layer='nope' not found"), beside 'tl.markers:' and 'pl.dendrogram:'
+REFUSED = {
+    "pp.log2": lambda a: gx.pp.log2(a, floor=0),
+    "pp.center": lambda a: gx.pp.center(a, layer="nope"),
+    "pp.scale": lambda a: gx.pp.scale(a, layer="nope"),
+    "pp.select_variable": lambda a: gx.pp.select_variable(a, flavor="x"),
+    "pp.collapse_probes": lambda a: gx.pp.collapse_probes(a, by="nope"),
+    "tl.hclust": lambda a: gx.tl.hclust(a, method="x"),
+    "tl.cut": lambda a: gx.tl.cut(a, n_clusters=2, height=1.0),
+    "tl.markers": lambda a: gx.tl.markers(a, direction="sideways"),
+    "tl.compare": lambda a: gx.tl.compare(a, reference="type", clusters="nope"),
+    "tl.choose_k": lambda a: gx.tl.choose_k(a, alpha=1.5),
+    "tl.consensus": lambda a: gx.tl.consensus(a, n_resamples=0),
+    "tl.bootstrap": lambda a: gx.tl.bootstrap(a, scales=[-1.0]),
+    "pl.dendrogram": lambda a: gx.pl.dendrogram(a, key="nope"),
+    "pl.cluster_heatmap": lambda a: gx.pl.cluster_heatmap(a, groupby="nope"),
+    "pl.clustermap": lambda a: gx.pl.clustermap(a, layer="nope"),
+    "pl.markers": lambda a: gx.pl.markers(a, n_genes=0),
+    "pl.choose_k": lambda a: gx.pl.choose_k(a),
+    "pl.consensus": lambda a: gx.pl.consensus(a),
+    "io.write_newick": lambda a: gx.io.write_newick(a, key="nope"),
+    "io.write_treeview": lambda a: gx.io.write_treeview(a, "never", layer="nope"),
+    "io.write_cumida": lambda a: gx.io.write_cumida(a, "never.csv", type_key="nope"),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_every_error_starts_with_the_function_as_called(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises((ValueError, KeyError)) as refused:
+        REFUSED[name](clustered())
+    message = refused.value.args[0]
+    assert message.startswith(f"{name}: "), message
+    assert not message.startswith(f"{name}: {name.split('.')[1]}: ")  # named once
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_every_public_function_is_in_the_error_test():
+    # a new public function gets its line in REFUSED (io's readers name the file first)
+    import importlib
+    import inspect
+
+    public = {f"{sub}.{name}" for sub in ("pp", "tl", "pl", "io")
+              for name in importlib.import_module(f"gexclust.{sub}").__all__
+              if inspect.isfunction(getattr(importlib.import_module(f"gexclust.{sub}"), name))}
+    readers = {name for name in public if name.startswith(("io.read_", "io.fetch_"))}
+    assert public - readers - set(REFUSED) == {"io.annotate_obs", "io.from_geoparse"}
+
+
+def test_annotate_obs_on_a_view_leaves_the_parent(tmp_path):
+    # before: anndata's ImplicitModificationWarning ("Trying to modify attribute `.obs` of
+    # view") leaked, as from the tools above
+    parent = clustered()
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("sample,batch\n" + "".join(f"{name},b{i % 2}\n"
+                                                 for i, name in enumerate(parent.obs_names)))
+    view = _view(parent)
+    gx.io.annotate_obs(view, sheet)
+    assert not view.is_view
+    assert view.obs["batch"].tolist() == [f"b{i % 2}" for i in range(parent.n_obs)]
+    assert "batch" not in parent.obs
+    assert "annotations" not in parent.uns

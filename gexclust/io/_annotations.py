@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._api import named
 from .._errors import InputError
 from .._files import read_bytes
 from .._labels import MISSING_LABELS, is_quantity, parse_number
@@ -137,6 +138,7 @@ def read_annotations(
     return df
 
 
+@named("io.annotate_obs")
 def annotate_obs(
     adata: AnnData,
     path: str | os.PathLike,

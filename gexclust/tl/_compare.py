@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._api import named
 from .._labels import check_labels, has_label, no_classes
 from .._logging import logger
 from .._palette import as_categorical
@@ -13,6 +14,7 @@ from .._utils import view_to_actual
 from ._tree_access import refuse_tree_key
 
 
+@named("tl.compare")
 def compare(
     adata: AnnData,
     *,
@@ -76,7 +78,7 @@ def compare(
     """
     key_added = key_added or f"compare_{reference}_{clusters}"
     if inplace:
-        refuse_tree_key(adata, key_added, caller="compare")
+        refuse_tree_key(adata, key_added, caller="tl.compare")
     for key in (reference, clusters):
         if key not in adata.obs:
             from ._markers import no_groupby_column
@@ -87,18 +89,18 @@ def compare(
     n_left_out = int((~labelled).sum())
     if n_left_out:
         logger.warning(
-            "compare: left out %d of %d %s without a %r or %r label",
+            "tl.compare: left out %d of %d %s without a %r or %r label",
             n_left_out, adata.n_obs, "sample" if n_left_out == 1 else "samples",
             reference, clusters,
         )
     if not labelled.any():
-        msg = f"compare: no sample has both a {reference!r} and a {clusters!r} label"
+        msg = f"tl.compare: no sample has both a {reference!r} and a {clusters!r} label"
         raise ValueError(msg)
     ref, clu = (_labels(adata.obs[key], labelled) for key in (reference, clusters))
     why = no_classes(ref, key=reference)
     if why is not None:  # one class, or each its own: ARI 0 (and NMI 0 or > 0) mean nothing
         hint = f"; is .obs[{reference!r}] a sample id?" if len(set(ref)) > 1 else ""
-        msg = f"compare: {why}{hint}"
+        msg = f"tl.compare: {why}{hint}"
         raise ValueError(msg)
     table = pd.crosstab(pd.Series(ref, name=reference), pd.Series(clu, name=clusters))
     counts = table.to_numpy()
@@ -134,7 +136,7 @@ def _column_names(labels: pd.Index) -> pd.Index:
     """
     names = labels.astype(str)
     if names.str.contains("/", regex=False).any():
-        logger.info("compare: '/' in the labels of the crosstab's columns is written as %r "
+        logger.info("tl.compare: '/' in the labels of the crosstab's columns is written as %r "
                     "(h5ad and zarr keys cannot hold '/')", SLASH)
         names = names.str.replace("/", SLASH, regex=False)
     return names

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._api import named
 from .._checks import check_choice
 from .._labels import check_labels
 from .._logging import logger
@@ -30,6 +31,7 @@ COLUMNS = ["group", "rank", "direction", "gene", "gene_symbol", "score", "mean_g
            "mean_rest", "diff", "logfoldchange", "pval", "pval_adj"]
 
 
+@named("tl.markers")
 def markers(
     adata: AnnData,
     *,
@@ -139,7 +141,7 @@ def markers(
     """
     check_choice("direction", direction, ("up", "down", "both"))
     if inplace:
-        refuse_tree_key(adata, key_added, caller="markers")
+        refuse_tree_key(adata, key_added, caller="tl.markers")
     ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                             use_raw=use_raw, direction=direction, gene_symbols=gene_symbols,
                             caller="tl.markers")

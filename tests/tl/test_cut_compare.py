@@ -383,23 +383,27 @@ def test_refusals_no_test_reached(planted, caplog):
     of the test of structure outside (0, 1)."""
     gx.tl.hclust(planted)
     gx.tl.bootstrap(planted, n_boot=10, progress=False)
-    with pytest.raises(ValueError, match=r"^cut: give only one of n_clusters or height$"):
+    with pytest.raises(ValueError, match=r"^tl\.cut: give only one of n_clusters or height$"):
         gx.tl.cut(planted, n_clusters=2, height=1.0, min_support=0.9)
     planted.obs["cluster"] = pd.Categorical(np.where(np.arange(24) < 12, "1", None))
     planted.obs["type"] = pd.Categorical(np.where(np.arange(24) < 12, None, "group0"))
     with caplog.at_level("WARNING", logger="gexclust"), pytest.raises(
-            ValueError, match=r"^compare: no sample has both a 'type' and a 'cluster' label$"):
+            ValueError,
+            match=r"^tl\.compare: no sample has both a 'type' and a 'cluster' label$"):
         gx.tl.compare(planted, reference="type", clusters="cluster")
-    assert "compare: left out 24 of 24 samples without a 'type' or 'cluster' label" in caplog.text
+    assert ("tl.compare: left out 24 of 24 samples without a 'type' or 'cluster' label"
+            in caplog.text)
     missing = planted.copy()
     missing.X[3, 5] = np.nan
-    with pytest.raises(ValueError, match=r"^consensus: the data contain NaN or infinite "
+    with pytest.raises(ValueError, match=r"^tl\.consensus: the data contain NaN or infinite "
                        r"values; handle missing values first$"):
         gx.tl.consensus(missing, n_resamples=10, progress=False)
     for scales in ([0.5, -1.0, 1.0], [], [0.5, float("nan"), 1.0]):
-        with pytest.raises(ValueError, match=r"^scales must be positive numbers, e\.g\. "):
+        with pytest.raises(ValueError,
+                           match=r"^tl\.bootstrap: scales must be positive numbers, e\.g\. "):
             gx.tl.bootstrap(planted, n_boot=10, scales=scales, progress=False)
-    with pytest.raises(ValueError, match=r"^alpha must be between 0 and 1, got 1\.5$"):
+    with pytest.raises(ValueError,
+                       match=r"^tl\.choose_k: alpha must be between 0 and 1, got 1\.5$"):
         gx.tl.choose_k(planted, alpha=1.5)
 
 
