@@ -12,8 +12,8 @@ from anndata import AnnData
 
 # matplotlib's tab10 and tab20, written out so colouring needs no matplotlib import, without
 # their greys (#7f7f7f, #c7c7c7): grey is the colour of samples without a label and of the
-# tree above the cut, so a grey category or cluster would look like none (as scanpy's
-# default palettes, these leave grey out)
+# tree above the cut, so a grey category or cluster would look like none. TAB20 is the pool
+# cluster colours are picked from after Dark2.
 TAB10 = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#bcbd22", "#17becf",
@@ -23,6 +23,20 @@ TAB20 = [
     "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
     "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
 ]
+# What scanpy stores for a categorical column without colours (sc.pl.umap(color=...)):
+# matplotlib's colour cycle, tab10, up to 10 categories, scanpy's own 20 colours (none grey)
+# up to 20. A column gets the same colours whether scanpy or gexclust draws it first; only
+# tab10's grey is replaced, in place (by tab20's light orange, 41 CIELAB ΔE from every other
+# tab10 colour), so that every other category keeps scanpy's colour.
+CATEGORY_10 = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#ffbb78", "#bcbd22", "#17becf",
+]
+SCANPY_20 = [
+    "#1f77b4", "#ff7f0e", "#279e68", "#d62728", "#aa40fc", "#8c564b", "#e377c2", "#b5bd61",
+    "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2",
+    "#dbdb8d", "#9edae5", "#ad494a", "#8c6d31",
+]
 #: Colour of samples without a label (NaN, or a blank category such as an empty CSV field).
 MISSING_COLOUR = "#9e9e9e"
 # ColorBrewer Dark2 (as in matplotlib) without its grey (#666666), for clusters, so they never
@@ -31,16 +45,19 @@ DARK2 = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a67
 
 
 def palette(n: int, *, kind: str = "category") -> list[str]:
-    """``n`` distinguishable hex colours, none grey: tab10, then tab20, then evenly spaced hues.
+    """``n`` distinguishable hex colours, none grey: scanpy's defaults, then evenly spaced hues.
+
+    Up to 10 tab10 (its grey replaced, :data:`CATEGORY_10`), up to 20 scanpy's 20 colours
+    (:data:`SCANPY_20`): what scanpy stores for a column without colours.
 
     ``kind='cluster'`` gives :func:`cluster_palette` (Dark2 first) with nothing to avoid.
     """
     if kind == "cluster":
         return cluster_palette(n)
-    if n <= len(TAB10):
-        return TAB10[:n]
-    if n <= len(TAB20):
-        return TAB20[:n]
+    if n <= len(CATEGORY_10):
+        return CATEGORY_10[:n]
+    if n <= len(SCANPY_20):
+        return SCANPY_20[:n]
     colours = []
     for i in range(n):
         r, g, b = colorsys.hsv_to_rgb(i / n, 0.65 if i % 2 else 0.9, 0.85 if i % 3 else 0.65)
@@ -120,32 +137,37 @@ def delta_e(a: str, b: str) -> float:
 TYPE_COLUMNS = ("type",)
 
 
-def set_cluster_colors(adata: AnnData, key: str, n: int, *,
-                       beside: Sequence[str] = TYPE_COLUMNS) -> None:
+def set_cluster_colors(adata: AnnData, key: str, n: int) -> None:
     """Write ``.uns[f'{key}_colors']`` for ``n`` clusters, keeping the user's if they fit.
 
     Rerunning a cut must not undo colours chosen by hand; as in scanpy, a list with one
-    colour per cluster is kept, any other is replaced by :func:`cluster_palette`, away from
-    the colours of the ``.obs`` columns ``beside`` (the sample types, drawn beside the
-    clusters by default), so every later figure shows the clusters in these colours.
+    colour per cluster is kept, any other is replaced by :func:`new_cluster_colours`, so
+    every later figure shows the clusters in these colours.
     """
     colours = adata.uns.get(f"{key}_colors")
     if colours is None or isinstance(colours, str) or len(colours) != n:
-        avoid = annotation_colours(adata, [k for k in beside if k != key])
-        adata.uns[f"{key}_colors"] = cluster_palette(n, avoid)
+        adata.uns[f"{key}_colors"] = new_cluster_colours(adata, key, n)
 
 
-def group_colors(adata: AnnData, key: str) -> list[str]:
-    """The colours of the groups ``.obs[key]`` of a figure that draws no other column.
+def new_cluster_colours(adata: AnnData, key: str, n: int) -> list[str]:
+    """:func:`cluster_palette` for ``n`` clusters, away from the types' (:data:`TYPE_COLUMNS`).
 
-    The groups of :func:`~gexclust.pl.markers` and :func:`~gexclust.pl.cluster_heatmap` are
-    clusters: new colours are picked as :func:`tl.cut <gexclust.tl.cut>` and the dendrogram
-    pick them, away from the types' (:data:`TYPE_COLUMNS`), so whichever figure comes
-    first, the clusters get the same colours. The types themselves keep the category palette.
+    The clusters are drawn beside the types by default, in every figure.
     """
-    if key in TYPE_COLUMNS:
-        return ensure_colors(adata, key)
-    return ensure_colors(adata, key, avoid=annotation_colours(adata, TYPE_COLUMNS))
+    return cluster_palette(n, annotation_colours(adata, [k for k in TYPE_COLUMNS if k != key]))
+
+
+def is_our_clustering(adata: AnnData, key: str) -> bool:
+    """Whether ``key`` holds clusters of ``tl.cut``, ``tl.dynamic_cut`` or ``tl.consensus``.
+
+    These record their result in ``.uns[key]`` (``n_clusters_found``; ``best_k``), which
+    survives an h5ad file and subsetting. Only their columns get cluster colours (Dark2 first,
+    away from the types'); every other column, the user's or scanpy's (``leiden``, whose
+    record has neither), gets the category palette scanpy gives it, whichever figure draws
+    it and in what role (groups, colour bar, branches).
+    """
+    record = adata.uns.get(key)
+    return hasattr(record, "keys") and ("n_clusters_found" in record or "best_k" in record)
 
 
 def annotation_colours(adata: AnnData, keys: Sequence[str]) -> list[str]:
@@ -164,8 +186,7 @@ def annotation_colours(adata: AnnData, keys: Sequence[str]) -> list[str]:
     return colours
 
 
-def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs",
-                  avoid: Sequence[str] | None = None) -> list[str]:
+def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
     """Return ``.uns[f'{key}_colors']``, creating it (scanpy's convention) if absent or unusable.
 
     Every figure reads a column's colours here, so all figures of a session agree: the
@@ -177,12 +198,13 @@ def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs",
     length, or with a value matplotlib cannot draw (scanpy warns and replaces it too), is
     replaced with a warning naming it. A blank category (``''``, an empty field) is no
     label: it gets the grey of missing values, and the others get the palette they would
-    have if those samples were NaN. With ``avoid`` (for clusters, the annotation colours
-    drawn beside them) new colours come from :func:`cluster_palette` instead.
+    have if those samples were NaN. New colours are the category palette scanpy gives,
+    or cluster colours for the clusters of our cuts (:func:`is_our_clustering`): one rule,
+    so a column's colours never depend on which figure drew it first.
     """
     frame = adata.obs if axis == "obs" else adata.var
     stored = adata.uns.get(f"{key}_colors")
-    colours = _category_colours(adata, key, frame, avoid=avoid)
+    colours = _category_colours(adata, key, frame)
     if not adata.is_view and not _same(stored, colours):
         adata.uns[f"{key}_colors"] = colours
     return colours
@@ -193,8 +215,7 @@ def _same(stored, colours: list[str]) -> bool:
             and all(str(a) == str(b) for a, b in zip(stored, colours, strict=True)))
 
 
-def _category_colours(adata: AnnData, key: str, frame: pd.DataFrame, *,
-                      avoid: Sequence[str] | None = None) -> list[str]:
+def _category_colours(adata: AnnData, key: str, frame: pd.DataFrame) -> list[str]:
     """``.uns[f'{key}_colors']`` if usable, else new ones (see :func:`ensure_colors`)."""
     categories = as_categorical(frame[key]).categories
     stored = usable_colours(adata, key, len(categories))
@@ -202,7 +223,8 @@ def _category_colours(adata: AnnData, key: str, frame: pd.DataFrame, *,
         return stored
     blank = blank_categories(categories)
     n_named = int((~blank).sum())
-    named = iter(palette(n_named) if avoid is None else cluster_palette(n_named, avoid))
+    clusters = is_our_clustering(adata, key)
+    named = iter(new_cluster_colours(adata, key, n_named) if clusters else palette(n_named))
     return [MISSING_COLOUR if b else next(named) for b in blank]
 
 

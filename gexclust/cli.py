@@ -166,7 +166,7 @@ def _quiet_option(parser: argparse.ArgumentParser, printed: str) -> None:
     download bars), and by each command for its progress and for ``printed``, what it
     prints on stdout.
     """
-    parser.add_argument("--quiet", action="store_true",
+    parser.add_argument("-q", "--quiet", action="store_true",
                         help=f"print only errors: no progress, warnings or notes, and not "
                         f"{printed}")
 

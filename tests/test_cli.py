@@ -442,6 +442,10 @@ def test_warnings_reach_stderr_and_quiet_silences_them(cli, tmp_path):
                      "2", "--quiet")
     assert quiet.stderr == ""
     assert quiet.stdout == ""
+    # -q is --quiet, as in pip and most command lines (before: "unrecognized arguments: -q")
+    short = cli("run", csv, "-o", tmp_path / "o3", "--missing", "drop", "--n-clusters",
+                "2", "-q")
+    assert (short.stdout, short.stderr) == ("", "")
 
 
 def test_summary_says_what_the_missing_value_policy_did(cli, tmp_path):

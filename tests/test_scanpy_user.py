@@ -664,3 +664,32 @@ def test_scanpy_workflow_end_to_end_on_pbmc68k(tmp_path):
     assert back.uns["compare_bulk_labels_cluster"]["ari"] == ari
     for name in ("umap", "dendrogram", "heatmap"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+# scanpy 1.11's scatter plots call Colormap.set_bad (matplotlib 3.11 warns): theirs, not ours
+@pytest.mark.filterwarnings("ignore:The set_bad function:PendingDeprecationWarning")
+@pytest.mark.parametrize("n", [3, 8, 10, 12, 20])
+def test_a_column_without_colours_gets_the_colours_scanpy_gives_it(n):
+    # before: 10 categories got tab20's first ten (#1f77b4 #aec7e8 #ff7f0e ...), 11 to 18
+    # tab20 and 19 or 20 evenly spaced hues, where sc.pl.umap stores tab10 (10) or its own
+    # 20 colours; a column drawn by gexclust first showed other colours than scanpy gives it.
+    # Now scanpy's colours, only tab10's grey (the 8th) replaced (grey is no label here)
+    sc = pytest.importorskip("scanpy")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    adata = sc.datasets.pbmc68k_reduced()
+    gx.tl.hclust(adata, use_rep="X_pca")
+    column = pd.Categorical([f"g{i % n:02d}" for i in range(adata.n_obs)])
+    scanpy_first, ours_first = adata.copy(), adata.copy()
+    scanpy_first.obs["x"] = ours_first.obs["x"] = column
+
+    sc.pl.umap(scanpy_first, color="x", show=False)
+    by_scanpy = list(scanpy_first.uns["x_colors"])
+    assert dendrogram_spec(scanpy_first, color="x").bars[0].colours == by_scanpy
+
+    drawn = dendrogram_spec(ours_first, color="x").bars[0].colours
+    assert drawn == ["#ffbb78" if c == "#7f7f7f" else c for c in by_scanpy]
+    assert list(ours_first.uns["x_colors"]) == drawn
+    sc.pl.umap(ours_first, color="x", show=False)  # scanpy keeps them
+    assert list(ours_first.uns["x_colors"]) == drawn

@@ -143,7 +143,7 @@ def cluster_heatmap_spec(
     cmap: str = "RdBu_r",
 ) -> ClusterHeatmapSpec:
     """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
-    from .._palette import group_colors
+    from .._palette import ensure_colors
     from .._utils import column_mean_sd
     from ..tl._markers import no_groupby_column, ranked_markers
     from ._labels import gene_labels, var_positions
@@ -169,7 +169,7 @@ def cluster_heatmap_spec(
         genes = np.argsort(-column_mean_sd(X, ddof=0)[1], kind="stable")[:n_genes]
         title = f"One {groupby} only: mean of the {len(genes)} most variable genes"
     means = np.stack([X[codes == g][:, genes].mean(axis=0) for g in present], axis=1)
-    colours = group_colors(adata, groupby)
+    colours = ensure_colors(adata, groupby)
     shown, colour_label = _row_scaled(means, what) if scale_rows else (means, f"mean {what}")
     return ClusterHeatmapSpec(
         means=means, shown=shown, scale_rows=scale_rows, colour_label=colour_label,

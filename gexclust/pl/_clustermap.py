@@ -228,7 +228,7 @@ def clustermap_spec(
         check_labels(adata.obs[clusters], key=clusters, caller="pl.clustermap")
     bars = [colour_bar_spec(adata, c, rows) for c in colors]
     if has_clusters:
-        bars.append(colour_bar_spec(adata, clusters, rows, labels=True, beside=colors))
+        bars.append(colour_bar_spec(adata, clusters, rows, labels=True))
     return ClustermapSpec(
         sample_linkage=tree.linkage, sample_order=tree.leaves,
         gene_linkage=Z_genes, gene_order=gene_leaves,

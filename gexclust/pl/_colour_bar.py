@@ -10,8 +10,6 @@ import numpy as np
 from ._base import no_frame, no_ticks, side_labels
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from anndata import AnnData
 
 
@@ -26,18 +24,18 @@ class ColourBar:
 
 
 def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
-                    labels: bool = False, beside: Sequence[str] = ()) -> ColourBar:
+                    labels: bool = False) -> ColourBar:
     """The strip of ``.obs[key]`` for ``rows`` (in that order); colours from ``.uns``.
 
     Colours are read from (or written to) ``.uns[f'{key}_colors']``, scanpy's convention.
     A numeric column (age, RIN) is a gradient instead, as in scanpy and pheatmap: each
     sample its own colour, grey where the value is missing; ``.uns`` is left alone. With
     ``labels`` (a clusters bar, whose codes also colour branches) whole numbers are
-    categories: one colour per cluster number, and new colours are cluster colours, away
-    from those of the ``.obs`` columns ``beside`` (drawn in the same figure).
+    categories: one colour per cluster number. Which palette new colours come from is the
+    column's, not the bar's (:func:`~gexclust._palette.ensure_colors`).
     """
     from .._labels import as_numbers, is_measurement, obs_texts
-    from .._palette import annotation_colours, ensure_colors
+    from .._palette import ensure_colors
 
     column = adata.obs[key]
     if is_measurement(column) and not labels:
@@ -47,9 +45,7 @@ def colour_bar_spec(adata: AnnData, key: str, rows, *, name_runs: bool = False,
         return ColourBar(key, codes, gradient_colours(values, numbers))
     # unassigned samples (NaN, e.g. after a dynamic cut) get no name, not 'nan'
     names = obs_texts(column)[rows].tolist() if name_runs else None
-    avoid = annotation_colours(adata, beside) if labels else None
-    return ColourBar(key, category_codes(adata, key)[rows],
-                     ensure_colors(adata, key, avoid=avoid), names)
+    return ColourBar(key, category_codes(adata, key)[rows], ensure_colors(adata, key), names)
 
 
 def drawn_key(adata: AnnData, key: str | None, *, param: str, default: str,

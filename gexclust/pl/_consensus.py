@@ -32,7 +32,8 @@ def consensus(
 
     Left: the consensus matrix at ``k`` (white 0 to dark blue 1), samples ordered by the tree
     of 1 - consensus, with the consensus classes as a colour bar (at the recommended k in the
-    colours of ``.obs[key]``, as every figure draws that column; at another k Dark2).
+    colours of ``.obs[key]``, as every figure draws that column, whatever the order or names
+    of its categories; at another k Dark2).
     Right: the CDF of the consensus values for every k (a clean split is a step at 0 and 1)
     and PAC per k, with the recommended k marked. The figure grows with the samples, which
     are named, up to 200; beyond, it stays at that size without names. A result computed on
@@ -144,12 +145,23 @@ def _class_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> lis
 
     :func:`~gexclust.tl.consensus` writes the classes of the recommended k to ``.obs[key]``
     with colours (away from the types', as :func:`~gexclust.tl.cut`), and every other figure
-    draws that column in them; the classes of another k are no column: Dark2 in order.
+    draws that column in them. Each class takes the colour of the category its samples
+    have, found by the samples, not by the category's position or name, so classes keep
+    the colours the other figures give them after ``reorder_categories``,
+    ``rename_categories`` or added categories. The classes of another k are no column:
+    Dark2 in order.
     """
-    from .._palette import as_categorical, group_colors, label_codes, palette
+    from .._palette import ensure_colors, label_codes, palette
 
     column = adata.obs.get(key)
-    if column is not None and len(as_categorical(column).categories) == k and np.array_equal(
-            label_codes(column) + 1, classes):
-        return group_colors(adata, key)
-    return palette(k, kind="cluster")
+    if column is None:
+        return palette(k, kind="cluster")
+    pairs = set(zip(classes.tolist(), label_codes(column).tolist(), strict=True))
+    category_of = dict(pairs)
+    # each class in one category and each category of one class, none unlabelled (-1)
+    one_to_one = (len(pairs) == k and sorted(category_of) == list(range(1, k + 1))
+                  and len(set(category_of.values())) == k and min(category_of.values()) >= 0)
+    if not one_to_one:  # .obs[key] holds other classes (another k, or changed by hand)
+        return palette(k, kind="cluster")
+    colours = ensure_colors(adata, key)
+    return [colours[category_of[c]] for c in range(1, k + 1)]

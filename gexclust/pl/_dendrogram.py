@@ -121,7 +121,9 @@ def dendrogram(
         Categorical ``.obs`` column of :func:`~gexclust.tl.cut`, for branch colours, a second
         bar and the cut line. The default ``'cluster'`` is skipped when absent. Whole numbers
         (cluster numbers of another tool) get one colour each; numbers with fractions are
-        refused: they are measurements, not clusters.
+        refused: they are measurements, not clusters. Colours as in every figure: those of
+        ``.uns``, else cluster colours for a column of ``tl.cut`` and the category palette
+        scanpy gives for any other (``leiden``, the user's).
     show_cut
         Draw the cut height stored in ``.uns[clusters]['threshold']``.
     leaf_labels
@@ -234,8 +236,7 @@ def dendrogram_spec(
     groups, group_colours, cut = None, None, None
     if has_clusters:
         check_labels(adata.obs[clusters], key=clusters, caller="pl.dendrogram")
-        bars.append(colour_bar_spec(adata, clusters, rows, name_runs=True, labels=True,
-                                    beside=colors))
+        bars.append(colour_bar_spec(adata, clusters, rows, name_runs=True, labels=True))
         groups = tree.per_leaf(category_codes(adata, clusters))
         group_colours = bars[-1].colours
         info = adata.uns.get(clusters)

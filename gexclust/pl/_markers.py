@@ -56,9 +56,10 @@ def markers(
         Annotated data matrix, ideally log2 expression (see :func:`~gexclust.tl.markers`).
     groupby
         ``.obs`` column with the groups; colours from ``.uns[f'{groupby}_colors']``, or
-        picked and stored there, so every figure shows a group in one colour: groups are
-        taken for clusters, whose colours are picked as :func:`~gexclust.tl.cut` picks
-        them, away from ``'type'``'s; ``'type'`` itself keeps the category palette.
+        picked and stored there, so every figure shows a group in one colour: the
+        category palette scanpy gives, or for the clusters of :func:`~gexclust.tl.cut`
+        (and ``tl.dynamic_cut``, ``tl.consensus``) cluster colours away from ``'type'``'s,
+        as the cut picks them.
     n_genes
         Top up-regulated genes per group.
     layer
@@ -100,7 +101,7 @@ def markers(
     >>> len(fig.axes[1].collections[0].get_offsets())  # 3 groups x (3 x 2) genes
     18
     """
-    from .._palette import group_colors
+    from .._palette import ensure_colors
     from ..tl._markers import log2_fold_change, ranked_markers
     from ._labels import gene_labels, var_positions
 
@@ -116,7 +117,7 @@ def markers(
     marks = table.drop_duplicates("gene")["group"].tolist()
     scale = values.scale
     names = ranked.groups.categories.astype(str)
-    colours = dict(zip(names, group_colors(adata, groupby), strict=True))
+    colours = dict(zip(names, ensure_colors(adata, groupby), strict=True))
     # z-scores nothing can undo have no fold changes (tl.markers warns): colour by the
     # difference of means in standard deviations instead, and say so
     in_sd = scale[0] == "z-scores"

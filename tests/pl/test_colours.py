@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.colors import to_hex
 
 import gexclust as gx
@@ -95,17 +96,75 @@ def test_colours_set_by_the_user_are_kept():
     assert list(adata.uns["type_colors"]) == ["#1b9e77", "#e7298a", "red"]
 
 
-def test_missing_cluster_colours_avoid_the_annotation_of_that_figure():
-    # before: a clusters column without colours got tab10, the very colours of 'batch'
+def test_missing_cluster_colours_are_picked_as_the_cut_picks_them_in_every_figure():
+    # before: a clusters column without colours got tab10, the very colours of 'batch'; then
+    # (pl31) colours away from that figure's color= columns, so they depended on the figure;
+    # now they are those of tl.cut (away from the types'), whichever figure draws them
     adata = make_planted()
     gx.tl.hclust(adata)
     gx.tl.cut(adata, n_clusters=3)
+    cut_colours = list(adata.uns["cluster_colors"])
     del adata.uns["cluster_colors"]
     adata.obs["batch"] = pd.Categorical(["b1", "b2", "b3", "b4"] * 6)
     spec = dendrogram_spec(adata, color="batch")
     assert list(adata.uns["batch_colors"]) == TAB10[:4]
-    assert closest(spec.bars[-1].colours, TAB10[:4]) >= MIN_DELTA_E
-    assert list(adata.uns["cluster_colors"]) == spec.bars[-1].colours
+    assert spec.bars[-1].colours == list(adata.uns["cluster_colors"]) == cut_colours
+    assert closest(cut_colours, TAB10[:3]) >= MIN_DELTA_E  # the three types
+
+
+# --- one rule: a column's colours never depend on the figure that drew it first (colours32) --
+
+def draw_as(role, adata, key):
+    """Draw ``.obs[key]`` in one role of one figure; return the colours it is drawn in."""
+    if role == "markers groups":
+        fig = gx.pl.markers(adata, groupby=key, n_genes=2)
+        return markers_group_colours(fig, len(adata.obs[key].cat.categories))
+    if role == "heatmap groups":
+        return cluster_heatmap_spec(adata, groupby=key, n_genes=2).group_colours
+    if role == "dendrogram bar":
+        return dendrogram_spec(adata, color=key, clusters=None).bars[0].colours
+    if role == "dendrogram branches":
+        return dendrogram_spec(adata, color=None, clusters=key).branch_colours
+    if role == "clustermap bar":
+        return clustermap_spec(adata, color=key, clusters=None, n_genes=10).bars[0].colours
+    assert role == "clustermap clusters"
+    return clustermap_spec(adata, color="type", clusters=key, n_genes=10).bars[-1].colours
+
+
+ROLES = ["markers groups", "heatmap groups", "dendrogram bar", "dendrogram branches",
+         "clustermap bar", "clustermap clusters"]
+
+
+def planted_with_columns():
+    adata = make_planted()
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    del adata.uns["cluster_colors"]  # our clusters, their colours lost (deleted by hand)
+    adata.obs["batch"] = pd.Categorical(np.resize(["b1", "b2", "b3", "b4"], adata.n_obs))
+    # the user's clusters (or another tool's): no record in .uns['mine']
+    adata.obs["mine"] = adata.obs["cluster"].map({"1": "a", "2": "b", "3": "c"}).astype(
+        "category")
+    return adata
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    # annotations and clusters gexclust did not write: the category palette, as scanpy
+    ("batch", ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]),
+    ("mine", ["#1f77b4", "#ff7f0e", "#2ca02c"]),
+    # clusters of tl.cut: cluster colours away from the types' (tab10's first three)
+    ("cluster", ["#1b9e77", "#e7298a", "#e6ab02"]),
+])
+@pytest.mark.parametrize("first", ROLES)
+def test_a_column_gets_one_set_of_colours_whichever_figure_draws_it_first(first, key, expected):
+    # before: pl.markers(groupby='batch') and pl.cluster_heatmap took any column but 'type'
+    # for clusters: 'batch' got green, pink, yellow, brown (Dark2 away from the types) and
+    # kept them, while pl.dendrogram(color='batch') first gave tab10; 'mine' as a dendrogram's
+    # clusters= got colours away from that figure's color= columns
+    adata = planted_with_columns()
+    for role in [first] + [r for r in ROLES if r != first]:
+        drawn = draw_as(role, adata, key)
+        assert drawn == expected, role
+        assert list(adata.uns[f"{key}_colors"]) == expected, role
 
 
 def test_cluster_palette_is_dark2_with_nothing_to_avoid_and_spreads_beyond():
@@ -181,20 +240,21 @@ def dendrogram_group_colours(ax, adata, key) -> list[str]:
     rows = get_tree(adata, "hclust", axis="obs").leaf_rows  # samples left to right
     codes = adata.obs[key].cat.codes.to_numpy()[rows]
     return [hex_at(fig, drawn, bar, int(np.flatnonzero(codes == c)[0]) + 0.5, 0.5)
+            if (codes == c).any() else None  # a category no sample has is not drawn
             for c in range(len(adata.obs[key].cat.categories))]
 
 
 def test_a_clusters_column_without_colours_is_drawn_alike_whichever_figure_comes_first():
-    # before: pl.cluster_heatmap and pl.markers gave a column without colours tab10 (the
-    # types' colours) and stored them, while pl.dendrogram picked Dark2 away from the types:
-    # 'mine' a, b, c was blue, orange, green after a heatmap, green, pink, yellow after a
-    # dendrogram, and every later figure followed whichever came first
+    # before (pl31): pl.cluster_heatmap and pl.markers gave a column without colours tab10
+    # and stored them, while pl.dendrogram picked Dark2 away from the types. Decided
+    # (colours32): a column gexclust did not cut gets the category palette scanpy gives it
+    # in every figure, so 'mine' a, b, c is blue, orange, green whichever comes first
     first = clustered_example()
     heat = heatmap_group_colours(gx.pl.cluster_heatmap(first, groupby="mine", n_genes=2), 3)
     ax = gx.pl.dendrogram(first, clusters="mine")
     tree = dendrogram_group_colours(ax, first, "mine")
     dots = markers_group_colours(gx.pl.markers(first, groupby="mine", n_genes=2), 3)
-    assert heat == tree == dots == ["#1b9e77", "#e7298a", "#e6ab02"]
+    assert heat == tree == dots == ["#1f77b4", "#ff7f0e", "#2ca02c"]
     assert list(first.uns["mine_colors"]) == heat
 
     second = clustered_example()
@@ -202,7 +262,6 @@ def test_a_clusters_column_without_colours_is_drawn_alike_whichever_figure_comes
     assert dendrogram_group_colours(ax, second, "mine") == tree
     fig = gx.pl.cluster_heatmap(second, groupby="mine", n_genes=2)
     assert heatmap_group_colours(fig, 3) == heat
-    assert closest(heat, second.uns["type_colors"]) >= MIN_DELTA_E
 
 
 def test_the_types_keep_their_own_palette_as_groups():
@@ -275,11 +334,11 @@ def test_a_view_is_drawn_without_becoming_a_copy(caplog):
     assert view.is_view
     assert "mine_colors" not in adata.uns
     # the same colours as the parent gets, and a second figure of the view agrees
-    assert heatmap_group_colours(fig, 2) == ["#1b9e77", "#e7298a"]
+    assert heatmap_group_colours(fig, 2) == ["#1f77b4", "#ff7f0e"]
     assert markers_group_colours(gx.pl.markers(view, groupby="mine", n_genes=2), 2) == [
-        "#1b9e77", "#e7298a"]
+        "#1f77b4", "#ff7f0e"]
     gx.pl.cluster_heatmap(adata, groupby="mine", n_genes=2)
-    assert list(adata.uns["mine_colors"])[:2] == ["#1b9e77", "#e7298a"]
+    assert list(adata.uns["mine_colors"])[:2] == ["#1f77b4", "#ff7f0e"]
 
 
 def test_pl_consensus_draws_the_classes_in_the_colours_every_other_figure_gives_them():
@@ -303,3 +362,42 @@ def test_pl_consensus_draws_the_classes_in_the_colours_every_other_figure_gives_
     # another k's classes are no .obs column: Dark2 in order, as before
     other = gx.pl.consensus(adata, k=2)
     assert list(other.axes[0].get_images()[0].cmap.colors) == ["#1b9e77", "#d95f02"]
+
+
+def consensus_bar_colours(fig, k) -> list[str]:
+    """Colours drawn in pl.consensus's class bar for the classes 1..k (read from pixels)."""
+    bar = fig.axes[0]
+    codes = np.asarray(bar.get_images()[0].get_array())[0]  # class - 1
+    drawn = pixels(fig)
+    return [hex_at(fig, drawn, bar, int(np.flatnonzero(codes == c)[0]) + 0.5, 0.5)
+            for c in range(k)]
+
+
+def test_pl_consensus_colours_follow_the_category_after_reordering_or_renaming():
+    # before: once the categories of .obs['consensus'] were reordered (or a category was
+    # added) pl.consensus drew its classes in Dark2 by position (#1b9e77 #d95f02 #7570b3
+    # #e7298a) while the dendrogram drew each category in its stored colour
+    adata = gx.datasets.gse9476_example()
+    gx.pp.select_variable(adata, n_top=300, subset=True)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, progress=False)
+    gx.tl.hclust(adata)
+    stored = list(adata.uns["consensus_colors"])  # of categories '1', '2', '3', '4'
+    column = adata.obs["consensus"]
+    for changed in (column.cat.reorder_categories(["3", "1", "4", "2"]),
+                    column.cat.rename_categories(["w", "x", "y", "z"]),
+                    column.cat.add_categories(["none"]).cat.reorder_categories(
+                        ["none", "4", "3", "2", "1"])):
+        adata.obs["consensus"] = changed
+        n = len(changed.cat.categories)
+        adata.uns["consensus_colors"] = (["#000000"] if n == 5 else []) + stored
+        # the colour of each category, as stored: class j's samples are in category of j
+        colour_of = dict(zip(changed.cat.categories, adata.uns["consensus_colors"],
+                             strict=True))
+        expected = [colour_of[changed[column == str(j)].iloc[0]] for j in range(1, 5)]
+        assert consensus_bar_colours(gx.pl.consensus(adata), 4) == expected
+        tree = dendrogram_group_colours(gx.pl.dendrogram(adata, clusters="consensus"), adata,
+                                        "consensus")
+        assert [tree[list(changed.cat.categories).index(changed[column == str(j)].iloc[0])]
+                for j in range(1, 5)] == expected
+    # another k's classes are no column: Dark2 in order, as before
+    assert consensus_bar_colours(gx.pl.consensus(adata, k=2), 2) == ["#1b9e77", "#d95f02"]
