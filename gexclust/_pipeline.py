@@ -106,7 +106,7 @@ def cluster_samples(adata: AnnData, config: RunConfig, *, progress: bool = False
     if len(labelled):  # else nothing to compare
         type_note = no_classes(labelled, key="type")
         if type_note is None:
-            tl.compare(adata, "type", "cluster")
+            tl.compare(adata, reference="type", clusters="cluster")
         else:
             logger.warning("%s", type_note)
     run = {key: ("none" if v is None else v) for key, v in config.as_dict().items()}

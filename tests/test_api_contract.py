@@ -47,12 +47,16 @@ def run_log2(adata, **kw):
 LAYER_CASES = {
     "pp.log2": run_log2,
     "pp.scale": lambda a, **kw: (gx.pp.scale(a, **kw), a.layers["L"] if kw else a.X)[1],
+    "pp.center": lambda a, **kw: (gx.pp.center(a, **kw), a.layers["L"] if kw else a.X)[1],
     "pp.select_variable": lambda a, **kw: (gx.pp.select_variable(a, n_top=5, **kw),
                                            a.var["variability"].to_numpy())[1],
     "pp.collapse_probes": lambda a, **kw: gx.pp.collapse_probes(a, **kw).X,
     "tl.hclust": lambda a, **kw: (gx.tl.hclust(a, **kw), a.uns["hclust"]["linkage"])[1],
     "tl.markers": lambda a, **kw: gx.tl.markers(a, n_genes=3, inplace=False, **kw)[
         ["score", "diff"]].to_numpy(),
+    "tl.consensus": lambda a, **kw: (gx.tl.consensus(a, k_range=[2, 3], n_resamples=5,
+                                                     progress=False, **kw),
+                                     a.obsp["consensus_k3"])[1],
     "pl.cluster_heatmap": lambda a, **kw: cluster_heatmap_spec(a, n_genes=3, **kw).means,
     "pl.clustermap": lambda a, **kw: (gx.tl.hclust(a, **kw),
                                       clustermap_spec(a, n_genes=10, **kw).values)[1],
@@ -86,6 +90,10 @@ COPY_CASES = {
     "pp.select_variable": lambda a, **kw: gx.pp.select_variable(a, n_top=5, subset=True, **kw),
     "tl.hclust": lambda a, **kw: gx.tl.hclust(a, **kw),
     "tl.cut": lambda a, **kw: gx.tl.cut(a, n_clusters=3, key_added="k", **kw),
+    "pp.center": lambda a, **kw: gx.pp.center(a, **kw),
+    "tl.bootstrap": lambda a, **kw: gx.tl.bootstrap(a, n_boot=5, progress=False, **kw),
+    "tl.consensus": lambda a, **kw: gx.tl.consensus(a, k_range=[2, 3], n_resamples=3,
+                                                    progress=False, **kw),
 }
 
 
@@ -109,16 +117,115 @@ def test_copy_returns_the_result_and_leaves_the_input(name):
     assert set(result.uns) == set(in_place.uns)
 
 
-def test_inplace_false_stores_nothing():
-    adata = data()
-    uns = set(adata.uns)
-    table = gx.tl.markers(adata, n_genes=2, inplace=False)
-    result = gx.tl.compare(adata, "type", "cluster", inplace=False)
-    assert len(table) == 6
-    assert result["ari"] == 1.0
-    assert set(adata.uns) == uns
-    gx.tl.compare(adata, "type", "cluster", key_added="cmp")
+INPLACE_CASES = {  # name: (call, key of .uns written)
+    "tl.markers": (lambda a, **kw: gx.tl.markers(a, n_genes=2, **kw), "markers"),
+    "tl.compare": (lambda a, **kw: gx.tl.compare(a, reference="type", clusters="cluster",
+                                                 **kw), "compare_type_cluster"),
+    "tl.choose_k": (lambda a, **kw: gx.tl.choose_k(a, k_range=range(2, 5), n_rotations=19,
+                                                   progress=False, **kw), "choose_k"),
+}
+
+
+@pytest.mark.parametrize("name", INPLACE_CASES)
+def test_inplace_writes_and_returns_none_as_scanpy(name):
+    # before: tl.markers and tl.compare returned their table/dict with inplace=True too,
+    # where scanpy's tools (rank_genes_groups, highly_variable_genes, calculate_qc_metrics)
+    # return None when they write into adata
+    call, key = INPLACE_CASES[name]
+    adata = clustered()
+    snapshot = adata.copy()
+    result = call(adata, inplace=False)
+    assert set(adata.uns) == set(snapshot.uns)  # inplace=False: nothing written
+    assert list(adata.obs.columns) == list(snapshot.obs.columns)
+    assert call(adata) is None
+    stored = adata.uns[key]
+    if isinstance(result, pd.DataFrame):
+        pd.testing.assert_frame_equal(stored, result)
+        assert len(result) == 6  # 2 genes x 3 clusters
+    else:
+        assert set(stored) == set(result)
+        assert stored["ari" if "ari" in result else "k"] == (1.0 if "ari" in result else 3)
+
+
+def test_compare_takes_its_columns_as_keywords():
+    # before: compare(adata, reference, clusters) took them by position, unlike every other
+    # function of the API (adata first, the rest keyword-only)
+    adata = clustered()
+    with pytest.raises(TypeError, match="positional argument"):
+        gx.tl.compare(adata, "type", "cluster")
+    gx.tl.compare(adata, reference="type", clusters="cluster", key_added="cmp")
     assert adata.uns["cmp"]["ari"] == 1.0
+
+
+def test_every_public_function_takes_adata_then_keywords():
+    # scverse's shape: adata (or, for readers, the path) first, the rest keyword-only; the
+    # writers also take the path they write to second, as AnnData.write_h5ad(filename) does
+    import importlib
+    import inspect
+
+    second = {"io.write_cumida": "path", "io.write_newick": "path",
+              "io.write_treeview": "prefix", "io.annotate_obs": "path",
+              "io.read_annotations": "obs_names"}
+    for subpackage in ("pp", "tl", "pl", "io"):
+        module = importlib.import_module(f"gexclust.{subpackage}")
+        for name in module.__all__:
+            func = getattr(module, name)
+            if inspect.isclass(func) or not callable(func):
+                continue
+            positional = [p.name for p in inspect.signature(func).parameters.values()
+                          if p.kind is p.POSITIONAL_OR_KEYWORD]
+            qualified = f"{subpackage}.{name}"
+            assert positional[1:] == ([second[qualified]] if qualified in second else []), (
+                qualified, positional)
+
+
+def _view(adata: ad.AnnData) -> ad.AnnData:
+    return adata[adata.obs["type"] != "none"]  # every sample, as a view
+
+
+VIEW_CASES = {  # name: (call, what it writes)
+    "pp.select_variable": (lambda a: gx.pp.select_variable(a, n_top=5, subset=True),
+                           lambda a: a.var_names.tolist()),
+    "tl.hclust": (lambda a: gx.tl.hclust(a, key_added="again"),
+                  lambda a: a.uns["again"]["linkage"]),
+    "tl.cut": (lambda a: gx.tl.cut(a, n_clusters=2, key_added="two"),
+               lambda a: a.obs["two"].tolist()),
+    "tl.cut dynamic": (lambda a: gx.tl.cut(a, method="dynamic", key_added="dyn"),
+                       lambda a: a.obs["dyn"].tolist()),
+    "tl.markers": (lambda a: gx.tl.markers(a, n_genes=2), lambda a: a.uns["markers"]),
+    "tl.compare": (lambda a: gx.tl.compare(a, reference="type", clusters="cluster"),
+                   lambda a: a.uns["compare_type_cluster"]["ari"]),
+    "tl.choose_k": (lambda a: gx.tl.choose_k(a, k_range=range(2, 4), n_rotations=19,
+                                             progress=False),
+                    lambda a: a.uns["choose_k"]["k"]),
+    "tl.consensus": (lambda a: gx.tl.consensus(a, k_range=[2, 3], n_resamples=3,
+                                               progress=False),
+                     lambda a: a.obs["consensus"].tolist()),
+}
+
+
+@pytest.mark.parametrize("name", VIEW_CASES)
+def test_a_view_becomes_an_anndata_of_its_own_without_a_warning(name):
+    # before: each leaked anndata's "ImplicitModificationWarning: Trying to modify attribute
+    # `.var` of view" (`._uns`, `.obs`, `.obsp['consensus_k2']`); pp.log2, pp.center,
+    # pp.scale and tl.bootstrap already made the view an AnnData of its own first, as scanpy
+    call, written = VIEW_CASES[name]
+    parent = clustered()
+    snapshot = parent.copy()
+    view = _view(parent)
+    assert view.is_view
+    call(view)  # warnings are errors here
+    assert not view.is_view
+    expected = snapshot.copy()
+    call(expected)
+    got, want = written(view), written(expected)
+    if isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want)
+    else:
+        np.testing.assert_array_equal(got, want)
+    assert set(parent.uns) == set(snapshot.uns)  # the parent is left as it was
+    assert list(parent.obs.columns) == list(snapshot.obs.columns)
+    assert parent.shape == snapshot.shape
 
 
 SPARSE_CASES = {
@@ -221,7 +328,8 @@ def test_reordered_and_subset_anndata_through_the_whole_api():
     shuffled = adata[np.random.default_rng(3).permutation(adata.n_obs)].copy()
     gx.tl.cut(shuffled, n_clusters=3)
     assert (shuffled.obs["cluster"] == adata.obs["cluster"].loc[shuffled.obs_names]).all()
-    assert gx.tl.compare(shuffled, "type", "cluster")["ari"] == 1.0
+    assert gx.tl.compare(shuffled, reference="type", clusters="cluster",
+                         inplace=False)["ari"] == 1.0
     assert (dendrogram_spec(shuffled).leaf_labels
             == dendrogram_spec(adata).leaf_labels)
     subset = adata[:10].copy()
@@ -263,7 +371,8 @@ def test_every_field_written_is_documented():
         (gx.tl.cut, lambda: gx.tl.cut(adata, method="dynamic", key_added="d"), "d"),
         (gx.tl.cut, lambda: gx.tl.cut(adata, method="dynamic", variant="tree", key_added="t"),
          "t"),
-        (gx.tl.compare, lambda: gx.tl.compare(adata, "type", "cluster", key_added="c"), "c"),
+        (gx.tl.compare, lambda: gx.tl.compare(adata, reference="type", clusters="cluster",
+                                              key_added="c"), "c"),
         (gx.tl.choose_k, lambda: gx.tl.choose_k(adata, k_range=range(2, 4), n_rotations=19),
          "choose_k"),
         (gx.tl.consensus, lambda: gx.tl.consensus(adata, k_range=[2, 3], n_resamples=3,
@@ -410,3 +519,70 @@ def test_dir_lists_each_public_name_once_and_no_implementation_imports():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# one call per public function that refuses its arguments; before, the messages started
+# 'cut:', 'compare:', 'choose_k:', 'scale:', 'hclust:', 'bootstrap:', 'select_variable:',
+# 'write_cumida:' or with no name at all ('alpha must be between 0 and 1', "method='x' is
+# not valid", "layer='nope' not found"), beside 'tl.markers:' and 'pl.dendrogram:'
+REFUSED = {
+    "pp.log2": lambda a: gx.pp.log2(a, floor=0),
+    "pp.center": lambda a: gx.pp.center(a, layer="nope"),
+    "pp.scale": lambda a: gx.pp.scale(a, layer="nope"),
+    "pp.select_variable": lambda a: gx.pp.select_variable(a, flavor="x"),
+    "pp.collapse_probes": lambda a: gx.pp.collapse_probes(a, by="nope"),
+    "tl.hclust": lambda a: gx.tl.hclust(a, method="x"),
+    "tl.cut": lambda a: gx.tl.cut(a, n_clusters=2, height=1.0),
+    "tl.markers": lambda a: gx.tl.markers(a, direction="sideways"),
+    "tl.compare": lambda a: gx.tl.compare(a, reference="type", clusters="nope"),
+    "tl.choose_k": lambda a: gx.tl.choose_k(a, alpha=1.5),
+    "tl.consensus": lambda a: gx.tl.consensus(a, n_resamples=0),
+    "tl.bootstrap": lambda a: gx.tl.bootstrap(a, scales=[-1.0]),
+    "pl.dendrogram": lambda a: gx.pl.dendrogram(a, key="nope"),
+    "pl.cluster_heatmap": lambda a: gx.pl.cluster_heatmap(a, groupby="nope"),
+    "pl.clustermap": lambda a: gx.pl.clustermap(a, layer="nope"),
+    "pl.markers": lambda a: gx.pl.markers(a, n_genes=0),
+    "pl.choose_k": lambda a: gx.pl.choose_k(a),
+    "pl.consensus": lambda a: gx.pl.consensus(a),
+    "io.write_newick": lambda a: gx.io.write_newick(a, key="nope"),
+    "io.write_treeview": lambda a: gx.io.write_treeview(a, "never", layer="nope"),
+    "io.write_cumida": lambda a: gx.io.write_cumida(a, "never.csv", type_key="nope"),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_every_error_starts_with_the_function_as_called(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises((ValueError, KeyError)) as refused:
+        REFUSED[name](clustered())
+    message = refused.value.args[0]
+    assert message.startswith(f"{name}: "), message
+    assert not message.startswith(f"{name}: {name.split('.')[1]}: ")  # named once
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_every_public_function_is_in_the_error_test():
+    # a new public function gets its line in REFUSED (io's readers name the file first)
+    import importlib
+    import inspect
+
+    public = {f"{sub}.{name}" for sub in ("pp", "tl", "pl", "io")
+              for name in importlib.import_module(f"gexclust.{sub}").__all__
+              if inspect.isfunction(getattr(importlib.import_module(f"gexclust.{sub}"), name))}
+    readers = {name for name in public if name.startswith(("io.read_", "io.fetch_"))}
+    assert public - readers - set(REFUSED) == {"io.annotate_obs", "io.from_geoparse"}
+
+
+def test_annotate_obs_on_a_view_leaves_the_parent(tmp_path):
+    # before: anndata's ImplicitModificationWarning ("Trying to modify attribute `.obs` of
+    # view") leaked, as from the tools above
+    parent = clustered()
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("sample,batch\n" + "".join(f"{name},b{i % 2}\n"
+                                                 for i, name in enumerate(parent.obs_names)))
+    view = _view(parent)
+    gx.io.annotate_obs(view, sheet)
+    assert not view.is_view
+    assert view.obs["batch"].tolist() == [f"b{i % 2}" for i in range(parent.n_obs)]
+    assert "batch" not in parent.obs
+    assert "annotations" not in parent.uns

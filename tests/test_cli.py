@@ -325,7 +325,7 @@ def test_valid_options_draw_and_say_what_was_cut(cli, tmp_path, args, n_found):
     if found != int(args[-1]) or "--method" in args:  # centroid/median trees have inversions
         assert summary["cut_note"]
         assert f"NOTE on the cut: {summary['cut_note']}" in proc.stdout
-        assert "gexclust: warning: cut:" in proc.stderr
+        assert "gexclust: warning: tl.cut:" in proc.stderr
     else:
         assert summary["cut_note"] is None
 

@@ -9,7 +9,7 @@ SCRIPT = """
 import anndata as ad, numpy as np, pandas as pd, gexclust as gx
 adata = ad.AnnData(np.zeros((4, 1)), obs=pd.DataFrame(
     {"type": ["a", None, "b", "b"], "cluster": list("1122")}, index=list("wxyz")))
-gx.tl.compare(adata, "type", "cluster")
+gx.tl.compare(adata, reference="type", clusters="cluster")
 """
 
 
@@ -41,7 +41,7 @@ def test_quiet_command_line_prints_no_warning(tmp_path):
                "--n-clusters", "2", "--no-report"]
     loud = subprocess.run([*command, "-o", str(tmp_path / "a")], capture_output=True,
                           text=True, check=True, timeout=300)
-    assert "gexclust: warning: compare: left out 1 of 8" in loud.stderr
+    assert "gexclust: warning: tl.compare: left out 1 of 8" in loud.stderr
     quiet = subprocess.run([*command, "-o", str(tmp_path / "b"), "--quiet"],
                            capture_output=True, text=True, check=True, timeout=300)
     assert quiet.stderr == ""

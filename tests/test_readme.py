@@ -213,7 +213,7 @@ def test_readme_api_table_names_the_fields_the_tools_write():
     gx.tl.hclust(adata, method="average", metric="correlation")
     gx.tl.choose_k(adata, k_range=range(2, 5), n_rotations=19)
     gx.tl.cut(adata, n_clusters=3)
-    gx.tl.compare(adata, "type", "cluster")
+    gx.tl.compare(adata, reference="type", clusters="cluster")
     gx.tl.bootstrap(adata, n_boot=5, progress=False)
     gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=5, progress=False)
     records = {  # function: (its record, where the table's list of its fields ends)

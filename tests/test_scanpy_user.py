@@ -32,7 +32,7 @@ def clustered() -> ad.AnnData:
     gx.tl.cut(adata, min_support=0.5, key_added="supported")
     gx.tl.choose_k(adata, k_range=range(2, 5), n_rotations=19)
     gx.tl.markers(adata, n_genes=3, direction="both")
-    gx.tl.compare(adata, "type", "cluster")
+    gx.tl.compare(adata, reference="type", clusters="cluster")
     return adata
 
 
@@ -532,7 +532,8 @@ def test_no_cluster_or_category_is_grey():
 @pytest.mark.filterwarnings("ignore:Writing zarr v2 data:UserWarning")  # anndata's, not ours
 @pytest.mark.parametrize("fmt", ["h5ad", "zarr"])
 def test_compare_with_slashes_in_labels_is_written(fmt, tmp_path):
-    # before: tl.compare(adata, 'cluster', 'bulk_labels') made pbmc68k's 'CD4+/CD25 T Reg' a
+    # before: tl.compare(adata, reference='cluster', clusters='bulk_labels') made pbmc68k's
+    # 'CD4+/CD25 T Reg' a
     # column of the crosstab, i.e. a key in the file: write_h5ad and write_zarr failed with
     # "Forward slashes are not allowed in keys" (anndata 0.13; 0.12: "Incompatible object
     # (Dataset) already exists" for 'A/B' beside 'A/B/C'), and the whole object was unsaved
@@ -542,8 +543,10 @@ def test_compare_with_slashes_in_labels_is_written(fmt, tmp_path):
     adata = sc.datasets.pbmc68k_reduced()
     gx.tl.hclust(adata, use_rep="X_pca")
     gx.tl.cut(adata, n_clusters=5)
-    result = gx.tl.compare(adata, "cluster", "bulk_labels")
-    assert result["ari"] == gx.tl.compare(adata, "bulk_labels", "cluster")["ari"]
+    gx.tl.compare(adata, reference="cluster", clusters="bulk_labels")
+    result = adata.uns["compare_cluster_bulk_labels"]
+    swapped = gx.tl.compare(adata, reference="bulk_labels", clusters="cluster", inplace=False)
+    assert result["ari"] == swapped["ari"]
     crosstab = result["crosstab"]
     assert "CD4+\u2215CD25 T Reg" in crosstab.columns  # a division slash, which looks the same
     assert crosstab.columns.name == "bulk_labels"
@@ -626,6 +629,41 @@ def test_cluster_numbers_with_an_unassigned_sample_are_named_as_numbers():
 def hierarchy_leaves(adata: ad.AnnData) -> np.ndarray:
     """The leaf order of ``.uns['hclust']`` (samples in their original order)."""
     return np.asarray(adata.uns["hclust"]["leaves"])
+
+
+# scanpy 1.11's sc.pl.umap calls Colormap.set_bad, which matplotlib 3.11 marks for deprecation
+@pytest.mark.filterwarnings("ignore:The set_bad function:PendingDeprecationWarning")
+def test_scanpy_workflow_end_to_end_on_pbmc68k(tmp_path):
+    # the brief's workflow, warnings as errors: neighbors, a ward tree on X_pca, a cut, scanpy's
+    # markers and UMAP on our clusters, our dendrogram and heatmap, an h5ad round trip
+    import matplotlib.pyplot as plt
+
+    sc = pytest.importorskip("scanpy")
+    adata = sc.datasets.pbmc68k_reduced()
+    sc.pp.neighbors(adata)
+    gx.tl.hclust(adata, use_rep="X_pca")
+    gx.tl.cut(adata, n_clusters=6)
+    assert adata.obs["cluster"].value_counts().sort_index().tolist() == [
+        64, 166, 32, 67, 176, 195]
+    sc.tl.rank_genes_groups(adata, groupby="cluster", method="t-test")
+    assert sc.get.rank_genes_groups_df(adata, group="3")["names"].iloc[0] == "PPIB"
+    sc.pl.umap(adata, color="cluster", show=False)
+    plt.savefig(tmp_path / "umap.png")
+    plt.close("all")
+    gx.pl.dendrogram(adata, color="bulk_labels", save=tmp_path / "dendrogram.png")
+    gx.pl.cluster_heatmap(adata, save=tmp_path / "heatmap.png")
+    assert gx.tl.compare(adata, reference="bulk_labels", clusters="cluster") is None
+    ari = adata.uns["compare_bulk_labels_cluster"]["ari"]
+    assert ari == pytest.approx(0.5793, abs=1e-4)
+    adata.write_h5ad(tmp_path / "a.h5ad")
+    back = ad.read_h5ad(tmp_path / "a.h5ad")
+    assert (back.obs["cluster"] == adata.obs["cluster"]).all()
+    assert list(back.uns["cluster_colors"]) == list(adata.uns["cluster_colors"])
+    gx.tl.cut(back, n_clusters=6)  # the tree read back cuts the same
+    assert (back.obs["cluster"] == adata.obs["cluster"]).all()
+    assert back.uns["compare_bulk_labels_cluster"]["ari"] == ari
+    for name in ("umap", "dendrogram", "heatmap"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
 
 
 # scanpy 1.11's scatter plots call Colormap.set_bad (matplotlib 3.11 warns): theirs, not ours

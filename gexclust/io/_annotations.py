@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._api import named
 from .._errors import InputError
 from .._files import read_bytes
 from .._labels import MISSING_LABELS, is_quantity, parse_number
 from .._limits import Limits
 from .._logging import logger
+from .._utils import view_to_actual
 from ._cumida_parse import (
     _lines,
     _short,
@@ -136,6 +138,7 @@ def read_annotations(
     return df
 
 
+@named("io.annotate_obs")
 def annotate_obs(
     adata: AnnData,
     path: str | os.PathLike,
@@ -182,6 +185,7 @@ def annotate_obs(
     one platform) are left out with a warning giving how many and the first few.
     """
     adata = adata.copy() if copy else adata
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     titles = adata.obs.get("title")
     df = read_annotations(path, adata.obs_names, key=key, titles=titles, limits=limits)
     sheet = df.attrs["path"]

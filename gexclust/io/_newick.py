@@ -9,6 +9,7 @@ from collections import Counter
 import numpy as np
 from anndata import AnnData
 
+from .._api import named
 from .._atomic import atomic_text
 from .._checks import check_whole
 from .._logging import logger
@@ -20,6 +21,7 @@ from ..tl._tree_access import get_tree
 _SPECIAL = re.compile(r"""[\s()\[\]'":;,={}\\]""")
 
 
+@named("io.write_newick")
 def write_newick(
     adata: AnnData,
     path: str | os.PathLike | None = None,

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from anndata import AnnData
 
+from .._api import named
 from .._atomic import atomic_text
 from .._labels import label_texts
 from .._utils import get_matrix
@@ -20,6 +21,7 @@ _BLOCK_VALUES = 1 << 20
 SIMILARITY_METRICS = ("correlation", "spearman", "cosine")
 
 
+@named("io.write_treeview")
 def write_treeview(
     adata: AnnData,
     prefix: str | os.PathLike,

@@ -9,6 +9,7 @@ from collections import Counter
 import numpy as np
 from anndata import AnnData
 
+from .._api import named
 from .._atomic import atomic_text
 from .._checks import check_whole
 from .._labels import obs_texts
@@ -16,6 +17,7 @@ from .._logging import logger
 from .._utils import dense, refuse_no_x
 
 
+@named("io.write_cumida")
 def write_cumida(
     adata: AnnData,
     path: str | os.PathLike,
@@ -76,9 +78,9 @@ def write_cumida(
     (['AML, M2'], 1e-07)
     """
     if decimals is not None:
-        check_whole("decimals", decimals, caller="write_cumida",
+        check_whole("decimals", decimals, caller="io.write_cumida",
                     what=" (digits after the decimal point), or None for full precision")
-    refuse_no_x(adata, caller="write_cumida", way="set adata.X = adata.layers[name] first")
+    refuse_no_x(adata, caller="io.write_cumida", way="set adata.X = adata.layers[name] first")
     if sample_key is not None and sample_key in adata.obs:
         samples = adata.obs[sample_key].astype(str).to_numpy()
         source = f".obs[{sample_key!r}]"
@@ -88,7 +90,8 @@ def write_cumida(
     _refuse_repeated_ids("sample", samples, source)
     _refuse_repeated_ids("probe", adata.var_names, "var_names")
     if type_key not in adata.obs:
-        msg = f"write_cumida: no column {type_key!r} in .obs; available: {list(adata.obs.columns)}"
+        msg = (f"io.write_cumida: no column {type_key!r} in .obs; "
+               f"available: {list(adata.obs.columns)}")
         raise KeyError(msg)
     # not to_numpy(): it turns whole-number types with a missing one (Int64, categories 1, 2)
     # into floats ('1.0'), and pandas' NA answers 't != t' with no truth value
@@ -117,7 +120,7 @@ def _say_types_read_as_missing(types: list[str], path) -> None:
     if counts:
         named = ", ".join(f"{t!r} ({n} sample{'s' if n > 1 else ''})" for t, n in counts.items())
         logger.warning(
-            "write_cumida: %s: type %s will be read back as a missing value, not a class "
+            "io.write_cumida: %s: type %s will be read back as a missing value, not a class "
             "(read_cumida, pandas and R read these texts as NA, quoted or not); rename the "
             "class to keep it", path, named,
         )
@@ -139,7 +142,7 @@ def _refuse_repeated_ids(what: str, ids, source: str) -> None:
         return
     shown = ", ".join(_repeat(forms) for forms in repeated[:SHOWN])
     more = f" and {len(repeated) - SHOWN} more" if len(repeated) > SHOWN else ""
-    msg = (f"write_cumida: {len(repeated)} {what} id(s) repeat ({shown}{more}); read_cumida "
+    msg = (f"io.write_cumida: {len(repeated)} {what} id(s) repeat ({shown}{more}); read_cumida "
            f"refuses repeated ids, so the file would not read back: {_fix(source, repeated)}")
     raise ValueError(msg)
 
@@ -183,7 +186,7 @@ def _say_fields_read_back_otherwise(samples, probes, types, path) -> None:
             if found:
                 parts.append(f"{len(found)} {what}(s) (e.g. {found[0]!r})")
         if parts:
-            logger.warning("write_cumida: %s: %s %s", path, " and ".join(parts), problem)
+            logger.warning("io.write_cumida: %s: %s %s", path, " and ".join(parts), problem)
 
 
 def _format(values: np.ndarray, decimals: int | None) -> list[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._api import named
 from ._base import finish, new_figure
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ PANELS = (
 )
 
 
+@named("pl.choose_k")
 def choose_k(
     adata: AnnData,
     *,

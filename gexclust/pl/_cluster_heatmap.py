@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._api import named
 from ._base import (
     colour_strip,
     finish,
@@ -43,6 +44,7 @@ class ClusterHeatmapSpec:
     simulated: bool
 
 
+@named("pl.cluster_heatmap")
 def cluster_heatmap(
     adata: AnnData,
     *,

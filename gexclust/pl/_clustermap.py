@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._api import named
 from .._checks import check_positive, check_whole
 from .._labels import check_labels
 from ._base import (
@@ -73,6 +74,7 @@ class ClustermapSpec:
     genes_title: str = ""
 
 
+@named("pl.clustermap")
 def clustermap(
     adata: AnnData,
     *,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._api import named
 from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 MAX_LABELLED_SAMPLES = 200
 
 
+@named("pl.consensus")
 def consensus(
     adata: AnnData,
     *,

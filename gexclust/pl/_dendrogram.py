@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._api import named
 from .._checks import check_positive, check_whole
 from .._labels import check_labels, obs_texts
 from .._logging import logger
@@ -80,6 +81,7 @@ MAX_LABELLED_LEAVES = 2000
 UNLABELLED_WIDTH = 40.0
 
 
+@named("pl.dendrogram")
 def dendrogram(
     adata: AnnData,
     *,

@@ -8,6 +8,7 @@ import os
 import numpy as np
 from anndata import AnnData
 
+from .._api import named
 from ._base import (
     colour_strip,
     finish,
@@ -22,6 +23,7 @@ from ._base import (
 MAX_SIGNIFICANCE = 10.0
 
 
+@named("pl.markers")
 def markers(
     adata: AnnData,
     *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
+from .._api import named
 from .._utils import (
     column_mean_sd,
     float_matrix,
@@ -18,6 +19,7 @@ from .._utils import (
 )
 
 
+@named("pp.center")
 def center(
     adata: AnnData,
     *,

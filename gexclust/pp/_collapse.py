@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._api import named
 from .._checks import check_choice
 from .._labels import label_texts
 from .._logging import logger
@@ -28,6 +29,7 @@ MULTI = ("first", "drop", "expand")
 SEPARATOR = " /// "
 
 
+@named("pp.collapse_probes")
 def collapse_probes(
     adata: AnnData,
     *,
@@ -90,18 +92,18 @@ def collapse_probes(
     check_choice("how", how, HOWS)
     check_choice("multi", multi, MULTI)
     if by not in adata.var:
-        msg = f"collapse_probes: no column {by!r} in .var; available: {list(adata.var.columns)}"
+        msg = f"pp.collapse_probes: no column {by!r} in .var; available: {list(adata.var.columns)}"
         raise KeyError(msg)
     if undo_of(adata, layer) is not None:  # a layer's records as .X's (pp.center(layer=))
         where = matrix_name(layer)
-        msg = (f"collapse_probes: {where} was centred or scaled (pp.center/pp.scale), so probe "
+        msg = (f"pp.collapse_probes: {where} was centred or scaled (pp.center/pp.scale), so probe "
                "means and variances no longer tell the probes of a gene apart; collapse "
                "before centring or scaling, or pass layer= with the expression values")
         raise ValueError(msg)
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.collapse_probes"))
     if how in ("max_mean", "max_var") and columns_have_unit_sd(X):
         where = matrix_name(layer)
-        msg = (f"collapse_probes: every probe of {where} has standard deviation 1 (z-scores, "
+        msg = (f"pp.collapse_probes: every probe of {where} has standard deviation 1 (z-scores, "
                f"e.g. of sc.pp.scale), so how={how!r} would pick probes by rounding noise; "
                "collapse before scaling, or pass layer= with the expression values")
         raise ValueError(msg)
@@ -131,7 +133,7 @@ def collapse_probes(
         "n_probes_in": int(adata.n_vars), "n_probes_used": len(set(probe_idx)),
         "n_genes": len(names),
     }
-    logger.info("collapse_probes: %d probes -> %d genes (%s)", adata.n_vars, len(names), how)
+    logger.info("pp.collapse_probes: %d probes -> %d genes (%s)", adata.n_vars, len(names), how)
     return out
 
 
@@ -149,7 +151,7 @@ def _drop_records_of_x(uns: dict) -> None:
     for name in of_x:
         del uns[name]
     if of_x:
-        logger.info("collapse_probes: .X is the collapsed layer, so .uns %s (transforms of the "
+        logger.info("pp.collapse_probes: .X is the collapsed layer, so .uns %s (transforms of the "
                     "input's .X) are left out", of_x)
 
 
@@ -170,7 +172,7 @@ def _probe_gene_pairs(adata, *, by, multi, drop_controls):
             probe_idx.append(j)
             genes.append(gene)
     if not probe_idx:
-        msg = f"collapse_probes: no probe has a gene in .var[{by!r}]"
+        msg = f"pp.collapse_probes: no probe has a gene in .var[{by!r}]"
         raise ValueError(msg)
     return np.asarray(probe_idx), genes
 

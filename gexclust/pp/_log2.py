@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 from anndata import AnnData
 
+from .._api import named
 from .._logging import logger
 from .._utils import float_matrix, get_matrix, set_matrix, stats_names
 
@@ -197,6 +198,7 @@ def looks_like_counts(values: np.ndarray, *, low: float, high: float,
                for chunk in (values[i:i + step] for i in range(0, values.size, step)))
 
 
+@named("pp.log2")
 def log2(
     adata: AnnData,
     *,
@@ -276,7 +278,7 @@ def log2(
     (False, False)
     """
     if not floor > 0:  # also refuses NaN
-        msg = (f"log2: floor must be a positive number (values below it are raised to it; "
+        msg = (f"pp.log2: floor must be a positive number (values below it are raised to it; "
                f"default 1.0), got {floor!r}; 0 or less gives -inf or NaN")
         raise ValueError(msg)
     if copy:
@@ -313,7 +315,7 @@ def log2(
         if layer is None:
             if "log1p" in adata.uns:  # it described the values before: replaced, and said
                 logger.warning(
-                    "log2: .uns['log1p'] says .X was already log-transformed (%s); %s, and "
+                    "pp.log2: .uns['log1p'] says .X was already log-transformed (%s); %s, and "
                     ".uns['log1p'] is now {'base': 2}", dict(adata.uns["log1p"]),
                     "its values look linear, so they were logged" if auto else
                     "logged again as asked (auto=False)",
@@ -332,7 +334,7 @@ def log2(
         "layer": layer or "X",
         "scanpy_log1p_base": "none" if told_scanpy is None else told_scanpy,
     }
-    logger.info("log2: %s (%s)", "applied" if apply else "skipped", reason)
+    logger.info("pp.log2: %s (%s)", "applied" if apply else "skipped", reason)
     return adata if copy else None
 
 

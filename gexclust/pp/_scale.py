@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from anndata import AnnData
 
+from .._api import named
 from .._checks import check_positive, check_whole
 from .._utils import (
     column_mean_sd,
@@ -19,6 +20,7 @@ from .._utils import (
 )
 
 
+@named("pp.scale")
 def scale(
     adata: AnnData,
     *,
@@ -93,7 +95,7 @@ def scale(
     X = float_matrix(get_matrix(adata, layer=layer, caller="pp.scale"))
     refuse_missing(X, adata, caller="pp.scale")
     if adata.n_obs <= ddof:
-        msg = f"scale: need more than ddof={ddof} samples, got {adata.n_obs}"
+        msg = f"pp.scale: need more than ddof={ddof} samples, got {adata.n_obs}"
         raise ValueError(msg)
     with np.errstate(over="ignore", invalid="ignore"):  # near the float limit: refused below
         mean, std = column_mean_sd(X, ddof=ddof)

@@ -8,6 +8,7 @@ import numpy as np
 from anndata import AnnData
 from scipy import sparse
 
+from .._api import named
 from .._checks import check_choice
 from .._defaults import DEFAULT_N_TOP
 from .._utils import (
@@ -20,6 +21,7 @@ from .._utils import (
     record_of,
     refuse_missing,
     refuse_overflow,
+    view_to_actual,
 )
 
 FLAVORS = ("variance", "mad", "iqr")
@@ -65,7 +67,7 @@ def _refuse_unit_variance(variance: np.ndarray, adata: AnnData, layer: str | Non
     """
     if all_unit_sd(variance, adata.n_obs):
         where = matrix_name(layer)
-        msg = (f"select_variable: every gene of {where} has standard deviation 1 (scaled, e.g. "
+        msg = (f"pp.select_variable: every gene of {where} has standard deviation 1 (scaled, e.g. "
                "by sc.pp.scale), so none varies more than another; select genes before "
                "scaling, or pass layer= with the expression values (for scanpy's data, e.g. "
                "adata.layers['log'] = adata.raw[:, adata.var_names].X)")
@@ -81,7 +83,7 @@ def _refuse_z_scores(adata: AnnData, layer: str | None) -> None:
     """
     if record_of(adata, "scale", layer) is not None:
         where = matrix_name(layer)
-        msg = (f"select_variable: {where} was z-scored by pp.scale, so every gene varies as "
+        msg = (f"pp.select_variable: {where} was z-scored by pp.scale, so every gene varies as "
                "much as any other (variance 1); select genes before scaling, or pass layer= "
                "with the expression values")
         raise ValueError(msg)
@@ -117,6 +119,7 @@ def _column_median(X: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
     return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
 
 
+@named("pp.select_variable")
 def select_variable(
     adata: AnnData,
     *,
@@ -187,6 +190,7 @@ def select_variable(
         raise ValueError(msg)
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     score = _score(adata, layer=layer, flavor=flavor)
     order = np.argsort(-score, kind="stable")
     rank = np.empty_like(order)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from anndata import AnnData
 
+from .._api import named
 from .._logging import logger
 from .._utils import view_to_actual
 from ._bootstrap_kernel import BootstrapTask, Chunk, leaf_hashes, node_hashes, run_chunk
@@ -22,6 +23,7 @@ DEFAULT_SCALES = tuple(np.round(np.arange(0.5, 1.41, 0.1), 1).tolist())
 _CHUNK = 50
 
 
+@named("tl.bootstrap")
 def bootstrap(
     adata: AnnData,
     *,
@@ -106,7 +108,7 @@ def bootstrap(
     if copy:
         adata = adata.copy()
     view_to_actual(adata)  # the support goes into the tree's record, which a view shares
-    stored, tree, data = tree_and_data(adata, key=key, caller="bootstrap")
+    stored, tree, data = tree_and_data(adata, key=key, caller="tl.bootstrap")
     Z = tree.linkage
     params = tree.params
     n_features = data.shape[1]
@@ -117,7 +119,7 @@ def bootstrap(
     codes = leaf_hashes(data.shape[0])
     # genes are drawn over their names' sorted order, not their positions: the same genes in
     # another order give the same replicates for the same seed
-    warn_if_components(params.get("use_rep"), caller="bootstrap",
+    warn_if_components(params.get("use_rep"), caller="tl.bootstrap",
                        what="the support values are not pvclust's")
     columns = feature_order(adata, axis=tree.axis, use_rep=params.get("use_rep"))
     task = BootstrapTask(
@@ -148,7 +150,7 @@ def bootstrap(
         counts[:, chunk.scale] += chunk_counts
         n_failed += failed
     if n_failed:
-        logger.warning("bootstrap: %d replicates had undefined distances and were skipped",
+        logger.warning("tl.bootstrap: %d replicates had undefined distances and were skipped",
                        n_failed)
     r = np.asarray(sizes, dtype=np.float64) / n_features
     fitted = fit_nodes(counts, r, np.full(len(sizes), float(n_boot)))
@@ -165,7 +167,7 @@ def bootstrap(
         },
     }
     n_supported = int((fitted["au"] >= 0.95).sum())
-    logger.info("bootstrap: %d of %d nodes with AU >= 0.95", n_supported, len(Z))
+    logger.info("tl.bootstrap: %d of %d nodes with AU >= 0.95", n_supported, len(Z))
     return adata if copy else None
 
 

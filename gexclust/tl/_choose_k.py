@@ -11,9 +11,11 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 from threadpoolctl import threadpool_limits
 
+from .._api import named
 from .._checks import check_choice, check_whole, whole_numbers
 from .._logging import logger
 from .._memory import refuse_pairwise
+from .._utils import view_to_actual
 from ._distances import BLAS_METRICS, blocked_pdist, undefined_rows
 from ._flat_cuts import tree_cuts
 from ._hclust import pairwise_distances
@@ -44,6 +46,7 @@ SLOW_SECONDS = 120.0
 PROGRESS_SECONDS = 10.0
 
 
+@named("tl.choose_k")
 def choose_k(
     adata: AnnData,
     *,
@@ -191,20 +194,20 @@ def choose_k(
     check_choice("criterion", criterion, CRITERIA)
     check_choice("reference", reference, REFERENCES)
     for name, value in (("n_refs", n_refs), ("n_rotations", n_rotations)):
-        check_whole(name, value, minimum=1, caller="choose_k", what=" (copies)")
-    check_whole("random_state", random_state, caller="choose_k",
+        check_whole(name, value, minimum=1, caller="tl.choose_k", what=" (copies)")
+    check_whole("random_state", random_state, caller="tl.choose_k",
                 what=" (the seed of the rotations, references and sample)")
     if not 0 < alpha < 1:
         msg = f"alpha must be between 0 and 1, got {alpha!r}"
         raise ValueError(msg)
     if 1 / (n_rotations + 1) > alpha:
-        msg = (f"choose_k: with n_rotations={n_rotations} the test of structure cannot reach "
+        msg = (f"tl.choose_k: with n_rotations={n_rotations} the test of structure cannot reach "
                f"alpha={alpha}; use n_rotations >= {int(np.ceil(1 / alpha)) - 1}")
         raise ValueError(msg)
     if inplace:
-        refuse_tree_key(adata, key_added, caller="choose_k")
+        refuse_tree_key(adata, key_added, caller="tl.choose_k")
     # the data the tree was built on (same features, or refused), row i = leaf i of the tree
-    _, tree, data = tree_and_data(adata, key=key, caller="choose_k")
+    _, tree, data = tree_and_data(adata, key=key, caller="tl.choose_k")
     params = tree.params
     names = adata.obs_names if tree.axis == "obs" else adata.var_names
     labels = [names[i] for i in tree.rows]
@@ -212,10 +215,11 @@ def choose_k(
     rng = np.random.default_rng(random_state)
     rows = _scored_rows(n, sample_size, rng)
     m = n if rows is None else len(rows)
-    k_range = whole_numbers("k_range", k_range, caller="choose_k", what=" of clusters")
+    k_range = whole_numbers("k_range", k_range, caller="tl.choose_k", what=" of clusters")
     ks = sorted({int(k) for k in k_range if 2 <= int(k) <= m - 1})
     if not ks:
-        msg = f"choose_k: k_range must contain a value between 2 and {m - 1} (n - 1), got {k_range}"
+        msg = (f"tl.choose_k: k_range must contain a value between 2 and {m - 1} (n - 1), "
+               f"got {k_range}")
         raise ValueError(msg)
     method, metric = params["method"], params["metric"]
     cuts = list(tree_cuts(tree.linkage, ks))  # of the whole tree, as tl.cut cuts it
@@ -223,7 +227,7 @@ def choose_k(
     ch = [calinski_harabasz(data, groups) for groups in cuts]  # O(n x d): every observation
     if rows is not None:
         logger.info(
-            "choose_k: silhouette, gap and test of structure on a random sample of %d of %d "
+            "tl.choose_k: silhouette, gap and test of structure on a random sample of %d of %d "
             "observations (sample_size=%d, random_state=%d); Calinski-Harabasz on all",
             len(rows), n, sample_size, random_state)
         data, labels = data[rows], [labels[i] for i in rows]
@@ -240,7 +244,7 @@ def choose_k(
     observed["calinski_harabasz"] = np.array([np.nan, *ch])
     # each copy is small matrix work (a QR of n x width, distances of 2,000 rows): BLAS
     # threads only spin against each other, 4x slower on a busy 2-core machine
-    bar = progress_bar(n_copies, desc="choose_k: copies",
+    bar = progress_bar(n_copies, desc="tl.choose_k: copies",
                        show=progress and seconds > PROGRESS_SECONDS)
     def scored(copy: np.ndarray) -> dict[str, np.ndarray]:
         scores = _reference_scores(copy, ks, method, metric)
@@ -265,8 +269,9 @@ def choose_k(
                         "random_state": int(random_state),
                         "tree_id": tree_id(adata.uns[key])}
     result["n_scored"] = int(m)
-    logger.info("choose_k: %s", result["message"])
+    logger.info("tl.choose_k: %s", result["message"])
     if inplace:
+        view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
         adata.uns[key_added] = result
         return None
     return result
@@ -285,7 +290,7 @@ def _warn_if_slow(m: int, d: int, *, n_copies: int, sample_size, euclidean=False
         return seconds
     smaller = _faster_sample_size(m, d, n_copies=n_copies, euclidean=euclidean)
     logger.warning(
-        "choose_k: scoring %s observations of %s features (sample_size=%s) turns and "
+        "tl.choose_k: scoring %s observations of %s features (sample_size=%s) turns and "
         "reclusters %d copies of them in n^2 time each: roughly %s (an estimate from runs on "
         "2 cores); sample_size=%d would take about %s; fewer n_rotations/n_refs take less, "
         "and a number of clusters given instead of chosen nothing",
@@ -325,11 +330,11 @@ def _refuse_single_cluster_cuts(cuts, Z: np.ndarray, ks: list[int], method: str)
     if any(groups.max() > 0 for groups in cuts):
         return
     if Z[-1, 2] == 0:  # no method can help: there is nothing to separate
-        msg = (f"choose_k: all {len(Z) + 1} observations are identical (every distance is 0), "
+        msg = (f"tl.choose_k: all {len(Z) + 1} observations are identical (every distance is 0), "
                "so there are no groups to choose a k for; check that the data vary")
         raise ValueError(msg)
     others = " or ".join(repr(m) for m in ("average", "ward") if m != method)
-    msg = (f"choose_k: every cut of the tree into {ks[0]}..{ks[-1]} clusters gives one cluster: "
+    msg = (f"tl.choose_k: every cut of the tree into {ks[0]}..{ks[-1]} clusters gives one cluster: "
            f"its top merges are tied at height {Z[-1, 2]:.4g} and are undone together, so "
            f"there is no k to choose (method={method!r} on tied distances does this); use "
            f"another method, such as {others}")

@@ -6,20 +6,23 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._api import named
 from .._labels import check_labels, has_label, no_classes
 from .._logging import logger
 from .._palette import as_categorical
+from .._utils import view_to_actual
 from ._tree_access import refuse_tree_key
 
 
+@named("tl.compare")
 def compare(
     adata: AnnData,
+    *,
     reference: str,
     clusters: str,
-    *,
     key_added: str | None = None,
     inplace: bool = True,
-) -> dict[str, object]:
+) -> dict[str, object] | None:
     """Compare a reference labelling with clusters: crosstab, ARI, NMI and purity.
 
     Parameters
@@ -39,11 +42,13 @@ def compare(
     key_added
         Key in ``.uns``; defaults to ``f'compare_{reference}_{clusters}'``.
     inplace
-        Store the result in ``.uns`` (it is returned either way).
+        Store the result in ``.uns[key_added]`` and return ``None`` (as scanpy's tools);
+        ``False`` returns it and leaves ``adata`` unchanged.
 
     Returns
     -------
-    A dict, also stored in ``.uns[key_added]`` when ``inplace``, with
+    ``None`` when ``inplace`` (the result is written to ``.uns[key_added]``), else the result:
+    a dict with
 
     - ``crosstab``: DataFrame, reference labels x clusters, counts (its index and columns
       named ``reference`` and ``clusters``; an h5ad or zarr file keeps the index's name only,
@@ -67,12 +72,13 @@ def compare(
     >>> import anndata as ad, numpy as np, pandas as pd, gexclust as gx
     >>> adata = ad.AnnData(np.zeros((4, 1)), obs=pd.DataFrame(
     ...     {"type": list("aabb"), "cluster": list("1122")}, index=list("wxyz")))
-    >>> gx.tl.compare(adata, "type", "cluster")["ari"]
+    >>> gx.tl.compare(adata, reference="type", clusters="cluster")
+    >>> adata.uns["compare_type_cluster"]["ari"]
     1.0
     """
     key_added = key_added or f"compare_{reference}_{clusters}"
     if inplace:
-        refuse_tree_key(adata, key_added, caller="compare")
+        refuse_tree_key(adata, key_added, caller="tl.compare")
     for key in (reference, clusters):
         if key not in adata.obs:
             from ._markers import no_groupby_column
@@ -83,18 +89,18 @@ def compare(
     n_left_out = int((~labelled).sum())
     if n_left_out:
         logger.warning(
-            "compare: left out %d of %d %s without a %r or %r label",
+            "tl.compare: left out %d of %d %s without a %r or %r label",
             n_left_out, adata.n_obs, "sample" if n_left_out == 1 else "samples",
             reference, clusters,
         )
     if not labelled.any():
-        msg = f"compare: no sample has both a {reference!r} and a {clusters!r} label"
+        msg = f"tl.compare: no sample has both a {reference!r} and a {clusters!r} label"
         raise ValueError(msg)
     ref, clu = (_labels(adata.obs[key], labelled) for key in (reference, clusters))
     why = no_classes(ref, key=reference)
     if why is not None:  # one class, or each its own: ARI 0 (and NMI 0 or > 0) mean nothing
         hint = f"; is .obs[{reference!r}] a sample id?" if len(set(ref)) > 1 else ""
-        msg = f"compare: {why}{hint}"
+        msg = f"tl.compare: {why}{hint}"
         raise ValueError(msg)
     table = pd.crosstab(pd.Series(ref, name=reference), pd.Series(clu, name=clusters))
     counts = table.to_numpy()
@@ -109,9 +115,11 @@ def compare(
         "n_left_out": n_left_out,
         "params": {"reference": reference, "clusters": clusters},
     }
-    if inplace:
-        adata.uns[key_added] = result
-    return result
+    if not inplace:
+        return result
+    view_to_actual(adata)  # as scanpy: a view becomes an AnnData of its own, without a warning
+    adata.uns[key_added] = result
+    return None
 
 
 #: What a '/' in a label becomes in the crosstab's columns: DIVISION SLASH, which looks the same
@@ -128,7 +136,7 @@ def _column_names(labels: pd.Index) -> pd.Index:
     """
     names = labels.astype(str)
     if names.str.contains("/", regex=False).any():
-        logger.info("compare: '/' in the labels of the crosstab's columns is written as %r "
+        logger.info("tl.compare: '/' in the labels of the crosstab's columns is written as %r "
                     "(h5ad and zarr keys cannot hold '/')", SLASH)
         names = names.str.replace("/", SLASH, regex=False)
     return names

@@ -11,11 +11,12 @@ from anndata import AnnData
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
+from .._api import named
 from .._checks import check_choice, whole_numbers
 from .._defaults import MAX_RESAMPLES
 from .._logging import logger
 from .._palette import CLUSTER_COLUMN, set_cluster_colors
-from .._utils import matrix_name, str_array
+from .._utils import matrix_name, str_array, view_to_actual
 from ._consensus_kernel import ConsensusTask, run_chunk
 from ._flat_cuts import cuts_by_merge_order
 from ._hclust import _check_defined as check_defined
@@ -32,6 +33,7 @@ PAC_WINDOW = (0.1, 0.9)
 _CDF_GRID = np.linspace(0.0, 1.0, 101)
 
 
+@named("tl.consensus")
 def consensus(
     adata: AnnData,
     *,
@@ -157,13 +159,14 @@ def consensus(
         if not 0 < value <= 1:
             msg = f"{name} must be in (0, 1], got {value!r}"
             raise ValueError(msg)
-    refuse_tree_key(adata, key_added, caller="consensus")
+    refuse_tree_key(adata, key_added, caller="tl.consensus")
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     data, _ = _observations(adata, axis="obs", use_rep=use_rep, layer=layer,
                            caller="tl.consensus")
     if not np.isfinite(data).all():
-        msg = "consensus: the data contain NaN or infinite values; handle missing values first"
+        msg = "tl.consensus: the data contain NaN or infinite values; handle missing values first"
         raise ValueError(msg)
     if metric in ("correlation", "spearman", "cosine"):
         # undefined on every gene, it is undefined in every resample that draws it: each
@@ -177,7 +180,7 @@ def consensus(
     # the same samples in another order draw the same resamples for the same seed
     order = np.argsort(str_array(adata.obs_names), kind="stable")
     if feature_fraction < 1:
-        warn_if_components(use_rep, caller="consensus",
+        warn_if_components(use_rep, caller="tl.consensus",
                            what="the consensus is not ConsensusClusterPlus's pFeature")
     columns = feature_order(adata, axis="obs", use_rep=use_rep)
     columns = np.arange(p) if columns is None else columns
@@ -205,7 +208,7 @@ def consensus(
                "metric='euclidean'")
         raise ValueError(msg)
     if n_left_out:
-        logger.warning("consensus: %d of the %d resamples were left out: a sample was constant "
+        logger.warning("tl.consensus: %d of the %d resamples were left out: a sample was constant "
                        "on the genes drawn (its distances undefined), so the consensus rests on %d",
                        n_left_out, n_resamples, n_resamples - n_left_out)
     summary = _in_rows(summarise(together, sampled, ks, final_method=final_method), order)
@@ -223,7 +226,7 @@ def consensus(
         "n_features": int(p),
         "data_fingerprint": data_fingerprint(data),
     }, labels=adata.obs_names)
-    logger.info("consensus: PAC %s; recommended k = %d",
+    logger.info("tl.consensus: PAC %s; recommended k = %d",
                 ", ".join(f"k={k}: {v:.3f}" for k, v in zip(ks, summary["pac"], strict=True)),
                 summary["best_k"])
     return adata if copy else None
@@ -240,7 +243,7 @@ def add_counts(total: tuple[np.ndarray, ...] | None,
 
 
 def _check_ks(k_range: Iterable[int], n_items: int) -> tuple[int, ...]:
-    k_range = whole_numbers("k_range", k_range, caller="consensus", what=" of clusters")
+    k_range = whole_numbers("k_range", k_range, caller="tl.consensus", what=" of clusters")
     ks = tuple(sorted({int(k) for k in k_range}))
     if not ks or ks[0] < 2 or ks[-1] > n_items:
         beyond = [k for k in ks if not 2 <= k <= n_items]
@@ -336,7 +339,7 @@ def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str
     adata.obsm[f"{key_added}_classes"] = summary["classes"]
     best_k = summary["best_k"]
     names = [str(i) for i in range(1, best_k + 1)]
-    replaced = unrecorded_column(adata, key_added, caller="consensus")
+    replaced = unrecorded_column(adata, key_added, caller="tl.consensus")
     adata.obs[key_added] = pd.Categorical(summary["best_classes"].astype(str), categories=names)
     if replaced:
         logger.warning("%s", replaced)

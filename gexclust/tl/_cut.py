@@ -10,15 +10,18 @@ import pandas as pd
 from anndata import AnnData
 from scipy.cluster import hierarchy
 
+from .._api import named
 from .._checks import check_choice
 from .._logging import logger
 from .._palette import set_cluster_colors
+from .._utils import view_to_actual
 from ._dynamic_cut import cut_dynamic
 from ._flat_cuts import count_inversions, tree_cuts
 from ._supported import keep_supported, pick_supported, support_values
 from ._tree_access import get_tree, refuse_tree_key, tree_id, unrecorded_column
 
 
+@named("tl.cut")
 def cut(
     adata: AnnData,
     *,
@@ -137,34 +140,38 @@ def cut(
     check_choice("support", support, ("au", "bp"))
     if height is not None and (isinstance(height, bool) or not isinstance(height, Real)
                                or not np.isfinite(height)):
-        msg = f"cut: height must be a finite number (in the units of the linkage), got {height!r}"
+        msg = (f"tl.cut: height must be a finite number (in the units of the linkage), "
+               f"got {height!r}")
         raise ValueError(msg)
-    refuse_tree_key(adata, key_added, caller="cut")
-    tree = get_tree(adata, key, caller="cut")
+    refuse_tree_key(adata, key_added, caller="tl.cut")
+    tree = get_tree(adata, key, caller="tl.cut")
     _refuse_other_axis_key(adata, tree.axis, key, key_added)
-    replaced = unrecorded_column(adata, key_added, axis=tree.axis, caller="cut")
+    replaced = unrecorded_column(adata, key_added, axis=tree.axis, caller="tl.cut")
     if method == "dynamic":
         if n_clusters is not None or min_support is not None:
-            msg = "cut: method='dynamic' chooses the clusters itself; drop n_clusters/min_support"
+            msg = ("tl.cut: method='dynamic' chooses the clusters itself; "
+                   "drop n_clusters/min_support")
             raise ValueError(msg)
         adata = adata.copy() if copy else adata
+        view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
         cut_dynamic(adata, variant=variant, min_cluster_size=min_cluster_size,
                     deep_split=deep_split, height=height, key=key, key_added=key_added)
         if replaced:
             logger.warning("%s", replaced)
         return adata if copy else None
     if min_cluster_size is not None or deep_split is not None:
-        msg = "cut: min_cluster_size and deep_split are for method='dynamic'; drop them"
+        msg = "tl.cut: min_cluster_size and deep_split are for method='dynamic'; drop them"
         raise ValueError(msg)
     if (n_clusters is None) == (height is None) and min_support is None:
-        msg = "cut: give exactly one of n_clusters or height (or min_support alone)"
+        msg = "tl.cut: give exactly one of n_clusters or height (or min_support alone)"
         raise ValueError(msg)
     if n_clusters is not None and height is not None:
-        msg = "cut: give only one of n_clusters or height"
+        msg = "tl.cut: give only one of n_clusters or height"
         raise ValueError(msg)
     values = None if min_support is None else support_values(adata.uns[key], support=support)
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     Z = tree.linkage
     n_leaves = tree.n_leaves
     inversions = count_inversions(Z)
@@ -174,7 +181,7 @@ def cut(
     elif n_clusters is not None:
         if (isinstance(n_clusters, bool) or not isinstance(n_clusters, int | np.integer)
                 or not 1 <= n_clusters <= n_leaves):
-            msg = (f"cut: n_clusters must be an integer between 1 and {n_leaves} (the number "
+            msg = (f"tl.cut: n_clusters must be an integer between 1 and {n_leaves} (the number "
                    f"of leaves), got {n_clusters!r}")
             raise ValueError(msg)
         raw = tree_cuts(Z, [n_clusters])[0] + 1
@@ -182,7 +189,7 @@ def cut(
             # no height separates the clusters of a tree with inversions: cut by merge order
             rule = "merge_order"
             logger.warning(
-                "cut: the %s tree has %d inversion(s) (a merge lower than one below it), so no "
+                "tl.cut: the %s tree has %d inversion(s) (a merge lower than one below it), so no "
                 "single height gives %d clusters; cut by merge order instead (undoing the last "
                 "%d merges, as R's cutree(k=)); the dendrogram shows no cut line",
                 tree.params.get("method", "?"), inversions, n_clusters, n_clusters - 1,
@@ -195,7 +202,7 @@ def cut(
             # fcluster's 'distance' cut: two leaves merged below the height are still split
             # when a merge above it lies inside their branch (R's cutree(h=) refuses such trees)
             logger.warning(
-                "cut: the tree has %d inversion(s) (a merge lower than one below it); a cut at "
+                "tl.cut: the tree has %d inversion(s) (a merge lower than one below it); a cut at "
                 "height %g keeps together the leaves of each branch whose merges all lie at or "
                 "below it (scipy's fcluster 'distance'), so leaves joined below that height are "
                 "split when their branch holds a higher merge", inversions, height,
@@ -211,13 +218,13 @@ def cut(
     if n_clusters is not None and n_cut != n_clusters:
         notes.append(f"tied merge heights: no height gives exactly {n_clusters} clusters; "
                      f"the cut at {threshold:.6g} gives {n_cut}")
-        logger.warning("cut: %s", notes[-1])
+        logger.warning("tl.cut: %s", notes[-1])
     elif rule == "merge_order":
         notes.append(f"tree has {inversions} inversion(s): cut by merge order, not at a height")
     if rule != "pvpick" and n_found < n_cut:
         notes.append(f"{n_cut - n_found} of the {n_cut} clusters have {support} < "
                      f"{min_support:g} (or are single samples); their samples are unassigned")
-        logger.warning("cut: %s", notes[-1])
+        logger.warning("tl.cut: %s", notes[-1])
     note = "; ".join(notes) or "none"
     frame = adata.obs if tree.axis == "obs" else adata.var
     frame[key_added] = names[np.argsort(tree.rows)]  # leaf i sits in row tree.rows[i]
@@ -255,7 +262,7 @@ def _refuse_other_axis_key(adata: AnnData, axis: str, key: str, key_added: str) 
                           else ("obs", "samples'", "gene"))
     if key_added in getattr(adata, other):
         example = f", e.g. key_added='gene_{key_added}'" if axis == "var" else ""
-        msg = (f"cut: key_added={key_added!r} is a column of .{other} (the {items} clusters, "
+        msg = (f"tl.cut: key_added={key_added!r} is a column of .{other} (the {items} clusters, "
                f"whose .uns[{key_added!r}] and .uns['{key_added}_colors'] a cut of the {kind} "
                f"tree in .uns[{key!r}] would replace); pass another key_added{example}")
         raise ValueError(msg)

@@ -40,11 +40,11 @@ def cut_dynamic(
 ) -> None:
     """Cut ``.uns[key]`` with ``cutreeDynamic`` semantics; see :func:`gexclust.tl.cut`."""
     check_choice("variant", variant, ("hybrid", "tree"))
-    _, tree, data = tree_and_data(adata, key=key, caller="cut")
+    _, tree, data = tree_and_data(adata, key=key, caller="tl.cut")
     Z = tree.linkage
     if np.any(np.diff(Z[:, 2]) < 0):
         msg = (
-            f"cut: method='dynamic' needs merge heights that never decrease; the "
+            f"tl.cut: method='dynamic' needs merge heights that never decrease; the "
             f"{tree.params.get('method', '?')} tree has inversions (use average, complete, "
             "single, weighted or ward linkage)"
         )
@@ -99,7 +99,7 @@ def cut_dynamic(
         "rule": f"dynamic_{variant}",
         "note": "none",
     }
-    logger.info("cut: dynamic %s cut gave %d clusters, %d samples unassigned", variant,
+    logger.info("tl.cut: dynamic %s cut gave %d clusters, %d samples unassigned", variant,
                 len(names.categories), n_unassigned)
     if defaulted and len(names.categories) > MANY_CLUSTERS:
         _warn_many_clusters(names, tree.n_leaves, int(min_cluster_size), variant=variant,
@@ -111,7 +111,7 @@ def _warn_many_clusters(names: pd.Categorical, n: int, min_cluster_size: int, *,
     """Say that the default min_cluster_size, not the data, set how many clusters there are."""
     sizes = pd.Series(names).value_counts()
     logger.warning(
-        "cut: method='dynamic' (variant=%r) found %d clusters among %d %s (median size %d) with "
+        "tl.cut: method='dynamic' (variant=%r) found %d clusters among %d %s (median size %d) with "
         "the default min_cluster_size=%d, R's, which does not grow with n (made for modules "
         "of genes); pass a larger min_cluster_size, such as %d, for fewer and larger "
         "clusters", variant, len(sizes), n, what, int(sizes.median()), min_cluster_size,

@@ -9,13 +9,15 @@ from anndata import AnnData
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist
 
+from .._api import named
 from .._checks import check_choice
 from .._logging import logger
-from .._utils import dense, float_matrix, get_matrix, matrix_name
+from .._utils import dense, float_matrix, get_matrix, matrix_name, view_to_actual
 from ._linkage import build_tree, check_memory
 from ._methods import Method, Metric, check_method_metric
 
 
+@named("tl.hclust")
 def hclust(
     adata: AnnData,
     *,
@@ -109,6 +111,7 @@ def hclust(
     check_memory(adata.n_obs if axis == "obs" else adata.n_vars, method, metric, what=items)
     if copy:
         adata = adata.copy()
+    view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     data, labels = _observations(adata, axis=axis, use_rep=use_rep, layer=layer)
     if axis == "obs" and use_rep in (None, "X"):
         _say_unused_selection(adata)
@@ -131,7 +134,7 @@ def hclust(
         "cophenetic_correlation": float(coph),
     }
     logger.info(
-        "hclust: %d %s, %s/%s, cophenetic r=%.3f", len(labels), axis, method, metric, coph
+        "tl.hclust: %d %s, %s/%s, cophenetic r=%.3f", len(labels), axis, method, metric, coph
     )
     return adata if copy else None
 
@@ -148,7 +151,7 @@ def _say_unused_selection(adata: AnnData) -> None:
         if marked.dtype != bool or marked.all() or not marked.any():
             continue
         logger.warning(
-            "hclust: .var[%r] marks %d of %d genes, but all %d are clustered (hclust uses the "
+            "tl.hclust: .var[%r] marks %d of %d genes, but all %d are clustered (hclust uses the "
             "matrix as it is); to cluster the marked genes, subset first (adata[:, "
             "adata.var[%r]]) or pp.select_variable(subset=True)",
             column, int(marked.sum()), adata.n_vars, adata.n_vars, column,
@@ -280,7 +283,7 @@ def cophenetic_correlation(Z: np.ndarray, distances: np.ndarray) -> float:
             why = f"all {len(distances)} pairwise distances are equal ({distances[0]:g})"
         else:
             why = f"every merge is at the same height ({Z[0, 2]:g}): the tree's distances are equal"
-        logger.warning("hclust: cophenetic correlation is undefined (%s); stored as NaN", why)
+        logger.warning("tl.hclust: cophenetic correlation is undefined (%s); stored as NaN", why)
         return float("nan")
     return float(hierarchy.cophenet(Z, distances)[0])
 

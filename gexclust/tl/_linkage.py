@@ -139,7 +139,7 @@ def warn_if_slow(n: int, d: int, method: str, metric: str, *, what: str) -> None
     if n > 20_000:
         faster.append("a subsample or cluster means")
     logger.warning(
-        "hclust: %s linkage of %s %s on %s features takes time in n^2 x d, roughly %s or more "
+        "tl.hclust: %s linkage of %s %s on %s features takes time in n^2 x d, roughly %s or more "
         "(an estimate from runs on 2 cores); faster: %s", method, f"{n:,}", what, f"{d:,}",
         _duration(seconds), "; ".join(faster))
 
@@ -178,7 +178,7 @@ def _large_tree(data: np.ndarray, *, method: str, metric: str, named: dict) -> n
     if metric in ("correlation", "cosine"):
         _check_defined(data, metric, **named)
     if metric in VECTOR_LINKAGES.get(method, ()):
-        logger.info("hclust: %s/%s on %d items in O(n*d) memory", method, metric, n)
+        logger.info("tl.hclust: %s/%s on %d items in O(n*d) memory", method, metric, n)
         rows = data if method == "ward" else standardise(data, metric)
         return label_merges(vector_merges(rows, method), n)
     if metric in FASTCLUSTER_VECTOR.get(method, ()):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._api import named
 from .._checks import check_choice
 from .._labels import check_labels
 from .._logging import logger
@@ -22,6 +23,7 @@ from .._utils import (
     is_clipped,
     matrix_name,
     refuse_missing,
+    view_to_actual,
 )
 from ._tree_access import refuse_tree_key
 
@@ -29,6 +31,7 @@ COLUMNS = ["group", "rank", "direction", "gene", "gene_symbol", "score", "mean_g
            "mean_rest", "diff", "logfoldchange", "pval", "pval_adj"]
 
 
+@named("tl.markers")
 def markers(
     adata: AnnData,
     *,
@@ -40,7 +43,7 @@ def markers(
     gene_symbols: str | None = "gene_symbol",
     key_added: str = "markers",
     inplace: bool = True,
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
     """Rank genes for each group against all other samples by Welch's t-test.
 
     The statistics are those of ``sc.tl.rank_genes_groups(adata, groupby, method='t-test')``:
@@ -87,14 +90,16 @@ def markers(
     key_added
         Key in ``.uns`` for the table.
     inplace
-        Store the table in ``.uns[key_added]`` (it is returned either way).
+        Store the table in ``.uns[key_added]`` and return ``None`` (as scanpy's
+        ``rank_genes_groups``); ``False`` returns the table and leaves ``adata`` unchanged.
 
     Returns
     -------
+    ``None`` when ``inplace`` (the table is written to ``.uns[key_added]``), else the table: a
     DataFrame with one row per (group, direction, rank): ``group``, ``rank``, ``direction``,
     ``gene`` (var name), ``gene_symbol``, ``score`` (Welch t), ``mean_group``, ``mean_rest``,
     ``diff`` (``mean_group - mean_rest``), ``logfoldchange`` (log2 fold change, see below),
-    ``pval`` and ``pval_adj``. Stored in ``.uns[key_added]`` when ``inplace``.
+    ``pval`` and ``pval_adj``.
 
     On log2 expression (data :func:`~gexclust.pp.log2` transformed, or arrays already on a log
     scale) the log2 fold change is ``diff``: the log2 ratio of the groups' geometric means. On
@@ -136,7 +141,7 @@ def markers(
     """
     check_choice("direction", direction, ("up", "down", "both"))
     if inplace:
-        refuse_tree_key(adata, key_added, caller="markers")
+        refuse_tree_key(adata, key_added, caller="tl.markers")
     ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                             use_raw=use_raw, direction=direction, gene_symbols=gene_symbols,
                             caller="tl.markers")
@@ -146,9 +151,11 @@ def markers(
                "(each group against the rest); it has "
                f"{_groups_with_samples(adata.obs[groupby])}")
         raise ValueError(msg)
-    if inplace:
-        adata.uns[key_added] = table
-    return table
+    if not inplace:
+        return table
+    view_to_actual(adata)  # as scanpy: a view becomes an AnnData of its own, without a warning
+    adata.uns[key_added] = table
+    return None
 
 
 def _groups_with_samples(column) -> str:

@@ -56,8 +56,8 @@ def check_bootstrap_memory(n: int, *, n_jobs: int | None, client, what: str,
     )
     if n > BOOTSTRAP_WARN_N:
         logger.warning(
-            "bootstrap: %d replicates each recluster %d %s from their %d x %d distances; at this "
-            "size expect hours (pvclust is meant for tens to a few thousand objects): lower "
+            "tl.bootstrap: %d replicates each recluster %d %s from their %d x %d distances; at "
+            "this size expect hours (pvclust is meant for tens to a few thousand objects): lower "
             "n_boot, or spread the replicates with n_jobs= or client=",
             n_replicates, n, what, n, n)
 

@@ -7,7 +7,7 @@ import numpy as np
 from .._checks import check_choice
 
 
-def support_values(stored_tree, *, support: str, caller: str = "cut",
+def support_values(stored_tree, *, support: str, caller: str = "tl.cut",
                    option: str = "min_support") -> np.ndarray:
     """The ``support`` ('au' or 'bp') of every linkage row, or a clear error without one."""
     check_choice("support", support, ("au", "bp"))

@@ -311,7 +311,7 @@ def test_a_numeric_column_is_a_gradient_not_a_colour_per_value(planted):
 
 
 @pytest.mark.parametrize("call", [
-    lambda a: gx.tl.compare(a, "age", "cluster"),
+    lambda a: gx.tl.compare(a, reference="age", clusters="cluster"),
     lambda a: gx.tl.markers(a, groupby="age"),
     lambda a: gx.pl.cluster_heatmap(a, groupby="age"),
     lambda a: gx.pl.dendrogram(a, clusters="age"),
@@ -327,7 +327,7 @@ def test_fractional_numbers_are_refused_as_groups(planted, call):
 
 
 @pytest.mark.parametrize("call", [
-    lambda a: gx.tl.compare(a, "age", "cluster"),
+    lambda a: gx.tl.compare(a, reference="age", clusters="cluster"),
     lambda a: gx.tl.markers(a, groupby="age"),
 ])
 def test_ages_in_whole_years_are_refused_as_groups(planted, call):
@@ -345,7 +345,8 @@ def test_whole_numbers_are_labels(planted):
     gx.tl.hclust(planted)
     gx.tl.cut(planted, n_clusters=3)
     planted.obs["batch"] = planted.obs["cluster"].cat.codes.to_numpy() + 1  # 1, 2, 3
-    assert gx.tl.compare(planted, "batch", "cluster")["ari"] == 1.0
+    assert gx.tl.compare(planted, reference="batch", clusters="cluster",
+                         inplace=False)["ari"] == 1.0
     table = gx.tl.markers(planted, groupby="batch", inplace=False)
     assert set(table["group"]) == {"1", "2", "3"}
 

@@ -42,7 +42,7 @@ def test_missing_values_are_no_batch_level():
     found = {b.column: (b.ari, b.n_levels) for b in facts.batch_columns(adata)}
     assert found["batch"] == (1.0, 3)
     assert found["run"][1] == 2
-    ari = gx.tl.compare(adata, "run", "cluster", inplace=False)["ari"]
+    ari = gx.tl.compare(adata, reference="run", clusters="cluster", inplace=False)["ari"]
     assert found["run"][0] == ari
 
 

@@ -58,7 +58,7 @@ def test_planted_groups_give_planted_k():
     assert "at k=4:" in result["message"]
     assert "itself" not in result["message"]  # said only when the chosen k is another
     gx.tl.cut(adata, n_clusters=result["k"])
-    assert gx.tl.compare(adata, "type", "cluster")["ari"] == 1.0
+    assert gx.tl.compare(adata, reference="type", clusters="cluster", inplace=False)["ari"] == 1.0
 
 
 def assert_called_weak(result: dict) -> None:

@@ -21,7 +21,7 @@ def test_cut_recovers_planted_groups(planted):
     gx.pp.scale(planted)
     gx.tl.hclust(planted)
     gx.tl.cut(planted, n_clusters=3)
-    assert gx.tl.compare(planted, "type", "cluster")["ari"] == 1.0
+    assert gx.tl.compare(planted, reference="type", clusters="cluster", inplace=False)["ari"] == 1.0
     Z = planted.uns["hclust"]["linkage"]
     assert same_partition(planted.obs["cluster"], hierarchy.fcluster(Z, 3, "maxclust"))
 
@@ -68,17 +68,18 @@ def test_ari_nmi_match_sklearn(seed):
     assert normalized_mutual_info(counts) == pytest.approx(normalized_mutual_info_score(a, b))
 
 
-def test_compare_stores_and_returns(planted):
+def test_compare_stores_in_place_and_returns_none(planted):
+    # before: compare(inplace=True) returned the dict too, where scanpy's tools return None
     planted.obs["cluster"] = pd.Categorical(
         np.where(planted.obs["type"] == "group0", "1", "2")
     )
-    result = gx.tl.compare(planted, "type", "cluster")
-    assert planted.uns["compare_type_cluster"] is result
+    assert gx.tl.compare(planted, reference="type", clusters="cluster") is None
+    result = planted.uns["compare_type_cluster"]
     assert result["crosstab"].loc["group0", "1"] == 8
     assert result["purity"] == pytest.approx(16 / 24)
     assert result["ari"] == pytest.approx(adjusted_rand_score(planted.obs["type"], planted.obs["cluster"]))  # noqa: E501
     with pytest.raises(KeyError, match="no column 'batch'"):
-        gx.tl.compare(planted, "type", "batch")
+        gx.tl.compare(planted, reference="type", clusters="batch")
 
 
 def test_compare_names_and_orders_labels_as_their_categories(planted, tmp_path):
@@ -92,7 +93,8 @@ def test_compare_names_and_orders_labels_as_their_categories(planted, tmp_path):
     gx.tl.cut(planted, n_clusters=12)
     planted.obs["batch"] = pd.array(planted.obs["type"].cat.codes + 1, dtype="Int64")
     planted.obs.loc[planted.obs_names[0], "batch"] = pd.NA
-    result = gx.tl.compare(planted, "batch", "cluster")
+    gx.tl.compare(planted, reference="batch", clusters="cluster")
+    result = planted.uns["compare_batch_cluster"]
     assert result["crosstab"].columns.tolist() == [str(k) for k in range(1, 13)]
     assert result["crosstab"].index.tolist() == ["1", "2", "3"]
     groups = gx.tl.markers(planted, groupby="batch", n_genes=1, inplace=False)["group"]
@@ -110,7 +112,7 @@ def test_compare_names_and_orders_labels_as_their_categories(planted, tmp_path):
 def test_markers_find_planted_genes():
     adata = make_planted(n_genes=40)
     adata.obs["cluster"] = adata.obs["type"]
-    table = gx.tl.markers(adata, groupby="cluster", n_genes=10)
+    table = gx.tl.markers(adata, groupby="cluster", n_genes=10, inplace=False)
     for g in range(3):
         genes = set(table.loc[table["group"] == f"group{g}", "gene"])
         assert genes == {f"g{j}" for j in range(10 * g, 10 * g + 10)}
@@ -119,14 +121,14 @@ def test_markers_find_planted_genes():
 
 def test_compare_leaves_out_unlabelled_samples(planted, caplog):
     planted.obs["cluster"] = pd.Categorical(np.where(planted.obs["type"] == "group0", "1", "2"))
-    reference = gx.tl.compare(planted, "type", "cluster", inplace=False)
+    reference = gx.tl.compare(planted, reference="type", clusters="cluster", inplace=False)
     labels = planted.obs["type"].astype(object)
     labels.iloc[[0, 1, 2]] = [np.nan, None, np.nan]
     planted.obs["type"] = pd.Categorical(labels)
     planted.obs.loc[planted.obs_names[3], "cluster"] = np.nan
     kept = planted.obs["type"].notna() & planted.obs["cluster"].notna()
     with caplog.at_level("WARNING", logger="gexclust"):
-        result = gx.tl.compare(planted, "type", "cluster")
+        result = gx.tl.compare(planted, reference="type", clusters="cluster", inplace=False)
     assert "left out 4 of 24 samples" in caplog.text
     assert result["n_left_out"] == 4
     assert result["n_compared"] == 20
@@ -142,7 +144,7 @@ def test_compare_on_plain_string_columns_with_none(planted):
     planted.obs["type"] = planted.obs["type"].astype(str).astype(object)
     planted.obs.loc[planted.obs_names[0], "type"] = None
     planted.obs["cluster"] = planted.obs["type"]
-    result = gx.tl.compare(planted, "type", "cluster")
+    result = gx.tl.compare(planted, reference="type", clusters="cluster", inplace=False)
     assert result["ari"] == 1.0
     assert result["n_left_out"] == 1
 
@@ -177,7 +179,7 @@ def test_cut_tree_with_inversions_gives_k_clusters_and_says_why(method, caplog):
         assert "inversion" in info["note"]
         assert "no single height gives" in caplog.text
     gx.tl.cut(adata, n_clusters=3)
-    assert gx.tl.compare(adata, "type", "cluster")["ari"] == 1.0
+    assert gx.tl.compare(adata, reference="type", clusters="cluster", inplace=False)["ari"] == 1.0
 
 
 @pytest.mark.parametrize("method", ["centroid", "median"])
@@ -268,7 +270,8 @@ def test_no_tool_writes_over_a_tree(planted):
     gx.tl.cut(planted, n_clusters=3)
     calls = {
         "choose_k": lambda: gx.tl.choose_k(planted, k_range=range(2, 4), key_added="hclust"),
-        "compare": lambda: gx.tl.compare(planted, "type", "cluster", key_added="hclust"),
+        "compare": lambda: gx.tl.compare(planted, reference="type", clusters="cluster",
+                                         key_added="hclust"),
         "markers": lambda: gx.tl.markers(planted, key_added="hclust"),
         "consensus": lambda: gx.tl.consensus(planted, k_range=range(2, 3), n_resamples=2,
                                              progress=False, key_added="hclust"),
@@ -278,7 +281,8 @@ def test_no_tool_writes_over_a_tree(planted):
             call()
         assert "linkage" in planted.uns["hclust"]
     # inplace=False stores nothing, so nothing is refused
-    assert gx.tl.compare(planted, "type", "cluster", key_added="hclust", inplace=False)["ari"]
+    assert gx.tl.compare(planted, reference="type", clusters="cluster", key_added="hclust",
+                         inplace=False)["ari"]
 
 
 def test_compare_leaves_out_empty_labels_as_a_csv_reads_them(planted):
@@ -287,7 +291,7 @@ def test_compare_leaves_out_empty_labels_as_a_csv_reads_them(planted):
     planted.obs["cluster"] = planted.obs["type"].astype(str)
     planted.obs["type"] = planted.obs["type"].astype(str)
     planted.obs.loc[planted.obs_names[[0, 9]], "type"] = ["", "  "]
-    result = gx.tl.compare(planted, "type", "cluster")
+    result = gx.tl.compare(planted, reference="type", clusters="cluster", inplace=False)
     assert result["ari"] == 1.0
     assert result["n_left_out"] == 2
     assert "" not in result["crosstab"].index
@@ -302,7 +306,7 @@ def test_compare_leaves_out_missing_value_texts(planted, caplog, text):
     labels.iloc[[0, 5, 9]] = np.nan
     planted.obs["type"] = labels.astype(str).replace("nan", text)
     with caplog.at_level("WARNING", logger="gexclust"):
-        result = gx.tl.compare(planted, "type", "cluster")
+        result = gx.tl.compare(planted, reference="type", clusters="cluster", inplace=False)
     assert result["ari"] == 1.0
     assert result["n_left_out"] == 3
     assert result["n_compared"] == 21
@@ -340,7 +344,7 @@ def test_the_refusal_of_fractional_groups_shows_a_fraction(planted):
     planted.obs["dose"] = np.resize([1.0, 2.0, 2.5], planted.n_obs)
     planted.obs["cluster"] = planted.obs["type"]
     with pytest.raises(ValueError, match=r"\(3 distinct value\(s\), e\.g\. 2\.5\)"):
-        gx.tl.compare(planted, "dose", "cluster")
+        gx.tl.compare(planted, reference="dose", clusters="cluster")
 
 
 def test_a_reference_with_a_label_per_sample_is_refused(planted):
@@ -350,10 +354,11 @@ def test_a_reference_with_a_label_per_sample_is_refused(planted):
     planted.obs.loc[planted.obs_names[0], "gsm"] = "NA"  # left out: still no shared label
     with pytest.raises(ValueError, match=r"'gsm' column has no repeated label: each of the 23 "
                                          r"labelled samples .*is \.obs\['gsm'\] a sample id\?"):
-        gx.tl.compare(planted, "gsm", "cluster")
+        gx.tl.compare(planted, reference="gsm", clusters="cluster")
     assert "compare_gsm_cluster" not in planted.uns
     planted.obs.loc[planted.obs_names[1], "gsm"] = "GSM1002"  # one label shared: compared
-    assert gx.tl.compare(planted, "gsm", "cluster")["n_compared"] == 23
+    assert gx.tl.compare(planted, reference="gsm", clusters="cluster",
+                         inplace=False)["n_compared"] == 23
 
 
 def test_a_reference_of_one_class_is_refused(planted):
@@ -365,9 +370,10 @@ def test_a_reference_of_one_class_is_refused(planted):
     with pytest.raises(ValueError, match=r"compare: every labelled sample has the same label in "
                                          r"the 'disease' column \('AML'\), so there is one "
                                          r"class and no agreement with the clusters is computed$"):
-        gx.tl.compare(planted, "disease", "cluster")
+        gx.tl.compare(planted, reference="disease", clusters="cluster")
     planted.obs.loc[planted.obs_names[0], "disease"] = "ALL"  # two classes: compared
-    assert gx.tl.compare(planted, "disease", "cluster")["n_compared"] == 24
+    assert gx.tl.compare(planted, reference="disease", clusters="cluster",
+                         inplace=False)["n_compared"] == 24
 
 
 def test_refusals_no_test_reached(planted, caplog):
@@ -377,32 +383,37 @@ def test_refusals_no_test_reached(planted, caplog):
     of the test of structure outside (0, 1)."""
     gx.tl.hclust(planted)
     gx.tl.bootstrap(planted, n_boot=10, progress=False)
-    with pytest.raises(ValueError, match=r"^cut: give only one of n_clusters or height$"):
+    with pytest.raises(ValueError, match=r"^tl\.cut: give only one of n_clusters or height$"):
         gx.tl.cut(planted, n_clusters=2, height=1.0, min_support=0.9)
     planted.obs["cluster"] = pd.Categorical(np.where(np.arange(24) < 12, "1", None))
     planted.obs["type"] = pd.Categorical(np.where(np.arange(24) < 12, None, "group0"))
     with caplog.at_level("WARNING", logger="gexclust"), pytest.raises(
-            ValueError, match=r"^compare: no sample has both a 'type' and a 'cluster' label$"):
-        gx.tl.compare(planted, "type", "cluster")
-    assert "compare: left out 24 of 24 samples without a 'type' or 'cluster' label" in caplog.text
+            ValueError,
+            match=r"^tl\.compare: no sample has both a 'type' and a 'cluster' label$"):
+        gx.tl.compare(planted, reference="type", clusters="cluster")
+    assert ("tl.compare: left out 24 of 24 samples without a 'type' or 'cluster' label"
+            in caplog.text)
     missing = planted.copy()
     missing.X[3, 5] = np.nan
-    with pytest.raises(ValueError, match=r"^consensus: the data contain NaN or infinite "
+    with pytest.raises(ValueError, match=r"^tl\.consensus: the data contain NaN or infinite "
                        r"values; handle missing values first$"):
         gx.tl.consensus(missing, n_resamples=10, progress=False)
     for scales in ([0.5, -1.0, 1.0], [], [0.5, float("nan"), 1.0]):
-        with pytest.raises(ValueError, match=r"^scales must be positive numbers, e\.g\. "):
+        with pytest.raises(ValueError,
+                           match=r"^tl\.bootstrap: scales must be positive numbers, e\.g\. "):
             gx.tl.bootstrap(planted, n_boot=10, scales=scales, progress=False)
-    with pytest.raises(ValueError, match=r"^alpha must be between 0 and 1, got 1\.5$"):
+    with pytest.raises(ValueError,
+                       match=r"^tl\.choose_k: alpha must be between 0 and 1, got 1\.5$"):
         gx.tl.choose_k(planted, alpha=1.5)
 
 
 def test_compare_before_a_cut_says_to_cut():
-    # the README's tl.compare(adata, "type", "cluster") run before tl.cut said only
+    # the README's tl.compare(adata, reference="type", clusters="cluster") run before tl.cut
+    # said only
     # "compare: no column 'cluster' in .obs; available: [...]"
     planted = make_planted()
     gx.tl.hclust(planted)
     with pytest.raises(KeyError) as info:
-        gx.tl.compare(planted, "type", "cluster")
+        gx.tl.compare(planted, reference="type", clusters="cluster")
     assert info.value.args[0] == ("tl.compare: no column 'cluster' in .obs; available: ['type']; "
                                   "run gexclust.tl.cut(adata) to make it")

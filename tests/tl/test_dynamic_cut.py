@@ -136,7 +136,8 @@ def test_min_support_keeps_supported_clusters_and_pvpick_alone():
         gx.tl.cut(unsupported, n_clusters=3, min_support=0.95)
     gx.tl.cut(adata, n_clusters=3, min_support=0.95)
     assert adata.obs["cluster"].notna().all()
-    assert gx.tl.compare(adata, "type", "cluster", inplace=False)["ari"] == pytest.approx(1.0)
+    result = gx.tl.compare(adata, reference="type", clusters="cluster", inplace=False)
+    assert result["ari"] == pytest.approx(1.0)
 
     gx.tl.cut(adata, n_clusters=8, min_support=0.999, key_added="strict")
     assert adata.obs["strict"].isna().any()  # weak sub-branches (and singletons) dropped

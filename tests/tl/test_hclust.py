@@ -117,7 +117,7 @@ def test_use_rep_on_scanpy_pbmc68k():
     np.testing.assert_allclose(pbmc.uns["hclust"]["linkage"], Z, rtol=1e-9)
     gx.tl.cut(pbmc, n_clusters=10)
     assert pbmc.obs["cluster"].nunique() == 10
-    result = gx.tl.compare(pbmc, "bulk_labels", "cluster")
+    result = gx.tl.compare(pbmc, reference="bulk_labels", clusters="cluster", inplace=False)
     assert result["ari"] > 0.1  # PCA structure tracks the known labels
     with pytest.raises(KeyError, match="use_rep='X_umap2' not found"):
         gx.tl.hclust(pbmc, use_rep="X_umap2")

@@ -386,7 +386,7 @@ def test_a_tree_of_hours_says_hours_and_every_faster_way(caplog):
         warn_if_slow(30_000, 60, "single", "euclidean", what="cells")  # 21.6 s: no word
     (record,) = caplog.records
     assert record.getMessage() == (
-        "hclust: centroid linkage of 100,000 cells on 2,000 features takes time in n^2 x d, "
+        "tl.hclust: centroid linkage of 100,000 cells on 2,000 features takes time in n^2 x d, "
         "roughly 11.1 h or more (an estimate from runs on 2 cores); faster: clustering 50 "
         "principal components (use_rep='X_pca') instead of 2,000 features; method='ward' "
         "(about 13x faster); a subsample or cluster means")

@@ -138,7 +138,7 @@ def test_a_tree_whose_labels_do_not_count_its_leaves_is_refused(planted):
     matched by position: the counts are named."""
     gx.tl.hclust(planted)
     planted.uns["hclust"]["labels"] = planted.uns["hclust"]["labels"][:-1]
-    with pytest.raises(ValueError, match=r"^cut: \.uns\['hclust'\] has 23 labels for 24 "
+    with pytest.raises(ValueError, match=r"^tl\.cut: \.uns\['hclust'\] has 23 labels for 24 "
                        r"leaves; rerun gexclust\.tl\.hclust on this AnnData "
                        r"\(key_added='hclust'\)$"):
         gx.tl.cut(planted, n_clusters=2)

@@ -1,0 +1,56 @@
+"""Errors of a public function start with its name as a user calls it (``tl.cut: ...``).
+
+Imports nothing heavy: every public module applies :func:`named` when it is imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from ._errors import InputError
+
+F = TypeVar("F", bound=Callable)
+
+#: A message that already names a public function (``tl.hclust: ...`` raised for tl.consensus
+#: by the tree it builds): kept as it is, it says which step refused.
+_QUALIFIED = re.compile(r"(pp|tl|pl|io|datasets)\.\w+: ")
+
+
+def named(qualified: str) -> Callable[[F], F]:
+    """Decorate the public function ``qualified`` (``'tl.cut'``) so its errors start with it.
+
+    A ``ValueError``, ``KeyError`` or ``TypeError`` whose message starts with no public name
+    gets ``'tl.cut: '`` in front (one that starts with the bare ``'cut: '`` gets it qualified),
+    so that every message says which call refused, as ``pl.markers: ...`` did and ``cut: ...``
+    or ``scales must be positive numbers`` did not. An :class:`~gexclust._errors.InputError`
+    names the file or sheet it is about first, and is left so. The exception is re-raised
+    itself (its type and traceback kept), only its message changed.
+    """
+    bare = qualified.split(".", 1)[1] + ": "
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except (ValueError, KeyError, TypeError) as err:
+                _name(err, qualified, bare)
+                raise
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _name(err: Exception, qualified: str, bare: str) -> None:
+    """Start ``err``'s message with ``qualified`` unless it names a public function already."""
+    if isinstance(err, InputError) or not err.args or not isinstance(err.args[0], str):
+        return
+    text = err.args[0]
+    if _QUALIFIED.match(text):
+        return
+    text = text.removeprefix(bare)
+    err.args = (f"{qualified}: {text}", *err.args[1:])
