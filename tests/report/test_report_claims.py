@@ -569,6 +569,19 @@ def test_a_consensus_share_near_the_ambiguous_level_shows_its_side_of_it():
     assert consensus_share(0.9706) == "97%"
 
 
+def test_a_consensus_share_a_hair_from_the_ambiguous_level_keeps_its_side():
+    # before: 0.9004 read '90.0%' beside limits that name every cluster 'at 90% or less' and
+    # left it out (it is above), the contradiction one decimal was to remove; 0.8996 read
+    # '90.0%' too, named among them
+    from gexclust._report._content import consensus_share
+
+    assert consensus_share(0.9004) == "90.04%"
+    assert consensus_share(0.8996) == "89.96%"
+    assert consensus_share(0.89996) == "89.996%"
+    assert consensus_share(0.9 + 1e-12) == "just above 90%"
+    assert consensus_share(0.9 - 1e-12) == "just below 90%"
+
+
 def test_tied_pac_values_are_named_together_not_as_one_lowest():
     # the example with --consensus 50: PAC 0.000 at k = 2, 3, 4 and 5; the report said "the
     # lowest PAC ... is at k = 5. At this run's k = 4, PAC = 0.000"
