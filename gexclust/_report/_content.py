@@ -327,9 +327,10 @@ def _agreement_sentence(ctx: _Context) -> str:
 def _pure_by_size(ctx: _Context) -> str:
     """The clusters whose purity says nothing: a sample alone (or two) is one type by itself.
 
-    Golub cut into 20 clusters was 'pure' because 15 of them held 1 or 2 samples.
+    Golub cut into 20 clusters was 'pure' because 15 of them held 1 or 2 samples. A pair of
+    two types is not pure at all, and is not counted.
     """
-    tiny = [c for c in ctx.clusters if c.size <= 2]
+    tiny = [c for c in ctx.clusters if c.size <= 2 and c.purity == 1.0]
     if not tiny:
         return ""
     if len(tiny) == 1:
