@@ -51,12 +51,16 @@ def _name(err: Exception, qualified: str, bare: str, *, called: str) -> None:
     """Start ``err``'s message with ``qualified`` unless it names a public function already.
 
     Only where the message is ``args[0]``: a ``UnicodeError``'s first argument is the codec,
-    which its message reads from fields of its own, so the name would change the codec only.
+    which its message reads from fields of its own, so the name would change the codec only;
+    a ``KeyError`` of one word is the key a lookup missed (``KeyError('method')``), which
+    ``'pl.dendrogram: method'`` would rename.
     """
     if isinstance(err, InputError) or not err.args or not isinstance(err.args[0], str):
         return
     text = err.args[0]
     if _QUALIFIED.match(text) or isinstance(err, UnicodeError):
+        return
+    if isinstance(err, KeyError) and len(text.split()) == 1:
         return
     if isinstance(err, TypeError) and text.startswith(called):  # Python refused the call
         renamed = f"{qualified}() {text.removeprefix(called)}"

@@ -576,6 +576,17 @@ def test_a_unicode_error_passes_through_the_name_unchanged(tmp_path):
     assert pickle.loads(pickle.dumps(raised.value)).args == raised.value.args
 
 
+def test_a_bare_missing_key_is_not_renamed():
+    # before: a tree record without its 'params' (pl.dendrogram) raised KeyError('pl.dendrogram:
+    # method'), as if the key missing were 'pl.dendrogram: method'; a KeyError's argument
+    # that is one word is the key looked up, not a message
+    adata = clustered()
+    del adata.uns["hclust"]["params"]
+    with pytest.raises(KeyError) as raised:
+        gx.pl.dendrogram(adata)
+    assert raised.value.args == ("method",)
+
+
 def test_a_call_python_refuses_names_the_function_once():
     # before: 'tl.compare: compare() takes 1 positional argument but 3 were given' (the
     # columns became keyword-only today) and 'tl.hclust: hclust() got an unexpected keyword
