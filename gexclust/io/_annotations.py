@@ -61,7 +61,9 @@ def read_annotations(
         (a spreadsheet's hint) names the separator. Gzip is recognised from the content.
         The text is read as
         the package's readers read it: UTF-8 (a leading BOM dropped), bytes that are not UTF-8
-        as Windows-1252.
+        as Windows-1252. A gzip file cut short is refused (its trailer is checked); a plain
+        sheet cut at a line end cannot be told from a whole one (it has no end marker nor
+        row count) and reads as a sheet of fewer rows.
     obs_names
         The sample ids of the data (``adata.obs_names``). Without ``key``, the id column is the
         one holding most of them (the first such column on a tie).

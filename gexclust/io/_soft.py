@@ -232,6 +232,8 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 pending = _read_unmarked_table(scanner, current, raw, path)
                 if on_table is not None:
                     on_table(current)
+    if current is not None:
+        refuse_cut_header(current, _dataset(seen), path, scanner.lineno)
     resolve_repeat(current, path, repeats)
     if not records:
         msg = f"{path}: no SOFT records found; expected lines starting with '^'"
@@ -248,6 +250,39 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     warn_left_out(path, strays, "not a SOFT line (a value wrapped onto a new line, or a "
                   "damaged copy?)")
     return records
+
+
+#: Where the header of a record GEO follows with a data table states its number of rows.
+ROW_COUNTS = {"SAMPLE": "Sample_data_row_count", "PLATFORM": "Platform_data_row_count",
+              "DATASET": "dataset_feature_count"}
+
+
+def refuse_cut_header(last: SoftRecord, dataset: SoftRecord | None, path, lineno: int) -> None:
+    """Refuse a file that ends in the header of a record GEO follows with its data table.
+
+    GEO writes a sample's, platform's or dataset's table right after its header lines (a
+    GDS's after its ``^SUBSET`` records), and ends every download with a record: a file
+    that ends before that table, or in the ``^DATABASE`` record heading a download, was cut
+    at a line end. Nothing else showed it: a family SOFT read as a series of one sample
+    fewer, with a warning of a sample 'without a data table'. A header that says there is
+    no table (``!Sample_data_row_count = 0``, a sequencing platform's; ``!Sample_table``
+    naming an external file) ends a file as it is. ``lineno`` is the file's last line.
+    """
+    if last.kind == "DATABASE":
+        msg = f"{path}, line {lineno}: the file ends in the ^DATABASE record that heads a GEO download (line {last.line}), before any series, platform, sample or dataset: it is cut short; download it again"  # noqa: E501
+        raise InputError(msg)
+    record = dataset if last.kind == "SUBSET" and dataset is not None else last
+    if record.kind not in ROW_COUNTS or record.header is not None:
+        return
+    if record.repeat_of is not None and record.repeat_of.header is not None:
+        return  # a second copy of a record read whole: told by the comparison of the two
+    meta = {**(record.repeat_of.meta if record.repeat_of else {}), **record.meta}
+    rows = (meta.get(ROW_COUNTS[record.kind]) or [""])[0]
+    if rows == "0" or meta.get("Sample_table"):
+        return
+    stated = f" of {rows} rows (!{ROW_COUNTS[record.kind]})" if rows else ""
+    msg = f"{path}, line {lineno}: the file ends in the header of {record.kind} {record.accession} (line {record.line}), before its data table{stated}: it is cut short; download it again"  # noqa: E501
+    raise InputError(msg)
 
 
 def _record_of(line: str, lineno: int, path, seen: dict, records: list) -> SoftRecord:
