@@ -21,6 +21,8 @@ from .._labels import MISSING_LABELS, is_quantity, parse_number
 from .._limits import Limits
 from .._logging import logger
 from ._cumida_parse import (
+    SPREADSHEET_ERROR_HINT,
+    SPREADSHEET_ERRORS,
     _lines,
     _short,
     check_column_names,
@@ -261,12 +263,26 @@ def _parse(text: str, path) -> tuple[int, list[str], list[list[str]], list[int],
             msg = (f"{path}, line {number}: {len(cells)} fields, the header has "
                    f"{len(header)}; each row must have one field per column")
             raise InputError(msg)
+        _refuse_spreadsheet_error(cells, header, path, number)
         rows.append(cells)
         numbers.append(number)
     if not rows:
         msg = f"{path}: header found but no rows; expected one row per sample"
         raise InputError(msg)
     return header_line, header, rows, numbers, delimiter
+
+
+def _refuse_spreadsheet_error(cells: list[str], header: list[str], path, number: int) -> None:
+    """Refuse a cell holding a spreadsheet's error value ('#DIV/0!'), naming line and column.
+
+    It was read as a label: a column of ages with one '#DIV/0!' became a column of
+    categories ('50', '61', '#DIV/0!'), its numbers no longer numbers, without a word.
+    """
+    if SPREADSHEET_ERRORS.isdisjoint(cells):
+        return
+    j = next(j for j, cell in enumerate(cells) if cell in SPREADSHEET_ERRORS)
+    msg = f"{path}, line {number}, column {header[j]!r}: {cells[j]!r} is {SPREADSHEET_ERROR_HINT}"
+    raise InputError(msg)
 
 
 #: A first line naming the separator, as spreadsheet programs read it ('sep=;').

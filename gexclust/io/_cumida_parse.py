@@ -25,6 +25,16 @@ from ._invisible import clean_label, warn_hidden
 #: ``'.'`` (SAS, some exports); ``nan`` and ``-nan`` float parsing accepts anyway.
 NA_TOKENS = MISSING_LABELS | {"."}
 
+#: What a spreadsheet program writes in a cell whose formula failed (Excel's error values,
+#: which LibreOffice and Google Sheets share): no value, and no label either. ``#N/A`` is
+#: not among them: pandas and R read it as a missing value, as gexclust does.
+SPREADSHEET_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
+                                "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                                "#BUSY!", "#UNKNOWN!", "#GETTING_DATA"})
+#: The end of a message on such a cell.
+SPREADSHEET_ERROR_HINT = ("a spreadsheet's error value, left by a formula that failed: correct "
+                          "the formula or empty the cell")
+
 #: The blanks beyond ASCII, which ``float`` reads as spaces (its ASCII ones are " \t\n\r\v\f";
 #: ``str.strip`` also strips \x1c-\x1f, which ``float`` refuses): NEL, the no-break space,
 #: the Ogham space mark, the spaces U+2000-U+200A, line and paragraph separators, the narrow
@@ -68,6 +78,8 @@ def parse_cumida(
         raise InputError(msg)
     samples, types, values, line_numbers = _parse_body(lines[1:], header, meta_idx, probe_idx,
                                                        path, skipped)
+    _refuse_spreadsheet_errors(samples, sample_col, line_numbers, path)
+    _refuse_spreadsheet_errors(types, type_col, line_numbers, path)
     _check_unique(samples, "sample id", sample_col, line_numbers, path)
     probes = [header[j] for j in probe_idx]
     warn_hidden(path, [*((1 + skipped, "column", name) for name in header),
@@ -452,6 +464,18 @@ def open_quote(line: str, delimiter: str) -> bool:
     return quoted
 
 
+def _refuse_spreadsheet_errors(labels: list[str], column: str, line_numbers, path) -> None:
+    """Refuse a sample id or type that is a spreadsheet's error value ('#VALUE!').
+
+    It read as a class of its own (type '#VALUE!'), without a word.
+    """
+    if SPREADSHEET_ERRORS.isdisjoint(labels):
+        return
+    i = next(i for i, label in enumerate(labels) if label in SPREADSHEET_ERRORS)
+    msg = f"{path}, line {line_numbers[i]}, column {column!r}: {labels[i]!r} is {SPREADSHEET_ERROR_HINT}"  # noqa: E501
+    raise InputError(msg)
+
+
 def _to_float(cell: str, path, lineno: int, column: str) -> float:
     # Python's float reads '1_000' as 1000 (PEP 515) and digits of any script ('\u0661\u0662',
     # full-width '\uff11\uff12'): a CSV means neither, and GEO readers (pandas) refuse them.
@@ -464,7 +488,10 @@ def _to_float(cell: str, path, lineno: int, column: str) -> float:
             pass
     if cell.strip() in NA_TOKENS:
         return np.nan
-    hint = "" if ascii_digits or not _is_float(cell) else " (digits must be ASCII 0-9)"
+    if cell.strip() in SPREADSHEET_ERRORS:
+        hint = f" ({SPREADSHEET_ERROR_HINT})"
+    else:
+        hint = "" if ascii_digits or not _is_float(cell) else " (digits must be ASCII 0-9)"
     msg = f"{path}, line {lineno}, column {column!r}: value {cell!r} is not a number{hint}"
     raise InputError(msg)
 

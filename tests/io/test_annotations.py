@@ -538,3 +538,22 @@ def test_an_unknown_key_after_a_separator_line_names_the_headers_line(tmp_path, 
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.io.read_annotations(path, ["GSM100"])
     assert caplog.messages[0].startswith(f"{path}, line 2: column 'b\\u200batch' holds U+200B")
+
+
+@pytest.mark.parametrize("error", ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?"])
+def test_a_spreadsheet_error_value_in_a_sheet_is_refused_naming_line_and_column(error,
+                                                                                tmp_path):
+    # before: read as a label: the ages 50.5, 61.25, 70.0 and one failed formula became a
+    # column of four categories ('50.5', '61.25', ...), no longer numbers, without a word
+    path = tmp_path / "sheet.csv"
+    path.write_text(f"sep=,\r\nid,batch,age\r\nGSM1,b1,50.5\r\nGSM2,b2,{error}\r\n"
+                    "GSM3,b1,61.25\r\nGSM4,b2,70.0\r\n")
+    with pytest.raises(InputError) as caught:
+        gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3", "GSM4"])
+    assert str(caught.value) == (
+        f"{path}, line 4, column 'age': {error!r} is a spreadsheet's error value, left by a "
+        "formula that failed: correct the formula or empty the cell")
+    # emptied, the column is numbers again
+    path.write_text(path.read_text().replace(error, ""))
+    sheet = gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3", "GSM4"])
+    np.testing.assert_array_equal(sheet["age"].to_numpy(), [50.5, np.nan, 61.25, 70.0])

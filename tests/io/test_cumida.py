@@ -714,3 +714,24 @@ def test_excel_exports_that_cannot_read_name_the_line(text, said, tmp_path):
     with pytest.raises(InputError) as caught:
         gx.io.read_cumida(path, annotate=False)
     assert str(caught.value) == f"{path}, {said}"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # before: "value '#DIV/0!' is not a number", as if a typo
+    (EXCEL.replace("6.0", "#DIV/0!"), "line 3, column '1007_s_at': value '#DIV/0!' is not a "
+     "number (a spreadsheet's error value, left by a formula that failed: correct the "
+     "formula or empty the cell)"),
+    # before: read as a class of its own, type '#VALUE!', without a word
+    (EXCEL.replace("PB", "#VALUE!"), "line 3, column 'type': '#VALUE!' is a spreadsheet's "
+     "error value, left by a formula that failed: correct the formula or empty the cell"),
+])
+def test_a_spreadsheet_error_value_is_named_as_one(text, said, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        gx.io.read_cumida(path, annotate=False)
+    assert str(caught.value) == f"{path}, {said}"
+    # '#N/A' is a missing value, as pandas and R read it
+    path.write_text(EXCEL.replace("6.0", "#N/A"))
+    adata = gx.io.read_cumida(path, annotate=False, missing="drop")
+    assert adata.var_names.tolist() == ["1053_at"]
