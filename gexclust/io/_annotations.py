@@ -131,6 +131,9 @@ def read_annotations(
     counted = _data_rows(ids, obs_names)
     # a semicolon-separated sheet comes from a locale whose decimal mark is the comma
     decimal = "," if delimiter == ";" else "."
+    for i, name in enumerate(header):
+        if i != j and name != "type":
+            _refuse_grouped_numbers(name, [row[i] for row in rows], line_numbers, decimal, path)
     df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted, decimal,
                                      path)
                        for i, name in enumerate(header) if i != j},
@@ -521,6 +524,37 @@ def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: st
                              for c, x in zip(cells, numbers, strict=True)):
         return texts
     return numbers if is_quantity(numbers[counted]) else texts
+
+
+#: A number written with digits grouped by thousands, per decimal mark: 1,234 or 1,234.5
+#: where the dot is the decimal mark, 1.234,5 where the comma is.
+GROUPED = {".": re.compile(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?"),
+           ",": re.compile(r"[-+]?[1-9]\d{0,2}(?:\.\d{3})+,\d+")}
+
+
+def _refuse_grouped_numbers(name: str, cells: list[str], line_numbers: list[int],
+                            decimal: str, path) -> None:
+    """Refuse a column of numbers some of which are written with thousands separators.
+
+    A spreadsheet's number format writes 1050 as '1,050' (quoted in a CSV): the column
+    (1,050, 61, 72) was read as categories, no longer numbers, without a word. It cannot be
+    read as numbers either: where the comma is the decimal mark (a CSV saved so, values
+    quoted) '1,050' is 1.05. Only a column whose other values are all numbers is refused.
+    """
+    grouped = GROUPED[decimal]
+    first = None
+    for k, cell in enumerate(cells):
+        if cell in MISSING_LABELS:
+            continue
+        if grouped.fullmatch(cell):
+            first = k if first is None else first
+        elif parse_number(cell.replace(",", ".", 1) if decimal == "," else cell) is None:
+            return  # a column of text: '1,050' is a label there
+    if first is not None:
+        msg = (f"{path}, line {line_numbers[first]}, column {name!r}: {cells[first]!r} is "
+               "written with a thousands separator, in a column of numbers; write the "
+               "numbers without one (format the cells as plain numbers and save again)")
+        raise InputError(msg)
 
 
 def _same(ours, theirs) -> bool:
