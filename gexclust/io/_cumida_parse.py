@@ -464,6 +464,10 @@ def open_quote(line: str, delimiter: str) -> bool:
     return quoted
 
 
+#: A number written with a comma: a decimal one (7,5) or thousands separators (1,234.5).
+COMMA_NUMBER = re.compile(r"[-+]?\d[\d.]*,[\d,.]*\d")
+
+
 def _refuse_spreadsheet_errors(labels: list[str], column: str, line_numbers, path) -> None:
     """Refuse a sample id or type that is a spreadsheet's error value ('#VALUE!').
 
@@ -490,6 +494,9 @@ def _to_float(cell: str, path, lineno: int, column: str) -> float:
         return np.nan
     if cell.strip() in SPREADSHEET_ERRORS:
         hint = f" ({SPREADSHEET_ERROR_HINT})"
+    elif COMMA_NUMBER.fullmatch(cell.strip()):
+        hint = (" (a decimal comma or a thousands separator, as a spreadsheet's number "
+                "format writes them? a CuMiDa CSV writes plain numbers, 1234.5)")
     else:
         hint = "" if ascii_digits or not _is_float(cell) else " (digits must be ASCII 0-9)"
     msg = f"{path}, line {lineno}, column {column!r}: value {cell!r} is not a number{hint}"

@@ -735,3 +735,17 @@ def test_a_spreadsheet_error_value_is_named_as_one(text, said, tmp_path):
     path.write_text(EXCEL.replace("6.0", "#N/A"))
     adata = gx.io.read_cumida(path, annotate=False, missing="drop")
     assert adata.var_names.tolist() == ["1053_at"]
+
+
+@pytest.mark.parametrize("cell", ["7,5", "1,234.5", "1.234,5"])
+def test_a_number_written_with_a_comma_says_why_it_is_none(cell, tmp_path):
+    # before: "value '7,5' is not a number", as for a typo, of a European export's decimal
+    # comma or a number format's thousands separator (quoted, as Excel writes them)
+    path = tmp_path / "excel.csv"
+    path.write_text(EXCEL.replace("6.0", f'"{cell}"'))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_cumida(path, annotate=False)
+    assert str(caught.value) == (
+        f"{path}, line 3, column '1007_s_at': value {cell!r} is not a number (a decimal comma "
+        "or a thousands separator, as a spreadsheet's number format writes them? a CuMiDa CSV "
+        "writes plain numbers, 1234.5)")
