@@ -93,19 +93,15 @@ def check_run_options(args) -> None:
         msg = "--annotations-key names the id column of --annotations SHEET; give the sheet"
         raise ValueError(msg)
     from ._files import check_given, check_text_name
-    from .io._geo_fetch import cache_root, cache_setting
     from .io._geo_layout import ACCESSION
 
     paths = [("INPUT", args.input), ("-o", args.outdir), ("--annotations", args.annotations)]
-    geo = args.input is not None and ACCESSION.fullmatch(args.input)
-    if geo:  # the cached file's path: the cache the run will use, named as the user chose it
-        paths.append(cache_setting(args.cache_dir, option=CACHE_OPTION))
     for option, path in paths:
         if path is not None:
             check_given(path, option)
             check_text_name(path, option)
-    if geo:  # a file where the cache should be shows now, named by the option given
-        cache_root(args.cache_dir, option=CACHE_OPTION)
+    if args.input is not None and ACCESSION.fullmatch(args.input):
+        check_cache(args.cache_dir)
     if args.annotations is not None:  # a wrong path shows now, not after a long read
         from ._files import check_readable
 
@@ -114,6 +110,22 @@ def check_run_options(args) -> None:
 
 #: How messages name ``cache_dir`` on the command line.
 CACHE_OPTION = "--cache-dir"
+
+
+def check_cache(cache_dir) -> None:
+    r"""Refuse the GEO cache folder up front, named as the user chose it: ``run`` and ``fetch``.
+
+    Its path must be UTF-8 text: ``run`` records the cached file's path in summary.json,
+    adata.h5ad and the report. ``fetch`` checks the same, with the same message: it filled
+    a cache (``--cache-dir cache\xff``) that ``run`` then refused. A file where the folder
+    should be shows now too.
+    """
+    from ._files import check_text_name
+    from .io._geo_fetch import cache_root, cache_setting
+
+    option, folder = cache_setting(cache_dir, option=CACHE_OPTION)
+    check_text_name(folder, option)
+    cache_root(cache_dir, option=CACHE_OPTION)
 
 
 def check_n_clusters(n_clusters: int | str | None, n_samples: int | None, *,
@@ -300,13 +312,13 @@ def fetch_command(args) -> int:
     """Execute ``gexclust fetch``: download into the cache and list the cached files."""
     from ._files import sha256_file
     from .io import fetch_geo
-    from .io._geo_fetch import cache_root, check_platform
+    from .io._geo_fetch import check_platform
 
     # refused here, so that the messages name --cache-dir and --platform, not cache_dir=...
     _refuse_series_options(args)
     if args.platform not in (None, "all"):
         check_platform(args.platform, option="--platform")
-    cache_root(args.cache_dir, option=CACHE_OPTION)
+    check_cache(args.cache_dir)
     files = fetch_geo(args.accession, source=args.source or "matrix", platform=args.platform,
                       annotate=not args.no_annotation, cache_dir=args.cache_dir,
                       offline=args.offline)

@@ -732,6 +732,26 @@ def test_a_path_that_is_not_utf8_text_is_refused_before_the_work(tmp_path, small
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad\udcff.csv", "in.csv"]
 
 
+def test_fetch_refuses_a_cache_that_is_not_utf8_text_as_run_does(tmp_path, cli, monkeypatch):
+    """Before: 'gexclust fetch GSE9476 --cache-dir cache\\xff' made the folder and fetched into
+    it (offline: 'series matrix of GSE9476 is not in the cache (.../cache\\udcff/...)'), a
+    cache that 'gexclust run --cache-dir' then refused. Both now give run's message, before
+    any folder is made; $GEXCLUST_CACHE_DIR too."""
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
+    bad = tmp_path / "cache\udcff"
+    said = (f"gexclust: error: {tmp_path}/cache\\xff: the path given as {{}} is not UTF-8 "
+            "text; gexclust records it in summary.json, adata.h5ad and the report: rename it "
+            "(or the folder holding it)\n")
+    for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "o")):
+        result = cli(*command, "--cache-dir", bad, "--offline", check=False)
+        assert (result.returncode, result.stderr) == (1, said.format("--cache-dir"))
+        monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(bad))
+        result = cli(*command, "--offline", check=False)
+        assert (result.returncode, result.stderr) == (1, said.format("$GEXCLUST_CACHE_DIR"))
+        monkeypatch.delenv("GEXCLUST_CACHE_DIR")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="the user cache folder from XDG_CACHE_HOME")
 def test_a_default_cache_that_is_not_utf8_text_is_refused_before_the_work(tmp_path, cli,
                                                                            monkeypatch):

@@ -23,6 +23,8 @@ from .._limits import Limits
 from .._logging import logger
 from .._utils import view_to_actual
 from ._cumida_parse import (
+    SPREADSHEET_ERROR_HINT,
+    SPREADSHEET_ERRORS,
     _lines,
     _short,
     check_column_names,
@@ -63,7 +65,9 @@ def read_annotations(
         (a spreadsheet's hint) names the separator. Gzip is recognised from the content.
         The text is read as
         the package's readers read it: UTF-8 (a leading BOM dropped), bytes that are not UTF-8
-        as Windows-1252.
+        as Windows-1252. A gzip file cut short is refused (its trailer is checked); a plain
+        sheet cut at a line end cannot be told from a whole one (it has no end marker nor
+        row count) and reads as a sheet of fewer rows.
     obs_names
         The sample ids of the data (``adata.obs_names``). Without ``key``, the id column is the
         one holding most of them (the first such column on a tie).
@@ -129,6 +133,9 @@ def read_annotations(
     counted = _data_rows(ids, obs_names)
     # a semicolon-separated sheet comes from a locale whose decimal mark is the comma
     decimal = "," if delimiter == ";" else "."
+    for i, name in enumerate(header):
+        if i != j and name != "type":
+            _refuse_grouped_numbers(name, [row[i] for row in rows], line_numbers, decimal, path)
     df = pd.DataFrame({name: _column(name, [_value(row[i]) for row in rows], counted, decimal,
                                      path)
                        for i, name in enumerate(header) if i != j},
@@ -263,12 +270,26 @@ def _parse(text: str, path) -> tuple[int, list[str], list[list[str]], list[int],
             msg = (f"{path}, line {number}: {len(cells)} fields, the header has "
                    f"{len(header)}; each row must have one field per column")
             raise InputError(msg)
+        _refuse_spreadsheet_error(cells, header, path, number)
         rows.append(cells)
         numbers.append(number)
     if not rows:
         msg = f"{path}: header found but no rows; expected one row per sample"
         raise InputError(msg)
     return header_line, header, rows, numbers, delimiter
+
+
+def _refuse_spreadsheet_error(cells: list[str], header: list[str], path, number: int) -> None:
+    """Refuse a cell holding a spreadsheet's error value ('#DIV/0!'), naming line and column.
+
+    It was read as a label: a column of ages with one '#DIV/0!' became a column of
+    categories ('50', '61', '#DIV/0!'), its numbers no longer numbers, without a word.
+    """
+    if SPREADSHEET_ERRORS.isdisjoint(cells):
+        return
+    j = next(j for j, cell in enumerate(cells) if cell in SPREADSHEET_ERRORS)
+    msg = f"{path}, line {number}, column {header[j]!r}: {cells[j]!r} is {SPREADSHEET_ERROR_HINT}"
+    raise InputError(msg)
 
 
 #: A first line naming the separator, as spreadsheet programs read it ('sep=;').
@@ -507,6 +528,37 @@ def _column(name: str, cells: list[str | None], counted: np.ndarray, decimal: st
                              for c, x in zip(cells, numbers, strict=True)):
         return texts
     return numbers if is_quantity(numbers[counted]) else texts
+
+
+#: A number written with digits grouped by thousands, per decimal mark: 1,234 or 1,234.5
+#: where the dot is the decimal mark, 1.234,5 where the comma is.
+GROUPED = {".": re.compile(r"[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?"),
+           ",": re.compile(r"[-+]?[1-9]\d{0,2}(?:\.\d{3})+,\d+")}
+
+
+def _refuse_grouped_numbers(name: str, cells: list[str], line_numbers: list[int],
+                            decimal: str, path) -> None:
+    """Refuse a column of numbers some of which are written with thousands separators.
+
+    A spreadsheet's number format writes 1050 as '1,050' (quoted in a CSV): the column
+    (1,050, 61, 72) was read as categories, no longer numbers, without a word. It cannot be
+    read as numbers either: where the comma is the decimal mark (a CSV saved so, values
+    quoted) '1,050' is 1.05. Only a column whose other values are all numbers is refused.
+    """
+    grouped = GROUPED[decimal]
+    first = None
+    for k, cell in enumerate(cells):
+        if cell in MISSING_LABELS:
+            continue
+        if grouped.fullmatch(cell):
+            first = k if first is None else first
+        elif parse_number(cell.replace(",", ".", 1) if decimal == "," else cell) is None:
+            return  # a column of text: '1,050' is a label there
+    if first is not None:
+        msg = (f"{path}, line {line_numbers[first]}, column {name!r}: {cells[first]!r} is "
+               "written with a thousands separator, in a column of numbers; write the "
+               "numbers without one (format the cells as plain numbers and save again)")
+        raise InputError(msg)
 
 
 def _same(ours, theirs) -> bool:

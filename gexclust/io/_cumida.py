@@ -43,7 +43,11 @@ def read_cumida(
     Parameters
     ----------
     path
-        The CSV file. Gzip is recognised from its content.
+        The CSV file. Gzip is recognised from its content. A gzip file cut short anywhere is
+        refused (gzip's trailer, length and CRC, is checked). A plain CSV has no end marker
+        and no stated number of rows: one cut at a line end (a download stopped between two
+        rows) reads as a file of fewer samples, and nothing in it can tell; compare
+        ``adata.n_obs`` with the number of samples the source lists.
     sample_col
         Column holding the sample ids; they become ``obs_names`` (as strings).
     type_col

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import AnyStr
@@ -23,6 +24,16 @@ from ._invisible import clean_label, warn_hidden
 #: Cell contents read as a missing value: pandas' default ``na_values`` (as for labels), and
 #: ``'.'`` (SAS, some exports); ``nan`` and ``-nan`` float parsing accepts anyway.
 NA_TOKENS = MISSING_LABELS | {"."}
+
+#: What a spreadsheet program writes in a cell whose formula failed (Excel's error values,
+#: which LibreOffice and Google Sheets share): no value, and no label either. ``#N/A`` is
+#: not among them: pandas and R read it as a missing value, as gexclust does.
+SPREADSHEET_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
+                                "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                                "#BUSY!", "#UNKNOWN!", "#GETTING_DATA"})
+#: The end of a message on such a cell.
+SPREADSHEET_ERROR_HINT = ("a spreadsheet's error value, left by a formula that failed: correct "
+                          "the formula or empty the cell")
 
 #: The blanks beyond ASCII, which ``float`` reads as spaces (its ASCII ones are " \t\n\r\v\f";
 #: ``str.strip`` also strips \x1c-\x1f, which ``float`` refuses): NEL, the no-break space,
@@ -58,17 +69,20 @@ def parse_cumida(
     lines, _ = spreadsheet_lines(raw, path, kind="a CuMiDa CSV",
                                  expected="comma-separated text")
     del raw
-    header, meta_idx, probe_idx = _parse_header(lines, path, sample_col, type_col)
-    while lines and not lines[-1].strip():
+    skipped = _separator_line(lines, path)  # the header is on line 1 + skipped
+    header, meta_idx, probe_idx = _parse_header(lines, path, sample_col, type_col, skipped)
+    while lines and blank(lines[-1]):
         lines.pop()
     if len(lines) <= 1:
         msg = f"{path}: header found but no data rows; expected one row per sample"
         raise InputError(msg)
     samples, types, values, line_numbers = _parse_body(lines[1:], header, meta_idx, probe_idx,
-                                                       path)
+                                                       path, skipped)
+    _refuse_spreadsheet_errors(samples, sample_col, line_numbers, path)
+    _refuse_spreadsheet_errors(types, type_col, line_numbers, path)
     _check_unique(samples, "sample id", sample_col, line_numbers, path)
     probes = [header[j] for j in probe_idx]
-    warn_hidden(path, [*((1, "column", name) for name in header),
+    warn_hidden(path, [*((1 + skipped, "column", name) for name in header),
                        *((n, "sample id", s) for n, s in zip(line_numbers, samples, strict=True)),
                        *((n, "type", t) for n, t in zip(line_numbers, types, strict=True))])
     return CumidaTable(str(path), digest, samples, types, probes, values, line_numbers)
@@ -154,27 +168,90 @@ def _lines(text: AnyStr) -> list[AnyStr]:
     return lines
 
 
+#: A first line naming the separator, as spreadsheet programs write and read it ('sep=,').
+SEPARATOR_LINE = re.compile(r'"?sep=(.)"?')
+
+
+def _separator_line(lines: list[str], path) -> int:
+    """Take out a first line such as ``sep=,`` (Excel's hint); 1 if there was one, else 0.
+
+    It was read as the header: "no column 'samples' (found: sep=, )". A CuMiDa CSV is
+    comma-separated: another separator named there is refused, naming it.
+    """
+    hint = SEPARATOR_LINE.fullmatch(lines[0].strip()) if lines else None
+    if hint is None:
+        return 0
+    if hint.group(1) != ",":
+        name = {";": "semicolons", "\t": "tabs"}.get(hint.group(1), repr(hint.group(1)))
+        msg = (f"{path}, line 1: {lines[0].strip()!r}: the file is separated by {name}, not "
+               "commas as a CuMiDa CSV is; save it as CSV with commas")
+        raise InputError(msg)
+    del lines[0]
+    return 1
+
+
 def _parse_header(
-    lines: list[str], path, sample_col: str, type_col: str
+    lines: list[str], path, sample_col: str, type_col: str, skipped: int = 0
 ) -> tuple[list[str], tuple[int, int], list[int]]:
+    """The header's names, the sample and type columns' places, and the probe columns'.
+
+    ``lines[0]`` is the header, line ``1 + skipped`` of the file (after a ``sep=,`` line).
+    """
+    line = 1 + skipped
     if not lines or not lines[0].strip():
         msg = f"{path}: file is empty; expected a header line '{sample_col},{type_col},<probe ids>'"
         raise InputError(msg)
     _refuse_geo_text(lines[0], path, sample_col)
-    header = [clean_label(h) for h in line_cells(lines[0], path, 1)]
+    header = [clean_label(h) for h in line_cells(lines[0], path, line)]
+    _drop_empty_last_columns(header, lines)
     for col in (sample_col, type_col):
         if col not in header:
             shown = ", ".join(map(_short, header[:4])) + (", ..." if len(header) > 4 else "")
-            msg = f"{path}, line 1: no column {col!r}; expected '{sample_col}', '{type_col}', then one column per probe (found: {shown}){_separator_hint(header)}"  # noqa: E501
+            msg = f"{path}, line {line}: no column {col!r}; expected '{sample_col}', '{type_col}', then one column per probe (found: {shown}){_separator_hint(header)}"  # noqa: E501
             raise InputError(msg)
     meta_idx = (header.index(sample_col), header.index(type_col))
     probe_idx = [j for j in range(len(header)) if j not in meta_idx]
     if not probe_idx:
-        msg = f"{path}, line 1: no probe columns after {sample_col!r} and {type_col!r}"
+        msg = f"{path}, line {line}: no probe columns after {sample_col!r} and {type_col!r}"
         raise InputError(msg)
-    check_column_names(header, path, 1, why_empty="; expected a probe id",
+    check_column_names(header, path, line, why_empty="; expected a probe id",
                        why_repeated="; probe ids must be unique")
     return header, meta_idx, probe_idx
+
+
+def _drop_empty_last_columns(header: list[str], lines: list[str]) -> None:
+    """Drop last columns without a name or any value (a spreadsheet's formatted, empty ones).
+
+    Excel writes a comma for each such column on every line ('p2,,' and '8.25,,'): they
+    were refused as 'column 5 has an empty name'. As the sample-sheet reader does, they are
+    dropped when every row leaves them empty (or stops before them); a value in one is
+    still refused, its column having no name, and so are they in a file with quoted cells,
+    which may hold commas.
+    """
+    k = len(header) - len(_without_empty_tail(header))
+    if k == 0 or len(header) == k:
+        return
+    tail, n_commas = "," * k, len(header) - k - 1
+    rows = [i for i in range(1, len(lines)) if not blank(lines[i])]
+    if any('"' in lines[i] for i in rows) or not all(
+            lines[i].endswith(tail) or lines[i].count(",") == n_commas for i in rows):
+        return
+    del header[-k:]
+    for i in rows:
+        if lines[i].endswith(tail):
+            lines[i] = lines[i][:-k]
+
+
+def blank(line: str) -> bool:
+    """Whether a CSV line holds no value: blanks, or empty cells only (',,,' from a spreadsheet)."""
+    return not line.strip(" \t,")
+
+
+def _without_empty_tail(names: list[str]) -> list[str]:
+    end = len(names)
+    while end and names[end - 1] == "":
+        end -= 1
+    return names[:end]
 
 
 def check_column_names(header: list[str], path, line: int, *, why_empty: str = "",
@@ -241,9 +318,9 @@ def _separator_hint(header: list[str]) -> str:
     return ""
 
 
-def _parse_body(body: list[str], header, meta_idx, probe_idx, path):
-    line_numbers = [i + 2 for i, line in enumerate(body) if line.strip()]
-    rows = [line for line in body if line.strip()]
+def _parse_body(body: list[str], header, meta_idx, probe_idx, path, skipped: int = 0):
+    line_numbers = [i + 2 + skipped for i, line in enumerate(body) if not blank(line)]
+    rows = [line for line in body if not blank(line)]
     simple = meta_idx == (0, 1) and not any('"' in line for line in rows)
     if simple:
         try:
@@ -387,6 +464,22 @@ def open_quote(line: str, delimiter: str) -> bool:
     return quoted
 
 
+#: A number written with a comma: a decimal one (7,5) or thousands separators (1,234.5).
+COMMA_NUMBER = re.compile(r"[-+]?\d[\d.]*,[\d,.]*\d")
+
+
+def _refuse_spreadsheet_errors(labels: list[str], column: str, line_numbers, path) -> None:
+    """Refuse a sample id or type that is a spreadsheet's error value ('#VALUE!').
+
+    It read as a class of its own (type '#VALUE!'), without a word.
+    """
+    if SPREADSHEET_ERRORS.isdisjoint(labels):
+        return
+    i = next(i for i, label in enumerate(labels) if label in SPREADSHEET_ERRORS)
+    msg = f"{path}, line {line_numbers[i]}, column {column!r}: {labels[i]!r} is {SPREADSHEET_ERROR_HINT}"  # noqa: E501
+    raise InputError(msg)
+
+
 def _to_float(cell: str, path, lineno: int, column: str) -> float:
     # Python's float reads '1_000' as 1000 (PEP 515) and digits of any script ('\u0661\u0662',
     # full-width '\uff11\uff12'): a CSV means neither, and GEO readers (pandas) refuse them.
@@ -399,7 +492,13 @@ def _to_float(cell: str, path, lineno: int, column: str) -> float:
             pass
     if cell.strip() in NA_TOKENS:
         return np.nan
-    hint = "" if ascii_digits or not _is_float(cell) else " (digits must be ASCII 0-9)"
+    if cell.strip() in SPREADSHEET_ERRORS:
+        hint = f" ({SPREADSHEET_ERROR_HINT})"
+    elif COMMA_NUMBER.fullmatch(cell.strip()):
+        hint = (" (a decimal comma or a thousands separator, as a spreadsheet's number "
+                "format writes them? a CuMiDa CSV writes plain numbers, 1234.5)")
+    else:
+        hint = "" if ascii_digits or not _is_float(cell) else " (digits must be ASCII 0-9)"
     msg = f"{path}, line {lineno}, column {column!r}: value {cell!r} is not a number{hint}"
     raise InputError(msg)
 

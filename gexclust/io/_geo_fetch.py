@@ -204,7 +204,16 @@ def _incomplete(text: bytes) -> str | None:
     if rows is not None and int(rows.group(1)) > 0:
         return (f"the record announces {int(rows.group(1))} data rows "
                 "(!Sample_data_row_count) but has no data table")
+    if rows is None and not EXTERNAL_TABLE.search(text):
+        # GEO writes the row count in every sample's header, before its table: cut before
+        # that line, the record was cached as verified, and read_soft then refused it
+        return ("the record ends in its header, before '!Sample_data_row_count' and its "
+                "data table")
     return None
+
+
+#: A sample whose values are in a file of their own, named in its header (no table follows).
+EXTERNAL_TABLE = re.compile(rb"^!sample_table\s*=", re.MULTILINE)
 
 
 def fetch_geo(

@@ -116,7 +116,7 @@ def read_soft(
             raise InputError(msg)
         return {gpl: adata} if platform == "all" else adata
     samples = with_tables([r for r in records if r.kind == "SAMPLE"], path, records)
-    _warn_absent_samples(records, path)
+    _refuse_absent_samples(records, path)
     by_platform: dict[str, list[SoftRecord]] = {}
     for sample in samples:
         by_platform.setdefault(sample.first("Sample_platform_id", "unknown"), []).append(sample)
@@ -167,11 +167,12 @@ def with_tables(samples: list[SoftRecord], path, records: list[SoftRecord]) -> l
     raise InputError(msg)
 
 
-def _warn_absent_samples(records: list[SoftRecord], path) -> None:
-    """Warn when the series lists samples that have no record in the file.
+def _refuse_absent_samples(records: list[SoftRecord], path) -> None:
+    """Refuse a family SOFT whose series lists samples that have no record in the file.
 
-    GEO's family SOFT holds every sample the series lists; a file cut short right after a
-    record's end reads without any other error, as a series of fewer samples.
+    GEO's family SOFT holds every sample its series lists (``!Series_sample_id``): a file
+    cut short right after a record's end reads without any other sign, as a series of
+    fewer samples (GSE781's cut after its 5th sample table: 3 GPL96 samples of 17).
     """
     series = next((r for r in records if r.kind == "SERIES"), None)
     if series is None:
@@ -181,8 +182,11 @@ def _warn_absent_samples(records: list[SoftRecord], path) -> None:
     absent = [a for a in listed if a and a not in present]
     if absent:
         shown = ", ".join(absent[:3]) + (", ..." if len(absent) > 3 else "")
-        logger.warning("%s: series %s lists %d sample(s) with no record in this file (%s); "
-                       "is the file cut short?", path, series.accession, len(absent), shown)
+        msg = (f"{path}: series {series.accession} (line {series.line}) lists {len(absent)} "
+               f"sample(s) with no record in this file ({shown}), where GEO's family SOFT "
+               "holds them all: the file is cut short; download it again (or, if the "
+               "samples were taken out on purpose, take out their !Series_sample_id lines)")
+        raise InputError(msg)
 
 
 def _refuse_tableless_platform(records: list[SoftRecord], platform: str, path) -> None:
@@ -428,6 +432,9 @@ def _matrix_header(scanner: LineScanner, path):
         elif line:
             msg = f"{path}, line {scanner.lineno}: expected a '!Series_' or '!Sample_' header line, found {line[:40]!r}"  # noqa: E501
             raise InputError(msg)
+    if meta or sample_meta:  # a series matrix's header, which GEO always follows with its table
+        msg = f"{path}, line {scanner.lineno}: the file ends in the series matrix header, before '!series_matrix_table_begin' and the data table: it is cut short; download it again"  # noqa: E501
+        raise InputError(msg)
     msg = f"{path}: no '!series_matrix_table_begin' line; not a GEO series matrix (or truncated)"
     raise InputError(msg)
 

@@ -54,6 +54,9 @@ class SoftRecord:
     digest: tuple[int, int] | None = None  # (size, CRC-32) of the table rows, as read
     #: For a second ``^KIND = accession`` line: the record it repeats (see :func:`resolve_repeat`).
     repeat_of: SoftRecord | None = None
+    #: For a second copy of a whole record (files joined with ``cat``): the first copy, the
+    #: one read, which this copy is compared with once it has ended.
+    copy_of: SoftRecord | None = None
 
     def first(self, key: str, default: str = "") -> str:
         """The first value of attribute ``key`` (e.g. ``'Sample_title'``)."""
@@ -183,7 +186,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     Real downloads are accepted as they come: CRLF line ends, a byte-order mark, whitespace
     around markers and values, blank lines, a ``^KIND = accession`` line written twice (GEO
     repeats ``^DATASET`` just before a GDS table: both parts are one record; a record written
-    twice over is read once, or refused if the two differ: :func:`resolve_repeat`), repeated
+    twice over is read once, or refused if the two differ: :func:`compare_copy`), repeated
     column names (renamed ``NAME.1``, ``NAME.2`` as pandas and GEOparse do) and 2002-era
     records whose table follows the ``#`` column lines without begin/end markers.
     """
@@ -194,6 +197,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     labels: list[tuple[int, str, str]] = []  # (line, key, text) of the samples' labels
     strays: list[tuple[int, str]] = []  # (line, text) of lines that are not SOFT, left out
     repeats: list[str] = []  # records written twice the same (files joined with cat)
+    copies: list[SoftRecord] = []  # second copies of records, compared with the first at the end
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         pending: bytes | None = None
@@ -203,7 +207,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 break
             line = header_text(raw, encodings)
             if line.startswith("^"):
-                resolve_repeat(current, path, repeats)
+                resolve_repeat(current, path, seen, copies)
                 current = _record_of(line, scanner.lineno, path, seen, records)
                 labels.append((scanner.lineno, current.kind, current.accession))
             elif not line:
@@ -232,7 +236,11 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
                 pending = _read_unmarked_table(scanner, current, raw, path)
                 if on_table is not None:
                     on_table(current)
-    resolve_repeat(current, path, repeats)
+    if current is not None:
+        refuse_cut_header(current, _dataset(seen), path, scanner.lineno)
+    resolve_repeat(current, path, seen, copies)
+    for copy in copies:
+        compare_copy(copy, path, repeats)
     if not records:
         msg = f"{path}: no SOFT records found; expected lines starting with '^'"
         raise InputError(msg)
@@ -250,6 +258,40 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     return records
 
 
+#: Where the header of a record GEO follows with a data table states its number of rows.
+ROW_COUNTS = {"SAMPLE": "Sample_data_row_count", "PLATFORM": "Platform_data_row_count",
+              "DATASET": "dataset_feature_count"}
+
+
+def refuse_cut_header(last: SoftRecord, dataset: SoftRecord | None, path, lineno: int) -> None:
+    """Refuse a file that ends in the header of a record GEO follows with its data table.
+
+    GEO writes a sample's, platform's or dataset's table right after its header lines (a
+    GDS's after its ``^SUBSET`` records), and ends every download with a record: a file
+    that ends before that table, or in the ``^DATABASE`` record heading a download, was cut
+    at a line end. Nothing else showed it: a family SOFT read as a series of one sample
+    fewer, with a warning of a sample 'without a data table'. A header that says there is
+    no table (``!Sample_data_row_count = 0``, a sequencing platform's; ``!Sample_table``
+    naming an external file) ends a file as it is. ``lineno`` is the file's last line.
+    """
+    if last.kind == "DATABASE":
+        msg = f"{path}, line {lineno}: the file ends in the ^DATABASE record that heads a GEO download (line {last.line}), before any series, platform, sample or dataset: it is cut short; download it again"  # noqa: E501
+        raise InputError(msg)
+    record = dataset if last.kind == "SUBSET" and dataset is not None else last
+    if record.kind not in ROW_COUNTS or record.header is not None:
+        return
+    earlier = record.repeat_of or record.copy_of
+    if earlier is not None and earlier.header is not None:
+        return  # a second copy of a record read whole: told by the comparison of the two
+    meta = {**(earlier.meta if earlier else {}), **record.meta}
+    rows = (meta.get(ROW_COUNTS[record.kind]) or [""])[0]
+    if rows == "0" or meta.get("Sample_table"):
+        return
+    stated = f" of {rows} rows (!{ROW_COUNTS[record.kind]})" if rows else ""
+    msg = f"{path}, line {lineno}: the file ends in the header of {record.kind} {record.accession} (line {record.line}), before its data table{stated}: it is cut short; download it again"  # noqa: E501
+    raise InputError(msg)
+
+
 def _record_of(line: str, lineno: int, path, seen: dict, records: list) -> SoftRecord:
     """The record a ``^KIND = accession`` line opens, or continues when it was seen before."""
     kind, _, accession = line[1:].partition("=")
@@ -257,43 +299,58 @@ def _record_of(line: str, lineno: int, path, seen: dict, records: list) -> SoftR
     if kind not in ENTITY_KINDS:
         msg = f"{path}, line {lineno}: unknown SOFT record type {kind!r}; expected one of {', '.join(ENTITY_KINDS)}"  # noqa: E501
         raise InputError(msg)
-    record = seen.get((kind, accession))
+    record = seen.get((kind, accession))  # the latest copy of the record
     if record is None:
         record = SoftRecord(kind=kind, accession=accession, line=lineno)
         seen[kind, accession] = record
         records.append(record)
         return record
-    # read on its own, then merged, dropped or refused when it ends (resolve_repeat)
+    # read on its own, then merged or taken for a second copy when it ends (resolve_repeat)
     return SoftRecord(kind=kind, accession=accession, line=lineno, repeat_of=record)
 
 
-def resolve_repeat(part: SoftRecord | None, path, repeats: list[str]) -> None:
+def resolve_repeat(part: SoftRecord | None, path, seen: dict, copies: list[SoftRecord]) -> None:
     """Settle a record whose ``^KIND = accession`` line was written before, once it has ended.
 
     GEO writes a GDS's ``^DATASET`` line twice: the attributes, its ``^SUBSET`` records, then
     the line again before the column descriptions and the table. Such a second part, which
-    restates nothing of the first, is merged into it. The same record written twice over
-    (files joined with ``cat``) is read once, and noted in ``repeats`` for one warning a
-    file. Anything else is refused: a merge would join the two parts' values (``tissue:
-    breast; liver``), and GEOparse's and GEOquery's choice, the last part alone, drops the
-    first's without a word. ``^DATABASE`` heads every GEO download and holds nothing read
+    restates nothing of the record so far, is merged into it. Any other is a second copy of
+    the record (files joined with ``cat``: a GDS so joined holds its two parts twice, and
+    the copy's second part is merged into the copy): it is noted in ``copies`` and in
+    ``seen``, and compared with the first copy once the file has been read
+    (:func:`compare_copy`). ``^DATABASE`` heads every GEO download and holds nothing read
     here: a second one is left out.
     """
-    first = part.repeat_of if part is not None else None
-    if first is None or part.kind == "DATABASE":
+    record = part.repeat_of if part is not None else None
+    if record is None or part.kind == "DATABASE":
         return
-    where = f"{part.kind} {part.accession} is written twice, at lines {first.line} and {part.line}"
-    if _same_record(first, part):
+    if _adds_only(record, part):
+        record.meta.update(part.meta)
+        record.columns.update(part.columns)
+        if part.header is not None:
+            record.header, record.body, record.n_rows = part.header, part.body, part.n_rows
+            record.table_line, record.digest = part.table_line, part.digest
+        if record.copy_of is not None:
+            record.body = b""  # a copy is compared by its digest; its values are not read
+        return
+    part.copy_of, part.repeat_of, part.body = record.copy_of or record, None, b""
+    seen[part.kind, part.accession] = part
+    copies.append(part)
+
+
+def compare_copy(copy: SoftRecord, path, repeats: list[str]) -> None:
+    """Read a record written twice once, noting it in ``repeats``, or refuse the two if they differ.
+
+    A merge would join the two copies' values (``tissue: breast; liver``), and GEOparse's
+    and GEOquery's choice, the last copy alone, drops the first's without a word.
+    """
+    first = copy.copy_of
+    where = f"{copy.kind} {copy.accession} is written twice, at lines {first.line} and {copy.line}"
+    if _same_record(first, copy):
         repeats.append(where)
         return
-    if not _adds_only(first, part):
-        msg = f"{path}: {where}, with different content ({_difference(first, part)}); which to read is unknowable: keep one of the two"  # noqa: E501
-        raise InputError(msg)
-    first.meta.update(part.meta)
-    first.columns.update(part.columns)
-    if part.header is not None:
-        first.header, first.body, first.n_rows = part.header, part.body, part.n_rows
-        first.table_line, first.digest = part.table_line, part.digest
+    msg = f"{path}: {where}, with different content ({_difference(first, copy)}); which to read is unknowable: keep one of the two"  # noqa: E501
+    raise InputError(msg)
 
 
 def _same_record(first: SoftRecord, part: SoftRecord) -> bool:

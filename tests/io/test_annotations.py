@@ -538,3 +538,48 @@ def test_an_unknown_key_after_a_separator_line_names_the_headers_line(tmp_path, 
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.io.read_annotations(path, ["GSM100"])
     assert caplog.messages[0].startswith(f"{path}, line 2: column 'b\\u200batch' holds U+200B")
+
+
+@pytest.mark.parametrize("error", ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?"])
+def test_a_spreadsheet_error_value_in_a_sheet_is_refused_naming_line_and_column(error,
+                                                                                tmp_path):
+    # before: read as a label: the ages 50.5, 61.25, 70.0 and one failed formula became a
+    # column of four categories ('50.5', '61.25', ...), no longer numbers, without a word
+    path = tmp_path / "sheet.csv"
+    path.write_text(f"sep=,\r\nid,batch,age\r\nGSM1,b1,50.5\r\nGSM2,b2,{error}\r\n"
+                    "GSM3,b1,61.25\r\nGSM4,b2,70.0\r\n")
+    with pytest.raises(InputError) as caught:
+        gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3", "GSM4"])
+    assert str(caught.value) == (
+        f"{path}, line 4, column 'age': {error!r} is a spreadsheet's error value, left by a "
+        "formula that failed: correct the formula or empty the cell")
+    # emptied, the column is numbers again
+    path.write_text(path.read_text().replace(error, ""))
+    sheet = gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3", "GSM4"])
+    np.testing.assert_array_equal(sheet["age"].to_numpy(), [50.5, np.nan, 61.25, 70.0])
+
+
+@pytest.mark.parametrize(("text", "line", "cell"), [
+    # before: read as categories ('1,050', '61', '72.5'), no longer numbers, without a word
+    ('id,age\r\nGSM1,61\r\nGSM2,"1,050"\r\nGSM3,72.5\r\n', 3, "1,050"),
+    ('id;age\r\nGSM1;61\r\nGSM2;1.050,5\r\nGSM3;72,5\r\n', 3, "1.050,5"),
+])
+def test_numbers_with_thousands_separators_are_refused_naming_the_cell(text, line, cell,
+                                                                       tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3"])
+    assert str(caught.value) == (
+        f"{path}, line {line}, column 'age': {cell!r} is written with a thousands separator, "
+        "in a column of numbers; write the numbers without one (format the cells as plain "
+        "numbers and save again)")
+
+
+def test_labels_with_commas_stay_labels(tmp_path):
+    # a column that is not all numbers keeps '1,050' as a label, as before; so do '1,2'
+    path = tmp_path / "sheet.csv"
+    path.write_text('id,note,lanes\r\nGSM1,"1,050","1,2"\r\nGSM2,abc,3\r\nGSM3,4,4\r\n')
+    sheet = gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3"])
+    assert sheet["note"].tolist() == ["1,050", "abc", "4"]
+    assert sheet["lanes"].tolist() == ["1,2", "3", "4"]

@@ -567,7 +567,9 @@ def test_a_type_read_back_as_missing_is_named_when_written(tmp_path, caplog):
      r"short\.csv, line 3: 2 fields, expected 4 as in the header \(ragged row\)"),
     ("samples,type\nGSM1,AML\nGSM2,PB\n", "noprobes.csv",
      r"noprobes\.csv, line 1: no probe columns after 'samples' and 'type'"),
-    ("samples,type,p1,\nGSM1,AML,1.5,\nGSM2,PB,2.5,\n", "comma.csv",
+    # a trailing comma on every line reads (an empty last column: test_an_excel_export...);
+    # a value under the empty name is refused
+    ("samples,type,p1,\nGSM1,AML,1.5,\nGSM2,PB,2.5,3\n", "comma.csv",
      r"comma\.csv, line 1: column 4 has an empty name; expected a probe id"),
     ('!Series_title\t"x"\n!series_matrix_table_begin\n"ID_REF"\t"GSM1"\n', "GSE1.txt",
      r"GSE1\.txt, line 1: GEO text, not a CuMiDa CSV; .*\(gexclust\.io\.read_series_matrix\)"),
@@ -663,3 +665,87 @@ def test_a_broken_gzip_is_named_as_the_geo_readers_name_it(tmp_path):
     with pytest.raises(InputError, match=r"broken.csv.gz: corrupt or truncated gzip data "
                                          r"\(.*\); download the file again$"):
         gx.io.read_cumida(broken)
+
+
+EXCEL = "samples,type,1007_s_at,1053_at\r\n1,AML,7.5,8.25\r\n2,PB,6.0,5.5\r\n"
+
+
+@pytest.mark.parametrize("text", [
+    # before: "line 1: no column 'samples'; expected 'samples', 'type', then one column per
+    # probe (found: sep=, )": Excel's first line naming the separator, read as the header
+    "sep=,\r\n" + EXCEL,
+    '"sep=,"\r\n' + EXCEL,
+    # before: "line 1: column 5 has an empty name; expected a probe id": Excel writes a comma
+    # for each formatted, empty column on every line
+    EXCEL.replace("\r\n", ",,\r\n"),
+    EXCEL.replace("1053_at\r\n", "1053_at,,\r\n"),  # rows that stop before them
+    # before: "line 4: empty sample id in column 'samples'": rows of empty cells that a
+    # spreadsheet writes for formatted, empty rows
+    EXCEL + ",,,\r\n,,,\r\n",
+])
+def test_an_excel_export_reads_as_the_plain_csv(text, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # Excel's 'CSV UTF-8' starts with a BOM
+    adata = gx.io.read_cumida(path, annotate=False)
+    assert adata.obs_names.tolist() == ["1", "2"]
+    assert adata.obs["type"].tolist() == ["AML", "PB"]
+    assert adata.var_names.tolist() == ["1007_s_at", "1053_at"]
+    np.testing.assert_array_equal(adata.X, [[7.5, 8.25], [6.0, 5.5]])
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # the line numbers count Excel's 'sep=,' line
+    ("sep=,\n" + EXCEL.replace("6.0", "6,0"), "line 4: 5 fields, expected 4 as in the header "
+     "(ragged row)"),
+    ("sep=,\n" + EXCEL.replace("6.0", "six"), "line 4, column '1007_s_at': value 'six' is not "
+     "a number"),
+    ("sep=,\n" + EXCEL.replace("1053_at", "1007_s_at"), "line 2: duplicate column "
+     "'1007_s_at' (columns 3 and 4); probe ids must be unique"),
+    # another separator named there: the file is not a CuMiDa CSV as written
+    ("sep=;\nsamples;type;1007_s_at\n1;AML;7,5\n", "line 1: 'sep=;': the file is separated by "
+     "semicolons, not commas as a CuMiDa CSV is; save it as CSV with commas"),
+    # a value in an empty-named column is no trailing empty column
+    (EXCEL.replace("\r\n", ",,\r\n").replace("5.5,,", "5.5,3.2,"),
+     "line 1: column 5 has an empty name; expected a probe id"),
+])
+def test_excel_exports_that_cannot_read_name_the_line(text, said, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        gx.io.read_cumida(path, annotate=False)
+    assert str(caught.value) == f"{path}, {said}"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # before: "value '#DIV/0!' is not a number", as if a typo
+    (EXCEL.replace("6.0", "#DIV/0!"), "line 3, column '1007_s_at': value '#DIV/0!' is not a "
+     "number (a spreadsheet's error value, left by a formula that failed: correct the "
+     "formula or empty the cell)"),
+    # before: read as a class of its own, type '#VALUE!', without a word
+    (EXCEL.replace("PB", "#VALUE!"), "line 3, column 'type': '#VALUE!' is a spreadsheet's "
+     "error value, left by a formula that failed: correct the formula or empty the cell"),
+])
+def test_a_spreadsheet_error_value_is_named_as_one(text, said, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        gx.io.read_cumida(path, annotate=False)
+    assert str(caught.value) == f"{path}, {said}"
+    # '#N/A' is a missing value, as pandas and R read it
+    path.write_text(EXCEL.replace("6.0", "#N/A"))
+    adata = gx.io.read_cumida(path, annotate=False, missing="drop")
+    assert adata.var_names.tolist() == ["1053_at"]
+
+
+@pytest.mark.parametrize("cell", ["7,5", "1,234.5", "1.234,5"])
+def test_a_number_written_with_a_comma_says_why_it_is_none(cell, tmp_path):
+    # before: "value '7,5' is not a number", as for a typo, of a European export's decimal
+    # comma or a number format's thousands separator (quoted, as Excel writes them)
+    path = tmp_path / "excel.csv"
+    path.write_text(EXCEL.replace("6.0", f'"{cell}"'))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_cumida(path, annotate=False)
+    assert str(caught.value) == (
+        f"{path}, line 3, column '1007_s_at': value {cell!r} is not a number (a decimal comma "
+        "or a thousands separator, as a spreadsheet's number format writes them? a CuMiDa CSV "
+        "writes plain numbers, 1234.5)")

@@ -140,7 +140,10 @@ def test_repeated_platform_columns_are_renamed_like_pandas(tmp_path):
 
 def test_samples_without_tables_are_left_out_with_a_warning(tmp_path, caplog):
     text = FAMILY.replace("!Series_sample_id = GSM2\n", "!Series_sample_id = GSM2\n!Series_sample_id = GSM3\n")  # noqa: E501
-    text += "^SAMPLE = GSM3\n!Sample_title = no data\n!Sample_platform_id = GPL1\n"
+    # as GEO writes a sample without a table (GSM2795971): its header says it has no rows;
+    # a sample ending the file without that line is a file cut short (test_cut_short)
+    text += ("^SAMPLE = GSM3\n!Sample_title = no data\n!Sample_platform_id = GPL1\n"
+             "!Sample_data_row_count = 0\n")
     path = tmp_path / "GSE1_family.soft"
     path.write_text(text)
     with caplog.at_level(logging.WARNING, logger="gexclust"):
@@ -555,3 +558,52 @@ def test_a_family_file_written_twice_over_gives_one_warning(tmp_path, caplog):
     clean = gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
     np.testing.assert_array_equal(adata.X, clean.X)
     assert adata.obs.equals(clean.obs)
+
+
+def _gds_text() -> bytes:
+    return gzip.decompress(shared_file("peers/dash-bio/GDS5373.soft.gz").read_bytes())
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_gds_joined_to_itself_reads_once_with_one_warning(gz, tmp_path, caplog):
+    # before: 'DATASET GDS5373 is written twice, at lines 7 and 54725, with different
+    # content (#ID_REF only in the one at line 7); which to read is unknowable', of a file
+    # holding GDS5373.soft twice over: GEO writes a GDS's ^DATASET line twice (attributes,
+    # then columns and table), and the copy's first part was compared with both parts joined
+    data = _gds_text()
+    path = tmp_path / ("GDS5373.soft" + (".gz" if gz else ""))
+    path.write_bytes(gzip.compress(data) * 2 if gz else data * 2)  # cat of two .gz files
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    said = [r.getMessage() for r in caplog.records if "written twice" in r.getMessage()]
+    n_lines = data.count(b"\n")
+    assert said == [f"{path}: DATASET GDS5373 is written twice, at lines 7 and {n_lines + 7}, "
+                    "the same both times; read once; 2 more record(s) written twice the same, "
+                    "read once"]
+    clean = gx.io.read_soft(shared_file("peers/dash-bio/GDS5373.soft.gz"))
+    np.testing.assert_array_equal(adata.X, clean.X)
+    assert adata.obs.equals(clean.obs)
+    assert adata.var.equals(clean.var)
+
+
+@pytest.mark.parametrize(("change", "what"), [
+    (lambda d: d.replace(b"1007_s_at\tMIR4640\t24.8302", b"1007_s_at\tMIR4640\t99.8302"),
+     "DATASET GDS5373 is written twice, at lines 7 and 54725, with different content (their "
+     "data tables, at lines 42 and 54760, differ)"),
+    (lambda d: d.replace(b"!dataset_title = miR-221", b"!dataset_title = miR-222"),
+     "DATASET GDS5373 is written twice, at lines 7 and 54725, with different content "
+     "(!dataset_title: 'miR-221 expression effect on prostate...' against 'miR-222 expression "
+     "effect on prostate...')"),
+    (lambda d: d.replace(b"!subset_sample_id = GSM1110879,GSM1110880",
+                         b"!subset_sample_id = GSM1110879"),
+     "SUBSET GDS5373_1 is written twice, at lines 24 and 54742, with different content "
+     "(!subset_sample_id: 'GSM1110879,GSM1110880' against 'GSM1110879')"),
+])
+def test_a_gds_joined_to_another_version_of_itself_is_refused(change, what, tmp_path):
+    data = _gds_text()
+    path = tmp_path / "GDS5373.soft"
+    path.write_bytes(data + change(data))
+    with pytest.raises(InputError) as caught:
+        gx.io.read_soft(path)
+    assert str(caught.value) == (f"{path}: {what}; which to read is unknowable: keep one of "
+                                 "the two")

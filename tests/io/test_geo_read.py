@@ -423,26 +423,26 @@ def test_rows_follow_samples_whatever_their_table_layout(tmp_path):
     assert adata.var["gene_symbol"].tolist() == ["A", "B"]
 
 
-def test_a_family_soft_cut_at_a_record_boundary_warns_of_the_samples_it_lacks(tmp_path, caplog):
+def test_a_family_soft_cut_at_a_record_boundary_is_refused(tmp_path):
     """GSE781's family SOFT cut after its 5th sample table: every record left is complete.
 
-    Before: read as a series of 3 GPL96 samples without a word (the series record lists 34),
-    and ``gexclust run`` clustered them.
+    Before a2b2ff4: read as a series of 3 GPL96 samples without a word (the series record
+    lists 34), and ``gexclust run`` clustered them; then with a warning ('is the file cut
+    short?'), the 3 samples still read. GEO's family SOFT holds every sample it lists.
     """
     with gzip.open(shared_file("GSE781_family.soft.gz"), "rt", encoding="utf-8") as fh:
         lines = fh.read().split("\n")
     ends = [i for i, line in enumerate(lines) if line.startswith("!sample_table_end")]
     cut = tmp_path / "cut.soft"
     cut.write_text("\n".join(lines[: ends[4] + 1]) + "\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="gexclust"):
-        adata = gx.io.read_soft(cut, platform="GPL96")
-    assert adata.n_obs == 3
-    assert (f"{cut}: series GSE781 lists 29 sample(s) with no record in this file "
-            "(GSM11827, GSM11830, GSM11832, ...); is the file cut short?") in caplog.text
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="gexclust"):
-        gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96")
-    assert "no record in this file" not in caplog.text
+    with pytest.raises(InputError) as caught:
+        gx.io.read_soft(cut, platform="GPL96")
+    assert str(caught.value) == (
+        f"{cut}: series GSE781 (line 6) lists 29 sample(s) with no record in this file "
+        "(GSM11827, GSM11830, GSM11832, ...), where GEO's family SOFT holds them all: the file "
+        "is cut short; download it again (or, if the samples were taken out on purpose, take "
+        "out their !Series_sample_id lines)")
+    assert gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96").n_obs == 17
 
 
 def test_an_annotation_table_of_another_platform_is_not_applied_silently(caplog):
