@@ -113,7 +113,10 @@ def draw_choose_k(spec: ChooseKSpec, *, figsize=(10.0, 3.4), show: bool | None =
                     label="one cloud (rotated copies)")
             ax.legend(fontsize=7, frameon=False)
         ax.axvline(spec.k, color="#d62728", lw=1, ls=":")
-        ax.set_title(title, fontsize=9)
+        # y=1 pins the title where matplotlib puts it here anyway; unpinned, every draw lays
+        # out all y tick labels to see whether it must rise above ticks on top (there are
+        # none) or the y axis' offset text ('1e6', at the top left; the title is centred)
+        ax.set_title(title, fontsize=9, y=1.0)
         ax.set_xlabel("k (clusters)", fontsize=8)
         ax.set_ylabel(ylabel, fontsize=8)
         ax.set_xticks(ks)

@@ -18,14 +18,16 @@ import numpy as np
 from scipy.cluster.hierarchy import is_valid_linkage
 
 
-def tree_cuts(Z: np.ndarray, ks: Sequence[int]) -> np.ndarray:
+def tree_cuts(Z: np.ndarray, ks: Sequence[int], *, check: bool = True) -> np.ndarray:
     """The cuts of :func:`gexclust.tl.cut` (``n_clusters=k``) for each ``k`` in ``ks``.
 
     By height (:func:`cuts_by_height`); a tree with inversions has no height between its
     clusters, so it is cut by merge order (:func:`cuts_by_merge_order`), as R's ``cutree(k=)``.
     The tree is checked first (scipy's ``is_valid_linkage``): it may have been edited since.
+    ``check=False`` skips that for a tree the caller has just made with scipy's ``linkage``.
     """
-    is_valid_linkage(Z, throw=True, name="Z")
+    if check:
+        is_valid_linkage(Z, throw=True, name="Z")
     if count_inversions(Z):
         return cuts_by_merge_order(Z, ks)
     return cuts_by_height(Z, ks)

@@ -121,3 +121,10 @@ def test_an_edited_tree_is_refused_as_scipy_refuses_it():
     Z[2, 0] = 17  # a cluster used before it is formed
     with pytest.raises(ValueError, match="uses non-singleton cluster before it is formed"):
         tree_cuts(Z, [3])
+
+
+def test_check_false_cuts_a_fresh_tree_as_the_checked_call_does():
+    """choose_k's rotated copies skip scipy's validation of the tree linkage has just made."""
+    Z = linkage(np.random.default_rng(5).normal(size=(40, 3)), "ward")
+    ks = range(1, 12)
+    np.testing.assert_array_equal(tree_cuts(Z, ks, check=False), tree_cuts(Z, ks))
