@@ -27,7 +27,9 @@ def named(qualified: str) -> Callable[[F], F]:
     so that every message says which call refused, as ``pl.markers: ...`` did and ``cut: ...``
     or ``scales must be positive numbers`` did not. An :class:`~gexclust._errors.InputError`
     names the file or sheet it is about first, and is left so. The exception is re-raised
-    itself (its type and traceback kept), only its message changed.
+    itself (its type and traceback kept), only its message changed. Python's own refusal of
+    the call reads ``'tl.compare() takes 1 positional argument ...'``, not
+    ``'tl.compare: compare() takes ...'``.
     """
     bare = qualified.split(".", 1)[1] + ": "
 
@@ -37,7 +39,7 @@ def named(qualified: str) -> Callable[[F], F]:
             try:
                 return func(*args, **kwargs)
             except (ValueError, KeyError, TypeError) as err:
-                _name(err, qualified, bare)
+                _name(err, qualified, bare, called=f"{func.__name__}() ")
                 raise
 
         return wrapper  # type: ignore[return-value]
@@ -45,12 +47,23 @@ def named(qualified: str) -> Callable[[F], F]:
     return decorate
 
 
-def _name(err: Exception, qualified: str, bare: str) -> None:
-    """Start ``err``'s message with ``qualified`` unless it names a public function already."""
+def _name(err: Exception, qualified: str, bare: str, *, called: str) -> None:
+    """Start ``err``'s message with ``qualified`` unless it names a public function already.
+
+    Only where the message is ``args[0]``: a ``UnicodeError``'s first argument is the codec,
+    which its message reads from fields of its own, so the name would change the codec only;
+    a ``KeyError`` of one word is the key a lookup missed (``KeyError('method')``), which
+    ``'pl.dendrogram: method'`` would rename.
+    """
     if isinstance(err, InputError) or not err.args or not isinstance(err.args[0], str):
         return
     text = err.args[0]
-    if _QUALIFIED.match(text):
+    if _QUALIFIED.match(text) or isinstance(err, UnicodeError):
         return
-    text = text.removeprefix(bare)
-    err.args = (f"{qualified}: {text}", *err.args[1:])
+    if isinstance(err, KeyError) and len(text.split()) == 1:
+        return
+    if isinstance(err, TypeError) and text.startswith(called):  # Python refused the call
+        renamed = f"{qualified}() {text.removeprefix(called)}"
+    else:
+        renamed = f"{qualified}: {text.removeprefix(bare)}"
+    err.args = (renamed, *err.args[1:])

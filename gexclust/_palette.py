@@ -153,12 +153,16 @@ def set_cluster_colors(adata: AnnData, key: str, n: int, *,
     """
     colours = adata.uns.get(f"{key}_colors")
     if colours is None or isinstance(colours, str) or len(colours) != n:
-        if matching is None or matching == key or matching not in adata.obs:
-            adata.uns[f"{key}_colors"] = new_cluster_colours(adata, key, n)
-        else:
-            avoid = annotation_colours(adata, [k for k in TYPE_COLUMNS if k != key])
-            adata.uns[f"{key}_colors"] = matched_palette(
-                adata, label_codes(adata.obs[key]), n, matching=matching, avoid=avoid)
+        adata.uns[f"{key}_colors"] = _new_colours(adata, key, n, matching=matching)
+
+
+def _new_colours(adata: AnnData, key: str, n: int, *, matching: str | None) -> list[str]:
+    """New colours of the ``n`` clusters in ``.obs[key]``, matched to ``matching``'s if given."""
+    if matching is None or matching == key or matching not in adata.obs:
+        return new_cluster_colours(adata, key, n)
+    avoid = annotation_colours(adata, [k for k in TYPE_COLUMNS if k != key])
+    return matched_palette(adata, label_codes(adata.obs[key]), n, matching=matching,
+                           avoid=avoid)
 
 
 def matched_palette(adata: AnnData, codes: np.ndarray, n: int, *, matching: str,
@@ -205,7 +209,8 @@ def is_our_clustering(adata: AnnData, key: str) -> bool:
 
     These record their result in ``.uns[key]`` (``n_clusters_found``; ``best_k``), which
     survives an h5ad file and subsetting. Only their columns get cluster colours (Dark2 first,
-    away from the types'); every other column, the user's or scanpy's (``leiden``, whose
+    away from the types'; a consensus's classes matched to ``.obs['cluster']``, see
+    :func:`matched_palette`); every other column, the user's or scanpy's (``leiden``, whose
     record has neither), gets the category palette scanpy gives it, whichever figure draws
     it and in what role (groups, colour bar, branches).
     """
@@ -266,8 +271,13 @@ def _category_colours(adata: AnnData, key: str, frame: pd.DataFrame) -> list[str
         return stored
     blank = blank_categories(categories)
     n_named = int((~blank).sum())
-    clusters = is_our_clustering(adata, key)
-    named = iter(new_cluster_colours(adata, key, n_named) if clusters else palette(n_named))
+    if not is_our_clustering(adata, key):
+        named = iter(palette(n_named))
+    elif "best_k" in adata.uns[key] and not blank.any() and frame.index.equals(adata.obs_names):
+        # a consensus's classes, as tl.consensus picks them: a colour is one group of samples
+        named = iter(_new_colours(adata, key, n_named, matching=CLUSTER_COLUMN))
+    else:
+        named = iter(new_cluster_colours(adata, key, n_named))
     return [MISSING_COLOUR if b else next(named) for b in blank]
 
 

@@ -561,6 +561,46 @@ def test_every_error_starts_with_the_function_as_called(name, tmp_path, monkeypa
     assert not list(tmp_path.iterdir())  # nothing written
 
 
+def test_a_unicode_error_passes_through_the_name_unchanged(tmp_path):
+    # before: a surrogate in a sample name (gx.io.write_cumida) raised UnicodeEncodeError with
+    # args ('io.write_cumida: utf-8', ...): its message reads its fields, not args, so it still
+    # said "'utf-8' codec can't encode ...", but its encoding field was overwritten
+    import pickle
+
+    obs = pd.DataFrame({"type": list("aabb")}, index=["s1", "s2", "s3\udcff", "s4"])
+    adata = ad.AnnData(np.arange(12.0).reshape(4, 3), obs=obs)
+    with pytest.raises(UnicodeEncodeError) as raised:
+        gx.io.write_cumida(adata, tmp_path / "never.csv")
+    assert raised.value.args[0] == "utf-8"
+    assert not list(tmp_path.iterdir())
+    assert pickle.loads(pickle.dumps(raised.value)).args == raised.value.args
+
+
+def test_a_bare_missing_key_is_not_renamed():
+    # before: a tree record without its 'params' (pl.dendrogram) raised KeyError('pl.dendrogram:
+    # method'), as if the key missing were 'pl.dendrogram: method'; a KeyError's argument
+    # that is one word is the key looked up, not a message
+    adata = clustered()
+    del adata.uns["hclust"]["params"]
+    with pytest.raises(KeyError) as raised:
+        gx.pl.dendrogram(adata)
+    assert raised.value.args == ("method",)
+
+
+def test_a_call_python_refuses_names_the_function_once():
+    # before: 'tl.compare: compare() takes 1 positional argument but 3 were given' (the
+    # columns became keyword-only today) and 'tl.hclust: hclust() got an unexpected keyword
+    # argument 'methd''
+    adata = clustered()
+    with pytest.raises(TypeError) as positional:
+        gx.tl.compare(adata, "type", "cluster")
+    assert positional.value.args[0] == (
+        "tl.compare() takes 1 positional argument but 3 were given")
+    with pytest.raises(TypeError) as typo:
+        gx.tl.hclust(adata, methd="ward")
+    assert typo.value.args[0] == "tl.hclust() got an unexpected keyword argument 'methd'"
+
+
 def test_every_public_function_is_in_the_error_test():
     # a new public function gets its line in REFUSED (io's readers name the file first)
     import importlib

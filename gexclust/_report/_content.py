@@ -327,9 +327,10 @@ def _agreement_sentence(ctx: _Context) -> str:
 def _pure_by_size(ctx: _Context) -> str:
     """The clusters whose purity says nothing: a sample alone (or two) is one type by itself.
 
-    Golub cut into 20 clusters was 'pure' because 15 of them held 1 or 2 samples.
+    Golub cut into 20 clusters was 'pure' because 15 of them held 1 or 2 samples. A pair of
+    two types is not pure at all, and is not counted.
     """
-    tiny = [c for c in ctx.clusters if c.size <= 2]
+    tiny = [c for c in ctx.clusters if c.size <= 2 and c.purity == 1.0]
     if not tiny:
         return ""
     if len(tiny) == 1:
@@ -830,11 +831,17 @@ def consensus_share(share: float) -> str:
     """A cluster's mean consensus as a percentage, on the right side of :data:`PAC_HIGH`.
 
     Rounded to whole percents, Golub's cluster 1 at 0.902 read '90%' and was not named among
-    the limits, which name clusters 'at 90% or less': near that level one decimal is shown.
+    the limits, which name clusters 'at 90% or less': near that level as many decimals are
+    shown as tell the side (0.9004 is '90.04%', not '90.0%'), and a share closer than that
+    says its side in words.
     """
-    if pct(share) == pct(PAC_HIGH) and share != PAC_HIGH:
-        return f"{100 * share:.1f}%"
-    return pct(share)
+    if pct(share) != pct(PAC_HIGH) or share == PAC_HIGH:
+        return pct(share)
+    for decimals in (1, 2, 3):
+        shown = round(100 * share, decimals)
+        if shown != round(100 * PAC_HIGH, decimals):
+            return f"{shown:.{decimals}f}%"
+    return f"just {'above' if share > PAC_HIGH else 'below'} {pct(PAC_HIGH)}"
 
 
 def _unstable_clusters(ctx: _Context) -> str | None:

@@ -242,7 +242,8 @@ def _parse(text: str, path) -> tuple[int, list[str], list[list[str]], list[int],
         msg = f"{path}: file is empty; expected a header line naming the columns"
         raise InputError(msg)
     skipped = 0
-    if hint := SEPARATOR_HINT.fullmatch(lines[0].strip()):  # Excel's 'sep=;' first line
+    # Excel's 'sep=;' first line; not strip(), which took the tab of 'sep=<tab>'
+    if hint := SEPARATOR_HINT.fullmatch(lines[0].strip(" \r\n")):
         delimiter, skipped = hint.group(1), 1
     else:
         delimiter = _delimiter(lines[0])

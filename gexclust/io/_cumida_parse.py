@@ -178,12 +178,13 @@ def _separator_line(lines: list[str], path) -> int:
     It was read as the header: "no column 'samples' (found: sep=, )". A CuMiDa CSV is
     comma-separated: another separator named there is refused, naming it.
     """
-    hint = SEPARATOR_LINE.fullmatch(lines[0].strip()) if lines else None
+    first = lines[0].strip(" \r\n") if lines else ""  # not strip(): 'sep=<tab>' keeps its tab
+    hint = SEPARATOR_LINE.fullmatch(first)
     if hint is None:
         return 0
     if hint.group(1) != ",":
         name = {";": "semicolons", "\t": "tabs"}.get(hint.group(1), repr(hint.group(1)))
-        msg = (f"{path}, line 1: {lines[0].strip()!r}: the file is separated by {name}, not "
+        msg = (f"{path}, line 1: {first!r}: the file is separated by {name}, not "
                "commas as a CuMiDa CSV is; save it as CSV with commas")
         raise InputError(msg)
     del lines[0]

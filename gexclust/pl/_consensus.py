@@ -33,7 +33,8 @@ def consensus(
     Left: the consensus matrix at ``k`` (white 0 to dark blue 1), samples ordered by the tree
     of 1 - consensus, with the consensus classes as a colour bar (at the recommended k in the
     colours of ``.obs[key]``, as every figure draws that column, whatever the order or names
-    of its categories; at another k Dark2).
+    of its categories; at another k, a class that is one of ``.obs['cluster']``'s clusters in
+    that cluster's colour and the others in colours of their own).
     Right: the CDF of the consensus values for every k (a clean split is a step at 0 and 1)
     and PAC per k, with the recommended k marked. The figure grows with the samples, which
     are named, up to 200; beyond, it stays at that size without names. A result computed on

@@ -583,3 +583,14 @@ def test_labels_with_commas_stay_labels(tmp_path):
     sheet = gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3"])
     assert sheet["note"].tolist() == ["1,050", "abc", "4"]
     assert sheet["lanes"].tolist() == ["1,2", "3", "4"]
+
+
+def test_a_tab_separator_line_is_honoured(tmp_path):
+    # before: Excel's 'sep=<tab>' first line lost its tab to strip(), so it was read as the
+    # header ('sep=' and an empty name) instead of naming the separator as 'sep=;' does
+    obs_names = pd.Index(["GSM100", "GSM101", "GSM102"])
+    sheet = tmp_path / "tabs.txt"
+    sheet.write_text("sep=\t\nsample\tbatch\n" + "".join(f"{s}\tb{i % 2}\n"
+                                                         for i, s in enumerate(obs_names)))
+    df = gx.io.read_annotations(sheet, obs_names)
+    assert df["batch"].tolist() == ["b0", "b1", "b0"]

@@ -749,3 +749,15 @@ def test_a_number_written_with_a_comma_says_why_it_is_none(cell, tmp_path):
         f"{path}, line 3, column '1007_s_at': value {cell!r} is not a number (a decimal comma "
         "or a thousands separator, as a spreadsheet's number format writes them? a CuMiDa CSV "
         "writes plain numbers, 1234.5)")
+
+
+def test_a_tab_separator_line_is_named_as_the_others_are(tmp_path):
+    # before: Excel's 'sep=<tab>' first line lost its tab to strip() and was read as the
+    # header: "line 1: no column 'samples'; ... (found: sep=)", where 'sep=;' says the file is
+    # separated by semicolons
+    path = tmp_path / "tabs.csv"
+    path.write_text("sep=\t\nsamples\ttype\t1007_s_at\n1\tAML\t7.5\n")
+    with pytest.raises(InputError) as caught:
+        gx.io.read_cumida(path, annotate=False)
+    assert str(caught.value) == (f"{path}, line 1: 'sep=\\t': the file is separated by tabs, "
+                                 "not commas as a CuMiDa CSV is; save it as CSV with commas")

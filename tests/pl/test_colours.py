@@ -401,3 +401,20 @@ def test_pl_consensus_colours_follow_the_category_after_reordering_or_renaming()
                 for j in range(1, 5)] == expected
     # another k's classes are no column: Dark2 in order, as before
     assert consensus_bar_colours(gx.pl.consensus(adata, k=2), 2) == ["#1b9e77", "#d95f02"]
+
+
+def test_consensus_colours_picked_again_by_a_figure_are_those_tl_consensus_picks():
+    # before: with .uns['consensus_colors'] gone, a figure of .obs['consensus'] picked Dark2
+    # away from the types, ['#1b9e77', '#e7298a', '#e6ab02'], where tl.consensus had picked
+    # ['#1b9e77', '#e6ab02', '#a6761d']: class 2, half of cluster 2, took cluster 2's pink,
+    # the one colour for two groups of samples that tl.consensus's matching is there to avoid
+    adata = make_planted()  # three groups of 8
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=2)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=20, seed=0, progress=False)
+    picked = list(adata.uns["consensus_colors"])
+    assert picked == ["#1b9e77", "#e6ab02", "#a6761d"]
+    assert list(adata.uns["cluster_colors"]) == ["#1b9e77", "#e7298a"]
+    del adata.uns["consensus_colors"]
+    assert dendrogram_spec(adata, color="consensus").bars[0].colours == picked
+    assert list(adata.uns["consensus_colors"]) == picked

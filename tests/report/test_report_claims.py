@@ -556,6 +556,24 @@ def test_clusters_pure_only_by_their_size_are_said_to_be():
     assert "by their size alone" not in few["overview"]
 
 
+def test_a_mixed_pair_is_not_said_to_be_pure_by_its_size():
+    # before: with one sample of a 2-sample cluster given the other type, the overview said
+    # '9 of them have only 1 or 2 samples, pure by their size alone', counting the mixed pair,
+    # and the next sentence listed the pure clusters without it
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=60)
+    probe = adata.copy()
+    cluster_samples(probe, RunConfig(n_clusters=10))
+    sizes = probe.obs["cluster"].value_counts()
+    assert sorted(sizes.tolist()) == [1, 1, 1, 1, 1, 1, 2, 2, 2, 4]
+    pair = probe.obs_names[probe.obs["cluster"] == sizes[sizes == 2].index[0]]
+    types = adata.obs["type"].astype(str)
+    types[pair[1]] = next(t for t in types.unique() if t != types[pair[0]])
+    adata.obs["type"] = types.astype("category")
+    overview = report_text(adata, n_clusters=10)["overview"]
+    assert ("nearly pure (purity 0.938: each holds mostly one type; 8 of them have only 1 or "
+            "2 samples, pure by their size alone)") in overview
+
+
 def test_a_consensus_share_near_the_ambiguous_level_shows_its_side_of_it():
     # before: gexclust run golub_multtest.csv.gz --consensus 50 said cluster 1's samples were
     # clustered together 'in 90% (cluster 1)' of the resamples (0.902), and the limits, which
@@ -567,6 +585,19 @@ def test_a_consensus_share_near_the_ambiguous_level_shows_its_side_of_it():
     assert consensus_share(0.9) == "90%"
     assert consensus_share(0.88) == "88%"
     assert consensus_share(0.9706) == "97%"
+
+
+def test_a_consensus_share_a_hair_from_the_ambiguous_level_keeps_its_side():
+    # before: 0.9004 read '90.0%' beside limits that name every cluster 'at 90% or less' and
+    # left it out (it is above), the contradiction one decimal was to remove; 0.8996 read
+    # '90.0%' too, named among them
+    from gexclust._report._content import consensus_share
+
+    assert consensus_share(0.9004) == "90.04%"
+    assert consensus_share(0.8996) == "89.96%"
+    assert consensus_share(0.89996) == "89.996%"
+    assert consensus_share(0.9 + 1e-12) == "just above 90%"
+    assert consensus_share(0.9 - 1e-12) == "just below 90%"
 
 
 def test_tied_pac_values_are_named_together_not_as_one_lowest():
