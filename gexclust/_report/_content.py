@@ -335,8 +335,10 @@ def _pure_by_size(ctx: _Context) -> str:
         return ""
     if len(tiny) == 1:
         n = tiny[0].size
-        return f"; one of them has only {n} sample{'s' if n > 1 else ''}, pure by its size alone"
-    return f"; {len(tiny)} of them have only 1 or 2 samples, pure by their size alone"
+        return (f"; one of them has only {n} sample{'s' if n > 1 else ''}, too few for its "
+                "purity to mean much")
+    return (f"; {len(tiny)} of them have only 1 or 2 samples, too few for their purity to "
+            "mean much")
 
 
 def _left_out(ctx: _Context) -> str:

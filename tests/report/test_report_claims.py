@@ -550,10 +550,10 @@ def test_clusters_pure_only_by_their_size_are_said_to_be():
     tiny = int((sizes <= 2).sum())
     assert tiny >= 2
     assert (f"The 10 clusters are pure (purity 1.000: each holds one type only; {tiny} of them "
-            "have only 1 or 2 samples, pure by their size alone) but divide the 2 "
+            "have only 1 or 2 samples, too few for their purity to mean much) but divide the 2 "
             "known") in overview
     few = report_text(make_planted(n_per_group=8, n_groups=2, n_genes=60), n_clusters=3)
-    assert "by their size alone" not in few["overview"]
+    assert "their purity to mean much" not in few["overview"]
 
 
 def test_a_mixed_pair_is_not_said_to_be_pure_by_its_size():
@@ -571,7 +571,7 @@ def test_a_mixed_pair_is_not_said_to_be_pure_by_its_size():
     adata.obs["type"] = types.astype("category")
     overview = report_text(adata, n_clusters=10)["overview"]
     assert ("nearly pure (purity 0.938: each holds mostly one type; 8 of them have only 1 or "
-            "2 samples, pure by their size alone)") in overview
+            "2 samples, too few for their purity to mean much)") in overview
 
 
 def test_a_consensus_share_near_the_ambiguous_level_shows_its_side_of_it():
