@@ -12,6 +12,18 @@ class InputError(ValueError):
     """Bad user input (a file, a column, a value). The message names where and what was expected."""
 
 
+class MissingValuesError(InputError):
+    """Missing values refused under ``missing='error'``; ``n_samples`` is how many the file has.
+
+    ``gexclust run`` reads the count so that a file it cannot cluster anyway (one sample) is
+    refused for that, not sent through ``--missing drop`` first.
+    """
+
+    def __init__(self, message: str, n_samples: int) -> None:
+        super().__init__(message)
+        self.n_samples = n_samples
+
+
 class NoSpaceError(OSError):
     """A full disk or quota, named by the folder being written; ``errno`` is the system's.
 

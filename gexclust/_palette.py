@@ -165,8 +165,8 @@ def _new_colours(adata: AnnData, key: str, n: int, *, matching: str | None) -> l
                            avoid=avoid)
 
 
-def matched_palette(adata: AnnData, codes: np.ndarray, n: int, *, matching: str,
-                    avoid: Sequence[str] = ()) -> list[str]:
+def matched_palette(adata: AnnData, codes: np.ndarray, n: int, *,
+                    matching: str | Sequence[str], avoid: Sequence[str] = ()) -> list[str]:
     """Colours of ``n`` groups (``codes`` 0..n-1, -1 for none) of the samples beside ``matching``.
 
     A colour should mean one group of samples in every figure of a run: consensus classes
@@ -174,26 +174,43 @@ def matched_palette(adata: AnnData, codes: np.ndarray, n: int, *, matching: str,
     of cluster 1 (there the Adeno cluster). So a group that is one of the ``.obs[matching]``
     clusters (it holds most of that cluster's samples, and they are most of its own) takes
     that cluster's colour; the others get :func:`cluster_palette` colours away from
-    ``avoid`` and from every colour of ``matching``.
+    ``avoid`` and from every colour of ``matching``. Several columns are matched in turn,
+    the first first: a group left unmatched by one may match the next, in a colour no
+    group has taken yet.
+    """
+    columns = [matching] if isinstance(matching, str) else list(matching)
+    colours: list[str | None] = [None] * n
+    theirs_all: list[str] = []
+    for column in columns:
+        theirs = _match_groups(adata, codes, n, column, colours)
+        theirs_all += theirs
+    new = iter(cluster_palette(colours.count(None), [*avoid, *theirs_all]))
+    return [colour if colour is not None else next(new) for colour in colours]
+
+
+def _match_groups(adata: AnnData, codes: np.ndarray, n: int, matching: str,
+                  colours: list[str | None]) -> list[str]:
+    """Give each group of ``colours`` still None that is one ``.obs[matching]`` cluster its colour.
+
+    Returns the colours of ``matching`` (none for an absent or numeric column). A colour
+    another group holds already is not given again.
     """
     from ._labels import is_measurement
 
-    column = adata.obs[matching]
-    if is_measurement(column):
-        return cluster_palette(n, avoid)
+    if matching not in adata.obs or is_measurement(adata.obs[matching]):
+        return []
     theirs = annotation_colours(adata, [matching])
-    their_codes = label_codes(column)
+    their_codes = label_codes(adata.obs[matching])
     counts = np.zeros((n, len(theirs)), dtype=int)
     both = (codes >= 0) & (their_codes >= 0)
     np.add.at(counts, (codes[both], their_codes[both]), 1)
-    colours: list[str | None] = [None] * n
     for group, row in enumerate(counts):
         j = int(row.argmax())
         # strict majorities both ways: at most one group can be a given cluster
-        if 2 * row[j] > row.sum() and 2 * row[j] > counts[:, j].sum():
+        if (colours[group] is None and theirs[j] not in colours
+                and 2 * row[j] > row.sum() and 2 * row[j] > counts[:, j].sum()):
             colours[group] = theirs[j]
-    new = iter(cluster_palette(colours.count(None), [*avoid, *theirs]))
-    return [colour if colour is not None else next(new) for colour in colours]
+    return theirs
 
 
 def new_cluster_colours(adata: AnnData, key: str, n: int) -> list[str]:

@@ -37,7 +37,7 @@ def run_command(args) -> int:
     # the output folder is checked (permissions, files in the way) before any real work
     with staged_outdir(Path(args.outdir), force=args.force) as stage:
         progress(f"reading {args.input or 'built-in example (simulated GSE9476)'}")
-        adata, source = _load(args)
+        adata, source = _load_clusterable(args, config.k)
         sheet = _annotate(args, adata)
         check_n_clusters(config.k, adata.n_obs, source=args.input or "the built-in example")
         if args.consensus is not None:  # refused before clustering, not after
@@ -190,6 +190,22 @@ def _n_top(args) -> int | None:
     if args.recipe == "seed" or args.all_genes:
         return None
     return args.n_top_genes if args.n_top_genes is not None else DEFAULT_N_TOP
+
+
+def _load_clusterable(args, k):
+    """:func:`_load`, refusing a file too small to cluster before its missing values.
+
+    GSE16 (one sample, 3 missing values) was refused for its missing values, and after the
+    user passed --missing drop, for its one sample: the first message sent them on a useless
+    step. The sample count comes first when it refuses the file anyway.
+    """
+    from ._errors import MissingValuesError
+
+    try:
+        return _load(args)
+    except MissingValuesError as err:
+        check_n_clusters(k, err.n_samples, source=args.input)
+        raise
 
 
 def _load(args):

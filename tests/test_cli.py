@@ -18,7 +18,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
 import gexclust as gx
-from tests.conftest import SMALL_CSV, fill_the_disk, make_planted, planted_csv
+from tests.conftest import SMALL_CSV, fill_the_disk, make_planted, planted_csv, shared_file
 
 ROOT = Path(__file__).resolve().parents[1]
 # a default run chooses k (--n-clusters auto), so it also draws how: choose_k
@@ -389,6 +389,28 @@ def test_one_sample_is_refused_before_clustering_whatever_the_k(tmp_path):
         lines = [line for line in proc.stderr.splitlines() if not line.startswith("[")]
         assert lines == [f"gexclust: error: {csv} has 1 sample; clustering needs at least 2"]
         assert "clustering 1 samples" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_sample_with_missing_values_is_refused_for_its_one_sample(cli, tmp_path):
+    # before: GSE16 (1 sample, 3 missing values) was refused with "3 missing value(s) ...
+    # Pass missing='drop' (gexclust run --missing drop) ...", and after --missing drop with
+    # "has 1 sample; clustering needs at least 2": the first message was a useless step
+    csv = tmp_path / "one.csv"
+    csv.write_text("samples,type,p1,p2,p3\na,X,1,,3\n")
+    gse16 = shared_file("peers/biopython/GSE16.txt")
+    for path in (csv, gse16):
+        for extra in ((), ("--missing", "drop")):
+            proc = cli("run", path, "-o", tmp_path / "out", *extra, check=False)
+            assert proc.returncode == 1
+            errors = [line for line in proc.stderr.splitlines() if "error:" in line]
+            assert errors == [f"gexclust: error: {path} has 1 sample; clustering needs at least 2"]
+    # two samples: the missing values are the only thing in the way, and are named
+    csv.write_text("samples,type,p1,p2,p3\na,X,1,,3\nb,Y,2,3,4\n")
+    proc = cli("run", csv, "-o", tmp_path / "out", "--n-clusters", "2", check=False)
+    assert proc.returncode == 1
+    assert "1 missing value(s) in 1 probe(s); first at line 2 (sample 'a'), column 'p2'" in (
+        proc.stderr)
     assert not (tmp_path / "out").exists()
 
 

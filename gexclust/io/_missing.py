@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_choice
-from .._errors import InputError
+from .._errors import InputError, MissingValuesError
 from .._logging import logger
 
 POLICIES = ("error", "drop", "impute")
@@ -33,7 +33,7 @@ def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
             "(gexclust run --missing drop) to drop those probes or missing='impute' "
             "(--missing impute) to fill them with the probe mean"
         )
-        raise InputError(msg)
+        raise MissingValuesError(msg, len(samples))
     if policy == "impute":
         all_missing = nan_mask.all(axis=0)
         col_mean = np.nanmean(np.where(all_missing, 0.0, values), axis=0)

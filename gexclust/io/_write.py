@@ -26,7 +26,7 @@ def write_cumida(
     sample_key: str | None = "samples",
     decimals: int | None = None,
 ) -> None:
-    """Write ``adata`` as a CuMiDa CSV: ``samples``, ``type``, then one column per var.
+    r"""Write ``adata`` as a CuMiDa CSV: ``samples``, ``type``, then one column per var.
 
     Fields are quoted where CSV needs it (a type such as ``AML, M2`` or a name with a quote),
     so :func:`~gexclust.io.read_cumida` reads back the same ids, types and values. Repeated
@@ -60,7 +60,9 @@ def write_cumida(
     ------
     ValueError
         If sample ids or probe ids repeat (compared as ``read_cumida`` reads them, without
-        the blanks around them), naming them.
+        the blanks around them), naming them; or if a sample id, type or probe id is not
+        UTF-8 text (a lone surrogate such as ``'\udcff'``), naming it and its column.
+        Nothing is written then.
 
     Examples
     --------
@@ -96,6 +98,8 @@ def write_cumida(
     # not to_numpy(): it turns whole-number types with a missing one (Int64, categories 1, 2)
     # into floats ('1.0'), and pandas' NA answers 't != t' with no truth value
     types = obs_texts(adata.obs[type_key]).tolist()
+    _refuse_unencodable(path, samples=(samples, source), types=(types, f".obs[{type_key!r}]"),
+                        probes=adata.var_names)
     _say_types_read_as_missing(types, path)
     _say_fields_read_back_otherwise(samples, adata.var_names, types, path)
     with atomic_text(path) as fh:
@@ -104,6 +108,41 @@ def write_cumida(
         for i in range(adata.n_obs):
             row = dense(adata.X[i]).ravel()
             writer.writerow([samples[i], types[i], *_format(row, decimals)])
+
+
+def _refuse_unencodable(path, *, samples, types, probes) -> None:
+    r"""Refuse a field the UTF-8 file cannot hold, naming the file, the field and its column.
+
+    Python holds bytes it could not decode as lone surrogates (``'\udcff'``); written, they
+    raised a bare UnicodeEncodeError naming no file, sample or column. Checked before the
+    file is opened, so nothing is written. ``samples`` and ``types`` pair the texts with
+    where they come from (``'obs_names'``, ``".obs['type']"``).
+    """
+    (sample_ids, sample_source), (type_texts, type_source) = samples, types
+    for i, (sample, kind) in enumerate(zip(map(str, sample_ids), type_texts, strict=True)):
+        if not _encodable(sample):
+            where = f"sample id {sample!r} (row {i + 1}, column 'samples', from {sample_source})"
+            _refuse_text(path, where, sample_source)
+        if not _encodable(kind):
+            where = f"type {kind!r} of sample {sample!r} (column 'type', from {type_source})"
+            _refuse_text(path, where, type_source)
+    for probe in map(str, probes):
+        if not _encodable(probe):
+            _refuse_text(path, f"probe id {probe!r} (a column name, from var_names)", "var_names")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_text(path, where: str, source: str) -> None:
+    msg = (f"{path}: {where} is not UTF-8 text (it holds a lone surrogate, Python's stand-in "
+           f"for a byte it could not decode); nothing was written: fix {source} and write again")
+    raise ValueError(msg)
 
 
 def _say_types_read_as_missing(types: list[str], path) -> None:

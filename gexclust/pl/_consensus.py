@@ -150,9 +150,10 @@ def _class_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> lis
     have, found by the samples, not by the category's position or name, so classes keep
     the colours the other figures give them after ``reorder_categories``,
     ``rename_categories`` or added categories. The classes of another k are no column: a
-    class that is one of the run's clusters (``.obs['cluster']``) takes its colour, the others
-    colours of their own (:func:`~gexclust._palette.matched_palette`), as ``.obs[key]``'s are
-    picked by :func:`~gexclust.tl.consensus`.
+    class that is one of the recommended k's takes its colour, else one that is one of the
+    run's clusters (``.obs['cluster']``) takes that, the others colours of their own
+    (:func:`~gexclust._palette.matched_palette`), so a colour is one group of samples in
+    every consensus figure.
     """
     from .._palette import ensure_colors, label_codes
 
@@ -171,9 +172,11 @@ def _class_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> lis
 
 
 def _other_k_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> list[str]:
-    """Colours of classes that are no column: the clusters' where a class is one of them.
+    """Colours of classes that are no column: the recommended k's, then the clusters'.
 
-    Dark2 in order made class 1 the colour of cluster 1 whoever is in either.
+    ``.obs[key]`` holds the recommended k's classes, in the colours every other figure
+    draws them; a class that is none of those but one of the run's clusters takes its
+    colour. Dark2 in order made class 1 the colour of cluster 1 whoever is in either.
     """
     from .._palette import (
         CLUSTER_COLUMN,
@@ -183,7 +186,11 @@ def _other_k_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> l
         palette,
     )
 
-    if CLUSTER_COLUMN not in adata.obs or key == CLUSTER_COLUMN:
+    # the recommended k's classes first: their colours are those of the other consensus
+    # figures (lung, k = 4: a class of the 6 samples of class 4 at k = 8 was drawn in the
+    # colour of class 2 there, being matched to the clusters only)
+    matching = [c for c in dict.fromkeys((key, CLUSTER_COLUMN)) if c in adata.obs]
+    if not matching:
         return palette(k, kind="cluster")
-    return matched_palette(adata, np.asarray(classes) - 1, k, matching=CLUSTER_COLUMN,
+    return matched_palette(adata, np.asarray(classes) - 1, k, matching=matching,
                            avoid=annotation_colours(adata, TYPE_COLUMNS))

@@ -491,6 +491,39 @@ def test_write_cumida_says_which_ids_and_types_will_not_read_back_the_same(tmp_p
         gx.io.read_cumida(path)
 
 
+@pytest.mark.parametrize("name", ["w.csv", "w.csv.gz"])
+def test_write_cumida_names_text_it_cannot_encode_and_writes_nothing(tmp_path, name):
+    # before: a lone surrogate (Python's stand-in for an undecodable byte) raised a bare
+    # "UnicodeEncodeError: 'utf-8' codec can't encode character '\udcff' in position 1:
+    # surrogates not allowed", naming no file, sample or column
+    import anndata as ad
+
+    adata = ad.AnnData(np.arange(6.0).reshape(2, 3), obs=pd.DataFrame(
+        {"type": ["a", "b\udcff"]}, index=["s1", "s2"]))
+    adata.var_names = ["p1", "p2", "p3"]
+    path = tmp_path / name
+    path.write_bytes(b"earlier\n")
+    tail = ("is not UTF-8 text (it holds a lone surrogate, Python's stand-in for a byte it "
+            "could not decode); nothing was written: fix {} and write again")
+    with pytest.raises(ValueError, match=re.escape(
+            f"io.write_cumida: {path}: type 'b\\udcff' of sample 's2' (column 'type', from "
+            ".obs['type']) " + tail.format(".obs['type']"))):
+        gx.io.write_cumida(adata, path)
+    adata.obs["type"] = ["a", "b"]
+    adata.obs["samples"] = ["1", "\udcff2"]
+    with pytest.raises(ValueError, match=re.escape(
+            "sample id '\\udcff2' (row 2, column 'samples', from .obs['samples']) "
+            + tail.format(".obs['samples']"))):
+        gx.io.write_cumida(adata, path)
+    adata.obs["samples"] = ["1", "2"]
+    adata.var_names = ["p1", "p\udcff2", "p3"]
+    with pytest.raises(ValueError, match=re.escape(
+            "probe id 'p\\udcff2' (a column name, from var_names) " + tail.format("var_names"))):
+        gx.io.write_cumida(adata, path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary left behind
+    assert path.read_bytes() == b"earlier\n"
+
+
 def test_pp_does_not_import_the_command_line_pipeline():
     import subprocess
     import sys

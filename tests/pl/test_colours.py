@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
@@ -359,9 +360,11 @@ def test_pl_consensus_draws_the_classes_in_the_colours_every_other_figure_gives_
                                     "consensus")
     assert classes == tree == ["#1b9e77", "#e7298a", "#e6ab02", "#a6761d"]
     assert list(adata.uns["consensus_colors"]) == classes
-    # another k's classes are no .obs column: Dark2 in order, as before
+    # another k's classes are no .obs column: a class that is one of the recommended k's
+    # takes its colour (class 2 of k = 2 holds all 26 samples of class 4, brown); class 1,
+    # half class 2 and half class 3, a colour of its own
     other = gx.pl.consensus(adata, k=2)
-    assert list(other.axes[0].get_images()[0].cmap.colors) == ["#1b9e77", "#d95f02"]
+    assert list(other.axes[0].get_images()[0].cmap.colors) == ["#aec7e8", "#a6761d"]
 
 
 def consensus_bar_colours(fig, k) -> list[str]:
@@ -399,8 +402,12 @@ def test_pl_consensus_colours_follow_the_category_after_reordering_or_renaming()
                                         "consensus")
         assert [tree[list(changed.cat.categories).index(changed[column == str(j)].iloc[0])]
                 for j in range(1, 5)] == expected
-    # another k's classes are no column: Dark2 in order, as before
-    assert consensus_bar_colours(gx.pl.consensus(adata, k=2), 2) == ["#1b9e77", "#d95f02"]
+    # another k's classes are no column: class 2 of k = 2 holds all of class 4 and takes
+    # the colour class 4 is drawn in above (its category's, wherever it now is); class 1
+    # (half class 2, half class 3) a colour of its own
+    k2 = consensus_bar_colours(gx.pl.consensus(adata, k=2), 2)
+    assert k2 == ["#aec7e8", expected[3]]
+    assert expected[3] == "#1b9e77"
 
 
 def test_consensus_colours_picked_again_by_a_figure_are_those_tl_consensus_picks():
@@ -418,3 +425,33 @@ def test_consensus_colours_picked_again_by_a_figure_are_those_tl_consensus_picks
     del adata.uns["consensus_colors"]
     assert dendrogram_spec(adata, color="consensus").bars[0].colours == picked
     assert list(adata.uns["consensus_colors"]) == picked
+
+
+def test_pl_consensus_at_another_k_keeps_the_recommended_k_colours_on_lung(tmp_path):
+    # before: the classes of another k were matched to .obs['cluster'] only. Lung at k = 4:
+    # class 4 is the 6 samples of class 4 at the recommended k = 8 (#ff9896 there), but was
+    # drawn #aec7e8, the colour of class 2 at k = 8; class 3 (21 samples: all of class 3 at
+    # k = 8, plus classes 5 and 6) took cluster 1's #1b9e77 instead of class 3's #98df8a
+    from gexclust.cli import main
+
+    data = shared_file("real/lung_pvclust.csv.gz")
+    out = tmp_path / "out"
+    assert main(["run", str(data), "-o", str(out), "--missing", "impute", "--consensus", "50",
+                 "--no-report", "--formats", "png", "--quiet"]) == 0
+    adata = ad.read_h5ad(out / "adata.h5ad")
+    assert adata.uns["consensus"]["best_k"] == 8
+    recommended = list(adata.uns["consensus_colors"])  # classes 1..8, in order
+    assert adata.obs["consensus"].cat.categories.tolist() == [str(c) for c in range(1, 9)]
+    ks = list(adata.uns["consensus"]["k"])
+    at_4 = adata.obsm["consensus_classes"][:, ks.index(4)]
+    at_8 = adata.obs["consensus"].astype(int).to_numpy()
+    assert sorted(at_8[at_4 == 4]) == [4] * 6
+    assert (at_8 == 4).sum() == 6
+    drawn = consensus_bar_colours(gx.pl.consensus(adata, k=4), 4)
+    assert drawn == ["#e7298a", "#e6ab02", "#98df8a", "#ff9896"]
+    assert drawn[3] == recommended[3]
+    assert drawn[2] == recommended[2]
+    assert drawn[0] == recommended[0]  # class 1 at k = 4 is class 1 at k = 8 (16 samples)
+    # class 2 (15 samples, no k = 8 class a majority of it) is cluster 3 (all its 8)
+    assert drawn[1] == list(adata.uns["cluster_colors"])[2]
+    assert "#aec7e8" not in drawn  # class 2's colour at k = 8, none of these groups
