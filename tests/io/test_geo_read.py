@@ -445,6 +445,64 @@ def test_a_family_soft_cut_at_a_record_boundary_is_refused(tmp_path):
     assert gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96").n_obs == 17
 
 
+# A platform's family SOFT (GPL96_family.soft.gz on GEO's FTP) in GEO's order: the platform,
+# its samples, then the series that use it, each listing all its samples, those on other
+# platforms too (GSE781: 17 on GPL96, 17 on GPL97). Records cut down to what the reader uses.
+GPL_FAMILY = """\
+^DATABASE = GeoMiame
+!Database_name = Gene Expression Omnibus (GEO)
+^PLATFORM = GPL96
+!Platform_title = [HG-U133A] Affymetrix Human Genome U133A Array
+!Platform_geo_accession = GPL96
+!Platform_data_row_count = 2
+!platform_table_begin
+ID\tGene Symbol
+1007_s_at\tDDR1 /// MIR4640
+1053_at\tRFC2
+!platform_table_end
+^SAMPLE = GSM11805
+!Sample_title = N035 Normal Human Kidney U133A
+!Sample_geo_accession = GSM11805
+!Sample_platform_id = GPL96
+!Sample_series_id = GSE781
+!Sample_data_row_count = 2
+!sample_table_begin
+ID_REF\tVALUE\tABS_CALL
+1053_at\t166.1\tP
+1007_s_at\t1843.5\tP
+!sample_table_end
+^SERIES = GSE781
+!Series_title = Normal and Renal Cell Carcinoma Kidney Tissue, Human
+!Series_geo_accession = GSE781
+!Series_sample_id = GSM11805
+!Series_sample_id = GSM11810
+!Series_platform_id = GPL96
+!Series_platform_id = GPL97
+"""
+
+
+def test_a_platform_family_soft_reads_though_its_series_lists_other_platforms_samples(
+        tmp_path):
+    """Before: 'series GSE781 (line 23) lists 1 sample(s) with no record in this file
+    (GSM11810), where GEO's family SOFT holds them all: the file is cut short', of a whole
+    platform family: GSM11810 is on GPL97, whose samples a GPL96 family never holds."""
+    path = tmp_path / "GPL96_family.soft"
+    path.write_text(GPL_FAMILY, encoding="utf-8")
+    adata = gx.io.read_soft(path)
+    assert adata.obs_names.tolist() == ["GSM11805"]
+    assert adata.var_names.tolist() == ["1007_s_at", "1053_at"]
+    np.testing.assert_array_equal(adata.X, [[1843.5, 166.1]])
+    # the same records with GPL97's platform record too, as in GSE781's own family SOFT: the
+    # file holds every platform of the series, so GSM11810's absence is a cut and is refused
+    gpl97 = ("^PLATFORM = GPL97\n!Platform_geo_accession = GPL97\n!Platform_data_row_count = 1\n"
+             "!platform_table_begin\nID\n200000_s_at\n!platform_table_end\n")
+    path.write_text(GPL_FAMILY.replace("^SAMPLE = GSM11805", gpl97 + "^SAMPLE = GSM11805"),
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"series GSE781 \(line 30\) lists 1 sample\(s\) with no "
+                                         r"record in this file \(GSM11810\)"):
+        gx.io.read_soft(path)
+
+
 def test_an_annotation_table_of_another_platform_is_not_applied_silently(caplog):
     """GPL96's table given for a GPL570 series matrix (GSE26471, epimedtools).
 
