@@ -204,12 +204,22 @@ def _incomplete(text: bytes) -> str | None:
     if rows is not None and int(rows.group(1)) > 0:
         return (f"the record announces {int(rows.group(1))} data rows "
                 "(!Sample_data_row_count) but has no data table")
-    if rows is None and not EXTERNAL_TABLE.search(text):
+    if rows is None and not EXTERNAL_TABLE.search(text) and not _has_unmarked_table(text):
         # GEO writes the row count in every sample's header, before its table: cut before
         # that line, the record was cached as verified, and read_soft then refused it
         return ("the record ends in its header, before '!Sample_data_row_count' and its "
                 "data table")
     return None
+
+
+def _has_unmarked_table(text: bytes) -> bool:
+    """Whether the record ends in a 2002-era table: no markers, no row count (GSM645).
+
+    Its column names and at least one row, lines that are not header lines ('^', '!', '#'),
+    as read_soft reads them; a record cut in its header ends in a header line.
+    """
+    lines = (line.strip() for line in text.splitlines())
+    return sum(1 for line in lines if line and not line.startswith((b"^", b"!", b"#"))) >= 2
 
 
 #: A sample whose values are in a file of their own, named in its header (no table follows).

@@ -172,10 +172,17 @@ def _refuse_absent_samples(records: list[SoftRecord], path) -> None:
 
     GEO's family SOFT holds every sample its series lists (``!Series_sample_id``): a file
     cut short right after a record's end reads without any other sign, as a series of
-    fewer samples (GSE781's cut after its 5th sample table: 3 GPL96 samples of 17).
+    fewer samples (GSE781's cut after its 5th sample table: 3 GPL96 samples of 17). A
+    platform's family SOFT (GPL96_family.soft) holds only that platform's samples, yet its
+    series records list their samples on other platforms too: the check is made only when
+    the file holds every platform the series lists (``!Series_platform_id``), as the
+    series' own family does before its first sample.
     """
     series = next((r for r in records if r.kind == "SERIES"), None)
     if series is None:
+        return
+    held = {r.accession for r in records if r.kind == "PLATFORM"}
+    if any(gpl.strip() not in held for gpl in series.meta.get("Series_platform_id", [])):
         return
     present = {r.accession for r in records if r.kind == "SAMPLE"}
     listed = (a.strip() for a in series.meta.get("Series_sample_id", []))

@@ -541,6 +541,33 @@ def test_single_sample_from_the_record_viewer(server, geo_root, monkeypatch):
         shutil.rmtree(viewer)
 
 
+def test_a_2002_era_sample_record_from_the_record_viewer_is_cached(server, geo_root,
+                                                                   monkeypatch, tmp_path):
+    """GSM645 as GEO wrote it in 2002 (Biopython's copy): a table with no begin/end markers
+    and no '!Sample_data_row_count', which read_soft reads. Before: refused at download,
+    'the record ends in its header, before '!Sample_data_row_count' and its data table: the
+    answer was cut short', and nothing cached. The same record cut in its header still is."""
+    from tests.conftest import shared_file
+
+    text = shared_file("peers/biopython/GSM645.txt").read_bytes()
+    viewer = geo_root.parent / "query"
+    viewer.mkdir(exist_ok=True)
+    monkeypatch.setenv("GEXCLUST_GEO_QUERY_URL", f"{server.url}/query")
+    try:
+        (viewer / "acc.cgi").write_bytes(b"".join(text.splitlines(keepends=True)[:28]))
+        with pytest.raises(InputError, match=r"the record ends in its header, before "
+                           r"'!Sample_data_row_count' and its data table: the answer was cut"):
+            gx.io.fetch_geo("GSM645")
+        assert not [f for f in cache_files(tmp_path) if not f.endswith(".lock")]
+        (viewer / "acc.cgi").write_bytes(text)
+        adata = gx.io.read_geo("GSM645")
+        assert adata.shape == (1, 20)
+        assert adata["GSM645", "IL10_at"].X.item() == 161
+        assert gx.io.read_geo("GSM645", offline=True).shape == (1, 20)
+    finally:
+        shutil.rmtree(viewer)
+
+
 @pytest.mark.parametrize(("body", "message"), [
     (b"<html><body>Service unavailable</body></html>\n",
      r"not a GEO record: expected it to start with b'\^SAMPLE', it starts b'<html>"),

@@ -445,6 +445,79 @@ def test_a_family_soft_cut_at_a_record_boundary_is_refused(tmp_path):
     assert gx.io.read_soft(shared_file("GSE781_family.soft.gz"), platform="GPL96").n_obs == 17
 
 
+# A platform's family SOFT (GPL96_family.soft.gz on GEO's FTP): the platform, its samples,
+# and the series that use it, each listing all its samples, those on other platforms too
+# (GSE781: 17 on GPL96, 17 on GPL97). GEO writes the series records after the samples
+# (GPL20814_family.soft, GEOparse's tests) or, in older files, first (GPL101_family.soft,
+# Gemma's tests). Records cut down to what the reader uses.
+GPL96_RECORDS = """\
+^PLATFORM = GPL96
+!Platform_title = [HG-U133A] Affymetrix Human Genome U133A Array
+!Platform_geo_accession = GPL96
+!Platform_data_row_count = 2
+!platform_table_begin
+ID\tGene Symbol
+1007_s_at\tDDR1 /// MIR4640
+1053_at\tRFC2
+!platform_table_end
+^SAMPLE = GSM11805
+!Sample_title = N035 Normal Human Kidney U133A
+!Sample_geo_accession = GSM11805
+!Sample_platform_id = GPL96
+!Sample_series_id = GSE781
+!Sample_data_row_count = 2
+!sample_table_begin
+ID_REF\tVALUE\tABS_CALL
+1053_at\t166.1\tP
+1007_s_at\t1843.5\tP
+!sample_table_end
+"""
+GSE781_RECORD = """\
+^SERIES = GSE781
+!Series_title = Normal and Renal Cell Carcinoma Kidney Tissue, Human
+!Series_geo_accession = GSE781
+!Series_sample_id = GSM11805
+!Series_sample_id = GSM11810
+!Series_platform_id = GPL96
+!Series_platform_id = GPL97
+"""
+DATABASE_RECORD = "^DATABASE = GeoMiame\n!Database_name = Gene Expression Omnibus (GEO)\n"
+
+
+@pytest.mark.parametrize("series_first", [False, True])
+def test_a_platform_family_soft_reads_though_its_series_lists_other_platforms_samples(
+        series_first, tmp_path):
+    """Before: 'series GSE781 (line 23) lists 1 sample(s) with no record in this file
+    (GSM11810), where GEO's family SOFT holds them all: the file is cut short', of a whole
+    platform family: GSM11810 is on GPL97, whose samples a GPL96 family never holds."""
+    records = [GSE781_RECORD, GPL96_RECORDS] if series_first else [GPL96_RECORDS, GSE781_RECORD]
+    path = tmp_path / "GPL96_family.soft"
+    path.write_text(DATABASE_RECORD + "".join(records), encoding="utf-8")
+    adata = gx.io.read_soft(path)
+    assert adata.obs_names.tolist() == ["GSM11805"]
+    assert adata.var_names.tolist() == ["1007_s_at", "1053_at"]
+    np.testing.assert_array_equal(adata.X, [[1843.5, 166.1]])
+    assert adata.var["gene_symbol"].tolist() == ["DDR1 /// MIR4640", "RFC2"]
+
+
+def test_a_series_family_soft_without_a_listed_sample_is_still_refused(tmp_path):
+    # the same records with GPL97's platform record too, in the order of GSE781's own family
+    # SOFT: the file holds every platform of the series, so GSM11810's absence is a cut
+    gpl97 = ("^PLATFORM = GPL97\n!Platform_geo_accession = GPL97\n"
+             "!Platform_data_row_count = 1\n!platform_table_begin\nID\n200000_s_at\n"
+             "!platform_table_end\n")
+    path = tmp_path / "GSE781_family.soft"
+    path.write_text(DATABASE_RECORD + GSE781_RECORD + GPL96_RECORDS.replace(
+        "^SAMPLE = GSM11805", gpl97 + "^SAMPLE = GSM11805"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        gx.io.read_soft(path)
+    assert str(caught.value) == (
+        f"{path}: series GSE781 (line 3) lists 1 sample(s) with no record in this file "
+        "(GSM11810), where GEO's family SOFT holds them all: the file is cut short; download "
+        "it again (or, if the samples were taken out on purpose, take out their "
+        "!Series_sample_id lines)")
+
+
 def test_an_annotation_table_of_another_platform_is_not_applied_silently(caplog):
     """GPL96's table given for a GPL570 series matrix (GSE26471, epimedtools).
 
