@@ -29,6 +29,7 @@ from ._cumida_parse import (
     _short,
     check_column_names,
     csv_error_hint,
+    named_separator,
     spreadsheet_text,
 )
 from ._invisible import clean_label, warn_hidden
@@ -242,9 +243,8 @@ def _parse(text: str, path) -> tuple[int, list[str], list[list[str]], list[int],
         msg = f"{path}: file is empty; expected a header line naming the columns"
         raise InputError(msg)
     skipped = 0
-    # Excel's 'sep=;' first line; not strip(), which took the tab of 'sep=<tab>'
-    if hint := SEPARATOR_HINT.fullmatch(lines[0].strip(" \r\n")):
-        delimiter, skipped = hint.group(1), 1
+    if (named := named_separator(lines[0])) in SHEET_SEPARATORS:  # Excel's 'sep=;' line
+        delimiter, skipped = named, 1
     else:
         delimiter = _delimiter(lines[0])
     reader = csv.reader((line + "\n" for line in lines[skipped:]), delimiter=delimiter,
@@ -293,8 +293,8 @@ def _refuse_spreadsheet_error(cells: list[str], header: list[str], path, number:
     raise InputError(msg)
 
 
-#: A first line naming the separator, as spreadsheet programs read it ('sep=;').
-SEPARATOR_HINT = re.compile(r'"?sep=([,;\t|])"?')
+#: The separators a sheet's ``sep=`` first line may name (another: the line is no such hint).
+SHEET_SEPARATORS = (",", ";", "\t", "|")
 
 
 def _delimiter(header: str) -> str:

@@ -172,18 +172,28 @@ def _lines(text: AnyStr) -> list[AnyStr]:
 SEPARATOR_LINE = re.compile(r'"?sep=(.)"?')
 
 
+def named_separator(first_line: str) -> str | None:
+    """The separator a first line such as ``sep=;`` (Excel's hint) names, else None.
+
+    Shared by the CuMiDa and sample-sheet readers. Not ``strip()``, which took the tab of
+    ``sep=<tab>``.
+    """
+    hint = SEPARATOR_LINE.fullmatch(first_line.strip(" \r\n"))
+    return None if hint is None else hint.group(1)
+
+
 def _separator_line(lines: list[str], path) -> int:
     """Take out a first line such as ``sep=,`` (Excel's hint); 1 if there was one, else 0.
 
     It was read as the header: "no column 'samples' (found: sep=, )". A CuMiDa CSV is
     comma-separated: another separator named there is refused, naming it.
     """
-    first = lines[0].strip(" \r\n") if lines else ""  # not strip(): 'sep=<tab>' keeps its tab
-    hint = SEPARATOR_LINE.fullmatch(first)
-    if hint is None:
+    separator = named_separator(lines[0]) if lines else None
+    if separator is None:
         return 0
-    if hint.group(1) != ",":
-        name = {";": "semicolons", "\t": "tabs"}.get(hint.group(1), repr(hint.group(1)))
+    if separator != ",":
+        first = lines[0].strip(" \r\n")
+        name = {";": "semicolons", "\t": "tabs"}.get(separator, repr(separator))
         msg = (f"{path}, line 1: {first!r}: the file is separated by {name}, not "
                "commas as a CuMiDa CSV is; save it as CSV with commas")
         raise InputError(msg)
