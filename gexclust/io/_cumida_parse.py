@@ -520,14 +520,15 @@ def _to_float(cell: str, path, lineno: int, column: str) -> float:
         hint = (" (a decimal comma or a thousands separator, as a spreadsheet's number "
                 "format writes them? a CuMiDa CSV writes plain numbers, 1234.5)")
     else:
-        hint = "" if ascii_digits or not _is_float(cell) else " (digits must be ASCII 0-9)"
+        hint = "" if ascii_digits or not reads_as_float(cell) else " (digits must be ASCII 0-9)"
     msg = f"{path}, line {lineno}, column {column!r}: value {cell!r} is not a number{hint}"
     raise InputError(msg)
 
 
-def _is_float(cell: str) -> bool:
+def reads_as_float(text: str) -> bool:
+    """Whether Python's ``float`` reads ``text`` (blanks around it, 'nan', 'inf' included)."""
     try:
-        float(cell)
+        float(text)
     except ValueError:
         return False
     return True
