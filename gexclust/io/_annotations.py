@@ -23,13 +23,13 @@ from .._limits import Limits
 from .._logging import logger
 from .._utils import view_to_actual
 from ._cumida_parse import (
-    SPREADSHEET_ERROR_HINT,
-    SPREADSHEET_ERRORS,
     _lines,
     _short,
     check_column_names,
     csv_error_hint,
+    first_spreadsheet_error,
     named_separator,
+    spreadsheet_error,
     spreadsheet_text,
 )
 from ._invisible import clean_label, warn_hidden
@@ -286,11 +286,9 @@ def _refuse_spreadsheet_error(cells: list[str], header: list[str], path, number:
     It was read as a label: a column of ages with one '#DIV/0!' became a column of
     categories ('50', '61', '#DIV/0!'), its numbers no longer numbers, without a word.
     """
-    if SPREADSHEET_ERRORS.isdisjoint(cells):
-        return
-    j = next(j for j, cell in enumerate(cells) if cell in SPREADSHEET_ERRORS)
-    msg = f"{path}, line {number}, column {header[j]!r}: {cells[j]!r} is {SPREADSHEET_ERROR_HINT}"
-    raise InputError(msg)
+    j = first_spreadsheet_error(cells)
+    if j is not None:
+        raise spreadsheet_error(cells[j], path=path, line=number, column=header[j])
 
 
 #: The separators a sheet's ``sep=`` first line may name (another: the line is no such hint).

@@ -484,11 +484,22 @@ def _refuse_spreadsheet_errors(labels: list[str], column: str, line_numbers, pat
 
     It read as a class of its own (type '#VALUE!'), without a word.
     """
-    if SPREADSHEET_ERRORS.isdisjoint(labels):
-        return
-    i = next(i for i, label in enumerate(labels) if label in SPREADSHEET_ERRORS)
-    msg = f"{path}, line {line_numbers[i]}, column {column!r}: {labels[i]!r} is {SPREADSHEET_ERROR_HINT}"  # noqa: E501
-    raise InputError(msg)
+    i = first_spreadsheet_error(labels)
+    if i is not None:
+        raise spreadsheet_error(labels[i], path=path, line=line_numbers[i], column=column)
+
+
+def first_spreadsheet_error(cells: Sequence[str]) -> int | None:
+    """Position of the first cell holding a spreadsheet's error value ('#DIV/0!'), or None."""
+    if SPREADSHEET_ERRORS.isdisjoint(cells):  # the common case, at set speed
+        return None
+    return next(i for i, cell in enumerate(cells) if cell in SPREADSHEET_ERRORS)
+
+
+def spreadsheet_error(cell: str, *, path, line: int, column: str) -> InputError:
+    """The refusal of ``cell``, a spreadsheet's error value, naming its file, line and column."""
+    msg = f"{path}, line {line}, column {column!r}: {cell!r} is {SPREADSHEET_ERROR_HINT}"
+    return InputError(msg)
 
 
 def _to_float(cell: str, path, lineno: int, column: str) -> float:
@@ -509,14 +520,15 @@ def _to_float(cell: str, path, lineno: int, column: str) -> float:
         hint = (" (a decimal comma or a thousands separator, as a spreadsheet's number "
                 "format writes them? a CuMiDa CSV writes plain numbers, 1234.5)")
     else:
-        hint = "" if ascii_digits or not _is_float(cell) else " (digits must be ASCII 0-9)"
+        hint = "" if ascii_digits or not reads_as_float(cell) else " (digits must be ASCII 0-9)"
     msg = f"{path}, line {lineno}, column {column!r}: value {cell!r} is not a number{hint}"
     raise InputError(msg)
 
 
-def _is_float(cell: str) -> bool:
+def reads_as_float(text: str) -> bool:
+    """Whether Python's ``float`` reads ``text`` (blanks around it, 'nan', 'inf' included)."""
     try:
-        float(cell)
+        float(text)
     except ValueError:
         return False
     return True

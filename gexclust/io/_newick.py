@@ -14,6 +14,7 @@ from .._atomic import atomic_text
 from .._checks import check_whole
 from .._logging import logger
 from ..tl._tree_access import get_tree
+from ._utf8 import refuse_unencodable
 
 #: Characters that end or structure a Newick label; labels holding any of them are quoted.
 #: Beyond the blanks and ``()[]':;,`` of the Newick standard, dendropy (as the NEXUS
@@ -30,7 +31,7 @@ def write_newick(
     support: str | None = "au",
     decimals: int | None = None,
 ) -> str:
-    """Write the sample tree of :func:`gexclust.tl.hclust` in Newick format.
+    r"""Write the sample tree of :func:`gexclust.tl.hclust` in Newick format.
 
     Leaves are the sample names (quoted when they hold spaces or Newick punctuation, a quote
     inside doubled; a line break as a space), in the dendrogram's left-to-right order. R's
@@ -71,6 +72,13 @@ def write_newick(
     -------
     The Newick string (ending in ``;``).
 
+    Raises
+    ------
+    ValueError
+        If ``path`` is given and a sample name is not UTF-8 text (a lone surrogate such as
+        ``'\udcff'``, Python's stand-in for an undecodable byte), naming it. Nothing is
+        written then.
+
     Examples
     --------
     >>> import gexclust as gx
@@ -88,6 +96,9 @@ def write_newick(
     check_whole("decimals", decimals, caller="io.write_newick",
                 what=" (digits after the decimal point), or None")
     labels = node_labels(adata.uns[key], support)
+    if path is not None:  # the string may hold any text, a UTF-8 file cannot
+        refuse_unencodable(path, adata.obs_names[tree.rows], what="sample name",
+                           source="obs_names")
     names = leaf_labels(adata.obs_names[tree.rows])  # per leaf of the tree
     text = newick(tree.linkage, names, labels, decimals=decimals)
     if path is not None:

@@ -18,7 +18,7 @@ import pandas as pd
 from .._errors import InputError
 from .._files import LEGACY, LEGACY_ERRORS, decode_text, log_encoding
 from .._logging import logger, warn_first
-from ._cumida_parse import _short
+from ._cumida_parse import _short, reads_as_float
 from ._geo_text import (
     GEO_NA,
     LineScanner,
@@ -133,7 +133,7 @@ def table_problem(body: bytes, header: list[str], numeric=()) -> str | None:
             return _long_row(cells, header)
         for k in checked:
             cell = cells[k].strip() if k < len(cells) else ""
-            if cell not in GEO_NA and not _is_number(cell):
+            if cell not in GEO_NA and not reads_as_float(cell):
                 return f"row {cells[0]!r}, column {header[k]}: value {cell!r} is not a number"
     return None
 
@@ -158,14 +158,6 @@ def long_row(body: bytes, header: list[str], n_rows: int) -> str | None:
 
 def _long_row(cells: list[str], header: list[str]) -> str:
     return f"row {cells[0]!r} has {len(cells)} cells for the {len(header)} columns of the header ({', '.join(header)})"  # noqa: E501
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _pandas_tsv(body: bytes, header, dtype, usecols, errors: str) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from .._atomic import atomic_text
 from .._labels import label_texts
 from .._utils import get_matrix
 from ..tl._tree_access import get_tree
+from ._utf8 import refuse_unencodable
 
 #: Values written per block of genes of the .cdt.
 _BLOCK_VALUES = 1 << 20
@@ -31,7 +32,7 @@ def write_treeview(
     layer: str | None = None,
     gene_name: str | None = "gene_symbol",
 ) -> list[Path]:
-    """Write the clustered data as Cluster 3.0 writes it, for Java TreeView.
+    r"""Write the clustered data as Cluster 3.0 writes it, for Java TreeView.
 
     Writes ``{prefix}.cdt`` (genes as rows, samples as columns in tree order), ``{prefix}.atr``
     (the sample tree) and, when a gene tree is given, ``{prefix}.gtr``.
@@ -69,6 +70,13 @@ def write_treeview(
     -------
     The paths written.
 
+    Raises
+    ------
+    ValueError
+        If a sample name, gene id or gene name is not UTF-8 text (a lone surrogate such as
+        ``'\udcff'``, Python's stand-in for an undecodable byte), naming it. Nothing is
+        written then.
+
     Examples
     --------
     >>> import gexclust as gx
@@ -90,6 +98,7 @@ def write_treeview(
     else:
         gene_ids, gene_rows = genes.leaves, genes.leaf_rows
     paths = [prefix.with_name(prefix.name + ".cdt"), prefix.with_name(prefix.name + ".atr")]
+    _refuse_unencodable(adata, paths[0], gene_name=gene_name)
     _write_cdt(adata, paths[0], (samples.leaves, samples.leaf_rows), (gene_ids, gene_rows),
                layer=layer, gene_name=gene_name, gene_ids=genes is not None)
     _write_tree(paths[1], samples.linkage, "ARRY", _metric(adata, key))
@@ -97,6 +106,18 @@ def write_treeview(
         paths.append(prefix.with_name(prefix.name + ".gtr"))
         _write_tree(paths[2], genes.linkage, "GENE", _metric(adata, gene_key))
     return paths
+
+
+def _refuse_unencodable(adata: AnnData, cdt: Path, *, gene_name: str | None) -> None:
+    """Refuse a sample name, gene id or gene name the UTF-8 ``.cdt`` cannot hold, up front.
+
+    Met while writing, it raised a bare UnicodeEncodeError naming no file and no sample.
+    """
+    refuse_unencodable(cdt, adata.obs_names, what="sample name", source="obs_names")
+    refuse_unencodable(cdt, adata.var_names, what="gene id", source="var_names")
+    if gene_name is not None and gene_name in adata.var:
+        refuse_unencodable(cdt, label_texts(adata.var[gene_name]), what="gene name",
+                           source=f".var[{gene_name!r}]")
 
 
 def _metric(adata: AnnData, key: str) -> str:

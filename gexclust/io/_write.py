@@ -15,6 +15,7 @@ from .._checks import check_whole
 from .._labels import obs_texts
 from .._logging import logger
 from .._utils import dense, refuse_no_x
+from ._utf8 import encodable, refuse_text
 
 
 @named("io.write_cumida")
@@ -120,29 +121,15 @@ def _refuse_unencodable(path, *, samples, types, probes) -> None:
     """
     (sample_ids, sample_source), (type_texts, type_source) = samples, types
     for i, (sample, kind) in enumerate(zip(map(str, sample_ids), type_texts, strict=True)):
-        if not _encodable(sample):
+        if not encodable(sample):
             where = f"sample id {sample!r} (row {i + 1}, column 'samples', from {sample_source})"
-            _refuse_text(path, where, sample_source)
-        if not _encodable(kind):
+            refuse_text(path, where, sample_source)
+        if not encodable(kind):
             where = f"type {kind!r} of sample {sample!r} (column 'type', from {type_source})"
-            _refuse_text(path, where, type_source)
+            refuse_text(path, where, type_source)
     for probe in map(str, probes):
-        if not _encodable(probe):
-            _refuse_text(path, f"probe id {probe!r} (a column name, from var_names)", "var_names")
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _refuse_text(path, where: str, source: str) -> None:
-    msg = (f"{path}: {where} is not UTF-8 text (it holds a lone surrogate, Python's stand-in "
-           f"for a byte it could not decode); nothing was written: fix {source} and write again")
-    raise ValueError(msg)
+        if not encodable(probe):
+            refuse_text(path, f"probe id {probe!r} (a column name, from var_names)", "var_names")
 
 
 def _say_types_read_as_missing(types: list[str], path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gexclust._errors import InputError
 from gexclust.datasets._geo_files import write_gse9476_geo
 from gexclust.io import _download
 from tests.io.geo_server import GeoServer
@@ -31,3 +32,10 @@ def server(geo_root, monkeypatch, tmp_path):
 
 def cache_files(tmp_path):
     return sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
+
+
+def refusal(read, *args, **kwargs) -> str:
+    """The message of the InputError ``read(*args, **kwargs)`` raises; fails if none is raised."""
+    with pytest.raises(InputError) as caught:
+        read(*args, **kwargs)
+    return str(caught.value)

@@ -12,6 +12,7 @@ import pytest
 import gexclust as gx
 from gexclust import InputError
 from tests.conftest import shared_file
+from tests.io.conftest import refusal
 
 
 def _adata(n: int = 6, seed: int = 0):
@@ -244,9 +245,7 @@ def test_a_csv_error_in_a_sheet_gets_the_hint_that_fits_it(change, message, tmp_
     lines += [f"GSM9{k:05}\t{'BM_' * 500}\tControl\tNA" for k in range(100)]
     path = tmp_path / "GSE9476_meta_info.txt"
     path.write_text("\n".join(lines))
-    with pytest.raises(InputError) as caught:
-        gx.io.read_annotations(path)
-    assert str(caught.value) == f"{path}, {message}"
+    assert refusal(gx.io.read_annotations, path) == f"{path}, {message}"
 
 
 def test_rows_of_empty_cells_a_spreadsheet_leaves_are_skipped(tmp_path):
@@ -524,17 +523,13 @@ def test_header_errors_after_a_separator_line_name_the_headers_line(text, messag
     # rows' errors already counted it: 'line 4: 3 fields')
     path = tmp_path / "sheet.csv"
     path.write_text("sep=;\n" + text)
-    with pytest.raises(InputError) as caught:
-        gx.io.read_annotations(path, ["GSM100"])
-    assert str(caught.value) == f"{path}, {message}"
+    assert refusal(gx.io.read_annotations, path, ["GSM100"]) == f"{path}, {message}"
 
 
 def test_an_unknown_key_after_a_separator_line_names_the_headers_line(tmp_path, caplog):
     path = tmp_path / "sheet.csv"
     path.write_text("sep=;\nsample;b\u200batch\nGSM100;1\n")
-    with pytest.raises(InputError) as caught:
-        gx.io.read_annotations(path, ["GSM100"], key="id")
-    assert str(caught.value) == f"{path}, line 2: no column 'id' (columns: 'sample', 'b\\u200batch')"  # noqa: E501
+    assert refusal(gx.io.read_annotations, path, ["GSM100"], key="id") == f"{path}, line 2: no column 'id' (columns: 'sample', 'b\\u200batch')"  # noqa: E501
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.io.read_annotations(path, ["GSM100"])
     assert caplog.messages[0].startswith(f"{path}, line 2: column 'b\\u200batch' holds U+200B")
@@ -548,9 +543,7 @@ def test_a_spreadsheet_error_value_in_a_sheet_is_refused_naming_line_and_column(
     path = tmp_path / "sheet.csv"
     path.write_text(f"sep=,\r\nid,batch,age\r\nGSM1,b1,50.5\r\nGSM2,b2,{error}\r\n"
                     "GSM3,b1,61.25\r\nGSM4,b2,70.0\r\n")
-    with pytest.raises(InputError) as caught:
-        gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3", "GSM4"])
-    assert str(caught.value) == (
+    assert refusal(gx.io.read_annotations, path, ["GSM1", "GSM2", "GSM3", "GSM4"]) == (
         f"{path}, line 4, column 'age': {error!r} is a spreadsheet's error value, left by a "
         "formula that failed: correct the formula or empty the cell")
     # emptied, the column is numbers again
@@ -568,9 +561,7 @@ def test_numbers_with_thousands_separators_are_refused_naming_the_cell(text, lin
                                                                        tmp_path):
     path = tmp_path / "sheet.csv"
     path.write_text(text)
-    with pytest.raises(InputError) as caught:
-        gx.io.read_annotations(path, ["GSM1", "GSM2", "GSM3"])
-    assert str(caught.value) == (
+    assert refusal(gx.io.read_annotations, path, ["GSM1", "GSM2", "GSM3"]) == (
         f"{path}, line {line}, column 'age': {cell!r} is written with a thousands separator, "
         "in a column of numbers; write the numbers without one (format the cells as plain "
         "numbers and save again)")

@@ -23,7 +23,16 @@ from tests.conftest import make_planted
 
 @pytest.fixture
 def clustered():
+    return make_clustered()
+
+
+def make_clustered(last_sample: str | None = None, last_gene: str | None = None):
+    """Planted data with a sample tree and a gene tree ('genes'); the last names if given."""
     adata = make_planted(n_per_group=5, n_groups=3, n_genes=30)
+    if last_sample is not None:
+        adata.obs_names = [*adata.obs_names[:-1], last_sample]
+    if last_gene is not None:
+        adata.var_names = [*adata.var_names[:-1], last_gene]
     adata.var["gene_symbol"] = [f"SYM{j}" for j in range(adata.n_vars)]
     gx.tl.hclust(adata, method="average", metric="correlation")
     gx.tl.hclust(adata, axis="var", method="average", metric="euclidean", key_added="genes")
@@ -503,3 +512,44 @@ def test_entrez_ids_in_a_float_column_label_genes_without_a_fraction(clustered, 
     assert names[clustered.var_names[1]] == clustered.var_names[1]  # no id: the probe's name
     assert gene_labels(clustered, [0, 1], gene_symbols="entrez_id") == [
         f"1000 ({clustered.var_names[0]})", str(clustered.var_names[1])]
+
+
+UNENCODABLE = ("is not UTF-8 text (it holds a lone surrogate, Python's stand-in for a byte it "
+               "could not decode); nothing was written: fix {} and write again")
+
+
+@pytest.mark.parametrize("name", ["t.nwk", "t.nwk.gz"])
+def test_newick_names_a_sample_name_it_cannot_encode_and_writes_nothing(tmp_path, name):
+    # before: "UnicodeEncodeError: 'utf-8' codec can't encode character '\udcff' in position
+    # 137: surrogates not allowed", naming no file and no sample
+    clustered = make_clustered(last_sample="s\udcff")
+    path = tmp_path / name
+    path.write_bytes(b"earlier\n")
+    with pytest.raises(ValueError, match="is not UTF-8 text") as refused:
+        gx.io.write_newick(clustered, path)
+    assert refused.value.args[0] == (f"io.write_newick: {path}: sample name 's\\udcff' (from "
+                                     "obs_names) " + UNENCODABLE.format("obs_names"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary left behind
+    assert path.read_bytes() == b"earlier\n"
+    assert "s\udcff:" in gx.io.write_newick(clustered)  # the string alone holds any text
+
+
+@pytest.mark.parametrize(("where", "source"), [
+    ("sample name 's\\udcff'", "obs_names"),
+    ("gene id 'g\\udcff'", "var_names"),
+    ("gene name 'SYM\\udcff'", ".var['gene_symbol']"),
+])
+def test_treeview_names_text_it_cannot_encode_and_writes_nothing(tmp_path, where, source):
+    # before: "UnicodeEncodeError: 'utf-8' codec can't encode character '\udcff' in position
+    # 44: surrogates not allowed", naming no file, sample or gene
+    clustered = make_clustered(last_sample="s\udcff" if source == "obs_names" else None,
+                               last_gene="g\udcff" if source == "var_names" else None)
+    if source == ".var['gene_symbol']":
+        clustered.var["gene_symbol"] = [*clustered.var["gene_symbol"][:-1], "SYM\udcff"]
+    (tmp_path / "t.cdt").write_bytes(b"earlier\n")
+    with pytest.raises(ValueError, match="is not UTF-8 text") as refused:
+        gx.io.write_treeview(clustered, tmp_path / "t", gene_key="genes")
+    assert refused.value.args[0] == (f"io.write_treeview: {tmp_path / 't.cdt'}: {where} (from "
+                                     f"{source}) " + UNENCODABLE.format(source))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.cdt"]  # no .atr, .gtr, temporary
+    assert (tmp_path / "t.cdt").read_bytes() == b"earlier\n"
