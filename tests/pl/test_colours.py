@@ -456,3 +456,62 @@ def test_pl_consensus_at_another_k_keeps_the_recommended_k_colours_on_lung(tmp_p
     # class 2 (15 samples, no k = 8 class a majority of it) is cluster 3 (all its 8)
     assert drawn[1] == list(adata.uns["cluster_colors"])[2]
     assert "#aec7e8" not in drawn  # class 2's colour at k = 8, none of these groups
+
+
+# --- more than 20 categories: scanpy's larger palettes (scanpy33) ------------------------
+
+def _many_groups(n: int) -> ad.AnnData:
+    obs = pd.DataFrame({"group": pd.Categorical([f"g{i:03d}" for i in range(n)])},
+                       index=[f"s{i}" for i in range(n)])
+    adata = ad.AnnData(np.zeros((n, 2)), obs=obs)
+    adata.obsm["X_umap"] = np.random.default_rng(0).normal(size=(n, 2))
+    return adata
+
+
+def _scanpy_colours(adata: ad.AnnData, key: str) -> list[str]:
+    """What sc.pl.umap(color=key) stores for ``key`` (taken out again)."""
+    import warnings
+
+    import scanpy as sc
+
+    with warnings.catch_warnings():  # matplotlib 3.11 on scanpy's cmap.set_bad, not ours
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        sc.pl.umap(adata, color=key, show=False)
+    return list(adata.uns.pop(f"{key}_colors"))
+
+
+@pytest.mark.parametrize(("n", "greys"), [(21, {}), (28, {24: "#7f7f7f", 25: "#c7c7c7"}),
+                                          (29, {14: "#997d87", 16: "#809693"}),
+                                          (102, {14: "#997d87", 16: "#809693", 44: "#c0b9b2",
+                                                 64: "#b4a8bd", 70: "#938a81", 92: "#99adc0"})])
+def test_more_than_20_categories_get_scanpy_colours_but_its_greys(n, greys):
+    # before: evenly spaced hues from 21 categories on ('#e6194b'-like reds first), while
+    # sc.pl.umap stores its 28 colours (21-28) or 102 (29-102): a column drawn by scanpy and by
+    # gexclust had two sets of colours
+    adata = _many_groups(n)
+    theirs = _scanpy_colours(adata, "group")
+    ours = gx._palette.ensure_colors(adata, "group")
+    assert {i for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) if a != b} == set(greys)
+    assert {i: theirs[i] for i in greys} == greys
+    assert len(set(ours)) == n
+    # no category in a colour that reads as the grey of samples without a label
+    assert min(delta_e(c, gx._palette.MISSING_COLOUR) for c in ours) >= 16.0
+
+
+def test_more_categories_than_scanpy_has_colours_for_are_not_all_grey():
+    adata = _many_groups(103)
+    assert set(_scanpy_colours(adata, "group")) == {"#808080"}  # scanpy: one grey for all
+    ours = gx._palette.ensure_colors(adata, "group")
+    assert len(set(ours)) == 103
+    assert min(delta_e(c, gx._palette.MISSING_COLOUR) for c in ours) >= 16.0
+
+
+def test_cluster_colours_stay_cluster_colours_beyond_20_and_import_no_scanpy():
+    code = ("import sys\n"
+            "from gexclust._palette import cluster_palette, palette\n"
+            "a, b = palette(20), cluster_palette(40)\n"
+            "print(len(set(b)), 'scanpy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).parents[2])
+    assert out.stdout.split() == ["40", "False"]
+    assert cluster_palette(22)[:7] == cluster_palette(7)  # Dark2 first, then tab20
