@@ -322,9 +322,26 @@ def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
     frame = adata.obs if axis == "obs" else adata.var
     stored = adata.uns.get(f"{key}_colors")
     colours = _category_colours(adata, key, frame)
-    if not adata.is_view and not _same(stored, colours):
-        adata.uns[f"{key}_colors"] = colours
+    if not adata.is_view:
+        _make_categorical(frame, key)
+        if not _same(stored, colours):
+            adata.uns[f"{key}_colors"] = colours
     return colours
+
+
+def _make_categorical(frame: pd.DataFrame, key: str) -> None:
+    """Store a plain-string column as the categorical its colours are of, as scanpy's plots do.
+
+    ``.uns[f'{key}_colors']`` holds one colour per category. anndata trims it with the
+    categories when the samples are subset, but only for a categorical column: a string
+    column lost a category and every colour after it moved (the list no longer fitted and
+    was picked again). scanpy's ``sc.pl.*`` make string columns categorical before drawing
+    (``sanitize_anndata``); the categories are those :func:`as_categorical` gives, so the
+    colours stay where they are.
+    """
+    column = frame[key]
+    if not isinstance(column.dtype, pd.CategoricalDtype) and _is_text(column):
+        frame[key] = pd.Series(as_categorical(column), index=frame.index)
 
 
 def _same(stored, colours: list[str]) -> bool:
@@ -408,11 +425,22 @@ def blank_categories(categories) -> np.ndarray:
 
 
 def as_categorical(column) -> pd.Categorical:
-    """``column`` as a Categorical: its own if categorical, else sorted categories, as scanpy.
+    """``column`` as a Categorical: its own if categorical, else sorted categories, as anndata.
 
-    Plain string (object) columns are not converted in place; scanpy would convert them with
-    the same sorted categories, so colours written to ``.uns`` match either way.
+    Texts are in natural order ('b2' before 'b10'), as anndata's ``strings_to_categoricals``
+    (scanpy's ``sanitize_anndata``, and every h5ad write) orders them, so the colours written
+    to ``.uns`` belong to the same categories after either.
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.array
-    return pd.Categorical(column)
+    categorical = pd.Categorical(column)
+    if _is_text(column):
+        from natsort import natsorted  # anndata's own dependency, for anndata's order
+
+        categorical = categorical.reorder_categories(natsorted(categorical.categories))
+    return categorical
+
+
+def _is_text(column) -> bool:
+    """Whether ``column`` holds strings (and missing values), as anndata tells string columns."""
+    return pd.api.types.infer_dtype(column, skipna=True) == "string"

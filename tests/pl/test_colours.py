@@ -515,3 +515,30 @@ def test_cluster_colours_stay_cluster_colours_beyond_20_and_import_no_scanpy():
                          text=True, check=True, cwd=Path(__file__).parents[2])
     assert out.stdout.split() == ["40", "False"]
     assert cluster_palette(22)[:7] == cluster_palette(7)  # Dark2 first, then tab20
+
+
+# --- plain-string columns keep their colours after subsetting (scanpy33) -------------------
+
+def test_a_plain_string_column_keeps_its_colours_after_subsetting(caplog):
+    # before: a string (object) column's colours were stored per sorted value, but anndata
+    # trims '<key>_colors' with the categories only for categoricals: without 'b2', 'b3' was
+    # drawn orange instead of green, 'b10' green instead of red, with a warning that the
+    # 4 stored colours did not fit 3 categories. scanpy's plots make string columns
+    # categorical first (sanitize_anndata); so do ours, in anndata's natural order
+    adata = make_planted(n_per_group=4)
+    adata.obs["batch"] = np.resize(["b1", "b2", "b3", "b10"], adata.n_obs).astype(object)
+    gx.tl.hclust(adata)
+    dendrogram_spec(adata, color="batch")
+    assert list(adata.obs["batch"].cat.categories) == ["b1", "b2", "b3", "b10"]
+    before = dict(zip(adata.obs["batch"].cat.categories, adata.uns["batch_colors"],
+                      strict=True))
+    assert before == {"b1": "#1f77b4", "b2": "#ff7f0e", "b3": "#2ca02c", "b10": "#d62728"}
+    subset = adata[adata.obs["batch"] != "b2"].copy()
+    gx.tl.hclust(subset)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        spec = dendrogram_spec(subset, color="batch")
+    assert not caplog.records
+    bar = next(bar for bar in spec.bars if bar.label == "batch")
+    drawn = {subset.obs["batch"].iloc[leaf]: bar.colours[code] for leaf, code in
+             zip(subset.uns["hclust"]["leaves"], bar.codes, strict=True)}
+    assert drawn == {"b1": "#1f77b4", "b3": "#2ca02c", "b10": "#d62728"}
