@@ -145,7 +145,8 @@ def dendrogram(
         Figure size in inches; by default it grows with the number of samples so labels never
         overlap.
     ax
-        Draw the tree only (with coloured labels, no bars) into this Axes.
+        Draw the tree only (with coloured labels, no bars) into this Axes; with
+        ``show=False`` when more is drawn into its figure afterwards, as with scanpy's ``ax=``.
     show
         Show the figure and return None, as scanpy's ``sc.pl.*``: by default where pyplot
         manages figures (a notebook, an interactive session), with ``True`` by ``plt.show()``
