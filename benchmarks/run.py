@@ -94,7 +94,7 @@ def child(kind: str, args: list[str]) -> dict:
         gx.pp.scale(adata)  # z-scored genes, as seaborn's z_score=1
         gx.tl.hclust(adata, method=method, metric=metric)
         gx.tl.hclust(adata, axis="var", method=method, metric=metric, key_added="genes")
-        gx.pl.clustermap(adata, gene_key="genes", save=png)
+        gx.pl.clustermap(adata, gene_key="genes", show=False, save=png)
         out["seconds"] = time.perf_counter() - start
         np.save(z_path, adata.uns["genes"]["linkage"])
     elif kind in ("scipy", "fastcluster", "gexclust"):
@@ -117,7 +117,7 @@ def child(kind: str, args: list[str]) -> dict:
                 gx.tl.cut(adata, n_clusters=10)
                 out["cut_seconds"] = time.perf_counter() - start
                 start = time.perf_counter()
-                gx.pl.dendrogram(adata, save=str(Path(z_path).with_suffix(".png")))
+                gx.pl.dendrogram(adata, show=False, save=str(Path(z_path).with_suffix(".png")))
                 out["dendrogram_seconds"] = time.perf_counter() - start
         else:
             if kind == "scipy":

@@ -1,4 +1,4 @@
-"""Categorical colours, without importing matplotlib.pyplot."""
+"""Categorical colours, without importing matplotlib.pyplot (21+ categories: scanpy's palettes)."""
 
 from __future__ import annotations
 
@@ -45,10 +45,11 @@ DARK2 = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a67
 
 
 def palette(n: int, *, kind: str = "category") -> list[str]:
-    """``n`` distinguishable hex colours, none grey: scanpy's defaults, then evenly spaced hues.
+    """``n`` distinguishable hex colours, none grey: what scanpy stores for a column without any.
 
     Up to 10 tab10 (its grey replaced, :data:`CATEGORY_10`), up to 20 scanpy's 20 colours
-    (:data:`SCANPY_20`): what scanpy stores for a column without colours.
+    (:data:`SCANPY_20`), up to 102 scanpy's 28 or 102 colours, their greys replaced
+    (:func:`scanpy_large_palette`), beyond evenly spaced hues.
 
     ``kind='cluster'`` gives :func:`cluster_palette` (Dark2 first) with nothing to avoid.
     """
@@ -58,10 +59,61 @@ def palette(n: int, *, kind: str = "category") -> list[str]:
         return CATEGORY_10[:n]
     if n <= len(SCANPY_20):
         return SCANPY_20[:n]
+    if n <= SCANPY_LARGEST:
+        return scanpy_large_palette(n)
+    # scanpy gives every category of a column this large one grey ('#808080'), which reads
+    # as "no label" here, so each gets a hue of its own instead
+    return _hues(n)
+
+
+def _hues(n: int) -> list[str]:
+    """``n`` evenly spaced hues, saturation and value alternating so neighbours differ."""
     colours = []
     for i in range(n):
         r, g, b = colorsys.hsv_to_rgb(i / n, 0.65 if i % 2 else 0.9, 0.85 if i % 3 else 0.65)
         colours.append(f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")
+    return colours
+
+
+#: The most categories scanpy has distinct colours for (its ``default_102``).
+SCANPY_LARGEST = 102
+#: CIELAB distance (CIE76 ΔE) to :data:`MISSING_COLOUR` within which a colour reads as "no
+#: label": matplotlib's two greys are within it (``#7f7f7f`` 11.9, ``#c7c7c7`` 15.1), each of
+#: scanpy's 20 colours beyond (the nearest, ``#c49c94``, 17.0).
+GREY_DELTA_E = 16.0
+
+
+def scanpy_large_palette(n: int) -> list[str]:
+    """The colours scanpy gives 21-102 categories, those that read as grey replaced in place.
+
+    scanpy stores its 28 colours (``palettes.default_28``) for 21-28 categories and its 102
+    (``default_102``) for 29-102, as ``sc.pl.umap`` does. Both hold colours as close to the
+    grey of samples without a label as tab10's grey (which :data:`CATEGORY_10` replaces for
+    the same reason): 28 has matplotlib's two greys, 102 greyish colours such as
+    ``#938a81``. Each is replaced where it stands, so every other category keeps scanpy's
+    colour, by the colour of scanpy's palettes farthest from all colours in use and from
+    the grey. Imports scanpy (seconds, and matplotlib.pyplot), so only for 21+ categories.
+    """
+    from matplotlib.colors import to_hex
+    from scanpy.plotting import palettes
+
+    source = palettes.default_28 if n <= len(palettes.default_28) else palettes.default_102
+    colours = [to_hex(c) for c in source[:n]]
+    greys = [i for i, c in enumerate(colours) if delta_e(c, MISSING_COLOUR) < GREY_DELTA_E]
+    if not greys:
+        return colours
+    every = dict.fromkeys(to_hex(c) for c in
+                          [*palettes.default_102, *palettes.default_28, *palettes.default_20])
+    spare = [c for c in every if c not in colours and delta_e(c, MISSING_COLOUR) >= GREY_DELTA_E]
+    spare_lab = np.array([_lab(c) for c in spare])
+    taken = [_lab(c) for i, c in enumerate(colours) if i not in greys] + [_lab(MISSING_COLOUR)]
+    picked = np.zeros(len(spare), dtype=bool)
+    for i in greys:
+        nearest = np.linalg.norm(spare_lab[:, None] - np.array(taken)[None], axis=2).min(1)
+        nearest[picked] = -1.0
+        best = int(np.argmax(nearest))  # the first of equals: deterministic
+        colours[i], picked[best] = spare[best], True
+        taken.append(spare_lab[best])
     return colours
 
 
@@ -82,7 +134,7 @@ def cluster_palette(n: int, avoid: Sequence[str] = ()) -> list[str]:
     """
     pool = DARK2 + TAB20
     if n > len(pool):
-        return palette(n)
+        return _hues(n)  # not scanpy's category palettes: clusters keep looking like clusters
     pool_lab = np.array([_lab(c) for c in pool])
     taken = [lab for lab in map(_lab_or_none, avoid) if lab is not None]
     chosen: list[int] = []
@@ -270,9 +322,26 @@ def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
     frame = adata.obs if axis == "obs" else adata.var
     stored = adata.uns.get(f"{key}_colors")
     colours = _category_colours(adata, key, frame)
-    if not adata.is_view and not _same(stored, colours):
-        adata.uns[f"{key}_colors"] = colours
+    if not adata.is_view:
+        _make_categorical(frame, key)
+        if not _same(stored, colours):
+            adata.uns[f"{key}_colors"] = colours
     return colours
+
+
+def _make_categorical(frame: pd.DataFrame, key: str) -> None:
+    """Store a plain-string column as the categorical its colours are of, as scanpy's plots do.
+
+    ``.uns[f'{key}_colors']`` holds one colour per category. anndata trims it with the
+    categories when the samples are subset, but only for a categorical column: a string
+    column lost a category and every colour after it moved (the list no longer fitted and
+    was picked again). scanpy's ``sc.pl.*`` make string columns categorical before drawing
+    (``sanitize_anndata``); the categories are those :func:`as_categorical` gives, so the
+    colours stay where they are.
+    """
+    column = frame[key]
+    if not isinstance(column.dtype, pd.CategoricalDtype) and _is_text(column):
+        frame[key] = pd.Series(as_categorical(column), index=frame.index)
 
 
 def _same(stored, colours: list[str]) -> bool:
@@ -356,11 +425,22 @@ def blank_categories(categories) -> np.ndarray:
 
 
 def as_categorical(column) -> pd.Categorical:
-    """``column`` as a Categorical: its own if categorical, else sorted categories, as scanpy.
+    """``column`` as a Categorical: its own if categorical, else sorted categories, as anndata.
 
-    Plain string (object) columns are not converted in place; scanpy would convert them with
-    the same sorted categories, so colours written to ``.uns`` match either way.
+    Texts are in natural order ('b2' before 'b10'), as anndata's ``strings_to_categoricals``
+    (scanpy's ``sanitize_anndata``, and every h5ad write) orders them, so the colours written
+    to ``.uns`` belong to the same categories after either.
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.array
-    return pd.Categorical(column)
+    categorical = pd.Categorical(column)
+    if _is_text(column):
+        from natsort import natsorted  # anndata's own dependency, for anndata's order
+
+        categorical = categorical.reorder_categories(natsorted(categorical.categories))
+    return categorical
+
+
+def _is_text(column) -> bool:
+    """Whether ``column`` holds strings (and missing values), as anndata tells string columns."""
+    return pd.api.types.infer_dtype(column, skipna=True) == "string"

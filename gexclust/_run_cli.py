@@ -545,7 +545,7 @@ def _write_consensus(adata, stage: Path, formats) -> None:
                   "consensus_cluster": adata.obs["consensus"],
                   "stability": adata.obs["consensus_stability"].round(4)}
                  ).to_csv(stage / "consensus.csv", index=False)
-    fig = plot_consensus(adata)
+    fig = plot_consensus(adata, show=False)
     save_figure(fig, [stage / f"consensus.{suffix}" for suffix in formats])
     if "matplotlib.pyplot" in sys.modules:  # in a notebook or test session: do not keep it
         sys.modules["matplotlib.pyplot"].close(fig)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from anndata import AnnData
 from scipy import sparse
@@ -73,8 +75,8 @@ def in_memory(X):
     return X
 
 
-def as_dense(X, *, what: str, caller: str) -> np.ndarray:
-    """``X`` as a dense array; sparse input densified with a warning, or refused when huge.
+def as_dense(X, *, what: str, caller: str, level: int = logging.WARNING) -> np.ndarray:
+    """``X`` as a dense array; sparse input densified, said at ``level``, or refused when huge.
 
     A sparse matrix of a backed file is read in first (:func:`in_memory`).
     """
@@ -93,8 +95,8 @@ def as_dense(X, *, what: str, caller: str) -> np.ndarray:
             f"(pp.select_variable with flavor='variance' works on sparse data){rep}"
         )
         raise ValueError(msg)
-    logger.warning("%s: %s is sparse; working on a dense copy (%d x %d, %s)",
-                   caller, what, n, m, size_text(size))
+    logger.log(level, "%s: %s is sparse; working on a dense copy (%d x %d, %s)",
+               caller, what, n, m, size_text(size))
     return X.toarray()
 
 

@@ -467,7 +467,7 @@ def test_arguments_out_of_range_are_refused_naming_them(name, tmp_path, monkeypa
 def test_support_asked_of_a_tree_without_bootstrap_names_the_argument_given():
     # before: pl.dendrogram(support='au') said 'pl.dendrogram: min_support needs ...'
     with pytest.raises(KeyError, match=r"pl.dendrogram: support='au' needs bootstrap support"):
-        gx.pl.dendrogram(clustered(), support="au")
+        gx.pl.dendrogram(clustered(), support="au", show=False)
 
 
 def _documented_parameters(doc: str) -> set[str]:
@@ -590,7 +590,7 @@ def test_a_bare_missing_key_is_not_renamed():
     adata = clustered()
     del adata.uns["hclust"]["params"]
     with pytest.raises(KeyError) as raised:
-        gx.pl.dendrogram(adata)
+        gx.pl.dendrogram(adata, show=False)
     assert raised.value.args == ("method",)
 
 

@@ -51,7 +51,7 @@ def test_workflow_goes_on_after_a_round_trip(clustered, fmt, tmp_path):
     assert (back.obs["cluster"] == clustered.obs["cluster"]).all()
     assert gx.io.write_newick(back) == gx.io.write_newick(clustered)
     assert dendrogram_spec(back).leaf_labels == dendrogram_spec(clustered).leaf_labels
-    gx.pl.consensus(back)
+    gx.pl.consensus(back, show=False)
     gx.io.write_treeview(back, tmp_path / "tv", gene_key="genes")
     gx.io.write_treeview(clustered, tmp_path / "ref", gene_key="genes")
     for ext in ("cdt", "atr", "gtr"):
@@ -61,7 +61,7 @@ def test_workflow_goes_on_after_a_round_trip(clustered, fmt, tmp_path):
     assert back.obs["supported"].equals(clustered.obs["supported"])
     assert (dendrogram_spec(back, support="au").support.boxes
             == dendrogram_spec(clustered, support="au").support.boxes)
-    gx.pl.choose_k(back)
+    gx.pl.choose_k(back, show=False)
     assert (gx.tl.choose_k(back, k_range=range(2, 5), n_rotations=19, inplace=False)["k"]
             == clustered.uns["choose_k"]["k"])
     pd.testing.assert_frame_equal(back.uns["markers"], clustered.uns["markers"],
@@ -150,7 +150,7 @@ def test_repeated_var_names_in_marker_plots():
     spec = cluster_heatmap_spec(adata, n_genes=3)
     assert spec.row_labels == reference.row_labels
     np.testing.assert_array_equal(spec.means, reference.means)
-    gx.pl.markers(adata, n_genes=2)
+    gx.pl.markers(adata, n_genes=2, show=False)
     names[0] = names[1] = "g0"  # group0's markers (genes 0-9 shifted): which row is meant?
     adata.var_names = names
     for plot in (gx.pl.markers, gx.pl.cluster_heatmap):
@@ -194,7 +194,7 @@ def test_nullable_columns_and_typos_in_tree_plots():
         spec = dendrogram_spec(adata, color=column)
         unlabelled = [spec.leaf_labels.index(name) for name in adata.obs_names[:2]]
         assert {spec.leaf_colours[i] for i in unlabelled} == {MISSING_COLOUR}
-        gx.pl.clustermap(adata, color=column, n_genes=5)
+        gx.pl.clustermap(adata, color=column, n_genes=5, show=False)
     for plot, param in [(gx.pl.dendrogram, "color"), (gx.pl.dendrogram, "clusters"),
                         (gx.pl.dendrogram, "leaf_labels"), (gx.pl.clustermap, "color"),
                         (gx.pl.clustermap, "clusters")]:
@@ -314,7 +314,7 @@ def test_scanpy_dendrogram_key_is_named_as_such():
     adata = make_planted(n_per_group=4, n_groups=3, n_genes=20)
     sc.tl.dendrogram(adata, "type", use_rep="X")
     for call in (lambda: gx.tl.cut(adata, key="dendrogram_type", n_clusters=2),
-                 lambda: gx.pl.dendrogram(adata, key="dendrogram_type"),
+                 lambda: gx.pl.dendrogram(adata, key="dendrogram_type", show=False),
                  lambda: gx.io.write_newick(adata, key="dendrogram_type")):
         with pytest.raises(KeyError, match=r"is scanpy's tree of the 'type' groups "
                                            r"\(sc.tl.dendrogram\), not a tree of the samples"):
@@ -568,7 +568,7 @@ def test_dendrogram_in_a_panel_stays_in_it():
     gx.tl.cut(adata, n_clusters=5)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     try:
-        ax = gx.pl.dendrogram(adata, ax=axes[0])
+        ax = gx.pl.dendrogram(adata, ax=axes[0], show=False)
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         right_edge = axes[1].get_window_extent(renderer).x0
@@ -650,8 +650,8 @@ def test_scanpy_workflow_end_to_end_on_pbmc68k(tmp_path):
     sc.pl.umap(adata, color="cluster", show=False)
     plt.savefig(tmp_path / "umap.png")
     plt.close("all")
-    gx.pl.dendrogram(adata, color="bulk_labels", save=tmp_path / "dendrogram.png")
-    gx.pl.cluster_heatmap(adata, save=tmp_path / "heatmap.png")
+    gx.pl.dendrogram(adata, color="bulk_labels", save=tmp_path / "dendrogram.png", show=False)
+    gx.pl.cluster_heatmap(adata, save=tmp_path / "heatmap.png", show=False)
     assert gx.tl.compare(adata, reference="bulk_labels", clusters="cluster") is None
     ari = adata.uns["compare_bulk_labels_cluster"]["ari"]
     assert ari == pytest.approx(0.5793, abs=1e-4)

@@ -51,16 +51,30 @@ def save_figure(fig, paths, *, dpi: int | None = None) -> None:
                 fig.savefig(tmp, format=fmt, dpi=dpi or "figure", bbox_inches=bbox, **extra)
 
 
-def finish(
-    fig, *, show: bool | None, save: str | os.PathLike | None, dpi: int | None = None
-) -> None:
-    """Save ``fig`` atomically to ``save`` (format from the extension) and show it if asked."""
+def finish(fig, drawn, *, show: bool | None, save: str | os.PathLike | None,
+           dpi: int | None = None):
+    """Save ``fig`` to ``save``, show it, and return what scanpy's ``sc.pl.*`` return.
+
+    ``drawn`` is what the plot hands back for further drawing (its Axes or Figure). As
+    ``sc.pl.umap`` and ``sc.pl.heatmap`` (scanpy 1.11), a shown figure returns None, so a
+    notebook prints no ``<Axes: ...>`` under it: ``show=None`` is scanpy's default
+    (``settings.autoshow``, True) and shows the figure where pyplot manages it (a notebook,
+    an interactive session; a script that never imported pyplot gets no window);
+    ``show=True`` calls ``plt.show()`` in any case. Only ``show=False`` returns ``drawn``.
+    ``save`` changes neither, as in scanpy.
+    """
     if save is not None and save is not False:  # False: scanpy's "do not save"
         save_figure(fig, [save_path(save)], dpi=dpi)
-    if show:
+    if show or (show is None and _managed_by_pyplot(fig)):
         import matplotlib.pyplot as plt
 
         plt.show()
+    return drawn if show is False else None
+
+
+def _managed_by_pyplot(fig) -> bool:
+    """Whether ``fig`` came from pyplot (:func:`new_figure` with pyplot in use), not bare."""
+    return getattr(fig.canvas, "manager", None) is not None
 
 
 def save_path(save: str | os.PathLike) -> Path:

@@ -51,13 +51,16 @@ def choose_k(
     figsize
         Figure size in inches.
     show
-        Show the figure (``plt.show()``). By default figures are only returned.
+        Show the figure and return None, as scanpy's ``sc.pl.*``: by default where pyplot
+        manages figures (a notebook, an interactive session), with ``True`` by ``plt.show()``
+        in any case. ``False`` returns the Figure instead, for more drawing.
     save
         Write the figure to this path (format from the extension), atomically.
 
     Returns
     -------
-    The Figure (three Axes).
+    None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
+    ``show=False`` the Figure (three Axes).
 
     Examples
     --------
@@ -66,11 +69,10 @@ def choose_k(
     >>> gx.pp.select_variable(adata, n_top=1000, subset=True)
     >>> gx.tl.hclust(adata)
     >>> gx.tl.choose_k(adata)
-    >>> fig = gx.pl.choose_k(adata)
+    >>> gx.pl.choose_k(adata)
     """
     fig = draw_choose_k(choose_k_spec(adata, key=key), figsize=figsize, show=show)
-    finish(fig, show=show, save=save)
-    return fig
+    return finish(fig, fig, show=show, save=save)
 
 
 @dataclass

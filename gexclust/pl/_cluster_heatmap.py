@@ -98,13 +98,16 @@ def cluster_heatmap(
     figsize
         Figure size in inches; by default it grows with the number of rows.
     show
-        Show the figure (``plt.show()``). By default figures are only returned.
+        Show the figure and return None, as scanpy's ``sc.pl.*``: by default where pyplot
+        manages figures (a notebook, an interactive session), with ``True`` by ``plt.show()``
+        in any case. ``False`` returns the Figure instead, for more drawing.
     save
         Write the figure to this path (format from the extension), atomically.
 
     Returns
     -------
-    The Figure. Nothing is written to ``adata`` except missing colours
+    None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
+    ``show=False`` the Figure. Nothing is written to ``adata`` except missing colours
     (``.uns[f'{groupby}_colors']``); ``.uns['markers']`` of :func:`~gexclust.tl.markers` is
     neither read nor replaced.
 
@@ -116,7 +119,7 @@ def cluster_heatmap(
     >>> gx.pp.scale(adata)
     >>> gx.tl.hclust(adata)
     >>> gx.tl.cut(adata, n_clusters=3)
-    >>> fig = gx.pl.cluster_heatmap(adata, n_genes=4)
+    >>> fig = gx.pl.cluster_heatmap(adata, n_genes=4, show=False)
     >>> fig.axes[1].get_images()[0].get_array().shape  # 3 clusters x 4 markers, as rows
     (12, 3)
     >>> "markers" in adata.uns
@@ -126,8 +129,7 @@ def cluster_heatmap(
                                 use_raw=use_raw, gene_symbols=gene_symbols, scale_rows=scale_rows,
                                 annotate=annotate, cmap=cmap)
     fig = draw_cluster_heatmap(spec, figsize=figsize, show=show)
-    finish(fig, show=show, save=save)
-    return fig
+    return finish(fig, fig, show=show, save=save)
 
 
 def cluster_heatmap_spec(

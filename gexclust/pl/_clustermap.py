@@ -141,13 +141,16 @@ def clustermap(
     figsize
         Figure size in inches; by default it grows with the numbers of samples and genes.
     show
-        Show the figure (``plt.show()``). By default figures are only returned.
+        Show the figure and return None, as scanpy's ``sc.pl.*``: by default where pyplot
+        manages figures (a notebook, an interactive session), with ``True`` by ``plt.show()``
+        in any case. ``False`` returns the Figure instead, for more drawing.
     save
         Write the figure to this path (format from the extension), atomically.
 
     Returns
     -------
-    The Figure. ``adata`` is not changed except for missing colours
+    None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
+    ``show=False`` the Figure. ``adata`` is not changed except for missing colours
     (``.uns[f'{color}_colors']``, ``.uns[f'{clusters}_colors']``), as in :func:`dendrogram`.
 
     Examples
@@ -157,7 +160,7 @@ def clustermap(
     >>> gx.pp.select_variable(adata, n_top=300, subset=True)
     >>> gx.pp.scale(adata)
     >>> gx.tl.hclust(adata)
-    >>> fig = gx.pl.clustermap(adata, n_genes=20)
+    >>> fig = gx.pl.clustermap(adata, n_genes=20, show=False)
     >>> len(fig.axes) > 2
     True
     """
@@ -171,8 +174,7 @@ def clustermap(
                            layer=layer, gene_symbols=gene_symbols, gene_method=gene_method,
                            gene_metric=gene_metric, vmax=vmax, cmap=cmap)
     fig = draw_clustermap(spec, figsize=figsize, show=show)
-    finish(fig, show=show, save=save)
-    return fig
+    return finish(fig, fig, show=show, save=save)
 
 
 def clustermap_spec(

@@ -52,13 +52,16 @@ def consensus(
     figsize
         Figure size in inches.
     show
-        Show the figure (``plt.show()``). By default figures are only returned.
+        Show the figure and return None, as scanpy's ``sc.pl.*``: by default where pyplot
+        manages figures (a notebook, an interactive session), with ``True`` by ``plt.show()``
+        in any case. ``False`` returns the Figure instead, for more drawing.
     save
         Write the figure to this path (format from the extension), atomically.
 
     Returns
     -------
-    The Figure. ``adata`` is not changed except for missing colours
+    None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
+    ``show=False`` the Figure. ``adata`` is not changed except for missing colours
     (``.uns[f'{key}_colors']``, when ``.obs[key]`` has none).
 
     Examples
@@ -67,7 +70,7 @@ def consensus(
     >>> adata = gx.datasets.gse9476_example()
     >>> gx.pp.select_variable(adata, n_top=500, subset=True)
     >>> gx.tl.consensus(adata, k_range=range(2, 7), n_resamples=20, progress=False)
-    >>> fig = gx.pl.consensus(adata)
+    >>> gx.pl.consensus(adata)
     """
     from matplotlib.colors import ListedColormap
     from scipy.cluster.hierarchy import leaves_list, linkage
@@ -137,8 +140,7 @@ def consensus(
     pac_ax.set_xticks(ks)
     pac_ax.legend(fontsize=8, frameon=False)
     mark_simulated(fig, adata.uns.get("simulated") is not None)
-    finish(fig, show=show, save=save)
-    return fig
+    return finish(fig, fig, show=show, save=save)
 
 
 def _class_colours(adata: AnnData, key: str, classes: np.ndarray, k: int) -> list[str]:

@@ -145,15 +145,19 @@ def dendrogram(
         Figure size in inches; by default it grows with the number of samples so labels never
         overlap.
     ax
-        Draw the tree only (with coloured labels, no bars) into this Axes.
+        Draw the tree only (with coloured labels, no bars) into this Axes; with
+        ``show=False`` when more is drawn into its figure afterwards, as with scanpy's ``ax=``.
     show
-        Show the figure (``plt.show()``). By default figures are only returned.
+        Show the figure and return None, as scanpy's ``sc.pl.*``: by default where pyplot
+        manages figures (a notebook, an interactive session), with ``True`` by ``plt.show()``
+        in any case. ``False`` returns the Axes instead, for more drawing.
     save
         Write the figure to this path (format from the extension), atomically.
 
     Returns
     -------
-    The dendrogram's Axes.
+    None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
+    ``show=False`` the dendrogram's Axes.
 
     Examples
     --------
@@ -163,7 +167,7 @@ def dendrogram(
     >>> gx.pp.scale(adata)
     >>> gx.tl.hclust(adata)
     >>> gx.tl.cut(adata, n_clusters=4)
-    >>> ax = gx.pl.dendrogram(adata)
+    >>> gx.pl.dendrogram(adata)  # shown, returns None
     """
     if truncate is not None:
         check_whole("truncate", truncate, caller="pl.dendrogram",
@@ -176,8 +180,7 @@ def dendrogram(
     if shown is not spec:
         _say_what_truncation_leaves_out(spec, color)
     ax = draw_dendrogram_figure(shown, figsize=figsize, ax=ax, show=show)
-    finish(ax.figure, show=show, save=save)
-    return ax
+    return finish(ax.figure, ax, show=show, save=save)
 
 
 def _say_what_truncation_leaves_out(spec: DendrogramSpec, color) -> None:

@@ -81,13 +81,16 @@ def markers(
     figsize
         Figure size in inches; by default it grows with the number of genes and groups.
     show
-        Show the figure (``plt.show()``). By default figures are only returned.
+        Show the figure and return None, as scanpy's ``sc.pl.*``: by default where pyplot
+        manages figures (a notebook, an interactive session), with ``True`` by ``plt.show()``
+        in any case. ``False`` returns the Figure instead, for more drawing.
     save
         Write the figure to this path (format from the extension), atomically.
 
     Returns
     -------
-    The Figure. ``adata`` is not changed except for missing colours
+    None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
+    ``show=False`` the Figure. ``adata`` is not changed except for missing colours
     (``.uns[f'{groupby}_colors']``).
 
     Examples
@@ -98,7 +101,7 @@ def markers(
     >>> gx.pp.scale(adata)
     >>> gx.tl.hclust(adata)
     >>> gx.tl.cut(adata, n_clusters=3)
-    >>> fig = gx.pl.markers(adata, n_genes=2)
+    >>> fig = gx.pl.markers(adata, n_genes=2, show=False)
     >>> len(fig.axes[1].collections[0].get_offsets())  # 3 groups x (3 x 2) genes
     18
     """
@@ -139,8 +142,7 @@ def markers(
                 show=show, effect=_effect(adata, ranked.values, layer, in_sd=in_sd),
                 vmax=vmax)
     mark_simulated(fig, adata.uns.get("simulated") is not None)
-    finish(fig, show=show, save=save)
-    return fig
+    return finish(fig, fig, show=show, save=save)
 
 
 def _effect(adata, values, layer, *, in_sd: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Literal
@@ -257,7 +258,11 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
         msg = f"{caller}: pass either layer={layer!r} or use_raw=True, not both"
         raise ValueError(msg)
     if use_raw:
-        X = float_matrix(as_dense(adata.raw.X, what=".raw.X", caller=caller))
+        # scanpy keeps .raw sparse (pbmc68k_reduced's), and the dense copy is temporary and
+        # gives the same numbers: a warning on every marker figure of such an object asked
+        # nothing of the user, so it is said at INFO (a copy too large is still refused)
+        X = float_matrix(as_dense(adata.raw.X, what=".raw.X", caller=caller,
+                                  level=logging.INFO))
         refuse_missing(X, adata.raw, caller=caller, where=".raw.X")
         return MarkerValues(X, adata.raw.var, raw_scale(adata, X, caller=caller), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)

@@ -371,7 +371,7 @@ def test_unlabelled_samples_plot_in_grey(tmp_path):
                             type_from=r"^N(\d)")
     assert adata.obs["type"].isna().sum() == 9  # tumour titles do not match the regex
     cluster_samples(adata, RunConfig(n_clusters=2))
-    ax = gx.pl.dendrogram(adata, save=tmp_path / "d.png")
+    ax = gx.pl.dendrogram(adata, save=tmp_path / "d.png", show=False)
     colours = {t.get_color() for t in labels_of(ax.figure.axes[-1], "bottom")}
     assert "#9e9e9e" in colours
 

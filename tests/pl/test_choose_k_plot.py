@@ -9,9 +9,9 @@ import gexclust as gx
 def test_choose_k_plot(planted, tmp_path):
     gx.tl.hclust(planted)
     with pytest.raises(KeyError, match=r"run gexclust\.tl\.choose_k"):
-        gx.pl.choose_k(planted)
+        gx.pl.choose_k(planted, show=False)
     gx.tl.choose_k(planted, k_range=range(2, 7))
-    fig = gx.pl.choose_k(planted, save=tmp_path / "k.png")
+    fig = gx.pl.choose_k(planted, save=tmp_path / "k.png", show=False)
     assert isinstance(fig, Figure)
     assert [ax.get_title() for ax in fig.axes] == ["silhouette", "Calinski-Harabasz",
                                                    "gap statistic"]
@@ -32,7 +32,7 @@ def test_choose_k_titles_are_placed_without_laying_out_the_y_ticks(planted, monk
 
     gx.tl.hclust(planted)
     gx.tl.choose_k(planted, k_range=range(2, 7))
-    fig = gx.pl.choose_k(planted)
+    fig = gx.pl.choose_k(planted, show=False)
     calls = []
     original = YAxis.get_tightbbox
 

@@ -48,7 +48,7 @@ def test_gse781_cluster_colours_are_not_the_tissue_colours():
     gx.pp.scale(genes)
     gx.tl.hclust(genes, method="average", metric="correlation")
     gx.tl.cut(genes, n_clusters=2)
-    ax = gx.pl.dendrogram(genes, leaf_labels="title")
+    ax = gx.pl.dendrogram(genes, leaf_labels="title", show=False)
     # the clusters themselves are as before: 9 tumours, then 8 normal samples
     table = pd.crosstab(genes.obs["type"], genes.obs["cluster"])
     assert table.to_numpy().tolist() == [[0, 8], [9, 0]]
@@ -118,7 +118,7 @@ def test_missing_cluster_colours_are_picked_as_the_cut_picks_them_in_every_figur
 def draw_as(role, adata, key):
     """Draw ``.obs[key]`` in one role of one figure; return the colours it is drawn in."""
     if role == "markers groups":
-        fig = gx.pl.markers(adata, groupby=key, n_genes=2)
+        fig = gx.pl.markers(adata, groupby=key, n_genes=2, show=False)
         return markers_group_colours(fig, len(adata.obs[key].cat.categories))
     if role == "heatmap groups":
         return cluster_heatmap_spec(adata, groupby=key, n_genes=2).group_colours
@@ -251,23 +251,24 @@ def test_a_clusters_column_without_colours_is_drawn_alike_whichever_figure_comes
     # (colours32): a column gexclust did not cut gets the category palette scanpy gives it
     # in every figure, so 'mine' a, b, c is blue, orange, green whichever comes first
     first = clustered_example()
-    heat = heatmap_group_colours(gx.pl.cluster_heatmap(first, groupby="mine", n_genes=2), 3)
-    ax = gx.pl.dendrogram(first, clusters="mine")
+    heat = heatmap_group_colours(
+        gx.pl.cluster_heatmap(first, groupby="mine", n_genes=2, show=False), 3)
+    ax = gx.pl.dendrogram(first, clusters="mine", show=False)
     tree = dendrogram_group_colours(ax, first, "mine")
-    dots = markers_group_colours(gx.pl.markers(first, groupby="mine", n_genes=2), 3)
+    dots = markers_group_colours(gx.pl.markers(first, groupby="mine", n_genes=2, show=False), 3)
     assert heat == tree == dots == ["#1f77b4", "#ff7f0e", "#2ca02c"]
     assert list(first.uns["mine_colors"]) == heat
 
     second = clustered_example()
-    ax = gx.pl.dendrogram(second, clusters="mine")
+    ax = gx.pl.dendrogram(second, clusters="mine", show=False)
     assert dendrogram_group_colours(ax, second, "mine") == tree
-    fig = gx.pl.cluster_heatmap(second, groupby="mine", n_genes=2)
+    fig = gx.pl.cluster_heatmap(second, groupby="mine", n_genes=2, show=False)
     assert heatmap_group_colours(fig, 3) == heat
 
 
 def test_the_types_keep_their_own_palette_as_groups():
     adata = clustered_example()
-    fig = gx.pl.markers(adata, groupby="type", n_genes=2)
+    fig = gx.pl.markers(adata, groupby="type", n_genes=2, show=False)
     n = len(adata.obs["type"].cat.categories)
     assert markers_group_colours(fig, n) == TAB10[:n] == list(adata.uns["type_colors"])
 
@@ -278,7 +279,7 @@ def test_invalid_stored_colours_are_replaced_with_a_warning_naming_them(caplog):
     adata = clustered_example()
     adata.uns["cluster_colors"] = ["#ff0000", "notacolour", "blue"]
     with caplog.at_level("WARNING", logger="gexclust"):
-        fig = gx.pl.cluster_heatmap(adata, n_genes=2)
+        fig = gx.pl.cluster_heatmap(adata, n_genes=2, show=False)
     (record,) = caplog.records
     assert record.getMessage() == (
         ".uns['cluster_colors']: 'notacolour' is not a colour matplotlib can draw (1 such "
@@ -286,7 +287,7 @@ def test_invalid_stored_colours_are_replaced_with_a_warning_naming_them(caplog):
     assert heatmap_group_colours(fig, 3) == ["#1b9e77", "#e7298a", "#e6ab02"]
     assert list(adata.uns["cluster_colors"]) == ["#1b9e77", "#e7298a", "#e6ab02"]
     caplog.clear()
-    ax = gx.pl.dendrogram(adata)  # stored now: no second warning, the same colours
+    ax = gx.pl.dendrogram(adata, show=False)  # stored now: no second warning, the same colours
     assert not caplog.records
     assert dendrogram_group_colours(ax, adata, "cluster") == ["#1b9e77", "#e7298a", "#e6ab02"]
 
@@ -294,8 +295,8 @@ def test_invalid_stored_colours_are_replaced_with_a_warning_naming_them(caplog):
 def test_named_and_rgb_colours_set_by_hand_are_drawn_as_given():
     adata = clustered_example()
     adata.uns["cluster_colors"] = ["red", (0.0, 0.0, 1.0), "#00ff00"]
-    fig = gx.pl.cluster_heatmap(adata, n_genes=2)
-    ax = gx.pl.dendrogram(adata)
+    fig = gx.pl.cluster_heatmap(adata, n_genes=2, show=False)
+    ax = gx.pl.dendrogram(adata, show=False)
     assert heatmap_group_colours(fig, 3) == ["#ff0000", "#0000ff", "#00ff00"]
     assert dendrogram_group_colours(ax, adata, "cluster") == ["#ff0000", "#0000ff", "#00ff00"]
     assert list(adata.uns["cluster_colors"]) == ["red", (0.0, 0.0, 1.0), "#00ff00"]
@@ -306,7 +307,7 @@ def test_a_colour_list_of_another_length_is_replaced_with_a_warning(caplog):
     adata = clustered_example()
     adata.uns["cluster_colors"] = ["#000000", "#111111", "#222222", "#333333"]
     with caplog.at_level("WARNING", logger="gexclust"):
-        fig = gx.pl.markers(adata, n_genes=2)
+        fig = gx.pl.markers(adata, n_genes=2, show=False)
     (record,) = caplog.records
     assert record.getMessage() == (".uns['cluster_colors'] holds 4 colour(s) for the 3 "
                                    "categories of 'cluster': new colours are picked")
@@ -321,7 +322,7 @@ def test_stored_cluster_colours_stay_when_a_later_figure_draws_a_column_like_the
     before = list(adata.uns["cluster_colors"])
     adata.obs["batch"] = pd.Categorical(np.resize(["x", "y", "z"], adata.n_obs))
     adata.uns["batch_colors"] = list(before)  # the very colours of the clusters
-    ax = gx.pl.dendrogram(adata, color="batch")
+    ax = gx.pl.dendrogram(adata, color="batch", show=False)
     assert dendrogram_group_colours(ax, adata, "cluster") == before
     assert list(adata.uns["cluster_colors"]) == before
 
@@ -331,14 +332,14 @@ def test_a_view_is_drawn_without_becoming_a_copy(caplog):
     # an ImplicitModificationWarning and by making the view a copy of its own
     adata = clustered_example()
     view = adata[adata.obs["mine"] != "c"]
-    fig = gx.pl.cluster_heatmap(view, groupby="mine", n_genes=2)
+    fig = gx.pl.cluster_heatmap(view, groupby="mine", n_genes=2, show=False)
     assert view.is_view
     assert "mine_colors" not in adata.uns
     # the same colours as the parent gets, and a second figure of the view agrees
     assert heatmap_group_colours(fig, 2) == ["#1f77b4", "#ff7f0e"]
-    assert markers_group_colours(gx.pl.markers(view, groupby="mine", n_genes=2), 2) == [
+    assert markers_group_colours(gx.pl.markers(view, groupby="mine", n_genes=2, show=False), 2) == [
         "#1f77b4", "#ff7f0e"]
-    gx.pl.cluster_heatmap(adata, groupby="mine", n_genes=2)
+    gx.pl.cluster_heatmap(adata, groupby="mine", n_genes=2, show=False)
     assert list(adata.uns["mine_colors"])[:2] == ["#1f77b4", "#ff7f0e"]
 
 
@@ -350,20 +351,20 @@ def test_pl_consensus_draws_the_classes_in_the_colours_every_other_figure_gives_
     gx.pp.select_variable(adata, n_top=300, subset=True)
     gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=10, progress=False)
     gx.tl.hclust(adata)
-    fig = gx.pl.consensus(adata)
+    fig = gx.pl.consensus(adata, show=False)
     bar = fig.axes[0]
     codes = np.asarray(bar.get_images()[0].get_array())[0]
     drawn = pixels(fig)
     classes = [hex_at(fig, drawn, bar, int(np.flatnonzero(codes == c)[0]) + 0.5, 0.5)
                for c in range(4)]
-    tree = dendrogram_group_colours(gx.pl.dendrogram(adata, clusters="consensus"), adata,
-                                    "consensus")
+    tree = dendrogram_group_colours(gx.pl.dendrogram(adata, clusters="consensus", show=False),
+                                    adata, "consensus")
     assert classes == tree == ["#1b9e77", "#e7298a", "#e6ab02", "#a6761d"]
     assert list(adata.uns["consensus_colors"]) == classes
     # another k's classes are no .obs column: a class that is one of the recommended k's
     # takes its colour (class 2 of k = 2 holds all 26 samples of class 4, brown); class 1,
     # half class 2 and half class 3, a colour of its own
-    other = gx.pl.consensus(adata, k=2)
+    other = gx.pl.consensus(adata, k=2, show=False)
     assert list(other.axes[0].get_images()[0].cmap.colors) == ["#aec7e8", "#a6761d"]
 
 
@@ -397,15 +398,15 @@ def test_pl_consensus_colours_follow_the_category_after_reordering_or_renaming()
         colour_of = dict(zip(changed.cat.categories, adata.uns["consensus_colors"],
                              strict=True))
         expected = [colour_of[changed[column == str(j)].iloc[0]] for j in range(1, 5)]
-        assert consensus_bar_colours(gx.pl.consensus(adata), 4) == expected
-        tree = dendrogram_group_colours(gx.pl.dendrogram(adata, clusters="consensus"), adata,
-                                        "consensus")
+        assert consensus_bar_colours(gx.pl.consensus(adata, show=False), 4) == expected
+        tree = dendrogram_group_colours(
+            gx.pl.dendrogram(adata, clusters="consensus", show=False), adata, "consensus")
         assert [tree[list(changed.cat.categories).index(changed[column == str(j)].iloc[0])]
                 for j in range(1, 5)] == expected
     # another k's classes are no column: class 2 of k = 2 holds all of class 4 and takes
     # the colour class 4 is drawn in above (its category's, wherever it now is); class 1
     # (half class 2, half class 3) a colour of its own
-    k2 = consensus_bar_colours(gx.pl.consensus(adata, k=2), 2)
+    k2 = consensus_bar_colours(gx.pl.consensus(adata, k=2, show=False), 2)
     assert k2 == ["#aec7e8", expected[3]]
     assert expected[3] == "#1b9e77"
 
@@ -447,7 +448,7 @@ def test_pl_consensus_at_another_k_keeps_the_recommended_k_colours_on_lung(tmp_p
     at_8 = adata.obs["consensus"].astype(int).to_numpy()
     assert sorted(at_8[at_4 == 4]) == [4] * 6
     assert (at_8 == 4).sum() == 6
-    drawn = consensus_bar_colours(gx.pl.consensus(adata, k=4), 4)
+    drawn = consensus_bar_colours(gx.pl.consensus(adata, k=4, show=False), 4)
     assert drawn == ["#e7298a", "#e6ab02", "#98df8a", "#ff9896"]
     assert drawn[3] == recommended[3]
     assert drawn[2] == recommended[2]
@@ -455,3 +456,89 @@ def test_pl_consensus_at_another_k_keeps_the_recommended_k_colours_on_lung(tmp_p
     # class 2 (15 samples, no k = 8 class a majority of it) is cluster 3 (all its 8)
     assert drawn[1] == list(adata.uns["cluster_colors"])[2]
     assert "#aec7e8" not in drawn  # class 2's colour at k = 8, none of these groups
+
+
+# --- more than 20 categories: scanpy's larger palettes (scanpy33) ------------------------
+
+def _many_groups(n: int) -> ad.AnnData:
+    obs = pd.DataFrame({"group": pd.Categorical([f"g{i:03d}" for i in range(n)])},
+                       index=[f"s{i}" for i in range(n)])
+    adata = ad.AnnData(np.zeros((n, 2)), obs=obs)
+    adata.obsm["X_umap"] = np.random.default_rng(0).normal(size=(n, 2))
+    return adata
+
+
+def _scanpy_colours(adata: ad.AnnData, key: str) -> list[str]:
+    """What sc.pl.umap(color=key) stores for ``key`` (taken out again)."""
+    import warnings
+
+    import scanpy as sc
+
+    with warnings.catch_warnings():  # matplotlib 3.11 on scanpy's cmap.set_bad, not ours
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        sc.pl.umap(adata, color=key, show=False)
+    return list(adata.uns.pop(f"{key}_colors"))
+
+
+@pytest.mark.parametrize(("n", "greys"), [(21, {}), (28, {24: "#7f7f7f", 25: "#c7c7c7"}),
+                                          (29, {14: "#997d87", 16: "#809693"}),
+                                          (102, {14: "#997d87", 16: "#809693", 44: "#c0b9b2",
+                                                 64: "#b4a8bd", 70: "#938a81", 92: "#99adc0"})])
+def test_more_than_20_categories_get_scanpy_colours_but_its_greys(n, greys):
+    # before: evenly spaced hues from 21 categories on ('#e6194b'-like reds first), while
+    # sc.pl.umap stores its 28 colours (21-28) or 102 (29-102): a column drawn by scanpy and by
+    # gexclust had two sets of colours
+    adata = _many_groups(n)
+    theirs = _scanpy_colours(adata, "group")
+    ours = gx._palette.ensure_colors(adata, "group")
+    assert {i for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) if a != b} == set(greys)
+    assert {i: theirs[i] for i in greys} == greys
+    assert len(set(ours)) == n
+    # no category in a colour that reads as the grey of samples without a label
+    assert min(delta_e(c, gx._palette.MISSING_COLOUR) for c in ours) >= 16.0
+
+
+def test_more_categories_than_scanpy_has_colours_for_are_not_all_grey():
+    adata = _many_groups(103)
+    assert set(_scanpy_colours(adata, "group")) == {"#808080"}  # scanpy: one grey for all
+    ours = gx._palette.ensure_colors(adata, "group")
+    assert len(set(ours)) == 103
+    assert min(delta_e(c, gx._palette.MISSING_COLOUR) for c in ours) >= 16.0
+
+
+def test_cluster_colours_stay_cluster_colours_beyond_20_and_import_no_scanpy():
+    code = ("import sys\n"
+            "from gexclust._palette import cluster_palette, palette\n"
+            "a, b = palette(20), cluster_palette(40)\n"
+            "print(len(set(b)), 'scanpy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).parents[2])
+    assert out.stdout.split() == ["40", "False"]
+    assert cluster_palette(22)[:7] == cluster_palette(7)  # Dark2 first, then tab20
+
+
+# --- plain-string columns keep their colours after subsetting (scanpy33) -------------------
+
+def test_a_plain_string_column_keeps_its_colours_after_subsetting(caplog):
+    # before: a string (object) column's colours were stored per sorted value, but anndata
+    # trims '<key>_colors' with the categories only for categoricals: without 'b2', 'b3' was
+    # drawn orange instead of green, 'b10' green instead of red, with a warning that the
+    # 4 stored colours did not fit 3 categories. scanpy's plots make string columns
+    # categorical first (sanitize_anndata); so do ours, in anndata's natural order
+    adata = make_planted(n_per_group=4)
+    adata.obs["batch"] = np.resize(["b1", "b2", "b3", "b10"], adata.n_obs).astype(object)
+    gx.tl.hclust(adata)
+    dendrogram_spec(adata, color="batch")
+    assert list(adata.obs["batch"].cat.categories) == ["b1", "b2", "b3", "b10"]
+    before = dict(zip(adata.obs["batch"].cat.categories, adata.uns["batch_colors"],
+                      strict=True))
+    assert before == {"b1": "#1f77b4", "b2": "#ff7f0e", "b3": "#2ca02c", "b10": "#d62728"}
+    subset = adata[adata.obs["batch"] != "b2"].copy()
+    gx.tl.hclust(subset)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        spec = dendrogram_spec(subset, color="batch")
+    assert not caplog.records
+    bar = next(bar for bar in spec.bars if bar.label == "batch")
+    drawn = {subset.obs["batch"].iloc[leaf]: bar.colours[code] for leaf, code in
+             zip(subset.uns["hclust"]["leaves"], bar.codes, strict=True)}
+    assert drawn == {"b1": "#1f77b4", "b3": "#2ca02c", "b10": "#d62728"}

@@ -39,7 +39,7 @@ def test_dendrogram_of_many_leaves_is_truncated_with_a_note():
     adata = ad.AnnData(blobs(3000), obs=pd.DataFrame(index=[f"c{i}" for i in range(3000)]))
     gx.tl.hclust(adata)  # beyond scipy's size: the O(n d) ward engine
     gx.tl.cut(adata, n_clusters=6)
-    ax = gx.pl.dendrogram(adata)
+    ax = gx.pl.dendrogram(adata, show=False)
     assert "truncated: the top 50 of 3,000" in ax.get_title(loc="left")
     (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
     assert len(lines.get_segments()) == 49
@@ -47,7 +47,7 @@ def test_dendrogram_of_many_leaves_is_truncated_with_a_note():
     assert len(labels) == 50
     assert sum(int(t.strip("()").replace(",", "")) if t.startswith("(") else 1
                for t in labels) == 3000
-    ax_all = gx.pl.dendrogram(adata, truncate=0)
+    ax_all = gx.pl.dendrogram(adata, truncate=0, show=False)
     (lines,) = [c for c in ax_all.collections if isinstance(c, LineCollection)]
     assert len(lines.get_segments()) == 2999  # drawn in full, without recursion
     # ... without 3,000 labels in a 500-inch figure (100,000 would take many GB)
@@ -62,15 +62,15 @@ def test_a_truncated_tree_says_which_colour_bars_it_leaves_out(caplog):
     gx.tl.hclust(adata)
     gx.tl.cut(adata, n_clusters=4)  # its bar is not missed: the branches keep its colours
     with caplog.at_level("WARNING", logger="gexclust"):
-        gx.pl.dendrogram(adata, color="batch", truncate=0)
+        gx.pl.dendrogram(adata, color="batch", truncate=0, show=False)
         assert not caplog.records
-        gx.pl.dendrogram(adata, color="batch")  # 400 leaves: truncated to 50 by default
+        gx.pl.dendrogram(adata, color="batch", show=False)  # 400 leaves: truncated to 50 by default
     (record,) = caplog.records
     assert "the colour bars of 'batch' are left out of the truncated tree" in record.message
     caplog.clear()
     adata.obs["type"] = adata.obs["batch"]
     with caplog.at_level("WARNING", logger="gexclust"):
-        gx.pl.dendrogram(adata, color=None, truncate=20)  # nothing asked for is lost
+        gx.pl.dendrogram(adata, color=None, truncate=20, show=False)  # nothing asked for is lost
         gx.pl.dendrogram(adata)  # the default colouring by 'type': said at INFO level only
     assert not caplog.records
 
@@ -84,10 +84,10 @@ def test_a_truncated_tree_names_only_colour_bars_it_had_to_draw(caplog):
     gx.tl.hclust(adata)
     gx.tl.cut(adata, n_clusters=4)
     with caplog.at_level("WARNING", logger="gexclust"):
-        gx.pl.dendrogram(adata)
+        gx.pl.dendrogram(adata, show=False)
     assert not caplog.records
     with caplog.at_level("WARNING", logger="gexclust"):
-        gx.pl.dendrogram(adata, color=["type", "batch"])
+        gx.pl.dendrogram(adata, color=["type", "batch"], show=False)
     (record,) = caplog.records
     assert "the colour bars of 'batch' are left out" in record.message
     assert "'type'" not in record.message
@@ -103,7 +103,8 @@ def test_clustermap_of_all_genes_uses_one_image_and_the_gene_tree():
     gx.tl.hclust(adata, axis="var", method="average", metric="correlation", key_added="genes")
     expected = hierarchy.linkage(_z(X).T, "average", metric="correlation")
     np.testing.assert_allclose(adata.uns["genes"]["linkage"], expected, rtol=1e-9, atol=1e-12)
-    for fig in (gx.pl.clustermap(adata, n_genes=None), gx.pl.clustermap(adata, gene_key="genes")):
+    for fig in (gx.pl.clustermap(adata, n_genes=None, show=False),
+                gx.pl.clustermap(adata, gene_key="genes", show=False)):
         heat = [ax for ax in fig.axes if ax.images and ax.images[0].get_array().shape[1] > 1]
         assert len(heat) == 1  # the heatmap is one image
         assert heat[0].images[0].get_array().shape == (12, 2500)
@@ -142,7 +143,7 @@ def test_wide_heatmaps_average_adjacent_genes_before_drawing():
     adata = ad.AnnData(rng.normal(size=(6, 5000)),
                        obs=pd.DataFrame(index=[f"s{i}" for i in range(6)]))
     gx.tl.hclust(adata)
-    fig = gx.pl.clustermap(adata, n_genes=None)
+    fig = gx.pl.clustermap(adata, n_genes=None, show=False)
     (heat,) = [ax for ax in fig.axes if ax.images and ax.images[0].get_array().shape[0] == 6]
     shown = heat.images[0].get_array()
     assert 1000 < shown.shape[1] < 5000  # one column per half pixel, not one per gene
@@ -155,7 +156,7 @@ def test_clustermap_of_many_cells_averages_rows_and_stays_small():
     adata = ad.AnnData(X, obs=pd.DataFrame({"type": pd.Categorical(
         np.where(X[:, 0] > 0, "a", "b"))}, index=[f"c{i}" for i in range(n)]))
     gx.tl.hclust(adata)
-    fig = gx.pl.clustermap(adata, n_genes=None)
+    fig = gx.pl.clustermap(adata, n_genes=None, show=False)
     assert fig.get_size_inches()[1] <= 2.5 + 15.0  # was 752 inches: 0.15 per sample
     (heat,) = [ax for ax in fig.axes if ax.images and ax.images[0].get_array().shape[1] == 8]
     shown = heat.images[0].get_array()

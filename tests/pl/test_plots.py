@@ -42,7 +42,7 @@ def draw(fig):
 
 
 def test_dendrogram(clustered, tmp_path):
-    ax = gx.pl.dendrogram(clustered, save=tmp_path / "d.png")
+    ax = gx.pl.dendrogram(clustered, save=tmp_path / "d.png", show=False)
     assert isinstance(ax, Axes)
     assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fig = ax.figure
@@ -64,18 +64,19 @@ def test_dendrogram(clustered, tmp_path):
 
 
 def test_example_figures_say_simulated(clustered):
-    for fig in (gx.pl.dendrogram(clustered).figure, gx.pl.cluster_heatmap(clustered),
-                gx.pl.clustermap(clustered)):
+    for fig in (gx.pl.dendrogram(clustered, show=False).figure,
+                gx.pl.cluster_heatmap(clustered, show=False),
+                gx.pl.clustermap(clustered, show=False)):
         assert any("SIMULATED" in t.get_text() for t in fig.texts)
     real = clustered.copy()
     del real.uns["simulated"]
-    assert not any("SIMULATED" in t.get_text() for t in gx.pl.clustermap(real).texts)
+    assert not any("SIMULATED" in t.get_text() for t in gx.pl.clustermap(real, show=False).texts)
 
 
 def test_dendrogram_into_given_axes(clustered):
     fig = Figure()
     ax = fig.add_subplot()
-    assert gx.pl.dendrogram(clustered, ax=ax) is ax
+    assert gx.pl.dendrogram(clustered, ax=ax, show=False) is ax
     assert len(fig.axes) == 1
 
 
@@ -83,7 +84,7 @@ def test_cluster_heatmap(clustered, tmp_path):
     clustered = clustered.copy()
     clustered.uns["markers"] = "the user's own table"
     fig = gx.pl.cluster_heatmap(clustered, layer="expression", n_genes=5,
-                                save=tmp_path / "h.pdf")
+                                save=tmp_path / "h.pdf", show=False)
     assert clustered.uns["markers"] == "the user's own table"  # never replaced
     assert isinstance(fig, Figure)
     assert (tmp_path / "h.pdf").read_bytes()[:4] == b"%PDF"
@@ -124,7 +125,7 @@ def test_cluster_heatmap_of_two_clusters_shows_how_far_apart_they_are(clustered)
     np.testing.assert_allclose(spec.shown, spec.means - spec.means.mean(axis=1, keepdims=True))
     assert len(np.unique(np.round(np.abs(spec.shown), 6))) > 1
     assert spec.colour_label == "mean minus row mean"
-    fig = gx.pl.cluster_heatmap(two, n_genes=5, layer="expression")
+    fig = gx.pl.cluster_heatmap(two, n_genes=5, layer="expression", show=False)
     assert fig.axes[2].get_ylabel() == "mean minus row mean"
     four = cluster_heatmap_spec(clustered, n_genes=5, layer="expression")
     np.testing.assert_allclose(four.shown.std(axis=1), 1.0)  # more groups: row z-scores
@@ -154,7 +155,7 @@ def test_cluster_heatmap_with_one_cluster_or_string_groups(clustered):
 
 
 def test_clustermap(clustered):
-    fig = gx.pl.clustermap(clustered, n_genes=30)
+    fig = gx.pl.clustermap(clustered, n_genes=30, show=False)
     assert isinstance(fig, Figure)
     draw(fig)
     heat = next(ax for ax in fig.axes if ax.get_images() and ax.get_images()[0].get_array().shape == (64, 30))  # noqa: E501
@@ -194,16 +195,16 @@ def test_clustermap_says_why_it_needs_two_varying_genes(planted):
     one_gene = gx.pp.select_variable(planted, n_top=1, subset=True, copy=True)
     gx.tl.hclust(one_gene)
     with pytest.raises(ValueError, match=r"needs at least 2 genes .* adata has 1 gene"):
-        gx.pl.clustermap(one_gene)
+        gx.pl.clustermap(one_gene, show=False)
     identical = planted.copy()
     identical.X[:] = identical.X[0]  # every sample the same: no gene varies
     gx.tl.hclust(identical)
     with pytest.raises(ValueError, match="only 0 of its 60 genes vary across the samples"):
-        gx.pl.clustermap(identical)
+        gx.pl.clustermap(identical, show=False)
     constant = planted.copy()
     constant.X[:, 3] = 5.0  # a constant gene is left out, not an error about metrics
     gx.tl.hclust(constant)
-    fig = gx.pl.clustermap(constant, n_genes=60)
+    fig = gx.pl.clustermap(constant, n_genes=60, show=False)
     assert "x 59 genes" in fig.axes[2].get_title(loc="left")  # the constant one left out
 
 
@@ -214,7 +215,7 @@ def test_a_clustermap_of_two_genes_says_nothing_about_a_cophenetic_correlation(p
     two_genes = gx.pp.select_variable(planted, n_top=2, subset=True, copy=True)
     gx.tl.hclust(two_genes)
     caplog.clear()
-    gx.pl.clustermap(two_genes)
+    gx.pl.clustermap(two_genes, show=False)
     assert "cophenetic" not in caplog.text
 
 
@@ -226,7 +227,7 @@ def test_dendrogram_draws_no_cut_of_another_tree(clustered):
     gx.tl.hclust(adata, axis="var", key_added="genes")
     gx.tl.cut(adata, n_clusters=6, key="genes", key_added="gene_cluster")
     adata.uns["cluster"] = adata.uns["gene_cluster"]
-    ax = gx.pl.dendrogram(adata)
+    ax = gx.pl.dendrogram(adata, show=False)
     assert not [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert not [t for t in ax.texts if t.get_text().startswith("cut:")]
 
@@ -234,7 +235,7 @@ def test_dendrogram_draws_no_cut_of_another_tree(clustered):
 def test_unassigned_samples_are_not_named_nan_on_the_cluster_bar(clustered):
     adata = clustered.copy()
     adata.obs.loc[adata.obs_names[:5], "cluster"] = np.nan  # as min_support leaves them
-    fig = gx.pl.dendrogram(adata).figure
+    fig = gx.pl.dendrogram(adata, show=False).figure
     names = {t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() is None}
     assert "nan" not in names
     assert {"1", "2", "3", "4"} <= names
@@ -313,8 +314,8 @@ def test_a_numeric_column_is_a_gradient_not_a_colour_per_value(planted):
 @pytest.mark.parametrize("call", [
     lambda a: gx.tl.compare(a, reference="age", clusters="cluster"),
     lambda a: gx.tl.markers(a, groupby="age"),
-    lambda a: gx.pl.cluster_heatmap(a, groupby="age"),
-    lambda a: gx.pl.dendrogram(a, clusters="age"),
+    lambda a: gx.pl.cluster_heatmap(a, groupby="age", show=False),
+    lambda a: gx.pl.dendrogram(a, clusters="age", show=False),
 ])
 def test_fractional_numbers_are_refused_as_groups(planted, call):
     # before: each of the 24 ages was a group of one sample: markers ranked 24 "groups",
@@ -399,8 +400,8 @@ def test_several_annotation_columns_as_scanpy_color_lists(planted):
     assert spec.leaf_colours == dendrogram_spec(planted, color="type").leaf_colours
     cm = clustermap_spec(planted, color=["type", "batch"])
     assert [bar.label for bar in cm.bars] == ["type", "batch", "cluster"]
-    for fig in (gx.pl.dendrogram(planted, color=["type", "batch", "age"]).figure,
-                gx.pl.clustermap(planted, color=["type", "batch"])):
+    for fig in (gx.pl.dendrogram(planted, color=["type", "batch", "age"], show=False).figure,
+                gx.pl.clustermap(planted, color=["type", "batch"], show=False)):
         draw(fig)
         texts = [t for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
         bold = [t.get_text() for t in texts if t.get_fontweight() == "bold"]
@@ -441,14 +442,14 @@ def test_save_as_scanpy_takes_it_is_refused_clearly(clustered, tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     with pytest.raises(TypeError, match=r"save=True: give the file to write, e\.g\. "
                                         r"save='dendrogram\.png'"):
-        gx.pl.dendrogram(clustered, save=True)
+        gx.pl.dendrogram(clustered, save=True, show=False)
     for plot in (gx.pl.dendrogram, gx.pl.clustermap):
         with pytest.raises(ValueError, match=r"save='\.pdf' is only an extension .*"
                                              r"save='dendrogram\.pdf'"):
             plot(clustered, save=".pdf")
-    gx.pl.dendrogram(clustered, save=False)  # scanpy's "do not save"
+    gx.pl.dendrogram(clustered, save=False, show=False)  # scanpy's "do not save"
     assert list(tmp_path.iterdir()) == []
-    gx.pl.dendrogram(clustered, save="figures/tree.pdf")
+    gx.pl.dendrogram(clustered, save="figures/tree.pdf", show=False)
     assert (tmp_path / "figures" / "tree.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -459,7 +460,7 @@ def test_markers_colour_bar_says_log2_fold_change_only_where_a_record_says_log2(
     planted.obs["cluster"] = planted.obs["type"]
 
     def colour_bar(adata):
-        fig = gx.pl.markers(adata, n_genes=2)
+        fig = gx.pl.markers(adata, n_genes=2, show=False)
         return fig.axes[-1].get_ylabel().replace("\n", " ")  # wrapped to the bar's height
 
     assert colour_bar(planted) == "difference of means (log2 FC if the input is log2)"
@@ -483,7 +484,7 @@ def test_markers_colour_bar_label_fits_its_bar_and_a_key_gives_the_dot_sizes():
     # and over the title's '-log10 adj. p (size)', and no key said which dot size is which p
     adata = make_planted(n_groups=2)
     adata.obs["cluster"] = adata.obs["type"]
-    fig = gx.pl.markers(adata)
+    fig = gx.pl.markers(adata, show=False)
     draw(fig)
     strip, _, cax = fig.axes
     bar, label = cax.get_window_extent(), cax.yaxis.label.get_window_extent()
@@ -520,7 +521,7 @@ def test_markers_colours_survive_a_gene_absent_from_the_rest():
     adata.layers["counts"] = counts
     adata.uns["log1p"] = {"base": 2}  # what is recorded of .X; the layer is linear counts
     adata.obs["group"] = pd.Categorical(groups)
-    fig = gx.pl.markers(adata, groupby="group", layer="counts", n_genes=2)
+    fig = gx.pl.markers(adata, groupby="group", layer="counts", n_genes=2, show=False)
     dots = fig.axes[1].collections[0]
     fold = np.asarray(dots.get_array())
     assert np.abs(fold).max() > 30
@@ -536,10 +537,10 @@ def test_markers_colours_survive_a_gene_absent_from_the_rest():
 
     assert colour_limit(np.array([1.0, -24.0]), None, ratios=False) == 24.0
     assert colour_limit(np.array([1.0, -24.0]), None, ratios=True) == 1.0
-    fig = gx.pl.markers(adata, groupby="group", layer="counts", n_genes=2, vmax=2.0)
+    fig = gx.pl.markers(adata, groupby="group", layer="counts", n_genes=2, vmax=2.0, show=False)
     assert fig.axes[1].collections[0].get_clim() == (-2.0, 2.0)
     with pytest.raises(ValueError, match="vmax must be a positive number, got -1"):
-        gx.pl.markers(adata, groupby="group", layer="counts", vmax=-1)
+        gx.pl.markers(adata, groupby="group", layer="counts", vmax=-1, show=False)
 
 
 @pytest.mark.parametrize("scale_rows", [False, True])
@@ -553,7 +554,7 @@ def test_cluster_heatmap_annotations_contrast_with_their_cells(clustered, scale_
     import re
 
     fig = gx.pl.cluster_heatmap(clustered, layer="expression", n_genes=3, annotate=True,
-                                scale_rows=scale_rows)
+                                scale_rows=scale_rows, show=False)
     heat = fig.axes[1]
     image = heat.get_images()[0]
     shown = np.asarray(image.get_array())
@@ -645,4 +646,60 @@ def test_markers_refuses_a_vmax_that_is_not_a_number_in_one_line(vmax):
     adata = make_planted()
     with pytest.raises(ValueError, match=rf"^pl.markers: vmax must be a positive number, got "
                        rf"{re.escape(repr(vmax))}$"):
-        gx.pl.markers(adata, groupby="type", vmax=vmax)
+        gx.pl.markers(adata, groupby="type", vmax=vmax, show=False)
+
+
+def _every_plot() -> tuple[ad.AnnData, dict]:
+    adata = make_planted(n_per_group=5, n_groups=3, n_genes=30)
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    gx.tl.choose_k(adata, k_range=range(2, 5), n_rotations=19)
+    gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=5, progress=False)
+    plots = {"dendrogram": (gx.pl.dendrogram, Axes), "clustermap": (gx.pl.clustermap, Figure),
+             "cluster_heatmap": (gx.pl.cluster_heatmap, Figure),
+             "markers": (gx.pl.markers, Figure), "choose_k": (gx.pl.choose_k, Figure),
+             "consensus": (gx.pl.consensus, Figure)}
+    return adata, plots
+
+
+def test_plots_return_none_once_shown_as_scanpy(tmp_path, monkeypatch):
+    """scanpy 1.11's sc.pl.umap / sc.pl.heatmap return None when they show (show=None with
+    settings.autoshow, or show=True), whatever save=; their Axes only with show=False.
+
+    Before, every pl.* returned its Axes or Figure, so a notebook printed '<Axes: ...>' under
+    each plot.
+    """
+    import matplotlib.pyplot as plt  # pyplot in use, as in a notebook
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(True))
+    adata, plots = _every_plot()
+    for name, (plot, kind) in plots.items():
+        assert plot(adata) is None, name
+        assert plot(adata, show=True) is None, name
+        assert plot(adata, save=tmp_path / f"{name}.png") is None, name
+        assert (tmp_path / f"{name}.png").stat().st_size > 0
+        assert isinstance(plot(adata, show=False), kind), name
+        assert isinstance(plot(adata, show=False, save=tmp_path / f"{name}.pdf"), kind), name
+        assert (tmp_path / f"{name}.pdf").read_bytes()[:4] == b"%PDF"
+        plt.close("all")  # pyplot keeps what it manages
+    assert len(shown) == 3 * len(plots)  # shown by default where pyplot manages the figure
+
+
+def test_default_show_without_pyplot_returns_none_and_opens_nothing():
+    """A script that never imported pyplot: show=None returns None, as scanpy, without pyplot."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, anndata as ad, gexclust as gx\n"
+        "a = ad.AnnData(np.random.default_rng(0).normal(size=(12, 5)))\n"
+        "gx.tl.hclust(a)\n"
+        "print(gx.pl.dendrogram(a), type(gx.pl.dendrogram(a, show=False)).__name__,\n"
+        "      'matplotlib.pyplot' in sys.modules)\n"
+    )
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                         text=True, check=True, env=env)
+    assert out.stdout.split() == ["None", "Axes", "False"]

@@ -33,9 +33,9 @@ def test_dendrogram_prints_au_bp_and_boxes_supported_branches(tmp_path):
     adata = _planted()
     gx.tl.hclust(adata, method="average", metric="correlation")
     with pytest.raises(KeyError, match="bootstrap"):
-        gx.pl.dendrogram(adata, support="au")
+        gx.pl.dendrogram(adata, support="au", show=False)
     gx.tl.bootstrap(adata, n_boot=50, progress=False)
-    ax = gx.pl.dendrogram(adata, support="au", save=tmp_path / "tree.png")
+    ax = gx.pl.dendrogram(adata, support="au", save=tmp_path / "tree.png", show=False)
     texts = [t for t in ax.texts if t.get_gid() == "gexclust-support"]
     assert len(texts) == 2 * (adata.n_obs - 1)  # AU and BP at every merge
     au = adata.uns["hclust"]["support"]["au"]
@@ -50,13 +50,13 @@ def test_dendrogram_prints_au_bp_and_boxes_supported_branches(tmp_path):
 def test_consensus_figure(tmp_path):
     adata = _planted()
     with pytest.raises(KeyError, match=r"tl\.consensus"):
-        gx.pl.consensus(adata)
+        gx.pl.consensus(adata, show=False)
     gx.tl.consensus(adata, k_range=range(2, 6), n_resamples=15, progress=False)
-    fig = gx.pl.consensus(adata, save=tmp_path / "consensus.pdf")
+    fig = gx.pl.consensus(adata, save=tmp_path / "consensus.pdf", show=False)
     assert len(fig.axes) >= 4  # class bar, heatmap, colour bar, CDF, PAC
     assert (tmp_path / "consensus.pdf").read_bytes()[:4] == b"%PDF"
     with pytest.raises(ValueError, match="was not computed"):
-        gx.pl.consensus(adata, k=9)
+        gx.pl.consensus(adata, k=9, show=False)
 
 
 def test_consensus_figure_of_many_samples_stops_growing_and_names_none():
@@ -68,6 +68,6 @@ def test_consensus_figure_of_many_samples_stops_growing_and_names_none():
                        obs=pd.DataFrame(index=[f"c{i}" for i in range(n)]))
     gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=3, metric="euclidean",
                     progress=False)
-    fig = gx.pl.consensus(adata)
+    fig = gx.pl.consensus(adata, show=False)
     assert tuple(fig.get_size_inches()) == (26.5, 22.5)  # as for 200 samples
     assert not any(labels_of(ax, "left") for ax in fig.axes)

@@ -299,7 +299,7 @@ def test_a_consensus_class_shares_a_colour_with_a_cluster_only_when_it_is_that_c
         for colour in [*adata.uns["cluster_colors"], *annotation_colours(adata, ["type"])]:
             assert delta_e(class_colour[other], colour) >= CLEAR_DELTA_E
     # pl.consensus at another k colours its classes the same way
-    fig = gx.pl.consensus(adata, k=2)
+    fig = gx.pl.consensus(adata, k=2, show=False)
     strip = fig.axes[0].images[0]
     drawn = {to_hex(strip.cmap(i)) for i in range(2)}
     classes_k2 = adata.obsm["consensus_classes"][:, 0]

@@ -91,7 +91,7 @@ def test_markers_table_has_symbols_directions_and_adjusted_p(clustered):
 
 def test_pl_markers_dotplot(clustered, tmp_path):
     before = dict(clustered.uns)
-    fig = gx.pl.markers(clustered, n_genes=3, save=tmp_path / "markers.png")
+    fig = gx.pl.markers(clustered, n_genes=3, save=tmp_path / "markers.png", show=False)
     dots = fig.axes[1].collections[0]
     assert len(dots.get_offsets()) == 4 * 4 * 3  # clusters x (clusters x genes)
     assert (tmp_path / "markers.png").stat().st_size > 10_000
@@ -124,7 +124,7 @@ def test_pl_markers_dots_show_the_tables_numbers(clustered):
     # dots were more significant than tl.markers says (-log10 p_adj 1.70 for the table's 1.59)
     from gexclust.pl._markers import MAX_SIGNIFICANCE
 
-    fig = gx.pl.markers(clustered, n_genes=2, layer="expression")
+    fig = gx.pl.markers(clustered, n_genes=2, layer="expression", show=False)
     plotted = gx.tl.markers(clustered, n_genes=2, layer="expression", inplace=False)
     genes = list(dict.fromkeys(plotted["gene"]))
     every = gx.tl.markers(clustered, n_genes=clustered.n_vars, layer="expression",
@@ -173,7 +173,7 @@ def test_blank_labels_are_no_group_as_nan_is():
     specs = [cluster_heatmap_spec(a, groupby="type") for a in (as_nan, blank)]
     assert specs[1].column_labels == specs[0].column_labels == ["type group0", "type group2"]
     np.testing.assert_array_equal(specs[1].means, specs[0].means)
-    fig = gx.pl.markers(blank, groupby="type")
+    fig = gx.pl.markers(blank, groupby="type", show=False)
     assert {t.get_text() for t in fig.axes[1].texts} >= {"type group0", "type group2"}
     assert "type " not in {t.get_text() for t in fig.axes[1].texts}
 
@@ -235,7 +235,7 @@ def test_marker_plots_show_raw_genes_with_their_numbers(pbmc_ranked):
     column = spec.column_labels.index(f"bulk_labels {group}")
     assert spec.means[shown.index(gene), column] == pytest.approx(
         float(np.asarray(raw[inside, gene].X.todense()).mean()), rel=1e-5)
-    fig = gx.pl.markers(adata, groupby="bulk_labels", n_genes=2)
+    fig = gx.pl.markers(adata, groupby="bulk_labels", n_genes=2, show=False)
     labels = [t.get_text() for t in fig.axes[1].texts]
     assert gene in labels
 
@@ -318,7 +318,7 @@ def test_marker_dots_of_z_scores_are_differences_in_sd():
     adata = make_planted()
     adata.obs["cluster"] = adata.obs["type"]
     sc.pp.scale(adata)
-    fig = gx.pl.markers(adata, n_genes=2)
+    fig = gx.pl.markers(adata, n_genes=2, show=False)
     colours = fig.axes[1].collections[0].get_array()
     assert np.isfinite(colours).all()
     assert colours.max() > 1.5  # about 2 SD up in its group

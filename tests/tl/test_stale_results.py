@@ -130,27 +130,27 @@ def resampled():
 
 
 def test_consensus_of_other_samples_or_values_is_refused(resampled):
-    gx.pl.consensus(resampled)
+    gx.pl.consensus(resampled, show=False)
     subset = resampled[:12].copy()  # .obsp is subset, PAC and CDFs are of all 18 samples
     with pytest.raises(ValueError, match=r"pl.consensus: the consensus in .uns\['consensus'\] "
                        r"was built on other obs .* rerun gexclust.tl.consensus\(adata\)$"):
-        gx.pl.consensus(subset)
+        gx.pl.consensus(subset, show=False)
     scaled = resampled.copy()
     gx.pp.scale(scaled)
     with pytest.raises(ValueError, match=r"values changed since tl.consensus.*rerun"):
-        gx.pl.consensus(scaled)
+        gx.pl.consensus(scaled, show=False)
     genes = resampled[:, :30].copy()
     with pytest.raises(ValueError, match="had 40 features, now 30"):
-        gx.pl.consensus(genes)
+        gx.pl.consensus(genes, show=False)
     with pytest.raises(ValueError, match=r"rerun gexclust\.tl\.consensus"):
         facts.consensus_result(scaled)  # the report
     gx.tl.consensus(scaled, k_range=range(2, 5), n_resamples=10, progress=False)
-    gx.pl.consensus(scaled)  # the advice works
+    gx.pl.consensus(scaled, show=False)  # the advice works
 
 
 @pytest.mark.filterwarnings("ignore:Writing zarr v2 data:UserWarning")  # anndata's, not ours
 @pytest.mark.parametrize("fmt", ["h5ad", "zarr"])
 def test_consensus_survives_reordering_and_a_round_trip(resampled, fmt, tmp_path):
     reordered = resampled[np.random.default_rng(0).permutation(resampled.n_obs)].copy()
-    gx.pl.consensus(reordered)
-    gx.pl.consensus(round_trip(resampled, fmt, tmp_path))
+    gx.pl.consensus(reordered, show=False)
+    gx.pl.consensus(round_trip(resampled, fmt, tmp_path), show=False)
