@@ -16,6 +16,7 @@ import pytest
 
 import gexclust as gx
 from tests.conftest import make_planted
+from tests.test_readme import _writes_cell
 
 SLOTS = ("obs", "var", "uns", "obsp", "obsm", "layers")
 # ``.obs['type']``, ``.uns[key_added]``, ``.obsp[f'{key_added}_k{k}']``, ``.uns[key]['support']``
@@ -48,14 +49,18 @@ def pattern(index: str, names: dict) -> str:
         return re.escape(str(names.get(index, index)))
     text = index[1:-1]
     parts = re.split(r"\{(\w+)\}", text)
-    return "".join(re.escape(str(names[p])) if i % 2 and p in names else r"\d+" if i % 2
+    return "".join(re.escape(str(names[p])) if i % 2 and p in names else r"\w+" if i % 2
                    else re.escape(p) for i, p in enumerate(parts))
 
 
 def documented_keys(func, names: dict) -> set[tuple]:
     """Regexes of the (slot, key[, field]) paths the Returns section says are set."""
+    return keys_named(what_it_sets(func), names)
+
+
+def keys_named(text: str, names: dict) -> set[tuple]:
+    """Regexes of the (slot, key[, field]) paths ``text`` names."""
     paths, slot = set(), None
-    text = what_it_sets(func)
     for match in ACCESS.finditer(text):
         slot = match.group(1) or slot
         if slot is None or text.startswith("'s", match.end()):  # .obs['cluster']'s: read
@@ -183,6 +188,28 @@ def test_the_keys_written_are_those_the_returns_section_lists(name):
             assert not missing, (name, kw, sorted(missing))
     never_written = {d for d in documented if not any(matches(w, d) for w in written)}
     assert not never_written, (name, sorted(map(str, never_written)))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_readme_table_names_every_key_written(name):
+    # the README's 'function | writes' table is where a user looks a result up; before, the
+    # tl.consensus row left out .uns['consensus_colors'], `labels` and `params`, tl.cut's
+    # `n_clusters_found` and `params`, tl.choose_k's `n_scored`, tl.bootstrap's `params`
+    make, call, names = CASES[name]
+    func = operator.attrgetter(name)(gx)
+    row = _writes_cell(f"{name}(").replace("`", "")
+    named = keys_named(row, {"layer": "L", **names})
+    for kw in ({}, {"layer": "L"}) if "layer" in inspect.signature(func).parameters else ({},):
+        adata = with_layer(make())
+        before = adata.copy()
+        call(adata, **kw)
+        new = {path for path in written_keys(before, adata) if len(path) == 2}
+        unnamed = {path for path in new if not any(matches(path, n[:2]) for n in named)}
+        assert not unnamed, (name, kw, sorted(unnamed))
+        if name.startswith("tl."):  # tl rows list their records' fields (pp rows: docstrings)
+            fields = set(re.findall(r"\w+", row))
+            for record in written_records(adata, written_keys(before, adata)):
+                assert not record_fields(record) - fields, (name, record_fields(record) - fields)
 
 
 def public_functions():

@@ -377,3 +377,21 @@ def test_readme_says_what_the_runs_h5ad_holds(cli, small_csv, tmp_path):
     assert adata.n_vars == 20
     np.testing.assert_allclose(adata.X, expression - expression.mean(axis=0), atol=1e-12)
     assert expression.min() > 1  # values, not centred ones
+
+
+def test_readme_names_every_field_of_the_runs_summary(cli, small_csv, tmp_path):
+    # summary.json is what scripts read after a run; before, the README's account of
+    # summary.json["choose_k"] left out its `params`
+    import json
+
+    text = " ".join((ROOT / "README.md").read_text().split())
+    row = next(line for line in text.split("| `summary.json` | ")[1:]).split(" |")[0]
+    choose_k = text.split('`summary.json["choose_k"]` says how the tree was cut:')[1]
+    choose_k = choose_k.split("The printed summary repeats")[0]
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    summary = json.loads((out / "summary.json").read_text())
+    assert [key for key in summary if f"`{key}`" not in row] == []
+    assert summary["choose_k"]["how"] == "auto"
+    fields = set(summary["choose_k"]) | set(summary["choose_k"]["scores"][0])
+    assert sorted(key for key in fields if f"`{key}`" not in choose_k) == []
