@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: 'default', chosen on a labelled benchmark panel: top 1000 "
                      "genes by MAD, centred, ward, k auto)")
     run.add_argument("--consensus", type=int, default=None, metavar="N",
-                     help="also run consensus clustering with N resamples (k = 2..10, the run's "
+                     help="also run consensus clustering with N resamples (k = 2..10, fewer for "
+                     "few samples; the run's "
                      "--method and --metric): consensus.csv, consensus.png (and the other "
                      "--formats), PAC and the recommended k")
     run.add_argument("--missing", choices=("error", "drop", "impute"), default="error",

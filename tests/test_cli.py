@@ -1124,3 +1124,5 @@ def test_run_help_names_every_method_metric_and_missing_policy():
         assert f" {name}," in text or f" {name} (" in text, name
     assert "'drop' drops every probe with one" in text
     assert "'impute' fills each with its probe's mean" in text
+    # and --consensus said 'k = 2..10' where 4 samples are tried at k = 2..3 only
+    assert "(k = 2..10, fewer for few samples;" in text
