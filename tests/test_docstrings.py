@@ -238,3 +238,18 @@ def test_cut_docstring_case_uses_real_numbers():
     adata = clustered()
     assert adata.uns["cluster"]["n_clusters_found"] == 3
     assert np.isfinite(adata.uns["hclust"]["cophenetic_correlation"])
+
+
+def test_collapse_probes_returns_what_its_returns_section_lists():
+    # it returns a new AnnData (its genes are not the input's): its own keys, not the input's.
+    # Before, the docstring said only '.uns['collapse_probes'] with the parameters and counts'
+    adata = with_layer(make_planted())
+    adata.var["gene_symbol"] = [f"G{j // 2}" for j in range(adata.n_vars)]  # 2 probes a gene
+    genes = gx.pp.collapse_probes(adata)
+    new = {path for path in written_keys(adata, genes) if len(path) == 2}
+    assert new == {("var", "n_probes"), ("var", "probes"), ("uns", "collapse_probes")}
+    documented = documented_keys(gx.pp.collapse_probes, {})
+    assert {path for path in new if not any(matches(path, d) for d in documented)} == set()
+    assert not record_fields(genes.uns["collapse_probes"]) - documented_fields(
+        gx.pp.collapse_probes), sorted(genes.uns["collapse_probes"])
+    assert genes.n_vars == 30
