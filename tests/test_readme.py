@@ -395,3 +395,21 @@ def test_readme_names_every_field_of_the_runs_summary(cli, small_csv, tmp_path):
     assert summary["choose_k"]["how"] == "auto"
     fields = set(summary["choose_k"]) | set(summary["choose_k"]["scores"][0])
     assert sorted(key for key in fields if f"`{key}`" not in choose_k) == []
+
+
+def test_every_function_the_docs_name_exists():
+    # before: the README and docs/changes.md named `tl.dynamic_cut` (colours of its columns),
+    # which gexclust has never exported (the dynamic cut is tl.cut(method='dynamic')), and
+    # docs/changes.md sent tl.compare users to `.uns['compare']`, a key it never writes
+    import gexclust as gx
+
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    named = set()
+    for path in texts:
+        text = path.read_text()
+        named |= set(re.findall(r"`(?:gx\.)?(pp|tl|pl|io|datasets)\.(\w+)\b(?![.*])", text))
+        assert "`.uns['compare']`" not in text, path.name
+    missing = [f"{module}.{name}" for module, name in sorted(named)
+               if not hasattr(getattr(gx, module), name)]
+    assert missing == []
+    assert len(named) > 25
