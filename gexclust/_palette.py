@@ -274,7 +274,7 @@ def new_cluster_colours(adata: AnnData, key: str, n: int) -> list[str]:
 
 
 def is_our_clustering(adata: AnnData, key: str) -> bool:
-    """Whether ``key`` holds clusters of ``tl.cut``, ``tl.dynamic_cut`` or ``tl.consensus``.
+    """Whether ``key`` holds clusters of ``tl.cut`` (static or dynamic) or ``tl.consensus``.
 
     These record their result in ``.uns[key]`` (``n_clusters_found``; ``best_k``), which
     survives an h5ad file and subsetting. Only their columns get cluster colours (Dark2 first,

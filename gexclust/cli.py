@@ -12,6 +12,8 @@ import sys
 import time
 from collections.abc import Iterator
 
+from .tl._methods import METHODS, METRICS
+
 EPILOG = "Example: gexclust run -o gexclust_example   (built-in simulated GSE9476 example)"
 RUN_EXAMPLES = """\
 examples:
@@ -88,8 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="clusters to cut, or 'auto': chosen by the highest silhouette, with a "
                      "test against one cloud of the data's gene covariance saying whether the "
                      "groups are strong or weak (default: auto; 4 with --recipe seed)")
-    run.add_argument("--method", default="ward", help="linkage method (default ward)")
-    run.add_argument("--metric", default="euclidean", help="distance (default euclidean)")
+    run.add_argument("--method", default="ward",
+                     help=f"linkage method: {', '.join(METHODS)} (default ward; ward, "
+                     "centroid and median need --metric euclidean)")
+    run.add_argument("--metric", default="euclidean",
+                     help=f"distance: {', '.join(METRICS)} (default euclidean; correlation "
+                     "is 1 - Pearson r)")
     genes = run.add_mutually_exclusive_group()
     genes.add_argument("--n-top-genes", type=int, default=None, metavar="N",
                        help="cluster on the N most variable genes (default 1000)")
@@ -105,11 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: 'default', chosen on a labelled benchmark panel: top 1000 "
                      "genes by MAD, centred, ward, k auto)")
     run.add_argument("--consensus", type=int, default=None, metavar="N",
-                     help="also run consensus clustering with N resamples (k = 2..10, the run's "
+                     help="also run consensus clustering with N resamples (k = 2..10, fewer for "
+                     "few samples; the run's "
                      "--method and --metric): consensus.csv, consensus.png (and the other "
                      "--formats), PAC and the recommended k")
     run.add_argument("--missing", choices=("error", "drop", "impute"), default="error",
-                     help="missing-value policy when reading INPUT (default error)")
+                     help="missing values in INPUT: 'error' refuses the file, naming the first "
+                     "(default), 'drop' drops every probe with one, 'impute' fills each with "
+                     "its probe's mean over the other samples")
     run.add_argument("--annotations", default=None, metavar="SHEET",
                      help="sample sheet (CSV or TSV, .gz too; one row per sample): its columns "
                      "are added to .obs and the report checks whether the clusters follow "

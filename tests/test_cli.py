@@ -1112,3 +1112,17 @@ def test_summary_records_the_command_that_was_run_not_the_callers_argv(cli, smal
     summary = json.loads((out / "summary.json").read_text())
     assert summary["command"] == (f"gexclust run {small_csv} -o '{out}' --n-clusters 2 "
                                   "--quiet --no-report")
+
+
+def test_run_help_names_every_method_metric_and_missing_policy():
+    # before: '--method METHOD  linkage method (default ward)' and '--metric METRIC  distance
+    # (default euclidean)' named no valid value, and '--missing' not what drop and impute do
+    from gexclust.tl._methods import METHODS, METRICS
+
+    text = " ".join(gexclust("run", "--help").stdout.split())
+    for name in (*METHODS, *METRICS):
+        assert f" {name}," in text or f" {name} (" in text, name
+    assert "'drop' drops every probe with one" in text
+    assert "'impute' fills each with its probe's mean" in text
+    # and --consensus said 'k = 2..10' where 4 samples are tried at k = 2..3 only
+    assert "(k = 2..10, fewer for few samples;" in text

@@ -377,3 +377,39 @@ def test_readme_says_what_the_runs_h5ad_holds(cli, small_csv, tmp_path):
     assert adata.n_vars == 20
     np.testing.assert_allclose(adata.X, expression - expression.mean(axis=0), atol=1e-12)
     assert expression.min() > 1  # values, not centred ones
+
+
+def test_readme_names_every_field_of_the_runs_summary(cli, small_csv, tmp_path):
+    # summary.json is what scripts read after a run; before, the README's account of
+    # summary.json["choose_k"] left out its `params`
+    import json
+
+    text = " ".join((ROOT / "README.md").read_text().split())
+    row = next(line for line in text.split("| `summary.json` | ")[1:]).split(" |")[0]
+    choose_k = text.split('`summary.json["choose_k"]` says how the tree was cut:')[1]
+    choose_k = choose_k.split("The printed summary repeats")[0]
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    summary = json.loads((out / "summary.json").read_text())
+    assert [key for key in summary if f"`{key}`" not in row] == []
+    assert summary["choose_k"]["how"] == "auto"
+    fields = set(summary["choose_k"]) | set(summary["choose_k"]["scores"][0])
+    assert sorted(key for key in fields if f"`{key}`" not in choose_k) == []
+
+
+def test_every_function_the_docs_name_exists():
+    # before: the README and docs/changes.md named `tl.dynamic_cut` (colours of its columns),
+    # which gexclust has never exported (the dynamic cut is tl.cut(method='dynamic')), and
+    # docs/changes.md sent tl.compare users to `.uns['compare']`, a key it never writes
+    import gexclust as gx
+
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    named = set()
+    for path in texts:
+        text = path.read_text()
+        named |= set(re.findall(r"`(?:gx\.)?(pp|tl|pl|io|datasets)\.(\w+)\b(?![.*])", text))
+        assert "`.uns['compare']`" not in text, path.name
+    missing = [f"{module}.{name}" for module, name in sorted(named)
+               if not hasattr(getattr(gx, module), name)]
+    assert missing == []
+    assert len(named) > 25

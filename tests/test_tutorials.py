@@ -115,6 +115,30 @@ def test_figures_the_text_states_are_in_the_outputs(path):
     assert [claim for claim in claims if not shows(claim, shown)] == []
 
 
+def crosstab_row(nb, label: str) -> list[int]:
+    """The counts of one row of a crosstab shown in a notebook's outputs."""
+    for _, text in text_outputs(nb):
+        for line in text.splitlines():
+            if line.startswith(label + " "):
+                return [int(n) for n in line[len(label):].split()]
+    raise AssertionError(label)
+
+
+def test_the_pbmc_tutorial_reads_the_crosstab_as_it_is():
+    # before: 'the NK cells and the cytotoxic CD8+ T cells are split between two more', while
+    # the crosstab shows 17 of the 54 cytotoxic CD8+ T cells in the cluster of the other T
+    # cells (cluster 4) and only 32 with the NK cells
+    nb = json.loads((NOTEBOOKS[0].parent / "03_scanpy_pbmc.ipynb").read_text())
+    prose = " ".join(markdown(nb).split())
+    cd8, nk = crosstab_row(nb, "CD8+ Cytotoxic T"), crosstab_row(nb, "CD56+ NK")
+    t_reg = crosstab_row(nb, "CD4+/CD25 T Reg")
+    with_nk = max(range(len(nk)), key=lambda j: cd8[j] if nk[j] else -1)
+    with_t = t_reg.index(max(t_reg))
+    assert f"({cd8[with_nk]} of {sum(cd8)}; {cd8[with_t]} sit with the other T cells)" in prose
+    dendritic, monocytes = crosstab_row(nb, "Dendritic"), crosstab_row(nb, "CD14+ Monocyte")
+    assert f"{dendritic[monocytes.index(max(monocytes))]} of the \"Dendritic\"" in prose
+
+
 def test_the_readme_states_what_the_tutorials_show():
     # each README item ('1. [GSE9476 ...](tutorials/01_...ipynb): ... ARI 0.21 ...') against
     # the stored outputs of the notebook it links

@@ -128,12 +128,6 @@ def dendrogram(
         Draw the cut height stored in ``.uns[clusters]['threshold']``.
     leaf_labels
         ``.obs`` column for the leaf labels; ``obs_names`` by default.
-    support
-        After :func:`~gexclust.tl.bootstrap`: ``'au'`` or ``'bp'`` prints AU (red, left) and
-        BP (green, right) in % at every merge, as pvclust's ``plot``, and boxes the largest
-        branches whose ``support`` is >= ``alpha`` (below the root), as ``pvrect``.
-    alpha
-        Support level of the boxes.
     truncate
         Draw only the top ``truncate`` clusters of the tree (scipy's ``truncate_mode='lastp'``),
         each labelled with its number of samples, with a note saying so; annotation bars and
@@ -141,6 +135,12 @@ def dendrogram(
         an info message) and branches keep their cluster colours. By default trees with more
         than 300 leaves are truncated to 50 clusters; ``0`` draws every leaf (beyond 2,000
         leaves without leaf labels, in a figure 40 inches wide by default).
+    support
+        After :func:`~gexclust.tl.bootstrap`: ``'au'`` or ``'bp'`` prints AU (red, left) and
+        BP (green, right) in % at every merge, as pvclust's ``plot``, and boxes the largest
+        branches whose ``support`` is >= ``alpha`` (below the root), as ``pvrect``.
+    alpha
+        Support level of the boxes.
     figsize
         Figure size in inches; by default it grows with the number of samples so labels never
         overlap.

@@ -59,8 +59,8 @@ def markers(
         ``.obs`` column with the groups; colours from ``.uns[f'{groupby}_colors']``, or
         picked and stored there, so every figure shows a group in one colour: the
         category palette scanpy gives, or for the clusters of :func:`~gexclust.tl.cut`
-        (and ``tl.dynamic_cut``, ``tl.consensus``) cluster colours away from ``'type'``'s,
-        as the cut picks them.
+        (static or ``method='dynamic'``) and :func:`~gexclust.tl.consensus` cluster colours
+        away from ``'type'``'s, as the cut picks them.
     n_genes
         Top up-regulated genes per group.
     layer

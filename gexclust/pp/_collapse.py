@@ -76,10 +76,11 @@ def collapse_probes(
     ``X_umap`` and the neighbour graph stay), every layer collapsed as the values were (the
     probes kept, or their mean or median), ``.var_names`` the genes, ``.var['n_probes']``
     and ``.var['probes']`` (kept probe, or all averaged probes joined by ``;``), and
-    ``.uns['collapse_probes']`` with the parameters and counts. With ``layer``, ``.X`` is
-    that layer collapsed, and the records of transforms of the input's ``.X`` (``.uns``
-    ``'center'``, ``'scale'``, ``'log1p'``, and ``'log2'`` of ``.X``) are left out: they do not
-    describe it.
+    ``.uns['collapse_probes']`` with the parameters (``by``, ``how``, ``multi``,
+    ``drop_controls``) and counts (``n_probes_in``, ``n_probes_used``, ``n_genes``). With
+    ``layer``, ``.X`` is that layer collapsed, and the records of transforms of the input's
+    ``.X`` (``.uns`` ``'center'``, ``'scale'``, ``'log1p'``, and ``'log2'`` of ``.X``) are left
+    out: they do not describe it.
 
     Examples
     --------

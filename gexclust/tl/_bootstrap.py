@@ -81,7 +81,7 @@ def bootstrap(
     Returns
     -------
     ``None``, or a copy if ``copy=True``. Sets ``.uns[key]['support']``, a dict of arrays
-    aligned with the rows of ``.uns[key]['linkage']`` (row ``i`` is the node that merge ``i``
+    aligned with the rows of the tree's linkage matrix (row ``i`` is the node that merge ``i``
     creates):
 
     - ``au``, ``bp``, ``si``: AU p-value, bootstrap probability (fitted, at r = 1) and SI
