@@ -6,6 +6,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 from anndata import AnnData
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
@@ -38,6 +39,10 @@ BYTES_PER_PAIR = 24
 #: its copies were thin (estimate 135 s), and 55-74 s since (estimate 75 s).
 SECONDS_PER_ROTATION_FLOP = 3e-10
 SECONDS_PER_PAIR_AND_COPY = 4e-8
+#: Gaussian draws of this many columns or more, and CHOLESKY_QR_ASPECT times as many rows, are
+#: made Haar-random frames by Cholesky QR (see :func:`haar_frame`)
+CHOLESKY_QR_COLUMNS = 64
+CHOLESKY_QR_ASPECT = 1.5
 #: Copies of more features than this get their distances from BLAS products, not pdist.
 BLAS_FROM_FEATURES = 64
 #: choose_k warns before scores estimated to take longer than this (seconds).
@@ -472,13 +477,37 @@ def _rotations(data: np.ndarray, *, euclidean: bool = False):
     def draw(rng: np.random.Generator) -> np.ndarray:
         # the Q of a Gaussian (n - 1) x width matrix: a Haar-random orthogonal matrix (or
         # frame of `width` columns) once the signs are fixed
-        q, r = np.linalg.qr(rng.standard_normal((n - 1, width)))
-        q *= np.sign(np.diag(r))
+        q = haar_frame(rng.standard_normal((n - 1, width)))
         if reduced:
-            return out_of(q * values)
+            q *= values
+            return out_of(q)
         return mean + out_of(q @ coordinates)
 
     return draw
+
+
+def haar_frame(gaussian: np.ndarray) -> np.ndarray:
+    """The Q of the QR of a Gaussian matrix with R's diagonal made positive: Haar-random.
+
+    That Q is ``A R^-1`` with R the Cholesky factor of ``A'A`` (the unique R with a positive
+    diagonal), half the work of LAPACK's Householder QR and forming its Q (0.08 s against
+    0.15 s at 1,999 x 1,000, most of a copy's time). Cholesky QR loses about cond(A)^2 of
+    precision: a Gaussian matrix with 1.5 times as many rows as columns has cond(A) near
+    10, so the two Q agree to about 1e-14 relative. Nearer square (cond grows without bound)
+    or small (nothing to gain), the Householder QR, its signs fixed.
+    """
+    rows, width = gaussian.shape
+    if width >= CHOLESKY_QR_COLUMNS and rows >= CHOLESKY_QR_ASPECT * width:
+        try:
+            upper = scipy.linalg.cholesky(gaussian.T @ gaussian, check_finite=False)
+        except np.linalg.LinAlgError:  # not positive definite in floats: never seen
+            pass
+        else:
+            return scipy.linalg.solve_triangular(upper, gaussian.T, trans="T",
+                                                 check_finite=False).T
+    q, r = np.linalg.qr(gaussian)
+    q *= np.sign(np.diag(r))
+    return q
 
 
 def _centring_complement(n: int):
@@ -497,8 +526,13 @@ def _centring_complement(n: int):
         return (matrix - np.outer(w, scale * (w @ matrix)))[1:]
 
     def out_of(coordinates: np.ndarray) -> np.ndarray:  # basis @ coordinates, n x d
-        full = np.vstack([np.zeros((1, coordinates.shape[1])), coordinates])
-        return full - np.outer(w, scale * (w[1:] @ coordinates))
+        shift = scale * (w[1:] @ coordinates)
+        full = np.empty((n, coordinates.shape[1]))
+        # w is the same after its first entry: the rank-one update is one row apart and
+        # one row shift, without an n x d outer product (the same floats)
+        np.multiply(-w[0], shift, out=full[0])
+        np.subtract(coordinates, w[-1] * shift, out=full[1:])
+        return full
 
     return into, out_of
 
