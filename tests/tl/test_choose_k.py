@@ -955,9 +955,10 @@ def slow_path_copy_scores(X, ks, n_rotations, seed):
 
 def test_copies_scored_as_by_the_slow_path():
     # Cholesky QR for the Haar frame, blocked distances over the upper triangle and
-    # vectorised per block (choose_k at 2,000 x 1,000: 41 s of CPU before, 25 s after):
-    # the copies' scores are the slow path's to float rounding. 300 x 120 takes both new
-    # paths (120 columns >= 64 and 299 rows >= 1.5 x 120; 300 rows are two blocks of 256)
+    # vectorised per block, W_k's squared distances by row blocks (choose_k at 2,000 x
+    # 1,000: 41 s of CPU before, 25 s after): the copies' scores are the slow path's to float
+    # rounding. 300 x 120 takes every new path (120 columns >= 64 and 299 rows >= 1.5 x 120;
+    # 300 rows are two blocks of 256 and three of SUM_ROWS)
     rng = np.random.default_rng(11)
     X = rng.standard_normal((300, 120)) + 3.0
     X[:100, :5] += 2.0
