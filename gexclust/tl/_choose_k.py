@@ -31,14 +31,16 @@ K_RANGE = range(2, 11)  # the default cuts scored: k = 2..10
 SAMPLE_SIZE = 2000
 #: Peak bytes per pair of observations scored (square distances, their squares, a linkage).
 BYTES_PER_PAIR = 24
-#: Rough seconds of the scores, measured on this project's 2-core machine: per operation of
-#: turning a copy (the QR of an n x w Gaussian matrix and the product with the n x d data,
-#: w = min(d, n - 1), which euclidean copies of d < n - 1 columns leave out; 1.2 s at
-#: 2,000 x 1,000) and per squared observation and copy (distances, tree and scores of a copy:
-#: 0.16 s at 2,000). Only for the warning below: 2,000 x 1,000 euclidean took 124 s before
-#: its copies were thin (estimate 135 s), and 55-74 s since (estimate 75 s).
-SECONDS_PER_ROTATION_FLOP = 3e-10
-SECONDS_PER_PAIR_AND_COPY = 4e-8
+#: Rough seconds of the scores, measured on this project's 2-core machine (CPU seconds, one
+#: BLAS thread): per operation of turning a copy (the Cholesky or Householder QR of an n x w
+#: Gaussian matrix and the product with the n x d data, w = min(d, n - 1), which euclidean
+#: copies of d < n - 1 columns leave out; 0.11 s at 2,000 x 1,000) and per squared
+#: observation and copy (distances, tree and scores of a copy: 0.14 s at 2,000 x 1,000,
+#: 0.08 s at 2,000 x 50). Only for the warning below: 2,000 x 1,000 euclidean took 124 s
+#: before its copies were thin, 55-74 s before their Cholesky QR and blocked distances
+#: (41 s of CPU), and 25-27 s of CPU since (estimate 26 s).
+SECONDS_PER_ROTATION_FLOP = 6e-11
+SECONDS_PER_PAIR_AND_COPY = 3.5e-8
 #: Gaussian draws of this many columns or more, and CHOLESKY_QR_ASPECT times as many rows, are
 #: made Haar-random frames by Cholesky QR (see :func:`haar_frame`)
 CHOLESKY_QR_COLUMNS = 64
@@ -231,7 +233,8 @@ def choose_k(
     method, metric = params["method"], params["metric"]
     cuts = list(tree_cuts(tree.linkage, ks))  # of the whole tree, as tl.cut cuts it
     _refuse_single_cluster_cuts(cuts, tree.linkage, ks, method)
-    ch = [calinski_harabasz(data, groups) for groups in cuts]  # O(n x d): every observation
+    mean = data.mean(axis=0)
+    ch = [calinski_harabasz(data, groups, mean=mean) for groups in cuts]  # all observations
     if rows is not None:
         logger.info(
             "tl.choose_k: silhouette, gap and test of structure on a random sample of %d of %d "
@@ -556,7 +559,8 @@ def _centring_complement(n: int):
     scale = 2.0 / (w @ w)
 
     def into(matrix: np.ndarray) -> np.ndarray:  # basis' @ matrix, (n - 1) x d
-        return (matrix - np.outer(w, scale * (w @ matrix)))[1:]
+        # rows 1.. of the update only, and w is the same there: one row shift (same floats)
+        return matrix[1:] - w[-1] * (scale * (w @ matrix))
 
     def out_of(coordinates: np.ndarray) -> np.ndarray:  # basis @ coordinates, n x d
         shift = scale * (w[1:] @ coordinates)
@@ -628,16 +632,25 @@ def _silhouette_of(sums: np.ndarray, groups: np.ndarray) -> float:
     return float(width.mean())
 
 
-def calinski_harabasz(data: np.ndarray, groups: np.ndarray) -> float:
-    """Calinski-Harabasz index (variance ratio criterion) of 0-based group labels."""
+def calinski_harabasz(data: np.ndarray, groups: np.ndarray, *, mean=None) -> float:
+    """Calinski-Harabasz index (variance ratio criterion) of 0-based group labels.
+
+    ``mean``: the data's mean per column, when the caller scores several cuts.
+    """
     n, k = len(groups), int(groups.max()) + 1
     if not 1 < k < n:
         return np.nan
     onehot = _onehot(groups, k)
     sizes = onehot.sum(axis=0)
     centres = (onehot.T @ data) / sizes[:, None]
-    between = float((sizes * ((centres - data.mean(axis=0)) ** 2).sum(axis=1)).sum())
-    within = float(((data - centres[groups]) ** 2).sum())
+    mean = data.mean(axis=0) if mean is None else mean
+    between = float((sizes * ((centres - mean) ** 2).sum(axis=1)).sum())
+    # the deviations from the centres in one n x d array, their squares summed by BLAS:
+    # three n x d temporaries and passes fewer (64 x 22,283: 35 ms a cut before, most of
+    # choose_k's time there)
+    deviations = centres[groups]
+    np.subtract(data, deviations, out=deviations)
+    within = float(np.vdot(deviations, deviations))
     if within == 0:
         return np.inf
     return between / (k - 1) / (within / (n - k))
