@@ -14,7 +14,8 @@ checked to agree. scikit-learn has no rotated copies or gap statistic; R's
 ``cluster::clusGap`` is timed only when ``Rscript`` and the package are installed (they are
 not on the development machine).
 
-Runs alternate (peer, gexclust, ...) in one process; CPU time, median over rounds.
+Runs alternate (peer, gexclust, ...) in one process, both on one BLAS thread (as choose_k
+scores); CPU time, median over rounds.
 
     python benchmarks/bench_choose_k.py [--rounds N] [--skip-large]
 
@@ -33,6 +34,7 @@ import anndata as ad
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
+from threadpoolctl import threadpool_limits
 
 import gexclust as gx
 from gexclust.tl import _choose_k
@@ -85,11 +87,12 @@ def scoring(adata: ad.AnnData, rounds: int) -> tuple[float, float]:
         return list(scores["silhouette"][1:]), list(scores["calinski_harabasz"][1:])
 
     peer_times, our_times = [], []
-    for _ in range(rounds):
-        t_peer, _, (sil_peer, ch_peer) = cpu(peer)
-        t_ours, _, (sil_ours, ch_ours) = cpu(ours)
-        peer_times.append(t_peer)
-        our_times.append(t_ours)
+    with threadpool_limits(1, user_api="blas"):  # as choose_k scores; BLAS threads spin here
+        for _ in range(rounds):
+            t_peer, _, (sil_peer, ch_peer) = cpu(peer)
+            t_ours, _, (sil_ours, ch_ours) = cpu(ours)
+            peer_times.append(t_peer)
+            our_times.append(t_ours)
     np.testing.assert_allclose(sil_ours, sil_peer, rtol=1e-10)
     np.testing.assert_allclose(ch_ours, ch_peer, rtol=1e-10)
     return statistics.median(peer_times), statistics.median(our_times)

@@ -408,11 +408,24 @@ def test_copies_are_scored_on_one_blas_thread(monkeypatch):
         threads.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
         return score(*args, **kwargs)
 
+    # so is the data's Calinski-Harabasz: its 9 cuts of 64 x 22,283 took 88 ms of CPU on
+    # two threads of the busy machine, 22 ms on one
+    ch_threads = []
+    ch = _choose_k.calinski_harabasz
+
+    def watched_ch(*args, **kwargs):
+        ch_threads.append({p["num_threads"] for p in threadpool_info()
+                           if p["user_api"] == "blas"})
+        return ch(*args, **kwargs)
+
     monkeypatch.setattr(_choose_k, "_reference_scores", watched)
+    monkeypatch.setattr(_choose_k, "calinski_harabasz", watched_ch)
     adata = default_tree(planted_groups(seed=3, n_genes=300))
     gx.tl.choose_k(adata, n_rotations=19, n_refs=2, reference="permute")
     assert len(threads) == 21
     assert all(t == {1} for t in threads)
+    assert len(ch_threads) == 9
+    assert all(t == {1} for t in ch_threads)
 
 
 def test_copies_with_tied_merge_heights_are_cut_as_tl_cut_cuts():
@@ -975,8 +988,7 @@ def test_copies_scored_as_by_the_slow_path():
     best, log_w = slow_path_copy_scores(X, ks, 19, 5)
     np.testing.assert_allclose(result["null_best_silhouette"], best, rtol=1e-10)
     np.testing.assert_allclose(result["scores"]["log_w_ref"], log_w.mean(axis=0), rtol=1e-12)
-    # Calinski-Harabasz of the data's cuts, its deviations summed by BLAS (64 x 22,283:
-    # 35 ms a cut before, 9 ms after)
+    # Calinski-Harabasz of the data's cuts, its deviations summed as they are made
     from gexclust.tl._flat_cuts import tree_cuts
 
     cuts = tree_cuts(adata.uns["hclust"]["linkage"], ks)
