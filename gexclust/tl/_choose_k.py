@@ -6,6 +6,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 from anndata import AnnData
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
@@ -30,16 +31,24 @@ K_RANGE = range(2, 11)  # the default cuts scored: k = 2..10
 SAMPLE_SIZE = 2000
 #: Peak bytes per pair of observations scored (square distances, their squares, a linkage).
 BYTES_PER_PAIR = 24
-#: Rough seconds of the scores, measured on this project's 2-core machine: per operation of
-#: turning a copy (the QR of an n x w Gaussian matrix and the product with the n x d data,
-#: w = min(d, n - 1), which euclidean copies of d < n - 1 columns leave out; 1.2 s at
-#: 2,000 x 1,000) and per squared observation and copy (distances, tree and scores of a copy:
-#: 0.16 s at 2,000). Only for the warning below: 2,000 x 1,000 euclidean took 124 s before
-#: its copies were thin (estimate 135 s), and 55-74 s since (estimate 75 s).
-SECONDS_PER_ROTATION_FLOP = 3e-10
-SECONDS_PER_PAIR_AND_COPY = 4e-8
+#: Rough seconds of the scores, measured on this project's 2-core machine (CPU seconds, one
+#: BLAS thread): per operation of turning a copy (the Cholesky or Householder QR of an n x w
+#: Gaussian matrix and the product with the n x d data, w = min(d, n - 1), which euclidean
+#: copies of d < n - 1 columns leave out; 0.11 s at 2,000 x 1,000) and per squared
+#: observation and copy (distances, tree and scores of a copy: 0.14 s at 2,000 x 1,000,
+#: 0.08 s at 2,000 x 50). Only for the warning below: 2,000 x 1,000 euclidean took 124 s
+#: before its copies were thin, 55-74 s before their Cholesky QR and blocked distances
+#: (41 s of CPU), and 25-27 s of CPU since (estimate 26 s).
+SECONDS_PER_ROTATION_FLOP = 6e-11
+SECONDS_PER_PAIR_AND_COPY = 3.5e-8
+#: Gaussian draws of this many columns or more, and CHOLESKY_QR_ASPECT times as many rows, are
+#: made Haar-random frames by Cholesky QR (see :func:`haar_frame`)
+CHOLESKY_QR_COLUMNS = 64
+CHOLESKY_QR_ASPECT = 1.5
 #: Copies of more features than this get their distances from BLAS products, not pdist.
 BLAS_FROM_FEATURES = 64
+#: Rows of the square distances squared at a time for W_k's sums (1.6 MB at 2,000)
+SUM_ROWS = 100
 #: choose_k warns before scores estimated to take longer than this (seconds).
 SLOW_SECONDS = 120.0
 #: choose_k shows a progress bar over its copies when they are estimated to take longer.
@@ -224,7 +233,11 @@ def choose_k(
     method, metric = params["method"], params["metric"]
     cuts = list(tree_cuts(tree.linkage, ks))  # of the whole tree, as tl.cut cuts it
     _refuse_single_cluster_cuts(cuts, tree.linkage, ks, method)
-    ch = [calinski_harabasz(data, groups) for groups in cuts]  # O(n x d): every observation
+    mean = data.mean(axis=0)
+    # all observations; on one BLAS thread, as the copies: the 9 cuts of 64 x 22,283 took
+    # 88 ms of CPU on two threads spinning on the busy 2-core machine, 22 ms on one
+    with threadpool_limits(1, user_api="blas"):
+        ch = [calinski_harabasz(data, groups, mean=mean) for groups in cuts]
     if rows is not None:
         logger.info(
             "tl.choose_k: silhouette, gap and test of structure on a random sample of %d of %d "
@@ -364,48 +377,79 @@ def _cut_scores(data, distances, cuts, *, metric, with_ch=True,
     """Silhouette, CH and log W of 1 cluster and of each of the 0-based labellings ``cuts``.
 
     With ``nested`` (the cuts of one tree, coarsest first), every cut's sums of distances to
-    each group are added up from those to the finest cut's groups: one n x n product instead
-    of one per cut (a tenth of a copy's scoring time at 2,000 observations). Only the order
-    of the float sums differs from the direct products (relative differences near 1e-15).
+    each group are added up from those to the finest cut's groups: one pass over the n x n
+    distances instead of one product per cut (a tenth of a copy's scoring time at 2,000
+    observations). Only the order of the float sums differs from the direct products
+    (relative differences near 1e-15).
     """
     square = squareform(distances)
-    spread = square**2 if metric == "euclidean" else square
-    ones = np.zeros(len(data), dtype=int)
-    sums = _group_sums(square, spread, cuts, nested=nested)
-    sil, ch, log_w = [np.nan], [np.nan], [_log_w_of(sums(spread, ones), ones)]
+    ones = np.zeros(len(square), dtype=int)
+    group_sums = _nested_sums if nested and len(cuts) else _direct_sums
+    sums = group_sums(square, cuts, squared=metric == "euclidean")
+    sil, ch, log_w = [np.nan], [np.nan], [_log_w_of(sums(ones, spread=True), ones)]
     for groups in cuts:
-        sil.append(_silhouette_of(sums(square, groups), groups))
+        sil.append(_silhouette_of(sums(groups), groups))
         ch.append(calinski_harabasz(data, groups) if with_ch else np.nan)
-        log_w.append(_log_w_of(sums(spread, groups), groups))
+        log_w.append(_log_w_of(sums(groups, spread=True), groups))
     return {"silhouette": np.array(sil), "calinski_harabasz": np.array(ch),
             "log_w": np.array(log_w)}
 
 
-def _group_sums(square, spread, cuts, *, nested):
-    """A function giving ``matrix @ onehot(groups)`` for ``matrix`` square or spread.
+def _direct_sums(square, cuts, *, squared):
+    """A function giving ``matrix @ onehot(groups)``, matrix the distances or the spread.
 
-    With ``nested``, from the products with the finest cut's groups, each coarser group
-    being a union of finest ones; a labelling that is not such a union (or k = 1) is
-    computed directly.
+    The spread is what W_k sums: the squared distances (``squared``, euclidean), else the
+    distances themselves.
     """
-    if not nested or not len(cuts):
-        return lambda matrix, groups: matrix @ _onehot(groups, int(groups.max()) + 1)
-    finest = cuts[-1]
-    n_finest = int(finest.max()) + 1
-    onehot = _onehot(finest, n_finest)
-    first = np.zeros(n_finest, dtype=np.intp)
-    first[finest[::-1]] = np.arange(len(finest))[::-1]  # a member of each finest group
-    products = {id(square): square @ onehot}
-    if spread is not square:
-        products[id(spread)] = spread @ onehot
+    spread_matrix = square**2 if squared else square
 
-    def sums(matrix, groups):
-        merged = groups[first]  # the coarse group of each finest group
-        if not (merged[finest] == groups).all():
-            return matrix @ _onehot(groups, int(groups.max()) + 1)
-        return products[id(matrix)] @ _onehot(merged, int(groups.max()) + 1)
+    def sums(groups, spread=False):
+        matrix = spread_matrix if spread else square
+        return matrix @ _onehot(groups, int(groups.max()) + 1)
 
     return sums
+
+
+def _nested_sums(square, cuts, *, squared):
+    """:func:`_direct_sums` added up from the sums to the finest cut's groups.
+
+    Each coarser group is a union of finest ones; a labelling that is not such a union is
+    computed directly.
+    """
+    finest = cuts[-1]
+    n_finest = int(finest.max()) + 1
+    first = np.zeros(n_finest, dtype=np.intp)
+    first[finest[::-1]] = np.arange(len(finest))[::-1]  # a member of each finest group
+    by_distance, by_spread = _sums_to_groups(square, _onehot(finest, n_finest), squared=squared)
+    direct = None
+
+    def sums(groups, spread=False):
+        nonlocal direct
+        merged = groups[first]  # the coarse group of each finest group
+        if not (merged[finest] == groups).all():
+            direct = direct or _direct_sums(square, cuts, squared=squared)
+            return direct(groups, spread)
+        return (by_spread if spread else by_distance) @ _onehot(merged, int(groups.max()) + 1)
+
+    return sums
+
+
+def _sums_to_groups(square, onehot, *, squared):
+    """``square @ onehot`` and ``spread @ onehot`` in one pass over ``square``, by row blocks.
+
+    The squares of a block are taken while it is in cache: squaring the whole n x n matrix
+    first was one more pass over memory (and 32 MB more) per copy at 2,000 observations.
+    """
+    by_distance = np.empty((len(square), onehot.shape[1]))
+    if not squared:
+        np.matmul(square, onehot, out=by_distance)
+        return by_distance, by_distance
+    by_spread = np.empty_like(by_distance)
+    for start in range(0, len(square), SUM_ROWS):
+        block = square[start : start + SUM_ROWS]
+        np.matmul(block, onehot, out=by_distance[start : start + SUM_ROWS])
+        np.matmul(block**2, onehot, out=by_spread[start : start + SUM_ROWS])
+    return by_distance, by_spread
 
 
 def _reference_scores(data, ks, method, metric) -> dict[str, np.ndarray]:
@@ -472,13 +516,37 @@ def _rotations(data: np.ndarray, *, euclidean: bool = False):
     def draw(rng: np.random.Generator) -> np.ndarray:
         # the Q of a Gaussian (n - 1) x width matrix: a Haar-random orthogonal matrix (or
         # frame of `width` columns) once the signs are fixed
-        q, r = np.linalg.qr(rng.standard_normal((n - 1, width)))
-        q *= np.sign(np.diag(r))
+        q = haar_frame(rng.standard_normal((n - 1, width)))
         if reduced:
-            return out_of(q * values)
+            q *= values
+            return out_of(q)
         return mean + out_of(q @ coordinates)
 
     return draw
+
+
+def haar_frame(gaussian: np.ndarray) -> np.ndarray:
+    """The Q of the QR of a Gaussian matrix with R's diagonal made positive: Haar-random.
+
+    That Q is ``A R^-1`` with R the Cholesky factor of ``A'A`` (the unique R with a positive
+    diagonal), half the work of LAPACK's Householder QR and forming its Q (0.08 s against
+    0.15 s at 1,999 x 1,000, most of a copy's time). Cholesky QR loses about cond(A)^2 of
+    precision: a Gaussian matrix with 1.5 times as many rows as columns has cond(A) near
+    10, so the two Q agree to about 1e-14 relative. Nearer square (cond grows without bound)
+    or small (nothing to gain), the Householder QR, its signs fixed.
+    """
+    rows, width = gaussian.shape
+    if width >= CHOLESKY_QR_COLUMNS and rows >= CHOLESKY_QR_ASPECT * width:
+        try:
+            upper = scipy.linalg.cholesky(gaussian.T @ gaussian, check_finite=False)
+        except np.linalg.LinAlgError:  # not positive definite in floats: never seen
+            pass
+        else:
+            return scipy.linalg.solve_triangular(upper, gaussian.T, trans="T",
+                                                 check_finite=False).T
+    q, r = np.linalg.qr(gaussian)
+    q *= np.sign(np.diag(r))
+    return q
 
 
 def _centring_complement(n: int):
@@ -494,11 +562,17 @@ def _centring_complement(n: int):
     scale = 2.0 / (w @ w)
 
     def into(matrix: np.ndarray) -> np.ndarray:  # basis' @ matrix, (n - 1) x d
-        return (matrix - np.outer(w, scale * (w @ matrix)))[1:]
+        # rows 1.. of the update only, and w is the same there: one row shift (same floats)
+        return matrix[1:] - w[-1] * (scale * (w @ matrix))
 
     def out_of(coordinates: np.ndarray) -> np.ndarray:  # basis @ coordinates, n x d
-        full = np.vstack([np.zeros((1, coordinates.shape[1])), coordinates])
-        return full - np.outer(w, scale * (w[1:] @ coordinates))
+        shift = scale * (w[1:] @ coordinates)
+        full = np.empty((n, coordinates.shape[1]))
+        # w is the same after its first entry: the rank-one update is one row apart and
+        # one row shift, without an n x d outer product (the same floats)
+        np.multiply(-w[0], shift, out=full[0])
+        np.subtract(coordinates, w[-1] * shift, out=full[1:])
+        return full
 
     return into, out_of
 
@@ -561,16 +635,24 @@ def _silhouette_of(sums: np.ndarray, groups: np.ndarray) -> float:
     return float(width.mean())
 
 
-def calinski_harabasz(data: np.ndarray, groups: np.ndarray) -> float:
-    """Calinski-Harabasz index (variance ratio criterion) of 0-based group labels."""
+def calinski_harabasz(data: np.ndarray, groups: np.ndarray, *, mean=None) -> float:
+    """Calinski-Harabasz index (variance ratio criterion) of 0-based group labels.
+
+    ``mean``: the data's mean per column, when the caller scores several cuts.
+    """
     n, k = len(groups), int(groups.max()) + 1
     if not 1 < k < n:
         return np.nan
     onehot = _onehot(groups, k)
     sizes = onehot.sum(axis=0)
     centres = (onehot.T @ data) / sizes[:, None]
-    between = float((sizes * ((centres - data.mean(axis=0)) ** 2).sum(axis=1)).sum())
-    within = float(((data - centres[groups]) ** 2).sum())
+    mean = data.mean(axis=0) if mean is None else mean
+    between = float((sizes * ((centres - mean) ** 2).sum(axis=1)).sum())
+    # the deviations from the centres in one n x d array, their squares summed as they are
+    # made: two n x d temporaries and passes fewer
+    deviations = centres[groups]
+    np.subtract(data, deviations, out=deviations)
+    within = float(np.einsum("ij,ij->", deviations, deviations))
     if within == 0:
         return np.inf
     return between / (k - 1) / (within / (n - k))

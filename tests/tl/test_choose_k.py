@@ -368,22 +368,28 @@ def test_scores_estimated_to_take_long_are_announced_with_what_is_faster(caplog,
     assert "scoring 64 observations of 300 features (sample_size=None)" in message
     assert "reclusters 19 copies" in message
     assert "sample_size=32 would take about 0 s" in message
-    # gexclust run on 2,000 samples (1,000 genes): 2.3 min here; the warning said 'roughly
-    # 7 min' and that 'the default sample_size=2000 takes about a minute', which it was using
-    assert 60 < _choose_k._estimated_seconds(2_000, 1_000, n_copies=99) < 300
+    # 2,000 samples of 1,000 genes, average/correlation: 2.3 min here, once; the warning said
+    # 'roughly 7 min'. Since the copies' Cholesky QR and blocked distances 0.31 s a copy
+    # (31 s of CPU), estimated 38 s
+    assert 25 < _choose_k._estimated_seconds(2_000, 1_000, n_copies=99) < 50
     monkeypatch.undo()
+    caplog.clear()
     with caplog.at_level("WARNING", logger="gexclust"):
         _choose_k._warn_if_slow(2_000, 1_000, n_copies=99, sample_size=2000)
+    assert not [r for r in caplog.records if "roughly" in r.getMessage()]
+    with caplog.at_level("WARNING", logger="gexclust"):
+        _choose_k._warn_if_slow(5_000, 1_000, n_copies=99, sample_size=5000)
     message = caplog.records[-1].getMessage()
+    assert "scoring 5,000 observations of 1,000 features (sample_size=5000)" in message
     assert "roughly 2 min" in message
-    assert "sample_size=500 would take about 12 s" in message
-    assert "takes about a minute" not in message
+    assert "sample_size=2000 would take about 38 s" in message
     assert _choose_k._estimated_seconds(20_000, 50, n_copies=99) > 1200  # cells on 50 PCs
     assert _choose_k._estimated_seconds(2_000, 50, n_copies=99) < 120  # the default: no word
     assert _choose_k._estimated_seconds(64, 22_283, n_copies=99) < 10  # an array series
     # euclidean copies of fewer genes than samples are turned without the product with the
-    # genes: 2,000 x 1,000 with ward took 124 s before, 55-74 s since, and is not warned of
-    assert 60 < _choose_k._estimated_seconds(2_000, 1_000, n_copies=99, euclidean=True) < 90
+    # genes: 2,000 x 1,000 with ward took 124 s before, 55-74 s since (41 s of CPU), 25-27 s
+    # of CPU since the copies' Cholesky QR and blocked distances, and is not warned of
+    assert 20 < _choose_k._estimated_seconds(2_000, 1_000, n_copies=99, euclidean=True) < 35
     assert _choose_k._warn_if_slow(2_000, 1_000, n_copies=99, sample_size=2000,
                                    euclidean=True) < _choose_k.SLOW_SECONDS
 
@@ -402,11 +408,24 @@ def test_copies_are_scored_on_one_blas_thread(monkeypatch):
         threads.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
         return score(*args, **kwargs)
 
+    # so is the data's Calinski-Harabasz: its 9 cuts of 64 x 22,283 took 88 ms of CPU on
+    # two threads of the busy machine, 22 ms on one
+    ch_threads = []
+    ch = _choose_k.calinski_harabasz
+
+    def watched_ch(*args, **kwargs):
+        ch_threads.append({p["num_threads"] for p in threadpool_info()
+                           if p["user_api"] == "blas"})
+        return ch(*args, **kwargs)
+
     monkeypatch.setattr(_choose_k, "_reference_scores", watched)
+    monkeypatch.setattr(_choose_k, "calinski_harabasz", watched_ch)
     adata = default_tree(planted_groups(seed=3, n_genes=300))
     gx.tl.choose_k(adata, n_rotations=19, n_refs=2, reference="permute")
     assert len(threads) == 21
     assert all(t == {1} for t in threads)
+    assert len(ch_threads) == 9
+    assert all(t == {1} for t in ch_threads)
 
 
 def test_copies_with_tied_merge_heights_are_cut_as_tl_cut_cuts():
@@ -920,3 +939,72 @@ def test_a_seed_gives_the_same_copies_whatever_signs_lapack_returns(monkeypatch,
     monkeypatch.setattr(np.linalg, "svd", flipped_svd)
     monkeypatch.setattr(np.linalg, "eigh", flipped_eigh)
     np.testing.assert_allclose(copies(), expected, rtol=1e-10, atol=1e-12)
+
+
+def slow_path_copy_scores(X, ks, n_rotations, seed):
+    """choose_k's rotated copies and their scores as computed before they were sped up.
+
+    Written out in full here as the reference: the centring basis formed explicitly, LAPACK's
+    Householder QR for the Haar frame, scipy's pdist, every cut's sums from its own product.
+    Ward/euclidean with fewer genes than samples (the thin draw).
+    """
+    from gexclust.tl._flat_cuts import tree_cuts
+
+    n = len(X)
+    rng = np.random.default_rng(seed)
+    # the basis choose_k turns in: the last n - 1 columns of the reflection swapping e1 and
+    # ones / sqrt(n), formed explicitly
+    w = np.eye(n)[0] - 1 / np.sqrt(n)
+    basis = (np.eye(n) - 2 * np.outer(w, w) / (w @ w))[:, 1:]
+    _, values, _ = np.linalg.svd(basis.T @ (X - X.mean(axis=0)), full_matrices=False)
+    best, log_w = [], []
+    for _ in range(n_rotations):
+        q, r = np.linalg.qr(rng.standard_normal((n - 1, len(values))))
+        q *= np.sign(np.diag(r))
+        copy = basis @ (q * values)  # the distances of mean + basis (q S V')
+        square = squareform(pdist(copy))
+        cuts = tree_cuts(hierarchy.linkage(pdist(copy), method="ward"), ks)
+        best.append(max(silhouette_score(square, groups, metric="precomputed")
+                        for groups in cuts))
+        log_w.append([np.log(sum((square[np.ix_(groups == g, groups == g)] ** 2).sum()
+                                 / (2 * (groups == g).sum()) for g in np.unique(groups)))
+                      for groups in [np.zeros(n, dtype=int), *cuts]])
+    return np.array(best), np.array(log_w)
+
+
+def test_copies_scored_as_by_the_slow_path():
+    # Cholesky QR for the Haar frame, blocked distances over the upper triangle and
+    # vectorised per block, W_k's squared distances by row blocks (choose_k at 2,000 x
+    # 1,000: 41 s of CPU before, 25 s after): the copies' scores are the slow path's to float
+    # rounding. 300 x 120 takes every new path (120 columns >= 64 and 299 rows >= 1.5 x 120;
+    # 300 rows are two blocks of 256 and three of SUM_ROWS)
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((300, 120)) + 3.0
+    X[:100, :5] += 2.0
+    adata = ad.AnnData(X)
+    gx.tl.hclust(adata)
+    ks = list(range(2, 7))
+    result = gx.tl.choose_k(adata, k_range=ks, n_rotations=19, random_state=5, inplace=False)
+    best, log_w = slow_path_copy_scores(X, ks, 19, 5)
+    np.testing.assert_allclose(result["null_best_silhouette"], best, rtol=1e-10)
+    np.testing.assert_allclose(result["scores"]["log_w_ref"], log_w.mean(axis=0), rtol=1e-12)
+    # Calinski-Harabasz of the data's cuts, its deviations summed as they are made
+    from gexclust.tl._flat_cuts import tree_cuts
+
+    cuts = tree_cuts(adata.uns["hclust"]["linkage"], ks)
+    np.testing.assert_allclose(result["scores"]["calinski_harabasz"][1:],
+                               [calinski_harabasz_score(X, groups) for groups in cuts],
+                               rtol=1e-12)
+
+
+def test_haar_frame_is_the_sign_fixed_householder_q():
+    from gexclust.tl._choose_k import CHOLESKY_QR_COLUMNS, haar_frame
+
+    rng = np.random.default_rng(2)
+    for shape in ((300, CHOLESKY_QR_COLUMNS), (1999, 1000), (40, 39), (10, 3)):
+        gaussian = rng.standard_normal(shape)
+        q, r = np.linalg.qr(gaussian)
+        q *= np.sign(np.diag(r))
+        frame = haar_frame(gaussian)
+        np.testing.assert_allclose(frame, q, atol=1e-13)
+        np.testing.assert_allclose(frame.T @ frame, np.eye(shape[1]), atol=1e-13)
