@@ -90,3 +90,50 @@ def test_a_file_given_as_outdir_is_named_as_a_file(cli, tmp_path, small_csv):
     assert (result.returncode, result.stdout, result.stderr) == (
         1, "", f"gexclust: error: {small_csv}: is a file, not the folder of a 'gexclust run'\n")
     assert small_csv.read_text().startswith("samples,")
+
+
+def _edit_h5ad(path, edit) -> None:
+    import anndata
+
+    adata = anndata.read_h5ad(path)
+    edit(adata)
+    adata.write_h5ad(path)
+
+
+def _relabel_one_type(adata) -> None:
+    # a user 'fixing' a sample's label: cluster 1's first sample gets cluster 2's type
+    types = adata.obs["type"].astype(str)
+    clusters = adata.obs["cluster"].astype(str)
+    types.iloc[int(np.flatnonzero(clusters == "1")[0])] = types[clusters == "2"].iloc[0]
+    adata.obs["type"] = types.astype("category")
+
+
+def _cut_again(adata) -> None:
+    import gexclust as gx
+
+    gx.tl.cut(adata, n_clusters=4)
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (_relabel_one_type, "ARI vs type 0.828 (summary.json: 1.000)"),
+    (_cut_again, "4 clusters of 6, 6, 2, 4 samples (summary.json: 3 of 6, 6, 6)"),
+], ids=["a type relabelled", "the tree cut again"])
+def test_an_h5ad_whose_clusters_or_types_were_edited_is_not_reported_with_the_old_numbers(
+        cli, tmp_path, small_csv, edit, said):
+    # before: the report of an edited adata.h5ad took ARI, NMI and purity from summary.json
+    # and the clusters and their crosstab from the h5ad: bladder with one cluster's Normal
+    # samples relabelled Biopsy read 'ARI 0.371, NMI 0.525, purity 0.860' beside a crosstab
+    # whose ARI is 0.451 and purity 0.947; the tree cut again at k=4 was described with the
+    # ARI of the run's k=3
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    _edit_h5ad(out / "adata.h5ad", edit)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"gexclust: error: {out / 'adata.h5ad'}: {said}: it no longer holds what "
+        f"{out / 'summary.json'} records of the run, and a report would show both; "
+        "rerun gexclust run (the report of an edited AnnData: gexclust.tl.compare and the "
+        "plots in Python)")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing replaced

@@ -182,6 +182,8 @@ def _read_run(outdir: Path):
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
     _check_summary(summary, outdir / "summary.json")
+    if changed:
+        _check_same_run(adata, summary, outdir)
     return adata, summary
 
 
@@ -217,3 +219,56 @@ def _check_summary(summary, path: Path) -> None:
         return
     msg = f"{path}: {problem}; not the summary.json of a 'gexclust run'"
     raise ValueError(msg)
+
+
+def _check_same_run(adata: AnnData, summary: dict, outdir: Path) -> None:
+    """Refuse an edited ``adata.h5ad`` whose clusters or types no longer give the summary's numbers.
+
+    The report takes ARI, NMI and purity from ``summary.json`` and the clusters and their
+    crosstab from the AnnData: after a type relabelled or the tree cut again, it would print
+    the run's ARI beside a table that gives another.
+    """
+    first = next(_differences(adata, summary), None)
+    if first is None:
+        return
+    msg = (f"{outdir / 'adata.h5ad'}: {first}: it no longer holds what "
+           f"{outdir / 'summary.json'} records of the run, and a report would show both; "
+           "rerun gexclust run (the report of an edited AnnData: gexclust.tl.compare and the "
+           "plots in Python)")
+    raise ValueError(msg)
+
+
+def _differences(adata: AnnData, summary: dict):
+    """What the AnnData says otherwise than ``summary``: sample count, clusters, agreement."""
+    import math
+
+    from .._pipeline import type_agreement
+
+    if adata.n_obs != summary["n_samples"]:
+        yield f"{adata.n_obs} samples (summary.json: {summary['n_samples']})"
+        return
+    recorded = summary.get("cluster_sizes")
+    if isinstance(recorded, dict):
+        sizes = adata.obs["cluster"].value_counts(sort=False)
+        now = {str(k): int(v) for k, v in sizes.items()}
+        if now != {str(k): v for k, v in recorded.items()}:
+            yield (f"{len(now)} clusters of {', '.join(map(str, now.values()))} samples "
+                   f"(summary.json: {len(recorded)} of "
+                   f"{', '.join(str(v) for v in recorded.values())})")
+            return
+    if "ari_vs_type" not in summary:  # a summary of an earlier gexclust: nothing to check
+        return
+    comparison = type_agreement(adata)
+    for name in ("ari", "nmi", "purity"):
+        then = summary.get(f"{name}_vs_type")
+        now = None if comparison is None else comparison[name]
+        same = (then is None) == (now is None) and (
+            then is None or math.isclose(float(then), float(now), rel_tol=1e-9, abs_tol=1e-12))
+        if not same:
+            yield (f"{name.upper() if name != 'purity' else name} vs type {_shown(now)} "
+                   f"(summary.json: {_shown(then)})")
+            return
+
+
+def _shown(value) -> str:
+    return "none" if value is None else f"{float(value):.3f}"
