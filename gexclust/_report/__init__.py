@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -175,15 +176,14 @@ def _read_run(outdir: Path):
         reason = " ".join(str(text).split()) or type(err).__name__
         msg = f"{path}: cannot be read as an .h5ad file{what} ({reason})"
         raise ValueError(msg) from None
-    if changed:  # damaged in a way that still reads, or edited: the report shows it as it is
-        logger.warning("%s: changed since gexclust run wrote it (not the file its manifest "
-                       "records); the report shows it as it is now", path)
     if "hclust" not in adata.uns or "cluster" not in adata.obs:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
     _check_summary(summary, outdir / "summary.json")
-    if changed:
-        _check_same_run(adata, summary, outdir)
+    if changed:  # damaged in a way that still reads, or edited: the report shows it as it is
+        _check_same_run(adata, summary, outdir)  # unless it contradicts the run's numbers
+        logger.warning("%s: changed since gexclust run wrote it (not the file its manifest "
+                       "records); the report shows it as it is now", path)
     return adata, summary
 
 
@@ -239,13 +239,17 @@ def _check_same_run(adata: AnnData, summary: dict, outdir: Path) -> None:
 
 
 def _differences(adata: AnnData, summary: dict):
-    """What the AnnData says otherwise than ``summary``: sample count, clusters, agreement."""
+    """What the AnnData says otherwise than ``summary``: samples, genes, clusters, agreement."""
     import math
 
     from .._pipeline import type_agreement
 
     if adata.n_obs != summary["n_samples"]:
         yield f"{adata.n_obs} samples (summary.json: {summary['n_samples']})"
+        return
+    genes = summary.get("n_genes_clustered")
+    if genes is not None and adata.n_vars != genes:  # the silhouette, markers: of other genes
+        yield f"{adata.n_vars} genes (summary.json: {genes} clustered)"
         return
     recorded = summary.get("cluster_sizes")
     if isinstance(recorded, dict):
@@ -258,7 +262,12 @@ def _differences(adata: AnnData, summary: dict):
             return
     if "ari_vs_type" not in summary:  # a summary of an earlier gexclust: nothing to check
         return
-    comparison = type_agreement(adata)
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # 'left out n samples' was said by the run itself
+    try:
+        comparison = type_agreement(adata)
+    finally:
+        logger.setLevel(level)
     for name in ("ari", "nmi", "purity"):
         then = summary.get(f"{name}_vs_type")
         now = None if comparison is None else comparison[name]
