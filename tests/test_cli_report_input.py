@@ -114,6 +114,13 @@ def _cut_again(adata) -> None:
     gx.tl.cut(adata, n_clusters=4)
 
 
+def _tree_again(adata) -> None:
+    import gexclust as gx
+
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    gx.tl.cut(adata, n_clusters=3)
+
+
 def _drop_genes(adata) -> None:
     adata._inplace_subset_var(adata.var_names[:30])
 
@@ -121,15 +128,18 @@ def _drop_genes(adata) -> None:
 @pytest.mark.parametrize(("edit", "said"), [
     (_relabel_one_type, "ARI vs type 0.828 (summary.json: 1.000)"),
     (_drop_genes, "30 genes (summary.json: 40 clustered)"),
+    (_tree_again, "a tree of cophenetic correlation 0.997 (summary.json: 0.996)"),
     (_cut_again, "4 clusters of 6, 6, 2, 4 samples (summary.json: 3 of 6, 6, 6)"),
-], ids=["a type relabelled", "the tree cut again", "genes left out"])
+], ids=["a type relabelled", "genes left out", "another tree", "the tree cut again"])
 def test_an_h5ad_whose_clusters_or_types_were_edited_is_not_reported_with_the_old_numbers(
         cli, tmp_path, small_csv, edit, said):
     # before: the report of an edited adata.h5ad took ARI, NMI and purity from summary.json
     # and the clusters and their crosstab from the h5ad: bladder with one cluster's Normal
     # samples relabelled Biopsy read 'ARI 0.371, NMI 0.525, purity 0.860' beside a crosstab
     # whose ARI is 0.451 and purity 0.947; the tree cut again at k=4 was described with the
-    # ARI of the run's k=3; with genes left out, the silhouette and markers were of those left
+    # ARI of the run's k=3; with genes left out, the silhouette and markers were of those left;
+    # a tree rebuilt (average/correlation) and cut into the same sizes was shown with the
+    # cophenetic correlation of the run's ward tree
     out = tmp_path / "out"
     _run(cli, out, small_csv)
     _edit_h5ad(out / "adata.h5ad", edit)

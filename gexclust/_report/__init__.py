@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -239,9 +240,7 @@ def _check_same_run(adata: AnnData, summary: dict, outdir: Path) -> None:
 
 
 def _differences(adata: AnnData, summary: dict):
-    """What the AnnData says otherwise than ``summary``: samples, genes, clusters, agreement."""
-    import math
-
+    """What the AnnData says otherwise than ``summary``: samples, genes, tree, clusters, types."""
     from .._pipeline import type_agreement
 
     if adata.n_obs != summary["n_samples"]:
@@ -250,6 +249,11 @@ def _differences(adata: AnnData, summary: dict):
     genes = summary.get("n_genes_clustered")
     if genes is not None and adata.n_vars != genes:  # the silhouette, markers: of other genes
         yield f"{adata.n_vars} genes (summary.json: {genes} clustered)"
+        return
+    then = summary["cophenetic_correlation"]
+    now = adata.uns["hclust"].get("cophenetic_correlation")
+    if not _same_number(then, now):  # tl.hclust ran again (the report takes then for now's)
+        yield f"a tree of cophenetic correlation {_shown(now)} (summary.json: {_shown(then)})"
         return
     recorded = summary.get("cluster_sizes")
     if isinstance(recorded, dict):
@@ -271,13 +275,21 @@ def _differences(adata: AnnData, summary: dict):
     for name in ("ari", "nmi", "purity"):
         then = summary.get(f"{name}_vs_type")
         now = None if comparison is None else comparison[name]
-        same = (then is None) == (now is None) and (
-            then is None or math.isclose(float(then), float(now), rel_tol=1e-9, abs_tol=1e-12))
-        if not same:
+        if not _same_number(then, now):
             yield (f"{name.upper() if name != 'purity' else name} vs type {_shown(now)} "
                    f"(summary.json: {_shown(then)})")
             return
 
 
+def _same_number(then, now) -> bool:
+    """Whether a number of ``summary.json`` (``None`` for NaN or none) is ``now``, to rounding."""
+    then, now = (None if v is None or math.isnan(float(v)) else float(v) for v in (then, now))
+    if then is None or now is None:
+        return then is None and now is None
+    return math.isclose(then, now, rel_tol=1e-9, abs_tol=1e-12)
+
+
 def _shown(value) -> str:
-    return "none" if value is None else f"{float(value):.3f}"
+    if value is None or math.isnan(float(value)):
+        return "none"
+    return f"{float(value):.3f}"
