@@ -152,3 +152,21 @@ def test_an_h5ad_whose_clusters_or_types_were_edited_is_not_reported_with_the_ol
         "rerun gexclust run (the report of an edited AnnData: gexclust.tl.compare and the "
         "plots in Python)\n")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing replaced
+
+
+def test_an_edited_h5ad_copied_without_the_manifest_is_refused_too(cli, tmp_path, small_csv):
+    # 'cp run/* copy/' leaves the hidden manifest behind, so nothing says the file changed:
+    # before, the relabelled copy was reported with summary.json's ARI 1.000 beside a
+    # crosstab of ARI 0.828
+    out, copy = tmp_path / "out", tmp_path / "copy"
+    _run(cli, out, small_csv)
+    copy.mkdir()
+    for path in out.iterdir():
+        if not path.name.startswith(".") and not path.name.startswith("report."):
+            (copy / path.name).write_bytes(path.read_bytes())
+    _edit_h5ad(copy / "adata.h5ad", _relabel_one_type)
+    result = cli("report", copy, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"gexclust: error: {copy / 'adata.h5ad'}: ARI vs type 0.828 "
+                                    "(summary.json: 1.000): it no longer holds what ")
+    assert not (copy / "report.html").exists()

@@ -181,8 +181,10 @@ def _read_run(outdir: Path):
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
     _check_summary(summary, outdir / "summary.json")
-    if changed:  # damaged in a way that still reads, or edited: the report shows it as it is
-        _check_same_run(adata, summary, outdir)  # unless it contradicts the run's numbers
+    # edited (a folder copied with 'cp run/* ...' has no manifest to tell): refused where it
+    # contradicts the run's numbers, else reported as it is
+    _check_same_run(adata, summary, outdir)
+    if changed:  # damaged in a way that still reads, or edited
         logger.warning("%s: changed since gexclust run wrote it (not the file its manifest "
                        "records); the report shows it as it is now", path)
     return adata, summary
