@@ -116,6 +116,23 @@ def cluster_samples(adata: AnnData, config: RunConfig, *, progress: bool = False
     return adata
 
 
+def type_agreement(adata: AnnData) -> dict | None:
+    """What :func:`cluster_samples` records of ``.obs['type']`` against ``.obs['cluster']``.
+
+    :func:`gexclust.tl.compare`'s result, not stored; ``None`` when the run compares nothing
+    (no ``type`` with a label, or one that names no classes).
+    """
+    from . import tl
+    from ._labels import has_label, no_classes
+
+    if "type" not in adata.obs:
+        return None
+    labelled = adata.obs["type"][has_label(adata.obs["type"])]
+    if not len(labelled) or no_classes(labelled, key="type") is not None:
+        return None
+    return tl.compare(adata, reference="type", clusters="cluster", inplace=False)
+
+
 def _keep_input_clusters(adata: AnnData) -> None:
     """Keep a ``cluster`` column the input brought (a GEO characteristic) as ``cluster_input``.
 

@@ -90,3 +90,83 @@ def test_a_file_given_as_outdir_is_named_as_a_file(cli, tmp_path, small_csv):
     assert (result.returncode, result.stdout, result.stderr) == (
         1, "", f"gexclust: error: {small_csv}: is a file, not the folder of a 'gexclust run'\n")
     assert small_csv.read_text().startswith("samples,")
+
+
+def _edit_h5ad(path, edit) -> None:
+    import anndata
+
+    adata = anndata.read_h5ad(path)
+    edit(adata)
+    adata.write_h5ad(path)
+
+
+def _relabel_one_type(adata) -> None:
+    # a user 'fixing' a sample's label: cluster 1's first sample gets cluster 2's type
+    types = adata.obs["type"].astype(str)
+    clusters = adata.obs["cluster"].astype(str)
+    types.iloc[int(np.flatnonzero(clusters == "1")[0])] = types[clusters == "2"].iloc[0]
+    adata.obs["type"] = types.astype("category")
+
+
+def _cut_again(adata) -> None:
+    import gexclust as gx
+
+    gx.tl.cut(adata, n_clusters=4)
+
+
+def _tree_again(adata) -> None:
+    import gexclust as gx
+
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    gx.tl.cut(adata, n_clusters=3)
+
+
+def _drop_genes(adata) -> None:
+    adata._inplace_subset_var(adata.var_names[:30])
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (_relabel_one_type, "ARI vs type 0.828 (summary.json: 1.000)"),
+    (_drop_genes, "30 genes (summary.json: 40 clustered)"),
+    (_tree_again, "a tree of cophenetic correlation 0.997 (summary.json: 0.996)"),
+    (_cut_again, "4 clusters of 6, 6, 2, 4 samples (summary.json: 3 of 6, 6, 6)"),
+], ids=["a type relabelled", "genes left out", "another tree", "the tree cut again"])
+def test_an_h5ad_whose_clusters_or_types_were_edited_is_not_reported_with_the_old_numbers(
+        cli, tmp_path, small_csv, edit, said):
+    # before: the report of an edited adata.h5ad took ARI, NMI and purity from summary.json
+    # and the clusters and their crosstab from the h5ad: bladder with one cluster's Normal
+    # samples relabelled Biopsy read 'ARI 0.371, NMI 0.525, purity 0.860' beside a crosstab
+    # whose ARI is 0.451 and purity 0.947; the tree cut again at k=4 was described with the
+    # ARI of the run's k=3; with genes left out, the silhouette and markers were of those left;
+    # a tree rebuilt (average/correlation) and cut into the same sizes was shown with the
+    # cophenetic correlation of the run's ward tree
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    _edit_h5ad(out / "adata.h5ad", edit)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"gexclust: error: {out / 'adata.h5ad'}: {said}: it no longer holds what "
+        f"{out / 'summary.json'} records of the run, and a report would show both; "
+        "rerun gexclust run (the report of an edited AnnData: gexclust.tl.compare and the "
+        "plots in Python)\n")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing replaced
+
+
+def test_an_edited_h5ad_copied_without_the_manifest_is_refused_too(cli, tmp_path, small_csv):
+    # 'cp run/* copy/' leaves the hidden manifest behind, so nothing says the file changed:
+    # before, the relabelled copy was reported with summary.json's ARI 1.000 beside a
+    # crosstab of ARI 0.828
+    out, copy = tmp_path / "out", tmp_path / "copy"
+    _run(cli, out, small_csv)
+    copy.mkdir()
+    for path in out.iterdir():
+        if not path.name.startswith(".") and not path.name.startswith("report."):
+            (copy / path.name).write_bytes(path.read_bytes())
+    _edit_h5ad(copy / "adata.h5ad", _relabel_one_type)
+    result = cli("report", copy, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"gexclust: error: {copy / 'adata.h5ad'}: ARI vs type 0.828 "
+                                    "(summary.json: 1.000): it no longer holds what ")
+    assert not (copy / "report.html").exists()

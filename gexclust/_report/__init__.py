@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -175,13 +177,16 @@ def _read_run(outdir: Path):
         reason = " ".join(str(text).split()) or type(err).__name__
         msg = f"{path}: cannot be read as an .h5ad file{what} ({reason})"
         raise ValueError(msg) from None
-    if changed:  # damaged in a way that still reads, or edited: the report shows it as it is
-        logger.warning("%s: changed since gexclust run wrote it (not the file its manifest "
-                       "records); the report shows it as it is now", path)
     if "hclust" not in adata.uns or "cluster" not in adata.obs:
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
     _check_summary(summary, outdir / "summary.json")
+    # edited (a folder copied with 'cp run/* ...' has no manifest to tell): refused where it
+    # contradicts the run's numbers, else reported as it is
+    _check_same_run(adata, summary, outdir)
+    if changed:  # damaged in a way that still reads, or edited
+        logger.warning("%s: changed since gexclust run wrote it (not the file its manifest "
+                       "records); the report shows it as it is now", path)
     return adata, summary
 
 
@@ -217,3 +222,76 @@ def _check_summary(summary, path: Path) -> None:
         return
     msg = f"{path}: {problem}; not the summary.json of a 'gexclust run'"
     raise ValueError(msg)
+
+
+def _check_same_run(adata: AnnData, summary: dict, outdir: Path) -> None:
+    """Refuse an edited ``adata.h5ad`` whose clusters or types no longer give the summary's numbers.
+
+    The report takes ARI, NMI and purity from ``summary.json`` and the clusters and their
+    crosstab from the AnnData: after a type relabelled or the tree cut again, it would print
+    the run's ARI beside a table that gives another.
+    """
+    first = next(_differences(adata, summary), None)
+    if first is None:
+        return
+    msg = (f"{outdir / 'adata.h5ad'}: {first}: it no longer holds what "
+           f"{outdir / 'summary.json'} records of the run, and a report would show both; "
+           "rerun gexclust run (the report of an edited AnnData: gexclust.tl.compare and the "
+           "plots in Python)")
+    raise ValueError(msg)
+
+
+def _differences(adata: AnnData, summary: dict):
+    """What the AnnData says otherwise than ``summary``: samples, genes, tree, clusters, types."""
+    from .._pipeline import type_agreement
+
+    if adata.n_obs != summary["n_samples"]:
+        yield f"{adata.n_obs} samples (summary.json: {summary['n_samples']})"
+        return
+    genes = summary.get("n_genes_clustered")
+    if genes is not None and adata.n_vars != genes:  # the silhouette, markers: of other genes
+        yield f"{adata.n_vars} genes (summary.json: {genes} clustered)"
+        return
+    then = summary["cophenetic_correlation"]
+    now = adata.uns["hclust"].get("cophenetic_correlation")
+    if not _same_number(then, now):  # tl.hclust ran again (the report takes then for now's)
+        yield f"a tree of cophenetic correlation {_shown(now)} (summary.json: {_shown(then)})"
+        return
+    recorded = summary.get("cluster_sizes")
+    if isinstance(recorded, dict):
+        sizes = adata.obs["cluster"].value_counts(sort=False)
+        now = {str(k): int(v) for k, v in sizes.items()}
+        if now != {str(k): v for k, v in recorded.items()}:
+            yield (f"{len(now)} clusters of {', '.join(map(str, now.values()))} samples "
+                   f"(summary.json: {len(recorded)} of "
+                   f"{', '.join(str(v) for v in recorded.values())})")
+            return
+    if "ari_vs_type" not in summary:  # a summary of an earlier gexclust: nothing to check
+        return
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # 'left out n samples' was said by the run itself
+    try:
+        comparison = type_agreement(adata)
+    finally:
+        logger.setLevel(level)
+    for name in ("ari", "nmi", "purity"):
+        then = summary.get(f"{name}_vs_type")
+        now = None if comparison is None else comparison[name]
+        if not _same_number(then, now):
+            yield (f"{name.upper() if name != 'purity' else name} vs type {_shown(now)} "
+                   f"(summary.json: {_shown(then)})")
+            return
+
+
+def _same_number(then, now) -> bool:
+    """Whether a number of ``summary.json`` (``None`` for NaN or none) is ``now``, to rounding."""
+    then, now = (None if v is None or math.isnan(float(v)) else float(v) for v in (then, now))
+    if then is None or now is None:
+        return then is None and now is None
+    return math.isclose(then, now, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _shown(value) -> str:
+    if value is None or math.isnan(float(value)):
+        return "none"
+    return f"{float(value):.3f}"

@@ -23,6 +23,7 @@ from .._utils import (
     refuse_overflow,
     view_to_actual,
 )
+from ..tl._tree_access import refuse_tree_key
 
 FLAVORS = ("variance", "mad", "iqr")
 
@@ -183,6 +184,7 @@ def select_variable(
         msg = f"pp.select_variable: n_top must be a positive integer, got {n_top!r}"
         raise ValueError(msg)
     _refuse_z_scores(adata, layer)
+    refuse_tree_key(adata, key_added, caller="pp.select_variable")
     if subset and adata.isbacked and not copy:
         msg = (f"pp.select_variable: subset=True cannot drop genes of a backed AnnData "
                f"({str(adata.filename)!r}) in place; select without subset=True and keep the "

@@ -103,6 +103,8 @@ def get_tree(
     names = adata.obs_names if tree_axis == "obs" else adata.var_names
     labels = str_array(tree.get("labels", []))
     rows = _match(labels, names, n_leaves=Z.shape[0] + 1, axis=tree_axis, key=key, caller=caller)
+    if not names.is_unique:
+        _refuse_moved_namesakes(adata, params, axis=tree_axis, key=key, caller=caller)
     return Tree(key=key, linkage=Z, leaves=leaves, rows=rows, params=params, axis=tree_axis)
 
 
@@ -145,6 +147,36 @@ def _match(labels: np.ndarray, names, *, n_leaves: int, axis: str, key: str, cal
         )
         raise ValueError(msg)
     return rows
+
+
+def _refuse_moved_namesakes(adata: AnnData, params: dict, *, axis: str, key: str,
+                            caller: str) -> None:
+    """Refuse rows of the same name that moved since the tree was built.
+
+    Repeated names matched in the same sequence are taken to be in place, but two samples
+    of one name (replicates both called ``'ctrl'``) that swapped places match as well, and
+    each was given the other's cluster. The fingerprint of the clustered values, whose row
+    weights follow the rows' order, tells: it differs once rows of other values moved.
+    """
+    from ._hclust import _observations, data_fingerprint, same_fingerprint
+
+    stored = params.get("data_fingerprint")
+    if stored is None:  # a tree of an earlier gexclust: nothing to compare with
+        return
+    use_rep, layer = params.get("use_rep", "X"), params.get("layer", "X")
+    try:
+        data, _ = _observations(adata, axis=axis, caller=caller,
+                                use_rep=None if use_rep == "X" else str(use_rep),
+                                layer=None if layer == "X" else str(layer))
+    except (KeyError, ValueError):  # the clustered values are gone: other checks say so
+        return
+    if not same_fingerprint(stored, data_fingerprint(data)):
+        msg = (f"{caller}: the {axis}_names are not unique, and the values in their order are "
+               f"not those .uns[{key!r}] was built on (samples of the same name reordered, or "
+               f"values changed since), so the tree cannot be matched to them; make them "
+               f"unique (adata.{axis}_names_make_unique()) and rerun gexclust.tl.hclust on "
+               f"this AnnData (key_added={key!r})")
+        raise ValueError(msg)
 
 
 def refuse_tree_key(adata: AnnData, key_added: str, *, caller: str) -> None:

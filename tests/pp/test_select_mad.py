@@ -100,3 +100,19 @@ def test_sparse_variance_counts_duplicate_entries_once_summed():
     assert not matrix.has_canonical_format
     exact = matrix.toarray().var(axis=0, ddof=1)
     np.testing.assert_allclose(_sparse_variance(matrix), exact, rtol=1e-9, atol=0)
+
+
+def test_a_key_added_naming_the_tree_is_refused_and_the_tree_kept():
+    # before: pp.select_variable(adata, key_added='hclust') replaced the tree in
+    # .uns['hclust'] by {'flavor': 'variance', 'n_top': 2} without a word; tl.cut then said
+    # "no tree in .uns['hclust']" (tl.cut, tl.choose_k, tl.markers ... refuse such a key)
+    rng = np.random.default_rng(0)
+    adata = ad.AnnData(rng.normal(size=(6, 4)))
+    gx.tl.hclust(adata)
+    linkage = adata.uns["hclust"]["linkage"].copy()
+    with pytest.raises(ValueError, match=r"^pp\.select_variable: \.uns\['hclust'\] holds a tree of "
+                       r"tl\.hclust, which key_added='hclust' would overwrite; choose another "
+                       r"key_added$"):
+        gx.pp.select_variable(adata, n_top=2, key_added="hclust")
+    np.testing.assert_array_equal(adata.uns["hclust"]["linkage"], linkage)
+    assert list(adata.var.columns) == []  # nothing written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,6 +84,29 @@ def test_duplicate_names_cannot_be_matched(planted):
     gx.tl.cut(planted, n_clusters=2)  # same order: fine
     with pytest.raises(ValueError, match="not unique"):
         gx.tl.cut(planted[::-1].copy(), n_clusters=2)
+
+
+@pytest.mark.filterwarnings("ignore:Observation names are not unique")
+def test_namesakes_that_swapped_places_are_not_given_each_others_clusters():
+    # before: two replicates both named 'ctrl', one in each group, swapped places after the
+    # tree was built; the names still read 'ctrl', 's1', ... in the same sequence, so each
+    # was matched to the other's leaf: tl.cut gave the 'ctrl' now first (row mean 6.1, of the
+    # high group) the low group's cluster '2', and the other the high group's '1'
+    rng = np.random.default_rng(0)
+    adata = ad.AnnData(np.vstack([rng.normal(0, 1, (5, 20)), rng.normal(6, 1, (5, 20))]))
+    adata.obs_names = ["ctrl", "s1", "s2", "s3", "s4", "ctrl", "t1", "t2", "t3", "t4"]
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=2)  # nothing moved: matched in place
+    assert adata.obs["cluster"].tolist() == ["2"] * 5 + ["1"] * 5
+    swapped = adata[[5, 1, 2, 3, 4, 0, 6, 7, 8, 9]].copy()
+    assert swapped.X[0].mean() > 5  # the high group's 'ctrl' is first now
+    with pytest.raises(ValueError, match=r"^tl\.cut: the obs_names are not unique, and the values "
+                       r"in their order are not those \.uns\['hclust'\] was built on"):
+        gx.tl.cut(swapped, n_clusters=2, key_added="again")
+    assert "again" not in swapped.obs
+    same = adata[list(range(10))].copy()  # the same order, copied: still matched in place
+    gx.tl.cut(same, n_clusters=2, key_added="again")
+    assert same.obs["again"].tolist() == ["2"] * 5 + ["1"] * 5
 
 
 def test_gene_tree_follows_var_order(planted):
