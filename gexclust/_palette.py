@@ -323,13 +323,13 @@ def ensure_colors(adata: AnnData, key: str, *, axis: str = "obs") -> list[str]:
     stored = adata.uns.get(f"{key}_colors")
     colours = _category_colours(adata, key, frame)
     if not adata.is_view:
-        _make_categorical(frame, key)
+        _make_categorical(frame, key, axis=axis)
         if not _same(stored, colours):
             adata.uns[f"{key}_colors"] = colours
     return colours
 
 
-def _make_categorical(frame: pd.DataFrame, key: str) -> None:
+def _make_categorical(frame: pd.DataFrame, key: str, *, axis: str) -> None:
     """Store a plain-string column as the categorical its colours are of, as scanpy's plots do.
 
     ``.uns[f'{key}_colors']`` holds one colour per category. anndata trims it with the
@@ -341,7 +341,13 @@ def _make_categorical(frame: pd.DataFrame, key: str) -> None:
     """
     column = frame[key]
     if not isinstance(column.dtype, pd.CategoricalDtype) and _is_text(column):
+        from ._logging import logger
+
         frame[key] = pd.Series(as_categorical(column), index=frame.index)
+        # said at INFO, as anndata says it when scanpy's plots convert a column ("... storing
+        # 'batch' as categorical"): the user's column changes dtype without being asked to
+        logger.info("pl: .%s[%r] is stored as categorical now, its colours one per category, "
+                    "as scanpy's plots store a string column they colour", axis, key)
 
 
 def _same(stored, colours: list[str]) -> bool:

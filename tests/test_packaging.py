@@ -40,3 +40,30 @@ def test_every_lower_bound_is_pinned_at_the_oldest_allowed_release():
         # (e.g. scipy 1.11.0 was never published, so 1.11 means 1.11.1)
         release = version_tuple(bound)[:2]
         assert pin[: len(release)] == release, name
+
+
+def test_every_package_gexclust_imports_is_declared():
+    # before: gexclust._palette imported natsort (anndata's natural category order, scanpy33)
+    # while pyproject.toml declared it nowhere; it came only as anndata's own dependency
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    imported = set()
+    for path in (ROOT / "gexclust").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    imported -= {*sys.stdlib_module_names, "gexclust"}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"],
+                    *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    declared = {re.match(r"[A-Za-z0-9_.-]+", r)[0].lower().replace("_", "-")
+                for r in requirements}
+    distributions = packages_distributions()  # of what is installed: an extra may be absent
+    undeclared = sorted(name for name in imported if name in distributions
+                        and not {d.lower().replace("_", "-")
+                                 for d in distributions[name]} & declared)
+    assert undeclared == []

@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -97,23 +98,36 @@ def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
             colour = type_colour(adata)
             try:
                 if name == "dendrogram":
-                    pl.dendrogram(adata, color=colour, show=False, save=path)
+                    drawn = pl.dendrogram(adata, color=colour, show=False, save=path)
                 elif name == "support":
-                    pl.dendrogram(adata, color=colour, support="au", show=False, save=path)
+                    drawn = pl.dendrogram(adata, color=colour, support="au", show=False,
+                                          save=path)
                 elif name == "consensus":
-                    pl.consensus(adata, show=False, save=path)
+                    drawn = pl.consensus(adata, show=False, save=path)
                 elif name == "markers":
-                    pl.markers(adata, layer=layer, show=False, save=path)
+                    drawn = pl.markers(adata, layer=layer, show=False, save=path)
                 else:
-                    pl.cluster_heatmap(adata, layer=layer, show=False, save=path)
+                    drawn = pl.cluster_heatmap(adata, layer=layer, show=False, save=path)
             except (AttributeError, TypeError, KeyError, ValueError) as err:
                 if name in FIGURES:
                     raise
                 # an optional figure this version cannot draw: the report goes without it
                 logger.warning("report: no %s figure (%s)", name, err)
                 continue
+            _close(drawn)
             out[name] = path.read_bytes()
     return out
+
+
+def _close(drawn) -> None:
+    """Close a figure the report drew, once saved, when pyplot keeps it.
+
+    Figures are pyplot's once pyplot is loaded: in a notebook, or in a run whose 21+ sample
+    types took scanpy's colours (importing scanpy imports pyplot). Left open, a notebook shows
+    them under the cell and pyplot warns beyond 20.
+    """
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close(getattr(drawn, "figure", drawn))
 
 
 def rebuild_report(outdir: str | os.PathLike) -> list[Path]:

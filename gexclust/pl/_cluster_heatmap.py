@@ -108,8 +108,9 @@ def cluster_heatmap(
     -------
     None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
     ``show=False`` the Figure. Nothing is written to ``adata`` except missing colours
-    (``.uns[f'{groupby}_colors']``); ``.uns['markers']`` of :func:`~gexclust.tl.markers` is
-    neither read nor replaced.
+    (``.uns[f'{groupby}_colors']``) and a plain-string ``groupby`` column, stored as the
+    categorical its colours are of (as scanpy's plots do; logged at INFO);
+    ``.uns['markers']`` of :func:`~gexclust.tl.markers` is neither read nor replaced.
 
     Examples
     --------

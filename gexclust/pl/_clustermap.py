@@ -151,7 +151,8 @@ def clustermap(
     -------
     None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
     ``show=False`` the Figure. ``adata`` is not changed except for missing colours
-    (``.uns[f'{color}_colors']``, ``.uns[f'{clusters}_colors']``), as in :func:`dendrogram`.
+    (``.uns[f'{color}_colors']``, ``.uns[f'{clusters}_colors']``) and plain-string columns
+    coloured, stored as the categoricals their colours are of, as in :func:`dendrogram`.
 
     Examples
     --------

@@ -113,7 +113,9 @@ def dendrogram(
     color
         Categorical ``.obs`` column that colours the leaf labels and the first bar, or a list
         of columns (as scanpy's ``color=``), one bar each, the leaf labels coloured by the
-        first; colours are read from (or written to) ``.uns[f'{color}_colors']``. A numeric
+        first; colours are read from (or written to) ``.uns[f'{color}_colors']``, and a
+        plain-string column is stored as the categorical they are of (natural order, as
+        anndata writes it to h5ad), as scanpy's plots do (logged at INFO). A numeric
         column (age, RIN) is drawn as a viridis gradient, as scanpy and pheatmap draw it, with
         five steps of its range in the legend. The default ``'type'`` is skipped when absent,
         another missing column is an error; ``None`` for no colouring.

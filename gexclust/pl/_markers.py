@@ -91,7 +91,8 @@ def markers(
     -------
     None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
     ``show=False`` the Figure. ``adata`` is not changed except for missing colours
-    (``.uns[f'{groupby}_colors']``).
+    (``.uns[f'{groupby}_colors']``) and a plain-string ``groupby`` column, stored as the
+    categorical its colours are of (as scanpy's plots do; logged at INFO).
 
     Examples
     --------

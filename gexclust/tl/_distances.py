@@ -61,13 +61,10 @@ def blocked_pdist(data: np.ndarray, metric: str, *, dtype=np.float64) -> np.ndar
         # the block's rows against themselves and every later row: the upper triangle only
         G = Xd[start:stop] @ Xd[start:].T
         if metric == "euclidean":
-            values = _euclidean_block(X, start, norms, G)
+            pos += _euclidean_rows(X, start, norms, G, out[pos:])
         else:
-            values = np.clip(np.subtract(1.0, G, out=G), 0.0, 2.0, out=G)
-        for r in range(stop - start):  # row i's distances to rows i+1.., in pdist's order
-            width = n - start - r - 1
-            out[pos : pos + width] = values[r, r + 1 :]
-            pos += width
+            np.clip(np.subtract(1.0, G, out=G), 0.0, 2.0, out=G)
+            pos += _upper_rows(G, n - start, out[pos:])
     if exponent:
         out *= 2.0**exponent
     return out
@@ -93,24 +90,44 @@ def standardise(X: np.ndarray, metric: str) -> np.ndarray:
     return X
 
 
-def _euclidean_block(X, start, norms, G) -> np.ndarray:
-    """Distances from rows start.. of a block to rows start.. from their products ``G``.
+def _upper_rows(values, width, out) -> int:
+    """Each row's entries right of its own column (rows i+1.. of row i) into ``out``; how many."""
+    pos = 0
+    for r in range(len(values)):  # row i's distances to rows i+1.., in pdist's order
+        out[pos : pos + width - r - 1] = values[r, r + 1 :]
+        pos += width - r - 1
+    return pos
 
-    Only the entries right of each row's own column are used (the upper triangle); the
-    others are left as they come. Where the expansion fails, exact from the differences.
+
+def _euclidean_rows(X, start, norms, G, out) -> int:
+    """Distances of rows start.. of a block to the rows after each, from their products ``G``.
+
+    Row by row, into ``out`` in pdist's order: each row's temporaries (a few times n floats)
+    stay in cache. Done on the whole block at once, the sums of norms, the comparison and the
+    square roots were passes over block-sized arrays in memory, and the distances one more
+    copy: 2.0 s instead of 1.5 s at 22,283 x 64, 1.45 s instead of 1.0 s at 20,000 x 50 (CPU,
+    one BLAS thread; the same distances to the bit).
+    Returns how many distances were written.
     """
-    G = G.astype(np.float64, copy=False)  # float32 products: the rest in float64, as pdist
-    block = len(G)
-    total = norms[start:] + norms[start : start + block, None]
-    squared = np.subtract(total, np.multiply(G, 2.0, out=G), out=G)
+    n = len(X)
+    pos = 0
+    for r in range(len(G)):
+        i = start + r
+        target = out[pos : pos + n - i - 1]
+        _euclidean_row(X, i, norms, G[r, r + 1 :], target)
+        pos += n - i - 1
+    return pos
+
+
+def _euclidean_row(X, i, norms, products, target) -> None:
+    """Distances from row i to rows i+1.. from their products, exact where the expansion fails."""
+    squared = norms[i + 1 :] + norms[i] - 2.0 * products  # float32 products: float64, as pdist
     # where the squared distance is tiny next to the norms, the expansion cancelled its digits
-    r, c = np.nonzero(squared < np.multiply(total, 1e-6, out=total))
-    right = c > r  # the diagonal and below are not used
-    r, c = r[right], c[right]
-    if len(r):
-        diff = X[start + c] - X[start + r]
-        squared[r, c] = np.einsum("ij,ij->i", diff, diff)
-    return np.sqrt(np.maximum(squared, 0.0, out=squared), out=squared)
+    unsure = np.flatnonzero(squared < 1e-6 * (norms[i + 1 :] + norms[i]))
+    if len(unsure):
+        diff = X[i + 1 + unsure] - X[i]
+        squared[unsure] = np.einsum("ij,ij->i", diff, diff)
+    np.sqrt(np.maximum(squared, 0.0), out=target)
 
 
 def undefined_rows(data: np.ndarray, metric: str) -> np.ndarray:

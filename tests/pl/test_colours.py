@@ -542,3 +542,22 @@ def test_a_plain_string_column_keeps_its_colours_after_subsetting(caplog):
     drawn = {subset.obs["batch"].iloc[leaf]: bar.colours[code] for leaf, code in
              zip(subset.uns["hclust"]["leaves"], bar.codes, strict=True)}
     assert drawn == {"b1": "#1f77b4", "b3": "#2ca02c", "b10": "#d62728"}
+
+
+def test_storing_a_string_column_as_categorical_is_said_at_info_as_anndata_says_it(caplog):
+    # before: pl.dendrogram(color='batch') changed the user's object column to a categorical
+    # in silence; anndata logs "... storing 'batch' as categorical" at INFO when scanpy's
+    # plots do the same. The figures' docstrings said adata changed by missing colours only
+    adata = make_planted(n_per_group=4)
+    adata.obs["batch"] = np.resize(["b1", "b2", "b10"], adata.n_obs).astype(object)
+    gx.tl.hclust(adata)
+    with caplog.at_level("INFO", logger="gexclust"):
+        dendrogram_spec(adata, color="batch")
+    said = [r.getMessage() for r in caplog.records if "categorical" in r.getMessage()]
+    assert said == ["pl: .obs['batch'] is stored as categorical now, its colours one per "
+                    "category, as scanpy's plots store a string column they colour"]
+    assert list(adata.obs["batch"].cat.categories) == ["b1", "b2", "b10"]
+    caplog.clear()
+    with caplog.at_level("INFO", logger="gexclust"):
+        dendrogram_spec(adata, color="batch")  # categorical already: nothing more to say
+    assert not [r for r in caplog.records if "categorical" in r.getMessage()]

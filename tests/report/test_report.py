@@ -521,3 +521,21 @@ def test_heights_of_a_tree_of_small_values_are_not_rounded_to_zero(tmp_path):
     assert f"cut at height {threshold:.3g} into 3 clusters; its root is at {root:.3g}." in tree
     overview = " ".join(page.sections["overview"].split())
     assert f"The tree's first split (height {root:.3g})" in overview
+
+
+def test_figures_the_report_draws_are_closed_when_pyplot_keeps_them(example_run, tmp_path):
+    # before: with pyplot loaded (a notebook, or a run of 21+ sample types, whose scanpy
+    # colours import scanpy and so pyplot) the report's own dendrogram, heatmap and markers
+    # figures stayed open in pyplot: a run of 22 types ended with the markers and consensus
+    # figures open, and a notebook shows what is open under the cell
+    import anndata
+    import matplotlib.pyplot as plt
+
+    from gexclust._report import write_report
+
+    adata = anndata.read_h5ad(example_run / "adata.h5ad")
+    summary = json.loads((example_run / "summary.json").read_text())
+    plt.close("all")
+    write_report(adata, summary, tmp_path)  # no PNGs in tmp_path: every figure is drawn
+    assert (tmp_path / "report.html").is_file()
+    assert plt.get_fignums() == []

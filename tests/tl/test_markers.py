@@ -644,3 +644,17 @@ def test_markers_before_a_cut_name_the_caller_and_say_to_cut(call, name):
     with pytest.raises(KeyError) as info:
         call(adata, groupby="leiden")
     assert info.value.args[0] == f"{name}: no column 'leiden' in .obs; available: ['type']"
+
+
+def test_groups_of_a_plain_string_column_come_in_anndatas_natural_order():
+    # scanpy33 made the order of a plain-string column's categories anndata's natural one
+    # (as an h5ad round trip and scanpy's sanitize_anndata give them, and as its colours are
+    # stored), which tl.markers and tl.compare use too: before, 'b1', 'b10', 'b2'. The column
+    # itself stays as the user made it (only a figure that colours it stores it categorical)
+    adata = make_planted(n_per_group=4)
+    adata.obs["batch"] = np.resize(["b1", "b2", "b10"], adata.n_obs).astype(object)
+    gx.tl.markers(adata, groupby="batch")
+    assert list(dict.fromkeys(adata.uns["markers"]["group"].astype(str))) == ["b1", "b2", "b10"]
+    gx.tl.compare(adata, reference="batch", clusters="type")
+    assert list(adata.uns["compare_batch_type"]["crosstab"].index) == ["b1", "b2", "b10"]
+    assert adata.obs["batch"].dtype == object
