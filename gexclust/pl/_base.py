@@ -61,15 +61,24 @@ def finish(fig, drawn, *, show: bool | None, save: str | os.PathLike | None,
     (``settings.autoshow``, True) and shows the figure where pyplot manages it (a notebook,
     an interactive session; a script that never imported pyplot gets no window);
     ``show=True`` calls ``plt.show()`` in any case. Only ``show=False`` returns ``drawn``.
-    ``save`` changes neither, as in scanpy.
+    ``save`` changes neither, as in scanpy. A saved figure that is not returned is closed
+    afterwards, as scanpy closes it: nothing is left to draw into it, and a script saving
+    figures in a loop would otherwise keep every one open in pyplot.
     """
-    if save is not None and save is not False:  # False: scanpy's "do not save"
+    saved = save is not None and save is not False  # False: scanpy's "do not save"
+    if saved:
         save_figure(fig, [save_path(save)], dpi=dpi)
     if show or (show is None and _managed_by_pyplot(fig)):
         import matplotlib.pyplot as plt
 
         plt.show()
-    return drawn if show is False else None
+    if show is False:
+        return drawn
+    if saved and _managed_by_pyplot(fig):
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return None
 
 
 def _managed_by_pyplot(fig) -> bool:

@@ -703,3 +703,25 @@ def test_default_show_without_pyplot_returns_none_and_opens_nothing():
     out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
                          text=True, check=True, env=env)
     assert out.stdout.split() == ["None", "Axes", "False"]
+
+
+def test_a_saved_figure_that_is_not_returned_is_closed_as_scanpy(tmp_path, monkeypatch):
+    """scanpy's savefig_or_show closes a figure it saved. Before, every saved figure stayed
+    open in pyplot: a script saving 22 figures in a loop met matplotlib's "More than 20
+    figures have been opened" RuntimeWarning (an error under -W error), with no figure
+    returned to close. A figure returned (show=False) stays open for more drawing."""
+    import matplotlib.pyplot as plt  # pyplot in use, as in a script that imports it
+
+    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
+    plt.close("all")
+    adata, plots = _every_plot()
+    for name, (plot, _) in plots.items():
+        plot(adata, save=tmp_path / f"{name}.png")
+        plot(adata, show=True, save=tmp_path / f"{name}.svg")
+        assert plt.get_fignums() == [], name
+        kept = plot(adata, show=False, save=tmp_path / f"{name}.pdf")
+        assert plt.fignum_exists(kept.figure.number if name == "dendrogram" else kept.number)
+        plt.close("all")
+    for i in range(22):  # no RuntimeWarning: warnings are errors here
+        gx.pl.dendrogram(adata, save=tmp_path / f"loop{i}.png")
+    assert plt.get_fignums() == []
