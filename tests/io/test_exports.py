@@ -553,3 +553,55 @@ def test_treeview_names_text_it_cannot_encode_and_writes_nothing(tmp_path, where
                                      f"{source}) " + UNENCODABLE.format(source))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.cdt"]  # no .atr, .gtr, temporary
     assert (tmp_path / "t.cdt").read_bytes() == b"earlier\n"
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_treeview_set_stays_old_when_a_later_file_cannot_be_written(clustered, tmp_path,
+                                                                    monkeypatch):
+    # before: each file was renamed into place once written, so a full disk met while writing
+    # the .atr left the new run.cdt (new sample order) beside the old run.atr and run.gtr:
+    # TreeView drew the old trees over the new rows
+    gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    old = _files(tmp_path)
+    clustered.X = clustered.X[:, ::-1].copy()  # other values, other trees
+    gx.tl.hclust(clustered, method="complete", metric="euclidean")
+    gx.tl.hclust(clustered, axis="var", method="complete", key_added="genes")
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync_fails_on_the_second_file(fd):
+        synced.append(fd)
+        if len(synced) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_fails_on_the_second_file)
+    with pytest.raises(OSError, match="No space left"):
+        gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    monkeypatch.undo()
+    assert _files(tmp_path) == old  # all three as they were, no temporary left
+    new = gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    assert {p.name for p in new} == set(old)
+    assert _files(tmp_path) != old
+
+
+def test_treeview_without_gene_tree_refuses_to_leave_an_old_gtr_beside_it(clustered, tmp_path):
+    # before: the second write replaced run.cdt and run.atr and left the first one's run.gtr
+    # beside them, a gene tree of another clustering with the same prefix
+    gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    old = _files(tmp_path)
+    gx.tl.hclust(clustered, method="complete", metric="euclidean")
+    with pytest.raises(FileExistsError) as err:
+        gx.io.write_treeview(clustered, tmp_path / "run")
+    message = str(err.value)
+    assert "\n" not in message
+    assert str(tmp_path / "run.gtr") in message
+    assert "remove it, write to another prefix, or pass gene_key=" in message
+    assert _files(tmp_path) == old  # nothing written, nothing removed
+    (tmp_path / "run.gtr").unlink()  # the user's way out
+    assert [p.name for p in gx.io.write_treeview(clustered, tmp_path / "run")] == [
+        "run.cdt", "run.atr"]
+    assert sorted(_files(tmp_path)) == ["run.atr", "run.cdt"]
