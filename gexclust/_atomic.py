@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from ._logging import logger
+from ._stop import shielded
 
 try:
     import fcntl
@@ -37,7 +38,34 @@ def current_umask() -> int:
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds."""
-    target = Path(target)
+    with atomic_paths([target]) as (tmp,):
+        yield tmp
+
+
+@contextlib.contextmanager
+def atomic_paths(targets) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each target; rename them all only once the block succeeds.
+
+    For files read as a set (TreeView's ``.cdt`` with its ``.atr`` and ``.gtr``): a failure
+    or a stop while any of them is written leaves every target as it was, never a new file
+    beside an old one. The renames run with SIGINT/SIGTERM held back, so a Ctrl-C cannot
+    split the set either.
+    """
+    targets = [Path(t) for t in targets]
+    with contextlib.ExitStack() as stack:
+        tmps = [stack.enter_context(_temporary(target)) for target in targets]
+        yield tmps
+        mode = 0o666 & ~current_umask()  # mkstemp creates 0600; give a plain open()'s
+        for tmp in tmps:
+            os.chmod(tmp, mode)
+        with shielded():
+            for tmp, target in zip(tmps, targets, strict=True):
+                os.replace(tmp, target)
+
+
+@contextlib.contextmanager
+def _temporary(target: Path) -> Iterator[Path]:
+    """A locked temporary file beside ``target``, removed on the way out unless renamed."""
     if target.is_dir():  # the rename would fail, after a temporary was made in its parent
         msg = (f"{target}: is a folder; give the path of the file to write (e.g. "
                f"'{target / 'NAME'}')")
@@ -47,9 +75,6 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     fd, tmp_path = _locked_temporary(target)
     try:
         yield tmp_path
-        # mkstemp creates 0600; give the result the permissions a plain open() would
-        os.chmod(tmp_path, 0o666 & ~current_umask())
-        os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
         if fd is not None:
@@ -127,6 +152,15 @@ def leftover_temporaries(target: str | os.PathLike) -> list[Path]:
 def atomic_open(target: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[IO]:
     """Open a temporary file for writing that replaces ``target`` only once fully written."""
     with atomic_path(target) as tmp, open(tmp, mode, **kwargs) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def synced_text(path: str | os.PathLike) -> Iterator[IO[str]]:
+    """``path`` (a temporary of :func:`atomic_paths`) opened for UTF-8 text, synced when done."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
         yield fh
         fh.flush()
         os.fsync(fh.fileno())

@@ -9,7 +9,7 @@ import numpy as np
 from anndata import AnnData
 
 from .._api import named
-from .._atomic import atomic_text
+from .._atomic import atomic_paths, synced_text
 from .._labels import label_texts
 from .._utils import get_matrix
 from ..tl._tree_access import get_tree
@@ -54,7 +54,10 @@ def write_treeview(
         Annotated data with a sample tree in ``.uns[key]`` (:func:`gexclust.tl.hclust`).
     prefix
         Path without extension (a ``.cdt``, ``.atr`` or ``.gtr`` it ends in is dropped, so
-        ``'out.cdt'`` writes ``out.cdt`` and ``out.atr``); the files are written atomically.
+        ``'out.cdt'`` writes ``out.cdt`` and ``out.atr``). The files are written as a set:
+        all to temporary names first, then renamed into place together, so a failure or a
+        stop leaves the earlier files of ``prefix`` as they were, never a new ``.cdt`` beside
+        an old ``.atr``.
     key
         ``.uns`` key of the sample tree (``axis='obs'``).
     gene_key
@@ -76,6 +79,13 @@ def write_treeview(
         If a sample name, gene id or gene name is not UTF-8 text (a lone surrogate such as
         ``'\udcff'``, Python's stand-in for an undecodable byte), naming it. Nothing is
         written then.
+    FileExistsError
+        If ``gene_key`` is ``None`` and ``{prefix}.gtr`` exists (say from an earlier write
+        with a gene tree). Java TreeView reads a ``.gtr`` only when the ``.cdt`` has a ``GID``
+        column, so it would not show it, but the file would stay beside a ``.cdt`` it does
+        not belong to. gexclust never removes a file it cannot tell it wrote (Cluster 3.0
+        writes the same layout): remove it, write to another prefix, or pass ``gene_key``.
+        Nothing is written then.
 
     Examples
     --------
@@ -97,15 +107,35 @@ def write_treeview(
         gene_ids = gene_rows = np.arange(adata.n_vars)
     else:
         gene_ids, gene_rows = genes.leaves, genes.leaf_rows
-    paths = [prefix.with_name(prefix.name + ".cdt"), prefix.with_name(prefix.name + ".atr")]
+    paths = [prefix.with_name(prefix.name + ext) for ext in (".cdt", ".atr", ".gtr")]
+    if genes is None:
+        _refuse_stale_gene_tree(paths[2], paths[0])
+        paths.pop()
     _refuse_unencodable(adata, paths[0], gene_name=gene_name)
-    _write_cdt(adata, paths[0], (samples.leaves, samples.leaf_rows), (gene_ids, gene_rows),
-               layer=layer, gene_name=gene_name, gene_ids=genes is not None)
-    _write_tree(paths[1], samples.linkage, "ARRY", _metric(adata, key))
-    if genes is not None:
-        paths.append(prefix.with_name(prefix.name + ".gtr"))
-        _write_tree(paths[2], genes.linkage, "GENE", _metric(adata, gene_key))
+    # all files first, then all renamed: a failure or a stop never leaves a new .cdt beside
+    # an old .atr (TreeView would draw the old tree over the new order)
+    with atomic_paths(paths) as tmps:
+        _write_cdt(adata, tmps[0], (samples.leaves, samples.leaf_rows), (gene_ids, gene_rows),
+                   layer=layer, gene_name=gene_name, gene_ids=genes is not None)
+        _write_tree(tmps[1], samples.linkage, "ARRY", _metric(adata, key))
+        if genes is not None:
+            _write_tree(tmps[2], genes.linkage, "GENE", _metric(adata, gene_key))
     return paths
+
+
+def _refuse_stale_gene_tree(gtr: Path, cdt: Path) -> None:
+    """Refuse to write a set without gene tree beside a ``.gtr`` of the same prefix.
+
+    Java TreeView reads the ``.gtr`` only when the ``.cdt`` has a ``GID`` column, so it would
+    not draw it; but the file would stay beside a ``.cdt`` it does not belong to, for the next
+    program or person to pair them. gexclust cannot tell it wrote that file (Cluster 3.0
+    writes the same layout), and never removes what it did not write: the user decides.
+    """
+    if gtr.exists() or gtr.is_symlink():
+        msg = (f"io.write_treeview: {gtr}: a gene tree from an earlier write would stay beside "
+               f"the new {cdt.name}, which has none (gene_key=None); remove it, write to "
+               f"another prefix, or pass gene_key= to write a new one")
+        raise FileExistsError(msg)
 
 
 def _refuse_unencodable(adata: AnnData, cdt: Path, *, gene_name: str | None) -> None:
@@ -140,7 +170,7 @@ def _write_tree(path: Path, Z: np.ndarray, leaf: str, metric: str) -> None:
         return f"{leaf}{child}X" if child < n else f"NODE{child - n + 1}X"
 
     sims = similarities(Z, metric)
-    with atomic_text(path) as fh:
+    with synced_text(path) as fh:
         for k, (left, right) in enumerate(Z[:, :2].astype(np.int64)):
             fh.write(f"NODE{k + 1}X\t{name(left)}\t{name(right)}\t{sims[k]:.6f}\n")
 
@@ -173,7 +203,7 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     # 100,000 cells cell by cell, about 13x slower (12 min for 100,000 x 2,000 here).
     step = max(1, _BLOCK_VALUES // max(1, len(sample_order)))
     row_format = "\t".join([VALUE_FORMAT] * len(sample_order))
-    with atomic_text(path) as fh:
+    with synced_text(path) as fh:
         for row in (header, aid, eweight):
             fh.write("\t".join(row) + "\n")
         for start in range(0, len(gene_order), step):

@@ -153,40 +153,91 @@ def test_cdt_names_a_gene_without_symbol_by_its_probe_id(tmp_path):
         adata.var_names, ["CCL5", *adata.var_names[1:]], strict=True)]
 
 
-def test_treeview_layout_matches_biopython_cluster(clustered, tmp_path):
-    """Bio.Cluster (Cluster 3.0's library) saving the same tree writes the same layout."""
+def _bio_record(adata, Cluster):
+    """A Bio.Cluster record of ``adata`` (genes as rows, missing values masked)."""
+    record = Cluster.Record()
+    values = np.asarray(adata.X, dtype=float).T
+    record.data = np.nan_to_num(values)
+    record.mask = (~np.isnan(values)).astype(np.int32)
+    record.geneid = list(adata.var_names)
+    record.genename = list(adata.var["gene_symbol"])
+    record.expid = list(adata.obs_names)
+    record.gweight = np.ones(adata.n_vars)
+    record.eweight = np.ones(adata.n_obs)
+    record.uniqid = "UNIQID"
+    return record
+
+
+def _bio_tree(Z, Cluster):
+    n = len(Z) + 1
+    ref = [int(c) if c < n else -(int(c) - n + 1) for c in Z[:, :2].ravel()]
+    return Cluster.Tree([Cluster.Node(ref[2 * k], ref[2 * k + 1], Z[k, 2])
+                         for k in range(len(Z))])
+
+
+def _cdt_cells(path):
+    """The header rows' first 4 fields, and per (GENE id, ARRY id) everything TreeView shows."""
+    rows = read_rows(path)
+    names, aids, weights = rows[:3]
+    cells = {}
+    for row in rows[3:]:
+        for j in range(4, len(row)):
+            value = None if row[j] == "" else float(row[j])
+            cells[row[0], aids[j]] = (*row[1:4], names[j], weights[j], value)
+    return [r[:4] for r in rows[:3]], cells
+
+
+def test_treeview_files_match_biopython_cluster_with_both_trees(tmp_path):
+    """Bio.Cluster (Cluster 3.0's library) saving the same two trees writes the same files.
+
+    Names with quotes are written as they are (TreeView reads tab-separated fields, as
+    Cluster 3.0 writes them), a missing value as an empty field; only the leaf order may
+    differ (each writer orders the leaves of the same tree its own way).
+    """
     Cluster = pytest.importorskip("Bio.Cluster")
-    data = tmp_path / "data.txt"
-    header = "UNIQID\tNAME\tGWEIGHT\t" + "\t".join(clustered.obs_names) + "\n"
-    lines = [f"{g}\tSYM{j}\t1\t" + "\t".join(f"{v!r}" for v in clustered.X[:, j].tolist())
-             for j, g in enumerate(clustered.var_names)]
-    data.write_text(header + "\n".join(lines) + "\n")
-    with data.open() as fh:
-        record = Cluster.read(fh)
-
-    def bio_tree(Z):
-        n = len(Z) + 1
-        ref = [int(c) if c < n else -(int(c) - n + 1) for c in Z[:, :2].ravel()]
-        return Cluster.Tree([Cluster.Node(ref[2 * k], ref[2 * k + 1], Z[k, 2])
-                             for k in range(len(Z))])
-
-    Z = clustered.uns["hclust"]["linkage"]
-    clustered.uns["genes"]["params"]["metric"] = "correlation"  # so both write 1 - height
-    Zg = clustered.uns["genes"]["linkage"]
-    record.save(str(tmp_path / "bio"), geneclusters=bio_tree(Zg), expclusters=bio_tree(Z))
-    gx.io.write_treeview(clustered, tmp_path / "ours", gene_key="genes")
+    adata = make_clustered(last_sample='it\'s "q"', last_gene='5\' "UTR"')
+    adata.X[0, 0] = adata.X[3, 7] = np.nan
+    adata.uns["genes"]["params"]["metric"] = "correlation"  # so both write 1 - height
+    Z, Zg = adata.uns["hclust"]["linkage"], adata.uns["genes"]["linkage"]
+    _bio_record(adata, Cluster).save(str(tmp_path / "bio"), geneclusters=_bio_tree(Zg, Cluster),
+                                     expclusters=_bio_tree(Z, Cluster))
+    gx.io.write_treeview(adata, tmp_path / "ours", gene_key="genes")
     for ext in ("atr", "gtr"):
         bio = {(frozenset(r[1:3]), round(float(r[3]), 5)) for r in read_rows(
             tmp_path / f"bio.{ext}")}
         ours = {(frozenset(r[1:3]), round(float(r[3]), 5)) for r in read_rows(
             tmp_path / f"ours.{ext}")}
         assert ours == bio
-    bio_rows, our_rows = read_rows(tmp_path / "bio.cdt"), read_rows(tmp_path / "ours.cdt")
-    for bio_row, our_row in zip(bio_rows[:3], our_rows[:3], strict=True):
-        assert our_row[:4] == bio_row[:4]
-        assert sorted(our_row[4:]) == sorted(bio_row[4:])
-    assert len(our_rows) == len(bio_rows)
-    assert sorted(r[0] for r in our_rows[3:]) == sorted(r[0] for r in bio_rows[3:])
+    (bio_head, bio_cells), (our_head, our_cells) = (_cdt_cells(tmp_path / f"{name}.cdt")
+                                                    for name in ("bio", "ours"))
+    assert our_head == bio_head == [["GID", "UNIQID", "NAME", "GWEIGHT"], ["AID", "", "", ""],
+                                    ["EWEIGHT", "", "", ""]]
+    assert our_cells.keys() == bio_cells.keys()
+    assert len(our_cells) == adata.n_obs * adata.n_vars
+    for cell, bio in bio_cells.items():
+        ours = our_cells[cell]
+        assert ours[:5] == bio[:5]  # gene id, name, weight, sample name, sample weight
+        if bio[5] is None:
+            assert ours[5] is None
+        else:
+            assert ours[5] == pytest.approx(bio[5], rel=1e-5)  # 6 significant digits
+    assert our_cells["GENE0X", "ARRY0X"][5] is None
+    assert our_cells["GENE29X", "ARRY14X"][:4] == ('5\' "UTR"', "SYM29", "1.000000", 'it\'s "q"')
+
+
+def test_treeview_keeps_one_field_per_column_where_biopython_cluster_breaks_rows(tmp_path):
+    """A tab or a line break in a name: Bio.Cluster writes it raw and the row falls apart."""
+    Cluster = pytest.importorskip("Bio.Cluster")
+    adata = make_clustered(last_sample="a\tb", last_gene="g\nx")
+    Z, Zg = adata.uns["hclust"]["linkage"], adata.uns["genes"]["linkage"]
+    _bio_record(adata, Cluster).save(str(tmp_path / "bio"), geneclusters=_bio_tree(Zg, Cluster),
+                                     expclusters=_bio_tree(Z, Cluster))
+    gx.io.write_treeview(adata, tmp_path / "ours", gene_key="genes")
+    assert len({len(r) for r in read_rows(tmp_path / "bio.cdt")}) > 1
+    rows = read_rows(tmp_path / "ours.cdt")
+    assert {len(r) for r in rows} == {4 + adata.n_obs}
+    assert "a b" in rows[0]
+    assert [r[1] for r in rows if r[0] == "GENE29X"] == ["g x"]
 
 
 def test_newick_round_trips_through_bio_phylo(clustered, tmp_path):
@@ -553,3 +604,55 @@ def test_treeview_names_text_it_cannot_encode_and_writes_nothing(tmp_path, where
                                      f"{source}) " + UNENCODABLE.format(source))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.cdt"]  # no .atr, .gtr, temporary
     assert (tmp_path / "t.cdt").read_bytes() == b"earlier\n"
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_treeview_set_stays_old_when_a_later_file_cannot_be_written(clustered, tmp_path,
+                                                                    monkeypatch):
+    # before: each file was renamed into place once written, so a full disk met while writing
+    # the .atr left the new run.cdt (new sample order) beside the old run.atr and run.gtr:
+    # TreeView drew the old trees over the new rows
+    gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    old = _files(tmp_path)
+    clustered.X = clustered.X[:, ::-1].copy()  # other values, other trees
+    gx.tl.hclust(clustered, method="complete", metric="euclidean")
+    gx.tl.hclust(clustered, axis="var", method="complete", key_added="genes")
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync_fails_on_the_second_file(fd):
+        synced.append(fd)
+        if len(synced) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_fails_on_the_second_file)
+    with pytest.raises(OSError, match="No space left"):
+        gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    monkeypatch.undo()
+    assert _files(tmp_path) == old  # all three as they were, no temporary left
+    new = gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    assert {p.name for p in new} == set(old)
+    assert _files(tmp_path) != old
+
+
+def test_treeview_without_gene_tree_refuses_to_leave_an_old_gtr_beside_it(clustered, tmp_path):
+    # before: the second write replaced run.cdt and run.atr and left the first one's run.gtr
+    # beside them, a gene tree of another clustering with the same prefix
+    gx.io.write_treeview(clustered, tmp_path / "run", gene_key="genes")
+    old = _files(tmp_path)
+    gx.tl.hclust(clustered, method="complete", metric="euclidean")
+    with pytest.raises(FileExistsError) as err:
+        gx.io.write_treeview(clustered, tmp_path / "run")
+    message = str(err.value)
+    assert "\n" not in message
+    assert str(tmp_path / "run.gtr") in message
+    assert "remove it, write to another prefix, or pass gene_key=" in message
+    assert _files(tmp_path) == old  # nothing written, nothing removed
+    (tmp_path / "run.gtr").unlink()  # the user's way out
+    assert [p.name for p in gx.io.write_treeview(clustered, tmp_path / "run")] == [
+        "run.cdt", "run.atr"]
+    assert sorted(_files(tmp_path)) == ["run.atr", "run.cdt"]
