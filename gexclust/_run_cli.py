@@ -200,9 +200,12 @@ def _load_clusterable(args, k):
     step. The sample count comes first when it refuses the file anyway.
     """
     from ._errors import MissingValuesError
+    from .io._row_counts import refuse_short_tables
 
     try:
-        return _load(args)
+        # a table shorter than its GEO header declares would cluster fewer probes unseen
+        with refuse_short_tables():
+            return _load(args)
     except MissingValuesError as err:
         check_n_clusters(k, err.n_samples, source=args.input)
         raise

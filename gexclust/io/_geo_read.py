@@ -39,6 +39,7 @@ from ._geo_text import (
 from ._gpl import platform_table, read_gpl
 from ._invisible import clean_label, warn_hidden
 from ._platform import bundled_gpl96
+from ._row_counts import Count, check_counts, declared_rows
 from ._soft import LABEL_KEYS, SoftRecord, clean_rows, parse_soft, without_header_rows
 
 Missing = Literal["error", "drop", "impute"]
@@ -61,6 +62,11 @@ def read_soft(
     accession, title, source or characteristic, as blanks are. Inside one they are kept, so
     two distinct samples never become one, and a warning names the file, the line and the
     label. The rule is the same in every gexclust reader (``gexclust.io._invisible``).
+
+    A table with fewer rows than its header declares (``!Sample_data_row_count``,
+    ``!Platform_data_row_count``, ``!dataset_feature_count``) is read as it is, with one
+    warning for the file naming the first such record and both counts (``gexclust run``
+    refuses it).
 
     Parameters
     ----------
@@ -355,6 +361,9 @@ def read_series_matrix(
     two distinct samples never become one, and a warning names the file, the line and the
     label. The rule is the same in every gexclust reader (``gexclust.io._invisible``).
 
+    A table with fewer rows than the largest ``!Sample_data_row_count`` is read as it is,
+    with a warning naming the file and both counts (``gexclust run`` refuses it).
+
     Parameters
     ----------
     path
@@ -387,6 +396,7 @@ def read_series_matrix(
         while stream.read():
             pass
     frame = _matrix_table(block, path, first_line)
+    check_counts(path, _matrix_counts(sample_meta, len(frame)))
     n_samples = frame.shape[1]
     obs = _matrix_obs(sample_meta, list(frame.columns), path)
     accession = meta.get("Series_geo_accession", [""])[0]
@@ -404,6 +414,21 @@ def read_series_matrix(
            "series": flatten_meta(meta, "Series_")}
     return to_anndata(frame.to_numpy(dtype=np.float64).T, frame.index, obs,
                       annotation=annotation, missing=missing, path=path, uns=uns)
+
+
+def _matrix_counts(sample_meta, n_rows: int) -> list[Count]:
+    """The matrix's rows against the largest ``!Sample_data_row_count``, when fewer.
+
+    The matrix holds every row of every sample's table, so it has at least the largest
+    sample's rows (GSE26471: 54,675 and 54,675). More is no sign of damage: samples whose
+    tables hold different probes fill a union of them.
+    """
+    stated = [declared_rows([v]) for key, values, _ in sample_meta
+              if key == "Sample_data_row_count" for v in values]
+    declared = max((n for n in stated if n is not None), default=None)
+    if declared is None or n_rows >= declared:
+        return []
+    return [Count("the series matrix table", "Sample_data_row_count", declared, n_rows)]
 
 
 def _matrix_header(scanner: LineScanner, path):

@@ -31,6 +31,7 @@ from ._geo_text import (
     warn_left_out,
 )
 from ._invisible import clean_label, warn_hidden
+from ._row_counts import Count, check_counts, declared_rows
 
 ENTITY_KINDS = ("DATABASE", "SERIES", "PLATFORM", "SAMPLE", "DATASET", "SUBSET", "ANNOTATION")
 #: Attributes that become sample labels in ``.obs``: checked for characters that cannot be seen.
@@ -247,7 +248,24 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     # wrapped onto a second line: refusing them would stop a read of real data over free text
     warn_left_out(path, strays, "not a SOFT line (a value wrapped onto a new line, or a "
                   "damaged copy?)")
+    check_counts(path, table_counts(records))
     return records
+
+
+def table_counts(records: list[SoftRecord]) -> list[Count]:
+    """Each table's rows as read against its header's ``!..._data_row_count``, where stated.
+
+    Rows are counted as read: blank rows and repeats of the header line are not rows (GEO's
+    count leaves them out too: GSM32878's blank line is not among its rows).
+    """
+    counts = []
+    for record in records:
+        key = ROW_COUNTS.get(record.kind)
+        declared = declared_rows(record.meta.get(key)) if key else None
+        if declared is not None and record.header is not None:
+            counts.append(Count(f"{record.kind} {record.accession}", key, declared,
+                                record.n_rows))
+    return counts
 
 
 #: Where the header of a record GEO follows with a data table states its number of rows.
