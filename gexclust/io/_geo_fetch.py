@@ -145,11 +145,36 @@ def check_platform(platform, *, option: str = "platform") -> str:
     return platform
 
 
-def check_gzip_file(kind: str) -> callable:
+#: Where a GEO file says whose it is: the first of ``^SERIES = GSE9476`` (family SOFT),
+#: ``!Series_geo_accession "GSE9476"`` (series matrix), ``^PLATFORM``, ``^DATASET``,
+#: ``^SAMPLE`` or ``!Annotation_platform = GPL96`` (annotation).
+DECLARED = re.compile(
+    rb'^(?:\^(?:SERIES|DATASET|PLATFORM|SAMPLE)\s*=\s*|!Series_geo_accession\s*=?\s*"?'
+    rb"|!Annotation_platform\s*=\s*)([A-Za-z]{3}[0-9]+)", re.MULTILINE)
+#: How far into a file its declaration is looked for (after GEO's ^DATABASE block).
+DECLARED_WITHIN = 1 << 16
+
+
+def check_owner(text: bytes, accession: str | None) -> None:
+    """Refuse ``text`` when it declares another accession than ``accession``.
+
+    A server (a mirror, a proxy's cache) that sends GSE9999's matrix under GSE9476's path would
+    otherwise have it cached as GSE9476's and read as its data. A file declaring none is let
+    through: the readers judge it.
+    """
+    found = DECLARED.search(text[:DECLARED_WITHIN]) if accession else None
+    if found is not None and found.group(1).decode().upper() != accession.upper():
+        msg = (f"the file is {found.group(1).decode()}'s, not {accession}'s (it declares "
+               f"{found.group(0).decode().strip()!r})")
+        raise InputError(msg)
+
+
+def check_gzip_file(kind: str, accession: str | None = None) -> callable:
     """A checker: the file is complete gzip data whose text starts like a ``kind`` file.
 
     The content decides, not the name (a download's temporary file has none): gzip magic, then
     a full inflate within the limits (end-of-stream marker, CRC and length of every member).
+    With ``accession``, the file must not declare another one (:func:`check_owner`).
     """
 
     def check(path: Path) -> None:
@@ -160,13 +185,14 @@ def check_gzip_file(kind: str) -> callable:
             if not head.lstrip().startswith(HEADERS[kind]):
                 msg = f"does not look like a GEO {kind} file (starts {head[:30]!r})"
                 raise InputError(msg)
+            check_owner(head, accession)
             while stream.read():
                 pass
 
     return check
 
 
-def check_text_file(start: bytes) -> callable:
+def check_text_file(start: bytes, accession: str | None = None) -> callable:
     """A checker: a complete plain-text GEO record that starts with ``start``.
 
     Complete: it ends in a newline, a data table begun is ended, and a record that announces
@@ -180,6 +206,7 @@ def check_text_file(start: bytes) -> callable:
         if not text.lstrip().startswith(start):
             msg = f"not a GEO record: expected it to start with {start!r}, it starts {text[:30]!r}"
             raise InputError(msg)
+        check_owner(text, accession)
         if not text.endswith(b"\n"):
             msg = "the record ends in the middle of a line: the answer was cut short"
             raise InputError(msg)
@@ -289,13 +316,16 @@ def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     # GEO's samples/ folders hold only supplementary files; the record itself comes as text
     url = f"{geo_query_url()}/acc.cgi?acc={accession}&targ=self&form=text&view=full"
     dest = root / "samples" / geo_folder(accession) / accession / f"{accession}.soft"
-    path = cached_download(url, dest, check=check_text_file(b"^SAMPLE"), offline=offline,
-                           what=f"sample {accession}", cache=root)
+    path = cached_download(url, dest, check=check_text_file(b"^SAMPLE", accession),
+                           offline=offline, what=f"sample {accession}", cache=root)
     return {"soft": [path]}
 
 
 def _get(rel: str, root: Path, kind: str, what: str, offline: bool) -> Path:
-    return cached_download(f"{geo_url()}/{rel}", root / rel, check=check_gzip_file(kind),
+    # the accession the file is named after (GSE9476-GPL96_series_matrix, GPL96.annot)
+    owner = re.split(r"[-_.]", rel.rsplit("/", 1)[-1], maxsplit=1)[0]
+    return cached_download(f"{geo_url()}/{rel}", root / rel,
+                           check=check_gzip_file(kind, owner),
                            offline=offline, what=what, cache=root)
 
 

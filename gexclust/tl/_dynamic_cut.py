@@ -58,12 +58,18 @@ def cut_dynamic(
     if min_cluster_size < 1:
         msg = f"min_cluster_size must be a positive integer, got {min_cluster_size!r}"
         raise ValueError(msg)
+    what = "observations" if tree.axis == "obs" else "genes"
+    if not defaulted and min_cluster_size > tree.n_leaves:
+        # no cluster can be that large: every label would be NaN, with no error
+        msg = (f"tl.cut: min_cluster_size={min_cluster_size} is more than the {tree.n_leaves} "
+               f"{what} in the tree, so method='dynamic' could find no cluster; pass at most "
+               f"{tree.n_leaves}")
+        raise ValueError(msg)
     if variant == "hybrid":
         deep_split = 1 if deep_split is None else deep_split
         if not 0 <= float(deep_split) <= 4:
             msg = f"deep_split must be between 0 and 4 for variant='hybrid', got {deep_split!r}"
             raise ValueError(msg)
-        what = "observations" if tree.axis == "obs" else "genes"
         refuse_pairwise(tree.n_leaves, HYBRID_BYTES_PER_PAIR,
                         task="cut(method='dynamic', variant='hybrid')", what=what,
                         alternatives="variant='tree' (uses the tree alone, any size), a static "
@@ -101,6 +107,12 @@ def cut_dynamic(
     }
     logger.info("tl.cut: dynamic %s cut gave %d clusters, %d samples unassigned", variant,
                 len(names.categories), n_unassigned)
+    if not len(names.categories):
+        logger.warning(
+            "tl.cut: method='dynamic' (variant=%r) found no cluster among %d %s with "
+            "min_cluster_size=%d: every label in .obs[%r] is NaN; pass a smaller "
+            "min_cluster_size, or cut with n_clusters=", variant, tree.n_leaves, what,
+            int(min_cluster_size), key_added)
     if defaulted and len(names.categories) > MANY_CLUSTERS:
         _warn_many_clusters(names, tree.n_leaves, int(min_cluster_size), variant=variant,
                             what="observations" if tree.axis == "obs" else "genes")

@@ -423,7 +423,9 @@ def two_platform_series(geo_root, accession: str):
     """Serve ``accession`` as a series of two platforms (GPL96, GPL97); returns its folder."""
     folder = geo_root / "series" / "GSE9nnn" / accession / "matrix"
     folder.mkdir(parents=True, exist_ok=True)
-    source = gzip.decompress((geo_root / MATRIX_REL).read_bytes())
+    # the series' own accession in its files, as GEO writes it: a file of another is refused
+    source = gzip.decompress((geo_root / MATRIX_REL).read_bytes()).replace(
+        b"GSE9476", accession.encode())
     for gpl in ("GPL96", "GPL97"):
         text = source.replace(b"GPL96", gpl.encode())
         (folder / f"{accession}-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
@@ -686,3 +688,39 @@ def test_family_soft_fetched_for_a_platform_the_series_lacks_is_refused(server, 
     assert "GSE9476_family.soft.gz" in cache_files(tmp_path)  # verified: kept for other uses
     files = gx.io.fetch_geo("GSE9476", source="soft", platform="GPL96", offline=True)
     assert [p.name for p in files["soft"]] == ["GSE9476_family.soft.gz"]
+
+
+def test_another_series_served_under_the_requested_path_never_enters_the_cache(
+        server, geo_root, tmp_path):
+    """Before, GSE9999's matrix served as GSE9476's was cached as verified and read_geo
+    ('GSE9476') returned its 64 x 22283 values with .uns['geo']['accession'] == 'GSE9999'."""
+    data = gzip.decompress((geo_root / MATRIX_REL).read_bytes())
+    server.state["body"][MATRIX] = gzip.compress(data.replace(b"GSE9476", b"GSE9999"))
+    with pytest.raises(InputError, match=r"series matrix of GSE9476 .* is broken \(the file is "
+                       r"GSE9999's, not GSE9476's \(it declares '!Series_geo_accession\\t"
+                       r"\"GSE9999'\)\); nothing was cached$"):
+        gx.io.read_geo("GSE9476", annotate=False)
+    assert not (tmp_path / "cache" / MATRIX_REL).exists()
+    del server.state["body"][MATRIX]
+    adata = gx.io.read_geo("GSE9476", annotate=False)
+    assert adata.uns["geo"]["accession"] == "GSE9476"
+    assert adata.n_obs == 64
+
+
+def test_another_sample_record_from_the_record_viewer_is_refused(server, geo_root,
+                                                                 monkeypatch, tmp_path):
+    """Before, the record of GSM11805 asked for as GSM11806 was cached as GSM11806's."""
+    from tests.conftest import shared_file
+
+    viewer = geo_root.parent / "query"
+    viewer.mkdir(exist_ok=True)
+    (viewer / "acc.cgi").write_bytes(gzip.decompress(shared_file("GSM11805.txt.gz").read_bytes()))
+    monkeypatch.setenv("GEXCLUST_GEO_QUERY_URL", f"{server.url}/query")
+    try:
+        with pytest.raises(InputError, match=r"sample GSM11806 .* is broken \(the file is "
+                           r"GSM11805's, not GSM11806's \(it declares '\^SAMPLE = GSM11805'\)\)"):
+            gx.io.fetch_geo("GSM11806")
+        assert not list((tmp_path / "cache").rglob("GSM11806.soft"))
+        assert gx.io.read_geo("GSM11805").obs_names.tolist() == ["GSM11805"]
+    finally:
+        shutil.rmtree(viewer)

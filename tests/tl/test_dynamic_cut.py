@@ -258,3 +258,35 @@ def test_a_dynamic_cut_over_the_authors_clusters_says_what_it_replaced(caplog):
     row = REFERENCE.query("dataset == 'planted' and method == 'average' and variant == "
                           "'hybrid' and deep_split == 1 and min_cluster_size == 5").iloc[0]
     assert _same_partition(adata.obs["cluster"], np.array(row.labels.split(";"), dtype=int))
+
+
+def _three_groups() -> ad.AnnData:
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (6, 30)), rng.normal(3, 1, (6, 30)),
+                   rng.normal(-3, 1, (5, 30))])
+    adata = ad.AnnData(X)
+    gx.tl.hclust(adata)
+    return adata
+
+
+def test_a_min_cluster_size_above_the_number_of_samples_is_refused():
+    """Before, min_cluster_size=50 on 17 samples returned None and left .obs['cluster'] all
+    NaN, with only an info line ('0 clusters, 17 samples unassigned')."""
+    adata = _three_groups()
+    with pytest.raises(ValueError, match=r"min_cluster_size=50 is more than the 17 "
+                                         r"observations in the tree.*pass at most 17"):
+        gx.tl.cut(adata, method="dynamic", min_cluster_size=50)
+    assert "cluster" not in adata.obs
+
+
+def test_a_dynamic_cut_that_finds_no_cluster_says_so(caplog):
+    """min_cluster_size equal to n finds no cluster: every label NaN, now with a warning."""
+    adata = _three_groups()
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.tl.cut(adata, method="dynamic", min_cluster_size=17)
+    assert adata.obs["cluster"].isna().all()
+    assert adata.uns["cluster"]["n_unassigned"] == 17
+    assert ("found no cluster among 17 observations with min_cluster_size=17: every label "
+            "in .obs['cluster'] is NaN") in caplog.text
+    gx.tl.cut(adata, method="dynamic", min_cluster_size=1)
+    assert adata.obs["cluster"].value_counts().sort_index().tolist() == [5, 6, 6]
