@@ -84,7 +84,11 @@ def markers(
         judges them): then they are log2 ratios of its means, with a logged warning.
         ``True`` without a ``.raw``, or with a ``layer``, is refused as scanpy refuses it.
     direction
-        ``'up'`` (genes higher in the group), ``'down'`` (lower) or ``'both'``.
+        ``'up'`` (genes higher in the group), ``'down'`` (lower) or ``'both'``. As in
+        scanpy's ``rank_genes_groups``, the ``n_genes`` of highest (lowest) score are listed
+        whatever its sign: a group with fewer genes higher than the rest than ``n_genes``
+        (one lower than the rest in nearly every gene) lists lower ones too, with a negative
+        ``score`` and ``diff``; read the sign before calling a gene a marker.
     gene_symbols
         ``.var`` column with gene symbols, copied to the ``gene_symbol`` column (empty when
         absent); for probes with several symbols (``A /// B``) the first.
