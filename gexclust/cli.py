@@ -394,11 +394,37 @@ def console_main() -> None:
     _stop.install()
     code = main()
     _stop.uninstall()  # the run is over: a late signal changes nothing
+    if _stop.first_received() is not None:
+        _exit_stopped(code)
     # the process ends now: the collections of its shutdown would only walk the ~150,000
     # objects of the libraries it imported, which the system frees anyway (0.3 s of a run);
     # frozen, they are skipped. Callers of main() in their own process are not affected
     gc.freeze()
     sys.exit(code)
+
+
+def _exit_stopped(code: int) -> None:
+    """End a stopped command now that its own cleanup has run, without tearing Python down.
+
+    The stop may have cut a library short anywhere (an import of a C extension, a read of
+    HDF5, a drawing): tearing down its modules then crashed Python itself, rarely ("Fatal
+    Python error: PyThreadState_Get ... finalizing", exit -6 instead of 143). What must run
+    at exit still runs, as Python's own exit runs it before the teardown: the threads' exit
+    functions (joblib's loky workers of --consensus stop there), then the atexit functions
+    (logging's flush, tempfile's and multiprocessing's cleanup); then stdout and stderr are
+    flushed.
+    """
+    import atexit
+    import threading
+
+    with contextlib.suppress(Exception):
+        threading._shutdown()
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # closed, or its reader gone: nothing to keep
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
