@@ -89,8 +89,9 @@ def read_cumida(
     ------
     gexclust.InputError
         (a ``ValueError``) naming the file, line, column or value, for: an empty file, a missing
-        ``samples``/``type`` column, a duplicate sample or probe id, a ragged row, a non-numeric
-        cell, or missing values under ``missing='error'``.
+        ``samples``/``type`` column, a duplicate sample or probe id, a column named
+        ``Unnamed: 0`` (a row index pandas wrote back), a ragged row, a non-numeric cell, or
+        missing values under ``missing='error'``.
 
     Examples
     --------

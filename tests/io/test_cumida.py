@@ -786,3 +786,19 @@ def test_a_tab_separator_line_is_named_as_the_others_are(tmp_path):
     assert refusal(gx.io.read_cumida, path, annotate=False) == (
         f"{path}, line 1: 'sep=\\t': the file is separated by tabs, not commas as a CuMiDa CSV "
         "is; save it as CSV with commas")
+
+
+def test_a_row_index_pandas_wrote_back_is_not_read_as_a_probe(tmp_path):
+    # before: Golub's CSV read and written back with pandas twice ('Unnamed: 0', row numbers
+    # 0-37) read as 3,052 probes; that column outweighed every gene and gexclust run gave
+    # ARI 1.000 (the rows are sorted by type) where the genes alone give 0.793
+    once, twice = tmp_path / "once.csv", tmp_path / "twice.csv"
+    pd.read_csv(shared_file("real/golub_multtest.csv.gz")).to_csv(once)
+    pd.read_csv(once).to_csv(twice, index=False)
+    assert refusal(gx.io.read_cumida, twice) == (
+        f"{twice}, line 1: column 1 is named 'Unnamed: 0', as pandas names a column without a "
+        "header: a row index written with to_csv (pass index=False), not a probe; remove "
+        "the column")
+    # written once with its index, the column has no name at all, refused as before
+    assert refusal(gx.io.read_cumida, once) == (
+        f"{once}, line 1: column 1 has an empty name; expected a probe id")
