@@ -465,6 +465,27 @@ def test_write_cumida_refuses_ids_that_read_cumida_would_refuse(tmp_path):
     np.testing.assert_array_equal(back.X, adata.X)
 
 
+@pytest.mark.parametrize(("probe", "why"), [
+    ("type", "a second 'type' column of the header"),
+    ("samples", "a second 'samples' column of the header"),
+    ("Unnamed: 0", "a row index pandas wrote"),
+])
+def test_write_cumida_refuses_a_probe_named_as_the_header_reads_it(probe, why, tmp_path):
+    # before: a probe named 'type' was written as 'samples,type,type,p2' without a word, and
+    # read_cumida refused the file it had written ("duplicate column 'type' (columns 2 and 3)")
+    import anndata as ad
+
+    adata = ad.AnnData(np.array([[1.0, 2.0], [3.0, 4.0]]),
+                       obs=pd.DataFrame({"type": ["x", "y"]}, index=["s1", "s2"]))
+    adata.var_names = [probe, "p2"]
+    path = tmp_path / "w.csv"
+    with pytest.raises(ValueError, match=re.escape(
+            f"io.write_cumida: probe id {probe!r} (var_names) would be read back as {why}, so "
+            "read_cumida would refuse the file: rename the probe first")):
+        gx.io.write_cumida(adata, path)
+    assert not path.exists()
+
+
 def test_write_cumida_says_which_ids_and_types_will_not_read_back_the_same(tmp_path, caplog):
     """Before: written without a word; read_cumida then gave ids ' s1' and 'p2 ' back as 's1'
     and 'p2' (CSV readers strip the blanks around a field) and refused a type holding a line
