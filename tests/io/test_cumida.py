@@ -849,3 +849,22 @@ def test_a_row_without_a_single_value_is_left_out_as_geo_readers_do(missing, tmp
     np.testing.assert_array_equal(adata.X, expected.X)
     assert adata.uns["missing"] == {"policy": missing, "n_missing_values": 0,
                                     "n_probes_dropped": 0}
+
+
+def test_drop_leaving_no_probe_is_one_line_naming_the_file(tmp_path):
+    # before: Golub with a hole in every probe (sample i misses probes i, i + 38, ...) read
+    # under missing='drop' as 38 x 0 with numpy's 'Mean of empty slice' RuntimeWarning, and
+    # gexclust run ended in "tl.hclust: .X has no genes (38 obs x 0)", naming no file
+    lines = gzip.decompress(shared_file("real/golub_multtest.csv.gz").read_bytes()).decode()
+    rows = [lines.splitlines()[0]]
+    for i, line in enumerate(lines.splitlines()[1:]):
+        cells = line.split(",")
+        for j in range(2 + i, len(cells), 38):
+            cells[j] = ""
+        rows.append(",".join(cells))
+    path = tmp_path / "holes.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert refusal(gx.io.read_cumida, path, missing="drop") == (
+        f"{path}: no probe has a value in every sample, so missing='drop' left none of the "
+        "3051; try missing='impute' (gexclust run --missing impute)")
+    assert gx.io.read_cumida(path, missing="impute").shape == (38, 3051)
