@@ -617,3 +617,16 @@ def test_a_sample_table_naming_value_or_id_ref_twice_is_refused(column, what, tm
     assert refusal(gx.io.read_soft, path, missing="drop") == (
         f"{path}: sample GSM2 (line {line + 8}): column {column!r} appears twice in the table "
         f"header; which holds the sample's {what} is unknowable")
+
+
+def test_a_header_line_inside_a_soft_table_is_refused_not_read_as_its_end(tmp_path):
+    # before: a '!Sample_comment' line pasted inside GSM2's table ended it there; its last
+    # two rows were left out as 'not a SOFT line' (one warning) and, with missing='impute',
+    # GSM2 read p1 = 1.5 (GSM1's value) instead of the file's 10.5, and p2 was dropped
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(FAMILY.replace("p3\t30.5\np1\t10.5\n",
+                                   "p3\t30.5\n!Sample_comment = x\np1\t10.5\n"))
+    begin = FAMILY.split("\n").index("^SAMPLE = GSM2") + 8
+    assert refusal(gx.io.read_soft, path, missing="impute") == (
+        f"{path}, line {begin + 3}: '!Sample_comment = x' inside the table of SAMPLE GSM2 that "
+        f"starts at line {begin}, where its end marker ('!sample_table_end') was expected")
