@@ -141,6 +141,8 @@ def check_replaceable(outdir: str | os.PathLike, names) -> None:
         found = [entry for entry in entries if entry.name in names]
     for entry in found:
         reason = _not_ours(entry, listed)
+        if reason == "/":  # the mark of a folder in a list of names, not a reason
+            reason = " (a folder)"
         if reason is not None:
             msg = (f"{outdir / entry.name}: not written by gexclust{reason}; not replaced "
                    "(move it away first)")

@@ -227,7 +227,28 @@ def _parse_header(
         raise InputError(msg)
     check_column_names(header, path, line, why_empty="; expected a probe id",
                        why_repeated="; probe ids must be unique")
+    _refuse_written_index(header, probe_idx, path, line)
     return header, meta_idx, probe_idx
+
+
+#: pandas' name for a column read without a header: ``Unnamed: 0`` (``_level_1`` for a MultiIndex).
+PANDAS_UNNAMED = re.compile(r"Unnamed: \d+(?:_level_\d+)?")
+
+
+def _refuse_written_index(header: list[str], probe_idx: list[int], path, line: int) -> None:
+    """Refuse a probe column named as pandas names a column that had no header.
+
+    A CSV read with pandas and written back with ``to_csv`` (index kept) twice has a first
+    column ``Unnamed: 0`` of row numbers 0, 1, 2, ...: it read as a probe, whose spread
+    (0 to n - 1) outweighs every gene's, so the tree followed the row order (Golub's, sorted
+    by type: ARI 1.00 where the genes give 0.79).
+    """
+    for j in probe_idx:
+        if PANDAS_UNNAMED.fullmatch(header[j]):
+            msg = (f"{path}, line {line}: column {j + 1} is named {header[j]!r}, as pandas names "
+                   "a column without a header: a row index written with to_csv (pass "
+                   "index=False), not a probe; remove the column")
+            raise InputError(msg)
 
 
 def _drop_empty_last_columns(header: list[str], lines: list[str]) -> None:

@@ -52,6 +52,9 @@ def sample_matrix(samples: list[SoftRecord], probes: pd.Index | None, path):
             if column not in header:
                 msg = f"{path}: sample {group[0].accession} (line {group[0].table_line}): the table has no {column} column (columns: {columns_shown(header)}); gexclust reads expression values from ID_REF and VALUE"  # noqa: E501
                 raise InputError(msg)
+            if f"{column}.1" in header:  # how the parser names a repeated column
+                msg = f"{path}: sample {group[0].accession} (line {group[0].table_line}): column {column!r} appears twice in the table header; which holds the sample's {'probe ids' if column == 'ID_REF' else 'values'} is unknowable"  # noqa: E501
+                raise InputError(msg)
         # pandas parses the values while numpy checks the id orders: both release the GIL
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(_group_values, group, list(header), path)

@@ -15,7 +15,7 @@ from anndata import AnnData
 from .._errors import InputError
 from .._files import LEGACY, LEGACY_ERRORS, decode_text, log_encoding
 from .._logging import logger
-from ._cumida_parse import line_cells
+from ._cumida_parse import _short, line_cells
 from ._geo_build import (
     CH2,
     add_type,
@@ -34,6 +34,7 @@ from ._geo_text import (
     geo_numbers,
     header_text,
     open_binary,
+    text_start,
     warn_left_out,
 )
 from ._gpl import platform_table, read_gpl
@@ -392,9 +393,7 @@ def read_series_matrix(
         if block is None:
             msg = f"{path}: the data table that starts at line {first_line - 1} never ends (no '!series_matrix_table_end'); the file is truncated"  # noqa: E501
             raise InputError(msg)
-        # to the end: gzip's check of its length and CRC comes there (read_soft reads it all)
-        while stream.read():
-            pass
+        _refuse_text_after_table(scanner, path, first_line - 1)
     frame = _matrix_table(block, path, first_line)
     check_counts(path, _matrix_counts(sample_meta, len(frame)))
     n_samples = frame.shape[1]
@@ -414,6 +413,28 @@ def read_series_matrix(
            "series": flatten_meta(meta, "Series_")}
     return to_anndata(frame.to_numpy(dtype=np.float64).T, frame.index, obs,
                       annotation=annotation, missing=missing, path=path, uns=uns)
+
+
+def _refuse_text_after_table(scanner: LineScanner, path, begin: int) -> None:
+    """Refuse a table ended by another line than its end marker, or followed by more text.
+
+    GEO's series matrix holds one table and ends with it. The matrices of a series on two
+    platforms joined with ``cat`` (GSE781-GPL96 and -GPL97) read as the first one's samples
+    alone, without a word; so did a table with a '!' line inside, which ended it there.
+    The file is read to its end either way: gzip's check of its length and CRC comes there.
+    """
+    end = scanner.lineno
+    if not text_start(scanner.stop_line).startswith(b"!series_matrix_table_end"):
+        msg = (f"{path}, line {end}: {_short(decode_text(scanner.stop_line).strip(), 50)!r} "
+               f"inside the series matrix table that starts at line {begin}, where "
+               "'!series_matrix_table_end' was expected (two files joined, or a damaged one?)")
+        raise InputError(msg)
+    while (raw := scanner.readline()) is not None:
+        if text_start(raw).strip():
+            msg = (f"{path}, line {scanner.lineno}: {_short(decode_text(raw).strip(), 50)!r} "
+                   f"after the end of the series matrix table (line {end}); a series matrix "
+                   "holds one table (two files joined? read each on its own)")
+            raise InputError(msg)
 
 
 def _matrix_counts(sample_meta, n_rows: int) -> list[Count]:

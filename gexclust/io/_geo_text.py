@@ -194,6 +194,7 @@ class LineScanner:
         self.stream, self.buf, self.pos, self.eof, self.lineno = stream, b"", 0, False, 0
         self.max_line = current().max_line_bytes
         self.unterminated = False  # whether the last line read had no line end (the file's last)
+        self.stop_line: bytes | None = None  # the line that ended the last read_block
 
     def _fill(self) -> bool:
         if self.eof:
@@ -256,14 +257,15 @@ class LineScanner:
     def read_block(self, stop: bytes = b"!") -> bytes | None:
         """All lines up to (not including) the next line that starts with ``stop``.
 
-        That line is consumed too. Returns None if the stream ends first.
+        That line is consumed too, and kept as ``stop_line`` (its number is ``lineno``).
+        Returns None if the stream ends first.
         """
         parts = []
         while True:
             found = line_start(self.buf, stop, self.pos)
             if found >= 0:
                 self._take(parts, found)
-                self.readline()  # the stop line itself
+                self.stop_line = self.readline()
                 return b"".join(parts)
             last_newline = self.buf.rfind(b"\n", self.pos)
             if last_newline >= self.pos:

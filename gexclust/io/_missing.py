@@ -41,6 +41,12 @@ def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
         bad_probe = all_missing
         info.update(_filled_per_sample(nan_mask[:, ~all_missing], samples))
     keep = ~bad_probe
+    if policy == "drop" and not keep.any():
+        # before, a CSV went on with no probe, to numpy's 'Mean of empty slice' and an error
+        # of tl.hclust's ('.X has no genes') that named no file
+        msg = (f"{path}: no probe has a value in every sample, so missing='drop' left none "
+               f"of the {len(probes)}; try missing='impute' (gexclust run --missing impute)")
+        raise InputError(msg)
     info["n_probes_dropped"] = int(bad_probe.sum())
     if policy == "impute":
         # say what was done to the values, not only what was dropped ("policy 'impute'

@@ -550,8 +550,26 @@ def _read_table(scanner: LineScanner, record: SoftRecord, path) -> None:
     if text_start(header).startswith(b"^") or line_start(body, b"^", 0) >= 0:
         msg = f"{path}: the table of {record.kind} {record.accession} that starts at line {start} runs into the next record (no '!..._table_end' line before it)"  # noqa: E501
         raise InputError(msg)
+    _refuse_other_end(scanner, record, start, path)
     # the header line and the rows are separate objects: no copy of a large table is made
     _set_table(record, header, body, start + 1, path)
+
+
+def _refuse_other_end(scanner: LineScanner, record: SoftRecord, start: int, path) -> None:
+    """Refuse a table ended by a '!' line that is no ``!..._table_end`` marker.
+
+    Any '!' line ends a table's rows; the rows after such a line (a header line pasted into
+    the table, a damaged copy) were each left out as 'not a SOFT line', with one warning
+    for the file, and the sample read as if it had no value for their probes.
+    """
+    line = text_start(scanner.stop_line).split(b"\t")[0].strip().lower()
+    if line.startswith(b"!") and line.endswith(b"_table_end"):
+        return  # GEOparse's trimmed GPL20814 ends its platform table with !sample_table_end
+    text = _short(decode_text(scanner.stop_line).strip(), 50)
+    msg = (f"{path}, line {scanner.lineno}: {text!r} inside the table of {record.kind} "
+           f"{record.accession} that starts at line {start}, where its end marker "
+           f"('!{record.kind.lower()}_table_end') was expected")
+    raise InputError(msg)
 
 
 def _read_unmarked_table(scanner: LineScanner, record: SoftRecord, header: bytes, path):

@@ -61,7 +61,9 @@ def write_cumida(
     ------
     ValueError
         If sample ids or probe ids repeat (compared as ``read_cumida`` reads them, without
-        the blanks around them), naming them; or if a sample id, type or probe id is not
+        the blanks around them), naming them; if a probe is named ``samples``, ``type`` or
+        as pandas names a header-less column (``Unnamed: 0``), which ``read_cumida`` refuses;
+        or if a sample id, type or probe id is not
         UTF-8 text (a lone surrogate such as ``'\udcff'``), naming it and its column.
         Nothing is written then.
 
@@ -92,6 +94,7 @@ def write_cumida(
         source = "obs_names"
     _refuse_repeated_ids("sample", samples, source)
     _refuse_repeated_ids("probe", adata.var_names, "var_names")
+    _refuse_probes_named_as_the_header(adata.var_names)
     if type_key not in adata.obs:
         msg = (f"io.write_cumida: no column {type_key!r} in .obs; "
                f"available: {list(adata.obs.columns)}")
@@ -171,6 +174,28 @@ def _refuse_repeated_ids(what: str, ids, source: str) -> None:
     msg = (f"io.write_cumida: {len(repeated)} {what} id(s) repeat ({shown}{more}); read_cumida "
            f"refuses repeated ids, so the file would not read back: {_fix(source, repeated)}")
     raise ValueError(msg)
+
+
+def _refuse_probes_named_as_the_header(probes) -> None:
+    """Refuse a probe id read_cumida cannot take for a probe: the file would not read back.
+
+    A probe named ``samples`` or ``type`` repeats a column of the header (read_cumida refuses
+    it as a duplicate column); one named as pandas names a header-less column (``Unnamed: 0``)
+    is refused as a row index written back.
+    """
+    from ._cumida_parse import PANDAS_UNNAMED
+
+    for probe in map(str, probes):
+        name = probe.strip()
+        if name in ("samples", "type"):
+            why = f"a second {name!r} column of the header"
+        elif PANDAS_UNNAMED.fullmatch(name):
+            why = "a row index pandas wrote"
+        else:
+            continue
+        msg = (f"io.write_cumida: probe id {probe!r} (var_names) would be read back as {why}, "
+               "so read_cumida would refuse the file: rename the probe first")
+        raise ValueError(msg)
 
 
 def _fix(source: str, repeated: list[list[str]]) -> str:

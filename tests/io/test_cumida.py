@@ -465,6 +465,27 @@ def test_write_cumida_refuses_ids_that_read_cumida_would_refuse(tmp_path):
     np.testing.assert_array_equal(back.X, adata.X)
 
 
+@pytest.mark.parametrize(("probe", "why"), [
+    ("type", "a second 'type' column of the header"),
+    ("samples", "a second 'samples' column of the header"),
+    ("Unnamed: 0", "a row index pandas wrote"),
+])
+def test_write_cumida_refuses_a_probe_named_as_the_header_reads_it(probe, why, tmp_path):
+    # before: a probe named 'type' was written as 'samples,type,type,p2' without a word, and
+    # read_cumida refused the file it had written ("duplicate column 'type' (columns 2 and 3)")
+    import anndata as ad
+
+    adata = ad.AnnData(np.array([[1.0, 2.0], [3.0, 4.0]]),
+                       obs=pd.DataFrame({"type": ["x", "y"]}, index=["s1", "s2"]))
+    adata.var_names = [probe, "p2"]
+    path = tmp_path / "w.csv"
+    with pytest.raises(ValueError, match=re.escape(
+            f"io.write_cumida: probe id {probe!r} (var_names) would be read back as {why}, so "
+            "read_cumida would refuse the file: rename the probe first")):
+        gx.io.write_cumida(adata, path)
+    assert not path.exists()
+
+
 def test_write_cumida_says_which_ids_and_types_will_not_read_back_the_same(tmp_path, caplog):
     """Before: written without a word; read_cumida then gave ids ' s1' and 'p2 ' back as 's1'
     and 'p2' (CSV readers strip the blanks around a field) and refused a type holding a line
@@ -786,3 +807,64 @@ def test_a_tab_separator_line_is_named_as_the_others_are(tmp_path):
     assert refusal(gx.io.read_cumida, path, annotate=False) == (
         f"{path}, line 1: 'sep=\\t': the file is separated by tabs, not commas as a CuMiDa CSV "
         "is; save it as CSV with commas")
+
+
+def test_a_row_index_pandas_wrote_back_is_not_read_as_a_probe(tmp_path):
+    # before: Golub's CSV read and written back with pandas twice ('Unnamed: 0', row numbers
+    # 0-37) read as 3,052 probes; that column outweighed every gene and gexclust run gave
+    # ARI 1.000 (the rows are sorted by type) where the genes alone give 0.793
+    once, twice = tmp_path / "once.csv", tmp_path / "twice.csv"
+    pd.read_csv(shared_file("real/golub_multtest.csv.gz")).to_csv(once)
+    pd.read_csv(once).to_csv(twice, index=False)
+    assert refusal(gx.io.read_cumida, twice) == (
+        f"{twice}, line 1: column 1 is named 'Unnamed: 0', as pandas names a column without a "
+        "header: a row index written with to_csv (pass index=False), not a probe; remove "
+        "the column")
+    # written once with its index, the column has no name at all, refused as before
+    assert refusal(gx.io.read_cumida, once) == (
+        f"{once}, line 1: column 1 has an empty name; expected a probe id")
+
+
+@pytest.mark.parametrize("missing", ["error", "drop", "impute"])
+def test_a_row_without_a_single_value_is_left_out_as_geo_readers_do(missing, tmp_path, caplog):
+    # before: Golub with golub_05's values emptied was refused under 'error'; 'drop' dropped
+    # all 3,051 probes (then tl.hclust: ".X has no genes"); 'impute' gave golub_05 every
+    # probe's mean, a made-up sample that gexclust run clustered with the rest (ARI 0.306,
+    # against 0.413 without the row). GEO readers leave such a sample out with a warning
+    lines = gzip.decompress(shared_file("real/golub_multtest.csv.gz").read_bytes()).decode()
+    lines = lines.splitlines()
+    sample, kind, *cells = lines[5].split(",")
+    assert sample == "golub_05"
+    path, without = tmp_path / "golub.csv", tmp_path / "without.csv"
+    path.write_text("\n".join([*lines[:5], ",".join([sample, kind] + [""] * len(cells)),
+                               *lines[6:]]) + "\n")
+    without.write_text("\n".join(lines[:5] + lines[6:]) + "\n")
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_cumida(path, missing=missing)
+    assert caplog.messages == [
+        f"{path}: 1 sample(s) without a single value left out: golub_05 (line 6)"]
+    expected = gx.io.read_cumida(without)
+    assert adata.obs_names.tolist() == expected.obs_names.tolist()
+    assert adata.obs["type"].tolist() == expected.obs["type"].tolist()
+    np.testing.assert_array_equal(adata.X, expected.X)
+    assert adata.uns["missing"] == {"policy": missing, "n_missing_values": 0,
+                                    "n_probes_dropped": 0}
+
+
+def test_drop_leaving_no_probe_is_one_line_naming_the_file(tmp_path):
+    # before: Golub with a hole in every probe (sample i misses probes i, i + 38, ...) read
+    # under missing='drop' as 38 x 0 with numpy's 'Mean of empty slice' RuntimeWarning, and
+    # gexclust run ended in "tl.hclust: .X has no genes (38 obs x 0)", naming no file
+    lines = gzip.decompress(shared_file("real/golub_multtest.csv.gz").read_bytes()).decode()
+    rows = [lines.splitlines()[0]]
+    for i, line in enumerate(lines.splitlines()[1:]):
+        cells = line.split(",")
+        for j in range(2 + i, len(cells), 38):
+            cells[j] = ""
+        rows.append(",".join(cells))
+    path = tmp_path / "holes.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert refusal(gx.io.read_cumida, path, missing="drop") == (
+        f"{path}: no probe has a value in every sample, so missing='drop' left none of the "
+        "3051; try missing='impute' (gexclust run --missing impute)")
+    assert gx.io.read_cumida(path, missing="impute").shape == (38, 3051)

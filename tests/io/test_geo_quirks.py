@@ -600,3 +600,33 @@ def test_a_gds_joined_to_another_version_of_itself_is_refused(change, what, tmp_
     path.write_bytes(data + change(data))
     assert refusal(gx.io.read_soft, path) == (
         f"{path}: {what}; which to read is unknowable: keep one of the two")
+
+
+@pytest.mark.parametrize(("column", "what"), [("VALUE", "values"), ("ID_REF", "probe ids")])
+def test_a_sample_table_naming_value_or_id_ref_twice_is_refused(column, what, tmp_path):
+    # before: GSM2's table 'ID_REF VALUE VALUE' read its first VALUE column (10.5, 20.5,
+    # 30.5), without a word, as GDS tables naming a sample twice are refused for
+    table = "ID_REF\tVALUE\np3\t30.5\np1\t10.5\np2\t20.5\n"
+    twice = table.replace(f"{column}", f"{column}\t{column}", 1)
+    for probe, value in (("p3", "30.5"), ("p1", "10.5"), ("p2", "20.5")):
+        twice = twice.replace(f"{probe}\t{value}\n", f"{probe}\t{value}\t{probe}x\n"
+                              if column == "ID_REF" else f"{probe}\t{value}\t1\n")
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(FAMILY.replace(table, twice))
+    line = FAMILY.split("\n").index("^SAMPLE = GSM2") + 1
+    assert refusal(gx.io.read_soft, path, missing="drop") == (
+        f"{path}: sample GSM2 (line {line + 8}): column {column!r} appears twice in the table "
+        f"header; which holds the sample's {what} is unknowable")
+
+
+def test_a_header_line_inside_a_soft_table_is_refused_not_read_as_its_end(tmp_path):
+    # before: a '!Sample_comment' line pasted inside GSM2's table ended it there; its last
+    # two rows were left out as 'not a SOFT line' (one warning) and, with missing='impute',
+    # GSM2 read p1 = 1.5 (GSM1's value) instead of the file's 10.5, and p2 was dropped
+    path = tmp_path / "GSE1_family.soft"
+    path.write_text(FAMILY.replace("p3\t30.5\np1\t10.5\n",
+                                   "p3\t30.5\n!Sample_comment = x\np1\t10.5\n"))
+    begin = FAMILY.split("\n").index("^SAMPLE = GSM2") + 8
+    assert refusal(gx.io.read_soft, path, missing="impute") == (
+        f"{path}, line {begin + 3}: '!Sample_comment = x' inside the table of SAMPLE GSM2 that "
+        f"starts at line {begin}, where its end marker ('!sample_table_end') was expected")

@@ -641,3 +641,40 @@ def test_a_file_gzipped_twice_is_named_as_such(tmp_path, name):
             reader(twice)
         assert str(err.value) == (f"{twice}: gzip data inside gzip data (compressed twice); "
                                   "decompress it once (gunzip) and read the result")
+
+
+def _toy_matrix(samples: tuple[str, str], platform: str) -> str:
+    a, b = samples
+    return (f'!Series_geo_accession\t"GSE1"\n!Sample_title\t"{a}"\t"{b}"\n'
+            f'!Sample_geo_accession\t"{a}"\t"{b}"\n!Sample_platform_id\t"{platform}"\t"{platform}"\n'
+            f'!series_matrix_table_begin\n"ID_REF"\t"{a}"\t"{b}"\n"p1"\t1.5\t2.5\n"p2"\t3\t4.5\n'
+            "!series_matrix_table_end\n")
+
+
+def test_series_matrices_joined_with_cat_are_refused_not_read_as_the_first(tmp_path):
+    # before: GEO's two matrices of a series on two platforms joined with cat (as GSE781's
+    # -GPL96 and -GPL97 files) read as the first one's 2 samples of 4, without a word: the
+    # rest of the file was read only for gzip's CRC check
+    path = tmp_path / "GSE1_series_matrix.txt.gz"
+    path.write_bytes(gzip.compress(_toy_matrix(("GSM1", "GSM2"), "GPL1").encode())
+                     + gzip.compress(_toy_matrix(("GSM3", "GSM4"), "GPL2").encode()))
+    assert refusal(gx.io.read_series_matrix, path) == (
+        f"{path}, line 10: '!Series_geo_accession\\t\"GSE1\"' after the end of the series "
+        "matrix table (line 9); a series matrix holds one table (two files joined? read "
+        "each on its own)")
+    # blank lines after the end marker are no content
+    path = tmp_path / "GSE1_series_matrix.txt"
+    path.write_text(_toy_matrix(("GSM1", "GSM2"), "GPL1") + "\n \n")
+    assert gx.io.read_series_matrix(path).obs_names.tolist() == ["GSM1", "GSM2"]
+
+
+def test_a_line_other_than_the_end_marker_does_not_end_a_series_matrix_table(tmp_path):
+    # before: any line starting with '!' ended the table: a matrix whose table was cut
+    # short and followed by another's header read as the rows before it (here p1 of p1-p2)
+    text = _toy_matrix(("GSM1", "GSM2"), "GPL1")
+    path = tmp_path / "GSE1_series_matrix.txt"
+    path.write_text(text.replace('"p2"', '!Sample_title\t"x"\t"y"\n"p2"'))
+    assert refusal(gx.io.read_series_matrix, path) == (
+        f"{path}, line 8: '!Sample_title\\t\"x\"\\t\"y\"' inside the series matrix table "
+        "that starts at line 5, where '!series_matrix_table_end' was expected (two files "
+        "joined, or a damaged one?)")

@@ -289,8 +289,15 @@ def test_report_command_never_replaces_a_file_of_the_user(tmp_path, capsys):
     assert main(["report", str(outdir)]) == 1
     assert "report.html: not written by gexclust" in capsys.readouterr().err
     assert (outdir / "report.html").read_text() == "my own notes"
-    # a summary.json edited since the run is not rewritten, and does not stop the report
+    # before: "report.html: not written by gexclust/; not replaced", for a folder of the user's
     (outdir / "report.html").unlink()
+    (outdir / "report.html").mkdir()
+    assert main(["report", str(outdir)]) == 1
+    assert capsys.readouterr().err == (
+        f"gexclust: error: {outdir / 'report.html'}: not written by gexclust (a folder); not "
+        "replaced (move it away first)\n")
+    # a summary.json edited since the run is not rewritten, and does not stop the report
+    (outdir / "report.html").rmdir()
     edited = (outdir / "summary.json").read_text().replace('"n_samples"', '"n_samples" ', 1)
     (outdir / "summary.json").write_text(edited)
     assert main(["report", str(outdir)]) == 0
