@@ -192,24 +192,28 @@ class Ranked:
 
     def table(self, *, n_genes: int, direction: str, gene_symbols: str | None) -> pd.DataFrame:
         """The top ``n_genes`` of each group (and direction), as :func:`markers` returns them."""
-        symbols = _symbols(self.values.var, gene_symbols)
         directions = ("up", "down") if direction == "both" else (direction,)
-        frames = []
-        for group, stats in zip(self.groups.categories, self.stats, strict=True):
-            if stats is None:
-                continue
-            for way in directions:
-                order = np.argsort(-stats["score"] if way == "up" else stats["score"],
-                                   kind="stable")[:n_genes]
-                frame = pd.DataFrame({key: values[order] for key, values in stats.items()})
-                frame.insert(0, "group", str(group))
-                frame.insert(1, "rank", np.arange(len(order)))
-                frame.insert(2, "direction", way)
-                frame.insert(3, "gene", self.values.var.index[order].astype(str))
-                frame.insert(4, "gene_symbol", symbols[order])
-                frames.append(frame)
-        return (pd.concat(frames, ignore_index=True) if frames
-                else pd.DataFrame(columns=COLUMNS))[COLUMNS]
+        picks = [(str(group), way, stats,
+                  np.argsort(-stats["score"] if way == "up" else stats["score"],
+                             kind="stable")[:n_genes])
+                 for group, stats in zip(self.groups.categories, self.stats, strict=True)
+                 if stats is not None for way in directions]
+        if not picks:
+            return pd.DataFrame(columns=COLUMNS)
+        # one frame from whole columns: a frame per group and direction, grown a column at a
+        # time, took 5 of the 7 ms of the example's table (4 clusters, up and down)
+        sizes = [len(order) for *_, order in picks]
+        rows = np.concatenate([order for *_, order in picks])
+        columns = {
+            "group": np.repeat(np.array([group for group, *_ in picks], dtype=object), sizes),
+            "rank": np.concatenate([np.arange(size) for size in sizes]),
+            "direction": np.repeat(np.array([way for _, way, *_ in picks], dtype=object), sizes),
+            "gene": self.values.var.index[rows].astype(str),
+            "gene_symbol": _symbols(self.values.var.iloc[rows], gene_symbols),
+        }
+        for key in picks[0][2]:
+            columns[key] = np.concatenate([stats[key][order] for _, _, stats, order in picks])
+        return pd.DataFrame(columns)[COLUMNS]
 
 
 def no_groupby_column(adata: AnnData, groupby: str, *, caller: str) -> str:
