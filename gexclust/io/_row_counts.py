@@ -17,23 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .._context import set_within
 from .._errors import InputError
 from .._logging import logger
 
 _REFUSE = contextvars.ContextVar("gexclust_refuse_short_tables", default=False)
 
 
-@contextlib.contextmanager
-def refuse_short_tables() -> Iterator[None]:
+def refuse_short_tables() -> contextlib.AbstractContextManager[bool]:
     """Readers called in the block refuse a table shorter than its header declares."""
-    token = _REFUSE.set(True)
-    try:
-        yield
-    finally:
-        _REFUSE.reset(token)
+    return set_within(_REFUSE, True)
 
 
 @dataclass(frozen=True)

@@ -73,19 +73,28 @@ def test_a_sample_table_cut_short_reads_with_one_warning(tmp_path, caplog):
         gx.io.read_soft(path)
 
 
-def test_short_tables_of_a_family_soft_are_told_once(tmp_path, caplog):
+def short_gse781(tmp_path):
+    """GSE781's family SOFT with GSM11805 kept to 20,000 rows and GSM11814 to 100."""
     data = text_of("GSE781_family.soft.gz")
     for accession, keep in ((b"GSM11805", 20000), (b"GSM11814", 100)):
         data = trimmed(data, accession, keep)
-    path = tmp_path / "GSE781_family.soft"
+    path = tmp_path / "GSE781_family.soft"  # the name tells GEOparse it is a series
     path.write_bytes(data)
+    return path
+
+
+#: What the readers say of :func:`short_gse781`, after the file's (or object's) name.
+SHORT_GSE781 = ("SAMPLE GSM11805 has 20000 data rows where its header declares 22283 "
+                "(!Sample_data_row_count); 1 more of the 36 tables are short too: the table "
+                "was trimmed, or the file cut short; read as it is")
+
+
+def test_short_tables_of_a_family_soft_are_told_once(tmp_path, caplog):
+    path = short_gse781(tmp_path)
     with caplog.at_level("WARNING", logger="gexclust"):
         adata = gx.io.read_soft(path, platform="GPL96", missing="drop")
     # one line for the file, not one a sample: the first, and how many more of the 36 tables
-    assert row_count_warnings(caplog) == [
-        f"{path}: SAMPLE GSM11805 has 20000 data rows where its header declares 22283 "
-        "(!Sample_data_row_count); 1 more of the 36 tables are short too: the table was "
-        "trimmed, or the file cut short; read as it is"]
+    assert row_count_warnings(caplog) == [f"{path}: {SHORT_GSE781}"]
     assert adata.n_obs == 17
 
 
@@ -158,26 +167,12 @@ def test_from_geoparse_tells_a_trimmed_sample_table(caplog):
 
 
 def test_from_geoparse_tells_short_tables_of_a_series_once_as_read_soft(tmp_path, caplog):
-    data = text_of("GSE781_family.soft.gz")
-    for accession, keep in ((b"GSM11805", 20000), (b"GSM11814", 100)):
-        data = trimmed(data, accession, keep)
-    path = tmp_path / "GSE781_family.soft"  # the name tells GEOparse it is a series
-    path.write_bytes(data)
-    gse = geoparse_of(path)
+    path = short_gse781(tmp_path)
     with caplog.at_level("WARNING", logger="gexclust"):
-        adata = gx.io.from_geoparse(gse, platform="GPL96", missing="drop")
-    assert row_count_warnings(caplog) == [
-        "GEOparse GSE GSE781: SAMPLE GSM11805 has 20000 data rows where its header declares "
-        "22283 (!Sample_data_row_count); 1 more of the 36 tables are short too: the table was "
-        "trimmed, or the file cut short; read as it is"]
+        adata = gx.io.from_geoparse(geoparse_of(path), platform="GPL96", missing="drop")
+    assert row_count_warnings(caplog) == [f"GEOparse GSE GSE781: {SHORT_GSE781}"]
     assert adata.shape == (17, 100)  # GSM11814's 100 probes measured in every sample
-    caplog.clear()
-    with caplog.at_level("WARNING", logger="gexclust"):
-        ours = gx.io.read_soft(path, platform="GPL96", missing="drop")
-    assert row_count_warnings(caplog) == [
-        f"{path}: SAMPLE GSM11805 has 20000 data rows where its header declares 22283 "
-        "(!Sample_data_row_count); 1 more of the 36 tables are short too: the table was "
-        "trimmed, or the file cut short; read as it is"]
+    ours = gx.io.read_soft(path, platform="GPL96", missing="drop")  # says SHORT_GSE781 too
     np.testing.assert_array_equal(adata.X, ours.X)
 
 
