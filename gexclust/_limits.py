@@ -13,8 +13,8 @@ import contextvars
 import dataclasses
 import os
 import re
-from collections.abc import Iterator
 
+from ._context import set_within
 from ._errors import InputError
 
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
@@ -113,15 +113,9 @@ def current() -> Limits:
     return _ACTIVE.get() or Limits.from_env()
 
 
-@contextlib.contextmanager
-def using(limits: Limits | None) -> Iterator[Limits]:
+def using(limits: Limits | None) -> contextlib.AbstractContextManager[Limits]:
     """Make ``limits`` (None: the current ones) apply to every read inside the block."""
-    limits = limits or current()
-    token = _ACTIVE.set(limits)
-    try:
-        yield limits
-    finally:
-        _ACTIVE.reset(token)
+    return set_within(_ACTIVE, limits or current())
 
 
 def size_text(n: float) -> str:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
+
+from ._context import set_within
 
 logger = logging.getLogger("gexclust")
 
@@ -42,11 +44,6 @@ def progress_bars() -> bool:
     return _BARS.get()
 
 
-@contextlib.contextmanager
-def no_progress_bars() -> Iterator[None]:
+def no_progress_bars() -> contextlib.AbstractContextManager[bool]:
     """No progress bar shows while the block runs (``gexclust ... --quiet``)."""
-    token = _BARS.set(False)
-    try:
-        yield
-    finally:
-        _BARS.reset(token)
+    return set_within(_BARS, False)

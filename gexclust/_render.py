@@ -18,12 +18,13 @@ FIGURES = ("dendrogram", "cluster_heatmap", "clustermap", "choose_k")
 FORMATS = ("png", "pdf", "svg")
 
 
-def figure_specs(adata) -> dict:
+def figure_specs(adata, *, markers=None) -> dict:
     """What each figure of a run shows, read from the clustered ``adata``.
 
     A heatmap of cluster markers needs at least two clusters (markers are one cluster against
     the rest), the clustermap two varying genes (it clusters them too); without, the figure
-    is left out and a warning says so.
+    is left out and a warning says so. ``markers``: the clusters' markers on the expression
+    layer, when ranked already (:func:`gexclust._report._markers.cluster_markers`).
     """
     from .pl._cluster_heatmap import cluster_heatmap_spec
     from .pl._clustermap import clustermap_spec
@@ -35,7 +36,8 @@ def figure_specs(adata) -> dict:
     many = len(dendrogram.leaves) > MAX_LABELLED_LEAVES
     specs = {"dendrogram": shown_spec(dendrogram, TRUNCATED_LEAVES if many else 0)}
     if adata.obs["cluster"].nunique() >= 2:
-        specs["cluster_heatmap"] = cluster_heatmap_spec(adata, layer="expression")
+        specs["cluster_heatmap"] = cluster_heatmap_spec(adata, layer="expression",
+                                                          ranked=markers)
     else:
         logger.warning("one cluster only: cluster_heatmap (markers of each cluster against the "
                        "rest) is not drawn")

@@ -513,9 +513,13 @@ def _consensus_summary(adata) -> dict | None:
 
 def _write_outputs(adata, summary: dict, stage: Path, formats, *, report: bool = True) -> None:
     from ._render import draw_figures, figure_specs
+    from ._report._markers import cluster_markers
     from .io import write_newick, write_treeview
 
-    specs = figure_specs(adata)  # first: it records the colours it uses in .uns, for the h5ad
+    # ranked once for the cluster heatmap, and for the report's marker figure and table
+    markers = cluster_markers(adata)
+    # first: it records the colours it uses in .uns, for the h5ad
+    specs = figure_specs(adata, markers=markers)
     _write_tables(adata, stage)
     draw_figures(specs, stage, formats)
     if "consensus" in adata.uns:
@@ -534,7 +538,8 @@ def _write_outputs(adata, summary: dict, stage: Path, formats, *, report: bool =
     if report:
         from ._report import write_report
 
-        write_report(adata, json.loads(text), stage)  # the numbers exactly as summary.json
+        # the numbers exactly as summary.json
+        write_report(adata, json.loads(text), stage, markers=markers)
 
 
 def _write_consensus(adata, stage: Path, formats) -> None:

@@ -654,7 +654,10 @@ def test_a_full_temporary_folder_for_the_reports_figures_is_named(tmp_path, smal
     out = tmp_path / "out"
     cli("run", small_csv, "-o", out, "--quiet", "--formats", "pdf")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    monkeypatch.setattr(gx.pl, "markers", fill_the_disk)  # only the report draws with gx.pl
+    from gexclust import _report
+
+    # the report saves its marker figure and heatmap (of markers ranked once) with _saved
+    monkeypatch.setattr(_report, "_saved", fill_the_disk)
     full = (f"gexclust: error: {tempfile.gettempdir()}: no space left on device while writing "
             "the report's figures; free some space in that folder or set TMPDIR to another "
             "one (nothing was written to the output folder)\n")
@@ -1126,3 +1129,32 @@ def test_run_help_names_every_method_metric_and_missing_policy():
     assert "'impute' fills each with its probe's mean" in text
     # and --consensus said 'k = 2..10' where 4 samples are tried at k = 2..3 only
     assert "(k = 2..10, fewer for few samples;" in text
+
+
+def test_a_run_ranks_the_markers_once(cli, tmp_path):
+    # the cluster heatmap, the report's marker figure and its marker table each ranked the
+    # markers again: on z-scored input the run said that fold changes are NaN three times,
+    # as pl.cluster_heatmap, pl.markers and tl.markers (about 16 ms of ranking on the example)
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=40)
+    X = (adata.X - adata.X.mean(axis=0)) / adata.X.std(axis=0, ddof=1)  # every gene SD 1
+    frame = pd.DataFrame(X, index=pd.Index(adata.obs_names, name="samples"),
+                         columns=adata.var_names)
+    frame.insert(0, "type", adata.obs["type"].to_numpy())
+    frame.to_csv(tmp_path / "zscored.csv")
+    result = cli("run", tmp_path / "zscored.csv", "-o", tmp_path / "out", "--all-genes")
+    once = [
+        "gexclust: warning: tl.markers: every gene of .layers['expression'] has standard "
+        "deviation 1 (z-scores, e.g. of sc.pp.scale) and nothing records how to undo the "
+        "scaling, so the log2 fold changes are NaN and 'diff' is in standard deviations; keep "
+        "the expression values in .raw or a layer (layer=) for fold changes"]
+    assert [line for line in result.stderr.splitlines()
+            if "has standard deviation 1 (z-scores" in line] == once
+    # gexclust report too (it drew the marker figure and made the table, ranking twice)
+    result = cli("report", tmp_path / "out")
+    assert [line for line in result.stderr.splitlines()
+            if "has standard deviation 1 (z-scores" in line] == once
+    # the report still lists the markers tl.markers ranks (its first gene up in cluster 1)
+    written = ad.read_h5ad(tmp_path / "out" / "adata.h5ad")
+    table = gx.tl.markers(written, layer="expression", n_genes=5, direction="both",
+                          inplace=False)
+    assert f"<td>{table['gene'].iloc[0]}</td>" in (tmp_path / "out" / "report.html").read_text()

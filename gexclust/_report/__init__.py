@@ -27,7 +27,7 @@ SCRATCH_FULL = ("free some space in that folder or set TMPDIR to another one (no
 
 
 def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
-                 figures: dict[str, bytes] | None = None) -> list[Path]:
+                 figures: dict[str, bytes] | None = None, markers=None) -> list[Path]:
     """Write ``report.html`` and ``report.pdf`` into ``outdir`` (atomically).
 
     Parameters
@@ -41,6 +41,9 @@ def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
         ``markers.png`` are embedded when present, else drawn.
     figures
         PNG bytes by figure name, to use instead of reading or drawing them.
+    markers
+        The clusters' markers (:func:`._markers.cluster_markers`), when ranked already; else
+        ranked here, once for the table and the figures drawn.
 
     Returns
     -------
@@ -49,12 +52,15 @@ def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
     from .._atomic import atomic_open
     from ._content import build_report
     from ._html import render_html
-    from ._markers import marker_table
+    from ._markers import cluster_markers, marker_table
     from ._pdf import render_pdf
 
     outdir = Path(outdir)
-    figures = dict(figures) if figures is not None else collect_figures(adata, outdir)
-    report = build_report(adata, summary, figures, marker_table(adata))
+    if markers is None:
+        markers = cluster_markers(adata)
+    figures = (dict(figures) if figures is not None
+               else collect_figures(adata, outdir, markers=markers))
+    report = build_report(adata, summary, figures, marker_table(adata, markers=markers))
     html_path, pdf_path = outdir / REPORT_FILES[0], outdir / REPORT_FILES[1]
     with atomic_open(html_path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(render_html(report))
@@ -63,8 +69,12 @@ def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
     return [html_path, pdf_path]
 
 
-def collect_figures(adata: AnnData, outdir: Path) -> dict[str, bytes]:
-    """PNG bytes of the run's figures: read from ``outdir``, or drawn when absent."""
+def collect_figures(adata: AnnData, outdir: Path, *, markers=None) -> dict[str, bytes]:
+    """PNG bytes of the run's figures: read from ``outdir``, or drawn when absent.
+
+    ``markers``: the clusters' markers (:func:`._markers.cluster_markers`), when ranked
+    already; else ranked here if a figure of them is drawn.
+    """
     figures = {}
     for name in FIGURES:
         path = outdir / f"{name}.png"
@@ -78,16 +88,21 @@ def collect_figures(adata: AnnData, outdir: Path) -> dict[str, bytes]:
     if hasattr(adata.uns.get("consensus"), "get"):
         missing.append("consensus")
     if missing:
-        figures.update(_draw(adata, missing))
+        figures.update(_draw(adata, missing, markers=markers))
     return figures
 
 
-def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
+def _draw(adata: AnnData, names: list[str], *, markers=None) -> dict[str, bytes]:
     from .. import pl
     from .._errors import full_disk_named
     from .._render import type_colour
+    from ..pl._cluster_heatmap import cluster_heatmap_spec, draw_cluster_heatmap
+    from ..pl._markers import markers_figure
+    from ._markers import cluster_markers
 
     layer = "expression" if "expression" in adata.layers else None
+    if markers is None and {"markers", "cluster_heatmap"} & set(names):
+        markers = cluster_markers(adata)  # once for both figures
     out = {}
     # drawn in the temporary folder, not the output folder: a full disk there is its own
     scratch = tempfile.gettempdir()
@@ -105,9 +120,10 @@ def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
                 elif name == "consensus":
                     drawn = pl.consensus(adata, show=False, save=path)
                 elif name == "markers":
-                    drawn = pl.markers(adata, layer=layer, show=False, save=path)
+                    drawn = _saved(markers_figure(adata, markers, layer=layer, show=False), path)
                 else:
-                    drawn = pl.cluster_heatmap(adata, layer=layer, show=False, save=path)
+                    spec = cluster_heatmap_spec(adata, layer=layer, ranked=markers)
+                    drawn = _saved(draw_cluster_heatmap(spec, show=False), path)
             except (AttributeError, TypeError, KeyError, ValueError) as err:
                 if name in FIGURES:
                     raise
@@ -117,6 +133,13 @@ def _draw(adata: AnnData, names: list[str]) -> dict[str, bytes]:
             _close(drawn)
             out[name] = path.read_bytes()
     return out
+
+
+def _saved(fig, path: Path):
+    """``fig``, saved to ``path`` as the plots' ``save=`` saves it."""
+    from ..pl._base import finish
+
+    return finish(fig, fig, show=False, save=path)
 
 
 def _close(drawn) -> None:
@@ -138,6 +161,7 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     them too (unless the file was changed since the run: then it is left as it is).
     """
     from .._outdir import staged_additions, unfinished_run, writing_additions
+    from ._markers import cluster_markers
 
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():  # else 'OUT/adata.h5ad: not found'
@@ -156,11 +180,12 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     with staged_additions(outdir) as stage:
         adata, summary = _read_run(outdir)
         outputs = _outputs_with_report(summary, outdir)
-        figures = collect_figures(adata, outdir)
+        markers = cluster_markers(adata)  # once, for the figures drawn and the table
+        figures = collect_figures(adata, outdir, markers=markers)
         # written beside the run's outputs and listed in its manifest before they are put in
         # place, so that an interrupted rebuild leaves files a later --force may replace
         with writing_additions(stage):  # a full disk met before this is not OUTDIR's
-            paths = write_report(adata, summary, stage, figures=figures)
+            paths = write_report(adata, summary, stage, figures=figures, markers=markers)
             if outputs is not None:  # the record of what the folder holds stays true
                 text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
                 (stage / "summary.json").write_text(text + "\n", encoding="utf-8")

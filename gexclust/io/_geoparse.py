@@ -15,6 +15,7 @@ from ._geo_build import add_type, flatten_meta, measurements_as_numbers, to_annd
 from ._geo_read import bundled_annotation, choose_platforms
 from ._geo_text import GEO_NA
 from ._gpl import annotation_sources
+from ._row_counts import Count, check_counts, declared_rows
 
 
 def from_geoparse(
@@ -29,7 +30,8 @@ def from_geoparse(
 
     Values are matched by ``ID_REF`` and equal ``gse.pivot_samples('VALUE')`` (transposed,
     in the platform's probe order). Metadata land where :func:`gexclust.io.read_soft` puts
-    them.
+    them. As there, a sample or platform table with fewer rows than its header declares
+    (``metadata['data_row_count']``) is read as it is, with one warning for the object.
 
     Parameters
     ----------
@@ -58,6 +60,8 @@ def from_geoparse(
         raise TypeError(msg)
     name = f"GEOparse {kind} {accession}"
     gsms = _with_tables(gsms, name, listed=series_meta.get("sample_id", []))
+    check_counts(name, _table_counts(gsms, gpls.values()),
+                 reader="gexclust.io.from_geoparse reads")
     by_platform: dict[str, list] = {}
     for gsm in gsms:
         by_platform.setdefault(gsm.metadata.get("platform_id", ["unknown"])[0], []).append(gsm)
@@ -87,6 +91,22 @@ def _with_tables(gsms: list, name: str, *, listed: list[str]) -> list:
         logger.warning("%s: %d sample(s) without a data table left out: %s", name,
                        len(skipped), ", ".join(skipped))
     return kept
+
+
+def _table_counts(gsms: list, gpls) -> list[Count]:
+    """Each table's rows against the count its header declares, as read_soft compares them.
+
+    GEOparse keeps ``!Sample_data_row_count`` and ``!Platform_data_row_count`` in
+    ``metadata['data_row_count']``; a sample or platform without a table is not compared.
+    """
+    counts = []
+    for kind, key, records in (("SAMPLE", "Sample_data_row_count", gsms),
+                               ("PLATFORM", "Platform_data_row_count", gpls)):
+        for record in records:
+            declared = declared_rows(record.metadata.get("data_row_count"))
+            if declared is not None and not record.table.empty:
+                counts.append(Count(f"{kind} {record.name}", key, declared, len(record.table)))
+    return counts
 
 
 def _convert(gsms, gpl, accession, series_meta, *, type_from, annotate, missing) -> AnnData:

@@ -17,23 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .._context import set_within
 from .._errors import InputError
 from .._logging import logger
 
 _REFUSE = contextvars.ContextVar("gexclust_refuse_short_tables", default=False)
 
 
-@contextlib.contextmanager
-def refuse_short_tables() -> Iterator[None]:
+def refuse_short_tables() -> contextlib.AbstractContextManager[bool]:
     """Readers called in the block refuse a table shorter than its header declares."""
-    token = _REFUSE.set(True)
-    try:
-        yield
-    finally:
-        _REFUSE.reset(token)
+    return set_within(_REFUSE, True)
 
 
 @dataclass(frozen=True)
@@ -52,11 +47,13 @@ def declared_rows(values: list[str] | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def check_counts(path, counts: list[Count]) -> None:
+def check_counts(path, counts: list[Count], *,
+                 reader: str = "gexclust.io.read_soft/read_series_matrix read") -> None:
     """One warning a file for the tables shorter than declared (or refusal, under ``run``).
 
     A table longer than declared is told apart: nothing was lost, but rows were added after
-    GEO wrote the file (tables pasted together) or the count was not updated.
+    GEO wrote the file (tables pasted together) or the count was not updated. ``reader`` is
+    what the refusal says reads the file with a warning instead.
     """
     short = [c for c in counts if c.read < c.declared]
     long = [c for c in counts if c.read > c.declared]
@@ -69,8 +66,7 @@ def check_counts(path, counts: list[Count]) -> None:
                 "cut short")
         if _REFUSE.get():
             msg = (f"{text}; refused, as a matrix of fewer probes changes the clustering: "
-                   "download the file again (gexclust.io.read_soft/read_series_matrix read "
-                   "it with a warning)")
+                   f"download the file again ({reader} it with a warning)")
             raise InputError(msg)
         logger.warning("%s; read as it is", text)
     if long:

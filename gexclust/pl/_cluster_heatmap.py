@@ -144,19 +144,25 @@ def cluster_heatmap_spec(
     scale_rows: bool = True,
     annotate: bool = False,
     cmap: str = "RdBu_r",
+    ranked=None,
 ) -> ClusterHeatmapSpec:
-    """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing)."""
+    """Rank markers and average them, for :func:`cluster_heatmap` (stores nothing).
+
+    ``ranked``: :func:`~gexclust.tl._markers.ranked_markers`'s of ``groupby``, ``layer`` and
+    ``use_raw``, when ranked already (``gexclust run`` ranks the clusters once).
+    """
     from .._palette import ensure_colors
     from .._utils import column_mean_sd
-    from ..tl._markers import no_groupby_column, ranked_markers
+    from ..tl._markers import check_n_genes, no_groupby_column, ranked_markers
     from ._labels import gene_labels, var_positions
 
     if groupby not in adata.obs:
         raise KeyError(no_groupby_column(adata, groupby, caller="pl.cluster_heatmap"))
-    # markers ranked as tl.markers ranks them, from the values the heatmap averages
-    ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                            use_raw=use_raw, direction="up", gene_symbols=None,
-                            caller="pl.cluster_heatmap")
+    check_n_genes(n_genes, caller="pl.cluster_heatmap")
+    if ranked is None:
+        # markers ranked as tl.markers ranks them, from the values the heatmap averages
+        ranked = ranked_markers(adata, groupby=groupby, layer=layer, use_raw=use_raw,
+                                caller="pl.cluster_heatmap")
     values, column, codes = ranked.values, ranked.groups, ranked.codes
     X = values.X
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes X has
@@ -164,7 +170,8 @@ def cluster_heatmap_spec(
     # z-scores nothing can undo (marker_values has warned): say what the colours are
     what = "z-score" if values.scale[0] == "z-scores" else "expression"
     if len(present) >= 2:
-        genes = var_positions(genes_of, ranked.table["gene"], caller="pl.cluster_heatmap")
+        table = ranked.table(n_genes=n_genes, direction="up", gene_symbols=None)
+        genes = var_positions(genes_of, table["gene"], caller="pl.cluster_heatmap")
         title = f"Mean {what} per {groupby}: top {n_genes} markers each"
     else:
         # one group has no markers (there is no rest); show what varies most instead

@@ -106,26 +106,42 @@ def markers(
     >>> len(fig.axes[1].collections[0].get_offsets())  # 3 groups x (3 x 2) genes
     18
     """
+    from ..tl._markers import check_n_genes, ranked_markers
+
+    check_n_genes(n_genes, caller="pl.markers")
+    ranked = ranked_markers(adata, groupby=groupby, layer=layer, use_raw=use_raw,
+                            caller="pl.markers")
+    fig = markers_figure(adata, ranked, groupby=groupby, n_genes=n_genes, layer=layer,
+                         gene_symbols=gene_symbols, cmap=cmap, vmax=vmax, figsize=figsize,
+                         show=show)
+    return finish(fig, fig, show=show, save=save)
+
+
+def markers_figure(adata: AnnData, ranked, *, groupby: str = "cluster", n_genes: int = 4,
+                   layer: str | None = None, gene_symbols: str | None = "gene_symbol",
+                   cmap: str = "RdBu_r", vmax: float | None = None,
+                   figsize: tuple[float, float] | None = None, show: bool | None = None):
+    """The figure of :func:`markers` (its defaults) from markers ranked already.
+
+    ``ranked`` is :func:`~gexclust.tl._markers.ranked_markers`'s of ``groupby`` and ``layer``:
+    ``gexclust run`` ranks the clusters once for this figure, the heatmap and the report.
+    """
     from .._palette import ensure_colors
-    from ..tl._markers import log2_fold_change, ranked_markers
     from ._labels import gene_labels, var_positions
 
-    ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                            use_raw=use_raw, direction="up", gene_symbols=gene_symbols,
-                            caller="pl.markers")
-    table, values = ranked.table, ranked.values
+    values = ranked.values
     if ranked.n_ranked < 2:
         msg = f"pl.markers: {groupby!r} needs at least 2 groups with samples to rank markers"
         raise ValueError(msg)
+    table = ranked.table(n_genes=n_genes, direction="up", gene_symbols=gene_symbols)
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes the table names
     genes = var_positions(genes_of, table["gene"], caller="pl.markers")
     marks = table.drop_duplicates("gene")["group"].tolist()
-    scale = values.scale
     names = ranked.groups.categories.astype(str)
     colours = dict(zip(names, ensure_colors(adata, groupby), strict=True))
     # z-scores nothing can undo have no fold changes (tl.markers warns): colour by the
     # difference of means in standard deviations instead, and say so
-    in_sd = scale[0] == "z-scores"
+    in_sd = values.scale[0] == "z-scores"
     groups, fold, significance = [], [], []
     # statistics over every gene, as tl.markers: Benjamini-Hochberg over the plotted genes
     # alone would make the adjusted p-values smaller than the table's
@@ -133,17 +149,15 @@ def markers(
         if stats is None:
             continue
         groups.append(group)
-        fold.append(stats["diff"][genes] if in_sd else
-                    log2_fold_change(stats["mean_group"], stats["mean_rest"], scale)[genes])
+        fold.append(stats["diff" if in_sd else "logfoldchange"][genes])
         significance.append(-np.log10(np.maximum(stats["pval_adj"][genes], 1e-300)))
     fold, significance = np.array(fold), np.minimum(np.array(significance), MAX_SIGNIFICANCE)
     labels = gene_labels(genes_of, genes, gene_symbols=gene_symbols)
     fig = _draw(fold, significance, groups, labels, [colours[g] for g in marks],
                 [colours[g] for g in groups], groupby=groupby, cmap=cmap, figsize=figsize,
-                show=show, effect=_effect(adata, ranked.values, layer, in_sd=in_sd),
-                vmax=vmax)
+                show=show, effect=_effect(adata, values, layer, in_sd=in_sd), vmax=vmax)
     mark_simulated(fig, adata.uns.get("simulated") is not None)
-    return finish(fig, fig, show=show, save=save)
+    return fig
 
 
 def _effect(adata, values, layer, *, in_sd: bool) -> str:

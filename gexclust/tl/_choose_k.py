@@ -226,6 +226,11 @@ def choose_k(
     m = n if rows is None else len(rows)
     k_range = whole_numbers("k_range", k_range, caller="tl.choose_k", what=" of clusters")
     ks = sorted({int(k) for k in k_range if 2 <= int(k) <= m - 1})
+    if m < 3:  # "between 2 and 1 (n - 1)": no k_range would do
+        items = "observations" if tree.axis == "obs" else "genes"
+        msg = (f"tl.choose_k: needs a tree of at least 3 {items} (k is scored from 2 to n - 1 "
+               f"against one cluster); this one has {m}")
+        raise ValueError(msg)
     if not ks:
         msg = (f"tl.choose_k: k_range must contain a value between 2 and {m - 1} (n - 1), "
                f"got {k_range}")

@@ -175,7 +175,7 @@ def consensus(
                       caller="tl.consensus")
     n, p = data.shape
     n_items = int(np.floor(n * sample_fraction))
-    ks = _check_ks(k_range, n_items)
+    ks = _check_ks(k_range, n, sample_fraction)
     # resamples are drawn over the samples (and genes) sorted by name, not over positions:
     # the same samples in another order draw the same resamples for the same seed
     order = np.argsort(str_array(adata.obs_names), kind="stable")
@@ -242,20 +242,50 @@ def add_counts(total: tuple[np.ndarray, ...] | None,
     return total
 
 
-def _check_ks(k_range: Iterable[int], n_items: int) -> tuple[int, ...]:
+def _check_ks(k_range: Iterable[int], n: int, sample_fraction: float) -> tuple[int, ...]:
+    """The sorted k's, each of which a resample of ``sample_fraction`` of ``n`` samples can give."""
     k_range = whole_numbers("k_range", k_range, caller="tl.consensus", what=" of clusters")
     ks = tuple(sorted({int(k) for k in k_range}))
-    if not ks or ks[0] < 2 or ks[-1] > n_items:
-        beyond = [k for k in ks if not 2 <= k <= n_items]
-        # the values at fault, not a whole range(2, 70) spelled out
-        shown = ", ".join(map(str, beyond if len(beyond) <= 5 else [*beyond[:3], "...",
-                                                                    beyond[-1]]))
-        which = (f"{len(beyond)} of them {'is' if len(beyond) == 1 else 'are'} not: {shown}"
-                 if beyond else "got none")
-        msg = (f"tl.consensus: k_range must hold numbers of clusters between 2 and {n_items} "
-               f"(the samples drawn per resample); {which}")
+    n_items = int(np.floor(n * sample_fraction))
+    if ks and ks[0] >= 2 and ks[-1] <= n_items:
+        return ks
+    # the largest k some fraction could give; 2 when k_range holds no such k
+    reachable = max((k for k in ks if 2 <= k <= n), default=2)
+    if n_items < 2:
+        # "between 2 and 0" would blame k_range; the fraction is what leaves nothing to cluster
+        msg = (f"tl.consensus: sample_fraction={sample_fraction:g} draws {n_items} of the {n} "
+               f"samples per resample, too few to cluster; use "
+               f"{_fractions_for(reachable, n)}")
+        never = [k for k in ks if not 2 <= k <= n]
+        if never:
+            msg += f", and k_range between 2 and {n} (the samples), not {_some(never)}"
         raise ValueError(msg)
-    return ks
+    beyond = [k for k in ks if not 2 <= k <= n_items]
+    which = (f"{len(beyond)} of them {'is' if len(beyond) == 1 else 'are'} not: {_some(beyond)}"
+             if beyond else "got none")
+    msg = (f"tl.consensus: k_range must hold numbers of clusters between 2 and {n_items} "
+           f"(the samples drawn per resample); {which}")
+    if ks and all(2 <= k <= n for k in ks):  # a larger fraction would give every k asked for
+        msg += f"; or use {_fractions_for(reachable, n)}"
+    raise ValueError(msg)
+
+
+def _some(values: list[int]) -> str:
+    """The values at fault, not a whole range(2, 70) spelled out."""
+    return ", ".join(map(str, values if len(values) <= 5 else [*values[:3], "...", values[-1]]))
+
+
+def _fractions_for(k: int, n: int) -> str:
+    """The sample_fractions (of at most 1) that draw at least ``k`` of ``n`` samples, in words."""
+    # rounded up to 3 decimals, then raised until floor(n * f) really reaches k
+    # (0.29 * 100 is 28.999999999999996)
+    low = min(np.ceil(k / n * 1000) / 1000, 1.0)
+    while low < 1 and np.floor(n * low) < k:
+        low = min(round(low + 0.001, 3), 1.0)
+    draws = f"{k} of the {n} samples per resample, as k = {k} needs"
+    if low == 1:
+        return f"sample_fraction=1 (it must draw {draws})"
+    return f"sample_fraction between {low:g} and 1 (to draw at least {draws})"
 
 
 def summarise(together: np.ndarray, sampled: np.ndarray, ks: tuple[int, ...], *,

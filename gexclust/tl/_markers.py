@@ -147,15 +147,15 @@ def markers(
     check_choice("direction", direction, ("up", "down", "both"))
     if inplace:
         refuse_tree_key(adata, key_added, caller="tl.markers")
-    ranked = ranked_markers(adata, groupby=groupby, n_genes=n_genes, layer=layer,
-                            use_raw=use_raw, direction=direction, gene_symbols=gene_symbols,
+    check_n_genes(n_genes, caller="tl.markers")
+    ranked = ranked_markers(adata, groupby=groupby, layer=layer, use_raw=use_raw,
                             caller="tl.markers")
-    table = ranked.table
     if ranked.n_ranked < 2:  # one group (or none) has samples: there is no rest to rank it against
         msg = (f"tl.markers: {groupby!r} needs at least 2 groups with samples to rank markers "
                "(each group against the rest); it has "
                f"{_groups_with_samples(adata.obs[groupby])}")
         raise ValueError(msg)
+    table = ranked.table(n_genes=n_genes, direction=direction, gene_symbols=gene_symbols)
     if not inplace:
         return table
     view_to_actual(adata)  # as scanpy: a view becomes an AnnData of its own, without a warning
@@ -173,18 +173,47 @@ def _groups_with_samples(column) -> str:
 
 @dataclass
 class Ranked:
-    """Markers ranked once, with what the plots draw beside them: the values and statistics."""
+    """Every group tested against the rest once, with the values it was tested on.
 
-    table: pd.DataFrame
+    The tables of :func:`markers` and of the plots are read from it (:meth:`table`), so a
+    run that draws markers twice and lists them in its report reads, judges and tests the
+    matrix once.
+    """
+
     values: MarkerValues
     groups: pd.Categorical
     codes: np.ndarray  # group code per sample, -1 without one
-    stats: list  # all_vs_rest per group code (None for an empty group)
+    stats: list  # per group code: all_vs_rest's statistics and 'logfoldchange' (None: empty)
 
     @property
     def n_ranked(self) -> int:
         """Groups ranked against a rest: 0 when fewer than two groups have samples."""
         return sum(stats is not None for stats in self.stats)
+
+    def table(self, *, n_genes: int, direction: str, gene_symbols: str | None) -> pd.DataFrame:
+        """The top ``n_genes`` of each group (and direction), as :func:`markers` returns them."""
+        directions = ("up", "down") if direction == "both" else (direction,)
+        picks = [(str(group), way, stats,
+                  np.argsort(-stats["score"] if way == "up" else stats["score"],
+                             kind="stable")[:n_genes])
+                 for group, stats in zip(self.groups.categories, self.stats, strict=True)
+                 if stats is not None for way in directions]
+        if not picks:
+            return pd.DataFrame(columns=COLUMNS)
+        # one frame from whole columns: a frame per group and direction, grown a column at a
+        # time, took 5 of the 7 ms of the example's table (4 clusters, up and down)
+        sizes = [len(order) for *_, order in picks]
+        rows = np.concatenate([order for *_, order in picks])
+        columns = {
+            "group": np.repeat(np.array([group for group, *_ in picks], dtype=object), sizes),
+            "rank": np.concatenate([np.arange(size) for size in sizes]),
+            "direction": np.repeat(np.array([way for _, way, *_ in picks], dtype=object), sizes),
+            "gene": self.values.var.index[rows].astype(str),
+            "gene_symbol": _symbols(self.values.var.iloc[rows], gene_symbols),
+        }
+        for key in picks[0][2]:
+            columns[key] = np.concatenate([stats[key][order] for _, _, stats, order in picks])
+        return pd.DataFrame(columns)[COLUMNS]
 
 
 def no_groupby_column(adata: AnnData, groupby: str, *, caller: str) -> str:
@@ -195,46 +224,30 @@ def no_groupby_column(adata: AnnData, groupby: str, *, caller: str) -> str:
     return msg
 
 
-def ranked_markers(adata: AnnData, *, groupby: str, n_genes: int, layer: str | None,
-                   use_raw: bool | None, direction: str, gene_symbols: str | None,
-                   caller: str) -> Ranked:
-    """The table of :func:`markers`, and the values and statistics it was ranked on.
-
-    The plots take all of it from here, so the matrix is read, judged and summarised once.
-    """
-    if groupby not in adata.obs:
-        raise KeyError(no_groupby_column(adata, groupby, caller=caller))
+def check_n_genes(n_genes, *, caller: str) -> None:
+    """Refuse an ``n_genes`` (per group) that is not a positive whole number."""
     if isinstance(n_genes, bool) or not isinstance(n_genes, Integral) or n_genes < 1:
         msg = (f"{caller}: n_genes must be a positive whole number (of genes per group), "
                f"got {n_genes!r}")
         raise ValueError(msg)
+
+
+def ranked_markers(adata: AnnData, *, groupby: str, layer: str | None, use_raw: bool | None,
+                   caller: str) -> Ranked:
+    """Each group of ``groupby`` against the rest, as :func:`markers` tests them."""
+    if groupby not in adata.obs:
+        raise KeyError(no_groupby_column(adata, groupby, caller=caller))
     check_labels(adata.obs[groupby], key=groupby, caller=caller)
     values = marker_values(adata, layer=layer, use_raw=use_raw, caller=caller)
-    X, scale = values.X, values.scale
     groups = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
-    symbols = _symbols(values.var, gene_symbols)
-    directions = ("up", "down") if direction == "both" else (direction,)
-    frames = []
-    stats_of = all_vs_rest(X, codes, len(groups.categories))
-    for group, stats in zip(groups.categories, stats_of, strict=True):
-        if stats is None:
-            continue
-        stats = {**stats, "logfoldchange": log2_fold_change(stats["mean_group"],
-                                                            stats["mean_rest"], scale)}
-        for way in directions:
-            order = np.argsort(-stats["score"] if way == "up" else stats["score"],
-                               kind="stable")[:n_genes]
-            frame = pd.DataFrame({key: values[order] for key, values in stats.items()})
-            frame.insert(0, "group", str(group))
-            frame.insert(1, "rank", np.arange(len(order)))
-            frame.insert(2, "direction", way)
-            frame.insert(3, "gene", values.var.index[order].astype(str))
-            frame.insert(4, "gene_symbol", symbols[order])
-            frames.append(frame)
-    table = (pd.concat(frames, ignore_index=True) if frames
-             else pd.DataFrame(columns=COLUMNS))[COLUMNS]
-    return Ranked(table, values, groups, codes, stats_of)
+    stats_of = [
+        None if stats is None else
+        {**stats, "logfoldchange": log2_fold_change(stats["mean_group"], stats["mean_rest"],
+                                                    values.scale)}
+        for stats in all_vs_rest(values.X, codes, len(groups.categories))
+    ]
+    return Ranked(values, groups, codes, stats_of)
 
 
 @dataclass

@@ -73,19 +73,28 @@ def test_a_sample_table_cut_short_reads_with_one_warning(tmp_path, caplog):
         gx.io.read_soft(path)
 
 
-def test_short_tables_of_a_family_soft_are_told_once(tmp_path, caplog):
+def short_gse781(tmp_path):
+    """GSE781's family SOFT with GSM11805 kept to 20,000 rows and GSM11814 to 100."""
     data = text_of("GSE781_family.soft.gz")
     for accession, keep in ((b"GSM11805", 20000), (b"GSM11814", 100)):
         data = trimmed(data, accession, keep)
-    path = tmp_path / "GSE781_family.soft"
+    path = tmp_path / "GSE781_family.soft"  # the name tells GEOparse it is a series
     path.write_bytes(data)
+    return path
+
+
+#: What the readers say of :func:`short_gse781`, after the file's (or object's) name.
+SHORT_GSE781 = ("SAMPLE GSM11805 has 20000 data rows where its header declares 22283 "
+                "(!Sample_data_row_count); 1 more of the 36 tables are short too: the table "
+                "was trimmed, or the file cut short; read as it is")
+
+
+def test_short_tables_of_a_family_soft_are_told_once(tmp_path, caplog):
+    path = short_gse781(tmp_path)
     with caplog.at_level("WARNING", logger="gexclust"):
         adata = gx.io.read_soft(path, platform="GPL96", missing="drop")
     # one line for the file, not one a sample: the first, and how many more of the 36 tables
-    assert row_count_warnings(caplog) == [
-        f"{path}: SAMPLE GSM11805 has 20000 data rows where its header declares 22283 "
-        "(!Sample_data_row_count); 1 more of the 36 tables are short too: the table was "
-        "trimmed, or the file cut short; read as it is"]
+    assert row_count_warnings(caplog) == [f"{path}: {SHORT_GSE781}"]
     assert adata.n_obs == 17
 
 
@@ -128,3 +137,73 @@ def test_run_refuses_a_short_table(tmp_path):
             "(!Sample_data_row_count)") in proc.stderr
     assert "refused, as a matrix of fewer probes changes the clustering" in proc.stderr
     assert not out.exists()
+
+
+# GEOparse objects: from_geoparse compares the tables as read_soft does (before, GSM32878's
+# 2 of 9,182 rows, or GSE781 with a sample cut to 20,000 rows, converted without a word)
+
+def geoparse_of(path):
+    """The GEOparse object of a GEO file (GEOparse picks GSE/GSM/GPL by the file's name)."""
+    import GEOparse
+
+    return GEOparse.get_GEO(filepath=str(path), silent=True)
+
+
+def test_from_geoparse_tells_a_trimmed_sample_table(caplog):
+    gsm = geoparse_of(shared_file("peers/geoparse/GSM32878.txt"))  # GEOparse's test file
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.from_geoparse(gsm)
+    assert adata.shape == (1, 2)
+    assert row_count_warnings(caplog) == [
+        "GEOparse GSM GSM32878: SAMPLE GSM32878 has 2 data rows where its header declares "
+        "9182 (!Sample_data_row_count): the table was trimmed, or the file cut short; read as "
+        "it is"]
+    with refuse_short_tables(), pytest.raises(InputError) as info:
+        gx.io.from_geoparse(gsm)
+    assert str(info.value).startswith("GEOparse GSM GSM32878: SAMPLE GSM32878 has 2 data rows")
+    assert str(info.value).endswith(
+        "refused, as a matrix of fewer probes changes the clustering: download the file again "
+        "(gexclust.io.from_geoparse reads it with a warning)")
+
+
+def test_from_geoparse_tells_short_tables_of_a_series_once_as_read_soft(tmp_path, caplog):
+    path = short_gse781(tmp_path)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.from_geoparse(geoparse_of(path), platform="GPL96", missing="drop")
+    assert row_count_warnings(caplog) == [f"GEOparse GSE GSE781: {SHORT_GSE781}"]
+    assert adata.shape == (17, 100)  # GSM11814's 100 probes measured in every sample
+    ours = gx.io.read_soft(path, platform="GPL96", missing="drop")  # says SHORT_GSE781 too
+    np.testing.assert_array_equal(adata.X, ours.X)
+
+
+def test_from_geoparse_tells_a_trimmed_platform_table(caplog):
+    import GEOparse
+
+    gsm = geoparse_of(shared_file("GSM11805.txt.gz"))
+    gpls = {"GPL96": geoparse_of(shared_file("GPL96.txt.gz")),
+            # GEOparse's test copy keeps 13 of GPL4133's 45,220 rows
+            "GPL4133": geoparse_of(shared_file("peers/geoparse/GPL4133.txt"))}
+    gse = GEOparse.GEOTypes.GSE("GSE0", {}, gpls=gpls, gsms={"GSM11805": gsm})
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.from_geoparse(gse)
+    assert adata.shape == (1, 22283)
+    assert row_count_warnings(caplog) == [
+        "GEOparse GSE GSE0: PLATFORM GPL4133 has 13 data rows where its header declares 45220 "
+        "(!Platform_data_row_count): the table was trimmed, or the file cut short; read as it "
+        "is"]
+
+
+def test_from_geoparse_of_whole_files_does_not_warn(caplog):
+    import GEOparse
+
+    gsm = geoparse_of(shared_file("GSM11805.txt.gz"))
+    gpl = geoparse_of(shared_file("GPL96.txt.gz"))
+    with caplog.at_level("WARNING", logger="gexclust"), refuse_short_tables():
+        assert gx.io.from_geoparse(gsm).shape == (1, 22283)
+        built = GEOparse.GEOTypes.GSE("GSE0", {}, gpls={"GPL96": gpl}, gsms={"GSM11805": gsm})
+        assert gx.io.from_geoparse(built).shape == (1, 22283)
+        family = gx.io.from_geoparse(geoparse_of(shared_file("GSE781_family.soft.gz")),
+                                     platform="all")
+        assert {gpl: a.shape for gpl, a in family.items()} == {"GPL96": (17, 22283),
+                                                               "GPL97": (17, 22645)}
+    assert row_count_warnings(caplog) == []

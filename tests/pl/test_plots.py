@@ -167,12 +167,23 @@ def test_clustermap(clustered):
     assert np.nanmax(np.abs(values)) <= 3.0 + 1e-9
 
 
-def test_pyplot_only_when_in_use_or_shown():
-    """In a fresh process (its own backend, not this one's): pyplot stays out unless needed."""
+def printed_by_a_new_python(code: str, *, warnings: str) -> str:
+    """What ``code`` prints in a new interpreter on the Agg backend, before pyplot is loaded.
+
+    This process has loaded pyplot and picked its backend; a script's first figure has not.
+    ``warnings`` is the ``-W`` action ('error'; 'ignore' where a figure shown on Agg warns).
+    """
     import os
     import subprocess
     import sys
 
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-W", warnings, "-c", code], capture_output=True,
+                          text=True, check=True, env=env).stdout
+
+
+def test_pyplot_only_when_in_use_or_shown():
+    """In a fresh process (its own backend, not this one's): pyplot stays out unless needed."""
     code = (
         "import sys, numpy as np, anndata as ad, gexclust as gx\n"
         "import matplotlib._pylab_helpers as helpers\n"
@@ -185,10 +196,8 @@ def test_pyplot_only_when_in_use_or_shown():
         "gx.pl.dendrogram(a)  # pyplot in use now, as in a notebook: the figure is managed\n"
         "print(len(helpers.Gcf.get_all_fig_managers()))\n"
     )
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
-                         text=True, check=True, env=env)
-    assert out.stdout.split("\n")[:3] == ["False 0", "True 1", "2"]
+    out = printed_by_a_new_python(code, warnings="ignore")  # show=True on Agg warns
+    assert out.split("\n")[:3] == ["False 0", "True 1", "2"]
 
 
 def test_clustermap_says_why_it_needs_two_varying_genes(planted):
@@ -688,10 +697,6 @@ def test_plots_return_none_once_shown_as_scanpy(tmp_path, monkeypatch):
 
 def test_default_show_without_pyplot_returns_none_and_opens_nothing():
     """A script that never imported pyplot: show=None returns None, as scanpy, without pyplot."""
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import sys, numpy as np, anndata as ad, gexclust as gx\n"
         "a = ad.AnnData(np.random.default_rng(0).normal(size=(12, 5)))\n"
@@ -699,10 +704,7 @@ def test_default_show_without_pyplot_returns_none_and_opens_nothing():
         "print(gx.pl.dendrogram(a), type(gx.pl.dendrogram(a, show=False)).__name__,\n"
         "      'matplotlib.pyplot' in sys.modules)\n"
     )
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
-                         text=True, check=True, env=env)
-    assert out.stdout.split() == ["None", "Axes", "False"]
+    assert printed_by_a_new_python(code, warnings="error").split() == ["None", "Axes", "False"]
 
 
 def test_a_saved_figure_that_is_not_returned_is_closed_as_scanpy(tmp_path, monkeypatch):

@@ -476,12 +476,12 @@ def test_a_report_command_beside_a_run_never_mixes_two_runs(tmp_path, monkeypatc
     assert main(["run", "-o", str(outdir), "--quiet", "--n-clusters", "2"]) == 0
     collect, runs = report.collect_figures, []
 
-    def run_meanwhile(adata, folder):
+    def run_meanwhile(adata, folder, **kwargs):
         if not runs:  # once: the run's own report collects its figures too
             runs.append(None)
             runs[0] = main(["run", "-o", str(outdir), "--quiet", "--force", "--n-clusters", "3"])
             runs.append(capsys.readouterr().err)
-        return collect(adata, folder)
+        return collect(adata, folder, **kwargs)
 
     monkeypatch.setattr(report, "collect_figures", run_meanwhile)
     assert main(["report", str(outdir)]) == 0

@@ -258,6 +258,17 @@ def test_errors(planted):
         gx.tl.choose_k(planted, k_range=[1, 500])
 
 
+def test_a_tree_of_two_samples_is_refused_for_its_size_not_for_k_range(planted):
+    # before: "k_range must contain a value between 2 and 1 (n - 1)", which no k_range meets
+    two = planted[:2].copy()
+    gx.tl.hclust(two)
+    with pytest.raises(ValueError, match="choose_k") as info:
+        gx.tl.choose_k(two)
+    assert info.value.args[0] == (
+        "tl.choose_k: needs a tree of at least 3 observations (k is scored from 2 to n - 1 "
+        "against one cluster); this one has 2")
+
+
 def test_reordered_samples_give_the_same_scores():
     adata = default_tree(planted_groups(n_genes=300))
     first = gx.tl.choose_k(adata, inplace=False)

@@ -276,6 +276,49 @@ def test_a_k_range_too_wide_names_the_caller_and_only_the_ks_beyond():
     assert info.value.args[0].endswith("per resample); 1 of them is not: 1")
 
 
+def test_a_fraction_that_draws_too_few_samples_says_which_fractions_do():
+    # sample_fraction=0.01 of 12 samples draws 0: the message was "k_range must hold numbers of
+    # clusters between 2 and 0", blaming k_range with a range nothing is in
+    adata = _small(2)[:12].copy()
+    with pytest.raises(ValueError, match="sample_fraction") as info:
+        gx.tl.consensus(adata, sample_fraction=0.01, progress=False)
+    assert info.value.args[0] == (
+        "tl.consensus: sample_fraction=0.01 draws 0 of the 12 samples per resample, too few to "
+        "cluster; use sample_fraction between 0.834 and 1 (to draw at least 10 of the 12 "
+        "samples per resample, as k = 10 needs)")
+    gx.tl.consensus(adata, sample_fraction=0.834, n_resamples=3, progress=False)  # as it says
+    assert adata.uns["consensus"]["k"].tolist() == list(range(2, 11))
+    # k's no fraction can give are named too
+    with pytest.raises(ValueError, match="sample_fraction") as info:
+        gx.tl.consensus(adata, sample_fraction=0.1, k_range=[1, 2, 3], progress=False)
+    assert info.value.args[0].endswith(
+        "draws 1 of the 12 samples per resample, too few to cluster; use sample_fraction between "
+        "0.25 and 1 (to draw at least 3 of the 12 samples per resample, as k = 3 needs), and "
+        "k_range between 2 and 12 (the samples), not 1")
+    # on 2 samples the default 0.8 draws 1: only all of them will do
+    with pytest.raises(ValueError, match="sample_fraction") as info:
+        gx.tl.consensus(adata[:2].copy(), k_range=[2], progress=False)
+    assert info.value.args[0].endswith(
+        "draws 1 of the 2 samples per resample, too few to cluster; use sample_fraction=1 (it "
+        "must draw 2 of the 2 samples per resample, as k = 2 needs)")
+    # a range that exists but is short of k_range offers the larger fraction as well
+    with pytest.raises(ValueError, match="k_range") as info:
+        gx.tl.consensus(adata, sample_fraction=0.2, k_range=[2, 3], progress=False)
+    assert info.value.args[0] == (
+        "tl.consensus: k_range must hold numbers of clusters between 2 and 2 (the samples drawn "
+        "per resample); 1 of them is not: 3; or use sample_fraction between 0.25 and 1 (to draw "
+        "at least 3 of the 12 samples per resample, as k = 3 needs)")
+
+
+def test_the_fraction_offered_really_draws_enough_samples():
+    # 0.29 * 100 is 28.999999999999996, so floor() draws 28: 0.29 would not give k = 29
+    from gexclust.tl._consensus import _fractions_for
+
+    assert _fractions_for(29, 100).startswith("sample_fraction between 0.291 and 1 ")
+    assert _fractions_for(10, 12).startswith("sample_fraction between 0.834 and 1 ")
+    assert _fractions_for(12, 12).startswith("sample_fraction=1 ")
+
+
 def test_a_consensus_class_shares_a_colour_with_a_cluster_only_when_it_is_that_cluster():
     # before: consensus classes took the clusters' palette in order, so on lung (--consensus 50,
     # k = 3 cut, consensus k = 8) class 1, the SCC samples, was teal in consensus.png, the colour
