@@ -161,6 +161,11 @@ def cluster_heatmap_spec(
     X = values.X
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes X has
     present = [g for g in range(len(column.categories)) if (codes == g).any()]
+    if not present:  # a dynamic cut that found no cluster: numpy's "need at least one array"
+        msg = (f"pl.cluster_heatmap: no sample has a label in .obs[{groupby!r}] (every value is "
+               "missing), so there is no group to average; cut the tree again (tl.cut) or "
+               "pass another groupby")
+        raise ValueError(msg)
     # z-scores nothing can undo (marker_values has warned): say what the colours are
     what = "z-score" if values.scale[0] == "z-scores" else "expression"
     if len(present) >= 2:
