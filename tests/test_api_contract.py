@@ -454,6 +454,15 @@ OUT_OF_RANGE = {
     "tl.consensus k_range=['2', '3']": (lambda a: gx.tl.consensus(a, k_range=["2", "3"]),
                                         "consensus: k_range must hold whole numbers of "
                                         "clusters, got '2'"),
+    # a single number was refused with Python's "TypeError: tl.choose_k: 'int' object is not
+    # iterable", and a text was read character by character ("... got '2'" for '2-5')
+    "tl.choose_k k_range=5": (lambda a: gx.tl.choose_k(a, k_range=5),
+                              "tl.choose_k: k_range must be a list or range of whole numbers of "
+                              "clusters (e.g. range(2, 6), or [5] for one k), got 5"),
+    "tl.consensus k_range='2-5'": (lambda a: gx.tl.consensus(a, k_range="2-5"),
+                                   "tl.consensus: k_range must be a list or range of whole "
+                                   "numbers of clusters (e.g. range(2, 6), or [5] for one k), "
+                                   "got '2-5'"),
 }
 
 
