@@ -463,6 +463,11 @@ OUT_OF_RANGE = {
                                    "tl.consensus: k_range must be a list or range of whole "
                                    "numbers of clusters (e.g. range(2, 6), or [5] for one k), "
                                    "got '2-5'"),
+    # one gene has no gene tree: refused as 'only 30 of its 30 genes vary across the samples'
+    "pl.clustermap n_genes=1": (lambda a: gx.pl.clustermap(a, n_genes=1),
+                                "pl.clustermap: n_genes must be a whole number of at least 2 "
+                                "(the most variable genes shown; a gene tree needs two), or "
+                                "None for all, got 1"),
 }
 
 

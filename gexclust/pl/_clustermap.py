@@ -166,8 +166,9 @@ def clustermap(
     True
     """
     if n_genes is not None:
-        check_whole("n_genes", n_genes, minimum=1, caller="pl.clustermap",
-                    what=" (the most variable genes shown), or None for all")
+        check_whole("n_genes", n_genes, minimum=2, caller="pl.clustermap",
+                    what=" (the most variable genes shown; a gene tree needs two), or None "
+                    "for all")
     check_positive("vmax", vmax, caller="pl.clustermap",
                    what=" (z-scores are coloured from -vmax to vmax)")
     spec = clustermap_spec(adata, key=key, n_genes=n_genes, gene_key=gene_key, color=color,
