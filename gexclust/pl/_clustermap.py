@@ -129,7 +129,8 @@ def clustermap(
     layer
         Values to show; ``.X`` by default.
     gene_symbols
-        ``.var`` column with gene symbols for the column labels.
+        ``.var`` column with gene symbols for the column labels (the default is skipped when
+        absent; another name that is no column is refused).
     gene_method
         Linkage method of the gene tree.
     gene_metric
@@ -197,6 +198,7 @@ def clustermap_spec(
     """Read and compute what :func:`clustermap` shows (parameters as there)."""
     from scipy.cluster import hierarchy
 
+    from .._labels import check_gene_symbols
     from .._utils import float_matrix, get_matrix
     from ..tl._linkage import build_tree
     from ..tl._methods import check_method_metric
@@ -204,6 +206,7 @@ def clustermap_spec(
     from ._labels import gene_labels
 
     tree = get_tree(adata, key, axis="obs", caller="pl.clustermap")
+    check_gene_symbols(adata.var, gene_symbols, caller="pl.clustermap")
     rows = tree.leaf_rows  # samples in dendrogram order
     X = float_matrix(get_matrix(adata, layer=layer, caller="pl.clustermap"))
     if gene_key is not None:

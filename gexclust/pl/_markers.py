@@ -69,7 +69,8 @@ def markers(
         Use ``.raw``, as :func:`~gexclust.tl.markers` (and scanpy): by default when
         ``adata`` has a ``.raw`` and no ``layer`` is given.
     gene_symbols
-        ``.var`` column with gene symbols for the labels.
+        ``.var`` column with gene symbols for the labels (the default is skipped when absent;
+        another name that is no column is refused).
     cmap
         Diverging colormap for the fold changes.
     vmax

@@ -13,7 +13,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._checks import check_choice
-from .._labels import check_labels
+from .._labels import check_gene_symbols, check_labels
 from .._logging import logger
 from .._palette import as_categorical, label_codes
 from .._utils import (
@@ -91,7 +91,8 @@ def markers(
         ``score`` and ``diff``; read the sign before calling a gene a marker.
     gene_symbols
         ``.var`` column with gene symbols, copied to the ``gene_symbol`` column (empty when
-        absent); for probes with several symbols (``A /// B``) the first.
+        the default column is absent; another name that is no column is refused); for probes
+        with several symbols (``A /// B``) the first.
     key_added
         Key in ``.uns`` for the table.
     inplace
@@ -213,6 +214,8 @@ def ranked_markers(adata: AnnData, *, groupby: str, n_genes: int, layer: str | N
     X, scale = values.X, values.scale
     groups = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
+    check_gene_symbols(values.var, gene_symbols, caller=caller,
+                       where=".raw.var" if values.source == ".raw" else ".var")
     symbols = _symbols(values.var, gene_symbols)
     directions = ("up", "down") if direction == "both" else (direction,)
     frames = []
