@@ -26,6 +26,8 @@ from .._utils import (
 from ..tl._tree_access import refuse_tree_key
 
 FLAVORS = ("variance", "mad", "iqr")
+#: The .var columns of the scores and their ranks (pl.clustermap ranks genes by the latter).
+SCORE_COLUMNS = ("variability", "variability_rank")
 
 
 def _variability(X: np.ndarray, flavor: str) -> np.ndarray:
@@ -157,7 +159,8 @@ def select_variable(
     layer
         Score this layer instead of ``.X``.
     key_added
-        Name of the boolean ``.var`` column.
+        Name of the boolean ``.var`` column (not ``'variability'`` or
+        ``'variability_rank'``, which hold the scores).
     copy
         Return a modified copy instead of changing ``adata``.
 
@@ -185,6 +188,11 @@ def select_variable(
         raise ValueError(msg)
     _refuse_z_scores(adata, layer)
     refuse_tree_key(adata, key_added, caller="pp.select_variable")
+    if key_added in SCORE_COLUMNS:  # the selection would replace the scores or their ranks
+        msg = (f"pp.select_variable: key_added={key_added!r} is a .var column "
+               "pp.select_variable writes itself ('variability', the scores, and "
+               "'variability_rank', their ranks); choose another key_added")
+        raise ValueError(msg)
     if subset and adata.isbacked and not copy:
         msg = (f"pp.select_variable: subset=True cannot drop genes of a backed AnnData "
                f"({str(adata.filename)!r}) in place; select without subset=True and keep the "

@@ -116,3 +116,18 @@ def test_a_key_added_naming_the_tree_is_refused_and_the_tree_kept():
         gx.pp.select_variable(adata, n_top=2, key_added="hclust")
     np.testing.assert_array_equal(adata.uns["hclust"]["linkage"], linkage)
     assert list(adata.var.columns) == []  # nothing written
+
+
+@pytest.mark.parametrize("key", ["variability", "variability_rank"])
+def test_a_key_added_naming_the_scores_columns_is_refused(key):
+    # before: key_added='variability_rank' wrote the selection (booleans) over the ranks, so
+    # pl.clustermap's 'most variable genes' were the unselected ones first (rank False = 0);
+    # key_added='variability' wrote it over the scores
+    adata = ad.AnnData(np.outer(np.arange(6.0), [1, 2, 3, 4]))  # spread grows gene by gene
+    with pytest.raises(ValueError, match=rf"^pp\.select_variable: key_added={key!r} is a \.var "
+                       r"column pp\.select_variable writes itself \('variability', the scores, "
+                       r"and 'variability_rank', their ranks\); choose another key_added$"):
+        gx.pp.select_variable(adata, n_top=2, key_added=key)
+    assert list(adata.var.columns) == []  # nothing written
+    gx.pp.select_variable(adata, n_top=2)
+    assert adata.var["variability_rank"].tolist() == [3, 2, 1, 0]
