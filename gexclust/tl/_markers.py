@@ -81,7 +81,9 @@ def markers(
         fold changes are scanpy's too: ``.raw`` holds ``sc.pp.log1p`` values in the base of
         ``.uns['log1p']`` (natural log without one); unless its values look linear (a
         ``.raw`` set before the data were logged, judged as :func:`~gexclust.pp.log2`
-        judges them): then they are log2 ratios of its means, with a logged warning.
+        judges them): then they are log2 ratios of its means, with a logged warning. A
+        ``.raw`` of z-scores (``adata.raw = adata`` after scaling) has no fold changes: NaN,
+        with a logged warning, as for such a ``.X``.
         ``True`` without a ``.raw``, or with a ``layer``, is refused as scanpy refuses it.
     direction
         ``'up'`` (genes higher in the group), ``'down'`` (lower) or ``'both'``. As in
@@ -271,6 +273,9 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
         X = float_matrix(as_dense(adata.raw.X, what=".raw.X", caller=caller,
                                   level=logging.INFO))
         refuse_missing(X, adata.raw, caller=caller, where=".raw.X")
+        if columns_have_unit_sd(X):  # adata.raw = adata after scaling: not log1p values
+            _say_z_scores(caller, ".raw.X")
+            return MarkerValues(X, adata.raw.var, ("z-scores", None), ".raw")
         return MarkerValues(X, adata.raw.var, raw_scale(adata, X, caller=caller), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)
     # as .raw's above: a NaN made a gene's t NaN and its p-value 1.0 ("no difference")
@@ -279,13 +284,18 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
     if is_clipped(adata, layer):  # expression_matrix has said so
         return MarkerValues(X, adata.var, ("z-scores", None), where)
     if columns_have_unit_sd(X):
-        logger.warning(
-            "%s: every gene of %s has standard deviation 1 (z-scores, e.g. of sc.pp.scale) "
-            "and nothing records how to undo the scaling, so the log2 fold changes are NaN "
-            "and 'diff' is in standard deviations; keep the expression values in .raw or a "
-            "layer (layer=) for fold changes", caller, where)
+        _say_z_scores(caller, where)
         return MarkerValues(X, adata.var, ("z-scores", None), where)
     return MarkerValues(X, adata.var, fold_change_scale(adata, X, layer, caller=caller), where)
+
+
+def _say_z_scores(caller: str, where: str) -> None:
+    """Warn that ``where`` holds z-scores nothing can undo: no fold changes, 'diff' in SD."""
+    logger.warning(
+        "%s: every gene of %s has standard deviation 1 (z-scores, e.g. of sc.pp.scale) "
+        "and nothing records how to undo the scaling, so the log2 fold changes are NaN "
+        "and 'diff' is in standard deviations; keep the expression values in .raw or a "
+        "layer (layer=) for fold changes", caller, where)
 
 
 def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.ndarray] | None:
