@@ -11,6 +11,7 @@ from scipy import sparse
 from .._api import named
 from .._checks import check_choice
 from .._defaults import DEFAULT_N_TOP
+from .._logging import logger
 from .._utils import (
     all_unit_sd,
     column_var,
@@ -90,6 +91,30 @@ def _refuse_z_scores(adata: AnnData, layer: str | None) -> None:
                "much as any other (variance 1); select genes before scaling, or pass layer= "
                "with the expression values")
         raise ValueError(msg)
+
+
+def _say_zero_ties(score: np.ndarray, order: np.ndarray, n_top: int, flavor: str) -> None:
+    """Warn when genes of score 0 are selected in gene order among others of score 0.
+
+    Genes that do not vary by the score (a MAD of 0) tie, and those selected among them are
+    the first in gene order. On single-cell values most genes are zero in more than half the
+    cells, so their MAD (and often IQR) is 0: ``flavor='mad'`` marked the first genes of
+    ``.var`` as "the most variable", without a word. Ties at other scores (values rounded to
+    two decimals) are between genes that vary as much: left unsaid.
+    """
+    if n_top >= len(score) or score[order[n_top - 1]] != 0:
+        return
+    zero = score == 0
+    n_in = int(zero[order[:n_top]].sum())
+    n_out = int(zero.sum()) - n_in
+    why = ("a gene whose values are more than half equal, such as the zeros of counts, has "
+           f"{flavor} 0" if flavor != "variance" else "constant genes")
+    advice = ("flavor='variance' ranks such data" if flavor != "variance" else
+              "pass a smaller n_top")
+    logger.warning(
+        "pp.select_variable: %d of the %d genes selected tie with %d genes left out at %s 0 "
+        "(%s), so those %d are the first in gene order, not the most variable; %s",
+        n_in, n_top, n_out, flavor, why, n_in, advice)
 
 
 def _sparse_variance(X) -> np.ndarray:
@@ -172,7 +197,9 @@ def select_variable(
     - ``.var['variability']``: the score; ``.var['variability_rank']``: 0 for the most variable;
     - ``.uns[key_added]``: ``flavor`` and ``n_top``.
 
-    Ties are broken by the original gene order, so the selection is deterministic.
+    Ties are broken by the original gene order, so the selection is deterministic. Genes of
+    score 0 selected that way (not varying by the score: a MAD of 0, as most genes of
+    single-cell data have) are said in a logged warning.
 
     Examples
     --------
@@ -203,6 +230,7 @@ def select_variable(
     view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     score = _score(adata, layer=layer, flavor=flavor)
     order = np.argsort(-score, kind="stable")
+    _say_zero_ties(score, order, n_top, flavor)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     selected = rank < n_top
