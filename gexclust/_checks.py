@@ -35,8 +35,15 @@ def check_positive(name: str, value, *, caller: str, what: str = "",
 def whole_numbers(name: str, values: Iterable, *, caller: str, what: str = "") -> list:
     """``values`` as a list, refusing any that is not a whole number (``True`` is none).
 
-    ``int()`` would take 2.5 for 2, ``True`` for 1 and ``'3'`` for 3 without a word.
+    ``int()`` would take 2.5 for 2, ``True`` for 1 and ``'3'`` for 3 without a word. A single
+    number (``k_range=5``) is no list (Python's "'int' object is not iterable"), and a text
+    (``'2-5'``) would be read character by character: both are refused as a whole.
     """
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        one = values if isinstance(values, Integral) and not isinstance(values, bool) else 5
+        msg = (f"{caller}: {name} must be a list or range of whole numbers{what} (e.g. "
+               f"range(2, {max(one, 2) + 1}), or [{one}] for one k), got {values!r}")
+        raise ValueError(msg)
     values = list(values)
     for value in values:
         if isinstance(value, bool) or not isinstance(value, Integral):

@@ -197,3 +197,22 @@ def no_classes(labels, *, key: str) -> str | None:
     return (f"the {key!r} column has no repeated label: each of the {len(values)} labelled "
             f"samples has its own (e.g. {examples}), so it names no classes and no agreement "
             "with the clusters is computed")
+
+
+#: The default ``gene_symbols`` (what gexclust's readers write): optional, as scanpy's data
+#: have no such column.
+DEFAULT_SYMBOLS = "gene_symbol"
+
+
+def check_gene_symbols(var, gene_symbols: str | None, *, caller: str, where: str = ".var",
+                       param: str = "gene_symbols") -> None:
+    """Refuse a ``gene_symbols`` column that ``var`` lacks, unless it is the default.
+
+    The default is skipped when absent (as ``color='type'``); another name is the user's, and
+    a typo gave empty symbols (var names in the plots) without a word.
+    """
+    if gene_symbols is None or gene_symbols == DEFAULT_SYMBOLS or gene_symbols in var:
+        return
+    msg = (f"{caller}: {param}={gene_symbols!r} is not a column of {where}; available: "
+           f"{list(var.columns)}, or None for no symbols")
+    raise KeyError(msg)

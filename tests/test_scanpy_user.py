@@ -693,3 +693,50 @@ def test_a_column_without_colours_gets_the_colours_scanpy_gives_it(n):
     assert list(ours_first.uns["x_colors"]) == drawn
     sc.pl.umap(ours_first, color="x", show=False)  # scanpy keeps them
     assert list(ours_first.uns["x_colors"]) == drawn
+
+
+def test_a_gene_symbols_column_that_is_not_there_is_named(clustered, tmp_path):
+    # before: a typo (gene_symbols='symbol' for .var['symbols'], scanpy's 'feature_name' on
+    # data without it) gave a marker table with every gene_symbol '' and plots and .cdt files
+    # labelled by var names, without a word; the default 'gene_symbol' stays optional
+    adata = clustered.copy()
+    adata.var["symbols"] = [f"S{j}" for j in range(adata.n_vars)]
+    table = gx.tl.markers(adata, gene_symbols="symbols", n_genes=1, inplace=False)
+    assert table["gene_symbol"].str.startswith("S").all()
+    assert (gx.tl.markers(adata, n_genes=1, inplace=False)["gene_symbol"] == "").all()
+    says = (r"gene_symbols='symbol' is not a column of \.var; available: \['symbols'\], or "
+            r"None for no symbols")
+    for name, call in (
+        ("tl.markers", lambda: gx.tl.markers(adata, gene_symbols="symbol", inplace=False)),
+        ("pl.markers", lambda: gx.pl.markers(adata, gene_symbols="symbol", show=False)),
+        ("pl.cluster_heatmap",
+         lambda: gx.pl.cluster_heatmap(adata, gene_symbols="symbol", show=False)),
+        ("pl.clustermap", lambda: gx.pl.clustermap(adata, gene_symbols="symbol", show=False)),
+    ):
+        with pytest.raises(KeyError, match=rf"{name}: {says}"):
+            call()
+    with pytest.raises(KeyError, match=r"io\.write_treeview: gene_name='symbol' is not a column "
+                       r"of \.var; available: \['symbols'\], or None for no symbols"):
+        gx.io.write_treeview(adata, tmp_path / "tree", gene_name="symbol")
+    assert not list(tmp_path.iterdir())
+
+
+def test_markers_of_a_raw_set_after_scaling_are_said_to_be_z_scores(caplog):
+    # before: adata.raw = adata after sc.pp.scale (raw holding z-scores, a known slip) was
+    # read as sc.pp.log1p values: every fold change was NaN with numpy's "RuntimeWarning:
+    # invalid value encountered in log2" (an error here), and pl.markers drew a dot plot
+    # without a single coloured dot; .X of z-scores already had the warning below
+    import scanpy as sc
+
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=30)
+    adata.obs["cluster"] = adata.obs["type"]
+    sc.pp.scale(adata)
+    adata.raw = adata
+    table = gx.tl.markers(adata, n_genes=3, inplace=False)
+    assert ("tl.markers: every gene of .raw.X has standard deviation 1 (z-scores, e.g. of "
+            "sc.pp.scale) and nothing records how to undo the scaling") in caplog.text
+    assert table["logfoldchange"].isna().all()
+    assert (table["diff"] > 1).all()  # in standard deviations, for the planted groups
+    fig = gx.pl.markers(adata, n_genes=2, show=False)
+    assert np.isfinite(fig.axes[1].collections[0].get_array()).all()  # every dot coloured
+    assert fig.axes[2].get_ylabel() == "difference in SD"

@@ -30,5 +30,6 @@ def marker_table(adata: AnnData, *, groupby: str = "cluster", n_genes: int = 5,
         markers = cluster_markers(adata, groupby=groupby)
     if markers is None:
         return None
-    table = markers.table(n_genes=n_genes, direction="both", gene_symbols="gene_symbol")
+    table = markers.table(n_genes=n_genes, direction="both", gene_symbols="gene_symbol",
+                          caller="gexclust report")
     return table.rename(columns={"gene_symbol": "symbol", "logfoldchange": "log2fc"})

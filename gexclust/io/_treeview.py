@@ -10,7 +10,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._atomic import atomic_paths, synced_text
-from .._labels import label_texts
+from .._labels import check_gene_symbols, label_texts
 from .._utils import get_matrix
 from ..tl._tree_access import get_tree
 from ._utf8 import refuse_unencodable
@@ -66,8 +66,9 @@ def write_treeview(
     layer
         Values to write (default ``.X``).
     gene_name
-        ``.var`` column for the ``NAME`` column (gene symbols); the var name when the column
-        is absent or a gene's symbol is missing or empty.
+        ``.var`` column for the ``NAME`` column (gene symbols); the var name when the default
+        column is absent or a gene's symbol is missing or empty (another name that is no
+        column is refused).
 
     Returns
     -------
@@ -101,6 +102,7 @@ def write_treeview(
     if prefix.suffix.lower() in (".cdt", ".atr", ".gtr"):  # not 'out.cdt.cdt'
         prefix = prefix.with_suffix("")
     samples = get_tree(adata, key, axis="obs", caller="io.write_treeview")
+    check_gene_symbols(adata.var, gene_name, caller="io.write_treeview", param="gene_name")
     genes = None if gene_key is None else get_tree(adata, gene_key, axis="var",
                                                    caller="io.write_treeview")
     if genes is None:

@@ -85,7 +85,8 @@ def cluster_heatmap(
         Rank and average ``.raw``, as :func:`~gexclust.tl.markers` (and scanpy): by default
         when ``adata`` has a ``.raw`` and no ``layer`` is given.
     gene_symbols
-        ``.var`` column with gene symbols for the row labels.
+        ``.var`` column with gene symbols for the row labels (the default is skipped when
+        absent; another name that is no column is refused).
     scale_rows
         Colour by the row z-score of the cluster means (as pheatmap's ``scale='row'``) so genes
         of different brightness compare; the annotated numbers stay the raw means. With two
@@ -151,6 +152,7 @@ def cluster_heatmap_spec(
     ``ranked``: :func:`~gexclust.tl._markers.ranked_markers`'s of ``groupby``, ``layer`` and
     ``use_raw``, when ranked already (``gexclust run`` ranks the clusters once).
     """
+    from .._labels import check_gene_symbols
     from .._palette import ensure_colors
     from .._utils import column_mean_sd
     from ..tl._markers import check_n_genes, no_groupby_column, ranked_markers
@@ -166,11 +168,19 @@ def cluster_heatmap_spec(
     values, column, codes = ranked.values, ranked.groups, ranked.codes
     X = values.X
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes X has
+    check_gene_symbols(genes_of.var, gene_symbols, caller="pl.cluster_heatmap",
+                       where=".raw.var" if values.source == ".raw" else ".var")
     present = [g for g in range(len(column.categories)) if (codes == g).any()]
+    if not present:  # a dynamic cut that found no cluster: numpy's "need at least one array"
+        msg = (f"pl.cluster_heatmap: no sample has a label in .obs[{groupby!r}] (every value is "
+               "missing), so there is no group to average; cut the tree again (tl.cut) or "
+               "pass another groupby")
+        raise ValueError(msg)
     # z-scores nothing can undo (marker_values has warned): say what the colours are
     what = "z-score" if values.scale[0] == "z-scores" else "expression"
     if len(present) >= 2:
-        table = ranked.table(n_genes=n_genes, direction="up", gene_symbols=None)
+        table = ranked.table(n_genes=n_genes, direction="up", gene_symbols=None,
+                             caller="pl.cluster_heatmap")
         genes = var_positions(genes_of, table["gene"], caller="pl.cluster_heatmap")
         title = f"Mean {what} per {groupby}: top {n_genes} markers each"
     else:

@@ -129,7 +129,8 @@ def clustermap(
     layer
         Values to show; ``.X`` by default.
     gene_symbols
-        ``.var`` column with gene symbols for the column labels.
+        ``.var`` column with gene symbols for the column labels (the default is skipped when
+        absent; another name that is no column is refused).
     gene_method
         Linkage method of the gene tree.
     gene_metric
@@ -166,8 +167,9 @@ def clustermap(
     True
     """
     if n_genes is not None:
-        check_whole("n_genes", n_genes, minimum=1, caller="pl.clustermap",
-                    what=" (the most variable genes shown), or None for all")
+        check_whole("n_genes", n_genes, minimum=2, caller="pl.clustermap",
+                    what=" (the most variable genes shown; a gene tree needs two), or None "
+                    "for all")
     check_positive("vmax", vmax, caller="pl.clustermap",
                    what=" (z-scores are coloured from -vmax to vmax)")
     spec = clustermap_spec(adata, key=key, n_genes=n_genes, gene_key=gene_key, color=color,
@@ -196,6 +198,7 @@ def clustermap_spec(
     """Read and compute what :func:`clustermap` shows (parameters as there)."""
     from scipy.cluster import hierarchy
 
+    from .._labels import check_gene_symbols
     from .._utils import float_matrix, get_matrix
     from ..tl._linkage import build_tree
     from ..tl._methods import check_method_metric
@@ -203,6 +206,7 @@ def clustermap_spec(
     from ._labels import gene_labels
 
     tree = get_tree(adata, key, axis="obs", caller="pl.clustermap")
+    check_gene_symbols(adata.var, gene_symbols, caller="pl.clustermap")
     rows = tree.leaf_rows  # samples in dendrogram order
     X = float_matrix(get_matrix(adata, layer=layer, caller="pl.clustermap"))
     if gene_key is not None:

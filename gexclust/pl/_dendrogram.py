@@ -258,7 +258,7 @@ def dendrogram_spec(
         leaf_colours = [bars[0].colours[c] if c >= 0 else MISSING_COLOUR for c in bars[0].codes]
     return DendrogramSpec(
         linkage=tree.linkage, leaves=tree.leaves,
-        ylabel=f"height ({tree.params['method']}, {tree.params['metric']})",
+        ylabel=_height_label(tree.params),
         leaf_labels=np.asarray(labels, dtype=str)[rows].tolist(), leaf_colours=leaf_colours,
         branch_groups=groups, branch_colours=group_colours, cut=cut, bars=bars,
         legends=[(c, legend_colours(adata, c)) for c in colors],
@@ -318,6 +318,12 @@ def truncated_spec(spec: DendrogramSpec, n_shown: int) -> DendrogramSpec:
         note=(f"truncated: the top {p} of {n:,} leaves' clusters (as scipy's "
               "truncate_mode='lastp'); labels give the number of samples under each"),
     )
+
+
+def _height_label(params) -> str:
+    """``'height (ward, euclidean)'``; ``'height'`` for a tree that records neither (by hand)."""
+    method, metric = params.get("method"), params.get("metric")
+    return "height" if method is None or metric is None else f"height ({method}, {metric})"
 
 
 def _is_number(value) -> bool:

@@ -69,7 +69,8 @@ def markers(
         Use ``.raw``, as :func:`~gexclust.tl.markers` (and scanpy): by default when
         ``adata`` has a ``.raw`` and no ``layer`` is given.
     gene_symbols
-        ``.var`` column with gene symbols for the labels.
+        ``.var`` column with gene symbols for the labels (the default is skipped when absent;
+        another name that is no column is refused).
     cmap
         Diverging colormap for the fold changes.
     vmax
@@ -133,7 +134,8 @@ def markers_figure(adata: AnnData, ranked, *, groupby: str = "cluster", n_genes:
     if ranked.n_ranked < 2:
         msg = f"pl.markers: {groupby!r} needs at least 2 groups with samples to rank markers"
         raise ValueError(msg)
-    table = ranked.table(n_genes=n_genes, direction="up", gene_symbols=gene_symbols)
+    table = ranked.table(n_genes=n_genes, direction="up", gene_symbols=gene_symbols,
+                         caller="pl.markers")
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes the table names
     genes = var_positions(genes_of, table["gene"], caller="pl.markers")
     marks = table.drop_duplicates("gene")["group"].tolist()

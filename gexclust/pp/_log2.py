@@ -9,7 +9,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._logging import logger
-from .._utils import float_matrix, get_matrix, set_matrix, stats_names
+from .._utils import float_matrix, get_matrix, set_matrix, stats_names, view_to_actual
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
 GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
@@ -322,6 +322,7 @@ def log2(
                 )
             adata.uns["log1p"] = {"base": 2}
             told_scanpy = 2
+    view_to_actual(adata)  # values left as they are: the record alone makes a view its own
     adata.uns[stats_names(layer, "log2")[2]] = {
         "applied": apply,
         "reason": reason,

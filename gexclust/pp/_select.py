@@ -11,6 +11,7 @@ from scipy import sparse
 from .._api import named
 from .._checks import check_choice
 from .._defaults import DEFAULT_N_TOP
+from .._logging import logger
 from .._utils import (
     all_unit_sd,
     column_var,
@@ -26,6 +27,8 @@ from .._utils import (
 from ..tl._tree_access import refuse_tree_key
 
 FLAVORS = ("variance", "mad", "iqr")
+#: The .var columns of the scores and their ranks (pl.clustermap ranks genes by the latter).
+SCORE_COLUMNS = ("variability", "variability_rank")
 
 
 def _variability(X: np.ndarray, flavor: str) -> np.ndarray:
@@ -88,6 +91,30 @@ def _refuse_z_scores(adata: AnnData, layer: str | None) -> None:
                "much as any other (variance 1); select genes before scaling, or pass layer= "
                "with the expression values")
         raise ValueError(msg)
+
+
+def _say_zero_ties(score: np.ndarray, order: np.ndarray, n_top: int, flavor: str) -> None:
+    """Warn when genes of score 0 are selected in gene order among others of score 0.
+
+    Genes that do not vary by the score (a MAD of 0) tie, and those selected among them are
+    the first in gene order. On single-cell values most genes are zero in more than half the
+    cells, so their MAD (and often IQR) is 0: ``flavor='mad'`` marked the first genes of
+    ``.var`` as "the most variable", without a word. Ties at other scores (values rounded to
+    two decimals) are between genes that vary as much: left unsaid.
+    """
+    if n_top >= len(score) or score[order[n_top - 1]] != 0:
+        return
+    zero = score == 0
+    n_in = int(zero[order[:n_top]].sum())
+    n_out = int(zero.sum()) - n_in
+    why = ("a gene whose values are more than half equal, such as the zeros of counts, has "
+           f"{flavor} 0" if flavor != "variance" else "constant genes")
+    advice = ("flavor='variance' ranks such data" if flavor != "variance" else
+              "pass a smaller n_top")
+    logger.warning(
+        "pp.select_variable: %d of the %d genes selected tie with %d genes left out at %s 0 "
+        "(%s), so those %d are the first in gene order, not the most variable; %s",
+        n_in, n_top, n_out, flavor, why, n_in, advice)
 
 
 def _sparse_variance(X) -> np.ndarray:
@@ -157,7 +184,8 @@ def select_variable(
     layer
         Score this layer instead of ``.X``.
     key_added
-        Name of the boolean ``.var`` column.
+        Name of the boolean ``.var`` column (not ``'variability'`` or
+        ``'variability_rank'``, which hold the scores).
     copy
         Return a modified copy instead of changing ``adata``.
 
@@ -169,7 +197,9 @@ def select_variable(
     - ``.var['variability']``: the score; ``.var['variability_rank']``: 0 for the most variable;
     - ``.uns[key_added]``: ``flavor`` and ``n_top``.
 
-    Ties are broken by the original gene order, so the selection is deterministic.
+    Ties are broken by the original gene order, so the selection is deterministic. Genes of
+    score 0 selected that way (not varying by the score: a MAD of 0, as most genes of
+    single-cell data have) are said in a logged warning.
 
     Examples
     --------
@@ -185,6 +215,11 @@ def select_variable(
         raise ValueError(msg)
     _refuse_z_scores(adata, layer)
     refuse_tree_key(adata, key_added, caller="pp.select_variable")
+    if key_added in SCORE_COLUMNS:  # the selection would replace the scores or their ranks
+        msg = (f"pp.select_variable: key_added={key_added!r} is a .var column "
+               "pp.select_variable writes itself ('variability', the scores, and "
+               "'variability_rank', their ranks); choose another key_added")
+        raise ValueError(msg)
     if subset and adata.isbacked and not copy:
         msg = (f"pp.select_variable: subset=True cannot drop genes of a backed AnnData "
                f"({str(adata.filename)!r}) in place; select without subset=True and keep the "
@@ -195,6 +230,7 @@ def select_variable(
     view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     score = _score(adata, layer=layer, flavor=flavor)
     order = np.argsort(-score, kind="stable")
+    _say_zero_ties(score, order, n_top, flavor)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     selected = rank < n_top

@@ -111,6 +111,9 @@ def bootstrap(
     stored, tree, data = tree_and_data(adata, key=key, caller="tl.bootstrap")
     Z = tree.linkage
     params = tree.params
+    needed = "tl.bootstrap needs to rebuild the tree on resampled features"
+    method = tree.recorded("method", caller="tl.bootstrap", needed=needed)
+    metric = tree.recorded("metric", caller="tl.bootstrap", needed=needed)
     n_features = data.shape[1]
     sizes = _sizes(scales, n_features)
     check_bootstrap_memory(data.shape[0], n_jobs=n_jobs, client=client,
@@ -123,9 +126,9 @@ def bootstrap(
                        what="the support values are not pvclust's")
     columns = feature_order(adata, axis=tree.axis, use_rep=params.get("use_rep"))
     task = BootstrapTask(
-        data=prepare(data if columns is None else data[:, columns], params["metric"]),
-        method=params["method"],
-        metric=params["metric"],
+        data=prepare(data if columns is None else data[:, columns], metric),
+        method=method,
+        metric=metric,
         seed=seed,
         leaf_hashes=codes,
         node_of_hash={code: row for row, code in enumerate(node_hashes(Z, codes))},
@@ -161,8 +164,8 @@ def bootstrap(
         "params": {
             "n_boot": n_boot,
             "seed": seed,
-            "method": params["method"],
-            "metric": params["metric"],
+            "method": method,
+            "metric": metric,
             "n_failed": int(n_failed),
         },
     }

@@ -217,7 +217,6 @@ def choose_k(
         refuse_tree_key(adata, key_added, caller="tl.choose_k")
     # the data the tree was built on (same features, or refused), row i = leaf i of the tree
     _, tree, data = tree_and_data(adata, key=key, caller="tl.choose_k")
-    params = tree.params
     names = adata.obs_names if tree.axis == "obs" else adata.var_names
     labels = [names[i] for i in tree.rows]
     n = data.shape[0]
@@ -235,7 +234,9 @@ def choose_k(
         msg = (f"tl.choose_k: k_range must contain a value between 2 and {m - 1} (n - 1), "
                f"got {k_range}")
         raise ValueError(msg)
-    method, metric = params["method"], params["metric"]
+    needed = "tl.choose_k needs for the distances and the reference trees"
+    method, metric = (tree.recorded(name, caller="tl.choose_k", needed=needed)
+                      for name in ("method", "metric"))
     cuts = list(tree_cuts(tree.linkage, ks))  # of the whole tree, as tl.cut cuts it
     _refuse_single_cluster_cuts(cuts, tree.linkage, ks, method)
     mean = data.mean(axis=0)

@@ -74,8 +74,10 @@ def cut_dynamic(
                         task="cut(method='dynamic', variant='hybrid')", what=what,
                         alternatives="variant='tree' (uses the tree alone, any size), a static "
                         "cut (n_clusters= or height=), or a tree of fewer " + what)
+        metric = tree.recorded("metric", caller="tl.cut", needed="variant='hybrid' needs for "
+                               "the distances between items (variant='tree' needs none)")
         distances = squareform(pairwise_distances(
-            data, metric=tree.params["metric"], item=what[:-1], caller="tl.cut",
+            data, metric=metric, item=what[:-1], caller="tl.cut",
             labels=(adata.obs_names if tree.axis == "obs" else adata.var_names)[tree.rows]))
         raw = cutree_hybrid(
             Z, distances, min_cluster_size=min_cluster_size, deep_split=deep_split,

@@ -13,7 +13,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._checks import check_choice
-from .._labels import check_labels
+from .._labels import check_gene_symbols, check_labels
 from .._logging import logger
 from .._palette import as_categorical, label_codes
 from .._utils import (
@@ -81,7 +81,9 @@ def markers(
         fold changes are scanpy's too: ``.raw`` holds ``sc.pp.log1p`` values in the base of
         ``.uns['log1p']`` (natural log without one); unless its values look linear (a
         ``.raw`` set before the data were logged, judged as :func:`~gexclust.pp.log2`
-        judges them): then they are log2 ratios of its means, with a logged warning.
+        judges them): then they are log2 ratios of its means, with a logged warning. A
+        ``.raw`` of z-scores (``adata.raw = adata`` after scaling) has no fold changes: NaN,
+        with a logged warning, as for such a ``.X``.
         ``True`` without a ``.raw``, or with a ``layer``, is refused as scanpy refuses it.
     direction
         ``'up'`` (genes higher in the group), ``'down'`` (lower) or ``'both'``. As in
@@ -91,7 +93,8 @@ def markers(
         ``score`` and ``diff``; read the sign before calling a gene a marker.
     gene_symbols
         ``.var`` column with gene symbols, copied to the ``gene_symbol`` column (empty when
-        absent); for probes with several symbols (``A /// B``) the first.
+        the default column is absent; another name that is no column is refused); for probes
+        with several symbols (``A /// B``) the first.
     key_added
         Key in ``.uns`` for the table.
     inplace
@@ -155,7 +158,8 @@ def markers(
                "(each group against the rest); it has "
                f"{_groups_with_samples(adata.obs[groupby])}")
         raise ValueError(msg)
-    table = ranked.table(n_genes=n_genes, direction=direction, gene_symbols=gene_symbols)
+    table = ranked.table(n_genes=n_genes, direction=direction, gene_symbols=gene_symbols,
+                         caller="tl.markers")
     if not inplace:
         return table
     view_to_actual(adata)  # as scanpy: a view becomes an AnnData of its own, without a warning
@@ -190,8 +194,11 @@ class Ranked:
         """Groups ranked against a rest: 0 when fewer than two groups have samples."""
         return sum(stats is not None for stats in self.stats)
 
-    def table(self, *, n_genes: int, direction: str, gene_symbols: str | None) -> pd.DataFrame:
+    def table(self, *, n_genes: int, direction: str, gene_symbols: str | None,
+              caller: str) -> pd.DataFrame:
         """The top ``n_genes`` of each group (and direction), as :func:`markers` returns them."""
+        check_gene_symbols(self.values.var, gene_symbols, caller=caller,
+                           where=".raw.var" if self.values.source == ".raw" else ".var")
         directions = ("up", "down") if direction == "both" else (direction,)
         picks = [(str(group), way, stats,
                   np.argsort(-stats["score"] if way == "up" else stats["score"],
@@ -281,6 +288,9 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
         X = float_matrix(as_dense(adata.raw.X, what=".raw.X", caller=caller,
                                   level=logging.INFO))
         refuse_missing(X, adata.raw, caller=caller, where=".raw.X")
+        if columns_have_unit_sd(X):  # adata.raw = adata after scaling: not log1p values
+            _say_z_scores(caller, ".raw.X")
+            return MarkerValues(X, adata.raw.var, ("z-scores", None), ".raw")
         return MarkerValues(X, adata.raw.var, raw_scale(adata, X, caller=caller), ".raw")
     X = expression_matrix(adata, layer=layer, caller=caller)
     # as .raw's above: a NaN made a gene's t NaN and its p-value 1.0 ("no difference")
@@ -289,13 +299,18 @@ def marker_values(adata: AnnData, *, layer: str | None, use_raw: bool | None,
     if is_clipped(adata, layer):  # expression_matrix has said so
         return MarkerValues(X, adata.var, ("z-scores", None), where)
     if columns_have_unit_sd(X):
-        logger.warning(
-            "%s: every gene of %s has standard deviation 1 (z-scores, e.g. of sc.pp.scale) "
-            "and nothing records how to undo the scaling, so the log2 fold changes are NaN "
-            "and 'diff' is in standard deviations; keep the expression values in .raw or a "
-            "layer (layer=) for fold changes", caller, where)
+        _say_z_scores(caller, where)
         return MarkerValues(X, adata.var, ("z-scores", None), where)
     return MarkerValues(X, adata.var, fold_change_scale(adata, X, layer, caller=caller), where)
+
+
+def _say_z_scores(caller: str, where: str) -> None:
+    """Warn that ``where`` holds z-scores nothing can undo: no fold changes, 'diff' in SD."""
+    logger.warning(
+        "%s: every gene of %s has standard deviation 1 (z-scores, e.g. of sc.pp.scale) "
+        "and nothing records how to undo the scaling, so the log2 fold changes are NaN "
+        "and 'diff' is in standard deviations; keep the expression values in .raw or a "
+        "layer (layer=) for fold changes", caller, where)
 
 
 def one_vs_rest(X: np.ndarray, codes: np.ndarray, code: int) -> dict[str, np.ndarray] | None:

@@ -48,6 +48,21 @@ class Tree:
         """``values`` given per row of ``adata``, as an array indexed by leaf id."""
         return np.asarray(values)[self.rows]
 
+    def recorded(self, name: str, *, caller: str, needed: str) -> str:
+        """``params[name]`` (``'method'``, ``'metric'``), refused when the tree does not record it.
+
+        A tree stored by hand (scipy's linkage with its leaves and labels) has no ``params``:
+        cutting it needs none, but what rebuilds its trees or distances does (``needed``
+        says what), and failed with a bare ``KeyError: 'method'``.
+        """
+        value = self.params.get(name)
+        if value is None:
+            msg = (f"{caller}: .uns[{self.key!r}] does not record the {name} its tree was built "
+                   f"with (params[{name!r}]: a tree stored by hand?), which {needed}; rerun "
+                   f"gexclust.tl.hclust(adata, key_added={self.key!r}) with the {name} wanted")
+            raise ValueError(msg)
+        return str(value)
+
 
 def get_tree(
     adata: AnnData, key: str = "hclust", *, axis: str | None = None, caller: str = "gexclust"

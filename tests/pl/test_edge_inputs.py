@@ -114,3 +114,20 @@ def test_a_sparse_raw_draws_as_its_dense_copy_without_a_warning_each_figure(capl
     said = [r for r in caplog.records if ".raw.X is sparse; working on a dense copy" in r.message]
     assert [(r.levelname, r.message.split(":")[0]) for r in said] == [
         ("INFO", "pl.cluster_heatmap"), ("INFO", "pl.markers")]
+
+
+def test_a_cut_that_labelled_no_sample_is_refused_in_words_by_the_heatmap():
+    # before: after tl.cut(method='dynamic') found no cluster (every label NaN, with its own
+    # warning), pl.cluster_heatmap failed with numpy's "need at least one array to stack";
+    # pl.markers and tl.markers already said there are no groups with samples
+    import pytest
+
+    adata = clustered()
+    adata.obs["cluster"] = pd.Categorical([np.nan] * adata.n_obs, categories=["1", "2"])
+    with pytest.raises(ValueError, match=r"^pl\.cluster_heatmap: no sample has a label in "
+                       r"\.obs\['cluster'\] \(every value is missing\), so there is no group "
+                       r"to average; cut the tree again \(tl\.cut\) or pass another groupby$"):
+        gx.pl.cluster_heatmap(adata, show=False)
+    adata.obs["cluster"] = pd.Categorical(["1"] + [np.nan] * (adata.n_obs - 1))
+    fig = gx.pl.cluster_heatmap(adata, n_genes=3, show=False)  # one group: drawn, as documented
+    assert [t.get_text() for t in labels_of(fig.axes[1], "bottom")] == ["cluster 1"]

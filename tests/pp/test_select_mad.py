@@ -116,3 +116,42 @@ def test_a_key_added_naming_the_tree_is_refused_and_the_tree_kept():
         gx.pp.select_variable(adata, n_top=2, key_added="hclust")
     np.testing.assert_array_equal(adata.uns["hclust"]["linkage"], linkage)
     assert list(adata.var.columns) == []  # nothing written
+
+
+@pytest.mark.parametrize("key", ["variability", "variability_rank"])
+def test_a_key_added_naming_the_scores_columns_is_refused(key):
+    # before: key_added='variability_rank' wrote the selection (booleans) over the ranks, so
+    # pl.clustermap's 'most variable genes' were the unselected ones first (rank False = 0);
+    # key_added='variability' wrote it over the scores
+    adata = ad.AnnData(np.outer(np.arange(6.0), [1, 2, 3, 4]))  # spread grows gene by gene
+    with pytest.raises(ValueError, match=rf"^pp\.select_variable: key_added={key!r} is a \.var "
+                       r"column pp\.select_variable writes itself \('variability', the scores, "
+                       r"and 'variability_rank', their ranks\); choose another key_added$"):
+        gx.pp.select_variable(adata, n_top=2, key_added=key)
+    assert list(adata.var.columns) == []  # nothing written
+    gx.pp.select_variable(adata, n_top=2)
+    assert adata.var["variability_rank"].tolist() == [3, 2, 1, 0]
+
+
+def test_genes_taken_in_order_among_tied_scores_are_said(caplog):
+    # before: flavor='mad' on single-cell-like values (most genes zero in more than half the
+    # cells, so their MAD is 0) marked the first 20 genes in var order as "the 20 most
+    # variable", without a word: all 20 had MAD 0, tied with 80 genes left out
+    rng = np.random.default_rng(0)
+    values = np.log1p(rng.poisson(0.3, (60, 100)).astype(np.float64))
+    adata = ad.AnnData(values)
+    gx.pp.select_variable(adata, n_top=20, flavor="mad")
+    assert adata.var["highly_variable"].to_numpy().nonzero()[0].tolist() == list(range(20))
+    assert ("pp.select_variable: 20 of the 20 genes selected tie with 80 genes left out at "
+            "mad 0 (a gene whose values are more than half equal, such as the zeros of "
+            "counts, has mad 0), so those 20 are the first in gene order, not the most "
+            "variable; flavor='variance' ranks such data") in caplog.text
+    caplog.clear()
+    gx.pp.select_variable(adata, n_top=20, flavor="variance")  # no ties: nothing to say
+    gx.pp.select_variable(adata, n_top=100, flavor="mad")  # every gene: no choice made
+    assert "tie with" not in caplog.text
+    constant = ad.AnnData(np.hstack([values[:, :3], np.ones((60, 5))]))  # 3 genes vary
+    gx.pp.select_variable(constant, n_top=4)
+    assert ("1 of the 4 genes selected tie with 4 genes left out at variance 0 (constant "
+            "genes), so those 1 are the first in gene order, not the most variable; pass a "
+            "smaller n_top") in caplog.text

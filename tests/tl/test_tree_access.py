@@ -166,3 +166,32 @@ def test_a_tree_whose_labels_do_not_count_its_leaves_is_refused(planted):
                        r"leaves; rerun gexclust\.tl\.hclust on this AnnData "
                        r"\(key_added='hclust'\)$"):
         gx.tl.cut(planted, n_clusters=2)
+
+
+def test_a_tree_stored_by_hand_is_cut_and_drawn_and_what_needs_its_method_says_so(planted):
+    """scipy's linkage stored with its leaves and labels (no ``params``), as a user may store it.
+
+    Before: the cut and the exports worked, but pl.dendrogram, tl.choose_k, tl.bootstrap and
+    the hybrid dynamic cut failed with a bare ``KeyError: 'method'`` (or ``'metric'``)."""
+    from scipy.cluster import hierarchy
+
+    Z = hierarchy.linkage(planted.X, "average", metric="correlation")
+    planted.uns["hclust"] = {"linkage": Z, "leaves": hierarchy.leaves_list(Z),
+                             "labels": planted.obs_names.to_numpy()}
+    gx.tl.cut(planted, n_clusters=2)
+    gx.tl.cut(planted, method="dynamic", variant="tree", key_added="dynamic")  # the tree alone
+    spec = dendrogram_spec(planted)
+    assert spec.ylabel == "height"  # nothing to say which linkage and distance
+    assert spec.leaf_labels == planted.obs_names[hierarchy.leaves_list(Z)].tolist()
+    rerun = (r"; rerun gexclust\.tl\.hclust\(adata, key_added='hclust'\) with the "
+             r"(method|metric) wanted$")
+    for name, tool in (
+        ("tl.choose_k", lambda a: gx.tl.choose_k(a, k_range=range(2, 4), progress=False)),
+        ("tl.bootstrap", lambda a: gx.tl.bootstrap(a, n_boot=10, progress=False)),
+        ("tl.cut", lambda a: gx.tl.cut(a, method="dynamic", key_added="hybrid")),
+    ):
+        with pytest.raises(ValueError, match=rf"^{name}: \.uns\['hclust'\] does not record the "
+                           rf"(method|metric) its tree was built with.*{rerun}"):
+            tool(planted)
+    assert "hybrid" not in planted.obs
+    assert "choose_k" not in planted.uns
