@@ -20,6 +20,8 @@ from collections.abc import Iterator
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _received: list[int] = []
+#: Whether :func:`install` ran: the process is the console script's (see :func:`installed`).
+_installed: list[bool] = []
 
 
 class Stopped(KeyboardInterrupt):
@@ -39,6 +41,7 @@ def _on_signal(signum, frame) -> None:
 def install() -> None:
     """Route SIGINT and SIGTERM to :class:`Stopped` (command line only, main thread)."""
     _received.clear()
+    _installed[:] = [True]
     for signum in SIGNALS:
         signal.signal(signum, _on_signal)
     sys.unraisablehook = _quiet_about_stops(sys.unraisablehook)
@@ -54,6 +57,15 @@ def _quiet_about_stops(hook):
             hook(report)
 
     return unraisable
+
+
+def installed() -> bool:
+    """Whether the console script installed the handlers: the process is the command's own.
+
+    Kept here, not in :mod:`gexclust.cli`, which ``python -m gexclust.cli`` runs as a second
+    module (``__main__``) beside the ``gexclust.cli`` other modules import.
+    """
+    return bool(_installed)
 
 
 def first_received() -> int | None:

@@ -150,6 +150,7 @@ def test_a_stop_dropped_in_a_finaliser_prints_nothing_and_still_stops(monkeypatc
 
     reported = []
     monkeypatch.setattr(sys, "unraisablehook", reported.append)  # restored afterwards
+    monkeypatch.setattr(_stop, "_installed", [])  # later runs in this process are not its own
     handlers = {signum: signal.getsignal(signum) for signum in _stop.SIGNALS}
     try:
         _stop.install()

@@ -1,11 +1,12 @@
-"""The report as a PDF of A4 pages drawn with matplotlib: text stays text, figures are images.
+"""The report as a PDF of A4 pages: text stays text, figures are images.
 
 No extra dependency: a small flow layout places headings, wrapped paragraphs, tables (split
 across pages with their header repeated) and figures top to bottom, starting a new page when
 the next block does not fit. When every text of the report is Latin-1 (the usual case), the
-PDF uses the standard Helvetica every reader has (no font embedded, ~3x faster to write);
-otherwise it embeds DejaVu glyph subsets (``pdf.fonttype`` 3, with a Unicode map), so any
-text is kept and ``pdftotext`` extracts it.
+PDF is written directly in the standard Helvetica every reader has (no font embedded; the
+run's PNGs placed as they are: ~20x faster than drawing the pages with matplotlib);
+otherwise matplotlib draws the pages and embeds DejaVu glyph subsets (``pdf.fonttype`` 3,
+with a Unicode map), so any text is kept and ``pdftotext`` extracts it.
 """
 
 from __future__ import annotations
@@ -37,11 +38,69 @@ PDF_METADATA = {"Creator": "gexclust", "CreationDate": None}
 LINE = 1.4
 
 
-class _Flow:
-    """A cursor that places blocks down A4 pages and starts a new page when one is full."""
+class _MatplotlibPages:
+    """Pages drawn as matplotlib figures into a ``PdfPages``: glyphs of any script embedded.
 
-    def __init__(self, pdf, title: str, *, latin1: bool) -> None:
-        self.pdf, self.title, self.fig, self.y, self.page = pdf, title, None, 0.0, 0
+    The same drawing calls as :class:`~gexclust._report._plain_pdf.PlainPages`, in inches
+    from the page's bottom left.
+    """
+
+    def __init__(self, pdf) -> None:
+        self.pdf, self.fig = pdf, None
+
+    def new_page(self) -> None:
+        from matplotlib.figure import Figure as MplFigure
+
+        self.end_page()
+        self.fig = MplFigure(figsize=(PAGE_W, PAGE_H))
+
+    def end_page(self) -> None:
+        if self.fig is not None:
+            self.pdf.savefig(self.fig)
+            self.fig = None
+
+    def text(self, x: float, y: float, text: str, *, size: float, bold: bool, colour: str,
+             ha: str, top: bool, line: float) -> None:
+        del line  # matplotlib spaces lines by its own metrics (LINE, in linespacing's unit)
+        self.fig.text(x / PAGE_W, y / PAGE_H, text, fontsize=size,
+                      fontweight="bold" if bold else "normal", color=colour, ha=ha,
+                      va="top" if top else "baseline", multialignment=ha, linespacing=LINE,
+                      parse_math=False)
+
+    def rule(self, x0: float, x1: float, y: float, *, colour: str, lw: float) -> None:
+        from matplotlib.lines import Line2D
+
+        self.fig.add_artist(Line2D([x0 / PAGE_W, x1 / PAGE_W], [y / PAGE_H, y / PAGE_H],
+                                   color=colour, lw=lw))
+
+    def band(self, x: float, y: float, width: float, height: float, *, colour: str) -> None:
+        from matplotlib.patches import Rectangle
+
+        self.fig.add_artist(Rectangle((x / PAGE_W, y / PAGE_H), width / PAGE_W,
+                                      height / PAGE_H, color=colour, lw=0, zorder=-1))
+
+    def image(self, png: bytes, x: float, y: float, width: float, height: float) -> None:
+        import numpy as np
+        from PIL import Image
+
+        # the stored 8-bit pixels (matplotlib's imread makes floats of them), placed without
+        # resampling: the PDF holds the PNG's own pixels, the reader scales them
+        with Image.open(io.BytesIO(png)) as picture:
+            pixels = np.asarray(picture if picture.mode in ("RGB", "RGBA")
+                                else picture.convert("RGBA"))
+        ax = self.fig.add_axes((x / PAGE_W, y / PAGE_H, width / PAGE_W, height / PAGE_H))
+        ax.imshow(pixels, interpolation="none", aspect="auto")
+        ax.set_axis_off()
+
+
+class _Flow:
+    """A cursor that places blocks down A4 pages and starts a new page when one is full.
+
+    ``y`` is in inches from the top of the page; ``pages`` draws (from the bottom).
+    """
+
+    def __init__(self, pages, title: str, *, latin1: bool) -> None:
+        self.pages, self.title, self.open, self.y, self.page = pages, title, False, 0.0, 0
         # Helvetica (Latin-1 only) has neither a bullet nor an ellipsis glyph
         self.bullet, self.ellipsis = ("-", "...") if latin1 else ("\u2022", "\u2026")
         self.em_per_char = HELVETICA_EM_PER_CHAR if latin1 else EM_PER_CHAR
@@ -51,46 +110,36 @@ class _Flow:
         return max(8, int(width_in * 72 / (size_pt * self.em_per_char)))
 
     def new_page(self) -> None:
-        from matplotlib.figure import Figure as MplFigure
-
-        self.close()
+        self.pages.new_page()
+        self.open = True
         self.page += 1
-        self.fig = MplFigure(figsize=(PAGE_W, PAGE_H))
         self.y = MARGIN
         self.text(PAGE_W - MARGIN, PAGE_H - 0.4, f"{self.title} · page {self.page}", size=7,
                   colour=MUTED, ha="right", absolute=True)
 
     def close(self) -> None:
-        if self.fig is not None:
-            self.pdf.savefig(self.fig)
-            self.fig = None
+        self.pages.end_page()
+        self.open = False
 
     def room(self, height: float) -> None:
         """Start a new page unless ``height`` inches still fit on this one."""
-        if self.fig is None or self.y + height > PAGE_H - MARGIN:
+        if not self.open or self.y + height > PAGE_H - MARGIN:
             self.new_page()
 
     def text(self, x: float, y: float, s: str, *, size: float = BODY_PT, weight="normal",
              colour=INK, ha="left", absolute=False) -> None:
-        """Text with its top at ``y`` inches from the top (or from the bottom if ``absolute``)."""
-        top = y if absolute else PAGE_H - y
-        self.fig.text(x / PAGE_W, top / PAGE_H, s, fontsize=size, fontweight=weight,
-                      color=colour, ha=ha, va="top" if not absolute else "baseline",
-                      multialignment=ha, linespacing=LINE, parse_math=False)
+        """Text with its top at ``y`` inches from the top.
+
+        With ``absolute``, its baseline at ``y`` inches from the bottom.
+        """
+        self.pages.text(x, y if absolute else PAGE_H - y, s, size=size, bold=weight == "bold",
+                        colour=colour, ha=ha, top=not absolute, line=size * LINE)
 
     def rule(self, y: float, colour=RULE, lw=0.6) -> None:
-        from matplotlib.lines import Line2D
-
-        top = 1 - y / PAGE_H
-        self.fig.add_artist(Line2D([MARGIN / PAGE_W, 1 - MARGIN / PAGE_W], [top, top],
-                                   color=colour, lw=lw))
+        self.pages.rule(MARGIN, PAGE_W - MARGIN, PAGE_H - y, colour=colour, lw=lw)
 
     def band(self, y: float, height: float, colour: str, width: float = WIDTH) -> None:
-        from matplotlib.patches import Rectangle
-
-        self.fig.add_artist(Rectangle((MARGIN / PAGE_W, 1 - (y + height) / PAGE_H),
-                                      width / PAGE_W, height / PAGE_H, color=colour, lw=0,
-                                      zorder=-1))
+        self.pages.band(MARGIN, PAGE_H - (y + height), width, height, colour=colour)
 
     def lines(self, lines: list[str], *, size=BODY_PT, weight="normal", colour=INK,
               indent=0.0, gap_after=0.08) -> None:
@@ -108,34 +157,36 @@ class _Flow:
 
 def render_pdf(report: Report) -> bytes:
     """The PDF document of ``report`` as bytes."""
-    import logging
+    if _all_latin1(report):  # Helvetica has every glyph: the PDF is written directly
+        from ._plain_pdf import PlainPages
 
+        pages = PlainPages(PAGE_W, PAGE_H, title=report.title, creator=PDF_METADATA["Creator"])
+        _draw(_Flow(pages, report.title, latin1=True), report)
+        return pages.document()
+    return _render_with_matplotlib(report)
+
+
+def _render_with_matplotlib(report: Report) -> bytes:
+    """The PDF of a report with text beyond Latin-1: DejaVu glyphs embedded by matplotlib."""
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
 
-    latin1 = _all_latin1(report)
-    rc = {"text.hinting": "no_hinting", "pdf.fonttype": FONTTYPE}
-    rc.update({"pdf.use14corefonts": True, "font.family": "sans-serif",
-               "font.sans-serif": ["Helvetica"]} if latin1 else {"font.family": "DejaVu Sans"})
+    rc = {"text.hinting": "no_hinting", "pdf.fonttype": FONTTYPE, "font.family": "DejaVu Sans"}
     buffer = io.BytesIO()
-    font_log = logging.getLogger("matplotlib.font_manager")
-    level = font_log.level
-    font_log.setLevel(logging.ERROR)  # Helvetica is the PDF's own font, not a file: no warning
-    try:
-        with matplotlib.rc_context(rc), warnings.catch_warnings():
-            # labels in scripts DejaVu lacks are drawn as boxes (and kept as text): not an error
-            warnings.filterwarnings("ignore", message="Glyph .* missing from",
-                                    category=UserWarning)
-            with PdfPages(buffer, metadata=PDF_METADATA | {"Title": report.title}) as pdf:
-                flow = _Flow(pdf, report.title, latin1=latin1)
-                flow.new_page()
-                _cover(flow, report)
-                for section in report.sections:
-                    _section(flow, section)
-                flow.close()
-    finally:
-        font_log.setLevel(level)
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        # labels in scripts DejaVu lacks are drawn as boxes (and kept as text): not an error
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        with PdfPages(buffer, metadata=PDF_METADATA | {"Title": report.title}) as pdf:
+            _draw(_Flow(_MatplotlibPages(pdf), report.title, latin1=False), report)
     return buffer.getvalue()
+
+
+def _draw(flow: _Flow, report: Report) -> None:
+    flow.new_page()
+    _cover(flow, report)
+    for section in report.sections:
+        _section(flow, section)
+    flow.close()
 
 
 def _all_latin1(report: Report) -> bool:
@@ -152,8 +203,10 @@ def _all_latin1(report: Report) -> bool:
                 texts += [block.caption, *block.columns, *(c for row in block.rows for c in row)]
             elif isinstance(block, Figure):
                 texts.append(block.caption)
-    try:
-        "".join(texts).encode("latin-1")
+    text = "".join(texts)
+    try:  # Latin-1 as WinAnsiEncoding (cp1252) draws it: no C1 control characters
+        text.encode("latin-1")
+        text.encode("cp1252")
     except UnicodeEncodeError:
         return False
     return True
@@ -265,14 +318,10 @@ def _table(flow: _Flow, table: Table) -> None:
 
 
 def _figure(flow: _Flow, figure: Figure) -> None:
-    import numpy as np
     from PIL import Image
 
-    # the stored 8-bit pixels (matplotlib's imread makes floats of them), placed without
-    # resampling: the PDF holds the PNG's own pixels, the reader scales them
-    with Image.open(io.BytesIO(figure.png)) as png:
-        image = np.asarray(png if png.mode in ("RGB", "RGBA") else png.convert("RGBA"))
-    height_px, width_px = image.shape[:2]
+    with Image.open(io.BytesIO(figure.png)) as png:  # reads the header only
+        width_px, height_px = png.size
     caption = textwrap.wrap(figure.caption, flow.chars(WIDTH, 8))
     caption_h = len(caption) * 8 * LINE / 72 + 0.1
     width = min(WIDTH, width_px / 100)  # the figures are drawn at 120 dpi: a little larger
@@ -282,9 +331,6 @@ def _figure(flow: _Flow, figure: Figure) -> None:
         width, height = width * most / height, most
     flow.room(height + caption_h)
     left = MARGIN + (WIDTH - width) / 2
-    ax = flow.fig.add_axes((left / PAGE_W, 1 - (flow.y + height) / PAGE_H, width / PAGE_W,
-                            height / PAGE_H))
-    ax.imshow(image, interpolation="none", aspect="auto")
-    ax.set_axis_off()
+    flow.pages.image(figure.png, left, PAGE_H - (flow.y + height), width, height)
     flow.y += height + 0.06
     flow.lines(caption, size=8, colour=MUTED, gap_after=0.15)
