@@ -40,9 +40,11 @@ def whole_numbers(name: str, values: Iterable, *, caller: str, what: str = "") -
     (``'2-5'``) would be read character by character: both are refused as a whole.
     """
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        one = values if isinstance(values, Integral) and not isinstance(values, bool) else 5
+        # the number given, as a list, when it is a k at all ([1] would be refused next)
+        one = (max(int(values), 2) if isinstance(values, Integral)
+               and not isinstance(values, bool) else 5)
         msg = (f"{caller}: {name} must be a list or range of whole numbers{what} (e.g. "
-               f"range(2, {max(one, 2) + 1}), or [{one}] for one k), got {values!r}")
+               f"range(2, {one + 1}), or [{one}] for one k), got {values!r}")
         raise ValueError(msg)
     values = list(values)
     for value in values:

@@ -459,6 +459,10 @@ OUT_OF_RANGE = {
     "tl.choose_k k_range=5": (lambda a: gx.tl.choose_k(a, k_range=5),
                               "tl.choose_k: k_range must be a list or range of whole numbers of "
                               "clusters (e.g. range(2, 6), or [5] for one k), got 5"),
+    # and k_range=1 was told "or [1] for one k", which is refused in turn (k of at least 2)
+    "tl.consensus k_range=1": (lambda a: gx.tl.consensus(a, k_range=1),
+                               "tl.consensus: k_range must be a list or range of whole numbers "
+                               "of clusters (e.g. range(2, 3), or [2] for one k), got 1"),
     "tl.consensus k_range='2-5'": (lambda a: gx.tl.consensus(a, k_range="2-5"),
                                    "tl.consensus: k_range must be a list or range of whole "
                                    "numbers of clusters (e.g. range(2, 6), or [5] for one k), "

@@ -721,6 +721,24 @@ def test_a_gene_symbols_column_that_is_not_there_is_named(clustered, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_a_gene_symbols_typo_is_refused_before_the_groups_are_tested(clustered):
+    # before (since the merge that moved the check into Ranked.table): every group was
+    # tested against the rest first, and with one group the typo went unsaid behind
+    # "'one' needs at least 2 groups with samples to rank markers"
+    adata = clustered.copy()
+    adata.var["symbols"] = [f"S{j}" for j in range(adata.n_vars)]
+    adata.obs["one"] = "a"
+    says = r"gene_symbols='symbol' is not a column of \.var; available: \['symbols'\]"
+    for name, call in (
+        ("tl.markers", lambda: gx.tl.markers(adata, groupby="one", gene_symbols="symbol",
+                                             inplace=False)),
+        ("pl.markers", lambda: gx.pl.markers(adata, groupby="one", gene_symbols="symbol",
+                                             show=False)),
+    ):
+        with pytest.raises(KeyError, match=rf"{name}: {says}"):
+            call()
+
+
 def test_markers_of_a_raw_set_after_scaling_are_said_to_be_z_scores(caplog):
     # before: adata.raw = adata after sc.pp.scale (raw holding z-scores, a known slip) was
     # read as sc.pp.log1p values: every fold change was NaN with numpy's "RuntimeWarning:

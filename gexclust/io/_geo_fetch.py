@@ -188,7 +188,9 @@ def check_gzip_file(kind: str, accession: str | None = None) -> callable:
             check_owner(head, accession)
             tail = head
             while chunk := stream.read():
-                tail = tail[-len(MATRIX_END):] + chunk
+                # the end of the text before its trailing blanks: a last piece of blanks
+                # alone (a CRLF's '\n', a newline of its own) must not cut the marker
+                tail = (tail[-TAIL_KEPT:] + chunk).rstrip()
         if kind == "matrix" and not tail.rstrip().endswith(MATRIX_END):
             # whole gzip of a cut text (a server compressing on the fly) was cached as
             # verified: each run then said 'download it again', which gexclust never did
@@ -201,6 +203,8 @@ def check_gzip_file(kind: str, accession: str | None = None) -> callable:
 
 
 MATRIX_END = b"!series_matrix_table_end"
+#: Bytes of the text kept while it is read, for the check of its end and the error's quote.
+TAIL_KEPT = 64
 
 
 def check_text_file(start: bytes, accession: str | None = None) -> callable:

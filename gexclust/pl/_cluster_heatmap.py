@@ -164,7 +164,7 @@ def cluster_heatmap_spec(
     if ranked is None:
         # markers ranked as tl.markers ranks them, from the values the heatmap averages
         ranked = ranked_markers(adata, groupby=groupby, layer=layer, use_raw=use_raw,
-                                caller="pl.cluster_heatmap")
+                                caller="pl.cluster_heatmap", gene_symbols=gene_symbols)
     values, column, codes = ranked.values, ranked.groups, ranked.codes
     X = values.X
     genes_of = adata.raw if values.source == ".raw" else adata  # whose genes X has

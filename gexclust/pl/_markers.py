@@ -111,7 +111,7 @@ def markers(
 
     check_n_genes(n_genes, caller="pl.markers")
     ranked = ranked_markers(adata, groupby=groupby, layer=layer, use_raw=use_raw,
-                            caller="pl.markers")
+                            caller="pl.markers", gene_symbols=gene_symbols)
     fig = markers_figure(adata, ranked, groupby=groupby, n_genes=n_genes, layer=layer,
                          gene_symbols=gene_symbols, cmap=cmap, vmax=vmax, figsize=figsize,
                          show=show)

@@ -152,7 +152,7 @@ def markers(
         refuse_tree_key(adata, key_added, caller="tl.markers")
     check_n_genes(n_genes, caller="tl.markers")
     ranked = ranked_markers(adata, groupby=groupby, layer=layer, use_raw=use_raw,
-                            caller="tl.markers")
+                            caller="tl.markers", gene_symbols=gene_symbols)
     if ranked.n_ranked < 2:  # one group (or none) has samples: there is no rest to rank it against
         msg = (f"tl.markers: {groupby!r} needs at least 2 groups with samples to rank markers "
                "(each group against the rest); it has "
@@ -240,12 +240,19 @@ def check_n_genes(n_genes, *, caller: str) -> None:
 
 
 def ranked_markers(adata: AnnData, *, groupby: str, layer: str | None, use_raw: bool | None,
-                   caller: str) -> Ranked:
-    """Each group of ``groupby`` against the rest, as :func:`markers` tests them."""
+                   caller: str, gene_symbols: str | None = None) -> Ranked:
+    """Each group of ``groupby`` against the rest, as :func:`markers` tests them.
+
+    ``gene_symbols``, the column the caller's table will read, is checked before the
+    testing: a typo is refused at once, not after every group was tested (or after another
+    refusal, such as one group only).
+    """
     if groupby not in adata.obs:
         raise KeyError(no_groupby_column(adata, groupby, caller=caller))
     check_labels(adata.obs[groupby], key=groupby, caller=caller)
     values = marker_values(adata, layer=layer, use_raw=use_raw, caller=caller)
+    check_gene_symbols(values.var, gene_symbols, caller=caller,
+                       where=".raw.var" if values.source == ".raw" else ".var")
     groups = as_categorical(adata.obs[groupby])
     codes = label_codes(adata.obs[groupby])  # NaN and blank ('') labels: -1, left out
     stats_of = [

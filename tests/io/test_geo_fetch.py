@@ -135,6 +135,21 @@ def test_a_whole_gzip_of_a_cut_series_matrix_never_enters_the_cache(server, geo_
     assert gx.io.read_geo("GSE9476", annotate=False).n_obs == 64
 
 
+def test_a_complete_matrix_whose_last_piece_is_blank_is_not_called_cut(geo_root, tmp_path):
+    # before: the check kept the 24 bytes before each decompressed piece; a last piece of
+    # blanks alone (here a gzip member of its own, as when a newline is appended with
+    # cat) left 'series_matrix_table_end' without its '!', and a file read_series_matrix
+    # reads was refused by fetch as "the file was cut short"
+    from gexclust.io._geo_fetch import check_gzip_file
+
+    text = gzip.decompress((geo_root / MATRIX_REL).read_bytes())
+    assert text.endswith(b"!series_matrix_table_end\n")
+    path = tmp_path / "GSE9476_series_matrix.txt.gz"
+    path.write_bytes(gzip.compress(text) + gzip.compress(b"\n"))
+    check_gzip_file("matrix", "GSE9476")(path)  # no error
+    assert gx.io.read_series_matrix(path, annotate=False).n_obs == 64
+
+
 def test_broken_cached_file_is_fetched_again(server, tmp_path):
     gx.io.read_geo("GSE9476", annotate=False)
     cached = tmp_path / "cache" / MATRIX_REL
