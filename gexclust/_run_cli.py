@@ -103,6 +103,7 @@ def check_run_options(args) -> None:
             check_text_name(path, option)
     if args.input is not None and ACCESSION.fullmatch(args.input):
         check_cache(args.cache_dir)
+        _refuse_cache_in_outdir(args.cache_dir, args.outdir)
     if args.annotations is not None:  # a wrong path shows now, not after a long read
         from ._files import check_readable
 
@@ -127,6 +128,23 @@ def check_cache(cache_dir) -> None:
     option, folder = cache_setting(cache_dir, option=CACHE_OPTION)
     check_text_name(folder, option)
     cache_root(cache_dir, option=CACHE_OPTION)
+
+
+def _refuse_cache_in_outdir(cache_dir, outdir) -> None:
+    """Refuse a GEO cache folder in (or equal to) OUTDIR, before anything is written.
+
+    OUTDIR may hold only the run's outputs: a cache filled there would pass for the user's
+    files, and every later ``--force`` run into OUTDIR would be refused for it. Ignoring it
+    instead would tie OUTDIR's rules to the cache; putting it elsewhere is the plain answer.
+    """
+    from .io._geo_fetch import cache_setting
+
+    setting, folder = cache_setting(cache_dir, option=CACHE_OPTION)
+    if folder.resolve().is_relative_to(Path(outdir).resolve()):
+        msg = (f"{setting} {folder} is inside -o {outdir}, which may hold only the run's "
+               "outputs (a later run with --force would refuse the cache as not its own); "
+               "put the cache elsewhere")
+        raise ValueError(msg)
 
 
 def check_n_clusters(n_clusters: int | str | None, n_samples: int | None, *,

@@ -364,3 +364,32 @@ def test_a_broken_link_as_the_folder_says_how_it_is_broken(tmp_path):
                               "followed (Too many levels of symbolic links); give a folder for "
                               "the outputs")
     assert listing(tmp_path) == {"gone", "loop"}
+
+
+def test_a_cache_folder_inside_outdir_is_refused_up_front(cli, tmp_path, monkeypatch):
+    """Before: ``run GSE9476 -o out --cache-dir out/cache`` wrote its outputs beside the
+    cache, and every later ``--force`` run into ``out`` was refused ('holds files gexclust
+    did not write (cache/)'): the cache is the user's to keep, not an output to replace."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GEXCLUST_CACHE_DIR", raising=False)
+    for cache in ("out/cache", "out", "out/../out/geo"):
+        proc = cli("run", "GSE9476", "-o", "out", "--cache-dir", cache, "--offline",
+                   check=False)
+        assert proc.returncode == 1
+        assert proc.stderr.strip().splitlines() == [
+            f"gexclust: error: --cache-dir {cache} is inside -o out, which may hold only the "
+            "run's outputs (a later run with --force would refuse the cache as not its own); "
+            "put the cache elsewhere"]
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "out" / "geo"))
+    proc = cli("run", "GSE9476", "-o", "out", "--offline", check=False)
+    assert proc.stderr.strip() == (
+        f"gexclust: error: $GEXCLUST_CACHE_DIR {tmp_path}/out/geo is inside -o out, which may "
+        "hold only the run's outputs (a later run with --force would refuse the cache as not "
+        "its own); put the cache elsewhere")
+    assert not (tmp_path / "out").exists()
+    # a cache beside OUTDIR, or one whose name merely starts as OUTDIR's, is not refused for it
+    for cache in ("cache", "outer"):
+        proc = cli("run", "GSE9476", "-o", "out", "--cache-dir", cache, "--offline",
+                   check=False)
+        assert "is inside -o" not in proc.stderr
+        assert "not in the cache" in proc.stderr

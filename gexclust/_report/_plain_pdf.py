@@ -45,6 +45,19 @@ def _literal(data: bytes) -> bytes:
     return bytes(out + b")")
 
 
+def _text_string(text: str) -> bytes:
+    """``text`` as a PDF text string, for the document's /Info.
+
+    Readers decode text strings as PDFDocEncoding, which differs from the pages' cp1252
+    (no-break space, soft hyphen, 0x80-0x9F, and control bytes 0x18-0x1F): printable ASCII is
+    the same in both, anything else is written as UTF-16BE with its byte-order mark, which
+    holds every character.
+    """
+    if text.isascii() and text.isprintable():
+        return _literal(text.encode("ascii"))
+    return b"<%s>" % ("\ufeff" + text).encode("utf-16-be").hex().upper().encode()
+
+
 def _rgb(colour: str) -> bytes:
     """``'#rrggbb'`` as the three PDF colour components."""
     value = colour.lstrip("#")
@@ -162,7 +175,7 @@ class PlainPages:
         self.objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
         self.objects[1] = (b"<< /Type /Pages /Kids [%s] /Count %d >>"
                            % (b" ".join(b"%d 0 R" % k for k in self.kids), len(self.kids)))
-        info = self._add(b"<< %s >>" % b" ".join(b"/%s %s" % (key.encode(), _literal(_encode(v)))
+        info = self._add(b"<< %s >>" % b" ".join(b"/%s %s" % (key.encode(), _text_string(v))
                                                  for key, v in self.info.items()))
         out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         offsets = []

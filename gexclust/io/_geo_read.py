@@ -112,7 +112,7 @@ def read_soft(
                 annotations[record.accession] = err
             record.body = b""
 
-    records = parse_soft(path, on_table=reduce_platform)
+    records = parse_soft(path, reader="gexclust.io.read_soft reads", on_table=reduce_platform)
     kinds = {r.kind for r in records}
     if "DATASET" in kinds:  # a dataset (GDS) is of one platform: a choice must match it
         adata = _gds(records, path, type_from=type_from, missing=missing)
@@ -395,7 +395,8 @@ def read_series_matrix(
             raise InputError(msg)
         _refuse_text_after_table(scanner, path, first_line - 1)
     frame = _matrix_table(block, path, first_line)
-    check_counts(path, _matrix_counts(sample_meta, len(frame)))
+    check_counts(path, _matrix_counts(sample_meta, len(frame)),
+                 reader="gexclust.io.read_series_matrix reads")
     n_samples = frame.shape[1]
     obs = _matrix_obs(sample_meta, list(frame.columns), path)
     accession = meta.get("Series_geo_accession", [""])[0]

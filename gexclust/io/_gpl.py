@@ -65,7 +65,7 @@ def read_gpl(path: str | os.PathLike, *, platform: str | None = None) -> pd.Data
     DataFrame indexed by probe id (the values of the table's ``ID`` column; the index has no
     name), all values strings.
     """
-    every = parse_soft(path)
+    every = parse_soft(path, reader="gexclust.io.read_gpl reads")
     records = [r for r in every if r.kind in ("PLATFORM", "ANNOTATION")]
     if not records:
         first = next((r for r in every if r.kind != "DATABASE"), every[0])

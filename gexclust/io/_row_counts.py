@@ -47,13 +47,13 @@ def declared_rows(values: list[str] | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def check_counts(path, counts: list[Count], *,
-                 reader: str = "gexclust.io.read_soft/read_series_matrix read") -> None:
+def check_counts(path, counts: list[Count], *, reader: str) -> None:
     """One warning a file for the tables shorter than declared (or refusal, under ``run``).
 
     A table longer than declared is told apart: nothing was lost, but rows were added after
     GEO wrote the file (tables pasted together) or the count was not updated. ``reader`` is
-    what the refusal says reads the file with a warning instead.
+    what the refusal says reads the file with a warning instead: the public reader of this
+    file (``'gexclust.io.read_gpl reads'``), not one of another kind of file.
     """
     short = [c for c in counts if c.read < c.declared]
     long = [c for c in counts if c.read > c.declared]

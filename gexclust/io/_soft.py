@@ -169,12 +169,14 @@ def _pandas_tsv(body: bytes, header, dtype, usecols, errors: str) -> pd.DataFram
     )
 
 
-def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
+def parse_soft(path: str | os.PathLike, *, reader: str, on_table=None) -> list[SoftRecord]:
     """Parse every record of a SOFT file into :class:`SoftRecord` objects (tables left raw).
 
     ``on_table(record)``, if given, is called as soon as a record's table has been read, so a
     caller can reduce a large table (e.g. a platform's Gene Ontology columns) before the next
     tables arrive: peak memory is then the largest table, not the sum of them all.
+    ``reader`` is the public reader parsing the file (``'gexclust.io.read_gpl reads'``), which a
+    refusal of a short table names (:func:`~gexclust.io._row_counts.check_counts`).
 
     Real downloads are accepted as they come: CRLF line ends, a byte-order mark, whitespace
     around markers and values, blank lines, a ``^KIND = accession`` line written twice (GEO
@@ -248,7 +250,7 @@ def parse_soft(path: str | os.PathLike, *, on_table=None) -> list[SoftRecord]:
     # wrapped onto a second line: refusing them would stop a read of real data over free text
     warn_left_out(path, strays, "not a SOFT line (a value wrapped onto a new line, or a "
                   "damaged copy?)")
-    check_counts(path, table_counts(records))
+    check_counts(path, table_counts(records), reader=reader)
     return records
 
 

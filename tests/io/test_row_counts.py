@@ -18,6 +18,7 @@ import gexclust as gx
 from gexclust._errors import InputError
 from gexclust.io._row_counts import refuse_short_tables
 from tests.conftest import shared_file
+from tests.io.conftest import ANNOT
 
 SAID = "where its header declares"
 
@@ -207,3 +208,56 @@ def test_from_geoparse_of_whole_files_does_not_warn(caplog):
         assert {gpl: a.shape for gpl, a in family.items()} == {"GPL96": (17, 22283),
                                                                "GPL97": (17, 22645)}
     assert row_count_warnings(caplog) == []
+
+
+# The refusal names the reader of the file refused. Before, every file read through a SOFT
+# parser or a series matrix was said to be read by 'gexclust.io.read_soft/read_series_matrix',
+# a GPL read by read_gpl too: 'read_soft' of a platform file is refused ('holds no platform').
+
+def trimmed_platform(keep: int) -> bytes:
+    """GPL96.txt with its platform table kept to its first ``keep`` rows, markers kept."""
+    data = text_of("GPL96.txt.gz")
+    begin = data.index(b"\n", data.index(b"!platform_table_begin")) + 1
+    end = data.index(b"!platform_table_end", begin)
+    rows = data[begin:end].splitlines(keepends=True)
+    return data[:begin] + b"".join(rows[: keep + 1]) + data[end:]
+
+
+def refused_by(read, path) -> str:
+    with refuse_short_tables(), pytest.raises(InputError) as info:
+        read(path)
+    return str(info.value)
+
+
+def test_the_refusal_names_the_reader_of_the_file(tmp_path):
+    gpl = tmp_path / "GPL96.txt"
+    gpl.write_bytes(trimmed_platform(100))
+    assert refused_by(gx.io.read_gpl, gpl) == (
+        f"{gpl}: PLATFORM GPL96 has 100 data rows where its header declares 22283 "
+        "(!Platform_data_row_count): the table was trimmed, or the file cut short; refused, as "
+        "a matrix of fewer probes changes the clustering: download the file again "
+        "(gexclust.io.read_gpl reads it with a warning)")
+    gsm = tmp_path / "GSM11805.txt"
+    gsm.write_bytes(trimmed(text_of("GSM11805.txt.gz"), b"GSM11805", 1000))
+    assert refused_by(gx.io.read_soft, gsm).endswith(
+        "(gexclust.io.read_soft reads it with a warning)")
+    data = text_of("peers/epimedtools/GSE26471_series_matrix.txt.gz")
+    begin, end = data.index(b"!series_matrix_table_begin"), data.index(b"!series_matrix_table_end")
+    matrix = tmp_path / "GSE26471_series_matrix.txt"
+    matrix.write_bytes(data[:begin] + b"".join(data[begin:end].splitlines(True)[:502])
+                       + data[end:])
+    assert refused_by(gx.io.read_series_matrix, matrix).endswith(
+        "(gexclust.io.read_series_matrix reads it with a warning)")
+
+
+def test_run_names_read_gpl_for_a_short_platform_it_downloaded(server, cli, tmp_path):
+    # GEO serving GSE9476's platform annotation cut to 100 of GPL96's 22,283 rows: gexclust run
+    # reads it with read_gpl, and said read_soft/read_series_matrix would read it
+    server.state["body"][ANNOT] = gzip.compress(trimmed_platform(100))
+    out = tmp_path / "out"
+    proc = cli("run", "GSE9476", "-o", out, check=False)
+    assert proc.returncode == 1
+    assert "PLATFORM GPL96 has 100 data rows where its header declares 22283" in proc.stderr
+    assert proc.stderr.rstrip().endswith("(gexclust.io.read_gpl reads it with a warning)")
+    assert "read_soft" not in proc.stderr
+    assert not out.exists()

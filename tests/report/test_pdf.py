@@ -108,3 +108,19 @@ def test_figures_keep_their_pixels_and_transparency_only_when_there_is_some():
     assert b"/DeviceGray" in mask[0]
     assert mask[1] == bytes([100]) * 600
     assert b"/SMask" in colours[0]
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (poppler-utils) absent")
+def test_the_title_in_the_documents_info_keeps_every_character(tmp_path):
+    """Before: /Title was written as cp1252 bytes, which readers take as PDFDocEncoding:
+    a no-break space showed as '€', a soft hyphen as '�', 'é' only by luck."""
+    title = "AML\u00a0vs\u00a0ALL: Ménétrier « naïve » co\u00adexpression"
+    made = Report(title=title, subtitle="s", sections=[Section(key="s", title="S", blocks=[])])
+    path = tmp_path / "r.pdf"
+    path.write_bytes(render_pdf(made))
+    info = subprocess.run(["pdfinfo", "-enc", "UTF-8", str(path)], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    assert fields["Title"].strip() == title
+    assert fields["Creator"].strip() == "gexclust"
+    assert fields["Producer"].strip() == "gexclust"
