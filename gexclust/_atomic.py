@@ -151,19 +151,22 @@ def leftover_temporaries(target: str | os.PathLike) -> list[Path]:
 @contextlib.contextmanager
 def atomic_open(target: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[IO]:
     """Open a temporary file for writing that replaces ``target`` only once fully written."""
-    with atomic_path(target) as tmp, open(tmp, mode, **kwargs) as fh:
+    with atomic_path(target) as tmp, synced_open(tmp, mode, **kwargs) as fh:
         yield fh
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 @contextlib.contextmanager
-def synced_text(path: str | os.PathLike) -> Iterator[IO[str]]:
-    """``path`` (a temporary of :func:`atomic_paths`) opened for UTF-8 text, synced when done."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+def synced_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[IO]:
+    """``open(path, mode, **kwargs)``, its data flushed to the disk once the block succeeds."""
+    with open(path, mode, **kwargs) as fh:
         yield fh
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def synced_text(path: str | os.PathLike) -> contextlib.AbstractContextManager[IO[str]]:
+    """``path`` (a temporary of :func:`atomic_paths`) opened for UTF-8 text, synced when done."""
+    return synced_open(path, "w", encoding="utf-8", newline="")
 
 
 @contextlib.contextmanager
