@@ -539,14 +539,15 @@ def freeze_libraries() -> None:
     Frozen (``gc.freeze``), they are skipped; what the run makes from here on, the figures'
     garbage included, is collected as before. What is frozen besides the libraries is the
     run's AnnData, alive until the end anyway, and the few dozen unreachable objects left
-    since the last collection. Only in the console script's own process (see
-    :func:`gexclust.cli.own_process`).
+    since the last collection. Only in the console script's own process, which ends with
+    the command (:func:`gexclust._stop.installed`): main() called from Python, in a notebook
+    or a test, leaves the collector of its process as it found it.
     """
     import gc
 
-    from .cli import own_process
+    from ._stop import installed
 
-    if not own_process():
+    if not installed():
         return
     gc.freeze()  # first: importing matplotlib starts a full collection of its own
     import matplotlib.figure  # noqa: F401  (imported for the figures: frozen with the rest)

@@ -387,17 +387,6 @@ class Progress:
             print(f"[{self.step}/{self.n_steps} {elapsed:5.1f}s] {text}", file=sys.stderr)
 
 
-def own_process() -> bool:
-    """Whether the command runs in a process of its own that ends with it (the console script).
-
-    Only then may it freeze what it holds (``gc.freeze``): main() called from Python, in a
-    notebook or a test, leaves the collector of its process as it found it.
-    """
-    from . import _stop
-
-    return _stop.installed()
-
-
 def console_main() -> None:
     """Entry point of the console script: SIGINT and SIGTERM stop the run cleanly."""
     from . import _stop
