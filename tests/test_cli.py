@@ -899,15 +899,17 @@ def test_run_draws_in_its_own_process(tmp_path, small_csv, monkeypatch):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    import gc
+
+    # Python 3.12 starts with objects of its own frozen (375 in 3.12.1; none in 3.11, 3.13)
+    frozen_before = gc.get_freeze_count()
     assert main(["run", str(small_csv), "-o", str(tmp_path / "out"), "--quiet",
                  "--n-clusters", "3"]) == 0
     assert (tmp_path / "out" / "clustermap.png").exists()
     assert not list(scratch.iterdir())
-    import gc
-
     # one plain run path: the collector is left as the run found it (no tuning, no freeze)
     assert gc.isenabled()
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == frozen_before
 
 
 def test_the_command_skips_the_collections_of_its_shutdown(tmp_path, small_csv):
@@ -918,9 +920,11 @@ def test_the_command_skips_the_collections_of_its_shutdown(tmp_path, small_csv):
     that goes on is left as it was (test_run_draws_in_its_own_process).
     """
     out = tmp_path / "out"
+    # against the count at start: Python 3.12 starts with objects of its own frozen
     code = ("import atexit, gc, sys\n"
+            "before = gc.get_freeze_count()\n"
             "from gexclust.cli import console_main\n"
-            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > before))\n"
             f"sys.argv = ['gexclust', 'run', {str(small_csv)!r}, '-o', {str(out)!r}, "
             "'--quiet', '--n-clusters', '3']\n"
             "console_main()\n")
