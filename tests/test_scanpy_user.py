@@ -791,3 +791,21 @@ def test_key_added_never_replaces_what_another_step_stored(clustered, name, call
     call(adata, "other")
     call(adata, "other")
     assert "other" in adata.uns
+
+
+def test_hclust_keeps_scanpys_dendrogram():
+    # scanpy's sc.tl.dendrogram tree has a 'linkage' too (of the groups, not the samples):
+    # taken for a tree of tl.hclust, tl.hclust(key_added='dendrogram_cluster') replaced it,
+    # and sc.pl.dotplot(..., dendrogram=True) then failed: "The given dendrogram key
+    # ('dendrogram_cluster') does not contain valid dendrogram information."
+    sc = pytest.importorskip("scanpy")
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=30)
+    adata.obs["cluster"] = adata.obs["type"]
+    sc.tl.dendrogram(adata, groupby="cluster", use_rep="X")
+    with pytest.raises(ValueError, match=r"^tl\.hclust: \.uns\['dendrogram_cluster'\] holds "
+                                         r"another result .* choose another key_added"):
+        gx.tl.hclust(adata, key_added="dendrogram_cluster")
+    assert "categories_ordered" in adata.uns["dendrogram_cluster"]
+    gx.tl.hclust(adata, key_added="tree")
+    gx.tl.hclust(adata, key_added="tree")  # its own tree is replaced, as before
+    assert adata.uns["tree"]["linkage"].shape == (17, 4)

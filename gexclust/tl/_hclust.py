@@ -109,7 +109,7 @@ def hclust(
     """
     check_choice("axis", axis, ("obs", "var"))
     check_method_metric(method, metric)
-    refuse_other_result(adata, key_added, own="linkage", caller="tl.hclust")
+    refuse_other_result(adata, key_added, own="leaves", caller="tl.hclust")
     items = "observations" if axis == "obs" else "genes"
     # refuse what cannot fit before any copy is made
     check_memory(adata.n_obs if axis == "obs" else adata.n_vars, method, metric, what=items)
