@@ -758,3 +758,54 @@ def test_markers_of_a_raw_set_after_scaling_are_said_to_be_z_scores(caplog):
     fig = gx.pl.markers(adata, n_genes=2, show=False)
     assert np.isfinite(fig.axes[1].collections[0].get_array()).all()  # every dot coloured
     assert fig.axes[2].get_ylabel() == "difference in SD"
+
+
+@pytest.mark.parametrize(("name", "call"), [
+    ("tl.markers", lambda a, key: gx.tl.markers(a, n_genes=2, key_added=key)),
+    ("tl.choose_k", lambda a, key: gx.tl.choose_k(a, k_range=range(2, 4), n_rotations=19,
+                                                  key_added=key)),
+    ("tl.compare", lambda a, key: gx.tl.compare(a, reference="type", clusters="cluster",
+                                                key_added=key)),
+    ("tl.hclust", lambda a, key: gx.tl.hclust(a, key_added=key)),
+])
+def test_key_added_never_replaces_what_another_step_stored(clustered, name, call):
+    # before: tl.markers(adata, key_added='cluster') replaced tl.cut's record in
+    # .uns['cluster'] without a word (pl.dendrogram lost its cut line: 1 line drawn, then 0),
+    # and the next tl.cut replaced the markers table the same way; key_added='cluster_colors'
+    # gave "holds 9 colour(s) for the 3 categories of 'cluster'" and new colours
+    adata = clustered.copy()
+    adata.uns["pca"] = {"variance_ratio": np.array([0.5, 0.2])}  # as sc.pp.pca stores it
+    record, colours = dict(adata.uns["cluster"]), list(adata.uns["cluster_colors"])
+    for key, what in (("cluster", r"the record of the \.obs column 'cluster' \(tl\.cut's"),
+                      ("cluster_colors", r"the colours of 'cluster'"),
+                      ("pca", r"another result"),
+                      ("markers" if name != "tl.markers" else "choose_k", r"another result")):
+        with pytest.raises(ValueError, match=rf"^{name}: \.uns\['{key}'\] holds {what}.*, "
+                                             rf"which key_added='{key}' would overwrite"):
+            call(adata, key)
+    assert adata.uns["cluster"]["threshold"] == record["threshold"]
+    assert list(adata.uns["cluster_colors"]) == colours
+    assert list(adata.uns["pca"]["variance_ratio"]) == [0.5, 0.2]
+    assert len(gx.pl.dendrogram(adata, show=False).lines) == 1  # the cut line
+    adata.obs["other"] = "x"  # a column without a record is no obstacle, nor a rerun
+    call(adata, "other")
+    call(adata, "other")
+    assert "other" in adata.uns
+
+
+def test_hclust_keeps_scanpys_dendrogram():
+    # scanpy's sc.tl.dendrogram tree has a 'linkage' too (of the groups, not the samples):
+    # taken for a tree of tl.hclust, tl.hclust(key_added='dendrogram_cluster') replaced it,
+    # and sc.pl.dotplot(..., dendrogram=True) then failed: "The given dendrogram key
+    # ('dendrogram_cluster') does not contain valid dendrogram information."
+    sc = pytest.importorskip("scanpy")
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=30)
+    adata.obs["cluster"] = adata.obs["type"]
+    sc.tl.dendrogram(adata, groupby="cluster", use_rep="X")
+    with pytest.raises(ValueError, match=r"^tl\.hclust: \.uns\['dendrogram_cluster'\] holds "
+                                         r"another result .* choose another key_added"):
+        gx.tl.hclust(adata, key_added="dendrogram_cluster")
+    assert "categories_ordered" in adata.uns["dendrogram_cluster"]
+    gx.tl.hclust(adata, key_added="tree")
+    gx.tl.hclust(adata, key_added="tree")  # its own tree is replaced, as before
+    assert adata.uns["tree"]["linkage"].shape == (17, 4)

@@ -21,7 +21,7 @@ from ._distances import BLAS_METRICS, blocked_pdist, undefined_rows
 from ._flat_cuts import tree_cuts
 from ._hclust import pairwise_distances
 from ._parallel import progress_bar
-from ._tree_access import refuse_tree_key, tree_id
+from ._tree_access import refuse_other_result, refuse_tree_key, tree_id
 from ._tree_data import tree_and_data
 
 CRITERIA = ("silhouette", "calinski_harabasz", "gap")
@@ -158,7 +158,9 @@ def choose_k(
     random_state
         Seed of the references, rotations (and sample); the same seed gives the same numbers.
     key_added
-        Key in ``.uns`` for the result.
+        Key in ``.uns`` for the result. A key holding anything but an earlier
+        result of this function (a column's record or colours, another tool's result) is
+        refused.
     inplace
         Store the result in ``.uns[key_added]`` (and return ``None``); otherwise return it.
     progress
@@ -215,6 +217,7 @@ def choose_k(
         raise ValueError(msg)
     if inplace:
         refuse_tree_key(adata, key_added, caller="tl.choose_k")
+        refuse_other_result(adata, key_added, own="scores", caller="tl.choose_k")
     # the data the tree was built on (same features, or refused), row i = leaf i of the tree
     _, tree, data = tree_and_data(adata, key=key, caller="tl.choose_k")
     names = adata.obs_names if tree.axis == "obs" else adata.var_names

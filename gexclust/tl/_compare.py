@@ -11,7 +11,7 @@ from .._labels import check_labels, has_label, no_classes
 from .._logging import logger
 from .._palette import as_categorical
 from .._utils import view_to_actual
-from ._tree_access import refuse_tree_key
+from ._tree_access import refuse_other_result, refuse_tree_key
 
 
 @named("tl.compare")
@@ -40,7 +40,9 @@ def compare(
     clusters
         ``.obs`` column with the clusters (e.g. ``'cluster'``).
     key_added
-        Key in ``.uns``; defaults to ``f'compare_{reference}_{clusters}'``.
+        Key in ``.uns``; defaults to ``f'compare_{reference}_{clusters}'``. A key holding
+        anything but an earlier result of this function (a column's record or colours,
+        another tool's result) is refused.
     inplace
         Store the result in ``.uns[key_added]`` and return ``None`` (as scanpy's tools);
         ``False`` returns it and leaves ``adata`` unchanged.
@@ -79,6 +81,7 @@ def compare(
     key_added = key_added or f"compare_{reference}_{clusters}"
     if inplace:
         refuse_tree_key(adata, key_added, caller="tl.compare")
+        refuse_other_result(adata, key_added, own="crosstab", caller="tl.compare")
     for key in (reference, clusters):
         if key not in adata.obs:
             from ._markers import no_groupby_column

@@ -15,6 +15,7 @@ from .._logging import logger
 from .._utils import dense, float_matrix, get_matrix, matrix_name, view_to_actual
 from ._linkage import build_tree, check_memory
 from ._methods import Method, Metric, check_method_metric
+from ._tree_access import refuse_other_result
 
 
 @named("tl.hclust")
@@ -75,7 +76,9 @@ def hclust(
         up to 2,000 items (it needs the full distance matrix and cubic time): beyond, a
         ``ValueError``.
     key_added
-        Key in ``.uns`` for the result.
+        Key in ``.uns`` for the result. A key holding anything but an earlier
+        result of this function (a column's record or colours, another tool's result) is
+        refused.
     copy
         Return a modified copy instead of changing ``adata``.
 
@@ -106,6 +109,7 @@ def hclust(
     """
     check_choice("axis", axis, ("obs", "var"))
     check_method_metric(method, metric)
+    refuse_other_result(adata, key_added, own="leaves", caller="tl.hclust")
     items = "observations" if axis == "obs" else "genes"
     # refuse what cannot fit before any copy is made
     check_memory(adata.n_obs if axis == "obs" else adata.n_vars, method, metric, what=items)

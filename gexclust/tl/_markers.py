@@ -26,7 +26,7 @@ from .._utils import (
     refuse_missing,
     view_to_actual,
 )
-from ._tree_access import refuse_tree_key
+from ._tree_access import refuse_other_result, refuse_tree_key
 
 COLUMNS = ["group", "rank", "direction", "gene", "gene_symbol", "score", "mean_group",
            "mean_rest", "diff", "logfoldchange", "pval", "pval_adj"]
@@ -96,7 +96,9 @@ def markers(
         the default column is absent; another name that is no column is refused); for probes
         with several symbols (``A /// B``) the first.
     key_added
-        Key in ``.uns`` for the table.
+        Key in ``.uns`` for the table. A key holding anything but an earlier
+        result of this function (a column's record or colours, another tool's result) is
+        refused.
     inplace
         Store the table in ``.uns[key_added]`` and return ``None`` (as scanpy's
         ``rank_genes_groups``); ``False`` returns the table and leaves ``adata`` unchanged.
@@ -150,6 +152,7 @@ def markers(
     check_choice("direction", direction, ("up", "down", "both"))
     if inplace:
         refuse_tree_key(adata, key_added, caller="tl.markers")
+        refuse_other_result(adata, key_added, own="pval_adj", caller="tl.markers")
     check_n_genes(n_genes, caller="tl.markers")
     ranked = ranked_markers(adata, groupby=groupby, layer=layer, use_raw=use_raw,
                             caller="tl.markers", gene_symbols=gene_symbols)

@@ -203,6 +203,30 @@ def refuse_tree_key(adata: AnnData, key_added: str, *, caller: str) -> None:
         raise ValueError(msg)
 
 
+def refuse_other_result(adata: AnnData, key_added: str, *, own: str, caller: str) -> None:
+    """Refuse a ``key_added`` whose ``.uns`` entry is not an earlier result of ``caller``.
+
+    ``own`` is a field every result of ``caller`` has (a key, or a column of a table): a
+    rerun replaces its own result, as scanpy's tools do. Anything else there was lost
+    without a word: ``tl.markers(adata, key_added='cluster')`` replaced ``tl.cut``'s record
+    (the dendrogram lost its cut line) and the next ``tl.cut`` replaced the markers.
+    """
+    existing = adata.uns.get(key_added)
+    if existing is None or (hasattr(existing, "keys") and own in existing):
+        return
+    if key_added in adata.obs.columns or key_added in adata.var.columns:
+        axis = "obs" if key_added in adata.obs.columns else "var"
+        what = (f"the record of the .{axis} column {key_added!r} (tl.cut's parameters and cut "
+                "height, a scanpy tool's parameters)")
+    elif key_added.endswith("_colors"):
+        what = f"the colours of {key_added.removesuffix('_colors')!r}"
+    else:
+        what = "another result (of another gexclust or scanpy tool, or set by hand)"
+    msg = (f"{caller}: .uns[{key_added!r}] holds {what}, which key_added={key_added!r} would "
+           "overwrite; choose another key_added")
+    raise ValueError(msg)
+
+
 def unrecorded_column(adata: AnnData, key_added: str, *, axis: str = "obs",
                       caller: str) -> str | None:
     """The warning to log after replacing ``.obs[key_added]``, if no clustering recorded it.
