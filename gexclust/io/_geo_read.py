@@ -130,12 +130,12 @@ def read_soft(
     if platform not in (None, "all", *by_platform):
         _refuse_tableless_platform(records, platform, path)
     chosen = choose_platforms(list(by_platform), platform, path)
-    series = next((r for r in records if r.kind == "SERIES"), None)
+    series = [r for r in records if r.kind == "SERIES"]
     platforms = {r.accession: r for r in records if r.kind == "PLATFORM"}
     result = {
         gpl: _series_platform(by_platform[gpl], platforms.get(gpl), annotations.get(gpl),
-                              series, path, type_from=type_from, annotate=annotate,
-                              missing=missing)
+                              series_of(by_platform[gpl], series, path), path,
+                              type_from=type_from, annotate=annotate, missing=missing)
         for gpl in chosen
     }
     return result if platform == "all" else result[chosen[0]]
@@ -174,6 +174,34 @@ def with_tables(samples: list[SoftRecord], path, records: list[SoftRecord]) -> l
     raise InputError(msg)
 
 
+def series_of(samples: list[SoftRecord], series: list[SoftRecord], path) -> SoftRecord | None:
+    """The series record the samples read belong to: the file's only one, or the first listing all.
+
+    A platform's family SOFT holds the records of every series using it, and two family
+    SOFTs joined with ``cat`` hold two: the samples of several series were read as the
+    first's (its accession, title and known types in ``.uns['geo']`` and ``.obs['type']``).
+    A sample belongs to a series that lists it (``!Series_sample_id``) or that it names
+    (``!Sample_series_id``). When no series holds them all, none is named, with a warning.
+    """
+    if len(series) < 2:
+        return series[0] if series else None
+    members = {r.accession: {a.strip() for a in r.meta.get("Series_sample_id", [])}
+               for r in series}
+    for sample in samples:
+        for accession in sample.meta.get("Sample_series_id", []):
+            members.get(accession.strip(), set()).add(sample.accession)
+    ids = {s.accession for s in samples}
+    whole = next((r for r in series if ids <= members[r.accession]), None)
+    if whole is None:
+        counts = [f"{r.accession}: {len(ids & members[r.accession])}" for r in series
+                  if ids & members[r.accession]]
+        shown = ", ".join(counts[:3]) + (", ..." if len(counts) > 3 else "")
+        logger.warning("%s: the %d samples read come from several series (%s) and no series "
+                       "record lists them all: .uns['geo'] names none of them, and no known "
+                       "series' types are given (pass type_from=)", path, len(ids), shown)
+    return whole
+
+
 def _refuse_absent_samples(records: list[SoftRecord], path) -> None:
     """Refuse a family SOFT whose series lists samples that have no record in the file.
 
@@ -185,13 +213,16 @@ def _refuse_absent_samples(records: list[SoftRecord], path) -> None:
     the file holds every platform the series lists (``!Series_platform_id``), as the
     series' own family does before its first sample.
     """
-    series = next((r for r in records if r.kind == "SERIES"), None)
-    if series is None:
-        return
     held = {r.accession for r in records if r.kind == "PLATFORM"}
+    present = {r.accession for r in records if r.kind == "SAMPLE"}
+    for series in (r for r in records if r.kind == "SERIES"):
+        _refuse_absent_series_samples(series, held, present, path)
+
+
+def _refuse_absent_series_samples(series: SoftRecord, held: set, present: set, path) -> None:
+    # every series of the file: two family SOFTs joined with cat hold two, either one cut
     if any(gpl.strip() not in held for gpl in series.meta.get("Series_platform_id", [])):
         return
-    present = {r.accession for r in records if r.kind == "SAMPLE"}
     listed = (a.strip() for a in series.meta.get("Series_sample_id", []))
     absent = [a for a in listed if a and a not in present]
     if absent:

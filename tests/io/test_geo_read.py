@@ -515,6 +515,60 @@ def test_a_series_family_soft_without_a_listed_sample_is_still_refused(tmp_path)
         "!Series_sample_id lines)")
 
 
+def _family(series: str, samples: dict[str, str]) -> str:
+    """A GPL96 family SOFT of ``series`` holding ``samples`` (accession: title)."""
+    text = DATABASE_RECORD + (f"^SERIES = {series}\n!Series_title = {series}'s title\n"
+                              f"!Series_geo_accession = {series}\n")
+    text += "".join(f"!Series_sample_id = {gsm}\n" for gsm in samples)
+    text += "!Series_platform_id = GPL96\n" + GPL96_RECORDS.split("^SAMPLE")[0]
+    for value, (gsm, title) in enumerate(samples.items()):
+        text += (f"^SAMPLE = {gsm}\n!Sample_title = {title}\n!Sample_platform_id = GPL96\n"
+                 f"!Sample_series_id = {series}\n!Sample_data_row_count = 2\n"
+                 f"!sample_table_begin\nID_REF\tVALUE\n1007_s_at\t{value}\n"
+                 f"1053_at\t{value}\n!sample_table_end\n")
+    return text
+
+
+GSE9476_PART = _family("GSE9476", {"GSM1": "FHCRCAML_1", "GSM2": "BM_3"})
+GSE781_PART = _family("GSE781", {"GSM3": "N035 Normal Human Kidney", "GSM4": "T1 tumour"})
+
+
+def test_two_series_families_joined_are_not_read_as_the_first_series(tmp_path, caplog):
+    """Before: GSE9476's and GSE781's families joined with cat read as series GSE9476
+    (.uns['geo'], the report's accession and title) with GSE9476's types given by title
+    to its two samples and none to GSE781's."""
+    path = tmp_path / "joined.soft"
+    path.write_text(GSE9476_PART + GSE781_PART, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    assert adata.obs_names.tolist() == ["GSM1", "GSM2", "GSM3", "GSM4"]
+    assert adata.uns["geo"]["series"] == {}
+    assert "GSE9476" not in adata.uns["geo"]["accession"]
+    assert "type" not in adata.obs
+    assert (f"{path}: the 4 samples read come from several series (GSE9476: 2, GSE781: 2) "
+            "and no series record lists them all: .uns['geo'] names none of them, and no "
+            "known series' types are given (pass type_from=)") in caplog.text
+
+
+def test_the_series_named_is_the_one_listing_the_samples_read(tmp_path):
+    # a platform family whose first series record is another series than its samples' (one
+    # whose samples are on another platform: a GPL96 family holds the records of both)
+    path = tmp_path / "GPL96_family.soft"
+    other = "^SERIES = GSE9476\n!Series_sample_id = GSM9\n!Series_platform_id = GPL97\n"
+    path.write_text(other + GSE781_PART, encoding="utf-8")
+    adata = gx.io.read_soft(path)
+    assert adata.uns["geo"]["accession"] == "GSE781"
+    assert adata.uns["geo"]["series"]["title"] == "GSE781's title"
+
+
+def test_a_second_series_family_cut_short_after_a_sample_is_refused(tmp_path):
+    """Before: read as 3 samples without a word; only the first series' list was checked."""
+    path = tmp_path / "joined.soft"
+    path.write_text(GSE9476_PART + GSE781_PART.split("^SAMPLE = GSM4")[0], encoding="utf-8")
+    assert refusal(gx.io.read_soft, path).startswith(
+        f"{path}: series GSE781 (line 40) lists 1 sample(s) with no record in this file (GSM4)")
+
+
 def test_an_annotation_table_of_another_platform_is_not_applied_silently(caplog):
     """GPL96's table given for a GPL570 series matrix (GSE26471, epimedtools).
 
