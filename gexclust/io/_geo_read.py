@@ -41,7 +41,14 @@ from ._gpl import platform_table, read_gpl
 from ._invisible import clean_label, warn_hidden
 from ._platform import bundled_gpl96
 from ._row_counts import Count, check_counts, declared_rows
-from ._soft import LABEL_KEYS, SoftRecord, clean_rows, parse_soft, without_header_rows
+from ._soft import (
+    LABEL_KEYS,
+    SoftRecord,
+    clean_rows,
+    parse_soft,
+    refuse_absent_samples,
+    without_header_rows,
+)
 
 Missing = Literal["error", "drop", "impute"]
 
@@ -123,7 +130,7 @@ def read_soft(
             raise InputError(msg)
         return {gpl: adata} if platform == "all" else adata
     samples = with_tables([r for r in records if r.kind == "SAMPLE"], path, records)
-    _refuse_absent_samples(records, path)
+    refuse_absent_samples(records, path)
     by_platform: dict[str, list[SoftRecord]] = {}
     for sample in samples:
         by_platform.setdefault(sample.first("Sample_platform_id", "unknown"), []).append(sample)
@@ -200,38 +207,6 @@ def series_of(samples: list[SoftRecord], series: list[SoftRecord], path) -> Soft
                        "record lists them all: .uns['geo'] names none of them, and no known "
                        "series' types are given (pass type_from=)", path, len(ids), shown)
     return whole
-
-
-def _refuse_absent_samples(records: list[SoftRecord], path) -> None:
-    """Refuse a family SOFT whose series lists samples that have no record in the file.
-
-    GEO's family SOFT holds every sample its series lists (``!Series_sample_id``): a file
-    cut short right after a record's end reads without any other sign, as a series of
-    fewer samples (GSE781's cut after its 5th sample table: 3 GPL96 samples of 17). A
-    platform's family SOFT (GPL96_family.soft) holds only that platform's samples, yet its
-    series records list their samples on other platforms too: the check is made only when
-    the file holds every platform the series lists (``!Series_platform_id``), as the
-    series' own family does before its first sample.
-    """
-    held = {r.accession for r in records if r.kind == "PLATFORM"}
-    present = {r.accession for r in records if r.kind == "SAMPLE"}
-    for series in (r for r in records if r.kind == "SERIES"):
-        _refuse_absent_series_samples(series, held, present, path)
-
-
-def _refuse_absent_series_samples(series: SoftRecord, held: set, present: set, path) -> None:
-    # every series of the file: two family SOFTs joined with cat hold two, either one cut
-    if any(gpl.strip() not in held for gpl in series.meta.get("Series_platform_id", [])):
-        return
-    listed = (a.strip() for a in series.meta.get("Series_sample_id", []))
-    absent = [a for a in listed if a and a not in present]
-    if absent:
-        shown = ", ".join(absent[:3]) + (", ..." if len(absent) > 3 else "")
-        msg = (f"{path}: series {series.accession} (line {series.line}) lists {len(absent)} "
-               f"sample(s) with no record in this file ({shown}), where GEO's family SOFT "
-               "holds them all: the file is cut short; download it again (or, if the "
-               "samples were taken out on purpose, take out their !Series_sample_id lines)")
-        raise InputError(msg)
 
 
 def _refuse_tableless_platform(records: list[SoftRecord], platform: str, path) -> None:
