@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import re
 
 import numpy as np
@@ -708,6 +710,23 @@ def test_a_csv_gzipped_twice_is_named_as_such(tmp_path):
         gx.io.read_cumida(twice)
     with pytest.raises(InputError, match="gzip data inside gzip data"):
         gx.io.read_annotations(twice)
+
+
+@pytest.mark.parametrize(("suffix", "compress", "command"), [
+    (".bz2", bz2.compress, "bunzip2"), (".xz", lzma.compress, "unxz")])
+def test_bzip2_and_xz_data_are_named_as_such(tmp_path, suffix, compress, command):
+    """Before: 'line 1: NUL byte; expected comma-separated text (a binary or damaged
+    file?)', of a whole file compressed with bzip2 or xz, as GEO's readers said too."""
+    text = b"samples,type,p1\ns1,A,2\ns2,B,3\n"
+    soft = shared_file("peers/geoparse/GSM32878.txt").read_bytes()
+    for name, data, read in [("data.csv", text, gx.io.read_cumida),
+                             ("sheet.csv", text, gx.io.read_annotations),
+                             ("GSM32878.txt", soft, gx.io.read_soft)]:
+        path = tmp_path / (name + suffix)
+        path.write_bytes(compress(data))
+        assert refusal(read, path) == (
+            f"{path}: {suffix[1:].replace('bz2', 'bzip2')}-compressed data; gexclust reads "
+            f"plain text or gzip (.gz): decompress it first ({command} {path.name})")
 
 
 def test_a_broken_gzip_is_named_as_the_geo_readers_name_it(tmp_path):
