@@ -660,7 +660,9 @@ def _matrix_obs(sample_meta, columns: list[str], path) -> pd.DataFrame:
             fields.setdefault(key, values)
     accessions = fields.get("Sample_geo_accession", columns)
     if list(accessions) != columns:
-        msg = f"{path}: table columns do not match !Sample_geo_accession (first: {columns[0]!r} vs {accessions[0]!r})"  # noqa: E501
+        # the first that differs: the first column was named whether it differed or not
+        i = next(i for i, (a, b) in enumerate(zip(columns, accessions, strict=True)) if a != b)
+        msg = f"{path}: table columns do not match !Sample_geo_accession (sample {i + 1}: {columns[i]!r} in the table header, {accessions[i]!r} in !Sample_geo_accession)"  # noqa: E501
         raise InputError(msg)
     obs = pd.DataFrame(
         {

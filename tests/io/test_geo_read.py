@@ -211,6 +211,21 @@ def test_series_matrix_errors(tmp_path):
 
 
 
+def test_table_columns_in_another_order_name_the_first_that_differs(tmp_path):
+    """Before: '(first: 'GSM239170' vs 'GSM239170')', the first sample whether it differed
+    or not, for a table whose 2nd and 3rd columns were swapped."""
+    text = series_matrix_text(gx.datasets.gse9476_example()[:4, :20].copy())
+    header = next(line for line in text.splitlines() if line.startswith('"ID_REF"'))
+    ids = header.split("\t")
+    swapped = "\t".join([ids[0], ids[1], ids[3], ids[2], ids[4]])
+    path = tmp_path / "m.txt"
+    path.write_text(text.replace(header, swapped))
+    assert refusal(gx.io.read_series_matrix, path) == (
+        f"{path}: table columns do not match !Sample_geo_accession (sample 2: "
+        f"{ids[3].strip(chr(34))!r} in the table header, {ids[2].strip(chr(34))!r} in "
+        "!Sample_geo_accession)")
+
+
 def test_series_matrix_row_cut_short_is_named(tmp_path):
     # before: pandas padded a row with too few cells with NaN, so a row cut short in the
     # middle of the table read as missing values (and with missing='impute', as means)
