@@ -533,6 +533,8 @@ def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
     frame.index = frame.index.fillna("").astype(str)
     frame.index.name = None
     _refuse_ids_across_lines(frame.index, block, path, first_line)
+    # blanks around an id ('1007_s_at <TAB>', a table edited by hand) made it another probe
+    frame.index = frame.index.str.strip()
     if frame.index.duplicated().any():
         msg = f"{path}: ID_REF {frame.index[frame.index.duplicated()][0]!r} appears twice"
         raise InputError(msg)

@@ -226,6 +226,42 @@ def test_table_columns_in_another_order_name_the_first_that_differs(tmp_path):
         "!Sample_geo_accession)")
 
 
+def test_blanks_after_probe_ids_do_not_make_other_probes(tmp_path, caplog):
+    """A table edited by hand, '1007_s_at <TAB>4.5'. Before: the matrix's probes were named
+    '1007_s_at ' ('20 of 20 probes (100%) are not in the probe annotation given ...; is it
+    the annotation of another platform than GPL96?'), and a SOFT sample's rows were 'absent
+    from the platform', the sample left out with a warning."""
+    adata = gx.datasets.gse9476_example()[:4, :20].copy()
+
+    def blank_after_ids(text: str, start: str, end: str) -> str:
+        lines = text.splitlines()
+        first = lines.index(start) + 2
+        last = lines.index(end, first)
+        for i in range(first, last):
+            probe, rest = lines[i].split("\t", 1)
+            lines[i] = f"{probe} \t{rest}"
+        return "\n".join(lines) + "\n"
+
+    matrix = tmp_path / "m_series_matrix.txt"
+    matrix.write_text(blank_after_ids(series_matrix_text(adata), "!series_matrix_table_begin",
+                                      "!series_matrix_table_end"))
+    soft = tmp_path / "family.soft"
+    text = family_soft_text(adata)
+    text = blank_after_ids(text, "!platform_table_begin", "!platform_table_end")
+    start = text.index(f"^SAMPLE = {adata.obs_names[1]}")
+    text = text[:start] + blank_after_ids(text[start:], "!sample_table_begin",
+                                          "!sample_table_end")
+    soft.write_text(text)
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        read = [gx.io.read_series_matrix(matrix), gx.io.read_soft(soft)]
+    assert caplog.text == ""
+    for back in read:
+        assert back.var_names.tolist() == adata.var_names.tolist()
+        assert back.obs_names.tolist() == adata.obs_names.tolist()
+        np.testing.assert_allclose(back.X, adata.X, atol=5e-7)
+        assert back.var["gene_symbol"].tolist() == adata.var["gene_symbol"].tolist()
+
+
 def test_series_matrix_row_cut_short_is_named(tmp_path):
     # before: pandas padded a row with too few cells with NaN, so a row cut short in the
     # middle of the table read as missing values (and with missing='impute', as means)
