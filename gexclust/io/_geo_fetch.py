@@ -210,8 +210,11 @@ def refuse_cut_soft(path: Path) -> None:
     A SOFT has no end marker of its own: a whole gzip of a text cut at a line end (a table
     without its end, a record's header without its table, a family without its last
     samples) was cached as verified, and every later read refused it as truncated while
-    gexclust never downloaded it again. The readers log their warnings when they read it.
+    gexclust never downloaded it again. The readers log their warnings when they read it,
+    and judge a table shorter than its header declares (trimmed between its markers, not
+    cut): ``gexclust run`` refuses it there, naming its reader.
     """
+    from ._row_counts import warn_short_tables
     from ._soft import parse_soft, refuse_absent_samples
 
     def drop_table(record) -> None:
@@ -222,7 +225,8 @@ def refuse_cut_soft(path: Path) -> None:
 
     logger.addFilter(left_out)
     try:
-        records = parse_soft(path, reader="gexclust.io.read_soft reads", on_table=drop_table)
+        with warn_short_tables():
+            records = parse_soft(path, reader="gexclust.io.read_soft reads", on_table=drop_table)
     finally:
         logger.removeFilter(left_out)
     refuse_absent_samples(records, path)
