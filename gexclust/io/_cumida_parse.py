@@ -19,6 +19,7 @@ from .._errors import InputError
 from .._files import decode, gzipped_twice, log_encoding, read_bytes
 from .._labels import MISSING_LABELS
 from .._limits import Limits
+from .._logging import logger
 from ._invisible import clean_label, warn_hidden
 
 #: Cell contents read as a missing value: pandas' default ``na_values`` (as for labels), and
@@ -225,10 +226,29 @@ def _parse_header(
     if not probe_idx:
         msg = f"{path}, line {line}: no probe columns after {sample_col!r} and {type_col!r}"
         raise InputError(msg)
+    dates = [header[j] for j in probe_idx if SPREADSHEET_DATE.fullmatch(header[j])]
     check_column_names(header, path, line, why_empty="; expected a probe id",
-                       why_repeated="; probe ids must be unique")
+                       why_repeated="; probe ids must be unique"
+                       + _dates_hint([d for d in dates if dates.count(d) > 1]))
     _refuse_written_index(header, probe_idx, path, line)
+    if dates:
+        shown = ", ".join(map(repr, dates[:3])) + (", ..." if len(dates) > 3 else "")
+        logger.warning("%s, line %d: %d probe name(s) look like dates (%s)%s; read as written",
+                       path, line, len(dates), shown, _dates_hint(dates))
     return header, meta_idx, probe_idx
+
+
+#: How a spreadsheet shows a gene symbol it took for a date: SEPT2 as '2-Sep', MARCH1 and
+#: MARC1 both as '1-Mar', DEC1 as '1-Dec'. No probe or gene is named so.
+SPREADSHEET_DATE = re.compile(r"\d{1,2}-(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                              re.IGNORECASE)
+
+
+def _dates_hint(dates: list[str]) -> str:
+    if not dates:
+        return ""
+    return (": gene symbols a spreadsheet took for dates (SEPT2 shows as '2-Sep', MARCH1 and "
+            "MARC1 both as '1-Mar')? Open the original file with the header imported as text")
 
 
 #: pandas' name for a column read without a header: ``Unnamed: 0`` (``_level_1`` for a MultiIndex).

@@ -729,6 +729,29 @@ def test_bzip2_and_xz_data_are_named_as_such(tmp_path, suffix, compress, command
             f"plain text or gzip (.gz): decompress it first ({command} {path.name})")
 
 
+HINT = ("gene symbols a spreadsheet took for dates (SEPT2 shows as '2-Sep', MARCH1 and MARC1 "
+        "both as '1-Mar')? Open the original file with the header imported as text")
+
+
+def test_gene_symbols_a_spreadsheet_made_dates_are_named(tmp_path, caplog):
+    """A CSV of gene symbols saved by Excel: SEPT2 became '2-Sep', MARCH1 and MARC1 both
+    '1-Mar'. Before: read without a word, or refused as "duplicate column '1-Mar' (columns 3
+    and 5); probe ids must be unique", which did not say how two genes got one name."""
+    path = tmp_path / "symbols.csv"
+    path.write_text("samples,type,2-Sep,TP53,1-Mar\ns1,A,1,2,3\ns2,B,2,3,4\n")
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_cumida(path, annotate=False)
+    assert adata.var_names.tolist() == ["2-Sep", "TP53", "1-Mar"]
+    assert (f"{path}, line 1: 2 probe name(s) look like dates ('2-Sep', '1-Mar'): {HINT}; "
+            "read as written") in caplog.text
+    path.write_text("samples,type,1-Mar,TP53,1-Mar\ns1,A,1,2,3\ns2,B,2,3,4\n")
+    assert refusal(gx.io.read_cumida, path) == (
+        f"{path}, line 1: duplicate column '1-Mar' (columns 3 and 5); probe ids must be "
+        f"unique: {HINT}")
+    path.write_text("samples,type,TP53,1-Mar,TP53\ns1,A,1,2,3\ns2,B,2,3,4\n")
+    assert refusal(gx.io.read_cumida, path).endswith("probe ids must be unique")
+
+
 def test_a_broken_gzip_is_named_as_the_geo_readers_name_it(tmp_path):
     # the CSV and sheet readers said 'corrupt or truncated gzip file (...); download it
     # again', the GEO readers '... gzip data (...); download the file again': one wording
