@@ -182,30 +182,32 @@ def with_tables(samples: list[SoftRecord], path, records: list[SoftRecord]) -> l
 
 
 def series_of(samples: list[SoftRecord], series: list[SoftRecord], path) -> SoftRecord | None:
-    """The series record the samples read belong to: the file's only one, or the first listing all.
+    """The series record the samples read belong to: the first that lists them all.
 
     A platform's family SOFT holds the records of every series using it, and two family
-    SOFTs joined with ``cat`` hold two: the samples of several series were read as the
-    first's (its accession, title and known types in ``.uns['geo']`` and ``.obs['type']``).
-    A sample belongs to a series that lists it (``!Series_sample_id``) or that it names
-    (``!Sample_series_id``). When no series holds them all, none is named, with a warning.
+    SOFTs joined with ``cat`` hold two (a family and a sample's own file, one): the samples
+    of several series were read as the first's (its accession, title and known types in
+    ``.uns['geo']`` and ``.obs['type']``). A sample belongs to a series that lists it
+    (``!Series_sample_id``) or that it names (``!Sample_series_id``). When no series holds
+    them all, none is named, with a warning; a file's only series that lists no sample at
+    all (a file made by hand) is named, as before.
     """
-    if len(series) < 2:
-        return series[0] if series else None
     members = {r.accession: {a.strip() for a in r.meta.get("Series_sample_id", [])}
                for r in series}
     for sample in samples:
         for accession in sample.meta.get("Sample_series_id", []):
             members.get(accession.strip(), set()).add(sample.accession)
+    if len(series) == 1 and not members[series[0].accession]:
+        return series[0]
     ids = {s.accession for s in samples}
     whole = next((r for r in series if ids <= members[r.accession]), None)
-    if whole is None:
+    if whole is None and series:
         counts = [f"{r.accession}: {len(ids & members[r.accession])}" for r in series
                   if ids & members[r.accession]]
         shown = ", ".join(counts[:3]) + (", ..." if len(counts) > 3 else "")
-        logger.warning("%s: the %d samples read come from several series (%s) and no series "
-                       "record lists them all: .uns['geo'] names none of them, and no known "
-                       "series' types are given (pass type_from=)", path, len(ids), shown)
+        logger.warning("%s: no series record of the file lists all %d samples read (%s): "
+                       ".uns['geo'] names none of them, and no known series' types are given "
+                       "(pass type_from=)", path, len(ids), shown or "none lists any")
     return whole
 
 

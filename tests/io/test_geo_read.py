@@ -596,9 +596,23 @@ def test_two_series_families_joined_are_not_read_as_the_first_series(tmp_path, c
     assert adata.uns["geo"]["series"] == {}
     assert "GSE9476" not in adata.uns["geo"]["accession"]
     assert "type" not in adata.obs
-    assert (f"{path}: the 4 samples read come from several series (GSE9476: 2, GSE781: 2) "
-            "and no series record lists them all: .uns['geo'] names none of them, and no "
-            "known series' types are given (pass type_from=)") in caplog.text
+    assert (f"{path}: no series record of the file lists all 4 samples read (GSE9476: 2, "
+            "GSE781: 2): .uns['geo'] names none of them, and no known series' types are given "
+            "(pass type_from=)") in caplog.text
+
+
+def test_a_sample_of_another_series_joined_to_a_family_is_told(tmp_path, caplog):
+    # a GEO sample's own file (GSM3, of GSE781) joined to GSE9476's family with cat
+    sample = GSE781_PART[GSE781_PART.index("^SAMPLE = GSM3"):GSE781_PART.index("^SAMPLE = GSM4")]
+    path = tmp_path / "joined.soft"
+    path.write_text(GSE9476_PART + sample, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    assert adata.obs_names.tolist() == ["GSM1", "GSM2", "GSM3"]
+    assert adata.uns["geo"]["series"] == {}
+    assert "type" not in adata.obs
+    assert (f"{path}: no series record of the file lists all 3 samples read (GSE9476: 2): "
+            ".uns['geo'] names none of them") in caplog.text
 
 
 def test_the_series_named_is_the_one_listing_the_samples_read(tmp_path):
