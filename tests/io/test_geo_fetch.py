@@ -519,6 +519,22 @@ def two_platform_series(geo_root, accession: str):
     return folder
 
 
+def test_a_listing_cut_short_is_refused(server, geo_root):
+    """GEO's folder listing sent in part (its full length announced). Before:
+    read_geo(platform='all') returned {'GPL96': ...} only, without a word."""
+    folder = two_platform_series(geo_root, "GSE9477")
+    try:
+        server.state["short"]["/geo/series/GSE9nnn/GSE9477/matrix/"] = 1
+        with pytest.raises(DownloadError, match=r"^could not list http://127\.0\.0\.1:\d+/geo/"
+                           r"series/GSE9nnn/GSE9477/matrix/: connection closed after \d+ of "
+                           r"\d+ bytes$"):
+            gx.io.read_geo("GSE9477", platform="all", annotate=False)
+        assert sorted(gx.io.read_geo("GSE9477", platform="all", annotate=False)) == [
+            "GPL96", "GPL97"]
+    finally:
+        shutil.rmtree(folder.parent)
+
+
 def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
     folder = two_platform_series(geo_root, "GSE9477")
     try:
