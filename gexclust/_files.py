@@ -39,11 +39,16 @@ OTHER_COMPRESSION = {tuple(b"BZh%d" % size for size in range(1, 10)): ("bzip2", 
 
 
 def refuse_other_compression(path, head: bytes) -> None:
-    """Refuse a file whose first bytes ``head`` (six or more) are bzip2, xz or zstd data.
+    """Refuse a file whose first bytes ``head`` (six or more) are zip, bzip2, xz or zstd data.
 
     They were read as text: 'line 1: NUL byte; expected comma-separated text (a binary or
     damaged file?)' for a whole ``.csv.bz2``, or a header of compressed bytes.
     """
+    if head.startswith(b"PK\x03\x04"):  # a spreadsheet (.xlsx), most likely, or zipped files
+        msg = (f"{path}: a zip archive (a spreadsheet such as .xlsx, or zipped files?); gexclust "
+               "reads plain text or gzip (.gz): save it as CSV if it is a spreadsheet, or unzip "
+               f"it (unzip {Path(path).name})")
+        raise InputError(msg)
     for magic, (name, command) in OTHER_COMPRESSION.items():
         if head.startswith(magic):
             msg = (f"{path}: {name}-compressed data; gexclust reads plain text or gzip (.gz): "

@@ -4,6 +4,7 @@ import bz2
 import gzip
 import lzma
 import re
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -750,6 +751,21 @@ def test_gene_symbols_a_spreadsheet_made_dates_are_named(tmp_path, caplog):
         f"unique: {HINT}")
     path.write_text("samples,type,TP53,1-Mar,TP53\ns1,A,1,2,3\ns2,B,2,3,4\n")
     assert refusal(gx.io.read_cumida, path).endswith("probe ids must be unique")
+
+
+def test_a_zip_archive_is_named_as_such_by_every_reader(tmp_path):
+    """Before: a zipped SOFT or series matrix read as 'line 1: NUL byte; expected GEO text
+    (a binary or damaged file?)', and gexclust run (which takes a .zip for a CSV) said 'a
+    zip archive (a spreadsheet such as .xlsx?), not a CuMiDa CSV; save it as CSV'."""
+    path = tmp_path / "GSM32878.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(shared_file("peers/geoparse/GSM32878.txt"), "GSM32878.txt")
+    message = (f"{path}: a zip archive (a spreadsheet such as .xlsx, or zipped files?); "
+               "gexclust reads plain text or gzip (.gz): save it as CSV if it is a "
+               "spreadsheet, or unzip it (unzip GSM32878.zip)")
+    for read in (gx.io.read_soft, gx.io.read_series_matrix, gx.io.read_cumida,
+                 gx.io.read_annotations):
+        assert refusal(read, path) == message
 
 
 def test_a_broken_gzip_is_named_as_the_geo_readers_name_it(tmp_path):
