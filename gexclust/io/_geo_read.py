@@ -257,7 +257,9 @@ def _series_platform(samples, gpl_record, annotation, series, path, *, type_from
     gpl = samples[0].first("Sample_platform_id")
     if annotate and annotation is None:
         annotation = bundled_annotation(gpl)
-    accession = series.accession if series is not None else samples[0].accession
+    # without its series, a sample file's own accession; samples of several files, none
+    accession = series.accession if series is not None else (
+        samples[0].accession if len(samples) == 1 else "")
     obs = sample_obs(samples, series=accession, type_from=type_from)
     uns = {
         "accession": accession,
