@@ -30,6 +30,32 @@ def gzipped_twice(path, inflated: bytes) -> InputError | None:
     msg = (f"{path}: gzip data inside gzip data (compressed twice); decompress it once "
            "(gunzip) and read the result")
     return InputError(msg)
+
+
+#: Compressed formats gexclust does not read, by their magic bytes: (name, command to undo).
+#: bzip2's 'BZh' is followed by its block size, a digit 1-9.
+OTHER_COMPRESSION = {tuple(b"BZh%d" % size for size in range(1, 10)): ("bzip2", "bunzip2"),
+                     b"\xfd7zXZ\x00": ("xz", "unxz"), b"\x28\xb5\x2f\xfd": ("zstd", "unzstd")}
+
+
+def refuse_other_compression(path, head: bytes) -> None:
+    """Refuse a file whose first bytes ``head`` (six or more) are zip, bzip2, xz or zstd data.
+
+    They were read as text: 'line 1: NUL byte; expected comma-separated text (a binary or
+    damaged file?)' for a whole ``.csv.bz2``, or a header of compressed bytes.
+    """
+    if head.startswith(b"PK\x03\x04"):  # a spreadsheet (.xlsx), most likely, or zipped files
+        msg = (f"{path}: a zip archive (a spreadsheet such as .xlsx, or zipped files?); gexclust "
+               "reads plain text or gzip (.gz): save it as CSV if it is a spreadsheet, or unzip "
+               f"it (unzip {Path(path).name})")
+        raise InputError(msg)
+    for magic, (name, command) in OTHER_COMPRESSION.items():
+        if head.startswith(magic):
+            msg = (f"{path}: {name}-compressed data; gexclust reads plain text or gzip (.gz): "
+                   f"decompress it first ({command} {Path(path).name})")
+            raise InputError(msg)
+
+
 CHUNK = 1 << 23
 
 #: What a path that is neither a regular file nor a pipe is, for messages.
@@ -233,6 +259,7 @@ def read_bytes(path: str | os.PathLike, *, limits: Limits | None = None) -> tupl
     with open_input(path) as fh:
         raw = _Hashing(fh)
         head = fh.peek(2)[:2]
+        refuse_other_compression(path, fh.peek(6)[:6])
         if head == GZIP_MAGIC:
             stream = Inflater(raw, name=path, limits=limits)
         elif path.suffix == ".gz":

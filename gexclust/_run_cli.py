@@ -182,9 +182,10 @@ def _input_kind(source: str | None) -> str:
     name = Path(source).name.lower()
     if ACCESSION.fullmatch(source):
         return "geo"
-    if ACCESSION.fullmatch(source.strip().upper()) and not Path(source).exists():
-        msg = (f"{source}: no such file; a GEO accession is written in capitals: "
-               f"{source.strip().upper()}")
+    meant = "".join(source.split()).upper()  # as fetch's _meant: 'GSE 9476', 'GSE9476 '
+    if ACCESSION.fullmatch(meant) and not Path(source).exists():
+        msg = (f"{source}: no such file; a GEO accession is written in capitals, without "
+               f"blanks: {meant}")
         raise ValueError(msg)
     if "://" in source and not Path(source).exists():  # else 'https:/...: no such file'
         from .io._geo_fetch import accession_in_address

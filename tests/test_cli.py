@@ -420,7 +420,20 @@ def test_an_accession_in_lower_case_is_pointed_out(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     proc = cli("run", "gse781", "-o", "out", check=False)
     assert proc.returncode == 1
-    assert "gse781: no such file; a GEO accession is written in capitals: GSE781" in proc.stderr
+    assert ("gse781: no such file; a GEO accession is written in capitals, without blanks: "
+            "GSE781") in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("typed", ["GSE781 ", "GSE 781"])
+def test_an_accession_typed_with_a_blank_is_pointed_out(cli, tmp_path, monkeypatch, typed):
+    # before: "GSE781 : no such file; a GEO accession is written in capitals: GSE781", of an
+    # accession in capitals; and 'GSE 781: no such file', with no hint at all
+    monkeypatch.chdir(tmp_path)
+    proc = cli("run", typed, "-o", "out", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.endswith(f"\ngexclust: error: {typed}: no such file; a GEO accession "
+                                "is written in capitals, without blanks: GSE781\n")
     assert not (tmp_path / "out").exists()
 
 

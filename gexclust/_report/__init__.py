@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from anndata import AnnData
@@ -177,7 +179,7 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     # read under the staging folder's lock: a run writing into the folder makes this command
     # stop (and a run started meanwhile stops), so the report never pairs one run's files with
     # another's, nor replaces a newer run's report with one of the files read before it
-    with staged_additions(outdir) as stage:
+    with staged_additions(outdir) as stage, _edited_summary_named(outdir / "summary.json"):
         adata, summary = _read_run(outdir)
         outputs = _outputs_with_report(summary, outdir)
         markers = cluster_markers(adata)  # once, for the figures drawn and the table
@@ -190,6 +192,27 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
                 text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
                 (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
     return [outdir / path.name for path in paths]
+
+
+@contextlib.contextmanager
+def _edited_summary_named(path: Path) -> Iterator[None]:
+    """Name ``summary.json`` when a value the run did not write there stops the report.
+
+    A value edited to another kind ('"input": null') stopped it with "AttributeError:
+    'NoneType' object has no attribute 'get'", naming no file. Only a file that differs from
+    what the run wrote (its manifest tells) is named: in the run's own file the error is
+    gexclust's, and shows as such.
+    """
+    from .._outdir import changed_since_written
+
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError) as err:
+        if not changed_since_written(path):
+            raise
+        msg = (f"{path}: changed since gexclust run wrote it, and the report cannot read it "
+               f"({type(err).__name__}: {err}); restore it, or run gexclust run again")
+        raise ValueError(msg) from None
 
 
 def _read_run(outdir: Path):

@@ -115,8 +115,7 @@ def read_annotations(
     ('sample', ['1', '2'])
     """
     raw, digest = read_bytes(path, limits=limits)
-    text, encoding = spreadsheet_text(raw, path, kind="a CSV/TSV",
-                                      expected="a CSV or TSV sample sheet")
+    text, encoding = spreadsheet_text(raw, path, expected="a CSV or TSV sample sheet")
     header_line, header, rows, line_numbers, delimiter = _parse(text, path)
     warn_hidden(path, [*((header_line, "column", name) for name in header),
                        *((n, f"{header[i]!r} value", cell)

@@ -16,9 +16,10 @@ from typing import AnyStr
 import numpy as np
 
 from .._errors import InputError
-from .._files import decode, gzipped_twice, log_encoding, read_bytes
+from .._files import decode, gzipped_twice, log_encoding, read_bytes, refuse_other_compression
 from .._labels import MISSING_LABELS
 from .._limits import Limits
+from .._logging import logger
 from ._invisible import clean_label, warn_hidden
 
 #: Cell contents read as a missing value: pandas' default ``na_values`` (as for labels), and
@@ -66,8 +67,7 @@ def parse_cumida(
         msg = (f"{path}: an HDF5 file (an .h5ad?), not a CuMiDa CSV; read an AnnData with "
                "anndata.read_h5ad and cluster it with gexclust.tl")
         raise InputError(msg)
-    lines, _ = spreadsheet_lines(raw, path, kind="a CuMiDa CSV",
-                                 expected="comma-separated text")
+    lines, _ = spreadsheet_lines(raw, path, expected="comma-separated text")
     del raw
     skipped = _separator_line(lines, path)  # the header is on line 1 + skipped
     header, meta_idx, probe_idx = _parse_header(lines, path, sample_col, type_col, skipped)
@@ -88,15 +88,15 @@ def parse_cumida(
     return CumidaTable(str(path), digest, samples, types, probes, values, line_numbers)
 
 
-def spreadsheet_text(raw: bytes, path, *, kind: str, expected: str) -> tuple[str, str]:
+def spreadsheet_text(raw: bytes, path, *, expected: str) -> tuple[str, str]:
     """The text of a table a spreadsheet program may have saved, and how it was decoded.
 
     Refuses, naming ``path``, what is no such text: a zip archive (an .xlsx), UTF-16 ('Unicode
-    text') and NUL bytes (a binary or damaged file); ``kind`` and ``expected`` say in the
-    messages what the file should have been. A leading UTF-8 BOM (Excel's 'CSV UTF-8') is
+    text') and NUL bytes (a binary or damaged file); ``expected`` says in the messages what
+    the file should have been. A leading UTF-8 BOM (Excel's 'CSV UTF-8') is
     dropped; the encoding is logged (:func:`~gexclust._files.log_encoding`).
     """
-    _refuse_no_text(raw, path, kind=kind)
+    _refuse_no_text(raw, path)
     text, encoding = decode(raw.removeprefix(codecs.BOM_UTF8))
     log_encoding(path, encoding)
     if (nul := text.find("\x00")) >= 0:  # no CSV holds one; HDF5 names cannot either
@@ -104,8 +104,7 @@ def spreadsheet_text(raw: bytes, path, *, kind: str, expected: str) -> tuple[str
     return text, encoding
 
 
-def spreadsheet_lines(raw: bytes, path, *, kind: str,
-                      expected: str) -> tuple[list[str], str]:
+def spreadsheet_lines(raw: bytes, path, *, expected: str) -> tuple[list[str], str]:
     r"""``_lines(spreadsheet_text(raw, ...)[0])``, without ever holding the whole text.
 
     The bytes are split into lines first and each line decoded on its own: the text and its
@@ -115,7 +114,7 @@ def spreadsheet_lines(raw: bytes, path, *, kind: str,
     UTF-8 are read one by one (:func:`~gexclust._files.decode`). Refuses what
     :func:`spreadsheet_text` refuses, with the same messages.
     """
-    _refuse_no_text(raw, path, kind=kind)
+    _refuse_no_text(raw, path)
     if (nul := raw.find(b"\x00")) >= 0:  # a NUL character is the NUL byte in UTF-8 too
         raise _nul_error(path, decode(raw[:nul])[0], expected)
     lines = _lines(raw)
@@ -130,13 +129,11 @@ def spreadsheet_lines(raw: bytes, path, *, kind: str,
     return lines, encoding
 
 
-def _refuse_no_text(raw: bytes, path, *, kind: str) -> None:
-    """Refuse a zip archive (an .xlsx), gzip data and UTF-16 text, naming ``path`` and ``kind``."""
+def _refuse_no_text(raw: bytes, path) -> None:
+    """Refuse gzip data, a zip archive (an .xlsx) or other compressed data, and UTF-16 text."""
     if (twice := gzipped_twice(path, raw)) is not None:
         raise twice
-    if raw.startswith(b"PK\x03\x04"):  # a zip archive: a spreadsheet (.xlsx), most likely
-        msg = f"{path}: a zip archive (a spreadsheet such as .xlsx?), not {kind}; save it as CSV"
-        raise InputError(msg)
+    refuse_other_compression(path, raw[:6])
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # every other character is a NUL: say what it is rather than 'binary or damaged'
         msg = (f"{path}: the text is UTF-16 (as spreadsheet programs save 'Unicode text'), not "
@@ -225,10 +222,29 @@ def _parse_header(
     if not probe_idx:
         msg = f"{path}, line {line}: no probe columns after {sample_col!r} and {type_col!r}"
         raise InputError(msg)
+    dates = [header[j] for j in probe_idx if SPREADSHEET_DATE.fullmatch(header[j])]
     check_column_names(header, path, line, why_empty="; expected a probe id",
-                       why_repeated="; probe ids must be unique")
+                       why_repeated="; probe ids must be unique"
+                       + _dates_hint([d for d in dates if dates.count(d) > 1]))
     _refuse_written_index(header, probe_idx, path, line)
+    if dates:
+        shown = ", ".join(map(repr, dates[:3])) + (", ..." if len(dates) > 3 else "")
+        logger.warning("%s, line %d: %d probe name(s) look like dates (%s)%s; read as written",
+                       path, line, len(dates), shown, _dates_hint(dates))
     return header, meta_idx, probe_idx
+
+
+#: How a spreadsheet shows a gene symbol it took for a date: SEPT2 as '2-Sep', MARCH1 and
+#: MARC1 both as '1-Mar', DEC1 as '1-Dec'. No probe or gene is named so.
+SPREADSHEET_DATE = re.compile(r"\d{1,2}-(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                              re.IGNORECASE)
+
+
+def _dates_hint(dates: list[str]) -> str:
+    if not dates:
+        return ""
+    return (": gene symbols a spreadsheet took for dates (SEPT2 shows as '2-Sep', MARCH1 and "
+            "MARC1 both as '1-Mar')? Open the original file with the header imported as text")
 
 
 #: pandas' name for a column read without a header: ``Unnamed: 0`` (``_level_1`` for a MultiIndex).

@@ -387,6 +387,7 @@ def read_page(url: str, *, limits: Limits, max_bytes: int) -> bytes:
     response, timeout = open_url(url, limits=limits, deadline=deadline)
     speed, parts, received = _LowSpeed(limits), [], 0
     with response:
+        total = int(response.headers.get("Content-Length") or 0) or None
         while block := _read_block(response, timeout):
             parts.append(block)
             received += len(block)
@@ -397,6 +398,11 @@ def read_page(url: str, *, limits: Limits, max_bytes: int) -> bytes:
             if now > deadline:
                 raise _over_budget("the listing", url, limits, f"{size_text(received)} received")
             speed.update(received, now)
+    if total is not None and received != total:
+        # as a download's: a listing cut short lists fewer files (platform='all' read the
+        # platforms of its first part only, without a word)
+        msg = f"could not list {url}: connection closed after {received} of {total} bytes"
+        raise DownloadError(msg)
     return b"".join(parts)
 
 

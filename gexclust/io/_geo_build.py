@@ -156,13 +156,17 @@ def id_order_key(sample: SoftRecord, header) -> tuple[bytes, bytes]:
 
 
 def decode_ids(sample: SoftRecord, header) -> list[str]:
-    """The ID_REF column of one sample as strings."""
+    """The ID_REF column of one sample as strings, without blanks around them.
+
+    A blank after an id ('1007_s_at <TAB>4.5', a table edited by hand) made it another probe:
+    every row of the sample 'absent from the platform', and the sample left out.
+    """
     column = list(header).index("ID_REF")
     rows = decode_text(sample.body).split("\n")[:-1]
     ids = []
     for row in rows:
         parts = row.rstrip("\r").split("\t", column + 1)
-        ids.append(parts[column] if len(parts) > column else "")
+        ids.append(parts[column].strip() if len(parts) > column else "")
     return ids
 
 

@@ -198,8 +198,38 @@ def check_gzip_file(kind: str, accession: str | None = None) -> callable:
                    f"it ends {tail.rstrip()[-40:].decode(errors='replace')!r}): "
                    "the file was cut short")
             raise InputError(msg)
+        if kind in ("soft", "annot"):
+            refuse_cut_soft(path)
 
     return check
+
+
+def refuse_cut_soft(path: Path) -> None:
+    """Refuse a SOFT text that the readers refuse as cut short: their own checks, run once.
+
+    A SOFT has no end marker of its own: a whole gzip of a text cut at a line end (a table
+    without its end, a record's header without its table, a family without its last
+    samples) was cached as verified, and every later read refused it as truncated while
+    gexclust never downloaded it again. The readers log their warnings when they read it,
+    and judge a table shorter than its header declares (trimmed between its markers, not
+    cut): ``gexclust run`` refuses it there, naming its reader.
+    """
+    from ._row_counts import warn_short_tables
+    from ._soft import parse_soft, refuse_absent_samples
+
+    def drop_table(record) -> None:
+        record.body = b""  # only the structure is checked: peak memory is one table
+
+    def left_out(_record) -> bool:
+        return False
+
+    logger.addFilter(left_out)
+    try:
+        with warn_short_tables():
+            records = parse_soft(path, reader="gexclust.io.read_soft reads", on_table=drop_table)
+    finally:
+        logger.removeFilter(left_out)
+    refuse_absent_samples(records, path)
 
 
 MATRIX_END = b"!series_matrix_table_end"

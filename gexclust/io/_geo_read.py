@@ -41,7 +41,14 @@ from ._gpl import platform_table, read_gpl
 from ._invisible import clean_label, warn_hidden
 from ._platform import bundled_gpl96
 from ._row_counts import Count, check_counts, declared_rows
-from ._soft import LABEL_KEYS, SoftRecord, clean_rows, parse_soft, without_header_rows
+from ._soft import (
+    LABEL_KEYS,
+    SoftRecord,
+    clean_rows,
+    parse_soft,
+    refuse_absent_samples,
+    without_header_rows,
+)
 
 Missing = Literal["error", "drop", "impute"]
 
@@ -123,19 +130,19 @@ def read_soft(
             raise InputError(msg)
         return {gpl: adata} if platform == "all" else adata
     samples = with_tables([r for r in records if r.kind == "SAMPLE"], path, records)
-    _refuse_absent_samples(records, path)
+    refuse_absent_samples(records, path)
     by_platform: dict[str, list[SoftRecord]] = {}
     for sample in samples:
         by_platform.setdefault(sample.first("Sample_platform_id", "unknown"), []).append(sample)
     if platform not in (None, "all", *by_platform):
         _refuse_tableless_platform(records, platform, path)
     chosen = choose_platforms(list(by_platform), platform, path)
-    series = next((r for r in records if r.kind == "SERIES"), None)
+    series = [r for r in records if r.kind == "SERIES"]
     platforms = {r.accession: r for r in records if r.kind == "PLATFORM"}
     result = {
         gpl: _series_platform(by_platform[gpl], platforms.get(gpl), annotations.get(gpl),
-                              series, path, type_from=type_from, annotate=annotate,
-                              missing=missing)
+                              series_of(by_platform[gpl], series, path), path,
+                              type_from=type_from, annotate=annotate, missing=missing)
         for gpl in chosen
     }
     return result if platform == "all" else result[chosen[0]]
@@ -174,33 +181,34 @@ def with_tables(samples: list[SoftRecord], path, records: list[SoftRecord]) -> l
     raise InputError(msg)
 
 
-def _refuse_absent_samples(records: list[SoftRecord], path) -> None:
-    """Refuse a family SOFT whose series lists samples that have no record in the file.
+def series_of(samples: list[SoftRecord], series: list[SoftRecord], path) -> SoftRecord | None:
+    """The series record the samples read belong to: the first that lists them all.
 
-    GEO's family SOFT holds every sample its series lists (``!Series_sample_id``): a file
-    cut short right after a record's end reads without any other sign, as a series of
-    fewer samples (GSE781's cut after its 5th sample table: 3 GPL96 samples of 17). A
-    platform's family SOFT (GPL96_family.soft) holds only that platform's samples, yet its
-    series records list their samples on other platforms too: the check is made only when
-    the file holds every platform the series lists (``!Series_platform_id``), as the
-    series' own family does before its first sample.
+    A platform's family SOFT holds the records of every series using it, and two family
+    SOFTs joined with ``cat`` hold two (a family and a sample's own file, one): the samples
+    of several series were read as the first's (its accession, title and known types in
+    ``.uns['geo']`` and ``.obs['type']``). A sample belongs to a series that lists it
+    (``!Series_sample_id``) or that it names (``!Sample_series_id``). When no series holds
+    them all, none is named, with a warning; a file's only series that lists no sample at
+    all (a file made by hand) is named, as before.
     """
-    series = next((r for r in records if r.kind == "SERIES"), None)
-    if series is None:
-        return
-    held = {r.accession for r in records if r.kind == "PLATFORM"}
-    if any(gpl.strip() not in held for gpl in series.meta.get("Series_platform_id", [])):
-        return
-    present = {r.accession for r in records if r.kind == "SAMPLE"}
-    listed = (a.strip() for a in series.meta.get("Series_sample_id", []))
-    absent = [a for a in listed if a and a not in present]
-    if absent:
-        shown = ", ".join(absent[:3]) + (", ..." if len(absent) > 3 else "")
-        msg = (f"{path}: series {series.accession} (line {series.line}) lists {len(absent)} "
-               f"sample(s) with no record in this file ({shown}), where GEO's family SOFT "
-               "holds them all: the file is cut short; download it again (or, if the "
-               "samples were taken out on purpose, take out their !Series_sample_id lines)")
-        raise InputError(msg)
+    members = {r.accession: {a.strip() for a in r.meta.get("Series_sample_id", [])}
+               for r in series}
+    for sample in samples:
+        for accession in sample.meta.get("Sample_series_id", []):
+            members.get(accession.strip(), set()).add(sample.accession)
+    if len(series) == 1 and not members[series[0].accession]:
+        return series[0]
+    ids = {s.accession for s in samples}
+    whole = next((r for r in series if ids <= members[r.accession]), None)
+    if whole is None and series:
+        counts = [f"{r.accession}: {len(ids & members[r.accession])}" for r in series
+                  if ids & members[r.accession]]
+        shown = ", ".join(counts[:3]) + (", ..." if len(counts) > 3 else "")
+        logger.warning("%s: no series record of the file lists all %d samples read (%s): "
+                       ".uns['geo'] names none of them, and no known series' types are given "
+                       "(pass type_from=)", path, len(ids), shown or "none lists any")
+    return whole
 
 
 def _refuse_tableless_platform(records: list[SoftRecord], platform: str, path) -> None:
@@ -249,7 +257,9 @@ def _series_platform(samples, gpl_record, annotation, series, path, *, type_from
     gpl = samples[0].first("Sample_platform_id")
     if annotate and annotation is None:
         annotation = bundled_annotation(gpl)
-    accession = series.accession if series is not None else samples[0].accession
+    # without its series, a sample file's own accession; samples of several files, none
+    accession = series.accession if series is not None else (
+        samples[0].accession if len(samples) == 1 else "")
     obs = sample_obs(samples, series=accession, type_from=type_from)
     uns = {
         "accession": accession,
@@ -527,6 +537,8 @@ def _matrix_table(block: bytes, path, first_line: int) -> pd.DataFrame:
     frame.index = frame.index.fillna("").astype(str)
     frame.index.name = None
     _refuse_ids_across_lines(frame.index, block, path, first_line)
+    # blanks around an id ('1007_s_at <TAB>', a table edited by hand) made it another probe
+    frame.index = frame.index.str.strip()
     if frame.index.duplicated().any():
         msg = f"{path}: ID_REF {frame.index[frame.index.duplicated()][0]!r} appears twice"
         raise InputError(msg)
@@ -654,7 +666,9 @@ def _matrix_obs(sample_meta, columns: list[str], path) -> pd.DataFrame:
             fields.setdefault(key, values)
     accessions = fields.get("Sample_geo_accession", columns)
     if list(accessions) != columns:
-        msg = f"{path}: table columns do not match !Sample_geo_accession (first: {columns[0]!r} vs {accessions[0]!r})"  # noqa: E501
+        # the first that differs: the first column was named whether it differed or not
+        i = next(i for i, (a, b) in enumerate(zip(columns, accessions, strict=True)) if a != b)
+        msg = f"{path}: table columns do not match !Sample_geo_accession (sample {i + 1}: {columns[i]!r} in the table header, {accessions[i]!r} in !Sample_geo_accession)"  # noqa: E501
         raise InputError(msg)
     obs = pd.DataFrame(
         {

@@ -18,6 +18,7 @@ from .._files import (
     gzipped_twice,
     line_too_long,
     open_input,
+    refuse_other_compression,
     too_large,
 )
 from .._limits import ENV, RATIO_GRACE, Limits, current, size_text
@@ -147,6 +148,7 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
         if not head:
             msg = f"{path}: file is empty (a failed or interrupted download?)"
             raise InputError(msg)
+        refuse_other_compression(path, raw.peek(6)[:6])
         if head == GZIP_MAGIC:
             stream = Inflater(raw, name=path, limits=limits)
         elif path.suffix == ".gz":

@@ -126,6 +126,8 @@ def platform_table(record: SoftRecord, path, *, full: bool = True) -> pd.DataFra
         table = record.frame(path).fillna("")
     else:
         table = _leading_columns(record, wanted_columns(header, id_col))
+    # as the samples' ID_REFs: a blank after an id made it a probe no sample row names
+    table[id_col] = table[id_col].astype(str).str.strip()
     if table[id_col].duplicated().any():
         dup = table.loc[table[id_col].duplicated(), id_col].iloc[0]
         msg = f"{path}: platform {record.accession} lists probe id {dup!r} twice"

@@ -31,6 +31,11 @@ def refuse_short_tables() -> contextlib.AbstractContextManager[bool]:
     return set_within(_REFUSE, True)
 
 
+def warn_short_tables() -> contextlib.AbstractContextManager[bool]:
+    """Readers called in the block read a short table with a warning, even under ``run``."""
+    return set_within(_REFUSE, False)
+
+
 @dataclass(frozen=True)
 class Count:
     """A table's rows as read against the rows its header declares."""

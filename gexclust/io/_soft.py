@@ -304,6 +304,38 @@ def refuse_cut_header(last: SoftRecord, dataset: SoftRecord | None, path, lineno
     raise InputError(msg)
 
 
+def refuse_absent_samples(records: list[SoftRecord], path) -> None:
+    """Refuse a family SOFT whose series lists samples that have no record in the file.
+
+    GEO's family SOFT holds every sample its series lists (``!Series_sample_id``): a file
+    cut short right after a record's end reads without any other sign, as a series of
+    fewer samples (GSE781's cut after its 5th sample table: 3 GPL96 samples of 17). A
+    platform's family SOFT (GPL96_family.soft) holds only that platform's samples, yet its
+    series records list their samples on other platforms too: the check is made only when
+    the file holds every platform the series lists (``!Series_platform_id``), as the
+    series' own family does before its first sample.
+    """
+    held = {r.accession for r in records if r.kind == "PLATFORM"}
+    present = {r.accession for r in records if r.kind == "SAMPLE"}
+    for series in (r for r in records if r.kind == "SERIES"):
+        _refuse_absent_series_samples(series, held, present, path)
+
+
+def _refuse_absent_series_samples(series: SoftRecord, held: set, present: set, path) -> None:
+    # every series of the file: two family SOFTs joined with cat hold two, either one cut
+    if any(gpl.strip() not in held for gpl in series.meta.get("Series_platform_id", [])):
+        return
+    listed = (a.strip() for a in series.meta.get("Series_sample_id", []))
+    absent = [a for a in listed if a and a not in present]
+    if absent:
+        shown = ", ".join(absent[:3]) + (", ..." if len(absent) > 3 else "")
+        msg = (f"{path}: series {series.accession} (line {series.line}) lists {len(absent)} "
+               f"sample(s) with no record in this file ({shown}), where GEO's family SOFT "
+               "holds them all: the file is cut short; download it again (or, if the "
+               "samples were taken out on purpose, take out their !Series_sample_id lines)")
+        raise InputError(msg)
+
+
 def _record_of(line: str, lineno: int, path, seen: dict, records: list) -> SoftRecord:
     """The record a ``^KIND = accession`` line opens, or continues when it was seen before."""
     kind, _, accession = line[1:].partition("=")

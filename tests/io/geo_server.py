@@ -62,7 +62,10 @@ class GeoHandler(http.server.SimpleHTTPRequestHandler):
         short = self.state["short"].get(path, 0)
         if short:  # the full length announced, half of it sent, then the connection closed
             self.state["short"][path] = short - 1
-            data = (Path(self.directory) / path.lstrip("/")).read_bytes()
+            folder = Path(self.directory) / path.lstrip("/")
+            # a folder: a listing of its files (links, as GEO's listing has them)
+            data = ("".join(f'<a href="{p.name}">{p.name}</a>\n' for p in sorted(folder.iterdir()))
+                    .encode() if folder.is_dir() else folder.read_bytes())
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Connection", "close")

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import re
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -708,6 +711,61 @@ def test_a_csv_gzipped_twice_is_named_as_such(tmp_path):
         gx.io.read_cumida(twice)
     with pytest.raises(InputError, match="gzip data inside gzip data"):
         gx.io.read_annotations(twice)
+
+
+@pytest.mark.parametrize(("suffix", "compress", "command"), [
+    (".bz2", bz2.compress, "bunzip2"), (".xz", lzma.compress, "unxz")])
+def test_bzip2_and_xz_data_are_named_as_such(tmp_path, suffix, compress, command):
+    """Before: 'line 1: NUL byte; expected comma-separated text (a binary or damaged
+    file?)', of a whole file compressed with bzip2 or xz, as GEO's readers said too."""
+    text = b"samples,type,p1\ns1,A,2\ns2,B,3\n"
+    soft = shared_file("peers/geoparse/GSM32878.txt").read_bytes()
+    for name, data, read in [("data.csv", text, gx.io.read_cumida),
+                             ("sheet.csv", text, gx.io.read_annotations),
+                             ("GSM32878.txt", soft, gx.io.read_soft)]:
+        path = tmp_path / (name + suffix)
+        path.write_bytes(compress(data))
+        assert refusal(read, path) == (
+            f"{path}: {suffix[1:].replace('bz2', 'bzip2')}-compressed data; gexclust reads "
+            f"plain text or gzip (.gz): decompress it first ({command} {path.name})")
+
+
+HINT = ("gene symbols a spreadsheet took for dates (SEPT2 shows as '2-Sep', MARCH1 and MARC1 "
+        "both as '1-Mar')? Open the original file with the header imported as text")
+
+
+def test_gene_symbols_a_spreadsheet_made_dates_are_named(tmp_path, caplog):
+    """A CSV of gene symbols saved by Excel: SEPT2 became '2-Sep', MARCH1 and MARC1 both
+    '1-Mar'. Before: read without a word, or refused as "duplicate column '1-Mar' (columns 3
+    and 5); probe ids must be unique", which did not say how two genes got one name."""
+    path = tmp_path / "symbols.csv"
+    path.write_text("samples,type,2-Sep,TP53,1-Mar\ns1,A,1,2,3\ns2,B,2,3,4\n")
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_cumida(path, annotate=False)
+    assert adata.var_names.tolist() == ["2-Sep", "TP53", "1-Mar"]
+    assert (f"{path}, line 1: 2 probe name(s) look like dates ('2-Sep', '1-Mar'): {HINT}; "
+            "read as written") in caplog.text
+    path.write_text("samples,type,1-Mar,TP53,1-Mar\ns1,A,1,2,3\ns2,B,2,3,4\n")
+    assert refusal(gx.io.read_cumida, path) == (
+        f"{path}, line 1: duplicate column '1-Mar' (columns 3 and 5); probe ids must be "
+        f"unique: {HINT}")
+    path.write_text("samples,type,TP53,1-Mar,TP53\ns1,A,1,2,3\ns2,B,2,3,4\n")
+    assert refusal(gx.io.read_cumida, path).endswith("probe ids must be unique")
+
+
+def test_a_zip_archive_is_named_as_such_by_every_reader(tmp_path):
+    """Before: a zipped SOFT or series matrix read as 'line 1: NUL byte; expected GEO text
+    (a binary or damaged file?)', and gexclust run (which takes a .zip for a CSV) said 'a
+    zip archive (a spreadsheet such as .xlsx?), not a CuMiDa CSV; save it as CSV'."""
+    path = tmp_path / "GSM32878.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(shared_file("peers/geoparse/GSM32878.txt"), "GSM32878.txt")
+    message = (f"{path}: a zip archive (a spreadsheet such as .xlsx, or zipped files?); "
+               "gexclust reads plain text or gzip (.gz): save it as CSV if it is a "
+               "spreadsheet, or unzip it (unzip GSM32878.zip)")
+    for read in (gx.io.read_soft, gx.io.read_series_matrix, gx.io.read_cumida,
+                 gx.io.read_annotations):
+        assert refusal(read, path) == message
 
 
 def test_a_broken_gzip_is_named_as_the_geo_readers_name_it(tmp_path):

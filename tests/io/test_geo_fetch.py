@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import logging
 import multiprocessing
 import re
 import shutil
@@ -16,7 +17,7 @@ import pytest
 import gexclust as gx
 from gexclust._errors import InputError
 from gexclust.io._download import DownloadError, NotOnGeo
-from tests.io.conftest import ANNOT, MATRIX, MATRIX_REL, cache_files
+from tests.io.conftest import ANNOT, MATRIX, MATRIX_REL, cache_files, refusal
 
 CLASSES = {"AML": 26, "Bone_Marrow": 10, "PB": 10, "PBSC_CD34": 10, "Bone_Marrow_CD34": 8}
 
@@ -133,6 +134,57 @@ def test_a_whole_gzip_of_a_cut_series_matrix_never_enters_the_cache(server, geo_
     assert not (tmp_path / "cache" / MATRIX_REL).exists()
     del server.state["body"][MATRIX]
     assert gx.io.read_geo("GSE9476", annotate=False).n_obs == 64
+
+
+SOFT_REL = "series/GSE9nnn/GSE9476/soft/GSE9476_family.soft.gz"
+
+
+def _listing_its_samples(text: bytes) -> bytes:
+    """The fixture's family SOFT with its series' !Series_sample_id lines, as GEO writes."""
+    ids = re.findall(rb"^\^SAMPLE = (GSM[0-9]+)$", text, flags=re.MULTILINE)
+    lines = b"".join(b"!Series_sample_id = %s\n" % gsm for gsm in ids)
+    return text.replace(b"^PLATFORM", lines + b"^PLATFORM", 1)
+
+
+@pytest.mark.parametrize(("end", "problem"), [
+    (lambda text: text.index(b"\n", len(text) // 2) + 1,
+     "the table of SAMPLE GSM239493 that starts at line 713483 never ends"),
+    (lambda text: text.rindex(b"^SAMPLE"),  # after a whole sample table
+     "series GSE9476 (line 1) lists 1 sample(s) with no record in this file (GSM240509)"),
+    (lambda text: text.index(b"!sample_table_begin", text.rindex(b"^SAMPLE")),
+     "the file ends in the header of SAMPLE GSM240509"),
+])
+def test_a_whole_gzip_of_a_cut_family_soft_never_enters_the_cache(server, geo_root, tmp_path,
+                                                                  end, problem):
+    """Before: cached as verified, and every later read refused it ('... never ends (no
+    '!..._table_end' line); the file is truncated') while gexclust never downloaded it
+    again, even once the server sent the whole file."""
+    text = _listing_its_samples(gzip.decompress((geo_root / SOFT_REL).read_bytes()))
+    server.state["body"][f"/geo/{SOFT_REL}"] = gzip.compress(text[: end(text)])
+    message = refusal(gx.io.read_geo, "GSE9476", source="soft", annotate=False)
+    assert message.startswith("download of family SOFT of GSE9476 from ")
+    assert "is broken (" in message
+    assert problem in message
+    assert message.endswith("; nothing was cached")
+    assert not (tmp_path / "cache" / SOFT_REL).exists()
+    server.state["body"][f"/geo/{SOFT_REL}"] = gzip.compress(text)
+    assert gx.io.read_geo("GSE9476", source="soft", annotate=False).n_obs == 64
+
+
+def test_a_whole_gzip_of_a_cut_annotation_never_enters_the_cache(server, geo_root, tmp_path,
+                                                                 caplog):
+    text = gzip.decompress((geo_root / ANNOT[len("/geo/"):]).read_bytes())
+    server.state["body"][ANNOT] = gzip.compress(text[: text.index(b"\n", len(text) // 2) + 1])
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.read_geo("GSE9476")
+    assert "download of annotation of GPL96 from " in caplog.text
+    assert ("is broken (the table of ANNOTATION GPL96 that starts at line 7 never ends"
+            in caplog.text)
+    assert not (tmp_path / "cache" / ANNOT[len("/geo/"):]).exists()
+    del server.state["body"][ANNOT]
+    gx.io.read_geo("GSE9476")
+    assert server.requests(ANNOT) == 2
+    assert (tmp_path / "cache" / ANNOT[len("/geo/"):]).exists()
 
 
 def test_a_complete_matrix_whose_last_piece_is_blank_is_not_called_cut(geo_root, tmp_path):
@@ -465,6 +517,22 @@ def two_platform_series(geo_root, accession: str):
         text = source.replace(b"GPL96", gpl.encode())
         (folder / f"{accession}-{gpl}_series_matrix.txt.gz").write_bytes(gzip.compress(text))
     return folder
+
+
+def test_a_listing_cut_short_is_refused(server, geo_root):
+    """GEO's folder listing sent in part (its full length announced). Before:
+    read_geo(platform='all') returned {'GPL96': ...} only, without a word."""
+    folder = two_platform_series(geo_root, "GSE9477")
+    try:
+        server.state["short"]["/geo/series/GSE9nnn/GSE9477/matrix/"] = 1
+        with pytest.raises(DownloadError, match=r"^could not list http://127\.0\.0\.1:\d+/geo/"
+                           r"series/GSE9nnn/GSE9477/matrix/: connection closed after \d+ of "
+                           r"\d+ bytes$"):
+            gx.io.read_geo("GSE9477", platform="all", annotate=False)
+        assert sorted(gx.io.read_geo("GSE9477", platform="all", annotate=False)) == [
+            "GPL96", "GPL97"]
+    finally:
+        shutil.rmtree(folder.parent)
 
 
 def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):

@@ -211,6 +211,57 @@ def test_series_matrix_errors(tmp_path):
 
 
 
+def test_table_columns_in_another_order_name_the_first_that_differs(tmp_path):
+    """Before: '(first: 'GSM239170' vs 'GSM239170')', the first sample whether it differed
+    or not, for a table whose 2nd and 3rd columns were swapped."""
+    text = series_matrix_text(gx.datasets.gse9476_example()[:4, :20].copy())
+    header = next(line for line in text.splitlines() if line.startswith('"ID_REF"'))
+    ids = header.split("\t")
+    swapped = "\t".join([ids[0], ids[1], ids[3], ids[2], ids[4]])
+    path = tmp_path / "m.txt"
+    path.write_text(text.replace(header, swapped))
+    assert refusal(gx.io.read_series_matrix, path) == (
+        f"{path}: table columns do not match !Sample_geo_accession (sample 2: "
+        f"{ids[3].strip(chr(34))!r} in the table header, {ids[2].strip(chr(34))!r} in "
+        "!Sample_geo_accession)")
+
+
+def test_blanks_after_probe_ids_do_not_make_other_probes(tmp_path, caplog):
+    """A table edited by hand, '1007_s_at <TAB>4.5'. Before: the matrix's probes were named
+    '1007_s_at ' ('20 of 20 probes (100%) are not in the probe annotation given ...; is it
+    the annotation of another platform than GPL96?'), and a SOFT sample's rows were 'absent
+    from the platform', the sample left out with a warning."""
+    adata = gx.datasets.gse9476_example()[:4, :20].copy()
+
+    def blank_after_ids(text: str, start: str, end: str) -> str:
+        lines = text.splitlines()
+        first = lines.index(start) + 2
+        last = lines.index(end, first)
+        for i in range(first, last):
+            probe, rest = lines[i].split("\t", 1)
+            lines[i] = f"{probe} \t{rest}"
+        return "\n".join(lines) + "\n"
+
+    matrix = tmp_path / "m_series_matrix.txt"
+    matrix.write_text(blank_after_ids(series_matrix_text(adata), "!series_matrix_table_begin",
+                                      "!series_matrix_table_end"))
+    soft = tmp_path / "family.soft"
+    text = family_soft_text(adata)
+    text = blank_after_ids(text, "!platform_table_begin", "!platform_table_end")
+    start = text.index(f"^SAMPLE = {adata.obs_names[1]}")
+    text = text[:start] + blank_after_ids(text[start:], "!sample_table_begin",
+                                          "!sample_table_end")
+    soft.write_text(text)
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        read = [gx.io.read_series_matrix(matrix), gx.io.read_soft(soft)]
+    assert caplog.text == ""
+    for back in read:
+        assert back.var_names.tolist() == adata.var_names.tolist()
+        assert back.obs_names.tolist() == adata.obs_names.tolist()
+        np.testing.assert_allclose(back.X, adata.X, atol=5e-7)
+        assert back.var["gene_symbol"].tolist() == adata.var["gene_symbol"].tolist()
+
+
 def test_series_matrix_row_cut_short_is_named(tmp_path):
     # before: pandas padded a row with too few cells with NaN, so a row cut short in the
     # middle of the table read as missing values (and with missing='impute', as means)
@@ -513,6 +564,74 @@ def test_a_series_family_soft_without_a_listed_sample_is_still_refused(tmp_path)
         "(GSM11810), where GEO's family SOFT holds them all: the file is cut short; download "
         "it again (or, if the samples were taken out on purpose, take out their "
         "!Series_sample_id lines)")
+
+
+def _family(series: str, samples: dict[str, str]) -> str:
+    """A GPL96 family SOFT of ``series`` holding ``samples`` (accession: title)."""
+    text = DATABASE_RECORD + (f"^SERIES = {series}\n!Series_title = {series}'s title\n"
+                              f"!Series_geo_accession = {series}\n")
+    text += "".join(f"!Series_sample_id = {gsm}\n" for gsm in samples)
+    text += "!Series_platform_id = GPL96\n" + GPL96_RECORDS.split("^SAMPLE")[0]
+    for value, (gsm, title) in enumerate(samples.items()):
+        text += (f"^SAMPLE = {gsm}\n!Sample_title = {title}\n!Sample_platform_id = GPL96\n"
+                 f"!Sample_series_id = {series}\n!Sample_data_row_count = 2\n"
+                 f"!sample_table_begin\nID_REF\tVALUE\n1007_s_at\t{value}\n"
+                 f"1053_at\t{value}\n!sample_table_end\n")
+    return text
+
+
+GSE9476_PART = _family("GSE9476", {"GSM1": "FHCRCAML_1", "GSM2": "BM_3"})
+GSE781_PART = _family("GSE781", {"GSM3": "N035 Normal Human Kidney", "GSM4": "T1 tumour"})
+
+
+def test_two_series_families_joined_are_not_read_as_the_first_series(tmp_path, caplog):
+    """Before: GSE9476's and GSE781's families joined with cat read as series GSE9476
+    (.uns['geo'], the report's accession and title) with GSE9476's types given by title
+    to its two samples and none to GSE781's."""
+    path = tmp_path / "joined.soft"
+    path.write_text(GSE9476_PART + GSE781_PART, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    assert adata.obs_names.tolist() == ["GSM1", "GSM2", "GSM3", "GSM4"]
+    assert adata.uns["geo"]["series"] == {}
+    assert adata.uns["geo"]["accession"] == ""  # before: 'GSE9476', then 'GSM1', a sample's
+    assert "type" not in adata.obs
+    assert (f"{path}: no series record of the file lists all 4 samples read (GSE9476: 2, "
+            "GSE781: 2): .uns['geo'] names none of them, and no known series' types are given "
+            "(pass type_from=)") in caplog.text
+
+
+def test_a_sample_of_another_series_joined_to_a_family_is_told(tmp_path, caplog):
+    # a GEO sample's own file (GSM3, of GSE781) joined to GSE9476's family with cat
+    sample = GSE781_PART[GSE781_PART.index("^SAMPLE = GSM3"):GSE781_PART.index("^SAMPLE = GSM4")]
+    path = tmp_path / "joined.soft"
+    path.write_text(GSE9476_PART + sample, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        adata = gx.io.read_soft(path)
+    assert adata.obs_names.tolist() == ["GSM1", "GSM2", "GSM3"]
+    assert adata.uns["geo"]["series"] == {}
+    assert "type" not in adata.obs
+    assert (f"{path}: no series record of the file lists all 3 samples read (GSE9476: 2): "
+            ".uns['geo'] names none of them") in caplog.text
+
+
+def test_the_series_named_is_the_one_listing_the_samples_read(tmp_path):
+    # a platform family whose first series record is another series than its samples' (one
+    # whose samples are on another platform: a GPL96 family holds the records of both)
+    path = tmp_path / "GPL96_family.soft"
+    other = "^SERIES = GSE9476\n!Series_sample_id = GSM9\n!Series_platform_id = GPL97\n"
+    path.write_text(other + GSE781_PART, encoding="utf-8")
+    adata = gx.io.read_soft(path)
+    assert adata.uns["geo"]["accession"] == "GSE781"
+    assert adata.uns["geo"]["series"]["title"] == "GSE781's title"
+
+
+def test_a_second_series_family_cut_short_after_a_sample_is_refused(tmp_path):
+    """Before: read as 3 samples without a word; only the first series' list was checked."""
+    path = tmp_path / "joined.soft"
+    path.write_text(GSE9476_PART + GSE781_PART.split("^SAMPLE = GSM4")[0], encoding="utf-8")
+    assert refusal(gx.io.read_soft, path).startswith(
+        f"{path}: series GSE781 (line 40) lists 1 sample(s) with no record in this file (GSM4)")
 
 
 def test_an_annotation_table_of_another_platform_is_not_applied_silently(caplog):

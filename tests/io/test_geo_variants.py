@@ -430,7 +430,8 @@ def test_gds_samples_without_values_leave_no_empty_category(tmp_path, caplog):
      r"the series matrix table header '\"ID_REF\"' names no samples; expected ID_REF and one "
      r"column per sample"),
     (lambda d: d.replace(b'"ID_REF"\t"GSM650992"\n', b'"ID_REF"\t"GSM650993"\n'),
-     r"table columns do not match !Sample_geo_accession \(first: 'GSM650993' vs 'GSM650992'\)"),
+     r"table columns do not match !Sample_geo_accession \(sample 1: 'GSM650993' in the table "
+     r"header, 'GSM650992' in !Sample_geo_accession\)"),
     (lambda d: d.replace(b"!series_matrix_table_begin\n", b"note: edited by hand\n"),
      r"expected a '!Series_' or '!Sample_' header line, found 'note: edited by hand'"),
     # before: "no '!series_matrix_table_begin' line; not a GEO series matrix (or

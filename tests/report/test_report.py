@@ -512,6 +512,28 @@ def test_report_command_names_a_summary_that_is_not_a_runs(tmp_path, capsys, tex
     assert not (outdir / "report.html").exists()
 
 
+@pytest.mark.parametrize(("key", "value", "error"), [
+    ("input", None, "AttributeError: 'NoneType' object has no attribute 'get'"),
+    ("n_genes_clustered", None,
+     "TypeError: '>=' not supported between instances of 'NoneType' and 'int'"),
+])
+def test_report_command_names_a_summary_value_edited_to_another_kind(tmp_path, capsys, key,
+                                                                     value, error):
+    """Before: 'gexclust: error: AttributeError: 'NoneType' object has no attribute 'get'
+    (rerun with --debug for the traceback)', naming no file."""
+    outdir = tmp_path / "run"
+    assert main(["run", "-o", str(outdir), "--quiet", "--no-report"]) == 0
+    summary = outdir / "summary.json"
+    summary.write_text(json.dumps({**json.loads(summary.read_text()), key: value}))
+    capsys.readouterr()
+    assert main(["report", str(outdir)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"gexclust: error: {summary}: changed since gexclust run wrote it, and the report "
+        f"cannot read it ({error}); restore it, or run gexclust run again")
+    assert sorted(p.name for p in outdir.iterdir() if p.name.startswith(("report", "."))) == [
+        ".gexclust-manifest.json"]
+
+
 def test_heights_of_a_tree_of_small_values_are_not_rounded_to_zero(tmp_path):
     # before: merge heights were written to 2 decimals, so golub's values / 1e4 read "cut at
     # height 0.01 into 2 clusters; its root is at 0.01" (0.00718 and 0.00804), and smaller
