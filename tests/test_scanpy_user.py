@@ -305,8 +305,6 @@ def test_use_rep_dataframe_with_a_text_column_is_named():
         gx.tl.hclust(adata, use_rep="pcs")
 
 
-# scanpy 1.12's own sc.tl.dendrogram calls set_index(inplace=True), deprecated by pandas 3.1
-@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.set_index is deprecated")
 def test_scanpy_dendrogram_key_is_named_as_such():
     # before: KeyError 'leaves' from cut, the plots and the exports given key= of scanpy's
     # sc.tl.dendrogram (a tree of group means, with a 'linkage' too)
