@@ -9,7 +9,15 @@ from anndata import AnnData
 
 from .._api import named
 from .._logging import logger
-from .._utils import float_matrix, get_matrix, set_matrix, stats_names, view_to_actual
+from .._utils import (
+    float_matrix,
+    get_matrix,
+    matrix_name,
+    record_of,
+    set_matrix,
+    stats_names,
+    view_to_actual,
+)
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
 GEO2R_RULE = ("geo2r: q99 > 100 or (max - min > 50 and q25 > 0); "
@@ -304,6 +312,8 @@ def log2(
                 "gives the %d values between 0 and %g the value of 0 (log2(%g)); "
                 "sc.pp.log1p(adata, base=2) keeps them apart", quantiles["q100"], floor,
                 int(((X > 0) & (floor > X)).sum()), floor, floor)
+        if scale.linear:  # values that look linear may be linear values centred here
+            _say_centred(adata, X, layer=layer, floor=floor, n_floored=n_floored)
         if not scale.linear:  # auto=False on values the rule calls logged: said, not silent
             logger.warning(
                 "pp.log2(auto=False): %s; logged again as asked, which sets the %d of %d "
@@ -337,6 +347,26 @@ def log2(
     }
     logger.info("pp.log2: %s (%s)", "applied" if apply else "skipped", reason)
     return adata if copy else None
+
+
+def _say_centred(adata: AnnData, X: np.ndarray, *, layer: str | None, floor: float,
+                 n_floored: int) -> None:
+    """Warn when the values logged had their means subtracted by pp.center or pp.scale.
+
+    Intensities centred on each gene's mean still pass GEO2R's rule (their q99 stays above
+    100), and were logged with INFO only: 7,332 of 10,000 centred MAS5-like values went to
+    log2(1) = 0. Their record, not the values, tells.
+    """
+    for op, done in (("center", "centred by pp.center"), ("scale", "z-scored by pp.scale")):
+        record = record_of(adata, op, layer)
+        if record is not None and record.get("zero_center", True):  # means subtracted
+            logger.warning(
+                "pp.log2: %s was %s (.uns[%r]), so its values are differences from each gene's "
+                "mean, not intensities; log2(max(x, %g)) sets the %d of %d below the floor "
+                "(%d negative) to %g; log2 the values before centring them",
+                matrix_name(layer), done, stats_names(layer, op)[2], floor, n_floored, X.size,
+                int((X < 0).sum()), np.log2(floor))
+            return
 
 
 def log2_record(adata: AnnData, layer: str | None = None) -> dict | None:

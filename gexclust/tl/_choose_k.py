@@ -242,7 +242,7 @@ def choose_k(
                       for name in ("method", "metric"))
     cuts = list(tree_cuts(tree.linkage, ks))  # of the whole tree, as tl.cut cuts it
     _refuse_single_cluster_cuts(cuts, tree.linkage, ks, method)
-    mean = data.mean(axis=0)
+    mean = data.mean(axis=0, dtype=np.float64)  # float32 summed in float32 drifts
     # all observations; on one BLAS thread, as the copies: the 9 cuts of 64 x 22,283 took
     # 88 ms of CPU on two threads spinning on the busy 2-core machine, 22 ms on one
     with threadpool_limits(1, user_api="blas"):
@@ -655,7 +655,10 @@ def calinski_harabasz(data: np.ndarray, groups: np.ndarray, *, mean=None) -> flo
     onehot = _onehot(groups, k)
     sizes = onehot.sum(axis=0)
     centres = (onehot.T @ data) / sizes[:, None]
-    mean = data.mean(axis=0) if mean is None else mean
+    # in float64: numpy sums float32 down the rows in float32, one row after another, and
+    # over 3,000 values near 1e6 the mean drifted by about 1, every k's CH x 8 (45,439 for
+    # scikit-learn's 5,467)
+    mean = data.mean(axis=0, dtype=np.float64) if mean is None else mean
     between = float((sizes * ((centres - mean) ** 2).sum(axis=1)).sum())
     # the deviations from the centres in one n x d array, their squares summed as they are
     # made: two n x d temporaries and passes fewer

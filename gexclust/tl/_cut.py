@@ -291,4 +291,7 @@ def _threshold_for(Z: np.ndarray, n_clusters: int) -> float:
         return float(heights[0] / 2)
     last_kept = heights[n_merges - n_clusters]
     first_undone = heights[n_merges - n_clusters + 1]
-    return float((last_kept + first_undone) / 2)
+    middle = (last_kept + first_undone) / 2
+    # heights one ulp apart have no float between them: the middle rounds to one of the two,
+    # and at first_undone a cut keeps that merge (fcluster's 'distance' keeps merges <= t)
+    return float(middle if middle < first_undone else last_kept)

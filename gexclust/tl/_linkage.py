@@ -93,7 +93,7 @@ def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
     named = {"labels": labels, "item": ITEM.get(what, "row"), "caller": caller}
     if n <= SMALL_N:
         distances = pairwise_distances(data, metric=metric, **named)
-        Z = hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
+        Z = _linkage(distances, method=method, optimal_ordering=optimal_ordering)
         return Z, cophenetic_correlation(Z, distances) if cophenetic else float("nan")
     if optimal_ordering:
         msg = (
@@ -108,6 +108,25 @@ def build_tree(data: np.ndarray, *, method: str, metric: str, labels=None,
     if not cophenetic:
         return Z, float("nan")
     return Z, sampled_cophenetic(Z, data, metric=metric, named=named)
+
+
+def _linkage(distances: np.ndarray, *, method: str, optimal_ordering: bool) -> np.ndarray:
+    """The tree of scipy's ``linkage``, of tiny distances scaled up by a power of two (exactly).
+
+    Ward, centroid and median square the distances: below ~1e-154 the squares underflow
+    (merges at height 0). Every linkage's heights scale with the distances, so the tree of
+    the scaled distances is the tree, its heights scaled back.
+    """
+    from ._distances import SAFE_RANGE, max_exponent
+
+    largest = float(distances.max(initial=0.0))
+    if not 0 < largest < SAFE_RANGE[0]:
+        return hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
+    exponent = int(max_exponent(distances))
+    Z = hierarchy.linkage(np.ldexp(distances, -exponent), method=method,
+                          optimal_ordering=optimal_ordering)
+    Z[:, 2] = np.ldexp(Z[:, 2], exponent)
+    return Z
 
 
 def estimated_seconds(n: int, d: int, method: str, metric: str) -> float | None:

@@ -491,3 +491,28 @@ def test_log2_reason_names_scaled_values_as_such():
     logged = ad.AnnData(np.random.default_rng(1).normal(8.0, 1.0, size=(30, 8)))
     gx.pp.log2(logged)  # RMA-like log2 intensities: the rule's own words
     assert logged.uns["log2"]["reason"].startswith("data look already logged by GEO2R's rule")
+
+
+def test_log2_of_centred_intensities_says_what_it_floors(caplog):
+    # MAS5-like intensities centred by pp.center still pass GEO2R's rule (q99 3e4): 7,332 of
+    # their 10,000 values went to log2(1) = 0, said at INFO only ("applied")
+    values = np.random.default_rng(0).lognormal(7.0, 1.5, size=(20, 500))
+    centred = ad.AnnData(values.copy())
+    gx.pp.center(centred)
+    below = int((centred.X < 1).sum())
+    negative = int((centred.X < 0).sum())
+    assert below == 7332
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.pp.log2(centred)
+    assert centred.uns["log2"]["applied"]
+    assert ("pp.log2: .X was centred by pp.center (.uns['center']), so its values are "
+            "differences from each gene's mean, not intensities; log2(max(x, 1)) sets the "
+            f"7332 of 10000 below the floor ({negative} negative) to 0; log2 the values before "
+            "centring them") in caplog.text
+    caplog.clear()
+    plain = ad.AnnData(values.copy())
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.pp.log2(plain)  # intensities as read: logged without a word
+    assert plain.uns["log2"]["applied"]
+    assert plain.uns["log2"]["n_floored"] == int((values < 1).sum())
+    assert caplog.text == ""

@@ -49,6 +49,25 @@ def test_cut_height_and_threshold(planted):
     assert same_partition(by_height.obs["by_height"], planted.obs["cluster"])
 
 
+def test_threshold_gives_the_cut_when_heights_are_one_ulp_apart():
+    import anndata as ad
+
+    # two pairs merged at heights a and b one ulp apart, a with an odd last bit: their
+    # midpoint rounds up to b, so the recorded threshold of 3 clusters was b itself, where a
+    # cut gives 2 (and pl.dendrogram dropped the cut line, which it checks)
+    a = np.nextafter(1.0, 2.0)
+    b = np.nextafter(a, 2.0)
+    adata = ad.AnnData(np.array([[0.0, 0.0], [a, 0.0], [0.0, 10.0], [b, 10.0]]))
+    gx.tl.hclust(adata, method="single")
+    assert adata.uns["hclust"]["linkage"][:2, 2].tolist() == [a, b]
+    gx.tl.cut(adata, n_clusters=3)
+    threshold = adata.uns["cluster"]["threshold"]
+    assert a <= threshold < b
+    by_height = gx.tl.cut(adata, height=threshold, key_added="by_height", copy=True)
+    assert by_height.obs["by_height"].tolist() == adata.obs["cluster"].tolist() == [
+        "1", "1", "2", "3"]
+
+
 def test_cut_errors(planted):
     with pytest.raises(KeyError, match=r"no tree in .uns\['hclust'\]"):
         gx.tl.cut(planted, n_clusters=2)

@@ -232,3 +232,26 @@ def test_distances_that_overflow_are_named_not_left_to_scipy(planted):
                                          r"the distances overflow\. These are not missing "
                                          r"values"):
         gx.tl.hclust(planted)
+
+
+@pytest.mark.parametrize(("method", "metric"), [("ward", "euclidean"), ("average", "cityblock"),
+                                                ("average", "correlation"),
+                                                ("complete", "cosine")])
+def test_tiny_values_give_the_tree_of_the_values_scaled_up(planted, method, metric):
+    # pdist squared values near 1e-170 to 0 (underflow): a ward tree of 29 merges all at
+    # height 0 and correlation refused as "values too large", where the engines of more than
+    # 2,000 samples, which scale, gave the right tree
+    gx.pp.scale(planted)  # z-scores: centred rows, as correlation centres them
+    tiny = planted.copy()
+    tiny.X = planted.X * 2.0**-570  # ~2.6e-172: exact, so the trees must agree to the bit
+    for adata in (planted, tiny):
+        gx.tl.hclust(adata, method=method, metric=metric)
+        gx.tl.cut(adata, n_clusters=3)
+    Z, Z_tiny = planted.uns["hclust"]["linkage"], tiny.uns["hclust"]["linkage"]
+    np.testing.assert_array_equal(Z_tiny[:, [0, 1, 3]], Z[:, [0, 1, 3]])
+    scale = 2.0**-570 if metric in ("euclidean", "cityblock") else 1.0
+    np.testing.assert_array_equal(Z_tiny[:, 2], Z[:, 2] * scale)
+    assert Z_tiny[-1, 2] > 0
+    assert tiny.obs["cluster"].tolist() == planted.obs["cluster"].tolist()
+    assert tiny.uns["hclust"]["cophenetic_correlation"] == pytest.approx(
+        planted.uns["hclust"]["cophenetic_correlation"], rel=1e-12)
