@@ -39,6 +39,24 @@ def warn_first(found: Sequence[T], say: Callable[[T], str], more: str) -> None:
 _BARS = contextvars.ContextVar("gexclust_progress_bars", default=True)
 
 
+#: Whether the package logger drops the records of this thread or task (:func:`quiet_logs`).
+_QUIET = contextvars.ContextVar("gexclust_quiet_logs", default=False)
+
+
+def _not_quieted(_record: logging.LogRecord) -> bool:
+    return not _QUIET.get()
+
+
+# always there, and inert outside quiet_logs: a filter added and removed around the block
+# dropped the records of every thread meanwhile, not only of the one that asked
+logger.addFilter(_not_quieted)
+
+
+def quiet_logs() -> contextlib.AbstractContextManager[bool]:
+    """The package logger drops what this thread (or task) logs while the block runs."""
+    return set_within(_QUIET, True)
+
+
 def progress_bars() -> bool:
     """Whether progress bars may show (on a terminal): False under :func:`no_progress_bars`."""
     return _BARS.get()

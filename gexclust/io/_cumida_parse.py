@@ -223,9 +223,12 @@ def _parse_header(
         msg = f"{path}, line {line}: no probe columns after {sample_col!r} and {type_col!r}"
         raise InputError(msg)
     dates = [header[j] for j in probe_idx if SPREADSHEET_DATE.fullmatch(header[j])]
+    # the hint only where the name refused is a date: 'TP53' written twice is no spreadsheet's
+    found = first_empty_or_repeated(header)
+    repeated = header[found[1]] if found is not None and found[1] is not None else ""
     check_column_names(header, path, line, why_empty="; expected a probe id",
                        why_repeated="; probe ids must be unique"
-                       + _dates_hint([d for d in dates if dates.count(d) > 1]))
+                       + _dates_hint([repeated] if repeated in dates else []))
     _refuse_written_index(header, probe_idx, path, line)
     if dates:
         shown = ", ".join(map(repr, dates[:3])) + (", ..." if len(dates) > 3 else "")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from .._checks import check_choice
 from .._errors import InputError
 from .._limits import Limits, current, using
-from .._logging import logger
+from .._logging import logger, quiet_logs
 from ._download import DownloadError, NotCached, NotOnGeo, cached_download, read_page, require_gzip
 from ._geo_layout import ACCESSION, geo_folder
 from ._geo_text import LineScanner, open_binary
@@ -220,15 +220,8 @@ def refuse_cut_soft(path: Path) -> None:
     def drop_table(record) -> None:
         record.body = b""  # only the structure is checked: peak memory is one table
 
-    def left_out(_record) -> bool:
-        return False
-
-    logger.addFilter(left_out)
-    try:
-        with warn_short_tables():
-            records = parse_soft(path, reader="gexclust.io.read_soft reads", on_table=drop_table)
-    finally:
-        logger.removeFilter(left_out)
+    with warn_short_tables(), quiet_logs():  # this thread's only: a fetch elsewhere still logs
+        records = parse_soft(path, reader="gexclust.io.read_soft reads", on_table=drop_table)
     refuse_absent_samples(records, path)
 
 

@@ -751,6 +751,11 @@ def test_gene_symbols_a_spreadsheet_made_dates_are_named(tmp_path, caplog):
         f"unique: {HINT}")
     path.write_text("samples,type,TP53,1-Mar,TP53\ns1,A,1,2,3\ns2,B,2,3,4\n")
     assert refusal(gx.io.read_cumida, path).endswith("probe ids must be unique")
+    # the name refused is TP53, written twice by hand: no hint, though '1-Mar' repeats later
+    # (before: the hint of dates, about 'TP53')
+    path.write_text("samples,type,TP53,1-Mar,TP53,1-Mar\ns1,A,1,2,3,4\ns2,B,2,3,4,5\n")
+    assert refusal(gx.io.read_cumida, path) == (
+        f"{path}, line 1: duplicate column 'TP53' (columns 3 and 5); probe ids must be unique")
 
 
 def test_a_zip_archive_is_named_as_such_by_every_reader(tmp_path):

@@ -6,9 +6,11 @@ import datetime
 import gzip
 import logging
 import multiprocessing
+import os
 import re
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -827,3 +829,27 @@ def test_another_sample_record_from_the_record_viewer_is_refused(server, geo_roo
         assert gx.io.read_geo("GSM11805").obs_names.tolist() == ["GSM11805"]
     finally:
         shutil.rmtree(viewer)
+
+
+SHORT_SOFT = (b"^SAMPLE = GSM1\n!Sample_platform_id = GPL1\n!Sample_data_row_count = 5\n"
+              b"!sample_table_begin\nID_REF\tVALUE\np1\t1.0\n!sample_table_end\n")
+
+
+def test_the_cut_soft_check_quiets_its_own_thread_only(tmp_path, caplog):
+    """Before: the check added a filter to the package logger that dropped every record
+    while it parsed, another thread's too (a notebook fetching or clustering meanwhile):
+    'another thread's warning' was lost."""
+    from gexclust._logging import logger
+    from gexclust.io._geo_fetch import refuse_cut_soft
+
+    fifo = tmp_path / "family.soft"
+    os.mkfifo(fifo)
+    checker = threading.Thread(target=refuse_cut_soft, args=(fifo,))
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        checker.start()
+        with open(fifo, "wb") as fh:  # open returns once the check has opened it to parse
+            logger.warning("another thread's warning")
+            fh.write(SHORT_SOFT)
+        checker.join()
+    # the check's own warning (1 data row of 5 declared) stays quiet: the reader says it
+    assert caplog.messages == ["another thread's warning"]
