@@ -212,7 +212,8 @@ def _edited_summary_named(path: Path) -> Iterator[None]:
             raise
         msg = (f"{path}: changed since gexclust run wrote it, and the report cannot read it "
                f"({type(err).__name__}: {err}); restore it, or run gexclust run again")
-        raise ValueError(msg) from None
+        # chained: an error of gexclust's own met after an edit keeps its traceback (--debug)
+        raise ValueError(msg) from err
 
 
 def _read_run(outdir: Path):

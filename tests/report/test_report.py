@@ -532,6 +532,12 @@ def test_report_command_names_a_summary_value_edited_to_another_kind(tmp_path, c
         f"cannot read it ({error}); restore it, or run gexclust run again")
     assert sorted(p.name for p in outdir.iterdir() if p.name.startswith(("report", "."))) == [
         ".gexclust-manifest.json"]
+    # the error it met stays chained, for --debug's traceback (it may be gexclust's own)
+    from gexclust._report import rebuild_report
+
+    with pytest.raises(ValueError, match="changed since gexclust run wrote it") as raised:
+        rebuild_report(outdir)
+    assert type(raised.value.__cause__).__name__ == error.split(":")[0]
 
 
 def test_heights_of_a_tree_of_small_values_are_not_rounded_to_zero(tmp_path):
