@@ -346,12 +346,26 @@ def open_url(url: str, *, limits: Limits, deadline: float):
         raise TimeoutError(msg) from None
 
 
+def announced_length(response) -> int | None:
+    """The body's length from its ``Content-Length``, or ``None`` when none is usable.
+
+    A header that is no number ('123, 123', as a proxy merging a repeated header sends it)
+    raised a bare ``ValueError`` naming no file; http.client reads such a body to the end of
+    the stream, and so does the download, with the size limit checked as it arrives.
+    """
+    try:
+        total = int(response.headers.get("Content-Length") or 0)
+    except ValueError:
+        return None
+    return total if total > 0 else None
+
+
 def _stream(url: str, tmp: Path, *, limits: Limits, deadline: float, what: str) -> None:
     from tqdm.auto import tqdm
 
     response, timeout = open_url(url, limits=limits, deadline=deadline)
     with response, open(tmp, "wb") as out:
-        total = int(response.headers.get("Content-Length") or 0) or None
+        total = announced_length(response)
         if total is not None and total > limits.max_inflated_bytes:
             raise _too_big(what, url, limits)
         name = url.rsplit("/", 1)[-1]
@@ -387,7 +401,7 @@ def read_page(url: str, *, limits: Limits, max_bytes: int) -> bytes:
     response, timeout = open_url(url, limits=limits, deadline=deadline)
     speed, parts, received = _LowSpeed(limits), [], 0
     with response:
-        total = int(response.headers.get("Content-Length") or 0) or None
+        total = announced_length(response)
         while block := _read_block(response, timeout):
             parts.append(block)
             received += len(block)

@@ -5,8 +5,9 @@ Besides plain files (and folder listings, as GEO's server gives), it can be told
 short, serve other bytes under a path (a bomb, an HTML page), drip a file one byte at a time,
 or redirect; over TLS too.
 It can also announce a file's full length and send half of it (a dropped connection), or
-send a file without a Content-Length. It counts the requests per path so tests can assert
-single downloads.
+send a file without a Content-Length, or with one that is no number (``length_header``:
+path -> function of the length giving the header's text). It counts the requests per path
+so tests can assert single downloads.
 """
 
 from __future__ import annotations
@@ -73,9 +74,14 @@ class GeoHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(data[: len(data) // 2])
             self.close_connection = True
             return
-        if path in self.state["no_length"]:  # no Content-Length: the end of the stream says
-            data = (Path(self.directory) / path.lstrip("/")).read_bytes()
+        if path in self.state["no_length"] or path in self.state["length_header"]:
+            # no Content-Length, or one that is no number: the end of the stream says
+            target = Path(self.directory) / path.lstrip("/")
+            data = ("".join(f'<a href="{p.name}">{p.name}</a>\n' for p in sorted(target.iterdir()))
+                    .encode() if target.is_dir() else target.read_bytes())
             self.send_response(200)
+            if path in self.state["length_header"]:
+                self.send_header("Content-Length", self.state["length_header"][path](len(data)))
             self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(data)
@@ -123,7 +129,7 @@ class GeoServer:
                       "truncate": set(),
                       "delay": 0.0, "lock": threading.Lock(), "body": {}, "drip": {},
                       "redirect": {}, "stop": threading.Event(), "short": {},
-                      "no_length": set()}
+                      "no_length": set(), "length_header": {}}
         handler = functools.partial(GeoHandler, directory=str(root), state=self.state)
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         scheme = "http"

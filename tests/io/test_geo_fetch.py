@@ -537,6 +537,21 @@ def test_a_listing_cut_short_is_refused(server, geo_root):
         shutil.rmtree(folder.parent)
 
 
+def test_a_content_length_that_is_no_number_is_read_to_the_end(server, geo_root):
+    """'N, N' (a proxy merging a repeated header), on a listing and on a download. Before:
+    "gexclust: error: ValueError: invalid literal for int() with base 10: '441, 441'"."""
+    folder = two_platform_series(geo_root, "GSE9477")
+    try:
+        for path in ("/geo/series/GSE9nnn/GSE9477/matrix/",
+                     "/geo/series/GSE9nnn/GSE9477/matrix/GSE9477-GPL97_series_matrix.txt.gz"):
+            server.state["length_header"][path] = lambda n: f"{n}, {n}"
+        both = gx.io.read_geo("GSE9477", platform="all", annotate=False)
+        assert {gpl: adata.shape for gpl, adata in both.items()} == {
+            "GPL96": (64, 22283), "GPL97": (64, 22283)}
+    finally:
+        shutil.rmtree(folder.parent)
+
+
 def test_multi_platform_series_lists_platforms(server, geo_root, tmp_path):
     folder = two_platform_series(geo_root, "GSE9477")
     try:
