@@ -224,7 +224,8 @@ def _parse_header(
         raise InputError(msg)
     dates = [header[j] for j in probe_idx if SPREADSHEET_DATE.fullmatch(header[j])]
     # the hint only where the name refused is a date: 'TP53' written twice is no spreadsheet's
-    found = first_empty_or_repeated(header)
+    # (looked for only when a name is date-like: check_column_names scans the header anyway)
+    found = first_empty_or_repeated(header) if dates else None
     repeated = header[found[1]] if found is not None and found[1] is not None else ""
     check_column_names(header, path, line, why_empty="; expected a probe id",
                        why_repeated="; probe ids must be unique"
