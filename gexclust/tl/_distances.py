@@ -70,6 +70,17 @@ def blocked_pdist(data: np.ndarray, metric: str, *, dtype=np.float64) -> np.ndar
     return out
 
 
+def tiny_exponent(values: np.ndarray) -> int:
+    """The exponent e to scale ``values`` by (``values / 2**e``) when all are tiny, else 0.
+
+    Tiny: the largest magnitude below :data:`SAFE_RANGE`'s smallest, where squares underflow.
+    Scaling by a power of two is exact, so a tree or a correlation of the scaled values is
+    theirs (heights scaled back by ``2**e``).
+    """
+    largest = float(np.abs(values).max(initial=0.0))
+    return int(max_exponent(values)) if largest < SAFE_RANGE[0] else 0
+
+
 def max_exponent(X: np.ndarray, axis: int | None = None):
     """Exponent e of a power of two with ``|X| / 2**e`` at most 1 (0 for zeros), per ``axis``."""
     return np.frexp(np.abs(X).max(axis=axis, keepdims=axis is not None, initial=0.0))[1]

@@ -289,10 +289,10 @@ def cophenetic_correlation(Z: np.ndarray, distances: np.ndarray) -> float:
             why = f"every merge is at the same height ({Z[0, 2]:g}): the tree's distances are equal"
         logger.warning("tl.hclust: cophenetic correlation is undefined (%s); stored as NaN", why)
         return float("nan")
-    from ._distances import SAFE_RANGE, max_exponent
+    from ._distances import tiny_exponent
 
-    if distances.max() < SAFE_RANGE[0]:  # squares of tiny distances underflow (0/0) in cophenet
-        exponent = int(max_exponent(distances))  # r does not change when both are scaled
+    # squares of tiny distances underflow (0/0) in cophenet; r does not change when both are scaled
+    if exponent := tiny_exponent(distances):
         distances = np.ldexp(distances, -exponent)
         Z = np.column_stack([Z[:, :2], np.ldexp(Z[:, 2], -exponent), Z[:, 3]])
     return float(hierarchy.cophenet(Z, distances)[0])

@@ -117,12 +117,11 @@ def _linkage(distances: np.ndarray, *, method: str, optimal_ordering: bool) -> n
     (merges at height 0). Every linkage's heights scale with the distances, so the tree of
     the scaled distances is the tree, its heights scaled back.
     """
-    from ._distances import SAFE_RANGE, max_exponent
+    from ._distances import tiny_exponent
 
-    largest = float(distances.max(initial=0.0))
-    if not 0 < largest < SAFE_RANGE[0]:
+    exponent = tiny_exponent(distances)
+    if not exponent:
         return hierarchy.linkage(distances, method=method, optimal_ordering=optimal_ordering)
-    exponent = int(max_exponent(distances))
     Z = hierarchy.linkage(np.ldexp(distances, -exponent), method=method,
                           optimal_ordering=optimal_ordering)
     Z[:, 2] = np.ldexp(Z[:, 2], exponent)
