@@ -77,13 +77,13 @@ def lung() -> ad.AnnData:
 
 def time_bootstrap(adata: ad.AnnData, n_boot: int) -> float:
     start = time.perf_counter()
-    gx.tl.bootstrap(adata, n_boot=n_boot, seed=1, progress=False)
+    gx.tl.bootstrap(adata, n_boot=n_boot, random_state=1, progress=False)
     return time.perf_counter() - start
 
 
 def time_consensus(adata: ad.AnnData) -> float:
     start = time.perf_counter()
-    gx.tl.consensus(adata, k_range=range(2, 11), n_resamples=100, progress=False, seed=1)
+    gx.tl.consensus(adata, k_range=range(2, 11), n_resamples=100, progress=False, random_state=1)
     return time.perf_counter() - start
 
 

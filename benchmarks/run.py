@@ -149,7 +149,7 @@ def child(kind: str, args: list[str]) -> dict:
         adata = lung()
         start = time.perf_counter()
         gx.tl.hclust(adata, method="average", metric="correlation")
-        gx.tl.bootstrap(adata, n_boot=int(n_boot), seed=1, progress=False)
+        gx.tl.bootstrap(adata, n_boot=int(n_boot), random_state=1, progress=False)
         out["seconds"] = time.perf_counter() - start
         support = adata.uns["hclust"]["support"]
         np.savez(support_path, linkage=adata.uns["hclust"]["linkage"], au=support["au"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -67,3 +68,29 @@ def _name(err: Exception, qualified: str, bare: str, *, called: str) -> None:
     else:
         renamed = f"{qualified}: {text.removeprefix(bare)}"
     err.args = (renamed, *err.args[1:])
+
+
+def renamed(old: str, new: str, *, qualified: str) -> Callable[[F], F]:
+    """Let the public function ``qualified`` still take keyword ``old``, now called ``new``.
+
+    ``old=`` works as ``new=`` with a ``FutureWarning`` pointing at the caller's line, so code
+    written for the old name keeps its results while it is updated; both at once is refused.
+    Put it above :func:`named`, so that the warning's ``stacklevel`` reaches the caller.
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if old in kwargs:
+                if new in kwargs:
+                    msg = f"{qualified}() got both {old}= and {new}=; pass {new}= only"
+                    raise TypeError(msg)
+                warnings.warn(f"{qualified}: {old}= is now called {new}=, as in scanpy; "
+                              f"{old}= will be removed in a later version",
+                              FutureWarning, stacklevel=2)
+                kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -433,7 +433,8 @@ OUT_OF_RANGE = {
                                     "decimals must be"),
     "io.write_cumida decimals=-1": (lambda a: gx.io.write_cumida(a, "never.csv", decimals=-1),
                                     "decimals must be"),
-    "datasets seed=-1": (lambda a: gx.datasets.gse9476_example(seed=-1), "seed must be"),
+    "datasets random_state=-1": (lambda a: gx.datasets.gse9476_example(random_state=-1),
+                                 "random_state must be"),
     # True selected one gene
     "pp.select_variable n_top=True": (lambda a: gx.pp.select_variable(a, n_top=True),
                                       "pp.select_variable: n_top must be a positive integer"),

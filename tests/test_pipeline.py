@@ -70,7 +70,7 @@ def test_seed_recipe_is_the_original_script(example):
 def test_select_then_cluster_is_stable_across_seeds():
     aris = []
     for seed in range(3):
-        adata = gx.datasets.gse9476_example(seed=seed)
+        adata = gx.datasets.gse9476_example(random_state=seed)
         cluster_samples(adata, RunConfig(n_clusters=5))
         aris.append(adata.uns["compare_type_cluster"]["ari"])
     assert min(aris) > 0.8

@@ -22,7 +22,7 @@ SERIES = "GSE9476"
 PLATFORM = "GPL96"
 
 
-def write_gse9476_geo(directory: str | os.PathLike, *, seed: int = 0) -> dict[str, Path]:
+def write_gse9476_geo(directory: str | os.PathLike, *, random_state: int = 0) -> dict[str, Path]:
     """Write the example as GEO would serve it, under ``directory`` in GEO's layout.
 
     Files (gzipped): ``series/GSE9nnn/GSE9476/matrix/GSE9476_series_matrix.txt.gz``,
@@ -30,7 +30,7 @@ def write_gse9476_geo(directory: str | os.PathLike, *, seed: int = 0) -> dict[st
     ``platforms/GPLnnn/GPL96/annot/GPL96.annot.gz``. Returns their paths by kind
     (``'matrix'``, ``'soft'``, ``'annot'``).
     """
-    adata = gse9476_example(seed=seed)
+    adata = gse9476_example(random_state=random_state)
     root = Path(directory)
     series_dir = root / "series" / geo_folder(SERIES) / SERIES
     paths = {

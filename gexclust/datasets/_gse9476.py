@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._api import renamed
 from .._checks import check_whole
 from ..io._platform import bundled_gpl96
 
@@ -41,7 +42,8 @@ ACTIVITY = pd.DataFrame(
 PROBES_PER_PROGRAM = 120
 
 
-def gse9476_example(*, seed: int = 0) -> AnnData:
+@renamed("seed", "random_state", qualified="datasets.gse9476_example")
+def gse9476_example(*, random_state: int = 0) -> AnnData:
     """Simulated expression in the layout of GEO series GSE9476 (leukemia vs normal blood/marrow).
 
     **The expression values are simulated**, so the package runs offline without a 13 MB matrix.
@@ -62,8 +64,9 @@ def gse9476_example(*, seed: int = 0) -> AnnData:
 
     Parameters
     ----------
-    seed
-        Seed of the random generator; the same seed gives bit-identical values.
+    random_state
+        Seed of the random generator; the same seed gives bit-identical values (``seed=`` is
+        its former name, still taken with a ``FutureWarning``).
 
     Returns
     -------
@@ -80,8 +83,8 @@ def gse9476_example(*, seed: int = 0) -> AnnData:
     >>> adata.shape
     (64, 22283)
     """
-    check_whole("seed", seed, caller="datasets.gse9476_example")
-    rng = np.random.default_rng(seed)
+    check_whole("random_state", random_state, caller="datasets.gse9476_example")
+    rng = np.random.default_rng(random_state)
     obs = _samples()
     var = bundled_gpl96().rename_axis(None)
     n_obs, n_vars = len(obs), len(var)
@@ -112,7 +115,8 @@ def gse9476_example(*, seed: int = 0) -> AnnData:
     X = X.clip(2.0, 14.5)
     var = var.assign(program=program)
     adata = AnnData(X=X, obs=obs, var=var)
-    adata.uns["simulated"] = {"note": SIMULATED_NOTE, "seed": seed, "model": "gse9476_example"}
+    adata.uns["simulated"] = {"note": SIMULATED_NOTE, "random_state": random_state,
+                             "model": "gse9476_example"}
     adata.uns["source"] = {"path": "<gexclust.datasets.gse9476_example>", "format": "simulated"}
     adata.uns["platform"] = "GPL96"
     return adata

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from anndata import AnnData
 
-from .._api import named
+from .._api import named, renamed
 from .._logging import logger
 from .._utils import view_to_actual
 from ._bootstrap_kernel import BootstrapTask, Chunk, leaf_hashes, node_hashes, run_chunk
@@ -23,6 +23,7 @@ DEFAULT_SCALES = tuple(np.round(np.arange(0.5, 1.41, 0.1), 1).tolist())
 _CHUNK = 50
 
 
+@renamed("seed", "random_state", qualified="tl.bootstrap")
 @named("tl.bootstrap")
 def bootstrap(
     adata: AnnData,
@@ -30,7 +31,7 @@ def bootstrap(
     n_boot: int = 1000,
     scales: Sequence[float] = DEFAULT_SCALES,
     key: str = "hclust",
-    seed: int = 0,
+    random_state: int = 0,
     n_jobs: int | None = None,
     client: Any = None,
     progress: bool = True,
@@ -65,9 +66,11 @@ def bootstrap(
         of features are used once.
     key
         Key of the tree in ``.uns``; the result goes to ``.uns[key]['support']``.
-    seed
-        Replicate ``i`` at scale ``j`` draws from ``SeedSequence(seed, spawn_key=(j, i))``,
-        so results are identical for every ``n_jobs`` and on any dask cluster.
+    random_state
+        Seed: replicate ``i`` at scale ``j`` draws from
+        ``SeedSequence(random_state, spawn_key=(j, i))`` (``seed=`` is its former name, still
+        taken with a ``FutureWarning``), so results are identical for every ``n_jobs`` and on
+        any dask cluster.
     n_jobs
         Local worker processes: ``None`` or 1 runs serially, -1 uses every core.
     client
@@ -90,8 +93,8 @@ def bootstrap(
     - ``v``, ``c``: the fitted signed distance and curvature; ``pchi``: goodness of fit;
     - ``counts``: nodes x scales, replicates containing the node;
     - ``r``: the scales used (number of features drawn / number of features);
-    - ``params``: ``n_boot``, ``seed``, ``method``, ``metric``, ``n_failed`` (replicates with
-      undefined distances, which support no node, as in pvclust).
+    - ``params``: ``n_boot``, ``random_state``, ``method``, ``metric``, ``n_failed``
+      (replicates with undefined distances, which support no node, as in pvclust).
 
     Examples
     --------
@@ -104,7 +107,7 @@ def bootstrap(
     ['au', 'bp', 'c']
     """
     n_boot = _positive_int("n_boot", n_boot)
-    seed = check_seed(seed)
+    seed = check_seed(random_state)
     if copy:
         adata = adata.copy()
     view_to_actual(adata)  # the support goes into the tree's record, which a view shares
@@ -163,7 +166,7 @@ def bootstrap(
         "r": r,
         "params": {
             "n_boot": n_boot,
-            "seed": seed,
+            "random_state": seed,
             "method": method,
             "metric": metric,
             "n_failed": int(n_failed),

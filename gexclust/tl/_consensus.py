@@ -11,7 +11,7 @@ from anndata import AnnData
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
-from .._api import named
+from .._api import named, renamed
 from .._checks import check_choice, whole_numbers
 from .._defaults import MAX_RESAMPLES
 from .._logging import logger
@@ -33,6 +33,7 @@ PAC_WINDOW = (0.1, 0.9)
 _CDF_GRID = np.linspace(0.0, 1.0, 101)
 
 
+@renamed("seed", "random_state", qualified="tl.consensus")
 @named("tl.consensus")
 def consensus(
     adata: AnnData,
@@ -46,7 +47,7 @@ def consensus(
     final_method: Method = "average",
     layer: str | None = None,
     use_rep: str | None = None,
-    seed: int = 0,
+    random_state: int = 0,
     n_jobs: int | None = None,
     client: Any = None,
     progress: bool = True,
@@ -97,8 +98,9 @@ def consensus(
         Cluster this layer instead of ``.X``.
     use_rep
         Cluster ``.obsm[use_rep]`` instead of ``.X``.
-    seed
-        Resample ``i`` draws from ``SeedSequence(seed, spawn_key=(i,))``: identical numbers
+    random_state
+        Seed: resample ``i`` draws from ``SeedSequence(random_state, spawn_key=(i,))``
+        (``seed=`` is its former name, still taken with a ``FutureWarning``): identical numbers
         for every ``n_jobs`` and on any dask cluster. The samples are drawn from those
         sorted by ``obs_names``, so their order in ``adata`` does not change the result.
     n_jobs
@@ -146,7 +148,7 @@ def consensus(
     """
     check_method_metric(method, metric)
     check_choice("final_method", final_method, ("average", "complete", "single", "weighted"))
-    seed = check_seed(seed)
+    seed = check_seed(random_state)
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 1:
         msg = f"n_resamples must be a positive integer, got {n_resamples!r}"
         raise ValueError(msg)
@@ -222,7 +224,7 @@ def consensus(
         "final_method": final_method,
         "layer": layer or "X",
         "use_rep": use_rep or "X",
-        "seed": seed,
+        "random_state": seed,
         "n_features": int(p),
         "data_fingerprint": data_fingerprint(data),
     }, labels=adata.obs_names)

@@ -27,10 +27,10 @@ def replicate_rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
-def check_seed(seed: int) -> int:
-    """A non-negative integer seed, or a clear error."""
+def check_seed(seed: int, *, name: str = "random_state") -> int:
+    """A non-negative integer seed, or a clear error naming the parameter ``name``."""
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        msg = f"seed must be a non-negative integer, got {seed!r}"
+        msg = f"{name} must be a non-negative integer, got {seed!r}"
         raise ValueError(msg)
     return int(seed)
 

@@ -4,6 +4,7 @@ import gzip
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import gexclust as gx
 from tests.conftest import shared_file
@@ -26,9 +27,9 @@ def test_rma_like_scale_and_seed(example):
     assert example.X.min() >= 2.0
     assert example.X.max() <= 14.5
     assert 5.5 < np.median(example.X) < 8.0
-    again = gx.datasets.gse9476_example(seed=0)
+    again = gx.datasets.gse9476_example(random_state=0)
     np.testing.assert_array_equal(again.X, example.X)
-    other = gx.datasets.gse9476_example(seed=1)
+    other = gx.datasets.gse9476_example(random_state=1)
     assert not np.array_equal(other.X, example.X)
 
 
@@ -60,3 +61,10 @@ def test_probes_are_the_real_gpl96_table(example):
     end = lines.index("!platform_table_end")
     ids = [line.split("\t", 1)[0] for line in lines[begin + 2 : end]]
     assert example.var_names.tolist() == ids
+
+
+def test_seed_is_the_former_name_of_random_state(example):
+    with pytest.warns(FutureWarning, match="datasets.gse9476_example: seed= is now called"):
+        former = gx.datasets.gse9476_example(seed=0)
+    np.testing.assert_array_equal(former.X, example.X)
+    assert former.uns["simulated"]["random_state"] == 0

@@ -419,7 +419,7 @@ def test_consensus_colours_picked_again_by_a_figure_are_those_tl_consensus_picks
     adata = make_planted()  # three groups of 8
     gx.tl.hclust(adata)
     gx.tl.cut(adata, n_clusters=2)
-    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=20, seed=0, progress=False)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=20, random_state=0, progress=False)
     picked = list(adata.uns["consensus_colors"])
     assert picked == ["#1b9e77", "#e6ab02", "#a6761d"]
     assert list(adata.uns["cluster_colors"]) == ["#1b9e77", "#e7298a"]

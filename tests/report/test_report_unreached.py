@@ -46,7 +46,7 @@ def test_weak_and_non_clade_clusters_in_the_support_section_and_the_limits():
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
     run = RunConfig(n_clusters=3)
     cluster_samples(adata, run)
-    gx.tl.bootstrap(adata, n_boot=100, seed=0, progress=False)
+    gx.tl.bootstrap(adata, n_boot=100, random_state=0, progress=False)
     # a leaf of the lowest merge is never the last to join its cluster: without it, its
     # cluster is no clade
     tree = adata.uns["hclust"]
@@ -84,7 +84,7 @@ def test_no_warning_sign_is_said_only_when_every_check_passed():
     adata.obs["lot"] = np.tile(["L1", "L2"], 15)
     run = RunConfig()
     cluster_samples(adata, run)
-    gx.tl.bootstrap(adata, n_boot=200, seed=0, progress=False)
+    gx.tl.bootstrap(adata, n_boot=200, random_state=0, progress=False)
     assert adata.uns["choose_k"]["k"] == 3
     assert adata.uns["choose_k"]["strong"]
     summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)

@@ -70,7 +70,7 @@ def test_lung_au_agrees_with_pvclust_within_sampling_error():
     """
     adata = _lung()
     gx.tl.hclust(adata, method="average", metric="correlation")
-    gx.tl.bootstrap(adata, n_boot=1000, seed=1, progress=False)
+    gx.tl.bootstrap(adata, n_boot=1000, random_state=1, progress=False)
     support = adata.uns["hclust"]["support"]
     np.testing.assert_allclose(support["r"], np.round(np.arange(0.5, 1.41, 0.1), 1))
     edges, *_ = _pvclust_reference()
@@ -115,7 +115,7 @@ def _node_members(Z: np.ndarray) -> list[frozenset]:
 def test_planted_groups_are_supported_and_noise_is_not(seed):
     adata = _planted(seed)
     gx.tl.hclust(adata, method="average", metric="correlation")
-    gx.tl.bootstrap(adata, n_boot=200, seed=seed, progress=False)
+    gx.tl.bootstrap(adata, n_boot=200, random_state=seed, progress=False)
     au = adata.uns["hclust"]["support"]["au"]
     members = _node_members(adata.uns["hclust"]["linkage"])
     for g in "012":
@@ -125,7 +125,7 @@ def test_planted_groups_are_supported_and_noise_is_not(seed):
 
     noise = ad.AnnData(np.random.default_rng(100 + seed).normal(size=(24, 150)))
     gx.tl.hclust(noise, method="average", metric="correlation")
-    gx.tl.bootstrap(noise, n_boot=200, seed=seed, progress=False)
+    gx.tl.bootstrap(noise, n_boot=200, random_state=seed, progress=False)
     au_noise = noise.uns["hclust"]["support"]["au"][:-1]  # the root is always there
     # 22 non-root nodes at a 5% level: chance allows about one; the planted tree has >= 3
     assert (au_noise >= 0.95).sum() <= 3
@@ -134,7 +134,7 @@ def test_planted_groups_are_supported_and_noise_is_not(seed):
 def test_support_layout_and_seed_reproducibility():
     adata = _planted(3)
     gx.tl.hclust(adata, method="complete", metric="euclidean")
-    first = gx.tl.bootstrap(adata, n_boot=60, seed=7, progress=False, copy=True)
+    first = gx.tl.bootstrap(adata, n_boot=60, random_state=7, progress=False, copy=True)
     support = first.uns["hclust"]["support"]
     n_nodes = adata.n_obs - 1
     for name in ("au", "bp", "si", "se_au", "se_bp", "se_si", "v", "c", "pchi"):
@@ -142,17 +142,18 @@ def test_support_layout_and_seed_reproducibility():
     assert support["counts"].shape == (n_nodes, 10)
     assert (support["counts"][-1] == 60).all()  # the root is in every replicate
     assert "support" not in adata.uns["hclust"]  # copy=True left the input alone
-    again = gx.tl.bootstrap(adata, n_boot=60, seed=7, progress=False, copy=True)
+    again = gx.tl.bootstrap(adata, n_boot=60, random_state=7, progress=False, copy=True)
     np.testing.assert_array_equal(again.uns["hclust"]["support"]["counts"], support["counts"])
-    other = gx.tl.bootstrap(adata, n_boot=60, seed=8, progress=False, copy=True)
+    other = gx.tl.bootstrap(adata, n_boot=60, random_state=8, progress=False, copy=True)
     assert not np.array_equal(other.uns["hclust"]["support"]["counts"], support["counts"])
 
 
 def test_local_processes_give_identical_numbers():
     adata = _planted(4)
     gx.tl.hclust(adata, method="average", metric="correlation")
-    serial = gx.tl.bootstrap(adata, n_boot=40, seed=3, progress=False, copy=True)
-    parallel = gx.tl.bootstrap(adata, n_boot=40, seed=3, n_jobs=2, progress=False, copy=True)
+    serial = gx.tl.bootstrap(adata, n_boot=40, random_state=3, progress=False, copy=True)
+    parallel = gx.tl.bootstrap(adata, n_boot=40, random_state=3, n_jobs=2, progress=False,
+                               copy=True)
     for name in ("counts", "au", "se_au"):
         np.testing.assert_array_equal(
             parallel.uns["hclust"]["support"][name], serial.uns["hclust"]["support"][name]
@@ -162,9 +163,9 @@ def test_local_processes_give_identical_numbers():
 def test_reordered_samples_keep_support_and_subset_is_refused():
     adata = _planted(5)
     gx.tl.hclust(adata, method="average", metric="correlation")
-    reference = gx.tl.bootstrap(adata, n_boot=40, seed=2, progress=False, copy=True)
+    reference = gx.tl.bootstrap(adata, n_boot=40, random_state=2, progress=False, copy=True)
     shuffled = adata[np.random.default_rng(0).permutation(adata.n_obs)].copy()
-    gx.tl.bootstrap(shuffled, n_boot=40, seed=2, progress=False)
+    gx.tl.bootstrap(shuffled, n_boot=40, random_state=2, progress=False)
     np.testing.assert_array_equal(
         shuffled.uns["hclust"]["support"]["counts"], reference.uns["hclust"]["support"]["counts"]
     )
@@ -180,7 +181,7 @@ def test_the_same_genes_in_another_order_give_the_same_support():
     gx.tl.hclust(adata, method="average", metric="correlation")
     shuffled = adata[:, np.random.default_rng(0).permutation(adata.n_vars)].copy()
     for data in (adata, shuffled):
-        gx.tl.bootstrap(data, n_boot=40, seed=2, progress=False)
+        gx.tl.bootstrap(data, n_boot=40, random_state=2, progress=False)
     np.testing.assert_array_equal(
         shuffled.uns["hclust"]["support"]["counts"], adata.uns["hclust"]["support"]["counts"]
     )
@@ -188,7 +189,7 @@ def test_the_same_genes_in_another_order_give_the_same_support():
     gx.tl.hclust(genes, axis="var", method="average", metric="correlation", key_added="g")
     other = genes[np.random.default_rng(1).permutation(genes.n_obs)].copy()
     for data in (genes, other):
-        gx.tl.bootstrap(data, key="g", n_boot=30, seed=2, progress=False)
+        gx.tl.bootstrap(data, key="g", n_boot=30, random_state=2, progress=False)
     np.testing.assert_array_equal(other.uns["g"]["support"]["counts"],
                                   genes.uns["g"]["support"]["counts"])
 
@@ -202,8 +203,8 @@ def test_bad_arguments_are_refused():
         gx.tl.bootstrap(adata, n_boot=0, progress=False)
     with pytest.raises(ValueError, match="3 distinct replicate sizes"):
         gx.tl.bootstrap(adata, scales=(1.0,), progress=False)
-    with pytest.raises(ValueError, match="seed"):
-        gx.tl.bootstrap(adata, seed=-1, progress=False)
+    with pytest.raises(ValueError, match="random_state must be a non-negative integer"):
+        gx.tl.bootstrap(adata, random_state=-1, progress=False)
     with pytest.raises(ValueError, match="n_jobs"):
         gx.tl.bootstrap(adata, n_jobs=0, progress=False)
 
@@ -212,8 +213,8 @@ def test_dask_cluster_gives_the_local_numbers(dask_client):
     """Two real worker processes on a LocalCluster: same counts, AU and SE as in-process."""
     adata = _planted(7)
     gx.tl.hclust(adata, method="average", metric="correlation")
-    local = gx.tl.bootstrap(adata, n_boot=60, seed=11, progress=False, copy=True)
-    remote = gx.tl.bootstrap(adata, n_boot=60, seed=11, client=dask_client, progress=False,
+    local = gx.tl.bootstrap(adata, n_boot=60, random_state=11, progress=False, copy=True)
+    remote = gx.tl.bootstrap(adata, n_boot=60, random_state=11, client=dask_client, progress=False,
                              copy=True)
     assert len(dask_client.scheduler_info()["workers"]) == 2
     for name in ("counts", "au", "bp", "se_au"):
@@ -227,7 +228,7 @@ def test_bootstrap_of_a_view_leaves_the_parent_alone():
     adata = _planted(6)
     gx.tl.hclust(adata, method="average", metric="correlation")
     view = adata[np.random.default_rng(1).permutation(adata.n_obs)]
-    gx.tl.bootstrap(view, n_boot=10, seed=0, progress=False)
+    gx.tl.bootstrap(view, n_boot=10, random_state=0, progress=False)
     assert "support" in view.uns["hclust"]
     assert "support" not in adata.uns["hclust"]
 
@@ -257,3 +258,18 @@ def test_resampling_principal_components_is_warned_about(caplog):
         gx.tl.hclust(adata, method="average", metric="euclidean", key_added="genes_tree")
         gx.tl.bootstrap(adata, key="genes_tree", n_boot=20, progress=False)
     assert "resampling the columns" not in caplog.text
+
+
+def test_seed_is_the_former_name_of_random_state():
+    """``seed=`` (before scanpy's name) gives the same numbers, with a FutureWarning."""
+    adata = _planted(3)
+    gx.tl.hclust(adata, method="complete", metric="euclidean")
+    named = gx.tl.bootstrap(adata, n_boot=30, random_state=7, progress=False, copy=True)
+    with pytest.warns(FutureWarning, match="tl.bootstrap: seed= is now called") as caught:
+        former = gx.tl.bootstrap(adata, n_boot=30, seed=7, progress=False, copy=True)
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+    np.testing.assert_array_equal(former.uns["hclust"]["support"]["counts"],
+                                  named.uns["hclust"]["support"]["counts"])
+    assert named.uns["hclust"]["support"]["params"]["random_state"] == 7
+    with pytest.raises(TypeError, match=r"tl.bootstrap\(\) got both seed= and random_state="):
+        gx.tl.bootstrap(adata, seed=1, random_state=1, progress=False)

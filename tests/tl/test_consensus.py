@@ -25,7 +25,7 @@ def _dataset(name: str) -> ad.AnnData:
 def test_planted_groups_recommend_planted_k_as_consensusclusterplus():
     """The five planted groups of make_dynamic_cut.R: CCP's PAC is lowest at k = 5; ours too."""
     adata = _dataset("planted")
-    gx.tl.consensus(adata, k_range=range(2, 9), n_resamples=100, seed=0, progress=False)
+    gx.tl.consensus(adata, k_range=range(2, 9), n_resamples=100, random_state=0, progress=False)
     result = adata.uns["consensus"]
     reference = CCP[CCP["dataset"] == "planted"]
     assert result["best_k"] == reference["k"].iloc[reference["pac"].argmin()] == 5
@@ -50,7 +50,7 @@ def test_planted_groups_recommend_planted_k_as_consensusclusterplus():
 
 def test_noise_stays_ambiguous():
     adata = _dataset("noise")
-    gx.tl.consensus(adata, k_range=range(2, 9), n_resamples=60, seed=0, progress=False)
+    gx.tl.consensus(adata, k_range=range(2, 9), n_resamples=60, random_state=0, progress=False)
     pac = adata.uns["consensus"]["pac"]
     reference = CCP[CCP["dataset"] == "noise"]["pac"].to_numpy()
     assert pac.min() > 0.2  # no k makes noise reproducible (planted: 0.03)
@@ -69,7 +69,7 @@ def test_mean_pac_curve_equals_consensusclusterplus_to_its_standard_error(name):
     runs = []
     for seed in range(10):
         adata = _dataset(name)
-        gx.tl.consensus(adata, k_range=range(2, 9), n_resamples=200, seed=seed,
+        gx.tl.consensus(adata, k_range=range(2, 9), n_resamples=200, random_state=seed,
                         progress=False)
         runs.append(adata.uns["consensus"]["pac"])
     ours = np.array(runs)
@@ -91,7 +91,7 @@ def _small(seed: int) -> ad.AnnData:
 
 def test_seed_backends_and_copy_give_identical_numbers(dask_client):
     adata = _small(1)
-    kwargs = {"k_range": range(2, 5), "n_resamples": 24, "seed": 5, "progress": False,
+    kwargs = {"k_range": range(2, 5), "n_resamples": 24, "random_state": 5, "progress": False,
               "feature_fraction": 0.8, "copy": True}
     serial = gx.tl.consensus(adata, **kwargs)
     assert "consensus" not in adata.uns
@@ -103,7 +103,7 @@ def test_seed_backends_and_copy_give_identical_numbers(dask_client):
                                           serial.obsp[f"consensus_k{k}"])
         np.testing.assert_array_equal(other.uns["consensus"]["pac"],
                                       serial.uns["consensus"]["pac"])
-    different = gx.tl.consensus(adata, **{**kwargs, "seed": 6})
+    different = gx.tl.consensus(adata, **{**kwargs, "random_state": 6})
     assert not np.array_equal(different.obsp["consensus_k3"], serial.obsp["consensus_k3"])
 
 
@@ -240,7 +240,7 @@ def test_resamples_left_out_are_announced_with_their_number(caplog):
     assert skipped == 11
     with caplog.at_level("WARNING", logger="gexclust"):
         gx.tl.consensus(adata, k_range=[2, 3], n_resamples=40, feature_fraction=4 / 12,
-                        seed=11, progress=False)
+                        random_state=11, progress=False)
     assert ("consensus: 11 of the 40 resamples were left out: a sample was constant on the "
             "genes drawn" in caplog.text)
     assert adata.uns["consensus"]["params"]["n_left_out"] == 11
@@ -258,7 +258,7 @@ def test_no_resample_clustered_is_refused_not_scored_as_perfectly_stable():
     with pytest.raises(ValueError, match=r"^tl.consensus: none of the 20 resamples could be "
                        r"clustered: .*feature_fraction"):
         gx.tl.consensus(adata, use_rep="X_pca", k_range=[2, 3], n_resamples=20,
-                        feature_fraction=0.5, seed=11, progress=False)
+                        feature_fraction=0.5, random_state=11, progress=False)
     assert "consensus" not in adata.uns
 
 
@@ -329,7 +329,7 @@ def test_a_consensus_class_shares_a_colour_with_a_cluster_only_when_it_is_that_c
     adata = make_planted()  # three groups of 8
     gx.tl.hclust(adata)
     gx.tl.cut(adata, n_clusters=2)  # two groups merged, one alone
-    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=20, seed=0, progress=False)
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=20, random_state=0, progress=False)
     assert adata.uns["consensus"]["best_k"] == 3
     clusters, classes = adata.obs["cluster"], adata.obs["consensus"]
     cluster_colour = dict(zip(clusters.cat.categories, adata.uns["cluster_colors"], strict=True))
@@ -348,3 +348,13 @@ def test_a_consensus_class_shares_a_colour_with_a_cluster_only_when_it_is_that_c
     classes_k2 = adata.obsm["consensus_classes"][:, 0]
     assert sorted(pd.crosstab(classes_k2, clusters.to_numpy()).to_numpy().max(axis=0)) == [8, 16]
     assert drawn == set(adata.uns["cluster_colors"])
+
+
+def test_seed_is_the_former_name_of_random_state():
+    adata = _small(3)
+    kwargs = {"k_range": range(2, 4), "n_resamples": 10, "progress": False, "copy": True}
+    named = gx.tl.consensus(adata, random_state=4, **kwargs)
+    with pytest.warns(FutureWarning, match="tl.consensus: seed= is now called random_state="):
+        former = gx.tl.consensus(adata, seed=4, **kwargs)
+    np.testing.assert_array_equal(former.obsp["consensus_k3"], named.obsp["consensus_k3"])
+    assert named.uns["consensus"]["params"]["random_state"] == 4

@@ -124,7 +124,7 @@ def _supported_adata() -> ad.AnnData:
     adata = ad.AnnData(X, obs=pd.DataFrame({"type": np.repeat(list("abc"), 8)},
                                            index=[f"s{i}" for i in range(24)]))
     gx.tl.hclust(adata, method="average", metric="correlation")
-    gx.tl.bootstrap(adata, n_boot=100, seed=0, progress=False)
+    gx.tl.bootstrap(adata, n_boot=100, random_state=0, progress=False)
     return adata
 
 

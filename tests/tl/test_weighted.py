@@ -69,7 +69,7 @@ def test_bootstrap_counts_replicates_with_a_constant_sample_as_failed(caplog):
     gx.tl.hclust(adata, method="average", metric="correlation")
     n_boot, scales = 40, (0.5, 0.75, 1.0)
     with caplog.at_level(logging.WARNING, logger="gexclust"):
-        gx.tl.bootstrap(adata, n_boot=n_boot, scales=scales, seed=3, progress=False)
+        gx.tl.bootstrap(adata, n_boot=n_boot, scales=scales, random_state=3, progress=False)
     support = adata.uns["hclust"]["support"]
     # replicate i at scale j draws replicate_rng(seed, j, i); sample 0 varies on genes 0, 1 only
     failed = [sum(not np.isin(replicate_rng(3, j, i).integers(0, 12, size=size), [0, 1]).any()
