@@ -29,13 +29,27 @@ def bundled_gpl96() -> pd.DataFrame:
 
 
 def annotate_known_platform(adata: AnnData) -> None:
-    """Add ``gene_symbol``/``entrez_id`` to ``.var`` when the probes are GPL96's."""
+    """Add ``gene_symbol``/``entrez_id`` to ``.var`` when the probes are GPL96's.
+
+    A column among GPL96's probes that is none of them (``age``, ``batch``, a column of the
+    sample sheet pasted in) is read as one more gene, clustered and maybe selected as the most
+    variable: a warning names it.
+    """
     table = bundled_gpl96()
     found = adata.var_names.isin(table.index)
     if found.mean() < MIN_OVERLAP:
         return
+    if not found.all():
+        _warn_foreign_columns(adata, adata.var_names[~found])
     annot = table.reindex(adata.var_names).fillna("")
     adata.var["gene_symbol"] = annot["gene_symbol"].to_numpy()
     adata.var["entrez_id"] = annot["entrez_id"].to_numpy()
     adata.uns["platform"] = "GPL96"
     logger.info("annotated %d probes from bundled GPL96 table", int(found.sum()))
+
+
+def _warn_foreign_columns(adata: AnnData, names: pd.Index) -> None:
+    path = adata.uns.get("source", {}).get("path", "the table")
+    shown = ", ".join(map(repr, names[:5])) + (", ..." if len(names) > 5 else "")
+    logger.warning("%s: %d of %d columns are no GPL96 probe id (%s): read as genes; leave them "
+                   "out if they describe the samples", path, len(names), adata.n_vars, shown)

@@ -156,6 +156,32 @@ def test_annotates_gpl96_probes(tmp_path, example):
     assert adata.var.loc["1007_s_at", "entrez_id"] == "780"
 
 
+def test_a_column_among_gpl96_probes_that_is_none_is_named(tmp_path, example, caplog):
+    """A sample sheet's column pasted among the probes ('age') is read as a gene, with a word.
+
+    Before, nothing was said: 'age' (variance ~ 300 against ~1 for log2 probes) went first into
+    the variable genes that gexclust run clusters.
+    """
+    small = example[:6, :200]
+    table = pd.DataFrame(small.X, columns=small.var_names)
+    table.insert(0, "age", [31.0, 45.0, 62.0, 58.0, 27.0, 70.0])
+    table.insert(0, "type", small.obs["type"].astype(str).to_numpy())
+    table.insert(0, "samples", small.obs_names)
+    path = tmp_path / "with_age.csv"
+    table.to_csv(path, index=False)
+    with caplog.at_level("WARNING", logger="gexclust"):
+        adata = gx.io.read_cumida(path)
+    assert adata.uns["platform"] == "GPL96"
+    assert adata.var.loc["age", "gene_symbol"] == ""
+    assert (f"{path}: 1 of 201 columns are no GPL96 probe id ('age'): read as genes; leave them "
+            "out if they describe the samples") in caplog.messages
+    caplog.clear()
+    gx.io.write_cumida(small, path)  # every column a GPL96 probe: nothing to say
+    with caplog.at_level("WARNING", logger="gexclust"):
+        gx.io.read_cumida(path)
+    assert not caplog.messages
+
+
 def test_quoted_fields_and_other_column_order(tmp_path):
     path = write_csv(tmp_path / "q.csv", 'p1,"type",samples,p2\n1,"AML, M2",a,2\n3,PB,b,4\n')
     adata = gx.io.read_cumida(path)
