@@ -369,21 +369,16 @@ def _stream(url: str, tmp: Path, *, limits: Limits, deadline: float, what: str) 
         if total is not None and total > limits.max_inflated_bytes:
             raise _too_big(what, url, limits)
         name = url.rsplit("/", 1)[-1]
-        speed = _LowSpeed(limits)
         # disable=None: shown on a terminal only
         with tqdm(total=total, unit="B", unit_scale=True, desc=name,
                   disable=None if progress_bars() else True, leave=False) as bar:
             received = 0
-            while block := _read_block(response, timeout):
+            for block in _blocks(response, timeout, limits=limits, deadline=deadline, what=what,
+                                 url=url, too_big=lambda: _too_big(what, url, limits),
+                                 max_bytes=limits.max_inflated_bytes):
                 out.write(block)
                 received += len(block)
                 bar.update(len(block))
-                if received > limits.max_inflated_bytes:
-                    raise _too_big(what, url, limits)
-                now = time.monotonic()
-                if now > deadline:
-                    raise _over_budget(what, url, limits, f"{size_text(received)} received")
-                speed.update(received, now)
         if total is not None and received != total:
             msg = f"connection closed after {received} of {total} bytes"
             raise EOFError(msg)
@@ -399,25 +394,42 @@ def read_page(url: str, *, limits: Limits, max_bytes: int) -> bytes:
     """
     deadline = time.monotonic() + limits.download_budget
     response, timeout = open_url(url, limits=limits, deadline=deadline)
-    speed, parts, received = _LowSpeed(limits), [], 0
     with response:
         total = announced_length(response)
-        while block := _read_block(response, timeout):
-            parts.append(block)
-            received += len(block)
-            if received > max_bytes:
-                msg = f"{url} sent more than {size_text(max_bytes)}; expected a folder listing"
-                raise DownloadError(msg)
-            now = time.monotonic()
-            if now > deadline:
-                raise _over_budget("the listing", url, limits, f"{size_text(received)} received")
-            speed.update(received, now)
+        parts = list(_blocks(response, timeout, limits=limits, deadline=deadline,
+                             what="the listing", url=url, max_bytes=max_bytes,
+                             too_big=lambda: _not_a_listing(url, max_bytes)))
+    received = sum(map(len, parts))
     if total is not None and received != total:
         # as a download's: a listing cut short lists fewer files (platform='all' read the
         # platforms of its first part only, without a word)
         msg = f"could not list {url}: connection closed after {received} of {total} bytes"
         raise DownloadError(msg)
     return b"".join(parts)
+
+
+def _blocks(response, timeout: float, *, limits: Limits, deadline: float, what: str, url: str,
+            max_bytes: int, too_big: Callable[[], Exception]) -> Iterator[bytes]:
+    """The body's blocks as they arrive, within its size, time and speed limits.
+
+    More than ``max_bytes`` raises the error ``too_big()`` makes; past ``deadline`` or below
+    the low speed limit, an error saying how much had arrived.
+    """
+    speed, received = _LowSpeed(limits), 0
+    while block := _read_block(response, timeout):
+        received += len(block)
+        if received > max_bytes:
+            raise too_big()
+        now = time.monotonic()
+        if now > deadline:
+            raise _over_budget(what, url, limits, f"{size_text(received)} received")
+        speed.update(received, now)
+        yield block
+
+
+def _not_a_listing(url: str, max_bytes: int) -> DownloadError:
+    msg = f"{url} sent more than {size_text(max_bytes)}; expected a folder listing"
+    return DownloadError(msg)
 
 
 def _read_block(response, timeout: float) -> bytes:
