@@ -11,7 +11,9 @@ with a Unicode map), so any text is kept and ``pdftotext`` extracts it.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
 import textwrap
 import warnings
 
@@ -155,8 +157,13 @@ class _Flow:
         self.y += gap_after
 
 
+#: A run of blanks, as HTML collapses them to one space (ASCII only: a no-break space stays).
+_BLANKS = re.compile(r"[ \t\n\r\f\v]+")
+
+
 def render_pdf(report: Report) -> bytes:
     """The PDF document of ``report`` as bytes."""
+    report = _as_html_shows(report)
     if _all_latin1(report):  # Helvetica has every glyph: the PDF is written directly
         from ._plain_pdf import PlainPages
 
@@ -179,6 +186,23 @@ def _render_with_matplotlib(report: Report) -> bytes:
         with PdfPages(buffer, metadata=PDF_METADATA | {"Title": report.title}) as pdf:
             _draw(_Flow(_MatplotlibPages(pdf), report.title, latin1=False), report)
     return buffer.getvalue()
+
+
+def _as_html_shows(value):
+    """``value`` (the report, or any part of it) with each run of blanks one space.
+
+    The HTML report shows text so. In the PDF, textwrap expanded a tab (a type 'Bone<TAB>Marrow'
+    read from a CSV) to the next multiple of 8 columns, and a table measured it as one
+    character, so its cells were drawn wide apart and over their neighbours.
+    """
+    if isinstance(value, str):
+        return _BLANKS.sub(" ", value)
+    if isinstance(value, list):
+        return [_as_html_shows(item) for item in value]
+    if dataclasses.is_dataclass(value):
+        return dataclasses.replace(value, **{f.name: _as_html_shows(getattr(value, f.name))
+                                             for f in dataclasses.fields(value)})
+    return value
 
 
 def _draw(flow: _Flow, report: Report) -> None:

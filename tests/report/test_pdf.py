@@ -124,3 +124,24 @@ def test_the_title_in_the_documents_info_keeps_every_character(tmp_path):
     assert fields["Title"].strip() == title
     assert fields["Creator"].strip() == "gexclust"
     assert fields["Producer"].strip() == "gexclust"
+
+
+@needs_poppler
+@pytest.mark.parametrize("beyond_latin1", [False, True])
+def test_tabs_and_line_ends_in_labels_read_as_one_space_as_in_the_html(tmp_path, beyond_latin1):
+    """A type 'Bone<TAB>Marrow' (a CSV's quoted field) was drawn 'Bone    Marrow' in paragraphs
+    (textwrap expanded the tab to column 8) and its table cell ran wide of its column."""
+    label = "Bone\tMarrow" + (" β" if beyond_latin1 else "")
+    blocks = [Paragraph(f"The first split separates PB (10) and {label}\n(10)."),
+              Table(columns=["type", "samples"], rows=[[label, "10"], ["PB", "10"]],
+                    numeric=(1,))]
+    pdf = render_pdf(Report(title="t", subtitle="s",
+                            sections=[Section(key="s", title="S", blocks=blocks)]))
+    found = words(pdf, tmp_path)
+    bone = [x1 for w, _, x1, _ in found if w == "Bone"]
+    marrow = [x0 for w, x0, _, _ in found if w == "Marrow"]
+    assert len(bone) == len(marrow) == 2  # in the paragraph and in the table
+    # one space apart (about 2.6 pt at 9.5 pt, 2.2 at 8 pt), as the HTML shows them;
+    # before: 13-21 pt for the paragraph's tab
+    assert all(0 < x0 - x1 < 4 for x1, x0 in zip(bone, marrow, strict=True))
+    assert " ".join(w for w, *_ in found).count("PB (10) and Bone Marrow") == 1
