@@ -127,7 +127,8 @@ def cut(
       ``min_cluster_size``, ``deep_split`` for a dynamic one; and ``tree_id``, the identity
       of the tree cut, see :func:`~gexclust.tl.choose_k`); the ``threshold`` at which the
       tree was cut, for drawing the cut line (``'none'`` for a merge-order, pvpick or dynamic
-      cut); ``n_clusters_found``; ``rule`` (``'maxclust'``, ``'distance'``,
+      cut, and for ``n_clusters`` of every leaf when identical leaves merge at height 0,
+      which no height is below); ``n_clusters_found``; ``rule`` (``'maxclust'``, ``'distance'``,
       ``'merge_order'``, ``'pvpick'`` for ``min_support`` alone, ``'dynamic_hybrid'`` or
       ``'dynamic_tree'``); a ``note`` saying why fewer clusters than asked were found (tied
       heights, or clusters left unassigned by ``min_support``) or why no height was used
@@ -230,6 +231,9 @@ def cut(
         logger.warning("tl.cut: %s", notes[-1])
     elif rule == "merge_order":
         notes.append(f"tree has {inversions} inversion(s): cut by merge order, not at a height")
+    elif rule == "maxclust" and threshold is None:
+        notes.append("every leaf its own cluster, identical ones too: they merge at height 0, "
+                     "which no cut height is below")
     if rule != "pvpick" and n_found < n_cut:
         notes.append(f"{n_cut - n_found} of the {n_cut} clusters have {support} < "
                      f"{min_support:g} (or are single samples); their samples are unassigned")
@@ -290,14 +294,19 @@ def left_to_right(raw_labels: np.ndarray, leaves: np.ndarray) -> pd.Categorical:
                                      categories=[str(i) for i in range(1, len(ids) + 1)])
 
 
-def _threshold_for(Z: np.ndarray, n_clusters: int) -> float:
-    """A height between the merges that leave ``n_clusters`` and ``n_clusters - 1`` clusters."""
+def _threshold_for(Z: np.ndarray, n_clusters: int) -> float | None:
+    """A height between the merges that leave ``n_clusters`` and ``n_clusters - 1`` clusters.
+
+    ``None`` for every leaf its own cluster when the lowest merge is at 0 (identical
+    samples): no height is below it, and 0 itself (recorded before) keeps those merges, so
+    ``tl.cut(height=0)`` gave fewer clusters than the cut recorded at 0.
+    """
     heights = np.sort(Z[:, 2])
     n_merges = len(heights)
     if n_clusters <= 1:
         return float(heights[-1] * 1.02)
     if n_clusters > n_merges:
-        return float(heights[0] / 2)
+        return float(heights[0] / 2) if heights[0] > 0 else None
     last_kept = heights[n_merges - n_clusters]
     first_undone = heights[n_merges - n_clusters + 1]
     middle = (last_kept + first_undone) / 2
