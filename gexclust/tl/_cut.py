@@ -18,7 +18,13 @@ from .._utils import view_to_actual
 from ._dynamic_cut import cut_dynamic
 from ._flat_cuts import count_inversions, tree_cuts
 from ._supported import keep_supported, pick_supported, support_values
-from ._tree_access import get_tree, refuse_tree_key, tree_id, unrecorded_column
+from ._tree_access import (
+    get_tree,
+    refuse_other_result,
+    refuse_tree_key,
+    tree_id,
+    unrecorded_column,
+)
 
 
 @named("tl.cut")
@@ -110,7 +116,9 @@ def cut(
     key_added
         Name of the column written to ``.obs`` (or ``.var`` for a gene tree). A name that is
         a column of the other axis is refused (``.uns[key_added]`` and its colours are shared
-        by both): cut a gene tree with, e.g., ``key_added='gene_cluster'``.
+        by both): cut a gene tree with, e.g., ``key_added='gene_cluster'``. A key whose
+        ``.uns`` entry holds anything but an earlier cut (a scanpy tool's record, another
+        tool's result) is refused.
     copy
         Return a modified copy instead of changing ``adata``.
 
@@ -154,6 +162,7 @@ def cut(
                f"got {height!r}")
         raise ValueError(msg)
     refuse_tree_key(adata, key_added, caller="tl.cut")
+    refuse_other_result(adata, key_added, own="rule", caller="tl.cut")
     tree = get_tree(adata, key, caller="tl.cut")
     _refuse_other_axis_key(adata, tree.axis, key, key_added)
     replaced = unrecorded_column(adata, key_added, axis=tree.axis, caller="tl.cut")
