@@ -137,13 +137,22 @@ def _keep_input_clusters(adata: AnnData) -> None:
     """Keep a ``cluster`` column the input brought (a GEO characteristic) as ``cluster_input``.
 
     :func:`~gexclust.tl.cut` would replace it; ``cluster_input2``... if that name is taken.
+    A record of it in ``.uns['cluster']`` that is not tl.cut's (``sc.tl.leiden(key_added=
+    'cluster')``'s), which tl.cut refuses to overwrite, and its colours go along.
     """
+    import itertools
+
     from ._logging import logger
 
-    if "cluster" not in adata.obs or "cluster" in adata.uns:
+    record = adata.uns.get("cluster")
+    ours = hasattr(record, "keys") and "rule" in record  # an earlier run's cut
+    if "cluster" not in adata.obs or ours:
         return
-    names = (f"cluster_input{'' if i == 1 else i}" for i in range(1, adata.obs.shape[1] + 2))
-    name = next(n for n in names if n not in adata.obs)
+    names = (f"cluster_input{'' if i == 1 else i}" for i in itertools.count(1))
+    name = next(n for n in names if n not in adata.obs and n not in adata.uns)
     adata.obs = adata.obs.rename(columns={"cluster": name})
+    for suffix in ("", "_colors"):
+        if f"cluster{suffix}" in adata.uns:
+            adata.uns[f"{name}{suffix}"] = adata.uns.pop(f"cluster{suffix}")
     logger.warning("the input's 'cluster' column is kept as .obs[%r]; .obs['cluster'] holds "
                    "gexclust's clusters", name)

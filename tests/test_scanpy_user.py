@@ -474,6 +474,25 @@ def test_gexclust_run_keeps_a_cluster_column_of_the_input(caplog):
     assert "kept as .obs['cluster_input2']" in caplog.text
 
 
+def test_gexclust_run_keeps_a_scanpy_clustering_named_cluster_with_its_record():
+    # sc.tl.leiden(key_added='cluster') leaves .uns['cluster'] = {'params': ...}, which
+    # tl.cut now refuses to overwrite: the run keeps column, record and colours aside
+    from gexclust._pipeline import RunConfig, cluster_samples
+
+    adata = gx.datasets.gse9476_example()
+    adata.obs["cluster"] = pd.Categorical(adata.obs["type"].astype(str).str[:2])
+    record = {"params": {"resolution": 1.0, "n_iterations": -1}}
+    colours = ["#1f77b4", "#ff7f0e", "#279e68"][: adata.obs["cluster"].nunique()]
+    adata.uns["cluster"], adata.uns["cluster_colors"] = record, colours
+    given = adata.obs["cluster"].copy()
+    cluster_samples(adata, RunConfig(n_clusters=5))
+    assert adata.obs["cluster_input"].equals(given)
+    assert adata.uns["cluster_input"] == record
+    assert list(adata.uns["cluster_input_colors"]) == colours
+    assert adata.uns["cluster"]["rule"] == "maxclust"
+    assert adata.obs["cluster"].nunique() == 5
+
+
 def test_markers_of_a_linear_x_under_scanpys_log1p_record(caplog):
     # before: .uns['log1p'] (left by sc.pp.log1p) was believed for a .X that holds linear
     # values again (normalised counts put back): NKG7's fold change in NK cells was
@@ -765,6 +784,11 @@ def test_markers_of_a_raw_set_after_scaling_are_said_to_be_z_scores(caplog):
     ("tl.compare", lambda a, key: gx.tl.compare(a, reference="type", clusters="cluster",
                                                 key_added=key)),
     ("tl.hclust", lambda a, key: gx.tl.hclust(a, key_added=key)),
+    # before: these three replaced any of them too
+    ("tl.cut", lambda a, key: gx.tl.cut(a, n_clusters=2, key_added=key)),
+    ("tl.consensus", lambda a, key: gx.tl.consensus(a, k_range=[2], n_resamples=2,
+                                                    key_added=key, progress=False)),
+    ("pp.select_variable", lambda a, key: gx.pp.select_variable(a, n_top=5, key_added=key)),
 ])
 def test_key_added_never_replaces_what_another_step_stored(clustered, name, call):
     # before: tl.markers(adata, key_added='cluster') replaced tl.cut's record in
@@ -778,6 +802,8 @@ def test_key_added_never_replaces_what_another_step_stored(clustered, name, call
                       ("cluster_colors", r"the colours of 'cluster'"),
                       ("pca", r"another result"),
                       ("markers" if name != "tl.markers" else "choose_k", r"another result")):
+        if name == "tl.cut" and key == "cluster":  # its own record: a rerun
+            continue
         with pytest.raises(ValueError, match=rf"^{name}: \.uns\['{key}'\] holds {what}.*, "
                                              rf"which key_added='{key}' would overwrite"):
             call(adata, key)

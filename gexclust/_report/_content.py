@@ -638,9 +638,13 @@ def _value(v) -> str:
 
 def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
     s = ctx.summary
-    threshold = ctx.adata.uns.get("cluster", {}).get("threshold")
-    # tl.cut records 'none' when it cut a tree with inversions by merge order
+    record = ctx.adata.uns.get("cluster", {})
+    threshold = record.get("threshold")
+    # tl.cut records 'none' when it cut a tree with inversions by merge order, or gave every
+    # sample its own cluster where identical samples merge at height 0
     how = (f"at height {height(float(threshold))}" if isinstance(threshold, int | float)
+           else "below every merge (identical samples, joined at height 0, apart too)"
+           if record.get("rule") == "maxclust"
            else "by merge order (the tree has inversions: no single height gives them)")
     blocks = [Paragraph(
         f"{ctx.params.get('method')} linkage on {ctx.params.get('metric')} distances. The "

@@ -24,7 +24,7 @@ from .._utils import (
     refuse_overflow,
     view_to_actual,
 )
-from ..tl._tree_access import refuse_tree_key
+from ..tl._tree_access import refuse_other_result, refuse_tree_key
 
 FLAVORS = ("variance", "mad", "iqr")
 #: The .var columns of the scores and their ranks (pl.clustermap ranks genes by the latter).
@@ -185,7 +185,8 @@ def select_variable(
         Score this layer instead of ``.X``.
     key_added
         Name of the boolean ``.var`` column (not ``'variability'`` or
-        ``'variability_rank'``, which hold the scores).
+        ``'variability_rank'``, which hold the scores). A key whose ``.uns`` entry holds
+        anything but an earlier selection (a cut's record, another tool's result) is refused.
     copy
         Return a modified copy instead of changing ``adata``.
 
@@ -215,6 +216,7 @@ def select_variable(
         raise ValueError(msg)
     _refuse_z_scores(adata, layer)
     refuse_tree_key(adata, key_added, caller="pp.select_variable")
+    refuse_other_result(adata, key_added, own="n_top", caller="pp.select_variable")
     if key_added in SCORE_COLUMNS:  # the selection would replace the scores or their ranks
         msg = (f"pp.select_variable: key_added={key_added!r} is a .var column "
                "pp.select_variable writes itself ('variability', the scores, and "

@@ -24,7 +24,7 @@ from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
 from ._resample_memory import check_consensus_memory, consensus_chunks
-from ._tree_access import _match, refuse_tree_key, unrecorded_column
+from ._tree_access import _match, refuse_other_result, refuse_tree_key, unrecorded_column
 from ._tree_data import feature_order, warn_if_components
 from ._weighted import prepare
 
@@ -110,7 +110,8 @@ def consensus(
     progress
         Show a progress bar (on terminals and notebooks).
     key_added
-        Prefix of the keys written.
+        Prefix of the keys written. A key whose ``.uns`` entry holds anything but an earlier
+        result of this function (a cut's record, another tool's result) is refused.
     copy
         Return a modified copy instead of changing ``adata``.
 
@@ -162,6 +163,7 @@ def consensus(
             msg = f"{name} must be in (0, 1], got {value!r}"
             raise ValueError(msg)
     refuse_tree_key(adata, key_added, caller="tl.consensus")
+    refuse_other_result(adata, key_added, own="pac", caller="tl.consensus")
     if copy:
         adata = adata.copy()
     view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)

@@ -48,6 +48,21 @@ class Tree:
         """``values`` given per row of ``adata``, as an array indexed by leaf id."""
         return np.asarray(values)[self.rows]
 
+    def leaf_names(self, adata: AnnData) -> np.ndarray:
+        """The name of each leaf (leaf id order), from ``obs_names`` (``var_names``)."""
+        names = adata.obs_names if self.axis == "obs" else adata.var_names
+        return str_array(names)[self.rows]
+
+    def name_order(self, adata: AnnData) -> np.ndarray:
+        """Leaf ids in the sorted order of their names: an order the rows' order cannot move.
+
+        What draws or breaks ties by position (seeded copies of the data, a sample of it,
+        dynamicTreeCut's core of a branch) gives the same answer for the same samples in any
+        row order when it works in this order. Repeated names (allowed while they stay in
+        place, see :func:`get_tree`) keep their leaf order among themselves.
+        """
+        return np.argsort(self.leaf_names(adata), kind="stable")
+
     def recorded(self, name: str, *, caller: str, needed: str) -> str:
         """``params[name]`` (``'method'``, ``'metric'``), refused when the tree does not record it.
 
@@ -62,6 +77,20 @@ class Tree:
                    f"gexclust.tl.hclust(adata, key_added={self.key!r}) with the {name} wanted")
             raise ValueError(msg)
         return str(value)
+
+
+def relabel_leaves(Z: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``Z`` with leaf ``order[j]`` renamed ``j``: the tree of the leaves taken in ``order``.
+
+    The two ids of each merge are sorted again, smaller first, as scipy's linkage writes them
+    (the dendrogram puts the smaller on the left, and R's merge convention follows it).
+    """
+    n = len(Z) + 1
+    new_id = np.arange(2 * n - 1)
+    new_id[order] = np.arange(n)
+    relabelled = np.array(Z, dtype=np.float64)
+    relabelled[:, :2] = np.sort(new_id[Z[:, :2].astype(np.intp)], axis=1)
+    return relabelled
 
 
 def get_tree(

@@ -574,3 +574,16 @@ def test_figures_the_report_draws_are_closed_when_pyplot_keeps_them(example_run,
     write_report(adata, summary, tmp_path)  # no PNGs in tmp_path: every figure is drawn
     assert (tmp_path / "report.html").is_file()
     assert plt.get_fignums() == []
+
+
+def test_a_cut_of_every_sample_with_identical_ones_is_not_said_to_be_at_height_0(tmp_path):
+    # before: --n-clusters of every sample, two of them identical, recorded threshold 0, and
+    # the report read "cut at height 0 into 8 clusters", where a cut at 0 gives 7
+    adata = make_planted(n_per_group=3, n_groups=3, n_genes=40)[:8].copy()
+    adata.X[1] = adata.X[0]
+    gx.io.write_cumida(adata, tmp_path / "twins.csv")
+    outdir = run_folder(tmp_path, str(tmp_path / "twins.csv"), "--n-clusters", "8")
+    assert ad.read_h5ad(outdir / "adata.h5ad").uns["cluster"]["threshold"] == "none"
+    tree = " ".join(Page((outdir / "report.html").read_text()).sections["tree"].split())
+    assert ("The tree is cut below every merge (identical samples, joined at height 0, apart "
+            "too) into 8 clusters") in tree

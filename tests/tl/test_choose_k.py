@@ -320,7 +320,9 @@ def test_large_n_scores_a_seeded_sample_and_ch_on_everything():
     assert result["params"]["sample_size"] == 90
     assert result["k"] == 3
     assert result["strong"]
-    rows = np.sort(np.random.default_rng(0).choice(300, size=90, replace=False))
+    # drawn over the observations sorted by name, so that their order does not matter
+    by_name = np.argsort(adata.obs_names.to_numpy(dtype=str), kind="stable")
+    rows = by_name[np.sort(np.random.default_rng(0).choice(300, size=90, replace=False))]
     Z = adata.uns["hclust"]["linkage"]
     for k in range(2, 6):
         cut = hierarchy.fcluster(Z, k, criterion="maxclust")
@@ -483,7 +485,9 @@ def test_copies_with_tied_merge_heights_are_cut_as_tl_cut_cuts():
         assert scores["log_w"][i] == pytest.approx(np.log(within), rel=1e-12), k
         assert scores["silhouette"][i] == pytest.approx(
             silhouette_score(square, groups, metric="precomputed"), rel=1e-10), k
-    adata = ad.AnnData(counts)
+    # names that sort in row order, as the copies were drawn when these values were measured
+    # (choose_k draws them over the observations sorted by name)
+    adata = ad.AnnData(counts, obs=pd.DataFrame(index=[f"s{i:02d}" for i in range(45)]))
     gx.tl.hclust(adata, method="single", metric="cityblock")
     result = gx.tl.choose_k(adata, k_range=range(2, 9), n_rotations=19, reference="permute",
                             criterion="gap", inplace=False)
@@ -885,7 +889,9 @@ def pinned_case(n, d, method, metric, reference):
     X = rng.standard_normal((n, d)) + 5.0
     groups = rng.integers(0, 3, n)
     X[:, :10] += 1.2 * groups[:, None]
-    adata = ad.AnnData(X)
+    # names that sort in row order: choose_k draws its copies over the observations sorted
+    # by name, and these values were pinned when it drew them in row order
+    adata = ad.AnnData(X, obs=pd.DataFrame(index=[f"s{i:04d}" for i in range(n)]))
     gx.tl.hclust(adata, method=method, metric=metric)
     return gx.tl.choose_k(adata, reference=reference, n_rotations=19, n_refs=5, inplace=False,
                           progress=False)
@@ -1036,3 +1042,24 @@ def test_haar_frame_is_the_sign_fixed_householder_q():
         frame = haar_frame(gaussian)
         np.testing.assert_allclose(frame, q, atol=1e-13)
         np.testing.assert_allclose(frame.T @ frame, np.eye(shape[1]), atol=1e-13)
+
+
+@pytest.mark.parametrize("sample_size", [None, 40])
+def test_rows_in_another_order_give_the_same_result(example, sample_size):
+    # the copies (and the sample) were drawn over the rows in their order: the same 64
+    # samples permuted, their tree rebuilt, gave other copies and another statistic (7.28
+    # against 7.30, average/correlation); now drawn over the samples sorted by name
+    gx.pp.select_variable(example, n_top=1000, subset=True)
+    gx.pp.scale(example)
+    permuted = example[np.random.default_rng(1).permutation(example.n_obs)].copy()
+    results = []
+    for adata in (example, permuted):
+        gx.tl.hclust(adata, method="average", metric="correlation")
+        results.append(gx.tl.choose_k(adata, n_rotations=19, sample_size=sample_size,
+                                      inplace=False, progress=False))
+    first, second = results
+    for name in ("k", "k_by", "k_test", "p_value", "p_value_k", "statistic", "n_scored"):
+        assert first[name] == second[name], name
+    np.testing.assert_array_equal(first["null_statistic"], second["null_statistic"])
+    np.testing.assert_array_equal(first["null_best_silhouette"], second["null_best_silhouette"])
+    pd.testing.assert_frame_equal(first["scores"], second["scores"])

@@ -49,6 +49,37 @@ def test_cut_height_and_threshold(planted):
     assert same_partition(by_height.obs["by_height"], planted.obs["cluster"])
 
 
+def test_every_leaf_its_own_cluster_records_no_height_when_identical_leaves_merge_at_0():
+    import anndata as ad
+
+    from gexclust.pl._dendrogram import dendrogram_spec
+
+    # before: n_clusters=n recorded threshold 0 for its 8 single-sample clusters, where a cut
+    # at 0 keeps the two pairs of identical samples (merged at 0) together: 6 clusters
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 5))
+    X[1], X[5] = X[0], X[4]
+    adata = ad.AnnData(X)
+    gx.tl.hclust(adata, method="average")
+    gx.tl.cut(adata, n_clusters=8)
+    record = adata.uns["cluster"]
+    assert adata.obs["cluster"].nunique() == record["n_clusters_found"] == 8
+    assert record["threshold"] == "none"
+    assert record["rule"] == "maxclust"
+    assert record["note"] == ("every leaf its own cluster, identical ones too: they merge at "
+                              "height 0, which no cut height is below")
+    assert dendrogram_spec(adata).cut is None  # no line, as there is no such height
+    # without identical samples, every leaf alone is cut below the lowest merge, and drawn
+    adata = ad.AnnData(rng.normal(size=(8, 5)))
+    gx.tl.hclust(adata, method="average")
+    gx.tl.cut(adata, n_clusters=8)
+    threshold = adata.uns["cluster"]["threshold"]
+    assert 0 < threshold < adata.uns["hclust"]["linkage"][0, 2]
+    assert dendrogram_spec(adata).cut == (threshold, "cut: 8 clusters")
+    assert gx.tl.cut(adata, height=threshold, key_added="by_height",
+                     copy=True).obs["by_height"].nunique() == 8
+
+
 def test_threshold_gives_the_cut_when_heights_are_one_ulp_apart():
     import anndata as ad
 
