@@ -382,11 +382,14 @@ def test_geo_options_are_never_ignored(cli, tmp_path, small_csv):
     # took the types from the 'type' column), and --platform for a series matrix
     from tests.io.test_geo_quirks import MATRIX
 
-    for option in (["--type-from", "source_name"], ["--platform", "GPL96"]):
+    # and each says what the CSV has instead (before, --platform's error also ended in
+    # "whose types are its 'type' column", which says nothing about platforms)
+    for option, instead in ((["--type-from", "source_name"], "whose types are its 'type' column"),
+                            (["--platform", "GPL96"], "which has no platforms to choose from")):
         proc = cli("run", small_csv, "-o", tmp_path / "out", *option, check=False)
         assert proc.returncode == 1
         assert f"{option[0]} applies to GEO input" in proc.stderr
-        assert "CuMiDa-style CSV, whose types are its 'type' column" in proc.stderr
+        assert f"is a CuMiDa-style CSV, {instead}\n" in proc.stderr
     assert not (tmp_path / "out").exists()
     matrix = tmp_path / "GSE2_series_matrix.txt"
     matrix.write_text(MATRIX)
