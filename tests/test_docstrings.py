@@ -320,3 +320,21 @@ def test_plots_and_annotate_obs_write_only_what_their_returns_section_lists(name
     made_categorical = [column for column in before.obs
                         if before.obs[column].dtype != adata.obs[column].dtype]
     assert not made_categorical or "plain-string" in " ".join(returns.split()), name
+
+
+def test_consensus_final_method_names_the_methods_it_takes():
+    # the signature's type allows every linkage method, the function only four; before, the
+    # docstring named none, so 'ward' (fine for method=) was refused without a hint beforehand
+    methods = ("ward", "average", "complete", "single", "weighted", "centroid", "median")
+    taken = set()
+    for method in methods:
+        try:
+            gx.tl.consensus(make_planted(n_per_group=4), k_range=[2], n_resamples=3,
+                            final_method=method, progress=False)
+        except ValueError:
+            continue
+        taken.add(method)
+    parameters = numpydoc_sections(gx.tl.consensus)["Parameters"]
+    text = re.search(r"^final_method\n((?:    .*\n)+)", parameters + "\n", re.MULTILINE).group(1)
+    assert set(re.findall(r"``'(\w+)'``", text)) == taken == {"average", "complete", "single",
+                                                              "weighted"}
