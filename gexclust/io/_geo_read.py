@@ -392,8 +392,8 @@ def read_series_matrix(
 
     Returns
     -------
-    AnnData (samples x probes) with the same ``.obs``, ``.var`` and ``.uns['geo']`` fields as
-    :func:`read_soft`.
+    AnnData (samples x probes) with the same ``.obs``, ``.var`` (with ``gpl``), ``.uns['geo']``
+    and ``.uns['missing']`` fields as :func:`read_soft`.
     """
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
