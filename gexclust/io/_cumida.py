@@ -14,7 +14,7 @@ from .._labels import MISSING_LABELS
 from .._limits import Limits
 from .._logging import logger
 from ._cumida_parse import CumidaTable, parse_cumida
-from ._missing import handle_missing
+from ._missing import check_policy, handle_missing
 from ._platform import annotate_known_platform
 
 #: ``type`` fields that mean "no type": those that pandas' ``read_csv`` reads as NaN too
@@ -107,6 +107,7 @@ def read_cumida(
     (['AML', 'PB'], [[5.5, 7.25], [6.0, 8.0]])
     """
     dtype = checked_dtype(dtype)
+    check_policy(missing, caller="io.read_cumida")
     table = parse_cumida(path, sample_col=sample_col, type_col=type_col, limits=limits)
     return cumida_to_anndata(table, missing=missing, dtype=dtype, annotate=annotate)
 
