@@ -6,12 +6,16 @@ from collections.abc import Iterable
 from numbers import Integral, Real
 
 
-def check_choice(name: str, value, options: Iterable) -> None:
-    """Raise a ValueError naming the valid options when ``value`` is not one of them."""
+def check_choice(name: str, value, options: Iterable, *, caller: str = "") -> None:
+    """Raise a ValueError naming the valid options when ``value`` is not one of them.
+
+    ``caller`` (``'io.read_geo'``) starts the message, for functions whose errors are not
+    named by :func:`gexclust._api.named`.
+    """
     options = tuple(options)
     if value not in options:
         msg = f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, options))}"
-        raise ValueError(msg)
+        raise ValueError(f"{caller}: {msg}" if caller else msg)
 
 
 def check_whole(name: str, value, *, minimum: int = 0, caller: str, what: str = "") -> None:

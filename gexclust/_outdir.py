@@ -206,7 +206,9 @@ def _new_stage(outdir: Path) -> tuple[Path, int]:
     """
     for _ in range(STAGE_ATTEMPTS):
         try:
-            stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir))
+            # absolute, as mkdtemp returns it from Python 3.12 on: a relative '~/...' stage
+            # would be taken for $HOME by pandas' to_csv, which expands a leading '~'
+            stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=outdir.absolute()))
         except OSError as err:
             msg = f"{outdir}: cannot write there ({err.strerror})"
             raise PermissionError(msg) from err

@@ -313,10 +313,15 @@ def _refuse_geo_options(args, kind: str) -> None:
                 "look into a pipe before reading it; give the GEO file itself, or a named pipe "
                 "called like one (*series_matrix*, *.soft*)")
     else:
-        what = f"and {args.input} is a CuMiDa-style CSV, whose types are its 'type' column"
+        what = f"and {args.input} is a CuMiDa-style CSV"
+    # what a CSV has instead: said per option (its 'type' column is no answer to --platform)
+    instead = {"--type-from": ", whose types are its 'type' column",
+               "--platform": ", which has no platforms to choose from"}
     for option, value in (("--type-from", args.type_from), ("--platform", args.platform)):
         if value is not None:
             msg = f"{option} applies to GEO input (series matrix, SOFT or accession), {what}"
+            if kind == "cumida" and not _is_pipe(args.input):
+                msg += instead[option]
             raise ValueError(msg)
 
 

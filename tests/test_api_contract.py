@@ -662,3 +662,31 @@ def test_annotate_obs_on_a_view_leaves_the_parent(tmp_path):
     assert view.obs["batch"].tolist() == [f"b{i % 2}" for i in range(parent.n_obs)]
     assert "batch" not in parent.obs
     assert "annotations" not in parent.uns
+
+
+# the readers' argument errors name the reader (their other errors name the file); before,
+# 'missing' was checked only after the whole file was parsed, or the series downloaded, and
+# both messages named no function ("missing='x' is not valid; ...")
+READER_ARGUMENTS = {
+    "io.read_cumida": lambda path: gx.io.read_cumida(path, missing="x"),
+    "io.read_series_matrix": lambda path: gx.io.read_series_matrix(path, missing="x"),
+    "io.read_soft": lambda path: gx.io.read_soft(path, missing="x"),
+    "io.from_geoparse": lambda path: gx.io.from_geoparse(object(), missing="x"),
+    "io.read_geo": lambda path: gx.io.read_geo("GSE9476", missing="x"),
+    "io.read_geo source": lambda path: gx.io.read_geo("GSE9476", source="x"),
+    "io.fetch_geo": lambda path: gx.io.fetch_geo("GSE9476", source="x"),
+}
+
+
+@pytest.mark.parametrize("name", READER_ARGUMENTS)
+def test_a_readers_invalid_choice_is_refused_first_naming_the_reader(name, tmp_path,
+                                                                     monkeypatch):
+    path = tmp_path / "missing_file.csv"  # never opened: the argument is refused first
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never asked either
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GEXCLUST_DOWNLOAD_BUDGET", "1")
+    argument = "source='x'" if "source" in name or "fetch" in name else "missing='x'"
+    start = re.escape(f"{name.split()[0]}: {argument} is not valid; choose one of ")
+    with pytest.raises(ValueError, match=f"^{start}"):
+        READER_ARGUMENTS[name](path)
+    assert list(tmp_path.iterdir()) == []  # no cache made, nothing fetched

@@ -173,6 +173,24 @@ def test_dot_as_outdir(cli, tmp_path, small_csv, monkeypatch):
                      ".gexclust-manifest.json"}  # the earlier run's PNGs were ours: replaced
 
 
+def test_an_outdir_named_with_a_literal_tilde_is_that_folder(cli, tmp_path, small_csv,
+                                                              monkeypatch):
+    # '--outdir=~/results' reaches gexclust unexpanded (the shell expands ~ only at a word's
+    # start); INPUT and --cache-dir take such a name as written, and so does OUTDIR. Before, on
+    # Python 3.11 (whose mkdtemp returns the relative '~/.gexclust-stage-...'), pandas expanded
+    # the stage's '~' to $HOME: 'error: Cannot save file into a non-existent directory:
+    # '$HOME/.gexclust-stage-...'', and nothing was written
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path / "run")
+    cli("run", small_csv, "--outdir=~/results", "--quiet", "--no-report")
+    written = {p.name for p in (tmp_path / "run" / "~" / "results").iterdir()}
+    assert {"clusters.csv", "linkage.csv", "summary.json", "adata.h5ad"} <= written
+    assert list(home.iterdir()) == []
+
+
 def test_symlinked_outdir_is_written_through(cli, tmp_path, small_csv):
     target = tmp_path / "results"
     target.mkdir()
@@ -364,11 +382,14 @@ def test_geo_options_are_never_ignored(cli, tmp_path, small_csv):
     # took the types from the 'type' column), and --platform for a series matrix
     from tests.io.test_geo_quirks import MATRIX
 
-    for option in (["--type-from", "source_name"], ["--platform", "GPL96"]):
+    # and each says what the CSV has instead (before, --platform's error also ended in
+    # "whose types are its 'type' column", which says nothing about platforms)
+    for option, instead in ((["--type-from", "source_name"], "whose types are its 'type' column"),
+                            (["--platform", "GPL96"], "which has no platforms to choose from")):
         proc = cli("run", small_csv, "-o", tmp_path / "out", *option, check=False)
         assert proc.returncode == 1
         assert f"{option[0]} applies to GEO input" in proc.stderr
-        assert "CuMiDa-style CSV, whose types are its 'type' column" in proc.stderr
+        assert f"is a CuMiDa-style CSV, {instead}\n" in proc.stderr
     assert not (tmp_path / "out").exists()
     matrix = tmp_path / "GSE2_series_matrix.txt"
     matrix.write_text(MATRIX)

@@ -253,3 +253,88 @@ def test_collapse_probes_returns_what_its_returns_section_lists():
     assert not record_fields(genes.uns["collapse_probes"]) - documented_fields(
         gx.pp.collapse_probes), sorted(genes.uns["collapse_probes"])
     assert genes.n_vars == 30
+
+
+def leiden(adata: ad.AnnData) -> ad.AnnData:
+    """Clusters of another tool, as plain strings and without colours: what a plot stores."""
+    adata.obs["leiden"] = [f"c{i % 3}" for i in range(adata.n_obs)]
+    adata.obs["type"] = adata.obs["type"].astype(str)
+    return adata
+
+
+def consensus_without_colours() -> ad.AnnData:
+    adata = clustered()
+    gx.tl.consensus(adata, k_range=[2, 3], n_resamples=5, progress=False)
+    del adata.uns["consensus_colors"]
+    return adata
+
+
+def sheet(tmp_path, adata: ad.AnnData) -> str:
+    path = tmp_path / "sheet.csv"
+    pd.DataFrame({"id": adata.obs_names, "batch": ["b1", "b2"] * (adata.n_obs // 2)}).to_csv(
+        path, index=False)
+    return str(path)
+
+
+# name: (make the input, call it, placeholders of its docstring); each case leaves colours
+# missing, so a plot writes what its Returns section says it may
+PLOT_AND_IO_CASES = {
+    "pl.dendrogram": (lambda: leiden(clustered()),
+                      lambda a, tmp: gx.pl.dendrogram(a, clusters="leiden", show=False),
+                      {"color": "type", "clusters": "leiden"}),
+    "pl.clustermap": (lambda: leiden(clustered()),
+                      lambda a, tmp: gx.pl.clustermap(a, clusters="leiden", show=False),
+                      {"color": "type", "clusters": "leiden"}),
+    "pl.cluster_heatmap": (lambda: leiden(clustered()),
+                           lambda a, tmp: gx.pl.cluster_heatmap(a, groupby="leiden", show=False),
+                           {"groupby": "leiden"}),
+    "pl.markers": (lambda: leiden(clustered()),
+                   lambda a, tmp: gx.pl.markers(a, groupby="leiden", show=False),
+                   {"groupby": "leiden"}),
+    "pl.consensus": (consensus_without_colours,
+                     lambda a, tmp: gx.pl.consensus(a, show=False), {"key": "consensus"}),
+    "io.annotate_obs": (make_planted, lambda a, tmp: gx.io.annotate_obs(a, sheet(tmp, a)),
+                        {"column": "batch"}),
+}
+
+
+@pytest.mark.parametrize("name", PLOT_AND_IO_CASES)
+def test_plots_and_annotate_obs_write_only_what_their_returns_section_lists(name, tmp_path):
+    # before, pl.dendrogram's Returns said nothing of the colours and categoricals it stores
+    # (its siblings did), and io.annotate_obs's left out the .obs columns and `matched`
+    make, call, names = PLOT_AND_IO_CASES[name]
+    func = operator.attrgetter(name)(gx)
+    adata = make()
+    before = adata.copy()
+    call(adata, tmp_path)
+    new = written_keys(before, adata)
+    assert new, name  # every case writes something: the check below is not vacuous
+    returns = numpydoc_sections(func)["Returns"]
+    documented = keys_named(returns.replace("``", ""), names)
+    undocumented = {path for path in new
+                    if not any(matches(path, d) or (matches(path[:2], d) and len(d) == 2)
+                               for d in documented)}
+    assert not undocumented, (name, sorted(map(str, undocumented)))
+    for record in written_records(adata, new):
+        assert not record_fields(record) - documented_fields(func), (name, record_fields(record))
+    made_categorical = [column for column in before.obs
+                        if before.obs[column].dtype != adata.obs[column].dtype]
+    assert not made_categorical or "plain-string" in " ".join(returns.split()), name
+
+
+def test_consensus_final_method_names_the_methods_it_takes():
+    # the signature's type allows every linkage method, the function only four; before, the
+    # docstring named none, so 'ward' (fine for method=) was refused without a hint beforehand
+    methods = ("ward", "average", "complete", "single", "weighted", "centroid", "median")
+    taken = set()
+    for method in methods:
+        try:
+            gx.tl.consensus(make_planted(n_per_group=4), k_range=[2], n_resamples=3,
+                            final_method=method, progress=False)
+        except ValueError:
+            continue
+        taken.add(method)
+    parameters = numpydoc_sections(gx.tl.consensus)["Parameters"]
+    text = re.search(r"^final_method\n((?:    .*\n)+)", parameters + "\n", re.MULTILINE).group(1)
+    assert set(re.findall(r"``'(\w+)'``", text)) == taken == {"average", "complete", "single",
+                                                              "weighted"}

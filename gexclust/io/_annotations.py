@@ -162,11 +162,12 @@ def annotate_obs(
     Parameters
     ----------
     adata
-        The data; its ``obs_names`` find the sheet's id column (unless ``key``).
+        The data; its ``obs_names`` find the sheet's id column (unless ``key``), else,
+        when no column holds any of them, its unique ``.obs['title']`` values do.
     path
         The sheet (see :func:`read_annotations`).
     key
-        The sheet column holding the sample ids.
+        The sheet column holding the sample ids (or the titles).
     copy
         Return an annotated copy instead of annotating ``adata``.
     limits
@@ -174,8 +175,13 @@ def annotate_obs(
 
     Returns
     -------
-    The annotated copy with ``copy=True``, else ``None``. The sheet's path, sha256, id column
-    and the columns added are recorded in ``.uns['annotations']``.
+    The annotated copy with ``copy=True``, else ``None``. Sets
+
+    - ``.obs[column]`` for each sheet column added (float64 for a measurement, else
+      categorical text);
+    - ``.uns['annotations']``: the sheet's ``path`` and ``sha256``, its id column ``key``,
+      whether its rows ``matched`` the ``'obs_names'`` or the ``'title'``, and the
+      ``columns`` added.
 
     Raises
     ------

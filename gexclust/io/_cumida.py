@@ -14,7 +14,7 @@ from .._labels import MISSING_LABELS
 from .._limits import Limits
 from .._logging import logger
 from ._cumida_parse import CumidaTable, parse_cumida
-from ._missing import handle_missing
+from ._missing import check_policy, handle_missing
 from ._platform import annotate_known_platform
 
 #: ``type`` fields that mean "no type": those that pandas' ``read_csv`` reads as NaN too
@@ -64,8 +64,9 @@ def read_cumida(
         ``'impute'`` replaces a missing value with the mean of its probe over the other samples
         (probes missing everywhere are dropped). The decision is recorded in ``.uns['missing']``.
     dtype
-        Floating type of ``.X``. The default ``float64`` keeps distances bit-comparable with
-        scipy/scikit-learn pipelines that read the same file with pandas.
+        Floating type of ``.X``: ``'float64'`` or ``'float32'`` (half the memory). The default
+        ``float64`` keeps distances bit-comparable with scipy/scikit-learn pipelines that read
+        the same file with pandas.
     annotate
         If the probe ids are those of a bundled platform (GPL96, HG-U133A), add ``gene_symbol``
         and ``entrez_id`` to ``.var`` and record ``.uns['platform']``.
@@ -105,8 +106,30 @@ def read_cumida(
     >>> adata.obs["type"].tolist(), adata.X.tolist()
     (['AML', 'PB'], [[5.5, 7.25], [6.0, 8.0]])
     """
+    dtype = checked_dtype(dtype)
+    check_policy(missing, caller="io.read_cumida")
     table = parse_cumida(path, sample_col=sample_col, type_col=type_col, limits=limits)
     return cumida_to_anndata(table, missing=missing, dtype=dtype, annotate=annotate)
+
+
+#: The types ``.X`` may have: an integer or float16 ``.X`` would change the values silently.
+DTYPES = ("float64", "float32")
+
+
+def checked_dtype(dtype) -> str:
+    """``dtype``'s name when it is one of :data:`DTYPES` (``np.float32`` too), else refuse it.
+
+    Before, ``int64`` truncated 5.5 to 5 and ``float16`` made a signal above 65,504 ``inf``.
+    """
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:  # not a type at all ('foo')
+        name = None
+    if name not in DTYPES:
+        msg = (f"io.read_cumida: dtype={dtype!r} is not valid; choose one of "
+               f"{', '.join(map(repr, DTYPES))}")
+        raise ValueError(msg)
+    return name
 
 
 def cumida_to_anndata(

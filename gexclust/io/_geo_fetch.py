@@ -29,6 +29,7 @@ LISTING_BYTES = 1 << 22
 HEADERS = {"matrix": (b"!Series_",), "soft": (b"^",), "annot": (b"^",)}
 
 Source = Literal["matrix", "soft"]
+SOURCES = ("matrix", "soft")
 
 
 def geo_url() -> str:
@@ -329,13 +330,14 @@ def fetch_geo(
     The local paths by kind: ``'matrix'`` or ``'soft'`` for the data, ``'annot'`` for
     platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
     """
+    check_choice("source", source, SOURCES, caller="io.fetch_geo")
     with using(limits):
         return _fetch_geo(accession, source, platform, annotate, cache_dir, offline)
 
 
 def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     check_accession(accession)
-    check_choice("source", source, ("matrix", "soft"))
+    check_choice("source", source, SOURCES)
     if platform not in (None, "all"):
         check_platform(platform)
     root = cache_root(cache_dir)
@@ -586,6 +588,11 @@ def read_geo(
     AnnData as from :func:`gexclust.io.read_series_matrix` / :func:`gexclust.io.read_soft`,
     or a dict of them by platform with ``platform='all'``.
     """
+    from ._missing import check_policy  # numpy: not for gexclust fetch's light imports
+
+    # refused before anything is downloaded: a typo in missing= cost a whole series' fetch
+    check_choice("source", source, SOURCES, caller="io.read_geo")
+    check_policy(missing, caller="io.read_geo")
     with using(limits):
         return _read_geo(accession, platform, source, annotate, cache_dir, offline, type_from,
                          missing)

@@ -39,6 +39,7 @@ from ._geo_text import (
 )
 from ._gpl import platform_table, read_gpl
 from ._invisible import clean_label, warn_hidden
+from ._missing import check_policy
 from ._platform import bundled_gpl96
 from ._row_counts import Count, check_counts, declared_rows
 from ._soft import (
@@ -108,6 +109,7 @@ def read_soft(
     - ``.uns['missing']``: the missing-value policy applied and how many values, probes and
       samples it touched, as in :func:`~gexclust.io.read_cumida`.
     """
+    check_policy(missing, caller="io.read_soft")
     annotations: dict[str, pd.DataFrame | InputError] = {}
 
     def reduce_platform(record: SoftRecord) -> None:
@@ -392,9 +394,10 @@ def read_series_matrix(
 
     Returns
     -------
-    AnnData (samples x probes) with the same ``.obs``, ``.var`` and ``.uns['geo']`` fields as
-    :func:`read_soft`.
+    AnnData (samples x probes) with the same ``.obs``, ``.var`` (with ``gpl``), ``.uns['geo']``
+    and ``.uns['missing']`` fields as :func:`read_soft`.
     """
+    check_policy(missing, caller="io.read_series_matrix")
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         meta, sample_meta = _matrix_header(scanner, path)

@@ -15,6 +15,7 @@ from ._geo_build import add_type, flatten_meta, measurements_as_numbers, to_annd
 from ._geo_read import bundled_annotation, choose_platforms
 from ._geo_text import GEO_NA
 from ._gpl import annotation_sources
+from ._missing import check_policy
 from ._row_counts import Count, check_counts, declared_rows
 
 
@@ -50,6 +51,7 @@ def from_geoparse(
     -------
     AnnData, or a dict of them by platform with ``platform='all'``.
     """
+    check_policy(missing, caller="io.from_geoparse")
     kind = type(obj).__name__
     if kind == "GSM":
         gsms, gpls, series_meta, accession = [obj], {}, {}, obj.name

@@ -11,6 +11,14 @@ from .._logging import logger
 POLICIES = ("error", "drop", "impute")
 
 
+def check_policy(policy, *, caller: str) -> None:
+    """Refuse a ``missing=`` that is no policy before anything is read or downloaded.
+
+    It was found only after a whole file was parsed, or a whole series fetched.
+    """
+    check_choice("missing", policy, POLICIES, caller=caller)
+
+
 def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
     """Apply ``policy`` to NaNs in ``values`` (samples x probes); refuse infinite values.
 

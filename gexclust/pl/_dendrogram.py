@@ -159,7 +159,9 @@ def dendrogram(
     Returns
     -------
     None once shown (by default; ``save`` changes nothing here), as scanpy's ``sc.pl.*``; with
-    ``show=False`` the dendrogram's Axes.
+    ``show=False`` the dendrogram's Axes. ``adata`` is not changed except for missing colours
+    (``.uns[f'{color}_colors']``, ``.uns[f'{clusters}_colors']``) and plain-string columns
+    coloured, stored as the categoricals their colours are of (as scanpy's plots do).
 
     Examples
     --------

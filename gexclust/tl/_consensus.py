@@ -93,7 +93,9 @@ def consensus(
     metric
         Distance of each resample; ``'correlation'`` is ConsensusClusterPlus's ``'pearson'``.
     final_method
-        Linkage of the tree on 1 - consensus that gives the classes (``finalLinkage``).
+        Linkage of the tree on 1 - consensus that gives the classes (``finalLinkage``):
+        ``'average'``, ``'complete'``, ``'single'`` or ``'weighted'`` (ward, centroid and
+        median need euclidean distances, which 1 - consensus is not).
     layer
         Cluster this layer instead of ``.X``.
     use_rep

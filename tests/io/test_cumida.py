@@ -45,6 +45,19 @@ def test_matches_pandas_and_gzip(tmp_path, example):
     assert gx.io.read_cumida(gz, dtype="float32").X.dtype == np.float32
 
 
+def test_a_dtype_that_would_change_the_values_is_refused(tmp_path):
+    # the signature allows 'float64' and 'float32'; before, any numpy type was taken without a
+    # word: dtype='int64' read 5.5 as 5, dtype='float16' read 70000.0 (a MAS 5.0 signal) as inf
+    path = tmp_path / "t.csv"
+    path.write_text("samples,type,p1,p2\ns1,a,5.5,70000\ns2,b,6.25,8\n")
+    for dtype in ("int64", "float16", np.int32, "foo"):
+        with pytest.raises(ValueError, match=r"^io\.read_cumida: dtype=.* is not valid; "
+                                             r"choose one of 'float64', 'float32'$"):
+            gx.io.read_cumida(path, dtype=dtype)
+    assert gx.io.read_cumida(path, dtype=np.float32).X.tolist() == [[5.5, 70000.0], [6.25, 8.0]]
+    assert gx.io.read_cumida(path, dtype="float64").X.dtype == np.float64
+
+
 def test_fast_parser_gives_pythons_float_bit_for_bit(tmp_path):
     """The clean-file parser (fastnumbers) rounds as Python's float: random bit patterns
     (subnormals, huge exponents), 17 and 20 significant digits, nan/inf spellings."""
