@@ -80,10 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=RUN_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("input", nargs="?", metavar="INPUT",
+    run.add_argument("input", nargs="?", metavar="INPUT", type=_home_expanded,
                      help="CuMiDa CSV(.gz), GEO series matrix or SOFT file, or a GEO accession "
                      "(GSE9476) to fetch")
-    run.add_argument("-o", "--outdir", required=True,
+    run.add_argument("-o", "--outdir", required=True, type=_home_expanded,
                      help="output folder: new, empty, or holding only the outputs of an "
                      "earlier run (replaced with --force)")
     run.add_argument("--n-clusters", type=_n_clusters, default=None, metavar="auto|K",
@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="missing values in INPUT: 'error' refuses the file, naming the first "
                      "(default), 'drop' drops every probe with one, 'impute' fills each with "
                      "its probe's mean over the other samples")
-    run.add_argument("--annotations", default=None, metavar="SHEET",
+    run.add_argument("--annotations", default=None, metavar="SHEET", type=_home_expanded,
                      help="sample sheet (CSV or TSV, .gz too; one row per sample): its columns "
                      "are added to .obs and the report checks whether the clusters follow "
                      "one (a batch, a date, an age); not used for clustering. Its sample-id "
@@ -163,7 +163,8 @@ def _report_parser(sub) -> None:
         description="Rebuild the insights report (report.html, report.pdf) of OUTDIR from its "
         "adata.h5ad and summary.json, e.g. after a gexclust upgrade or a run with --no-report.",
     )
-    report.add_argument("outdir", metavar="OUTDIR", help="folder written by 'gexclust run'")
+    report.add_argument("outdir", metavar="OUTDIR", type=_home_expanded,
+                        help="folder written by 'gexclust run'")
     _quiet_option(report, "the list of files written")
     report.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
@@ -197,9 +198,19 @@ def _geo_options(parser: argparse.ArgumentParser) -> None:
                         help="GEO file to use: series matrix (default) or family SOFT")
     parser.add_argument("--platform", default=None,
                         help="platform of a multi-platform series (e.g. GPL96)")
-    parser.add_argument("--cache-dir", default=None,
+    parser.add_argument("--cache-dir", default=None, type=_home_expanded,
                         help="download cache (default $GEXCLUST_CACHE_DIR or the user cache)")
     parser.add_argument("--offline", action="store_true", help="use only the cache")
+
+
+def _home_expanded(text: str) -> str:
+    """A path given with a leading ``~`` in the home folder, as the shell gives ``-o ~/x``.
+
+    The shell leaves ``--outdir=~/results`` as it is (no ``~`` is expanded after the ``=``):
+    taken as written, it made a folder named ``~`` in the working directory, which a later
+    ``rm -rf ~`` meant for it would take for the home folder.
+    """
+    return os.path.expanduser(text) if text.startswith("~") else text
 
 
 def main(argv: list[str] | None = None) -> int:

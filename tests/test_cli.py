@@ -173,22 +173,24 @@ def test_dot_as_outdir(cli, tmp_path, small_csv, monkeypatch):
                      ".gexclust-manifest.json"}  # the earlier run's PNGs were ours: replaced
 
 
-def test_an_outdir_named_with_a_literal_tilde_is_that_folder(cli, tmp_path, small_csv,
-                                                              monkeypatch):
+def test_a_tilde_the_shell_left_is_the_home_folder(cli, tmp_path, small_csv, monkeypatch):
     # '--outdir=~/results' reaches gexclust unexpanded (the shell expands ~ only at a word's
-    # start); INPUT and --cache-dir take such a name as written, and so does OUTDIR. Before, on
-    # Python 3.11 (whose mkdtemp returns the relative '~/.gexclust-stage-...'), pandas expanded
-    # the stage's '~' to $HOME: 'error: Cannot save file into a non-existent directory:
-    # '$HOME/.gexclust-stage-...'', and nothing was written
+    # start). Before: on Python 3.11 'error: Cannot save file into a non-existent directory:
+    # '$HOME/.gexclust-stage-...'' and nothing written; on 3.12 and later a folder named '~' in the
+    # working directory, which 'rm -rf ~' meant for it would take for the home folder
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     (tmp_path / "run").mkdir()
     monkeypatch.chdir(tmp_path / "run")
-    cli("run", small_csv, "--outdir=~/results", "--quiet", "--no-report")
-    written = {p.name for p in (tmp_path / "run" / "~" / "results").iterdir()}
+    csv = home / small_csv.name
+    csv.write_bytes(small_csv.read_bytes())
+    cli("run", f"~/{csv.name}", "--outdir=~/results", "--quiet", "--no-report")
+    written = {p.name for p in (home / "results").iterdir()}
     assert {"clusters.csv", "linkage.csv", "summary.json", "adata.h5ad"} <= written
-    assert list(home.iterdir()) == []
+    assert list((tmp_path / "run").iterdir()) == []
+    cli("report", "~/results", "--quiet")
+    assert (home / "results" / "report.html").is_file()
 
 
 def test_symlinked_outdir_is_written_through(cli, tmp_path, small_csv):
