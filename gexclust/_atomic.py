@@ -49,18 +49,35 @@ def atomic_paths(targets) -> Iterator[list[Path]]:
     For files read as a set (TreeView's ``.cdt`` with its ``.atr`` and ``.gtr``): a failure
     or a stop while any of them is written leaves every target as it was, never a new file
     beside an old one. The renames run with SIGINT/SIGTERM held back, so a Ctrl-C cannot
-    split the set either.
+    split the set either. A target that is a character device (``/dev/null``, a terminal)
+    is yielded itself and written to directly: a rename would put a file in its place.
     """
     targets = [Path(t) for t in targets]
     with contextlib.ExitStack() as stack:
-        tmps = [stack.enter_context(_temporary(target)) for target in targets]
+        # as root, a rename replaced /dev/null itself with a regular file
+        tmps = [target if _is_device(target) else stack.enter_context(_temporary(target))
+                for target in targets]
         yield tmps
         mode = 0o666 & ~current_umask()  # mkstemp creates 0600; give a plain open()'s
-        for tmp in tmps:
+        renamed = [(tmp, target) for tmp, target in zip(tmps, targets, strict=True)
+                   if tmp is not target]
+        for tmp, _ in renamed:
             os.chmod(tmp, mode)
         with shielded():
-            for tmp, target in zip(tmps, targets, strict=True):
+            for tmp, target in renamed:
                 os.replace(tmp, target)
+
+
+def _is_device(target: Path) -> bool:
+    """Whether ``target`` is a character device (``/dev/null``, a terminal), no file to replace.
+
+    A named pipe is replaced as a file is: one left in gexclust's GEO cache would make a
+    write into it wait for a reader for ever.
+    """
+    try:
+        return stat.S_ISCHR(os.stat(target).st_mode)
+    except OSError:  # not there (or not reachable): a file is made
+        return False
 
 
 @contextlib.contextmanager
@@ -72,7 +89,10 @@ def _temporary(target: Path) -> Iterator[Path]:
         raise IsADirectoryError(msg)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    fd, tmp_path = _locked_temporary(target)
+    try:
+        fd, tmp_path = _locked_temporary(target)
+    except OSError as err:  # the system names the temporary file, which nobody asked for
+        raise type(err)(err.errno, err.strerror, os.fspath(target)) from err
     try:
         yield tmp_path
     finally:
@@ -161,7 +181,13 @@ def synced_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[
     with open(path, mode, **kwargs) as fh:
         yield fh
         fh.flush()
-        os.fsync(fh.fileno())
+        sync(fh.fileno())
+
+
+def sync(fd: int) -> None:
+    """Flush the data of file descriptor ``fd`` to the disk (a device has none: EINVAL)."""
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        os.fsync(fd)
 
 
 def synced_text(path: str | os.PathLike) -> contextlib.AbstractContextManager[IO[str]]:
@@ -187,4 +213,4 @@ def atomic_text(path: str | os.PathLike) -> Iterator[IO[str]]:
         fh.flush()
         packed.close()  # writes the gzip trailer before the data are synced
         raw.flush()
-        os.fsync(raw.fileno())
+        sync(raw.fileno())

@@ -100,6 +100,42 @@ def unprivileged() -> Callable[[], None] | None:
     return drop
 
 
+def written_to_a_terminal(write: Callable[[Path], object], link: Path, *, end: bytes) -> bytes:
+    """The bytes ``write(link)`` writes into a pseudo-terminal (a character device, as
+    ``/dev/null`` is, but one that can be read), ``link`` being a symbolic link to it (whose
+    name gives the format), up to ``end``. Skips where there is no pseudo-terminal."""
+    import threading
+
+    if sys.platform == "win32":
+        pytest.skip("no pseudo-terminals on Windows")
+    import tty
+
+    try:
+        leader, follower = os.openpty()
+    except OSError:
+        pytest.skip("no pseudo-terminal to write to")
+    tty.setraw(follower)  # bytes as written: no '\n' made '\r\n'
+    link.symlink_to(os.ttyname(follower))
+    received = bytearray()
+
+    def read() -> None:  # a terminal holds a few KB: read while the writer writes
+        try:
+            while not received.endswith(end):
+                received.extend(os.read(leader, 1 << 16))
+        except OSError:  # closed below
+            return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        write(link)
+        reader.join(timeout=10)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    return bytes(received)
+
+
 def write_csv(path: Path, text: str) -> Path:
     path.write_text(text)
     return path

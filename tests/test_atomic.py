@@ -13,6 +13,7 @@ import pytest
 
 import gexclust as gx
 from gexclust._atomic import leftover_temporaries
+from tests.conftest import written_to_a_terminal
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX locks and signals")
 
@@ -141,3 +142,72 @@ def test_a_folder_given_as_the_file_is_refused_naming_it(tmp_path, tree):
             call()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
     assert not list(folder.iterdir())
+
+
+@pytest.mark.parametrize("name", ["tree.nwk", "tree.nwk.gz"])
+def test_a_file_written_to_a_device_goes_into_it(tmp_path, name):
+    # before: the finished temporary was renamed over the target, a regular file in the
+    # device's place (as root, writing to /dev/null replaced /dev/null), and the device got
+    # nothing; written into directly, fsync then refused it (OSError: [Errno 22] Invalid
+    # argument). Here a link to a terminal, which can be read.
+    import gzip
+
+    import anndata as ad
+    import numpy as np
+
+    adata = ad.AnnData(np.arange(12, dtype=float).reshape(4, 3) ** 1.5)
+    gx.tl.hclust(adata)
+    newick = "((0:6.036440,1:6.036440):19.111135,(2:11.346970,3:11.346970):13.800605);\n"
+    link = tmp_path / name
+    # a gzip stream ends in the length of its text
+    end = newick[-2:].encode() if name.endswith(".nwk") else len(newick).to_bytes(4, "little")
+    data = written_to_a_terminal(lambda path: gx.io.write_newick(adata, path), link, end=end)
+    assert (gzip.decompress(data) if name.endswith(".gz") else data).decode() == newick
+    assert link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary left
+
+
+def test_a_named_pipe_is_replaced_as_a_file_is(tmp_path):
+    # a pipe left where a file is written (in gexclust's GEO cache, say) is no destination:
+    # a write into it would wait for a reader for ever
+    pipe = tmp_path / "tree.nwk"
+    os.mkfifo(pipe)
+    with gx._atomic.atomic_text(pipe) as fh:
+        fh.write("(a,b);\n")
+    assert pipe.read_text() == "(a,b);\n"
+
+
+#: A child that saves a figure into a folder it may not write, printing the error.
+READ_ONLY_SAVER = textwrap.dedent("""
+    import sys
+    import anndata as ad, numpy as np
+    import gexclust as gx
+    adata = ad.AnnData(np.arange(18, dtype=float).reshape(6, 3) ** 1.5)
+    gx.tl.hclust(adata)
+    try:
+        gx.pl.dendrogram(adata, save=sys.argv[1], show=False)
+    except OSError as err:
+        print(type(err).__name__, err)
+""")
+
+
+def test_a_folder_that_cannot_be_written_is_named_with_the_file_asked_for(tmp_path):
+    # before: "PermissionError: [Errno 13] Permission denied: '<folder>/.tree.png.ab12cd34.part'",
+    # a temporary file the user never asked for
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    command = [sys.executable, "-c", READ_ONLY_SAVER, str(folder / "tree.png")]
+    if os.geteuid() == 0:  # root writes into every folder: run without that capability
+        if shutil.which("setpriv") is None:
+            pytest.skip("root writes into every folder, and setpriv is missing to run without")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    finally:
+        folder.chmod(0o755)
+    if "Operation not permitted" in proc.stderr and proc.returncode and os.geteuid() == 0:
+        pytest.skip("setpriv may not drop capabilities here")
+    assert (proc.stdout, proc.stderr) == (
+        f"PermissionError [Errno 13] Permission denied: '{folder / 'tree.png'}'\n", "")
+    assert list(folder.iterdir()) == []

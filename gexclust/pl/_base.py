@@ -91,12 +91,14 @@ def save_path(save: str | os.PathLike) -> Path:
 
     scanpy's ``sc.pl.*`` take those to mean ``figures/<plot>.png`` and ``figures/<plot>.pdf``;
     here ``save`` is the file itself, and ``'.pdf'`` would be a hidden PNG named ``.pdf``.
+    A leading ``~`` is the home folder, as pandas reads it: the missing folders of a path
+    are made, so ``'~/figs/tree.png'`` made a folder named ``~`` in the working directory.
     """
     if isinstance(save, bool):
         msg = (f"save={save!r}: give the file to write, e.g. save='dendrogram.png' (format from "
                "its extension); scanpy's save=True (figures/<plot>.png) is not supported")
         raise TypeError(msg)
-    path = Path(save)
+    path = Path(save).expanduser()
     if path.name.startswith(".") and not path.suffix:
         msg = (f"save={str(save)!r} is only an extension (scanpy's sc.pl.* add it to the plot's "
                f"name); give the file to write, e.g. save='dendrogram{path.name}'")
@@ -127,8 +129,9 @@ def side_labels(ax, labels, *, side: str, fontsize: float, rotation: float = 0.0
 
     Looks like tick labels, but one Text per label instead of a Tick (two lines, two texts and
     a marker copy each): several times cheaper to create and to draw for 50-100 labels.
-    Positions default to the cell centres 0.5, 1.5, ... in data units. Returns the Texts;
-    :func:`labels_of` finds them again.
+    Positions default to the cell centres 0.5, 1.5, ... in data units. Labels are drawn as
+    written: a ``$`` is no mathtext (``'dose $5 to $10'`` read as one, and ``'x$^$y'`` stopped
+    the figure). Returns the Texts; :func:`labels_of` finds them again.
     """
     from matplotlib.transforms import offset_copy
 
@@ -149,7 +152,8 @@ def side_labels(ax, labels, *, side: str, fontsize: float, rotation: float = 0.0
         xy = (position, anchor) if side == "bottom" else (anchor, position)
         texts.append(ax.text(*xy, str(label), transform=transform, ha=align[0], va=align[1],
                              rotation=rotation, rotation_mode="default", fontsize=fontsize,
-                             color=colour, gid=f"{LABEL_GID}-{side}", clip_on=False))
+                             color=colour, gid=f"{LABEL_GID}-{side}", clip_on=False,
+                             parse_math=False))
     return texts
 
 

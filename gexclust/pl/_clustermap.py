@@ -235,7 +235,9 @@ def clustermap_spec(
         check_labels(adata.obs[clusters], key=clusters, caller="pl.clustermap")
     bars = [colour_bar_spec(adata, c, rows) for c in colors]
     if has_clusters:
-        bars.append(colour_bar_spec(adata, clusters, rows, labels=True))
+        # named on the bar, as in the dendrogram: the clusters have no legend, and their
+        # colours can be those of a category in the legend (a scanpy column's tab10)
+        bars.append(colour_bar_spec(adata, clusters, rows, name_runs=True, labels=True))
     return ClustermapSpec(
         sample_linkage=tree.linkage, sample_order=tree.leaves,
         gene_linkage=Z_genes, gene_order=gene_leaves,
@@ -298,7 +300,8 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     genes = spec.genes_title or f"top {n_shown} variable genes"
     rows = "" if shown.shape[0] == n_obs else (
         f" (rows: means of ~{n_obs / shown.shape[0]:.0f} adjacent samples)")
-    top.set_title(f"{n_obs:,} samples x {genes}{rows}", fontsize=10, loc="left")
+    top.set_title(f"{n_obs:,} samples x {genes}{rows}", fontsize=10, loc="left",
+                  parse_math=False)  # may name a gene tree's key
     mark_simulated(fig, spec.simulated)
     return fig
 

@@ -172,16 +172,18 @@ def draw_colour_bar(ax, bar: ColourBar, *, vertical: bool = False) -> None:
         side_labels(ax, [bar.label], side="left", fontsize=8, positions=[0.5])
     no_frame(ax)
     if bar.run_names is not None:
-        _name_runs(ax, bar.run_names)
+        _name_runs(ax, bar.run_names, vertical=vertical)
 
 
-def _name_runs(ax, values) -> None:
-    """Write each category's name in the middle of its run of leaves."""
+def _name_runs(ax, values, *, vertical: bool = False) -> None:
+    """Write each category's name in the middle of its run of leaves (upright on a column)."""
     start = 0
     for i in range(1, len(values) + 1):
         if i == len(values) or values[i] != values[start]:
-            ax.text((start + i) / 2, 0.5, str(values[start]), ha="center", va="center",
-                    fontsize=8, color="white", fontweight="bold")
+            middle = (start + i) / 2
+            ax.text(*((0.5, middle) if vertical else (middle, 0.5)), str(values[start]),
+                    ha="center", va="center", rotation=90 if vertical else 0, fontsize=8,
+                    color="white", fontweight="bold", parse_math=False)
             start = i
 
 
@@ -191,6 +193,7 @@ def draw_legend(ax, legends: list[tuple[str, dict[str, str]]], *,
 
     ``legends`` holds ``(column, {category: colour})`` pairs; with several columns each
     starts with its name in bold, in one legend (matplotlib places one legend per axes).
+    Names and categories are drawn as written, ``$`` included (see :func:`side_labels`).
     """
     from matplotlib.patches import Patch
 
@@ -199,8 +202,9 @@ def draw_legend(ax, legends: list[tuple[str, dict[str, str]]], *,
     if len(legends) == 1:
         title, colours = legends[0]
         handles = [Patch(color=c, label=str(k)) for k, c in colours.items()]
-        ax.legend(handles=handles, title=title, fontsize=8, title_fontsize=8, frameon=False,
-                  loc="upper left", bbox_to_anchor=anchor)
+        legend = ax.legend(handles=handles, title=title, fontsize=8, title_fontsize=8,
+                           frameon=False, loc="upper left", bbox_to_anchor=anchor)
+        _as_written(legend)
         return
     handles, headers = [], set()
     for title, colours in legends:
@@ -212,3 +216,10 @@ def draw_legend(ax, legends: list[tuple[str, dict[str, str]]], *,
     for i, text in enumerate(legend.get_texts()):
         if i in headers:
             text.set_fontweight("bold")
+    _as_written(legend)
+
+
+def _as_written(legend) -> None:
+    """Draw the texts of ``legend`` as written: a ``$`` in a label starts no mathtext."""
+    for text in [legend.get_title(), *legend.get_texts()]:
+        text.set_parse_math(False)

@@ -252,7 +252,8 @@ def dendrogram_spec(
         n_found = len(np.unique(groups[groups >= 0]))
         if (show_cut and _cut_of_this_tree(info, key, n_found, adata.uns[key], clusters)
                 and _height_gives(tree.linkage, float(info["threshold"]), groups)):
-            cut = (float(info["threshold"]), f"cut: {info['n_clusters_found']} clusters")
+            n_cut = info["n_clusters_found"]
+            cut = (float(info["threshold"]), f"cut: {n_cut} cluster{'' if n_cut == 1 else 's'}")
     labels = obs_texts(adata.obs[leaf_labels]) if leaf_labels else adata.obs_names
     leaf_colours = None
     if colors:

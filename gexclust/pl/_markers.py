@@ -207,7 +207,7 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
     colour_strip(strip, strip_colours)
     # what colour and size mean is said by the colour bar and the size key: in the title, a
     # long colour meaning made it wider than the plot and the bar's label ran into it
-    strip.set_title(f"Top markers per {groupby}", fontsize=9)
+    strip.set_title(f"Top markers per {groupby}", fontsize=9, parse_math=False)
     x, y = np.meshgrid(np.arange(n_genes), np.arange(n_groups))
     limit = colour_limit(fold, vmax, ratios=effect == "log2 fold change")
     clipped = bool((np.abs(fold) > limit).any())

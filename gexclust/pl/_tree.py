@@ -55,10 +55,9 @@ def draw_dendrogram(ax, Z, leaves, *, orientation="top", leaf_groups=None, colou
     segments, seg_colours = dendrogram_segments(Z, leaves, leaf_groups, colours)
     if orientation == "left":
         segments = segments[:, :, ::-1]
-    # one colour for all links (the usual case) saves a colour conversion per link
-    uniform = len(set(seg_colours)) <= 1
-    ax.add_collection(LineCollection(segments, colors=GREY if uniform else seg_colours,
-                                     linewidths=lw))
+    # one colour for all links (grey, or a single cluster's) saves a colour conversion per link
+    colours = seg_colours[0] if len(set(seg_colours)) == 1 else seg_colours
+    ax.add_collection(LineCollection(segments, colors=colours or GREY, linewidths=lw))
     n = Z.shape[0] + 1
     top = float(Z[:, 2].max()) * 1.03 if len(Z) else 1.0
     if orientation == "left":

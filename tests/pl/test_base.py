@@ -9,6 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from gexclust.pl._base import DPI, PAD_INCHES, save_figure
+from tests.conftest import written_to_a_terminal
 
 
 def png_size(path) -> tuple[int, int]:
@@ -71,3 +72,28 @@ def test_save_keeps_a_pyplot_figures_canvas(tmp_path):
     assert fig.canvas is canvas
     assert (tmp_path / "a.svg").read_text().lstrip().startswith("<?xml")
     plt.close(fig)
+
+
+def test_a_figure_saved_to_a_device_is_written_into_it(tmp_path):
+    # before: the finished file was renamed over the target, which put a regular file in the
+    # device's place (as root, save='/dev/null' replaced /dev/null itself with a PNG); here
+    # the link to a terminal was replaced and the terminal got nothing
+    import anndata as ad
+    import numpy as np
+
+    import gexclust as gx
+
+    adata = ad.AnnData(np.arange(18, dtype=float).reshape(6, 3) ** 1.5)
+    gx.tl.hclust(adata)
+
+    def save(path) -> None:
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            gx.pl.dendrogram(adata, save=path, show=False)
+
+    # an SVG: the PNG and PDF writers seek, which a terminal cannot (/dev/null can)
+    link = tmp_path / "tree.svg"
+    data = written_to_a_terminal(save, link, end=b"</svg>\n")
+    assert data.startswith(b"<?xml")
+    assert b">height (ward, euclidean)</text>" in data
+    assert link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tree.svg"]  # no temporary left

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -515,6 +516,23 @@ def test_cluster_colours_stay_cluster_colours_beyond_20_and_import_no_scanpy():
                          text=True, check=True, cwd=Path(__file__).parents[2])
     assert out.stdout.split() == ["40", "False"]
     assert cluster_palette(22)[:7] == cluster_palette(7)  # Dark2 first, then tab20
+
+
+def test_neighbouring_clusters_of_a_many_cluster_cut_get_unlike_colours():
+    # clusters are numbered along the tree; beyond 25 their colours were hues in order, so
+    # clusters side by side got neighbouring hues (45 clusters: the bars of two neighbours
+    # CIELAB ΔE 6.2 apart, 16-17-18 all green, 44-45 both red)
+    rng = np.random.default_rng(1)
+    adata = ad.AnnData(rng.normal(size=(150, 40)))
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=45)
+    bar = dendrogram_spec(adata, color=None).bars[-1]  # the clusters' bar, in leaf order
+    runs = [code for i, code in enumerate(bar.codes) if i == 0 or code != bar.codes[i - 1]]
+    assert sorted(runs) == list(range(45))  # each cluster one run of leaves, 1 to 45
+    side_by_side = [delta_e(bar.colours[a], bar.colours[b]) for a, b in itertools.pairwise(runs)]
+    assert min(side_by_side) > 60
+    assert bar.colours == list(adata.uns["cluster_colors"])
+    assert len(set(bar.colours)) == 45
 
 
 # --- plain-string columns keep their colours after subsetting (scanpy33) -------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -131,3 +132,56 @@ def test_a_cut_that_labelled_no_sample_is_refused_in_words_by_the_heatmap():
     adata.obs["cluster"] = pd.Categorical(["1"] + [np.nan] * (adata.n_obs - 1))
     fig = gx.pl.cluster_heatmap(adata, n_genes=3, show=False)  # one group: drawn, as documented
     assert [t.get_text() for t in labels_of(fig.axes[1], "bottom")] == ["cluster 1"]
+
+
+def svg_texts(path) -> set[str]:
+    """The texts of an SVG saved with ``svg.fonttype='none'`` (text kept as text)."""
+    import re
+
+    return set(re.findall(r">([^<>]+)</text>", path.read_text()))
+
+
+def test_labels_with_dollar_signs_are_drawn_as_written(tmp_path):
+    # before: matplotlib read '$...$' in a label as mathtext: 'dose $5 to $10' was drawn as
+    # 'dose 5to10' (the $ signs gone, 'to' in math italic), and 'x$^$y' stopped every figure,
+    # and gexclust run before it wrote anything, with "ParseSyntaxException: Expected {phantom
+    # | llap | ..."
+    import matplotlib
+
+    rng = np.random.default_rng(0)
+    adata = ad.AnnData(rng.normal(size=(12, 20)) + np.repeat([[0.0], [3.0]], 6, axis=0),
+                       obs=pd.DataFrame(index=[f"s{i}$" for i in range(12)]))
+    adata.obs["type"] = pd.Categorical(["dose $5 to $10"] * 6 + ["x$^$y"] * 6)
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=2)
+    plots = {"dendrogram": {}, "clustermap": {"n_genes": 5},
+             "cluster_heatmap": {"groupby": "type", "n_genes": 2},
+             "markers": {"groupby": "type", "n_genes": 2}}
+    texts = {}
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        for name, kwargs in plots.items():
+            getattr(gx.pl, name)(adata, save=tmp_path / f"{name}.svg", show=False, **kwargs)
+            texts[name] = svg_texts(tmp_path / f"{name}.svg")
+    for name in ("dendrogram", "clustermap"):  # legend entries and sample names
+        assert {"dose $5 to $10", "x$^$y", "s0$", "s11$"} <= texts[name], name
+    for name in ("cluster_heatmap", "markers"):  # the groups' labels
+        assert {"type dose $5 to $10", "type x$^$y"} <= texts[name], name
+
+
+def test_a_cut_into_one_cluster_draws_the_tree_in_its_colour():
+    # before: a tree whose links all had one colour was drawn grey, the colour of links above
+    # the cut, so the one cluster's tree was grey under its teal bar; the line said
+    # "cut: 1 clusters"
+    from matplotlib.colors import to_hex
+
+    adata = clustered()
+    gx.tl.cut(adata, n_clusters=1)
+    ax = gx.pl.dendrogram(adata, show=False)
+    drawn = {to_hex(c) for c in ax.collections[0].get_colors()}
+    assert drawn == {adata.uns["cluster_colors"][0]} == {"#1b9e77"}
+    assert [t.get_text() for t in ax.texts if t.get_text().startswith("cut")] == [
+        "cut: 1 cluster"]
+    gx.tl.cut(adata, n_clusters=3)  # several clusters: grey above the cut, as before
+    ax = gx.pl.dendrogram(adata, show=False)
+    drawn = {to_hex(c) for c in ax.collections[0].get_colors()}
+    assert drawn == {"#808080", *adata.uns["cluster_colors"]}

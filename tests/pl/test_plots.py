@@ -154,6 +154,21 @@ def test_cluster_heatmap_with_one_cluster_or_string_groups(clustered):
         getattr(gx.pl, name)(strings)  # plain string columns draw like categoricals
 
 
+def test_cluster_heatmap_column_labels_stand_upright_when_they_would_run_together(clustered):
+    # before: groups named by cell type ('cluster CD4+/CD45RA+/CD25- Naive T', as scanpy's
+    # bulk_labels) were written level under their columns and ran into one another
+    cell_types = clustered.copy()
+    names = ["CD4+/CD45RA+/CD25- Naive T", "CD14+ Monocyte", "CD56+ NK", "Dendritic"]
+    cell_types.obs["cluster"] = cell_types.obs["cluster"].cat.rename_categories(names)
+    for adata, rotation in ((clustered, 0.0), (cell_types, 90.0)):
+        fig = gx.pl.cluster_heatmap(adata, n_genes=2, show=False)
+        draw(fig)
+        texts = labels_of(fig.axes[1], "bottom")
+        assert [t.get_text() for t in texts] == [
+            f"cluster {c}" for c in adata.obs["cluster"].cat.categories]
+        assert {t.get_rotation() for t in texts} == {rotation}
+        assert_no_overlap(label_boxes(fig, texts), "x")
+
 def test_clustermap(clustered):
     fig = gx.pl.clustermap(clustered, n_genes=30, show=False)
     assert isinstance(fig, Figure)
@@ -165,6 +180,24 @@ def test_clustermap(clustered):
     assert rows == clustered.obs_names[clustered.uns["hclust"]["leaves"]].tolist()
     values = heat.get_images()[0].get_array()
     assert np.nanmax(np.abs(values)) <= 3.0 + 1e-9
+
+
+def test_clustermap_names_the_clusters_on_their_bar(clustered):
+    # before: the clusters' bar of the clustermap had neither names nor a legend, while the
+    # dendrogram names them; from the 11th cluster on their colours are tab10's, so a cluster
+    # beside a scanpy column (pbmc68k's bulk_labels) read as one of that column's categories
+    from gexclust.pl._dendrogram import dendrogram_spec
+
+    fig = gx.pl.clustermap(clustered, n_genes=20, show=False)
+    bar = next(ax for ax in fig.axes
+               if [t.get_text() for t in labels_of(ax, "bottom")] == ["cluster"])
+    names = [t for t in bar.texts if not t.get_gid()]
+    spec = dendrogram_spec(clustered)
+    codes = spec.bars[-1].codes  # the clusters in leaf order, the clustermap's row order
+    runs = [c for i, c in enumerate(codes) if i == 0 or c != codes[i - 1]]
+    categories = clustered.obs["cluster"].cat.categories
+    assert [t.get_text() for t in names] == [str(categories[c]) for c in runs]
+    assert {t.get_rotation() for t in names} == {90.0}
 
 
 def printed_by_a_new_python(code: str, *, warnings: str) -> str:
@@ -460,6 +493,19 @@ def test_save_as_scanpy_takes_it_is_refused_clearly(clustered, tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
     gx.pl.dendrogram(clustered, save="figures/tree.pdf", show=False)
     assert (tmp_path / "figures" / "tree.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_save_under_the_home_folder_writes_there(clustered, tmp_path, monkeypatch):
+    # before: save='~/figs/tree.png' made a folder named '~' in the working directory (the
+    # missing folders of a path are made) and the figure went there, not into the home folder
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    gx.pl.dendrogram(clustered, save="~/figs/tree.png", show=False)
+    assert (home / "figs" / "tree.png").read_bytes().startswith(b"\x89PNG")
+    assert list(work.iterdir()) == []
 
 
 def test_markers_colour_bar_says_log2_fold_change_only_where_a_record_says_log2(planted):
