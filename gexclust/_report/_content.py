@@ -102,6 +102,11 @@ def type_name(name) -> str:
     return f"'{text}'" if NUMBER.fullmatch(text.strip()) else text
 
 
+def n_clusters(k: int) -> str:
+    """'1 cluster', '3 clusters' ('cut into 1 clusters' at --n-clusters 1)."""
+    return f"{k} cluster{'s' if k != 1 else ''}"
+
+
 def counts_text(counts: pd.Series, limit: int = 4, also: str = "") -> str:
     """'AML (20), PB (3) and 2 more types' from a type -> count series; ``also`` ends it."""
     shown = [f"{type_name(name)} ({int(n)})" for name, n in counts.iloc[:limit].items()]
@@ -224,7 +229,7 @@ def _overview(ctx: _Context) -> Section:
         of = f"of {read} probes/genes ("
     items.append(f"{s['n_samples']} samples were clustered on {s['n_genes_clustered']} {of}"
                  f"{ctx.params.get('method')} linkage, {ctx.params.get('metric')} distance) "
-                 f"and cut into {ctx.k} cluster{'s' if ctx.k != 1 else ''}.")
+                 f"and cut into {n_clusters(ctx.k)}.")
     items.append(_verdict_sentence(ctx))
     if ctx.has_types:
         items.append(_agreement_sentence(ctx))
@@ -644,7 +649,7 @@ def _choosing_k(ctx: _Context) -> Section:
                                     "no evidence that there are none."))
         given = ctx.summary.get("parameters", {}).get("n_clusters")
         if isinstance(given, int) and given != int(choice["k"]):
-            blocks.append(Paragraph(f"This run was cut into k = {ctx.k} clusters (given), not "
+            blocks.append(Paragraph(f"This run was cut into k = {n_clusters(ctx.k)} (given), not "
                                     f"the k = {choice['k']} recommended."))
         rows = [[name, _value(choice[name])] for name in
                 ("k", "criterion", "strong", "p_value", "k_test", "p_value_k",
@@ -673,7 +678,7 @@ def _choosing_k(ctx: _Context) -> Section:
     if ctx.has_types and ctx.n_types != ctx.k:
         if ctx.n_types > ctx.k:
             blocks.append(Paragraph(f"The data carry {ctx.n_types} sample types but the tree "
-                                    f"was cut into {ctx.k} clusters, so at least "
+                                    f"was cut into {n_clusters(ctx.k)}, so at least "
                                     f"{ctx.n_types - ctx.k + 1} types must share a cluster."))
         elif ctx.k_typed > ctx.n_types:  # not when a cluster holds only untyped samples
             blocks.append(Paragraph(f"The tree was cut into {ctx.k} clusters, more than the "
@@ -697,7 +702,7 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
            else "by merge order (the tree has inversions: no single height gives them)")
     blocks = [Paragraph(
         f"{ctx.params.get('method')} linkage on {ctx.params.get('metric')} distances. The "
-        f"tree is cut {how} into {ctx.k} clusters; its root is at "
+        f"tree is cut {how} into {n_clusters(ctx.k)}; its root is at "
         f"{height(ctx.Z[-1, 2])}. Cophenetic correlation "
         f"{fmt(s['cophenetic_correlation'])}: how faithfully the tree's heights keep the "
         "distances between samples (1 = perfectly).")]
@@ -1134,7 +1139,10 @@ def _limits(ctx: _Context) -> Section:
         items.append("The expression values are simulated: nothing here is a biological "
                      "finding.")
     if not ctx.has_types:
-        items.append("No sample types were given: whether the clusters are meaningful "
+        # a 'type' of sample ids or of one label was given, and names no classes
+        given = ("The 'type' column names no classes (see 'The data')" if ctx.type_note else
+                 "No sample types were given")
+        items.append(f"{given}: whether the clusters are meaningful "
                      "cannot be checked against known classes.")
     if ctx.silhouette is not None and ctx.silhouette < SILHOUETTE_WEAK:
         items.append(f"Mean silhouette {fmt_near(ctx.silhouette, SILHOUETTE_WEAK)} "

@@ -122,3 +122,20 @@ def test_the_jump_of_a_cut_is_its_lowest_merge_undone():
                            n_clusters=3)["overview"]
     assert "the lowest merge undone by the cut is " in overview
     assert "the merges undone by the cut are" not in overview
+
+
+def test_one_cluster_is_singular_and_a_type_of_one_label_was_given():
+    # before: 'the tree was cut into 1 clusters', 'The tree is cut at height ... into 1
+    # clusters'; and a 'type' column of one label (or of sample ids) was 'No sample types
+    # were given' under the limits, while 'The data' said what it held
+    texts = report_text(make_planted(n_per_group=8, n_groups=3, n_genes=60), n_clusters=1)
+    assert "the tree was cut into 1 cluster, so at least 3 types must share a cluster." \
+        in texts["choosing-k"]
+    assert " into 1 cluster; its root is at " in texts["tree"]
+    assert "1 clusters" not in " ".join(texts.values())
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    adata.obs["type"] = "X"
+    limits = report_text(adata, n_clusters=2)["limits"]
+    assert ("The 'type' column names no classes (see 'The data'): whether the clusters are "
+            "meaningful cannot be checked against known classes.") in limits
+    assert "No sample types were given" not in limits
