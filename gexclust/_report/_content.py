@@ -768,15 +768,19 @@ def _cluster_sentence(c: facts.ClusterFacts, ctx: _Context) -> str:
         whole = (f"all {total} {name} samples" if total == typed
                  else f"{typed} of the {total} {name} samples")
         return f"{head} holds only {name}: {whole} (purity 100%){untyped}."
+    # purity is among the typed samples: 'A (10) and B (5); ... A, makes up 67%, and 5
+    # without a type' read as 67% of the cluster's 20
+    share = pct(c.purity) + (f" of the {typed} with a type" if untyped else "")
     # ties named together: A (5) and B (5) read 'the largest type, A, makes up 50%'
     top = [type_name(t) for t, n in c.counts.items() if n == c.counts.iloc[0]]
     if len(top) == len(c.counts):
-        largest = f"each of its {len(top)} types makes up {pct(c.purity)}"
+        largest = f"each of its {len(top)} types makes up {share}"
     elif len(top) > 1:
-        largest = f"the largest types, {enumerate_words(top)}, make up {pct(c.purity)} each"
+        largest = f"the largest types, {enumerate_words(top)}, make up {share} each"
     else:
-        largest = f"the largest type, {top[0]}, makes up {pct(c.purity)}"
-    return f"{head} mixes {counts_text(c.counts)}; {largest}{untyped}."
+        largest = f"the largest type, {top[0]}, makes up {share}"
+    lone = f"{c.size - typed} without a type" if untyped else ""
+    return f"{head} mixes {counts_text(c.counts, also=lone)}; {largest}."
 
 
 def _type_distances(ctx: _Context) -> Section | None:

@@ -139,3 +139,17 @@ def test_one_cluster_is_singular_and_a_type_of_one_label_was_given():
     assert ("The 'type' column names no classes (see 'The data'): whether the clusters are "
             "meaningful cannot be checked against known classes.") in limits
     assert "No sample types were given" not in limits
+
+
+def test_a_mixed_clusters_largest_share_says_it_is_of_the_typed_samples():
+    # before: 'Cluster 1 (8 samples) mixes A (4) and B (2); the largest type, A, makes up 67%,
+    # and 2 without a type': 67% of the 6 with a type, 50% of the cluster
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    types = adata.obs["type"].astype(str).to_numpy()
+    first = np.flatnonzero(types == "group0")
+    types[first[:4]], types[first[4:6]], types[first[6:]] = "A", "B", ""
+    types[types == "group1"] = "C"
+    adata.obs["type"] = types
+    clusters = report_text(adata, n_clusters=2)["clusters"]
+    assert ("(8 samples) mixes A (4), B (2) and 2 without a type; the largest type, A, makes "
+            "up 67% of the 6 with a type.") in clusters
