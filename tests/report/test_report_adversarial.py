@@ -153,3 +153,26 @@ def test_a_mixed_clusters_largest_share_says_it_is_of_the_typed_samples():
     clusters = report_text(adata, n_clusters=2)["clusters"]
     assert ("(8 samples) mixes A (4), B (2) and 2 without a type; the largest type, A, makes "
             "up 67% of the 6 with a type.") in clusters
+
+
+def test_a_lowest_pac_that_prints_as_another_ks_says_how_it_is_lower():
+    # before: 'the lowest PAC ... is at k = 3' beside a table showing 0.123 at k = 3 and at
+    # k = 4 (0.1231 and 0.1234)
+    import gexclust as gx
+    from gexclust._pipeline import RunConfig, cluster_samples
+    from gexclust._report._content import build_report
+    from gexclust._run_cli import _summary
+
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    run = RunConfig(n_clusters=3)
+    cluster_samples(adata, run)
+    gx.tl.consensus(adata, k_range=range(2, 6), n_resamples=10)
+    result = adata.uns["consensus"]
+    result["pac"] = np.array([0.3, 0.1231, 0.1234, 0.2])
+    result["best_k"] = 3
+    summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+    support = next(s for s in build_report(adata, summary, {}, None).sections
+                   if s.key == "support")
+    text = " ".join(getattr(b, "text", "") for b in support.blocks)
+    assert ("0 = perfectly reproducible) is at k = 3 (0.1231, just below k = 4's 0.1234)."
+            in text)
