@@ -718,7 +718,7 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
 def _clusters(ctx: _Context) -> Section:
     s = ctx.summary
     blocks = []
-    sizes = [[c.name, str(c.size), pct(c.purity) if ctx.has_types else "",
+    sizes = [[c.name, str(c.size), purity_text(c.purity) if ctx.has_types else "",
               (counts_text(c.counts, limit=3) or "(no type)") if ctx.has_types else ""]
              for c in ctx.clusters]
     blocks.append(Table(["cluster", "samples", "purity", "types"], sizes,
@@ -755,6 +755,15 @@ def _clusters(ctx: _Context) -> Section:
     return Section("clusters", "Clusters and sample types", blocks)
 
 
+def purity_text(purity: float) -> str:
+    """A cluster's purity as a percentage; a mixed one never reads '100%'.
+
+    199 AML and 1 ALL (purity 0.995) read 'mixes AML (199) and ALL (1); the largest type,
+    AML, makes up 100%'.
+    """
+    return share_near(purity, 1.0)
+
+
 def _cluster_sentence(c: facts.ClusterFacts, ctx: _Context) -> str:
     head = f"Cluster {c.name} ({c.size} sample{'s' if c.size != 1 else ''})"
     typed = int(c.counts.sum())
@@ -770,7 +779,7 @@ def _cluster_sentence(c: facts.ClusterFacts, ctx: _Context) -> str:
         return f"{head} holds only {name}: {whole} (purity 100%){untyped}."
     # purity is among the typed samples: 'A (10) and B (5); ... A, makes up 67%, and 5
     # without a type' read as 67% of the cluster's 20
-    share = pct(c.purity) + (f" of the {typed} with a type" if untyped else "")
+    share = purity_text(c.purity) + (f" of the {typed} with a type" if untyped else "")
     # ties named together: A (5) and B (5) read 'the largest type, A, makes up 50%'
     top = [type_name(t) for t, n in c.counts.items() if n == c.counts.iloc[0]]
     if len(top) == len(c.counts):

@@ -176,3 +176,15 @@ def test_a_lowest_pac_that_prints_as_another_ks_says_how_it_is_lower():
     text = " ".join(getattr(b, "text", "") for b in support.blocks)
     assert ("0 = perfectly reproducible) is at k = 3 (0.1231, just below k = 4's 0.1234)."
             in text)
+
+
+def test_a_mixed_cluster_never_reads_100_percent():
+    # before: 'mixes group0 (199) and group1 (1); the largest type, group0, makes up 100%' and
+    # a table cell 'purity 100%' for that cluster (purity 0.995)
+    adata = make_planted(n_per_group=200, n_groups=2, n_genes=40)
+    types = adata.obs["type"].astype(str).to_numpy()
+    types[np.flatnonzero(types == "group0")[0]] = "group1"
+    adata.obs["type"] = types
+    clusters = report_text(adata, n_clusters=2)["clusters"]
+    assert "and group1 (1); the largest type, group0, makes up 99.5%." in clusters
+    assert " 200 99.5% group0 (199) and group1 (1)" in clusters
