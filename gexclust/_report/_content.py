@@ -833,6 +833,10 @@ def _type_distances(ctx: _Context) -> Section | None:
                                               for t in (a, b)])
             sentences.insert(0, f"{which}{'; '.join(closest)} ({pct(value)} of the root "
                              f"height){lone}.")
+    if len(names) > 12:
+        # 25 types: the table was left out and 12 sentences stood as if the whole answer
+        sentences.append(f"With {len(names)} types the table is left out and only the first 12 "
+                         "types are described one by one.")
     blocks.append(Bullets(sentences))
     return Section("type-distances", "Which types the tree puts together", blocks)
 

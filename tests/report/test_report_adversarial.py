@@ -188,3 +188,13 @@ def test_a_mixed_cluster_never_reads_100_percent():
     clusters = report_text(adata, n_clusters=2)["clusters"]
     assert "and group1 (1); the largest type, group0, makes up 99.5%." in clusters
     assert " 200 99.5% group0 (199) and group1 (1)" in clusters
+
+
+def test_more_than_twelve_types_say_that_only_twelve_are_described():
+    # before: 25 types gave no table and sentences for 12 of them, without a word on the rest
+    adata = make_planted(n_per_group=25, n_groups=2, n_genes=40)
+    adata.obs["type"] = [f"T{i % 25:02d}" for i in range(adata.n_obs)]
+    text = report_text(adata, n_clusters=2)["type-distances"]
+    assert ("With 25 types the table is left out and only the first 12 types are described "
+            "one by one.") in text
+    assert text.count("; within itself") == 12
