@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._labels import NUMBER
 from ..pp._log2 import log2_record
 from . import _facts as facts
 from ._model import Bullets, Figure, Paragraph, Report, Section, Table
@@ -51,6 +52,22 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return text.lstrip("-") if float(text) == 0 else text  # -1e-15 is 0.000, not -0.000
 
 
+def fmt_near(x: float, level: float, digits: int = 3) -> str:
+    """:func:`fmt` of ``x`` beside a threshold ``level`` it is compared with, on its side.
+
+    A mean silhouette of 0.2496 read 'Mean silhouette 0.250 (< 0.25)': where ``x`` would
+    print as ``level`` without being it, more decimals are shown, up to those that tell.
+    """
+    text = fmt(x, digits)
+    if text == "n/a" or x == level:
+        return text
+    for more in range(digits, digits + 7):
+        text = fmt(x, more)
+        if float(text) != round(level, more):
+            break
+    return text
+
+
 def height(x: float | None) -> str:
     """A merge height: 2 decimals, or 3 significant digits below 0.1.
 
@@ -75,13 +92,28 @@ def enumerate_words(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def counts_text(counts: pd.Series, limit: int = 4) -> str:
-    """'AML (20), PB (3) and 2 more types' from a type -> count series."""
-    shown = [f"{name} ({int(n)})" for name, n in counts.iloc[:limit].items()]
+def type_name(name) -> str:
+    """A type as a sentence names it: quoted when it reads as a number.
+
+    Types '1', '2', '3' read 'Cluster 1 (8 samples) holds only 3: all 8 3 samples', as if
+    of 3 samples; quoted, 'holds only '3': all 8 '3' samples'.
+    """
+    text = str(name)
+    return f"'{text}'" if NUMBER.fullmatch(text.strip()) else text
+
+
+def n_clusters(k: int) -> str:
+    """'1 cluster', '3 clusters' ('cut into 1 clusters' at --n-clusters 1)."""
+    return f"{k} cluster{'s' if k != 1 else ''}"
+
+
+def counts_text(counts: pd.Series, limit: int = 4, also: str = "") -> str:
+    """'AML (20), PB (3) and 2 more types' from a type -> count series; ``also`` ends it."""
+    shown = [f"{type_name(name)} ({int(n)})" for name, n in counts.iloc[:limit].items()]
     rest = len(counts) - limit
     if rest > 0:
         shown.append(f"{rest} more type{'s' if rest > 1 else ''}")
-    return enumerate_words(shown)
+    return enumerate_words(shown + ([also] if also else []))
 
 
 def build_report(adata: AnnData, summary: dict, figures: dict[str, bytes],
@@ -129,6 +161,9 @@ class _Context:
         self.clusters = facts.clusters(adata)
         self.n_types = types.nunique() if self.has_types else 0
         self.spread = facts.type_spread(adata) if self.has_types else {}
+        # a cluster of untyped samples alone (an unlabelled outlier) neither joins nor splits
+        # types: 4 clusters over 3 whole types were said to split some type
+        self.k_typed = len({c for where in self.spread.values() for c in where.index})
         self.distances = facts.type_distances(adata) if self.has_types else None
         self.silhouette = facts.silhouette(adata)
         self.jumps = facts.height_jumps(self.Z)
@@ -194,7 +229,7 @@ def _overview(ctx: _Context) -> Section:
         of = f"of {read} probes/genes ("
     items.append(f"{s['n_samples']} samples were clustered on {s['n_genes_clustered']} {of}"
                  f"{ctx.params.get('method')} linkage, {ctx.params.get('metric')} distance) "
-                 f"and cut into {ctx.k} cluster{'s' if ctx.k != 1 else ''}.")
+                 f"and cut into {n_clusters(ctx.k)}.")
     items.append(_verdict_sentence(ctx))
     if ctx.has_types:
         items.append(_agreement_sentence(ctx))
@@ -209,7 +244,8 @@ def _overview(ctx: _Context) -> Section:
             items.append(f"Pure clusters (one type only): "
                          f"{enumerate_words([c.name for c in pure])}{also}.")
         left, right = facts.root_split(ctx.adata)
-        items.append(_root_split_sentence(left, right, ctx.Z[-1, 2]))
+        items.append(_root_split_sentence(left, right, ctx.Z[-1, 2],
+                                          untyped=_untyped_per_side(ctx.Z, left, right)))
     items.append(_structure_sentence(ctx))
     if ctx.support is not None:
         items.append(_support_overview(ctx))
@@ -257,7 +293,7 @@ def _verdict_sentence(ctx: _Context) -> str:
         return (f"{_k_not_chosen(ctx)}; whether the samples form groups at all was not tested "
                 "(--n-clusters auto tests it).")
     p = choice.get("p_value")
-    p_text = f", p = {fmt(float(p), 2)}" if p is not None else ""
+    p_text = f", p = {fmt_near(float(p), ALPHA_K, 2)}" if p is not None else ""
     if bool(choice["strong"]):
         text = ("Test of structure: the silhouettes of the cuts are higher than in rotated "
                 "copies of the data (one cloud with the same gene covariance, no groups)"
@@ -268,7 +304,7 @@ def _verdict_sentence(ctx: _Context) -> str:
         # the verdict rests on another cut than the one shown: say how this one fares
         return (f"{text}, most of all at k = {int(k_test)}{_edge_of_range(ctx, k_test)}; at "
                 f"this run's k = {ctx.k} alone, "
-                f"p = {fmt(float(p_k), 2)} against the copies' silhouettes at that k"
+                f"p = {fmt_near(float(p_k), ALPHA_K, 2)} against the copies' silhouettes at that k"
                 + (" (within chance: this cut alone is no clearer than in one cloud)."
                    if float(p_k) > ALPHA_K else "."))
     if ctx.types_confirm:
@@ -300,7 +336,7 @@ def _agreement_sentence(ctx: _Context) -> str:
                 f"apart (ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
                 f"{fmt(s.get('purity_vs_type'))}).")
     purity = s.get("purity_vs_type")
-    if ari < 0.9 and ctx.k > ctx.n_types and purity is not None and purity >= PURE:
+    if ari < 0.9 and ctx.k_typed > ctx.n_types and purity is not None and purity >= PURE:
         # more clusters than types, each nearly one type: the ARI is low because types are
         # divided, not mixed ("do not match" at purity 0.947 on Golub with --recipe seed)
         # purity 1 is pure, not "nearly" (the example cut at k = 7)
@@ -311,14 +347,17 @@ def _agreement_sentence(ctx: _Context) -> str:
                 f"types between them: ARI {fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}"
                 f"{_left_out(ctx)}.")
     whole = ctx.spread and all(len(where) == 1 for where in ctx.spread.values())
-    if ari < 0.9 and 1 < ctx.k < ctx.n_types and whole:
+    if ari < 0.9 and 1 < ctx.k_typed < ctx.n_types and whole:
         # fewer clusters than types, no type split: the ARI is low because types are joined,
         # not mixed (the example cut into 2: 'partly match', ARI 0.397, of clusters that keep
         # all 5 types whole, Bone_Marrow and PB against the CD34 and AML types)
+        fewer = ("the clusters are fewer than the types" if ctx.k_typed == ctx.k else
+                 f"the clusters that hold typed samples ({ctx.k_typed}) are fewer than the "
+                 "types")
         return (f"The {ctx.k} clusters keep each of the {ctx.n_types} known sample types whole "
                 f"(none is split) but join several in one cluster: ARI {fmt(ari)}, NMI "
                 f"{fmt(s.get('nmi_vs_type'))}, purity {fmt(purity)}{_left_out(ctx)}; these "
-                "fall short of 1 only because the clusters are fewer than the types.")
+                f"fall short of 1 only because {fewer}.")
     return (f"The {ctx.k} clusters {word} the {ctx.n_types} known sample types: ARI "
             f"{fmt(ari)}, NMI {fmt(s.get('nmi_vs_type'))}, purity "
             f"{fmt(purity)}{_left_out(ctx)}.")
@@ -347,17 +386,34 @@ def _left_out(ctx: _Context) -> str:
     if not left_out:
         return ""
     return (f" (over the {ctx.adata.n_obs - left_out} samples with a type; {left_out} without "
-            "one are left out)")
+            f"one {'is' if left_out == 1 else 'are'} left out)")
 
 
-def _root_split_sentence(left: pd.Series, right: pd.Series, top: float) -> str:
+def _untyped_per_side(Z: np.ndarray, left: pd.Series, right: pd.Series) -> tuple[int, int]:
+    """Samples without a type on each side of the root: its children's sizes less the typed."""
+    n = len(Z) + 1
+    sizes = [1 if c < n else int(Z[c - n, 3]) for c in Z[-1, :2].astype(int)]
+    return sizes[0] - int(left.sum()), sizes[1] - int(right.sum())
+
+
+def _side_text(counts: pd.Series, untyped: int) -> str:
+    """One side of the root split: its types, and its samples without a type."""
+    if not untyped:
+        return counts_text(counts)
+    return counts_text(counts, limit=3,
+                       also=f"{untyped} sample{'s' if untyped != 1 else ''} without a type")
+
+
+def _root_split_sentence(left: pd.Series, right: pd.Series, top: float,
+                         untyped: tuple[int, int] = (0, 0)) -> str:
+    # a side of untyped samples only read 'separates  from B (10), A (10) and C (10)'
     only_left = [t for t in left.index if t not in right.index]
     only_right = [t for t in right.index if t not in left.index]
     both = [t for t in left.index if t in right.index]
     text = (f"The tree's first split (height {height(top)}) separates "
-            f"{counts_text(left)} from {counts_text(right)}.")
+            f"{_side_text(left, untyped[0])} from {_side_text(right, untyped[1])}.")
     if both:
-        text += f" Types on both sides: {enumerate_words(both)}."
+        text += f" Types on both sides: {enumerate_words([type_name(t) for t in both])}."
     elif only_left and only_right:
         text += " No type is divided by it."
     return text
@@ -369,7 +425,9 @@ def _structure_sentence(ctx: _Context) -> str:
         parts.append(f"mean silhouette {fmt(ctx.silhouette)}")
     jump = ctx.jumps.get(ctx.k)
     if jump is not None:
-        parts.append(f"the merges undone by the cut are {jump:.2f}x the highest merge kept")
+        # the lowest of them: the root, undone by every cut, is higher still
+        parts.append(f"the lowest merge undone by the cut is {jump:.2f}x the highest merge "
+                     "kept")
     text = "Structure: " + "; ".join(parts) + "."
     if not ctx.jumps:
         return text
@@ -591,7 +649,7 @@ def _choosing_k(ctx: _Context) -> Section:
                                     "no evidence that there are none."))
         given = ctx.summary.get("parameters", {}).get("n_clusters")
         if isinstance(given, int) and given != int(choice["k"]):
-            blocks.append(Paragraph(f"This run was cut into k = {ctx.k} clusters (given), not "
+            blocks.append(Paragraph(f"This run was cut into k = {n_clusters(ctx.k)} (given), not "
                                     f"the k = {choice['k']} recommended."))
         rows = [[name, _value(choice[name])] for name in
                 ("k", "criterion", "strong", "p_value", "k_test", "p_value_k",
@@ -620,9 +678,9 @@ def _choosing_k(ctx: _Context) -> Section:
     if ctx.has_types and ctx.n_types != ctx.k:
         if ctx.n_types > ctx.k:
             blocks.append(Paragraph(f"The data carry {ctx.n_types} sample types but the tree "
-                                    f"was cut into {ctx.k} clusters, so at least "
+                                    f"was cut into {n_clusters(ctx.k)}, so at least "
                                     f"{ctx.n_types - ctx.k + 1} types must share a cluster."))
-        else:
+        elif ctx.k_typed > ctx.n_types:  # not when a cluster holds only untyped samples
             blocks.append(Paragraph(f"The tree was cut into {ctx.k} clusters, more than the "
                                     f"{ctx.n_types} sample types, so some type must be split."))
     return Section("choosing-k", "How many clusters", blocks)
@@ -648,7 +706,7 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
            else "by merge order (the tree has inversions: no single height gives them)")
     blocks = [Paragraph(
         f"{ctx.params.get('method')} linkage on {ctx.params.get('metric')} distances. The "
-        f"tree is cut {how} into {ctx.k} clusters; its root is at "
+        f"tree is cut {how} into {n_clusters(ctx.k)}; its root is at "
         f"{height(ctx.Z[-1, 2])}. Cophenetic correlation "
         f"{fmt(s['cophenetic_correlation'])}: how faithfully the tree's heights keep the "
         "distances between samples (1 = perfectly).")]
@@ -664,7 +722,7 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
 def _clusters(ctx: _Context) -> Section:
     s = ctx.summary
     blocks = []
-    sizes = [[c.name, str(c.size), pct(c.purity) if ctx.has_types else "",
+    sizes = [[c.name, str(c.size), purity_text(c.purity) if ctx.has_types else "",
               (counts_text(c.counts, limit=3) or "(no type)") if ctx.has_types else ""]
              for c in ctx.clusters]
     blocks.append(Table(["cluster", "samples", "purity", "types"], sizes,
@@ -675,7 +733,8 @@ def _clusters(ctx: _Context) -> Section:
         return Section("clusters", "Clusters and sample types", blocks)
     left_out = ctx.adata.uns.get("compare_type_cluster", {}).get("n_left_out", 0)
     if left_out:
-        blocks.append(Paragraph(f"{left_out} samples without a type were left out of the "
+        blocks.append(Paragraph(f"{left_out} sample{'s' if left_out != 1 else ''} without a "
+                                f"type {'were' if left_out != 1 else 'was'} left out of the "
                                 "comparison."))
     blocks.append(Table(["ARI", "NMI", "purity"], [[fmt(s.get("ari_vs_type")),
                                                     fmt(s.get("nmi_vs_type")),
@@ -689,7 +748,7 @@ def _clusters(ctx: _Context) -> Section:
                         caption="Samples of each type in each cluster",
                         numeric=tuple(range(1, len(crosstab.columns) + 2))))
     blocks.append(Bullets([_cluster_sentence(c, ctx) for c in ctx.clusters]))
-    split = [f"{t} is split over clusters " + enumerate_words(
+    split = [f"{type_name(t)} is split over clusters " + enumerate_words(
         [f"{c} ({n})" for c, n in where.items()]) + "."
         for t, where in ctx.spread.items() if len(where) > 1]
     if split:
@@ -698,6 +757,15 @@ def _clusters(ctx: _Context) -> Section:
     else:
         blocks.append(Paragraph("Every type lies within a single cluster."))
     return Section("clusters", "Clusters and sample types", blocks)
+
+
+def purity_text(purity: float) -> str:
+    """A cluster's purity as a percentage; a mixed one never reads '100%'.
+
+    199 AML and 1 ALL (purity 0.995) read 'mixes AML (199) and ALL (1); the largest type,
+    AML, makes up 100%'.
+    """
+    return share_near(purity, 1.0)
 
 
 def _cluster_sentence(c: facts.ClusterFacts, ctx: _Context) -> str:
@@ -709,12 +777,23 @@ def _cluster_sentence(c: facts.ClusterFacts, ctx: _Context) -> str:
     if len(c.counts) == 1:
         t = c.counts.index[0]
         total = int(ctx.spread[t].sum())
-        whole = (f"all {total} {t} samples" if total == typed
-                 else f"{typed} of the {total} {t} samples")
-        return f"{head} holds only {t}: {whole} (purity 100%){untyped}."
-    major = c.counts.index[0]
-    return (f"{head} mixes {counts_text(c.counts)}; the largest type, {major}, makes up "
-            f"{pct(c.purity)}{untyped}.")
+        name = type_name(t)
+        whole = (f"all {total} {name} samples" if total == typed
+                 else f"{typed} of the {total} {name} samples")
+        return f"{head} holds only {name}: {whole} (purity 100%){untyped}."
+    # purity is among the typed samples: 'A (10) and B (5); ... A, makes up 67%, and 5
+    # without a type' read as 67% of the cluster's 20
+    share = purity_text(c.purity) + (f" of the {typed} with a type" if untyped else "")
+    # ties named together: A (5) and B (5) read 'the largest type, A, makes up 50%'
+    top = [type_name(t) for t, n in c.counts.items() if n == c.counts.iloc[0]]
+    if len(top) == len(c.counts):
+        largest = f"each of its {len(top)} types makes up {share}"
+    elif len(top) > 1:
+        largest = f"the largest types, {enumerate_words(top)}, make up {share} each"
+    else:
+        largest = f"the largest type, {top[0]}, makes up {share}"
+    lone = f"{c.size - typed} without a type" if untyped else ""
+    return f"{head} mixes {counts_text(c.counts, also=lone)}; {largest}."
 
 
 def _type_distances(ctx: _Context) -> Section | None:
@@ -739,12 +818,14 @@ def _type_distances(ctx: _Context) -> Section | None:
     pairs = [p for p in pairs if not np.isnan(p[0])]
     if len(pairs) == 1:
         value, a, b = pairs[0]
-        sentences.insert(0, f"The tree joins {a} and {b} samples at a median "
-                         f"{pct(value)} of the root height; within {a} {_within(d, a)}, "
-                         f"within {b} {_within(d, b)}.")
+        a_, b_ = type_name(a), type_name(b)
+        sentences.insert(0, f"The tree joins {a_} and {b_} samples at a median "
+                         f"{pct(value)} of the root height; within {a_} {_within(d, a)}, "
+                         f"within {b_} {_within(d, b)}.")
     elif pairs:
         value = min(p[0] for p in pairs)
-        closest = [f"{a} and {b}" for v, a, b in pairs if pct(v) == pct(value)]
+        closest = [f"{type_name(a)} and {type_name(b)}" for v, a, b in pairs
+                   if pct(v) == pct(value)]
         if len(closest) == len(pairs):
             sentences.insert(0, f"Every two types are joined at the same median height "
                              f"({pct(value)} of the root height): the tree does not put any "
@@ -756,6 +837,10 @@ def _type_distances(ctx: _Context) -> Section | None:
                                               for t in (a, b)])
             sentences.insert(0, f"{which}{'; '.join(closest)} ({pct(value)} of the root "
                              f"height){lone}.")
+    if len(names) > 12:
+        # 25 types: the table was left out and 12 sentences stood as if the whole answer
+        sentences.append(f"With {len(names)} types the table is left out and only the first 12 "
+                         "types are described one by one.")
     blocks.append(Bullets(sentences))
     return Section("type-distances", "Which types the tree puts together", blocks)
 
@@ -766,14 +851,14 @@ def _distance_sentence(a: str, d: pd.DataFrame) -> str | None:
     if others.empty:
         return None
     shown = others.map(pct)
-    near = list(shown.index[shown == pct(others.min())])
-    far = list(shown.index[shown == pct(others.max())])
+    near = [type_name(t) for t in shown.index[shown == pct(others.min())]]
+    far = [type_name(t) for t in shown.index[shown == pct(others.max())]]
     if shown.nunique() == 1:
         where = f"is equally far from every other type ({shown.iloc[0]})"
     else:
         where = (f"is closest to {enumerate_words(near)} ({pct(others.min())}) and farthest "
                  f"from {enumerate_words(far)} ({pct(others.max())})")
-    return f"{a} {where}; within itself {_within(d, a)}."
+    return f"{type_name(a)} {where}; within itself {_within(d, a)}."
 
 
 def _single_sample_types(ctx: _Context, types: list[str]) -> str:
@@ -785,7 +870,8 @@ def _single_sample_types(ctx: _Context, types: list[str]) -> str:
     if not lone:
         return ""
     what = "a single sample" if len(lone) == 1 else "single samples"
-    return (f"; {enumerate_words(lone)} {'is' if len(lone) == 1 else 'are'} {what}, so this "
+    return (f"; {enumerate_words([type_name(t) for t in lone])} "
+            f"{'is' if len(lone) == 1 else 'are'} {what}, so this "
             "rests on one sample, not on a group")
 
 
@@ -834,20 +920,25 @@ def _within_consensus_sentence(ctx: _Context) -> str | None:
 
 
 def consensus_share(share: float) -> str:
-    """A cluster's mean consensus as a percentage, on the right side of :data:`PAC_HIGH`.
+    """A cluster's mean consensus as a percentage, on the right side of :data:`PAC_HIGH`."""
+    return share_near(share, PAC_HIGH)
+
+
+def share_near(share: float, level: float) -> str:
+    """A share as a percentage, on the right side of the ``level`` it is compared with.
 
     Rounded to whole percents, Golub's cluster 1 at 0.902 read '90%' and was not named among
     the limits, which name clusters 'at 90% or less': near that level as many decimals are
     shown as tell the side (0.9004 is '90.04%', not '90.0%'), and a share closer than that
     says its side in words.
     """
-    if pct(share) != pct(PAC_HIGH) or share == PAC_HIGH:
+    if pct(share) != pct(level) or share == level:
         return pct(share)
     for decimals in (1, 2, 3):
         shown = round(100 * share, decimals)
-        if shown != round(100 * PAC_HIGH, decimals):
+        if shown != round(100 * level, decimals):
             return f"{shown:.{decimals}f}%"
-    return f"just {'above' if share > PAC_HIGH else 'below'} {pct(PAC_HIGH)}"
+    return f"just {'above' if share > level else 'below'} {pct(level)}"
 
 
 def _unstable_clusters(ctx: _Context) -> str | None:
@@ -890,9 +981,10 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
                 rows.append([c.name, "n/a", "n/a", "not a clade of the tree"])
                 continue
             verdict = "supported" if au[k] >= AU_STRONG else "not supported at 95%"
-            rows.append([c.name, pct(au[k]), pct(bp[k]) if np.isfinite(bp[k]) else "n/a",
-                         verdict])
-            sentences.append(f"Cluster {c.name}: AU {pct(au[k])}, {verdict}.")
+            # AU 0.948 read 'AU 95%, not supported at 95%'
+            shown = share_near(au[k], AU_STRONG)
+            rows.append([c.name, shown, pct(bp[k]) if np.isfinite(bp[k]) else "n/a", verdict])
+            sentences.append(f"Cluster {c.name}: AU {shown}, {verdict}.")
         blocks.append(Table(["cluster", "AU", "BP", "verdict"], rows,
                             caption="Approximately unbiased (AU) and bootstrap (BP) support "
                             "of each cluster's node", numeric=(1, 2)))
@@ -908,7 +1000,7 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
         best = consensus.get("best_k")
         tied = [k for k, v in zip(ks, pac, strict=False) if v <= pac.min() + 1e-12]
         # PAC 0 at k = 2 to 5 on the example: "the lowest ... is at k = 5" hid the tie
-        where = (f" is at k = {best}" if len(tied) < 2 else
+        where = (f" is at k = {best}{_below_lookalikes(ks, pac, best)}" if len(tied) < 2 else
                  f", {fmt(float(pac.min()))}, is shared by k = "
                  f"{enumerate_words([str(k) for k in tied])}; the largest of them, "
                  f"k = {best}, is recommended as the finest equally reproducible cut")
@@ -934,6 +1026,23 @@ def _support(ctx: _Context, figures: dict[str, bytes]) -> Section:
                              "samples cluster together over resamplings.",
                              "Consensus matrix"))
     return Section("support", "How sure: support and consensus", blocks)
+
+
+def _below_lookalikes(ks: list[int], pac: np.ndarray, best) -> str:
+    """' (0.1234, just below k = 4's 0.1236)' when another k's PAC prints as the lowest.
+
+    Bladder-sized data give PACs 1/1596 apart: 'the lowest PAC is at k = 3' beside a table
+    showing 0.123 at k = 3 and at k = 4 named a winner the reader cannot see.
+    """
+    low = float(pac.min())
+    close = [(k, float(v)) for k, v in zip(ks, pac, strict=False)
+             if k != best and fmt(float(v)) == fmt(low)]
+    if not close:
+        return ""
+    digits = next((d for d in range(4, 10)
+                   if all(fmt(v, d) != fmt(low, d) for _, v in close)), 10)
+    others = enumerate_words([f"k = {k}'s {fmt(v, digits)}" for k, v in close])
+    return f" ({fmt(low, digits)}, just below {others})"
 
 
 def _heatmap(ctx: _Context, figures: dict[str, bytes]) -> Section | None:
@@ -1068,10 +1177,14 @@ def _limits(ctx: _Context) -> Section:
         items.append("The expression values are simulated: nothing here is a biological "
                      "finding.")
     if not ctx.has_types:
-        items.append("No sample types were given: whether the clusters are meaningful "
+        # a 'type' of sample ids or of one label was given, and names no classes
+        given = ("The 'type' column names no classes (see 'The data')" if ctx.type_note else
+                 "No sample types were given")
+        items.append(f"{given}: whether the clusters are meaningful "
                      "cannot be checked against known classes.")
     if ctx.silhouette is not None and ctx.silhouette < SILHOUETTE_WEAK:
-        items.append(f"Mean silhouette {fmt(ctx.silhouette)} (< {SILHOUETTE_WEAK}): samples "
+        items.append(f"Mean silhouette {fmt_near(ctx.silhouette, SILHOUETTE_WEAK)} "
+                     f"(< {SILHOUETTE_WEAK}): samples "
                      "are on average not much closer to their own cluster than to the next; "
                      f"over {s['n_genes_clustered']:,} genes this is common even for real "
                      "groups, but the borders between clusters are soft.")
@@ -1080,7 +1193,7 @@ def _limits(ctx: _Context) -> Section:
         items.append("The cophenetic correlation is undefined (too few samples or equal "
                      "distances): the tree's heights cannot be checked against the data.")
     elif coph < COPHENETIC_LOW:
-        items.append(f"Cophenetic correlation {fmt(coph)} "
+        items.append(f"Cophenetic correlation {fmt_near(coph, COPHENETIC_LOW)} "
                      f"(< {COPHENETIC_LOW}): the tree distorts the distances between samples; "
                      "read its heights with care.")
     if dropped_note := _dropped_limit(s):
@@ -1096,7 +1209,8 @@ def _limits(ctx: _Context) -> Section:
         p = choice.get("p_value")
         found = ("tl.choose_k found no clear group structure (the silhouettes are not "
                  "above those of rotated copies of the data, one cloud with the same gene "
-                 "covariance" + (f", p = {fmt(float(p), 2)}" if p is not None else "") + ")")
+                 "covariance"
+                 + (f", p = {fmt_near(float(p), ALPHA_K, 2)}" if p is not None else "") + ")")
         items.append(f"{found}; yet the clusters match the known sample types beyond chance "
                      f"({ctx.types_confirm}), so they follow real groups that this test lacks "
                      "the power to see: do not read its verdict as the absence of groups."
@@ -1309,7 +1423,8 @@ def _numeric_sentences(ctx: _Context) -> list[str]:
                        "average).")
         elif f.p_value <= BATCH_ALPHA:
             out.append(f"The clusters differ weakly in the numeric .obs column '{f.column}' "
-                       f"(epsilon² {fmt(f.epsilon2)}, below the {NUMERIC_EFFECT} from which "
+                       f"(epsilon² {fmt_near(f.epsilon2, NUMERIC_EFFECT)}, below the "
+                       f"{NUMERIC_EFFECT} from which "
                        f"this report calls it following a column) but beyond chance "
                        f"({_p_text(f)}, {_over(f)}; medians per cluster {_medians(f)}): if "
                        "that column is a sample property, it is partly confounded with the "
@@ -1377,7 +1492,8 @@ def _cut_within_chance(ctx: _Context) -> str | None:
         return None
     return (f"The test of structure found groups most of all at k = {int(k_test)}, not at this "
             f"run's k = {ctx.k}: on its own this cut's silhouette is within what rotated "
-            f"copies of the data (one cloud, no groups) reach (p = {fmt(float(p_k), 2)}), so "
+            "copies of the data (one cloud, no groups) reach "
+            f"(p = {fmt_near(float(p_k), ALPHA_K, 2)}), so "
             "the evidence for these particular clusters has to come from elsewhere ("
             f"{'the known types, ' if ctx.has_types else ''}a clear gap in the tree, a "
             f"bootstrap{_consensus_evidence(ctx)}).")
@@ -1428,7 +1544,7 @@ def _batch_sentences(ctx: _Context) -> list[str]:
             grouped = (f"The .obs column '{b.column}' groups the sample types (each type "
                        f"lies within one of its {b.n_levels} values): the clusters follow it at "
                        f"ARI {fmt(b.ari)}")
-            if ari is not None and b.ari > ari:
+            if ari is not None and b.ari > ari and fmt(b.ari) != fmt(ari):
                 # a lot holding whole types, the clusters the lots (ARI 1 against the types'
                 # 0.5): 'as far as they follow the types' would hide that they follow it more
                 out.append(f"{grouped}, more than the sample types ({fmt(ari)}): they join "
@@ -1442,8 +1558,9 @@ def _batch_sentences(ctx: _Context) -> list[str]:
             out.append(f"The clusters follow the .obs column '{b.column}' at ARI "
                        f"{fmt(b.ari)}{than}; its values subdivide the sample types.")
         elif _batch_like(b):
+            # as shown: 'ARI 0.371, more than with the sample types (0.371)' said nothing
             than = (f", more than with the sample types ({fmt(ari)})"
-                    if ari is not None and b.ari > ari else "")
+                    if ari is not None and b.ari > ari and fmt(b.ari) != fmt(ari) else "")
             out.append(f"The clusters agree with the .obs column '{b.column}' ({b.n_levels} "
                        f"values, {b.n_samples} samples) at ARI {fmt(b.ari)}{than}, "
                        f"permutation p = {fmt(b.p_value)}: if that column is a batch, the "
@@ -1452,7 +1569,8 @@ def _batch_sentences(ctx: _Context) -> list[str]:
             # GSE781 GPL96: 'Lot batch' at ARI 0.237, p = 0.046 (8 of the 9 tumours in one
             # lot) was only a row of the table below
             out.append(f"The clusters agree weakly with the .obs column '{b.column}' (ARI "
-                       f"{fmt(b.ari)}, below the {BATCH_ARI} from which this report calls it "
+                       f"{fmt_near(b.ari, BATCH_ARI)}, below the {BATCH_ARI} from which this "
+                       "report calls it "
                        f"following a column) but beyond chance (permutation p = "
                        f"{fmt(b.p_value)}): if that column is a batch, it is partly "
                        "confounded with the clusters." + _through_types(b))
