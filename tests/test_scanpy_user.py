@@ -817,6 +817,22 @@ def test_key_added_never_replaces_what_another_step_stored(clustered, name, call
     assert "other" in adata.uns
 
 
+def test_tl_cut_refusing_a_scanpy_record_does_not_call_it_a_cut(clustered):
+    # before: "tl.cut: .uns['leiden'] holds the record of the .obs column 'leiden' (tl.cut's
+    # parameters and cut height, a scanpy tool's parameters)": tl.cut had just found it is
+    # no cut of its own (a cut's record would be replaced, as a rerun)
+    adata = clustered.copy()
+    adata.obs["leiden"] = pd.Categorical(["0", "1"] * (adata.n_obs // 2))
+    adata.uns["leiden"] = {"params": {"resolution": 1.0, "n_iterations": -1}}
+    with pytest.raises(ValueError, match=r"^tl\.cut: ") as refused:
+        gx.tl.cut(adata, n_clusters=2, key_added="leiden")
+    assert str(refused.value) == (
+        "tl.cut: .uns['leiden'] holds the record of the .obs column 'leiden' (a scanpy "
+        "tool's parameters), which key_added='leiden' would overwrite; choose another "
+        "key_added")
+    assert adata.uns["leiden"] == {"params": {"resolution": 1.0, "n_iterations": -1}}
+
+
 def test_hclust_keeps_scanpys_dendrogram():
     # scanpy's sc.tl.dendrogram tree has a 'linkage' too (of the groups, not the samples):
     # taken for a tree of tl.hclust, tl.hclust(key_added='dendrogram_cluster') replaced it,

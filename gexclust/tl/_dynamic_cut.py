@@ -70,7 +70,7 @@ def cut_dynamic(
     # dendrogram), and the same samples in another row order were cut otherwise (ARI 0.85
     # between the two on Golub, average/euclidean)
     order = tree.name_order(adata)
-    Z, data = relabel_leaves(Z, order), data[order]
+    Z = relabel_leaves(Z, order)
     if variant == "hybrid":
         deep_split = 1 if deep_split is None else deep_split
         if not 0 <= float(deep_split) <= 4:
@@ -82,8 +82,9 @@ def cut_dynamic(
                         "cut (n_clusters= or height=), or a tree of fewer " + what)
         metric = tree.recorded("metric", caller="tl.cut", needed="variant='hybrid' needs for "
                                "the distances between items (variant='tree' needs none)")
+        # the data in that order only here: variant='tree' of any size needs no copy of them
         distances = squareform(pairwise_distances(
-            data, metric=metric, item=what[:-1], caller="tl.cut",
+            data[order], metric=metric, item=what[:-1], caller="tl.cut",
             labels=tree.leaf_names(adata)[order]))
         in_order = cutree_hybrid(
             Z, distances, min_cluster_size=min_cluster_size, deep_split=deep_split,

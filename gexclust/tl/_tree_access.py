@@ -245,8 +245,10 @@ def refuse_other_result(adata: AnnData, key_added: str, *, own: str, caller: str
         return
     if key_added in adata.obs.columns or key_added in adata.var.columns:
         axis = "obs" if key_added in adata.obs.columns else "var"
-        what = (f"the record of the .{axis} column {key_added!r} (tl.cut's parameters and cut "
-                "height, a scanpy tool's parameters)")
+        # tl.cut's own record is not refused by tl.cut: it names only the others there
+        kinds = ("tl.cut's parameters and cut height, " if caller != "tl.cut" else "")
+        what = (f"the record of the .{axis} column {key_added!r} ({kinds}a scanpy tool's "
+                "parameters)")
     elif key_added.endswith("_colors"):
         what = f"the colours of {key_added.removesuffix('_colors')!r}"
     else:
