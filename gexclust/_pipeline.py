@@ -6,6 +6,7 @@ The default recipe was chosen by ``benchmarks/recipes.py`` on a panel of real la
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -140,8 +141,6 @@ def _keep_input_clusters(adata: AnnData) -> None:
     A record of it in ``.uns['cluster']`` that is not tl.cut's (``sc.tl.leiden(key_added=
     'cluster')``'s), which tl.cut refuses to overwrite, and its colours go along.
     """
-    import itertools
-
     from ._logging import logger
 
     record = adata.uns.get("cluster")

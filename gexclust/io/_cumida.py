@@ -69,7 +69,9 @@ def read_cumida(
         the same file with pandas.
     annotate
         If the probe ids are those of a bundled platform (GPL96, HG-U133A), add ``gene_symbol``
-        and ``entrez_id`` to ``.var`` and record ``.uns['platform']``.
+        and ``entrez_id`` to ``.var`` and record ``.uns['platform']``; columns among them that
+        are none of its probes (``age`` from a sample sheet) are named in a warning, as they
+        are read as genes. ``False`` reads the columns as they are, without either.
     limits
         Bounds on reading: gzip inflate ratio, total size and line length (default
         :class:`gexclust.io.Limits` from the ``GEXCLUST_*`` environment variables). A file

@@ -337,7 +337,6 @@ def fetch_geo(
 
 def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     check_accession(accession)
-    check_choice("source", source, SOURCES)
     if platform not in (None, "all"):
         check_platform(platform)
     root = cache_root(cache_dir)

@@ -51,5 +51,5 @@ def annotate_known_platform(adata: AnnData) -> None:
 def _warn_foreign_columns(adata: AnnData, names: pd.Index) -> None:
     path = adata.uns.get("source", {}).get("path", "the table")
     shown = ", ".join(map(repr, names[:5])) + (", ..." if len(names) > 5 else "")
-    logger.warning("%s: %d of %d columns are no GPL96 probe id (%s): read as genes; leave them "
+    logger.warning("%s: %d of %d columns are not GPL96 probe ids (%s): read as genes; leave them "
                    "out if they describe the samples", path, len(names), adata.n_vars, shown)

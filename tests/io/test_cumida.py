@@ -186,7 +186,7 @@ def test_a_column_among_gpl96_probes_that_is_none_is_named(tmp_path, example, ca
         adata = gx.io.read_cumida(path)
     assert adata.uns["platform"] == "GPL96"
     assert adata.var.loc["age", "gene_symbol"] == ""
-    assert (f"{path}: 1 of 201 columns are no GPL96 probe id ('age'): read as genes; leave them "
+    assert (f"{path}: 1 of 201 columns are not GPL96 probe ids ('age'): read as genes; leave them "
             "out if they describe the samples") in caplog.messages
     caplog.clear()
     gx.io.write_cumida(small, path)  # every column a GPL96 probe: nothing to say
