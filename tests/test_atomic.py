@@ -104,24 +104,35 @@ DROP_WRITER = textwrap.dedent("""
 """)
 
 
+def run_in_folder_of_mode(folder, mode: int, code: str, name: str):
+    """Run ``code`` with ``folder/name`` as its argument, ``folder`` made with ``mode``.
+
+    Root reads and writes every folder whatever its mode: as root, the code runs without that
+    capability (setpriv), or the test is skipped where it cannot be dropped.
+    """
+    folder.mkdir()
+    folder.chmod(mode)
+    command = [sys.executable, "-c", code, str(folder / name)]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root reads and writes every folder, and setpriv is missing to run "
+                        "without that")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    finally:
+        folder.chmod(0o755)
+    if "Operation not permitted" in proc.stderr and proc.returncode and os.geteuid() == 0:
+        pytest.skip("setpriv may not drop capabilities here")
+    return proc
+
+
 def test_a_folder_that_cannot_be_listed_is_still_written(tmp_path):
     # before: the removal of killed writers' temporaries listed the folder first, so writing
     # into one that may be entered and written but not read (mode 333, a drop box) failed
     # with "PermissionError: [Errno 13] Permission denied: '<folder>'"
     drop = tmp_path / "drop"
-    drop.mkdir()
-    drop.chmod(0o333)
-    command = [sys.executable, "-c", DROP_WRITER, str(drop / "out.txt")]
-    if os.geteuid() == 0:  # root reads every folder: run without that capability
-        if shutil.which("setpriv") is None:
-            pytest.skip("root reads every folder, and setpriv is missing to run without that")
-        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, check=False)
-    finally:
-        drop.chmod(0o755)
-    if "Operation not permitted" in proc.stderr and proc.returncode and os.geteuid() == 0:
-        pytest.skip("setpriv may not drop capabilities here")
+    proc = run_in_folder_of_mode(drop, 0o333, DROP_WRITER, "out.txt")
     assert (proc.stdout, proc.stderr) == ("written\n", "")
     assert (drop / "out.txt").read_text() == "dropped"
     assert list(drop.iterdir()) == [drop / "out.txt"]
@@ -195,19 +206,7 @@ def test_a_folder_that_cannot_be_written_is_named_with_the_file_asked_for(tmp_pa
     # before: "PermissionError: [Errno 13] Permission denied: '<folder>/.tree.png.ab12cd34.part'",
     # a temporary file the user never asked for
     folder = tmp_path / "read-only"
-    folder.mkdir()
-    folder.chmod(0o555)
-    command = [sys.executable, "-c", READ_ONLY_SAVER, str(folder / "tree.png")]
-    if os.geteuid() == 0:  # root writes into every folder: run without that capability
-        if shutil.which("setpriv") is None:
-            pytest.skip("root writes into every folder, and setpriv is missing to run without")
-        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, check=False)
-    finally:
-        folder.chmod(0o755)
-    if "Operation not permitted" in proc.stderr and proc.returncode and os.geteuid() == 0:
-        pytest.skip("setpriv may not drop capabilities here")
+    proc = run_in_folder_of_mode(folder, 0o555, READ_ONLY_SAVER, "tree.png")
     assert (proc.stdout, proc.stderr) == (
         f"PermissionError [Errno 13] Permission denied: '{folder / 'tree.png'}'\n", "")
     assert list(folder.iterdir()) == []
