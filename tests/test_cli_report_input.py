@@ -170,3 +170,43 @@ def test_an_edited_h5ad_copied_without_the_manifest_is_refused_too(cli, tmp_path
     assert result.stderr.startswith(f"gexclust: error: {copy / 'adata.h5ad'}: ARI vs type 0.828 "
                                     "(summary.json: 1.000): it no longer holds what ")
     assert not (copy / "report.html").exists()
+
+
+def _embedded_pngs(html: str) -> list[bytes]:
+    import base64
+
+    return [base64.b64decode(data)
+            for data in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)]
+
+
+@pytest.mark.parametrize("manifest", [True, False], ids=["with its manifest", "copied with cp"])
+def test_the_figures_of_another_run_are_not_reported_beside_its_numbers(cli, tmp_path,
+                                                                        small_csv, manifest):
+    # before: adata.h5ad and summary.json of a run at k = 2 copied into the folder of a run at
+    # k = 3 were reported (a warning said the h5ad had changed) with the k = 3 run's
+    # dendrogram.png and cluster_heatmap.png, as if they showed the two clusters described
+    three, two = tmp_path / "three", tmp_path / "two"
+    _run(cli, three, small_csv)
+    cli("run", small_csv, "-o", two, "--quiet", "--n-clusters", "2")
+    for name in ("adata.h5ad", "summary.json"):
+        (three / name).write_bytes((two / name).read_bytes())
+    if not manifest:  # 'cp run/* copy/' without the old report: nothing vouches for a file
+        for name in (".gexclust-manifest.json", "report.html", "report.pdf"):
+            (three / name).unlink()
+    figures = {name: {run: (run / f"{name}.png").read_bytes() for run in (two, three)}
+               for name in ("dendrogram", "cluster_heatmap")}
+    cli("report", three)
+    shown = _embedded_pngs((three / "report.html").read_text())
+    for name, drawn in figures.items():
+        assert drawn[two] in shown, name  # drawn again from the AnnData reported
+        assert drawn[three] not in shown, name
+        assert (three / f"{name}.png").read_bytes() == drawn[three]  # the folder's own: kept
+
+
+def test_an_unchanged_runs_figures_are_taken_from_its_folder(cli, tmp_path, small_csv):
+    # the run's own figures, as its manifest records them, are embedded as they are
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    dendrogram = (out / "dendrogram.png").read_bytes()
+    cli("report", out)
+    assert dendrogram in _embedded_pngs((out / "report.html").read_text())

@@ -71,14 +71,16 @@ def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
     return [html_path, pdf_path]
 
 
-def collect_figures(adata: AnnData, outdir: Path, *, markers=None) -> dict[str, bytes]:
+def collect_figures(adata: AnnData, outdir: Path, *, markers=None,
+                    read: tuple[str, ...] = FIGURES) -> dict[str, bytes]:
     """PNG bytes of the run's figures: read from ``outdir``, or drawn when absent.
 
     ``markers``: the clusters' markers (:func:`._markers.cluster_markers`), when ranked
-    already; else ranked here if a figure of them is drawn.
+    already; else ranked here if a figure of them is drawn. ``read``: the figures that may be
+    taken from ``outdir``; the others are drawn from ``adata``.
     """
     figures = {}
-    for name in FIGURES:
+    for name in read:
         path = outdir / f"{name}.png"
         if path.is_file():
             figures[name] = path.read_bytes()
@@ -183,7 +185,7 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
         adata, summary = _read_run(outdir)
         outputs = _outputs_with_report(summary, outdir)
         markers = cluster_markers(adata)  # once, for the figures drawn and the table
-        figures = collect_figures(adata, outdir, markers=markers)
+        figures = collect_figures(adata, outdir, markers=markers, read=_run_figures(outdir))
         # written beside the run's outputs and listed in its manifest before they are put in
         # place, so that an interrupted rebuild leaves files a later --force may replace
         with writing_additions(stage):  # a full disk met before this is not OUTDIR's
@@ -192,6 +194,21 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
                 text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
                 (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
     return [outdir / path.name for path in paths]
+
+
+def _run_figures(outdir: Path) -> tuple[str, ...]:
+    """The figures in ``outdir`` that show the run being reported, as it wrote them.
+
+    Those its manifest vouches for, beside an ``adata.h5ad`` and a ``summary.json`` it vouches
+    for too. Any other figure may be of another run: an ``adata.h5ad`` and ``summary.json``
+    copied in from a run at k = 5 were reported beside the dendrogram and cluster heatmap of
+    the folder's own run at k = 3. Those are drawn again from the AnnData instead.
+    """
+    from .._outdir import written_unchanged
+
+    if not all(written_unchanged(outdir / name) for name in ("adata.h5ad", "summary.json")):
+        return ()
+    return tuple(name for name in FIGURES if written_unchanged(outdir / f"{name}.png"))
 
 
 @contextlib.contextmanager
