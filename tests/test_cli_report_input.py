@@ -210,3 +210,32 @@ def test_an_unchanged_runs_figures_are_taken_from_its_folder(cli, tmp_path, smal
     dendrogram = (out / "dendrogram.png").read_bytes()
     cli("report", out)
     assert dendrogram in _embedded_pngs((out / "report.html").read_text())
+
+
+def _edit_summary(out, **values) -> None:
+    import json
+
+    path = out / "summary.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **values}, indent=2))
+
+
+@pytest.mark.parametrize(("values", "said"), [
+    # before: "gexclust: error: invalid literal for int() with base 10: 'abc'", no file named
+    ({"n_probes": "abc"}, "'n_probes' is \"abc\", not a whole number"),
+    # before: "<out>/adata.h5ad: 18 samples (summary.json: 18): it no longer holds what ..."
+    ({"n_samples": "18"}, "'n_samples' is \"18\", not a whole number"),
+    ({"cluster_sizes": {"1": 6, "2": 6, "3": 6.0}}, "'cluster_sizes.3' is 6.0, not a whole number"),
+    ({"ari_vs_type": "1.0"}, "'ari_vs_type' is \"1.0\", not a number"),
+], ids=["n_probes", "n_samples", "cluster_sizes", "ari_vs_type"])
+def test_a_summary_value_edited_to_text_is_named_in_summary_json(cli, tmp_path, small_csv,
+                                                                  values, said):
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    _edit_summary(out, **values)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", (
+        f"gexclust: error: {out / 'summary.json'}: {said}; not the summary.json of a "
+        "'gexclust run'\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+

@@ -298,10 +298,44 @@ def _check_summary(summary, path: Path) -> None:
         problem = f"a JSON {type(summary).__name__.replace('dict', 'object')}, expected an object"
     elif missing := [key for key in SUMMARY_KEYS if key not in summary]:
         problem = f"no {missing[0]!r}"
+    elif (wrong := _not_a_number(summary)) is not None:
+        problem = wrong
     else:
         return
     msg = f"{path}: {problem}; not the summary.json of a 'gexclust run'"
     raise ValueError(msg)
+
+
+#: Values of ``summary.json`` the report reads as whole numbers (and ``n_genes_clustered``,
+#: which may be null), and as numbers or null.
+WHOLE_KEYS = ("n_samples", "n_probes")
+NUMBER_KEYS = ("cophenetic_correlation", "ari_vs_type", "nmi_vs_type", "purity_vs_type")
+
+
+def _not_a_number(summary: dict) -> str | None:
+    """What is wrong with the first value the report reads as a number that is none, or None.
+
+    E.g. "'n_probes' is "abc", not a whole number". Such a value edited in stopped the report
+    with "invalid literal for int() with base 10: 'abc'", naming no file, or was compared as
+    another number ("64" for 64).
+    """
+    missing = summary.get("missing") if isinstance(summary.get("missing"), dict) else {}
+    sizes = summary.get("cluster_sizes")
+    whole = [(key, summary[key]) for key in WHOLE_KEYS if key in summary]
+    whole += [(f"missing.{key}", missing[key]) for key in ("n_missing_values", "n_probes_dropped")
+              if missing.get(key) is not None]
+    if summary.get("n_genes_clustered") is not None:
+        whole.append(("n_genes_clustered", summary["n_genes_clustered"]))
+    whole += [(f"cluster_sizes.{key}", n) for key, n in
+              (sizes.items() if isinstance(sizes, dict) else [])]
+    for name, value in whole:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{name!r} is {json.dumps(value)}, not a whole number"
+    for name in NUMBER_KEYS:
+        value = summary.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"{name!r} is {json.dumps(value)}, not a number"
+    return None
 
 
 def _check_same_run(adata: AnnData, summary: dict, outdir: Path) -> None:
