@@ -239,3 +239,30 @@ def test_a_summary_value_edited_to_text_is_named_in_summary_json(cli, tmp_path, 
         "'gexclust run'\n"))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
+
+def test_a_summary_number_edited_is_blamed_on_summary_json_not_the_h5ad(cli, tmp_path,
+                                                                         small_csv):
+    # before: "<out>/adata.h5ad: ARI vs type 1.000 (summary.json: 0.500): it no longer holds
+    # what <out>/summary.json records of the run ... rerun gexclust run", where only
+    # summary.json had been edited and the manifest said so
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    _edit_summary(out, ari_vs_type=0.5)
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {out / 'summary.json'}: changed since gexclust run wrote it, and "
+        f"{out / 'adata.h5ad'} holds ARI vs type 1.000 (summary.json: 0.500); restore it, or "
+        "run gexclust run again\n"))
+
+
+def test_a_summary_edited_where_the_report_cannot_check_it_is_said_to_be(cli, tmp_path,
+                                                                         small_csv):
+    # before: the report said 'k = 9 was given (--n-clusters)' beside its 3 clusters without a
+    # word, where an edited adata.h5ad is warned about
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    _edit_summary(out, parameters={"n_clusters": 9})
+    result = cli("report", out)
+    assert result.stderr == (f"gexclust: warning: {out / 'summary.json'}: changed since "
+                             "gexclust run wrote it (not the file its manifest records); the "
+                             "report shows it as it is now\n")

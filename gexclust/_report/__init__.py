@@ -182,7 +182,7 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     # stop (and a run started meanwhile stops), so the report never pairs one run's files with
     # another's, nor replaces a newer run's report with one of the files read before it
     with staged_additions(outdir) as stage, _edited_summary_named(outdir / "summary.json"):
-        adata, summary = _read_run(outdir)
+        adata, summary, edited = _read_run(outdir)
         outputs = _outputs_with_report(summary, outdir)
         markers = cluster_markers(adata)  # once, for the figures drawn and the table
         figures = collect_figures(adata, outdir, markers=markers, read=_run_figures(outdir))
@@ -190,6 +190,9 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
         # place, so that an interrupted rebuild leaves files a later --force may replace
         with writing_additions(stage):  # a full disk met before this is not OUTDIR's
             paths = write_report(adata, summary, stage, figures=figures, markers=markers)
+            for path in edited:  # not before an error that names the file anyway
+                logger.warning("%s: changed since gexclust run wrote it (not the file its "
+                               "manifest records); the report shows it as it is now", path)
             if outputs is not None:  # the record of what the folder holds stays true
                 text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
                 (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
@@ -234,7 +237,10 @@ def _edited_summary_named(path: Path) -> Iterator[None]:
 
 
 def _read_run(outdir: Path):
-    """The AnnData and the summary of the run in ``outdir``, refused when they are not a run's."""
+    """The AnnData and the summary of the run in ``outdir``, refused when they are not a run's.
+
+    Also the paths of those two files that differ from what the run wrote (its manifest tells).
+    """
     import anndata
 
     from .._outdir import changed_since_written, check_replaceable
@@ -261,13 +267,14 @@ def _read_run(outdir: Path):
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
     _check_summary(summary, outdir / "summary.json")
+    summary_changed = changed_since_written(outdir / "summary.json")
     # edited (a folder copied with 'cp run/* ...' has no manifest to tell): refused where it
     # contradicts the run's numbers, else reported as it is
-    _check_same_run(adata, summary, outdir)
-    if changed:  # damaged in a way that still reads, or edited
-        logger.warning("%s: changed since gexclust run wrote it (not the file its manifest "
-                       "records); the report shows it as it is now", path)
-    return adata, summary
+    _check_same_run(adata, summary, outdir, summary_edited=summary_changed and not changed)
+    # damaged in a way that still reads, or edited: said once the report is written
+    edited = [outdir / name for name, edit in (("adata.h5ad", changed),
+                                               ("summary.json", summary_changed)) if edit]
+    return adata, summary, edited
 
 
 def _outputs_with_report(summary: dict, outdir: Path) -> list[str] | None:
@@ -338,16 +345,22 @@ def _not_a_number(summary: dict) -> str | None:
     return None
 
 
-def _check_same_run(adata: AnnData, summary: dict, outdir: Path) -> None:
+def _check_same_run(adata: AnnData, summary: dict, outdir: Path, *,
+                    summary_edited: bool = False) -> None:
     """Refuse an edited ``adata.h5ad`` whose clusters or types no longer give the summary's numbers.
 
     The report takes ARI, NMI and purity from ``summary.json`` and the clusters and their
     crosstab from the AnnData: after a type relabelled or the tree cut again, it would print
-    the run's ARI beside a table that gives another.
+    the run's ARI beside a table that gives another. ``summary_edited``: ``summary.json``,
+    not ``adata.h5ad``, differs from what the run wrote (its manifest tells), and is named.
     """
     first = next(_differences(adata, summary), None)
     if first is None:
         return
+    if summary_edited:  # before: the untouched adata.h5ad was said to no longer hold the run
+        msg = (f"{outdir / 'summary.json'}: changed since gexclust run wrote it, and "
+               f"{outdir / 'adata.h5ad'} holds {first}; restore it, or run gexclust run again")
+        raise ValueError(msg)
     msg = (f"{outdir / 'adata.h5ad'}: {first}: it no longer holds what "
            f"{outdir / 'summary.json'} records of the run, and a report would show both; "
            "rerun gexclust run (the report of an edited AnnData: gexclust.tl.compare and the "
