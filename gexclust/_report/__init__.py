@@ -185,7 +185,7 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
         adata, summary, edited = _read_run(outdir)
         outputs = _outputs_with_report(summary, outdir)
         markers = cluster_markers(adata)  # once, for the figures drawn and the table
-        figures = collect_figures(adata, outdir, markers=markers, read=_run_figures(outdir))
+        figures = collect_figures(adata, outdir, markers=markers, read=_run_figures(outdir, edited))
         # written beside the run's outputs and listed in its manifest before they are put in
         # place, so that an interrupted rebuild leaves files a later --force may replace
         with writing_additions(stage):  # a full disk met before this is not OUTDIR's
@@ -199,17 +199,18 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     return [outdir / path.name for path in paths]
 
 
-def _run_figures(outdir: Path) -> tuple[str, ...]:
+def _run_figures(outdir: Path, edited: list[Path]) -> tuple[str, ...]:
     """The figures in ``outdir`` that show the run being reported, as it wrote them.
 
-    Those its manifest vouches for, beside an ``adata.h5ad`` and a ``summary.json`` it vouches
-    for too. Any other figure may be of another run: an ``adata.h5ad`` and ``summary.json``
-    copied in from a run at k = 5 were reported beside the dendrogram and cluster heatmap of
-    the folder's own run at k = 3. Those are drawn again from the AnnData instead.
+    Those its manifest vouches for, beside an ``adata.h5ad`` and a ``summary.json`` it lists
+    and that are not ``edited`` since (:func:`_read_run` compared them). Any other figure may
+    be of another run: an ``adata.h5ad`` and ``summary.json`` copied in from a run at k = 2
+    were reported beside the dendrogram and cluster heatmap of the folder's own run at k = 3.
+    Those are drawn again from the AnnData instead.
     """
-    from .._outdir import written_unchanged
+    from .._outdir import listed_outputs, written_unchanged
 
-    if not all(written_unchanged(outdir / name) for name in ("adata.h5ad", "summary.json")):
+    if edited or not {"adata.h5ad", "summary.json"} <= listed_outputs(outdir):
         return ()
     return tuple(name for name in FIGURES if written_unchanged(outdir / f"{name}.png"))
 
