@@ -266,3 +266,21 @@ def test_a_summary_edited_where_the_report_cannot_check_it_is_said_to_be(cli, tm
     assert result.stderr == (f"gexclust: warning: {out / 'summary.json'}: changed since "
                              "gexclust run wrote it (not the file its manifest records); the "
                              "report shows it as it is now\n")
+
+
+def test_an_edited_clusters_csv_is_said_not_to_show_in_the_report(cli, tmp_path, small_csv):
+    # before: clusters renamed in clusters.csv by hand ('1' -> 'tumour') were left out of the
+    # rebuilt report without a word, which showed adata.h5ad's clusters 1, 2 and 3
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    table = out / "clusters.csv"
+    edited = table.read_text().replace(",1\n", ",tumour\n")
+    table.write_text(edited)
+    result = cli("report", out)
+    assert result.stderr == (f"gexclust: warning: {table}: changed since gexclust run wrote "
+                             "it; the report does not read it: it shows the clusters of "
+                             f"{out / 'adata.h5ad'}, as the run cut them\n")
+    assert table.read_text() == edited  # the user's table stays as it is
+    assert "tumour" not in (out / "report.html").read_text()
+    table.unlink()  # a table deleted says nothing
+    assert cli("report", out).stderr == ""

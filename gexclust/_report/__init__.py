@@ -193,10 +193,25 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
             for path in edited:  # not before an error that names the file anyway
                 logger.warning("%s: changed since gexclust run wrote it (not the file its "
                                "manifest records); the report shows it as it is now", path)
+            _warn_of_an_edited_table(outdir / "clusters.csv")
             if outputs is not None:  # the record of what the folder holds stays true
                 text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
                 (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
     return [outdir / path.name for path in paths]
+
+
+def _warn_of_an_edited_table(path: Path) -> None:
+    """Say that edits of ``path``, a table of the run the report does not read, do not show.
+
+    Clusters renamed or samples moved in ``clusters.csv`` by hand were left out of the report
+    without a word: it shows the clusters of ``adata.h5ad``.
+    """
+    from .._outdir import changed_since_written
+
+    if path.is_file() and changed_since_written(path):
+        logger.warning("%s: changed since gexclust run wrote it; the report does not read it: "
+                       "it shows the clusters of %s, as the run cut them", path,
+                       path.parent / "adata.h5ad")
 
 
 def _run_figures(outdir: Path, edited: list[Path]) -> tuple[str, ...]:
