@@ -284,3 +284,27 @@ def test_an_edited_clusters_csv_is_said_not_to_show_in_the_report(cli, tmp_path,
     assert "tumour" not in (out / "report.html").read_text()
     table.unlink()  # a table deleted says nothing
     assert cli("report", out).stderr == ""
+
+
+def test_an_h5ad_whose_choice_of_k_was_made_again_is_not_reported(cli, tmp_path, small_csv):
+    # before: tl.choose_k run again on the run's adata.h5ad (here over k without the run's)
+    # was reported as the run's choice: 'How many clusters: k=4 (highest mean silhouette)'
+    # beside the run's 3 clusters, and its p-value of k = 4 given as that of 'this run's k = 3'
+    import anndata
+
+    import gexclust as gx
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    adata = anndata.read_h5ad(out / "adata.h5ad")
+    k = int(adata.uns["choose_k"]["k"])
+    gx.tl.choose_k(adata, k_range=[kk for kk in range(2, 8) if kk != k])
+    again = int(adata.uns["choose_k"]["k"])
+    adata.write_h5ad(out / "adata.h5ad")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith(
+        f"gexclust: error: {out / 'adata.h5ad'}: a choice of k = {again} in .uns['choose_k'] "
+        f"(summary.json: the run chose and cut at k = {k}): it no longer holds what ")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

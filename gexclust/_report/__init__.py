@@ -349,6 +349,8 @@ def _not_a_number(summary: dict) -> str | None:
               if missing.get(key) is not None]
     if summary.get("n_genes_clustered") is not None:
         whole.append(("n_genes_clustered", summary["n_genes_clustered"]))
+    if isinstance(summary.get("choose_k"), dict) and "k" in summary["choose_k"]:
+        whole.append(("choose_k.k", summary["choose_k"]["k"]))
     whole += [(f"cluster_sizes.{key}", n) for key, n in
               (sizes.items() if isinstance(sizes, dict) else [])]
     for name, value in whole:
@@ -409,6 +411,15 @@ def _differences(adata: AnnData, summary: dict):
                    f"(summary.json: {len(recorded)} of "
                    f"{', '.join(str(v) for v in recorded.values())})")
             return
+    chosen = summary.get("choose_k")
+    record = adata.uns.get("choose_k")
+    if (isinstance(chosen, dict) and chosen.get("how") == "auto" and hasattr(record, "get")
+            and record.get("k") is not None and int(record["k"]) != chosen.get("k")):
+        # tl.choose_k run again: the report gave its k as the one chosen, beside the run's
+        # clusters, and its p-value of that k as the p-value of the run's own k
+        yield (f"a choice of k = {int(record['k'])} in .uns['choose_k'] (summary.json: the run "
+               f"chose and cut at k = {chosen.get('k')})")
+        return
     if "ari_vs_type" not in summary:  # a summary of an earlier gexclust: nothing to check
         return
     level = logger.level
