@@ -141,7 +141,10 @@ def check_platform(platform, *, option: str = "platform") -> str:
     The message names it as ``option``: the command line passes ``'--platform'``.
     """
     if not isinstance(platform, str) or not PLATFORM.fullmatch(platform):
-        msg = (f"{option} {platform!r}: not a GEO platform; expected GPL and its number, "
+        squeezed = "".join(platform.split()).upper() if isinstance(platform, str) else ""
+        meant = (f" (did you mean {squeezed}? accessions are written in capitals, without "
+                 "blanks)" if PLATFORM.fullmatch(squeezed) else "")
+        msg = (f"{option} {platform!r}: not a GEO platform{meant}; expected GPL and its number, "
                "e.g. GPL96")
         raise ValueError(msg)
     return platform
