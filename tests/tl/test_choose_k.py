@@ -1115,3 +1115,20 @@ def test_rows_in_another_order_give_the_same_result(example, sample_size):
     np.testing.assert_array_equal(first["null_statistic"], second["null_statistic"])
     np.testing.assert_array_equal(first["null_best_silhouette"], second["null_best_silhouette"])
     pd.testing.assert_frame_equal(first["scores"], second["scores"])
+
+
+def test_a_weak_verdict_on_few_samples_says_the_test_has_little_power():
+    # Before: the 2 groups of 10 above, cut exactly by the tree, read only 'the groups are
+    # WEAK, no stronger than in one cloud without groups; treat these clusters with caution'
+    sets = small_sets()
+    adata, _ = sets.two_groups(0)
+    message = gx.tl.choose_k(sets.prepared(adata), inplace=False)["message"]
+    assert ("treat these clusters with caution (with 20 samples this test has little power: "
+            "two clear groups of 10 in 20 samples, each cut exactly by the tree, were called "
+            "weak in 8 of 10 simulated sets, so this verdict is no evidence against groups "
+            "either):") in message
+    # from 40 samples on the test has the power the README measures: no such note
+    noise = default_tree(correlated_noise(1, n=40))
+    result = gx.tl.choose_k(noise, inplace=False)
+    assert not result["strong"]
+    assert "little power" not in result["message"]
