@@ -122,9 +122,11 @@ def checked_dtype(dtype) -> str:
     """``dtype``'s name when it is one of :data:`DTYPES` (``np.float32`` too), else refuse it.
 
     Before, ``int64`` truncated 5.5 to 5 and ``float16`` made a signal above 65,504 ``inf``.
+    ``None`` is refused too: numpy reads it as float64, so ``dtype=None`` (meant as "the
+    default", or a variable left unset) was float64 without a word.
     """
     try:
-        name = np.dtype(dtype).name
+        name = None if dtype is None else np.dtype(dtype).name
     except TypeError:  # not a type at all ('foo')
         name = None
     if name not in DTYPES:
