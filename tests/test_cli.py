@@ -875,8 +875,25 @@ def test_a_platform_that_is_not_one_is_refused_naming_the_option(tmp_path, cli, 
         for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "o")):
             result = cli(*command, "--platform", value, "--offline", check=False)
             assert (result.returncode, result.stderr) == (1, expected)
-        with pytest.raises(ValueError, match=rf"^platform {value!r}: not a GEO platform;"):
-            gx.io.fetch_geo("GSE9476", platform=value, offline=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_platform_argument_that_is_not_one_names_the_reader(tmp_path, monkeypatch):
+    """Before: io.read_geo(platform='xyz') (and io.fetch_geo) said "platform 'xyz': not a GEO
+    platform; expected GPL and its number, e.g. GPL96", naming no function where the readers'
+    other argument errors start with theirs (io.read_geo: missing='x' is not valid; ...), and
+    io.read_soft parsed the whole file first to say "no samples on platform 'xyz'"."""
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "cache"))
+    soft = tmp_path / "absent.soft"  # never opened
+    for value in ("xyz", "GSE1", "gpl96", "", 96):
+        expected = (rf"^{{}}: platform={value!r} is not a GEO platform; expected GPL and its "
+                    r"number \(e\.g\. 'GPL96'\), 'all' for every platform, or None$")
+        for name, call in (("read_geo", lambda v: gx.io.read_geo("GSE9476", platform=v)),
+                           ("fetch_geo", lambda v: gx.io.fetch_geo("GSE9476", platform=v)),
+                           ("read_soft", lambda v: gx.io.read_soft(soft, platform=v))):
+            with pytest.raises(ValueError, match=expected.format(rf"io\.{name}")):
+                call(value)
     assert list(tmp_path.iterdir()) == []
 
 

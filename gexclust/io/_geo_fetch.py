@@ -146,6 +146,20 @@ def check_platform(platform, *, option: str = "platform") -> str:
     return platform
 
 
+def check_platform_choice(platform, *, caller: str) -> None:
+    """Refuse a ``platform=`` of a Python reader that is not None, ``'all'`` or a GPL accession.
+
+    The message starts with ``caller`` (``'io.read_geo'``), as the readers' other argument
+    errors do; it read "platform 'xyz': not a GEO platform ...", naming no function.
+    """
+    if platform is None or platform == "all":
+        return
+    if not isinstance(platform, str) or not PLATFORM.fullmatch(platform):
+        msg = (f"{caller}: platform={platform!r} is not a GEO platform; expected GPL and its "
+               "number (e.g. 'GPL96'), 'all' for every platform, or None")
+        raise ValueError(msg)
+
+
 #: Where a GEO file says whose it is: the first of ``^SERIES = GSE9476`` (family SOFT),
 #: ``!Series_geo_accession "GSE9476"`` (series matrix), ``^PLATFORM``, ``^DATASET``,
 #: ``^SAMPLE`` or ``!Annotation_platform = GPL96`` (annotation).
@@ -331,14 +345,13 @@ def fetch_geo(
     platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
     """
     check_choice("source", source, SOURCES, caller="io.fetch_geo")
+    check_platform_choice(platform, caller="io.fetch_geo")
     with using(limits):
         return _fetch_geo(accession, source, platform, annotate, cache_dir, offline)
 
 
 def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     check_accession(accession)
-    if platform not in (None, "all"):
-        check_platform(platform)
     root = cache_root(cache_dir)
     kind = accession[:3]
     if kind == "GSE":
@@ -592,6 +605,7 @@ def read_geo(
     # refused before anything is downloaded: a typo in missing= cost a whole series' fetch
     check_choice("source", source, SOURCES, caller="io.read_geo")
     check_policy(missing, caller="io.read_geo")
+    check_platform_choice(platform, caller="io.read_geo")
     with using(limits):
         return _read_geo(accession, platform, source, annotate, cache_dir, offline, type_from,
                          missing)

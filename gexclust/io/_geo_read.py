@@ -28,6 +28,7 @@ from ._geo_build import (
     sample_obs,
     to_anndata,
 )
+from ._geo_fetch import check_platform_choice
 from ._geo_text import (
     GEO_NA,
     LineScanner,
@@ -110,6 +111,7 @@ def read_soft(
       samples it touched, as in :func:`~gexclust.io.read_cumida`.
     """
     check_policy(missing, caller="io.read_soft")
+    check_platform_choice(platform, caller="io.read_soft")
     annotations: dict[str, pd.DataFrame | InputError] = {}
 
     def reduce_platform(record: SoftRecord) -> None:
