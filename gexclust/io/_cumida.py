@@ -11,7 +11,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._labels import MISSING_LABELS
-from .._limits import Limits
+from .._limits import Limits, check_limits
 from .._logging import logger
 from ._cumida_parse import CumidaTable, parse_cumida
 from ._missing import check_policy, handle_missing
@@ -110,6 +110,7 @@ def read_cumida(
     """
     dtype = checked_dtype(dtype)
     check_policy(missing, caller="io.read_cumida")
+    check_limits(limits, caller="io.read_cumida")
     table = parse_cumida(path, sample_col=sample_col, type_col=type_col, limits=limits)
     return cumida_to_anndata(table, missing=missing, dtype=dtype, annotate=annotate)
 
