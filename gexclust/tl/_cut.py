@@ -156,6 +156,8 @@ def cut(
     """
     check_choice("method", method, ("static", "dynamic"))
     check_choice("support", support, ("au", "bp"))
+    # whatever the method: a static cut ignores it, and a typo there was taken without a word
+    check_choice("variant", variant, ("hybrid", "tree"))
     if height is not None and (isinstance(height, bool) or not isinstance(height, Real)
                                or not np.isfinite(height)):
         msg = (f"tl.cut: height must be a finite number (in the units of the linkage), "
