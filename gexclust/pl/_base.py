@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .._atomic import atomic_path
+from .._logging import logger
 
 #: Resolution of figures and their PNGs: saved at the dpi they were drawn at, the crop box
 #: computed once (in inches) fits every format.
@@ -93,6 +94,9 @@ def save_path(save: str | os.PathLike) -> Path:
     here ``save`` is the file itself, and ``'.pdf'`` would be a hidden PNG named ``.pdf``.
     A leading ``~`` is the home folder, as pandas reads it: the missing folders of a path
     are made, so ``'~/figs/tree.png'`` made a folder named ``~`` in the working directory.
+    A name without an extension gets that of ``rcParams['savefig.format']`` (``.png``), as
+    matplotlib's ``savefig`` adds it (and scanpy its format's): ``save='tree'`` wrote PNG bytes
+    under the name ``tree``.
     """
     if isinstance(save, bool):
         msg = (f"save={save!r}: give the file to write, e.g. save='dendrogram.png' (format from "
@@ -103,6 +107,11 @@ def save_path(save: str | os.PathLike) -> Path:
         msg = (f"save={str(save)!r} is only an extension (scanpy's sc.pl.* add it to the plot's "
                f"name); give the file to write, e.g. save='dendrogram{path.name}'")
         raise ValueError(msg)
+    if not path.suffix:
+        import matplotlib
+
+        path = path.with_name(f"{path.name}.{matplotlib.rcParams['savefig.format']}")
+        logger.info("save=%r has no extension: the figure is saved as %s", str(save), path)
     return path
 
 

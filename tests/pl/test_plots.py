@@ -495,6 +495,23 @@ def test_save_as_scanpy_takes_it_is_refused_clearly(clustered, tmp_path, monkeyp
     assert (tmp_path / "figures" / "tree.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_save_without_an_extension_adds_matplotlibs_format(clustered, tmp_path, monkeypatch):
+    """Before: save='tree' wrote PNG bytes under the name 'tree' (no extension, nothing said
+    what it was). matplotlib's savefig adds the extension of rcParams['savefig.format'], and
+    scanpy its figure format's: so does every plot now, in that format."""
+    import matplotlib
+
+    monkeypatch.chdir(tmp_path)
+    gx.pl.dendrogram(clustered, save="tree", show=False)
+    gx.pl.clustermap(clustered, save="figs/map", show=False)
+    with matplotlib.rc_context({"savefig.format": "pdf"}):
+        gx.pl.dendrogram(clustered, save=tmp_path / "tree_pdf", show=False)
+    written = {p.relative_to(tmp_path).as_posix(): p.read_bytes()[:4]
+               for p in tmp_path.rglob("*") if p.is_file()}
+    assert written == {"tree.png": b"\x89PNG", "figs/map.png": b"\x89PNG",
+                       "tree_pdf.pdf": b"%PDF"}
+
+
 def test_save_under_the_home_folder_writes_there(clustered, tmp_path, monkeypatch):
     # before: save='~/figs/tree.png' made a folder named '~' in the working directory (the
     # missing folders of a path are made) and the figure went there, not into the home folder
