@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,8 @@ def new_figure(figsize: tuple[float, float], *, show: bool | None):
 
     Scripts and the CLI never import pyplot, which keeps them fast and free of GUI backends.
     """
+    if figsize is not None:
+        check_figsize(figsize)
     if show or "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
 
@@ -30,6 +33,24 @@ def new_figure(figsize: tuple[float, float], *, show: bool | None):
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, dpi=DPI)
+
+
+def check_figsize(figsize) -> None:
+    """Refuse a ``figsize`` that is not two numbers above 0 (matplotlib's unit third is kept).
+
+    ``figsize=5`` was matplotlib's "object of type 'int' has no len()", ``(0, 5)`` numpy's
+    "Singular matrix" from pl.clustermap's layout, and ``(3, 0)`` an empty heatmap without a
+    word.
+    """
+    sizes = list(figsize) if isinstance(figsize, tuple | list | np.ndarray) else []
+    if len(sizes) == 3 and isinstance(sizes[2], str):  # (10, 6, 'cm'), matplotlib >= 3.10
+        sizes = sizes[:2]
+    fits = len(sizes) == 2 and all(
+        isinstance(size, Real) and not isinstance(size, bool) and 0 < size < np.inf
+        for size in sizes)
+    if not fits:
+        msg = f"figsize must be (width, height) in inches, two numbers above 0, got {figsize!r}"
+        raise ValueError(msg)
 
 
 def save_figure(fig, paths, *, dpi: int | None = None) -> None:

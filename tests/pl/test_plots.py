@@ -512,6 +512,23 @@ def test_save_without_an_extension_adds_matplotlibs_format(clustered, tmp_path, 
                        "tree_pdf.pdf": b"%PDF"}
 
 
+def test_a_figsize_that_is_no_size_is_refused_naming_it(clustered, tmp_path):
+    """Before: figsize=5 was matplotlib's "object of type 'int' has no len()", (0, 5) in
+    pl.clustermap numpy's "Singular matrix", and pl.cluster_heatmap(figsize=(3, 0)) saved an
+    empty figure without a word."""
+    plots = (gx.pl.dendrogram, gx.pl.clustermap, gx.pl.cluster_heatmap, gx.pl.markers)
+    for figsize in (5, (0, 5), (3, 0), (5,), (-1, 3), ("4", 3), (np.inf, 3)):
+        for plot in plots:
+            name = plot.__name__
+            expected = (f"pl.{name}: figsize must be (width, height) in inches, two numbers "
+                        f"above 0, got {figsize!r}")
+            with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+                plot(clustered, figsize=figsize, save=tmp_path / f"{name}.png", show=False)
+    assert list(tmp_path.iterdir()) == []
+    gx.pl.cluster_heatmap(clustered, figsize=[4, 3], save=tmp_path / "h.png", show=False)
+    assert (tmp_path / "h.png").read_bytes().startswith(b"\x89PNG")
+
+
 def test_save_under_the_home_folder_writes_there(clustered, tmp_path, monkeypatch):
     # before: save='~/figs/tree.png' made a folder named '~' in the working directory (the
     # missing folders of a path are made) and the figure went there, not into the home folder
