@@ -111,6 +111,12 @@ def read_cumida(
     dtype = checked_dtype(dtype)
     check_policy(missing, caller="io.read_cumida")
     check_limits(limits, caller="io.read_cumida")
+    for name, column in (("sample_col", sample_col), ("type_col", type_col)):
+        # a position (sample_col=0, as pandas' index_col) failed inside the parse with
+        # "startswith first arg must be str or a tuple of str, not int"
+        if not isinstance(column, str):
+            msg = f"io.read_cumida: {name} must be a column name (a str), got {column!r}"
+            raise TypeError(msg)
     table = parse_cumida(path, sample_col=sample_col, type_col=type_col, limits=limits)
     return cumida_to_anndata(table, missing=missing, dtype=dtype, annotate=annotate)
 
