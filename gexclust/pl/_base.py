@@ -123,12 +123,20 @@ def save_path(save: str | os.PathLike) -> Path:
         msg = (f"save={save!r}: give the file to write, e.g. save='dendrogram.png' (format from "
                "its extension); scanpy's save=True (figures/<plot>.png) is not supported")
         raise TypeError(msg)
+    if os.fspath(save) == "":  # Path('') is the current folder
+        msg = ("save='' is an empty path (an unset variable?); give the file to write, e.g. "
+               "save='dendrogram.png'")
+        raise ValueError(msg)
     path = Path(save).expanduser()
     if path.name.startswith(".") and not path.suffix:
         msg = (f"save={str(save)!r} is only an extension (scanpy's sc.pl.* add it to the plot's "
                f"name); give the file to write, e.g. save='dendrogram{path.name}'")
         raise ValueError(msg)
-    if not path.suffix:
+    if os.fspath(save).endswith(("/", os.sep)):  # Path() drops the slash: 'figs/' wrote 'figs'
+        msg = (f"save={os.fspath(save)!r} names a folder; give the file to write, e.g. "
+               f"save={os.fspath(save) + 'dendrogram.png'!r}")
+        raise ValueError(msg)
+    if not path.suffix and not path.is_dir():  # a folder is refused by the writer, naming it
         import matplotlib
 
         path = path.with_name(f"{path.name}.{matplotlib.rcParams['savefig.format']}")

@@ -510,6 +510,14 @@ def test_save_without_an_extension_adds_matplotlibs_format(clustered, tmp_path, 
                for p in tmp_path.rglob("*") if p.is_file()}
     assert written == {"tree.png": b"\x89PNG", "figs/map.png": b"\x89PNG",
                        "tree_pdf.pdf": b"%PDF"}
+    # a folder is no name to add to: refused, naming it, as before
+    with pytest.raises(IsADirectoryError, match=r"^figs: is a folder; give the path of the "):
+        gx.pl.dendrogram(clustered, save="figs", show=False)
+    with pytest.raises(ValueError, match=r"^pl\.dendrogram: save='new/' names a folder; "):
+        gx.pl.dendrogram(clustered, save="new/", show=False)
+    with pytest.raises(ValueError, match=r"^pl\.dendrogram: save='' is an empty path"):
+        gx.pl.dendrogram(clustered, save="", show=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figs", "tree.png", "tree_pdf.pdf"]
 
 
 def test_a_figsize_that_is_no_size_is_refused_naming_it(clustered, tmp_path):
