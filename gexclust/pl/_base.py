@@ -136,7 +136,9 @@ def save_path(save: str | os.PathLike) -> Path:
         msg = (f"save={os.fspath(save)!r} names a folder; give the file to write, e.g. "
                f"save={os.fspath(save) + 'dendrogram.png'!r}")
         raise ValueError(msg)
-    if not path.suffix and not path.is_dir():  # a folder is refused by the writer, naming it
+    # only a file's name: a folder is refused by the writer, naming it, and a device
+    # ('/dev/null') or pipe is written into as it is
+    if not path.suffix and (path.is_file() or not path.exists()):
         import matplotlib
 
         path = path.with_name(f"{path.name}.{matplotlib.rcParams['savefig.format']}")

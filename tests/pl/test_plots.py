@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -518,6 +520,14 @@ def test_save_without_an_extension_adds_matplotlibs_format(clustered, tmp_path, 
     with pytest.raises(ValueError, match=r"^pl\.dendrogram: save='' is an empty path"):
         gx.pl.dendrogram(clustered, save="", show=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figs", "tree.png", "tree_pdf.pdf"]
+    # a device is written into as named, not beside it ('/dev/null.png')
+    beside = Path(os.devnull + ".png")
+    existed = beside.exists()
+    gx.pl.dendrogram(clustered, save=os.devnull, show=False)
+    made = beside.exists() and not existed
+    if made:
+        beside.unlink()
+    assert not made
 
 
 def test_a_figsize_that_is_no_size_is_refused_naming_it(clustered, tmp_path):
