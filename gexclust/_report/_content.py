@@ -1121,7 +1121,7 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     unsure = bool(_fold_change_basis(ctx))
     cols = ["cluster", "direction", "gene", "symbol",
             "diff. of means" if unsure else "log2FC", "adj. p"]
-    rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), f"{r.log2fc:+.2f}",
+    rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), _signed(r.log2fc, 2),
              f"{r.pval_adj:.2g}" if np.isfinite(r.pval_adj) else "n/a"]
             for r in table.itertuples()]
     # ranked by t, not by p: Welch's degrees of freedom differ per gene, so the adj. p column
@@ -1157,13 +1157,18 @@ def _false(flag) -> bool:
     return isinstance(flag, bool | np.bool_) and not flag
 
 
+def _signed(value: float, decimals: int) -> str:
+    """A fold change with its sign, or 'n/a' where it is undefined (NaN): '+nan' read as one."""
+    return f"{value:+.{decimals}f}" if np.isfinite(value) else "n/a"
+
+
 def _gene_list(rows: pd.DataFrame) -> str:
     if rows.empty:
         return "none"
     names = [r.symbol or r.gene for r in rows.itertuples()]
     # a symbol twice (two probes of one gene) names its probe, or it reads as a typo
     return ", ".join(f"{name}{f' [{r.gene}]' if names.count(name) > 1 else ''} "
-                     f"({r.log2fc:+.1f})" for name, r in zip(names, rows.itertuples(),
+                     f"({_signed(r.log2fc, 1)})" for name, r in zip(names, rows.itertuples(),
                                                               strict=True))
 
 

@@ -868,3 +868,30 @@ def test_the_cut_soft_check_quiets_its_own_thread_only(tmp_path, caplog):
         checker.join()
     # the check's own warning (1 data row of 5 declared) stays quiet: the reader says it
     assert caplog.messages == ["another thread's warning"]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    # before: re.compile's "first argument must be string or compiled pattern", after both
+    # files were fetched and the matrix parsed
+    (lambda: gx.io.read_geo("GSE9476", type_from=5), TypeError,
+     "io.read_geo: type_from=5 is not valid; give the name of an .obs column or a regular "
+     "expression on the sample titles (a str), or None"),
+    # before: pandas' "unhashable type: 'list'", as late
+    (lambda: gx.io.read_geo("GSE9476", source="soft", type_from=["title"]), TypeError,
+     "io.read_geo: type_from=['title'] is not valid; give the name of an .obs column or a "
+     "regular expression on the sample titles (a str), or None"),
+    # before: "'str' object has no attribute 'download_budget'", from inside the download
+    (lambda: gx.io.read_geo("GSE9476", limits="fast"), TypeError,
+     "io.read_geo: limits must be a gexclust.io.Limits (or None, for the limits of the "
+     "GEXCLUST_* environment variables), got 'fast'"),
+    (lambda: gx.io.fetch_geo("GSE9476", limits={"download_budget": 5}), TypeError,
+     "io.fetch_geo: limits must be a gexclust.io.Limits (or None, for the limits of the "
+     "GEXCLUST_* environment variables), got {'download_budget': 5}"),
+])
+def test_arguments_are_refused_before_any_request(server, tmp_path, call, error, message):
+    """A mistake in an argument is said before anything is fetched, and the cache is not made."""
+    with pytest.raises(error) as caught:
+        call()
+    assert str(caught.value) == message
+    assert sum(server.state["requests"].values()) == 0
+    assert not (tmp_path / "cache").exists()
