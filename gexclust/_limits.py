@@ -113,6 +113,18 @@ def current() -> Limits:
     return _ACTIVE.get() or Limits.from_env()
 
 
+def check_limits(limits, *, caller: str) -> None:
+    """Refuse a ``limits=`` that is no :class:`Limits` before any work.
+
+    Anything else failed deep inside a download or a read ("'str' object has no attribute
+    'download_budget'"), after the cache folders were made.
+    """
+    if limits is not None and not isinstance(limits, Limits):
+        msg = (f"{caller}: limits must be a gexclust.io.Limits (or None, for the limits of the "
+               f"GEXCLUST_* environment variables), got {limits!r}")
+        raise TypeError(msg)
+
+
 def using(limits: Limits | None) -> contextlib.AbstractContextManager[Limits]:
     """Make ``limits`` (None: the current ones) apply to every read inside the block."""
     return set_within(_ACTIVE, limits or current())

@@ -306,9 +306,10 @@ def _refuse_geo_options(args, kind: str) -> None:
     """--type-from and --platform only mean something for GEO input: never ignore them."""
     if kind not in ("cumida", "example"):
         return
+    pipe = kind == "cumida" and _is_pipe(args.input)
     if kind == "example":
         what = "not to the built-in example"
-    elif _is_pipe(args.input):  # GEO text through <(zcat ...) lands here: say why, and what to do
+    elif pipe:  # GEO text through <(zcat ...) lands here: say why, and what to do
         what = (f"and {args.input} is a pipe, read as a CuMiDa-style CSV: gexclust run cannot "
                 "look into a pipe before reading it; give the GEO file itself, or a named pipe "
                 "called like one (*series_matrix*, *.soft*)")
@@ -320,7 +321,7 @@ def _refuse_geo_options(args, kind: str) -> None:
     for option, value in (("--type-from", args.type_from), ("--platform", args.platform)):
         if value is not None:
             msg = f"{option} applies to GEO input (series matrix, SOFT or accession), {what}"
-            if kind == "cumida" and not _is_pipe(args.input):
+            if kind == "cumida" and not pipe:
                 msg += instead[option]
             raise ValueError(msg)
 

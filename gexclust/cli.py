@@ -90,10 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="clusters to cut, or 'auto': chosen by the highest silhouette, with a "
                      "test against one cloud of the data's gene covariance saying whether the "
                      "groups are strong or weak (default: auto; 4 with --recipe seed)")
-    run.add_argument("--method", default="ward",
+    # choices: a typo is refused naming the option, as --select-by's is ("method='Ward' is
+    # not valid" named the Python argument)
+    run.add_argument("--method", default="ward", choices=METHODS, metavar="METHOD",
                      help=f"linkage method: {', '.join(METHODS)} (default ward; ward, "
                      "centroid and median need --metric euclidean)")
-    run.add_argument("--metric", default="euclidean",
+    run.add_argument("--metric", default="euclidean", choices=METRICS, metavar="METRIC",
                      help=f"distance: {', '.join(METRICS)} (default euclidean; correlation "
                      "is 1 - Pearson r)")
     genes = run.add_mutually_exclusive_group()

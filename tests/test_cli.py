@@ -202,6 +202,27 @@ def test_symlinked_outdir_is_written_through(cli, tmp_path, small_csv):
     assert {p.name for p in target.iterdir()} == {*OUTPUTS, ".gexclust-manifest.json"}
 
 
+def test_an_unknown_method_or_metric_names_the_option(capsys, small_csv, tmp_path):
+    """Before: --method upgma said "method='upgma' is not valid; choose one of ...", naming
+    the Python argument where --select-by's typo names the option; now both are argparse's
+    choices, refused as a malformed command line (exit 2, as --select-by's) before reading."""
+    from gexclust.cli import main
+
+    for option, value, first in (("--method", "upgma", "ward"), ("--metric", "Pearson",
+                                                                  "euclidean")):
+        with pytest.raises(SystemExit) as exited:
+            main(["run", str(small_csv), "-o", str(tmp_path / "out"), option, value])
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        # argparse quotes the choices or not by Python version: their words are what count
+        assert err.startswith(f"gexclust: error: argument {option}: invalid choice: ")
+        assert value in err
+        assert first in err
+        assert err.endswith(" (see 'gexclust run --help')\n")
+        assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [
@@ -210,7 +231,6 @@ def test_symlinked_outdir_is_written_through(cli, tmp_path, small_csv):
         (None, [], "no such file"),
         ("samples,type,p1,p2\n1,A,2,3\n2,B,4,5\n", ["--method", "ward", "--metric", "correlation"],
          "method='ward' needs metric='euclidean'"),
-        ("samples,type,p1,p2\n1,A,2,3\n2,B,4,5\n", ["--method", "upgma"], "choose one of"),
     ],
 )
 def test_bad_input_gives_one_line_error(cli, tmp_path, content, args, message):
@@ -835,7 +855,8 @@ def test_a_default_cache_that_is_not_utf8_text_is_refused_before_the_work(tmp_pa
                  "--offline", check=False)
     assert result.returncode == 1
     assert "is not in the cache" in result.stderr, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+    # neither cache is made: the variable's is not used, and an offline miss makes nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_an_empty_cache_setting_is_not_the_current_folder(tmp_path, cli, monkeypatch):
@@ -877,8 +898,25 @@ def test_a_platform_that_is_not_one_is_refused_naming_the_option(tmp_path, cli, 
         for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "o")):
             result = cli(*command, "--platform", value, "--offline", check=False)
             assert (result.returncode, result.stderr) == (1, expected)
-        with pytest.raises(ValueError, match=rf"^platform {value!r}: not a GEO platform[;( ]"):
-            gx.io.fetch_geo("GSE9476", platform=value, offline=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_platform_argument_that_is_not_one_names_the_reader(tmp_path, monkeypatch):
+    """Before: io.read_geo(platform='xyz') (and io.fetch_geo) said "platform 'xyz': not a GEO
+    platform; expected GPL and its number, e.g. GPL96", naming no function where the readers'
+    other argument errors start with theirs (io.read_geo: missing='x' is not valid; ...), and
+    io.read_soft parsed the whole file first to say "no samples on platform 'xyz'"."""
+    monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
+    monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "cache"))
+    soft = tmp_path / "absent.soft"  # never opened
+    for value in ("xyz", "GSE1", "gpl96", "", 96):
+        expected = (rf"^{{}}: platform={value!r} is not a GEO platform; expected GPL and its "
+                    r"number \(e\.g\. 'GPL96'\), 'all' for every platform, or None$")
+        for name, call in (("read_geo", lambda v: gx.io.read_geo("GSE9476", platform=v)),
+                           ("fetch_geo", lambda v: gx.io.fetch_geo("GSE9476", platform=v)),
+                           ("read_soft", lambda v: gx.io.read_soft(soft, platform=v))):
+            with pytest.raises(ValueError, match=expected.format(rf"io\.{name}")):
+                call(value)
     assert list(tmp_path.iterdir()) == []
 
 

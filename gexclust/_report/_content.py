@@ -15,6 +15,7 @@ from anndata import AnnData
 
 from .._labels import NUMBER
 from ..pp._log2 import log2_record
+from ..tl._choose_k import low_power_note
 from . import _facts as facts
 from ._model import Bullets, Figure, Paragraph, Report, Section, Table
 
@@ -313,9 +314,18 @@ def _verdict_sentence(ctx: _Context) -> str:
                 f"{p_text}), but the clusters match the known sample types beyond chance "
                 f"({ctx.types_confirm}): they are not arbitrary cuts; this test missed groups "
                 "that the types show.")
-    return ("NO EVIDENCE OF GROUPS: the silhouettes of the cuts are no higher than in rotated "
+    text = ("NO EVIDENCE OF GROUPS: the silhouettes of the cuts are no higher than in rotated "
             "copies of the data (one cloud with the same gene covariance, no groups"
-            f"{p_text}); the clusters below may be arbitrary cuts of a continuum.")
+            f"{p_text}); the clusters below may be arbitrary cuts of a continuum")
+    note = _low_power(ctx)
+    return f"{text}; but {note}: judge by the tree's gaps and the genes behind the split." \
+        if note else f"{text}."
+
+
+def _low_power(ctx: _Context) -> str | None:
+    """tl.choose_k's caution that its test has little power on this few samples, or None."""
+    n = ctx.choice.get("n_scored") if hasattr(ctx.choice, "get") else None
+    return low_power_note(int(n)) if n is not None else None
 
 
 def _agreement_sentence(ctx: _Context) -> str:
@@ -1081,9 +1091,12 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
                                 f"chance ({ctx.types_confirm}): these genes describe how "
                                 "those types differ, as far as the clusters follow them."))
     elif hasattr(choice, "get") and _false(choice.get("strong")):
-        blocks.append(Paragraph("The test of structure found no evidence of groups in this "
-                                "run, so these genes describe where an arbitrary cut fell, "
-                                "not a biological difference."))
+        note = _low_power(ctx)
+        blocks.append(Paragraph(
+            "The test of structure found no evidence of groups in this run, so these genes "
+            + (f"may describe where an arbitrary cut fell, not a biological difference ({note})."
+               if note else "describe where an arbitrary cut fell, not a biological "
+               "difference.")))
     small = [c.name for c in ctx.clusters if c.size < 3]
     if small:
         blocks.append(Paragraph(
@@ -1108,7 +1121,7 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     unsure = bool(_fold_change_basis(ctx))
     cols = ["cluster", "direction", "gene", "symbol",
             "diff. of means" if unsure else "log2FC", "adj. p"]
-    rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), f"{r.log2fc:+.2f}",
+    rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), _signed(r.log2fc, 2),
              f"{r.pval_adj:.2g}" if np.isfinite(r.pval_adj) else "n/a"]
             for r in table.itertuples()]
     # ranked by t, not by p: Welch's degrees of freedom differ per gene, so the adj. p column
@@ -1144,13 +1157,18 @@ def _false(flag) -> bool:
     return isinstance(flag, bool | np.bool_) and not flag
 
 
+def _signed(value: float, decimals: int) -> str:
+    """A fold change with its sign, or 'n/a' where it is undefined (NaN): '+nan' read as one."""
+    return f"{value:+.{decimals}f}" if np.isfinite(value) else "n/a"
+
+
 def _gene_list(rows: pd.DataFrame) -> str:
     if rows.empty:
         return "none"
     names = [r.symbol or r.gene for r in rows.itertuples()]
     # a symbol twice (two probes of one gene) names its probe, or it reads as a typo
     return ", ".join(f"{name}{f' [{r.gene}]' if names.count(name) > 1 else ''} "
-                     f"({r.log2fc:+.1f})" for name, r in zip(names, rows.itertuples(),
+                     f"({_signed(r.log2fc, 1)})" for name, r in zip(names, rows.itertuples(),
                                                               strict=True))
 
 
@@ -1215,7 +1233,8 @@ def _limits(ctx: _Context) -> Section:
                      f"({ctx.types_confirm}), so they follow real groups that this test lacks "
                      "the power to see: do not read its verdict as the absence of groups."
                      if ctx.types_confirm else
-                     f"{found}: the clusters may be arbitrary cuts of a continuum.")
+                     f"{found}: the clusters may be arbitrary cuts of a continuum"
+                     + (f"; but {note}." if (note := _low_power(ctx)) else "."))
     elif (cut := _cut_within_chance(ctx)) is not None:
         items.append(cut)
     if ctx.support is None and _within_consensus_sentence(ctx):

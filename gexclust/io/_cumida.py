@@ -11,7 +11,7 @@ import pandas as pd
 from anndata import AnnData
 
 from .._labels import MISSING_LABELS
-from .._limits import Limits
+from .._limits import Limits, check_limits
 from .._logging import logger
 from ._cumida_parse import CumidaTable, parse_cumida
 from ._missing import check_policy, handle_missing
@@ -110,6 +110,13 @@ def read_cumida(
     """
     dtype = checked_dtype(dtype)
     check_policy(missing, caller="io.read_cumida")
+    check_limits(limits, caller="io.read_cumida")
+    for name, column in (("sample_col", sample_col), ("type_col", type_col)):
+        # a position (sample_col=0, as pandas' index_col) failed inside the parse with
+        # "startswith first arg must be str or a tuple of str, not int"
+        if not isinstance(column, str):
+            msg = f"io.read_cumida: {name} must be a column name (a str), got {column!r}"
+            raise TypeError(msg)
     table = parse_cumida(path, sample_col=sample_col, type_col=type_col, limits=limits)
     return cumida_to_anndata(table, missing=missing, dtype=dtype, annotate=annotate)
 
@@ -122,9 +129,11 @@ def checked_dtype(dtype) -> str:
     """``dtype``'s name when it is one of :data:`DTYPES` (``np.float32`` too), else refuse it.
 
     Before, ``int64`` truncated 5.5 to 5 and ``float16`` made a signal above 65,504 ``inf``.
+    ``None`` is refused too: numpy reads it as float64, so ``dtype=None`` (meant as "the
+    default", or a variable left unset) was float64 without a word.
     """
     try:
-        name = np.dtype(dtype).name
+        name = None if dtype is None else np.dtype(dtype).name
     except TypeError:  # not a type at all ('foo')
         name = None
     if name not in DTYPES:

@@ -76,6 +76,10 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
     in one line naming the folder. The lock is skipped only there.
     """
     limits = limits or current()
+    if offline and _cache_state(dest) == "missing" and _plain_folder(dest.parent):
+        # said before the lock, whose folders and lock file an offline miss left behind; a
+        # cache that cannot be written, or a file in its way, is told by the lock as online
+        raise NotCached(_offline_miss(what, dest))
     with contextlib.ExitStack() as locked:
         try:
             locked.enter_context(_cache_lock(dest))
@@ -100,9 +104,8 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
         if state == "altered" and offline:
             msg = f"cached {what} ({dest}) is not the file that was downloaded and verified (its content differs from {dest.name}.sha256); offline (--offline, offline=True), so it is not used: run once with network access to fetch it again"  # noqa: E501
             raise DownloadError(msg)
-        if state == "missing" and offline:
-            msg = f"{what} is not in the cache ({dest}) and offline (--offline, offline=True); run once with network access"  # noqa: E501
-            raise NotCached(msg)
+        if state == "missing" and offline:  # taken away since the look above
+            raise NotCached(_offline_miss(what, dest))
         if state == "altered":
             logger.warning("cached %s (%s) differs from what was downloaded and verified; "
                            "fetching it again", what, dest)
@@ -121,6 +124,24 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
             # which is never trusted
             _write_sidecar(dest, tmp)
     return dest
+
+
+def _plain_folder(folder: Path) -> bool:
+    """Whether ``folder`` is, or could be made, a folder of the user's without a word.
+
+    Its nearest existing folder is writable, and no file or broken link is in its way.
+    """
+    for path in (folder, *folder.parents):
+        if broken_link(path):
+            return False
+        if path.exists():
+            return path.is_dir() and os.access(path, os.W_OK)
+    return False
+
+
+def _offline_miss(what: str, dest: Path) -> str:
+    return (f"{what} is not in the cache ({dest}) and offline (--offline, offline=True); run "
+            "once with network access")
 
 
 class ReadOnlyCache(PermissionError):

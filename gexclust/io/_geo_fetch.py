@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .._checks import check_choice
 from .._errors import InputError
-from .._limits import Limits, current, using
+from .._limits import Limits, check_limits, current, using
 from .._logging import logger, quiet_logs
 from ._download import DownloadError, NotCached, NotOnGeo, cached_download, read_page, require_gzip
 from ._geo_layout import ACCESSION, geo_folder
@@ -148,6 +148,33 @@ def check_platform(platform, *, option: str = "platform") -> str:
                "e.g. GPL96")
         raise ValueError(msg)
     return platform
+
+
+def check_platform_choice(platform, *, caller: str) -> None:
+    """Refuse a ``platform=`` of a Python reader that is not None, ``'all'`` or a GPL accession.
+
+    The message starts with ``caller`` (``'io.read_geo'``), as the readers' other argument
+    errors do; it read "platform 'xyz': not a GEO platform ...", naming no function.
+    """
+    if platform is None or platform == "all":
+        return
+    if not isinstance(platform, str) or not PLATFORM.fullmatch(platform):
+        msg = (f"{caller}: platform={platform!r} is not a GEO platform; expected GPL and its "
+               "number (e.g. 'GPL96'), 'all' for every platform, or None")
+        raise ValueError(msg)
+
+
+def check_type_from(type_from, *, caller: str) -> None:
+    """Refuse a ``type_from=`` that is no text (nor a compiled pattern), before any work.
+
+    ``type_from=5`` was re.compile's "first argument must be string or compiled pattern",
+    and ``['title']`` pandas' "unhashable type: 'list'", both after the series had been
+    downloaded and parsed.
+    """
+    if type_from is not None and not isinstance(type_from, str | re.Pattern):
+        msg = (f"{caller}: type_from={type_from!r} is not valid; give the name of an .obs "
+               "column or a regular expression on the sample titles (a str), or None")
+        raise TypeError(msg)
 
 
 #: Where a GEO file says whose it is: the first of ``^SERIES = GSE9476`` (family SOFT),
@@ -367,14 +394,14 @@ def fetch_geo(
     platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
     """
     check_choice("source", source, SOURCES, caller="io.fetch_geo")
+    check_platform_choice(platform, caller="io.fetch_geo")
+    check_limits(limits, caller="io.fetch_geo")
     with using(limits):
         return _fetch_geo(accession, source, platform, annotate, cache_dir, offline)
 
 
 def _fetch_geo(accession, source, platform, annotate, cache_dir, offline):
     check_accession(accession)
-    if platform not in (None, "all"):
-        check_platform(platform)
     root = cache_root(cache_dir)
     kind = accession[:3]
     if kind == "GSE":
@@ -628,6 +655,9 @@ def read_geo(
     # refused before anything is downloaded: a typo in missing= cost a whole series' fetch
     check_choice("source", source, SOURCES, caller="io.read_geo")
     check_policy(missing, caller="io.read_geo")
+    check_platform_choice(platform, caller="io.read_geo")
+    check_type_from(type_from, caller="io.read_geo")
+    check_limits(limits, caller="io.read_geo")
     with using(limits):
         return _read_geo(accession, platform, source, annotate, cache_dir, offline, type_from,
                          missing)

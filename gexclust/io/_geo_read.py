@@ -28,6 +28,7 @@ from ._geo_build import (
     sample_obs,
     to_anndata,
 )
+from ._geo_fetch import check_platform_choice, check_type_from
 from ._geo_text import (
     GEO_NA,
     LineScanner,
@@ -110,6 +111,8 @@ def read_soft(
       samples it touched, as in :func:`~gexclust.io.read_cumida`.
     """
     check_policy(missing, caller="io.read_soft")
+    check_platform_choice(platform, caller="io.read_soft")
+    check_type_from(type_from, caller="io.read_soft")
     annotations: dict[str, pd.DataFrame | InputError] = {}
 
     def reduce_platform(record: SoftRecord) -> None:
@@ -398,6 +401,8 @@ def read_series_matrix(
     and ``.uns['missing']`` fields as :func:`read_soft`.
     """
     check_policy(missing, caller="io.read_series_matrix")
+    check_type_from(type_from, caller="io.read_series_matrix")
+    _check_gpl(gpl)
     with open_binary(path) as stream:
         scanner = LineScanner(stream)
         meta, sample_meta = _matrix_header(scanner, path)
@@ -427,6 +432,24 @@ def read_series_matrix(
            "series": flatten_meta(meta, "Series_")}
     return to_anndata(frame.to_numpy(dtype=np.float64).T, frame.index, obs,
                       annotation=annotation, missing=missing, path=path, uns=uns)
+
+
+def _check_gpl(gpl) -> None:
+    """Refuse a ``gpl=`` that is no table and no readable file, before the matrix is read.
+
+    ``gpl='GPL96'`` (the accession, not its file) was "GPL96: no such file" only after the
+    whole matrix had been parsed; ``gpl=96`` was os.fspath's "expected str, bytes or
+    os.PathLike object, not int".
+    """
+    from .._files import check_readable
+
+    if gpl is None or isinstance(gpl, pd.DataFrame):
+        return
+    if not isinstance(gpl, str | os.PathLike):
+        msg = (f"io.read_series_matrix: gpl={gpl!r} is not valid; give a platform SOFT or "
+               ".annot file, a table from gexclust.io.read_gpl, or None")
+        raise TypeError(msg)
+    check_readable(gpl)
 
 
 def _refuse_text_after_table(scanner: LineScanner, path, begin: int) -> None:

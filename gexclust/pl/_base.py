@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 
 from .._atomic import atomic_path
+from .._logging import logger
 
 #: Resolution of figures and their PNGs: saved at the dpi they were drawn at, the crop box
 #: computed once (in inches) fits every format.
@@ -22,6 +24,8 @@ def new_figure(figsize: tuple[float, float], *, show: bool | None):
 
     Scripts and the CLI never import pyplot, which keeps them fast and free of GUI backends.
     """
+    if figsize is not None:
+        check_figsize(figsize)
     if show or "matplotlib.pyplot" in sys.modules:
         import matplotlib.pyplot as plt
 
@@ -29,6 +33,24 @@ def new_figure(figsize: tuple[float, float], *, show: bool | None):
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, dpi=DPI)
+
+
+def check_figsize(figsize) -> None:
+    """Refuse a ``figsize`` that is not two numbers above 0 (matplotlib's unit third is kept).
+
+    ``figsize=5`` was matplotlib's "object of type 'int' has no len()", ``(0, 5)`` numpy's
+    "Singular matrix" from pl.clustermap's layout, and ``(3, 0)`` an empty heatmap without a
+    word.
+    """
+    sizes = list(figsize) if isinstance(figsize, tuple | list | np.ndarray) else []
+    if len(sizes) == 3 and isinstance(sizes[2], str):  # (10, 6, 'cm'), matplotlib >= 3.10
+        sizes = sizes[:2]
+    fits = len(sizes) == 2 and all(
+        isinstance(size, Real) and not isinstance(size, bool) and 0 < size < np.inf
+        for size in sizes)
+    if not fits:
+        msg = f"figsize must be (width, height) in inches, two numbers above 0, got {figsize!r}"
+        raise ValueError(msg)
 
 
 def save_figure(fig, paths, *, dpi: int | None = None) -> None:
@@ -93,16 +115,34 @@ def save_path(save: str | os.PathLike) -> Path:
     here ``save`` is the file itself, and ``'.pdf'`` would be a hidden PNG named ``.pdf``.
     A leading ``~`` is the home folder, as pandas reads it: the missing folders of a path
     are made, so ``'~/figs/tree.png'`` made a folder named ``~`` in the working directory.
+    A name without an extension gets that of ``rcParams['savefig.format']`` (``.png``), as
+    matplotlib's ``savefig`` adds it (and scanpy its format's): ``save='tree'`` wrote PNG bytes
+    under the name ``tree``.
     """
     if isinstance(save, bool):
         msg = (f"save={save!r}: give the file to write, e.g. save='dendrogram.png' (format from "
                "its extension); scanpy's save=True (figures/<plot>.png) is not supported")
         raise TypeError(msg)
+    if os.fspath(save) == "":  # Path('') is the current folder
+        msg = ("save='' is an empty path (an unset variable?); give the file to write, e.g. "
+               "save='dendrogram.png'")
+        raise ValueError(msg)
     path = Path(save).expanduser()
     if path.name.startswith(".") and not path.suffix:
         msg = (f"save={str(save)!r} is only an extension (scanpy's sc.pl.* add it to the plot's "
                f"name); give the file to write, e.g. save='dendrogram{path.name}'")
         raise ValueError(msg)
+    if os.fspath(save).endswith(("/", os.sep)):  # Path() drops the slash: 'figs/' wrote 'figs'
+        msg = (f"save={os.fspath(save)!r} names a folder; give the file to write, e.g. "
+               f"save={os.fspath(save) + 'dendrogram.png'!r}")
+        raise ValueError(msg)
+    # only a file's name: a folder is refused by the writer, naming it, and a device
+    # ('/dev/null') or pipe is written into as it is
+    if not path.suffix and (path.is_file() or not path.exists()):
+        import matplotlib
+
+        path = path.with_name(f"{path.name}.{matplotlib.rcParams['savefig.format']}")
+        logger.info("save=%r has no extension: the figure is saved as %s", str(save), path)
     return path
 
 

@@ -154,7 +154,9 @@ def dendrogram(
         manages figures (a notebook, an interactive session), with ``True`` by ``plt.show()``
         in any case. ``False`` returns the Axes instead, for more drawing.
     save
-        Write the figure to this path (format from the extension), atomically.
+        Write the figure to this path (format from the extension), atomically; a name
+        without an extension gets that of matplotlib's ``rcParams['savefig.format']``
+        (``'tree'`` is written as ``tree.png``), as ``savefig`` adds it.
 
     Returns
     -------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
@@ -285,7 +286,9 @@ def log2(
     >>> adata.uns["log2"]["applied"], "log1p" in adata.uns
     (False, False)
     """
-    if not floor > 0:  # also refuses NaN
+    # a number above 0 (NaN refused too); a text ('1') was Python's "'>' not supported
+    # between instances of 'str' and 'int'", and inf made every value inf
+    if isinstance(floor, bool) or not isinstance(floor, Real) or not 0 < floor < np.inf:
         msg = (f"pp.log2: floor must be a positive number (values below it are raised to it; "
                f"default 1.0), got {floor!r}; 0 or less gives -inf or NaN")
         raise ValueError(msg)

@@ -156,10 +156,14 @@ def cut(
     """
     check_choice("method", method, ("static", "dynamic"))
     check_choice("support", support, ("au", "bp"))
+    # whatever the method: a static cut ignores it, and a typo there was taken without a word
+    check_choice("variant", variant, ("hybrid", "tree"))
+    # below 0 no merge lies (distances are >= 0): height=-1 cut every leaf apart without a
+    # word, and a dynamic cut found no cluster, blaming min_cluster_size
     if height is not None and (isinstance(height, bool) or not isinstance(height, Real)
-                               or not np.isfinite(height)):
-        msg = (f"tl.cut: height must be a finite number (in the units of the linkage), "
-               f"got {height!r}")
+                               or not 0 <= height < np.inf):
+        msg = (f"tl.cut: height must be a finite number of at least 0 (in the units of the "
+               f"linkage), got {height!r}")
         raise ValueError(msg)
     refuse_tree_key(adata, key_added, caller="tl.cut")
     refuse_other_result(adata, key_added, own="rule", caller="tl.cut")

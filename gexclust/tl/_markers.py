@@ -127,7 +127,12 @@ def markers(
     nothing records how to undo (every gene with standard deviation 1: ``sc.pp.scale``, or
     ``.var['mean']``/``['std']`` overwritten after :func:`~gexclust.pp.scale`), and
     z-scores clipped by ``pp.scale(max_value=...)``, have no fold changes:
-    ``logfoldchange`` is NaN, with a logged warning.
+    ``logfoldchange`` is NaN, with a logged warning. So is the fold change of a gene whose
+    mean in the group or the rest is below 0 on linear values (MAS 4.0 average differences)
+    or on values read as ``sc.pp.log1p``'s (a ``.raw`` of centred values): a ratio with a
+    negative mean is no fold change; one logged warning names the matrix (``.raw.X``, the
+    layer) and the number of such genes. Rank log2 values (a layer of
+    :func:`~gexclust.pp.log2`, which floors values below 0) for a fold change of every gene.
 
     Raises
     ------
@@ -264,6 +269,7 @@ def ranked_markers(adata: AnnData, *, groupby: str, layer: str | None, use_raw: 
                                                     values.scale)}
         for stats in all_vs_rest(values.X, codes, len(groups.categories))
     ]
+    warn_undefined_fold_changes(values, stats_of, caller=caller)
     return Ranked(values, groups, codes, stats_of)
 
 
@@ -532,11 +538,35 @@ def log2_fold_change(mean_group: np.ndarray, mean_rest: np.ndarray, scale) -> np
     if kind == "log2":
         return mean_group - mean_rest  # log2 values: a difference of means is a log2 ratio
     if kind == "linear":
-        return np.log2((mean_group + 1e-9) / (mean_rest + 1e-9))
-    factor = np.log(base) if base is not None else 1.0  # scanpy's sc.pp.log1p (natural log)
-    expm1_group = np.expm1(mean_group * factor)
-    expm1_rest = np.expm1(mean_rest * factor)
-    return np.log2((expm1_group + 1e-9) / (expm1_rest + 1e-9))
+        group, rest = mean_group, mean_rest
+    else:
+        factor = np.log(base) if base is not None else 1.0  # scanpy's sc.pp.log1p (natural log)
+        group, rest = np.expm1(mean_group * factor), np.expm1(mean_rest * factor)
+    # a ratio with a mean below 0 is no fold change: numpy's log2 gave NaN with a
+    # RuntimeWarning where one was, and where both were a number of the wrong sign
+    # (-100 against -50 read as 2-fold up)
+    undefined = (np.asarray(mean_group) < 0) | (np.asarray(mean_rest) < 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.log2((group + 1e-9) / (rest + 1e-9))
+    return np.where(undefined, np.nan, ratio)
+
+
+def warn_undefined_fold_changes(values: MarkerValues, stats: list, *, caller: str) -> None:
+    """Say, once, that fold changes are NaN where a group's mean is below 0 (see above)."""
+    kind = values.scale[0]
+    if kind not in ("linear", "log1p"):
+        return
+    undefined = [np.isnan(s["logfoldchange"]) for s in stats if s is not None]
+    n_genes = int(np.logical_or.reduce(undefined).sum()) if undefined else 0
+    if n_genes:
+        where = ".raw.X" if values.source == ".raw" else values.source
+        read_as = "linear values" if kind == "linear" else "sc.pp.log1p values"
+        logger.warning(
+            "%s: %s holds values below 0 (min %.4g), read as %s: a log2 ratio of means is "
+            "undefined where a mean is below 0, so the log2 fold change of %d gene%s is NaN; "
+            "for a fold change of every gene, rank log2 expression (layer=; pp.log2 floors "
+            "values below 0)", caller, where, float(np.min(values.X)), read_as, n_genes,
+            "" if n_genes == 1 else "s")
 
 
 def _symbols(var: pd.DataFrame, column: str | None) -> np.ndarray:

@@ -53,6 +53,25 @@ def test_a_platform_the_single_platform_series_is_not_on_is_refused(server, cli,
     assert cached == ["GSE9476_series_matrix.txt.gz", "GSE9476_series_matrix.txt.gz.sha256"]
 
 
+def test_an_offline_miss_leaves_the_cache_as_it_was(server, cli, tmp_path):
+    """Before: 'gexclust fetch --offline GSE9476' on an empty cache left
+    series/GSE9nnn/GSE9476/matrix/ and its GSE9476_series_matrix.txt.gz.lock behind (GPL96:
+    two folders and two lock files); a cache folder that did not exist was made."""
+    cache = tmp_path / "cache"
+    server.stop()
+    for accession in ("GSE9476", "GPL96", "GSM1", "GDS1"):
+        result = cli("fetch", accession, "--offline", check=False)
+        assert result.returncode == 1
+        assert "is not in the cache" in result.stderr, result.stderr
+        assert not cache.exists()
+    # one cached file of another series: the miss adds nothing beside it either
+    cache.mkdir()
+    (cache / "kept.txt").write_text("kept")
+    result = cli("fetch", "GSE9476", "--source", "soft", "--offline", check=False)
+    assert result.returncode == 1
+    assert sorted(p.relative_to(cache).as_posix() for p in cache.rglob("*")) == ["kept.txt"]
+
+
 def test_a_single_platform_series_named_by_its_platform_is_found_offline(server, cli, tmp_path):
     # before: after 'gexclust fetch GSE9476', 'gexclust fetch GSE9476 --platform GPL96
     # --offline' (and run) looked only for GSE9476-GPL96_series_matrix.txt.gz and failed: "not

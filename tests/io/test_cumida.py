@@ -58,6 +58,27 @@ def test_a_dtype_that_would_change_the_values_is_refused(tmp_path):
     assert gx.io.read_cumida(path, dtype="float64").X.dtype == np.float64
 
 
+def test_a_column_given_by_position_is_refused_before_reading(tmp_path):
+    """Before: sample_col=0 (a position, as pandas' index_col) read the file and failed with
+    "startswith first arg must be str or a tuple of str, not int"."""
+    path = tmp_path / "t.csv"
+    path.write_text("samples,type,p1\ns1,a,5.5\n")
+    for name, column in (("sample_col", 0), ("type_col", None)):
+        with pytest.raises(TypeError) as caught:
+            gx.io.read_cumida(path, **{name: column})
+        assert str(caught.value) == (
+            f"io.read_cumida: {name} must be a column name (a str), got {column!r}")
+
+
+def test_a_dtype_of_none_is_refused_before_reading(tmp_path):
+    """Before: dtype=None was read as float64 without a word (numpy's np.dtype(None)), where
+    the signature takes 'float64' or 'float32' only; now refused as other dtypes are, before
+    the file is opened (here it does not exist)."""
+    with pytest.raises(ValueError, match=r"^io\.read_cumida: dtype=None is not valid; "
+                                         r"choose one of 'float64', 'float32'$"):
+        gx.io.read_cumida(tmp_path / "absent.csv", dtype=None)
+
+
 def test_fast_parser_gives_pythons_float_bit_for_bit(tmp_path):
     """The clean-file parser (fastnumbers) rounds as Python's float: random bit patterns
     (subnormals, huge exponents), 17 and 20 significant digits, nan/inf spellings."""

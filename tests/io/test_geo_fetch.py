@@ -907,3 +907,30 @@ def test_a_complete_matrix_whose_end_marker_spans_two_pieces_is_accepted(geo_roo
     path.write_bytes(gzip.compress(text[:split]) + gzip.compress(text[split:] + b"x\n"))
     with pytest.raises(InputError, match=r"text follows its table's end .* starting b'x'"):
         check_gzip_file("matrix", "GSE9476")(path)
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    # before: re.compile's "first argument must be string or compiled pattern", after both
+    # files were fetched and the matrix parsed
+    (lambda: gx.io.read_geo("GSE9476", type_from=5), TypeError,
+     "io.read_geo: type_from=5 is not valid; give the name of an .obs column or a regular "
+     "expression on the sample titles (a str), or None"),
+    # before: pandas' "unhashable type: 'list'", as late
+    (lambda: gx.io.read_geo("GSE9476", source="soft", type_from=["title"]), TypeError,
+     "io.read_geo: type_from=['title'] is not valid; give the name of an .obs column or a "
+     "regular expression on the sample titles (a str), or None"),
+    # before: "'str' object has no attribute 'download_budget'", from inside the download
+    (lambda: gx.io.read_geo("GSE9476", limits="fast"), TypeError,
+     "io.read_geo: limits must be a gexclust.io.Limits (or None, for the limits of the "
+     "GEXCLUST_* environment variables), got 'fast'"),
+    (lambda: gx.io.fetch_geo("GSE9476", limits={"download_budget": 5}), TypeError,
+     "io.fetch_geo: limits must be a gexclust.io.Limits (or None, for the limits of the "
+     "GEXCLUST_* environment variables), got {'download_budget': 5}"),
+])
+def test_arguments_are_refused_before_any_request(server, tmp_path, call, error, message):
+    """A mistake in an argument is said before anything is fetched, and the cache is not made."""
+    with pytest.raises(error) as caught:
+        call()
+    assert str(caught.value) == message
+    assert sum(server.state["requests"].values()) == 0
+    assert not (tmp_path / "cache").exists()

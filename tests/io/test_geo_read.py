@@ -797,3 +797,30 @@ def test_a_line_other_than_the_end_marker_does_not_end_a_series_matrix_table(tmp
         f"{path}, line 8: '!Sample_title\\t\"x\"\\t\"y\"' inside the series matrix table "
         "that starts at line 5, where '!series_matrix_table_end' was expected (two files "
         "joined, or a damaged one?)")
+
+
+def test_reader_arguments_are_refused_before_the_file_is_read(tmp_path):
+    """Before: type_from=5 was re.compile's "first argument must be string or compiled
+    pattern", gpl='GPL96' (the accession for its file) "GPL96: no such file" and limits='x'
+    "'str' object has no attribute ...", each after the whole file had been parsed. Now each
+    is refused first: here the file itself does not exist, and is not the one named."""
+    absent = tmp_path / "absent_series_matrix.txt"
+    text_pattern = ("{}: type_from=5 is not valid; give the name of an .obs column or a "
+                    "regular expression on the sample titles (a str), or None")
+    for name, read in (("read_series_matrix", gx.io.read_series_matrix),
+                       ("read_soft", gx.io.read_soft)):
+        with pytest.raises(TypeError) as caught:
+            read(absent, type_from=5)
+        assert str(caught.value) == text_pattern.format(f"io.{name}")
+    with pytest.raises(TypeError) as caught:
+        gx.io.read_series_matrix(absent, gpl=96)
+    assert str(caught.value) == ("io.read_series_matrix: gpl=96 is not valid; give a platform "
+                                 "SOFT or .annot file, a table from gexclust.io.read_gpl, or "
+                                 "None")
+    assert refusal(gx.io.read_series_matrix, absent, gpl=tmp_path / "GPL96") == (
+        f"{tmp_path / 'GPL96'}: no such file")
+    with pytest.raises(TypeError) as caught:
+        gx.io.read_cumida(tmp_path / "absent.csv", limits="strict")
+    assert str(caught.value) == ("io.read_cumida: limits must be a gexclust.io.Limits (or "
+                                 "None, for the limits of the GEXCLUST_* environment "
+                                 "variables), got 'strict'")

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -493,6 +495,56 @@ def test_save_as_scanpy_takes_it_is_refused_clearly(clustered, tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
     gx.pl.dendrogram(clustered, save="figures/tree.pdf", show=False)
     assert (tmp_path / "figures" / "tree.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_save_without_an_extension_adds_matplotlibs_format(clustered, tmp_path, monkeypatch):
+    """Before: save='tree' wrote PNG bytes under the name 'tree' (no extension, nothing said
+    what it was). matplotlib's savefig adds the extension of rcParams['savefig.format'], and
+    scanpy its figure format's: so does every plot now, in that format."""
+    import matplotlib
+
+    monkeypatch.chdir(tmp_path)
+    gx.pl.dendrogram(clustered, save="tree", show=False)
+    gx.pl.clustermap(clustered, save="figs/map", show=False)
+    with matplotlib.rc_context({"savefig.format": "pdf"}):
+        gx.pl.dendrogram(clustered, save=tmp_path / "tree_pdf", show=False)
+    written = {p.relative_to(tmp_path).as_posix(): p.read_bytes()[:4]
+               for p in tmp_path.rglob("*") if p.is_file()}
+    assert written == {"tree.png": b"\x89PNG", "figs/map.png": b"\x89PNG",
+                       "tree_pdf.pdf": b"%PDF"}
+    # a folder is no name to add to: refused, naming it, as before
+    with pytest.raises(IsADirectoryError, match=r"^figs: is a folder; give the path of the "):
+        gx.pl.dendrogram(clustered, save="figs", show=False)
+    with pytest.raises(ValueError, match=r"^pl\.dendrogram: save='new/' names a folder; "):
+        gx.pl.dendrogram(clustered, save="new/", show=False)
+    with pytest.raises(ValueError, match=r"^pl\.dendrogram: save='' is an empty path"):
+        gx.pl.dendrogram(clustered, save="", show=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figs", "tree.png", "tree_pdf.pdf"]
+    # a device is written into as named, not beside it ('/dev/null.png')
+    beside = Path(os.devnull + ".png")
+    existed = beside.exists()
+    gx.pl.dendrogram(clustered, save=os.devnull, show=False)
+    made = beside.exists() and not existed
+    if made:
+        beside.unlink()
+    assert not made
+
+
+def test_a_figsize_that_is_no_size_is_refused_naming_it(clustered, tmp_path):
+    """Before: figsize=5 was matplotlib's "object of type 'int' has no len()", (0, 5) in
+    pl.clustermap numpy's "Singular matrix", and pl.cluster_heatmap(figsize=(3, 0)) saved an
+    empty figure without a word."""
+    plots = (gx.pl.dendrogram, gx.pl.clustermap, gx.pl.cluster_heatmap, gx.pl.markers)
+    for figsize in (5, (0, 5), (3, 0), (5,), (-1, 3), ("4", 3), (np.inf, 3)):
+        for plot in plots:
+            name = plot.__name__
+            expected = (f"pl.{name}: figsize must be (width, height) in inches, two numbers "
+                        f"above 0, got {figsize!r}")
+            with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+                plot(clustered, figsize=figsize, save=tmp_path / f"{name}.png", show=False)
+    assert list(tmp_path.iterdir()) == []
+    gx.pl.cluster_heatmap(clustered, figsize=[4, 3], save=tmp_path / "h.png", show=False)
+    assert (tmp_path / "h.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_save_under_the_home_folder_writes_there(clustered, tmp_path, monkeypatch):

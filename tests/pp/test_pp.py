@@ -282,8 +282,10 @@ def test_a_layer_centred_or_scaled_is_undone_as_x_is(example, steps):
     np.testing.assert_allclose(spec.means, reference.means, rtol=1e-9)
 
 
-@pytest.mark.parametrize("floor", [0, -1.0, float("nan")])
+@pytest.mark.parametrize("floor", [0, -1.0, float("nan"), "1", float("inf"), True])
 def test_log2_refuses_a_floor_that_gives_inf_or_nan(floor):
+    # before, too: floor='1' was Python's "'>' not supported between instances of 'str' and
+    # 'int'", floor=inf made every value inf, and True was taken for 1.0
     # before: floor=0 turned zeros into -inf (floor=-1: NaN), with only numpy's RuntimeWarning
     adata = ad.AnnData(np.array([[0.0, 500.0, 1000.0], [200.0, 300.0, 4000.0]]))
     with pytest.raises(ValueError, match="floor must be a positive number"):

@@ -198,3 +198,20 @@ def test_more_than_twelve_types_say_that_only_twelve_are_described():
     assert ("With 25 types the table is left out and only the first 12 types are described "
             "one by one.") in text
     assert text.count("; within itself") == 12
+
+
+def test_an_undefined_fold_change_reads_n_a_not_nan():
+    """Before: the seed recipe on linear values below 0 (MAS 4.0 average differences) listed
+    markers as "down p3 (+nan)" and "+nan" in the table (numpy's log2 of a negative ratio)."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(300.0, 200.0, size=(24, 60))
+    X[:8, :5] = rng.normal(-100.0, 30.0, size=(8, 5))
+    X[8:16, 5:10] += 800.0
+    obs = pd.DataFrame({"type": pd.Categorical(np.repeat(["A", "B", "C"], 8))},
+                       index=[f"s{i}" for i in range(24)])
+    adata = ad.AnnData(X, obs=obs)
+    adata.var_names = [f"p{j}" for j in range(60)]
+    text = report_text(adata, markers=True, recipe="seed")["markers"]
+    assert "nan" not in text
+    assert "(n/a)" in text  # in a cluster's list of genes
+    assert " n/a " in text  # in the table

@@ -1339,3 +1339,24 @@ def test_flags_read_back_as_numpy_bools_say_the_same():
     summary = _summary(weak, run, {"path": "test", "simulated": False}, weak.n_vars)
     texts = section_texts(build_report(weak, summary, {}, marker_table(weak)))
     assert "arbitrary cut fell" in texts["markers"]
+
+
+def test_no_evidence_of_groups_on_few_samples_says_the_test_has_little_power():
+    # Before: on 17 samples the report said 'NO EVIDENCE OF GROUPS ... the clusters below may
+    # be arbitrary cuts of a continuum.' and 'these genes describe where an arbitrary cut
+    # fell', where the test finds two clear groups of 10 in only 2 of 10 simulated sets
+    shuffled = two_tissues()
+    shuffled.obs["type"] = pd.Categorical(np.tile(["normal", "tumour"], 9)[:17])
+    texts = report_text(shuffled, markers=True)
+    note = ("with 17 samples this test has little power: two clear groups of 10 in 20 "
+            "samples, each cut exactly by the tree, were called weak in 8 of 10 simulated "
+            "sets, so this verdict is no evidence against groups either")
+    assert (f"the clusters below may be arbitrary cuts of a continuum; but {note}: judge by "
+            "the tree's gaps and the genes behind the split.") in texts["overview"]
+    assert (f"these genes may describe where an arbitrary cut fell, not a biological "
+            f"difference ({note}).") in texts["markers"]
+    assert f"may be arbitrary cuts of a continuum; but {note}." in texts["limits"]
+    # 40 samples or more: as before
+    texts = report_text(noise(n_obs=40), markers=True)
+    assert "NO EVIDENCE OF GROUPS" in texts["overview"]
+    assert "little power" not in " ".join(texts.values())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -107,6 +109,32 @@ def test_cut_errors(planted):
         gx.tl.cut(planted, n_clusters=2, height=1.0)
     with pytest.raises(ValueError, match="between 1 and 24"):
         gx.tl.cut(planted, n_clusters=25)
+
+
+def test_a_height_below_0_is_refused(planted):
+    """Before: tl.cut(height=-1.0) cut every leaf into a cluster of its own (24 clusters,
+    threshold -1.0) without a word; method='dynamic' found no cluster and blamed
+    min_cluster_size. No merge lies below 0."""
+    gx.tl.hclust(planted)
+    expected = ("tl.cut: height must be a finite number of at least 0 (in the units of the "
+                "linkage), got -1.0")
+    for method in ("static", "dynamic"):
+        with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+            gx.tl.cut(planted, method=method, height=-1.0)
+    assert "cluster" not in planted.obs
+    gx.tl.cut(planted, height=0.0)  # 0 is a height: identical leaves merge there
+    assert planted.obs["cluster"].nunique() == planted.n_obs
+
+
+def test_an_unknown_variant_is_refused_whatever_the_method(planted):
+    """Before: tl.cut(adata, n_clusters=2, variant='bogus') cut without a word (the static
+    cut has no variants); only method='dynamic' refused it. Now refused either way."""
+    gx.tl.hclust(planted)
+    expected = "tl.cut: variant='bogus' is not valid; choose one of 'hybrid', 'tree'"
+    for method, given in (("static", {"n_clusters": 2}), ("dynamic", {})):
+        with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+            gx.tl.cut(planted, method=method, variant="bogus", **given)
+    assert "cluster" not in planted.obs
 
 
 @pytest.mark.parametrize("seed", range(5))

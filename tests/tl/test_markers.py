@@ -311,6 +311,41 @@ def test_z_scores_nobody_can_undo_have_no_fold_changes(caplog):
         assert "fold changes" in caplog.text, name
 
 
+def test_fold_changes_with_a_mean_below_0_are_nan_and_said(caplog):
+    """Before: a layer of linear values below 0 (MAS 4.0 average differences) gave NaN
+    fold changes through numpy's "invalid value encountered in log2" (an error here), and a
+    gene whose two means were both below 0 a number of the wrong sign (-100 against -50 read
+    as 2-fold up); a .raw of centred values (read as sc.pp.log1p's) NaN for every gene. Now
+    NaN exactly where a mean is below 0, with one warning naming the matrix."""
+    X = np.array([[-100.0, 400.0, 300.0], [-100.0, 400.0, 310.0], [-50.0, 100.0, 150.0],
+                  [-50.0, 100.0, 160.0]])
+    adata = anndata.AnnData(np.log2(np.abs(X) + 1), obs=pd.DataFrame(
+        {"cluster": pd.Categorical(["a", "a", "b", "b"])}, index=["s1", "s2", "s3", "s4"]))
+    adata.var_names = ["g1", "g2", "g3"]
+    adata.layers["signal"] = X
+    table = gx.tl.markers(adata, layer="signal", inplace=False, n_genes=3)
+    fold = table.set_index(["group", "gene"])["logfoldchange"]
+    assert np.isnan(fold["a", "g1"])  # -100 against -50: it read +1.0, "2-fold up"
+    assert np.isnan(fold["b", "g1"])
+    np.testing.assert_allclose(fold["a", "g2"], np.log2(400 / 100), rtol=1e-9)
+    np.testing.assert_allclose(fold["b", "g3"], np.log2(155 / 305), rtol=1e-9)
+    assert caplog.messages == [
+        "tl.markers: .layers['signal'] holds values below 0 (min -100), read as linear values: "
+        "a log2 ratio of means is undefined where a mean is below 0, so the log2 fold change "
+        "of 1 gene is NaN; for a fold change of every gene, rank log2 expression (layer=; "
+        "pp.log2 floors values below 0)"]
+    centred = adata.copy()
+    centred.X = adata.X - adata.X.mean(axis=0)
+    centred.raw = centred
+    caplog.clear()
+    table = gx.tl.markers(centred, inplace=False, n_genes=3)
+    assert table["logfoldchange"].isna().all()
+    assert len(caplog.messages) == 1
+    assert caplog.messages[0].startswith("tl.markers: .raw.X holds values below 0 (min -")
+    assert "read as sc.pp.log1p values" in caplog.messages[0]
+    assert "the log2 fold change of 3 genes is NaN" in caplog.messages[0]
+
+
 @pytest.mark.filterwarnings("ignore::FutureWarning")  # scanpy's own, with some pandas
 def test_marker_dots_of_z_scores_are_differences_in_sd():
     import scanpy as sc
