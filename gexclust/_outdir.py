@@ -294,6 +294,20 @@ def changed_since_written(path: str | os.PathLike) -> bool:
     return not (hashes and sha256_file(path) in hashes)
 
 
+def listed_outputs(outdir: str | os.PathLike) -> set[str]:
+    """The names the manifest of ``outdir`` lists (none without a manifest of ours)."""
+    return set(_read_manifest(Path(outdir) / MANIFEST))
+
+
+def written_unchanged(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is an output its folder's manifest lists, unchanged since written."""
+    path = Path(path)
+    listed = _read_manifest(path.parent / MANIFEST)
+    if path.name not in listed or path.is_symlink() or not path.is_file():
+        return False
+    return not changed_since_written(path)
+
+
 def _not_ours(entry: os.DirEntry, listed: dict) -> str | None:
     """``None`` if ``entry`` is an unchanged output listed in the manifest, else why not."""
     if entry.is_symlink():

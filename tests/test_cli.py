@@ -890,9 +890,11 @@ def test_a_platform_that_is_not_one_is_refused_naming_the_option(tmp_path, cli, 
     'run' said it after its first progress line."""
     monkeypatch.setenv("GEXCLUST_GEO_URL", "http://127.0.0.1:9/geo")  # never reached
     monkeypatch.setenv("GEXCLUST_CACHE_DIR", str(tmp_path / "cache"))
-    for value in ("GSE1", "gpl96", ""):
-        expected = (f"gexclust: error: --platform {value!r}: not a GEO platform; expected GPL "
-                    "and its number, e.g. GPL96\n")
+    # 'gpl96' and ' GPL96' are told the platform meant, as an accession is (before: not)
+    meant = " (did you mean GPL96? accessions are written in capitals, without blanks)"
+    for value, hint in (("GSE1", ""), ("gpl96", meant), (" GPL96", meant), ("", "")):
+        expected = (f"gexclust: error: --platform {value!r}: not a GEO platform{hint}; expected "
+                    "GPL and its number, e.g. GPL96\n")
         for command in (("fetch", "GSE9476"), ("run", "GSE9476", "-o", tmp_path / "o")):
             result = cli(*command, "--platform", value, "--offline", check=False)
             assert (result.returncode, result.stderr) == (1, expected)

@@ -170,3 +170,141 @@ def test_an_edited_h5ad_copied_without_the_manifest_is_refused_too(cli, tmp_path
     assert result.stderr.startswith(f"gexclust: error: {copy / 'adata.h5ad'}: ARI vs type 0.828 "
                                     "(summary.json: 1.000): it no longer holds what ")
     assert not (copy / "report.html").exists()
+
+
+def _embedded_pngs(html: str) -> list[bytes]:
+    import base64
+
+    return [base64.b64decode(data)
+            for data in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)]
+
+
+@pytest.mark.parametrize("manifest", [True, False], ids=["with its manifest", "copied with cp"])
+def test_the_figures_of_another_run_are_not_reported_beside_its_numbers(cli, tmp_path,
+                                                                        small_csv, manifest):
+    # before: adata.h5ad and summary.json of a run at k = 2 copied into the folder of a run at
+    # k = 3 were reported (a warning said the h5ad had changed) with the k = 3 run's
+    # dendrogram.png and cluster_heatmap.png, as if they showed the two clusters described
+    three, two = tmp_path / "three", tmp_path / "two"
+    _run(cli, three, small_csv)
+    cli("run", small_csv, "-o", two, "--quiet", "--n-clusters", "2")
+    for name in ("adata.h5ad", "summary.json"):
+        (three / name).write_bytes((two / name).read_bytes())
+    if not manifest:  # 'cp run/* copy/' without the old report: nothing vouches for a file
+        for name in (".gexclust-manifest.json", "report.html", "report.pdf"):
+            (three / name).unlink()
+    figures = {name: {run: (run / f"{name}.png").read_bytes() for run in (two, three)}
+               for name in ("dendrogram", "cluster_heatmap")}
+    cli("report", three)
+    shown = _embedded_pngs((three / "report.html").read_text())
+    for name, drawn in figures.items():
+        assert drawn[two] in shown, name  # drawn again from the AnnData reported
+        assert drawn[three] not in shown, name
+        assert (three / f"{name}.png").read_bytes() == drawn[three]  # the folder's own: kept
+
+
+def test_an_unchanged_runs_figures_are_taken_from_its_folder(cli, tmp_path, small_csv):
+    # the run's own figures, as its manifest records them, are embedded as they are
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    dendrogram = (out / "dendrogram.png").read_bytes()
+    cli("report", out)
+    assert dendrogram in _embedded_pngs((out / "report.html").read_text())
+
+
+def _edit_summary(out, **values) -> None:
+    import json
+
+    path = out / "summary.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **values}, indent=2))
+
+
+@pytest.mark.parametrize(("values", "said"), [
+    # before: "gexclust: error: invalid literal for int() with base 10: 'abc'", no file named
+    ({"n_probes": "abc"}, "'n_probes' is \"abc\", not a whole number"),
+    # before: "<out>/adata.h5ad: 18 samples (summary.json: 18): it no longer holds what ..."
+    ({"n_samples": "18"}, "'n_samples' is \"18\", not a whole number"),
+    ({"cluster_sizes": {"1": 6, "2": 6, "3": 6.0}}, "'cluster_sizes.3' is 6.0, not a whole number"),
+    ({"ari_vs_type": "1.0"}, "'ari_vs_type' is \"1.0\", not a number"),
+], ids=["n_probes", "n_samples", "cluster_sizes", "ari_vs_type"])
+def test_a_summary_value_edited_to_text_is_named_in_summary_json(cli, tmp_path, small_csv,
+                                                                  values, said):
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    _edit_summary(out, **values)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", (
+        f"gexclust: error: {out / 'summary.json'}: {said}; not the summary.json of a "
+        "'gexclust run'\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_summary_number_edited_is_blamed_on_summary_json_not_the_h5ad(cli, tmp_path,
+                                                                         small_csv):
+    # before: "<out>/adata.h5ad: ARI vs type 1.000 (summary.json: 0.500): it no longer holds
+    # what <out>/summary.json records of the run ... rerun gexclust run", where only
+    # summary.json had been edited and the manifest said so
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    _edit_summary(out, ari_vs_type=0.5)
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {out / 'summary.json'}: changed since gexclust run wrote it, and "
+        f"{out / 'adata.h5ad'} holds ARI vs type 1.000 (summary.json: 0.500); restore it, or "
+        "run gexclust run again\n"))
+
+
+def test_a_summary_edited_where_the_report_cannot_check_it_is_said_to_be(cli, tmp_path,
+                                                                         small_csv):
+    # before: the report said 'k = 9 was given (--n-clusters)' beside its 3 clusters without a
+    # word, where an edited adata.h5ad is warned about
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    _edit_summary(out, parameters={"n_clusters": 9})
+    result = cli("report", out)
+    assert result.stderr == (f"gexclust: warning: {out / 'summary.json'}: changed since "
+                             "gexclust run wrote it (not the file its manifest records); the "
+                             "report shows it as it is now\n")
+
+
+def test_an_edited_clusters_csv_is_said_not_to_show_in_the_report(cli, tmp_path, small_csv):
+    # before: clusters renamed in clusters.csv by hand ('1' -> 'tumour') were left out of the
+    # rebuilt report without a word, which showed adata.h5ad's clusters 1, 2 and 3
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    table = out / "clusters.csv"
+    edited = table.read_text().replace(",1\n", ",tumour\n")
+    table.write_text(edited)
+    result = cli("report", out)
+    assert result.stderr == (f"gexclust: warning: {table}: changed since gexclust run wrote "
+                             "it; the report does not read it: it shows the clusters of "
+                             f"{out / 'adata.h5ad'}, as the run cut them\n")
+    assert table.read_text() == edited  # the user's table stays as it is
+    assert "tumour" not in (out / "report.html").read_text()
+    table.unlink()  # a table deleted says nothing
+    assert cli("report", out).stderr == ""
+
+
+def test_an_h5ad_whose_choice_of_k_was_made_again_is_not_reported(cli, tmp_path, small_csv):
+    # before: tl.choose_k run again on the run's adata.h5ad (here over k without the run's)
+    # was reported as the run's choice: 'How many clusters: k=4 (highest mean silhouette)'
+    # beside the run's 3 clusters, and its p-value of k = 4 given as that of 'this run's k = 3'
+    import anndata
+
+    import gexclust as gx
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    adata = anndata.read_h5ad(out / "adata.h5ad")
+    k = int(adata.uns["choose_k"]["k"])
+    gx.tl.choose_k(adata, k_range=[kk for kk in range(2, 8) if kk != k])
+    again = int(adata.uns["choose_k"]["k"])
+    adata.write_h5ad(out / "adata.h5ad")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith(
+        f"gexclust: error: {out / 'adata.h5ad'}: a choice of k = {again} in .uns['choose_k'] "
+        f"(summary.json: the run chose and cut at k = {k}): it no longer holds what ")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

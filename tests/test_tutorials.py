@@ -326,3 +326,18 @@ def test_run_tutorials_keeps_its_kernels_off_the_network(tmp_path):
     assert "DownloadError" in message
     assert "http://127.0.0.1:9/geo/series/GSEnnn/GSE781/soft/GSE781_family.soft.gz" in message
     assert dict(os.environ) == environment  # the script's own process is left as it was
+
+
+def test_the_report_sections_the_tutorials_name_are_the_reports():
+    # before: tutorial 4 said `gexclust run` writes the answers of tl.choose_k, tl.bootstrap and
+    # tl.consensus into the report's section "How sure", which holds only support and
+    # consensus (the choice of k is under "How many clusters"), and that the report "says
+    # plainly" when one was not computed, where it says nothing of a consensus not run
+    from gexclust._report import _content
+
+    titles = set(re.findall(r'Section\("[\w-]+", "([^"]+)"', inspect.getsource(_content)))
+    prose = " ".join(" ".join(markdown(json.loads(path.read_text())) for path in NOTEBOOKS)
+                     .split())
+    named = re.findall(r'(?:under|section) "([^"]+)"', prose)
+    assert "How many clusters" in named
+    assert [name for name in named if name not in titles] == []

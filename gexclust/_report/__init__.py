@@ -71,14 +71,16 @@ def write_report(adata: AnnData, summary: dict, outdir: str | os.PathLike, *,
     return [html_path, pdf_path]
 
 
-def collect_figures(adata: AnnData, outdir: Path, *, markers=None) -> dict[str, bytes]:
+def collect_figures(adata: AnnData, outdir: Path, *, markers=None,
+                    read: tuple[str, ...] = FIGURES) -> dict[str, bytes]:
     """PNG bytes of the run's figures: read from ``outdir``, or drawn when absent.
 
     ``markers``: the clusters' markers (:func:`._markers.cluster_markers`), when ranked
-    already; else ranked here if a figure of them is drawn.
+    already; else ranked here if a figure of them is drawn. ``read``: the figures that may be
+    taken from ``outdir``; the others are drawn from ``adata``.
     """
     figures = {}
-    for name in FIGURES:
+    for name in read:
         path = outdir / f"{name}.png"
         if path.is_file():
             figures[name] = path.read_bytes()
@@ -180,18 +182,52 @@ def rebuild_report(outdir: str | os.PathLike) -> list[Path]:
     # stop (and a run started meanwhile stops), so the report never pairs one run's files with
     # another's, nor replaces a newer run's report with one of the files read before it
     with staged_additions(outdir) as stage, _edited_summary_named(outdir / "summary.json"):
-        adata, summary = _read_run(outdir)
+        adata, summary, edited = _read_run(outdir)
         outputs = _outputs_with_report(summary, outdir)
         markers = cluster_markers(adata)  # once, for the figures drawn and the table
-        figures = collect_figures(adata, outdir, markers=markers)
+        figures = collect_figures(adata, outdir, markers=markers, read=_run_figures(outdir, edited))
         # written beside the run's outputs and listed in its manifest before they are put in
         # place, so that an interrupted rebuild leaves files a later --force may replace
         with writing_additions(stage):  # a full disk met before this is not OUTDIR's
             paths = write_report(adata, summary, stage, figures=figures, markers=markers)
+            for path in edited:  # not before an error that names the file anyway
+                logger.warning("%s: changed since gexclust run wrote it (not the file its "
+                               "manifest records); the report shows it as it is now", path)
+            _warn_of_an_edited_table(outdir / "clusters.csv")
             if outputs is not None:  # the record of what the folder holds stays true
                 text = json.dumps({**summary, "outputs": outputs}, indent=2, allow_nan=False)
                 (stage / "summary.json").write_text(text + "\n", encoding="utf-8")
     return [outdir / path.name for path in paths]
+
+
+def _warn_of_an_edited_table(path: Path) -> None:
+    """Say that edits of ``path``, a table of the run the report does not read, do not show.
+
+    Clusters renamed or samples moved in ``clusters.csv`` by hand were left out of the report
+    without a word: it shows the clusters of ``adata.h5ad``.
+    """
+    from .._outdir import changed_since_written
+
+    if path.is_file() and changed_since_written(path):
+        logger.warning("%s: changed since gexclust run wrote it; the report does not read it: "
+                       "it shows the clusters of %s, as the run cut them", path,
+                       path.parent / "adata.h5ad")
+
+
+def _run_figures(outdir: Path, edited: list[Path]) -> tuple[str, ...]:
+    """The figures in ``outdir`` that show the run being reported, as it wrote them.
+
+    Those its manifest vouches for, beside an ``adata.h5ad`` and a ``summary.json`` it lists
+    and that are not ``edited`` since (:func:`_read_run` compared them). Any other figure may
+    be of another run: an ``adata.h5ad`` and ``summary.json`` copied in from a run at k = 2
+    were reported beside the dendrogram and cluster heatmap of the folder's own run at k = 3.
+    Those are drawn again from the AnnData instead.
+    """
+    from .._outdir import listed_outputs, written_unchanged
+
+    if edited or not {"adata.h5ad", "summary.json"} <= listed_outputs(outdir):
+        return ()
+    return tuple(name for name in FIGURES if written_unchanged(outdir / f"{name}.png"))
 
 
 @contextlib.contextmanager
@@ -217,7 +253,10 @@ def _edited_summary_named(path: Path) -> Iterator[None]:
 
 
 def _read_run(outdir: Path):
-    """The AnnData and the summary of the run in ``outdir``, refused when they are not a run's."""
+    """The AnnData and the summary of the run in ``outdir``, refused when they are not a run's.
+
+    Also the paths of those two files that differ from what the run wrote (its manifest tells).
+    """
     import anndata
 
     from .._outdir import changed_since_written, check_replaceable
@@ -244,13 +283,14 @@ def _read_run(outdir: Path):
         msg = f"{outdir / 'adata.h5ad'}: no tree or clusters (.uns['hclust'], .obs['cluster'])"
         raise ValueError(msg)
     _check_summary(summary, outdir / "summary.json")
+    summary_changed = changed_since_written(outdir / "summary.json")
     # edited (a folder copied with 'cp run/* ...' has no manifest to tell): refused where it
     # contradicts the run's numbers, else reported as it is
-    _check_same_run(adata, summary, outdir)
-    if changed:  # damaged in a way that still reads, or edited
-        logger.warning("%s: changed since gexclust run wrote it (not the file its manifest "
-                       "records); the report shows it as it is now", path)
-    return adata, summary
+    _check_same_run(adata, summary, outdir, summary_edited=summary_changed and not changed)
+    # damaged in a way that still reads, or edited: said once the report is written
+    edited = [outdir / name for name, edit in (("adata.h5ad", changed),
+                                               ("summary.json", summary_changed)) if edit]
+    return adata, summary, edited
 
 
 def _outputs_with_report(summary: dict, outdir: Path) -> list[str] | None:
@@ -281,22 +321,64 @@ def _check_summary(summary, path: Path) -> None:
         problem = f"a JSON {type(summary).__name__.replace('dict', 'object')}, expected an object"
     elif missing := [key for key in SUMMARY_KEYS if key not in summary]:
         problem = f"no {missing[0]!r}"
+    elif (wrong := _not_a_number(summary)) is not None:
+        problem = wrong
     else:
         return
     msg = f"{path}: {problem}; not the summary.json of a 'gexclust run'"
     raise ValueError(msg)
 
 
-def _check_same_run(adata: AnnData, summary: dict, outdir: Path) -> None:
+#: Values of ``summary.json`` the report reads as whole numbers (and ``n_genes_clustered``,
+#: which may be null), and as numbers or null.
+WHOLE_KEYS = ("n_samples", "n_probes")
+NUMBER_KEYS = ("cophenetic_correlation", "ari_vs_type", "nmi_vs_type", "purity_vs_type")
+
+
+def _not_a_number(summary: dict) -> str | None:
+    """What is wrong with the first value the report reads as a number that is none, or None.
+
+    E.g. "'n_probes' is "abc", not a whole number". Such a value edited in stopped the report
+    with "invalid literal for int() with base 10: 'abc'", naming no file, or was compared as
+    another number ("64" for 64).
+    """
+    missing = summary.get("missing") if isinstance(summary.get("missing"), dict) else {}
+    sizes = summary.get("cluster_sizes")
+    whole = [(key, summary[key]) for key in WHOLE_KEYS if key in summary]
+    whole += [(f"missing.{key}", missing[key]) for key in ("n_missing_values", "n_probes_dropped")
+              if missing.get(key) is not None]
+    if summary.get("n_genes_clustered") is not None:
+        whole.append(("n_genes_clustered", summary["n_genes_clustered"]))
+    if isinstance(summary.get("choose_k"), dict) and "k" in summary["choose_k"]:
+        whole.append(("choose_k.k", summary["choose_k"]["k"]))
+    whole += [(f"cluster_sizes.{key}", n) for key, n in
+              (sizes.items() if isinstance(sizes, dict) else [])]
+    for name, value in whole:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{name!r} is {json.dumps(value)}, not a whole number"
+    for name in NUMBER_KEYS:
+        value = summary.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"{name!r} is {json.dumps(value)}, not a number"
+    return None
+
+
+def _check_same_run(adata: AnnData, summary: dict, outdir: Path, *,
+                    summary_edited: bool = False) -> None:
     """Refuse an edited ``adata.h5ad`` whose clusters or types no longer give the summary's numbers.
 
     The report takes ARI, NMI and purity from ``summary.json`` and the clusters and their
     crosstab from the AnnData: after a type relabelled or the tree cut again, it would print
-    the run's ARI beside a table that gives another.
+    the run's ARI beside a table that gives another. ``summary_edited``: ``summary.json``,
+    not ``adata.h5ad``, differs from what the run wrote (its manifest tells), and is named.
     """
     first = next(_differences(adata, summary), None)
     if first is None:
         return
+    if summary_edited:  # before: the untouched adata.h5ad was said to no longer hold the run
+        msg = (f"{outdir / 'summary.json'}: changed since gexclust run wrote it, and "
+               f"{outdir / 'adata.h5ad'} holds {first}; restore it, or run gexclust run again")
+        raise ValueError(msg)
     msg = (f"{outdir / 'adata.h5ad'}: {first}: it no longer holds what "
            f"{outdir / 'summary.json'} records of the run, and a report would show both; "
            "rerun gexclust run (the report of an edited AnnData: gexclust.tl.compare and the "
@@ -329,6 +411,15 @@ def _differences(adata: AnnData, summary: dict):
                    f"(summary.json: {len(recorded)} of "
                    f"{', '.join(str(v) for v in recorded.values())})")
             return
+    chosen = summary.get("choose_k")
+    record = adata.uns.get("choose_k")
+    if (isinstance(chosen, dict) and chosen.get("how") == "auto" and hasattr(record, "get")
+            and record.get("k") is not None and int(record["k"]) != chosen.get("k")):
+        # tl.choose_k run again: the report gave its k as the one chosen, beside the run's
+        # clusters, and its p-value of that k as the p-value of the run's own k
+        yield (f"a choice of k = {int(record['k'])} in .uns['choose_k'] (summary.json: the run "
+               f"chose and cut at k = {chosen.get('k')})")
+        return
     if "ari_vs_type" not in summary:  # a summary of an earlier gexclust: nothing to check
         return
     level = logger.level

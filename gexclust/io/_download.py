@@ -191,12 +191,12 @@ def _cache_lock(dest: Path) -> Iterator[None]:
         raise _cache_unwritable(dest.parent, err) from None
     if path.is_symlink():  # said plainly, before filelock meets it
         raise _linked_lock(path)
-    lock = FileLock(str(path), timeout=3600)
+    lock = FileLock(str(path), timeout=LOCK_WAIT)
     try:
         # filelock before 3.20.1 opened the lock file with O_TRUNC through a link, so a link
         # planted in a shared cache after the check above emptied the file it points to; from
         # 3.20.1 (the lowest allowed) it refuses links when it opens the file (O_NOFOLLOW)
-        lock.acquire()
+        _acquire_saying_so(lock, dest)
     except Timeout:  # an OSError too: another download of the same file holds it
         raise
     except OSError as err:
@@ -207,6 +207,26 @@ def _cache_lock(dest: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+#: Longest wait, in seconds, for another process's download of the same file.
+LOCK_WAIT = 3600
+
+
+def _acquire_saying_so(lock, dest: Path) -> None:
+    """Take ``lock``; when another process's download of ``dest`` holds it, say so, then wait.
+
+    A second 'gexclust fetch' of the same series showed nothing at all while the first
+    downloaded, for as long as it took: it looked hung.
+    """
+    from filelock import Timeout
+
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        logger.warning("%s: another gexclust process is downloading it; waiting for that "
+                       "download (at most %g s)", dest, LOCK_WAIT)
+        lock.acquire()
 
 
 def _linked_lock(path: Path) -> FileExistsError:

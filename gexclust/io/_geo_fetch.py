@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import urllib.error
@@ -140,7 +141,10 @@ def check_platform(platform, *, option: str = "platform") -> str:
     The message names it as ``option``: the command line passes ``'--platform'``.
     """
     if not isinstance(platform, str) or not PLATFORM.fullmatch(platform):
-        msg = (f"{option} {platform!r}: not a GEO platform; expected GPL and its number, "
+        squeezed = "".join(platform.split()).upper() if isinstance(platform, str) else ""
+        meant = (f" (did you mean {squeezed}? accessions are written in capitals, without "
+                 "blanks)" if PLATFORM.fullmatch(squeezed) else "")
+        msg = (f"{option} {platform!r}: not a GEO platform{meant}; expected GPL and its number, "
                "e.g. GPL96")
         raise ValueError(msg)
     return platform
@@ -214,12 +218,22 @@ def check_gzip_file(kind: str, accession: str | None = None) -> callable:
                 msg = f"does not look like a GEO {kind} file (starts {head[:30]!r})"
                 raise InputError(msg)
             check_owner(head, accession)
-            tail = head
+            tail, end = head, _TableEnd()
+            end.feed(head)
             while chunk := stream.read():
                 # the end of the text before its trailing blanks: a last piece of blanks
                 # alone (a CRLF's '\n', a newline of its own) must not cut the marker
                 tail = (tail[-TAIL_KEPT:] + chunk).rstrip()
-        if kind == "matrix" and not tail.rstrip().endswith(MATRIX_END):
+                end.feed(chunk)
+        if kind == "matrix" and end.beyond is not None:
+            # a matrix sent twice over (a proxy's retry appended to the first answer) has
+            # its table end last too: it was cached as verified, and every run refused it
+            # ("... after the end of the series matrix table") without downloading it again
+            msg = (f"text follows its table's end ({MATRIX_END.decode()!r}), starting "
+                   f"{end.beyond!r}: a series matrix holds one table (the file sent twice, "
+                   "or two files joined?)")
+            raise InputError(msg)
+        if kind == "matrix" and not end.ended:
             # whole gzip of a cut text (a server compressing on the fly) was cached as
             # verified: each run then said 'download it again', which gexclust never did
             msg = (f"the text does not end with its table's end ({MATRIX_END.decode()!r}, "
@@ -256,6 +270,28 @@ def refuse_cut_soft(path: Path) -> None:
 MATRIX_END = b"!series_matrix_table_end"
 #: Bytes of the text kept while it is read, for the check of its end and the error's quote.
 TAIL_KEPT = 64
+
+
+class _TableEnd:
+    """Whether text follows a series matrix's table end, told from its text as it streams in.
+
+    ``beyond``: the first bytes of text (not blanks, nor a byte-order mark, which the reader
+    reads past) after the first ``!series_matrix_table_end``; ``None`` while there is none.
+    """
+
+    def __init__(self) -> None:
+        self.carry, self.ended, self.beyond = b"", False, None
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.ended:
+            data = self.carry + chunk  # the marker may span two pieces
+            at = data.find(MATRIX_END)
+            if at < 0:
+                self.carry = data[-(len(MATRIX_END) - 1):]
+                return
+            self.ended, chunk = True, data[at + len(MATRIX_END):]
+        if self.beyond is None and (text := chunk.replace(codecs.BOM_UTF8, b"").strip()):
+            self.beyond = text[:30]
 
 
 def check_text_file(start: bytes, accession: str | None = None) -> callable:

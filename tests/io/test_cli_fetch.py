@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,27 @@ def test_a_fetch_stopped_mid_download_leaves_nothing_half_written(server, tmp_pa
     assert sorted(cache_files(tmp_path)) == ["GSE9476_series_matrix.txt.gz",
                                              "GSE9476_series_matrix.txt.gz.lock",
                                              "GSE9476_series_matrix.txt.gz.sha256"]
+
+
+def test_a_fetch_waiting_for_another_ones_download_says_so(server, tmp_path):
+    # before: a second 'gexclust fetch' of the same series printed nothing at all while the
+    # first one downloaded (up to an hour): it looked hung
+    from tests.io.conftest import MATRIX_REL
+
+    server.state["delay"] = 3.0  # the first holds the file's lock while the server waits
+    cmd = [sys.executable, "-m", "gexclust.cli", "fetch", "GSE9476", "--no-annotation"]
+    dest = tmp_path / "cache" / MATRIX_REL
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as first:
+        deadline = time.monotonic() + 30
+        while not Path(f"{dest}.lock").exists():  # made as the lock is taken
+            assert time.monotonic() < deadline, "no download seen"
+            time.sleep(0.02)
+        second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        out, err = first.communicate(timeout=60)
+    assert (first.returncode, err) == (0, "")
+    assert second.returncode == 0
+    assert second.stderr == (f"gexclust: warning: {dest}: another gexclust process is "
+                             "downloading it; waiting for that download (at most 3600 s)\n")
+    assert second.stdout == out  # the same file, verified
+    assert server.requests(MATRIX) == 1

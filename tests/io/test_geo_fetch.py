@@ -870,6 +870,45 @@ def test_the_cut_soft_check_quiets_its_own_thread_only(tmp_path, caplog):
     assert caplog.messages == ["another thread's warning"]
 
 
+@pytest.mark.parametrize("extra", [
+    lambda data: data,  # the whole file sent twice over: two gzip members
+    lambda data: gzip.compress(b"!Series_title\t\"another\"\n"),
+], ids=["sent twice", "text after the end"])
+def test_a_matrix_with_text_after_its_table_never_enters_the_cache(server, geo_root, tmp_path,
+                                                                   extra):
+    # before: the matrix sent twice over (a proxy appending a retried answer to the first)
+    # ends with its table's end marker too, so it was cached as verified; every later run
+    # then stopped with "..., line 22296: '!Series_title ...' after the end of the series
+    # matrix table (line 22295); a series matrix holds one table" and never fetched it again
+    data = (geo_root / MATRIX_REL).read_bytes()
+    server.state["body"][MATRIX] = data + extra(data)
+    message = refusal(gx.io.read_geo, "GSE9476", annotate=False)
+    assert message.startswith("download of series matrix of GSE9476 from ")
+    assert "is broken (text follows its table's end ('!series_matrix_table_end'), starting " \
+        "b'!Series_title" in message
+    assert message.endswith(": a series matrix holds one table (the file sent twice, or two "
+                            "files joined?)); nothing was cached")
+    assert not (tmp_path / "cache" / MATRIX_REL).exists()
+    del server.state["body"][MATRIX]
+    assert gx.io.read_geo("GSE9476", annotate=False).n_obs == 64
+
+
+def test_a_complete_matrix_whose_end_marker_spans_two_pieces_is_accepted(geo_root, tmp_path):
+    # the check of text after the table's end finds the marker across decompressed pieces
+    # (here two gzip members, split inside it) and reads past a trailing byte-order mark
+    from gexclust.io._geo_fetch import check_gzip_file
+
+    text = gzip.decompress((geo_root / MATRIX_REL).read_bytes())
+    split = text.rindex(b"!series_matrix_table_end") + 10
+    path = tmp_path / "GSE9476_series_matrix.txt.gz"
+    path.write_bytes(gzip.compress(text[:split]) + gzip.compress(text[split:] + b"\xef\xbb\xbf\n"))
+    check_gzip_file("matrix", "GSE9476")(path)  # no error
+    assert gx.io.read_series_matrix(path, annotate=False).n_obs == 64
+    path.write_bytes(gzip.compress(text[:split]) + gzip.compress(text[split:] + b"x\n"))
+    with pytest.raises(InputError, match=r"text follows its table's end .* starting b'x'"):
+        check_gzip_file("matrix", "GSE9476")(path)
+
+
 @pytest.mark.parametrize(("call", "error", "message"), [
     # before: re.compile's "first argument must be string or compiled pattern", after both
     # files were fetched and the matrix parsed
