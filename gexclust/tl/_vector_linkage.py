@@ -309,8 +309,8 @@ def search_exponent(X: np.ndarray) -> int:
 def _distinct_merges(X: np.ndarray, method: str, search_dtype, same=None) -> np.ndarray:
     """Rows identical in ``same`` (default ``X``) merged at height 0, then one row of each."""
     n = X.shape[0]
-    _, first, inverse = np.unique(X if same is None else same, axis=0, return_index=True,
-                                  return_inverse=True)
+    first, inverse = np.unique(X if same is None else same, axis=0, return_index=True,
+                               return_inverse=True)[1:]  # not the unique rows: a copy of X
     inverse = inverse.reshape(-1)
     if len(first) == n:
         return _rnn_merges(X, method, np.ones(n), search_dtype)
@@ -376,10 +376,13 @@ def _search(kind, C, active, queries, slack, dtype, *, size, norms, nn, nn_dist,
         targets *= -2
     active_norms, active_size = norms[active], size[active]
     positions = np.searchsorted(active, queries)
-    rows = max(1, BLOCK_ENTRIES // max(len(active), 1))
+    rows = min(len(queries), max(1, BLOCK_ENTRIES // max(len(active), 1)))
+    # One buffer for every block: `G = a @ b` in the loop held the previous block while the
+    # next was computed, twice the memory (33 MB more at 22,283 genes).
+    buffer = np.empty((rows, len(active)), dtype=dtype)
     for start in range(0, len(queries), rows):
         block = queries[start : start + rows]
-        G = np.asarray(C[block], dtype=dtype) @ targets.T
+        G = np.matmul(np.asarray(C[block], dtype=dtype), targets.T, out=buffer[: len(block)])
         _pick(kind, G, block, positions[start : start + rows], active, C, active_norms,
               active_size, slack, nn, nn_dist, listed, n_listed, bound)
 
