@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from numbers import Integral, Real
 
@@ -56,3 +57,19 @@ def whole_numbers(name: str, values: Iterable, *, caller: str, what: str = "") -
             msg = f"{caller}: {name} must hold whole numbers{what}, got {value!r}"
             raise ValueError(msg)
     return values
+
+
+def check_output_path(path, *, caller: str, name: str = "path", example: str = "out.csv") -> None:
+    """Refuse an output path that is empty or no path at all, before anything is written.
+
+    ``''`` is the current folder to :class:`pathlib.Path` ("'.': is a folder"), and ``None`` or
+    a number gave Python's "expected str, bytes or os.PathLike object".
+    """
+    if isinstance(path, bool) or not isinstance(path, str | bytes | os.PathLike):
+        msg = (f"{caller}: {name} must be the path of the file to write (e.g. {example!r}), "
+               f"got {path!r}")
+        raise ValueError(msg)
+    if not os.fspath(path).strip():
+        msg = (f"{caller}: {name}={os.fspath(path)!r} names no file (it is empty or blank: an "
+               f"unset variable?); give the file to write, e.g. {example!r}")
+        raise ValueError(msg)
