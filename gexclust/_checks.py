@@ -59,6 +59,22 @@ def whole_numbers(name: str, values: Iterable, *, caller: str, what: str = "") -
     return values
 
 
+def check_key_added(key_added, *, caller: str) -> None:
+    """Refuse a ``key_added`` that is not a text, or is empty or only blanks.
+
+    ``key_added=''`` stored the result under ``.uns['']`` (and ``.obs['']``) without a word,
+    where no plot or later tool looks for it; a number or ``None`` was stored the same way.
+    """
+    if not isinstance(key_added, str):
+        msg = (f"{caller}: key_added must be a text (the name the result is stored under), "
+               f"got {key_added!r}")
+        raise ValueError(msg)
+    if not key_added.strip():
+        msg = (f"{caller}: key_added={key_added!r} is empty or blank; give the name the result "
+               "is stored under (or leave key_added out for the default)")
+        raise ValueError(msg)
+
+
 def check_output_path(path, *, caller: str, name: str = "path", example: str = "out.csv") -> None:
     """Refuse an output path that is empty or no path at all, before anything is written.
 
