@@ -68,7 +68,7 @@ def check_key_added(key_added, *, caller: str) -> None:
     if not isinstance(key_added, str):
         msg = (f"{caller}: key_added must be a text (the name the result is stored under), "
                f"got {key_added!r}")
-        raise ValueError(msg)
+        raise TypeError(msg)
     if not key_added.strip():
         msg = (f"{caller}: key_added={key_added!r} is empty or blank; give the name the result "
                "is stored under (or leave key_added out for the default)")
@@ -84,7 +84,7 @@ def check_output_path(path, *, caller: str, name: str = "path", example: str = "
     if isinstance(path, bool) or not isinstance(path, str | bytes | os.PathLike):
         msg = (f"{caller}: {name} must be the path of the file to write (e.g. {example!r}), "
                f"got {path!r}")
-        raise ValueError(msg)
+        raise TypeError(msg)
     if not os.fspath(path).strip():
         msg = (f"{caller}: {name}={os.fspath(path)!r} names no file (it is empty or blank: an "
                f"unset variable?); give the file to write, e.g. {example!r}")
