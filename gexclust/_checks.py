@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from numbers import Integral, Real
 
@@ -73,6 +74,18 @@ def check_key_added(key_added, *, caller: str) -> None:
         msg = (f"{caller}: key_added={key_added!r} is empty or blank; give the name the result "
                "is stored under (or leave key_added out for the default)")
         raise ValueError(msg)
+
+
+def check_flag(name: str, value, *, caller: str) -> None:
+    """Refuse anything but ``True`` or ``False`` (numpy's too) for the flag ``name``.
+
+    A text is always true to Python: ``offline='no'`` went online, ``annotate='false'``
+    annotated, without a word.
+    """
+    numpy = sys.modules.get("numpy")  # numpy's bool (a flag read back from .h5ad), if loaded
+    if not (isinstance(value, bool) or (numpy is not None and isinstance(value, numpy.bool_))):
+        msg = f"{caller}: {name} must be True or False, got {value!r}"
+        raise TypeError(msg)
 
 
 def check_output_path(path, *, caller: str, name: str = "path", example: str = "out.csv") -> None:

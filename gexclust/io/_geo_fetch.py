@@ -9,7 +9,7 @@ import urllib.error
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .._checks import check_choice
+from .._checks import check_choice, check_flag
 from .._errors import InputError
 from .._limits import Limits, check_limits, current, using
 from .._logging import logger, quiet_logs
@@ -394,6 +394,8 @@ def fetch_geo(
     platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
     """
     check_choice("source", source, SOURCES, caller="io.fetch_geo")
+    for flag, value in (("annotate", annotate), ("offline", offline)):
+        check_flag(flag, value, caller="io.fetch_geo")
     check_platform_choice(platform, caller="io.fetch_geo")
     check_limits(limits, caller="io.fetch_geo")
     with using(limits):
@@ -654,6 +656,8 @@ def read_geo(
 
     # refused before anything is downloaded: a typo in missing= cost a whole series' fetch
     check_choice("source", source, SOURCES, caller="io.read_geo")
+    for flag, value in (("annotate", annotate), ("offline", offline)):
+        check_flag(flag, value, caller="io.read_geo")
     check_policy(missing, caller="io.read_geo")
     check_platform_choice(platform, caller="io.read_geo")
     check_type_from(type_from, caller="io.read_geo")

@@ -934,3 +934,17 @@ def test_arguments_are_refused_before_any_request(server, tmp_path, call, error,
     assert str(caught.value) == message
     assert sum(server.state["requests"].values()) == 0
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("given", ["no", "False", 0, None])
+@pytest.mark.parametrize("flag", ["offline", "annotate"])
+@pytest.mark.parametrize("name", ["read_geo", "fetch_geo"])
+def test_flags_that_are_not_bools_are_refused_before_anything_is_fetched(server, tmp_path,
+                                                                         name, flag, given):
+    """Before: read_geo('GSE9476', offline='no') went online (any text is true: 'no' too,
+    and offline='False' downloaded nothing where the user meant to fetch), without a word."""
+    with pytest.raises(TypeError) as caught:
+        getattr(gx.io, name)("GSE9476", **{flag: given})
+    assert str(caught.value) == f"io.{name}: {flag} must be True or False, got {given!r}"
+    assert sum(server.state["requests"].values()) == 0
+    assert not (tmp_path / "cache").exists()
