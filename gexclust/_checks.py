@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable
 from numbers import Integral, Real
 
@@ -56,3 +58,47 @@ def whole_numbers(name: str, values: Iterable, *, caller: str, what: str = "") -
             msg = f"{caller}: {name} must hold whole numbers{what}, got {value!r}"
             raise ValueError(msg)
     return values
+
+
+def check_key_added(key_added, *, caller: str) -> None:
+    """Refuse a ``key_added`` that is not a text, or is empty or only blanks.
+
+    ``key_added=''`` stored the result under ``.uns['']`` (and ``.obs['']``) without a word,
+    where no plot or later tool looks for it; a number or ``None`` was stored the same way.
+    """
+    if not isinstance(key_added, str):
+        msg = (f"{caller}: key_added must be a text (the name the result is stored under), "
+               f"got {key_added!r}")
+        raise TypeError(msg)
+    if not key_added.strip():
+        msg = (f"{caller}: key_added={key_added!r} is empty or blank; give the name the result "
+               "is stored under (or leave key_added out for the default)")
+        raise ValueError(msg)
+
+
+def check_flag(name: str, value, *, caller: str) -> None:
+    """Refuse anything but ``True`` or ``False`` (numpy's too) for the flag ``name``.
+
+    A text is always true to Python: ``offline='no'`` went online, ``annotate='false'``
+    annotated, without a word.
+    """
+    numpy = sys.modules.get("numpy")  # numpy's bool (a flag read back from .h5ad), if loaded
+    if not (isinstance(value, bool) or (numpy is not None and isinstance(value, numpy.bool_))):
+        msg = f"{caller}: {name} must be True or False, got {value!r}"
+        raise TypeError(msg)
+
+
+def check_output_path(path, *, caller: str, name: str = "path", example: str = "out.csv") -> None:
+    """Refuse an output path that is empty or no path at all, before anything is written.
+
+    ``''`` is the current folder to :class:`pathlib.Path` ("'.': is a folder"), and ``None`` or
+    a number gave Python's "expected str, bytes or os.PathLike object".
+    """
+    if isinstance(path, bool) or not isinstance(path, str | bytes | os.PathLike):
+        msg = (f"{caller}: {name} must be the path of the file to write (e.g. {example!r}), "
+               f"got {path!r}")
+        raise TypeError(msg)
+    if not os.fspath(path).strip():
+        msg = (f"{caller}: {name}={os.fspath(path)!r} names no file (it is empty or blank: an "
+               f"unset variable?); give the file to write, e.g. {example!r}")
+        raise ValueError(msg)

@@ -10,7 +10,10 @@ folder run with SIGINT/SIGTERM held back.
 
 What the manifest lists (unchanged since) is gexclust's; everything else is the user's. A
 folder that holds anything of the user's is refused, with or without ``--force``, naming what
-is there; ``--force`` only allows replacing the outputs of an earlier run. The staging folder
+is there; ``--force`` only allows replacing the outputs of an earlier run. An output made
+read-only since (``chmod a-w``) is kept as the user's wish, and refused by name; a manifest
+that cannot be read, or a file under its name that gexclust did not write, is never replaced
+and stops the run, naming it and why. The staging folder
 holds a lock for as long as its run lives: one that can be locked belongs to a run that was
 killed (SIGKILL, power loss) and is removed by the next run; one that cannot belongs to a live
 run, which makes a second run into the same folder stop.
@@ -63,7 +66,7 @@ def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
     if not outdir.exists():
         return {}
     entries = [e for e in os.scandir(outdir) if not _is_stage(e)]
-    listed = _read_manifest(outdir / MANIFEST)
+    listed = load_manifest(outdir / MANIFEST) or {}
     ours, foreign = {}, []
     for entry in entries:
         reason = _not_ours(entry, listed)
@@ -82,6 +85,7 @@ def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
             msg += (f" (a {STAGE_PREFIX}* folder without a {LOCK} file may be one an older "
                     "gexclust left: remove it if so)")
         raise FileExistsError(msg)
+    _refuse_read_only(outdir, sorted(ours))
     if ours and not force:
         msg = f"{outdir}: holds the outputs of an earlier run; pass --force to replace them"
         raise FileExistsError(msg)
@@ -133,10 +137,13 @@ def check_replaceable(outdir: str | os.PathLike, names) -> None:
     """Refuse when any of ``names`` in ``outdir`` is a file gexclust did not write (or changed).
 
     Used before writing files into an earlier run's folder (``gexclust report``): only our own
-    outputs, unchanged since, may be replaced.
+    outputs, unchanged since and not made read-only, may be replaced. The manifest, which
+    every addition rewrites, is checked too: one that cannot be read, or a file of the user's
+    under its name, is refused (:func:`load_manifest`).
     """
     outdir = Path(outdir)
-    listed = _read_manifest(outdir / MANIFEST)
+    listed = load_manifest(outdir / MANIFEST) or {}
+    names = {*names, MANIFEST}
     with os.scandir(outdir) as entries:
         found = [entry for entry in entries if entry.name in names]
     for entry in found:
@@ -147,6 +154,40 @@ def check_replaceable(outdir: str | os.PathLike, names) -> None:
             msg = (f"{outdir / entry.name}: not written by gexclust{reason}; not replaced "
                    "(move it away first)")
             raise FileExistsError(msg)
+    _refuse_read_only(outdir, sorted(entry.name for entry in found))
+
+
+def _refuse_read_only(outdir: Path, names: list[str]) -> None:
+    """Refuse to replace outputs of ours in ``outdir`` that were made read-only since.
+
+    A rename replaces a read-only file as it replaces any other (the folder's permission is
+    what counts), so ``--force`` replaced a ``clusters.csv`` its user had locked with
+    ``chmod a-w``. A file no one may write, or this user may not, is taken as one to keep.
+    """
+    locked = [name for name in names if _read_only(outdir / name)]
+    if not locked:
+        return
+    shown = ", ".join(locked[:SHOWN])
+    more = f" and {len(locked) - SHOWN} more" if len(locked) > SHOWN else ""
+    them = "it" if len(locked) == 1 else "them"
+    msg = (f"{outdir}: {shown}{more} {'is' if len(locked) == 1 else 'are'} read-only; gexclust "
+           f"does not replace outputs made read-only, with or without --force: make {them} "
+           f"writable (chmod u+w) or choose another OUTDIR")
+    raise PermissionError(msg)
+
+
+def _read_only(path: Path) -> bool:
+    """Whether ``path`` has no write permission for anyone, or none for this user.
+
+    The mode bits first: root may write any file, but ``chmod a-w`` still says "keep it".
+    """
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+        return False
+    return not mode & 0o222 or not os.access(path, os.W_OK)
 
 
 @contextlib.contextmanager
@@ -245,7 +286,7 @@ def _add(stage: Path, outdir: Path) -> None:
     """Move the staged files into ``outdir``, the manifest first; see :func:`staged_additions`."""
     names = sorted(p.name for p in stage.iterdir() if p.is_file() and p.name != LOCK)
     check_replaceable(outdir, names)
-    listed = _read_manifest(outdir / MANIFEST)
+    listed = load_manifest(outdir / MANIFEST) or {}
     new = {name: [{"size": (stage / name).stat().st_size, "sha256": sha256_file(stage / name)}]
            for name in names}
     both = {name: new[name] + listed.get(name, []) for name in names}
@@ -315,7 +356,7 @@ def _not_ours(entry: os.DirEntry, listed: dict) -> str | None:
     if entry.is_dir():
         return "/"
     if entry.name == MANIFEST:
-        return None if listed else " (not a gexclust manifest)"
+        return None  # read by load_manifest already, which refuses one that is not ours
     if entry.name not in listed:
         return ""
     size = entry.stat().st_size
@@ -326,21 +367,69 @@ def _not_ours(entry: os.DirEntry, listed: dict) -> str | None:
 
 
 def _read_manifest(path: Path) -> dict:
-    """``{name: [version, ...]}`` of the manifest at ``path``; ``{}`` if it is not ours."""
+    """``{name: [version, ...]}`` of the manifest at ``path``; ``{}`` if it is not ours.
+
+    For questions a missing answer cannot hurt (is this figure the run's own?). Before
+    anything in its folder is replaced, read it with :func:`load_manifest`.
+    """
     try:
-        if path.is_symlink():
-            return {}
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        return load_manifest(path) or {}
+    except ManifestError:
         return {}
-    if not isinstance(data, dict) or data.get("gexclust_manifest") != 1 \
-            or not isinstance(data.get("files"), dict):
-        return {}
-    files = data["files"]
-    if not all(isinstance(v, list) and all(isinstance(x, dict) for x in v)
-               for v in files.values()):
-        return {}
+
+
+class ManifestError(FileExistsError):
+    """The manifest of a folder cannot be read, or its name holds a file gexclust did not write."""
+
+
+def load_manifest(path: Path) -> dict | None:
+    """``{name: [version, ...]}`` of the manifest at ``path``; ``None`` when there is none.
+
+    Raises :class:`ManifestError` naming ``path`` when it cannot be read (no permission) or is
+    not a manifest gexclust wrote (not UTF-8 JSON of its shape, a folder, a symbolic link): a
+    file of the user's under that name is never replaced, and without the manifest gexclust
+    cannot tell its outputs from the user's files. Both were taken for "no manifest", so that
+    the run called every output "not written by gexclust", and ``gexclust report`` replaced
+    the user's file with a manifest of its own.
+    """
+    outdir = path.parent
+    way = "choose another OUTDIR"
+    try:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+            why = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+            raise ManifestError(_not_a_manifest(path, why))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except ManifestError:
+        raise
+    except OSError as err:
+        reason = err.strerror or str(err)
+        msg = (f"{path}: cannot be read ({reason}); gexclust tells its own outputs in "
+               f"{outdir} by this manifest, so it replaces none of them without it: make it "
+               f"readable or {way}")
+        raise ManifestError(msg) from None
+    except UnicodeDecodeError:
+        raise ManifestError(_not_a_manifest(path, "not UTF-8 text")) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        why = f"not valid JSON: line {err.lineno}: {err.msg}"
+        raise ManifestError(_not_a_manifest(path, why)) from None
+    files = data.get("files") if isinstance(data, dict) else None
+    if (not isinstance(data, dict) or data.get("gexclust_manifest") != 1
+            or not isinstance(files, dict)
+            or not all(isinstance(v, list) and all(isinstance(x, dict) for x in v)
+                       for v in files.values())):
+        raise ManifestError(_not_a_manifest(path, "JSON, but not what gexclust writes there"))
     return files
+
+
+def _not_a_manifest(path: Path, why: str) -> str:
+    return (f"{path}: not a manifest gexclust wrote ({why}); gexclust never overwrites it, and "
+            f"without its manifest cannot tell its own outputs in {path.parent} from yours: "
+            "move it away if it is yours (or damaged), or choose another OUTDIR")
 
 
 def unfinished_run(outdir: Path) -> str | None:

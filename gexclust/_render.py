@@ -97,9 +97,22 @@ def draw_figures(specs: dict, folder: Path, formats=("png",)) -> list[Path]:
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
-    """``'png,pdf'`` -> ``('png', 'pdf')``; raises ``ValueError`` naming the valid formats."""
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    """``'png,pdf'`` -> ``('png', 'pdf')``; raises ``ValueError`` naming the valid formats.
+
+    A format given twice (``png,png``, ``png,PNG``) is refused, as an unknown one is: it was
+    taken once without a word, so a typo for another format (``png,png`` for ``png,pdf``)
+    went unseen.
+    """
+    given = [f.strip().lower() for f in text.split(",") if f.strip()]
+    formats = tuple(dict.fromkeys(given))
     bad = [f for f in formats if f not in FORMATS]
+    repeated = [f for f in formats if given.count(f) > 1]
+    if repeated and not bad:
+        twice = " and ".join(repeated)
+        msg = (f"--formats {text!r}: {twice} {'is' if len(repeated) == 1 else 'are'} given "
+               f"more than once; give each format once, from {', '.join(FORMATS)} "
+               "(comma-separated)")
+        raise ValueError(msg)
     if bad or not formats:
         problem = f"{', '.join(bad)} is not valid" if bad else "names no format"
         msg = f"--formats {text!r}: {problem}; choose from {', '.join(FORMATS)} (comma-separated)"

@@ -327,6 +327,21 @@ def test_bad_formats_are_refused_before_any_work(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("png,png", "png is given more than once"),
+    ("png, PNG,pdf", "png is given more than once"),
+    ("pdf,png,pdf,png", "pdf and png are given more than once"),
+])
+def test_a_format_given_twice_is_refused_before_any_work(cli, tmp_path, text, said):
+    """Before: --formats png,png was taken as png without a word (a typo for png,pdf
+    unseen); now refused as an unknown format is, exit 1 and nothing written."""
+    proc = cli("run", "-o", tmp_path / "out", "--formats", text, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr == (f"gexclust: error: --formats {text!r}: {said}; give each format "
+                           "once, from png, pdf, svg (comma-separated)\n")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("text", ["", ",,", " "])
 def test_formats_naming_no_format_say_so(text):
     """Before: "--formats '': no format is not valid", which reads as a double negative."""

@@ -308,3 +308,41 @@ def test_an_h5ad_whose_choice_of_k_was_made_again_is_not_reported(cli, tmp_path,
         f"gexclust: error: {out / 'adata.h5ad'}: a choice of k = {again} in .uns['choose_k'] "
         f"(summary.json: the run chose and cut at k = {k}): it no longer holds what ")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_summary_json_without_read_permission_is_one_line_naming_it(cli, tmp_path,
+                                                                      small_csv):
+    """Before: "gexclust: error: [Errno 13] Permission denied: 'out/summary.json'", the
+    system's words; now the house's line: the file, then what went wrong."""
+    import subprocess
+    import sys
+
+    from tests.conftest import unprivileged
+
+    out = tmp_path / "out"
+    before = _run(cli, out, small_csv)
+    preexec = unprivileged()
+    (out / "summary.json").chmod(0)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gexclust", "report", str(out)],
+                              capture_output=True, text=True, preexec_fn=preexec,
+                              timeout=120, check=False)
+    finally:
+        (out / "summary.json").chmod(0o644)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", (
+        f"gexclust: error: {out / 'summary.json'}: cannot be read (Permission denied)\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_summary_json_that_is_not_utf8_is_one_line_naming_it(cli, tmp_path, small_csv):
+    """Before: "gexclust: error: 'utf-8' codec can't decode byte 0xff in position 7: invalid
+    start byte", naming no file."""
+    out = tmp_path / "out"
+    _run(cli, out, small_csv)
+    (out / "summary.json").write_bytes(b'{"a": "\xff"}')
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = cli("report", out, check=False)
+    assert (result.returncode, result.stderr) == (1, (
+        f"gexclust: error: {out / 'summary.json'}: not UTF-8 text (byte 0xff at offset 7); "
+        "not the summary.json of a 'gexclust run'\n"))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

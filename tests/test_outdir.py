@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -393,3 +394,126 @@ def test_a_cache_folder_inside_outdir_is_refused_up_front(cli, tmp_path, monkeyp
                    check=False)
         assert "is inside -o" not in proc.stderr
         assert "not in the cache" in proc.stderr
+
+
+def add(outdir, files: dict[str, str]) -> None:
+    """Add files to an earlier run's folder, as ``gexclust report`` does."""
+    from gexclust._outdir import staged_additions
+
+    with staged_additions(outdir) as stage:
+        for name, text in files.items():
+            (stage / name).write_text(text)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_read_only_output_is_refused_by_name_and_kept(tmp_path, force):
+    """Before: an output made read-only (chmod a-w clusters.csv) was replaced by --force
+    without a word (a rename needs only the folder's permission). Now refused, naming it,
+    root included (the mode says "keep it" even to those who may write anyway)."""
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "ours\n", "summary.json": "{}\n"})
+    (out / "clusters.csv").chmod(0o444)
+    before = snapshot(out)
+    expected = (f"{out}: clusters.csv is read-only; gexclust does not replace outputs made "
+                "read-only, with or without --force: make it writable (chmod u+w) or choose "
+                "another OUTDIR")
+    with pytest.raises(PermissionError, match=f"^{re.escape(expected)}$"):
+        publish(out, {"clusters.csv": "new\n"}, force=force)
+    assert snapshot(out) == before
+    (out / "clusters.csv").chmod(0o644)
+    publish(out, {"clusters.csv": "new\n"}, force=True)  # writable again: replaced
+    assert (out / "clusters.csv").read_text() == "new\n"
+
+
+def test_a_read_only_output_is_not_replaced_by_an_addition(tmp_path):
+    """``gexclust report``: a read-only report.html, or manifest, is refused by name."""
+    out = tmp_path / "out"
+    publish(out, {"report.html": "old\n", "summary.json": "{}\n"})
+    for locked in ("report.html", MANIFEST):
+        (out / locked).chmod(0o444)
+        before = snapshot(out)
+        with pytest.raises(PermissionError, match=f"^{re.escape(f'{out}: {locked} is read-only')}"):
+            add(out, {"report.html": "new\n"})
+        assert snapshot(out) == before
+        (out / locked).chmod(0o644)
+    add(out, {"report.html": "new\n"})
+    assert (out / "report.html").read_text() == "new\n"
+
+
+NOT_A_MANIFEST = {  # what the file under the manifest's name holds: why it is not one
+    "my notes\n": "not valid JSON: line 1: Expecting value",
+    "{bad\n": "not valid JSON: line 1: Expecting property name enclosed in double quotes",
+    '{"a": 1}\n': "JSON, but not what gexclust writes there",
+    '{"gexclust_manifest": 1, "files": {"x": 1}}\n': "JSON, but not what gexclust writes there",
+    "\udcff": "not UTF-8 text",
+}
+
+
+@pytest.mark.parametrize("text", list(NOT_A_MANIFEST))
+@pytest.mark.parametrize("how", ["run --force", "report"])
+def test_a_file_under_the_manifests_name_that_is_not_one_is_named_and_never_overwritten(
+        tmp_path, text, how):
+    """Before: a corrupt manifest (or the user's own file under its name) made the run call
+    every output "not written by gexclust" (.gexclust-manifest.json (not a gexclust
+    manifest), adata.h5ad, ... and 9 more), and gexclust report replaced it with a manifest of
+    its own when no report file was there yet. Now named, with why, and left as it was."""
+    out = tmp_path / "out"
+    publish(out, {"clusters.csv": "ours\n", "summary.json": "{}\n"})
+    (out / MANIFEST).write_bytes(text.encode("utf-8", "surrogateescape"))
+    before = snapshot(out)
+    expected = (f"{out / MANIFEST}: not a manifest gexclust wrote ({NOT_A_MANIFEST[text]}); "
+                "gexclust never overwrites it, and without its manifest cannot tell its own "
+                f"outputs in {out} from yours: move it away if it is yours (or damaged), or "
+                "choose another OUTDIR")
+    write = ((lambda: add(out, {"report.html": "new\n"})) if how == "report" else
+             (lambda: publish(out, {"clusters.csv": "new\n"}, force=True)))
+    with pytest.raises(FileExistsError, match=f"^{re.escape(expected)}$"):
+        write()
+    assert snapshot(out) == before
+    assert listing(out) == {"clusters.csv", "summary.json", MANIFEST}  # no stage left
+
+
+def test_a_manifest_that_is_a_link_is_not_replaced_by_an_addition(tmp_path):
+    """Before: gexclust report replaced a symbolic link named like the manifest."""
+    out = tmp_path / "out"
+    publish(out, {"summary.json": "{}\n"})
+    (tmp_path / "mine.json").write_text("mine\n")
+    (out / MANIFEST).unlink()
+    (out / MANIFEST).symlink_to(tmp_path / "mine.json")
+    with pytest.raises(FileExistsError, match=r"not a manifest gexclust wrote \(a symbolic link"):
+        add(out, {"report.html": "new\n"})
+    assert (out / MANIFEST).is_symlink()
+    assert (tmp_path / "mine.json").read_text() == "mine\n"
+    assert not (out / "report.html").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "report"])
+def test_an_unreadable_manifest_is_named_with_the_reason(cli, small_csv, tmp_path, command):
+    """Before: a manifest without read permission was taken for none, and the run said the
+    outputs were "not written by gexclust" (the report: "report.pdf: not written by
+    gexclust"), a false claim. Now the manifest is named, with the system's reason."""
+    import sys
+
+    from tests.conftest import unprivileged
+
+    out = tmp_path / "out"
+    cli("run", small_csv, "-o", out, "--quiet")
+    preexec = unprivileged()
+    before = snapshot(out)
+    (out / MANIFEST).chmod(0)
+    args = ["run", small_csv, "-o", out, "--force"] if command == "run" else ["report", out]
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gexclust", *map(str, args), "--quiet"],
+                              capture_output=True, text=True, preexec_fn=preexec,
+                              timeout=120, check=False)
+    finally:
+        (out / MANIFEST).chmod(0o644)
+    assert (proc.returncode, proc.stderr) == (1, (
+        f"gexclust: error: {out / MANIFEST}: cannot be read (Permission denied); gexclust "
+        f"tells its own outputs in {out} by this manifest, so it replaces none of them "
+        "without it: make it readable or choose another OUTDIR\n"))
+    assert snapshot(out) == before

@@ -266,6 +266,13 @@ def _read_run(outdir: Path):
     except json.JSONDecodeError as err:
         msg = f"{outdir / 'summary.json'}: line {err.lineno}: not valid JSON ({err.msg})"
         raise ValueError(msg) from None
+    except UnicodeDecodeError as err:  # 'utf-8' codec can't decode ..., naming no file
+        msg = (f"{outdir / 'summary.json'}: not UTF-8 text (byte {err.object[err.start]:#04x} at "
+               f"offset {err.start}); not the summary.json of a 'gexclust run'")
+        raise ValueError(msg) from None
+    except OSError as err:  # no permission: "[Errno 13] Permission denied: 'OUT/summary.json'"
+        msg = f"{outdir / 'summary.json'}: cannot be read ({err.strerror or err})"
+        raise type(err)(msg) from None
     check_replaceable(outdir, REPORT_FILES)  # never overwrite a file of the user's
     path = outdir / "adata.h5ad"
     changed = changed_since_written(path)

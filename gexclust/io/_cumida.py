@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._checks import check_flag
 from .._labels import MISSING_LABELS
 from .._limits import Limits, check_limits
 from .._logging import logger
@@ -110,6 +111,7 @@ def read_cumida(
     """
     dtype = checked_dtype(dtype)
     check_policy(missing, caller="io.read_cumida")
+    check_flag("annotate", annotate, caller="io.read_cumida")
     check_limits(limits, caller="io.read_cumida")
     for name, column in (("sample_col", sample_col), ("type_col", type_col)):
         # a position (sample_col=0, as pandas' index_col) failed inside the parse with

@@ -13,9 +13,11 @@ redirects may not downgrade https to http or leave the allowed hosts
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import os
+import re
 import stat
 import time
 import urllib.error
@@ -112,6 +114,12 @@ def cached_download(url: str, dest: Path, *, check: Callable[[Path], None], offl
         with (full_disk_named(dest.parent, f"the download of {what}", SPACE),
               atomic_path(dest) as tmp):
             _fetch(url, tmp, what=what, limits=limits)
+            with open(tmp, "rb") as fh:
+                page = html_page(fh.read(HTML_HEAD))
+            if page is not None:  # a proxy's or a login page, not GEO's broken file
+                msg = (f"download of {what} from {url}: the server answered with {page}, not a "
+                       "GEO file (a proxy's or a login page?); nothing was cached")
+                raise InputError(msg)
             try:
                 if dest.name.endswith(".gz"):
                     require_gzip(tmp)
@@ -267,6 +275,28 @@ def _remove_stale_parts(dest: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
+#: Bytes of an answer read to tell an HTML page, and its title.
+HTML_HEAD = 4096
+_HTML_START = re.compile(rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                         rb"(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE | re.DOTALL)
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+
+
+def html_page(head: bytes) -> str | None:
+    r"""``'an HTML page titled ...'`` when ``head`` (an answer's first bytes) starts one.
+
+    GEO's files start with ``!``, ``^`` or ``#``, and its folder listings are asked for as
+    such: a page in a file's place is a proxy's, a login or an error page, which the
+    messages called a broken file and quoted as bytes (``b'<!DOCTYPE html>\n<html>...'``).
+    """
+    head = head.removeprefix(codecs.BOM_UTF8)
+    if not _HTML_START.match(head):
+        return None
+    found = _HTML_TITLE.search(head)
+    title = " ".join(found.group(1).decode("utf-8", errors="replace").split()) if found else ""
+    return f"an HTML page titled {title[:80]!r}" if title else "an HTML page"
+
+
 def require_gzip(path: Path) -> None:
     """Raise :class:`InputError` unless ``path`` starts with the gzip magic bytes."""
     with open(path, "rb") as fh:
@@ -326,6 +356,7 @@ def _fetch(url: str, tmp: Path, *, what: str, limits: Limits) -> None:
         except RedirectRefused as err:
             raise RedirectRefused(f"{what}: {err}") from None
         except urllib.error.HTTPError as err:
+            err.close()  # its connection, else left to the garbage collector (ResourceWarning)
             if err.code == 404:
                 msg = f"GEO has no {what}: {url} answered 404 Not Found"
                 raise NotOnGeo(msg) from None

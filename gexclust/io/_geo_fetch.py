@@ -9,11 +9,20 @@ import urllib.error
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .._checks import check_choice
+from .._checks import check_choice, check_flag
 from .._errors import InputError
 from .._limits import Limits, check_limits, current, using
 from .._logging import logger, quiet_logs
-from ._download import DownloadError, NotCached, NotOnGeo, cached_download, read_page, require_gzip
+from ._download import (
+    HTML_HEAD,
+    DownloadError,
+    NotCached,
+    NotOnGeo,
+    cached_download,
+    html_page,
+    read_page,
+    require_gzip,
+)
 from ._geo_layout import ACCESSION, geo_folder
 from ._geo_text import LineScanner, open_binary
 
@@ -215,7 +224,11 @@ def check_gzip_file(kind: str, accession: str | None = None) -> callable:
         with open_binary(path) as stream:
             head = stream.read()
             if not head.lstrip().startswith(HEADERS[kind]):
-                msg = f"does not look like a GEO {kind} file (starts {head[:30]!r})"
+                if (page := html_page(head[:HTML_HEAD])) is not None:  # an error page, gzipped
+                    msg = (f"the server answered with {page} (gzip-compressed), not a GEO "
+                           f"{kind} file (a proxy's or a login page?)")
+                else:
+                    msg = f"does not look like a GEO {kind} file (starts {head[:30]!r})"
                 raise InputError(msg)
             check_owner(head, accession)
             tail, end = head, _TableEnd()
@@ -394,6 +407,8 @@ def fetch_geo(
     platform annotation (``.annot``, or the platform SOFT where GEO has no ``.annot``).
     """
     check_choice("source", source, SOURCES, caller="io.fetch_geo")
+    for flag, value in (("annotate", annotate), ("offline", offline)):
+        check_flag(flag, value, caller="io.fetch_geo")
     check_platform_choice(platform, caller="io.fetch_geo")
     check_limits(limits, caller="io.fetch_geo")
     with using(limits):
@@ -518,6 +533,7 @@ def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) ->
         page = read_page(url, limits=current(), max_bytes=LISTING_BYTES)
         listing = page.decode("utf-8", errors="replace")
     except urllib.error.HTTPError as err:
+        err.close()
         if err.code == 404:
             msg = f"GEO has no series {accession}: {url} answered 404 Not Found"
             raise NotOnGeo(msg) from None
@@ -527,10 +543,26 @@ def _listed_platforms(folder: str, accession: str, root: Path, offline: bool) ->
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         raise DownloadError(f"could not list {url}: {err}") from None
     platforms = sorted(set(pattern.findall(listing)))
+    answer = None if platforms else html_page(page[:HTML_HEAD])
+    if answer is not None and not _lists_files(listing):
+        # GEO's listing names the folder's files; a page that names none is someone else's
+        msg = (f"could not list {url}: the server answered with {answer} that lists no files, "
+               "not GEO's listing of the folder (a proxy's or a login page?)")
+        raise DownloadError(msg)
+    if answer is not None:  # a listing, GEO's or a proxy's: said as received, not blamed on GEO
+        msg = (f"no series matrix of {accession} is listed under {url}: the server answered "
+               f"with {answer}, which lists none (GEO lists each platform's series matrix "
+               "there; a proxy's page?)")
+        raise NotOnGeo(msg)
     if not platforms:
         msg = f"GEO has no series matrix for {accession} (nothing listed under {url})"
         raise NotOnGeo(msg)
     return platforms
+
+
+def _lists_files(listing: str) -> bool:
+    """Whether ``listing`` names files as a folder listing does (GEO's: "Index of", links)."""
+    return bool(re.search(r"index of|href=\"?[^\"\s>?]+\.(?:gz|txt)\b", listing, re.IGNORECASE))
 
 
 def _platforms_instead(err: DownloadError, folder, accession, root, offline) -> list[str]:
@@ -654,6 +686,8 @@ def read_geo(
 
     # refused before anything is downloaded: a typo in missing= cost a whole series' fetch
     check_choice("source", source, SOURCES, caller="io.read_geo")
+    for flag, value in (("annotate", annotate), ("offline", offline)):
+        check_flag(flag, value, caller="io.read_geo")
     check_policy(missing, caller="io.read_geo")
     check_platform_choice(platform, caller="io.read_geo")
     check_type_from(type_from, caller="io.read_geo")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._checks import check_flag
 from .._errors import InputError
 from .._files import LEGACY, LEGACY_ERRORS, decode_text, log_encoding
 from .._logging import logger
@@ -111,6 +112,7 @@ def read_soft(
       samples it touched, as in :func:`~gexclust.io.read_cumida`.
     """
     check_policy(missing, caller="io.read_soft")
+    check_flag("annotate", annotate, caller="io.read_soft")
     check_platform_choice(platform, caller="io.read_soft")
     check_type_from(type_from, caller="io.read_soft")
     annotations: dict[str, pd.DataFrame | InputError] = {}
@@ -401,6 +403,7 @@ def read_series_matrix(
     and ``.uns['missing']`` fields as :func:`read_soft`.
     """
     check_policy(missing, caller="io.read_series_matrix")
+    check_flag("annotate", annotate, caller="io.read_series_matrix")
     check_type_from(type_from, caller="io.read_series_matrix")
     _check_gpl(gpl)
     with open_binary(path) as stream:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._checks import check_flag
 from .._errors import InputError
 from .._logging import logger
 from ._geo_build import _sample_fields as sample_fields
@@ -52,6 +53,7 @@ def from_geoparse(
     AnnData, or a dict of them by platform with ``platform='all'``.
     """
     check_policy(missing, caller="io.from_geoparse")
+    check_flag("annotate", annotate, caller="io.from_geoparse")
     kind = type(obj).__name__
     if kind == "GSM":
         gsms, gpls, series_meta, accession = [obj], {}, {}, obj.name

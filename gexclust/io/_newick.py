@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._atomic import atomic_text
-from .._checks import check_whole
+from .._checks import check_output_path, check_whole
 from .._logging import logger
 from ..tl._tree_access import get_tree
 from ._utf8 import refuse_unencodable
@@ -89,6 +89,8 @@ def write_newick(
     >>> gx.io.write_newick(adata).endswith(";")
     True
     """
+    if path is not None:
+        check_output_path(path, caller="io.write_newick", example="tree.nwk")
     tree = get_tree(adata, key, axis="obs", caller="io.write_newick")
     if decimals is None:
         decimals = significant_decimals(float(tree.linkage[-1, 2]) / 2 if len(tree.linkage)

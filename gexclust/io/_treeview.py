@@ -10,6 +10,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._atomic import atomic_paths, synced_text
+from .._checks import check_output_path
 from .._labels import check_gene_symbols, label_texts
 from .._utils import get_matrix
 from ..tl._tree_access import get_tree
@@ -98,6 +99,7 @@ def write_treeview(
     >>> [p.name for p in gx.io.write_treeview(adata, "gse9476")]
     ['gse9476.cdt', 'gse9476.atr']
     """
+    check_output_path(prefix, caller="io.write_treeview", name="prefix", example="tree")
     prefix = Path(prefix)
     if prefix.suffix.lower() in (".cdt", ".atr", ".gtr"):  # not 'out.cdt.cdt'
         prefix = prefix.with_suffix("")

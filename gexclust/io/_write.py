@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._atomic import atomic_text
-from .._checks import check_whole
+from .._checks import check_output_path, check_whole
 from .._labels import obs_texts
 from .._logging import logger
 from .._utils import dense, refuse_no_x
@@ -82,6 +82,7 @@ def write_cumida(
     >>> back.obs["type"].tolist(), float(back.X[0, 0])
     (['AML, M2'], 1e-07)
     """
+    check_output_path(path, caller="io.write_cumida", example="tumours.csv")
     if decimals is not None:
         check_whole("decimals", decimals, caller="io.write_cumida",
                     what=" (digits after the decimal point), or None for full precision")

@@ -35,6 +35,29 @@ def new_figure(figsize: tuple[float, float], *, show: bool | None):
     return Figure(figsize=figsize, dpi=DPI)
 
 
+def check_plot_arguments(*, figsize=None, save=None, show=None, cmap=None) -> None:
+    """Refuse a bad ``figsize``, ``save``, ``show`` or ``cmap`` before a plot reads the AnnData.
+
+    A plot writes colours into ``.uns[f'{key}_colors']`` as it reads its columns: checked
+    only when the figure was made or saved, a bad argument was refused after they were
+    written (``pl.dendrogram(adata, color='batch', figsize=5)`` left ``batch_colors``).
+    """
+    if figsize is not None:
+        check_figsize(figsize)
+    if save is not None and save is not False:
+        _refuse_save(save)
+    if show is not None and not isinstance(show, bool | np.bool_):  # show='no' showed it
+        msg = f"show must be True, False or None (scanpy's default), got {show!r}"
+        raise TypeError(msg)
+    if isinstance(cmap, str):  # a Colormap object is taken as it is
+        import matplotlib
+
+        if cmap not in matplotlib.colormaps:
+            msg = (f"cmap={cmap!r} is not a matplotlib colormap (e.g. 'RdBu_r', 'viridis'; "
+                   "list(matplotlib.colormaps) names them all)")
+            raise ValueError(msg)
+
+
 def check_figsize(figsize) -> None:
     """Refuse a ``figsize`` that is not two numbers above 0 (matplotlib's unit third is kept).
 
@@ -119,6 +142,20 @@ def save_path(save: str | os.PathLike) -> Path:
     matplotlib's ``savefig`` adds it (and scanpy its format's): ``save='tree'`` wrote PNG bytes
     under the name ``tree``.
     """
+    _refuse_save(save)
+    path = Path(save).expanduser()
+    # only a file's name: a folder is refused by the writer, naming it, and a device
+    # ('/dev/null') or pipe is written into as it is
+    if not path.suffix and (path.is_file() or not path.exists()):
+        import matplotlib
+
+        path = path.with_name(f"{path.name}.{matplotlib.rcParams['savefig.format']}")
+        logger.info("save=%r has no extension: the figure is saved as %s", str(save), path)
+    return path
+
+
+def _refuse_save(save) -> None:
+    """Refuse a ``save`` that names no file to write (see :func:`save_path`)."""
     if isinstance(save, bool):
         msg = (f"save={save!r}: give the file to write, e.g. save='dendrogram.png' (format from "
                "its extension); scanpy's save=True (figures/<plot>.png) is not supported")
@@ -136,14 +173,6 @@ def save_path(save: str | os.PathLike) -> Path:
         msg = (f"save={os.fspath(save)!r} names a folder; give the file to write, e.g. "
                f"save={os.fspath(save) + 'dendrogram.png'!r}")
         raise ValueError(msg)
-    # only a file's name: a folder is refused by the writer, naming it, and a device
-    # ('/dev/null') or pipe is written into as it is
-    if not path.suffix and (path.is_file() or not path.exists()):
-        import matplotlib
-
-        path = path.with_name(f"{path.name}.{matplotlib.rcParams['savefig.format']}")
-        logger.info("save=%r has no extension: the figure is saved as %s", str(save), path)
-    return path
 
 
 def mark_simulated(fig, simulated: bool) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._api import named
-from ._base import finish, new_figure
+from ._base import check_plot_arguments, finish, new_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,6 +73,7 @@ def choose_k(
     >>> gx.tl.choose_k(adata)
     >>> gx.pl.choose_k(adata)
     """
+    check_plot_arguments(figsize=figsize, save=save, show=show)
     fig = draw_choose_k(choose_k_spec(adata, key=key), figsize=figsize, show=show)
     return finish(fig, fig, show=show, save=save)
 

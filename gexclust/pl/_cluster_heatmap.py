@@ -14,6 +14,7 @@ import numpy as np
 
 from .._api import named
 from ._base import (
+    check_plot_arguments,
     colour_strip,
     finish,
     mark_simulated,
@@ -129,6 +130,7 @@ def cluster_heatmap(
     >>> "markers" in adata.uns
     False
     """
+    check_plot_arguments(figsize=figsize, save=save, show=show, cmap=cmap)
     spec = cluster_heatmap_spec(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                                 use_raw=use_raw, gene_symbols=gene_symbols, scale_rows=scale_rows,
                                 annotate=annotate, cmap=cmap)

@@ -17,6 +17,7 @@ from .._checks import check_positive, check_whole
 from .._labels import check_labels
 from ._base import (
     DPI,
+    check_plot_arguments,
     finish,
     leaf_fontsize,
     mark_simulated,
@@ -168,6 +169,7 @@ def clustermap(
     >>> len(fig.axes) > 2
     True
     """
+    check_plot_arguments(figsize=figsize, save=save, show=show, cmap=cmap)
     if n_genes is not None:
         check_whole("n_genes", n_genes, minimum=2, caller="pl.clustermap",
                     what=" (the most variable genes shown; a gene tree needs two), or None "

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._api import named
-from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
+from ._base import (
+    check_plot_arguments,
+    finish,
+    leaf_fontsize,
+    mark_simulated,
+    new_figure,
+    side_labels,
+)
 
 if TYPE_CHECKING:
     from anndata import AnnData
@@ -81,6 +88,7 @@ def consensus(
     from .._palette import palette
     from ..tl._consensus import checked_consensus
 
+    check_plot_arguments(figsize=figsize, save=save, show=show)  # before colours are written
     if key not in adata.uns or "pac" not in adata.uns[key]:
         msg = f"pl.consensus: no result in .uns[{key!r}]; run gexclust.tl.consensus(adata)"
         raise KeyError(msg)

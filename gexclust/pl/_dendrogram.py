@@ -19,7 +19,14 @@ from .._checks import check_positive, check_whole
 from .._labels import check_labels, obs_texts
 from .._logging import logger
 from .._palette import MISSING_COLOUR
-from ._base import finish, leaf_fontsize, mark_simulated, new_figure, side_labels
+from ._base import (
+    check_plot_arguments,
+    finish,
+    leaf_fontsize,
+    mark_simulated,
+    new_figure,
+    side_labels,
+)
 from ._colour_bar import (
     ColourBar,
     category_codes,
@@ -175,6 +182,7 @@ def dendrogram(
     >>> gx.tl.cut(adata, n_clusters=4)
     >>> gx.pl.dendrogram(adata)  # shown, returns None
     """
+    check_plot_arguments(figsize=figsize, save=save, show=show)  # before colours are written
     if truncate is not None:
         check_whole("truncate", truncate, caller="pl.dendrogram",
                     what=" (clusters drawn; 0 draws every leaf), or None")

@@ -10,6 +10,7 @@ from anndata import AnnData
 
 from .._api import named
 from ._base import (
+    check_plot_arguments,
     colour_strip,
     finish,
     mark_simulated,
@@ -111,7 +112,10 @@ def markers(
     """
     from ..tl._markers import check_n_genes, ranked_markers
 
+    check_plot_arguments(figsize=figsize, save=save, show=show, cmap=cmap)
     check_n_genes(n_genes, caller="pl.markers")
+    if vmax is not None:  # before the groups' colours are written
+        colour_limit(np.zeros(0), vmax)
     ranked = ranked_markers(adata, groupby=groupby, layer=layer, use_raw=use_raw,
                             caller="pl.markers", gene_symbols=gene_symbols)
     fig = markers_figure(adata, ranked, groupby=groupby, n_genes=n_genes, layer=layer,

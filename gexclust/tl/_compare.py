@@ -78,7 +78,8 @@ def compare(
     >>> adata.uns["compare_type_cluster"]["ari"]
     1.0
     """
-    key_added = key_added or f"compare_{reference}_{clusters}"
+    if key_added is None:  # not '': an empty key is refused, not taken for the default
+        key_added = f"compare_{reference}_{clusters}"
     if inplace:
         refuse_tree_key(adata, key_added, caller="tl.compare")
         refuse_other_result(adata, key_added, own="crosstab", caller="tl.compare")

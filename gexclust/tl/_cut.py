@@ -36,7 +36,7 @@ def cut(
     method: Literal["static", "dynamic"] = "static",
     min_support: float | None = None,
     support: Literal["au", "bp"] = "au",
-    variant: Literal["hybrid", "tree"] = "hybrid",
+    variant: Literal["hybrid", "tree"] | None = None,
     min_cluster_size: int | None = None,
     deep_split: float | bool | None = None,
     key: str = "hclust",
@@ -96,10 +96,12 @@ def cut(
         Which support ``min_support`` reads: ``'au'`` (approximately unbiased, pvclust's
         default) or ``'bp'``.
     variant
-        Dynamic cut: ``'hybrid'`` (R's default; uses the distances of the tree's data) or
-        ``'tree'`` (the tree alone). ``'hybrid'`` holds the n x n distance matrix (16 bytes
-        per pair of samples: 6 GB at 20,000); beyond the memory available it is refused up
-        front with a ``MemoryError``, and ``'tree'`` works at any size.
+        Dynamic cut: ``'hybrid'`` (the default when ``None``, as R's; uses the distances of
+        the tree's data) or ``'tree'`` (the tree alone). Given with a static cut, which has
+        no variants, it is refused, as ``min_cluster_size`` and ``deep_split`` are.
+        ``'hybrid'`` holds the n x n distance matrix (16 bytes per pair of samples: 6 GB at
+        20,000); beyond the memory available it is refused up front with a ``MemoryError``,
+        and ``'tree'`` works at any size.
     min_cluster_size
         Dynamic cut: smallest cluster (R's ``minClusterSize``). Default: a tenth of the
         samples, between 3 and 20 (R's 20 suits thousands of genes, not tens of samples).
@@ -156,8 +158,9 @@ def cut(
     """
     check_choice("method", method, ("static", "dynamic"))
     check_choice("support", support, ("au", "bp"))
-    # whatever the method: a static cut ignores it, and a typo there was taken without a word
-    check_choice("variant", variant, ("hybrid", "tree"))
+    # whatever the method: a typo was taken without a word by the static cut, which has none
+    if variant is not None:
+        check_choice("variant", variant, ("hybrid", "tree"))
     # below 0 no merge lies (distances are >= 0): height=-1 cut every leaf apart without a
     # word, and a dynamic cut found no cluster, blaming min_cluster_size
     if height is not None and (isinstance(height, bool) or not isinstance(height, Real)
@@ -177,13 +180,17 @@ def cut(
             raise ValueError(msg)
         adata = adata.copy() if copy else adata
         view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
-        cut_dynamic(adata, variant=variant, min_cluster_size=min_cluster_size,
+        cut_dynamic(adata, variant=variant or "hybrid", min_cluster_size=min_cluster_size,
                     deep_split=deep_split, height=height, key=key, key_added=key_added)
         if replaced:
             logger.warning("%s", replaced)
         return adata if copy else None
     if min_cluster_size is not None or deep_split is not None:
         msg = "tl.cut: min_cluster_size and deep_split are for method='dynamic'; drop them"
+        raise ValueError(msg)
+    if variant is not None:  # variant='tree' cut by height without a word
+        msg = (f"tl.cut: variant={variant!r} is for method='dynamic' (the static cut has no "
+               "variants); drop it, or pass method='dynamic'")
         raise ValueError(msg)
     if (n_clusters is None) == (height is None) and min_support is None:
         msg = "tl.cut: give exactly one of n_clusters or height (or min_support alone)"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._checks import check_key_added
 from .._utils import str_array
 
 if TYPE_CHECKING:
@@ -224,7 +225,12 @@ def _refuse_moved_namesakes(adata: AnnData, params: dict, *, axis: str, key: str
 
 
 def refuse_tree_key(adata: AnnData, key_added: str, *, caller: str) -> None:
-    """Refuse a ``key_added`` whose ``.uns`` entry is a tree: writing there would delete it."""
+    """Refuse a ``key_added`` whose ``.uns`` entry is a tree: writing there would delete it.
+
+    An empty or blank ``key_added``, or one that is no text, is refused first
+    (:func:`~gexclust._checks.check_key_added`).
+    """
+    check_key_added(key_added, caller=caller)
     existing = adata.uns.get(key_added)
     if hasattr(existing, "keys") and "linkage" in existing:
         msg = (f"{caller}: .uns[{key_added!r}] holds a tree of tl.hclust, which key_added="
@@ -238,8 +244,11 @@ def refuse_other_result(adata: AnnData, key_added: str, *, own: str, caller: str
     ``own`` is a field every result of ``caller`` has (a key, or a column of a table): a
     rerun replaces its own result, as scanpy's tools do. Anything else there was lost
     without a word: ``tl.markers(adata, key_added='cluster')`` replaced ``tl.cut``'s record
-    (the dendrogram lost its cut line) and the next ``tl.cut`` replaced the markers.
+    (the dendrogram lost its cut line) and the next ``tl.cut`` replaced the markers. An empty
+    or blank ``key_added``, or one that is no text, is refused first
+    (:func:`~gexclust._checks.check_key_added`): every tool that stores a result calls this.
     """
+    check_key_added(key_added, caller=caller)
     existing = adata.uns.get(key_added)
     if existing is None or (hasattr(existing, "keys") and own in existing):
         return

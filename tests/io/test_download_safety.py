@@ -76,7 +76,9 @@ HOSTILE = {
     # scenario: (how the server misbehaves, environment, what the one-line error must say)
     "gzip_bomb": ("body", {}, ["decompression bomb", "inflates more than 100x",
                                "GEXCLUST_MAX_INFLATE_RATIO"]),
-    "plain_body_as_gz": ("html", {}, ["expected gzip data", "<html>"]),
+    "plain_body_as_gz": ("plain", {}, ["expected gzip data", "Moved"]),
+    "html_page_as_gz": ("html", {}, ["the server answered with an HTML page titled 'Moved', "
+                                     "not a GEO file (a proxy's or a login page?)"]),
     "drip": ("drip", {"GEXCLUST_LOW_SPEED_TIME": "1", "GEXCLUST_DOWNLOAD_BUDGET": "2.5"},
              ["gexclust: warning: ", "slower than 1024 bytes/s for 1 s", "retrying in",
               "did not finish within its budget of 2.5 s", "GEXCLUST_DOWNLOAD_BUDGET"]),
@@ -90,8 +92,10 @@ def test_hostile_server_gives_a_clear_error_from_the_cli(server, tmp_path, scena
     how, env, expected = HOSTILE[scenario]
     if how == "body":
         server.state["body"][MATRIX] = bomb(b'!Series_title\t"x"\n', 1024)  # 3.6 MB -> 1 GiB
+    elif how == "plain":
+        server.state["body"][MATRIX] = b"Moved\n"
     elif how == "html":
-        server.state["body"][MATRIX] = b"<html><body>Moved</body></html>\n"
+        server.state["body"][MATRIX] = b"<html><title>Moved</title><body>Moved</body></html>\n"
     elif how == "drip":
         server.state["drip"][MATRIX] = 0.2  # 5 bytes/s
     else:
@@ -129,8 +133,8 @@ def test_bomb_fixture_is_valid_gzip():
 
 
 def test_plain_body_under_gz_name_is_refused_and_not_cached(server, tmp_path):
-    server.state["body"][MATRIX] = b"<html><body>Service temporarily unavailable</body></html>\n"
-    with pytest.raises(gx.InputError, match=r"expected gzip data.*<html>.*nothing was cached"):
+    server.state["body"][MATRIX] = b"Service temporarily unavailable\n"
+    with pytest.raises(gx.InputError, match=r"expected gzip data.*Service.*nothing was cached"):
         gx.io.fetch_geo("GSE9476", annotate=False)
     assert trusted_cache(tmp_path) == []
     del server.state["body"][MATRIX]  # the server recovers: fetched again, not served stale
@@ -241,7 +245,7 @@ def test_broken_annotation_falls_back_with_a_warning(server, tmp_path, caplog):
     assert adata.n_obs == 64
     warnings = " | ".join(r.getMessage() for r in caplog.records)
     assert "annotation of GPL96" in warnings
-    assert "expected gzip data" in warnings
+    assert "the server answered with an HTML page titled 'GEO', not a GEO file" in warnings
     assert "trying the platform SOFT of GPL96" in warnings
     assert "no annotation for GPL96" in warnings  # this site has no platform SOFT either
     assert "GPL96.annot.gz.sha256" not in trusted_cache(tmp_path)
@@ -345,3 +349,52 @@ def test_a_pipe_in_the_cache_is_fetched_again_not_read(server, tmp_path, fifo):
     assert cache_files(tmp_path) == ["GSE9476_series_matrix.txt.gz",
                                      "GSE9476_series_matrix.txt.gz.lock",
                                      "GSE9476_series_matrix.txt.gz.sha256"]
+
+
+LOGIN = (b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- sso -->\n<!DOCTYPE html>\n<html><head>"
+         b"<title>\n  Proxy   sign-in </title></head><body>Sign in</body></html>\n")
+FAMILY_SOFT = "/geo/series/GSE9nnn/GSE9476/soft/GSE9476_family.soft.gz"
+SAMPLE = "/query/acc.cgi"
+
+
+@pytest.mark.parametrize(("path", "fetch", "what"), [
+    (MATRIX, lambda: gx.io.fetch_geo("GSE9476", annotate=False), "series matrix of GSE9476"),
+    (FAMILY_SOFT, lambda: gx.io.fetch_geo("GSE9476", source="soft"), "family SOFT of GSE9476"),
+    (SAMPLE, lambda: gx.io.fetch_geo("GSM1"), "sample GSM1"),
+])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_an_html_page_in_a_files_place_is_named_as_one_not_blamed_on_geo(
+        server, tmp_path, monkeypatch, path, fetch, what, compressed):
+    """Before: a proxy's sign-in page sent for a GEO file was "download of series matrix of
+    GSE9476 from URL is broken (expected gzip data but the server sent plain data starting
+    b'<!DOCTYPE html>\\n<html><head><t')" (a sample: "not a GEO record: ... it starts
+    b'<!DOCTYPE html>..."): a broken GEO file, quoted as bytes. Now it says what came."""
+    monkeypatch.setenv("GEXCLUST_GEO_QUERY_URL", f"{server.url}/query")
+    server.state["body"][path] = gzip.compress(LOGIN) if compressed else LOGIN
+    with pytest.raises(gx.InputError) as caught:
+        fetch()
+    url = (f"{server.url}/query/acc.cgi?acc=GSM1&targ=self&form=text&view=full"
+           if path == SAMPLE else f"{server.url}{path}")
+    page = "an HTML page titled 'Proxy sign-in'"
+    if compressed and path != SAMPLE:  # read as a GEO file: inflated, then told
+        kind = "matrix" if path == MATRIX else "soft"
+        expected = (f"download of {what} from {url} is broken (the server answered with {page} "
+                    f"(gzip-compressed), not a GEO {kind} file (a proxy's or a login page?)); "
+                    "nothing was cached")
+    elif compressed:  # a sample's record is text: gzip bytes are no page, nor a record
+        expected = None
+    else:
+        expected = (f"download of {what} from {url}: the server answered with {page}, not a "
+                    "GEO file (a proxy's or a login page?); nothing was cached")
+    if expected is not None:
+        assert str(caught.value) == expected
+    assert "GEO has no" not in str(caught.value)
+    assert [f for f in cache_files(tmp_path) if not f.endswith(".lock")] == []
+
+
+def test_an_answer_that_only_mentions_html_is_no_page():
+    from gexclust.io._download import html_page
+
+    assert html_page(b"!Series_title\t\"<html> in a title\"\n") is None
+    assert html_page(b"<HTML><BODY>Gateway Timeout</BODY></HTML>") == "an HTML page"
+    assert html_page(b"  <head><title></title></head>") == "an HTML page"

@@ -656,3 +656,28 @@ def test_treeview_without_gene_tree_refuses_to_leave_an_old_gtr_beside_it(cluste
     assert [p.name for p in gx.io.write_treeview(clustered, tmp_path / "run")] == [
         "run.cdt", "run.atr"]
     assert sorted(_files(tmp_path)) == ["run.atr", "run.cdt"]
+
+
+@pytest.mark.parametrize(("write", "name", "example"),
+                         [("write_cumida", "path", "tumours.csv"),
+                          ("write_newick", "path", "tree.nwk"),
+                          ("write_treeview", "prefix", "tree")])
+@pytest.mark.parametrize("given", ["", "  ", None, 5])
+def test_writers_refuse_an_empty_path_or_none_in_one_line(clustered, tmp_path, monkeypatch,
+                                                         write, name, example, given):
+    """Before: write_cumida(adata, '') said "IsADirectoryError: .: is a folder; give the path
+    of the file to write (e.g. 'NAME')", write_treeview "PosixPath('.') has an empty name",
+    and None "expected str, bytes or os.PathLike object, not NoneType"."""
+    monkeypatch.chdir(tmp_path)
+    if given is None and write == "write_newick":
+        given = 5.0  # None returns the text alone
+    error = ValueError if isinstance(given, str) else TypeError  # empty, or no path at all
+    with pytest.raises(error, match=rf"^io\.{write}: {name}") as caught:
+        getattr(gx.io, write)(clustered, given)
+    message = str(caught.value)
+    assert message.startswith(f"io.{write}: {name}")
+    assert f"e.g. {example!r}" in message
+    assert ("names no file (it is empty or blank" in message if isinstance(given, str)
+            else f"got {given!r}" in message)
+    assert "\n" not in message
+    assert list(tmp_path.iterdir()) == []

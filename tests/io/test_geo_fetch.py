@@ -692,7 +692,9 @@ def test_a_2002_era_sample_record_from_the_record_viewer_is_cached(server, geo_r
 
 @pytest.mark.parametrize(("body", "message"), [
     (b"<html><body>Service unavailable</body></html>\n",
-     r"not a GEO record: expected it to start with b'\^SAMPLE', it starts b'<html>"),
+     r"the server answered with an HTML page, not a GEO file \(a proxy's or a login page\?\)"),
+    (b"Service unavailable\n",
+     r"not a GEO record: expected it to start with b'\^SAMPLE', it starts b'Service"),
     (None, r"the record ends in the middle of a line: the answer was cut short"),
     # cut at a line end, inside the table and before it: before, both were cached as
     # verified, and every later read_geo('GSM11805') failed on the cached file
@@ -934,3 +936,41 @@ def test_arguments_are_refused_before_any_request(server, tmp_path, call, error,
     assert str(caught.value) == message
     assert sum(server.state["requests"].values()) == 0
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("given", ["no", "False", 0, None])
+@pytest.mark.parametrize("flag", ["offline", "annotate"])
+@pytest.mark.parametrize("name", ["read_geo", "fetch_geo"])
+def test_flags_that_are_not_bools_are_refused_before_anything_is_fetched(server, tmp_path,
+                                                                         name, flag, given):
+    """Before: read_geo('GSE9476', offline='no') went online (any text is true: 'no' too,
+    and offline='False' downloaded nothing where the user meant to fetch), without a word."""
+    with pytest.raises(TypeError) as caught:
+        getattr(gx.io, name)("GSE9476", **{flag: given})
+    assert str(caught.value) == f"io.{name}: {flag} must be True or False, got {given!r}"
+    assert sum(server.state["requests"].values()) == 0
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize(("page", "error", "expected"), [
+    (b"<!DOCTYPE html><html><head><title>Proxy sign-in</title></head>"
+     b"<body><a href='/login?next=x'>Sign in</a></body></html>", DownloadError,
+     "could not list {url}: the server answered with an HTML page titled 'Proxy sign-in' that "
+     "lists no files, not GEO's listing of the folder (a proxy's or a login page?)"),
+    (b"<html><head><title>Index of /</title></head><body><a href='notes.txt'>notes.txt</a>"
+     b"</body></html>", NotOnGeo,
+     "no series matrix of GSE1 is listed under {url}: the server answered with an HTML page "
+     "titled 'Index of /', which lists none (GEO lists each platform's series matrix there; a "
+     "proxy's page?)"),
+])
+def test_an_html_page_for_a_series_folder_listing_says_what_came(server, geo_root, page,
+                                                                 error, expected):
+    """Before: a series without a single matrix whose folder listing came back as a proxy's
+    page (a sign-in page, a listing of something else) was "GEO has no series matrix for
+    GSE1 (nothing listed under URL)": GEO blamed for what a proxy sent."""
+    listing = "/geo/series/GSEnnn/GSE1/matrix/"
+    server.state["body"][listing] = page
+    url = f"{server.url}{listing}"
+    with pytest.raises(error) as caught:
+        gx.io.fetch_geo("GSE1", annotate=False)
+    assert str(caught.value) == expected.format(url=url)

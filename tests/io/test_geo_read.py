@@ -16,7 +16,7 @@ from gexclust._errors import InputError
 from gexclust.cli import main
 from gexclust.datasets._geo_files import family_soft_text, series_matrix_text
 from gexclust.pl._base import labels_of
-from tests.conftest import shared_file
+from tests.conftest import make_planted, shared_file
 from tests.io.conftest import refusal
 
 CLASSES = {"AML": 26, "Bone_Marrow": 10, "PB": 10, "PBSC_CD34": 10, "Bone_Marrow_CD34": 8}
@@ -824,3 +824,29 @@ def test_reader_arguments_are_refused_before_the_file_is_read(tmp_path):
     assert str(caught.value) == ("io.read_cumida: limits must be a gexclust.io.Limits (or "
                                  "None, for the limits of the GEXCLUST_* environment "
                                  "variables), got 'strict'")
+
+
+@pytest.mark.parametrize("given", ["no", "false", 0, 1, None])
+@pytest.mark.parametrize(("name", "read", "flag"), [
+    ("read_cumida", lambda p, **kw: gx.io.read_cumida(p, **kw), "annotate"),
+    ("read_series_matrix", lambda p, **kw: gx.io.read_series_matrix(p, **kw), "annotate"),
+    ("read_soft", lambda p, **kw: gx.io.read_soft(p, **kw), "annotate"),
+    ("from_geoparse", lambda p, **kw: gx.io.from_geoparse(object(), **kw), "annotate"),
+    ("annotate_obs", lambda p, **kw: gx.io.annotate_obs(make_planted(), p, **kw), "copy"),
+])
+def test_reader_flags_that_are_not_bools_are_refused_before_the_file_is_read(
+        tmp_path, name, read, flag, given):
+    """Before: annotate='no' (a text, so true) annotated, annotate_obs(copy='no') returned a
+    copy and left adata without its annotations, without a word."""
+    absent = tmp_path / "absent.txt"
+    with pytest.raises(TypeError) as caught:
+        read(absent, **{flag: given})
+    assert str(caught.value) == f"io.{name}: {flag} must be True or False, got {given!r}"
+
+
+@pytest.mark.parametrize("flag", [True, False, np.True_, np.False_])
+def test_reader_flags_take_numpy_bools(tmp_path, flag):
+    """A flag read back from an .h5ad (numpy.bool_) is a flag."""
+    path = tmp_path / "small.csv"
+    path.write_text("samples,type,p1,p2\n1,A,1.0,2.0\n2,B,3.0,4.5\n")
+    assert gx.io.read_cumida(path, annotate=flag).n_obs == 2

@@ -97,3 +97,69 @@ def test_a_figure_saved_to_a_device_is_written_into_it(tmp_path):
     assert b">height (ward, euclidean)</text>" in data
     assert link.is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tree.svg"]  # no temporary left
+
+
+@pytest.fixture(scope="module")
+def plotted():
+    """Planted data with every result a plot reads, and a 'batch' column without colours."""
+    import gexclust as gx
+    from tests.conftest import make_planted
+
+    adata = make_planted()
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    gx.tl.choose_k(adata, progress=False)
+    gx.tl.consensus(adata, k_range=range(2, 4), n_resamples=5, progress=False)
+    adata.obs["batch"] = ["a", "b"] * (adata.n_obs // 2)
+    return adata
+
+
+PLOTS = {  # each draws a column whose colours it writes into .uns when they are missing
+    "dendrogram": {"color": "batch"},
+    "clustermap": {"color": "batch"},
+    "cluster_heatmap": {"groupby": "batch"},
+    "markers": {"groupby": "batch"},
+    "consensus": {},
+    "choose_k": {},
+}
+BAD = {  # each was refused (or taken) only after the colours were written
+    "figsize=5": ({"figsize": 5}, "figsize must be (width, height) in inches"),
+    "save=''": ({"save": ""}, "save='' is an empty path"),
+    "save=True": ({"save": True}, "save=True: give the file to write"),
+    "save='figs/'": ({"save": "figs/"}, "save='figs/' names a folder"),
+    "show='no'": ({"show": "no"}, "show must be True, False or None (scanpy's default), got 'no'"),
+    "cmap='nope'": ({"cmap": "nope"}, "cmap='nope' is not a matplotlib colormap"),
+}
+
+
+@pytest.mark.parametrize("bad", list(BAD))
+@pytest.mark.parametrize("plot", list(PLOTS))
+def test_plot_arguments_are_refused_before_colours_are_written(plotted, tmp_path,
+                                                               monkeypatch, plot, bad):
+    """Before: pl.dendrogram(adata, color='batch', figsize=5) wrote .uns['batch_colors'] and
+    .uns['cluster_colors'], then refused figsize; a bad save= or cmap= the same (show='no'
+    was taken as True)."""
+    import gexclust as gx
+
+    given, said = BAD[bad]
+    if "cmap" in given and plot in ("dendrogram", "consensus", "choose_k"):
+        pytest.skip(f"pl.{plot} takes no cmap")
+    monkeypatch.chdir(tmp_path)
+    adata = plotted.copy()
+    for key in [k for k in adata.uns if k.endswith("_colors")]:
+        del adata.uns[key]
+    before = set(adata.uns)
+    with pytest.raises((ValueError, TypeError), match=f"^pl.{plot}: {re.escape(said)}"):
+        getattr(gx.pl, plot)(adata, **PLOTS[plot], **given)
+    assert set(adata.uns) == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_markers_refuses_vmax_before_colours_are_written(plotted):
+    import gexclust as gx
+
+    adata = plotted.copy()
+    adata.uns.pop("batch_colors", None)
+    with pytest.raises(ValueError, match=r"^pl.markers: vmax must be a positive number, got -1"):
+        gx.pl.markers(adata, groupby="batch", vmax=-1)
+    assert "batch_colors" not in adata.uns

@@ -137,6 +137,22 @@ def test_an_unknown_variant_is_refused_whatever_the_method(planted):
     assert "cluster" not in planted.obs
 
 
+@pytest.mark.parametrize("variant", ["tree", "hybrid"])
+@pytest.mark.parametrize("given", [{"n_clusters": 2}, {"height": 3.0}, {"min_support": 0.95}])
+def test_a_variant_given_with_the_static_cut_is_refused(planted, variant, given):
+    """Before: tl.cut(adata, n_clusters=2, variant='tree') cut by height without a word (the
+    static cut has no variants), where min_cluster_size= and deep_split= were refused."""
+    gx.tl.hclust(planted)
+    expected = (f"tl.cut: variant={variant!r} is for method='dynamic' (the static cut has no "
+                "variants); drop it, or pass method='dynamic'")
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        gx.tl.cut(planted, variant=variant, **given)
+    assert "cluster" not in planted.obs
+    assert "cluster" not in planted.uns
+    gx.tl.cut(planted, method="dynamic", variant=variant)  # where it belongs
+    assert planted.uns["cluster"]["rule"] == f"dynamic_{variant}"
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_ari_nmi_match_sklearn(seed):
     rng = np.random.default_rng(seed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -195,3 +197,40 @@ def test_a_tree_stored_by_hand_is_cut_and_drawn_and_what_needs_its_method_says_s
             tool(planted)
     assert "hybrid" not in planted.obs
     assert "choose_k" not in planted.uns
+
+
+KEY_ADDED_CALLS = {
+    "pp.select_variable": lambda adata, key: gx.pp.select_variable(adata, n_top=10,
+                                                                    key_added=key),
+    "tl.hclust": lambda adata, key: gx.tl.hclust(adata, key_added=key),
+    "tl.cut": lambda adata, key: gx.tl.cut(adata, n_clusters=3, key_added=key),
+    "tl.markers": lambda adata, key: gx.tl.markers(adata, key_added=key),
+    "tl.compare": lambda adata, key: gx.tl.compare(adata, reference="type",
+                                                   clusters="cluster", key_added=key),
+    "tl.choose_k": lambda adata, key: gx.tl.choose_k(adata, progress=False, key_added=key),
+    "tl.consensus": lambda adata, key: gx.tl.consensus(adata, n_resamples=5, progress=False,
+                                                       key_added=key),
+}
+
+
+@pytest.mark.parametrize("caller", list(KEY_ADDED_CALLS))
+@pytest.mark.parametrize(("key", "problem"), [
+    ("", "key_added='' is empty or blank; give the name the result is stored under"),
+    ("  ", "key_added='  ' is empty or blank; give the name the result is stored under"),
+    (3, "key_added must be a text (the name the result is stored under), got 3"),
+    (None, "key_added must be a text (the name the result is stored under), got None"),
+])
+def test_every_tool_refuses_an_empty_or_non_text_key_added_before_writing(planted, caller,
+                                                                         key, problem):
+    """Before: tl.hclust(adata, key_added='') stored the tree under .uns[''] (tl.cut, choose_k,
+    consensus, markers, pp.select_variable the same; key_added=3 under .uns[3]) without a
+    word, and tl.compare took '' for its default key."""
+    if caller == "tl.compare" and key is None:
+        pytest.skip("key_added=None is tl.compare's default: f'compare_{reference}_{clusters}'")
+    gx.tl.hclust(planted)
+    gx.tl.cut(planted, n_clusters=3)
+    before = (set(planted.uns), set(planted.obs), set(planted.var))
+    error = ValueError if isinstance(key, str) else TypeError  # empty, or no text at all
+    with pytest.raises(error, match="^" + re.escape(f"{caller}: {problem}")):
+        KEY_ADDED_CALLS[caller](planted, key)
+    assert (set(planted.uns), set(planted.obs), set(planted.var)) == before
