@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
+from ._checks import check_flag
 from ._errors import InputError
 
 F = TypeVar("F", bound=Callable)
@@ -35,9 +36,13 @@ def named(qualified: str) -> Callable[[F], F]:
     bare = qualified.split(".", 1)[1] + ": "
 
     def decorate(func: F) -> F:
+        flags = _flags(func)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             try:
+                for key in flags.keys() & kwargs.keys():
+                    check_flag(key, kwargs[key], caller=qualified, none=flags[key])
                 return func(*args, **kwargs)
             except (ValueError, KeyError, TypeError) as err:
                 _name(err, qualified, bare, called=f"{func.__name__}() ")
@@ -46,6 +51,18 @@ def named(qualified: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _flags(func: Callable) -> dict[str, bool]:
+    """The keywords of ``func`` annotated ``bool`` (False) or ``bool | None`` (True).
+
+    Checked on every call (:func:`~gexclust._checks.check_flag`): a text is always true to
+    Python, so ``copy='no'`` returned a copy and ``inplace='False'`` wrote in place, without
+    a word. Read from the annotations' text (``from __future__ import annotations``).
+    """
+    kinds = {"bool": False, "bool | None": True, "None | bool": True}
+    return {name: kinds[str(annotation)] for name, annotation in func.__annotations__.items()
+            if name != "return" and str(annotation) in kinds}
 
 
 def _name(err: Exception, qualified: str, bare: str, *, called: str) -> None:

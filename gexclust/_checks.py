@@ -76,15 +76,18 @@ def check_key_added(key_added, *, caller: str) -> None:
         raise ValueError(msg)
 
 
-def check_flag(name: str, value, *, caller: str) -> None:
+def check_flag(name: str, value, *, caller: str, none: bool = False) -> None:
     """Refuse anything but ``True`` or ``False`` (numpy's too) for the flag ``name``.
 
     A text is always true to Python: ``offline='no'`` went online, ``annotate='false'``
-    annotated, without a word.
+    annotated, without a word. ``none=True``: ``None`` (a default decided later) too.
     """
+    if value is None and none:
+        return
     numpy = sys.modules.get("numpy")  # numpy's bool (a flag read back from .h5ad), if loaded
     if not (isinstance(value, bool) or (numpy is not None and isinstance(value, numpy.bool_))):
-        msg = f"{caller}: {name} must be True or False, got {value!r}"
+        options = "True, False or None" if none else "True or False"
+        msg = f"{caller}: {name} must be {options}, got {value!r}"
         raise TypeError(msg)
 
 

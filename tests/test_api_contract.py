@@ -690,3 +690,43 @@ def test_a_readers_invalid_choice_is_refused_first_naming_the_reader(name, tmp_p
     with pytest.raises(ValueError, match=f"^{start}"):
         READER_ARGUMENTS[name](path)
     assert list(tmp_path.iterdir()) == []  # no cache made, nothing fetched
+
+
+def _public_flags():
+    """(qualified name, function, keyword, None allowed) for every bool keyword of the API."""
+    import importlib
+    import inspect
+
+    found = []
+    for subpackage in ("pp", "tl", "pl", "io", "datasets"):
+        module = importlib.import_module(f"gexclust.{subpackage}")
+        for name in module.__all__:
+            func = getattr(module, name)
+            if inspect.isclass(func) or not callable(func):
+                continue
+            for param in inspect.signature(func).parameters.values():
+                if str(param.annotation) in ("bool", "bool | None"):
+                    found.append((f"{subpackage}.{name}", func, param.name,
+                                  str(param.annotation) == "bool | None"))
+    return found
+
+
+def test_every_bool_keyword_of_the_api_refuses_what_is_not_a_bool():
+    # a text is always true to Python: pp.scale(copy='no') returned a copy, tl.hclust(
+    # optimal_ordering='False') reordered the leaves, without a word; the check comes first,
+    # so nothing is read or written (the first argument is not even looked at)
+    flags = _public_flags()
+    assert len(flags) >= 20, flags
+    for qualified, func, keyword, allows_none in flags:
+        for value in ("no", 0, 1, []) + (() if allows_none else (None,)):
+            with pytest.raises(TypeError) as caught:
+                func(None, **{keyword: value})
+            options = "True, False or None" if allows_none else "True or False"
+            assert str(caught.value) == f"{qualified}: {keyword} must be {options}, got {value!r}"
+
+
+def test_bool_keywords_take_numpy_bools():
+    # what a flag read back from .h5ad or computed with numpy is
+    adata = data()
+    assert gx.pp.scale(adata, copy=np.True_) is not None
+    assert gx.pp.scale(adata, copy=np.False_) is None
