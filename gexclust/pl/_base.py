@@ -110,6 +110,8 @@ def finish(fig, drawn, *, show: bool | None, save: str | os.PathLike | None,
     afterwards, as scanpy closes it: nothing is left to draw into it, and a script saving
     figures in a loop would otherwise keep every one open in pyplot.
     """
+    if show is not None:  # numpy's bool (np.False_ is not False) as Python's
+        show = bool(show)
     saved = save is not None and save is not False  # False: scanpy's "do not save"
     if saved:
         save_figure(fig, [save_path(save)], dpi=dpi)

@@ -163,3 +163,19 @@ def test_markers_refuses_vmax_before_colours_are_written(plotted):
     with pytest.raises(ValueError, match=r"^pl.markers: vmax must be a positive number, got -1"):
         gx.pl.markers(adata, groupby="batch", vmax=-1)
     assert "batch_colors" not in adata.uns
+
+
+@pytest.mark.parametrize("plot", list(PLOTS))
+def test_show_takes_numpy_bools_as_pythons(plotted, plot):
+    """Before: show=np.False_ (show=adata.n_obs > n with a numpy count, a flag read back from
+    .h5ad), which the checks take, returned None instead of what show=False returns, and left
+    the figure open in pyplot, since only ``show is False`` returned it."""
+    import numpy as np
+
+    import gexclust as gx
+
+    draw = getattr(gx.pl, plot)
+    expected = draw(plotted, **PLOTS[plot], show=False)
+    got = draw(plotted, **PLOTS[plot], show=np.False_)
+    assert type(got) is type(expected)
+    assert got is not None
