@@ -127,7 +127,8 @@ BAD = {  # each was refused (or taken) only after the colours were written
     "save=''": ({"save": ""}, "save='' is an empty path"),
     "save=True": ({"save": True}, "save=True: give the file to write"),
     "save='figs/'": ({"save": "figs/"}, "save='figs/' names a folder"),
-    "show='no'": ({"show": "no"}, "show must be True, False or None (scanpy's default), got 'no'"),
+    # named() checks every bool keyword first, in the words of the API's other flags
+    "show='no'": ({"show": "no"}, "show must be True, False or None, got 'no'"),
     "cmap='nope'": ({"cmap": "nope"}, "cmap='nope' is not a matplotlib colormap"),
 }
 
