@@ -74,6 +74,11 @@ def check_key_added(key_added, *, caller: str) -> None:
         msg = (f"{caller}: key_added={key_added!r} is empty or blank; give the name the result "
                "is stored under (or leave key_added out for the default)")
         raise ValueError(msg)
+    if "/" in key_added:  # anndata warns now and will refuse to write it to .h5ad
+        msg = (f"{caller}: key_added={key_added!r} holds '/', which .h5ad files cannot store "
+               f"(a path separator there); use another name, e.g. "
+               f"{key_added.replace('/', '_')!r}")
+        raise ValueError(msg)
 
 
 def check_flag(name: str, value, *, caller: str, none: bool = False) -> None:

@@ -40,7 +40,8 @@ def compare(
     clusters
         ``.obs`` column with the clusters (e.g. ``'cluster'``).
     key_added
-        Key in ``.uns``; defaults to ``f'compare_{reference}_{clusters}'``. A key holding
+        Key in ``.uns``; defaults to ``f'compare_{reference}_{clusters}'``, with any ``/`` of
+        the columns' names as ``_`` (``.h5ad`` cannot store a ``/`` in a key). A key holding
         anything but an earlier result of this function (a column's record or colours,
         another tool's result) is refused.
     inplace
@@ -79,7 +80,7 @@ def compare(
     1.0
     """
     if key_added is None:  # not '': an empty key is refused, not taken for the default
-        key_added = f"compare_{reference}_{clusters}"
+        key_added = f"compare_{reference}_{clusters}".replace("/", "_")
     if inplace:
         refuse_tree_key(adata, key_added, caller="tl.compare")
         refuse_other_result(adata, key_added, own="crosstab", caller="tl.compare")

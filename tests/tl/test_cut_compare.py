@@ -511,3 +511,18 @@ def test_compare_before_a_cut_says_to_cut():
         gx.tl.compare(planted, reference="type", clusters="cluster")
     assert info.value.args[0] == ("tl.compare: no column 'cluster' in .obs; available: ['type']; "
                                   "run gexclust.tl.cut(adata) to make it")
+
+
+def test_compare_default_key_of_a_column_named_with_a_slash_can_be_written(tmp_path):
+    # a key_added holding '/' is refused (.h5ad cannot store it): the default key made from a
+    # column named 'disease/state' takes '_' for it instead of refusing a key no one gave
+    adata = make_planted()
+    gx.tl.hclust(adata)
+    gx.tl.cut(adata, n_clusters=3)
+    adata.obs["disease_state"] = adata.obs["type"]
+    adata.obs = adata.obs.rename(columns={"disease_state": "disease/state"})
+    gx.tl.compare(adata, reference="disease/state", clusters="cluster")
+    assert adata.uns["compare_disease_state_cluster"]["ari"] == pytest.approx(
+        adjusted_rand_score(adata.obs["type"], adata.obs["cluster"]))
+    with pytest.raises(ValueError, match=r"^tl\.compare: key_added='a/b' holds '/'"):
+        gx.tl.compare(adata, reference="type", clusters="cluster", key_added="a/b")

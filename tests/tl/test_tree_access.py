@@ -219,6 +219,9 @@ KEY_ADDED_CALLS = {
     ("  ", "key_added='  ' is empty or blank; give the name the result is stored under"),
     (3, "key_added must be a text (the name the result is stored under), got 3"),
     (None, "key_added must be a text (the name the result is stored under), got None"),
+    # anndata's FutureWarning: "Forward slashes will be disallowed in h5 stores"
+    ("ward/euclidean", "key_added='ward/euclidean' holds '/', which .h5ad files cannot store "
+     "(a path separator there); use another name, e.g. 'ward_euclidean'"),
 ])
 def test_every_tool_refuses_an_empty_or_non_text_key_added_before_writing(planted, caller,
                                                                          key, problem):
