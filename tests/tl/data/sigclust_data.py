@@ -8,6 +8,7 @@ DIR/sigclust_<name>.csv), then ``Rscript make_sigclust.R DIR``.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -19,24 +20,23 @@ from scipy.cluster import hierarchy
 import gexclust as gx
 
 
-def two_groups(seed: int, *, n: int = 20, n_genes: int = 500, shifted: float = 0.10,
-               shift: float = 3.0, minor: int | None = None) -> tuple[ad.AnnData, np.ndarray]:
-    """Gaussian samples; ``minor`` of them (half by default) have ``shifted`` of genes +shift."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, n_genes))
-    truth = np.zeros(n, dtype=int)
-    truth[: n // 2 if minor is None else minor] = 1
-    truth = rng.permutation(truth)
-    X[np.ix_(truth == 1, np.arange(round(shifted * n_genes)))] += shift
-    return ad.AnnData(7.0 + X, obs=pd.DataFrame(index=[f"s{i:02d}" for i in range(n)])), truth
+def _benchmark_sets():
+    """benchmarks/structure.py, whose generators make these sets: R tests the very data
+    whose power the README quotes from there (a copy here could drift from it)."""
+    path = Path(__file__).resolve().parents[3] / "benchmarks" / "structure.py"
+    spec = importlib.util.spec_from_file_location("gexclust_benchmark_structure", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def co_expressed(seed: int, *, n: int = 20, n_genes: int = 500) -> ad.AnnData:
-    """One Gaussian cloud whose genes co-vary through 3 hidden factors: no groups."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 3)) @ (2 * rng.normal(size=(3, n_genes))) + rng.normal(
-        size=(n, n_genes))
-    return ad.AnnData(7.0 + X, obs=pd.DataFrame(index=[f"s{i:02d}" for i in range(n)]))
+_structure = _benchmark_sets()
+two_groups = _structure.two_groups
+
+
+def co_expressed(seed: int) -> ad.AnnData:
+    """One Gaussian cloud, 20 x 500, whose genes co-vary through 3 hidden factors: no groups."""
+    return _structure.small_noise(seed, co_expressed=True)
 
 
 def sets() -> dict[str, ad.AnnData]:
