@@ -16,7 +16,6 @@ import pandas as pd
 from anndata import AnnData
 
 from .._api import named
-from .._checks import check_flag
 from .._errors import InputError
 from .._files import read_bytes
 from .._labels import MISSING_LABELS, is_quantity, parse_number
@@ -198,7 +197,7 @@ def annotate_obs(
     Ids in the sheet that are not samples of ``adata`` (a sheet of the whole series, data of
     one platform) are left out with a warning giving how many and the first few.
     """
-    check_flag("copy", copy, caller="io.annotate_obs")  # copy='no' returned a copy
+    # copy='no' (which returned a copy) is refused by named(), as every bool keyword is
     adata = adata.copy() if copy else adata
     view_to_actual(adata)  # a view becomes an AnnData of its own, as in scanpy (no warning)
     titles = adata.obs.get("title")

@@ -35,20 +35,18 @@ def new_figure(figsize: tuple[float, float], *, show: bool | None):
     return Figure(figsize=figsize, dpi=DPI)
 
 
-def check_plot_arguments(*, figsize=None, save=None, show=None, cmap=None) -> None:
-    """Refuse a bad ``figsize``, ``save``, ``show`` or ``cmap`` before a plot reads the AnnData.
+def check_plot_arguments(*, figsize=None, save=None, cmap=None) -> None:
+    """Refuse a bad ``figsize``, ``save`` or ``cmap`` before a plot reads the AnnData.
 
     A plot writes colours into ``.uns[f'{key}_colors']`` as it reads its columns: checked
     only when the figure was made or saved, a bad argument was refused after they were
     written (``pl.dendrogram(adata, color='batch', figsize=5)`` left ``batch_colors``).
+    ``show`` (``bool | None``) is checked before the call by :func:`gexclust._api.named`.
     """
     if figsize is not None:
         check_figsize(figsize)
     if save is not None and save is not False:
         _refuse_save(save)
-    if show is not None and not isinstance(show, bool | np.bool_):  # show='no' showed it
-        msg = f"show must be True, False or None (scanpy's default), got {show!r}"
-        raise TypeError(msg)
     if isinstance(cmap, str):  # a Colormap object is taken as it is
         import matplotlib
 

@@ -73,7 +73,7 @@ def choose_k(
     >>> gx.tl.choose_k(adata)
     >>> gx.pl.choose_k(adata)
     """
-    check_plot_arguments(figsize=figsize, save=save, show=show)
+    check_plot_arguments(figsize=figsize, save=save)
     fig = draw_choose_k(choose_k_spec(adata, key=key), figsize=figsize, show=show)
     return finish(fig, fig, show=show, save=save)
 

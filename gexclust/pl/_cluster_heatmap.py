@@ -130,7 +130,7 @@ def cluster_heatmap(
     >>> "markers" in adata.uns
     False
     """
-    check_plot_arguments(figsize=figsize, save=save, show=show, cmap=cmap)
+    check_plot_arguments(figsize=figsize, save=save, cmap=cmap)
     spec = cluster_heatmap_spec(adata, groupby=groupby, n_genes=n_genes, layer=layer,
                                 use_raw=use_raw, gene_symbols=gene_symbols, scale_rows=scale_rows,
                                 annotate=annotate, cmap=cmap)

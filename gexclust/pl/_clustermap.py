@@ -169,7 +169,7 @@ def clustermap(
     >>> len(fig.axes) > 2
     True
     """
-    check_plot_arguments(figsize=figsize, save=save, show=show, cmap=cmap)
+    check_plot_arguments(figsize=figsize, save=save, cmap=cmap)
     if n_genes is not None:
         check_whole("n_genes", n_genes, minimum=2, caller="pl.clustermap",
                     what=" (the most variable genes shown; a gene tree needs two), or None "

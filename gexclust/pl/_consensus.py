@@ -88,7 +88,7 @@ def consensus(
     from .._palette import palette
     from ..tl._consensus import checked_consensus
 
-    check_plot_arguments(figsize=figsize, save=save, show=show)  # before colours are written
+    check_plot_arguments(figsize=figsize, save=save)  # before colours are written
     if key not in adata.uns or "pac" not in adata.uns[key]:
         msg = f"pl.consensus: no result in .uns[{key!r}]; run gexclust.tl.consensus(adata)"
         raise KeyError(msg)

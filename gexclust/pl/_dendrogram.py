@@ -182,7 +182,7 @@ def dendrogram(
     >>> gx.tl.cut(adata, n_clusters=4)
     >>> gx.pl.dendrogram(adata)  # shown, returns None
     """
-    check_plot_arguments(figsize=figsize, save=save, show=show)  # before colours are written
+    check_plot_arguments(figsize=figsize, save=save)  # before colours are written
     if truncate is not None:
         check_whole("truncate", truncate, caller="pl.dendrogram",
                     what=" (clusters drawn; 0 draws every leaf), or None")

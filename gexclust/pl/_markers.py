@@ -112,7 +112,7 @@ def markers(
     """
     from ..tl._markers import check_n_genes, ranked_markers
 
-    check_plot_arguments(figsize=figsize, save=save, show=show, cmap=cmap)
+    check_plot_arguments(figsize=figsize, save=save, cmap=cmap)
     check_n_genes(n_genes, caller="pl.markers")
     if vmax is not None:  # before the groups' colours are written
         colour_limit(np.zeros(0), vmax)
