@@ -260,10 +260,17 @@ def bench_twoway(tmp: Path, rows: list, notes: list) -> None:
             rows.append(ratio_row(f"two-way {method}/{metric}, all 22,283 genes", label, peer,
                                   ours, "gene tree: " + agree))
             added = [r["peak_mb"] - r.get("start_mb", float("nan")) for r in (peer, ours)]
-            notes.append(f"two-way {method}/{metric} against {label}, memory the call adds "
-                         f"(peak above the resident set when its clock starts): peer "
-                         f"{added[0]:.0f} MB, gexclust {added[1]:.0f} MB, "
-                         f"{fmt_ratio(*added)} less")
+            note = (f"two-way {method}/{metric} against {label}, memory the call adds "
+                    f"(peak above the resident set when its clock starts): peer "
+                    f"{added[0]:.0f} MB, gexclust {added[1]:.0f} MB, {fmt_ratio(*added)} less")
+            if ours["peak_mb"] > peer["peak_mb"] / 2:
+                note += (f". Process peaks {peer['peak_mb']:.0f} / {ours['peak_mb']:.0f} MB "
+                         f"({fmt_ratio(peer['peak_mb'], ours['peak_mb'])}): before the clock "
+                         f"seaborn's process holds {peer['start_mb']:.0f} MB (its libraries "
+                         f"and the data), gexclust's {ours['start_mb']:.0f} MB (anndata, numba "
+                         f"and its loaded kernels besides), more than half of seaborn's peak "
+                         f"before either has done anything")
+            notes.append(note)
     notes.append("Two-way: seaborn.clustermap(z_score=1) vs gx.pp.scale + tl.hclust on samples "
                  "and genes + pl.clustermap(gene_key=...), both writing a 120-dpi PNG; each "
                  "side's libraries (matplotlib included) are imported before the clock "
@@ -612,8 +619,11 @@ def merged(old: dict, rows: list, notes: list, loads: list):
     """The last results with the rows (same comparison and peer) and notes measured now."""
     fresh = {(r["name"], r["peer"]) for r in rows}
     kept = [r for r in old["rows"] if (r["name"], r["peer"]) not in fresh]
+    # a note's text up to its first comma names what it measured: a new one replaces the old
+    remeasured = {note.split(",")[0] for note in notes}
+    kept_notes = [n for n in old["notes"] if n.split(",")[0] not in remeasured]
     old_loads = old.get("loads", loads)
-    return kept + rows, old["notes"] + [n for n in notes if n not in old["notes"]], \
+    return kept + rows, kept_notes + notes, \
         [min(old_loads[0], loads[0]), max(old_loads[1], loads[1])]
 
 
