@@ -85,7 +85,7 @@ def check_outdir(outdir: str | os.PathLike, *, force: bool) -> dict:
             msg += (f" (a {STAGE_PREFIX}* folder without a {LOCK} file may be one an older "
                     "gexclust left: remove it if so)")
         raise FileExistsError(msg)
-    _refuse_read_only(outdir, sorted(ours))
+    _refuse_read_only(outdir, sorted(ours), run=True)
     if ours and not force:
         msg = f"{outdir}: holds the outputs of an earlier run; pass --force to replace them"
         raise FileExistsError(msg)
@@ -142,7 +142,7 @@ def check_replaceable(outdir: str | os.PathLike, names) -> None:
     under its name, is refused (:func:`load_manifest`).
     """
     outdir = Path(outdir)
-    listed = load_manifest(outdir / MANIFEST) or {}
+    listed = load_manifest(outdir / MANIFEST, run=False) or {}
     names = {*names, MANIFEST}
     with os.scandir(outdir) as entries:
         found = [entry for entry in entries if entry.name in names]
@@ -154,15 +154,17 @@ def check_replaceable(outdir: str | os.PathLike, names) -> None:
             msg = (f"{outdir / entry.name}: not written by gexclust{reason}; not replaced "
                    "(move it away first)")
             raise FileExistsError(msg)
-    _refuse_read_only(outdir, sorted(entry.name for entry in found))
+    _refuse_read_only(outdir, sorted(entry.name for entry in found), run=False)
 
 
-def _refuse_read_only(outdir: Path, names: list[str]) -> None:
+def _refuse_read_only(outdir: Path, names: list[str], *, run: bool) -> None:
     """Refuse to replace outputs of ours in ``outdir`` that were made read-only since.
 
     A rename replaces a read-only file as it replaces any other (the folder's permission is
     what counts), so ``--force`` replaced a ``clusters.csv`` its user had locked with
     ``chmod a-w``. A file no one may write, or this user may not, is taken as one to keep.
+    ``run``: for ``gexclust run`` (else ``gexclust report``, which has no ``--force`` and
+    writes into the run's folder only), what the message advises.
     """
     locked = [name for name in names if _read_only(outdir / name)]
     if not locked:
@@ -170,9 +172,13 @@ def _refuse_read_only(outdir: Path, names: list[str]) -> None:
     shown = ", ".join(locked[:SHOWN])
     more = f" and {len(locked) - SHOWN} more" if len(locked) > SHOWN else ""
     them = "it" if len(locked) == 1 else "them"
+    if run:
+        keep = ", with or without --force"
+        way = f"make {them} writable (chmod u+w) or choose another OUTDIR"
+    else:
+        keep, way = "", f"make {them} writable (chmod u+w) to write the report again"
     msg = (f"{outdir}: {shown}{more} {'is' if len(locked) == 1 else 'are'} read-only; gexclust "
-           f"does not replace outputs made read-only, with or without --force: make {them} "
-           f"writable (chmod u+w) or choose another OUTDIR")
+           f"does not replace outputs made read-only{keep}: {way}")
     raise PermissionError(msg)
 
 
@@ -201,7 +207,7 @@ def staged_additions(outdir: str | os.PathLike) -> Iterator[Path]:
     block changes nothing.
     """
     outdir = Path(outdir)
-    with _locked_stage(outdir) as stage:
+    with _locked_stage(outdir, run=False) as stage:
         # the block's reading and drawing write nothing here; only its writing, within
         # writing_additions, may blame OUTDIR for a full disk
         with full_disk_before(outdir, ADDED, SPACE_ADD):
@@ -221,14 +227,15 @@ def writing_additions(stage: Path) -> contextlib.AbstractContextManager:
 
 
 @contextlib.contextmanager
-def _locked_stage(outdir: Path) -> Iterator[Path]:
+def _locked_stage(outdir: Path, *, run: bool = True) -> Iterator[Path]:
     """A new staging folder in ``outdir``, locked while the block runs, then removed.
 
     Stale staging folders of dead runs are removed first; the lock tells live ones apart.
+    ``run``: for ``gexclust run`` (else ``gexclust report``), what a refusal advises.
     """
-    stage, lock = _new_stage(outdir)
+    stage, lock = _new_stage(outdir, run=run)
     try:
-        _remove_stale_stages(outdir, keep=stage)
+        _remove_stale_stages(outdir, keep=stage, run=run)
         yield stage
     finally:
         with shielded():
@@ -236,7 +243,7 @@ def _locked_stage(outdir: Path) -> Iterator[Path]:
             _remove_stage(stage)
 
 
-def _new_stage(outdir: Path) -> tuple[Path, int]:
+def _new_stage(outdir: Path, *, run: bool) -> tuple[Path, int]:
     """A new staging folder in ``outdir``, and the lock on it (see :func:`_try_lock`).
 
     Until its lock is taken, a new folder looks like the stage of a run killed before it took
@@ -259,8 +266,9 @@ def _new_stage(outdir: Path) -> tuple[Path, int]:
         _release(lock)
         with shielded():
             _remove_stage(stage)  # what another run left of it, if any
-    msg = (f"{outdir}: other gexclust runs removed this run's staging folder "
-           f"{STAGE_ATTEMPTS} times; wait for them to finish or choose another OUTDIR")
+    msg = (f"{outdir}: other gexclust runs removed this {'run' if run else 'report'}'s "
+           f"staging folder {STAGE_ATTEMPTS} times; wait for them to finish"
+           f"{' or choose another OUTDIR' if run else ''}")
     raise FileExistsError(msg)
 
 
@@ -286,7 +294,7 @@ def _add(stage: Path, outdir: Path) -> None:
     """Move the staged files into ``outdir``, the manifest first; see :func:`staged_additions`."""
     names = sorted(p.name for p in stage.iterdir() if p.is_file() and p.name != LOCK)
     check_replaceable(outdir, names)
-    listed = load_manifest(outdir / MANIFEST) or {}
+    listed = load_manifest(outdir / MANIFEST, run=False) or {}
     new = {name: [{"size": (stage / name).stat().st_size, "sha256": sha256_file(stage / name)}]
            for name in names}
     both = {name: new[name] + listed.get(name, []) for name in names}
@@ -382,7 +390,7 @@ class ManifestError(FileExistsError):
     """The manifest of a folder cannot be read, or its name holds a file gexclust did not write."""
 
 
-def load_manifest(path: Path) -> dict | None:
+def load_manifest(path: Path, *, run: bool = True) -> dict | None:
     """``{name: [version, ...]}`` of the manifest at ``path``; ``None`` when there is none.
 
     Raises :class:`ManifestError` naming ``path`` when it cannot be read (no permission) or is
@@ -390,15 +398,16 @@ def load_manifest(path: Path) -> dict | None:
     file of the user's under that name is never replaced, and without the manifest gexclust
     cannot tell its outputs from the user's files. Both were taken for "no manifest", so that
     the run called every output "not written by gexclust", and ``gexclust report`` replaced
-    the user's file with a manifest of its own.
+    the user's file with a manifest of its own. ``run``: for ``gexclust run`` (else ``gexclust
+    report``, which writes into the run's folder only), what the message advises.
     """
     outdir = path.parent
-    way = "choose another OUTDIR"
+    way = " or choose another OUTDIR" if run else " to write the report again"
     try:
         mode = path.lstat().st_mode
         if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
             why = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
-            raise ManifestError(_not_a_manifest(path, why))
+            raise ManifestError(_not_a_manifest(path, why, run=run))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
@@ -408,28 +417,31 @@ def load_manifest(path: Path) -> dict | None:
         reason = err.strerror or str(err)
         msg = (f"{path}: cannot be read ({reason}); gexclust tells its own outputs in "
                f"{outdir} by this manifest, so it replaces none of them without it: make it "
-               f"readable or {way}")
+               f"readable{way}")
         raise ManifestError(msg) from None
     except UnicodeDecodeError:
-        raise ManifestError(_not_a_manifest(path, "not UTF-8 text")) from None
+        raise ManifestError(_not_a_manifest(path, "not UTF-8 text", run=run)) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         why = f"not valid JSON: line {err.lineno}: {err.msg}"
-        raise ManifestError(_not_a_manifest(path, why)) from None
+        raise ManifestError(_not_a_manifest(path, why, run=run)) from None
     files = data.get("files") if isinstance(data, dict) else None
     if (not isinstance(data, dict) or data.get("gexclust_manifest") != 1
             or not isinstance(files, dict)
             or not all(isinstance(v, list) and all(isinstance(x, dict) for x in v)
                        for v in files.values())):
-        raise ManifestError(_not_a_manifest(path, "JSON, but not what gexclust writes there"))
+        raise ManifestError(_not_a_manifest(path, "JSON, but not what gexclust writes there",
+                                            run=run))
     return files
 
 
-def _not_a_manifest(path: Path, why: str) -> str:
+def _not_a_manifest(path: Path, why: str, *, run: bool) -> str:
+    way = ("move it away if it is yours (or damaged), or choose another OUTDIR" if run else
+           "move it away if it is yours (or damaged) to write the report again")
     return (f"{path}: not a manifest gexclust wrote ({why}); gexclust never overwrites it, and "
             f"without its manifest cannot tell its own outputs in {path.parent} from yours: "
-            "move it away if it is yours (or damaged), or choose another OUTDIR")
+            f"{way}")
 
 
 def unfinished_run(outdir: Path) -> str | None:
@@ -497,7 +509,7 @@ def _remove_stage(stage: str | os.PathLike) -> None:
             remove(path)
 
 
-def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
+def _remove_stale_stages(outdir: Path, *, keep: Path, run: bool) -> None:
     """Remove staging folders whose run is gone; refuse to run beside a live one."""
     for path in _stages(outdir):
         if Path(path).name == keep.name:  # by name: mkdtemp returns absolute paths on 3.12+
@@ -512,7 +524,8 @@ def _remove_stale_stages(outdir: Path, *, keep: Path) -> None:
             raise FileExistsError(msg)
         if lock is None:
             msg = (f"{outdir}: another gexclust run is writing into this folder "
-                   f"({Path(path).name}); wait for it to finish or choose another OUTDIR")
+                   f"({Path(path).name}); wait for it to finish"
+                   f"{' or choose another OUTDIR' if run else ''}")
             raise FileExistsError(msg)
         with shielded():
             # removed under its lock: a run whose new stage this is cannot lock it meanwhile

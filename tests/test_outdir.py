@@ -430,13 +430,17 @@ def test_a_read_only_output_is_refused_by_name_and_kept(tmp_path, force):
 
 
 def test_a_read_only_output_is_not_replaced_by_an_addition(tmp_path):
-    """``gexclust report``: a read-only report.html, or manifest, is refused by name."""
+    """``gexclust report``: a read-only report.html, or manifest, is refused by name. The
+    advice is the report's: it has no --force, and no OUTDIR to choose (it was "with or
+    without --force: ... or choose another OUTDIR", a run's)."""
     out = tmp_path / "out"
     publish(out, {"report.html": "old\n", "summary.json": "{}\n"})
     for locked in ("report.html", MANIFEST):
         (out / locked).chmod(0o444)
         before = snapshot(out)
-        with pytest.raises(PermissionError, match=f"^{re.escape(f'{out}: {locked} is read-only')}"):
+        expected = (f"{out}: {locked} is read-only; gexclust does not replace outputs made "
+                    "read-only: make it writable (chmod u+w) to write the report again")
+        with pytest.raises(PermissionError, match=f"^{re.escape(expected)}$"):
             add(out, {"report.html": "new\n"})
         assert snapshot(out) == before
         (out / locked).chmod(0o644)
@@ -465,10 +469,12 @@ def test_a_file_under_the_manifests_name_that_is_not_one_is_named_and_never_over
     publish(out, {"clusters.csv": "ours\n", "summary.json": "{}\n"})
     (out / MANIFEST).write_bytes(text.encode("utf-8", "surrogateescape"))
     before = snapshot(out)
+    way = ("or choose another OUTDIR" if how == "run --force" else
+           "to write the report again")  # the report writes into the run's folder only
     expected = (f"{out / MANIFEST}: not a manifest gexclust wrote ({NOT_A_MANIFEST[text]}); "
                 "gexclust never overwrites it, and without its manifest cannot tell its own "
-                f"outputs in {out} from yours: move it away if it is yours (or damaged), or "
-                "choose another OUTDIR")
+                f"outputs in {out} from yours: move it away if it is yours (or damaged)"
+                f"{',' if how == 'run --force' else ''} {way}")
     write = ((lambda: add(out, {"report.html": "new\n"})) if how == "report" else
              (lambda: publish(out, {"clusters.csv": "new\n"}, force=True)))
     with pytest.raises(FileExistsError, match=f"^{re.escape(expected)}$"):
@@ -515,5 +521,6 @@ def test_an_unreadable_manifest_is_named_with_the_reason(cli, small_csv, tmp_pat
     assert (proc.returncode, proc.stderr) == (1, (
         f"gexclust: error: {out / MANIFEST}: cannot be read (Permission denied); gexclust "
         f"tells its own outputs in {out} by this manifest, so it replaces none of them "
-        "without it: make it readable or choose another OUTDIR\n"))
+        "without it: make it readable "
+        f"{'or choose another OUTDIR' if command == 'run' else 'to write the report again'}\n"))
     assert snapshot(out) == before
