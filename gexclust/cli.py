@@ -52,10 +52,37 @@ class _Parser(argparse.ArgumentParser):
         # added later could turn today's abbreviation into another option or an error
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        for name in (None, "store"):  # every option that takes a value, subcommands' too
+            self.register("action", name, _StoreOnce)
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, rest = super().parse_known_args(args, namespace)
+        vars(parsed).pop(_StoreOnce.GIVEN, None)  # bookkeeping, not an option
+        return parsed, rest
 
     def error(self, message: str):
         text = " ".join(message.split())
         self.exit(2, f"gexclust: error: {text} (see '{self.prog} --help')\n")
+
+
+class _StoreOnce(argparse._StoreAction):
+    """argparse's store, refusing an option given twice.
+
+    argparse keeps the last value without a word: ``--formats png --formats pdf`` wrote PDFs
+    only, and ``--n-clusters 3 ... --n-clusters 5`` (an edited command line) cut 5.
+    """
+
+    GIVEN = "_gexclust_given"
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = vars(namespace).setdefault(self.GIVEN, {})
+        if option_string is not None:
+            if self.dest in given:
+                first_option, first = given[self.dest]
+                parser.error(f"{option_string} is given twice ({first_option} {str(first)!r}, "
+                             f"then {option_string} {str(values)!r}); give it once")
+            given[self.dest] = (option_string, values)
+        super().__call__(parser, namespace, values, option_string)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -224,6 +224,39 @@ def test_an_unknown_method_or_metric_names_the_option(capsys, small_csv, tmp_pat
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--formats", "png", "--formats", "pdf"],
+         "--formats is given twice (--formats 'png', then --formats 'pdf'); give it once"),
+        (["--n-clusters", "3", "--n-clusters", "5"],
+         "--n-clusters is given twice (--n-clusters '3', then --n-clusters '5'); give it once"),
+        (["--outdir", "{out}"], "--outdir is given twice (-o '{out}', then --outdir '{out}'); "
+         "give it once"),
+    ],
+)
+def test_an_option_given_twice_is_refused(capsys, small_csv, tmp_path, args, message):
+    """Before: argparse kept the last value without a word; --formats png --formats pdf wrote
+    PDFs only, and an edited command line with --n-clusters twice cut the second k."""
+    from gexclust.cli import main
+
+    out = str(tmp_path / "out")
+    with pytest.raises(SystemExit) as exited:
+        main(["run", str(small_csv), "-o", out, *(a.format(out=out) for a in args)])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (f"gexclust: error: {message.format(out=out)} "
+                                       "(see 'gexclust run --help')\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_options_given_once_leave_no_trace_in_the_arguments():
+    from gexclust.cli import build_parser
+
+    args = build_parser().parse_args(["run", "-o", "x", "--formats", "pdf"])
+    assert (args.outdir, args.formats) == ("x", "pdf")
+    assert not [name for name in vars(args) if name.startswith("_")]
+
+
+@pytest.mark.parametrize(
     ("content", "args", "message"),
     [
         ("samples,type,p1\n1,A,2\n1,B,3\n", [], "duplicate sample id '1'"),
