@@ -219,8 +219,8 @@ def clustermap_spec(
         Z_genes, gene_leaves = gene_tree.linkage, gene_tree.leaves
         columns = gene_tree.leaf_rows  # genes in dendrogram order
         # every gene: z-scored in the one copy drawn (a second copy was a fifth of the peak),
-        # in float32, enough for 256 colours and half the memory the drawing holds
-        shown = _z(X[np.ix_(rows, columns)].astype(np.float32))
+        # kept in float32, enough for 256 colours and half the memory the drawing holds
+        shown = _z(X[np.ix_(rows, columns)]).astype(np.float32)
         title = f"{len(columns):,} genes (tree {gene_key!r})"
     else:
         check_method_metric(gene_method, gene_metric)
