@@ -203,3 +203,19 @@ def test_saving_an_all_gene_clustermap_colours_the_image_at_its_size_once():
     finally:
         tracemalloc.stop()
     assert peak < 14 * width * height
+
+
+def test_an_all_gene_clustermap_of_values_beyond_float32_shows_their_z_scores():
+    # before: the copy drawn was made float32 before it was z-scored, so values beyond
+    # 3.4e38 (a float64 layer) became infinite, and their genes missing in the picture
+    from gexclust.pl._clustermap import clustermap_spec
+
+    adata = ad.AnnData(np.random.default_rng(0).normal(size=(20, 300)))
+    gx.tl.hclust(adata)
+    gx.tl.hclust(adata, axis="var", key_added="genes")
+    adata.layers["huge"] = adata.X * 1e39
+    spec = clustermap_spec(adata, gene_key="genes", layer="huge", color=None, clusters=None)
+    plain = clustermap_spec(adata, gene_key="genes", color=None, clusters=None)
+    assert spec.values.dtype == np.float32  # half the memory the drawing holds
+    np.testing.assert_allclose(spec.values, plain.values, rtol=1e-5, atol=1e-5)
+
