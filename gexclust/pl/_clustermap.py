@@ -288,8 +288,11 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     width_px, height_px = fig.get_size_inches() * DPI * heat.get_position().size
     shown = _binned(_binned(spec.values, 2 * int(width_px)).T, 2 * int(height_px)).T
     # float32: matplotlib resamples at the saved size in the image's precision, and its five
-    # buffers of that size were, in float64, the peak of a two-way run
-    shown = shown.astype(np.float32, copy=False)
+    # buffers of that size were, in float64, the peak of a two-way run. It normalises in that
+    # precision too: colour limits beyond float32's range (vmax > 3.4e38) overflowed there
+    # and turned every cell the top colour, so those are drawn from float64 values
+    fits = spec.vmax <= float(np.finfo(np.float32).max)
+    shown = shown.astype(np.float32 if fits else np.float64, copy=False)
     image = heat.imshow(
         shown, aspect="auto", cmap=spec.cmap, vmin=-spec.vmax, vmax=spec.vmax,
         interpolation="nearest" if n_shown <= 500 and len(shown) == n_obs else "antialiased",

@@ -219,3 +219,22 @@ def test_an_all_gene_clustermap_of_values_beyond_float32_shows_their_z_scores():
     assert spec.values.dtype == np.float32  # half the memory the drawing holds
     np.testing.assert_allclose(spec.values, plain.values, rtol=1e-5, atol=1e-5)
 
+
+@pytest.mark.parametrize("gene_key", [None, "genes"])
+def test_a_clustermap_coloured_beyond_float32_is_drawn_as_asked(gene_key):
+    # before: the heat map was drawn from float32 values, which matplotlib resamples and
+    # normalises in float32: a vmax beyond 3.4e38 overflowed there ("overflow encountered in
+    # subtract"), and every cell took the colour map's top colour, where z-scores within a
+    # hair of 0 of such a vmax are all its middle colour (as drawn from float64)
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    adata = ad.AnnData(np.random.default_rng(0).normal(size=(30, 600)))
+    gx.tl.hclust(adata)
+    gx.tl.hclust(adata, axis="var", key_added="genes")
+    fig = gx.pl.clustermap(adata, n_genes=None, gene_key=gene_key, vmax=1e39, color=None,
+                           clusters=None, show=False)
+    (image,) = [image for ax in fig.axes for image in ax.images]
+    rgba = image.make_image(FigureCanvasAgg(fig).get_renderer(), unsampled=False)[0]
+    middle = np.round(np.array(matplotlib.colormaps["RdBu_r"](0.5)) * 255)
+    assert np.abs(rgba.reshape(-1, 4).astype(int) - middle).max() <= 1
