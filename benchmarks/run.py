@@ -259,18 +259,7 @@ def bench_twoway(tmp: Path, rows: list, notes: list) -> None:
                                             else " (+fastcluster)")
             rows.append(ratio_row(f"two-way {method}/{metric}, all 22,283 genes", label, peer,
                                   ours, "gene tree: " + agree))
-            added = [r["peak_mb"] - r.get("start_mb", float("nan")) for r in (peer, ours)]
-            note = (f"two-way {method}/{metric} against {label}, memory the call adds "
-                    f"(peak above the resident set when its clock starts): peer "
-                    f"{added[0]:.0f} MB, gexclust {added[1]:.0f} MB, {fmt_ratio(*added)} less")
-            if ours["peak_mb"] > peer["peak_mb"] / 2:
-                note += (f". Process peaks {peer['peak_mb']:.0f} / {ours['peak_mb']:.0f} MB "
-                         f"({fmt_ratio(peer['peak_mb'], ours['peak_mb'])}): before the clock "
-                         f"seaborn's process holds {peer['start_mb']:.0f} MB (its libraries "
-                         f"and the data), gexclust's {ours['start_mb']:.0f} MB (anndata, numba "
-                         f"and its loaded kernels besides), more than half of seaborn's peak "
-                         f"before either has done anything")
-            notes.append(note)
+            notes.append(twoway_note(f"{method}/{metric}", label, peer, ours))
     notes.append("Two-way: seaborn.clustermap(z_score=1) vs gx.pp.scale + tl.hclust on samples "
                  "and genes + pl.clustermap(gene_key=...), both writing a 120-dpi PNG; each "
                  "side's libraries (matplotlib included) are imported before the clock "
@@ -279,6 +268,23 @@ def bench_twoway(tmp: Path, rows: list, notes: list) -> None:
                  "uses fastcluster when it is installed (as it is with gexclust) and scipy "
                  "otherwise; its dendrogram needs sys.setrecursionlimit raised for 22,283 "
                  "leaves (it fails with RecursionError otherwise).")
+
+
+def twoway_note(what: str, label: str, peer: dict, ours: dict) -> str:
+    """The note of a two-way row: the memory each call adds, and why process peaks are close."""
+    added = [r["peak_mb"] - r.get("start_mb", float("nan")) for r in (peer, ours)]
+    note = (f"two-way {what} against {label}, memory the call adds "
+            f"(peak above the resident set when its clock starts): peer "
+            f"{added[0]:.0f} MB, gexclust {added[1]:.0f} MB, {fmt_ratio(*added)} less")
+    if ours["peak_mb"] > peer["peak_mb"] / 2:
+        note += (f". Process peaks {peer['peak_mb']:.0f} / {ours['peak_mb']:.0f} MB "
+                 f"({fmt_ratio(peer['peak_mb'], ours['peak_mb'])}): before the clock "
+                 f"seaborn's process holds {peer['start_mb']:.0f} MB (its libraries "
+                 f"and the data), gexclust's {ours['start_mb']:.0f} MB (anndata, numba "
+                 f"and its loaded kernels besides)")
+        if ours["start_mb"] > peer["peak_mb"] / 2:  # what the clause says, not the peak
+            note += ", more than half of seaborn's peak before either has done anything"
+    return note
 
 
 def bench_search_dtype(tmp: Path, rows: list, notes: list) -> None:
@@ -619,12 +625,31 @@ def merged(old: dict, rows: list, notes: list, loads: list):
     """The last results with the rows (same comparison and peer) and notes measured now."""
     fresh = {(r["name"], r["peer"]) for r in rows}
     kept = [r for r in old["rows"] if (r["name"], r["peer"]) not in fresh]
-    # a note's text up to its first comma names what it measured: a new one replaces the old
-    remeasured = {note.split(",")[0] for note in notes}
-    kept_notes = [n for n in old["notes"] if n.split(",")[0] not in remeasured]
+    # a note's text up to its first ', ' or ': ' names what it measured ('scipy at 50,000',
+    # 'On the 100,000-leaf tree'): new ones replace the old, in their place. Up to the first
+    # comma alone cut numbers at their digit groups ('On the 100' for 100,000 and 100,500)
+    by_key: dict[str, list[str]] = {}
+    for note in notes:
+        by_key.setdefault(_note_key(note), []).append(note)
+    kept_notes, placed = [], set()
+    for note in old["notes"]:
+        key = _note_key(note)
+        if key not in by_key:
+            kept_notes.append(note)
+        elif key not in placed:
+            kept_notes += by_key[key]
+            placed.add(key)
+    kept_notes += [note for note in notes if _note_key(note) not in placed]
     old_loads = old.get("loads", loads)
-    return kept + rows, kept_notes + notes, \
+    return kept + rows, kept_notes, \
         [min(old_loads[0], loads[0]), max(old_loads[1], loads[1])]
+
+
+def _note_key(note: str) -> str:
+    """What a note is about: its text up to the first ', ' or ': ' (see :func:`merged`)."""
+    import re
+
+    return re.split(r"[,:] ", note, maxsplit=1)[0]
 
 
 if __name__ == "__main__":

@@ -524,3 +524,35 @@ def test_an_unreadable_manifest_is_named_with_the_reason(cli, small_csv, tmp_pat
         "without it: make it readable "
         f"{'or choose another OUTDIR' if command == 'run' else 'to write the report again'}\n"))
     assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("how", ["run", "report"])
+def test_a_live_run_or_stages_taken_away_advise_what_applies_to_the_command(tmp_path,
+                                                                           monkeypatch, how):
+    """A run may choose another OUTDIR; the report writes into the run's folder only (it
+    said "wait for it to finish or choose another OUTDIR", a run's advice, before dff65af)."""
+    from gexclust import _outdir
+
+    out = tmp_path / "out"
+    publish(out, {"summary.json": "{}\n"})
+    write = ((lambda: add(out, {"report.html": "new\n"})) if how == "report" else
+             (lambda: publish(out, {"summary.json": "new\n"}, force=True)))
+    other = " or choose another OUTDIR" if how == "run" else ""
+    live = out / f"{STAGE_PREFIX}live"
+    live.mkdir()
+    fd = os.open(live / ".lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        expected = (f"{out}: another gexclust run is writing into this folder ({live.name}); "
+                    f"wait for it to finish{other}")
+        with pytest.raises(FileExistsError, match=f"^{re.escape(expected)}$"):
+            write()
+    finally:
+        os.close(fd)
+    shutil.rmtree(live)
+    monkeypatch.setattr(_outdir, "_holds", lambda lock, path: False)  # taken away each time
+    expected = (f"{out}: other gexclust runs removed this {how}'s staging folder "
+                f"{_outdir.STAGE_ATTEMPTS} times; wait for them to finish{other}")
+    with pytest.raises(FileExistsError, match=f"^{re.escape(expected)}$"):
+        write()
+    assert listing(out) == {"summary.json", MANIFEST}

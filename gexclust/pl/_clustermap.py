@@ -218,9 +218,9 @@ def clustermap_spec(
         genes = np.arange(adata.n_vars)
         Z_genes, gene_leaves = gene_tree.linkage, gene_tree.leaves
         columns = gene_tree.leaf_rows  # genes in dendrogram order
-        # every gene: z-scored in the one copy drawn (a second copy was a fifth of the peak),
-        # kept in float32, enough for 256 colours and half the memory the drawing holds
-        shown = _z(X[np.ix_(rows, columns)]).astype(np.float32)
+        # every gene: z-scored from the one copy taken (a second copy was a fifth of the
+        # peak), kept in float32, enough for 256 colours and half the memory the drawing holds
+        shown = _z_float32(X[np.ix_(rows, columns)])
         title = f"{len(columns):,} genes (tree {gene_key!r})"
     else:
         check_method_metric(gene_method, gene_metric)
@@ -288,8 +288,11 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     width_px, height_px = fig.get_size_inches() * DPI * heat.get_position().size
     shown = _binned(_binned(spec.values, 2 * int(width_px)).T, 2 * int(height_px)).T
     # float32: matplotlib resamples at the saved size in the image's precision, and its five
-    # buffers of that size were, in float64, the peak of a two-way run
-    shown = shown.astype(np.float32, copy=False)
+    # buffers of that size were, in float64, the peak of a two-way run. It normalises in that
+    # precision too: colour limits beyond float32's range (vmax > 3.4e38) overflowed there
+    # and turned every cell the top colour, so those are drawn from float64 values
+    fits = spec.vmax <= float(np.finfo(np.float32).max)
+    shown = shown.astype(np.float32 if fits else np.float64, copy=False)
     image = heat.imshow(
         shown, aspect="auto", cmap=spec.cmap, vmin=-spec.vmax, vmax=spec.vmax,
         interpolation="nearest" if n_shown <= 500 and len(shown) == n_obs else "antialiased",
@@ -386,6 +389,23 @@ def _z(values: np.ndarray) -> np.ndarray:
     values -= mean.astype(values.dtype)
     values /= np.where(sd > 0, sd, 1.0).astype(values.dtype)
     return values
+
+
+def _z_float32(values: np.ndarray) -> np.ndarray:
+    """Z-scores per gene of ``values`` as float32, computed in ``values``' precision.
+
+    Overwrites ``values``, a copy the caller made, as :func:`_z`. float64 values are
+    z-scored in float64, which keeps values beyond float32's range (3.4e38) finite, and in
+    place: numpy's standard deviation held a second float64 copy (of the deviations), more
+    than the copy and its float32 result together.
+    """
+    if values.dtype != np.float64:
+        return _z(values).astype(np.float32, copy=False)
+    values -= values.mean(axis=0)
+    # the squared deviations summed where they are (einsum makes no temporary copy)
+    sd = np.sqrt(np.einsum("ij,ij->j", values, values) / max(len(values) - 1, 1))
+    values /= np.where(sd > 0, sd, 1.0)
+    return values.astype(np.float32)
 
 
 def _legend_width(legends: list[tuple[str, dict[str, str]]]) -> float:
