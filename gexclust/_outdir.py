@@ -166,7 +166,7 @@ def _refuse_read_only(outdir: Path, names: list[str], *, run: bool) -> None:
     ``run``: for ``gexclust run`` (else ``gexclust report``, which has no ``--force`` and
     writes into the run's folder only), what the message advises.
     """
-    locked = [name for name in names if _read_only(outdir / name)]
+    locked = [name for name in names if read_only(outdir / name)]
     if not locked:
         return
     shown = ", ".join(locked[:SHOWN])
@@ -182,7 +182,7 @@ def _refuse_read_only(outdir: Path, names: list[str], *, run: bool) -> None:
     raise PermissionError(msg)
 
 
-def _read_only(path: Path) -> bool:
+def read_only(path: Path) -> bool:
     """Whether ``path`` has no write permission for anyone, or none for this user.
 
     The mode bits first: root may write any file, but ``chmod a-w`` still says "keep it".

@@ -304,9 +304,11 @@ def _outputs_with_report(summary: dict, outdir: Path) -> list[str] | None:
     """``summary['outputs']`` with the report files, when they are missing and it may change.
 
     ``None`` when nothing is to change: the report is listed already, or ``summary.json`` is
-    not the run's own unchanged file (see :func:`gexclust._outdir.check_replaceable`).
+    not the run's own unchanged file (see :func:`gexclust._outdir.check_replaceable`), or was
+    made read-only since: kept as it is, with a warning, and the report written beside it (it
+    refused the whole report, though the report files could be written).
     """
-    from .._outdir import check_replaceable
+    from .._outdir import check_replaceable, read_only
 
     outputs = summary.get("outputs")
     if not isinstance(outputs, list) or set(REPORT_FILES) <= set(outputs):
@@ -314,6 +316,12 @@ def _outputs_with_report(summary: dict, outdir: Path) -> list[str] | None:
     try:
         check_replaceable(outdir, ["summary.json"])
     except FileExistsError:
+        return None
+    except PermissionError:
+        if not read_only(outdir / "summary.json"):
+            raise  # the manifest made read-only: no file can be added, the report neither
+        logger.warning("%s: read-only, so left as it is: its 'outputs' do not list the report",
+                       outdir / "summary.json")
         return None
     return sorted({*outputs, *REPORT_FILES})
 

@@ -265,6 +265,36 @@ def test_no_report_then_report_command(tmp_path, capsys):
     assert "adata.h5ad: not found" in err
 
 
+def test_report_command_keeps_a_read_only_summary_and_writes_the_report(tmp_path, capsys):
+    """Before: after a --no-report run, a summary.json made read-only (chmod a-w) stopped
+    'gexclust report' altogether ("summary.json is read-only; ... make it writable"), though
+    only its list of outputs was to change. Now it is kept as it is, with a warning, and the
+    report is written; a read-only manifest still refuses (no file can be added then)."""
+    outdir = tmp_path / "run"
+    assert main(["run", "-o", str(outdir), "--quiet", "--no-report"]) == 0
+    summary = outdir / "summary.json"
+    before = summary.read_bytes()
+    summary.chmod(0o444)
+    capsys.readouterr()
+    try:
+        assert main(["report", str(outdir)]) == 0
+        err = capsys.readouterr().err
+        assert (f"{summary}: read-only, so left as it is: its 'outputs' do not list the "
+                "report") in err
+        assert summary.read_bytes() == before
+        assert (outdir / "report.html").is_file()
+        assert (outdir / "report.pdf").is_file()
+        (outdir / "report.html").unlink()
+        manifest = outdir / ".gexclust-manifest.json"
+        manifest.chmod(0o444)
+        assert main(["report", str(outdir)]) == 1
+        assert ".gexclust-manifest.json is read-only" in capsys.readouterr().err
+        assert not (outdir / "report.html").exists()
+    finally:
+        summary.chmod(0o644)
+        (outdir / ".gexclust-manifest.json").chmod(0o644)
+
+
 def test_rebuilding_an_unchanged_report_gives_the_same_files(tmp_path, monkeypatch):
     """Before: report.pdf held the time it was written (/CreationDate), so each 'gexclust
     report' on an unchanged run replaced report.pdf (and its manifest entry) with a file
