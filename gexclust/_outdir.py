@@ -266,8 +266,9 @@ def _new_stage(outdir: Path, *, run: bool) -> tuple[Path, int]:
         _release(lock)
         with shielded():
             _remove_stage(stage)  # what another run left of it, if any
-    msg = (f"{outdir}: other gexclust runs removed this {'run' if run else 'report'}'s "
-           f"staging folder {STAGE_ATTEMPTS} times; wait for them to finish"
+    this = "run" if run else "report"
+    msg = (f"{outdir}: other gexclust runs or reports removed this {this}'s staging folder "
+           f"{STAGE_ATTEMPTS} times; wait for them to finish"
            f"{' or choose another OUTDIR' if run else ''}")
     raise FileExistsError(msg)
 
@@ -523,7 +524,7 @@ def _remove_stale_stages(outdir: Path, *, keep: Path, run: bool) -> None:
                    "this folder, remove that staging folder and run again")
             raise FileExistsError(msg)
         if lock is None:
-            msg = (f"{outdir}: another gexclust run is writing into this folder "
+            msg = (f"{outdir}: another gexclust run or report is writing into this folder "
                    f"({Path(path).name}); wait for it to finish"
                    f"{' or choose another OUTDIR' if run else ''}")
             raise FileExistsError(msg)

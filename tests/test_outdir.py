@@ -263,7 +263,7 @@ def test_a_live_run_in_the_same_folder_stops_a_second_one(tmp_path):
     fd = os.open(live / ".lock", os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        with pytest.raises(FileExistsError, match="another gexclust run is writing"):
+        with pytest.raises(FileExistsError, match="another gexclust run or report is writing"):
             publish(out, {"clusters.csv": "1\n"})
         assert live.exists()
     finally:
@@ -283,7 +283,7 @@ def test_without_file_locks_a_leftover_stage_is_not_called_a_live_run(tmp_path, 
     with pytest.raises(FileExistsError) as err:
         publish(out, {"clusters.csv": "1\n"}, force=True)
     message = str(err.value)
-    assert "another gexclust run is writing" not in message
+    assert "is writing into this folder (" not in message  # the live-run message
     assert (f"a gexclust staging folder is there ({left.name}), of a run still writing or of "
             "one that was stopped; without file locks on this system") in message
     assert "remove that staging folder and run again" in message
@@ -543,15 +543,15 @@ def test_a_live_run_or_stages_taken_away_advise_what_applies_to_the_command(tmp_
     fd = os.open(live / ".lock", os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        expected = (f"{out}: another gexclust run is writing into this folder ({live.name}); "
-                    f"wait for it to finish{other}")
+        expected = (f"{out}: another gexclust run or report is writing into this folder "
+                    f"({live.name}); wait for it to finish{other}")
         with pytest.raises(FileExistsError, match=f"^{re.escape(expected)}$"):
             write()
     finally:
         os.close(fd)
     shutil.rmtree(live)
     monkeypatch.setattr(_outdir, "_holds", lambda lock, path: False)  # taken away each time
-    expected = (f"{out}: other gexclust runs removed this {how}'s staging folder "
+    expected = (f"{out}: other gexclust runs or reports removed this {how}'s staging folder "
                 f"{_outdir.STAGE_ATTEMPTS} times; wait for them to finish{other}")
     with pytest.raises(FileExistsError, match=f"^{re.escape(expected)}$"):
         write()

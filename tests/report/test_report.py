@@ -516,7 +516,7 @@ def test_a_report_command_beside_a_run_never_mixes_two_runs(tmp_path, monkeypatc
     monkeypatch.setattr(report, "collect_figures", run_meanwhile)
     assert main(["report", str(outdir)]) == 0
     assert runs[0] == 1
-    assert "another gexclust run is writing into this folder" in runs[1]
+    assert "another gexclust run or report is writing into this folder" in runs[1]
     k = json.loads((outdir / "summary.json").read_text())["choose_k"]["k"]
     assert k == 2
     assert "cut into 2 clusters" in (outdir / "report.html").read_text()
