@@ -1341,3 +1341,16 @@ def test_the_command_draws_without_walking_its_libraries_again(tmp_path, small_c
     word, most = proc.stdout.split()
     assert word == "walked"
     assert int(most) < 50_000  # before: 204,815
+
+
+def test_readme_names_every_missing_field_of_a_geo_run(cli, tmp_path):
+    # a GEO reader's record also counts the samples without a single value it left out
+    # (`n_empty_samples_dropped`); the README's summary.json row named only the CSV's fields
+    soft = shared_file("GSE781_family.soft.gz")
+    cli("run", soft, "--platform", "GPL96", "--type-from", "source_name", "-o", tmp_path / "o",
+        "--n-clusters", "2", "--quiet", "--no-report")
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["missing"]["n_empty_samples_dropped"] == 0
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `summary.json`"))
+    assert sorted(set(summary["missing"]) - set(re.findall(r"`([a-z_]+)`", row))) == []
