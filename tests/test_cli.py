@@ -608,6 +608,24 @@ def test_summary_says_what_the_missing_value_policy_did(cli, tmp_path):
             "a missing value), leaving 2") in proc.stderr
 
 
+@pytest.mark.parametrize("policy", ["error", "drop", "impute"])
+def test_summary_gives_every_missing_field_when_nothing_is_missing(cli, small_csv, tmp_path,
+                                                                   policy):
+    # the README's summary.json row lists `n_probes_with_missing` for every input but the
+    # built-in example, and with impute the fill fields (`sample_most_imputed` '' when none
+    # was filled); before, a file without missing values gave only policy, n_missing_values
+    # and n_probes_dropped, so summary["missing"]["n_probes_with_missing"] was a KeyError
+    cli("run", small_csv, "-o", tmp_path / "o", "--missing", policy, "--n-clusters", "2",
+        "--quiet", "--no-report")
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    expected = {"policy": policy, "n_missing_values": 0, "n_probes_with_missing": 0,
+                "n_probes_dropped": 0}
+    if policy == "impute":
+        expected |= {"n_samples_imputed": 0, "most_imputed_in_a_sample": 0,
+                     "sample_most_imputed": "", "most_imputed_in_a_probe": 0}
+    assert summary["missing"] == expected
+
+
 def test_library_warnings_are_one_line_and_quiet_silences_them(tmp_path):
     # before: a tab in a sample name (pasted from a spreadsheet) made matplotlib print
     # "UserWarning: Glyph 9 missing from font(s)" with its source lines, --quiet or not
@@ -1323,3 +1341,16 @@ def test_the_command_draws_without_walking_its_libraries_again(tmp_path, small_c
     word, most = proc.stdout.split()
     assert word == "walked"
     assert int(most) < 50_000  # before: 204,815
+
+
+def test_readme_names_every_missing_field_of_a_geo_run(cli, tmp_path):
+    # a GEO reader's record also counts the samples without a single value it left out
+    # (`n_empty_samples_dropped`); the README's summary.json row named only the CSV's fields
+    soft = shared_file("GSE781_family.soft.gz")
+    cli("run", soft, "--platform", "GPL96", "--type-from", "source_name", "-o", tmp_path / "o",
+        "--n-clusters", "2", "--quiet", "--no-report")
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["missing"]["n_empty_samples_dropped"] == 0
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `summary.json`"))
+    assert sorted(set(summary["missing"]) - set(re.findall(r"`([a-z_]+)`", row))) == []

@@ -28,11 +28,16 @@ def handle_missing(values, probes, samples, *, policy, path, line_numbers=None):
     _refuse_infinite(values, probes, samples, path, line_numbers)
     nan_mask = np.isnan(values)
     n_missing = int(nan_mask.sum())
-    info = {"policy": policy, "n_missing_values": n_missing, "n_probes_dropped": 0}
-    if n_missing == 0:
-        return values, probes, info
     bad_probe = nan_mask.any(axis=0)
-    info["n_probes_with_missing"] = int(bad_probe.sum())
+    # every field on every input, 0 and '' when nothing is missing (as the README's
+    # summary.json row lists them): before, a complete file left out n_probes_with_missing
+    # and, under 'impute', the fill fields
+    info = {"policy": policy, "n_missing_values": n_missing,
+            "n_probes_with_missing": int(bad_probe.sum()), "n_probes_dropped": 0}
+    if n_missing == 0:
+        if policy == "impute":
+            info.update(_filled_per_sample(nan_mask, samples))
+        return values, probes, info
     if policy == "error":
         i, j = np.argwhere(nan_mask)[0]
         msg = (
@@ -79,10 +84,11 @@ def _filled_per_sample(filled: np.ndarray, samples) -> dict:
     value, which is dropped), no sample is named.
     """
     per_sample, per_probe = filled.sum(axis=1), filled.sum(axis=0)
-    worst = int(np.argmax(per_sample))
+    worst = int(np.argmax(per_sample)) if per_sample.size else None  # no sample: none filled
+    most = 0 if worst is None else int(per_sample[worst])
     return {"n_samples_imputed": int((per_sample > 0).sum()),
-            "most_imputed_in_a_sample": int(per_sample[worst]),
-            "sample_most_imputed": str(samples[worst]) if per_sample[worst] else "",
+            "most_imputed_in_a_sample": most,
+            "sample_most_imputed": str(samples[worst]) if most else "",
             "most_imputed_in_a_probe": int(per_probe.max(initial=0))}
 
 

@@ -24,7 +24,8 @@ def test_reads_layout(tiny_csv):
     assert adata.var_names.tolist() == ["p1", "p2", "p3"]
     assert adata.X.dtype == np.float64
     np.testing.assert_array_equal(adata.X[1], [4.0, 5.5, 6.0])
-    assert adata.uns["missing"] == {"policy": "error", "n_missing_values": 0, "n_probes_dropped": 0}
+    assert adata.uns["missing"] == {"policy": "error", "n_missing_values": 0,
+                                    "n_probes_with_missing": 0, "n_probes_dropped": 0}
 
 
 def test_matches_pandas_and_gzip(tmp_path, example):
@@ -970,8 +971,11 @@ def test_a_row_without_a_single_value_is_left_out_as_geo_readers_do(missing, tmp
     assert adata.obs_names.tolist() == expected.obs_names.tolist()
     assert adata.obs["type"].tolist() == expected.obs["type"].tolist()
     np.testing.assert_array_equal(adata.X, expected.X)
+    none_filled = {"n_samples_imputed": 0, "most_imputed_in_a_sample": 0,
+                   "sample_most_imputed": "", "most_imputed_in_a_probe": 0}
     assert adata.uns["missing"] == {"policy": missing, "n_missing_values": 0,
-                                    "n_probes_dropped": 0}
+                                    "n_probes_with_missing": 0, "n_probes_dropped": 0,
+                                    **(none_filled if missing == "impute" else {})}
 
 
 def test_drop_leaving_no_probe_is_one_line_naming_the_file(tmp_path):
