@@ -51,8 +51,8 @@ def run_command(args) -> int:
         progress(f"writing tables and figures to {args.outdir}")
         freeze_libraries()
         summary = _summary(adata, config, source, n_probes, argv=getattr(args, "argv", None))
-        if sheet is not None:
-            summary["annotations"] = sheet
+        # null without --annotations, as consensus without --consensus: every key is there
+        summary["annotations"] = sheet
         with writing_outputs(stage):
             _write_outputs(adata, summary, stage, formats, report=not args.no_report)
     progress("done", final=True)  # the outputs are in place: the run has succeeded

@@ -81,6 +81,9 @@ def test_readme_example_command(tmp_path):
     assert [row["k"] for row in chosen["scores"]] == list(range(1, 11))
     assert f"clusters chosen automatically (--n-clusters auto): {chosen['message']}" in proc.stdout
     assert set(summary["versions"]) >= {"anndata", "numpy", "scipy"}
+    # every key is there whatever the options: null where an option was not given (before,
+    # annotations was left out without --annotations, while consensus was null)
+    assert (summary["annotations"], summary["consensus"]) == (None, None)
     # what the README says a run writes: its OUTDIR table, and the keys of summary['choose_k']
     readme = (ROOT / "README.md").read_text()
     table = readme.split("`OUTDIR` contains:")[1].strip().split("\n\n")[0]
