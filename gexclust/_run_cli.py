@@ -743,6 +743,8 @@ def format_summary(adata, summary: dict) -> str:
             f"ARI vs type: {_score(summary['ari_vs_type'])}   "
             f"NMI: {_score(summary['nmi_vs_type'])}   purity: {_score(summary['purity_vs_type'])}"
         )
+    elif "geo" in adata.uns:  # a CSV always has its type column; GEO samples may name none
+        lines.append(_no_type_note(adata))
     lines.append(f"cophenetic correlation: {_score(summary['cophenetic_correlation'])}")
     if summary["cut_note"]:
         lines.append(f"NOTE on the cut: {summary['cut_note']}")
@@ -755,6 +757,21 @@ def format_summary(adata, summary: dict) -> str:
         lines.append(f"consensus ({found['n_resamples']} resamples): recommended "
                      f"k = {found['recommended_k']}{edge}; PAC {pac}")
     return "\n".join(lines)
+
+
+#: GEO sample columns that never give a type: one value per sample, or the run's own.
+_NOT_TYPES = ("title", "geo_accession", "platform_id", "cluster")
+
+
+def _no_type_note(adata) -> str:
+    """Why a GEO run's clusters have no score, and the columns ``--type-from`` could take."""
+    counts = {column: adata.obs[column].nunique() for column in adata.obs.columns
+              if column not in _NOT_TYPES}
+    fits = [f"{column} ({n} values)" for column, n in counts.items() if 1 < n < adata.n_obs]
+    hint = f", e.g. {', '.join(fits[:3])}" if fits else ""
+    return ("NOTE: no sample type, so the clusters are not scored against known classes: "
+            f"--type-from COLUMN_OR_REGEX takes it from a column of the samples{hint}, or from "
+            "a regular expression on their titles")
 
 
 def _score(value) -> str:

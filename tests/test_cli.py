@@ -1357,3 +1357,20 @@ def test_readme_names_every_missing_field_of_a_geo_run(cli, tmp_path):
     readme = (ROOT / "README.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith("| `summary.json`"))
     assert sorted(set(summary["missing"]) - set(re.findall(r"`([a-z_]+)`", row))) == []
+
+
+def test_a_geo_run_without_a_type_says_why_it_has_no_score(cli, tmp_path):
+    """Before: a GEO run without --type-from wrote ari_vs_type null and printed no word of
+    it; now the summary says so and names columns --type-from could take."""
+    soft = shared_file("GSE781_family.soft.gz")
+    proc = cli("run", soft, "--platform", "GPL96", "-o", tmp_path / "o", "--n-clusters", "2",
+               "--no-report")
+    assert ("NOTE: no sample type, so the clusters are not scored against known classes: "
+            "--type-from COLUMN_OR_REGEX takes it from a column of the samples, e.g. "
+            "source_name (2 values), Age (9 values), Gender (2 values), or from a regular "
+            "expression on their titles\n") in proc.stdout
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["ari_vs_type"] is None
+    typed = cli("run", soft, "--platform", "GPL96", "--type-from", "source_name", "-o",
+                tmp_path / "t", "--n-clusters", "2", "--no-report")
+    assert "no sample type" not in typed.stdout
+    assert "ARI vs type: " in typed.stdout
