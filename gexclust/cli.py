@@ -55,6 +55,11 @@ class _Parser(argparse.ArgumentParser):
         for name in (None, "store"):  # every option that takes a value, subcommands' too
             self.register("action", name, _StoreOnce)
 
+    def _get_values(self, action, arg_strings):
+        if isinstance(action, _StoreOnce):  # as typed, for its message: not '3' for '03'
+            action.typed = " ".join(arg_strings)
+        return super()._get_values(action, arg_strings)
+
     def parse_known_args(self, args=None, namespace=None):
         parsed, rest = super().parse_known_args(args, namespace)
         vars(parsed).pop(_StoreOnce.GIVEN, None)  # bookkeeping, not an option
@@ -77,11 +82,12 @@ class _StoreOnce(argparse._StoreAction):
     def __call__(self, parser, namespace, values, option_string=None):
         given = vars(namespace).setdefault(self.GIVEN, {})
         if option_string is not None:
+            typed = getattr(self, "typed", None) or str(values)
             if self.dest in given:
                 first_option, first = given[self.dest]
-                parser.error(f"{option_string} is given twice ({first_option} {str(first)!r}, "
-                             f"then {option_string} {str(values)!r}); give it once")
-            given[self.dest] = (option_string, values)
+                parser.error(f"{option_string} is given twice ({first_option} {first!r}, "
+                             f"then {option_string} {typed!r}); give it once")
+            given[self.dest] = (option_string, typed)
         super().__call__(parser, namespace, values, option_string)
 
 

@@ -235,6 +235,10 @@ def test_an_unknown_method_or_metric_names_the_option(capsys, small_csv, tmp_pat
          "--n-clusters is given twice (--n-clusters '3', then --n-clusters '5'); give it once"),
         (["--outdir", "{out}"], "--outdir is given twice (-o '{out}', then --outdir '{out}'); "
          "give it once"),
+        # as typed, not as read: they were quoted 'auto' and '3'
+        (["--n-clusters", "AUTO", "--n-clusters=03"],
+         "--n-clusters is given twice (--n-clusters 'AUTO', then --n-clusters '03'); give it "
+         "once"),
     ],
 )
 def test_an_option_given_twice_is_refused(capsys, small_csv, tmp_path, args, message):
