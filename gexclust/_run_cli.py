@@ -759,14 +759,15 @@ def format_summary(adata, summary: dict) -> str:
     return "\n".join(lines)
 
 
-#: GEO sample columns that never give a type: one value per sample, or the run's own.
-_NOT_TYPES = ("title", "geo_accession", "platform_id", "cluster")
-
-
 def _no_type_note(adata) -> str:
-    """Why a GEO run's clusters have no score, and the columns ``--type-from`` could take."""
-    counts = {column: adata.obs[column].nunique() for column in adata.obs.columns
-              if column not in _NOT_TYPES}
+    """Why a GEO run's clusters have no score, and the columns ``--type-from`` could take.
+
+    Those the report compares with the clusters (no names such as titles or accessions, no
+    results such as the clusters or consensus classes) that group the samples.
+    """
+    from ._report._facts import candidate_columns
+
+    counts = {column: adata.obs[column].nunique() for column in candidate_columns(adata)}
     fits = [f"{column} ({n} values)" for column, n in counts.items() if 1 < n < adata.n_obs]
     hint = f", e.g. {', '.join(fits[:3])}" if fits else ""
     return ("NOTE: no sample type, so the clusters are not scored against known classes: "

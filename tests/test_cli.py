@@ -1378,3 +1378,17 @@ def test_a_geo_run_without_a_type_says_why_it_has_no_score(cli, tmp_path):
                 tmp_path / "t", "--n-clusters", "2", "--no-report")
     assert "no sample type" not in typed.stdout
     assert "ARI vs type: " in typed.stdout
+
+
+def test_the_no_type_note_offers_no_result_of_gexclust_as_a_type():
+    """gexclust's own results are no types: --consensus's classes were offered as one."""
+    import anndata as ad
+    import pandas as pd
+
+    from gexclust._run_cli import _no_type_note
+
+    obs = pd.DataFrame({"title": ["a", "b", "c", "d"], "consensus": ["1", "1", "2", "2"],
+                        "consensus_stability": [0.9, 0.8, 0.7, 0.6],
+                        "batch": ["x", "y", "x", "y"]}, index=["s1", "s2", "s3", "s4"])
+    adata = ad.AnnData(obs=obs)
+    assert ", e.g. batch (2 values), or from" in _no_type_note(adata)
