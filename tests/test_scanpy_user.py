@@ -849,3 +849,27 @@ def test_hclust_keeps_scanpys_dendrogram():
     gx.tl.hclust(adata, key_added="tree")
     gx.tl.hclust(adata, key_added="tree")  # its own tree is replaced, as before
     assert adata.uns["tree"]["linkage"].shape == (17, 4)
+
+
+def test_select_variable_says_it_replaces_scanpys_selection(caplog):
+    # before: after sc.pp.highly_variable_genes, pp.select_variable replaced
+    # .var['highly_variable'] (here 13 of scanpy's 20 genes dropped) without a word, while
+    # .uns['hvg'] still called it scanpy's 'seurat' selection and sc.pp.pca used the new one
+    sc = pytest.importorskip("scanpy")
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=60)
+    adata.X = adata.X - adata.X.min()  # scanpy's dispersions need values >= 0
+    sc.pp.highly_variable_genes(adata, n_top_genes=20)
+    theirs = adata.var["highly_variable"].to_numpy()
+    gx.pp.select_variable(adata, n_top=20, flavor="mad", key_added="gx_highly_variable")
+    assert not caplog.text  # beside scanpy's: nothing replaced
+    gx.pp.select_variable(adata, n_top=20, flavor="mad")
+    kept = int((theirs & adata.var["highly_variable"].to_numpy()).sum())
+    assert kept < 20
+    assert caplog.messages == [
+        "pp.select_variable: replaced .var['highly_variable'] of sc.pp.highly_variable_genes "
+        f"(flavor 'seurat', 20 genes; {kept} of them are in this selection of 20), which "
+        ".uns['hvg'] still describes; to keep scanpy's selection beside this one, pass "
+        "key_added='gx_highly_variable'"]
+    caplog.clear()
+    gx.pp.select_variable(adata, n_top=20, flavor="mad")  # its own selection again: quiet
+    assert not caplog.text
