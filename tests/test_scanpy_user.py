@@ -873,3 +873,40 @@ def test_select_variable_says_it_replaces_scanpys_selection(caplog):
     caplog.clear()
     gx.pp.select_variable(adata, n_top=20, flavor="mad")  # its own selection again: quiet
     assert not caplog.text
+
+
+def test_a_new_cut_drops_scanpys_dendrogram_of_the_earlier_clusters(caplog):
+    # before: after sc.tl.dendrogram(groupby='cluster'), a cut of another tree into as many
+    # clusters left scanpy's dendrogram of the earlier ones, and sc.pl.dotplot(...,
+    # dendrogram=True) drew it (clusters ordered 5, 6, 1, 2, 3, 4 where scanpy's own order of
+    # the new ones is 1-6); sc.tl.rank_genes_groups' ranking of them was kept without a word
+    import matplotlib.pyplot as plt
+
+    sc = pytest.importorskip("scanpy")
+    adata = sc.datasets.pbmc68k_reduced()
+    gx.tl.hclust(adata, use_rep="X_pca")
+    gx.tl.cut(adata, n_clusters=6)
+    sc.tl.dendrogram(adata, groupby="cluster")
+    sc.tl.rank_genes_groups(adata, "cluster", method="t-test")  # of .raw
+    sc.tl.dendrogram(adata, groupby="bulk_labels")
+    gx.tl.cut(adata, n_clusters=6)  # the same clusters: scanpy's results stay, quietly
+    assert "dendrogram_cluster" in adata.uns
+    assert not caplog.text
+    gx.tl.hclust(adata, use_rep="X_pca", method="average", metric="correlation")
+    gx.tl.cut(adata, n_clusters=6)
+    assert "dendrogram_cluster" not in adata.uns
+    assert "dendrogram_bulk_labels" in adata.uns  # of another column: kept
+    assert "rank_genes_groups" in adata.uns
+    assert caplog.messages == [
+        "tl.cut: removed .uns['dendrogram_cluster'], scanpy's dendrogram of the earlier "
+        "clusters of 'cluster'; scanpy's plots with dendrogram=True compute it anew (or "
+        "rerun sc.tl.dendrogram(adata, 'cluster'))",
+        "tl.cut: .uns['rank_genes_groups'] ranks the genes of the earlier clusters of "
+        "'cluster' (sc.tl.rank_genes_groups), which its plots would show under the new "
+        "labels; rerun sc.tl.rank_genes_groups(adata, 'cluster')"]
+    sc.pl.dotplot(adata, ["CD3D", "LYZ"], groupby="cluster", dendrogram=True, show=False)
+    plt.close("all")
+    drawn = adata.uns["dendrogram_cluster"]["categories_ordered"]
+    fresh = adata.copy()
+    sc.tl.dendrogram(fresh, groupby="cluster")
+    assert drawn == fresh.uns["dendrogram_cluster"]["categories_ordered"]
