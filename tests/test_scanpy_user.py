@@ -910,3 +910,32 @@ def test_a_new_cut_drops_scanpys_dendrogram_of_the_earlier_clusters(caplog):
     fresh = adata.copy()
     sc.tl.dendrogram(fresh, groupby="cluster")
     assert drawn == fresh.uns["dendrogram_cluster"]["categories_ordered"]
+
+
+def test_deep_cells_normalised_to_10000_say_their_single_counts_become_0(caplog):
+    # before: sc.pp.normalize_total(target_sum=1e4) of cells of ~29,000 UMIs gave values of
+    # 0 to 313 (linear by their span alone), and pp.log2's log2(max(x, 1)) made the 105,882
+    # of 313,464 values above 0 that were one or two counts (0.34, 0.69) 0, as undetected,
+    # without a word; only normalised counts spanning less than 50 had the warning
+    sc = pytest.importorskip("scanpy")
+    rng = np.random.default_rng(0)
+    means = rng.lognormal(-1, 1.8, size=2000)
+    means *= 30000 / means.sum()
+    counts = rng.poisson(means * rng.lognormal(0, 0.3, size=(200, 1))).astype(np.float32)
+    adata = ad.AnnData(counts)
+    sc.pp.normalize_total(adata, target_sum=1e4)
+    X = adata.X.copy()
+    assert X.max() - X.min() > 50
+    gx.pp.log2(adata)
+    n_between = int(((X > 0) & (X < 1)).sum())
+    assert n_between == 105882
+    assert caplog.messages == [
+        "pp.log2: the values are counts normalised per row (max 312.571); log2(max(x, 1)) "
+        f"gives the {n_between} values between 0 and 1 the value of 0 (log2(1)); "
+        "sc.pp.log1p(adata, base=2) keeps them apart"]
+    np.testing.assert_allclose(adata.X, np.log2(np.maximum(X, 1.0)), rtol=1e-6)
+    caplog.clear()
+    cpm = ad.AnnData(counts)
+    sc.pp.normalize_total(cpm, target_sum=1e6)  # every count above 1: nothing made 0
+    gx.pp.log2(cpm)
+    assert not caplog.text
