@@ -849,3 +849,93 @@ def test_hclust_keeps_scanpys_dendrogram():
     gx.tl.hclust(adata, key_added="tree")
     gx.tl.hclust(adata, key_added="tree")  # its own tree is replaced, as before
     assert adata.uns["tree"]["linkage"].shape == (17, 4)
+
+
+def test_select_variable_says_it_replaces_scanpys_selection(caplog):
+    # before: after sc.pp.highly_variable_genes, pp.select_variable replaced
+    # .var['highly_variable'] (here 13 of scanpy's 20 genes dropped) without a word, while
+    # .uns['hvg'] still called it scanpy's 'seurat' selection and sc.pp.pca used the new one
+    sc = pytest.importorskip("scanpy")
+    adata = make_planted(n_per_group=6, n_groups=3, n_genes=60)
+    adata.X = adata.X - adata.X.min()  # scanpy's dispersions need values >= 0
+    sc.pp.highly_variable_genes(adata, n_top_genes=20)
+    theirs = adata.var["highly_variable"].to_numpy()
+    gx.pp.select_variable(adata, n_top=20, flavor="mad", key_added="gx_highly_variable")
+    assert not caplog.text  # beside scanpy's: nothing replaced
+    gx.pp.select_variable(adata, n_top=20, flavor="mad")
+    kept = int((theirs & adata.var["highly_variable"].to_numpy()).sum())
+    assert kept < 20
+    assert caplog.messages == [
+        "pp.select_variable: replaced .var['highly_variable'] of sc.pp.highly_variable_genes "
+        f"(flavor 'seurat', 20 genes; {kept} of them are in this selection of 20), which "
+        ".uns['hvg'] still describes; to keep scanpy's selection beside this one, pass "
+        "key_added='gx_highly_variable'"]
+    caplog.clear()
+    gx.pp.select_variable(adata, n_top=20, flavor="mad")  # its own selection again: quiet
+    assert not caplog.text
+
+
+def test_a_new_cut_drops_scanpys_dendrogram_of_the_earlier_clusters(caplog):
+    # before: after sc.tl.dendrogram(groupby='cluster'), a cut of another tree into as many
+    # clusters left scanpy's dendrogram of the earlier ones, and sc.pl.dotplot(...,
+    # dendrogram=True) drew it (clusters ordered 5, 6, 1, 2, 3, 4 where scanpy's own order of
+    # the new ones is 1-6); sc.tl.rank_genes_groups' ranking of them was kept without a word
+    import matplotlib.pyplot as plt
+
+    sc = pytest.importorskip("scanpy")
+    adata = sc.datasets.pbmc68k_reduced()
+    gx.tl.hclust(adata, use_rep="X_pca")
+    gx.tl.cut(adata, n_clusters=6)
+    sc.tl.dendrogram(adata, groupby="cluster")
+    sc.tl.rank_genes_groups(adata, "cluster", method="t-test")  # of .raw
+    sc.tl.dendrogram(adata, groupby="bulk_labels")
+    gx.tl.cut(adata, n_clusters=6)  # the same clusters: scanpy's results stay, quietly
+    assert "dendrogram_cluster" in adata.uns
+    assert not caplog.text
+    gx.tl.hclust(adata, use_rep="X_pca", method="average", metric="correlation")
+    gx.tl.cut(adata, n_clusters=6)
+    assert "dendrogram_cluster" not in adata.uns
+    assert "dendrogram_bulk_labels" in adata.uns  # of another column: kept
+    assert "rank_genes_groups" in adata.uns
+    assert caplog.messages == [
+        "tl.cut: removed .uns['dendrogram_cluster'], scanpy's dendrogram of the earlier "
+        "clusters of 'cluster'; scanpy's plots with dendrogram=True compute it anew (or "
+        "rerun sc.tl.dendrogram(adata, 'cluster'))",
+        "tl.cut: .uns['rank_genes_groups'] ranks the genes of the earlier clusters of "
+        "'cluster' (sc.tl.rank_genes_groups), which its plots would show under the new "
+        "labels; rerun sc.tl.rank_genes_groups(adata, 'cluster')"]
+    sc.pl.dotplot(adata, ["CD3D", "LYZ"], groupby="cluster", dendrogram=True, show=False)
+    plt.close("all")
+    drawn = adata.uns["dendrogram_cluster"]["categories_ordered"]
+    fresh = adata.copy()
+    sc.tl.dendrogram(fresh, groupby="cluster")
+    assert drawn == fresh.uns["dendrogram_cluster"]["categories_ordered"]
+
+
+def test_deep_cells_normalised_to_10000_say_their_single_counts_become_0(caplog):
+    # before: sc.pp.normalize_total(target_sum=1e4) of cells of ~29,000 UMIs gave values of
+    # 0 to 313 (linear by their span alone), and pp.log2's log2(max(x, 1)) made the 105,882
+    # of 313,464 values above 0 that were one or two counts (0.34, 0.69) 0, as undetected,
+    # without a word; only normalised counts spanning less than 50 had the warning
+    sc = pytest.importorskip("scanpy")
+    rng = np.random.default_rng(0)
+    means = rng.lognormal(-1, 1.8, size=2000)
+    means *= 30000 / means.sum()
+    counts = rng.poisson(means * rng.lognormal(0, 0.3, size=(200, 1))).astype(np.float32)
+    adata = ad.AnnData(counts)
+    sc.pp.normalize_total(adata, target_sum=1e4)
+    X = adata.X.copy()
+    assert X.max() - X.min() > 50
+    gx.pp.log2(adata)
+    n_between = int(((X > 0) & (X < 1)).sum())
+    assert n_between == 105882
+    assert caplog.messages == [
+        "pp.log2: the values are counts normalised per row (max 312.571); log2(max(x, 1)) "
+        f"gives the {n_between} values between 0 and 1 the value of 0 (log2(1)); "
+        "sc.pp.log1p(adata, base=2) keeps them apart"]
+    np.testing.assert_allclose(adata.X, np.log2(np.maximum(X, 1.0)), rtol=1e-6)
+    caplog.clear()
+    cpm = ad.AnnData(counts)
+    sc.pp.normalize_total(cpm, target_sum=1e6)  # every count above 1: nothing made 0
+    gx.pp.log2(cpm)
+    assert not caplog.text

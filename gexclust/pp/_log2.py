@@ -243,6 +243,9 @@ def log2(
     floor
         Values below ``floor`` are raised to it before logging, so zeros and the negative values
         of some MAS 5.0 files give ``log2(floor)`` instead of ``-inf``/NaN. Must be positive.
+        Counts normalised per cell with values between 0 and ``floor`` (single counts of
+        cells deeper than ``sc.pp.normalize_total``'s target, whatever their span) are
+        logged with a warning naming how many such values become ``log2(floor)``, as zeros.
     layer
         Transform this layer instead of ``.X``.
     copy
@@ -309,12 +312,7 @@ def log2(
     told_scanpy = None
     if apply:
         n_floored = int((floor > X).sum())
-        if scale.normalised:  # a cell's single counts, where it is deeper than the target
-            logger.warning(
-                "pp.log2: the values are counts normalised per row (max %g); log2(max(x, %g)) "
-                "gives the %d values between 0 and %g the value of 0 (log2(%g)); "
-                "sc.pp.log1p(adata, base=2) keeps them apart", quantiles["q100"], floor,
-                int(((X > 0) & (floor > X)).sum()), floor, floor)
+        _say_counts_floored(X, scale, floor)
         if scale.linear:  # values that look linear may be linear values centred here
             _say_centred(adata, X, layer=layer, floor=floor, n_floored=n_floored)
         if not scale.linear:  # auto=False on values the rule calls logged: said, not silent
@@ -350,6 +348,26 @@ def log2(
     }
     logger.info("pp.log2: %s (%s)", "applied" if apply else "skipped", reason)
     return adata if copy else None
+
+
+def _say_counts_floored(X: np.ndarray, scale: Scale, floor: float) -> None:
+    """Warn when counts normalised per row have values between 0 and ``floor`` (made 0).
+
+    Those are a cell's single counts where it is deeper than ``sc.pp.normalize_total``'s
+    target (0.33 for a cell of 30,000 UMIs normalised to 10,000): ``log2(max(x, floor))``
+    gives them the value of the zeros. Said for shallow normalised counts (``scale.normalised``)
+    and for those spanning more than 50, which are linear by their range alone.
+    """
+    n_between = int(((X > 0) & (floor > X)).sum())
+    if not n_between:
+        return
+    if not scale.normalised and (scale.counts or scale.quantiles["q0"] < 0
+                                 or not looks_normalised(X)):
+        return
+    logger.warning(
+        "pp.log2: the values are counts normalised per row (max %g); log2(max(x, %g)) gives "
+        "the %d values between 0 and %g the value of 0 (log2(%g)); sc.pp.log1p(adata, base=2) "
+        "keeps them apart", scale.quantiles["q100"], floor, n_between, floor, floor)
 
 
 def _say_centred(adata: AnnData, X: np.ndarray, *, layer: str | None, floor: float,

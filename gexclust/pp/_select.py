@@ -117,6 +117,29 @@ def _say_zero_ties(score: np.ndarray, order: np.ndarray, n_top: int, flavor: str
         n_in, n_top, n_out, flavor, why, n_in, advice)
 
 
+def _say_scanpy_selection_replaced(adata: AnnData, key_added: str,
+                                   selected: np.ndarray) -> None:
+    """Warn when ``selected`` replaces another selection of scanpy's ``highly_variable_genes``.
+
+    scanpy writes ``.var['highly_variable']`` and records its flavor in ``.uns['hvg']``, which
+    no longer describes the column once it holds this selection (``sc.pl.highly_variable_genes``
+    then draws it against scanpy's dispersions). The record is scanpy's and is kept.
+    """
+    hvg = adata.uns.get("hvg")
+    if key_added != "highly_variable" or key_added not in adata.var or not hasattr(hvg, "get"):
+        return
+    before = adata.var[key_added].to_numpy()
+    if before.dtype != bool or np.array_equal(before, selected):
+        return
+    kept = int((before & selected).sum())
+    logger.warning(
+        "pp.select_variable: replaced .var['highly_variable'] of sc.pp.highly_variable_genes "
+        "(flavor %r, %d genes; %d of them are in this selection of %d), which .uns['hvg'] "
+        "still describes; to keep scanpy's selection beside this one, pass "
+        "key_added='gx_highly_variable'", hvg.get("flavor"), int(before.sum()), kept,
+        int(selected.sum()))
+
+
 def _sparse_variance(X) -> np.ndarray:
     """Sample variance (ddof=1) of each column of a sparse matrix, without densifying it.
 
@@ -187,6 +210,8 @@ def select_variable(
         Name of the boolean ``.var`` column (not ``'variability'`` or
         ``'variability_rank'``, which hold the scores). A key whose ``.uns`` entry holds
         anything but an earlier selection (a cut's record, another tool's result) is refused.
+        Replacing a different selection of scanpy's ``highly_variable_genes`` (recorded in
+        ``.uns['hvg']``, which is kept) is said in a logged warning.
     copy
         Return a modified copy instead of changing ``adata``.
 
@@ -236,6 +261,7 @@ def select_variable(
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     selected = rank < n_top
+    _say_scanpy_selection_replaced(adata, key_added, selected)
     adata.var["variability"] = score
     adata.var["variability_rank"] = rank
     adata.var[key_added] = selected

@@ -24,6 +24,7 @@ from ._hclust import _observations, data_fingerprint, same_fingerprint
 from ._methods import Method, Metric, check_method_metric
 from ._parallel import check_seed, map_chunks
 from ._resample_memory import check_consensus_memory, consensus_chunks
+from ._scanpy_results import forget_stale_scanpy_results, labels_before
 from ._tree_access import _match, refuse_other_result, refuse_tree_key, unrecorded_column
 from ._tree_data import feature_order, warn_if_components
 from ._weighted import prepare
@@ -125,7 +126,8 @@ def consensus(
       run with the same ``key_added`` are removed first);
     - ``.obsm[f'{key_added}_classes']``: samples x k's, the consensus class (1..k, numbered
       left to right along the consensus tree) at each k of ``.uns[key_added]['k']``;
-    - ``.obs[key_added]``: the classes at the recommended k (categorical);
+    - ``.obs[key_added]``: the classes at the recommended k (categorical; scanpy's results of
+      other labels there go, as after :func:`~gexclust.tl.cut`);
     - ``.obs[f'{key_added}_stability']``: each sample's mean consensus with the other
       members of its class at that k (ConsensusClusterPlus's item consensus; NaN alone);
     - ``.uns[f'{key_added}_colors']``: a class that is one of ``.obs['cluster']``'s clusters
@@ -376,9 +378,11 @@ def _store(adata: AnnData, summary: dict, ks: tuple[int, ...], *, key_added: str
     best_k = summary["best_k"]
     names = [str(i) for i in range(1, best_k + 1)]
     replaced = unrecorded_column(adata, key_added, caller="tl.consensus")
+    before = labels_before(adata, key_added)
     adata.obs[key_added] = pd.Categorical(summary["best_classes"].astype(str), categories=names)
     if replaced:
         logger.warning("%s", replaced)
+    forget_stale_scanpy_results(adata, key_added, before, caller="tl.consensus")
     adata.obs[f"{key_added}_stability"] = summary["stability"]
     set_cluster_colors(adata, key_added, best_k, matching=CLUSTER_COLUMN)
     adata.uns[key_added] = {

@@ -17,6 +17,7 @@ from .._palette import set_cluster_colors
 from .._utils import view_to_actual
 from ._dynamic_cut import cut_dynamic
 from ._flat_cuts import count_inversions, tree_cuts
+from ._scanpy_results import forget_stale_scanpy_results, labels_before
 from ._supported import keep_supported, pick_supported, support_values
 from ._tree_access import (
     get_tree,
@@ -145,6 +146,12 @@ def cut(
       (``'none'`` otherwise); for a static cut ``inversions`` (merges lower than a merge
       below them), for a dynamic one ``n_unassigned`` (samples in no cluster).
 
+    When the cut gives ``.obs[key_added]`` other labels, scanpy's results of the earlier ones
+    go: a dendrogram of ``sc.tl.dendrogram(adata, key_added)`` is removed (scanpy's plots with
+    ``dendrogram=True`` compute it anew; they drew the earlier tree over as many new
+    clusters), with a logged warning, and a ranking of ``sc.tl.rank_genes_groups`` by the
+    column is named in a logged warning to rerun it.
+
     Examples
     --------
     >>> import gexclust as gx
@@ -173,6 +180,7 @@ def cut(
     tree = get_tree(adata, key, caller="tl.cut")
     _refuse_other_axis_key(adata, tree.axis, key, key_added)
     replaced = unrecorded_column(adata, key_added, axis=tree.axis, caller="tl.cut")
+    before = labels_before(adata, key_added) if tree.axis == "obs" else None
     if method == "dynamic":
         if n_clusters is not None or min_support is not None:
             msg = ("tl.cut: method='dynamic' chooses the clusters itself; "
@@ -184,6 +192,7 @@ def cut(
                     deep_split=deep_split, height=height, key=key, key_added=key_added)
         if replaced:
             logger.warning("%s", replaced)
+        forget_stale_scanpy_results(adata, key_added, before, caller="tl.cut")
         return adata if copy else None
     if min_cluster_size is not None or deep_split is not None:
         msg = "tl.cut: min_cluster_size and deep_split are for method='dynamic'; drop them"
@@ -263,6 +272,7 @@ def cut(
     frame[key_added] = names[np.argsort(tree.rows)]  # leaf i sits in row tree.rows[i]
     if replaced:
         logger.warning("%s", replaced)
+    forget_stale_scanpy_results(adata, key_added, before, caller="tl.cut")
     set_cluster_colors(adata, key_added, n_found)
     adata.uns[key_added] = {
         "params": {

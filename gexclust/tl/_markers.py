@@ -118,7 +118,10 @@ def markers(
     ``log2((expm1(mean_group) + 1e-9) / (expm1(mean_rest) + 1e-9))``, in the data's base.
     Those records describe ``.X`` (``pp.log2``'s ``.uns['{layer}_log2']`` a ``layer``);
     scanpy's is not believed for values that look linear (a ``.X`` replaced by counts after
-    ``sc.pp.log1p``: a logged warning says so). A
+    ``sc.pp.log1p``: a logged warning says so). A ``layer`` without a record of its own whose
+    values look logged and are all >= 0, beside scanpy's ``.uns['log1p']``, is read as
+    ``sc.pp.log1p`` values in its base, as scanpy reads it (``layers['log1p']`` kept before
+    ``sc.pp.scale``). A
     matrix without a record is judged by its values: linear values (GEO2R's rule, or values
     >= 0 spanning more than 50: raw or normalised UMI counts; or whole numbers >= 0 whose
     first quartile is 0 or 1, up to at least 2: shallow counts; or values >= 0 whose rows are
@@ -492,7 +495,8 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None, *,
     one is
     judged by its values: linear by GEO2R's rule, or values >= 0 spanning more than 50
     (counts, normalised or not), or shallow counts (:func:`~gexclust.pp._log2.looks_like_counts`),
-    normalised per row or not (:func:`~gexclust.pp._log2.looks_normalised`), else log2.
+    normalised per row or not (:func:`~gexclust.pp._log2.looks_normalised`); else, for a
+    layer of values >= 0 beside scanpy's ``.uns['log1p']``, scanpy's reading of it; else log2.
     """
     from ..pp._log2 import log2_record, looks_linear
 
@@ -503,10 +507,21 @@ def fold_change_scale(adata: AnnData, X: np.ndarray, layer: str | None, *,
     if layer is None and hasattr(log1p, "get"):
         if unlogged(X, where=".X", caller=caller):  # it has judged X: not judged again below
             return "linear", None
-        base = log1p.get("base", None)
-        return ("log2", None) if base == 2 else ("log1p", base)
+        return _log1p_scale(log1p)
     # no record: counts or linear values would give differences of raw means, not log ratios
-    return ("linear", None) if looks_linear(X).linear else ("log2", None)
+    if looks_linear(X).linear:
+        return "linear", None
+    if hasattr(log1p, "get") and X.size and np.min(X) >= 0:
+        # a logged layer beside scanpy's record (layers['log1p'] = adata.X.copy() before
+        # sc.pp.scale): sc.pp.log1p values, as scanpy's rank_genes_groups reads them
+        return _log1p_scale(log1p)
+    return "log2", None
+
+
+def _log1p_scale(log1p) -> tuple[str, float | None]:
+    """The scale of values logged as scanpy's ``.uns['log1p']`` record says (base 2: log2)."""
+    base = log1p.get("base", None)
+    return ("log2", None) if base == 2 else ("log1p", base)
 
 
 def scale_is_judged(adata: AnnData, values: MarkerValues, layer: str | None) -> bool:
