@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from numbers import Integral
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -94,6 +95,10 @@ def consensus(
         raise KeyError(msg)
     result = checked_consensus(adata, key, caller="pl.consensus")
     ks = [int(v) for v in result["k"]]
+    # int() took k=2.5 for 2 (drawn without a word), '3' for 3 and True for 1
+    if k is not None and (isinstance(k, bool) or not isinstance(k, Integral)):
+        msg = f"pl.consensus: k must be a whole number, one of {ks} (computed), got {k!r}"
+        raise ValueError(msg)
     k = int(result["best_k"]) if k is None else int(k)
     if k not in ks:
         msg = f"pl.consensus: k={k} was not computed; choose one of {ks}"

@@ -59,7 +59,7 @@ def draw_dendrogram(ax, Z, leaves, *, orientation="top", leaf_groups=None, colou
     colours = seg_colours[0] if len(set(seg_colours)) == 1 else seg_colours
     ax.add_collection(LineCollection(segments, colors=colours or GREY, linewidths=lw))
     n = Z.shape[0] + 1
-    top = float(Z[:, 2].max()) * 1.03 if len(Z) else 1.0
+    top = _top(Z)
     if orientation == "left":
         ax.set_xlim(top, 0)
         ax.set_ylim(n, 0)
@@ -69,6 +69,18 @@ def draw_dendrogram(ax, Z, leaves, *, orientation="top", leaf_groups=None, colou
     for side in ("top", "right", "left" if orientation == "left" else "bottom"):
         ax.spines[side].set_visible(False)
     return ax
+
+
+def _top(Z: np.ndarray) -> float:
+    """The height axis' upper limit: a little above the root, or 1 when every merge is at 0.
+
+    A tree of identical samples (or genes: z-scores of genes that differ by a constant) has
+    every merge at height 0; a limit of 0 made matplotlib warn "Attempting to set identical
+    low and high ylims makes transformation singular" from ``pl.dendrogram`` and
+    ``pl.clustermap``, an error under ``-W error``.
+    """
+    top = float(Z[:, 2].max()) * 1.03 if len(Z) else 0.0
+    return top if top > 0 else 1.0
 
 
 def truncate_tree(Z: np.ndarray, n_shown: int):

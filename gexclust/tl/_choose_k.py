@@ -718,8 +718,12 @@ def _summarise(observed, rotated, gap_refs, ks, *, criterion, alpha, low_power=N
     null_sil = np.array([r["silhouette"][1:] for r in rotated])  # k = 1 has none
     ref_log_w = np.array([r["log_w"] for r in gap_refs])
     n_refs = len(gap_refs)
-    gap = ref_log_w.mean(axis=0) - observed["log_w"]
-    gap_sd = ref_log_w.std(axis=0) * np.sqrt(1 + 1 / n_refs)
+    # log W is -inf where every cluster is one point under the metric (two genes: each
+    # correlation is +1 or -1) in the data and its references alike: that gap is undefined
+    # (NaN), which numpy warned of as 'invalid value encountered in subtract'
+    with np.errstate(invalid="ignore"):
+        gap = ref_log_w.mean(axis=0) - observed["log_w"]
+        gap_sd = ref_log_w.std(axis=0) * np.sqrt(1 + 1 / n_refs)
     scores = pd.DataFrame(
         {"silhouette": observed["silhouette"],
          "silhouette_null": np.concatenate([[np.nan], _copies_mean(null_sil)]),

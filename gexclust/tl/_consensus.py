@@ -154,9 +154,12 @@ def consensus(
     check_method_metric(method, metric)
     check_choice("final_method", final_method, ("average", "complete", "single", "weighted"))
     seed = check_seed(random_state)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 1:
+    # a numpy integer (n_boot, n_clusters and n_top take one) was refused as no integer
+    if (isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer)
+            or n_resamples < 1):
         msg = f"n_resamples must be a positive integer, got {n_resamples!r}"
         raise ValueError(msg)
+    n_resamples = int(n_resamples)
     if n_resamples > MAX_RESAMPLES:
         msg = (f"n_resamples={n_resamples:,} is more than the {MAX_RESAMPLES:,} allowed "
                "(1,000 is ConsensusClusterPlus's usual number)")

@@ -185,3 +185,21 @@ def test_a_cut_into_one_cluster_draws_the_tree_in_its_colour():
     ax = gx.pl.dendrogram(adata, show=False)
     drawn = {to_hex(c) for c in ax.collections[0].get_colors()}
     assert drawn == {"#808080", *adata.uns["cluster_colors"]}
+
+
+def test_a_tree_of_identical_samples_draws_without_a_warning():
+    # before: every merge at height 0 set the height axis to (0, 0), and matplotlib warned
+    # "Attempting to set identical low and high ylims makes transformation singular" from
+    # pl.dendrogram, and from pl.clustermap's gene tree (genes equal up to a constant)
+    base = np.arange(6.0)
+    adata = ad.AnnData(np.tile(base, (4, 1)))
+    adata.obs_names = [f"s{i}" for i in range(4)]
+    gx.tl.hclust(adata, method="average", metric="cityblock")
+    assert (adata.uns["hclust"]["linkage"][:, 2] == 0).all()
+    ax = gx.pl.dendrogram(adata, show=False)
+    assert ax.get_ylim() == (0.0, 1.0)
+    twin = ad.AnnData(np.tile(base, (4, 1)) + np.array([0.0, 0.0, 1.0, 1.0])[:, None])
+    twin.obs_names = [f"s{i}" for i in range(4)]
+    gx.tl.hclust(twin)
+    fig = gx.pl.clustermap(twin, n_genes=None, show=False)
+    assert all(a.get_ylim() != (0.0, 0.0) and a.get_xlim() != (0.0, 0.0) for a in fig.axes)

@@ -59,6 +59,18 @@ def test_consensus_figure(tmp_path):
         gx.pl.consensus(adata, k=9, show=False)
 
 
+@pytest.mark.parametrize("k", [2.5, "3", True, np.float64(3.0)])
+def test_a_consensus_figure_at_a_k_that_is_no_whole_number_is_refused(k):
+    # before: int(k) drew k=2.5 as k=2 and '3' as 3 without a word, and True as k=1 ("was not
+    # computed"), where tl.cut refuses n_clusters=3.0
+    adata = _planted()
+    gx.tl.consensus(adata, k_range=range(2, 5), n_resamples=5, progress=False)
+    with pytest.raises(ValueError, match=r"k must be a whole number, one of \[2, 3, 4\]"):
+        gx.pl.consensus(adata, k=k, show=False)
+    fig = gx.pl.consensus(adata, k=np.int64(3), show=False)
+    assert "consensus matrix, k = 3" in [ax.get_title() for ax in fig.axes]
+
+
 def test_consensus_figure_of_many_samples_stops_growing_and_names_none():
     from gexclust.pl._base import labels_of
 

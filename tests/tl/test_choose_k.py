@@ -1132,3 +1132,17 @@ def test_a_weak_verdict_on_few_samples_says_the_test_has_little_power():
     result = gx.tl.choose_k(noise, inplace=False)
     assert not result["strong"]
     assert "little power" not in result["message"]
+
+
+def test_a_gap_undefined_in_data_and_references_is_nan_without_a_warning():
+    # two genes: every correlation is +1 or -1, so beyond a few clusters each one is a single
+    # point and log W is -inf in the data and in its copies; numpy's 'invalid value
+    # encountered in subtract' escaped from the gap (an error under -W error)
+    adata = ad.AnnData(np.random.default_rng(0).normal(size=(12, 2)) + 5)
+    gx.tl.hclust(adata, method="average", metric="correlation")
+    gx.tl.choose_k(adata, n_refs=3, n_rotations=19)
+    scores = adata.uns["choose_k"]["scores"]
+    assert np.isneginf(scores.loc[10, "log_w"])
+    assert np.isneginf(scores.loc[10, "log_w_ref"])
+    assert np.isnan(scores.loc[10, "gap"])
+    assert adata.uns["choose_k"]["k_by"]["gap"] == 1

@@ -162,6 +162,18 @@ def test_consensus_refuses_bad_arguments():
         gx.tl.consensus(adata, method="ward", metric="correlation", progress=False)
 
 
+def test_a_numpy_integer_number_of_resamples_is_taken_as_its_number():
+    # before: n_resamples=np.int64(5) (from an array of settings) was refused as "must be a
+    # positive integer", where n_boot, n_clusters and n_top take numpy integers
+    adata = _dataset("planted")
+    gx.tl.consensus(adata, k_range=[2, 3], n_resamples=np.int64(5), progress=False)
+    expected = gx.tl.consensus(adata, k_range=[2, 3], n_resamples=5, progress=False, copy=True)
+    result = adata.uns["consensus"]
+    assert type(result["params"]["n_resamples"]) is int
+    assert result["params"]["n_resamples"] == 5
+    np.testing.assert_array_equal(result["pac"], expected.uns["consensus"]["pac"])
+
+
 def test_a_second_run_leaves_no_matrix_of_the_first():
     # before: a rerun with fewer k kept the first run's .obsp['consensus_k4'], ['..._k5']
     adata = _dataset("planted")
