@@ -72,6 +72,10 @@ def check_run_options(args) -> None:
     if args.recipe == "seed" and (args.select_by is not None or args.scale is not None):
         msg = "--recipe seed always z-scores every probe; drop --select-by/--scale"
         raise ValueError(msg)
+    if args.all_genes and args.select_by is not None:  # it ranks genes only to keep the top
+        msg = (f"--select-by {args.select_by} ranks genes for --n-top-genes; --all-genes keeps "
+               "every gene, so drop one of them")
+        raise ValueError(msg)
     if args.n_top_genes is not None and not 1 <= args.n_top_genes <= MAX_GENES:
         msg = (f"--n-top-genes must be a positive integer (at most {MAX_GENES:,}, or "
                f"--all-genes), got {args.n_top_genes}")

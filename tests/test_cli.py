@@ -344,6 +344,17 @@ def test_seed_recipe_rejects_gene_selection(tmp_path):
     assert "--recipe seed always uses all probes" in proc.stderr
 
 
+def test_select_by_with_all_genes_is_refused(tmp_path):
+    # --select-by ranks genes to keep the top N: with --all-genes it was taken without a word
+    out = tmp_path / "o"
+    proc = gexclust("run", "-o", out, "--all-genes", "--select-by", "variance", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "gexclust: error: --select-by variance ranks genes for --n-top-genes; --all-genes "
+        "keeps every gene, so drop one of them")
+    assert not out.exists()
+
+
 def test_pdf_keeps_unicode_text(cli, tmp_path, small_csv):
     """PDFs embed their fonts: 'β-thalassaemia' in the legend survives as text."""
     import shutil

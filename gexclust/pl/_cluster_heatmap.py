@@ -89,7 +89,8 @@ def cluster_heatmap(
         ``.var`` column with gene symbols for the row labels (the default is skipped when
         absent; another name that is no column is refused).
     scale_rows
-        Colour by the row z-score of the cluster means (as pheatmap's ``scale='row'``) so genes
+        Colour by the row z-score of the cluster means (as pheatmap's ``scale='row'``: the
+        standard deviation with n - 1, as R's ``sd``) so genes
         of different brightness compare; the annotated numbers stay the raw means. With two
         groups a row z-score is always -1 and +1, which hides how far apart they are: rows
         are then only centred (each mean minus the row's mean, in expression units).
@@ -245,7 +246,9 @@ def _row_scaled(means: np.ndarray, what: str) -> tuple[np.ndarray, str]:
     centred = means - means.mean(axis=1, keepdims=True)
     if means.shape[1] == 2:  # the z-scores of two values are -1 and +1, whatever they are
         return centred, "mean minus row mean"
-    sd = means.std(axis=1, keepdims=True)
+    # R's sd (n - 1), as pheatmap's scale='row' divides by: numpy's default (n) gave colour
+    # bar numbers sqrt(k / (k - 1)) times pheatmap's (1.22 for three clusters)
+    sd = means.std(axis=1, ddof=1, keepdims=True)
     return centred / np.where(sd > 0, sd, 1.0), "row z-score of mean"
 
 

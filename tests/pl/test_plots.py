@@ -116,6 +116,18 @@ def test_cluster_heatmap_shows_expression_by_default(clustered):
     assert default.means.min() > 2  # log2 expression, not z-scores around 0
 
 
+def test_cluster_heatmap_row_z_scores_are_pheatmap_s():
+    # pheatmap's scale='row' divides by R's sd (n - 1): for (1, 2, 4) the mean is 7/3 and
+    # sd = sqrt(7/3), so the z-scores are (-4/3, -1/3, 5/3) / sqrt(7/3); numpy's default
+    # sd (n) gave -1.07, -0.27, 1.34
+    from gexclust.pl._cluster_heatmap import _row_scaled
+
+    shown, label = _row_scaled(np.array([[1.0, 2.0, 4.0], [5.0, 5.0, 5.0]]), "expression")
+    np.testing.assert_allclose(shown[0], np.array([-4, -1, 5]) / 3 / np.sqrt(7 / 3), rtol=1e-12)
+    np.testing.assert_array_equal(shown[1], 0.0)  # a flat row stays 0, not NaN
+    assert label == "row z-score of mean"
+
+
 def test_cluster_heatmap_of_two_clusters_shows_how_far_apart_they_are(clustered):
     # the row z-scores of two means are -1 and +1 whatever the difference (Golub's ALL/AML
     # heatmap was two solid blocks); two clusters are centred instead, in expression units
@@ -130,7 +142,7 @@ def test_cluster_heatmap_of_two_clusters_shows_how_far_apart_they_are(clustered)
     fig = gx.pl.cluster_heatmap(two, n_genes=5, layer="expression", show=False)
     assert fig.axes[2].get_ylabel() == "mean minus row mean"
     four = cluster_heatmap_spec(clustered, n_genes=5, layer="expression")
-    np.testing.assert_allclose(four.shown.std(axis=1), 1.0)  # more groups: row z-scores
+    np.testing.assert_allclose(four.shown.std(axis=1, ddof=1), 1.0)  # more groups: z-scores
     assert four.colour_label == "row z-score of mean"
     one = clustered.copy()
     gx.tl.cut(one, n_clusters=1)
