@@ -42,6 +42,14 @@ def hclust(
     refused up front with a ``MemoryError`` naming the limit and the alternatives. For more than
     2,000 items the cophenetic correlation is computed over a random sample of 2,000 leaves.
 
+    Ties matter with ``metric='spearman'`` on few features: on d features 1 - rho takes at
+    most d (d^2 - 1) / 6 + 1 values (1,331 on 20), so many merges tie, and which of two tied
+    merges sharing a cluster comes first changes the later ones. Beyond 2,000 items such a tree
+    can then differ from scipy's (2,100 x 20: heights up to 0.04 apart, ARI 0.77-0.99 at 10
+    clusters), as scipy's own tree does when the rows are permuted; each merge of either is
+    still at the smallest distance left. Where no tie decides a merge (2,050 x 100) the trees
+    agree to 1e-12.
+
     Missing or infinite values are refused, naming the row. A sparse matrix is densified
     with a logged warning (refused above 2 GiB; reduce it with
     :func:`~gexclust.pp.select_variable` or cluster ``use_rep='X_pca'``). float32 input is
@@ -64,7 +72,8 @@ def hclust(
         ``'complete'``, ``'single'``, ``'weighted'`` (WPGMA, R's ``mcquitty``), ``'centroid'``
         (UPGMC) or ``'median'`` (WPGMC). Ward, centroid and median need ``metric='euclidean'``.
     metric
-        ``'euclidean'``, ``'correlation'`` (1 - Pearson r), ``'spearman'`` (1 - Spearman rho),
+        ``'euclidean'``, ``'correlation'`` (1 - Pearson r), ``'spearman'`` (1 - Spearman rho,
+        Pearson r of each row's average ranks, as ``scipy.stats.spearmanr``; its ties, above),
         ``'cosine'`` or ``'cityblock'``.
     use_rep
         Cluster ``.obsm[use_rep]`` (e.g. ``'X_pca'``) instead of ``.X``; ``axis='obs'`` only.

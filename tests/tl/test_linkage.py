@@ -163,6 +163,29 @@ def test_spearman_beyond_scipy_size_is_pearson_on_ranks():
     assert agreement > 0.95
 
 
+def _merged_leaves(Z):
+    """The clusters of ``Z``'s merges as sets of leaves: the tree, whatever the merge ids."""
+    n = len(Z) + 1
+    members = [frozenset([i]) for i in range(n)]
+    for a, b, _, _ in Z:
+        members.append(members[int(a)] | members[int(b)])
+    return set(members[n:])
+
+
+@pytest.mark.parametrize("method", ["average", "weighted"])
+def test_spearman_beyond_scipy_size_without_deciding_ties_is_scipy_tree(method):
+    # On 100 genes no merge is decided by a tie, so the tree is scipy's on the row ranks:
+    # the same merges (as sets of samples) at the same heights. Rows of equal heights may come
+    # in another order, which changes the ids of the linkage but not the tree.
+    X = clustered(SMALL_N + 50, d=100, seed=5)
+    adata = ad.AnnData(X)
+    gx.tl.hclust(adata, method=method, metric="spearman")
+    Z = adata.uns["hclust"]["linkage"]
+    expected = hierarchy.linkage(pdist(rankdata(X, axis=1), "correlation"), method)
+    np.testing.assert_allclose(Z[:, 2], expected[:, 2], rtol=0, atol=1e-12)
+    assert _merged_leaves(Z) == _merged_leaves(expected)
+
+
 def test_gene_axis_beyond_scipy_size():
     rng = np.random.default_rng(3)
     adata = ad.AnnData(rng.normal(size=(12, SMALL_N + 50)))
