@@ -1074,11 +1074,12 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
         return Section("markers", "Marker genes",
                        [Paragraph(f"No marker genes were computed{why}.")])
     n_genes = ctx.summary.get("n_genes_clustered", ctx.adata.n_vars)
+    basis = _fold_change_basis(ctx)
     blocks = [Paragraph(
         f"Genes, among the {n_genes} clustered, that tell each cluster apart from all other "
         "samples: one-vs-rest Welch t-test on the unscaled expression (as scanpy's "
         "rank_genes_groups with method='t-test'), log2 fold change of the cluster over the "
-        f"rest{_fold_change_basis(ctx)}, p-values adjusted by Benjamini-Hochberg within each "
+        f"rest{basis}, p-values adjusted by Benjamini-Hochberg within each "
         "cluster. The clusters were "
         "cut from these same genes, so these p-values do not test the clusters: groups "
         "chosen to differ always differ in some genes, and on pure noise their top genes "
@@ -1118,7 +1119,7 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     blocks.append(Bullets(sentences))
     # input judged already logged, of a base gexclust cannot read (Golub: standardised log10
     # values): its differences of means are no log2 fold changes, so not headed as such
-    unsure = bool(_fold_change_basis(ctx))
+    unsure = bool(basis)
     cols = ["cluster", "direction", "gene", "symbol",
             "diff. of means" if unsure else "log2FC", "adj. p"]
     rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), _signed(r.log2fc, 2),
@@ -1140,9 +1141,17 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
 
 
 def _fold_change_basis(ctx: _Context) -> str:
-    """What the log2 fold changes rest on when gexclust did not log the input itself."""
+    """What the log2 fold changes rest on when gexclust did not log the input itself.
+
+    Without a record of pp.log2 (the seed recipe takes the values as they are) the markers
+    judged the values by their look: Golub's standardised log10 values, taken for log2, were
+    headed 'log2FC' under --recipe seed though the default recipe called them differences of
+    means.
+    """
     log2 = log2_record(ctx.adata)
-    if log2 is None or not _false(log2.get("applied")):
+    judged = (facts.markers_read_as_log2(ctx.adata) if log2 is None
+              else _false(log2.get("applied")))
+    if not judged:
         return ""
     return (" (the difference of the mean values, as the input was judged already logged: a "
             "log2 fold change only if it is log2, which gexclust cannot check)")

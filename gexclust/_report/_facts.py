@@ -75,6 +75,21 @@ def within_cluster_consensus(adata: AnnData, k: int, *, key: str = "consensus",
     return out
 
 
+def markers_read_as_log2(adata: AnnData) -> bool:
+    """Whether the report's markers take their values for log2 by their look alone.
+
+    The markers rank the run's expression layer (else ``.X``), as
+    :func:`._markers.cluster_markers` reads it. Without a record of
+    :func:`~gexclust.pp.log2`, values that do not look linear are taken as log2 values, so
+    their differences of means are log2 fold changes only if the input was log2.
+    """
+    from ..tl._markers import marker_values, scale_is_judged
+
+    layer = "expression" if "expression" in adata.layers else None
+    values = marker_values(adata, layer=layer, use_raw=None, caller="report")
+    return scale_is_judged(adata, values, layer)
+
+
 def linkage(adata: AnnData, key: str = "hclust") -> np.ndarray:
     """The sample tree's linkage matrix."""
     return tree(adata, key).linkage

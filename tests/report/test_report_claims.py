@@ -693,6 +693,33 @@ def test_differences_of_means_of_an_unknown_log_base_are_not_headed_log2fc():
     assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "log2FC"
 
 
+def test_the_seed_recipe_heads_differences_of_means_of_logged_values_as_such():
+    # Golub --recipe seed: no pp.log2 (the recipe takes the values as they are), so no record,
+    # and the table headed the differences of means of standardised log10 values 'log2FC',
+    # where the default recipe on the same file called them differences of means
+    from gexclust._report._markers import marker_table
+
+    def markers_section(adata):
+        run = RunConfig(recipe="seed", n_clusters=2)
+        cluster_samples(adata, run)
+        summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+        report = build_report(adata, summary, {"markers": b""}, marker_table(adata))
+        return next(s for s in report.sections if s.key == "markers").blocks
+
+    centred = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    centred.X = centred.X - 7.0  # values around 0, as Golub's
+    blocks = markers_section(centred)
+    assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "diff. of means"
+    assert "a log2 fold change only if it is log2" in blocks[0].text
+    assert "colour is the difference of the means" in next(b.caption for b in blocks
+                                                           if hasattr(b, "png"))
+    linear = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    linear.X = 2.0 ** (linear.X + 3)  # linear values: their fold changes are log2 ratios
+    blocks = markers_section(linear)
+    assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "log2FC"
+    assert "only if it is log2" not in blocks[0].text
+
+
 def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
     # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
