@@ -429,6 +429,10 @@ def _root_split_sentence(left: pd.Series, right: pd.Series, top: float,
     return text
 
 
+#: Why a cut's jump in merge height is below 1: it undoes a merge lower than one it keeps.
+INVERTED_CUT = "the tree has inversions, and is cut by merge order"
+
+
 def _structure_sentence(ctx: _Context) -> str:
     parts = [f"cophenetic correlation {fmt(ctx.summary['cophenetic_correlation'])}"]
     if ctx.silhouette is not None:
@@ -437,7 +441,7 @@ def _structure_sentence(ctx: _Context) -> str:
     if jump is not None:
         # the lowest of them: the root, undone by every cut, is higher still
         parts.append(f"the lowest merge undone by the cut is {jump:.2f}x the highest merge "
-                     "kept")
+                     "kept" + (f" (lower: {INVERTED_CUT})" if jump < 1 else ""))
     text = "Structure: " + "; ".join(parts) + "."
     if not ctx.jumps:
         return text
@@ -681,9 +685,12 @@ def _choosing_k(ctx: _Context) -> Section:
                                 "data."))
     rows = [[str(k), f"{j:.2f}x", "<- this cut" if k == ctx.k else ""]
             for k, j in ctx.jumps.items()]
+    below = ("; below 1 = the cut undoes a merge lower than one it keeps, as on a tree with "
+             "inversions, cut by merge order" if any(j < 1 for j in ctx.jumps.values())
+             else "")
     blocks.append(Table(["k", "jump in merge height", ""], rows,
                         caption="How much higher the lowest merge undone by each cut is than "
-                        "the highest merge kept (large = a clear gap in the tree)",
+                        f"the highest merge kept (large = a clear gap in the tree{below})",
                         numeric=(0, 1)))
     if ctx.has_types and ctx.n_types != ctx.k:
         if ctx.n_types > ctx.k:
@@ -1226,7 +1233,11 @@ def _limits(ctx: _Context) -> Section:
     if dropped_note := _dropped_limit(s):
         items.append(dropped_note)
     jump = ctx.jumps.get(ctx.k)
-    if jump is not None and jump < 1.1:
+    if jump is not None and jump < 1:
+        items.append(f"The cut at k = {ctx.k} undoes a merge lower than one it keeps "
+                     f"({jump:.2f}x; {INVERTED_CUT}): no gap in merge height sets its clusters "
+                     "apart.")
+    elif jump is not None and jump < 1.1:
         items.append(f"The cut at k = {ctx.k} falls where merge heights are close "
                      f"({jump:.2f}x): a slightly different cut would change the clusters.")
     choice = ctx.choice

@@ -222,16 +222,23 @@ def clade_rows(adata: AnnData, *, key="hclust", cluster_key="cluster") -> dict[s
 
 
 def height_jumps(Z: np.ndarray, max_k: int = 10) -> dict[int, float]:
-    """For k = 2..max_k, how much higher the merge cut by k is than the highest one kept.
+    """For k = 2..max_k, the lowest merge a cut into k clusters undoes over the highest it keeps.
 
-    Cutting into k clusters undoes the top k - 1 merges; the ratio of the lowest undone merge to
-    the highest kept one is large where the tree has a clear gap.
+    The merges undone are those :func:`gexclust.tl.cut` undoes: the k - 1 highest, or on a
+    tree with inversions (centroid, median), which no height cuts, the last k - 1 in merge
+    order. The ratio is large where the tree has a clear gap; below 1 where the cut undoes a
+    merge lower than one it keeps. Sorted heights described another cut than an inverted
+    tree's: lung under median linkage, cut into 5, read 1.00x where its cut undoes a merge at
+    49.2 and keeps one at 53.0 (0.93x).
     """
-    heights = np.sort(Z[:, 2])[::-1]
+    from ..tl._flat_cuts import count_inversions
+
+    heights = Z[:, 2] if count_inversions(Z) else np.sort(Z[:, 2])
+    n = len(heights)
     jumps = {}
-    for k in range(2, min(max_k, len(heights)) + 1):
-        kept = heights[k - 1]
-        jumps[k] = float(heights[k - 2] / kept) if kept > 0 else float("inf")
+    for k in range(2, min(max_k, n) + 1):
+        undone, kept = heights[n - k + 1:].min(), heights[:n - k + 1].max()
+        jumps[k] = float(undone / kept) if kept > 0 else float("inf")
     return jumps
 
 

@@ -720,6 +720,22 @@ def test_the_seed_recipe_heads_differences_of_means_of_logged_values_as_such():
     assert "only if it is log2" not in blocks[0].text
 
 
+def test_a_cut_by_merge_order_says_it_undoes_a_merge_lower_than_one_it_keeps():
+    # lung --method median --n-clusters 5: 'the lowest merge undone by the cut is 1.00x the
+    # highest merge kept', from sorted heights, where the cut (by merge order) undoes a merge
+    # at 49.2 and keeps one at 53.0: 0.93x
+    adata = noise(n_obs=30, n_genes=60, seed=1)
+    texts = report_text(adata, method="median", n_clusters=3)
+    heights = adata.uns["hclust"]["linkage"][:, 2]
+    ratio = heights[-2:].min() / heights[:-2].max()
+    assert ratio < 1
+    assert (f"the lowest merge undone by the cut is {ratio:.2f}x the highest merge kept "
+            "(lower: the tree has inversions, and is cut by merge order)") in texts["overview"]
+    assert (f"The cut at k = 3 undoes a merge lower than one it keeps ({ratio:.2f}x;"
+            in texts["limits"])
+    assert f"3 {ratio:.2f}x <- this cut" in texts["choosing-k"]
+
+
 def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
     # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
