@@ -593,6 +593,19 @@ def _text(value) -> str:
     return str(value)
 
 
+def _floored(log2: dict) -> str:
+    """The values pp.log2 raised to its floor before the log, in words ('' if none).
+
+    GSE781's MAS 5.0 values hold 35 below 1 (down to 0.2), logged as 0, not as down to
+    -2.3: 'log2: applied' read as log2(x) of every value.
+    """
+    n, floor = log2.get("n_floored"), log2.get("floor")
+    if not n or floor is None:
+        return ""
+    return (f" as log2(max(x, {floor:g})): the {int(n):,} value{'s' if n != 1 else ''} below "
+            f"{floor:g} {'were' if n != 1 else 'was'} raised to {floor:g} first")
+
+
 def _preprocessing(ctx: _Context) -> Section:
     uns, s = ctx.adata.uns, ctx.summary
     steps = []
@@ -603,8 +616,8 @@ def _preprocessing(ctx: _Context) -> Section:
     if log2 is not None:
         q99 = log2.get("quantiles", {}).get("q99")
         if log2.get("applied"):
-            steps.append(f"log2: applied (99th percentile of the input {fmt(q99, 1)}; rule "
-                         f"{log2.get('rule', '')}).")
+            steps.append(f"log2: applied{_floored(log2)} (99th percentile of the input "
+                         f"{fmt(q99, 1)}; rule {log2.get('rule', '')}).")
         else:
             q0 = log2.get("quantiles", {}).get("q0")
             negative = (" They include negative values (minimum "

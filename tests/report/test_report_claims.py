@@ -736,6 +736,20 @@ def test_a_cut_by_merge_order_says_it_undoes_a_merge_lower_than_one_it_keeps():
     assert f"3 {ratio:.2f}x <- this cut" in texts["choosing-k"]
 
 
+def test_the_log2_step_says_which_values_it_raised_to_the_floor():
+    # GSE781 (MAS 5.0): 'log2: applied' though 35 values below 1 (down to 0.2) were logged
+    # as 0 (log2(max(x, 1))), not as log2(x)
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    adata.X = 2.0 ** (adata.X + 3)  # linear values: gexclust takes their log2
+    adata.X[0, :3] = [0.2, 0.5, 0.9]
+    text = report_text(adata, n_clusters=3)["preprocessing"]
+    assert ("log2: applied as log2(max(x, 1)): the 3 values below 1 were raised to 1 first "
+            "(99th percentile of the input") in text
+    plain = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    plain.X = 2.0 ** (plain.X + 3)
+    assert "log2: applied (99th percentile" in report_text(plain, n_clusters=3)["preprocessing"]
+
+
 def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
     # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
