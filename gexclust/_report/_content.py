@@ -744,8 +744,12 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
         blocks.append(Paragraph(f"Note on the cut: {s['cut_note']}"))
     if "dendrogram" in figures:
         leaves = "leaves coloured by sample type, " if ctx.has_types else ""
+        # pl.dendrogram draws a cut at a height only: a tree with inversions, cut by merge
+        # order, showed no line under the caption 'the cut as a dashed line'
+        line = (", the cut as a dashed line" if isinstance(threshold, int | float) else
+                "; no cut line, as the cut is at no single height")
         blocks.append(Figure(figures["dendrogram"], f"Dendrogram: {leaves}branches by "
-                             "cluster, the cut as a dashed line.", "Dendrogram of the samples"))
+                             f"cluster{line}.", "Dendrogram of the samples"))
     return Section("tree", "The tree", blocks)
 
 

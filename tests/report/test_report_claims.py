@@ -750,6 +750,23 @@ def test_the_log2_step_says_which_values_it_raised_to_the_floor():
     assert "log2: applied (99th percentile" in report_text(plain, n_clusters=3)["preprocessing"]
 
 
+def test_the_dendrogram_caption_names_a_cut_line_only_where_one_is_drawn():
+    # lung --method median: 'the cut as a dashed line' under a dendrogram without one (a
+    # tree with inversions is cut by merge order, at no height)
+    def caption(method):
+        adata = noise(n_obs=30, n_genes=60, seed=1)
+        run = RunConfig(method=method, n_clusters=3)
+        cluster_samples(adata, run)
+        summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+        report = build_report(adata, summary, {"dendrogram": b""})
+        blocks = next(s for s in report.sections if s.key == "tree").blocks
+        return next(b.caption for b in blocks if hasattr(b, "png"))
+
+    assert caption("median") == ("Dendrogram: leaves coloured by sample type, branches by "
+                                 "cluster; no cut line, as the cut is at no single height.")
+    assert caption("average").endswith("branches by cluster, the cut as a dashed line.")
+
+
 def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
     # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
