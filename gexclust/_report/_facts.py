@@ -576,7 +576,7 @@ def _types_ari(values: pd.Series, types: pd.Series | None) -> float:
     if types is None:
         return float("nan")
     both = (values.notna() & types.notna()).to_numpy()
-    if both.sum() < 2:
+    if both.sum() < 2 or types[both].nunique() < 2:  # one type: no grouping to agree with
         return float("nan")
     counts = pd.crosstab(values.to_numpy()[both].astype(str),
                          types.to_numpy()[both].astype(str)).to_numpy()
@@ -584,11 +584,16 @@ def _types_ari(values: pd.Series, types: pd.Series | None) -> float:
 
 
 def _relation(values: pd.Series, types: pd.Series | None) -> str:
-    """How a column's values relate to the types, over the samples having both."""
+    """How a column's values relate to the types, over the samples having both.
+
+    Fewer than two types among them relate to nothing: a 'type' of one label (GSE781 typed
+    by the title's 'Normal', tumours unlabelled) made source_name group 'its 17 samples
+    exactly as the sample types do', and every other column fall 'within the types'.
+    """
     if types is None:
         return "other"
     both = (values.notna() & types.notna()).to_numpy()
-    if not both.any():
+    if types[both].nunique() < 2:
         return "other"
     pairs = pd.DataFrame({"value": values.to_numpy()[both].astype(str),
                           "type": types.to_numpy()[both].astype(str)})

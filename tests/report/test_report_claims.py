@@ -767,6 +767,20 @@ def test_the_dendrogram_caption_names_a_cut_line_only_where_one_is_drawn():
     assert caption("average").endswith("branches by cluster, the cut as a dashed line.")
 
 
+def test_a_type_of_one_label_says_nothing_of_how_other_columns_relate_to_types():
+    # GSE781 --type-from '(Normal)' (tumours unlabelled: one class): 'source_name groups its
+    # 17 samples exactly as the sample types do', and 'Lot batch', 'Gender' 'within the types'
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    groups = adata.obs["type"].astype(str).to_numpy()
+    adata.obs["source"] = groups  # the tissue, 3 values
+    adata.obs["lot"] = np.tile(["L1", "L2"], adata.n_obs // 2)
+    adata.obs["type"] = np.where(groups == groups[0], "Normal", None)
+    limits = report_text(adata, n_clusters=3)["limits"]
+    assert "exactly as the sample types do" not in limits
+    assert "within the types" not in limits
+    assert "The clusters agree with the .obs column 'source' (3 values, 24 samples)" in limits
+
+
 def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
     # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
