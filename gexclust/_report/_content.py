@@ -243,7 +243,8 @@ def _overview(ctx: _Context) -> Section:
             also = (f" ({enumerate_words(mixed)} also {'hold' if len(mixed) > 1 else 'holds'} "
                     "samples without a type)" if mixed else "")
             items.append(f"Pure clusters (one type only): "
-                         f"{enumerate_words([c.name for c in pure])}{also}.")
+                         f"{enumerate_words([c.name for c in pure])}{also}"
+                         f"{_pure_by_one_or_two(pure)}.")
         left, right = facts.root_split(ctx.adata)
         items.append(_root_split_sentence(left, right, ctx.Z[-1, 2],
                                           untyped=_untyped_per_side(ctx.Z, left, right)))
@@ -388,6 +389,27 @@ def _pure_by_size(ctx: _Context) -> str:
                 "purity to mean much")
     return (f"; {len(tiny)} of them have only 1 or 2 samples, too few for their purity to "
             "mean much")
+
+
+def _pure_by_one_or_two(pure: list[facts.ClusterFacts]) -> str:
+    """Which of the pure clusters listed are pure only by holding one or two samples.
+
+    lung --method median --n-clusters 5 listed 'Pure clusters (one type only): 1, 2, 3 and
+    4', four single samples beside one cluster of 69.
+    """
+    tiny = [c for c in pure if c.size <= 2]
+    if not tiny:
+        return ""
+    sizes = sorted({c.size for c in tiny})
+    what = (f"{sizes[0]} sample{'s' if sizes[0] > 1 else ''}" if len(sizes) == 1
+            else "1 or 2 samples")
+    if len(tiny) == len(pure):
+        return (f", {'each ' if len(pure) > 1 else ''}of only {what}: too few for purity to "
+                "mean much")
+    verb = "holds" if len(tiny) == 1 else "hold"
+    return (f"; {enumerate_words([c.name for c in tiny])} {verb} only {what}"
+            f"{' each' if len(tiny) > 1 and len(sizes) == 1 else ''}, too few for purity "
+            "to mean much")
 
 
 def _left_out(ctx: _Context) -> str:

@@ -781,6 +781,24 @@ def test_a_type_of_one_label_says_nothing_of_how_other_columns_relate_to_types()
     assert "The clusters agree with the .obs column 'source' (3 values, 24 samples)" in limits
 
 
+def test_pure_clusters_of_one_or_two_samples_are_said_to_be_so():
+    # lung --method median --n-clusters 5: 'Pure clusters (one type only): 1, 2, 3 and 4',
+    # each a single sample beside a cluster of 69 mixing all eight types
+    adata = noise(n_obs=30, n_genes=60)
+    adata.X[0] += 40.0  # two samples far from the rest and from each other
+    adata.X[1] -= 40.0
+    overview = report_text(adata, n_clusters=3)["overview"]
+    alone = sorted(adata.obs["cluster"].astype(str).iloc[:2])
+    assert (f"Pure clusters (one type only): {alone[0]} and {alone[1]}, each of only 1 "
+            "sample: too few for purity to mean much.") in overview
+    adata = noise(n_obs=30, n_genes=60)
+    adata.X[0] += 40.0
+    overview = report_text(adata, n_clusters=2)["overview"]
+    lone = adata.obs["cluster"].astype(str).iloc[0]
+    assert (f"Pure clusters (one type only): {lone}, of only 1 sample: too few for purity to "
+            "mean much.") in overview
+
+
 def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
     # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
