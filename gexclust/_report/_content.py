@@ -262,7 +262,8 @@ def _overview(ctx: _Context) -> Section:
     for numeric in ctx.numerics:
         # a measurement the types differ in as much (AML patients older than the donors) is a
         # property of the types the clusters match: said under the limits, not cautioned here
-        if _numeric_like(numeric) and not numeric.types_epsilon2 >= numeric.epsilon2:
+        if _numeric_like(numeric) and not (numeric.types_epsilon2 >= numeric.epsilon2
+                                           and numeric.types_p <= BATCH_ALPHA):
             items.append(f"Caution: the clusters differ in the numeric .obs column "
                          f"'{numeric.column}' (Kruskal-Wallis epsilon² "
                          f"{fmt(numeric.epsilon2)}, {_p_text(numeric)}); see 'What this run "
@@ -1454,11 +1455,13 @@ def _numbering(numeric: facts.NumericFacts) -> str:
 
 def _with_types(numeric: facts.NumericFacts) -> str:
     """The caveat for a measurement that differs between the sample types as well."""
-    if not numeric.types_epsilon2 >= NUMERIC_EFFECT:  # NaN too: no types to compare
+    # NaN too: no types to compare; beyond chance only (few samples in many types reach
+    # a large epsilon² by chance alone)
+    if not (numeric.types_epsilon2 >= NUMERIC_EFFECT and numeric.types_p <= BATCH_ALPHA):
         return ""
     return (f" It differs between the sample types as well (epsilon² "
-            f"{fmt(numeric.types_epsilon2)}): where the types are confounded with it, the "
-            "clusters may follow either.")
+            f"{fmt(numeric.types_epsilon2)}, p = {fmt(numeric.types_p)}): where "
+            "the types are confounded with it, the clusters may follow either.")
 
 
 def _numeric_sentences(ctx: _Context) -> list[str]:

@@ -799,6 +799,34 @@ def test_pure_clusters_of_one_or_two_samples_are_said_to_be_so():
             "mean much.") in overview
 
 
+def test_a_measurement_is_not_said_to_differ_between_types_by_chance_alone():
+    # GSE781 typed by the digit after a title's N (8 normals in 5 types, 4 of one sample):
+    # every QC column 'differs between the sample types as well (epsilon² 0.881)', within
+    # chance at that size, and that hid the overview's caution on the clusters' difference in
+    # Background (epsilon² 0.454, p = 0.003)
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=60)
+    groups = adata.obs["type"].astype(str).to_numpy()
+    rng = np.random.default_rng(3)
+    adata.obs["qc"] = np.where(groups == groups[0], 1.5, 0.0) + rng.normal(size=adata.n_obs)
+    typed = np.flatnonzero(groups == groups[0])[:7]  # 7 samples of one cluster
+    types = np.full(adata.n_obs, None, dtype=object)
+    types[typed] = ["a", "a", "a", "b", "c", "d", "e"]
+    adata.obs["type"] = types
+    texts = report_text(adata, n_clusters=2)
+    assert "differs between the sample types as well" not in texts["limits"]
+    assert "Caution: the clusters differ in the numeric .obs column 'qc'" in texts["overview"]
+    found = {f.column: f for f in facts_numeric(adata)}["qc"]
+    assert found.types_epsilon2 > found.epsilon2  # large: 5 types over 7 samples
+    assert found.types_p > 0.05
+
+
+def facts_numeric(adata):
+    """The report's tests of the numeric .obs columns."""
+    from gexclust._report import _facts
+
+    return _facts.numeric_columns(adata)
+
+
 def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
     # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
@@ -864,8 +892,8 @@ def test_numeric_sheet_columns_are_tested_across_the_clusters():
             "permutation p = 0.001; medians per cluster 1: 51.5, 2: 42 and 3: 34. If that "
             "column is a sample property such as RNA quality, an age or a scan order, the "
             "clusters may reflect it rather than biology. It differs between the sample types "
-            "as well (epsilon² 0.894): where the types are confounded with it, the clusters "
-            "may follow either.") in limits
+            "as well (epsilon² 0.894, p = 0.001): where the types are confounded with it, the "
+            "clusters may follow either.") in limits
     # a running number is said to be one: it may only number the rows
     assert ("'order': Kruskal-Wallis H 20.48, epsilon² 0.890 over the 24 samples with a "
             "value, permutation p = 0.001") in limits
