@@ -158,7 +158,7 @@ def test_example_sheet_age_is_tested_across_the_clusters(cli, tmp_path):
             "epsilon² 0.554 over the 50 samples with a value (14 without one left out), "
             "permutation p = 0.001; medians per cluster 1: 64, 2: 26, 3: 53.5 and 4: 33."
             ) in limits
-    assert "It differs between the sample types as well (epsilon² 0.563)" in limits
+    assert "It differs between the sample types as well (epsilon² 0.563, p = 0.001)" in limits
     assert "Age 50 14 27.14 0.554 0.001 1: 64; 2: 26; 3: 53.5; 4: 33" in limits
     assert "'Age' (" not in limits  # no longer named as not compared
     assert "the sample sheet's 'Desc' (64 distinct values)." in limits

@@ -243,7 +243,8 @@ def _overview(ctx: _Context) -> Section:
             also = (f" ({enumerate_words(mixed)} also {'hold' if len(mixed) > 1 else 'holds'} "
                     "samples without a type)" if mixed else "")
             items.append(f"Pure clusters (one type only): "
-                         f"{enumerate_words([c.name for c in pure])}{also}.")
+                         f"{enumerate_words([c.name for c in pure])}{also}"
+                         f"{_pure_by_one_or_two(pure)}.")
         left, right = facts.root_split(ctx.adata)
         items.append(_root_split_sentence(left, right, ctx.Z[-1, 2],
                                           untyped=_untyped_per_side(ctx.Z, left, right)))
@@ -261,7 +262,8 @@ def _overview(ctx: _Context) -> Section:
     for numeric in ctx.numerics:
         # a measurement the types differ in as much (AML patients older than the donors) is a
         # property of the types the clusters match: said under the limits, not cautioned here
-        if _numeric_like(numeric) and not numeric.types_epsilon2 >= numeric.epsilon2:
+        if _numeric_like(numeric) and not (numeric.types_epsilon2 >= numeric.epsilon2
+                                           and numeric.types_p <= BATCH_ALPHA):
             items.append(f"Caution: the clusters differ in the numeric .obs column "
                          f"'{numeric.column}' (Kruskal-Wallis epsilon² "
                          f"{fmt(numeric.epsilon2)}, {_p_text(numeric)}); see 'What this run "
@@ -390,6 +392,27 @@ def _pure_by_size(ctx: _Context) -> str:
             "mean much")
 
 
+def _pure_by_one_or_two(pure: list[facts.ClusterFacts]) -> str:
+    """Which of the pure clusters listed are pure only by holding one or two samples.
+
+    lung --method median --n-clusters 5 listed 'Pure clusters (one type only): 1, 2, 3 and
+    4', four single samples beside one cluster of 69.
+    """
+    tiny = [c for c in pure if c.size <= 2]
+    if not tiny:
+        return ""
+    sizes = sorted({c.size for c in tiny})
+    what = (f"{sizes[0]} sample{'s' if sizes[0] > 1 else ''}" if len(sizes) == 1
+            else "1 or 2 samples")
+    if len(tiny) == len(pure):
+        return (f", {'each ' if len(pure) > 1 else ''}of only {what}: too few for purity to "
+                "mean much")
+    verb = "holds" if len(tiny) == 1 else "hold"
+    return (f"; {enumerate_words([c.name for c in tiny])} {verb} only {what}"
+            f"{' each' if len(tiny) > 1 and len(sizes) == 1 else ''}, too few for purity "
+            "to mean much")
+
+
 def _left_out(ctx: _Context) -> str:
     """Which samples the agreement leaves out: those without a type are not scored."""
     left_out = int(ctx.adata.uns.get("compare_type_cluster", {}).get("n_left_out", 0) or 0)
@@ -429,6 +452,10 @@ def _root_split_sentence(left: pd.Series, right: pd.Series, top: float,
     return text
 
 
+#: Why a cut's jump in merge height is below 1: it undoes a merge lower than one it keeps.
+INVERTED_CUT = "the tree has inversions, and is cut by merge order"
+
+
 def _structure_sentence(ctx: _Context) -> str:
     parts = [f"cophenetic correlation {fmt(ctx.summary['cophenetic_correlation'])}"]
     if ctx.silhouette is not None:
@@ -437,7 +464,7 @@ def _structure_sentence(ctx: _Context) -> str:
     if jump is not None:
         # the lowest of them: the root, undone by every cut, is higher still
         parts.append(f"the lowest merge undone by the cut is {jump:.2f}x the highest merge "
-                     "kept")
+                     "kept" + (f" (lower: {INVERTED_CUT})" if jump < 1 else ""))
     text = "Structure: " + "; ".join(parts) + "."
     if not ctx.jumps:
         return text
@@ -589,6 +616,19 @@ def _text(value) -> str:
     return str(value)
 
 
+def _floored(log2: dict) -> str:
+    """The values pp.log2 raised to its floor before the log, in words ('' if none).
+
+    GSE781's MAS 5.0 values hold 35 below 1 (down to 0.2), logged as 0, not as down to
+    -2.3: 'log2: applied' read as log2(x) of every value.
+    """
+    n, floor = log2.get("n_floored"), log2.get("floor")
+    if not n or floor is None:
+        return ""
+    return (f" as log2(max(x, {floor:g})): the {int(n):,} value{'s' if n != 1 else ''} below "
+            f"{floor:g} {'were' if n != 1 else 'was'} raised to {floor:g} first")
+
+
 def _preprocessing(ctx: _Context) -> Section:
     uns, s = ctx.adata.uns, ctx.summary
     steps = []
@@ -599,8 +639,8 @@ def _preprocessing(ctx: _Context) -> Section:
     if log2 is not None:
         q99 = log2.get("quantiles", {}).get("q99")
         if log2.get("applied"):
-            steps.append(f"log2: applied (99th percentile of the input {fmt(q99, 1)}; rule "
-                         f"{log2.get('rule', '')}).")
+            steps.append(f"log2: applied{_floored(log2)} (99th percentile of the input "
+                         f"{fmt(q99, 1)}; rule {log2.get('rule', '')}).")
         else:
             q0 = log2.get("quantiles", {}).get("q0")
             negative = (" They include negative values (minimum "
@@ -681,9 +721,12 @@ def _choosing_k(ctx: _Context) -> Section:
                                 "data."))
     rows = [[str(k), f"{j:.2f}x", "<- this cut" if k == ctx.k else ""]
             for k, j in ctx.jumps.items()]
+    below = ("; below 1 = the cut undoes a merge lower than one it keeps, as on a tree with "
+             "inversions, cut by merge order" if any(j < 1 for j in ctx.jumps.values())
+             else "")
     blocks.append(Table(["k", "jump in merge height", ""], rows,
                         caption="How much higher the lowest merge undone by each cut is than "
-                        "the highest merge kept (large = a clear gap in the tree)",
+                        f"the highest merge kept (large = a clear gap in the tree{below})",
                         numeric=(0, 1)))
     if ctx.has_types and ctx.n_types != ctx.k:
         if ctx.n_types > ctx.k:
@@ -724,8 +767,12 @@ def _tree(ctx: _Context, figures: dict[str, bytes]) -> Section:
         blocks.append(Paragraph(f"Note on the cut: {s['cut_note']}"))
     if "dendrogram" in figures:
         leaves = "leaves coloured by sample type, " if ctx.has_types else ""
+        # pl.dendrogram draws a cut at a height only: a tree with inversions, cut by merge
+        # order, showed no line under the caption 'the cut as a dashed line'
+        line = (", the cut as a dashed line" if isinstance(threshold, int | float) else
+                "; no cut line, as the cut is at no single height")
         blocks.append(Figure(figures["dendrogram"], f"Dendrogram: {leaves}branches by "
-                             "cluster, the cut as a dashed line.", "Dendrogram of the samples"))
+                             f"cluster{line}.", "Dendrogram of the samples"))
     return Section("tree", "The tree", blocks)
 
 
@@ -1074,11 +1121,12 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
         return Section("markers", "Marker genes",
                        [Paragraph(f"No marker genes were computed{why}.")])
     n_genes = ctx.summary.get("n_genes_clustered", ctx.adata.n_vars)
+    basis = _fold_change_basis(ctx)
     blocks = [Paragraph(
         f"Genes, among the {n_genes} clustered, that tell each cluster apart from all other "
         "samples: one-vs-rest Welch t-test on the unscaled expression (as scanpy's "
         "rank_genes_groups with method='t-test'), log2 fold change of the cluster over the "
-        f"rest{_fold_change_basis(ctx)}, p-values adjusted by Benjamini-Hochberg within each "
+        f"rest{basis}, p-values adjusted by Benjamini-Hochberg within each "
         "cluster. The clusters were "
         "cut from these same genes, so these p-values do not test the clusters: groups "
         "chosen to differ always differ in some genes, and on pure noise their top genes "
@@ -1118,7 +1166,7 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
     blocks.append(Bullets(sentences))
     # input judged already logged, of a base gexclust cannot read (Golub: standardised log10
     # values): its differences of means are no log2 fold changes, so not headed as such
-    unsure = bool(_fold_change_basis(ctx))
+    unsure = bool(basis)
     cols = ["cluster", "direction", "gene", "symbol",
             "diff. of means" if unsure else "log2FC", "adj. p"]
     rows = [[str(r.group), r.direction, str(r.gene), str(r.symbol), _signed(r.log2fc, 2),
@@ -1140,9 +1188,17 @@ def _markers(ctx: _Context, figures: dict[str, bytes]) -> Section:
 
 
 def _fold_change_basis(ctx: _Context) -> str:
-    """What the log2 fold changes rest on when gexclust did not log the input itself."""
+    """What the log2 fold changes rest on when gexclust did not log the input itself.
+
+    Without a record of pp.log2 (the seed recipe takes the values as they are) the markers
+    judged the values by their look: Golub's standardised log10 values, taken for log2, were
+    headed 'log2FC' under --recipe seed though the default recipe called them differences of
+    means.
+    """
     log2 = log2_record(ctx.adata)
-    if log2 is None or not _false(log2.get("applied")):
+    judged = (facts.markers_read_as_log2(ctx.adata) if log2 is None
+              else _false(log2.get("applied")))
+    if not judged:
         return ""
     return (" (the difference of the mean values, as the input was judged already logged: a "
             "log2 fold change only if it is log2, which gexclust cannot check)")
@@ -1217,7 +1273,11 @@ def _limits(ctx: _Context) -> Section:
     if dropped_note := _dropped_limit(s):
         items.append(dropped_note)
     jump = ctx.jumps.get(ctx.k)
-    if jump is not None and jump < 1.1:
+    if jump is not None and jump < 1:
+        items.append(f"The cut at k = {ctx.k} undoes a merge lower than one it keeps "
+                     f"({jump:.2f}x; {INVERTED_CUT}): no gap in merge height sets its clusters "
+                     "apart.")
+    elif jump is not None and jump < 1.1:
         items.append(f"The cut at k = {ctx.k} falls where merge heights are close "
                      f"({jump:.2f}x): a slightly different cut would change the clusters.")
     choice = ctx.choice
@@ -1395,11 +1455,13 @@ def _numbering(numeric: facts.NumericFacts) -> str:
 
 def _with_types(numeric: facts.NumericFacts) -> str:
     """The caveat for a measurement that differs between the sample types as well."""
-    if not numeric.types_epsilon2 >= NUMERIC_EFFECT:  # NaN too: no types to compare
+    # NaN too: no types to compare; beyond chance only (few samples in many types reach
+    # a large epsilon² by chance alone)
+    if not (numeric.types_epsilon2 >= NUMERIC_EFFECT and numeric.types_p <= BATCH_ALPHA):
         return ""
     return (f" It differs between the sample types as well (epsilon² "
-            f"{fmt(numeric.types_epsilon2)}): where the types are confounded with it, the "
-            "clusters may follow either.")
+            f"{fmt(numeric.types_epsilon2)}, p = {fmt(numeric.types_p)}): where "
+            "the types are confounded with it, the clusters may follow either.")
 
 
 def _numeric_sentences(ctx: _Context) -> list[str]:

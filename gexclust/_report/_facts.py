@@ -75,6 +75,21 @@ def within_cluster_consensus(adata: AnnData, k: int, *, key: str = "consensus",
     return out
 
 
+def markers_read_as_log2(adata: AnnData) -> bool:
+    """Whether the report's markers take their values for log2 by their look alone.
+
+    The markers rank the run's expression layer (else ``.X``), as
+    :func:`._markers.cluster_markers` reads it. Without a record of
+    :func:`~gexclust.pp.log2`, values that do not look linear are taken as log2 values, so
+    their differences of means are log2 fold changes only if the input was log2.
+    """
+    from ..tl._markers import marker_values, scale_is_judged
+
+    layer = "expression" if "expression" in adata.layers else None
+    values = marker_values(adata, layer=layer, use_raw=None, caller="report")
+    return scale_is_judged(adata, values, layer)
+
+
 def linkage(adata: AnnData, key: str = "hclust") -> np.ndarray:
     """The sample tree's linkage matrix."""
     return tree(adata, key).linkage
@@ -207,16 +222,23 @@ def clade_rows(adata: AnnData, *, key="hclust", cluster_key="cluster") -> dict[s
 
 
 def height_jumps(Z: np.ndarray, max_k: int = 10) -> dict[int, float]:
-    """For k = 2..max_k, how much higher the merge cut by k is than the highest one kept.
+    """For k = 2..max_k, the lowest merge a cut into k clusters undoes over the highest it keeps.
 
-    Cutting into k clusters undoes the top k - 1 merges; the ratio of the lowest undone merge to
-    the highest kept one is large where the tree has a clear gap.
+    The merges undone are those :func:`gexclust.tl.cut` undoes: the k - 1 highest, or on a
+    tree with inversions (centroid, median), which no height cuts, the last k - 1 in merge
+    order. The ratio is large where the tree has a clear gap; below 1 where the cut undoes a
+    merge lower than one it keeps. Sorted heights described another cut than an inverted
+    tree's: lung under median linkage, cut into 5, read 1.00x where its cut undoes a merge at
+    49.2 and keeps one at 53.0 (0.93x).
     """
-    heights = np.sort(Z[:, 2])[::-1]
+    from ..tl._flat_cuts import count_inversions
+
+    heights = Z[:, 2] if count_inversions(Z) else np.sort(Z[:, 2])
+    n = len(heights)
     jumps = {}
-    for k in range(2, min(max_k, len(heights)) + 1):
-        kept = heights[k - 1]
-        jumps[k] = float(heights[k - 2] / kept) if kept > 0 else float("inf")
+    for k in range(2, min(max_k, n) + 1):
+        undone, kept = heights[n - k + 1:].min(), heights[:n - k + 1].max()
+        jumps[k] = float(undone / kept) if kept > 0 else float("inf")
     return jumps
 
 
@@ -407,6 +429,7 @@ class NumericFacts(NamedTuple):
     medians: dict  # cluster -> median of its values (NaN: no value in it)
     numbering: bool  # distinct whole numbers, one per sample, few gaps: a running number
     types_epsilon2: float  # the same effect across the sample types (NaN: no types to test)
+    types_p: float = np.nan  # its p-value, as p_value (NaN: untested)
 
 
 def candidate_columns(adata: AnnData, *, cluster_key="cluster", type_key="type") -> list[str]:
@@ -460,9 +483,26 @@ def numeric_columns(adata: AnnData, *, cluster_key="cluster",
         facts = _kruskal(str(column), numbers[both], clusters.to_numpy()[both],
                          n_missing=int((clustered & ~both).sum()),
                          order=list(adata.obs[cluster_key].astype("category").cat.categories))
-        out.append(facts._replace(types_epsilon2=_rank_epsilon2(
-            numbers[typed & np.isfinite(numbers)], types[typed & np.isfinite(numbers)])))
+        across_types = _types_effect(numbers, types, typed)
+        out.append(facts._replace(types_epsilon2=across_types.epsilon2,
+                                  types_p=across_types.p_value))
     return sorted(out, key=lambda f: -f.epsilon2 if np.isfinite(f.epsilon2) else 1.0)
+
+
+def _types_effect(numbers: np.ndarray, types: np.ndarray, typed: np.ndarray) -> NumericFacts:
+    """The Kruskal-Wallis test of ``numbers`` across the sample types, as across the clusters.
+
+    With its permutation p: an epsilon² over few typed samples in many small types is large by
+    chance alone (GSE781 typed by the digit after a title's N: 8 normals in 5 types, 4 of one
+    sample, gave 0.881 for every QC column, which hid the caution on the clusters' 0.454,
+    p = 0.003).
+    """
+    both = typed & np.isfinite(numbers)
+    if both.sum() < 3:
+        return NumericFacts("", int(both.sum()), 0, 0, np.nan, np.nan, np.nan, "none", {},
+                            False, np.nan)
+    return _kruskal("", numbers[both], types[both], n_missing=0,
+                    order=sorted({str(t) for t in types[both]}))
 
 
 def measured_numbers(adata: AnnData, column: str) -> np.ndarray | None:
@@ -518,17 +558,6 @@ def _kruskal_h(values, code, ranks, sizes) -> tuple[float, float]:
     return max(h, 0.0), observed  # rounding: -1e-13 is 0
 
 
-def _rank_epsilon2(values: np.ndarray, groups: np.ndarray) -> float:
-    """Epsilon-squared of ``values`` across ``groups`` (NaN: under 2 groups, or one value)."""
-    from scipy.stats import rankdata
-
-    code = pd.factorize(groups.astype(str))[0]
-    if len(code) < 3 or code.max() < 1 or len(np.unique(values)) < 2:
-        return np.nan
-    h, _ = _kruskal_h(values, code, rankdata(values), np.bincount(code).astype(float))
-    return h / (len(values) - 1)
-
-
 def _rank_permutation_p(code: np.ndarray, ranks: np.ndarray, sizes: np.ndarray,
                         observed: float) -> float:
     """P-value of sum R^2/n (so of H) when the clusters are shuffled over the same samples."""
@@ -554,7 +583,7 @@ def _types_ari(values: pd.Series, types: pd.Series | None) -> float:
     if types is None:
         return float("nan")
     both = (values.notna() & types.notna()).to_numpy()
-    if both.sum() < 2:
+    if both.sum() < 2 or types[both].nunique() < 2:  # one type: no grouping to agree with
         return float("nan")
     counts = pd.crosstab(values.to_numpy()[both].astype(str),
                          types.to_numpy()[both].astype(str)).to_numpy()
@@ -562,11 +591,16 @@ def _types_ari(values: pd.Series, types: pd.Series | None) -> float:
 
 
 def _relation(values: pd.Series, types: pd.Series | None) -> str:
-    """How a column's values relate to the types, over the samples having both."""
+    """How a column's values relate to the types, over the samples having both.
+
+    Fewer than two types among them relate to nothing: a 'type' of one label (GSE781 typed
+    by the title's 'Normal', tumours unlabelled) made source_name group 'its 17 samples
+    exactly as the sample types do', and every other column fall 'within the types'.
+    """
     if types is None:
         return "other"
     both = (values.notna() & types.notna()).to_numpy()
-    if not both.any():
+    if types[both].nunique() < 2:
         return "other"
     pairs = pd.DataFrame({"value": values.to_numpy()[both].astype(str),
                           "type": types.to_numpy()[both].astype(str)})

@@ -249,15 +249,31 @@ def characteristic_pairs(values: list[str]):
 
 
 def description_pairs(values: list[str]):
-    """``'Key = value; Key = value'`` pairs from sample descriptions (repeated keys joined)."""
+    """``'Key = value; Key = value'`` pairs from sample descriptions (repeated keys joined).
+
+    A description is prose: the full stop that ends it is no part of its last number
+    (GSE781's ``'...; Background = 55.24.'``, read as the text ``'55.24.'``, left a QC
+    measurement out of the report's checks).
+    """
     found: dict[str, list[str]] = {}
     for value in values:
         for part in value.split(";"):
             key, sep, rest = part.partition("=")
             if sep and key.strip() and rest.strip():
-                found.setdefault(key.strip(), []).append(rest.strip())
+                found.setdefault(key.strip(), []).append(_without_full_stop(rest.strip()))
     for key, items in found.items():
         yield key, ", ".join(items)
+
+
+#: A number closed by a sentence's full stop: ``'55.24.'``, ``'500.'``.
+_NUMBER_AND_STOP = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\.")
+
+
+def _without_full_stop(value: str) -> str:
+    """``value`` without a full stop after a number (``'55.24.'`` -> ``'55.24'``)."""
+    if _NUMBER_AND_STOP.fullmatch(value) and value[:-1][-1:].isdigit():
+        return value[:-1]
+    return value
 
 
 #: ``.obs`` columns that name or place the samples: text, whatever they look like.

@@ -29,3 +29,14 @@ def test_clade_rows_name_the_branch_of_each_cluster_and_none_for_a_mixed_one():
     assert mixed["1"] is None
     assert mixed["2"] is None
     assert mixed["3"] == rows["3"]
+
+
+def test_height_jumps_of_a_tree_with_inversions_are_those_of_its_cut_by_merge_order():
+    # lung, median linkage, cut into 5: sorted heights read 1.00x, but the cut (by merge
+    # order, undoing the last 4 merges) undoes a merge at 49.2 and keeps one at 53.0
+    Z = np.array([[0, 1, 1.0, 2], [2, 3, 5.0, 2], [5, 4, 2.0, 3], [6, 7, 4.0, 5]])
+    jumps = _facts.height_jumps(Z)
+    assert jumps[2] == 4.0 / 5.0  # the root (4.0) is undone, the merge at 5.0 kept
+    assert jumps[3] == 2.0 / 5.0
+    monotone = np.array([[0, 1, 1.0, 2], [2, 3, 2.0, 2], [5, 4, 4.0, 3], [6, 7, 5.0, 5]])
+    assert _facts.height_jumps(monotone) == {2: 5.0 / 4.0, 3: 4.0 / 2.0, 4: 2.0 / 1.0}

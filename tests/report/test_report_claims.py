@@ -693,6 +693,140 @@ def test_differences_of_means_of_an_unknown_log_base_are_not_headed_log2fc():
     assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "log2FC"
 
 
+def test_the_seed_recipe_heads_differences_of_means_of_logged_values_as_such():
+    # Golub --recipe seed: no pp.log2 (the recipe takes the values as they are), so no record,
+    # and the table headed the differences of means of standardised log10 values 'log2FC',
+    # where the default recipe on the same file called them differences of means
+    from gexclust._report._markers import marker_table
+
+    def markers_section(adata):
+        run = RunConfig(recipe="seed", n_clusters=2)
+        cluster_samples(adata, run)
+        summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+        report = build_report(adata, summary, {"markers": b""}, marker_table(adata))
+        return next(s for s in report.sections if s.key == "markers").blocks
+
+    centred = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    centred.X = centred.X - 7.0  # values around 0, as Golub's
+    blocks = markers_section(centred)
+    assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "diff. of means"
+    assert "a log2 fold change only if it is log2" in blocks[0].text
+    assert "colour is the difference of the means" in next(b.caption for b in blocks
+                                                           if hasattr(b, "png"))
+    linear = make_planted(n_per_group=8, n_groups=2, n_genes=40)
+    linear.X = 2.0 ** (linear.X + 3)  # linear values: their fold changes are log2 ratios
+    blocks = markers_section(linear)
+    assert next(b for b in blocks if hasattr(b, "columns")).columns[4] == "log2FC"
+    assert "only if it is log2" not in blocks[0].text
+
+
+def test_a_cut_by_merge_order_says_it_undoes_a_merge_lower_than_one_it_keeps():
+    # lung --method median --n-clusters 5: 'the lowest merge undone by the cut is 1.00x the
+    # highest merge kept', from sorted heights, where the cut (by merge order) undoes a merge
+    # at 49.2 and keeps one at 53.0: 0.93x
+    adata = noise(n_obs=30, n_genes=60, seed=1)
+    texts = report_text(adata, method="median", n_clusters=3)
+    heights = adata.uns["hclust"]["linkage"][:, 2]
+    ratio = heights[-2:].min() / heights[:-2].max()
+    assert ratio < 1
+    assert (f"the lowest merge undone by the cut is {ratio:.2f}x the highest merge kept "
+            "(lower: the tree has inversions, and is cut by merge order)") in texts["overview"]
+    assert (f"The cut at k = 3 undoes a merge lower than one it keeps ({ratio:.2f}x;"
+            in texts["limits"])
+    assert f"3 {ratio:.2f}x <- this cut" in texts["choosing-k"]
+
+
+def test_the_log2_step_says_which_values_it_raised_to_the_floor():
+    # GSE781 (MAS 5.0): 'log2: applied' though 35 values below 1 (down to 0.2) were logged
+    # as 0 (log2(max(x, 1))), not as log2(x)
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    adata.X = 2.0 ** (adata.X + 3)  # linear values: gexclust takes their log2
+    adata.X[0, :3] = [0.2, 0.5, 0.9]
+    text = report_text(adata, n_clusters=3)["preprocessing"]
+    assert ("log2: applied as log2(max(x, 1)): the 3 values below 1 were raised to 1 first "
+            "(99th percentile of the input") in text
+    plain = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    plain.X = 2.0 ** (plain.X + 3)
+    assert "log2: applied (99th percentile" in report_text(plain, n_clusters=3)["preprocessing"]
+
+
+def test_the_dendrogram_caption_names_a_cut_line_only_where_one_is_drawn():
+    # lung --method median: 'the cut as a dashed line' under a dendrogram without one (a
+    # tree with inversions is cut by merge order, at no height)
+    def caption(method):
+        adata = noise(n_obs=30, n_genes=60, seed=1)
+        run = RunConfig(method=method, n_clusters=3)
+        cluster_samples(adata, run)
+        summary = _summary(adata, run, {"path": "test", "simulated": False}, adata.n_vars)
+        report = build_report(adata, summary, {"dendrogram": b""})
+        blocks = next(s for s in report.sections if s.key == "tree").blocks
+        return next(b.caption for b in blocks if hasattr(b, "png"))
+
+    assert caption("median") == ("Dendrogram: leaves coloured by sample type, branches by "
+                                 "cluster; no cut line, as the cut is at no single height.")
+    assert caption("average").endswith("branches by cluster, the cut as a dashed line.")
+
+
+def test_a_type_of_one_label_says_nothing_of_how_other_columns_relate_to_types():
+    # GSE781 --type-from '(Normal)' (tumours unlabelled: one class): 'source_name groups its
+    # 17 samples exactly as the sample types do', and 'Lot batch', 'Gender' 'within the types'
+    adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
+    groups = adata.obs["type"].astype(str).to_numpy()
+    adata.obs["source"] = groups  # the tissue, 3 values
+    adata.obs["lot"] = np.tile(["L1", "L2"], adata.n_obs // 2)
+    adata.obs["type"] = np.where(groups == groups[0], "Normal", None)
+    limits = report_text(adata, n_clusters=3)["limits"]
+    assert "exactly as the sample types do" not in limits
+    assert "within the types" not in limits
+    assert "The clusters agree with the .obs column 'source' (3 values, 24 samples)" in limits
+
+
+def test_pure_clusters_of_one_or_two_samples_are_said_to_be_so():
+    # lung --method median --n-clusters 5: 'Pure clusters (one type only): 1, 2, 3 and 4',
+    # each a single sample beside a cluster of 69 mixing all eight types
+    adata = noise(n_obs=30, n_genes=60)
+    adata.X[0] += 40.0  # two samples far from the rest and from each other
+    adata.X[1] -= 40.0
+    overview = report_text(adata, n_clusters=3)["overview"]
+    alone = sorted(adata.obs["cluster"].astype(str).iloc[:2])
+    assert (f"Pure clusters (one type only): {alone[0]} and {alone[1]}, each of only 1 "
+            "sample: too few for purity to mean much.") in overview
+    adata = noise(n_obs=30, n_genes=60)
+    adata.X[0] += 40.0
+    overview = report_text(adata, n_clusters=2)["overview"]
+    lone = adata.obs["cluster"].astype(str).iloc[0]
+    assert (f"Pure clusters (one type only): {lone}, of only 1 sample: too few for purity to "
+            "mean much.") in overview
+
+
+def test_a_measurement_is_not_said_to_differ_between_types_by_chance_alone():
+    # GSE781 typed by the digit after a title's N (8 normals in 5 types, 4 of one sample):
+    # every QC column 'differs between the sample types as well (epsilon² 0.881)', within
+    # chance at that size, and that hid the overview's caution on the clusters' difference in
+    # Background (epsilon² 0.454, p = 0.003)
+    adata = make_planted(n_per_group=8, n_groups=2, n_genes=60)
+    groups = adata.obs["type"].astype(str).to_numpy()
+    rng = np.random.default_rng(3)
+    adata.obs["qc"] = np.where(groups == groups[0], 1.5, 0.0) + rng.normal(size=adata.n_obs)
+    typed = np.flatnonzero(groups == groups[0])[:7]  # 7 samples of one cluster
+    types = np.full(adata.n_obs, None, dtype=object)
+    types[typed] = ["a", "a", "a", "b", "c", "d", "e"]
+    adata.obs["type"] = types
+    texts = report_text(adata, n_clusters=2)
+    assert "differs between the sample types as well" not in texts["limits"]
+    assert "Caution: the clusters differ in the numeric .obs column 'qc'" in texts["overview"]
+    found = {f.column: f for f in facts_numeric(adata)}["qc"]
+    assert found.types_epsilon2 > found.epsilon2  # large: 5 types over 7 samples
+    assert found.types_p > 0.05
+
+
+def facts_numeric(adata):
+    """The report's tests of the numeric .obs columns."""
+    from gexclust._report import _facts
+
+    return _facts.numeric_columns(adata)
+
+
 def test_a_closest_pair_with_a_type_of_one_sample_says_it_rests_on_that_sample():
     # lung: "The two closest types are Adeno and combined (36%)", combined being one sample
     adata = make_planted(n_per_group=8, n_groups=3, n_genes=60)
@@ -758,8 +892,8 @@ def test_numeric_sheet_columns_are_tested_across_the_clusters():
             "permutation p = 0.001; medians per cluster 1: 51.5, 2: 42 and 3: 34. If that "
             "column is a sample property such as RNA quality, an age or a scan order, the "
             "clusters may reflect it rather than biology. It differs between the sample types "
-            "as well (epsilon² 0.894): where the types are confounded with it, the clusters "
-            "may follow either.") in limits
+            "as well (epsilon² 0.894, p = 0.001): where the types are confounded with it, the "
+            "clusters may follow either.") in limits
     # a running number is said to be one: it may only number the rows
     assert ("'order': Kruskal-Wallis H 20.48, epsilon² 0.890 over the 24 samples with a "
             "value, permutation p = 0.001") in limits
