@@ -1596,6 +1596,20 @@ def _batch_like(batch: facts.BatchFacts) -> bool:
             and batch.p_value <= BATCH_ALPHA)
 
 
+def _typed_samples(b: facts.BatchFacts) -> str:
+    """The samples a column was compared with the types on: those with a value and a type.
+
+    Samples without a type are not compared; counting them claimed that the column grouped
+    them as the types do, too.
+    """
+    n_typed = b.n_samples if b.n_typed is None else b.n_typed
+    if n_typed >= b.n_samples:
+        return f"{b.n_samples} samples"
+    untyped = b.n_samples - n_typed
+    return (f"{n_typed} {'sample' if n_typed == 1 else 'samples'} that have a type ({untyped} "
+            f"more {'has' if untyped == 1 else 'have'} none)")
+
+
 def _batch_sentences(ctx: _Context) -> list[str]:
     ari = ctx.summary.get("ari_vs_type")
     sheet_columns = (ctx.summary.get("annotations") or {}).get("columns", [])
@@ -1611,12 +1625,12 @@ def _batch_sentences(ctx: _Context) -> list[str]:
             why = ("it repeats them" if b.column in sheet_columns else
                    "the types were read from it")
             out.append(f"The .obs column '{b.column}' holds the sample types themselves (the "
-                       f"same label in each of its {b.n_samples} samples): {why}, so it "
+                       f"same label in each of its {_typed_samples(b)}): {why}, so it "
                        "agrees with the clusters exactly as the types do.")
         elif b.relation == "same":
             # the type under another name (the source_name the types came from), or a batch
             # confounded with them: agreement with it is agreement with the types
-            out.append(f"The .obs column '{b.column}' groups its {b.n_samples} samples exactly "
+            out.append(f"The .obs column '{b.column}' groups its {_typed_samples(b)} exactly "
                        "as the sample types do: if it is a processing batch, batch and type "
                        "are confounded and no clustering can tell them apart.")
         elif b.relation == "groups" and b.p_value <= BATCH_ALPHA:

@@ -288,6 +288,7 @@ class BatchFacts(NamedTuple):
     p_value: float  # of that ARI under random relabelling (permutation test)
     relation: str  # to the types: 'identical' labels, 'same' grouping, 'within', 'groups', 'other'
     types_ari: float = float("nan")  # of the sample types against the column (NaN: no types)
+    n_typed: int | None = None  # with a value and a type: those `relation` compares (None: all)
 
 
 #: Permutations of the batch test: p-values resolve to 0.001.
@@ -330,8 +331,9 @@ def batch_columns(adata: AnnData, *, cluster_key="cluster", type_key="type",
         ari = float(adjusted_rand_index(counts))
         tested = len(level) <= MAX_PAIRWISE or ari >= test_from
         p_value = _permutation_p(level, group, counts, rng) if tested else float("nan")
+        n_typed = None if types is None else int((values.notna() & types.notna()).sum())
         out.append(BatchFacts(str(column), ari, int(n_levels), int(both.sum()), p_value,
-                              _relation(values, types), _types_ari(values, types)))
+                              _relation(values, types), _types_ari(values, types), n_typed))
     return sorted(out, key=lambda item: -item.ari)
 
 

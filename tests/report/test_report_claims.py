@@ -180,6 +180,31 @@ def test_the_column_the_types_were_read_from_is_called_so_not_a_possible_batch()
     assert "'renamed' groups its 24 samples exactly as the sample types do" in text
 
 
+def test_a_column_grouped_as_the_types_counts_only_the_samples_that_have_a_type():
+    # before: with 4 of 24 samples untyped, 'renamed' 'groups its 24 samples exactly as the
+    # sample types do', though only the 20 typed samples were compared with the types
+    from types import SimpleNamespace
+
+    from gexclust._report import _facts as facts
+    from gexclust._report._content import _batch_sentences
+
+    adata = clustered()
+    adata.obs["source_name"] = adata.obs["type"].astype(str).to_numpy()
+    adata.obs["renamed"] = "tissue " + adata.obs["source_name"]
+    types = adata.obs["type"].astype(object)
+    types.iloc[[0, 7, 8, 16]] = np.nan
+    adata.obs["type"] = types.astype("category")
+    found = {b.column: b for b in facts.batch_columns(adata)}
+    assert found["renamed"].relation == "same"
+    assert (found["renamed"].n_samples, found["renamed"].n_typed) == (24, 20)
+    context = SimpleNamespace(batches=list(found.values()), summary={"ari_vs_type": 1.0})
+    text = " ".join(_batch_sentences(context))
+    assert ("'renamed' groups its 20 samples that have a type (4 more have none) exactly as "
+            "the sample types do") in text
+    assert ("the same label in each of its 20 samples that have a type (4 more have none)"
+            in text)
+
+
 def test_a_local_geo_file_names_its_accession_and_series_title():
     # before: a run on GSE781_family.soft.gz showed the path and the platform only, though
     # read_soft keeps the accession and the series title in .uns['geo']
