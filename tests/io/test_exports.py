@@ -225,6 +225,30 @@ def test_treeview_files_match_biopython_cluster_with_both_trees(tmp_path):
     assert our_cells["GENE29X", "ARRY14X"][:4] == ('5\' "UTR"', "SYM29", "1.000000", 'it\'s "q"')
 
 
+def test_treeview_writes_an_inversion_at_its_child_as_biopython_cluster_does(tmp_path):
+    # before: a merge of a centroid tree lower than a merge it contains was written at its
+    # own similarity, above its child's: TreeView places nodes at their similarity and drew
+    # the branch backwards; Cluster 3.0 (Bio.Cluster) writes it at its highest child's
+    Cluster = pytest.importorskip("Bio.Cluster")
+    from gexclust.tl._flat_cuts import count_inversions
+
+    adata = make_planted(n_per_group=5, n_groups=3, n_genes=30)
+    adata.var["gene_symbol"] = adata.var_names
+    gx.tl.hclust(adata, method="centroid")
+    Z = adata.uns["hclust"]["linkage"]
+    assert count_inversions(Z) > 0
+    adata.uns["hclust"]["params"]["metric"] = "correlation"  # so both write 1 - height
+    _bio_record(adata, Cluster).save(str(tmp_path / "bio"), expclusters=_bio_tree(Z, Cluster))
+    gx.io.write_treeview(adata, tmp_path / "ours")
+    bio, ours = ({(frozenset(r[1:3]), round(float(r[3]), 5)) for r in read_rows(
+        tmp_path / f"{name}.atr")} for name in ("bio", "ours"))
+    assert ours == bio
+    rows = read_rows(tmp_path / "ours.atr")
+    similarity = {r[0]: float(r[3]) for r in rows}
+    for row in rows:  # no node above a node it contains
+        assert all(similarity[row[0]] <= similarity[c] for c in row[1:3] if c in similarity)
+
+
 def test_treeview_keeps_one_field_per_column_where_biopython_cluster_breaks_rows(tmp_path):
     """A tab or a line break in a name: Bio.Cluster writes it raw and the row falls apart."""
     Cluster = pytest.importorskip("Bio.Cluster")
