@@ -444,6 +444,34 @@ def test_newick_says_how_many_negative_branches_it_wrote_as_zero(caplog):
     assert "negative" not in caplog.text
 
 
+def test_newick_of_a_tree_with_inversions_stays_ultrametric(tmp_path):
+    # before: an inversion's branch was written as 0 with its node left at its own height,
+    # so the leaves beneath it sat further from the root than the others (golub's centroid
+    # tree: 15.5 to 18.9) and R's as.hclust(read.tree()) refused it as not ultrametric;
+    # now the merge sits at its highest child's height, as Cluster 3.0 writes it
+    Phylo = pytest.importorskip("Bio.Phylo")
+    from gexclust.io._heights import drawn_heights
+    from gexclust.tl._flat_cuts import count_inversions
+
+    adata = make_planted()
+    gx.tl.hclust(adata, method="centroid")
+    Z = adata.uns["hclust"]["linkage"]
+    assert count_inversions(Z) > 0
+    gx.io.write_newick(adata, tmp_path / "tree.nwk")
+    tree = Phylo.read(tmp_path / "tree.nwk", "newick")
+    depths = tree.depths()
+    leaves = tree.get_terminals()
+    leaf_depths = np.array([depths[leaf] for leaf in leaves])
+    assert (leaf_depths.max() - leaf_depths.min()) / leaf_depths.max() <= 1.5e-8
+    raised = Z.copy()
+    raised[:, 2] = drawn_heights(Z)
+    cophenetic = squareform(hierarchy.cophenet(raised))
+    row = {name: i for i, name in enumerate(adata.obs_names)}
+    for a, b in itertools.combinations(leaves[::3], 2):
+        assert tree.distance(a, b) == pytest.approx(cophenetic[row[a.name], row[b.name]],
+                                                    abs=2e-6)
+
+
 def test_newick_leaves_all_sit_at_the_root_height_as_ape_requires(tmp_path):
     # before: each branch length was rounded to 6 decimals on its own, so root-to-leaf sums
     # drifted apart with depth: the lung panel's tree.nwk (gexclust run --missing impute)
