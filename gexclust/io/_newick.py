@@ -122,8 +122,9 @@ def leaf_labels(names) -> list[str]:
     A line break is written as a space: the Newick standard allows none inside a label, and
     R's ``ape`` and Bio.Phylo dropped it (two lines read as one word) while dendropy kept it.
     A quote is written doubled inside a quoted label, as the standard says and as Bio.Phylo
-    and dendropy read it; R's ``ape::read.tree`` (5.7) has no way to read it and gives ``NA``
-    for such a label, ete3 refuses the tree: a warning names such labels, and repeated ones.
+    and dendropy read it (Bio.Phylo drops a quote that starts a label); R's ``ape::read.tree``
+    (5.7) has no way to read it and gives ``NA`` for such a label, ete3 refuses the tree: a
+    warning names such labels, and repeated ones.
     """
     labels = [str(name) for name in names]
     broken = [label for label in labels if _LINE_BREAK.search(label)]
@@ -138,8 +139,8 @@ def leaf_labels(names) -> list[str]:
         logger.warning(
             "Newick: %d sample name(s) hold a quote (e.g. %r), written doubled as the Newick "
             "standard says: Bio.Phylo and dendropy read them, but R's ape::read.tree reads "
-            "them as NA and ete3 refuses the tree; rename the samples for those readers",
-            len(quoted), quoted[0],
+            "them as NA and ete3 refuses the tree; rename the samples for those readers%s",
+            len(quoted), quoted[0], _leading_quote_note(quoted),
         )
     repeated = [name for name, count in Counter(labels).items() if count > 1]
     if repeated:
@@ -149,6 +150,19 @@ def leaf_labels(names) -> list[str]:
             "unique first: adata.obs_names_make_unique()", len(repeated), repeated[0],
         )
     return labels
+
+
+def _leading_quote_note(quoted: list[str]) -> str:
+    """What the warning on quotes adds when a name starts with one, which Bio.Phylo drops.
+
+    Bio.Phylo (1.88) reads the label of ``'q'`` (written ``'''q'''``) as ``q'``: the doubled
+    quote that opens it looks to its parser like an empty label, and the quote is lost.
+    """
+    leading = [label for label in quoted if label.startswith("'")]
+    if not leading:
+        return ""
+    return (f"; {len(leading)} start with one (e.g. {leading[0]!r}), which Bio.Phylo drops "
+            "without a word")
 
 
 def node_labels(tree, support: str | None) -> list[str] | None:

@@ -329,6 +329,31 @@ def test_newick_writes_a_line_break_in_a_name_as_a_space(clustered, caplog):
     assert "written with a space instead (e.g. 'a\\nb')" in caplog.text
 
 
+def test_newick_warns_that_bio_phylo_drops_a_quote_that_starts_a_name(clustered, caplog):
+    # before: the warning on quotes said Bio.Phylo reads such names, but Bio.Phylo 1.88
+    # reads the standard's '''q''' (the name 'q', quotes included) as "q'" without a word
+    import logging
+
+    Phylo = pytest.importorskip("Bio.Phylo")
+    clustered.obs_names = ["'q'", "O'Brien", *clustered.obs_names[2:]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        text = gx.io.write_newick(clustered)
+    assert "'''q'''" in text  # as the Newick standard writes it
+    names = {t.name for t in Phylo.read(io.StringIO(text), "newick").get_terminals()}
+    assert "O'Brien" in names
+    assert "'q'" not in names  # Bio.Phylo's reading, which the warning names
+    assert "2 sample name(s) hold a quote" in caplog.text
+    assert "1 start with one (e.g. \"'q'\"), which Bio.Phylo drops" in caplog.text
+    caplog.clear()
+    clustered.obs_names = ["q", *clustered.obs_names[1:]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.write_newick(clustered)
+    assert "1 sample name(s) hold a quote" in caplog.text
+    assert "Bio.Phylo drops" not in caplog.text
+
+
 def test_newick_says_which_sample_names_repeat(clustered, caplog):
     # before: repeated names were written without a word; dendropy 5.1.3 then refused the
     # tree ("Multiple occurrences of the same taxa on trees are not supported") and R's ape
