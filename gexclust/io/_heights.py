@@ -27,6 +27,9 @@ def drawn_heights(Z: np.ndarray) -> np.ndarray:
     n = Z.shape[0] + 1
     heights = np.array(Z[:, 2], dtype=np.float64)
     children = Z[:, :2].astype(np.intp)
+    below = np.where(children >= n, heights[np.maximum(children - n, 0)], -np.inf).max(axis=1)
+    if np.all(heights >= below):  # no inversion (every tree but some centroid/median ones)
+        return heights
     for k, pair in enumerate(children):  # children are earlier merges: one pass suffices
         merged = pair[pair >= n] - n
         if len(merged):
