@@ -14,6 +14,7 @@ from .._atomic import atomic_text
 from .._checks import check_output_path, check_whole
 from .._logging import logger
 from ..tl._tree_access import get_tree
+from ._heights import drawn_heights
 from ._utf8 import refuse_unencodable
 
 #: Characters that end or structure a Newick label; labels holding any of them are quoted.
@@ -45,8 +46,10 @@ def write_newick(
     ``decimals`` digits hold exactly keeps its half exactly, with one more digit where needed
     (height 3 at ``decimals=0``: its node at 1.5, not 2), so its height comes back exactly.
     Centroid and median trees can have inversions (a merge lower than one below it); Newick
-    has no negative lengths, so those branches are written as 0 and a warning says how many:
-    paths between leaves are then not the merge heights. When a bootstrap stored support
+    has no negative lengths, so such a merge is placed at the height of its highest child, as
+    Cluster 3.0 writes it (the branch between them is 0), and a warning says how many branches
+    that made 0: the tree stays ultrametric, and the path between two leaves whose merge is
+    raised so is that raised height, not their merge height. When a bootstrap stored support
     values in ``.uns[key]['support']``, each internal node is labelled with its AU (or BP)
     value as a percentage, as ``pvclust`` shows them.
 
@@ -119,8 +122,9 @@ def leaf_labels(names) -> list[str]:
     A line break is written as a space: the Newick standard allows none inside a label, and
     R's ``ape`` and Bio.Phylo dropped it (two lines read as one word) while dendropy kept it.
     A quote is written doubled inside a quoted label, as the standard says and as Bio.Phylo
-    and dendropy read it; R's ``ape::read.tree`` (5.7) has no way to read it and gives ``NA``
-    for such a label, ete3 refuses the tree: a warning names such labels, and repeated ones.
+    and dendropy read it (Bio.Phylo drops a quote that starts a label); R's ``ape::read.tree``
+    (5.7) has no way to read it and gives ``NA`` for such a label, ete3 refuses the tree: a
+    warning names such labels, and repeated ones.
     """
     labels = [str(name) for name in names]
     broken = [label for label in labels if _LINE_BREAK.search(label)]
@@ -135,8 +139,8 @@ def leaf_labels(names) -> list[str]:
         logger.warning(
             "Newick: %d sample name(s) hold a quote (e.g. %r), written doubled as the Newick "
             "standard says: Bio.Phylo and dendropy read them, but R's ape::read.tree reads "
-            "them as NA and ete3 refuses the tree; rename the samples for those readers",
-            len(quoted), quoted[0],
+            "them as NA and ete3 refuses the tree; rename the samples for those readers%s",
+            len(quoted), quoted[0], _leading_quote_note(quoted),
         )
     repeated = [name for name, count in Counter(labels).items() if count > 1]
     if repeated:
@@ -146,6 +150,19 @@ def leaf_labels(names) -> list[str]:
             "unique first: adata.obs_names_make_unique()", len(repeated), repeated[0],
         )
     return labels
+
+
+def _leading_quote_note(quoted: list[str]) -> str:
+    """What the warning on quotes adds when a name starts with one, which Bio.Phylo drops.
+
+    Bio.Phylo (1.88) reads the label of ``'q'`` (written ``'''q'''``) as ``q'``: the doubled
+    quote that opens it looks to its parser like an empty label, and the quote is lost.
+    """
+    leading = [label for label in quoted if label.startswith("'")]
+    if not leading:
+        return ""
+    return (f"; {len(leading)} start with one (e.g. {leading[0]!r}), which Bio.Phylo drops "
+            "without a word")
 
 
 def node_labels(tree, support: str | None) -> list[str] | None:
@@ -187,34 +204,40 @@ def _written_heights(heights: np.ndarray, merges: np.ndarray, decimals: int) -> 
     return written
 
 
+def _negative_branches(Z: np.ndarray) -> int:
+    """Branches whose child merge lies above its parent merge (inversions of ``Z``)."""
+    n = Z.shape[0] + 1
+    children = Z[:, :2].astype(np.int64)
+    child_heights = np.where(children >= n, Z[np.maximum(children - n, 0), 2], 0.0)
+    return int((child_heights > Z[:, 2:3]).sum())
+
+
 def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
            decimals: int = 6) -> str:
     """Newick text of the scipy linkage ``Z`` over leaves ``names`` (no recursion).
 
-    Nodes sit at half their merge height, so that leaf-to-leaf paths are the merge heights.
+    Nodes sit at half their merge height, so that leaf-to-leaf paths are the merge heights;
+    a merge below one it contains (an inversion), at its highest child's
+    (:func:`~gexclust.io._heights.drawn_heights`).
     """
     n = len(names)
     root = 2 * n - 2
-    heights = np.concatenate([np.zeros(n), Z[:, 2] / 2])
     children = Z[:, :2].astype(np.int64)
-    parent_height = np.empty(2 * n - 1)
-    parent_height[children[:, 0]] = heights[n:]
-    parent_height[children[:, 1]] = heights[n:]
-
-    lengths = parent_height - heights
-    lengths[root] = 0.0
-    n_negative = int((lengths < 0).sum())
+    n_negative = _negative_branches(Z)
+    merges = drawn_heights(Z)
+    heights = np.concatenate([np.zeros(n), merges / 2])
     # each length is the difference of the two heights as written, not a length rounded on
     # its own: then every root-to-leaf sum is the root's written height, however deep the
     # leaf (rounded one by one, a leaf 40 merges deep drifted by 1.6e-5 from a shallow one,
     # and R's ape refused the tree as not ultrametric)
-    written = _written_heights(heights, Z[:, 2], decimals)
+    written = _written_heights(heights, merges, decimals)
     rounded = np.zeros(2 * n - 1)
     rounded[children.ravel()] = np.repeat(written[n:], 2) - written[children.ravel()]
     if n_negative:
         logger.warning(
             "Newick: %d branch length(s) were negative (inversions of a centroid or median "
-            "tree) and are written as 0; paths between leaves there are not merge heights",
+            "tree) and are written as 0, each such merge at the height of its highest child "
+            "(as Cluster 3.0 writes it); paths between leaves there are not merge heights",
             n_negative,
         )
 

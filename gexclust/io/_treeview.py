@@ -14,6 +14,7 @@ from .._checks import check_output_path
 from .._labels import check_gene_symbols, label_texts
 from .._utils import get_matrix
 from ..tl._tree_access import get_tree
+from ._heights import drawn_heights
 from ._utf8 import refuse_unencodable
 
 #: Values written per block of genes of the .cdt.
@@ -48,6 +49,9 @@ def write_treeview(
     ``cosine`` trees it is ``1 - height`` (Cluster 3.0's convention); for other metrics
     (euclidean and ward heights are unbounded) it is ``1 - height / max height``, so the root
     is at 0 and the leaves at 1 - the tree's shape and order are kept, its scale is not.
+    A merge of a centroid or median tree lower than a merge it contains (an inversion) is
+    written, as Cluster 3.0 writes it, at the similarity of its highest child, so that no
+    branch of the drawing runs backwards.
 
     Parameters
     ----------
@@ -159,8 +163,14 @@ def _metric(adata: AnnData, key: str) -> str:
 
 
 def similarities(Z: np.ndarray, metric: str) -> np.ndarray:
-    """Similarity in [-1, 1] written for each merge (see :func:`write_treeview`)."""
-    heights = Z[:, 2]
+    """Similarity in [-1, 1] written for each merge (see :func:`write_treeview`).
+
+    A merge of a centroid or median tree that lies below a merge it contains (an inversion)
+    is written at the similarity of that child, as Cluster 3.0 writes it
+    (:func:`~gexclust.io._heights.drawn_heights`): TreeView places each node at its
+    similarity, and would draw such a branch running backwards.
+    """
+    heights = drawn_heights(Z)
     if metric in SIMILARITY_METRICS:
         return 1.0 - heights
     top = heights.max()

@@ -225,6 +225,30 @@ def test_treeview_files_match_biopython_cluster_with_both_trees(tmp_path):
     assert our_cells["GENE29X", "ARRY14X"][:4] == ('5\' "UTR"', "SYM29", "1.000000", 'it\'s "q"')
 
 
+def test_treeview_writes_an_inversion_at_its_child_as_biopython_cluster_does(tmp_path):
+    # before: a merge of a centroid tree lower than a merge it contains was written at its
+    # own similarity, above its child's: TreeView places nodes at their similarity and drew
+    # the branch backwards; Cluster 3.0 (Bio.Cluster) writes it at its highest child's
+    Cluster = pytest.importorskip("Bio.Cluster")
+    from gexclust.tl._flat_cuts import count_inversions
+
+    adata = make_planted(n_per_group=5, n_groups=3, n_genes=30)
+    adata.var["gene_symbol"] = adata.var_names
+    gx.tl.hclust(adata, method="centroid")
+    Z = adata.uns["hclust"]["linkage"]
+    assert count_inversions(Z) > 0
+    adata.uns["hclust"]["params"]["metric"] = "correlation"  # so both write 1 - height
+    _bio_record(adata, Cluster).save(str(tmp_path / "bio"), expclusters=_bio_tree(Z, Cluster))
+    gx.io.write_treeview(adata, tmp_path / "ours")
+    bio, ours = ({(frozenset(r[1:3]), round(float(r[3]), 5)) for r in read_rows(
+        tmp_path / f"{name}.atr")} for name in ("bio", "ours"))
+    assert ours == bio
+    rows = read_rows(tmp_path / "ours.atr")
+    similarity = {r[0]: float(r[3]) for r in rows}
+    for row in rows:  # no node above a node it contains
+        assert all(similarity[row[0]] <= similarity[c] for c in row[1:3] if c in similarity)
+
+
 def test_treeview_keeps_one_field_per_column_where_biopython_cluster_breaks_rows(tmp_path):
     """A tab or a line break in a name: Bio.Cluster writes it raw and the row falls apart."""
     Cluster = pytest.importorskip("Bio.Cluster")
@@ -303,6 +327,31 @@ def test_newick_writes_a_line_break_in_a_name_as_a_space(clustered, caplog):
     assert {"a b", "c d", "e f"} <= {t.name for t in tree.get_terminals()}
     assert "3 sample name(s) hold a line break" in caplog.text
     assert "written with a space instead (e.g. 'a\\nb')" in caplog.text
+
+
+def test_newick_warns_that_bio_phylo_drops_a_quote_that_starts_a_name(clustered, caplog):
+    # before: the warning on quotes said Bio.Phylo reads such names, but Bio.Phylo 1.88
+    # reads the standard's '''q''' (the name 'q', quotes included) as "q'" without a word
+    import logging
+
+    Phylo = pytest.importorskip("Bio.Phylo")
+    clustered.obs_names = ["'q'", "O'Brien", *clustered.obs_names[2:]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        text = gx.io.write_newick(clustered)
+    assert "'''q'''" in text  # as the Newick standard writes it
+    names = {t.name for t in Phylo.read(io.StringIO(text), "newick").get_terminals()}
+    assert "O'Brien" in names
+    assert "'q'" not in names  # Bio.Phylo's reading, which the warning names
+    assert "2 sample name(s) hold a quote" in caplog.text
+    assert "1 start with one (e.g. \"'q'\"), which Bio.Phylo drops" in caplog.text
+    caplog.clear()
+    clustered.obs_names = ["q", *clustered.obs_names[1:]]
+    gx.tl.hclust(clustered, method="average", metric="correlation")
+    with caplog.at_level(logging.WARNING, logger="gexclust"):
+        gx.io.write_newick(clustered)
+    assert "1 sample name(s) hold a quote" in caplog.text
+    assert "Bio.Phylo drops" not in caplog.text
 
 
 def test_newick_says_which_sample_names_repeat(clustered, caplog):
@@ -418,6 +467,34 @@ def test_newick_says_how_many_negative_branches_it_wrote_as_zero(caplog):
     with caplog.at_level(logging.WARNING, logger="gexclust"):
         gx.io.write_newick(adata)
     assert "negative" not in caplog.text
+
+
+def test_newick_of_a_tree_with_inversions_stays_ultrametric(tmp_path):
+    # before: an inversion's branch was written as 0 with its node left at its own height,
+    # so the leaves beneath it sat further from the root than the others (golub's centroid
+    # tree: 15.5 to 18.9) and R's as.hclust(read.tree()) refused it as not ultrametric;
+    # now the merge sits at its highest child's height, as Cluster 3.0 writes it
+    Phylo = pytest.importorskip("Bio.Phylo")
+    from gexclust.io._heights import drawn_heights
+    from gexclust.tl._flat_cuts import count_inversions
+
+    adata = make_planted()
+    gx.tl.hclust(adata, method="centroid")
+    Z = adata.uns["hclust"]["linkage"]
+    assert count_inversions(Z) > 0
+    gx.io.write_newick(adata, tmp_path / "tree.nwk")
+    tree = Phylo.read(tmp_path / "tree.nwk", "newick")
+    depths = tree.depths()
+    leaves = tree.get_terminals()
+    leaf_depths = np.array([depths[leaf] for leaf in leaves])
+    assert (leaf_depths.max() - leaf_depths.min()) / leaf_depths.max() <= 1.5e-8
+    raised = Z.copy()
+    raised[:, 2] = drawn_heights(Z)
+    cophenetic = squareform(hierarchy.cophenet(raised))
+    row = {name: i for i, name in enumerate(adata.obs_names)}
+    for a, b in itertools.combinations(leaves[::3], 2):
+        assert tree.distance(a, b) == pytest.approx(cophenetic[row[a.name], row[b.name]],
+                                                    abs=2e-6)
 
 
 def test_newick_leaves_all_sit_at_the_root_height_as_ape_requires(tmp_path):
