@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._checks import check_choice
-from .._labels import label_texts
+from .._labels import gene_texts, is_no_gene
 from .._logging import logger
 from .._utils import (
     column_mean_sd,
@@ -61,7 +61,9 @@ def collapse_probes(
         every gene listed.
     drop_controls
         Remove Affymetrix control probes (ids starting with ``AFFX``). Probes without a gene
-        are always removed.
+        are always removed: an empty or missing symbol, a missing-value text (``'nan'``,
+        ``'NA'``) or Affymetrix's ``'---'``. Symbols are compared as written, after
+        stripping blanks (``'a'`` and ``'A'`` are two genes).
     layer
         Collapse this layer instead of ``.X``. A ``.X`` centred or scaled by
         :func:`~gexclust.pp.center`/:func:`~gexclust.pp.scale` is refused (every probe mean
@@ -158,15 +160,16 @@ def _drop_records_of_x(uns: dict) -> None:
 
 def _probe_gene_pairs(adata, *, by, multi, drop_controls):
     # as texts, '' where missing: a categorical column (read_h5ad's strings) refused a
-    # fillna(''), and Entrez ids in a float column read '7157.0'
-    symbols = label_texts(adata.var[by])
+    # fillna(''), Entrez ids in a float column read '7157.0', and Affymetrix's '---' or the
+    # 'nan' of astype(str) made one gene of all the probes without a symbol
+    symbols = gene_texts(adata.var[by])
     keep = symbols != ""
     if drop_controls:
         keep &= ~adata.var_names.str.startswith("AFFX")
     probe_idx, genes = [], []
     for j in np.flatnonzero(keep):
         # each gene once: GPL96 lists 'PI4KAP2' twice for 213408_s_at, which counted twice
-        parts = list(dict.fromkeys(p.strip() for p in symbols[j].split(SEPARATOR) if p.strip()))
+        parts = _genes_of(symbols[j])
         if len(parts) > 1 and multi == "drop":
             continue
         for gene in parts if multi == "expand" else parts[:1]:
@@ -176,6 +179,12 @@ def _probe_gene_pairs(adata, *, by, multi, drop_controls):
         msg = f"pp.collapse_probes: no probe has a gene in .var[{by!r}]"
         raise ValueError(msg)
     return np.asarray(probe_idx), genes
+
+
+def _genes_of(symbol: str) -> list[str]:
+    """The genes of a probe's symbol text (``'A /// B'``), each once, no-gene texts left out."""
+    parts = (part.strip() for part in symbol.split(SEPARATOR))
+    return list(dict.fromkeys(part for part in parts if not is_no_gene(part)))
 
 
 def _pick(X, probe_idx, codes, n_genes, how):

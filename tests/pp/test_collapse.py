@@ -237,3 +237,17 @@ def test_a_gene_listed_twice_for_one_probe_counts_that_probe_once():
     assert genes.var.loc["B", "probes"] == "p1;p2"
     np.testing.assert_array_equal(genes[:, "B"].X.ravel(), [2.5, 2.5])
     assert gx.pp.collapse_probes(adata, multi="expand").var["n_probes"].tolist() == [1, 2]
+
+
+def test_probes_whose_symbol_is_a_no_gene_text_are_dropped():
+    """Affymetrix's annotation files write '---' for a probe without a gene, and astype(str)
+    writes 'nan': before, each became a gene ('---' collapsing every unannotated probe into
+    one, picked by max_mean and clustered), and '--- /// B' went to gene '---'."""
+    var = pd.DataFrame({"gene_symbol": ["A", "---", "nan", "NA", " --- ", "--- /// B", "A"]},
+                       index=[f"p{j}" for j in range(7)])
+    adata = ad.AnnData(np.arange(1.0, 15.0).reshape(2, 7), var=var)
+    genes = gx.pp.collapse_probes(adata)
+    assert genes.var_names.tolist() == ["A", "B"]
+    assert genes.var["probes"].tolist() == ["p6", "p5"]
+    assert genes.uns["collapse_probes"]["n_probes_used"] == 3
+    assert gx.pp.collapse_probes(adata, multi="drop").var_names.tolist() == ["A", "B"]
