@@ -54,7 +54,11 @@ def collapse_probes(
         values (NaN) are left out of a probe's mean and variance (WGCNA's ``na.rm=TRUE``)
         and of a sample's average: a gene's value in a sample is the mean (median) of those
         of its probes that have a value there, NaN only when none has (as limma's
-        ``avereps``); the values kept stay missing where they were.
+        ``avereps``); the values kept stay missing where they were. Probes are averaged (and
+        ranked) on the scale they are given: collapse log values, after
+        :func:`~gexclust.pp.log2`, as the tutorials do. The log of a mean of linear values
+        (MAS 5.0 signals) is not the mean of their logs (on GSE781 up to 5.8 log2 units apart),
+        so averaging values that look linear is warned about in the log.
     multi
         Probes annotated with several genes (``'A /// B'``): ``'first'`` assigns them to the
         first gene listed (default), ``'drop'`` removes them, ``'expand'`` lets them count for
@@ -111,6 +115,8 @@ def collapse_probes(
                "collapse before scaling, or pass layer= with the expression values")
         raise ValueError(msg)
     probe_idx, genes = _probe_gene_pairs(adata, by=by, multi=multi, drop_controls=drop_controls)
+    if how in ("mean", "median"):
+        _say_linear_average(X, how=how, where=matrix_name(layer))
     codes, names = pd.factorize(pd.Series(genes), sort=False)
     if how in ("max_mean", "max_var"):
         values, chosen, n_probes = _pick(X, probe_idx, codes, len(names), how)
@@ -138,6 +144,18 @@ def collapse_probes(
     }
     logger.info("pp.collapse_probes: %d probes -> %d genes (%s)", adata.n_vars, len(names), how)
     return out
+
+
+def _say_linear_average(X: np.ndarray, *, how: str, where: str) -> None:
+    """Warn (in the log) when the values averaged look linear, not logged (GEO2R's rule)."""
+    from ._log2 import looks_linear
+
+    scale = looks_linear(X)
+    if scale.linear:
+        logger.warning("pp.collapse_probes: %s looks linear, not logged (q99=%.4g), so how=%r "
+                       "averages linear values, whose log is not the %s of the probes' logs; "
+                       "for log values (as limma's avereps), run pp.log2 first",
+                       where, scale.quantiles["q99"], how, how)
 
 
 def _drop_records_of_x(uns: dict) -> None:
