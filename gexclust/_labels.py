@@ -51,6 +51,28 @@ def label_texts(values) -> np.ndarray:
     return np.array([text(v) for v in np.asarray(values, dtype=object)], dtype=object)
 
 
+#: What Affymetrix's annotation files (NetAffx CSVs, some GEO platform tables) write for "no
+#: gene"; with :data:`MISSING_LABELS` (``'nan'`` of ``.astype(str)``, R's ``'NA'``) no gene.
+NO_GENE = "---"
+
+
+def is_no_gene(text: str) -> bool:
+    """Whether the stripped ``text`` of a symbol column names no gene (``''``, ``'---'``)."""
+    return text in MISSING_LABELS or text == NO_GENE
+
+
+def gene_texts(values) -> np.ndarray:
+    """Gene symbols (or ids) of ``values`` as :func:`label_texts` gives them, '' for no gene.
+
+    A missing-value text (``'nan'``, ``'NA'``) or Affymetrix's ``'---'`` is no gene: read as a
+    symbol, it made a gene '---' of every unannotated probe (and labels such as
+    ``'--- (1552256_a_at)'``). Each symbol of ``'A /// B'`` is checked by the callers.
+    """
+    texts = label_texts(values)
+    texts[np.array([is_no_gene(t) for t in texts], dtype=bool)] = ""
+    return texts
+
+
 def obs_texts(column) -> np.ndarray:
     """The values of an ``.obs`` column as written, as texts; a missing one is ''.
 

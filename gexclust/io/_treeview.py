@@ -11,7 +11,7 @@ from anndata import AnnData
 from .._api import named
 from .._atomic import atomic_paths, synced_text
 from .._checks import check_output_path
-from .._labels import check_gene_symbols, label_texts
+from .._labels import check_gene_symbols, gene_texts, label_texts
 from .._utils import get_matrix
 from ..tl._tree_access import get_tree
 from ._heights import drawn_heights
@@ -200,9 +200,10 @@ def _write_cdt(adata, path: Path, samples, genes, *, layer, gene_name, gene_ids:
     X = get_matrix(adata, layer=layer, caller="io.write_treeview")
     ids = _clean(adata.var_names)
     if gene_name is not None and gene_name in adata.var:
-        symbols = label_texts(adata.var[gene_name])  # Entrez ids in floats: '7157', not .0
-        # GEO platforms give a probe without a symbol an empty field, read as '' (not NaN):
-        # TreeView labels rows by NAME, so such a row is named by its id rather than blank
+        symbols = gene_texts(adata.var[gene_name])  # Entrez ids in floats: '7157', not .0
+        # GEO platforms give a probe without a symbol an empty field, read as '' (not NaN),
+        # Affymetrix's files '---': TreeView labels rows by NAME, so such a row is named by
+        # its id rather than blank or '---' (as the plots label it)
         names = _clean(np.where(symbols != "", symbols, adata.var_names.to_numpy(dtype=object)))
     else:
         names = ids

@@ -19,14 +19,14 @@ def gene_labels(adata: AnnData, positions, *,
     genes = adata.var_names[positions]
     if gene_symbols is None or gene_symbols not in adata.var:
         return [str(g) for g in genes]
-    from .._labels import label_texts
+    from .._labels import gene_texts
 
-    # a gene without a symbol (None, NaN) has none: astype(str) made it 'None', and under
-    # pandas 3 kept NaN, a float; Entrez ids in a float column read '7157.0'
-    symbols = label_texts(adata.var[gene_symbols])[positions]
+    # a gene without a symbol (None, NaN, '---', 'nan') has none: astype(str) made it 'None',
+    # and under pandas 3 kept NaN, a float; Entrez ids in a float column read '7157.0'
+    symbols = gene_texts(adata.var[gene_symbols])[positions]
     labels = []
     for gene, symbol in zip(genes, symbols, strict=True):
-        if symbol in ("", "nan"):
+        if symbol == "":
             labels.append(str(gene))
             continue
         first, *rest = symbol.split(" /// ")

@@ -11,7 +11,7 @@ from anndata import AnnData
 
 from .._api import named
 from .._checks import check_choice
-from .._labels import label_texts
+from .._labels import gene_texts, is_no_gene
 from .._logging import logger
 from .._utils import (
     column_mean_sd,
@@ -54,14 +54,20 @@ def collapse_probes(
         values (NaN) are left out of a probe's mean and variance (WGCNA's ``na.rm=TRUE``)
         and of a sample's average: a gene's value in a sample is the mean (median) of those
         of its probes that have a value there, NaN only when none has (as limma's
-        ``avereps``); the values kept stay missing where they were.
+        ``avereps``); the values kept stay missing where they were. Probes are averaged (and
+        ranked) on the scale they are given: collapse log values, after
+        :func:`~gexclust.pp.log2`, as the tutorials do. The log of a mean of linear values
+        (MAS 5.0 signals) is not the mean of their logs (on GSE781 up to 5.8 log2 units apart),
+        so averaging values that look linear is warned about in the log.
     multi
         Probes annotated with several genes (``'A /// B'``): ``'first'`` assigns them to the
         first gene listed (default), ``'drop'`` removes them, ``'expand'`` lets them count for
         every gene listed.
     drop_controls
         Remove Affymetrix control probes (ids starting with ``AFFX``). Probes without a gene
-        are always removed.
+        are always removed: an empty or missing symbol, a missing-value text (``'nan'``,
+        ``'NA'``) or Affymetrix's ``'---'``. Symbols are compared as written, after
+        stripping blanks (``'a'`` and ``'A'`` are two genes).
     layer
         Collapse this layer instead of ``.X``. A ``.X`` centred or scaled by
         :func:`~gexclust.pp.center`/:func:`~gexclust.pp.scale` is refused (every probe mean
@@ -109,6 +115,8 @@ def collapse_probes(
                "collapse before scaling, or pass layer= with the expression values")
         raise ValueError(msg)
     probe_idx, genes = _probe_gene_pairs(adata, by=by, multi=multi, drop_controls=drop_controls)
+    if how in ("mean", "median"):
+        _say_linear_average(X, how=how, where=matrix_name(layer))
     codes, names = pd.factorize(pd.Series(genes), sort=False)
     if how in ("max_mean", "max_var"):
         values, chosen, n_probes = _pick(X, probe_idx, codes, len(names), how)
@@ -138,6 +146,18 @@ def collapse_probes(
     return out
 
 
+def _say_linear_average(X: np.ndarray, *, how: str, where: str) -> None:
+    """Warn (in the log) when the values averaged look linear, not logged (GEO2R's rule)."""
+    from ._log2 import looks_linear
+
+    scale = looks_linear(X)
+    if scale.linear:
+        logger.warning("pp.collapse_probes: %s looks linear, not logged (q99=%.4g), so how=%r "
+                       "averages linear values, whose log is not the %s of the probes' logs; "
+                       "for log values (as limma's avereps), run pp.log2 first",
+                       where, scale.quantiles["q99"], how, how)
+
+
 def _drop_records_of_x(uns: dict) -> None:
     """Leave out the records of transforms of the input's ``.X``: the new ``.X`` is a layer.
 
@@ -158,15 +178,16 @@ def _drop_records_of_x(uns: dict) -> None:
 
 def _probe_gene_pairs(adata, *, by, multi, drop_controls):
     # as texts, '' where missing: a categorical column (read_h5ad's strings) refused a
-    # fillna(''), and Entrez ids in a float column read '7157.0'
-    symbols = label_texts(adata.var[by])
+    # fillna(''), Entrez ids in a float column read '7157.0', and Affymetrix's '---' or the
+    # 'nan' of astype(str) made one gene of all the probes without a symbol
+    symbols = gene_texts(adata.var[by])
     keep = symbols != ""
     if drop_controls:
         keep &= ~adata.var_names.str.startswith("AFFX")
     probe_idx, genes = [], []
     for j in np.flatnonzero(keep):
         # each gene once: GPL96 lists 'PI4KAP2' twice for 213408_s_at, which counted twice
-        parts = list(dict.fromkeys(p.strip() for p in symbols[j].split(SEPARATOR) if p.strip()))
+        parts = _genes_of(symbols[j])
         if len(parts) > 1 and multi == "drop":
             continue
         for gene in parts if multi == "expand" else parts[:1]:
@@ -176,6 +197,12 @@ def _probe_gene_pairs(adata, *, by, multi, drop_controls):
         msg = f"pp.collapse_probes: no probe has a gene in .var[{by!r}]"
         raise ValueError(msg)
     return np.asarray(probe_idx), genes
+
+
+def _genes_of(symbol: str) -> list[str]:
+    """The genes of a probe's symbol text (``'A /// B'``), each once, no-gene texts left out."""
+    parts = (part.strip() for part in symbol.split(SEPARATOR))
+    return list(dict.fromkeys(part for part in parts if not is_no_gene(part)))
 
 
 def _pick(X, probe_idx, codes, n_genes, how):

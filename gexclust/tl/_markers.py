@@ -585,7 +585,10 @@ def warn_undefined_fold_changes(values: MarkerValues, stats: list, *, caller: st
 
 
 def _symbols(var: pd.DataFrame, column: str | None) -> np.ndarray:
+    """The first symbol of each gene, '' for none, as ``pl`` labels it (no '---', '7157.0')."""
     if column is None or column not in var:
         return np.full(len(var), "", dtype=object)
-    values = var[column].astype(object).where(var[column].notna(), "")
-    return np.array([str(v).split(" /// ")[0] for v in values], dtype=object)
+    from .._labels import gene_texts
+
+    return np.array([text.split(" /// ")[0].strip() for text in gene_texts(var[column])],
+                    dtype=object)

@@ -153,6 +153,19 @@ def test_cdt_names_a_gene_without_symbol_by_its_probe_id(tmp_path):
         adata.var_names, ["CCL5", *adata.var_names[1:]], strict=True)]
 
 
+def test_cdt_names_a_gene_whose_symbol_is_a_no_gene_text_by_its_probe_id(tmp_path):
+    # before: Affymetrix's '---' and astype(str)'s 'nan' were written as the NAME of the row,
+    # while the plots label such a probe by its id
+    adata = make_planted(n_per_group=3, n_groups=2, n_genes=4)
+    gx.tl.hclust(adata)
+    adata.var["gene_symbol"] = ["CCL5", "---", "nan", "A /// B"]
+    gx.io.write_treeview(adata, tmp_path / "t")
+    rows = read_rows(tmp_path / "t.cdt")
+    names = ["CCL5", adata.var_names[1], adata.var_names[2], "A /// B"]
+    assert [r[:2] for r in rows[3:]] == [[g, s] for g, s in zip(adata.var_names, names,
+                                                                  strict=True)]
+
+
 def _bio_record(adata, Cluster):
     """A Bio.Cluster record of ``adata`` (genes as rows, missing values masked)."""
     record = Cluster.Record()

@@ -237,3 +237,35 @@ def test_a_gene_listed_twice_for_one_probe_counts_that_probe_once():
     assert genes.var.loc["B", "probes"] == "p1;p2"
     np.testing.assert_array_equal(genes[:, "B"].X.ravel(), [2.5, 2.5])
     assert gx.pp.collapse_probes(adata, multi="expand").var["n_probes"].tolist() == [1, 2]
+
+
+def test_probes_whose_symbol_is_a_no_gene_text_are_dropped():
+    """Affymetrix's annotation files write '---' for a probe without a gene, and astype(str)
+    writes 'nan': before, each became a gene ('---' collapsing every unannotated probe into
+    one, picked by max_mean and clustered), and '--- /// B' went to gene '---'."""
+    var = pd.DataFrame({"gene_symbol": ["A", "---", "nan", "NA", " --- ", "--- /// B", "A"]},
+                       index=[f"p{j}" for j in range(7)])
+    adata = ad.AnnData(np.arange(1.0, 15.0).reshape(2, 7), var=var)
+    genes = gx.pp.collapse_probes(adata)
+    assert genes.var_names.tolist() == ["A", "B"]
+    assert genes.var["probes"].tolist() == ["p6", "p5"]
+    assert genes.uns["collapse_probes"]["n_probes_used"] == 3
+    assert gx.pp.collapse_probes(adata, multi="drop").var_names.tolist() == ["A", "B"]
+
+
+@pytest.mark.parametrize("how", ["mean", "median"])
+def test_averaging_linear_values_is_warned_about(how, caplog):
+    """MAS 5.0 signals (GSE781's, linear) averaged then logged are not the average of the
+    logs (log2 of the mean of 100 and 10,000 is 12.3, the mean of the logs 10.0): before,
+    collapse_probes averaged them without a word; log values are averaged silently."""
+    var = pd.DataFrame({"gene_symbol": ["A", "A"]}, index=["p1", "p2"])
+    linear = ad.AnnData(np.array([[100.0, 10_000.0], [120.0, 9_000.0], [90.0, 11_000.0]]),
+                        var=var)
+    genes = gx.pp.collapse_probes(linear, how=how)
+    assert "looks linear, not logged" in caplog.text
+    assert "run pp.log2 first" in caplog.text
+    np.testing.assert_allclose(genes.X[0, 0], 5050.0)  # averaged as given, only warned
+    caplog.clear()
+    gx.pp.log2(linear)
+    gx.pp.collapse_probes(linear, how=how)
+    assert "looks linear" not in caplog.text

@@ -718,3 +718,19 @@ def test_groups_of_a_plain_string_column_come_in_anndatas_natural_order():
     gx.tl.compare(adata, reference="batch", clusters="type")
     assert list(adata.uns["compare_batch_type"]["crosstab"].index) == ["b1", "b2", "b10"]
     assert adata.obs["batch"].dtype == as_made
+
+
+def test_marker_symbols_read_as_the_gene_labels():
+    """The table's gene_symbol showed Affymetrix's '---' and 'nan' texts as symbols, an Entrez
+    id of a float column as '7157.0', and the blank before ' TP53 /// X'; the plots' labels
+    (pl._labels.gene_labels) read the same column as no symbol, '7157' and 'TP53'."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(8.0, 1.0, (6, 5))
+    X[:3] += 3.0
+    var = pd.DataFrame({"gene_symbol": ["---", " TP53 /// X", 7157.0, np.nan, "nan"]},
+                       index=[f"p{j}" for j in range(5)])
+    obs = pd.DataFrame({"cluster": pd.Categorical(list("aaabbb"))},
+                       index=[f"s{i}" for i in range(6)])
+    table = gx.tl.markers(anndata.AnnData(X, obs=obs, var=var), n_genes=5, inplace=False)
+    symbols = dict(zip(table["gene"], table["gene_symbol"], strict=False))
+    assert symbols == {"p0": "", "p1": "TP53", "p2": "7157", "p3": "", "p4": ""}
