@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tl._flat_cuts import count_inversions
+
 
 def drawn_heights(Z: np.ndarray) -> np.ndarray:
     """Each merge's height raised, where lower, to the highest merge it contains.
@@ -26,10 +28,9 @@ def drawn_heights(Z: np.ndarray) -> np.ndarray:
     """
     n = Z.shape[0] + 1
     heights = np.array(Z[:, 2], dtype=np.float64)
-    children = Z[:, :2].astype(np.intp)
-    below = np.where(children >= n, heights[np.maximum(children - n, 0)], -np.inf).max(axis=1)
-    if np.all(heights >= below):  # no inversion (every tree but some centroid/median ones)
+    if not count_inversions(Z):  # every tree but some centroid/median ones
         return heights
+    children = Z[:, :2].astype(np.intp)
     for k, pair in enumerate(children):  # children are earlier merges: one pass suffices
         merged = pair[pair >= n] - n
         if len(merged):

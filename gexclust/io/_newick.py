@@ -13,6 +13,7 @@ from .._api import named
 from .._atomic import atomic_text
 from .._checks import check_output_path, check_whole
 from .._logging import logger
+from ..tl._flat_cuts import child_heights
 from ..tl._tree_access import get_tree
 from ._heights import drawn_heights
 from ._utf8 import refuse_unencodable
@@ -204,14 +205,6 @@ def _written_heights(heights: np.ndarray, merges: np.ndarray, decimals: int) -> 
     return written
 
 
-def _negative_branches(Z: np.ndarray) -> int:
-    """Branches whose child merge lies above its parent merge (inversions of ``Z``)."""
-    n = Z.shape[0] + 1
-    children = Z[:, :2].astype(np.int64)
-    child_heights = np.where(children >= n, Z[np.maximum(children - n, 0), 2], 0.0)
-    return int((child_heights > Z[:, 2:3]).sum())
-
-
 def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
            decimals: int = 6) -> str:
     """Newick text of the scipy linkage ``Z`` over leaves ``names`` (no recursion).
@@ -223,7 +216,8 @@ def newick(Z: np.ndarray, names: list[str], labels: list[str] | None = None, *,
     n = len(names)
     root = 2 * n - 2
     children = Z[:, :2].astype(np.int64)
-    n_negative = _negative_branches(Z)
+    # branches whose child merge lies above its parent merge (inversions of Z)
+    n_negative = int((child_heights(Z) > Z[:, 2:3]).sum())
     merges = drawn_heights(Z)
     heights = np.concatenate([np.zeros(n), merges / 2])
     # each length is the difference of the two heights as written, not a length rounded on

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.cluster.hierarchy import is_valid_linkage
 
 
 def tree_cuts(Z: np.ndarray, ks: Sequence[int], *, check: bool = True) -> np.ndarray:
@@ -27,19 +26,26 @@ def tree_cuts(Z: np.ndarray, ks: Sequence[int], *, check: bool = True) -> np.nda
     ``check=False`` skips that for a tree the caller has just made with scipy's ``linkage``.
     """
     if check:
+        # here, not at the top: the tree exports use this module's count_inversions, and a
+        # script that only writes a stored tree need not import scipy.cluster (0.13 s)
+        from scipy.cluster.hierarchy import is_valid_linkage
+
         is_valid_linkage(Z, throw=True, name="Z")
     if count_inversions(Z):
         return cuts_by_merge_order(Z, ks)
     return cuts_by_height(Z, ks)
 
 
+def child_heights(Z: np.ndarray) -> np.ndarray:
+    """The merge heights of the two clusters each merge joins (``-inf`` for a leaf): n-1 x 2."""
+    n = Z.shape[0] + 1
+    children = Z[:, :2].astype(np.intp)
+    return np.where(children >= n, Z[np.maximum(children - n, 0), 2], -np.inf)
+
+
 def count_inversions(Z: np.ndarray) -> int:
     """Number of merges lower than one of the two clusters they join (centroid/median trees)."""
-    n = Z.shape[0] + 1
-    heights = Z[:, 2]
-    children = Z[:, :2].astype(np.intp)
-    child_heights = np.where(children >= n, heights[np.maximum(children - n, 0)], -np.inf)
-    return int((child_heights.max(axis=1) > heights).sum())
+    return int((child_heights(Z).max(axis=1) > Z[:, 2]).sum())
 
 
 def cuts_by_merge_order(Z: np.ndarray, ks: Sequence[int]) -> np.ndarray:
