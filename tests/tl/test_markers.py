@@ -60,13 +60,20 @@ def test_log2_fold_change_is_right_on_log2_data():
     assert table["logfoldchange"].between(3.0, 5.0).all()  # planted: 4 up vs the rest
 
 
+def poisson_groups(*, n_a: int, n_b: int, fold: float) -> anndata.AnnData:
+    """Seeded Poisson(3) counts of 20 genes; group 'a' (the first n_a cells) has the first 5
+    genes ``fold`` times higher."""
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(3.0, size=(n_a + n_b, 20)).astype(float)
+    counts[:n_a, :5] *= fold
+    obs = pd.DataFrame({"group": pd.Categorical(["a"] * n_a + ["b"] * n_b)},
+                       index=[f"c{i}" for i in range(n_a + n_b)])
+    return anndata.AnnData(counts, obs=obs)
+
+
 def test_fold_changes_on_scanpy_log1p_data_are_scanpy_s():
     sc = pytest.importorskip("scanpy")
-    rng = np.random.default_rng(0)
-    counts = rng.poisson(3.0, size=(30, 20)).astype(float)
-    counts[:10, :5] *= 6
-    adata = anndata.AnnData(counts, obs=pd.DataFrame(
-        {"group": pd.Categorical(["a"] * 10 + ["b"] * 20)}, index=[f"c{i}" for i in range(30)]))
+    adata = poisson_groups(n_a=10, n_b=20, fold=6)
     sc.pp.log1p(adata)
     ours = gx.tl.markers(adata, groupby="group", n_genes=20, inplace=False)
     sc.tl.rank_genes_groups(adata, "group", method="t-test", n_genes=20)
@@ -163,11 +170,7 @@ def test_fold_changes_of_a_log1p_layer_are_scanpy_s(base):
     # the layer (no record of its own) was taken for log2: logfoldchange was the difference
     # of its natural-log means, 2.06 for a planted 8-fold change (scanpy: 3.39)
     sc = pytest.importorskip("scanpy")
-    rng = np.random.default_rng(0)
-    counts = rng.poisson(3.0, size=(40, 20)).astype(float)
-    counts[:20, :5] *= 8
-    adata = anndata.AnnData(counts, obs=pd.DataFrame(
-        {"group": pd.Categorical(["a"] * 20 + ["b"] * 20)}, index=[f"c{i}" for i in range(40)]))
+    adata = poisson_groups(n_a=20, n_b=20, fold=8)
     sc.pp.log1p(adata, base=base)
     adata.layers["log1p"] = adata.X.copy()
     sc.pp.scale(adata)
