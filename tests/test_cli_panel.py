@@ -8,6 +8,7 @@ Tests skip when the shared data are absent.
 from __future__ import annotations
 
 import json
+import logging
 
 import pandas as pd
 import pytest
@@ -40,11 +41,19 @@ def run(capsys):
 
 
 @pytest.mark.parametrize("name", list(RUNS))
-def test_run_on_panel_file(name, tmp_path, run):
+def test_run_on_panel_file(name, tmp_path, run, caplog):
     path, options = RUNS[name]
     out = tmp_path / name
+    caplog.set_level(logging.DEBUG, logger="gexclust")
     code, stdout, stderr = run(shared_file(path), "-o", out, "--formats", "png", *options)
     assert code == 0, stderr
+    # every figure, the report's too, fits its canvas: its PNG is cut from the drawing that
+    # measured it, not laid out and drawn again by savefig (pl._base.save_figure)
+    messages = [record.getMessage() for record in caplog.records]
+    cut = {m.split(":")[0] for m in messages if m.endswith("cut from the figure's canvas")}
+    assert cut == {"dendrogram.png", "cluster_heatmap.png", "clustermap.png", "choose_k.png",
+                   "markers.png"}
+    assert not [m for m in messages if m.endswith("drawn with matplotlib's savefig")]
     summary = json.loads((out / "summary.json").read_text())
     chosen = summary["choose_k"]
     assert chosen["how"] == "auto"

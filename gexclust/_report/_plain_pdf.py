@@ -58,6 +58,37 @@ def _text_string(text: str) -> bytes:
     return b"<%s>" % ("\ufeff" + text).encode("utf-16-be").hex().upper().encode()
 
 
+#: The signature every PNG file starts with.
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _rgb_png_stream(png: bytes) -> tuple[int, int, bytes] | None:
+    """Width, height and compressed pixel rows of an 8-bit RGB PNG, else ``None``.
+
+    Such a PNG's image data (its IDAT chunks, joined) is what a PDF image with PNG predictors
+    (``/Predictor 15``) holds, so it goes into the PDF as it is, neither unpacked nor packed
+    again. Other PNGs (transparent, grey, palette, interlaced) are not taken.
+    """
+    if not png.startswith(PNG_SIGNATURE):
+        return None
+    pos, header, data = len(PNG_SIGNATURE), None, []
+    while pos + 8 <= len(png):
+        length = int.from_bytes(png[pos : pos + 4], "big")
+        kind, body = png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            data.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length  # length, type, data, CRC
+    # bit depth 8, colour type 2 (RGB), compression, filter and interlace methods 0
+    if header is None or len(header) != 13 or header[8:] != b"\x08\x02\x00\x00\x00":
+        return None
+    return (int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big"),
+            b"".join(data))
+
+
 def _rgb(colour: str) -> bytes:
     """``'#rrggbb'`` as the three PDF colour components."""
     value = colour.lstrip("#")
@@ -148,6 +179,15 @@ class PlainPages:
         The image holds the PNG's own pixels (the reader scales them); a transparent PNG keeps
         its alpha as a soft mask.
         """
+        if (packed := _rgb_png_stream(png)) is not None:
+            w, h, data = packed
+            ref = self._add(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d "
+                            b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode "
+                            b"/DecodeParms << /Predictor 15 /Colors 3 /BitsPerComponent 8 "
+                            b"/Columns %d >> /Length %d >>\nstream\n%s\nendstream"
+                            % (w, h, w, len(data), data))
+            self._place(ref, x, y, width, height)
+            return
         from PIL import Image
 
         with Image.open(io.BytesIO(png)) as picture:
@@ -163,6 +203,10 @@ class PlainPages:
                 mask = b"/SMask %d 0 R " % ref
         ref = self._stream(rgb, b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                            b"/ColorSpace /DeviceRGB /BitsPerComponent 8 %s" % (w, h, mask))
+        self._place(ref, x, y, width, height)
+
+    def _place(self, ref: int, x: float, y: float, width: float, height: float) -> None:
+        """Draw the image object ``ref`` with its bottom left at (``x``, ``y``)."""
         key = f"I{len(self.images) + 1}"
         self.images[key] = ref
         self.ops.append(b"q %s 0 0 %s %s %s cm /%s Do Q"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import os
 import re
 from collections.abc import Sequence
@@ -82,9 +83,11 @@ def parse_cumida(
     _refuse_spreadsheet_errors(types, type_col, line_numbers, path)
     _check_unique(samples, "sample id", sample_col, line_numbers, path)
     probes = [header[j] for j in probe_idx]
-    warn_hidden(path, [*((1 + skipped, "column", name) for name in header),
-                       *((n, "sample id", s) for n, s in zip(line_numbers, samples, strict=True)),
-                       *((n, "type", t) for n, t in zip(line_numbers, types, strict=True))])
+    # one label at a time: a list of a tuple per column (22,283) set the collector going
+    warn_hidden(path, itertools.chain(
+        ((1 + skipped, "column", name) for name in header),
+        ((n, "sample id", s) for n, s in zip(line_numbers, samples, strict=True)),
+        ((n, "type", t) for n, t in zip(line_numbers, types, strict=True))))
     return CumidaTable(str(path), digest, samples, types, probes, values, line_numbers)
 
 

@@ -17,6 +17,8 @@ from ._base import (
     check_plot_arguments,
     colour_strip,
     finish,
+    grown_canvas,
+    label_inches,
     mark_simulated,
     new_figure,
     no_ticks,
@@ -206,11 +208,19 @@ def cluster_heatmap_spec(
     )
 
 
+#: Room right of a colour bar for its numbers and label (10 pt), in inches.
+COLOUR_BAR_INCHES = 0.9
+
+
 def draw_cluster_heatmap(spec: ClusterHeatmapSpec, *, figsize=None, show=None):
     """Draw ``spec`` into a new figure and return it."""
     n_rows, n_groups = spec.shown.shape
-    fig = new_figure(figsize or (2.6 + 0.75 * n_groups, 1.6 + 0.22 * n_rows), show=show)
-    top, ax, cax = strip_layout(fig, strip=0.25, main=n_rows * 0.22, hspace=0.02)
+    size, margins = figsize or (2.6 + 0.75 * n_groups, 1.6 + 0.22 * n_rows), {}
+    if figsize is None:  # the gene names left of the rows, the colour bar's numbers right
+        size, margins = grown_canvas(
+            size, left=label_inches(spec.row_labels, 7) + 0.1, right=COLOUR_BAR_INCHES)
+    fig = new_figure(size, show=show)
+    top, ax, cax = strip_layout(fig, strip=0.25, main=n_rows * 0.22, hspace=0.02, **margins)
     # colours centred on 0 when rows are (z-scores, or centred means)
     limit = np.abs(spec.shown).max() if spec.scale_rows and spec.shown.shape[1] > 1 else None
     image = ax.imshow(spec.shown, aspect="auto", cmap=spec.cmap, interpolation="nearest",

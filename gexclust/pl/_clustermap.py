@@ -19,6 +19,8 @@ from ._base import (
     DPI,
     check_plot_arguments,
     finish,
+    grown_canvas,
+    label_inches,
     leaf_fontsize,
     mark_simulated,
     new_figure,
@@ -268,14 +270,16 @@ def draw_clustermap(spec: ClustermapSpec, *, figsize=None, show=None):
     labels_in = 0.07 * max(map(len, spec.sample_labels), default=0) + 0.2
     legend_in = _legend_width(spec.legends)
     extra = [labels_in, legend_in] if legend_in else []
-    fig = new_figure(
-        figsize or (4.5 + heat_width + 0.3 * len(bars) + sum(extra), 2.5 + heat_height),
-        show=show,
-    )
+    size, margins = figsize or (4.5 + heat_width + 0.3 * len(bars) + sum(extra),
+                                2.5 + heat_height), {}
+    if figsize is None and n_shown:  # the gene names below on the canvas (see grown_canvas)
+        names_in = label_inches(spec.gene_labels, leaf_fontsize(heat_width / n_shown)) + 0.1
+        size, margins = grown_canvas(size, bottom=names_in)
+    fig = new_figure(size, show=show)
     grid = fig.add_gridspec(
         2, 2 + len(bars) + len(extra),
         width_ratios=[2.0] + [0.25] * len(bars) + [heat_width] + extra,
-        height_ratios=[1.5, heat_height], wspace=0.03, hspace=0.02,
+        height_ratios=[1.5, heat_height], wspace=0.03, hspace=0.02, **margins,
     )
     heat = fig.add_subplot(grid[1, 1 + len(bars)])
     left = fig.add_subplot(grid[1, 0])

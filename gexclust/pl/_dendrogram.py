@@ -22,6 +22,8 @@ from .._palette import MISSING_COLOUR
 from ._base import (
     check_plot_arguments,
     finish,
+    grown_canvas,
+    label_inches,
     leaf_fontsize,
     mark_simulated,
     new_figure,
@@ -354,9 +356,14 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
     given = ax is not None
     if ax is None:
         width = max(8.0, 0.17 * n + 2.5) if labelled else UNLABELLED_WIDTH
-        fig = new_figure(figsize or (width, 5.5), show=show)
+        size, margins = figsize or (width, 5.5), {}
+        if figsize is None:  # the legend right and the leaf labels below on the canvas
+            below = (label_inches(spec.leaf_labels, leaf_fontsize(0.8 * width / n)) + 0.1
+                     if labelled and n else 0.0)
+            size, margins = grown_canvas(size, right=_legend_inches(spec.legends), bottom=below)
+        fig = new_figure(size, show=show)
         grid = fig.add_gridspec(1 + len(bars), 1, height_ratios=[6.0] + [0.35] * len(bars),
-                                hspace=0.05)
+                                hspace=0.05, **margins)
         ax = fig.add_subplot(grid[0])
         bar_axes = [fig.add_subplot(grid[i + 1]) for i in range(len(bars))]
     else:
@@ -388,6 +395,12 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
         ax.set_title(note, fontsize=8, loc="left", color="#555555")
     mark_simulated(fig, spec.simulated)
     return ax
+
+
+def _legend_inches(legends) -> float:
+    """Width of :func:`~gexclust.pl._colour_bar.draw_legend`'s legend (8 pt), estimated."""
+    texts = [text for title, colours in legends for text in (title, *map(str, colours))]
+    return label_inches(texts, 8) + 0.6 if texts else 0.0
 
 
 def _draw_support(ax, Z, leaves, marks: SupportMarks) -> None:

@@ -13,6 +13,8 @@ from ._base import (
     check_plot_arguments,
     colour_strip,
     finish,
+    grown_canvas,
+    label_inches,
     mark_simulated,
     new_figure,
     no_ticks,
@@ -208,8 +210,13 @@ def colour_limit(fold: np.ndarray, vmax: float | None, *, ratios: bool = True) -
 def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, groupby, cmap,
           figsize, show, effect, vmax=None):
     n_groups, n_genes = fold.shape
-    fig = new_figure(figsize or (2.8 + 0.28 * n_genes, 2.2 + 0.35 * n_groups), show=show)
-    strip, ax, cax = strip_layout(fig, strip=0.15, main=0.35 * n_groups, hspace=0.03)
+    size, margins = figsize or (2.8 + 0.28 * n_genes, 2.2 + 0.35 * n_groups), {}
+    if figsize is None:  # the gene names below, the colour bar and size key right
+        size, margins = grown_canvas(size, bottom=label_inches(labels, 7) + 0.1,
+                                     right=KEY_INCHES)
+    fig = new_figure(size, show=show)
+    strip, ax, cax = strip_layout(fig, strip=0.15, main=0.35 * n_groups, hspace=0.03,
+                                  **margins)
     colour_strip(strip, strip_colours)
     # what colour and size mean is said by the colour bar and the size key: in the title, a
     # long colour meaning made it wider than the plot and the bar's label ran into it
@@ -232,6 +239,8 @@ def _draw(fold, significance, groups, labels, strip_colours, group_colours, *, g
     return fig
 
 
+#: Room right of the dots for the colour bar's numbers and label and the size key, in inches.
+KEY_INCHES = 2.4
 #: Font size of the colour bar's label and of the size key.
 LABEL_PT = 8.0
 #: Adjusted p-values the size key shows (the last is the cap, :data:`MAX_SIGNIFICANCE`).

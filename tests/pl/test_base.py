@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
 
 import matplotlib
+import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
-from gexclust.pl._base import DPI, PAD_INCHES, save_figure
+from gexclust.pl._base import DPI, PAD_INCHES, _whole_pixels, grown_canvas, save_figure
 from tests.conftest import written_to_a_terminal
 
 
@@ -46,6 +50,67 @@ def test_saved_figures_keep_what_tight_keeps(tmp_path, n_chars):
     pdf_w, pdf_h = pdf_size(tmp_path / "a.pdf")
     assert pdf_w == pytest.approx(width / DPI * 72, abs=1.0)
     assert pdf_h == pytest.approx(height / DPI * 72, abs=1.0)
+
+
+def agg_figure(size=(4, 3), **gridspec) -> Figure:
+    """A figure on its own Agg canvas, as new_figure makes one outside pyplot."""
+    fig = Figure(figsize=size, dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(fig.add_gridspec(1, 1, **gridspec)[0])
+    ax.plot([0, 1], [0, 2])
+    ax.set_title("β and other text")
+    return fig
+
+
+def savefig_png(fig, path):
+    """What savefig draws in the crop box save_figure computes (whole pixels, padded)."""
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):  # as save_figure draws text
+        box = _whole_pixels(fig.get_tightbbox().padded(PAD_INCHES), fig.dpi)
+        fig.savefig(path, dpi="figure", bbox_inches=box)
+    return np.asarray(Image.open(path).convert("RGBA"))
+
+
+@pytest.mark.parametrize("at_the_edge", [False, True])
+def test_a_png_cut_from_the_canvas_is_what_savefig_draws(tmp_path, caplog, at_the_edge):
+    """Drawn once and cut from the canvas, pixel for pixel as savefig(bbox_inches=box).
+
+    With a text at the canvas' top edge the crop's margin reaches past the canvas: it is the
+    background colour there, as savefig fills it.
+    """
+    fig = agg_figure()
+    if at_the_edge:
+        fig.text(0.0, 1.0, "at the top left corner", va="top")
+    caplog.set_level(logging.DEBUG, logger="gexclust")
+    save_figure(fig, [tmp_path / "cut.png"])
+    assert "cut.png: cut from the figure's canvas" in caplog.messages
+    cut = Image.open(tmp_path / "cut.png")
+    assert cut.mode == "RGB"  # opaque: no alpha channel to pack
+    np.testing.assert_array_equal(np.asarray(cut.convert("RGBA")),
+                                  savefig_png(fig, tmp_path / "ref.png"))
+
+
+def test_content_past_the_canvas_is_drawn_by_savefig(tmp_path, caplog):
+    """A label hanging over the canvas' edge is not on the canvas: savefig draws it whole."""
+    fig = agg_figure()
+    fig.text(0.02, 0.5, "X" * 40, fontsize=20, ha="right", va="center")
+    caplog.set_level(logging.DEBUG, logger="gexclust")
+    save_figure(fig, [tmp_path / "a.png"])
+    assert "a.png: drawn with matplotlib's savefig" in caplog.messages
+    assert png_size(tmp_path / "a.png")[0] > 6 * DPI
+
+
+def test_a_grown_canvas_keeps_the_subplots_where_they_were():
+    """grown_canvas adds room on the sides asked for; the subplots keep their size and place."""
+    plain = agg_figure((4, 3))
+    size, margins = grown_canvas((4, 3), left=2.0, bottom=0.1)  # 0.1: within the default
+    grown = agg_figure(size, **margins)
+    assert size == pytest.approx((4 - 0.5 + 2.0, 3))
+    (ax_plain,), (ax_grown,) = plain.axes, grown.axes
+    inches = [ax.get_position().transformed(ax.figure.transFigure
+                                            + ax.figure.dpi_scale_trans.inverted()).bounds
+              for ax in (ax_plain, ax_grown)]
+    assert inches[1][0] == pytest.approx(inches[0][0] + 1.5)  # 1.5 in more room on the left
+    assert inches[1][1:] == pytest.approx(inches[0][1:])
 
 
 def test_pdf_text_keeps_every_character(tmp_path):

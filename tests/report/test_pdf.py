@@ -22,7 +22,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
 ROWS = [["AML", "26", "0.898"], ["Ménétrier (5 µm) ± 2%", "8", "12.5"], ["PB", "10", "1.0"]]
 
 
-def png(alpha: int = 255, size=(30, 20)) -> bytes:
+def png(alpha: int = 255, size=(30, 20), mode: str = "RGBA") -> bytes:
     """A PNG of known pixels: red rising left to right, green top to bottom."""
     w, h = size
     pixels = np.zeros((h, w, 4), dtype=np.uint8)
@@ -30,15 +30,15 @@ def png(alpha: int = 255, size=(30, 20)) -> bytes:
     pixels[..., 1] = np.linspace(0, 255, h, dtype=np.uint8)[:, None]
     pixels[..., 3] = alpha
     buffer = io.BytesIO()
-    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG")
+    Image.fromarray(pixels, "RGBA").convert(mode).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def report(*, alpha: int = 255) -> Report:
+def report(*, alpha: int = 255, picture: bytes | None = None) -> Report:
     blocks = [Paragraph("Ménétrier's disease: 5 µm ± 2% (façade, naïve, Ångström)."),
               Table(columns=["type", "samples", "score"], rows=ROWS, caption="Types",
                     numeric=(1, 2)),
-              Figure(png=png(alpha), caption="A figure.", alt="")]
+              Figure(png=picture or png(alpha), caption="A figure.", alt="")]
     return Report(title="Report « Latin-1 »", subtitle="L.csv · 64 samples",
                   sections=[Section(key="s", title="Résumé", blocks=blocks)])
 
@@ -108,6 +108,36 @@ def test_figures_keep_their_pixels_and_transparency_only_when_there_is_some():
     assert b"/DeviceGray" in mask[0]
     assert mask[1] == bytes([100]) * 600
     assert b"/SMask" in colours[0]
+
+
+def png_data(picture: bytes) -> bytes:
+    """The image data of a PNG: its IDAT chunks' contents, joined."""
+    chunks, pos = [], 8
+    while pos < len(picture):
+        length = int.from_bytes(picture[pos : pos + 4], "big")
+        if picture[pos + 4 : pos + 8] == b"IDAT":
+            chunks.append(picture[pos + 8 : pos + 8 + length])
+        pos += 12 + length
+    return b"".join(chunks)
+
+
+def test_an_rgb_png_goes_into_the_pdf_as_it_is(tmp_path):
+    """An opaque figure's RGB PNG (as gexclust saves them) is embedded without being unpacked
+    and packed again: its compressed rows, read with the PNG predictors."""
+    picture = png(mode="RGB", size=(37, 23))
+    pdf = render_pdf(report(picture=picture))
+    (head, data), = re.findall(
+        rb"<< (/Type /XObject /Subtype /Image[^>]*>>[^>]*)>>\nstream\n(.*?)\nendstream", pdf, re.S)
+    assert b"/Width 37 /Height 23 /ColorSpace /DeviceRGB /BitsPerComponent 8" in head
+    assert b"/DecodeParms << /Predictor 15 /Colors 3 /BitsPerComponent 8 /Columns 37 >>" in head
+    assert data == png_data(picture)
+    if shutil.which("pdfimages") is None:
+        pytest.skip("pdfimages (poppler-utils) absent: the pixels are not decoded")
+    (tmp_path / "r.pdf").write_bytes(pdf)
+    subprocess.run(["pdfimages", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "img")],
+                   check=True, timeout=60)
+    decoded = np.asarray(Image.open(tmp_path / "img-000.png").convert("RGB"))
+    np.testing.assert_array_equal(decoded, np.asarray(Image.open(io.BytesIO(picture))))
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (poppler-utils) absent")
