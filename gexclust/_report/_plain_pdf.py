@@ -67,23 +67,27 @@ def _rgb_png_stream(png: bytes) -> tuple[int, int, bytes] | None:
 
     Such a PNG's image data (its IDAT chunks, joined) is what a PDF image with PNG predictors
     (``/Predictor 15``) holds, so it goes into the PDF as it is, neither unpacked nor packed
-    again. Other PNGs (transparent, grey, palette, interlaced) are not taken.
+    again. Other PNGs (transparent, grey, palette, interlaced) are not taken, nor a PNG cut
+    short (no IEND, a chunk past the end): copied, its rows were a broken stream in the PDF,
+    without a word; PIL refuses it.
     """
     if not png.startswith(PNG_SIGNATURE):
         return None
-    pos, header, data = len(PNG_SIGNATURE), None, []
-    while pos + 8 <= len(png):
+    pos, header, data, ended = len(PNG_SIGNATURE), None, [], False
+    while pos + 12 <= len(png) and not ended:
         length = int.from_bytes(png[pos : pos + 4], "big")
         kind, body = png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + length]
+        if pos + 12 + length > len(png):  # length, type, data, CRC
+            return None
         if kind == b"IHDR":
             header = body
         elif kind == b"IDAT":
             data.append(body)
-        elif kind == b"IEND":
-            break
-        pos += 12 + length  # length, type, data, CRC
+        ended = kind == b"IEND"
+        pos += 12 + length
     # bit depth 8, colour type 2 (RGB), compression, filter and interlace methods 0
-    if header is None or len(header) != 13 or header[8:] != b"\x08\x02\x00\x00\x00":
+    if not ended or header is None or len(header) != 13 or (
+            header[8:] != b"\x08\x02\x00\x00\x00"):
         return None
     return (int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big"),
             b"".join(data))

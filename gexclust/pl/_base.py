@@ -143,8 +143,10 @@ def save_figure(fig, paths, *, dpi: int | None = None) -> None:
         for path in map(Path, paths):
             fmt = path.suffix.lstrip(".").lower() or "png"
             with atomic_path(path) as tmp:
+                # the margin past the canvas is filled as savefig fills it only when opaque
                 if fmt == "png" and canvas is not None and dpi in (None, fig.dpi) and (
-                        _on_canvas(content, renderer)):
+                        _on_canvas(content, renderer)) and (
+                        _opaque(fig) or _on_canvas(box, renderer)):
                     _cut_png(canvas, box, tmp)
                     logger.debug("%s: cut from the figure's canvas", path.name)
                     continue
@@ -159,7 +161,8 @@ def _own_canvas(fig):
     That is a figure of :func:`new_figure`, or of pyplot with the Agg backend (scripts,
     tests), at a device pixel ratio of 1 (a HiDPI screen's canvas has twice the pixels), and
     not under settings that make ``savefig`` draw otherwise than the canvas (a transparent or
-    recoloured background). GUI canvases and other backends are saved by ``savefig``.
+    recoloured background; an edge, which savefig draws around the crop box). GUI canvases
+    and other backends are saved by ``savefig``.
     """
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -168,6 +171,7 @@ def _own_canvas(fig):
     plain = (rc["savefig.facecolor"] == "auto" and rc["savefig.edgecolor"] == "auto"
              and not rc["savefig.transparent"])
     canvas = fig.canvas
+    plain = plain and not (fig.get_linewidth() and fig.patch.get_visible())
     if type(canvas) is FigureCanvasAgg and canvas.device_pixel_ratio == 1 and plain:
         return canvas
     return None
@@ -193,11 +197,19 @@ def _on_canvas(content, renderer) -> bool:
     return x0 >= 0 and y0 >= 0 and x1 <= int(renderer.width) and y1 <= int(renderer.height)
 
 
+def _opaque(fig) -> bool:
+    """Whether ``fig``'s background is drawn and opaque: every pixel of its PNG is."""
+    from matplotlib.colors import to_rgba
+
+    return fig.patch.get_visible() and to_rgba(fig.patch.get_facecolor())[3] == 1
+
+
 def _cut_png(canvas, box, path: Path) -> None:
     """Draw ``canvas`` and write ``box`` of it as a PNG (RGB when the background is opaque).
 
     Where the box's margin reaches past the canvas, it is the figure's background colour, as
-    matplotlib fills it.
+    matplotlib fills it, when that is opaque (see :func:`_opaque`; Agg's rounding and
+    blending of a translucent one are its own).
     """
     import matplotlib
     from matplotlib.colors import to_rgba
@@ -216,7 +228,7 @@ def _cut_png(canvas, box, path: Path) -> None:
                            tuple(round(255 * c) for c in background))
         framed.paste(image, (max(x0, 0) - x0, max(top, 0) - top))
         image = framed
-    if background[3] == 1 and fig.patch.get_visible():  # every pixel opaque: RGB says it all
+    if _opaque(fig):  # every pixel opaque: RGB says it all
         image = image.convert("RGB")
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, "

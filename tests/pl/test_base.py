@@ -89,6 +89,29 @@ def test_a_png_cut_from_the_canvas_is_what_savefig_draws(tmp_path, caplog, at_th
                                   savefig_png(fig, tmp_path / "ref.png"))
 
 
+@pytest.mark.parametrize("background", ["frameon=False", "alpha 0.3", "facecolor none",
+                                        "red edge"])
+def test_a_figure_of_another_background_is_what_savefig_draws(tmp_path, background):
+    """Found comparing save_figure with savefig on figures as users hand them to pl.dendrogram
+    (ax=): where the crop's margin reached past the canvas, it was filled with the facecolour,
+    opaque white around a transparent (frameon=False) figure, alpha 76 for savefig's 77; and
+    savefig draws a figure's edge around the crop box, the cut PNG had it cut away."""
+    fig = agg_figure()
+    fig.text(0.0, 1.0, "at the top left corner", va="top")
+    if background == "frameon=False":
+        fig.set_frameon(False)
+    elif background == "alpha 0.3":
+        fig.patch.set_alpha(0.3)
+    elif background == "facecolor none":
+        fig.set_facecolor("none")
+    else:
+        fig.set_linewidth(4)
+        fig.set_edgecolor("red")
+    save_figure(fig, [tmp_path / "a.png"])
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "a.png").convert("RGBA")),
+                                  savefig_png(fig, tmp_path / "ref.png"))
+
+
 def test_content_past_the_canvas_is_drawn_by_savefig(tmp_path, caplog):
     """A label hanging over the canvas' edge is not on the canvas: savefig draws it whole."""
     fig = agg_figure()

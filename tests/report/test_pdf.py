@@ -140,6 +140,16 @@ def test_an_rgb_png_goes_into_the_pdf_as_it_is(tmp_path):
     np.testing.assert_array_equal(decoded, np.asarray(Image.open(io.BytesIO(picture))))
 
 
+@pytest.mark.parametrize("cut", [30, 60])
+def test_an_rgb_png_cut_short_is_refused_not_embedded(cut):
+    """An RGB PNG missing its last bytes (IEND, or part of its pixels) was copied into the PDF:
+    a flate stream ending too early, which readers flag ("Unexpected end of file in flate
+    stream", poppler) and draw partly; found by embedding a truncated PNG. PIL refuses it."""
+    picture = png(mode="RGB", size=(37, 23))
+    with pytest.raises(OSError, match="truncated"):
+        render_pdf(report(picture=picture[:-cut]))
+
+
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (poppler-utils) absent")
 def test_the_title_in_the_documents_info_keeps_every_character(tmp_path):
     """Before: /Title was written as cp1252 bytes, which readers take as PDFDocEncoding:
