@@ -127,10 +127,13 @@ def save_figure(fig, paths, *, dpi: int | None = None) -> None:
     gives every figure one) whose content lies on its canvas has its PNG cut from one drawing
     of the canvas, by the renderer that measured the box: pixel for pixel what
     ``savefig(bbox_inches=box)`` draws (tested), without laying out every text a second time
-    on a renderer of the cropped size (~0.1 s of a run's figures). Otherwise, and for the other
-    formats, ``savefig(bbox_inches=box)`` draws it. PNGs use light zlib compression (a few %
-    larger, several times faster to encode) and unhinted text; an opaque PNG is saved as RGB.
-    PDFs embed the glyphs they use (``pdf.fonttype`` 3, with a Unicode map), so every
+    on a renderer of the cropped size (~0.1 s of a run's figures). Other figures, and the
+    other formats, are drawn by ``savefig(bbox_inches=box)``. One difference remains, in the
+    margin past the canvas: what matplotlib draws beyond the extents it measures (half a
+    thick line's width, a text's ``bbox`` patch) at the very edge of the canvas is cut off
+    there, where savefig would show it; gexclust's figures keep such things off the edges.
+    PNGs use light zlib compression (a few % larger, several times faster to encode) and
+    unhinted text; an opaque PNG is saved as RGB. PDFs embed the glyphs they use (``pdf.fonttype`` 3, with a Unicode map), so every
     character survives, Greek letters included, and text stays selectable and searchable.
     """
     import matplotlib
