@@ -133,8 +133,9 @@ def save_figure(fig, paths, *, dpi: int | None = None) -> None:
     thick line's width, a text's ``bbox`` patch) at the very edge of the canvas is cut off
     there, where savefig would show it; gexclust's figures keep such things off the edges.
     PNGs use light zlib compression (a few % larger, several times faster to encode) and
-    unhinted text; an opaque PNG is saved as RGB. PDFs embed the glyphs they use (``pdf.fonttype`` 3, with a Unicode map), so every
-    character survives, Greek letters included, and text stays selectable and searchable.
+    unhinted text; an opaque PNG is saved as RGB. PDFs embed the glyphs they use
+    (``pdf.fonttype`` 3, with a Unicode map), so every character survives, Greek letters
+    included, and text stays selectable and searchable.
     """
     import matplotlib
 
