@@ -173,9 +173,9 @@ def _own_canvas(fig):
 
     rc = matplotlib.rcParams
     plain = (rc["savefig.facecolor"] == "auto" and rc["savefig.edgecolor"] == "auto"
-             and not rc["savefig.transparent"])
+             and not rc["savefig.transparent"]
+             and not (fig.get_linewidth() and fig.patch.get_visible()))
     canvas = fig.canvas
-    plain = plain and not (fig.get_linewidth() and fig.patch.get_visible())
     if type(canvas) is FigureCanvasAgg and canvas.device_pixel_ratio == 1 and plain:
         return canvas
     return None
@@ -225,12 +225,12 @@ def _cut_png(canvas, box, path: Path) -> None:
     drawn = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     x0, y0, x1, y1 = _pixel_edges(box, fig.dpi)
     top, bottom = height - y1, height - y0  # PIL counts rows from the top
-    image = drawn.crop((max(x0, 0), max(top, 0), min(x1, width), min(bottom, height)))
-    background = to_rgba(fig.patch.get_facecolor())
-    if (x0, top, x1, bottom) != (max(x0, 0), max(top, 0), min(x1, width), min(bottom, height)):
-        framed = Image.new("RGBA", (x1 - x0, bottom - top),
-                           tuple(round(255 * c) for c in background))
-        framed.paste(image, (max(x0, 0) - x0, max(top, 0) - top))
+    on_canvas = (max(x0, 0), max(top, 0), min(x1, width), min(bottom, height))
+    image = drawn.crop(on_canvas)
+    if on_canvas != (x0, top, x1, bottom):
+        background = tuple(round(255 * c) for c in to_rgba(fig.patch.get_facecolor()))
+        framed = Image.new("RGBA", (x1 - x0, bottom - top), background)
+        framed.paste(image, (on_canvas[0] - x0, on_canvas[1] - top))
         image = framed
     if _opaque(fig):  # every pixel opaque: RGB says it all
         image = image.convert("RGB")

@@ -36,6 +36,7 @@ from ._colour_bar import (
     drawn_key,
     drawn_keys,
     legend_colours,
+    legend_texts,
 )
 from ._tree import draw_dendrogram
 
@@ -414,7 +415,7 @@ def _z_float32(values: np.ndarray) -> np.ndarray:
 
 def _legend_width(legends: list[tuple[str, dict[str, str]]]) -> float:
     """Inches the legend of ``legends`` needs: a colour patch, then its longest text."""
-    texts = [text for title, colours in legends for text in (title, *map(str, colours))]
+    texts = legend_texts(legends)
     return 0.07 * max(map(len, texts)) + 0.5 if texts else 0.0
 
 

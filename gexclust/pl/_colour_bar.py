@@ -187,6 +187,11 @@ def _name_runs(ax, values, *, vertical: bool = False) -> None:
             start = i
 
 
+def legend_texts(legends: list[tuple[str, dict[str, str]]]) -> list[str]:
+    """Every text :func:`draw_legend` writes for ``legends``: titles and categories."""
+    return [text for title, colours in legends for text in (title, *map(str, colours))]
+
+
 def draw_legend(ax, legends: list[tuple[str, dict[str, str]]], *,
                 anchor: tuple[float, float] = (1.0, 1.0)) -> None:
     """One legend of the annotations' colours, its upper left at ``anchor`` (axes fraction).

@@ -38,6 +38,7 @@ from ._colour_bar import (
     drawn_key,
     drawn_keys,
     legend_colours,
+    legend_texts,
 )
 from ._tree import draw_dendrogram, truncate_tree
 
@@ -399,7 +400,7 @@ def draw_dendrogram_figure(spec: DendrogramSpec, *, figsize=None, ax=None, show=
 
 def _legend_inches(legends) -> float:
     """Width of :func:`~gexclust.pl._colour_bar.draw_legend`'s legend (8 pt), estimated."""
-    texts = [text for title, colours in legends for text in (title, *map(str, colours))]
+    texts = legend_texts(legends)
     return label_inches(texts, 8) + 0.6 if texts else 0.0
 
 
